@@ -1419,7 +1419,10 @@ def test_merging_integer_and_float_inputs_gives_keras_dtype_and_values(name, dty
     lambda L: L.ELU(), lambda L: L.Softmax(), lambda L: L.PReLU(), lambda L: L.Dense(2),
     lambda L: L.Activation("sigmoid"), lambda L: L.Activation("linear"), lambda L: L.Dropout(0.5),
     lambda L: L.BatchNormalization(), lambda L: L.LayerNormalization(), lambda L: L.UpSampling1D(),
-    lambda L: L.ZeroPadding1D(), lambda L: L.Cropping1D(),
+    lambda L: L.ZeroPadding1D(), lambda L: L.Cropping1D(), lambda L: L.DepthwiseConv1D(2),
+    lambda L: L.SeparableConv1D(2, 2), lambda L: L.GaussianNoise(0.1), lambda L: L.GaussianDropout(0.1),
+    lambda L: L.SpatialDropout1D(0.1), lambda L: L.Permute((2, 1)), lambda L: L.Identity(),
+    lambda L: L.UnitNormalization(), lambda L: L.GroupNormalization(2),
 ])
 @pytest.mark.parametrize("dtype", ["int32", "bool"])
 def test_the_symbolic_dtype_is_the_dtype_of_the_data_out(make, dtype):

@@ -35,6 +35,9 @@ _LAYERS = [
     ("PReLU", (), {"shared_axes": [1]}), ("ReLU", (), {"max_value": 6.0}), ("Softmax", (), {}),
     ("Dense", (2,), {"dtype": "float64"}), ("InputLayer", (), {"shape": (3,)}),
     ("InputLayer", (), {"batch_shape": (2, 3), "dtype": "int32"}),
+    ("DepthwiseConv1D", (2,), {"depth_multiplier": 2}), ("SeparableConv1D", (3, 2), {"padding": "same"}),
+    ("GaussianNoise", (0.1,), {}), ("GaussianDropout", (0.2,), {"seed": 1}), ("Permute", ((2, 1),), {}),
+    ("Identity", (), {}), ("UnitNormalization", (), {"axis": [1, 2]}), ("GroupNormalization", (2,), {}),
 ]
 _MERGING = ("Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract")
 

@@ -123,7 +123,12 @@ def test_a_renamed_input_loads_here_and_in_keras(tmp_path):
 LAYERS = [("Activation", ("relu",), (2, 3)), ("Dropout", (0.5,), (2, 3)), ("ELU", (), (2, 3)),
           ("LeakyReLU", (), (2, 3)), ("ReLU", (), (2, 3)), ("Reshape", ((3,),), (2, 3)), ("Softmax", (), (2, 3)),
           ("Flatten", (), (2, 3)), ("Cropping1D", (1,), (2, 4, 3)), ("UpSampling1D", (), (2, 4, 3)),
-          ("ZeroPadding1D", (), (2, 4, 3)), ("Dense", (2,), (2, 3)), ("PReLU", (), (2, 3))]
+          ("ZeroPadding1D", (), (2, 4, 3)), ("Dense", (2,), (2, 3)), ("PReLU", (), (2, 3)),
+          ("DepthwiseConv1D", (2,), (2, 4, 3)), ("SeparableConv1D", (2, 2), (2, 4, 3)),
+          ("Permute", ((2, 1),), (2, 4, 3)),
+          ("RepeatVector", (2,), (2, 3)), ("GroupNormalization", (3,), (2, 4, 3)), ("Identity", (), (2, 3)),
+          ("UnitNormalization", (), (2, 3)), ("GaussianNoise", (0.1,), (2, 3)), ("GaussianDropout", (0.1,), (2, 3)),
+          ("SpatialDropout1D", (0.1,), (2, 4, 3))]
 
 
 @pytest.mark.parametrize("name, args, shape", LAYERS, ids=[item[0] for item in LAYERS])
@@ -134,7 +139,8 @@ def test_get_build_config_as_keras(name, args, shape):
     ours(np.zeros(shape, "float32"))
     theirs(np.zeros(shape, "float32"))
     assert ours.get_build_config() == theirs.get_build_config()       # None, or {"input_shape": shape}
-    expected_none = name in ("Activation", "Dropout", "ELU", "LeakyReLU", "ReLU", "Reshape", "Softmax")
+    expected_none = name in ("Activation", "Dropout", "ELU", "LeakyReLU", "ReLU", "Reshape", "Softmax", "Identity",
+                             "UnitNormalization", "GaussianNoise", "GaussianDropout", "SpatialDropout1D")
     assert (theirs.get_build_config() is None) == expected_none
 
 

@@ -266,7 +266,9 @@ def test_set_weights_before_build_says_to_build_first():
 # ------------------------------------------------------------------------------------------- subclass names
 _LAYER_ARGS = {"Activation": ("relu",), "Conv1D": (2, 3), "Conv1DTranspose": (2, 3), "Convolution1DTranspose": (2, 3),
                "Dense": (2,), "Dropout": (0.5,), "Reshape": ((2,),), "InputLayer": ((3,),), "Convolution1D": (2, 3),
-               "AveragePooling1D": (2,), "AvgPool1D": (2,), "Embedding": (4, 2)}
+               "AveragePooling1D": (2,), "AvgPool1D": (2,), "Embedding": (4, 2), "DepthwiseConv1D": (3,),
+               "SeparableConv1D": (2, 3), "SeparableConvolution1D": (2, 3), "GaussianNoise": (0.1,),
+               "GaussianDropout": (0.1,), "SpatialDropout1D": (0.1,), "Permute": ((2, 1),), "RepeatVector": (2,)}
 
 
 @pytest.mark.parametrize("class_name", [name for name in dir(tg.layers)
@@ -388,6 +390,9 @@ def _keras_layers(keras):
         (K.Activation("sigmoid"), x), (K.Dropout(0.5), x), (K.Flatten(), x), (K.Reshape((4, 8)), x),
         (K.Cropping1D((1, 2)), x), (K.UpSampling1D(3), x), (K.ZeroPadding1D((2, 1)), x),
         (K.Add(), [x, 2 * x]), (K.Concatenate(axis=1), [x, x]), (K.Maximum(), [x, -x]),
+        (K.DepthwiseConv1D(3, depth_multiplier=2), x), (K.SeparableConv1D(3, 3, padding="same"), x),
+        (K.GroupNormalization(2), x), (K.UnitNormalization(), x), (K.Permute((2, 1)), x), (K.Identity(), x),
+        (K.SpatialDropout1D(0.5), x), (K.GaussianNoise(0.3), x), (K.GaussianDropout(0.3), x),
     ]
 
 

@@ -94,7 +94,9 @@ SUPPORTED_LAYERS = ("Activation", "Add", "Average", "AveragePooling1D", "BatchNo
                     "Conv1DTranspose", "Cropping1D", "Dense", "Dropout", "ELU", "Embedding", "Flatten",
                     "GlobalAveragePooling1D", "GlobalMaxPooling1D", "InputLayer", "LayerNormalization", "LeakyReLU",
                     "Masking", "MaxPooling1D", "Maximum", "Minimum", "Multiply", "PReLU", "ReLU", "Reshape", "Softmax",
-                    "Subtract", "UpSampling1D", "ZeroPadding1D")
+                    "Subtract", "UpSampling1D", "ZeroPadding1D", "DepthwiseConv1D", "GaussianDropout", "GaussianNoise",
+                    "GroupNormalization", "Identity", "Permute", "RepeatVector", "SeparableConv1D", "SpatialDropout1D",
+                    "UnitNormalization")
 # Keras arguments our layers do not have, accepted only with the value that means "the feature is off".
 _OFF_VALUES = {"quantization_config": None, "renorm": False, "synchronized": False,
                "sparse": False, "ragged": False, "optional": False, "lora_rank": None,

@@ -595,7 +595,8 @@ def load_weights(model, filepath, skip_mismatch=False) -> None:
     _assign(model, split_optimizer_arrays(arrays)[0], filepath, skip_mismatch)
 
 
-_STEPS_LAYERS = ("Conv1D", "Conv1DTranspose", "UpSampling1D", "ZeroPadding1D", "Cropping1D")
+_STEPS_LAYERS = ("Conv1D", "Conv1DTranspose", "UpSampling1D", "ZeroPadding1D", "Cropping1D", "DepthwiseConv1D",
+                 "SeparableConv1D", "SpatialDropout1D")
 
 
 def build_example(model):

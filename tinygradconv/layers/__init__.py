@@ -13,6 +13,7 @@ Every layer is built on its first call and keeps Keras' weight layouts:
 from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .convolutional import Conv1D, Conv1DTranspose, Convolution1D, Convolution1DTranspose
 from .core import Activation, Dense, Dropout, Flatten, Reshape
+from .depthwise import DepthwiseConv1D, SeparableConv1D, SeparableConvolution1D
 from .embedding import Embedding
 from .input_layer import Input, InputLayer
 from .layer import Layer
@@ -33,7 +34,8 @@ from .merging import (
     multiply,
     subtract,
 )
-from .normalization import BatchNormalization, LayerNormalization
+from .noise import GaussianDropout, GaussianNoise, SpatialDropout1D
+from .normalization import BatchNormalization, GroupNormalization, LayerNormalization, UnitNormalization
 from .pooling import (
     AveragePooling1D,
     AvgPool1D,
@@ -44,16 +46,17 @@ from .pooling import (
     MaxPool1D,
     MaxPooling1D,
 )
-from .reshaping import Cropping1D, UpSampling1D, ZeroPadding1D
+from .reshaping import Cropping1D, Identity, Permute, RepeatVector, UpSampling1D, ZeroPadding1D
 
-__all__ = ["ELU", "Activation", "Add", "Average", "AveragePooling1D", "AvgPool1D", "BatchNormalization",
-           "Concatenate", "Conv1D", "Conv1DTranspose", "Convolution1D", "Convolution1DTranspose", "Cropping1D",
-           "Dense", "Dropout",
-           "Embedding", "Flatten", "GlobalAveragePooling1D", "GlobalAvgPool1D", "GlobalMaxPool1D",
-           "GlobalMaxPooling1D", "Input", "InputLayer", "Layer", "LayerNormalization", "LeakyReLU", "Masking",
-           "MaxPool1D", "MaxPooling1D", "Maximum", "Minimum", "Multiply", "PReLU", "ReLU", "Reshape", "Softmax",
-           "Subtract", "UpSampling1D", "ZeroPadding1D", "add", "average", "concatenate", "maximum", "minimum",
-           "multiply", "subtract"]
+__all__ = ["Activation", "Add", "Average", "AveragePooling1D", "AvgPool1D", "BatchNormalization", "Concatenate",
+           "Conv1D", "Conv1DTranspose", "Convolution1D", "Convolution1DTranspose", "Cropping1D", "Dense",
+           "DepthwiseConv1D", "Dropout", "ELU", "Embedding", "Flatten", "GaussianDropout", "GaussianNoise",
+           "GlobalAveragePooling1D", "GlobalAvgPool1D", "GlobalMaxPool1D", "GlobalMaxPooling1D",
+           "GroupNormalization", "Identity", "Input", "InputLayer", "Layer", "LayerNormalization", "LeakyReLU",
+           "Masking", "MaxPool1D", "MaxPooling1D", "Maximum", "Minimum", "Multiply", "PReLU", "Permute", "ReLU",
+           "RepeatVector", "Reshape", "SeparableConv1D", "SeparableConvolution1D", "Softmax", "SpatialDropout1D",
+           "Subtract", "UnitNormalization", "UpSampling1D", "ZeroPadding1D", "add", "average", "concatenate",
+           "maximum", "minimum", "multiply", "subtract"]
 
 
 def _hints():
@@ -63,9 +66,10 @@ def _hints():
              "AveragePooling": "AveragePooling1D", "AvgPool": "AvgPool1D", "GlobalMaxPooling": "GlobalMaxPooling1D",
              "GlobalAveragePooling": "GlobalAveragePooling1D", "GlobalMaxPool": "GlobalMaxPool1D",
              "GlobalAvgPool": "GlobalAvgPool1D", "UpSampling": "UpSampling1D", "ZeroPadding": "ZeroPadding1D",
-             "Cropping": "Cropping1D", "SeparableConv": "Conv1D", "DepthwiseConv": "Conv1D(groups=channels)",
-             "Convolution{}Transpose": "Conv1DTranspose", "SeparableConvolution": "Conv1D",
-             "SpatialDropout": "Dropout", "AdaptiveAveragePooling": "GlobalAveragePooling1D or AveragePooling1D",
+             "Cropping": "Cropping1D", "SeparableConv": "SeparableConv1D", "DepthwiseConv": "DepthwiseConv1D",
+             "Convolution{}Transpose": "Conv1DTranspose", "SeparableConvolution": "SeparableConv1D",
+             "SpatialDropout": "SpatialDropout1D",
+             "AdaptiveAveragePooling": "GlobalAveragePooling1D or AveragePooling1D",
              "AdaptiveMaxPooling": "GlobalMaxPooling1D or MaxPooling1D"}
     hints = {}
     for stem, ours in one_d.items():
@@ -73,17 +77,10 @@ def _hints():
             name = stem.format(d) if "{}" in stem else stem + d
             hints[name] = f"tinygradconv's layers are 1-D (inputs (batch, steps, channels)): use {ours}"
     # 1-D Keras names that are not here either
-    depthwise = "Conv1D(channels * depth_multiplier, kernel_size, groups=channels)"
-    separable = (f"there is no separable convolution layer: a depthwise {depthwise.replace(')', ', use_bias=False)')} "
-                 "then a pointwise Conv1D(filters, 1) compute the same")
     hints.update({
-        "DepthwiseConv1D": f"there is no DepthwiseConv1D layer: {depthwise} computes it (one group per channel)",
-        "SeparableConv1D": separable, "SeparableConvolution1D": separable,
         "LocallyConnected1D": "Keras 2's LocallyConnected1D (gone from Keras 3) is not here: Conv1D shares its "
                               "weights across steps, or Dense on the flattened steps",
         "Deconvolution1D": "use Conv1DTranspose", "Deconv1D": "use Conv1DTranspose",
-        "SpatialDropout1D": "there is no SpatialDropout1D layer (whole channels dropped); use Dropout "
-                            "(single values dropped)",
     })
     recurrent = "there are no recurrent layers here; a Conv1D stack (or GlobalAveragePooling1D) reads sequences"
     hints.update({name: recurrent for name in ("LSTM", "GRU", "SimpleRNN", "Bidirectional", "RNN", "LSTMCell",
@@ -114,8 +111,6 @@ def _hints():
         "Dot": "there is no Dot layer: multiply([a, b]) then a sum (tg.ops.sum(x, axis=-1)), or tg.ops.matmul",
         "dot": "there is no Dot layer: multiply([a, b]) then a sum (tg.ops.sum(x, axis=-1)), or tg.ops.matmul",
         "Lambda": "there is no Lambda layer: subclass tinygradconv.layers.Layer and write call()",
-        "GaussianNoise": "there is no GaussianNoise layer; use Dropout",
-        "GaussianDropout": "there is no GaussianDropout layer; use Dropout",
         "AlphaDropout": "there is no AlphaDropout layer; use Dropout",
         "ActivityRegularization": "there is no ActivityRegularization layer: give the layer before it "
                                   "activity_regularizer= (Dense, Conv1D, ...)",
@@ -129,12 +124,8 @@ def _hints():
         "Normalization": "there is no preprocessing Normalization layer: standardize the data first, or use "
                          "BatchNormalization / LayerNormalization",
         "Rescaling": "there is no Rescaling layer: scale the data first (x / 255.0)",
-        "Permute": "there is no Permute layer: tg.ops.permute inside a Layer subclass's call()",
-        "RepeatVector": "there is no RepeatVector layer", "Identity": "use Activation('linear')",
         "AdaptiveAveragePooling1D": "use GlobalAveragePooling1D (one output step) or AveragePooling1D",
         "AdaptiveMaxPooling1D": "use GlobalMaxPooling1D (one output step) or MaxPooling1D",
-        "GroupNormalization": "use LayerNormalization or BatchNormalization",
-        "UnitNormalization": "there is no UnitNormalization layer; tg.ops.vector_norm in a Layer subclass",
     })
     return hints
 

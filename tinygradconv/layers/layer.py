@@ -52,7 +52,8 @@ def unique_name(prefix):
 # Keras 3.15's layers that are built when made (``self.built = True`` in their ``__init__``): their ``build`` never
 # runs, so Keras' ``get_build_config`` gives None for them, and ``.keras`` files write them without a
 # ``build_config`` (checked in Keras 3.15: ``keras.layers.Dropout(0.5)(x)``, then ``get_build_config()``)
-_BUILT_WHEN_MADE_IN_KERAS = frozenset({"Activation", "Dropout", "ELU", "LeakyReLU", "ReLU", "Reshape", "Softmax"})
+_BUILT_WHEN_MADE_IN_KERAS = frozenset({"Activation", "Dropout", "ELU", "LeakyReLU", "ReLU", "Reshape", "Softmax",
+                                       "GaussianDropout", "GaussianNoise", "Identity", "UnitNormalization"})
 
 
 def _built_when_made_in_keras(cls) -> bool:
@@ -777,8 +778,9 @@ class Layer:
         shape as ``build`` received it: ``(2, 4)`` after a call on a batch of 2, ``(None, 4)`` when built by a model
         from ``layers.Input((4,))``); ``{"shapes_dict": {"a_shape": ..., "b_shape": ...}}`` for a ``build`` of
         several (see :meth:`__call__`); None for a layer not built (or built without its ``build``), and, as in
-        Keras 3.15, always None for ``Activation``, ``Dropout``, ``ELU``, ``LeakyReLU``, ``ReLU``, ``Reshape`` and
-        ``Softmax`` (and classes derived from them), which Keras builds when they are made, so that their ``build``
+        Keras 3.15, always None for ``Activation``, ``Dropout``, ``ELU``, ``LeakyReLU``, ``ReLU``, ``Reshape``,
+        ``Softmax``, ``GaussianNoise``, ``GaussianDropout``, ``Identity`` and ``UnitNormalization`` (and classes
+        derived from them: ``SpatialDropout1D``), which Keras builds when they are made, so that their ``build``
         never records a shape (``Flatten``, ``Cropping1D``, ``UpSampling1D`` and ``ZeroPadding1D`` do record it,
         there as here).
 

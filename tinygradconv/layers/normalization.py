@@ -1,8 +1,10 @@
-r"""Normalization layers: ``BatchNormalization`` and ``LayerNormalization`` (Keras 3 semantics).
+r"""Normalization layers: ``BatchNormalization``, ``LayerNormalization``, ``GroupNormalization`` and
+``UnitNormalization`` (Keras 3 semantics).
 
-Both compute :math:`y = \gamma \, (x - \mu) / \sqrt{\sigma^2 + \epsilon} + \beta` with the biased variance
+The first three compute :math:`y = \gamma \, (x - \mu) / \sqrt{\sigma^2 + \epsilon} + \beta` with the biased variance
 :math:`\sigma^2 = \mathrm{mean}((x - \mu)^2)`; they differ in which axes :math:`\mu` and :math:`\sigma^2` are taken
-over. They are made of registered ops, so the gradient flows through :math:`\mu` and :math:`\sigma^2` as well.
+over. ``UnitNormalization`` divides by the L2 norm instead. They are made of registered ops, so the gradient
+flows through :math:`\mu` and :math:`\sigma^2` as well.
 
 Low precision, as Keras 3: a layer first casts its input to its own dtype (float32 by default, so a float16 input
 gives a float32 output). A float16 layer (``dtype="float16"``) computes the statistics and the normalization in
@@ -34,7 +36,7 @@ from ..validation import flag, integer, number
 from .core import serialize
 from .layer import Layer, incompatible_input
 
-__all__ = ["BatchNormalization", "LayerNormalization"]
+__all__ = ["BatchNormalization", "GroupNormalization", "LayerNormalization", "UnitNormalization"]
 
 
 def _resolve_axes(layer, axes, shape):
@@ -543,3 +545,174 @@ class LayerNormalization(_Normalization):
                 "epsilon": self.epsilon, "center": self.center, "scale": self.scale, "rms_scaling": self.rms_scaling,
                 **self._initializers_config(), **self._penalties_config()}     # (in Keras 3.15's order)
 
+
+
+class GroupNormalization(_Normalization):
+    r"""Normalize each sample over groups of channels: the ``C`` channels on ``axis`` are split into ``groups``
+    consecutive groups of ``C / groups``; :math:`\mu` and the biased :math:`\sigma^2` are taken, for each sample and
+    group, over the group's channels and every other axis but the batch axis; then
+    :math:`y = \gamma \, (x - \mu) / \sqrt{\sigma^2 + \epsilon} + \beta` with a ``gamma`` and ``beta`` per channel.
+
+    ``groups=1`` normalizes each sample over everything (as ``LayerNormalization(axis=[1, ..., n])`` with
+    per-channel weights); ``groups=C`` (or ``-1``) is instance normalization, each channel of each sample on its
+    own. Training and inference compute the same thing (no moving statistics). The formula is evaluated in Keras
+    3.15's order, ``x * inv + (beta - mean * inv)`` with ``inv = gamma / sqrt(variance + epsilon)``.
+
+    Args:
+        groups: the number of groups, a positive integer that divides the channels, or ``-1`` (one group per
+            channel; :meth:`get_config` then gives the channel count once built, as Keras).
+        axis: the channel axis (an integer, not the batch axis 0).
+        epsilon: added to the variance before the square root (``> 0``).
+        center, scale: whether to learn ``beta`` and ``gamma``.
+        beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer, beta_constraint,
+            gamma_constraint: as for :class:`LayerNormalization`.
+
+    Weights (Keras' order): ``gamma`` then ``beta``, each of shape ``(C,)``.
+
+    Input shape: any with a channel axis, e.g. ``(batch, steps, channels)``. Output shape: the same.
+
+    Precision, as Keras 3.15: every input is normalized in float32 and the result cast back to the layer's dtype,
+    float64 too (Keras computes in ``backend.result_type(input dtype, "float32")``, which is float32 for float16,
+    float32 and float64 there): a float64 layer's outputs and gradients have float32 precision, in both. Integer
+    data are cast to the layer's dtype first; Keras 3.15 (``autocast=False``) casts its result back to the input's
+    integer dtype, truncating it to whole numbers, which this layer does not (as for ``LayerNormalization``).
+
+    Raises:
+        ValueError: ``groups`` not a positive integer or -1; a channel count that ``groups`` does not divide, or
+            smaller than ``groups``, or unknown; ``axis`` the batch axis or out of range; a bad ``epsilon``.
+        TypeError: a non-integer ``axis``, non-bool ``center``/``scale``.
+
+    Source: ``keras.layers.GroupNormalization`` (Keras 3.15, ``keras/src/layers/normalization/group_normalization.py``;
+    Wu and He, "Group Normalization", 2018).
+
+    >>> import numpy as np
+    >>> x = np.array([[[1.0, 2.0, 10.0, 30.0]]])           # (batch 1, 1 step, 4 channels): groups (1, 2), (10, 30)
+    >>> GroupNormalization(2, epsilon=1e-6)(x).numpy().round(3).tolist()
+    [[[-1.0, 1.0, -1.0, 1.0]]]
+    """
+
+    def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
+                 gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
+                 gamma_constraint=None, **kwargs):
+        # Keras checks groups before anything else, and with a ValueError for a non-integer too
+        groups_number = integer(groups, "groups", minimum=None, type_error=ValueError)
+        if groups_number <= 0 and groups_number != -1:
+            raise ValueError(f"Invalid value for argument `groups`. Expected a positive integer (or -1 for instance "
+                             f"normalization). Received groups={groups!r}")
+        super().__init__(epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
+                         gamma_regularizer, beta_constraint, gamma_constraint, **kwargs)
+        self.groups = groups_number
+        self.axis = integer(axis, "axis", minimum=None)
+
+    def _axis(self, shape):
+        (axis,) = _resolve_axes(self, (self.axis,), shape)
+        if axis == 0:
+            raise ValueError(f"Layer '{self.name}' (GroupNormalization): axis={self.axis} is the batch axis of inputs "
+                             f"of shape {tuple(shape)}; the channel axis is another one (e.g. -1)")
+        return axis
+
+    def build(self, input_shape):
+        axis = self._axis(input_shape)
+        dim = input_shape[axis]
+        if dim is None:
+            raise ValueError(f"Layer '{self.name}': axis {self.axis} of the input should have a defined size; "
+                             f"received an input of shape {tuple(input_shape)}")
+        if self.groups == -1:      # as Keras: the layer (and its config) then says how many groups
+            self.groups = dim
+        if dim < self.groups or dim % self.groups:
+            raise ValueError(f"Layer '{self.name}': the number of groups ({self.groups}) must divide the number of "
+                             f"channels ({dim}) on axis {self.axis} of input shape {tuple(input_shape)}")
+        self._built_ndim = len(input_shape)
+        self._add_gamma_beta((dim,))
+        self.built = True
+
+    def _check_built_input(self, input_shape):
+        """Keras' input spec once built: the rank it was built for, and the channel count on ``axis``."""
+        if len(input_shape) != self._built_ndim:
+            raise incompatible_input(self, input_shape, ndim=self._built_ndim)
+        weight = self.gamma if self.gamma is not None else self.beta
+        axis = self._axis(input_shape)
+        if weight is not None and input_shape[axis] is not None and input_shape[axis] != weight.shape[0]:
+            raise incompatible_input(self, input_shape, self.axis, weight.shape[0])
+
+    def call(self, inputs):
+        axis = self._axis(inputs.shape)
+        shape = tuple(inputs.shape)
+        dim = shape[axis]
+        self._check_built_input(shape)     # the rank and the channel count it was built for
+        grouped = shape[:axis] + (self.groups, dim // self.groups) + shape[axis + 1:]
+        reduce = tuple(i for i in range(1, len(grouped)) if i != axis)
+        broadcast = tuple(n if i in (axis, axis + 1) else 1 for i, n in enumerate(grouped))
+        input_dtype = dtype_name(inputs.dtype)
+        # Keras 3.15 computes in result_type(input dtype, "float32"), which Keras' type lattice makes float32 for
+        # float16, float32 and float64 alike: a float64 layer has float32 precision there, and here too
+        dtype = "float32"
+        x = _as(inputs, dtype).reshape(grouped)
+        mean, variance = _moments(x, reduce)
+        inv = 1.0 / (variance + self.epsilon).sqrt()
+        if self.scale:
+            inv = inv * _as(self.gamma, dtype).reshape(broadcast)
+        shift = -mean * inv
+        if self.center:
+            shift = shift + _as(self.beta, dtype).reshape(broadcast)
+        return _as((x * inv + shift).reshape(shape), input_dtype)
+
+    def get_config(self):
+        return {**super().get_config(), "groups": self.groups, "axis": self.axis, "epsilon": self.epsilon,
+                "center": self.center, "scale": self.scale, **self._initializers_config(),
+                **self._penalties_config()}
+
+
+class UnitNormalization(Layer):
+    r"""Scale each sample to unit L2 norm over ``axis``: :math:`y = x \cdot \min(1 / \lVert x \rVert_2, 10^{12})`,
+    the norm taken over the axes in ``axis`` (Keras' ``ops.normalize(x, axis, order=2, epsilon=1e-12)``, whose
+    bound keeps an all-zero row at zero, with a NaN gradient there, as Keras on torch gives). As in Keras 3.15 on
+    torch, the inverse norm is rounded to float32 (Keras' ``minimum`` of a float64 tensor and a Python float is
+    float32), so a float64 layer's outputs have float32 precision, in both.
+
+    Args:
+        axis: an integer or a list/tuple of integers: the axes of the norm (``-1``: the last).
+
+    Input and output shape: any; the same.
+
+    Raises:
+        TypeError: ``axis`` not an integer or a list/tuple of integers.
+        ValueError: at the call, an axis out of range for the input.
+
+    Source: ``keras.layers.UnitNormalization`` (Keras 3.15, ``keras/src/layers/normalization/unit_normalization.py``).
+
+    >>> import numpy as np
+    >>> UnitNormalization()(np.array([[3.0, 4.0]])).numpy().astype("float64").round(6).tolist()
+    [[0.6, 0.8]]
+    """
+
+    casts_integer_inputs = True     # computed in floats, as Keras
+    single_input = True
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):
+            self.axis = [integer(a, "axis", minimum=None) for a in axis]
+        else:
+            self.axis = integer(axis, "axis", minimum=None)
+
+    def _axes(self, shape):
+        return _resolve_axes(self, self.axis if isinstance(self.axis, list) else [self.axis], shape)
+
+    def call(self, inputs):
+        from ..ops.elementwise import minimum
+
+        axes = self._axes(inputs.shape)
+        x = _as(inputs, _statistics_dtype(inputs))
+        dtype = dtype_name(x.dtype)
+        # Keras 3.15 on torch: minimum(rsqrt(sum), 1e12) is float32 whatever the input's dtype (its type lattice
+        # promotes float64 with the Python float to float32), so the inverse norm is rounded to float32 there too
+        inverse_norm = minimum(_as(1.0 / (x * x).sum(axis=axes, keepdims=True).sqrt(), "float32"), 1e12)
+        return _as(x * _as(inverse_norm, dtype), dtype_name(inputs.dtype))
+
+    def compute_output_shape(self, input_shape):
+        self._axes(input_shape)
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "axis": self.axis}

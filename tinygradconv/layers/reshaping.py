@@ -1,9 +1,11 @@
-"""1-D resampling layers: ``UpSampling1D``, ``ZeroPadding1D`` and ``Cropping1D`` (Keras 3 semantics).
+"""Reshaping layers: ``UpSampling1D``, ``ZeroPadding1D``, ``Cropping1D``, ``Permute``, ``RepeatVector`` and
+``Identity`` (Keras 3 semantics).
 
 They move samples along the steps axis of ``(batch, steps, channels)`` inputs and are made of registered ops
 (``reshape`` and a broadcast ``mul``, ``pad``, slicing), so their gradients are those ops' gradients:
 ``UpSampling1D``'s backward sums the gradient over each group of repeats, ``ZeroPadding1D``'s crops it, and
-``Cropping1D``'s pads it with zeros.
+``Cropping1D``'s pads it with zeros. ``Permute`` is a ``permute`` (its gradient permuted back), ``RepeatVector`` a
+``reshape`` and a ``repeat`` (its gradient summed over the copies), ``Identity`` nothing at all.
 
 >>> import numpy as np
 >>> from tinygradconv.layers import UpSampling1D
@@ -12,16 +14,20 @@ They move samples along the steps axis of ``(batch, steps, channels)`` inputs an
 """
 from __future__ import annotations
 
+import numbers
 import operator
+
+import numpy as np
 
 from .. import config
 from ..ops import shape as shape_ops
+from ..ops.tiling import repeat
 from ..tensor import Tensor
 from ..validation import integer
 from .core import check_rank
 from .layer import Layer
 
-__all__ = ["Cropping1D", "UpSampling1D", "ZeroPadding1D"]
+__all__ = ["Cropping1D", "Identity", "Permute", "RepeatVector", "UpSampling1D", "ZeroPadding1D"]
 
 
 def _pair(value, name):
@@ -162,3 +168,119 @@ class Cropping1D(Layer):
 
     def get_config(self):
         return {**super().get_config(), "cropping": tuple(self.cropping)}
+
+
+class Permute(Layer):
+    """Reorder the axes of each sample: output axis ``i`` (``i >= 1``) is input axis ``dims[i - 1]``; the batch axis
+    stays first. ``Permute((2, 1))`` swaps the steps and the channels of ``(batch, steps, channels)``.
+
+    Args:
+        dims: a tuple (or list) of the integers ``1 .. n`` in some order, ``n`` the number of axes of a sample
+            (axis 0, the batch axis, is never named).
+
+    Input shape: ``(batch, d_1, ..., d_n)``, exactly ``len(dims) + 1`` axes (Keras' input spec).
+
+    Output shape: ``(batch, d_dims[0], ..., d_dims[n-1])``.
+
+    Gradient: the output gradient permuted back.
+
+    Raises:
+        TypeError: ``dims`` not a tuple or list of integers (Keras lets floats through and fails later).
+        ValueError: ``dims`` not a permutation of ``1 .. len(dims)`` (Keras' message); an input of another rank.
+
+    Source: ``keras.layers.Permute`` (Keras 3.15, ``keras/src/layers/reshaping/permute.py``).
+
+    >>> import numpy as np
+    >>> Permute((2, 1))(np.zeros((4, 10, 3))).shape
+    (4, 3, 10)
+    """
+
+    single_input = True
+
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(dims, (tuple, list)) or not all(
+                isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, bool) for d in dims):
+            raise TypeError(f"Invalid type for argument `dims`. Expected a tuple of integers, a permutation of "
+                            f"1 .. n (the axes of a sample; 0 is the batch axis). Received dims={dims!r}")
+        dims = tuple(int(d) for d in dims)
+        if sorted(dims) != list(range(1, len(dims) + 1)):      # Keras' check
+            raise ValueError(f"Invalid value for argument `dims`: Invalid permutation argument `dims` for Permute "
+                             f"Layer. The set of indices in `dims` must be consecutive and start from 1. "
+                             f"Received dims={dims}")
+        self.dims = dims
+
+    def call(self, inputs):
+        check_rank(self, inputs.shape, len(self.dims) + 1)
+        return inputs.permute(0, *self.dims)
+
+    def compute_output_shape(self, input_shape):
+        check_rank(self, input_shape, len(self.dims) + 1)
+        return (input_shape[0],) + tuple(input_shape[d] for d in self.dims)
+
+    def get_config(self):
+        return {**super().get_config(), "dims": tuple(self.dims)}
+
+
+class RepeatVector(Layer):
+    """Repeat each sample's vector ``n`` times along a new steps axis: ``y[b, i, :] = x[b, :]`` for ``i < n``.
+
+    Args:
+        n: the number of repeats (a positive integer).
+
+    Input shape: ``(batch, features)``, 2-D only. Output shape: ``(batch, n, features)``.
+
+    Gradient: the sum of the output gradient over the ``n`` copies.
+
+    Raises:
+        TypeError: ``n`` not an integer (a bool or float too, as Keras).
+        ValueError: ``n <= 0``; an input that is not 2-D.
+
+    Source: ``keras.layers.RepeatVector`` (Keras 3.15, ``keras/src/layers/reshaping/repeat_vector.py``).
+
+    >>> import numpy as np
+    >>> RepeatVector(3)(np.array([[1.0, 2.0]])).numpy().tolist()
+    [[[1.0, 2.0], [1.0, 2.0], [1.0, 2.0]]]
+    """
+
+    single_input = True
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        self.n = integer(n, "n")
+
+    def call(self, inputs):
+        check_rank(self, inputs.shape, 2)
+        batch, features = inputs.shape
+        return repeat(inputs.reshape(batch, 1, features), 1, self.n, 1)
+
+    def compute_output_shape(self, input_shape):
+        check_rank(self, input_shape, 2)
+        return (input_shape[0], self.n, input_shape[1])
+
+    def get_config(self):
+        return {**super().get_config(), "n": self.n}
+
+
+class Identity(Layer):
+    """The identity: the output is the input, the same tensor (a placeholder, e.g. for a branch that does nothing).
+
+    Input and output shape: any, the same.
+
+    Unlike Keras' ``Identity``, which passes a list or dict of tensors through, it takes one tensor (as every
+    built-in layer but the merge layers here).
+
+    Source: ``keras.layers.Identity`` (Keras 3.15, ``keras/src/layers/core/identity.py``).
+
+    >>> import numpy as np
+    >>> Identity()(np.array([[1.0, 2.0]])).numpy().tolist()
+    [[1.0, 2.0]]
+    """
+
+    single_input = True
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
