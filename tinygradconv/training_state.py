@@ -48,10 +48,9 @@ def _has_state(optimizer) -> bool:
 
 def _rate_is_a_number(optimizer) -> bool:
     """Whether the optimizer's learning rate is a number (a variable in Keras), not a schedule or a function (an
-    :class:`~tinygradconv.optimizers.Optimizer` keeps a number as a float); a wrapper's (``LossScaleOptimizer``) is
-    the rate of the optimizer it wraps, whose rate it reads and sets."""
-    rated = getattr(optimizer, "inner_optimizer", optimizer)
-    return isinstance(getattr(rated, "_learning_rate", None), float)
+    :class:`~tinygradconv.optimizers.Optimizer` keeps a number as a float; a ``LossScaleOptimizer``'s is the
+    wrapped optimizer's)."""
+    return isinstance(getattr(optimizer, "_learning_rate", None), float)
 
 
 def optimizer_arrays(model) -> dict:
