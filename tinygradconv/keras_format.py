@@ -342,6 +342,43 @@ def _weight_paths(layers_in_order, skip_inputs):
     return out
 
 
+def keras_variable_paths(model) -> list:
+    """``[(weight, path)]``: Keras 3's ``variable.path`` of each weight of ``model``, the weight's name
+    (``"<layer>/<weight>"``) after the names of the models (and layers) inside whose scope Keras builds it:
+
+    - a ``Sequential`` or subclassed model adds its name (``"sequential/dense/kernel"``), and so does a layer for the
+      layers it holds (``"block/dense/kernel"``);
+    - a functional model adds nothing (Keras builds its layers when it is made, outside any scope:
+      ``"dense/kernel"``), and neither do the models around it;
+    - a ``Sequential`` model that starts with an ``Input`` is built when it is made too: its path starts at its own
+      name, whatever holds it (``"inner/dense/kernel"``), where one built by the model holding it continues that
+      model's path (``"outer/inner/dense/kernel"``).
+
+    Compared with Keras 3.15 for these cases (``tests/test_optimizers_muon_paths.py``). A layer or subclassed model
+    built on its own before a model holds it is taken as built inside it (Keras' path would start at it)."""
+    from .functional import Functional
+    from .layers.layer import Layer
+    from .models import Sequential
+
+    paths = {}      # id(weight) -> (weight, path): a layer met twice keeps its first path
+
+    def walk(layer, scope):
+        for weight in getattr(layer, "_own_weights", ()):
+            paths.setdefault(id(weight), (weight, scope + (weight.name or "variable")))
+        if isinstance(layer, Functional):
+            inner = ""
+        elif isinstance(layer, Sequential) and layer._input_batch_shape is not None:
+            inner = f"{layer.name}/"
+        else:
+            inner = f"{scope}{layer.name}/"
+        for sublayer in layer._sublayers():
+            if isinstance(sublayer, Layer):
+                walk(sublayer, inner)
+
+    walk(model, "")
+    return list(paths.values())
+
+
 def save_keras(model, filepath) -> None:
     """Write ``model`` (Sequential or functional, built) to ``filepath`` as a Keras 3 ``.keras`` archive, atomically:
     architecture and weights, and for a compiled model its compile arguments (``compile_config``) and its optimizer's
@@ -563,6 +600,8 @@ def _restore_keras_optimizer(model, arrays, filepath):
     if not hasattr(optimizer, "_keras_variable_keys"):
         return
     variables = model.trainable_weights
+    if not getattr(optimizer, "built", True) and hasattr(optimizer, "_note_paths"):
+        optimizer._note_paths(model)        # as Model.fit does: Muon's slots follow Keras' variable paths
     keys = optimizer._keras_variable_keys(variables)
     unbuilt = 1 if callable(optimizer._learning_rate) else 2
     if len(arrays) not in (len(keys), unbuilt):

@@ -113,6 +113,8 @@ def restore_optimizer(model, state, filepath="") -> None:
             raise refuse(exc) from None
     if not _has_state(optimizer):       # an optimizer of your own: its rate only
         return
+    if not getattr(optimizer, "built", True) and hasattr(optimizer, "_note_paths"):
+        optimizer._note_paths(model)        # as Model.fit does: Muon's slots follow Keras' variable paths
     try:
         optimizer.set_state(model.trainable_weights, state)
     except Exception as exc:        # set_state changed nothing: neither does this

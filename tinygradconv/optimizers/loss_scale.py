@@ -137,6 +137,10 @@ class LossScaleOptimizer(Optimizer):
         """The inner optimizer's :meth:`~tinygradconv.optimizers.Optimizer.finalize_variable_values`."""
         self.inner_optimizer.finalize_variable_values(var_list)
 
+    def _note_paths(self, model):
+        """The inner optimizer learns the variables' Keras paths (it builds on them)."""
+        self.inner_optimizer._note_paths(model)
+
     def state_of(self, variable) -> dict:
         """The inner optimizer's state of ``variable``."""
         return self.inner_optimizer.state_of(variable)
