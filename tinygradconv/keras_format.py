@@ -8,7 +8,8 @@ Format (as written by Keras 3; checked against files saved by Keras 3.15). A ``.
   ``Sequential`` model, ``config["layers"]`` lists an ``InputLayer`` (its ``batch_shape``) then each layer's
   ``{"module": "keras.layers", "class_name", "config"}`` (Keras adds a built layer's ``build_config``,
   ``{"input_shape": [null, 3]}``: a layer the model leaves unbuilt is built from it before its weights are
-  loaded, as in Keras); for a functional model (``class_name`` ``"Functional"``)
+  loaded, as in Keras); for a functional model (``class_name`` ``"Functional"``, or the name of your own ``Model``
+  subclass made from ``(inputs, outputs)``, whose class loading then needs, as in Keras: :func:`_model_class`)
   each layer also has ``name`` and ``inbound_nodes`` (the symbolic tensors each call received, as
   ``{"class_name": "__keras_tensor__", "config": {"keras_history": [layer, node, tensor]}}``), and the config has
   ``input_layers`` and ``output_layers``. Layer configs are Keras' own: the dtype is a ``DTypePolicy`` object,
@@ -82,7 +83,15 @@ import zlib
 import numpy as np
 
 from . import activations
-from ._lookup import builtin, custom_object_scope, defined_here, registered_class_name, snake_case
+from ._lookup import (
+    builtin,
+    custom_object,
+    custom_object_scope,
+    defined_here,
+    get_registered_name,
+    registered_class_name,
+    snake_case,
+)
 from .backend import dtype_name
 from .layers.input_layer import INPUT_DTYPES
 from .saving import SavedFileError, _require_weights, atomic_write, custom_objects_hint
@@ -226,6 +235,21 @@ def _is_ours_in_keras(layer):
     return type(layer).__name__ in SUPPORTED_LAYERS and defined_here(type(layer))
 
 
+def _functional_class(model) -> tuple:
+    """``(module, class_name, registered_name)`` of a functional model as Keras 3 writes them: Keras' own
+    ``Functional``, or for a subclass of ``Model`` made from ``(inputs, outputs)`` (``class M(Model): ...;
+    M(inputs, outputs)``) its own class, as ``keras.saving.serialize_keras_object`` names a class of your own: its
+    module (None for ``__main__``), its name, and the ``"package>Name"`` of
+    :func:`~tinygradconv.saving.register_keras_serializable` (else its name again). Loading it needs the class
+    (registered, or in ``custom_objects``), here and in Keras."""
+    from .functional import Functional
+
+    cls = type(model)
+    if cls is Functional:
+        return "keras.src.models.functional", "Functional", "Functional"
+    return None if cls.__module__ == "__main__" else cls.__module__, cls.__name__, get_registered_name(cls)
+
+
 def _model_json(model, what="a .keras file"):
     """Keras 3's JSON object of ``model`` (Sequential or functional, of layers Keras has), for ``what``."""
     from .functional import Functional
@@ -247,8 +271,9 @@ def _model_json(model, what="a .keras file"):
         # each layer's entry in Keras 3.15's key order: its description, then its name and inbound nodes
         config["layers"] = [{**_keras_layer(layer), "name": item["name"], "inbound_nodes": item["inbound_nodes"]}
                             for item, layer in zip(config["layers"], model.layers)]
-        return {"module": "keras.src.models.functional", "class_name": "Functional", "config": config,
-                "registered_name": "Functional", "build_config": {"input_shape": None}}
+        module, class_name, registered = _functional_class(model)
+        return {"module": module, "class_name": class_name, "config": config, "registered_name": registered,
+                "build_config": {"input_shape": None}}
     if type(model) is Sequential:
         shape = model._input_batch_shape or model._build_input_shape     # an Input's batch size is kept
         if shape is None and what == "a .keras file":     # Keras 3 warns, and saves it
@@ -1226,8 +1251,38 @@ def _model_from_keras_json(config, where, require_shape):
         model = _named_in(where, functional_from_config, Functional, {**inner, "layers": items})
         _build_from_configs(model, items, where)
         return model, items, False
+    if "input_layers" in inner:     # a Model subclass of your own made from (inputs, outputs): its class, as Keras
+        cls = _model_class(config, where)
+        model = _named_in(where, cls.from_config, {**inner, "layers": items})
+        _build_from_configs(model, items, where)
+        return model, items, False
     raise SavedFileError(f"{where}: model class {class_name!r} is not supported (only Sequential and "
                          "functional models; a subclassed Keras model needs its Python class)")
+
+
+def _model_class(config, where):
+    """The class of a functional model written under a class of your own (:func:`_functional_class`), looked up as
+    Keras 3 looks it up: by its ``registered_name`` (``"package>Name"``, from
+    :func:`~tinygradconv.saving.register_keras_serializable`), else by its class name, among the ``custom_objects``
+    given to the loader, the :class:`~tinygradconv.saving.custom_object_scope` s and the registered objects.
+
+    Raises:
+        SavedFileError: the class is not found (Keras' ``TypeError``: "Could not locate class"), or is not a
+            ``Model`` subclass that takes ``(inputs, outputs)``.
+    """
+    from .models import Model, _takes_functional_arguments
+
+    class_name = config.get("class_name")
+    found = custom_object(registered_class_name(config, class_name)) or custom_object(class_name)
+    if found is None:
+        raise SavedFileError(f"{where}: could not locate class {class_name!r} (Keras' words), the class of this "
+                             f"functional model: pass it when loading, custom_objects={{{class_name!r}: "
+                             f"{class_name if str(class_name).isidentifier() else 'MyModel'}}}, or register it with "
+                             "@tinygradconv.saving.register_keras_serializable(), as in Keras")
+    if not (isinstance(found, type) and issubclass(found, Model) and _takes_functional_arguments(found)):
+        raise SavedFileError(f"{where}: {class_name!r} names {found!r}, which is not a Model subclass made from "
+                             "(inputs, outputs); the config is a functional model's")
+    return found
 
 
 def _named_in(where, build, *args):
