@@ -55,8 +55,9 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
     Returns:
         The clone, a model of the same kind with the same name (a functional model of a ``Model`` subclass of
         your own, ``CustomModel(inputs, outputs)``, is a ``CustomModel`` when its constructor takes ``(inputs,
-        outputs)``, as Keras' ``functional_like_constructor`` rule; else a plain functional model, as in Keras). If ``model`` is compiled, the clone is compiled with
-        the same arguments and a new optimizer of the same configuration (new state), and new metric objects.
+        outputs)``, as Keras' ``functional_like_constructor`` rule; else a plain functional model, as in Keras).
+        If ``model`` is compiled, the clone is compiled with the same arguments and a new optimizer of the same
+        configuration (new state), and new metric objects.
 
     Raises:
         TypeError: ``model`` is not a model, or ``clone_function`` returns something other than a layer.
