@@ -373,3 +373,24 @@ def test_a_wrapped_rate_is_saved_and_loaded_as_keras(tmp_path, kind, fmt):
         theirs = keras.saving.load_model(str(tmp_path / f"ours_{kind}.keras"))
         assert float(theirs.optimizer.learning_rate) == pytest.approx(expected, rel=1e-6)
         assert int(theirs.optimizer.iterations) == 12
+
+
+@pytest.mark.parametrize("rate", [0.05, "schedule"])
+def test_a_file_of_a_wrapper_never_trained_loads_its_inner_rate_without_skipping(tmp_path, rate):
+    """Keras writes a compiled, untrained LossScaleOptimizer as its own step count and rate (0, 0.0), then the inner
+    optimizer's (0, and its rate when a number: 4 or 3 variables). Read as a plain optimizer's one or two, it was
+    "Skipping variable loading"; now they load without the warning (the step count, and the inner rate, here set
+    to 0.05 after compile), as for a plain optimizer never trained."""
+    pytest.importorskip("h5py", reason="h5py reads and writes the weights of .keras files")
+    keras = keras_on_torch(KERAS)
+    given = 0.1 if rate != "schedule" else keras.optimizers.schedules.ExponentialDecay(0.1, 2, 0.5)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(given)), "mse")
+    if rate != "schedule":
+        model.optimizer.learning_rate = rate
+    model.save(str(tmp_path / "k.keras"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        ours = models.load_model(str(tmp_path / "k.keras"))
+    assert float(ours.optimizer.learning_rate) == pytest.approx(0.05 if rate != "schedule" else 0.1, rel=1e-7)
+    assert ours.optimizer.iterations == 0 and not ours.optimizer.built

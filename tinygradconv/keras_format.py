@@ -613,8 +613,9 @@ def _restore_keras_optimizer(model, arrays, filepath):
     """Put the optimizer's variables of a ``.keras`` file (``arrays``, in Keras' order: see
     ``Optimizer.variables``) into the compiled ``model``'s new optimizer, as Keras 3's ``load_model`` restores them:
     the step count, the learning rate (a number), each slot of each trainable weight, and the scalar state. A file
-    of a model compiled but never trained holds the first one or two only: they are restored, and the optimizer is
-    built at the first step (Keras warns there, and skips them). Another number of variables is Keras' warning
+    of a model compiled but never trained holds the first one or two only (a ``LossScaleOptimizer``'s own two, then
+    its inner optimizer's: ``Optimizer._keras_unbuilt_keys``): they are restored, and the optimizer is built at the
+    first step (Keras warns there, and skips them). Another number of variables is Keras' warning
     ("Skipping variable loading for optimizer"), and nothing is restored.
 
     Raises:
@@ -628,13 +629,13 @@ def _restore_keras_optimizer(model, arrays, filepath):
     if not getattr(optimizer, "built", True) and hasattr(optimizer, "_note_paths"):
         optimizer._note_paths(model)        # as Model.fit does: Muon's slots follow Keras' variable paths
     keys = optimizer._keras_variable_keys(variables)
-    unbuilt = 1 if callable(optimizer._learning_rate) else 2
-    if len(arrays) not in (len(keys), unbuilt):
+    unbuilt = optimizer._keras_unbuilt_keys()     # what an optimizer never built lists: its step count and rate
+    if len(arrays) not in (len(keys), len(unbuilt)):
         warnings.warn(f"{os.fspath(filepath)!r}: Skipping variable loading for optimizer '{optimizer.name}', because "
                       f"it has {len(keys)} variables whereas the saved optimizer has {len(arrays)} variables (the "
                       "optimizer starts afresh: step 0, no moments).", stacklevel=6)
         return
-    values = dict(zip(keys, arrays))
+    values = dict(zip(keys if len(arrays) == len(keys) else unbuilt, arrays))
     state = {"iterations": values["iterations"]}
     state.update({f"{key[0]}/{key[1]}": value for key, value in values.items() if isinstance(key, tuple)})
     state.update({key: value for key, value in values.items() if key in optimizer.scalar_state})

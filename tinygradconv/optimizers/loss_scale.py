@@ -231,6 +231,11 @@ class LossScaleOptimizer(Optimizer):
 
     scalar_state = ("step_counter", "dynamic_scale")
 
+    def _keras_unbuilt_keys(self) -> list:
+        """Keras' variables of a wrapper never built: its own step count and rate (always 0, not restored), then
+        the inner optimizer's step count and rate (a number only), as Keras lists and saves them."""
+        return ["own_iteration", "own_learning_rate", *self.inner_optimizer._keras_unbuilt_keys()]
+
     def _keras_variable_keys(self, variables) -> list:
         """As :meth:`Optimizer._keras_variable_keys <tinygradconv.optimizers.Optimizer._keras_variable_keys>`:
         the wrapper's own step count and rate (not restored: Keras' are always 0), its scale and counter, then the

@@ -507,6 +507,11 @@ class Optimizer:
         out += [named(float(getattr(self, name)), name, "float64") for name in self.scalar_state]
         return out
 
+    def _keras_unbuilt_keys(self) -> list:
+        """What each entry of :attr:`variables` holds before the optimizer is built (a ``.keras`` file of a model
+        compiled but never trained holds these): ``"iterations"``, then ``"learning_rate"`` when it is a number."""
+        return ["iterations"] + ([] if callable(self._learning_rate) else ["learning_rate"])
+
     def _keras_variable_keys(self, variables) -> list:
         """What each entry of :attr:`variables` would hold for this optimizer built on ``variables``, in Keras 3's
         order (the order of the ``optimizer/vars`` datasets of a ``.keras`` file): ``"iterations"``,
@@ -514,7 +519,7 @@ class Optimizer:
         ``(i, slot)`` for the slot ``slot`` of ``variables[i]``, group by group
         as Keras creates them, then the names of the scalar state. Before the optimizer is built, :attr:`variables`
         holds the first one or two only."""
-        keys = ["iterations"] + ([] if callable(self._learning_rate) else ["learning_rate"])
+        keys = self._keras_unbuilt_keys()
         keys += [(i, "average") for i in range(len(variables))] if self.use_ema else []
         fresh = [self.build_state(v, v.backend.xp) for v in variables]
         groups = self.keras_slots
