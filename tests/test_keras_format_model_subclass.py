@@ -116,3 +116,36 @@ def test_our_file_loads_in_keras_given_the_class_and_theirs_here(tmp_path):
                                rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(pairs[1][1].predict(x, verbose=0)),
                                rtol=1e-5, atol=1e-6)
+
+
+def test_a_nested_one_keeps_its_class_both_ways(tmp_path):
+    """Nested in a Sequential model, as Keras 3 writes it: under its class (its weights under
+    ``layers/unregistered/``), loaded as that class given in custom_objects, here from Keras' file and in Keras
+    from ours, with the same outputs; without the class, refused by name (before: refused when written)."""
+    pytest.importorskip("h5py", reason="h5py reads and writes the weights of .keras files")
+    keras = keras_on_torch(KERAS)
+    x = np.random.default_rng(0).normal(size=(8, 4)).astype("float32")
+
+    def nested(lib):
+        inputs = lib.layers.Input((4,))
+        inner = _classes(lib)[1](inputs, lib.layers.Dense(3, name="d1")(inputs), name="inner")
+        model = lib.models.Sequential([lib.layers.Input((4,)), inner, lib.layers.Dense(2, name="out")],
+                                      name="outer")
+        model.save(str(tmp_path / f"{lib.__name__}.keras"))
+        return model
+
+    mine, reference = nested(tg), nested(keras)
+    assert json.loads(mine.to_json())["config"]["layers"][1]["class_name"] == \
+        json.loads(reference.to_json())["config"]["layers"][1]["class_name"] == "Unregistered"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        theirs = keras.saving.load_model(str(tmp_path / "tinygradconv.keras"),
+                                         custom_objects={"Unregistered": _classes(keras)[1]})
+        ours = tg.models.load_model(str(tmp_path / "keras.keras"), custom_objects={"Unregistered": _classes(tg)[1]})
+    assert isinstance(theirs.layers[0], _classes(keras)[1]) and isinstance(ours.layers[0], _classes(tg)[1])
+    np.testing.assert_allclose(np.asarray(theirs.predict(x, verbose=0)), mine.predict(x, verbose=0), rtol=1e-5,
+                               atol=1e-6)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), np.asarray(reference.predict(x, verbose=0)), rtol=1e-5,
+                               atol=1e-6)
+    with pytest.raises(SavedFileError, match="could not locate class 'Unregistered'"):
+        tg.models.load_model(str(tmp_path / "keras.keras"))

@@ -210,7 +210,7 @@ def _keras_layer(layer):
     from .functional import Functional
     from .models import Sequential
 
-    if type(layer) in (Functional, Sequential):
+    if isinstance(layer, Functional) or type(layer) is Sequential:   # (of a class of your own too, as Keras)
         return _model_json(layer)
     config = _to_keras_config(layer.get_config())
     out = {"module": "keras.layers", "class_name": type(layer).__name__, "config": config, "registered_name": None}
@@ -256,7 +256,7 @@ def _model_json(model, what="a .keras file"):
     from .models import Model, Sequential
 
     for layer in model.layers:
-        if isinstance(layer, (Functional, Sequential)) and type(layer) in (Functional, Sequential):
+        if isinstance(layer, Functional) or type(layer) is Sequential:
             continue  # a nested model: written as Keras writes one (its own config, weights under its path)
         if isinstance(layer, Model):  # a ValueError, as for the other layers a .keras file cannot hold
             raise ValueError(  # noqa: TRY004
@@ -1022,11 +1022,14 @@ def _our_item(item, filepath):
         raise SavedFileError(f"{filepath!r}: expected each layer of the config to be a JSON object (a layer's "
                              f"config), found {item!r}")
     class_name = item.get("class_name")
-    if class_name in ("Functional", "Sequential", "Model"):  # a nested model
+    # a functional model of a Model subclass of your own, nested: written under its class, as Keras writes it
+    own_model = class_name not in ("Functional", "Sequential", "Model") and isinstance(item.get("config"), dict) \
+        and "input_layers" in item["config"] and "output_layers" in item["config"]
+    if class_name in ("Functional", "Sequential", "Model") or own_model:  # a nested model
         inner = item.get("config")
         _check_layer_list(inner, f"{filepath!r}: the config of model {item.get('name')!r}")
-        if item.get("module") not in ("keras", "keras.models", "keras.src.models.functional",
-                                      "keras.src.models.sequential") or \
+        if not own_model and item.get("module") not in ("keras", "keras.models", "keras.src.models.functional",
+                                                        "keras.src.models.sequential") or \
                 (class_name == "Model" and "input_layers" not in inner):
             raise SavedFileError(f"{filepath!r}: layer {inner.get('name')!r} is a nested model of class "
                                  f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load "
@@ -1039,9 +1042,11 @@ def _our_item(item, filepath):
             if shape is not None:
                 config["build_input_shape"] = shape
         else:
-            class_name = "Functional"
+            class_name = _model_class(item, filepath)[0] if own_model else "Functional"
             config.update(input_layers=inner["input_layers"], output_layers=inner["output_layers"])
         out = {"class_name": class_name, "config": config}
+        if own_model:   # the name Keras' weight paths use (snake case), and that it is a model to recurse into
+            out["keras_class_name"] = item["class_name"]
         for key in ("name", "inbound_nodes"):
             if key in item:
                 out[key] = item[key]
@@ -1091,7 +1096,7 @@ def _build_from_configs(model, items, where):
         layer = by_name.get((item.get("config") or {}).get("name"))
         if layer is None:
             continue
-        if item["class_name"] in ("Sequential", "Functional"):
+        if item["class_name"] in ("Sequential", "Functional") or "keras_class_name" in item:
             _build_from_configs(layer, item["config"].get("layers", []), where)
             continue
         build_config = item.get("build_config")
@@ -1253,7 +1258,7 @@ def _model_from_keras_json(config, where, require_shape):
         _build_from_configs(model, items, where)
         return model, items, False
     if "input_layers" in inner:     # a Model subclass of your own made from (inputs, outputs): its class, as Keras
-        cls = _model_class(config, where)
+        cls = _model_class(config, where)[1]
         model = _named_in(where, cls.from_config, {**inner, "layers": items})
         _build_from_configs(model, items, where)
         return model, items, False
@@ -1262,8 +1267,9 @@ def _model_from_keras_json(config, where, require_shape):
 
 
 def _model_class(config, where):
-    """The class of a functional model written under a class of your own (:func:`_functional_class`), looked up as
-    Keras 3 looks it up: by its ``registered_name`` (``"package>Name"``, from
+    """``(name, class)``: the class of a functional model written under a class of your own
+    (:func:`_functional_class`), and the name it was found by, looked up as Keras 3 looks it up: by its
+    ``registered_name`` (``"package>Name"``, from
     :func:`~tinygradconv.saving.register_keras_serializable`), else by its class name, among the ``custom_objects``
     given to the loader, the :class:`~tinygradconv.saving.custom_object_scope` s and the registered objects.
 
@@ -1274,7 +1280,9 @@ def _model_class(config, where):
     from .models import Model, _takes_functional_arguments
 
     class_name = config.get("class_name")
-    found = custom_object(registered_class_name(config, class_name)) or custom_object(class_name)
+    registered = registered_class_name(config, class_name)
+    name = registered if custom_object(registered) is not None else class_name
+    found = custom_object(name)
     if found is None:
         raise SavedFileError(f"{where}: could not locate class {class_name!r} (Keras' words), the class of this "
                              f"functional model: pass it when loading, custom_objects={{{class_name!r}: "
@@ -1283,7 +1291,7 @@ def _model_class(config, where):
     if not (isinstance(found, type) and issubclass(found, Model) and _takes_functional_arguments(found)):
         raise SavedFileError(f"{where}: {class_name!r} names {found!r}, which is not a Model subclass made from "
                              "(inputs, outputs); the config is a functional model's")
-    return found
+    return name, found
 
 
 def _named_in(where, build, *args):
@@ -1382,12 +1390,13 @@ def load_keras(filepath, custom_objects=None, compile=True):
         nested models (whose layers lie under the nested model's own path, as Keras writes them)."""
         by_name = {layer.name: layer for layer in model.layers}
         kept = [item for item in items if not (skip and item["class_name"] == "InputLayer")]
-        paths = [path for _, path in _weight_paths([item["class_name"] for item in kept], skip)]
+        paths = [path for _, path in _weight_paths([item.get("keras_class_name", item["class_name"])
+                                                    for item in kept], skip)]
         for item, path in zip(kept, paths):
             name = item["config"].get("name")
             layer = by_name[name]
             path = prefix + path
-            if item["class_name"] in ("Sequential", "Functional"):
+            if item["class_name"] in ("Sequential", "Functional") or "keras_class_name" in item:
                 collect(layer, item["config"]["layers"], item["class_name"] == "Sequential", f"{path}/")
                 continue
             assignments.extend(zip(layer.weights, _layer_arrays(h5py, h5, layer, name, path, filepath)))
