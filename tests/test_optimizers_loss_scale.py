@@ -279,3 +279,118 @@ def test_a_keras_file_holds_kerass_dtypes_for_the_wrapper_and_its_inner_optimize
     theirs.fit(x, x[:, :1], epochs=1, verbose=0)
     theirs.save(str(tmp_path / "theirs.keras"))
     assert dtypes(tmp_path / "ours.keras") == dtypes(tmp_path / "theirs.keras")
+
+
+# ------------------------------------------------------------------------------------------------ the rate, saved
+def test_the_wrappers_rate_as_given_is_the_inner_optimizers():
+    """As Keras' LossScaleOptimizer.learning_rate: the inner optimizer's rate, read and set through the wrapper,
+    a schedule evaluated at the inner optimizer's step and not settable (Keras' TypeError); the wrapper keeps no
+    rate of its own besides Keras' unused 0.0 variable."""
+    inner = optimizers.SGD(0.1)
+    opt = optimizers.LossScaleOptimizer(inner)
+    assert opt._learning_rate == 0.1 and type(opt._learning_rate) is float
+    opt._learning_rate = 0.3
+    assert inner.learning_rate == 0.3 and "_learning_rate" not in vars(opt)
+    schedule = optimizers.schedules.ExponentialDecay(0.1, 1, 0.5)
+    wrapped = optimizers.LossScaleOptimizer(optimizers.Adam(schedule))
+    assert wrapped._learning_rate is schedule
+    wrapped.inner_optimizer.iterations = 2
+    assert wrapped.learning_rate == np.float32(0.025)     # 0.1 * 0.5 ** 2, in float32 as Keras
+    with pytest.raises(TypeError, match="created with a `LearningRateSchedule` object"):
+        wrapped.learning_rate = 0.2
+    assert [v.name for v in opt.variables][:2] == ["loss_scale_optimizer/iteration",
+                                                   "loss_scale_optimizer/learning_rate"]
+    assert float(opt.variables[1].numpy()) == 0.0
+
+
+def _rate_kinds(lib):
+    """(rate given to SGD, callbacks of the first fit, the rate after 3 epochs of 4 steps, by hand)."""
+    return {"number": (0.1, [], 0.1),
+            "schedule": (lib.optimizers.schedules.ExponentialDecay(0.1, 2, 0.5), [], 0.1 * 0.5 ** 6),
+            # no epoch improves by 100: the rate halves after epochs 1 and 2 (Keras' rule, patience 0)
+            "plateau": (0.1, [lib.callbacks.ReduceLROnPlateau("loss", factor=0.5, patience=0, min_delta=100.0)],
+                        0.025)}
+
+
+def _saved_and_loaded(lib, kind, fmt, directory):
+    """Train a LossScaleOptimizer(SGD) model 3 epochs with the rate of ``kind``, save it (``.keras``, ``.tgc.npz``,
+    or BackupAndRestore stopped after epoch 3), and return the loaded (or resumed) optimizer's rate and steps."""
+    rate, callbacks, _ = _rate_kinds(lib)[kind]
+
+    def compiled():
+        model = lib.Sequential([lib.layers.Input((8, 2)), lib.layers.Flatten(), lib.layers.Dense(1)])
+        model.compile(optimizer=lib.optimizers.LossScaleOptimizer(lib.optimizers.SGD(rate, momentum=0.5)),
+                      loss="mse")
+        return model
+
+    model = compiled()
+    if fmt == "backup":
+        class Stop(lib.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                if epoch == 2:
+                    raise RuntimeError("stopped")
+
+        backup = lib.callbacks.BackupAndRestore(str(directory / f"backup_{kind}"))
+        with pytest.raises(RuntimeError, match="stopped"):
+            model.fit(X, Y, epochs=5, batch_size=4, shuffle=False, verbose=0, callbacks=[*callbacks, backup, Stop()])
+        resumed, seen = compiled(), []
+
+        class Seen(lib.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                seen.append((epoch, float(self.model.optimizer.learning_rate), int(self.model.optimizer.iterations)))
+
+        resumed.fit(X, Y, epochs=4, batch_size=4, shuffle=False, verbose=0,
+                    callbacks=[lib.callbacks.BackupAndRestore(str(directory / f"backup_{kind}")), Seen()])
+        return seen[0][1:]
+    model.fit(X, Y, epochs=3, batch_size=4, shuffle=False, verbose=0, callbacks=callbacks)
+    path = str(directory / f"{lib.__name__}_{kind}{fmt}")
+    model.save(path)
+    loaded = models.load_model(path) if lib is OURS_FULL else lib.saving.load_model(path)
+    return float(loaded.optimizer.learning_rate), int(loaded.optimizer.iterations)
+
+
+OURS_FULL = types.SimpleNamespace(layers=layers, Sequential=models.Sequential, optimizers=optimizers,
+                                  callbacks=tg.callbacks, __name__="ours")
+
+
+@pytest.mark.parametrize("fmt", [".keras", ".tgc.npz", "backup"])
+@pytest.mark.parametrize("kind", ["number", "schedule", "plateau"])
+def test_a_wrapped_rate_is_saved_and_loaded_as_keras(tmp_path, kind, fmt):
+    """A LossScaleOptimizer's rate (the inner SGD's: a number, a schedule, a number halved by ReduceLROnPlateau)
+    comes back from a .keras file, a .tgc.npz file and a BackupAndRestore backup, with the step count: by hand,
+    and as Keras 3 loads its own .keras file and resumes from its own backup (Keras has no .npz)."""
+    if fmt == ".keras":
+        pytest.importorskip("h5py", reason="h5py reads and writes the weights of .keras files")
+    expected = _rate_kinds(OURS_FULL)[kind][2]
+    rate, steps = _saved_and_loaded(OURS_FULL, kind, fmt, tmp_path)
+    assert steps == 12
+    assert rate == pytest.approx(expected, rel=1e-7)     # a schedule is evaluated in float32, as Keras
+    if fmt == ".tgc.npz":
+        return
+    keras = keras_on_torch(KERAS)
+    assert _saved_and_loaded(keras, kind, fmt, tmp_path) == pytest.approx((expected, 12), rel=1e-6)
+    if fmt == ".keras":     # our file, in Keras
+        theirs = keras.saving.load_model(str(tmp_path / f"ours_{kind}.keras"))
+        assert float(theirs.optimizer.learning_rate) == pytest.approx(expected, rel=1e-6)
+        assert int(theirs.optimizer.iterations) == 12
+
+
+@pytest.mark.parametrize("rate", [0.05, "schedule"])
+def test_a_file_of_a_wrapper_never_trained_loads_its_inner_rate_without_skipping(tmp_path, rate):
+    """Keras writes a compiled, untrained LossScaleOptimizer as its own step count and rate (0, 0.0), then the inner
+    optimizer's (0, and its rate when a number: 4 or 3 variables). Read as a plain optimizer's one or two, it was
+    "Skipping variable loading"; now they load without the warning (the step count, and the inner rate, here set
+    to 0.05 after compile), as for a plain optimizer never trained."""
+    pytest.importorskip("h5py", reason="h5py reads and writes the weights of .keras files")
+    keras = keras_on_torch(KERAS)
+    given = 0.1 if rate != "schedule" else keras.optimizers.schedules.ExponentialDecay(0.1, 2, 0.5)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(given)), "mse")
+    if rate != "schedule":
+        model.optimizer.learning_rate = rate
+    model.save(str(tmp_path / "k.keras"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        ours = models.load_model(str(tmp_path / "k.keras"))
+    assert float(ours.optimizer.learning_rate) == pytest.approx(0.05 if rate != "schedule" else 0.1, rel=1e-7)
+    assert ours.optimizer.iterations == 0 and not ours.optimizer.built

@@ -3,6 +3,7 @@
 so that every output element's gradient counts), at the corners (negative dims, sizes that do not divide, ``-1``,
 broadcasting, rank 0, empty, NaN and inf, integer dtypes), finite differences in float64, and the errors."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -167,8 +168,29 @@ def test_masked_fill_refuses_values_an_integer_tensor_cannot_hold():
             with pytest.raises(RuntimeError, match="overflow"):
                 torch.zeros(3, dtype=TORCH_DTYPES.get(dtype, getattr(torch, dtype))).masked_fill(
                     torch.as_tensor(mask), value)
-        with pytest.raises(ValueError, match="Invalid value for argument `value`.*out of the range of " + dtype):
+        with pytest.raises(ValueError, match="Invalid value for argument `value` of masked_fill: " +
+                           re.escape(f"{value!r} is out of the range of {dtype} [")):
             tg.tensor([0, 0, 0], dtype=dtype).masked_fill(mask, value)
+
+
+@pytest.mark.parametrize("dtype, value, bounds, hint", [
+    ("int8", 300, "[-128, 127]", ""), ("uint8", -1, "[0, 255]", ""), ("int64", 2**70, None, ""),
+    ("float16", 70000.0, "[-65504, 65504]", "; pass float('inf') for infinity"),
+    ("float32", 1e39, "[-3.40282e+38, 3.40282e+38]", "; pass float('inf') for infinity")])
+def test_full_like_and_masked_fill_refuse_a_value_out_of_range_in_the_same_words(dtype, value, bounds, hint):
+    """One check serves both (they had two messages): the value, the dtype's range (NumPy's iinfo/finfo, printed
+    with :g for floats) and PyTorch's words; only the argument and the function differ."""
+    info = np.finfo(dtype) if dtype.startswith("float") else np.iinfo(dtype)
+    bounds = bounds or f"[{info.min}, {info.max}]"
+    torch_said = "PyTorch refuses it too" if dtype.startswith("float") else "PyTorch refuses most such integers"
+    said = (f"{value!r} is out of the range of {dtype} {bounds} ({torch_said}: \"value cannot be converted to "
+            f"type ... without overflow\"){hint}")
+    x = tg.tensor([0, 0], dtype=dtype)
+    for call, argument, op in ((lambda: tg.ops.full_like(x, value), "fill_value", "full_like"),
+                               (lambda: x.masked_fill(np.array([True, False]), value), "value", "masked_fill")):
+        with pytest.raises(ValueError) as caught:
+            call()
+        assert str(caught.value) == f"Invalid value for argument `{argument}` of {op}: {said}"
 
 
 def test_masked_fill_refuses_a_rank0_tensor_value_its_dtype_cannot_hold():
@@ -180,7 +202,8 @@ def test_masked_fill_refuses_a_rank0_tensor_value_its_dtype_cannot_hold():
         with pytest.raises(RuntimeError, match="overflow"):
             torch.zeros(3, dtype=getattr(torch, dtype)).masked_fill(
                 torch.as_tensor(mask), torch.tensor(value, dtype=getattr(torch, value_dtype)))
-        with pytest.raises(ValueError, match="Invalid value for argument `value`.*out of the range of " + dtype):
+        with pytest.raises(ValueError, match="Invalid value for argument `value` of masked_fill: " +
+                           re.escape(f"{value!r} is out of the range of {dtype} [")):
             tg.tensor([0, 0, 0], dtype=dtype).masked_fill(mask, tg.tensor(value, dtype=value_dtype))
     # values it holds (an infinity is one) are filled, as torch fills them
     for dtype, value, value_dtype in (("int8", 100, "int64"), ("float16", math.inf, "float32")):

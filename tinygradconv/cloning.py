@@ -30,7 +30,7 @@ from .layers.input_layer import Input
 from .layers.keras_tensor import KerasTensor, flatten
 from .layers.layer import Layer
 from .metrics import Metric
-from .models import Model, Sequential, call_takes_one_tensor
+from .models import Model, Sequential, _takes_functional_arguments, call_takes_one_tensor
 from .optimizers.optimizer import Optimizer, fresh_copy
 from .saving import custom_objects_hint
 
@@ -53,8 +53,11 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
             (otherwise ``clone_function`` gets each nested model as one layer).
 
     Returns:
-        The clone, a model of the same kind with the same name. If ``model`` is compiled, the clone is compiled with
-        the same arguments and a new optimizer of the same configuration (new state), and new metric objects.
+        The clone, a model of the same kind with the same name (a functional model of a ``Model`` subclass of
+        your own, ``CustomModel(inputs, outputs)``, is a ``CustomModel`` when its constructor takes ``(inputs,
+        outputs)``, as Keras' ``functional_like_constructor`` rule; else a plain functional model, as in Keras).
+        If ``model`` is compiled, the clone is compiled with the same arguments and a new optimizer of the same
+        configuration (new state), and new metric objects.
 
     Raises:
         TypeError: ``model`` is not a model, or ``clone_function`` returns something other than a layer.
@@ -165,8 +168,10 @@ def _clone_functional(model, clone_layer, call_function, input_tensors):
         for old in node.outputs:
             values[id(old)] = results[old._keras_history[2]]
     new_outputs = [values[id(t)] for t in model._outputs]
-    return Functional(_structured(new_inputs, model._input_keys, model._nested_inputs),
-                      _structured(new_outputs, model._output_keys, model._nested_outputs), name=model.name)
+    # a Model subclass of your own made from (inputs, outputs) keeps its class when it is made so, as in Keras
+    cls = type(model) if _takes_functional_arguments(type(model)) else Functional
+    return cls(_structured(new_inputs, model._input_keys, model._nested_inputs),
+               _structured(new_outputs, model._output_keys, model._nested_outputs), name=model.name)
 
 
 def _flat_like_input(model, input_tensors):

@@ -8,7 +8,8 @@ Format (as written by Keras 3; checked against files saved by Keras 3.15). A ``.
   ``Sequential`` model, ``config["layers"]`` lists an ``InputLayer`` (its ``batch_shape``) then each layer's
   ``{"module": "keras.layers", "class_name", "config"}`` (Keras adds a built layer's ``build_config``,
   ``{"input_shape": [null, 3]}``: a layer the model leaves unbuilt is built from it before its weights are
-  loaded, as in Keras); for a functional model (``class_name`` ``"Functional"``)
+  loaded, as in Keras); for a functional model (``class_name`` ``"Functional"``, or the name of your own ``Model``
+  subclass made from ``(inputs, outputs)``, whose class loading then needs, as in Keras: :func:`_model_class`)
   each layer also has ``name`` and ``inbound_nodes`` (the symbolic tensors each call received, as
   ``{"class_name": "__keras_tensor__", "config": {"keras_history": [layer, node, tensor]}}``), and the config has
   ``input_layers`` and ``output_layers``. Layer configs are Keras' own: the dtype is a ``DTypePolicy`` object,
@@ -82,7 +83,15 @@ import zlib
 import numpy as np
 
 from . import activations
-from ._lookup import builtin, custom_object_scope, defined_here, registered_class_name, snake_case
+from ._lookup import (
+    builtin,
+    custom_object,
+    custom_object_scope,
+    defined_here,
+    get_registered_name,
+    registered_class_name,
+    snake_case,
+)
 from .backend import dtype_name
 from .layers.input_layer import INPUT_DTYPES
 from .saving import SavedFileError, _require_weights, atomic_write, custom_objects_hint
@@ -203,7 +212,7 @@ def _keras_layer(layer):
     from .functional import Functional
     from .models import Sequential
 
-    if type(layer) in (Functional, Sequential):
+    if isinstance(layer, Functional) or type(layer) is Sequential:   # (of a class of your own too, as Keras)
         return _model_json(layer)
     config = _to_keras_config(layer.get_config())
     out = {"module": "keras.layers", "class_name": type(layer).__name__, "config": config, "registered_name": None}
@@ -228,13 +237,28 @@ def _is_ours_in_keras(layer):
     return type(layer).__name__ in SUPPORTED_LAYERS and defined_here(type(layer))
 
 
+def _functional_class(model) -> tuple:
+    """``(module, class_name, registered_name)`` of a functional model as Keras 3 writes them: Keras' own
+    ``Functional``, or for a subclass of ``Model`` made from ``(inputs, outputs)`` (``class M(Model): ...;
+    M(inputs, outputs)``) its own class, as ``keras.saving.serialize_keras_object`` names a class of your own: its
+    module (None for ``__main__``), its name, and the ``"package>Name"`` of
+    :func:`~tinygradconv.saving.register_keras_serializable` (else its name again). Loading it needs the class
+    (registered, or in ``custom_objects``), here and in Keras."""
+    from .functional import Functional
+
+    cls = type(model)
+    if cls is Functional:
+        return "keras.src.models.functional", "Functional", "Functional"
+    return None if cls.__module__ == "__main__" else cls.__module__, cls.__name__, get_registered_name(cls)
+
+
 def _model_json(model, what="a .keras file"):
     """Keras 3's JSON object of ``model`` (Sequential or functional, of layers Keras has), for ``what``."""
     from .functional import Functional
     from .models import Model, Sequential
 
     for layer in model.layers:
-        if isinstance(layer, (Functional, Sequential)) and type(layer) in (Functional, Sequential):
+        if isinstance(layer, Functional) or type(layer) is Sequential:
             continue  # a nested model: written as Keras writes one (its own config, weights under its path)
         if isinstance(layer, Model):  # a ValueError, as for the other layers a .keras file cannot hold
             raise ValueError(  # noqa: TRY004
@@ -249,8 +273,9 @@ def _model_json(model, what="a .keras file"):
         # each layer's entry in Keras 3.15's key order: its description, then its name and inbound nodes
         config["layers"] = [{**_keras_layer(layer), "name": item["name"], "inbound_nodes": item["inbound_nodes"]}
                             for item, layer in zip(config["layers"], model.layers)]
-        return {"module": "keras.src.models.functional", "class_name": "Functional", "config": config,
-                "registered_name": "Functional", "build_config": {"input_shape": None}}
+        module, class_name, registered = _functional_class(model)
+        return {"module": module, "class_name": class_name, "config": config, "registered_name": registered,
+                "build_config": {"input_shape": None}}
     if type(model) is Sequential:
         shape = model._input_batch_shape or model._build_input_shape     # an Input's batch size is kept
         if shape is None and what == "a .keras file":     # Keras 3 warns, and saves it
@@ -342,6 +367,43 @@ def _weight_paths(layers_in_order, skip_inputs):
         used[base] = count + 1
         out.append((layer, f"layers/{base if count == 0 else f'{base}_{count}'}"))
     return out
+
+
+def keras_variable_paths(model) -> list:
+    """``[(weight, path)]``: Keras 3's ``variable.path`` of each weight of ``model``, the weight's name
+    (``"<layer>/<weight>"``) after the names of the models (and layers) inside whose scope Keras builds it:
+
+    - a ``Sequential`` or subclassed model adds its name (``"sequential/dense/kernel"``), and so does a layer for the
+      layers it holds (``"block/dense/kernel"``);
+    - a functional model adds nothing (Keras builds its layers when it is made, outside any scope:
+      ``"dense/kernel"``), and neither do the models around it;
+    - a ``Sequential`` model that starts with an ``Input`` is built when it is made too: its path starts at its own
+      name, whatever holds it (``"inner/dense/kernel"``), where one built by the model holding it continues that
+      model's path (``"outer/inner/dense/kernel"``).
+
+    Compared with Keras 3.15 for these cases (``tests/test_optimizers_muon_paths.py``). A layer or subclassed model
+    built on its own before a model holds it is taken as built inside it (Keras' path would start at it)."""
+    from .functional import Functional
+    from .layers.layer import Layer
+    from .models import Sequential
+
+    paths = {}      # id(weight) -> (weight, path): a layer met twice keeps its first path
+
+    def walk(layer, scope):
+        for weight in getattr(layer, "_own_weights", ()):
+            paths.setdefault(id(weight), (weight, scope + (weight.name or "variable")))
+        if isinstance(layer, Functional):
+            inner = ""
+        elif isinstance(layer, Sequential) and layer._input_batch_shape is not None:
+            inner = f"{layer.name}/"
+        else:
+            inner = f"{scope}{layer.name}/"
+        for sublayer in layer._sublayers():
+            if isinstance(sublayer, Layer):
+                walk(sublayer, inner)
+
+    walk(model, "")
+    return list(paths.values())
 
 
 def save_keras(model, filepath) -> None:
@@ -553,8 +615,9 @@ def _restore_keras_optimizer(model, arrays, filepath):
     """Put the optimizer's variables of a ``.keras`` file (``arrays``, in Keras' order: see
     ``Optimizer.variables``) into the compiled ``model``'s new optimizer, as Keras 3's ``load_model`` restores them:
     the step count, the learning rate (a number), each slot of each trainable weight, and the scalar state. A file
-    of a model compiled but never trained holds the first one or two only: they are restored, and the optimizer is
-    built at the first step (Keras warns there, and skips them). Another number of variables is Keras' warning
+    of a model compiled but never trained holds the first one or two only (a ``LossScaleOptimizer``'s own two, then
+    its inner optimizer's: ``Optimizer._keras_unbuilt_keys``): they are restored, and the optimizer is built at the
+    first step (Keras warns there, and skips them). Another number of variables is Keras' warning
     ("Skipping variable loading for optimizer"), and nothing is restored.
 
     Raises:
@@ -565,14 +628,16 @@ def _restore_keras_optimizer(model, arrays, filepath):
     if not hasattr(optimizer, "_keras_variable_keys"):
         return
     variables = model.trainable_weights
+    if not getattr(optimizer, "built", True) and hasattr(optimizer, "_note_paths"):
+        optimizer._note_paths(model)        # as Model.fit does: Muon's slots follow Keras' variable paths
     keys = optimizer._keras_variable_keys(variables)
-    unbuilt = 1 if callable(optimizer._learning_rate) else 2
-    if len(arrays) not in (len(keys), unbuilt):
+    unbuilt = optimizer._keras_unbuilt_keys()     # what an optimizer never built lists: its step count and rate
+    if len(arrays) not in (len(keys), len(unbuilt)):
         warnings.warn(f"{os.fspath(filepath)!r}: Skipping variable loading for optimizer '{optimizer.name}', because "
                       f"it has {len(keys)} variables whereas the saved optimizer has {len(arrays)} variables (the "
                       "optimizer starts afresh: step 0, no moments).", stacklevel=6)
         return
-    values = dict(zip(keys, arrays))
+    values = dict(zip(keys if len(arrays) == len(keys) else unbuilt, arrays))
     state = {"iterations": values["iterations"]}
     state.update({f"{key[0]}/{key[1]}": value for key, value in values.items() if isinstance(key, tuple)})
     state.update({key: value for key, value in values.items() if key in optimizer.scalar_state})
@@ -959,11 +1024,14 @@ def _our_item(item, filepath):
         raise SavedFileError(f"{filepath!r}: expected each layer of the config to be a JSON object (a layer's "
                              f"config), found {item!r}")
     class_name = item.get("class_name")
-    if class_name in ("Functional", "Sequential", "Model"):  # a nested model
+    # a functional model of a Model subclass of your own, nested: written under its class, as Keras writes it
+    own_model = class_name not in ("Functional", "Sequential", "Model") and isinstance(item.get("config"), dict) \
+        and "input_layers" in item["config"] and "output_layers" in item["config"]
+    if class_name in ("Functional", "Sequential", "Model") or own_model:  # a nested model
         inner = item.get("config")
         _check_layer_list(inner, f"{filepath!r}: the config of model {item.get('name')!r}")
-        if item.get("module") not in ("keras", "keras.models", "keras.src.models.functional",
-                                      "keras.src.models.sequential") or \
+        if not own_model and item.get("module") not in ("keras", "keras.models", "keras.src.models.functional",
+                                                        "keras.src.models.sequential") or \
                 (class_name == "Model" and "input_layers" not in inner):
             raise SavedFileError(f"{filepath!r}: layer {inner.get('name')!r} is a nested model of class "
                                  f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load "
@@ -976,9 +1044,11 @@ def _our_item(item, filepath):
             if shape is not None:
                 config["build_input_shape"] = shape
         else:
-            class_name = "Functional"
+            class_name = _model_class(item, filepath)[0] if own_model else "Functional"
             config.update(input_layers=inner["input_layers"], output_layers=inner["output_layers"])
         out = {"class_name": class_name, "config": config}
+        if own_model:   # the name Keras' weight paths use (snake case), and that it is a model to recurse into
+            out["keras_class_name"] = item["class_name"]
         for key in ("name", "inbound_nodes"):
             if key in item:
                 out[key] = item[key]
@@ -1028,7 +1098,7 @@ def _build_from_configs(model, items, where):
         layer = by_name.get((item.get("config") or {}).get("name"))
         if layer is None:
             continue
-        if item["class_name"] in ("Sequential", "Functional"):
+        if item["class_name"] in ("Sequential", "Functional") or "keras_class_name" in item:
             _build_from_configs(layer, item["config"].get("layers", []), where)
             continue
         build_config = item.get("build_config")
@@ -1189,8 +1259,41 @@ def _model_from_keras_json(config, where, require_shape):
         model = _named_in(where, functional_from_config, Functional, {**inner, "layers": items})
         _build_from_configs(model, items, where)
         return model, items, False
+    if "input_layers" in inner:     # a Model subclass of your own made from (inputs, outputs): its class, as Keras
+        cls = _model_class(config, where)[1]
+        model = _named_in(where, cls.from_config, {**inner, "layers": items})
+        _build_from_configs(model, items, where)
+        return model, items, False
     raise SavedFileError(f"{where}: model class {class_name!r} is not supported (only Sequential and "
                          "functional models; a subclassed Keras model needs its Python class)")
+
+
+def _model_class(config, where):
+    """``(name, class)``: the class of a functional model written under a class of your own
+    (:func:`_functional_class`), and the name it was found by, looked up as Keras 3 looks it up: by its
+    ``registered_name`` (``"package>Name"``, from
+    :func:`~tinygradconv.saving.register_keras_serializable`), else by its class name, among the ``custom_objects``
+    given to the loader, the :class:`~tinygradconv.saving.custom_object_scope` s and the registered objects.
+
+    Raises:
+        SavedFileError: the class is not found (Keras' ``TypeError``: "Could not locate class"), or is not a
+            ``Model`` subclass that takes ``(inputs, outputs)``.
+    """
+    from .models import Model, _takes_functional_arguments
+
+    class_name = config.get("class_name")
+    registered = registered_class_name(config, class_name)
+    name = registered if custom_object(registered) is not None else class_name
+    found = custom_object(name)
+    if found is None:
+        raise SavedFileError(f"{where}: could not locate class {class_name!r} (Keras' words), the class of this "
+                             f"functional model: pass it when loading, custom_objects={{{class_name!r}: "
+                             f"{class_name if str(class_name).isidentifier() else 'MyModel'}}}, or register it with "
+                             "@tinygradconv.saving.register_keras_serializable(), as in Keras")
+    if not (isinstance(found, type) and issubclass(found, Model) and _takes_functional_arguments(found)):
+        raise SavedFileError(f"{where}: {class_name!r} names {found!r}, which is not a Model subclass made from "
+                             "(inputs, outputs); the config is a functional model's")
+    return name, found
 
 
 def _named_in(where, build, *args):
@@ -1289,12 +1392,13 @@ def load_keras(filepath, custom_objects=None, compile=True):
         nested models (whose layers lie under the nested model's own path, as Keras writes them)."""
         by_name = {layer.name: layer for layer in model.layers}
         kept = [item for item in items if not (skip and item["class_name"] == "InputLayer")]
-        paths = [path for _, path in _weight_paths([item["class_name"] for item in kept], skip)]
+        paths = [path for _, path in _weight_paths([item.get("keras_class_name", item["class_name"])
+                                                    for item in kept], skip)]
         for item, path in zip(kept, paths):
             name = item["config"].get("name")
             layer = by_name[name]
             path = prefix + path
-            if item["class_name"] in ("Sequential", "Functional"):
+            if item["class_name"] in ("Sequential", "Functional") or "keras_class_name" in item:
                 collect(layer, item["config"]["layers"], item["class_name"] == "Sequential", f"{path}/")
                 continue
             assignments.extend(zip(layer.weights, _layer_arrays(h5py, h5, layer, name, path, filepath)))

@@ -1677,6 +1677,8 @@ class Model(Layer):
             scale = getattr(self.optimizer, "scale_loss", None)   # a LossScaleOptimizer's (Keras' train_step); an
             (loss if scale is None else scale(loss)).backward()   # optimizer of your own may have only `apply`
         if variables:  # the optimizer warns about weights without a gradient, as Keras does
+            if not getattr(self.optimizer, "built", True) and hasattr(self.optimizer, "_note_paths"):
+                self.optimizer._note_paths(self)    # Keras' variable paths, before it builds (Muon reads them)
             self.optimizer.apply([w.grad for w in variables], variables)
         for weight in variables + frozen:
             weight.grad = None

@@ -48,10 +48,9 @@ def _has_state(optimizer) -> bool:
 
 def _rate_is_a_number(optimizer) -> bool:
     """Whether the optimizer's learning rate is a number (a variable in Keras), not a schedule or a function (an
-    :class:`~tinygradconv.optimizers.Optimizer` keeps a number as a float); a wrapper's (``LossScaleOptimizer``) is
-    the rate of the optimizer it wraps, whose rate it reads and sets."""
-    rated = getattr(optimizer, "inner_optimizer", optimizer)
-    return isinstance(getattr(rated, "_learning_rate", None), float)
+    :class:`~tinygradconv.optimizers.Optimizer` keeps a number as a float; a ``LossScaleOptimizer``'s is the
+    wrapped optimizer's)."""
+    return isinstance(getattr(optimizer, "_learning_rate", None), float)
 
 
 def optimizer_arrays(model) -> dict:
@@ -114,6 +113,8 @@ def restore_optimizer(model, state, filepath="") -> None:
             raise refuse(exc) from None
     if not _has_state(optimizer):       # an optimizer of your own: its rate only
         return
+    if not getattr(optimizer, "built", True) and hasattr(optimizer, "_note_paths"):
+        optimizer._note_paths(model)        # as Model.fit does: Muon's slots follow Keras' variable paths
     try:
         optimizer.set_state(model.trainable_weights, state)
     except Exception as exc:        # set_state changed nothing: neither does this

@@ -107,21 +107,37 @@ def full_like(x, fill_value, *, dtype=None, requires_grad=False):
             raise ValueError(f"Invalid value for argument `fill_value` of full_like: the integer {value!r} is outside "
                              f"[{low}, {high}], the integers PyTorch converts (\"int too big to convert\"); pass "
                              f"a float")
-        largest = float(np.finfo(name).max)
-        if math.isfinite(value) and abs(value) > largest:
-            raise ValueError(f"Invalid value for argument `fill_value` of full_like: {value!r} is beyond {name}'s "
-                             f"range (largest {largest:g}), as PyTorch refuses it (\"value cannot be converted to "
-                             f"type without overflow\"); pass float('inf') for infinity")
+        refuse_out_of_range(value, name, "fill_value", "full_like")
     elif not _number_fits(value, name):
         if name != "bool" and isinstance(value, numbers.Integral) and not isinstance(value, bool):
-            info = np.iinfo(name)
-            raise ValueError(f"Invalid value for argument `fill_value` of full_like: {value!r} is outside {name}'s "
-                             f"range [{info.min}, {info.max}]")
+            refuse_out_of_range(value, name, "fill_value", "full_like")
         expected = "True or False (or 0 or 1)" if name == "bool" else "an integer"
         raise TypeError(f"Invalid type for argument `fill_value` of full_like: a {name} tensor holds {expected}. "
                         f"Received {value!r} (PyTorch would change it silently); pass dtype='float32' for a "
                         f"floating tensor")
     return _like(x, name, requires_grad, lambda shape, kind: np.full(shape, value, dtype=kind))
+
+
+def refuse_out_of_range(value, kind, argument, op):
+    """Raise a ``ValueError`` for a number ``value`` that the dtype ``kind`` (not bool) cannot hold: a finite number
+    beyond a floating dtype's largest (``1e39`` for float32, ``65505`` for float16; an infinity or NaN is a value of
+    its own), or an integer outside an integer dtype's range (``300`` for int8), as PyTorch refuses both ("value
+    cannot be converted to type ... without overflow") rather than store ``inf`` or a wrapped integer (PyTorch
+    wraps a few: ``-1`` fills uint8 as 255). The message names ``argument`` of ``op`` and gives the range. The one
+    check of :func:`full_like` and :func:`~tinygradconv.ops.masked_fill`."""
+    if kind in _FLOAT_KINDS:
+        largest = float(np.finfo(kind).max)
+        if not (math.isfinite(value) and abs(value) > largest):
+            return
+        bounds, torch = f"[{-largest:g}, {largest:g}]", "PyTorch refuses it too"
+        hint = "; pass float('inf') for infinity"
+    else:
+        if _number_fits(value, kind):
+            return
+        info = np.iinfo(kind)
+        bounds, torch, hint = f"[{info.min}, {info.max}]", "PyTorch refuses most such integers", ""
+    raise ValueError(f"Invalid value for argument `{argument}` of {op}: {value!r} is out of the range of {kind} "
+                     f"{bounds} ({torch}: \"value cannot be converted to type ... without overflow\"){hint}")
 
 
 def _floating_dtype(x, dtype, op):

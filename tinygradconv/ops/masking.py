@@ -16,14 +16,14 @@ positions.
 """
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..backend import dtype_name
-from ..tensor import Tensor, _number_fits
+from ..tensor import Tensor
+from .creation import refuse_out_of_range
 from .elementwise import refuse_torch_tensor, special_values, unbroadcast
 from .summation import accurate_sum
 
@@ -118,7 +118,8 @@ def _value_tensor(value, like):
             raise TypeError(f"Invalid type for argument `value` of masked_fill: a {value_kind} value cannot fill a "
                             f"{kind} tensor without changing it (PyTorch truncates it); cast one of them first")
         if kind != "bool":
-            _refuse_out_of_range(value.item(), kind)      # tg.tensor(300) into int8: refused as the number 300 is
+            # tg.tensor(300) into int8: refused as the number 300 is
+            refuse_out_of_range(value.item(), kind, "value", "masked_fill")
         return value
     if isinstance(value, (np.generic, np.ndarray)) and np.ndim(value) == 0:
         value = value.item()
@@ -133,20 +134,8 @@ def _value_tensor(value, like):
         raise TypeError(f"Invalid type for argument `value` of masked_fill: {value!r} cannot fill a {kind} tensor "
                         f"unchanged (PyTorch truncates 2.5 to 2 silently); give a value that {kind} holds, or cast "
                         f"the tensor first, e.g. x.astype('float32')")
-    _refuse_out_of_range(value, kind)
+    refuse_out_of_range(value, kind, "value", "masked_fill")
     return Tensor(value, dtype=kind, backend=like.backend)
-
-
-def _refuse_out_of_range(value, kind):
-    """``ValueError`` for a number ``value`` (or the value of a rank-0 tensor) that the dtype ``kind`` cannot hold:
-    beyond the largest finite float (an infinity or NaN is a value of its own), or out of an integer's range."""
-    if kind.startswith("float"):
-        out_of_range = math.isfinite(value) and abs(value) > float(np.finfo(kind).max)
-    else:
-        out_of_range = not _number_fits(value, kind)
-    if out_of_range:
-        raise ValueError(f"Invalid value for argument `value` of masked_fill: {value!r} is out of the range of "
-                         f"{kind} (as PyTorch refuses it: \"value cannot be converted ... without overflow\")")
 
 
 def masked_fill(x, mask, value):

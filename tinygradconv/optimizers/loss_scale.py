@@ -109,13 +109,19 @@ class LossScaleOptimizer(Optimizer):
             self.inner_optimizer.iterations = value
 
     @property
-    def learning_rate(self):
-        """The inner optimizer's learning rate (settable, through it)."""
-        return self.inner_optimizer.learning_rate
+    def _learning_rate(self):
+        """The inner optimizer's rate as it was given (a float, a schedule or a function), read and set through
+        it: the base class's ``learning_rate`` (a live view, ``assign``, a schedule evaluated at the inner
+        optimizer's step count, the refusal to set a schedule's rate) and every reader of ``_learning_rate`` (the
+        savers) see the wrapped optimizer's rate, as Keras' ``LossScaleOptimizer.learning_rate`` is its inner
+        optimizer's. The wrapper's own rate, Keras' unused ``"<name>/learning_rate"`` variable, is the 0.0 of
+        :attr:`variables`."""
+        return self.inner_optimizer._learning_rate
 
-    @learning_rate.setter
-    def learning_rate(self, value):
-        self.inner_optimizer.learning_rate = value
+    @_learning_rate.setter
+    def _learning_rate(self, value):
+        if self.__dict__.get("_wrapping"):     # not the base constructor's rate of 0.0
+            self.inner_optimizer._learning_rate = value
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """The inner optimizer's :meth:`~tinygradconv.optimizers.Optimizer.exclude_from_weight_decay` (the weight
@@ -130,6 +136,10 @@ class LossScaleOptimizer(Optimizer):
     def finalize_variable_values(self, var_list):
         """The inner optimizer's :meth:`~tinygradconv.optimizers.Optimizer.finalize_variable_values`."""
         self.inner_optimizer.finalize_variable_values(var_list)
+
+    def _note_paths(self, model):
+        """The inner optimizer learns the variables' Keras paths (it builds on them)."""
+        self.inner_optimizer._note_paths(model)
 
     def state_of(self, variable) -> dict:
         """The inner optimizer's state of ``variable``."""
@@ -213,13 +223,18 @@ class LossScaleOptimizer(Optimizer):
         inner = self.inner_optimizer.variables
         if not self.built:
             return inner
-        first = 1 if callable(self.inner_optimizer._learning_rate) else 2
+        first = 1 if callable(self._learning_rate) else 2
         inner = inner[:len(inner) - len(self.inner_optimizer.scalar_state)]
         for variable in inner[first:]:
             variable.name = f"{self.name}/{variable.name}"
         return inner
 
     scalar_state = ("step_counter", "dynamic_scale")
+
+    def _keras_unbuilt_keys(self) -> list:
+        """Keras' variables of a wrapper never built: its own step count and rate (always 0, not restored), then
+        the inner optimizer's step count and rate (a number only), as Keras lists and saves them."""
+        return ["own_iteration", "own_learning_rate", *self.inner_optimizer._keras_unbuilt_keys()]
 
     def _keras_variable_keys(self, variables) -> list:
         """As :meth:`Optimizer._keras_variable_keys <tinygradconv.optimizers.Optimizer._keras_variable_keys>`:

@@ -45,9 +45,13 @@ class Muon(Optimizer):
     **Which variables take which path** (Keras' rules, decided when the optimizer is built): AdamW for a variable
     whose rank is not 2 (biases, scalars, and convolution kernels too: Keras does not flatten them), for one whose
     name holds ``"embedding"`` (any case) when ``exclude_embeddings`` is True, and for one whose name matches one
-    of the regular expressions of ``exclude_layers`` (``re.search``); Muon for every other (Dense kernels). Keras
-    matches the variable's path, ``"<model>/<layer>/<weight>"`` in a Sequential model; here the name is
-    ``"<layer>/<weight>"`` (pass layer names, as Keras' docs advise: ``exclude_layers=["output_dense"]``).
+    of the regular expressions of ``exclude_layers`` (``re.search``); Muon for every other (Dense kernels). Both
+    match Keras' ``variable.path``, which ``Model.fit`` and the loaders work out from the model
+    (:func:`~tinygradconv.keras_format.keras_variable_paths`): ``"<model>/<layer>/<weight>"`` in a Sequential or
+    subclassed model, ``"<layer>/<weight>"`` in a functional one. Used by hand (``apply`` on weights, no model),
+    Muon matches the weight's name, ``"<layer>/<weight>"``. A pattern that names a layer and not the model
+    (``exclude_layers=["output_dense"]``, as Keras' docs advise) also survives a Sequential model's loading in
+    Keras, whose loaded layers lose the model's name from their paths.
 
     **The Muon step** for a matrix ``W`` of shape ``(m, n)``, with the momentum ``M`` starting at 0 and ``mu =
     momentum``::
@@ -139,11 +143,11 @@ class Muon(Optimizer):
 
     def uses_adamw(self, variable) -> bool:
         """Whether ``variable`` (a Tensor) takes the AdamW step (Keras' ``_should_use_adamw``): its rank is not 2,
-        or its name holds ``"embedding"`` (with ``exclude_embeddings``), or matches a pattern of
-        ``exclude_layers``."""
+        or its Keras path (its name when no model gave the paths) holds ``"embedding"`` (with
+        ``exclude_embeddings``), or matches a pattern of ``exclude_layers``."""
         if variable.ndim != 2:
             return True
-        name = variable.name or ""
+        name = self._path_of(variable)
         if self.exclude_embeddings and "embedding" in name.lower():
             return True
         return any(re.search(pattern, name) for pattern in self.exclude_layers)

@@ -266,6 +266,7 @@ class Optimizer:
         self._averages = {}  # use_ema: id(variable) -> (variable, Tensor holding its moving average)
         self.built = False  # True once the variables are known (the keys of _state): the first apply builds
         self._excluded, self._exclude_patterns = {}, ()   # id(variable) -> variable, kept out of weight decay
+        self._paths = {}    # id(variable) -> (variable, Keras' variable.path), from _note_paths
 
     def __setstate__(self, state):
         """Restore a copy (``copy.deepcopy``, ``pickle``) of the optimizer: its state and exclusions are keyed by
@@ -273,6 +274,7 @@ class Optimizer:
         variables of a model copied together with its optimizer are the model's own copies)."""
         self.__dict__.update(state)
         self._state = {id(entry[0]): entry for entry in self._state.values()}
+        self._paths = {id(entry[0]): entry for entry in self.__dict__.get("_paths", {}).values()}
         self._averages = {id(entry[0]): entry for entry in self.__dict__.get("_averages", {}).values()}
         self._excluded = {id(v): v for v in self._excluded.values()}
 
@@ -393,6 +395,22 @@ class Optimizer:
             self._averages = {id(v): (v, _average_tensor(v, v.backend.xp.zeros_like(v._data))) for v in variables}
         self.built = True
 
+    def _note_paths(self, model):
+        """Learn Keras 3's ``variable.path`` of each weight of ``model``
+        (:func:`~tinygradconv.keras_format.keras_variable_paths`: ``"sequential/dense/kernel"`` for the weight
+        ``"dense/kernel"`` of a Sequential model), which :meth:`_path_of` gives. ``Model.fit`` (before its first
+        step) and the loaders of a compiled model's state call it before the optimizer is built, as Keras builds it
+        on the model's variables; :class:`~tinygradconv.optimizers.Muon` matches ``exclude_layers`` with them."""
+        from ..keras_format import keras_variable_paths
+
+        self._paths = {id(weight): (weight, path) for weight, path in keras_variable_paths(model)}
+
+    def _path_of(self, variable) -> str:
+        """Keras' ``variable.path`` of ``variable`` when :meth:`_note_paths` learnt it from a model, else its name
+        (``"<layer>/<weight>"``: the path of a layer used alone or in a functional model)."""
+        entry = self._paths.get(id(variable))
+        return entry[1] if entry is not None and entry[0] is variable else (variable.name or "")
+
     def _check_variables_are_known(self, variables):
         """Keras 3's check: once built, the optimizer updates only the variables it was built with."""
         for v in variables:
@@ -489,6 +507,11 @@ class Optimizer:
         out += [named(float(getattr(self, name)), name, "float64") for name in self.scalar_state]
         return out
 
+    def _keras_unbuilt_keys(self) -> list:
+        """What each entry of :attr:`variables` holds before the optimizer is built (a ``.keras`` file of a model
+        compiled but never trained holds these): ``"iterations"``, then ``"learning_rate"`` when it is a number."""
+        return ["iterations"] + ([] if callable(self._learning_rate) else ["learning_rate"])
+
     def _keras_variable_keys(self, variables) -> list:
         """What each entry of :attr:`variables` would hold for this optimizer built on ``variables``, in Keras 3's
         order (the order of the ``optimizer/vars`` datasets of a ``.keras`` file): ``"iterations"``,
@@ -496,7 +519,7 @@ class Optimizer:
         ``(i, slot)`` for the slot ``slot`` of ``variables[i]``, group by group
         as Keras creates them, then the names of the scalar state. Before the optimizer is built, :attr:`variables`
         holds the first one or two only."""
-        keys = ["iterations"] + ([] if callable(self._learning_rate) else ["learning_rate"])
+        keys = self._keras_unbuilt_keys()
         keys += [(i, "average") for i in range(len(variables))] if self.use_ema else []
         fresh = [self.build_state(v, v.backend.xp) for v in variables]
         groups = self.keras_slots
