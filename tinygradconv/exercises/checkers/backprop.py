@@ -16,6 +16,8 @@ from ..reports import (
     time_limited,
 )
 from .common import (
+    _backward_watched,
+    _by_hand,
     _gathers,
     _known_mistake,
     _scatter,
@@ -30,7 +32,8 @@ __all__ = ["check_conv1d_input_gradient", "check_conv1d_kernel_gradient"]
 @time_limited
 def check_conv1d_input_gradient(fn, cases=60, seed=0):
     """``fn(g, w, strides, input_length)`` returns ``dL/dx`` for ``y = conv1d(x, w, strides)`` (``padding="valid"``)
-    given ``g = dL/dy``: an array of shape ``(input_length,)``. Compared with ``backward()`` through ``conv1d``.
+    given ``g = dL/dy``: an array of shape ``(input_length,)``. Compared with ``backward()`` through ``conv1d``, so
+    an answer that calls tinygradconv's ``backward()`` is refused (it would be compared with itself).
 
     >>> import numpy as np
     >>> def fn(g, w, strides, input_length):
@@ -57,8 +60,13 @@ def check_conv1d_input_gradient(fn, cases=60, seed=0):
                                      "dx[n * strides + t] += g[n] * w[t]",
                                      why=" (output step n read x[n * strides: n * strides + k] in the forward pass, "
                                          "so g[n] goes back to those steps)")
-        received = _call("check_conv1d_input_gradient", fn, inputs,
-                         functools.partial(_input_gradient_error, inputs=inputs), slices=True)
+        with _backward_watched() as calls:
+            received = _call("check_conv1d_input_gradient", fn, inputs,
+                             functools.partial(_input_gradient_error, inputs=inputs), slices=True)
+        if calls:
+            raise _by_hand("check_conv1d_input_gradient", "dL/dx",
+                           "start from input_length zeros, and send each g[n] back to the input steps that output "
+                           "step n's window read in the forward pass")
         _compare_arrays("check_conv1d_input_gradient", inputs, x.grad.numpy().ravel(), received,
                         explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
                         explain_shape=functools.partial(_input_gradient_length_mistake, inputs=inputs, fn=fn))
@@ -136,7 +144,8 @@ def _input_gradient_length_mistake(got, inputs, fn):
 @time_limited
 def check_conv1d_kernel_gradient(fn, cases=60, seed=0):
     """``fn(x, g, kernel_size, strides)`` returns ``dL/dw`` (shape ``(kernel_size,)``) for ``y = conv1d(x, w,
-    strides)`` (``padding="valid"``, one channel) given ``g = dL/dy``. Compared with ``backward()``.
+    strides)`` (``padding="valid"``, one channel) given ``g = dL/dy``. Compared with ``backward()``, so an answer
+    that calls tinygradconv's ``backward()`` is refused (it would be compared with itself).
 
     >>> import numpy as np
     >>> def fn(x, g, kernel_size, strides):
@@ -161,8 +170,13 @@ def check_conv1d_kernel_gradient(fn, cases=60, seed=0):
         no_stride = (f"the stride is missing: your dL/dw pairs g[n] with x[n + t], as if strides were 1; with "
                      f"strides={s} the windows start {s} steps apart: which input step did w[t] multiply in output "
                      "step n's window?")
-        _compare_arrays("check_conv1d_kernel_gradient", inputs, expected,
-                        _call("check_conv1d_kernel_gradient", fn, inputs, slices=True),
+        with _backward_watched() as calls:
+            received = _call("check_conv1d_kernel_gradient", fn, inputs, slices=True)
+        if calls:
+            raise _by_hand("check_conv1d_kernel_gradient", "dL/dw",
+                           "w[t] multiplied one input step in each output step's window: add up, over the output "
+                           "steps n, g[n] times that input step")
+        _compare_arrays("check_conv1d_kernel_gradient", inputs, expected, received,
                         explain=functools.partial(_kernel_gradient_mistake, inputs=inputs, expected=expected, fn=fn,
                                                   mistakes=((expected[::-1], _REVERSED_TAPS),
                                                             (unstrided, no_stride))),

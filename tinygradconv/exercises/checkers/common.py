@@ -14,6 +14,8 @@ array([1., 2.])
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from ...ops.conv import conv1d, conv1d_transpose
@@ -171,3 +173,33 @@ def _gathers(fn, inputs, first="x"):
         if got.shape != gathered.shape or not np.allclose(got, gathered, rtol=1e-7, atol=1e-9):
             return False
     return True
+
+
+@contextlib.contextmanager
+def _backward_watched():
+    """Count the calls of tinygradconv's ``backward()`` inside the block (the list it yields gets one item per
+    call): ``Tensor.backward`` looks up :func:`tinygradconv.autograd.backward` at each call, which is wrapped here
+    and put back afterwards. The checkers of gradients compare with ``backward()``: an answer that calls it would be
+    compared with itself (found by a tester), so each refuses one that does (:func:`_by_hand`)."""
+    from ... import autograd
+
+    calls = []
+    original = autograd.backward
+
+    def watched(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    autograd.backward = watched
+    try:
+        yield calls
+    finally:
+        autograd.backward = original
+
+
+def _by_hand(name, what, how):
+    """The refusal of an answer that called tinygradconv's ``backward()`` (:func:`_backward_watched`), in the
+    checker ``name``'s words: ``what`` it asks for by hand, ``how`` where to start."""
+    return AssertionError(f"{name}: your function calls tinygradconv's backward(): the exercise asks for {what} by "
+                          "hand, written out with NumPy, and this checker compares with backward() itself, so such an "
+                          f"answer would only be compared with itself; {how}")
