@@ -10,7 +10,11 @@ import numpy as np
 import pytest
 
 import tinygradconv as tg
-from tinygradconv.exercises import check_conv1d_input_gradient, check_conv1d_kernel_gradient
+from tinygradconv.exercises import (
+    check_conv1d_input_gradient,
+    check_conv1d_kernel_gradient,
+    check_output_length,
+)
 
 
 def report_of(checker, answer):
@@ -69,3 +73,67 @@ def test_the_conv1d_gradient_checkers_refuse_an_answer_that_calls_backward(check
     assert report.startswith(f"{checker.__name__}: your function calls tinygradconv's backward()")
     assert "compared with itself" in report
     assert checker(right) is True
+
+
+# ---------------------------------------------------------------------------- the Conv1DTranspose length's slips
+def keras_length(input_length, kernel_size, strides, padding, output_padding, dilation_rate):
+    """Keras 3's Conv1DTranspose length (keras.src.ops.operation_utils), written from its rule."""
+    span = (kernel_size - 1) * dilation_rate + 1
+    if output_padding is None:
+        return input_length * strides if padding == "same" else (input_length - 1) * strides + max(span, strides)
+    pad = 0 if padding == "valid" else span // 2
+    return (input_length - 1) * strides + span - 2 * pad + output_padding
+
+
+def without_max(input_length, kernel_size, strides, padding, output_padding, dilation_rate):
+    if output_padding is None and padding == "valid":
+        return (input_length - 1) * strides + (kernel_size - 1) * dilation_rate + 1        # max(k_eff, s) left out
+    return keras_length(input_length, kernel_size, strides, padding, output_padding, dilation_rate)
+
+
+def test_keras_length_is_the_layer_length():
+    keras = pytest.importorskip("keras")
+    for length, k, s, padding, op, d in [(1, 1, 2, "valid", None, 1), (3, 2, 3, "valid", None, 1),
+                                         (4, 3, 1, "same", 0, 2), (2, 4, 3, "same", 2, 1), (5, 2, 2, "same", None, 1)]:
+        layer = keras.layers.Conv1DTranspose(1, k, strides=s, padding=padding, output_padding=op, dilation_rate=d)
+        assert layer.compute_output_shape((1, length, 1))[1] == keras_length(length, k, s, padding, op, d)
+
+
+def test_a_valid_length_without_max_of_k_eff_and_strides_is_told_where_it_differs():
+    report = report_of(check_output_length, without_max)
+    # the first case where they differ: L = 1, k = 1, s = 2, "valid", None: Keras (1 - 1) * 2 + max(1, 2) = 2, this 1
+    assert "input_length=1, kernel_size=1, strides=2, padding='valid'" in report
+    assert "expected: 2\n  received: 1" in report
+    assert "your lengths are (L - 1) * strides + k_eff, here (1 - 1) * 2 + 1 = 1" in report
+    assert "strides = 2 > k_eff = 1" in report and "strides - k_eff = 1 more step(s)" in report
+    assert "max(" not in report                          # the hint gives the reason, not the answer's line
+    assert check_output_length(keras_length) is True
+
+
+def test_a_length_without_max_only_on_some_cases_is_not_told_that_slip():
+    def partly(input_length, kernel_size, strides, padding, output_padding, dilation_rate):
+        if input_length == 1:                            # the slip on one input step only: not the answer's rule
+            return without_max(input_length, kernel_size, strides, padding, output_padding, dilation_rate)
+        return keras_length(input_length, kernel_size, strides, padding, output_padding, dilation_rate) + 1
+    report = report_of(check_output_length, partly)
+    assert "expected: 2\n  received: 1" in report and "k_eff >= strides" not in report and "off-by-one" not in report
+
+
+@pytest.mark.parametrize("shift, word", [(1, "more"), (-1, "fewer")])
+def test_an_off_by_one_in_every_branch_is_told_so(shift, word):
+    def answer(*case):
+        return keras_length(*case) + shift
+    report = report_of(check_output_length, answer)
+    # the first case: L = 1, k = 1, s = 1, "valid", None: Keras 1
+    assert f"expected: 1\n  received: {1 + shift}" in report
+    assert f"your length is 1 step {word} than Keras' on every one of the 960 cases checked" in report
+    # 960 cases: L 1..6, k 1..5, "valid"/"same"; (s, d) = (1, 1), (1, 2), (2, 1), (3, 1), (4, 1) with output_padding
+    # None or 0 .. s - 1: 6 * 5 * 2 * (2 + 2 + 3 + 4 + 5) = 960
+    assert "off-by-one" in report
+
+
+def test_an_off_by_one_in_one_branch_only_is_not_told_every_branch():
+    def answer(*case):
+        return keras_length(*case) + (case[3] == "same")
+    report = report_of(check_output_length, answer)
+    assert "padding='same'" in report and "off-by-one" not in report

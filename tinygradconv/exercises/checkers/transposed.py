@@ -73,7 +73,9 @@ def check_output_length(fn, seed=0):
 def _output_length_mistake(fn, inputs, received, cases):
     """The likely slip behind a wrong ``Conv1DTranspose`` length ``received`` on ``inputs``: ``"same"`` cropping
     rounded down, ``output_padding=None`` taken as 0, PyTorch's formula, the dilation left out (``kernel_size`` where
-    the dilated span ``k_eff`` belongs), or the forward ``Conv1D``'s length ``(L - k_eff) // s + 1``. A slip is named
+    the dilated span ``k_eff`` belongs), the forward ``Conv1D``'s length ``(L - k_eff) // s + 1``, ``max(k_eff, s)``
+    left out of ``padding="valid"`` with ``output_padding=None`` (``(L - 1) * s + k_eff``, Keras' own length but where
+    ``s > k_eff``), or Keras' length plus or minus 1 on every case (an off-by-one all branches share). A slip is named
     when ``fn`` gives that slip's length here and on every case where the slip's length is not Keras' (``cases``:
     ``(inputs, Keras' length)`` pairs); else ``""``."""
     keras = {tuple(case.values()): length for case, length in cases}
@@ -102,6 +104,11 @@ def _output_length_mistake(fn, inputs, received, cases):
             windows = (case["input_length"] - span) // case["strides"] + 1
             return max(0, windows) if clamped else windows
         return length_of
+
+    def no_max(case):                                    # "valid" with None: (L - 1) * s + k_eff, no max(k_eff, s)
+        if case["padding"] != "valid" or case["output_padding"] is not None:
+            return keras[tuple(case.values())]
+        return (case["input_length"] - 1) * case["strides"] + (case["kernel_size"] - 1) * case["dilation_rate"] + 1
 
     length, s = inputs["input_length"], inputs["strides"]
     span = (inputs["kernel_size"] - 1) * inputs["dilation_rate"] + 1
@@ -144,7 +151,21 @@ def _output_length_mistake(fn, inputs, received, cases):
                 "strides steps after the one before, so the output grows to (L - 1) * strides + k_eff steps before "
                 '"same" crops any; with output_padding=None Keras takes L * strides for "same" and (L - 1) * '
                 'strides + max(k_eff, strides) for "valid" (k_eff = (kernel_size - 1) * dilation_rate + 1)')
+    if received == no_max(inputs) and _follows(fn, no_max, cases):
+        return (f'with output_padding=None and padding="valid", your lengths are (L - 1) * strides + k_eff, here '
+                f"({length} - 1) * {s} + {span} = {received} (k_eff = (kernel_size - 1) * dilation_rate + 1 = {span}), "
+                f"right wherever k_eff >= strides; here strides = {s} > k_eff = {span}: Keras gives each of the L "
+                f"input steps strides output steps (its output is never shorter than L * strides = {length * s}), "
+                f"so it ends with strides - k_eff = {s - span} more step(s) that no input reaches (zeros)")
+    shift = received - keras[tuple(inputs.values())]
+    if shift in (1, -1) and _follows(fn, lambda case: keras[tuple(case.values())] + shift, cases):
+        more = "more" if shift == 1 else "fewer"
+        return (f"your length is 1 step {more} than Keras' on every one of the {len(cases)} cases checked, in every "
+                "branch (padding, output_padding, dilation): an off-by-one that all your formulas share; count the "
+                "steps on the smallest case by hand: one input step (input_length=1) and one tap (kernel_size=1) "
+                "with strides=1 make an output of 1 step")
     return ""
+
 
 
 
