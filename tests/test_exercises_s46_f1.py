@@ -13,6 +13,7 @@ import tinygradconv as tg
 from tinygradconv.exercises import (
     check_conv1d_input_gradient,
     check_conv1d_kernel_gradient,
+    check_conv1d_transpose,
     check_output_length,
 )
 
@@ -137,3 +138,73 @@ def test_an_off_by_one_in_one_branch_only_is_not_told_every_branch():
         return keras_length(*case) + (case[3] == "same")
     report = report_of(check_output_length, answer)
     assert "padding='same'" in report and "off-by-one" not in report
+
+
+# ------------------------------------------------------------------- a right gather without its upper bound
+def transpose_gather(bounded):
+    """The transposed convolution as a gather, output step n collecting x[j] * w[t] for n = j * strides + t (the
+    tester's answer: right, but for the bound j < len(x) unless ``bounded``)."""
+    def fn(x, w, strides):
+        y = np.zeros((len(x) - 1) * strides + len(w))
+        for n in range(len(y)):
+            for t in range(len(w)):
+                j = (n - t) // strides
+                if (n - t) % strides == 0 and j >= 0 and (j < len(x) or not bounded):
+                    y[n] += x[j] * w[t]
+        return y
+    return fn
+
+
+def input_gradient_gather(bounded):
+    """dL/dx as a gather: input step j collecting g[n] * w[t] for j = n * strides + t."""
+    def fn(g, w, strides, input_length):
+        dx = np.zeros(input_length)
+        for j in range(input_length):
+            for t in range(len(w)):
+                n = (j - t) // strides
+                if (j - t) % strides == 0 and n >= 0 and (n < len(g) or not bounded):
+                    dx[j] += g[n] * w[t]
+        return dx
+    return fn
+
+
+def test_a_gather_without_its_upper_bound_is_told_the_index_range_not_to_scatter():
+    report = report_of(check_conv1d_transpose, transpose_gather(bounded=False))
+    # the first case: x of 1 value, k = 2, strides 1: output step n = 1 with tap t = 0 gives j = 1, past x's end
+    assert "raised IndexError" in report and "(line " in report and "y[n] += x[j] * w[t]" in report
+    assert "x has 1 value (x[0] only), so j must be in [0, len(x))" in report
+    assert "n = j * strides + t can give j >= len(x)" in report
+    assert "scatter" not in report and "range(len(x))" not in report          # no other solution handed over
+    assert check_conv1d_transpose(transpose_gather(bounded=True)) is True
+
+
+def test_an_input_gradient_gather_without_its_upper_bound_is_told_the_index_range():
+    report = report_of(check_conv1d_input_gradient, input_gradient_gather(bounded=False))
+    # the first case: g of 1 value, k = 2, strides 3, input_length 4: input step j = 3 with t = 0 gives n = 1
+    assert "dx[j] += g[n] * w[t]" in report
+    assert "g has 1 value (g[0] only), so n must be in [0, len(g))" in report
+    assert "j = n * strides + t can give n >= len(g)" in report
+    assert "scatter" not in report
+    assert check_conv1d_input_gradient(input_gradient_gather(bounded=True)) is True
+
+
+def test_a_gather_of_conv1d_s_windows_is_still_told_that_the_transposed_convolution_scatters():
+    def fn(x, w, strides):                              # conv1d's gather, over the transposed output's length
+        y = np.zeros((len(x) - 1) * strides + len(w))
+        for n in range(len(y)):
+            for t in range(len(w)):
+                y[n] += x[n * strides + t] * w[t]
+        return y
+    report = report_of(check_conv1d_transpose, fn)
+    assert "must be in [0, len(x))" not in report and "it scatters" in report
+
+
+def test_a_loop_over_the_output_reading_x_once_per_step_is_told_the_docs_index_names():
+    def fn(x, w, strides):
+        y = np.zeros((len(x) - 1) * strides + len(w))
+        for n in range(len(y)):
+            y[n: n + len(w)] += x[n] * w
+        return y
+    report = report_of(check_conv1d_transpose, fn)
+    # the docs name the inputs j and the output steps n: x[j] adds x[j] * w[t] to y[j * strides + t]
+    assert "loop over the inputs, j in range(len(x))" in report and "n in range(len(x))" not in report

@@ -19,7 +19,9 @@ from .common import (
     _backward_watched,
     _by_hand,
     _gathers,
+    _index_range,
     _known_mistake,
+    _right_within_range,
     _scatter,
     _scatter_error,
     _scatter_mistakes,
@@ -62,7 +64,7 @@ def check_conv1d_input_gradient(fn, cases=60, seed=0):
                                          "so g[n] goes back to those steps)")
         with _backward_watched() as calls:
             received = _call("check_conv1d_input_gradient", fn, inputs,
-                             functools.partial(_input_gradient_error, inputs=inputs), slices=True)
+                             functools.partial(_input_gradient_error, inputs=inputs, fn=fn), slices=True)
         if calls:
             raise _by_hand("check_conv1d_input_gradient", "dL/dx",
                            "start from input_length zeros, and send each g[n] back to the input steps that output "
@@ -74,18 +76,23 @@ def check_conv1d_input_gradient(fn, cases=60, seed=0):
 
 
 
-def _input_gradient_error(exc, inputs):
-    """A sentence when ``exc``, raised by an input gradient written by hand, is a known slip: ``g`` read past its
-    end: a window of ``g`` cut short (a loop over the input's steps gathering windows of ``g``), or an index out of
-    range in an array of ``len(g)`` values (a loop over the input's steps: a gather where the index into ``g`` is
-    computed, ``g[i * strides + t]``; else, ``g[n]``, one that gathers or scatters, which is not said); or
-    a write past the end of a ``dx`` shorter than ``input_length``.
-    Else ``None`` (the generic hint)."""
+def _input_gradient_error(exc, inputs, fn=None):
+    """A sentence when ``exc``, raised by an input gradient written by hand, is a known slip: ``g`` read past its end by
+    an answer (``fn``, if given) right wherever its index into ``g`` stays in range (:func:`_right_within_range`: a
+    gather, ``dx[j] += g[n] * w[t]`` for ``j = n * strides + t``, without the bound ``n < len(g)``); ``g`` read past its
+    end otherwise: a window of ``g`` cut short (a loop over the input's steps gathering windows of ``g``), or an index
+    out of range in an array of ``len(g)`` values (a loop over the input's steps: a gather where the index into ``g`` is
+    computed, ``g[j * strides + t]``; else, ``g[n]``, one that gathers or scatters, which is not said); or a write past
+    the end of a ``dx`` shorter than ``input_length``. Else ``None`` (the generic hint)."""
     n, length = len(inputs["g"]), inputs["input_length"]
     failure = _scatter_error(exc, inputs, "g", length)
     if failure is None:
         return None                         # dx long enough: the loop runs too far (the generic hint)
     kind, size, past, reads_g = failure
+    if kind == "index" and reads_g and fn is not None and _right_within_range(
+            fn, lambda fn, g, w, strides, length: fn(g, w, strides, length),
+            lambda n, k, strides: (n - 1) * strides + k + (strides - 1 if k == 1 else 0)):
+        return _index_range("g", "n", n, "an input step j and a tap t with j = n * strides + t", "an output step")
     values = f"{n} value{'' if n == 1 else 's'} of g"
     if kind == "matmul" and length > n:     # a window of g times w, cut short at g's end: a gather
         return (f"dL/dx has one value per input step, input_length = {length}, more than the {values}: a loop "
@@ -93,7 +100,7 @@ def _input_gradient_error(exc, inputs):
                 "windows of x) runs past the end of g; dL/dx goes the other way, it scatters: start from "
                 "input_length zeros and loop over g, each g[n] going back to the input steps its window read")
     if kind == "index" and reads_g and length > n and _failing_index_is_computed(exc):
-        # g[i * strides + t]: the position of g that each input step reads, worked out: a gather
+        # g[j * strides + t]: the position of g that each input step reads, worked out: a gather
         return (f"dL/dx has one value per input step, input_length = {length}, more than the {values}: a loop "
                 "over the input steps that reads g at the positions whose windows reach each one (a gather) runs "
                 "past the end of g; dL/dx goes the other way, it scatters: start from input_length zeros and loop "
@@ -122,7 +129,7 @@ def _input_gradient_length_mistake(got, inputs, fn):
     n, k, s, length = len(inputs["g"]), len(inputs["w"]), inputs["strides"], inputs["input_length"]
     if got.size and _gathers(lambda g, w, strides: fn(g, w, strides, (len(g) - 1) * strides + len(w)),
                              inputs, first="g"):
-        return ("your result is the convolution of g with w, dx[i] = g[i * strides: i * strides + k] @ w: a gather, "
+        return ("your result is the convolution of g with w, dx[j] = g[j * strides: j * strides + k] @ w: a gather, "
                 "each step collecting a window of g, as the forward pass collected windows of x; dL/dx goes the "
                 "other way, it scatters: output step n read x[n * strides: n * strides + k] in the forward pass, so "
                 "g[n] goes back to those k input steps, adding g[n] * w[t] to dx[n * strides + t] for t = 0 .. "

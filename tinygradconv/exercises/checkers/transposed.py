@@ -21,7 +21,9 @@ from .common import (
     _conv1d_transpose,
     _follows,
     _gathers,
+    _index_range,
     _known_mistake,
+    _right_within_range,
     _scatter_error,
     _scatter_mistakes,
 )
@@ -196,8 +198,8 @@ def check_conv1d_transpose(fn, cases=60, seed=0):
         mistakes = _scatter_mistakes(inputs["x"], inputs["w"], inputs["strides"], expected.size,
                                      "the transposed convolution",
                                      "y[j * strides + t] += x[j] * w[t]")
-        received = _call("check_conv1d_transpose", fn, inputs, functools.partial(_transpose_error, inputs=inputs),
-                         slices=True)
+        received = _call("check_conv1d_transpose", fn, inputs,
+                         functools.partial(_transpose_error, inputs=inputs, fn=fn), slices=True)
         _compare_arrays("check_conv1d_transpose", inputs, expected, received,
                         explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
                         explain_shape=functools.partial(_transpose_length_mistake, inputs=inputs, fn=fn))
@@ -205,12 +207,14 @@ def check_conv1d_transpose(fn, cases=60, seed=0):
 
 
 
-def _transpose_error(exc, inputs):
-    """A sentence when ``exc``, raised by a transposed convolution written by hand, is a known slip: ``x`` read past
-    its end (a window of ``x`` cut short, or an index computed as a gather's, ``x[i * strides + t]``: a loop over
-    the output's steps gathering windows of ``x``; an index ``x[n]``, a loop as long as the output, gathering or
-    scattering, which is not said); or a write past the end of an output array shorter than the
-    full length ``(L - 1) * strides + k``. Else ``None`` (the generic hint)."""
+def _transpose_error(exc, inputs, fn=None):
+    """A sentence when ``exc``, raised by a transposed convolution written by hand, is a known slip: ``x`` read past its
+    end by an answer (``fn``, if given) right wherever its index into ``x`` stays in range (:func:`_right_within_range`:
+    a gather, ``y[n] += x[j] * w[t]`` for ``n = j * strides + t``, without the bound ``j < len(x)``); ``x`` read past
+    its end otherwise (a window of ``x`` cut short, or an index computed as a gather's, ``x[n * strides + t]``: a loop
+    over the output's steps gathering windows of ``x``; an index ``x[n]``, a loop as long as the output, gathering or
+    scattering, which is not said); or a write past the end of an output array shorter than the full length ``(L - 1) *
+    strides + k``. Else ``None`` (the generic hint)."""
     length, k, s = len(inputs["x"]), len(inputs["w"]), inputs["strides"]
     full = (length - 1) * s + k
     formula = f"(L - 1) * strides + k = ({length} - 1) * {s} + {k} = {full}"
@@ -218,16 +222,19 @@ def _transpose_error(exc, inputs):
     if failure is None:
         return None                         # y long enough: the loop runs too far (the generic hint)
     kind, size, past, reads_x = failure
+    if kind == "index" and reads_x and fn is not None and _right_within_range(
+            fn, lambda fn, x, w, strides, length: fn(x, w, strides), lambda n, k, strides: (n - 1) * strides + k):
+        return _index_range("x", "j", length, "an output step n and a tap t with n = j * strides + t", "an input")
     gathers = kind == "matmul" or (kind == "index" and reads_x and _failing_index_is_computed(exc))
     if kind == "index" and reads_x and not gathers and full > length:
         # x[n] by the loop's own step (or inside a library call): a loop as long as the output, gathering or
         # scattering (the index does not tell which, so the hint says neither)
         return (f"x has L = {length} values, fewer than the {formula} output steps: a loop that reads x once "
-                "per output step runs past its end; loop over the inputs, n in range(len(x)), each adding its own "
+                "per output step runs past its end; loop over the inputs, j in range(len(x)), each adding its own "
                 f"scaled copy of the kernel into {full} zeros")
     if gathers and full > length:
         return (f"the transposed convolution has {formula} output steps, more than the L = {length} values of x: "
-                "a loop over the output steps that reads a window of x for each (the gather of conv1d, x[i * "
+                "a loop over the output steps that reads a window of x for each (the gather of conv1d, x[n * "
                 "strides + t]) runs past the end of x; the transposed convolution goes the other way, it scatters: "
                 f"start from {full} zeros and loop over the inputs, each adding its own scaled copy of the kernel")
     if kind in ("broadcast", "short output") or (kind == "index" and past is None and size is not None
