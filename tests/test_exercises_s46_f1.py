@@ -14,7 +14,10 @@ from tinygradconv.exercises import (
     check_conv1d_input_gradient,
     check_conv1d_kernel_gradient,
     check_conv1d_transpose,
+    check_conv_output_length,
     check_output_length,
+    check_overlap_counts,
+    check_resize_overlap,
 )
 
 
@@ -208,3 +211,65 @@ def test_a_loop_over_the_output_reading_x_once_per_step_is_told_the_docs_index_n
     report = report_of(check_conv1d_transpose, fn)
     # the docs name the inputs j and the output steps n: x[j] adds x[j] * w[t] to y[j * strides + t]
     assert "loop over the inputs, j in range(len(x))" in report and "n in range(len(x))" not in report
+
+
+# ---------------------------------------------------------------------- one rule: counts and lengths are integers
+def counts(dtype=int, as_list=False, stride=True):
+    """The overlap counts from a loop (docs' solution) in an array of ``dtype``, or as a list of Python numbers."""
+    def fn(input_length, kernel_size, strides):
+        c = np.zeros((input_length - 1) * strides + max(kernel_size, strides), dtype=dtype)
+        for j in range(input_length):
+            start = j * strides if stride else j
+            c[start: start + kernel_size] += 1
+        return c.tolist() if as_list else c
+    return fn
+
+
+def resize_counts(dtype):
+    def fn(input_length, size, kernel_size):
+        n, left = input_length * size, (kernel_size - 1) // 2
+        return np.array([sum(1 for t in range(kernel_size) if 0 <= i + t - left < n) for i in range(n)], dtype=dtype)
+    return fn
+
+
+def conv_length(input_length, kernel_size, strides, padding, dilation_rate):
+    span = (kernel_size - 1) * dilation_rate + 1                     # Keras' Conv1D length, from its rule
+    if padding == "valid":
+        return max(0, (input_length - span) // strides + 1)
+    return -(-input_length // strides)
+
+
+@pytest.mark.parametrize("checker, right, as_float", [
+    (check_overlap_counts, counts(), counts(float)),
+    (check_overlap_counts, counts(as_list=True), counts(float, as_list=True)),
+    (check_resize_overlap, resize_counts(int), resize_counts(float))])
+def test_counts_of_the_right_values_in_floats_are_refused_as_lengths_are(checker, right, as_float):
+    report = report_of(checker, as_float)
+    # refused on the first case (every case agrees by its values): input_length=1, the others 1
+    assert "every case agrees by its values, but your result is an array of float64: counts are integers" in report
+    assert "np.zeros(n, dtype=int)" in report
+    assert checker(right) is True                        # an integer array, or a list of Python ints
+
+
+def test_wrong_counts_in_floats_are_told_the_slip_then_the_type():
+    report = report_of(check_overlap_counts, counts(float, stride=False))
+    # the first case with strides > 1 and two inputs: L = 2, k = 1, s = 2: right [1, 0, 1, 0], this [1, 1, 0, 0]
+    assert "the stride is missing" in report
+    assert "and your result is an array of float64: counts are integers" in report
+
+
+@pytest.mark.parametrize("checker, right", [(check_output_length, keras_length),
+                                            (check_conv_output_length, conv_length)])
+def test_a_length_of_the_right_whole_float_is_refused_once_every_case_agrees(checker, right):
+    report = report_of(checker, lambda *case: float(right(*case)))
+    assert "every case agrees by its value, but the value received is not an integer" in report
+    assert checker(right) is True
+
+
+def test_a_wrong_length_in_a_whole_float_is_told_its_slip_then_the_type():
+    report = report_of(check_output_length, lambda *case: float(without_max(*case)))
+    assert "expected: 2\n  received: 1.0" in report
+    assert "your lengths are (L - 1) * strides + k_eff, here (1 - 1) * 2 + 1 = 1" in report
+    assert "the value received is not an integer" in report
+    report = report_of(check_output_length, lambda *case: 2.5)                    # not a whole number: at once
+    assert "expected: 1\n  received: 2.5" in report and "a length is a whole number of steps" in report

@@ -9,7 +9,7 @@ import numpy as np
 from ..reports import (
     _answer,
     _array_error,
-    _as_int,
+    _as_whole,
     _call,
     _check_int,
     _compare_arrays,
@@ -59,7 +59,7 @@ def check_conv_output_length(fn, seed=0):
     cases = ordinary + too_long
     for inputs, expected in cases:
         received = _call("check_conv_output_length", fn, inputs)
-        value = _as_int(received)
+        value = _as_whole(received)
         note = "" if value is None or value == expected else _conv_length_mistake(fn, inputs, value, cases)
         _check_int("check_conv_output_length", inputs, expected, received, note)
     return True

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..reports import (
     _answer,
-    _as_int,
+    _as_whole,
     _call,
     _check_int,
     _compare_arrays,
@@ -64,7 +64,7 @@ def check_output_length(fn, seed=0):
     for inputs, expected in cases:
         received = _call("check_output_length", fn, inputs)
         note = ""
-        value = _as_int(received)
+        value = _as_whole(received)
         if value is not None and value != expected:
             note = _output_length_mistake(fn, inputs, value, cases)
         _check_int("check_output_length", inputs, expected, received, note)
