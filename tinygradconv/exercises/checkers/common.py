@@ -1,6 +1,8 @@
 """What the checkers share: the framework's results they compare with (through its own ops, in float64), and
 the one way every checker tells a known mistake (:func:`_known_mistake`), with the mistakes of a scatter that
-tutorials 3, 7 and 8 share. How an answer is read and reported is in :mod:`~tinygradconv.exercises.reports`.
+tutorials 3, 7 and 8 share (and of a gather without its index's upper bound: :func:`_right_within_range`), and the
+watch on ``backward()`` by which the gradient checkers refuse an answer that calls it (:func:`_backward_watched`).
+How an answer is read and reported is in :mod:`~tinygradconv.exercises.reports`.
 
 A known mistake is the output that mistake gives on the case, with its sentence; an answer that equals it gets the
 sentence (here the kernel flipped, by hand: [1, 2, 3] with [1, 0] gives [1, 2], with [0, 1] gives [2, 3]):
