@@ -268,7 +268,7 @@ def test_a_true_convolution_is_asked_whether_it_flipped_the_kernel():
 
     report = report_of(check_conv1d, numpy_convolve)
     assert "did you flip the kernel? This is the true convolution" in report
-    assert "y[i] = sum_t x[i * strides + t] * w[t]" in report
+    assert "y[n] = sum_t x[n * strides + t] * w[t]" in report
 
 
 def test_another_wrong_conv1d_is_not_told_it_flipped_the_kernel():

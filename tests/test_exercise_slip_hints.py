@@ -20,7 +20,7 @@ from tinygradconv.exercises import (
 MEAN_DB = "your dL/db is the mean of the dL/dz_i"
 HALF = "a factor of 2 missing?"
 SCALAR_DB = "dL/db is a scalar (shape ()): b is one number added to every z_i"
-GATHER_DX = "your result is the convolution of g with w, dx[i] = g[i * strides: i * strides + k] @ w: a gather"
+GATHER_DX = "your result is the convolution of g with w, dx[j] = g[j * strides: j * strides + k] @ w: a gather"
 SHORT_DX = "past every window the stride reaches"
 NO_STRIDE = "the stride is missing"
 BOOL_COUNTS = "your result is a bool array (True/False): it can say whether a step is reached, not by how many"

@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 
 # Submodules loaded on first use, so that `import tinygradconv` stays light (viz never pulls in matplotlib).
 _LAZY = ("ops", "layers", "initializers", "activations", "regularizers", "constraints", "losses", "metrics",
-         "optimizers", "models", "callbacks", "saving", "datasets", "viz", "random", "utils")
+         "optimizers", "models", "callbacks", "saving", "datasets", "viz", "random", "utils", "exercises")
 
 
 _NUMPY_THEN_TENSOR = "make the array with NumPy, then tg.tensor(np.zeros((2, 3), 'float32'))"

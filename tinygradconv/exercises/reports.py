@@ -5,6 +5,8 @@
 * Reading: whatever an answer returns is read by NumPy safely (:func:`_read`); what cannot be read as numbers (a
   torch tensor that requires grad, text, complex numbers, ``None``) is the checker's ``AssertionError`` in plain
   words, never the conversion's own error.
+* Integers: a length or counts (``integer=True``) must be integers; a float of whole values is compared by its
+  values and refused once every case agrees (:func:`_check_int`, :func:`_compare_arrays`).
 * Reporting: :func:`_fail` writes the report (the inputs, the value expected, the value received, and a note on
   where they differ), :func:`_compare_arrays` compares and explains, :func:`_call` reports an answer that raised,
   with its line and, for the errors of array code (:func:`_array_error`: an index past an array's end, lengths that
@@ -592,6 +594,9 @@ def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, inte
                 f"{(lower or rounded).name} result is refused even where its rounding happens to fall within the "
                 "tolerance)")
         _refuse_later(functools.partial(_fail, name, inputs, shown, received, note))
+    if not bad.any() and integer and not _integer_array(array):
+        # the same rule as a length's: counts are integers, refused in another dtype once every case agrees
+        _refuse_later(functools.partial(_fail, name, inputs, shown, received, _not_integer_counts(array)))
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         received_value = got[index]
@@ -619,8 +624,30 @@ def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, inte
         else:
             if same_printout:     # the printouts agree: say why they still differ
                 note += _small_difference(name, lower, rtol, float32_close=_within_float32(got, expected))
+        if integer and array.dtype.kind == "f":     # the values first, then the type, as for a length of 3.0
+            note += (f"\n  and your result is an array of {array.dtype}: counts are integers, as a length is; make "
+                     "the array with an integer dtype, np.zeros(n, dtype=int)")
         _fail(name, inputs, shown, received, note)
     return got
+
+
+def _integer_array(array):
+    """Whether ``array`` (what NumPy read) holds integers by its dtype: an integer dtype, or an object array of
+    Python or NumPy integers (not bools); a float array of whole numbers does not."""
+    if array.dtype.kind in "iu":
+        return True
+    return array.dtype.kind == "O" and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                                           for v in array.flat)
+
+
+def _not_integer_counts(array):
+    """Why counts of the right values in ``array`` (not an integer array) are refused, and how to make them
+    integers."""
+    what = ("a bool array (True/False), which can mark a step, not count" if array.dtype.kind == "b" else
+            f"an array of {array.dtype}")
+    return (f"every case agrees by its values, but your result is {what}: counts are integers, as a length is (a "
+            "length of 3.0 is refused too); make the array with an integer dtype, np.zeros(n, dtype=int), or "
+            "return a list of Python ints")
 
 
 def _wrapped_in_tuple(received, expected):
@@ -834,12 +861,36 @@ def _not_an_integer(value):
     return f"the value received is not an integer: {expected}; received {_a(_type_name(value))}"
 
 
+def _as_whole(value):
+    """``value`` as a Python int when it is an integer (:func:`_as_int`) or a float of a whole value (``3.0``, a
+    NumPy float, a 0-d float array): the number a length's formula gave, whatever its type, so that a checker can
+    compare it and name a slip; ``None`` for anything else (``2.5``, a bool, text)."""
+    whole = _as_int(value)
+    if whole is not None:
+        return whole
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind == "f":
+        value = value[()]
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return int(value)
+    return None
+
+
 def _check_int(name, inputs, expected, received, note=""):
     """``received`` must be the integer ``expected`` (see :func:`_as_int`); ``note``: the checker's own diagnosis,
-    shown on a mismatch."""
+    shown on a mismatch. A float of a whole value (``3.0``) is compared by its value: a wrong one gets the checker's
+    note and then the not-an-integer one, a right one is refused as not an integer only once every case agrees
+    (:func:`_refuse_later`), so that a wrong formula is named first; any other value that is not an integer (``2.5``,
+    a bool, text) is refused at once."""
     _returned_none(name, inputs, expected, received)
     value = _as_int(received)
     if value is None:
-        _fail(name, inputs, expected, received, _not_an_integer(received))
+        whole = _as_whole(received)
+        if whole is None:
+            _fail(name, inputs, expected, received, _not_an_integer(received))
+        if whole != expected:               # the formula first (the checker's note), then the type
+            _fail(name, inputs, expected, received, "\n  ".join(filter(None, (note, _not_an_integer(received)))))
+        _refuse_later(functools.partial(_fail, name, inputs, expected, received,
+                                        "every case agrees by its value, but " + _not_an_integer(received)))
+        return
     if value != expected:
         _fail(name, inputs, expected, received, note)

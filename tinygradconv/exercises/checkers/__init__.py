@@ -26,8 +26,8 @@ Each checker is also importable from :mod:`tinygradconv.exercises`, and from her
 >>> import numpy as np
 >>> from tinygradconv.exercises.checkers import check_conv1d
 >>> def fn(x, w, strides):
-...     n = (len(x) - len(w)) // strides + 1
-...     return np.array([x[i * strides: i * strides + len(w)] @ w for i in range(n)])
+...     n_out = (len(x) - len(w)) // strides + 1
+...     return np.array([x[n * strides: n * strides + len(w)] @ w for n in range(n_out)])
 >>> check_conv1d(fn)
 True
 """

@@ -16,8 +16,12 @@ from ..reports import (
     time_limited,
 )
 from .common import (
+    _backward_watched,
+    _by_hand,
     _gathers,
+    _index_range,
     _known_mistake,
+    _right_within_range,
     _scatter,
     _scatter_error,
     _scatter_mistakes,
@@ -30,7 +34,8 @@ __all__ = ["check_conv1d_input_gradient", "check_conv1d_kernel_gradient"]
 @time_limited
 def check_conv1d_input_gradient(fn, cases=60, seed=0):
     """``fn(g, w, strides, input_length)`` returns ``dL/dx`` for ``y = conv1d(x, w, strides)`` (``padding="valid"``)
-    given ``g = dL/dy``: an array of shape ``(input_length,)``. Compared with ``backward()`` through ``conv1d``.
+    given ``g = dL/dy``: an array of shape ``(input_length,)``. Compared with ``backward()`` through ``conv1d``, so
+    an answer that calls tinygradconv's ``backward()`` is refused (it would be compared with itself).
 
     >>> import numpy as np
     >>> def fn(g, w, strides, input_length):
@@ -57,8 +62,13 @@ def check_conv1d_input_gradient(fn, cases=60, seed=0):
                                      "dx[n * strides + t] += g[n] * w[t]",
                                      why=" (output step n read x[n * strides: n * strides + k] in the forward pass, "
                                          "so g[n] goes back to those steps)")
-        received = _call("check_conv1d_input_gradient", fn, inputs,
-                         functools.partial(_input_gradient_error, inputs=inputs), slices=True)
+        with _backward_watched() as calls:
+            received = _call("check_conv1d_input_gradient", fn, inputs,
+                             functools.partial(_input_gradient_error, inputs=inputs, fn=fn), slices=True)
+        if calls:
+            raise _by_hand("check_conv1d_input_gradient", "dL/dx",
+                           "start from input_length zeros, and send each g[n] back to the input steps that output "
+                           "step n's window read in the forward pass")
         _compare_arrays("check_conv1d_input_gradient", inputs, x.grad.numpy().ravel(), received,
                         explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
                         explain_shape=functools.partial(_input_gradient_length_mistake, inputs=inputs, fn=fn))
@@ -66,18 +76,23 @@ def check_conv1d_input_gradient(fn, cases=60, seed=0):
 
 
 
-def _input_gradient_error(exc, inputs):
-    """A sentence when ``exc``, raised by an input gradient written by hand, is a known slip: ``g`` read past its
-    end: a window of ``g`` cut short (a loop over the input's steps gathering windows of ``g``), or an index out of
-    range in an array of ``len(g)`` values (a loop over the input's steps: a gather where the index into ``g`` is
-    computed, ``g[i * strides + t]``; else, ``g[n]``, one that gathers or scatters, which is not said); or
-    a write past the end of a ``dx`` shorter than ``input_length``.
-    Else ``None`` (the generic hint)."""
+def _input_gradient_error(exc, inputs, fn=None):
+    """A sentence when ``exc``, raised by an input gradient written by hand, is a known slip: ``g`` read past its end by
+    an answer (``fn``, if given) right wherever its index into ``g`` stays in range (:func:`_right_within_range`: a
+    gather, ``dx[j] += g[n] * w[t]`` for ``j = n * strides + t``, without the bound ``n < len(g)``); ``g`` read past its
+    end otherwise: a window of ``g`` cut short (a loop over the input's steps gathering windows of ``g``), or an index
+    out of range in an array of ``len(g)`` values (a loop over the input's steps: a gather where the index into ``g`` is
+    computed, ``g[j * strides + t]``; else, ``g[n]``, one that gathers or scatters, which is not said); or a write past
+    the end of a ``dx`` shorter than ``input_length``. Else ``None`` (the generic hint)."""
     n, length = len(inputs["g"]), inputs["input_length"]
     failure = _scatter_error(exc, inputs, "g", length)
     if failure is None:
         return None                         # dx long enough: the loop runs too far (the generic hint)
     kind, size, past, reads_g = failure
+    if kind == "index" and reads_g and fn is not None and _right_within_range(
+            fn, lambda fn, g, w, strides, length: fn(g, w, strides, length),
+            lambda n, k, strides: (n - 1) * strides + k + (strides - 1 if k == 1 else 0)):
+        return _index_range("g", "n", n, "an input step j and a tap t with j = n * strides + t", "an output step")
     values = f"{n} value{'' if n == 1 else 's'} of g"
     if kind == "matmul" and length > n:     # a window of g times w, cut short at g's end: a gather
         return (f"dL/dx has one value per input step, input_length = {length}, more than the {values}: a loop "
@@ -85,7 +100,7 @@ def _input_gradient_error(exc, inputs):
                 "windows of x) runs past the end of g; dL/dx goes the other way, it scatters: start from "
                 "input_length zeros and loop over g, each g[n] going back to the input steps its window read")
     if kind == "index" and reads_g and length > n and _failing_index_is_computed(exc):
-        # g[i * strides + t]: the position of g that each input step reads, worked out: a gather
+        # g[j * strides + t]: the position of g that each input step reads, worked out: a gather
         return (f"dL/dx has one value per input step, input_length = {length}, more than the {values}: a loop "
                 "over the input steps that reads g at the positions whose windows reach each one (a gather) runs "
                 "past the end of g; dL/dx goes the other way, it scatters: start from input_length zeros and loop "
@@ -114,7 +129,7 @@ def _input_gradient_length_mistake(got, inputs, fn):
     n, k, s, length = len(inputs["g"]), len(inputs["w"]), inputs["strides"], inputs["input_length"]
     if got.size and _gathers(lambda g, w, strides: fn(g, w, strides, (len(g) - 1) * strides + len(w)),
                              inputs, first="g"):
-        return ("your result is the convolution of g with w, dx[i] = g[i * strides: i * strides + k] @ w: a gather, "
+        return ("your result is the convolution of g with w, dx[j] = g[j * strides: j * strides + k] @ w: a gather, "
                 "each step collecting a window of g, as the forward pass collected windows of x; dL/dx goes the "
                 "other way, it scatters: output step n read x[n * strides: n * strides + k] in the forward pass, so "
                 "g[n] goes back to those k input steps, adding g[n] * w[t] to dx[n * strides + t] for t = 0 .. "
@@ -136,7 +151,8 @@ def _input_gradient_length_mistake(got, inputs, fn):
 @time_limited
 def check_conv1d_kernel_gradient(fn, cases=60, seed=0):
     """``fn(x, g, kernel_size, strides)`` returns ``dL/dw`` (shape ``(kernel_size,)``) for ``y = conv1d(x, w,
-    strides)`` (``padding="valid"``, one channel) given ``g = dL/dy``. Compared with ``backward()``.
+    strides)`` (``padding="valid"``, one channel) given ``g = dL/dy``. Compared with ``backward()``, so an answer
+    that calls tinygradconv's ``backward()`` is refused (it would be compared with itself).
 
     >>> import numpy as np
     >>> def fn(x, g, kernel_size, strides):
@@ -161,8 +177,13 @@ def check_conv1d_kernel_gradient(fn, cases=60, seed=0):
         no_stride = (f"the stride is missing: your dL/dw pairs g[n] with x[n + t], as if strides were 1; with "
                      f"strides={s} the windows start {s} steps apart: which input step did w[t] multiply in output "
                      "step n's window?")
-        _compare_arrays("check_conv1d_kernel_gradient", inputs, expected,
-                        _call("check_conv1d_kernel_gradient", fn, inputs, slices=True),
+        with _backward_watched() as calls:
+            received = _call("check_conv1d_kernel_gradient", fn, inputs, slices=True)
+        if calls:
+            raise _by_hand("check_conv1d_kernel_gradient", "dL/dw",
+                           "w[t] multiplied one input step in each output step's window: add up, over the output "
+                           "steps n, g[n] times that input step")
+        _compare_arrays("check_conv1d_kernel_gradient", inputs, expected, received,
                         explain=functools.partial(_kernel_gradient_mistake, inputs=inputs, expected=expected, fn=fn,
                                                   mistakes=((expected[::-1], _REVERSED_TAPS),
                                                             (unstrided, no_stride))),

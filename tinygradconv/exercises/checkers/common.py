@@ -1,6 +1,8 @@
 """What the checkers share: the framework's results they compare with (through its own ops, in float64), and
 the one way every checker tells a known mistake (:func:`_known_mistake`), with the mistakes of a scatter that
-tutorials 3, 7 and 8 share. How an answer is read and reported is in :mod:`~tinygradconv.exercises.reports`.
+tutorials 3, 7 and 8 share (and of a gather without its index's upper bound: :func:`_right_within_range`), and the
+watch on ``backward()`` by which the gradient checkers refuse an answer that calls it (:func:`_backward_watched`).
+How an answer is read and reported is in :mod:`~tinygradconv.exercises.reports`.
 
 A known mistake is the output that mistake gives on the case, with its sentence; an answer that equals it gets the
 sentence (here the kernel flipped, by hand: [1, 2, 3] with [1, 0] gives [1, 2], with [0, 1] gives [2, 3]):
@@ -13,6 +15,8 @@ array([1., 2.])
 'did you flip the kernel?'
 """
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 
@@ -171,3 +175,78 @@ def _gathers(fn, inputs, first="x"):
         if got.shape != gathered.shape or not np.allclose(got, gathered, rtol=1e-7, atol=1e-9):
             return False
     return True
+
+
+@contextlib.contextmanager
+def _backward_watched():
+    """Count the calls of tinygradconv's ``backward()`` inside the block (the list it yields gets one item per
+    call): ``Tensor.backward`` looks up :func:`tinygradconv.autograd.backward` at each call, which is wrapped here
+    and put back afterwards. The checkers of gradients compare with ``backward()``: an answer that calls it would be
+    compared with itself (found by a tester), so each refuses one that does (:func:`_by_hand`)."""
+    from ... import autograd
+
+    calls = []
+    original = autograd.backward
+
+    def watched(*args, **kwargs):
+        calls.append(args)
+        return original(*args, **kwargs)
+
+    autograd.backward = watched
+    try:
+        yield calls
+    finally:
+        autograd.backward = original
+
+
+def _by_hand(name, what, how):
+    """The refusal of an answer that called tinygradconv's ``backward()`` (:func:`_backward_watched`), in the
+    checker ``name``'s words: ``what`` it asks for by hand, ``how`` where to start."""
+    return AssertionError(f"{name}: your function calls tinygradconv's backward(): the exercise asks for {what} by "
+                          "hand, written out with NumPy, and this checker compares with backward() itself, so such an "
+                          f"answer would only be compared with itself; {how}")
+
+
+def _gather_reads(values_length, k, strides, output_length):
+    """The largest index of ``values`` that a gather without an upper bound reads: output step ``n`` takes
+    ``values[j] * w[t]`` for every tap ``t`` with ``n = j * strides + t`` and ``j >= 0``, ``j < values_length``
+    left unchecked (``-1`` when it reads none)."""
+    return max(((n - t) // strides for n in range(output_length) for t in range(k)
+                if n >= t and (n - t) % strides == 0), default=-1)
+
+
+def _right_within_range(fn, call, lengths):
+    """Whether ``fn`` gives the scatter's result (:func:`_scatter`) on every small case where a gather without an
+    upper bound on its input index stays inside its input: then an index error past the input's end, on a case
+    where that bound matters, is the bound left out, not a wrong formula. ``lengths(n_values, k, strides)``: the
+    output's length, or ``None`` where the case does not exist; ``call(fn, values, w, strides, length)``: the
+    student's result. Four such cases at least, with kernels of 2 taps or more among them."""
+    rng = np.random.default_rng(3)
+    tried = 0
+    for n_values, k, strides in ((1, 1, 1), (3, 1, 1), (3, 1, 2), (2, 2, 2), (3, 2, 3), (4, 3, 3), (2, 2, 1),
+                                 (3, 3, 2), (4, 2, 2), (5, 2, 3), (3, 4, 2)):
+        length = lengths(n_values, k, strides)
+        if length is None or _gather_reads(n_values, k, strides, length) >= n_values:
+            continue
+        values, w = rng.standard_normal(n_values), rng.standard_normal(k)
+        try:
+            got = np.asarray(call(fn, values.copy(), w.copy(), strides, length), dtype=np.float64)
+        except Exception:  # noqa: BLE001 - the student's function failing there: not this slip alone
+            return False
+        right = _scatter(values, w, strides, length)
+        if got.shape != right.shape or not np.allclose(got, right, rtol=1e-7, atol=1e-9):
+            return False
+        tried += 1
+    return tried >= 4
+
+
+def _index_range(values, index, count, pair, what):
+    """The hint for an answer right wherever its index into ``values`` (the array it gathers from, ``count`` values,
+    indexed by ``index``) stays in range, which reads past its end on this case (:func:`_right_within_range`): the
+    bound ``index < len(values)`` left out. ``pair``: the step of the result and the tap that give ``index``;
+    ``what``: what ``values[index]`` would be."""
+    which = f"{values}[0] only" if count == 1 else f"{values}[0] .. {values}[{count - 1}]"
+    return (f"your answer is right on every small case tried where its index into {values} stays in range, and here "
+            f"it reads {values} past its end: {values} has {count} value{'' if count == 1 else 's'} ({which}), so "
+            f"{index} must be in [0, len({values})); near the end of the result, {pair} can give {index} >= "
+            f"len({values}), {what} that does not exist: such a pair takes nothing, as one with {index} < 0 does")

@@ -9,7 +9,7 @@ import numpy as np
 from ..reports import (
     _answer,
     _array_error,
-    _as_int,
+    _as_whole,
     _call,
     _check_int,
     _compare_arrays,
@@ -59,7 +59,7 @@ def check_conv_output_length(fn, seed=0):
     cases = ordinary + too_long
     for inputs, expected in cases:
         received = _call("check_conv_output_length", fn, inputs)
-        value = _as_int(received)
+        value = _as_whole(received)
         note = "" if value is None or value == expected else _conv_length_mistake(fn, inputs, value, cases)
         _check_int("check_conv_output_length", inputs, expected, received, note)
     return True
@@ -119,8 +119,8 @@ def check_conv1d(fn, cases=60, seed=0):
 
     >>> import numpy as np
     >>> def fn(x, w, strides):
-    ...     n = (len(x) - len(w)) // strides + 1
-    ...     return np.array([x[i * strides: i * strides + len(w)] @ w for i in range(n)])
+    ...     n_out = (len(x) - len(w)) // strides + 1
+    ...     return np.array([x[n * strides: n * strides + len(w)] @ w for n in range(n_out)])
     >>> check_conv1d(fn)
     True
     """
@@ -163,7 +163,7 @@ def _conv1d_error(exc, inputs):
 
 
 def _gather_without_stride(strides):
-    """The sentence for a convolution whose windows start 1 step apart (``x[i: i + k]``) where ``strides`` apart
+    """The sentence for a convolution whose windows start 1 step apart (``x[n: n + k]``) where ``strides`` apart
     was asked."""
     return (f"the stride is missing: your windows start 1 step apart, as if strides were 1; with strides={strides} "
             f"each output step reads the window starting {strides} steps after the one before, and fewer windows "
@@ -172,4 +172,4 @@ def _gather_without_stride(strides):
 
 
 _FLIPPED_KERNEL = ("did you flip the kernel? This is the true convolution (as np.convolve computes it); Keras' Conv1D "
-                   "computes a cross-correlation, y[i] = sum_t x[i * strides + t] * w[t], with w as given")
+                   "computes a cross-correlation, y[n] = sum_t x[n * strides + t] * w[t], with w as given")

@@ -1,7 +1,6 @@
 """The checkers of tutorial 01, tensors and autograd: gradients by hand, and finite differences."""
 from __future__ import annotations
 
-import contextlib
 import functools
 
 import numpy as np
@@ -17,6 +16,8 @@ from ..reports import (
     time_limited,
 )
 from .common import (
+    _backward_watched,
+    _by_hand,
     _known_mistake,
     _tensor,
 )
@@ -55,7 +56,9 @@ def check_manual_gradient(fn, cases=50, seed=0):
         if missing:
             _fail("check_manual_gradient", inputs, expected, received, _none_gradients(missing))
         if calls:
-            raise AssertionError(f"check_manual_gradient: {_BY_HAND}")
+            raise _by_hand("check_manual_gradient", "the gradients",
+                           "work from the outside in, by the chain rule: dL/dy for y = tanh(z), then dy/dz, then how "
+                           "z depends on each of x, w and b")
         order = "return (dL/dx, dL/dw, dL/db) in that order (dL/dx carries the factor w, dL/dw the factor x)"
         swapped = {"dL/dx": (expected[1], f"this is dL/dw: dx and dw are swapped; {order}"),
                    "dL/dw": (expected[0], f"this is dL/dx: dx and dw are swapped; {order}")}
@@ -75,33 +78,6 @@ def check_manual_gradient(fn, cases=50, seed=0):
     return True
 
 
-
-@contextlib.contextmanager
-def _backward_watched():
-    """Count the calls of tinygradconv's ``backward()`` inside the block (the list it yields gets one item per
-    call): ``Tensor.backward`` looks up :func:`tinygradconv.autograd.backward` at each call, which is wrapped here
-    and put back afterwards. The checker compares with ``backward()``: an answer that calls it would be compared with
-    itself (found by a tester)."""
-    from ... import autograd
-
-    calls = []
-    original = autograd.backward
-
-    def watched(*args, **kwargs):
-        calls.append(args)
-        return original(*args, **kwargs)
-
-    autograd.backward = watched
-    try:
-        yield calls
-    finally:
-        autograd.backward = original
-
-
-_BY_HAND = ("your function calls tinygradconv's backward(): the exercise asks for the gradients by hand, the chain "
-            "rule written out with NumPy, and this checker compares with backward() itself, so such an answer would "
-            "only be compared with itself; work from the outside in: dL/dy for y = tanh(z), then dy/dz, then how z "
-            "depends on each of x, w and b")
 
 
 def _manual_gradient_reference(x, w, b):

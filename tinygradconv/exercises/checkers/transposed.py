@@ -9,7 +9,7 @@ import numpy as np
 
 from ..reports import (
     _answer,
-    _as_int,
+    _as_whole,
     _call,
     _check_int,
     _compare_arrays,
@@ -21,7 +21,9 @@ from .common import (
     _conv1d_transpose,
     _follows,
     _gathers,
+    _index_range,
     _known_mistake,
+    _right_within_range,
     _scatter_error,
     _scatter_mistakes,
 )
@@ -62,7 +64,7 @@ def check_output_length(fn, seed=0):
     for inputs, expected in cases:
         received = _call("check_output_length", fn, inputs)
         note = ""
-        value = _as_int(received)
+        value = _as_whole(received)
         if value is not None and value != expected:
             note = _output_length_mistake(fn, inputs, value, cases)
         _check_int("check_output_length", inputs, expected, received, note)
@@ -73,7 +75,9 @@ def check_output_length(fn, seed=0):
 def _output_length_mistake(fn, inputs, received, cases):
     """The likely slip behind a wrong ``Conv1DTranspose`` length ``received`` on ``inputs``: ``"same"`` cropping
     rounded down, ``output_padding=None`` taken as 0, PyTorch's formula, the dilation left out (``kernel_size`` where
-    the dilated span ``k_eff`` belongs), or the forward ``Conv1D``'s length ``(L - k_eff) // s + 1``. A slip is named
+    the dilated span ``k_eff`` belongs), the forward ``Conv1D``'s length ``(L - k_eff) // s + 1``, ``max(k_eff, s)``
+    left out of ``padding="valid"`` with ``output_padding=None`` (``(L - 1) * s + k_eff``, Keras' own length but where
+    ``s > k_eff``), or Keras' length plus or minus 1 on every case (an off-by-one all branches share). A slip is named
     when ``fn`` gives that slip's length here and on every case where the slip's length is not Keras' (``cases``:
     ``(inputs, Keras' length)`` pairs); else ``""``."""
     keras = {tuple(case.values()): length for case, length in cases}
@@ -102,6 +106,11 @@ def _output_length_mistake(fn, inputs, received, cases):
             windows = (case["input_length"] - span) // case["strides"] + 1
             return max(0, windows) if clamped else windows
         return length_of
+
+    def no_max(case):                                    # "valid" with None: (L - 1) * s + k_eff, no max(k_eff, s)
+        if case["padding"] != "valid" or case["output_padding"] is not None:
+            return keras[tuple(case.values())]
+        return (case["input_length"] - 1) * case["strides"] + (case["kernel_size"] - 1) * case["dilation_rate"] + 1
 
     length, s = inputs["input_length"], inputs["strides"]
     span = (inputs["kernel_size"] - 1) * inputs["dilation_rate"] + 1
@@ -144,7 +153,21 @@ def _output_length_mistake(fn, inputs, received, cases):
                 "strides steps after the one before, so the output grows to (L - 1) * strides + k_eff steps before "
                 '"same" crops any; with output_padding=None Keras takes L * strides for "same" and (L - 1) * '
                 'strides + max(k_eff, strides) for "valid" (k_eff = (kernel_size - 1) * dilation_rate + 1)')
+    if received == no_max(inputs) and _follows(fn, no_max, cases):
+        return (f'with output_padding=None and padding="valid", your lengths are (L - 1) * strides + k_eff, here '
+                f"({length} - 1) * {s} + {span} = {received} (k_eff = (kernel_size - 1) * dilation_rate + 1 = {span}), "
+                f"right wherever k_eff >= strides; here strides = {s} > k_eff = {span}: Keras gives each of the L "
+                f"input steps strides output steps (its output is never shorter than L * strides = {length * s}), "
+                f"so it ends with strides - k_eff = {s - span} more step(s) that no input reaches (zeros)")
+    shift = received - keras[tuple(inputs.values())]
+    if shift in (1, -1) and _follows(fn, lambda case: keras[tuple(case.values())] + shift, cases):
+        more = "more" if shift == 1 else "fewer"
+        return (f"your length is 1 step {more} than Keras' on every one of the {len(cases)} cases checked, in every "
+                "branch (padding, output_padding, dilation): an off-by-one that all your formulas share; count the "
+                "steps on the smallest case by hand: one input step (input_length=1) and one tap (kernel_size=1) "
+                "with strides=1 make an output of 1 step")
     return ""
+
 
 
 
@@ -175,8 +198,8 @@ def check_conv1d_transpose(fn, cases=60, seed=0):
         mistakes = _scatter_mistakes(inputs["x"], inputs["w"], inputs["strides"], expected.size,
                                      "the transposed convolution",
                                      "y[j * strides + t] += x[j] * w[t]")
-        received = _call("check_conv1d_transpose", fn, inputs, functools.partial(_transpose_error, inputs=inputs),
-                         slices=True)
+        received = _call("check_conv1d_transpose", fn, inputs,
+                         functools.partial(_transpose_error, inputs=inputs, fn=fn), slices=True)
         _compare_arrays("check_conv1d_transpose", inputs, expected, received,
                         explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
                         explain_shape=functools.partial(_transpose_length_mistake, inputs=inputs, fn=fn))
@@ -184,12 +207,14 @@ def check_conv1d_transpose(fn, cases=60, seed=0):
 
 
 
-def _transpose_error(exc, inputs):
-    """A sentence when ``exc``, raised by a transposed convolution written by hand, is a known slip: ``x`` read past
-    its end (a window of ``x`` cut short, or an index computed as a gather's, ``x[i * strides + t]``: a loop over
-    the output's steps gathering windows of ``x``; an index ``x[n]``, a loop as long as the output, gathering or
-    scattering, which is not said); or a write past the end of an output array shorter than the
-    full length ``(L - 1) * strides + k``. Else ``None`` (the generic hint)."""
+def _transpose_error(exc, inputs, fn=None):
+    """A sentence when ``exc``, raised by a transposed convolution written by hand, is a known slip: ``x`` read past its
+    end by an answer (``fn``, if given) right wherever its index into ``x`` stays in range (:func:`_right_within_range`:
+    a gather, ``y[n] += x[j] * w[t]`` for ``n = j * strides + t``, without the bound ``j < len(x)``); ``x`` read past
+    its end otherwise (a window of ``x`` cut short, or an index computed as a gather's, ``x[n * strides + t]``: a loop
+    over the output's steps gathering windows of ``x``; an index ``x[n]``, a loop as long as the output, gathering or
+    scattering, which is not said); or a write past the end of an output array shorter than the full length ``(L - 1) *
+    strides + k``. Else ``None`` (the generic hint)."""
     length, k, s = len(inputs["x"]), len(inputs["w"]), inputs["strides"]
     full = (length - 1) * s + k
     formula = f"(L - 1) * strides + k = ({length} - 1) * {s} + {k} = {full}"
@@ -197,16 +222,19 @@ def _transpose_error(exc, inputs):
     if failure is None:
         return None                         # y long enough: the loop runs too far (the generic hint)
     kind, size, past, reads_x = failure
+    if kind == "index" and reads_x and fn is not None and _right_within_range(
+            fn, lambda fn, x, w, strides, length: fn(x, w, strides), lambda n, k, strides: (n - 1) * strides + k):
+        return _index_range("x", "j", length, "an output step n and a tap t with n = j * strides + t", "an input")
     gathers = kind == "matmul" or (kind == "index" and reads_x and _failing_index_is_computed(exc))
     if kind == "index" and reads_x and not gathers and full > length:
         # x[n] by the loop's own step (or inside a library call): a loop as long as the output, gathering or
         # scattering (the index does not tell which, so the hint says neither)
         return (f"x has L = {length} values, fewer than the {formula} output steps: a loop that reads x once "
-                "per output step runs past its end; loop over the inputs, n in range(len(x)), each adding its own "
+                "per output step runs past its end; loop over the inputs, j in range(len(x)), each adding its own "
                 f"scaled copy of the kernel into {full} zeros")
     if gathers and full > length:
         return (f"the transposed convolution has {formula} output steps, more than the L = {length} values of x: "
-                "a loop over the output steps that reads a window of x for each (the gather of conv1d, x[i * "
+                "a loop over the output steps that reads a window of x for each (the gather of conv1d, x[n * "
                 "strides + t]) runs past the end of x; the transposed convolution goes the other way, it scatters: "
                 f"start from {full} zeros and loop over the inputs, each adding its own scaled copy of the kernel")
     if kind in ("broadcast", "short output") or (kind == "index" and past is None and size is not None
