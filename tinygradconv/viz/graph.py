@@ -337,7 +337,7 @@ def to_dot(tensor, name="tinygradconv") -> str:
 # Drawing: a top-to-bottom layered layout, measured in inches from the labels themselves
 # ------------------------------------------------------------------------------------------------------------
 _MAX_WIDTH = 9.6      # inches: the figure stays under 10 inches wide, so its text is shown at its own size
-_FOLD_HEIGHT = 10.0   # inches: a taller drawing is folded into side-by-side columns (when they fit the width)
+_FOLD_HEIGHT = 7.5 * 8 / 7   # inches: a taller figure is folded (a 16:9 slide shows its 8-point text at 7 points)
 _HGAP, _MARGIN = 0.25, 0.12
 
 
@@ -375,7 +375,7 @@ _PAGE = _Spacing(vgap=0.32, band_gap=0.6)
 #: an arrow about 0.14 inch long on the slide (0.24 inch less 3 points at each end), its head clear of both boxes.
 #: The lanes of the routes between bands get the 0.18 inch below a row and the 0.25 inch of a gutter
 #: (:class:`_Spacing`).
-_SLIDE_SPACING = _Spacing(vgap=0.24, band_gap=0.5)
+_SLIDE_SPACING = _Spacing(vgap=0.16, band_gap=0.5)
 SLIDE = (13.33, 7.5)
 """Width and height (inches) of a landscape 16:9 slide: the page that a graph too tall to fold within 10 inches
 is folded for (:func:`graph_layout`)."""
@@ -479,34 +479,115 @@ def _extent(row_w, row_h, bands, spacing):
     return len(bands) * band_w + (len(bands) - 1) * spacing.band_gap, max(heights)
 
 
-def _slide_fold(nodes, layer, sizes, max_width):
-    """``(rows, bands)`` of a graph too tall to fold within ``max_width`` (its rows are too wide for two bands side
-    by side): the layout that a landscape slide (:data:`SLIDE`) shows largest, the figure up to
-    :data:`_SLIDE_MAX_WIDTH` wide. Tried: each number of bands, with the rows as wide as ``max_width`` allows, or
-    wrapped at two thirds or half of it, or at two of the widest boxes (a row of three wide boxes then takes two
-    rows, so that bands are narrower), never narrower."""
-    best, best_scale = None, -1.0
-    # never narrower than two of the widest boxes: an op's inputs stacked one a row hid the edges from the upper
-    # ones behind the lower ones (no bend goes round a box as wide as the band)
-    two = 2 * max(w for w, _ in sizes.values()) + _HGAP
-    for row_width in sorted({max(two, w) for w in (max_width, max_width * 2 / 3, max_width / 2, two)}, reverse=True):
+#: The least size (points) of the text of a graph drawn for a page or a slide, once its figure is fitted to a
+#: landscape slide (:data:`SLIDE`): its 8-point text is then shown at 7/8 of its size or more, so that the figure
+#: is at most 15.2 by 8.57 inches (title and key included). Reviewers measured 5 to 6 points for chains of 20 to
+#: 40 ops, whose figures were 11 to 12 inches tall (a page's fold, under 10 inches wide) or 9.5 (a slide's).
+_SLIDE_LEAST_SCALE = 7.0 / 8.0
+#: The width (pixels) at which a notebook shows a figure at most (Jupyter's cell: a wider image is shrunk to it;
+#: a narrower one is shown at its own size, :data:`GRAPH_DPI` dots per inch), and the most a graph's figure is
+#: tall there when the graph allows (a student scrolled past tutorial 08's graphs, 1,600 to 1,750 pixels tall).
+NOTEBOOK_WIDTH_PX, NOTEBOOK_HEIGHT_PX = 800, 1000
+
+
+def _notebook_scale(fig_w) -> float:
+    """How much a notebook shrinks a figure ``fig_w`` inches wide (drawn at :data:`GRAPH_DPI`): 1 when it is at
+    most :data:`NOTEBOOK_WIDTH_PX` pixels wide."""
+    return min(1.0, NOTEBOOK_WIDTH_PX / (fig_w * GRAPH_DPI))
+
+
+@dataclass
+class _Fold:
+    """One way of laying a graph out: its ``rows`` (ids), ``bands`` (rows by index), the row widths and heights,
+    the :class:`_Spacing`, the drawing's ``width`` and ``height`` and the figure's ``fig_w`` and ``fig_h``
+    (inches, title, key and margins included), the ``row_width`` its rows were wrapped at."""
+
+    rows: list
+    bands: list
+    row_w: list
+    row_h: list
+    spacing: _Spacing
+    width: float
+    height: float
+    fig_w: float
+    fig_h: float
+    row_width: float
+
+    @property
+    def slide_scale(self) -> float:
+        """How much a landscape slide (:data:`SLIDE`) shrinks the figure."""
+        return min(SLIDE[0] / self.fig_w, SLIDE[1] / self.fig_h)
+
+    @property
+    def notebook_height(self) -> float:
+        """The figure's height (pixels) in a notebook (see :data:`NOTEBOOK_WIDTH_PX`)."""
+        return self.fig_h * GRAPH_DPI * _notebook_scale(self.fig_w)
+
+
+def _routes_between_bands(nodes, rows, bands) -> int:
+    """How many edges go from one band to another (each is routed along the gaps, and takes a lane)."""
+    band_of = {i: b for b, band in enumerate(bands) for r in band for i in rows[r]}
+    return sum(band_of[src] != band_of[n.id] for n in nodes for src in n.inputs)
+
+
+def _margin(n_routes, spacing) -> float:
+    """The room (inches) above and below the bands: the lanes of ``n_routes`` routes between bands run in the
+    margin below them (:func:`_gutter_points`)."""
+    if not n_routes:
+        return _MARGIN
+    step = min(_LANE_GAP, spacing.lanes_room / n_routes, spacing.gutter_room / n_routes)
+    return max(_MARGIN, step * (n_routes + 1) + 0.04)
+
+
+def _default_chrome(width):
+    """``(figure width, height of the title and key)`` of a drawing ``width`` inches wide, when the caller does not
+    say (about half an inch of title)."""
+    return max(width + 2 * _MARGIN, 3.0), 0.5
+
+
+def _folds(nodes, layer, sizes, row_widths, spacing, max_width, chrome):
+    """Every :class:`_Fold` of the graph with ``spacing`` at most ``max_width`` wide: rows wrapped at each of
+    ``row_widths``, one band or more (each fold where the fewest edges cross, :func:`_split_between_layers`)."""
+    for row_width in row_widths:
         rows = _rows(nodes, layer, sizes, row_width)
         row_w, row_h = _measure(rows, sizes)
         for n_bands in range(1, len(rows) + 1):
-            bands = _split_between_layers(nodes, rows, row_h, n_bands, _SLIDE_SPACING.vgap)
-            width, height = _extent(row_w, row_h, bands, _SLIDE_SPACING)
-            if width + 2 * _MARGIN > _SLIDE_MAX_WIDTH and n_bands > 1:   # the figure: the drawing and margins
+            bands = (_split_between_layers(nodes, rows, row_h, n_bands, spacing.vgap) if n_bands > 1
+                     else [list(range(len(rows)))])
+            width, height = _extent(row_w, row_h, bands, spacing)
+            if width > max_width and n_bands > 1:
                 break
-            # a landscape figure (the drawing, and about 1.2 inch of title and key) is preferred to a portrait one
-            # that the slide shows at most 3 % larger (a 10-layer conv model: 14.8 by 14.5 inches rather than 13.7
-            # by 14.5, both at about half size)
-            scale = _slide_scale(width, height) * (1.03 if width > height + 1.2 else 1.0)
-            if scale > best_scale + 1e-9:
-                best, best_scale = (rows, bands), scale
-    return best
+            fig_w, extra = chrome(width)
+            fig_h = height + 2 * _margin(_routes_between_bands(nodes, rows, bands), spacing) + extra
+            yield _Fold(rows, bands, row_w, row_h, spacing, width, height, fig_w, fig_h, row_width)
 
 
-def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, with_bands=False, slide=False):
+def _choose_fold(nodes, layer, sizes, max_width, fold_height, slide, chrome):
+    """The :class:`_Fold` that :func:`graph_layout` draws (its rule)."""
+    two = 2 * max(w for w, _ in sizes.values()) + _HGAP        # never narrower than two of the widest boxes
+    widths = sorted({max(two, w) for w in (max_width, max_width * 2 / 3, max_width / 2, two)}, reverse=True)
+    page = [] if slide else list(_folds(nodes, layer, sizes, widths, _PAGE, max_width, chrome))
+
+    def fits_page(f):
+        return f.fig_h <= fold_height and f.notebook_height <= NOTEBOOK_HEIGHT_PX + 1e-9
+
+    # 1. a page's fold that a slide and a notebook both show whole and large enough: the one a notebook shows
+    # largest, then the fewest bands, then the least wrapped
+    good = [f for f in page if fits_page(f) and f.slide_scale >= _SLIDE_LEAST_SCALE - 1e-9]
+    if good:
+        return max(good, key=lambda f: (round(_notebook_scale(f.fig_w), 3), -len(f.bands), f.row_width))
+    # 2. else every fold up to the slide's widest (a page's too): the narrowest whose text a slide shows at 7
+    # points, else the one the slide shows largest
+    folds = page + list(_folds(nodes, layer, sizes, widths, _SLIDE_SPACING, _SLIDE_MAX_WIDTH - 2 * _MARGIN,
+                               chrome))
+    readable = [f for f in folds if f.slide_scale >= _SLIDE_LEAST_SCALE - 1e-9]
+    if readable:
+        return max(readable, key=lambda f: (round(_notebook_scale(f.fig_w), 3), -len(f.bands), f.row_width))
+    return max(folds, key=lambda f: (round(f.slide_scale, 4), -f.fig_w))
+
+
+def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, with_bands=False, slide=False,
+                 chrome=None):
     """Place the nodes top to bottom: ``({id: (x, y)}, width, height)`` in inches, centres of the boxes.
 
     ``sizes`` maps each id to its box ``(width, height)`` in inches. Each layer of :func:`_layers` is a row, ordered
@@ -532,22 +613,9 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, w
     :class:`_Spacing` of the layout, for the edges that go from one band to a later one (:func:`_gutter_points`).
     """
     layer = _layers(nodes)
-    rows = _rows(nodes, layer, sizes, max_width)
-    row_w, row_h = _measure(rows, sizes)
+    fold = _choose_fold(nodes, layer, sizes, max_width, fold_height, slide, chrome or _default_chrome)
+    rows, bands, row_w, row_h, spacing = fold.rows, fold.bands, fold.row_w, fold.row_h, fold.spacing
     band_w = max(row_w)
-    spacing = _PAGE
-    total = sum(row_h) + spacing.vgap * (len(rows) - 1)
-    fit = max(1, int((max_width + spacing.band_gap) // (band_w + spacing.band_gap)))
-    needed = int(np.ceil(total / fold_height))      # the bands that would bring it under fold_height
-    n_bands = max(1, min(fit, needed, len(rows)))
-    bands = _split(row_h, n_bands, spacing.vgap)
-    # the bands that fit are not enough: a tall strip, folded for the slide (a chain of narrow boxes kept three
-    # bands 10 inches wide, 17 inches tall: a slide showed its text at 3.5 points, found by a teacher)
-    if (slide or needed > fit) and total > fold_height and len(rows) > 1:
-        rows, bands = _slide_fold(nodes, layer, sizes, max_width)
-        row_w, row_h = _measure(rows, sizes)
-        band_w = max(row_w)
-        spacing = _SLIDE_SPACING
     width, height = _extent(row_w, row_h, bands, spacing)
     pos = {}
     for b, band in enumerate(bands):
@@ -875,6 +943,53 @@ def _slide_scale(width, height) -> float:
     return min(SLIDE[0] / (width + 2 * _MARGIN), SLIDE[1] / (height + 2 * _MARGIN + 0.5))
 
 
+def _chrome(nodes, title, titles, footer, key):
+    """The title, footer and colour key of a figure that :func:`draw_nodes` makes, as a function of the drawing's
+    width: ``chrome(width)`` is ``(figure width, their height)`` (inches), the figure at least 3 inches wide; with
+    ``details=True`` a third value, ``(title, footer, handles, ncol, title_h, footer_h, key_h)``: the title and
+    footer wrapped to the figure's width, the key's entries and columns, and the height of each. So that
+    :func:`graph_layout` chooses its fold by the figure's real size (it counted half an inch for them, where a
+    chain's title and two rows of key took 0.85 inch)."""
+    handles = key_handles(nodes, () if key is True else key) if key else []
+    chars = [len(h.get_label()) for h in handles]
+
+    def chrome(width, details=False):
+        fig_w = max(width + 2 * _MARGIN, 3.0)
+        ncol, key_h = 1, 0.0
+        if handles:
+            # as many columns as fit the width, each as wide as its longest entry (8-point text, about 0.62 em a
+            # character, a 2-em handle, 0.8 em to the text, 1.5 em between columns), filled column by column as
+            # matplotlib's legend fills them (the first ``len % n`` columns one entry longer)
+            def needed(n):
+                rows, long = divmod(len(chars), n)
+                ends = np.cumsum([rows + (c < long) for c in range(n)])
+                columns = [max(chars[a:b]) * 0.62 + 2.8 for a, b in zip([0, *ends[:-1]], ends)]
+                return (sum(columns) + 1.5 * (n - 1)) * 8 / 72 + 0.3
+            ncol = next((n for n in range(len(chars), 0, -1) if needed(n) <= fig_w), 1)
+            if ncol == 1 and needed(1) > fig_w:                 # one column still wider than the figure: widen it
+                fig_w = needed(1)
+            key_h = -(-len(handles) // ncol) * 8 * 1.5 / 72 + 0.15
+        wrapped = wrap_title(title, fig_w)
+        lines = max([wrapped.count("\n") + 1 if title else 0]
+                    + [wrap_title(t, fig_w).count("\n") + 1 for t in titles if t])
+        title_h = lines * 9 * 1.3 / 72 + 0.2 if lines else 0.0
+        wrapped_footer = wrap_title(footer, fig_w, 8)
+        footer_h = (wrapped_footer.count("\n") + 1) * 8 * 1.3 / 72 + 0.1 if footer else 0.0
+        if details:
+            return fig_w, title_h + footer_h + key_h, (wrapped, wrapped_footer, handles, ncol, title_h, footer_h,
+                                                        key_h)
+        return fig_w, title_h + footer_h + key_h
+
+    return chrome
+
+
+def _figure_slide_scale(nodes, pos, width, height, band_of, spacing, chrome) -> float:
+    """How much a landscape slide shrinks the figure of a layout (its title, key and margins included)."""
+    routes = sum(band_of[src] != band_of[n.id] for n in nodes for src in n.inputs)
+    fig_w, extra = chrome(width)
+    return min(SLIDE[0] / fig_w, SLIDE[1] / (height + 2 * _margin(routes, spacing) + extra))
+
+
 def key_handles(nodes, extra=()) -> list:
     """The legend entries of the colour key under a graph (one function for :func:`plot_graph` and
     :func:`~tinygradconv.viz.animate_backward`, so that both show the same key): the grey arrow of the forward
@@ -940,19 +1055,19 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
             sizes[n.id] = (max(widths) / fig.dpi + pad, max(heights) / fig.dpi + pad)
         return sizes
 
+    chrome = _chrome(nodes, title, titles, footer, key) if own_figure else None
     sizes = measure({n.id: n.short for n in nodes})
-    pos, width, height, (band_of, band_w, spacing) = graph_layout(nodes, sizes, with_bands=True)
-    if own_figure and not labels and width > _MAX_WIDTH:
-        # folded for a slide (a 10-layer model: two bands, 13 by 22 inches): the boxes' long lines ("grad mean
-        # 8.21e-06, max|.| 0.000122") broken after their comma make the boxes narrower, so that more bands fit the
-        # slide's width; kept where the slide then shows the graph larger. Tried for every such fold, not only a
-        # portrait one: with the slide's narrower gaps, a 10-layer conv model's graph with its gradients came out
-        # two bands 14.9 by 14.4 inches (the drawing: just landscape, so not tried), a figure 15.1 by 15.8 with
-        # its title and key; broken, four bands 13.6 by 13.3
+    pos, width, height, (band_of, band_w, spacing) = graph_layout(nodes, sizes, with_bands=True, chrome=chrome)
+    if own_figure and not labels and _figure_slide_scale(nodes, pos, width, height, band_of, spacing, chrome) \
+            < _SLIDE_LEAST_SCALE:
+        # too large for a slide at 7 points (a 10-layer model: two bands, 13 by 22 inches): the boxes' long lines
+        # ("grad mean 8.21e-06, max|.| 0.000122") broken after their comma make the boxes narrower, so that more
+        # bands fit the slide's width; kept where the slide then shows the graph larger
         narrow = {n.id: _narrow_label(n.short) for n in nodes}
         narrow_sizes = measure(narrow)
-        layout = graph_layout(nodes, narrow_sizes, with_bands=True, slide=True)
-        if _slide_scale(layout[1], layout[2]) > _slide_scale(width, height):
+        layout = graph_layout(nodes, narrow_sizes, with_bands=True, slide=True, chrome=chrome)
+        if _figure_slide_scale(nodes, *layout[:3], layout[3][0], layout[3][2], chrome) \
+                > _figure_slide_scale(nodes, pos, width, height, band_of, spacing, chrome):
             sizes, (pos, width, height, (band_of, band_w, spacing)) = narrow_sizes, layout
         else:
             for n in nodes:
@@ -971,6 +1086,9 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
     for (src, dst), lanes in zip(routed, _route_lanes(routed, pos, sizes, band_of)):
         routes.setdefault((src, dst), []).append(_gutter_points(pos, sizes, src, dst, band_of, band_w, lanes, step,
                                                               spacing.band_gap))
+    # points between an arrow's ends and its boxes: 2 in a slide's fold, whose rows are 0.16 inch apart (an
+    # arrow of 0.12 inch, its 4-point head and a 4-point line), 3 in a page's
+    shrink = 2 if spacing is _SLIDE_SPACING else 3
     for n in nodes:
         used = {}
         for src in n.inputs:
@@ -985,30 +1103,13 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
             k = len(used[src]) - 1
             edges[(src, n.id, k)] = ax.annotate(
                 "", xy=(0.5, 1.0), xycoords=texts[n.id], xytext=(0.5, 0.0), textcoords=texts[src],
-                arrowprops={"arrowstyle": "-|>", "color": EDGE_GREY, "shrinkA": 3, "shrinkB": 3,
+                arrowprops={"arrowstyle": "-|>", "color": EDGE_GREY, "shrinkA": shrink, "shrinkB": shrink,
                             "connectionstyle": style},
                 gid=f"edge:{src}->{n.id}", zorder=2)
     # room above and below the bands for the lanes of the routes between them
     margin = max(_MARGIN, step * (len(routed) + 1) + 0.04)
     if own_figure:
-        fig_w = max(width + 2 * _MARGIN, 3.0)
-        title = wrap_title(title, fig_w)
-        lines = max([title.count("\n") + 1 if title else 0]
-                    + [wrap_title(t, fig_w).count("\n") + 1 for t in titles if t])
-        title_h = lines * 9 * 1.3 / 72 + 0.2 if lines else 0.0
-        footer = wrap_title(footer, fig_w, 8)
-        footer_h = (footer.count("\n") + 1) * 8 * 1.3 / 72 + 0.1 if footer else 0.0
-        # the colour key: the arrows and the kinds of node drawn, in as many columns as fit the width (8-point
-        # text, about 0.6 em a character, a 2-em box and 1.5 em between columns)
-        handles = key_handles(nodes, () if key is True else key) if key else []
-        if handles:
-            column = max(len(h.get_label()) * 0.6 + 2.0 + 1.5 + 1.0 for h in handles) * 8 / 72
-            ncol = max(1, min(len(handles), int((fig_w - 0.2) / column)))
-            key_h = -(-len(handles) // ncol) * 8 * 1.5 / 72 + 0.15
-            if ncol == 1 and column > fig_w - 0.2:           # one column still wider than the figure: widen it
-                fig_w = column + 0.2
-        else:
-            ncol, key_h = 1, 0.0
+        fig_w, _, (title, footer, handles, ncol, title_h, footer_h, key_h) = chrome(width, details=True)
         fig_h = height + 2 * margin + title_h + footer_h + key_h
         fig.set_size_inches(fig_w, fig_h)
         ax.set_position([0.0, (footer_h + key_h) / fig_h, 1.0, (fig_h - title_h - footer_h - key_h) / fig_h])
