@@ -15,11 +15,10 @@ graph *with* the gradient at every node, intermediate ones included, use ``plot_
 ``backward``, other tensors after ``retain_grad()``).
 
 :func:`plot_graph` lays the graph out top to bottom (inputs above the ops that use them), with summarised labels,
-folding a tall drawing into side-by-side bands so that the figure stays under 10 inches wide. A graph that the
-bands fitting 10 inches leave taller than 10 inches (a deep conv model: each layer's row holds its input, kernel
-and bias, too wide for two bands; a 10-layer Dense model, too tall for two; a chain of 30 ops, too tall for
-three) is folded for a landscape slide instead, up to about 15 inches wide, with narrower gaps
-(:func:`graph_layout`).
+folding a tall drawing into side-by-side bands: a figure for a page or a notebook (under 10 inches wide, at most
+8.6 inches and about 1,000 pixels tall when a notebook shows it 800 pixels wide) where one fits, else one folded for
+a landscape slide, up to about 15 inches wide, with closer rows (:func:`graph_layout`). Either way its 8-point text
+is 7 points or more once the figure is fitted to a 16:9 slide, where the graph allows.
 
 >>> import tinygradconv as tg
 >>> from tinygradconv.viz import to_dot
@@ -367,18 +366,17 @@ class _Spacing:
 
 #: A figure for a page or a notebook (under 10 inches wide): roomy gaps, its text read at its own size.
 _PAGE = _Spacing(vgap=0.32, band_gap=0.6)
-#: A figure folded for a landscape slide (:func:`_slide_fold`), which the slide shows at about 0.9 of its size: with
-#: the page's gaps, the gaps between rows were nearly half its height (a chain of 30 ops: 19.8 of 42.8 inches, in 63
-#: rows), so that its 8-point text was 5.5 to 6.8 points once the figure was fitted to the slide. With these it is
-#: 7.05 to 7.6 points there (7.05 from ``[-0.5, -0.3]``, whose minus signs widen the boxes; from ``[0.5, -0.3]``
-#: six bands, a figure 14.9 by 7.9 inches, rather than five 12.8 by 10.8), and each edge between two rows is still
-#: an arrow about 0.14 inch long on the slide (0.24 inch less 3 points at each end), its head clear of both boxes.
-#: The lanes of the routes between bands get the 0.18 inch below a row and the 0.25 inch of a gutter
-#: (:class:`_Spacing`).
+#: A figure folded for a landscape slide (:func:`graph_layout`): with the page's gaps, the gaps between rows were
+#: nearly half its height (a chain of 30 ops: 19.8 of 42.8 inches, in 63 rows), so that its 8-point text was 5.5 to
+#: 6.8 points once the figure was fitted to the slide; with rows 0.24 inch apart a chain of 40 ops was still 6.3
+#: points (six bands 14.6 by 9.5 inches). With 0.16 it is 7.05 to 7.2 points (six bands 14.6 to 15.1 by 8.3
+#: inches), and each edge between two rows is still an arrow about 0.12 inch long (0.16 inch less 2 points at each
+#: end, :func:`draw_nodes`): its 4-point head and a short line. The lanes of the routes between bands get the 0.1
+#: inch below a row and the 0.25 inch of a gutter (:class:`_Spacing`).
 _SLIDE_SPACING = _Spacing(vgap=0.16, band_gap=0.5)
 SLIDE = (13.33, 7.5)
-"""Width and height (inches) of a landscape 16:9 slide: the page that a graph too tall to fold within 10 inches
-is folded for (:func:`graph_layout`)."""
+"""Width and height (inches) of a landscape 16:9 slide: the page that a graph too large for a page's fold is
+folded for (:func:`graph_layout`)."""
 _SLIDE_MAX_WIDTH = 15.2   # inches: the widest such a folded figure gets (its 8-point text is 7 points on a slide)
 GRAPH_DPI = 150
 """Resolution (dots per inch) of the figures that :func:`plot_graph` makes: the ones a notebook shows inline
@@ -426,24 +424,9 @@ def _rows(nodes, layer, sizes, row_width):
     return rows
 
 
-def _split(row_h, n_bands, vgap):
-    """The rows (by index) of each of at most ``n_bands`` bands of about equal height (``vgap`` between two rows),
-    in reading order."""
-    total = sum(row_h) + vgap * (len(row_h) - 1)
-    bands, current, used = [], [], 0.0
-    target = total / n_bands
-    for r, h in enumerate(row_h):
-        if current and used + h / 2 > target and len(bands) < n_bands - 1:
-            bands.append(current)
-            current, used = [], 0.0
-        current.append(r)
-        used += h + vgap
-    bands.append(current)
-    return bands
-
-
 def _split_between_layers(nodes, rows, row_h, n_bands, vgap):
-    """Like :func:`_split`, but each fold is moved (by up to a fifth of a band's height) to where the fewest edges
+    """The rows (by index) of each of ``n_bands`` bands of about equal height (``vgap`` between two rows), in
+    reading order, each fold moved (by up to a fifth of a band's height) to where the fewest edges
     cross from one band to the next: between an op with one input and that input, rather than between the three
     inputs of a conv1d and the op (three routes along the gutter to one op were hard to follow)."""
     row_of = {i: r for r, row in enumerate(rows) for i in row}
@@ -591,23 +574,26 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, w
     """Place the nodes top to bottom: ``({id: (x, y)}, width, height)`` in inches, centres of the boxes.
 
     ``sizes`` maps each id to its box ``(width, height)`` in inches. Each layer of :func:`_layers` is a row, ordered
-    by the mean position of its inputs; a row wider than ``max_width`` wraps onto several rows; a drawing taller
-    than ``fold_height`` is folded into side-by-side bands (read left band first), as many as fit ``max_width``.
-    When the bands that fit ``max_width`` are still taller than ``fold_height`` (not even two fit: a model whose
-    rows are three wide boxes, an input, a kernel and a bias; or two fit but a deep model needs more; or three fit,
-    but a chain of 30 ops needs five), the drawing is folded for a landscape slide instead (:func:`_slide_fold`): up
-    to :data:`_SLIDE_MAX_WIDTH` wide, its rows wrapped narrower where that helps (a 6-layer model's graph was one
-    band 7 by 21 inches, unreadable on a slide: found by a teacher; a 10-layer Dense model's was two bands 8.3 by
-    22.9 inches, shown at a third of its size; a chain of 15 ``(y * 1.1).tanh()`` steps from a 2-vector, three bands
-    about 7.5 by 16 inches, its text under 4 points on the slide). The rule: the number of bands (and the row
-    width) that the slide shows largest. Each band more makes the figure wider and shorter, so a drawing taller
-    than the slide's shape takes bands until one more would make it wider than :data:`_SLIDE_MAX_WIDTH` (or, once
-    it is as wide as the slide's shape, smaller on the slide). The fold for the slide has narrower gaps between
-    rows and bands (:data:`_SLIDE_SPACING`), so that more of the slide holds text. How many bands depends on the
-    widths of the boxes, hence on the values they show, not only on the graph: the chain of 15 steps from
-    ``[1, 2]`` or ``[0.5, -0.3]`` is six bands (figures 14.6 and 14.9 by 7.9 inches), from a 3-vector, whose boxes
-    hold three numbers each, five (14.1 by 9.6).
-    ``slide``: fold a drawing taller than ``fold_height`` for the slide in any case.
+    by the mean position of its inputs; a row wider than the row width wraps onto several rows; a tall drawing is
+    folded into side-by-side bands (read left band first), each fold where the fewest edges cross. The layouts
+    tried: the rows wrapped at ``max_width``, two thirds or half of it, or two of the widest boxes (never
+    narrower), in one band or more; with a page's gaps up to ``max_width`` wide, with a slide's closer rows
+    (:data:`_SLIDE_SPACING`) up to :data:`_SLIDE_MAX_WIDTH`. Each is measured as the figure it makes: ``chrome``
+    (``chrome(width) -> (figure width, height of title and key)``, from :func:`draw_nodes`; by default half an
+    inch) and the margins that the routes between bands take. The rule, in order:
+
+    1. a page's layout whose figure is at most ``fold_height`` tall (8.57 inches: a 16:9 slide (:data:`SLIDE`)
+       shows its 8-point text at 7 points) and at most :data:`NOTEBOOK_HEIGHT_PX` pixels tall when a notebook shows
+       it at most :data:`NOTEBOOK_WIDTH_PX` wide: the one a notebook shows largest, then the fewest bands, then the
+       least wrapped (so a small graph keeps its one band);
+    2. else the narrowest layout, a page's or a slide's, whose text a slide shows at 7 points;
+    3. else the one a slide shows largest (a graph with more text than a slide holds at 7 points).
+
+    Measured (chains of ``y * 1.1`` and ``tanh``, from a 2-vector; the text's size once the figure is fitted to
+    the slide): 11 ops, three bands 7.4 by 6.7 inches (one band 4.8 by 9.7 before, 1,620 pixels tall at 800
+    wide); 20 ops, three bands 7.2 by 8.5 (7.0 points; two bands 7.4 by 11.2 and 5.3 points before); 30 ops, a
+    slide's five bands 12.2 by 8.3 (7.2); 40 ops, six bands 14.6 to 15.1 by 8.3 (7.05 to 7.2; 6.3 before).
+    ``slide``: try only the slide's layouts (rules 2 and 3).
     With ``with_bands``, a fourth value ``({id: band}, band_width, spacing)``: which band holds each node, how wide
     a band is (band ``b`` spans ``b * (band_width + spacing.band_gap)`` to that plus ``band_width``), and the
     :class:`_Spacing` of the layout, for the edges that go from one band to a later one (:func:`_gutter_points`).
@@ -852,26 +838,20 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     output tensors; the tensors the ops inside a layer make are titled within its scope, ``"dense_1/matmul"`` (the
     matmul before the bias add), as its weights are and as TensorFlow names the ops of a Keras layer, and a model
     titles the NumPy data it converts after its ``Input`` (``"input_layer"``). Long
-    graphs are folded into side-by-side bands and wide rows wrap, so the figure stays under 10 inches wide (its
-    text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap. A tall graph whose
-    rows are too wide for two bands in 10 inches (each conv layer's row: its input, kernel and bias), or that the
-    bands that fit in 10 inches leave over 10 inches tall (a 10-layer Dense model, two bands 8.3 by 22.9 inches
-    before; a chain of 30 ops, three bands about 7.5 by 16), is folded for a landscape slide (:data:`SLIDE`, 13.33
-    by 7.5 inches) instead: as many bands as show it largest there, up to 15.2 inches wide (its text then at least
-    7 points when the figure is shown as wide as the slide), with narrower gaps than a page's, each fold where the
-    fewest edges cross. So a drawing taller than the slide's shape gets bands until one more would pass 15.2
-    inches; how many depends on the widths of its boxes, which depend on the values shown and on the layers' names
-    (see :func:`graph_layout`). Every such fold is also tried with the boxes' long lines broken after their comma
-    (narrower boxes, so more bands fit), kept where the slide then shows the graph larger. Once the whole figure
-    is fitted to the slide, a chain of 30 ops from a one- or two-element tensor has its text at 7 points or more
-    (six bands, about 14.6 by 7.9 inches; 5.5 to 6.8 points before the narrower gaps); a graph with more text is
-    shown smaller, as a slide holds only so many lines. Measured over four seeds and layer counters from 0 to
-    4000 (names ``"conv1d"`` to ``"conv1d_4009"``, boxes of different widths), the text's size once the figure
-    is fitted to the slide in brackets: a 6-layer conv model's graph (one band 7 by 21 inches before) is two bands
-    11.3 to 12.3 by 9.4 to 9.6 inches (6.3 to 6.4 points), with ``grads=True`` two or three bands 14.1 to 15.1 by
-    10.2 to 10.5 inches (5.7 to 5.9 points) or, from one seed's weights, two bands 10.8 to 11.7 by 12.4 inches
-    (4.8 points); a 10-layer conv model's five bands 13.6 to 14.7 by 10.0 inches (6.0 points), with
-    ``grads=True`` four bands of broken lines, 13.3 to 13.6 by 13.3 inches (4.5 points). An edge from one band
+    graphs are folded into side-by-side bands and wide rows wrap, and its labels never overlap. The figure is one
+    for a page or a notebook where the graph allows: under 10 inches wide (its text shown at ``fontsize`` when
+    displayed 10 inches wide), at most 8.57 inches tall (a 16:9 slide, :data:`SLIDE`, 13.33 by 7.5 inches, shows
+    its 8-point text at 7 points) and about 1,000 pixels tall when a notebook shows it 800 pixels wide (tutorial
+    08's graph, one band 1,710 pixels tall there, is two bands 710 pixels tall). A larger graph is folded for the
+    slide: rows closer together, up to 15.2 inches wide, the narrowest fold whose text the slide shows at 7 points,
+    or where none does the one it shows largest (see :func:`graph_layout`). Such a fold is also tried with the
+    boxes' long lines broken after their comma (narrower boxes, so more bands fit), kept where the slide then
+    shows the graph larger. How many bands depends on the widths of the boxes, which depend on the values shown and
+    on the layers' names. Measured, the text's size once the figure is fitted to the slide in brackets: chains of
+    20 to 40 ops from a one- or two-element tensor, 7 points or more (a chain of 40: six bands about 14.6 by 8.3
+    inches); a 6-layer conv model's graph, two bands 11.4 to 12.4 by 8.4 inches (7.2 points), with
+    ``grads=True`` 15.1 by 9.4 (6.4 points: more text than a slide holds at 7 points; draw part of the graph, the
+    loss of fewer layers, for a slide). An edge from one band
     to a later one runs along the gaps between rows, the gutters between the bands and the margin below them, over
     no box, and arrives at the side of its target (in the figure made here; in a given ``ax`` it bends as any
     other edge), so that each input has its own arrowhead. A new figure has
@@ -935,12 +915,6 @@ def _narrow_label(text, chars=20) -> str:
         cut = line.rfind(", ", 0, chars + 1)
         lines += [line[:cut + 1], line[cut + 2:]] if len(line) > chars and cut > 0 else [line]
     return "\n".join(lines)
-
-
-def _slide_scale(width, height) -> float:
-    """How much a landscape slide (:data:`SLIDE`) shrinks a drawing ``width`` by ``height`` inches (with its
-    margins and about half an inch of title)."""
-    return min(SLIDE[0] / (width + 2 * _MARGIN), SLIDE[1] / (height + 2 * _MARGIN + 0.5))
 
 
 def _chrome(nodes, title, titles, footer, key):
