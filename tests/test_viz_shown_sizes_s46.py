@@ -117,6 +117,10 @@ def _tap_model_settings():
         "conv1d of 40 steps, wrapped": lambda: viz.plot_connectivity("conv1d", 40, 3, strides=2),
         "gradient as transpose (tutorial 08)": lambda: viz.plot_gradient_as_transpose(9, kernel=(1.0, 2.0, -1.0),
                                                                                       strides=2),
+        "scatter animation (tutorial 03)": lambda: viz.animate_transposed_conv([1.0, 2.0, 3.0, 4.0],
+                                                                               [1.0, 1.0, 1.0], strides=2,
+                                                                               padding="same"),
+        "scatter animation, two inputs": lambda: viz.animate_transposed_conv([1.0, 2.0], [1.0, -1.0]),
     }
 
 
@@ -127,7 +131,7 @@ def test_connectivity_legends_are_10_pixels_tall_in_a_notebook(which):
     made = _tap_model_settings()[which]()
     fig = made if hasattr(made, "savefig") else made.figure
     legends = [a.get_legend() for a in fig.axes if a.get_legend() is not None] + list(fig.legends)
-    texts = [t for legend in legends for t in legend.get_texts() if t.get_text().strip()]
+    texts = [t for legend in legends for t in [*legend.get_texts(), legend.get_title()] if t.get_text().strip()]
     assert texts
     width = _saved_width(fig)
     smallest = min(_cap_pixels(t, width) for t in texts)

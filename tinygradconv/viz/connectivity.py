@@ -1980,10 +1980,15 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
                               label=label) for c, label, drawn in categories if drawn]
         else:
             handles = [Patch(facecolor=shade(c), edgecolor="#555555", label=f"{c}") for c in range(top_count + 1)]
-        ax.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, borderaxespad=0.0,
-                  title="cell colour: kernel copies added to the output cell so far (the same in every animation)",
-                  title_fontsize=8,
-                  frameon=False, handlelength=1.4, columnspacing=1.0)
+        # a new figure's legend: its capitals 10 pixels tall once shown 800 pixels wide (8.9 at 8 points in
+        # tutorial 03's animation), its title wrapped to the figure's width
+        points = legend_points(fig.get_figwidth()) if new_figure else 8.0
+        key = "cell colour: kernel copies added to the output cell so far (the same in every animation)"
+        legend = ax.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=points,
+                           borderaxespad=0.0, title_fontsize=points, frameon=False, handlelength=1.4,
+                           columnspacing=1.0,
+                           title=textwrap.fill(key, max(30, int((fig.get_figwidth() - 0.5) * 72 / (points * 0.62)))))
+        legend.get_title().set_multialignment("center")
         return []
 
     anim = FuncAnimation(fig, draw, frames=L + 2, interval=1000.0 / fps, blit=False, repeat=True)
