@@ -37,29 +37,27 @@ def _op_columns(ax):
 
 def _assert_folded_by_the_slide_rule(ax):
     """The rule of the fold for a slide (graph_layout), checked on the drawn figure: wider than 10 inches (folded
-    for the slide, not for a page), at most 15.2 inches wide, and one band more (the distance between two bands' op
-    columns, in the drawing's inches) would make it wider than 15.2 inches. (Since session 45 the slide's gaps are
-    narrower, so that the chain of 30 ops may end wider than the slide's shape: the fold of the most bands that fit
-    15.2 inches is then the one the slide shows largest.) Returns ``(bands, width, height)``."""
+    for the slide, not for a page), at most 15.2 inches wide, and nothing cut off or overlapping once shown as
+    wide as the slide. (Since session 46 the fold chosen is the narrowest whose text a slide shows at 7 points, or
+    the one the slide shows largest where none does; before, the most bands that fit 15.2 inches.) Returns
+    ``(bands, width, height)``."""
     width, height = ax.figure.get_size_inches()
-    columns = sorted(_op_columns(ax))
-    pitch = float(np.diff(columns).min())
     assert 10.0 < width <= 15.2
-    assert width + pitch > 15.2                                      # one band more would not fit 15.2 inches
     assert figure_problems(ax.figure, shown_width_in=SLIDE_W) == []
-    return len(columns), width, height
+    return len(_op_columns(ax)), width, height
 
 
 # The reviewer's finding: the docstrings and these tests quoted "six bands, 15.1 by 8.9 in", the fold of the chain
 # from [1, 2]; from [0.5, -0.3] (longer numbers in the boxes, wider boxes) it was five bands, 12.76 by 10.81, by
 # the same rule. So the tests assert the rule on both inputs, and the numbers of each as worked out here. Since
-# session 45 (the slide's narrower gaps): six bands from either, 14.64 by 7.87 inches and 14.88 by 7.87.
-@pytest.mark.parametrize("start, bands", [((1.0, 2.0), 6), ((0.5, -0.3), 6)])
+# session 45 (the slide's narrower gaps): six bands from either, 14.64 by 7.87 inches and 14.88 by 7.87. Since
+# session 46 (rows 0.16 inch apart, the narrowest fold at 7 points): five bands, 12.16 and 12.36 by 8.33.
+@pytest.mark.parametrize("start, bands", [((1.0, 2.0), 5), ((0.5, -0.3), 5)])
 def test_a_chain_of_30_ops_is_folded_for_a_landscape_slide(start, bands):
     """It was three bands, about 7.5 by 16 inches: a slide (7.5 inches high) showed its 8-point text at 3.7 points.
     Now folded by the slide rule, landscape, at most 15.2 inches wide, its text at 7 points or more once the
-    whole figure is fitted to the slide (7.3 from [1, 2], 7.2 from [0.5, -0.3]; 6.8 and 5.55 before the slide's
-    narrower gaps of session 45; see test_graph_dot_and_slide_s45.py), nothing cut off or overlapping."""
+    whole figure is fitted to the slide (7.2 from either start; 6.8 and 5.55 before the slide's narrower gaps of
+    session 45; see test_graph_dot_and_slide_s45.py), nothing cut off or overlapping."""
     ax = viz.plot_graph(_chain_loss(start=start))
     drawn, width, height = _assert_folded_by_the_slide_rule(ax)
     assert drawn == bands and height < width
@@ -70,24 +68,27 @@ def test_a_chain_of_30_ops_is_folded_for_a_landscape_slide(start, bands):
 @pytest.mark.parametrize("start, bands", [((1.0, 2.0), 5), ((0.5, -0.3), 5)])
 def test_a_chain_with_gradients_is_no_longer_a_tall_strip(start, bands):
     """With the gradients (a line more in each box) it was three bands 9.4 by 17.4 inches (3.4-point text on the
-    slide); now folded by the same rule: landscape, five bands 14.0 by 10.6 inches from either start (12.6 by 13.3,
-    four bands, from [1, 2] and 14.4 by 11.9, five, from [0.5, -0.3] before the slide's narrower gaps of session
-    45), at 5.5 points or more fitted to the slide (5.65; not 7: 63 rows of boxes 4 lines high do not fit a slide
-    at that size)."""
+    slide); now folded by the same rule: landscape, five bands 14.0 by 9.4 inches from either start (14.0 by 10.6
+    before session 46's closer rows; 12.6 by 13.3, four bands, from [1, 2] and 14.4 by 11.9, five, from
+    [0.5, -0.3] before the slide's narrower gaps of session 45), at 6.3 points or more fitted to the slide (6.39;
+    not 7: 63 rows of boxes 4 lines high do not fit a slide at that size)."""
     ax = viz.plot_graph(_chain_loss(start=start), grads=True)
     drawn, width, height = _assert_folded_by_the_slide_rule(ax)
     assert drawn == bands and height < width                          # was 17.4 tall, 9.4 wide
-    assert 8 * min(SLIDE_W / width, SLIDE_H / height) >= 5.5         # was 8 * 7.5 / 17.4 = 3.4
+    assert 8 * min(SLIDE_W / width, SLIDE_H / height) >= 6.3         # was 8 * 7.5 / 17.4 = 3.4
     plt.close(ax.figure)
 
 
 def test_a_short_chain_keeps_its_figure_under_10_inches():
-    """The fold for the slide is only for graphs the bands of 10 inches leave taller than 10 inches: 5 steps (11
-    ops) stay one portrait band under 10 inches wide, readable at 10 inches."""
+    """The fold for the slide is only for graphs that a page's fold (under 10 inches wide) cannot show at 7 points
+    on a slide: 5 steps (11 ops) stay under 10 inches wide, readable at 10 inches. Since session 46 a page's fold
+    also keeps the figure about 1,000 pixels tall in a notebook 800 pixels wide: one band 4.8 by 9.7 inches (1,620
+    pixels tall there) before, three bands 7.4 by 6.7 now (720 pixels)."""
     ax = viz.plot_graph(_chain_loss(5))
     fig = ax.figure
     width, height = fig.get_size_inches()
-    assert width <= 10.0 and height > width
+    assert width <= 10.0 and height * 800 / width <= 1000
+    assert len(_op_columns(ax)) == 3
     assert figure_problems(fig) == []
     plt.close(fig)
 

@@ -1,6 +1,7 @@
 """The one place where :mod:`tinygradconv.viz` imports matplotlib, at call time, never at import time."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 
@@ -63,6 +64,26 @@ def text_color_on(face) -> str:
     ('black', 'white')
     """
     return "black" if contrast_ratio("black", face) >= contrast_ratio("white", face) else "white"
+
+
+#: The width (pixels) a notebook shows a figure at (its cell), and the least height (pixels) of a legend's capital
+#: letters there: at 8 points a legend's capitals were 7 to 8 pixels tall in a figure 6 to 8 inches wide.
+SHOWN_WIDTH_PX, LEGEND_CAP_PX = 800, 10.0
+#: The height of a capital letter of DejaVu Sans (matplotlib's font), in ems.
+CAP_HEIGHT_EM = 0.73
+
+
+def legend_points(fig_width_in, least=8.0) -> float:
+    """The font size (points, in halves, ``least`` at least) of the legend of a new figure ``fig_width_in``
+    inches wide, so that its capital letters are :data:`LEGEND_CAP_PX` pixels tall once the figure is shown
+    :data:`SHOWN_WIDTH_PX` pixels wide: a point is ``800 / (72 * width)`` pixels there.
+
+    >>> legend_points(6.0), legend_points(8.0), legend_points(10.0)
+    (8.0, 10.5, 13.0)
+    """
+    # the figure as saved (tight, 0.1 inch of pad each side) and as a layout engine grows it: 0.3 inch wider
+    points = LEGEND_CAP_PX / CAP_HEIGHT_EM * 72.0 * (fig_width_in + 0.3) / SHOWN_WIDTH_PX
+    return max(least, math.ceil(points * 2.0 - 1e-9) / 2.0)
 
 
 def fit_figure(fig, pad=0.05, tries=4):

@@ -36,7 +36,7 @@ from .. import autograd
 from ..random import generator
 from ..tensor import Tensor
 from ..validation import integer
-from ._mpl import check_figure, fit_figure, pyplot
+from ._mpl import check_figure, fit_figure, legend_points, pyplot
 from .animation import check_gif_path, frames_per_second, save_gif
 from .graph import (
     _FILL,
@@ -541,7 +541,9 @@ def plot_gradient_as_transpose(input_length=9, kernel=(1.0, 2.0, -1.0), strides=
     diff = float(np.max(np.abs(by_autograd - by_transpose)))
     axes[1].set_title(f"the input gradient, two ways (w = {[float(v) for v in w]}): max difference {diff:.1e}",
                       fontsize=10)
-    axes[1].legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1, frameon=False)
+    # a new figure's legend: its capitals 10 pixels tall once shown 800 pixels wide (see legend_points)
+    axes[1].legend(fontsize=legend_points(fig.get_figwidth()) if new_figure else 8, loc="upper center",
+                   bbox_to_anchor=(0.5, -0.2), ncol=1, frameon=False)
     if new_figure:
         fit_figure(fig)
     fig.autograd_grad, fig.transpose_grad = by_autograd, by_transpose

@@ -48,7 +48,7 @@ from ..ops.conv_arithmetic import (
     normalize_padding,
 )
 from ..tensor import Tensor
-from ._mpl import fit_figure, new_axes, pyplot, savefig, text_color_on
+from ._mpl import fit_figure, legend_points, new_axes, pyplot, savefig, text_color_on
 from .animation import check_gif_path, frames_per_second, save_gif
 
 __all__ = [
@@ -1345,7 +1345,8 @@ def _cell_legend(category, st) -> str:
 
 
 def _connectivity_legend(ax, st, drawn, weighted, inside=False, new_figure=False):
-    """The legend under the cells (the cell categories and the taps drawn); returns its number of rows.
+    """The legend under the cells (the cell categories and the taps drawn); returns its height, in rows of
+    8-point text (a legend of larger text counts for more).
     ``inside``: in a given Axes of a figure without a layout engine (nothing makes room around the Axes), the
     legend goes inside the Axes, in room made for it below the output row, so it never reaches into another Axes
     below; otherwise it hangs below the Axes and the layout engine (a new figure's constrained layout) makes room
@@ -1380,11 +1381,16 @@ def _connectivity_legend(ax, st, drawn, weighted, inside=False, new_figure=False
     # inches the legend may span: a new figure's constrained layout gives the Axes nearly its whole width
     width = fig.get_figwidth() - 0.4 if new_figure else ax.get_position().width * fig.get_figwidth()
     height = ax.get_position().height * fig.get_figheight()
-    ncol = max(1, min(4, int(width / 1.7), len(handles)))
+    # a new figure's legend: its capitals 10 pixels tall once the figure is shown 800 pixels wide (a notebook's
+    # width; at 8 points they were 7 to 8 pixels in figures 6 to 8 inches wide, found by a reviewer); in a given
+    # Axes the caller chose the figure's size, and the legend keeps 8 points
+    points = legend_points(fig.get_figwidth()) if new_figure else 8.0
+    # columns of about 1.7 inches at 8 points (a tap's line and its name), wider in proportion to the text
+    ncol = max(1, min(4, int(width / (1.7 * points / 8.0)), len(handles)))
     if not inside:
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol, fontsize=8,
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol, fontsize=points,
                   frameon=False, columnspacing=1.2, handlelength=1.8, handler_map=handler_map)
-        return -(-len(handles) // ncol)
+        return -(-len(handles) // ncol) * points / 8.0
     # room below the cells for the legend's rows (8-point text, 1.4 lines a row) and a gap under it (clear of the
     # title of an Axes below), in data units: the equal aspect gives x and y one scale, set by whichever span
     # fills the Axes first
@@ -1974,10 +1980,15 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
                               label=label) for c, label, drawn in categories if drawn]
         else:
             handles = [Patch(facecolor=shade(c), edgecolor="#555555", label=f"{c}") for c in range(top_count + 1)]
-        ax.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8, borderaxespad=0.0,
-                  title="cell colour: kernel copies added to the output cell so far (the same in every animation)",
-                  title_fontsize=8,
-                  frameon=False, handlelength=1.4, columnspacing=1.0)
+        # a new figure's legend: its capitals 10 pixels tall once shown 800 pixels wide (8.9 at 8 points in
+        # tutorial 03's animation), its title wrapped to the figure's width
+        points = legend_points(fig.get_figwidth()) if new_figure else 8.0
+        key = "cell colour: kernel copies added to the output cell so far (the same in every animation)"
+        legend = ax.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=points,
+                           borderaxespad=0.0, title_fontsize=points, frameon=False, handlelength=1.4,
+                           columnspacing=1.0,
+                           title=textwrap.fill(key, max(30, int((fig.get_figwidth() - 0.5) * 72 / (points * 0.62)))))
+        legend.get_title().set_multialignment("center")
         return []
 
     anim = FuncAnimation(fig, draw, frames=L + 2, interval=1000.0 / fps, blit=False, repeat=True)

@@ -15,11 +15,10 @@ graph *with* the gradient at every node, intermediate ones included, use ``plot_
 ``backward``, other tensors after ``retain_grad()``).
 
 :func:`plot_graph` lays the graph out top to bottom (inputs above the ops that use them), with summarised labels,
-folding a tall drawing into side-by-side bands so that the figure stays under 10 inches wide. A graph that the
-bands fitting 10 inches leave taller than 10 inches (a deep conv model: each layer's row holds its input, kernel
-and bias, too wide for two bands; a 10-layer Dense model, too tall for two; a chain of 30 ops, too tall for
-three) is folded for a landscape slide instead, up to about 15 inches wide, with narrower gaps
-(:func:`graph_layout`).
+folding a tall drawing into side-by-side bands: a figure for a page or a notebook (under 10 inches wide, at most
+8.6 inches and about 1,000 pixels tall when a notebook shows it 800 pixels wide) where one fits, else one folded for
+a landscape slide, up to about 15 inches wide, with closer rows (:func:`graph_layout`). Either way its 8-point text
+is 7 points or more once the figure is fitted to a 16:9 slide, where the graph allows.
 
 >>> import tinygradconv as tg
 >>> from tinygradconv.viz import to_dot
@@ -337,7 +336,7 @@ def to_dot(tensor, name="tinygradconv") -> str:
 # Drawing: a top-to-bottom layered layout, measured in inches from the labels themselves
 # ------------------------------------------------------------------------------------------------------------
 _MAX_WIDTH = 9.6      # inches: the figure stays under 10 inches wide, so its text is shown at its own size
-_FOLD_HEIGHT = 10.0   # inches: a taller drawing is folded into side-by-side columns (when they fit the width)
+_FOLD_HEIGHT = 7.5 * 8 / 7   # inches: a taller figure is folded (a 16:9 slide shows its 8-point text at 7 points)
 _HGAP, _MARGIN = 0.25, 0.12
 
 
@@ -367,18 +366,17 @@ class _Spacing:
 
 #: A figure for a page or a notebook (under 10 inches wide): roomy gaps, its text read at its own size.
 _PAGE = _Spacing(vgap=0.32, band_gap=0.6)
-#: A figure folded for a landscape slide (:func:`_slide_fold`), which the slide shows at about 0.9 of its size: with
-#: the page's gaps, the gaps between rows were nearly half its height (a chain of 30 ops: 19.8 of 42.8 inches, in 63
-#: rows), so that its 8-point text was 5.5 to 6.8 points once the figure was fitted to the slide. With these it is
-#: 7.05 to 7.6 points there (7.05 from ``[-0.5, -0.3]``, whose minus signs widen the boxes; from ``[0.5, -0.3]``
-#: six bands, a figure 14.9 by 7.9 inches, rather than five 12.8 by 10.8), and each edge between two rows is still
-#: an arrow about 0.14 inch long on the slide (0.24 inch less 3 points at each end), its head clear of both boxes.
-#: The lanes of the routes between bands get the 0.18 inch below a row and the 0.25 inch of a gutter
-#: (:class:`_Spacing`).
-_SLIDE_SPACING = _Spacing(vgap=0.24, band_gap=0.5)
+#: A figure folded for a landscape slide (:func:`graph_layout`): with the page's gaps, the gaps between rows were
+#: nearly half its height (a chain of 30 ops: 19.8 of 42.8 inches, in 63 rows), so that its 8-point text was 5.5 to
+#: 6.8 points once the figure was fitted to the slide; with rows 0.24 inch apart a chain of 40 ops was still 6.3
+#: points (six bands 14.6 by 9.5 inches). With 0.16 it is 7.05 to 7.2 points (six bands 14.6 to 15.1 by 8.3
+#: inches), and each edge between two rows is still an arrow about 0.12 inch long (0.16 inch less 2 points at each
+#: end, :func:`draw_nodes`): its 4-point head and a short line. The lanes of the routes between bands get the 0.1
+#: inch below a row and the 0.25 inch of a gutter (:class:`_Spacing`).
+_SLIDE_SPACING = _Spacing(vgap=0.16, band_gap=0.5)
 SLIDE = (13.33, 7.5)
-"""Width and height (inches) of a landscape 16:9 slide: the page that a graph too tall to fold within 10 inches
-is folded for (:func:`graph_layout`)."""
+"""Width and height (inches) of a landscape 16:9 slide: the page that a graph too large for a page's fold is
+folded for (:func:`graph_layout`)."""
 _SLIDE_MAX_WIDTH = 15.2   # inches: the widest such a folded figure gets (its 8-point text is 7 points on a slide)
 GRAPH_DPI = 150
 """Resolution (dots per inch) of the figures that :func:`plot_graph` makes: the ones a notebook shows inline
@@ -426,24 +424,9 @@ def _rows(nodes, layer, sizes, row_width):
     return rows
 
 
-def _split(row_h, n_bands, vgap):
-    """The rows (by index) of each of at most ``n_bands`` bands of about equal height (``vgap`` between two rows),
-    in reading order."""
-    total = sum(row_h) + vgap * (len(row_h) - 1)
-    bands, current, used = [], [], 0.0
-    target = total / n_bands
-    for r, h in enumerate(row_h):
-        if current and used + h / 2 > target and len(bands) < n_bands - 1:
-            bands.append(current)
-            current, used = [], 0.0
-        current.append(r)
-        used += h + vgap
-    bands.append(current)
-    return bands
-
-
 def _split_between_layers(nodes, rows, row_h, n_bands, vgap):
-    """Like :func:`_split`, but each fold is moved (by up to a fifth of a band's height) to where the fewest edges
+    """The rows (by index) of each of ``n_bands`` bands of about equal height (``vgap`` between two rows), in
+    reading order, each fold moved (by up to a fifth of a band's height) to where the fewest edges
     cross from one band to the next: between an op with one input and that input, rather than between the three
     inputs of a conv1d and the op (three routes along the gutter to one op were hard to follow)."""
     row_of = {i: r for r, row in enumerate(rows) for i in row}
@@ -479,75 +462,146 @@ def _extent(row_w, row_h, bands, spacing):
     return len(bands) * band_w + (len(bands) - 1) * spacing.band_gap, max(heights)
 
 
-def _slide_fold(nodes, layer, sizes, max_width):
-    """``(rows, bands)`` of a graph too tall to fold within ``max_width`` (its rows are too wide for two bands side
-    by side): the layout that a landscape slide (:data:`SLIDE`) shows largest, the figure up to
-    :data:`_SLIDE_MAX_WIDTH` wide. Tried: each number of bands, with the rows as wide as ``max_width`` allows, or
-    wrapped at two thirds or half of it, or at two of the widest boxes (a row of three wide boxes then takes two
-    rows, so that bands are narrower), never narrower."""
-    best, best_scale = None, -1.0
-    # never narrower than two of the widest boxes: an op's inputs stacked one a row hid the edges from the upper
-    # ones behind the lower ones (no bend goes round a box as wide as the band)
-    two = 2 * max(w for w, _ in sizes.values()) + _HGAP
-    for row_width in sorted({max(two, w) for w in (max_width, max_width * 2 / 3, max_width / 2, two)}, reverse=True):
+#: The least size (points) of the text of a graph drawn for a page or a slide, once its figure is fitted to a
+#: landscape slide (:data:`SLIDE`): its 8-point text is then shown at 7/8 of its size or more, so that the figure
+#: is at most 15.2 by 8.57 inches (title and key included). Reviewers measured 5 to 6 points for chains of 20 to
+#: 40 ops, whose figures were 11 to 12 inches tall (a page's fold, under 10 inches wide) or 9.5 (a slide's).
+_SLIDE_LEAST_SCALE = 7.0 / 8.0
+#: The width (pixels) at which a notebook shows a figure at most (Jupyter's cell: a wider image is shrunk to it;
+#: a narrower one is shown at its own size, :data:`GRAPH_DPI` dots per inch), and the most a graph's figure is
+#: tall there when the graph allows (a student scrolled past tutorial 08's graphs, 1,600 to 1,750 pixels tall).
+NOTEBOOK_WIDTH_PX, NOTEBOOK_HEIGHT_PX = 800, 1000
+
+
+def _notebook_scale(fig_w) -> float:
+    """How much a notebook shrinks a figure ``fig_w`` inches wide (drawn at :data:`GRAPH_DPI`): 1 when it is at
+    most :data:`NOTEBOOK_WIDTH_PX` pixels wide."""
+    return min(1.0, NOTEBOOK_WIDTH_PX / (fig_w * GRAPH_DPI))
+
+
+@dataclass
+class _Fold:
+    """One way of laying a graph out: its ``rows`` (ids), ``bands`` (rows by index), the row widths and heights,
+    the :class:`_Spacing`, the drawing's ``width`` and ``height`` and the figure's ``fig_w`` and ``fig_h``
+    (inches, title, key and margins included), the ``row_width`` its rows were wrapped at."""
+
+    rows: list
+    bands: list
+    row_w: list
+    row_h: list
+    spacing: _Spacing
+    width: float
+    height: float
+    fig_w: float
+    fig_h: float
+    row_width: float
+
+    @property
+    def slide_scale(self) -> float:
+        """How much a landscape slide (:data:`SLIDE`) shrinks the figure."""
+        return min(SLIDE[0] / self.fig_w, SLIDE[1] / self.fig_h)
+
+    @property
+    def notebook_height(self) -> float:
+        """The figure's height (pixels) in a notebook (see :data:`NOTEBOOK_WIDTH_PX`)."""
+        return self.fig_h * GRAPH_DPI * _notebook_scale(self.fig_w)
+
+
+def _routes_between_bands(nodes, rows, bands) -> int:
+    """How many edges go from one band to another (each is routed along the gaps, and takes a lane)."""
+    band_of = {i: b for b, band in enumerate(bands) for r in band for i in rows[r]}
+    return sum(band_of[src] != band_of[n.id] for n in nodes for src in n.inputs)
+
+
+def _margin(n_routes, spacing) -> float:
+    """The room (inches) above and below the bands: the lanes of ``n_routes`` routes between bands run in the
+    margin below them (:func:`_gutter_points`)."""
+    if not n_routes:
+        return _MARGIN
+    step = min(_LANE_GAP, spacing.lanes_room / n_routes, spacing.gutter_room / n_routes)
+    return max(_MARGIN, step * (n_routes + 1) + 0.04)
+
+
+def _default_chrome(width):
+    """``(figure width, height of the title and key)`` of a drawing ``width`` inches wide, when the caller does not
+    say (about half an inch of title)."""
+    return max(width + 2 * _MARGIN, 3.0), 0.5
+
+
+def _folds(nodes, layer, sizes, row_widths, spacing, max_width, chrome):
+    """Every :class:`_Fold` of the graph with ``spacing`` at most ``max_width`` wide: rows wrapped at each of
+    ``row_widths``, one band or more (each fold where the fewest edges cross, :func:`_split_between_layers`)."""
+    for row_width in row_widths:
         rows = _rows(nodes, layer, sizes, row_width)
         row_w, row_h = _measure(rows, sizes)
         for n_bands in range(1, len(rows) + 1):
-            bands = _split_between_layers(nodes, rows, row_h, n_bands, _SLIDE_SPACING.vgap)
-            width, height = _extent(row_w, row_h, bands, _SLIDE_SPACING)
-            if width + 2 * _MARGIN > _SLIDE_MAX_WIDTH and n_bands > 1:   # the figure: the drawing and margins
+            bands = (_split_between_layers(nodes, rows, row_h, n_bands, spacing.vgap) if n_bands > 1
+                     else [list(range(len(rows)))])
+            width, height = _extent(row_w, row_h, bands, spacing)
+            if width > max_width and n_bands > 1:
                 break
-            # a landscape figure (the drawing, and about 1.2 inch of title and key) is preferred to a portrait one
-            # that the slide shows at most 3 % larger (a 10-layer conv model: 14.8 by 14.5 inches rather than 13.7
-            # by 14.5, both at about half size)
-            scale = _slide_scale(width, height) * (1.03 if width > height + 1.2 else 1.0)
-            if scale > best_scale + 1e-9:
-                best, best_scale = (rows, bands), scale
-    return best
+            fig_w, extra = chrome(width)
+            fig_h = height + 2 * _margin(_routes_between_bands(nodes, rows, bands), spacing) + extra
+            yield _Fold(rows, bands, row_w, row_h, spacing, width, height, fig_w, fig_h, row_width)
 
 
-def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, with_bands=False, slide=False):
+def _choose_fold(nodes, layer, sizes, max_width, fold_height, slide, chrome):
+    """The :class:`_Fold` that :func:`graph_layout` draws (its rule)."""
+    two = 2 * max(w for w, _ in sizes.values()) + _HGAP        # never narrower than two of the widest boxes
+    widths = sorted({max(two, w) for w in (max_width, max_width * 2 / 3, max_width / 2, two)}, reverse=True)
+    page = [] if slide else list(_folds(nodes, layer, sizes, widths, _PAGE, max_width, chrome))
+
+    def fits_page(f):
+        return f.fig_h <= fold_height and f.notebook_height <= NOTEBOOK_HEIGHT_PX + 1e-9
+
+    # 1. a page's fold that a slide and a notebook both show whole and large enough: the one a notebook shows
+    # largest, then the fewest bands, then the least wrapped
+    good = [f for f in page if fits_page(f) and f.slide_scale >= _SLIDE_LEAST_SCALE - 1e-9]
+    if good:
+        return max(good, key=lambda f: (round(_notebook_scale(f.fig_w), 3), -len(f.bands), f.row_width))
+    # 2. else every fold up to the slide's widest (a page's too): the narrowest whose text a slide shows at 7
+    # points, else the one the slide shows largest
+    folds = page + list(_folds(nodes, layer, sizes, widths, _SLIDE_SPACING, _SLIDE_MAX_WIDTH - 2 * _MARGIN,
+                               chrome))
+    readable = [f for f in folds if f.slide_scale >= _SLIDE_LEAST_SCALE - 1e-9]
+    if readable:
+        return max(readable, key=lambda f: (round(_notebook_scale(f.fig_w), 3), -len(f.bands), f.row_width))
+    return max(folds, key=lambda f: (round(f.slide_scale, 4), -f.fig_w))
+
+
+def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, with_bands=False, slide=False,
+                 chrome=None):
     """Place the nodes top to bottom: ``({id: (x, y)}, width, height)`` in inches, centres of the boxes.
 
     ``sizes`` maps each id to its box ``(width, height)`` in inches. Each layer of :func:`_layers` is a row, ordered
-    by the mean position of its inputs; a row wider than ``max_width`` wraps onto several rows; a drawing taller
-    than ``fold_height`` is folded into side-by-side bands (read left band first), as many as fit ``max_width``.
-    When the bands that fit ``max_width`` are still taller than ``fold_height`` (not even two fit: a model whose
-    rows are three wide boxes, an input, a kernel and a bias; or two fit but a deep model needs more; or three fit,
-    but a chain of 30 ops needs five), the drawing is folded for a landscape slide instead (:func:`_slide_fold`): up
-    to :data:`_SLIDE_MAX_WIDTH` wide, its rows wrapped narrower where that helps (a 6-layer model's graph was one
-    band 7 by 21 inches, unreadable on a slide: found by a teacher; a 10-layer Dense model's was two bands 8.3 by
-    22.9 inches, shown at a third of its size; a chain of 15 ``(y * 1.1).tanh()`` steps from a 2-vector, three bands
-    about 7.5 by 16 inches, its text under 4 points on the slide). The rule: the number of bands (and the row
-    width) that the slide shows largest. Each band more makes the figure wider and shorter, so a drawing taller
-    than the slide's shape takes bands until one more would make it wider than :data:`_SLIDE_MAX_WIDTH` (or, once
-    it is as wide as the slide's shape, smaller on the slide). The fold for the slide has narrower gaps between
-    rows and bands (:data:`_SLIDE_SPACING`), so that more of the slide holds text. How many bands depends on the
-    widths of the boxes, hence on the values they show, not only on the graph: the chain of 15 steps from
-    ``[1, 2]`` or ``[0.5, -0.3]`` is six bands (figures 14.6 and 14.9 by 7.9 inches), from a 3-vector, whose boxes
-    hold three numbers each, five (14.1 by 9.6).
-    ``slide``: fold a drawing taller than ``fold_height`` for the slide in any case.
+    by the mean position of its inputs; a row wider than the row width wraps onto several rows; a tall drawing is
+    folded into side-by-side bands (read left band first), each fold where the fewest edges cross. The layouts
+    tried: the rows wrapped at ``max_width``, two thirds or half of it, or two of the widest boxes (never
+    narrower), in one band or more; with a page's gaps up to ``max_width`` wide, with a slide's closer rows
+    (:data:`_SLIDE_SPACING`) up to :data:`_SLIDE_MAX_WIDTH`. Each is measured as the figure it makes: ``chrome``
+    (``chrome(width) -> (figure width, height of title and key)``, from :func:`draw_nodes`; by default half an
+    inch) and the margins that the routes between bands take. The rule, in order:
+
+    1. a page's layout whose figure is at most ``fold_height`` tall (8.57 inches: a 16:9 slide (:data:`SLIDE`)
+       shows its 8-point text at 7 points) and at most :data:`NOTEBOOK_HEIGHT_PX` pixels tall when a notebook shows
+       it at most :data:`NOTEBOOK_WIDTH_PX` wide: the one a notebook shows largest, then the fewest bands, then the
+       least wrapped (so a small graph keeps its one band);
+    2. else the narrowest layout, a page's or a slide's, whose text a slide shows at 7 points;
+    3. else the one a slide shows largest (a graph with more text than a slide holds at 7 points).
+
+    Measured (chains of ``y * 1.1`` and ``tanh``, from a 2-vector; the text's size once the figure is fitted to
+    the slide): 11 ops, three bands 7.4 by 6.7 inches (one band 4.8 by 9.7 before, 1,620 pixels tall at 800
+    wide); 20 ops, three bands 7.2 by 8.5 (7.0 points; two bands 7.4 by 11.2 and 5.3 points before); 30 ops, a
+    slide's five bands 12.2 by 8.3 (7.2); 40 ops, six bands 14.6 to 15.1 by 8.3 (7.05 to 7.2; 6.3 before).
+    ``slide``: try only the slide's layouts (rules 2 and 3).
     With ``with_bands``, a fourth value ``({id: band}, band_width, spacing)``: which band holds each node, how wide
     a band is (band ``b`` spans ``b * (band_width + spacing.band_gap)`` to that plus ``band_width``), and the
     :class:`_Spacing` of the layout, for the edges that go from one band to a later one (:func:`_gutter_points`).
     """
     layer = _layers(nodes)
-    rows = _rows(nodes, layer, sizes, max_width)
-    row_w, row_h = _measure(rows, sizes)
+    fold = _choose_fold(nodes, layer, sizes, max_width, fold_height, slide, chrome or _default_chrome)
+    rows, bands, row_w, row_h, spacing = fold.rows, fold.bands, fold.row_w, fold.row_h, fold.spacing
     band_w = max(row_w)
-    spacing = _PAGE
-    total = sum(row_h) + spacing.vgap * (len(rows) - 1)
-    fit = max(1, int((max_width + spacing.band_gap) // (band_w + spacing.band_gap)))
-    needed = int(np.ceil(total / fold_height))      # the bands that would bring it under fold_height
-    n_bands = max(1, min(fit, needed, len(rows)))
-    bands = _split(row_h, n_bands, spacing.vgap)
-    # the bands that fit are not enough: a tall strip, folded for the slide (a chain of narrow boxes kept three
-    # bands 10 inches wide, 17 inches tall: a slide showed its text at 3.5 points, found by a teacher)
-    if (slide or needed > fit) and total > fold_height and len(rows) > 1:
-        rows, bands = _slide_fold(nodes, layer, sizes, max_width)
-        row_w, row_h = _measure(rows, sizes)
-        band_w = max(row_w)
-        spacing = _SLIDE_SPACING
     width, height = _extent(row_w, row_h, bands, spacing)
     pos = {}
     for b, band in enumerate(bands):
@@ -784,26 +838,20 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     output tensors; the tensors the ops inside a layer make are titled within its scope, ``"dense_1/matmul"`` (the
     matmul before the bias add), as its weights are and as TensorFlow names the ops of a Keras layer, and a model
     titles the NumPy data it converts after its ``Input`` (``"input_layer"``). Long
-    graphs are folded into side-by-side bands and wide rows wrap, so the figure stays under 10 inches wide (its
-    text is shown at ``fontsize`` when displayed 10 inches wide) and its labels never overlap. A tall graph whose
-    rows are too wide for two bands in 10 inches (each conv layer's row: its input, kernel and bias), or that the
-    bands that fit in 10 inches leave over 10 inches tall (a 10-layer Dense model, two bands 8.3 by 22.9 inches
-    before; a chain of 30 ops, three bands about 7.5 by 16), is folded for a landscape slide (:data:`SLIDE`, 13.33
-    by 7.5 inches) instead: as many bands as show it largest there, up to 15.2 inches wide (its text then at least
-    7 points when the figure is shown as wide as the slide), with narrower gaps than a page's, each fold where the
-    fewest edges cross. So a drawing taller than the slide's shape gets bands until one more would pass 15.2
-    inches; how many depends on the widths of its boxes, which depend on the values shown and on the layers' names
-    (see :func:`graph_layout`). Every such fold is also tried with the boxes' long lines broken after their comma
-    (narrower boxes, so more bands fit), kept where the slide then shows the graph larger. Once the whole figure
-    is fitted to the slide, a chain of 30 ops from a one- or two-element tensor has its text at 7 points or more
-    (six bands, about 14.6 by 7.9 inches; 5.5 to 6.8 points before the narrower gaps); a graph with more text is
-    shown smaller, as a slide holds only so many lines. Measured over four seeds and layer counters from 0 to
-    4000 (names ``"conv1d"`` to ``"conv1d_4009"``, boxes of different widths), the text's size once the figure
-    is fitted to the slide in brackets: a 6-layer conv model's graph (one band 7 by 21 inches before) is two bands
-    11.3 to 12.3 by 9.4 to 9.6 inches (6.3 to 6.4 points), with ``grads=True`` two or three bands 14.1 to 15.1 by
-    10.2 to 10.5 inches (5.7 to 5.9 points) or, from one seed's weights, two bands 10.8 to 11.7 by 12.4 inches
-    (4.8 points); a 10-layer conv model's five bands 13.6 to 14.7 by 10.0 inches (6.0 points), with
-    ``grads=True`` four bands of broken lines, 13.3 to 13.6 by 13.3 inches (4.5 points). An edge from one band
+    graphs are folded into side-by-side bands and wide rows wrap, and its labels never overlap. The figure is one
+    for a page or a notebook where the graph allows: under 10 inches wide (its text shown at ``fontsize`` when
+    displayed 10 inches wide), at most 8.57 inches tall (a 16:9 slide, :data:`SLIDE`, 13.33 by 7.5 inches, shows
+    its 8-point text at 7 points) and about 1,000 pixels tall when a notebook shows it 800 pixels wide (tutorial
+    08's graph, one band 1,710 pixels tall there, is two bands 710 pixels tall). A larger graph is folded for the
+    slide: rows closer together, up to 15.2 inches wide, the narrowest fold whose text the slide shows at 7 points,
+    or where none does the one it shows largest (see :func:`graph_layout`). Such a fold is also tried with the
+    boxes' long lines broken after their comma (narrower boxes, so more bands fit), kept where the slide then
+    shows the graph larger. How many bands depends on the widths of the boxes, which depend on the values shown and
+    on the layers' names. Measured, the text's size once the figure is fitted to the slide in brackets: chains of
+    20 to 40 ops from a one- or two-element tensor, 7 points or more (a chain of 40: six bands about 14.6 by 8.3
+    inches); a 6-layer conv model's graph, two bands 11.4 to 12.4 by 8.4 inches (7.2 points), with
+    ``grads=True`` 15.1 by 9.4 (6.4 points: more text than a slide holds at 7 points; draw part of the graph, the
+    loss of fewer layers, for a slide). An edge from one band
     to a later one runs along the gaps between rows, the gutters between the bands and the margin below them, over
     no box, and arrives at the side of its target (in the figure made here; in a given ``ax`` it bends as any
     other edge), so that each input has its own arrowhead. A new figure has
@@ -869,10 +917,51 @@ def _narrow_label(text, chars=20) -> str:
     return "\n".join(lines)
 
 
-def _slide_scale(width, height) -> float:
-    """How much a landscape slide (:data:`SLIDE`) shrinks a drawing ``width`` by ``height`` inches (with its
-    margins and about half an inch of title)."""
-    return min(SLIDE[0] / (width + 2 * _MARGIN), SLIDE[1] / (height + 2 * _MARGIN + 0.5))
+def _chrome(nodes, title, titles, footer, key):
+    """The title, footer and colour key of a figure that :func:`draw_nodes` makes, as a function of the drawing's
+    width: ``chrome(width)`` is ``(figure width, their height)`` (inches), the figure at least 3 inches wide; with
+    ``details=True`` a third value, ``(title, footer, handles, ncol, title_h, footer_h, key_h)``: the title and
+    footer wrapped to the figure's width, the key's entries and columns, and the height of each. So that
+    :func:`graph_layout` chooses its fold by the figure's real size (it counted half an inch for them, where a
+    chain's title and two rows of key took 0.85 inch)."""
+    handles = key_handles(nodes, () if key is True else key) if key else []
+    chars = [len(h.get_label()) for h in handles]
+
+    def chrome(width, details=False):
+        fig_w = max(width + 2 * _MARGIN, 3.0)
+        ncol, key_h = 1, 0.0
+        if handles:
+            # as many columns as fit the width, each as wide as its longest entry (8-point text, about 0.62 em a
+            # character, a 2-em handle, 0.8 em to the text, 1.5 em between columns), filled column by column as
+            # matplotlib's legend fills them (the first ``len % n`` columns one entry longer)
+            def needed(n):
+                rows, long = divmod(len(chars), n)
+                ends = np.cumsum([rows + (c < long) for c in range(n)])
+                columns = [max(chars[a:b]) * 0.62 + 2.8 for a, b in zip([0, *ends[:-1]], ends)]
+                return (sum(columns) + 1.5 * (n - 1)) * 8 / 72 + 0.3
+            ncol = next((n for n in range(len(chars), 0, -1) if needed(n) <= fig_w), 1)
+            if ncol == 1 and needed(1) > fig_w:                 # one column still wider than the figure: widen it
+                fig_w = needed(1)
+            key_h = -(-len(handles) // ncol) * 8 * 1.5 / 72 + 0.15
+        wrapped = wrap_title(title, fig_w)
+        lines = max([wrapped.count("\n") + 1 if title else 0]
+                    + [wrap_title(t, fig_w).count("\n") + 1 for t in titles if t])
+        title_h = lines * 9 * 1.3 / 72 + 0.2 if lines else 0.0
+        wrapped_footer = wrap_title(footer, fig_w, 8)
+        footer_h = (wrapped_footer.count("\n") + 1) * 8 * 1.3 / 72 + 0.1 if footer else 0.0
+        if details:
+            return fig_w, title_h + footer_h + key_h, (wrapped, wrapped_footer, handles, ncol, title_h, footer_h,
+                                                        key_h)
+        return fig_w, title_h + footer_h + key_h
+
+    return chrome
+
+
+def _figure_slide_scale(nodes, pos, width, height, band_of, spacing, chrome) -> float:
+    """How much a landscape slide shrinks the figure of a layout (its title, key and margins included)."""
+    routes = sum(band_of[src] != band_of[n.id] for n in nodes for src in n.inputs)
+    fig_w, extra = chrome(width)
+    return min(SLIDE[0] / fig_w, SLIDE[1] / (height + 2 * _margin(routes, spacing) + extra))
 
 
 def key_handles(nodes, extra=()) -> list:
@@ -940,19 +1029,19 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
             sizes[n.id] = (max(widths) / fig.dpi + pad, max(heights) / fig.dpi + pad)
         return sizes
 
+    chrome = _chrome(nodes, title, titles, footer, key) if own_figure else None
     sizes = measure({n.id: n.short for n in nodes})
-    pos, width, height, (band_of, band_w, spacing) = graph_layout(nodes, sizes, with_bands=True)
-    if own_figure and not labels and width > _MAX_WIDTH:
-        # folded for a slide (a 10-layer model: two bands, 13 by 22 inches): the boxes' long lines ("grad mean
-        # 8.21e-06, max|.| 0.000122") broken after their comma make the boxes narrower, so that more bands fit the
-        # slide's width; kept where the slide then shows the graph larger. Tried for every such fold, not only a
-        # portrait one: with the slide's narrower gaps, a 10-layer conv model's graph with its gradients came out
-        # two bands 14.9 by 14.4 inches (the drawing: just landscape, so not tried), a figure 15.1 by 15.8 with
-        # its title and key; broken, four bands 13.6 by 13.3
+    pos, width, height, (band_of, band_w, spacing) = graph_layout(nodes, sizes, with_bands=True, chrome=chrome)
+    if own_figure and not labels and _figure_slide_scale(nodes, pos, width, height, band_of, spacing, chrome) \
+            < _SLIDE_LEAST_SCALE:
+        # too large for a slide at 7 points (a 10-layer model: two bands, 13 by 22 inches): the boxes' long lines
+        # ("grad mean 8.21e-06, max|.| 0.000122") broken after their comma make the boxes narrower, so that more
+        # bands fit the slide's width; kept where the slide then shows the graph larger
         narrow = {n.id: _narrow_label(n.short) for n in nodes}
         narrow_sizes = measure(narrow)
-        layout = graph_layout(nodes, narrow_sizes, with_bands=True, slide=True)
-        if _slide_scale(layout[1], layout[2]) > _slide_scale(width, height):
+        layout = graph_layout(nodes, narrow_sizes, with_bands=True, slide=True, chrome=chrome)
+        if _figure_slide_scale(nodes, *layout[:3], layout[3][0], layout[3][2], chrome) \
+                > _figure_slide_scale(nodes, pos, width, height, band_of, spacing, chrome):
             sizes, (pos, width, height, (band_of, band_w, spacing)) = narrow_sizes, layout
         else:
             for n in nodes:
@@ -971,6 +1060,9 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
     for (src, dst), lanes in zip(routed, _route_lanes(routed, pos, sizes, band_of)):
         routes.setdefault((src, dst), []).append(_gutter_points(pos, sizes, src, dst, band_of, band_w, lanes, step,
                                                               spacing.band_gap))
+    # points between an arrow's ends and its boxes: 2 in a slide's fold, whose rows are 0.16 inch apart (an
+    # arrow of 0.12 inch, its 4-point head and a 4-point line), 3 in a page's
+    shrink = 2 if spacing is _SLIDE_SPACING else 3
     for n in nodes:
         used = {}
         for src in n.inputs:
@@ -985,30 +1077,13 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
             k = len(used[src]) - 1
             edges[(src, n.id, k)] = ax.annotate(
                 "", xy=(0.5, 1.0), xycoords=texts[n.id], xytext=(0.5, 0.0), textcoords=texts[src],
-                arrowprops={"arrowstyle": "-|>", "color": EDGE_GREY, "shrinkA": 3, "shrinkB": 3,
+                arrowprops={"arrowstyle": "-|>", "color": EDGE_GREY, "shrinkA": shrink, "shrinkB": shrink,
                             "connectionstyle": style},
                 gid=f"edge:{src}->{n.id}", zorder=2)
     # room above and below the bands for the lanes of the routes between them
     margin = max(_MARGIN, step * (len(routed) + 1) + 0.04)
     if own_figure:
-        fig_w = max(width + 2 * _MARGIN, 3.0)
-        title = wrap_title(title, fig_w)
-        lines = max([title.count("\n") + 1 if title else 0]
-                    + [wrap_title(t, fig_w).count("\n") + 1 for t in titles if t])
-        title_h = lines * 9 * 1.3 / 72 + 0.2 if lines else 0.0
-        footer = wrap_title(footer, fig_w, 8)
-        footer_h = (footer.count("\n") + 1) * 8 * 1.3 / 72 + 0.1 if footer else 0.0
-        # the colour key: the arrows and the kinds of node drawn, in as many columns as fit the width (8-point
-        # text, about 0.6 em a character, a 2-em box and 1.5 em between columns)
-        handles = key_handles(nodes, () if key is True else key) if key else []
-        if handles:
-            column = max(len(h.get_label()) * 0.6 + 2.0 + 1.5 + 1.0 for h in handles) * 8 / 72
-            ncol = max(1, min(len(handles), int((fig_w - 0.2) / column)))
-            key_h = -(-len(handles) // ncol) * 8 * 1.5 / 72 + 0.15
-            if ncol == 1 and column > fig_w - 0.2:           # one column still wider than the figure: widen it
-                fig_w = column + 0.2
-        else:
-            ncol, key_h = 1, 0.0
+        fig_w, _, (title, footer, handles, ncol, title_h, footer_h, key_h) = chrome(width, details=True)
         fig_h = height + 2 * margin + title_h + footer_h + key_h
         fig.set_size_inches(fig_w, fig_h)
         ax.set_position([0.0, (footer_h + key_h) / fig_h, 1.0, (fig_h - title_h - footer_h - key_h) / fig_h])
