@@ -203,3 +203,95 @@ def test_a_layer_of_several_inputs_gets_the_masks_in_their_structure_as_keras():
     assert got == expected
     # by hand: a dict of masks for a dict of inputs, None for the input without one
     assert got[0] == {"a": mask.tolist(), "b": None} and got[2] == (None, mask.tolist()) and got[3] == [None, None]
+
+
+# ------------------------------------------------------------------------------------------- model(x, mask=m)
+def test_sequential_called_with_a_mask_sets_it_on_its_input_as_keras():
+    keras = keras_on_torch("Keras 3.15's Sequential.call(mask=)")
+    import torch
+
+    rng = np.random.default_rng(14)
+    x = rng.normal(size=(2, 4, 3)).astype("float32")
+    kernel, bias = rng.normal(size=(3, 2)), rng.normal(size=(2,))
+    theirs = keras.Sequential([keras.Input((4, 3)), keras.layers.Dense(2), keras.layers.GlobalAveragePooling1D()])
+    ours = models.Sequential([layers.Input((4, 3)), layers.Dense(2), layers.GlobalAveragePooling1D()])
+    theirs_dense = keras.Sequential([keras.Input((4, 3)), keras.layers.Dense(2)])
+    ours_dense = models.Sequential([layers.Input((4, 3)), layers.Dense(2)])
+    for model in (theirs, ours, theirs_dense, ours_dense):
+        model.set_weights([kernel, bias])
+    theirs_x, ours_x = torch.tensor(x, requires_grad=True), tg.tensor(x, requires_grad=True)
+    with warnings.catch_warnings(record=True) as theirs_warned:
+        warnings.simplefilter("always")
+        expected = theirs(theirs_x, mask=torch.tensor(FIRST != 0))
+        expected_dense = theirs_dense(x, mask=torch.tensor(FIRST != 0))
+    with warnings.catch_warnings(record=True) as ours_warned:
+        warnings.simplefilter("always")
+        got = ours(ours_x, mask=FIRST != 0)
+        got_dense = ours_dense(x, mask=tg.tensor(FIRST != 0, dtype="bool"))
+    np.testing.assert_allclose(got.numpy(), expected.detach().numpy(), rtol=1e-5)
+    np.testing.assert_array_equal(_our_mask(got_dense), _keras_mask_of(expected_dense))
+    expected.sum().backward()
+    got.sum().backward()
+    np.testing.assert_allclose(ours_x.grad.numpy(), theirs_x.grad.numpy(), rtol=1e-5)
+    # the model itself warns that it does not support masking (Keras' warning, though its layers do use the mask)
+    assert [str(w.message) for w in ours_warned if "does not support masking" in str(w.message)] == \
+        [str(w.message) for w in theirs_warned if "does not support masking" in str(w.message)]
+    # the caller's tensor is not changed (Keras sets the mask on it); a later call without a mask is unmasked
+    assert _our_mask(ours_x) is None
+    np.testing.assert_allclose(ours(x).numpy(), ours_dense(x).numpy().mean(axis=1), rtol=1e-6)
+    # by hand: the mean of the steps that count (0, 1 of sample 0)
+    np.testing.assert_allclose(got.numpy()[0], (x[0, :2] @ kernel + bias).mean(axis=0), rtol=1e-5)
+
+
+@pytest.mark.parametrize("how", ["list", "dict", "one_missing"])
+def test_functional_model_of_two_inputs_called_with_masks_as_keras(how):
+    keras = keras_on_torch("Keras 3.15's Functional.call(mask=): one mask per input, set on it")
+    import torch
+
+    rng = np.random.default_rng(15)
+    x = [rng.normal(size=(2, 4, 3)).astype("float32") for _ in range(2)]
+    weights = [rng.normal(size=(3, 2)), rng.normal(size=(2,)), rng.normal(size=(3, 2)), rng.normal(size=(2,))]
+
+    def build(lib, layers_):
+        first, second = lib.Input((4, 3), name="first"), lib.Input((4, 3), name="second")
+        merged = layers_.Maximum()([layers_.Dense(2)(first), layers_.Dense(2)(second)])
+        return [first, second], [merged, layers_.GlobalAveragePooling1D()(merged)]
+
+    theirs, ours = keras.Model(*build(keras, keras.layers)), models.Model(*build(layers, layers))
+    for model in (theirs, ours):
+        model.set_weights(weights)
+    masks = {"list": [FIRST != 0, SECOND != 0], "dict": {"first": FIRST != 0, "second": SECOND != 0},
+             "one_missing": [FIRST != 0, None]}[how]
+    theirs_masks = ({k: torch.tensor(v) for k, v in masks.items()} if isinstance(masks, dict) else
+                    [None if m is None else torch.tensor(m) for m in masks])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")          # both models warn that they do not support masking themselves
+        if how == "dict":
+            expected = theirs({"first": x[0], "second": x[1]}, mask=theirs_masks)
+            got = ours({"first": x[0], "second": x[1]}, mask=masks)
+        else:
+            expected, got = theirs(x, mask=theirs_masks), ours(x, mask=masks)
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-5)
+    expected_mask, got_mask = _keras_mask_of(expected[0]), _our_mask(got[0])
+    assert (got_mask is None) == (expected_mask is None) == (how == "one_missing")
+    if expected_mask is not None:
+        np.testing.assert_array_equal(got_mask, expected_mask)
+
+
+def test_model_call_mask_errors():
+    model = models.Sequential([layers.Input((4, 3)), layers.Dense(2)])
+    x = np.ones((2, 4, 3), "float32")
+    with pytest.raises(TypeError, match=r"Invalid type for argument `mask`.*boolean.*Received a mask of dtype int64"):
+        model(x, mask=FIRST)
+    with pytest.raises(ValueError, match=r"Invalid value for argument `mask`.*\(2, 4, 3\).*shape \(2, 3\)"):
+        model(x, mask=np.ones((2, 3), bool))
+    first, second = layers.Input((4, 3), name="first"), layers.Input((4, 3), name="second")
+    two = models.Model([first, second], layers.Add()([first, second]))
+    with pytest.raises(ValueError, match=r"Invalid value for argument `mask`.*one mask \(or None\) per input, 2.*"
+                                         r"Received 1 masks"):
+        two([x, x], mask=[FIRST != 0])
+    with pytest.raises(ValueError, match=r"Invalid value for argument `mask`.*keys must be input names"):
+        two([x, x], mask={"third": FIRST != 0})
+    with pytest.raises(ValueError, match=r"Invalid value for argument `mask`.*symbolic"):
+        model(layers.Input((4, 3)), mask=FIRST != 0)
