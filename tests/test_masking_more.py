@@ -1,7 +1,8 @@
 """Keras 3's masks through the merge layers (``Add``, ``Subtract``, ``Multiply``, ``Average``, ``Maximum``,
-``Minimum``, ``Concatenate``) and through layers of several inputs, and a model's call given a mask
-(``model(x, mask=m)``): values, masks, gradients and fit losses checked against Keras 3.15 on torch (skipped,
-visibly, without it), and hand-computed cases on every backend."""
+``Minimum``, ``Concatenate``) and through layers of several inputs, a model's call given a mask
+(``model(x, mask=m)``), and a loss whose mask has another shape than its losses: values, masks, gradients and fit
+losses checked against Keras 3.15 on torch (skipped, visibly, without it), and hand-computed cases on every
+backend."""
 import warnings
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 from helpers import keras_on_torch
 
 import tinygradconv as tg
-from tinygradconv import layers, models, optimizers
+from tinygradconv import layers, losses, models, optimizers
 
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")   # inside Keras
 
@@ -234,8 +235,10 @@ def test_sequential_called_with_a_mask_sets_it_on_its_input_as_keras():
     got.sum().backward()
     np.testing.assert_allclose(ours_x.grad.numpy(), theirs_x.grad.numpy(), rtol=1e-5)
     # the model itself warns that it does not support masking (Keras' warning, though its layers do use the mask)
-    assert [str(w.message) for w in ours_warned if "does not support masking" in str(w.message)] == \
-        [str(w.message) for w in theirs_warned if "does not support masking" in str(w.message)]
+    def dropped(caught):      # the messages after the model's name (numbered by each library's session)
+        return [str(w.message).split("(of type")[1] for w in caught if "does not support masking" in str(w.message)]
+
+    assert dropped(ours_warned) == dropped(theirs_warned) and len(dropped(ours_warned)) == 2
     # the caller's tensor is not changed (Keras sets the mask on it); a later call without a mask is unmasked
     assert _our_mask(ours_x) is None
     np.testing.assert_allclose(ours(x).numpy(), ours_dense(x).numpy().mean(axis=1), rtol=1e-6)
@@ -295,3 +298,54 @@ def test_model_call_mask_errors():
         two([x, x], mask={"third": FIRST != 0})
     with pytest.raises(ValueError, match=r"Invalid value for argument `mask`.*symbolic"):
         model(layers.Input((4, 3)), mask=FIRST != 0)
+
+
+# ------------------------------------------------------------------------------------------- losses
+@pytest.mark.parametrize(("predictions", "mask"), [((4, 4, 2), (4, 1)), ((4, 1, 2), (4, 4)), ((4, 1, 1), (4,))])
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "none", "mean_with_sample_weight"])
+def test_a_loss_on_a_mask_of_another_shape_than_its_losses_as_keras(predictions, mask, reduction):
+    keras = keras_on_torch("Keras 3.15's apply_mask and reduce_weighted_values")
+    import torch
+    from keras.src.backend import set_keras_mask
+
+    rng = np.random.default_rng(16)
+    pred, true = rng.normal(size=predictions).astype("float32"), rng.normal(size=predictions).astype("float32")
+    keep = rng.uniform(size=mask) > 0.4
+    keep.flat[0] = True
+    theirs_pred = torch.tensor(pred, requires_grad=True)
+    theirs_in = theirs_pred * 1.0
+    set_keras_mask(theirs_in, torch.tensor(keep))
+    ours_pred = tg.tensor(pred, requires_grad=True)
+    ours_in = ours_pred * 1.0
+    ours_in._keras_mask = tg.tensor(keep, dtype="bool")
+    expected = keras.losses.MeanSquaredError(reduction=reduction)(true, theirs_in)
+    got = losses.MeanSquaredError(reduction=reduction)(true, ours_in)
+    np.testing.assert_allclose(got.numpy(), expected.detach().numpy(), rtol=1e-6)
+    expected.sum().backward()
+    got.sum().backward()
+    np.testing.assert_allclose(ours_pred.grad.numpy(), theirs_pred.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_a_loss_refuses_a_mask_that_lines_up_with_other_axes():
+    """Predictions (4, 4) with a (4, 4) mask give losses (4,): Keras 3.15 multiplies them lined up from the right
+    (the loss of sample j weighed by step j of every sample; a torch RuntimeError when batch != steps)."""
+    pred = tg.tensor(np.ones((4, 4), "float32"))
+    pred._keras_mask = tg.tensor(np.ones((4, 4), bool), dtype="bool")
+    with pytest.raises(ValueError, match=r"Invalid value for argument `mask`.*shape \(4, 4\).*losses of shape \(4,\)"):
+        losses.MeanSquaredError()(np.zeros((4, 4)), pred)
+    masked = tg.tensor(np.ones((4, 4, 2), "float32"))
+    masked._keras_mask = tg.tensor(np.ones((4, 1), bool), dtype="bool")
+    with pytest.raises(ValueError, match=r"Invalid value for argument `sample_weight`.*mask of shape \(4, 1\)"):
+        losses.MeanSquaredError()(np.zeros((4, 4, 2)), masked, sample_weight=np.ones(4))
+
+
+def test_a_loss_on_a_mask_of_another_shape_on_every_backend(on_backend):
+    """By hand: losses (2, 2) = [[1, 4], [9, 16]] ((pred - 0)^2, one feature), a mask (2, 1) = [[True], [False]]:
+    the weight of a counted sample is 2 / 1, so the mean is (1 + 4) * 2 / 4 = 2.5, the mean of sample 0's steps."""
+    pred = tg.tensor(np.array([[[1.0], [2.0]], [[3.0], [4.0]]]), requires_grad=True)
+    shown = pred * 1.0
+    shown._keras_mask = tg.tensor(np.array([[True], [False]]), dtype="bool")
+    loss = losses.MeanSquaredError()(np.zeros((2, 2, 1)), shown)
+    assert loss.backend.name == on_backend and float(loss.item()) == pytest.approx(2.5)
+    loss.backward()
+    assert pred.grad.numpy()[..., 0].tolist() == [[1.0, 2.0], [0.0, 0.0]]      # 2 * pred * 2 / 4 for sample 0
