@@ -349,3 +349,15 @@ def test_a_loss_on_a_mask_of_another_shape_on_every_backend(on_backend):
     assert loss.backend.name == on_backend and float(loss.item()) == pytest.approx(2.5)
     loss.backward()
     assert pred.grad.numpy()[..., 0].tolist() == [[1.0, 2.0], [0.0, 0.0]]      # 2 * pred * 2 / 4 for sample 0
+
+
+def test_masking_values_per_feature_and_bool_on_every_backend(on_backend):
+    """By hand: steps [0, 1], [1, 1], [0, 0]; mask_value [0, 1] masks the first, True (1) the second."""
+    x = tg.tensor(np.array([[[0.0, 1.0], [1.0, 1.0], [0.0, 0.0]]]), requires_grad=True)
+    per_feature = layers.Masking(mask_value=[0.0, 1.0])(x)
+    assert per_feature.backend.name == on_backend
+    assert _our_mask(per_feature).tolist() == [[False, True, True]]
+    assert per_feature.numpy().tolist() == [[[0.0, 0.0], [1.0, 1.0], [0.0, 0.0]]]
+    per_feature.sum().backward()
+    assert x.grad.numpy()[0, :, 0].tolist() == [0.0, 1.0, 1.0]
+    assert _our_mask(layers.Masking(mask_value=True)(x)).tolist() == [[True, False, True]]
