@@ -621,7 +621,8 @@ class Layer:
         Masks, as Keras 3 (see :attr:`supports_masking`): the mask a Tensor input carries (``_keras_mask``, set by
         ``Embedding(mask_zero=True)`` or ``Masking``) is given to a ``call`` that takes ``mask`` (unless a mask is
         given), and set on the output by a layer that supports masking (:meth:`compute_mask`); another layer warns
-        that it drops it.
+        that it drops it. Several inputs (a list, tuple or dict) give ``call`` and :meth:`compute_mask` their masks
+        in the same structure (None for an input without one), as Keras 3 does.
 
         Each op that records a gradient during the call keeps which layer call ran it (``tensor._ctx.layer_call``,
         the innermost layer's when a model calls its layers): :func:`~tinygradconv.viz.plot_graph` titles the
