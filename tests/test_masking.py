@@ -68,8 +68,34 @@ def test_masking_config_and_bad_mask_value():
     assert again.mask_value == 0.5 and again.supports_masking
     with pytest.raises(TypeError, match=r"Invalid type for argument `mask_value`.*Received"):
         layers.Masking(mask_value="0")
-    with pytest.raises(TypeError, match=r"Invalid type for argument `mask_value`"):
-        layers.Masking(mask_value=True)
+
+
+def test_masking_bool_and_per_feature_mask_values_as_keras_and_refused_values():
+    """Keras 3.15 compares the inputs with any mask_value: True as 1, a list feature by feature; a string or None
+    fails only when the layer is called ("Invalid dtype: str32"), refused here when it is made."""
+    keras = keras_on_torch("Keras 3.15's Masking(mask_value=...)")
+    x = np.array([[[0.0, 1.0], [1.0, 1.0], [0.0, 0.0]], [[1.0, 0.0], [0.0, 1.0], [2.0, 1.0]]], "float32")
+    for value in (True, False, [0.0, 1.0], (1.0, 1.0), np.array([0.0, 1.0]), [1.0]):
+        expected = keras.layers.Masking(mask_value=value)(x)
+        got = layers.Masking(mask_value=value)(x)
+        np.testing.assert_array_equal(_our_mask(got), _keras_mask_of(expected), err_msg=repr(value))
+        np.testing.assert_array_equal(got.numpy(), expected.detach().cpu().numpy(), err_msg=repr(value))
+    # by hand: [0, 1] masks the steps whose features are 0 then 1
+    assert _our_mask(layers.Masking(mask_value=[0.0, 1.0])(x)).tolist() == [[False, True, True], [True, False, True]]
+    assert layers.Masking(mask_value=np.array([0.0, 1.0])).get_config()["mask_value"] == [0.0, 1.0]
+    for bad in ("a", None, {"a": 1}):
+        made = keras.layers.Masking(mask_value=bad)             # Keras takes it here ...
+        with pytest.raises(Exception):                           # noqa: B017 (... and fails when called)
+            made(x)
+        with pytest.raises(TypeError, match=r"Invalid type for argument `mask_value` of Masking.*Received"):
+            layers.Masking(mask_value=bad)
+    with pytest.raises(TypeError, match=r"Invalid type for argument `mask_value`.*list of numbers"):
+        layers.Masking(mask_value=[0.0, "a"])
+    with pytest.raises(ValueError, match=r"Invalid value for argument `mask_value`.*empty"):
+        layers.Masking(mask_value=[])
+    with pytest.raises(ValueError, match=r"Invalid value for argument `mask_value`.*one number per feature, 2.*"
+                                         r"Received 3"):
+        layers.Masking(mask_value=[0.0, 1.0, 2.0])(x)
 
 
 # ------------------------------------------------------------------------------------------- passing masks on

@@ -45,6 +45,7 @@ from .layers.input_layer import (
     takes_one_shape,
 )
 from .layers.keras_tensor import KerasTensor, flatten, is_symbolic, map_structure
+from .layers.layer import get_keras_mask, set_keras_mask
 from .models import (
     Model,
     _as_array,
@@ -54,6 +55,7 @@ from .models import (
     check_call_keywords,
     check_loss_value,
     integer_data_tensor,
+    masked_inputs,
     named_input_data,
     prediction_for_loss,
     refuse_foreign_compile_arguments,
@@ -262,7 +264,10 @@ class FunctionalMixin:
         values, backend = [], self._data_backend()
         for value, layer in zip(flat, self._input_layers):
             value = value if isinstance(value, Tensor) else Tensor(value, dtype=layer.dtype, backend=backend)
+            mask = get_keras_mask(value)
             value = cast_to_input(value, layer.dtype)     # the Input casts its data, as Keras' Functional
+            if mask is not None and get_keras_mask(value) is None:
+                set_keras_mask(value, mask)                 # and keeps its mask
             shape = tuple(value.shape)
             expected = layer.batch_shape
             if len(shape) != len(expected) or not _shape_fits(shape[1:], expected[1:]):    # any batch size
@@ -1022,15 +1027,18 @@ class Functional(FunctionalMixin, Model):
 
     def __call__(self, inputs, *args, training=None, **kwargs):
         """Run the graph on ``inputs``: one array (or a list of one) for a model of one input, a list of one array
-        per input, or a dict keyed by input name; symbolic tensors alike. ``mask=None`` is accepted, as in Keras 3.
+        per input, or a dict keyed by input name; symbolic tensors alike. ``mask`` (data only: one bool array or
+        Tensor per input, as the inputs are given, or a dict keyed by input name) is set on the inputs, as Keras 3
+        sets it (:func:`~tinygradconv.models.masked_inputs`).
 
         Raises:
             ValueError: a list of several arrays for a model of one input (never stacked into one), data keyed
-                otherwise than by the input names, a mask other than None.
+                otherwise than by the input names; masks not one per input, of the wrong shape or with symbolic
+                inputs.
             TypeError: a keyword other than ``training`` and ``mask``
-                (:func:`~tinygradconv.models.check_call_keywords`); ``training`` not a bool.
+                (:func:`~tinygradconv.models.check_call_keywords`); ``training`` not a bool; a mask not boolean.
         """
-        check_call_keywords(self, kwargs)
+        mask = check_call_keywords(self, kwargs)
         if isinstance(inputs, dict) and any(isinstance(v, KerasTensor) for v in inputs.values()):
             names = self._input_names()   # symbolic tensors keyed by input name: in the inputs' order, as Keras
             missing, extra = [n for n in names if n not in inputs], [k for k in inputs if k not in names]
@@ -1045,6 +1053,8 @@ class Functional(FunctionalMixin, Model):
                 # keyed by input name (or by the keys of a Model({...}, ...)), or the one input's array; the Tensors
                 # are passed on as they are (their gradients flow)
                 inputs = _columns(inputs, self._inputs, "inputs", self._input_names(), inputs_of=self, as_arrays=False)
+        if mask is not None:
+            inputs = masked_inputs(self, inputs, mask, self._input_names())
         return super().__call__(inputs, *args, training=training)
 
     def _named_data(self, inputs):

@@ -739,9 +739,12 @@ def reduce_weighted_values(values: Tensor, sample_weight=None, reduction="sum_ov
     Raises:
         ValueError: a ``sample_weight`` whose shape broadcasts to the losses' neither as one weight per sample
             nor as given (``(5,)`` weights for the losses of one sample, ``(1, 2)``: Keras on torch fails there too,
-            with a ``RuntimeError``); the message names both shapes.
+            with a ``RuntimeError``); the message names both shapes. A ``mask`` not of the losses' shape that
+            does not line up with them axis by axis (:func:`_reduce_with_a_mask_of_another_shape`).
     """
     reduction = standardize_reduction(reduction)
+    if mask is not None and tuple(mask.shape) != tuple(values.shape):
+        return _reduce_with_a_mask_of_another_shape(values, sample_weight, reduction, mask)
     weights = None
     mask_weights = None if mask is None else _mask_weights(mask, values, reduction)
     if sample_weight is not None:
@@ -791,13 +794,52 @@ def _masked_weight_sum(weights: Tensor, mask_weights: Tensor) -> Tensor:
     return (weights * Tensor._make(share, mask_weights.backend, False, None)).sum()
 
 
+def _reduce_with_a_mask_of_another_shape(values: Tensor, sample_weight, reduction, mask: Tensor) -> Tensor:
+    """Keras 3's reduction when the mask is not of the losses' shape: the mask's weights (:func:`_mask_weights`, of
+    the mask's shape: ``n / n_counted`` with ``n`` the mask's size) and the losses go through
+    :func:`squeeze_or_expand_to_same_rank`, then multiply, broadcasting; the reduction divides by the size of the
+    product (``"sum_over_batch_size"``) or by the sum of the weights (``"mean_with_sample_weight"``). So a mask
+    ``(batch, 1)`` for losses ``(batch, steps)`` weighs each sample's steps, and losses ``(batch, 1)`` meet a mask
+    ``(batch, steps)`` as ``(batch, steps)`` values.
+
+    Raises:
+        ValueError: a mask whose axes, after that rank matching, are not the losses' (different ranks, or sizes
+            neither equal nor 1): predictions ``(batch, steps)`` with a mask ``(batch, steps)`` give losses
+            ``(batch,)``, which Keras lines up from the right, pairing the loss of sample ``j`` with step ``j`` of
+            every sample (a value only when ``batch == steps``, a torch ``RuntimeError`` otherwise); refused here.
+            A ``sample_weight`` as well (Keras multiplies it by the mask in place, a ``RuntimeError`` unless the
+            product keeps its shape); not supported here.
+    """
+    mask_weights = _mask_weights(mask, values, reduction)
+    values, mask_weights = squeeze_or_expand_to_same_rank(values, mask_weights)
+    if values.ndim != mask_weights.ndim or _broadcast(values, mask_weights) is None:
+        raise ValueError(f"Invalid value for argument `mask`: the mask of the predictions has shape "
+                         f"{tuple(mask.shape)}, which does not line up with the per-sample losses of shape "
+                         f"{tuple(values.shape)} axis by axis (Keras 3 multiplies them lined up from the right, "
+                         "pairing different axes). Give predictions whose losses have the mask's shape (e.g. "
+                         "predictions (batch, steps, 1) for a mask (batch, steps)), or a mask of the losses' shape")
+    if sample_weight is not None:
+        raise ValueError(f"Invalid value for argument `sample_weight`: a mask of shape {tuple(mask.shape)} for the "
+                         f"per-sample losses of shape {tuple(values.shape)} and a sample_weight together are not "
+                         "supported (Keras 3 multiplies the weights by the mask in place). Give a mask of the losses' "
+                         "shape")
+    values = values * mask_weights
+    if reduction in (None, "none") or values.ndim == 0:
+        return values
+    total = values.sum()
+    if reduction == "sum":
+        return total
+    if reduction == "mean_with_sample_weight":
+        divisor = mask_weights.sum()
+        return total / divisor if float(divisor.item()) else total * 0.0
+    return total / values.size if values.size else total * 0.0
+
+
 def _mask_weights(mask: Tensor, values: Tensor, reduction) -> Tensor:
-    """Keras' ``apply_mask``: the weight of each value under ``mask``, in ``values``' dtype, rounded as Keras rounds
-    it (``n / n_counted`` computed in that dtype, then placed where the mask is True)."""
+    """Keras' ``apply_mask``: the weight of each value under ``mask`` (of the mask's shape), in ``values``' dtype,
+    rounded as Keras rounds it (``n / n_counted`` computed in that dtype, then placed where the mask is True)."""
     xp = values.backend.xp
     mask = mask.detach()
-    if tuple(mask.shape) != tuple(values.shape):
-        raise ValueError(f"The mask of the losses has shape {mask.shape}, the losses {values.shape}")
     dtype = values.data.dtype
     if reduction in ("mean", "sum_over_batch_size"):
         total = xp.asarray(mask.size, dtype=dtype)

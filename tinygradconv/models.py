@@ -54,8 +54,10 @@ from .layers.layer import (
     Layer,
     _call_tensors,
     dtype_policy_config,
+    get_keras_mask,
     is_array,
     is_structure,
+    set_keras_mask,
     several_inputs_error,
     unique_name,
 )
@@ -253,29 +255,77 @@ def single_output_targets(model, data, argument):
 
 
 def check_call_keywords(model, kwargs):
-    """The keywords of a call of a ``Sequential`` or functional model besides ``training``: ``mask=None`` is
-    accepted (and does nothing), as Keras 3 accepts it.
+    """The keywords of a call of a ``Sequential`` or functional model besides ``training``; returns ``mask`` (None
+    when not given), which the model sets on its inputs (:func:`masked_inputs`), as Keras 3 does.
 
-    Keras 3 takes a mask too (set on the inputs), and ignores any other keyword given with data (it refuses one on
-    symbolic tensors); here masks come from the layers inside the model (``Embedding(mask_zero=True)``,
-    ``Masking``), not from the model's call, and an unknown keyword would do nothing (a misspelt ``training`` would
-    be ignored), so both are refused.
+    Keras 3 ignores any other keyword given with data (it refuses one on symbolic tensors); here an unknown keyword
+    would do nothing (a misspelt ``training`` would be ignored), so it is refused.
 
     Raises:
-        ValueError: a mask other than None.
         TypeError: any other keyword, naming the model and the keyword.
     """
     mask = kwargs.pop("mask", None)
     if kwargs:
         name = next(iter(kwargs))
         raise TypeError(f"Model '{model.name}' ({type(model).__name__}) got an unexpected keyword argument {name!r}: "
-                        "its call takes `training` (True, False or None) and `mask=None` only (Keras 3 ignores other "
+                        "its call takes `training` (True, False or None) and `mask` only (Keras 3 ignores other "
                         "keywords given with data, and refuses them on symbolic tensors)")
-    if mask is not None:
-        raise ValueError(f"Model '{model.name}' ({type(model).__name__}): masks are not supported in a model's call "
-                         "here (make the mask inside the model, with Embedding(mask_zero=True) or "
-                         f"Masking(mask_value=...)), so `mask` may only be None. Received mask of type "
-                         f"{type(mask).__name__}")
+    return mask
+
+
+def masked_inputs(model, inputs, mask, names):
+    """``model(x, mask=m)``: the inputs (one Tensor or array, or a list of one per input, in the order of ``names``,
+    the model's input names) as Tensors carrying the masks, as Keras 3's ``Sequential`` and ``Functional`` set
+    ``mask`` on their inputs. ``mask`` is one bool array or Tensor for one input, a list or tuple of one per input
+    (None for an input without one), or a dict keyed by input name (a missing name: no mask). A mask of the steps is
+    usually ``(batch, steps)`` for inputs ``(batch, steps, features)`` (or of indices ``(batch, steps)``). The
+    caller's own Tensor is not changed (Keras sets the mask on it, so that later calls on it are masked too); the
+    model receives a copy of it carrying the mask (its gradient flows to the original).
+
+    Raises:
+        ValueError: masks given for symbolic inputs (Keras ignores them there: masks exist on data only); a list of
+            masks not one per input, a dict with a key that is no input's name; a mask whose shape is not the first
+            axes of its input's.
+        TypeError: a mask that is not boolean.
+    """
+    several = isinstance(inputs, (list, tuple))
+    values = list(inputs) if several else [inputs]
+    if any(isinstance(v, KerasTensor) for v in values):
+        raise ValueError(f"Invalid value for argument `mask` of Model '{model.name}': masks are set on data, not on "
+                         "symbolic tensors (Keras 3 ignores them there). Make the mask inside the model "
+                         "(Embedding(mask_zero=True), Masking) or call the model on data with it")
+    if isinstance(mask, dict):
+        unknown = [key for key in mask if key not in names]
+        if unknown:
+            raise ValueError(f"Invalid value for argument `mask` of Model '{model.name}': its keys must be input "
+                             f"names, {names}. Received keys {list(mask)}")
+        masks = [mask.get(name) for name in names]
+    elif isinstance(mask, (list, tuple)) and all(m is None or isinstance(m, (Tensor, np.ndarray)) for m in mask):
+        masks = list(mask)          # one per input (nested lists of bools are one mask)
+    else:
+        masks = [mask]
+    if len(masks) != len(values):
+        raise ValueError(f"Invalid value for argument `mask` of Model '{model.name}': expected one mask (or None) per "
+                         f"input, {len(values)} in all ({names}). Received {len(masks)} masks")
+    out = []
+    for value, given, name in zip(values, masks, names):
+        if given is not None:
+            # the caller's Tensor is left as it is: a copy (its gradient flows back) carries the mask
+            value = value.reshape(value.shape) if isinstance(value, Tensor) else model._to_input(value)
+            dtype = dtype_name(given.dtype) if isinstance(given, Tensor) else np.asarray(given).dtype.name
+            if dtype != "bool":
+                raise TypeError(f"Invalid type for argument `mask` of Model '{model.name}' (input {name!r}): expected "
+                                f"a boolean array or Tensor (True where a step counts). Received a mask of dtype "
+                                f"{dtype}")
+            if not isinstance(given, Tensor):
+                given = Tensor(np.asarray(given), dtype="bool", backend=value.backend)
+            if tuple(given.shape) != tuple(value.shape[:given.ndim]):
+                raise ValueError(f"Invalid value for argument `mask` of Model '{model.name}' (input {name!r}): its "
+                                 f"shape must be the first axes of the input's {tuple(value.shape)} (usually "
+                                 f"(batch, steps)). Received a mask of shape {tuple(given.shape)}")
+            set_keras_mask(value, given)
+        out.append(value)
+    return type(inputs)(out) if several else out[0]
 
 
 def _check_cardinality(arrays, allow_empty=False):
@@ -2635,15 +2685,20 @@ class Sequential(Model):
 
     def __call__(self, inputs, *args, training=None, **kwargs):
         """Run the stack on ``inputs`` (one array or tensor, or a symbolic tensor), as Keras 3: a list or tuple of one
-        is that one, and ``mask=None`` is accepted.
+        is that one. ``mask`` (a bool array or Tensor, usually ``(batch, steps)``) is set on the input, as Keras 3
+        sets it (:func:`masked_inputs`): the layers pass it on and use it as they do an ``Embedding``'s mask (and the
+        model warns, as Keras' does, that it does not support masking itself).
 
         Raises:
-            ValueError: a list, tuple or dict of several arrays (never stacked into one); a mask other than None.
+            ValueError: a list, tuple or dict of several arrays (never stacked into one); a mask of the wrong shape or
+                with symbolic inputs.
             TypeError: a keyword other than ``training`` and ``mask`` (:func:`check_call_keywords`); ``training``
-                not a bool.
+                not a bool; a mask not boolean.
         """
-        check_call_keywords(self, kwargs)
+        mask = check_call_keywords(self, kwargs)
         inputs = single_input_data(self, inputs, "inputs")
+        if mask is not None:
+            inputs = masked_inputs(self, inputs, mask, [self._input_name() or "input"])
         connect = not self.built
         if connect and not is_symbolic(inputs):     # a first call on data builds: Keras makes its Input then
             self._name_made_input()
@@ -2655,7 +2710,10 @@ class Sequential(Model):
     def call(self, inputs, training=None):
         x = inputs
         if isinstance(x, Tensor):
+            mask = get_keras_mask(x)
             x = cast_to_input(x, self._fed_input_dtype())     # the Input casts its data, as Keras'
+            if mask is not None:
+                set_keras_mask(x, mask)                         # and keeps its mask
         batch = (self._build_input_shape or (None,))[:1]     # the batch size of a build, as Keras' summary shows
         for layer in self._layers:
             x = layer(x, training=training)

@@ -64,8 +64,8 @@ def _built_when_made_in_keras(cls) -> bool:
 
 # Keras 3.15's layers, among this package's, that pass a mask on (``supports_masking`` is True for them; checked in
 # Keras 3.15 on torch: ``keras.layers.Dense(2).supports_masking``). The others (Conv1D, Flatten, Reshape, the windowed
-# and max pooling layers, the merge layers here) drop a mask with Keras' warning; GlobalAveragePooling1D, Embedding and
-# Masking say so themselves (their own ``supports_masking`` and ``compute_mask``).
+# and max pooling layers) drop a mask with Keras' warning; GlobalAveragePooling1D, Embedding, Masking and the merge
+# layers say so themselves (their own ``supports_masking`` and ``compute_mask``).
 _PASSES_MASKS_IN_KERAS = frozenset({"Activation", "BatchNormalization", "Dense", "Dropout", "ELU", "LayerNormalization",
                                     "LeakyReLU", "PReLU", "ReLU", "Softmax"})
 
@@ -622,7 +622,8 @@ class Layer:
         Masks, as Keras 3 (see :attr:`supports_masking`): the mask a Tensor input carries (``_keras_mask``, set by
         ``Embedding(mask_zero=True)`` or ``Masking``) is given to a ``call`` that takes ``mask`` (unless a mask is
         given), and set on the output by a layer that supports masking (:meth:`compute_mask`); another layer warns
-        that it drops it.
+        that it drops it. Several inputs (a list, tuple or dict) give ``call`` and :meth:`compute_mask` their masks
+        in the same structure (None for an input without one), as Keras 3 does.
 
         Each op that records a gradient during the call keeps which layer call ran it (``tensor._ctx.layer_call``,
         the innermost layer's when a model calls its layers): :func:`~tinygradconv.viz.plot_graph` titles the
@@ -661,10 +662,12 @@ class Layer:
 
     def _call_eagerly(self, inputs, args, kwargs, training):
         """The body of :meth:`__call__` on tensors (not symbolic ones): convert, build, call, name the outputs."""
-        if is_structure(inputs):      # several inputs: a list, tuple or dict of arrays, at any depth
-            given = [get_keras_mask(x) for x in flatten(inputs)]
-            previous_mask = given if any(m is not None for m in given) else None
-            inputs = map_structure(lambda x: None if x is None else self._to_input(x), inputs)
+        structured = is_structure(inputs)
+        if structured:      # several inputs: a list, tuple or dict of arrays, at any depth
+            # their masks in the inputs' structure (a dict for a dict), as Keras 3 gives them; None if there is none
+            given = map_structure(get_keras_mask, inputs)
+            previous_mask = given if any(m is not None for m in flatten(given)) else None
+            inputs = map_structure(lambda x: None if x is None else _converted_keeping_mask(self, x), inputs)
             shape = map_structure(lambda x: None if x is None else x.shape, inputs, containers=list)
         else:
             previous_mask = get_keras_mask(inputs)
@@ -686,8 +689,10 @@ class Layer:
             kwargs["training"] = training
         if kwargs.get("mask") is not None:      # a mask given to the call is the one passed on (Keras' rule)
             previous_mask = kwargs["mask"]
-        elif previous_mask is not None and not args and _accepts_mask(type(self)):
-            kwargs["mask"] = previous_mask      # Keras 3 gives call() the input's mask, when call() takes `mask`
+        elif (previous_mask is not None or structured) and not args and _accepts_mask(type(self)):
+            # Keras 3 gives call() the input's mask, when call() takes `mask`: for several inputs, one per input in
+            # their structure (None for an input without one, [None, None] when neither has one)
+            kwargs["mask"] = previous_mask if previous_mask is not None else given
         outputs = self.call(inputs, *args, **kwargs)
         _check_outputs(self, outputs)
         self._set_output_mask(inputs, outputs, previous_mask)
@@ -711,7 +716,7 @@ class Layer:
         if previous_mask is None and type(self).compute_mask is Layer.compute_mask:
             return          # the usual case, no mask anywhere: nothing to set (the default passes None on)
         if not self.supports_masking:
-            if previous_mask is not None:
+            if previous_mask is not None and any(m is not None for m in flatten(previous_mask)):
                 warnings.warn(f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input with a mask "
                               "attached to it. However, this layer does not support masking and will therefore "
                               "destroy the mask information. Downstream layers will not see the mask.", stacklevel=4)
@@ -1041,6 +1046,15 @@ def _check_positional_tensors(layer, args):
                 f"Layer '{layer.name}' ({type(layer).__name__}): only tensors may be passed by position "
                 f"after the first argument (as in Keras 3). Pass this one by name, as a keyword argument: {leaf!r} "
                 f"(of type {type(leaf).__name__})")
+
+
+def _converted_keeping_mask(layer, x):
+    """``layer._to_input(x)``, carrying the mask ``x`` carries (a cast to the layer's dtype keeps it, as in Keras)."""
+    mask = get_keras_mask(x)
+    converted = layer._to_input(x)
+    if mask is not None and converted is not x:
+        set_keras_mask(converted, mask)
+    return converted
 
 
 _mask_cache: dict[type, bool] = {}

@@ -35,7 +35,9 @@ class Masking(Layer):
     """Mask the steps whose features all equal ``mask_value``: Keras 3's ``Masking``.
 
     Args:
-        mask_value: a number (int or float; default 0.0): a step all of whose features equal it is masked.
+        mask_value: a number (int, float or bool, which compares as 1 or 0, as in Keras; default 0.0): a step all of
+            whose features equal it is masked; or a list of numbers, one per feature (a step whose features equal
+            them, feature by feature, is masked), as Keras compares the inputs with any value it is given.
         name, dtype, trainable: as for :class:`~tinygradconv.layers.Layer`.
 
     Input: any shape of rank 2 or more, the last axis being the features (usually ``(batch, steps, features)``).
@@ -44,29 +46,54 @@ class Masking(Layer):
     nothing), as in Keras.
 
     Raises:
-        TypeError: ``mask_value`` not a number (a bool is refused too; Keras takes any value, and fails when called
-            on one that does not compare with the data).
+        TypeError: ``mask_value`` neither a number nor a list of numbers (a string, None): Keras takes any value
+            when the layer is made, and fails when it is called ("Invalid dtype: str32"), so it is refused here at
+            once.
+        ValueError: a list of ``mask_value`` that is empty, nested, or (when called) not one per feature (Keras
+            fails there with torch's "The size of tensor a (2) must match ...").
 
     >>> import numpy as np
     >>> Masking(mask_value=-1.0)(np.array([[[-1.0], [5.0]]])).numpy().tolist()
     [[[0.0], [5.0]]]
+    >>> Masking(mask_value=[0.0, 1.0])(np.array([[[0.0, 1.0], [1.0, 1.0]]]))._keras_mask.numpy().tolist()
+    [[False, True]]
     """
 
     single_input = True
 
     def __init__(self, mask_value=0.0, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(mask_value, numbers.Real) or isinstance(mask_value, (bool, np.bool_)):
-            raise TypeError(f"Invalid type for argument `mask_value` of Masking. Expected a number (int or float). "
-                            f"Received mask_value={mask_value!r} (of type {type(mask_value).__name__})")
+        if isinstance(mask_value, np.ndarray):
+            mask_value = mask_value.tolist()            # kept as a list: the config stays JSON
+        if isinstance(mask_value, (list, tuple)):
+            if not all(isinstance(v, (numbers.Real, np.bool_)) for v in mask_value):
+                raise TypeError(f"Invalid type for argument `mask_value` of Masking. Expected a number or a list of "
+                                f"numbers (one per feature). Received mask_value={mask_value!r}")
+            if not mask_value:
+                raise ValueError("Invalid value for argument `mask_value` of Masking: a list of one number per "
+                                 "feature. Received an empty list")
+            mask_value = list(mask_value)
+        elif not isinstance(mask_value, (numbers.Real, np.bool_)):
+            raise TypeError(f"Invalid type for argument `mask_value` of Masking. Expected a number (int, float or "
+                            f"bool) or a list of numbers (one per feature). Received mask_value={mask_value!r} (of "
+                            f"type {type(mask_value).__name__})")
         self.mask_value = mask_value
         self.supports_masking = True
 
     def _keep(self, inputs: Tensor):
         """The mask, a bool backend array of ``inputs.shape[:-1]``: a step counts unless all its features are
-        ``mask_value``."""
+        ``mask_value`` (feature by feature for a list)."""
         xp = inputs.backend.xp
-        return xp.any(inputs.data != self.mask_value, axis=-1)
+        value = self.mask_value
+        if isinstance(value, list):
+            if len(value) not in (1, inputs.shape[-1]):
+                raise ValueError(f"Invalid value for argument `mask_value` of Masking '{self.name}': one number per "
+                                 f"feature, {inputs.shape[-1]} for inputs of shape {tuple(inputs.shape)}. Received "
+                                 f"{len(value)} numbers: mask_value={value}")
+            value = xp.asarray([float(v) for v in value], dtype=inputs.data.dtype)
+        elif isinstance(value, (bool, np.bool_)):
+            value = int(value)                          # True compares as 1, as in Keras
+        return xp.any(inputs.data != value, axis=-1)
 
     def compute_mask(self, inputs, previous_mask=None):
         """``any(inputs != mask_value, axis=-1)``, a bool Tensor of ``inputs.shape[:-1]`` (``previous_mask`` is not

@@ -27,6 +27,20 @@ guide's residual connections and ensembles are written with them.
 >>> add([a, b]).numpy()[0, :, 0].tolist(), concatenate([a, b], axis=1).shape
 ([3.0, 3.0, 3.0], (2, 6, 1))
 
+Masks, as Keras 3 (``keras/src/layers/merging/base_merge.py``, ``multiply.py``, ``concatenate.py``): when every
+input carries a mask (``_keras_mask``, ``(batch, steps)`` for ``(batch, steps, features)``), the output carries their
+``or`` (a step counts if it counts in any input); one input without a mask gives an output without one. ``Add``,
+``Subtract`` and ``Average`` combine every value, the masked ones too. ``Multiply`` takes a masked value as 1 (and
+sets the steps masked in every input to 0 when every input is masked); ``Maximum`` and ``Minimum`` take a masked
+value as the other operand's (so a step masked in one input gives the other's value). ``Concatenate`` joins the masks
+along ``axis`` (an input without a mask counts everywhere), then a step counts if any of its features does, so an
+output has a mask when any input has one.
+
+>>> from tinygradconv.layers import Embedding
+>>> e = Embedding(3, 1, mask_zero=True, embeddings_initializer="ones")
+>>> Add()([e(np.array([[1, 0, 0]])), e(np.array([[0, 2, 0]]))])._keras_mask.numpy().tolist()
+[[True, True, False]]
+
 Errors: a ``ValueError`` naming the layer and the shapes received, when the input is not a list of enough tensors
 or the shapes do not combine.
 """
@@ -38,7 +52,8 @@ import numpy as np
 
 from .. import ops
 from ..backend import dtype_name
-from .layer import Layer
+from ..tensor import Tensor
+from .layer import Layer, get_keras_mask
 
 __all__ = ["Add", "Average", "Concatenate", "Maximum", "Minimum", "Multiply", "Subtract", "add", "average",
            "concatenate", "maximum", "minimum", "multiply", "subtract"]
@@ -102,14 +117,31 @@ class _Merge(Layer):
             raise ValueError(f"A merge layer ({type(self).__name__} '{self.name}') should be called on a list of "  # noqa: TRY004
                              f"inputs. Received a single {type(inputs).__name__}")
         self.build([tuple(x.shape) for x in inputs])
+        masks = [get_keras_mask(x) for x in inputs]
         inputs = _integers_to_float(inputs)
         rank = max(x.ndim for x in inputs)
-        # Keras: a lower-rank input gets new axes at 1 (after the batch axis), never in front of the batch axis
-        return self._merge([x if x.ndim == rank or x.ndim == 0 else
-                            x.reshape(x.shape[:1] + (1,) * (rank - x.ndim) + x.shape[1:]) for x in inputs])
+        if any(x.ndim != rank for x in inputs):
+            # Keras: a lower-rank input gets new axes at 1 (after the batch axis), never in front of the batch axis;
+            # the reshaped inputs carry no mask there, so their values merge as if unmasked
+            inputs = [x if x.ndim == rank or x.ndim == 0 else
+                      x.reshape(x.shape[:1] + (1,) * (rank - x.ndim) + x.shape[1:]) for x in inputs]
+            masks = [None] * len(inputs)
+        return self._merge(inputs, [None if m is None else _spread(m, x) for m, x in zip(masks, inputs)])
 
-    def _merge(self, inputs):  # pragma: no cover - abstract
+    def _merge(self, inputs, masks):  # pragma: no cover - abstract
+        """The merged value of ``inputs``; ``masks`` holds each input's mask spread to its shape (or None)."""
         raise NotImplementedError
+
+    def compute_mask(self, inputs, previous_mask):
+        """The ``or`` of the inputs' masks (a step counts if it counts in any input), None unless every input has
+        one: Keras 3's ``Merge.compute_mask``."""
+        if previous_mask is None:
+            return None
+        masks = _mask_list(self, inputs, previous_mask)
+        if any(m is None for m in masks):
+            return None
+        return reduce(lambda a, b: Tensor._make(a.backend.xp.logical_or(a.data, b.data), a.backend, False, None),
+                      masks)
 
 
 class Add(_Merge):
@@ -120,7 +152,7 @@ class Add(_Merge):
     [[2.0, 2.0]]
     """
 
-    def _merge(self, inputs):
+    def _merge(self, inputs, masks):
         return reduce(ops.add, inputs)
 
 
@@ -141,7 +173,7 @@ class Subtract(_Merge):
                              f"{len(shapes)} inputs with shapes {shapes}")
         return shapes
 
-    def _merge(self, inputs):
+    def _merge(self, inputs, masks):
         return ops.sub(inputs[0], inputs[1])
 
 
@@ -153,8 +185,13 @@ class Multiply(_Merge):
     [[6.0, 6.0]]
     """
 
-    def _merge(self, inputs):
-        return reduce(ops.mul, inputs)
+    def _merge(self, inputs, masks):
+        # Keras: a masked value counts as 1; when every input is masked, the steps masked in all of them are 0
+        inputs = [x if m is None else ops.where(m, x, 1) for x, m in zip(inputs, masks)]
+        output = reduce(ops.mul, inputs)
+        if all(m is not None for m in masks):
+            output = ops.where(reduce(_or, masks), output, 0)
+        return output
 
 
 class Average(_Merge):
@@ -167,7 +204,7 @@ class Average(_Merge):
 
     casts_integer_inputs = True    # an int32 input gives an output of the layer's dtype, as Keras
 
-    def _merge(self, inputs):
+    def _merge(self, inputs, masks):
         return reduce(ops.add, inputs) / len(inputs)
 
 
@@ -186,8 +223,8 @@ class Maximum(_Merge):
     array([[1099511627777]])
     """
 
-    def _merge(self, inputs):
-        return reduce(ops.maximum, inputs)
+    def _merge(self, inputs, masks):
+        return _masked_fold(ops.maximum, inputs, masks)
 
 
 class Minimum(_Merge):
@@ -199,8 +236,8 @@ class Minimum(_Merge):
     [[1.0, 2.0]]
     """
 
-    def _merge(self, inputs):
-        return reduce(ops.minimum, inputs)
+    def _merge(self, inputs, masks):
+        return _masked_fold(ops.minimum, inputs, masks)
 
 
 class Concatenate(Layer):
@@ -263,8 +300,58 @@ class Concatenate(Layer):
         _, axis = self._check([tuple(x.shape) for x in inputs])
         return ops.concat(_integers_to_float(inputs), axis=axis)
 
+    def compute_mask(self, inputs, previous_mask):
+        """Keras 3's ``Concatenate.compute_mask``: each input's mask spread over its features (an input without a
+        mask counts everywhere), joined along ``axis``; a step counts if any of its features does. None when no
+        input has a mask."""
+        if previous_mask is None:
+            return None
+        masks = _mask_list(self, inputs, previous_mask)
+        if all(m is None for m in masks):
+            return None
+        axis = self.axis % inputs[0].ndim
+        xp = inputs[0].backend.xp
+        spread = [xp.ones(x.shape, dtype=xp.bool) if m is None else _spread(m, x).data for m, x in zip(masks, inputs)]
+        return Tensor._make(xp.any(xp.concat(spread, axis=axis), axis=-1), inputs[0].backend, False, None)
+
     def get_config(self):
         return dict(super().get_config(), axis=self.axis)
+
+
+def _spread(mask, x):
+    """``mask`` (a bool Tensor, ``(batch, steps)``) spread to the shape of ``x`` (``(batch, steps, features)``), as
+    Keras broadcasts ``expand_dims(mask, -1)``; a mask of ``x``'s own rank is taken as it is."""
+    xp = mask.backend.xp
+    data = mask.data if mask.data.dtype == xp.bool else xp.astype(mask.data, xp.bool)     # a 0/1 mask too
+    data = data if mask.ndim == x.ndim else xp.expand_dims(data, axis=-1)
+    return Tensor._make(xp.broadcast_to(data, tuple(x.shape)), mask.backend, False, None)
+
+
+def _or(a, b):
+    return Tensor._make(a.backend.xp.logical_or(a.data, b.data), a.backend, False, None)
+
+
+def _masked_fold(op, inputs, masks):
+    """Keras 3's ``_apply_merge_op_and_or_mask`` for ``Maximum`` and ``Minimum``, fold by fold: a masked value of
+    the next input is replaced by the running output's, a masked value of the running output by the input's, so a
+    step masked on one side takes the other side's value."""
+    output, output_mask = inputs[0], masks[0]
+    for x, mask in zip(inputs[1:], masks[1:]):
+        if mask is not None:
+            x = ops.where(mask, x, output)
+        if output_mask is not None:
+            output = ops.where(output_mask, output, x)
+        output_mask = _or(output_mask, mask) if mask is not None and output_mask is not None else None
+        output = op(output, x)
+    return output
+
+
+def _mask_list(layer, inputs, previous_mask):
+    """The masks of a merge's inputs, one per input (Keras checks that they are a list as long as the inputs)."""
+    if not isinstance(previous_mask, (list, tuple)) or len(previous_mask) != len(inputs):
+        raise ValueError(f"Invalid value for argument `mask` of {type(layer).__name__} '{layer.name}': expected a "
+                         f"list of one mask (or None) per input, {len(inputs)} in all. Received mask={previous_mask!r}")
+    return list(previous_mask)
 
 
 def _integers_to_float(inputs):
