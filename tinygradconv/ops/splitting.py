@@ -101,7 +101,8 @@ class Piece(Function):
 
     Time of ``sum((p * p).sum() for p in pieces)`` and its backward (the backward alone in parentheses), a (1600, 256)
     float32 tensor cut along dimension 0 into n pieces (``chunk``; ``unbind`` for n = 1600), one thread, medians
-    of 3 alternating runs (2-vCPU Xeon shared with other work, 2026-12-07), before (each piece a slice) and now::
+    of 3 alternating runs (2-vCPU AMD EPYC Zen 4 shared with other work, 2026-12-07), before (each piece a slice)
+    and now::
 
         n      before            now               PyTorch 2.13
         2      14.7 ms (9.0)     14.7 ms (7.8)     1.2 ms (0.55)
@@ -114,6 +115,7 @@ class Piece(Function):
 
     @staticmethod
     def forward(ctx, whole, *, index, cut):
+        _check_piece(index, cut, whole.shape)
         # (the axes after the index's are whole: `...` says so, as the Array API wants every axis named)
         ctx.index, ctx.cut, ctx.shape = tuple(index) + (...,), cut, tuple(whole.shape)
         return whole[ctx.index]
@@ -130,6 +132,30 @@ class Piece(Function):
             gradient = cut.gradient
         gradient[ctx.index] = grad                  # each piece has its own part: written once, no sum
         return gradient if first else None          # the engine holds the array already: no second copy of it
+
+
+def _check_piece(index, cut, shape):
+    """A clear error for a :class:`Piece` attribute that ``split``, ``chunk`` and ``unbind`` would never give:
+    ``index`` a tuple of at most ``len(shape)`` slices of integer bounds (step 1) and in-range integers, ``cut`` a
+    :class:`Cut` node's context or ``None``."""
+    if not isinstance(index, tuple) or len(index) > len(shape):
+        raise TypeError(f"Invalid type for argument `index` of piece: expected a tuple of at most {len(shape)} "
+                        f"slices and integers (one for each leading dimension); received {index!r}")
+    for item, size in zip(index, shape):
+        if isinstance(item, slice):
+            bounds = (item.start, item.stop)
+            if not all(b is None or _is_integer(b) for b in bounds) or item.step not in (None, 1):
+                raise TypeError(f"Invalid type for argument `index` of piece: its slices take integer bounds and "
+                                f"step 1; received {item!r}")
+        elif not _is_integer(item):
+            raise TypeError(f"Invalid type for argument `index` of piece: expected slices and integers; received "
+                            f"{item!r} in {index!r}")
+        elif not -size <= item < size:
+            raise ValueError(f"Invalid value for argument `index` of piece: {item} is out of range for a "
+                             f"dimension of size {size}; expected an integer in [-{size}, {size})")
+    if cut is not None and not isinstance(cut, autograd.Context):
+        raise TypeError(f"Invalid type for argument `cut` of piece: expected the context of a Cut node (whole._ctx) "
+                        f"or None; received {cut!r}")
 
 
 def _pieces(x, indices):
