@@ -301,7 +301,14 @@ class FunctionalMixin:
         return outputs if self._nested_outputs and (len(outputs) > 1 or self._output_keys) else outputs[0]
 
     def _shape_list(self, input_shape):
-        """``input_shape`` (one shape, or a list of shapes for several inputs) as a list of tuples."""
+        """``input_shape`` (one shape, or a list of shapes for several inputs, or a dict of them keyed by input
+        name for a model built on a dict) as a list of tuples, in the order of the model's inputs."""
+        if isinstance(input_shape, dict):
+            names = self._input_names()
+            if set(input_shape) != set(names):
+                raise ValueError(f"Model '{self.name}' expects inputs keyed {names}. Received keys "
+                                 f"{list(input_shape)}")
+            return [tuple(input_shape[n]) for n in names]
         if isinstance(input_shape, (list, tuple)) and input_shape and isinstance(input_shape[0], (list, tuple)):
             return [tuple(s) for s in input_shape]
         return [tuple(input_shape)]
@@ -731,6 +738,10 @@ class Functional(FunctionalMixin, Model):
             if self._by_output(loss) or loss_weights is not None:
                 self._compile_args = None  # not expressible in the saved compile config
         self._output_losses = per_output
+        if per_output:
+            # Keras 3: ``model.loss`` is the ``loss`` given to compile (``["mse", "mae"]``), so that
+            # ``compile(loss=model.loss)`` compiles the same per-output losses again (each output's loss above)
+            self.loss = loss
         self._compile_call = call      # the arguments as given, for clone_model
         self._output_trackers = None   # new trackers, listed in `metrics` once a batch has built them (Keras)
         self._reset_compiled_metrics()
@@ -1036,7 +1047,10 @@ class Functional(FunctionalMixin, Model):
             missing, extra = [n for n in names if n not in inputs], [k for k in inputs if k not in names]
             if missing or extra:
                 raise ValueError(f"Model '{self.name}' expects inputs keyed {names}. Received keys {list(inputs)}")
-            inputs = [inputs[n] for n in names] if len(names) > 1 else inputs[names[0]]
+            if not self._input_keys:    # a model of a list of inputs: the list, in the inputs' order
+                inputs = [inputs[n] for n in names] if len(names) > 1 else inputs[names[0]]
+            # a model built on a dict of inputs keeps the dict, as Keras records the call: its graph, run on data,
+            # then passes a dict of arrays (a list would be refused, see _require_keys), and saved files write it
         elif not (isinstance(inputs, (list, tuple)) and any(isinstance(v, KerasTensor) for v in inputs)):
             self._require_keys(inputs)   # data, not symbolic tensors
             if not isinstance(inputs, dict):
