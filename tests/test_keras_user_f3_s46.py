@@ -109,3 +109,40 @@ def test_dropout_on_integer_inputs_as_keras(kw, rate, training, dtype):
         np.testing.assert_allclose(reference[theirs], x[theirs] / (1 - rate))
     else:
         np.testing.assert_array_equal(ours, reference)
+
+
+# 3. Keras files of models with masks: Keras records the masks' computation as op nodes ---------------------------
+INDICES = np.array([[1, 2, 0, 0, 0], [3, 0, 4, 0, 5]], "float32")
+
+
+def _masked_models(keras):
+    layers = keras.layers
+    i = layers.Input((5,))
+    yield "embedding", keras.Model(i, layers.GlobalAveragePooling1D()(layers.Embedding(9, 3, mask_zero=True,
+                                                                                       name="emb")(i))), INDICES
+    i = layers.Input((5,))
+    steps = layers.Dense(2, name="d")(layers.Embedding(9, 3, mask_zero=True)(i))
+    yield "embedding_dense", keras.Model(i, layers.GlobalAveragePooling1D()(steps)), INDICES
+    i = layers.Input((5, 3))
+    steps = layers.Dense(2)(layers.Masking()(i))
+    x = np.where(np.arange(30).reshape(2, 5, 3) % 7 < 3, 0, 1.5).astype("float32")
+    yield "masking_dense", keras.Model(i, layers.GlobalAveragePooling1D()(steps)), x
+
+
+def test_keras_files_with_masks_load_and_predict_as_keras(tmp_path):
+    keras = keras_on_torch(REASON)
+    for name, model, x in _masked_models(keras):
+        model.save(tmp_path / f"{name}.keras")
+        ours = tg.models.load_model(tmp_path / f"{name}.keras")
+        np.testing.assert_allclose(ours.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-7,
+                                   err_msg=name)
+
+
+def test_keras_file_with_merged_masks_names_them(tmp_path):
+    keras = keras_on_torch(REASON)
+    a, b = keras.layers.Input((5,)), keras.layers.Input((5,))
+    steps = keras.layers.Concatenate(axis=1)([keras.layers.Embedding(9, 3, mask_zero=True, name="e1")(a),
+                                              keras.layers.Embedding(9, 3, mask_zero=True, name="e2")(b)])
+    keras.Model([a, b], keras.layers.GlobalAveragePooling1D()(steps)).save(tmp_path / "merged.keras")
+    with pytest.raises(tg.saving.SavedFileError, match=r"masks of the model \(made by \['e1', 'e2'\].*Concatenate"):
+        tg.models.load_model(tmp_path / "merged.keras")
