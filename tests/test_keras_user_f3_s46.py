@@ -146,3 +146,70 @@ def test_keras_file_with_merged_masks_names_them(tmp_path):
     keras.Model([a, b], keras.layers.GlobalAveragePooling1D()(steps)).save(tmp_path / "merged.keras")
     with pytest.raises(tg.saving.SavedFileError, match=r"masks of the model \(made by \['e1', 'e2'\].*Concatenate"):
         tg.models.load_model(tmp_path / "merged.keras")
+
+
+# 4. what the load errors say for what tinygradconv lacks ---------------------------------------------------------
+def test_keras_file_with_a_layer_class_of_your_own_says_what_works(tmp_path):
+    keras = keras_on_torch(REASON)
+
+    @keras.saving.register_keras_serializable(package="F3Test")
+    class Scale(keras.layers.Layer):
+        def build(self, shape):
+            self.w = self.add_weight(shape=(shape[-1],), initializer="ones", name="w")
+
+        def call(self, x):
+            return x * self.w
+
+    i = keras.Input((4,))
+    theirs = keras.Model(i, keras.layers.Dense(2, name="d")(Scale(name="mine")(i)))
+    theirs.layers[1].w.assign(np.arange(4.0))
+    theirs.save(tmp_path / "mine.keras")
+    with pytest.raises(tg.saving.SavedFileError, match=r"layer 'mine' is a custom class 'F3Test>Scale'.*custom_objects "
+                                                       r"does not change that.*tinygradconv\.layers\.Layer.*"
+                                                       r"model\.set_weights\(keras_model\.get_weights\(\)\)"):
+        tg.models.load_model(tmp_path / "mine.keras")
+
+    class OurScale(tg.layers.Layer):      # what the message says works: the layer written here, the weights copied
+        def build(self, shape):
+            self.w = self.add_weight(shape=(shape[-1],), initializer="ones", name="w")
+
+        def call(self, x):
+            return x * self.w
+
+    i = tg.layers.Input((4,))
+    ours = tg.models.Model(i, tg.layers.Dense(2, name="d")(OurScale(name="mine")(i)))
+    ours.set_weights(theirs.get_weights())
+    x = np.linspace(-1, 1, 8, dtype="float32").reshape(2, 4)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-6)
+
+
+def test_keras_file_with_a_layer_tinygradconv_lacks_gives_its_hint(tmp_path):
+    keras = keras_on_torch(REASON)
+    i = keras.Input((5, 4))
+    keras.Model(i, keras.layers.LSTM(3, name="lstm")(i)).save(tmp_path / "lstm.keras")
+    with pytest.raises(tg.saving.SavedFileError, match=r"layer 'lstm' \(LSTM\).*no recurrent layers") as raised:
+        tg.models.load_model(tmp_path / "lstm.keras")
+    assert "Dense" not in str(raised.value)      # the hint, not the list of the layers read
+    i = keras.Input((4,))
+    keras.Model(i, keras.layers.Lambda(lambda t: t * 2, name="lam")(i)).save(tmp_path / "lam.keras")
+    with pytest.raises(tg.saving.SavedFileError, match=r"layer 'lam' \(Lambda\).*Python code.*never loads"):
+        tg.models.load_model(tmp_path / "lam.keras")
+
+
+def test_keras_optimizer_of_your_own_hint_names_a_tinygradconv_class(tmp_path):
+    keras = keras_on_torch(REASON)
+
+    @keras.saving.register_keras_serializable(package="F3Test")
+    class MyOpt(keras.optimizers.SGD):
+        pass
+
+    i = keras.Input((4,))
+    model = keras.Model(i, keras.layers.Dense(1)(i))
+    model.compile(MyOpt(0.25), "mse")
+    model.save(tmp_path / "opt.keras")
+    with pytest.warns(UserWarning, match=r"tinygradconv optimizer class.*"
+                                         r"custom_objects=\{'F3Test>MyOpt': tinygradconv\.optimizers\.SGD\}"):
+        tg.models.load_model(tmp_path / "opt.keras")
+    # what it says works: the file's config builds our SGD
+    loaded = tg.models.load_model(tmp_path / "opt.keras", custom_objects={"F3Test>MyOpt": tg.optimizers.SGD})
+    assert isinstance(loaded.optimizer, tg.optimizers.SGD) and loaded.optimizer.learning_rate == pytest.approx(0.25)

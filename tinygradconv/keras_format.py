@@ -932,9 +932,15 @@ def _from_keras_config(class_name, config, filepath):
     name = config.get("name", "?")
     where = f"{filepath!r}: layer '{name}' ({class_name})"
     if class_name not in SUPPORTED_LAYERS:
-        raise SavedFileError(f"{where}: tinygradconv has no layer {class_name!r}. Supported layers: "
-                             f"{list(SUPPORTED_LAYERS)} (layer classes of your own can be saved and loaded in "
-                             f"tinygradconv's .npz format only, with custom_objects)")
+        if class_name == "Lambda":      # its function is Python code (marshalled bytecode) in the file
+            hint = ("a Lambda layer holds Python code (its function, stored as bytecode), which tinygradconv never "
+                    "loads from a file (safe_mode or not): write the step as a subclass of tinygradconv.layers.Layer "
+                    "(call() with tinygradconv.ops), or with a layer that has it (Activation, Multiply, Reshape, "
+                    "...), and build the model in tinygradconv")
+        else:   # the hint tinygradconv.layers gives for the name (LSTM: no recurrent layers, ...), if any
+            hint = our_layers._hints().get(class_name) or f"the layers it reads are {list(SUPPORTED_LAYERS)}"
+        raise SavedFileError(f"{where}: tinygradconv has no layer {class_name!r}: {hint} (layer classes of your "
+                             f"own can be saved and loaded in tinygradconv's .npz format only, with custom_objects)")
     return _keras_arguments(getattr(our_layers, class_name), config, where)
 
 
@@ -1059,7 +1065,13 @@ def _our_item(item, filepath):
     if module not in (None, "keras.layers", "keras.src.layers") or item.get("registered_name") not in (
             None, class_name):
         raise SavedFileError(f"{filepath!r}: layer {item.get('config', {}).get('name')!r} is a custom class "
-                             f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load")
+                             f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load: it "
+                             "reads Keras' built-in layers only from .keras files (SUPPORTED_LAYERS), and "
+                             "custom_objects does not change that. Write the layer as a subclass of "
+                             "tinygradconv.layers.Layer (build() and call() with tinygradconv.ops), build the model "
+                             "with it, and copy the weights as NumPy arrays: model.set_weights(keras_model."
+                             "get_weights()), in the same order. Such a model saves to and loads from tinygradconv's "
+                             ".npz files, with custom_objects={'MyLayer': MyLayer}")
     config = _from_keras_config(class_name, item.get("config") or {}, filepath)
     if not config.get("name"):
         config["name"] = _generated_name(class_name)
