@@ -676,7 +676,10 @@ class Functional(FunctionalMixin, Model):
         ``train_on_batch`` and ``test_on_batch`` return) come in Keras 3.15's order: the ``loss`` dict's own key
         order when both ``loss`` and the outputs are dicts, else the order of ``model.outputs``. A model compiled
         with per-output losses or ``loss_weights`` keeps its compile arguments in ``.keras`` files (as Keras writes
-        them), not in our ``.npz`` files (compile it again after loading one).
+        them), not in our ``.npz`` files (compile it again after loading one). ``model.loss`` is then the ``loss``
+        given (``["mse", "mae"]``, a dict, or the one loss of several outputs as given: ``"mse"``), as in Keras 3, so
+        ``compile(..., loss=model.loss)`` compiles the same losses again; a model of one output compiled with one
+        loss holds the loss object (Keras 3 holds what was given there too: ``"mse"``).
 
         An output whose loss is None (``loss={"a": "mse", "b": None}``, ``loss=["mse", None]``) is left out of
         training and of the logs, as in Keras 3.15: its weights get no gradient (the optimizer warns, as Keras), a
