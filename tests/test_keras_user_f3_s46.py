@@ -72,6 +72,17 @@ def test_dict_input_model_as_a_layer_runs(keys_in_order):
     assert history.history["loss"][0] == pytest.approx(np.mean(EXPECTED ** 2))
 
 
+def test_dict_input_model_called_on_a_list_of_tensors_is_refused_when_called():
+    """Keras 3.15 maps a list positionally (with a warning); here a dict model takes its data keyed (a list is
+    refused on data already), and the symbolic call says so at once, not later in predict."""
+    layers = tg.layers
+    p, q = layers.Input((3,), name="p"), layers.Input((3,), name="q")
+    inner = tg.models.Model({"p": p, "q": q}, layers.Concatenate()([p, q]))
+    u, v = layers.Input((3,), name="u"), layers.Input((3,), name="v")
+    with pytest.raises(ValueError, match=r"dict with the keys \['p', 'q'\]. Received a list of 2 symbolic tensors"):
+        inner([u, v])
+
+
 def test_dict_input_model_as_a_layer_in_keras_files_both_ways(tmp_path):
     keras = keras_on_torch(REASON)
     theirs = _dict_model_in_a_model(keras)

@@ -1054,7 +1054,9 @@ class Functional(FunctionalMixin, Model):
                 inputs = [inputs[n] for n in names] if len(names) > 1 else inputs[names[0]]
             # a model built on a dict of inputs keeps the dict, as Keras records the call: its graph, run on data,
             # then passes a dict of arrays (a list would be refused, see _require_keys), and saved files write it
-        elif not (isinstance(inputs, (list, tuple)) and any(isinstance(v, KerasTensor) for v in inputs)):
+        elif isinstance(inputs, (list, tuple)) and any(isinstance(v, KerasTensor) for v in inputs):
+            self._require_keys(inputs)   # symbolic tensors in a list: refused when the graph is made, not run
+        else:
             self._require_keys(inputs)   # data, not symbolic tensors
             if not isinstance(inputs, dict):
                 inputs = self._named_data(inputs)
@@ -1087,7 +1089,7 @@ class Functional(FunctionalMixin, Model):
                 and not isinstance(data, Columns):
             raise ValueError(f"Model '{self.name}' was built with a dict of inputs, so its data must be a dict with "
                              f"the keys {self._given_keys[0]}. Received a {type(data).__name__} of {len(data)} "
-                             "arrays")
+                             f"{'symbolic tensors' if any(isinstance(v, KerasTensor) for v in data) else 'arrays'}")
 
     def _y(self, y, argument="y"):
         """The targets as :class:`Columns` (one array per output; None for an output without a loss)."""
