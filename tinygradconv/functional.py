@@ -306,7 +306,14 @@ class FunctionalMixin:
         return outputs if self._nested_outputs and (len(outputs) > 1 or self._output_keys) else outputs[0]
 
     def _shape_list(self, input_shape):
-        """``input_shape`` (one shape, or a list of shapes for several inputs) as a list of tuples."""
+        """``input_shape`` (one shape, or a list of shapes for several inputs, or a dict of them keyed by input
+        name for a model built on a dict) as a list of tuples, in the order of the model's inputs."""
+        if isinstance(input_shape, dict):
+            names = self._input_names()
+            if set(input_shape) != set(names):
+                raise ValueError(f"Model '{self.name}' expects inputs keyed {names}. Received keys "
+                                 f"{list(input_shape)}")
+            return [tuple(input_shape[n]) for n in names]
         if isinstance(input_shape, (list, tuple)) and input_shape and isinstance(input_shape[0], (list, tuple)):
             return [tuple(s) for s in input_shape]
         return [tuple(input_shape)]
@@ -674,7 +681,10 @@ class Functional(FunctionalMixin, Model):
         ``train_on_batch`` and ``test_on_batch`` return) come in Keras 3.15's order: the ``loss`` dict's own key
         order when both ``loss`` and the outputs are dicts, else the order of ``model.outputs``. A model compiled
         with per-output losses or ``loss_weights`` keeps its compile arguments in ``.keras`` files (as Keras writes
-        them), not in our ``.npz`` files (compile it again after loading one).
+        them), not in our ``.npz`` files (compile it again after loading one). ``model.loss`` is then the ``loss``
+        given (``["mse", "mae"]``, a dict, or the one loss of several outputs as given: ``"mse"``), as in Keras 3, so
+        ``compile(..., loss=model.loss)`` compiles the same losses again; a model of one output compiled with one
+        loss holds the loss object (Keras 3 holds what was given there too: ``"mse"``).
 
         An output whose loss is None (``loss={"a": "mse", "b": None}``, ``loss=["mse", None]``) is left out of
         training and of the logs, as in Keras 3.15: its weights get no gradient (the optimizer warns, as Keras), a
@@ -736,6 +746,10 @@ class Functional(FunctionalMixin, Model):
             if self._by_output(loss) or loss_weights is not None:
                 self._compile_args = None  # not expressible in the saved compile config
         self._output_losses = per_output
+        if per_output:
+            # Keras 3: ``model.loss`` is the ``loss`` given to compile (``["mse", "mae"]``), so that
+            # ``compile(loss=model.loss)`` compiles the same per-output losses again (each output's loss above)
+            self.loss = loss
         self._compile_call = call      # the arguments as given, for clone_model
         self._output_trackers = None   # new trackers, listed in `metrics` once a batch has built them (Keras)
         self._reset_compiled_metrics()
@@ -1044,8 +1058,13 @@ class Functional(FunctionalMixin, Model):
             missing, extra = [n for n in names if n not in inputs], [k for k in inputs if k not in names]
             if missing or extra:
                 raise ValueError(f"Model '{self.name}' expects inputs keyed {names}. Received keys {list(inputs)}")
-            inputs = [inputs[n] for n in names] if len(names) > 1 else inputs[names[0]]
-        elif not (isinstance(inputs, (list, tuple)) and any(isinstance(v, KerasTensor) for v in inputs)):
+            if not self._input_keys:    # a model of a list of inputs: the list, in the inputs' order
+                inputs = [inputs[n] for n in names] if len(names) > 1 else inputs[names[0]]
+            # a model built on a dict of inputs keeps the dict, as Keras records the call: its graph, run on data,
+            # then passes a dict of arrays (a list would be refused, see _require_keys), and saved files write it
+        elif isinstance(inputs, (list, tuple)) and any(isinstance(v, KerasTensor) for v in inputs):
+            self._require_keys(inputs)   # symbolic tensors in a list: refused when the graph is made, not run
+        else:
             self._require_keys(inputs)   # data, not symbolic tensors
             if not isinstance(inputs, dict):
                 inputs = self._named_data(inputs)
@@ -1080,7 +1099,7 @@ class Functional(FunctionalMixin, Model):
                 and not isinstance(data, Columns):
             raise ValueError(f"Model '{self.name}' was built with a dict of inputs, so its data must be a dict with "
                              f"the keys {self._given_keys[0]}. Received a {type(data).__name__} of {len(data)} "
-                             "arrays")
+                             f"{'symbolic tensors' if any(isinstance(v, KerasTensor) for v in data) else 'arrays'}")
 
     def _y(self, y, argument="y"):
         """The targets as :class:`Columns` (one array per output; None for an output without a loss)."""

@@ -932,9 +932,15 @@ def _from_keras_config(class_name, config, filepath):
     name = config.get("name", "?")
     where = f"{filepath!r}: layer '{name}' ({class_name})"
     if class_name not in SUPPORTED_LAYERS:
-        raise SavedFileError(f"{where}: tinygradconv has no layer {class_name!r}. Supported layers: "
-                             f"{list(SUPPORTED_LAYERS)} (layer classes of your own can be saved and loaded in "
-                             f"tinygradconv's .npz format only, with custom_objects)")
+        if class_name == "Lambda":      # its function is Python code (marshalled bytecode) in the file
+            hint = ("a Lambda layer holds Python code (its function, stored as bytecode), which tinygradconv never "
+                    "loads from a file (safe_mode or not): write the step as a subclass of tinygradconv.layers.Layer "
+                    "(call() with tinygradconv.ops), or with a layer that has it (Activation, Multiply, Reshape, "
+                    "...), and build the model in tinygradconv")
+        else:   # the hint tinygradconv.layers gives for the name (LSTM: no recurrent layers, ...), if any
+            hint = our_layers._hints().get(class_name) or f"the layers it reads are {list(SUPPORTED_LAYERS)}"
+        raise SavedFileError(f"{where}: tinygradconv has no layer {class_name!r}: {hint} (layer classes of your "
+                             f"own can be saved and loaded in tinygradconv's .npz format only, with custom_objects)")
     return _keras_arguments(getattr(our_layers, class_name), config, where)
 
 
@@ -1036,7 +1042,7 @@ def _our_item(item, filepath):
             raise SavedFileError(f"{filepath!r}: layer {inner.get('name')!r} is a nested model of class "
                                  f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load "
                                  "(nested Sequential and functional models only)")
-        layers = [_our_item(x, filepath) for x in inner.get("layers", [])]
+        layers = [_our_item(x, filepath) for x in _without_mask_graph(inner, filepath)]
         config = {"name": inner.get("name") or _generated_name(class_name),
                   "trainable": inner.get("trainable", True), "layers": layers}
         if class_name == "Sequential":
@@ -1059,7 +1065,13 @@ def _our_item(item, filepath):
     if module not in (None, "keras.layers", "keras.src.layers") or item.get("registered_name") not in (
             None, class_name):
         raise SavedFileError(f"{filepath!r}: layer {item.get('config', {}).get('name')!r} is a custom class "
-                             f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load")
+                             f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load: it "
+                             "reads Keras' built-in layers only from .keras files (SUPPORTED_LAYERS), and "
+                             "custom_objects does not change that. Write the layer as a subclass of "
+                             "tinygradconv.layers.Layer (build() and call() with tinygradconv.ops), build the model "
+                             "with it, and copy the weights as NumPy arrays: model.set_weights(keras_model."
+                             "get_weights()), in the same order. Such a model saves to and loads from tinygradconv's "
+                             ".npz files, with custom_objects={'MyLayer': MyLayer}")
     config = _from_keras_config(class_name, item.get("config") or {}, filepath)
     if not config.get("name"):
         config["name"] = _generated_name(class_name)
@@ -1120,6 +1132,100 @@ def _build_from_configs(model, items, where):
 def _is_json_shape(shape) -> bool:
     """Whether ``shape``, read from JSON, is a shape: a list of non-negative integers and nulls (unknown sizes)."""
     return isinstance(shape, list) and all(d is None or (type(d) is int and d >= 0) for d in shape)
+
+
+def _tensor_sources(structure):
+    """The names of the layers (or op nodes) whose outputs the symbolic tensors in a node's ``args`` or ``kwargs``
+    come from (``{"class_name": "__keras_tensor__", "config": {"keras_history": [name, node, index]}}``)."""
+    if isinstance(structure, dict):
+        if structure.get("class_name") == "__keras_tensor__":
+            history = (structure.get("config") or {}).get("keras_history")
+            return [history[0]] if isinstance(history, list) and history else []
+        return [name for value in structure.values() for name in _tensor_sources(value)]
+    if isinstance(structure, list):
+        return [name for value in structure for name in _tensor_sources(value)]
+    return []
+
+
+def _without_mask_graph(inner, filepath):
+    """The layer entries of a functional model's config without the nodes that only compute masks.
+
+    Keras 3 records the masks of a model as graph nodes: ``Embedding(mask_zero=True)`` gives a ``NotEqual`` op node
+    (``inputs != 0``), ``Masking`` a ``NotEqual`` and an ``Any``, a ``Concatenate`` of masked tensors a graph of
+    ``ExpandDims``, ``ZerosLike``, ``LogicalOr`` and a second ``Concatenate``; the layers that take the mask receive it
+    as ``kwargs["mask"]``. tinygradconv's layers pass masks on with the data (see "Masks" in
+    docs/keras_compatibility.md), so where the model has a layer that makes masks (an ``Embedding`` with
+    ``mask_zero`` or a ``Masking``), the nodes whose outputs are used only by ``mask`` arguments (directly or through
+    other such nodes) are left out, and so are those ``mask`` arguments. Any other op node is still refused (a mask
+    that is not made by such a layer, passed explicitly as ``layer(x, mask=...)``, is one).
+
+    Raises:
+        SavedFileError: a mask computed with other nodes than those of ``Embedding`` and ``Masking`` (``NotEqual``,
+            ``Any``): masks merged by ``Concatenate`` and the like, which tinygradconv's loader does not take yet.
+    """
+    items = [item for item in inner.get("layers", []) if isinstance(item, dict)]
+    makes_masks = any(item.get("class_name") == "Masking" or (item.get("class_name") == "Embedding" and (
+        item.get("config") or {}).get("mask_zero")) for item in items)
+    if not makes_masks or len(items) != len(inner.get("layers", [])):
+        return inner.get("layers", [])
+    data_uses, mask_uses = {}, {}       # name -> names of the entries using its output as data / as a mask
+    for item in items:
+        for node in item.get("inbound_nodes") or []:
+            if not isinstance(node, dict):
+                return inner.get("layers", [])     # an older format: left as it is
+            kwargs = node.get("kwargs") or {}
+            others = {key: value for key, value in kwargs.items() if key != "mask"}
+            for name in _tensor_sources([node.get("args"), others]):
+                data_uses.setdefault(name, set()).add(item.get("name"))
+            for name in _tensor_sources(kwargs.get("mask")):
+                mask_uses.setdefault(name, set()).add(item.get("name"))
+    outputs = {entry[0] for entry in _flat_layer_refs(inner.get("output_layers"))}
+    mask_only = {name for name in mask_uses if name not in outputs}
+    mask_only |= {name for name in data_uses if name not in outputs}
+    changed = True
+    while changed:          # keep the entries whose every data use is by an entry that computes masks only
+        changed = False
+        for name in list(mask_only):
+            if data_uses.get(name, set()) - mask_only:
+                mask_only.discard(name)
+                changed = True
+    mask_only = {name for name in mask_only if mask_uses.get(name) or data_uses.get(name)}
+    if not mask_only:
+        return inner.get("layers", [])
+    classes = {item.get("name"): item.get("class_name") for item in items}
+    others = sorted(f"{name!r} ({classes[name]})" for name in mask_only if classes.get(name) not in ("NotEqual", "Any"))
+    if others:
+        makers = sorted(item.get("name") for item in items if item.get("class_name") == "Masking" or (
+            item.get("class_name") == "Embedding" and (item.get("config") or {}).get("mask_zero")))
+        raise SavedFileError(f"{filepath!r}: the masks of the model (made by {makers}: Embedding(mask_zero=True) "
+                             f"or Masking) are computed in the file by the nodes {', '.join(others)}, which Keras "
+                             "records where masks are merged or changed (a Concatenate or Add of masked tensors, ...). "
+                             "tinygradconv loads the masks of Embedding and Masking passed on unchanged only: merge "
+                             "the tensors before masking them, or build the model with tinygradconv.layers")
+    kept = []
+    for item in items:
+        if item.get("name") in mask_only:
+            continue
+        nodes = []
+        for node in item.get("inbound_nodes") or []:
+            kwargs = node.get("kwargs") or {}
+            if "mask" in kwargs and set(_tensor_sources(kwargs["mask"])) <= mask_only:
+                node = {**node, "kwargs": {key: value for key, value in kwargs.items() if key != "mask"}}
+            nodes.append(node)
+        kept.append({**item, "inbound_nodes": nodes} if "inbound_nodes" in item else item)
+    return kept
+
+
+def _flat_layer_refs(refs):
+    """The ``[name, node, index]`` entries of a model's ``input_layers`` or ``output_layers`` (one entry, a list
+    of them, or a dict of them), flat."""
+    if isinstance(refs, list) and len(refs) == 3 and isinstance(refs[0], str):
+        return [refs]
+    if isinstance(refs, dict):
+        return [entry for value in refs.values() for entry in _flat_layer_refs(value)]
+    if isinstance(refs, list):
+        return [entry for value in refs for entry in _flat_layer_refs(value)]
+    return []
 
 
 def _op_node_message(item, filepath):
@@ -1241,7 +1347,7 @@ def _model_from_keras_json(config, where, require_shape):
                              f"and layers). Received the keys {sorted(config)}")
     inner = config["config"]
     _check_layer_list(inner, f"{where}: the model config")
-    items = [_our_item(item, where) for item in inner.get("layers", [])]
+    items = [_our_item(item, where) for item in _without_mask_graph(inner, where)]
     if class_name == "Sequential":
         built = [_named_in(where, deserialize_layer, item) for item in items]
         model = Sequential(name=inner.get("name"), trainable=inner.get("trainable", True))

@@ -760,8 +760,13 @@ def custom_objects_hint(exc, cloning=False):
     scope = f"tinygradconv.saving.custom_object_scope({{{name!r}: {variable}}})"
     if cloning:
         return f"If {name!r} is your own {kind}, clone inside {scope}, as in Keras."
+    tinygradconv_own = ""
+    if kind == "optimizer":     # a Keras file's optimizer of another library, or a Keras subclass of your own
+        tinygradconv_own = (f" The object must be a tinygradconv optimizer class built from the file's config (e.g. "
+                            f"custom_objects={{{name!r}: tinygradconv.optimizers.SGD}}, or a subclass of one of "
+                            "your own), not a Keras class, which cannot train a tinygradconv model.")
     return (f"If {name!r} is your own {kind}, pass it when loading: custom_objects={{{name!r}: {variable}}}, or "
-            f"load inside {scope}.")
+            f"load inside {scope}.{tinygradconv_own}")
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):

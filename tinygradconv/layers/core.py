@@ -360,6 +360,11 @@ class Dropout(Layer):
     Either way the gradient is ``1 / keep`` where kept and 0 where dropped (a kept NaN's too), and ``rate=1``
     gives zeros (Keras' ``zeros_like``) with gradient 0.
 
+    Integer and bool inputs: outside training (and for ``rate=0``) they pass unchanged, of their dtype; in
+    training the output is float32 (``where(mask, x / keep, 0)``, as Keras 3.15 on torch with ``seed`` or
+    ``noise_shape``; without them Keras' torch dropout raises ``RuntimeError`` on integers), and ``rate=1`` gives
+    zeros of the input's dtype (Keras' ``zeros_like``).
+
     Dropout is active only when the layer is called with ``training=True`` (``Model.fit`` does so). The mask is drawn
     from :func:`tinygradconv.random.generator` (so :func:`tinygradconv.random.set_seed` makes it repeatable), or
     from the layer's own generator when ``seed`` is given.
@@ -419,6 +424,13 @@ class Dropout(Layer):
         if not training or self.rate == 0:
             return inputs
         shape = self._mask_shape(inputs.shape)
+        if not dtype_name(inputs.dtype).startswith("float"):   # integers or bools, as Keras 3.15 on torch:
+            if self.rate == 1:      # zeros_like: zeros of the input's dtype
+                dtype = dtype_name(inputs.dtype)
+                return Tensor(np.zeros(inputs.shape, dtype=dtype), dtype=dtype, backend=inputs.backend)
+            # where(mask, x / keep, 0), float32 (Keras with a seed or a noise_shape; without them its torch dropout
+            # raises RuntimeError "result type Float can't be cast to the desired output type Int")
+            inputs = inputs.astype("float32")
         if self.rate == 1:
             return where(np.zeros(inputs.shape, dtype=bool), inputs, 0.0)
         if self._generator is not None:
