@@ -425,6 +425,21 @@ def test_var_and_std_of_narrow_floats_match_torch(torch, backend, dtype):
             same(x.grad, t.grad, rtol=2e-3 if dtype == "float16" else 1e-5, atol=1e-6)
 
 
+def test_std_of_float32_beyond_the_root_of_its_largest_is_computed_wide_as_torch(torch, backend):
+    """float32 is computed in float64 (PyTorch's CPU accumulates in it): the std of ``[1e20, -1e20, 0]`` is
+    ``1e20``, gradient ``[0.5, -0.5, 0]`` (it was inf, gradient 0), while the variance, 1e40, is inf in float32
+    in both; and the float32 rounding of the float64 value elsewhere (3e19 beside small numbers)."""
+    for data in ([1e20, -1e20, 0.0], [3e19, 1.0, 2.0], [[2e19, -3e19], [1.5, 1.5]]):
+        x, t = ours(data, backend, "float32", True), theirs(torch, data, "float32", True)
+        y, ty = x.std(), t.std()
+        same(y, ty)
+        y.backward()
+        ty.backward()
+        same(x.grad, t.grad, rtol=1e-6)
+        same(ours(data, backend, "float32").var(), t.detach().var())
+    assert ours([1e20, -1e20, 0.0], backend, "float32").std().tolist() == float(np.float32(1e20))
+
+
 def test_var_and_std_errors_as_torch(torch, backend):
     for dtype in ("int64", "bool"):
         with pytest.raises(TypeError, match="Invalid type for argument `x` of var.*floating"):
