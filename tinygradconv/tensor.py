@@ -253,24 +253,11 @@ class Tensor(TorchMethods):
         """The same data, cut from the graph (``requires_grad=False``)."""
         return Tensor._make(self._data, self.backend, False, None)
 
-    def to(self, backend) -> Tensor:
-        """A copy of this tensor on another backend (``"numpy"``, ``"array_api_strict"``, ``"cupy"``), of the same
-        dtype; the tensor itself when it is there already (as PyTorch's ``Tensor.to(device)``).
-
-        Differentiable, as in PyTorch: the copy is an op's output (not a leaf), and a backward pass through it
-        brings the gradient back to this tensor's backend (``ops.shape.ToBackend``).
-
-        ``None`` moves nothing, as PyTorch's ``t.to(None)``. PyTorch's device names are taken too (what
-        :attr:`device` prints): ``"cpu"`` keeps a tensor on a CPU backend (``numpy``, ``array_api_strict``) and
-        brings one from ``cupy`` to ``numpy``; ``"cuda"`` or ``"cuda:N"`` is ``cupy`` (its current GPU), so that
-        PyTorch's ``x.to(device)`` ports unchanged.
-
-        Raises:
-            ValueError: for an unknown backend, or one that does not load here (CuPy without a GPU).
-            TypeError: for a ``backend`` that is not a name (nor a backend), or a dtype's name (``astype`` casts).
-        """
-        backend = _ops.shape.backend_of_device(self, backend)      # PyTorch's "cpu", "cuda:0"
-        return self if backend is None else _ops.shape.ToBackend.apply(self, backend=backend)
+    def to(self, *args, **kwargs) -> Tensor:
+        """This tensor on another backend or device, in another dtype, or both, as PyTorch's ``Tensor.to``:
+        ``to(backend_or_device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other_tensor)`` and the keywords
+        ``device=``, ``dtype=``, ``non_blocking=``, ``copy=`` (see :func:`tinygradconv.ops.shape.to`)."""
+        return _ops.shape.to(self, *args, **kwargs)
 
     def __copy__(self):
         return self.__deepcopy__({})
