@@ -314,6 +314,24 @@ def test_embedding_weights_and_lora_rank_none_as_keras():
         layers.Embedding(3, 2, weights=[np.ones((2, 2))])
 
 
+def test_embedding_build_on_a_built_layer_keeps_it_as_keras():
+    """Keras' ``Embedding.build`` returns at once on a built layer: ``Embedding(4, 3, weights=[W]).build((None,))``
+    raised "already built" here; the table given, or the one built first, is kept (the same variable)."""
+    keras = keras_on_torch("Keras 3.15's Embedding on torch is the reference")
+    table = np.arange(12.0, dtype="float32").reshape(4, 3)
+    ours, theirs = layers.Embedding(4, 3, weights=[table]), keras.layers.Embedding(4, 3, weights=[table])
+    ours.build((None,))
+    theirs.build((None,))
+    assert len(ours.weights) == len(theirs.weights) == 1
+    np.testing.assert_array_equal(ours.get_weights()[0], theirs.get_weights()[0])
+    np.testing.assert_array_equal(ours.get_weights()[0], table)
+    fresh = layers.Embedding(4, 3)
+    fresh.build((None,))
+    first = fresh.embeddings
+    fresh.build((None, 5))
+    assert fresh.embeddings is first and len(fresh.weights) == 1
+
+
 def test_embedding_refuses_out_of_range_and_masks():
     keras = keras_on_torch("Keras 3.15 on torch raises IndexError for an index out of range")
     for bad in (np.array([[4]]), np.array([[-5]]), np.array([[1.0, np.nan]])):
