@@ -811,3 +811,32 @@ def test_alpha_with_a_mask_keeps_the_tensors_dtype_and_two_masks_stay_bool_as_to
         big = ours([0.0, 1.0], backend).add(ours([2.408, 65504.0], backend, "float16"), alpha=3)
         same(big, theirs(torch, [0.0, 1.0]).add(theirs(torch, [2.408, 65504.0], "float16"), alpha=3))
         assert big.tolist()[1] == 196513.0
+
+
+def test_in_place_write_into_a_view_of_a_leaf_is_torchs_runtime_error(torch, backend):
+    """``w[0].add_(1.)`` on a leaf that requires grad: PyTorch's RuntimeError "a view of a leaf Variable that requires
+    grad is being used in an in-place operation" (it was a TypeError); so for slices, reshapes, transposes and views
+    of views. A copy (``w[[0]]``, ``w * 2``) stays the documented TypeError here (PyTorch records that write)."""
+    w, tw = ours([[1.0, 2.0]], backend, "float32", True), theirs(torch, [[1.0, 2.0]], "float32", True)
+    views = (lambda t: t[0], lambda t: t[0:1][0], lambda t: t.reshape((2,)), lambda t: t.T, lambda t: t[..., None])
+    for view in views:
+        with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
+            view(w).add_(1.0)
+        with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
+            view(tw).add_(1.0)
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable"):
+        w[0].zero_()
+    for copy in (lambda t: t[np.array([0])], lambda t: t * 2):
+        with pytest.raises(TypeError, match="no in-place node"):
+            copy(w).add_(1.0)
+
+
+def test_matmul_of_two_masks_is_refused_as_torch(torch, backend):
+    """NumPy's ``mask @ mask`` is a bool (``True``); PyTorch refuses it ("dot" not implemented for 'Bool')."""
+    m, tm = ours([True, False], backend, "bool"), theirs(torch, [True, False], "bool")
+    M, tM = ours([[True, False], [False, True]], backend, "bool"), theirs(torch, [[True, False], [False, True]], "bool")
+    for a, b, ta, tb in ((m, m, tm, tm), (M, M, tM, tM), (M, m, tM, tm)):
+        with pytest.raises(TypeError, match="Invalid type for argument `other` of matmul: two bool tensors"):
+            a @ b
+        with pytest.raises((RuntimeError, NotImplementedError), match="not implemented for 'Bool'"):
+            ta @ tb

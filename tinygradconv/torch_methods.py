@@ -876,8 +876,9 @@ class TorchMethods(NumpyUfuncs):
         ``t = t.masked_fill(mask, value)``, which gives the same values and gradients.
 
         Raises:
-            RuntimeError: a leaf that requires grad, while gradients are recorded (as PyTorch: "a leaf Variable
-                that requires grad is being used in an in-place operation").
+            RuntimeError: a leaf that requires grad, or a view of one (``w[0]``, ``w.T``), while gradients are
+                recorded (as PyTorch: "a leaf Variable that requires grad is being used in an in-place operation",
+                "a view of a leaf Variable ...").
             TypeError: an op's output that requires grad or a ``value`` that requires grad, while gradients are
                 recorded; and the errors of :func:`tinygradconv.ops.masking.masked_fill`.
             ValueError: a mask whose shape does not broadcast to this tensor's (PyTorch raises ``RuntimeError``);
@@ -1216,8 +1217,9 @@ class TorchMethods(NumpyUfuncs):
         an inplace operation". The result keeps this tensor's shape and dtype.
 
         Raises:
-            RuntimeError: a leaf that requires grad, while gradients are recorded (as PyTorch: "a leaf Variable
-                that requires grad is being used in an in-place operation").
+            RuntimeError: a leaf that requires grad, or a view of one (``w[0]``, ``w.T``), while gradients are
+                recorded (as PyTorch: "a leaf Variable that requires grad is being used in an in-place operation",
+                "a view of a leaf Variable ...").
             TypeError: an op's output that requires grad, or an ``other`` that requires grad, while gradients are
                 recorded (PyTorch records the in-place op; this graph has no in-place node: write ``t = t.add(...)``);
                 a result that this tensor's dtype cannot hold (a float into an integer tensor, a number into a
@@ -1458,8 +1460,9 @@ def _writable(array):
 def _refuse_in_graph_write(tensor, value, spelling, instead):
     """Refuse an in-place write (``spelling``: ``t[index] = value``, ``t.zero_()``, ...) into ``tensor`` that would
     have to be recorded in the autograd graph, which has no in-place node: while gradients are recorded, into a
-    tensor that requires grad or with a ``value`` (a Tensor or None) that does. A leaf that requires grad raises
-    PyTorch's ``RuntimeError``; the others a ``TypeError`` naming the out-of-place spelling ``instead``."""
+    tensor that requires grad or with a ``value`` (a Tensor or None) that does. A leaf that requires grad, or a view
+    of one (``w[0]``, ``w.reshape(...)``: an op's output sharing the leaf's memory), raises PyTorch's
+    ``RuntimeError``; the others a ``TypeError`` naming the out-of-place spelling ``instead``."""
     from .autograd import is_grad_enabled
 
     if not is_grad_enabled() or not (tensor.requires_grad or (value is not None and value.requires_grad)):
@@ -1468,9 +1471,30 @@ def _refuse_in_graph_write(tensor, value, spelling, instead):
         raise RuntimeError(f"A leaf tensor that requires grad cannot be written in place ({spelling}) while gradients "
                            f"are recorded (as in PyTorch): do it under `with tg.no_grad():`, or build a new tensor, "
                            f"e.g. {instead}")
+    if tensor.requires_grad and _views_a_leaf(tensor):
+        raise RuntimeError(f"a view of a leaf Variable that requires grad is being used in an in-place operation "
+                           f"({spelling}; PyTorch's words and error type): do it under `with tg.no_grad():` (on the "
+                           f"leaf itself, e.g. `w[0] += 1`), or build a new tensor, e.g. {instead}")
     raise TypeError(f"{spelling} with a tensor that requires grad, while gradients are recorded, would have to be part "
                     f"of the autograd graph, which has no in-place node: write it out of place, e.g. {instead}, or "
                     f"under `with tg.no_grad():` where no gradient is wanted")
+
+
+#: The ops whose output PyTorch makes a view of the input (the same memory there): basic indexing, reshape/view,
+#: squeeze/unsqueeze/flatten (reshapes here), permute/transpose/T, expand.
+_VIEW_OPS = ("GetItem", "ReshapeOp", "Permute", "Expand")
+
+
+def _views_a_leaf(tensor):
+    """Whether ``tensor`` is, in PyTorch, a view of a leaf that requires grad: the output of a chain of view ops
+    (:data:`_VIEW_OPS`; indexing only with ints, slices, None and ``...``) from such a leaf. A copy (``w[[0, 1]]``,
+    ``w * 2``) is none."""
+    while tensor._ctx is not None:
+        ctx = tensor._ctx
+        if ctx.fn.__name__ not in _VIEW_OPS or getattr(ctx, "rest", None) is not None:
+            return False
+        tensor = ctx.inputs[0]
+    return tensor.requires_grad
 
 
 def _refuse_positional_axis(name, positional):
