@@ -242,9 +242,7 @@ def test_alpha_and_rounding_mode_errors_as_torch(torch, backend):
         theirs(torch, [1.0]).div(2.0, rounding_mode="round")
     with pytest.raises(TypeError, match="Invalid type for argument `rounding_mode`"):
         ours([1.0], backend).div(2.0, rounding_mode=1)
-    if backend == "numpy":   # (bool + bool fails inside array_api_strict, `+` too: reported, ops/elementwise.py)
-        assert ours([True, False], backend, "bool").add(ours([True, True], backend, "bool")).tolist() == [True,
-                                                                                                          True]
+    assert ours([True, False], backend, "bool").add(ours([True, True], backend, "bool")).tolist() == [True, True]
     with pytest.raises(TypeError):
         ours([True], backend, "bool").sub(ours([True], backend, "bool"))
 
@@ -796,12 +794,11 @@ def test_alpha_with_a_mask_keeps_the_tensors_dtype_and_two_masks_stay_bool_as_to
                 x.sub(other, alpha=2)
             with pytest.raises(RuntimeError, match="Subtraction.*bool"):
                 tx.sub(other if other is True else tm, alpha=2)
-    if backend == "numpy":   # (bool | bool fails inside array_api_strict: the same as `+` above)
-        for alpha in (2, 0, -1, True, False):
-            same(m.add(m, alpha=alpha), tm.add(tm, alpha=alpha))
-            same(m.add(ours([False, True], backend, "bool"), alpha=alpha),
-                 tm.add(theirs(torch, [False, True], "bool"), alpha=alpha))
-        same(m.add(True, alpha=2), tm.add(True, alpha=2))
+    for alpha in (2, 0, -1, True, False):
+        same(m.add(m, alpha=alpha), tm.add(tm, alpha=alpha))
+        same(m.add(ours([False, True], backend, "bool"), alpha=alpha),
+             tm.add(theirs(torch, [False, True], "bool"), alpha=alpha))
+    same(m.add(True, alpha=2), tm.add(True, alpha=2))
     if backend != "array_api_strict":
         w, tw = ours([1.0, 1.0], backend), theirs(torch, [1.0, 1.0])
         g = np.array([0.1, 3.3], np.float16)
@@ -840,3 +837,21 @@ def test_matmul_of_two_masks_is_refused_as_torch(torch, backend):
             a @ b
         with pytest.raises((RuntimeError, NotImplementedError), match="not implemented for 'Bool'"):
             ta @ tb
+
+
+def test_masks_with_bools_and_integers_beyond_int64_as_torch(torch, backend):
+    """``mask * True`` / ``mask + True`` / ``mask + mask`` are bool (and / or) on every backend, as PyTorch's
+    (array-api-strict raised its raw "Only numeric dtypes are allowed in __mul__"); ``mask + 2**63`` is a clear
+    TypeError naming the int64 promotion (NumPy's bare OverflowError before), as PyTorch refuses it."""
+    m, tm = ours([True, False], backend, "bool"), theirs(torch, [True, False], "bool")
+    n, tn = ours([True, True], backend, "bool"), theirs(torch, [True, True], "bool")
+    for got, expected in ((m * True, tm * True), (m + True, tm + True), (m * False, tm * False),
+                          (m + False, tm + False), (m + n, tm + tn), (m * n, tm * tn), (True * m, True * tm)):
+        same(got, expected)
+    for number in (2 ** 63, 2 ** 64, -2 ** 63 - 1):
+        with pytest.raises(TypeError, match=f"a bool tensor and the integer {number} make an int64 result"):
+            m + number
+        with pytest.raises((RuntimeError, OverflowError)):
+            tm + number
+    same(m + (-2 ** 63), tm + (-2 ** 63))
+    same(m * (2 ** 63 - 1), tm * (2 ** 63 - 1))

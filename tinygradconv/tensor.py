@@ -44,7 +44,7 @@ import numpy as np
 from . import config
 from .backend import backend_of, dtype_name, get_backend
 from .conversion import check_python_integers, to_numpy_data
-from .torch_methods import NOT_GIVEN, TorchMethods
+from .torch_methods import NOT_GIVEN, TorchMethods, refuse_beyond_int64
 from .validation import backward_arguments, dtype_argument, float16_holds, gradient_for, integer_data
 from .validation import flag as flag_argument
 
@@ -400,6 +400,7 @@ class Tensor(TorchMethods):
                 if dtype_name(dtype) == "bool" and not isinstance(other, np.bool_):
                     # as torch: mask + 2 is int64 [3, 2], mask * 2.5 float32 (its default dtype) [2.5, 0]
                     kind = "int64" if isinstance(other, numbers.Integral) else _ops.elementwise.INTEGER_MATH_DTYPE
+                    refuse_beyond_int64(other, kind)            # (NumPy: a bare OverflowError)
                     return Tensor._make(self.backend.scalar(other, self.backend.dtype(kind)), self.backend, False, None)
                 raise TypeError(f"Cannot combine a {dtype_name(dtype)} tensor with the number {other!r} without "
                                 "changing the number; cast the tensor first, e.g. t.astype('float32')")

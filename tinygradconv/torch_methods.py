@@ -1613,6 +1613,16 @@ _TORCH_TYPE_NAMES = {"float16": "HalfTensor", "float32": "FloatTensor", "float64
                      "uint32": "UInt32Tensor", "uint64": "UInt64Tensor"}
 
 
+def refuse_beyond_int64(number, kind):
+    """A ``TypeError`` for a Python integer beside a bool tensor (``mask + 2**63``) that the ``kind`` of their result,
+    int64 (PyTorch's promotion), cannot hold; PyTorch refuses it too ("Promotion for uint16, uint32, uint64 types is
+    not supported, attempted to promote Bool and UInt64"), NumPy raised a bare ``OverflowError``."""
+    if kind == "int64" and not -2 ** 63 <= number < 2 ** 63:
+        raise TypeError(f"Invalid type for argument: a bool tensor and the integer {number!r} make an int64 result "
+                        f"(as PyTorch promotes them), which cannot hold that number (PyTorch refuses it too). Cast "
+                        f"the tensor first, e.g. mask.astype('float64')")
+
+
 def _is_floating(value) -> bool:
     """Whether ``value`` (a tensor, an array or a number) is floating-point."""
     if hasattr(value, "dtype"):
