@@ -6,6 +6,8 @@ Found by a tester (2026-12-07): ``CustomModel(inputs, outputs)`` failed ("Argume
 ``compile_metrics.update_state`` did not exist, a model compiled without a loss could not train on ``add_loss``
 nor with a loss tracker of its own, and a ``Metric`` of your own could not make its state with ``add_variable``.
 """
+import copy
+
 import numpy as np
 import pytest
 
@@ -474,6 +476,59 @@ def test_metric_variables_behave_as_keras():
     for a, b in zip(ours.variables, theirs.variables, strict=True):
         _close(a, keras.ops.convert_to_numpy(b))
     assert float(ours.total) == 0.0
+
+
+def _counter_classes():
+    """A metric that counts calls in a default (float32) variable and in int32/int64 ones, ours and Keras'."""
+
+    def make(base):
+        class Count(base):
+            def __init__(self, name="count", **kwargs):
+                super().__init__(name=name, **kwargs)
+                self.n = self.add_variable(shape=(), initializer="zeros", name="n")
+                self.i = self.add_variable(shape=(), initializer="zeros", name="i", dtype="int32")
+                self.j = self.add_variable(shape=(2,), initializer="ones", name="j", dtype="int64")
+
+            def update_state(self, *args):
+                self.n.assign_add(1.0)
+                self.i.assign_add(1)
+                self.j.assign_add(np.array([1, 2]))
+
+            def result(self):
+                return self.n
+
+        return Count
+
+    return make(metrics.Metric), make(keras.metrics.Metric)
+
+
+def test_metric_variables_default_to_floatx_take_integer_dtypes_and_are_named_as_keras():
+    """``add_variable`` without a dtype is float32 (floatx) whatever the metric's dtype, as Keras' (a float16
+    metric's counter stopped at 2048); ``int32``/``int64`` counters are made (they were refused); the variable's
+    ``name`` is the one given and its ``path`` ``"<metric>/<name>"`` (``name`` was the path); ``get_config`` of a
+    metric of your own writes its ``dtype`` (Keras' float32 by default)."""
+    Count, KerasCount = _counter_classes()
+    ours, theirs = Count(dtype="float16"), KerasCount(dtype="float16")
+    for _ in range(3000):
+        ours.update_state()
+        theirs.update_state()
+    for a, b in zip(ours.variables, theirs.variables, strict=True):
+        assert (str(a.dtype), a.name, a.path) == (b.dtype, b.name, b.path)
+        np.testing.assert_array_equal(a.numpy(), keras.ops.convert_to_numpy(b))
+    assert float(ours.n) == 3000.0
+    ours.i.assign(7.9)
+    theirs.i.assign(7.9)                       # truncated in both
+    assert int(ours.i) == int(keras.ops.convert_to_numpy(theirs.i)) == 7
+    ours.reset_state()
+    theirs.reset_state()
+    for a, b in zip(ours.variables, theirs.variables, strict=True):
+        assert str(a.dtype) == b.dtype
+        np.testing.assert_array_equal(a.numpy(), keras.ops.convert_to_numpy(b))
+    assert ours.get_config() == theirs.get_config() == {"name": "count", "dtype": "float16"}
+    assert Count().get_config() == KerasCount().get_config() == {"name": "count", "dtype": "float32"}
+    assert copy.deepcopy(ours).j.path == "count/j"
+    with pytest.raises(TypeError, match="Invalid type for argument `dtype`.*'int64'.*Received dtype='bool'"):
+        ours.add_variable((), "zeros", dtype="bool")
 
 
 def test_a_metric_without_reset_state_is_made_and_reset_as_keras():

@@ -146,6 +146,28 @@ def test_max_pool_signed_zeros_nans_and_infinite_gradients_match_keras(dtype, up
     assert checked == 126            # 144 (steps, k, s, padding, data_format) less the 18 with no valid window
 
 
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_avg_pool_of_negative_zeros_is_positive_zero_as_keras(dtype, on_backend):
+    """torch's average starts its sum from +0.0, so a window of -0.0 averages to 0.0 (it was -0.0 here: a tester's
+    ``AveragePooling1D(2)`` of ``[[[-0.], [-0.]]]``); both paddings, every pool size, and windows mixing the zeros
+    and other values; bit for bit (signs of zeros included) against Keras on torch, on every backend."""
+    if on_backend == "array_api_strict" and dtype == "float16":
+        pytest.skip("array-api-strict has no float16")
+    keras = keras_on_torch("Keras 3.15 on torch is the reference of average_pool")
+    torch = _torch()
+    rng = np.random.default_rng(3)
+    for steps, k, s, padding in itertools.product((1, 4, 9), (1, 2, 3), (1, 2), ("valid", "same")):
+        if padding == "valid" and steps < k:
+            continue
+        x = rng.choice(np.array([-0.0, -0.0, 0.0, 1.0, -1.0], dtype=dtype), (2, steps, 4))
+        x[1, :, 3] = -0.0                                        # a channel of -0.0 only
+        expected = keras.ops.average_pool(torch.tensor(x), k, s, padding)
+        got = avg_pool1d(tg.tensor(x, backend=on_backend), k, s, padding)
+        _same_bits(got.numpy(), expected.numpy(), f"steps={steps} k={k} s={s} {padding}")
+    layer = layers.AveragePooling1D(2)(tg.tensor(np.array([[[-0.0], [-0.0]]], dtype), backend=on_backend))
+    assert layer.numpy().tolist() == [[[0.0]]] and not np.signbit(layer.numpy()).any()
+
+
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 def test_pooling_layers_match_keras(data_format):
     keras = keras_on_torch("Keras 3.15's pooling layers on torch are the reference")
@@ -290,6 +312,24 @@ def test_embedding_weights_and_lora_rank_none_as_keras():
         keras.layers.Embedding(3, 2, weights=[np.ones((2, 2))])
     with pytest.raises(ValueError, match=r"has shape \(3, 2\), but the array received has shape \(2, 2\)"):
         layers.Embedding(3, 2, weights=[np.ones((2, 2))])
+
+
+def test_embedding_build_on_a_built_layer_keeps_it_as_keras():
+    """Keras' ``Embedding.build`` returns at once on a built layer: ``Embedding(4, 3, weights=[W]).build((None,))``
+    raised "already built" here; the table given, or the one built first, is kept (the same variable)."""
+    keras = keras_on_torch("Keras 3.15's Embedding on torch is the reference")
+    table = np.arange(12.0, dtype="float32").reshape(4, 3)
+    ours, theirs = layers.Embedding(4, 3, weights=[table]), keras.layers.Embedding(4, 3, weights=[table])
+    ours.build((None,))
+    theirs.build((None,))
+    assert len(ours.weights) == len(theirs.weights) == 1
+    np.testing.assert_array_equal(ours.get_weights()[0], theirs.get_weights()[0])
+    np.testing.assert_array_equal(ours.get_weights()[0], table)
+    fresh = layers.Embedding(4, 3)
+    fresh.build((None,))
+    first = fresh.embeddings
+    fresh.build((None, 5))
+    assert fresh.embeddings is first and len(fresh.weights) == 1
 
 
 def test_embedding_refuses_out_of_range_and_masks():

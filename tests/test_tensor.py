@@ -262,13 +262,57 @@ def test_to_an_unknown_backend_is_a_clear_error():
         tg.tensor([1.0]).to([1])
 
 
-def test_to_none_keeps_the_tensor_and_a_dtype_name_points_to_astype(backend):
-    """As PyTorch's ``t.to(None)``: nothing to move (it went to the default backend); ``t.to("float64")``, PyTorch's
-    cast, said "Unknown backend 'float64'" (found by a tester)."""
-    x = tg.tensor([1.0], backend=backend, requires_grad=True)
+def test_to_none_keeps_the_tensor_and_a_dtype_casts_as_torch(backend):
+    """As PyTorch's ``t.to(None)``: nothing to move (it went to the default backend); ``t.to("float64")`` and
+    ``t.to(torch.float64)`` cast, as PyTorch's ``t.to(dtype)`` (they were refused, pointing to ``astype``; before
+    that ``"float64"`` said "Unknown backend 'float64'")."""
+    torch = pytest.importorskip("torch", reason="PyTorch's Tensor.to is the reference")
+    x = tg.tensor([1.5, -2.0], backend=backend, requires_grad=True)
+    t = torch.tensor([1.5, -2.0], requires_grad=True)
     assert x.to(None) is x and x.to(backend) is x
-    with pytest.raises(TypeError, match=r"names a dtype.*x\.astype\('float64'\)"):
-        x.to("float64")
+    assert x.to("float32") is x and t.to(torch.float32) is t            # nothing to do: the tensor itself
+    for ours, theirs in ((x.to("float64"), t.to(torch.float64)), (x.to(torch.float64), t.to(torch.float64)),
+                         (x.to("cpu", "float64"), t.to("cpu", torch.float64)),
+                         (x.to(device="cpu", dtype=torch.int32), t.to(device="cpu", dtype=torch.int32)),
+                         (x.to(tg.tensor([1], dtype="int64", backend=backend)), t.to(torch.tensor([1]))),
+                         (x.to(tg.tensor([1.0], dtype="float64", backend=backend)),
+                          t.to(torch.tensor([1.0], dtype=torch.float64)))):
+        assert dtype_name(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+        assert ours.tolist() == theirs.tolist() and ours.requires_grad == theirs.requires_grad
+    y, ty = x.to("float64"), t.to(torch.float64)
+    (y * y).sum().backward()
+    (ty * ty).sum().backward()
+    assert x.grad.tolist() == t.grad.tolist() and dtype_name(x.grad.dtype) == "float32"
+
+
+def test_to_takes_torchs_keywords_and_copy(backend):
+    """``device=``, ``non_blocking=`` and ``copy=`` as PyTorch's (they raised a bare unexpected-keyword TypeError);
+    ``copy=True`` gives a new tensor, still in the graph."""
+    x = tg.tensor([1.0, 2.0], backend=backend, requires_grad=True)
+    assert x.to(device="cpu") is x and x.to("cpu", non_blocking=True) is x
+    assert x.to(dtype="float32", non_blocking=False) is x
+    y = x.to("cpu", copy=True)
+    assert y is not x and y.tolist() == [1.0, 2.0] and y.requires_grad and not y.is_leaf
+    (y * 3).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+def test_to_with_bad_arguments_is_a_clear_error():
+    x = tg.tensor([1.0])
+    with pytest.raises(TypeError, match="Invalid type for argument `device` of to.*device first"):
+        x.to("float64", "cpu")
+    with pytest.raises(TypeError, match="Invalid type for argument `dtype` of to.*Received dtype='cpu'"):
+        x.to("cpu", "cpu")
+    with pytest.raises(TypeError, match="Invalid type for argument `dtype` of to.*both"):
+        x.to("float64", dtype="float16")
+    with pytest.raises(TypeError, match="Invalid type for argument `non_blocking` of to.*Received non_blocking=1"):
+        x.to("cpu", non_blocking=1)
+    with pytest.raises(TypeError, match="Invalid type for argument `args` of to.*at most two"):
+        x.to("cpu", "float64", False)
+    with pytest.raises(TypeError, match="Invalid type for argument `other` of to"):
+        x.to(tg.tensor([1]), "float64")
+    with pytest.raises(TypeError, match="Invalid type for argument `dtype` of to.*Received dtype=3"):
+        x.to(dtype=3)
 
 
 def test_repr_shows_values_dtype_and_flags():

@@ -399,6 +399,8 @@ def _among_first_ids(labels, ids, k, metric):
 # ------------------------------------------------------------------------------------------------ metric objects
 #: The dtypes a metric computes and reports its result in (``dtype=`` of every metric class but BinaryIoU's).
 METRIC_DTYPES = FLOAT_DTYPES                # (validation's: the float dtypes layers and optimizers take)
+#: The dtypes of :meth:`Metric.add_variable`: the float ones, and integer counters as Keras makes them.
+VARIABLE_DTYPES = (*FLOAT_DTYPES, "int32", "int64")
 
 
 def _is_dtype_like(dtype):
@@ -449,18 +451,21 @@ def metric_dtype(dtype, metric):
 class MetricVariable(Tensor):
     """A metric's state, made by :meth:`Metric.add_variable`, as Keras 3's metric variables: a Tensor (computed
     with as any other Tensor, never trained) that :meth:`assign`, :meth:`assign_add` and :meth:`assign_sub` change in
-    place. ``name`` is ``"<metric name>/<name>"``; ``initializer`` and ``aggregation`` are kept as given.
+    place, in its dtype (a float one, or ``int32``/``int64`` for a counter: a float value is truncated, as Keras
+    casts it). ``name`` is the name given to ``add_variable`` and ``path`` ``"<metric name>/<name>"``, as Keras';
+    ``initializer`` and ``aggregation`` are kept as given.
 
-    >>> v = MetricVariable(np.zeros(()), "m/total", "zeros", dtype="float32")
+    >>> v = MetricVariable(np.zeros(()), "total", "zeros", dtype="float32", path="m/total")
     >>> v.assign_add(2.5)
     >>> v.assign_sub(0.5)
-    >>> float(v), v.name
-    (2.0, 'm/total')
+    >>> float(v), v.name, v.path
+    (2.0, 'total', 'm/total')
     """
 
-    def __init__(self, value, name, initializer, dtype, aggregation="sum", backend=None):
+    def __init__(self, value, name, initializer, dtype, aggregation="sum", backend=None, path=None):
         super().__init__(value, dtype=dtype, backend=backend)
         self.name = name
+        self.path = path or name
         self.initializer = initializer
         self.aggregation = aggregation
 
@@ -476,9 +481,13 @@ class MetricVariable(Tensor):
             value = value.detach().numpy()
         array = np.asarray(value)
         if array.shape != self.shape:
-            raise ValueError(f"Invalid value for argument `value` of {self.name}.assign: expected the variable's "
+            raise ValueError(f"Invalid value for argument `value` of {self.path}.assign: expected the variable's "
                              f"shape {self.shape}, as Keras. Received value of shape {array.shape}")
-        self.data = Tensor(array, dtype=dtype_name(self.dtype), backend=self.backend).data
+        kind = dtype_name(self.dtype)
+        if not kind.startswith("float"):           # an integer counter: a float value truncated, as Keras casts it
+            with np.errstate(invalid="ignore"):
+                array = np.asarray(array).astype(kind)
+        self.data = Tensor(array, dtype=kind, backend=self.backend).data
 
     def assign_add(self, value):
         """Add ``value`` (broadcast to the variable's shape) to the variable, in its dtype."""
@@ -487,7 +496,7 @@ class MetricVariable(Tensor):
     def __deepcopy__(self, memo):
         """A copy that is a variable too (a Tensor's copy would be a plain Tensor, without ``assign``)."""
         new = MetricVariable(self.numpy().copy(), self.name, self.initializer, dtype_name(self.dtype),
-                             self.aggregation, backend=self.backend)
+                             self.aggregation, backend=self.backend, path=self.path)
         memo[id(self)] = new
         return new
 
@@ -577,9 +586,11 @@ class Metric:
             shape: its shape (``()`` for one number).
             initializer: its first value: a name (``"zeros"``, ``"ones"``), a config, a callable
                 ``initializer(shape, dtype=...)``, as for :meth:`~tinygradconv.layers.Layer.add_weight`.
-            dtype: its dtype (default: the metric's ``dtype``, else ``floatx()``, float32, as Keras).
+            dtype: its dtype: ``"float16"``, ``"float32"``, ``"float64"``, or ``"int32"``/``"int64"`` for a
+                counter (default ``floatx()``, float32, whatever the metric's ``dtype``, as Keras' variables: a
+                ``Count(dtype="float16")`` counts past 2048).
             aggregation: kept as given (Keras' distributed training reads it; ``"sum"``, ``"mean"``, ...).
-            name: its name, ``"<metric name>/<name>"`` (default ``"variable"``).
+            name: its ``name`` (default ``"variable"``); its ``path`` is ``"<metric name>/<name>"``, as Keras'.
 
         Returns:
             a :class:`MetricVariable`, reset to zeros by the default :meth:`reset_state`, as in Keras.
@@ -587,6 +598,7 @@ class Metric:
         Raises:
             RuntimeError: ``super().__init__()`` was not called first (Keras' message).
             ValueError: no ``initializer`` (Keras fails with "Invalid dtype: object").
+            TypeError: another ``dtype`` (``"bool"``, ``"uint8"``, a name that is no dtype).
         """
         from . import initializers
 
@@ -594,12 +606,14 @@ class Metric:
         if initializer is None:
             raise ValueError(f"Invalid value for argument `initializer` of {type(self).__name__}.add_variable: "
                              "expected an initializer (e.g. initializer='zeros'). Received initializer=None")
-        dtype = dtype_argument(dtype, METRIC_DTYPES) if dtype is not None else (self._result_dtype or
-                                                                                  config.floatx())
+        dtype = dtype_argument(dtype, VARIABLE_DTYPES) if dtype is not None else config.floatx()
         shape = (int(shape),) if isinstance(shape, numbers.Integral) else tuple(int(d) for d in shape)
-        value = initializers.get(initializer)(shape, dtype=dtype)
+        counter = not dtype.startswith("float")      # (initializers make floats: an integer one is cast after)
+        value = initializers.get(initializer)(shape, dtype="float64" if counter else dtype)
         value = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
-        variable = MetricVariable(value, f"{self.name}/{name or 'variable'}", initializer, dtype, aggregation)
+        value = value.astype(dtype) if counter else value
+        name = name or "variable"
+        variable = MetricVariable(value, name, initializer, dtype, aggregation, path=f"{self.name}/{name}")
         self._variables.append(variable)
         return variable
 
@@ -611,7 +625,7 @@ class Metric:
         """Set every variable of :meth:`add_variable` to zeros, as Keras 3's default (not to its initializer);
         nothing else. Called at the start of each epoch and of ``evaluate``."""
         for variable in self.variables:
-            variable.assign(np.zeros(variable.shape))
+            variable.assign(np.zeros(variable.shape, dtype=variable.numpy().dtype))
 
     def update_state(self, *args, **kwargs):
         """Accumulate a batch: every metric of your own writes it."""
@@ -628,8 +642,13 @@ class Metric:
         return self.result()
 
     def get_config(self) -> dict:
-        """The metric's name, and its ``dtype`` when one was given (``"float32"`` too: see :meth:`from_config`)."""
-        return {"name": self.name} if self._result_dtype is None else {"name": self.name, "dtype": self._result_dtype}
+        """The metric's name, and its ``dtype`` when one was given (``"float32"`` too: see :meth:`from_config`). A
+        metric of your own (a subclass defined outside this package) writes its ``dtype`` always, ``floatx()``
+        without one, as Keras' ``{"name": ..., "dtype": "float32"}``: its variables are float32 then anyway."""
+        dtype = self._result_dtype
+        if dtype is None and not type(self).__module__.startswith("tinygradconv."):
+            dtype = config.floatx()
+        return {"name": self.name} if dtype is None else {"name": self.name, "dtype": dtype}
 
     @classmethod
     def from_config(cls, config):

@@ -44,7 +44,7 @@ import numpy as np
 from . import config
 from .backend import backend_of, dtype_name, get_backend
 from .conversion import check_python_integers, to_numpy_data
-from .torch_methods import NOT_GIVEN, TorchMethods
+from .torch_methods import NOT_GIVEN, TorchMethods, refuse_beyond_int64
 from .validation import backward_arguments, dtype_argument, float16_holds, gradient_for, integer_data
 from .validation import flag as flag_argument
 
@@ -253,24 +253,11 @@ class Tensor(TorchMethods):
         """The same data, cut from the graph (``requires_grad=False``)."""
         return Tensor._make(self._data, self.backend, False, None)
 
-    def to(self, backend) -> Tensor:
-        """A copy of this tensor on another backend (``"numpy"``, ``"array_api_strict"``, ``"cupy"``), of the same
-        dtype; the tensor itself when it is there already (as PyTorch's ``Tensor.to(device)``).
-
-        Differentiable, as in PyTorch: the copy is an op's output (not a leaf), and a backward pass through it
-        brings the gradient back to this tensor's backend (``ops.shape.ToBackend``).
-
-        ``None`` moves nothing, as PyTorch's ``t.to(None)``. PyTorch's device names are taken too (what
-        :attr:`device` prints): ``"cpu"`` keeps a tensor on a CPU backend (``numpy``, ``array_api_strict``) and
-        brings one from ``cupy`` to ``numpy``; ``"cuda"`` or ``"cuda:N"`` is ``cupy`` (its current GPU), so that
-        PyTorch's ``x.to(device)`` ports unchanged.
-
-        Raises:
-            ValueError: for an unknown backend, or one that does not load here (CuPy without a GPU).
-            TypeError: for a ``backend`` that is not a name (nor a backend), or a dtype's name (``astype`` casts).
-        """
-        backend = _ops.shape.backend_of_device(self, backend)      # PyTorch's "cpu", "cuda:0"
-        return self if backend is None else _ops.shape.ToBackend.apply(self, backend=backend)
+    def to(self, *args, **kwargs) -> Tensor:
+        """This tensor on another backend or device, in another dtype, or both, as PyTorch's ``Tensor.to``:
+        ``to(backend_or_device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(other_tensor)`` and the keywords
+        ``device=``, ``dtype=``, ``non_blocking=``, ``copy=`` (see :func:`tinygradconv.ops.shape.to`)."""
+        return _ops.shape.to(self, *args, **kwargs)
 
     def __copy__(self):
         return self.__deepcopy__({})
@@ -413,6 +400,7 @@ class Tensor(TorchMethods):
                 if dtype_name(dtype) == "bool" and not isinstance(other, np.bool_):
                     # as torch: mask + 2 is int64 [3, 2], mask * 2.5 float32 (its default dtype) [2.5, 0]
                     kind = _ops.elementwise.bool_tensor_dtype_beside(other)
+                    refuse_beyond_int64(other, kind)            # (NumPy: a bare OverflowError)
                     return Tensor._make(self.backend.scalar(other, self.backend.dtype(kind)), self.backend, False, None)
                 raise TypeError(f"Cannot combine a {dtype_name(dtype)} tensor with the number {other!r} without "
                                 "changing the number; cast the tensor first, e.g. t.astype('float32')")

@@ -876,8 +876,9 @@ class TorchMethods(NumpyUfuncs):
         ``t = t.masked_fill(mask, value)``, which gives the same values and gradients.
 
         Raises:
-            RuntimeError: a leaf that requires grad, while gradients are recorded (as PyTorch: "a leaf Variable
-                that requires grad is being used in an in-place operation").
+            RuntimeError: a leaf that requires grad, or a view of one (``w[0]``, ``w.T``), while gradients are
+                recorded (as PyTorch: "a leaf Variable that requires grad is being used in an in-place operation",
+                "a view of a leaf Variable ...").
             TypeError: an op's output that requires grad or a ``value`` that requires grad, while gradients are
                 recorded; and the errors of :func:`tinygradconv.ops.masking.masked_fill`.
             ValueError: a mask whose shape does not broadcast to this tensor's (PyTorch raises ``RuntimeError``);
@@ -1118,18 +1119,20 @@ class TorchMethods(NumpyUfuncs):
         """``self + alpha * other``, as ``torch.Tensor.add`` (``other`` a tensor or a number, broadcasting), with
         the gradients of ``+`` and ``*`` (the output gradient to ``self``, ``alpha`` times it to ``other``).
 
-        Rounding, as PyTorch's kernel (a fused multiply-add): a float16 or float32 result is rounded once. ``alpha``
-        and ``other`` are first rounded to the result's dtype (``x.add(0.1, alpha=0.1)`` in float32 is
-        ``x + float32(0.1) * float32(0.1)``), then ``self + alpha * other`` is computed in float64, where the product
-        is exact, and rounded to the result's dtype. That is bit for bit PyTorch's float32 result on random data
-        (alphas 0.1, 0.01, 3 and -0.5, any size), and its float16 result where its CPU kernel's vector loop computes
-        it; the elements that loop leaves over (a float16 tensor of under 32 elements, up to 31 at the end of each
-        thread's share) PyTorch computes as ``self + float16(alpha * other)``, rounding twice: about 6% of them
+        Rounding, as PyTorch's CPU kernel. ``alpha`` and ``other`` are first converted to the result's dtype (the
+        dtype of ``self + other``: a float16 ``other`` beside a float64 tensor is scaled in float64, a bool mask
+        beside a float32 tensor gives float32). A float32 result is computed in float64, where the product is
+        exact, and rounded once (``x.add(0.1, alpha=0.1)`` is ``x + float32(0.1) * float32(0.1)``); a float16 one
+        in float32, as PyTorch's vector loop computes it, rounded to float32 and then to float16. Both are bit for
+        bit PyTorch's on 10**6 random elements of every pair of float16/float32 operands (one PyTorch thread); the
+        float16 elements PyTorch's vector loop leaves over (a tensor of under 32 elements, up to 31 at the end of
+        each thread's share) it computes as ``self + float16(alpha * other)``, rounding twice: about 6% of them
         differ from ours. Rounding ``alpha * other`` first and then the sum, as this method did, differed from
         PyTorch in 9 to 28% of float32 elements, by up to 7e-4 relative near cancellation. A float64 result is
         computed that way, in two roundings (there is no wider dtype to compute in), where PyTorch's float64 kernel
         rounds once: about 1 element in 8 differs from it in the last bit for alpha 0.1, 1 in 6 for 3 (none for a
-        power of 2). ``alpha=1`` is plain ``self + other``.
+        power of 2). ``alpha=1`` is plain ``self + other``. With two bool operands the result is bool, ``alpha``
+        taken as a bool, as PyTorch: ``self | other`` for an ``alpha`` other than 0, else ``self``.
 
         Raises:
             TypeError: a float ``alpha`` with integer operands (as PyTorch: "For integral input tensors, argument
@@ -1138,8 +1141,7 @@ class TorchMethods(NumpyUfuncs):
                 and the errors of ``+``.
             ValueError: an ``alpha`` that the result's dtype cannot hold (``1e40`` for float32, ``65505`` for
                 float16, ``2**31`` for int32; PyTorch: "value cannot be converted to type float without
-                overflow"); an ``alpha`` other than 1 with two bool tensors (PyTorch takes it; here the product
-                would not be bool).
+                overflow").
 
         See https://pytorch.org/docs/stable/generated/torch.add.html
 
@@ -1153,7 +1155,7 @@ class TorchMethods(NumpyUfuncs):
 
     def sub(self, other, *, alpha=1):
         """``self - alpha * other``, as ``torch.Tensor.sub``: the arguments, rounding (once, as PyTorch's) and errors
-        of :meth:`add` (bool tensors are refused, as ``-`` refuses them).
+        of :meth:`add` (a bool tensor or a bool ``other`` is refused, as ``-`` and PyTorch refuse them).
 
         >>> import tinygradconv as tg
         >>> tg.tensor([1.0, 2.0]).sub(1.0, alpha=2).tolist()
@@ -1216,8 +1218,9 @@ class TorchMethods(NumpyUfuncs):
         an inplace operation". The result keeps this tensor's shape and dtype.
 
         Raises:
-            RuntimeError: a leaf that requires grad, while gradients are recorded (as PyTorch: "a leaf Variable
-                that requires grad is being used in an in-place operation").
+            RuntimeError: a leaf that requires grad, or a view of one (``w[0]``, ``w.T``), while gradients are
+                recorded (as PyTorch: "a leaf Variable that requires grad is being used in an in-place operation",
+                "a view of a leaf Variable ...").
             TypeError: an op's output that requires grad, or an ``other`` that requires grad, while gradients are
                 recorded (PyTorch records the in-place op; this graph has no in-place node: write ``t = t.add(...)``);
                 a result that this tensor's dtype cannot hold (a float into an integer tensor, a number into a
@@ -1458,8 +1461,9 @@ def _writable(array):
 def _refuse_in_graph_write(tensor, value, spelling, instead):
     """Refuse an in-place write (``spelling``: ``t[index] = value``, ``t.zero_()``, ...) into ``tensor`` that would
     have to be recorded in the autograd graph, which has no in-place node: while gradients are recorded, into a
-    tensor that requires grad or with a ``value`` (a Tensor or None) that does. A leaf that requires grad raises
-    PyTorch's ``RuntimeError``; the others a ``TypeError`` naming the out-of-place spelling ``instead``."""
+    tensor that requires grad or with a ``value`` (a Tensor or None) that does. A leaf that requires grad, or a view
+    of one (``w[0]``, ``w.reshape(...)``: an op's output sharing the leaf's memory), raises PyTorch's
+    ``RuntimeError``; the others a ``TypeError`` naming the out-of-place spelling ``instead``."""
     from .autograd import is_grad_enabled
 
     if not is_grad_enabled() or not (tensor.requires_grad or (value is not None and value.requires_grad)):
@@ -1468,9 +1472,30 @@ def _refuse_in_graph_write(tensor, value, spelling, instead):
         raise RuntimeError(f"A leaf tensor that requires grad cannot be written in place ({spelling}) while gradients "
                            f"are recorded (as in PyTorch): do it under `with tg.no_grad():`, or build a new tensor, "
                            f"e.g. {instead}")
+    if tensor.requires_grad and _views_a_leaf(tensor):
+        raise RuntimeError(f"a view of a leaf Variable that requires grad is being used in an in-place operation "
+                           f"({spelling}; PyTorch's words and error type): do it under `with tg.no_grad():` (on the "
+                           f"leaf itself, e.g. `w[0] += 1`), or build a new tensor, e.g. {instead}")
     raise TypeError(f"{spelling} with a tensor that requires grad, while gradients are recorded, would have to be part "
                     f"of the autograd graph, which has no in-place node: write it out of place, e.g. {instead}, or "
                     f"under `with tg.no_grad():` where no gradient is wanted")
+
+
+#: The ops whose output PyTorch makes a view of the input (the same memory there): basic indexing, reshape/view,
+#: squeeze/unsqueeze/flatten (reshapes here), permute/transpose/T, expand.
+_VIEW_OPS = ("GetItem", "ReshapeOp", "Permute", "Expand")
+
+
+def _views_a_leaf(tensor):
+    """Whether ``tensor`` is, in PyTorch, a view of a leaf that requires grad: the output of a chain of view ops
+    (:data:`_VIEW_OPS`; indexing only with ints, slices, None and ``...``) from such a leaf. A copy (``w[[0, 1]]``,
+    ``w * 2``) is none."""
+    while tensor._ctx is not None:
+        ctx = tensor._ctx
+        if ctx.fn.__name__ not in _VIEW_OPS or getattr(ctx, "rest", None) is not None:
+            return False
+        tensor = ctx.inputs[0]
+    return tensor.requires_grad
 
 
 def _refuse_positional_axis(name, positional):
@@ -1589,6 +1614,16 @@ _TORCH_TYPE_NAMES = {"float16": "HalfTensor", "float32": "FloatTensor", "float64
                      "uint32": "UInt32Tensor", "uint64": "UInt64Tensor"}
 
 
+def refuse_beyond_int64(number, kind):
+    """A ``TypeError`` for a Python integer beside a bool tensor (``mask + 2**63``) that the ``kind`` of their result,
+    int64 (PyTorch's promotion), cannot hold; PyTorch refuses it too ("Promotion for uint16, uint32, uint64 types is
+    not supported, attempted to promote Bool and UInt64"), NumPy raised a bare ``OverflowError``."""
+    if kind == "int64" and not -2 ** 63 <= number < 2 ** 63:
+        raise TypeError(f"Invalid type for argument: a bool tensor and the integer {number!r} make an int64 result "
+                        f"(as PyTorch promotes them), which cannot hold that number (PyTorch refuses it too). Cast "
+                        f"the tensor first, e.g. mask.astype('float64')")
+
+
 def _is_floating(value) -> bool:
     """Whether ``value`` (a tensor, an array or a number) is floating-point."""
     if hasattr(value, "dtype"):
@@ -1602,12 +1637,30 @@ def _is_bool(value) -> bool:
     return isinstance(value, (bool, np.bool_))
 
 
+def _sum_dtype(tensor, other):
+    """The dtype name of ``tensor + other`` for a tensor ``other`` (the promotion of ``+``: a bool operand takes the
+    other's dtype, two floats the wider, an integer and a float NumPy's result type)."""
+    names = dtype_name(tensor.dtype), dtype_name(other.dtype)
+    if names[0] == names[1] or "bool" in names:
+        return names[1] if names[0] == "bool" else names[0]
+    return np.result_type(*names).name
+
+
 def _times_alpha(tensor, other, alpha, op):
     """``alpha * other`` for ``tensor.add(other, alpha=alpha)`` (``op``: ``"add"`` or ``"sub"``), with PyTorch's
-    checks of ``alpha``; ``other`` itself when ``alpha`` is 1."""
+    checks of ``alpha``; ``other`` itself when ``alpha`` is 1. A tensor ``other`` is first cast to the dtype of
+    ``tensor + other``, as PyTorch computes ``alpha * other`` in the result's dtype: a float16 ``other`` beside a
+    float64 tensor is scaled in float64 (``65504 * 3`` does not overflow), a bool mask beside a float32 tensor in
+    float32 (the result stays float32). With two bool operands ``alpha`` counts as a bool, as PyTorch converts it:
+    ``other`` where it is not 0, else False."""
     if not isinstance(alpha, numbers.Real):
         raise TypeError(f"Invalid type for argument `alpha` of {op}: expected a number. Received {alpha!r} of type "
                         f"{type(alpha).__name__}")
+    if op == "sub" and (_is_bool(tensor) or _is_bool(other)):
+        raise TypeError(f"Invalid type for argument `other` of sub: `-` does not take a bool operand (as PyTorch: "
+                        f"\"Subtraction, the `-` operator, with a bool tensor is not supported\"); to invert a mask "
+                        f"use `~mask`; for its 0 and 1, cast it first, e.g. mask.astype('float32'). Received "
+                        f"{_describe(other)} for a {dtype_name(tensor.dtype)} tensor")
     both_bool = _is_bool(tensor) and _is_bool(other)
     if isinstance(alpha, (bool, np.bool_)) and not both_bool:
         raise TypeError(f"Invalid type for argument `alpha` of {op}: a bool alpha is taken only when both operands "
@@ -1619,17 +1672,26 @@ def _times_alpha(tensor, other, alpha, op):
                         f"not a float (as PyTorch). Received alpha={alpha!r}")
     if alpha == 1:
         return other
-    if both_bool:
-        raise ValueError(f"Invalid value for argument `alpha` of {op}: with two bool tensors only alpha=1 is taken "
-                         f"here (the product would not be bool). Received alpha={alpha!r}")
+    if both_bool:                            # PyTorch: self | (bool(alpha) & other), a bool result
+        return other if alpha else other & False
     if isinstance(other, numbers.Number):
         return other * alpha                 # a Python number: scaled exactly, then lifted by the operator
     from .tensor import Tensor
 
     other = other if isinstance(other, Tensor) else tensor._lift(other)
+    kind = _sum_dtype(tensor, other)
+    if dtype_name(other.dtype) != kind:
+        other = other.astype(kind)           # differentiable: the gradient comes back in other's own dtype
     if not _is_floating(other):              # (an integer alpha the product cannot hold: refused before it)
-        _check_alpha_fits(alpha, dtype_name(other.dtype), op)
+        _check_alpha_fits(alpha, kind, op)
     return other * alpha
+
+
+def _describe(value):
+    """``value`` as an error message names it: a tensor by its dtype and shape, anything else by its repr."""
+    if hasattr(value, "dtype"):
+        return f"a {dtype_name(value.dtype)} tensor of shape {tuple(value.shape)}"
+    return repr(value)
 
 
 def _check_alpha_fits(alpha, kind, op):
@@ -1651,12 +1713,14 @@ def _check_alpha_fits(alpha, kind, op):
 
 
 def _plus_alpha_times(tensor, other, alpha, op):
-    """``tensor + alpha * other`` (``op`` ``"add"``) or ``tensor - alpha * other`` (``"sub"``), rounded once for
-    a float16 or float32 result as PyTorch's fused kernel (see :meth:`TorchMethods.add`).
+    """``tensor + alpha * other`` (``op`` ``"add"``) or ``tensor - alpha * other`` (``"sub"``), rounded as
+    PyTorch's CPU kernel for a float16 or float32 result (see :meth:`TorchMethods.add`).
 
     The graph is that of ``tensor + alpha * other`` (its gradients: the output gradient to ``tensor``, ``alpha``
-    times it to ``other``); only the forward value is recomputed: ``alpha`` and ``other`` rounded to the result's
-    dtype, the sum taken in float64 (where the product of two float32 numbers is exact) and rounded once."""
+    times it to ``other``); only the forward value is recomputed, from ``alpha`` and ``other`` rounded to the
+    result's dtype: for float32 the sum is taken in float64 (where the product of two float32 numbers is exact) and
+    rounded once; for float16 in float32 (where the product of two float16 numbers is exact) and rounded to float32,
+    then to float16, as PyTorch's vectorised loop computes float16 in float32."""
     from .tensor import Tensor
 
     scaled = _times_alpha(tensor, other, alpha, op)
@@ -1667,13 +1731,14 @@ def _plus_alpha_times(tensor, other, alpha, op):
         return result
     xp = result.backend.xp
     rounded = np.dtype(kind).type
+    wide = "float32" if kind == "float16" else "float64"            # the dtype PyTorch's kernel computes kind in
     with np.errstate(over="ignore", invalid="ignore"):    # overflow to inf, inf - inf = nan: silently, as torch
-        a = xp.astype(xp.astype(tensor._data, getattr(xp, kind), copy=False), xp.float64)
+        a = xp.astype(xp.astype(tensor._data, getattr(xp, kind), copy=False), getattr(xp, wide))
         if isinstance(other, numbers.Number):
-            b = float(rounded(other))
+            b = float(rounded(other))         # (a Python float: the arrays' dtype, wide, is kept)
         else:
             b = other._data if isinstance(other, Tensor) else tensor._lift(other)._data
-            b = xp.astype(xp.astype(b, getattr(xp, kind), copy=False), xp.float64)
+            b = xp.astype(xp.astype(b, getattr(xp, kind), copy=False), getattr(xp, wide))
         product = float(rounded(alpha)) * b
         exact = a + product if op == "add" else a - product
         value = xp.astype(xp.asarray(exact), getattr(xp, kind))

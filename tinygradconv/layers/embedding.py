@@ -123,7 +123,10 @@ class Embedding(Layer):
         raise ValueError(_NO_LORA + f" Received enable_lora(rank={rank!r})")
 
     def build(self, input_shape=None):
-        """Create ``embeddings``; the input shape is not needed (``build()`` works, as in Keras)."""
+        """Create ``embeddings``; the input shape is not needed (``build()`` works, as in Keras). A built layer
+        (one made with ``weights=``, or built already) is left as it is, as Keras' ``Embedding.build``."""
+        if self.built:
+            return
         self.embeddings = self.add_weight((self.input_dim, self.output_dim), self.embeddings_initializer,
                                           regularizer=self.embeddings_regularizer,
                                           constraint=self.embeddings_constraint, name="embeddings")

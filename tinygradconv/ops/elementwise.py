@@ -252,8 +252,8 @@ class Add(Function):
     def forward(ctx, a, b):
         a, b = promoted(ctx.xp, a, b)
         ctx.shapes = (a.shape, b.shape)
-        try:
-            return a + b
+        try:      # two bools: or, as NumPy's and torch's + (array-api-strict refuses + on bools)
+            return a + b if a.dtype != ctx.xp.bool or b.dtype != ctx.xp.bool else ctx.xp.logical_or(a, b)
         except ValueError:
             raise broadcast_error("add", a, b) from None
 
@@ -374,8 +374,8 @@ class Mul(Function):
         a, b = promoted(ctx.xp, a, b)
         ctx.save_for_backward(a, b)
         ctx.values_read = (ctx.inputs[1]._requires_grad, ctx.inputs[0]._requires_grad)   # d/db reads a, d/da b
-        try:
-            return a * b
+        try:      # two bools: and, as NumPy's and torch's * (array-api-strict refuses * on bools)
+            return a * b if a.dtype != ctx.xp.bool or b.dtype != ctx.xp.bool else ctx.xp.logical_and(a, b)
         except ValueError:
             raise broadcast_error("mul", a, b) from None
 

@@ -63,7 +63,8 @@ class MatMul(Function):
     ``a * b`` follows too): float16 with float32 is float32 and float16 or float32 with float64 is float64, in
     either order, and each gradient comes back in its own input's dtype, rounded once (as ``torch.mul``'s).
     PyTorch's ``matmul`` refuses two dtypes; ``a.float() @ b`` is what it computes here. An integer operand with a
-    float one promotes by NumPy's rule, as ``a * b`` (:func:`~tinygradconv.ops.elementwise.promoted`).
+    float one promotes by NumPy's rule, as ``a * b`` (:func:`~tinygradconv.ops.elementwise.promoted`). Two bool
+    operands are a ``TypeError``, as PyTorch refuses them (NumPy's ``mask @ mask`` is a bool).
 
     Two float16 operands are multiplied as float32 and each result rounded once to float16, forward and backward,
     as PyTorch's CPU float16 matmul (a float32 accumulator); a gradient summed over broadcast batch dimensions is
@@ -86,6 +87,10 @@ class MatMul(Function):
     def forward(ctx, a, b):
         if a.ndim == 0 or b.ndim == 0:
             raise ValueError(f"matmul needs at least 1-D operands; got shapes {tuple(a.shape)} and {tuple(b.shape)}")
+        if a.dtype == ctx.xp.bool and b.dtype == ctx.xp.bool:     # NumPy: an or of ands, a bool
+            raise TypeError(f"Invalid type for argument `other` of matmul: two bool tensors, which PyTorch refuses "
+                            f"(\"dot\" / \"addmm\" not implemented for 'Bool'). Received bool tensors of shapes "
+                            f"{tuple(a.shape)} and {tuple(b.shape)}; cast one first, e.g. a.astype('int64') @ b")
         inner_a = a.shape[-1]
         inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
         if inner_a != inner_b:

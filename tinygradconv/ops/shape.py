@@ -176,6 +176,88 @@ def backend_of_device(tensor, backend):
     return None if tensor.backend.name in ("numpy", "array_api_strict") else "numpy"
 
 
+def to(tensor, *args, device=None, dtype=None, non_blocking=False, copy=False, memory_format=None):
+    """``tensor`` on another backend or device, in another dtype, or both: PyTorch's ``Tensor.to`` and its three
+    signatures, ``to(device=None, dtype=None, non_blocking=False, copy=False)``, ``to(dtype, non_blocking=False,
+    copy=False)`` and ``to(other, non_blocking=False, copy=False)`` (``other``'s backend and dtype).
+
+    * a device or backend: a backend's name (``"numpy"``, ``"array_api_strict"``, ``"cupy"``, or a backend), or
+      PyTorch's device names (what :attr:`~tinygradconv.Tensor.device` prints): ``"cpu"`` keeps a tensor on a CPU
+      backend and brings one from ``cupy`` to ``numpy``; ``"cuda"``, ``"cuda:N"`` (or a ``torch.device``) is
+      ``cupy``. ``None`` moves nothing. The move is differentiable, as PyTorch's: the copy is an op's output
+      (:class:`ToBackend`) and the gradient comes back to this tensor's backend.
+    * a dtype: a name (``"float64"``), a NumPy or PyTorch dtype (``torch.float64``): the cast of
+      :meth:`~tinygradconv.Tensor.astype` (differentiable; an integer or bool result does not require grad).
+    * ``non_blocking``: a bool, with nothing to wait for here (every copy is done when ``to`` returns).
+    * ``copy=True``: a new tensor even where nothing changes (PyTorch's ``copy``); otherwise the tensor itself is
+      returned when it is already on that backend in that dtype, as PyTorch's.
+    * ``memory_format``: None or ``torch.preserve_format`` (arrays here have one layout).
+
+    Raises:
+        TypeError: an argument of another type (a list, a number), a dtype where the device goes in
+            ``to(device, dtype)`` or the other way round, the device or the dtype given twice, more than two
+            positional arguments, a ``non_blocking`` or ``copy`` that is not a bool; each names the argument.
+        ValueError: an unknown backend, or one that does not load here (CuPy without a GPU).
+
+    >>> import tinygradconv as tg
+    >>> x = tg.tensor([1.0, 2.0])
+    >>> x.to("float64").dtype, x.to("cpu", "float16").dtype, x.to(tg.tensor([1], dtype="int32")).tolist()
+    (dtype('float64'), dtype('float16'), [1, 2])
+    >>> x.to(device="cpu") is x, x.to("cpu", copy=True) is x
+    (True, False)
+    """
+    if len(args) > 2:
+        raise TypeError(f"Invalid type for argument `args` of to: expected at most two positional arguments (a "
+                        f"device and a dtype, as PyTorch's to(device, dtype)). Received {len(args)}: {args!r}")
+    for name, flag in (("non_blocking", non_blocking), ("copy", copy)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"Invalid type for argument `{name}` of to: expected a bool. Received {name}={flag!r}")
+    if memory_format is not None and not str(memory_format).endswith("preserve_format"):
+        raise ValueError(f"Invalid value for argument `memory_format` of to: only None or torch.preserve_format "
+                         f"(arrays here have one layout). Received memory_format={memory_format!r}")
+    positional_device = positional_dtype = None
+    if args and isinstance(args[0], Tensor):                      # to(other): other's backend and dtype
+        if len(args) > 1 or device is not None or dtype is not None:
+            raise TypeError("Invalid type for argument `other` of to: to(other) takes no device nor dtype "
+                            f"beside the tensor (as PyTorch). Received {args[1:]!r}, device={device!r}, "
+                            f"dtype={dtype!r}")
+        positional_device, positional_dtype = args[0].backend, dtype_name(args[0].dtype)
+    elif args:
+        first_dtype = _dtype_meant(args[0]) if args[0] is not None else None
+        if len(args) == 2:                                        # to(device, dtype)
+            if first_dtype is not None:
+                raise TypeError(f"Invalid type for argument `device` of to: to(device, dtype) takes the device "
+                                f"first. Received device={args[0]!r} (a dtype; write x.to({first_dtype!r}))")
+            positional_device, positional_dtype = args
+            if _dtype_meant(positional_dtype) is None:
+                raise TypeError(f"Invalid type for argument `dtype` of to: expected a dtype (a name such as "
+                                f"'float64', a NumPy or PyTorch dtype). Received dtype={positional_dtype!r}")
+        elif first_dtype is not None:                             # to(dtype)
+            positional_dtype = args[0]
+        else:                                                     # to(device)
+            positional_device = args[0]
+    for name, given, keyword in (("device", positional_device, device), ("dtype", positional_dtype, dtype)):
+        if given is not None and keyword is not None:
+            raise TypeError(f"Invalid type for argument `{name}` of to: given both positionally ({given!r}) and by "
+                            f"keyword ({name}={keyword!r})")
+    device = device if positional_device is None else positional_device
+    dtype = dtype if positional_dtype is None else positional_dtype
+    result = tensor
+    if dtype is not None:
+        kind = _dtype_meant(dtype)
+        if kind is None:
+            raise TypeError(f"Invalid type for argument `dtype` of to: expected a dtype (a name such as 'float64', "
+                            f"a NumPy or PyTorch dtype). Received dtype={dtype!r}")
+        if kind != dtype_name(tensor.dtype):
+            result = tensor.astype(kind)
+    backend = backend_of_device(result, device)
+    if backend is not None:
+        result = ToBackend.apply(result, backend=backend)
+    if copy and result is tensor:
+        result = tensor.clone()
+    return result
+
+
 @register_op("to_backend", samples=_to_backend_samples, special_points=_to_backend_special_points)
 class ToBackend(Function):
     """The same values on another backend (the op behind ``Tensor.to``, as PyTorch's ``Tensor.to(device)``):

@@ -17,9 +17,11 @@ Gradients are PyTorch's (``var_backward`` and ``std_backward`` in ``torch/csrc/a
 
 Integer and bool tensors are refused (a ``TypeError``), as PyTorch refuses them ("std and var only support
 floating point and complex dtypes"): cast first, e.g. ``x.float().var()``. float16 is computed in float32 and
-rounded once, as PyTorch's CPU kernels compute the result (the backward pass too, where PyTorch's rounds each step
-to float16, its mean included: the gradients may differ by a float16 step, and where ``2 * std`` overflows float16,
-a std above 32752, PyTorch's gradient is 0 and ours is not).
+float32 in float64, each rounded once, as PyTorch's CPU kernels compute the result: the std of float32 ``[1e20,
+-1e20, 0]`` is ``1e20``, gradient ``[0.5, -0.5, 0]``, though its variance, ``1e40``, is ``inf`` in float32. The
+float16 backward pass is computed in float32 too, where PyTorch's rounds each step to float16, its mean included:
+the gradients may differ by a float16 step, and where ``2 * std`` overflows float16, a std above 32752, PyTorch's
+gradient is 0 and ours is not.
 
 Source: https://pytorch.org/docs/stable/generated/torch.var.html and .../torch.std.html
 
@@ -118,15 +120,19 @@ class _Spread(Function):
                           f"PyTorch, which warns too); use correction=0 (unbiased=False) for the population "
                           f"{'standard deviation' if cls.root else 'variance'}", UserWarning,
                           stacklevel=_caller_level())
-        half = dtype_name(a.dtype) == "float16"
-        wide = xp.astype(a, xp.float32) if half else a                 # float16 in float32, as PyTorch's CPU
+        # float16 in float32 and float32 in float64, as PyTorch's CPU kernels accumulate (at::acc_type): the std
+        # of float32 [1e20, -1e20, 0] is 1e20 (its variance, 1e40, overflowed float32 on the way: it was inf)
+        kind = dtype_name(a.dtype)
+        wide = {"float16": "float32", "float32": "float64"}.get(kind)
+        wide = xp.astype(a, getattr(xp, wide)) if wide else a
         centered = wide - accurate_sum(xp, wide, axis=reduced, keepdims=True) / n
         out = accurate_sum(xp, centered * centered, axis=reduced, keepdims=keepdims) / max(0.0, n - correction)
         if cls.root:
             out = xp.sqrt(out)
         ctx.full = axes is None or a.ndim == 0     # PyTorch's rule without named dims
         ctx.reduced, ctx.keepdims, ctx.n, ctx.correction = reduced, bool(keepdims), n, correction
-        result = xp.astype(out, xp.float16) if half else out
+        with np.errstate(over="ignore"):           # a variance above float32's largest: inf, as PyTorch's
+            result = xp.astype(out, a.dtype) if out.dtype != a.dtype else out
         ctx.save_for_backward(a, result)
         return result
 
