@@ -118,3 +118,29 @@ def test_noise_layers_keep_the_mask_in_training_and_do_not_warn_as_keras(name):
             warnings.simplefilter("error")
             ours = getattr(layers, name)(0.1)(layers.Embedding(10, 4, mask_zero=True)(x), training=training)
         np.testing.assert_array_equal(_our_mask(ours), _keras_mask(theirs))
+
+
+# ------------------------------------------------------------------------------------------- Masking's dtype
+def test_masking_float64_layer_masks_float32_data_as_keras():
+    keras = keras_on_torch("Keras 3.15's Masking(0.1, dtype='float64') behind a float32 Input")
+    xx = np.array([[[0.1, 0.1], [1, 2]]], "float32")
+    k_in = keras.Input((2, 2))
+    theirs = keras.Model(k_in, keras.layers.GlobalAveragePooling1D(dtype="float64")(
+        keras.layers.Masking(0.1, dtype="float64")(k_in)))
+    o_in = layers.Input((2, 2))
+    ours = models.Model(o_in, layers.GlobalAveragePooling1D(dtype="float64")(
+        layers.Masking(0.1, dtype="float64")(o_in)))
+    expected = theirs.predict(xx, verbose=0)
+    np.testing.assert_allclose(expected, [[1.0, 2.0]])          # the step of 0.1s is masked
+    np.testing.assert_allclose(ours.predict(xx, verbose=0), expected)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("mask_value", [0.1, [0.1, 0.1], 0, 1, [1, 2], True])
+def test_masking_compares_a_float32_mask_value_in_the_inputs_dtype_as_keras(dtype, mask_value):
+    keras = keras_on_torch("Keras 3.15's Masking: mask_value a float32 tensor, compared as torch promotes")
+    x = np.array([[[0.1, 0.1], [1, 2]]]).astype(dtype)
+    theirs = keras.layers.Masking(mask_value, dtype=dtype)(x)
+    ours = layers.Masking(mask_value, dtype=dtype)(x)
+    np.testing.assert_array_equal(_our_mask(ours), _keras_mask(theirs))
+    np.testing.assert_array_equal(ours.numpy(), theirs.detach().cpu().numpy())
