@@ -49,7 +49,11 @@ class Masking(Layer):
     Input: any shape of rank 2 or more, the last axis being the features (usually ``(batch, steps, features)``).
     Output: the same shape and dtype, the masked steps set to 0 (their gradient is 0), carrying the mask
     ``any(inputs != mask_value, axis=-1)`` (:meth:`compute_mask`). A NaN ``mask_value`` masks nothing (NaN equals
-    nothing), as in Keras.
+    nothing), as in Keras. The comparison follows Keras 3 on torch: the input is first cast to the layer's dtype; a
+    float ``mask_value`` is a float32 (``config.floatx()``) number, compared in the input's dtype (so
+    ``Masking(0.1, dtype="float64")`` masks a float32 0.1, which it made float64, but not a float64 0.1); a list
+    holding a float is a float32 array, compared in the wider dtype (float16 data in float32); whole numbers and
+    bools compare exactly.
 
     Raises:
         TypeError: ``mask_value`` neither a number nor a list of numbers (a string, None): Keras takes any value
