@@ -144,3 +144,36 @@ def test_masking_compares_a_float32_mask_value_in_the_inputs_dtype_as_keras(dtyp
     ours = layers.Masking(mask_value, dtype=dtype)(x)
     np.testing.assert_array_equal(_our_mask(ours), _keras_mask(theirs))
     np.testing.assert_array_equal(ours.numpy(), theirs.detach().cpu().numpy())
+
+
+# ------------------------------------------------------------------------------------------- errors and epsilon
+@pytest.mark.parametrize("name, arguments", [("GroupNormalization", (2,)), ("LayerNormalization", ()),
+                                             ("BatchNormalization", ())])
+def test_epsilon_zero_is_accepted_and_gives_nan_on_a_zero_variance_as_keras(name, arguments):
+    keras = keras_on_torch("Keras 3.15 takes epsilon=0")
+    x = np.array([[1.0, 1.0, 1.0, 1.0], [1.0, 2.0, 3.0, 4.0]], "float32")
+    theirs = getattr(keras.layers, name)(*arguments, epsilon=0)(x, training=True).detach().cpu().numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)     # NumPy's 0 / 0
+        ours = getattr(layers, name)(*arguments, epsilon=0)(x, training=True).numpy()
+    assert np.isnan(theirs).any()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)       # NaN where Keras has NaN
+    with pytest.raises(ValueError, match=r"Invalid value for argument `epsilon`.*Received epsilon=-1"):
+        getattr(layers, name)(*arguments, epsilon=-1)
+
+
+def test_bad_inputs_and_arguments_name_what_was_wrong():
+    with pytest.raises(ValueError, match=r"DepthwiseConv1D\)\. Expected inputs with at least 1 channel\. Received "
+                                         r"inputs of shape \(2, 5, 0\), with 0 channels"):
+        layers.DepthwiseConv1D(3)(np.zeros((2, 5, 0)))
+    with pytest.raises(ValueError, match=r"SeparableConv1D\)\. Expected inputs with at least 1 channel"):
+        layers.SeparableConv1D(2, 3)(np.zeros((2, 5, 0)))
+    with pytest.raises(ValueError, match=r"Expected inputs with a batch axis and a channel axis.*Received inputs "
+                                         r"of shape \(4,\)"):
+        layers.GroupNormalization(2)(np.zeros(4))
+    with pytest.raises(ValueError, match=r"axis=0 is the batch axis.*e\.g\. axis=-1"):
+        layers.GroupNormalization(2, axis=0)(np.zeros((2, 4)))
+    with pytest.raises(TypeError, match=r"takes 1 positional argument"):       # Keras' Identity(**kwargs) too
+        layers.Identity(5)
+    with pytest.raises(TypeError, match=r"Invalid type for argument `groups`.*not a bool. Received groups=True"):
+        layers.GroupNormalization(groups=True)
