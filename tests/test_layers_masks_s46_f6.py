@@ -177,3 +177,17 @@ def test_bad_inputs_and_arguments_name_what_was_wrong():
         layers.Identity(5)
     with pytest.raises(TypeError, match=r"Invalid type for argument `groups`.*not a bool. Received groups=True"):
         layers.GroupNormalization(groups=True)
+
+
+def test_masking_bool_data_gives_int32_as_keras():
+    keras = keras_on_torch("Keras 3.15's Masking on bool data: where(mask, x, 0) is int32")
+    xb = np.array([[[True, False], [False, False]], [[True, True], [False, True]]])
+    k_in = keras.Input((2, 2), dtype="bool")
+    expected = keras.Model(k_in, keras.layers.Masking()(k_in)).predict(xb, verbose=0)
+    o_in = layers.Input((2, 2), dtype="bool")
+    got = models.Model(o_in, layers.Masking()(o_in)).predict(xb, verbose=0)
+    assert got.dtype == expected.dtype == np.int32
+    np.testing.assert_array_equal(got, expected)
+    eager = layers.Masking()(xb)
+    assert str(keras.layers.Masking()(xb).dtype) == "torch.int32" and eager.numpy().dtype == np.int32
+    np.testing.assert_array_equal(_our_mask(eager), [[True, False], [True, True]])

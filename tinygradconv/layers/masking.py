@@ -127,6 +127,9 @@ class Masking(Layer):
     def call(self, inputs):
         keep = self._keep(inputs)
         xp = inputs.backend.xp
+        if dtype_name(inputs.dtype) == "bool":
+            # Keras' where(mask, inputs, 0) with its 0 an int32 tensor: bool data give int32 1s and 0s (not int64)
+            inputs = inputs.astype("int32")
         outputs = ops.where(Tensor._make(xp.expand_dims(keep, axis=-1), inputs.backend, False, None), inputs, 0)
         set_keras_mask(outputs, Tensor._make(keep, inputs.backend, False, None))
         return outputs
