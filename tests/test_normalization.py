@@ -152,7 +152,7 @@ def test_batchnorm_training_gradient_sums_to_zero(rng):
 @pytest.mark.parametrize("kwargs, error, argument", [
     ({"axis": "channels"}, TypeError, "axis"), ({"axis": 1.0}, TypeError, "axis"),
     ({"momentum": 1.5}, ValueError, "momentum"), ({"momentum": -0.1}, ValueError, "momentum"),
-    ({"epsilon": 0}, ValueError, "epsilon"), ({"epsilon": "small"}, ValueError, "epsilon"),
+    ({"epsilon": -1e-3}, ValueError, "epsilon"), ({"epsilon": "small"}, ValueError, "epsilon"),
     ({"gamma_initializer": "nope"}, ValueError, "nope"),
 ])
 def test_batchnorm_rejects_bad_arguments(kwargs, error, argument):

@@ -61,6 +61,16 @@ class _DepthwiseBase(_BaseConv1D):
         self.bias = None
         self.input_channels = None
 
+    def _defined_channels(self, input_shape):
+        """The input's channel count, known and at least 1 (Keras 3.15 fails on 0 channels in torch's conv1d with
+        "non-positive groups is not supported"; the message here names the input's channels instead)."""
+        channels = super()._defined_channels(input_shape)
+        if channels == 0:
+            raise ValueError(f"Invalid value for argument `inputs` of layer '{self.name}' ({type(self).__name__}). "
+                             f"Expected inputs with at least 1 channel. Received inputs of shape "
+                             f"{tuple(input_shape)}, with 0 channels (data_format='{self.data_format}')")
+        return channels
+
     def _steps(self, input_shape):
         """The output length, with Keras 3.15's error when a "valid" output would have no step."""
         steps = input_shape[self._length_axis()]

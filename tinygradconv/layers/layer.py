@@ -63,11 +63,13 @@ def _built_when_made_in_keras(cls) -> bool:
 
 
 # Keras 3.15's layers, among this package's, that pass a mask on (``supports_masking`` is True for them; checked in
-# Keras 3.15 on torch: ``keras.layers.Dense(2).supports_masking``). The others (Conv1D, Flatten, Reshape, the windowed
-# and max pooling layers) drop a mask with Keras' warning; GlobalAveragePooling1D, Embedding, Masking and the merge
-# layers say so themselves (their own ``supports_masking`` and ``compute_mask``).
-_PASSES_MASKS_IN_KERAS = frozenset({"Activation", "BatchNormalization", "Dense", "Dropout", "ELU", "LayerNormalization",
-                                    "LeakyReLU", "PReLU", "ReLU", "Softmax"})
+# Keras 3.15 on torch: ``keras.layers.Dense(2).supports_masking``; tests/test_layers_masks_s46_f6.py compares every
+# layer). The others (Conv1D, Flatten, Reshape, the windowed and max pooling layers) drop a mask with Keras' warning;
+# GlobalAveragePooling1D, Embedding, Masking and the merge layers say so themselves (their own ``supports_masking``
+# and ``compute_mask``).
+_PASSES_MASKS_IN_KERAS = frozenset({"Activation", "BatchNormalization", "Dense", "Dropout", "ELU", "GaussianDropout",
+                                    "GaussianNoise", "GroupNormalization", "Identity", "LayerNormalization",
+                                    "LeakyReLU", "PReLU", "ReLU", "Softmax", "UnitNormalization"})
 
 
 def _passes_masks_in_keras(cls) -> bool:

@@ -24,11 +24,17 @@ import numbers
 
 import numpy as np
 
-from .. import ops
+from .. import config, ops
+from ..backend import dtype_name
 from ..tensor import Tensor
 from .layer import Layer, set_keras_mask
 
 __all__ = ["Masking"]
+
+
+def _is_integer(value) -> bool:
+    """An int or a bool (Keras makes an integer or bool tensor of it, compared exactly)."""
+    return isinstance(value, (numbers.Integral, np.bool_))
 
 
 class Masking(Layer):
@@ -43,7 +49,11 @@ class Masking(Layer):
     Input: any shape of rank 2 or more, the last axis being the features (usually ``(batch, steps, features)``).
     Output: the same shape and dtype, the masked steps set to 0 (their gradient is 0), carrying the mask
     ``any(inputs != mask_value, axis=-1)`` (:meth:`compute_mask`). A NaN ``mask_value`` masks nothing (NaN equals
-    nothing), as in Keras.
+    nothing), as in Keras. The comparison follows Keras 3 on torch: the input is first cast to the layer's dtype; a
+    float ``mask_value`` is a float32 (``config.floatx()``) number, compared in the input's dtype (so
+    ``Masking(0.1, dtype="float64")`` masks a float32 0.1, which it made float64, but not a float64 0.1); a list
+    holding a float is a float32 array, compared in the wider dtype (float16 data in float32); whole numbers and
+    bools compare exactly.
 
     Raises:
         TypeError: ``mask_value`` neither a number nor a list of numbers (a string, None): Keras takes any value
@@ -84,16 +94,28 @@ class Masking(Layer):
         """The mask, a bool backend array of ``inputs.shape[:-1]``: a step counts unless all its features are
         ``mask_value`` (feature by feature for a list)."""
         xp = inputs.backend.xp
+        data = inputs.data
         value = self.mask_value
         if isinstance(value, list):
             if len(value) not in (1, inputs.shape[-1]):
                 raise ValueError(f"Invalid value for argument `mask_value` of Masking '{self.name}': one number per "
                                  f"feature, {inputs.shape[-1]} for inputs of shape {tuple(inputs.shape)}. Received "
                                  f"{len(value)} numbers: mask_value={value}")
-            value = xp.asarray([float(v) for v in value], dtype=inputs.data.dtype)
-        elif isinstance(value, (bool, np.bool_)):
+            if all(_is_integer(v) for v in value):      # whole numbers compare exactly in the input's dtype
+                value = xp.asarray([float(v) for v in value], dtype=data.dtype)
+            else:
+                # Keras makes a floatx (float32) array of the list; the comparison is then in the wider of the
+                # two dtypes (float16 data in float32, float64 data in float64, as torch promotes them)
+                value = xp.asarray([float(v) for v in value], dtype=getattr(xp, config.floatx()))
+                floating = dtype_name(data.dtype).startswith("float")
+                data = xp.astype(data, xp.result_type(data.dtype, value.dtype) if floating else xp.float64)
+        elif _is_integer(value):
             value = int(value)                          # True compares as 1, as in Keras
-        return xp.any(inputs.data != value, axis=-1)
+        else:
+            # a float, as Keras: first a floatx (float32) number, then compared in the input's dtype (0.1 masks a
+            # float32 0.1 made float64 by a float64 layer, not a float64 0.1: float32(0.1) is 0.10000000149...)
+            value = float(np.asarray(value, dtype=config.floatx()))
+        return xp.any(data != value, axis=-1)
 
     def compute_mask(self, inputs, previous_mask=None):
         """``any(inputs != mask_value, axis=-1)``, a bool Tensor of ``inputs.shape[:-1]`` (``previous_mask`` is not
@@ -105,6 +127,9 @@ class Masking(Layer):
     def call(self, inputs):
         keep = self._keep(inputs)
         xp = inputs.backend.xp
+        if dtype_name(inputs.dtype) == "bool":
+            # Keras' where(mask, inputs, 0) with its 0 an int32 tensor: bool data give int32 1s and 0s (not int64)
+            inputs = inputs.astype("int32")
         outputs = ops.where(Tensor._make(xp.expand_dims(keep, axis=-1), inputs.backend, False, None), inputs, 0)
         set_keras_mask(outputs, Tensor._make(keep, inputs.backend, False, None))
         return outputs

@@ -266,7 +266,9 @@ class _Normalization(Layer):
     def __init__(self, epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                  gamma_regularizer, beta_constraint, gamma_constraint, **kwargs):
         super().__init__(**kwargs)
-        self.epsilon = float(number(epsilon, "epsilon", low=0, low_open=True, type_error=ValueError))
+        # epsilon >= 0: Keras 3.15 takes 0 (a zero-variance row then gives NaN, 0 / 0, in both) and even a negative
+        # one, which is refused here: sqrt(variance + epsilon) is then NaN wherever the variance is below -epsilon
+        self.epsilon = float(number(epsilon, "epsilon", low=0, type_error=ValueError))
         self.center = flag(center, "center")
         self.scale = flag(scale, "scale")
         self.beta_initializer = initializers.get(beta_initializer)
@@ -320,7 +322,8 @@ class BatchNormalization(_Normalization):
     Args:
         axis: the feature axis (an integer; ``-1``: channels last).
         momentum: the momentum of the moving averages.
-        epsilon: added to the variance before the square root.
+        epsilon: added to the variance before the square root (``>= 0``; with 0 a zero variance gives NaN, as in
+            Keras 3.15, which also takes a negative one, refused here).
         center, scale: whether to learn ``beta`` and ``gamma``.
         beta_initializer, gamma_initializer, moving_mean_initializer, moving_variance_initializer: initializers.
         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint: as for any weight.
@@ -451,7 +454,8 @@ class LayerNormalization(_Normalization):
 
     Args:
         axis: an integer or a list of integers: the axes to normalize over (``-1``: the last).
-        epsilon: added to the variance before the square root.
+        epsilon: added to the variance before the square root (``>= 0``; with 0 a zero variance gives NaN, as in
+            Keras 3.15, which also takes a negative one, refused here).
         center, scale: whether to learn ``beta`` and ``gamma``.
         beta_initializer, gamma_initializer: how ``beta`` and ``gamma`` start (as for any weight).
         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint: as for any weight.
@@ -562,7 +566,8 @@ class GroupNormalization(_Normalization):
         groups: the number of groups, a positive integer that divides the channels, or ``-1`` (one group per
             channel; :meth:`get_config` then gives the channel count once built, as Keras).
         axis: the channel axis (an integer, not the batch axis 0).
-        epsilon: added to the variance before the square root (``> 0``).
+        epsilon: added to the variance before the square root (``>= 0``; with 0, a sample group whose entries are all
+            equal gives NaN, as in Keras).
         center, scale: whether to learn ``beta`` and ``gamma``.
         beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer, beta_constraint,
             gamma_constraint: as for :class:`LayerNormalization`.
@@ -579,8 +584,9 @@ class GroupNormalization(_Normalization):
 
     Raises:
         ValueError: ``groups`` not a positive integer or -1; a channel count that ``groups`` does not divide, or
-            smaller than ``groups``, or unknown; ``axis`` the batch axis or out of range; a bad ``epsilon``.
-        TypeError: a non-integer ``axis``, non-bool ``center``/``scale``.
+            smaller than ``groups``, or unknown; ``axis`` the batch axis or out of range; inputs of one axis; a
+            negative ``epsilon``.
+        TypeError: a bool ``groups``, a non-integer ``axis``, non-bool ``center``/``scale``.
 
     Source: ``keras.layers.GroupNormalization`` (Keras 3.15, ``keras/src/layers/normalization/group_normalization.py``;
     Wu and He, "Group Normalization", 2018).
@@ -594,7 +600,11 @@ class GroupNormalization(_Normalization):
     def __init__(self, groups=32, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
                  gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
                  gamma_constraint=None, **kwargs):
-        # Keras checks groups before anything else, and with a ValueError for a non-integer too
+        # Keras checks groups before anything else, with a ValueError for a non-integer; a bool (Keras takes True
+        # as 1 group) is a TypeError here, as for every integer argument of this package
+        if isinstance(groups, (bool, np.bool_)):
+            raise TypeError(f"Invalid type for argument `groups`. Expected a positive integer (or -1), not a bool. "
+                            f"Received groups={groups!r}")
         groups_number = integer(groups, "groups", minimum=None, type_error=ValueError)
         if groups_number <= 0 and groups_number != -1:
             raise ValueError(f"Invalid value for argument `groups`. Expected a positive integer (or -1 for instance "
@@ -605,10 +615,14 @@ class GroupNormalization(_Normalization):
         self.axis = integer(axis, "axis", minimum=None)
 
     def _axis(self, shape):
+        if len(shape) < 2:
+            raise ValueError(f"Invalid value for argument `inputs` of layer '{self.name}' (GroupNormalization). "
+                             f"Expected inputs with a batch axis and a channel axis (2 axes or more). Received inputs "
+                             f"of shape {tuple(shape)}. Add a batch axis, e.g. x.reshape(1, -1)")
         (axis,) = _resolve_axes(self, (self.axis,), shape)
         if axis == 0:
             raise ValueError(f"Layer '{self.name}' (GroupNormalization): axis={self.axis} is the batch axis of inputs "
-                             f"of shape {tuple(shape)}; the channel axis is another one (e.g. -1)")
+                             f"of shape {tuple(shape)}; the channel axis is another one (e.g. axis=-1, the last)")
         return axis
 
     def build(self, input_shape):

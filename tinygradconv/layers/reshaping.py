@@ -279,6 +279,10 @@ class Identity(Layer):
 
     single_input = True
 
+    def __init__(self, **kwargs):
+        # keywords only, as Keras' Identity(**kwargs): Identity(5) is Python's TypeError "takes 1 positional argument"
+        super().__init__(**kwargs)
+
     def call(self, inputs):
         return inputs
 
