@@ -16,7 +16,6 @@ from tinygradconv.layers import (
     Conv1DTranspose,
     Cropping1D,
     Dropout,
-    Flatten,
     UpSampling1D,
     ZeroPadding1D,
 )
@@ -170,8 +169,9 @@ def test_plots_and_receptive_field():
 
 
 def test_errors_name_the_argument():
-    with pytest.raises(TypeError, match="Flatten.*no connectivity matrix"):   # (Dense is drawn: per step)
-        viz.connectivity_matrix(Sequential([Flatten()]), 4)
+    # (Dense is drawn: per step; Flatten too, since session 46: every step to one)
+    with pytest.raises(TypeError, match="Softmax.*no connectivity matrix"):
+        viz.connectivity_matrix(Sequential([tg.layers.Softmax()]), 4)
     with pytest.raises(ValueError, match="weights"):
         viz.model_connectivity_matrix(Sequential([Conv1D(1, 2)]), 4, weights="kernel")
     with pytest.raises(ValueError, match="input_length"):
