@@ -167,6 +167,8 @@ def test_pooling_pictures_draw_and_name_the_layer():
     assert ax.receptive_field.tolist() == [0, 1, 2, 3, 2, 1, 0, 0]     # window 1: conv steps 2, 3, 4
     ax = v.plot_overlap_counts(AveragePooling1D(2), 4)
     assert [p.get_height() for p in ax.patches] == [2, 2]
+    ax.figure.draw_without_rendering()
+    assert all(float(tick).is_integer() for tick in ax.get_xticks())       # steps: no tick at 0.5
 
 
 def test_a_single_layer_is_a_chain_of_one():

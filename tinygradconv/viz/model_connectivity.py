@@ -24,7 +24,23 @@ Each layer's own matrix is computed through the layer or its op (never re-derive
 layers (activations, dropout, normalization) as the identity, Dense too (on ``(batch, steps, channels)`` it acts on
 each step's channels alone, so across the steps it is the identity; a channels_first model, where its last axis is
 the steps, is refused), and a nested model by its own path matrix. Layers
-are taken in order from :func:`model_layers`, the one place that knows how to walk a model.
+are taken in order from :func:`model_layers`, the one place that knows how to walk a model; a single layer is a
+chain of one.
+
+The other layers, each checked against Keras (perturb one input step, see which output steps change):
+
+* MaxPooling1D and AveragePooling1D are windowed like Conv1D: window ``n`` reads the input steps its padded
+  window covers (Keras' padding, :func:`~tinygradconv.ops.pooling.pooling_geometry`), one path from each;
+* DepthwiseConv1D and SeparableConv1D connect the steps as a Conv1D of their kernel size, strides, padding and
+  dilation (across the channels, only those of a group);
+* LayerNormalization and UnitNormalization over the channels (the default ``axis=-1``), BatchNormalization (at
+  inference), Embedding, Masking, GaussianNoise, GaussianDropout, SpatialDropout1D and Identity: the identity;
+  GroupNormalization, and LayerNormalization / UnitNormalization whose ``axis`` is the steps, take statistics over
+  every step, so every output step depends on every input step (a matrix of ones);
+* GlobalAveragePooling1D, GlobalMaxPooling1D and Flatten leave one step that sees every input step; RepeatVector
+  (after them) repeats that step; a Reshape is drawn when it keeps the steps or folds them into one axis;
+  a Permute that moves the steps axis is refused, as is a Reshape that regroups steps (which steps meet there
+  depends on the channels).
 
 >>> from tinygradconv.models import Sequential
 >>> from tinygradconv.layers import Conv1DTranspose
@@ -167,11 +183,12 @@ def model_layers(model) -> list:
     """The layers of ``model`` in the order the data goes through them.
 
     A Sequential's ``layers``; for a functional model (one input, one output), the layers of its calls in
-    topological order (a layer called twice appears once). Nested models count as one layer each.
+    topological order (a layer called twice appears once). Nested models count as one layer each. A single layer
+    of a kind drawn here (``SUPPORTED``) is a chain of one: ``[layer]``.
 
     Raises:
-        TypeError: ``model`` is not a Sequential or functional model, or has a layer with no matrix here (a merge
-            layer inside a Sequential included).
+        TypeError: ``model`` is neither a Sequential or functional model nor a layer drawn here, or has a layer with
+            no matrix here (a merge layer inside a Sequential included), or a Permute that moves the steps axis.
         ValueError: a model with no layers, or a functional model with several inputs or outputs.
     """
     if not is_model(model):
@@ -627,10 +644,12 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
     ``weights="model"`` gives the Jacobian at a point.
 
     Args:
-        model: a Sequential model, or a functional model with one input and one output, of Conv1D,
-            Conv1DTranspose, UpSampling1D, ZeroPadding1D, Cropping1D, element-wise layers, Dense (channels_last:
-            the identity across steps), nested models and
-            (functional) the merges Add, Subtract, Multiply, Average, Maximum, Minimum and Concatenate.
+        model: a Sequential model, or a functional model with one input and one output, or one layer, of Conv1D,
+            Conv1DTranspose, DepthwiseConv1D, SeparableConv1D, MaxPooling1D, AveragePooling1D, UpSampling1D,
+            ZeroPadding1D, Cropping1D, element-wise and per-step layers, Dense (channels_last: the identity across
+            steps), normalizations, global pooling, Flatten, Reshape, RepeatVector (see the module's notes),
+            nested models and (functional) the merges Add, Subtract, Multiply, Average, Maximum, Minimum and
+            Concatenate.
         input_length: ``L``, the number of input steps. For the path counts (``weights=None``) it may differ from
             the length the model's ``Input`` fixes: they depend on the layers' settings only, so that a model
             declared for 64 steps can be drawn on 16 (``examples/unet_1d.py``). ``weights="model"`` runs the model,
@@ -769,6 +788,7 @@ def plot_overlap_counts(model_or_layer, input_length, ax=None, label=None, **kwa
                              ax.figure.get_size_inches()[0] - 0.3), fontsize=9)
     ax.set_ylim(0, counts.max() * 1.15 + 0.1)
     ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.get_major_locator().set_params(integer=True)         # output steps are whole numbers (no 0.5 tick)
     if new_figure:
         fit_figure(ax.figure)
     return ax
