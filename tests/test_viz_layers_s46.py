@@ -11,6 +11,7 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from figure_check import assert_readable
+from reference_connectivity import naive_conv, naive_transpose
 
 import tinygradconv.viz as v
 from tinygradconv import models
@@ -257,3 +258,20 @@ def test_plot_graph_max_nodes_is_checked(max_nodes, error, match):
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(error, match=match):
         v.plot_graph((x * x).sum(), max_nodes=max_nodes)
+
+
+def test_three_digit_counts_in_narrow_cells_are_written_upright():
+    # the teacher-tester's stack: from row 5 down the cells were blank (3- and 4-digit counts did not fit across)
+    model = models.Sequential([Conv1D(1, 3, padding="same") for _ in range(6)]
+                              + [Conv1DTranspose(1, 4, strides=2, padding="same") for _ in range(2)])
+    fig = v.plot_model_connectivity(model, 10)
+    texts = [t for t in fig.axes[0].texts if t.get_text().isdigit()]
+    assert len(texts) == 10 * 7 + 20 + 40 and all(t.get_visible() for t in texts)
+    # the last row written: the row sums of the product of the naive layer matrices (Keras' formulas, as loops)
+    conv = naive_conv(10, 3, 1, "same", 1, np.ones(3))[0]
+    up = [naive_transpose(n, 4, 2, "same", None, 1, np.ones(4))[0] for n in (10, 20)]
+    expected = (up[1] @ up[0] @ np.linalg.matrix_power(conv, 6)).sum(axis=1)
+    assert [int(t.get_text()) for t in texts[-40:]] == expected.astype(int).tolist()
+    assert any(t.get_rotation() == 90 for t in texts)
+    assert "not written" not in fig.get_suptitle()
+    assert_readable(fig)

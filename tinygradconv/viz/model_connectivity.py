@@ -869,21 +869,26 @@ def _row_name(steps, k):
 
 
 def _fit_counts(fig, cells):
-    """Make every count fit its cell, measured on the laid-out figure: the count, else rounded (``1.2e5``, then
-    ``1e5``), else not written. Returns ``(any rounded, any left out)``."""
+    """Make every count fit its cell, measured on the laid-out figure: the count, else the count turned upright
+    (a narrow cell is taller than wide: three digits fit there), else rounded (``1.2e5``, then ``1e5``), else not
+    written. Returns ``(any rounded, any left out)``."""
     renderer = fig.canvas.get_renderer()
     fig.draw_without_rendering()                        # the layout places the Axes: cells have their final size
     rounded = left_out = False
     for text, cell in cells:
-        room = cell.get_window_extent(renderer).width - 2.0
+        box = cell.get_window_extent(renderer)
         value = float(text.get_text())
-        for form in (_count_text(value), _short(value, 2), _short(value, 1)):
+        for form, rotation in ((_count_text(value), 0), (_count_text(value), 90), (_short(value, 2), 0),
+                               (_short(value, 2), 90), (_short(value, 1), 0), (_short(value, 1), 90)):
             text.set_text(form)
-            if text.get_window_extent(renderer).width <= room:
+            text.set_rotation(rotation)
+            extent = text.get_window_extent(renderer)
+            if extent.width <= box.width - 2.0 and extent.height <= box.height - 1.0:
                 rounded |= form != _count_text(value)
                 break
         else:
             text.set_text(_count_text(value))
+            text.set_rotation(0)
             text.set_visible(False)
             left_out = True
     return rounded, left_out
