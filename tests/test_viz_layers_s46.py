@@ -19,6 +19,7 @@ from tinygradconv.layers import (
     Add,
     AveragePooling1D,
     BatchNormalization,
+    Concatenate,
     Conv1D,
     Conv1DTranspose,
     DepthwiseConv1D,
@@ -234,6 +235,24 @@ def test_long_layer_names_leave_the_cells_most_of_the_width():
     assert fig.axes[0].get_position().width > 0.5          # the cells' Axes: was 0.30 of the figure
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert "decoder_block_upsampling_transposed_convolution:\nConv1DTranspose(k=4, s=2, same)" in labels
+    assert_readable(fig)
+
+
+def test_long_names_in_a_unet_keep_the_layout():
+    # was an 18.1-inch figure and "constrained_layout not applied because axes sizes collapsed to zero"
+    import warnings
+
+    x = Input((None, 1))
+    e1 = Conv1D(1, 3, padding="same", name="encoder_block_one_convolution_same_padding")(x)
+    e2 = Conv1D(1, 3, strides=2, padding="same", name="encoder_block_downsampling_strided_convolution")(e1)
+    d = Conv1DTranspose(1, 4, strides=2, padding="same", name="decoder_block_upsampling_transposed_convolution")(e2)
+    c = Concatenate(name="decoder_block_concatenate_skip_connection_channels")([d, e1])
+    y = Add(name="residual_connection_merge_of_skip_and_decoder_output")(
+        [x, Conv1D(1, 1, name="final_projection_pointwise_convolution_to_one_channel")(c)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                  # a layout warning fails the test
+        fig = v.plot_model_connectivity(models.Model(x, y), 12)
+    assert fig.get_size_inches()[0] <= 9.5 and fig.axes[0].get_position().width > 0.5
     assert_readable(fig)
 
 
