@@ -905,8 +905,8 @@ def _short(value, digits):
     return f"{mantissa}e{int(exponent)}"
 
 
-MAX_LABEL_CHARS = 40
-"""The widest line of a row label in :func:`plot_model_connectivity` (8 points: about 2.8 inches): a longer label
+MAX_LABEL_CHARS = 48
+"""The widest line of a row label in :func:`plot_model_connectivity` (8 points: about 3.3 inches): a longer label
 (long layer names in a functional model) is folded onto several lines, so the cells keep most of the width."""
 
 
