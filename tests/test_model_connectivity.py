@@ -16,7 +16,6 @@ from tinygradconv.layers import (
     Conv1DTranspose,
     Cropping1D,
     Dropout,
-    Flatten,
     UpSampling1D,
     ZeroPadding1D,
 )
@@ -170,8 +169,9 @@ def test_plots_and_receptive_field():
 
 
 def test_errors_name_the_argument():
-    with pytest.raises(TypeError, match="Flatten.*no connectivity matrix"):   # (Dense is drawn: per step)
-        viz.connectivity_matrix(Sequential([Flatten()]), 4)
+    # (Dense is drawn: per step; Flatten too, since session 46: every step to one)
+    with pytest.raises(TypeError, match="Softmax.*no connectivity matrix"):
+        viz.connectivity_matrix(Sequential([tg.layers.Softmax()]), 4)
     with pytest.raises(ValueError, match="weights"):
         viz.model_connectivity_matrix(Sequential([Conv1D(1, 2)]), 4, weights="kernel")
     with pytest.raises(ValueError, match="input_length"):
@@ -445,7 +445,8 @@ def test_functional_model_drawing_notes_the_skips():
     assert fig.skips == [(2, 5), (1, 7)]
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels[-1] == "input" and len(labels) == 9
-    assert labels[1].startswith(model.layers[-2].name + ": Add(")      # bottom row first
+    # bottom row first (a long label is folded onto lines: read as one)
+    assert labels[1].replace("\n", " ").startswith(model.layers[-2].name + ": Add(")
     ax = viz.plot_receptive_field(model, 8, 3)
     np.testing.assert_array_equal(ax.receptive_field, route_sum(g.graph, len(g.graph) - 1)[3])
     assert_readable(ax.figure)

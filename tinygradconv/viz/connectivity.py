@@ -129,6 +129,19 @@ class ConvSetting:
         return f"the Keras {layer} layer would refuse this setting: {'; '.join(rules)}"
 
 
+def _model_like(kind) -> bool:
+    """Whether ``kind`` is drawn by :mod:`~tinygradconv.viz.model_connectivity`: a model, or a layer with a
+    matrix there other than Conv1D / Conv1DTranspose (a pooling layer, a depthwise convolution, ...)."""
+    if isinstance(kind, str):
+        return False
+    if hasattr(kind, "layers"):
+        return True
+    # imported here: model_connectivity imports this module
+    from .model_connectivity import CONVOLUTIONS, SUPPORTED, _kind
+
+    return _kind(kind) in SUPPORTED and _kind(kind) not in CONVOLUTIONS
+
+
 def _layer_kind(layer):
     names = [cls.__name__ for cls in type(layer).__mro__]
     if "Conv1DTranspose" in names:
@@ -250,9 +263,14 @@ def _kernel_source(layer, kernel):
     transpose = _layer_kind(layer) == "conv1d_transpose"
     inputs, filters = (kernel.shape[2], kernel.shape[1]) if transpose else (kernel.shape[1], kernel.shape[2])
     text = f"weights: the kernel of layer {layer.name!r}"
-    if inputs == filters == 1:
+    groups = getattr(layer, "groups", 1)
+    if inputs == filters == 1 and groups == 1:
         return text
     pair = "input channel 0 → filter 0".replace(" ", "\u00a0")       # no-break spaces: one piece when wrapped
+    if groups > 1:      # a grouped kernel is (k, in / groups, filters): each group's filters read its channels only
+        return (f"{text}, {pair} only (it has {inputs * groups} input channels and {filters} filters in {groups} "
+                f"groups: {inputs} input channel{'s' if inputs > 1 else ''} → {filters // groups} "
+                f"filter{'s' if filters // groups > 1 else ''} each)")
     return (f"{text}, {pair} only (it has {inputs} input channel{'s' if inputs > 1 else ''} "
             f"and {filters} filter{'s' if filters > 1 else ''})")
 
@@ -477,7 +495,7 @@ def connectivity_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_S
     >>> connectivity_matrix("conv1d", 4, kernel_size=2, strides=2).astype(int).tolist()
     [[1, 1, 0, 0], [0, 0, 1, 1]]
     """
-    if not isinstance(kind, str) and hasattr(kind, "layers"):   # a whole model: see viz.model_connectivity
+    if _model_like(kind):       # a whole model, or a layer other than a convolution: see viz.model_connectivity
         # Imported here: model_connectivity builds on this module's layer matrices (it imports this module).
         from .model_connectivity import model_connectivity_matrix
         _refuse_op_arguments(kind, {"kernel_size": kernel_size, "strides": strides, "padding": padding,
@@ -1024,7 +1042,7 @@ def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STR
     >>> [line.get_gid() for line in ax.lines if line.get_gid().startswith("crop:")]
     ['crop:2:6:2']
     """
-    if not isinstance(kind, str) and hasattr(kind, "layers"):   # a whole model: see viz.model_connectivity
+    if _model_like(kind):       # a whole model, or a layer other than a convolution: see viz.model_connectivity
         from .model_connectivity import plot_model_connectivity  # (imported here, as above)
         _refuse_op_arguments(kind, {"kernel_size": kernel_size, "strides": strides, "padding": padding,
                                     "output_padding": output_padding, "dilation_rate": dilation_rate, "ax": ax,
@@ -1650,6 +1668,9 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
         note = (f"matching conv1d: padding (left, right) = ({left}, {right})"
                 + (f" = Keras padding={st.padding!r}" if same else
                    f"; Keras padding={st.padding!r} would pad {keras} and give a different length"))
+        if right < 0:       # the transpose's last steps lie beyond its windows: the conv crops them instead
+            note += (f"; a negative padding crops: the conv first drops the last {-right} "
+                     f"step{'s' * (right < -1)} of the {n_long}, which no window of the conv reads")
         c_title, t_title = f"matching conv1d: C, {n_short}×{n_long}", f"{st.kind}: T = Cᵀ, {n_long}×{n_short}"
     else:
         left, right = conv_padding(st.input_length, k, s, st.padding, d)

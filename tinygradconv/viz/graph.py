@@ -35,7 +35,7 @@ import numpy as np
 
 from ..backend import dtype_name
 from ..tensor import Tensor
-from ..validation import number
+from ..validation import integer, number
 from ._mpl import pyplot
 
 __all__ = ["GRAPH_DPI", "draw_nodes", "graph_layout", "graph_nodes", "graph_tensors", "key_handles", "op_node_id",
@@ -871,7 +871,8 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
             recorded, even after ``backward`` freed the graph.
 
     Raises:
-        ValueError: the graph has more than ``max_nodes`` nodes; ``grads`` is a trace that recorded no backward
+        ValueError: the graph has more than ``max_nodes`` nodes; a ``max_nodes`` below 1 (a non-integer one: a
+            TypeError); ``grads`` is a trace that recorded no backward
             pass, or the backward pass of another tensor than ``tensor``; ``fontsize`` is not a finite number > 0.
         TypeError: ``tensor`` is not a Tensor, or ``grads`` is none of the above.
         RuntimeError: ``grads=True`` on a graph already freed by ``backward()``.
@@ -889,6 +890,7 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     ['grad [1, 1]']
     """
     _check_fontsize(fontsize)
+    max_nodes = integer(max_nodes, "max_nodes")         # a positive integer ("10" or -1 were compared as given)
     _require_tensor(tensor)
     if grads is not False:
         nodes = _trace_for(tensor, grads).nodes

@@ -24,7 +24,23 @@ Each layer's own matrix is computed through the layer or its op (never re-derive
 layers (activations, dropout, normalization) as the identity, Dense too (on ``(batch, steps, channels)`` it acts on
 each step's channels alone, so across the steps it is the identity; a channels_first model, where its last axis is
 the steps, is refused), and a nested model by its own path matrix. Layers
-are taken in order from :func:`model_layers`, the one place that knows how to walk a model.
+are taken in order from :func:`model_layers`, the one place that knows how to walk a model; a single layer is a
+chain of one.
+
+The other layers, each checked against Keras (perturb one input step, see which output steps change):
+
+* MaxPooling1D and AveragePooling1D are windowed like Conv1D: window ``n`` reads the input steps its padded
+  window covers (Keras' padding, :func:`~tinygradconv.ops.pooling.pooling_geometry`), one path from each;
+* DepthwiseConv1D and SeparableConv1D connect the steps as a Conv1D of their kernel size, strides, padding and
+  dilation (across the channels, only those of a group);
+* LayerNormalization and UnitNormalization over the channels (the default ``axis=-1``), BatchNormalization (at
+  inference), Embedding, Masking, GaussianNoise, GaussianDropout, SpatialDropout1D and Identity: the identity;
+  GroupNormalization, and LayerNormalization / UnitNormalization whose ``axis`` is the steps, take statistics over
+  every step, so every output step depends on every input step (a matrix of ones);
+* GlobalAveragePooling1D, GlobalMaxPooling1D and Flatten leave one step that sees every input step; RepeatVector
+  (after them) repeats that step; a Reshape is drawn when it keeps the steps or folds them into one axis;
+  a Permute that moves the steps axis is refused, as is a Reshape that regroups steps (which steps meet there
+  depends on the channels).
 
 >>> from tinygradconv.models import Sequential
 >>> from tinygradconv.layers import Conv1DTranspose
@@ -51,16 +67,37 @@ __all__ = ["ELEMENTWISE", "MERGES", "PER_STEP", "RESAMPLING", "is_functional", "
 
 CONVOLUTIONS = ("Conv1D", "Conv1DTranspose")
 RESAMPLING = ("UpSampling1D", "ZeroPadding1D", "Cropping1D")
-ELEMENTWISE = ("Activation", "Dropout", "BatchNormalization", "ReLU", "LeakyReLU", "InputLayer")
+#: Layers that act on each value alone (or, as BatchNormalization at inference and the noise layers, with statistics
+#: or random masks that do not depend on the other steps): across the steps, the identity. SpatialDropout1D is a
+#: Dropout. Embedding maps each step's integer to its vector, Masking zeroes a step from that step's values alone.
+ELEMENTWISE = ("Activation", "Dropout", "BatchNormalization", "ReLU", "LeakyReLU", "ELU", "PReLU", "InputLayer",
+               "GaussianNoise", "GaussianDropout", "Identity", "Masking", "Embedding")
 #: Layers that act on each step alone, mixing its channels: across the steps, the identity (like ELEMENTWISE).
 #: Dense works on the last axis, the channels of a channels_last signal ``(batch, steps, channels)``.
 PER_STEP = ("Dense",)
+#: Windowed like Conv1D: output step ``n`` reads the input steps of window ``n`` (Keras' padding, from
+#: :func:`~tinygradconv.ops.pooling.pooling_geometry`); one path from each of them.
+POOLING = ("MaxPooling1D", "AveragePooling1D")
+#: Depthwise convolutions: across the steps, a Conv1D of the same kernel size, strides, padding and dilation (each
+#: channel with its own filters: only the channel pairs of a group connect).
+DEPTHWISE = ("DepthwiseConv1D", "SeparableConv1D")
+#: Every output step depends on every input step: global pooling and Flatten leave one step (the steps axis is
+#: reduced or folded into the features); the normalizations whose statistics run over the steps keep them all
+#: (GroupNormalization always, LayerNormalization and UnitNormalization when their ``axis`` is the steps axis).
+ALL_STEPS = ("GlobalMaxPooling1D", "GlobalAveragePooling1D", "Flatten")
+NORMALIZING = ("LayerNormalization", "UnitNormalization", "GroupNormalization")
+#: Reshaping layers drawn where "steps" keeps its meaning (see :func:`_reshape_matrix`).
+RESHAPING = ("Reshape", "Permute", "RepeatVector")
 MAX_LAYER_CELLS = 40
 """The widest signal :func:`plot_model_connectivity` draws layer by layer (a count still fits in every cell)."""
 MAX_DRAWN_STEPS = 400
 """The longest signal (in any layer) that :func:`plot_model_connectivity` (as a path-count matrix),
 :func:`plot_receptive_field` and :func:`plot_overlap_counts` draw: beyond, a ValueError, before any matrix is made."""
 MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate")
+#: Every one-input layer with a matrix here.
+SUPPORTED = CONVOLUTIONS + DEPTHWISE + POOLING + RESAMPLING + ELEMENTWISE + PER_STEP + NORMALIZING + ALL_STEPS \
+    + RESHAPING
+_SUPPORTED_TEXT = ", ".join(kind for kind in SUPPORTED if kind != "InputLayer")
 
 
 def _wrap_title(title, width_inches, fontsize=9):
@@ -116,7 +153,7 @@ def _kind(layer):
     if is_model(layer):
         return "Model"
     for cls in type(layer).__mro__:
-        if cls.__name__ in CONVOLUTIONS + RESAMPLING + ELEMENTWISE + PER_STEP + MERGES:
+        if cls.__name__ in SUPPORTED + MERGES:
             return cls.__name__
     return None
 
@@ -146,16 +183,21 @@ def model_layers(model) -> list:
     """The layers of ``model`` in the order the data goes through them.
 
     A Sequential's ``layers``; for a functional model (one input, one output), the layers of its calls in
-    topological order (a layer called twice appears once). Nested models count as one layer each.
+    topological order (a layer called twice appears once). Nested models count as one layer each. A single layer
+    of a kind drawn here (``SUPPORTED``) is a chain of one: ``[layer]``.
 
     Raises:
-        TypeError: ``model`` is not a Sequential or functional model, or has a layer with no matrix here (a merge
-            layer inside a Sequential included).
+        TypeError: ``model`` is neither a Sequential or functional model nor a layer drawn here, or has a layer with
+            no matrix here (a merge layer inside a Sequential included), or a Permute that moves the steps axis.
         ValueError: a model with no layers, or a functional model with several inputs or outputs.
     """
     if not is_model(model):
-        raise TypeError(f"Invalid type for argument `model`. Expected a Sequential or functional model (or a "
-                        f"single Conv1D / Conv1DTranspose layer). Received {type(model).__name__}")
+        if _kind(model) is not None and _kind(model) not in MERGES:    # one layer: a chain of one
+            _check_layer(model)
+            return [model]
+        raise TypeError(f"Invalid type for argument `model`. Expected a Sequential or functional model, or one "
+                        f"layer of a kind drawn here ({_SUPPORTED_TEXT}). Received "
+                        f"{type(model).__name__}")
     functional = is_functional(model)
     if not functional and type(model).__name__ != "Sequential":
         raise TypeError(f"Invalid type for argument `model`. Expected a Sequential or functional model "
@@ -176,9 +218,18 @@ def model_layers(model) -> list:
         kind = _kind(layer)
         if kind is None or (kind in MERGES and not functional):
             raise TypeError(f"Layer {layer.name!r} of type {type(layer).__name__} has no connectivity matrix here. "
-                            f"Supported: {', '.join(CONVOLUTIONS + RESAMPLING + ELEMENTWISE + PER_STEP)}, nested "
-                            f"models, and in a functional model the merges {', '.join(MERGES)}")
+                            f"Supported: {_SUPPORTED_TEXT}, nested models, and in a functional model the "
+                            f"merges {', '.join(MERGES)}")
+        _check_layer(layer)
     return layers
+
+
+def _check_layer(layer):
+    """Refuse a layer after which "steps" has no meaning: a Permute that moves the steps axis."""
+    if _kind(layer) == "Permute" and tuple(layer.dims) != (1, 2):
+        raise TypeError(f"Layer {layer.name!r} (Permute(dims={tuple(layer.dims)})) moves the steps axis: after it "
+                        f"the steps are the channels (or another axis), so a step-to-step connectivity has no "
+                        f"meaning and none is drawn. Permute((1, 2)) (no change) is drawn as the identity")
 
 
 def _through_layer(layer, length):
@@ -203,11 +254,81 @@ def _channels(layer):
     return None if kernel is None else kernel.shape
 
 
+def _depthwise_setting(layer, length):
+    """The one-channel conv1d that a DepthwiseConv1D / SeparableConv1D applies along the steps."""
+    return conv_setting("conv1d", length, kernel_size=layer.kernel_size[0], strides=layer.strides[0],
+                        padding=layer.padding, dilation_rate=layer.dilation_rate[0])
+
+
+def _pooling_windows(layer, length):
+    """``(left, out)``: the padded steps before the input and the number of windows of a pooling layer (Keras'
+    arithmetic, :func:`~tinygradconv.ops.pooling.pooling_geometry`); ``out = 0`` when no window fits."""
+    from ..ops.pooling import pooling_geometry
+
+    k, s = layer.pool_size[0], layer.strides[0]
+    if layer.padding == "valid" and length < k:
+        return 0, 0
+    left, _, out = pooling_geometry(length, k, s, layer.padding)
+    return left, out
+
+
+def _pooling_matrix(layer, length):
+    """Window ``n`` covers the padded steps ``n * strides .. n * strides + pool_size - 1``, the input steps
+    ``n * strides - left ..`` of them that fall inside the input (padding reaches none): one path from each."""
+    left, out = _pooling_windows(layer, length)
+    matrix = np.zeros((out, length))
+    for n in range(out):
+        start = n * layer.strides[0] - left
+        matrix[n, max(start, 0):max(min(start + layer.pool_size[0], length), 0)] = 1.0
+    return matrix
+
+
+def _statistics_over_steps(layer, steps_axis):
+    """Whether a normalization layer's statistics (mean, variance or norm) run over the steps axis of a 3-D
+    signal: GroupNormalization's always (a group is all the steps of some channels), LayerNormalization's and
+    UnitNormalization's when ``axis`` names the steps axis."""
+    if _kind(layer) == "GroupNormalization":
+        return True
+    axes = layer.axis if isinstance(layer.axis, (list, tuple)) else [layer.axis]
+    return any(int(a) % 3 == steps_axis for a in axes)
+
+
+def _reshape_length(layer, length):
+    """The steps after a Reshape or RepeatVector (a Permute left here is the identity), or a ValueError."""
+    kind = _kind(layer)
+    if kind == "RepeatVector":
+        if length != 1:
+            raise ValueError(f"Layer {layer.name!r} (RepeatVector({layer.n})) takes (batch, features), one vector "
+                             f"with no steps axis, and repeats it {layer.n} times; here it would get a signal of "
+                             f"{length} steps. Put it after a layer that leaves one step (Flatten, "
+                             f"GlobalAveragePooling1D), where every output step sees every input step")
+        return layer.n
+    if kind == "Reshape":
+        target = tuple(layer.target_shape)
+        if len(target) == 1:                    # (batch, values): the steps folded into the features
+            return 1
+        if len(target) == 2 and target[0] == length:
+            return length
+        raise ValueError(f"Layer {layer.name!r} (Reshape({target})) regroups the values of {length} steps into "
+                         f"{target[0]} rows: which input steps reach an output row depends on the channels, and no "
+                         f"step-to-step connectivity is drawn. Drawn: a Reshape that keeps the steps "
+                         f"(target_shape[0] == the steps, {length} here) or folds them into one axis (like Flatten)")
+    return length
+
+
 def _layer_length(layer, length):
     """The number of steps a one-input layer makes of ``length`` (no matrix: from the layer's arithmetic)."""
     kind = _kind(layer)
     if kind in CONVOLUTIONS:
         return conv_setting(layer, length).output_length
+    if kind in DEPTHWISE:
+        return _depthwise_setting(layer, length).output_length
+    if kind in POOLING:
+        return _pooling_windows(layer, length)[1]
+    if kind in ALL_STEPS:
+        return 1
+    if kind in RESHAPING:
+        return _reshape_length(layer, length)
     if kind in RESAMPLING:
         channels_first = getattr(layer, "data_format", "channels_last") == "channels_first"
         shape = layer.compute_output_shape((None, 1, length) if channels_first else (None, length, 1))
@@ -217,11 +338,24 @@ def _layer_length(layer, length):
     return length
 
 
-def _layer_matrix(layer, length):
+def _layer_matrix(layer, length, steps_axis=1):
     """A one-input layer's one-channel matrix ``(N_out, length)`` (all-ones kernel, no bias, no activation)."""
     kind = _kind(layer)
     if kind in CONVOLUTIONS:
         matrix = _conv_matrix(layer, length)
+    elif kind in DEPTHWISE:
+        st = _depthwise_setting(layer, length)
+        matrix = _conv_matrix("conv1d", length, kernel_size=st.kernel_size, strides=st.strides, padding=st.padding,
+                              dilation_rate=st.dilation_rate)
+    elif kind in POOLING:
+        matrix = _pooling_matrix(layer, length)
+    elif kind in ALL_STEPS:
+        matrix = np.ones((1, length))
+    elif kind in NORMALIZING and _statistics_over_steps(layer, steps_axis):
+        matrix = np.ones((length, length))
+    elif kind in RESHAPING:
+        n = _reshape_length(layer, length)
+        matrix = np.eye(length) if n == length and kind != "RepeatVector" else np.ones((n, length))
     elif kind in RESAMPLING:
         matrix = _through_layer(layer, length)
     elif kind == "Model":
@@ -281,13 +415,13 @@ def _graph_steps(model, input_length, matrices=True):
     layers = model_layers(model)
     _check_per_step(model, layers)
     steps = [(None, [], length)]
+    steps_axis = _steps_axis(model)
     if not is_functional(model):
         for layer in layers:
-            block = _layer_matrix(layer, steps[-1][2]) if matrices else None
+            block = _layer_matrix(layer, steps[-1][2], steps_axis) if matrices else None
             n = block.shape[0] if matrices else _nonempty(layer, _layer_length(layer, steps[-1][2]), steps[-1][2])
             steps.append((layer, [(len(steps) - 1, block)], n))
         return steps
-    steps_axis = _steps_axis(model)
     index = {id(model._inputs[0]): 0}
     for node in model._nodes:
         if isinstance(node.layer, InputLayer):                  # an Input called as a layer: passes the data through
@@ -306,7 +440,7 @@ def _graph_steps(model, input_length, matrices=True):
             raise ValueError(f"Layer {node.layer.name!r} ({type(node.layer).__name__}) is called on {len(sources)} "
                              f"tensors: only merge layers take several inputs here")
         elif matrices:
-            blocks = [_layer_matrix(node.layer, lengths[0])]
+            blocks = [_layer_matrix(node.layer, lengths[0], steps_axis)]
             n = blocks[0].shape[0]
         else:
             blocks, n = [None], _nonempty(node.layer, _layer_length(node.layer, lengths[0]), lengths[0])
@@ -510,10 +644,12 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
     ``weights="model"`` gives the Jacobian at a point.
 
     Args:
-        model: a Sequential model, or a functional model with one input and one output, of Conv1D,
-            Conv1DTranspose, UpSampling1D, ZeroPadding1D, Cropping1D, element-wise layers, Dense (channels_last:
-            the identity across steps), nested models and
-            (functional) the merges Add, Subtract, Multiply, Average, Maximum, Minimum and Concatenate.
+        model: a Sequential model, or a functional model with one input and one output, or one layer, of Conv1D,
+            Conv1DTranspose, DepthwiseConv1D, SeparableConv1D, MaxPooling1D, AveragePooling1D, UpSampling1D,
+            ZeroPadding1D, Cropping1D, element-wise and per-step layers, Dense (channels_last: the identity across
+            steps), normalizations, global pooling, Flatten, Reshape, RepeatVector (see the module's notes),
+            nested models and (functional) the merges Add, Subtract, Multiply, Average, Maximum, Minimum and
+            Concatenate.
         input_length: ``L``, the number of input steps. For the path counts (``weights=None``) it may differ from
             the length the model's ``Input`` fixes: they depend on the layers' settings only, so that a model
             declared for 64 steps can be drawn on 16 (``examples/unet_1d.py``). ``weights="model"`` runs the model,
@@ -597,11 +733,23 @@ def overlap_counts(model_or_layer, input_length, **kwargs) -> np.ndarray:
     if kwargs and not isinstance(model_or_layer, str):
         # a model or a layer brings its own kernel sizes, strides and paddings: an op argument would be ignored
         raise layer_conflict(model_or_layer, kwargs)
-    if is_model(model_or_layer):
+    if _as_model(model_or_layer):
         matrix = model_connectivity_matrix(model_or_layer, input_length)
     else:
         matrix = _conv_matrix(model_or_layer, input_length, **kwargs)
     return matrix.sum(axis=1)
+
+
+def _as_model(obj) -> bool:
+    """Whether ``obj`` is drawn as a model: a model, or one layer other than a Conv1D / Conv1DTranspose (those go
+    through the op's own functions); anything else that is not an op name is refused, naming ``model_or_layer``."""
+    if isinstance(obj, str) or _kind(obj) in CONVOLUTIONS:
+        return False
+    if is_model(obj) or (_kind(obj) is not None and _kind(obj) not in MERGES):
+        return True
+    raise TypeError(f"Invalid type for argument `model_or_layer`. Expected a Sequential or functional model, one "
+                    f"layer of a kind drawn here ({_SUPPORTED_TEXT}), or 'conv1d' / 'conv1d_transpose' "
+                    f"with the op's arguments. Received {obj!r} of type {type(obj).__name__}")
 
 
 def plot_overlap_counts(model_or_layer, input_length, ax=None, label=None, **kwargs):
@@ -620,7 +768,7 @@ def plot_overlap_counts(model_or_layer, input_length, ax=None, label=None, **kwa
     if kwargs and not isinstance(model_or_layer, str):
         raise layer_conflict(model_or_layer, kwargs)
     what = "a bar chart of the paths per output step"
-    if is_model(model_or_layer):
+    if _as_model(model_or_layer):
         _check_drawable(model_or_layer, input_length, what)
     else:
         st = conv_setting(model_or_layer, input_length, **kwargs)
@@ -640,6 +788,7 @@ def plot_overlap_counts(model_or_layer, input_length, ax=None, label=None, **kwa
                              ax.figure.get_size_inches()[0] - 0.3), fontsize=9)
     ax.set_ylim(0, counts.max() * 1.15 + 0.1)
     ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.xaxis.get_major_locator().set_params(integer=True)         # output steps are whole numbers (no 0.5 tick)
     if new_figure:
         fit_figure(ax.figure)
     return ax
@@ -671,6 +820,24 @@ def _layer_text(layer):
         if output_padding is not None:
             text += f", output_padding={np.ravel(output_padding)[0]}"
         return f"{kind}({text})"
+    if kind in DEPTHWISE:
+        text = f"k={layer.kernel_size[0]}, s={layer.strides[0]}"
+        if layer.dilation_rate[0] != 1:
+            text += f", d={layer.dilation_rate[0]}"
+        if layer.padding != "valid":
+            text += f", {layer.padding}"
+        return f"{kind}({text})"
+    if kind in POOLING:
+        text = f"{layer.pool_size[0]}, s={layer.strides[0]}" + (", same" if layer.padding == "same" else "")
+        return f"{kind}({text})"
+    if kind in ALL_STEPS:
+        return f"{kind}: every step to one"
+    if kind in NORMALIZING and _statistics_over_steps(layer, 1):
+        return f"{kind}: statistics over every step"
+    if kind == "RepeatVector":
+        return f"RepeatVector({layer.n}): one step to {layer.n}"
+    if kind == "Reshape":
+        return f"Reshape({tuple(layer.target_shape)})"
     if kind == "UpSampling1D":
         return f"UpSampling1D({layer.size})"
     if kind == "ZeroPadding1D":
@@ -702,21 +869,26 @@ def _row_name(steps, k):
 
 
 def _fit_counts(fig, cells):
-    """Make every count fit its cell, measured on the laid-out figure: the count, else rounded (``1.2e5``, then
-    ``1e5``), else not written. Returns ``(any rounded, any left out)``."""
+    """Make every count fit its cell, measured on the laid-out figure: the count, else the count turned upright
+    (a narrow cell is taller than wide: three digits fit there), else rounded (``1.2e5``, then ``1e5``), else not
+    written. Returns ``(any rounded, any left out)``."""
     renderer = fig.canvas.get_renderer()
     fig.draw_without_rendering()                        # the layout places the Axes: cells have their final size
     rounded = left_out = False
     for text, cell in cells:
-        room = cell.get_window_extent(renderer).width - 2.0
+        box = cell.get_window_extent(renderer)
         value = float(text.get_text())
-        for form in (_count_text(value), _short(value, 2), _short(value, 1)):
+        for form, rotation in ((_count_text(value), 0), (_count_text(value), 90), (_short(value, 2), 0),
+                               (_short(value, 2), 90), (_short(value, 1), 0), (_short(value, 1), 90)):
             text.set_text(form)
-            if text.get_window_extent(renderer).width <= room:
+            text.set_rotation(rotation)
+            extent = text.get_window_extent(renderer)
+            if extent.width <= box.width - 2.0 and extent.height <= box.height - 1.0:
                 rounded |= form != _count_text(value)
                 break
         else:
             text.set_text(_count_text(value))
+            text.set_rotation(0)
             text.set_visible(False)
             left_out = True
     return rounded, left_out
@@ -731,6 +903,27 @@ def _short(value, digits):
     """``value`` in a short scientific form: ``_short(103550, 2) == "1.0e5"``, ``_short(103550, 1) == "1e5"``."""
     mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
     return f"{mantissa}e{int(exponent)}"
+
+
+MAX_LABEL_CHARS = 48
+"""The widest line of a row label in :func:`plot_model_connectivity` (8 points: about 3.3 inches): a longer label
+(long layer names in a functional model) is folded onto several lines, so the cells keep most of the width."""
+
+
+def _fold_label(label, chars=MAX_LABEL_CHARS):
+    """A row label on lines of at most ``chars`` characters where it can be broken: after ``name:``, at spaces
+    outside brackets, after the commas inside them (a single name longer than a line stays whole).
+
+    >>> print(_fold_label("decoder_block_upsampling: Conv1DTranspose(k=4, s=2, same)", 30))
+    decoder_block_upsampling:
+    Conv1DTranspose(k=4, s=2, same)
+    """
+    if len(label) <= chars:
+        return label
+    name, colon, text = label.partition(": ")
+    parts = [name + ":", text] if colon else [label]
+    inches = (chars + 1) * 0.62 * 8 / 72                  # _wrap_title's measure of `chars` characters at 8 points
+    return "\n".join(line for part in parts for line in _wrap_title(part, inches, fontsize=8).split("\n"))
 
 
 def _row_label(steps, k, functional):
@@ -832,7 +1025,9 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
 
     # each row's name sits just left of its own first cell: the room it needs left of the widest row, in inches
     # (8 pt, about 0.07 inch a character; 0.3 inch a cell)
-    label_width = max(0.07 * len(label) - 0.3 * left(k) for label, (k, _) in zip(labels, reversed(shown)))
+    labels = [_fold_label(label) for label in labels]
+    label_width = max(0.07 * max(map(len, label.split("\n"))) - 0.3 * left(k)
+                      for label, (k, _) in zip(labels, reversed(shown)))
     new_figure = fig is None
     if fig is None:
         fig = plt.figure(figsize=(min(9.5, max(6.0, 1.0 + max(label_width, 0.0) + 0.3 * widest
@@ -900,7 +1095,7 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     if lines_drawn < lines_in_all:
         title += f"; {lines_drawn} of the {lines_in_all} connections drawn as lines (max_lines={max_lines} per row)"
     if _several_channels(model):
-        title += f"; {_CHANNELS_NOTE}"
+        title += f"; {_channels_note(model)}"
     # the title spans the figure (the layer names on the left leave the Axes narrower than the figure)
     fig.suptitle(_wrap_title(title, max(3.0, fig.get_size_inches()[0] - 0.4)), fontsize=9)
     rounded, left_out = _fit_counts(fig, cells)
@@ -920,6 +1115,23 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
 
 
 _CHANNELS_NOTE = "channels not drawn: every channel pair connects the same steps"
+_GROUPS_NOTE = ("channels not drawn: every connected channel pair connects the same steps (a grouped or depthwise "
+                "convolution connects only the channels of a group)")
+
+
+def _channels_note(model):
+    """The note on channels for a model's title: a grouped convolution (``groups > 1``) or a depthwise one
+    connects only the channel pairs of a group, so "every channel pair" would be false there."""
+    return _GROUPS_NOTE if _grouped(model) else _CHANNELS_NOTE
+
+
+def _grouped(model):
+    for layer in model_layers(model):
+        if _kind(layer) == "Model" and _grouped(layer):
+            return True
+        if _kind(layer) in DEPTHWISE or getattr(layer, "groups", 1) > 1:
+            return True
+    return False
 
 
 def _several_channels(model):
@@ -935,6 +1147,9 @@ def _several_channels(model):
             kernel = getattr(layer, "kernel", None)                   # (k, in, out) or (k, out, in), once built
             if layer.filters > 1 or (kernel is not None and max(kernel.shape[1:]) > 1):
                 return True
+        if _kind(layer) in DEPTHWISE and (layer.depth_multiplier > 1 or getattr(layer, "filters", 1) > 1
+                                          or (layer.input_channels or 1) > 1):
+            return True
         if _kind(layer) in PER_STEP:
             kernel = getattr(layer, "kernel", None)                   # (in, units), once built
             if layer.units > 1 or (kernel is not None and kernel.shape[0] > 1):
@@ -970,7 +1185,7 @@ def _plot_path_matrix(model, matrix, widest, skips, fig=None):
     title = (f"{_describe(model)}: a {widest}-step signal is too wide to draw layer by layer (at most "
              f"{MAX_LAYER_CELLS}); the path-count matrix P[n, j] instead (a shorter input_length draws the layers)")
     if _several_channels(model):
-        title += f"; {_CHANNELS_NOTE}"
+        title += f"; {_channels_note(model)}"
     ax.set_title(_wrap_title(title, max(3.0, fig.get_size_inches()[0] - 1.8)), fontsize=9)
     if new_figure:
         fit_figure(fig)
