@@ -8,7 +8,7 @@ gradient placed back where the piece came from, zeros elsewhere. The pieces toge
 
 How the gradient is built: were each piece an ordinary slice (:func:`~tinygradconv.ops.shape.getitem`), each
 would send back an array of ``x``'s full size, mostly zeros, and the engine would add those ``n`` arrays: a
-backward pass costing ``n`` times the size of ``x`` (0.5 s for the 1600 rows of a (1600, 256) tensor). Here the
+backward pass costing ``n`` times the size of ``x`` (0.36 s for the 1600 rows of a (1600, 256) tensor). Here the
 pieces hang from one node, :class:`Cut` (its output is ``x`` itself), and write their gradients into one shared
 array of ``x``'s size, each into its own part: the first piece reached in a backward pass makes the array (zeros,
 kept for that pass only) and hands it to the engine as the gradient of the :class:`Cut` node, the others fill in
@@ -111,17 +111,23 @@ class Piece(Function):
     PyTorch.
 
     Time of ``sum((p * p).sum() for p in pieces)`` and its backward (the backward alone in parentheses), a (1600, 256)
-    float32 tensor cut along dimension 0 into n pieces (``chunk``; ``unbind`` for n = 1600), one thread, medians
-    of 3 alternating runs (2-vCPU AMD EPYC Zen 4 shared with other work, 2026-12-07), before (each piece a slice)
-    and now::
+    float32 tensor cut along dimension 0 into n pieces (``chunk``; ``unbind`` for n = 1600), before (each piece a
+    slice, commit 8cceb19), now, and in PyTorch; one thread (``taskset -c 1``, OpenMP and OpenBLAS threads 1),
+    medians of 31 runs alternating the three, on a 2-vCPU AMD EPYC Zen 4 shared with other work (2026-12-07). The
+    last row is no piece but an ordinary slice, ``(x[1:3] * 2).sum()`` of an (8, 4) tensor and its backward, per
+    call (a mean of 200), which the pieces leave as it was::
 
-        n      before            now               PyTorch 2.13
-        2      14.7 ms (9.0)     14.7 ms (7.8)     1.2 ms (0.55)
-        16     20.9 ms (18.3)    1.2 ms (0.61)     0.94 ms (0.60)
-        1600   621 ms (501)      216 ms (105)      116 ms (62)
+        n         before            now               PyTorch 2.13
+        2         8.7 ms (7.8)      1.08 ms (0.59)    0.85 ms (0.49)
+        16        14.9 ms (13.3)    1.49 ms (0.73)    1.13 ms (0.67)
+        1600      441 ms (357)      138 ms (62)       61 ms (40)
+        x[1:3]    120 us (73)       125 us (75)       93 us (78)
 
-    What remains at n = 1600 is the engine's cost per node (four nodes a piece); at n = 2, the multiplications of
-    pieces of 800 rows.
+    Before, each piece sent back an array of the whole size, and the engine added the n of them: n times the
+    size, even at n = 2. Now that size is paid once, and what remains at n = 1600 is the engine's cost per node
+    (four nodes a piece: the piece, ``*``, ``sum`` and ``+``). On that shared machine a whole run's medians move by
+    up to about 40% from one run to the next (before, n = 2: 5.1 to 8.7 ms in three runs); the order of the
+    columns did not change.
     """
 
     never_freed = True         # it saves no array: a piece used in one pass may be used in the next, as in PyTorch
