@@ -128,7 +128,9 @@ def record_backward():
 
     The gradients are copied to NumPy as the engine produces them; the tensors' ``.grad`` are untouched (leaves get
     theirs as usual, intermediate tensors none), and the graph's structure is copied before ``backward`` frees it.
-    Recording is per thread. A second ``backward`` inside the same block is not recorded.
+    Recording is per thread. A second ``backward`` inside the same block is not recorded. A piece of ``split``,
+    ``chunk`` or ``unbind`` is recorded as sending its own gradient, its part with zeros elsewhere, as a slice does
+    (the engine's pieces fill one shared array instead: :class:`~tinygradconv.ops.splitting.Piece`).
     """
     trace = BackwardTrace()
     number = {}
