@@ -43,9 +43,11 @@ class _GradState(threading.local):
     # Layer.__call__ around its call. An op recorded meanwhile keeps the innermost on its Context (``layer_call``),
     # so that tinygradconv.viz titles it by the layer that ran it ("dense_1/matmul").
     layer_calls = ()
-    # A new object at each call of backward(): the pieces of ops.splitting know by it which pass made the gradient
-    # array they share.
-    backward_pass = None
+    # The arrays that the ops of the backward pass under way in this thread share, by key: the pieces of
+    # ops.splitting write their gradients into one, keyed by their Cut node's context. A new dict at each call of
+    # backward(), the outer pass's put back after it: a pass run inside another (an op's backward calling
+    # backward()) or in another thread has its own, and a pass that raised leaves nothing behind.
+    shared_arrays = None
 
 
 _state = _GradState()
@@ -165,8 +167,8 @@ class Function:
 
     An op that saves no array may set ``never_freed = True``: ``backward()`` then leaves its node as it was, so
     that a later pass still goes through it to its inputs, as PyTorch's nodes that save nothing allow.
-    :class:`~tinygradconv.ops.splitting.Cut` does: all the pieces of one ``split`` hang from its node, and a piece
-    not used in one pass may be used in the next.
+    :class:`~tinygradconv.ops.splitting.Cut` and ``Piece`` do: all the pieces of one ``split`` hang from one
+    ``Cut`` node, and a piece may be used in a pass after the one it was (or was not) used in.
     """
 
     name = None
@@ -421,9 +423,12 @@ def backward(root, grad=None, retain_graph=False):
     """
     from .ops.elementwise import ieee754
 
-    _state.backward_pass = object()
-    with ieee754(root.backend.xp):
-        _backward(root, grad, retain_graph)
+    outer, _state.shared_arrays = _state.shared_arrays, {}
+    try:
+        with ieee754(root.backend.xp):
+            _backward(root, grad, retain_graph)
+    finally:
+        _state.shared_arrays = outer
 
 
 def _backward(root, grad, retain_graph):

@@ -8,10 +8,11 @@ gradient placed back where the piece came from, zeros elsewhere. The pieces toge
 
 How the gradient is built: were each piece an ordinary slice (:func:`~tinygradconv.ops.shape.getitem`), each
 would send back an array of ``x``'s full size, mostly zeros, and the engine would add those ``n`` arrays: a
-backward pass costing ``n`` times the size of ``x`` (0.5 s for the 1600 rows of a (1600, 256) tensor). Here the
+backward pass costing ``n`` times the size of ``x`` (0.36 s for the 1600 rows of a (1600, 256) tensor). Here the
 pieces hang from one node, :class:`Cut` (its output is ``x`` itself), and write their gradients into one shared
-array of ``x``'s size, each into its own part: the first piece reached in a backward pass makes the array (zeros)
-and hands it to the engine as the gradient of the :class:`Cut` node, the others fill in their parts, and by the
+array of ``x``'s size, each into its own part: the first piece reached in a backward pass makes the array (zeros,
+kept for that pass only) and hands it to the engine as the gradient of the :class:`Cut` node, the others fill in
+their parts, and by the
 time the engine reaches the :class:`Cut` node (after all its pieces, as it always reaches a node) the array is
 complete, zeros where a piece was not used, as PyTorch's ``unbind``, ``split`` and ``chunk`` send back the stack
 or concatenation of their pieces' gradients. That costs the size of ``x`` once (measured in the docstring of
@@ -45,27 +46,34 @@ class Cut(Function):
     """The tensor that pieces are cut from: its output is its input, unchanged (the same array), and its gradient
     the one the pieces (:class:`Piece`) filled in for it during the backward pass, passed on unchanged.
 
-    The pieces keep this node's context (``cut``) and share ``cut.gradient``, the array of the input's shape that
-    they write their gradients into, made by the first of them that the backward pass reaches.
-    ``cut.backward_pass`` says which pass made it (``autograd._state.backward_pass``, new at each ``backward()``),
-    so that an array left behind by a pass that stopped on an error is not written into again. Nothing else uses
-    the output, so that array is all the gradient the node receives. It saves no array, and stays
-    after ``backward()`` (``never_freed``): a piece left out of one pass may be used in the next, as in PyTorch.
+    The pieces keep this node's context (``cut``) and share one array of the input's shape, which they write their
+    gradients into: the first of them that a backward pass reaches makes it and keeps it in that pass's
+    ``autograd._state.shared_arrays`` under ``cut`` (a new dict at each ``backward()``, one per thread: a pass run
+    inside another, from an op's backward, or in another thread, makes its own, and a pass that raised leaves
+    none behind). This node's output must be used by its pieces only (``split``, ``chunk`` and ``unbind`` make it
+    so), so that array is all the gradient it receives: it takes the array out of the pass's dict and passes it on
+    without a copy (``new_gradients``: a leaf input keeps it as its ``.grad``). Any other gradient (``Cut.apply``
+    called directly, without pieces) is passed on as a copy, so that the caller's array is never added into. It
+    saves no array, and stays after ``backward()`` (``never_freed``): a piece may be used in a later pass, as in
+    PyTorch.
     """
 
     never_freed = True
-    # Its gradient is the array the first piece made, which nothing else holds once backward has cleared
-    # ctx.gradient: a leaf input keeps it as its .grad, without a copy (Function.new_gradients).
-    new_gradients = True
+    new_gradients = True       # the pieces' array, which nothing else holds once it is taken out; else a copy
 
     @staticmethod
     def forward(ctx, x):
-        ctx.gradient = ctx.backward_pass = None
         return x
 
     @staticmethod
     def backward(ctx, grad):
-        ctx.gradient = None        # the pieces' array, handed on: the next backward pass makes its own
+        pieces = (autograd._state.shared_arrays or {}).pop(ctx, None)
+        if pieces is None:
+            return ctx.xp.astype(grad, grad.dtype)       # astype copies
+        if grad is not pieces:
+            raise RuntimeError("Cut's output was used by something other than its pieces (Piece.apply(whole, ..., "
+                               "cut=whole._ctx)): the pieces' gradient array would be incomplete. Use split, chunk "
+                               "or unbind, or cut the tensor again for the other use")
         return grad
 
 
@@ -94,24 +102,35 @@ class Piece(Function):
     the pieces' gradients.
 
     ``cut`` is the context of the :class:`Cut` node that made ``whole``, shared with the other pieces (``None``
-    when no graph is recorded): the first piece that a backward pass reaches makes ``cut.gradient``, zeros of
-    ``whole``'s shape, writes its part and returns the array to the engine; the others write their parts into it
-    and return ``None``. Without a ``cut`` (``Piece.apply(t, index=..., cut=None)``) each piece sends back an
-    array of its own, as a slice does.
+    when no graph is recorded): the first piece that a backward pass reaches makes the pass's array for ``cut``
+    (``autograd._state.shared_arrays[cut]``), zeros of ``whole``'s shape, writes its part and returns the array
+    to the engine; the others write their parts into it and return ``None`` (``viz.record_backward`` records
+    each piece's own gradient, its part with zeros elsewhere, as if it had sent it). Without a ``cut``
+    (``Piece.apply(t, index=..., cut=None)``) each piece sends back an array of its own, as a slice does. It saves
+    no array and is never freed: a piece used in one pass may be used in the next without ``retain_graph``, as in
+    PyTorch.
 
     Time of ``sum((p * p).sum() for p in pieces)`` and its backward (the backward alone in parentheses), a (1600, 256)
-    float32 tensor cut along dimension 0 into n pieces (``chunk``; ``unbind`` for n = 1600), one thread, medians
-    of 3 alternating runs (2-vCPU AMD EPYC Zen 4 shared with other work, 2026-12-07), before (each piece a slice)
-    and now::
+    float32 tensor cut along dimension 0 into n pieces (``chunk``; ``unbind`` for n = 1600), before (each piece a
+    slice, commit 8cceb19), now, and in PyTorch; one thread (``taskset -c 1``, OpenMP and OpenBLAS threads 1),
+    medians of 31 runs alternating the three, on a 2-vCPU AMD EPYC Zen 4 shared with other work (2026-12-07). The
+    last row is no piece but an ordinary slice, ``(x[1:3] * 2).sum()`` of an (8, 4) tensor and its backward, per
+    call (a mean of 200), which the pieces leave as it was::
 
-        n      before            now               PyTorch 2.13
-        2      14.7 ms (9.0)     14.7 ms (7.8)     1.2 ms (0.55)
-        16     20.9 ms (18.3)    1.2 ms (0.61)     0.94 ms (0.60)
-        1600   621 ms (501)      216 ms (105)      116 ms (62)
+        n         before            now               PyTorch 2.13
+        2         8.7 ms (7.8)      1.08 ms (0.59)    0.85 ms (0.49)
+        16        14.9 ms (13.3)    1.49 ms (0.73)    1.13 ms (0.67)
+        1600      441 ms (357)      138 ms (62)       61 ms (40)
+        x[1:3]    120 us (73)       125 us (75)       93 us (78)
 
-    What remains at n = 1600 is the engine's cost per node (four nodes a piece); at n = 2, the multiplications of
-    pieces of 800 rows.
+    Before, each piece sent back an array of the whole size, and the engine added the n of them: n times the
+    size, even at n = 2. Now that size is paid once, and what remains at n = 1600 is the engine's cost per node
+    (four nodes a piece: the piece, ``*``, ``sum`` and ``+``). On that shared machine a whole run's medians move by
+    up to about 40% from one run to the next (before, n = 2: 5.1 to 8.7 ms in three runs); the order of the
+    columns did not change.
     """
+
+    never_freed = True         # it saves no array: a piece used in one pass may be used in the next, as in PyTorch
 
     @staticmethod
     def forward(ctx, whole, *, index, cut):
@@ -122,16 +141,16 @@ class Piece(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        cut = ctx.cut
-        first = cut is None or cut.gradient is None or cut.backward_pass is not autograd._state.backward_pass
-        if first:
-            gradient = ctx.xp.zeros(ctx.shape, dtype=grad.dtype)
-            if cut is not None:
-                cut.gradient, cut.backward_pass = gradient, autograd._state.backward_pass
-        else:
-            gradient = cut.gradient
-        gradient[ctx.index] = grad                  # each piece has its own part: written once, no sum
-        return gradient if first else None          # the engine holds the array already: no second copy of it
+        shared = autograd._state.shared_arrays if ctx.cut is not None else None
+        gradient = None if shared is None else shared.get(ctx.cut)
+        if gradient is not None:                    # another piece made the array in this pass: the engine holds it
+            gradient[ctx.index] = grad              # each piece has its own part: written once, no sum
+            return None
+        gradient = ctx.xp.zeros(ctx.shape, dtype=grad.dtype)
+        gradient[ctx.index] = grad
+        if shared is not None:
+            shared[ctx.cut] = gradient
+        return gradient
 
 
 def _check_piece(index, cut, shape):
@@ -153,9 +172,16 @@ def _check_piece(index, cut, shape):
         elif not -size <= item < size:
             raise ValueError(f"Invalid value for argument `index` of piece: {item} is out of range for a "
                              f"dimension of size {size}; expected an integer in [-{size}, {size})")
-    if cut is not None and not isinstance(cut, autograd.Context):
-        raise TypeError(f"Invalid type for argument `cut` of piece: expected the context of a Cut node (whole._ctx) "
-                        f"or None; received {cut!r}")
+    if cut is None:
+        return
+    if not isinstance(cut, autograd.Context) or cut.fn is not Cut:
+        made_by = f" of a {cut.fn.__name__} node" if isinstance(cut, autograd.Context) and cut.fn else ""
+        raise TypeError(f"Invalid type for argument `cut` of piece: expected the context of a Cut node (whole._ctx, "
+                        f"whole = Cut.apply(x)) or None; received {cut!r}{made_by}")
+    if tuple(cut.inputs[0].shape) != tuple(shape):
+        raise ValueError(f"Invalid value for argument `cut` of piece: expected the context of the Cut node that made "
+                         f"the tensor of shape {tuple(shape)} cut; received that of a Cut of a tensor of shape "
+                         f"{tuple(cut.inputs[0].shape)}")
 
 
 def _pieces(x, indices):

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import autograd
+from ..ops.splitting import Piece
 from ..random import generator
 from ..tensor import Tensor
 from ..validation import integer
@@ -113,13 +114,23 @@ def _numpy(tensor, array):
     return None if array is None else np.array(tensor.backend.to_numpy(array), dtype=np.float64)
 
 
+def _piece_gradient(ctx, grad):
+    """What a :class:`~tinygradconv.ops.splitting.Piece` adds to its input's gradient: ``grad`` (NumPy) at its
+    index, zeros elsewhere."""
+    gradient = np.zeros(ctx.shape)
+    gradient[ctx.index] = grad
+    return gradient
+
+
 @contextlib.contextmanager
 def record_backward():
     """Context manager: record the first ``backward()`` run inside it into the :class:`BackwardTrace` it yields.
 
     The gradients are copied to NumPy as the engine produces them; the tensors' ``.grad`` are untouched (leaves get
     theirs as usual, intermediate tensors none), and the graph's structure is copied before ``backward`` frees it.
-    Recording is per thread. A second ``backward`` inside the same block is not recorded.
+    Recording is per thread. A second ``backward`` inside the same block is not recorded. A piece of ``split``,
+    ``chunk`` or ``unbind`` is recorded as sending its own gradient, its part with zeros elsewhere, as a slice does
+    (the engine's pieces fill one shared array instead: :class:`~tinygradconv.ops.splitting.Piece`).
     """
     trace = BackwardTrace()
     number = {}
@@ -140,7 +151,11 @@ def record_backward():
             return
         ctx = tensor._ctx
         sent = []
-        if ctx is not None:
+        if ctx is not None and ctx.fn is Piece and grad is not None:
+            # the pieces of one split share one array (ops.splitting): the first sends it, the others None. Each
+            # edge shows the piece's own gradient instead, as a slice sends it: its part, zeros elsewhere
+            sent.append((number[id(ctx.inputs[0])], _piece_gradient(ctx, _numpy(tensor, grad))))
+        elif ctx is not None:
             for parent, g in zip(ctx.inputs, input_grads):
                 if parent is not None:
                     sent.append((number[id(parent)], _numpy(parent, g) if parent.requires_grad else None))
