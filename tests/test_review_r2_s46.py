@@ -1,0 +1,74 @@
+"""A reviewer's findings (session 46, round 2): masked weighted metrics, Model subclasses with arguments of their
+own, Muon's ``exclude_layers`` with a ``train_step`` of one's own, a loaded model's list of losses."""
+import numpy as np
+import pytest
+
+from tinygradconv import Tensor, layers, metrics, models
+from tinygradconv.layers.layer import set_keras_mask
+
+
+def _masked_model():
+    model = models.Sequential([layers.Input((6, 1)), layers.Masking(), layers.Dense(1, kernel_initializer="ones")])
+    model.compile(loss="mse", weighted_metrics=["mse"])
+    return model
+
+
+def _masked_data():
+    x = np.ones((4, 6, 1), "float32")
+    x[:, 2:] = 0                                     # steps 2..5 masked (Masking(mask_value=0))
+    x[1, 1:] = 0                                     # sample 1 keeps one step only
+    y = np.arange(4.0, dtype="float32")[:, None, None] * np.ones((4, 6, 1), "float32")
+    return x, y
+
+
+def _weighted_mse_loop(predictions, x, y, sample_weight):
+    """The documented rule, from the formula: sum(v * w * mask) / sum(w * mask), v the squared error of a step,
+    mask 1 where a step has a non-zero feature, w the weight of the step's sample (or of the step itself)."""
+    total = count = 0.0
+    for i in range(x.shape[0]):
+        for t in range(x.shape[1]):
+            if np.all(x[i, t] == 0):
+                continue
+            w = sample_weight[i] if sample_weight.ndim == 1 else sample_weight[i, t]
+            total += w * float(np.mean((predictions[i, t] - y[i, t]) ** 2))
+            count += w
+    return total / count
+
+
+def test_weighted_metric_with_a_mask_weighs_each_step_by_its_samples_weight():
+    x, y = _masked_data()                     # 4 samples of 6 steps: (batch,) weights once lined up with the steps
+    weights = np.array([1.0, 2.0, 1.0, 0.0])
+    model = _masked_model()
+    predictions = np.asarray(model.predict(x, verbose=0))
+    _, metric = model.evaluate(x, y, sample_weight=weights, verbose=0)
+    assert metric == pytest.approx(_weighted_mse_loop(predictions, x, y, weights), rel=1e-6)
+
+
+def test_reviewers_case_one_weight_per_sample_equals_the_weights_per_step():
+    x = np.ones((4, 4, 1), "float32")
+    x[:, 2:] = 0
+    y = np.arange(4.0, dtype="float32")[:, None, None] * np.ones((4, 4, 1), "float32")
+    model = models.Sequential([layers.Input((4, 1)), layers.Masking(), layers.Dense(1, kernel_initializer="ones")])
+    model.compile(loss="mse", weighted_metrics=["mse"])
+    per_sample = model.evaluate(x, y, sample_weight=np.array([1.0, 1, 1, 0]), verbose=0)
+    per_step = model.evaluate(x, y, sample_weight=np.tile([[1.0, 1, 1, 0]], (4, 1)).T, verbose=0)
+    # by hand: samples 0..2 weigh 1, their steps 0, 1 count; errors (1 - i)^2 = 1, 0, 1 -> 2 / 3
+    assert per_sample[1] == pytest.approx(2 / 3) and per_step[1] == pytest.approx(2 / 3)
+
+
+def _masked_predictions():
+    predictions = Tensor(np.ones((4, 4, 1)))
+    set_keras_mask(predictions, Tensor(np.ones((4, 4), bool)))
+    return predictions
+
+
+def test_a_mask_that_does_not_line_up_with_the_values_is_named_in_the_error():
+    metric = metrics.MeanMetricWrapper(lambda y_true, y_pred: Tensor(np.ones(3)), name="own")
+    with pytest.raises(ValueError, match=r"own: the mask of shape \(4, 4\) does not match values of shape \(3,\)"):
+        metric.update_state(np.ones((4, 4, 1)), _masked_predictions())
+
+
+def test_weights_that_line_up_with_the_mask_in_no_way_are_a_value_error_naming_both():
+    metric = metrics.MeanMetricWrapper(metrics.mean_squared_error, name="mse")
+    with pytest.raises(ValueError, match=r"`sample_weight`: of shape \(5,\).*mask of shape \(4, 4\)"):
+        metric.update_state(np.ones((4, 4, 1)), _masked_predictions(), sample_weight=np.ones(5))
