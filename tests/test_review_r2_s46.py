@@ -130,3 +130,42 @@ def test_a_config_entry_the_constructor_does_not_take_is_a_type_error_not_droppe
         Strict.from_config(model.get_config())
     with pytest.raises(TypeError, match="scale"):
         models.clone_model(model)
+
+
+# ------------------------------------------------------------------ 3. Muon's exclude_layers, a train_step of one's own
+
+def _own_step_model(framework):
+    """The reviewer's model: a Sequential named "seq" whose train_step applies the optimizer itself."""
+    L, M = framework.layers, framework.models
+
+    class MySeq(M.Sequential):
+        def train_step(self, data):
+            x, y = data
+            self.zero_grad()
+            loss = self.compute_loss(x=x, y=y, y_pred=self(x, training=True))
+            loss.backward()
+            grads = [getattr(w, "value", w).grad for w in self.trainable_weights]    # (Keras: the torch tensor's)
+            self.optimizer.apply(grads, self.trainable_weights)
+            return {"loss": loss}
+
+    return MySeq([L.Input((3,)), L.Dense(4, name="hidden", kernel_initializer="ones"),
+                  L.Dense(1, kernel_initializer="ones")], name="seq")
+
+
+def test_muon_excludes_layers_by_their_keras_path_in_a_train_step_of_ones_own():
+    keras = pytest.importorskip("keras")
+    import tinygradconv
+
+    results = []
+    for framework in (keras, tinygradconv):
+        model = _own_step_model(framework)
+        optimizer = framework.optimizers.Muon(exclude_layers=["seq/hidden"])
+        model.compile(optimizer=optimizer, loss="mse")
+        model.fit(np.ones((4, 3), "float32"), np.zeros((4, 1), "float32"), epochs=2, verbose=0)
+        kernel = model.trainable_weights[0]
+        uses_adamw = (optimizer._should_use_adamw(kernel) if framework is keras else optimizer.uses_adamw(kernel))
+        results.append((uses_adamw, np.asarray(keras.ops.convert_to_numpy(kernel) if framework is keras
+                                               else kernel.numpy())))
+    (keras_adamw, keras_kernel), (our_adamw, our_kernel) = results
+    assert keras_adamw is True and our_adamw is True
+    np.testing.assert_allclose(our_kernel, keras_kernel, rtol=1e-5)

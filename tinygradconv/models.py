@@ -1258,6 +1258,8 @@ class Model(Layer):
             raise ValueError(f"Invalid value for argument `metrics`: the names reported must be unique and not "
                              f"'loss'. Received metrics named {names} after Keras' renaming of repeated names")
         self.optimizer = optimizer
+        if hasattr(optimizer, "_note_model"):      # the Keras paths of the weights, whatever step trains them (Muon)
+            optimizer._note_model(self)
         self.loss = loss
         self._loss_weight = loss_weight
         if loss_weight is not None:
