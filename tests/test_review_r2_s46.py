@@ -169,3 +169,26 @@ def test_muon_excludes_layers_by_their_keras_path_in_a_train_step_of_ones_own():
     (keras_adamw, keras_kernel), (our_adamw, our_kernel) = results
     assert keras_adamw is True and our_adamw is True
     np.testing.assert_allclose(our_kernel, keras_kernel, rtol=1e-5)
+
+
+# ------------------------------------------------------------------ 4. a loaded model's per-output losses
+
+@pytest.mark.parametrize("as_dict", [False, True])
+def test_a_loaded_models_per_output_losses_are_loss_objects_and_names_as_keras_loads_them(as_dict, tmp_path):
+    keras = pytest.importorskip("keras")
+    import tinygradconv
+
+    held = []
+    for framework in (keras, tinygradconv):
+        x = framework.layers.Input((3,))
+        model = framework.models.Model(x, [framework.layers.Dense(1, name="a")(x),
+                                           framework.layers.Dense(1, name="b")(x)])
+        loss = [framework.losses.MeanSquaredError(), "mae"]
+        model.compile(optimizer="sgd", loss=dict(zip("ab", loss)) if as_dict else loss)
+        model.save(tmp_path / f"{framework.__name__}.keras")
+        loaded = framework.models.load_model(tmp_path / f"{framework.__name__}.keras").loss
+        entries = list(loaded.values()) if as_dict else loaded
+        held.append([e if isinstance(e, str) else (type(e).__name__, isinstance(e, framework.losses.Loss))
+                     for e in entries])
+    assert held[0] == [("MeanSquaredError", True), "mae"]           # Keras 3.15's loaded model.loss
+    assert held[1] == held[0]
