@@ -25,7 +25,7 @@ from __future__ import annotations
 import copy
 import functools
 
-from .functional import Functional
+from .functional import _FUNCTIONAL_CONFIG_KEYS, Functional
 from .layers.input_layer import Input
 from .layers.keras_tensor import KerasTensor, flatten
 from .layers.layer import Layer
@@ -168,10 +168,15 @@ def _clone_functional(model, clone_layer, call_function, input_tensors):
         for old in node.outputs:
             values[id(old)] = results[old._keras_history[2]]
     new_outputs = [values[id(t)] for t in model._outputs]
-    # a Model subclass of your own made from (inputs, outputs) keeps its class when it is made so, as in Keras
+    # a Model subclass of your own made from (inputs, outputs) keeps its class when it is made so, as in Keras,
+    # and gets the arguments its get_config adds to the graph's (Keras 3.15 passes only the name, and the
+    # constructor's defaults replace them silently)
     cls = type(model) if _takes_functional_arguments(type(model)) else Functional
+    own = {}
+    if cls is not Functional and type(model).get_config is not Functional.get_config:
+        own = {k: v for k, v in model.get_config().items() if k not in _FUNCTIONAL_CONFIG_KEYS}
     return cls(_structured(new_inputs, model._input_keys, model._nested_inputs),
-               _structured(new_outputs, model._output_keys, model._nested_outputs), name=model.name)
+               _structured(new_outputs, model._output_keys, model._nested_outputs), name=model.name, **own)
 
 
 def _flat_like_input(model, input_tensors):

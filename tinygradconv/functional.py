@@ -542,7 +542,16 @@ def functional_from_config(cls, config, custom_objects=None):
         return tensors if nested else tensors[0]
 
     kwargs = {k: v for k, v in config.items() if k in ("name", "trainable")}
+    if getattr(cls, "__init__", None) is not Functional.__init__:
+        # a Model subclass of your own gets the config's other entries (the arguments its get_config added), as
+        # Keras 3's functional_from_config passes them; a constructor that does not take one raises TypeError
+        kwargs.update({k: v for k, v in config.items() if k not in _FUNCTIONAL_CONFIG_KEYS})
     return cls(lookup(config["input_layers"]), lookup(config["output_layers"]), **kwargs)
+
+
+#: The entries of a functional model's config that describe the graph (and ``dtype``, read above); any other entry
+#: is an argument of a Model subclass's constructor (:func:`functional_from_config`)
+_FUNCTIONAL_CONFIG_KEYS = frozenset({"name", "trainable", "layers", "input_layers", "output_layers", "dtype"})
 
 
 def _call_takes(layer, keyword):

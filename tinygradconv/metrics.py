@@ -705,13 +705,14 @@ def _floats(data, argument, metric, dtype=None):
     return np.asarray(array, dtype=dtype or np.float64)
 
 
-def _samplewise(values, sample_weight, metric, reduce, dtype=None):
+def _samplewise(values, sample_weight, metric, reduce, dtype=None, weights_name="sample_weight"):
     """Keras 3's ``reduce_to_samplewise_values``: ``values`` (weighted, when ``sample_weight`` is given) reduced
     with ``reduce`` (a mean for :class:`Mean`, a sum for :class:`Sum`) over every axis but the first, and the number
     of samples they count for (the batch size, or the sum of the weights). Values that carry a mask of the entries
     that count (a loss with ``ignore_class``) have their weights masked when ``sample_weight`` is given. Computed
     in float64, the count a Python float; with ``dtype`` (a metric's), in that dtype, the count a NumPy scalar of
-    it, as Keras casts the values and the weights to the metric's dtype first."""
+    it, as Keras casts the values and the weights to the metric's dtype first. ``weights_name`` names the weights in
+    the error for weights that do not line up with the values (a :class:`MeanMetricWrapper` passes its mask there)."""
     mask = getattr(values, "_keras_mask", None)
     values = _floats(values, "values", metric, dtype)
     if sample_weight is not None:
@@ -725,7 +726,7 @@ def _samplewise(values, sample_weight, metric, reduce, dtype=None):
         try:
             weights = np.broadcast_to(weights, values.shape)
         except ValueError:
-            raise ValueError(f"sample_weight of shape {weights.shape} does not match values of shape "
+            raise ValueError(f"{weights_name} of shape {weights.shape} does not match values of shape "
                              f"{values.shape}") from None
         values = values * weights
         if weights.ndim > 1:
@@ -764,7 +765,10 @@ class Mean(Metric):
 
     @_ieee754
     def update_state(self, values, sample_weight=None):
-        values, count = _samplewise(values, sample_weight, self.name, _mean, self._result_dtype)
+        self._add(values, sample_weight)
+
+    def _add(self, values, sample_weight, weights_name="sample_weight"):
+        values, count = _samplewise(values, sample_weight, self.name, _mean, self._result_dtype, weights_name)
         self.total += values.sum() if self._result_dtype else float(values.sum())
         self.count += count
 
@@ -852,17 +856,34 @@ class MeanMetricWrapper(Mean):
         """Add the batch's values of the function. A mask the predictions carry (``_keras_mask``, from
         ``Embedding(mask_zero=True)`` or ``Masking``: True where a step counts) weighs each value 1 or 0, times
         ``sample_weight`` when given: Keras 3's ``apply_mask(..., reduction="sum")``, so the result is the mean over
-        the steps that count."""
+        the steps that count, ``sum(v * w * mask) / sum(w * mask)``. One weight per sample (``(batch,)``) with a mask
+        of the steps (``(batch, steps)``) weighs each of that sample's steps, as the loss does (Keras 3.15 on torch
+        raises a ``RuntimeError`` in ``apply_mask`` there).
+
+        Raises:
+            ValueError: a ``sample_weight`` that lines up with the mask neither as given nor as one weight per
+                sample, or a mask that does not line up with the function's values (the message names the mask).
+        """
         mask = getattr(y_pred, "_keras_mask", None)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
-        if mask is not None:
-            weights = _floats(mask, "mask", self.name, self._result_dtype)
-            if sample_weight is not None:
-                weights, given = squeeze_or_expand_to_same_rank(weights, _floats(sample_weight, "sample_weight",
-                                                                                  self.name, self._result_dtype))
+        if mask is None:
+            self._add(values, sample_weight)
+            return
+        weights = _floats(mask, "mask", self.name, self._result_dtype)
+        weights_name = "the mask"
+        if sample_weight is not None:
+            weights, given = squeeze_or_expand_to_same_rank(weights, _floats(sample_weight, "sample_weight",
+                                                                              self.name, self._result_dtype))
+            if given.ndim < weights.ndim:        # one weight per sample: it weighs each of the sample's steps
+                given = given.reshape(given.shape + (1,) * (weights.ndim - given.ndim))
+            try:
                 weights = weights * given
-            sample_weight = weights
-        super().update_state(values, sample_weight=sample_weight)
+            except ValueError:
+                raise ValueError(f"{self.name}: Invalid value for argument `sample_weight`: of shape "
+                                 f"{np.shape(sample_weight)} it lines up with the predictions' mask of shape "
+                                 f"{np.shape(mask)} neither as given nor as one weight per sample") from None
+            weights_name = "sample_weight times the mask"
+        self._add(values, weights, f"{self.name}: {weights_name}")
 
     def get_config(self):
         return dict(super().get_config(), **self._fn_kwargs)

@@ -895,8 +895,10 @@ def _put_functional_behind(cls):
 
 
 def _takes_functional_arguments(cls):
-    """Whether ``cls(inputs, outputs)`` reaches ``Model.__init__`` as such, by Keras 3's rule in ``from_config``:
-    its constructor is Model's, takes ``(inputs, outputs, ...)``, or passes on ``(*args, **kwargs)``."""
+    """Whether ``cls(inputs, outputs)`` reaches ``Model.__init__`` as such: its constructor is Model's, takes
+    ``(inputs, outputs, ...)``, or passes on ``(*args, **kwargs)``. Keras 3's rule (``functional_like_constructor``)
+    asks for exactly ``(inputs, outputs, name)`` in the second case; a constructor with arguments of its own after
+    ``outputs`` gets them from the config here (:func:`~tinygradconv.functional.functional_from_config`)."""
     if cls.__init__ is Model.__init__:
         return True
     try:
@@ -1256,6 +1258,8 @@ class Model(Layer):
             raise ValueError(f"Invalid value for argument `metrics`: the names reported must be unique and not "
                              f"'loss'. Received metrics named {names} after Keras' renaming of repeated names")
         self.optimizer = optimizer
+        if hasattr(optimizer, "_note_model"):      # the Keras paths of the weights, whatever step trains them (Muon)
+            optimizer._note_model(self)
         self.loss = loss
         self._loss_weight = loss_weight
         if loss_weight is not None:

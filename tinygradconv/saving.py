@@ -315,7 +315,9 @@ def _library_object(obj, module):
 def _with_custom_metrics(config):
     """``config`` with each metric that names a custom object (your own function or class, ``custom_objects``) made
     now, while the loader's :class:`custom_object_scope` is open: a model makes its metrics at its first batch.
-    Per-output lists and dicts of metrics (Keras' forms, in ``.keras`` files) keep their structure."""
+    Per-output lists and dicts of metrics (Keras' forms, in ``.keras`` files) keep their structure. So do per-output
+    losses, each config of a loss made a loss object (names stay names), so that ``model.loss`` holds what Keras 3's
+    ``compile_from_config`` gives: ``[MeanSquaredError(...), "mae"]``."""
     def made(metric):
         if isinstance(metric, (list, tuple)):
             return [made(m) for m in metric]
@@ -324,7 +326,18 @@ def _with_custom_metrics(config):
         name = metric.get("class_name") if isinstance(metric, dict) else metric
         return metrics.get(metric) if isinstance(name, str) and custom_object(name) is not None else metric
 
-    return dict(config, **{key: made(config[key] or []) for key in ("metrics", "weighted_metrics") if key in config})
+    def loss_object(loss):      # per-output losses: each config made a loss object, as Keras' compile_from_config
+        if isinstance(loss, (list, tuple)):
+            return [loss_object(entry) for entry in loss]
+        if isinstance(loss, dict) and "class_name" not in loss:         # losses by output name
+            return {key: loss_object(entry) for key, entry in loss.items()}
+        return losses.get(loss) if isinstance(loss, dict) else loss
+
+    config = dict(config, **{key: made(config[key] or []) for key in ("metrics", "weighted_metrics") if key in config})
+    if isinstance(config.get("loss"), (list, tuple)) or (isinstance(config.get("loss"), dict)
+                                                          and "class_name" not in config["loss"]):
+        config["loss"] = loss_object(config["loss"])
+    return config
 
 
 def _compile_config(model):

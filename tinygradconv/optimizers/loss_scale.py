@@ -141,6 +141,10 @@ class LossScaleOptimizer(Optimizer):
         """The inner optimizer learns the variables' Keras paths (it builds on them)."""
         self.inner_optimizer._note_paths(model)
 
+    def _note_model(self, model):
+        """The inner optimizer remembers the compiled model (it learns the variables' Keras paths from it)."""
+        self.inner_optimizer._note_model(model)
+
     def state_of(self, variable) -> dict:
         """The inner optimizer's state of ``variable``."""
         return self.inner_optimizer.state_of(variable)

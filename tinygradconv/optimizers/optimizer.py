@@ -39,6 +39,7 @@ import math
 import numbers
 import re
 import warnings
+import weakref
 
 import numpy as np
 
@@ -268,6 +269,13 @@ class Optimizer:
         self._excluded, self._exclude_patterns = {}, ()   # id(variable) -> variable, kept out of weight decay
         self._paths = {}    # id(variable) -> (variable, Keras' variable.path), from _note_paths
 
+    def __getstate__(self):
+        """The optimizer's attributes for a copy, without the model that :meth:`_note_model` remembers (a weak
+        reference, which neither ``pickle`` nor ``copy`` carries: the copy keeps the paths learnt so far)."""
+        state = dict(self.__dict__)
+        state.pop("_paths_model", None)
+        return state
+
     def __setstate__(self, state):
         """Restore a copy (``copy.deepcopy``, ``pickle``) of the optimizer: its state and exclusions are keyed by
         ``id(variable)``, so they are keyed again by the ids of the copied variables (copied with it, as the
@@ -405,10 +413,26 @@ class Optimizer:
 
         self._paths = {id(weight): (weight, path) for weight, path in keras_variable_paths(model)}
 
+    def _note_model(self, model):
+        """Remember ``model`` (weakly), the model compiled with this optimizer: :meth:`_path_of` learns the Keras
+        paths of its weights from it (:meth:`_note_paths`) when asked for a weight it has no path for yet, so the
+        paths hold whatever runs the step (a ``train_step`` of your own, ``train_on_batch``, ``apply`` called by
+        hand), as Keras' ``variable.path`` belongs to the variable itself. ``Model.compile`` calls it."""
+        self._paths_model = weakref.ref(model)
+
     def _path_of(self, variable) -> str:
-        """Keras' ``variable.path`` of ``variable`` when :meth:`_note_paths` learnt it from a model, else its name
-        (``"<layer>/<weight>"``: the path of a layer used alone or in a functional model)."""
+        """Keras' ``variable.path`` of ``variable`` when :meth:`_note_paths` learnt it from a model (given, or the
+        one :meth:`_note_model` remembers), else its name (``"<layer>/<weight>"``: the path of a layer used alone
+        or in a functional model)."""
         entry = self._paths.get(id(variable))
+        if entry is None or entry[0] is not variable:
+            remembered = self.__dict__.get("_paths_model")
+            model = None if remembered is None else remembered()
+            if model is not None:
+                self._note_paths(model)
+                entry = self._paths.get(id(variable))
+                if entry is None or entry[0] is not variable:   # not one of the model's weights: its name, kept
+                    entry = self._paths[id(variable)] = (variable, variable.name or "")
         return entry[1] if entry is not None and entry[0] is variable else (variable.name or "")
 
     def _check_variables_are_known(self, variables):
