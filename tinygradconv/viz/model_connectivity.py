@@ -808,7 +808,7 @@ def _describe(obj, kwargs=None):
 
 def _layer_text(layer):
     kind = _kind(layer) or type(layer).__name__
-    if kind in CONVOLUTIONS:
+    if kind in CONVOLUTIONS or kind in DEPTHWISE:   # (depthwise and separable: no output padding)
         # what changes the connections: kernel size, stride, and when not the default, dilation, padding and
         # output padding (a dilated kernel skips steps; padding changes which steps the windows reach)
         text = f"k={layer.kernel_size[0]}, s={layer.strides[0]}"
@@ -819,13 +819,6 @@ def _layer_text(layer):
         output_padding = getattr(layer, "output_padding", None)
         if output_padding is not None:
             text += f", output_padding={np.ravel(output_padding)[0]}"
-        return f"{kind}({text})"
-    if kind in DEPTHWISE:
-        text = f"k={layer.kernel_size[0]}, s={layer.strides[0]}"
-        if layer.dilation_rate[0] != 1:
-            text += f", d={layer.dilation_rate[0]}"
-        if layer.padding != "valid":
-            text += f", {layer.padding}"
         return f"{kind}({text})"
     if kind in POOLING:
         text = f"{layer.pool_size[0]}, s={layer.strides[0]}" + (", same" if layer.padding == "same" else "")
