@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 from helpers import keras_on_torch
+from test_masking import _keras_mask_of, _our_mask
 
 import tinygradconv as tg
 from tinygradconv import layers, losses, models, optimizers
@@ -17,16 +18,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:Depreca
 FIRST = np.array([[1, 2, 0, 0], [3, 0, 4, 0]])
 SECOND = np.array([[0, 2, 2, 0], [3, 3, 0, 0]])
 MERGES = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate"]
-
-
-def _keras_mask_of(tensor):
-    mask = getattr(tensor, "_keras_mask", None)
-    return None if mask is None else np.asarray(mask.detach().cpu().numpy())
-
-
-def _our_mask(tensor):
-    mask = getattr(tensor, "_keras_mask", None)
-    return None if mask is None else mask.numpy()
 
 
 @pytest.mark.parametrize("masked", [(True, True), (True, False), (False, True)])
