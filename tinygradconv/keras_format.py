@@ -1151,17 +1151,19 @@ def _without_mask_graph(inner, filepath):
     """The layer entries of a functional model's config without the nodes that only compute masks.
 
     Keras 3 records the masks of a model as graph nodes: ``Embedding(mask_zero=True)`` gives a ``NotEqual`` op node
-    (``inputs != 0``), ``Masking`` a ``NotEqual`` and an ``Any``, a ``Concatenate`` of masked tensors a graph of
-    ``ExpandDims``, ``ZerosLike``, ``LogicalOr`` and a second ``Concatenate``; the layers that take the mask receive it
-    as ``kwargs["mask"]``. tinygradconv's layers pass masks on with the data (see "Masks" in
-    docs/keras_compatibility.md), so where the model has a layer that makes masks (an ``Embedding`` with
-    ``mask_zero`` or a ``Masking``), the nodes whose outputs are used only by ``mask`` arguments (directly or through
-    other such nodes) are left out, and so are those ``mask`` arguments. Any other op node is still refused (a mask
-    that is not made by such a layer, passed explicitly as ``layer(x, mask=...)``, is one).
+    (``inputs != 0``), ``Masking`` a ``NotEqual`` and an ``Any``, a merge layer of masked tensors a ``LogicalOr``, a
+    ``Concatenate`` a graph of ``ExpandDims``, ``ZerosLike``, ``OnesLike``, ``LogicalOr``, a second ``Concatenate``
+    and an ``Any``; the layers that take the mask receive it as ``kwargs["mask"]``. tinygradconv's layers pass masks
+    on with the data and merge them as Keras' (see "Masks" in docs/keras_compatibility.md), so where the model has a
+    layer that makes masks (an ``Embedding`` with ``mask_zero`` or a ``Masking``), the nodes whose outputs are used
+    only by ``mask`` arguments (directly or through other such nodes) are left out, and so are those ``mask``
+    arguments, once :func:`_check_mask_graph` has found that each such argument is the mask tinygradconv's layers
+    give the data it goes with. Any other op node is still refused (a mask that is not made by such a layer, passed
+    explicitly as ``layer(x, mask=...)``, is one).
 
     Raises:
-        SavedFileError: a mask computed with other nodes than those of ``Embedding`` and ``Masking`` (``NotEqual``,
-            ``Any``): masks merged by ``Concatenate`` and the like, which tinygradconv's loader does not take yet.
+        SavedFileError: a mask computed with other nodes than those Keras' masking layers and merge layers write, or
+            a ``mask`` argument that is not the mask tinygradconv's layers would pass to that layer.
     """
     items = [item for item in inner.get("layers", []) if isinstance(item, dict)]
     makes_masks = any(item.get("class_name") == "Masking" or (item.get("class_name") == "Embedding" and (
@@ -1180,8 +1182,10 @@ def _without_mask_graph(inner, filepath):
             for name in _tensor_sources(kwargs.get("mask")):
                 mask_uses.setdefault(name, set()).add(item.get("name"))
     outputs = {entry[0] for entry in _flat_layer_refs(inner.get("output_layers"))}
+    ops = {item.get("name") for item in items if str(item.get("module", "")).startswith("keras.src.ops")}
     mask_only = {name for name in mask_uses if name not in outputs}
     mask_only |= {name for name in data_uses if name not in outputs}
+    mask_only &= ops        # op nodes only: a layer (an Input used by a mask only, too) is kept
     changed = True
     while changed:          # keep the entries whose every data use is by an entry that computes masks only
         changed = False
@@ -1192,16 +1196,7 @@ def _without_mask_graph(inner, filepath):
     mask_only = {name for name in mask_only if mask_uses.get(name) or data_uses.get(name)}
     if not mask_only:
         return inner.get("layers", [])
-    classes = {item.get("name"): item.get("class_name") for item in items}
-    others = sorted(f"{name!r} ({classes[name]})" for name in mask_only if classes.get(name) not in ("NotEqual", "Any"))
-    if others:
-        makers = sorted(item.get("name") for item in items if item.get("class_name") == "Masking" or (
-            item.get("class_name") == "Embedding" and (item.get("config") or {}).get("mask_zero")))
-        raise SavedFileError(f"{filepath!r}: the masks of the model (made by {makers}: Embedding(mask_zero=True) "
-                             f"or Masking) are computed in the file by the nodes {', '.join(others)}, which Keras "
-                             "records where masks are merged or changed (a Concatenate or Add of masked tensors, ...). "
-                             "tinygradconv loads the masks of Embedding and Masking passed on unchanged only: merge "
-                             "the tensors before masking them, or build the model with tinygradconv.layers")
+    _check_mask_graph(items, mask_only, filepath)
     kept = []
     for item in items:
         if item.get("name") in mask_only:
@@ -1214,6 +1209,151 @@ def _without_mask_graph(inner, filepath):
             nodes.append(node)
         kept.append({**item, "inbound_nodes": nodes} if "inbound_nodes" in item else item)
     return kept
+
+
+# The Keras ops that Keras 3.15's compute_mask of Embedding, Masking, the merge layers and Concatenate record
+_MASK_OPS = ("NotEqual", "Any", "LogicalOr", "ExpandDims", "ZerosLike", "OnesLike", "Concatenate")
+_ELEMENTWISE_MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
+
+
+def _check_mask_graph(items, mask_only, filepath):
+    """Check that the mask-only nodes ``mask_only`` of a functional model's config (its layer entries ``items``)
+    compute, for each ``mask`` argument they feed, the mask tinygradconv's layers give the data of that call, so
+    that leaving them out changes nothing.
+
+    Both sides are written as the same expressions: ``("data", (layer, node, index))`` for a layer's output and
+    ``(op, operands...)`` for a Keras op. The file's side is read from its op nodes; the layers' side is built by
+    Keras 3.15's rules (``compute_mask`` of ``Embedding``: ``not_equal(x, 0)``; ``Masking``: ``any(not_equal(x,
+    mask_value), axis=-1)``; the element-wise merges: the ``logical_or`` of their inputs' masks when every input has
+    one; ``Concatenate``: each mask spread over its input's features by ``logical_or(expand_dims(mask, -1),
+    zeros_like(x))``, ``ones_like(x)`` for an input without one, joined along ``axis``, then ``any`` over the last
+    axis; ``GlobalAveragePooling1D``: none; the layers that pass masks on: their input's; the others drop it), which
+    tinygradconv's layers follow (tests/test_keras_masks_files_s46.py compares the predictions with Keras').
+
+    Raises:
+        SavedFileError: a mask-only node that is not one of those ops, or a ``mask`` argument whose expression is not
+            the one the layers give.
+    """
+    from .layers.layer import _PASSES_MASKS_IN_KERAS
+
+    by_name = {item.get("name"): item for item in items}
+    classes = {name: by_name[name].get("class_name") for name in mask_only}
+    odd = sorted(f"{name!r} ({classes[name]})" for name in mask_only if classes[name] not in _MASK_OPS)
+    if odd:
+        raise SavedFileError(f"{filepath!r}: the masks of the model are computed in the file by the nodes "
+                             f"{', '.join(odd)}, which are not the Keras ops that Keras' Embedding(mask_zero=True), "
+                             f"Masking and merge layers record ({', '.join(_MASK_OPS)}): a mask computed by hand "
+                             "(layer(x, mask=...)). tinygradconv's layers make and pass masks themselves, as Keras': "
+                             "leave the mask to them (drop the mask argument), or build the model with "
+                             "tinygradconv.layers")
+
+    def ref(tensor):
+        """``(name, node, index)`` of a ``__keras_tensor__`` entry, or None for anything else."""
+        if isinstance(tensor, dict) and tensor.get("class_name") == "__keras_tensor__":
+            history = (tensor.get("config") or {}).get("keras_history")
+            if isinstance(history, list) and len(history) == 3:
+                return tuple(history)
+        return None
+
+    def node_of(name, node_index):
+        nodes = (by_name[name].get("inbound_nodes") or []) if name in by_name else []
+        return nodes[node_index] if isinstance(node_index, int) and 0 <= node_index < len(nodes) else None
+
+    def in_file(value):
+        """The expression the file computes for ``value`` (a tensor entry, a list of them, None or a constant)."""
+        if isinstance(value, list):
+            return tuple(in_file(v) for v in value)
+        source = ref(value)
+        if source is None:
+            return ("unknown", value) if isinstance(value, dict) else value
+        if source[0] not in mask_only:
+            return ("data", source)
+        item, node = by_name[source[0]], node_of(*source[:2])
+        args, config = (node or {}).get("args") or [], item.get("config") or {}
+        if node is None or node.get("kwargs") or source[2] != 0:
+            return ("unknown", source)
+        op = item.get("class_name")
+        if op in ("NotEqual", "LogicalOr") and len(args) == 2:
+            return (op, in_file(args[0]), in_file(args[1]))
+        if op == "Any" and len(args) == 1:
+            return (op, in_file(args[0]), config.get("axis"), config.get("keepdims", False))
+        if op == "ExpandDims" and len(args) == 1:
+            return (op, in_file(args[0]), config.get("axis"))
+        if op in ("ZerosLike", "OnesLike") and len(args) == 1:
+            return (op, in_file(args[0]), config.get("dtype"))
+        if op == "Concatenate" and len(args) == 1 and isinstance(args[0], list):
+            return (op, config.get("axis"), in_file(args[0]))
+        return ("unknown", source)
+
+    def from_layers(value):
+        """The mask tinygradconv's layers give the tensor entry ``value`` (or each of a list): an expression, or
+        None for no mask."""
+        if isinstance(value, list):
+            return tuple(from_layers(v) for v in value)
+        source = ref(value)
+        if source is None or source[0] not in by_name or source[0] in mask_only or source[2] != 0:
+            return ("unknown", source)
+        item, node = by_name[source[0]], node_of(*source[:2])
+        cls, config = item.get("class_name"), item.get("config") or {}
+        if cls == "InputLayer":
+            return None
+        args = (node or {}).get("args") or []
+        if item.get("module") != "keras.layers" or node is None or len(args) != 1:
+            return ("unknown", source)          # a nested model, a layer of your own, a layer called oddly
+        data = args[0]
+        if cls == "Embedding":
+            return ("NotEqual", ("data", ref(data)), 0) if config.get("mask_zero") else None
+        if cls == "Masking":
+            return ("Any", ("NotEqual", ("data", ref(data)), config.get("mask_value", 0.0)), -1, False)
+        if cls in (*_ELEMENTWISE_MERGES, "Concatenate") and not isinstance(data, list):
+            return ("unknown", source)
+        if cls in _ELEMENTWISE_MERGES:
+            masks = [from_layers(x) for x in data]
+            if any(m is None for m in masks):
+                return None
+            out = masks[0]
+            for mask in masks[1:]:
+                out = ("LogicalOr", out, mask)
+            return out
+        if cls == "Concatenate":
+            masks = [from_layers(x) for x in data]
+            if all(m is None for m in masks):
+                return None
+            parts = tuple(("OnesLike", ("data", ref(x)), "bool") if m is None else
+                          ("LogicalOr", ("ExpandDims", m, -1), ("ZerosLike", ("data", ref(x)), "bool"))
+                          for x, m in zip(data, masks))
+            return ("Any", ("Concatenate", config.get("axis", -1), parts), -1, False)
+        if cls in _PASSES_MASKS_IN_KERAS:
+            return from_layers(data)
+        return None if cls in SUPPORTED_LAYERS else ("unknown", source)
+
+    for item in items:
+        if item.get("name") in mask_only:
+            continue
+        for node in item.get("inbound_nodes") or []:
+            mask = (node.get("kwargs") or {}).get("mask")
+            if not set(_tensor_sources(mask)) or not set(_tensor_sources(mask)) <= mask_only:
+                continue
+            args = node.get("args") or []
+            expected = from_layers(args[0]) if len(args) == 1 else ("unknown", None)
+            if in_file(mask) != expected:
+                nodes = sorted(set(_mask_graph_names(mask, by_name, mask_only)))
+                raise SavedFileError(
+                    f"{filepath!r}: layer {item.get('name')!r} ({item.get('class_name')}) is given a mask computed "
+                    f"in the file by the nodes {', '.join(nodes)}, which is not the mask tinygradconv's layers pass "
+                    "to it (the mask its input gets from Embedding(mask_zero=True), Masking and the merge layers, "
+                    "as Keras' layers make it): a mask passed by hand (layer(x, mask=...)) or made by a layer "
+                    "tinygradconv loads without its masks. Leave the mask to the layers (drop the mask argument), or "
+                    "build the model with tinygradconv.layers")
+
+
+def _mask_graph_names(value, by_name, mask_only):
+    """``'name (Class)'`` of each mask-only node that ``value`` (a node's ``mask`` argument) is computed from."""
+    for name in _tensor_sources(value):
+        if name in mask_only:
+            yield f"{name!r} ({by_name[name].get('class_name')})"
+            for node in by_name[name].get("inbound_nodes") or []:
+                yield from _mask_graph_names([node.get("args"), node.get("kwargs")], by_name, mask_only)
 
 
 def _flat_layer_refs(refs):
