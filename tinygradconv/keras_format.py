@@ -1216,6 +1216,71 @@ _MASK_OPS = ("NotEqual", "Any", "LogicalOr", "ExpandDims", "ZerosLike", "OnesLik
 _ELEMENTWISE_MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
 
 
+def _keras_ref(tensor):
+    """``(name, node, index)`` of a ``__keras_tensor__`` entry of a config, or None for anything else."""
+    if isinstance(tensor, dict) and tensor.get("class_name") == "__keras_tensor__":
+        history = (tensor.get("config") or {}).get("keras_history")
+        if isinstance(history, list) and len(history) == 3:
+            return tuple(history)
+    return None
+
+
+def _node_of(by_name, name, node_index):
+    """Inbound node ``node_index`` of the config entry ``name`` (None if there is none)."""
+    nodes = (by_name[name].get("inbound_nodes") or []) if name in by_name else []
+    return nodes[node_index] if isinstance(node_index, int) and 0 <= node_index < len(nodes) else None
+
+
+def _layer_masks(by_name, mask_only=frozenset()):
+    """``from_layers(value)``: the mask, as an expression of :func:`_check_mask_graph`, that Keras 3.15's
+    ``compute_mask`` rules (which tinygradconv's layers follow) give the tensor entry ``value`` of a functional
+    config whose entries are ``by_name`` (or each of a list of them); None for no mask, ``("unknown", ...)`` where
+    the rules are not known (a nested model, a layer of your own)."""
+    from .layers.layer import _PASSES_MASKS_IN_KERAS
+
+    def from_layers(value):
+        if isinstance(value, list):
+            return tuple(from_layers(v) for v in value)
+        source = _keras_ref(value)
+        if source is None or source[0] not in by_name or source[0] in mask_only or source[2] != 0:
+            return ("unknown", source)
+        item, node = by_name[source[0]], _node_of(by_name, *source[:2])
+        cls, config = item.get("class_name"), item.get("config") or {}
+        if cls == "InputLayer":
+            return None
+        args = (node or {}).get("args") or []
+        if item.get("module") != "keras.layers" or node is None or len(args) != 1:
+            return ("unknown", source)          # a nested model, a layer of your own, a layer called oddly
+        data = args[0]
+        if cls == "Embedding":
+            return ("NotEqual", ("data", _keras_ref(data)), 0) if config.get("mask_zero") else None
+        if cls == "Masking":
+            return ("Any", ("NotEqual", ("data", _keras_ref(data)), config.get("mask_value", 0.0)), -1, False)
+        if cls in (*_ELEMENTWISE_MERGES, "Concatenate") and not isinstance(data, list):
+            return ("unknown", source)
+        if cls in _ELEMENTWISE_MERGES:
+            masks = [from_layers(x) for x in data]
+            if any(m is None for m in masks):
+                return None
+            out = masks[0]
+            for mask in masks[1:]:
+                out = ("LogicalOr", out, mask)
+            return out
+        if cls == "Concatenate":
+            masks = [from_layers(x) for x in data]
+            if all(m is None for m in masks):
+                return None
+            parts = tuple(("OnesLike", ("data", _keras_ref(x)), "bool") if m is None else
+                          ("LogicalOr", ("ExpandDims", m, -1), ("ZerosLike", ("data", _keras_ref(x)), "bool"))
+                          for x, m in zip(data, masks))
+            return ("Any", ("Concatenate", config.get("axis", -1), parts), -1, False)
+        if cls in _PASSES_MASKS_IN_KERAS:
+            return from_layers(data)
+        return None if cls in SUPPORTED_LAYERS else ("unknown", source)
+
+    return from_layers
+
+
 def _check_mask_graph(items, mask_only, filepath):
     """Check that the mask-only nodes ``mask_only`` of a functional model's config (its layer entries ``items``)
     compute, for each ``mask`` argument they feed, the mask tinygradconv's layers give the data of that call, so
@@ -1234,8 +1299,6 @@ def _check_mask_graph(items, mask_only, filepath):
         SavedFileError: a mask-only node that is not one of those ops, or a ``mask`` argument whose expression is not
             the one the layers give.
     """
-    from .layers.layer import _PASSES_MASKS_IN_KERAS
-
     by_name = {item.get("name"): item for item in items}
     classes = {name: by_name[name].get("class_name") for name in mask_only}
     odd = sorted(f"{name!r} ({classes[name]})" for name in mask_only if classes[name] not in _MASK_OPS)
@@ -1247,28 +1310,16 @@ def _check_mask_graph(items, mask_only, filepath):
                              "leave the mask to them (drop the mask argument), or build the model with "
                              "tinygradconv.layers")
 
-    def ref(tensor):
-        """``(name, node, index)`` of a ``__keras_tensor__`` entry, or None for anything else."""
-        if isinstance(tensor, dict) and tensor.get("class_name") == "__keras_tensor__":
-            history = (tensor.get("config") or {}).get("keras_history")
-            if isinstance(history, list) and len(history) == 3:
-                return tuple(history)
-        return None
-
-    def node_of(name, node_index):
-        nodes = (by_name[name].get("inbound_nodes") or []) if name in by_name else []
-        return nodes[node_index] if isinstance(node_index, int) and 0 <= node_index < len(nodes) else None
-
     def in_file(value):
         """The expression the file computes for ``value`` (a tensor entry, a list of them, None or a constant)."""
         if isinstance(value, list):
             return tuple(in_file(v) for v in value)
-        source = ref(value)
+        source = _keras_ref(value)
         if source is None:
             return ("unknown", value) if isinstance(value, dict) else value
         if source[0] not in mask_only:
             return ("data", source)
-        item, node = by_name[source[0]], node_of(*source[:2])
+        item, node = by_name[source[0]], _node_of(by_name, *source[:2])
         args, config = (node or {}).get("args") or [], item.get("config") or {}
         if node is None or node.get("kwargs") or source[2] != 0:
             return ("unknown", source)
@@ -1285,47 +1336,7 @@ def _check_mask_graph(items, mask_only, filepath):
             return (op, config.get("axis"), in_file(args[0]))
         return ("unknown", source)
 
-    def from_layers(value):
-        """The mask tinygradconv's layers give the tensor entry ``value`` (or each of a list): an expression, or
-        None for no mask."""
-        if isinstance(value, list):
-            return tuple(from_layers(v) for v in value)
-        source = ref(value)
-        if source is None or source[0] not in by_name or source[0] in mask_only or source[2] != 0:
-            return ("unknown", source)
-        item, node = by_name[source[0]], node_of(*source[:2])
-        cls, config = item.get("class_name"), item.get("config") or {}
-        if cls == "InputLayer":
-            return None
-        args = (node or {}).get("args") or []
-        if item.get("module") != "keras.layers" or node is None or len(args) != 1:
-            return ("unknown", source)          # a nested model, a layer of your own, a layer called oddly
-        data = args[0]
-        if cls == "Embedding":
-            return ("NotEqual", ("data", ref(data)), 0) if config.get("mask_zero") else None
-        if cls == "Masking":
-            return ("Any", ("NotEqual", ("data", ref(data)), config.get("mask_value", 0.0)), -1, False)
-        if cls in (*_ELEMENTWISE_MERGES, "Concatenate") and not isinstance(data, list):
-            return ("unknown", source)
-        if cls in _ELEMENTWISE_MERGES:
-            masks = [from_layers(x) for x in data]
-            if any(m is None for m in masks):
-                return None
-            out = masks[0]
-            for mask in masks[1:]:
-                out = ("LogicalOr", out, mask)
-            return out
-        if cls == "Concatenate":
-            masks = [from_layers(x) for x in data]
-            if all(m is None for m in masks):
-                return None
-            parts = tuple(("OnesLike", ("data", ref(x)), "bool") if m is None else
-                          ("LogicalOr", ("ExpandDims", m, -1), ("ZerosLike", ("data", ref(x)), "bool"))
-                          for x, m in zip(data, masks))
-            return ("Any", ("Concatenate", config.get("axis", -1), parts), -1, False)
-        if cls in _PASSES_MASKS_IN_KERAS:
-            return from_layers(data)
-        return None if cls in SUPPORTED_LAYERS else ("unknown", source)
+    from_layers = _layer_masks(by_name, mask_only)
 
     for item in items:
         if item.get("name") in mask_only:
