@@ -6,6 +6,9 @@ next layer. ``load_model`` leaves them out where they compute the mask tinygradc
 naming the nodes, a mask computed otherwise. The reference is Keras 3.15 on torch: its predictions and ``fit`` on
 the same file, and the same file saved by tinygradconv read back by Keras."""
 import json
+import os
+import subprocess
+import sys
 import zipfile
 
 import numpy as np
@@ -76,8 +79,10 @@ def test_keras_file_with_merged_masks_predicts_as_keras(tmp_path, merge, axis, b
         np.testing.assert_allclose(expected, unmasked_mean, rtol=1e-5, atol=1e-6)
     ours = tg.models.load_model(path)
     np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
-    # tinygradconv's file of the same model reads back in Keras with the same predictions
+    # tinygradconv's file of the same model holds the same mask nodes, and reads back in Keras with the same
+    # predictions
     ours.save(tmp_path / "ours.keras")
+    assert _op_nodes(tmp_path / "ours.keras") == _op_nodes(path)
     again = keras.saving.load_model(tmp_path / "ours.keras")
     np.testing.assert_allclose(again.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
 
@@ -172,3 +177,27 @@ def test_keras_file_with_a_mask_the_layers_would_not_give_is_refused_naming_it(t
                                                        r"\(NotEqual\), which is not the mask tinygradconv's layers "
                                                        r"pass to it"):
         tg.models.load_model(tmp_path / "first.keras")
+
+
+def test_our_file_of_a_concatenate_named_concatenate_of_masked_tensors_loads_in_a_fresh_keras(tmp_path):
+    # Keras makes the mask's op nodes again when it reads a file without them, naming them by its own count from
+    # "concatenate": in a fresh process that is the name of the layer, and Keras failed ("The name "concatenate" is
+    # used 2 times in the model"); the file holds them now, as Keras' own files do
+    keras_on_torch(REASON)
+    layers = tg.layers
+    a, b = layers.Input((5,), name="a"), layers.Input((5,), name="b")
+    steps = layers.Concatenate(axis=1, name="concatenate")([layers.Embedding(9, 3, mask_zero=True)(a),
+                                                           layers.Embedding(9, 3, mask_zero=True)(b)])
+    ours = tg.models.Model([a, b], layers.GlobalAveragePooling1D()(steps))
+    ours.save(tmp_path / "ours.keras")
+    x = _indices()
+    np.save(tmp_path / "a.npy", x[0])
+    np.save(tmp_path / "b.npy", x[1])
+    script = ("import sys, numpy as np, keras\n"
+              "d = sys.argv[1]\n"
+              "model = keras.saving.load_model(d + '/ours.keras')\n"
+              "np.save(d + '/p.npy', model.predict([np.load(d + '/a.npy'), np.load(d + '/b.npy')], verbose=0))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+                          env={**os.environ, "KERAS_BACKEND": "torch"}, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    np.testing.assert_allclose(np.load(tmp_path / "p.npy"), ours.predict(list(x), verbose=0), rtol=1e-5, atol=1e-6)

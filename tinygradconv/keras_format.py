@@ -271,8 +271,9 @@ def _model_json(model, what="a .keras file"):
     if isinstance(model, Functional):
         config = model.get_config()
         # each layer's entry in Keras 3.15's key order: its description, then its name and inbound nodes
-        config["layers"] = [{**_keras_layer(layer), "name": item["name"], "inbound_nodes": item["inbound_nodes"]}
-                            for item, layer in zip(config["layers"], model.layers)]
+        config["layers"] = _with_mask_graph([{**_keras_layer(layer), "name": item["name"],
+                                              "inbound_nodes": item["inbound_nodes"]}
+                                             for item, layer in zip(config["layers"], model.layers)])
         module, class_name, registered = _functional_class(model)
         return {"module": module, "class_name": class_name, "config": config, "registered_name": registered,
                 "build_config": {"input_shape": None}}
@@ -1214,6 +1215,99 @@ def _without_mask_graph(inner, filepath):
 # The Keras ops that Keras 3.15's compute_mask of Embedding, Masking, the merge layers and Concatenate record
 _MASK_OPS = ("NotEqual", "Any", "LogicalOr", "ExpandDims", "ZerosLike", "OnesLike", "Concatenate")
 _ELEMENTWISE_MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
+
+
+# Keras 3.15's layers whose call takes ``mask`` (Keras records the mask they are given as ``kwargs["mask"]``)
+_TAKES_MASK = ("BatchNormalization", "GlobalAveragePooling1D", "Softmax")
+
+
+def _with_mask_graph(layers):
+    """The layer entries ``layers`` of a functional model's Keras config with the masks written as Keras 3 writes
+    them: before each call of a layer that takes ``mask`` (:data:`_TAKES_MASK`) whose input has a mask by Keras'
+    rules (:func:`_layer_masks`), the op nodes that compute it (``NotEqual``, ``LogicalOr``, ...), passed as
+    ``kwargs["mask"]``. Without them Keras makes those op nodes again when it loads the file, named
+    ``concatenate``, ``not_equal``, ... by its own count, which fails ("The name "concatenate" is used 2 times in
+    the model") where a layer of the model has that name (a ``Concatenate`` of masked tensors named ``concatenate``,
+    Keras' default name). The loader leaves them out again (:func:`_without_mask_graph`)."""
+    by_name = {item.get("name"): item for item in layers}
+    from_layers = _layer_masks(by_name)
+    tensors = {}        # (name, node, index) -> a __keras_tensor__ entry of the config, for its shape and dtype
+    for item in layers:
+        for node in item.get("inbound_nodes") or []:
+            for tensor in _keras_tensors([node.get("args"), node.get("kwargs")]):
+                tensors.setdefault(_keras_ref(tensor), tensor)
+    used, made, out = set(by_name), {}, []
+
+    def known(expr):
+        return not isinstance(expr, tuple) or (expr[:1] != ("unknown",) and all(known(e) for e in expr))
+
+    def emit(expr):
+        """The ``__keras_tensor__`` entry of ``expr``'s value, its op nodes appended to ``out`` (once each)."""
+        if expr[0] == "data":
+            return tensors[expr[1]]
+        if expr in made:
+            return made[expr]
+        op, config = expr[0], {}
+        if op in ("NotEqual", "LogicalOr"):
+            args = [emit(expr[1]), expr[2] if op == "NotEqual" else emit(expr[2])]
+        elif op == "Concatenate":
+            args, config = [[emit(part) for part in expr[2]]], {"axis": expr[1]}
+        else:
+            args = [emit(expr[1])]
+            config = {"Any": lambda: {"axis": expr[2], "keepdims": expr[3]}, "ExpandDims": lambda: {"axis": expr[2]},
+                      "ZerosLike": lambda: {"dtype": expr[2]}, "OnesLike": lambda: {"dtype": expr[2]}}[op]()
+        base, count = snake_case(op), 0
+        name = base
+        while name in used:
+            count += 1
+            name = f"{base}_{count}"
+        used.add(name)
+        out.append({"module": "keras.src.ops.numpy", "class_name": op, "config": {"name": name, **config},
+                    "registered_name": op, "name": name, "inbound_nodes": [{"args": args, "kwargs": {}}]})
+        made[expr] = {"class_name": "__keras_tensor__",
+                      "config": {"shape": _op_shape(op, args, config), "dtype": "bool", "keras_history": [name, 0, 0]}}
+        return made[expr]
+
+    for item in layers:
+        if item.get("class_name") in _TAKES_MASK and item.get("module") == "keras.layers":
+            nodes = []
+            for node in item.get("inbound_nodes") or []:
+                args, kwargs = node.get("args") or [], node.get("kwargs") or {}
+                mask = from_layers(args[0]) if len(args) == 1 and kwargs.get("mask") is None else None
+                if mask is not None and known(mask):
+                    node = {**node, "kwargs": {**kwargs, "mask": emit(mask)}}
+                nodes.append(node)
+            item = {**item, "inbound_nodes": nodes}
+        out.append(item)
+    return out
+
+
+def _op_shape(op, args, config):
+    """The output shape (a list, None for an unknown size) of a mask op node of :func:`_with_mask_graph`, from the
+    shapes of its ``args``; Keras needs it to read the node's output back."""
+    shapes = [list(a["config"]["shape"]) for a in (args[0] if op == "Concatenate" else args) if isinstance(a, dict)]
+    if op == "Any":
+        return shapes[0][:-1] + ([1] if config["keepdims"] else [])
+    if op == "ExpandDims":
+        return shapes[0] + [1]
+    if op == "Concatenate":
+        axis = config["axis"] % len(shapes[0])
+        sizes = [s[axis] for s in shapes]
+        return [None if None in sizes else sum(sizes) if i == axis else shapes[0][i] for i in range(len(shapes[0]))]
+    if op == "LogicalOr":     # the two shapes broadcast (same rank here: a spread mask and its input's zeros)
+        return [a if b == 1 else b for a, b in zip(*shapes)] if len(shapes[0]) == len(shapes[1]) else shapes[0]
+    return shapes[0]            # NotEqual, ZerosLike, OnesLike
+
+
+def _keras_tensors(structure):
+    """The ``__keras_tensor__`` entries in a node's ``args`` or ``kwargs``."""
+    if isinstance(structure, dict):
+        if structure.get("class_name") == "__keras_tensor__":
+            return [structure]
+        return [t for value in structure.values() for t in _keras_tensors(value)]
+    if isinstance(structure, list):
+        return [t for value in structure for t in _keras_tensors(value)]
+    return []
 
 
 def _keras_ref(tensor):
