@@ -201,3 +201,32 @@ def test_our_file_of_a_concatenate_named_concatenate_of_masked_tensors_loads_in_
                           env={**os.environ, "KERAS_BACKEND": "torch"}, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     np.testing.assert_allclose(np.load(tmp_path / "p.npy"), ours.predict(list(x), verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_weights_of_a_model_whose_masks_change_keras_order_of_the_layers(tmp_path):
+    # Keras orders a functional model's layers (and numbers their weights' paths by that order) over its graph with
+    # the mask's op nodes: a Concatenate of a masked, an unmasked and a masked Embedding puts them in another order
+    # than without masks, so our files gave Keras' embeddings each other's weights
+    keras = keras_on_torch(REASON)
+    layers = keras.layers
+    a, b, c = (layers.Input((5,), name=n) for n in "abc")
+    ea, ec = layers.Embedding(9, 3, mask_zero=True)(a), layers.Embedding(9, 3, mask_zero=True)(c)
+    eb = layers.Embedding(9, 3)(b)
+    theirs = keras.Model([a, b, c], layers.GlobalAveragePooling1D()(layers.Concatenate(axis=1)([ea, eb, ec])))
+    theirs.save(tmp_path / "theirs.keras")
+    theirs.save_weights(tmp_path / "theirs.weights.h5")
+    x = [*_indices(), _indices()[0][::-1]]
+    expected = theirs.predict(x, verbose=0)
+    ours = tg.models.load_model(tmp_path / "theirs.keras")
+    ours.save(tmp_path / "ours.keras")
+    np.testing.assert_allclose(keras.saving.load_model(tmp_path / "ours.keras").predict(x, verbose=0), expected,
+                               rtol=1e-5, atol=1e-6)
+    # .weights.h5 files both ways, into models with other weights
+    ours.set_weights([np.zeros_like(w) for w in ours.get_weights()])
+    ours.load_weights(tmp_path / "theirs.weights.h5")
+    np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    ours.save_weights(tmp_path / "ours.weights.h5")
+    again = keras.saving.load_model(tmp_path / "theirs.keras")
+    again.set_weights([np.zeros_like(w) for w in again.get_weights()])
+    again.load_weights(tmp_path / "ours.weights.h5")
+    np.testing.assert_allclose(again.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)

@@ -274,6 +274,10 @@ def _model_json(model, what="a .keras file"):
         config["layers"] = _with_mask_graph([{**_keras_layer(layer), "name": item["name"],
                                               "inbound_nodes": item["inbound_nodes"]}
                                              for item, layer in zip(config["layers"], model.layers)])
+        if any(str(item.get("module", "")).startswith("keras.src.ops") for item in config["layers"]):
+            # the mask's op nodes change Keras' order of the layers, by which it numbers their weights' paths
+            order = _keras_operation_order(config)
+            config["layers"] = sorted(config["layers"], key=lambda item: order[item["name"]])
         module, class_name, registered = _functional_class(model)
         return {"module": module, "class_name": class_name, "config": config, "registered_name": registered,
                 "build_config": {"input_shape": None}}
@@ -354,6 +358,70 @@ def _warn_dotted_names(model, what, stacklevel):
                       "TensorFlow and tinygradconv load it. To load it in Keras on PyTorch, use names without a dot "
                       "(name='block_dense'), e.g. by building the model again with them and set_weights",
                       stacklevel=stacklevel)
+
+
+def _keras_layer_order(model):
+    """``model.layers`` in the order Keras 3 gives a functional model's layers (``Functional.layers``, by which it
+    numbers their weights' paths): that of ``model.layers`` unless the model's masks are written as op nodes
+    (:func:`_with_mask_graph`), which Keras' order counts (:func:`_keras_operation_order`)."""
+    from .functional import Functional
+
+    if not isinstance(model, Functional):
+        return model.layers
+    try:
+        with warnings.catch_warnings():     # (those of a nested Sequential not built: given where it is written)
+            warnings.simplefilter("ignore")
+            config = _model_json(model)["config"]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return model.layers     # a model a .keras file cannot hold: refused where it is written, with its message
+    if not any(str(item.get("module", "")).startswith("keras.src.ops") for item in config["layers"]):
+        return model.layers
+    by_name = {layer.name: layer for layer in model.layers}
+    return [by_name[item["name"]] for item in config["layers"] if item["name"] in by_name]
+
+
+def _keras_operation_order(config):
+    """``{name: position}`` of the entries (layers and op nodes) of a functional model's Keras config in Keras 3's
+    order (``keras/src/ops/function.py``, ``map_graph``): a depth-first walk from the outputs through each node's
+    input tensors (``args``, then ``kwargs`` by key) gives each operation its first-visit index; an operation's depth
+    is the longest path from it to an output; deeper first, then by index. Inputs used by no output come last."""
+    by_name = {item["name"]: item for item in config["layers"]}
+
+    def inputs_of(key):
+        item = by_name.get(key[0]) or {}
+        nodes = item.get("inbound_nodes") or []
+        if item.get("class_name") == "InputLayer" or key[1] >= len(nodes):
+            return []
+        node = nodes[key[1]] or {}
+        kwargs = node.get("kwargs") or {}
+        tensors = _keras_tensors([node.get("args"), [kwargs[k] for k in sorted(kwargs)]])
+        return [tuple(_keras_ref(t)[:2]) for t in tensors]
+
+    finished, order, indices = set(), [], {}
+
+    def visit(key):
+        if key in finished:
+            return
+        indices.setdefault(key[0], len(indices))
+        for parent in inputs_of(key):
+            visit(parent)
+        finished.add(key)
+        order.append(key)
+
+    for entry in _flat_layer_refs(config.get("output_layers")):
+        visit((entry[0], entry[1]))
+    node_depths, op_depths = {}, {}
+    for key in reversed(order):
+        depth = max(node_depths.setdefault(key, 0), op_depths.get(key[0], 0))
+        op_depths[key[0]] = node_depths[key] = depth
+        for parent in inputs_of(key):
+            node_depths[parent] = max(depth + 1, node_depths.get(parent, 0))
+    for entry in _flat_layer_refs(config.get("input_layers")):
+        if entry[0] not in op_depths:
+            op_depths[entry[0]], indices[entry[0]] = 0, -1
+    ranked = sorted(op_depths, key=lambda name: (-op_depths[name], indices[name]))
+    position = {name: i for i, name in enumerate(ranked)}
+    return {name: position.get(name, len(position) + i) for i, name in enumerate(by_name)}
 
 
 def _weight_paths(layers_in_order, skip_inputs):
@@ -670,7 +738,7 @@ def _weights_h5(h5py, model, optimizer=None) -> bytes:
     from .models import Model
 
     def write_layers(h5, prefix, model):
-        for layer, path in _weight_paths(model.layers, skip_inputs=not isinstance(model, Functional)):
+        for layer, path in _weight_paths(_keras_layer_order(model), skip_inputs=not isinstance(model, Functional)):
             group = h5.create_group(prefix + path).create_group("vars")
             group.attrs["name"] = layer.name
             if isinstance(layer, Model):  # a nested model: its layers under its own path, as Keras
@@ -870,7 +938,7 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
     assignments, skipped = [], []
 
     def collect(model, prefix):
-        for layer, path in _weight_paths(model.layers, skip_inputs=not isinstance(model, Functional)):
+        for layer, path in _weight_paths(_keras_layer_order(model), skip_inputs=not isinstance(model, Functional)):
             if isinstance(layer, Model):
                 collect(layer, f"{prefix}{path}/")
                 continue
