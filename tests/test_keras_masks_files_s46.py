@@ -230,3 +230,32 @@ def test_weights_of_a_model_whose_masks_change_keras_order_of_the_layers(tmp_pat
     again.set_weights([np.zeros_like(w) for w in again.get_weights()])
     again.load_weights(tmp_path / "ours.weights.h5")
     np.testing.assert_allclose(again.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_optimizer_state_of_a_model_whose_masks_change_keras_order_of_the_layers(tmp_path):
+    # Keras' optimizer/vars hold the slots in its order of the layers: resuming Adam across the libraries needs it
+    keras = keras_on_torch(REASON)
+    layers = keras.layers
+    a, b, c = (layers.Input((5,), name=n) for n in "abc")
+    ea, ec = layers.Embedding(9, 3, mask_zero=True)(a), layers.Embedding(9, 3, mask_zero=True)(c)
+    eb = layers.Embedding(9, 3)(b)
+    pooled = layers.GlobalAveragePooling1D()(layers.Concatenate(axis=1)([ea, eb, ec]))
+    theirs = keras.Model([a, b, c], layers.Dense(1)(pooled))
+    x, y = [*_indices(), _indices()[0][::-1]], np.linspace(-1.0, 1.0, 6).reshape(6, 1).astype("float32")
+    kwargs = {"epochs": 2, "batch_size": 6, "shuffle": False, "verbose": 0}
+    theirs.compile(keras.optimizers.Adam(0.1), loss="mse")
+    theirs.fit(x, y, **kwargs)
+    theirs.save(tmp_path / "theirs.keras")
+    expected = keras.saving.load_model(tmp_path / "theirs.keras").fit(x, y, **kwargs).history["loss"]
+    ours = tg.models.load_model(tmp_path / "theirs.keras")
+    ours.save(tmp_path / "ours.keras")      # before it trains: the state read from Keras' file, written back
+    np.testing.assert_allclose(ours.fit(x, y, **kwargs).history["loss"], expected, rtol=1e-5)
+    again = keras.saving.load_model(tmp_path / "ours.keras")
+    np.testing.assert_allclose(again.fit(x, y, **kwargs).history["loss"], expected, rtol=1e-5)
+    # an optimizer built here (on the weights in tinygradconv's order) is written in Keras' order
+    fresh = tg.models.load_model(tmp_path / "theirs.keras")
+    fresh.compile(tg.optimizers.Adam(0.1), loss="mse")
+    fresh.fit(x, y, **kwargs)
+    fresh.save(tmp_path / "fresh.keras")
+    resumed = keras.saving.load_model(tmp_path / "fresh.keras").fit(x, y, **kwargs).history["loss"]
+    np.testing.assert_allclose(resumed, fresh.fit(x, y, **kwargs).history["loss"], rtol=1e-5)

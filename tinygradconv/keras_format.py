@@ -696,7 +696,7 @@ def _restore_keras_optimizer(model, arrays, filepath):
     optimizer = model.optimizer
     if not hasattr(optimizer, "_keras_variable_keys"):
         return
-    variables = model.trainable_weights
+    variables = _keras_trainable_weights(model)     # Keras' order: that of its optimizer's slots
     if not getattr(optimizer, "built", True) and hasattr(optimizer, "_note_paths"):
         optimizer._note_paths(model)        # as Model.fit does: Muon's slots follow Keras' variable paths
     keys = optimizer._keras_variable_keys(variables)
@@ -753,7 +753,8 @@ def _weights_h5(h5py, model, optimizer=None) -> bytes:
         if optimizer is not None:
             group = h5.create_group("optimizer").create_group("vars")
             group.attrs["name"] = optimizer.name
-            for i, array in enumerate(_keras_optimizer_arrays(optimizer.variables)):
+            for i, array in enumerate(_in_keras_layer_order(model, optimizer,
+                                                            _keras_optimizer_arrays(optimizer.variables))):
                 group.create_dataset(str(i), data=array)
             inner = getattr(optimizer, "keras_inner_variables", None)   # LossScaleOptimizer: Keras also saves (and
             if inner is not None:                                       # needs) the wrapped optimizer's variables
@@ -763,6 +764,41 @@ def _weights_h5(h5py, model, optimizer=None) -> bytes:
                     inner_group.create_dataset(str(i), data=array)
         h5.create_group("vars").attrs["name"] = model.name
     return buffer.getvalue()
+
+
+def _keras_trainable_weights(model):
+    """``model.trainable_weights`` in Keras 3's order, layer by layer in :func:`_keras_layer_order` (that of its
+    optimizer's slots in a file); ``model.trainable_weights`` itself where the orders agree."""
+    ours = model.trainable_weights
+    order = _keras_layer_order(model)
+    if order == model.layers:
+        return ours
+    seen, theirs = set(), []
+    for layer in order:
+        for weight in layer.trainable_weights:
+            if id(weight) not in seen:
+                seen.add(id(weight))
+                theirs.append(weight)
+    return theirs if len(theirs) == len(ours) and seen == {id(w) for w in ours} else ours
+
+
+def _in_keras_layer_order(model, optimizer, arrays):
+    """The arrays of ``optimizer``'s variables (slots in the order of the weights it was built on) reordered for
+    the weights in Keras' order (:func:`_keras_trainable_weights`), as Keras writes and reads ``optimizer/vars``."""
+    theirs = _keras_trainable_weights(model)
+    if theirs is model.trainable_weights or not isinstance(getattr(optimizer, "_state", None), dict) or \
+            not hasattr(optimizer, "_keras_variable_keys"):
+        return arrays
+    ours = [entry[0] for entry in optimizer._state.values()]     # the weights, in the order it was built on
+    if [id(w) for w in ours] == [id(w) for w in theirs] or {id(w) for w in ours} != {id(w) for w in theirs}:
+        return arrays
+    keys_ours, keys_theirs = optimizer._keras_variable_keys(ours), optimizer._keras_variable_keys(theirs)
+    if len(keys_ours) != len(arrays):
+        return arrays
+    position = {key: i for i, key in enumerate(keys_ours)}
+    index = {id(weight): i for i, weight in enumerate(ours)}
+    return [arrays[position[(index[id(theirs[key[0]])], key[1]) if isinstance(key, tuple) else key]]
+            for key in keys_theirs]
 
 
 def _keras_optimizer_arrays(variables) -> list:
