@@ -271,8 +271,13 @@ def _model_json(model, what="a .keras file"):
     if isinstance(model, Functional):
         config = model.get_config()
         # each layer's entry in Keras 3.15's key order: its description, then its name and inbound nodes
-        config["layers"] = [{**_keras_layer(layer), "name": item["name"], "inbound_nodes": item["inbound_nodes"]}
-                            for item, layer in zip(config["layers"], model.layers)]
+        config["layers"] = _with_mask_graph([{**_keras_layer(layer), "name": item["name"],
+                                              "inbound_nodes": item["inbound_nodes"]}
+                                             for item, layer in zip(config["layers"], model.layers)])
+        if any(str(item.get("module", "")).startswith("keras.src.ops") for item in config["layers"]):
+            # the mask's op nodes change Keras' order of the layers, by which it numbers their weights' paths
+            order = _keras_operation_order(config)
+            config["layers"] = sorted(config["layers"], key=lambda item: order[item["name"]])
         module, class_name, registered = _functional_class(model)
         return {"module": module, "class_name": class_name, "config": config, "registered_name": registered,
                 "build_config": {"input_shape": None}}
@@ -353,6 +358,70 @@ def _warn_dotted_names(model, what, stacklevel):
                       "TensorFlow and tinygradconv load it. To load it in Keras on PyTorch, use names without a dot "
                       "(name='block_dense'), e.g. by building the model again with them and set_weights",
                       stacklevel=stacklevel)
+
+
+def _keras_layer_order(model):
+    """``model.layers`` in the order Keras 3 gives a functional model's layers (``Functional.layers``, by which it
+    numbers their weights' paths): that of ``model.layers`` unless the model's masks are written as op nodes
+    (:func:`_with_mask_graph`), which Keras' order counts (:func:`_keras_operation_order`)."""
+    from .functional import Functional
+
+    if not isinstance(model, Functional):
+        return model.layers
+    try:
+        with warnings.catch_warnings():     # (those of a nested Sequential not built: given where it is written)
+            warnings.simplefilter("ignore")
+            config = _model_json(model)["config"]
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return model.layers     # a model a .keras file cannot hold: refused where it is written, with its message
+    if not any(str(item.get("module", "")).startswith("keras.src.ops") for item in config["layers"]):
+        return model.layers
+    by_name = {layer.name: layer for layer in model.layers}
+    return [by_name[item["name"]] for item in config["layers"] if item["name"] in by_name]
+
+
+def _keras_operation_order(config):
+    """``{name: position}`` of the entries (layers and op nodes) of a functional model's Keras config in Keras 3's
+    order (``keras/src/ops/function.py``, ``map_graph``): a depth-first walk from the outputs through each node's
+    input tensors (``args``, then ``kwargs`` by key) gives each operation its first-visit index; an operation's depth
+    is the longest path from it to an output; deeper first, then by index. Inputs used by no output come last."""
+    by_name = {item["name"]: item for item in config["layers"]}
+
+    def inputs_of(key):
+        item = by_name.get(key[0]) or {}
+        nodes = item.get("inbound_nodes") or []
+        if item.get("class_name") == "InputLayer" or key[1] >= len(nodes):
+            return []
+        node = nodes[key[1]] or {}
+        kwargs = node.get("kwargs") or {}
+        tensors = _keras_tensors([node.get("args"), [kwargs[k] for k in sorted(kwargs)]])
+        return [tuple(_keras_ref(t)[:2]) for t in tensors]
+
+    finished, order, indices = set(), [], {}
+
+    def visit(key):
+        if key in finished:
+            return
+        indices.setdefault(key[0], len(indices))
+        for parent in inputs_of(key):
+            visit(parent)
+        finished.add(key)
+        order.append(key)
+
+    for entry in _flat_layer_refs(config.get("output_layers")):
+        visit((entry[0], entry[1]))
+    node_depths, op_depths = {}, {}
+    for key in reversed(order):
+        depth = max(node_depths.setdefault(key, 0), op_depths.get(key[0], 0))
+        op_depths[key[0]] = node_depths[key] = depth
+        for parent in inputs_of(key):
+            node_depths[parent] = max(depth + 1, node_depths.get(parent, 0))
+    for entry in _flat_layer_refs(config.get("input_layers")):
+        if entry[0] not in op_depths:
+            op_depths[entry[0]], indices[entry[0]] = 0, -1
+    ranked = sorted(op_depths, key=lambda name: (-op_depths[name], indices[name]))
+    position = {name: i for i, name in enumerate(ranked)}
+    return {name: position.get(name, len(position) + i) for i, name in enumerate(by_name)}
 
 
 def _weight_paths(layers_in_order, skip_inputs):
@@ -627,7 +696,7 @@ def _restore_keras_optimizer(model, arrays, filepath):
     optimizer = model.optimizer
     if not hasattr(optimizer, "_keras_variable_keys"):
         return
-    variables = model.trainable_weights
+    variables = _keras_trainable_weights(model)     # Keras' order: that of its optimizer's slots
     if not getattr(optimizer, "built", True) and hasattr(optimizer, "_note_paths"):
         optimizer._note_paths(model)        # as Model.fit does: Muon's slots follow Keras' variable paths
     keys = optimizer._keras_variable_keys(variables)
@@ -669,7 +738,7 @@ def _weights_h5(h5py, model, optimizer=None) -> bytes:
     from .models import Model
 
     def write_layers(h5, prefix, model):
-        for layer, path in _weight_paths(model.layers, skip_inputs=not isinstance(model, Functional)):
+        for layer, path in _weight_paths(_keras_layer_order(model), skip_inputs=not isinstance(model, Functional)):
             group = h5.create_group(prefix + path).create_group("vars")
             group.attrs["name"] = layer.name
             if isinstance(layer, Model):  # a nested model: its layers under its own path, as Keras
@@ -684,7 +753,8 @@ def _weights_h5(h5py, model, optimizer=None) -> bytes:
         if optimizer is not None:
             group = h5.create_group("optimizer").create_group("vars")
             group.attrs["name"] = optimizer.name
-            for i, array in enumerate(_keras_optimizer_arrays(optimizer.variables)):
+            for i, array in enumerate(_in_keras_layer_order(model, optimizer,
+                                                            _keras_optimizer_arrays(optimizer.variables))):
                 group.create_dataset(str(i), data=array)
             inner = getattr(optimizer, "keras_inner_variables", None)   # LossScaleOptimizer: Keras also saves (and
             if inner is not None:                                       # needs) the wrapped optimizer's variables
@@ -694,6 +764,41 @@ def _weights_h5(h5py, model, optimizer=None) -> bytes:
                     inner_group.create_dataset(str(i), data=array)
         h5.create_group("vars").attrs["name"] = model.name
     return buffer.getvalue()
+
+
+def _keras_trainable_weights(model):
+    """``model.trainable_weights`` in Keras 3's order, layer by layer in :func:`_keras_layer_order` (that of its
+    optimizer's slots in a file); ``model.trainable_weights`` itself where the orders agree."""
+    ours = model.trainable_weights
+    order = _keras_layer_order(model)
+    if order == model.layers:
+        return ours
+    seen, theirs = set(), []
+    for layer in order:
+        for weight in layer.trainable_weights:
+            if id(weight) not in seen:
+                seen.add(id(weight))
+                theirs.append(weight)
+    return theirs if len(theirs) == len(ours) and seen == {id(w) for w in ours} else ours
+
+
+def _in_keras_layer_order(model, optimizer, arrays):
+    """The arrays of ``optimizer``'s variables (slots in the order of the weights it was built on) reordered for
+    the weights in Keras' order (:func:`_keras_trainable_weights`), as Keras writes and reads ``optimizer/vars``."""
+    theirs = _keras_trainable_weights(model)
+    if theirs is model.trainable_weights or not isinstance(getattr(optimizer, "_state", None), dict) or \
+            not hasattr(optimizer, "_keras_variable_keys"):
+        return arrays
+    ours = [entry[0] for entry in optimizer._state.values()]     # the weights, in the order it was built on
+    if [id(w) for w in ours] == [id(w) for w in theirs] or {id(w) for w in ours} != {id(w) for w in theirs}:
+        return arrays
+    keys_ours, keys_theirs = optimizer._keras_variable_keys(ours), optimizer._keras_variable_keys(theirs)
+    if len(keys_ours) != len(arrays):
+        return arrays
+    position = {key: i for i, key in enumerate(keys_ours)}
+    index = {id(weight): i for i, weight in enumerate(ours)}
+    return [arrays[position[(index[id(theirs[key[0]])], key[1]) if isinstance(key, tuple) else key]]
+            for key in keys_theirs]
 
 
 def _keras_optimizer_arrays(variables) -> list:
@@ -869,7 +974,7 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
     assignments, skipped = [], []
 
     def collect(model, prefix):
-        for layer, path in _weight_paths(model.layers, skip_inputs=not isinstance(model, Functional)):
+        for layer, path in _weight_paths(_keras_layer_order(model), skip_inputs=not isinstance(model, Functional)):
             if isinstance(layer, Model):
                 collect(layer, f"{prefix}{path}/")
                 continue
@@ -1151,17 +1256,19 @@ def _without_mask_graph(inner, filepath):
     """The layer entries of a functional model's config without the nodes that only compute masks.
 
     Keras 3 records the masks of a model as graph nodes: ``Embedding(mask_zero=True)`` gives a ``NotEqual`` op node
-    (``inputs != 0``), ``Masking`` a ``NotEqual`` and an ``Any``, a ``Concatenate`` of masked tensors a graph of
-    ``ExpandDims``, ``ZerosLike``, ``LogicalOr`` and a second ``Concatenate``; the layers that take the mask receive it
-    as ``kwargs["mask"]``. tinygradconv's layers pass masks on with the data (see "Masks" in
-    docs/keras_compatibility.md), so where the model has a layer that makes masks (an ``Embedding`` with
-    ``mask_zero`` or a ``Masking``), the nodes whose outputs are used only by ``mask`` arguments (directly or through
-    other such nodes) are left out, and so are those ``mask`` arguments. Any other op node is still refused (a mask
-    that is not made by such a layer, passed explicitly as ``layer(x, mask=...)``, is one).
+    (``inputs != 0``), ``Masking`` a ``NotEqual`` and an ``Any``, a merge layer of masked tensors a ``LogicalOr``, a
+    ``Concatenate`` a graph of ``ExpandDims``, ``ZerosLike``, ``OnesLike``, ``LogicalOr``, a second ``Concatenate``
+    and an ``Any``; the layers that take the mask receive it as ``kwargs["mask"]``. tinygradconv's layers pass masks
+    on with the data and merge them as Keras' (see "Masks" in docs/keras_compatibility.md), so where the model has a
+    layer that makes masks (an ``Embedding`` with ``mask_zero`` or a ``Masking``), the nodes whose outputs are used
+    only by ``mask`` arguments (directly or through other such nodes) are left out, and so are those ``mask``
+    arguments, once :func:`_check_mask_graph` has found that each such argument is the mask tinygradconv's layers
+    give the data it goes with. Any other op node is still refused (a mask that is not made by such a layer, passed
+    explicitly as ``layer(x, mask=...)``, is one).
 
     Raises:
-        SavedFileError: a mask computed with other nodes than those of ``Embedding`` and ``Masking`` (``NotEqual``,
-            ``Any``): masks merged by ``Concatenate`` and the like, which tinygradconv's loader does not take yet.
+        SavedFileError: a mask computed with other nodes than those Keras' masking layers and merge layers write, or
+            a ``mask`` argument that is not the mask tinygradconv's layers would pass to that layer.
     """
     items = [item for item in inner.get("layers", []) if isinstance(item, dict)]
     makes_masks = any(item.get("class_name") == "Masking" or (item.get("class_name") == "Embedding" and (
@@ -1180,8 +1287,10 @@ def _without_mask_graph(inner, filepath):
             for name in _tensor_sources(kwargs.get("mask")):
                 mask_uses.setdefault(name, set()).add(item.get("name"))
     outputs = {entry[0] for entry in _flat_layer_refs(inner.get("output_layers"))}
+    ops = {item.get("name") for item in items if str(item.get("module", "")).startswith("keras.src.ops")}
     mask_only = {name for name in mask_uses if name not in outputs}
     mask_only |= {name for name in data_uses if name not in outputs}
+    mask_only &= ops        # op nodes only: a layer (an Input used by a mask only, too) is kept
     changed = True
     while changed:          # keep the entries whose every data use is by an entry that computes masks only
         changed = False
@@ -1192,16 +1301,7 @@ def _without_mask_graph(inner, filepath):
     mask_only = {name for name in mask_only if mask_uses.get(name) or data_uses.get(name)}
     if not mask_only:
         return inner.get("layers", [])
-    classes = {item.get("name"): item.get("class_name") for item in items}
-    others = sorted(f"{name!r} ({classes[name]})" for name in mask_only if classes.get(name) not in ("NotEqual", "Any"))
-    if others:
-        makers = sorted(item.get("name") for item in items if item.get("class_name") == "Masking" or (
-            item.get("class_name") == "Embedding" and (item.get("config") or {}).get("mask_zero")))
-        raise SavedFileError(f"{filepath!r}: the masks of the model (made by {makers}: Embedding(mask_zero=True) "
-                             f"or Masking) are computed in the file by the nodes {', '.join(others)}, which Keras "
-                             "records where masks are merged or changed (a Concatenate or Add of masked tensors, ...). "
-                             "tinygradconv loads the masks of Embedding and Masking passed on unchanged only: merge "
-                             "the tensors before masking them, or build the model with tinygradconv.layers")
+    _check_mask_graph(items, mask_only, filepath)
     kept = []
     for item in items:
         if item.get("name") in mask_only:
@@ -1214,6 +1314,255 @@ def _without_mask_graph(inner, filepath):
             nodes.append(node)
         kept.append({**item, "inbound_nodes": nodes} if "inbound_nodes" in item else item)
     return kept
+
+
+# The Keras ops that Keras 3.15's compute_mask of Embedding, Masking, the merge layers and Concatenate record
+_MASK_OPS = ("NotEqual", "Any", "LogicalOr", "ExpandDims", "ZerosLike", "OnesLike", "Concatenate")
+_ELEMENTWISE_MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
+
+
+# Keras 3.15's layers whose call takes ``mask`` (Keras records the mask they are given as ``kwargs["mask"]``)
+_TAKES_MASK = ("BatchNormalization", "GlobalAveragePooling1D", "Softmax")
+
+
+def _with_mask_graph(layers):
+    """The layer entries ``layers`` of a functional model's Keras config with the masks written as Keras 3 writes
+    them: before each call of a layer that takes ``mask`` (:data:`_TAKES_MASK`) whose input has a mask by Keras'
+    rules (:func:`_layer_masks`), the op nodes that compute it (``NotEqual``, ``LogicalOr``, ...), passed as
+    ``kwargs["mask"]``. Without them Keras makes those op nodes again when it loads the file, named
+    ``concatenate``, ``not_equal``, ... by its own count, which fails ("The name "concatenate" is used 2 times in
+    the model") where a layer of the model has that name (a ``Concatenate`` of masked tensors named ``concatenate``,
+    Keras' default name). The loader leaves them out again (:func:`_without_mask_graph`)."""
+    by_name = {item.get("name"): item for item in layers}
+    from_layers = _layer_masks(by_name)
+    tensors = {}        # (name, node, index) -> a __keras_tensor__ entry of the config, for its shape and dtype
+    for item in layers:
+        for node in item.get("inbound_nodes") or []:
+            for tensor in _keras_tensors([node.get("args"), node.get("kwargs")]):
+                tensors.setdefault(_keras_ref(tensor), tensor)
+    used, made, out = set(by_name), {}, []
+
+    def known(expr):
+        return not isinstance(expr, tuple) or (expr[:1] != ("unknown",) and all(known(e) for e in expr))
+
+    def emit(expr):
+        """The ``__keras_tensor__`` entry of ``expr``'s value, its op nodes appended to ``out`` (once each)."""
+        if expr[0] == "data":
+            return tensors[expr[1]]
+        if expr in made:
+            return made[expr]
+        op, config = expr[0], {}
+        if op in ("NotEqual", "LogicalOr"):
+            args = [emit(expr[1]), expr[2] if op == "NotEqual" else emit(expr[2])]
+        elif op == "Concatenate":
+            args, config = [[emit(part) for part in expr[2]]], {"axis": expr[1]}
+        else:
+            args = [emit(expr[1])]
+            config = {"Any": lambda: {"axis": expr[2], "keepdims": expr[3]}, "ExpandDims": lambda: {"axis": expr[2]},
+                      "ZerosLike": lambda: {"dtype": expr[2]}, "OnesLike": lambda: {"dtype": expr[2]}}[op]()
+        base, count = snake_case(op), 0
+        name = base
+        while name in used:
+            count += 1
+            name = f"{base}_{count}"
+        used.add(name)
+        out.append({"module": "keras.src.ops.numpy", "class_name": op, "config": {"name": name, **config},
+                    "registered_name": op, "name": name, "inbound_nodes": [{"args": args, "kwargs": {}}]})
+        made[expr] = {"class_name": "__keras_tensor__",
+                      "config": {"shape": _op_shape(op, args, config), "dtype": "bool", "keras_history": [name, 0, 0]}}
+        return made[expr]
+
+    for item in layers:
+        if item.get("class_name") in _TAKES_MASK and item.get("module") == "keras.layers":
+            nodes = []
+            for node in item.get("inbound_nodes") or []:
+                args, kwargs = node.get("args") or [], node.get("kwargs") or {}
+                mask = from_layers(args[0]) if len(args) == 1 and kwargs.get("mask") is None else None
+                if mask is not None and known(mask):
+                    node = {**node, "kwargs": {**kwargs, "mask": emit(mask)}}
+                nodes.append(node)
+            item = {**item, "inbound_nodes": nodes}
+        out.append(item)
+    return out
+
+
+def _op_shape(op, args, config):
+    """The output shape (a list, None for an unknown size) of a mask op node of :func:`_with_mask_graph`, from the
+    shapes of its ``args``; Keras needs it to read the node's output back."""
+    shapes = [list(a["config"]["shape"]) for a in (args[0] if op == "Concatenate" else args) if isinstance(a, dict)]
+    if op == "Any":
+        return shapes[0][:-1] + ([1] if config["keepdims"] else [])
+    if op == "ExpandDims":
+        return shapes[0] + [1]
+    if op == "Concatenate":
+        axis = config["axis"] % len(shapes[0])
+        sizes = [s[axis] for s in shapes]
+        return [None if None in sizes else sum(sizes) if i == axis else shapes[0][i] for i in range(len(shapes[0]))]
+    if op == "LogicalOr":     # the two shapes broadcast (same rank here: a spread mask and its input's zeros)
+        return [a if b == 1 else b for a, b in zip(*shapes)] if len(shapes[0]) == len(shapes[1]) else shapes[0]
+    return shapes[0]            # NotEqual, ZerosLike, OnesLike
+
+
+def _keras_tensors(structure):
+    """The ``__keras_tensor__`` entries in a node's ``args`` or ``kwargs``."""
+    if isinstance(structure, dict):
+        if structure.get("class_name") == "__keras_tensor__":
+            return [structure]
+        return [t for value in structure.values() for t in _keras_tensors(value)]
+    if isinstance(structure, list):
+        return [t for value in structure for t in _keras_tensors(value)]
+    return []
+
+
+def _keras_ref(tensor):
+    """``(name, node, index)`` of a ``__keras_tensor__`` entry of a config, or None for anything else."""
+    if isinstance(tensor, dict) and tensor.get("class_name") == "__keras_tensor__":
+        history = (tensor.get("config") or {}).get("keras_history")
+        if isinstance(history, list) and len(history) == 3:
+            return tuple(history)
+    return None
+
+
+def _node_of(by_name, name, node_index):
+    """Inbound node ``node_index`` of the config entry ``name`` (None if there is none)."""
+    nodes = (by_name[name].get("inbound_nodes") or []) if name in by_name else []
+    return nodes[node_index] if isinstance(node_index, int) and 0 <= node_index < len(nodes) else None
+
+
+def _layer_masks(by_name, mask_only=frozenset()):
+    """``from_layers(value)``: the mask, as an expression of :func:`_check_mask_graph`, that Keras 3.15's
+    ``compute_mask`` rules (which tinygradconv's layers follow) give the tensor entry ``value`` of a functional
+    config whose entries are ``by_name`` (or each of a list of them); None for no mask, ``("unknown", ...)`` where
+    the rules are not known (a nested model, a layer of your own)."""
+    from .layers.layer import _PASSES_MASKS_IN_KERAS
+
+    def from_layers(value):
+        if isinstance(value, list):
+            return tuple(from_layers(v) for v in value)
+        source = _keras_ref(value)
+        if source is None or source[0] not in by_name or source[0] in mask_only or source[2] != 0:
+            return ("unknown", source)
+        item, node = by_name[source[0]], _node_of(by_name, *source[:2])
+        cls, config = item.get("class_name"), item.get("config") or {}
+        if cls == "InputLayer":
+            return None
+        args = (node or {}).get("args") or []
+        if item.get("module") != "keras.layers" or node is None or len(args) != 1:
+            return ("unknown", source)          # a nested model, a layer of your own, a layer called oddly
+        data = args[0]
+        if cls == "Embedding":
+            return ("NotEqual", ("data", _keras_ref(data)), 0) if config.get("mask_zero") else None
+        if cls == "Masking":
+            return ("Any", ("NotEqual", ("data", _keras_ref(data)), config.get("mask_value", 0.0)), -1, False)
+        if cls in (*_ELEMENTWISE_MERGES, "Concatenate") and not isinstance(data, list):
+            return ("unknown", source)
+        if cls in _ELEMENTWISE_MERGES:
+            masks = [from_layers(x) for x in data]
+            if any(m is None for m in masks):
+                return None
+            out = masks[0]
+            for mask in masks[1:]:
+                out = ("LogicalOr", out, mask)
+            return out
+        if cls == "Concatenate":
+            masks = [from_layers(x) for x in data]
+            if all(m is None for m in masks):
+                return None
+            parts = tuple(("OnesLike", ("data", _keras_ref(x)), "bool") if m is None else
+                          ("LogicalOr", ("ExpandDims", m, -1), ("ZerosLike", ("data", _keras_ref(x)), "bool"))
+                          for x, m in zip(data, masks))
+            return ("Any", ("Concatenate", config.get("axis", -1), parts), -1, False)
+        if cls in _PASSES_MASKS_IN_KERAS:
+            return from_layers(data)
+        return None if cls in SUPPORTED_LAYERS else ("unknown", source)
+
+    return from_layers
+
+
+def _check_mask_graph(items, mask_only, filepath):
+    """Check that the mask-only nodes ``mask_only`` of a functional model's config (its layer entries ``items``)
+    compute, for each ``mask`` argument they feed, the mask tinygradconv's layers give the data of that call, so
+    that leaving them out changes nothing.
+
+    Both sides are written as the same expressions: ``("data", (layer, node, index))`` for a layer's output and
+    ``(op, operands...)`` for a Keras op. The file's side is read from its op nodes; the layers' side is built by
+    Keras 3.15's rules (``compute_mask`` of ``Embedding``: ``not_equal(x, 0)``; ``Masking``: ``any(not_equal(x,
+    mask_value), axis=-1)``; the element-wise merges: the ``logical_or`` of their inputs' masks when every input has
+    one; ``Concatenate``: each mask spread over its input's features by ``logical_or(expand_dims(mask, -1),
+    zeros_like(x))``, ``ones_like(x)`` for an input without one, joined along ``axis``, then ``any`` over the last
+    axis; ``GlobalAveragePooling1D``: none; the layers that pass masks on: their input's; the others drop it), which
+    tinygradconv's layers follow (tests/test_keras_masks_files_s46.py compares the predictions with Keras').
+
+    Raises:
+        SavedFileError: a mask-only node that is not one of those ops, or a ``mask`` argument whose expression is not
+            the one the layers give.
+    """
+    by_name = {item.get("name"): item for item in items}
+    classes = {name: by_name[name].get("class_name") for name in mask_only}
+    odd = sorted(f"{name!r} ({classes[name]})" for name in mask_only if classes[name] not in _MASK_OPS)
+    if odd:
+        raise SavedFileError(f"{filepath!r}: the masks of the model are computed in the file by the nodes "
+                             f"{', '.join(odd)}, which are not the Keras ops that Keras' Embedding(mask_zero=True), "
+                             f"Masking and merge layers record ({', '.join(_MASK_OPS)}): a mask computed by hand "
+                             "(layer(x, mask=...)). tinygradconv's layers make and pass masks themselves, as Keras': "
+                             "leave the mask to them (drop the mask argument), or build the model with "
+                             "tinygradconv.layers")
+
+    def in_file(value):
+        """The expression the file computes for ``value`` (a tensor entry, a list of them, None or a constant)."""
+        if isinstance(value, list):
+            return tuple(in_file(v) for v in value)
+        source = _keras_ref(value)
+        if source is None:
+            return ("unknown", value) if isinstance(value, dict) else value
+        if source[0] not in mask_only:
+            return ("data", source)
+        item, node = by_name[source[0]], _node_of(by_name, *source[:2])
+        args, config = (node or {}).get("args") or [], item.get("config") or {}
+        if node is None or node.get("kwargs") or source[2] != 0:
+            return ("unknown", source)
+        op = item.get("class_name")
+        if op in ("NotEqual", "LogicalOr") and len(args) == 2:
+            return (op, in_file(args[0]), in_file(args[1]))
+        if op == "Any" and len(args) == 1:
+            return (op, in_file(args[0]), config.get("axis"), config.get("keepdims", False))
+        if op == "ExpandDims" and len(args) == 1:
+            return (op, in_file(args[0]), config.get("axis"))
+        if op in ("ZerosLike", "OnesLike") and len(args) == 1:
+            return (op, in_file(args[0]), config.get("dtype"))
+        if op == "Concatenate" and len(args) == 1 and isinstance(args[0], list):
+            return (op, config.get("axis"), in_file(args[0]))
+        return ("unknown", source)
+
+    from_layers = _layer_masks(by_name, mask_only)
+
+    for item in items:
+        if item.get("name") in mask_only:
+            continue
+        for node in item.get("inbound_nodes") or []:
+            mask = (node.get("kwargs") or {}).get("mask")
+            if not set(_tensor_sources(mask)) or not set(_tensor_sources(mask)) <= mask_only:
+                continue
+            args = node.get("args") or []
+            expected = from_layers(args[0]) if len(args) == 1 else ("unknown", None)
+            if in_file(mask) != expected:
+                nodes = sorted(set(_mask_graph_names(mask, by_name, mask_only)))
+                raise SavedFileError(
+                    f"{filepath!r}: layer {item.get('name')!r} ({item.get('class_name')}) is given a mask computed "
+                    f"in the file by the nodes {', '.join(nodes)}, which is not the mask tinygradconv's layers pass "
+                    "to it (the mask its input gets from Embedding(mask_zero=True), Masking and the merge layers, "
+                    "as Keras' layers make it): a mask passed by hand (layer(x, mask=...)) or made by a layer "
+                    "tinygradconv loads without its masks. Leave the mask to the layers (drop the mask argument), or "
+                    "build the model with tinygradconv.layers")
+
+
+def _mask_graph_names(value, by_name, mask_only):
+    """``'name (Class)'`` of each mask-only node that ``value`` (a node's ``mask`` argument) is computed from."""
+    for name in _tensor_sources(value):
+        if name in mask_only:
+            yield f"{name!r} ({by_name[name].get('class_name')})"
+            for node in by_name[name].get("inbound_nodes") or []:
+                yield from _mask_graph_names([node.get("args"), node.get("kwargs")], by_name, mask_only)
 
 
 def _flat_layer_refs(refs):
