@@ -1,0 +1,106 @@
+"""A reviewer's small findings (session 46): in-place writes into reshape copies and into the pieces of split, chunk
+and unbind (PyTorch is the reference), the connectivity matrix's message for a Reshape it does not draw, and the
+exercise checkers' headers and hints."""
+import pytest
+
+import tinygradconv as tg
+
+
+@pytest.fixture
+def torch():
+    return pytest.importorskip("torch", reason="PyTorch is the reference of in-place writes into views")
+
+
+W = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+
+#: reshapes of a 2 x 3 leaf: PyTorch makes a view of some (a write into them is its RuntimeError "a view of a leaf
+#: Variable ...") and copies the others (w.T is not contiguous), which PyTorch writes into (``_base`` is None)
+RESHAPES = {
+    "w.reshape(-1)": lambda t: t.reshape(-1),
+    "w.T.reshape(-1)": lambda t: t.T.reshape(-1),
+    "w.T.reshape(3, 2)": lambda t: t.T.reshape(3, 2),
+    "w.T.reshape(3, 1, 2)": lambda t: t.T.reshape(3, 1, 2),
+    "w.T.flatten()": lambda t: t.T.flatten(),
+    "w[:, ::2].reshape(-1)": lambda t: t[:, ::2].reshape(-1),
+    "w[:1].T.reshape(-1)": lambda t: t[:1].T.reshape(-1),
+    "w.T.unsqueeze(0)": lambda t: t.T.unsqueeze(0),
+}
+
+
+@pytest.mark.parametrize("spelling", list(RESHAPES))
+def test_a_reshape_is_a_view_of_a_leaf_exactly_where_torchs_is(torch, backend, spelling):
+    """``w.T.reshape(-1).add_(1.)`` raised "a view of a leaf Variable ..." (every reshape was counted as a view);
+    PyTorch's ``w.T.reshape(-1)`` is a copy. Now a reshape whose result shares the leaf's memory is a view (the
+    RuntimeError), and a copy gets the documented TypeError of an op's output (PyTorch records that write)."""
+    reshape = RESHAPES[spelling]
+    tw = torch.tensor(W, requires_grad=True)
+    is_view_in_torch = reshape(tw)._base is not None
+    w = tg.tensor(W, requires_grad=True, backend=backend)
+    if is_view_in_torch:
+        with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
+            reshape(tw).add_(1.0)
+        with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
+            reshape(w).add_(1.0)
+    else:
+        reshape(tw).add_(1.0)
+        with pytest.raises(TypeError, match="no in-place node"):
+            reshape(w).add_(1.0)
+    assert w.tolist() == W
+
+
+def test_the_transposed_reshape_of_the_brief_is_a_copy_on_every_backend(backend):
+    """The reviewer's input itself, and the same reshape under ``no_grad()``: a copy, so the write leaves ``w`` as it
+    was (as in PyTorch, where ``w.T.reshape(-1)._base is None``), and a reshape that is a view writes through."""
+    w = tg.tensor(W, requires_grad=True, backend=backend)
+    with pytest.raises(TypeError, match="no in-place node"):
+        w.T.reshape(-1).add_(1.0)
+    with tg.no_grad():
+        copy = w.T.reshape(-1)
+        copy.add_(1.0)
+        assert copy.tolist() == [2.0, 5.0, 3.0, 6.0, 4.0, 7.0]
+        assert w.tolist() == W
+        w.reshape(-1).add_(1.0)
+    assert w.tolist() == [[2.0, 3.0, 4.0], [5.0, 6.0, 7.0]]
+
+
+PIECES = {
+    "chunk": lambda t: t.chunk(2)[0],
+    "unbind": lambda t: t.unbind(0)[0],
+    "split": lambda t: t.split(1, dim=1)[2],
+    "chunk of an op's output": lambda t: (t * 2).chunk(2)[1],
+}
+
+
+@pytest.mark.parametrize("spelling", list(PIECES))
+def test_a_piece_of_split_chunk_unbind_is_torchs_runtime_error(torch, backend, spelling):
+    """``w.chunk(2)[0].add_(1.)`` and ``w.unbind(0)[0].add_(1.)`` raised the TypeError of a copy; PyTorch raises
+    RuntimeError "Output 0 of Split is a view and is being modified inplace. This view is the output of a function
+    that returns multiple views. ..." (for a leaf's pieces and for those of an op's output)."""
+    piece = PIECES[spelling]
+    words = "is a view and is being modified inplace. This view is the output of a function that returns multiple views"
+    with pytest.raises(RuntimeError, match=words):
+        piece(torch.tensor(W, requires_grad=True)).add_(1.0)
+    w = tg.tensor(W, requires_grad=True, backend=backend)
+    with pytest.raises(RuntimeError, match=words):
+        piece(w).add_(1.0)
+    with pytest.raises(RuntimeError, match=words):
+        piece(w).zero_()
+    assert w.tolist() == W
+
+
+def test_pieces_and_expand_under_no_grad_as_documented(torch, backend):
+    """Under ``no_grad()`` a piece is a view (the write reaches the whole, as in PyTorch); ``expand`` is a copy here
+    (PyTorch's is a view that the write reaches): the tensor expanded keeps its values, as documented."""
+    x, tx = tg.tensor(W, backend=backend), torch.tensor(W)
+    with tg.no_grad(), torch.no_grad():
+        x.chunk(2)[0].add_(1.0)
+        tx.chunk(2)[0].add_(1.0)
+        x.unbind(1)[2].zero_()
+        tx.unbind(1)[2].zero_()
+    assert x.tolist() == tx.tolist() == [[2.0, 3.0, 0.0], [4.0, 5.0, 0.0]]
+    t = tg.tensor([[1.0, 2.0]], backend=backend)
+    with tg.no_grad():
+        expanded = t.expand(3, 2)
+        expanded.zero_()
+    assert expanded.tolist() == [[0.0, 0.0]] * 3 and t.tolist() == [[1.0, 2.0]]
+    assert tg.in_place.views_a_leaf(tg.tensor([[1.0, 2.0]], requires_grad=True).expand(3, 2)) is False
