@@ -104,3 +104,22 @@ def test_pieces_and_expand_under_no_grad_as_documented(torch, backend):
         expanded.zero_()
     assert expanded.tolist() == [[0.0, 0.0]] * 3 and t.tolist() == [[1.0, 2.0]]
     assert tg.in_place.views_a_leaf(tg.tensor([[1.0, 2.0]], requires_grad=True).expand(3, 2)) is False
+
+
+def test_connectivity_of_a_reshape_to_rank_3_says_it_is_not_drawn():
+    """``Reshape((13, 4, 1))`` keeps all 13 steps, yet the error said it "regroups the values of 13 steps into 13
+    rows": it now says that a target of rank 3 or more is not drawn. A Reshape that regroups steps keeps its
+    message, and the one that keeps (steps, channels) is drawn (the identity, as a loop over the steps gives)."""
+    from tinygradconv import viz
+    from tinygradconv.layers import Input, Reshape
+    from tinygradconv.models import Sequential
+
+    model = Sequential([Input((13, 4)), Reshape((13, 4, 1)), Reshape((13, 4))])
+    with pytest.raises(ValueError, match=r"Reshape\(\(13, 4, 1\)\)\) gives a target_shape of rank 3") as raised:
+        viz.model_connectivity_matrix(model, 13)
+    assert "rank 3 or more is not drawn, even one that keeps the 13 steps" in str(raised.value)
+    assert "regroups" not in str(raised.value)
+    with pytest.raises(ValueError, match=r"regroups the values of 8 steps into 2 rows"):
+        viz.model_connectivity_matrix(Sequential([Input((8, 4)), Reshape((2, 16))]), 8)
+    kept = viz.model_connectivity_matrix(Sequential([Input((13, 4)), Reshape((13, 4))]), 13)
+    assert [[int(v) for v in row] for row in kept] == [[int(i == j) for j in range(13)] for i in range(13)]
