@@ -1,6 +1,7 @@
 """A reviewer's small findings (session 46): in-place writes into reshape copies and into the pieces of split, chunk
 and unbind (PyTorch is the reference), the connectivity matrix's message for a Reshape it does not draw, and the
 exercise checkers' headers and hints."""
+import numpy as np
 import pytest
 
 import tinygradconv as tg
@@ -123,3 +124,78 @@ def test_connectivity_of_a_reshape_to_rank_3_says_it_is_not_drawn():
         viz.model_connectivity_matrix(Sequential([Input((8, 4)), Reshape((2, 16))]), 8)
     kept = viz.model_connectivity_matrix(Sequential([Input((13, 4)), Reshape((13, 4))]), 13)
     assert [[int(v) for v in row] for row in kept] == [[int(i == j) for j in range(13)] for i in range(13)]
+
+
+def _report(checker, fn):
+    with pytest.raises(AssertionError) as raised:
+        checker(fn)
+    return str(raised.value)
+
+
+def test_counts_right_by_value_in_a_float_array_are_headed_as_a_wrong_dtype():
+    """The reviewer's answer, right by its values (a loop from the formula), in a float64 array: the report's first
+    line said the function "disagrees with the framework on this case" above ``expected [1] received [1.]``; it now
+    says the values agree on every case and the dtype is wrong."""
+    from tinygradconv.exercises import check_overlap_counts
+
+    def fn(L, k, s):
+        c = np.zeros((L - 1) * s + max(k, s))
+        [c.__setitem__(slice(j * s, j * s + k), c[j * s:j * s + k] + 1) for j in range(L)]
+        return c
+
+    report = _report(check_overlap_counts, fn)
+    assert report.startswith("check_overlap_counts: your function's values agree with the framework on every case, "
+                             "but its result has the wrong dtype (shown on this case).\n"), report
+    assert "disagrees" not in report and "your result is an array of float64" in report
+
+
+def test_a_float32_result_of_the_right_values_is_headed_as_a_wrong_dtype():
+    """The float32 rule (float64 in, float64 out): a right convolution (``y[n] = x[n*s: n*s + k] @ w``) cast to
+    float32 at the end agrees to the tolerance on every case, and is refused for its dtype, which the header says."""
+    from tinygradconv.exercises import check_conv1d
+
+    def fn(x, w, strides):
+        y = [x[n * strides: n * strides + len(w)] @ w for n in range((len(x) - len(w)) // strides + 1)]
+        return np.array(y, dtype=np.float32)
+
+    report = _report(check_conv1d, fn)
+    assert report.startswith("check_conv1d: your function's values agree with the framework on every case to the "
+                             "tolerance, but its result has the wrong dtype (shown on this case).\n"), report
+    assert "disagrees" not in report and "float32" in report
+
+
+def test_a_length_of_the_right_value_as_a_float_is_headed_as_a_wrong_type():
+    """A length right by its value on every case but a float (``/`` where ``//`` gives an int): Keras' formula,
+    floor((L - span) / s) + 1 for "valid", ceil(L / s) for "same", returned as a float."""
+    import math
+
+    from tinygradconv.exercises import check_conv_output_length
+
+    def fn(input_length, kernel_size, strides, padding, dilation_rate):
+        span = (kernel_size - 1) * dilation_rate + 1
+        if padding == "valid":
+            return float(max(0, (input_length - span) // strides + 1))
+        return float(math.ceil(input_length / strides))
+
+    report = _report(check_conv_output_length, fn)
+    assert report.startswith("check_conv_output_length: your function's values agree with the framework on every "
+                             "case, but its result has the wrong type (shown on this case).\n"), report
+
+
+def test_the_hint_for_a_length_without_max_says_what_is_missing_in_words():
+    """An array of the full transposed convolution's length, (L - 1) * s + k: the hint printed the whole answer,
+    "(L - 1) * strides + max(k, strides)"; it now says in words what is missing (by hand, L = 1, k = 1, s = 2: the
+    output has 2 steps, the last one reached by no input)."""
+    from tinygradconv.exercises import check_overlap_counts
+
+    def fn(L, k, s):
+        c = np.zeros((L - 1) * s + k, dtype=int)
+        for j in range(L):
+            c[j * s: j * s + k] += 1
+        return c
+
+    report = _report(check_overlap_counts, fn)
+    assert "input_length=1, kernel_size=1, strides=2" in report and "expected: [1, 0]" in report
+    assert "max(" not in report
+    assert "gives each of the L input steps strides output steps, the last input's too" in report
+    assert "strides - k = 1 more step(s) after the last copy of the kernel, that no input reaches" in report
