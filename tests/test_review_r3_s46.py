@@ -199,3 +199,23 @@ def test_the_hint_for_a_length_without_max_says_what_is_missing_in_words():
     assert "max(" not in report
     assert "gives each of the L input steps strides output steps, the last input's too" in report
     assert "strides - k = 1 more step(s) after the last copy of the kernel, that no input reaches" in report
+
+
+def test_no_checker_docstring_shown_by_help_passes_its_own_example():
+    """help(check_overlap_counts) showed a complete working answer (its doctest printed True), and so did every
+    checker's: each example is now a first guess that the checker refuses (its doctest shows the report's first
+    line), so reading help() gives no answer away. The module docstrings are held to it too."""
+    import re
+
+    from tinygradconv import exercises
+    from tinygradconv.exercises import checkers
+
+    names = [name for name in exercises.__all__ if name.startswith("check_")]
+    assert len(names) >= 17, names
+    docs = {name: getattr(exercises, name).__doc__ for name in names}
+    docs.update({"tinygradconv.exercises": exercises.__doc__, "tinygradconv.exercises.checkers": checkers.__doc__})
+    for name, doc in docs.items():
+        assert not re.search(r">>> check_\w+\([^\n]*\)\s*\n\s*True\b", doc), name
+        if name.startswith("check_"):
+            assert f">>> {name}(" in doc and "Traceback (most recent call last):" in doc, name
+            assert f"AssertionError: {name}" in doc, name

@@ -36,13 +36,13 @@ def check_overlap_counts(fn, seed=0):
     checkers have.
 
     >>> import numpy as np
-    >>> def fn(input_length, kernel_size, strides):
-    ...     counts = np.zeros((input_length - 1) * strides + max(kernel_size, strides), dtype=int)
-    ...     for j in range(input_length):
-    ...         counts[j * strides: j * strides + kernel_size] += 1
-    ...     return counts
-    >>> check_overlap_counts(fn)
-    True
+    >>> def fn(input_length, kernel_size, strides):   # a first guess: one count for each input step
+    ...     return np.ones(input_length, dtype=int)
+    >>> check_overlap_counts(fn)   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    AssertionError: check_overlap_counts: your function disagrees with the framework on this case.
+    ...
     """
     fn = _answer("check_overlap_counts", fn)
     _settings("check_overlap_counts", seed=seed)
@@ -192,12 +192,13 @@ def check_resize_overlap(fn, seed=0):
     checkers have.
 
     >>> import numpy as np
-    >>> def fn(input_length, size, kernel_size):
-    ...     n = input_length * size
-    ...     left = (kernel_size - 1) // 2
-    ...     return np.array([sum(1 for t in range(kernel_size) if 0 <= i + t - left < n) for i in range(n)])
-    >>> check_resize_overlap(fn)
-    True
+    >>> def fn(input_length, size, kernel_size):      # a first guess: every tap reaches, even at the ends
+    ...     return np.full(input_length * size, kernel_size)
+    >>> check_resize_overlap(fn)   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    AssertionError: check_resize_overlap: your function disagrees with the framework on this case.
+    ...
     """
     fn = _answer("check_resize_overlap", fn)
     _settings("check_resize_overlap", seed=seed)
