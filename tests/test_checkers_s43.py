@@ -189,7 +189,8 @@ def test_counts_into_too_short_an_array_are_told_the_output_length():
     report, _ = raised(check_overlap_counts, full_length)
     # L = 1, k = 1, s = 2 (by hand: 0 * 2 + max(1, 2) = 2 steps, the array has 1)
     assert "input_length=1, kernel_size=1, strides=2" in report
-    assert "(L - 1) * strides + max(k, strides) = (1 - 1) * 2 + max(1, 2) = 2 steps" in report
+    assert "Keras' Conv1DTranspose with padding=\"valid\" has 2 steps here" in report     # in words, no formula
+    assert "max(" not in report
 
 
 def test_resize_counts_marked_as_numbers_are_told_they_were_marked_not_counted():
@@ -507,6 +508,6 @@ def test_counts_into_an_array_of_l_times_strides_by_slices_are_told_the_slices_w
     report, _ = raised(check_overlap_counts, slices_into_l_times_s)
     # the first case it misses: L = 1, k = 2, strides 1: (1 - 1) * 1 + max(2, 1) = 2 steps by hand, 1 * 1 = 1 given
     assert "input_length=1, kernel_size=2, strides=1" in report
-    assert ("your counts array has L * strides = 1 * 1 = 1 step, fewer than the output's (L - 1) * strides + "
-            "max(k, strides) = (1 - 1) * 1 + max(2, 1) = 2: the slices") in report, report
+    assert "your counts array has L * strides = 1 * 1 = 1 step, fewer than the output's 2: the slices" in report
+    assert "max(" not in report                         # what is missing in words, not the formula
     assert "were cut short silently" in report

@@ -735,7 +735,8 @@ def test_overlap_counts_over_the_full_length_are_told_keras_output_is_longer():
     report = report_of(check_overlap_counts, full_transpose_counts)
     assert "the shapes differ: expected (2,), received (1,)" in report
     assert "your length, (L - 1) * strides + k = (1 - 1) * 2 + 1 = 1, is the full transposed convolution's" in report
-    assert "when strides > k it ends with strides - k = 1 more step(s) that no input reaches (count 0)" in report
+    assert ("when strides > k its output ends with strides - k = 1 more step(s) after the last copy of the kernel, "
+            "that no input reaches (count 0)") in report
     report = report_of(check_overlap_counts, lambda n, k, s: np.ones(n * s + k + 5, dtype=int))
     assert "full transposed convolution" not in report
 

@@ -152,3 +152,37 @@ def check_saved_arrays(ctx):
                 f"`t[index] = value`, or a gradient that backward() added into a `.grad`). "
                 f"Update parameters after backward() (as an optimizer's step after it does), or run the forward "
                 f"pass again after the update")
+
+
+#: The ops whose output may be a view of their input, as PyTorch's are (basic indexing, reshape/view,
+#: squeeze/unsqueeze/flatten, which are reshapes here, permute/transpose/T). Whether one is a view is decided by its
+#: result (:func:`views_a_leaf`). ``expand`` is none: its result here is a copy (PyTorch's is a view), so a write
+#: into it, even under ``no_grad()``, leaves the tensor expanded unchanged.
+VIEW_OPS = ("GetItem", "ReshapeOp", "Permute")
+
+
+def views_a_leaf(tensor):
+    """Whether ``tensor`` is a view of a leaf that requires grad: the output of a chain of :data:`VIEW_OPS`
+    (indexing only with ints, slices, None and ``...``) from such a leaf, each output sharing its input's memory.
+
+    A reshape is a view when the values can be read in the new shape without moving them, a copy otherwise, in
+    NumPy (``np.reshape``) as in PyTorch (``reshape`` views a tensor whose strides allow it, as ``view`` would):
+    ``w.reshape(-1)`` of a 2 x 3 ``w`` is a view, ``w.T.reshape(-1)`` a copy (``w.T``'s values are not in that
+    order in memory). So whether a result shares memory with its input decides, as contiguity decides in PyTorch.
+    A copy (``w[[0, 1]]``, ``w * 2``, ``w.T.reshape(-1)``, ``w.expand(...)``) is no view."""
+    while tensor._ctx is not None:
+        ctx = tensor._ctx
+        source = ctx.inputs[0]
+        if ctx.fn.__name__ not in VIEW_OPS or getattr(ctx, "rest", None) is not None or \
+                memory_owner(tensor._data) is not memory_owner(source._data):
+            return False
+        tensor = source
+    return tensor.requires_grad
+
+
+def one_of_many_views(tensor):
+    """Whether ``tensor`` is one of several views that one call returned: a piece of ``split``, ``chunk`` or
+    ``unbind`` (:class:`~tinygradconv.ops.splitting.Piece`, which says so by ``one_of_many_views``). PyTorch refuses
+    an in-place write into such a piece while gradients are recorded ("Output 0 of Split is a view and is being
+    modified inplace. This view is the output of a function that returns multiple views. ...")."""
+    return tensor._ctx is not None and getattr(tensor._ctx.fn, "one_of_many_views", False)

@@ -909,8 +909,9 @@ class TorchMethods(NumpyUfuncs):
 
     def expand(self, *sizes, size=NOT_GIVEN):
         """This tensor with its dimensions of size 1 stretched, and new leading dimensions, as
-        ``torch.Tensor.expand``: :func:`tinygradconv.ops.tiling.expand` (a copy here, a view in PyTorch; ``-1``
-        keeps a size). The sizes are given one by one, as one tuple, or by PyTorch's keyword ``size``.
+        ``torch.Tensor.expand``: :func:`tinygradconv.ops.tiling.expand` (a copy here, a view in PyTorch: a write
+        into the result, ``t.expand(3, 2).zero_()`` under ``no_grad()``, leaves this tensor unchanged; ``-1`` keeps a
+        size). The sizes are given one by one, as one tuple, or by PyTorch's keyword ``size``.
 
         >>> import tinygradconv as tg
         >>> tg.tensor([[1.0], [2.0]]).expand(-1, 3).tolist()
@@ -1462,7 +1463,8 @@ def _refuse_in_graph_write(tensor, value, spelling, instead):
     """Refuse an in-place write (``spelling``: ``t[index] = value``, ``t.zero_()``, ...) into ``tensor`` that would
     have to be recorded in the autograd graph, which has no in-place node: while gradients are recorded, into a
     tensor that requires grad or with a ``value`` (a Tensor or None) that does. A leaf that requires grad, or a view
-    of one (``w[0]``, ``w.reshape(...)``: an op's output sharing the leaf's memory), raises PyTorch's
+    of one (``w[0]``, ``w.reshape(...)``: an op's output sharing the leaf's memory,
+    :func:`~tinygradconv.in_place.views_a_leaf`), and a piece of ``split``/``chunk``/``unbind``, raise PyTorch's
     ``RuntimeError``; the others a ``TypeError`` naming the out-of-place spelling ``instead``."""
     from .autograd import is_grad_enabled
 
@@ -1472,30 +1474,19 @@ def _refuse_in_graph_write(tensor, value, spelling, instead):
         raise RuntimeError(f"A leaf tensor that requires grad cannot be written in place ({spelling}) while gradients "
                            f"are recorded (as in PyTorch): do it under `with tg.no_grad():`, or build a new tensor, "
                            f"e.g. {instead}")
-    if tensor.requires_grad and _views_a_leaf(tensor):
+    if tensor.requires_grad and in_place.one_of_many_views(tensor):
+        raise RuntimeError(f"A piece of split, chunk or unbind is a view and is being modified inplace. This view "
+                           f"is the output of a function that returns multiple views. Such functions do not allow "
+                           f"the output views to be modified inplace (PyTorch's words and error type: 'Output 0 of "
+                           f"Split is a view ...'). You should replace the inplace operation ({spelling}) by an "
+                           f"out-of-place one, e.g. {instead}, or write under `with tg.no_grad():`")
+    if tensor.requires_grad and in_place.views_a_leaf(tensor):
         raise RuntimeError(f"a view of a leaf Variable that requires grad is being used in an in-place operation "
                            f"({spelling}; PyTorch's words and error type): do it under `with tg.no_grad():` (on the "
                            f"leaf itself, e.g. `w[0] += 1`), or build a new tensor, e.g. {instead}")
     raise TypeError(f"{spelling} with a tensor that requires grad, while gradients are recorded, would have to be part "
                     f"of the autograd graph, which has no in-place node: write it out of place, e.g. {instead}, or "
                     f"under `with tg.no_grad():` where no gradient is wanted")
-
-
-#: The ops whose output PyTorch makes a view of the input (the same memory there): basic indexing, reshape/view,
-#: squeeze/unsqueeze/flatten (reshapes here), permute/transpose/T, expand.
-_VIEW_OPS = ("GetItem", "ReshapeOp", "Permute", "Expand")
-
-
-def _views_a_leaf(tensor):
-    """Whether ``tensor`` is, in PyTorch, a view of a leaf that requires grad: the output of a chain of view ops
-    (:data:`_VIEW_OPS`; indexing only with ints, slices, None and ``...``) from such a leaf. A copy (``w[[0, 1]]``,
-    ``w * 2``) is none."""
-    while tensor._ctx is not None:
-        ctx = tensor._ctx
-        if ctx.fn.__name__ not in _VIEW_OPS or getattr(ctx, "rest", None) is not None:
-            return False
-        tensor = ctx.inputs[0]
-    return tensor.requires_grad
 
 
 def _refuse_positional_axis(name, positional):

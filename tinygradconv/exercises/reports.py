@@ -205,8 +205,17 @@ def _a(word):
     return f"{'an' if vowel else 'a'} {word}"
 
 
-def _fail(name, inputs, expected, received, note=""):
-    lines = [f"{name}: your function disagrees with the framework on this case.",
+#: The first line of a report whose values are right on every case, but whose type or dtype is not (a float array
+#: of counts, a float32 result of float64 inputs, a length of 3.0): the values are not what it says is wrong.
+RIGHT_VALUES_WRONG_TYPE = ("your function's values agree with the framework on every case{how}, but its result has "
+                           "the wrong {what} (shown on this case).")
+
+
+def _fail(name, inputs, expected, received, note="", header=None):
+    """Raise the report: ``header`` (the first line after the checker's name; by default that the function
+    disagrees with the framework on this case), the inputs, the value expected, the value received and ``note``."""
+    header = header or "your function disagrees with the framework on this case."
+    lines = [f"{name}: {header}",
              "  inputs:   " + ", ".join(f"{k}={_show(v)}" for k, v in inputs.items()),
              f"  expected: {_show(expected)}",
              f"  received: {_show(received)}"]
@@ -593,10 +602,13 @@ def _compare_arrays(name, inputs, expected, received, rtol=1e-7, atol=1e-9, inte
         note = (f"every case agrees to the tolerance, but {said} (float64 in, float64 out: a "
                 f"{(lower or rounded).name} result is refused even where its rounding happens to fall within the "
                 "tolerance)")
-        _refuse_later(functools.partial(_fail, name, inputs, shown, received, note))
+        header = RIGHT_VALUES_WRONG_TYPE.format(how=" to the tolerance", what="dtype")
+        _refuse_later(functools.partial(_fail, name, inputs, shown, received, note, header=header))
     if not bad.any() and integer and not _integer_array(array):
         # the same rule as a length's: counts are integers, refused in another dtype once every case agrees
-        _refuse_later(functools.partial(_fail, name, inputs, shown, received, _not_integer_counts(array)))
+        header = RIGHT_VALUES_WRONG_TYPE.format(how="", what="dtype")
+        _refuse_later(functools.partial(_fail, name, inputs, shown, received, _not_integer_counts(array),
+                                        header=header))
     if bad.any():
         index = tuple(int(i) for i in np.argwhere(bad)[0])
         received_value = got[index]
@@ -890,7 +902,8 @@ def _check_int(name, inputs, expected, received, note=""):
         if whole != expected:               # the formula first (the checker's note), then the type
             _fail(name, inputs, expected, received, "\n  ".join(filter(None, (note, _not_an_integer(received)))))
         _refuse_later(functools.partial(_fail, name, inputs, expected, received,
-                                        "every case agrees by its value, but " + _not_an_integer(received)))
+                                        "every case agrees by its value, but " + _not_an_integer(received),
+                                        header=RIGHT_VALUES_WRONG_TYPE.format(how="", what="type")))
         return
     if value != expected:
         _fail(name, inputs, expected, received, note)

@@ -131,6 +131,7 @@ class Piece(Function):
     """
 
     never_freed = True         # it saves no array: a piece used in one pass may be used in the next, as in PyTorch
+    one_of_many_views = True   # a view of the whole, one of several: PyTorch refuses writing into it in place
 
     @staticmethod
     def forward(ctx, whole, *, index, cut):

@@ -38,9 +38,9 @@ The other layers, each checked against Keras (perturb one input step, see which 
   GroupNormalization, and LayerNormalization / UnitNormalization whose ``axis`` is the steps, take statistics over
   every step, so every output step depends on every input step (a matrix of ones);
 * GlobalAveragePooling1D, GlobalMaxPooling1D and Flatten leave one step that sees every input step; RepeatVector
-  (after them) repeats that step; a Reshape is drawn when it keeps the steps or folds them into one axis;
-  a Permute that moves the steps axis is refused, as is a Reshape that regroups steps (which steps meet there
-  depends on the channels).
+  (after them) repeats that step; a Reshape is drawn when it keeps the steps, to (steps, channels), or folds them
+  into one axis; a Permute that moves the steps axis is refused, as is a Reshape that regroups steps (which steps
+  meet there depends on the channels) or gives a target of rank 3 or more (no longer a 1-D signal).
 
 >>> from tinygradconv.models import Sequential
 >>> from tinygradconv.layers import Conv1DTranspose
@@ -309,6 +309,12 @@ def _reshape_length(layer, length):
             return 1
         if len(target) == 2 and target[0] == length:
             return length
+        if len(target) != 2:                    # (batch, steps, a, b, ...): no 1-D signal, whatever it keeps
+            raise ValueError(f"Layer {layer.name!r} (Reshape({target})) gives a target_shape of rank {len(target)}: "
+                             f"the connectivity matrix follows a 1-D signal (batch, steps, channels), so a target "
+                             f"of rank 3 or more is not drawn, even one that keeps the {length} steps. Drawn: a "
+                             f"Reshape to (steps, channels) that keeps the steps (target_shape[0] == {length} here) "
+                             f"or folds them into one axis (like Flatten)")
         raise ValueError(f"Layer {layer.name!r} (Reshape({target})) regroups the values of {length} steps into "
                          f"{target[0]} rows: which input steps reach an output row depends on the channels, and no "
                          f"step-to-step connectivity is drawn. Drawn: a Reshape that keeps the steps "

@@ -36,13 +36,13 @@ def check_overlap_counts(fn, seed=0):
     checkers have.
 
     >>> import numpy as np
-    >>> def fn(input_length, kernel_size, strides):
-    ...     counts = np.zeros((input_length - 1) * strides + max(kernel_size, strides), dtype=int)
-    ...     for j in range(input_length):
-    ...         counts[j * strides: j * strides + kernel_size] += 1
-    ...     return counts
-    >>> check_overlap_counts(fn)
-    True
+    >>> def fn(input_length, kernel_size, strides):   # a first guess: one count for each input step
+    ...     return np.ones(input_length, dtype=int)
+    >>> check_overlap_counts(fn)   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    AssertionError: check_overlap_counts: your function disagrees with the framework on this case.
+    ...
     """
     fn = _answer("check_overlap_counts", fn)
     _settings("check_overlap_counts", seed=seed)
@@ -67,9 +67,15 @@ def _overlap_error(exc, inputs):
     n = (length - 1) * s + max(k, s)
     if not (kind == "broadcast" or (kind == "index" and size is not None and size < n)):
         return None
-    return (f"is your counts array as long as the output? Keras' Conv1DTranspose with padding=\"valid\" has (L - 1) "
-            f"* strides + max(k, strides) = ({length} - 1) * {s} + max({k}, {s}) = {n} steps; an index past the end "
-            "of a shorter array fails, and a slice there is cut short (NumPy clips slices silently)")
+    return (f"is your counts array as long as the output? Keras' Conv1DTranspose with padding=\"valid\" has {n} "
+            f"steps here: {_output_end(length, s)}; an index past the end of a shorter array fails, and a slice there "
+            "is cut short (NumPy clips slices silently)")
+
+
+def _output_end(length, s):
+    """Where Keras' ``padding="valid"`` output ends, in words (the hints say what is missing, not the formula)."""
+    return (f"it runs to the end of the last input's copy of the kernel, and gives each of the L input steps "
+            f"strides output steps (it is never shorter than L * strides = {length} * {s} = {length * s})")
 
 
 
@@ -150,7 +156,7 @@ def _bool_counts(how):
 
 def _overlap_length_mistake(got, inputs):
     """A sentence when ``got`` has the length of the full transposed convolution, ``(L - 1) * s + k``, where Keras'
-    ``padding="valid"`` output, whose counts are asked, is ``(L - 1) * s + max(k, s)`` long (``strides > k``): the
+    ``padding="valid"`` output, whose counts are asked, is longer when ``strides > k`` (the hint says so in words): the
     mistake opposite to the one :func:`_transpose_length_mistake` explains. And when ``got`` is a shorter array
     holding the counts its slices reached (``np.zeros(L * strides)``: the slices past its end cut short, silently,
     as ``+= 1`` fits any length), that the array is too short."""
@@ -162,16 +168,17 @@ def _overlap_length_mistake(got, inputs):
     if got.ndim == 1 and got.size < n and got.size < (length - 1) * s + k and np.array_equal(got, clipped):
         formula = f"L * strides = {length} * {s} = {got.size}" if got.size == length * s else f"{got.size}"
         return (f"your counts array has {formula} step{'' if got.size == 1 else 's'}, fewer than the output's "
-                f"(L - 1) * strides + max(k, strides) = ({length} - 1) * {s} + max({k}, {s}) = {n}: the slices "
-                "that run past its end were cut short silently (NumPy clips slices, and += 1 fits any length), so "
-                f"the counts of the last steps are lost; the counts array needs the output's {n} steps")
+                f"{n}: the slices that run past its end were cut short silently (NumPy clips slices, and += 1 fits "
+                f"any length), so the counts of the last steps are lost; the counts array needs the output's {n} "
+                f"steps: {_output_end(length, s)}")
     if s <= k or got.shape != ((length - 1) * s + k,):
         return None
     return (f"your length, (L - 1) * strides + k = ({length} - 1) * {s} + {k} = {got.shape[0]}, is the full "
             "transposed convolution's (conv1d_transpose by hand, tutorial 3), which ends with the last input's copy "
-            "of the kernel; the counts asked are those of Keras' Conv1DTranspose with padding=\"valid\", whose "
-            f"output is (L - 1) * strides + max(k, strides) steps long: when strides > k it ends with strides - k = "
-            f"{s - k} more step(s) that no input reaches (count 0)")
+            "of the kernel; the counts asked are those of Keras' Conv1DTranspose with padding=\"valid\", which "
+            "gives each of the L input steps strides output steps, the last input's too: when strides > k its output "
+            f"ends with strides - k = {s - k} more step(s) after the last copy of the kernel, that no input reaches "
+            "(count 0)")
 
 
 
@@ -185,12 +192,13 @@ def check_resize_overlap(fn, seed=0):
     checkers have.
 
     >>> import numpy as np
-    >>> def fn(input_length, size, kernel_size):
-    ...     n = input_length * size
-    ...     left = (kernel_size - 1) // 2
-    ...     return np.array([sum(1 for t in range(kernel_size) if 0 <= i + t - left < n) for i in range(n)])
-    >>> check_resize_overlap(fn)
-    True
+    >>> def fn(input_length, size, kernel_size):      # a first guess: every tap reaches, even at the ends
+    ...     return np.full(input_length * size, kernel_size)
+    >>> check_resize_overlap(fn)   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    AssertionError: check_resize_overlap: your function disagrees with the framework on this case.
+    ...
     """
     fn = _answer("check_resize_overlap", fn)
     _settings("check_resize_overlap", seed=seed)

@@ -36,14 +36,13 @@ def check_conv_output_length(fn, seed=0):
     ``seed`` is not used (every case is checked, none is drawn at random): it keeps the signature the other
     checkers have.
 
-    >>> import math
-    >>> def fn(input_length, kernel_size, strides, padding, dilation_rate):
-    ...     span = (kernel_size - 1) * dilation_rate + 1
-    ...     if padding == "valid":
-    ...         return max(0, (input_length - span) // strides + 1)
-    ...     return math.ceil(input_length / strides)
-    >>> check_conv_output_length(fn)
-    True
+    >>> def fn(input_length, kernel_size, strides, padding, dilation_rate):   # a first guess: strides=1, valid
+    ...     return input_length - kernel_size + 1
+    >>> check_conv_output_length(fn)   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    AssertionError: check_conv_output_length: your function disagrees with the framework on this case.
+    ...
     """
     fn = _answer("check_conv_output_length", fn)
     _settings("check_conv_output_length", seed=seed)
@@ -118,11 +117,13 @@ def check_conv1d(fn, cases=60, seed=0):
     (A convolution layer computes a cross-correlation: the kernel is not flipped.)
 
     >>> import numpy as np
-    >>> def fn(x, w, strides):
-    ...     n_out = (len(x) - len(w)) // strides + 1
-    ...     return np.array([x[n * strides: n * strides + len(w)] @ w for n in range(n_out)])
-    >>> check_conv1d(fn)
-    True
+    >>> def fn(x, w, strides):                # a first guess: NumPy's convolution
+    ...     return np.convolve(x, w, mode="valid")
+    >>> check_conv1d(fn)   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    AssertionError: check_conv1d: your function disagrees with the framework on this case.
+    ...
     """
     fn = _answer("check_conv1d", fn)
     cases, seed = _settings("check_conv1d", cases=cases, seed=seed)

@@ -39,13 +39,13 @@ def check_torch_sgd_step(fn, cases=20, steps=5, seed=0):
     times PyTorch's buffer) given PyTorch's gradient ``grad + weight_decay * param``. ``momentum`` is never 0 here
     (PyTorch keeps no buffer then).
 
-    >>> def fn(param, grad, buffer, learning_rate, momentum, weight_decay, nesterov):
-    ...     g = grad + weight_decay * param
-    ...     buffer = g if buffer is None else momentum * buffer + g
-    ...     step = g + momentum * buffer if nesterov else buffer
-    ...     return param - learning_rate * step, buffer
-    >>> check_torch_sgd_step(fn)
-    True
+    >>> def fn(param, grad, buffer, learning_rate, momentum, weight_decay, nesterov):   # a first guess: plain SGD
+    ...     return param - learning_rate * grad, grad
+    >>> check_torch_sgd_step(fn)   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    AssertionError: check_torch_sgd_step: your function disagrees with the framework on this case.
+    ...
     """
     fn = _answer("check_torch_sgd_step", fn)
     cases, steps, seed = _settings("check_torch_sgd_step", cases=cases, steps=steps, seed=seed)
