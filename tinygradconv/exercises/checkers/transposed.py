@@ -70,6 +70,14 @@ def check_output_length(fn, seed=0):
 
 
 
+def _none_length_in_words():
+    """What Keras' length with ``output_padding=None`` is, in words: the hints say what is missing, not the formula
+    the exercise asks for."""
+    return ('it gives each of the L input steps strides output steps with padding="same"; with padding="valid" '
+            "it does the same, unless the last input's copy of the dilated kernel (k_eff steps) runs further: then "
+            "the output ends where that copy ends")
+
+
 def _output_length_mistake(fn, inputs, received, cases):
     """The likely slip behind a wrong ``Conv1DTranspose`` length ``received`` on ``inputs``: ``"same"`` cropping
     rounded down, ``output_padding=None`` taken as 0, PyTorch's formula, the dilation left out (``kernel_size`` where
@@ -122,21 +130,14 @@ def _output_length_mistake(fn, inputs, received, cases):
                 f"(k_eff - 1) // 2 = {(span - 1) // 2}: the two differ for an even k_eff. The length is "
                 f"(L - 1) * strides + k_eff - 2 * pad + output_padding = {keras_length}.{empty}")
     if received == none_as_zero(inputs) and _follows(fn, none_as_zero, cases):
-        if inputs["padding"] == "valid":
-            here = (f'(L - 1) * strides + max(k_eff, strides) = ({length} - 1) * {s} + max({span}, {s}) = '
-                    f'{(length - 1) * s + max(span, s)} for padding="valid", and L * strides for "same"')
-        else:
-            here = (f'L * strides = {length} * {s} = {length * s} for padding="same", and (L - 1) * strides + '
-                    'max(k_eff, strides) for "valid"')
-        return ("output_padding=None is not 0: your lengths are those of output_padding=0; with None, Keras chooses "
-                f"the length itself, {here} (k_eff = (kernel_size - 1) * dilation_rate + 1, the dilated kernel)")
+        return ("output_padding=None is not 0: your lengths are those of output_padding=0; with None, Keras "
+                f"chooses the length itself: {_none_length_in_words()}")
     if received == pytorch(inputs) and _follows(fn, pytorch, cases):
         return ("your lengths follow PyTorch's ConvTranspose1d formula, (L - 1) * strides - 2 * padding + "
                 "dilation_rate * (kernel_size - 1) + output_padding + 1, with padding 0 (and None taken as 0); "
                 "Keras' rule differs: with an integer output_padding it is that formula with padding = k_eff // 2 "
                 'for "same" (0 for "valid"), k_eff = (kernel_size - 1) * dilation_rate + 1 the dilated kernel; '
-                'with output_padding=None Keras chooses the length, L * strides for "same" and (L - 1) * strides '
-                '+ max(k_eff, strides) for "valid"')
+                f"with output_padding=None Keras chooses the length itself: {_none_length_in_words()}")
     if received == no_dilation(inputs) and _follows(fn, no_dilation, cases):
         d = inputs["dilation_rate"]
         return (f"the dilation is missing: your lengths are those of dilation_rate=1; with dilation_rate={d} the "
@@ -149,8 +150,8 @@ def _output_length_mistake(fn, inputs, received, cases):
                 "forward convolution's length (Conv1D, tutorial 2: how many windows of k_eff steps fit in L); the "
                 "transposed convolution goes the other way: each of the L input steps places a copy of the kernel "
                 "strides steps after the one before, so the output grows to (L - 1) * strides + k_eff steps before "
-                '"same" crops any; with output_padding=None Keras takes L * strides for "same" and (L - 1) * '
-                'strides + max(k_eff, strides) for "valid" (k_eff = (kernel_size - 1) * dilation_rate + 1)')
+                '"same" crops any (k_eff = (kernel_size - 1) * dilation_rate + 1); with output_padding=None Keras '
+                f"chooses the length itself: {_none_length_in_words()}")
     if received == no_max(inputs) and _follows(fn, no_max, cases):
         return (f'with output_padding=None and padding="valid", your lengths are (L - 1) * strides + k_eff, here '
                 f"({length} - 1) * {s} + {span} = {received} (k_eff = (kernel_size - 1) * dilation_rate + 1 = {span}), "
