@@ -2,6 +2,7 @@
 the connectivity matrix of a pooling layer asked for weights="model", BatchNormalization's training behaviour in
 the connectivity pictures, Model subclasses revived by from_config and cloned by clone_model, and an optimizer shared
 by two models."""
+import numpy as np
 import pytest
 
 from tinygradconv.exercises import check_output_length
@@ -39,3 +40,24 @@ def test_forward_conv_length_hint_does_not_print_the_answer():
     report = _report(check_output_length, fn)
     assert "is the forward convolution's length" in report
     assert "max(" not in report and "chooses the length itself: it gives each of the L input steps" in report
+
+
+def test_jacobian_of_a_pooling_layer_says_what_weights_model_means():
+    """``weights="model"`` on a MaxPooling1D said "needs a built model": a pooling layer has no weights to build.
+    An unbuilt Conv1D still needs building."""
+    from tinygradconv import layers, models, viz
+
+    with pytest.raises(ValueError) as raised:
+        viz.model_connectivity_matrix(layers.MaxPooling1D(2), 4, weights="model")
+    message = str(raised.value)
+    assert "built" not in message, message
+    assert "the Jacobian at a point with the model's own weights" in message
+    assert "(MaxPooling1D) has no layer with a kernel (pooling" in message and "weights=None" in message
+    with pytest.raises(ValueError, match="needs a built model"):
+        viz.model_connectivity_matrix(models.Sequential([layers.Conv1D(1, 2)]), 4, weights="model")
+    # the wrapper the message suggests works: MaxPooling1D(2) at x = [1, 2, 4, 3] passes on steps 1 and 2 (by hand:
+    # max(1, 2) = x[1], max(4, 3) = x[2])
+    x = layers.Input((4, 1))
+    jacobian = viz.model_connectivity_matrix(models.Model(x, layers.MaxPooling1D(2)(x)), 4, weights="model",
+                                             at=np.array([1.0, 2.0, 4.0, 3.0]))
+    assert jacobian.tolist() == [[0, 1, 0, 0], [0, 0, 1, 0]]

@@ -557,6 +557,17 @@ def _model_jacobian(model, input_length, at=None):
     layers = model_layers(model)
     first = next((layer for layer in layers if _channels(layer) is not None), None)
     functional = is_functional(model)
+    if not functional and first is None and not any(hasattr(layer, "kernel") for layer in layers):
+        # no layer with a kernel, even unbuilt: pooling, padding, upsampling, ... (a BatchNormalization's statistics
+        # are not what weights="model" means either)
+        what = "layer" if not is_model(model) else "model"
+        raise ValueError(f"weights='model' takes the Jacobian at a point with the model's own weights (the kernels "
+                         f"of its Conv1D, Dense and other layers with a kernel); {what} {model.name!r} "
+                         f"({type(model).__name__}) has no layer with a kernel (pooling, padding, cropping and "
+                         "upsampling have no weights at all), nor a number of channels to run it on: use weights=None "
+                         "for its "
+                         "path counts, or, for its Jacobian, wrap it in a functional model whose Input gives the "
+                         "channels, x = layers.Input((input_length, channels)); models.Model(x, layer(x))")
     if not functional and (first is None or not getattr(model, "built", True)):
         raise ValueError("weights='model' needs a built model: call it on an input first")
     dtype = dtype_name(first.kernel.dtype) if first is not None else model._input_layers[0].dtype
