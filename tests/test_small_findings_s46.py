@@ -61,3 +61,43 @@ def test_jacobian_of_a_pooling_layer_says_what_weights_model_means():
     jacobian = viz.model_connectivity_matrix(models.Model(x, layers.MaxPooling1D(2)(x)), 4, weights="model",
                                              at=np.array([1.0, 2.0, 4.0, 3.0]))
     assert jacobian.tolist() == [[0, 1, 0, 0], [0, 0, 1, 0]]
+
+
+def _keras_batchnorm_connects_steps_in_training(axis):
+    """Keras as the reference: does a step of the input change the other steps of BatchNormalization(axis)'s output
+    in training (batch statistics)?"""
+    keras = pytest.importorskip("keras")
+    x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype("float32")
+    moved = x.copy()
+    moved[:, 0, :] *= 3.0
+    bn = keras.layers.BatchNormalization(axis=axis)
+    y0, y1 = (np.asarray(keras.ops.convert_to_numpy(bn(v, training=True))) for v in (x, moved))
+    return bool(np.abs(y1 - y0)[:, 1:, :].max() > 1e-4)
+
+
+@pytest.mark.parametrize("axis", [-1, 1])
+def test_pictures_with_a_batchnormalization_say_it_is_drawn_at_inference(axis):
+    """BatchNormalization is drawn as the identity (inference); in training its statistics run over the steps with
+    the default axis (the channels), and every step connects, which the titles of all four pictures now say. With
+    axis=1 (the steps of a channels_last signal) its statistics are per step: no note (Keras agrees)."""
+    pytest.importorskip("matplotlib")
+    from tinygradconv import layers, models, viz
+
+    connects = _keras_batchnorm_connects_steps_in_training(axis)
+    assert connects == (axis == -1)
+    m = models.Sequential([layers.Input((8, 1)), layers.Conv1D(1, 3), layers.BatchNormalization(axis=axis),
+                           layers.Conv1DTranspose(1, 2, strides=2)])
+    note = "in training its batch statistics run over the steps, connecting every step"
+    titles = [viz.plot_model_connectivity(m, 8)._suptitle.get_text(),
+              viz.plot_model_connectivity(m, 60).axes[0].get_title(),
+              viz.plot_receptive_field(m, 8, 3).get_title(),
+              viz.plot_overlap_counts(m, 8).get_title()]
+    for title in titles:
+        assert (note in " ".join(title.split())) == connects, title
+    nested = models.Sequential([layers.Input((8, 1)), models.Sequential([layers.BatchNormalization(axis=axis)])])
+    assert (note in " ".join(viz.plot_model_connectivity(nested, 8)._suptitle.get_text().split())) == connects
+    plain = models.Sequential([layers.Input((8, 1)), layers.Conv1D(1, 3)])
+    assert "BatchNormalization" not in viz.plot_model_connectivity(plain, 8)._suptitle.get_text()
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

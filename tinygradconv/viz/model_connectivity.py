@@ -34,7 +34,8 @@ The other layers, each checked against Keras (perturb one input step, see which 
 * DepthwiseConv1D and SeparableConv1D connect the steps as a Conv1D of their kernel size, strides, padding and
   dilation (across the channels, only those of a group);
 * LayerNormalization and UnitNormalization over the channels (the default ``axis=-1``), BatchNormalization (at
-  inference), Embedding, Masking, GaussianNoise, GaussianDropout, SpatialDropout1D and Identity: the identity;
+  inference: in training its batch statistics run over the steps, so every step would connect, which the pictures'
+  titles say), Embedding, Masking, GaussianNoise, GaussianDropout, SpatialDropout1D and Identity: the identity;
   GroupNormalization, and LayerNormalization / UnitNormalization whose ``axis`` is the steps, take statistics over
   every step, so every output step depends on every input step (a matrix of ones);
 * GlobalAveragePooling1D, GlobalMaxPooling1D and Flatten leave one step that sees every input step; RepeatVector
@@ -801,8 +802,9 @@ def plot_overlap_counts(model_or_layer, input_length, ax=None, label=None, **kwa
     ax.set_ylabel("paths reaching it")
     inside = counts[len(counts) // 4: len(counts) - len(counts) // 4] if counts.size >= 4 else counts
     name = label or _describe(model_or_layer, kwargs)
-    ax.set_title(_wrap_title(f"{name}\npaths per output step (middle half: {inside.min():g} to {inside.max():g})",
-                             ax.figure.get_size_inches()[0] - 0.3), fontsize=9)
+    note = _batchnorm_note(model_or_layer)
+    ax.set_title(_wrap_title(f"{name}\npaths per output step (middle half: {inside.min():g} to {inside.max():g})"
+                             + (f"\n{note}" if note else ""), ax.figure.get_size_inches()[0] - 0.3), fontsize=9)
     ax.set_ylim(0, counts.max() * 1.15 + 0.1)
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.xaxis.get_major_locator().set_params(integer=True)         # output steps are whole numbers (no 0.5 tick)
@@ -1106,6 +1108,8 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
         title += f"; {lines_drawn} of the {lines_in_all} connections drawn as lines (max_lines={max_lines} per row)"
     if _several_channels(model):
         title += f"; {_channels_note(model)}"
+    if _batchnorm_note(model):
+        title += f"; {_batchnorm_note(model)}"
     # the title spans the figure (the layer names on the left leave the Axes narrower than the figure)
     fig.suptitle(_wrap_title(title, max(3.0, fig.get_size_inches()[0] - 0.4)), fontsize=9)
     rounded, left_out = _fit_counts(fig, cells)
@@ -1133,6 +1137,29 @@ def _channels_note(model):
     """The note on channels for a model's title: a grouped convolution (``groups > 1``) or a depthwise one
     connects only the channel pairs of a group, so "every channel pair" would be false there."""
     return _GROUPS_NOTE if _grouped(model) else _CHANNELS_NOTE
+
+
+#: Where a BatchNormalization is drawn: its matrix is the identity of inference (moving statistics); in training the
+#: mean and variance of the batch run over the steps too (Keras: every axis but ``axis``), so every step connects.
+_BATCHNORM_NOTE = ("BatchNormalization drawn at inference (the identity); in training its batch statistics run over "
+                   "the steps, connecting every step")
+
+
+def _batchnorm_note(model_or_layer):
+    """The note for a picture of ``model_or_layer`` (nested models included) with a BatchNormalization whose
+    statistics run over the steps axis (``axis`` the channels, the default); ``""`` without one. With ``axis``
+    naming the steps axis its statistics are per step: the identity across steps in training too."""
+    if not (is_model(model_or_layer) or _kind(model_or_layer) is not None):
+        return ""                                         # an op name ("conv1d_transpose")
+    steps_axis = _steps_axis(model_or_layer) if is_model(model_or_layer) else 1
+    for layer in model_layers(model_or_layer):
+        if _kind(layer) == "Model" and _batchnorm_note(layer):
+            return _BATCHNORM_NOTE
+        if _kind(layer) == "BatchNormalization":
+            axes = layer.axis if isinstance(layer.axis, (list, tuple)) else [layer.axis]
+            if all(int(a) % 3 != steps_axis for a in axes):
+                return _BATCHNORM_NOTE
+    return ""
 
 
 def _grouped(model):
@@ -1196,6 +1223,8 @@ def _plot_path_matrix(model, matrix, widest, skips, fig=None):
              f"{MAX_LAYER_CELLS}); the path-count matrix P[n, j] instead (a shorter input_length draws the layers)")
     if _several_channels(model):
         title += f"; {_channels_note(model)}"
+    if _batchnorm_note(model):
+        title += f"; {_batchnorm_note(model)}"
     ax.set_title(_wrap_title(title, max(3.0, fig.get_size_inches()[0] - 1.8)), fontsize=9)
     if new_figure:
         fit_figure(fig)
@@ -1256,7 +1285,8 @@ def plot_receptive_field(model, input_length, output_index, ax=None):
     paths = row.sum()
     ax.set_title(_wrap_title(f"output step {output_index} sees {span}, by {paths:g} path{'' if paths == 1 else 's'}"
                              f" in all\n"
-                             f"{_describe(model)}", ax.figure.get_size_inches()[0] - 0.3), fontsize=9)
+                             f"{_describe(model)}" + (f"\n{_batchnorm_note(model)}" if _batchnorm_note(model) else ""),
+                             ax.figure.get_size_inches()[0] - 0.3), fontsize=9)
     ax.set_xlabel("input step")
     ax.set_ylabel("paths to the output step")
     ax.yaxis.get_major_locator().set_params(integer=True)
