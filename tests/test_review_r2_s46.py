@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from tinygradconv import Tensor, layers, metrics, models, saving
+from tinygradconv.functional import Functional
 from tinygradconv.layers.layer import set_keras_mask
 
 
@@ -128,8 +129,10 @@ def test_a_config_entry_the_constructor_does_not_take_is_a_type_error_not_droppe
     model = Strict(x, layers.Dense(2)(x))
     with pytest.raises(TypeError, match="scale"):
         Strict.from_config(model.get_config())
-    with pytest.raises(TypeError, match="scale"):
-        models.clone_model(model)
+    # clone_model does what Keras 3.15 does (session 46, a reviewer): this constructor is not of Keras'
+    # functional_like_constructor kind, so the clone is a plain functional model of the same name
+    clone = models.clone_model(model)
+    assert type(clone) is Functional and clone.name == model.name
 
 
 # ------------------------------------------------------------------ 3. Muon's exclude_layers, a train_step of one's own

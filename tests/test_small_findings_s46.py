@@ -101,3 +101,94 @@ def test_pictures_with_a_batchnormalization_say_it_is_drawn_at_inference(axis):
     import matplotlib.pyplot as plt
 
     plt.close("all")
+
+
+def _keras_outcome(make):
+    """What Keras 3 does: ``make(keras)`` returns a value, or the exception's type name."""
+    keras = pytest.importorskip("keras")
+    try:
+        return make(keras)
+    except Exception as error:  # noqa: BLE001 - the reference's outcome, whatever it is
+        return type(error).__name__
+
+
+def test_from_config_of_a_subclass_without_trainable_raises_type_error_as_keras():
+    """A constructor of exactly ``(inputs, outputs, name=None)``: Keras 3.15's from_config passes ``trainable`` too
+    and raises TypeError (its clone_model passes the name only, and works); the TypeError here now says which
+    arguments from_config passes and why."""
+    from tinygradconv import layers, models
+
+    def keras_from_config(keras):
+        class KSub(keras.Model):
+            def __init__(self, inputs, outputs, name=None):
+                super().__init__(inputs, outputs, name=name)
+        i = keras.Input((3,))
+        m = KSub(i, keras.layers.Dense(2)(i))
+        assert type(keras.models.clone_model(m)) is KSub
+        return KSub.from_config(m.get_config())
+
+    assert _keras_outcome(keras_from_config) == "TypeError"
+
+    class Sub(models.Model):
+        def __init__(self, inputs, outputs, name=None):
+            super().__init__(inputs, outputs, name=name)
+
+    i = layers.Input((3,))
+    m = Sub(i, layers.Dense(2)(i), name="s")
+    assert type(models.clone_model(m)) is Sub
+    with pytest.raises(TypeError) as raised:
+        Sub.from_config(m.get_config())
+    message = str(raised.value)
+    assert "Unable to revive model from config" in message and "name='s', trainable=True" in message
+    assert "unexpected keyword argument 'trainable'" in message
+
+
+def test_clone_of_a_subclass_whose_config_adds_an_entry_it_does_not_take():
+    """The reviewer's input: ``(*a, **k)`` passed on to Model, and get_config adding "note". Keras 3.15: clone_model
+    returns a Sub3 (its constructor gets the name only), from_config raises TypeError ("Unable to revive model from
+    config"). Here clone_model raised ValueError ("Unrecognized keyword arguments ... {'note': 'x'}"), and so did
+    from_config, where the docs say TypeError."""
+    from tinygradconv import layers, models
+
+    def keras_clone_then_from_config(keras):
+        class KSub3(keras.Model):
+            def __init__(self, *a, **k):
+                super().__init__(*a, **k)
+
+            def get_config(self):
+                return {**super().get_config(), "note": "x"}
+        i = keras.Input((3,))
+        m = KSub3(i, keras.layers.Dense(2)(i))
+        clone = keras.models.clone_model(m)
+        assert type(clone) is KSub3 and clone.get_config()["note"] == "x"
+        return KSub3.from_config(m.get_config())
+
+    assert _keras_outcome(keras_clone_then_from_config) == "TypeError"
+
+    class Sub3(models.Model):
+        def __init__(self, *a, **k):
+            super().__init__(*a, **k)
+
+        def get_config(self):
+            return {**super().get_config(), "note": "x"}
+
+    i = layers.Input((3,))
+    m = Sub3(i, layers.Dense(2)(i))
+    clone = models.clone_model(m)
+    assert type(clone) is Sub3 and clone.name == m.name and clone.get_config()["note"] == "x"
+    x = np.arange(6.0).reshape(2, 3)
+    clone.set_weights(m.get_weights())
+    np.testing.assert_allclose(clone.predict(x, verbose=0), x @ m.get_weights()[0] + m.get_weights()[1], rtol=1e-6)
+    with pytest.raises(TypeError, match=r"Unable to revive model from config.*note='x'"):
+        Sub3.from_config(m.get_config())
+    # a constructor that takes the entry still gets it (the earlier fix kept)
+
+    class Scaled(models.Model):
+        def __init__(self, inputs, outputs, scale=1.0, **kwargs):
+            super().__init__(inputs, outputs, **kwargs)
+            self.scale = scale
+
+        def get_config(self):
+            return {**super().get_config(), "scale": self.scale}
+
+    assert models.clone_model(Scaled(i, layers.Dense(2)(i), scale=3.0)).scale == 3.0

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import copy
 import functools
+import inspect
 
-from .functional import _FUNCTIONAL_CONFIG_KEYS, Functional
+from .functional import _FUNCTIONAL_CONFIG_KEYS, Functional, rejects_arguments
 from .layers.input_layer import Input
 from .layers.keras_tensor import KerasTensor, flatten
 from .layers.layer import Layer
@@ -170,13 +171,30 @@ def _clone_functional(model, clone_layer, call_function, input_tensors):
     new_outputs = [values[id(t)] for t in model._outputs]
     # a Model subclass of your own made from (inputs, outputs) keeps its class when it is made so, as in Keras,
     # and gets the arguments its get_config adds to the graph's (Keras 3.15 passes only the name, and the
-    # constructor's defaults replace them silently)
+    # constructor's defaults replace them silently); a constructor that does not take them gets what Keras gives
     cls = type(model) if _takes_functional_arguments(type(model)) else Functional
     own = {}
     if cls is not Functional and type(model).get_config is not Functional.get_config:
         own = {k: v for k, v in model.get_config().items() if k not in _FUNCTIONAL_CONFIG_KEYS}
-    return cls(_structured(new_inputs, model._input_keys, model._nested_inputs),
-               _structured(new_outputs, model._output_keys, model._nested_outputs), name=model.name, **own)
+    inputs = _structured(new_inputs, model._input_keys, model._nested_inputs)
+    outputs = _structured(new_outputs, model._output_keys, model._nested_outputs)
+    if own:
+        try:
+            return cls(inputs, outputs, name=model.name, **own)
+        except (TypeError, ValueError) as error:
+            if not rejects_arguments(error, own):
+                raise
+        if not _keras_functional_like(cls):
+            cls = Functional
+    return cls(inputs, outputs, name=model.name)
+
+
+def _keras_functional_like(cls):
+    """Keras 3.15's ``functional_like_constructor``: a constructor of exactly ``(inputs, outputs, name)``, or one
+    with ``*args`` and ``**kwargs`` (any names). Keras' clone_model makes such a class with the name only, and a
+    plain Functional model for any other (``(inputs, outputs, name=None, trainable=True)`` included)."""
+    spec = inspect.getfullargspec(cls.__init__)
+    return spec.args[1:] == ["inputs", "outputs", "name"] or (spec.varargs is not None and spec.varkw is not None)
 
 
 def _flat_like_input(model, input_tensors):

@@ -542,11 +542,33 @@ def functional_from_config(cls, config, custom_objects=None):
         return tensors if nested else tensors[0]
 
     kwargs = {k: v for k, v in config.items() if k in ("name", "trainable")}
-    if getattr(cls, "__init__", None) is not Functional.__init__:
-        # a Model subclass of your own gets the config's other entries (the arguments its get_config added), as
-        # Keras 3's functional_from_config passes them; a constructor that does not take one raises TypeError
-        kwargs.update({k: v for k, v in config.items() if k not in _FUNCTIONAL_CONFIG_KEYS})
-    return cls(lookup(config["input_layers"]), lookup(config["output_layers"]), **kwargs)
+    if getattr(cls, "__init__", None) is Functional.__init__:
+        return cls(lookup(config["input_layers"]), lookup(config["output_layers"]), **kwargs)
+    # a Model subclass of your own gets the config's other entries (the arguments its get_config added) with the
+    # name and `trainable`, as Keras 3's functional_from_config passes them; a constructor that does not take one
+    # (`(inputs, outputs, name=None)` has no `trainable`) raises TypeError, as in Keras 3.15
+    kwargs.update({k: v for k, v in config.items() if k not in _FUNCTIONAL_CONFIG_KEYS})
+    try:
+        return cls(lookup(config["input_layers"]), lookup(config["output_layers"]), **kwargs)
+    except (TypeError, ValueError) as error:
+        if not rejects_arguments(error, kwargs):
+            raise
+        raise TypeError(f"Unable to revive model from config: the constructor of {cls.__name__} does not take the "
+                        f"arguments from_config passes to it after the graph's inputs and outputs, "
+                        f"{', '.join(f'{k}={v!r}' for k, v in kwargs.items())} (the config's name and trainable, "
+                        "and the entries its get_config adds, as Keras 3 passes them): " + str(error) + ". Make "
+                        "the constructor take each of them (**kwargs passed on to super().__init__ takes name and "
+                        "trainable, not an entry of your own), or define from_config(cls, config)") from error
+
+
+def rejects_arguments(error, kwargs):
+    """Whether ``error``, raised by a model's constructor, says it does not take one of ``kwargs``: Python's
+    "got an unexpected keyword argument 'x'", or the base layer's "Unrecognized keyword arguments" (a constructor
+    ``(*args, **kwargs)`` passing them on)."""
+    text = str(error)
+    if isinstance(error, TypeError):
+        return any(f"unexpected keyword argument {k!r}" in text for k in kwargs)
+    return text.startswith("Unrecognized keyword arguments passed to")
 
 
 #: The entries of a functional model's config that describe the graph (and ``dtype``, read above); any other entry
