@@ -192,3 +192,47 @@ def test_clone_of_a_subclass_whose_config_adds_an_entry_it_does_not_take():
             return {**super().get_config(), "scale": self.scale}
 
     assert models.clone_model(Scaled(i, layers.Dense(2)(i), scale=3.0)).scale == 3.0
+
+
+def _two_models(framework):
+    M, L = framework.models, framework.layers
+    return [M.Sequential([L.Input((4,)), L.Dense(3, name="hidden"), L.Dense(2, name="out")], name=n) for n in "ab"]
+
+
+def test_an_optimizer_shared_by_two_models_finds_the_paths_of_each():
+    """The reviewer's input: one Muon compiled with "a" then "b", exclude_layers=["^a/"]. Keras 3.15 (the variable's
+    own path): a's kernels 'a/hidden/kernel', 'a/out/kernel' use AdamW, b's do not. Here only the model compiled
+    last was looked in, and a's kernel was 'hidden/kernel' (Muon)."""
+    import gc
+    import weakref
+
+    import tinygradconv as tg
+    from tinygradconv import models, optimizers
+
+    keras = pytest.importorskip("keras")
+    ka, kb = _two_models(keras)
+    kopt = keras.optimizers.Muon(exclude_layers=["^a/"])
+    ka.compile(kopt, "mse")
+    kb.compile(kopt, "mse")
+    expected = [[(w.path, kopt._should_use_adamw(w)) for w in m.trainable_weights if len(w.shape) == 2]
+                for m in (ka, kb)]
+    assert expected == [[("a/hidden/kernel", True), ("a/out/kernel", True)],
+                        [("b/hidden/kernel", False), ("b/out/kernel", False)]]
+
+    a, b = _two_models(tg)
+    opt = optimizers.Muon(exclude_layers=["^a/"])
+    a.compile(opt, "mse")
+    b.compile(opt, "mse")
+    loss = (a(tg.tensor(np.ones((5, 4), "float32"))) ** 2).mean()
+    loss.backward()
+    opt.apply([w.grad for w in a.trainable_weights], a.trainable_weights)
+    got = [[(opt._path_of(w), opt.uses_adamw(w)) for w in m.trainable_weights if w.ndim == 2] for m in (a, b)]
+    assert got == expected
+    # the optimizer keeps the models weakly: they are still garbage-collected
+    refs = [weakref.ref(a), weakref.ref(b)]
+    del a, b, loss
+    gc.collect()
+    assert [ref() for ref in refs] == [None, None]
+    c = models.Sequential([tg.layers.Input((4,)), tg.layers.Dense(3, name="hidden")], name="a")
+    c.compile(opt, "mse")            # a model compiled after the others were collected: its paths, from it
+    assert opt._path_of(c.trainable_weights[0]) == "a/hidden/kernel"

@@ -273,7 +273,8 @@ class Optimizer:
         """The optimizer's attributes for a copy, without the model that :meth:`_note_model` remembers (a weak
         reference, which neither ``pickle`` nor ``copy`` carries: the copy keeps the paths learnt so far)."""
         state = dict(self.__dict__)
-        state.pop("_paths_model", None)
+        state.pop("_paths_model", None)         # (one model, before session 46)
+        state.pop("_paths_models", None)
         return state
 
     def __setstate__(self, state):
@@ -411,28 +412,37 @@ class Optimizer:
         on the model's variables; :class:`~tinygradconv.optimizers.Muon` matches ``exclude_layers`` with them."""
         from ..keras_format import keras_variable_paths
 
-        self._paths = {id(weight): (weight, path) for weight, path in keras_variable_paths(model)}
+        # added to those learnt before: an optimizer shared by several models knows the paths of each one's weights
+        self._paths.update({id(weight): (weight, path) for weight, path in keras_variable_paths(model)})
 
     def _note_model(self, model):
-        """Remember ``model`` (weakly), the model compiled with this optimizer: :meth:`_path_of` learns the Keras
-        paths of its weights from it (:meth:`_note_paths`) when asked for a weight it has no path for yet, so the
-        paths hold whatever runs the step (a ``train_step`` of your own, ``train_on_batch``, ``apply`` called by
-        hand), as Keras' ``variable.path`` belongs to the variable itself. ``Model.compile`` calls it."""
-        self._paths_model = weakref.ref(model)
+        """Remember ``model`` (weakly: it is still garbage-collected), one of the models compiled with this
+        optimizer (each is remembered, for an optimizer shared by several): :meth:`_path_of` learns the Keras
+        paths of their weights (:meth:`_note_paths`) when asked for a weight it has no path for yet, so the paths
+        hold whatever runs the step (a ``train_step`` of your own, ``train_on_batch``, ``apply`` called by hand),
+        as Keras' ``variable.path`` belongs to the variable itself. ``Model.compile`` calls it."""
+        models = [ref for ref in self.__dict__.get("_paths_models", []) if ref() is not None]
+        if all(ref() is not model for ref in models):
+            models.append(weakref.ref(model))
+        self._paths_models = models
+        # a weight asked for before its model was compiled kept its name: looked up again
+        self._paths = {key: entry for key, entry in self._paths.items() if len(entry) == 2}
 
     def _path_of(self, variable) -> str:
-        """Keras' ``variable.path`` of ``variable`` when :meth:`_note_paths` learnt it from a model (given, or the
-        one :meth:`_note_model` remembers), else its name (``"<layer>/<weight>"``: the path of a layer used alone
-        or in a functional model)."""
+        """Keras' ``variable.path`` of ``variable`` when :meth:`_note_paths` learnt it from a model (given, or one
+        of those :meth:`_note_model` remembers), else its name (``"<layer>/<weight>"``: the path of a layer used
+        alone or in a functional model)."""
         entry = self._paths.get(id(variable))
         if entry is None or entry[0] is not variable:
-            remembered = self.__dict__.get("_paths_model")
-            model = None if remembered is None else remembered()
-            if model is not None:
+            models = [ref() for ref in self.__dict__.get("_paths_models", [])]
+            for model in filter(None, models):
                 self._note_paths(model)
                 entry = self._paths.get(id(variable))
-                if entry is None or entry[0] is not variable:   # not one of the model's weights: its name, kept
-                    entry = self._paths[id(variable)] = (variable, variable.name or "")
+                if entry is not None and entry[0] is variable:
+                    break
+            else:
+                if any(models):     # a weight of none of the models: its name, kept (marked, see _note_model)
+                    entry = self._paths[id(variable)] = (variable, variable.name or "", "name")
         return entry[1] if entry is not None and entry[0] is variable else (variable.name or "")
 
     def _check_variables_are_known(self, variables):
