@@ -47,6 +47,18 @@ def test_float32_var_and_std_of_large_inputs_are_the_float64_result_rounded(torc
                 np.testing.assert_allclose(ours.numpy(), narrow.numpy(), rtol=1e-6)
 
 
+@pytest.mark.parametrize("layout", ["fortran", "strided"])
+@pytest.mark.parametrize("dim", [0, 1, None])
+def test_float32_std_of_large_inputs_not_c_ordered_is_the_float64_result_rounded(torch, backend, layout, dim):
+    """A Fortran-ordered input (its transpose is cut into blocks where every element is reduced) and a strided view
+    (every other column: cut along its first axis, unflattened): PyTorch's float64 std, rounded to float32."""
+    data = np.random.default_rng(11).standard_normal((4096, 2048)).astype(np.float32) * 0.01 + 1e4
+    a = np.asfortranarray(data[:, :1024]) if layout == "fortran" else data[:, ::2]
+    ours = tg.Tensor(a, backend=backend).std(dim=dim)
+    wide = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64)).std(dim=dim)
+    np.testing.assert_array_max_ulp(ours.numpy(), wide.numpy().astype(np.float32), maxulp=1)
+
+
 def test_float32_std_of_a_long_vector_far_from_zero_is_exact_where_torchs_float32_is_not(torch):
     """300,000 float32 values 1e4 + 0.01 N(0, 1): the std is the exact one (sums of fractions) rounded to float32,
     0.0099903 (so is PyTorch's float64 std); PyTorch 2.13's float32 std gives 0.0100410 (0.5 % off) there."""

@@ -124,9 +124,10 @@ def _blockwise_squared_deviations(xp, a, reduced, n):
     in the cache, so ``a`` is read from memory once and no float64 copy of it is made (the copy had been twice
     ``a``'s memory; PyTorch keeps none).
 
-    The blocks are cut along the first axis of ``a`` (of ``a`` flattened where every element is reduced), so that
-    each is one contiguous piece of a C-ordered ``a``. A block holds one index of that axis at least: where it is
-    short, blocks are larger (a ``(2, 3, 50000)`` input reduced over its last two axes: two blocks of 150,000).
+    The blocks are cut along the first axis of ``a`` (of ``a`` flattened where every element is reduced and ``a`` is
+    contiguous), so that each is one contiguous piece of a C-ordered ``a``. A block holds one index of that axis
+    at least: where it is short, blocks are larger (a ``(2, 3, 50000)`` input reduced over its last two axes: two
+    blocks of 150,000).
 
     * Where that axis is kept (``var(dim=1)`` of a ``(4096, 1024)`` input: 128 rows a block), each block holds whole
       slices, whose means and sums of squares are those of :func:`_squared_deviations`, bit for bit.
@@ -161,8 +162,12 @@ def _blockwise_squared_deviations(xp, a, reduced, n):
     (An input of at most :data:`BLOCK` elements takes the whole-array path in both columns: their difference
     there is the order of the runs, not the code.)
     """
-    if len(reduced) == a.ndim:                  # every element: one long axis
-        a, reduced = xp.reshape(a, (-1,)), (0,)
+    flags = getattr(a, "flags", None)           # NumPy's (an array-api-strict array shows none: not flattened)
+    if len(reduced) == a.ndim and flags is not None:          # every element, in the order they lie in memory:
+        if flags.f_contiguous and not flags.c_contiguous:
+            a = xp.permute_dims(a, tuple(range(a.ndim))[::-1])   # a Fortran-ordered a's transpose is C-ordered
+        if a.flags.c_contiguous:
+            a, reduced = xp.reshape(a, (-1,)), (0,)           # one long axis, a view (a copy had cost a pass)
     rows = a.shape[0]
     step = max(1, BLOCK * rows // a.size)
     sums, squares, counts = [], [], []
