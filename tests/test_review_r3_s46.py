@@ -25,6 +25,11 @@ RESHAPES = {
     "w[:, ::2].reshape(-1)": lambda t: t[:, ::2].reshape(-1),
     "w[:1].T.reshape(-1)": lambda t: t[:1].T.reshape(-1),
     "w.T.unsqueeze(0)": lambda t: t.T.unsqueeze(0),
+    # indexing with ints is a view in PyTorch, even down to one element (NumPy gives a scalar of its own there: a
+    # reviewer found `w[0, 1].add_(1)` called a copy after the memory rule for reshapes)
+    "w[0, 1]": lambda t: t[0, 1],
+    "w[1][2]": lambda t: t[1][2],
+    "w[0].reshape(3, 1)": lambda t: t[0].reshape(3, 1),
 }
 
 

@@ -163,7 +163,7 @@ VIEW_OPS = ("GetItem", "ReshapeOp", "Permute")
 
 def views_a_leaf(tensor):
     """Whether ``tensor`` is a view of a leaf that requires grad: the output of a chain of :data:`VIEW_OPS`
-    (indexing only with ints, slices, None and ``...``) from such a leaf, each output sharing its input's memory.
+    (indexing only with ints, slices, None and ``...``) from such a leaf, each reshape sharing its input's memory.
 
     A reshape is a view when the values can be read in the new shape without moving them, a copy otherwise, in
     NumPy (``np.reshape``) as in PyTorch (``reshape`` views a tensor whose strides allow it, as ``view`` would):
@@ -173,8 +173,11 @@ def views_a_leaf(tensor):
     while tensor._ctx is not None:
         ctx = tensor._ctx
         source = ctx.inputs[0]
-        if ctx.fn.__name__ not in VIEW_OPS or getattr(ctx, "rest", None) is not None or \
-                memory_owner(tensor._data) is not memory_owner(source._data):
+        if ctx.fn.__name__ not in VIEW_OPS or getattr(ctx, "rest", None) is not None:
+            return False
+        # a reshape's view or copy is decided by memory; indexing with ints is a view in PyTorch even where NumPy
+        # gives a scalar of its own (`w[0, 1]`)
+        if ctx.fn.__name__ == "ReshapeOp" and memory_owner(tensor._data) is not memory_owner(source._data):
             return False
         tensor = source
     return tensor.requires_grad
