@@ -47,14 +47,22 @@ def test_float32_var_and_std_of_large_inputs_are_the_float64_result_rounded(torc
                 np.testing.assert_allclose(ours.numpy(), narrow.numpy(), rtol=1e-6)
 
 
-@pytest.mark.parametrize("layout", ["fortran", "strided"])
+@pytest.mark.parametrize("layout", ["fortran", "strided", "strided view", "transposed view"])
 @pytest.mark.parametrize("dim", [0, 1, None])
 def test_float32_std_of_large_inputs_not_c_ordered_is_the_float64_result_rounded(torch, backend, layout, dim):
-    """A Fortran-ordered input (its transpose is cut into blocks where every element is reduced) and a strided view
-    (every other column: cut along its first axis, unflattened): PyTorch's float64 std, rounded to float32."""
+    """A Fortran-ordered input (its transpose is cut into blocks where every element is reduced), a strided array
+    (copied to C order by tg.Tensor) and the strided or transposed views of a tensor (ops of the tensor keep them:
+    the whole-array path on NumPy, whose layout flags show them, blocks on array-api-strict): PyTorch's float64 std,
+    rounded to float32."""
     data = np.random.default_rng(11).standard_normal((4096, 2048)).astype(np.float32) * 0.01 + 1e4
-    a = np.asfortranarray(data[:, :1024]) if layout == "fortran" else data[:, ::2]
-    ours = tg.Tensor(a, backend=backend).std(dim=dim)
+    if layout == "strided view":
+        x, a = tg.Tensor(data, backend=backend)[:, ::2], data[:, ::2]
+    elif layout == "transposed view":
+        x, a = tg.Tensor(data[:1024], backend=backend).T, data[:1024].T
+    else:
+        a = np.asfortranarray(data[:, :1024]) if layout == "fortran" else data[:, ::2]
+        x = tg.Tensor(a, backend=backend)
+    ours = x.std(dim=dim)
     wide = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float64)).std(dim=dim)
     np.testing.assert_array_max_ulp(ours.numpy(), wide.numpy().astype(np.float32), maxulp=1)
 
