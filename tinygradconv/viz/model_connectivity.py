@@ -565,10 +565,10 @@ def _model_jacobian(model, input_length, at=None):
         raise ValueError(f"weights='model' takes the Jacobian at a point with the model's own weights (the kernels "
                          f"of its Conv1D, Dense and other layers with a kernel); {what} {model.name!r} "
                          f"({type(model).__name__}) has no layer with a kernel (pooling, padding, cropping and "
-                         "upsampling have no weights at all), nor a number of channels to run it on: use weights=None "
-                         "for its "
-                         "path counts, or, for its Jacobian, wrap it in a functional model whose Input gives the "
-                         "channels, x = layers.Input((input_length, channels)); models.Model(x, layer(x))")
+                         "upsampling have no weights at all), and the Jacobian of such a Sequential model or layer "
+                         "is not drawn here: use weights=None for its path counts, or, for its Jacobian, make it a "
+                         "functional model whose Input gives the channels, x = layers.Input((input_length, "
+                         "channels)); models.Model(x, layer(x))")
     if not functional and (first is None or not getattr(model, "built", True)):
         raise ValueError("weights='model' needs a built model: call it on an input first")
     dtype = dtype_name(first.kernel.dtype) if first is not None else model._input_layers[0].dtype
