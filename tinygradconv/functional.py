@@ -557,8 +557,9 @@ def functional_from_config(cls, config, custom_objects=None):
                         f"arguments from_config passes to it after the graph's inputs and outputs, "
                         f"{', '.join(f'{k}={v!r}' for k, v in kwargs.items())} (the config's name and trainable, "
                         "and the entries its get_config adds, as Keras 3 passes them): " + str(error) + ". Make "
-                        "the constructor take each of them (**kwargs passed on to super().__init__ takes name and "
-                        "trainable, not an entry of your own), or define from_config(cls, config)") from error
+                        "the constructor take each of them (here **kwargs passed on to super().__init__ takes name and "
+                        "trainable, not an entry of your own, which Keras' would drop), or define "
+                        "from_config(cls, config)") from error
 
 
 def rejects_arguments(error, kwargs):
