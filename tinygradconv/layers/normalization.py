@@ -569,8 +569,9 @@ class GroupNormalization(_Normalization):
         epsilon: added to the variance before the square root (``>= 0``; with 0, a sample group whose entries are all
             equal gives NaN, as in Keras).
         center, scale: whether to learn ``beta`` and ``gamma``.
-        beta_initializer, gamma_initializer, beta_regularizer, gamma_regularizer, beta_constraint,
-            gamma_constraint: as for :class:`LayerNormalization`.
+        beta_initializer, gamma_initializer: as for :class:`LayerNormalization`.
+        beta_regularizer, gamma_regularizer: as for :class:`LayerNormalization`.
+        beta_constraint, gamma_constraint: as for :class:`LayerNormalization`.
 
     Weights (Keras' order): ``gamma`` then ``beta``, each of shape ``(C,)``.
 
