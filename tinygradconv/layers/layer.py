@@ -673,9 +673,7 @@ class Layer:
             shape = map_structure(lambda x: None if x is None else x.shape, inputs, containers=list)
         else:
             previous_mask = get_keras_mask(inputs)
-            inputs = self._to_input(inputs)
-            if previous_mask is not None:       # a cast to the layer's dtype keeps the mask, as in Keras
-                set_keras_mask(inputs, previous_mask)
+            inputs = _converted_keeping_mask(self, inputs)
             shape = inputs.shape
         if not self.built:
             first = next(x for x in flatten(inputs) if x is not None)
@@ -687,11 +685,11 @@ class Layer:
         self._call_losses = []
         if training is not None:                # "False" would read as true (found by a tester)
             flag(training, "training", f"Layer '{self.name}'")
-        if _accepts_training(type(self)):
+        if _call_takes(type(self), "training"):
             kwargs["training"] = training
         if kwargs.get("mask") is not None:      # a mask given to the call is the one passed on (Keras' rule)
             previous_mask = kwargs["mask"]
-        elif (previous_mask is not None or structured) and not args and _accepts_mask(type(self)):
+        elif (previous_mask is not None or structured) and not args and _call_takes(type(self), "mask"):
             # Keras 3 gives call() the input's mask, when call() takes `mask`: for several inputs, one per input in
             # their structure (None for an input without one, [None, None] when neither has one)
             kwargs["mask"] = previous_mask if previous_mask is not None else given
@@ -956,9 +954,6 @@ def several_inputs_error(layer, inputs, argument=None, names=None) -> ValueError
 
 
 _INTERNAL_LISTS = frozenset({"_own_weights", "_trainable_variables", "_regularizers", "_call_losses"})
-_training_cache: dict[type, bool] = {}
-
-
 def build_arguments(layer, input_shape, inputs, args, kwargs) -> dict:
     """The keyword arguments of ``layer.build`` for its first call ``layer(inputs, *args, **kwargs)``, by Keras 3's
     rule (``Layer._maybe_build``, ``update_shapes_dict_for_target_fn``):
@@ -1059,21 +1054,11 @@ def _converted_keeping_mask(layer, x):
     return converted
 
 
-_mask_cache: dict[type, bool] = {}
-
-
-def _accepts_mask(cls) -> bool:
-    flag = _mask_cache.get(cls)
-    if flag is None:
-        flag = _mask_cache[cls] = "mask" in inspect.signature(cls.call).parameters
-    return flag
-
-
-def _accepts_training(cls) -> bool:
-    flag = _training_cache.get(cls)
-    if flag is None:
-        flag = _training_cache[cls] = "training" in inspect.signature(cls.call).parameters
-    return flag
+@functools.cache
+def _call_takes(cls, argument) -> bool:
+    """Whether ``cls.call`` takes the keyword ``argument`` (``"training"``, ``"mask"``), which Keras 3 passes only to
+    a ``call`` that takes it; looked up once per class."""
+    return argument in inspect.signature(cls.call).parameters
 
 
 def incompatible_input(layer, input_shape, axis=None, value=None, ndim=None) -> ValueError:
