@@ -89,6 +89,14 @@ class _OutOfTime(BaseException):
     Exception`` in the answer's loop can swallow it."""
 
 
+class _OwnOpCalled(BaseException):
+    """Raised by the watch on an answer (:mod:`~tinygradconv.exercises.checkers.own_work`) once the answer has
+    called the op its exercise asks the student to write; its message is the report. A ``BaseException``, as
+    :class:`_OutOfTime` is, so that neither the checkers' ``except Exception`` (the hints that call the answer again)
+    nor the answer's own ``try``/``except Exception`` can swallow it: :func:`time_limited` turns it into the
+    report, an ``AssertionError``."""
+
+
 def _can_time():
     """Whether a time limit can be set here: ``SIGALRM`` exists (not on Windows) and this is the main thread (the
     only one that may set signal handlers)."""
@@ -154,13 +162,17 @@ def _refuse_later(fail):
 def time_limited(checker):
     """A checker that stops after :data:`TIME_LIMIT_S` seconds (read at each call, so that a notebook can change
     it) with a report instead of running forever, and that raises, once every case has passed, the first refusal
-    kept for its end (:func:`_refuse_later`). The checker's name, signature and docstring are kept."""
+    kept for its end (:func:`_refuse_later`); an answer that called the op under exercise (:class:`_OwnOpCalled`)
+    is reported as soon as it did. The checker's name, signature and docstring are kept."""
     @functools.wraps(checker)
     def checked(*args, **kwargs):
         token = _REFUSALS.set([])
         try:
-            with _time_limit(checker.__name__, TIME_LIMIT_S):
-                result = checker(*args, **kwargs)
+            try:
+                with _time_limit(checker.__name__, TIME_LIMIT_S):
+                    result = checker(*args, **kwargs)
+            except _OwnOpCalled as refusal:         # the answer called the op under exercise (checkers.own_work)
+                raise AssertionError(str(refusal)) from None
             for fail in _REFUSALS.get():
                 fail()
             return result

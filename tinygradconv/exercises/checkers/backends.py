@@ -23,6 +23,7 @@ from .common import (
     _known_mistake,
     _tensor,
 )
+from .own_work import _own_work
 
 __all__ = ["check_logsumexp", "check_portable_relu"]
 
@@ -55,7 +56,7 @@ def check_logsumexp(fn, cases=30, seed=0):
     AssertionError: check_logsumexp: your function disagrees with the framework on this case.
     ...
     """
-    fn = _answer("check_logsumexp", fn)
+    fn = _own_work("check_logsumexp", _answer("check_logsumexp", fn))
     cases, seed = _settings("check_logsumexp", cases=cases, seed=seed)
     namespaces = _cpu_backends()
     rng = np.random.default_rng(seed)
@@ -167,7 +168,7 @@ def check_portable_relu(fn, cases=20, seed=0):
     AssertionError: check_portable_relu: your function disagrees with the framework on this case.
     ...
     """
-    fn = _answer("check_portable_relu", fn)
+    fn = _own_work("check_portable_relu", _answer("check_portable_relu", fn))
     cases, seed = _settings("check_portable_relu", cases=cases, seed=seed)
     names = _cpu_backends()
     rng = np.random.default_rng(seed)

@@ -21,6 +21,7 @@ from .common import (
     _follows,
     _known_mistake,
 )
+from .own_work import _own_work
 
 __all__ = ["check_conv1d", "check_conv_output_length"]
 
@@ -44,7 +45,7 @@ def check_conv_output_length(fn, seed=0):
     AssertionError: check_conv_output_length: your function disagrees with the framework on this case.
     ...
     """
-    fn = _answer("check_conv_output_length", fn)
+    fn = _own_work("check_conv_output_length", _answer("check_conv_output_length", fn))
     _settings("check_conv_output_length", seed=seed)
     ordinary, too_long = [], []         # the edge cases last, so that they do not hide another mistake
     for length, k, s, padding, d in itertools.product(range(1, 10), range(1, 5), range(1, 4),
@@ -125,7 +126,7 @@ def check_conv1d(fn, cases=60, seed=0):
     AssertionError: check_conv1d: your function disagrees with the framework on this case.
     ...
     """
-    fn = _answer("check_conv1d", fn)
+    fn = _own_work("check_conv1d", _answer("check_conv1d", fn))
     cases, seed = _settings("check_conv1d", cases=cases, seed=seed)
     rng = np.random.default_rng(seed)
     for case in range(cases):                            # small cases first: the first counterexample is small

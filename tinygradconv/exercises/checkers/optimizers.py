@@ -23,6 +23,7 @@ from .common import (
     _known_mistake,
     _tensor,
 )
+from .own_work import _own_work
 
 __all__ = ["check_adam_step", "check_sgd_momentum"]
 
@@ -41,7 +42,7 @@ def check_sgd_momentum(fn, cases=20, steps=5, seed=0):
     AssertionError: check_sgd_momentum: your function disagrees with the framework on this case.
     ...
     """
-    fn = _answer("check_sgd_momentum", fn)
+    fn = _own_work("check_sgd_momentum", _answer("check_sgd_momentum", fn))
     cases, steps, seed = _settings("check_sgd_momentum", cases=cases, steps=steps, seed=seed)
     rng = np.random.default_rng(seed)
     for case in range(cases):
@@ -130,7 +131,7 @@ def check_adam_step(fn, cases=20, steps=5, seed=0):
     AssertionError: check_adam_step: your function disagrees with the framework on this case.
     ...
     """
-    fn = _answer("check_adam_step", fn)
+    fn = _own_work("check_adam_step", _answer("check_adam_step", fn))
     cases, steps, seed = _settings("check_adam_step", cases=cases, steps=steps, seed=seed)
     rng = np.random.default_rng(seed)
     for _ in range(cases):

@@ -21,6 +21,7 @@ import numpy as np
 from ...optimizers import SGD
 from ..reports import _answer, _call, _compare_arrays, _fail, _settings, time_limited
 from .common import _known_mistake, _tensor
+from .own_work import _own_work
 
 __all__ = ["check_torch_sgd_step"]
 
@@ -47,7 +48,7 @@ def check_torch_sgd_step(fn, cases=20, steps=5, seed=0):
     AssertionError: check_torch_sgd_step: your function disagrees with the framework on this case.
     ...
     """
-    fn = _answer("check_torch_sgd_step", fn)
+    fn = _own_work("check_torch_sgd_step", _answer("check_torch_sgd_step", fn))
     cases, steps, seed = _settings("check_torch_sgd_step", cases=cases, steps=steps, seed=seed)
     rng = np.random.default_rng(seed)
     for case in range(cases):

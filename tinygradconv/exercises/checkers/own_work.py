@@ -1,0 +1,130 @@
+"""The watch by which a checker refuses an answer that calls the very op its exercise asks the student to write.
+
+Each checker compares the student's function with the framework's own op (``conv1d_transpose``, ``SGD``, ...). An
+answer that calls that op, directly, through a layer that calls it (``Conv1DTranspose``), or under another name
+(``from tinygradconv.ops import conv1d_transpose as f``), gives the right values without doing the exercise, and would
+only be compared with itself. :func:`_own_work` wraps the answer so that each of its calls runs under a watch on the
+op's code: the watch sees every call of that code whatever name it was called by (a profile function,
+:func:`sys.setprofile`, looking at the code each new frame runs), and once the answer has returned, or raised, a call
+it saw becomes the refusal, :class:`~tinygradconv.exercises.reports._OwnOpCalled`, which the checker reports
+(:func:`~tinygradconv.exercises.reports.time_limited`). Other ops of the package, and NumPy, stay free to use.
+
+The watch holds in the thread that runs the checker only (a profile function is per thread), and is put back as it
+was after each call, also when the answer raises. Where a profiler or another profile function is already set (a
+student timing their code with cProfile), the answer runs unwatched rather than disturb it.
+
+>>> import numpy as np
+>>> import tinygradconv as tg
+>>> def answer(x, w, strides):                 # the framework's op, not the student's own transposed convolution
+...     y = tg.ops.conv1d_transpose(tg.tensor(x.reshape(1, -1, 1)), tg.tensor(w.reshape(-1, 1, 1)), strides=strides)
+...     return y.numpy().ravel()
+>>> watched = _own_work("check_conv1d_transpose", answer)
+>>> try:
+...     watched(np.ones(2), np.ones(2), 1)
+... except _OwnOpCalled as refusal:
+...     print(str(refusal).split(" (")[0])
+check_conv1d_transpose: your function calls tinygradconv's conv1d_transpose
+"""
+from __future__ import annotations
+
+import sys
+
+from ...ops import conv_arithmetic
+from ...ops.conv import Conv1dOp, Conv1dTransposeOp, conv1d_forward, conv1d_transpose_forward
+from ...ops.elementwise import Relu
+from ...ops.reduction import LogSumExp
+from ...optimizers import SGD, Adam
+from ...viz.model_connectivity import overlap_counts
+from ..reports import _OwnOpCalled
+
+#: The code of each op an exercise asks for, by the functions that run it: the ``Function``'s ``forward`` (which the
+#: op's function, its ``Function.apply`` and its layer all run), the array-level function behind it, and the
+#: functions of the package that compute the same length or count.
+CONVOLUTION = (Conv1dOp.forward, conv1d_forward)
+TRANSPOSED_CONVOLUTION = (Conv1dTransposeOp.forward, conv1d_transpose_forward)
+CONVOLUTION_LENGTH = (*CONVOLUTION, conv_arithmetic.conv_output_length, conv_arithmetic.explicit_conv_output_length,
+                      conv_arithmetic.conv_steps)
+TRANSPOSED_LENGTH = (*TRANSPOSED_CONVOLUTION, conv_arithmetic.conv_transpose_output_length,
+                     conv_arithmetic.full_transpose_length, conv_arithmetic.transpose_window)
+SGD_STEP = (SGD.update_step,)
+ADAM_STEP = (Adam.update_step,)
+LOGSUMEXP = (LogSumExp.forward,)
+RELU = (Relu.forward,)
+OVERLAP_COUNTS = (overlap_counts,)
+
+
+#: What each checker refuses: ``(what, functions, how)``, ``what`` the op in words (the report says "your function
+#: calls {what}"), ``functions`` those whose code the watch looks for, ``how`` where to start instead.
+_REFUSED = {
+    "check_conv_output_length": (
+        "tinygradconv's conv1d, or its output length (conv_output_length, which Conv1D's compute_output_shape runs)",
+        CONVOLUTION_LENGTH, "Count the windows that fit from the arguments themselves (tutorial 2's table)."),
+    "check_conv1d": (
+        "tinygradconv's conv1d (tinygradconv.ops.conv1d, which the Conv1D layer runs)", CONVOLUTION,
+        "Loop over the output steps, each taking the dot product of its window of x with w (tutorial 2)."),
+    "check_output_length": (
+        ("tinygradconv's conv1d_transpose, or its output length (conv_transpose_output_length, which "
+         "Conv1DTranspose's compute_output_shape runs)"),
+        TRANSPOSED_LENGTH, "Work the length out from the arguments themselves (tutorial 3's table)."),
+    "check_conv1d_transpose": (
+        "tinygradconv's conv1d_transpose (tinygradconv.ops.conv1d_transpose, which the Conv1DTranspose layer runs)",
+        TRANSPOSED_CONVOLUTION,
+        "Start from zeros and loop over the inputs, each adding its own scaled copy of the kernel (tutorial 3)."),
+    "check_conv1d_input_gradient": (
+        "tinygradconv's conv1d_transpose (the input gradient of conv1d is a transposed convolution)",
+        TRANSPOSED_CONVOLUTION,
+        ("Start from input_length zeros and send each g[n] back to the input steps that output step n's window "
+         "read in the forward pass.")),
+    "check_sgd_momentum": (
+        "tinygradconv's SGD optimizer (tinygradconv.optimizers.SGD)", SGD_STEP,
+        "One step is the new velocity, then the new parameter, each one line of NumPy (the rule in the exercise)."),
+    "check_adam_step": (
+        "tinygradconv's Adam optimizer (tinygradconv.optimizers.Adam)", ADAM_STEP,
+        "One step updates m, then v, then the parameter, with the bias correction (the rule in the exercise)."),
+    "check_torch_sgd_step": (
+        "tinygradconv's SGD optimizer (tinygradconv.optimizers.SGD)", SGD_STEP,
+        "Follow PyTorch's algorithm box, one line of NumPy per line of it (the rule in the exercise)."),
+    "check_logsumexp": (
+        "tinygradconv's logsumexp (tinygradconv.ops.logsumexp, Tensor.logsumexp)", LOGSUMEXP,
+        "Use the functions of x.__array_namespace__() (tutorial 6)."),
+    "check_portable_relu": (
+        "tinygradconv's relu (tinygradconv.ops.relu, Tensor.relu, the ReLU layer)", RELU,
+        "Use the functions of x.__array_namespace__() (tutorial 6)."),
+    "check_overlap_counts": (
+        "tinygradconv.viz.overlap_counts", OVERLAP_COUNTS,
+        "Count, for each output step, the copies of the kernel that reach it (tutorial 7)."),
+    "check_resize_overlap": (
+        "tinygradconv.viz.overlap_counts", OVERLAP_COUNTS,
+        "Count, for each output step, the paths from the input that reach it (tutorial 7)."),
+}
+
+
+def _own_work(name, fn):
+    """``fn`` (the student's answer, checked by the checker ``name``), wrapped so that a call of any of the
+    functions :data:`_REFUSED` lists for ``name`` inside it raises
+    :class:`~tinygradconv.exercises.reports._OwnOpCalled` once ``fn`` has returned or raised: the refusal says
+    which op ``fn`` called, that the exercise asks to write it, and where to start."""
+    what, functions, how = _REFUSED[name]
+    codes = {function.__code__ for function in functions}
+    refusal = (f"{name}: your function calls {what}: the exercise asks you to write this yourself, and this checker "
+               "compares with that very function, so such an answer would only be compared with itself. Write it "
+               f"with NumPy and Python (the package's other functions are fine). {how}")
+
+    def answer(*args, **kwargs):
+        if sys.getprofile() is not None:                  # a profiler is running: leave it alone, unwatched
+            return fn(*args, **kwargs)
+        called = []
+
+        def watch(frame, event, arg):
+            if event == "call" and frame.f_code in codes:
+                called.append(frame.f_code.co_name)
+
+        sys.setprofile(watch)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            sys.setprofile(None)
+            if called:
+                raise _OwnOpCalled(refusal)
+
+    return answer
