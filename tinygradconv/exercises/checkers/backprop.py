@@ -21,12 +21,14 @@ from .common import (
     _gathers,
     _index_range,
     _known_mistake,
+    _negative_index,
     _right_within_range,
     _scatter,
     _scatter_error,
     _scatter_mistakes,
     _tensor,
 )
+from .own_work import _own_work
 
 __all__ = ["check_conv1d_input_gradient", "check_conv1d_kernel_gradient"]
 
@@ -46,7 +48,7 @@ def check_conv1d_input_gradient(fn, cases=60, seed=0):
     AssertionError: check_conv1d_input_gradient: your function disagrees with the framework on this case.
     ...
     """
-    fn = _answer("check_conv1d_input_gradient", fn)
+    fn = _own_work("check_conv1d_input_gradient", _answer("check_conv1d_input_gradient", fn))
     cases, seed = _settings("check_conv1d_input_gradient", cases=cases, seed=seed)
     rng = np.random.default_rng(seed)
     for case in range(cases):                            # small cases first: the first counterexample is small
@@ -61,7 +63,7 @@ def check_conv1d_input_gradient(fn, cases=60, seed=0):
         mistakes = _scatter_mistakes(g, w, s, length, "the input gradient dL/dx",
                                      "dx[n * strides + t] += g[n] * w[t]",
                                      why=" (output step n read x[n * strides: n * strides + k] in the forward pass, "
-                                         "so g[n] goes back to those steps)")
+                                         "so g[n] goes back to those steps)", gathered=("g", "n"))
         with _backward_watched() as calls:
             received = _call("check_conv1d_input_gradient", fn, inputs,
                              functools.partial(_input_gradient_error, inputs=inputs, fn=fn), slices=True)
@@ -85,6 +87,9 @@ def _input_gradient_error(exc, inputs, fn=None):
     computed, ``g[j * strides + t]``; else, ``g[n]``, one that gathers or scatters, which is not said); or a write past
     the end of a ``dx`` shorter than ``input_length``. Else ``None`` (the generic hint)."""
     n, length = len(inputs["g"]), inputs["input_length"]
+    negative = _negative_index(exc, inputs, "g", "n")
+    if negative is not None:
+        return negative                     # g[n] with n < -len(g): the lower bound left out
     failure = _scatter_error(exc, inputs, "g", length)
     if failure is None:
         return None                         # dx long enough: the loop runs too far (the generic hint)

@@ -17,6 +17,7 @@ array([1., 2.])
 from __future__ import annotations
 
 import contextlib
+import re
 
 import numpy as np
 
@@ -75,11 +76,50 @@ def _scatter(values, w, strides, length, add=True):
 
 
 
-def _scatter_mistakes(values, w, strides, length, what, formula, why=""):
+def _gather_wrapping(values, w, strides, length):
+    """What a gather that forgets the lower bound of its index gives: ``y[n] += values[j] * w[t]`` for every tap
+    ``t`` where ``n - t`` is a multiple of ``strides``, ``j = (n - t) // strides``, with ``j < len(values)`` checked
+    but not ``j >= 0``: Python reads ``values[j]`` for a negative ``j`` as ``values[len(values) + j]``, wrapping
+    around, with no error. ``None`` where some ``j < -len(values)``: there such an answer raises ``IndexError``."""
+    y = np.zeros(length)
+    for n in range(length):
+        for t, tap in enumerate(w):
+            j = (n - t) // strides
+            if (n - t) % strides == 0 and j < len(values):
+                if j < -len(values):
+                    return None
+                y[n] += values[j] * tap
+    return y
+
+
+def _lower_bound(values, index):
+    """The hint for a gather that reads ``values`` at a negative ``index`` (:func:`_gather_wrapping`, or an
+    ``IndexError`` for an index below ``-len(values)``): the bound ``index >= 0`` left out, in words."""
+    return (f"your answer reads {values} at a negative index: near the start of the result, where the tap t is "
+            f"larger than the step of the result, {index} = (step - t) / strides is below 0, and Python reads "
+            f"{values}[-1] as the last value of {values} (wrapping around to the end) instead of failing; such a "
+            f"pair takes nothing: {index} must be in [0, len({values})), the lower bound {index} >= 0 as well as the "
+            f"upper one")
+
+
+def _negative_index(exc, inputs, name, index):
+    """:func:`_lower_bound`'s hint when ``exc`` is NumPy's ``IndexError`` for a negative index (``index -3 is out
+    of bounds``) raised by a subscript of ``inputs[name]`` (or one whose expression is unknown), else ``None``."""
+    if not (isinstance(exc, IndexError) and re.search(r"\bindex -\d+ is out of bounds", str(exc))):
+        return None
+    indexed = _failing_subscript(exc)
+    if indexed is not None and not _same_values(indexed[1], inputs[name]):
+        return None
+    return _lower_bound(name, index)
+
+
+def _scatter_mistakes(values, w, strides, length, what, formula, why="", gathered=("x", "j")):
     """The known mistakes of a scatter ``y[j * strides + t] += values[j] * w[t]`` (``what``: the exercise's name for
     it, ``formula``: the scatter in its names, ``why``: a sentence on where each copy starts, or ``""``), as
-    :func:`_known_mistake` takes them: a flipped kernel, ``=`` where ``+=`` adds the overlapping copies, and the
-    stride left out (each copy starting one step after the one before)."""
+    :func:`_known_mistake` takes them: a flipped kernel, ``=`` where ``+=`` adds the overlapping copies, the
+    stride left out (each copy starting one step after the one before), and, written as a gather, the index into
+    ``values`` not kept ``>= 0`` (:func:`_gather_wrapping`; ``gathered``: the names of ``values`` and of that index
+    in the exercise)."""
     flip = (f"did you flip the kernel? {what} scatters each value times w as given, {formula}, t = 0 .. k - 1: "
             "no reversal (reversing w belongs to the other way of writing it, as a sum over the windows that reach "
             "each output step, and only there)")
@@ -88,9 +128,11 @@ def _scatter_mistakes(values, w, strides, length, what, formula, why=""):
                  "up (+=, not =)")
     no_stride = (f"the stride is missing: your copies of the kernel start 1 step apart, as if strides were 1; with "
                  f"strides={strides} they start {strides} steps apart{why}: {formula}")
+    wrapping = _gather_wrapping(values, w, strides, length)
     return ((_scatter(values, w[::-1], strides, length), flip),
             (_scatter(values, w, strides, length, add=False), overwrite),
-            (_scatter(values, w, 1, length), no_stride))
+            (_scatter(values, w, 1, length), no_stride),
+            *(() if wrapping is None else ((wrapping, _lower_bound(*gathered)),)))
 
 
 

@@ -23,10 +23,12 @@ from .common import (
     _gathers,
     _index_range,
     _known_mistake,
+    _negative_index,
     _right_within_range,
     _scatter_error,
     _scatter_mistakes,
 )
+from .own_work import _own_work
 
 __all__ = ["check_conv1d_transpose", "check_output_length"]
 
@@ -48,7 +50,7 @@ def check_output_length(fn, seed=0):
     AssertionError: check_output_length: your function disagrees with the framework on this case.
     ...
     """
-    fn = _answer("check_output_length", fn)
+    fn = _own_work("check_output_length", _answer("check_output_length", fn))
     _settings("check_output_length", seed=seed)
     cases = []                                           # (inputs, the framework's length), in checking order
     for length, k, s, padding, d in itertools.product(range(1, 7), range(1, 6), range(1, 5), ("valid", "same"),
@@ -76,6 +78,17 @@ def _none_length_in_words():
     return ('it gives each of the L input steps strides output steps with padding="same"; with padding="valid" '
             "it does the same, unless the last input's copy of the dilated kernel (k_eff steps) runs further: then "
             "the output ends where that copy ends")
+
+
+def _agrees(fn, cases):
+    """Whether ``fn`` gives the expected length on every one of ``cases`` (``(inputs, length)`` pairs)."""
+    for inputs, expected in cases:
+        try:
+            if fn(*inputs.values()) != expected:
+                return False
+        except Exception:  # noqa: BLE001 - the student's function failing there: it does not agree
+            return False
+    return True
 
 
 def _output_length_mistake(fn, inputs, received, cases):
@@ -113,10 +126,17 @@ def _output_length_mistake(fn, inputs, received, cases):
             return max(0, windows) if clamped else windows
         return length_of
 
-    def no_max(case):                                    # "valid" with None: (L - 1) * s + k_eff, no max(k_eff, s)
-        if case["padding"] != "valid" or case["output_padding"] is not None:
-            return keras[tuple(case.values())]
-        return (case["input_length"] - 1) * case["strides"] + (case["kernel_size"] - 1) * case["dilation_rate"] + 1
+    def no_max(undilated, elsewhere=None):               # "valid" with None: (L - 1) * s + k_eff, no max(k_eff, s)
+        def length_of(case):                             # (+ k, not k_eff, when undilated; elsewhere: the rest)
+            if case["padding"] != "valid" or case["output_padding"] is not None:
+                return (elsewhere or (lambda case: keras[tuple(case.values())]))(case)
+            span = case["kernel_size"] if undilated else (case["kernel_size"] - 1) * case["dilation_rate"] + 1
+            return (case["input_length"] - 1) * case["strides"] + span
+        return length_of
+
+    def has_max(case):                                   # "valid" with None, undilated: the max is right there
+        return (case["padding"] != "valid" or case["output_padding"] is not None or case["dilation_rate"] != 1
+                or case["strides"] <= case["kernel_size"])
 
     length, s = inputs["input_length"], inputs["strides"]
     span = (inputs["kernel_size"] - 1) * inputs["dilation_rate"] + 1
@@ -140,10 +160,13 @@ def _output_length_mistake(fn, inputs, received, cases):
                 f"with output_padding=None Keras chooses the length itself: {_none_length_in_words()}")
     if received == no_dilation(inputs) and _follows(fn, no_dilation, cases):
         d = inputs["dilation_rate"]
+        # the max is named only where the student's answer has it: right on every undilated case where strides > k
+        # (a tester: the hint told an answer without the max to use k_eff "in max(k_eff, strides)")
+        where = " (in your max(..., strides) too)" if _agrees(fn, [c for c in cases if not has_max(c[0])]) else ""
         return (f"the dilation is missing: your lengths are those of dilation_rate=1; with dilation_rate={d} the "
                 f"kernel's {inputs['kernel_size']} taps are {d} steps apart, so it spans k_eff = (kernel_size - 1) * "
                 f"dilation_rate + 1 = ({inputs['kernel_size']} - 1) * {d} + 1 = {span} steps: use k_eff wherever "
-                "your formula has kernel_size (in max(k_eff, strides) and in pad = k_eff // 2 too)")
+                f"your formula has kernel_size{where}")
     if any(received == forward_conv(clamped)(inputs) and _follows(fn, forward_conv(clamped), cases)
            for clamped in (False, True)):
         return (f"(L - k_eff) // strides + 1 = ({length} - {span}) // {s} + 1 = {(length - span) // s + 1} is the "
@@ -152,12 +175,23 @@ def _output_length_mistake(fn, inputs, received, cases):
                 "strides steps after the one before, so the output grows to (L - 1) * strides + k_eff steps before "
                 '"same" crops any (k_eff = (kernel_size - 1) * dilation_rate + 1); with output_padding=None Keras '
                 f"chooses the length itself: {_none_length_in_words()}")
-    if received == no_max(inputs) and _follows(fn, no_max, cases):
+    no_max_hint = (f"right wherever k_eff >= strides; here strides = {s} > k_eff = {span}: Keras gives each of the "
+                   f"L input steps strides output steps (its output is never shorter than L * strides = "
+                   f"{length * s}), so it ends with strides - k_eff = {s - span} more step(s) that no input reaches "
+                   "(zeros)")
+    # (L - 1) * strides + kernel_size: the max and the dilation both missing there (and maybe the dilation elsewhere
+    # too); on this undilated case k_eff = kernel_size, so the hint names the dilation from the formula, not the case
+    if received == no_max(True)(inputs) and any(_follows(fn, no_max(True, elsewhere), cases)
+                                                for elsewhere in (None, no_dilation)):
+        return (f'two things to fix: with output_padding=None and padding="valid", your lengths are (L - 1) * '
+                f"strides + kernel_size, here ({length} - 1) * {s} + {inputs['kernel_size']} = {received}; (1) that "
+                f"is {no_max_hint}; (2) the dilation is missing from it: with dilation_rate > 1 the kernel spans k_eff "
+                "= (kernel_size - 1) * dilation_rate + 1 steps, not kernel_size: use k_eff where your formula has "
+                "kernel_size")
+    if received == no_max(False)(inputs) and _follows(fn, no_max(False), cases):
         return (f'with output_padding=None and padding="valid", your lengths are (L - 1) * strides + k_eff, here '
                 f"({length} - 1) * {s} + {span} = {received} (k_eff = (kernel_size - 1) * dilation_rate + 1 = {span}), "
-                f"right wherever k_eff >= strides; here strides = {s} > k_eff = {span}: Keras gives each of the L "
-                f"input steps strides output steps (its output is never shorter than L * strides = {length * s}), "
-                f"so it ends with strides - k_eff = {s - span} more step(s) that no input reaches (zeros)")
+                f"{no_max_hint}")
     shift = received - keras[tuple(inputs.values())]
     if shift in (1, -1) and _follows(fn, lambda case: keras[tuple(case.values())] + shift, cases):
         more = "more" if shift == 1 else "fewer"
@@ -186,7 +220,7 @@ def check_conv1d_transpose(fn, cases=60, seed=0):
     AssertionError: check_conv1d_transpose: your function disagrees with the framework on this case.
     ...
     """
-    fn = _answer("check_conv1d_transpose", fn)
+    fn = _own_work("check_conv1d_transpose", _answer("check_conv1d_transpose", fn))
     cases, seed = _settings("check_conv1d_transpose", cases=cases, seed=seed)
     rng = np.random.default_rng(seed)
     for case in range(cases):                            # small cases first: the first counterexample is small
@@ -217,6 +251,9 @@ def _transpose_error(exc, inputs, fn=None):
     length, k, s = len(inputs["x"]), len(inputs["w"]), inputs["strides"]
     full = (length - 1) * s + k
     formula = f"(L - 1) * strides + k = ({length} - 1) * {s} + {k} = {full}"
+    negative = _negative_index(exc, inputs, "x", "j")
+    if negative is not None:
+        return negative                     # x[j] with j < -len(x): the lower bound left out
     failure = _scatter_error(exc, inputs, "x", full)
     if failure is None:
         return None                         # y long enough: the loop runs too far (the generic hint)
