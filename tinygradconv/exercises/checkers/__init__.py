@@ -19,7 +19,9 @@ checker of one exercise reads as one file:
   ``check_conv1d_kernel_gradient``;
 * :mod:`~tinygradconv.exercises.checkers.porting` (09): ``check_torch_sgd_step``;
 * :mod:`~tinygradconv.exercises.checkers.common`: what they share (the framework's results, the matching of known
-  mistakes).
+  mistakes);
+* :mod:`~tinygradconv.exercises.checkers.own_work`: the watch by which each refuses an answer that calls the op
+  its exercise asks to write.
 
 Each checker is also importable from :mod:`tinygradconv.exercises`, and from here:
 

@@ -184,7 +184,7 @@ def _output_length_mistake(fn, inputs, received, cases):
     if received == no_max(True)(inputs) and any(_follows(fn, no_max(True, elsewhere), cases)
                                                 for elsewhere in (None, no_dilation)):
         return (f'two things to fix: with output_padding=None and padding="valid", your lengths are (L - 1) * '
-                f"strides + kernel_size, here ({length} - 1) * {s} + {inputs['kernel_size']} = {received}; (1) that "
+                f"strides + kernel_size, here ({length} - 1) * {s} + {inputs['kernel_size']} = {received}; (1) it "
                 f"is {no_max_hint}; (2) the dilation is missing from it: with dilation_rate > 1 the kernel spans k_eff "
                 "= (kernel_size - 1) * dilation_rate + 1 steps, not kernel_size: use k_eff where your formula has "
                 "kernel_size")
