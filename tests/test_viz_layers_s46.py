@@ -151,8 +151,8 @@ def test_meaningless_steps_are_refused_clearly():
         v.model_connectivity_matrix(models.Sequential([Permute((2, 1))]), 5)
     with pytest.raises(ValueError, match=r"RepeatVector\(3\)\) takes \(batch, features\)"):
         v.model_connectivity_matrix(models.Sequential([RepeatVector(3)]), 5)
-    with pytest.raises(ValueError, match=r"Reshape\(\(2, 4\)\)\) regroups the values of 8 steps"):
-        v.model_connectivity_matrix(models.Sequential([Reshape((2, 4))]), 8)
+    with pytest.raises(ValueError, match=r"Reshape\(\(2, 4\)\)\) makes 8 values a sample, which 3 input steps"):
+        v.model_connectivity_matrix(models.Sequential([Reshape((2, 4))]), 3)     # a regrouping is drawn (s47)
     with pytest.raises(ValueError, match="leaves no steps from an input of 2"):
         v.model_connectivity_matrix(models.Sequential([MaxPooling1D(3)]), 2)
 
@@ -207,10 +207,9 @@ def test_groups_in_the_titles():
     model = models.Sequential([Conv1D(4, 3, groups=2, padding="same"), Conv1D(2, 3, groups=2)])
     model.build((None, 8, 4))
     text = v.plot_model_connectivity(model, 8).get_suptitle().replace("\n", " ")
-    assert "every channel pair connects the same steps" not in text
-    assert "a grouped or depthwise convolution connects only the channels of a group" in text
+    assert "Conv1D: an input channel reaches only the output channels of its group" in text
     text = v.plot_model_connectivity(models.Sequential([Conv1D(2, 3)]), 8).get_suptitle().replace("\n", " ")
-    assert "every channel pair connects the same steps" in text                     # no groups: as before
+    assert "Conv1D: every input channel reaches every output channel" in text        # no groups
 
 
 def test_functional_model_with_pooling_and_global_pooling():

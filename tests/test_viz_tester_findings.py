@@ -120,14 +120,17 @@ def _suptitle(fig):
 def test_a_multichannel_model_says_its_channels_are_not_drawn():
     """The picture is the time-step connectivity, the same for every channel pair: a model with several channels
     says so (found by a teacher: Conv1D(3, ...) -> Conv1DTranspose(4, ...) was drawn as a one-channel model)."""
-    note = "channels not drawn: every channel pair connects the same steps"
+    note = "channels not drawn (Conv1D, Conv1DTranspose: every input channel reaches every output channel)"
     model = Sequential([Conv1D(3, 3, padding="same"), Conv1DTranspose(4, 3, strides=2)])
     assert note in _suptitle(viz.plot_model_connectivity(model, 5))
-    x = tg.layers.Input((None, 2))                  # two input channels, no convolution
-    assert note in _suptitle(viz.plot_model_connectivity(tg.models.Model(x, UpSampling1D(2)(x)), 5))
+    x = tg.layers.Input((None, 2))                  # two input channels, no convolution: each channel to itself
+    assert "channels not drawn (UpSampling1D: channel c reaches output channel c only)" in _suptitle(
+        viz.plot_model_connectivity(tg.models.Model(x, UpSampling1D(2)(x)), 5))
     wide = Sequential([Conv1DTranspose(2, 3, strides=2, padding="same"), Conv1DTranspose(1, 4, strides=2)])
     fig = viz.plot_model_connectivity(wide, 16)     # the path-count matrix
-    assert not fig.layer_by_layer and note in fig.axes[0].get_title().replace("\n", " ")
+    assert not fig.layer_by_layer
+    assert "channels not drawn (Conv1DTranspose: every input channel reaches every output channel)" in \
+        fig.axes[0].get_title().replace("\n", " ")
     one = Sequential([Conv1D(1, 3, padding="same"), Conv1DTranspose(1, 3, strides=2)])
     assert "channel" not in _suptitle(viz.plot_model_connectivity(one, 5))
 

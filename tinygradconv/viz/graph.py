@@ -348,6 +348,7 @@ class _Spacing:
 
     vgap: float
     band_gap: float
+    hgap: float = _HGAP
 
     @property
     def lanes_room(self):
@@ -374,6 +375,11 @@ _PAGE = _Spacing(vgap=0.32, band_gap=0.6)
 #: end, :func:`draw_nodes`): its 4-point head and a short line. The lanes of the routes between bands get the 0.1
 #: inch below a row and the 0.25 inch of a gutter (:class:`_Spacing`).
 _SLIDE_SPACING = _Spacing(vgap=0.16, band_gap=0.5)
+#: A slide's fold of a graph whose boxes are drawn compact (:func:`draw_nodes`: lines 1.0 apart, not 1.15, and 0.15
+#: em of padding, not 0.3): the gutters between bands 0.4 inch, room for a chain's one route from band to band and
+#: a few more. A chain of 40 ops with its gradients (a box of four or five lines for each of its 61 tensors) was
+#: five bands 14.0 by 11.3 inches, 5.3 points on a slide: its boxes, not the gaps, took the height.
+_COMPACT_SPACING = _Spacing(vgap=0.14, band_gap=0.4, hgap=0.12)
 SLIDE = (13.33, 7.5)
 """Width and height (inches) of a landscape 16:9 slide: the page that a graph too large for a page's fold is
 folded for (:func:`graph_layout`)."""
@@ -399,7 +405,7 @@ def _layers(nodes):
     return {i: deepest - d for i, d in depth.items()}
 
 
-def _rows(nodes, layer, sizes, row_width):
+def _rows(nodes, layer, sizes, row_width, hgap=_HGAP):
     """The rows of the drawing, top to bottom (lists of ids): each layer of :func:`_layers` ordered by the mean
     position of its inputs, wrapped onto several rows where it is wider than ``row_width``."""
     by_layer = {}
@@ -413,11 +419,11 @@ def _rows(nodes, layer, sizes, row_width):
         row, width = [], 0.0
         for n in members:
             w = sizes[n.id][0]
-            if row and width + _HGAP + w > row_width:
+            if row and width + hgap + w > row_width:
                 rows.append(row)
                 row, width = [], 0.0
             row.append(n.id)
-            width += w + (_HGAP if len(row) > 1 else 0.0)
+            width += w + (hgap if len(row) > 1 else 0.0)
         rows.append(row)
         for rank, n in enumerate(members):
             order[n.id] = rank - (len(members) - 1) / 2
@@ -449,9 +455,9 @@ def _split_between_layers(nodes, rows, row_h, n_bands, vgap):
     return [list(range(a, b)) for a, b in zip(starts, [*starts[1:], len(rows)])]
 
 
-def _measure(rows, sizes):
-    """``(row widths, row heights)`` in inches."""
-    return ([sum(sizes[i][0] for i in r) + _HGAP * (len(r) - 1) for r in rows],
+def _measure(rows, sizes, hgap=_HGAP):
+    """``(row widths, row heights)`` in inches, ``hgap`` between two boxes of a row."""
+    return ([sum(sizes[i][0] for i in r) + hgap * (len(r) - 1) for r in rows],
             [max(sizes[i][1] for i in r) for r in rows])
 
 
@@ -532,8 +538,8 @@ def _folds(nodes, layer, sizes, row_widths, spacing, max_width, chrome):
     """Every :class:`_Fold` of the graph with ``spacing`` at most ``max_width`` wide: rows wrapped at each of
     ``row_widths``, one band or more (each fold where the fewest edges cross, :func:`_split_between_layers`)."""
     for row_width in row_widths:
-        rows = _rows(nodes, layer, sizes, row_width)
-        row_w, row_h = _measure(rows, sizes)
+        rows = _rows(nodes, layer, sizes, row_width, spacing.hgap)
+        row_w, row_h = _measure(rows, sizes, spacing.hgap)
         for n_bands in range(1, len(rows) + 1):
             bands = (_split_between_layers(nodes, rows, row_h, n_bands, spacing.vgap) if n_bands > 1
                      else [list(range(len(rows)))])
@@ -545,8 +551,9 @@ def _folds(nodes, layer, sizes, row_widths, spacing, max_width, chrome):
             yield _Fold(rows, bands, row_w, row_h, spacing, width, height, fig_w, fig_h, row_width)
 
 
-def _choose_fold(nodes, layer, sizes, max_width, fold_height, slide, chrome):
-    """The :class:`_Fold` that :func:`graph_layout` draws (its rule)."""
+def _choose_fold(nodes, layer, sizes, max_width, fold_height, slide, chrome, slide_spacing=_SLIDE_SPACING):
+    """The :class:`_Fold` that :func:`graph_layout` draws (its rule); ``slide_spacing``, the gaps of a slide's
+    fold."""
     two = 2 * max(w for w, _ in sizes.values()) + _HGAP        # never narrower than two of the widest boxes
     widths = sorted({max(two, w) for w in (max_width, max_width * 2 / 3, max_width / 2, two)}, reverse=True)
     page = [] if slide else list(_folds(nodes, layer, sizes, widths, _PAGE, max_width, chrome))
@@ -561,7 +568,7 @@ def _choose_fold(nodes, layer, sizes, max_width, fold_height, slide, chrome):
         return max(good, key=lambda f: (round(_notebook_scale(f.fig_w), 3), -len(f.bands), f.row_width))
     # 2. else every fold up to the slide's widest (a page's too): the narrowest whose text a slide shows at 7
     # points, else the one the slide shows largest
-    folds = page + list(_folds(nodes, layer, sizes, widths, _SLIDE_SPACING, _SLIDE_MAX_WIDTH - 2 * _MARGIN,
+    folds = page + list(_folds(nodes, layer, sizes, widths, slide_spacing, _SLIDE_MAX_WIDTH - 2 * _MARGIN,
                                chrome))
     readable = [f for f in folds if f.slide_scale >= _SLIDE_LEAST_SCALE - 1e-9]
     if readable:
@@ -570,7 +577,7 @@ def _choose_fold(nodes, layer, sizes, max_width, fold_height, slide, chrome):
 
 
 def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, with_bands=False, slide=False,
-                 chrome=None):
+                 chrome=None, compact=False):
     """Place the nodes top to bottom: ``({id: (x, y)}, width, height)`` in inches, centres of the boxes.
 
     ``sizes`` maps each id to its box ``(width, height)`` in inches. Each layer of :func:`_layers` is a row, ordered
@@ -593,13 +600,15 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, w
     the slide): 11 ops, three bands 7.4 by 6.7 inches (one band 4.8 by 9.7 before, 1,620 pixels tall at 800
     wide); 20 ops, three bands 7.2 by 8.5 (7.0 points; two bands 7.4 by 11.2 and 5.3 points before); 30 ops, a
     slide's five bands 12.2 by 8.3 (7.2); 40 ops, six bands 14.6 to 15.1 by 8.3 (7.05 to 7.2; 6.3 before).
-    ``slide``: try only the slide's layouts (rules 2 and 3).
+    ``slide``: try only the slide's layouts (rules 2 and 3); ``compact``: with the gaps of compact boxes
+    (:data:`_COMPACT_SPACING`, narrower gutters), for :func:`draw_nodes`' last try.
     With ``with_bands``, a fourth value ``({id: band}, band_width, spacing)``: which band holds each node, how wide
     a band is (band ``b`` spans ``b * (band_width + spacing.band_gap)`` to that plus ``band_width``), and the
     :class:`_Spacing` of the layout, for the edges that go from one band to a later one (:func:`_gutter_points`).
     """
     layer = _layers(nodes)
-    fold = _choose_fold(nodes, layer, sizes, max_width, fold_height, slide, chrome or _default_chrome)
+    fold = _choose_fold(nodes, layer, sizes, max_width, fold_height, slide, chrome or _default_chrome,
+                        _COMPACT_SPACING if compact else _SLIDE_SPACING)
     rows, bands, row_w, row_h, spacing = fold.rows, fold.bands, fold.row_w, fold.row_h, fold.spacing
     band_w = max(row_w)
     width, height = _extent(row_w, row_h, bands, spacing)
@@ -612,7 +621,7 @@ def graph_layout(nodes, sizes, max_width=_MAX_WIDTH, fold_height=_FOLD_HEIGHT, w
             for i in rows[r]:
                 w = sizes[i][0]
                 pos[i] = (x + w / 2, y - row_h[r] / 2)
-                x += w + _HGAP
+                x += w + spacing.hgap
             y -= row_h[r] + spacing.vgap
     if with_bands:
         return pos, width, height, ({i: b for b, band in enumerate(bands) for r in band for i in rows[r]}, band_w,
@@ -846,12 +855,16 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     slide: rows closer together, up to 15.2 inches wide, the narrowest fold whose text the slide shows at 7 points,
     or where none does the one it shows largest (see :func:`graph_layout`). Such a fold is also tried with the
     boxes' long lines broken after their comma (narrower boxes, so more bands fit), kept where the slide then
-    shows the graph larger. How many bands depends on the widths of the boxes, which depend on the values shown and
-    on the layers' names. Measured, the text's size once the figure is fitted to the slide in brackets: chains of
-    20 to 40 ops from a one- or two-element tensor, 7 points or more (a chain of 40: six bands about 14.6 by 8.3
-    inches); a 6-layer conv model's graph, two bands 11.4 to 12.4 by 8.4 inches (7.2 points), with
-    ``grads=True`` 15.1 by 9.4 (6.4 points: more text than a slide holds at 7 points; draw part of the graph, the
-    loss of fewer layers, for a slide). An edge from one band
+    shows the graph larger; where the slide still shows it under 7 points, with compact boxes too (their lines
+    1.0 apart, not 1.15, half the padding, rows 0.14 inch apart and narrower gutters, the title's bracketed line
+    after its first), kept where the slide then shows it larger. How many bands depends on the widths of the
+    boxes, which depend on the values shown and on the layers' names. Measured, the text's size once the figure is
+    fitted to the slide in brackets: chains of 20 to 40 ops from a one- or two-element tensor, 7 points or more (a
+    chain of 40: six bands about 14.6 by 8.3 inches), with ``grads=True`` too (a chain of 40: six compact bands
+    15.2 by 8.5 inches, 7.0 points; 5.3 before the compact boxes); a 6-layer conv model's graph, two bands 11.4 to
+    12.4 by 8.4 inches (7.2 points); with ``grads=True``, a model of 10 Dense layers (33 ops, 55 tensors of six
+    lines each) is 12.3 by 11.5 inches (5.2 points): more text than a slide holds at 7 points; draw part of the
+    graph, the loss of fewer layers (5 Dense layers: 7.2 points), for a slide. An edge from one band
     to a later one runs along the gaps between rows, the gutters between the bands and the margin below them, over
     no box, and arrives at the side of its target (in the figure made here; in a given ``ax`` it bends as any
     other edge), so that each input has its own arrowhead. A new figure has
@@ -1016,9 +1029,10 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
                               bbox={"boxstyle": box, "facecolor": _FILL[n.role], "edgecolor": "#555555"},
                               gid=f"{n.kind}:{n.id}")
     renderer = fig.canvas.get_renderer()
-    pad = 2 * 0.3 * fontsize / 72 + 0.04                 # the box's padding on both sides, plus its outline
+    padding = [0.3]                                       # the boxes' padding (em): 0.15 once drawn compact
 
     def measure(shown):
+        pad = 2 * padding[0] * fontsize / 72 + 0.04      # the box's padding on both sides, plus its outline
         sizes = {}
         for n in nodes:
             widths, heights = [], []
@@ -1048,6 +1062,30 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
         else:
             for n in nodes:
                 texts[n.id].set_text(n.short)
+    if own_figure and _figure_slide_scale(nodes, pos, width, height, band_of, spacing, chrome) < _SLIDE_LEAST_SCALE:
+        # still too large (a chain of 30 to 40 ops with its gradients, 5.3 to 6.7 points on a slide): the boxes'
+        # lines closer and their padding halved, the gutters narrower (:data:`_COMPACT_SPACING`); kept where the
+        # slide then shows the graph larger
+        shown = {n.id: texts[n.id].get_text() for n in nodes}
+        kept = [(t.get_linespacing(), t.get_bbox_patch().get_boxstyle()) for t in texts.values()]
+        for n in nodes:
+            texts[n.id].set_linespacing(1.0)
+            texts[n.id].get_bbox_patch().set_boxstyle("round" if n.kind == "tensor" else "round4", pad=0.15)
+        padding[0] = 0.15
+        compact_sizes = measure(shown)
+        # the title's bracketed second line after its first, where the slide's width holds both on one line
+        compact_chrome = _chrome(nodes, title.replace("\n(", " ("), titles, footer, key)
+        layout = graph_layout(nodes, compact_sizes, with_bands=True, slide=True, chrome=compact_chrome,
+                              compact=True)
+        if _figure_slide_scale(nodes, *layout[:3], layout[3][0], layout[3][2], compact_chrome) \
+                > _figure_slide_scale(nodes, pos, width, height, band_of, spacing, chrome):
+            sizes, (pos, width, height, (band_of, band_w, spacing)) = compact_sizes, layout
+            chrome = compact_chrome
+        else:
+            padding[0] = 0.3
+            for text, (linespacing, boxstyle) in zip(texts.values(), kept):
+                text.set_linespacing(linespacing)
+                text.get_bbox_patch().set_boxstyle(boxstyle)
     for n in nodes:
         texts[n.id].set_position(pos[n.id])
     edges = {}
@@ -1064,7 +1102,7 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
                                                               spacing.band_gap))
     # points between an arrow's ends and its boxes: 2 in a slide's fold, whose rows are 0.16 inch apart (an
     # arrow of 0.12 inch, its 4-point head and a 4-point line), 3 in a page's
-    shrink = 2 if spacing is _SLIDE_SPACING else 3
+    shrink = 2 if spacing is _SLIDE_SPACING else 1 if spacing is _COMPACT_SPACING else 3
     for n in nodes:
         used = {}
         for src in n.inputs:

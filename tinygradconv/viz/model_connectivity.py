@@ -39,9 +39,14 @@ The other layers, each checked against Keras (perturb one input step, see which 
   GroupNormalization, and LayerNormalization / UnitNormalization whose ``axis`` is the steps, take statistics over
   every step, so every output step depends on every input step (a matrix of ones);
 * GlobalAveragePooling1D, GlobalMaxPooling1D and Flatten leave one step that sees every input step; RepeatVector
-  (after them) repeats that step; a Reshape is drawn when it keeps the steps, to (steps, channels), or folds them
-  into one axis; a Permute that moves the steps axis is refused, as is a Reshape that regroups steps (which steps
-  meet there depends on the channels) or gives a target of rank 3 or more (no longer a 1-D signal).
+  (after them) repeats that step; a Reshape to (steps, channels) that keeps the steps is the identity, one that
+  folds them into one axis is a Flatten, and one that regroups them moves channels between steps: with ``C``
+  channels in and ``D`` out, output step ``n`` reads input steps ``n D // C`` to ``(n D + D - 1) // C``, one path
+  from each (``(8, 2) -> (4, 4)``: steps ``2n`` and ``2n + 1``); a Permute that moves the steps axis is refused, as
+  is a Reshape whose target has rank 3 or more (no longer a 1-D signal).
+
+The channels are not drawn: the steps drawn are those of each connected channel pair, and the pictures' titles say,
+layer kind by layer kind, which channel pairs connect (:data:`CHANNEL_RULES`, :func:`channel_rule`).
 
 >>> from tinygradconv.models import Sequential
 >>> from tinygradconv.layers import Conv1DTranspose
@@ -62,9 +67,9 @@ from .connectivity import connectivity_matrix as _conv_matrix
 from .connectivity import conv_setting, layer_conflict, matrix_fits, real_values, wrap_formula
 from .graph import title_chars
 
-__all__ = ["ELEMENTWISE", "MERGES", "PER_STEP", "RESAMPLING", "is_functional", "is_model", "layer_matrices",
-           "model_connectivity_matrix", "model_layers", "overlap_counts", "plot_model_connectivity",
-           "plot_overlap_counts", "plot_receptive_field"]
+__all__ = ["CHANNEL_RULES", "ELEMENTWISE", "MERGES", "PER_STEP", "RESAMPLING", "channel_rule", "is_functional",
+           "is_model", "layer_matrices", "model_connectivity_matrix", "model_layers", "overlap_counts",
+           "plot_model_connectivity", "plot_overlap_counts", "plot_receptive_field"]
 
 CONVOLUTIONS = ("Conv1D", "Conv1DTranspose")
 RESAMPLING = ("UpSampling1D", "ZeroPadding1D", "Cropping1D")
@@ -294,6 +299,32 @@ def _statistics_over_steps(layer, steps_axis):
     return any(int(a) % 3 == steps_axis for a in axes)
 
 
+def _reshape_channels(layer, length):
+    """``(input channels, output steps, output channels)`` of a Reshape to ``(steps, channels)`` at ``length``
+    input steps: from its ``target_shape`` (``steps * channels`` values out, so ``length * C`` in) or, with a
+    ``-1`` in it, from the channels the built layer was given; a ValueError when they do not fit."""
+    target = tuple(layer.target_shape)
+    if -1 not in target:
+        values = target[0] * target[1]
+        if values % length:
+            raise ValueError(f"Layer {layer.name!r} (Reshape({target})) makes {values} values a sample, which "
+                             f"{length} input steps cannot hold with a whole number of channels: choose an "
+                             f"input_length that divides {values}")
+        return values // length, target[0], target[1]
+    shape = (getattr(layer, "_build_shapes_dict", None) or {}).get("input_shape")
+    channels = shape[-1] if shape is not None and len(shape) == 3 else None
+    if channels is None:
+        raise ValueError(f"Layer {layer.name!r} (Reshape({target})) regroups steps, and its -1 leaves the number of "
+                         f"input channels unknown: build the model (give it an Input) or give target_shape without "
+                         f"-1, so that which input steps reach an output step can be worked out")
+    values = length * channels
+    other = target[1] if target[0] == -1 else target[0]
+    if values % other:
+        raise ValueError(f"Layer {layer.name!r} (Reshape({target})) cannot reshape {length} steps of {channels} "
+                         f"channels ({values} values): choose an input_length that makes them a multiple of {other}")
+    return (channels, values // other, other) if target[0] == -1 else (channels, other, values // other)
+
+
 def _reshape_length(layer, length):
     """The steps after a Reshape or RepeatVector (a Permute left here is the identity), or a ValueError."""
     kind = _kind(layer)
@@ -314,13 +345,29 @@ def _reshape_length(layer, length):
             raise ValueError(f"Layer {layer.name!r} (Reshape({target})) gives a target_shape of rank {len(target)}: "
                              f"the connectivity matrix follows a 1-D signal (batch, steps, channels), so a target "
                              f"of rank 3 or more is not drawn, even one that keeps the {length} steps. Drawn: a "
-                             f"Reshape to (steps, channels) that keeps the steps (target_shape[0] == {length} here) "
-                             f"or folds them into one axis (like Flatten)")
-        raise ValueError(f"Layer {layer.name!r} (Reshape({target})) regroups the values of {length} steps into "
-                         f"{target[0]} rows: which input steps reach an output row depends on the channels, and no "
-                         f"step-to-step connectivity is drawn. Drawn: a Reshape that keeps the steps "
-                         f"(target_shape[0] == the steps, {length} here) or folds them into one axis (like Flatten)")
+                             f"Reshape to (steps, channels) (keeping the steps, or putting the values of several "
+                             f"steps in one) or to one axis (like Flatten)")
+        return _reshape_channels(layer, length)[1]
     return length
+
+
+def _regroup_matrix(layer, length):
+    """A Reshape to ``(N, D)`` of ``length`` steps of ``C`` channels (row-major, as NumPy and Keras reshape):
+    output step ``n`` holds the values ``n D .. n D + D - 1`` of the flattened sample, and input step ``j`` the
+    values ``j C .. j C + C - 1``, so output step ``n`` reads input steps ``n D // C`` to ``(n D + D - 1) // C``:
+    one path from each (the channels move between steps; which channel lands where follows the same
+    arithmetic). ``(8, 2) -> (4, 4)``: output step ``n`` reads input steps ``2n`` and ``2n + 1``."""
+    channels, steps, per_step = _reshape_channels(layer, length)
+    matrix = np.zeros((steps, length))
+    for n in range(steps):
+        matrix[n, n * per_step // channels:(n * per_step + per_step - 1) // channels + 1] = 1.0
+    return matrix
+
+
+def _regroups(layer, length):
+    """Whether ``layer`` is a Reshape that regroups ``length`` steps into another number of steps."""
+    target = tuple(layer.target_shape) if _kind(layer) == "Reshape" else ()
+    return len(target) == 2 and target[0] != length
 
 
 def _layer_length(layer, length):
@@ -360,6 +407,8 @@ def _layer_matrix(layer, length, steps_axis=1):
         matrix = np.ones((1, length))
     elif kind in NORMALIZING and _statistics_over_steps(layer, steps_axis):
         matrix = np.ones((length, length))
+    elif kind == "Reshape" and _regroups(layer, length):
+        matrix = _regroup_matrix(layer, length)
     elif kind in RESHAPING:
         n = _reshape_length(layer, length)
         matrix = np.eye(length) if n == length and kind != "RepeatVector" else np.ones((n, length))
@@ -1107,7 +1156,7 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     if lines_drawn < lines_in_all:
         title += f"; {lines_drawn} of the {lines_in_all} connections drawn as lines (max_lines={max_lines} per row)"
     if _several_channels(model):
-        title += f"; {_channels_note(model)}"
+        title += f"; {_channels_note(model, input_length)}"
     if _batchnorm_note(model):
         title += f"; {_batchnorm_note(model)}"
     # the title spans the figure (the layer names on the left leave the Axes narrower than the figure)
@@ -1128,15 +1177,87 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     return fig
 
 
-_CHANNELS_NOTE = "channels not drawn: every channel pair connects the same steps"
-_GROUPS_NOTE = ("channels not drawn: every connected channel pair connects the same steps (a grouped or depthwise "
-                "convolution connects only the channels of a group)")
+#: What a layer does to the channels, which the pictures do not draw (their steps are those of a connected channel
+#: pair): each rule's words in the note. Checked by perturbing one input channel of each layer kind in Keras and
+#: seeing which output channels move (tests/test_viz_channels_s47.py).
+CHANNEL_RULES = {
+    "every": "every input channel reaches every output channel",
+    "group": "an input channel reaches only the output channels of its group",
+    "same": "channel c reaches output channel c only",
+    "placed": "channel c of each input reaches one output channel (its place in the joined channels)",
+    "moved": "each value goes to one place, the channels moving between steps (an output step holds values of "
+             "several input steps) or into one step's features",
+}
+#: Activations that mix a step's channels (they normalize over the last axis, the channels).
+_MIXING_ACTIVATIONS = ("softmax", "log_softmax")
 
 
-def _channels_note(model):
-    """The note on channels for a model's title: a grouped convolution (``groups > 1``) or a depthwise one
-    connects only the channel pairs of a group, so "every channel pair" would be false there."""
-    return _GROUPS_NOTE if _grouped(model) else _CHANNELS_NOTE
+def channel_rule(layer, length=None, steps_axis=1):
+    """Which of :data:`CHANNEL_RULES` a one-input layer or a merge follows (None for a nested model: see its layers);
+    ``length``, its input steps, tells a Reshape that regroups steps (``"moved"``) from one that keeps them.
+
+    Conv1D and Conv1DTranspose (``groups=1``), SeparableConv1D (its pointwise step mixes the channels), Dense and
+    Embedding (one integer a step gives all the output channels): ``"every"``; so do LayerNormalization and
+    UnitNormalization over the channels (a step's statistics run over its channels), a GroupNormalization of one
+    group, an Activation("softmax") and a Masking whose ``mask_value`` is not 0 (whether a step is zeroed depends on
+    all its channels). A grouped Conv1D, DepthwiseConv1D (channel c to its ``depth_multiplier`` outputs) and a
+    GroupNormalization of several groups: ``"group"``. Pooling, activations, dropout and noise, BatchNormalization,
+    resampling, RepeatVector, a Reshape or Permute that keeps the steps, and the element-wise merges:
+    ``"same"``. Concatenate along the channels: ``"placed"``. Flatten, a Reshape that regroups the steps or folds
+    them: ``"moved"``.
+    """
+    kind = _kind(layer)
+    if kind == "Model":
+        return None
+    if kind in CONVOLUTIONS:
+        return "group" if getattr(layer, "groups", 1) > 1 else "every"
+    if kind == "DepthwiseConv1D":
+        return "group"
+    if kind in ("SeparableConv1D", "Dense", "Embedding"):
+        return "every"
+    if kind == "GroupNormalization":
+        channels = getattr(getattr(layer, "gamma", None), "shape", (None,))[0]
+        return "every" if layer.groups == 1 else "same" if layer.groups == channels else "group"
+    if kind in NORMALIZING:                      # LayerNormalization, UnitNormalization
+        axes = layer.axis if isinstance(layer.axis, (list, tuple)) else [layer.axis]
+        return "every" if any(int(a) % 3 == 3 - steps_axis for a in axes) else "same"
+    if kind == "Activation" and getattr(layer.activation, "__name__", "") in _MIXING_ACTIVATIONS:
+        return "every"
+    if kind == "Masking" and float(layer.mask_value) != 0.0:
+        return "every"
+    if kind == "Flatten" or (kind == "Reshape" and (len(layer.target_shape) == 1
+                                                    or (length is not None and _regroups(layer, length)))):
+        return "moved"
+    if kind == "Concatenate" and layer.axis % 3 == 3 - steps_axis:
+        return "placed"
+    return "same"
+
+
+def _channel_rules(model, input_length):
+    """``{rule: [layer kind, ...]}`` for the layers of ``model`` (nested models' included) at ``input_length``."""
+    rules = {}
+    steps = _graph_steps(model, input_length, matrices=False)
+    steps_axis = _steps_axis(model) if is_model(model) else 1
+    for layer, sources, _ in steps[1:]:
+        length = steps[sources[0][0]][2]
+        if _kind(layer) == "Model":
+            inner = _channel_rules(layer, length)
+        else:
+            inner = {channel_rule(layer, length, steps_axis): [type(layer).__name__]}
+        for rule, kinds in inner.items():
+            rules.setdefault(rule, [])
+            rules[rule] += [k for k in kinds if k not in rules[rule] and k != "InputLayer"]
+    return {rule: kinds for rule, kinds in rules.items() if kinds}
+
+
+def _channels_note(model, input_length):
+    """The note on channels for a model's title: for each kind of layer drawn, which channels it connects
+    (:func:`channel_rule`), e.g. ``Conv1D: every input channel reaches every output channel; MaxPooling1D: channel
+    c reaches output channel c only``. The steps drawn are those of each connected channel pair, except after a
+    Reshape that moves channels between steps, which the note says."""
+    rules = _channel_rules(model, input_length)
+    parts = [f"{', '.join(rules[rule])}: {words}" for rule, words in CHANNEL_RULES.items() if rule in rules]
+    return "channels not drawn (" + "; ".join(parts) + ")"
 
 
 #: Where a BatchNormalization is drawn: its matrix is the identity of inference (moving statistics); in training the
@@ -1162,15 +1283,6 @@ def _batchnorm_note(model_or_layer):
     return ""
 
 
-def _grouped(model):
-    for layer in model_layers(model):
-        if _kind(layer) == "Model" and _grouped(layer):
-            return True
-        if _kind(layer) in DEPTHWISE or getattr(layer, "groups", 1) > 1:
-            return True
-    return False
-
-
 def _several_channels(model):
     """Whether a signal in ``model`` has more than one channel: an input with several channels (when the model
     knows its input shape), or a convolution (nested models included) with several filters or input channels."""
@@ -1191,6 +1303,10 @@ def _several_channels(model):
             kernel = getattr(layer, "kernel", None)                   # (in, units), once built
             if layer.units > 1 or (kernel is not None and kernel.shape[0] > 1):
                 return True
+        if _kind(layer) == "Embedding" and layer.output_dim > 1:
+            return True
+        if _kind(layer) == "Reshape" and len(layer.target_shape) == 2 and layer.target_shape[1] != 1:
+            return True                                               # (steps, channels): several channels
     return False
 
 
@@ -1222,7 +1338,7 @@ def _plot_path_matrix(model, matrix, widest, skips, fig=None):
     title = (f"{_describe(model)}: a {widest}-step signal is too wide to draw layer by layer (at most "
              f"{MAX_LAYER_CELLS}); the path-count matrix P[n, j] instead (a shorter input_length draws the layers)")
     if _several_channels(model):
-        title += f"; {_channels_note(model)}"
+        title += f"; {_channels_note(model, matrix.shape[1])}"
     if _batchnorm_note(model):
         title += f"; {_batchnorm_note(model)}"
     ax.set_title(_wrap_title(title, max(3.0, fig.get_size_inches()[0] - 1.8)), fontsize=9)
