@@ -143,12 +143,25 @@ def _float32_inside(fn):
     bool ``x`` is converted first (:func:`_floating`: to float32, as PyTorch and Keras 3, whatever ``floatx()``
     is)."""
 
+    return _half_computed_in("float32", fn)
+
+
+def _float64_inside(fn):
+    """``fn`` computed in float64 for a float16 ``x`` and rounded once to float16 (gradient too): the float16
+    result is then the exact one correctly rounded. For :func:`gelu`, whose ``1 + erf(x / sqrt 2)`` and
+    ``1 + tanh(...)`` cancel for negative ``x``: in float32 a last-bit error of ``erf`` or ``tanh`` became 2 or 3
+    float16 steps of the result near ``x = -4`` (here before, and in PyTorch, which computes float16 in float32;
+    found by a tester). float32 and float64 inputs are computed as they are."""
+    return _half_computed_in("float64", fn)
+
+
+def _half_computed_in(wide, fn):
     @functools.wraps(fn)
     def computed(x, *args, **kwargs):
         x = _floating(x)
         if dtype_name(x.dtype) != "float16":
             return fn(x, *args, **kwargs)
-        return fn(x.astype("float32"), *args, **kwargs).astype("float16")
+        return fn(x.astype(wide), *args, **kwargs).astype("float16")
 
     return computed
 
@@ -417,9 +430,14 @@ def selu(x):
     return ops.where(x > 0.0, SELU_SCALE * x, elu(x, SELU_ALPHA * SELU_SCALE))
 
 
-@_float32_inside
+@_float64_inside
 def gelu(x, approximate=False):
     """Gaussian error linear unit ``x * Phi(x)``: exact with erf (default), or the tanh approximation.
+
+    float16 is computed in float64 and rounded once, so its values and gradients are the exact ones correctly
+    rounded; PyTorch (Keras 3 on torch) computes float16 in float32, up to 2 float16 steps off near ``x = -4``
+    (3 with ``approximate=True``, 17 for that form's gradient): :doc:`docs/keras_compatibility.md
+    </keras_compatibility>`.
 
     >>> import tinygradconv as tg
     >>> [round(v, 4) for v in gelu(tg.tensor([-1.0, 1.0])).tolist()]
@@ -460,17 +478,24 @@ def sigmoid(x):
     return _t(x).sigmoid()
 
 
+@_float32_inside
 def hard_sigmoid(x):
     """Piecewise-linear sigmoid (Keras 3): ``relu6(x + 3) / 6``: 0 below -3, 1 above 3, ``x / 6 + 0.5`` between.
 
-    Special points (Keras 3, i.e. ``torch.nn.functional.hardsigmoid``): the gradient is 0 at the kinks ``x = +-3``;
-    ``hard_sigmoid(nan) = nan`` with gradient 0.
+    Computed as PyTorch's ``hardsigmoid`` (which Keras 3 calls on torch): the kinks are decided on ``x`` itself,
+    ``(clip(x, -3, 3) + 3) / 6``, and float16 is computed in float32 and rounded once. Clipping ``x + 3`` instead
+    decided them after ``x + 3`` was rounded: just below 3 (float32 ``2.9999998``, float16 ``2.998``) ``x + 3``
+    rounds to 6, which gave gradient 0 there instead of ``1/6``, and in float16 the value 1.0 instead of
+    ``0.9995`` (found by a tester).
+
+    Special points (Keras 3, i.e. ``torch.nn.functional.hardsigmoid``): the gradient is 0 at the kinks ``x = +-3``
+    and ``1/6`` strictly between them, one float step inside included; ``hard_sigmoid(nan) = nan`` with gradient 0.
 
     >>> import tinygradconv as tg
     >>> hard_sigmoid(tg.tensor([-4.0, 0.0, 4.0])).tolist()
     [0.0, 0.5, 1.0]
     """
-    return relu6(_floating(x) + 3.0) / 6.0
+    return (_hard_clip(_floating(x), -3.0, 3.0) + 3.0) / 6.0
 
 
 def tanh(x):
@@ -573,8 +598,12 @@ def exponential(x):
     return _t(x).exp()
 
 
+@_float32_inside
 def mish(x):
     """``x * tanh(softplus(x))``.
+
+    float16 is computed in float32 and rounded once, as PyTorch's ``mish``: in float16 steps its gradient was
+    ``1.0`` at ``x = 4.625`` (exact ``1.00154``, PyTorch and now ours ``1.00195``; found by a tester).
 
     >>> import tinygradconv as tg
     >>> [round(v, 4) for v in mish(tg.tensor([-1.0, 1.0])).tolist()]
