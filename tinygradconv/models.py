@@ -328,9 +328,19 @@ def masked_inputs(model, inputs, mask, names):
     return type(inputs)(out) if several else out[0]
 
 
-def _check_cardinality(arrays, allow_empty=False):
+# Why each method refuses 0 samples, as Keras 3.15 on torch refuses them (ValueError from fit, and from evaluate on
+# a model whose metrics are not built yet; a torch RuntimeError from train_on_batch, whose loss, an empty tensor, has
+# no gradient; an UnboundLocalError from predict). test_on_batch and predict_on_batch take them, as Keras does.
+_EMPTY_DATA = {
+    "train_on_batch": "there is nothing to train on (Keras 3 on torch fails too: the loss of an empty batch is an "
+                      "empty tensor, with no gradient); test_on_batch and predict_on_batch take an empty batch",
+    "predict": "Keras 3.15 fails too (an UnboundLocalError); predict_on_batch gives outputs of 0 samples",
+}
+
+
+def _check_cardinality(arrays, allow_empty=False, method=None):
     """Raise Keras's "Data cardinality is ambiguous" error when x and y differ in length, and an error for 0 samples
-    unless ``allow_empty``; return the number of samples."""
+    (naming ``method``) unless ``allow_empty``; return the number of samples."""
     sizes = {name: len(a) for name, a in arrays.items() if a is not None}
     if len(set(sizes.values())) > 1:
         detail = " ".join(f"'{name}' sizes: {size}" for name, size in sizes.items())
@@ -338,7 +348,11 @@ def _check_cardinality(arrays, allow_empty=False):
                          f"{detail}")
     n = next(iter(sizes.values()))
     if n == 0 and not allow_empty:
-        raise ValueError("Expected at least one sample, but the data is empty (0 samples)")
+        name = next(iter(sizes))
+        where = f" of {method}" if method else ""
+        why = _EMPTY_DATA.get(method, "Keras 3 refuses it too")
+        raise ValueError(f"Invalid value for argument `{name}`{where}: expected at least one sample, but the data is "
+                         f"empty (0 samples); {why}")
     return n
 
 
@@ -527,6 +541,8 @@ class _Mean:
         self.reset_state()
 
     def update(self, value, weight):
+        if not weight:      # a batch of 0 samples adds nothing (Keras' loss of it is empty, summing to 0)
+            return
         self.total += value * weight
         self.count += weight
 
@@ -1784,7 +1800,7 @@ class Model(Layer):
         return _as_array(sample_weight, name)
 
     # ------------------------------------------------------------------ fit / evaluate / predict
-    def _check_labelled_data(self, method, x, y, sample_weight, hint=""):
+    def _check_labelled_data(self, method, x, y, sample_weight, hint="", allow_empty=False):
         """The checks ``fit`` and ``evaluate`` share: the model is compiled, ``x`` and ``y`` are given, and ``x``,
         ``y`` and ``sample_weight`` are arrays with the same number of samples. Returns them as arrays, and that
         number."""
@@ -1796,7 +1812,8 @@ class Model(Layer):
         x = self._input_data(x)
         y = None if y is None else self._target_data(y)
         sample_weight = None if y is None else self._check_sample_weight(sample_weight)  # (Keras drops it too)
-        return x, y, sample_weight, _check_cardinality({"x": x, "y": y, "sample_weight": sample_weight})
+        return x, y, sample_weight, _check_cardinality({"x": x, "y": y, "sample_weight": sample_weight},
+                                                       allow_empty=allow_empty, method=method)
 
     def _takes_data_without_targets(self):
         """Whether ``fit`` and ``evaluate`` take ``x`` without ``y``, as Keras 3 does: for a model compiled without
@@ -2035,7 +2052,9 @@ class Model(Layer):
             or a dict with ``return_dict=True``; the metrics count this batch only, as in Keras 3.
 
         Raises:
-            ValueError, TypeError: as :meth:`fit` for the data, ``sample_weight`` and ``class_weight``.
+            ValueError, TypeError: as :meth:`fit` for the data, ``sample_weight`` and ``class_weight``; a batch of 0
+                samples is a ValueError, nothing changed (Keras 3 on torch raises a RuntimeError there, its loss of
+                an empty batch being an empty tensor, which has no gradient).
         """
         x, y, sample_weight, _ = self._check_labelled_data("train_on_batch", x, y, sample_weight)
         if class_weight is not None:
@@ -2045,8 +2064,17 @@ class Model(Layer):
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """The loss and metrics of one batch in inference mode, as Keras 3's ``Model.test_on_batch``; returned as
-        :meth:`train_on_batch` returns them."""
-        x, y, sample_weight, _ = self._check_labelled_data("test_on_batch", x, y, sample_weight)
+        :meth:`train_on_batch` returns them. A batch of 0 samples gives 0.0 for the loss and each metric (their
+        results with nothing counted), as in Keras 3, where the loss of an empty batch is an empty tensor.
+
+        >>> import numpy as np
+        >>> from tinygradconv import layers
+        >>> model = Sequential([layers.Input((3,)), layers.Dense(2)])
+        >>> model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+        >>> model.test_on_batch(np.zeros((0, 3), "float32"), np.zeros((0, 2), "float32"))
+        [0.0, 0.0]
+        """
+        x, y, sample_weight, _ = self._check_labelled_data("test_on_batch", x, y, sample_weight, allow_empty=True)
         self.reset_metrics()
         return _returned_logs(_python_logs(self.test_step(pack_x_y_sample_weight(x, y, sample_weight))), return_dict)
 
@@ -2058,7 +2086,7 @@ class Model(Layer):
         self._check_initialized()
         _check_step_signature(self, "predict_step")
         x = self._input_data(x)
-        n = _check_cardinality({"x": x})
+        n = _check_cardinality({"x": x}, method="predict")
         verbose = _check_verbose(verbose)
         steps = _check_steps(steps, "steps")
         batch_size = _batch_size(batch_size, n, steps)

