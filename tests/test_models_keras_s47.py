@@ -7,8 +7,8 @@ import warnings
 
 import numpy as np
 import pytest
+from helpers import keras_on_torch
 
-from tests.helpers import keras_on_torch
 from tinygradconv import layers as L
 from tinygradconv import models as M
 
@@ -86,3 +86,53 @@ def test_fit_evaluate_and_predict_of_no_samples_raise_as_keras():
                          ("predict", lambda: ours.predict(_EMPTY_X))):
         with pytest.raises(ValueError, match=rf"Invalid value for argument `x` of {method}: .*0 samples"):
             call()
+
+
+# --------------------------------------------------------------------------------- 2. a dict of inputs fed a list
+def _dict_model(lib, keys=("a", "b")):
+    inputs = {"a": lib.layers.Input((3,), name="a"), "b": lib.layers.Input((2,), name="b")}
+    dense = lib.layers.Dense(2, kernel_initializer="ones", bias_initializer="zeros")
+    out = lib.layers.Concatenate()([dense(inputs["a"]), inputs["b"]])
+    return lib.Model({k: inputs[k] for k in keys}, out)
+
+
+_XA, _XB = np.arange(6, dtype="float32").reshape(2, 3), np.full((2, 2), 5.0, "float32")
+_BY_HAND = [[3.0, 3.0, 5.0, 5.0], [12.0, 12.0, 5.0, 5.0]]     # [sum of a's row, twice; b]
+
+
+@pytest.mark.parametrize("container", [list, tuple])
+def test_a_dict_input_model_takes_a_list_in_sorted_key_order_with_a_warning_as_keras(container):
+    keras = _keras()
+    for lib in (keras, _Lib):
+        model = _dict_model(lib)
+        with pytest.warns(UserWarning) as record:
+            called = model(container([_XA, _XB]))
+        assert any(("structure of `inputs`" if lib is keras else "keyed ['a', 'b']") in str(w.message)
+                   for w in record)
+        np.testing.assert_array_equal(np.asarray(called.detach() if lib is keras else called.numpy()), _BY_HAND)
+        with pytest.warns(UserWarning):
+            np.testing.assert_array_equal(model.predict(container([_XA, _XB]), verbose=0), _BY_HAND)
+        model.compile(optimizer="sgd", loss="mse")
+        with pytest.warns(UserWarning):
+            loss = model.evaluate(container([_XA, _XB]), np.zeros((2, 4), "float32"), verbose=0)
+        assert loss == pytest.approx(np.mean(np.square(_BY_HAND)))
+
+
+def test_a_dict_input_model_refuses_a_list_of_the_wrong_length_or_for_unsorted_keys_as_keras():
+    keras = _keras()
+    for lib in (keras, _Lib):
+        for model, feed in ((_dict_model(lib), [_XA]), (_dict_model(lib), [_XA, _XB, _XB]),
+                            (_dict_model(lib, keys=("b", "a")), [_XA, _XB])):
+            with pytest.raises(ValueError), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model(feed)
+    with pytest.raises(ValueError, match=r"Invalid value for argument `inputs`.*Received a list of 1 arrays"):
+        _dict_model(_Lib)([_XA])
+    with pytest.raises(ValueError, match=r"keyed \['b', 'a'\], not in sorted order"):
+        _dict_model(_Lib, keys=("b", "a"))([_XA, _XB])
+
+
+class _Lib:
+    """This package under Keras' names, for the helpers above."""
+    layers = L
+    Model = M.Model
