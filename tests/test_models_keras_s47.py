@@ -10,6 +10,7 @@ import pytest
 from helpers import keras_on_torch
 
 from tinygradconv import layers as L
+from tinygradconv import losses as tg_losses
 from tinygradconv import models as M
 
 _EMPTY_X, _EMPTY_Y = np.zeros((0, 3), "float32"), np.zeros((0, 2), "float32")
@@ -133,6 +134,68 @@ def test_a_dict_input_model_refuses_a_list_of_the_wrong_length_or_for_unsorted_k
 
 
 class _Lib:
-    """This package under Keras' names, for the helpers above."""
+    """This package under Keras' names, for the helpers above and below."""
+    __name__ = "tinygradconv"
     layers = L
+    losses = tg_losses
+    saving = M
     Model = M.Model
+    Sequential = M.Sequential
+
+
+# --------------------------------------------------------------------------------- 3. model.loss is what was given
+def _own_loss(y_true, y_pred):
+    return ((y_true - y_pred) ** 2).mean(axis=-1)
+
+
+def _two_outputs(lib):
+    inputs = lib.layers.Input((3,))
+    return lib.Model(inputs, [lib.layers.Dense(2, name="p")(inputs), lib.layers.Dense(1, name="q")(inputs)])
+
+
+@pytest.mark.parametrize("case", ["name", "names in a list", "function", "object", "library function", "none",
+                                  "two outputs, one name", "two outputs, a list", "two outputs, a dict"])
+def test_model_loss_is_the_very_loss_given_as_keras(case):
+    keras = _keras()
+    results = []
+    for lib in (keras, _Lib):
+        given = {"name": "mse", "names in a list": ["mse"], "function": _own_loss,
+                 "object": lib.losses.MeanAbsoluteError(), "library function": lib.losses.mean_squared_error,
+                 "none": None, "two outputs, one name": "mse", "two outputs, a list": ["mse", "mae"],
+                 "two outputs, a dict": {"p": "mse", "q": lib.losses.MeanAbsoluteError()}}[case]
+        model = _two_outputs(lib) if case.startswith("two") else \
+            lib.Sequential([lib.layers.Input((3,)), lib.layers.Dense(2)])
+        model.compile(optimizer="sgd", loss=given)
+        assert model.loss is given
+        model.compile(optimizer="sgd")              # loss=None keeps the loss, and model.loss
+        assert model.loss is given
+        results.append(repr(model.loss) if isinstance(given, str) or given is None else type(model.loss).__name__)
+    assert results[0] == results[1]
+
+
+def test_compiling_again_with_model_loss_trains_as_before():
+    model = M.Sequential([L.Input((3,)), L.Dense(2, kernel_initializer="ones", bias_initializer="zeros")])
+    x, y = np.ones((2, 3), "float32"), np.zeros((2, 2), "float32")
+    model.compile(optimizer="sgd", loss="mae")
+    first = model.test_on_batch(x, y)
+    model.compile(optimizer="sgd", loss=model.loss)
+    assert model.loss == "mae"
+    assert model.test_on_batch(x, y) == first == pytest.approx(3.0)    # by hand: |1 + 1 + 1 - 0|, each output
+
+
+def test_a_loaded_model_loss_is_what_keras_loads(tmp_path):
+    keras = _keras()
+    for given in ("mse", "categorical_crossentropy", ["mse"]):
+        held = []
+        for lib in (keras, _Lib):
+            model = lib.Sequential([lib.layers.Input((3,)), lib.layers.Dense(2)])
+            model.compile(optimizer="sgd", loss=given)
+            path = str(tmp_path / f"{lib.__name__}.keras")
+            model.save(path)
+            held.append(lib.saving.load_model(path).loss)
+        assert held[0] == held[1] == given
+    for lib in (keras, _Lib):
+        model = lib.Sequential([lib.layers.Input((3,)), lib.layers.Dense(2)])
+        model.compile(optimizer="sgd", loss=lib.losses.MeanAbsoluteError())
+        model.save(str(tmp_path / "object.keras"))
+        assert type(lib.saving.load_model(str(tmp_path / "object.keras")).loss).__name__ == "MeanAbsoluteError"

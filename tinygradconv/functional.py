@@ -716,8 +716,8 @@ class Functional(FunctionalMixin, Model):
         with per-output losses or ``loss_weights`` keeps its compile arguments in ``.keras`` files (as Keras writes
         them), not in our ``.npz`` files (compile it again after loading one). ``model.loss`` is then the ``loss``
         given (``["mse", "mae"]``, a dict, or the one loss of several outputs as given: ``"mse"``), as in Keras 3, so
-        ``compile(..., loss=model.loss)`` compiles the same losses again; a model of one output compiled with one
-        loss holds the loss object (Keras 3 holds what was given there too: ``"mse"``).
+        ``compile(..., loss=model.loss)`` compiles the same losses again; so does a model of one output (``"mse"``
+        stays ``"mse"``, ``["mse"]`` stays ``["mse"]``: the very object given, as Keras 3's).
 
         An output whose loss is None (``loss={"a": "mse", "b": None}``, ``loss=["mse", None]``) is left out of
         training and of the logs, as in Keras 3.15: its weights get no gradient (the optimizer warns, as Keras), a
@@ -1275,10 +1275,10 @@ class Functional(FunctionalMixin, Model):
             return super()._compiled_loss(y_true, y_pred, sample_weight)
         total = None
         for i, (t, p) in enumerate(zip(y_true, y_pred)):
-            p = prediction_for_loss(self.loss, p)
+            p = prediction_for_loss(self._loss_fn, p)
             w = sample_weight[i] if isinstance(sample_weight, list) else sample_weight     # per output
-            loss = self.loss(t, p) if w is None else self.loss(t, p, sample_weight=w)
-            check_loss_value(loss, self.loss)
+            loss = self._loss_fn(t, p) if w is None else self._loss_fn(t, p, sample_weight=w)
+            check_loss_value(loss, self._loss_fn)
             loss = loss.mean() if loss.ndim else loss
             total = loss if total is None else total + loss
         return total

@@ -1069,7 +1069,8 @@ class Model(Layer):
         self.history = None
         self.compiled = False
         self.optimizer = None
-        self.loss = None
+        self.loss = None        # what compile was given (Keras 3's model.loss)
+        self._loss_fn = None    # the loss it stands for, called on each batch
         self._metric_specs = []  # (name, identifier) as given to compile
         self._metrics = None  # (name, metric) pairs, resolved on the first batch
         self._loss_tracker = _Mean()
@@ -1221,6 +1222,7 @@ class Model(Layer):
         self._check_initialized()
         loss, loss_weights, metrics, weighted_metrics = self._kept_compile_arguments(loss, loss_weights, metrics,
                                                                                      weighted_metrics)
+        given_loss = loss       # model.loss, as Keras 3 keeps it: "mse" stays "mse"
         _check_keras_compile_options(run_eagerly, steps_per_execution, jit_compile, auto_scale_loss)
         refuse_foreign_compile_arguments(optimizer, loss, metrics, weighted_metrics)
         self._compile_call = {"optimizer": optimizer, "loss": loss, "metrics": metrics,   # for clone_model
@@ -1276,7 +1278,9 @@ class Model(Layer):
         self.optimizer = optimizer
         if hasattr(optimizer, "_note_model"):      # the Keras paths of the weights, whatever step trains them (Muon)
             optimizer._note_model(self)
-        self.loss = loss
+        # what was given, as Keras 3 keeps it; a loss's config (as a file holds it) stands for the loss it makes
+        self.loss = loss if isinstance(given_loss, dict) and "class_name" in given_loss else given_loss
+        self._loss_fn = loss
         self._loss_weight = loss_weight
         if loss_weight is not None:
             given["loss_weights"] = loss_weight
@@ -1655,7 +1659,7 @@ class Model(Layer):
         targets and weights are float32 already (see :meth:`_targets`)."""
         del x, training         # as Keras' own, which uses neither
         total = None
-        if self.loss is not None:
+        if self._loss_fn is not None:
             if y is None:
                 raise ValueError(f"Invalid value for argument `y`: None, but model '{self.name}' was compiled with a "
                                  "loss, which needs targets. Give the targets, or compile without a loss when it "
@@ -1672,13 +1676,14 @@ class Model(Layer):
     def _compiled_loss(self, y_true, y_pred, sample_weight=None):
         """The loss of ``compile`` (targets and weights as Tensors), times ``loss_weights`` if compiled with it."""
         mask = getattr(y_pred, "_keras_mask", None)
-        y_pred = prediction_for_loss(self.loss, y_pred)
+        loss_fn = self._loss_fn
+        y_pred = prediction_for_loss(loss_fn, y_pred)
         if sample_weight is None:
-            loss = self.loss(y_true, y_pred)
+            loss = loss_fn(y_true, y_pred)
         else:
-            loss = self.loss(y_true, y_pred, sample_weight=sample_weight)
-        check_loss_value(loss, self.loss)
-        if (loss.ndim and mask is not None and not isinstance(self.loss, losses.Loss)
+            loss = loss_fn(y_true, y_pred, sample_weight=sample_weight)
+        check_loss_value(loss, loss_fn)
+        if (loss.ndim and mask is not None and not isinstance(loss_fn, losses.Loss)
                 and tuple(loss.shape) == tuple(mask.shape)):
             # a loss function of your own (a Loss reads the mask itself) on masked predictions: the mean over the
             # steps that count, as Keras 3's LossFunctionWrapper around the function reduces it
@@ -1791,11 +1796,13 @@ class Model(Layer):
         if sample_weight is None:
             return None
         try:
-            accepts = "sample_weight" in inspect.signature(self.loss).parameters
+            # (per-output losses: each reads its weights, and a list or dict has no signature: taken)
+            loss_fn = self.loss if getattr(self, "_output_losses", None) else self._loss_fn
+            accepts = "sample_weight" in inspect.signature(loss_fn).parameters
         except (TypeError, ValueError):
             accepts = True
         if not accepts:
-            raise ValueError(f"`{name}` was given, but the compiled loss {self.loss!r} has no `sample_weight` "
+            raise ValueError(f"`{name}` was given, but the compiled loss {loss_fn!r} has no `sample_weight` "
                              "argument. Use a loss from tinygradconv.losses (e.g. loss='mse').")
         return _as_array(sample_weight, name)
 
@@ -1820,7 +1827,7 @@ class Model(Layer):
         a loss (its loss comes from ``add_loss``), or one whose ``train_step`` or ``test_step`` is its own. A model
         compiled with a loss needs its targets (Keras fails inside the loss)."""
         own_step = type(self).train_step is not Model.train_step or type(self).test_step is not Model.test_step
-        return self.loss is None or own_step
+        return self._loss_fn is None or own_step
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,

@@ -317,7 +317,8 @@ def _with_custom_metrics(config):
     now, while the loader's :class:`custom_object_scope` is open: a model makes its metrics at its first batch.
     Per-output lists and dicts of metrics (Keras' forms, in ``.keras`` files) keep their structure. So do per-output
     losses, each config of a loss made a loss object (names stay names), so that ``model.loss`` holds what Keras 3's
-    ``compile_from_config`` gives: ``[MeanSquaredError(...), "mae"]``."""
+    ``compile_from_config`` gives: ``[MeanSquaredError(...), "mae"]``; so does one loss (``MeanSquaredError(...)``,
+    ``"mse"``, or the function of your own that the name registers)."""
     def made(metric):
         if isinstance(metric, (list, tuple)):
             return [made(m) for m in metric]
@@ -334,9 +335,11 @@ def _with_custom_metrics(config):
         return losses.get(loss) if isinstance(loss, dict) else loss
 
     config = dict(config, **{key: made(config[key] or []) for key in ("metrics", "weighted_metrics") if key in config})
-    if isinstance(config.get("loss"), (list, tuple)) or (isinstance(config.get("loss"), dict)
-                                                          and "class_name" not in config["loss"]):
-        config["loss"] = loss_object(config["loss"])
+    loss = config.get("loss")
+    if isinstance(loss, (list, tuple)) or (isinstance(loss, dict) and "class_name" not in loss):
+        config["loss"] = loss_object(loss)      # (one loss's config: compile makes it, and model.loss, an object)
+    elif isinstance(loss, str) and inspect.isfunction(custom_object(loss)):
+        config["loss"] = custom_object(loss)    # your function itself, as Keras 3's loaded model.loss (names stay)
     return config
 
 
