@@ -199,3 +199,29 @@ def test_a_loaded_model_loss_is_what_keras_loads(tmp_path):
         model.compile(optimizer="sgd", loss=lib.losses.MeanAbsoluteError())
         model.save(str(tmp_path / "object.keras"))
         assert type(lib.saving.load_model(str(tmp_path / "object.keras")).loss).__name__ == "MeanAbsoluteError"
+
+
+# --------------------------------------------------------------------------------- 4. Permute's refusals
+@pytest.mark.parametrize("dims, error", [("21", ValueError), (("2", "1"), ValueError), ({2: 1}, ValueError),
+                                         (None, TypeError), (2, TypeError), ((1, 1), ValueError)])
+def test_permute_refuses_dims_with_the_exception_class_of_keras(dims, error):
+    keras = _keras()
+    with pytest.raises(error):
+        keras.layers.Permute(dims)
+    with pytest.raises(error, match="Invalid (value|type) for argument `dims`"):
+        L.Permute(dims)
+
+
+def test_permute_says_how_to_write_axes_given_as_digits():
+    with pytest.raises(ValueError, match=r"Received dims='21' \(for axes, write dims=\(2, 1\)\)"):
+        L.Permute("21")
+
+
+def test_permute_takes_an_integer_array_as_keras():
+    keras = _keras()
+    x = np.arange(24, dtype="float32").reshape(2, 3, 4)
+    expected = np.asarray(keras.layers.Permute(np.array([2, 1]))(x))
+    layer = L.Permute(np.array([2, 1]))
+    np.testing.assert_array_equal(layer(x).numpy(), expected)
+    np.testing.assert_array_equal(expected, x.transpose(0, 2, 1))         # by hand
+    assert layer.get_config()["dims"] == (2, 1)
