@@ -3,7 +3,11 @@ model called on a list, ``model.loss`` after ``compile``, ``Permute``'s refusals
 paths (weak references), and the per-layer keys of ``get_config``.
 
 Every expectation is read from Keras 3.15 itself (``KERAS_BACKEND=torch``), run on the same input."""
+import copy
+import gc
+import pickle
 import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -12,6 +16,7 @@ from helpers import keras_on_torch
 from tinygradconv import layers as L
 from tinygradconv import losses as tg_losses
 from tinygradconv import models as M
+from tinygradconv import optimizers
 
 _EMPTY_X, _EMPTY_Y = np.zeros((0, 3), "float32"), np.zeros((0, 2), "float32")
 
@@ -225,3 +230,37 @@ def test_permute_takes_an_integer_array_as_keras():
     np.testing.assert_array_equal(layer(x).numpy(), expected)
     np.testing.assert_array_equal(expected, x.transpose(0, 2, 1))         # by hand
     assert layer.get_config()["dims"] == (2, 1)
+
+
+# --------------------------------------------------------------------------------- 5. the optimizer's paths are weak
+def _two_models_sharing(optimizer):
+    first = M.Sequential([L.Input((3,)), L.Dense(2)], name="first")
+    second = M.Sequential([L.Input((3,)), L.Dense(2)], name="second")
+    first.compile(optimizer, "mse")
+    second.compile(optimizer, "mse")
+    return first, second
+
+
+def test_a_deleted_models_weights_are_freed_while_its_shared_optimizer_lives():
+    optimizer = optimizers.Muon(exclude_layers=["^first/"])
+    first, second = _two_models_sharing(optimizer)
+    kernel = first.layers[0].kernel
+    assert optimizer.uses_adamw(kernel)     # its Keras path, "first/dense/kernel", learnt (as Keras' variable.path)
+    second.fit(np.ones((4, 3), "float32"), np.ones((4, 2), "float32"), verbose=0)
+    freed = weakref.ref(kernel)
+    del first, kernel
+    gc.collect()
+    assert freed() is None
+    assert not optimizer.uses_adamw(second.layers[0].kernel)     # "second/dense_1/kernel": still Muon's own step
+
+
+@pytest.mark.parametrize("copier", ["deepcopy", "pickle"])
+def test_a_copied_model_keeps_its_optimizers_paths(copier):
+    optimizer = optimizers.Muon(exclude_layers=["^first/"])
+    first, _ = _two_models_sharing(optimizer)
+    first.fit(np.ones((4, 3), "float32"), np.ones((4, 2), "float32"), verbose=0)   # builds it on first's weights
+    twin = copy.deepcopy(first) if copier == "deepcopy" else pickle.loads(pickle.dumps(first))
+    path = optimizer._path_of(first.layers[0].kernel)
+    assert path == f"first/{first.layers[0].name}/kernel"                   # Keras' variable.path
+    assert twin.optimizer._path_of(twin.layers[0].kernel) == path
+    assert twin.optimizer.uses_adamw(twin.layers[0].kernel)
