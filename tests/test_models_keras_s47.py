@@ -5,6 +5,7 @@ paths (weak references), and the per-layer keys of ``get_config``.
 Every expectation is read from Keras 3.15 itself (``KERAS_BACKEND=torch``), run on the same input."""
 import copy
 import gc
+import json
 import pickle
 import warnings
 import weakref
@@ -264,3 +265,89 @@ def test_a_copied_model_keeps_its_optimizers_paths(copier):
     assert path == f"first/{first.layers[0].name}/kernel"                   # Keras' variable.path
     assert twin.optimizer._path_of(twin.layers[0].kernel) == path
     assert twin.optimizer.uses_adamw(twin.layers[0].kernel)
+
+
+# --------------------------------------------------------------------------------- 6. Keras' keys in get_config
+def _nested(lib):
+    layers = lib.layers
+    inner = lib.Sequential([layers.Input((3,)), layers.Dense(3, name="inner_dense")], name="inner")
+    inputs = layers.Input((3,), name="x")
+    sub = lib.Model(inputs, layers.Dense(3, name="sub_dense")(inputs), name="sub")
+    return lib.Sequential([layers.Input((3,)), inner, sub, layers.Dropout(0.5), layers.Dense(2, name="top")],
+                          name="outer")
+
+
+def _functional(lib):
+    layers = lib.layers
+    inputs = layers.Input((3,), name="x")
+    inner = lib.Sequential([layers.Input((3,)), layers.Dense(3, name="inner_dense")], name="inner")
+    return lib.Model(inputs, layers.Dense(2, name="top")(inner(inputs)), name="model")
+
+
+def _entry_keys(config):
+    """Each layer's keys but its config (and nested models' entries, in turn), with module, registered_name and
+    build_config's values."""
+    out = []
+    for item in config["layers"]:
+        out.append({key: (item[key] if key in ("module", "registered_name", "class_name", "name") else
+                          _json_like(item[key]) if key == "build_config" else "...")
+                    for key in item if key not in ("config", "compile_config")})
+        if isinstance(item["config"].get("layers"), list):
+            out.append(_entry_keys(item["config"]))
+    return out
+
+
+def _json_like(value):
+    return json.loads(json.dumps(value))
+
+
+@pytest.mark.parametrize("make", [_nested, _functional])
+def test_layer_entries_of_get_config_have_keras_keys(make):
+    keras = _keras()
+    assert _entry_keys(make(_Lib).get_config()) == _entry_keys(make(keras).get_config())
+
+
+@pytest.mark.parametrize("make", [_nested, _functional])
+def test_configs_with_keras_keys_rebuild_here_in_keras_and_by_clone_model(make, tmp_path):
+    keras = _keras()
+    model = make(_Lib)
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    expected = model.predict(x, verbose=0)
+    again = type(model).from_config(model.get_config())
+    again.set_weights(model.get_weights())
+    np.testing.assert_array_equal(again.predict(x, verbose=0), expected)
+    clone = M.clone_model(model)
+    clone.set_weights(model.get_weights())
+    np.testing.assert_array_equal(clone.predict(x, verbose=0), expected)
+    theirs = (keras.Sequential if isinstance(model, M.Sequential) else keras.Model).from_config(model.get_config())
+    theirs.set_weights(model.get_weights())
+    np.testing.assert_allclose(theirs.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    model.save(str(tmp_path / "m.keras"))
+    np.testing.assert_array_equal(M.load_model(str(tmp_path / "m.keras")).predict(x, verbose=0), expected)
+    np.testing.assert_allclose(keras.saving.load_model(str(tmp_path / "m.keras")).predict(x, verbose=0), expected,
+                               rtol=1e-5, atol=1e-6)
+
+
+class _Doubled(L.Layer):
+    """A layer of this test's own (Keras has no such class)."""
+
+    def call(self, inputs):
+        return inputs * 2.0
+
+
+def test_a_layer_of_your_own_keeps_its_keras_keys_and_rebuilds(tmp_path):
+    inner = M.Sequential([L.Input((3,)), _Doubled(name="twice")], name="inner")
+    model = M.Sequential([L.Input((3,)), inner, L.Dense(2)])
+    entry = model.get_config()["layers"][1]["config"]["layers"][1]
+    assert entry["module"] == __name__ and entry["registered_name"] == "_Doubled"    # as Keras writes a class of
+    assert entry["build_config"] == {"input_shape": (None, 3)}                        # your own
+    x = np.ones((2, 3), "float32")
+    with pytest.raises(Exception, match="_Doubled"):      # not found without custom_objects, as before
+        M.Sequential.from_config(model.get_config())
+    again = M.Sequential.from_config(model.get_config(), custom_objects={"_Doubled": _Doubled})
+    again.set_weights(model.get_weights())
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+    np.testing.assert_array_equal(again.layers[0].layers[0](x).numpy(), 2 * x)      # by hand
+    model.save(str(tmp_path / "m.tgc.npz"))
+    loaded = M.load_model(str(tmp_path / "m.tgc.npz"), custom_objects={"_Doubled": _Doubled})
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))

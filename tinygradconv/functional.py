@@ -413,11 +413,11 @@ class FunctionalMixin:
     def get_config(self):
         """Keras 3's functional config: each layer with its config and inbound nodes, the input and output
         layers."""
-        from .saving import serialize_layer
+        from .saving import keras_layer_entry
 
         layers = []
         for layer in self._graph_layers:
-            item = serialize_layer(layer)
+            item = keras_layer_entry(layer)     # with Keras' keys: module, registered_name, build_config
             item["name"] = layer.name
             item["inbound_nodes"] = []
             for node in _inbound_nodes(layer):
@@ -450,12 +450,13 @@ class FunctionalMixin:
 
 def functional_from_config(cls, config, custom_objects=None):
     """Rebuild a functional model from :meth:`FunctionalMixin.get_config` (or a Keras 3 functional config)."""
-    from .saving import SavedFileError, deserialize_layer
+    from .saving import SavedFileError, deserialize_layer, is_keras_entry
 
-    if any(isinstance(item, dict) and "module" in item for item in config["layers"]):  # Keras' own: translate it
+    if any(is_keras_entry(item) for item in config["layers"]):  # Keras' own layers: translated
         from .keras_format import _our_item
 
-        config = {**config, "layers": [_our_item(item, "the functional config") for item in config["layers"]]}
+        config = {**config, "layers": [_our_item(item, "the functional config") if is_keras_entry(item) else item
+                                       for item in config["layers"]]}
     if isinstance(config.get("dtype"), dict):  # a Keras dtype policy
         config = {**config, "dtype": (config["dtype"].get("config") or {}).get("name")}
     created = {}  # layer name -> layer

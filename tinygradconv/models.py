@@ -2807,13 +2807,13 @@ class Sequential(Model):
     def get_config(self):
         """As Keras 3: a built model's config starts with an ``InputLayer`` (its batch shape), so that
         :meth:`from_config` returns a built model; ``build_input_shape`` records the shape too."""
-        layers = [saving.serialize_layer(layer) for layer in self._layers]
+        layers = [saving.keras_layer_entry(layer) for layer in self._layers]
         config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy_config(self.dtype)}
         if self._build_input_shape is not None:
             shape = self._input_batch_shape or self._build_input_shape
             name = self._input_name()
-            layers.insert(0, saving.serialize_layer(InputLayer(batch_shape=shape, dtype=self._fed_input_dtype(),
-                                                               name=name)))
+            layers.insert(0, saving.keras_layer_entry(InputLayer(batch_shape=shape, dtype=self._fed_input_dtype(),
+                                                                 name=name)))
             return {**config, "layers": layers, "build_input_shape": tuple(shape)}      # (Keras' order)
         return {**config, "layers": layers}
 
@@ -2823,10 +2823,11 @@ class Sequential(Model):
         config = dict(config)
         shape = config.pop("build_input_shape", None)
         items = config.pop("layers", [])
-        if any(isinstance(item, dict) and "module" in item for item in items):  # Keras' own config: translate it
+        if any(saving.is_keras_entry(item) for item in items):  # Keras' own layers: translated
             from .keras_format import _our_item
 
-            items = [_our_item(item, "the Sequential config") for item in items]
+            items = [_our_item(item, "the Sequential config") if saving.is_keras_entry(item) else item
+                     for item in items]
         if isinstance(config.get("dtype"), dict):  # a Keras dtype policy
             config["dtype"] = (config["dtype"].get("config") or {}).get("name")
         layers = [saving.deserialize_layer(item, custom_objects) for item in items]
