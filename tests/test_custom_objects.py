@@ -615,7 +615,7 @@ def test_keras_files_hold_the_compile_arguments_with_your_functions_by_name(tmp_
     path = str(tmp_path / "m.keras")
     _compiled(halved_squares, [largest_error]).save(path)
     loaded = models.load_model(path, custom_objects={"halved_squares": halved_squares, "largest_error": largest_error})
-    assert loaded.compiled and loaded.loss.fn is halved_squares
+    assert loaded.compiled and loaded.loss is halved_squares      # the function, as Keras 3's model.loss
     assert sorted(loaded.fit(X, np.ones((4, 2), np.float32), epochs=1, verbose=0).history) == ["largest_error", "loss"]
     with pytest.warns(UserWarning, match=r"could not be compiled again.*custom_objects=\{'halved_squares': "):
         assert not models.load_model(path).compiled
@@ -645,7 +645,7 @@ def test_a_keras_file_compiled_with_your_loss_loads_compiled_with_custom_objects
     k_model.compile(optimizer="adam", loss=keras_halved)
     path = str(tmp_path / "k.keras")
     k_model.save(path)
-    assert models.load_model(path, custom_objects={"halved_squares": halved_squares}).loss.fn is halved_squares
+    assert models.load_model(path, custom_objects={"halved_squares": halved_squares}).loss is halved_squares
     with pytest.warns(UserWarning, match=r"could not be compiled again.*custom_objects=\{'halved_squares': "):
         assert not models.load_model(path).compiled
 

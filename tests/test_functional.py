@@ -724,8 +724,9 @@ def test_dict_keys_out_of_alphabetical_order_order_layers_and_weights_as_keras(t
 
 
 def test_a_dict_input_model_refuses_a_list_as_keras():
-    """Keras: "The structure of `inputs` doesn't match the expected structure" for a list fed to a model built on a
-    dict of several inputs (the list was mapped by the dict's order, silently); one key takes its array alone."""
+    """Keras: "The structure of `inputs` doesn't match the expected structure", a ValueError, for a list fed to a
+    model built on a dict of several inputs whose keys are not written in sorted order (a list is read in sorted-key
+    order, see test_models_keras_s47.py for the sorted case); one key takes its array alone."""
     keras = _keras()
     x = [np.ones((3, 1), "f4"), np.zeros((3, 2), "f4")]
     for lib in (keras, _Lib):
@@ -735,9 +736,10 @@ def test_a_dict_input_model_refuses_a_list_as_keras():
             with pytest.raises(ValueError, match="structure|dict"):
                 model.predict(feed, verbose=0)
         np.testing.assert_array_equal(model.predict({"alpha": x[1], "zeta": x[0]}, verbose=0), [[1, 0, 0]] * 3)
-    with pytest.raises(ValueError, match=r"must be a dict with the keys \['zeta', 'alpha'\]. Received a list of 2"):
+    with pytest.raises(ValueError, match=r"Invalid value for argument `inputs` of Model .*keyed \['zeta', 'alpha'\], "
+                                         r"not in sorted order, so a list cannot say which entry is which"):
         model.predict(x)
-    with pytest.raises(ValueError, match="must be a dict with the keys"):
+    with pytest.raises(ValueError, match=r"Pass a dict with the keys \['zeta', 'alpha'\]"):
         model([tg.Tensor(a) for a in x])
     single = models.Model({"zeta": zeta}, layers.Dense(1)(zeta))
     np.testing.assert_array_equal(single.predict(x[0]), single.predict({"zeta": x[0]}))

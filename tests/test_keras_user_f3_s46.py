@@ -3,6 +3,7 @@ functional model built on a dict of inputs works as a layer (called on a dict of
 what tinygradconv lacks, and ``Dropout`` on integer inputs. Checked against Keras 3.15 on torch (the reference)
 and hand-computed values."""
 import json
+import warnings
 import zipfile
 
 import numpy as np
@@ -72,14 +73,23 @@ def test_dict_input_model_as_a_layer_runs(keys_in_order):
     assert history.history["loss"][0] == pytest.approx(np.mean(EXPECTED ** 2))
 
 
-def test_dict_input_model_called_on_a_list_of_tensors_is_refused_when_called():
-    """Keras 3.15 maps a list positionally (with a warning); here a dict model takes its data keyed (a list is
-    refused on data already), and the symbolic call says so at once, not later in predict."""
-    layers = tg.layers
-    p, q = layers.Input((3,), name="p"), layers.Input((3,), name="q")
-    inner = tg.models.Model({"p": p, "q": q}, layers.Concatenate()([p, q]))
-    u, v = layers.Input((3,), name="u"), layers.Input((3,), name="v")
-    with pytest.raises(ValueError, match=r"dict with the keys \['p', 'q'\]. Received a list of 2 symbolic tensors"):
+def test_dict_input_model_called_on_a_list_of_tensors_maps_it_by_sorted_keys_as_keras():
+    """Keras 3.15 takes a list of symbolic tensors positionally (in the dict's sorted-key order), silently, and warns
+    when the graph runs ("The structure of `inputs` doesn't match"); so does this package, with its own words. Keys
+    written out of sorted order are refused when the graph is made (Keras fails when it runs)."""
+    keras = keras_on_torch(REASON)
+    for mod in (keras, tg):
+        p, q = mod.layers.Input((3,), name="p"), mod.layers.Input((3,), name="q")
+        inner = mod.models.Model({"p": p, "q": q}, mod.layers.Concatenate()([p, q]))
+        u, v = mod.layers.Input((3,), name="u"), mod.layers.Input((3,), name="v")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")      # nothing yet
+            outer = mod.models.Model([u, v], inner([u, v]))
+        with pytest.warns(UserWarning, match="structure of `inputs`" if mod is keras else r"keyed \['p', 'q'\]"):
+            got = outer.predict(X, verbose=0)
+        np.testing.assert_array_equal(got, EXPECTED)
+    inner = tg.models.Model({"q": q, "p": p}, tg.layers.Concatenate()([p, q]))
+    with pytest.raises(ValueError, match=r"keyed \['q', 'p'\], not in sorted order"):
         inner([u, v])
 
 

@@ -29,6 +29,7 @@ outputs cannot be computed from the inputs (a "disconnected" graph), or when dat
 from __future__ import annotations
 
 import inspect
+import warnings
 
 import numpy as np
 
@@ -412,11 +413,11 @@ class FunctionalMixin:
     def get_config(self):
         """Keras 3's functional config: each layer with its config and inbound nodes, the input and output
         layers."""
-        from .saving import serialize_layer
+        from .saving import keras_layer_entry
 
         layers = []
         for layer in self._graph_layers:
-            item = serialize_layer(layer)
+            item = keras_layer_entry(layer)     # with Keras' keys: module, registered_name, build_config
             item["name"] = layer.name
             item["inbound_nodes"] = []
             for node in _inbound_nodes(layer):
@@ -449,12 +450,13 @@ class FunctionalMixin:
 
 def functional_from_config(cls, config, custom_objects=None):
     """Rebuild a functional model from :meth:`FunctionalMixin.get_config` (or a Keras 3 functional config)."""
-    from .saving import SavedFileError, deserialize_layer
+    from .saving import SavedFileError, deserialize_layer, is_keras_entry
 
-    if any(isinstance(item, dict) and "module" in item for item in config["layers"]):  # Keras' own: translate it
+    if any(is_keras_entry(item) for item in config["layers"]):  # Keras' own layers: translated
         from .keras_format import _our_item
 
-        config = {**config, "layers": [_our_item(item, "the functional config") for item in config["layers"]]}
+        config = {**config, "layers": [_our_item(item, "the functional config") if is_keras_entry(item) else item
+                                       for item in config["layers"]]}
     if isinstance(config.get("dtype"), dict):  # a Keras dtype policy
         config = {**config, "dtype": (config["dtype"].get("config") or {}).get("name")}
     created = {}  # layer name -> layer
@@ -715,8 +717,8 @@ class Functional(FunctionalMixin, Model):
         with per-output losses or ``loss_weights`` keeps its compile arguments in ``.keras`` files (as Keras writes
         them), not in our ``.npz`` files (compile it again after loading one). ``model.loss`` is then the ``loss``
         given (``["mse", "mae"]``, a dict, or the one loss of several outputs as given: ``"mse"``), as in Keras 3, so
-        ``compile(..., loss=model.loss)`` compiles the same losses again; a model of one output compiled with one
-        loss holds the loss object (Keras 3 holds what was given there too: ``"mse"``).
+        ``compile(..., loss=model.loss)`` compiles the same losses again; so does a model of one output (``"mse"``
+        stays ``"mse"``, ``["mse"]`` stays ``["mse"]``: the very object given, as Keras 3's).
 
         An output whose loss is None (``loss={"a": "mse", "b": None}``, ``loss=["mse", None]``) is left out of
         training and of the logs, as in Keras 3.15: its weights get no gradient (the optimizer warns, as Keras), a
@@ -1093,11 +1095,13 @@ class Functional(FunctionalMixin, Model):
             if not self._input_keys:    # a model of a list of inputs: the list, in the inputs' order
                 inputs = [inputs[n] for n in names] if len(names) > 1 else inputs[names[0]]
             # a model built on a dict of inputs keeps the dict, as Keras records the call: its graph, run on data,
-            # then passes a dict of arrays (a list would be refused, see _require_keys), and saved files write it
+            # then passes a dict of arrays (a list is taken with a warning, see _keyed), and saved files write it
         elif isinstance(inputs, (list, tuple)) and any(isinstance(v, KerasTensor) for v in inputs):
-            self._require_keys(inputs)   # symbolic tensors in a list: refused when the graph is made, not run
+            # symbolic tensors in a list: checked when the graph is made, and recorded as a list, as Keras records
+            # them; running the graph then passes the list on, taken as in the data branch below
+            self._keyed(inputs, symbolic=True)
         else:
-            self._require_keys(inputs)   # data, not symbolic tensors
+            inputs = self._keyed(inputs)   # data, not symbolic tensors
             if not isinstance(inputs, dict):
                 inputs = self._named_data(inputs)
             if isinstance(inputs, dict) or len(self._inputs) == 1:
@@ -1121,17 +1125,40 @@ class Functional(FunctionalMixin, Model):
         return type(inputs)(named) if several else named[0]
 
     def _x(self, x):
-        self._require_keys(x)
-        return _columns(x, self._inputs, "x", self._input_names(), inputs_of=self)
+        return _columns(self._keyed(x), self._inputs, "x", self._input_names(), inputs_of=self)
 
-    def _require_keys(self, data):
-        """A model built on a dict of several inputs takes its data keyed: a list or tuple would be mapped by the
-        dict's order, a guess; Keras refuses it ("The structure of `inputs` doesn't match the expected structure")."""
-        if self._input_keys and len(self._input_keys) > 1 and isinstance(data, (list, tuple)) \
-                and not isinstance(data, Columns):
-            raise ValueError(f"Model '{self.name}' was built with a dict of inputs, so its data must be a dict with "
-                             f"the keys {self._given_keys[0]}. Received a {type(data).__name__} of {len(data)} "
-                             f"{'symbolic tensors' if any(isinstance(v, KerasTensor) for v in data) else 'arrays'}")
+    def _keyed(self, data, symbolic=False):
+        """``data`` for a model built on a dict of inputs, given as a list or tuple (one entry per input): a dict
+        mapping the keys, in sorted order, to the entries in turn, with a ``UserWarning``, as Keras 3.15 takes it
+        (it flattens a dict in sorted-key order and warns "The structure of `inputs` doesn't match"). Anything else
+        is returned as it is. ``symbolic``: symbolic tensors, checked only (no warning, as Keras, which warns when
+        the graph runs).
+
+        Raises:
+            ValueError: not one entry per input; or a dict whose keys were not written in sorted order (the list
+                would then be read in an order other than the dict's: Keras 3.15 refuses it too).
+        """
+        keys = self._input_keys
+        if not keys or not isinstance(data, (list, tuple)) or isinstance(data, Columns):
+            return data
+        what = "symbolic tensors" if any(isinstance(v, KerasTensor) for v in data) else "arrays"
+        given = self._given_keys[0]
+        if len(data) != len(keys):
+            raise ValueError(f"Invalid value for argument `inputs` of Model '{self.name}': it was built with a dict "
+                             f"of {len(keys)} inputs, keyed {given}, so its data is a dict with those keys (or a list "
+                             f"of {len(keys)}, one per key in sorted order). Received a {type(data).__name__} of "
+                             f"{len(data)} {what}")
+        if given != keys:
+            raise ValueError(f"Invalid value for argument `inputs` of Model '{self.name}': it was built with a dict "
+                             f"of inputs keyed {given}, not in sorted order, so a {type(data).__name__} cannot say "
+                             f"which entry is which (Keras reads a list in the keys' sorted order, {keys}, and refuses "
+                             f"it here too). Pass a dict with the keys {given}")
+        if not symbolic:
+            warnings.warn(f"Model '{self.name}' was built with a dict of inputs keyed {keys}, and received a "
+                          f"{type(data).__name__} of {len(data)} {what}: entry i is taken as the input of the i-th "
+                          f"key, as Keras 3 takes it. Pass a dict keyed {keys} to say which is which.",
+                          UserWarning, stacklevel=3)
+        return dict(zip(keys, data))
 
     def _y(self, y, argument="y"):
         """The targets as :class:`Columns` (one array per output; None for an output without a loss)."""
@@ -1249,10 +1276,10 @@ class Functional(FunctionalMixin, Model):
             return super()._compiled_loss(y_true, y_pred, sample_weight)
         total = None
         for i, (t, p) in enumerate(zip(y_true, y_pred)):
-            p = prediction_for_loss(self.loss, p)
+            p = prediction_for_loss(self._loss_fn, p)
             w = sample_weight[i] if isinstance(sample_weight, list) else sample_weight     # per output
-            loss = self.loss(t, p) if w is None else self.loss(t, p, sample_weight=w)
-            check_loss_value(loss, self.loss)
+            loss = self._loss_fn(t, p) if w is None else self._loss_fn(t, p, sample_weight=w)
+            check_loss_value(loss, self._loss_fn)
             loss = loss.mean() if loss.ndim else loss
             total = loss if total is None else total + loss
         return total

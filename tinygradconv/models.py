@@ -328,9 +328,19 @@ def masked_inputs(model, inputs, mask, names):
     return type(inputs)(out) if several else out[0]
 
 
-def _check_cardinality(arrays, allow_empty=False):
+# Why each method refuses 0 samples, as Keras 3.15 on torch refuses them (ValueError from fit, and from evaluate on
+# a model whose metrics are not built yet; a torch RuntimeError from train_on_batch, whose loss, an empty tensor, has
+# no gradient; an UnboundLocalError from predict). test_on_batch and predict_on_batch take them, as Keras does.
+_EMPTY_DATA = {
+    "train_on_batch": "there is nothing to train on (Keras 3 on torch fails too: the loss of an empty batch is an "
+                      "empty tensor, with no gradient); test_on_batch and predict_on_batch take an empty batch",
+    "predict": "Keras 3.15 fails too (an UnboundLocalError); predict_on_batch gives outputs of 0 samples",
+}
+
+
+def _check_cardinality(arrays, allow_empty=False, method=None):
     """Raise Keras's "Data cardinality is ambiguous" error when x and y differ in length, and an error for 0 samples
-    unless ``allow_empty``; return the number of samples."""
+    (naming ``method``) unless ``allow_empty``; return the number of samples."""
     sizes = {name: len(a) for name, a in arrays.items() if a is not None}
     if len(set(sizes.values())) > 1:
         detail = " ".join(f"'{name}' sizes: {size}" for name, size in sizes.items())
@@ -338,7 +348,11 @@ def _check_cardinality(arrays, allow_empty=False):
                          f"{detail}")
     n = next(iter(sizes.values()))
     if n == 0 and not allow_empty:
-        raise ValueError("Expected at least one sample, but the data is empty (0 samples)")
+        name = next(iter(sizes))
+        where = f" of {method}" if method else ""
+        why = _EMPTY_DATA.get(method, "Keras 3 refuses it too")
+        raise ValueError(f"Invalid value for argument `{name}`{where}: expected at least one sample, but the data is "
+                         f"empty (0 samples); {why}")
     return n
 
 
@@ -527,6 +541,8 @@ class _Mean:
         self.reset_state()
 
     def update(self, value, weight):
+        if not weight:      # a batch of 0 samples adds nothing (Keras' loss of it is empty, summing to 0)
+            return
         self.total += value * weight
         self.count += weight
 
@@ -1053,7 +1069,8 @@ class Model(Layer):
         self.history = None
         self.compiled = False
         self.optimizer = None
-        self.loss = None
+        self.loss = None        # what compile was given (Keras 3's model.loss)
+        self._loss_fn = None    # the loss it stands for, called on each batch
         self._metric_specs = []  # (name, identifier) as given to compile
         self._metrics = None  # (name, metric) pairs, resolved on the first batch
         self._loss_tracker = _Mean()
@@ -1205,6 +1222,7 @@ class Model(Layer):
         self._check_initialized()
         loss, loss_weights, metrics, weighted_metrics = self._kept_compile_arguments(loss, loss_weights, metrics,
                                                                                      weighted_metrics)
+        given_loss = loss       # model.loss, as Keras 3 keeps it: "mse" stays "mse"
         _check_keras_compile_options(run_eagerly, steps_per_execution, jit_compile, auto_scale_loss)
         refuse_foreign_compile_arguments(optimizer, loss, metrics, weighted_metrics)
         self._compile_call = {"optimizer": optimizer, "loss": loss, "metrics": metrics,   # for clone_model
@@ -1260,7 +1278,9 @@ class Model(Layer):
         self.optimizer = optimizer
         if hasattr(optimizer, "_note_model"):      # the Keras paths of the weights, whatever step trains them (Muon)
             optimizer._note_model(self)
-        self.loss = loss
+        # what was given, as Keras 3 keeps it; a loss's config (as a file holds it) stands for the loss it makes
+        self.loss = loss if isinstance(given_loss, dict) and "class_name" in given_loss else given_loss
+        self._loss_fn = loss
         self._loss_weight = loss_weight
         if loss_weight is not None:
             given["loss_weights"] = loss_weight
@@ -1639,7 +1659,7 @@ class Model(Layer):
         targets and weights are float32 already (see :meth:`_targets`)."""
         del x, training         # as Keras' own, which uses neither
         total = None
-        if self.loss is not None:
+        if self._loss_fn is not None:
             if y is None:
                 raise ValueError(f"Invalid value for argument `y`: None, but model '{self.name}' was compiled with a "
                                  "loss, which needs targets. Give the targets, or compile without a loss when it "
@@ -1656,13 +1676,14 @@ class Model(Layer):
     def _compiled_loss(self, y_true, y_pred, sample_weight=None):
         """The loss of ``compile`` (targets and weights as Tensors), times ``loss_weights`` if compiled with it."""
         mask = getattr(y_pred, "_keras_mask", None)
-        y_pred = prediction_for_loss(self.loss, y_pred)
+        loss_fn = self._loss_fn
+        y_pred = prediction_for_loss(loss_fn, y_pred)
         if sample_weight is None:
-            loss = self.loss(y_true, y_pred)
+            loss = loss_fn(y_true, y_pred)
         else:
-            loss = self.loss(y_true, y_pred, sample_weight=sample_weight)
-        check_loss_value(loss, self.loss)
-        if (loss.ndim and mask is not None and not isinstance(self.loss, losses.Loss)
+            loss = loss_fn(y_true, y_pred, sample_weight=sample_weight)
+        check_loss_value(loss, loss_fn)
+        if (loss.ndim and mask is not None and not isinstance(loss_fn, losses.Loss)
                 and tuple(loss.shape) == tuple(mask.shape)):
             # a loss function of your own (a Loss reads the mask itself) on masked predictions: the mean over the
             # steps that count, as Keras 3's LossFunctionWrapper around the function reduces it
@@ -1775,16 +1796,18 @@ class Model(Layer):
         if sample_weight is None:
             return None
         try:
-            accepts = "sample_weight" in inspect.signature(self.loss).parameters
+            # (per-output losses: each reads its weights, and a list or dict has no signature: taken)
+            loss_fn = self.loss if getattr(self, "_output_losses", None) else self._loss_fn
+            accepts = "sample_weight" in inspect.signature(loss_fn).parameters
         except (TypeError, ValueError):
             accepts = True
         if not accepts:
-            raise ValueError(f"`{name}` was given, but the compiled loss {self.loss!r} has no `sample_weight` "
+            raise ValueError(f"`{name}` was given, but the compiled loss {loss_fn!r} has no `sample_weight` "
                              "argument. Use a loss from tinygradconv.losses (e.g. loss='mse').")
         return _as_array(sample_weight, name)
 
     # ------------------------------------------------------------------ fit / evaluate / predict
-    def _check_labelled_data(self, method, x, y, sample_weight, hint=""):
+    def _check_labelled_data(self, method, x, y, sample_weight, hint="", allow_empty=False):
         """The checks ``fit`` and ``evaluate`` share: the model is compiled, ``x`` and ``y`` are given, and ``x``,
         ``y`` and ``sample_weight`` are arrays with the same number of samples. Returns them as arrays, and that
         number."""
@@ -1796,14 +1819,15 @@ class Model(Layer):
         x = self._input_data(x)
         y = None if y is None else self._target_data(y)
         sample_weight = None if y is None else self._check_sample_weight(sample_weight)  # (Keras drops it too)
-        return x, y, sample_weight, _check_cardinality({"x": x, "y": y, "sample_weight": sample_weight})
+        return x, y, sample_weight, _check_cardinality({"x": x, "y": y, "sample_weight": sample_weight},
+                                                       allow_empty=allow_empty, method=method)
 
     def _takes_data_without_targets(self):
         """Whether ``fit`` and ``evaluate`` take ``x`` without ``y``, as Keras 3 does: for a model compiled without
         a loss (its loss comes from ``add_loss``), or one whose ``train_step`` or ``test_step`` is its own. A model
         compiled with a loss needs its targets (Keras fails inside the loss)."""
         own_step = type(self).train_step is not Model.train_step or type(self).test_step is not Model.test_step
-        return self.loss is None or own_step
+        return self._loss_fn is None or own_step
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
@@ -2035,7 +2059,9 @@ class Model(Layer):
             or a dict with ``return_dict=True``; the metrics count this batch only, as in Keras 3.
 
         Raises:
-            ValueError, TypeError: as :meth:`fit` for the data, ``sample_weight`` and ``class_weight``.
+            ValueError, TypeError: as :meth:`fit` for the data, ``sample_weight`` and ``class_weight``; a batch of 0
+                samples is a ValueError, nothing changed (Keras 3 on torch raises a RuntimeError there, its loss of
+                an empty batch being an empty tensor, which has no gradient).
         """
         x, y, sample_weight, _ = self._check_labelled_data("train_on_batch", x, y, sample_weight)
         if class_weight is not None:
@@ -2045,8 +2071,17 @@ class Model(Layer):
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """The loss and metrics of one batch in inference mode, as Keras 3's ``Model.test_on_batch``; returned as
-        :meth:`train_on_batch` returns them."""
-        x, y, sample_weight, _ = self._check_labelled_data("test_on_batch", x, y, sample_weight)
+        :meth:`train_on_batch` returns them. A batch of 0 samples gives 0.0 for the loss and each metric (their
+        results with nothing counted), as in Keras 3, where the loss of an empty batch is an empty tensor.
+
+        >>> import numpy as np
+        >>> from tinygradconv import layers
+        >>> model = Sequential([layers.Input((3,)), layers.Dense(2)])
+        >>> model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+        >>> model.test_on_batch(np.zeros((0, 3), "float32"), np.zeros((0, 2), "float32"))
+        [0.0, 0.0]
+        """
+        x, y, sample_weight, _ = self._check_labelled_data("test_on_batch", x, y, sample_weight, allow_empty=True)
         self.reset_metrics()
         return _returned_logs(_python_logs(self.test_step(pack_x_y_sample_weight(x, y, sample_weight))), return_dict)
 
@@ -2058,7 +2093,7 @@ class Model(Layer):
         self._check_initialized()
         _check_step_signature(self, "predict_step")
         x = self._input_data(x)
-        n = _check_cardinality({"x": x})
+        n = _check_cardinality({"x": x}, method="predict")
         verbose = _check_verbose(verbose)
         steps = _check_steps(steps, "steps")
         batch_size = _batch_size(batch_size, n, steps)
@@ -2772,13 +2807,13 @@ class Sequential(Model):
     def get_config(self):
         """As Keras 3: a built model's config starts with an ``InputLayer`` (its batch shape), so that
         :meth:`from_config` returns a built model; ``build_input_shape`` records the shape too."""
-        layers = [saving.serialize_layer(layer) for layer in self._layers]
+        layers = [saving.keras_layer_entry(layer) for layer in self._layers]
         config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy_config(self.dtype)}
         if self._build_input_shape is not None:
             shape = self._input_batch_shape or self._build_input_shape
             name = self._input_name()
-            layers.insert(0, saving.serialize_layer(InputLayer(batch_shape=shape, dtype=self._fed_input_dtype(),
-                                                               name=name)))
+            layers.insert(0, saving.keras_layer_entry(InputLayer(batch_shape=shape, dtype=self._fed_input_dtype(),
+                                                                 name=name)))
             return {**config, "layers": layers, "build_input_shape": tuple(shape)}      # (Keras' order)
         return {**config, "layers": layers}
 
@@ -2788,10 +2823,11 @@ class Sequential(Model):
         config = dict(config)
         shape = config.pop("build_input_shape", None)
         items = config.pop("layers", [])
-        if any(isinstance(item, dict) and "module" in item for item in items):  # Keras' own config: translate it
+        if any(saving.is_keras_entry(item) for item in items):  # Keras' own layers: translated
             from .keras_format import _our_item
 
-            items = [_our_item(item, "the Sequential config") for item in items]
+            items = [_our_item(item, "the Sequential config") if saving.is_keras_entry(item) else item
+                     for item in items]
         if isinstance(config.get("dtype"), dict):  # a Keras dtype policy
             config["dtype"] = (config["dtype"].get("config") or {}).get("name")
         layers = [saving.deserialize_layer(item, custom_objects) for item in items]

@@ -317,7 +317,8 @@ def _with_custom_metrics(config):
     now, while the loader's :class:`custom_object_scope` is open: a model makes its metrics at its first batch.
     Per-output lists and dicts of metrics (Keras' forms, in ``.keras`` files) keep their structure. So do per-output
     losses, each config of a loss made a loss object (names stay names), so that ``model.loss`` holds what Keras 3's
-    ``compile_from_config`` gives: ``[MeanSquaredError(...), "mae"]``."""
+    ``compile_from_config`` gives: ``[MeanSquaredError(...), "mae"]``; so does one loss (``MeanSquaredError(...)``,
+    ``"mse"``, or the function of your own that the name registers)."""
     def made(metric):
         if isinstance(metric, (list, tuple)):
             return [made(m) for m in metric]
@@ -334,9 +335,11 @@ def _with_custom_metrics(config):
         return losses.get(loss) if isinstance(loss, dict) else loss
 
     config = dict(config, **{key: made(config[key] or []) for key in ("metrics", "weighted_metrics") if key in config})
-    if isinstance(config.get("loss"), (list, tuple)) or (isinstance(config.get("loss"), dict)
-                                                          and "class_name" not in config["loss"]):
-        config["loss"] = loss_object(config["loss"])
+    loss = config.get("loss")
+    if isinstance(loss, (list, tuple)) or (isinstance(loss, dict) and "class_name" not in loss):
+        config["loss"] = loss_object(loss)      # (one loss's config: compile makes it, and model.loss, an object)
+    elif isinstance(loss, str) and inspect.isfunction(custom_object(loss)):
+        config["loss"] = custom_object(loss)    # your function itself, as Keras 3's loaded model.loss (names stay)
     return config
 
 
@@ -727,6 +730,54 @@ def _lookup_class(class_name, custom_objects, filepath=None):
                          f"custom_objects={{{class_name!r}: {class_name}}}.")
 
 
+def keras_layer_entry(layer) -> dict:
+    """:func:`serialize_layer`'s description of ``layer`` with the keys Keras 3's ``Sequential.get_config`` and
+    ``Functional.get_config`` give each layer (``keras.saving.serialize_keras_object``): ``module``, ``class_name``,
+    ``config``, ``registered_name``, and ``build_config`` for a layer built by its ``build``. ``module`` is Keras'
+    (``"keras.layers"``; ``"keras"`` for a ``Sequential``, ``"keras.src.models.functional"`` for a functional model)
+    for a layer Keras has, the class's own module for a class of your own (None for ``__main__``, as Keras writes
+    it; its ``python_module`` is kept beside it), and this package's module for a layer Keras does not have: the
+    loaders read an entry as Keras' own (translated, :func:`is_keras_entry`) only in the first case."""
+    from .functional import Functional
+    from .keras_format import _functional_class, _is_ours_in_keras
+    from .models import Sequential
+
+    item = serialize_layer(layer)
+    cls = type(layer)
+    if isinstance(layer, Functional):
+        module, _, registered = _functional_class(layer)
+    elif cls is Sequential:
+        module, registered = "keras", None
+    elif _is_ours_in_keras(layer):
+        module, registered = "keras.layers", None
+    else:       # your own class, or one of ours that Keras has not: Keras' form, under its Python module
+        module = None if cls.__module__ == "__main__" else cls.__module__
+        registered = _lookup.get_registered_name(cls)
+    entry = {"module": module, "class_name": item["class_name"], "config": item["config"],
+             "registered_name": registered}
+    build_config = layer.get_build_config()
+    if build_config is None and isinstance(layer, Functional):
+        build_config = {"input_shape": None}        # as Keras 3.15 writes a nested functional model
+    if build_config is not None:
+        entry["build_config"] = build_config
+    entry.update({key: value for key, value in item.items() if key not in entry})    # python_module
+    return entry
+
+
+def is_keras_entry(item) -> bool:
+    """Whether a layer's description is Keras 3's own form, to be translated (``keras_format._our_item``): it has a
+    ``module`` that is not this package's, no ``python_module`` (which :func:`serialize_layer` writes for a class
+    of your own), and, for a nested model, only such layers. :func:`keras_layer_entry` writes Keras' form for the
+    layers Keras has, which read back the same either way."""
+    if not isinstance(item, dict) or "module" not in item or "python_module" in item \
+            or str(item.get("module")).startswith("tinygradconv"):
+        return False
+    inner = item.get("config")
+    if isinstance(inner, dict) and isinstance(inner.get("layers"), list):
+        return all(is_keras_entry(entry) for entry in inner["layers"])
+    return True
+
+
 def deserialize_layer(item, custom_objects=None):
     """Rebuild a layer (or model) from :func:`serialize_layer`'s output, or from Keras 3's
     (``keras.layers.serialize(layer)``, which has a ``module`` key), translated as the model loaders translate it
@@ -734,7 +785,7 @@ def deserialize_layer(item, custom_objects=None):
     if not isinstance(item, dict) or "class_name" not in item or not isinstance(item.get("config", {}), dict):
         raise SavedFileError(f"Malformed layer description: expected {{'class_name': ..., 'config': {{...}}}}, "
                              f"received {item!r}")
-    if "module" in item:        # Keras' own description of a layer
+    if is_keras_entry(item):        # Keras' own description of a layer (or ours of a layer Keras has)
         from .keras_format import _our_item
 
         item = _our_item(item, "deserialize_layer")

@@ -185,8 +185,10 @@ class Permute(Layer):
     Gradient: the output gradient permuted back.
 
     Raises:
-        TypeError: ``dims`` not a tuple or list of integers (Keras lets floats through and fails later).
-        ValueError: ``dims`` not a permutation of ``1 .. len(dims)`` (Keras' message); an input of another rank.
+        TypeError: ``dims`` not a tuple, list or 1-D integer array of integers, such as None, ``2`` or ``(2, 1.0)``
+            (Keras lets floats through and fails later, with a TypeError).
+        ValueError: ``dims`` not a permutation of ``1 .. len(dims)`` (Keras' message); text or a dict (``"21"``,
+            ``("2", "1")``: Keras' permutation check refuses them with a ValueError too); an input of another rank.
 
     Source: ``keras.layers.Permute`` (Keras 3.15, ``keras/src/layers/reshaping/permute.py``).
 
@@ -199,6 +201,15 @@ class Permute(Layer):
 
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
+        if isinstance(dims, np.ndarray) and dims.ndim == 1 and np.issubdtype(dims.dtype, np.integer):
+            dims = dims.tolist()        # an integer array, as Keras takes it
+        if isinstance(dims, (str, dict)) or (isinstance(dims, (tuple, list)) and any(isinstance(d, str) for d in dims)):
+            # Keras' permutation check sees no 1 .. n in them: a ValueError there too, Permute("21") included
+            hint = f" (for axes, write dims={tuple(int(c) for c in dims)})" if isinstance(dims, str) and \
+                dims.isdigit() else ""
+            raise ValueError(f"Invalid value for argument `dims`: expected a tuple of integers, a permutation of "
+                             f"1 .. n (the axes of a sample; 0 is the batch axis), not text or a dict. Received "
+                             f"dims={dims!r}{hint}")
         if not isinstance(dims, (tuple, list)) or not all(
                 isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, bool) for d in dims):
             raise TypeError(f"Invalid type for argument `dims`. Expected a tuple of integers, a permutation of "

@@ -267,7 +267,9 @@ class Optimizer:
         self._averages = {}  # use_ema: id(variable) -> (variable, Tensor holding its moving average)
         self.built = False  # True once the variables are known (the keys of _state): the first apply builds
         self._excluded, self._exclude_patterns = {}, ()   # id(variable) -> variable, kept out of weight decay
-        self._paths = {}    # id(variable) -> (variable, Keras' variable.path), from _note_paths
+        # id(variable) -> (weak reference to the variable, Keras' variable.path), from _note_paths: weak, so that
+        # the weights of a model deleted while this optimizer lives (one shared by several models) are freed
+        self._paths = {}
 
     def __getstate__(self):
         """The optimizer's attributes for a copy, without the model that :meth:`_note_model` remembers (a weak
@@ -275,6 +277,10 @@ class Optimizer:
         state = dict(self.__dict__)
         state.pop("_paths_model", None)         # (one model, before session 46)
         state.pop("_paths_models", None)
+        # the paths with the variables themselves (a weak reference is neither pickled nor copied with its
+        # variable); __setstate__ makes them weak again, on the copies
+        state["_paths"] = {key: (entry[0](), *entry[1:]) for key, entry in self.__dict__.get("_paths", {}).items()
+                           if entry[0]() is not None}
         return state
 
     def __setstate__(self, state):
@@ -283,7 +289,8 @@ class Optimizer:
         variables of a model copied together with its optimizer are the model's own copies)."""
         self.__dict__.update(state)
         self._state = {id(entry[0]): entry for entry in self._state.values()}
-        self._paths = {id(entry[0]): entry for entry in self.__dict__.get("_paths", {}).values()}
+        self._paths = {id(entry[0]): (weakref.ref(entry[0]), *entry[1:])
+                       for entry in self.__dict__.get("_paths", {}).values()}
         self._averages = {id(entry[0]): entry for entry in self.__dict__.get("_averages", {}).values()}
         self._excluded = {id(v): v for v in self._excluded.values()}
 
@@ -413,7 +420,9 @@ class Optimizer:
         from ..keras_format import keras_variable_paths
 
         # added to those learnt before: an optimizer shared by several models knows the paths of each one's weights
-        self._paths.update({id(weight): (weight, path) for weight, path in keras_variable_paths(model)})
+        # (those of a model since freed are dropped: their ids may be reused)
+        self._paths = {key: entry for key, entry in self._paths.items() if entry[0]() is not None}
+        self._paths.update({id(weight): (weakref.ref(weight), path) for weight, path in keras_variable_paths(model)})
 
     def _note_model(self, model):
         """Remember ``model`` (weakly: it is still garbage-collected), one of the models compiled with this
@@ -432,18 +441,21 @@ class Optimizer:
         """Keras' ``variable.path`` of ``variable`` when :meth:`_note_paths` learnt it from a model (given, or one
         of those :meth:`_note_model` remembers), else its name (``"<layer>/<weight>"``: the path of a layer used
         alone or in a functional model)."""
+        def known(entry):
+            return entry is not None and entry[0]() is variable
+
         entry = self._paths.get(id(variable))
-        if entry is None or entry[0] is not variable:
+        if not known(entry):
             models = [ref() for ref in self.__dict__.get("_paths_models", [])]
             for model in filter(None, models):
                 self._note_paths(model)
                 entry = self._paths.get(id(variable))
-                if entry is not None and entry[0] is variable:
+                if known(entry):
                     break
             else:
                 if any(models):     # a weight of none of the models: its name, kept (marked, see _note_model)
-                    entry = self._paths[id(variable)] = (variable, variable.name or "", "name")
-        return entry[1] if entry is not None and entry[0] is variable else (variable.name or "")
+                    entry = self._paths[id(variable)] = (weakref.ref(variable), variable.name or "", "name")
+        return entry[1] if known(entry) else (variable.name or "")
 
     def _check_variables_are_known(self, variables):
         """Keras 3's check: once built, the optimizer updates only the variables it was built with."""
