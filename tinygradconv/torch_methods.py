@@ -938,9 +938,9 @@ class TorchMethods(NumpyUfuncs):
 
         return repeat(self, *repeats)
 
-    def chunk(self, chunks, dim=0):
-        """At most ``chunks`` nearly equal pieces along ``dim``, as ``torch.Tensor.chunk``: a tuple of tensors
-        (:func:`tinygradconv.ops.splitting.chunk`).
+    def chunk(self, chunks, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
+        """At most ``chunks`` nearly equal pieces along ``dim`` (default 0; ``axis`` its alias, as PyTorch accepts
+        it), as ``torch.Tensor.chunk``: a tuple of tensors (:func:`tinygradconv.ops.splitting.chunk`).
 
         >>> import tinygradconv as tg
         >>> [p.tolist() for p in tg.tensor([1.0, 2.0, 3.0]).chunk(2)]
@@ -948,7 +948,20 @@ class TorchMethods(NumpyUfuncs):
         """
         from .ops.splitting import chunk
 
-        return chunk(self, chunks, dim)
+        return chunk(self, chunks, dim, axis=axis)
+
+    def tensor_split(self, indices_or_sections, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
+        """This tensor cut along ``dim`` (default 0; ``axis`` its alias, as PyTorch accepts it) into
+        ``indices_or_sections`` pieces (an int: the first ``L % n`` one longer) or at the indices listed, as
+        ``torch.Tensor.tensor_split``: a tuple of tensors (:func:`tinygradconv.ops.splitting.tensor_split`).
+
+        >>> import tinygradconv as tg
+        >>> [p.tolist() for p in tg.tensor([1.0, 2.0, 3.0, 4.0]).tensor_split(3)]
+        [[1.0, 2.0], [3.0], [4.0]]
+        """
+        from .ops.splitting import tensor_split
+
+        return tensor_split(self, indices_or_sections, dim, axis=axis)
 
     def split(self, split_size_or_sections=NOT_GIVEN, dim=0, *, split_size=NOT_GIVEN):
         """Consecutive pieces along ``dim``, each of ``split_size_or_sections`` elements (the last one smaller) or of
@@ -1787,9 +1800,12 @@ class Device(str):
 
 class BackwardNode:
     """The node of the autograd graph that computed a tensor (``t.grad_fn``), as PyTorch's ``grad_fn`` objects:
-    ``name()`` is the package's op class with ``Backward`` (``"MulBackward"``; PyTorch: ``"MulBackward0"``), and
-    ``next_functions`` one ``(node, 0)`` pair per input of the op: its ``BackwardNode``, an :class:`AccumulateGrad`
-    for a leaf that requires grad, or None for an input that does not."""
+    ``name()`` is the package's op class with ``Backward`` (``"MulBackward"``; PyTorch: ``"MulBackward0"``), or the
+    name PyTorch gives it where the op says (``grad_fn_name(ctx)``: a piece of ``split`` is ``"SplitBackward"``),
+    and ``next_functions`` one ``(node, 0)`` pair per input of the op: its ``BackwardNode``, an
+    :class:`AccumulateGrad` for a leaf that requires grad, or None for an input that does not. A node PyTorch does
+    not have (``hidden_from_grad_fn``: the ``Cut`` that ``split``'s pieces hang from) is passed over, to the node
+    before it."""
 
     __slots__ = ("_ctx",)
 
@@ -1797,7 +1813,9 @@ class BackwardNode:
         self._ctx = ctx
 
     def name(self) -> str:
-        return f"{self._ctx.fn.__name__}Backward"
+        fn = self._ctx.fn
+        named = getattr(fn, "grad_fn_name", None)       # an op that PyTorch names otherwise (a piece of split)
+        return f"{fn.__name__ if named is None else named(self._ctx)}Backward"
 
     @property
     def next_functions(self) -> tuple:
@@ -1838,4 +1856,6 @@ class AccumulateGrad:
 def _node_of(tensor):
     if tensor is None or not tensor.requires_grad:
         return None
+    if tensor._ctx is not None and getattr(tensor._ctx.fn, "hidden_from_grad_fn", False):
+        return _node_of(tensor._ctx.inputs[0])     # a node PyTorch has not (split's Cut): the one before it
     return AccumulateGrad(tensor) if tensor._ctx is None else BackwardNode(tensor._ctx)
