@@ -1641,15 +1641,6 @@ def _is_bool(value) -> bool:
     return isinstance(value, (bool, np.bool_))
 
 
-def _sum_dtype(tensor, other):
-    """The dtype name of ``tensor + other`` for a tensor ``other`` (the promotion of ``+``: a bool operand takes the
-    other's dtype, two floats the wider, an integer and a float NumPy's result type)."""
-    names = dtype_name(tensor.dtype), dtype_name(other.dtype)
-    if names[0] == names[1] or "bool" in names:
-        return names[1] if names[0] == "bool" else names[0]
-    return np.result_type(*names).name
-
-
 def _times_alpha(tensor, other, alpha, op):
     """``alpha * other`` for ``tensor.add(other, alpha=alpha)`` (``op``: ``"add"`` or ``"sub"``), with PyTorch's
     checks of ``alpha``; ``other`` itself when ``alpha`` is 1. A tensor ``other`` is first cast to the dtype of
@@ -1657,14 +1648,15 @@ def _times_alpha(tensor, other, alpha, op):
     float64 tensor is scaled in float64 (``65504 * 3`` does not overflow), a bool mask beside a float32 tensor in
     float32 (the result stays float32). With two bool operands ``alpha`` counts as a bool, as PyTorch converts it:
     ``other`` where it is not 0, else False."""
+    from .ops.elementwise import promoted_dtype, refuse_bool_operands
+    from .tensor import Tensor
+
     if not isinstance(alpha, numbers.Real):
         raise TypeError(f"Invalid type for argument `alpha` of {op}: expected a number. Received {alpha!r} of type "
                         f"{type(alpha).__name__}")
-    if op == "sub" and (_is_bool(tensor) or _is_bool(other)):
-        raise TypeError(f"Invalid type for argument `other` of sub: `-` does not take a bool operand (as PyTorch: "
-                        f"\"Subtraction, the `-` operator, with a bool tensor is not supported\"); to invert a mask "
-                        f"use `~mask`; for its 0 and 1, cast it first, e.g. mask.astype('float32'). Received "
-                        f"{_describe(other)} for a {dtype_name(tensor.dtype)} tensor")
+    if op == "sub":                          # the rule of `-` (PyTorch: "Subtraction, the `-` operator, ...")
+        refuse_bool_operands("-", _is_bool(tensor), _is_bool(other), argument="`other` of sub",
+                             received=f"Received {_describe(other)} for a {dtype_name(tensor.dtype)} tensor")
     both_bool = _is_bool(tensor) and _is_bool(other)
     if isinstance(alpha, (bool, np.bool_)) and not both_bool:
         raise TypeError(f"Invalid type for argument `alpha` of {op}: a bool alpha is taken only when both operands "
@@ -1680,10 +1672,8 @@ def _times_alpha(tensor, other, alpha, op):
         return other if alpha else other & False
     if isinstance(other, numbers.Number):
         return other * alpha                 # a Python number: scaled exactly, then lifted by the operator
-    from .tensor import Tensor
-
     other = other if isinstance(other, Tensor) else tensor._lift(other)
-    kind = _sum_dtype(tensor, other)
+    kind = promoted_dtype(tensor.dtype, other.dtype)
     if dtype_name(other.dtype) != kind:
         other = other.astype(kind)           # differentiable: the gradient comes back in other's own dtype
     if not _is_floating(other):              # (an integer alpha the product cannot hold: refused before it)

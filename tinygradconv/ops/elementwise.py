@@ -71,6 +71,21 @@ def _refuse_bools(xp, a, op):
                         "e.g. t.astype('float32')")
 
 
+def promoted_dtype(a, b):
+    """The dtype name of ``a + b`` (and of ``-``, ``*``, ...) for operands of the dtypes ``a`` and ``b`` (dtypes or
+    names): the common one; beside a bool, the other's (its values 0 and 1, as NumPy and PyTorch promote them);
+    else NumPy's result type (``int64`` and ``float32``: float64; ``float16`` and ``float32``: float32; ``int8``
+    and ``uint8``: int16). :func:`promoted` casts arrays by it; ``x.add(y, alpha=...)`` scales ``y`` in it.
+
+    >>> promoted_dtype("bool", "int8"), promoted_dtype("float16", "float32"), promoted_dtype("int64", "float32")
+    ('int8', 'float32', 'float64')
+    """
+    names = dtype_name(a), dtype_name(b)
+    if names[0] == names[1] or "bool" in names:
+        return names[1] if names[0] == "bool" else names[0]
+    return np.result_type(*names).name
+
+
 def promoted(xp, a, b):
     """``a`` and ``b``, cast to NumPy's result type when one is floating and the other an integer array (``int64 *
     float32`` is float64, as NumPy computes it): array-api-strict refuses such mixed kinds, NumPy and CuPy promote
@@ -81,14 +96,15 @@ def promoted(xp, a, b):
     Two floating arrays of different widths are both cast to the wider (``float16`` and ``float32``: float32), as
     NumPy computes their sum or product, so that a backward pass working on the saved operands computes in the
     result's precision as PyTorch's does: the log of a float16 base in ``a ** b`` was taken in float16, and the
-    float32 exponent's gradient had float16's precision. Others are returned as they are."""
+    float32 exponent's gradient had float16's precision. Others are returned as they are. The dtype is
+    :func:`promoted_dtype`'s (float32 for float16 on array-api-strict, which has none)."""
     if a.dtype == b.dtype:
         return a, b
     if a.dtype == xp.bool or b.dtype == xp.bool:
         return (xp.astype(a, b.dtype), b) if a.dtype == xp.bool else (a, xp.astype(b, a.dtype))
     floating_a, floating_b = xp.isdtype(a.dtype, "real floating"), xp.isdtype(b.dtype, "real floating")
     names = dtype_name(a.dtype), dtype_name(b.dtype)
-    name = np.result_type(*names).name
+    name = promoted_dtype(*names)
     if floating_a == floating_b and not floating_a and name in names:  # int8 + uint64 is float64: cast below
         return a, b
     target = getattr(xp, name if hasattr(xp, name) else "float32")      # array-api-strict has no float16
@@ -283,16 +299,26 @@ BOOL_OPERANDS = {
 BOOL_OPERANDS.update({f"div(rounding_mode={mode!r})": BOOL_OPERANDS["//"] for mode in ("trunc", "floor")})
 
 
-def refuse_bool_operands(symbol, a_is_bool, b_is_bool):
+def refuse_bool_operands(symbol, a_is_bool, b_is_bool, *, argument="", received=""):
     """A ``TypeError`` when the operands of ``symbol`` (``-``, ``%``, ``//``, ``**``) are bools (tensors or
     numbers) that PyTorch refuses there (:data:`BOOL_OPERANDS`): ``bool_t % bool_t``, ``bool_t - True``,
-    ``f32_t - bool_t``."""
+    ``f32_t - bool_t``. ``argument`` names the argument in the message where a method refuses it (``x.sub(mask,
+    alpha=2)``: ``"`other` of sub"``), and ``received`` (a sentence) says what it received.
+
+    >>> refuse_bool_operands("-", False, True, argument="`other` of sub")
+    Traceback (most recent call last):
+    ...
+    TypeError: Invalid type for argument `other` of sub: `-` does not take a bool operand (as in PyTorch); ...
+    """
     two, one = BOOL_OPERANDS[symbol]
+    where = f" {argument}" if argument else ""
+    after = f" {received}" if received else ""
     if a_is_bool and b_is_bool:
-        raise TypeError(f"Invalid type for argument: `{symbol}` is not defined between two bool tensors, or a bool "
-                        f"tensor and a bool (as in PyTorch: \"not implemented for 'Bool'\"); {two}")
+        raise TypeError(f"Invalid type for argument{where}: `{symbol}` is not defined between two bool tensors, or a "
+                        f"bool tensor and a bool (as in PyTorch: \"not implemented for 'Bool'\"); {two}.{after}")
     if one is not None and (a_is_bool or b_is_bool):
-        raise TypeError(f"Invalid type for argument: `{symbol}` does not take a bool operand (as in PyTorch); {one}")
+        raise TypeError(f"Invalid type for argument{where}: `{symbol}` does not take a bool operand (as in PyTorch); "
+                        f"{one}.{after}")
 
 
 def bool_beside_number(tensor, other):
