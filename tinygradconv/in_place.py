@@ -155,10 +155,12 @@ def check_saved_arrays(ctx):
 
 
 #: The ops whose output may be a view of their input, as PyTorch's are (basic indexing, reshape/view,
-#: squeeze/unsqueeze/flatten, which are reshapes here, permute/transpose/T). Whether one is a view is decided by its
-#: result (:func:`views_a_leaf`). ``expand`` is none: its result here is a copy (PyTorch's is a view), so a write
-#: into it, even under ``no_grad()``, leaves the tensor expanded unchanged.
-VIEW_OPS = ("GetItem", "ReshapeOp", "Permute")
+#: squeeze/unsqueeze/flatten, which are reshapes here, permute/transpose/T, expand, and the pieces of split, chunk,
+#: tensor_split and unbind, with the Cut node they hang from). Whether a reshape is a view is decided by its result
+#: (:func:`views_a_leaf`). ``expand``'s result here is a copy (PyTorch's is a view): it counts as a view for the
+#: error a write into it raises while gradients are recorded (PyTorch's), but a write into it under ``no_grad()``
+#: leaves the tensor expanded unchanged.
+VIEW_OPS = ("GetItem", "ReshapeOp", "Permute", "Expand", "Cut", "Piece")
 
 
 def views_a_leaf(tensor):
@@ -169,7 +171,8 @@ def views_a_leaf(tensor):
     NumPy (``np.reshape``) as in PyTorch (``reshape`` views a tensor whose strides allow it, as ``view`` would):
     ``w.reshape(-1)`` of a 2 x 3 ``w`` is a view, ``w.T.reshape(-1)`` a copy (``w.T``'s values are not in that
     order in memory). So whether a result shares memory with its input decides, as contiguity decides in PyTorch.
-    A copy (``w[[0, 1]]``, ``w * 2``, ``w.T.reshape(-1)``, ``w.expand(...)``) is no view."""
+    ``w.expand(...)`` counts as a view, as PyTorch's is (ours is a copy); a copy (``w[[0, 1]]``, ``w * 2``,
+    ``w.T.reshape(-1)``) is no view."""
     while tensor._ctx is not None:
         ctx = tensor._ctx
         source = ctx.inputs[0]
@@ -185,7 +188,9 @@ def views_a_leaf(tensor):
 
 def one_of_many_views(tensor):
     """Whether ``tensor`` is one of several views that one call returned: a piece of ``split``, ``chunk`` or
-    ``unbind`` (:class:`~tinygradconv.ops.splitting.Piece`, which says so by ``one_of_many_views``). PyTorch refuses
-    an in-place write into such a piece while gradients are recorded ("Output 0 of Split is a view and is being
-    modified inplace. This view is the output of a function that returns multiple views. ...")."""
-    return tensor._ctx is not None and getattr(tensor._ctx.fn, "one_of_many_views", False)
+    ``unbind`` (:class:`~tinygradconv.ops.splitting.Piece`, which says so by ``one_of_many_views(ctx)``; not a
+    piece of ``tensor_split``, an ordinary slice in PyTorch). PyTorch refuses an in-place write into such a piece
+    while gradients are recorded ("Output 0 of Split is a view and is being modified inplace. This view is the
+    output of a function that returns multiple views. ...")."""
+    says = None if tensor._ctx is None else getattr(tensor._ctx.fn, "one_of_many_views", None)
+    return says is not None and says(tensor._ctx)

@@ -63,7 +63,7 @@ from .pooling import avg_pool1d, max_pool1d
 from .reduction import logsumexp, max, mean, min, prod, sum
 from .rounded_division import rounded_div
 from .shape import concat, getitem, pad, permute, reshape, stack, transpose
-from .splitting import chunk, split, unbind
+from .splitting import chunk, split, tensor_split, unbind
 from .statistics import std, var
 from .tiling import expand, repeat
 
@@ -173,6 +173,7 @@ __all__ = [
     "sub",
     "sum",
     "tanh",
+    "tensor_split",
     "tiling",
     "transpose",
     "unbind",

@@ -1,6 +1,7 @@
 """Cutting a tensor into consecutive pieces along one dimension: ``split`` (pieces of a given size, or of the
-sizes listed), ``chunk`` (a given number of nearly equal pieces) and ``unbind`` (every index, the dimension
-removed), as ``torch.split``, ``torch.chunk`` and ``torch.unbind``.
+sizes listed), ``chunk`` (a given number of nearly equal pieces), ``tensor_split`` (a number of pieces, the first
+ones one longer, or cut at the indices listed) and ``unbind`` (every index, the dimension removed), as
+``torch.split``, ``torch.chunk``, ``torch.tensor_split`` and ``torch.unbind``.
 
 Each piece is a slice ``x[..., start:stop, ...]`` (or ``x[..., i, ...]`` for ``unbind``): its gradient is its output
 gradient placed back where the piece came from, zeros elsewhere. The pieces together cover ``x`` once, so
@@ -34,7 +35,7 @@ import numpy as np
 from .. import autograd
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
-from ..torch_methods import NOT_GIVEN
+from ..torch_methods import NOT_GIVEN, _dim_or_axis
 from ..validation import AxisError, _is_integer, dim_index, integer
 from .elementwise import special_values
 
@@ -59,6 +60,7 @@ class Cut(Function):
     """
 
     never_freed = True
+    hidden_from_grad_fn = True  # PyTorch has no such node: a piece's grad_fn.next_functions skips it
     new_gradients = True       # the pieces' array, which nothing else holds once it is taken out; else a copy
 
     @staticmethod
@@ -93,6 +95,13 @@ def _piece_special_points(rng):
             Sample((specials[:4],), {"index": (slice(2, 2),), "cut": None})]
 
 
+#: The calls that make pieces (``Piece``'s ``kind``) and the name PyTorch gives the ``grad_fn`` of their pieces:
+#: ``split`` with one size (and ``chunk``, which is such a split), ``split`` with a list of sizes, ``unbind``, and
+#: ``tensor_split``, whose pieces PyTorch makes as ordinary slices.
+GRAD_FN_NAMES = {"split": "Split", "split_with_sizes": "SplitWithSizes", "unbind": "Unbind",
+                 "tensor_split": "Slice"}
+
+
 @register_op("piece", samples=_piece_samples, special_points=_piece_special_points)
 class Piece(Function):
     """One piece ``whole[index]`` of a tensor, ``index`` a tuple of slices and at most one integer (the
@@ -100,6 +109,12 @@ class Piece(Function):
     pieces of one :class:`Cut` do not overlap (each element is in one piece at most), so each part of that
     gradient is written once, and nothing is added: a zero keeps its sign, as in PyTorch's ``stack`` or ``cat`` of
     the pieces' gradients.
+
+    ``kind`` names the call that made the piece (a key of :data:`GRAD_FN_NAMES`): ``t.grad_fn`` of a piece is
+    named as PyTorch names it (``<SplitBackward>``, ``<SplitWithSizesBackward>``, ``<UnbindBackward>``,
+    ``<SliceBackward>``; :meth:`grad_fn_name`), graphs draw it as ``piece`` with the call and the index
+    (:meth:`describe`: ``split [2:4]``), and ``tensor_split``'s pieces, which PyTorch makes as ordinary slices,
+    may be written in place where a slice may (``one_of_many_views`` is false for them).
 
     ``cut`` is the context of the :class:`Cut` node that made ``whole``, shared with the other pieces (``None``
     when no graph is recorded): the first piece that a backward pass reaches makes the pass's array for ``cut``
@@ -131,14 +146,35 @@ class Piece(Function):
     """
 
     never_freed = True         # it saves no array: a piece used in one pass may be used in the next, as in PyTorch
-    one_of_many_views = True   # a view of the whole, one of several: PyTorch refuses writing into it in place
 
     @staticmethod
-    def forward(ctx, whole, *, index, cut):
-        _check_piece(index, cut, whole.shape)
+    def forward(ctx, whole, *, index, cut, kind="split"):
+        _check_piece(index, cut, whole.shape, kind)
         # (the axes after the index's are whole: `...` says so, as the Array API wants every axis named)
-        ctx.index, ctx.cut, ctx.shape = tuple(index) + (...,), cut, tuple(whole.shape)
+        ctx.index, ctx.cut, ctx.shape, ctx.kind = tuple(index) + (...,), cut, tuple(whole.shape), kind
         return whole[ctx.index]
+
+    @staticmethod
+    def one_of_many_views(ctx):
+        """Whether the piece is one of several views that one call returned, which PyTorch refuses to write into
+        in place while gradients are recorded: those of ``split``, ``chunk`` and ``unbind``, not ``tensor_split``'s
+        (PyTorch's are ordinary slices)."""
+        return ctx.kind != "tensor_split"
+
+    @staticmethod
+    def grad_fn_name(ctx):
+        """The name of ``t.grad_fn`` (with ``Backward`` after it), as PyTorch's: ``Split`` for ``split`` and
+        ``chunk``, ``SplitWithSizes`` for ``split`` with a list of sizes, ``Unbind``, and ``Slice`` for
+        ``tensor_split``."""
+        return GRAD_FN_NAMES[ctx.kind]
+
+    @staticmethod
+    def describe(ctx):
+        """The piece as graphs draw it (:func:`~tinygradconv.viz.plot_graph`): the call and the index, as
+        ``split [:, 2:4]`` or ``unbind [1]``."""
+        parts = [f"{'' if i.start is None else i.start}:{'' if i.stop is None else i.stop}" if isinstance(i, slice)
+                 else str(i) for i in ctx.index[:-1]]
+        return f"{ctx.kind} [{', '.join(parts)}]"
 
     @staticmethod
     def backward(ctx, grad):
@@ -154,10 +190,13 @@ class Piece(Function):
         return gradient
 
 
-def _check_piece(index, cut, shape):
-    """A clear error for a :class:`Piece` attribute that ``split``, ``chunk`` and ``unbind`` would never give:
-    ``index`` a tuple of at most ``len(shape)`` slices of integer bounds (step 1) and in-range integers, ``cut`` a
-    :class:`Cut` node's context or ``None``."""
+def _check_piece(index, cut, shape, kind):
+    """A clear error for a :class:`Piece` attribute that ``split``, ``chunk``, ``tensor_split`` and ``unbind`` would
+    never give: ``index`` a tuple of at most ``len(shape)`` slices of integer bounds (step 1) and in-range integers,
+    ``cut`` a :class:`Cut` node's context or ``None``, ``kind`` a key of :data:`GRAD_FN_NAMES`."""
+    if kind not in GRAD_FN_NAMES:
+        raise ValueError(f"Invalid value for argument `kind` of piece: expected one of {sorted(GRAD_FN_NAMES)}; "
+                         f"received {kind!r}")
     if not isinstance(index, tuple) or len(index) > len(shape):
         raise TypeError(f"Invalid type for argument `index` of piece: expected a tuple of at most {len(shape)} "
                         f"slices and integers (one for each leading dimension); received {index!r}")
@@ -185,32 +224,40 @@ def _check_piece(index, cut, shape):
                          f"{tuple(cut.inputs[0].shape)}")
 
 
-def _pieces(x, indices):
+def _pieces(x, indices, kind):
     """The pieces ``x[index]`` for each of ``indices`` (tuples of slices and integers), recorded as one
-    :class:`Cut` node and one :class:`Piece` node for each."""
+    :class:`Cut` node and one :class:`Piece` node for each, made by the call ``kind``."""
     whole = Cut.apply(x)
-    return tuple(Piece.apply(whole, index=index, cut=whole._ctx) for index in indices)
+    return tuple(Piece.apply(whole, index=index, cut=whole._ctx, kind=kind) for index in indices)
 
 
-def _slices(x, sizes, dim):
+def _slices(x, sizes, dim, kind):
     """The consecutive slices of ``x`` along dimension ``dim`` (an index ``>= 0``) of the lengths ``sizes``."""
     indices, start = [], 0
     before = (slice(None),) * dim
     for n in sizes:
         indices.append(before + (slice(start, start + n),))
         start += n
-    return _pieces(x, indices)
+    return _pieces(x, indices, kind)
 
 
-def _dimension(x, dim, op):
-    """``dim`` as an index into ``x``'s dimensions; a rank-0 ``x`` has none to cut (as PyTorch)."""
+def _dimension_given(op, dim, axis):
+    """``(value, name)`` of the dimension given as PyTorch's ``dim`` or as ``axis`` (0 when neither is given); a
+    ``TypeError`` when both are (:func:`~tinygradconv.torch_methods._dim_or_axis`)."""
+    value, name = _dim_or_axis(op, dim, axis)
+    return (0 if value is None else value), name
+
+
+def _dimension(x, dim, op, name="dim"):
+    """``dim`` (the argument ``name``) as an index into ``x``'s dimensions; a rank-0 ``x`` has none to cut (as
+    PyTorch)."""
     if x.ndim == 0:
         raise ValueError(f"Invalid value for argument `x` of {op}: expected a tensor of at least 1 dimension (as "
                          f"PyTorch); received a rank-0 tensor. Reshape it first, e.g. x.reshape(1)")
-    return dim_index(dim, x.ndim, op)
+    return dim_index(dim, x.ndim, op, name)
 
 
-def split(x, split_size_or_sections, dim=0):
+def split(x, split_size_or_sections, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
     """``x`` cut along dimension ``dim`` into consecutive pieces, as ``torch.split``: a tuple of tensors.
 
     ``split_size_or_sections`` is an int, the size of every piece (the last one smaller when it does not divide
@@ -223,13 +270,15 @@ def split(x, split_size_or_sections, dim=0):
         x: the tensor, of at least 1 dimension.
         split_size_or_sections: an int ``>= 1`` (0 only for a dimension of size 0), or a list/tuple of ints
             ``>= 0``.
-        dim: the dimension to cut, negative counting from the end.
+        dim: the dimension to cut, negative counting from the end (default 0).
+        axis: the same, by this package's name (``torch.split`` takes only ``dim``); give one of the two.
 
     Returns:
         tuple of Tensor: the pieces, of ``x``'s shape but along ``dim``, and ``x``'s dtype.
 
     Raises:
-        TypeError: a size that is not an int (a float, a bool), a ``dim`` that is not an int.
+        TypeError: a size that is not an int (a float, a bool), a ``dim`` that is not an int, ``dim`` and ``axis``
+            both given.
         ValueError: a negative size, sizes that do not add up to the dimension's size, a size of 0 for a
             non-empty dimension, or a rank-0 ``x`` (PyTorch raises ``RuntimeError`` for these).
         IndexError: a ``dim`` out of range (:class:`~tinygradconv.validation.AxisError`, also a ``ValueError``).
@@ -242,8 +291,9 @@ def split(x, split_size_or_sections, dim=0):
     >>> [p.shape for p in split(x, 2, dim=1)], [p.tolist() for p in split(x, (1, 2), dim=-1)][1]
     ([(2, 2), (2, 1)], [[1.0, 2.0], [4.0, 5.0]])
     """
+    dim, name = _dimension_given("split", dim, axis)
     x = x if isinstance(x, Tensor) else Tensor(x)
-    axis = _dimension(x, dim, "split")
+    axis = _dimension(x, dim, "split", name)
     n = x.shape[axis]
     given = split_size_or_sections
     if isinstance(given, (tuple, list)):
@@ -252,7 +302,7 @@ def split(x, split_size_or_sections, dim=0):
             raise ValueError(f"Invalid value for argument `split_size_or_sections` of split: the sizes must add up "
                              f"to {n}, the size of dimension {axis} of the tensor of shape {x.shape}. Received "
                              f"split_size_or_sections={given!r}")
-        return _slices(x, sizes, axis)
+        return _slices(x, sizes, axis, "split_with_sizes")
     if not _is_integer(given):
         raise TypeError(f"Invalid type for argument `split_size_or_sections` of split: expected an int or a list "
                         f"or tuple of ints. Received split_size_or_sections={given!r} of type {type(given).__name__}")
@@ -262,11 +312,11 @@ def split(x, split_size_or_sections, dim=0):
                          f"dimension of size 0 (as PyTorch); dimension {axis} has size {n}. Received "
                          f"split_size_or_sections=0")
     if n == 0:
-        return _slices(x, (0,), axis)
-    return _slices(x, (size,) * (n // size) + ((n % size,) if n % size else ()), axis)
+        return _slices(x, (0,), axis, "split")
+    return _slices(x, (size,) * (n // size) + ((n % size,) if n % size else ()), axis, "split")
 
 
-def chunk(x, chunks, dim=0):
+def chunk(x, chunks, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
     """``x`` cut along dimension ``dim`` into at most ``chunks`` pieces of nearly equal size, as ``torch.chunk``.
 
     Each piece has ``ceil(n / chunks)`` elements along ``dim`` (``n`` its size) but the last, which may be smaller,
@@ -278,13 +328,15 @@ def chunk(x, chunks, dim=0):
     Args:
         x: the tensor, of at least 1 dimension.
         chunks: the number of pieces wanted, an int ``>= 1``.
-        dim: the dimension to cut, negative counting from the end.
+        dim: the dimension to cut, negative counting from the end (default 0).
+        axis: the same, by this package's name (``torch.chunk`` takes it too); give one of the two.
 
     Returns:
         tuple of Tensor: the pieces.
 
     Raises:
-        TypeError: a ``chunks`` or ``dim`` that is not an int (a bool neither, as PyTorch).
+        TypeError: a ``chunks`` or ``dim`` that is not an int (a bool neither, as PyTorch), ``dim`` and ``axis``
+            both given.
         ValueError: ``chunks < 1``, a rank-0 ``x`` (PyTorch raises ``RuntimeError``).
         IndexError: a ``dim`` out of range (:class:`~tinygradconv.validation.AxisError`, also a ``ValueError``).
 
@@ -295,13 +347,107 @@ def chunk(x, chunks, dim=0):
     >>> [p.tolist() for p in chunk(x, 4)]
     [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]
     """
+    dim, name = _dimension_given("chunk", dim, axis)
     x = x if isinstance(x, Tensor) else Tensor(x)
     chunks = integer(chunks, "chunks", minimum=1)
-    axis = _dimension(x, dim, "chunk")
+    axis = _dimension(x, dim, "chunk", name)
     n = x.shape[axis]
     if n == 0:
-        return _slices(x, (0,) * chunks, axis)
+        return _slices(x, (0,) * chunks, axis, "split")
     return split(x, -(-n // chunks), axis)
+
+
+def tensor_split(x, indices_or_sections, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
+    """``x`` cut along dimension ``dim``, as ``torch.tensor_split`` (NumPy's ``array_split``): a tuple of tensors.
+
+    ``indices_or_sections`` is either an int ``n >= 1``, the number of pieces: with ``L`` the dimension's size,
+    the first ``L % n`` pieces have ``L // n + 1`` elements and the others ``L // n`` (always ``n`` pieces, empty
+    ones when ``n > L``: 7 in 3 gives 3, 2, 2); or a list or tuple of indices ``i_1, i_2, ...``, where the pieces
+    are ``x[:i_1], x[i_1:i_2], ..., x[i_k:]`` along ``dim``, each index read as a slice's bound (negative ones count
+    from the end, one past the end stands for the end, a piece whose bounds are out of order is empty). An integer
+    tensor holding one int (rank 0) or a list of them (rank 1) is taken as the int or the list, as PyTorch takes it.
+
+    Gradient: each piece's gradient placed where the piece came from, zeros elsewhere, as ``split``'s (see the
+    module). Unlike ``split``'s, the pieces are ordinary slices in PyTorch (``t.grad_fn`` is ``<SliceBackward>``)
+    and may overlap (``[3, 1]`` repeats the elements from 1 to 3): two pieces that overlap add their gradients there.
+
+    Args:
+        x: the tensor, of at least 1 dimension.
+        indices_or_sections: an int ``>= 1``, or a list/tuple of ints (an integer tensor of rank 0 or 1).
+        dim: the dimension to cut, negative counting from the end (default 0).
+        axis: the same, by this package's name (``torch.tensor_split`` takes it too); give one of the two.
+
+    Returns:
+        tuple of Tensor: the pieces, ``n`` of them or one more than there are indices, of ``x``'s dtype.
+
+    Raises:
+        TypeError: an ``indices_or_sections`` that is neither an int nor a list/tuple of ints (a float, a bool, a
+            float tensor), a ``dim`` that is not an int, ``dim`` and ``axis`` both given.
+        ValueError: a number of sections below 1, an integer tensor of rank 2 or more, or a rank-0 ``x``
+            (PyTorch raises ``RuntimeError`` for these).
+        IndexError: a ``dim`` out of range (:class:`~tinygradconv.validation.AxisError`, also a ``ValueError``).
+
+    See https://pytorch.org/docs/stable/generated/torch.tensor_split.html
+
+    >>> import numpy as np
+    >>> import tinygradconv as tg
+    >>> x = tg.tensor(np.arange(7.0), requires_grad=True)
+    >>> [p.tolist() for p in tensor_split(x, 3)]
+    [[0.0, 1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]
+    >>> [p.tolist() for p in tensor_split(x, [2, 5, 9])]
+    [[0.0, 1.0], [2.0, 3.0, 4.0], [5.0, 6.0], []]
+    >>> first, second, _ = tensor_split(x, 3)
+    >>> (first.sum() + 2 * second.sum()).backward()
+    >>> x.grad.tolist()
+    [1.0, 1.0, 1.0, 2.0, 2.0, 0.0, 0.0]
+    """
+    dim, name = _dimension_given("tensor_split", dim, axis)
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    given = _sections_or_indices(indices_or_sections)
+    axis = _dimension(x, dim, "tensor_split", name)
+    length = x.shape[axis]
+    if isinstance(given, tuple):
+        before = (slice(None),) * axis
+        # each piece's bounds as a slice reads them, in range (the Array API takes no bound past the end)
+        spans = [range(length)[start:stop] for start, stop in zip((0,) + given, given + (length,))]
+        spans = [(span.start, max(span.start, span.stop)) for span in spans]
+        overlap = any(max(a[0], b[0]) < min(a[1], b[1]) for i, a in enumerate(spans) for b in spans[:i])
+        indices = [before + (slice(start, stop),) for start, stop in spans]
+        # pieces that share elements cannot write into one gradient array: each sends back its own, added up
+        return _pieces(x, indices, "tensor_split") if not overlap else tuple(
+            Piece.apply(x, index=index, cut=None, kind="tensor_split") for index in indices)
+    if given < 1:
+        raise ValueError(f"Invalid value for argument `indices_or_sections` of tensor_split: the number of sections "
+                         f"must be at least 1 (PyTorch: \"number of sections must be larger than 0\"). Received "
+                         f"indices_or_sections={indices_or_sections!r}")
+    size, longer = divmod(length, given)
+    return _slices(x, (size + 1,) * longer + (size,) * (given - longer), axis, "tensor_split")
+
+
+def _sections_or_indices(value):
+    """``tensor_split``'s ``indices_or_sections`` as an int (a number of sections) or a tuple of ints (indices)."""
+    shown = value
+    if isinstance(value, Tensor) or hasattr(value, "__array_namespace__") or isinstance(value, np.ndarray):
+        array = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
+        if array.dtype.kind not in "iu":
+            raise TypeError(f"Invalid type for argument `indices_or_sections` of tensor_split: a tensor of indices "
+                            f"must hold integers (as PyTorch); received one of dtype {array.dtype}")
+        if array.ndim > 1:
+            raise ValueError(f"Invalid value for argument `indices_or_sections` of tensor_split: a tensor of indices "
+                             f"must have rank 0 (a number of sections) or 1 (indices), as PyTorch; received one of "
+                             f"shape {array.shape}")
+        value = int(array) if array.ndim == 0 else tuple(int(i) for i in array)
+    if isinstance(value, (list, tuple)):
+        for i in value:
+            if not _is_integer(i):
+                raise TypeError(f"Invalid type for argument `indices_or_sections` of tensor_split: expected an int "
+                                f"or a list or tuple of ints (as PyTorch). Received {shown!r}, holding {i!r} of "
+                                f"type {type(i).__name__}")
+        return tuple(int(i) for i in value)
+    if not _is_integer(value):
+        raise TypeError(f"Invalid type for argument `indices_or_sections` of tensor_split: expected an int or a list "
+                        f"or tuple of ints (as PyTorch). Received {shown!r} of type {type(shown).__name__}")
+    return int(value)
 
 
 def unbind(x, axis=NOT_GIVEN, *, dim=NOT_GIVEN):
@@ -353,4 +499,4 @@ def unbind(x, axis=NOT_GIVEN, *, dim=NOT_GIVEN):
                         f"PyTorch refuses it); reshape it first, e.g. x.reshape(1)")
     axis = dim_index(dim, x.ndim, "unbind", name)
     before = (slice(None),) * axis
-    return _pieces(x, [before + (i,) for i in range(x.shape[axis])])
+    return _pieces(x, [before + (i,) for i in range(x.shape[axis])], "unbind")
