@@ -97,6 +97,10 @@ def _caller_level() -> int:
         frame, level = frame.f_back, level + 1
     return level
 
+#: The dtype each floating dtype is computed in, as PyTorch's CPU kernels accumulate (``at::acc_type``); None:
+#: its own. The keys are the dtypes ``var`` and ``std`` take.
+_WIDER = {"float16": "float32", "float32": "float64", "float64": None}
+
 #: Elements per block of the float64 work on a float32 input: 128K float64 values, 1 MiB, about a core's L2 cache
 #: (1 MiB on AMD Zen 4), so that casting, centring, squaring and summing a block stays in the caches and only the
 #: input is read from the main memory; 16K, 32K and 64K measured slower (more blocks, each a few numpy calls).
@@ -107,8 +111,8 @@ def _squared_deviations(xp, a, reduced, n, keepdims):
     """``sum((a - mean)**2)`` over ``reduced`` in one go: float16 in float32, float32 in float64, float64 as it is.
     One array of ``a``'s size is made, ours to overwrite: a copy of ``a`` in the wide dtype, centred (or ``a -
     mean``), then squared in place (three new arrays of that size had made a float32 std 4-5x slower)."""
-    wide = {"float16": "float32", "float32": "float64"}.get(dtype_name(a.dtype))
-    centered = xp.astype(a, getattr(xp, wide)) if wide else a
+    wide = _WIDER[dtype_name(a.dtype)]
+    centered = (a.astype(wide) if type(a) is np.ndarray else xp.astype(a, getattr(xp, wide))) if wide else a
     mean = accurate_sum(xp, centered, axis=reduced, keepdims=True) / n
     if wide:
         centered -= mean
@@ -216,13 +220,14 @@ class _Spread(Function):
     @classmethod
     def forward(cls, ctx, a, axes, keepdims, correction):
         xp, op = ctx.xp, cls.name
-        if not xp.isdtype(a.dtype, "real floating"):
+        kind = dtype_name(a.dtype)
+        if kind not in _WIDER:
             raise TypeError(f"Invalid type for argument `x` of {op}: {op} is defined for floating-point tensors only "
-                            f"(as in PyTorch). Received a {dtype_name(a.dtype)} tensor; cast it first, e.g. "
-                            f"x.float().{op}()")
+                            f"(as in PyTorch). Received a {kind} tensor; cast it first, e.g. x.float().{op}()")
         if not isinstance(keepdims, (bool, np.bool_)):
             raise TypeError(f"Invalid type for argument `keepdims` of {op}: expected a bool. Received {keepdims!r}")
-        correction = _checked_correction(correction, op)
+        if correction.__class__ is not float:          # (the wrappers pass a float: checked there)
+            correction = _checked_correction(correction, op)
         reduced = reduction_axes(axes, a.ndim, op)
         n = math.prod(a.shape[i] for i in reduced)
         if n - correction <= 0:
@@ -233,7 +238,6 @@ class _Spread(Function):
                           stacklevel=_caller_level())
         # float16 in float32 and float32 in float64, as PyTorch's CPU kernels accumulate (at::acc_type): the std
         # of float32 [1e20, -1e20, 0] is 1e20 (its variance, 1e40, overflowed float32 on the way: it was inf)
-        kind = dtype_name(a.dtype)
         if kind == "float32" and a.size > BLOCK and on_cpu(xp) and _blocks_pay(a, reduced):
             squares = _blockwise_squared_deviations(xp, a, reduced, n)
             squares = xp.reshape(squares, _kept_shape(a.shape, reduced) if keepdims else
@@ -245,10 +249,12 @@ class _Spread(Function):
             out = xp.sqrt(out)
         ctx.full = axes is None or a.ndim == 0     # PyTorch's rule without named dims
         ctx.reduced, ctx.keepdims, ctx.n, ctx.correction = reduced, bool(keepdims), n, correction
-        with np.errstate(over="ignore"):           # a variance above float32's largest: inf, as PyTorch's
-            result = xp.astype(out, a.dtype) if out.dtype != a.dtype else out
-        ctx.save_for_backward(a, result)
-        return result
+        # a variance above float32's largest rounds to inf, as PyTorch's (silently: Function.apply runs forward
+        # with NumPy's floating-point warnings off)
+        if out.dtype != a.dtype:
+            out = out.astype(a.dtype) if type(a) is np.ndarray else xp.astype(out, a.dtype)
+        ctx.save_for_backward(a, out)
+        return out
 
     @classmethod
     def backward(cls, ctx, grad):
@@ -293,6 +299,9 @@ class Std(_Spread):
 def _arguments(op, dim, unbiased, keepdim, correction):
     """PyTorch's overloads of ``var``/``std``: ``(dim, unbiased, keepdim)``, ``(dim, *, correction, keepdim)`` and
     ``(unbiased)`` (a bool first: ``x.var(False)``). Returns ``(axes, keepdim, correction)``."""
+    if unbiased is None and correction is None and keepdim.__class__ is bool and (dim is None or dim.__class__
+                                                                                  is int):
+        return dim, keepdim, 1.0                        # the common call, x.var() or x.std(dim): nothing to convert
     if isinstance(dim, (bool, np.bool_)):               # x.var(False): PyTorch's overload var(unbiased)
         if unbiased is not None:
             raise TypeError(f"Invalid type for argument `dim` of {op}: expected None, an int or a tuple of ints. "
