@@ -11,7 +11,8 @@ Gradients are PyTorch's (``var_backward`` and ``std_backward`` in ``torch/csrc/a
 * ``d var / d x_i = 2 (x_i - mean) / (n - correction)``;
 * ``d std / d x_i = (d var / d x_i) / (2 std)``, and 0 where ``std`` is 0 (all elements equal), not NaN;
 * where ``n - correction <= 0`` and every axis is reduced without naming them (``dim=None``, or a rank-0 tensor),
-  NaN where ``x_i`` equals the mean and ``inf`` elsewhere (times the output gradient), as PyTorch. With named
+  NaN where ``x_i`` equals the mean (``x_i = mean = inf`` too) and ``inf`` elsewhere (times the output gradient),
+  as PyTorch. With named
   ``dim``\\s, PyTorch divides by ``n - correction`` itself there (``inf`` for 0, a finite negative scale below it),
   and so do we.
 
@@ -271,15 +272,13 @@ class _Spread(Function):
         mean = accurate_sum(xp, a, axis=ctx.reduced, keepdims=True) / ctx.n
         if half:        # PyTorch's backward takes the mean in float16 (``self - self.mean()``): x_i - mean is 0 there
             mean = xp.astype(xp.astype(mean, xp.float16), xp.float32)
-        centered = a - mean
         dof = ctx.n - ctx.correction
-        if ctx.full and dof <= 0:
-            nan_or_inf = xp.where(centered == 0, xp.asarray(math.nan, dtype=a.dtype),
-                                  xp.asarray(math.inf, dtype=a.dtype))
+        if ctx.full and dof <= 0:       # PyTorch's where(self == self.mean(), nan, inf): NaN at x = mean = +-inf too
+            nan_or_inf = xp.where(a == mean, xp.asarray(math.nan, dtype=a.dtype), xp.asarray(math.inf, dtype=a.dtype))
             result = grad * nan_or_inf
         else:
             scale = 2.0 / dof if dof != 0 else math.inf
-            result = scale * grad * centered
+            result = scale * grad * (a - mean)
         result = xp.broadcast_to(result, a.shape)
         return xp.astype(result, xp.float16) if half else result
 
