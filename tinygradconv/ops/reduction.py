@@ -21,11 +21,21 @@ import math
 import numpy as np
 
 from ..autograd import Function, Sample, register_op
+from ..backend import dtype_name
 from ..tensor import Tensor
 from ..torch_methods import NOT_GIVEN
 from ..validation import dim_index, flag, reduction_axes
 from .elementwise import _in_float32, float_input
 from .summation import accurate_sum
+
+#: The floating dtypes by name: ``dtype_name(a.dtype) in FLOATS`` is the cheap test (0.1 us) that a float32 array
+#: is floating, where ``xp.isdtype(a.dtype, "real floating")`` costs 0.8 us, a tenth of a small sum.
+FLOATS = frozenset({"float16", "float32", "float64"})
+
+
+def _is_float(xp, a):
+    """Whether ``a`` is a real floating-point array (the named dtypes first; ``xp.isdtype`` for any other)."""
+    return dtype_name(a.dtype) in FLOATS or xp.isdtype(a.dtype, "real floating")
 
 
 def _checked(op, a, axes, keepdims):
@@ -80,7 +90,7 @@ class Sum(Function):
     def forward(ctx, a, axes, keepdims):
         axes, keepdims = _checked("sum", a, axes, keepdims)
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
-        if not ctx.xp.isdtype(a.dtype, "real floating") and a.dtype != ctx.xp.int64:
+        if not _is_float(ctx.xp, a) and a.dtype != ctx.xp.int64:
             # bool (counts the True values) and every integer dtype sum in int64, as PyTorch's sum: NumPy and the
             # Array API give unsigned inputs a uint64 sum
             a = ctx.xp.astype(a, ctx.xp.int64)
@@ -144,7 +154,8 @@ class Mean(Function):
         xp = ctx.xp
         axes, keepdims = _checked("mean", a, axes, keepdims)
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
-        a = float_input(xp, a)          # integers and bools: a float32 mean, as Keras 3 (NumPy's is float64)
+        if not _is_float(xp, a):
+            a = float_input(xp, a)      # integers and bools: a float32 mean, as Keras 3 (NumPy's is float64)
         if any(a.shape[i] == 0 for i in axes):  # 0/0, without NumPy's "Mean of empty slice" warning
             kept = _kept_shape(a.shape, axes)
             return xp.full(kept if keepdims else tuple(n for i, n in enumerate(a.shape) if i not in axes),

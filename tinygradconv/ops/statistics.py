@@ -181,7 +181,11 @@ def _blockwise_squared_deviations(xp, a, reduced, n):
     ==================  ===================  ===================  ===================  ================
 
     (An input of at most :data:`BLOCK` elements takes the whole-array path in both columns: their difference
-    there is the order of the runs, not the code.)
+    there is the order of the runs, not the code.) Since then the checks and NumPy calls around a small input's
+    forward were made cheaper: a float32 ``std`` of ``(32, 16)`` takes 12.6 / 13.0 us (``dim=None``) and
+    15.9 / 16.4 us (``dim=0``) where it took 20.4 / 21.4 and 22.4 / 23.2 us in the same run (PyTorch 5.0 / 5.2
+    and 6.0 / 6.2 us; minimum / median of 2000 calls, best of 4 alternating runs); what is left is mostly the
+    engine's and NumPy's fixed cost per call (about ten NumPy calls of 0.3-1.2 us each).
     """
     flags = getattr(a, "flags", None)           # NumPy's (an array-api-strict array shows none: not flattened)
     if len(reduced) == a.ndim and flags is not None:          # every element, in the order they lie in memory:
