@@ -90,7 +90,7 @@ class VectorNorm(Function):
         ord = _checked_ord(ord)
         axes = reduction_axes(axes, a.ndim, "vector_norm")
         keepdims = flag(keepdims, "keepdims", "vector_norm")
-        if not xp.isdtype(a.dtype, "real floating"):
+        if dtype_name(a.dtype) not in _FLOATS and not xp.isdtype(a.dtype, "real floating"):
             raise TypeError(f"Invalid type for argument `x` of vector_norm: expected a floating-point tensor (as "
                             f"PyTorch). Received a {dtype_name(a.dtype)} tensor; cast it first, e.g. "
                             f"x.astype('float32')")
