@@ -1,0 +1,70 @@
+"""Compile arguments as Keras 3.15 (torch backend) keeps them, checked against Keras itself: a built-in loss or metric
+function given to ``compile`` loads back from a saved file as that function (a name stays a name), both ways between
+the libraries; a dict of losses on a one-output ``Sequential`` is taken by ``compile`` and fails at the first batch."""
+import inspect
+import json
+import zipfile
+
+import numpy as np
+import pytest
+from helpers import keras_on_torch
+
+import tinygradconv as tg
+from tinygradconv import layers, models
+
+REASON = "Keras 3 is the reference of what compile keeps and what load_model gives back"
+
+
+def _compile_config(path):
+    with zipfile.ZipFile(path) as archive:
+        return json.loads(archive.read("config.json"))["compile_config"]
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")   # Keras' own warnings while loading
+def test_builtin_loss_function_loads_back_as_the_function_both_ways(tmp_path):
+    """Keras 3 writes ``compile(loss=keras.losses.mean_squared_error)`` as a plain function
+    (``{"module": "builtins", "class_name": "function", ...}``) and ``load_model`` gives the function back as
+    ``model.loss``; ours wrote the name and loaded the string ``'mean_squared_error'``."""
+    pytest.importorskip("h5py", reason="h5py reads and writes the weights of .keras files")
+    keras = keras_on_torch(REASON)
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    theirs.compile(loss=keras.losses.mean_squared_error, metrics=[keras.metrics.mean_absolute_error])
+    theirs.save(tmp_path / "theirs.keras")
+    ours = models.Sequential([layers.Input((3,)), layers.Dense(2)])
+    ours.compile(loss=tg.losses.mean_squared_error, metrics=[tg.metrics.mean_absolute_error])
+    ours.save(tmp_path / "ours.keras")
+    ours.save(tmp_path / "ours.npz")
+    # the same entries as Keras writes (the optimizer's name differs: Keras numbers it process-wide)
+    for key in ("loss", "metrics"):
+        assert _compile_config(tmp_path / "ours.keras")[key] == _compile_config(tmp_path / "theirs.keras")[key]
+    # Keras reads our file as its own: the function
+    loaded = keras.models.load_model(tmp_path / "ours.keras")
+    assert loaded.loss is keras.losses.mean_squared_error
+    assert keras.models.load_model(tmp_path / "theirs.keras").loss is keras.losses.mean_squared_error
+    # ours reads Keras' file and its own files: our function, and the model trains with it
+    x, y = np.ones((4, 3), "float32"), np.zeros((4, 2), "float32")
+    for name in ("theirs.keras", "ours.keras", "ours.npz"):
+        model = models.load_model(tmp_path / name)
+        assert model.loss is tg.losses.mean_squared_error, name
+        assert model._compile_args["metrics"] == [tg.metrics.mean_absolute_error], name
+        assert inspect.isfunction(model.loss)
+        logs = model.evaluate(x, y, return_dict=True, verbose=0)
+        assert set(logs) == {"loss", "mean_absolute_error"}, name
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_a_loss_name_stays_a_name_as_in_keras(tmp_path):
+    """``compile(loss="mean_squared_error")`` loads back as the string, in Keras and here."""
+    pytest.importorskip("h5py", reason="h5py reads and writes the weights of .keras files")
+    keras = keras_on_torch(REASON)
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    theirs.compile(loss="mean_squared_error")
+    theirs.save(tmp_path / "theirs.keras")
+    assert keras.models.load_model(tmp_path / "theirs.keras").loss == "mean_squared_error"
+    ours = models.Sequential([layers.Input((3,)), layers.Dense(2)])
+    ours.compile(loss="mean_squared_error")
+    ours.save(tmp_path / "ours.keras")
+    ours.save(tmp_path / "ours.npz")
+    assert keras.models.load_model(tmp_path / "ours.keras").loss == "mean_squared_error"
+    for name in ("theirs.keras", "ours.keras", "ours.npz"):
+        assert models.load_model(tmp_path / name).loss == "mean_squared_error", name
