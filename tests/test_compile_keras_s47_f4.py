@@ -68,3 +68,41 @@ def test_a_loss_name_stays_a_name_as_in_keras(tmp_path):
     assert keras.models.load_model(tmp_path / "ours.keras").loss == "mean_squared_error"
     for name in ("theirs.keras", "ours.keras", "ours.npz"):
         assert models.load_model(tmp_path / name).loss == "mean_squared_error", name
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+@pytest.mark.parametrize("key", ["dense", "other"])
+def test_a_dict_of_losses_on_a_sequential_is_taken_by_compile_and_fails_at_the_first_batch(tmp_path, key):
+    """Keras 3.15 takes ``compile(loss={"dense": "mse"})`` on a ``Sequential`` of one output (whatever the key),
+    keeps the dict as ``model.loss`` and in its ``.keras`` file, predicts, and raises a ``TypeError`` in ``fit``,
+    ``evaluate``, ``train_on_batch``, ``test_on_batch`` and ``compute_loss``; ours refused the dict in ``compile``
+    with a ValueError. Ours now does what Keras does, its TypeError saying why and what to pass."""
+    keras = keras_on_torch(REASON)
+    x, y = np.ones((4, 3), "float32"), np.ones((4, 2), "float32")
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="dense")], name="seq")
+    ours = models.Sequential([layers.Input((3,)), layers.Dense(2, name="dense")], name="seq")
+    for model in (theirs, ours):
+        model.compile(optimizer="sgd", loss={key: "mse"})
+        assert model.loss == {key: "mse"}
+        assert model.predict(x, verbose=0).shape == (4, 2)
+    calls = {"fit": lambda m: m.fit(x, y, verbose=0), "evaluate": lambda m: m.evaluate(x, y, verbose=0),
+             "train_on_batch": lambda m: m.train_on_batch(x, y), "test_on_batch": lambda m: m.test_on_batch(x, y),
+             "compute_loss": lambda m: m.compute_loss(x, y, m(x))}
+    for name, call in calls.items():
+        with pytest.raises(TypeError):
+            call(theirs)
+        with pytest.raises(TypeError, match=(r"Invalid type for argument `loss` of compile: model 'seq' has "
+                                             r"one output.* Received loss=\{'" + key + r"': 'mse'\}\. Compile "
+                                             r"again with loss='mse'")):
+            call(ours)
+    # saved and loaded with the dict, as Keras keeps it; compiling again with the loss itself trains
+    theirs.save(tmp_path / "theirs.keras")
+    ours.save(tmp_path / "ours.keras")
+    ours.save(tmp_path / "ours.npz")
+    assert keras.models.load_model(tmp_path / "ours.keras").loss == {key: "mse"}
+    for name in ("theirs.keras", "ours.keras", "ours.npz"):
+        assert models.load_model(tmp_path / name).loss == {key: "mse"}, name
+    ours.compile(optimizer="sgd", loss="mse")
+    np.testing.assert_allclose(ours.evaluate(x, y, verbose=0), np.mean((ours.predict(x, verbose=0) - y) ** 2),
+                               rtol=1e-6)
