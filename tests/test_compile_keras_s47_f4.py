@@ -1,8 +1,11 @@
 """Compile arguments as Keras 3.15 (torch backend) keeps them, checked against Keras itself: a built-in loss or metric
 function given to ``compile`` loads back from a saved file as that function (a name stays a name), both ways between
-the libraries; a dict of losses on a one-output ``Sequential`` is taken by ``compile`` and fails at the first batch."""
+the libraries; a dict of losses on a one-output ``Sequential`` is taken by ``compile`` and fails at the first batch;
+one array given to a model built on a dict of one input is taken with a warning."""
 import inspect
 import json
+import re
+import warnings
 import zipfile
 
 import numpy as np
@@ -106,3 +109,39 @@ def test_a_dict_of_losses_on_a_sequential_is_taken_by_compile_and_fails_at_the_f
     ours.compile(optimizer="sgd", loss="mse")
     np.testing.assert_allclose(ours.evaluate(x, y, verbose=0), np.mean((ours.predict(x, verbose=0) - y) ** 2),
                                rtol=1e-6)
+
+
+def _user_warnings(call):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = call()
+    return result, [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+def test_one_array_for_a_dict_of_one_input_warns_as_keras():
+    """``Model({"a": Input((3,), name="a")}, ...)`` called on one array (not a dict): Keras 3.15 warns (a
+    ``UserWarning``, "The structure of `inputs` doesn't match the expected structure") and takes it as the input;
+    ours took it silently. Now it warns too, in its own words; a dict, and a symbolic tensor, pass without one."""
+    keras = keras_on_torch(REASON)
+    x = np.random.default_rng(0).normal(size=(4, 3)).astype("float32")
+    inp = keras.Input((3,), name="a")
+    theirs = keras.Model({"a": inp}, keras.layers.Dense(2)(inp))
+    ours_in = layers.Input((3,), name="a")
+    ours = models.Model({"a": ours_in}, layers.Dense(2)(ours_in))
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+    expected, theirs_warned = _user_warnings(lambda: np.asarray(theirs.predict(x, verbose=0)))
+    assert theirs_warned and all("doesn't match the expected structure" in m for m in theirs_warned)
+    for call in (lambda: ours(x).numpy(), lambda: ours.predict(x, verbose=0)):
+        result, warned = _user_warnings(call)
+        np.testing.assert_allclose(result, expected, rtol=1e-6)
+        assert warned and all(re.search(r"built with a dict of inputs keyed \['a'\], and received one ndarray, not "
+                                        r"a dict: it is taken as the input 'a'.*Pass a dict, \{'a': \.\.\.\}", m)
+                              for m in warned), warned
+    assert _user_warnings(lambda: theirs({"a": x}))[1] == []
+    assert _user_warnings(lambda: ours({"a": x}))[1] == []
+    assert _user_warnings(lambda: theirs(keras.Input((3,))))[1] == []
+    assert _user_warnings(lambda: ours(layers.Input((3,))))[1] == []
+    ours.compile("sgd", "mse")
+    with pytest.warns(UserWarning, match=r"dict of inputs keyed \['a'\], and received one ndarray"):
+        ours.fit(x, np.zeros((4, 2), "float32"), verbose=0)
