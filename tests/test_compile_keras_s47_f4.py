@@ -145,3 +145,76 @@ def test_one_array_for_a_dict_of_one_input_warns_as_keras():
     ours.compile("sgd", "mse")
     with pytest.warns(UserWarning, match=r"dict of inputs keyed \['a'\], and received one ndarray"):
         ours.fit(x, np.zeros((4, 2), "float32"), verbose=0)
+
+
+# ----------------------------------------------------------------------------- what docs/keras_compatibility.md says
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+def test_keras_masked_weighted_metrics_depend_on_the_batches_in_evaluate_too():
+    """The docs: Keras 3.15's masked ``weighted_metrics`` in ``evaluate`` (not only ``fit``) depend on the batch
+    size; ours is ``sum(v * w * mask) / sum(w * mask)``, Keras' value with one batch."""
+    keras = keras_on_torch(REASON)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(12, 5, 3)).astype("float32")
+    x[:, 3:] = 0
+    x[2, 1:] = 0
+    y = rng.normal(size=(12, 5, 2)).astype("float32")
+    w = rng.uniform(0.5, 2.0, size=(12, 5)).astype("float32")
+    theirs = keras.Sequential([keras.Input((5, 3)), keras.layers.Masking(0.0), keras.layers.Dense(2)])
+    theirs.compile(loss="mse", weighted_metrics=["mse"])
+    ours = models.Sequential([layers.Input((5, 3)), layers.Masking(0.0), layers.Dense(2)])
+    ours.set_weights([np.asarray(v) for v in theirs.get_weights()])
+    ours.compile(loss="mse", weighted_metrics=["mse"])
+    values = ((np.asarray(theirs.predict(x, verbose=0)) - y) ** 2).mean(-1)
+    mask = np.abs(x).sum(-1) > 0
+    formula = (values * w * mask).sum() / (w * mask).sum()
+    keras_4, keras_12 = (theirs.evaluate(x, y, sample_weight=w, batch_size=b, verbose=0, return_dict=True)["mse"]
+                         for b in (4, 12))
+    assert abs(keras_4 - formula) > 1e-3          # the in-place multiplication at work
+    np.testing.assert_allclose(keras_12, formula, rtol=1e-5)
+    for batch_size in (4, 12):
+        logs = ours.evaluate(x, y, sample_weight=w, batch_size=batch_size, verbose=0, return_dict=True)
+        np.testing.assert_allclose(logs["mse"], formula, rtol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_huber_delta_in_keras_and_in_our_files(tmp_path):
+    """The docs: Keras 3.15's ``Huber(delta=0.3).get_config()`` leaves ``delta`` out, so its ``.keras`` file reloads
+    with ``delta=1.0``, in Keras and here; ours writes ``delta``, and Keras reads it back."""
+    pytest.importorskip("h5py", reason="h5py reads and writes the weights of .keras files")
+    keras = keras_on_torch(REASON)
+    assert "delta" not in keras.losses.Huber(delta=0.3).get_config()
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    theirs.compile(loss=keras.losses.Huber(delta=0.3))
+    theirs.save(tmp_path / "theirs.keras")
+    assert models.load_model(tmp_path / "theirs.keras").loss.get_config()["delta"] == 1.0
+    ours = models.Sequential([layers.Input((3,)), layers.Dense(2)])
+    ours.compile(loss=tg.losses.Huber(delta=0.3))
+    ours.save(tmp_path / "ours.keras")
+    assert _compile_config(tmp_path / "ours.keras")["loss"]["config"]["delta"] == 0.3
+    assert models.load_model(tmp_path / "ours.keras").loss.get_config()["delta"] == 0.3
+    loaded = keras.models.load_model(tmp_path / "ours.keras").loss
+    y, p = np.zeros((1, 2), "float32"), np.array([[1.0, 0.1]], "float32")
+    np.testing.assert_allclose(float(loaded(y, p)), float(keras.losses.Huber(delta=0.3)(y, p)), rtol=1e-6)
+    np.testing.assert_allclose(float(loaded(y, p)), float(tg.losses.Huber(delta=0.3)(y, p).item()), rtol=1e-6)
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+def test_default_metric_names_are_numbered_in_keras_only():
+    """The docs: a second ``keras.metrics.AUC()`` in the process is ``auc_1`` (fit logs ``auc_1``, ``val_auc_1``);
+    ``name="auc"`` keeps ``auc``; ours names every instance ``auc``."""
+    keras = keras_on_torch(REASON)
+    keras.metrics.AUC()
+    x = np.random.default_rng(0).normal(size=(8, 3)).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")])
+    theirs.compile(loss="binary_crossentropy", metrics=[keras.metrics.AUC()])
+    numbered = [k for k in theirs.fit(x, y, validation_data=(x, y), verbose=0).history if "auc" in k]
+    assert all(re.fullmatch(r"(val_)?auc_\d+", k) for k in numbered) and len(numbered) == 2
+    theirs.compile(loss="binary_crossentropy", metrics=[keras.metrics.AUC(name="auc")])
+    assert sorted(theirs.fit(x, y, validation_data=(x, y), verbose=0).history) == ["auc", "loss", "val_auc",
+                                                                                   "val_loss"]
+    tg.metrics.AUC()
+    ours = models.Sequential([layers.Input((3,)), layers.Dense(1, activation="sigmoid")])
+    ours.compile(loss="binary_crossentropy", metrics=[tg.metrics.AUC()])
+    assert sorted(ours.fit(x, y, validation_data=(x, y), verbose=0).history) == ["auc", "loss", "val_auc", "val_loss"]
