@@ -1307,8 +1307,9 @@ def test_loss_weights_multiply_the_loss_not_the_penalties_by_hand(tmp_path):
 def test_one_output_compile_forms_that_describe_other_outputs_are_refused():
     """What Keras refuses, ours refuses with its error class: several weights (Keras on the first batch, "must match
     the number of losses"), a string weight. Where Keras passes a structure that does not describe the one output
-    (a key other than its name, a list of several lists: Keras ignores keys and nesting for one output) or fails
-    inside ``fit`` (a dict of losses), ours raises a ValueError in ``compile`` naming the argument and the value."""
+    (a key other than its name, a list of several lists: Keras ignores keys and nesting for one output), ours raises
+    a ValueError in ``compile`` naming the argument and the value. (A dict of losses, which Keras takes in compile and
+    fails on in ``fit``: tests/test_compile_keras_s47_f4.py.)"""
     keras = _keras()
     x, y = np.ones((4, 3), "float32"), np.ones((4, 1), "float32")
     _, theirs = _one_output_pair(keras)
@@ -1329,7 +1330,6 @@ def test_one_output_compile_forms_that_describe_other_outputs_are_refused():
         ({"metrics": {"out": ["mae"], "b": ["mse"]}}, r"`metrics`: .*'out'\. Received keys \['out', 'b'\]"),
         ({"weighted_metrics": [["mae"], ["mse"]]}, (r"`weighted_metrics`: .* holds one list.* Received 2 entries.*"
                                                     r"weighted_metrics=\['mae', 'mse'\]")),
-        ({"loss": {"out": "mse"}}, r"`loss`: .* pass the loss itself, e\.g\. loss='mse'.* Received loss=\{'out'"),
         ({"loss": ["mse", "mae"]}, r"`loss`: .* takes one loss\. Received a list of 2: loss=\['mse', 'mae'\]"),
     ]
     for arguments, message in cases:

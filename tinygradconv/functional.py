@@ -69,6 +69,14 @@ __all__ = ["Columns", "Functional", "Input", "InputLayer", "KerasTensor", "Node"
 
 
 # ----------------------------------------------------------------------------------------------- the graph
+def _one_array(data) -> bool:
+    """Whether ``data`` is one array of data (a NumPy array, a Tensor, an array-like with a shape such as a torch
+    tensor), not a symbolic tensor, a dict, a list or tuple, :class:`Columns` or a dataset."""
+    if isinstance(data, (KerasTensor, Columns, dict, list, tuple)):
+        return False
+    return isinstance(data, (np.ndarray, Tensor)) or (hasattr(data, "__array__") and hasattr(data, "shape"))
+
+
 def _flatten(tensors, argument):
     items = list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
     if not items:
@@ -1130,15 +1138,22 @@ class Functional(FunctionalMixin, Model):
     def _keyed(self, data, symbolic=False):
         """``data`` for a model built on a dict of inputs, given as a list or tuple (one entry per input): a dict
         mapping the keys, in sorted order, to the entries in turn, with a ``UserWarning``, as Keras 3.15 takes it
-        (it flattens a dict in sorted-key order and warns "The structure of `inputs` doesn't match"). Anything else
-        is returned as it is. ``symbolic``: symbolic tensors, checked only (no warning, as Keras, which warns when
-        the graph runs).
+        (it flattens a dict in sorted-key order and warns "The structure of `inputs` doesn't match"). One array
+        (not in a dict or a list) for a dict of one input is returned as it is, with a ``UserWarning``, as Keras
+        3.15 warns and takes it. Anything else is returned as it is. ``symbolic``: symbolic tensors, checked only
+        (no warning, as Keras, which warns when the graph runs).
 
         Raises:
             ValueError: not one entry per input; or a dict whose keys were not written in sorted order (the list
                 would then be read in an order other than the dict's: Keras 3.15 refuses it too).
         """
         keys = self._input_keys
+        if keys and len(keys) == 1 and not symbolic and _one_array(data):
+            warnings.warn(f"Model '{self.name}' was built with a dict of inputs keyed {keys}, and received one "
+                          f"{type(data).__name__}, not a dict: it is taken as the input {keys[0]!r}, as Keras 3 takes "
+                          f"it (with a warning too). Pass a dict, {{{keys[0]!r}: ...}}, to say which input it is.",
+                          UserWarning, stacklevel=3)
+            return data
         if not keys or not isinstance(data, (list, tuple)) or isinstance(data, Columns):
             return data
         what = "symbolic tensors" if any(isinstance(v, KerasTensor) for v in data) else "arrays"

@@ -542,8 +542,8 @@ _KERAS_MODULES = {"loss": "keras.losses", "metric": "keras.metrics", "optimizer"
 def _keras_compile_entry(obj, kind):
     """One loss, metric or optimizer of ``compile`` as Keras 3 writes it in ``compile_config``: a name stays a name;
     one of our objects is ``{"module": "keras.losses", "class_name", "config", "registered_name": None}`` (Keras'
-    arguments, which ours share); a function of tinygradconv's by its name; your own function as Keras writes a plain
-    function (``{"module": "builtins", "class_name": "function", "config": name, ...}``) and your own class with its
+    arguments, which ours share); a function (tinygradconv's or your own) as Keras writes a plain function
+    (``{"module": "builtins", "class_name": "function", "config": name, ...}``), and your own class with its
     ``registered_name``, found again by name when loading (``custom_objects``), as in Keras.
 
     Raises:
@@ -564,8 +564,8 @@ def _keras_compile_entry(obj, kind):
         item = obj
     else:
         item = _library_object(obj, {"loss": losses, "metric": metrics, "optimizer": optimizers}[kind])
-    if isinstance(item, str):
-        return item if defined_here(obj) else _keras_function(item)
+    if isinstance(item, str):       # a function, ours or yours: Keras writes each so, and loads it as the function
+        return _keras_function(item)
     name = item["class_name"]
     ours = builtin(kind, name) is not None and (isinstance(obj, dict) or defined_here(type(obj)))
     if ours:
@@ -632,6 +632,8 @@ def _our_compile_structure(value, where):
         return [_our_compile_structure(item, where) for item in value]
     if isinstance(value, dict) and "class_name" not in value:
         return {key: _our_compile_structure(item, where) for key, item in value.items()}
+    if isinstance(value, dict) and value["class_name"] == "function" and isinstance(value.get("config"), str):
+        return {"class_name": "function", "config": value["config"]}    # made the function when compiling
     return _from_keras_object(value, where)
 
 

@@ -878,6 +878,27 @@ def _detached_with_mask(y_pred):
     return detached
 
 
+class _LossDictOfOneOutput:
+    """The loss of a one-output model compiled with a dict of losses by output name (``loss={"dense": "mse"}``).
+    Keras 3.15 takes that dict in ``compile`` (and keeps it as ``model.loss`` and in saved files), then fails at the
+    first batch of ``fit``, ``evaluate``, ``train_on_batch``, ``test_on_batch`` or ``compute_loss`` with a
+    ``TypeError`` (``'NoneType' object is not iterable``: a ``Sequential`` has no output names); calling this raises
+    that ``TypeError`` there too, saying why and what to pass. ``predict`` does not need the loss and works."""
+
+    def __init__(self, model_name, loss):
+        self.model_name, self.loss = model_name, loss
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        example = next(iter(self.loss.values()), "mse")
+        raise TypeError(f"Invalid type for argument `loss` of compile: model {self.model_name!r} has one output, so it "
+                        f"takes the loss itself, not a dict of losses by output name. Received loss={self.loss!r}. "
+                        f"Compile again with loss={example!r} (Keras 3.15 also accepts the dict in compile and "
+                        "fails at the first batch, with \"'NoneType' object is not iterable\").")
+
+    def __repr__(self):
+        return repr(self.loss)
+
+
 def prediction_for_loss(loss_fn, y_pred):
     """``y_pred`` as the loss function ``loss_fn`` receives it: a float16 prediction cast to float32 for a loss of
     your own (a function, not a :class:`~tinygradconv.losses.Loss`, which casts itself), as Keras 3 wraps such a
@@ -1214,8 +1235,10 @@ class Model(Layer):
                 ``auto_scale_loss`` of another type.
             ValueError: ``jit_compile`` a string other than ``"auto"``, ``steps_per_execution`` other than 1.
             ValueError: a per-output form that does not describe one output (a key other than the output's name, a
-                list of several losses, lists or weights, ``loss`` as a dict: Keras 3.15 fails inside ``fit`` on
-                that one), ``loss_weights`` that is not a number (Keras' error class).
+                list of several losses, lists or weights), ``loss_weights`` that is not a number (Keras' error
+                class). ``loss`` as a dict of losses by output name is taken, as Keras 3.15 takes it, and kept as
+                ``model.loss``; ``fit``, ``evaluate``, ``train_on_batch``, ``test_on_batch`` and ``compute_loss``
+                then raise a ``TypeError`` at the first batch, as Keras does.
             ValueError: compiling again with ``loss_weights`` but no ``loss`` (Keras keeps the previous loss and
                 ignores the new weights silently).
         """
@@ -1240,7 +1263,9 @@ class Model(Layer):
             metrics = [_instance(m, "metrics") for m in metrics]
         if isinstance(weighted_metrics, (list, tuple)):
             weighted_metrics = [_instance(m, "weighted_metrics") for m in weighted_metrics]
-        given = {"optimizer": optimizer, "loss": loss, "metrics": list(metrics or []),
+        given = {"optimizer": optimizer, "metrics": list(metrics or []),
+                 # (a dict of losses for the one output is saved as given, as Keras saves it)
+                 "loss": loss.loss if isinstance(loss, _LossDictOfOneOutput) else loss,
                  "weighted_metrics": list(weighted_metrics or [])}
         if optimizer is None:
             raise ValueError("Invalid value for argument `optimizer`. Expected an optimizer or its name. "
@@ -1333,7 +1358,8 @@ class Model(Layer):
 
     def _one_output_loss(self, loss):
         """``loss`` of a one-output model: ``["mse"]`` (and ``[["mse"]]``) as ``"mse"``, as Keras 3 takes them;
-        several losses, or a dict of losses (Keras 3.15 fails on one inside ``fit``), are a ``ValueError``."""
+        several losses are a ``ValueError``. A dict of losses by output name is taken, as Keras 3.15 takes it, and
+        fails at the first batch (:class:`_LossDictOfOneOutput`)."""
         if isinstance(loss, (list, tuple)):
             if len(loss) != 1:
                 raise ValueError(f"Invalid value for argument `loss`: model '{self.name}' has one output, so it takes "
@@ -1342,9 +1368,7 @@ class Model(Layer):
                                  "their sum).")
             return self._one_output_loss(loss[0])
         if isinstance(loss, dict) and "class_name" not in loss:
-            raise ValueError(f"Invalid value for argument `loss`: model '{self.name}' has one output, so pass the "
-                             f"loss itself, e.g. loss='mse', not a dict of losses by output (Keras 3.15 accepts "
-                             f"it in compile and fails in fit). Received loss={loss!r}")
+            return _LossDictOfOneOutput(self.name, loss)
         return loss
 
     def _one_output_metrics(self, metrics, argument):

@@ -312,6 +312,22 @@ def _library_object(obj, module):
     raise TypeError(f"{obj!r} is not a tinygradconv {kind} object")
 
 
+def _function_entry(entry, kind):
+    """``{"class_name": "function", "config": name}`` (a plain function given to ``compile``, as Keras 3 writes it:
+    ``{"module": "builtins", "class_name": "function", "config": name, ...}``) as that function: your own one
+    registered under ``name`` (``custom_objects``), else tinygradconv's loss or metric function of that name
+    (``losses.mean_squared_error``), so that the loaded ``model.loss`` is the function, as in Keras 3 (a name given to
+    ``compile`` stays a name). Any other value is returned as it is; so is an unknown name (compile then says it is
+    unknown)."""
+    if not (isinstance(entry, dict) and entry.get("class_name") == "function" and isinstance(entry.get("config"), str)):
+        return entry
+    name = entry["config"]
+    found = custom_object(name)
+    if found is None and _lookup.builtin(kind, name) is not None:   # a loss or metric name, not a helper ("get")
+        found = getattr(losses if kind == "loss" else metrics, name, None)
+    return found if inspect.isfunction(found) else name
+
+
 def _with_custom_metrics(config):
     """``config`` with each metric that names a custom object (your own function or class, ``custom_objects``) made
     now, while the loader's :class:`custom_object_scope` is open: a model makes its metrics at its first batch.
@@ -320,6 +336,7 @@ def _with_custom_metrics(config):
     ``compile_from_config`` gives: ``[MeanSquaredError(...), "mae"]``; so does one loss (``MeanSquaredError(...)``,
     ``"mse"``, or the function of your own that the name registers)."""
     def made(metric):
+        metric = _function_entry(metric, "metric")
         if isinstance(metric, (list, tuple)):
             return [made(m) for m in metric]
         if isinstance(metric, dict) and "class_name" not in metric:      # metrics by output name
@@ -328,6 +345,7 @@ def _with_custom_metrics(config):
         return metrics.get(metric) if isinstance(name, str) and custom_object(name) is not None else metric
 
     def loss_object(loss):      # per-output losses: each config made a loss object, as Keras' compile_from_config
+        loss = _function_entry(loss, "loss")
         if isinstance(loss, (list, tuple)):
             return [loss_object(entry) for entry in loss]
         if isinstance(loss, dict) and "class_name" not in loss:         # losses by output name
@@ -335,6 +353,8 @@ def _with_custom_metrics(config):
         return losses.get(loss) if isinstance(loss, dict) else loss
 
     config = dict(config, **{key: made(config[key] or []) for key in ("metrics", "weighted_metrics") if key in config})
+    if "loss" in config:
+        config["loss"] = _function_entry(config["loss"], "loss")   # a function given to compile: the function
     loss = config.get("loss")
     if isinstance(loss, (list, tuple)) or (isinstance(loss, dict) and "class_name" not in loss):
         config["loss"] = loss_object(loss)      # (one loss's config: compile makes it, and model.loss, an object)
@@ -348,11 +368,15 @@ def _compile_config(model):
     args = getattr(model, "_compile_args", None)
     if not getattr(model, "compiled", False) or args is None:
         return None
+    def entry(obj, module):     # a function (ours or yours) marked as one, to load back as the function, not a name
+        item = _library_object(obj, module)
+        return {"class_name": "function", "config": item} if inspect.isfunction(obj) else item
+
     try:
         config = {"optimizer": _library_object(model.optimizer, optimizers),  # its current settings
-                  "loss": _library_object(args["loss"], losses),
-                  "metrics": [_library_object(m, metrics) for m in args["metrics"]],
-                  "weighted_metrics": [_library_object(m, metrics) for m in args.get("weighted_metrics", [])]}
+                  "loss": entry(args["loss"], losses),
+                  "metrics": [entry(m, metrics) for m in args["metrics"]],
+                  "weighted_metrics": [entry(m, metrics) for m in args.get("weighted_metrics", [])]}
         if args.get("loss_weights") is not None:      # a number (a model of one output), written only when given
             config["loss_weights"] = float(args["loss_weights"])
         json.dumps(config)
