@@ -817,7 +817,7 @@ class FloorDivide(Function):
         xp = ctx.xp
         a, b = _integer_division_checked(xp, a, b, "//")
         try:
-            return xp.floor_divide(a, b)
+            return floor_divided(xp, a, b)
         except ValueError:
             raise broadcast_error("floor_divide", a, b) from None
 
@@ -825,6 +825,47 @@ class FloorDivide(Function):
     def backward(ctx, grad):
         raise RuntimeError("The derivative of floor_divide (`//`) is not implemented, as in PyTorch: a // b is "
                            "piecewise constant. Use (a // b).detach() where no gradient through it is wanted")
+
+
+def floor_divided(xp, a, b):
+    """``floor(a / b)`` of two arrays of one dtype, as PyTorch's CPU ``div_floor`` kernel computes it: NumPy's
+    ``floor_divide`` (the same steps as PyTorch's ``div_floor_floating``), except for float16, where PyTorch takes
+    two paths:
+
+    * a divisor of one value (a number, or a tensor of one element): in float32, rounded to float16 once; a Python
+      number reaches it unrounded (:func:`float16_with_number`), so ``x // 0.1`` divides by ``float32(0.1)``;
+    * else each step of ``div_floor_floating`` (``fmod``, the subtraction, the division, the corrections) rounded
+      to float16, as PyTorch's half arithmetic does; ``2 // x`` takes this path (the number is the dividend).
+
+    >>> import numpy as np
+    >>> x = np.array([0.1, 3.5, 3.9, -29.7], dtype=np.float16)
+    >>> floor_divided(np, x, np.asarray(0.7, dtype=np.float32)).tolist()       # (float16(0.7) would give 4.0)
+    [0.0, 5.0, 5.0, -43.0]
+    """
+    if dtype_name(a.dtype) != "float16":
+        return xp.floor_divide(a, b)
+    if b.size == 1:
+        return _in_float32(xp, xp.floor_divide, a, xp.astype(b, xp.float32))
+    a, b = xp.broadcast_arrays(a, b)
+    mod = xp.fmod(a, b)
+    quotient = (a - mod) / b                     # each step rounded to float16, as PyTorch's c10::Half arithmetic
+    quotient = xp.where((mod != 0) & ((b < 0) != (mod < 0)), quotient - xp.float16(1), quotient)
+    floored = xp.floor(quotient)
+    floored = xp.where(quotient - floored > xp.float16(0.5), floored + xp.float16(1), floored)
+    true_quotient = a / b                        # (silently: Function.apply computes IEEE 754 specials so)
+    floored = xp.where(quotient != 0, floored, xp.copysign(xp.zeros_like(a), true_quotient))
+    return xp.where(b == 0, true_quotient, floored)
+
+
+def float16_with_number(tensor, number):
+    """Whether ``tensor`` is float16 and ``number`` a Python or NumPy real number that float16 cannot hold exactly
+    (``0.1``, ``1e5``): PyTorch's ``mul``, ``div`` and their rounded forms (``//``, ``div(rounding_mode=...)``)
+    compute such a number in float32 (their "opmath" type) instead of rounding it to float16 first
+    (:func:`in_float32_with_number`)."""
+    from ..validation import float16_holds
+
+    return isinstance(number, (float, int, np.floating, np.integer)) and not isinstance(number, (bool, np.bool_)) \
+        and dtype_name(tensor.dtype) == "float16" and not float16_holds(number)
 
 
 def _remainder_samples(rng):
@@ -1058,14 +1099,15 @@ def stable_sigmoid(xp, a):
     return xp.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def in_float32_with_number(function, tensor, number, reflected=False):
-    """``function`` (``Mul`` or ``Div``) of a float16 ``tensor`` and a Python ``number`` computed in float32 and
-    rounded to float16 once (``number`` first when ``reflected``), as PyTorch's ``mul`` and ``div`` compute them
-    (their "opmath" type); used by the Tensor operators for numbers that float16 cannot hold."""
+def in_float32_with_number(function, tensor, number, reflected=False, **attributes):
+    """``function`` (``Mul``, ``Div``, ``FloorDivide`` or ``RoundedDivide``, with its keyword ``attributes``) of a
+    float16 ``tensor`` and a Python ``number`` computed in float32 and rounded to float16 once (``number`` first
+    when ``reflected``), as PyTorch's ``mul`` and ``div`` compute them (their "opmath" type); used by the Tensor
+    operators for numbers that float16 cannot hold (:func:`float16_with_number`)."""
     wide = tensor.astype("float32")
     constant = Tensor._make(tensor.backend.scalar(number, tensor.backend.dtype("float32")), tensor.backend, False,
                             None)
-    out = function.apply(constant, wide) if reflected else function.apply(wide, constant)
+    out = function.apply(constant, wide, **attributes) if reflected else function.apply(wide, constant, **attributes)
     return out.astype("float16")
 
 
@@ -1606,7 +1648,10 @@ def _floating(t):
 
 
 def floor_divide(a, b):
-    """``a // b`` with broadcasting (:class:`FloorDivide`: no gradient, as in PyTorch)."""
+    """``a // b`` with broadcasting (:class:`FloorDivide`: no gradient, as in PyTorch); a float16 tensor divided by
+    a number float16 cannot hold takes the number in float32, as PyTorch (:func:`float16_with_number`)."""
+    if isinstance(a, Tensor) and float16_with_number(a, b):
+        return in_float32_with_number(FloorDivide, a, float(b))
     return _binary(FloorDivide, a, b)
 
 
