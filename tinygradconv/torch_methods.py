@@ -1156,9 +1156,12 @@ class TorchMethods(NumpyUfuncs):
         cancellation, ties, NaN, infinities, signed zeros; checked against exact fractions), where rounding twice
         differed from it in 10 to 25% of elements for alpha 0.1. It costs: ``x.add(y, alpha=0.1)`` of float64
         vectors, one thread, took 15 us (100 elements) and 0.8 ms (10**6) rounding twice, 46 us and 13 ms now
-        (a 2-vCPU AMD EPYC shared with other work, 2026-12-07). Left as PyTorch does not round: a ``y`` or
-        ``alpha`` of magnitude ``2**995`` or more, and a product under ``2**-900`` (rounded twice here; see
-        ``multiply_add``); and for a number ``other`` (``x.add(0.3, alpha=3)``) PyTorch rounds twice, ``x +
+        (a 2-vCPU AMD EPYC shared with other work, 2026-12-07). An ``alpha`` of 0 or plus or minus a power of two
+        (``2``, ``0.5``, ``-4``) makes ``alpha * other`` exact, so plain ``self + alpha * other`` is already
+        rounded once and is what is computed (``x.add(y, alpha=2.0)``, 10**6 float64 elements, one core: 29 to
+        45 ms by the fused multiply-add, 3 ms plain, the same machine and run). Left as PyTorch does not round: a
+        ``y`` or ``alpha`` of magnitude ``2**995`` or more, and a product under ``2**-900`` (rounded twice here;
+        see ``multiply_add``); and for a number ``other`` (``x.add(0.3, alpha=3)``) PyTorch rounds twice, ``x +
         float(alpha * other)``, in the elements its vector loop leaves over (the last ``n % 8`` of each thread's
         share): those may differ from ours in the last bit.
         ``alpha=1`` is plain ``self + other``. With two bool operands the result is bool, ``alpha``
@@ -1657,6 +1660,19 @@ def _is_bool(value) -> bool:
     return isinstance(value, (bool, np.bool_))
 
 
+def _power_of_two(alpha):
+    """Whether ``alpha`` is 0 or plus or minus a power of two (``2``, ``0.5``, ``-4``, ``2**-10``): then the
+    product ``alpha * y`` is exact in float64 (unless it falls below ``2**-1022``, where
+    :func:`~tinygradconv.ops.elementwise.multiply_add` rounds twice as well), and ``x + alpha * y`` is rounded
+    once, as a fused multiply-add rounds it.
+
+    >>> _power_of_two(2.0), _power_of_two(-0.25), _power_of_two(0), _power_of_two(3), _power_of_two(0.1)
+    (True, True, True, False, False)
+    """
+    alpha = float(alpha)
+    return alpha == 0 or (math.isfinite(alpha) and math.frexp(abs(alpha))[0] == 0.5)
+
+
 def _times_alpha(tensor, other, alpha, op):
     """``alpha * other`` for ``tensor.add(other, alpha=alpha)`` (``op``: ``"add"`` or ``"sub"``), with PyTorch's
     checks of ``alpha``; ``other`` itself when ``alpha`` is 1. A tensor ``other`` is first cast to the dtype of
@@ -1741,6 +1757,8 @@ def _plus_alpha_times(tensor, other, alpha, op):
     if alpha == 1 or kind not in ("float16", "float32", "float64"):
         return result
     xp = result.backend.xp
+    if kind == "float64" and _power_of_two(alpha):  # alpha * other exact: tensor + it is already rounded once
+        return result
     if kind == "float64":                    # rounded once, as PyTorch's fused multiply-add
         from .ops.elementwise import multiply_add
 
