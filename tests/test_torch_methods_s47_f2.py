@@ -43,3 +43,32 @@ def test_float64_add_with_a_power_of_two_alpha_skips_the_slow_path(monkeypatch):
                                             + 2 * torch.tensor([0.3, 0.7], dtype=torch.float64)).tolist()
     with pytest.raises(AssertionError, match="multiply_add called"):
         x.add(y, alpha=3.0)
+
+
+def _torch_words(function):
+    with pytest.raises((RuntimeError, NotImplementedError)) as refusal:
+        function()
+    return str(refusal.value)
+
+
+@pytest.mark.parametrize("case", ["mask - mask", "mask - True", "True - mask", "mask - 1.0", "x - mask", "-mask",
+                                  "mask % mask", "mask // mask", "mask ** mask", "floor", "trunc", "sub"])
+def test_bool_refusals_quote_pytorchs_words(case):
+    """Ours are TypeErrors in our own words, quoting PyTorch 2.13's message for the same operands."""
+    mask, x = tg.tensor([True, False], dtype="bool"), tg.tensor([1.0, 2.0])
+    tmask, tx = torch.tensor([True, False]), torch.tensor([1.0, 2.0])
+    if case == "floor" or case == "trunc":
+        ours, theirs = (lambda: mask.div(mask, rounding_mode=case)), (lambda: tmask.div(tmask, rounding_mode=case))
+    elif case == "sub":
+        ours, theirs = (lambda: x.sub(mask, alpha=2)), (lambda: tx.sub(tmask, alpha=2))
+    elif case == "-mask":
+        ours, theirs = (lambda: -mask), (lambda: -tmask)
+    else:
+        ours = lambda: eval(case, {"mask": mask, "x": x})
+        theirs = lambda: eval(case, {"mask": tmask, "x": tx})
+    words = _torch_words(theirs)
+    with pytest.raises(TypeError) as refusal:
+        ours()
+    message = str(refusal.value)
+    assert words in message, (words, message)
+    assert message.startswith("Invalid type for argument")

@@ -281,44 +281,51 @@ class Add(Function):
 
 # ------------------------------------------------------------------------------------------- bool operands
 #: PyTorch's rules (2.13) for the arithmetic operators that refuse bool operands, one row per operator: what to
-#: write instead of two bool operands (two bool tensors, or a bool tensor and a bool number), and, where one bool
-#: operand is refused too, instead of that. ``-`` refuses any bool ("Subtraction, the `-` operator, with a bool
-#: tensor is not supported"; NumPy refuses only two, and a bool beside a number would count as 0 or 1); ``%``,
-#: ``//`` and ``**`` refuse two ("not implemented for 'Bool'"), and take a bool tensor beside a number of another
-#: kind as its 0 and 1 (:func:`bool_beside_number`); ``bool_t ** True`` is PyTorch's exception
-#: (:func:`_bool_power`). ``+`` and ``*`` of two bools are the logical or and and; they are not refused.
+#: write instead of two bool operands (two bool tensors, or a bool tensor and a bool number) and PyTorch's words
+#: there (with PyTorch's own quotes), and, where one bool operand is refused too, what to write instead of that
+#: and PyTorch's words. ``-`` refuses any bool (NumPy refuses only two, and a bool beside a number would count as
+#: 0 or 1); ``%``, ``//`` and ``**`` refuse two, and take a bool tensor beside a number of another kind as its 0 and 1
+#: (:func:`bool_beside_number`); ``bool_t ** True`` is PyTorch's exception (:func:`_bool_power`). ``+`` and ``*``
+#: of two bools are the logical or and and; they are not refused.
+_MINUS_TWO_BOOLS = ('"Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or '
+                    '`logical_xor()` operator instead."')
+_MINUS_ONE_BOOL = ('"Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert '
+                   'a mask, use the `~` or `logical_not()` operator instead."')
+_CAST_FIRST = "cast first, e.g. t.astype('int64')"
 BOOL_OPERANDS = {
     "-": (("to compare two masks use `a ^ b` (logical xor); for numbers, cast first, e.g. "
-          "a.astype('int64') - b.astype('int64')"),
-          "to invert a mask use `~mask`; for its 0 and 1, cast it first, e.g. mask.astype('float32')"),
-    "%": ("cast first, e.g. t.astype('int64')", None),
-    "//": ("cast first, e.g. t.astype('int64')", None),
-    "**": ("cast first, e.g. t.astype('int64')", None),
+           "a.astype('int64') - b.astype('int64')"), _MINUS_TWO_BOOLS,
+          "to invert a mask use `~mask`; for its 0 and 1, cast it first, e.g. mask.astype('float32')", _MINUS_ONE_BOOL),
+    "%": (_CAST_FIRST, "\"remainder_cpu\" not implemented for 'Bool'", None, None),
+    "//": (_CAST_FIRST, "\"div_floor_cpu\" not implemented for 'Bool'", None, None),
+    "**": (_CAST_FIRST, "\"pow\" not implemented for 'Bool'", None, None),
+    # t.div(other, rounding_mode=...) (ops.rounded_division) takes bools as `//` does: refused between two bools
+    "div(rounding_mode='floor')": (_CAST_FIRST, "\"div_floor_cpu\" not implemented for 'Bool'", None, None),
+    "div(rounding_mode='trunc')": (_CAST_FIRST, "\"div_trunc_cpu\" not implemented for 'Bool'", None, None),
 }
-# t.div(other, rounding_mode=...) (ops.rounded_division) takes bools as `//` does: refused between two bools only
-BOOL_OPERANDS.update({f"div(rounding_mode={mode!r})": BOOL_OPERANDS["//"] for mode in ("trunc", "floor")})
 
 
 def refuse_bool_operands(symbol, a_is_bool, b_is_bool, *, argument="", received=""):
     """A ``TypeError`` when the operands of ``symbol`` (``-``, ``%``, ``//``, ``**``) are bools (tensors or
-    numbers) that PyTorch refuses there (:data:`BOOL_OPERANDS`): ``bool_t % bool_t``, ``bool_t - True``,
-    ``f32_t - bool_t``. ``argument`` names the argument in the message where a method refuses it (``x.sub(mask,
-    alpha=2)``: ``"`other` of sub"``), and ``received`` (a sentence) says what it received.
+    numbers) that PyTorch refuses there (:data:`BOOL_OPERANDS`, which quotes PyTorch's words): ``bool_t %
+    bool_t``, ``bool_t - True``, ``f32_t - bool_t``. ``argument`` names the argument in the message where a method
+    refuses it (``x.sub(mask, alpha=2)``: ``"`other` of sub"``), and ``received`` (a sentence) says what it
+    received.
 
     >>> refuse_bool_operands("-", False, True, argument="`other` of sub")
     Traceback (most recent call last):
     ...
-    TypeError: Invalid type for argument `other` of sub: `-` does not take a bool operand (as in PyTorch); ...
+    TypeError: Invalid type for argument `other` of sub: `-` does not take a bool operand (as in PyTorch: ...); ...
     """
-    two, one = BOOL_OPERANDS[symbol]
+    two, torch_two, one, torch_one = BOOL_OPERANDS[symbol]
     where = f" {argument}" if argument else ""
     after = f" {received}" if received else ""
     if a_is_bool and b_is_bool:
         raise TypeError(f"Invalid type for argument{where}: `{symbol}` is not defined between two bool tensors, or a "
-                        f"bool tensor and a bool (as in PyTorch: \"not implemented for 'Bool'\"); {two}.{after}")
+                        f"bool tensor and a bool (as in PyTorch: {torch_two}); {two}.{after}")
     if one is not None and (a_is_bool or b_is_bool):
-        raise TypeError(f"Invalid type for argument{where}: `{symbol}` does not take a bool operand (as in PyTorch); "
-                        f"{one}.{after}")
+        raise TypeError(f"Invalid type for argument{where}: `{symbol}` does not take a bool operand (as in PyTorch: "
+                        f"{torch_one}); {one}.{after}")
 
 
 def bool_beside_number(tensor, other):
@@ -941,8 +948,10 @@ class Neg(Function):
     def forward(ctx, a):
         if a.dtype == ctx.xp.bool:
             raise TypeError("Invalid type for argument `x`: negation (`-t`, tg.ops.neg) is not defined for a "
-                            "tensor of dtype bool (as in PyTorch). To invert a mask use `~t`; for numbers, cast "
-                            "first, e.g. -t.astype('float32')")
+                            "tensor of dtype bool (as in PyTorch: \"Negation, the `-` operator, on a bool tensor "
+                            "is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` "
+                            "operator instead.\"). To invert a mask use `~t`; for numbers, cast first, e.g. "
+                            "-t.astype('float32')")
         return -a
 
     @staticmethod
