@@ -72,3 +72,96 @@ def test_bool_refusals_quote_pytorchs_words(case):
     message = str(refusal.value)
     assert words in message, (words, message)
     assert message.startswith("Invalid type for argument")
+
+
+VIEW_CALLS = [
+    ("swapaxes", (0, 2)), ("swapaxes", (-1, 1)), ("swapdims", (2, 0)), ("moveaxis", (0, -1)),
+    ("movedim", ((0, 1), (2, 0))), ("movedim", ([2], [0])), ("narrow", (1, -2, 2)), ("narrow", (2, 0, 0)),
+    ("narrow", (0, 1, 1)), ("ravel", ()), ("unflatten", (2, (2, -1))), ("unflatten", (-1, [1, 4, 1])),
+    ("unflatten", (0, (2,))),
+]
+
+
+@pytest.mark.parametrize("name, args", VIEW_CALLS, ids=str)
+def test_view_methods_values_and_gradients_as_torch(name, args):
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((2, 3, 4))
+    x, tx = tg.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    out, tout = getattr(x, name)(*args), getattr(tx, name)(*args)
+    assert out.shape == tuple(tout.shape)
+    np.testing.assert_array_equal(out.numpy(), tout.detach().numpy())
+    weights = rng.standard_normal(out.shape)
+    (out * tg.tensor(weights)).sum().backward()
+    (tout * torch.tensor(weights)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_expand_as_and_view_as_as_torch():
+    rng = np.random.default_rng(1)
+    a, target = rng.standard_normal((3, 1)), np.zeros((2, 3, 4), dtype=np.int64)
+    x, tx = tg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    out, tout = x.expand_as(tg.tensor(target)), tx.expand_as(torch.tensor(target))
+    np.testing.assert_array_equal(out.numpy(), tout.detach().numpy())
+    weights = rng.standard_normal((2, 3, 4))
+    (out * tg.tensor(weights)).sum().backward()
+    (tout * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-15)
+    y, ty = tg.tensor(a), torch.tensor(a)
+    viewed, tviewed = y.view_as(tg.tensor(np.zeros((1, 3)))), ty.view_as(torch.zeros(1, 3))
+    assert viewed.dtype == "float64" and viewed.shape == tuple(tviewed.shape)
+    np.testing.assert_array_equal(viewed.numpy(), tviewed.numpy())
+
+
+@pytest.mark.parametrize("name, args", VIEW_CALLS[:10] + [("expand_as", None), ("view_as", None)], ids=str)
+def test_view_methods_are_views_of_a_leaf_as_torch(name, args):
+    """An in-place write into one while recording is PyTorch's "a view of a leaf Variable" RuntimeError."""
+    w, tw = tg.tensor(np.ones((2, 3, 4)), requires_grad=True), torch.ones(2, 3, 4, dtype=torch.float64,
+                                                                           requires_grad=True)
+    if name == "expand_as":
+        view, tview = w[:1].expand_as(w), tw[:1].expand_as(tw)
+    elif name == "view_as":
+        view, tview = w.view_as(tg.tensor(np.zeros(24))), tw.view_as(torch.zeros(24))
+    else:
+        view, tview = getattr(w, name)(*args), getattr(tw, name)(*args)
+    assert tview._is_view()
+    with pytest.raises(RuntimeError, match="view of a leaf Variable"):
+        tview.add_(1.0)
+    with pytest.raises(RuntimeError, match="view of a leaf"):
+        view.add_(1.0)
+
+
+ERRORS = [
+    ("narrow", (1, 4, 0), IndexError), ("narrow", (1, 0, -1), ValueError), ("narrow", (1, 2, 2), ValueError),
+    ("narrow", (3, 0, 1), IndexError), ("narrow", (1, 0.5, 1), TypeError), ("narrow", (True, 0, 1), TypeError),
+    ("movedim", ((0, 0), (1, 0)), ValueError), ("movedim", ((0, 1), (1, 1)), ValueError),
+    ("movedim", (3, 0), IndexError), ("swapaxes", (0, 3), IndexError), ("swapdims", (0.0, 1), TypeError),
+    ("unflatten", (1, (2, 2)), ValueError), ("unflatten", (1, ()), ValueError),
+    ("unflatten", (1, (-1, -1)), ValueError),
+    ("unflatten", (1, 3), TypeError), ("expand_as", ((2, 3, 4),), TypeError), ("view_as", (np.zeros(24),), TypeError),
+]
+
+
+@pytest.mark.parametrize("name, args, error", ERRORS, ids=str)
+def test_view_method_errors_as_torch(name, args, error):
+    """PyTorch refuses the same calls (its RuntimeError is our ValueError, its IndexError and TypeError ours)."""
+    with pytest.raises((RuntimeError, IndexError, TypeError)) as theirs:
+        getattr(torch.zeros(2, 3, 4), name)(*args)
+    if error is ValueError:
+        assert theirs.type is RuntimeError
+    else:
+        assert issubclass(theirs.type, error)
+    with pytest.raises(error) as ours:
+        getattr(tg.tensor(np.zeros((2, 3, 4))), name)(*args)
+    assert str(ours.value).startswith(("Invalid", name))
+
+
+def test_rank_0_and_tensor_start_as_torch():
+    with pytest.raises(RuntimeError, match="0-dim"):
+        torch.tensor(1.0).narrow(0, 0, 1)
+    with pytest.raises(ValueError, match="rank-0"):
+        tg.tensor(1.0).narrow(0, 0, 1)
+    assert tg.tensor(1.0).ravel().shape == tuple(torch.tensor(1.0).ravel().shape) == (1,)
+    assert tg.tensor(1.0).swapaxes(0, -1).shape == tuple(torch.tensor(1.0).swapaxes(0, -1).shape) == ()
+    x = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(tg.tensor(x).narrow(1, tg.tensor(1, dtype="int64"), 2).numpy(),
+                                  torch.tensor(x).narrow(1, torch.tensor(1), 2).numpy())
