@@ -1,6 +1,8 @@
 """Brief s47 f2: float64 ``add``/``sub`` with a power-of-two ``alpha`` (plain path, still PyTorch's bits), the
 two-bool ``-`` message quoting PyTorch, torch's view methods (``expand_as``, ``view_as``, ``narrow``, ``movedim``,
 ``moveaxis``, ``swapaxes``, ``swapdims``, ``ravel``, ``unflatten``) and ``ops.concat`` of a 1-D empty tensor."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -165,3 +167,28 @@ def test_rank_0_and_tensor_start_as_torch():
     x = np.arange(6.0).reshape(2, 3)
     np.testing.assert_array_equal(tg.tensor(x).narrow(1, tg.tensor(1, dtype="int64"), 2).numpy(),
                                   torch.tensor(x).narrow(1, torch.tensor(1), 2).numpy())
+
+
+def test_in_place_refusals_are_as_docs_concepts_says():
+    """docs/concepts.md: refused on any tensor that requires grad while recording (a leaf or a view of one: a
+    RuntimeError as PyTorch's; an op's output, or an `other` that requires grad: a TypeError, where torch records
+    the write); in place under no_grad() and on tensors without grad."""
+    text = (Path(__file__).parent.parent / "docs" / "concepts.md").read_text(encoding="utf-8")
+    assert "`y = x * 2; y.add_(1.)`" in text and "refused on a\n  leaf that requires grad, or a view of one" not in text
+    w = tg.tensor(np.ones(3), requires_grad=True)
+    tw = torch.ones(3, dtype=torch.float64, requires_grad=True)
+    for write in (lambda v: v.add_(1.0), lambda v: v[0].add_(1.0)):
+        with pytest.raises(RuntimeError):
+            write(tw)
+        with pytest.raises(RuntimeError):
+            write(w)
+    ty = tw * 2
+    ty.add_(1.0)                                        # torch records it
+    assert ty.grad_fn is not None
+    with pytest.raises(TypeError, match=r"t = t.add\(\.\.\.\)"):
+        (w * 2).add_(1.0)
+    with pytest.raises(TypeError, match="no in-place node"):
+        tg.tensor(np.ones(3)).add_(w)
+    with tg.no_grad():
+        w.add_(1.0)
+    assert w.tolist() == [2.0, 2.0, 2.0]
