@@ -192,3 +192,36 @@ def test_in_place_refusals_are_as_docs_concepts_says():
     with tg.no_grad():
         w.add_(1.0)
     assert w.tolist() == [2.0, 2.0, 2.0]
+
+
+@pytest.mark.parametrize("shapes, dim", [([(2, 3), (0,)], 0), ([(0,), (2, 3)], 1), ([(2, 3), (0,), (2, 1)], -1),
+                                         ([(0,), (0,)], 0), ([(0,), (0, 3), (2, 3)], 0), ([(0,), (4,)], 0)],
+                         ids=str)
+def test_concat_passes_over_a_1d_empty_tensor_as_torch_cat(shapes, dim):
+    rng = np.random.default_rng(2)
+    data = [rng.standard_normal(shape) for shape in shapes]
+    ours = [tg.tensor(d, requires_grad=True) for d in data]
+    theirs = [torch.tensor(d, requires_grad=True) for d in data]
+    out, tout = tg.ops.concat(ours, dim=dim), torch.cat(theirs, dim=dim)
+    assert out.shape == tuple(tout.shape)
+    np.testing.assert_array_equal(out.numpy(), tout.detach().numpy())
+    weights = rng.standard_normal(out.shape)
+    (out * tg.tensor(weights)).sum().backward()
+    (tout * torch.tensor(weights)).sum().backward()
+    for x, tx in zip(ours, theirs):
+        assert x.grad.shape == tuple(tx.grad.shape)
+        np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_concat_of_a_1d_empty_tensor_keeps_torchs_dtype_and_errors():
+    joined = tg.ops.concat([tg.tensor(np.zeros(0)), tg.tensor(np.ones((2, 3)), dtype="float32")], axis=0)
+    want = torch.cat([torch.zeros(0, dtype=torch.float64), torch.ones(2, 3)])
+    assert joined.dtype == "float64" and want.dtype == torch.float64
+    with pytest.raises(IndexError):
+        torch.cat([torch.ones(2, 3), torch.zeros(0)], dim=2)
+    with pytest.raises(ValueError, match="axis"):
+        tg.ops.concat([tg.tensor(np.ones((2, 3))), tg.tensor(np.zeros(0))], dim=2)
+    with pytest.raises(RuntimeError):
+        torch.cat([torch.ones(2, 3), torch.zeros(1)])
+    with pytest.raises(ValueError, match="differ outside axis 0"):
+        tg.ops.concat([tg.tensor(np.ones((2, 3))), tg.tensor(np.zeros(1))])

@@ -701,27 +701,39 @@ def _in_one_dtype(xp, arrays):
                                                      rng.standard_normal((2, 2))), {"axis": 1})],
              special_points=_join_special_points)
 class Concat(Function):
-    """Join tensors along an existing axis; the backward cuts the gradient back into the pieces."""
+    """Join tensors along an existing axis; the backward cuts the gradient back into the pieces.
+
+    A 1-D empty tensor (shape ``(0,)``) beside tensors of other shapes is passed over, as ``torch.cat`` passes it
+    over (its legacy rule: ``cat([ones((2, 3)), zeros(0)])`` is the ``(2, 3)`` tensor), still counting for the
+    result's dtype; its gradient is empty. ``keras.ops.concatenate`` gives the same on Keras' torch backend (it
+    calls ``torch.cat``); NumPy's ``concatenate``, behind Keras' numpy backend, refuses it."""
 
     @staticmethod
     def forward(ctx, *arrays, axis):
-        first = arrays[0].shape
+        if any(a is None for a in arrays):
+            raise ValueError(f"concat: shapes {[None if a is None else tuple(a.shape) for a in arrays]} differ")
+        joined = [a for a in arrays if tuple(a.shape) != (0,)] or list(arrays)    # torch: (0,) passed over
+        first = joined[0].shape
         if len(first) == 0:
             raise ValueError("concat: zero-dimensional tensors cannot be concatenated (use stack)")
         axis = axis_index(axis, len(first), "concat")
-        for a in arrays:
-            if a is None or len(a.shape) != len(first) or \
+        for a in joined:
+            if len(a.shape) != len(first) or \
                     any(m != n for i, (m, n) in enumerate(zip(a.shape, first)) if i != axis):
-                raise ValueError(f"concat: shapes {[None if a is None else tuple(a.shape) for a in arrays]} differ "
-                                 f"outside axis {axis}")
+                raise ValueError(f"concat: shapes {[tuple(a.shape) for a in arrays]} differ outside axis {axis} "
+                                 "(a 1-D empty tensor, shape (0,), is passed over, as torch.cat)")
         ctx.axis = axis
-        ctx.sizes = [a.shape[axis] for a in arrays]
-        return ctx.xp.concat(_in_one_dtype(ctx.xp, arrays), axis=axis)
+        ctx.sizes = [a.shape[axis] if any(a is b for b in joined) else None for a in arrays]
+        in_one = _in_one_dtype(ctx.xp, arrays)          # every piece counts for the dtype, as in torch.cat
+        return ctx.xp.concat([b for a, b in zip(arrays, in_one) if any(a is j for j in joined)], axis=axis)
 
     @staticmethod
     def backward(ctx, grad):
         pieces, start = [], 0
         for n in ctx.sizes:
+            if n is None:                               # a 1-D empty tensor passed over: an empty gradient
+                pieces.append(ctx.xp.zeros((0,), dtype=grad.dtype))
+                continue
             index = (slice(None),) * ctx.axis + (slice(start, start + n), Ellipsis)
             pieces.append(grad[index])
             start += n
@@ -861,6 +873,8 @@ def _same_backend(tensors, name):
 def concat(tensors, axis=NOT_GIVEN, *, dim=None):
     """Join tensors along ``axis`` (``keras.ops.concatenate``; ``dim`` is ``torch.cat``'s name for it); all other
     dimensions must match. Mixed dtypes join in NumPy's result type (``[bool, int8]`` int8).
+
+    A 1-D empty tensor (shape ``(0,)``) is passed over, as ``torch.cat`` does (:class:`Concat`).
 
     Raises:
         ValueError: shapes that differ outside ``axis``, an axis out of range, rank-0 tensors (use :func:`stack`).
