@@ -547,8 +547,15 @@ class TorchMethods(NumpyUfuncs):
         >>> (tg.tensor([-3.5, 7.0]) // 2).tolist(), (7 // tg.tensor([2.0, -2.0])).tolist()
         ([-2.0, 3.0], [3.0, -4.0])
         """
-        from .ops.elementwise import FloorDivide, bool_beside_number
+        from .ops.elementwise import (
+            FloorDivide,
+            bool_beside_number,
+            float16_with_number,
+            in_float32_with_number,
+        )
 
+        if float16_with_number(self, other):     # float16 // 0.1: the number in float32, as PyTorch
+            return in_float32_with_number(FloorDivide, self, float(other))
         a = bool_beside_number(self, other)         # mask // 2: its 0 and 1 as int64, as PyTorch
         return FloorDivide.apply(a, a._lift(other))
 
@@ -926,6 +933,105 @@ class TorchMethods(NumpyUfuncs):
             sizes = (size,)
         return expand(self, *sizes)
 
+    def expand_as(self, other):
+        """This tensor expanded to ``other``'s shape, as ``torch.Tensor.expand_as``: ``self.expand(other.shape)``
+        (:meth:`expand`; counted as a view, as PyTorch's is).
+
+        Raises:
+            TypeError: ``other`` not a tensor (as PyTorch: "argument 'other' (position 1) must be Tensor").
+            ValueError: a shape ``expand`` cannot reach.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([[1.0], [2.0]]).expand_as(tg.tensor([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])).tolist()
+        [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
+        """
+        return self.expand(tuple(_tensor_argument(other, "other", "expand_as").shape))
+
+    def view_as(self, other):
+        """This tensor in ``other``'s shape, as ``torch.Tensor.view_as``: ``self.view(other.shape)`` (:meth:`view`;
+        the dtype stays this tensor's).
+
+        Raises:
+            TypeError: ``other`` not a tensor (as PyTorch). ValueError: another number of elements.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([1.0, 2.0, 3.0, 4.0]).view_as(tg.tensor([[0, 0], [0, 0]], dtype="int64")).tolist()
+        [[1.0, 2.0], [3.0, 4.0]]
+        """
+        return self.view(tuple(_tensor_argument(other, "other", "view_as").shape))
+
+    def narrow(self, dim, start, length):
+        """``length`` elements along ``dim`` from ``start``, as ``torch.Tensor.narrow``
+        (:func:`tinygradconv.ops.shape.narrow`: a slice, a view as in PyTorch).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]).narrow(1, 1, 2).tolist()
+        [[1.0, 2.0], [4.0, 5.0]]
+        """
+        from .ops.shape import narrow
+
+        return narrow(self, dim, start, length)
+
+    def movedim(self, source, destination):
+        """The dimensions ``source`` moved to ``destination`` (ints or sequences of ints), as
+        ``torch.Tensor.movedim`` (:func:`tinygradconv.ops.shape.movedim`, a view as in PyTorch).
+
+        >>> import numpy as np
+        >>> import tinygradconv as tg
+        >>> tg.tensor(np.zeros((2, 3, 4))).movedim(0, -1).shape
+        (3, 4, 2)
+        """
+        from .ops.shape import movedim
+
+        return movedim(self, source, destination)
+
+    def moveaxis(self, source, destination):
+        """:meth:`movedim` by its NumPy name, as ``torch.Tensor.moveaxis`` (errors name ``moveaxis``)."""
+        from .ops.shape import movedim
+
+        return movedim(self, source, destination, op="moveaxis")
+
+    def swapaxes(self, axis0, axis1):
+        """Dimensions ``axis0`` and ``axis1`` swapped, as ``torch.Tensor.swapaxes`` (``transpose(axis0, axis1)``,
+        a view as in PyTorch).
+
+        Raises:
+            TypeError: an axis not an int. IndexError: an axis out of range (also a ``ValueError``).
+
+        >>> import numpy as np
+        >>> import tinygradconv as tg
+        >>> tg.tensor(np.zeros((2, 3, 4))).swapaxes(0, 2).shape
+        (4, 3, 2)
+        """
+        return _swapped(self, axis0, axis1, "swapaxes", ("axis0", "axis1"))
+
+    def swapdims(self, dim0, dim1):
+        """:meth:`swapaxes` by its other PyTorch name, ``torch.Tensor.swapdims`` (errors name ``swapdims``)."""
+        return _swapped(self, dim0, dim1, "swapdims", ("dim0", "dim1"))
+
+    def ravel(self):
+        """This tensor's elements in one dimension, in row-major order, as ``torch.Tensor.ravel``
+        (``reshape(-1)``: a view where the memory allows it, as in PyTorch; a rank-0 tensor gives shape ``(1,)``).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([[1.0, 2.0], [3.0, 4.0]]).ravel().tolist(), tg.tensor(5.0).ravel().shape
+        ([1.0, 2.0, 3.0, 4.0], (1,))
+        """
+        return self.reshape(-1)
+
+    def unflatten(self, dim, sizes):
+        """Dimension ``dim`` split into dimensions of ``sizes`` (one may be -1), as ``torch.Tensor.unflatten``
+        (:func:`tinygradconv.ops.shape.unflatten`, a reshape: a view as in PyTorch).
+
+        >>> import numpy as np
+        >>> import tinygradconv as tg
+        >>> tg.tensor(np.zeros((2, 6))).unflatten(-1, (2, 3)).shape
+        (2, 2, 3)
+        """
+        from .ops.shape import unflatten
+
+        return unflatten(self, dim, sizes)
+
     def repeat(self, *repeats):
         """This tensor tiled ``repeats[i]`` times along dimension ``i``, as ``torch.Tensor.repeat`` (NumPy's
         ``np.tile``): :func:`tinygradconv.ops.tiling.repeat`.
@@ -1149,9 +1255,12 @@ class TorchMethods(NumpyUfuncs):
         cancellation, ties, NaN, infinities, signed zeros; checked against exact fractions), where rounding twice
         differed from it in 10 to 25% of elements for alpha 0.1. It costs: ``x.add(y, alpha=0.1)`` of float64
         vectors, one thread, took 15 us (100 elements) and 0.8 ms (10**6) rounding twice, 46 us and 13 ms now
-        (a 2-vCPU AMD EPYC shared with other work, 2026-12-07). Left as PyTorch does not round: a ``y`` or
-        ``alpha`` of magnitude ``2**995`` or more, and a product under ``2**-900`` (rounded twice here; see
-        ``multiply_add``); and for a number ``other`` (``x.add(0.3, alpha=3)``) PyTorch rounds twice, ``x +
+        (a 2-vCPU AMD EPYC shared with other work, 2026-12-07). An ``alpha`` of 0 or plus or minus a power of two
+        (``2``, ``0.5``, ``-4``) makes ``alpha * other`` exact, so plain ``self + alpha * other`` is already
+        rounded once and is what is computed (``x.add(y, alpha=2.0)``, 10**6 float64 elements, one core: 29 to
+        45 ms by the fused multiply-add, 3 ms plain, the same machine and run). Left as PyTorch does not round: a
+        ``y`` or ``alpha`` of magnitude ``2**995`` or more, and a product under ``2**-900`` (rounded twice here;
+        see ``multiply_add``); and for a number ``other`` (``x.add(0.3, alpha=3)``) PyTorch rounds twice, ``x +
         float(alpha * other)``, in the elements its vector loop leaves over (the last ``n % 8`` of each thread's
         share): those may differ from ours in the last bit.
         ``alpha=1`` is plain ``self + other``. With two bool operands the result is bool, ``alpha``
@@ -1650,6 +1759,42 @@ def _is_bool(value) -> bool:
     return isinstance(value, (bool, np.bool_))
 
 
+def _power_of_two(alpha):
+    """Whether ``alpha`` is 0 or plus or minus a power of two (``2``, ``0.5``, ``-4``, ``2**-10``): then the
+    product ``alpha * y`` is exact in float64 (unless it falls below ``2**-1022``, where
+    :func:`~tinygradconv.ops.elementwise.multiply_add` rounds twice as well), and ``x + alpha * y`` is rounded
+    once, as a fused multiply-add rounds it.
+
+    >>> _power_of_two(2.0), _power_of_two(-0.25), _power_of_two(0), _power_of_two(3), _power_of_two(0.1)
+    (True, True, True, False, False)
+    """
+    alpha = float(alpha)
+    return alpha == 0 or (math.isfinite(alpha) and math.frexp(abs(alpha))[0] == 0.5)
+
+
+def _tensor_argument(other, name, op):
+    """``other`` when it is a Tensor, else PyTorch's refusal as a ``TypeError`` naming the argument."""
+    from .tensor import Tensor
+
+    if not isinstance(other, Tensor):
+        raise TypeError(f"Invalid type for argument `{name}` of {op}: expected a tensor (as PyTorch: \"argument "
+                        f"'{name}' (position 1) must be Tensor\"). Received {other!r} of type "
+                        f"{type(other).__name__}")
+    return other
+
+
+def _swapped(tensor, dim0, dim1, op, names):
+    """``tensor`` with dimensions ``dim0`` and ``dim1`` swapped (a Permute, a view as PyTorch's), PyTorch's range of
+    dimensions (a rank-0 tensor has dimension 0 and -1, and stays itself)."""
+    from .ops.shape import permute
+
+    i, j = dim_index(dim0, tensor.ndim, op, names[0]), dim_index(dim1, tensor.ndim, op, names[1])
+    order = list(range(tensor.ndim))
+    if order:
+        order[i], order[j] = order[j], order[i]
+    return permute(tensor, order)
+
+
 def _times_alpha(tensor, other, alpha, op):
     """``alpha * other`` for ``tensor.add(other, alpha=alpha)`` (``op``: ``"add"`` or ``"sub"``), with PyTorch's
     checks of ``alpha``; ``other`` itself when ``alpha`` is 1. A tensor ``other`` is first cast to the dtype of
@@ -1734,6 +1879,8 @@ def _plus_alpha_times(tensor, other, alpha, op):
     if alpha == 1 or kind not in ("float16", "float32", "float64"):
         return result
     xp = result.backend.xp
+    if kind == "float64" and _power_of_two(alpha):  # alpha * other exact: tensor + it is already rounded once
+        return result
     if kind == "float64":                    # rounded once, as PyTorch's fused multiply-add
         from .ops.elementwise import multiply_add
 

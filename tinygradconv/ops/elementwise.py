@@ -281,44 +281,51 @@ class Add(Function):
 
 # ------------------------------------------------------------------------------------------- bool operands
 #: PyTorch's rules (2.13) for the arithmetic operators that refuse bool operands, one row per operator: what to
-#: write instead of two bool operands (two bool tensors, or a bool tensor and a bool number), and, where one bool
-#: operand is refused too, instead of that. ``-`` refuses any bool ("Subtraction, the `-` operator, with a bool
-#: tensor is not supported"; NumPy refuses only two, and a bool beside a number would count as 0 or 1); ``%``,
-#: ``//`` and ``**`` refuse two ("not implemented for 'Bool'"), and take a bool tensor beside a number of another
-#: kind as its 0 and 1 (:func:`bool_beside_number`); ``bool_t ** True`` is PyTorch's exception
-#: (:func:`_bool_power`). ``+`` and ``*`` of two bools are the logical or and and; they are not refused.
+#: write instead of two bool operands (two bool tensors, or a bool tensor and a bool number) and PyTorch's words
+#: there (with PyTorch's own quotes), and, where one bool operand is refused too, what to write instead of that
+#: and PyTorch's words. ``-`` refuses any bool (NumPy refuses only two, and a bool beside a number would count as
+#: 0 or 1); ``%``, ``//`` and ``**`` refuse two, and take a bool tensor beside a number of another kind as its 0 and 1
+#: (:func:`bool_beside_number`); ``bool_t ** True`` is PyTorch's exception (:func:`_bool_power`). ``+`` and ``*``
+#: of two bools are the logical or and and; they are not refused.
+_MINUS_TWO_BOOLS = ('"Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or '
+                    '`logical_xor()` operator instead."')
+_MINUS_ONE_BOOL = ('"Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert '
+                   'a mask, use the `~` or `logical_not()` operator instead."')
+_CAST_FIRST = "cast first, e.g. t.astype('int64')"
 BOOL_OPERANDS = {
     "-": (("to compare two masks use `a ^ b` (logical xor); for numbers, cast first, e.g. "
-          "a.astype('int64') - b.astype('int64')"),
-          "to invert a mask use `~mask`; for its 0 and 1, cast it first, e.g. mask.astype('float32')"),
-    "%": ("cast first, e.g. t.astype('int64')", None),
-    "//": ("cast first, e.g. t.astype('int64')", None),
-    "**": ("cast first, e.g. t.astype('int64')", None),
+           "a.astype('int64') - b.astype('int64')"), _MINUS_TWO_BOOLS,
+          "to invert a mask use `~mask`; for its 0 and 1, cast it first, e.g. mask.astype('float32')", _MINUS_ONE_BOOL),
+    "%": (_CAST_FIRST, "\"remainder_cpu\" not implemented for 'Bool'", None, None),
+    "//": (_CAST_FIRST, "\"div_floor_cpu\" not implemented for 'Bool'", None, None),
+    "**": (_CAST_FIRST, "\"pow\" not implemented for 'Bool'", None, None),
+    # t.div(other, rounding_mode=...) (ops.rounded_division) takes bools as `//` does: refused between two bools
+    "div(rounding_mode='floor')": (_CAST_FIRST, "\"div_floor_cpu\" not implemented for 'Bool'", None, None),
+    "div(rounding_mode='trunc')": (_CAST_FIRST, "\"div_trunc_cpu\" not implemented for 'Bool'", None, None),
 }
-# t.div(other, rounding_mode=...) (ops.rounded_division) takes bools as `//` does: refused between two bools only
-BOOL_OPERANDS.update({f"div(rounding_mode={mode!r})": BOOL_OPERANDS["//"] for mode in ("trunc", "floor")})
 
 
 def refuse_bool_operands(symbol, a_is_bool, b_is_bool, *, argument="", received=""):
     """A ``TypeError`` when the operands of ``symbol`` (``-``, ``%``, ``//``, ``**``) are bools (tensors or
-    numbers) that PyTorch refuses there (:data:`BOOL_OPERANDS`): ``bool_t % bool_t``, ``bool_t - True``,
-    ``f32_t - bool_t``. ``argument`` names the argument in the message where a method refuses it (``x.sub(mask,
-    alpha=2)``: ``"`other` of sub"``), and ``received`` (a sentence) says what it received.
+    numbers) that PyTorch refuses there (:data:`BOOL_OPERANDS`, which quotes PyTorch's words): ``bool_t %
+    bool_t``, ``bool_t - True``, ``f32_t - bool_t``. ``argument`` names the argument in the message where a method
+    refuses it (``x.sub(mask, alpha=2)``: ``"`other` of sub"``), and ``received`` (a sentence) says what it
+    received.
 
     >>> refuse_bool_operands("-", False, True, argument="`other` of sub")
     Traceback (most recent call last):
     ...
-    TypeError: Invalid type for argument `other` of sub: `-` does not take a bool operand (as in PyTorch); ...
+    TypeError: Invalid type for argument `other` of sub: `-` does not take a bool operand (as in PyTorch: ...); ...
     """
-    two, one = BOOL_OPERANDS[symbol]
+    two, torch_two, one, torch_one = BOOL_OPERANDS[symbol]
     where = f" {argument}" if argument else ""
     after = f" {received}" if received else ""
     if a_is_bool and b_is_bool:
         raise TypeError(f"Invalid type for argument{where}: `{symbol}` is not defined between two bool tensors, or a "
-                        f"bool tensor and a bool (as in PyTorch: \"not implemented for 'Bool'\"); {two}.{after}")
+                        f"bool tensor and a bool (as in PyTorch: {torch_two}); {two}.{after}")
     if one is not None and (a_is_bool or b_is_bool):
-        raise TypeError(f"Invalid type for argument{where}: `{symbol}` does not take a bool operand (as in PyTorch); "
-                        f"{one}.{after}")
+        raise TypeError(f"Invalid type for argument{where}: `{symbol}` does not take a bool operand (as in PyTorch: "
+                        f"{torch_one}); {one}.{after}")
 
 
 def bool_beside_number(tensor, other):
@@ -817,7 +824,7 @@ class FloorDivide(Function):
         xp = ctx.xp
         a, b = _integer_division_checked(xp, a, b, "//")
         try:
-            return xp.floor_divide(a, b)
+            return floor_divided(xp, a, b)
         except ValueError:
             raise broadcast_error("floor_divide", a, b) from None
 
@@ -825,6 +832,47 @@ class FloorDivide(Function):
     def backward(ctx, grad):
         raise RuntimeError("The derivative of floor_divide (`//`) is not implemented, as in PyTorch: a // b is "
                            "piecewise constant. Use (a // b).detach() where no gradient through it is wanted")
+
+
+def floor_divided(xp, a, b):
+    """``floor(a / b)`` of two arrays of one dtype, as PyTorch's CPU ``div_floor`` kernel computes it: NumPy's
+    ``floor_divide`` (the same steps as PyTorch's ``div_floor_floating``), except for float16, where PyTorch takes
+    two paths:
+
+    * a divisor of one value (a number, or a tensor of one element): in float32, rounded to float16 once; a Python
+      number reaches it unrounded (:func:`float16_with_number`), so ``x // 0.1`` divides by ``float32(0.1)``;
+    * else each step of ``div_floor_floating`` (``fmod``, the subtraction, the division, the corrections) rounded
+      to float16, as PyTorch's half arithmetic does; ``2 // x`` takes this path (the number is the dividend).
+
+    >>> import numpy as np
+    >>> x = np.array([0.1, 3.5, 3.9, -29.7], dtype=np.float16)
+    >>> floor_divided(np, x, np.asarray(0.7, dtype=np.float32)).tolist()       # (float16(0.7) would give 4.0)
+    [0.0, 5.0, 5.0, -43.0]
+    """
+    if dtype_name(a.dtype) != "float16":
+        return xp.floor_divide(a, b)
+    if b.size == 1:
+        return _in_float32(xp, xp.floor_divide, a, xp.astype(b, xp.float32))
+    a, b = xp.broadcast_arrays(a, b)
+    mod = xp.fmod(a, b)
+    quotient = (a - mod) / b                     # each step rounded to float16, as PyTorch's c10::Half arithmetic
+    quotient = xp.where((mod != 0) & ((b < 0) != (mod < 0)), quotient - xp.float16(1), quotient)
+    floored = xp.floor(quotient)
+    floored = xp.where(quotient - floored > xp.float16(0.5), floored + xp.float16(1), floored)
+    true_quotient = a / b                        # (silently: Function.apply computes IEEE 754 specials so)
+    floored = xp.where(quotient != 0, floored, xp.copysign(xp.zeros_like(a), true_quotient))
+    return xp.where(b == 0, true_quotient, floored)
+
+
+def float16_with_number(tensor, number):
+    """Whether ``tensor`` is float16 and ``number`` a Python or NumPy real number that float16 cannot hold exactly
+    (``0.1``, ``1e5``): PyTorch's ``mul``, ``div`` and their rounded forms (``//``, ``div(rounding_mode=...)``)
+    compute such a number in float32 (their "opmath" type) instead of rounding it to float16 first
+    (:func:`in_float32_with_number`)."""
+    from ..validation import float16_holds
+
+    return isinstance(number, (float, int, np.floating, np.integer)) and not isinstance(number, (bool, np.bool_)) \
+        and dtype_name(tensor.dtype) == "float16" and not float16_holds(number)
 
 
 def _remainder_samples(rng):
@@ -900,8 +948,10 @@ class Neg(Function):
     def forward(ctx, a):
         if a.dtype == ctx.xp.bool:
             raise TypeError("Invalid type for argument `x`: negation (`-t`, tg.ops.neg) is not defined for a "
-                            "tensor of dtype bool (as in PyTorch). To invert a mask use `~t`; for numbers, cast "
-                            "first, e.g. -t.astype('float32')")
+                            "tensor of dtype bool (as in PyTorch: \"Negation, the `-` operator, on a bool tensor "
+                            "is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` "
+                            "operator instead.\"). To invert a mask use `~t`; for numbers, cast first, e.g. "
+                            "-t.astype('float32')")
         return -a
 
     @staticmethod
@@ -1058,14 +1108,15 @@ def stable_sigmoid(xp, a):
     return xp.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def in_float32_with_number(function, tensor, number, reflected=False):
-    """``function`` (``Mul`` or ``Div``) of a float16 ``tensor`` and a Python ``number`` computed in float32 and
-    rounded to float16 once (``number`` first when ``reflected``), as PyTorch's ``mul`` and ``div`` compute them
-    (their "opmath" type); used by the Tensor operators for numbers that float16 cannot hold."""
+def in_float32_with_number(function, tensor, number, reflected=False, **attributes):
+    """``function`` (``Mul``, ``Div``, ``FloorDivide`` or ``RoundedDivide``, with its keyword ``attributes``) of a
+    float16 ``tensor`` and a Python ``number`` computed in float32 and rounded to float16 once (``number`` first
+    when ``reflected``), as PyTorch's ``mul`` and ``div`` compute them (their "opmath" type); used by the Tensor
+    operators for numbers that float16 cannot hold (:func:`float16_with_number`)."""
     wide = tensor.astype("float32")
     constant = Tensor._make(tensor.backend.scalar(number, tensor.backend.dtype("float32")), tensor.backend, False,
                             None)
-    out = function.apply(constant, wide) if reflected else function.apply(wide, constant)
+    out = function.apply(constant, wide, **attributes) if reflected else function.apply(wide, constant, **attributes)
     return out.astype("float16")
 
 
@@ -1606,7 +1657,10 @@ def _floating(t):
 
 
 def floor_divide(a, b):
-    """``a // b`` with broadcasting (:class:`FloorDivide`: no gradient, as in PyTorch)."""
+    """``a // b`` with broadcasting (:class:`FloorDivide`: no gradient, as in PyTorch); a float16 tensor divided by
+    a number float16 cannot hold takes the number in float32, as PyTorch (:func:`float16_with_number`)."""
+    if isinstance(a, Tensor) and float16_with_number(a, b):
+        return in_float32_with_number(FloorDivide, a, float(b))
     return _binary(FloorDivide, a, b)
 
 

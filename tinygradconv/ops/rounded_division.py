@@ -22,12 +22,17 @@ Source: https://pytorch.org/docs/stable/generated/torch.div.html
 from __future__ import annotations
 
 from ..autograd import Function, Sample, register_op
+from ..backend import dtype_name
 from ..tensor import Tensor
 from .elementwise import (
+    _in_float32,
     _integer_division_checked,
     _remainder_samples,
     binary_special_points,
     broadcast_error,
+    float16_with_number,
+    floor_divided,
+    in_float32_with_number,
     unbroadcast,
 )
 
@@ -69,7 +74,9 @@ class RoundedDivide(Function):
         ctx.shapes = (a.shape, b.shape)
         try:
             if mode == "floor":
-                return xp.floor_divide(a, b)
+                return floor_divided(xp, a, b)
+            if dtype_name(a.dtype) == "float16" and b.size == 1:     # PyTorch: a divisor of one value in float32
+                return _in_float32(xp, lambda x, y: xp.trunc(x / y), a, b)
             if xp.isdtype(a.dtype, "real floating"):
                 return xp.trunc(a / b)
             quotient = xp.floor_divide(a, b)        # C's integer division: one more where the signs differ
@@ -97,6 +104,8 @@ def rounded_div(a, b, rounding_mode):
             'floor'"). TypeError: two bool tensors. ZeroDivisionError: an integer division by zero.
     """
     checked_rounding_mode(rounding_mode)
+    if isinstance(a, Tensor) and float16_with_number(a, b):     # float16 by 0.1: the number in float32, as PyTorch
+        return in_float32_with_number(RoundedDivide, a, float(b), rounding_mode=rounding_mode)
     if isinstance(a, Tensor):
         return RoundedDivide.apply(a, a._lift(b), rounding_mode=rounding_mode)
     b = b if isinstance(b, Tensor) else Tensor(b)

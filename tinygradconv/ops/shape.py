@@ -26,7 +26,7 @@ from ..autograd import Context, Function, Sample, is_grad_enabled, register_op
 from ..backend import available_backends, dtype_name, get_backend
 from ..tensor import _DTYPES, Tensor, _number_fits
 from ..torch_methods import NOT_GIVEN
-from ..validation import axis_index, dtype_argument, integer
+from ..validation import axis_index, dim_index, dtype_argument, integer
 from .elementwise import refuse_torch_tensor, special_values
 
 
@@ -701,27 +701,39 @@ def _in_one_dtype(xp, arrays):
                                                      rng.standard_normal((2, 2))), {"axis": 1})],
              special_points=_join_special_points)
 class Concat(Function):
-    """Join tensors along an existing axis; the backward cuts the gradient back into the pieces."""
+    """Join tensors along an existing axis; the backward cuts the gradient back into the pieces.
+
+    A 1-D empty tensor (shape ``(0,)``) beside tensors of other shapes is passed over, as ``torch.cat`` passes it
+    over (its legacy rule: ``cat([ones((2, 3)), zeros(0)])`` is the ``(2, 3)`` tensor), still counting for the
+    result's dtype; its gradient is empty. ``keras.ops.concatenate`` gives the same on Keras' torch backend (it
+    calls ``torch.cat``); NumPy's ``concatenate``, behind Keras' numpy backend, refuses it."""
 
     @staticmethod
     def forward(ctx, *arrays, axis):
-        first = arrays[0].shape
+        if any(a is None for a in arrays):
+            raise ValueError(f"concat: shapes {[None if a is None else tuple(a.shape) for a in arrays]} differ")
+        joined = [a for a in arrays if tuple(a.shape) != (0,)] or list(arrays)    # torch: (0,) passed over
+        first = joined[0].shape
         if len(first) == 0:
             raise ValueError("concat: zero-dimensional tensors cannot be concatenated (use stack)")
         axis = axis_index(axis, len(first), "concat")
-        for a in arrays:
-            if a is None or len(a.shape) != len(first) or \
+        for a in joined:
+            if len(a.shape) != len(first) or \
                     any(m != n for i, (m, n) in enumerate(zip(a.shape, first)) if i != axis):
-                raise ValueError(f"concat: shapes {[None if a is None else tuple(a.shape) for a in arrays]} differ "
-                                 f"outside axis {axis}")
+                raise ValueError(f"concat: shapes {[tuple(a.shape) for a in arrays]} differ outside axis {axis} "
+                                 "(a 1-D empty tensor, shape (0,), is passed over, as torch.cat)")
         ctx.axis = axis
-        ctx.sizes = [a.shape[axis] for a in arrays]
-        return ctx.xp.concat(_in_one_dtype(ctx.xp, arrays), axis=axis)
+        ctx.sizes = [a.shape[axis] if any(a is b for b in joined) else None for a in arrays]
+        in_one = _in_one_dtype(ctx.xp, arrays)          # every piece counts for the dtype, as in torch.cat
+        return ctx.xp.concat([b for a, b in zip(arrays, in_one) if any(a is j for j in joined)], axis=axis)
 
     @staticmethod
     def backward(ctx, grad):
         pieces, start = [], 0
         for n in ctx.sizes:
+            if n is None:                               # a 1-D empty tensor passed over: an empty gradient
+                pieces.append(ctx.xp.zeros((0,), dtype=grad.dtype))
+                continue
             index = (slice(None),) * ctx.axis + (slice(start, start + n), Ellipsis)
             pieces.append(grad[index])
             start += n
@@ -862,6 +874,8 @@ def concat(tensors, axis=NOT_GIVEN, *, dim=None):
     """Join tensors along ``axis`` (``keras.ops.concatenate``; ``dim`` is ``torch.cat``'s name for it); all other
     dimensions must match. Mixed dtypes join in NumPy's result type (``[bool, int8]`` int8).
 
+    A 1-D empty tensor (shape ``(0,)``) is passed over, as ``torch.cat`` does (:class:`Concat`).
+
     Raises:
         ValueError: shapes that differ outside ``axis``, an axis out of range, rank-0 tensors (use :func:`stack`).
         TypeError: ``axis`` and ``dim`` both given.
@@ -936,3 +950,118 @@ def pad(x, pad_width, value=0.0):
             raise TypeError(f"pad: `value` {value!r} cannot be held by the {name} tensor without changing it (as "
                             "`int_tensor + 0.5` is refused); cast the tensor first, e.g. x.astype('float32')")
     return Pad.apply(x, pad_width=_pad_widths(pad_width, x.ndim, tuple(x.shape)), value=float(value))
+
+
+# ------------------------------------------------------------------------------------------- PyTorch's views
+def _dims(dims, ndim, op, name):
+    """``dims`` (an int, or a tuple or list of ints) as a list of non-negative dimensions, PyTorch's range."""
+    listed = list(dims) if isinstance(dims, (tuple, list)) else [dims]
+    return [dim_index(d, ndim, op, name) for d in listed]
+
+
+def movedim(x, source, destination, op="movedim"):
+    """``x`` with its dimensions ``source`` (an int or a sequence of ints) moved to the positions
+    ``destination``, the others keeping their order, as ``torch.movedim`` (``np.moveaxis``): a :class:`Permute`,
+    so a view of ``x`` as in PyTorch.
+
+    Raises:
+        TypeError: a dimension that is not an int.
+        IndexError: a dimension out of range (also a ``ValueError``; :func:`~tinygradconv.validation.dim_index`).
+        ValueError: ``source`` and ``destination`` of different lengths, or a dimension repeated in either
+            (PyTorch: "movedim: repeated dim in `source` ([0, 0])").
+
+    >>> import numpy as np
+    >>> import tinygradconv as tg
+    >>> movedim(tg.tensor(np.zeros((2, 3, 4))), (0, 1), (2, 0)).shape
+    (3, 4, 2)
+    """
+    x = _tensor(x)
+    sources, destinations = _dims(source, x.ndim, op, "source"), _dims(destination, x.ndim, op, "destination")
+    if len(sources) != len(destinations):
+        raise ValueError(f"Invalid value for arguments `source` and `destination` of {op}: expected as many "
+                         f"destinations as sources (as PyTorch). Received source={source!r}, "
+                         f"destination={destination!r}")
+    for name, dims, given in (("source", sources, source), ("destination", destinations, destination)):
+        if len(set(dims)) != len(dims):
+            raise ValueError(f"Invalid value for argument `{name}` of {op}: a dimension is repeated (PyTorch: "
+                             f"\"{op}: repeated dim in `{name}`\"). Received {name}={given!r}")
+    rest = iter(d for d in range(x.ndim) if d not in sources)
+    placed = dict(zip(destinations, sources))
+    return Permute.apply(x, axes=tuple(placed[i] if i in placed else next(rest) for i in range(x.ndim)))
+
+
+def narrow(x, dim, start, length):
+    """``length`` elements of ``x`` along ``dim`` from ``start`` (negative: counted from the end), as
+    ``torch.narrow``: ``x[..., start:start + length, ...]``, a view as in PyTorch.
+
+    Raises:
+        TypeError: ``dim``, ``start`` or ``length`` not an int (``start`` may be a 0-d integer tensor, as PyTorch).
+        IndexError: ``dim`` out of range, or ``start`` outside ``[-size, size]`` (PyTorch's class: "start out of
+            range").
+        ValueError: a rank-0 ``x``, a negative ``length``, or ``start + length`` beyond the size (PyTorch raises
+            ``RuntimeError``: "start (2) + length (2) exceeds dimension size (3).").
+
+    >>> import tinygradconv as tg
+    >>> narrow(tg.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]), 1, -2, 2).tolist()
+    [[1.0, 2.0], [4.0, 5.0]]
+    """
+    x = _tensor(x)
+    if x.ndim == 0:
+        raise ValueError("Invalid value for argument `input` of narrow: a rank-0 tensor has no dimension to narrow "
+                         "(as PyTorch: \"narrow() cannot be applied to a 0-dim tensor.\"). Received shape ()")
+    axis = dim_index(dim, x.ndim, "narrow")
+    if isinstance(start, Tensor) and start.ndim == 0 and not dtype_name(start.dtype).startswith(("float", "bool")):
+        start = start.item()
+    for name, value in (("start", start), ("length", length)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
+            raise TypeError(f"Invalid type for argument `{name}` of narrow: expected an int. Received {value!r} of "
+                            f"type {type(value).__name__}")
+    size = x.shape[axis]
+    if not -size <= start <= size:
+        raise IndexError(f"Invalid value for argument `start` of narrow: expected it in [{-size}, {size}] for "
+                         f"dimension {axis} of size {size} (PyTorch: \"start out of range\"). Received start={start}")
+    start = int(start) % size if start < 0 else int(start)
+    if length < 0:
+        raise ValueError(f"Invalid value for argument `length` of narrow: expected 0 or more (PyTorch: \"narrow(): "
+                         f"length must be non-negative.\"). Received length={length}")
+    if start + length > size:
+        raise ValueError(f"Invalid value for arguments `start` and `length` of narrow: start + length must be at "
+                         f"most the size {size} of dimension {axis} (PyTorch: \"start ({start}) + length "
+                         f"({length}) exceeds dimension size ({size}).\"). Received start={start}, length={length}")
+    return x[(slice(None),) * axis + (slice(start, start + int(length)),)]
+
+
+def unflatten(x, dim, sizes):
+    """``x`` with dimension ``dim`` split into dimensions of ``sizes`` (one of them may be -1, inferred), as
+    ``torch.unflatten``: a reshape, a view as in PyTorch.
+
+    Raises:
+        TypeError: ``dim`` not an int, ``sizes`` not a tuple or list of ints.
+        IndexError: ``dim`` out of range (also a ``ValueError``).
+        ValueError: empty ``sizes`` (PyTorch: "unflatten: sizes must be non-empty"), sizes whose product is not
+            the size of ``dim`` (PyTorch: "Provided sizes ... don't multiply up to the size of dim"), two -1.
+
+    >>> import numpy as np
+    >>> import tinygradconv as tg
+    >>> unflatten(tg.tensor(np.zeros((2, 6))), 1, (3, -1)).shape
+    (2, 3, 2)
+    """
+    x = _tensor(x)
+    if x.ndim == 0:
+        raise ValueError("Invalid value for argument `input` of unflatten: a rank-0 tensor has no dimension to "
+                         "unflatten (PyTorch refuses it too). Received shape ()")
+    axis = dim_index(dim, x.ndim, "unflatten")
+    if not isinstance(sizes, (tuple, list)) and type(sizes).__name__ != "Size":
+        raise TypeError(f"Invalid type for argument `sizes` of unflatten: expected a tuple or list of ints. Received "
+                        f"{sizes!r} of type {type(sizes).__name__}")
+    if len(sizes) == 0:
+        raise ValueError("Invalid value for argument `sizes` of unflatten: expected at least one size (as PyTorch: "
+                         "\"unflatten: sizes must be non-empty\"). Received sizes=()")
+    size = x.shape[axis]
+    try:
+        inner = _target_shape(tuple(sizes), (size,), op="unflatten")
+    except ValueError:
+        raise ValueError(f"Invalid value for argument `sizes` of unflatten: expected sizes that multiply up to the "
+                         f"size {size} of dimension {axis} (at most one -1, inferred; as PyTorch). Received "
+                         f"sizes={tuple(sizes)!r}") from None
+    return x.reshape(tuple(x.shape[:axis]) + tuple(inner) + tuple(x.shape[axis + 1:]))
