@@ -1187,9 +1187,18 @@ CHANNEL_RULES = {
     "placed": "channel c of each input reaches one output channel (its place in the joined channels)",
     "moved": "each value goes to one place, the channels moving between steps (an output step holds values of "
              "several input steps) or into one step's features",
+    "halves": "output channel c reads input channels c and c + C/2 only, C the input channels (glu: the first half "
+              "of the channels times the sigmoid of the second)",
+    "gated": "output channel c reads the input channels that its two channels before the glu read (c and c + C/2, "
+             "C the channels before it)",
 }
-#: Activations that mix a step's channels (they normalize over the last axis, the channels).
-_MIXING_ACTIVATIONS = ("softmax", "log_softmax")
+#: Activations that mix a step's channels: each output reads every channel of its step (they normalize over the
+#: last axis, the channels). Every other activation of :mod:`tinygradconv.activations` acts on each value alone,
+#: but ``"glu"``, whose output channel c multiplies channel c by the sigmoid of channel c + C/2 (half as many
+#: channels out). Checked by perturbing one channel, in Keras and here (tests/test_viz_channels_s47_f3.py).
+_MIXING_ACTIVATIONS = ("softmax", "log_softmax", "sparsemax")
+#: The layers with an ``activation=`` argument, applied to their output's last axis (the channels).
+_WITH_ACTIVATION = ("Conv1D", "Conv1DTranspose", "DepthwiseConv1D", "SeparableConv1D", "Dense")
 
 
 def channel_rule(layer, length=None, steps_axis=1):
@@ -1199,21 +1208,28 @@ def channel_rule(layer, length=None, steps_axis=1):
     Conv1D and Conv1DTranspose (``groups=1``), SeparableConv1D (its pointwise step mixes the channels), Dense and
     Embedding (one integer a step gives all the output channels): ``"every"``; so do LayerNormalization and
     UnitNormalization over the channels (a step's statistics run over its channels), a GroupNormalization of one
-    group, an Activation("softmax") and a Masking whose ``mask_value`` is not 0 (whether a step is zeroed depends on
-    all its channels). A grouped Conv1D, DepthwiseConv1D (channel c to its ``depth_multiplier`` outputs) and a
-    GroupNormalization of several groups: ``"group"``. Pooling, activations, dropout and noise, BatchNormalization,
-    resampling, RepeatVector, a Reshape or Permute that keeps the steps, and the element-wise merges:
-    ``"same"``. Concatenate along the channels: ``"placed"``. Flatten, a Reshape that regroups the steps or folds
-    them: ``"moved"``.
+    group, an Activation("softmax"), ("log_softmax") or ("sparsemax") and a Masking whose ``mask_value`` is not 0
+    (whether a step is zeroed depends on all its channels). A grouped Conv1D, DepthwiseConv1D (channel c to its
+    ``depth_multiplier`` outputs) and a GroupNormalization of several groups: ``"group"``. Activation("glu"):
+    ``"halves"``. Pooling, the other activations, dropout and noise, BatchNormalization, resampling, RepeatVector, a
+    Reshape or Permute that keeps the steps, and the element-wise merges: ``"same"``. Concatenate along the channels:
+    ``"placed"``. Flatten, a Reshape that regroups the steps or folds them: ``"moved"``.
+
+    A layer's own ``activation=`` (Conv1D, Conv1DTranspose, DepthwiseConv1D, SeparableConv1D, Dense) comes after its
+    channel rule: softmax, log_softmax and sparsemax make any of them ``"every"``; glu pairs its output channels c
+    and c + C/2 (:func:`_glu_rule`); the other activations leave the rule as it is.
     """
     kind = _kind(layer)
     if kind == "Model":
         return None
-    if kind in CONVOLUTIONS:
-        return "group" if getattr(layer, "groups", 1) > 1 else "every"
-    if kind == "DepthwiseConv1D":
-        return "group"
-    if kind in ("SeparableConv1D", "Dense", "Embedding"):
+    if kind in _WITH_ACTIVATION:
+        rule, activation = _own_channel_rule(layer, kind), _activation_name(layer)
+        if activation in _MIXING_ACTIVATIONS:
+            return "every"
+        if activation == "glu" and rule != "every":
+            return _glu_rule(_pre_activation_channels(layer, kind))
+        return rule
+    if kind == "Embedding":
         return "every"
     if kind == "GroupNormalization":
         channels = getattr(getattr(layer, "gamma", None), "shape", (None,))[0]
@@ -1221,8 +1237,10 @@ def channel_rule(layer, length=None, steps_axis=1):
     if kind in NORMALIZING:                      # LayerNormalization, UnitNormalization
         axes = layer.axis if isinstance(layer.axis, (list, tuple)) else [layer.axis]
         return "every" if any(int(a) % 3 == 3 - steps_axis for a in axes) else "same"
-    if kind == "Activation" and getattr(layer.activation, "__name__", "") in _MIXING_ACTIVATIONS:
+    if kind == "Activation" and _activation_name(layer) in _MIXING_ACTIVATIONS:
         return "every"
+    if kind == "Activation" and _activation_name(layer) == "glu":
+        return "halves"
     if kind == "Masking" and float(layer.mask_value) != 0.0:
         return "every"
     if kind == "Flatten" or (kind == "Reshape" and (len(layer.target_shape) == 1
@@ -1231,6 +1249,55 @@ def channel_rule(layer, length=None, steps_axis=1):
     if kind == "Concatenate" and layer.axis % 3 == 3 - steps_axis:
         return "placed"
     return "same"
+
+
+def _activation_name(layer):
+    """The name of a layer's activation function (``"softmax"``, ``"glu"``, ...); ``""`` for none or a callable of
+    the user's without a name."""
+    return getattr(getattr(layer, "activation", None), "__name__", "") or ""
+
+
+def _own_channel_rule(layer, kind):
+    """The channel rule of a layer with an ``activation=`` argument, before its activation."""
+    if kind in CONVOLUTIONS:
+        return "group" if getattr(layer, "groups", 1) > 1 else "every"
+    return "group" if kind == "DepthwiseConv1D" else "every"
+
+
+def _pre_activation_channels(layer, kind):
+    """``reads[o, i]``: whether channel ``o`` of a grouped Conv1D or a DepthwiseConv1D, before its activation,
+    reads input channel ``i`` (a Conv1D's channel ``o`` the inputs of its group ``o // (filters / groups)``, a
+    DepthwiseConv1D's the input ``o // depth_multiplier``); ``None`` for a layer not built yet."""
+    kernel = _channels(layer)
+    if kernel is None:
+        return None
+    if kind == "DepthwiseConv1D":                     # kernel (k, C, depth_multiplier)
+        channels, multiplier = kernel[1], kernel[2]
+        return np.arange(channels * multiplier)[:, None] // multiplier == np.arange(channels)[None, :]
+    per_group, filters = kernel[1], kernel[2]         # Conv1D: kernel (k, C / groups, filters)
+    groups = layer.groups
+    return (np.arange(filters)[:, None] // (filters // groups)
+            == np.arange(per_group * groups)[None, :] // per_group)
+
+
+def _glu_rule(reads):
+    """The channel rule of a layer whose channel ``o`` reads the input channels ``reads[o]`` before a glu: glu's
+    output channel c reads what channels c and c + P/2 read (P = ``len(reads)``). ``"every"`` when each output reads
+    every input channel, ``"halves"`` when output c reads inputs c and c + C/2 only, ``"group"`` when the inputs
+    fall in groups that each reach their own outputs, else ``"gated"`` (also for ``reads`` ``None``: unknown)."""
+    if reads is None:
+        return "gated"
+    half = reads.shape[0] // 2
+    out = reads[:half] | reads[half:]
+    channels = out.shape[1]
+    if out.all():
+        return "every"
+    if channels == 2 * half and np.array_equal(out, np.eye(half, channels, dtype=bool)
+                                               | np.eye(half, channels, half, dtype=bool)):
+        return "halves"
+    reached = [tuple(np.nonzero(out[:, i])[0]) for i in range(channels)]
+    blocks = all(a == b or not set(a) & set(b) for a in reached for b in reached)
+    return "group" if blocks else "gated"
 
 
 def _channel_rules(model, input_length):
@@ -1243,11 +1310,24 @@ def _channel_rules(model, input_length):
         if _kind(layer) == "Model":
             inner = _channel_rules(layer, length)
         else:
-            inner = {channel_rule(layer, length, steps_axis): [type(layer).__name__]}
+            rule = channel_rule(layer, length, steps_axis)
+            inner = {rule: [_rule_label(layer, rule)]}
         for rule, kinds in inner.items():
             rules.setdefault(rule, [])
             rules[rule] += [k for k in kinds if k not in rules[rule] and k != "InputLayer"]
     return {rule: kinds for rule, kinds in rules.items() if kinds}
+
+
+def _rule_label(layer, rule):
+    """How the channels note names ``layer``: its class, with its activation where that sets the rule
+    (``Activation('glu')``, ``DepthwiseConv1D(activation='softmax')``), so that two Activation layers under two rules
+    are told apart."""
+    name, kind = type(layer).__name__, _kind(layer)
+    if kind == "Activation" and _activation_name(layer):
+        return f"{name}({_activation_name(layer)!r})"
+    if kind in _WITH_ACTIVATION and rule != _own_channel_rule(layer, kind):
+        return f"{name}(activation={_activation_name(layer)!r})"
+    return name
 
 
 def _channels_note(model, input_length):

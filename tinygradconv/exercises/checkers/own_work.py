@@ -9,9 +9,19 @@ op's code: the watch sees every call of that code whatever name it was called by
 it saw becomes the refusal, :class:`~tinygradconv.exercises.reports._OwnOpCalled`, which the checker reports
 (:func:`~tinygradconv.exercises.reports.time_limited`). Other ops of the package, and NumPy, stay free to use.
 
+Some checkers refuse other ways to the same values too (:data:`_ALSO_REFUSED`), each named in its refusal: the
+gradient of either convolution (conv1d's input gradient is a transposed convolution, computed by conv1d_transpose's
+inner code, and conv1d_transpose's is a convolution), ``log_softmax`` for logsumexp, and the path matrices of
+:mod:`tinygradconv.viz` for the overlap counts. The convolutions' gradients are watched by their code rather than
+by refusing every ``backward()`` (as the gradient checkers do): the watch sees them however they are reached
+(``backward()``, the ``Function``'s own ``backward``, the array-level functions), and ``backward()`` through the
+package's other ops stays free to use.
+
 The watch holds in the thread that runs the checker only (a profile function is per thread), and is put back as it
-was after each call, also when the answer raises. Where a profiler or another profile function is already set (a
-student timing their code with cProfile), the answer runs unwatched rather than disturb it.
+was after each call, also when the answer raises. Where a profile function is already set, the answer runs
+unwatched rather than replace it: under cProfile or profile on Python 3.10 and 3.11, and under profile on any
+version. On Python 3.12 and later cProfile goes through :mod:`sys.monitoring` instead, beside the watch, which then
+stays on (and cProfile still sees every call).
 
 >>> import numpy as np
 >>> import tinygradconv as tg
@@ -29,11 +39,13 @@ from __future__ import annotations
 
 import sys
 
-from ...ops import conv_arithmetic
+from ...ops import conv, conv_arithmetic
 from ...ops.conv import Conv1dOp, Conv1dTransposeOp, conv1d_forward, conv1d_transpose_forward
 from ...ops.elementwise import Relu
+from ...ops.nn import LogSoftmax
 from ...ops.reduction import LogSumExp
 from ...optimizers import SGD, Adam
+from ...viz import connectivity, model_connectivity
 from ...viz.model_connectivity import overlap_counts
 from ..reports import _OwnOpCalled
 
@@ -51,6 +63,31 @@ ADAM_STEP = (Adam.update_step,)
 LOGSUMEXP = (LogSumExp.forward,)
 RELU = (Relu.forward,)
 OVERLAP_COUNTS = (overlap_counts,)
+
+#: The gradients of the two convolutions, however they are reached (``backward()``, the ``Function``'s ``backward``,
+#: the array-level functions): conv1d's input gradient is a transposed convolution, computed by conv1d_transpose's
+#: own inner code (:func:`~tinygradconv.ops.conv._transpose_forward_work`, without passing through
+#: :func:`~tinygradconv.ops.conv.conv1d_transpose_forward`), and conv1d_transpose's input gradient is a convolution
+#: (found by a reviewer: an answer through either passed the other op's checker).
+CONVOLUTION_GRADIENTS = (Conv1dOp.backward, Conv1dTransposeOp.backward, conv.conv1d_backward,
+                         conv.conv1d_transpose_backward, conv.conv1d_transpose_backward_reference)
+TRANSPOSED_CONVOLUTION_INSIDE = (*CONVOLUTION_GRADIENTS, conv._transpose_forward_work, conv._transpose_forward_blocked)
+#: ``log_softmax`` (which ``softmax`` and the cross-entropies from logits run) computes ``x - logsumexp(x)``.
+LOG_SOFTMAX = (LogSoftmax.forward,)
+#: The path matrices of :mod:`tinygradconv.viz`, whose row sums are the counts (``connectivity_matrix(layer,
+#: L).sum(1)``): every matrix of one convolution goes through ``_jacobian``, every model's through
+#: ``model_connectivity_matrix``.
+PATH_MATRICES = (connectivity._jacobian, connectivity.connectivity_matrix, model_connectivity.model_connectivity_matrix,
+                 model_connectivity._model_jacobian)
+
+#: The refusal's words for the gradients of the convolutions (:data:`CONVOLUTION_GRADIENTS`).
+_THROUGH_GRADIENTS = ("the gradient of tinygradconv's conv1d or conv1d_transpose (backward() through either, or "
+                      "their backward functions), which computes {op} with the framework's own code")
+#: What an answer to :func:`~tinygradconv.exercises.check_logsumexp` or
+#: :func:`~tinygradconv.exercises.check_portable_relu` is written with: tutorial 6 asks for the functions of
+#: ``x.__array_namespace__()`` only (NumPy's own functions refuse the array-api-strict arrays these checkers pass).
+_PORTABLE = ("Write it with the functions of x.__array_namespace__() only, as tutorial 6 asks (NumPy's own "
+             "functions refuse the array-api-strict arrays this checker passes too).")
 
 
 #: What each checker refuses: ``(what, functions, how)``, ``what`` the op in words (the report says "your function
@@ -86,10 +123,10 @@ _REFUSED = {
         "Follow PyTorch's algorithm box, one line of NumPy per line of it (the rule in the exercise)."),
     "check_logsumexp": (
         "tinygradconv's logsumexp (tinygradconv.ops.logsumexp, Tensor.logsumexp)", LOGSUMEXP,
-        "Use the functions of x.__array_namespace__() (tutorial 6)."),
+        "Build it from the namespace's exp, sum and log over axis=-1, so that large values do not overflow."),
     "check_portable_relu": (
         "tinygradconv's relu (tinygradconv.ops.relu, Tensor.relu, the ReLU layer)", RELU,
-        "Use the functions of x.__array_namespace__() (tutorial 6)."),
+        "It is max(x, 0) elementwise, built from the namespace's functions."),
     "check_overlap_counts": (
         "tinygradconv.viz.overlap_counts", OVERLAP_COUNTS,
         "Count, for each output step, the copies of the kernel that reach it (tutorial 7)."),
@@ -99,25 +136,59 @@ _REFUSED = {
 }
 
 
+#: Other ways to the same values, which each of these checkers refuses too: ``name: ((what, functions), ...)``,
+#: ``what`` the way in words (the report says "your function calls {what}"), ``functions`` those whose code the
+#: watch looks for.
+_THROUGH_LOG_SOFTMAX = ("tinygradconv's log_softmax (tinygradconv.ops.nn.log_softmax, which softmax and the "
+                        "cross-entropies from logits run: x - log_softmax(x) is logsumexp(x))")
+_THROUGH_PATH_MATRICES = ("the path matrices of tinygradconv.viz (connectivity_matrix, model_connectivity_matrix, "
+                          "...), whose row sums are those counts")
+_THROUGH_TRANSPOSE_OF_ONES = ("tinygradconv's conv1d_transpose (the counts are the transposed convolution of ones "
+                              "with a kernel of ones, which overlap_counts runs)")
+_ALSO_REFUSED = {
+    "check_conv1d": ((_THROUGH_GRADIENTS.format(op="a convolution"), CONVOLUTION_GRADIENTS),),
+    "check_conv1d_transpose": ((_THROUGH_GRADIENTS.format(op="the transposed convolution"),
+                                TRANSPOSED_CONVOLUTION_INSIDE),),
+    "check_logsumexp": ((_THROUGH_LOG_SOFTMAX, LOG_SOFTMAX),),
+    "check_overlap_counts": ((_THROUGH_PATH_MATRICES, PATH_MATRICES),
+                             (_THROUGH_TRANSPOSE_OF_ONES, TRANSPOSED_CONVOLUTION)),
+    "check_resize_overlap": ((_THROUGH_PATH_MATRICES, PATH_MATRICES),),
+}
+#: How each checker's refusal says to write the answer instead (the others: :data:`_WITH_NUMPY`).
+_WRITE = {"check_logsumexp": _PORTABLE, "check_portable_relu": _PORTABLE}
+_WITH_NUMPY = "Write it with NumPy and Python (the package's other functions are fine)."
+
+
 def _own_work(name, fn):
     """``fn`` (the student's answer, checked by the checker ``name``), wrapped so that a call of any of the
-    functions :data:`_REFUSED` lists for ``name`` inside it raises
+    functions :data:`_REFUSED` or :data:`_ALSO_REFUSED` lists for ``name`` inside it raises
     :class:`~tinygradconv.exercises.reports._OwnOpCalled` once ``fn`` has returned or raised: the refusal says
-    which op ``fn`` called, that the exercise asks to write it, and where to start."""
+    what ``fn`` called first (the op, or another way to its values), that the exercise asks to write it, and where
+    to start."""
     what, functions, how = _REFUSED[name]
-    codes = {function.__code__ for function in functions}
-    refusal = (f"{name}: your function calls {what}: the exercise asks you to write this yourself, and this checker "
-               "compares with that very function, so such an answer would only be compared with itself. Write it "
-               f"with NumPy and Python (the package's other functions are fine). {how}")
+    words = {}                                            # the code watched -> what the refusal says was called
+    for way, ways_functions in ((what, functions), *_ALSO_REFUSED.get(name, ())):
+        for function in ways_functions:
+            words.setdefault(function.__code__, way)
+    write = _WRITE.get(name, _WITH_NUMPY)
+
+    def refusal(way):
+        if way == what:
+            why = ("the exercise asks you to write this yourself, and this checker compares with that very function, "
+                   "so such an answer would only be compared with itself")
+        else:
+            why = ("that is the framework's own code giving the values, and the exercise asks you to write this "
+                   "yourself, so this checker refuses it as it refuses the op itself")
+        return f"{name}: your function calls {way}: {why}. {write} {how}"
 
     def answer(*args, **kwargs):
-        if sys.getprofile() is not None:                  # a profiler is running: leave it alone, unwatched
+        if sys.getprofile() is not None:                  # a profile function is set: leave it alone, unwatched
             return fn(*args, **kwargs)
         called = []
 
         def watch(frame, event, arg):
-            if event == "call" and frame.f_code in codes:
-                called.append(frame.f_code.co_name)
+            if event == "call" and frame.f_code in words:
+                called.append(words[frame.f_code])
 
         sys.setprofile(watch)
         try:
@@ -125,6 +196,6 @@ def _own_work(name, fn):
         finally:
             sys.setprofile(None)
             if called:
-                raise _OwnOpCalled(refusal)
+                raise _OwnOpCalled(refusal(called[0]))
 
     return answer
