@@ -1251,18 +1251,22 @@ class TorchMethods(NumpyUfuncs):
         PyTorch in 9 to 28% of float32 elements, by up to 7e-4 relative near cancellation. A float64 result is
         rounded once too, as PyTorch's kernel (a fused multiply-add) rounds it, though there is no wider dtype to
         compute in: :func:`~tinygradconv.ops.elementwise.multiply_add` (an exact product and sum built of float64
-        operations), bit for bit PyTorch's on 10**6 random elements of tensor operands (broadcast, near
-        cancellation, ties, NaN, infinities, signed zeros; checked against exact fractions), where rounding twice
-        differed from it in 10 to 25% of elements for alpha 0.1. It costs: ``x.add(y, alpha=0.1)`` of float64
+        operations), bit for bit PyTorch's on 10**6 random elements of tensor operands (broadcast along a dimension
+        other than the last, near cancellation, ties, NaN, infinities, signed zeros, products that overflow;
+        checked against exact fractions), where rounding twice differed from it in 10 to 25% of elements for
+        alpha 0.1. It costs: ``x.add(y, alpha=0.1)`` of float64
         vectors, one thread, took 15 us (100 elements) and 0.8 ms (10**6) rounding twice, 46 us and 13 ms now
         (a 2-vCPU AMD EPYC shared with other work, 2026-12-07). An ``alpha`` of 0 or plus or minus a power of two
         (``2``, ``0.5``, ``-4``) makes ``alpha * other`` exact, so plain ``self + alpha * other`` is already
         rounded once and is what is computed (``x.add(y, alpha=2.0)``, 10**6 float64 elements, one core: 29 to
         45 ms by the fused multiply-add, 3 ms plain, the same machine and run). Left as PyTorch does not round: a
-        ``y`` or ``alpha`` of magnitude ``2**995`` or more, and a product under ``2**-900`` (rounded twice here;
-        see ``multiply_add``); and for a number ``other`` (``x.add(0.3, alpha=3)``) PyTorch rounds twice, ``x +
-        float(alpha * other)``, in the elements its vector loop leaves over (the last ``n % 8`` of each thread's
-        share): those may differ from ours in the last bit.
+        ``y`` or ``alpha`` of magnitude ``2**995`` or more, and a nonzero product under ``2**-900`` (rounded twice here;
+        see ``multiply_add``); and for a number ``other`` (``x.add(0.3, alpha=3)``), or a tensor ``other``
+        broadcast along the last dimension (shape ``(..., 1)``, which PyTorch's kernel takes as a number in each
+        row), PyTorch rounds twice, ``x + round(alpha * other)``, in the elements its vector loop leaves over (the
+        last few of each thread's share, or of each row), in every floating dtype: those may differ from ours,
+        which is the exact result rounded once, in the last bit (``x`` of shape ``(1000, 13)`` plus ``y`` of shape
+        ``(1000, 1)``, alpha 0.1: 434 of the 13 000 float64 elements, 1052 float32, 1420 float16).
         ``alpha=1`` is plain ``self + other``. With two bool operands the result is bool, ``alpha``
         taken as a bool, as PyTorch: ``self | other`` for an ``alpha`` other than 0, else ``self``.
 
@@ -1795,19 +1799,24 @@ def _swapped(tensor, dim0, dim1, op, names):
     return permute(tensor, order)
 
 
-def _times_alpha(tensor, other, alpha, op):
+def _times_alpha(tensor, other, alpha, op, scale=True):
     """``alpha * other`` for ``tensor.add(other, alpha=alpha)`` (``op``: ``"add"`` or ``"sub"``), with PyTorch's
     checks of ``alpha``; ``other`` itself when ``alpha`` is 1. A tensor ``other`` is first cast to the dtype of
     ``tensor + other``, as PyTorch computes ``alpha * other`` in the result's dtype: a float16 ``other`` beside a
     float64 tensor is scaled in float64 (``65504 * 3`` does not overflow), a bool mask beside a float32 tensor in
     float32 (the result stays float32). With two bool operands ``alpha`` counts as a bool, as PyTorch converts it:
-    ``other`` where it is not 0, else False."""
+    ``other`` where it is not 0, else False. With ``scale=False``: the checks and the cast only, ``other`` (lifted
+    to a tensor, cast to the result's dtype) returned unscaled."""
     from .ops.elementwise import promoted_dtype, refuse_bool_operands
     from .tensor import Tensor
 
     if not isinstance(alpha, numbers.Real):
         raise TypeError(f"Invalid type for argument `alpha` of {op}: expected a number. Received {alpha!r} of type "
                         f"{type(alpha).__name__}")
+    if op == "sub" and _is_bool(tensor) and not _is_bool(other):     # the bool one is self: name it
+        refuse_bool_operands("-", True, False, argument="`self` of sub",
+                             received=f"Received a bool tensor of shape {tuple(tensor.shape)} as self, beside "
+                                      f"{_describe(other)}")
     if op == "sub":                          # the rule of `-` (PyTorch: "Subtraction, the `-` operator, ...")
         refuse_bool_operands("-", _is_bool(tensor), _is_bool(other), argument="`other` of sub",
                              received=f"Received {_describe(other)} for a {dtype_name(tensor.dtype)} tensor")
@@ -1825,14 +1834,14 @@ def _times_alpha(tensor, other, alpha, op):
     if both_bool:                            # PyTorch: self | (bool(alpha) & other), a bool result
         return other if alpha else other & False
     if isinstance(other, numbers.Number):
-        return other * alpha                 # a Python number: scaled exactly, then lifted by the operator
+        return other * alpha if scale else other    # a Python number: scaled exactly, then lifted by the operator
     other = other if isinstance(other, Tensor) else tensor._lift(other)
     kind = promoted_dtype(tensor.dtype, other.dtype)
     if dtype_name(other.dtype) != kind:
         other = other.astype(kind)           # differentiable: the gradient comes back in other's own dtype
     if not _is_floating(other):              # (an integer alpha the product cannot hold: refused before it)
         _check_alpha_fits(alpha, kind, op)
-    return other * alpha
+    return other * alpha if scale else other
 
 
 def _describe(value):
@@ -1865,13 +1874,17 @@ def _plus_alpha_times(tensor, other, alpha, op):
     PyTorch's CPU kernel for a float16, float32 or float64 result (see :meth:`TorchMethods.add`).
 
     The graph is that of ``tensor + alpha * other`` (its gradients: the output gradient to ``tensor``, ``alpha``
-    times it to ``other``); only the forward value is recomputed, from ``alpha`` and ``other`` rounded to the
-    result's dtype: for float32 the sum is taken in float64 (where the product of two float32 numbers is exact) and
-    rounded once; for float16 in float32 (where the product of two float16 numbers is exact) and rounded to float32,
-    then to float16, as PyTorch's vectorised loop computes float16 in float32; for float64 by a fused multiply-add
-    (:func:`~tinygradconv.ops.elementwise.multiply_add`), rounded once, as PyTorch's."""
+    times it to ``other``); only the forward value is recomputed (:func:`_rounded_once`). Where no graph is
+    recorded (under ``no_grad``, or no operand requires grad) and the sum is floating, the value is computed alone,
+    without ``tensor + alpha * other`` first (:func:`_value_alone`)."""
+    from .autograd import is_grad_enabled
     from .tensor import Tensor
 
+    recorded = is_grad_enabled() and (tensor.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
+    if not recorded and alpha != 1:
+        value = _value_alone(tensor, other, alpha, op)
+        if value is not None:
+            return value
     scaled = _times_alpha(tensor, other, alpha, op)
     result = tensor + scaled if op == "add" else tensor - scaled
     kind = dtype_name(result.dtype)
@@ -1879,8 +1892,48 @@ def _plus_alpha_times(tensor, other, alpha, op):
     if alpha == 1 or kind not in ("float16", "float32", "float64"):
         return result
     xp = result.backend.xp
-    if kind == "float64" and _power_of_two(alpha):  # alpha * other exact: tensor + it is already rounded once
-        return result
+    if kind == "float64" and _power_of_two(alpha) and xp.all(xp.isfinite(result._data)):
+        return result      # alpha * other exact: tensor + it is already rounded once (unless it overflowed)
+    value = _rounded_once(tensor, other, alpha, op, kind)
+    return Tensor._make(value, result.backend, result._requires_grad, result._ctx)
+
+
+def _value_alone(tensor, other, alpha, op):
+    """The value of :func:`_plus_alpha_times` as a tensor that records nothing, without computing ``tensor + alpha
+    * other`` first, or None where that is not simple (a result that is not floating, a float64 sum with a power
+    of two ``alpha``, a bool ``tensor`` beside a number, shapes that do not broadcast, another backend): the
+    caller then takes the general path, with its errors. ``alpha``'s checks are those of :func:`_times_alpha`."""
+    from .ops.elementwise import promoted_dtype
+    from .tensor import Tensor
+
+    other = _times_alpha(tensor, other, alpha, op, scale=False)     # checked (and cast to the result's dtype)
+    if isinstance(other, Tensor):
+        if other.backend is not tensor.backend:
+            return None
+        try:
+            np.broadcast_shapes(tuple(tensor.shape), tuple(other.shape))
+        except ValueError:
+            return None
+        kind = promoted_dtype(tensor.dtype, other.dtype)
+    elif isinstance(other, numbers.Number) and _is_floating(tensor):
+        kind = dtype_name(tensor.dtype)     # a number takes a floating tensor's dtype in `+`
+    else:
+        return None
+    if kind not in ("float16", "float32", "float64") or (kind == "float64" and _power_of_two(alpha)):
+        return None
+    _check_alpha_fits(alpha, kind, op)
+    return Tensor._make(_rounded_once(tensor, other, alpha, op, kind), tensor.backend, False, None)
+
+
+def _rounded_once(tensor, other, alpha, op, kind):
+    """The array ``tensor + alpha * other`` (``op`` ``"add"``; ``"sub"``: ``-``) of the floating dtype ``kind``,
+    rounded as PyTorch's CPU kernel: for float32 the sum is taken in float64 (where the product of two float32
+    numbers is exact) and rounded once; for float16 in float32 (where the product of two float16 numbers is exact)
+    and rounded to float32, then to float16, as PyTorch's vectorised loop computes float16 in float32; for float64
+    by a fused multiply-add (:func:`~tinygradconv.ops.elementwise.multiply_add`), rounded once, as PyTorch's."""
+    from .tensor import Tensor
+
+    xp = tensor.backend.xp
     if kind == "float64":                    # rounded once, as PyTorch's fused multiply-add
         from .ops.elementwise import multiply_add
 
@@ -1891,8 +1944,7 @@ def _plus_alpha_times(tensor, other, alpha, op):
             b = other._data if isinstance(other, Tensor) else tensor._lift(other)._data
             b = xp.astype(b, xp.float64, copy=False)
         with np.errstate(over="ignore", invalid="ignore"):
-            value = multiply_add(xp, b, alpha if op == "add" else -alpha, a)
-        return Tensor._make(value, result.backend, result._requires_grad, result._ctx)
+            return multiply_add(xp, b, alpha if op == "add" else -alpha, a)
     rounded = np.dtype(kind).type
     wide = "float32" if kind == "float16" else "float64"            # the dtype PyTorch's kernel computes kind in
     with np.errstate(over="ignore", invalid="ignore"):    # overflow to inf, inf - inf = nan: silently, as torch
@@ -1904,8 +1956,7 @@ def _plus_alpha_times(tensor, other, alpha, op):
             b = xp.astype(xp.astype(b, getattr(xp, kind), copy=False), getattr(xp, wide))
         product = float(rounded(alpha)) * b
         exact = a + product if op == "add" else a - product
-        value = xp.astype(xp.asarray(exact), getattr(xp, kind))
-    return Tensor._make(value, result.backend, result._requires_grad, result._ctx)
+        return xp.astype(xp.asarray(exact), getattr(xp, kind))
 
 
 def _write_in_place(tensor, other, name, compute):

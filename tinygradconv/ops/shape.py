@@ -872,7 +872,9 @@ def _same_backend(tensors, name):
 
 def concat(tensors, axis=NOT_GIVEN, *, dim=None):
     """Join tensors along ``axis`` (``keras.ops.concatenate``; ``dim`` is ``torch.cat``'s name for it); all other
-    dimensions must match. Mixed dtypes join in NumPy's result type (``[bool, int8]`` int8).
+    dimensions must match. Mixed dtypes join in NumPy's result type (``[bool, int8]`` int8), the package's rule for
+    ``+`` (:func:`~tinygradconv.ops.elementwise.promoted_dtype`): ``[int64, float32]`` is float64, as ``int64 +
+    float32`` is, where ``torch.cat`` and PyTorch's ``+`` give float32.
 
     A 1-D empty tensor (shape ``(0,)``) is passed over, as ``torch.cat`` does (:class:`Concat`).
 
