@@ -1,0 +1,95 @@
+"""Fixes after a review of session 47's Keras work, each checked against Keras 3.15 (torch backend) or a hand-computed
+case: a model built on a dict of one input reads a Python list of samples as that input's data again; the warnings
+about such data point at the user's line."""
+import warnings
+
+import numpy as np
+import pytest
+from helpers import keras_on_torch
+
+from tinygradconv import layers, models
+
+REASON = "Keras 3 is the reference of how a model built on a dict of inputs takes its data"
+
+
+def _one_key_model():
+    """``Model({"a": Input((3,))}, Dense(1, ones))``: each output is the sum of the sample's three values."""
+    a = layers.Input((3,), name="a")
+    return models.Model({"a": a}, layers.Dense(1, kernel_initializer="ones")(a))
+
+
+def _recorded(call):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = call()
+    return result, [w for w in caught if issubclass(w.category, UserWarning)]
+
+
+# --------------------------------------------------------------------- 1. a list of samples for a dict of one input
+def test_python_list_of_samples_for_a_dict_of_one_input_is_its_data():
+    """Before session 47 ``predict([[1., 2, 3], [4, 5, 6]])`` gave ``[[6.], [15.]]`` (the sums, by hand), as for
+    any other model; after it, the list was read as one entry per key ("dict of 1 inputs ... list of 2") and
+    ``[[1., 2, 3]]`` as the entry ``[1, 2, 3]`` (a shape error). Now a list of numbers or lists is the one input's
+    data again, taken with the warning one array gets."""
+    model = _one_key_model()
+    for data, sums in (([[1., 2, 3], [4, 5, 6]], [[6.], [15.]]), ([[1., 2, 3]], [[6.]]),
+                       (((1., 2, 3), (4, 5, 6)), [[6.], [15.]])):
+        result, warned = _recorded(lambda data=data: model.predict(data, verbose=0))
+        np.testing.assert_allclose(result, sums)
+        assert len(warned) == 1 and "of samples" in str(warned[0].message), [str(w.message) for w in warned]
+        result, _ = _recorded(lambda data=data: model(data).numpy())
+        np.testing.assert_allclose(result, sums)
+    # the same data for a model built on the bare input (no dict) gives the same sums, without a warning
+    a = layers.Input((3,), name="a")
+    plain = models.Model(a, layers.Dense(1, kernel_initializer="ones")(a))
+    result, warned = _recorded(lambda: plain.predict([[1., 2, 3], [4, 5, 6]], verbose=0))
+    np.testing.assert_allclose(result, [[6.], [15.]])
+    assert warned == []
+    model.compile("sgd", "mse")
+    _, warned = _recorded(lambda: model.fit([[1., 2, 3], [4, 5, 6]], [[6.], [15.]], verbose=0))
+    assert len(warned) == 1
+    loss, _ = _recorded(lambda: model.evaluate([[1., 2, 3]], [[6.]], verbose=0))
+    assert np.isfinite(loss)
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+def test_list_of_arrays_for_a_dict_of_one_input_is_still_one_per_key_as_keras():
+    """A list whose entries are arrays is one entry per key, as Keras 3.15 reads it: ``[array]`` is the input
+    (Keras: ``[[6.]]`` with a structure warning), ``[array, array]`` is refused (Keras: "expects 1 named
+    input(s) ... received 2 input tensors")."""
+    keras = keras_on_torch(REASON)
+    x = np.array([[1., 2, 3]], "float32")
+    inp = keras.Input((3,), name="a")
+    theirs = keras.Model({"a": inp}, keras.layers.Dense(1, kernel_initializer="ones")(inp))
+    expected, theirs_warned = _recorded(lambda: np.asarray(theirs.predict([x], verbose=0)))
+    assert theirs_warned
+    with pytest.raises(ValueError, match="received 2 input tensors"):
+        theirs.predict([x, x], verbose=0)
+    model = _one_key_model()
+    result, warned = _recorded(lambda: model.predict([x], verbose=0))
+    np.testing.assert_allclose(result, expected)
+    assert len(warned) == 1 and "entry i is taken as the input of the i-th key" in str(warned[0].message)
+    with pytest.raises(ValueError, match=r"dict of 1 inputs.*Received a list of 2 arrays"):
+        model.predict([x, x], verbose=0)
+
+
+# ------------------------------------------------------------------------- 6. the warnings point at the user's line
+def test_dict_input_warnings_point_at_the_callers_line_once_per_call():
+    """The warning about one array (or a list) given to a model built on a dict of inputs names this file for
+    ``model(x)``, ``predict``, ``fit`` and ``evaluate`` (``predict`` and ``fit`` named a line of functional.py);
+    and it is given once per call, not once more per batch (Keras 3.15 warns at a line of its own functional.py,
+    once per batch)."""
+    model = _one_key_model()
+    model.compile("sgd", "mse")
+    x, y = np.ones((6, 3), "float32"), np.ones((6, 1), "float32")
+    a, b = layers.Input((3,), name="a"), layers.Input((2,), name="b")
+    two = models.Model({"a": a, "b": b}, layers.Concatenate()([a, b]))
+    calls = {"call": lambda: model(x), "predict": lambda: model.predict(x, batch_size=2, verbose=0),
+             "fit": lambda: model.fit(x, y, batch_size=2, verbose=0),
+             "evaluate": lambda: model.evaluate(x, y, batch_size=2, verbose=0),
+             "predict list": lambda: model.predict([[1., 2, 3]] * 6, batch_size=2, verbose=0),
+             "two keys, call": lambda: two([x, np.ones((6, 2))]),
+             "two keys, predict": lambda: two.predict([x, np.ones((6, 2))], batch_size=2, verbose=0)}
+    for name, call in calls.items():
+        _, warned = _recorded(call)
+        assert [w.filename for w in warned] == [__file__], (name, [(w.filename, w.lineno) for w in warned])
