@@ -93,3 +93,30 @@ def test_dict_input_warnings_point_at_the_callers_line_once_per_call():
     for name, call in calls.items():
         _, warned = _recorded(call)
         assert [w.filename for w in warned] == [__file__], (name, [(w.filename, w.lineno) for w in warned])
+
+
+# ------------------------------------------------------------------ 2. a model pickled before session 47 still trains
+def test_model_pickled_before_session_47_trains_after_loading():
+    """Session 47 added ``_loss_fn`` (the loss called on each batch) beside ``loss``; a compiled model pickled
+    before it (no ``_loss_fn``; its ``loss`` then held the resolved loss object) failed in ``fit`` with
+    ``AttributeError: ... no attribute '_loss_fn'``. Such a state is built here by hand; after loading, one SGD step
+    on the mean squared error moves the weights as the formula does: ``w -= lr * 2/n * x.T @ (x @ w + b - y)``."""
+    import pickle
+
+    from tinygradconv import losses, optimizers
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(8, 3)).astype("float32")
+    y = rng.normal(size=(8, 1)).astype("float32")
+    model = models.Sequential([layers.Input((3,)), layers.Dense(1)])
+    model.compile(optimizer=optimizers.SGD(learning_rate=0.1), loss="mse")
+    w, b = [np.asarray(v, dtype="float64") for v in model.get_weights()]
+    del model.__dict__["_loss_fn"]                 # the state a model pickled before session 47 has
+    model.__dict__["loss"] = losses.MeanSquaredError()
+    old = pickle.loads(pickle.dumps(model))
+    old.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    lr = float(np.asarray(old.optimizer.learning_rate))
+    residual = x.astype("float64") @ w + b - y
+    np.testing.assert_allclose(old.get_weights()[0], w - lr * 2 / 8 * x.T @ residual, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(old.get_weights()[1], b - lr * 2 / 8 * residual.sum(0), rtol=1e-5, atol=1e-6)
+    assert np.isfinite(old.evaluate(x, y, verbose=0))

@@ -1084,6 +1084,14 @@ class Model(Layer):
             return
         self._init_model(*args, **kwargs)
 
+    def __setstate__(self, state):
+        """Unpickling. A model pickled before session 47 has no ``_loss_fn`` (the loss called on each batch): its
+        ``loss`` was that loss (compile kept the resolved loss there), so it is taken as it, and an old compiled
+        model trains, evaluates and saves after loading (``loss`` keeps the loss object it held)."""
+        state = dict(state)
+        state.setdefault("_loss_fn", state.get("loss"))
+        self.__dict__.update(state)
+
     def _init_model(self, name=None, dtype=None, trainable=True, **kwargs):
         super().__init__(name=name, dtype=dtype, trainable=trainable, **kwargs)
         self.stop_training = False
