@@ -120,3 +120,35 @@ def test_model_pickled_before_session_47_trains_after_loading():
     np.testing.assert_allclose(old.get_weights()[0], w - lr * 2 / 8 * x.T @ residual, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(old.get_weights()[1], b - lr * 2 / 8 * residual.sum(0), rtol=1e-5, atol=1e-6)
     assert np.isfinite(old.evaluate(x, y, verbose=0))
+
+
+# ------------------------------------------------------------------------------------ 3. what Permute's dims may be
+@pytest.mark.parametrize("dims", [{1: 2, 2: 1}, {2: "a", 1: "b"}, range(2, 0, -1), "torch", np.array([2, 1])],
+                         ids=["dict-keys-12", "dict-keys-21", "range", "torch-tensor", "numpy-array"])
+def test_permute_takes_the_iterables_of_integers_keras_takes(dims):
+    """Keras 3.15 takes ``tuple(dims)``: a dict's keys in order (``{1: 2, 2: 1}`` is ``(1, 2)``), a ``range``, a
+    torch or NumPy integer array; ours refused a dict (its docs said Keras did) and a range or torch tensor."""
+    keras = keras_on_torch("Keras 3 is the reference of what Permute takes")
+    if isinstance(dims, str):
+        torch = pytest.importorskip("torch", reason="a torch tensor as dims, as Keras on torch takes it")
+        dims = torch.tensor([2, 1])
+    x = np.arange(24, dtype="float32").reshape(2, 3, 4)
+    expected = np.asarray(keras.layers.Permute(dims)(x))
+    layer = layers.Permute(dims)
+    np.testing.assert_array_equal(layer(x).numpy(), expected)
+    axes = tuple(int(d) for d in dims)                                    # by hand: the order Python iterates
+    np.testing.assert_array_equal(expected, x.transpose(0, *axes))
+    assert layer.get_config()["dims"] == axes and all(type(d) is int for d in layer.get_config()["dims"])
+
+
+def test_permute_refuses_bytes_as_keras_and_a_set_where_keras_reorders_it():
+    """``b"21"``: Keras' permutation check refuses it (ValueError; ours said TypeError). A set: Keras takes
+    ``{2, 1}`` in the set's own order, ``(1, 2)``, not the one written; ours refuses it (a documented difference)."""
+    keras = keras_on_torch("Keras 3 is the reference of what Permute refuses")
+    with pytest.raises(ValueError):
+        keras.layers.Permute(b"21")
+    with pytest.raises(ValueError, match=r"Invalid value for argument `dims`.*write dims=\(2, 1\)"):
+        layers.Permute(b"21")
+    assert tuple(keras.layers.Permute({2, 1}).dims) == (1, 2)
+    with pytest.raises(TypeError, match=r"Invalid type for argument `dims`.*a set's order"):
+        layers.Permute({2, 1})
