@@ -152,3 +152,30 @@ def test_permute_refuses_bytes_as_keras_and_a_set_where_keras_reorders_it():
     assert tuple(keras.layers.Permute({2, 1}).dims) == (1, 2)
     with pytest.raises(TypeError, match=r"Invalid type for argument `dims`.*a set's order"):
         layers.Permute({2, 1})
+
+
+# ----------------------------------------------------------------------------- 4. evaluate of 0 samples says the truth
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+def test_empty_evaluate_error_says_what_keras_does():
+    """Keras 3.15 raises on an empty ``evaluate`` before any batch has built its metrics, and returns ``[]`` (with
+    a "ran out of data" warning) after one; ours raises in both cases, and its message said "Keras 3 refuses it
+    too", untrue in the second. ``fit`` of 0 samples: Keras raises (``num_samples=0``), ours too."""
+    keras = keras_on_torch("Keras 3 is the reference of what evaluate does with 0 samples")
+    e, ey = np.zeros((0, 3), "float32"), np.zeros((0, 1), "float32")
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    theirs.compile("sgd", "mse", metrics=["mae"])
+    with pytest.raises(ValueError):
+        theirs.evaluate(e, ey, verbose=0)
+    theirs.evaluate(np.ones((2, 3), "float32"), np.ones((2, 1), "float32"), verbose=0)
+    assert theirs.evaluate(e, ey, verbose=0) == []
+    with pytest.raises(ValueError):
+        theirs.fit(e, ey, verbose=0)
+    ours = models.Sequential([layers.Input((3,)), layers.Dense(1)])
+    ours.compile("sgd", "mse", metrics=["mae"])
+    ours.evaluate(np.ones((2, 3), "float32"), np.ones((2, 1), "float32"), verbose=0)
+    with pytest.raises(ValueError, match=r"argument `x` of evaluate.*0 samples.*raises too on a model no batch has "
+                                         r"run through yet, and once one has returns \[\] with a 'ran out of data'"):
+        ours.evaluate(e, ey, verbose=0)
+    with pytest.raises(ValueError, match=r"argument `x` of fit.*0 samples.*Keras 3 refuses it too"):
+        ours.fit(e, ey, verbose=0)

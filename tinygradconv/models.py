@@ -329,12 +329,15 @@ def masked_inputs(model, inputs, mask, names):
 
 
 # Why each method refuses 0 samples, as Keras 3.15 on torch refuses them (ValueError from fit, and from evaluate on
-# a model whose metrics are not built yet; a torch RuntimeError from train_on_batch, whose loss, an empty tensor, has
-# no gradient; an UnboundLocalError from predict). test_on_batch and predict_on_batch take them, as Keras does.
+# a model whose metrics are not built yet: after a batch, Keras' evaluate returns [] and warns "ran out of data";
+# a torch RuntimeError from train_on_batch, whose loss, an empty tensor, has no gradient; an UnboundLocalError from
+# predict). test_on_batch and predict_on_batch take them, as Keras does.
 _EMPTY_DATA = {
     "train_on_batch": "there is nothing to train on (Keras 3 on torch fails too: the loss of an empty batch is an "
                       "empty tensor, with no gradient); test_on_batch and predict_on_batch take an empty batch",
     "predict": "Keras 3.15 fails too (an UnboundLocalError); predict_on_batch gives outputs of 0 samples",
+    "evaluate": "Keras 3.15 raises too on a model no batch has run through yet, and once one has returns [] with a "
+                "'ran out of data' warning; test_on_batch takes an empty batch",
 }
 
 
