@@ -179,3 +179,63 @@ def test_empty_evaluate_error_says_what_keras_does():
         ours.evaluate(e, ey, verbose=0)
     with pytest.raises(ValueError, match=r"argument `x` of fit.*0 samples.*Keras 3 refuses it too"):
         ours.fit(e, ey, verbose=0)
+
+
+# ------------------------------------------------------------------ 5. a registered class's entry, as Keras writes it
+def _scale_classes(keras):
+    """A layer ``Scale`` (``x * k``) registered as ``"pk_s47f6>Scale"``, in Keras and here."""
+    from tinygradconv import saving
+
+    class Scale(layers.Layer):
+        def __init__(self, k=2.0, **kwargs):
+            super().__init__(**kwargs)
+            self.k = k
+
+        def call(self, x):
+            return x * self.k
+
+        def get_config(self):
+            return {**super().get_config(), "k": self.k}
+
+    class KerasScale(keras.layers.Layer):
+        def __init__(self, k=2.0, **kwargs):
+            super().__init__(**kwargs)
+            self.k = k
+
+        def call(self, x):
+            return x * self.k
+
+        def get_config(self):
+            return {**super().get_config(), "k": self.k}
+
+    KerasScale.__name__ = KerasScale.__qualname__ = "Scale"
+    return (saving.register_keras_serializable("pk_s47f6")(Scale),
+            keras.saving.register_keras_serializable("pk_s47f6")(KerasScale))
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+def test_registered_class_entry_has_class_name_and_registered_name_as_keras():
+    """Keras 3.15's ``get_config`` entry of a registered class: ``class_name: 'Scale'``, ``registered_name:
+    'pk_s47f6>Scale'``; ours wrote ``class_name: 'pk_s47f6>Scale'``. Both read back here; Keras reads ours; a config
+    written the old way (``class_name: 'pk_s47f6>Scale'``) still loads."""
+    keras = keras_on_torch("Keras 3 is the reference of a registered class's config entry")
+    Scale, KerasScale = _scale_classes(keras)
+    theirs = keras.Sequential([keras.Input((3,)), KerasScale(3.0)]).get_config()["layers"][1]
+    ours_model = models.Sequential([layers.Input((3,)), Scale(3.0)])
+    ours = ours_model.get_config()["layers"][1]
+    assert (ours["class_name"], ours["registered_name"]) == (theirs["class_name"], theirs["registered_name"]) \
+        == ("Scale", "pk_s47f6>Scale")
+    a = layers.Input((3,), name="a")
+    functional = models.Model(a, Scale(3.0)(a))
+    assert [(e["class_name"], e["registered_name"]) for e in functional.get_config()["layers"]][1] == \
+        ("Scale", "pk_s47f6>Scale")
+    x = np.array([[1., 2., 4.]], "float32")
+    for config, cls in ((ours_model.get_config(), models.Sequential), (functional.get_config(), models.Model)):
+        back = cls.from_config(config)
+        assert type(back.layers[-1]) is Scale and back.layers[-1].k == 3.0
+        np.testing.assert_allclose(back.predict(x, verbose=0), 3 * x)         # by hand
+    in_keras = keras.Sequential.from_config(ours_model.get_config())
+    assert type(in_keras.layers[-1]) is KerasScale and in_keras.layers[-1].k == 3.0
+    old = ours_model.get_config()
+    old["layers"][1] = {**old["layers"][1], "class_name": "pk_s47f6>Scale"}    # as written before this fix
+    assert type(models.Sequential.from_config(old).layers[-1]) is Scale

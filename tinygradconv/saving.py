@@ -754,6 +754,21 @@ def _lookup_class(class_name, custom_objects, filepath=None):
                          f"custom_objects={{{class_name!r}: {class_name}}}.")
 
 
+def _class_of_entry(item, custom_objects):
+    """The class of a layer's description: by its ``registered_name`` when that is ``"package>Name"`` (as Keras 3
+    and :func:`keras_layer_entry` write a registered class, beside ``class_name: "Name"``), else, or when that name
+    is neither registered nor in ``custom_objects``, by its ``class_name`` (``custom_objects={"Name": cls}``, and
+    files that wrote ``class_name: "package>Name"``)."""
+    name = item["class_name"]
+    registered = _lookup.registered_class_name(item, name)
+    if registered != name:
+        in_custom = custom_objects and registered in custom_objects
+        found = custom_object(registered)
+        if in_custom or (isinstance(found, type) and issubclass(found, Layer)):
+            return _lookup_class(registered, custom_objects)
+    return _lookup_class(name, custom_objects)
+
+
 def keras_layer_entry(layer) -> dict:
     """:func:`serialize_layer`'s description of ``layer`` with the keys Keras 3's ``Sequential.get_config`` and
     ``Functional.get_config`` give each layer (``keras.saving.serialize_keras_object``): ``module``, ``class_name``,
@@ -777,8 +792,9 @@ def keras_layer_entry(layer) -> dict:
     else:       # your own class, or one of ours that Keras has not: Keras' form, under its Python module
         module = None if cls.__module__ == "__main__" else cls.__module__
         registered = _lookup.get_registered_name(cls)
-    entry = {"module": module, "class_name": item["class_name"], "config": item["config"],
-             "registered_name": registered}
+    # the class's own name, beside its registered "package>Name" (Keras' serialize_keras_object writes them so)
+    class_name = cls.__name__ if registered and ">" in registered else item["class_name"]
+    entry = {"module": module, "class_name": class_name, "config": item["config"], "registered_name": registered}
     build_config = layer.get_build_config()
     if build_config is None and isinstance(layer, Functional):
         build_config = {"input_shape": None}        # as Keras 3.15 writes a nested functional model
@@ -813,7 +829,7 @@ def deserialize_layer(item, custom_objects=None):
         from .keras_format import _our_item
 
         item = _our_item(item, "deserialize_layer")
-    cls = _lookup_class(item["class_name"], custom_objects)
+    cls = _class_of_entry(item, custom_objects)
     config = item.get("config", {})
     if (isinstance(item.get("python_module"), str) and not item["python_module"].startswith("tinygradconv")
             and _lookup.defined_here(cls)):
