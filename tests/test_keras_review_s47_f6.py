@@ -239,3 +239,82 @@ def test_registered_class_entry_has_class_name_and_registered_name_as_keras():
     old = ours_model.get_config()
     old["layers"][1] = {**old["layers"][1], "class_name": "pk_s47f6>Scale"}    # as written before this fix
     assert type(models.Sequential.from_config(old).layers[-1]) is Scale
+
+
+# -------------------------------------------- 7. custom layers: a nested Sequential cloned, Keras' config read
+class _Triple(layers.Layer):
+    """``x * k`` (k = 3 by default), a layer class of this test's own, registered nowhere."""
+
+    def __init__(self, k=3.0, **kwargs):
+        super().__init__(**kwargs)
+        self.k = k
+
+    def call(self, x):
+        return x * self.k
+
+    def get_config(self):
+        return {**super().get_config(), "k": self.k}
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+def test_clone_model_of_a_functional_model_nesting_a_sequential_with_an_unregistered_layer():
+    """``clone_model`` of a functional model nesting a ``Sequential`` that holds an unregistered layer of your own
+    raised ``SavedFileError: Unknown layer or model class``, while cloning the Sequential alone worked. Keras
+    3.15 clones it with ``recursive=True`` and fails without ("Could not locate class"); ours clones it both ways
+    (the classes are those of the live layers: a documented difference)."""
+    keras = keras_on_torch("Keras 3 is the reference of what clone_model clones")
+
+    class KerasTriple(keras.layers.Layer):
+        def call(self, x):
+            return x * 3.0
+
+    k_inner = keras.Sequential([keras.Input((3,)), KerasTriple()])
+    k_in = keras.Input((3,))
+    k_outer = keras.Model(k_in, k_inner(k_in))
+    assert type(keras.models.clone_model(k_outer, recursive=True).layers[-1].layers[-1]) is KerasTriple
+    with pytest.raises(TypeError, match="Could not locate class"):
+        keras.models.clone_model(k_outer)
+    inner = models.Sequential([layers.Input((3,)), _Triple(4.0)])
+    a = layers.Input((3,))
+    outer = models.Model(a, inner(a))
+    x = np.array([[1., 2., 3.]], "float32")
+    for recursive in (False, True):
+        clone = models.clone_model(outer, recursive=recursive)
+        nested = clone.layers[-1]
+        assert nested is not inner and type(nested.layers[-1]) is _Triple and nested.layers[-1].k == 4.0
+        np.testing.assert_allclose(clone.predict(x, verbose=0), 4 * x)               # by hand
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
+def test_from_config_of_keras_config_with_a_layer_of_your_own_given_in_custom_objects():
+    """Keras 3.15's config of a model with a layer of your own (``module`` None, ``registered_name`` its class
+    name) was refused by our ``from_config`` even with ``custom_objects`` ("tinygradconv has no layer"); Keras
+    reads ours. Now the class from ``custom_objects`` (or a scope) makes it, at the top and in a nested model;
+    without it the error stays."""
+    keras = keras_on_torch("Keras 3 writes the config read here")
+
+    class KerasTriple(keras.layers.Layer):
+        def __init__(self, k=3.0, **kwargs):
+            super().__init__(**kwargs)
+            self.k = k
+
+        def call(self, x):
+            return x * self.k
+
+        def get_config(self):
+            return {**super().get_config(), "k": self.k}
+
+    KerasTriple.__name__ = KerasTriple.__qualname__ = "_Triple"
+    x = np.array([[1., 2., 3.]], "float32")
+    sequential = keras.Sequential([keras.Input((3,)), KerasTriple(5.0)])
+    k_in = keras.Input((3,))
+    functional = keras.Model(k_in, KerasTriple(5.0)(k_in))
+    k_in2 = keras.Input((3,))
+    nesting = keras.Model(k_in2, keras.Sequential([keras.Input((3,)), KerasTriple(5.0)])(k_in2))
+    for theirs, cls in ((sequential, models.Sequential), (functional, models.Model), (nesting, models.Model)):
+        expected = np.asarray(theirs.predict(x, verbose=0))
+        np.testing.assert_allclose(expected, 5 * x)                                       # by hand
+        ours = cls.from_config(theirs.get_config(), custom_objects={"_Triple": _Triple})
+        np.testing.assert_allclose(ours.predict(x, verbose=0), expected)
+        with pytest.raises(Exception, match="_Triple"):
+            cls.from_config(theirs.get_config())

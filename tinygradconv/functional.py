@@ -467,13 +467,14 @@ class FunctionalMixin:
 
 def functional_from_config(cls, config, custom_objects=None):
     """Rebuild a functional model from :meth:`FunctionalMixin.get_config` (or a Keras 3 functional config)."""
-    from .saving import SavedFileError, deserialize_layer, is_keras_entry
+    from .saving import SavedFileError, deserialize_layer, is_keras_entry, own_layer_class
 
     if any(is_keras_entry(item) for item in config["layers"]):  # Keras' own layers: translated
         from .keras_format import _our_item
 
-        config = {**config, "layers": [_our_item(item, "the functional config") if is_keras_entry(item) else item
-                                       for item in config["layers"]]}
+        own = own_layer_class(custom_objects)   # Keras' entries of your own classes: made with them
+        config = {**config, "layers": [_our_item(item, "the functional config", own) if is_keras_entry(item)
+                                       else item for item in config["layers"]]}
     if isinstance(config.get("dtype"), dict):  # a Keras dtype policy
         config = {**config, "dtype": (config["dtype"].get("config") or {}).get("name")}
     created = {}  # layer name -> layer

@@ -2861,7 +2861,8 @@ class Sequential(Model):
         if any(saving.is_keras_entry(item) for item in items):  # Keras' own layers: translated
             from .keras_format import _our_item
 
-            items = [_our_item(item, "the Sequential config") if saving.is_keras_entry(item) else item
+            own = saving.own_layer_class(custom_objects)     # Keras' entries of your own classes: made with them
+            items = [_our_item(item, "the Sequential config", own) if saving.is_keras_entry(item) else item
                      for item in items]
         if isinstance(config.get("dtype"), dict):  # a Keras dtype policy
             config["dtype"] = (config["dtype"].get("config") or {}).get("name")

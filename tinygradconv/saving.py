@@ -754,6 +754,19 @@ def _lookup_class(class_name, custom_objects, filepath=None):
                          f"custom_objects={{{class_name!r}: {class_name}}}.")
 
 
+def own_layer_class(custom_objects):
+    """A function from a class name to the layer class of your own that ``custom_objects`` (or the registry, or a
+    :func:`custom_object_scope`) gives it, or None: how ``from_config`` finds the classes of Keras' entries of
+    classes of your own (:func:`~tinygradconv.keras_format._our_item`)."""
+    def find(name):
+        found = (custom_objects or {}).get(name)
+        if found is None:
+            found = custom_object(name)
+        return found if isinstance(found, type) and issubclass(found, Layer) else None
+
+    return find
+
+
 def _class_of_entry(item, custom_objects):
     """The class of a layer's description: by its ``registered_name`` when that is ``"package>Name"`` (as Keras 3
     and :func:`keras_layer_entry` write a registered class, beside ``class_name: "Name"``), else, or when that name
@@ -828,7 +841,7 @@ def deserialize_layer(item, custom_objects=None):
     if is_keras_entry(item):        # Keras' own description of a layer (or ours of a layer Keras has)
         from .keras_format import _our_item
 
-        item = _our_item(item, "deserialize_layer")
+        item = _our_item(item, "deserialize_layer", own_layer_class(custom_objects))
     cls = _class_of_entry(item, custom_objects)
     config = item.get("config", {})
     if (isinstance(item.get("python_module"), str) and not item["python_module"].startswith("tinygradconv")
