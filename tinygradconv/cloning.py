@@ -26,6 +26,8 @@ import copy
 import functools
 import inspect
 
+from . import layers
+from ._lookup import defined_here, get_registered_name
 from .functional import _FUNCTIONAL_CONFIG_KEYS, Functional, rejects_arguments
 from .layers.input_layer import Input
 from .layers.keras_tensor import KerasTensor, flatten
@@ -33,7 +35,7 @@ from .layers.layer import Layer
 from .metrics import Metric
 from .models import Model, Sequential, _takes_functional_arguments, call_takes_one_tensor
 from .optimizers.optimizer import Optimizer, fresh_copy
-from .saving import custom_objects_hint
+from .saving import custom_object_scope, custom_objects_hint
 
 __all__ = ["clone_model"]
 
@@ -104,7 +106,9 @@ def _cloner(clone_function, call_function, recursive, cache):
 
     def from_config(layer):
         try:
-            return type(layer).from_config(layer.get_config())
+            # a nested model's layers of your own classes are made with those classes, found on the layers
+            with custom_object_scope(_own_classes_inside(layer)):
+                return type(layer).from_config(layer.get_config())
         except ValueError as exc:       # your own function, named in the config: as in Keras, it needs a scope
             hint = custom_objects_hint(exc, cloning=True)
             if not hint:
@@ -129,6 +133,25 @@ def _cloner(clone_function, call_function, recursive, cache):
         return clone
 
     return clone_layer
+
+
+def _own_classes_inside(layer) -> dict:
+    """``{name: class}`` for the layers of classes of your own inside ``layer`` (a nested model, at any depth),
+    under their registered name and their class name, so that its ``from_config`` finds them as ``custom_objects``
+    would give them; a name two classes share, or one of this package's layers has, is left out (the config cannot
+    say which it is)."""
+    found, clashes, stack = {}, set(), list(getattr(layer, "layers", None) or []) if isinstance(layer, Model) else []
+    while stack:
+        inner = stack.pop()
+        if isinstance(inner, Model):
+            stack.extend(inner.layers)
+        cls = type(inner)
+        if defined_here(cls):
+            continue
+        for name in {cls.__name__, get_registered_name(cls)}:
+            if found.setdefault(name, cls) is not cls:
+                clashes.add(name)
+    return {name: cls for name, cls in found.items() if name not in clashes and not hasattr(layers, name)}
 
 
 def _clone_sequential(model, clone_layer, input_tensors):

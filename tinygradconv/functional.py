@@ -28,6 +28,7 @@ outputs cannot be computed from the inputs (a "disconnected" graph), or when dat
 """
 from __future__ import annotations
 
+import contextlib
 import inspect
 import warnings
 
@@ -62,6 +63,7 @@ from .models import (
     refuse_foreign_compile_arguments,
     single_input_data,
 )
+from .ops.statistics import _caller_level
 from .tensor import Tensor
 
 __all__ = ["Columns", "Functional", "Input", "InputLayer", "KerasTensor", "Node", "functional_from_config",
@@ -75,6 +77,13 @@ def _one_array(data) -> bool:
     if isinstance(data, (KerasTensor, Columns, dict, list, tuple)):
         return False
     return isinstance(data, (np.ndarray, Tensor)) or (hasattr(data, "__array__") and hasattr(data, "shape"))
+
+
+def _list_of_samples(data) -> bool:
+    """Whether ``data`` is a Python list or tuple of samples (numbers, or lists/tuples of them), as NumPy reads it
+    into one array, not a list of arrays (one per input): every entry a number, a list or a tuple."""
+    return (isinstance(data, (list, tuple)) and not isinstance(data, Columns) and len(data) > 0
+            and all(isinstance(v, (list, tuple, int, float, np.number)) and not isinstance(v, Columns) for v in data))
 
 
 def _flatten(tensors, argument):
@@ -458,13 +467,14 @@ class FunctionalMixin:
 
 def functional_from_config(cls, config, custom_objects=None):
     """Rebuild a functional model from :meth:`FunctionalMixin.get_config` (or a Keras 3 functional config)."""
-    from .saving import SavedFileError, deserialize_layer, is_keras_entry
+    from .saving import SavedFileError, deserialize_layer, is_keras_entry, own_layer_class
 
     if any(is_keras_entry(item) for item in config["layers"]):  # Keras' own layers: translated
         from .keras_format import _our_item
 
-        config = {**config, "layers": [_our_item(item, "the functional config") if is_keras_entry(item) else item
-                                       for item in config["layers"]]}
+        own = own_layer_class(custom_objects)   # Keras' entries of your own classes: made with them
+        config = {**config, "layers": [_our_item(item, "the functional config", own) if is_keras_entry(item)
+                                       else item for item in config["layers"]]}
     if isinstance(config.get("dtype"), dict):  # a Keras dtype policy
         config = {**config, "dtype": (config["dtype"].get("config") or {}).get("name")}
     created = {}  # layer name -> layer
@@ -1061,24 +1071,35 @@ class Functional(FunctionalMixin, Model):
             validation_data = (_columns(validation_data[0], self._inputs, "validation_data[0]", self._input_names(),
                                         inputs_of=self),
                                self._y(validation_data[1], "validation_data[1]"), *validation_data[2:])
-        return super().fit(self._x(x), None if y is None else self._y(y), *args,
-                           validation_data=validation_data, **kwargs)
+        x, y = self._x(x), None if y is None else self._y(y)
+        with self._data_keyed():
+            return super().fit(x, y, *args, validation_data=validation_data, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
-        return super().evaluate(self._x(x), None if y is None else self._y(y), *args, **kwargs)
+        x, y = self._x(x), None if y is None else self._y(y)
+        with self._data_keyed():
+            return super().evaluate(x, y, *args, **kwargs)
 
     def train_on_batch(self, x, y=None, *args, **kwargs):
-        return super().train_on_batch(self._x(x), None if y is None else self._y(y), *args, **kwargs)
+        x, y = self._x(x), None if y is None else self._y(y)
+        with self._data_keyed():
+            return super().train_on_batch(x, y, *args, **kwargs)
 
     def test_on_batch(self, x, y=None, *args, **kwargs):
-        return super().test_on_batch(self._x(x), None if y is None else self._y(y), *args, **kwargs)
+        x, y = self._x(x), None if y is None else self._y(y)
+        with self._data_keyed():
+            return super().test_on_batch(x, y, *args, **kwargs)
 
     def predict(self, x, *args, **kwargs):
-        out = super().predict(self._x(x), *args, **kwargs)
+        x = self._x(x)
+        with self._data_keyed():
+            out = super().predict(x, *args, **kwargs)
         return dict(zip(self._output_keys, out)) if self._output_keys else out
 
     def predict_on_batch(self, x):
-        out = super().predict_on_batch(self._x(x))
+        x = self._x(x)
+        with self._data_keyed():
+            out = super().predict_on_batch(x)
         return dict(zip(self._output_keys, out)) if self._output_keys else out
 
     def __call__(self, inputs, *args, training=None, **kwargs):
@@ -1135,25 +1156,45 @@ class Functional(FunctionalMixin, Model):
     def _x(self, x):
         return _columns(self._keyed(x), self._inputs, "x", self._input_names(), inputs_of=self)
 
+    @contextlib.contextmanager
+    def _data_keyed(self):
+        """While ``fit``, ``evaluate``, ``predict`` or a ``*_on_batch`` method runs on data that :meth:`_x` has
+        taken (and warned about once), the batches the model is called on do not warn again."""
+        before = self.__dict__.get("_keyed_by_x", False)
+        object.__setattr__(self, "_keyed_by_x", True)
+        try:
+            yield
+        finally:
+            object.__setattr__(self, "_keyed_by_x", before)
+
     def _keyed(self, data, symbolic=False):
         """``data`` for a model built on a dict of inputs, given as a list or tuple (one entry per input): a dict
         mapping the keys, in sorted order, to the entries in turn, with a ``UserWarning``, as Keras 3.15 takes it
         (it flattens a dict in sorted-key order and warns "The structure of `inputs` doesn't match"). One array
-        (not in a dict or a list) for a dict of one input is returned as it is, with a ``UserWarning``, as Keras
-        3.15 warns and takes it. Anything else is returned as it is. ``symbolic``: symbolic tensors, checked only
-        (no warning, as Keras, which warns when the graph runs).
+        (not in a dict or a list) for a dict of one input is taken as that input (returned keyed by its key), with
+        a ``UserWarning``, as Keras 3.15 warns and takes it. For a dict of one input, a list or tuple is one entry
+        per key only when some entry is not a number, list or tuple (an array, a Tensor, a symbolic tensor): a
+        Python list of samples, such as ``[[1., 2, 3], [4, 5, 6]]`` (numbers, or lists of them), is the one
+        input's data, as for any other model, taken so with the same warning (Keras 3.15 refuses Python lists of
+        samples: "Unrecognized data type"). Anything else is returned as it is. ``symbolic``: symbolic tensors,
+        checked only (no warning, as Keras, which warns when the graph runs). The warnings point at the user's
+        line (the first caller outside this package), for ``model(x)``, ``fit``, ``evaluate`` and ``predict``
+        alike, and come once per call (not once more per batch).
 
         Raises:
             ValueError: not one entry per input; or a dict whose keys were not written in sorted order (the list
                 would then be read in an order other than the dict's: Keras 3.15 refuses it too).
         """
         keys = self._input_keys
-        if keys and len(keys) == 1 and not symbolic and _one_array(data):
-            warnings.warn(f"Model '{self.name}' was built with a dict of inputs keyed {keys}, and received one "
-                          f"{type(data).__name__}, not a dict: it is taken as the input {keys[0]!r}, as Keras 3 takes "
-                          f"it (with a warning too). Pass a dict, {{{keys[0]!r}: ...}}, to say which input it is.",
-                          UserWarning, stacklevel=3)
-            return data
+        if (keys and len(keys) == 1 and not symbolic and (_one_array(data) or _list_of_samples(data))
+                and not self.__dict__.get("_keyed_by_x", False)):
+            what = (f"one {type(data).__name__}" if _one_array(data) else
+                    f"a {type(data).__name__} of samples (one array of data; Keras 3 takes arrays only)")
+            warnings.warn(f"Model '{self.name}' was built with a dict of inputs keyed {keys}, and received {what}, "
+                          f"not a dict: it is taken as the input {keys[0]!r}, as Keras 3 takes one array (with a "
+                          f"warning too). Pass a dict, {{{keys[0]!r}: ...}}, to say which input it is.",
+                          UserWarning, stacklevel=_caller_level())
+            return {keys[0]: data}    # keyed, so that the batches of fit/evaluate/predict do not warn again
         if not keys or not isinstance(data, (list, tuple)) or isinstance(data, Columns):
             return data
         what = "symbolic tensors" if any(isinstance(v, KerasTensor) for v in data) else "arrays"
@@ -1172,7 +1213,7 @@ class Functional(FunctionalMixin, Model):
             warnings.warn(f"Model '{self.name}' was built with a dict of inputs keyed {keys}, and received a "
                           f"{type(data).__name__} of {len(data)} {what}: entry i is taken as the input of the i-th "
                           f"key, as Keras 3 takes it. Pass a dict keyed {keys} to say which is which.",
-                          UserWarning, stacklevel=3)
+                          UserWarning, stacklevel=_caller_level())
         return dict(zip(keys, data))
 
     def _y(self, y, argument="y"):

@@ -1132,7 +1132,12 @@ def _check_layer_list(inner, what):
                              f"{found}; the model and its weights cannot be read from it")
 
 
-def _our_item(item, filepath):
+def _our_item(item, filepath, own_class=None):
+    """Keras 3's description of a layer (``item``) as this package's, for the loaders and ``from_config``.
+    ``own_class``: for ``from_config`` only (not files), a function from a class name to a layer class of your own
+    (``custom_objects``, or registered) or None: a Keras entry of a class of your own (``module`` None or your
+    module) found by it is kept for :func:`~tinygradconv.saving.deserialize_layer` to make with that class, as
+    Keras' ``from_config`` reads ours."""
     if not isinstance(item, dict):      # a damaged config: 'int' object has no attribute 'get' before (a tester)
         raise SavedFileError(f"{filepath!r}: expected each layer of the config to be a JSON object (a layer's "
                              f"config), found {item!r}")
@@ -1149,7 +1154,7 @@ def _our_item(item, filepath):
             raise SavedFileError(f"{filepath!r}: layer {inner.get('name')!r} is a nested model of class "
                                  f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load "
                                  "(nested Sequential and functional models only)")
-        layers = [_our_item(x, filepath) for x in _without_mask_graph(inner, filepath)]
+        layers = [_our_item(x, filepath, own_class) for x in _without_mask_graph(inner, filepath)]
         config = {"name": inner.get("name") or _generated_name(class_name),
                   "trainable": inner.get("trainable", True), "layers": layers}
         if class_name == "Sequential":
@@ -1169,6 +1174,12 @@ def _our_item(item, filepath):
     module = item.get("module")
     if isinstance(module, str) and module.startswith(("keras.src.ops", "keras.ops")):
         raise SavedFileError(_op_node_message(item, filepath))
+    if own_class is not None and not (isinstance(module, str) and module.startswith("keras")):
+        for name in dict.fromkeys((item.get("registered_name"), class_name)):   # registered name first
+            if isinstance(name, str) and own_class(name) is not None:
+                out = {"class_name": name, "config": item.get("config") or {}}
+                out.update({key: item[key] for key in ("name", "inbound_nodes", "build_config") if key in item})
+                return out
     if module not in (None, "keras.layers", "keras.src.layers") or item.get("registered_name") not in (
             None, class_name):
         raise SavedFileError(f"{filepath!r}: layer {item.get('config', {}).get('name')!r} is a custom class "

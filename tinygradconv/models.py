@@ -329,12 +329,15 @@ def masked_inputs(model, inputs, mask, names):
 
 
 # Why each method refuses 0 samples, as Keras 3.15 on torch refuses them (ValueError from fit, and from evaluate on
-# a model whose metrics are not built yet; a torch RuntimeError from train_on_batch, whose loss, an empty tensor, has
-# no gradient; an UnboundLocalError from predict). test_on_batch and predict_on_batch take them, as Keras does.
+# a model whose metrics are not built yet: after a batch, Keras' evaluate returns [] and warns "ran out of data";
+# a torch RuntimeError from train_on_batch, whose loss, an empty tensor, has no gradient; an UnboundLocalError from
+# predict). test_on_batch and predict_on_batch take them, as Keras does.
 _EMPTY_DATA = {
     "train_on_batch": "there is nothing to train on (Keras 3 on torch fails too: the loss of an empty batch is an "
                       "empty tensor, with no gradient); test_on_batch and predict_on_batch take an empty batch",
     "predict": "Keras 3.15 fails too (an UnboundLocalError); predict_on_batch gives outputs of 0 samples",
+    "evaluate": "Keras 3.15 raises too on a model no batch has run through yet, and once one has returns [] with a "
+                "'ran out of data' warning; test_on_batch takes an empty batch",
 }
 
 
@@ -1083,6 +1086,14 @@ class Model(Layer):
             Functional.__init__(self, *args, **kwargs)
             return
         self._init_model(*args, **kwargs)
+
+    def __setstate__(self, state):
+        """Unpickling. A model pickled before session 47 has no ``_loss_fn`` (the loss called on each batch): its
+        ``loss`` was that loss (compile kept the resolved loss there), so it is taken as it, and an old compiled
+        model trains, evaluates and saves after loading (``loss`` keeps the loss object it held)."""
+        state = dict(state)
+        state.setdefault("_loss_fn", state.get("loss"))
+        self.__dict__.update(state)
 
     def _init_model(self, name=None, dtype=None, trainable=True, **kwargs):
         super().__init__(name=name, dtype=dtype, trainable=trainable, **kwargs)
@@ -2850,7 +2861,8 @@ class Sequential(Model):
         if any(saving.is_keras_entry(item) for item in items):  # Keras' own layers: translated
             from .keras_format import _our_item
 
-            items = [_our_item(item, "the Sequential config") if saving.is_keras_entry(item) else item
+            own = saving.own_layer_class(custom_objects)     # Keras' entries of your own classes: made with them
+            items = [_our_item(item, "the Sequential config", own) if saving.is_keras_entry(item) else item
                      for item in items]
         if isinstance(config.get("dtype"), dict):  # a Keras dtype policy
             config["dtype"] = (config["dtype"].get("config") or {}).get("name")

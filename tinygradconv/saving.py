@@ -754,6 +754,34 @@ def _lookup_class(class_name, custom_objects, filepath=None):
                          f"custom_objects={{{class_name!r}: {class_name}}}.")
 
 
+def own_layer_class(custom_objects):
+    """A function from a class name to the layer class of your own that ``custom_objects`` (or the registry, or a
+    :func:`custom_object_scope`) gives it, or None: how ``from_config`` finds the classes of Keras' entries of
+    classes of your own (:func:`~tinygradconv.keras_format._our_item`)."""
+    def find(name):
+        found = (custom_objects or {}).get(name)
+        if found is None:
+            found = custom_object(name)
+        return found if isinstance(found, type) and issubclass(found, Layer) else None
+
+    return find
+
+
+def _class_of_entry(item, custom_objects):
+    """The class of a layer's description: by its ``registered_name`` when that is ``"package>Name"`` (as Keras 3
+    and :func:`keras_layer_entry` write a registered class, beside ``class_name: "Name"``), else, or when that name
+    is neither registered nor in ``custom_objects``, by its ``class_name`` (``custom_objects={"Name": cls}``, and
+    files that wrote ``class_name: "package>Name"``)."""
+    name = item["class_name"]
+    registered = _lookup.registered_class_name(item, name)
+    if registered != name:
+        in_custom = custom_objects and registered in custom_objects
+        found = custom_object(registered)
+        if in_custom or (isinstance(found, type) and issubclass(found, Layer)):
+            return _lookup_class(registered, custom_objects)
+    return _lookup_class(name, custom_objects)
+
+
 def keras_layer_entry(layer) -> dict:
     """:func:`serialize_layer`'s description of ``layer`` with the keys Keras 3's ``Sequential.get_config`` and
     ``Functional.get_config`` give each layer (``keras.saving.serialize_keras_object``): ``module``, ``class_name``,
@@ -777,8 +805,9 @@ def keras_layer_entry(layer) -> dict:
     else:       # your own class, or one of ours that Keras has not: Keras' form, under its Python module
         module = None if cls.__module__ == "__main__" else cls.__module__
         registered = _lookup.get_registered_name(cls)
-    entry = {"module": module, "class_name": item["class_name"], "config": item["config"],
-             "registered_name": registered}
+    # the class's own name, beside its registered "package>Name" (Keras' serialize_keras_object writes them so)
+    class_name = cls.__name__ if registered and ">" in registered else item["class_name"]
+    entry = {"module": module, "class_name": class_name, "config": item["config"], "registered_name": registered}
     build_config = layer.get_build_config()
     if build_config is None and isinstance(layer, Functional):
         build_config = {"input_shape": None}        # as Keras 3.15 writes a nested functional model
@@ -812,8 +841,8 @@ def deserialize_layer(item, custom_objects=None):
     if is_keras_entry(item):        # Keras' own description of a layer (or ours of a layer Keras has)
         from .keras_format import _our_item
 
-        item = _our_item(item, "deserialize_layer")
-    cls = _lookup_class(item["class_name"], custom_objects)
+        item = _our_item(item, "deserialize_layer", own_layer_class(custom_objects))
+    cls = _class_of_entry(item, custom_objects)
     config = item.get("config", {})
     if (isinstance(item.get("python_module"), str) and not item["python_module"].startswith("tinygradconv")
             and _lookup.defined_here(cls)):

@@ -175,8 +175,9 @@ class Permute(Layer):
     stays first. ``Permute((2, 1))`` swaps the steps and the channels of ``(batch, steps, channels)``.
 
     Args:
-        dims: a tuple (or list) of the integers ``1 .. n`` in some order, ``n`` the number of axes of a sample
-            (axis 0, the batch axis, is never named).
+        dims: the integers ``1 .. n`` in some order, ``n`` the number of axes of a sample (axis 0, the batch axis,
+            is never named): a tuple, list or ``range``, a 1-D integer array (NumPy, torch), or a dict whose keys
+            are they (its keys, in order, as Keras iterates a dict).
 
     Input shape: ``(batch, d_1, ..., d_n)``, exactly ``len(dims) + 1`` axes (Keras' input spec).
 
@@ -185,10 +186,13 @@ class Permute(Layer):
     Gradient: the output gradient permuted back.
 
     Raises:
-        TypeError: ``dims`` not a tuple, list or 1-D integer array of integers, such as None, ``2`` or ``(2, 1.0)``
-            (Keras lets floats through and fails later, with a TypeError).
-        ValueError: ``dims`` not a permutation of ``1 .. len(dims)`` (Keras' message); text or a dict (``"21"``,
-            ``("2", "1")``: Keras' permutation check refuses them with a ValueError too); an input of another rank.
+        TypeError: ``dims`` not such a collection of integers, such as None, ``2``, ``(2, 1.0)``, ``(True, 2)`` or
+            a generator (Keras lets floats and bools through and fails later or permutes by them; a generator is
+            its TypeError too); a set or frozenset, whose order is not the one written (Keras takes ``{2, 1}`` as
+            ``(1, 2)``, in the set's order).
+        ValueError: ``dims`` not a permutation of ``1 .. len(dims)`` (Keras' message); text or bytes (``"21"``,
+            ``b"21"``, ``("2", "1")``: Keras' permutation check refuses them with a ValueError too); an input of
+            another rank.
 
     Source: ``keras.layers.Permute`` (Keras 3.15, ``keras/src/layers/reshaping/permute.py``).
 
@@ -201,15 +205,27 @@ class Permute(Layer):
 
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(dims, np.ndarray) and dims.ndim == 1 and np.issubdtype(dims.dtype, np.integer):
-            dims = dims.tolist()        # an integer array, as Keras takes it
-        if isinstance(dims, (str, dict)) or (isinstance(dims, (tuple, list)) and any(isinstance(d, str) for d in dims)):
+        if isinstance(dims, dict):
+            dims = list(dims)           # its keys, in order, as Keras' tuple(dims) takes them
+        elif hasattr(dims, "__array__") and not isinstance(dims, (tuple, list, str, bytes)):
+            array = np.asarray(dims)    # a NumPy or torch array: a 1-D integer one, as Keras takes it
+            if array.ndim == 1 and np.issubdtype(array.dtype, np.integer):
+                dims = array.tolist()
+        elif isinstance(dims, range):
+            dims = list(dims)
+        if isinstance(dims, (str, bytes)) or (isinstance(dims, (tuple, list))
+                                              and any(isinstance(d, (str, bytes)) for d in dims)):
             # Keras' permutation check sees no 1 .. n in them: a ValueError there too, Permute("21") included
-            hint = f" (for axes, write dims={tuple(int(c) for c in dims)})" if isinstance(dims, str) and \
-                dims.isdigit() else ""
+            text = dims.decode() if isinstance(dims, bytes) and dims.isdigit() else dims
+            hint = f" (for axes, write dims={tuple(int(c) for c in text)})" if isinstance(text, str) and \
+                text.isdigit() else ""
             raise ValueError(f"Invalid value for argument `dims`: expected a tuple of integers, a permutation of "
-                             f"1 .. n (the axes of a sample; 0 is the batch axis), not text or a dict. Received "
+                             f"1 .. n (the axes of a sample; 0 is the batch axis), not text. Received "
                              f"dims={dims!r}{hint}")
+        if isinstance(dims, (set, frozenset)):
+            raise TypeError(f"Invalid type for argument `dims`. Expected an ordered collection of integers (a "
+                            f"tuple), a permutation of 1 .. n: a set's order is not the order written (Keras takes "
+                            f"{{2, 1}} as (1, 2)). Received dims={dims!r}")
         if not isinstance(dims, (tuple, list)) or not all(
                 isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, bool) for d in dims):
             raise TypeError(f"Invalid type for argument `dims`. Expected a tuple of integers, a permutation of "
