@@ -1,6 +1,8 @@
-"""Reductions at their edges against PyTorch 2.13 (a sweep's findings): ``x.max()``/``x.min()`` over the whole
-tensor take ``torch.max(x)``'s gradient (NaN elements get it, the others +0.0), var/std without degrees of freedom
-give NaN at ``x = mean = +-inf`` as PyTorch, and small float32 var/std against exact fractions and PyTorch."""
+"""Reductions at their edges against PyTorch 2.13 and Keras 3.15 (a sweep's findings and their review):
+``x.max()``/``x.min()`` over the whole tensor take ``torch.max(x)``'s gradient (NaN elements get it, the others
++0.0) and over ``axis=()`` Keras' identity, var/std without degrees of freedom give NaN at ``x = mean = +-inf`` as
+PyTorch, on every backend; NumPy integers as dims, bools refused, as PyTorch; and small float32 var/std against
+exact fractions and PyTorch."""
 import math
 import warnings
 from fractions import Fraction
@@ -29,14 +31,21 @@ WHOLE = {
 }
 
 
+def _skip_float16_where_missing(dtype, backend):
+    if dtype == "float16" and backend == "array_api_strict":
+        pytest.skip("array-api-strict has no float16")
+
+
 @pytest.mark.parametrize("case", sorted(WHOLE))
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 @pytest.mark.parametrize("op", ["max", "min"])
-def test_max_and_min_of_the_whole_tensor_have_torch_max_gradient(torch, op, dtype, case):
+def test_max_and_min_of_the_whole_tensor_have_torch_max_gradient(torch, op, dtype, case, on_backend):
+    _skip_float16_where_missing(dtype, on_backend)
     data = np.asarray(WHOLE[case], dtype=dtype)
     x = tg.tensor(data, requires_grad=True)
     y = getattr(x, op)()
     y.backward(tg.tensor(-1.5, dtype=dtype))
+    assert x.grad.backend.name == on_backend
     t = torch.tensor(data, requires_grad=True)
     ty = getattr(torch, op)(t)
     ty.backward(torch.tensor(-1.5, dtype=getattr(torch, dtype)))
@@ -45,11 +54,12 @@ def test_max_and_min_of_the_whole_tensor_have_torch_max_gradient(torch, op, dtyp
 
 
 @pytest.mark.parametrize("op", ["max", "min"])
-def test_max_over_named_axes_keeps_torch_amax_gradient_at_nan(torch, op):
+def test_max_over_named_axes_keeps_torch_amax_gradient_at_nan(torch, op, on_backend):
     """Naming every axis is ``torch.amax(x, dim)``: a slice holding NaN has gradient NaN throughout."""
     data = np.array(WHOLE["nan"])
     x = tg.tensor(data, requires_grad=True)
     getattr(x, op)(axis=(0, 1)).backward()
+    assert x.grad.backend.name == on_backend
     t = torch.tensor(data, requires_grad=True)
     getattr(torch, "a" + op)(t, dim=(0, 1)).backward()
     assert np.isnan(t.grad.numpy()).all()
@@ -63,9 +73,11 @@ NO_DOF = [(-math.inf, 1), (-math.inf, 2), ([[math.inf]], 1), ([[math.inf]], 2), 
 @pytest.mark.parametrize("data, correction", NO_DOF)
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 @pytest.mark.parametrize("op", ["var", "std"])
-def test_var_and_std_without_degrees_of_freedom_at_infinities_match_torch(torch, op, dtype, correction, data):
+def test_var_and_std_without_degrees_of_freedom_at_infinities_match_torch(torch, op, dtype, correction, data,
+                                                                            on_backend):
     """``n - correction <= 0`` over every dimension: PyTorch's ``where(x == mean, nan, inf)`` times the gradient,
     NaN where ``x = mean = inf`` too (``x - mean`` is NaN there, not 0)."""
+    _skip_float16_where_missing(dtype, on_backend)
     array = np.asarray(data, dtype=dtype)
     assert array.size - correction <= 0
     x = tg.tensor(array, requires_grad=True)
@@ -75,9 +87,87 @@ def test_var_and_std_without_degrees_of_freedom_at_infinities_match_torch(torch,
         t = torch.tensor(array, requires_grad=True)
         ty = getattr(t, op)(correction=correction)
     y.backward(tg.tensor(0.75, dtype=dtype))
+    assert x.grad.backend.name == on_backend
     ty.backward(torch.tensor(0.75, dtype=getattr(torch, dtype)))
     assert _bits(y.numpy()) == _bits(ty.detach().numpy())
     assert _bits(x.grad.numpy()) == _bits(t.grad.numpy())
+
+
+@pytest.mark.parametrize("op", ["max", "min"])
+@pytest.mark.parametrize("data", [[1.0, math.nan], math.nan, [[1.0, math.nan], [-0.0, 2.0]]])
+def test_max_over_no_axis_is_keras_identity(op, data, on_backend):
+    """``axis=()`` reduces no axis, as NumPy and Keras read it: the value is ``x`` and the gradient passes unchanged,
+    NaN elements included, as Keras 3.15's ``ops.max(x, axis=())`` on its torch backend (ours had given NaN where
+    ``x`` is NaN). ``torch.amax(x, dim=())`` reduces every dim instead: not the reference for ``axis=()``."""
+    pytest.importorskip("keras", reason="Keras 3 is the reference of axis=()")
+    torch = pytest.importorskip("torch", reason="Keras runs on its torch backend here")
+    from keras import ops
+    array = np.asarray(data)
+    upstream = np.full(array.shape, -1.5)
+    x = tg.tensor(array, requires_grad=True)
+    y = getattr(x, op)(axis=())
+    y.backward(tg.tensor(upstream))
+    t = torch.tensor(array, requires_grad=True)
+    ty = getattr(ops, op)(t, axis=())
+    ty.backward(torch.tensor(upstream))
+    assert x.grad.backend.name == on_backend
+    assert _bits(y.numpy()) == _bits(ty.detach().numpy()) and y.shape == tuple(ty.shape)
+    assert _bits(x.grad.numpy()) == _bits(t.grad.numpy()) == _bits(upstream)
+    assert np.isnan(getattr(torch, "a" + op)(torch.tensor(array), dim=()).numpy())    # torch: every dim, NaN
+
+
+NUMPY_DIMS = [np.int64(0), np.int32(-1), (np.int64(0),), [np.int8(1), np.int16(0)], np.intp(1)]
+
+
+@pytest.mark.parametrize("dim", NUMPY_DIMS, ids=repr)
+@pytest.mark.parametrize("op", ["var", "std", "sum", "mean"])
+def test_numpy_integers_are_dims_as_in_torch(torch, op, dim):
+    """``x.var(np.int64(0))`` had raised "The truth value of an empty array is ambiguous" (``dim == ()`` on a NumPy
+    integer); PyTorch takes NumPy integers as dims, positionally and by keyword."""
+    data = np.arange(12.0).reshape(3, 4) ** 1.5
+    x, t = tg.tensor(data), torch.tensor(data)
+    for ours, theirs in ((getattr(x, op)(dim), getattr(t, op)(dim)),
+                         (getattr(x, op)(dim=dim, keepdim=True), getattr(t, op)(dim=dim, keepdim=True))):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+        assert ours.shape == tuple(theirs.shape)
+
+
+@pytest.mark.parametrize("dim", NUMPY_DIMS, ids=repr)
+@pytest.mark.parametrize("op", ["max", "min", "prod", "sum"])
+def test_numpy_integers_are_axes(torch, op, dim):
+    """``axis=`` (NumPy's and Keras' name) takes NumPy integers too: against ``torch.amax``/``amin`` and the product
+    one dim at a time."""
+    data = np.arange(1.0, 13.0).reshape(3, 4) ** 0.5
+    ours = getattr(tg.tensor(data), op)(axis=dim).numpy()
+    axes = tuple(int(d) % 2 for d in (dim if isinstance(dim, (tuple, list)) else (dim,)))
+    t = torch.tensor(data)
+    if op == "prod":
+        for d in sorted(axes, reverse=True):
+            t = t.prod(dim=d)
+        theirs = t
+    else:
+        theirs = {"max": torch.amax, "min": torch.amin, "sum": torch.sum}[op](t, dim=axes)
+    np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: x.var(np.True_), lambda x: x.std(dim=np.False_), lambda x: x.var((True,)), lambda x: x.var((0, True)),
+    lambda x: x.std([np.True_]), lambda x: x.var(1.0), lambda x: x.sum(dim=np.True_), lambda x: x.mean(dim=(0, True)),
+    lambda x: x.sum(axis=True), lambda x: x.max(axis=np.True_), lambda x: x.min(axis=(False,)),
+    lambda x: x.prod(axis=np.True_)])
+def test_bools_are_not_dims(call):
+    """A bool is no dimension, as PyTorch refuses ``x.var(np.True_)``, ``x.sum(dim=True)`` and ``x.var((True,))``
+    (a Python ``True`` first is ``unbiased``: ``x.var(True)``, as PyTorch). PyTorch reads ``(0, True)`` as
+    ``(0, 1)``; here a bool is refused wherever it stands."""
+    x = tg.tensor(np.arange(6.0).reshape(2, 3))
+    with pytest.raises(TypeError, match="Invalid type for argument `dim`|axis must be an int"):
+        call(x)
+
+
+def test_a_python_bool_first_is_still_unbiased(torch):
+    data = np.array([1.0, 2.0, 4.0])
+    for unbiased in (True, False):
+        assert tg.tensor(data).var(unbiased).item() == pytest.approx(torch.tensor(data).var(unbiased).item())
 
 
 def _exact_var(values, correction):

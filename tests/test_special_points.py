@@ -46,6 +46,13 @@ def _reduce(fn):
     return reference
 
 
+def _extreme(fn):
+    """``torch.amax``/``amin`` over the named axes; over none (``axes=()``) the identity, as Keras'
+    ``ops.max(x, axis=())`` gives it (the gradient 1 at NaN too), where ``torch.amax(x, dim=())`` reduces every dim."""
+    reduce = _reduce(fn)
+    return lambda x, axes, keepdims: torch.clone(x) if axes == () else reduce(x, axes, keepdims)
+
+
 def _torch_prod(x, axes, keepdims):
     """``torch.prod`` over ``axes``: one dim at a time is its own rule (one ``dim``), every axis its full product."""
     if len(axes) == 1:
@@ -88,7 +95,7 @@ TORCH = {
     "clip": lambda x, min=None, max=None: torch.clamp(x, min, max),
     "clip_bounds": lambda x, low=None, high=None: torch.clamp(x, low, high),
     "cast": lambda x, dtype: x.to(getattr(torch, dtype)),
-    "sum": _reduce(torch.sum), "mean": _reduce(torch.mean), "max": _reduce(torch.amax), "min": _reduce(torch.amin),
+    "sum": _reduce(torch.sum), "mean": _reduce(torch.mean), "max": _extreme(torch.amax), "min": _extreme(torch.amin),
     "logsumexp": _reduce(torch.logsumexp), "prod": lambda x, axes, keepdims: _torch_prod(x, axes, keepdims),
     "cumsum": lambda x, axis: torch.cumsum(x.reshape(-1) if axis is None else x,     # axis=None: Keras' flattening
                                            dim=0 if axis is None else axis),

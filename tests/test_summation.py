@@ -108,3 +108,46 @@ def test_short_sums_and_empty_axes_are_plain_sums():
     assert float(accurate_sum(np, np.asarray(np.float32(2.5)), axis=None)) == 2.5
     ints = np.arange(1000).reshape(500, 2)
     assert accurate_sum(np, ints, axis=0).tolist() == ints.sum(axis=0).tolist()
+
+
+@pytest.fixture(scope="module")
+def tenths_3():
+    """A million rows of three float32 values, 0.1 to 0.16 in a repeating pattern (random ones let a step-by-step
+    sum's roundings cancel out): strided views of it are summed whole below."""
+    return (0.1 + 0.01 * (np.arange(3 * 10**6) % 7)).astype(np.float32).reshape(10**6, 3)
+
+
+VIEWS = {"first two columns": lambda x: x[:, :2], "rows reversed": lambda x: x[::-1],
+         "every other row": lambda x: x[::2], "transposed": lambda x: x.T, "one column": lambda x: x[:, 1]}
+
+
+@pytest.mark.parametrize("view", sorted(VIEWS))
+@pytest.mark.parametrize("backend", ["numpy", "array_api_strict"])
+def test_whole_sum_of_a_strided_view_is_pairwise(tenths_3, view, backend):
+    """NumPy adds pairwise only along the innermost dimension in memory: over every axis of ``x[::2]`` or
+    ``x[::-1]`` it adds the rows one after the other (a relative error of 2e-6 here; ``x[:, :2]`` of 0.1 exactly:
+    200000.47, PyTorch's sum of a contiguous copy 200000.016). Ours, sum and mean, is within a few float32
+    roundings of the exact (float64) sum, on every view."""
+    pytest.importorskip(backend)
+    cut = VIEWS[view](tenths_3)
+    exact = cut.astype(np.float64).sum()
+    if view in ("rows reversed", "every other row"):
+        assert _relative_error(cut.sum(), exact) > 1e-6           # NumPy's own sum of the view drifts (2e-6)
+    x = VIEWS[view](tg.tensor(tenths_3, backend=backend))
+    got = x.sum().numpy()
+    assert got.dtype == np.float32 and _relative_error(got, exact) < 3e-7, (got, exact)
+    assert _relative_error(x.mean().numpy(), exact / cut.size) < 3e-7
+    kept = x.sum(keepdims=True).numpy()
+    assert kept.shape == (1,) * cut.ndim and kept.reshape(()) == got
+
+
+def test_whole_sum_of_an_exact_view_against_torch():
+    """The example found in review: 0.1 in float32 over ``x[:, :2]`` of ``(10**6, 3)``; PyTorch's sum of the
+    contiguous copy, and the exact value 200000.00298... (2 * 10**6 times float32's 0.1)."""
+    torch = pytest.importorskip("torch")
+    x = np.full((10**6, 3), 0.1, np.float32)
+    exact = 2 * 10**6 * float(np.float32(0.1))
+    ours = tg.tensor(x)[:, :2].sum().item()
+    theirs = torch.from_numpy(np.ascontiguousarray(x[:, :2])).sum().item()
+    assert abs(theirs - exact) < 0.02 and abs(ours - exact) <= abs(theirs - exact) + 0.02
+    assert abs(float(x[:, :2].sum()) - exact) > 0.4                  # NumPy's own: 200000.47

@@ -1190,8 +1190,12 @@ class TorchMethods(NumpyUfuncs):
                               _keepdim_or_keepdims("argmin", keepdim, keepdims))
 
     def max(self, *positional, axis=None, keepdims=NOT_GIVEN, dim=None, keepdim=None):
-        """The maximum over ``axis`` (every axis by default), the values only, as ``torch.amax`` and Keras'
-        ``ops.max``: :func:`tinygradconv.ops.reduction.max` (its gradient is split evenly between tied maxima).
+        """The maximum over ``axis`` (every axis by default), the values only, as Keras' ``ops.max``:
+        :func:`tinygradconv.ops.reduction.max`. Its gradient is split evenly between tied maxima: over named axes
+        as ``torch.amax(x, dim)`` (NaN throughout a slice holding NaN); with no axis as ``torch.max(x)`` (the NaN
+        elements share it where there are any, every other element gets ``+0.0``: ``tensor([1., nan]).max()`` has
+        gradient ``[0., 1.]``, ``torch.amax`` ``[nan, nan]``); ``axis=()`` reduces no axis, ``x`` itself with the
+        gradient unchanged, as Keras (``torch.amax(x, dim=())`` reduces every dim).
 
         The axis is given by keyword only. PyTorch's ``x.max(1)`` and ``x.max(dim=1)`` return a (values, indices)
         pair, and NumPy's ``a.max(1)`` the values: the same call would give different results, and unpacking
@@ -1218,8 +1222,9 @@ class TorchMethods(NumpyUfuncs):
         return reduction.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def min(self, *positional, axis=None, keepdims=NOT_GIVEN, dim=None, keepdim=None):
-        """The minimum over ``axis``, the values only, as ``torch.amin`` and Keras' ``ops.min``: as :meth:`max`
-        (the axis by keyword only; ``x.argmin(dim=1)`` for the indices).
+        """The minimum over ``axis``, the values only, as Keras' ``ops.min``: as :meth:`max` (the axis by keyword
+        only; ``x.argmin(dim=1)`` for the indices), its gradient ``torch.amin(x, dim)``'s over named axes and
+        ``torch.min(x)``'s with no axis.
 
         >>> import tinygradconv as tg
         >>> tg.tensor([[1.0, 9.0, 3.0], [4.0, 2.0, 8.0]]).min(axis=0).tolist()

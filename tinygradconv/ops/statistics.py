@@ -48,7 +48,7 @@ import numpy as np
 from ..autograd import Function, Sample, register_op
 from ..backend import dtype_name
 from ..tensor import Tensor
-from ..validation import reduction_axes
+from ..validation import dim_index, reduction_axes
 from .conv_batching import on_cpu
 from .reduction import _kept_shape
 from .summation import accurate_sum
@@ -299,13 +299,15 @@ class Std(_Spread):
     root = True
 
 
-def _arguments(op, dim, unbiased, keepdim, correction):
+def _arguments(op, ndim, dim, unbiased, keepdim, correction):
     """PyTorch's overloads of ``var``/``std``: ``(dim, unbiased, keepdim)``, ``(dim, *, correction, keepdim)`` and
-    ``(unbiased)`` (a bool first: ``x.var(False)``). Returns ``(axes, keepdim, correction)``."""
+    ``(unbiased)`` (a Python bool first: ``x.var(False)``). Each ``dim`` is checked as PyTorch checks it
+    (:func:`~tinygradconv.validation.dim_index`): an integer, NumPy's included, but not a bool (NumPy's ``True``
+    first is no ``unbiased`` either: PyTorch refuses it). Returns ``(axes, keepdim, correction)``."""
     if unbiased is None and correction is None and keepdim.__class__ is bool and (dim is None or dim.__class__
                                                                                   is int):
         return dim, keepdim, 1.0                        # the common call, x.var() or x.std(dim): nothing to convert
-    if isinstance(dim, (bool, np.bool_)):               # x.var(False): PyTorch's overload var(unbiased)
+    if isinstance(dim, bool):                           # x.var(False): PyTorch's overload var(unbiased)
         if unbiased is not None:
             raise TypeError(f"Invalid type for argument `dim` of {op}: expected None, an int or a tuple of ints. "
                             f"Received {dim!r}")
@@ -326,8 +328,10 @@ def _arguments(op, dim, unbiased, keepdim, correction):
                         f"{type(keepdim).__name__}")
     if isinstance(dim, list):
         dim = tuple(dim)
-    if dim == ():
+    if isinstance(dim, tuple) and not dim:
         dim = None                                      # PyTorch: dim=() reduces every dimension
+    for d in dim if isinstance(dim, tuple) else () if dim is None else (dim,):
+        dim_index(d, ndim, op)                          # np.int64(0) too; a bool, a float: TypeError, as PyTorch
     return dim, bool(keepdim), correction
 
 
@@ -336,10 +340,10 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
     Args:
         x: a floating-point Tensor (or data, converted by :class:`~tinygradconv.Tensor`'s rule), any shape.
-        dim: None (every dimension), an int, or a tuple or list of ints (``()`` is every dimension, as PyTorch);
-            negative ones count from the end.
-        unbiased: PyTorch's older spelling: ``True`` is ``correction=1``, ``False`` ``correction=0``. A bool as the
-            first positional argument is read as ``unbiased`` (``x.var(False)``), as PyTorch reads it.
+        dim: None (every dimension), an int (NumPy's integers too: ``np.int64(0)``), or a tuple or list of ints
+            (``()`` is every dimension, as PyTorch); negative ones count from the end.
+        unbiased: PyTorch's older spelling: ``True`` is ``correction=1``, ``False`` ``correction=0``. A Python bool
+            as the first positional argument is read as ``unbiased`` (``x.var(False)``), as PyTorch reads it.
         keepdim: keep the reduced dimensions with size 1.
         correction: subtracted from the number of elements ``n`` in the divisor (default 1, the sample variance);
             any real number, as PyTorch.
@@ -351,7 +355,8 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
     Raises:
         TypeError: an integer or bool tensor; both ``unbiased`` and ``correction``; an ``unbiased`` or ``keepdim``
-            that is not a bool; a ``dim`` that is not None, an int or a tuple of ints.
+            that is not a bool; a ``dim`` that is not None, an int or a tuple of ints (a bool in a tuple, or NumPy's
+            ``np.True_`` first, included: PyTorch refuses both).
         IndexError: a ``dim`` out of range (an ``AxisError``, also a ``ValueError``). ValueError: a repeated dim.
 
     >>> import tinygradconv as tg
@@ -360,7 +365,7 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     (2.3333, 1.5556, 1.5556)
     """
     x = x if isinstance(x, Tensor) else Tensor(x)
-    axes, keepdim, correction = _arguments("var", dim, unbiased, keepdim, correction)
+    axes, keepdim, correction = _arguments("var", x.ndim, dim, unbiased, keepdim, correction)
     return Var.apply(x, axes=axes, keepdims=keepdim, correction=correction)
 
 
@@ -373,5 +378,5 @@ def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     1.5275
     """
     x = x if isinstance(x, Tensor) else Tensor(x)
-    axes, keepdim, correction = _arguments("std", dim, unbiased, keepdim, correction)
+    axes, keepdim, correction = _arguments("std", x.ndim, dim, unbiased, keepdim, correction)
     return Std.apply(x, axes=axes, keepdims=keepdim, correction=correction)
