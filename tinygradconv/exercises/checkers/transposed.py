@@ -18,15 +18,22 @@ from ..reports import (
     time_limited,
 )
 from .common import (
+    _bounded_gather,
     _conv1d_transpose,
+    _extra_axis,
     _follows,
+    _follows_on,
     _gathers,
     _index_range,
     _known_mistake,
+    _missing_tap,
     _negative_index,
+    _on_larger,
     _right_within_range,
+    _scatter,
     _scatter_error,
     _scatter_mistakes,
+    _without_last_tap,
 )
 from .own_work import _own_work
 
@@ -234,9 +241,44 @@ def check_conv1d_transpose(fn, cases=60, seed=0):
         received = _call("check_conv1d_transpose", fn, inputs,
                          functools.partial(_transpose_error, inputs=inputs, fn=fn), slices=True)
         _compare_arrays("check_conv1d_transpose", inputs, expected, received,
-                        explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
-                        explain_shape=functools.partial(_transpose_length_mistake, inputs=inputs, fn=fn))
+                        explain=functools.partial(_transpose_mistake, inputs=inputs, fn=fn, mistakes=mistakes),
+                        explain_shape=lambda got, inputs=inputs, expected=expected:
+                        _extra_axis(got, expected, lambda: _on_larger(fn, _call_transpose, _full_transpose))
+                        or _transpose_length_mistake(got, inputs, fn))
     return True
+
+
+def _call_transpose(fn, x, w, strides):
+    return fn(x, w, strides)
+
+
+def _full_transpose(x, w, strides):
+    """The full transposed convolution, a loop from the formula (:func:`~.common._scatter`)."""
+    return _scatter(x, w, strides, (len(x) - 1) * strides + len(w))
+
+
+def _transpose_mistake(got, inputs, fn, mistakes):
+    """The likely slip behind a wrong transposed convolution ``got`` of the right length: the loop over the taps one
+    short (:func:`~.common._missing_tap`), ``mistakes`` (:func:`~.common._scatter_mistakes`), or a gather where it
+    scatters, with the output's length right (``y[n] += x[n * strides + t] * w[t]`` while that index stays inside
+    x: :func:`~.common._bounded_gather`), each of the first and the last named when ``fn`` makes it on larger
+    cases too; else ``None``."""
+    x, w, s = inputs["x"], inputs["w"], inputs["strides"]
+    full = (len(x) - 1) * s + len(w)
+    known = (_missing_tap(got, _scatter(x, _without_last_tap(w), s, full), lambda: _follows_on(
+        fn, _call_transpose, lambda x, w, s: _full_transpose(x, _without_last_tap(w), s)))
+             or _known_mistake(got, *mistakes))
+    if known:
+        return known
+    gathered = _bounded_gather(x, w, s, full)
+    if _known_mistake(got, (gathered, "gather")) and _follows_on(
+            fn, _call_transpose, lambda x, w, s: _bounded_gather(x, w, s, (len(x) - 1) * s + len(w))):
+        return ("your result is a gather: each output step n collects x[n * strides + t] * w[t] over the taps (the "
+                "forward convolution's windows of x, cut short at its end, then zeros), here and on every case "
+                "tried; the transposed convolution goes the other way, it scatters: each input x[j] spreads across "
+                "k outputs, adding x[j] * w[t] to y[j * strides + t] for t = 0 .. k - 1: loop over the inputs, not "
+                "over the outputs")
+    return None
 
 
 
