@@ -236,3 +236,73 @@ def test_the_docs_state_each_checkers_tolerance():
     assert "not to the tolerance (relative 1e-10)" in report
     # the first case's largest value is 652 (below exp's overflow at about 709): no overflow to tell of
     assert "exp overflowed" not in report, report
+
+
+# ------------------------------------------------------------------------ 8. more slips, each named in words
+def test_more_conv_length_slips_are_named():
+    def span_k_times_d(input_length, kernel_size, strides, padding, dilation_rate):
+        if padding == "valid":
+            return max(0, (input_length - kernel_size * dilation_rate) // strides + 1)
+        return -(-input_length // strides)
+
+    report = report_of(check_conv_output_length, span_k_times_d)
+    assert "not k * d = 2" in report, report          # the first case that differs: k = 1, d = 2 (k_eff = 1)
+
+    def causal_as_length(input_length, kernel_size, strides, padding, dilation_rate):
+        if padding == "causal":
+            return input_length
+        return conv_length()(input_length, kernel_size, strides, padding, dilation_rate)
+
+    report = report_of(check_conv_output_length, causal_as_length)
+    assert 'the stride is missing from your padded length: padding="causal"' in report, report
+
+
+def transpose_gather_without_multiple(x, w, s):
+    n = (len(x) - 1) * s + len(w)
+    y = np.zeros(n)
+    for i in range(n):
+        for t in range(len(w)):
+            j = (i - t) // s
+            if 0 <= j < len(x):
+                y[i] += x[j] * w[t]
+    return y
+
+
+@pytest.mark.parametrize("checker, answer, words", [
+    (check_conv1d_transpose, transpose_gather_without_multiple, "keep a pair only when (step - t) % strides == 0"),
+    (check_conv1d_input_gradient, lambda g, w, s, n: scatter(g[:-1], w, s, n),
+     "your result leaves out the last value of g: your loop over n stops at len(g) - 2"),
+    (check_conv1d_transpose, lambda x, w, s: scatter(x[:-1], w, s, (len(x) - 1) * s + len(w)),
+     "your result leaves out the last value of x: your loop over j stops at len(x) - 2"),
+])
+def test_gather_and_scatter_loop_slips_are_named(checker, answer, words):
+    report = report_of(checker, answer)
+    assert words in report, report
+
+
+def test_overlap_counts_without_the_last_input_are_named():
+    from tinygradconv.exercises import check_overlap_counts
+
+    def counts(input_length, kernel_size, strides):
+        c = np.zeros((input_length - 1) * strides + max(kernel_size, strides), dtype=int)
+        for j in range(input_length - 1):
+            c[j * strides: j * strides + kernel_size] += 1
+        return c
+
+    report = report_of(check_overlap_counts, counts)
+    assert "your counts leave out the last input's copy of the kernel" in report, report
+
+
+def test_logsumexp_over_the_first_axis_and_a_float32_tensor_are_named():
+    pytest.importorskip("array_api_strict")
+
+    def over_rows(x):
+        xp = x.__array_namespace__()
+        m = xp.max(x, axis=0, keepdims=True)
+        return xp.log(xp.sum(xp.exp(x - m), axis=0)) + m[0]
+
+    report = report_of(check_logsumexp, over_rows)
+    assert "your result is logsumexp over the first axis (axis=0, shape (4,))" in report, report
+    report = report_of(check_conv1d, lambda x, w, s: tg.tensor([float(v) for v in conv1d_right(x, w, s)]))
+    assert 'a tg.tensor made from a list or from Python numbers is float32: give it dtype="float64"' in report
+    assert tg.tensor([1.0]).dtype == "float32"         # the tip's claim, from the framework itself

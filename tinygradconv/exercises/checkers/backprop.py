@@ -21,6 +21,7 @@ from .common import (
     _by_hand,
     _extra_axis,
     _follows_on,
+    _gather_slips,
     _gathers,
     _index_range,
     _known_mistake,
@@ -114,7 +115,7 @@ def _input_gradient_mistake(got, inputs, fn, mistakes):
                 "every case tried; dL/dx goes the other way, it scatters: output step n read x[n * strides: n * "
                 "strides + k] in the forward pass, so g[n] goes back to those k input steps, adding g[n] * w[t] to "
                 "dx[n * strides + t] for t = 0 .. k - 1: loop over g, not over the input steps")
-    return None
+    return _gather_slips(got, fn, _call_input_gradient, g, w, s, length, ("g", "n", "input"))
 
 
 

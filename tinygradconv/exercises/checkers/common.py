@@ -385,3 +385,41 @@ def _on_larger(fn, call, reference):
     for strides in (1, 2):
         x, w = rng.standard_normal(6), rng.standard_normal(3)
         yield np.asarray(call(fn, x.copy(), w.copy(), strides), dtype=np.float64), reference(x, w, strides)
+
+
+def _gather_without_multiple(values, w, strides, length):
+    """What a gather gives that takes ``values[(n - t) // strides] * w[t]`` for every tap ``t`` with that index in
+    range, without the test ``(n - t) % strides == 0``: ``//`` rounds the other taps down onto an input that does
+    not reach step ``n``."""
+    y = np.zeros(length)
+    for n in range(length):
+        for t, tap in enumerate(w):
+            j = (n - t) // strides
+            if 0 <= j < len(values):
+                y[n] += values[j] * tap
+    return y
+
+
+def _gather_slips(got, fn, call, values, w, strides, length, names):
+    """The hint for a gather (``y[n] += values[j] * w[t]`` with ``n = j * strides + t``) that leaves out the test
+    ``(n - t) % strides == 0`` (:func:`_gather_without_multiple`), or for a scatter that leaves out the last value
+    of ``values`` (a loop over ``range(len(values) - 1)``), each named when ``fn`` (``call(fn, values, w,
+    strides)``, of the full length) does the same on larger cases; else ``None``. ``names``: the exercise's names
+    of ``values``, of its index and of the result's steps, ``("x", "j", "output")`` or ``("g", "n", "input")``."""
+    name, index, out = names
+
+    def full(v, w, s):                                      # the length of the larger cases
+        return (len(v) - 1) * s + len(w)
+
+    if strides > 1 and _known_mistake(got, (_gather_without_multiple(values, w, strides, length), "")) is not None \
+            and _follows_on(fn, call, lambda v, w, s: _gather_without_multiple(v, w, s, full(v, w, s))):
+        return (f"your gather takes {name}[({out} step - t) // strides] * w[t] for every tap t: only the taps with "
+                f"(step - t) a multiple of strides reach that step ({name}[{index}] lands on steps {index} * strides "
+                f"+ t only); // rounds the others down onto an input that never reaches it: keep a pair only when "
+                f"(step - t) % strides == 0")
+    if _known_mistake(got, (_scatter(values[:-1], w, strides, length), "")) is not None \
+            and _follows_on(fn, call, lambda v, w, s: _scatter(v[:-1], w, s, full(v, w, s))):
+        return (f"your result leaves out the last value of {name}: your loop over {index} stops at len({name}) - 2 "
+                f"(range(len({name}) - 1)); every value of {name} (len({name}) = {len(values)} here) adds its own copy "
+                f"of the kernel, the last one from {index} = len({name}) - 1")
+    return None

@@ -75,7 +75,8 @@ def _conv_length_mistake(fn, inputs, received, cases):
     """The likely slip behind a wrong ``Conv1D`` length ``received`` on ``inputs``: a negative length, the ``+ 1`` of
     the ``"valid"`` length left out or put inside the division, ``int()``
     (which truncates towards zero) where ``//`` floors, ``floor`` where "same" and "causal" take ``ceil``, the stride
-    or the dilation left out, or the right length plus or minus 1 on every case (an off-by-one all branches share).
+    or the dilation left out (or the span taken as ``k * d``), the stride left out of a padded length (``L``), or
+    the right length plus or minus 1 on every case (an off-by-one all branches share).
     A slip is named when ``fn`` gives that slip's length here and on every case where it differs from the right one
     (``cases``: ``(inputs, length)`` pairs); else ``""``."""
     length, s, padding = inputs["input_length"], inputs["strides"], inputs["padding"]
@@ -115,6 +116,18 @@ def _conv_length_mistake(fn, inputs, received, cases):
          (f"the dilation is missing: a kernel of {inputs['kernel_size']} taps with dilation_rate="
           f"{inputs['dilation_rate']} spans k_eff = (k - 1) * d + 1 = {span} steps; use k_eff where the formula has "
           "the kernel's length")),
+        (lambda case: (max(0, (case["input_length"] - case["kernel_size"] * case["dilation_rate"]) // case["strides"]
+                              + 1) if case["padding"] == "valid" else right[tuple(case.values())]),
+         (f"the dilated kernel spans k_eff = (k - 1) * d + 1 = ({inputs['kernel_size']} - 1) * "
+          f"{inputs['dilation_rate']} + 1 = {span} step{'' if span == 1 else 's'}, not k * d = "
+          f"{inputs['kernel_size'] * inputs['dilation_rate']}: its k taps are d steps apart, so k - 1 gaps of d "
+          "steps lie between the first tap and the last, plus the first tap's own step")),
+        *((lambda case, paddings=paddings: (case["input_length"] if case["padding"] in paddings
+                                            else right[tuple(case.values())]),
+           (f'the stride is missing from your padded length: padding="{padding}" pads so that the windows cover '
+            f"every input step, and they still start strides steps apart: ceil(L / s) = ceil({length} / {s}) = "
+            f"{-(-length // s)} windows, not L = {length}"))
+          for paddings in (("same", "causal"), ("causal",), ("same",))),
         (lambda case: (case["input_length"] // case["strides"] if case["padding"] != "valid"
                        else right[tuple(case.values())]),
          (f'padding="{padding}" keeps a last, partial window: the output has ceil(L / s) = ceil({length} / {s}) = '

@@ -23,6 +23,7 @@ from .common import (
     _extra_axis,
     _follows,
     _follows_on,
+    _gather_slips,
     _gathers,
     _index_range,
     _known_mistake,
@@ -278,7 +279,7 @@ def _transpose_mistake(got, inputs, fn, mistakes):
                 "tried; the transposed convolution goes the other way, it scatters: each input x[j] spreads across "
                 "k outputs, adding x[j] * w[t] to y[j * strides + t] for t = 0 .. k - 1: loop over the inputs, not "
                 "over the outputs")
-    return None
+    return _gather_slips(got, fn, _call_transpose, x, w, s, full, ("x", "j", "output"))
 
 
 
