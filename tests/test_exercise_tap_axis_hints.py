@@ -306,3 +306,18 @@ def test_logsumexp_over_the_first_axis_and_a_float32_tensor_are_named():
     report = report_of(check_conv1d, lambda x, w, s: tg.tensor([float(v) for v in conv1d_right(x, w, s)]))
     assert 'a tg.tensor made from a list or from Python numbers is float32: give it dtype="float64"' in report
     assert tg.tensor([1.0]).dtype == "float32"         # the tip's claim, from the framework itself
+
+
+def test_a_transposed_length_without_dilation_in_one_branch_is_named():
+    from tinygradconv.exercises import check_output_length
+
+    right = solution("transpose_output_length")
+
+    def one_branch(input_length, kernel_size, strides, padding, output_padding, dilation_rate):
+        if padding == "valid" and output_padding is None:
+            return (input_length - 1) * strides + max(kernel_size, strides)
+        return right(input_length, kernel_size, strides, padding, output_padding, dilation_rate)
+
+    assert check_output_length(right)
+    report = report_of(check_output_length, one_branch)
+    assert 'the dilation is missing from your padding="valid", output_padding=None length, and only there' in report

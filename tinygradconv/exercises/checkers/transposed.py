@@ -104,7 +104,8 @@ def _output_length_mistake(fn, inputs, received, cases):
     rounded down, ``output_padding=None`` taken as 0, PyTorch's formula, the dilation left out (``kernel_size`` where
     the dilated span ``k_eff`` belongs), the forward ``Conv1D``'s length ``(L - k_eff) // s + 1``, ``max(k_eff, s)``
     left out of ``padding="valid"`` with ``output_padding=None`` (``(L - 1) * s + k_eff``, Keras' own length but where
-    ``s > k_eff``), or Keras' length plus or minus 1 on every case (an off-by-one all branches share). A slip is named
+    ``s > k_eff``), ``max(kernel_size, strides)`` in that branch alone (the dilation missing there only), or Keras'
+    length plus or minus 1 on every case (an off-by-one all branches share). A slip is named
     when ``fn`` gives that slip's length here and on every case where the slip's length is not Keras' (``cases``:
     ``(inputs, Keras' length)`` pairs); else ``""``."""
     keras = {tuple(case.values()): length for case, length in cases}
@@ -175,6 +176,16 @@ def _output_length_mistake(fn, inputs, received, cases):
                 f"kernel's {inputs['kernel_size']} taps are {d} steps apart, so it spans k_eff = (kernel_size - 1) * "
                 f"dilation_rate + 1 = ({inputs['kernel_size']} - 1) * {d} + 1 = {span} steps: use k_eff wherever "
                 f"your formula has kernel_size{where}")
+    def max_undilated(case):                             # "valid" with None: max(kernel_size, strides), no k_eff
+        if case["padding"] != "valid" or case["output_padding"] is not None:
+            return keras[tuple(case.values())]
+        return (case["input_length"] - 1) * case["strides"] + max(case["kernel_size"], case["strides"])
+
+    if received == max_undilated(inputs) and _follows(fn, max_undilated, cases):
+        return (f'the dilation is missing from your padding="valid", output_padding=None length, and only there: '
+                f"max(kernel_size, strides) where the dilated kernel belongs, max(k_eff, strides), k_eff = "
+                f"(kernel_size - 1) * dilation_rate + 1 = ({inputs['kernel_size']} - 1) * {inputs['dilation_rate']} "
+                f"+ 1 = {span} here")
     if any(received == forward_conv(clamped)(inputs) and _follows(fn, forward_conv(clamped), cases)
            for clamped in (False, True)):
         return (f"(L - k_eff) // strides + 1 = ({length} - {span}) // {s} + 1 = {(length - span) // s + 1} is the "
