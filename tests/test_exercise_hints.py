@@ -581,17 +581,17 @@ def input_gradient(flip=False, add=True):
 def test_a_scatter_with_a_flipped_kernel_or_overwritten_copies_is_told_so(checker, answer):
     assert checker(answer())                                 # the right answer passes
     report = report_of(checker, answer(flip=True))
-    assert "did you flip the kernel?" in report and "w as given" in report
+    assert "your values are those of the kernel reversed" in report and "w as given" in report
     assert "overwriting" not in report
     report = report_of(checker, answer(add=False))
     assert "their contributions add up (+=, not =)" in report and "written with `=`" in report
-    assert "did you flip" not in report
+    assert "the kernel reversed" not in report
 
 
 def test_another_wrong_scatter_gets_neither_hint():
     report = report_of(check_conv1d_transpose, lambda x, w, strides: 2 * transpose()(x, w, strides))
     assert "first difference" in report
-    assert "did you flip" not in report and "must be added" not in report
+    assert "the kernel reversed" not in report and "must be added" not in report
 
 
 def test_a_logsumexp_without_the_maximum_subtracted_is_told_to_subtract_it():

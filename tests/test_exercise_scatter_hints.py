@@ -123,7 +123,7 @@ def test_a_scatter_without_the_stride_is_told_the_stride_is_missing(checker, ans
     assert checker(solution(right))
     report = report_of(checker, answer)
     assert "strides=2" in report and NO_STRIDE in report and "with strides=2 they start 2 steps apart" in report
-    assert "did you flip" not in report and "must be added" not in report and GATHER not in report
+    assert "the kernel reversed" not in report and "must be added" not in report and GATHER not in report
 
 
 def test_the_input_gradient_without_stride_says_where_each_g_goes_back():

@@ -169,9 +169,14 @@ def test_plots_and_receptive_field():
 
 
 def test_errors_name_the_argument():
-    # (Dense is drawn: per step; Flatten too, since session 46: every step to one)
-    with pytest.raises(TypeError, match="Softmax.*no connectivity matrix"):
-        viz.connectivity_matrix(Sequential([tg.layers.Softmax()]), 4)
+    # (Dense is drawn: per step; Flatten too, since session 46: every step to one; Softmax since session 47, by
+    # its axis: a layer of the user's own has none)
+    class Doubled(tg.layers.Layer):
+        def call(self, x):
+            return x * 2.0
+
+    with pytest.raises(TypeError, match="Doubled.*no connectivity matrix"):
+        viz.connectivity_matrix(Sequential([Doubled()]), 4)
     with pytest.raises(ValueError, match="weights"):
         viz.model_connectivity_matrix(Sequential([Conv1D(1, 2)]), 4, weights="kernel")
     with pytest.raises(ValueError, match="input_length"):

@@ -800,8 +800,10 @@ def _rounded_note(dtype, got, expected):
 
 
 def _precision_note(dtype):
+    tip = ('; a tg.tensor made from a list or from Python numbers is float32: give it dtype="float64"'
+           if dtype == np.float32 else "")
     return (f"your result is {dtype.name}, which keeps about {np.finfo(dtype).precision} digits: compute in "
-            f"float64, as the inputs are")
+            f"float64, as the inputs are{tip}")
 
 
 def _small_difference(name, lower, rtol, float32_close=False):

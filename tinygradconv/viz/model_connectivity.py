@@ -76,8 +76,10 @@ RESAMPLING = ("UpSampling1D", "ZeroPadding1D", "Cropping1D")
 #: Layers that act on each value alone (or, as BatchNormalization at inference and the noise layers, with statistics
 #: or random masks that do not depend on the other steps): across the steps, the identity. SpatialDropout1D is a
 #: Dropout. Embedding maps each step's integer to its vector, Masking zeroes a step from that step's values alone.
+#: An Activation("softmax") (or log_softmax, sparsemax) and a Softmax layer normalize over an axis: over the
+#: channels they stay here, over the steps every step reaches every step (:func:`_normalized_axes`).
 ELEMENTWISE = ("Activation", "Dropout", "BatchNormalization", "ReLU", "LeakyReLU", "ELU", "PReLU", "InputLayer",
-               "GaussianNoise", "GaussianDropout", "Identity", "Masking", "Embedding")
+               "GaussianNoise", "GaussianDropout", "Identity", "Masking", "Embedding", "Softmax")
 #: Layers that act on each step alone, mixing its channels: across the steps, the identity (like ELEMENTWISE).
 #: Dense works on the last axis, the channels of a channels_last signal ``(batch, steps, channels)``.
 PER_STEP = ("Dense",)
@@ -418,6 +420,10 @@ def _layer_matrix(layer, length, steps_axis=1):
         matrix = model_connectivity_matrix(layer, length)
     else:                                       # element-wise, or per step (Dense): the identity across steps
         matrix = np.eye(length)
+    if "steps" in _normalized_axes(layer, steps_axis):
+        # a softmax over the steps (channels_first: the last axis is the steps): every output step reads every
+        # step of the layer's own result, one path from each
+        matrix = np.ones((matrix.shape[0], matrix.shape[0])) @ matrix
     if matrix.shape[0] == 0:
         raise ValueError(f"Layer {layer.name!r} leaves no steps from an input of {length}: choose a longer "
                          f"input_length")
@@ -515,7 +521,24 @@ def _nonempty(layer, n, length):
 
 def _check_per_step(model, layers):
     """A Dense works on the last axis: the channels in a channels_last model, but the *steps* in a channels_first
-    one, where it would connect every step to every unit; that case is refused rather than drawn as the identity."""
+    one, where it would connect every step to every unit; that case is refused rather than drawn as the identity.
+    So are a glu over the steps (it halves them, pairing step n with step n + N/2) and a softmax that normalizes
+    over the batch axis (each sample then depends on the others: no connectivity of one signal)."""
+    steps_axis = _steps_axis(model)
+    for layer in layers:
+        if _kind(layer) == "Model":
+            continue
+        axes = _normalized_axes(layer, steps_axis)
+        if "batch" in axes:
+            raise ValueError(f"Invalid value for argument `model`: layer {layer.name!r} ({type(layer).__name__}("
+                             f"axis={layer.axis!r})) normalizes over the batch axis, so each sample depends on the "
+                             "others: a step-to-step connectivity of one signal has no meaning and none is drawn. "
+                             "Use an axis of the signal: the steps or the channels")
+        if _activation_name(layer) == "glu" and "steps" in axes:
+            raise ValueError(f"Invalid value for argument `model`: layer {layer.name!r} ({type(layer).__name__}) "
+                             "applies glu to its last axis, which is the steps axis with data_format="
+                             "'channels_first': it halves the steps (step n times the sigmoid of step n + N/2), "
+                             "which is not drawn here. Use channels_last, where glu works on the channels")
     dense = [layer for layer in layers if _kind(layer) in PER_STEP]
     if dense and _steps_axis(model) == 2:
         raise TypeError(f"Layer {dense[0].name!r} ({type(dense[0]).__name__}) of a channels_first model works on the "
@@ -1218,14 +1241,23 @@ def channel_rule(layer, length=None, steps_axis=1):
     A layer's own ``activation=`` (Conv1D, Conv1DTranspose, DepthwiseConv1D, SeparableConv1D, Dense) comes after its
     channel rule: softmax, log_softmax and sparsemax make any of them ``"every"``; glu pairs its output channels c
     and c + C/2 (:func:`_glu_rule`); the other activations leave the rule as it is.
+
+    Those activations work on the last axis, which is the steps with ``data_format="channels_first"`` (in Keras 3
+    too): there a softmax leaves the channel rule as it is (each channel normalized over its own steps) and every
+    output step reads every step, which the step picture draws; a ``Softmax`` layer follows its ``axis`` the same
+    way (``"every"`` over the channels, ``"same"`` over the steps only). A glu over the steps and a softmax over the
+    batch axis are refused when the model is drawn (:func:`_normalized_axes`).
     """
     kind = _kind(layer)
     if kind == "Model":
         return None
+    axes = _normalized_axes(layer, steps_axis)
     if kind in _WITH_ACTIVATION:
         rule, activation = _own_channel_rule(layer, kind), _activation_name(layer)
         if activation in _MIXING_ACTIVATIONS:
-            return "every"
+            return "every" if "channels" in axes else rule      # over the steps (channels_first): the channels keep
+        if activation == "glu" and "channels" not in axes:
+            return rule                                          # over the steps: refused (_check_per_step)
         if activation == "glu" and rule != "every":
             return _glu_rule(_pre_activation_channels(layer, kind))
         return rule
@@ -1237,10 +1269,10 @@ def channel_rule(layer, length=None, steps_axis=1):
     if kind in NORMALIZING:                      # LayerNormalization, UnitNormalization
         axes = layer.axis if isinstance(layer.axis, (list, tuple)) else [layer.axis]
         return "every" if any(int(a) % 3 == 3 - steps_axis for a in axes) else "same"
-    if kind == "Activation" and _activation_name(layer) in _MIXING_ACTIVATIONS:
-        return "every"
+    if kind == "Softmax" or (kind == "Activation" and _activation_name(layer) in _MIXING_ACTIVATIONS):
+        return "every" if "channels" in axes else "same"
     if kind == "Activation" and _activation_name(layer) == "glu":
-        return "halves"
+        return "halves" if "channels" in axes else "same"
     if kind == "Masking" and float(layer.mask_value) != 0.0:
         return "every"
     if kind == "Flatten" or (kind == "Reshape" and (len(layer.target_shape) == 1
@@ -1249,6 +1281,26 @@ def channel_rule(layer, length=None, steps_axis=1):
     if kind == "Concatenate" and layer.axis % 3 == 3 - steps_axis:
         return "placed"
     return "same"
+
+
+def _normalized_axes(layer, steps_axis=1):
+    """The axes of a 3-D signal (``"batch"``, ``"steps"``, ``"channels"``) over which ``layer`` normalizes: a Softmax
+    layer over its ``axis`` (None: every axis), an Activation or a layer's own ``activation=`` of softmax,
+    log_softmax, sparsemax or glu over the last axis: the channels, but the steps for a layer with data_format=
+    "channels_first" (an Activation: in a channels_first model, ``steps_axis`` 2); empty for any other layer. As in
+    Keras 3, where ``Conv1D(4, 3, data_format="channels_first", activation="softmax")`` normalizes each channel over
+    its steps (tests/test_viz_channels_s47_f8.py perturbs one step and one channel there)."""
+    kind, activation = _kind(layer), _activation_name(layer)
+    names = {0: "batch", steps_axis: "steps", 3 - steps_axis: "channels"}
+    if kind == "Softmax":
+        axis = layer.axis
+        return set(names.values()) if axis is None else {names[int(a) % 3] for a in
+                                                         (axis if isinstance(axis, (list, tuple)) else [axis])}
+    if activation not in (*_MIXING_ACTIVATIONS, "glu") or kind not in (*_WITH_ACTIVATION, "Activation"):
+        return set()
+    if kind == "Activation":
+        return {names[2]}
+    return {"steps" if getattr(layer, "data_format", "channels_last") == "channels_first" else "channels"}
 
 
 def _activation_name(layer):
@@ -1325,6 +1377,8 @@ def _rule_label(layer, rule):
     name, kind = type(layer).__name__, _kind(layer)
     if kind == "Activation" and _activation_name(layer):
         return f"{name}({_activation_name(layer)!r})"
+    if kind == "Softmax":
+        return f"{name}(axis={layer.axis!r})"
     if kind in _WITH_ACTIVATION and rule != _own_channel_rule(layer, kind):
         return f"{name}(activation={_activation_name(layer)!r})"
     return name

@@ -17,16 +17,23 @@ from ..reports import (
 )
 from .common import (
     _backward_watched,
+    _bounded_gather,
     _by_hand,
+    _extra_axis,
+    _follows_on,
+    _gather_slips,
     _gathers,
     _index_range,
     _known_mistake,
+    _missing_tap,
     _negative_index,
+    _on_larger,
     _right_within_range,
     _scatter,
     _scatter_error,
     _scatter_mistakes,
     _tensor,
+    _without_last_tap,
 )
 from .own_work import _own_work
 
@@ -71,10 +78,44 @@ def check_conv1d_input_gradient(fn, cases=60, seed=0):
             raise _by_hand("check_conv1d_input_gradient", "dL/dx",
                            "start from input_length zeros, and send each g[n] back to the input steps that output "
                            "step n's window read in the forward pass")
-        _compare_arrays("check_conv1d_input_gradient", inputs, x.grad.numpy().ravel(), received,
-                        explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
-                        explain_shape=functools.partial(_input_gradient_length_mistake, inputs=inputs, fn=fn))
+        expected = x.grad.numpy().ravel()
+        _compare_arrays("check_conv1d_input_gradient", inputs, expected, received,
+                        explain=functools.partial(_input_gradient_mistake, inputs=inputs, fn=fn, mistakes=mistakes),
+                        explain_shape=lambda got, inputs=inputs, expected=expected:
+                        _extra_axis(got, expected, lambda: _on_larger(fn, _call_input_gradient, _full_scatter))
+                        or _input_gradient_length_mistake(got, inputs, fn))
     return True
+
+
+def _call_input_gradient(fn, g, w, strides):
+    """``fn`` on an input whose every step some window reads: ``input_length = (len(g) - 1) * strides + k``."""
+    return fn(g, w, strides, (len(g) - 1) * strides + len(w))
+
+
+def _full_scatter(g, w, strides):
+    return _scatter(g, w, strides, (len(g) - 1) * strides + len(w))
+
+
+def _input_gradient_mistake(got, inputs, fn, mistakes):
+    """The likely slip behind a wrong dL/dx ``got`` of the right length: the loop over the taps one short
+    (:func:`~.common._missing_tap`), ``mistakes`` (:func:`~.common._scatter_mistakes`), or a gather where it
+    scatters, with dx as long as the input (``dx[j] += g[j * strides + t] * w[t]`` while that index stays inside
+    g: :func:`~.common._bounded_gather`), each of the first and the last named when ``fn`` makes it on larger
+    cases too; else ``None``."""
+    g, w, s, length = inputs["g"], inputs["w"], inputs["strides"], inputs["input_length"]
+    known = (_missing_tap(got, _scatter(g, _without_last_tap(w), s, length), lambda: _follows_on(
+        fn, _call_input_gradient, lambda g, w, s: _full_scatter(g, _without_last_tap(w), s)))
+             or _known_mistake(got, *mistakes))
+    if known:
+        return known
+    if _known_mistake(got, (_bounded_gather(g, w, s, length), "gather")) and _follows_on(
+            fn, _call_input_gradient, lambda g, w, s: _bounded_gather(g, w, s, (len(g) - 1) * s + len(w))):
+        return ("your dx is a gather: each input step j collects g[j * strides + t] * w[t] over the taps (windows "
+                "of g, as the forward pass collected windows of x, cut short at g's end, then zeros), here and on "
+                "every case tried; dL/dx goes the other way, it scatters: output step n read x[n * strides: n * "
+                "strides + k] in the forward pass, so g[n] goes back to those k input steps, adding g[n] * w[t] to "
+                "dx[n * strides + t] for t = 0 .. k - 1: loop over g, not over the input steps")
+    return _gather_slips(got, fn, _call_input_gradient, g, w, s, length, ("g", "n", "input"))
 
 
 
@@ -305,9 +346,8 @@ def _kernel_gradient_not_summed(got, inputs, expected, fn):
                 return (f"your result has one term per tap and per output step, shape {got.shape}: dL/dw has one "
                         f"value per tap, shape ({k},); w[t] was used by every one of the len(g) = {n} output steps, "
                         "so its gradient adds up their terms")
-    if rule == "extra axis" and got.size == k and np.allclose(got.ravel(), expected, rtol=1e-7, atol=1e-9):
-        return (f"your values are dL/dw, with an extra axis of length 1: shape {got.shape}, where dL/dw has one "
-                f"value per tap, shape ({k},) (np.outer, a reshape or keepdims=True adds such an axis)")
+    if rule == "extra axis":
+        return _extra_axis(got, expected, what="dL/dw")     # the larger cases: the rule's own
     return None
 
 

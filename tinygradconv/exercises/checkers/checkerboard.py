@@ -80,17 +80,18 @@ def _output_end(length, s):
 
 
 
-def _counts(length, k, s, start=0, taps=None):
-    """The overlap counts from a loop, ``c[j * s + start: j * s + start + taps] += 1`` for each input ``j`` into
-    Keras' output length (``taps``: ``k`` unless given): the right counts, or a slip's."""
+def _counts(length, k, s, start=0, taps=None, looped=None):
+    """The overlap counts from a loop, ``c[j * s + start: j * s + start + taps] += 1`` for each input ``j`` (the
+    first ``looped``, all ``length`` unless given) into Keras' output length (``taps``: ``k`` unless given): the right
+    counts, or a slip's."""
     counts = np.zeros((length - 1) * s + max(k, s), dtype=np.int64)
-    for j in range(length):
+    for j in range(length if looped is None else looped):
         counts[j * s + start: j * s + start + (k if taps is None else taps)] += 1
     return counts
 
 
-#: The slips of the slice, each a rule on (L, k, s): one tap short (``c[j*s: j*s + k - 1]``), one step late
-#: (``c[j*s + 1: j*s + k + 1]``, cut at the end).
+#: The slips of the loop, each a rule on (L, k, s): one tap short (``c[j*s: j*s + k - 1]``), one step late
+#: (``c[j*s + 1: j*s + k + 1]``, cut at the end), the last input left out (``range(L - 1)``).
 _OVERLAP_SLIPS = (
     (lambda length, k, s: _counts(length, k, s, taps=k - 1),
      ("each of your copies of the kernel covers k - 1 steps, one short: a slice c[a: b] holds b - a steps (its end "
@@ -98,6 +99,9 @@ _OVERLAP_SLIPS = (
     (lambda length, k, s: _counts(length, k, s, start=1),
      ("your copies of the kernel start one step late: input j's first tap lands on output step j * strides (input "
      "0's on step 0), not j * strides + 1")),
+    (lambda length, k, s: _counts(length, k, s, looped=length - 1),
+     ("your counts leave out the last input's copy of the kernel: your loop over the inputs stops at j = L - 2 "
+      "(range(L - 1)); each of the L inputs, j = 0 .. L - 1, places its own copy, the last one at (L - 1) * strides")),
 )
 
 

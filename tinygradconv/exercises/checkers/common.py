@@ -116,13 +116,17 @@ def _negative_index(exc, inputs, name, index):
 def _scatter_mistakes(values, w, strides, length, what, formula, why="", gathered=("x", "j")):
     """The known mistakes of a scatter ``y[j * strides + t] += values[j] * w[t]`` (``what``: the exercise's name for
     it, ``formula``: the scatter in its names, ``why``: a sentence on where each copy starts, or ``""``), as
-    :func:`_known_mistake` takes them: a flipped kernel, ``=`` where ``+=`` adds the overlapping copies, the
+    :func:`_known_mistake` takes them: a flipped kernel (a scatter with ``w`` reversed, or a gather without the
+    reversal it needs), ``=`` where ``+=`` adds the overlapping copies, the
     stride left out (each copy starting one step after the one before), and, written as a gather, the index into
     ``values`` not kept ``>= 0`` (:func:`_gather_wrapping`; ``gathered``: the names of ``values`` and of that index
     in the exercise)."""
-    flip = (f"did you flip the kernel? {what} scatters each value times w as given, {formula}, t = 0 .. k - 1: "
-            "no reversal (reversing w belongs to the other way of writing it, as a sum over the windows that reach "
-            "each output step, and only there)")
+    # the same values come from a scatter that reverses w and from a gather that does not (a tester's np.correlate
+    # over the zero-stuffed x was told to remove a reversal it never had): the sentence fits both ways
+    flip = (f"your values are those of the kernel reversed, w[::-1]: written as a scatter, {what} takes w as given, "
+            f"{formula}, t = 0 .. k - 1, with no reversal; written as a gather (each output step summing the "
+            "windows that reach it, np.correlate over the zero-stuffed, padded values), it needs w reversed there, "
+            "w[::-1]: remove the reversal from a scatter, or add one to a gather")
     overwrite = ("where copies of the kernel overlap (strides < k), your values are the last copy's only: each copy "
                  "was written with `=`, overwriting the one before; where copies overlap, their contributions add "
                  "up (+=, not =)")
@@ -292,3 +296,130 @@ def _index_range(values, index, count, pair, what):
             f"it reads {values} past its end: {values} has {count} value{'' if count == 1 else 's'} ({which}), so "
             f"{index} must be in [0, len({values})); near the end of the result, {pair} can give {index} >= "
             f"len({values}), {what} that does not exist: such a pair takes nothing, as one with {index} < 0 does")
+
+
+def _without_last_tap(w):
+    """``w`` with its last tap set to 0: what a loop over ``range(len(w) - 1)`` computes, in every exercise whose
+    sum runs over the taps (a kernel of one tap gives zeros: Python's ``sum`` of nothing is the int 0)."""
+    w = np.array(w, dtype=np.float64)
+    w[-1] = 0.0
+    return w
+
+
+def _missing_tap(got, slip, follows):
+    """The hint for a loop over the taps one short (``range(len(w) - 1)``, the last tap ``t = k - 1`` left out) when
+    ``got`` equals ``slip`` (the exercise's result with :func:`_without_last_tap`'s kernel) and ``follows()`` says
+    the answer does the same on larger cases (with a kernel of one tap it is zeros, what other mistakes give too);
+    else ``None``. Told before the note on an integer array: with one tap the sum has no terms at all, and
+    Python's sum of nothing is the int 0."""
+    if got.shape != slip.shape or not np.allclose(got, slip, rtol=1e-7, atol=1e-9) or not follows():
+        return None
+    return ("your answer leaves out the last tap of the kernel: its loop over the taps stops at t = len(w) - 2, so "
+            "w[k - 1] is never used (with a kernel of one tap that loop has no steps at all, and a Python sum over "
+            "it is the int 0); every one of the k taps takes part, t = 0 .. k - 1: check the range of your loop "
+            "over t")
+
+
+def _follows_on(fn, call, slip, shapes=((6, 3, 1), (6, 3, 2), (7, 2, 3))):
+    """Whether ``call(fn, values, w, strides)`` equals ``slip(values, w, strides)`` on small fixed cases of
+    ``(len(values), k, strides)`` (``shapes``: kernels of 2 taps or more, where a slip in the loop over the taps
+    shows): a mistake seen on a small case is named only when it is the answer's rule."""
+    rng = np.random.default_rng(4)
+    for n_values, k, strides in shapes:
+        values, w = rng.standard_normal(n_values), rng.standard_normal(k)
+        try:
+            got = np.asarray(call(fn, values.copy(), w.copy(), strides), dtype=np.float64)
+        except Exception:  # noqa: BLE001 - the student's function failing there: not this slip alone
+            return False
+        wrong = np.asarray(slip(values, w, strides), dtype=np.float64)
+        if got.shape != wrong.shape or not np.allclose(got, wrong, rtol=1e-7, atol=1e-9):
+            return False
+    return True
+
+
+def _bounded_gather(values, w, strides, length):
+    """What a gather where a scatter is asked gives when its output has the right ``length``: ``y[n] = sum_t
+    values[n * strides + t] * w[t]`` over the taps whose index stays inside ``values`` (the forward convolution's
+    windows, the last ones cut short, then zeros)."""
+    y = np.zeros(length)
+    for n in range(length):
+        for t, tap in enumerate(w):
+            if n * strides + t < len(values):
+                y[n] += values[n * strides + t] * tap
+    return y
+
+
+def _with_extra_axis(got, expected):
+    """Whether ``got`` holds ``expected``'s values with axes of length 1 added (shape ``(3, 1)`` or ``(1, 3)`` for
+    ``(3,)``)."""
+    got = np.asarray(got)
+    if got.ndim <= expected.ndim or got.size != expected.size:
+        return False
+    if [n for n in got.shape if n != 1] != [n for n in expected.shape if n != 1]:
+        return False
+    return bool(np.allclose(got.reshape(expected.shape), expected, rtol=1e-7, atol=1e-9, equal_nan=True))
+
+
+def _extra_axis(got, expected, larger=None, what="the right ones"):
+    """The hint for a result that holds ``expected``'s values with an extra axis of length 1 (``keepdims=True``, a
+    reshape, ``[:, None]``, ``np.outer``), shared by the checkers of arrays; ``larger()``, if given, yields ``(got,
+    expected)`` pairs of the answer on larger cases, each of which must show the same (on a case of one value
+    another mistake can give that shape: terms not added up, say); else ``None``."""
+    if not _with_extra_axis(got, expected):
+        return None
+    if larger is not None:
+        try:
+            if not all(_with_extra_axis(mine, right) for mine, right in larger()):
+                return None
+        except Exception:  # noqa: BLE001 - the student's function failing on a larger case: not this slip alone
+            return None
+    return (f"your values are {what}, with an extra axis of length 1: shape {got.shape}, where the result has "
+            f"shape {expected.shape} (keepdims=True, a reshape, [:, None] or np.outer adds such an axis): make the "
+            "result without it")
+
+
+def _on_larger(fn, call, reference):
+    """``(fn's result, the right one)`` on two larger fixed cases (6 values, a kernel of 3, strides 1 and 2): for
+    :func:`_extra_axis`, whose shape on a case of one value another mistake can give."""
+    rng = np.random.default_rng(5)
+    for strides in (1, 2):
+        x, w = rng.standard_normal(6), rng.standard_normal(3)
+        yield np.asarray(call(fn, x.copy(), w.copy(), strides), dtype=np.float64), reference(x, w, strides)
+
+
+def _gather_without_multiple(values, w, strides, length):
+    """What a gather gives that takes ``values[(n - t) // strides] * w[t]`` for every tap ``t`` with that index in
+    range, without the test ``(n - t) % strides == 0``: ``//`` rounds the other taps down onto an input that does
+    not reach step ``n``."""
+    y = np.zeros(length)
+    for n in range(length):
+        for t, tap in enumerate(w):
+            j = (n - t) // strides
+            if 0 <= j < len(values):
+                y[n] += values[j] * tap
+    return y
+
+
+def _gather_slips(got, fn, call, values, w, strides, length, names):
+    """The hint for a gather (``y[n] += values[j] * w[t]`` with ``n = j * strides + t``) that leaves out the test
+    ``(n - t) % strides == 0`` (:func:`_gather_without_multiple`), or for a scatter that leaves out the last value
+    of ``values`` (a loop over ``range(len(values) - 1)``), each named when ``fn`` (``call(fn, values, w,
+    strides)``, of the full length) does the same on larger cases; else ``None``. ``names``: the exercise's names
+    of ``values``, of its index and of the result's steps, ``("x", "j", "output")`` or ``("g", "n", "input")``."""
+    name, index, out = names
+
+    def full(v, w, s):                                      # the length of the larger cases
+        return (len(v) - 1) * s + len(w)
+
+    if strides > 1 and _known_mistake(got, (_gather_without_multiple(values, w, strides, length), "")) is not None \
+            and _follows_on(fn, call, lambda v, w, s: _gather_without_multiple(v, w, s, full(v, w, s))):
+        return (f"your gather takes {name}[({out} step - t) // strides] * w[t] for every tap t: only the taps with "
+                f"(step - t) a multiple of strides reach that step ({name}[{index}] lands on steps {index} * strides "
+                f"+ t only); // rounds the others down onto an input that never reaches it: keep a pair only when "
+                f"(step - t) % strides == 0")
+    if _known_mistake(got, (_scatter(values[:-1], w, strides, length), "")) is not None \
+            and _follows_on(fn, call, lambda v, w, s: _scatter(v[:-1], w, s, full(v, w, s))):
+        return (f"your result leaves out the last value of {name}: your loop over {index} stops at len({name}) - 2 "
+                f"(range(len({name}) - 1)); every value of {name} (len({name}) = {len(values)} here) adds its own copy "
+                f"of the kernel, the last one from {index} = len({name}) - 1")
+    return None

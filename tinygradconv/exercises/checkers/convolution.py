@@ -18,8 +18,13 @@ from ..reports import (
 )
 from .common import (
     _conv1d,
+    _extra_axis,
     _follows,
+    _follows_on,
     _known_mistake,
+    _missing_tap,
+    _on_larger,
+    _without_last_tap,
 )
 from .own_work import _own_work
 
@@ -67,10 +72,13 @@ def check_conv_output_length(fn, seed=0):
 
 
 def _conv_length_mistake(fn, inputs, received, cases):
-    """The likely slip behind a wrong ``Conv1D`` length ``received`` on ``inputs``: a negative length, ``int()``
+    """The likely slip behind a wrong ``Conv1D`` length ``received`` on ``inputs``: a negative length, the ``+ 1`` of
+    the ``"valid"`` length left out or put inside the division, ``int()``
     (which truncates towards zero) where ``//`` floors, ``floor`` where "same" and "causal" take ``ceil``, the stride
-    or the dilation left out. A slip is named when ``fn`` gives that slip's length here and on every case where it
-    differs from the right one (``cases``: ``(inputs, length)`` pairs); else ``""``."""
+    or the dilation left out (or the span taken as ``k * d``), the stride left out of a padded length (``L``), or
+    the right length plus or minus 1 on every case (an off-by-one all branches share).
+    A slip is named when ``fn`` gives that slip's length here and on every case where it differs from the right one
+    (``cases``: ``(inputs, length)`` pairs); else ``""``."""
     length, s, padding = inputs["input_length"], inputs["strides"], inputs["padding"]
     span = (inputs["kernel_size"] - 1) * inputs["dilation_rate"] + 1
     if span > length and received < 0:
@@ -85,7 +93,18 @@ def _conv_length_mistake(fn, inputs, received, cases):
                                      case["kernel_size"], case["strides"])
                              if case["padding"] == "valid" else right[tuple(case.values())])
 
+    windows = max(0, (length - span) // s + 1)
     slips = (
+        (valid_only(lambda L, k_eff, k, s: max(0, (L - k_eff) // s)),
+         (f'the + 1 is missing from your "valid" length: (L - k_eff) // s = ({length} - {span}) // {s} = '
+          f"{(length - span) // s} counts the strides from the first window's start to the last one's, and the "
+          f"windows are one more than the strides between them: {windows} here (the first window alone, at step 0, "
+          "is one)")),
+        (valid_only(lambda L, k_eff, k, s: max(0, (L - k_eff + 1) // s)),
+         (f'the + 1 of your "valid" length is inside the division: (L - k_eff + 1) // s = ({length} - {span} + 1) '
+          f"// {s} = {(length - span + 1) // s}; the windows are the strides between the first and the last "
+          f"window, (L - k_eff) // s, plus 1 for the first window: the + 1 goes after the //, {windows} here (the "
+          "two agree only when strides=1)")),
         (valid_only(lambda L, k_eff, k, s: max(0, int((L - k_eff) / s) + 1)),
          (f"int() rounds towards zero, and the count of windows needs floor: (L - k_eff) / s = "
           f"({length} - {span}) / {s} = {(length - span) / s:g} here, int() of it is {int((length - span) / s)} "
@@ -97,12 +116,31 @@ def _conv_length_mistake(fn, inputs, received, cases):
          (f"the dilation is missing: a kernel of {inputs['kernel_size']} taps with dilation_rate="
           f"{inputs['dilation_rate']} spans k_eff = (k - 1) * d + 1 = {span} steps; use k_eff where the formula has "
           "the kernel's length")),
+        (lambda case: (max(0, (case["input_length"] - case["kernel_size"] * case["dilation_rate"]) // case["strides"]
+                              + 1) if case["padding"] == "valid" else right[tuple(case.values())]),
+         (f"the dilated kernel spans k_eff = (k - 1) * d + 1 = ({inputs['kernel_size']} - 1) * "
+          f"{inputs['dilation_rate']} + 1 = {span} step{'' if span == 1 else 's'}, not k * d = "
+          f"{inputs['kernel_size'] * inputs['dilation_rate']}: its k taps are d steps apart, so k - 1 gaps of d "
+          "steps lie between the first tap and the last, plus the first tap's own step")),
+        *((lambda case, paddings=paddings: (case["input_length"] if case["padding"] in paddings
+                                            else right[tuple(case.values())]),
+           (f'the stride is missing from your padded length: padding="{padding}" pads so that the windows cover '
+            f"every input step, and they still start strides steps apart: ceil(L / s) = ceil({length} / {s}) = "
+            f"{-(-length // s)} windows, not L = {length}"))
+          for paddings in (("same", "causal"), ("causal",), ("same",))),
         (lambda case: (case["input_length"] // case["strides"] if case["padding"] != "valid"
                        else right[tuple(case.values())]),
          (f'padding="{padding}" keeps a last, partial window: the output has ceil(L / s) = ceil({length} / {s}) = '
           f"{-(-length // s)} steps, not floor(L / s) = {length // s} (in integers, (L + s - 1) // s, or "
           "math.ceil(L / s))")),
     )
+    shift = received - right[tuple(inputs.values())]
+    if shift in (1, -1) and _follows(fn, lambda case: right[tuple(case.values())] + shift, cases):
+        more = "more" if shift == 1 else "fewer"
+        return (f"your length is 1 step {more} than the framework's on every one of the {len(cases)} cases checked, "
+                'in every branch ("valid", "same", "causal", with and without dilation): an off-by-one that all '
+                "your formulas share; count the steps on the smallest case by hand: one input step (input_length=1) "
+                "and one tap (kernel_size=1) with strides=1 make an output of 1 step")
     for slip, sentence in slips:
         if received == slip(inputs) and _follows(fn, slip, cases):
             return sentence
@@ -139,12 +177,25 @@ def check_conv1d(fn, cases=60, seed=0):
         no_stride = _gather_without_stride(inputs["strides"])
         received = _call("check_conv1d", fn, inputs, functools.partial(_conv1d_error, inputs=inputs),
                          slices=True)
+        short = _conv1d(inputs["x"], _without_last_tap(inputs["w"]), inputs["strides"])
         _compare_arrays("check_conv1d", inputs, expected, received,
-                        explain=lambda got, flipped=flipped, unstrided=unstrided[:expected.size], note=no_stride:
-                        _known_mistake(got, (flipped, _FLIPPED_KERNEL), (unstrided, note)),
-                        explain_shape=lambda got, unstrided=unstrided, note=no_stride:
-                        _known_mistake(got, (unstrided, note)))
+                        explain=lambda got, flipped=flipped, unstrided=unstrided[:expected.size], note=no_stride,
+                        short=short:
+                        _missing_tap(got, short, lambda: _follows_on(fn, _call_conv1d, _conv1d_without_last_tap))
+                        or _known_mistake(got, (flipped, _FLIPPED_KERNEL), (unstrided, note)),
+                        explain_shape=lambda got, unstrided=unstrided, note=no_stride, expected=expected:
+                        _known_mistake(got, (unstrided, note))
+                        or _extra_axis(got, expected, lambda: _on_larger(fn, _call_conv1d, _conv1d)))
     return True
+
+
+def _call_conv1d(fn, x, w, strides):
+    return fn(x, w, strides)
+
+
+def _conv1d_without_last_tap(x, w, strides):
+    return _conv1d(x, _without_last_tap(w), strides)
+
 
 
 

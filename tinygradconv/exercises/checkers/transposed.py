@@ -18,15 +18,23 @@ from ..reports import (
     time_limited,
 )
 from .common import (
+    _bounded_gather,
     _conv1d_transpose,
+    _extra_axis,
     _follows,
+    _follows_on,
+    _gather_slips,
     _gathers,
     _index_range,
     _known_mistake,
+    _missing_tap,
     _negative_index,
+    _on_larger,
     _right_within_range,
+    _scatter,
     _scatter_error,
     _scatter_mistakes,
+    _without_last_tap,
 )
 from .own_work import _own_work
 
@@ -96,7 +104,8 @@ def _output_length_mistake(fn, inputs, received, cases):
     rounded down, ``output_padding=None`` taken as 0, PyTorch's formula, the dilation left out (``kernel_size`` where
     the dilated span ``k_eff`` belongs), the forward ``Conv1D``'s length ``(L - k_eff) // s + 1``, ``max(k_eff, s)``
     left out of ``padding="valid"`` with ``output_padding=None`` (``(L - 1) * s + k_eff``, Keras' own length but where
-    ``s > k_eff``), or Keras' length plus or minus 1 on every case (an off-by-one all branches share). A slip is named
+    ``s > k_eff``), ``max(kernel_size, strides)`` in that branch alone (the dilation missing there only), or Keras'
+    length plus or minus 1 on every case (an off-by-one all branches share). A slip is named
     when ``fn`` gives that slip's length here and on every case where the slip's length is not Keras' (``cases``:
     ``(inputs, Keras' length)`` pairs); else ``""``."""
     keras = {tuple(case.values()): length for case, length in cases}
@@ -167,6 +176,16 @@ def _output_length_mistake(fn, inputs, received, cases):
                 f"kernel's {inputs['kernel_size']} taps are {d} steps apart, so it spans k_eff = (kernel_size - 1) * "
                 f"dilation_rate + 1 = ({inputs['kernel_size']} - 1) * {d} + 1 = {span} steps: use k_eff wherever "
                 f"your formula has kernel_size{where}")
+    def max_undilated(case):                             # "valid" with None: max(kernel_size, strides), no k_eff
+        if case["padding"] != "valid" or case["output_padding"] is not None:
+            return keras[tuple(case.values())]
+        return (case["input_length"] - 1) * case["strides"] + max(case["kernel_size"], case["strides"])
+
+    if received == max_undilated(inputs) and _follows(fn, max_undilated, cases):
+        return (f'the dilation is missing from your padding="valid", output_padding=None length, and only there: '
+                f"max(kernel_size, strides) where the dilated kernel belongs, max(k_eff, strides), k_eff = "
+                f"(kernel_size - 1) * dilation_rate + 1 = ({inputs['kernel_size']} - 1) * {inputs['dilation_rate']} "
+                f"+ 1 = {span} here")
     if any(received == forward_conv(clamped)(inputs) and _follows(fn, forward_conv(clamped), cases)
            for clamped in (False, True)):
         return (f"(L - k_eff) // strides + 1 = ({length} - {span}) // {s} + 1 = {(length - span) // s + 1} is the "
@@ -234,9 +253,44 @@ def check_conv1d_transpose(fn, cases=60, seed=0):
         received = _call("check_conv1d_transpose", fn, inputs,
                          functools.partial(_transpose_error, inputs=inputs, fn=fn), slices=True)
         _compare_arrays("check_conv1d_transpose", inputs, expected, received,
-                        explain=lambda got, mistakes=mistakes: _known_mistake(got, *mistakes),
-                        explain_shape=functools.partial(_transpose_length_mistake, inputs=inputs, fn=fn))
+                        explain=functools.partial(_transpose_mistake, inputs=inputs, fn=fn, mistakes=mistakes),
+                        explain_shape=lambda got, inputs=inputs, expected=expected:
+                        _extra_axis(got, expected, lambda: _on_larger(fn, _call_transpose, _full_transpose))
+                        or _transpose_length_mistake(got, inputs, fn))
     return True
+
+
+def _call_transpose(fn, x, w, strides):
+    return fn(x, w, strides)
+
+
+def _full_transpose(x, w, strides):
+    """The full transposed convolution, a loop from the formula (:func:`~.common._scatter`)."""
+    return _scatter(x, w, strides, (len(x) - 1) * strides + len(w))
+
+
+def _transpose_mistake(got, inputs, fn, mistakes):
+    """The likely slip behind a wrong transposed convolution ``got`` of the right length: the loop over the taps one
+    short (:func:`~.common._missing_tap`), ``mistakes`` (:func:`~.common._scatter_mistakes`), or a gather where it
+    scatters, with the output's length right (``y[n] += x[n * strides + t] * w[t]`` while that index stays inside
+    x: :func:`~.common._bounded_gather`), each of the first and the last named when ``fn`` makes it on larger
+    cases too; else ``None``."""
+    x, w, s = inputs["x"], inputs["w"], inputs["strides"]
+    full = (len(x) - 1) * s + len(w)
+    known = (_missing_tap(got, _scatter(x, _without_last_tap(w), s, full), lambda: _follows_on(
+        fn, _call_transpose, lambda x, w, s: _full_transpose(x, _without_last_tap(w), s)))
+             or _known_mistake(got, *mistakes))
+    if known:
+        return known
+    gathered = _bounded_gather(x, w, s, full)
+    if _known_mistake(got, (gathered, "gather")) and _follows_on(
+            fn, _call_transpose, lambda x, w, s: _bounded_gather(x, w, s, (len(x) - 1) * s + len(w))):
+        return ("your result is a gather: each output step n collects x[n * strides + t] * w[t] over the taps (the "
+                "forward convolution's windows of x, cut short at its end, then zeros), here and on every case "
+                "tried; the transposed convolution goes the other way, it scatters: each input x[j] spreads across "
+                "k outputs, adding x[j] * w[t] to y[j * strides + t] for t = 0 .. k - 1: loop over the inputs, not "
+                "over the outputs")
+    return _gather_slips(got, fn, _call_transpose, x, w, s, full, ("x", "j", "output"))
 
 
 
