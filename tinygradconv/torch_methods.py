@@ -1293,9 +1293,15 @@ class TorchMethods(NumpyUfuncs):
         """``self - alpha * other``, as ``torch.Tensor.sub``: the arguments, rounding (once, as PyTorch's) and errors
         of :meth:`add` (a bool tensor or a bool ``other`` is refused, as ``-`` and PyTorch refuse them).
 
+        Computed as PyTorch computes it, ``self + (-alpha) * other`` (its ``add`` of ``-alpha``), which differs from
+        ``self - alpha * other`` only in the sign of a zero, for an integer ``alpha`` of 0 (negated, ``+0``):
+        ``x.sub(y, alpha=0)`` is ``x + 0 * y``, so ``-0.0`` minus ``0.0`` gives ``0.0``.
+
         >>> import tinygradconv as tg
         >>> tg.tensor([1.0, 2.0]).sub(1.0, alpha=2).tolist()
         [-1.0, 0.0]
+        >>> tg.tensor([-0.0, -0.0]).sub(tg.tensor([0.0, -0.0]), alpha=0).tolist()
+        [0.0, -0.0]
         """
         if alpha.__class__ is int and alpha == 1:
             return self - other
@@ -1857,7 +1863,7 @@ def _check_alpha_fits(alpha, kind, op):
     is PyTorch's ``add`` of ``-alpha``: int32's ``-2**31`` is refused there, ``2**31`` would be taken.)"""
     value = alpha if op == "add" else -alpha
     if kind.startswith("float"):
-        largest = float(np.finfo(kind).max)
+        largest, value = float(np.finfo(kind).max), float(value)     # (a NumPy float32 alpha compared as float64)
         fits = not math.isfinite(value) or -largest <= value <= largest
     elif kind == "bool":
         fits = True
@@ -1892,7 +1898,8 @@ def _plus_alpha_times(tensor, other, alpha, op):
     if alpha == 1 or kind not in ("float16", "float32", "float64"):
         return result
     xp = result.backend.xp
-    if kind == "float64" and _power_of_two(alpha) and xp.all(xp.isfinite(result._data)):
+    if (kind == "float64" and _power_of_two(alpha) and (op == "add" or _negation_commutes(alpha))
+            and xp.all(xp.isfinite(result._data))):
         return result      # alpha * other exact: tensor + it is already rounded once (unless it overflowed)
     value = _rounded_once(tensor, other, alpha, op, kind)
     return Tensor._make(value, result.backend, result._requires_grad, result._ctx)
@@ -1900,9 +1907,9 @@ def _plus_alpha_times(tensor, other, alpha, op):
 
 def _value_alone(tensor, other, alpha, op):
     """The value of :func:`_plus_alpha_times` as a tensor that records nothing, without computing ``tensor + alpha
-    * other`` first, or None where that is not simple (a result that is not floating, a float64 sum with a power
-    of two ``alpha``, a bool ``tensor`` beside a number, shapes that do not broadcast, another backend): the
-    caller then takes the general path, with its errors. ``alpha``'s checks are those of :func:`_times_alpha`."""
+    * other`` first, or None where that is not simple (a result that is not floating, a bool ``tensor`` beside a
+    number, shapes that do not broadcast, another backend): the caller then takes the general path, with its
+    errors. ``alpha``'s checks are those of :func:`_times_alpha`."""
     from .ops.elementwise import promoted_dtype
     from .tensor import Tensor
 
@@ -1919,21 +1926,28 @@ def _value_alone(tensor, other, alpha, op):
         kind = dtype_name(tensor.dtype)     # a number takes a floating tensor's dtype in `+`
     else:
         return None
-    if kind not in ("float16", "float32", "float64") or (kind == "float64" and _power_of_two(alpha)):
+    if kind not in ("float16", "float32", "float64"):
         return None
     _check_alpha_fits(alpha, kind, op)
     return Tensor._make(_rounded_once(tensor, other, alpha, op, kind), tensor.backend, False, None)
 
 
 def _rounded_once(tensor, other, alpha, op, kind):
-    """The array ``tensor + alpha * other`` (``op`` ``"add"``; ``"sub"``: ``-``) of the floating dtype ``kind``,
-    rounded as PyTorch's CPU kernel: for float32 the sum is taken in float64 (where the product of two float32
-    numbers is exact) and rounded once; for float16 in float32 (where the product of two float16 numbers is exact)
-    and rounded to float32, then to float16, as PyTorch's vectorised loop computes float16 in float32; for float64
-    by a fused multiply-add (:func:`~tinygradconv.ops.elementwise.multiply_add`), rounded once, as PyTorch's."""
+    """The array ``tensor + alpha * other`` (``op`` ``"add"``; ``"sub"``: ``tensor + (-alpha) * other``, as
+    PyTorch's ``sub`` is its ``add`` of ``-alpha``) of the floating dtype ``kind``, rounded as PyTorch's CPU kernel:
+    for float32 the sum is taken in float64 (where the product of two float32 numbers is exact) and rounded once;
+    for float16 in float32 (where the product of two float16 numbers is exact) and rounded to float32, then to
+    float16, as PyTorch's vectorised loop computes float16 in float32; for float64 by a fused multiply-add
+    (:func:`~tinygradconv.ops.elementwise.multiply_add`), rounded once, as PyTorch's, or, for an ``alpha`` of 0 or
+    a power of two (an exact product), plainly ``tensor + alpha * other`` where that is finite.
+
+    ``sub`` is computed as ``tensor + (-alpha) * other``, not ``tensor - alpha * other``: the two differ in the sign
+    of a zero for an integer ``alpha`` of 0, whose negation is ``+0`` (``x.sub(y, alpha=0)`` is ``x + 0 * y``: for
+    ``x = -0.0, y = 0.0`` it is ``+0.0``, and ``-0.0`` for ``y = -0.0``, as PyTorch)."""
     from .tensor import Tensor
 
     xp = tensor.backend.xp
+    factor = alpha if op == "add" else -alpha
     if kind == "float64":                    # rounded once, as PyTorch's fused multiply-add
         from .ops.elementwise import multiply_add
 
@@ -1944,7 +1958,11 @@ def _rounded_once(tensor, other, alpha, op, kind):
             b = other._data if isinstance(other, Tensor) else tensor._lift(other)._data
             b = xp.astype(b, xp.float64, copy=False)
         with np.errstate(over="ignore", invalid="ignore"):
-            return multiply_add(xp, b, alpha if op == "add" else -alpha, a)
+            if _power_of_two(factor):        # factor * b exact: the plain sum is rounded once (unless it overflowed)
+                plain = xp.asarray(a + float(factor) * b)
+                if xp.all(xp.isfinite(plain)):
+                    return plain
+            return multiply_add(xp, b, factor, a)
     rounded = np.dtype(kind).type
     wide = "float32" if kind == "float16" else "float64"            # the dtype PyTorch's kernel computes kind in
     with np.errstate(over="ignore", invalid="ignore"):    # overflow to inf, inf - inf = nan: silently, as torch
@@ -1954,9 +1972,18 @@ def _rounded_once(tensor, other, alpha, op, kind):
         else:
             b = other._data if isinstance(other, Tensor) else tensor._lift(other)._data
             b = xp.astype(xp.astype(b, getattr(xp, kind), copy=False), getattr(xp, wide))
-        product = float(rounded(alpha)) * b
-        exact = a + product if op == "add" else a - product
+        exact = a + float(rounded(factor)) * b
         return xp.astype(xp.asarray(exact), getattr(xp, kind))
+
+
+def _negation_commutes(alpha):
+    """Whether ``-(alpha * y)`` is ``(-alpha) * y`` bit for bit, so that ``x - alpha * y`` is PyTorch's ``x +
+    (-alpha) * y``: always, except for a zero ``alpha`` whose negation is ``+0`` (an integer 0).
+
+    >>> _negation_commutes(2), _negation_commutes(0.0), _negation_commutes(-0.0), _negation_commutes(0)
+    (True, True, True, False)
+    """
+    return alpha != 0 or math.copysign(1.0, float(-alpha)) != math.copysign(1.0, float(alpha))
 
 
 def _write_in_place(tensor, other, name, compute):
