@@ -58,3 +58,70 @@ def test_sub_alpha_values_as_torch(dtype, alpha):
     finally:
         torch.set_num_threads(threads)
     np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8"])
+def test_narrow_takes_0d_integer_tensor_length_as_torch(dtype):
+    data = np.arange(6.0).reshape(2, 3)
+    ours = tg.tensor(data).narrow(1, 0, tg.tensor(1, dtype=dtype)).tolist()
+    theirs = torch.tensor(data).narrow(1, 0, torch.tensor(1, dtype=getattr(torch, dtype))).tolist()
+    assert ours == theirs == [[0.0], [3.0]]
+    both = tg.tensor(data).narrow(1, tg.tensor(1, dtype=dtype), tg.tensor(2, dtype=dtype)).tolist()
+    assert both == torch.tensor(data).narrow(1, torch.tensor(1), torch.tensor(2)).tolist()
+
+
+def test_narrow_refuses_float_tensor_length_as_torch():
+    with pytest.raises(TypeError):
+        torch.zeros(2, 3).narrow(1, 0, torch.tensor(1.0))
+    with pytest.raises(TypeError, match=r"Invalid type for argument `length` of narrow: expected an int or a 0-d "
+                                        r"integer tensor"):
+        tg.tensor(np.zeros((2, 3))).narrow(1, 0, tg.tensor(1.0))
+
+
+@pytest.mark.parametrize("sizes", [(2.0, 2), (True, 4)])
+def test_unflatten_type_error_names_sizes(sizes):
+    with pytest.raises(TypeError, match="must be tuple of ints"):
+        torch.zeros(3, 4).unflatten(-1, sizes)
+    with pytest.raises(TypeError, match=r"Invalid type for argument `sizes` of unflatten: .* Received sizes="
+                                        r".* whose element 0 is of type"):
+        tg.tensor(np.zeros((3, 4))).unflatten(-1, sizes)
+
+
+@pytest.mark.parametrize("sizes, words", [((-2, -2), "invalid shape dimension -2"), ((-3, 2), "invalid shape"),
+                                          ((-1, -1), "only one dimension can be inferred")])
+def test_unflatten_negative_sizes_say_the_rule(sizes, words):
+    with pytest.raises(RuntimeError, match=words):
+        torch.zeros(3, 4).unflatten(-1, sizes)
+    with pytest.raises(ValueError, match=r"Invalid value for argument `sizes` of unflatten: each size must be 0 or "
+                                         r"more, or one of them -1"):
+        tg.tensor(np.zeros((3, 4))).unflatten(-1, sizes)
+
+
+@pytest.mark.parametrize("sizes", [(3, -1), (2, 3), (0, -1)])
+def test_unflatten_product_error_unchanged(sizes):
+    with pytest.raises(RuntimeError, match="don't multiply up to the size"):
+        torch.zeros(3, 4).unflatten(-1, sizes)
+    with pytest.raises(ValueError, match="multiply up to the size 4"):
+        tg.tensor(np.zeros((3, 4))).unflatten(-1, sizes)
+
+
+def test_view_as_copies_a_non_contiguous_tensor_as_view_does():
+    data = np.arange(24.0).reshape(2, 3, 4)
+    with pytest.raises(RuntimeError, match="view size is not compatible"):     # PyTorch refuses it
+        torch.tensor(data).swapaxes(0, 2).view_as(torch.tensor(data).reshape(24))
+    x = tg.tensor(data)
+    ours = x.swapaxes(0, 2).view_as(x.reshape(24))
+    # the documented difference: a copy with reshape's values, as x.swapaxes(0, 2).view(24) gives
+    assert ours.tolist() == torch.tensor(data).swapaxes(0, 2).reshape(24).tolist()
+    assert ours.tolist() == x.swapaxes(0, 2).view(24).tolist()
+
+
+def test_expand_as_write_under_no_grad_is_a_copy_as_expand():
+    with torch.no_grad(), pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+        torch.tensor([[1.0], [2.0]]).expand_as(torch.zeros(2, 3)).mul_(0.0)
+    x = tg.tensor([[1.0], [2.0]])
+    with tg.no_grad():
+        written = x.expand_as(tg.tensor(np.zeros((2, 3)))).mul_(0.0)
+        x.expand(2, 3).mul_(0.0)
+    assert written.tolist() == [[0.0] * 3] * 2
+    assert x.tolist() == [[1.0], [2.0]]       # documented: the base unchanged (a copy), as with expand
