@@ -916,9 +916,17 @@ class TorchMethods(NumpyUfuncs):
 
     def expand(self, *sizes, size=NOT_GIVEN):
         """This tensor with its dimensions of size 1 stretched, and new leading dimensions, as
-        ``torch.Tensor.expand``: :func:`tinygradconv.ops.tiling.expand` (a copy here, a view in PyTorch: a write
-        into the result, ``t.expand(3, 2).zero_()`` under ``no_grad()``, leaves this tensor unchanged; ``-1`` keeps a
-        size). The sizes are given one by one, as one tuple, or by PyTorch's keyword ``size``.
+        ``torch.Tensor.expand``: :func:`tinygradconv.ops.tiling.expand` (``-1`` keeps a size). The sizes are given
+        one by one, as one tuple, or by PyTorch's keyword ``size``.
+
+        Difference from PyTorch: the result is a copy here, a view there. A write into it under ``no_grad()``
+        leaves this tensor unchanged and is taken, where PyTorch's, through the view, depends on the write: a
+        stretched view's ``mul_`` (``add_``, ``+=`` and the like) is refused ("unsupported operation: more than one
+        element of the written-to tensor refers to a single memory location. Please clone() the tensor"), its
+        ``zero_()`` or ``fill_`` writes into this tensor, and so does any write into a view that stretched nothing
+        (``t.expand(2, 1)`` of a ``(2, 1)`` tensor). Write ``t.expand(...).clone()`` for the copy PyTorch would
+        want, and change ``t`` itself where that was meant. While gradients are recorded, a write into an expanded
+        leaf that requires grad raises PyTorch's ``RuntimeError`` ("a view of a leaf Variable ...").
 
         >>> import tinygradconv as tg
         >>> tg.tensor([[1.0], [2.0]]).expand(-1, 3).tolist()
@@ -935,7 +943,9 @@ class TorchMethods(NumpyUfuncs):
 
     def expand_as(self, other):
         """This tensor expanded to ``other``'s shape, as ``torch.Tensor.expand_as``: ``self.expand(other.shape)``
-        (:meth:`expand`; counted as a view, as PyTorch's is).
+        (:meth:`expand`, whose difference from PyTorch it shares: a copy, where PyTorch's is a view; under
+        ``no_grad()``, ``x.expand_as(y).mul_(0.0)`` leaves ``x`` unchanged where PyTorch refuses "unsupported
+        operation: more than one element of the written-to tensor refers to a single memory location").
 
         Raises:
             TypeError: ``other`` not a tensor (as PyTorch: "argument 'other' (position 1) must be Tensor").
@@ -950,6 +960,11 @@ class TorchMethods(NumpyUfuncs):
     def view_as(self, other):
         """This tensor in ``other``'s shape, as ``torch.Tensor.view_as``: ``self.view(other.shape)`` (:meth:`view`;
         the dtype stays this tensor's).
+
+        Difference from PyTorch, that of :meth:`view`: a tensor whose memory layout allows no view (a transposed
+        one: ``x.swapaxes(0, 2).view_as(x.reshape(24))`` for ``x`` of shape ``(2, 3, 4)``) is copied here, where
+        PyTorch raises ``RuntimeError`` ("view size is not compatible with input tensor's size and stride ... Use
+        .reshape(...) instead"); the values are the same as ``reshape``'s.
 
         Raises:
             TypeError: ``other`` not a tensor (as PyTorch). ValueError: another number of elements.
