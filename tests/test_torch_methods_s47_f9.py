@@ -125,3 +125,26 @@ def test_expand_as_write_under_no_grad_is_a_copy_as_expand():
         x.expand(2, 3).mul_(0.0)
     assert written.tolist() == [[0.0] * 3] * 2
     assert x.tolist() == [[1.0], [2.0]]       # documented: the base unchanged (a copy), as with expand
+
+
+def _same_float16(ours, theirs):
+    ours, theirs = np.asarray(ours), np.asarray(theirs)
+    return bool(np.all((ours.view(np.uint16) == theirs.view(np.uint16)) | (np.isnan(ours) & np.isnan(theirs))))
+
+
+@pytest.mark.parametrize("spelling", ["//", "div floor", "number // x", "broadcast"])
+def test_float16_floor_division_in_float32_steps_is_torch_bit_for_bit(spelling):
+    rng = np.random.default_rng(11)
+    every = np.arange(2**16, dtype=np.uint16).view(np.float16)        # every float16, infinities and NaNs too
+    a, b = np.repeat(every, 3), rng.choice(every, 3 * 2**16)
+    ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+    if spelling == "//":
+        ours, theirs = tg.tensor(a) // tg.tensor(b), ta // tb
+    elif spelling == "div floor":
+        ours, theirs = tg.tensor(a).div(tg.tensor(b), rounding_mode="floor"), ta.div(tb, rounding_mode="floor")
+    elif spelling == "number // x":
+        ours, theirs = 2.5 // tg.tensor(b), 2.5 // tb
+    else:
+        a2, b2 = a[:600].reshape(20, 30), b[:30]
+        ours, theirs = tg.tensor(a2) // tg.tensor(b2), torch.from_numpy(a2) // torch.from_numpy(b2)
+    assert _same_float16(ours.numpy(), theirs.numpy())
