@@ -543,6 +543,11 @@ class TorchMethods(NumpyUfuncs):
         (:class:`~tinygradconv.ops.elementwise.FloorDivide`). No gradient, as in PyTorch: a backward pass that
         reaches it raises ``RuntimeError`` (write ``(t // 2).detach()`` where none is wanted).
 
+        Rounding, as PyTorch's CPU kernel: float16 divided by a tensor of several elements rounds each step of the
+        division to float16 (:func:`~tinygradconv.ops.elementwise.floor_divided`), which costs: 10**6 float16
+        elements by 10**6, 83 ms where float32 takes 23 (a 2-vCPU AMD EPYC shared with other work, 2026-12-07); a
+        float16 tensor divided by a number or a one-element tensor is computed in float32, as fast as float32.
+
         >>> import tinygradconv as tg
         >>> (tg.tensor([-3.5, 7.0]) // 2).tolist(), (7 // tg.tensor([2.0, -2.0])).tolist()
         ([-2.0, 3.0], [3.0, -4.0])
@@ -916,9 +921,17 @@ class TorchMethods(NumpyUfuncs):
 
     def expand(self, *sizes, size=NOT_GIVEN):
         """This tensor with its dimensions of size 1 stretched, and new leading dimensions, as
-        ``torch.Tensor.expand``: :func:`tinygradconv.ops.tiling.expand` (a copy here, a view in PyTorch: a write
-        into the result, ``t.expand(3, 2).zero_()`` under ``no_grad()``, leaves this tensor unchanged; ``-1`` keeps a
-        size). The sizes are given one by one, as one tuple, or by PyTorch's keyword ``size``.
+        ``torch.Tensor.expand``: :func:`tinygradconv.ops.tiling.expand` (``-1`` keeps a size). The sizes are given
+        one by one, as one tuple, or by PyTorch's keyword ``size``.
+
+        Difference from PyTorch: the result is a copy here, a view there. A write into it under ``no_grad()``
+        leaves this tensor unchanged and is taken, where PyTorch's, through the view, depends on the write: a
+        stretched view's ``mul_`` (``add_``, ``+=`` and the like) is refused ("unsupported operation: more than one
+        element of the written-to tensor refers to a single memory location. Please clone() the tensor"), its
+        ``zero_()`` or ``fill_`` writes into this tensor, and so does any write into a view that stretched nothing
+        (``t.expand(2, 1)`` of a ``(2, 1)`` tensor). Write ``t.expand(...).clone()`` for the copy PyTorch would
+        want, and change ``t`` itself where that was meant. While gradients are recorded, a write into an expanded
+        leaf that requires grad raises PyTorch's ``RuntimeError`` ("a view of a leaf Variable ...").
 
         >>> import tinygradconv as tg
         >>> tg.tensor([[1.0], [2.0]]).expand(-1, 3).tolist()
@@ -935,7 +948,9 @@ class TorchMethods(NumpyUfuncs):
 
     def expand_as(self, other):
         """This tensor expanded to ``other``'s shape, as ``torch.Tensor.expand_as``: ``self.expand(other.shape)``
-        (:meth:`expand`; counted as a view, as PyTorch's is).
+        (:meth:`expand`, whose difference from PyTorch it shares: a copy, where PyTorch's is a view; under
+        ``no_grad()``, ``x.expand_as(y).mul_(0.0)`` leaves ``x`` unchanged where PyTorch refuses "unsupported
+        operation: more than one element of the written-to tensor refers to a single memory location").
 
         Raises:
             TypeError: ``other`` not a tensor (as PyTorch: "argument 'other' (position 1) must be Tensor").
@@ -950,6 +965,11 @@ class TorchMethods(NumpyUfuncs):
     def view_as(self, other):
         """This tensor in ``other``'s shape, as ``torch.Tensor.view_as``: ``self.view(other.shape)`` (:meth:`view`;
         the dtype stays this tensor's).
+
+        Difference from PyTorch, that of :meth:`view`: a tensor whose memory layout allows no view (a transposed
+        one: ``x.swapaxes(0, 2).view_as(x.reshape(24))`` for ``x`` of shape ``(2, 3, 4)``) is copied here, where
+        PyTorch raises ``RuntimeError`` ("view size is not compatible with input tensor's size and stride ... Use
+        .reshape(...) instead"); the values are the same as ``reshape``'s.
 
         Raises:
             TypeError: ``other`` not a tensor (as PyTorch). ValueError: another number of elements.
@@ -1298,9 +1318,15 @@ class TorchMethods(NumpyUfuncs):
         """``self - alpha * other``, as ``torch.Tensor.sub``: the arguments, rounding (once, as PyTorch's) and errors
         of :meth:`add` (a bool tensor or a bool ``other`` is refused, as ``-`` and PyTorch refuse them).
 
+        Computed as PyTorch computes it, ``self + (-alpha) * other`` (its ``add`` of ``-alpha``), which differs from
+        ``self - alpha * other`` only in the sign of a zero, for an integer ``alpha`` of 0 (negated, ``+0``):
+        ``x.sub(y, alpha=0)`` is ``x + 0 * y``, so ``-0.0`` minus ``0.0`` gives ``0.0``.
+
         >>> import tinygradconv as tg
         >>> tg.tensor([1.0, 2.0]).sub(1.0, alpha=2).tolist()
         [-1.0, 0.0]
+        >>> tg.tensor([-0.0, -0.0]).sub(tg.tensor([0.0, -0.0]), alpha=0).tolist()
+        [0.0, -0.0]
         """
         if alpha.__class__ is int and alpha == 1:
             return self - other
@@ -1862,7 +1888,7 @@ def _check_alpha_fits(alpha, kind, op):
     is PyTorch's ``add`` of ``-alpha``: int32's ``-2**31`` is refused there, ``2**31`` would be taken.)"""
     value = alpha if op == "add" else -alpha
     if kind.startswith("float"):
-        largest = float(np.finfo(kind).max)
+        largest, value = float(np.finfo(kind).max), float(value)     # (a NumPy float32 alpha compared as float64)
         fits = not math.isfinite(value) or -largest <= value <= largest
     elif kind == "bool":
         fits = True
@@ -1897,7 +1923,8 @@ def _plus_alpha_times(tensor, other, alpha, op):
     if alpha == 1 or kind not in ("float16", "float32", "float64"):
         return result
     xp = result.backend.xp
-    if kind == "float64" and _power_of_two(alpha) and xp.all(xp.isfinite(result._data)):
+    if (kind == "float64" and _power_of_two(alpha) and (op == "add" or _negation_commutes(alpha))
+            and xp.all(xp.isfinite(result._data))):
         return result      # alpha * other exact: tensor + it is already rounded once (unless it overflowed)
     value = _rounded_once(tensor, other, alpha, op, kind)
     return Tensor._make(value, result.backend, result._requires_grad, result._ctx)
@@ -1905,9 +1932,9 @@ def _plus_alpha_times(tensor, other, alpha, op):
 
 def _value_alone(tensor, other, alpha, op):
     """The value of :func:`_plus_alpha_times` as a tensor that records nothing, without computing ``tensor + alpha
-    * other`` first, or None where that is not simple (a result that is not floating, a float64 sum with a power
-    of two ``alpha``, a bool ``tensor`` beside a number, shapes that do not broadcast, another backend): the
-    caller then takes the general path, with its errors. ``alpha``'s checks are those of :func:`_times_alpha`."""
+    * other`` first, or None where that is not simple (a result that is not floating, a bool ``tensor`` beside a
+    number, shapes that do not broadcast, another backend): the caller then takes the general path, with its
+    errors. ``alpha``'s checks are those of :func:`_times_alpha`."""
     from .ops.elementwise import promoted_dtype
     from .tensor import Tensor
 
@@ -1924,21 +1951,28 @@ def _value_alone(tensor, other, alpha, op):
         kind = dtype_name(tensor.dtype)     # a number takes a floating tensor's dtype in `+`
     else:
         return None
-    if kind not in ("float16", "float32", "float64") or (kind == "float64" and _power_of_two(alpha)):
+    if kind not in ("float16", "float32", "float64"):
         return None
     _check_alpha_fits(alpha, kind, op)
     return Tensor._make(_rounded_once(tensor, other, alpha, op, kind), tensor.backend, False, None)
 
 
 def _rounded_once(tensor, other, alpha, op, kind):
-    """The array ``tensor + alpha * other`` (``op`` ``"add"``; ``"sub"``: ``-``) of the floating dtype ``kind``,
-    rounded as PyTorch's CPU kernel: for float32 the sum is taken in float64 (where the product of two float32
-    numbers is exact) and rounded once; for float16 in float32 (where the product of two float16 numbers is exact)
-    and rounded to float32, then to float16, as PyTorch's vectorised loop computes float16 in float32; for float64
-    by a fused multiply-add (:func:`~tinygradconv.ops.elementwise.multiply_add`), rounded once, as PyTorch's."""
+    """The array ``tensor + alpha * other`` (``op`` ``"add"``; ``"sub"``: ``tensor + (-alpha) * other``, as
+    PyTorch's ``sub`` is its ``add`` of ``-alpha``) of the floating dtype ``kind``, rounded as PyTorch's CPU kernel:
+    for float32 the sum is taken in float64 (where the product of two float32 numbers is exact) and rounded once;
+    for float16 in float32 (where the product of two float16 numbers is exact) and rounded to float32, then to
+    float16, as PyTorch's vectorised loop computes float16 in float32; for float64 by a fused multiply-add
+    (:func:`~tinygradconv.ops.elementwise.multiply_add`), rounded once, as PyTorch's, or, for an ``alpha`` of 0 or
+    a power of two (an exact product), plainly ``tensor + alpha * other`` where that is finite.
+
+    ``sub`` is computed as ``tensor + (-alpha) * other``, not ``tensor - alpha * other``: the two differ in the sign
+    of a zero for an integer ``alpha`` of 0, whose negation is ``+0`` (``x.sub(y, alpha=0)`` is ``x + 0 * y``: for
+    ``x = -0.0, y = 0.0`` it is ``+0.0``, and ``-0.0`` for ``y = -0.0``, as PyTorch)."""
     from .tensor import Tensor
 
     xp = tensor.backend.xp
+    factor = alpha if op == "add" else -alpha
     if kind == "float64":                    # rounded once, as PyTorch's fused multiply-add
         from .ops.elementwise import multiply_add
 
@@ -1949,7 +1983,11 @@ def _rounded_once(tensor, other, alpha, op, kind):
             b = other._data if isinstance(other, Tensor) else tensor._lift(other)._data
             b = xp.astype(b, xp.float64, copy=False)
         with np.errstate(over="ignore", invalid="ignore"):
-            return multiply_add(xp, b, alpha if op == "add" else -alpha, a)
+            if _power_of_two(factor):        # factor * b exact: the plain sum is rounded once (unless it overflowed)
+                plain = xp.asarray(a + float(factor) * b)
+                if xp.all(xp.isfinite(plain)):
+                    return plain
+            return multiply_add(xp, b, factor, a)
     rounded = np.dtype(kind).type
     wide = "float32" if kind == "float16" else "float64"            # the dtype PyTorch's kernel computes kind in
     with np.errstate(over="ignore", invalid="ignore"):    # overflow to inf, inf - inf = nan: silently, as torch
@@ -1959,9 +1997,18 @@ def _rounded_once(tensor, other, alpha, op, kind):
         else:
             b = other._data if isinstance(other, Tensor) else tensor._lift(other)._data
             b = xp.astype(xp.astype(b, getattr(xp, kind), copy=False), getattr(xp, wide))
-        product = float(rounded(alpha)) * b
-        exact = a + product if op == "add" else a - product
+        exact = a + float(rounded(factor)) * b
         return xp.astype(xp.asarray(exact), getattr(xp, kind))
+
+
+def _negation_commutes(alpha):
+    """Whether ``-(alpha * y)`` is ``(-alpha) * y`` bit for bit, so that ``x - alpha * y`` is PyTorch's ``x +
+    (-alpha) * y``: always, except for a zero ``alpha`` whose negation is ``+0`` (an integer 0).
+
+    >>> _negation_commutes(2), _negation_commutes(0.0), _negation_commutes(-0.0), _negation_commutes(0)
+    (True, True, True, False)
+    """
+    return alpha != 0 or math.copysign(1.0, float(-alpha)) != math.copysign(1.0, float(alpha))
 
 
 def _write_in_place(tensor, other, name, compute):

@@ -844,6 +844,12 @@ def floor_divided(xp, a, b):
     * else each step of ``div_floor_floating`` (``fmod``, the subtraction, the division, the corrections) rounded
       to float16, as PyTorch's half arithmetic does; ``2 // x`` takes this path (the number is the dividend).
 
+    The steps of the second path are computed in float32 and each result rounded to float16 (:func:`_float16_steps`),
+    which gives float16 arithmetic's results exactly (float32 holds 24 bits, enough for ``+``, ``-``, ``*``, ``/`` of
+    two float16 numbers to be rounded once) and is faster than NumPy's float16 arithmetic. It costs: ``x // y`` of
+    two float16 tensors of 10**6 normal values takes about 3.5 times a float32 ``x // y``: 83 ms against 23 (105 ms
+    with NumPy's float16 steps; a 2-vCPU AMD EPYC shared with other work, 2026-12-07); ``fmod`` is most of it.
+
     >>> import numpy as np
     >>> x = np.array([0.1, 3.5, 3.9, -29.7], dtype=np.float16)
     >>> floor_divided(np, x, np.asarray(0.7, dtype=np.float32)).tolist()       # (float16(0.7) would give 4.0)
@@ -853,15 +859,28 @@ def floor_divided(xp, a, b):
         return xp.floor_divide(a, b)
     if b.size == 1:
         return _in_float32(xp, xp.floor_divide, a, xp.astype(b, xp.float32))
-    a, b = xp.broadcast_arrays(a, b)
+    return _float16_steps(xp, a, b)
+
+
+def _float16_steps(xp, a, b):
+    """PyTorch's ``div_floor_floating`` of two float16 arrays, each step rounded to float16 as ``c10::Half``
+    arithmetic rounds it, computed in float32 (``rounded`` is a float32 result rounded to float16, kept in float32;
+    ``fmod``, ``floor`` and ``copysign`` are exact)."""
+    f16, f32 = xp.float16, xp.float32
+
+    def rounded(values):
+        return xp.astype(xp.astype(values, f16), f32)
+
+    a, b = xp.broadcast_arrays(xp.astype(a, f32), xp.astype(b, f32))
     mod = xp.fmod(a, b)
-    quotient = (a - mod) / b                     # each step rounded to float16, as PyTorch's c10::Half arithmetic
-    quotient = xp.where((mod != 0) & ((b < 0) != (mod < 0)), quotient - xp.float16(1), quotient)
+    quotient = rounded(rounded(a - mod) / b)
+    below = (mod != 0) & ((b < 0) != (mod < 0))           # the remainder's sign is not b's: one less
+    quotient = rounded(quotient - xp.astype(below, f32))  # (minus 0 leaves it as it is)
     floored = xp.floor(quotient)
-    floored = xp.where(quotient - floored > xp.float16(0.5), floored + xp.float16(1), floored)
-    true_quotient = a / b                        # (silently: Function.apply computes IEEE 754 specials so)
+    floored = rounded(floored + xp.astype(rounded(quotient - floored) > 0.5, f32))
+    true_quotient = rounded(a / b)                        # (silently: Function.apply computes IEEE 754 specials so)
     floored = xp.where(quotient != 0, floored, xp.copysign(xp.zeros_like(a), true_quotient))
-    return xp.where(b == 0, true_quotient, floored)
+    return xp.astype(xp.where(b == 0, true_quotient, floored), f16)
 
 
 def float16_with_number(tensor, number):

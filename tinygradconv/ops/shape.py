@@ -997,7 +997,8 @@ def narrow(x, dim, start, length):
     ``torch.narrow``: ``x[..., start:start + length, ...]``, a view as in PyTorch.
 
     Raises:
-        TypeError: ``dim``, ``start`` or ``length`` not an int (``start`` may be a 0-d integer tensor, as PyTorch).
+        TypeError: ``dim``, ``start`` or ``length`` not an int (``start`` and ``length`` may be 0-d integer
+            tensors, as PyTorch).
         IndexError: ``dim`` out of range, or ``start`` outside ``[-size, size]`` (PyTorch's class: "start out of
             range").
         ValueError: a rank-0 ``x``, a negative ``length``, or ``start + length`` beyond the size (PyTorch raises
@@ -1012,12 +1013,11 @@ def narrow(x, dim, start, length):
         raise ValueError("Invalid value for argument `input` of narrow: a rank-0 tensor has no dimension to narrow "
                          "(as PyTorch: \"narrow() cannot be applied to a 0-dim tensor.\"). Received shape ()")
     axis = dim_index(dim, x.ndim, "narrow")
-    if isinstance(start, Tensor) and start.ndim == 0 and not dtype_name(start.dtype).startswith(("float", "bool")):
-        start = start.item()
+    start, length = _integer_or_item(start), _integer_or_item(length)
     for name, value in (("start", start), ("length", length)):
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
-            raise TypeError(f"Invalid type for argument `{name}` of narrow: expected an int. Received {value!r} of "
-                            f"type {type(value).__name__}")
+            raise TypeError(f"Invalid type for argument `{name}` of narrow: expected an int or a 0-d integer tensor. "
+                            f"Received {value!r} of type {type(value).__name__}")
     size = x.shape[axis]
     if not -size <= start <= size:
         raise IndexError(f"Invalid value for argument `start` of narrow: expected it in [{-size}, {size}] for "
@@ -1033,15 +1033,25 @@ def narrow(x, dim, start, length):
     return x[(slice(None),) * axis + (slice(start, start + int(length)),)]
 
 
+def _integer_or_item(value):
+    """A 0-d integer tensor's value as a Python int (PyTorch takes one for ``narrow``'s ``start`` and ``length``);
+    anything else as it is."""
+    if isinstance(value, Tensor) and value.ndim == 0 and not dtype_name(value.dtype).startswith(("float", "bool")):
+        return value.item()
+    return value
+
+
 def unflatten(x, dim, sizes):
     """``x`` with dimension ``dim`` split into dimensions of ``sizes`` (one of them may be -1, inferred), as
     ``torch.unflatten``: a reshape, a view as in PyTorch.
 
     Raises:
-        TypeError: ``dim`` not an int, ``sizes`` not a tuple or list of ints.
+        TypeError: ``dim`` not an int, ``sizes`` not a tuple or list of ints (``(2.0, 2)``: PyTorch "must be tuple
+            of ints").
         IndexError: ``dim`` out of range (also a ``ValueError``).
-        ValueError: empty ``sizes`` (PyTorch: "unflatten: sizes must be non-empty"), sizes whose product is not
-            the size of ``dim`` (PyTorch: "Provided sizes ... don't multiply up to the size of dim"), two -1.
+        ValueError: empty ``sizes`` (PyTorch: "unflatten: sizes must be non-empty"), a size below -1 or two -1
+            (PyTorch: "invalid shape dimension -2", "only one dimension can be inferred"), sizes whose product is
+            not the size of ``dim`` (PyTorch: "Provided sizes ... don't multiply up to the size of dim").
 
     >>> import numpy as np
     >>> import tinygradconv as tg
@@ -1059,6 +1069,15 @@ def unflatten(x, dim, sizes):
     if len(sizes) == 0:
         raise ValueError("Invalid value for argument `sizes` of unflatten: expected at least one size (as PyTorch: "
                          "\"unflatten: sizes must be non-empty\"). Received sizes=()")
+    for i, n in enumerate(sizes):
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, (numbers.Integral, np.integer)):
+            raise TypeError(f"Invalid type for argument `sizes` of unflatten: expected a tuple or list of ints (as "
+                            f"PyTorch: \"must be tuple of ints\"). Received sizes={tuple(sizes)!r}, whose element {i} "
+                            f"is of type {type(n).__name__}")
+    if any(n < -1 for n in sizes) or list(sizes).count(-1) > 1:
+        raise ValueError(f"Invalid value for argument `sizes` of unflatten: each size must be 0 or more, or one of "
+                         f"them -1 (inferred) (as PyTorch: \"invalid shape dimension\", \"only one dimension can be "
+                         f"inferred\"). Received sizes={tuple(sizes)!r}")
     size = x.shape[axis]
     try:
         inner = _target_shape(tuple(sizes), (size,), op="unflatten")
