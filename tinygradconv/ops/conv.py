@@ -1325,6 +1325,30 @@ _TRANSPOSE_PADDING = ("one of ('valid', 'same') or a tuple (left, right) of two 
                       "each end of the full output (PyTorch's padding=1 is (1, 1))")
 
 
+#: PyTorch's keyword names (``torch.nn.functional.conv1d`` / ``conv_transpose1d``) and what they are here.
+_TORCH_KEYWORDS = {
+    "stride": "PyTorch's stride={value!r} is strides={value!r} here (Keras' name)",
+    "dilation": "PyTorch's dilation={value!r} is dilation_rate={value!r} here (Keras' name)",
+    "padding_mode": "only zero padding is supported (PyTorch's default padding_mode='zeros'); pad the input "
+                    "first for another, e.g. with tg.ops.pad",
+}
+_TRANSPOSE_GROUPS = ("conv1d_transpose has no groups (neither has keras.ops.conv_transpose); for PyTorch's "
+                     "groups={value!r}, split the input channels with tg.ops.split, transpose-convolve each group with "
+                     "its own kernel and tg.ops.concat the results on the channel axis")
+
+
+def _refuse_torch_keywords(op, keywords):
+    """A ``TypeError`` for keyword arguments ``op`` does not take, saying what to write where the name is
+    PyTorch's (``stride=2`` is ``strides=2`` here), as Python's own "got an unexpected keyword argument" does
+    with no hint."""
+    if not keywords:
+        return
+    name, value = next(iter(keywords.items()))
+    hint = _TRANSPOSE_GROUPS if op == "conv1d_transpose" and name == "groups" else _TORCH_KEYWORDS.get(name)
+    hint = f": {hint.format(value=value)}" if hint else ""
+    raise TypeError(f"{op}() got an unexpected keyword argument {name!r}{hint}")
+
+
 def _explicit_padding(padding, expected=_CONV1D_PADDING):
     """Check ``padding=(left, right)``: two ints (negative values drop samples instead of adding zeros); a
     ``ValueError`` for another count, a ``TypeError`` for items that are not integers (``1.5``, ``True``)."""
@@ -1629,7 +1653,7 @@ class Conv1dOp(Function):
 # Public functions
 # ----------------------------------------------------------------------------------------------------------------
 def conv1d_transpose(x, kernel, bias=None, strides=1, padding="valid", output_padding=None, dilation_rate=1,
-                     data_format=None):
+                     data_format=None, **unknown):
     r"""Transposed 1-D convolution, exactly as Keras 3 ``Conv1DTranspose`` / ``keras.ops.conv_transpose``.
 
     The full transposed convolution (no kernel flip; the gradient of a "valid" correlation)
@@ -1683,7 +1707,9 @@ def conv1d_transpose(x, kernel, bias=None, strides=1, padding="valid", output_pa
             an output too large for one array or (NumPy) for this machine's memory, an input of 0 steps with
             samples and channels (PyTorch and Keras refuse it too; an empty batch or 0 channels give an output).
         TypeError: ``x`` or ``kernel`` is ``None``, non-integer arguments, non-float or mixed dtypes (a list or an
-            integer array given as ``kernel`` or ``bias`` takes the dtype of ``x``).
+            integer array given as ``kernel`` or ``bias`` takes the dtype of ``x``); a keyword this op does not take,
+            PyTorch's ``conv_transpose1d`` names told apart (``stride=2`` is ``strides=2``, ``dilation=2`` is
+            ``dilation_rate=2``; ``groups`` has no counterpart).
 
     Example:
         >>> import numpy as np
@@ -1694,13 +1720,14 @@ def conv1d_transpose(x, kernel, bias=None, strides=1, padding="valid", output_pa
         >>> conv1d_transpose(x, w, strides=2, padding="same").shape       # L * strides
         (1, 6, 1)
     """
+    _refuse_torch_keywords("conv1d_transpose", unknown)
     x = _required_tensor(x, "x")
     return Conv1dTransposeOp.apply(x, _required_tensor(kernel, "kernel", x), _as_tensor(bias, x), strides=strides,
                                    padding=padding, output_padding=output_padding, dilation_rate=dilation_rate,
                                    data_format=config.standardize_data_format(data_format))
 
 
-def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, groups=1, data_format=None):
+def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, groups=1, data_format=None, **unknown):
     r"""1-D convolution (cross-correlation), exactly as Keras 3 ``Conv1D`` / ``keras.ops.conv``.
 
     .. math:: y[b, n, o] = \text{bias}[o] + \sum_{t, i} x_{pad}[b, n s + t d, g C_g + i]\, W[t, i, o],
@@ -1736,7 +1763,9 @@ def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, gr
             (also a ``(left, right)`` whose negative values drop more steps than the input has, which torch's
             ``pad`` refuses too), an output too large for one array or (NumPy) for this machine's memory.
         TypeError: ``x`` or ``kernel`` is ``None``, non-integer arguments, non-float or mixed dtypes (a list or an
-            integer array given as ``kernel`` or ``bias`` takes the dtype of ``x``).
+            integer array given as ``kernel`` or ``bias`` takes the dtype of ``x``); a keyword this op does not take,
+            PyTorch's ``conv1d`` names told apart (``stride=2`` is ``strides=2``, ``dilation=2`` is
+            ``dilation_rate=2``).
 
     Example:
         >>> import numpy as np
@@ -1747,6 +1776,7 @@ def conv1d(x, kernel, bias=None, strides=1, padding="valid", dilation_rate=1, gr
         >>> conv1d(x, w, strides=2, padding="causal").numpy()[0, :, 0].tolist()
         [0.0, 21.0, 43.0]
     """
+    _refuse_torch_keywords("conv1d", unknown)
     x = _required_tensor(x, "x")
     return Conv1dOp.apply(x, _required_tensor(kernel, "kernel", x), _as_tensor(bias, x), strides=strides,
                           padding=padding, dilation_rate=dilation_rate, groups=groups,

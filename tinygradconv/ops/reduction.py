@@ -434,13 +434,23 @@ def sum(x, axis=None, keepdims=NOT_GIVEN, *, dim=None, keepdim=None):
     return _reduce(Sum, x, axis, keepdims, dim, keepdim)
 
 
-def logsumexp(x, axis=None, keepdims=False):
-    """``log(sum(exp(x)))`` over ``axis`` (all by default), stable for any ``x`` (:class:`LogSumExp`).
+def logsumexp(x, axis=None, keepdims=NOT_GIVEN, *, dim=None, keepdim=None):
+    """``log(sum(exp(x)))`` over ``axis`` (all by default), stable for any ``x`` (:class:`LogSumExp`), as
+    ``keras.ops.logsumexp``; ``dim``/``keepdim`` are ``torch.logsumexp``'s names, taken as in :func:`sum` (where
+    PyTorch requires ``dim``, leaving it out reduces every axis, as Keras).
+
+    Raises:
+        TypeError: ``axis`` and ``dim`` both given, or ``keepdims`` and ``keepdim``.
+        IndexError: a ``dim`` out of range (as PyTorch). ``ValueError``: an ``axis`` out of range, a repeated axis.
+
+    See https://pytorch.org/docs/stable/generated/torch.logsumexp.html.
 
     >>> round(logsumexp([0.0, 0.0]).item(), 6)
     0.693147
+    >>> [round(v, 4) for v in logsumexp([[0.0, 0.0], [1.0, 1.0]], dim=1).tolist()]
+    [0.6931, 1.6931]
     """
-    return _reduce(LogSumExp, x, axis, keepdims)
+    return _reduce(LogSumExp, x, axis, keepdims, dim, keepdim)
 
 
 def mean(x, axis=None, keepdims=NOT_GIVEN, *, dim=None, keepdim=None):
