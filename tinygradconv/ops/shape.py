@@ -913,21 +913,46 @@ def axis_or_dim(op, axis, dim, default):
     return dim
 
 
-def pad(x, pad_width, value=0.0):
-    """Pad with a constant. ``pad_width`` is ``((before, after), ...)`` per axis, or one pair for every axis.
+def pad(x, pad_width, value=0.0, mode="constant"):
+    """Pad ``x`` axis by axis **from the first axis**, as ``np.pad`` and ``keras.ops.pad``: not in the order of
+    ``torch.nn.functional.pad``, whose flat tuple starts with the *last* axis.
 
-    A negative width crops that many elements from that end instead, as ``torch.nn.functional.pad`` (and
-    ``keras.ops.pad`` on the torch backend; NumPy's ``np.pad``, so Keras on the NumPy backend, refuses negative
-    widths); the cropped elements get gradient 0. The output has ``n + before + after`` elements on an axis of
-    ``n``.
+    ``pad_width`` is ``((before_0, after_0), (before_1, after_1), ...)``, one pair per axis from axis 0. One pair
+    ``(before, after)`` (or ``((before, after),)``), or one int ``n`` for ``(n, n)``, pads *every* axis alike
+    (NumPy's and Keras' rule): on ``x`` of shape ``(2, 3, 4)``, ``pad(x, (1, 2))`` has shape ``(5, 6, 7)``, where
+    PyTorch's ``F.pad(x, (1, 2))`` pads the last axis only, ``(2, 3, 7)``. To port ``F.pad``, read its tuple two
+    numbers at a time from the end: ``F.pad(x, (1, 2))`` is ``pad(x, ((0, 0),) * (x.ndim - 1) + ((1, 2),))``, and
+    ``F.pad(x, (left, right, top, bottom))`` on ``(N, C, H, W)`` is
+    ``pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))``. A flat tuple of 4 or more numbers (torch's form)
+    is refused with that translation.
+
+    ``mode`` (``keras.ops.pad``'s and ``np.pad``'s names, which every Keras backend has):
+
+    * ``"constant"``: ``value`` on both sides (``F.pad``'s ``value``; Keras' ``constant_values``). A negative width
+      crops that many elements from that end instead, as ``F.pad`` (and ``keras.ops.pad`` on the torch backend;
+      ``np.pad`` refuses negative widths); the cropped elements get gradient 0.
+    * ``"reflect"``: the mirror image about the edge element, without repeating it (``[1, 2, 3]`` padded by
+      ``(2, 1)`` is ``[3, 2, 1, 2, 3, 2]``), as ``np.pad`` and ``F.pad(..., mode="reflect")``, repeated for widths
+      past the axis as ``np.pad`` (``F.pad`` wants widths below the axis size).
+    * ``"symmetric"``: the mirror image including the edge element (``[1, 2, 3]`` by ``(2, 1)`` is
+      ``[2, 1, 1, 2, 3, 3]``), as ``np.pad`` and Keras on the NumPy, JAX and TensorFlow backends (Keras' torch
+      backend computes torch's ``"replicate"`` instead, ``[1, 1, 1, 2, 3, 3]``; PyTorch has no such mode).
+
+    In the mirror modes each output element is a copy of an input element, which gets the sum of its copies'
+    gradients. The output has ``n + before + after`` elements on an axis of ``n``, the dtype of ``x``.
 
     Raises:
-        TypeError: a width that is not an integer (a float or a bool), or a ``value`` that is not a number or that
-            the integer or bool tensor cannot hold.
-        ValueError: a wrong number of pairs, or crops that remove more elements than the axis has (``((-2, -2),)``
-            on 3 elements; PyTorch raises a ``RuntimeError`` there).
+        TypeError: a width that is not an integer (a float or a bool), a ``value`` that is not a number or that the
+            integer or bool tensor cannot hold, a string ``value`` (``F.pad``'s and Keras' third argument is
+            ``mode``; write ``mode="reflect"``).
+        ValueError: a wrong number of pairs, a flat tuple of 4 or more widths (torch's order), crops that remove
+            more elements than the axis has (``((-2, -2),)`` on 3 elements; PyTorch raises a ``RuntimeError``
+            there), a ``mode`` other than the three above (PyTorch's ``"replicate"`` and ``"circular"`` are not
+            supported), or with ``"reflect"``/``"symmetric"``: a negative width, an empty axis to pad, a ``value``
+            other than 0.
 
-    See https://pytorch.org/docs/stable/generated/torch.nn.functional.pad.html.
+    See https://numpy.org/doc/stable/reference/generated/numpy.pad.html, https://keras.io/api/ops/numpy/#pad-function
+    and, for torch's order, https://pytorch.org/docs/stable/generated/torch.nn.functional.pad.html.
 
     >>> import tinygradconv as tg
     >>> x = tg.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
@@ -936,11 +961,23 @@ def pad(x, pad_width, value=0.0):
     [[2.0, 3.0, 9.0, 9.0]]
     >>> y.sum().backward(); x.grad.tolist()
     [[0.0, 1.0, 1.0]]
+    >>> pad(x, ((0, 0), (2, 1)), mode="reflect").tolist()
+    [[3.0, 2.0, 1.0, 2.0, 3.0, 2.0]]
+    >>> pad(tg.tensor([[1.0, 2.0]]), (1, 0)).tolist()        # one pair: every axis, as NumPy and Keras
+    [[0.0, 0.0, 0.0], [0.0, 1.0, 2.0]]
     """
     x = _tensor(x)
-    widths = np.asarray(pad_width, dtype=object)
-    if widths.shape == (2,):
-        pad_width = ((pad_width[0], pad_width[1]),) * x.ndim
+    if isinstance(value, str):
+        raise TypeError(f"Invalid type for argument `value` of pad: expected a number. Received value={value!r}; "
+                        f"the third argument is the fill value here (torch's F.pad and keras.ops.pad take "
+                        f"the mode third): write mode={value!r}")
+    if mode not in _PAD_MODES:
+        raise ValueError(f"Invalid value for argument `mode` of pad: expected one of {_PAD_MODES} (keras.ops.pad's "
+                         f"names; PyTorch's 'reflect' is 'reflect' here, its 'replicate' and 'circular' are not "
+                         f"supported). Received mode={mode!r}")
+    pad_width = _per_axis(pad_width, x.ndim)
+    if mode != "constant":
+        return _mirror_pad(x, _pad_widths(pad_width, x.ndim), value, mode)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"pad: `value` must be a number. Received value={value!r}")
     name = dtype_name(x.dtype)
@@ -952,6 +989,62 @@ def pad(x, pad_width, value=0.0):
             raise TypeError(f"pad: `value` {value!r} cannot be held by the {name} tensor without changing it (as "
                             "`int_tensor + 0.5` is refused); cast the tensor first, e.g. x.astype('float32')")
     return Pad.apply(x, pad_width=_pad_widths(pad_width, x.ndim, tuple(x.shape)), value=float(value))
+
+
+#: The modes :func:`pad` takes (``keras.ops.pad``'s names, common to all its backends).
+_PAD_MODES = ("constant", "reflect", "symmetric")
+
+
+def _per_axis(pad_width, ndim):
+    """NumPy's shorthands as one pair per axis: an int ``n`` is ``(n, n)`` and one pair (or ``(pair,)``) is that
+    pair for every axis. A flat tuple of 4 or more ints, torch's ``F.pad`` form, is a ``ValueError`` that says
+    how to write it here."""
+    if isinstance(pad_width, (numbers.Integral, np.integer)) and not isinstance(pad_width, bool):
+        return ((pad_width, pad_width),) * ndim
+    widths = np.asarray(pad_width, dtype=object)
+    if widths.shape == (2,):
+        return ((pad_width[0], pad_width[1]),) * ndim
+    if widths.shape == (1, 2) and ndim != 1:
+        return (tuple(pad_width[0]),) * ndim
+    flat = widths.ndim == 1 and len(widths) >= 4 and len(widths) % 2 == 0
+    if flat and all(isinstance(n, (numbers.Integral, np.integer)) and not isinstance(n, bool) for n in widths):
+        pairs = [tuple(int(n) for n in widths[i:i + 2]) for i in range(0, len(widths), 2)][::-1]
+        shown = (f"F.pad's padding is pad_width={tuple([(0, 0)] * (ndim - len(pairs)) + pairs)!r} here"
+                 if len(pairs) <= ndim else f"it names {len(pairs)} axes, and x has {ndim}")
+        raise ValueError(f"Invalid value for argument `pad_width` of pad: expected one (before, after) pair per axis "
+                         f"from the first (NumPy's and Keras' order). Received pad_width={pad_width!r}, a flat tuple "
+                         f"as torch.nn.functional.pad takes it, pairs from the last axis: {shown}")
+    return pad_width
+
+
+def _mirror_pad(x, pad_width, value, mode):
+    """``x`` padded in a mirror ``mode`` (``"reflect"`` or ``"symmetric"``): on each axis one gather of input
+    positions, whose backward sums each output's gradient into the element it was copied from."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != 0:
+        raise ValueError(f"Invalid value for argument `value` of pad: a fill value is for mode='constant' only (as "
+                         f"keras.ops.pad's constant_values). Received value={value!r} with mode={mode!r}")
+    for axis, (n, (before, after)) in enumerate(zip(x.shape, pad_width)):
+        if before < 0 or after < 0 or (n == 0 and before + after > 0):
+            raise ValueError(f"Invalid value for argument `pad_width` of pad: mode={mode!r} takes widths of 0 or "
+                             f"more on axes of at least one element (cropping is for mode='constant'). Received "
+                             f"pad_width={pad_width!r} for shape {tuple(x.shape)} (axis {axis})")
+        if before or after:
+            x = x[(slice(None),) * axis + (_mirror_indices(n, before, after, mode),)]
+    return x
+
+
+def _mirror_indices(n, before, after, mode):
+    """The input positions that the ``before + n + after`` outputs of a mirror-padded axis of ``n`` copy: position
+    ``i`` (from ``-before``) folded back into ``[0, n)``. The fold repeats with period ``2n`` for ``"symmetric"``
+    (``-1 -> 0``, ``n -> n - 1``) and ``2(n - 1)`` for ``"reflect"`` (``-1 -> 1``, ``n -> n - 2``), as ``np.pad``."""
+    i = np.arange(-before, n + after)
+    if mode == "symmetric":
+        j = np.mod(i, 2 * n)
+        return np.where(j >= n, 2 * n - 1 - j, j)
+    if n == 1:
+        return np.zeros_like(i)                   # one element reflects onto itself (np.pad too)
+    j = np.mod(i, 2 * (n - 1))
+    return np.where(j > n - 1, 2 * (n - 1) - j, j)
 
 
 # ------------------------------------------------------------------------------------------- PyTorch's views
