@@ -222,7 +222,7 @@ print(f"the largest weight: {max(float(np.max(np.abs(w))) for w in model.get_wei
 # | `Conv1DTranspose(8, 4, strides=2, padding="same")` | `nn.ConvTranspose1d(8, 8, 4, stride=2, padding=1)` | |
 # | `Dense(1)` | `nn.Linear(8, 1)` | |
 # | `activation="relu"` | `torch.relu` in `forward` | |
-# | `optimizers.SGD(0.05, momentum=0.9)` | `optim.SGD(params, lr=0.05, momentum=0.9)` | the same steps |
+# | `optimizers.SGD(0.05, momentum=0.9)` | `optim.SGD(params, lr=0.05, momentum=0.9)` | same steps, bar `weight_decay` |
 # | `opt.step(params)`, `opt.zero_grad(params)` | `opt.step()`, `opt.zero_grad()` | see part 2 |
 # | `loss="mse"` | `F.mse_loss` | |
 # | `tg.no_grad()`, `t.backward()`, `t.grad`, `t.item()` | the same | |
@@ -238,11 +238,17 @@ print(f"the largest weight: {max(float(np.max(np.abs(w))) for w in model.get_wei
 # equal to a torch module, or say why no Keras padding is equal; see
 # [From PyTorch layers](../keras_compatibility.md#from-pytorch-layers) and
 # [PyTorch, for comparison](../keras_compatibility.md#pytorch-for-comparison) in the Keras compatibility notes.
-# SGD ports as it is; Adam does not: PyTorch adds its epsilon after the bias correction, Keras before it, and
+# SGD ports as it is, but not its `weight_decay` together with momentum: PyTorch adds `weight_decay * w` to the
+# gradient, so it goes through the momentum buffer (L2), where Keras shrinks the weight apart from the gradient
+# (decoupled, `w *= 1 - weight_decay * lr`); to port it, add `weight_decay / 2 * sum(w ** 2)` to the loss
+# instead. Adam does not port as it is: PyTorch adds its epsilon after the bias correction, Keras before it, and
 # their default epsilons differ, so a ported Adam loop drifts apart by epsilon's share of each step; see
-# [Optimizers: the learning rate and the rounding of a step][adam].
+# [Optimizers: the learning rate and the rounding of a step][adam]. PyTorch's `Adam(weight_decay=)` is L2 too
+# (Keras' `Adam(weight_decay=)` is PyTorch's `AdamW`), and `RMSprop`, `Adagrad` and `NAdam` have other defaults:
+# [Optimizers: porting a PyTorch loop][port] lists them with what to write.
 #
 # [adam]: ../keras_compatibility.md#optimizers-the-learning-rate-and-the-rounding-of-a-step
+# [port]: ../keras_compatibility.md#optimizers-porting-a-pytorch-loop
 
 # %%
 def reversed_axes(kernel):
