@@ -47,7 +47,7 @@ from .layers.input_layer import (
     takes_one_shape,
 )
 from .layers.keras_tensor import KerasTensor, flatten, is_symbolic, map_structure
-from .layers.layer import get_keras_mask, set_keras_mask
+from .layers.layer import get_keras_mask, is_array, is_structure, set_keras_mask
 from .models import (
     Model,
     _as_array,
@@ -71,19 +71,11 @@ __all__ = ["Columns", "Functional", "Input", "InputLayer", "KerasTensor", "Node"
 
 
 # ----------------------------------------------------------------------------------------------- the graph
-def _one_array(data) -> bool:
-    """Whether ``data`` is one array of data (a NumPy array, a Tensor, an array-like with a shape such as a torch
-    tensor), not a symbolic tensor, a dict, a list or tuple, :class:`Columns` or a dataset."""
-    if isinstance(data, (KerasTensor, Columns, dict, list, tuple)):
-        return False
-    return isinstance(data, (np.ndarray, Tensor)) or (hasattr(data, "__array__") and hasattr(data, "shape"))
-
-
 def _list_of_samples(data) -> bool:
-    """Whether ``data`` is a Python list or tuple of samples (numbers, or lists/tuples of them), as NumPy reads it
-    into one array, not a list of arrays (one per input): every entry a number, a list or a tuple."""
-    return (isinstance(data, (list, tuple)) and not isinstance(data, Columns) and len(data) > 0
-            and all(isinstance(v, (list, tuple, int, float, np.number)) and not isinstance(v, Columns) for v in data))
+    """Whether ``data`` is a Python list or tuple of samples, as NumPy reads it into one array, not a list of
+    arrays (one per input): not empty, and holding no array, tensor or dict at any depth
+    (:func:`~tinygradconv.layers.layer.is_structure`)."""
+    return isinstance(data, (list, tuple)) and len(data) > 0 and not is_structure(data)
 
 
 def _flatten(tensors, argument):
@@ -654,8 +646,8 @@ def _columns(data, tensors, argument, names=None, optional=(), inputs_of=None, a
             raise ValueError(f"Invalid value for argument `{argument}`: no data for {missing}. Expected a dict with "
                              f"keys {names}. Received keys {sorted(data)}")
         data = [data[n] for n in names]
-        if len(tensors) == 1:
-            return data[0]
+        if len(tensors) == 1:   # a list of one array under the key is that array (of several: refused), as Keras
+            return single_input_data(inputs_of, data[0], argument, names) if inputs else data[0]
         if not as_arrays:
             return data
     if len(tensors) == 1 and inputs:
@@ -1186,9 +1178,9 @@ class Functional(FunctionalMixin, Model):
                 would then be read in an order other than the dict's: Keras 3.15 refuses it too).
         """
         keys = self._input_keys
-        if (keys and len(keys) == 1 and not symbolic and (_one_array(data) or _list_of_samples(data))
+        if (keys and len(keys) == 1 and not symbolic and (is_array(data) or _list_of_samples(data))
                 and not self.__dict__.get("_keyed_by_x", False)):
-            what = (f"one {type(data).__name__}" if _one_array(data) else
+            what = (f"one {type(data).__name__}" if is_array(data) else
                     f"a {type(data).__name__} of samples (one array of data; Keras 3 takes arrays only)")
             warnings.warn(f"Model '{self.name}' was built with a dict of inputs keyed {keys}, and received {what}, "
                           f"not a dict: it is taken as the input {keys[0]!r}, as Keras 3 takes one array (with a "
