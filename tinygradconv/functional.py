@@ -63,8 +63,8 @@ from .models import (
     refuse_foreign_compile_arguments,
     single_input_data,
 )
-from .ops.statistics import _caller_level
 from .tensor import Tensor
+from .validation import caller_stacklevel
 
 __all__ = ["Columns", "Functional", "Input", "InputLayer", "KerasTensor", "Node", "functional_from_config",
            "is_symbolic", "map_graph"]
@@ -1185,7 +1185,7 @@ class Functional(FunctionalMixin, Model):
             warnings.warn(f"Model '{self.name}' was built with a dict of inputs keyed {keys}, and received {what}, "
                           f"not a dict: it is taken as the input {keys[0]!r}, as Keras 3 takes one array (with a "
                           f"warning too). Pass a dict, {{{keys[0]!r}: ...}}, to say which input it is.",
-                          UserWarning, stacklevel=_caller_level())
+                          UserWarning, stacklevel=caller_stacklevel())
             return {keys[0]: data}    # keyed, so that the batches of fit/evaluate/predict do not warn again
         if not keys or not isinstance(data, (list, tuple)) or isinstance(data, Columns):
             return data
@@ -1205,7 +1205,7 @@ class Functional(FunctionalMixin, Model):
             warnings.warn(f"Model '{self.name}' was built with a dict of inputs keyed {keys}, and received a "
                           f"{type(data).__name__} of {len(data)} {what}: entry i is taken as the input of the i-th "
                           f"key, as Keras 3 takes it. Pass a dict keyed {keys} to say which is which.",
-                          UserWarning, stacklevel=_caller_level())
+                          UserWarning, stacklevel=caller_stacklevel())
         return dict(zip(keys, data))
 
     def _y(self, y, argument="y"):

@@ -95,6 +95,7 @@ from ._lookup import (
 from .backend import dtype_name
 from .layers.input_layer import INPUT_DTYPES
 from .saving import SavedFileError, _require_weights, atomic_write, custom_objects_hint
+from .validation import caller_stacklevel
 
 __all__ = ["SUPPORTED_LAYERS", "keras_compile_config", "keras_object_config", "load_keras", "load_keras_weights",
            "our_compile_arguments", "save_keras", "save_keras_weights"]
@@ -290,11 +291,11 @@ def _model_json(model, what="a .keras file"):
                 warnings.warn(f"You are saving model '{model.name}', which has not been built yet (Keras' warning): "
                               "its layers built before it are written with their weights and input shapes, the "
                               "others without weights. Build it first (call it on data, or start it with "
-                              "layers.Input(shape)) to keep every layer's.", stacklevel=5)
+                              "layers.Input(shape)) to keep every layer's.", stacklevel=caller_stacklevel())
             else:
                 warnings.warn(f"You are saving model '{model.name}', which has not been built yet: the file holds "
                               "no weights (Keras' warning). Build it first (call it on data, or start it with "
-                              "layers.Input(shape)) to keep them.", stacklevel=5)
+                              "layers.Input(shape)) to keep them.", stacklevel=caller_stacklevel())
         # the Input as Keras 3.15 writes it: its own name (Keras' "input_layer", "input_layer_1", ... for an
         # input_shape= or a build: Sequential._name_made_input), "optional" (older Keras 3 releases lack it, and
         # cannot read Keras 3.15's own files either), and the config's "build_input_shape"
@@ -346,7 +347,7 @@ def _dotted_names(model) -> list:
     return found
 
 
-def _warn_dotted_names(model, what, stacklevel):
+def _warn_dotted_names(model, what):
     """A ``UserWarning`` naming the layers whose dotted names Keras on PyTorch cannot load (:func:`_dotted_names`)
     in ``what`` (the file written)."""
     dotted = _dotted_names(model)
@@ -357,7 +358,7 @@ def _warn_dotted_names(model, what, stacklevel):
                       "a '.' in a parameter name (KeyError: 'parameter name can't contain \".\"'). Keras on JAX or "
                       "TensorFlow and tinygradconv load it. To load it in Keras on PyTorch, use names without a dot "
                       "(name='block_dense'), e.g. by building the model again with them and set_weights",
-                      stacklevel=stacklevel)
+                      stacklevel=caller_stacklevel())
 
 
 def _keras_layer_order(model):
@@ -502,12 +503,12 @@ def save_keras(model, filepath) -> None:
 
     h5py = _h5py()
     config = _model_json(model)
-    _warn_dotted_names(model, f"{os.fspath(filepath)!r} is written", stacklevel=5)
+    _warn_dotted_names(model, f"{os.fspath(filepath)!r} is written")
     metadata = {"keras_version": "3.0.0", "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
                 "written_by": f"tinygradconv {__version__}"}
     compile_config = _writable_compile_config(
         model, f"{os.fspath(filepath)!r}: the compile arguments of model {model.name!r}", "the file holds no compile "
-        "arguments and no optimizer state", stacklevel=5)
+        "arguments and no optimizer state")
     # as Keras 3.15 writes it: {} for a model not compiled (both loaders then give it uncompiled)
     config["compile_config"] = {} if compile_config is None else compile_config
     buffer = _weights_h5(h5py, model, optimizer=model.optimizer if compile_config is not None else None)
@@ -521,7 +522,7 @@ def save_keras(model, filepath) -> None:
     atomic_write(filepath, write)
 
 
-def _writable_compile_config(model, what, left_out, stacklevel):
+def _writable_compile_config(model, what, left_out):
     """``model``'s compile arguments as Keras 3 writes them (:func:`keras_compile_config`), or None for a model not
     compiled, or compiled with something Keras cannot describe (a lambda as the loss, an optimizer object without
     ``get_config``): then a ``UserWarning`` that says why, starting with ``what`` and saying what is ``left_out``."""
@@ -531,7 +532,7 @@ def _writable_compile_config(model, what, left_out, stacklevel):
         return keras_compile_config(model)
     except (TypeError, ValueError) as exc:
         warnings.warn(f"{what} cannot be written as Keras 3 writes them ({exc}): {left_out}, so the model loads "
-                      "uncompiled, here and in Keras; compile it again after loading", stacklevel=stacklevel)
+                      "uncompiled, here and in Keras; compile it again after loading", stacklevel=caller_stacklevel())
         return None
 
 
@@ -655,7 +656,8 @@ def our_compile_arguments(config, filepath):
     steps = config.get("steps_per_execution", 1)
     if steps not in (None, 1):
         warnings.warn(f"{where}: steps_per_execution={steps!r} is not supported here (every step of fit runs one "
-                      "batch, and calls the callbacks' batch hooks once): the model is compiled with 1", stacklevel=6)
+                      "batch, and calls the callbacks' batch hooks once): the model is compiled with 1",
+                      stacklevel=caller_stacklevel())
     arguments = {}
     for key in ("optimizer", "loss", "metrics", "weighted_metrics", "loss_weights"):
         if config.get(key) is not None:
@@ -706,7 +708,7 @@ def _restore_keras_optimizer(model, arrays, filepath):
     if len(arrays) not in (len(keys), len(unbuilt)):
         warnings.warn(f"{os.fspath(filepath)!r}: Skipping variable loading for optimizer '{optimizer.name}', because "
                       f"it has {len(keys)} variables whereas the saved optimizer has {len(arrays)} variables (the "
-                      "optimizer starts afresh: step 0, no moments).", stacklevel=6)
+                      "optimizer starts afresh: step 0, no moments).", stacklevel=caller_stacklevel())
         return
     values = dict(zip(keys if len(arrays) == len(keys) else unbuilt, arrays))
     state = {"iterations": values["iterations"]}
@@ -993,7 +995,7 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
         collect(model, "")
     if skipped:
         warnings.warn(f"{filepath!r}: skip_mismatch=True: {len(skipped)} layer(s) could not be loaded and keep "
-                      f"their current weights: {'; '.join(skipped)}", UserWarning, stacklevel=4)
+                      f"their current weights: {'; '.join(skipped)}", UserWarning, stacklevel=caller_stacklevel())
     _assign_all(assignments)
 
 
@@ -1791,10 +1793,10 @@ def model_to_json(model, **kwargs) -> str:
     """
     config = _model_json(model, "Keras JSON")
     compile_config = _writable_compile_config(model, f"The compile arguments of model {model.name!r}",
-                                              "its JSON holds none", stacklevel=4)
+                                              "its JSON holds none")
     config["compile_config"] = {} if compile_config is None else compile_config      # Keras' {} when not compiled
     text = json.dumps(config, **kwargs)
-    _warn_dotted_names(model, f"The JSON of model '{model.name}' is written", stacklevel=4)
+    _warn_dotted_names(model, f"The JSON of model '{model.name}' is written")
     return text
 
 
@@ -1896,7 +1898,7 @@ def _compile_loaded(model, compile_config, optimizer_arrays, filepath, custom_ob
         model.compiled = False
         warnings.warn(f"{os.fspath(filepath)!r}: the model was loaded but could not be compiled again with the "
                       f"file's compile_config ({exc}); {hint + ' Or c' if hint else 'c'}all model.compile(...) "
-                      "yourself", stacklevel=5)
+                      "yourself", stacklevel=caller_stacklevel())
         return
     if optimizer_arrays is not None:
         _restore_keras_optimizer(model, optimizer_arrays, filepath)

@@ -63,7 +63,7 @@ from .layers.layer import (
 )
 from .tensor import Tensor
 from .utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
-from .validation import dtype_argument, flag, integer, number, refuse_foreign
+from .validation import caller_stacklevel, dtype_argument, flag, integer, number, refuse_foreign
 
 __all__ = ["Model", "NotCompiledError", "Sequential", "clone_model", "load_model", "model_from_json"]
 
@@ -464,12 +464,12 @@ def _batches(n, batch_size, order=None):
         yield order[start:stop] if order is not None else slice(start, stop)
 
 
-def _ran_out_of_data(steps, argument, batches, batch_size, stacklevel):
+def _ran_out_of_data(steps, argument, batches, batch_size):
     """Keras 3's warning when ``steps`` asks for more batches than the data has left."""
     warnings.warn(f"Your input ran out of data: `{argument}={steps}` asks for more batches than were left of the "
                   f"{batches} batches of size {batch_size} that the data makes, so this pass stopped early (as in "
                   f"Keras 3). Pass `{argument}` <= {batches}, or leave it None to use all the data.",
-                  UserWarning, stacklevel=stacklevel)
+                  UserWarning, stacklevel=caller_stacklevel())     # the caller of fit/evaluate/predict
 
 
 def _limited_batches(n, batch_size, steps, argument):
@@ -477,7 +477,7 @@ def _limited_batches(n, batch_size, steps, argument):
     with Keras' warning when there are fewer."""
     batches = math.ceil(n / batch_size)
     if steps is not None and steps > batches:
-        _ran_out_of_data(steps, argument, batches, batch_size, stacklevel=4)     # the caller of evaluate/predict
+        _ran_out_of_data(steps, argument, batches, batch_size)
     return itertools.islice(_batches(n, batch_size), steps)
 
 
@@ -508,8 +508,7 @@ class _TrainingPasses:
             self._rest, self._taken = _batches(self.n, self.batch_size, self._order(random.generator())), 0
         for _ in range(self.steps_per_epoch or self.per_pass):
             if self._taken >= self.per_pass:
-                _ran_out_of_data(self.steps_per_epoch, "steps_per_epoch", self.per_pass, self.batch_size,
-                                 stacklevel=5)                                      # the caller of fit
+                _ran_out_of_data(self.steps_per_epoch, "steps_per_epoch", self.per_pass, self.batch_size)
                 break
             self._taken += 1
             yield next(self._rest)

@@ -78,7 +78,7 @@ from ._lookup import (
 )
 from .layers.layer import Layer
 from .training_state import optimizer_arrays, restore_optimizer, split_optimizer_arrays
-from .validation import flag, path_like
+from .validation import caller_stacklevel, flag, path_like
 
 __all__ = ["SavedFileError", "atomic_write", "custom_object_scope", "deserialize_layer", "get_custom_objects",
            "get_registered_name", "get_registered_object", "load_model", "load_weights", "register_keras_serializable",
@@ -382,7 +382,8 @@ def _compile_config(model):
         json.dumps(config)
     except (TypeError, ValueError) as exc:     # e.g. a lambda as the loss
         warnings.warn(f"The compile arguments of model {model.name!r} cannot be saved ({exc}): the model will load "
-                      "uncompiled, without its optimizer's state; compile it again after loading", stacklevel=4)
+                      "uncompiled, without its optimizer's state; compile it again after loading",
+                      stacklevel=caller_stacklevel())
         return None
     return config
 
@@ -563,7 +564,7 @@ def _skip_mismatches(entries, arrays, filepath):
             skipped.append(f"'{path or '(the model itself)'}'{also} ({reason})")
     if skipped:
         warnings.warn(f"{filepath!r}: skip_mismatch=True: {len(skipped)} layer(s) could not be loaded and keep "
-                      f"their current weights: {'; '.join(skipped)}", UserWarning, stacklevel=5)
+                      f"their current weights: {'; '.join(skipped)}", UserWarning, stacklevel=caller_stacklevel())
     return kept
 
 
@@ -963,7 +964,8 @@ def _load_model(filepath, custom_objects, compile):
         except (ValueError, TypeError) as exc:
             hint = custom_objects_hint(exc)
             warnings.warn(f"{filepath!r}: the model was loaded but could not be compiled again ({exc}); "
-                          f"{hint + ' Or c' if hint else 'c'}all model.compile(...) yourself", stacklevel=3)
+                          f"{hint + ' Or c' if hint else 'c'}all model.compile(...) yourself",
+                          stacklevel=caller_stacklevel())
         else:
             try:
                 restore_optimizer(model, optimizer_state, filepath)
