@@ -1087,9 +1087,10 @@ class Model(Layer):
         self._init_model(*args, **kwargs)
 
     def __setstate__(self, state):
-        """Unpickling. A model pickled before session 47 has no ``_loss_fn`` (the loss called on each batch): its
-        ``loss`` was that loss (compile kept the resolved loss there), so it is taken as it, and an old compiled
-        model trains, evaluates and saves after loading (``loss`` keeps the loss object it held)."""
+        """Unpickling. A model pickled by a tinygradconv version from before ``_loss_fn`` existed (before
+        2026-12-07) has no ``_loss_fn`` (the loss called on each batch): its ``loss`` was that loss (compile kept the
+        resolved loss there), so it is taken as it, and such an old compiled model trains, evaluates and saves after
+        loading (``loss`` keeps the loss object it held)."""
         state = dict(state)
         state.setdefault("_loss_fn", state.get("loss"))
         self.__dict__.update(state)
@@ -1829,12 +1830,14 @@ class Model(Layer):
     def _check_sample_weight(self, sample_weight, name="sample_weight"):
         if sample_weight is None:
             return None
-        try:
-            # (per-output losses: each reads its weights, and a list or dict has no signature: taken)
-            loss_fn = self.loss if getattr(self, "_output_losses", None) else self._loss_fn
-            accepts = "sample_weight" in inspect.signature(loss_fn).parameters
-        except (TypeError, ValueError):
+        loss_fn = self.loss if getattr(self, "_output_losses", None) else self._loss_fn
+        if not callable(loss_fn):     # a list or dict of per-output losses: each output's loss reads its weights
             accepts = True
+        else:
+            try:
+                accepts = "sample_weight" in inspect.signature(loss_fn).parameters
+            except (TypeError, ValueError):     # a callable without a signature to read (some builtins): taken
+                accepts = True
         if not accepts:
             raise ValueError(f"`{name}` was given, but the compiled loss {loss_fn!r} has no `sample_weight` "
                              "argument. Use a loss from tinygradconv.losses (e.g. loss='mse').")
