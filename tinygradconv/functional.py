@@ -426,7 +426,7 @@ class FunctionalMixin:
     def get_config(self):
         """Keras 3's functional config: each layer with its config and inbound nodes, the input and output
         layers."""
-        from .saving import keras_layer_entry
+        from .keras_format import keras_layer_entry
 
         layers = []
         for layer in self._graph_layers:
@@ -463,14 +463,10 @@ class FunctionalMixin:
 
 def functional_from_config(cls, config, custom_objects=None):
     """Rebuild a functional model from :meth:`FunctionalMixin.get_config` (or a Keras 3 functional config)."""
-    from .saving import SavedFileError, deserialize_layer, is_keras_entry, own_layer_class
+    from .keras_format import our_layer_entries
+    from .saving import SavedFileError, deserialize_layer
 
-    if any(is_keras_entry(item) for item in config["layers"]):  # Keras' own layers: translated
-        from .keras_format import _our_item
-
-        own = own_layer_class(custom_objects)   # Keras' entries of your own classes: made with them
-        config = {**config, "layers": [_our_item(item, "the functional config", own) if is_keras_entry(item)
-                                       else item for item in config["layers"]]}
+    config = {**config, "layers": our_layer_entries(config["layers"], "the functional config", custom_objects)}
     if isinstance(config.get("dtype"), dict):  # a Keras dtype policy
         config = {**config, "dtype": (config["dtype"].get("config") or {}).get("name")}
     created = {}  # layer name -> layer

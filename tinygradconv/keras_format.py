@@ -94,11 +94,20 @@ from ._lookup import (
 )
 from .backend import dtype_name
 from .layers.input_layer import INPUT_DTYPES
-from .saving import SavedFileError, _require_weights, atomic_write, custom_objects_hint
+from .saving import (
+    SavedFileError,
+    _require_weights,
+    atomic_write,
+    class_names_to_try,
+    custom_objects_hint,
+    own_layer_class,
+    serialize_layer,
+)
 from .validation import caller_stacklevel
 
-__all__ = ["SUPPORTED_LAYERS", "keras_compile_config", "keras_object_config", "load_keras", "load_keras_weights",
-           "our_compile_arguments", "save_keras", "save_keras_weights"]
+__all__ = ["SUPPORTED_LAYERS", "is_keras_entry", "keras_compile_config", "keras_layer_entry", "keras_object_config",
+           "load_keras", "load_keras_weights", "our_compile_arguments", "our_layer_entries", "save_keras",
+           "save_keras_weights"]
 
 SUPPORTED_LAYERS = ("Activation", "Add", "Average", "AveragePooling1D", "BatchNormalization", "Concatenate", "Conv1D",
                     "Conv1DTranspose", "Cropping1D", "Dense", "Dropout", "ELU", "Embedding", "Flatten",
@@ -217,10 +226,19 @@ def _keras_layer(layer):
         return _model_json(layer)
     config = _to_keras_config(layer.get_config())
     out = {"module": "keras.layers", "class_name": type(layer).__name__, "config": config, "registered_name": None}
+    return {**out, **_json_shapes(_build_config_entry(layer))}   # the shapes as lists, as JSON holds them
+
+
+def _build_config_entry(layer) -> dict:
+    """``{"build_config": ...}`` for a layer built by its ``build`` (its input shape,
+    :meth:`~tinygradconv.layers.Layer.get_build_config`) and for a functional model (``{"input_shape": None}``, as
+    Keras 3.15 writes a nested one), as Keras 3 writes them; ``{}`` for the layers Keras builds when made."""
+    from .functional import Functional
+
     build_config = layer.get_build_config()
-    if build_config is not None:      # (None for the layers Keras builds when made: Layer.get_build_config)
-        out["build_config"] = _json_shapes(build_config)    # a built layer's input shape, as Keras 3 writes it
-    return out
+    if build_config is None and isinstance(layer, Functional):
+        build_config = {"input_shape": None}
+    return {} if build_config is None else {"build_config": build_config}
 
 
 def _json_shapes(value):
@@ -251,6 +269,62 @@ def _functional_class(model) -> tuple:
     if cls is Functional:
         return "keras.src.models.functional", "Functional", "Functional"
     return None if cls.__module__ == "__main__" else cls.__module__, cls.__name__, get_registered_name(cls)
+
+
+def keras_layer_entry(layer) -> dict:
+    """:func:`~tinygradconv.saving.serialize_layer`'s description of ``layer`` with the keys Keras 3's
+    ``Sequential.get_config`` and ``Functional.get_config`` give each layer (``keras.saving.serialize_keras_object``):
+    ``module``, ``class_name``, ``config``, ``registered_name``, and ``build_config`` for a layer built by its
+    ``build``. ``module`` is Keras' (``"keras.layers"``; ``"keras"`` for a ``Sequential``,
+    ``"keras.src.models.functional"`` for a functional model) for a layer Keras has, the class's own module for a
+    class of your own (None for ``__main__``, as Keras writes it; its ``python_module`` is kept beside it), and this
+    package's module for a layer Keras does not have: the loaders read an entry as Keras' own (translated,
+    :func:`is_keras_entry`) only in the first case."""
+    from .functional import Functional
+    from .models import Sequential
+
+    item = serialize_layer(layer)
+    cls = type(layer)
+    if isinstance(layer, Functional):
+        module, _, registered = _functional_class(layer)
+    elif cls is Sequential:
+        module, registered = "keras", None
+    elif _is_ours_in_keras(layer):
+        module, registered = "keras.layers", None
+    else:       # your own class, or one of ours that Keras has not: Keras' form, under its Python module
+        module = None if cls.__module__ == "__main__" else cls.__module__
+        registered = get_registered_name(cls)
+    # the class's own name, beside its registered "package>Name" (Keras' serialize_keras_object writes them so)
+    class_name = cls.__name__ if registered and ">" in registered else item["class_name"]
+    entry = {"module": module, "class_name": class_name, "config": item["config"], "registered_name": registered}
+    entry.update(_build_config_entry(layer))
+    entry.update({key: value for key, value in item.items() if key not in entry})    # python_module
+    return entry
+
+
+def is_keras_entry(item) -> bool:
+    """Whether a layer's description is Keras 3's own form, to be translated (:func:`_our_item`): it has a
+    ``module`` that is not this package's, no ``python_module`` (which :func:`~tinygradconv.saving.serialize_layer`
+    writes for a class of your own), and, for a nested model, only such layers. :func:`keras_layer_entry` writes
+    Keras' form for the layers Keras has, which read back the same either way."""
+    if not isinstance(item, dict) or "module" not in item or "python_module" in item \
+            or str(item.get("module")).startswith("tinygradconv"):
+        return False
+    inner = item.get("config")
+    if isinstance(inner, dict) and isinstance(inner.get("layers"), list):
+        return all(is_keras_entry(entry) for entry in inner["layers"])
+    return True
+
+
+def our_layer_entries(items, where, custom_objects=None) -> list:
+    """The layer entries ``items`` of a model's config (``Sequential.from_config``, ``functional_from_config``), each
+    of Keras 3's own (:func:`is_keras_entry`) translated to this package's (:func:`_our_item`; ``where`` names the
+    config in errors), Keras' entries of classes of your own made with them (``custom_objects``, or registered:
+    :func:`~tinygradconv.saving.own_layer_class`); the others as they are."""
+    if not any(is_keras_entry(item) for item in items):
+        return items
+    own = own_layer_class(custom_objects)
+    return [_our_item(item, where, own) if is_keras_entry(item) else item for item in items]
 
 
 def _model_json(model, what="a .keras file"):
@@ -1177,7 +1251,7 @@ def _our_item(item, filepath, own_class=None):
     if isinstance(module, str) and module.startswith(("keras.src.ops", "keras.ops")):
         raise SavedFileError(_op_node_message(item, filepath))
     if own_class is not None and not (isinstance(module, str) and module.startswith("keras")):
-        for name in dict.fromkeys((item.get("registered_name"), class_name)):   # registered name first
+        for name in class_names_to_try(item):     # registered name first
             if isinstance(name, str) and own_class(name) is not None:
                 out = {"class_name": name, "config": item.get("config") or {}}
                 out.update({key: item[key] for key in ("name", "inbound_nodes", "build_config") if key in item})

@@ -44,7 +44,7 @@ import warnings
 import numpy as np
 
 from . import callbacks as callbacks_module  # `callbacks` and `metrics` are also argument names here
-from . import config, losses, optimizers, saving
+from . import config, keras_format, losses, optimizers, saving
 from . import metrics as metrics_module
 from .autograd import no_grad
 from .backend import dtype_name, get_backend
@@ -2844,12 +2844,12 @@ class Sequential(Model):
     def get_config(self):
         """As Keras 3: a built model's config starts with an ``InputLayer`` (its batch shape), so that
         :meth:`from_config` returns a built model; ``build_input_shape`` records the shape too."""
-        layers = [saving.keras_layer_entry(layer) for layer in self._layers]
+        layers = [keras_format.keras_layer_entry(layer) for layer in self._layers]
         config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy_config(self.dtype)}
         if self._build_input_shape is not None:
             shape = self._input_batch_shape or self._build_input_shape
             name = self._input_name()
-            layers.insert(0, saving.keras_layer_entry(InputLayer(batch_shape=shape, dtype=self._fed_input_dtype(),
+            layers.insert(0, keras_format.keras_layer_entry(InputLayer(batch_shape=shape, dtype=self._fed_input_dtype(),
                                                                  name=name)))
             return {**config, "layers": layers, "build_input_shape": tuple(shape)}      # (Keras' order)
         return {**config, "layers": layers}
@@ -2860,12 +2860,7 @@ class Sequential(Model):
         config = dict(config)
         shape = config.pop("build_input_shape", None)
         items = config.pop("layers", [])
-        if any(saving.is_keras_entry(item) for item in items):  # Keras' own layers: translated
-            from .keras_format import _our_item
-
-            own = saving.own_layer_class(custom_objects)     # Keras' entries of your own classes: made with them
-            items = [_our_item(item, "the Sequential config", own) if saving.is_keras_entry(item) else item
-                     for item in items]
+        items = keras_format.our_layer_entries(items, "the Sequential config", custom_objects)  # Keras' entries
         if isinstance(config.get("dtype"), dict):  # a Keras dtype policy
             config["dtype"] = (config["dtype"].get("config") or {}).get("name")
         layers = [saving.deserialize_layer(item, custom_objects) for item in items]
