@@ -1,7 +1,9 @@
 """Helpers shared by the tests (imported as ``from helpers import tensor_on``: pytest puts this folder on the
 path, as for ``reference_conv``)."""
+import contextlib
 import os
 import tracemalloc
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -161,3 +163,42 @@ def keras_value_semantics(keras_optimizer):
 
     keras_optimizer.assign_sub = assign_sub
     return keras_optimizer
+
+
+def same_bits(ours, reference):
+    """Whether ``ours`` equals ``reference`` bit for bit as values: the same dtype, equal values with equal signs
+    (``-0.0`` is not ``0.0``), a NaN equal to a NaN of the same sign (its payload bits are not compared)."""
+    ours, reference = np.asarray(ours), np.asarray(reference)
+    return (ours.dtype == reference.dtype and np.array_equal(ours, reference, equal_nan=True)
+            and np.array_equal(np.signbit(ours), np.signbit(reference)))
+
+
+@contextlib.contextmanager
+def torch_on_one_thread():
+    """PyTorch on one thread inside the ``with`` block (how its vector loops split the data then is what the tests
+    document), its thread count restored after."""
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def exact_multiply_add(x, y, alpha):
+    """``x + alpha * y`` (broadcast) rounded once to float64 from exact fractions, an independent reference of
+    ``add(alpha=)``: inf beyond the largest float64, and a non-finite operand as float arithmetic gives it."""
+    shape = np.broadcast_shapes(x.shape, y.shape)
+    x, y = np.broadcast_to(x, shape), np.broadcast_to(y, shape)
+    a, out = Fraction(float(alpha)), []
+    for u, v in zip(x.ravel(), y.ravel()):
+        if not (np.isfinite(u) and np.isfinite(v)):
+            out.append(u + alpha * v)
+            continue
+        s = Fraction(float(u)) + Fraction(float(v)) * a
+        try:
+            out.append(float(s))
+        except OverflowError:
+            out.append(np.inf if s > 0 else -np.inf)
+    return np.array(out, dtype=np.float64).reshape(shape)

@@ -2,10 +2,10 @@
 session 47): against Keras 3.15 on torch (which calls PyTorch's kernels) and against the exact value, computed in
 float64 from the formula and rounded once to float16."""
 import math
-import os
 
 import numpy as np
 import pytest
+from helpers import keras_on_torch
 
 import tinygradconv as tg
 from tinygradconv import activations
@@ -13,14 +13,6 @@ from tinygradconv import activations
 # every finite float16 value, -65504 to 65504, both zeros and the subnormals included
 HALF = np.arange(1 << 16, dtype=np.uint16).view(np.float16)
 HALF = HALF[np.isfinite(HALF)]
-
-
-def _keras():
-    os.environ.setdefault("KERAS_BACKEND", "torch")
-    keras = pytest.importorskip("keras", reason="Keras 3 on torch is the reference")
-    if keras.backend.backend() != "torch":
-        pytest.skip("the reference is Keras 3 on its torch backend")
-    return keras
 
 
 def _ulps(a, b):
@@ -56,7 +48,7 @@ KINKS = {"hard_sigmoid": (-3.0, 3.0), "hard_silu": (-3.0, 3.0), "relu6": (0.0, 6
 def test_one_float_step_either_side_of_each_kink_as_keras(name, dtype):
     # hard_sigmoid clipped x + 3, which rounds to 6 one step below 3: gradient 0 there instead of 1/6, and in
     # float16 the value 1.0 instead of 0.9995
-    keras = _keras()
+    keras = keras_on_torch("Keras 3 on torch is the reference")
     points = []
     for kink in np.array(KINKS[name], dtype):
         below, above = np.nextafter(kink, kink - 1), np.nextafter(kink, kink + 1)

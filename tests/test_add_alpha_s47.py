@@ -2,10 +2,10 @@
 ``other`` of sub), the dtype of ``x.add(y, alpha=a)`` by the promotion of ``+`` (one function,
 ``ops.elementwise.promoted_dtype``); item 6: float64 ``x.add(y, alpha=a)`` rounded once, as PyTorch's CPU kernel
 (a fused multiply-add), bit for bit."""
-from fractions import Fraction
 
 import numpy as np
 import pytest
+from helpers import exact_multiply_add, same_bits, torch_on_one_thread
 
 import tinygradconv as tg
 from tinygradconv.ops.elementwise import promoted_dtype
@@ -50,20 +50,6 @@ def test_the_dtype_of_add_with_alpha_is_that_of_plus(a, b):
         assert x.add(y, alpha=3).dtype == (x + y).dtype == expected
 
 
-def _exact(x, y, alpha):
-    """``x + alpha * y`` rounded once to float64, from exact fractions (an independent reference)."""
-    y = np.broadcast_to(y, np.broadcast_shapes(x.shape, y.shape))
-    x = np.broadcast_to(x, y.shape)
-    a = Fraction(float(alpha))
-    return np.array([float(Fraction(float(u)) + Fraction(float(v)) * a) for u, v in zip(x.ravel(), y.ravel())],
-                    dtype=np.float64).reshape(y.shape)
-
-
-def _same_bits(ours, theirs):
-    ours, theirs = np.asarray(ours), np.asarray(theirs)
-    return np.array_equal(ours.view(np.int64), theirs.view(np.int64))
-
-
 def _near_cancellation(y, rng):
     return -0.1 * y * (1 + rng.uniform(-1e-14, 1e-14, y.shape)), y
 
@@ -87,14 +73,14 @@ def test_float64_add_with_alpha_is_rounded_once_as_torch(backend, case, alpha):
     an ulp from PyTorch, whose kernel is a fused multiply-add. Now bit for bit both PyTorch's and the exact
     fractions' (PyTorch is checked against them too, so the reference is not PyTorch alone); ``sub`` too."""
     x, y = OPERANDS[case](np.random.default_rng(47))
-    exact = _exact(x, y, alpha)
+    exact = exact_multiply_add(x, y, alpha)
     theirs = torch.from_numpy(x).add(torch.from_numpy(np.ascontiguousarray(y)), alpha=alpha).numpy()
-    assert _same_bits(theirs, exact)
+    assert same_bits(theirs, exact)
     tx, ty = tg.tensor(x, dtype="float64", backend=backend), tg.tensor(y, dtype="float64", backend=backend)
-    assert _same_bits(tx.add(ty, alpha=alpha).numpy(), exact)
-    assert _same_bits(tx.sub(ty, alpha=-alpha).numpy(), exact)
+    assert same_bits(tx.add(ty, alpha=alpha).numpy(), exact)
+    assert same_bits(tx.sub(ty, alpha=-alpha).numpy(), exact)
     if case in ("random magnitudes", "near cancellation"):
-        assert not _same_bits(x + alpha * y, exact)           # rounding twice (the old way) differs
+        assert not same_bits(x + alpha * y, exact)           # rounding twice (the old way) differs
 
 
 def test_float64_add_with_alpha_keeps_nan_inf_and_signed_zeros_as_torch(backend):
@@ -104,7 +90,7 @@ def test_float64_add_with_alpha_keeps_nan_inf_and_signed_zeros_as_torch(backend)
         theirs = torch.from_numpy(x).add(torch.from_numpy(y), alpha=alpha).numpy()
         ours = tg.tensor(x, dtype="float64", backend=backend).add(tg.tensor(y, dtype="float64", backend=backend),
                                                                  alpha=alpha).numpy()
-        assert _same_bits(ours, theirs), (alpha, ours, theirs)
+        assert same_bits(ours, theirs), (alpha, ours, theirs)
 
 
 def test_float64_add_with_alpha_where_it_is_documented_to_round_twice():
@@ -115,35 +101,27 @@ def test_float64_add_with_alpha_where_it_is_documented_to_round_twice():
     x = rng.standard_normal(1000) * 1e300
     y = rng.choice([-1.0, 1.0], 1000) * rng.uniform(2.0 ** 995, 2.0 ** 1000, 1000)
     ours = tg.tensor(x, dtype="float64").add(tg.tensor(y, dtype="float64"), alpha=0.1).numpy()
-    assert _same_bits(ours, x + 0.1 * y)
+    assert same_bits(ours, x + 0.1 * y)
     theirs = torch.from_numpy(x).add(torch.from_numpy(y), alpha=0.1).numpy()
-    assert not _same_bits(ours, theirs)
+    assert not same_bits(ours, theirs)
     x, y = np.array([1e-310]), np.array([3e-310])
     ours = tg.tensor(x, dtype="float64").add(tg.tensor(y, dtype="float64"), alpha=-2.5).item()
     assert ours == (x + -2.5 * y).item() == -6.49999999999996e-310
-    assert torch.from_numpy(x).add(torch.from_numpy(y), alpha=-2.5).item() == _exact(x, y, -2.5).item() == -6.5e-310
+    theirs = torch.from_numpy(x).add(torch.from_numpy(y), alpha=-2.5).item()
+    assert theirs == exact_multiply_add(x, y, -2.5).item() == -6.5e-310
 
 
 def test_float64_add_with_a_number_other_is_fused_where_torchs_vector_loop_is():
     """For a number ``other`` PyTorch fuses in its vector loop and rounds twice in the last ``n % 8`` elements (one
     thread): ours is fused everywhere, so it is PyTorch's but for those, as documented."""
     x = np.random.default_rng(3).standard_normal(4_005)
-    with torch.set_num_threads_context(1) if hasattr(torch, "set_num_threads_context") else _one_thread():
+    with torch_on_one_thread():
         theirs = torch.from_numpy(x).add(0.3, alpha=3).numpy()
-    exact = _exact(x, np.array(0.3), 3)
+    exact = exact_multiply_add(x, np.array(0.3), 3)
     ours = tg.tensor(x, dtype="float64").add(0.3, alpha=3).numpy()
-    assert _same_bits(ours, exact)
-    assert _same_bits(theirs[:4_000], exact[:4_000])
-    assert _same_bits(theirs[4_000:], x[4_000:] + 0.3 * 3)     # PyTorch's leftover elements: rounded twice
-
-
-class _one_thread:
-    def __enter__(self):
-        self.threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-
-    def __exit__(self, *exc):
-        torch.set_num_threads(self.threads)
+    assert same_bits(ours, exact)
+    assert same_bits(theirs[:4_000], exact[:4_000])
+    assert same_bits(theirs[4_000:], x[4_000:] + 0.3 * 3)     # PyTorch's leftover elements: rounded twice
 
 
 def test_multiply_add_on_blocks_is_the_same_as_on_one():
@@ -155,6 +133,6 @@ def test_multiply_add_on_blocks_is_the_same_as_on_one():
         elementwise.MULTIPLY_ADD_BLOCK + 5)
     whole = elementwise.multiply_add(np, y, 0.1, x)
     rows = np.stack([elementwise._multiply_add_block(np, y, 0.1, row) for row in x])
-    assert _same_bits(whole, rows)
+    assert same_bits(whole, rows)
     theirs = torch.from_numpy(x).add(torch.from_numpy(y), alpha=0.1).numpy()
-    assert _same_bits(whole, theirs)
+    assert same_bits(whole, theirs)

@@ -3,45 +3,15 @@ the last dimension is rounded twice by PyTorch where its vector loop leaves elem
 a product that overflows gave NaN or inf where PyTorch's fused multiply-add does not overflow, ``mask.sub(x,
 alpha=2)`` named the wrong argument, a zero ``y`` took the slow path, the graph's value was computed and thrown
 away without a graph; and ``concat`` of int64 and float32 follows the promotion of ``+``."""
-from fractions import Fraction
 
 import numpy as np
 import pytest
+from helpers import exact_multiply_add, same_bits, torch_on_one_thread
 
 import tinygradconv as tg
 from tinygradconv.ops import elementwise
 
 torch = pytest.importorskip("torch", reason="PyTorch is the reference of add(alpha=)")
-
-
-def _exact(x, y, alpha):
-    """``x + alpha * y`` rounded once to float64 from exact fractions (inf beyond the largest float64)."""
-    shape = np.broadcast_shapes(x.shape, y.shape)
-    x, y = np.broadcast_to(x, shape), np.broadcast_to(y, shape)
-    a, out = Fraction(float(alpha)), []
-    for u, v in zip(x.ravel(), y.ravel()):
-        if not (np.isfinite(u) and np.isfinite(v)):
-            out.append(u + alpha * v)
-            continue
-        s = Fraction(float(u)) + Fraction(float(v)) * a
-        try:
-            out.append(float(s))
-        except OverflowError:
-            out.append(np.inf if s > 0 else -np.inf)
-    return np.array(out, dtype=np.float64).reshape(shape)
-
-
-def _same_bits(ours, theirs):
-    return np.array_equal(np.asarray(ours).view(np.int64), np.asarray(theirs).view(np.int64))
-
-
-class _one_thread:
-    def __enter__(self):
-        self.threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-
-    def __exit__(self, *exc):
-        torch.set_num_threads(self.threads)
 
 
 @pytest.mark.parametrize("kind", ["float64", "float32", "float16"])
@@ -51,12 +21,12 @@ def test_a_tensor_broadcast_along_the_last_dimension_is_where_torch_rounds_twice
     rng = np.random.default_rng(0)
     x, y = rng.standard_normal((300, 13)).astype(kind), rng.standard_normal((300, 1)).astype(kind)
     ours = tg.tensor(x).add(tg.tensor(y), alpha=0.1).numpy()
-    with _one_thread():
+    with torch_on_one_thread():
         theirs = torch.from_numpy(x).add(torch.from_numpy(y), alpha=0.1).numpy()
     alpha = np.dtype(kind).type(0.1)
     twice = (x + (alpha * y).astype(kind)).astype(kind)
     if kind == "float64":
-        assert _same_bits(ours, _exact(x, y, 0.1))
+        assert same_bits(ours, exact_multiply_add(x, y, 0.1))
     else:      # rounded once from the exact product and sum in float64 (float16: PyTorch's float32 step too)
         wide = (x.astype(np.float64) + np.float64(alpha) * y.astype(np.float64))
         once = wide.astype(np.float32).astype(kind) if kind == "float16" else wide.astype(kind)
@@ -81,7 +51,7 @@ def test_a_product_that_overflows_is_no_overflow_as_in_torchs_fma(x, y, alpha, e
     ours = tg.tensor(tx, dtype="float64").add(tg.tensor(ty, dtype="float64"), alpha=alpha).item()
     assert ours == theirs == pytest.approx(expected, rel=1e-15)
     if np.isfinite(x):
-        assert ours == _exact(tx, ty, alpha).item()
+        assert ours == exact_multiply_add(tx, ty, alpha).item()
 
 
 def test_products_that_overflow_near_cancellation_are_pytorchs_bits():
@@ -96,8 +66,8 @@ def test_products_that_overflow_near_cancellation_are_pytorchs_bits():
         assert np.isinf(alpha * y).sum() > 500
     ours = tg.tensor(x, dtype="float64").add(tg.tensor(y, dtype="float64"), alpha=alpha).numpy()
     theirs = torch.from_numpy(x).add(torch.from_numpy(y), alpha=alpha).numpy()
-    assert _same_bits(ours, theirs)
-    assert _same_bits(ours, _exact(x, y, alpha))
+    assert same_bits(ours, theirs)
+    assert same_bits(ours, exact_multiply_add(x, y, alpha))
 
 
 class _CountingNumPy:
@@ -122,7 +92,7 @@ def test_a_zero_y_is_exact_without_the_slow_path():
     for alpha in (0.1, -0.1):
         theirs = torch.from_numpy(x).add(torch.from_numpy(y), alpha=alpha).numpy()
         ours = elementwise.multiply_add(np, y, alpha, x)
-        assert _same_bits(ours, theirs) and np.array_equal(ours, _exact(x, y, alpha))  # (fractions: no -0)
+        assert same_bits(ours, theirs) and np.array_equal(ours, exact_multiply_add(x, y, alpha))  # (fractions: no -0)
     counting = _CountingNumPy()
     elementwise.multiply_add(counting, y[20:], 0.1, x[20:])     # (x + -0 * 0.1 for x = -0 takes the fallback)
     assert counting.wheres == 0
@@ -148,7 +118,7 @@ def test_add_with_alpha_without_a_graph_is_computed_once(monkeypatch, kind, othe
     x, y = rng.standard_normal(103).astype(kind), rng.standard_normal(103).astype(kind)
     operand = {"tensor": tg.tensor(y), "number": 0.3, "array": y}[other]
     theirs_other = torch.from_numpy(y) if other != "number" else 0.3
-    with _one_thread():
+    with torch_on_one_thread():
         theirs = torch.from_numpy(x[:96]).add(theirs_other if other == "number" else theirs_other[:96],
                                               alpha=0.1).numpy()
     with_graph = tg.tensor(x, requires_grad=True)

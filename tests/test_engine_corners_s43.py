@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import same_bits
 
 import tinygradconv as tg
 from tinygradconv import activations, backend, config, scripts
@@ -51,13 +52,6 @@ PAIRS = {
 }
 
 
-def _same_bits(ours, reference):
-    """Equal values with equal signs (``-0.0`` is not ``0.0`` here), NaN equal to NaN."""
-    ours, reference = np.asarray(ours), np.asarray(reference)
-    return (ours.dtype == reference.dtype and np.array_equal(ours, reference, equal_nan=True)
-            and np.array_equal(np.signbit(ours), np.signbit(reference)))
-
-
 @pytest.mark.parametrize("dtype", sorted(SUBNORMALS))
 @pytest.mark.parametrize("name", sorted(PAIRS))
 def test_activations_at_subnormal_inputs_and_signed_zeros_match_torch_bit_for_bit(name, dtype):
@@ -70,8 +64,8 @@ def test_activations_at_subnormal_inputs_and_signed_zeros_match_torch_bit_for_bi
     tx = torch.tensor(values, requires_grad=True)
     ty = torch_fn(tx)
     ty.sum().backward()
-    assert _same_bits(y.numpy(), ty.detach().numpy()), (y.numpy()[:8], ty.detach().numpy()[:8])
-    assert _same_bits(x.grad.numpy(), tx.grad.numpy()), (x.grad.numpy()[:8], tx.grad.numpy()[:8])
+    assert same_bits(y.numpy(), ty.detach().numpy()), (y.numpy()[:8], ty.detach().numpy()[:8])
+    assert same_bits(x.grad.numpy(), tx.grad.numpy()), (x.grad.numpy()[:8], tx.grad.numpy()[:8])
 
 
 def test_selu_rounds_alpha_times_scale_once_as_torch():
@@ -79,7 +73,7 @@ def test_selu_rounds_alpha_times_scale_once_as_torch():
     negative float64 inputs); the product is one constant now, as in PyTorch's kernel."""
     x = np.array([-1e-310, -0.5, -3.0, -1e-300])
     ours = activations.selu(tg.tensor(x)).numpy()
-    assert _same_bits(ours, F.selu(torch.tensor(x)).numpy())
+    assert same_bits(ours, F.selu(torch.tensor(x)).numpy())
     assert ours[0] == -1.7580993408474e-310           # torch's value; the old one was -1.75809934084734e-310
 
 

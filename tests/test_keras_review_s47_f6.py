@@ -182,35 +182,28 @@ def test_empty_evaluate_error_says_what_keras_does():
 
 
 # ------------------------------------------------------------------ 5. a registered class's entry, as Keras writes it
+def _times_k(base, name, k):
+    """A layer class named ``name`` on ``base`` (``layers.Layer`` here, or Keras' ``keras.layers.Layer``): ``x * k``,
+    with ``k`` (default ``k``) in its config. The same class in both libraries, for the configs each writes."""
+    def __init__(self, k=k, **kwargs):
+        base.__init__(self, **kwargs)
+        self.k = k
+
+    def call(self, x):
+        return x * self.k
+
+    def get_config(self):
+        return {**base.get_config(self), "k": self.k}
+
+    return type(name, (base,), {"__init__": __init__, "call": call, "get_config": get_config, "__qualname__": name})
+
+
 def _scale_classes(keras):
     """A layer ``Scale`` (``x * k``) registered as ``"pk_s47f6>Scale"``, in Keras and here."""
     from tinygradconv import saving
 
-    class Scale(layers.Layer):
-        def __init__(self, k=2.0, **kwargs):
-            super().__init__(**kwargs)
-            self.k = k
-
-        def call(self, x):
-            return x * self.k
-
-        def get_config(self):
-            return {**super().get_config(), "k": self.k}
-
-    class KerasScale(keras.layers.Layer):
-        def __init__(self, k=2.0, **kwargs):
-            super().__init__(**kwargs)
-            self.k = k
-
-        def call(self, x):
-            return x * self.k
-
-        def get_config(self):
-            return {**super().get_config(), "k": self.k}
-
-    KerasScale.__name__ = KerasScale.__qualname__ = "Scale"
-    return (saving.register_keras_serializable("pk_s47f6")(Scale),
-            keras.saving.register_keras_serializable("pk_s47f6")(KerasScale))
+    return (saving.register_keras_serializable("pk_s47f6")(_times_k(layers.Layer, "Scale", 2.0)),
+            keras.saving.register_keras_serializable("pk_s47f6")(_times_k(keras.layers.Layer, "Scale", 2.0)))
 
 
 @pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
@@ -242,18 +235,8 @@ def test_registered_class_entry_has_class_name_and_registered_name_as_keras():
 
 
 # -------------------------------------------- 7. custom layers: a nested Sequential cloned, Keras' config read
-class _Triple(layers.Layer):
-    """``x * k`` (k = 3 by default), a layer class of this test's own, registered nowhere."""
-
-    def __init__(self, k=3.0, **kwargs):
-        super().__init__(**kwargs)
-        self.k = k
-
-    def call(self, x):
-        return x * self.k
-
-    def get_config(self):
-        return {**super().get_config(), "k": self.k}
+#: ``x * k`` (k = 3 by default), a layer class of this test's own, registered nowhere.
+_Triple = _times_k(layers.Layer, "_Triple", 3.0)
 
 
 @pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # inside Keras
@@ -264,10 +247,7 @@ def test_clone_model_of_a_functional_model_nesting_a_sequential_with_an_unregist
     (the classes are those of the live layers: a documented difference)."""
     keras = keras_on_torch("Keras 3 is the reference of what clone_model clones")
 
-    class KerasTriple(keras.layers.Layer):
-        def call(self, x):
-            return x * 3.0
-
+    KerasTriple = _times_k(keras.layers.Layer, "KerasTriple", 3.0)
     k_inner = keras.Sequential([keras.Input((3,)), KerasTriple()])
     k_in = keras.Input((3,))
     k_outer = keras.Model(k_in, k_inner(k_in))
@@ -292,19 +272,7 @@ def test_from_config_of_keras_config_with_a_layer_of_your_own_given_in_custom_ob
     reads ours. Now the class from ``custom_objects`` (or a scope) makes it, at the top and in a nested model;
     without it the error stays."""
     keras = keras_on_torch("Keras 3 writes the config read here")
-
-    class KerasTriple(keras.layers.Layer):
-        def __init__(self, k=3.0, **kwargs):
-            super().__init__(**kwargs)
-            self.k = k
-
-        def call(self, x):
-            return x * self.k
-
-        def get_config(self):
-            return {**super().get_config(), "k": self.k}
-
-    KerasTriple.__name__ = KerasTriple.__qualname__ = "_Triple"
+    KerasTriple = _times_k(keras.layers.Layer, "_Triple", 3.0)
     x = np.array([[1., 2., 3.]], "float32")
     sequential = keras.Sequential([keras.Input((3,)), KerasTriple(5.0)])
     k_in = keras.Input((3,))

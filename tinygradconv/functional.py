@@ -47,7 +47,7 @@ from .layers.input_layer import (
     takes_one_shape,
 )
 from .layers.keras_tensor import KerasTensor, flatten, is_symbolic, map_structure
-from .layers.layer import get_keras_mask, set_keras_mask
+from .layers.layer import get_keras_mask, is_array, is_structure, set_keras_mask
 from .models import (
     Model,
     _as_array,
@@ -63,27 +63,19 @@ from .models import (
     refuse_foreign_compile_arguments,
     single_input_data,
 )
-from .ops.statistics import _caller_level
 from .tensor import Tensor
+from .validation import caller_stacklevel
 
 __all__ = ["Columns", "Functional", "Input", "InputLayer", "KerasTensor", "Node", "functional_from_config",
            "is_symbolic", "map_graph"]
 
 
 # ----------------------------------------------------------------------------------------------- the graph
-def _one_array(data) -> bool:
-    """Whether ``data`` is one array of data (a NumPy array, a Tensor, an array-like with a shape such as a torch
-    tensor), not a symbolic tensor, a dict, a list or tuple, :class:`Columns` or a dataset."""
-    if isinstance(data, (KerasTensor, Columns, dict, list, tuple)):
-        return False
-    return isinstance(data, (np.ndarray, Tensor)) or (hasattr(data, "__array__") and hasattr(data, "shape"))
-
-
 def _list_of_samples(data) -> bool:
-    """Whether ``data`` is a Python list or tuple of samples (numbers, or lists/tuples of them), as NumPy reads it
-    into one array, not a list of arrays (one per input): every entry a number, a list or a tuple."""
-    return (isinstance(data, (list, tuple)) and not isinstance(data, Columns) and len(data) > 0
-            and all(isinstance(v, (list, tuple, int, float, np.number)) and not isinstance(v, Columns) for v in data))
+    """Whether ``data`` is a Python list or tuple of samples, as NumPy reads it into one array, not a list of
+    arrays (one per input): not empty, and holding no array, tensor or dict at any depth
+    (:func:`~tinygradconv.layers.layer.is_structure`)."""
+    return isinstance(data, (list, tuple)) and len(data) > 0 and not is_structure(data)
 
 
 def _flatten(tensors, argument):
@@ -95,6 +87,10 @@ def _flatten(tensors, argument):
             raise TypeError(f"Invalid type for argument `{argument}`. Expected symbolic tensors (from "
                             f"layers.Input, or layers called on them). Received {t!r} of type {type(t).__name__}")
     return items
+
+
+#: The targets of :meth:`Functional._on_data` for ``predict`` and ``predict_on_batch``, which take none.
+_NO_Y = object()
 
 
 def _in_given_order(sorted_keys, values, given_keys):
@@ -430,7 +426,7 @@ class FunctionalMixin:
     def get_config(self):
         """Keras 3's functional config: each layer with its config and inbound nodes, the input and output
         layers."""
-        from .saving import keras_layer_entry
+        from .keras_format import keras_layer_entry
 
         layers = []
         for layer in self._graph_layers:
@@ -467,14 +463,10 @@ class FunctionalMixin:
 
 def functional_from_config(cls, config, custom_objects=None):
     """Rebuild a functional model from :meth:`FunctionalMixin.get_config` (or a Keras 3 functional config)."""
-    from .saving import SavedFileError, deserialize_layer, is_keras_entry, own_layer_class
+    from .keras_format import our_layer_entries
+    from .saving import SavedFileError, deserialize_layer
 
-    if any(is_keras_entry(item) for item in config["layers"]):  # Keras' own layers: translated
-        from .keras_format import _our_item
-
-        own = own_layer_class(custom_objects)   # Keras' entries of your own classes: made with them
-        config = {**config, "layers": [_our_item(item, "the functional config", own) if is_keras_entry(item)
-                                       else item for item in config["layers"]]}
+    config = {**config, "layers": our_layer_entries(config["layers"], "the functional config", custom_objects)}
     if isinstance(config.get("dtype"), dict):  # a Keras dtype policy
         config = {**config, "dtype": (config["dtype"].get("config") or {}).get("name")}
     created = {}  # layer name -> layer
@@ -654,8 +646,8 @@ def _columns(data, tensors, argument, names=None, optional=(), inputs_of=None, a
             raise ValueError(f"Invalid value for argument `{argument}`: no data for {missing}. Expected a dict with "
                              f"keys {names}. Received keys {sorted(data)}")
         data = [data[n] for n in names]
-        if len(tensors) == 1:
-            return data[0]
+        if len(tensors) == 1:   # a list of one array under the key is that array (of several: refused), as Keras
+            return single_input_data(inputs_of, data[0], argument, names) if inputs else data[0]
         if not as_arrays:
             return data
     if len(tensors) == 1 and inputs:
@@ -1071,35 +1063,35 @@ class Functional(FunctionalMixin, Model):
             validation_data = (_columns(validation_data[0], self._inputs, "validation_data[0]", self._input_names(),
                                         inputs_of=self),
                                self._y(validation_data[1], "validation_data[1]"), *validation_data[2:])
-        x, y = self._x(x), None if y is None else self._y(y)
-        with self._data_keyed():
-            return super().fit(x, y, *args, validation_data=validation_data, **kwargs)
+        return self._on_data(super().fit, x, y, *args, validation_data=validation_data, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
-        x, y = self._x(x), None if y is None else self._y(y)
-        with self._data_keyed():
-            return super().evaluate(x, y, *args, **kwargs)
+        return self._on_data(super().evaluate, x, y, *args, **kwargs)
 
     def train_on_batch(self, x, y=None, *args, **kwargs):
-        x, y = self._x(x), None if y is None else self._y(y)
-        with self._data_keyed():
-            return super().train_on_batch(x, y, *args, **kwargs)
+        return self._on_data(super().train_on_batch, x, y, *args, **kwargs)
 
     def test_on_batch(self, x, y=None, *args, **kwargs):
-        x, y = self._x(x), None if y is None else self._y(y)
-        with self._data_keyed():
-            return super().test_on_batch(x, y, *args, **kwargs)
+        return self._on_data(super().test_on_batch, x, y, *args, **kwargs)
 
     def predict(self, x, *args, **kwargs):
-        x = self._x(x)
-        with self._data_keyed():
-            out = super().predict(x, *args, **kwargs)
-        return dict(zip(self._output_keys, out)) if self._output_keys else out
+        return self._keyed_outputs(self._on_data(super().predict, x, _NO_Y, *args, **kwargs))
 
     def predict_on_batch(self, x):
+        return self._keyed_outputs(self._on_data(super().predict_on_batch, x, _NO_Y))
+
+    def _on_data(self, method, x, y, *args, **kwargs):
+        """``method`` (:class:`~tinygradconv.models.Model`'s ``fit``, ``evaluate``, ``predict`` or a ``*_on_batch``,
+        as ``super().fit``) run on ``x`` as this model's data (:meth:`_x`) and ``y`` as its targets (:meth:`_y`;
+        None stays None; ``_NO_Y`` for the methods that take no targets), its batches not warning again
+        (:meth:`_data_keyed`). ``args`` and ``kwargs`` are passed on."""
         x = self._x(x)
+        data = (x,) if y is _NO_Y else (x, None if y is None else self._y(y))
         with self._data_keyed():
-            out = super().predict_on_batch(x)
+            return method(*data, *args, **kwargs)
+
+    def _keyed_outputs(self, out):
+        """Predictions as a dict keyed like the outputs, for a model built with a dict of outputs."""
         return dict(zip(self._output_keys, out)) if self._output_keys else out
 
     def __call__(self, inputs, *args, training=None, **kwargs):
@@ -1168,35 +1160,49 @@ class Functional(FunctionalMixin, Model):
             object.__setattr__(self, "_keyed_by_x", before)
 
     def _keyed(self, data, symbolic=False):
-        """``data`` for a model built on a dict of inputs, given as a list or tuple (one entry per input): a dict
-        mapping the keys, in sorted order, to the entries in turn, with a ``UserWarning``, as Keras 3.15 takes it
-        (it flattens a dict in sorted-key order and warns "The structure of `inputs` doesn't match"). One array
-        (not in a dict or a list) for a dict of one input is taken as that input (returned keyed by its key), with
-        a ``UserWarning``, as Keras 3.15 warns and takes it. For a dict of one input, a list or tuple is one entry
-        per key only when some entry is not a number, list or tuple (an array, a Tensor, a symbolic tensor): a
-        Python list of samples, such as ``[[1., 2, 3], [4, 5, 6]]`` (numbers, or lists of them), is the one
-        input's data, as for any other model, taken so with the same warning (Keras 3.15 refuses Python lists of
-        samples: "Unrecognized data type"). Anything else is returned as it is. ``symbolic``: symbolic tensors,
-        checked only (no warning, as Keras, which warns when the graph runs). The warnings point at the user's
-        line (the first caller outside this package), for ``model(x)``, ``fit``, ``evaluate`` and ``predict``
-        alike, and come once per call (not once more per batch).
+        """``data`` for a model built on a dict of inputs, given otherwise than as a dict, keyed as Keras 3.15 takes
+        it, with a ``UserWarning``: one array (or a Python list of samples) for a dict of one input
+        (:meth:`_keyed_one_input`), or a list or tuple of one entry per input (:meth:`_keyed_list`). Anything else
+        is returned as it is. ``symbolic``: symbolic tensors, checked only (no warning, as Keras, which warns when
+        the graph runs). The warnings point at the user's line (the first caller outside this package), for
+        ``model(x)``, ``fit``, ``evaluate`` and ``predict`` alike, and come once per call (not once more per
+        batch).
+
+        Raises:
+            ValueError: as :meth:`_keyed_list`.
+        """
+        keys = self._input_keys
+        if (keys and len(keys) == 1 and not symbolic and (is_array(data) or _list_of_samples(data))
+                and not self.__dict__.get("_keyed_by_x", False)):
+            return self._keyed_one_input(data)
+        if keys and isinstance(data, (list, tuple)) and not isinstance(data, Columns):
+            return self._keyed_list(data, symbolic)
+        return data
+
+    def _keyed_one_input(self, data):
+        """``data`` for a dict of one input, not in a dict: one array, or a Python list of samples such as ``[[1., 2,
+        3], [4, 5, 6]]`` (numbers, or lists of them: :func:`_list_of_samples`), the one input's data as for any
+        other model; returned keyed by its key, so that the batches of fit/evaluate/predict do not warn again. Keras
+        3.15 warns and takes one array, and refuses Python lists of samples ("Unrecognized data type")."""
+        keys = self._input_keys
+        what = (f"one {type(data).__name__}" if is_array(data) else
+                f"a {type(data).__name__} of samples (one array of data; Keras 3 takes arrays only)")
+        warnings.warn(f"Model '{self.name}' was built with a dict of inputs keyed {keys}, and received {what}, "
+                      f"not a dict: it is taken as the input {keys[0]!r}, as Keras 3 takes one array (with a "
+                      f"warning too). Pass a dict, {{{keys[0]!r}: ...}}, to say which input it is.",
+                      UserWarning, stacklevel=caller_stacklevel())
+        return {keys[0]: data}
+
+    def _keyed_list(self, data, symbolic):
+        """``data``, a list or tuple of one entry per input (arrays, Tensors or symbolic tensors), as a dict mapping
+        the keys, in sorted order, to the entries in turn, as Keras 3.15 takes it (it flattens a dict in sorted-key
+        order and warns "The structure of `inputs` doesn't match"); the warning only for data (not ``symbolic``).
 
         Raises:
             ValueError: not one entry per input; or a dict whose keys were not written in sorted order (the list
                 would then be read in an order other than the dict's: Keras 3.15 refuses it too).
         """
         keys = self._input_keys
-        if (keys and len(keys) == 1 and not symbolic and (_one_array(data) or _list_of_samples(data))
-                and not self.__dict__.get("_keyed_by_x", False)):
-            what = (f"one {type(data).__name__}" if _one_array(data) else
-                    f"a {type(data).__name__} of samples (one array of data; Keras 3 takes arrays only)")
-            warnings.warn(f"Model '{self.name}' was built with a dict of inputs keyed {keys}, and received {what}, "
-                          f"not a dict: it is taken as the input {keys[0]!r}, as Keras 3 takes one array (with a "
-                          f"warning too). Pass a dict, {{{keys[0]!r}: ...}}, to say which input it is.",
-                          UserWarning, stacklevel=_caller_level())
-            return {keys[0]: data}    # keyed, so that the batches of fit/evaluate/predict do not warn again
-        if not keys or not isinstance(data, (list, tuple)) or isinstance(data, Columns):
-            return data
         what = "symbolic tensors" if any(isinstance(v, KerasTensor) for v in data) else "arrays"
         given = self._given_keys[0]
         if len(data) != len(keys):
@@ -1213,7 +1219,7 @@ class Functional(FunctionalMixin, Model):
             warnings.warn(f"Model '{self.name}' was built with a dict of inputs keyed {keys}, and received a "
                           f"{type(data).__name__} of {len(data)} {what}: entry i is taken as the input of the i-th "
                           f"key, as Keras 3 takes it. Pass a dict keyed {keys} to say which is which.",
-                          UserWarning, stacklevel=_caller_level())
+                          UserWarning, stacklevel=caller_stacklevel())
         return dict(zip(keys, data))
 
     def _y(self, y, argument="y"):

@@ -94,10 +94,20 @@ from ._lookup import (
 )
 from .backend import dtype_name
 from .layers.input_layer import INPUT_DTYPES
-from .saving import SavedFileError, _require_weights, atomic_write, custom_objects_hint
+from .saving import (
+    SavedFileError,
+    _require_weights,
+    atomic_write,
+    class_names_to_try,
+    custom_objects_hint,
+    own_layer_class,
+    serialize_layer,
+)
+from .validation import caller_stacklevel
 
-__all__ = ["SUPPORTED_LAYERS", "keras_compile_config", "keras_object_config", "load_keras", "load_keras_weights",
-           "our_compile_arguments", "save_keras", "save_keras_weights"]
+__all__ = ["SUPPORTED_LAYERS", "is_keras_entry", "keras_compile_config", "keras_layer_entry", "keras_object_config",
+           "load_keras", "load_keras_weights", "our_compile_arguments", "our_layer_entries", "save_keras",
+           "save_keras_weights"]
 
 SUPPORTED_LAYERS = ("Activation", "Add", "Average", "AveragePooling1D", "BatchNormalization", "Concatenate", "Conv1D",
                     "Conv1DTranspose", "Cropping1D", "Dense", "Dropout", "ELU", "Embedding", "Flatten",
@@ -216,10 +226,19 @@ def _keras_layer(layer):
         return _model_json(layer)
     config = _to_keras_config(layer.get_config())
     out = {"module": "keras.layers", "class_name": type(layer).__name__, "config": config, "registered_name": None}
+    return {**out, **_json_shapes(_build_config_entry(layer))}   # the shapes as lists, as JSON holds them
+
+
+def _build_config_entry(layer) -> dict:
+    """``{"build_config": ...}`` for a layer built by its ``build`` (its input shape,
+    :meth:`~tinygradconv.layers.Layer.get_build_config`) and for a functional model (``{"input_shape": None}``, as
+    Keras 3.15 writes a nested one), as Keras 3 writes them; ``{}`` for the layers Keras builds when made."""
+    from .functional import Functional
+
     build_config = layer.get_build_config()
-    if build_config is not None:      # (None for the layers Keras builds when made: Layer.get_build_config)
-        out["build_config"] = _json_shapes(build_config)    # a built layer's input shape, as Keras 3 writes it
-    return out
+    if build_config is None and isinstance(layer, Functional):
+        build_config = {"input_shape": None}
+    return {} if build_config is None else {"build_config": build_config}
 
 
 def _json_shapes(value):
@@ -250,6 +269,62 @@ def _functional_class(model) -> tuple:
     if cls is Functional:
         return "keras.src.models.functional", "Functional", "Functional"
     return None if cls.__module__ == "__main__" else cls.__module__, cls.__name__, get_registered_name(cls)
+
+
+def keras_layer_entry(layer) -> dict:
+    """:func:`~tinygradconv.saving.serialize_layer`'s description of ``layer`` with the keys Keras 3's
+    ``Sequential.get_config`` and ``Functional.get_config`` give each layer (``keras.saving.serialize_keras_object``):
+    ``module``, ``class_name``, ``config``, ``registered_name``, and ``build_config`` for a layer built by its
+    ``build``. ``module`` is Keras' (``"keras.layers"``; ``"keras"`` for a ``Sequential``,
+    ``"keras.src.models.functional"`` for a functional model) for a layer Keras has, the class's own module for a
+    class of your own (None for ``__main__``, as Keras writes it; its ``python_module`` is kept beside it), and this
+    package's module for a layer Keras does not have: the loaders read an entry as Keras' own (translated,
+    :func:`is_keras_entry`) only in the first case."""
+    from .functional import Functional
+    from .models import Sequential
+
+    item = serialize_layer(layer)
+    cls = type(layer)
+    if isinstance(layer, Functional):
+        module, _, registered = _functional_class(layer)
+    elif cls is Sequential:
+        module, registered = "keras", None
+    elif _is_ours_in_keras(layer):
+        module, registered = "keras.layers", None
+    else:       # your own class, or one of ours that Keras has not: Keras' form, under its Python module
+        module = None if cls.__module__ == "__main__" else cls.__module__
+        registered = get_registered_name(cls)
+    # the class's own name, beside its registered "package>Name" (Keras' serialize_keras_object writes them so)
+    class_name = cls.__name__ if registered and ">" in registered else item["class_name"]
+    entry = {"module": module, "class_name": class_name, "config": item["config"], "registered_name": registered}
+    entry.update(_build_config_entry(layer))
+    entry.update({key: value for key, value in item.items() if key not in entry})    # python_module
+    return entry
+
+
+def is_keras_entry(item) -> bool:
+    """Whether a layer's description is Keras 3's own form, to be translated (:func:`_our_item`): it has a
+    ``module`` that is not this package's, no ``python_module`` (which :func:`~tinygradconv.saving.serialize_layer`
+    writes for a class of your own), and, for a nested model, only such layers. :func:`keras_layer_entry` writes
+    Keras' form for the layers Keras has, which read back the same either way."""
+    if not isinstance(item, dict) or "module" not in item or "python_module" in item \
+            or str(item.get("module")).startswith("tinygradconv"):
+        return False
+    inner = item.get("config")
+    if isinstance(inner, dict) and isinstance(inner.get("layers"), list):
+        return all(is_keras_entry(entry) for entry in inner["layers"])
+    return True
+
+
+def our_layer_entries(items, where, custom_objects=None) -> list:
+    """The layer entries ``items`` of a model's config (``Sequential.from_config``, ``functional_from_config``), each
+    of Keras 3's own (:func:`is_keras_entry`) translated to this package's (:func:`_our_item`; ``where`` names the
+    config in errors), Keras' entries of classes of your own made with them (``custom_objects``, or registered:
+    :func:`~tinygradconv.saving.own_layer_class`); the others as they are."""
+    if not any(is_keras_entry(item) for item in items):
+        return items
+    own = own_layer_class(custom_objects)
+    return [_our_item(item, where, own) if is_keras_entry(item) else item for item in items]
 
 
 def _model_json(model, what="a .keras file"):
@@ -290,11 +365,11 @@ def _model_json(model, what="a .keras file"):
                 warnings.warn(f"You are saving model '{model.name}', which has not been built yet (Keras' warning): "
                               "its layers built before it are written with their weights and input shapes, the "
                               "others without weights. Build it first (call it on data, or start it with "
-                              "layers.Input(shape)) to keep every layer's.", stacklevel=5)
+                              "layers.Input(shape)) to keep every layer's.", stacklevel=caller_stacklevel())
             else:
                 warnings.warn(f"You are saving model '{model.name}', which has not been built yet: the file holds "
                               "no weights (Keras' warning). Build it first (call it on data, or start it with "
-                              "layers.Input(shape)) to keep them.", stacklevel=5)
+                              "layers.Input(shape)) to keep them.", stacklevel=caller_stacklevel())
         # the Input as Keras 3.15 writes it: its own name (Keras' "input_layer", "input_layer_1", ... for an
         # input_shape= or a build: Sequential._name_made_input), "optional" (older Keras 3 releases lack it, and
         # cannot read Keras 3.15's own files either), and the config's "build_input_shape"
@@ -346,7 +421,7 @@ def _dotted_names(model) -> list:
     return found
 
 
-def _warn_dotted_names(model, what, stacklevel):
+def _warn_dotted_names(model, what):
     """A ``UserWarning`` naming the layers whose dotted names Keras on PyTorch cannot load (:func:`_dotted_names`)
     in ``what`` (the file written)."""
     dotted = _dotted_names(model)
@@ -357,7 +432,7 @@ def _warn_dotted_names(model, what, stacklevel):
                       "a '.' in a parameter name (KeyError: 'parameter name can't contain \".\"'). Keras on JAX or "
                       "TensorFlow and tinygradconv load it. To load it in Keras on PyTorch, use names without a dot "
                       "(name='block_dense'), e.g. by building the model again with them and set_weights",
-                      stacklevel=stacklevel)
+                      stacklevel=caller_stacklevel())
 
 
 def _keras_layer_order(model):
@@ -502,12 +577,12 @@ def save_keras(model, filepath) -> None:
 
     h5py = _h5py()
     config = _model_json(model)
-    _warn_dotted_names(model, f"{os.fspath(filepath)!r} is written", stacklevel=5)
+    _warn_dotted_names(model, f"{os.fspath(filepath)!r} is written")
     metadata = {"keras_version": "3.0.0", "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
                 "written_by": f"tinygradconv {__version__}"}
     compile_config = _writable_compile_config(
         model, f"{os.fspath(filepath)!r}: the compile arguments of model {model.name!r}", "the file holds no compile "
-        "arguments and no optimizer state", stacklevel=5)
+        "arguments and no optimizer state")
     # as Keras 3.15 writes it: {} for a model not compiled (both loaders then give it uncompiled)
     config["compile_config"] = {} if compile_config is None else compile_config
     buffer = _weights_h5(h5py, model, optimizer=model.optimizer if compile_config is not None else None)
@@ -521,7 +596,7 @@ def save_keras(model, filepath) -> None:
     atomic_write(filepath, write)
 
 
-def _writable_compile_config(model, what, left_out, stacklevel):
+def _writable_compile_config(model, what, left_out):
     """``model``'s compile arguments as Keras 3 writes them (:func:`keras_compile_config`), or None for a model not
     compiled, or compiled with something Keras cannot describe (a lambda as the loss, an optimizer object without
     ``get_config``): then a ``UserWarning`` that says why, starting with ``what`` and saying what is ``left_out``."""
@@ -531,7 +606,7 @@ def _writable_compile_config(model, what, left_out, stacklevel):
         return keras_compile_config(model)
     except (TypeError, ValueError) as exc:
         warnings.warn(f"{what} cannot be written as Keras 3 writes them ({exc}): {left_out}, so the model loads "
-                      "uncompiled, here and in Keras; compile it again after loading", stacklevel=stacklevel)
+                      "uncompiled, here and in Keras; compile it again after loading", stacklevel=caller_stacklevel())
         return None
 
 
@@ -655,7 +730,8 @@ def our_compile_arguments(config, filepath):
     steps = config.get("steps_per_execution", 1)
     if steps not in (None, 1):
         warnings.warn(f"{where}: steps_per_execution={steps!r} is not supported here (every step of fit runs one "
-                      "batch, and calls the callbacks' batch hooks once): the model is compiled with 1", stacklevel=6)
+                      "batch, and calls the callbacks' batch hooks once): the model is compiled with 1",
+                      stacklevel=caller_stacklevel())
     arguments = {}
     for key in ("optimizer", "loss", "metrics", "weighted_metrics", "loss_weights"):
         if config.get(key) is not None:
@@ -706,7 +782,7 @@ def _restore_keras_optimizer(model, arrays, filepath):
     if len(arrays) not in (len(keys), len(unbuilt)):
         warnings.warn(f"{os.fspath(filepath)!r}: Skipping variable loading for optimizer '{optimizer.name}', because "
                       f"it has {len(keys)} variables whereas the saved optimizer has {len(arrays)} variables (the "
-                      "optimizer starts afresh: step 0, no moments).", stacklevel=6)
+                      "optimizer starts afresh: step 0, no moments).", stacklevel=caller_stacklevel())
         return
     values = dict(zip(keys if len(arrays) == len(keys) else unbuilt, arrays))
     state = {"iterations": values["iterations"]}
@@ -993,7 +1069,7 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
         collect(model, "")
     if skipped:
         warnings.warn(f"{filepath!r}: skip_mismatch=True: {len(skipped)} layer(s) could not be loaded and keep "
-                      f"their current weights: {'; '.join(skipped)}", UserWarning, stacklevel=4)
+                      f"their current weights: {'; '.join(skipped)}", UserWarning, stacklevel=caller_stacklevel())
     _assign_all(assignments)
 
 
@@ -1175,7 +1251,7 @@ def _our_item(item, filepath, own_class=None):
     if isinstance(module, str) and module.startswith(("keras.src.ops", "keras.ops")):
         raise SavedFileError(_op_node_message(item, filepath))
     if own_class is not None and not (isinstance(module, str) and module.startswith("keras")):
-        for name in dict.fromkeys((item.get("registered_name"), class_name)):   # registered name first
+        for name in class_names_to_try(item):     # registered name first
             if isinstance(name, str) and own_class(name) is not None:
                 out = {"class_name": name, "config": item.get("config") or {}}
                 out.update({key: item[key] for key in ("name", "inbound_nodes", "build_config") if key in item})
@@ -1791,10 +1867,10 @@ def model_to_json(model, **kwargs) -> str:
     """
     config = _model_json(model, "Keras JSON")
     compile_config = _writable_compile_config(model, f"The compile arguments of model {model.name!r}",
-                                              "its JSON holds none", stacklevel=4)
+                                              "its JSON holds none")
     config["compile_config"] = {} if compile_config is None else compile_config      # Keras' {} when not compiled
     text = json.dumps(config, **kwargs)
-    _warn_dotted_names(model, f"The JSON of model '{model.name}' is written", stacklevel=4)
+    _warn_dotted_names(model, f"The JSON of model '{model.name}' is written")
     return text
 
 
@@ -1896,7 +1972,7 @@ def _compile_loaded(model, compile_config, optimizer_arrays, filepath, custom_ob
         model.compiled = False
         warnings.warn(f"{os.fspath(filepath)!r}: the model was loaded but could not be compiled again with the "
                       f"file's compile_config ({exc}); {hint + ' Or c' if hint else 'c'}all model.compile(...) "
-                      "yourself", stacklevel=5)
+                      "yourself", stacklevel=caller_stacklevel())
         return
     if optimizer_arrays is not None:
         _restore_keras_optimizer(model, optimizer_arrays, filepath)

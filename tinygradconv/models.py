@@ -44,7 +44,7 @@ import warnings
 import numpy as np
 
 from . import callbacks as callbacks_module  # `callbacks` and `metrics` are also argument names here
-from . import config, losses, optimizers, saving
+from . import config, keras_format, losses, optimizers, saving
 from . import metrics as metrics_module
 from .autograd import no_grad
 from .backend import dtype_name, get_backend
@@ -63,7 +63,7 @@ from .layers.layer import (
 )
 from .tensor import Tensor
 from .utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
-from .validation import dtype_argument, flag, integer, number, refuse_foreign
+from .validation import caller_stacklevel, dtype_argument, flag, integer, number, refuse_foreign
 
 __all__ = ["Model", "NotCompiledError", "Sequential", "clone_model", "load_model", "model_from_json"]
 
@@ -464,12 +464,12 @@ def _batches(n, batch_size, order=None):
         yield order[start:stop] if order is not None else slice(start, stop)
 
 
-def _ran_out_of_data(steps, argument, batches, batch_size, stacklevel):
+def _ran_out_of_data(steps, argument, batches, batch_size):
     """Keras 3's warning when ``steps`` asks for more batches than the data has left."""
     warnings.warn(f"Your input ran out of data: `{argument}={steps}` asks for more batches than were left of the "
                   f"{batches} batches of size {batch_size} that the data makes, so this pass stopped early (as in "
                   f"Keras 3). Pass `{argument}` <= {batches}, or leave it None to use all the data.",
-                  UserWarning, stacklevel=stacklevel)
+                  UserWarning, stacklevel=caller_stacklevel())     # the caller of fit/evaluate/predict
 
 
 def _limited_batches(n, batch_size, steps, argument):
@@ -477,7 +477,7 @@ def _limited_batches(n, batch_size, steps, argument):
     with Keras' warning when there are fewer."""
     batches = math.ceil(n / batch_size)
     if steps is not None and steps > batches:
-        _ran_out_of_data(steps, argument, batches, batch_size, stacklevel=4)     # the caller of evaluate/predict
+        _ran_out_of_data(steps, argument, batches, batch_size)
     return itertools.islice(_batches(n, batch_size), steps)
 
 
@@ -508,8 +508,7 @@ class _TrainingPasses:
             self._rest, self._taken = _batches(self.n, self.batch_size, self._order(random.generator())), 0
         for _ in range(self.steps_per_epoch or self.per_pass):
             if self._taken >= self.per_pass:
-                _ran_out_of_data(self.steps_per_epoch, "steps_per_epoch", self.per_pass, self.batch_size,
-                                 stacklevel=5)                                      # the caller of fit
+                _ran_out_of_data(self.steps_per_epoch, "steps_per_epoch", self.per_pass, self.batch_size)
                 break
             self._taken += 1
             yield next(self._rest)
@@ -1088,9 +1087,10 @@ class Model(Layer):
         self._init_model(*args, **kwargs)
 
     def __setstate__(self, state):
-        """Unpickling. A model pickled before session 47 has no ``_loss_fn`` (the loss called on each batch): its
-        ``loss`` was that loss (compile kept the resolved loss there), so it is taken as it, and an old compiled
-        model trains, evaluates and saves after loading (``loss`` keeps the loss object it held)."""
+        """Unpickling. A model pickled by a tinygradconv version from before ``_loss_fn`` existed (before
+        2026-12-07) has no ``_loss_fn`` (the loss called on each batch): its ``loss`` was that loss (compile kept the
+        resolved loss there), so it is taken as it, and such an old compiled model trains, evaluates and saves after
+        loading (``loss`` keeps the loss object it held)."""
         state = dict(state)
         state.setdefault("_loss_fn", state.get("loss"))
         self.__dict__.update(state)
@@ -1830,12 +1830,14 @@ class Model(Layer):
     def _check_sample_weight(self, sample_weight, name="sample_weight"):
         if sample_weight is None:
             return None
-        try:
-            # (per-output losses: each reads its weights, and a list or dict has no signature: taken)
-            loss_fn = self.loss if getattr(self, "_output_losses", None) else self._loss_fn
-            accepts = "sample_weight" in inspect.signature(loss_fn).parameters
-        except (TypeError, ValueError):
+        loss_fn = self.loss if getattr(self, "_output_losses", None) else self._loss_fn
+        if not callable(loss_fn):     # a list or dict of per-output losses: each output's loss reads its weights
             accepts = True
+        else:
+            try:
+                accepts = "sample_weight" in inspect.signature(loss_fn).parameters
+            except (TypeError, ValueError):     # a callable without a signature to read (some builtins): taken
+                accepts = True
         if not accepts:
             raise ValueError(f"`{name}` was given, but the compiled loss {loss_fn!r} has no `sample_weight` "
                              "argument. Use a loss from tinygradconv.losses (e.g. loss='mse').")
@@ -2842,12 +2844,12 @@ class Sequential(Model):
     def get_config(self):
         """As Keras 3: a built model's config starts with an ``InputLayer`` (its batch shape), so that
         :meth:`from_config` returns a built model; ``build_input_shape`` records the shape too."""
-        layers = [saving.keras_layer_entry(layer) for layer in self._layers]
+        layers = [keras_format.keras_layer_entry(layer) for layer in self._layers]
         config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy_config(self.dtype)}
         if self._build_input_shape is not None:
             shape = self._input_batch_shape or self._build_input_shape
             name = self._input_name()
-            layers.insert(0, saving.keras_layer_entry(InputLayer(batch_shape=shape, dtype=self._fed_input_dtype(),
+            layers.insert(0, keras_format.keras_layer_entry(InputLayer(batch_shape=shape, dtype=self._fed_input_dtype(),
                                                                  name=name)))
             return {**config, "layers": layers, "build_input_shape": tuple(shape)}      # (Keras' order)
         return {**config, "layers": layers}
@@ -2858,12 +2860,7 @@ class Sequential(Model):
         config = dict(config)
         shape = config.pop("build_input_shape", None)
         items = config.pop("layers", [])
-        if any(saving.is_keras_entry(item) for item in items):  # Keras' own layers: translated
-            from .keras_format import _our_item
-
-            own = saving.own_layer_class(custom_objects)     # Keras' entries of your own classes: made with them
-            items = [_our_item(item, "the Sequential config", own) if saving.is_keras_entry(item) else item
-                     for item in items]
+        items = keras_format.our_layer_entries(items, "the Sequential config", custom_objects)  # Keras' entries
         if isinstance(config.get("dtype"), dict):  # a Keras dtype policy
             config["dtype"] = (config["dtype"].get("config") or {}).get("name")
         layers = [saving.deserialize_layer(item, custom_objects) for item in items]

@@ -78,7 +78,7 @@ from ._lookup import (
 )
 from .layers.layer import Layer
 from .training_state import optimizer_arrays, restore_optimizer, split_optimizer_arrays
-from .validation import flag, path_like
+from .validation import caller_stacklevel, flag, path_like
 
 __all__ = ["SavedFileError", "atomic_write", "custom_object_scope", "deserialize_layer", "get_custom_objects",
            "get_registered_name", "get_registered_object", "load_model", "load_weights", "register_keras_serializable",
@@ -382,7 +382,8 @@ def _compile_config(model):
         json.dumps(config)
     except (TypeError, ValueError) as exc:     # e.g. a lambda as the loss
         warnings.warn(f"The compile arguments of model {model.name!r} cannot be saved ({exc}): the model will load "
-                      "uncompiled, without its optimizer's state; compile it again after loading", stacklevel=4)
+                      "uncompiled, without its optimizer's state; compile it again after loading",
+                      stacklevel=caller_stacklevel())
         return None
     return config
 
@@ -563,7 +564,7 @@ def _skip_mismatches(entries, arrays, filepath):
             skipped.append(f"'{path or '(the model itself)'}'{also} ({reason})")
     if skipped:
         warnings.warn(f"{filepath!r}: skip_mismatch=True: {len(skipped)} layer(s) could not be loaded and keep "
-                      f"their current weights: {'; '.join(skipped)}", UserWarning, stacklevel=5)
+                      f"their current weights: {'; '.join(skipped)}", UserWarning, stacklevel=caller_stacklevel())
     return kept
 
 
@@ -757,7 +758,7 @@ def _lookup_class(class_name, custom_objects, filepath=None):
 def own_layer_class(custom_objects):
     """A function from a class name to the layer class of your own that ``custom_objects`` (or the registry, or a
     :func:`custom_object_scope`) gives it, or None: how ``from_config`` finds the classes of Keras' entries of
-    classes of your own (:func:`~tinygradconv.keras_format._our_item`)."""
+    classes of your own (:func:`~tinygradconv.keras_format.our_layer_entries`)."""
     def find(name):
         found = (custom_objects or {}).get(name)
         if found is None:
@@ -767,81 +768,45 @@ def own_layer_class(custom_objects):
     return find
 
 
+def class_names_to_try(item) -> tuple:
+    """The names to find the class of a layer's description ``item`` by, in turn, as Keras 3's
+    ``deserialize_keras_object`` looks them up: its ``registered_name`` first, when it is another name (Keras 3
+    writes a registered class as ``registered_name: "package>Name"`` beside ``class_name: "Name"``), then its
+    ``class_name``.
+
+    >>> class_names_to_try({"class_name": "Scale", "registered_name": "my_package>Scale"})
+    ('my_package>Scale', 'Scale')
+    >>> class_names_to_try({"class_name": "Dense", "registered_name": None})
+    ('Dense',)
+    """
+    registered, name = item.get("registered_name"), item.get("class_name")
+    return (registered, name) if isinstance(registered, str) and registered != name else (name,)
+
+
 def _class_of_entry(item, custom_objects):
-    """The class of a layer's description: by its ``registered_name`` when that is ``"package>Name"`` (as Keras 3
-    and :func:`keras_layer_entry` write a registered class, beside ``class_name: "Name"``), else, or when that name
-    is neither registered nor in ``custom_objects``, by its ``class_name`` (``custom_objects={"Name": cls}``, and
-    files that wrote ``class_name: "package>Name"``)."""
-    name = item["class_name"]
-    registered = _lookup.registered_class_name(item, name)
-    if registered != name:
-        in_custom = custom_objects and registered in custom_objects
+    """The class of a layer's description, by :func:`class_names_to_try`: its ``registered_name`` when that name is
+    in ``custom_objects`` or registered as a layer class (as Keras 3 and
+    :func:`~tinygradconv.keras_format.keras_layer_entry` write a registered class, ``"package>Name"``), else its
+    ``class_name`` (``custom_objects={"Name": cls}``, and files that wrote ``class_name: "package>Name"``)."""
+    *first, name = class_names_to_try(item)
+    for registered in first:
         found = custom_object(registered)
-        if in_custom or (isinstance(found, type) and issubclass(found, Layer)):
+        if (custom_objects and registered in custom_objects) or (isinstance(found, type) and issubclass(found, Layer)):
             return _lookup_class(registered, custom_objects)
     return _lookup_class(name, custom_objects)
-
-
-def keras_layer_entry(layer) -> dict:
-    """:func:`serialize_layer`'s description of ``layer`` with the keys Keras 3's ``Sequential.get_config`` and
-    ``Functional.get_config`` give each layer (``keras.saving.serialize_keras_object``): ``module``, ``class_name``,
-    ``config``, ``registered_name``, and ``build_config`` for a layer built by its ``build``. ``module`` is Keras'
-    (``"keras.layers"``; ``"keras"`` for a ``Sequential``, ``"keras.src.models.functional"`` for a functional model)
-    for a layer Keras has, the class's own module for a class of your own (None for ``__main__``, as Keras writes
-    it; its ``python_module`` is kept beside it), and this package's module for a layer Keras does not have: the
-    loaders read an entry as Keras' own (translated, :func:`is_keras_entry`) only in the first case."""
-    from .functional import Functional
-    from .keras_format import _functional_class, _is_ours_in_keras
-    from .models import Sequential
-
-    item = serialize_layer(layer)
-    cls = type(layer)
-    if isinstance(layer, Functional):
-        module, _, registered = _functional_class(layer)
-    elif cls is Sequential:
-        module, registered = "keras", None
-    elif _is_ours_in_keras(layer):
-        module, registered = "keras.layers", None
-    else:       # your own class, or one of ours that Keras has not: Keras' form, under its Python module
-        module = None if cls.__module__ == "__main__" else cls.__module__
-        registered = _lookup.get_registered_name(cls)
-    # the class's own name, beside its registered "package>Name" (Keras' serialize_keras_object writes them so)
-    class_name = cls.__name__ if registered and ">" in registered else item["class_name"]
-    entry = {"module": module, "class_name": class_name, "config": item["config"], "registered_name": registered}
-    build_config = layer.get_build_config()
-    if build_config is None and isinstance(layer, Functional):
-        build_config = {"input_shape": None}        # as Keras 3.15 writes a nested functional model
-    if build_config is not None:
-        entry["build_config"] = build_config
-    entry.update({key: value for key, value in item.items() if key not in entry})    # python_module
-    return entry
-
-
-def is_keras_entry(item) -> bool:
-    """Whether a layer's description is Keras 3's own form, to be translated (``keras_format._our_item``): it has a
-    ``module`` that is not this package's, no ``python_module`` (which :func:`serialize_layer` writes for a class
-    of your own), and, for a nested model, only such layers. :func:`keras_layer_entry` writes Keras' form for the
-    layers Keras has, which read back the same either way."""
-    if not isinstance(item, dict) or "module" not in item or "python_module" in item \
-            or str(item.get("module")).startswith("tinygradconv"):
-        return False
-    inner = item.get("config")
-    if isinstance(inner, dict) and isinstance(inner.get("layers"), list):
-        return all(is_keras_entry(entry) for entry in inner["layers"])
-    return True
 
 
 def deserialize_layer(item, custom_objects=None):
     """Rebuild a layer (or model) from :func:`serialize_layer`'s output, or from Keras 3's
     (``keras.layers.serialize(layer)``, which has a ``module`` key), translated as the model loaders translate it
-    (:func:`tinygradconv.keras_format._our_item`: the same layers and the same refusals, named)."""
+    (:func:`tinygradconv.keras_format.our_layer_entries`: the same layers and the same refusals, named)."""
     if not isinstance(item, dict) or "class_name" not in item or not isinstance(item.get("config", {}), dict):
         raise SavedFileError(f"Malformed layer description: expected {{'class_name': ..., 'config': {{...}}}}, "
                              f"received {item!r}")
-    if is_keras_entry(item):        # Keras' own description of a layer (or ours of a layer Keras has)
-        from .keras_format import _our_item
+    from .keras_format import our_layer_entries
 
-        item = _our_item(item, "deserialize_layer", own_layer_class(custom_objects))
+    # Keras' own description of a layer (or ours of a layer Keras has): translated
+    item = our_layer_entries([item], "deserialize_layer", custom_objects)[0]
     cls = _class_of_entry(item, custom_objects)
     config = item.get("config", {})
     if (isinstance(item.get("python_module"), str) and not item["python_module"].startswith("tinygradconv")
@@ -963,7 +928,8 @@ def _load_model(filepath, custom_objects, compile):
         except (ValueError, TypeError) as exc:
             hint = custom_objects_hint(exc)
             warnings.warn(f"{filepath!r}: the model was loaded but could not be compiled again ({exc}); "
-                          f"{hint + ' Or c' if hint else 'c'}all model.compile(...) yourself", stacklevel=3)
+                          f"{hint + ' Or c' if hint else 'c'}all model.compile(...) yourself",
+                          stacklevel=caller_stacklevel())
         else:
             try:
                 restore_optimizer(model, optimizer_state, filepath)

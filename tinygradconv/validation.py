@@ -37,6 +37,7 @@ import math
 import numbers
 import operator
 import os
+import sys
 
 import numpy as np
 
@@ -46,6 +47,7 @@ __all__ = [
     "AxisError",
     "axis_argument",
     "axis_index",
+    "caller_stacklevel",
     "dim_index",
     "dtype_argument",
     "flag",
@@ -66,6 +68,17 @@ TRANSPOSE_PADDINGS = ("valid", "same")
 
 
 # ------------------------------------------------------------------------------------------------ integers
+def caller_stacklevel() -> int:
+    """The ``stacklevel`` of a warning, given in the function that calls ``warnings.warn``, that points at the first
+    caller outside this package (the user's line: a method, a function of ``tg.ops`` or ``Function.apply`` may lie
+    between), however deep in the package the warning is made."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def _integer_requirement(minimum):
     if minimum is None:
         return "an integer"

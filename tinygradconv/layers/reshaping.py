@@ -170,6 +170,42 @@ class Cropping1D(Layer):
         return {**super().get_config(), "cropping": tuple(self.cropping)}
 
 
+def _permutation(dims) -> tuple:
+    """``dims`` of :class:`Permute` as a tuple of ints, a permutation of ``1 .. n``, taken as Keras 3 takes it (see
+    :class:`Permute` for the collections accepted and the errors raised)."""
+    if isinstance(dims, dict):
+        dims = list(dims)           # its keys, in order, as Keras' tuple(dims) takes them
+    elif hasattr(dims, "__array__") and not isinstance(dims, (tuple, list, str, bytes)):
+        array = np.asarray(dims)    # a NumPy or torch array: a 1-D integer one, as Keras takes it
+        if array.ndim == 1 and np.issubdtype(array.dtype, np.integer):
+            dims = array.tolist()
+    elif isinstance(dims, range):
+        dims = list(dims)
+    if isinstance(dims, (str, bytes)) or (isinstance(dims, (tuple, list))
+                                          and any(isinstance(d, (str, bytes)) for d in dims)):
+        # Keras' permutation check sees no 1 .. n in them: a ValueError there too, Permute("21") included
+        text = dims.decode() if isinstance(dims, bytes) and dims.isdigit() else dims
+        hint = f" (for axes, write dims={tuple(int(c) for c in text)})" if isinstance(text, str) and \
+            text.isdigit() else ""
+        raise ValueError(f"Invalid value for argument `dims`: expected a tuple of integers, a permutation of "
+                         f"1 .. n (the axes of a sample; 0 is the batch axis), not text. Received "
+                         f"dims={dims!r}{hint}")
+    if isinstance(dims, (set, frozenset)):
+        raise TypeError(f"Invalid type for argument `dims`. Expected an ordered collection of integers (a "
+                        f"tuple), a permutation of 1 .. n: a set's order is not the order written (Keras takes "
+                        f"{{2, 1}} as (1, 2)). Received dims={dims!r}")
+    if not isinstance(dims, (tuple, list)) or not all(
+            isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, bool) for d in dims):
+        raise TypeError(f"Invalid type for argument `dims`. Expected a tuple of integers, a permutation of "
+                        f"1 .. n (the axes of a sample; 0 is the batch axis). Received dims={dims!r}")
+    dims = tuple(int(d) for d in dims)
+    if sorted(dims) != list(range(1, len(dims) + 1)):      # Keras' check
+        raise ValueError(f"Invalid value for argument `dims`: Invalid permutation argument `dims` for Permute "
+                         f"Layer. The set of indices in `dims` must be consecutive and start from 1. "
+                         f"Received dims={dims}")
+    return dims
+
+
 class Permute(Layer):
     """Reorder the axes of each sample: output axis ``i`` (``i >= 1``) is input axis ``dims[i - 1]``; the batch axis
     stays first. ``Permute((2, 1))`` swaps the steps and the channels of ``(batch, steps, channels)``.
@@ -205,37 +241,7 @@ class Permute(Layer):
 
     def __init__(self, dims, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(dims, dict):
-            dims = list(dims)           # its keys, in order, as Keras' tuple(dims) takes them
-        elif hasattr(dims, "__array__") and not isinstance(dims, (tuple, list, str, bytes)):
-            array = np.asarray(dims)    # a NumPy or torch array: a 1-D integer one, as Keras takes it
-            if array.ndim == 1 and np.issubdtype(array.dtype, np.integer):
-                dims = array.tolist()
-        elif isinstance(dims, range):
-            dims = list(dims)
-        if isinstance(dims, (str, bytes)) or (isinstance(dims, (tuple, list))
-                                              and any(isinstance(d, (str, bytes)) for d in dims)):
-            # Keras' permutation check sees no 1 .. n in them: a ValueError there too, Permute("21") included
-            text = dims.decode() if isinstance(dims, bytes) and dims.isdigit() else dims
-            hint = f" (for axes, write dims={tuple(int(c) for c in text)})" if isinstance(text, str) and \
-                text.isdigit() else ""
-            raise ValueError(f"Invalid value for argument `dims`: expected a tuple of integers, a permutation of "
-                             f"1 .. n (the axes of a sample; 0 is the batch axis), not text. Received "
-                             f"dims={dims!r}{hint}")
-        if isinstance(dims, (set, frozenset)):
-            raise TypeError(f"Invalid type for argument `dims`. Expected an ordered collection of integers (a "
-                            f"tuple), a permutation of 1 .. n: a set's order is not the order written (Keras takes "
-                            f"{{2, 1}} as (1, 2)). Received dims={dims!r}")
-        if not isinstance(dims, (tuple, list)) or not all(
-                isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, bool) for d in dims):
-            raise TypeError(f"Invalid type for argument `dims`. Expected a tuple of integers, a permutation of "
-                            f"1 .. n (the axes of a sample; 0 is the batch axis). Received dims={dims!r}")
-        dims = tuple(int(d) for d in dims)
-        if sorted(dims) != list(range(1, len(dims) + 1)):      # Keras' check
-            raise ValueError(f"Invalid value for argument `dims`: Invalid permutation argument `dims` for Permute "
-                             f"Layer. The set of indices in `dims` must be consecutive and start from 1. "
-                             f"Received dims={dims}")
-        self.dims = dims
+        self.dims = _permutation(dims)
 
     def call(self, inputs):
         check_rank(self, inputs.shape, len(self.dims) + 1)

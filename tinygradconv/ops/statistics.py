@@ -39,8 +39,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
-import sys
 import warnings
 
 import numpy as np
@@ -48,7 +46,7 @@ import numpy as np
 from ..autograd import Function, Sample, register_op
 from ..backend import dtype_name
 from ..tensor import Tensor
-from ..validation import dim_index, reduction_axes
+from ..validation import caller_stacklevel, dim_index, reduction_axes
 from .conv_batching import on_cpu
 from .reduction import _kept_shape
 from .summation import accurate_sum
@@ -88,15 +86,6 @@ def _checked_correction(correction, op):
                         f"{correction!r} of type {type(correction).__name__}")
     return float(correction)
 
-
-def _caller_level() -> int:
-    """The ``stacklevel`` of a warning that points at the first caller outside this package (a method, a function
-    of ``tg.ops`` or ``Function.apply`` may lie between)."""
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    frame, level = sys._getframe(1), 1
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
-        frame, level = frame.f_back, level + 1
-    return level
 
 #: The dtype each floating dtype is computed in, as PyTorch's CPU kernels accumulate (``at::acc_type``); None:
 #: its own. The keys are the dtypes ``var`` and ``std`` take.
@@ -240,7 +229,7 @@ class _Spread(Function):
                           f"n - correction = {n - correction:g} degrees of freedom, so the result is NaN or inf (as in "
                           f"PyTorch, which warns too); use correction=0 (unbiased=False) for the population "
                           f"{'standard deviation' if cls.root else 'variance'}", UserWarning,
-                          stacklevel=_caller_level())
+                          stacklevel=caller_stacklevel())
         # float16 in float32 and float32 in float64, as PyTorch's CPU kernels accumulate (at::acc_type): the std
         # of float32 [1e20, -1e20, 0] is 1e20 (its variance, 1e40, overflowed float32 on the way: it was inf)
         if kind == "float32" and a.size > BLOCK and on_cpu(xp) and _blocks_pay(a, reduced):
