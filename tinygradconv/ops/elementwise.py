@@ -1444,7 +1444,7 @@ def array_keeps_its_dtype(other, dtype):
     [True, True, False]
     """
     refuse_torch_tensor(other)
-    return _floating(other) or not dtype_name(dtype).startswith("float")
+    return is_floating(other) or not dtype_name(dtype).startswith("float")
 
 
 def refuse_torch_tensor(other, action="combine a tinygradconv tensor with"):
@@ -1626,10 +1626,10 @@ def power(base, exponent):
             base = bool_beside_number(base, exponent)
         if isinstance(exponent, Tensor):
             exponent = bool_beside_number(exponent, base)
-    number = _scalar(exponent) if isinstance(base, Tensor) and _floating(base) else None
+    number = _scalar(exponent) if isinstance(base, Tensor) and is_floating(base) else None
     if number is not None:
         return PowScalar.apply(base, exponent=number)
-    number = _scalar(base) if isinstance(exponent, Tensor) and _floating(exponent) else None
+    number = _scalar(base) if isinstance(exponent, Tensor) and is_floating(exponent) else None
     if number is not None:
         return ScalarPow.apply(exponent, base=number)
     return _binary(Pow, base, exponent)
@@ -1655,7 +1655,7 @@ def rdiv(x, other):
     ``-inf`` where the product ``grad * 1e5`` overflows, as in PyTorch). Integer tensors are divided as NumPy
     divides them (:class:`Div`).
     """
-    if _floating(x):
+    if is_floating(x):
         return Reciprocal.apply(x) * other
     return x._scaled(Div, other, reflected=True)
 
@@ -1685,9 +1685,15 @@ def _scalar(x):
         return None
 
 
-def _floating(t):
-    """Whether the tensor or array ``t`` holds float16, float32 or float64."""
-    return dtype_name(t.dtype) in _FLOAT_KINDS
+#: The floating dtypes by name, narrowest first (a Tensor holds no other floating dtype).
+FLOATS = _FLOAT_KINDS
+
+
+def is_floating(x):
+    """Whether the tensor or array ``x`` holds float16, float32 or float64: the dtype's name is looked up, in a
+    fifth of the time of ``xp.isdtype(x.dtype, "real floating")`` (about 0.35 us against 2.0 us, a tenth of a
+    small sum)."""
+    return dtype_name(x.dtype) in FLOATS
 
 
 def floor_divide(a, b):
@@ -1783,8 +1789,7 @@ def clip(x, min=None, max=None):
     x = _as_tensor(x)
     if any(not _is_number(b) and (isinstance(b, (Tensor, list, tuple)) or hasattr(b, "shape")) for b in (min, max)):
         return ClipBounds.apply(x, *(_bound_tensor(x, b, name) for b, name in ((min, "min"), (max, "max"))))
-    if dtype_name(x.dtype) not in _FLOAT_KINDS and any(_is_number(b) and not isinstance(b, numbers.Integral)
-                                                       for b in (min, max)):
+    if not is_floating(x) and any(_is_number(b) and not isinstance(b, numbers.Integral) for b in (min, max)):
         x = x.astype(config.floatx())       # a float bound makes the result float, as torch.clamp and Keras
     min, max = (b.item() if isinstance(b, np.generic) else b for b in (min, max))   # NumPy numbers as Python's
     return Clip.apply(x, min=min, max=max)
