@@ -552,15 +552,11 @@ class TorchMethods(NumpyUfuncs):
         >>> (tg.tensor([-3.5, 7.0]) // 2).tolist(), (7 // tg.tensor([2.0, -2.0])).tolist()
         ([-2.0, 3.0], [3.0, -4.0])
         """
-        from .ops.elementwise import (
-            FloorDivide,
-            bool_beside_number,
-            float16_with_number,
-            in_float32_with_number,
-        )
+        from .ops.elementwise import FloorDivide, bool_beside_number, float16_number_in_float32
 
-        if float16_with_number(self, other):     # float16 // 0.1: the number in float32, as PyTorch
-            return in_float32_with_number(FloorDivide, self, float(other))
+        out = float16_number_in_float32(FloorDivide, self, other)     # float16 // 0.1: the number in float32
+        if out is not None:
+            return out
         a = bool_beside_number(self, other)         # mask // 2: its 0 and 1 as int64, as PyTorch
         return FloorDivide.apply(a, a._lift(other))
 

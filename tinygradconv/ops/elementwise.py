@@ -16,6 +16,7 @@ from ..autograd import Function, Sample, is_grad_enabled, register_op
 from ..backend import dtype_name
 from ..in_place import note_in_place_write
 from ..tensor import _FLOAT_KINDS, Tensor, _check_dtype, _number_fits
+from ..validation import float16_holds
 from .summation import accurate_sum
 
 
@@ -840,7 +841,7 @@ def floor_divided(xp, a, b):
     two paths:
 
     * a divisor of one value (a number, or a tensor of one element): in float32, rounded to float16 once; a Python
-      number reaches it unrounded (:func:`float16_with_number`), so ``x // 0.1`` divides by ``float32(0.1)``;
+      number reaches it unrounded (:func:`float16_number_in_float32`), so ``x // 0.1`` divides by ``float32(0.1)``;
     * else each step of ``div_floor_floating`` (``fmod``, the subtraction, the division, the corrections) rounded
       to float16, as PyTorch's half arithmetic does; ``2 // x`` takes this path (the number is the dividend).
 
@@ -881,17 +882,6 @@ def _float16_steps(xp, a, b):
     true_quotient = rounded(a / b)                        # (silently: Function.apply computes IEEE 754 specials so)
     floored = xp.where(quotient != 0, floored, xp.copysign(xp.zeros_like(a), true_quotient))
     return xp.astype(xp.where(b == 0, true_quotient, floored), f16)
-
-
-def float16_with_number(tensor, number):
-    """Whether ``tensor`` is float16 and ``number`` a Python or NumPy real number that float16 cannot hold exactly
-    (``0.1``, ``1e5``): PyTorch's ``mul``, ``div`` and their rounded forms (``//``, ``div(rounding_mode=...)``)
-    compute such a number in float32 (their "opmath" type) instead of rounding it to float16 first
-    (:func:`in_float32_with_number`)."""
-    from ..validation import float16_holds
-
-    return isinstance(number, (float, int, np.floating, np.integer)) and not isinstance(number, (bool, np.bool_)) \
-        and dtype_name(tensor.dtype) == "float16" and not float16_holds(number)
 
 
 def _remainder_samples(rng):
@@ -1127,14 +1117,20 @@ def stable_sigmoid(xp, a):
     return xp.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def in_float32_with_number(function, tensor, number, reflected=False, **attributes):
+def float16_number_in_float32(function, tensor, number, reflected=False, **attributes):
     """``function`` (``Mul``, ``Div``, ``FloorDivide`` or ``RoundedDivide``, with its keyword ``attributes``) of a
-    float16 ``tensor`` and a Python ``number`` computed in float32 and rounded to float16 once (``number`` first
-    when ``reflected``), as PyTorch's ``mul`` and ``div`` compute them (their "opmath" type); used by the Tensor
-    operators for numbers that float16 cannot hold (:func:`float16_with_number`)."""
+    float16 ``tensor`` and a Python or NumPy real ``number`` that float16 cannot hold exactly (``0.1``, ``1e5``),
+    computed in float32 and rounded to float16 once (``number`` first when ``reflected``), as PyTorch's ``mul``,
+    ``div`` and their rounded forms (``//``, ``div(rounding_mode=...)``) compute such a number (in their "opmath"
+    type) instead of rounding it to float16 first; ``None`` for any other operands, which the caller computes as
+    usual. Used by the Tensor operators, :func:`floor_divide` and :func:`~.rounded_division.rounded_div`."""
+    if not (isinstance(tensor, Tensor) and isinstance(number, (float, int, np.floating, np.integer))
+            and not isinstance(number, (bool, np.bool_)) and dtype_name(tensor.dtype) == "float16"
+            and not float16_holds(number)):
+        return None
     wide = tensor.astype("float32")
-    constant = Tensor._make(tensor.backend.scalar(number, tensor.backend.dtype("float32")), tensor.backend, False,
-                            None)
+    constant = Tensor._make(tensor.backend.scalar(float(number), tensor.backend.dtype("float32")), tensor.backend,
+                            False, None)
     out = function.apply(constant, wide, **attributes) if reflected else function.apply(wide, constant, **attributes)
     return out.astype("float16")
 
@@ -1698,10 +1694,9 @@ def is_floating(x):
 
 def floor_divide(a, b):
     """``a // b`` with broadcasting (:class:`FloorDivide`: no gradient, as in PyTorch); a float16 tensor divided by
-    a number float16 cannot hold takes the number in float32, as PyTorch (:func:`float16_with_number`)."""
-    if isinstance(a, Tensor) and float16_with_number(a, b):
-        return in_float32_with_number(FloorDivide, a, float(b))
-    return _binary(FloorDivide, a, b)
+    a number float16 cannot hold takes the number in float32, as PyTorch (:func:`float16_number_in_float32`)."""
+    out = float16_number_in_float32(FloorDivide, a, b)
+    return _binary(FloorDivide, a, b) if out is None else out
 
 
 def remainder(a, b):
