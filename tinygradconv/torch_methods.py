@@ -1271,7 +1271,7 @@ class TorchMethods(NumpyUfuncs):
         differ from ours. Rounding ``alpha * other`` first and then the sum, as this method did, differed from
         PyTorch in 9 to 28% of float32 elements, by up to 7e-4 relative near cancellation. A float64 result is
         rounded once too, as PyTorch's kernel (a fused multiply-add) rounds it, though there is no wider dtype to
-        compute in: :func:`~tinygradconv.ops.elementwise.multiply_add` (an exact product and sum built of float64
+        compute in: :func:`~tinygradconv.ops.fused_multiply_add.multiply_add` (an exact product and sum built of float64
         operations), bit for bit PyTorch's on 10**6 random elements of tensor operands (broadcast along a dimension
         other than the last, near cancellation, ties, NaN, infinities, signed zeros, products that overflow;
         checked against exact fractions), where rounding twice differed from it in 10 to 25% of elements for
@@ -1793,7 +1793,7 @@ def _is_bool(value) -> bool:
 def _power_of_two(alpha):
     """Whether ``alpha`` is 0 or plus or minus a power of two (``2``, ``0.5``, ``-4``, ``2**-10``): then the
     product ``alpha * y`` is exact in float64 (unless it falls below ``2**-1022``, where
-    :func:`~tinygradconv.ops.elementwise.multiply_add` rounds twice as well), and ``x + alpha * y`` is rounded
+    :func:`~tinygradconv.ops.fused_multiply_add.multiply_add` rounds twice as well), and ``x + alpha * y`` is rounded
     once, as a fused multiply-add rounds it.
 
     >>> _power_of_two(2.0), _power_of_two(-0.25), _power_of_two(0), _power_of_two(3), _power_of_two(0.1)
@@ -1959,8 +1959,8 @@ def _rounded_once(tensor, other, alpha, op, kind):
     for float32 the sum is taken in float64 (where the product of two float32 numbers is exact) and rounded once;
     for float16 in float32 (where the product of two float16 numbers is exact) and rounded to float32, then to
     float16, as PyTorch's vectorised loop computes float16 in float32; for float64 by a fused multiply-add
-    (:func:`~tinygradconv.ops.elementwise.multiply_add`), rounded once, as PyTorch's, or, for an ``alpha`` of 0 or
-    a power of two (an exact product), plainly ``tensor + alpha * other`` where that is finite.
+    (:func:`~tinygradconv.ops.fused_multiply_add.multiply_add`), rounded once, as PyTorch's, or, for an ``alpha``
+    of 0 or a power of two (an exact product), plainly ``tensor + alpha * other`` where that is finite.
 
     ``sub`` is computed as ``tensor + (-alpha) * other``, not ``tensor - alpha * other``: the two differ in the sign
     of a zero for an integer ``alpha`` of 0, whose negation is ``+0`` (``x.sub(y, alpha=0)`` is ``x + 0 * y``: for
@@ -1970,7 +1970,7 @@ def _rounded_once(tensor, other, alpha, op, kind):
     xp = tensor.backend.xp
     factor = alpha if op == "add" else -alpha
     if kind == "float64":                    # rounded once, as PyTorch's fused multiply-add
-        from .ops.elementwise import multiply_add
+        from .ops.fused_multiply_add import multiply_add
 
         a = xp.astype(tensor._data, xp.float64, copy=False)
         if isinstance(other, numbers.Number):
@@ -1978,12 +1978,12 @@ def _rounded_once(tensor, other, alpha, op, kind):
         else:
             b = other._data if isinstance(other, Tensor) else tensor._lift(other)._data
             b = xp.astype(b, xp.float64, copy=False)
-        with np.errstate(over="ignore", invalid="ignore"):
-            if _power_of_two(factor):        # factor * b exact: the plain sum is rounded once (unless it overflowed)
+        if _power_of_two(factor):            # factor * b exact: the plain sum is rounded once (unless it overflowed)
+            with np.errstate(over="ignore", invalid="ignore"):
                 plain = xp.asarray(a + float(factor) * b)
-                if xp.all(xp.isfinite(plain)):
-                    return plain
-            return multiply_add(xp, b, factor, a)
+            if xp.all(xp.isfinite(plain)):
+                return plain
+        return multiply_add(xp, b, factor, a)
     rounded = np.dtype(kind).type
     wide = "float32" if kind == "float16" else "float64"            # the dtype PyTorch's kernel computes kind in
     with np.errstate(over="ignore", invalid="ignore"):    # overflow to inf, inf - inf = nan: silently, as torch
