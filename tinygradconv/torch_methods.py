@@ -1826,28 +1826,28 @@ def _swapped(tensor, dim0, dim1, op, names):
     return permute(tensor, order)
 
 
-def _times_alpha(tensor, other, alpha, op, scale=True):
-    """``alpha * other`` for ``tensor.add(other, alpha=alpha)`` (``op``: ``"add"`` or ``"sub"``), with PyTorch's
-    checks of ``alpha``; ``other`` itself when ``alpha`` is 1. A tensor ``other`` is first cast to the dtype of
-    ``tensor + other``, as PyTorch computes ``alpha * other`` in the result's dtype: a float16 ``other`` beside a
-    float64 tensor is scaled in float64 (``65504 * 3`` does not overflow), a bool mask beside a float32 tensor in
-    float32 (the result stays float32). With two bool operands ``alpha`` counts as a bool, as PyTorch converts it:
-    ``other`` where it is not 0, else False. With ``scale=False``: the checks and the cast only, ``other`` (lifted
-    to a tensor, cast to the result's dtype) returned unscaled."""
+def _checked_other(tensor, other, alpha, op):
+    """``other`` of ``tensor.add(other, alpha=alpha)`` (``op``: ``"add"`` or ``"sub"``) after PyTorch's checks of
+    ``alpha`` and of bool operands, ready to be scaled by ``alpha``: a tensor ``other`` (or data, lifted to a
+    tensor) cast to the dtype of ``tensor + other``, as PyTorch computes ``alpha * other`` in the result's dtype:
+    a float16 ``other`` beside a float64 tensor is scaled in float64 (``65504 * 3`` does not overflow), a bool mask
+    beside a float32 tensor in float32 (the result stays float32). ``other`` is returned as it is when ``alpha``
+    is 1, when it is a number, and when both operands are bool."""
     from .ops.elementwise import promoted_dtype, refuse_bool_operands
     from .tensor import Tensor
 
     if not isinstance(alpha, numbers.Real):
         raise TypeError(f"Invalid type for argument `alpha` of {op}: expected a number. Received {alpha!r} of type "
                         f"{type(alpha).__name__}")
-    if op == "sub" and _is_bool(tensor) and not _is_bool(other):     # the bool one is self: name it
-        refuse_bool_operands("-", True, False, argument="`self` of sub",
-                             received=f"Received a bool tensor of shape {tuple(tensor.shape)} as self, beside "
-                                      f"{_describe(other)}")
-    if op == "sub":                          # the rule of `-` (PyTorch: "Subtraction, the `-` operator, ...")
-        refuse_bool_operands("-", _is_bool(tensor), _is_bool(other), argument="`other` of sub",
-                             received=f"Received {_describe(other)} for a {dtype_name(tensor.dtype)} tensor")
     both_bool = _is_bool(tensor) and _is_bool(other)
+    if op == "sub":                          # the rule of `-` (PyTorch: "Subtraction, the `-` operator, ...")
+        if _is_bool(tensor) and not _is_bool(other):     # the bool one is self: name it
+            argument = "`self` of sub"
+            received = f"Received a bool tensor of shape {tuple(tensor.shape)} as self, beside {_describe(other)}"
+        else:
+            argument = "`other` of sub"
+            received = f"Received {_describe(other)} for a {dtype_name(tensor.dtype)} tensor"
+        refuse_bool_operands("-", _is_bool(tensor), _is_bool(other), argument=argument, received=received)
     if isinstance(alpha, (bool, np.bool_)) and not both_bool:
         raise TypeError(f"Invalid type for argument `alpha` of {op}: a bool alpha is taken only when both operands "
                         f"are bool (as PyTorch: \"Boolean alpha only supported for Boolean results\"). Received "
@@ -1856,19 +1856,27 @@ def _times_alpha(tensor, other, alpha, op, scale=True):
     if integral and isinstance(alpha, (float, np.floating)):
         raise TypeError(f"Invalid type for argument `alpha` of {op}: for integer operands `alpha` must be an integer, "
                         f"not a float (as PyTorch). Received alpha={alpha!r}")
-    if alpha == 1:
-        return other
-    if both_bool:                            # PyTorch: self | (bool(alpha) & other), a bool result
-        return other if alpha else other & False
-    if isinstance(other, numbers.Number):
-        return other * alpha if scale else other    # a Python number: scaled exactly, then lifted by the operator
+    if alpha == 1 or both_bool or isinstance(other, numbers.Number):
+        return other                         # (a Python number is scaled exactly, then lifted by the operator)
     other = other if isinstance(other, Tensor) else tensor._lift(other)
     kind = promoted_dtype(tensor.dtype, other.dtype)
     if dtype_name(other.dtype) != kind:
         other = other.astype(kind)           # differentiable: the gradient comes back in other's own dtype
     if not _is_floating(other):              # (an integer alpha the product cannot hold: refused before it)
         _check_alpha_fits(alpha, kind, op)
-    return other * alpha if scale else other
+    return other
+
+
+def _times_alpha(tensor, other, alpha, op):
+    """``alpha * other`` for ``tensor.add(other, alpha=alpha)`` (``op``: ``"add"`` or ``"sub"``), ``other`` checked
+    and cast by :func:`_checked_other`; ``other`` itself when ``alpha`` is 1. With two bool operands ``alpha``
+    counts as a bool, as PyTorch converts it: ``other`` where it is not 0, else False."""
+    other = _checked_other(tensor, other, alpha, op)
+    if alpha == 1:
+        return other
+    if _is_bool(tensor) and _is_bool(other):    # PyTorch: self | (bool(alpha) & other), a bool result
+        return other if alpha else other & False
+    return other * alpha
 
 
 def _describe(value):
@@ -1930,11 +1938,11 @@ def _value_alone(tensor, other, alpha, op):
     """The value of :func:`_plus_alpha_times` as a tensor that records nothing, without computing ``tensor + alpha
     * other`` first, or None where that is not simple (a result that is not floating, a bool ``tensor`` beside a
     number, shapes that do not broadcast, another backend): the caller then takes the general path, with its
-    errors. ``alpha``'s checks are those of :func:`_times_alpha`."""
+    errors. ``alpha``'s checks are those of :func:`_checked_other`."""
     from .ops.elementwise import promoted_dtype
     from .tensor import Tensor
 
-    other = _times_alpha(tensor, other, alpha, op, scale=False)     # checked (and cast to the result's dtype)
+    other = _checked_other(tensor, other, alpha, op)     # (a tensor cast to the result's dtype)
     if isinstance(other, Tensor):
         if other.backend is not tensor.backend:
             return None
