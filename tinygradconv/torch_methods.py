@@ -448,7 +448,7 @@ class TorchMethods(NumpyUfuncs):
                 raise TypeError(f"squeeze: dims given one by one must be ints, as in PyTorch. Received "
                                 f"{', '.join(repr(d) for d in given)}; pass one tuple instead, e.g. squeeze((0, 2))")
             dim = given
-        dim, name = _dim_or_axis("squeeze", dim, axis)
+        dim, name = dim_or_axis("squeeze", dim, axis)
         if dim is None:
             dims = [i for i, n in enumerate(self.shape) if n == 1]
         else:
@@ -478,7 +478,7 @@ class TorchMethods(NumpyUfuncs):
         >>> x.unsqueeze(0).shape, x.unsqueeze(1).shape, x.unsqueeze(-1).shape, x.unsqueeze(-2).shape
         ((1, 3), (3, 1), (3, 1), (1, 3))
         """
-        dim, name = _dim_or_axis("unsqueeze", dim, axis)
+        dim, name = dim_or_axis("unsqueeze", dim, axis)
         i = dim_index(dim, self.ndim, "unsqueeze", name, insert=True)
         shape = self.shape
         return self.reshape(shape[:i] + (1,) + shape[i:])
@@ -1117,10 +1117,7 @@ class TorchMethods(NumpyUfuncs):
         """
         from .ops.splitting import unbind
 
-        if dim is NOT_GIVEN and axis is NOT_GIVEN:
-            return unbind(self, 0)
-        dim, name = _dim_or_axis("unbind", dim, axis)
-        return unbind(self, **{name: dim})          # errors name the argument given
+        return unbind(self, dim=dim, axis=axis)
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         """The ``p``-norm over ``dim`` (every dimension by default), as ``torch.Tensor.norm``:
@@ -1188,7 +1185,7 @@ class TorchMethods(NumpyUfuncs):
         >>> str(x.argmax().dtype)
         'int64'
         """
-        return _first_extreme(self, "argmax", _dim_or_axis("argmax", dim, axis),
+        return _first_extreme(self, "argmax", dim_or_axis("argmax", dim, axis),
                               _keepdim_or_keepdims("argmax", keepdim, keepdims))
 
     def argmin(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
@@ -1202,7 +1199,7 @@ class TorchMethods(NumpyUfuncs):
         >>> x.argmin().item(), x.argmin(dim=1).tolist(), x.argmin(dim=-1, keepdim=True).tolist()
         (3, [1, 0], [[1], [0]])
         """
-        return _first_extreme(self, "argmin", _dim_or_axis("argmin", dim, axis),
+        return _first_extreme(self, "argmin", dim_or_axis("argmin", dim, axis),
                               _keepdim_or_keepdims("argmin", keepdim, keepdims))
 
     def max(self, *positional, axis=None, keepdims=NOT_GIVEN, dim=None, keepdim=None):
@@ -1661,19 +1658,20 @@ def _refuse_positional_axis(name, positional):
                         "for the indices")
 
 
-def _dim_or_axis(op, dim, axis):
+def dim_or_axis(op, dim, axis, default=None):
     """``(dim, name)``: ``dim``, or PyTorch's alias ``axis`` when that is given instead, with the name of the one
-    given (for error messages); neither given is ``(None, "dim")``. Both given, even ``dim=None``, is a
+    given (for error messages); neither given is ``(default, "dim")``. Both given, even ``dim=None``, is a
     ``TypeError``, as PyTorch refuses them; so is ``axis=None`` where ``None`` does not mean "every dimension"
     (``squeeze``, ``unsqueeze``).
 
-    >>> _dim_or_axis("squeeze", NOT_GIVEN, 1), _dim_or_axis("squeeze", 0, NOT_GIVEN)
+    >>> dim_or_axis("squeeze", NOT_GIVEN, 1), dim_or_axis("squeeze", 0, NOT_GIVEN)
     ((1, 'axis'), (0, 'dim'))
     """
     if axis is NOT_GIVEN:
-        return (None if dim is NOT_GIVEN else dim), "dim"
+        return (default if dim is NOT_GIVEN else dim), "dim"
     if dim is not NOT_GIVEN:
-        raise TypeError(f"{op}() takes `dim` or its alias `axis`, not both. Received dim={dim!r}, axis={axis!r}")
+        raise TypeError(f"Invalid type for argument `dim` of {op}: {op}() takes `dim` or its alias `axis`, not both. "
+                        f"Received dim={dim!r}, axis={axis!r}")
     if axis is None and op in ("squeeze", "unsqueeze"):
         raise TypeError(f"{op}(): `axis` must be an int (or a tuple of ints for squeeze), as in PyTorch. Received "
                         "axis=None")
@@ -2043,7 +2041,7 @@ def _write_in_place(tensor, other, name, compute):
 
 def _var_dims(op, dim, axis, keepdim, keepdims):
     """``(dim, keepdim)`` for ``var``/``std``, from PyTorch's names or their aliases ``axis``/``keepdims``."""
-    dim, _ = _dim_or_axis(op, dim, axis)
+    dim, _ = dim_or_axis(op, dim, axis)
     keepdim, _ = _keepdim_or_keepdims(op, keepdim, keepdims)
     return dim, keepdim
 
