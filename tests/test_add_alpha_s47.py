@@ -126,13 +126,13 @@ def test_float64_add_with_a_number_other_is_fused_where_torchs_vector_loop_is():
 
 def test_multiply_add_on_blocks_is_the_same_as_on_one():
     """Arrays larger than a block are cut into blocks (faster in cache): the same bits as one call, broadcast too."""
-    from tinygradconv.ops import elementwise
+    from tinygradconv.ops import fused_multiply_add
 
     rng = np.random.default_rng(9)
-    x, y = rng.standard_normal((3, elementwise.MULTIPLY_ADD_BLOCK + 5)), rng.standard_normal(
-        elementwise.MULTIPLY_ADD_BLOCK + 5)
-    whole = elementwise.multiply_add(np, y, 0.1, x)
-    rows = np.stack([elementwise._multiply_add_block(np, y, 0.1, row) for row in x])
+    x, y = rng.standard_normal((3, fused_multiply_add.MULTIPLY_ADD_BLOCK + 5)), rng.standard_normal(
+        fused_multiply_add.MULTIPLY_ADD_BLOCK + 5)
+    whole = fused_multiply_add.multiply_add(np, y, 0.1, x)
+    rows = np.stack([fused_multiply_add._multiply_add_block(np, y, 0.1, row) for row in x])
     assert same_bits(whole, rows)
     theirs = torch.from_numpy(x).add(torch.from_numpy(y), alpha=0.1).numpy()
     assert same_bits(whole, theirs)

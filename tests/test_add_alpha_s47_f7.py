@@ -1,15 +1,16 @@
-"""A reviewer's findings on float64 ``x.add(y, alpha=a)`` (ops.elementwise.multiply_add): a tensor broadcast along
+"""A reviewer's findings on float64 ``x.add(y, alpha=a)`` (ops.fused_multiply_add): a tensor broadcast along
 the last dimension is rounded twice by PyTorch where its vector loop leaves elements over (documented; ours exact),
 a product that overflows gave NaN or inf where PyTorch's fused multiply-add does not overflow, ``mask.sub(x,
 alpha=2)`` named the wrong argument, a zero ``y`` took the slow path, the graph's value was computed and thrown
 away without a graph; and ``concat`` of int64 and float32 follows the promotion of ``+``."""
+import warnings
 
 import numpy as np
 import pytest
 from helpers import exact_multiply_add, same_bits, torch_on_one_thread
 
 import tinygradconv as tg
-from tinygradconv.ops import elementwise
+from tinygradconv.ops import fused_multiply_add
 
 torch = pytest.importorskip("torch", reason="PyTorch is the reference of add(alpha=)")
 
@@ -91,10 +92,10 @@ def test_a_zero_y_is_exact_without_the_slow_path():
     x[:20] = -0.0
     for alpha in (0.1, -0.1):
         theirs = torch.from_numpy(x).add(torch.from_numpy(y), alpha=alpha).numpy()
-        ours = elementwise.multiply_add(np, y, alpha, x)
+        ours = fused_multiply_add.multiply_add(np, y, alpha, x)
         assert same_bits(ours, theirs) and np.array_equal(ours, exact_multiply_add(x, y, alpha))  # (fractions: no -0)
     counting = _CountingNumPy()
-    elementwise.multiply_add(counting, y[20:], 0.1, x[20:])     # (x + -0 * 0.1 for x = -0 takes the fallback)
+    fused_multiply_add.multiply_add(counting, y[20:], 0.1, x[20:])     # (x + -0 * 0.1 for x = -0 takes the fallback)
     assert counting.wheres == 0
 
 
@@ -145,3 +146,16 @@ def test_concat_of_int64_and_float32_follows_plus():
     assert tg.ops.concat([ints, floats]).dtype == (tg.tensor([1], dtype="int64") + floats).dtype == "float64"
     assert tg.ops.concat([ints, floats]).tolist() == [1.0, 2.0]
     assert torch.cat([torch.zeros(0, dtype=torch.int64), torch.ones(2)]).dtype == torch.float32
+
+
+@pytest.mark.parametrize("size", [3, fused_multiply_add.MULTIPLY_ADD_BLOCK + 3])    # one block, several
+def test_multiply_add_called_directly_is_silent_on_overflow(size):
+    """Overflow to inf and ``inf - inf = nan`` pass silently inside ``multiply_add`` itself, as in PyTorch (the
+    errstate was only in its caller, so a direct call printed NumPy RuntimeWarnings); the values are PyTorch's."""
+    x = np.resize(np.array([np.inf, -1.7e308, 1.0]), size)
+    y = np.resize(np.array([1e308, 1e200, np.nan]), size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ours = fused_multiply_add.multiply_add(np, y, -2.0, x)
+    theirs = torch.from_numpy(x).add(torch.from_numpy(y), alpha=-2.0).numpy()
+    np.testing.assert_array_equal(ours, theirs)

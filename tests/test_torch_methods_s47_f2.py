@@ -34,12 +34,12 @@ def test_float64_add_with_a_power_of_two_alpha_keeps_its_gradients():
 
 def test_float64_add_with_a_power_of_two_alpha_skips_the_slow_path(monkeypatch):
     """The exact product needs no fused multiply-add (16x the time of ``x + alpha * y`` on 10**6 elements)."""
-    from tinygradconv.ops import elementwise
+    from tinygradconv.ops import fused_multiply_add
 
     def refuse(*args):
         raise AssertionError("multiply_add called for a power-of-two alpha")
 
-    monkeypatch.setattr(elementwise, "multiply_add", refuse)
+    monkeypatch.setattr(fused_multiply_add, "multiply_add", refuse)
     x, y = tg.tensor(np.array([0.1, 0.2])), tg.tensor(np.array([0.3, 0.7]))
     assert x.add(y, alpha=2.0).tolist() == (torch.tensor([0.1, 0.2], dtype=torch.float64)
                                             + 2 * torch.tensor([0.3, 0.7], dtype=torch.float64)).tolist()

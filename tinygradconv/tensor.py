@@ -45,7 +45,7 @@ from . import config
 from .backend import backend_of, dtype_name, get_backend
 from .conversion import check_python_integers, to_numpy_data
 from .torch_methods import NOT_GIVEN, TorchMethods, refuse_beyond_int64
-from .validation import backward_arguments, dtype_argument, float16_holds, gradient_for, integer_data
+from .validation import backward_arguments, dtype_argument, gradient_for, integer_data
 from .validation import flag as flag_argument
 
 _new_object = object.__new__
@@ -420,9 +420,9 @@ class Tensor(TorchMethods):
         tensor have paths of their own (:func:`~tinygradconv.ops.elementwise.power`,
         :func:`~tinygradconv.ops.elementwise.rdiv`).
         """
-        if isinstance(other, (float, int, np.floating, np.integer)) and dtype_name(self.dtype) == "float16" and \
-                not float16_holds(other):           # NumPy scalars too (arr.std() is one), as PyTorch takes them
-            return _ops.elementwise.in_float32_with_number(function, self, float(other), reflected)
+        out = _ops.elementwise.float16_number_in_float32(function, self, other, reflected)  # a NumPy number too
+        if out is not None:
+            return out
         other = self._lift(other)
         return function.apply(other, self) if reflected else function.apply(self, other)
 

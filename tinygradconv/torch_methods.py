@@ -448,7 +448,7 @@ class TorchMethods(NumpyUfuncs):
                 raise TypeError(f"squeeze: dims given one by one must be ints, as in PyTorch. Received "
                                 f"{', '.join(repr(d) for d in given)}; pass one tuple instead, e.g. squeeze((0, 2))")
             dim = given
-        dim, name = _dim_or_axis("squeeze", dim, axis)
+        dim, name = dim_or_axis("squeeze", dim, axis)
         if dim is None:
             dims = [i for i, n in enumerate(self.shape) if n == 1]
         else:
@@ -478,7 +478,7 @@ class TorchMethods(NumpyUfuncs):
         >>> x.unsqueeze(0).shape, x.unsqueeze(1).shape, x.unsqueeze(-1).shape, x.unsqueeze(-2).shape
         ((1, 3), (3, 1), (3, 1), (1, 3))
         """
-        dim, name = _dim_or_axis("unsqueeze", dim, axis)
+        dim, name = dim_or_axis("unsqueeze", dim, axis)
         i = dim_index(dim, self.ndim, "unsqueeze", name, insert=True)
         shape = self.shape
         return self.reshape(shape[:i] + (1,) + shape[i:])
@@ -552,15 +552,11 @@ class TorchMethods(NumpyUfuncs):
         >>> (tg.tensor([-3.5, 7.0]) // 2).tolist(), (7 // tg.tensor([2.0, -2.0])).tolist()
         ([-2.0, 3.0], [3.0, -4.0])
         """
-        from .ops.elementwise import (
-            FloorDivide,
-            bool_beside_number,
-            float16_with_number,
-            in_float32_with_number,
-        )
+        from .ops.elementwise import FloorDivide, bool_beside_number, float16_number_in_float32
 
-        if float16_with_number(self, other):     # float16 // 0.1: the number in float32, as PyTorch
-            return in_float32_with_number(FloorDivide, self, float(other))
+        out = float16_number_in_float32(FloorDivide, self, other)     # float16 // 0.1: the number in float32
+        if out is not None:
+            return out
         a = bool_beside_number(self, other)         # mask // 2: its 0 and 1 as int64, as PyTorch
         return FloorDivide.apply(a, a._lift(other))
 
@@ -1121,10 +1117,7 @@ class TorchMethods(NumpyUfuncs):
         """
         from .ops.splitting import unbind
 
-        if dim is NOT_GIVEN and axis is NOT_GIVEN:
-            return unbind(self, 0)
-        dim, name = _dim_or_axis("unbind", dim, axis)
-        return unbind(self, **{name: dim})          # errors name the argument given
+        return unbind(self, dim=dim, axis=axis)
 
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         """The ``p``-norm over ``dim`` (every dimension by default), as ``torch.Tensor.norm``:
@@ -1192,7 +1185,7 @@ class TorchMethods(NumpyUfuncs):
         >>> str(x.argmax().dtype)
         'int64'
         """
-        return _first_extreme(self, "argmax", _dim_or_axis("argmax", dim, axis),
+        return _first_extreme(self, "argmax", dim_or_axis("argmax", dim, axis),
                               _keepdim_or_keepdims("argmax", keepdim, keepdims))
 
     def argmin(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
@@ -1206,7 +1199,7 @@ class TorchMethods(NumpyUfuncs):
         >>> x.argmin().item(), x.argmin(dim=1).tolist(), x.argmin(dim=-1, keepdim=True).tolist()
         (3, [1, 0], [[1], [0]])
         """
-        return _first_extreme(self, "argmin", _dim_or_axis("argmin", dim, axis),
+        return _first_extreme(self, "argmin", dim_or_axis("argmin", dim, axis),
                               _keepdim_or_keepdims("argmin", keepdim, keepdims))
 
     def max(self, *positional, axis=None, keepdims=NOT_GIVEN, dim=None, keepdim=None):
@@ -1275,7 +1268,7 @@ class TorchMethods(NumpyUfuncs):
         differ from ours. Rounding ``alpha * other`` first and then the sum, as this method did, differed from
         PyTorch in 9 to 28% of float32 elements, by up to 7e-4 relative near cancellation. A float64 result is
         rounded once too, as PyTorch's kernel (a fused multiply-add) rounds it, though there is no wider dtype to
-        compute in: :func:`~tinygradconv.ops.elementwise.multiply_add` (an exact product and sum built of float64
+        compute in: :func:`~tinygradconv.ops.fused_multiply_add.multiply_add` (an exact product and sum built of float64
         operations), bit for bit PyTorch's on 10**6 random elements of tensor operands (broadcast along a dimension
         other than the last, near cancellation, ties, NaN, infinities, signed zeros, products that overflow;
         checked against exact fractions), where rounding twice differed from it in 10 to 25% of elements for
@@ -1665,19 +1658,20 @@ def _refuse_positional_axis(name, positional):
                         "for the indices")
 
 
-def _dim_or_axis(op, dim, axis):
+def dim_or_axis(op, dim, axis, default=None):
     """``(dim, name)``: ``dim``, or PyTorch's alias ``axis`` when that is given instead, with the name of the one
-    given (for error messages); neither given is ``(None, "dim")``. Both given, even ``dim=None``, is a
+    given (for error messages); neither given is ``(default, "dim")``. Both given, even ``dim=None``, is a
     ``TypeError``, as PyTorch refuses them; so is ``axis=None`` where ``None`` does not mean "every dimension"
     (``squeeze``, ``unsqueeze``).
 
-    >>> _dim_or_axis("squeeze", NOT_GIVEN, 1), _dim_or_axis("squeeze", 0, NOT_GIVEN)
+    >>> dim_or_axis("squeeze", NOT_GIVEN, 1), dim_or_axis("squeeze", 0, NOT_GIVEN)
     ((1, 'axis'), (0, 'dim'))
     """
     if axis is NOT_GIVEN:
-        return (None if dim is NOT_GIVEN else dim), "dim"
+        return (default if dim is NOT_GIVEN else dim), "dim"
     if dim is not NOT_GIVEN:
-        raise TypeError(f"{op}() takes `dim` or its alias `axis`, not both. Received dim={dim!r}, axis={axis!r}")
+        raise TypeError(f"Invalid type for argument `dim` of {op}: {op}() takes `dim` or its alias `axis`, not both. "
+                        f"Received dim={dim!r}, axis={axis!r}")
     if axis is None and op in ("squeeze", "unsqueeze"):
         raise TypeError(f"{op}(): `axis` must be an int (or a tuple of ints for squeeze), as in PyTorch. Received "
                         "axis=None")
@@ -1797,7 +1791,7 @@ def _is_bool(value) -> bool:
 def _power_of_two(alpha):
     """Whether ``alpha`` is 0 or plus or minus a power of two (``2``, ``0.5``, ``-4``, ``2**-10``): then the
     product ``alpha * y`` is exact in float64 (unless it falls below ``2**-1022``, where
-    :func:`~tinygradconv.ops.elementwise.multiply_add` rounds twice as well), and ``x + alpha * y`` is rounded
+    :func:`~tinygradconv.ops.fused_multiply_add.multiply_add` rounds twice as well), and ``x + alpha * y`` is rounded
     once, as a fused multiply-add rounds it.
 
     >>> _power_of_two(2.0), _power_of_two(-0.25), _power_of_two(0), _power_of_two(3), _power_of_two(0.1)
@@ -1830,28 +1824,28 @@ def _swapped(tensor, dim0, dim1, op, names):
     return permute(tensor, order)
 
 
-def _times_alpha(tensor, other, alpha, op, scale=True):
-    """``alpha * other`` for ``tensor.add(other, alpha=alpha)`` (``op``: ``"add"`` or ``"sub"``), with PyTorch's
-    checks of ``alpha``; ``other`` itself when ``alpha`` is 1. A tensor ``other`` is first cast to the dtype of
-    ``tensor + other``, as PyTorch computes ``alpha * other`` in the result's dtype: a float16 ``other`` beside a
-    float64 tensor is scaled in float64 (``65504 * 3`` does not overflow), a bool mask beside a float32 tensor in
-    float32 (the result stays float32). With two bool operands ``alpha`` counts as a bool, as PyTorch converts it:
-    ``other`` where it is not 0, else False. With ``scale=False``: the checks and the cast only, ``other`` (lifted
-    to a tensor, cast to the result's dtype) returned unscaled."""
+def _checked_other(tensor, other, alpha, op):
+    """``other`` of ``tensor.add(other, alpha=alpha)`` (``op``: ``"add"`` or ``"sub"``) after PyTorch's checks of
+    ``alpha`` and of bool operands, ready to be scaled by ``alpha``: a tensor ``other`` (or data, lifted to a
+    tensor) cast to the dtype of ``tensor + other``, as PyTorch computes ``alpha * other`` in the result's dtype:
+    a float16 ``other`` beside a float64 tensor is scaled in float64 (``65504 * 3`` does not overflow), a bool mask
+    beside a float32 tensor in float32 (the result stays float32). ``other`` is returned as it is when ``alpha``
+    is 1, when it is a number, and when both operands are bool."""
     from .ops.elementwise import promoted_dtype, refuse_bool_operands
     from .tensor import Tensor
 
     if not isinstance(alpha, numbers.Real):
         raise TypeError(f"Invalid type for argument `alpha` of {op}: expected a number. Received {alpha!r} of type "
                         f"{type(alpha).__name__}")
-    if op == "sub" and _is_bool(tensor) and not _is_bool(other):     # the bool one is self: name it
-        refuse_bool_operands("-", True, False, argument="`self` of sub",
-                             received=f"Received a bool tensor of shape {tuple(tensor.shape)} as self, beside "
-                                      f"{_describe(other)}")
-    if op == "sub":                          # the rule of `-` (PyTorch: "Subtraction, the `-` operator, ...")
-        refuse_bool_operands("-", _is_bool(tensor), _is_bool(other), argument="`other` of sub",
-                             received=f"Received {_describe(other)} for a {dtype_name(tensor.dtype)} tensor")
     both_bool = _is_bool(tensor) and _is_bool(other)
+    if op == "sub":                          # the rule of `-` (PyTorch: "Subtraction, the `-` operator, ...")
+        if _is_bool(tensor) and not _is_bool(other):     # the bool one is self: name it
+            argument = "`self` of sub"
+            received = f"Received a bool tensor of shape {tuple(tensor.shape)} as self, beside {_describe(other)}"
+        else:
+            argument = "`other` of sub"
+            received = f"Received {_describe(other)} for a {dtype_name(tensor.dtype)} tensor"
+        refuse_bool_operands("-", _is_bool(tensor), _is_bool(other), argument=argument, received=received)
     if isinstance(alpha, (bool, np.bool_)) and not both_bool:
         raise TypeError(f"Invalid type for argument `alpha` of {op}: a bool alpha is taken only when both operands "
                         f"are bool (as PyTorch: \"Boolean alpha only supported for Boolean results\"). Received "
@@ -1860,19 +1854,27 @@ def _times_alpha(tensor, other, alpha, op, scale=True):
     if integral and isinstance(alpha, (float, np.floating)):
         raise TypeError(f"Invalid type for argument `alpha` of {op}: for integer operands `alpha` must be an integer, "
                         f"not a float (as PyTorch). Received alpha={alpha!r}")
-    if alpha == 1:
-        return other
-    if both_bool:                            # PyTorch: self | (bool(alpha) & other), a bool result
-        return other if alpha else other & False
-    if isinstance(other, numbers.Number):
-        return other * alpha if scale else other    # a Python number: scaled exactly, then lifted by the operator
+    if alpha == 1 or both_bool or isinstance(other, numbers.Number):
+        return other                         # (a Python number is scaled exactly, then lifted by the operator)
     other = other if isinstance(other, Tensor) else tensor._lift(other)
     kind = promoted_dtype(tensor.dtype, other.dtype)
     if dtype_name(other.dtype) != kind:
         other = other.astype(kind)           # differentiable: the gradient comes back in other's own dtype
     if not _is_floating(other):              # (an integer alpha the product cannot hold: refused before it)
         _check_alpha_fits(alpha, kind, op)
-    return other * alpha if scale else other
+    return other
+
+
+def _times_alpha(tensor, other, alpha, op):
+    """``alpha * other`` for ``tensor.add(other, alpha=alpha)`` (``op``: ``"add"`` or ``"sub"``), ``other`` checked
+    and cast by :func:`_checked_other`; ``other`` itself when ``alpha`` is 1. With two bool operands ``alpha``
+    counts as a bool, as PyTorch converts it: ``other`` where it is not 0, else False."""
+    other = _checked_other(tensor, other, alpha, op)
+    if alpha == 1:
+        return other
+    if _is_bool(tensor) and _is_bool(other):    # PyTorch: self | (bool(alpha) & other), a bool result
+        return other if alpha else other & False
+    return other * alpha
 
 
 def _describe(value):
@@ -1934,11 +1936,11 @@ def _value_alone(tensor, other, alpha, op):
     """The value of :func:`_plus_alpha_times` as a tensor that records nothing, without computing ``tensor + alpha
     * other`` first, or None where that is not simple (a result that is not floating, a bool ``tensor`` beside a
     number, shapes that do not broadcast, another backend): the caller then takes the general path, with its
-    errors. ``alpha``'s checks are those of :func:`_times_alpha`."""
+    errors. ``alpha``'s checks are those of :func:`_checked_other`."""
     from .ops.elementwise import promoted_dtype
     from .tensor import Tensor
 
-    other = _times_alpha(tensor, other, alpha, op, scale=False)     # checked (and cast to the result's dtype)
+    other = _checked_other(tensor, other, alpha, op)     # (a tensor cast to the result's dtype)
     if isinstance(other, Tensor):
         if other.backend is not tensor.backend:
             return None
@@ -1963,8 +1965,8 @@ def _rounded_once(tensor, other, alpha, op, kind):
     for float32 the sum is taken in float64 (where the product of two float32 numbers is exact) and rounded once;
     for float16 in float32 (where the product of two float16 numbers is exact) and rounded to float32, then to
     float16, as PyTorch's vectorised loop computes float16 in float32; for float64 by a fused multiply-add
-    (:func:`~tinygradconv.ops.elementwise.multiply_add`), rounded once, as PyTorch's, or, for an ``alpha`` of 0 or
-    a power of two (an exact product), plainly ``tensor + alpha * other`` where that is finite.
+    (:func:`~tinygradconv.ops.fused_multiply_add.multiply_add`), rounded once, as PyTorch's, or, for an ``alpha``
+    of 0 or a power of two (an exact product), plainly ``tensor + alpha * other`` where that is finite.
 
     ``sub`` is computed as ``tensor + (-alpha) * other``, not ``tensor - alpha * other``: the two differ in the sign
     of a zero for an integer ``alpha`` of 0, whose negation is ``+0`` (``x.sub(y, alpha=0)`` is ``x + 0 * y``: for
@@ -1974,7 +1976,7 @@ def _rounded_once(tensor, other, alpha, op, kind):
     xp = tensor.backend.xp
     factor = alpha if op == "add" else -alpha
     if kind == "float64":                    # rounded once, as PyTorch's fused multiply-add
-        from .ops.elementwise import multiply_add
+        from .ops.fused_multiply_add import multiply_add
 
         a = xp.astype(tensor._data, xp.float64, copy=False)
         if isinstance(other, numbers.Number):
@@ -1982,12 +1984,12 @@ def _rounded_once(tensor, other, alpha, op, kind):
         else:
             b = other._data if isinstance(other, Tensor) else tensor._lift(other)._data
             b = xp.astype(b, xp.float64, copy=False)
-        with np.errstate(over="ignore", invalid="ignore"):
-            if _power_of_two(factor):        # factor * b exact: the plain sum is rounded once (unless it overflowed)
+        if _power_of_two(factor):            # factor * b exact: the plain sum is rounded once (unless it overflowed)
+            with np.errstate(over="ignore", invalid="ignore"):
                 plain = xp.asarray(a + float(factor) * b)
-                if xp.all(xp.isfinite(plain)):
-                    return plain
-            return multiply_add(xp, b, factor, a)
+            if xp.all(xp.isfinite(plain)):
+                return plain
+        return multiply_add(xp, b, factor, a)
     rounded = np.dtype(kind).type
     wide = "float32" if kind == "float16" else "float64"            # the dtype PyTorch's kernel computes kind in
     with np.errstate(over="ignore", invalid="ignore"):    # overflow to inf, inf - inf = nan: silently, as torch
@@ -2039,7 +2041,7 @@ def _write_in_place(tensor, other, name, compute):
 
 def _var_dims(op, dim, axis, keepdim, keepdims):
     """``(dim, keepdim)`` for ``var``/``std``, from PyTorch's names or their aliases ``axis``/``keepdims``."""
-    dim, _ = _dim_or_axis(op, dim, axis)
+    dim, _ = dim_or_axis(op, dim, axis)
     keepdim, _ = _keepdim_or_keepdims(op, keepdim, keepdims)
     return dim, keepdim
 

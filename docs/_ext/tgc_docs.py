@@ -42,6 +42,7 @@ API_SECTIONS = [
         "tinygradconv.ops.elementwise",
         "tinygradconv.ops.reduction",
         "tinygradconv.ops.summation",
+        "tinygradconv.ops.fused_multiply_add",
         "tinygradconv.ops.shape",
         "tinygradconv.ops.linalg",
     ]),

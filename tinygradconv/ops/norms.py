@@ -28,7 +28,7 @@ from ..autograd import Function, Sample, register_op
 from ..backend import dtype_name
 from ..tensor import Tensor
 from ..validation import dim_index, dtype_argument, flag, reduction_axes
-from .elementwise import _in_float32
+from .elementwise import FLOATS, _in_float32, is_floating
 from .summation import accurate_sum
 
 
@@ -90,7 +90,7 @@ class VectorNorm(Function):
         ord = _checked_ord(ord)
         axes = reduction_axes(axes, a.ndim, "vector_norm")
         keepdims = flag(keepdims, "keepdims", "vector_norm")
-        if dtype_name(a.dtype) not in _FLOATS and not xp.isdtype(a.dtype, "real floating"):
+        if not is_floating(a):
             raise TypeError(f"Invalid type for argument `x` of vector_norm: expected a floating-point tensor (as "
                             f"PyTorch). Received a {dtype_name(a.dtype)} tensor; cast it first, e.g. "
                             f"x.astype('float32')")
@@ -174,10 +174,6 @@ def _reduced_dims(x, dim, op):
     return dims or None
 
 
-#: The floating dtypes, narrowest first (a norm's ``dtype=`` may widen, not narrow).
-_FLOATS = ("float16", "float32", "float64")
-
-
 def _computed_in(x, dtype, op):
     """``x`` cast to ``dtype`` (the ``dtype=`` of :func:`vector_norm` and :func:`norm`), the dtype the norm is
     computed in and returned in, as PyTorch: a floating dtype at least as wide as ``x``'s. The cast is
@@ -185,12 +181,12 @@ def _computed_in(x, dtype, op):
     if dtype is None:
         return x
     kind = dtype_name(x.dtype)
-    wanted = dtype_argument(dtype, _FLOATS)
-    if kind not in _FLOATS:
+    wanted = dtype_argument(dtype, FLOATS)
+    if kind not in FLOATS:
         raise TypeError(f"Invalid type for argument `x` of {op}: expected a floating-point tensor, also with "
                         f"`dtype` (as PyTorch). Received a tensor of dtype {kind} and dtype={wanted}; cast it "
                         f"first, e.g. x.astype('{wanted}')")
-    if _FLOATS.index(wanted) < _FLOATS.index(kind):
+    if FLOATS.index(wanted) < FLOATS.index(kind):
         raise ValueError(f"Invalid value for argument `dtype` of {op}: a {kind} tensor's norm is computed in "
                          f"{kind} or a wider float, not narrowed to {wanted} (PyTorch refuses it too). Received "
                          f"dtype={dtype!r}; cast the result instead, e.g. {op}(x).astype('{wanted}')")

@@ -21,21 +21,11 @@ import math
 import numpy as np
 
 from ..autograd import Function, Sample, register_op
-from ..backend import dtype_name
 from ..tensor import Tensor
 from ..torch_methods import NOT_GIVEN
 from ..validation import dim_index, flag, reduction_axes
-from .elementwise import _in_float32, float_input
+from .elementwise import _in_float32, float_input, is_floating
 from .summation import accurate_sum
-
-#: The floating dtypes by name: ``dtype_name(a.dtype) in FLOATS`` is the cheap test (0.1 us) that a float32 array
-#: is floating, where ``xp.isdtype(a.dtype, "real floating")`` costs 0.8 us, a tenth of a small sum.
-FLOATS = frozenset({"float16", "float32", "float64"})
-
-
-def _is_float(xp, a):
-    """Whether ``a`` is a real floating-point array (the named dtypes first; ``xp.isdtype`` for any other)."""
-    return dtype_name(a.dtype) in FLOATS or xp.isdtype(a.dtype, "real floating")
 
 
 def _checked(op, a, axes, keepdims):
@@ -90,7 +80,7 @@ class Sum(Function):
     def forward(ctx, a, axes, keepdims):
         axes, keepdims = _checked("sum", a, axes, keepdims)
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
-        if not _is_float(ctx.xp, a) and a.dtype != ctx.xp.int64:
+        if not is_floating(a) and a.dtype != ctx.xp.int64:
             # bool (counts the True values) and every integer dtype sum in int64, as PyTorch's sum: NumPy and the
             # Array API give unsigned inputs a uint64 sum
             a = ctx.xp.astype(a, ctx.xp.int64)
@@ -154,7 +144,7 @@ class Mean(Function):
         xp = ctx.xp
         axes, keepdims = _checked("mean", a, axes, keepdims)
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
-        if not _is_float(xp, a):
+        if not is_floating(a):
             a = float_input(xp, a)      # integers and bools: a float32 mean, as Keras 3 (NumPy's is float64)
         if any(a.shape[i] == 0 for i in axes):  # 0/0, without NumPy's "Mean of empty slice" warning
             kept = _kept_shape(a.shape, axes)
@@ -218,7 +208,7 @@ class Prod(Function):
         xp = ctx.xp
         every_axis = axes is None               # torch.prod(x), not torch.prod(x, dim=0), even on one axis
         axes, keepdims = _checked("prod", a, axes, keepdims)
-        if not xp.isdtype(a.dtype, "real floating"):
+        if not is_floating(a):
             a = xp.astype(a, xp.int64)          # bool and every integer: int64, as torch.prod (and sum)
         out = _in_float32(xp, lambda v: xp.prod(v, axis=axes, keepdims=True), a)
         ctx.save_for_backward(a, out)
@@ -267,7 +257,7 @@ class _Extreme(Function):
         axes, keepdims = _checked(cls.reduce, a, axes, keepdims)
         if any(a.shape[i] == 0 for i in axes):
             raise ValueError(f"{cls.name}() of an empty axis (shape {tuple(a.shape)}, axis {axes})")
-        if not xp.isdtype(a.dtype, "real floating"):   # integers and bools: no zero signs, no gradient
+        if not is_floating(a):                          # integers and bools: no zero signs, no gradient
             if a.dtype == xp.bool:                      # the Array API has no max of bools: that of 0s and 1s
                 return xp.astype(getattr(xp, cls.reduce)(xp.astype(a, xp.uint8), axis=axes, keepdims=keepdims),
                                  xp.bool)

@@ -30,9 +30,8 @@ from .elementwise import (
     _remainder_samples,
     binary_special_points,
     broadcast_error,
-    float16_with_number,
+    float16_number_in_float32,
     floor_divided,
-    in_float32_with_number,
     unbroadcast,
 )
 
@@ -104,8 +103,9 @@ def rounded_div(a, b, rounding_mode):
             'floor'"). TypeError: two bool tensors. ZeroDivisionError: an integer division by zero.
     """
     checked_rounding_mode(rounding_mode)
-    if isinstance(a, Tensor) and float16_with_number(a, b):     # float16 by 0.1: the number in float32, as PyTorch
-        return in_float32_with_number(RoundedDivide, a, float(b), rounding_mode=rounding_mode)
+    out = float16_number_in_float32(RoundedDivide, a, b, rounding_mode=rounding_mode)   # float16 by 0.1, as PyTorch
+    if out is not None:
+        return out
     if isinstance(a, Tensor):
         return RoundedDivide.apply(a, a._lift(b), rounding_mode=rounding_mode)
     b = b if isinstance(b, Tensor) else Tensor(b)

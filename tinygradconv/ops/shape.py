@@ -712,7 +712,10 @@ class Concat(Function):
     def forward(ctx, *arrays, axis):
         if any(a is None for a in arrays):
             raise ValueError(f"concat: shapes {[None if a is None else tuple(a.shape) for a in arrays]} differ")
-        joined = [a for a in arrays if tuple(a.shape) != (0,)] or list(arrays)    # torch: (0,) passed over
+        kept = [tuple(a.shape) != (0,) for a in arrays]     # torch: a 1-D empty tensor is passed over...
+        if not any(kept):
+            kept = [True] * len(arrays)                     # ...unless all are
+        joined = [a for a, keep in zip(arrays, kept) if keep]
         first = joined[0].shape
         if len(first) == 0:
             raise ValueError("concat: zero-dimensional tensors cannot be concatenated (use stack)")
@@ -723,9 +726,9 @@ class Concat(Function):
                 raise ValueError(f"concat: shapes {[tuple(a.shape) for a in arrays]} differ outside axis {axis} "
                                  "(a 1-D empty tensor, shape (0,), is passed over, as torch.cat)")
         ctx.axis = axis
-        ctx.sizes = [a.shape[axis] if any(a is b for b in joined) else None for a in arrays]
+        ctx.sizes = [a.shape[axis] if keep else None for a, keep in zip(arrays, kept)]
         in_one = _in_one_dtype(ctx.xp, arrays)          # every piece counts for the dtype, as in torch.cat
-        return ctx.xp.concat([b for a, b in zip(arrays, in_one) if any(a is j for j in joined)], axis=axis)
+        return ctx.xp.concat([b for b, keep in zip(in_one, kept) if keep], axis=axis)
 
     @staticmethod
     def backward(ctx, grad):

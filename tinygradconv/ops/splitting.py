@@ -35,7 +35,7 @@ import numpy as np
 from .. import autograd
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
-from ..torch_methods import NOT_GIVEN, _dim_or_axis
+from ..torch_methods import NOT_GIVEN, dim_or_axis
 from ..validation import AxisError, _is_integer, dim_index, integer
 from .elementwise import special_values
 
@@ -243,8 +243,8 @@ def _slices(x, sizes, dim, kind):
 
 def _dimension_given(op, dim, axis):
     """``(value, name)`` of the dimension given as PyTorch's ``dim`` or as ``axis`` (0 when neither is given); a
-    ``TypeError`` when both are (:func:`~tinygradconv.torch_methods._dim_or_axis`)."""
-    value, name = _dim_or_axis(op, dim, axis)
+    ``TypeError`` when both are (:func:`~tinygradconv.torch_methods.dim_or_axis`); ``dim=None`` is 0 too."""
+    value, name = dim_or_axis(op, dim, axis)
     return (0 if value is None else value), name
 
 
@@ -485,13 +485,7 @@ def unbind(x, axis=NOT_GIVEN, *, dim=NOT_GIVEN):
     >>> x.grad.tolist()
     [[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]
     """
-    if dim is NOT_GIVEN:
-        name, dim = "axis", (0 if axis is NOT_GIVEN else axis)
-    elif axis is not NOT_GIVEN:
-        raise TypeError(f"Invalid type for argument `dim` of unbind: `dim` is PyTorch's name for `axis`; give one "
-                        f"of them. Received axis={axis!r}, dim={dim!r}")
-    else:
-        name = "dim"
+    dim, name = dim_or_axis("unbind", dim, axis, default=0)
     x = x if isinstance(x, Tensor) else Tensor(x)
     if x.ndim == 0:
         dim_index(dim, 0, "unbind", name)             # a TypeError for a dim that is not an int, as PyTorch

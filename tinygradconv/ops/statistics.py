@@ -48,6 +48,7 @@ from ..backend import dtype_name
 from ..tensor import Tensor
 from ..validation import caller_stacklevel, dim_index, reduction_axes
 from .conv_batching import on_cpu
+from .elementwise import FLOATS
 from .reduction import _kept_shape
 from .summation import accurate_sum
 
@@ -89,7 +90,7 @@ def _checked_correction(correction, op):
 
 #: The dtype each floating dtype is computed in, as PyTorch's CPU kernels accumulate (``at::acc_type``); None:
 #: its own. The keys are the dtypes ``var`` and ``std`` take.
-_WIDER = {"float16": "float32", "float32": "float64", "float64": None}
+_WIDER = dict(zip(FLOATS, ("float32", "float64", None)))
 
 #: Elements per block of the float64 work on a float32 input: 128K float64 values, 1 MiB, about a core's L2 cache
 #: (1 MiB on AMD Zen 4), so that casting, centring, squaring and summing a block stays in the caches and only the

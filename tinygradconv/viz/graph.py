@@ -349,6 +349,10 @@ class _Spacing:
     vgap: float
     band_gap: float
     hgap: float = _HGAP
+    #: points between an arrow's ends and its boxes (:func:`draw_nodes`): 3 in a page's layout, 2 in a slide's fold,
+    #: whose rows are 0.16 inch apart (an arrow of 0.12 inch, its 4-point head and a 4-point line), 1 in a compact
+    #: fold, whose rows are 0.14 inch apart
+    arrow_shrink: float = 3
 
     @property
     def lanes_room(self):
@@ -374,12 +378,16 @@ _PAGE = _Spacing(vgap=0.32, band_gap=0.6)
 #: inches), and each edge between two rows is still an arrow about 0.12 inch long (0.16 inch less 2 points at each
 #: end, :func:`draw_nodes`): its 4-point head and a short line. The lanes of the routes between bands get the 0.1
 #: inch below a row and the 0.25 inch of a gutter (:class:`_Spacing`).
-_SLIDE_SPACING = _Spacing(vgap=0.16, band_gap=0.5)
+_SLIDE_SPACING = _Spacing(vgap=0.16, band_gap=0.5, arrow_shrink=2)
 #: A slide's fold of a graph whose boxes are drawn compact (:func:`draw_nodes`: lines 1.0 apart, not 1.15, and 0.15
 #: em of padding, not 0.3): the gutters between bands 0.4 inch, room for a chain's one route from band to band and
 #: a few more. A chain of 40 ops with its gradients (a box of four or five lines for each of its 61 tensors) was
 #: five bands 14.0 by 11.3 inches, 5.3 points on a slide: its boxes, not the gaps, took the height.
-_COMPACT_SPACING = _Spacing(vgap=0.14, band_gap=0.4, hgap=0.12)
+_COMPACT_SPACING = _Spacing(vgap=0.14, band_gap=0.4, hgap=0.12, arrow_shrink=1)
+#: The padding (em) around a box's text and the spacing of its lines (font sizes) in :func:`draw_nodes`.
+_BOX_PAD, _LINE_SPACING = 0.3, 1.15
+#: The same in a compact drawing (:func:`_try_compact`): the padding halved, the lines closer.
+_COMPACT_BOX_PAD, _COMPACT_LINE_SPACING = 0.15, 1.0
 SLIDE = (13.33, 7.5)
 """Width and height (inches) of a landscape 16:9 slide: the page that a graph too large for a page's fold is
 folded for (:func:`graph_layout`)."""
@@ -999,6 +1007,33 @@ def key_handles(nodes, extra=()) -> list:
     return handles
 
 
+def _box_style(node):
+    """The matplotlib box style of a node's label: ``"round"`` for a tensor, ``"round4"`` (curved sides) for an op."""
+    return "round" if node.kind == "tensor" else "round4"
+
+
+def _try_compact(nodes, texts, measure, title, titles, footer, key, scale):
+    """The last try of :func:`draw_nodes` for a graph too large for a slide (a chain of 30 to 40 ops with its
+    gradients, 5.3 to 6.7 points on a slide): the boxes' lines closer and their padding halved
+    (:data:`_COMPACT_BOX_PAD`), the gutters narrower (:data:`_COMPACT_SPACING`), the title's bracketed
+    second line after its first where the slide's width holds both on one line. ``(sizes, layout, chrome)`` of that
+    drawing where the slide then shows the graph larger than ``scale`` (the slide scale of the layout so far), the
+    texts left compact; else None, the texts as they were."""
+    shown = {n.id: texts[n.id].get_text() for n in nodes}
+    for n in nodes:
+        texts[n.id].set_linespacing(_COMPACT_LINE_SPACING)
+        texts[n.id].get_bbox_patch().set_boxstyle(_box_style(n), pad=_COMPACT_BOX_PAD)
+    sizes = measure(shown, padding=_COMPACT_BOX_PAD)
+    chrome = _chrome(nodes, title.replace("\n(", " ("), titles, footer, key)
+    layout = graph_layout(nodes, sizes, with_bands=True, slide=True, chrome=chrome, compact=True)
+    if _figure_slide_scale(nodes, *layout[:3], layout[3][0], layout[3][2], chrome) > scale:
+        return sizes, layout, chrome
+    for n in nodes:
+        texts[n.id].set_linespacing(_LINE_SPACING)
+        texts[n.id].get_bbox_patch().set_boxstyle(_box_style(n), pad=_BOX_PAD)
+    return None
+
+
 def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), footer="", key=False):
     """Draw ``nodes`` (from :func:`graph_nodes`) top to bottom; ``(ax, {id: Text}, {(src, dst, k): Annotation})``.
 
@@ -1023,16 +1058,17 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
     fig = ax.figure
     texts = {}
     for n in nodes:
-        box = "round,pad=0.3" if n.kind == "tensor" else "round4,pad=0.3"
+        box = f"{_box_style(n)},pad={_BOX_PAD}"
         texts[n.id] = ax.text(0.0, 0.0, n.short, ha="center", va="center", fontsize=fontsize, zorder=3,
-                              linespacing=1.15,
+                              linespacing=_LINE_SPACING,
                               bbox={"boxstyle": box, "facecolor": _FILL[n.role], "edgecolor": "#555555"},
                               gid=f"{n.kind}:{n.id}")
     renderer = fig.canvas.get_renderer()
-    padding = [0.3]                                       # the boxes' padding (em): 0.15 once drawn compact
 
-    def measure(shown):
-        pad = 2 * padding[0] * fontsize / 72 + 0.04      # the box's padding on both sides, plus its outline
+    def measure(shown, padding=_BOX_PAD):
+        """``{id: (width, height)}`` in inches of each box holding ``shown[id]`` (and the ``labels`` of later
+        frames), with ``padding`` em around its text."""
+        pad = 2 * padding * fontsize / 72 + 0.04         # the box's padding on both sides, plus its outline
         sizes = {}
         for n in nodes:
             widths, heights = [], []
@@ -1062,30 +1098,11 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
         else:
             for n in nodes:
                 texts[n.id].set_text(n.short)
-    if own_figure and _figure_slide_scale(nodes, pos, width, height, band_of, spacing, chrome) < _SLIDE_LEAST_SCALE:
-        # still too large (a chain of 30 to 40 ops with its gradients, 5.3 to 6.7 points on a slide): the boxes'
-        # lines closer and their padding halved, the gutters narrower (:data:`_COMPACT_SPACING`); kept where the
-        # slide then shows the graph larger
-        shown = {n.id: texts[n.id].get_text() for n in nodes}
-        kept = [(t.get_linespacing(), t.get_bbox_patch().get_boxstyle()) for t in texts.values()]
-        for n in nodes:
-            texts[n.id].set_linespacing(1.0)
-            texts[n.id].get_bbox_patch().set_boxstyle("round" if n.kind == "tensor" else "round4", pad=0.15)
-        padding[0] = 0.15
-        compact_sizes = measure(shown)
-        # the title's bracketed second line after its first, where the slide's width holds both on one line
-        compact_chrome = _chrome(nodes, title.replace("\n(", " ("), titles, footer, key)
-        layout = graph_layout(nodes, compact_sizes, with_bands=True, slide=True, chrome=compact_chrome,
-                              compact=True)
-        if _figure_slide_scale(nodes, *layout[:3], layout[3][0], layout[3][2], compact_chrome) \
-                > _figure_slide_scale(nodes, pos, width, height, band_of, spacing, chrome):
-            sizes, (pos, width, height, (band_of, band_w, spacing)) = compact_sizes, layout
-            chrome = compact_chrome
-        else:
-            padding[0] = 0.3
-            for text, (linespacing, boxstyle) in zip(texts.values(), kept):
-                text.set_linespacing(linespacing)
-                text.get_bbox_patch().set_boxstyle(boxstyle)
+    scale = _figure_slide_scale(nodes, pos, width, height, band_of, spacing, chrome) if own_figure else None
+    if own_figure and scale < _SLIDE_LEAST_SCALE:     # still too large: the last try, drawn compact
+        compact = _try_compact(nodes, texts, measure, title, titles, footer, key, scale)
+        if compact is not None:
+            sizes, (pos, width, height, (band_of, band_w, spacing)), chrome = compact
     for n in nodes:
         texts[n.id].set_position(pos[n.id])
     edges = {}
@@ -1100,9 +1117,7 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
     for (src, dst), lanes in zip(routed, _route_lanes(routed, pos, sizes, band_of)):
         routes.setdefault((src, dst), []).append(_gutter_points(pos, sizes, src, dst, band_of, band_w, lanes, step,
                                                               spacing.band_gap))
-    # points between an arrow's ends and its boxes: 2 in a slide's fold, whose rows are 0.16 inch apart (an
-    # arrow of 0.12 inch, its 4-point head and a 4-point line), 3 in a page's
-    shrink = 2 if spacing is _SLIDE_SPACING else 1 if spacing is _COMPACT_SPACING else 3
+    shrink = spacing.arrow_shrink
     for n in nodes:
         used = {}
         for src in n.inputs:

@@ -1,0 +1,108 @@
+"""A fused multiply-add in float64: ``x + alpha * y`` rounded once (:func:`multiply_add`), as PyTorch's CPU
+``torch.add(x, y, alpha=alpha)`` computes float64 with the processor's fma instruction, which NumPy lacks; used by
+:meth:`TorchMethods.add <tinygradconv.torch_methods.TorchMethods.add>` and ``sub`` for float64 tensors. The exact
+product and sum are built of float64 operations: Veltkamp's splitting, Dekker's product and Knuth's TwoSum.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+#: The splitting factor of Veltkamp's algorithm for float64 (2**27 + 1): ``c = f * v; hi = c - (c - v)`` keeps the
+#: upper 26 bits of ``v``'s 53 in ``hi``, and ``v - hi`` (the rest) is exact, so the product of two halves is exact.
+_VELTKAMP = 134217729.0
+
+#: The number of elements :func:`multiply_add` works on at a time (512 KiB of float64 per array).
+MULTIPLY_ADD_BLOCK = 65536
+
+
+def _two_sum(xp, a, b):
+    """``(s, e)``: ``s = a + b`` rounded and ``e`` its rounding error, ``a + b == s + e`` exactly (Knuth's TwoSum,
+    any order of magnitudes; exact unless ``s`` overflows)."""
+    s = a + b
+    b_part = s - a
+    return s, (a - (s - b_part)) + (b - b_part)
+
+
+def multiply_add(xp, y, alpha, x):
+    """``x + alpha * y`` for float64 arrays ``x`` and ``y`` (broadcasting) and a number ``alpha``, rounded once,
+    as a fused multiply-add (``fma(y, alpha, x)``) rounds it: what PyTorch's CPU ``torch.add(x, y, alpha=alpha)``
+    computes in float64 (its vector loop uses the processor's fma, and its scalar loop for the elements left over
+    too; bit for bit against an exact :class:`fractions.Fraction` reference on 100 003 random elements). NumPy has
+    no fma: ``x + alpha * y`` rounds twice, which differed from PyTorch in 10 to 25% of elements for alpha 0.1.
+
+    How: the product is split exactly, ``alpha * y == p + e`` (Dekker's product, ``alpha`` and ``y`` each cut into
+    two halves of 26 bits by Veltkamp's splitting), then ``x + p == s + t`` exactly (TwoSum) and ``t + e == v + w``
+    (TwoSum). ``r = s + v`` rounded is the correctly rounded ``x + p + e`` except where ``s + v`` lies exactly half
+    way between two floats and ``w`` (what ``v`` left out) tips it: the round-to-even then went the wrong way, and
+    ``r`` moves to the neighbour on ``w``'s side (a tie shows as ``r + 2 * err - r == 2 * err``, ``err`` the error
+    of ``s + v``). About 30 array operations where ``x + alpha * y`` takes 2, done on blocks of
+    :data:`MULTIPLY_ADD_BLOCK` elements, which stay in the processor's cache (4 times faster than on whole arrays of
+    10**6 elements; see :meth:`TorchMethods.add <tinygradconv.torch_methods.TorchMethods.add>` for the time).
+
+    Where that is not exact, the two roundings are kept (``x + p``): a nonzero product below ``2**-900`` in
+    magnitude (its error would fall below the smallest float64), a ``y`` or ``alpha`` of ``2**995`` or more (the
+    splitting would overflow), and any element whose result is not finite (NaN and infinities are those of ``x +
+    p``). A zero ``y`` (common in gradients) is exact, ``x + 0``. A product that overflows (``p`` infinite, ``y``
+    finite) is no overflow in a fused multiply-add: those elements are computed again scaled by ``2**-1000`` and
+    scaled back, so that ``x = inf, y = 1e308, alpha = -2`` is inf as in PyTorch (``x + p`` was ``inf - inf``,
+    NaN) and ``x = -1.7e308, y = 1e200, alpha = 2.5e108`` the finite exact sum rounded (checked against PyTorch
+    on 200 000 such elements).
+
+    >>> import numpy as np
+    >>> x, y = np.array([1.0, -0.30000000000000004]), np.array([3.0, 3.0])       # the exact x + 0.1 * y: -2.78e-17
+    >>> multiply_add(np, y, 0.1, x).tolist(), (x + 0.1 * y).tolist()
+    ([1.3, -2.7755575615628914e-17], [1.3, 0.0])
+    """
+    shape = tuple(np.broadcast_shapes(tuple(x.shape), tuple(y.shape)))
+    size = math.prod(shape)
+    with np.errstate(over="ignore", invalid="ignore"):    # overflow to inf, inf - inf = nan: silently, as PyTorch
+        if size <= MULTIPLY_ADD_BLOCK:
+            return _multiply_add_block(xp, y, alpha, x)
+        x = xp.reshape(xp.broadcast_to(x, shape), (size,))
+        y = xp.reshape(xp.broadcast_to(y, shape), (size,))
+        out = xp.empty((size,), dtype=xp.float64)
+        for start in range(0, size, MULTIPLY_ADD_BLOCK):
+            block = slice(start, min(start + MULTIPLY_ADD_BLOCK, size))
+            out[block] = _multiply_add_block(xp, y[block], alpha, x[block])
+    return xp.reshape(out, shape)
+
+
+def _multiply_add_block(xp, y, alpha, x):
+    """:func:`multiply_add` on arrays small enough to stay in cache."""
+    alpha = float(alpha)
+    p = y * alpha
+    if not math.isfinite(alpha) or abs(alpha) >= 2.0 ** 995:
+        return x + p
+    c = _VELTKAMP * alpha
+    alpha_hi = c - (c - alpha)
+    alpha_lo = alpha - alpha_hi
+    c = y * _VELTKAMP
+    y_hi = c - (c - y)
+    y_lo = y - y_hi
+    e = ((y_hi * alpha_hi - p) + y_hi * alpha_lo + y_lo * alpha_hi) + y_lo * alpha_lo      # alpha * y == p + e
+    s, t = _two_sum(xp, x, p)
+    v, w = _two_sum(xp, t, e)
+    r = s + v
+    err = (s - r) + v                    # |v| is at most about ulp(s): s + v == r + err exactly (Fast2Sum)
+    twice = err + err
+    neighbour = r + twice
+    tie = (neighbour - r == twice) & (err != 0)
+    tipped = tie & (w != 0) & ((w > 0) == (err > 0))
+    # (rare elements: a `where` costs as much as 10 of the operations above, so it is done only when needed)
+    result = xp.where(tipped, neighbour, r) if xp.any(tipped) else r
+    # a zero y (common in gradients) is exact too: r is x + 0, but for -0 + -0 (r +0, the sum -0) in `x + p`
+    exact = (xp.abs(p) >= 2.0 ** -900) | ((y == 0) & (s != 0))
+    exact = xp.isfinite(result) & exact & (xp.abs(y) < 2.0 ** 995)
+    if xp.all(exact):
+        return result
+    overflowed = ~xp.isfinite(p) & xp.isfinite(y)  # alpha * y past the largest float64, but finite when exact
+    if xp.any(overflowed):
+        # computed scaled down by 2**-1000 (exactly: |alpha| > 1 for an overflow, so alpha * 2**-1000 stays normal),
+        # which rounds as the whole would, then scaled back: inf where the exact result overflows, as the fma's
+        x_part = xp.where(overflowed, x * 2.0 ** -1000, 0.0)
+        y_part = xp.where(overflowed, y, 0.0)
+        scaled = _multiply_add_block(xp, y_part, alpha * 2.0 ** -1000, x_part) * 2.0 ** 1000
+        return xp.where(exact, result, xp.where(overflowed, scaled, x + p))
+    return xp.where(exact, result, x + p)
