@@ -209,7 +209,7 @@ def check_conv1d_kernel_gradient(fn, cases=60, seed=0):
     AssertionError: check_conv1d_kernel_gradient: your function disagrees with the framework on this case.
     ...
     """
-    fn = _answer("check_conv1d_kernel_gradient", fn)
+    fn = _own_work("check_conv1d_kernel_gradient", _answer("check_conv1d_kernel_gradient", fn))
     cases, seed = _settings("check_conv1d_kernel_gradient", cases=cases, seed=seed)
     rng = np.random.default_rng(seed)
     for case in range(cases):
