@@ -126,7 +126,9 @@ def _scatter_mistakes(values, w, strides, length, what, formula, why="", gathere
     flip = (f"your values are those of the kernel reversed, w[::-1]: written as a scatter, {what} takes w as given, "
             f"{formula}, t = 0 .. k - 1, with no reversal; written as a gather (each output step summing the "
             "windows that reach it, np.correlate over the zero-stuffed, padded values), it needs w reversed there, "
-            "w[::-1]: remove the reversal from a scatter, or add one to a gather")
+            "w[::-1] (np.convolve counts as that gather with the reversal built in: a true convolution reverses its "
+            "second argument itself, so np.convolve over the zero-stuffed values takes w as given): remove the "
+            "reversal from a scatter, or add one to a gather")
     overwrite = ("where copies of the kernel overlap (strides < k), your values are the last copy's only: each copy "
                  "was written with `=`, overwriting the one before; where copies overlap, their contributions add "
                  "up (+=, not =)")
