@@ -142,18 +142,22 @@ def _scatter_mistakes(values, w, strides, length, what, formula, why="", gathere
 
 
 
+def _agrees(fn, cases):
+    """Whether ``fn`` gives the expected value on every one of ``cases`` (``(inputs, expected)`` pairs, ``fn``
+    called with the inputs' values in order); a case where ``fn`` raises does not agree."""
+    for inputs, expected in cases:
+        try:
+            if fn(*inputs.values()) != expected:
+                return False
+        except Exception:  # noqa: BLE001 - the student's function failing there: it does not agree
+            return False
+    return True
+
+
 def _follows(fn, formula, cases):
     """Whether ``fn`` gives ``formula(inputs)`` on every case of ``cases`` (``(inputs, expected)`` pairs) where
     that differs from the expected value: the student's function makes that mistake, and only that one."""
-    for inputs, expected in cases:
-        wrong = formula(inputs)
-        if wrong != expected:
-            try:
-                if fn(*inputs.values()) != wrong:
-                    return False
-            except Exception:  # noqa: BLE001 - the student's function failing elsewhere: not this mistake
-                return False
-    return True
+    return _agrees(fn, [(inputs, formula(inputs)) for inputs, expected in cases if formula(inputs) != expected])
 
 
 
