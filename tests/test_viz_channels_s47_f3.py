@@ -32,7 +32,10 @@ LAYERS = [
     ("Conv1D", {"filters": 4, "kernel_size": 3, "padding": "same", "groups": 2, "activation": "softmax"}, 4, "every"),
     ("Conv1D", {"filters": 4, "kernel_size": 3, "padding": "same", "groups": 2, "activation": "sparsemax"}, 4,
      "every"),
-    ("Conv1D", {"filters": 4, "kernel_size": 3, "padding": "same", "groups": 2, "activation": "relu"}, 4, "group"),
+    # a kernel of ones (the inputs are positive): with random kernels an output just below 0 moved for one input of
+    # its group and not for another, and the rule failed 3 runs in 20 (a reviewer)
+    ("Conv1D", {"filters": 4, "kernel_size": 3, "padding": "same", "groups": 2, "activation": "relu",
+                "kernel_initializer": "ones"}, 4, "group"),
     # glu after 2 groups: output c pairs channels c (group 0) and c + 2 (group 1): every input
     ("Conv1D", {"filters": 4, "kernel_size": 3, "padding": "same", "groups": 2, "activation": "glu"}, 4, "every"),
     # 4 groups of one channel: output c reads inputs c and c + 2

@@ -910,7 +910,7 @@ def _layer_text(layer):
         output_padding = getattr(layer, "output_padding", None)
         if output_padding is not None:
             text += f", output_padding={np.ravel(output_padding)[0]}"
-        return f"{kind}({text})"
+        return f"{kind}({text}{_rule_setting_activation(layer, kind)})"
     if kind in POOLING:
         text = f"{layer.pool_size[0]}, s={layer.strides[0]}" + (", same" if layer.padding == "same" else "")
         return f"{kind}({text})"
@@ -937,15 +937,17 @@ def _layer_text(layer):
     return kind
 
 
-def _activation_name(layer):
-    """The name of an Activation layer's function, as its config gives it (``"tanh"``), ours or Keras'."""
-    value = layer.get_config().get("activation")
-    if isinstance(value, dict):                     # a serialized function or object: its name
-        inner = value.get("config")
-        value = inner if isinstance(inner, str) else (inner or {}).get("name") or value.get("class_name")
-    if not isinstance(value, str):
-        value = getattr(getattr(layer, "activation", None), "__name__", None) or "linear"
-    return value
+def _rule_setting_activation(layer, kind):
+    """The words a convolution's label adds for its own ``activation=`` where that changes which steps or channels
+    connect: ``", activation='softmax' over the steps"`` for a softmax, log_softmax or sparsemax over the steps
+    (``data_format="channels_first"``: every output step then reads every input step), ``", activation='glu'"``
+    where it changes the channel rule (:func:`channel_rule`); else ``""``."""
+    if kind not in _WITH_ACTIVATION:
+        return ""
+    over_steps = "steps" in _normalized_axes(layer)
+    if not over_steps and channel_rule(layer) == _own_channel_rule(layer, kind):
+        return ""
+    return f", activation={_activation_name(layer)!r}" + (" over the steps" if over_steps else "")
 
 
 def _row_name(steps, k):

@@ -209,7 +209,7 @@ def check_conv1d_kernel_gradient(fn, cases=60, seed=0):
     AssertionError: check_conv1d_kernel_gradient: your function disagrees with the framework on this case.
     ...
     """
-    fn = _answer("check_conv1d_kernel_gradient", fn)
+    fn = _own_work("check_conv1d_kernel_gradient", _answer("check_conv1d_kernel_gradient", fn))
     cases, seed = _settings("check_conv1d_kernel_gradient", cases=cases, seed=seed)
     rng = np.random.default_rng(seed)
     for case in range(cases):
@@ -281,7 +281,7 @@ def _kernel_gradient_mistake(got, inputs, expected, fn, mistakes):
     ``sum`` of nothing is the int 0, and the report spoke of an integer array), the last step's term alone (``=``
     where ``+=`` adds) and the sum divided by ``len(g)`` (a mean), each named when ``fn`` follows that rule on
     larger cases too (:func:`_kernel_gradient_follows`)."""
-    known = _known_mistake(got, *mistakes)
+    known = _known_mistake(got, *mistakes) or _kernel_gradient_missing_tap(got, expected, fn)
     if known:
         return known
     n = len(inputs["g"])
@@ -304,6 +304,23 @@ def _kernel_gradient_mistake(got, inputs, expected, fn, mistakes):
         return (f"your dL/dw is divided by len(g) = {n} (here and on every case tried): a mean over the output "
                 "steps; w[t] was used once by each output step, and the chain rule adds up those contributions, "
                 "with nothing dividing them")
+    return None
+
+
+def _kernel_gradient_missing_tap(got, expected, fn):
+    """The hint for a loop over the taps one short, ``range(kernel_size - 1)``: ``got`` is dL/dw with its last tap
+    left at 0 (a loop into ``np.zeros(kernel_size)``) or left out (a list built over that range, one value short),
+    and ``fn`` does the same on the fixed cases of :func:`_kernel_gradient_follows` (kernels of 2 and 3 taps, where
+    the slip shows: with one tap the first gives zeros, which other mistakes give too); else ``None``."""
+    for slip in (lambda right: np.append(right[:-1], 0.0), lambda right: right[:-1]):
+        wrong = slip(expected)
+        if got.shape == wrong.shape and np.allclose(got, wrong, rtol=1e-7, atol=1e-9) and _kernel_gradient_follows(
+                fn, lambda x, g, k, s, slip=slip: slip(_kernel_gradient(x, g, k, s))):
+            return ("your dL/dw leaves out the last tap: your loop over the taps stops at t = kernel_size - 2 "
+                    "(range(kernel_size - 1)), so dL/dw[kernel_size - 1] is never computed (left at 0, or missing "
+                    "from a list built over that range; with a kernel of one tap that loop has no steps at all); "
+                    "every one of the kernel_size taps was used in the forward pass, t = 0 .. kernel_size - 1: "
+                    "check the range of your loop over t")
     return None
 
 
@@ -339,6 +356,9 @@ def _kernel_gradient_not_summed(got, inputs, expected, fn):
     length 1 (shape ``(k, 1)``), on this case and on the fixed ones of :func:`_kernel_gradient_shape_rule` that
     tell the two apart; else ``None`` (not told by guessing: with one output step, ``(k, 1)`` is both)."""
     k, n = inputs["kernel_size"], len(inputs["g"])
+    missing = _kernel_gradient_missing_tap(got, expected, fn)
+    if missing:
+        return missing
     rule = _kernel_gradient_shape_rule(fn)
     if rule == "terms":
         for shape, axis in (((k, n), 1), ((n, k), 0)):

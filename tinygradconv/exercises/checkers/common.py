@@ -126,7 +126,9 @@ def _scatter_mistakes(values, w, strides, length, what, formula, why="", gathere
     flip = (f"your values are those of the kernel reversed, w[::-1]: written as a scatter, {what} takes w as given, "
             f"{formula}, t = 0 .. k - 1, with no reversal; written as a gather (each output step summing the "
             "windows that reach it, np.correlate over the zero-stuffed, padded values), it needs w reversed there, "
-            "w[::-1]: remove the reversal from a scatter, or add one to a gather")
+            "w[::-1] (np.convolve counts as that gather with the reversal built in: a true convolution reverses its "
+            "second argument itself, so np.convolve over the zero-stuffed values takes w as given): remove the "
+            "reversal from a scatter, or add one to a gather")
     overwrite = ("where copies of the kernel overlap (strides < k), your values are the last copy's only: each copy "
                  "was written with `=`, overwriting the one before; where copies overlap, their contributions add "
                  "up (+=, not =)")
@@ -140,18 +142,22 @@ def _scatter_mistakes(values, w, strides, length, what, formula, why="", gathere
 
 
 
+def _agrees(fn, cases):
+    """Whether ``fn`` gives the expected value on every one of ``cases`` (``(inputs, expected)`` pairs, ``fn``
+    called with the inputs' values in order); a case where ``fn`` raises does not agree."""
+    for inputs, expected in cases:
+        try:
+            if fn(*inputs.values()) != expected:
+                return False
+        except Exception:  # noqa: BLE001 - the student's function failing there: it does not agree
+            return False
+    return True
+
+
 def _follows(fn, formula, cases):
     """Whether ``fn`` gives ``formula(inputs)`` on every case of ``cases`` (``(inputs, expected)`` pairs) where
     that differs from the expected value: the student's function makes that mistake, and only that one."""
-    for inputs, expected in cases:
-        wrong = formula(inputs)
-        if wrong != expected:
-            try:
-                if fn(*inputs.values()) != wrong:
-                    return False
-            except Exception:  # noqa: BLE001 - the student's function failing elsewhere: not this mistake
-                return False
-    return True
+    return _agrees(fn, [(inputs, formula(inputs)) for inputs, expected in cases if formula(inputs) != expected])
 
 
 

@@ -15,7 +15,8 @@ inner code, and conv1d_transpose's is a convolution), ``log_softmax`` for logsum
 :mod:`tinygradconv.viz` for the overlap counts. The convolutions' gradients are watched by their code rather than
 by refusing every ``backward()`` (as the gradient checkers do): the watch sees them however they are reached
 (``backward()``, the ``Function``'s own ``backward``, the array-level functions), and ``backward()`` through the
-package's other ops stays free to use.
+package's other ops stays free to use. The two gradient checkers of tutorial 8 refuse the convolution's gradient
+too, however it is reached, but leave an answer that called ``backward()`` to their own refusal, which says so.
 
 The watch holds in the thread that runs the checker only (a profile function is per thread), and is put back as it
 was after each call, also when the answer raises. Where a profile function is already set, the answer runs
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 import sys
 
+from ... import autograd
 from ...ops import conv, conv_arithmetic
 from ...ops.conv import Conv1dOp, Conv1dTransposeOp, conv1d_forward, conv1d_transpose_forward
 from ...ops.elementwise import Relu
@@ -83,6 +85,13 @@ PATH_MATRICES = (connectivity._jacobian, connectivity.connectivity_matrix, model
 #: The refusal's words for the gradients of the convolutions (:data:`CONVOLUTION_GRADIENTS`).
 _THROUGH_GRADIENTS = ("the gradient of tinygradconv's conv1d or conv1d_transpose (backward() through either, or "
                       "their backward functions), which computes {op} with the framework's own code")
+#: The refusal's words for the other ways to the same values that :data:`_ALSO_REFUSED` names.
+_THROUGH_LOG_SOFTMAX = ("tinygradconv's log_softmax (tinygradconv.ops.nn.log_softmax, which softmax and the "
+                        "cross-entropies from logits run: x - log_softmax(x) is logsumexp(x))")
+_THROUGH_PATH_MATRICES = ("the path matrices of tinygradconv.viz (connectivity_matrix, model_connectivity_matrix, "
+                          "...), whose row sums are those counts")
+_THROUGH_TRANSPOSE_OF_ONES = ("tinygradconv's conv1d_transpose (the counts are the transposed convolution of ones "
+                              "with a kernel of ones, which overlap_counts runs)")
 #: What an answer to :func:`~tinygradconv.exercises.check_logsumexp` or
 #: :func:`~tinygradconv.exercises.check_portable_relu` is written with: tutorial 6 asks for the functions of
 #: ``x.__array_namespace__()`` only (NumPy's own functions refuse the array-api-strict arrays these checkers pass).
@@ -112,6 +121,12 @@ _REFUSED = {
         TRANSPOSED_CONVOLUTION,
         ("Start from input_length zeros and send each g[n] back to the input steps that output step n's window "
          "read in the forward pass.")),
+    "check_conv1d_kernel_gradient": (
+        ("the gradient of tinygradconv's conv1d (its backward functions: conv1d_backward, Conv1dOp.backward), which "
+         "computes dL/dw with the framework's own code"),
+        CONVOLUTION_GRADIENTS,
+        ("w[t] multiplied one input step in each output step's window: add up, over the output steps n, g[n] times "
+         "that input step.")),
     "check_sgd_momentum": (
         "tinygradconv's SGD optimizer (tinygradconv.optimizers.SGD)", SGD_STEP,
         "One step is the new velocity, then the new parameter, each one line of NumPy (the rule in the exercise)."),
@@ -139,21 +154,24 @@ _REFUSED = {
 #: Other ways to the same values, which each of these checkers refuses too: ``name: ((what, functions), ...)``,
 #: ``what`` the way in words (the report says "your function calls {what}"), ``functions`` those whose code the
 #: watch looks for.
-_THROUGH_LOG_SOFTMAX = ("tinygradconv's log_softmax (tinygradconv.ops.nn.log_softmax, which softmax and the "
-                        "cross-entropies from logits run: x - log_softmax(x) is logsumexp(x))")
-_THROUGH_PATH_MATRICES = ("the path matrices of tinygradconv.viz (connectivity_matrix, model_connectivity_matrix, "
-                          "...), whose row sums are those counts")
-_THROUGH_TRANSPOSE_OF_ONES = ("tinygradconv's conv1d_transpose (the counts are the transposed convolution of ones "
-                              "with a kernel of ones, which overlap_counts runs)")
 _ALSO_REFUSED = {
     "check_conv1d": ((_THROUGH_GRADIENTS.format(op="a convolution"), CONVOLUTION_GRADIENTS),),
     "check_conv1d_transpose": ((_THROUGH_GRADIENTS.format(op="the transposed convolution"),
                                 TRANSPOSED_CONVOLUTION_INSIDE),),
+    "check_conv1d_input_gradient": ((_THROUGH_GRADIENTS.format(op="the input gradient"),
+                                     TRANSPOSED_CONVOLUTION_INSIDE),),
     "check_logsumexp": ((_THROUGH_LOG_SOFTMAX, LOG_SOFTMAX),),
     "check_overlap_counts": ((_THROUGH_PATH_MATRICES, PATH_MATRICES),
-                             (_THROUGH_TRANSPOSE_OF_ONES, TRANSPOSED_CONVOLUTION)),
+                             (_THROUGH_TRANSPOSE_OF_ONES, TRANSPOSED_CONVOLUTION),
+                             (_THROUGH_GRADIENTS.format(op="the counts (the input gradient of a convolution with a "
+                                                           "kernel of ones, of a gradient of ones)"),
+                              TRANSPOSED_CONVOLUTION_INSIDE)),
     "check_resize_overlap": ((_THROUGH_PATH_MATRICES, PATH_MATRICES),),
 }
+#: The checkers that compare with ``backward()`` and refuse an answer that calls it with their own words
+#: (:func:`~tinygradconv.exercises.checkers.common._by_hand`): where the answer called ``backward()`` before any
+#: function this watch looks for, the watch leaves the refusal to the checker.
+_BACKWARD_LEFT_TO_CHECKER = {"check_conv1d_input_gradient", "check_conv1d_kernel_gradient"}
 #: How each checker's refusal says to write the answer instead (the others: :data:`_WITH_NUMPY`).
 _WRITE = {"check_logsumexp": _PORTABLE, "check_portable_relu": _PORTABLE}
 _WITH_NUMPY = "Write it with NumPy and Python (the package's other functions are fine)."
@@ -171,6 +189,7 @@ def _own_work(name, fn):
         for function in ways_functions:
             words.setdefault(function.__code__, way)
     write = _WRITE.get(name, _WITH_NUMPY)
+    backward = autograd.backward.__code__ if name in _BACKWARD_LEFT_TO_CHECKER else None
 
     def refusal(way):
         if way == what:
@@ -189,13 +208,15 @@ def _own_work(name, fn):
         def watch(frame, event, arg):
             if event == "call" and frame.f_code in words:
                 called.append(words[frame.f_code])
+            elif event == "call" and frame.f_code is backward and not called:
+                called.append(None)                       # backward() first: the checker's own refusal says so
 
         sys.setprofile(watch)
         try:
             return fn(*args, **kwargs)
         finally:
             sys.setprofile(None)
-            if called:
+            if called and called[0] is not None:
                 raise _OwnOpCalled(refusal(called[0]))
 
     return answer

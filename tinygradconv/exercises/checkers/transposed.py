@@ -18,6 +18,7 @@ from ..reports import (
     time_limited,
 )
 from .common import (
+    _agrees,
     _bounded_gather,
     _conv1d_transpose,
     _extra_axis,
@@ -88,68 +89,90 @@ def _none_length_in_words():
             "the output ends where that copy ends")
 
 
-def _agrees(fn, cases):
-    """Whether ``fn`` gives the expected length on every one of ``cases`` (``(inputs, length)`` pairs)."""
-    for inputs, expected in cases:
-        try:
-            if fn(*inputs.values()) != expected:
-                return False
-        except Exception:  # noqa: BLE001 - the student's function failing there: it does not agree
-            return False
-    return True
+# The slips of a Conv1DTranspose length that :func:`_output_length_mistake` names, each a length formula of a case
+# (the inputs of check_output_length, by name), called as ``slip(keras, case)``, ``keras`` Keras' length of every
+# case, by the case's values.
+def _keras_length(keras, case):
+    return keras[tuple(case.values())]
+
+
+def _span(case):
+    """The dilated kernel's span, k_eff = (kernel_size - 1) * dilation_rate + 1."""
+    return (case["kernel_size"] - 1) * case["dilation_rate"] + 1
+
+
+def _none_as_zero(keras, case):
+    """Keras' length for output_padding=0 where None is given."""
+    return _keras_length(keras, {**case, "output_padding": case["output_padding"] or 0})
+
+
+def _pytorch_length(keras, case):
+    """torch.nn.ConvTranspose1d's length with padding=0 (None taken as 0; ``keras`` unused, as in every slip)."""
+    return ((case["input_length"] - 1) * case["strides"] + case["dilation_rate"] * (case["kernel_size"] - 1)
+            + (case["output_padding"] or 0) + 1)
+
+
+def _pad_rounded_down(keras, case):
+    """"same" cropping (k_eff - 1) // 2 per end where Keras crops k_eff // 2 (with an integer output_padding)."""
+    if case["padding"] == "valid" or case["output_padding"] is None:
+        return _keras_length(keras, case)
+    span = _span(case)
+    return (case["input_length"] - 1) * case["strides"] + span - 2 * ((span - 1) // 2) + case["output_padding"]
+
+
+def _no_dilation(keras, case):
+    """Keras' length for the undilated kernel: kernel_size where k_eff belongs."""
+    return _keras_length(keras, {**case, "dilation_rate": 1})
+
+
+def _forward_conv(keras, case, clamped=False):
+    """Conv1D's "valid" length, (L - k_eff) // strides + 1 (at least 0 where ``clamped``), on the "valid" cases."""
+    if case["padding"] != "valid":
+        return _keras_length(keras, case)
+    windows = (case["input_length"] - _span(case)) // case["strides"] + 1
+    return max(0, windows) if clamped else windows
+
+
+def _no_max(keras, undilated, case, elsewhere=_keras_length):
+    """"valid" with output_padding=None: (L - 1) * strides + k_eff, without max(k_eff, strides) (+ kernel_size,
+    not k_eff, where ``undilated``); ``elsewhere(keras, case)``: the length of every other case."""
+    if case["padding"] != "valid" or case["output_padding"] is not None:
+        return elsewhere(keras, case)
+    span = case["kernel_size"] if undilated else _span(case)
+    return (case["input_length"] - 1) * case["strides"] + span
+
+
+def _max_undilated(keras, case):
+    """"valid" with output_padding=None: max(kernel_size, strides), the dilation missing there only."""
+    if case["padding"] != "valid" or case["output_padding"] is not None:
+        return _keras_length(keras, case)
+    return (case["input_length"] - 1) * case["strides"] + max(case["kernel_size"], case["strides"])
+
+
+def _max_irrelevant(case):
+    """Whether a length without max(kernel_size, strides) is right on ``case`` anyway: any case but an undilated
+    "valid" one with output_padding=None and strides > kernel_size."""
+    return (case["padding"] != "valid" or case["output_padding"] is not None or case["dilation_rate"] != 1
+            or case["strides"] <= case["kernel_size"])
 
 
 def _output_length_mistake(fn, inputs, received, cases):
     """The likely slip behind a wrong ``Conv1DTranspose`` length ``received`` on ``inputs``: ``"same"`` cropping
     rounded down, ``output_padding=None`` taken as 0, PyTorch's formula, the dilation left out (``kernel_size`` where
-    the dilated span ``k_eff`` belongs), the forward ``Conv1D``'s length ``(L - k_eff) // s + 1``, ``max(k_eff, s)``
-    left out of ``padding="valid"`` with ``output_padding=None`` (``(L - 1) * s + k_eff``, Keras' own length but where
-    ``s > k_eff``), ``max(kernel_size, strides)`` in that branch alone (the dilation missing there only), or Keras'
-    length plus or minus 1 on every case (an off-by-one all branches share). A slip is named
-    when ``fn`` gives that slip's length here and on every case where the slip's length is not Keras' (``cases``:
-    ``(inputs, Keras' length)`` pairs); else ``""``."""
+    the dilated span ``k_eff`` belongs), ``max(kernel_size, strides)`` in the ``padding="valid"``,
+    ``output_padding=None`` branch alone (the dilation missing there only), the forward ``Conv1D``'s length ``(L -
+    k_eff) // s + 1``, else those of :func:`_no_max_or_off_by_one`. A slip is named when ``fn`` gives that slip's
+    length here and on every case where the slip's length is not Keras' (``cases``: ``(inputs, Keras' length)``
+    pairs); else ``""``."""
     keras = {tuple(case.values()): length for case, length in cases}
 
-    def none_as_zero(case):                              # Keras' length for output_padding=0 when None is given
-        return keras[tuple({**case, "output_padding": case["output_padding"] or 0}.values())]
-
-    def pytorch(case):                                   # torch.nn.ConvTranspose1d with padding=0
-        return ((case["input_length"] - 1) * case["strides"] + case["dilation_rate"] * (case["kernel_size"] - 1)
-                + (case["output_padding"] or 0) + 1)
-
-    def pad_rounded_down(case):                          # "same" cropping (k_eff - 1) // 2, not k_eff // 2, per end
-        if case["padding"] == "valid" or case["output_padding"] is None:
-            return keras[tuple(case.values())]
-        span = (case["kernel_size"] - 1) * case["dilation_rate"] + 1
-        return (case["input_length"] - 1) * case["strides"] + span - 2 * ((span - 1) // 2) + case["output_padding"]
-
-    def no_dilation(case):                               # Keras' length for the undilated kernel: k, not k_eff
-        return keras[tuple({**case, "dilation_rate": 1}.values())]
-
-    def forward_conv(clamped):                           # Conv1D's "valid" length, on the "valid" cases
+    def made(slip, **options):                           # fn's slip, here and on every case where it shows
         def length_of(case):
-            if case["padding"] != "valid":
-                return keras[tuple(case.values())]
-            span = (case["kernel_size"] - 1) * case["dilation_rate"] + 1
-            windows = (case["input_length"] - span) // case["strides"] + 1
-            return max(0, windows) if clamped else windows
-        return length_of
+            return slip(keras, case, **options)
+        return received == length_of(inputs) and _follows(fn, length_of, cases)
 
-    def no_max(undilated, elsewhere=None):               # "valid" with None: (L - 1) * s + k_eff, no max(k_eff, s)
-        def length_of(case):                             # (+ k, not k_eff, when undilated; elsewhere: the rest)
-            if case["padding"] != "valid" or case["output_padding"] is not None:
-                return (elsewhere or (lambda case: keras[tuple(case.values())]))(case)
-            span = case["kernel_size"] if undilated else (case["kernel_size"] - 1) * case["dilation_rate"] + 1
-            return (case["input_length"] - 1) * case["strides"] + span
-        return length_of
-
-    def has_max(case):                                   # "valid" with None, undilated: the max is right there
-        return (case["padding"] != "valid" or case["output_padding"] is not None or case["dilation_rate"] != 1
-                or case["strides"] <= case["kernel_size"])
-
-    length, s = inputs["input_length"], inputs["strides"]
-    span = (inputs["kernel_size"] - 1) * inputs["dilation_rate"] + 1
-    if received == pad_rounded_down(inputs) and _follows(fn, pad_rounded_down, cases):
+    length, s, span = inputs["input_length"], inputs["strides"], _span(inputs)
+    if made(_pad_rounded_down):
         keras_length = (length - 1) * s + span - 2 * (span // 2) + inputs["output_padding"]
         empty = (" So Keras' output really is empty here: the transposed convolution makes "
                  f"(L - 1) * strides + k_eff = {(length - 1) * s + span} steps and crops {span // 2} from each end"
@@ -158,50 +181,57 @@ def _output_length_mistake(fn, inputs, received, cases):
                 f"end (k_eff = (kernel_size - 1) * dilation_rate + 1 = {span} here, so pad = {span // 2}), not "
                 f"(k_eff - 1) // 2 = {(span - 1) // 2}: the two differ for an even k_eff. The length is "
                 f"(L - 1) * strides + k_eff - 2 * pad + output_padding = {keras_length}.{empty}")
-    if received == none_as_zero(inputs) and _follows(fn, none_as_zero, cases):
+    if made(_none_as_zero):
         return ("output_padding=None is not 0: your lengths are those of output_padding=0; with None, Keras "
                 f"chooses the length itself: {_none_length_in_words()}")
-    if received == pytorch(inputs) and _follows(fn, pytorch, cases):
+    if made(_pytorch_length):
         return ("your lengths follow PyTorch's ConvTranspose1d formula, (L - 1) * strides - 2 * padding + "
                 "dilation_rate * (kernel_size - 1) + output_padding + 1, with padding 0 (and None taken as 0); "
                 "Keras' rule differs: with an integer output_padding it is that formula with padding = k_eff // 2 "
                 'for "same" (0 for "valid"), k_eff = (kernel_size - 1) * dilation_rate + 1 the dilated kernel; '
                 f"with output_padding=None Keras chooses the length itself: {_none_length_in_words()}")
-    if received == no_dilation(inputs) and _follows(fn, no_dilation, cases):
+    if made(_no_dilation):
         d = inputs["dilation_rate"]
         # the max is named only where the student's answer has it: right on every undilated case where strides > k
         # (a tester: the hint told an answer without the max to use k_eff "in max(k_eff, strides)")
-        where = " (in your max(..., strides) too)" if _agrees(fn, [c for c in cases if not has_max(c[0])]) else ""
+        where = (" (in your max(..., strides) too)" if _agrees(fn, [c for c in cases if not _max_irrelevant(c[0])])
+                 else "")
         return (f"the dilation is missing: your lengths are those of dilation_rate=1; with dilation_rate={d} the "
                 f"kernel's {inputs['kernel_size']} taps are {d} steps apart, so it spans k_eff = (kernel_size - 1) * "
                 f"dilation_rate + 1 = ({inputs['kernel_size']} - 1) * {d} + 1 = {span} steps: use k_eff wherever "
                 f"your formula has kernel_size{where}")
-    def max_undilated(case):                             # "valid" with None: max(kernel_size, strides), no k_eff
-        if case["padding"] != "valid" or case["output_padding"] is not None:
-            return keras[tuple(case.values())]
-        return (case["input_length"] - 1) * case["strides"] + max(case["kernel_size"], case["strides"])
-
-    if received == max_undilated(inputs) and _follows(fn, max_undilated, cases):
+    if made(_max_undilated):
         return (f'the dilation is missing from your padding="valid", output_padding=None length, and only there: '
                 f"max(kernel_size, strides) where the dilated kernel belongs, max(k_eff, strides), k_eff = "
                 f"(kernel_size - 1) * dilation_rate + 1 = ({inputs['kernel_size']} - 1) * {inputs['dilation_rate']} "
                 f"+ 1 = {span} here")
-    if any(received == forward_conv(clamped)(inputs) and _follows(fn, forward_conv(clamped), cases)
-           for clamped in (False, True)):
+    if any(made(_forward_conv, clamped=clamped) for clamped in (False, True)):
         return (f"(L - k_eff) // strides + 1 = ({length} - {span}) // {s} + 1 = {(length - span) // s + 1} is the "
                 "forward convolution's length (Conv1D, tutorial 2: how many windows of k_eff steps fit in L); the "
                 "transposed convolution goes the other way: each of the L input steps places a copy of the kernel "
                 "strides steps after the one before, so the output grows to (L - 1) * strides + k_eff steps before "
                 '"same" crops any (k_eff = (kernel_size - 1) * dilation_rate + 1); with output_padding=None Keras '
                 f"chooses the length itself: {_none_length_in_words()}")
+    return _no_max_or_off_by_one(fn, inputs, received, cases, keras)
+
+
+def _no_max_or_off_by_one(fn, inputs, received, cases, keras):
+    """The rest of :func:`_output_length_mistake`'s slips: ``max(k_eff, s)`` left out of ``padding="valid"`` with
+    ``output_padding=None`` (``(L - 1) * s + k_eff``, Keras' own length but where ``s > k_eff``; with
+    ``kernel_size`` in it, the dilation missing there too, maybe elsewhere as well), or Keras' length plus or minus
+    1 on every case (an off-by-one all branches share); else ``""``."""
+    length, s, span = inputs["input_length"], inputs["strides"], _span(inputs)
     no_max_hint = (f"right wherever k_eff >= strides; here strides = {s} > k_eff = {span}: Keras gives each of the "
                    f"L input steps strides output steps (its output is never shorter than L * strides = "
                    f"{length * s}), so it ends with strides - k_eff = {s - span} more step(s) that no input reaches "
                    "(zeros)")
     # (L - 1) * strides + kernel_size: the max and the dilation both missing there (and maybe the dilation elsewhere
     # too); on this undilated case k_eff = kernel_size, so the hint names the dilation from the formula, not the case
+    def no_max(undilated, elsewhere=_keras_length):
+        return lambda case: _no_max(keras, undilated, case, elsewhere)
+
     if received == no_max(True)(inputs) and any(_follows(fn, no_max(True, elsewhere), cases)
-                                                for elsewhere in (None, no_dilation)):
+                                                for elsewhere in (_keras_length, _no_dilation)):
         return (f'two things to fix: with output_padding=None and padding="valid", your lengths are (L - 1) * '
                 f"strides + kernel_size, here ({length} - 1) * {s} + {inputs['kernel_size']} = {received}; (1) it "
                 f"is {no_max_hint}; (2) the dilation is missing from it: with dilation_rate > 1 the kernel spans k_eff "
@@ -211,16 +241,14 @@ def _output_length_mistake(fn, inputs, received, cases):
         return (f'with output_padding=None and padding="valid", your lengths are (L - 1) * strides + k_eff, here '
                 f"({length} - 1) * {s} + {span} = {received} (k_eff = (kernel_size - 1) * dilation_rate + 1 = {span}), "
                 f"{no_max_hint}")
-    shift = received - keras[tuple(inputs.values())]
-    if shift in (1, -1) and _follows(fn, lambda case: keras[tuple(case.values())] + shift, cases):
+    shift = received - _keras_length(keras, inputs)
+    if shift in (1, -1) and _follows(fn, lambda case: _keras_length(keras, case) + shift, cases):
         more = "more" if shift == 1 else "fewer"
         return (f"your length is 1 step {more} than Keras' on every one of the {len(cases)} cases checked, in every "
                 "branch (padding, output_padding, dilation): an off-by-one that all your formulas share; count the "
                 "steps on the smallest case by hand: one input step (input_length=1) and one tap (kernel_size=1) "
                 "with strides=1 make an output of 1 step")
     return ""
-
-
 
 
 @time_limited
