@@ -1,0 +1,93 @@
+"""Review of the Keras fixes of 2026-12-07 (s47 f15), each checked against Keras 3.15.1 on torch where it runs:
+the dict-input warning of a call made during ``fit`` (a callback, another thread, a nested model), ``Permute``'s
+``dims``, and the wording of hints that name what to pass."""
+import threading
+import warnings
+
+import numpy as np
+from helpers import keras_on_torch
+
+from tinygradconv import callbacks, layers
+from tinygradconv.models import Model
+
+
+def _dict_warnings(caught):
+    """The messages of the dict-input warnings (ours and Keras': 'doesn't match the expected structure')."""
+    return [str(w.message) for w in caught if "dict of inputs" in str(w.message) or "structure" in str(w.message)]
+
+
+def _fit_with_a_calling_callback(lib, Input, Dense, make_model, Callback):
+    a = Input((3,), name="a")
+    model = make_model({"a": a}, Dense(1)(a))
+    model.compile("sgd", "mse")
+
+    class CallsTheModel(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            model(np.ones((2, 3), "float32"))
+
+    x, y = np.ones((4, 3), "float32"), np.ones((4, 1), "float32")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit({"a": x}, y, epochs=2, verbose=0, callbacks=[CallsTheModel()])
+    return _dict_warnings(caught)
+
+
+def test_a_callback_calling_a_dict_input_model_on_one_array_during_fit_warns_each_time_as_keras():
+    keras = keras_on_torch("Keras 3 is the reference for the warnings of a dict-input model")
+    theirs = _fit_with_a_calling_callback(keras, keras.Input, keras.layers.Dense, keras.Model,
+                                          keras.callbacks.Callback)
+    ours = _fit_with_a_calling_callback(None, layers.Input, layers.Dense, Model, callbacks.Callback)
+    assert len(theirs) == 2        # fit on a dict does not warn; each of the two epochs' callback calls does
+    assert len(ours) == len(theirs)
+
+
+def test_another_thread_calling_the_model_during_fit_is_warned():
+    a = layers.Input((3,), name="a")
+    model = Model({"a": a}, layers.Dense(1)(a))
+    model.compile("sgd", "mse")
+    caught_in_thread = []
+
+    class CallsFromAThread(callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            def call():
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    model(np.ones((2, 3), "float32"))
+                caught_in_thread.extend(_dict_warnings(caught))
+            thread = threading.Thread(target=call)
+            thread.start()
+            thread.join()
+
+    model.fit({"a": np.ones((4, 3), "float32")}, np.ones((4, 1), "float32"), batch_size=2, verbose=0,
+              callbacks=[CallsFromAThread()])
+    assert len(caught_in_thread) == 2      # one per batch: each thread's call warns (Keras warns on every call)
+
+
+def test_a_fit_on_one_array_warns_once_and_its_batches_and_validation_do_not_warn_again():
+    a = layers.Input((3,), name="a")
+    model = Model({"a": a}, layers.Dense(1)(a))
+    model.compile("sgd", "mse")
+    x, y = np.ones((8, 3), "float32"), np.ones((8, 1), "float32")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(x, y, batch_size=2, epochs=2, verbose=0, validation_data=({"a": x}, y))
+    assert len(_dict_warnings(caught)) == 1   # x, once, at fit's line: not per batch (a documented difference)
+
+
+def _nested_predict(Input, Dense, make_model):
+    a = Input((3,), name="a")
+    inner = make_model({"a": a}, Dense(1)(a))
+    b = Input((3,), name="b")
+    outer = make_model(b, inner(b))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        outer.predict(np.ones((8, 3), "float32"), batch_size=2, verbose=0)
+    return _dict_warnings(caught)
+
+
+def test_a_nested_dict_input_model_warns_once_per_batch_of_the_outer_model_as_keras():
+    keras = keras_on_torch("Keras 3 is the reference for the warnings of a nested dict-input model")
+    theirs = _nested_predict(keras.Input, keras.layers.Dense, keras.Model)
+    ours = _nested_predict(layers.Input, layers.Dense, Model)
+    assert len(theirs) == 4
+    assert len(ours) == len(theirs)
