@@ -1,10 +1,12 @@
 """Review of the Keras fixes of 2026-12-07 (s47 f15), each checked against Keras 3.15.1 on torch where it runs:
 the dict-input warning of a call made during ``fit`` (a callback, another thread, a nested model), ``Permute``'s
 ``dims``, and the wording of hints that name what to pass."""
+import collections
 import threading
 import warnings
 
 import numpy as np
+import pytest
 from helpers import keras_on_torch
 
 from tinygradconv import callbacks, layers
@@ -91,3 +93,31 @@ def test_a_nested_dict_input_model_warns_once_per_batch_of_the_outer_model_as_ke
     ours = _nested_predict(layers.Input, layers.Dense, Model)
     assert len(theirs) == 4
     assert len(ours) == len(theirs)
+
+
+_PERMUTE_DIMS = {
+    "dict.keys()": lambda: {2: 0, 1: 0}.keys(),
+    "dict.values()": lambda: {0: 2, 1: 1}.values(),
+    "object array": lambda: np.array([2, 1], dtype=object),
+    "bytearray of byte values": lambda: bytearray(b"\x02\x01"),
+    "deque": lambda: collections.deque([2, 1]),
+    "text array": lambda: np.array(["2", "1"]),
+    "bytes array": lambda: np.array([b"2", b"1"]),
+    "object array of text": lambda: np.array(["2", "1"], dtype=object),
+    "bytearray of digits": lambda: bytearray(b"21"),
+    "bool array": lambda: np.array([True, False]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_PERMUTE_DIMS))
+def test_permute_reads_dims_as_keras_tuple_dims(case):
+    keras = keras_on_torch("Keras 3 is the reference for Permute's dims")
+    x = np.arange(12, dtype="float32").reshape(1, 4, 3)
+    try:
+        expected = keras.ops.convert_to_numpy(keras.layers.Permute(_PERMUTE_DIMS[case]())(x))
+    except ValueError:
+        with pytest.raises(ValueError, match="Invalid value for argument `dims`"):
+            layers.Permute(_PERMUTE_DIMS[case]())
+        return
+    np.testing.assert_array_equal(layers.Permute(_PERMUTE_DIMS[case]())(x).numpy(), expected)
+    assert expected.shape == (1, 3, 4)
