@@ -10,7 +10,7 @@ import pytest
 from helpers import keras_on_torch
 
 from tinygradconv import callbacks, layers
-from tinygradconv.models import Model
+from tinygradconv.models import Model, Sequential
 
 
 def _dict_warnings(caught):
@@ -121,3 +121,39 @@ def test_permute_reads_dims_as_keras_tuple_dims(case):
         return
     np.testing.assert_array_equal(layers.Permute(_PERMUTE_DIMS[case]())(x).numpy(), expected)
     assert expected.shape == (1, 3, 4)
+
+
+def _my_loss(y_true, y_pred):
+    return ((y_true - y_pred) ** 2).mean()
+
+
+@pytest.mark.parametrize("loss, says", [
+    (_my_loss, "Compile again with loss=_my_loss (the function itself)"),
+    ("mse", "Compile again with loss='mse'"),
+    (None, "Compile again with the loss itself"),
+])
+def test_a_dict_of_one_loss_on_a_sequential_names_what_to_pass_valid_python(loss, says):
+    model = Sequential([layers.Input((3,)), layers.Dense(1, name="dense")])
+    model.compile("sgd", {"dense": loss})
+    with pytest.raises(TypeError) as caught:
+        model.train_on_batch(np.ones((2, 3), "float32"), np.ones((2, 1), "float32"))
+    assert says in str(caught.value)
+    assert "loss=<function" not in str(caught.value) and "loss=None" not in str(caught.value)
+
+
+def test_an_empty_evaluate_says_keras_raises_until_fit_or_train_on_batch_built_the_metrics():
+    keras = keras_on_torch("Keras 3 is the reference for an empty evaluate")
+    x, y, empty = np.ones((2, 3), "float32"), np.ones((2, 1), "float32"), np.ones((0, 3), "float32")
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    theirs.compile("sgd", "mse")
+    theirs.predict(x, verbose=0)                  # batches run through, the metrics not built: Keras still raises
+    with pytest.raises(ValueError):
+        theirs.evaluate(empty, np.ones((0, 1), "float32"), verbose=0)
+    theirs.train_on_batch(x, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert theirs.evaluate(empty, np.ones((0, 1), "float32"), verbose=0) == []
+    ours = Sequential([layers.Input((3,)), layers.Dense(1)])
+    ours.compile("sgd", "mse")
+    with pytest.raises(ValueError, match="before fit or train_on_batch has built its metrics"):
+        ours.evaluate(empty, np.ones((0, 1), "float32"))

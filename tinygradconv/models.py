@@ -363,8 +363,9 @@ _EMPTY_DATA = {
     "train_on_batch": "there is nothing to train on (Keras 3 on torch fails too: the loss of an empty batch is an "
                       "empty tensor, with no gradient); test_on_batch and predict_on_batch take an empty batch",
     "predict": "Keras 3.15 fails too (an UnboundLocalError); predict_on_batch gives outputs of 0 samples",
-    "evaluate": "Keras 3.15 raises too on a model no batch has run through yet, and once one has returns [] with a "
-                "'ran out of data' warning; test_on_batch takes an empty batch",
+    "evaluate": "Keras 3.15 raises too before fit or train_on_batch has built its metrics (a predict or a call of "
+                "the model is not enough), and after returns [] with a 'ran out of data' warning; test_on_batch "
+                "takes an empty batch",
 }
 
 
@@ -918,11 +919,19 @@ class _LossDictOfOneOutput:
         self.model_name, self.loss = model_name, loss
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        example = next(iter(self.loss.values()), "mse")
+        example = next(iter(self.loss.values()), None)
+        if example is None:
+            again = "Compile again with the loss itself (a name such as loss='mse', or a function)"
+        elif isinstance(example, str):
+            again = f"Compile again with loss={example!r}"
+        elif hasattr(example, "__name__"):     # a function: its name, not its repr (which shows an address)
+            again = f"Compile again with loss={example.__name__} (the function itself)"
+        else:                                   # a Loss object
+            again = f"Compile again with loss={type(example).__name__}(...) (the object itself)"
         raise TypeError(f"Invalid type for argument `loss` of compile: model {self.model_name!r} has one output, so it "
                         f"takes the loss itself, not a dict of losses by output name. Received loss={self.loss!r}. "
-                        f"Compile again with loss={example!r} (Keras 3.15 also accepts the dict in compile and "
-                        "fails at the first batch, with \"'NoneType' object is not iterable\").")
+                        f"{again} (Keras 3.15 also accepts the dict in compile and fails at the first batch, with "
+                        "\"'NoneType' object is not iterable\").")
 
     def __repr__(self):
         return repr(self.loss)
