@@ -10,7 +10,7 @@ import pytest
 from helpers import keras_on_torch
 
 from tinygradconv import callbacks, layers
-from tinygradconv.models import Model, Sequential
+from tinygradconv.models import Model, Sequential, clone_model
 
 
 def _dict_warnings(caught):
@@ -157,3 +157,30 @@ def test_an_empty_evaluate_says_keras_raises_until_fit_or_train_on_batch_built_t
     ours.compile("sgd", "mse")
     with pytest.raises(ValueError, match="before fit or train_on_batch has built its metrics"):
         ours.evaluate(empty, np.ones((0, 1), "float32"))
+
+
+def _scaling_class(name, factor):
+    class Scaling(layers.Layer):
+        def __init__(self, k=factor, **kwargs):
+            super().__init__(**kwargs)
+            self.k = k
+
+        def call(self, x):
+            return x * self.k
+
+        def get_config(self):
+            return {**super().get_config(), "k": self.k}
+    Scaling.__name__ = Scaling.__qualname__ = name
+    return Scaling
+
+
+@pytest.mark.parametrize("classes", [("Dense",), ("Scale", "Scale")], ids=["named-like-ours", "two-of-one-name"])
+def test_clone_model_not_recursive_that_cannot_rebuild_a_nested_model_says_recursive_true(classes):
+    inner = Sequential([layers.Input((3,))] + [_scaling_class(name, 2.0 + i)() for i, name in enumerate(classes)])
+    outer = Sequential([layers.Input((3,)), inner])
+    with pytest.raises(ValueError, match="recursive=True") as caught:
+        clone_model(outer, recursive=False)
+    assert "custom_objects" not in str(caught.value)
+    x = np.ones((1, 3), "float32")
+    expected = np.prod([2.0 + i for i in range(len(classes))]) * x     # the hand-computed scaling
+    np.testing.assert_allclose(clone_model(outer, recursive=True)(x).numpy(), expected)

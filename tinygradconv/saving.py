@@ -812,9 +812,11 @@ def deserialize_layer(item, custom_objects=None):
     if (isinstance(item.get("python_module"), str) and not item["python_module"].startswith("tinygradconv")
             and _lookup.defined_here(cls)):
         name = item["class_name"]
-        raise SavedFileError(f"layer {config.get('name')!r} is of your own class {name!r} (module "
-                             f"{item['python_module']!r}), not tinygradconv's {name}: pass it when loading, "
-                             f"custom_objects={{{name!r}: {name.split('>')[-1]}}}")
+        error = SavedFileError(f"layer {config.get('name')!r} is of your own class {name!r} (module "
+                               f"{item['python_module']!r}), not tinygradconv's {name}: pass it when loading, "
+                               f"custom_objects={{{name!r}: {name.split('>')[-1]}}}")
+        error.own_class = (config.get("name"), name)     # read by clone_model, whose hint is another
+        raise error
     with custom_object_scope(custom_objects):   # the layer's own functions (activation, ...) by name
         try:
             if "custom_objects" in inspect.signature(cls.from_config).parameters:
