@@ -2,6 +2,7 @@
 the dict-input warning of a call made during ``fit`` (a callback, another thread, a nested model), ``Permute``'s
 ``dims``, and the wording of hints that name what to pass."""
 import collections
+import json
 import threading
 import warnings
 
@@ -10,7 +11,8 @@ import pytest
 from helpers import keras_on_torch
 
 from tinygradconv import callbacks, layers
-from tinygradconv.models import Model, Sequential, clone_model
+from tinygradconv.models import Model, Sequential, clone_model, load_model
+from tinygradconv.saving import SavedFileError
 
 
 def _dict_warnings(caught):
@@ -184,3 +186,53 @@ def test_clone_model_not_recursive_that_cannot_rebuild_a_nested_model_says_recur
     x = np.ones((1, 3), "float32")
     expected = np.prod([2.0 + i for i in range(len(classes))]) * x     # the hand-computed scaling
     np.testing.assert_allclose(clone_model(outer, recursive=True)(x).numpy(), expected)
+
+
+class _Tripling(layers.Layer):
+    def call(self, x):
+        return x * 3
+
+
+def _old_npz_of_registered_name(tmp_path):
+    """A model file written as older versions wrote a registered class: ``class_name: "pk>Scale"``."""
+    model = Sequential([layers.Input((3,)), _Tripling(name="s")])
+    path = tmp_path / "old.npz"
+    model.save(path)
+    arrays = dict(np.load(path, allow_pickle=False))
+    meta = json.loads(bytes(arrays["__tinygradconv__"]).decode())
+    entry = meta["model"]["config"]["layers"][1]
+    entry["class_name"] = entry["registered_name"] = "pk>Scale"
+    arrays["__tinygradconv__"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    np.savez(path, **arrays)
+    return path
+
+
+def test_an_old_npz_of_class_name_package_and_name_loads_with_the_class_under_its_short_name(tmp_path):
+    path = _old_npz_of_registered_name(tmp_path)
+    with pytest.raises(SavedFileError) as caught:
+        load_model(path)
+    assert "custom_objects={'Scale': Scale}" in str(caught.value)      # valid Python, as the hint is to be copied
+    for custom_objects in ({"Scale": _Tripling}, {"pk>Scale": _Tripling}):
+        loaded = load_model(path, custom_objects=custom_objects)
+        np.testing.assert_array_equal(loaded(np.ones((1, 3), "float32")).numpy(), [[3.0, 3.0, 3.0]])
+
+
+def test_from_config_of_a_keras_custom_layer_names_custom_objects_for_from_config_and_that_works():
+    keras = keras_on_torch("Keras 3 writes the config of a registered layer of your own")
+
+    @keras.saving.register_keras_serializable(package="pk")
+    class Plain(keras.layers.Layer):
+        def call(self, x):
+            return x * 2
+
+    config = keras.Sequential([keras.Input((3,)), Plain()]).get_config()
+    with pytest.raises(SavedFileError) as caught:
+        Sequential.from_config(config)
+    assert "custom_objects={'Plain': Plain}" in str(caught.value) and "from_config" in str(caught.value)
+
+    class Plain(layers.Layer):                  # ours, under the name the message gives
+        def call(self, x):
+            return x * 2
+
+    ours = Sequential.from_config(config, custom_objects={"Plain": Plain})
+    np.testing.assert_array_equal(ours(np.ones((1, 3), "float32")).numpy(), [[2.0, 2.0, 2.0]])

@@ -733,6 +733,15 @@ def not_built_message(model) -> str:
 
 
 def _lookup_class(class_name, custom_objects, filepath=None):
+    """The layer or model class named ``class_name`` in a saved config: from ``custom_objects``, the registry (and
+    :func:`custom_object_scope`), then tinygradconv's own. A registered name ``"package>Name"`` (older ``.npz``
+    files wrote it as the class name) is also found under ``"Name"`` in ``custom_objects`` or a scope."""
+    def given(name):    # in custom_objects, or registered (or in a scope) as a class
+        return bool(custom_objects and name in custom_objects) or isinstance(custom_object(name), type)
+
+    short = class_name.split(">")[-1] if isinstance(class_name, str) else class_name
+    if short != class_name and not given(class_name) and given(short):
+        class_name = short
     if custom_objects and class_name in custom_objects:
         cls = custom_objects[class_name]
         if not (isinstance(cls, type) and issubclass(cls, Layer)):
@@ -751,8 +760,9 @@ def _lookup_class(class_name, custom_objects, filepath=None):
         if isinstance(cls, type) and issubclass(cls, Layer):
             return cls
     where = f" in {filepath!r}" if filepath else ""
+    variable = short if isinstance(short, str) and short.isidentifier() else "MyLayer"
     raise SavedFileError(f"Unknown layer or model class {class_name!r}{where}. If it is your own class, pass "
-                         f"custom_objects={{{class_name!r}: {class_name}}}.")
+                         f"custom_objects={{{short!r}: {variable}}}.")
 
 
 def own_layer_class(custom_objects):
