@@ -143,7 +143,7 @@ def test_a_dict_of_one_loss_on_a_sequential_names_what_to_pass_valid_python(loss
     assert "loss=<function" not in str(caught.value) and "loss=None" not in str(caught.value)
 
 
-def test_an_empty_evaluate_says_keras_raises_until_fit_or_train_on_batch_built_the_metrics():
+def test_an_empty_evaluate_says_keras_raises_until_fit_evaluate_or_train_on_batch_built_the_metrics():
     keras = keras_on_torch("Keras 3 is the reference for an empty evaluate")
     x, y, empty = np.ones((2, 3), "float32"), np.ones((2, 1), "float32"), np.ones((0, 3), "float32")
     theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
@@ -157,7 +157,7 @@ def test_an_empty_evaluate_says_keras_raises_until_fit_or_train_on_batch_built_t
         assert theirs.evaluate(empty, np.ones((0, 1), "float32"), verbose=0) == []
     ours = Sequential([layers.Input((3,)), layers.Dense(1)])
     ours.compile("sgd", "mse")
-    with pytest.raises(ValueError, match="before fit or train_on_batch has built its metrics"):
+    with pytest.raises(ValueError, match="before fit, evaluate or train_on_batch has built its metrics"):
         ours.evaluate(empty, np.ones((0, 1), "float32"))
 
 
@@ -236,3 +236,20 @@ def test_from_config_of_a_keras_custom_layer_names_custom_objects_for_from_confi
 
     ours = Sequential.from_config(config, custom_objects={"Plain": Plain})
     np.testing.assert_array_equal(ours(np.ones((1, 3), "float32")).numpy(), [[2.0, 2.0, 2.0]])
+
+
+@pytest.mark.parametrize("how", ["call", "predict"])
+@pytest.mark.parametrize("x", [[1, "a"], [[1, 2], [3]]], ids=["text", "ragged"])
+def test_data_refused_for_a_dict_of_one_input_gives_no_warning_before_the_refusal(how, x):
+    keras = keras_on_torch("Keras 3 is the reference for a list refused as data")
+    ki = keras.Input((2,), name="a")
+    theirs = keras.Model({"a": ki}, keras.layers.Dense(1)(ki))
+    with pytest.raises(ValueError, match="Unrecognized data type"):     # Keras: not data, refused
+        theirs.predict(x, verbose=0)
+    a = layers.Input((2,), name="a")
+    ours = Model({"a": a}, layers.Dense(1)(a))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises((TypeError, ValueError)):
+            ours(x) if how == "call" else ours.predict(x, verbose=0)
+    assert _dict_warnings(caught) == []

@@ -78,6 +78,15 @@ def _list_of_samples(data) -> bool:
     return isinstance(data, (list, tuple)) and len(data) > 0 and not is_structure(data)
 
 
+def _numeric_samples(data) -> bool:
+    """Whether a list of samples (:func:`_list_of_samples`) reads into one NumPy array of numbers (or bools): not
+    ``[1, "a"]`` (text), nor a ragged ``[[1, 2], [3]]``."""
+    try:
+        return np.asarray(data).dtype.kind in "biufc"
+    except ValueError:  # ragged
+        return False
+
+
 def _flatten(tensors, argument):
     items = list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
     if not items:
@@ -1176,6 +1185,8 @@ class Functional(FunctionalMixin, Model):
         other model; returned keyed by its key, so that the batches of fit/evaluate/predict do not warn again. Keras
         3.15 warns and takes one array, and refuses Python lists of samples ("Unrecognized data type")."""
         keys = self._input_keys
+        if not is_array(data) and not _numeric_samples(data):
+            return {keys[0]: data}      # [1, "a"], or ragged: refused by the data check next, with no warning
         what = (f"one {type(data).__name__}" if is_array(data) else
                 f"a {type(data).__name__} of samples (one array of data; Keras 3 takes arrays only)")
         warnings.warn(f"Model '{self.name}' was built with a dict of inputs keyed {keys}, and received {what}, "

@@ -363,9 +363,9 @@ _EMPTY_DATA = {
     "train_on_batch": "there is nothing to train on (Keras 3 on torch fails too: the loss of an empty batch is an "
                       "empty tensor, with no gradient); test_on_batch and predict_on_batch take an empty batch",
     "predict": "Keras 3.15 fails too (an UnboundLocalError); predict_on_batch gives outputs of 0 samples",
-    "evaluate": "Keras 3.15 raises too before fit or train_on_batch has built its metrics (a predict or a call of "
-                "the model is not enough), and after returns [] with a 'ran out of data' warning; test_on_batch "
-                "takes an empty batch",
+    "evaluate": "Keras 3.15 raises too before fit, evaluate or train_on_batch has built its metrics (a predict or "
+                "a call of the model is not enough), and after returns [] with a 'ran out of data' warning; "
+                "test_on_batch takes an empty batch",
 }
 
 
