@@ -174,8 +174,9 @@ def test_empty_evaluate_error_says_what_keras_does():
     ours = models.Sequential([layers.Input((3,)), layers.Dense(1)])
     ours.compile("sgd", "mse", metrics=["mae"])
     ours.evaluate(np.ones((2, 3), "float32"), np.ones((2, 1), "float32"), verbose=0)
-    with pytest.raises(ValueError, match=r"argument `x` of evaluate.*0 samples.*raises too on a model no batch has "
-                                         r"run through yet, and once one has returns \[\] with a 'ran out of data'"):
+    with pytest.raises(ValueError, match=r"argument `x` of evaluate.*0 samples.*raises too before fit, evaluate or "
+                                         r"train_on_batch has built its metrics.*returns \[\] with a 'ran out of "
+                                         r"data'"):
         ours.evaluate(e, ey, verbose=0)
     with pytest.raises(ValueError, match=r"argument `x` of fit.*0 samples.*Keras 3 refuses it too"):
         ours.fit(e, ey, verbose=0)

@@ -110,10 +110,25 @@ def _cloner(clone_function, call_function, recursive, cache):
             with custom_object_scope(_own_classes_inside(layer)):
                 return type(layer).from_config(layer.get_config())
         except ValueError as exc:       # your own function, named in the config: as in Keras, it needs a scope
+            nested = isinstance(layer, Model)
+            recurse = (" Or clone with recursive=True, which clones the nested model's layers one by one"
+                       if nested else "")
+            if nested and getattr(exc, "own_class", None):   # a class of your own named like one of ours
+                inner, name = exc.own_class
+                raise ValueError(f"clone_model(recursive=False) rebuilds the nested model {layer.name!r} from its "
+                                 f"config, where its layer {inner!r} is of your own class {name!r}, named like "
+                                 f"tinygradconv's {name}, which the config cannot tell apart. Clone with "
+                                 f"recursive=True, which clones the nested model's layers one by one") from None
             hint = custom_objects_hint(exc, cloning=True)
             if not hint:
-                raise
-            raise ValueError(f"layer {layer.name!r}: {exc}. {hint}") from None
+                if not nested:
+                    raise
+                reason = str(exc).split(". If it is your own class")[0].rstrip(".")   # its hint: for loading
+                raise ValueError(f"clone_model(recursive=False) cannot rebuild the nested model {layer.name!r} "
+                                 f"from its config ({reason}). "
+                                 f"Clone with recursive=True, which clones the nested model's layers one by "
+                                 f"one") from None
+            raise ValueError(f"layer {layer.name!r}: {exc}. {hint}{recurse}") from None
 
     fn = clone_function or from_config
 

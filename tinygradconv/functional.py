@@ -28,7 +28,6 @@ outputs cannot be computed from the inputs (a "disconnected" graph), or when dat
 """
 from __future__ import annotations
 
-import contextlib
 import inspect
 import warnings
 
@@ -61,6 +60,7 @@ from .models import (
     named_input_data,
     prediction_for_loss,
     refuse_foreign_compile_arguments,
+    runs_batch_of,
     single_input_data,
 )
 from .tensor import Tensor
@@ -76,6 +76,15 @@ def _list_of_samples(data) -> bool:
     arrays (one per input): not empty, and holding no array, tensor or dict at any depth
     (:func:`~tinygradconv.layers.layer.is_structure`)."""
     return isinstance(data, (list, tuple)) and len(data) > 0 and not is_structure(data)
+
+
+def _numeric_samples(data) -> bool:
+    """Whether a list of samples (:func:`_list_of_samples`) reads into one NumPy array of numbers (or bools): not
+    ``[1, "a"]`` (text), nor a ragged ``[[1, 2], [3]]``."""
+    try:
+        return np.asarray(data).dtype.kind in "biufc"
+    except ValueError:  # ragged
+        return False
 
 
 def _flatten(tensors, argument):
@@ -1060,12 +1069,13 @@ class Functional(FunctionalMixin, Model):
         ``sample_weight=[w, None]``: "one `sample_weight` array per output in `y`").
         """
         if validation_data is not None and isinstance(validation_data, (list, tuple)) and len(validation_data) >= 2:
-            validation_data = (_columns(validation_data[0], self._inputs, "validation_data[0]", self._input_names(),
-                                        inputs_of=self),
+            validation_data = (self._x(validation_data[0], "validation_data[0]"),
                                self._y(validation_data[1], "validation_data[1]"), *validation_data[2:])
         return self._on_data(super().fit, x, y, *args, validation_data=validation_data, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
+        if "_callbacks" in kwargs:   # fit's validation pass: its data was taken (and warned about) when fit began
+            return super().evaluate(x, y, *args, **kwargs)
         return self._on_data(super().evaluate, x, y, *args, **kwargs)
 
     def train_on_batch(self, x, y=None, *args, **kwargs):
@@ -1083,12 +1093,11 @@ class Functional(FunctionalMixin, Model):
     def _on_data(self, method, x, y, *args, **kwargs):
         """``method`` (:class:`~tinygradconv.models.Model`'s ``fit``, ``evaluate``, ``predict`` or a ``*_on_batch``,
         as ``super().fit``) run on ``x`` as this model's data (:meth:`_x`) and ``y`` as its targets (:meth:`_y`;
-        None stays None; ``_NO_Y`` for the methods that take no targets), its batches not warning again
-        (:meth:`_data_keyed`). ``args`` and ``kwargs`` are passed on."""
+        None stays None; ``_NO_Y`` for the methods that take no targets); its batches do not warn again
+        (:func:`~tinygradconv.models.running_batches`). ``args`` and ``kwargs`` are passed on."""
         x = self._x(x)
         data = (x,) if y is _NO_Y else (x, None if y is None else self._y(y))
-        with self._data_keyed():
-            return method(*data, *args, **kwargs)
+        return method(*data, *args, **kwargs)
 
     def _keyed_outputs(self, out):
         """Predictions as a dict keyed like the outputs, for a model built with a dict of outputs."""
@@ -1145,19 +1154,8 @@ class Functional(FunctionalMixin, Model):
                  for value, layer in zip(items, self._input_layers)]
         return type(inputs)(named) if several else named[0]
 
-    def _x(self, x):
-        return _columns(self._keyed(x), self._inputs, "x", self._input_names(), inputs_of=self)
-
-    @contextlib.contextmanager
-    def _data_keyed(self):
-        """While ``fit``, ``evaluate``, ``predict`` or a ``*_on_batch`` method runs on data that :meth:`_x` has
-        taken (and warned about once), the batches the model is called on do not warn again."""
-        before = self.__dict__.get("_keyed_by_x", False)
-        object.__setattr__(self, "_keyed_by_x", True)
-        try:
-            yield
-        finally:
-            object.__setattr__(self, "_keyed_by_x", before)
+    def _x(self, x, argument="x"):
+        return _columns(self._keyed(x), self._inputs, argument, self._input_names(), inputs_of=self)
 
     def _keyed(self, data, symbolic=False):
         """``data`` for a model built on a dict of inputs, given otherwise than as a dict, keyed as Keras 3.15 takes
@@ -1165,15 +1163,17 @@ class Functional(FunctionalMixin, Model):
         (:meth:`_keyed_one_input`), or a list or tuple of one entry per input (:meth:`_keyed_list`). Anything else
         is returned as it is. ``symbolic``: symbolic tensors, checked only (no warning, as Keras, which warns when
         the graph runs). The warnings point at the user's line (the first caller outside this package), for
-        ``model(x)``, ``fit``, ``evaluate`` and ``predict`` alike, and come once per call (not once more per
-        batch).
+        ``model(x)``, ``fit``, ``evaluate`` and ``predict`` alike, and come once per call of the model's own
+        ``fit``/``evaluate``/``predict`` (not once more per batch: :func:`~tinygradconv.models.runs_batch_of`); a
+        call of the model made meanwhile elsewhere (a callback, another thread, an outer model whose batches call
+        it) warns each time, as in Keras 3.
 
         Raises:
             ValueError: as :meth:`_keyed_list`.
         """
         keys = self._input_keys
         if (keys and len(keys) == 1 and not symbolic and (is_array(data) or _list_of_samples(data))
-                and not self.__dict__.get("_keyed_by_x", False)):
+                and not runs_batch_of(self)):
             return self._keyed_one_input(data)
         if keys and isinstance(data, (list, tuple)) and not isinstance(data, Columns):
             return self._keyed_list(data, symbolic)
@@ -1185,6 +1185,8 @@ class Functional(FunctionalMixin, Model):
         other model; returned keyed by its key, so that the batches of fit/evaluate/predict do not warn again. Keras
         3.15 warns and takes one array, and refuses Python lists of samples ("Unrecognized data type")."""
         keys = self._input_keys
+        if not is_array(data) and not _numeric_samples(data):
+            return {keys[0]: data}      # [1, "a"], or ragged: refused by the data check next, with no warning
         what = (f"one {type(data).__name__}" if is_array(data) else
                 f"a {type(data).__name__} of samples (one array of data; Keras 3 takes arrays only)")
         warnings.warn(f"Model '{self.name}' was built with a dict of inputs keyed {keys}, and received {what}, "

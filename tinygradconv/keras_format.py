@@ -1253,19 +1253,25 @@ def _our_item(item, filepath, own_class=None):
     if own_class is not None and not (isinstance(module, str) and module.startswith("keras")):
         for name in class_names_to_try(item):     # registered name first
             if isinstance(name, str) and own_class(name) is not None:
-                out = {"class_name": name, "config": item.get("config") or {}}
+                config = dict(item.get("config") or {})
+                if config.get("autocast", True) is True:    # Keras' default, written for every layer: ours has
+                    config.pop("autocast", None)            # no such argument (autocast=False is left, refused)
+                out = {"class_name": name, "config": config}
                 out.update({key: item[key] for key in ("name", "inbound_nodes", "build_config") if key in item})
                 return out
     if module not in (None, "keras.layers", "keras.src.layers") or item.get("registered_name") not in (
             None, class_name):
+        short = str(class_name).split(">")[-1]
+        short = short if short.isidentifier() else "MyLayer"
         raise SavedFileError(f"{filepath!r}: layer {item.get('config', {}).get('name')!r} is a custom class "
-                             f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load: it "
-                             "reads Keras' built-in layers only from .keras files (SUPPORTED_LAYERS), and "
-                             "custom_objects does not change that. Write the layer as a subclass of "
-                             "tinygradconv.layers.Layer (build() and call() with tinygradconv.ops), build the model "
-                             "with it, and copy the weights as NumPy arrays: model.set_weights(keras_model."
-                             "get_weights()), in the same order. Such a model saves to and loads from tinygradconv's "
-                             ".npz files, with custom_objects={'MyLayer': MyLayer}")
+                             f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load as "
+                             "Keras wrote it: it reads Keras' built-in layers only (SUPPORTED_LAYERS), and a Keras "
+                             "class in custom_objects does not change that. Write the layer as a subclass of "
+                             "tinygradconv.layers.Layer (build() and call() with tinygradconv.ops) and pass it as "
+                             f"custom_objects={{{short!r}: {short}}} (to load_model, model_from_json or from_config, "
+                             "here and for tinygradconv's .npz files alike); or build the model with it and copy "
+                             "the weights as NumPy arrays: model.set_weights(keras_model.get_weights()), in the same "
+                             "order")
     config = _from_keras_config(class_name, item.get("config") or {}, filepath)
     if not config.get("name"):
         config["name"] = _generated_name(class_name)

@@ -34,11 +34,13 @@ that was never compiled raises :class:`NotCompiledError` (both a ``RuntimeError`
 """
 from __future__ import annotations
 
+import contextlib
 import inspect
 import itertools
 import json
 import math
 import numbers
+import threading
 import warnings
 
 import numpy as np
@@ -66,6 +68,31 @@ from .utils import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from .validation import caller_stacklevel, dtype_argument, flag, integer, number, refuse_foreign
 
 __all__ = ["Model", "NotCompiledError", "Sequential", "clone_model", "load_model", "model_from_json"]
+
+
+_BATCHES = threading.local()   # the models whose own batches this thread is running (see running_batches)
+
+
+@contextlib.contextmanager
+def running_batches(model):
+    """While ``fit``, ``evaluate``, ``predict`` or a ``*_on_batch`` method of ``model`` runs one of its batches (its
+    ``train_step``, ``test_step`` or ``predict_step``), :func:`runs_batch_of` says so. A functional model built on a
+    dict of one input reads it to leave its own batches unwarned (the data was taken, with one warning, when the
+    method began), while a call of the model made meanwhile elsewhere (in a callback, another thread or another
+    model) still warns, as in Keras 3. Per thread, so that threads do not see each other's batches."""
+    running = _BATCHES.__dict__.setdefault("models", [])
+    running.append(model)
+    try:
+        yield
+    finally:
+        running.pop()
+
+
+def runs_batch_of(model):
+    """True while this thread runs a batch of ``model``'s own ``fit``/``evaluate``/``predict`` (the innermost one:
+    a model called inside another model's batch is not running its own)."""
+    running = _BATCHES.__dict__.get("models")
+    return bool(running) and running[-1] is model
 
 
 class NotCompiledError(RuntimeError, ValueError):
@@ -336,8 +363,9 @@ _EMPTY_DATA = {
     "train_on_batch": "there is nothing to train on (Keras 3 on torch fails too: the loss of an empty batch is an "
                       "empty tensor, with no gradient); test_on_batch and predict_on_batch take an empty batch",
     "predict": "Keras 3.15 fails too (an UnboundLocalError); predict_on_batch gives outputs of 0 samples",
-    "evaluate": "Keras 3.15 raises too on a model no batch has run through yet, and once one has returns [] with a "
-                "'ran out of data' warning; test_on_batch takes an empty batch",
+    "evaluate": "Keras 3.15 raises too before fit, evaluate or train_on_batch has built its metrics (a predict or "
+                "a call of the model is not enough), and after returns [] with a 'ran out of data' warning; "
+                "test_on_batch takes an empty batch",
 }
 
 
@@ -891,11 +919,19 @@ class _LossDictOfOneOutput:
         self.model_name, self.loss = model_name, loss
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        example = next(iter(self.loss.values()), "mse")
+        example = next(iter(self.loss.values()), None)
+        if example is None:
+            again = "Compile again with the loss itself (a name such as loss='mse', or a function)"
+        elif isinstance(example, str):
+            again = f"Compile again with loss={example!r}"
+        elif hasattr(example, "__name__"):     # a function: its name, not its repr (which shows an address)
+            again = f"Compile again with loss={example.__name__} (the function itself)"
+        else:                                   # a Loss object
+            again = f"Compile again with loss={type(example).__name__}(...) (the object itself)"
         raise TypeError(f"Invalid type for argument `loss` of compile: model {self.model_name!r} has one output, so it "
                         f"takes the loss itself, not a dict of losses by output name. Received loss={self.loss!r}. "
-                        f"Compile again with loss={example!r} (Keras 3.15 also accepts the dict in compile and "
-                        "fails at the first batch, with \"'NoneType' object is not iterable\").")
+                        f"{again} (Keras 3.15 also accepts the dict in compile and fails at the first batch, with "
+                        "\"'NoneType' object is not iterable\").")
 
     def __repr__(self):
         return repr(self.loss)
@@ -2007,7 +2043,7 @@ class Model(Layer):
         shapes = (f"validation_data has x_val of shape {x_val.shape} and y_val of shape {y_val.shape}, while the "
                   f"training data has x of shape {x.shape} and y of shape {y.shape}")
         try:
-            with no_grad():
+            with no_grad(), running_batches(self):
                 out = self(x[:1], training=False)
                 out_val = self(x_val[:1], training=False)
         except Exception as exc:
@@ -2035,7 +2071,8 @@ class Model(Layer):
                 callback_list.on_train_batch_begin(step)
                 batch = pack_x_y_sample_weight(x[index], None if y is None else y[index],
                                                None if sample_weight is None else sample_weight[index])
-                logs = _python_logs(self.train_step(batch))
+                with running_batches(self):
+                    logs = _python_logs(self.train_step(batch))
                 callback_list.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -2079,8 +2116,10 @@ class Model(Layer):
         logs = {}
         for step, index in enumerate(_limited_batches(n, batch_size, steps, "steps")):
             _callbacks.on_test_batch_begin(step)
-            logs = _python_logs(self.test_step(pack_x_y_sample_weight(
-                x[index], None if y is None else y[index], None if sample_weight is None else sample_weight[index])))
+            with running_batches(self):
+                logs = _python_logs(self.test_step(pack_x_y_sample_weight(
+                    x[index], None if y is None else y[index],
+                    None if sample_weight is None else sample_weight[index])))
             _callbacks.on_test_batch_end(step, logs)
         _callbacks.on_test_end(logs)
         return _returned_logs(logs, return_dict)
@@ -2104,7 +2143,9 @@ class Model(Layer):
         if class_weight is not None:
             sample_weight = _class_weights_per_sample(class_weight, y, sample_weight)
         self.reset_metrics()
-        return _returned_logs(_python_logs(self.train_step(pack_x_y_sample_weight(x, y, sample_weight))), return_dict)
+        with running_batches(self):
+            logs = _python_logs(self.train_step(pack_x_y_sample_weight(x, y, sample_weight)))
+        return _returned_logs(logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """The loss and metrics of one batch in inference mode, as Keras 3's ``Model.test_on_batch``; returned as
@@ -2120,7 +2161,9 @@ class Model(Layer):
         """
         x, y, sample_weight, _ = self._check_labelled_data("test_on_batch", x, y, sample_weight, allow_empty=True)
         self.reset_metrics()
-        return _returned_logs(_python_logs(self.test_step(pack_x_y_sample_weight(x, y, sample_weight))), return_dict)
+        with running_batches(self):
+            logs = _python_logs(self.test_step(pack_x_y_sample_weight(x, y, sample_weight)))
+        return _returned_logs(logs, return_dict)
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
         """The model's outputs on ``x`` as a NumPy array, computed in batches in inference mode (no graph);
@@ -2142,7 +2185,8 @@ class Model(Layer):
         with no_grad():
             for step, index in enumerate(_limited_batches(n, batch_size, steps, "steps")):
                 callback_list.on_predict_batch_begin(step)
-                out = self.predict_step(pack_x_y_sample_weight(x[index]))
+                with running_batches(self):
+                    out = self.predict_step(pack_x_y_sample_weight(x[index]))
                 out = [o.numpy() for o in out] if isinstance(out, (list, tuple)) else out.numpy()
                 outputs.append(out)
                 callback_list.on_predict_batch_end(step, {"outputs": out})
@@ -2162,7 +2206,7 @@ class Model(Layer):
         """
         self._check_initialized()
         x = self._input_data(x)
-        with no_grad():
+        with no_grad(), running_batches(self):
             out = self(x, training=False)
         if isinstance(out, (list, tuple)):
             return [_joined_batches([o.numpy()]) for o in out]

@@ -733,6 +733,15 @@ def not_built_message(model) -> str:
 
 
 def _lookup_class(class_name, custom_objects, filepath=None):
+    """The layer or model class named ``class_name`` in a saved config: from ``custom_objects``, the registry (and
+    :func:`custom_object_scope`), then tinygradconv's own. A registered name ``"package>Name"`` (older ``.npz``
+    files wrote it as the class name) is also found under ``"Name"`` in ``custom_objects`` or a scope."""
+    def given(name):    # in custom_objects, or registered (or in a scope) as a class
+        return bool(custom_objects and name in custom_objects) or isinstance(custom_object(name), type)
+
+    short = class_name.split(">")[-1] if isinstance(class_name, str) else class_name
+    if short != class_name and not given(class_name) and given(short):
+        class_name = short
     if custom_objects and class_name in custom_objects:
         cls = custom_objects[class_name]
         if not (isinstance(cls, type) and issubclass(cls, Layer)):
@@ -751,8 +760,9 @@ def _lookup_class(class_name, custom_objects, filepath=None):
         if isinstance(cls, type) and issubclass(cls, Layer):
             return cls
     where = f" in {filepath!r}" if filepath else ""
+    variable = short if isinstance(short, str) and short.isidentifier() else "MyLayer"
     raise SavedFileError(f"Unknown layer or model class {class_name!r}{where}. If it is your own class, pass "
-                         f"custom_objects={{{class_name!r}: {class_name}}}.")
+                         f"custom_objects={{{short!r}: {variable}}}.")
 
 
 def own_layer_class(custom_objects):
@@ -812,9 +822,11 @@ def deserialize_layer(item, custom_objects=None):
     if (isinstance(item.get("python_module"), str) and not item["python_module"].startswith("tinygradconv")
             and _lookup.defined_here(cls)):
         name = item["class_name"]
-        raise SavedFileError(f"layer {config.get('name')!r} is of your own class {name!r} (module "
-                             f"{item['python_module']!r}), not tinygradconv's {name}: pass it when loading, "
-                             f"custom_objects={{{name!r}: {name.split('>')[-1]}}}")
+        error = SavedFileError(f"layer {config.get('name')!r} is of your own class {name!r} (module "
+                               f"{item['python_module']!r}), not tinygradconv's {name}: pass it when loading, "
+                               f"custom_objects={{{name!r}: {name.split('>')[-1]}}}")
+        error.own_class = (config.get("name"), name)     # read by clone_model, whose hint is another
+        raise error
     with custom_object_scope(custom_objects):   # the layer's own functions (activation, ...) by name
         try:
             if "custom_objects" in inspect.signature(cls.from_config).parameters:

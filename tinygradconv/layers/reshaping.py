@@ -170,17 +170,31 @@ class Cropping1D(Layer):
         return {**super().get_config(), "cropping": tuple(self.cropping)}
 
 
+def _ordered_collection(value) -> bool:
+    """True for a collection that can be read again in the order written (a tuple, a dict, ``dict.keys()``, a
+    ``range``, a ``deque``, a ``bytearray``); False for text, bytes, a set (no order of its own), a generator or
+    other one-time iterator (``iter(it) is it``), and anything not iterable."""
+    if isinstance(value, (str, bytes, set, frozenset)) or not hasattr(value, "__iter__"):
+        return False
+    return iter(value) is not value
+
+
 def _permutation(dims) -> tuple:
     """``dims`` of :class:`Permute` as a tuple of ints, a permutation of ``1 .. n``, taken as Keras 3 takes it (see
     :class:`Permute` for the collections accepted and the errors raised)."""
-    if isinstance(dims, dict):
-        dims = list(dims)           # its keys, in order, as Keras' tuple(dims) takes them
-    elif hasattr(dims, "__array__") and not isinstance(dims, (tuple, list, str, bytes)):
-        array = np.asarray(dims)    # a NumPy or torch array: a 1-D integer one, as Keras takes it
-        if array.ndim == 1 and np.issubdtype(array.dtype, np.integer):
-            dims = array.tolist()
-    elif isinstance(dims, range):
-        dims = list(dims)
+    if hasattr(dims, "__array__") and not isinstance(dims, (tuple, list, str, bytes)):
+        array = np.asarray(dims)    # a NumPy or torch array: a 1-D one, read as Keras' tuple(dims) reads it
+        if array.ndim != 1:
+            raise TypeError(f"Invalid type for argument `dims`. Expected a 1-D collection of integers, a "
+                            f"permutation of 1 .. n. Received dims={dims!r} of {array.ndim} axes")
+        if array.dtype.kind in "USb":   # text or bools: Keras' permutation check refuses them (ValueError)
+            raise ValueError(f"Invalid value for argument `dims`: expected integers, a permutation of 1 .. n (the "
+                             f"axes of a sample; 0 is the batch axis), not {array.dtype} values. Received "
+                             f"dims={dims!r}")
+        dims = array.tolist()       # Python ints (floats stay floats: refused below)
+    elif _ordered_collection(dims):
+        dims = list(dims)           # in its own order, as Keras' tuple(dims): a dict's keys, dict.keys(), a range,
+        #                             a deque; a bytearray gives its byte values (bytearray(b"\x02\x01") is (2, 1))
     if isinstance(dims, (str, bytes)) or (isinstance(dims, (tuple, list))
                                           and any(isinstance(d, (str, bytes)) for d in dims)):
         # Keras' permutation check sees no 1 .. n in them: a ValueError there too, Permute("21") included
@@ -212,8 +226,9 @@ class Permute(Layer):
 
     Args:
         dims: the integers ``1 .. n`` in some order, ``n`` the number of axes of a sample (axis 0, the batch axis,
-            is never named): a tuple, list or ``range``, a 1-D integer array (NumPy, torch), or a dict whose keys
-            are they (its keys, in order, as Keras iterates a dict).
+            is never named): any collection read in its order as Keras' ``tuple(dims)`` reads it (a tuple, list,
+            ``range``, ``deque``, a dict or ``dict.keys()``, whose keys are they, a ``bytearray`` of their byte
+            values), or a 1-D integer array (NumPy, object-dtype NumPy, torch).
 
     Input shape: ``(batch, d_1, ..., d_n)``, exactly ``len(dims) + 1`` axes (Keras' input spec).
 
@@ -225,10 +240,10 @@ class Permute(Layer):
         TypeError: ``dims`` not such a collection of integers, such as None, ``2``, ``(2, 1.0)``, ``(True, 2)`` or
             a generator (Keras lets floats and bools through and fails later or permutes by them; a generator is
             its TypeError too); a set or frozenset, whose order is not the one written (Keras takes ``{2, 1}`` as
-            ``(1, 2)``, in the set's order).
+            ``(1, 2)``, in the set's order); an array of other than one axis (Keras: NumPy's ValueError).
         ValueError: ``dims`` not a permutation of ``1 .. len(dims)`` (Keras' message); text or bytes (``"21"``,
-            ``b"21"``, ``("2", "1")``: Keras' permutation check refuses them with a ValueError too); an input of
-            another rank.
+            ``b"21"``, ``("2", "1")``, ``np.array(["2", "1"])``: Keras' permutation check refuses them with a
+            ValueError too), a boolean array; an input of another rank.
 
     Source: ``keras.layers.Permute`` (Keras 3.15, ``keras/src/layers/reshaping/permute.py``).
 
