@@ -35,8 +35,13 @@ _TORCH_NAMES = {
               "method x.norm(p, dim)",
     "nn": "PyTorch's layers are Keras' here: tinygradconv.layers (Conv1D, Conv1DTranspose, Dense, ...)",
     "optim": "PyTorch's optimizers are Keras' here: tinygradconv.optimizers (SGD, Adam, ...)",
-    **{name: _NUMPY_THEN_TENSOR for name in ("zeros", "ones", "full", "arange", "randn", "rand", "empty", "eye",
-                                             "linspace", "zeros_like", "ones_like")},
+    **{name: _NUMPY_THEN_TENSOR for name in ("zeros", "ones", "full", "empty", "eye", "linspace")},
+    "arange": "make the range with NumPy: tg.tensor(np.arange(start, stop, step), dtype='float32')",
+    "randn": "random normal values like a tensor are tg.ops.randn_like(x) (seeded by tg.set_seed), or "
+             "tg.tensor(np.random.default_rng(seed).standard_normal((2, 3)), dtype='float32')",
+    "rand": "random uniform values like a tensor are tg.ops.rand_like(x) (seeded by tg.set_seed), or "
+            "tg.tensor(np.random.default_rng(seed).random((2, 3)), dtype='float32')",
+    "inference_mode": "PyTorch's `inference_mode` is tg.no_grad() here (no gradients recorded)",
     **{name: f"dtypes are names here, as in Keras: dtype='{name}'" for name in
        ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool")},
 }

@@ -50,6 +50,7 @@ import numpy as np
 from . import in_place
 from .backend import backend_of, dtype_name
 from .numpy_protocol import NumpyUfuncs
+from .torch_port import TorchPort
 from .validation import dim_index, flag
 
 
@@ -102,10 +103,72 @@ class Size(int):
         return int, (int(self),)
 
 
-class TorchMethods(NumpyUfuncs):
+#: PyTorch ``Tensor`` names that tinygradconv lacks, and what to write instead (``TorchMethods.__getattr__``).
+MISSING_TORCH_NAMES = {
+    "register_hook": "tinygradconv has no hooks: read the gradient after backward() from t.grad (call "
+                     "t.retain_grad() first for an op's output)",
+    "retain_graph": "retain_graph is an argument of backward(), not a Tensor attribute: loss.backward("
+                    "retain_graph=True)",
+    "nonzero": "the indices of the nonzero elements, without gradient: tg.tensor(np.argwhere(t.numpy()))",
+    "gather": "for one element per row (a class per sample) index with arrays: t[np.arange(n), labels], which has "
+              "the gradient of indexing; there is no gather op",
+    "scatter": "there is no scatter op: build the result out of place, e.g. tg.ops.where(mask, value, t), or a "
+               "one-hot matrix product",
+    "scatter_": "there is no scatter op: build the result out of place, e.g. tg.ops.where(mask, value, t)",
+    "masked_scatter": "there is no masked_scatter op: tg.ops.where(mask, source, t) where source has t's shape",
+    "index_select": "index with an array of indices: t[index] for dim 0, t[:, index] for dim 1 (the gradient of "
+                    "indexing)",
+    "argsort": "the order, without gradient: tg.tensor(np.argsort(t.detach().numpy(), axis=dim)); then "
+               "t[order] has the gradient of indexing",
+    "sort": "there is no sort op: order = np.argsort(t.detach().numpy(), axis=dim), then index t with it "
+            "(np.take_along_axis's indices) for the values with gradient",
+    "topk": "there is no topk op: order = np.argsort(-t.detach().numpy(), axis=-1)[..., :k], then index t with it "
+            "for the values with gradient",
+    "sign": "there is no sign op (its gradient is 0): tg.tensor(np.sign(t.detach().numpy()))",
+    "sin": "there is no sin op in tinygradconv",
+    "cos": "there is no cos op in tinygradconv",
+    "cuda": "the GPU is a backend here: t.to('cupy') (or tg.set_backend('cupy') before making tensors)",
+    "stride": "tinygradconv does not expose strides: t.is_contiguous() says whether the elements are in row-major "
+              "order",
+    "index_add": "there is no index_add op: build the result out of place (tg.ops.where, tg.ops.concat)",
+    "index_add_": "there is no index_add op: build the result out of place (tg.ops.where, tg.ops.concat)",
+}
+
+
+class TorchMethods(TorchPort, NumpyUfuncs):
     """The methods a PyTorch user reaches for first, with PyTorch's names and semantics (a mixin of ``Tensor``)."""
 
     __slots__ = ()   # Tensor declares its own slots; a mixin without this line would give it a second __dict__
+
+    def __format__(self, spec):
+        """``f"{t}"`` and ``f"{t:.3f}"``, as ``torch.Tensor.__format__``: a 0-D tensor is formatted as its number
+        (``t.item()``), so ``f"{loss:.3f}"`` gives ``'3.000'`` and ``f"{loss}"`` gives ``'3.0'``; a tensor of
+        more dimensions as ``object`` formats it (``str(t)`` for an empty spec; any other spec raises PyTorch's
+        ``TypeError``, "unsupported format string passed to Tensor.__format__").
+
+        >>> import tinygradconv as tg
+        >>> loss = tg.tensor(3.0, requires_grad=True)
+        >>> f"{loss:.3f}", f"{loss}", f"{tg.tensor(7, dtype='int64'):4d}"
+        ('3.000', '3.0', '   7')
+        """
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
+
+    def __getattr__(self, name):
+        """Called only when the normal lookup of ``name`` fails (so it costs nothing on the hot path): an
+        ``AttributeError``, as Python's, that says what to write instead for a name of PyTorch's ``Tensor`` that
+        tinygradconv lacks (:data:`MISSING_TORCH_NAMES`). ``hasattr`` stays False for them, and the names of
+        Python's protocols (``__setstate__``, ...), which ``copy`` and ``pickle`` look up, get the plain error.
+
+        >>> import tinygradconv as tg
+        >>> hasattr(tg.tensor([1.0]), "gather")
+        False
+        """
+        hint = MISSING_TORCH_NAMES.get(name) if not name.startswith("__") else None
+        message = f"{type(self).__name__!r} object has no attribute {name!r}"
+        raise AttributeError(message if hint is None else f"{message} (a PyTorch Tensor method); {hint}", name=name,
+                             obj=self)
 
     @property
     def T(self):

@@ -1,0 +1,423 @@
+"""More of PyTorch's ``Tensor`` methods, those a port of a PyTorch script meets first: ``contiguous``/
+``is_contiguous``, the in-place ``fill_``, ``copy_`` and ``clamp_``, ``type_as``, ``flip``, ``amax``/``amin``,
+``softmax``/``log_softmax``, ``any``/``all``, the comparisons ``eq``/``ne``/``lt``/``le``/``gt``/``ge``, ``cpu``
+and ``new_zeros``/``new_ones``/``new_full``/``new_tensor``.
+
+:class:`~tinygradconv.tensor.Tensor` inherits them through :class:`~tinygradconv.torch_methods.TorchMethods` from
+:class:`TorchPort`, a mixin of its own so that neither the engine core nor ``torch_methods.py`` grows. Each one calls
+an existing op (nothing new to differentiate): its values, gradients and errors are checked against PyTorch 2.13 by
+``tests/test_torch_port_s47_f12.py``. Names of PyTorch's that the package lacks (``gather``, ``register_hook``,
+``sort``, ...) raise an ``AttributeError`` that says what to write instead
+(:data:`~tinygradconv.torch_methods.MISSING_TORCH_NAMES`).
+
+See https://pytorch.org/docs/stable/tensors.html
+
+>>> import tinygradconv as tg
+>>> x = tg.tensor([[1.0, 5.0], [7.0, 0.0]], requires_grad=True)
+>>> x.T.is_contiguous(), x.T.contiguous().is_contiguous(), x.contiguous() is x
+(False, True, True)
+>>> x.amax(dim=1).tolist(), x.gt(2.0).any().item()
+([5.0, 7.0], True)
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .backend import dtype_name
+from .validation import dim_index
+
+
+def _raw(array):
+    """The NumPy or CuPy array behind ``array`` (array_api_strict's Array wraps a NumPy array)."""
+    return getattr(array, "_array", array)
+
+
+def _sizes(op, size):
+    """PyTorch's sizes, given one by one (``new_zeros(2, 3)``) or as one tuple or list: a tuple of ints."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    if not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 0 for n in size):
+        raise TypeError(f"Invalid type for argument `size` of {op}: expected non-negative ints, given one by one or "
+                        f"as one tuple. Received {size!r}")
+    return tuple(int(n) for n in size)
+
+
+def _dims(op, dim, ndim):
+    """``dim`` (an int, a tuple/list of ints, or None for every dimension) as a sorted tuple of axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, numbers.Integral) and not isinstance(dim, bool) else dim
+    if not isinstance(dims, (tuple, list)) or not all(isinstance(d, numbers.Integral) and not isinstance(d, bool)
+                                                       for d in dims):
+        raise TypeError(f"Invalid type for argument `dim` of {op}: expected an int or a tuple of ints. "
+                        f"Received {dim!r}")
+    axes = tuple(dim_index(d, ndim, op, "dim") for d in dims)
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"Invalid value for argument `dim` of {op}: dim {axes} appears more than once in the list "
+                         f"of dims (as PyTorch refuses it). Received {dim!r}")
+    return tuple(sorted(axes))
+
+
+class TorchPort:
+    """The methods of this module (a mixin of ``Tensor``, through ``TorchMethods``)."""
+
+    __slots__ = ()
+
+    # ---------------------------------------------------------------------------------------------- memory
+    def is_contiguous(self, memory_format=None) -> bool:
+        """Whether this tensor's elements lie in memory in row-major (C) order, as ``torch.Tensor.is_contiguous``:
+        ``x.T`` of a 2 x 3 ``x`` is not, ``x`` is (dimensions of size 1 do not count, as in PyTorch and NumPy).
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        >>> x.is_contiguous(), x.T.is_contiguous(), x[:, ::2].is_contiguous()
+        (True, False, False)
+        """
+        return bool(_raw(self._data).flags.c_contiguous)
+
+    def contiguous(self, memory_format=None):
+        """This tensor in row-major (C) order, as ``torch.Tensor.contiguous``: the tensor itself when it already is
+        (:meth:`is_contiguous`), else a copy in that order that stays in the graph (the gradient passes through
+        unchanged, d/dx = 1), sharing no memory with this tensor, as PyTorch's.
+
+        Here a ``view`` works on any tensor (it copies where PyTorch's would refuse a non-contiguous one), so
+        ``x.T.contiguous().view(-1)`` and ``x.T.view(-1)`` give the same values; ``contiguous()`` is there so that
+        ported code runs unchanged.
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        >>> y = x.T.contiguous()
+        >>> y.is_contiguous(), y.tolist()
+        (True, [[1.0, 3.0], [2.0, 4.0]])
+        >>> (y * tg.tensor([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+        >>> x.grad.tolist()
+        [[1.0, 3.0], [2.0, 4.0]]
+        """
+        if self.is_contiguous():
+            return self
+        # reshape(-1) of an array whose elements are not in row-major order copies them in that order (NumPy,
+        # CuPy); the reshape back is a view of that copy. Both reshapes pass the gradient through.
+        return self.reshape(-1).reshape(tuple(self.shape))
+
+    def cpu(self):
+        """This tensor in the computer's memory, as ``torch.Tensor.cpu``: the tensor itself on the ``numpy`` and
+        ``array_api_strict`` backends (already there), a copy on the ``numpy`` backend from ``cupy`` (the GPU),
+        which stays in the graph (``t.to("cpu")``).
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([1.0])
+        >>> x.cpu() is x
+        True
+        """
+        return self if self.device.type == "cpu" else self.to("cpu")
+
+    def type_as(self, other):
+        """This tensor cast to ``other``'s dtype, as ``torch.Tensor.type_as``: the tensor itself when the dtype is
+        already that, else :meth:`~tinygradconv.tensor.Tensor.astype` (its gradient; an integer or bool result has
+        none).
+
+        Raises:
+            TypeError: ``other`` not a tensor.
+
+        >>> import tinygradconv as tg
+        >>> str(tg.tensor([1, 2], dtype="int64").type_as(tg.tensor([0.5])).dtype)
+        'float32'
+        """
+        from .torch_methods import _tensor_argument
+
+        return self._cast(dtype_name(_tensor_argument(other, "other", "type_as").dtype))
+
+    # ---------------------------------------------------------------------------------------------- in place
+    def fill_(self, value):
+        """Fill this tensor with ``value`` in place and return it, as ``torch.Tensor.fill_``, with the in-place
+        rules of :meth:`~tinygradconv.torch_methods.TorchMethods.zero_` (under ``no_grad()``, or a tensor outside
+        the graph; a leaf that requires grad, or a view of one, raises PyTorch's ``RuntimeError`` while gradients
+        are recorded). A view (``x[0].fill_(1.0)``) writes into the tensor it views, as in PyTorch.
+
+        Raises:
+            RuntimeError: a leaf that requires grad or a view of one, while gradients are recorded (as PyTorch).
+            TypeError: an op's output that requires grad, or a ``value`` tensor that requires grad, while gradients
+                are recorded (write ``t = tg.ops.full_like(t, value)``); a float into an integer tensor, a number
+                the dtype cannot hold (as ``t[...] = value``).
+            ValueError: a ``value`` tensor that is not 0-D (PyTorch raises ``RuntimeError``).
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+        >>> x[0].fill_(7.0).tolist(), x.tolist()
+        ([7.0, 7.0], [[7.0, 7.0], [3.0, 4.0]])
+        """
+        from .tensor import Tensor
+        from .torch_methods import _refuse_in_graph_write
+
+        given = value if isinstance(value, Tensor) else None
+        if given is not None and given.ndim != 0:
+            raise ValueError(f"Invalid value for argument `value` of fill_: fill_ only supports a 0-dimension value "
+                             f"tensor (as PyTorch), received one of shape {tuple(given.shape)}")
+        _refuse_in_graph_write(self, given, "t.fill_(value)", "t = tg.ops.full_like(t, value)")
+        self[...] = value
+        return self
+
+    def copy_(self, src, non_blocking=False):
+        """Copy ``src``'s values into this tensor in place and return it, as ``torch.Tensor.copy_``: ``src`` (a
+        tensor, or an array or number) broadcasts to this tensor's shape, which does not change, and is cast to
+        this tensor's dtype (PyTorch's cast: a float into an integer tensor is truncated toward zero), from any
+        backend. The in-place rules of :meth:`fill_` apply.
+
+        Difference from PyTorch: while gradients are recorded, a ``src`` that requires grad is refused
+        (``TypeError``), where PyTorch records the copy; write ``t = src.astype(...)`` or
+        ``t = tg.ops.where(mask, src, t)``.
+
+        Raises:
+            RuntimeError: a leaf that requires grad or a view of one, while gradients are recorded (as PyTorch).
+            TypeError: an op's output that requires grad, or a ``src`` that requires grad, while gradients are
+                recorded.
+            ValueError: a ``src`` whose shape does not broadcast to this tensor's (PyTorch raises
+                ``RuntimeError``).
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+        >>> x.copy_(tg.tensor([5.0, 6.0, 7.0])).tolist()
+        [[5.0, 6.0, 7.0], [5.0, 6.0, 7.0]]
+        """
+        from .autograd import no_grad
+        from .tensor import Tensor
+        from .torch_methods import _refuse_in_graph_write
+
+        given = src if isinstance(src, Tensor) else None
+        _refuse_in_graph_write(self, given, "t.copy_(src)", "t = src.astype(t.dtype)")
+        if given is None:
+            src = Tensor(np.asarray(src), backend=self.backend)
+        with no_grad():
+            if src.backend is not self.backend:
+                src = src.to(self.backend.name)
+            self[...] = src._cast(dtype_name(self.dtype))       # (a float into an integer tensor: truncated)
+        return self
+
+    def clamp_(self, min=None, max=None):
+        """Clamp this tensor's values in place and return it, as ``torch.Tensor.clamp_``: the values of
+        :meth:`~tinygradconv.torch_methods.TorchMethods.clamp` (its checks of ``min`` and ``max``), with the
+        in-place rules of :meth:`fill_`.
+
+        Difference from PyTorch: on an op's output that requires grad, PyTorch rewrites the graph in place; here
+        that is a ``TypeError`` that says to write ``t = t.clamp(min, max)``, which gives the same values and
+        gradients.
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([-2.0, 0.5, 3.0])
+        >>> x.clamp_(-1.0, 1.0) is x, x.tolist()
+        (True, [-1.0, 0.5, 1.0])
+        """
+        from .autograd import no_grad
+        from .tensor import Tensor
+        from .torch_methods import _refuse_in_graph_write
+
+        bounds = [b for b in (min, max) if isinstance(b, Tensor)]
+        given = next((b for b in bounds if b.requires_grad), bounds[0] if bounds else None)
+        _refuse_in_graph_write(self, given, "t.clamp_(min, max)", "t = t.clamp(min, max)")
+        with no_grad():
+            clamped = self.clamp(min, max)
+        if tuple(clamped.shape) != tuple(self.shape):
+            raise ValueError(f"Invalid value for argument `min`/`max` of clamp_: bounds that broadcast this tensor's "
+                             f"shape {tuple(self.shape)} to {tuple(clamped.shape)}; an in-place write keeps the "
+                             f"tensor's shape (as PyTorch). Use t = t.clamp(min, max)")
+        self[...] = clamped
+        return self
+
+    # ---------------------------------------------------------------------------------------------- values
+    def flip(self, *dims):
+        """This tensor with the order of its elements reversed along ``dims``, as ``torch.Tensor.flip``: ints
+        given one by one or as one tuple/list. A copy (as PyTorch's, not a view), whose gradient is the output
+        gradient flipped back (the gradient of indexing with ``::-1``, then of ``clone``).
+
+        Raises:
+            TypeError: a dim that is not an int.
+            AxisError: (an ``IndexError`` and a ``ValueError``) a dim out of range, or given twice.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([[1.0, 2.0], [3.0, 4.0]]).flip(1).tolist()
+        [[2.0, 1.0], [4.0, 3.0]]
+        """
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        axes = _dims("flip", tuple(dims), self.ndim)
+        return self[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self.ndim))].clone()
+
+    def amax(self, dim=None, keepdim=False):
+        """The largest value along ``dim`` (an int, a tuple of ints, or None or ``()`` for every dimension), as
+        ``torch.amax``: :func:`tinygradconv.ops.max` over those axes. The gradient is shared evenly among the
+        elements that tie for the maximum (PyTorch's ``amax``; ``max(dim)`` gives it all to one).
+
+        Raises:
+            TypeError: a dim that is not an int.
+            AxisError: a dim out of range or given twice; ValueError: an empty dimension reduced.
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([1.0, 3.0, 3.0], requires_grad=True)
+        >>> x.amax().backward()
+        >>> x.grad.tolist()
+        [0.0, 0.5, 0.5]
+        """
+        from .ops.reduction import max as maximum
+
+        return maximum(self, axis=_dims("amax", None if dim == () else dim, self.ndim), keepdims=bool(keepdim))
+
+    def amin(self, dim=None, keepdim=False):
+        """The smallest value along ``dim``, as ``torch.amin``: see :meth:`amax`.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([[1.0, 3.0], [0.0, 5.0]]).amin(dim=0).tolist()
+        [0.0, 3.0]
+        """
+        from .ops.reduction import min as minimum
+
+        return minimum(self, axis=_dims("amin", None if dim == () else dim, self.ndim), keepdims=bool(keepdim))
+
+    def softmax(self, dim, dtype=None):
+        """The softmax along the int ``dim``, as ``torch.Tensor.softmax``: :func:`tinygradconv.activations.softmax`
+        (stable for any value; ``dtype``, if given, casts the tensor first, as PyTorch's).
+
+        Raises:
+            TypeError: ``dim`` not an int.
+            AxisError: ``dim`` out of range.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([[0.0, 0.0], [1.0, 1.0]]).softmax(dim=1).tolist()
+        [[0.5, 0.5], [0.5, 0.5]]
+        """
+        from .activations import softmax
+
+        return softmax(self._before_softmax("softmax", dim, dtype), axis=dim)
+
+    def log_softmax(self, dim, dtype=None):
+        """The log-softmax along the int ``dim``, as ``torch.Tensor.log_softmax``:
+        :func:`tinygradconv.activations.log_softmax` (see :meth:`softmax`).
+
+        >>> import tinygradconv as tg
+        >>> [round(v, 4) for v in tg.tensor([0.0, 0.0]).log_softmax(0).tolist()]
+        [-0.6931, -0.6931]
+        """
+        from .activations import log_softmax
+
+        return log_softmax(self._before_softmax("log_softmax", dim, dtype), axis=dim)
+
+    def _before_softmax(self, op, dim, dtype):
+        if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
+            raise TypeError(f"Invalid type for argument `dim` of {op}: expected an int (PyTorch's Tensor.{op} "
+                            f"takes one dim). Received {dim!r}")
+        dim_index(dim, max(self.ndim, 1), op, "dim")
+        return self if dtype is None else self.astype(dtype)
+
+    def any(self, dim=None, keepdim=False):
+        """Whether any element (along ``dim``: an int, a tuple of ints, or None for all) is true or nonzero (NaN
+        counts as nonzero), as ``torch.Tensor.any``: a bool tensor, with no gradient.
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([[0.0, 1.0], [0.0, 0.0]])
+        >>> x.any().item(), x.any(dim=1).tolist()
+        (True, [True, False])
+        """
+        return self._truth("any", dim, keepdim)
+
+    def all(self, dim=None, keepdim=False):
+        """Whether every element (along ``dim``) is true or nonzero, as ``torch.Tensor.all``: see :meth:`any`.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([[1.0, 2.0], [0.0, 3.0]]).all(dim=1).tolist()
+        [True, False]
+        """
+        return self._truth("all", dim, keepdim)
+
+    def _truth(self, op, dim, keepdim):
+        from .tensor import Tensor
+
+        axes = _dims(op, dim, self.ndim)
+        xp = self.backend.xp
+        truth = self._data if dtype_name(self.dtype) == "bool" else self._data != 0
+        return Tensor._make(getattr(xp, op)(truth, axis=axes, keepdims=bool(keepdim)), self.backend, False, None)
+
+    def eq(self, other):
+        """``self == other`` (element-wise, a bool tensor), as ``torch.Tensor.eq``."""
+        return self == other
+
+    def ne(self, other):
+        """``self != other``, as ``torch.Tensor.ne``."""
+        return self != other
+
+    def lt(self, other):
+        """``self < other``, as ``torch.Tensor.lt``."""
+        return self < other
+
+    def le(self, other):
+        """``self <= other``, as ``torch.Tensor.le``."""
+        return self <= other
+
+    def gt(self, other):
+        """``self > other``, as ``torch.Tensor.gt``.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([1.0, 3.0]).gt(2.0).tolist(), tg.tensor([1.0, 3.0]).eq(tg.tensor([1.0, 0.0])).tolist()
+        ([False, True], [True, False])
+        """
+        return self > other
+
+    def ge(self, other):
+        """``self >= other``, as ``torch.Tensor.ge``."""
+        return self >= other
+
+    # ---------------------------------------------------------------------------------------------- new tensors
+    def new_tensor(self, data, dtype=None, requires_grad=False):
+        """A new tensor of ``data``'s values, of this tensor's dtype (or ``dtype``) and backend, as
+        ``torch.Tensor.new_tensor``: a copy, outside any graph (a tensor given is copied and detached).
+
+        >>> import tinygradconv as tg
+        >>> str(tg.tensor([0.5]).new_tensor([1, 2]).dtype)
+        'float32'
+        """
+        from .tensor import Tensor
+
+        if isinstance(data, Tensor):
+            data = data.detach().numpy()
+        kind = dtype_name(self.dtype) if dtype is None else dtype
+        return Tensor(np.array(data), requires_grad=requires_grad, dtype=kind, backend=self.backend)
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+        """A new tensor of shape ``size``, every element ``fill_value``, of this tensor's dtype (or ``dtype``) and
+        backend, as ``torch.Tensor.new_full``.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([1, 2], dtype="int64").new_full((2, 2), 7).tolist()
+        [[7, 7], [7, 7]]
+        """
+        return self._new("new_full", _sizes("new_full", (size,)), fill_value, dtype, requires_grad)
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False):
+        """A new tensor of zeros, of shape ``size`` (ints, or one tuple), this tensor's dtype (or ``dtype``) and
+        backend, as ``torch.Tensor.new_zeros``.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([1.0]).new_zeros(2, 3).shape
+        (2, 3)
+        """
+        return self._new("new_zeros", _sizes("new_zeros", size), 0, dtype, requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False):
+        """A new tensor of ones, as :meth:`new_zeros`.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([1.0]).new_ones((2,)).tolist()
+        [1.0, 1.0]
+        """
+        return self._new("new_ones", _sizes("new_ones", size), 1, dtype, requires_grad)
+
+    def _new(self, op, shape, fill_value, dtype, requires_grad):
+        from .tensor import Tensor
+
+        if isinstance(fill_value, Tensor):
+            fill_value = fill_value.item()
+        if not isinstance(fill_value, numbers.Number):
+            raise TypeError(f"Invalid type for argument `fill_value` of {op}: expected a number. "
+                            f"Received {fill_value!r}")
+        kind = dtype_name(self.dtype) if dtype is None else dtype
+        return Tensor(np.full(shape, fill_value), requires_grad=requires_grad, dtype=kind, backend=self.backend)
