@@ -1,4 +1,4 @@
-"""The torch methods of tinygradconv.torch_port, __format__ and the hints of Tensor.__getattr__ (s47 f12), each
+"""The torch methods of tinygradconv.torch_port, __format__ and the hints for the PyTorch names it lacks (s47 f12), each
 checked against PyTorch 2.13 (values, gradients, errors)."""
 import copy
 import pickle
