@@ -103,7 +103,7 @@ class Size(int):
         return int, (int(self),)
 
 
-#: PyTorch ``Tensor`` names that tinygradconv lacks, and what to write instead (each a :class:`_MissingTorchName` on ``TorchMethods``).
+#: PyTorch ``Tensor`` names that tinygradconv lacks, and what to write instead (``_MissingTorchName``).
 MISSING_TORCH_NAMES = {
     "register_hook": "tinygradconv has no hooks: read the gradient after backward() from t.grad (call "
                      "t.retain_grad() first for an op's output)",
