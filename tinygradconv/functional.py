@@ -46,7 +46,7 @@ from .layers.input_layer import (
     takes_one_shape,
 )
 from .layers.keras_tensor import KerasTensor, flatten, is_symbolic, map_structure
-from .layers.layer import get_keras_mask, is_array, is_structure, set_keras_mask
+from .layers.layer import get_keras_mask, is_array, set_keras_mask
 from .models import (
     Model,
     _as_array,
@@ -55,6 +55,7 @@ from .models import (
     _shape_fits,
     check_call_keywords,
     check_loss_value,
+    holds_inputs,
     integer_data_tensor,
     masked_inputs,
     named_input_data,
@@ -73,18 +74,20 @@ __all__ = ["Columns", "Functional", "Input", "InputLayer", "KerasTensor", "Node"
 # ----------------------------------------------------------------------------------------------- the graph
 def _list_of_samples(data) -> bool:
     """Whether ``data`` is a Python list or tuple of samples, as NumPy reads it into one array, not a list of
-    arrays (one per input): not empty, and holding no array, tensor or dict at any depth
-    (:func:`~tinygradconv.layers.layer.is_structure`)."""
-    return isinstance(data, (list, tuple)) and len(data) > 0 and not is_structure(data)
+    arrays (one per input): not empty, and holding no array, tensor or dict (:func:`~tinygradconv.models.holds_inputs`,
+    which reads a nested list of numbers down its first entries only, so a list of 2000 samples costs 2000 checks,
+    not one per number)."""
+    return isinstance(data, (list, tuple)) and len(data) > 0 and not holds_inputs(data)
 
 
-def _numeric_samples(data) -> bool:
-    """Whether a list of samples (:func:`_list_of_samples`) reads into one NumPy array of numbers (or bools): not
-    ``[1, "a"]`` (text), nor a ragged ``[[1, 2], [3]]``."""
+def _numeric_samples(data):
+    """A list of samples (:func:`_list_of_samples`) as one NumPy array of numbers (or bools), or ``None`` where it
+    reads into none: ``[1, "a"]`` (text), or a ragged ``[[1, 2], [3]]``."""
     try:
-        return np.asarray(data).dtype.kind in "biufc"
+        array = np.asarray(data)
     except ValueError:  # ragged
-        return False
+        return None
+    return array if array.dtype.kind in "biufc" else None
 
 
 def _flatten(tensors, argument):
@@ -1185,10 +1188,13 @@ class Functional(FunctionalMixin, Model):
         other model; returned keyed by its key, so that the batches of fit/evaluate/predict do not warn again. Keras
         3.15 warns and takes one array, and refuses Python lists of samples ("Unrecognized data type")."""
         keys = self._input_keys
-        if not is_array(data) and not _numeric_samples(data):
-            return {keys[0]: data}      # [1, "a"], or ragged: refused by the data check next, with no warning
-        what = (f"one {type(data).__name__}" if is_array(data) else
-                f"a {type(data).__name__} of samples (one array of data; Keras 3 takes arrays only)")
+        given = data
+        if not is_array(data):
+            data = _numeric_samples(data)   # read once here, not again by the batches
+            if data is None:
+                return {keys[0]: given}     # [1, "a"], or ragged: refused by the data check next, with no warning
+        what = (f"one {type(given).__name__}" if is_array(given) else
+                f"a {type(given).__name__} of samples (one array of data; Keras 3 takes arrays only)")
         warnings.warn(f"Model '{self.name}' was built with a dict of inputs keyed {keys}, and received {what}, "
                       f"not a dict: it is taken as the input {keys[0]!r}, as Keras 3 takes one array (with a "
                       f"warning too). Pass a dict, {{{keys[0]!r}: ...}}, to say which input it is.",

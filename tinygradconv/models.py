@@ -58,7 +58,6 @@ from .layers.layer import (
     dtype_policy_config,
     get_keras_mask,
     is_array,
-    is_structure,
     set_keras_mask,
     several_inputs_error,
     unique_name,
@@ -249,6 +248,27 @@ def _summary_column_ends(positions, count, show_trainable, line_length):
     return ends
 
 
+def holds_inputs(data) -> bool:
+    """Whether ``data`` is several inputs, as :func:`~tinygradconv.layers.layer.is_structure` tells (a dict, or a list
+    or tuple holding arrays, tensors, symbolic tensors or dicts), read cheaply for a Python list of samples: every
+    entry at the top level, but a nested list or tuple only down its first entries, until an array, a number or a
+    dict decides. ``[[0.1, 0.2], [0.3, 0.4]]`` (one array of data) costs one check per sample, not one per number.
+
+    >>> holds_inputs([np.ones(3), np.ones(3)]), holds_inputs({"a": np.ones(3)}), holds_inputs([[1.0, 2.0]])
+    (True, True, False)
+    """
+    if isinstance(data, dict):
+        return True
+    if not isinstance(data, (list, tuple)):
+        return False
+    for entry in data:
+        while isinstance(entry, (list, tuple)) and entry:
+            entry = entry[0]
+        if isinstance(entry, (dict, KerasTensor)) or is_array(entry):
+            return True
+    return False
+
+
 def single_input_data(model, data, argument, names=None):
     """``data`` for ``model``, which takes one input: a list or tuple of one array (or symbolic tensor) is that one,
     as Keras 3 takes it; a list, tuple or dict of several (or a dict, for a model without input names) is
@@ -260,7 +280,7 @@ def single_input_data(model, data, argument, names=None):
     """
     if isinstance(data, (list, tuple)) and len(data) == 1 and (is_array(data[0]) or isinstance(data[0], KerasTensor)):
         return data[0]
-    if is_structure(data):
+    if holds_inputs(data):
         raise several_inputs_error(model, data, argument, names)
     return data
 

@@ -1,0 +1,52 @@
+"""Review s47 f16: the check that tells a Python list of samples from a list of inputs reads a nested list only
+down its first entries (not every number of a 2000 x 50 list), and the warnings it and others give point at the
+user's line."""
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+from tinygradconv import layers
+from tinygradconv.functional import _list_of_samples
+from tinygradconv.models import holds_inputs
+
+
+class _CountedRow(list):
+    """A row of numbers that counts how many times it is iterated (reading it whole)."""
+    reads = 0
+
+    def __iter__(self):
+        _CountedRow.reads += 1
+        return super().__iter__()
+
+
+def test_a_list_of_samples_is_told_from_inputs_without_reading_every_row_whole():
+    rows = [_CountedRow(row) for row in np.random.default_rng(0).random((200, 5)).tolist()]
+    _CountedRow.reads = 0
+    assert _list_of_samples(rows) and not holds_inputs(rows)
+    assert _CountedRow.reads == 0     # the old check iterated all 200 rows (one check per number)
+
+
+@pytest.mark.parametrize("data, several", [
+    ([np.ones(3), np.ones(3)], True), ({"a": np.ones(3)}, True), ([[np.ones(3)], [np.ones(3)]], True),
+    ((np.ones(3),), True), ([[1.0, 2.0], [3.0, 4.0]], False), ([1, 2, 3], False), ([[[1.0]], [[2.0]]], False),
+    ([[1.0, 2.0], [np.ones(2)]], True), ([{"a": 1}], True), (np.ones(3), False), ([], False)])
+def test_holds_inputs_tells_several_inputs_as_keras_takes_them(data, several):
+    assert holds_inputs(data) is several
+
+
+def _dict_model():
+    inp = layers.Input((5,))
+    return tg.models.Model({"a": inp}, layers.Dense(1)(inp))
+
+
+def test_a_list_of_samples_for_a_dict_of_one_input_predicts_as_its_array():
+    model = _dict_model()
+    data = np.random.default_rng(1).random((7, 5))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = model.predict(data.tolist(), verbose=0)
+    assert any("taken as the input 'a'" in str(w.message) and w.filename == __file__ for w in caught)
+    np.testing.assert_allclose(got, data @ model.layers[-1].kernel.numpy() + model.layers[-1].bias.numpy(),
+                               rtol=1e-5)
