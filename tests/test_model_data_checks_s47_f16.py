@@ -1,6 +1,7 @@
 """Review s47 f16: the check that tells a Python list of samples from a list of inputs reads a nested list only
 down its first entries (not every number of a 2000 x 50 list), and the warnings it and others give point at the
 user's line."""
+import inspect
 import warnings
 
 import numpy as np
@@ -50,3 +51,59 @@ def test_a_list_of_samples_for_a_dict_of_one_input_predicts_as_its_array():
     assert any("taken as the input 'a'" in str(w.message) and w.filename == __file__ for w in caught)
     np.testing.assert_allclose(got, data @ model.layers[-1].kernel.numpy() + model.layers[-1].bias.numpy(),
                                rtol=1e-5)
+
+
+# ------------------------------------------------------------------- warnings of saving and loading .keras files
+def _caught(run, match):
+    """The warnings whose message holds ``match`` that ``run()`` gives (at least one)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run()
+    found = [w for w in caught if match in str(w.message)]
+    assert found, [str(w.message) for w in caught]
+    return found
+
+
+def _keras_file_with_compile_config(path, **changes):
+    """A .keras file of a small compiled model whose config.json's compile_config has ``changes`` (as a file Keras 3
+    wrote with those compile arguments would)."""
+    import json
+    import zipfile
+
+    model = tg.models.Sequential([layers.Input((2,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.save(path / "saved.keras")
+    with zipfile.ZipFile(path / "saved.keras") as source, zipfile.ZipFile(path / "m.keras", "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "config.json":
+                config = json.loads(data)
+                config["compile_config"].update(changes)
+                data = json.dumps(config)
+            target.writestr(name, data)
+    return path / "m.keras"
+
+
+def test_steps_per_execution_in_a_keras_file_warns_at_the_callers_line(tmp_path):
+    path = _keras_file_with_compile_config(tmp_path, steps_per_execution=4)
+    for w in _caught(lambda: tg.models.load_model(path), "steps_per_execution=4"):
+        assert w.filename == __file__, (w.filename, w.lineno)
+
+
+def test_a_loss_that_cannot_be_compiled_warns_at_the_callers_line(tmp_path):
+    path = _keras_file_with_compile_config(tmp_path, loss="no_such_loss")
+    for w in _caught(lambda: tg.models.load_model(path), "could not be compiled again"):
+        assert w.filename == __file__, (w.filename, w.lineno)
+
+
+def test_save_model_with_a_lambda_loss_warns_at_the_callers_line(tmp_path):
+    model = tg.models.Sequential([layers.Input((2,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss=lambda y, p: ((y - p) ** 2).mean())
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = inspect.currentframe().f_lineno + 1
+        tg.saving.save_model(model, tmp_path / "x.keras")     # called here, not through model.save
+    found = [w for w in caught if "cannot be written" in str(w.message)]
+    assert found, [str(w.message) for w in caught]
+    for w in found:
+        assert (w.filename, w.lineno) == (__file__, line)
