@@ -107,3 +107,41 @@ def test_save_model_with_a_lambda_loss_warns_at_the_callers_line(tmp_path):
     assert found, [str(w.message) for w in caught]
     for w in found:
         assert (w.filename, w.lineno) == (__file__, line)
+
+
+# ------------------------------------------------------- warnings of fit and of masks, once at fixed stack counts
+def _warned_here(run, match):
+    """The (filename, line) of each warning holding ``match`` that ``run()`` gives (at least one)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run()
+    found = [(w.filename, w.lineno) for w in caught if match in str(w.message)]
+    assert found, [str(w.message) for w in caught]
+    return found
+
+
+@pytest.mark.parametrize("kind", ["functional", "sequential"])
+def test_empty_validation_data_warns_at_the_callers_line(kind):
+    if kind == "functional":
+        inp = layers.Input((2,))
+        model = tg.models.Model(inp, layers.Dense(1)(inp))
+    else:
+        model = tg.models.Sequential([layers.Input((2,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((4, 2), np.float32), np.ones((4, 1), np.float32)
+    line = inspect.currentframe().f_lineno + 1
+    run = lambda: model.fit(x, y, validation_data=(x[:0], y[:0]), epochs=1, verbose=0)
+    assert set(_warned_here(run, "has 0 samples")) == {(__file__, line)}
+
+
+@pytest.mark.parametrize("kind", ["functional", "sequential"])
+def test_a_mask_dropped_by_a_layer_warns_at_the_callers_line(kind):
+    x = np.ones((4, 3, 2), np.float32)
+    if kind == "functional":
+        inp = layers.Input((3, 2))
+        model = tg.models.Model(inp, layers.Flatten()(layers.Masking()(inp)))
+    else:
+        model = tg.models.Sequential([layers.Input((3, 2)), layers.Masking(), layers.Flatten()])
+    line = inspect.currentframe().f_lineno + 1
+    run = lambda: model(x)
+    assert set(_warned_here(run, "does not support masking")) == {(__file__, line)}

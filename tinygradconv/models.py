@@ -2017,7 +2017,7 @@ class Model(Layer):
                 self._check_validation_shapes(x, y, val[0], val[1])
             else:  # Keras 3 skips validation silently; we skip it too, but say so once
                 warnings.warn("`validation_data` has 0 samples: validation is skipped (as in Keras 3), so the logs "
-                              "have no val_ entries", UserWarning, stacklevel=2)
+                              "have no val_ entries", UserWarning, stacklevel=caller_stacklevel())
                 val = None
         elif validation_split:
             split_at = math.floor(n * (1.0 - validation_split))

@@ -36,7 +36,7 @@ from .._lookup import snake_case
 from ..autograd import _state as _grad_state
 from ..backend import dtype_name
 from ..tensor import Tensor
-from ..validation import flag, float_dtype_argument, integer, weight_fits
+from ..validation import caller_stacklevel, flag, float_dtype_argument, integer, weight_fits
 from .keras_tensor import KerasTensor, flatten, is_symbolic, map_call_arguments, map_structure
 
 _name_counts: dict[str, int] = {}
@@ -719,7 +719,8 @@ class Layer:
             if previous_mask is not None and any(m is not None for m in flatten(previous_mask)):
                 warnings.warn(f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input with a mask "
                               "attached to it. However, this layer does not support masking and will therefore "
-                              "destroy the mask information. Downstream layers will not see the mask.", stacklevel=4)
+                              "destroy the mask information. Downstream layers will not see the mask.",
+                              stacklevel=caller_stacklevel())
             return
         flat = [t for t in flatten(outputs) if isinstance(t, Tensor)]
         if not flat or all(get_keras_mask(t) is not None for t in flat):
