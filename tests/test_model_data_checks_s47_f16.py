@@ -145,3 +145,28 @@ def test_a_mask_dropped_by_a_layer_warns_at_the_callers_line(kind):
     line = inspect.currentframe().f_lineno + 1
     run = lambda: model(x)
     assert set(_warned_here(run, "does not support masking")) == {(__file__, line)}
+
+
+class _Frame:
+    """An array of another library, as a pandas DataFrame: ``__array__`` and a ``shape``, but ``dtypes``, no
+    ``dtype``."""
+
+    def __init__(self, array):
+        self.array, self.shape, self.dtypes = array, array.shape, [array.dtype] * array.shape[1]
+
+    def __array__(self, dtype=None, copy=None):
+        return self.array if dtype is None else self.array.astype(dtype)
+
+    def __len__(self):
+        return len(self.array)
+
+
+def test_an_array_like_without_dtype_for_a_dict_of_one_input_warns_as_an_array_does():
+    model = _dict_model()
+    data = np.random.default_rng(2).random((6, 5)).astype(np.float32)
+    line = inspect.currentframe().f_lineno + 1
+    run = lambda: model.predict(_Frame(data), verbose=0)
+    assert set(_warned_here(run, "received one _Frame")) == {(__file__, line)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        np.testing.assert_allclose(model.predict(_Frame(data), verbose=0), model.predict(data, verbose=0))

@@ -80,6 +80,13 @@ def _list_of_samples(data) -> bool:
     return isinstance(data, (list, tuple)) and len(data) > 0 and not holds_inputs(data)
 
 
+def _array_like(data) -> bool:
+    """Whether ``data`` is one array of another library that has ``__array__`` and a ``shape`` but no ``dtype`` (a
+    pandas DataFrame has ``dtypes``): not a NumPy scalar, a symbolic tensor, nor a list, tuple or dict."""
+    return (not isinstance(data, (dict, list, tuple, np.generic, KerasTensor)) and hasattr(data, "__array__")
+            and hasattr(data, "shape"))
+
+
 def _numeric_samples(data):
     """A list of samples (:func:`_list_of_samples`) as one NumPy array of numbers (or bools), or ``None`` where it
     reads into none: ``[1, "a"]`` (text), or a ragged ``[[1, 2], [3]]``."""
@@ -1175,7 +1182,7 @@ class Functional(FunctionalMixin, Model):
             ValueError: as :meth:`_keyed_list`.
         """
         keys = self._input_keys
-        if (keys and len(keys) == 1 and not symbolic and (is_array(data) or _list_of_samples(data))
+        if (keys and len(keys) == 1 and not symbolic and (is_array(data) or _array_like(data) or _list_of_samples(data))
                 and not runs_batch_of(self)):
             return self._keyed_one_input(data)
         if keys and isinstance(data, (list, tuple)) and not isinstance(data, Columns):
@@ -1183,17 +1190,18 @@ class Functional(FunctionalMixin, Model):
         return data
 
     def _keyed_one_input(self, data):
-        """``data`` for a dict of one input, not in a dict: one array, or a Python list of samples such as ``[[1., 2,
+        """``data`` for a dict of one input, not in a dict: one array (or an object with ``__array__`` and a ``shape``,
+        such as a pandas DataFrame: :func:`_array_like`), or a Python list of samples such as ``[[1., 2,
         3], [4, 5, 6]]`` (numbers, or lists of them: :func:`_list_of_samples`), the one input's data as for any
         other model; returned keyed by its key, so that the batches of fit/evaluate/predict do not warn again. Keras
         3.15 warns and takes one array, and refuses Python lists of samples ("Unrecognized data type")."""
         keys = self._input_keys
         given = data
-        if not is_array(data):
+        if not (is_array(data) or _array_like(data)):
             data = _numeric_samples(data)   # read once here, not again by the batches
             if data is None:
                 return {keys[0]: given}     # [1, "a"], or ragged: refused by the data check next, with no warning
-        what = (f"one {type(given).__name__}" if is_array(given) else
+        what = (f"one {type(given).__name__}" if is_array(given) or _array_like(given) else
                 f"a {type(given).__name__} of samples (one array of data; Keras 3 takes arrays only)")
         warnings.warn(f"Model '{self.name}' was built with a dict of inputs keyed {keys}, and received {what}, "
                       f"not a dict: it is taken as the input {keys[0]!r}, as Keras 3 takes one array (with a "
