@@ -170,3 +170,26 @@ def test_an_array_like_without_dtype_for_a_dict_of_one_input_warns_as_an_array_d
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         np.testing.assert_allclose(model.predict(_Frame(data), verbose=0), model.predict(data, verbose=0))
+
+
+def _own_loss(y_true, y_pred):
+    return ((y_true - y_pred) ** 2).mean(axis=-1)
+
+
+def _own_loss_with_weights(y_true, y_pred, sample_weight=None):   # Keras never passes it the weights
+    return ((y_true - y_pred) ** 2).mean(axis=-1)
+
+
+@pytest.mark.parametrize("loss", [_own_loss, _own_loss_with_weights])
+def test_sample_weight_weighs_a_loss_function_of_your_own_as_keras(loss):
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(0)
+    x, y, w = rng.random((8, 3), np.float32), rng.random((8, 1), np.float32), rng.random(8).astype(np.float32)
+    values = []
+    for lib in (tg, keras):
+        inp = lib.layers.Input((3,))
+        model = lib.models.Model(inp, lib.layers.Dense(1, kernel_initializer="ones", use_bias=False)(inp))
+        model.compile(optimizer="sgd", loss=loss)
+        values.append(model.evaluate(x, y, sample_weight=w, verbose=0))
+    np.testing.assert_allclose(values[0], values[1], rtol=1e-6)
+    np.testing.assert_allclose(values[0], np.sum(w * ((y - x.sum(1, keepdims=True)) ** 2)[:, 0]) / 8, rtol=1e-6)

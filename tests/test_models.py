@@ -201,9 +201,11 @@ def test_sample_weight_weights_loss_gradient_and_metrics(data):
     np.testing.assert_allclose(history.history["mae"], [np.mean(np.abs(err))], rtol=1e-10)
     with pytest.raises(ValueError, match="cardinality"):
         model.fit(x, y, sample_weight=sw[:3], verbose=0)
-    model.compile(optimizer="sgd", loss=mse)
-    with pytest.raises(ValueError, match="sample_weight"):
-        model.fit(x, y, sample_weight=sw, verbose=0)
+    # a loss function of your own: its per-sample losses weighted as Keras 3's LossFunctionWrapper weighs them
+    model = Sequential([Linear(2, w, b)])
+    model.compile(optimizer="sgd", loss=lambda t, p: ((t - p) ** 2).mean(axis=-1))
+    np.testing.assert_allclose(model.evaluate(x, y, sample_weight=sw, batch_size=7, verbose=0), expected_loss,
+                               rtol=1e-10)
 
 
 def test_validation_freq_and_batch_size(data):

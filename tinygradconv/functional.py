@@ -54,7 +54,6 @@ from .models import (
     _Mean,
     _shape_fits,
     check_call_keywords,
-    check_loss_value,
     holds_inputs,
     integer_data_tensor,
     masked_inputs,
@@ -63,6 +62,7 @@ from .models import (
     refuse_foreign_compile_arguments,
     runs_batch_of,
     single_input_data,
+    weighted_loss,
 )
 from .tensor import Tensor
 from .validation import caller_stacklevel
@@ -1343,8 +1343,7 @@ class Functional(FunctionalMixin, Model):
                 t, p = pairs[position]
                 p = prediction_for_loss(loss_fn, p)       # float32 for a function of your own, as Keras
                 w = sample_weight[position] if isinstance(sample_weight, list) else sample_weight   # per output
-                loss = loss_fn(t, p) if w is None else loss_fn(t, p, sample_weight=w)
-                check_loss_value(loss, loss_fn)
+                loss = weighted_loss(loss_fn, t, p, w)
                 loss = loss.mean() if loss.ndim else loss
                 values.append(float(loss.item()))
                 total = loss * weight if total is None else total + loss * weight
@@ -1356,8 +1355,7 @@ class Functional(FunctionalMixin, Model):
         for i, (t, p) in enumerate(zip(y_true, y_pred)):
             p = prediction_for_loss(self._loss_fn, p)
             w = sample_weight[i] if isinstance(sample_weight, list) else sample_weight     # per output
-            loss = self._loss_fn(t, p) if w is None else self._loss_fn(t, p, sample_weight=w)
-            check_loss_value(loss, self._loss_fn)
+            loss = weighted_loss(self._loss_fn, t, p, w)
             loss = loss.mean() if loss.ndim else loss
             total = loss if total is None else total + loss
         return total

@@ -269,6 +269,30 @@ def holds_inputs(data) -> bool:
     return False
 
 
+def weighted_loss(loss_fn, y_true, y_pred, sample_weight=None, mask=None):
+    """The compiled loss ``loss_fn`` on one batch, weighted as Keras 3 weighs it: a :class:`~tinygradconv.losses.Loss`
+    is given ``sample_weight`` (and reads the mask itself); a function of your own, ``f(y_true, y_pred)``, is
+    called without it and its per-sample losses are weighted and reduced as Keras 3's ``LossFunctionWrapper`` does
+    (:func:`~tinygradconv.losses.reduce_weighted_values`: ``sum(w * loss) / n``, and over the steps the ``mask`` of
+    the predictions counts), also where the function has a ``sample_weight`` argument of its own (Keras never
+    passes it one)."""
+    if isinstance(loss_fn, losses.Loss):
+        loss = loss_fn(y_true, y_pred) if sample_weight is None else loss_fn(y_true, y_pred,
+                                                                               sample_weight=sample_weight)
+        check_loss_value(loss, loss_fn)
+        return loss
+    loss = loss_fn(y_true, y_pred)
+    check_loss_value(loss, loss_fn)
+    if mask is not None and (not loss.ndim or tuple(loss.shape) != tuple(mask.shape)):
+        mask = None
+    if mask is not None:
+        own = getattr(loss, "_keras_mask", None)
+        mask = mask if own is None else mask & own
+    if loss.ndim and (sample_weight is not None or mask is not None):
+        loss = losses.reduce_weighted_values(loss, sample_weight=sample_weight, mask=mask)
+    return loss
+
+
 def single_input_data(model, data, argument, names=None):
     """``data`` for ``model``, which takes one input: a list or tuple of one array (or symbolic tensor) is that one,
     as Keras 3 takes it; a list, tuple or dict of several (or a dict, for a model without input names) is
@@ -1769,17 +1793,7 @@ class Model(Layer):
         mask = getattr(y_pred, "_keras_mask", None)
         loss_fn = self._loss_fn
         y_pred = prediction_for_loss(loss_fn, y_pred)
-        if sample_weight is None:
-            loss = loss_fn(y_true, y_pred)
-        else:
-            loss = loss_fn(y_true, y_pred, sample_weight=sample_weight)
-        check_loss_value(loss, loss_fn)
-        if (loss.ndim and mask is not None and not isinstance(loss_fn, losses.Loss)
-                and tuple(loss.shape) == tuple(mask.shape)):
-            # a loss function of your own (a Loss reads the mask itself) on masked predictions: the mean over the
-            # steps that count, as Keras 3's LossFunctionWrapper around the function reduces it
-            own = getattr(loss, "_keras_mask", None)
-            loss = losses.reduce_weighted_values(loss, mask=mask if own is None else mask & own)
+        loss = weighted_loss(loss_fn, y_true, y_pred, sample_weight, mask)
         if loss.ndim:
             loss = loss.mean()
         if getattr(self, "_loss_weight", None) is not None:     # compile(loss_weights=w): w * loss, as Keras
@@ -1887,8 +1901,8 @@ class Model(Layer):
         if sample_weight is None:
             return None
         loss_fn = self.loss if getattr(self, "_output_losses", None) else self._loss_fn
-        if not callable(loss_fn):     # a list or dict of per-output losses: each output's loss reads its weights
-            accepts = True
+        if not callable(loss_fn) or not isinstance(loss_fn, losses.Loss):
+            accepts = True      # per-output losses read their weights; a function's losses are weighted for it
         else:
             try:
                 accepts = "sample_weight" in inspect.signature(loss_fn).parameters
