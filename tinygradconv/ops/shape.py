@@ -921,9 +921,11 @@ def pad(x, pad_width, value=0.0, mode="constant"):
     ``torch.nn.functional.pad``, whose flat tuple starts with the *last* axis.
 
     ``pad_width`` is ``((before_0, after_0), (before_1, after_1), ...)``, one pair per axis from axis 0. One pair
-    ``(before, after)`` (or ``((before, after),)``), or one int ``n`` for ``(n, n)``, pads *every* axis alike
-    (NumPy's and Keras' rule): on ``x`` of shape ``(2, 3, 4)``, ``pad(x, (1, 2))`` has shape ``(5, 6, 7)``, where
-    PyTorch's ``F.pad(x, (1, 2))`` pads the last axis only, ``(2, 3, 7)``. To port ``F.pad``, read its tuple two
+    ``(before, after)`` (or ``((before, after),)``), or one int ``n`` for ``(n, n)``, pads *every* axis alike:
+    NumPy's rule, as Keras documents it. On ``x`` of shape ``(2, 3, 4)``, ``pad(x, (1, 2))`` has shape
+    ``(5, 6, 7)``, as ``np.pad``; PyTorch's ``F.pad(x, (1, 2))`` pads the last axis only, ``(2, 3, 7)``, and so
+    does ``keras.ops.pad(x, (1, 2))`` on Keras 3.15's torch backend (it reverses the pairs and calls ``F.pad``),
+    against its own documentation. To port ``F.pad``, read its tuple two
     numbers at a time from the end: ``F.pad(x, (1, 2))`` is ``pad(x, ((0, 0),) * (x.ndim - 1) + ((1, 2),))``, and
     ``F.pad(x, (left, right, top, bottom))`` on ``(N, C, H, W)`` is
     ``pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))``. A flat tuple of 4 or more numbers (torch's form)
@@ -966,7 +968,7 @@ def pad(x, pad_width, value=0.0, mode="constant"):
     [[0.0, 1.0, 1.0]]
     >>> pad(x, ((0, 0), (2, 1)), mode="reflect").tolist()
     [[3.0, 2.0, 1.0, 2.0, 3.0, 2.0]]
-    >>> pad(tg.tensor([[1.0, 2.0]]), (1, 0)).tolist()        # one pair: every axis, as NumPy and Keras
+    >>> pad(tg.tensor([[1.0, 2.0]]), (1, 0)).tolist()        # one pair: every axis, as NumPy (and Keras' docs)
     [[0.0, 0.0, 0.0], [0.0, 1.0, 2.0]]
     """
     x = _tensor(x)
