@@ -136,3 +136,34 @@ def test_inf_times_a_numpy_zero_alpha_is_nan_silently(op, alpha, requires_grad):
         y.sum().backward()
         ref.sum().backward()
         assert t.grad.tolist() == [1.0]                   # torch's: the output gradient to self
+
+
+# -------------------------------------------------------------------------------------------- Tensor.logsumexp
+@pytest.mark.parametrize("dim", [0, 1, -1, (0, 1)])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_tensor_logsumexp_values_and_gradients_as_torch(dim, keepdim):
+    x = np.random.default_rng(1).normal(size=(3, 4)) * 50.0        # large values: the stable form is needed
+    t = tg.tensor(x, requires_grad=True)
+    tx = torch.tensor(x, requires_grad=True)
+    y, ref = t.logsumexp(dim, keepdim=keepdim), tx.logsumexp(dim, keepdim=keepdim)
+    assert y.shape == tuple(ref.shape)
+    np.testing.assert_allclose(y.numpy(), ref.detach().numpy(), rtol=1e-12)
+    weights = np.arange(1.0, ref.numel() + 1).reshape(tuple(ref.shape))
+    (y * tg.tensor(weights)).sum().backward()
+    (ref * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(t.grad.numpy(), tx.grad.numpy(), rtol=1e-12, atol=1e-300)
+    assert tg.tensor(x).logsumexp(dim=1).tolist() == pytest.approx(torch.tensor(x).logsumexp(dim=1).tolist())
+
+
+def test_tensor_logsumexp_hand_case_and_errors():
+    assert tg.tensor([[0.0, 0.0]]).logsumexp(1).tolist() == pytest.approx([np.log(2.0)])     # log(1 + 1)
+    with pytest.raises(TypeError, match="dim"):                     # PyTorch requires dim too
+        tg.tensor([1.0]).logsumexp()
+    with pytest.raises(TypeError, match="dim"):
+        torch.tensor([1.0]).logsumexp()
+    with pytest.raises(IndexError, match="dim=5"):
+        tg.tensor(np.zeros((2, 3))).logsumexp(5)
+    with pytest.raises(IndexError):
+        torch.zeros(2, 3).logsumexp(5)
+    assert tg.tensor([1, 2], dtype="int64").logsumexp(0).dtype == "float32"
+    assert torch.tensor([1, 2]).logsumexp(0).dtype == torch.float32
