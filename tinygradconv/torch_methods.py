@@ -1941,7 +1941,8 @@ def _times_alpha(tensor, other, alpha, op):
         return other
     if _is_bool(tensor) and _is_bool(other):    # PyTorch: self | (bool(alpha) & other), a bool result
         return other if alpha else other & False
-    return other * alpha
+    with np.errstate(over="ignore", invalid="ignore"):  # a number times a NumPy alpha (inf * int64(0) = nan):
+        return other * alpha                            # silently, as torch and the tensor operators
 
 
 def _describe(value):

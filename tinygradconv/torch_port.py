@@ -1,7 +1,7 @@
 """More of PyTorch's ``Tensor`` methods, those a port of a PyTorch script meets first: ``contiguous``/
 ``is_contiguous``, the in-place ``fill_``, ``copy_`` and ``clamp_``, ``type_as``, ``flip``, ``amax``/``amin``,
-``softmax``/``log_softmax``, ``any``/``all``, the comparisons ``eq``/``ne``/``lt``/``le``/``gt``/``ge``, ``cpu``
-and ``new_zeros``/``new_ones``/``new_full``/``new_tensor``.
+``logsumexp``, ``softmax``/``log_softmax``, ``any``/``all``, the comparisons ``eq``/``ne``/``lt``/``le``/``gt``/
+``ge``, ``cpu`` and ``new_zeros``/``new_ones``/``new_full``/``new_tensor``.
 
 :class:`~tinygradconv.tensor.Tensor` inherits them through :class:`~tinygradconv.torch_methods.TorchMethods` from
 :class:`TorchPort`, a mixin of its own so that neither the engine core nor ``torch_methods.py`` grows. Each one calls
@@ -273,6 +273,29 @@ class TorchPort:
         from .ops.reduction import min as minimum
 
         return minimum(self, axis=_dims("amin", None if dim == () else dim, self.ndim), keepdims=bool(keepdim))
+
+    def logsumexp(self, dim, keepdim=False):
+        """``log(sum(exp(x)))`` along ``dim`` (an int or a tuple of ints; PyTorch requires it), stable for any
+        value, as ``torch.Tensor.logsumexp``: :func:`tinygradconv.ops.logsumexp` with ``dim``/``keepdim``. The
+        gradient is the softmax over those dimensions. An integer tensor gives floats (``config.floatx()``).
+
+        Raises:
+            TypeError: ``dim`` missing (as PyTorch) or not an int, ``keepdim`` not a bool.
+            IndexError: ``dim`` out of range (as PyTorch).
+
+        See https://pytorch.org/docs/stable/generated/torch.logsumexp.html
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([[0.0, 0.0], [1.0, 1.0]], requires_grad=True)
+        >>> y = x.logsumexp(dim=1)
+        >>> [round(v, 4) for v in y.tolist()]
+        [0.6931, 1.6931]
+        >>> y.sum().backward(); x.grad.tolist()
+        [[0.5, 0.5], [0.5, 0.5]]
+        """
+        from .ops.reduction import logsumexp
+
+        return logsumexp(self, dim=dim, keepdim=keepdim)
 
     def softmax(self, dim, dtype=None):
         """The softmax along the int ``dim``, as ``torch.Tensor.softmax``: :func:`tinygradconv.activations.softmax`

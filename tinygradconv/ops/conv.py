@@ -1329,8 +1329,15 @@ _TRANSPOSE_PADDING = ("one of ('valid', 'same') or a tuple (left, right) of two 
 _TORCH_KEYWORDS = {
     "stride": "PyTorch's stride={value!r} is strides={value!r} here (Keras' name)",
     "dilation": "PyTorch's dilation={value!r} is dilation_rate={value!r} here (Keras' name)",
-    "padding_mode": "only zero padding is supported (PyTorch's default padding_mode='zeros'); pad the input "
-                    "first for another, e.g. with tg.ops.pad",
+    "padding_mode": "only zero padding is supported (PyTorch's default padding_mode='zeros'; padding_mode is an "
+                    "argument of torch.nn.Conv1d, not of F.conv1d); pad the input first for another, e.g. with "
+                    "tg.ops.pad",
+}
+#: The hints for the values that ask for what the op does anyway: the argument only has to go.
+_NO_OP_KEYWORDS = {
+    "padding_mode": ("zeros", ("drop the argument: zero padding is what this op does (padding_mode is an "
+                               "argument of torch.nn.Conv1d, not of F.conv1d)")),
+    "groups": (1, "drop groups=1: conv1d_transpose has no groups, and one group is what it computes"),
 }
 _TRANSPOSE_GROUPS = ("conv1d_transpose has no groups (neither has keras.ops.conv_transpose); for PyTorch's "
                      "groups={value!r}, split the input channels with tg.ops.split, transpose-convolve each group with "
@@ -1345,8 +1352,17 @@ def _refuse_torch_keywords(op, keywords):
         return
     name, value = next(iter(keywords.items()))
     hint = _TRANSPOSE_GROUPS if op == "conv1d_transpose" and name == "groups" else _TORCH_KEYWORDS.get(name)
+    if name in _NO_OP_KEYWORDS and hint is not None and _is_exactly(value, _NO_OP_KEYWORDS[name][0]):
+        hint = _NO_OP_KEYWORDS[name][1]
     hint = f": {hint.format(value=value)}" if hint else ""
     raise TypeError(f"{op}() got an unexpected keyword argument {name!r}{hint}")
+
+
+def _is_exactly(value, default):
+    """``value`` is ``default`` written plainly: the string ``"zeros"``, or the integer 1 (not ``True``)."""
+    if isinstance(default, str):
+        return isinstance(value, str) and value == default
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value == default
 
 
 def _explicit_padding(padding, expected=_CONV1D_PADDING):

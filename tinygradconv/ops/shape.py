@@ -921,9 +921,11 @@ def pad(x, pad_width, value=0.0, mode="constant"):
     ``torch.nn.functional.pad``, whose flat tuple starts with the *last* axis.
 
     ``pad_width`` is ``((before_0, after_0), (before_1, after_1), ...)``, one pair per axis from axis 0. One pair
-    ``(before, after)`` (or ``((before, after),)``), or one int ``n`` for ``(n, n)``, pads *every* axis alike
-    (NumPy's and Keras' rule): on ``x`` of shape ``(2, 3, 4)``, ``pad(x, (1, 2))`` has shape ``(5, 6, 7)``, where
-    PyTorch's ``F.pad(x, (1, 2))`` pads the last axis only, ``(2, 3, 7)``. To port ``F.pad``, read its tuple two
+    ``(before, after)`` (or ``((before, after),)``), or one int ``n`` for ``(n, n)``, pads *every* axis alike:
+    NumPy's rule, as Keras documents it. On ``x`` of shape ``(2, 3, 4)``, ``pad(x, (1, 2))`` has shape
+    ``(5, 6, 7)``, as ``np.pad``; PyTorch's ``F.pad(x, (1, 2))`` pads the last axis only, ``(2, 3, 7)``, and so
+    does ``keras.ops.pad(x, (1, 2))`` on Keras 3.15's torch backend (it reverses the pairs and calls ``F.pad``),
+    against its own documentation. To port ``F.pad``, read its tuple two
     numbers at a time from the end: ``F.pad(x, (1, 2))`` is ``pad(x, ((0, 0),) * (x.ndim - 1) + ((1, 2),))``, and
     ``F.pad(x, (left, right, top, bottom))`` on ``(N, C, H, W)`` is
     ``pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))``. A flat tuple of 4 or more numbers (torch's form)
@@ -966,7 +968,7 @@ def pad(x, pad_width, value=0.0, mode="constant"):
     [[0.0, 1.0, 1.0]]
     >>> pad(x, ((0, 0), (2, 1)), mode="reflect").tolist()
     [[3.0, 2.0, 1.0, 2.0, 3.0, 2.0]]
-    >>> pad(tg.tensor([[1.0, 2.0]]), (1, 0)).tolist()        # one pair: every axis, as NumPy and Keras
+    >>> pad(tg.tensor([[1.0, 2.0]]), (1, 0)).tolist()        # one pair: every axis, as NumPy (and Keras' docs)
     [[0.0, 0.0, 0.0], [0.0, 1.0, 2.0]]
     """
     x = _tensor(x)
@@ -1093,8 +1095,8 @@ def narrow(x, dim, start, length):
     ``torch.narrow``: ``x[..., start:start + length, ...]``, a view as in PyTorch.
 
     Raises:
-        TypeError: ``dim``, ``start`` or ``length`` not an int (``start`` and ``length`` may be 0-d integer
-            tensors, as PyTorch).
+        TypeError: ``dim``, ``start`` or ``length`` not an int (``start`` may be a 0-d integer tensor, ``length``
+            an integer tensor of one element of any rank, ``tg.tensor([2], dtype="int64")``, as PyTorch takes them).
         IndexError: ``dim`` out of range, or ``start`` outside ``[-size, size]`` (PyTorch's class: "start out of
             range").
         ValueError: a rank-0 ``x``, a negative ``length``, or ``start + length`` beyond the size (PyTorch raises
@@ -1109,11 +1111,12 @@ def narrow(x, dim, start, length):
         raise ValueError("Invalid value for argument `input` of narrow: a rank-0 tensor has no dimension to narrow "
                          "(as PyTorch: \"narrow() cannot be applied to a 0-dim tensor.\"). Received shape ()")
     axis = dim_index(dim, x.ndim, "narrow")
-    start, length = _integer_or_item(start), _integer_or_item(length)
+    start, length = _integer_or_item(start), _integer_or_item(length, one_element=True)
     for name, value in (("start", start), ("length", length)):
         if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
-            raise TypeError(f"Invalid type for argument `{name}` of narrow: expected an int or a 0-d integer tensor. "
-                            f"Received {value!r} of type {type(value).__name__}")
+            expected = "a 0-d integer tensor" if name == "start" else "an integer tensor of one element"
+            raise TypeError(f"Invalid type for argument `{name}` of narrow: expected an int or {expected} (as "
+                            f"PyTorch). Received {_described(value)}")
     size = x.shape[axis]
     if not -size <= start <= size:
         raise IndexError(f"Invalid value for argument `start` of narrow: expected it in [{-size}, {size}] for "
@@ -1129,12 +1132,21 @@ def narrow(x, dim, start, length):
     return x[(slice(None),) * axis + (slice(start, start + int(length)),)]
 
 
-def _integer_or_item(value):
-    """A 0-d integer tensor's value as a Python int (PyTorch takes one for ``narrow``'s ``start`` and ``length``);
-    anything else as it is."""
-    if isinstance(value, Tensor) and value.ndim == 0 and not dtype_name(value.dtype).startswith(("float", "bool")):
-        return value.item()
+def _integer_or_item(value, one_element=False):
+    """A 0-d integer tensor's value as a Python int (PyTorch takes one for ``narrow``'s ``start``); with
+    ``one_element``, that of an integer tensor of one element of any rank too (``narrow``'s ``length`` and
+    ``unflatten``'s sizes: PyTorch takes ``torch.tensor([2])`` there); anything else as it is."""
+    if (isinstance(value, Tensor) and (value.ndim == 0 or (one_element and math.prod(value.shape) == 1))
+            and not dtype_name(value.dtype).startswith(("float", "bool", "complex"))):
+        return int(value.reshape(()).item())
     return value
+
+
+def _described(value):
+    """``value`` for an error message: a tensor by its dtype and shape, anything else by its repr and type."""
+    if isinstance(value, Tensor):
+        return f"a tensor of dtype {dtype_name(value.dtype)} and shape {tuple(value.shape)}"
+    return f"{value!r} of type {type(value).__name__}"
 
 
 def unflatten(x, dim, sizes):
@@ -1143,11 +1155,12 @@ def unflatten(x, dim, sizes):
 
     Raises:
         TypeError: ``dim`` not an int, ``sizes`` not a tuple or list of ints (``(2.0, 2)``: PyTorch "must be tuple
-            of ints").
+            of ints"); a size may be an integer tensor of one element (of any rank), as PyTorch takes one.
         IndexError: ``dim`` out of range (also a ``ValueError``).
         ValueError: empty ``sizes`` (PyTorch: "unflatten: sizes must be non-empty"), a size below -1 or two -1
             (PyTorch: "invalid shape dimension -2", "only one dimension can be inferred"), sizes whose product is
-            not the size of ``dim`` (PyTorch: "Provided sizes ... don't multiply up to the size of dim").
+            not the size of ``dim`` (PyTorch: "Provided sizes ... don't multiply up to the size of dim"), a -1
+            beside a 0 on an empty ``dim`` (any size would do: PyTorch "is ambiguous").
 
     >>> import numpy as np
     >>> import tinygradconv as tg
@@ -1165,16 +1178,22 @@ def unflatten(x, dim, sizes):
     if len(sizes) == 0:
         raise ValueError("Invalid value for argument `sizes` of unflatten: expected at least one size (as PyTorch: "
                          "\"unflatten: sizes must be non-empty\"). Received sizes=()")
+    sizes = tuple(_integer_or_item(n, one_element=True) for n in sizes)
     for i, n in enumerate(sizes):
         if isinstance(n, (bool, np.bool_)) or not isinstance(n, (numbers.Integral, np.integer)):
-            raise TypeError(f"Invalid type for argument `sizes` of unflatten: expected a tuple or list of ints (as "
-                            f"PyTorch: \"must be tuple of ints\"). Received sizes={tuple(sizes)!r}, whose element {i} "
-                            f"is of type {type(n).__name__}")
+            raise TypeError(f"Invalid type for argument `sizes` of unflatten: expected a tuple or list of ints or "
+                            f"integer tensors of one element (as PyTorch: \"must be tuple of ints\"). Received "
+                            f"sizes={sizes!r}, whose element {i} is "
+                            f"{_described(n) if isinstance(n, Tensor) else 'of type ' + type(n).__name__}")
     if any(n < -1 for n in sizes) or list(sizes).count(-1) > 1:
         raise ValueError(f"Invalid value for argument `sizes` of unflatten: each size must be 0 or more, or one of "
                          f"them -1 (inferred) (as PyTorch: \"invalid shape dimension\", \"only one dimension can be "
                          f"inferred\"). Received sizes={tuple(sizes)!r}")
     size = x.shape[axis]
+    if size == 0 and -1 in sizes and 0 in sizes:
+        raise ValueError(f"Invalid value for argument `sizes` of unflatten: the -1 is ambiguous beside a 0 (dimension "
+                         f"{axis} has 0 elements, and any size would do; as PyTorch: \"the unspecified dimension size "
+                         f"-1 can be any value and is ambiguous\"): give that size. Received sizes={sizes!r}")
     try:
         inner = _target_shape(tuple(sizes), (size,), op="unflatten")
     except ValueError:
