@@ -193,3 +193,36 @@ def test_sample_weight_weighs_a_loss_function_of_your_own_as_keras(loss):
         values.append(model.evaluate(x, y, sample_weight=w, verbose=0))
     np.testing.assert_allclose(values[0], values[1], rtol=1e-6)
     np.testing.assert_allclose(values[0], np.sum(w * ((y - x.sum(1, keepdims=True)) ** 2)[:, 0]) / 8, rtol=1e-6)
+
+
+def _one_number_loss(y_true, y_pred):   # one number for the batch: works on tinygradconv and torch tensors alike
+    return ((y_true - y_pred) ** 2).mean()
+
+
+@pytest.mark.parametrize("weight_shape", [(7,), (7, 1)])
+def test_a_loss_of_your_own_that_returns_one_number_is_weighed_as_keras(weight_shape):
+    # Keras 3 broadcasts the number against the weights: sum(w * loss) / w.size, the number times mean(w)
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(7, 3)).astype(np.float32), rng.normal(size=(7, 2)).astype(np.float32)
+    w = rng.uniform(0.2, 2.0, 7).astype(np.float32).reshape(weight_shape)
+    kernel, bias = rng.normal(size=(3, 2)).astype(np.float32), np.array([0.1, -0.2], np.float32)
+    results = []
+    for lib in (tg, keras):
+        def built(lib=lib):
+            inp = lib.layers.Input((3,))
+            model = lib.models.Model(inp, lib.layers.Dense(2)(inp))
+            model.set_weights([kernel, bias])
+            model.compile(optimizer=lib.optimizers.SGD(0.1), loss=_one_number_loss)
+            return model
+        evaluated = built().evaluate(x, y, sample_weight=w, verbose=0)
+        trained = built().train_on_batch(x, y, sample_weight=w)
+        model = built()
+        model.fit(x, y, sample_weight=w, batch_size=7, epochs=1, shuffle=False, verbose=0)
+        results.append((evaluated, float(np.asarray(trained).reshape(-1)[0]), np.asarray(model.get_weights()[0])))
+    (ours_eval, ours_train, ours_kernel), (keras_eval, keras_train, keras_kernel) = results
+    unweighted = np.mean((y - (x @ kernel + bias)) ** 2)
+    np.testing.assert_allclose(keras_eval, unweighted * w.mean(), rtol=1e-5)   # the rule, as Keras applies it
+    np.testing.assert_allclose(ours_eval, keras_eval, rtol=1e-5)
+    np.testing.assert_allclose(ours_train, keras_train, rtol=1e-5)
+    np.testing.assert_allclose(ours_kernel, keras_kernel, rtol=1e-5, atol=1e-6)

@@ -275,7 +275,9 @@ def weighted_loss(loss_fn, y_true, y_pred, sample_weight=None, mask=None):
     called without it and its per-sample losses are weighted and reduced as Keras 3's ``LossFunctionWrapper`` does
     (:func:`~tinygradconv.losses.reduce_weighted_values`: ``sum(w * loss) / n``, and over the steps the ``mask`` of
     the predictions counts), also where the function has a ``sample_weight`` argument of its own (Keras never
-    passes it one)."""
+    passes it one). A function that returns one number (a 0-d loss, e.g. ``((y - p) ** 2).mean()``) gets that
+    number times the mean of the weights, as Keras 3 gives it (the number broadcast against the weights, then
+    ``sum(w * loss) / w.size``; weights ``(batch,)`` or ``(batch, 1)`` alike)."""
     if isinstance(loss_fn, losses.Loss):
         loss = loss_fn(y_true, y_pred) if sample_weight is None else loss_fn(y_true, y_pred,
                                                                                sample_weight=sample_weight)
@@ -283,6 +285,8 @@ def weighted_loss(loss_fn, y_true, y_pred, sample_weight=None, mask=None):
         return loss
     loss = loss_fn(y_true, y_pred)
     check_loss_value(loss, loss_fn)
+    if not loss.ndim and sample_weight is not None:   # Keras: the one number weighed by each weight, averaged
+        return loss * losses._as_like(sample_weight, loss, "sample_weight").mean()
     if mask is not None and (not loss.ndim or tuple(loss.shape) != tuple(mask.shape)):
         mask = None
     if mask is not None:
