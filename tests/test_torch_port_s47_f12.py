@@ -218,6 +218,17 @@ def test_missing_torch_names_say_what_to_write(name):
         getattr(x, name)
 
 
+def test_dir_leaves_out_the_missing_torch_names_and_they_stay_hinted():
+    x = tg.tensor([1.0])
+    listed = dir(x)
+    assert not set(listed) & set(tg.torch_methods.MISSING_TORCH_NAMES)
+    assert {"sum", "clamp_", "shape", "grad", "__add__"} <= set(listed)      # the real names stay
+    assert not hasattr(x, "gather")
+    with pytest.raises(AttributeError, match="there is no gather op"):
+        _ = x.gather
+    # rlcompleter also reads dir(type(t)); hiding the names there needs a metaclass (not done): see __dir__
+
+
 def test_other_names_plain_and_copy_pickle_still_work():
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(AttributeError, match="^'Tensor' object has no attribute 'nothing_here'$"):

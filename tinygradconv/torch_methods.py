@@ -41,6 +41,7 @@ and the valid range. The reductions' PyTorch spellings (``dim=``, ``keepdim=``) 
 """
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 import warnings
@@ -158,6 +159,18 @@ class TorchMethods(TorchPort, NumpyUfuncs):
     """The methods a PyTorch user reaches for first, with PyTorch's names and semantics (a mixin of ``Tensor``)."""
 
     __slots__ = ()   # Tensor declares its own slots; a mixin without this line would give it a second __dict__
+
+    def __dir__(self):
+        """``dir(t)`` (and so tab completion in IPython/Jupyter) without the PyTorch names tinygradconv lacks
+        (:data:`MISSING_TORCH_NAMES`: reading them raises an ``AttributeError`` with a hint, so they are not
+        attributes). ``dir(tg.Tensor)`` still lists them: hiding them there needs a metaclass.
+
+        >>> import tinygradconv as tg
+        >>> "gather" in dir(tg.tensor([1.0])), "sum" in dir(tg.tensor([1.0]))
+        (False, True)
+        """
+        return [name for name in super().__dir__() if name not in MISSING_TORCH_NAMES
+                or not isinstance(inspect.getattr_static(self, name, None), _MissingTorchName)]
 
     def __format__(self, spec):
         """``f"{t}"`` and ``f"{t:.3f}"``, as ``torch.Tensor.__format__``: a 0-D tensor is formatted as its number
