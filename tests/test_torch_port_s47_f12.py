@@ -106,6 +106,16 @@ def test_clamp_in_place_as_torch():
         (tg.tensor([1.0], requires_grad=True) * 2).clamp_(0.0, 1.0)
 
 
+@pytest.mark.parametrize("bounds, name", [((0, 2.5), "max"), ((0.5, 3), "min")])
+def test_clamp_in_place_of_an_int_tensor_with_a_float_bound_names_that_bound(bounds, name):
+    with pytest.raises(RuntimeError, match="can't be cast"):      # PyTorch refuses it too
+        torch.tensor([1, 5]).clamp_(*bounds)
+    with pytest.raises(TypeError, match=f"Invalid type for argument `{name}` of clamp_: {bounds[name == 'max']!r} "
+                                        f"\\(float\\)") as caught:
+        tg.tensor(np.array([1, 5]), dtype="int64").clamp_(*bounds)
+    assert "astype" not in str(caught.value)
+
+
 def test_type_as_and_cpu_as_torch():
     ours = tg.tensor([1, 2], dtype="int64").type_as(tg.tensor([0.5], requires_grad=True))
     assert ours.dtype == "float32" and ours.tolist() == [1.0, 2.0] and not ours.requires_grad

@@ -21,6 +21,7 @@ See https://pytorch.org/docs/stable/tensors.html
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -222,6 +223,21 @@ class TorchPort:
             raise ValueError(f"Invalid value for argument `min`/`max` of clamp_: bounds that broadcast this tensor's "
                              f"shape {tuple(self.shape)} to {tuple(clamped.shape)}; an in-place write keeps the "
                              f"tensor's shape (as PyTorch). Use t = t.clamp(min, max)")
+        if clamped.dtype != self.dtype:      # a float bound for an integer tensor: PyTorch's RuntimeError too
+            name, bound = next((n, b) for n, b in (("min", min), ("max", max))
+                               if b is not None and self.clamp(**{n: b}).dtype != self.dtype)
+            what = (f"a {dtype_name(bound.dtype)} Tensor" if isinstance(bound, Tensor)
+                    else f"{bound!r} ({type(bound).__name__})")
+            if isinstance(bound, Tensor):
+                fix = f"{name}.astype({dtype_name(self.dtype)!r})"
+            elif isinstance(bound, float) and math.isfinite(bound):
+                fix = f"a bound of the tensor's kind, e.g. {name}={int(bound)!r}"
+            else:
+                fix = "another bound"
+            raise TypeError(f"Invalid type for argument `{name}` of clamp_: {what} makes the clamped values "
+                            f"{dtype_name(clamped.dtype)}, which cannot be written into this {dtype_name(self.dtype)} "
+                            f"tensor in place (PyTorch raises too). Pass {fix}, or write t = t.clamp(min, max) "
+                            f"for a new {dtype_name(clamped.dtype)} tensor")
         self[...] = clamped
         return self
 
