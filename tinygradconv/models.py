@@ -1905,7 +1905,7 @@ class Model(Layer):
         if sample_weight is None:
             return None
         loss_fn = self.loss if getattr(self, "_output_losses", None) else self._loss_fn
-        if not callable(loss_fn) or not isinstance(loss_fn, losses.Loss):
+        if not isinstance(loss_fn, losses.Loss):
             accepts = True      # per-output losses read their weights; a function's losses are weighted for it
         else:
             try:

@@ -275,7 +275,6 @@ class Optimizer:
         """The optimizer's attributes for a copy, without the model that :meth:`_note_model` remembers (a weak
         reference, which neither ``pickle`` nor ``copy`` carries: the copy keeps the paths learnt so far)."""
         state = dict(self.__dict__)
-        state.pop("_paths_model", None)         # (one model, before session 46)
         state.pop("_paths_models", None)
         # the paths with the variables themselves (a weak reference is neither pickled nor copied with its
         # variable); __setstate__ makes them weak again, on the copies
