@@ -1182,8 +1182,9 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
         title += f"; {lines_drawn} of the {lines_in_all} connections drawn as lines (max_lines={max_lines} per row)"
     if _several_channels(model):
         title += f"; {_channels_note(model, input_length)}"
-    if _batchnorm_note(model):
-        title += f"; {_batchnorm_note(model)}"
+    note = _batchnorm_note(model)
+    if note:
+        title += f"; {note}"
     # the title spans the figure (the layer names on the left leave the Axes narrower than the figure)
     fig.suptitle(_wrap_title(title, max(3.0, fig.get_size_inches()[0] - 0.4)), fontsize=9)
     rounded, left_out = _fit_counts(fig, cells)
@@ -1268,9 +1269,8 @@ def channel_rule(layer, length=None, steps_axis=1):
     if kind == "GroupNormalization":
         channels = getattr(getattr(layer, "gamma", None), "shape", (None,))[0]
         return "every" if layer.groups == 1 else "same" if layer.groups == channels else "group"
-    if kind in NORMALIZING:                      # LayerNormalization, UnitNormalization
-        axes = layer.axis if isinstance(layer.axis, (list, tuple)) else [layer.axis]
-        return "every" if any(int(a) % 3 == 3 - steps_axis for a in axes) else "same"
+    if kind in NORMALIZING:                      # LayerNormalization, UnitNormalization: over the channels?
+        return "every" if _statistics_over_steps(layer, 3 - steps_axis) else "same"
     if kind == "Softmax" or (kind == "Activation" and _activation_name(layer) in _MIXING_ACTIVATIONS):
         return "every" if "channels" in axes else "same"
     if kind == "Activation" and _activation_name(layer) == "glu":
@@ -1412,10 +1412,8 @@ def _batchnorm_note(model_or_layer):
     for layer in model_layers(model_or_layer):
         if _kind(layer) == "Model" and _batchnorm_note(layer):
             return _BATCHNORM_NOTE
-        if _kind(layer) == "BatchNormalization":
-            axes = layer.axis if isinstance(layer.axis, (list, tuple)) else [layer.axis]
-            if all(int(a) % 3 != steps_axis for a in axes):
-                return _BATCHNORM_NOTE
+        if _kind(layer) == "BatchNormalization" and not _statistics_over_steps(layer, steps_axis):
+            return _BATCHNORM_NOTE                # (its axis is not the steps': statistics over the steps)
     return ""
 
 
@@ -1475,8 +1473,9 @@ def _plot_path_matrix(model, matrix, widest, skips, fig=None):
              f"{MAX_LAYER_CELLS}); the path-count matrix P[n, j] instead (a shorter input_length draws the layers)")
     if _several_channels(model):
         title += f"; {_channels_note(model, matrix.shape[1])}"
-    if _batchnorm_note(model):
-        title += f"; {_batchnorm_note(model)}"
+    note = _batchnorm_note(model)
+    if note:
+        title += f"; {note}"
     ax.set_title(_wrap_title(title, max(3.0, fig.get_size_inches()[0] - 1.8)), fontsize=9)
     if new_figure:
         fit_figure(fig)
@@ -1535,9 +1534,10 @@ def plot_receptive_field(model, input_length, output_index, ax=None):
     seen = np.nonzero(row)[0]
     span = _steps_text(seen)
     paths = row.sum()
+    note = _batchnorm_note(model)
     ax.set_title(_wrap_title(f"output step {output_index} sees {span}, by {paths:g} path{'' if paths == 1 else 's'}"
                              f" in all\n"
-                             f"{_describe(model)}" + (f"\n{_batchnorm_note(model)}" if _batchnorm_note(model) else ""),
+                             f"{_describe(model)}" + (f"\n{note}" if note else ""),
                              ax.figure.get_size_inches()[0] - 0.3), fontsize=9)
     ax.set_xlabel("input step")
     ax.set_ylabel("paths to the output step")
