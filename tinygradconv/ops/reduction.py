@@ -271,17 +271,18 @@ class _Extreme(Function):
             wanted = ~xp.signbit(a) if cls.reduce == "max" else xp.signbit(a)
             flip = xp.any((a == 0) & wanted, axis=axes, keepdims=True) & (out == 0)
             out = xp.where(flip, xp.abs(out) if cls.reduce == "max" else -xp.abs(out), out)
-        hit = a == out
         if whole and math.isnan(peak):  # torch.max(x) of a tensor holding NaN (the maximum NaN): the NaNs are hit
             hit = xp.isnan(a)
         elif none:                      # each element its own maximum, NaN too: the gradient passes unchanged
             hit = xp.ones(a.shape, dtype=xp.bool)
+        else:
+            hit = a == out
         hits = xp.astype(hit, a.dtype)
         # the ties counted exactly: in float16 a count over 2048 rounds, over 65504 it is inf
         counted = hits if a.dtype != getattr(xp, "float16", None) else xp.astype(hits, xp.float32)
-        ctx.save_for_backward(hits, xp.sum(counted, axis=axes, keepdims=True))
+        # over the whole tensor backward's where takes the mask itself (saved, so released with the graph)
+        ctx.save_for_backward(hit if whole else hits, xp.sum(counted, axis=axes, keepdims=True))
         ctx.shape, ctx.axes, ctx.whole = a.shape, axes, whole
-        ctx.hit = hit if whole else None            # the mask itself, for backward's where (no hits != 0 there)
         return out if keepdims else xp.reshape(out, tuple(n for i, n in enumerate(a.shape) if i not in axes))
 
     @staticmethod
@@ -291,11 +292,11 @@ class _Extreme(Function):
         # Over the whole tensor (axis=None) as torch.max(x)'s evenly_distribute_backward: the share goes to the
         # hits (the NaNs, if any) and every other element gets +0.0, whatever the sign of the gradient
         xp = ctx.xp
-        hits, count = ctx.saved_tensors
+        hits, count = ctx.saved_tensors         # over the whole tensor: the bool mask of the hits
         grad = xp.reshape(grad, _kept_shape(ctx.shape, ctx.axes))
         share = _in_float32(xp, lambda g, n: g / n, grad, count)
         if ctx.whole:   # share where hit, +0.0 elsewhere: where broadcasts the share and the 0 (1.2 us, not 6.5)
-            return xp.where(ctx.hit, share, xp.zeros((), dtype=hits.dtype))
+            return xp.where(hits, share, xp.zeros((), dtype=share.dtype))
         return hits * share
 
 
