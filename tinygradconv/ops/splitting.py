@@ -30,6 +30,8 @@ or concatenation of their pieces' gradients. That costs the size of ``x`` once (
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .. import autograd
@@ -411,7 +413,10 @@ def tensor_split(x, indices_or_sections, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
         # each piece's bounds as a slice reads them, in range (the Array API takes no bound past the end)
         spans = [range(length)[start:stop] for start, stop in zip((0,) + given, given + (length,))]
         spans = [(span.start, max(span.start, span.stop)) for span in spans]
-        overlap = any(max(a[0], b[0]) < min(a[1], b[1]) for i, a in enumerate(spans) for b in spans[:i])
+        # pieces share elements exactly where one starts before the one ahead of it (the later reaches back into
+        # it): one pass over the starts, not every pair
+        starts = [start for start, _ in spans]
+        overlap = any(later < earlier for earlier, later in itertools.pairwise(starts))
         indices = [before + (slice(start, stop),) for start, stop in spans]
         # pieces that share elements cannot write into one gradient array: each sends back its own, added up
         return _pieces(x, indices, "tensor_split") if not overlap else tuple(
