@@ -21,6 +21,8 @@ from .common import (
     _by_hand,
     _extra_axis,
     _follows_on,
+    _full_length,
+    _full_scatter,
     _gather_slips,
     _gathers,
     _index_range,
@@ -89,11 +91,7 @@ def check_conv1d_input_gradient(fn, cases=60, seed=0):
 
 def _call_input_gradient(fn, g, w, strides):
     """``fn`` on an input whose every step some window reads: ``input_length = (len(g) - 1) * strides + k``."""
-    return fn(g, w, strides, (len(g) - 1) * strides + len(w))
-
-
-def _full_scatter(g, w, strides):
-    return _scatter(g, w, strides, (len(g) - 1) * strides + len(w))
+    return fn(g, w, strides, _full_length(g, w, strides))
 
 
 def _input_gradient_mistake(got, inputs, fn, mistakes):
@@ -109,7 +107,7 @@ def _input_gradient_mistake(got, inputs, fn, mistakes):
     if known:
         return known
     if _known_mistake(got, (_bounded_gather(g, w, s, length), "gather")) and _follows_on(
-            fn, _call_input_gradient, lambda g, w, s: _bounded_gather(g, w, s, (len(g) - 1) * s + len(w))):
+            fn, _call_input_gradient, lambda g, w, s: _bounded_gather(g, w, s, _full_length(g, w, s))):
         return ("your dx is a gather: each input step j collects g[j * strides + t] * w[t] over the taps (windows "
                 "of g, as the forward pass collected windows of x, cut short at g's end, then zeros), here and on "
                 "every case tried; dL/dx goes the other way, it scatters: output step n read x[n * strides: n * "
@@ -173,7 +171,7 @@ def _input_gradient_length_mistake(got, inputs, fn):
     ``g``, ``(len(g) - 1) * s + k`` values, shorter than the input when the stride stops before its end
     (``(L - k) % s`` steps that no window reads)."""
     n, k, s, length = len(inputs["g"]), len(inputs["w"]), inputs["strides"], inputs["input_length"]
-    if got.size and _gathers(lambda g, w, strides: fn(g, w, strides, (len(g) - 1) * strides + len(w)),
+    if got.size and _gathers(lambda g, w, strides: fn(g, w, strides, _full_length(g, w, strides)),
                              inputs, first="g"):
         return ("your result is the convolution of g with w, dx[j] = g[j * strides: j * strides + k] @ w: a gather, "
                 "each step collecting a window of g, as the forward pass collected windows of x; dL/dx goes the "

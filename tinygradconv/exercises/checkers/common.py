@@ -63,6 +63,23 @@ def _known_mistake(got, *mistakes, rtol=1e-7, atol=1e-9):
 
 
 
+def _full_length(values, w, strides):
+    """The length of the full transposed convolution of ``values`` (the input a valid convolution's every window
+    reads): ``(len(values) - 1) * strides + len(w)``."""
+    return (len(values) - 1) * strides + len(w)
+
+
+def _full_scatter(values, w, strides):
+    """The full transposed convolution of ``values`` (the input gradient of a valid convolution), a loop from the
+    formula (:func:`_scatter`)."""
+    return _scatter(values, w, strides, _full_length(values, w, strides))
+
+
+def _call_with_strides(fn, x, w, strides):
+    """``fn(x, w, strides)``: how the convolution checkers call a student's function on a larger case."""
+    return fn(x, w, strides)
+
+
 def _scatter(values, w, strides, length, add=True):
     """``y[j * strides + t] += values[j] * w[t]`` into ``length`` zeros (the transposed convolution, the input
     gradient of a convolution); ``add=False``: with ``=``, each copy overwriting the one before where they overlap."""
@@ -414,17 +431,14 @@ def _gather_slips(got, fn, call, values, w, strides, length, names):
     of ``values``, of its index and of the result's steps, ``("x", "j", "output")`` or ``("g", "n", "input")``."""
     name, index, out = names
 
-    def full(v, w, s):                                      # the length of the larger cases
-        return (len(v) - 1) * s + len(w)
-
     if strides > 1 and _known_mistake(got, (_gather_without_multiple(values, w, strides, length), "")) is not None \
-            and _follows_on(fn, call, lambda v, w, s: _gather_without_multiple(v, w, s, full(v, w, s))):
+            and _follows_on(fn, call, lambda v, w, s: _gather_without_multiple(v, w, s, _full_length(v, w, s))):
         return (f"your gather takes {name}[({out} step - t) // strides] * w[t] for every tap t: only the taps with "
                 f"(step - t) a multiple of strides reach that step ({name}[{index}] lands on steps {index} * strides "
                 f"+ t only); // rounds the others down onto an input that never reaches it: keep a pair only when "
                 f"(step - t) % strides == 0")
     if _known_mistake(got, (_scatter(values[:-1], w, strides, length), "")) is not None \
-            and _follows_on(fn, call, lambda v, w, s: _scatter(v[:-1], w, s, full(v, w, s))):
+            and _follows_on(fn, call, lambda v, w, s: _scatter(v[:-1], w, s, _full_length(v, w, s))):
         return (f"your result leaves out the last value of {name}: your loop over {index} stops at len({name}) - 2 "
                 f"(range(len({name}) - 1)); every value of {name} (len({name}) = {len(values)} here) adds its own copy "
                 f"of the kernel, the last one from {index} = len({name}) - 1")

@@ -17,6 +17,7 @@ from ..reports import (
     time_limited,
 )
 from .common import (
+    _call_with_strides,
     _conv1d,
     _extra_axis,
     _follows,
@@ -181,16 +182,12 @@ def check_conv1d(fn, cases=60, seed=0):
         _compare_arrays("check_conv1d", inputs, expected, received,
                         explain=lambda got, flipped=flipped, unstrided=unstrided[:expected.size], note=no_stride,
                         short=short:
-                        _missing_tap(got, short, lambda: _follows_on(fn, _call_conv1d, _conv1d_without_last_tap))
+                        _missing_tap(got, short, lambda: _follows_on(fn, _call_with_strides, _conv1d_without_last_tap))
                         or _known_mistake(got, (flipped, _FLIPPED_KERNEL), (unstrided, note)),
                         explain_shape=lambda got, unstrided=unstrided, note=no_stride, expected=expected:
                         _known_mistake(got, (unstrided, note))
-                        or _extra_axis(got, expected, lambda: _on_larger(fn, _call_conv1d, _conv1d)))
+                        or _extra_axis(got, expected, lambda: _on_larger(fn, _call_with_strides, _conv1d)))
     return True
-
-
-def _call_conv1d(fn, x, w, strides):
-    return fn(x, w, strides)
 
 
 def _conv1d_without_last_tap(x, w, strides):

@@ -20,10 +20,13 @@ from ..reports import (
 from .common import (
     _agrees,
     _bounded_gather,
+    _call_with_strides,
     _conv1d_transpose,
     _extra_axis,
     _follows,
     _follows_on,
+    _full_length,
+    _full_scatter,
     _gather_slips,
     _gathers,
     _index_range,
@@ -283,18 +286,9 @@ def check_conv1d_transpose(fn, cases=60, seed=0):
         _compare_arrays("check_conv1d_transpose", inputs, expected, received,
                         explain=functools.partial(_transpose_mistake, inputs=inputs, fn=fn, mistakes=mistakes),
                         explain_shape=lambda got, inputs=inputs, expected=expected:
-                        _extra_axis(got, expected, lambda: _on_larger(fn, _call_transpose, _full_transpose))
+                        _extra_axis(got, expected, lambda: _on_larger(fn, _call_with_strides, _full_scatter))
                         or _transpose_length_mistake(got, inputs, fn))
     return True
-
-
-def _call_transpose(fn, x, w, strides):
-    return fn(x, w, strides)
-
-
-def _full_transpose(x, w, strides):
-    """The full transposed convolution, a loop from the formula (:func:`~.common._scatter`)."""
-    return _scatter(x, w, strides, (len(x) - 1) * strides + len(w))
 
 
 def _transpose_mistake(got, inputs, fn, mistakes):
@@ -304,21 +298,21 @@ def _transpose_mistake(got, inputs, fn, mistakes):
     x: :func:`~.common._bounded_gather`), each of the first and the last named when ``fn`` makes it on larger
     cases too; else ``None``."""
     x, w, s = inputs["x"], inputs["w"], inputs["strides"]
-    full = (len(x) - 1) * s + len(w)
+    full = _full_length(x, w, s)
     known = (_missing_tap(got, _scatter(x, _without_last_tap(w), s, full), lambda: _follows_on(
-        fn, _call_transpose, lambda x, w, s: _full_transpose(x, _without_last_tap(w), s)))
+        fn, _call_with_strides, lambda x, w, s: _full_scatter(x, _without_last_tap(w), s)))
              or _known_mistake(got, *mistakes))
     if known:
         return known
     gathered = _bounded_gather(x, w, s, full)
     if _known_mistake(got, (gathered, "gather")) and _follows_on(
-            fn, _call_transpose, lambda x, w, s: _bounded_gather(x, w, s, (len(x) - 1) * s + len(w))):
+            fn, _call_with_strides, lambda x, w, s: _bounded_gather(x, w, s, _full_length(x, w, s))):
         return ("your result is a gather: each output step n collects x[n * strides + t] * w[t] over the taps (the "
                 "forward convolution's windows of x, cut short at its end, then zeros), here and on every case "
                 "tried; the transposed convolution goes the other way, it scatters: each input x[j] spreads across "
                 "k outputs, adding x[j] * w[t] to y[j * strides + t] for t = 0 .. k - 1: loop over the inputs, not "
                 "over the outputs")
-    return _gather_slips(got, fn, _call_transpose, x, w, s, full, ("x", "j", "output"))
+    return _gather_slips(got, fn, _call_with_strides, x, w, s, full, ("x", "j", "output"))
 
 
 
