@@ -17,25 +17,21 @@ from ..reports import (
 )
 from .common import (
     _backward_watched,
-    _bounded_gather,
     _by_hand,
     _extra_axis,
-    _follows_on,
     _full_length,
     _full_scatter,
-    _gather_slips,
     _gathers,
     _index_range,
     _known_mistake,
-    _missing_tap,
     _negative_index,
     _on_larger,
     _right_within_range,
     _scatter,
     _scatter_error,
     _scatter_mistakes,
+    _scatter_slips,
     _tensor,
-    _without_last_tap,
 )
 from .own_work import _own_work
 
@@ -94,6 +90,15 @@ def _call_input_gradient(fn, g, w, strides):
     return fn(g, w, strides, _full_length(g, w, strides))
 
 
+#: The hint for a dL/dx written as a gather (its steps collect windows of g) where it scatters.
+_INPUT_GRADIENT_GATHERS = (
+    "your dx is a gather: each input step j collects g[j * strides + t] * w[t] over the taps (windows "
+    "of g, as the forward pass collected windows of x, cut short at g's end, then zeros), here and on "
+    "every case tried; dL/dx goes the other way, it scatters: output step n read x[n * strides: n * "
+    "strides + k] in the forward pass, so g[n] goes back to those k input steps, adding g[n] * w[t] to "
+    "dx[n * strides + t] for t = 0 .. k - 1: loop over g, not over the input steps")
+
+
 def _input_gradient_mistake(got, inputs, fn, mistakes):
     """The likely slip behind a wrong dL/dx ``got`` of the right length: the loop over the taps one short
     (:func:`~.common._missing_tap`), ``mistakes`` (:func:`~.common._scatter_mistakes`), or a gather where it
@@ -101,19 +106,8 @@ def _input_gradient_mistake(got, inputs, fn, mistakes):
     g: :func:`~.common._bounded_gather`), each of the first and the last named when ``fn`` makes it on larger
     cases too; else ``None``."""
     g, w, s, length = inputs["g"], inputs["w"], inputs["strides"], inputs["input_length"]
-    known = (_missing_tap(got, _scatter(g, _without_last_tap(w), s, length), lambda: _follows_on(
-        fn, _call_input_gradient, lambda g, w, s: _full_scatter(g, _without_last_tap(w), s)))
-             or _known_mistake(got, *mistakes))
-    if known:
-        return known
-    if _known_mistake(got, (_bounded_gather(g, w, s, length), "gather")) and _follows_on(
-            fn, _call_input_gradient, lambda g, w, s: _bounded_gather(g, w, s, _full_length(g, w, s))):
-        return ("your dx is a gather: each input step j collects g[j * strides + t] * w[t] over the taps (windows "
-                "of g, as the forward pass collected windows of x, cut short at g's end, then zeros), here and on "
-                "every case tried; dL/dx goes the other way, it scatters: output step n read x[n * strides: n * "
-                "strides + k] in the forward pass, so g[n] goes back to those k input steps, adding g[n] * w[t] to "
-                "dx[n * strides + t] for t = 0 .. k - 1: loop over g, not over the input steps")
-    return _gather_slips(got, fn, _call_input_gradient, g, w, s, length, ("g", "n", "input"))
+    return _scatter_slips(got, fn, _call_input_gradient, g, w, s, length, mistakes, _INPUT_GRADIENT_GATHERS,
+                          ("g", "n", "input"))
 
 
 

@@ -423,6 +423,24 @@ def _gather_without_multiple(values, w, strides, length):
     return y
 
 
+def _scatter_slips(got, fn, call, values, w, strides, length, mistakes, gather_hint, names):
+    """The likely slip behind a wrong scatter ``got`` of the right ``length`` (a transposed convolution, an input
+    gradient): the loop over the taps one short (:func:`_missing_tap`), ``mistakes`` (:func:`_scatter_mistakes`), a
+    gather where it scatters (``gather_hint``, the sentence for it; a gather of the right length, cut short at the
+    end of ``values``: :func:`_bounded_gather`), then :func:`_gather_slips`; the first, the gather and the last
+    named when ``fn`` (``call(fn, values, w, strides)`` on the full length) makes them on larger cases too; else
+    ``None``."""
+    known = (_missing_tap(got, _scatter(values, _without_last_tap(w), strides, length), lambda: _follows_on(
+        fn, call, lambda v, w, s: _full_scatter(v, _without_last_tap(w), s)))
+             or _known_mistake(got, *mistakes))
+    if known:
+        return known
+    if _known_mistake(got, (_bounded_gather(values, w, strides, length), "gather")) and _follows_on(
+            fn, call, lambda v, w, s: _bounded_gather(v, w, s, _full_length(v, w, s))):
+        return gather_hint
+    return _gather_slips(got, fn, call, values, w, strides, length, names)
+
+
 def _gather_slips(got, fn, call, values, w, strides, length, names):
     """The hint for a gather (``y[n] += values[j] * w[t]`` with ``n = j * strides + t``) that leaves out the test
     ``(n - t) % strides == 0`` (:func:`_gather_without_multiple`), or for a scatter that leaves out the last value

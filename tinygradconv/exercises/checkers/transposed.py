@@ -19,26 +19,20 @@ from ..reports import (
 )
 from .common import (
     _agrees,
-    _bounded_gather,
     _call_with_strides,
     _conv1d_transpose,
     _extra_axis,
     _follows,
-    _follows_on,
     _full_length,
     _full_scatter,
-    _gather_slips,
     _gathers,
     _index_range,
-    _known_mistake,
-    _missing_tap,
     _negative_index,
     _on_larger,
     _right_within_range,
-    _scatter,
     _scatter_error,
     _scatter_mistakes,
-    _without_last_tap,
+    _scatter_slips,
 )
 from .own_work import _own_work
 
@@ -291,6 +285,15 @@ def check_conv1d_transpose(fn, cases=60, seed=0):
     return True
 
 
+#: The hint for a transposed convolution written as a gather (its outputs collect windows of x).
+_TRANSPOSE_GATHERS = (
+    "your result is a gather: each output step n collects x[n * strides + t] * w[t] over the taps (the "
+    "forward convolution's windows of x, cut short at its end, then zeros), here and on every case "
+    "tried; the transposed convolution goes the other way, it scatters: each input x[j] spreads across "
+    "k outputs, adding x[j] * w[t] to y[j * strides + t] for t = 0 .. k - 1: loop over the inputs, not "
+    "over the outputs")
+
+
 def _transpose_mistake(got, inputs, fn, mistakes):
     """The likely slip behind a wrong transposed convolution ``got`` of the right length: the loop over the taps one
     short (:func:`~.common._missing_tap`), ``mistakes`` (:func:`~.common._scatter_mistakes`), or a gather where it
@@ -298,21 +301,8 @@ def _transpose_mistake(got, inputs, fn, mistakes):
     x: :func:`~.common._bounded_gather`), each of the first and the last named when ``fn`` makes it on larger
     cases too; else ``None``."""
     x, w, s = inputs["x"], inputs["w"], inputs["strides"]
-    full = _full_length(x, w, s)
-    known = (_missing_tap(got, _scatter(x, _without_last_tap(w), s, full), lambda: _follows_on(
-        fn, _call_with_strides, lambda x, w, s: _full_scatter(x, _without_last_tap(w), s)))
-             or _known_mistake(got, *mistakes))
-    if known:
-        return known
-    gathered = _bounded_gather(x, w, s, full)
-    if _known_mistake(got, (gathered, "gather")) and _follows_on(
-            fn, _call_with_strides, lambda x, w, s: _bounded_gather(x, w, s, _full_length(x, w, s))):
-        return ("your result is a gather: each output step n collects x[n * strides + t] * w[t] over the taps (the "
-                "forward convolution's windows of x, cut short at its end, then zeros), here and on every case "
-                "tried; the transposed convolution goes the other way, it scatters: each input x[j] spreads across "
-                "k outputs, adding x[j] * w[t] to y[j * strides + t] for t = 0 .. k - 1: loop over the inputs, not "
-                "over the outputs")
-    return _gather_slips(got, fn, _call_with_strides, x, w, s, full, ("x", "j", "output"))
+    return _scatter_slips(got, fn, _call_with_strides, x, w, s, _full_length(x, w, s), mistakes,
+                          _TRANSPOSE_GATHERS, ("x", "j", "output"))
 
 
 
