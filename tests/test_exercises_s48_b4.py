@@ -1,0 +1,69 @@
+"""Session 48, builder 4: the exercise checkers and the connectivity pictures (each test failed before its fix)."""
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+from tinygradconv.exercises import check_resize_overlap
+from tinygradconv.ops import conv
+
+
+def report_of(checker, fn):
+    with pytest.raises(AssertionError) as info:
+        checker(fn)
+    return str(info.value)
+
+
+# ------------------------------------------------- 1. check_resize_overlap refuses the convolutions' gradients
+def resize_overlap_by_hand(L, size, k):
+    # the independent reference: count the taps of a "same" window (left = (k - 1) // 2, as Keras) landing inside
+    n, left = L * size, (k - 1) // 2
+    return np.array([sum(1 for t in range(k) if 0 <= i + t - left < n) for i in range(n)])
+
+
+def resize_overlap_by_backward(L, size, k):
+    # the input gradient of a "same" convolution with a kernel of ones, of a gradient of ones, counts the output
+    # steps each input step reaches: reversed, the taps that reach each output step (the counts asked)
+    v = tg.tensor(np.zeros((1, L * size, 1)), dtype="float64", requires_grad=True)
+    tg.ops.conv1d(v, tg.tensor(np.ones((k, 1, 1)), dtype="float64"), padding="same").sum().backward()
+    return np.rint(v.grad.numpy().ravel()[::-1]).astype(int)
+
+
+def resize_overlap_by_array_level_gradient(L, size, k):
+    n, left = L * size, (k - 1) // 2
+    dx, _, _ = conv.conv1d_backward(np, np.ones((1, n, 1)), np.zeros((1, n, 1)), np.ones((k, 1, 1)), 1, 1, left,
+                                    k - 1 - left, 1, need_kernel=False)
+    return np.rint(dx.ravel()[::-1]).astype(int)
+
+
+def resize_overlap_by_transpose_backward(L, size, k):
+    # conv1d_transpose's input gradient is a convolution of the gradient: padded by left zeros in front
+    # and k - 1 - left behind, that convolution is the "same" one whose counts are asked
+    n, left = L * size, (k - 1) // 2
+    x = tg.tensor(np.zeros((1, n, 1)), dtype="float64", requires_grad=True)
+    y = tg.ops.conv1d_transpose(x, tg.tensor(np.ones((k, 1, 1)), dtype="float64"))
+    y.backward(tg.tensor(np.pad(np.ones(n), (left, k - 1 - left)).reshape(1, -1, 1), dtype="float64"))
+    return np.rint(x.grad.numpy().ravel()).astype(int)
+
+
+@pytest.mark.parametrize("answer", [resize_overlap_by_backward, resize_overlap_by_array_level_gradient,
+                                    resize_overlap_by_transpose_backward])
+def test_the_resize_overlap_checker_refuses_the_convolutions_gradients(answer):
+    for L, size, k in [(1, 1, 1), (2, 3, 4), (5, 2, 5), (3, 1, 2)]:     # the answer's values are the right ones
+        assert np.array_equal(answer(L, size, k), resize_overlap_by_hand(L, size, k)), (answer, L, size, k)
+    report = report_of(check_resize_overlap, answer)
+    assert report.startswith("check_resize_overlap: your function calls the gradient of tinygradconv's conv1d or "
+                             "conv1d_transpose"), report
+    assert "the framework's own code" in report and "Write it with NumPy" in report
+
+
+def test_the_resize_overlap_checker_still_takes_an_answer_by_hand():
+    assert check_resize_overlap(resize_overlap_by_hand) is True
+
+
+def test_the_resize_overlap_checker_still_takes_conv1d_s_forward():
+    # conv1d's forward is open to every answer (as check_overlap_counts takes it): ones convolved with ones
+    def by_forward(L, size, k):
+        y = tg.ops.conv1d(tg.tensor(np.ones((1, L * size, 1)), dtype="float64"),
+                          tg.tensor(np.ones((k, 1, 1)), dtype="float64"), padding="same")
+        return np.rint(y.numpy().ravel()).astype(int)
+    assert check_resize_overlap(by_forward) is True
