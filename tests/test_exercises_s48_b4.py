@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import tinygradconv as tg
-from tinygradconv.exercises import check_resize_overlap
+from tinygradconv.exercises import check_conv1d, check_resize_overlap
 from tinygradconv.ops import conv
 
 
@@ -67,3 +67,66 @@ def test_the_resize_overlap_checker_still_takes_conv1d_s_forward():
                           tg.tensor(np.ones((k, 1, 1)), dtype="float64"), padding="same")
         return np.rint(y.numpy().ravel()).astype(int)
     assert check_resize_overlap(by_forward) is True
+
+
+# ---------------------------------- 2. check_conv1d names a loop over x's window starts written as output steps
+def conv1d_by_hand(x, w, s):
+    # the reference: y[n] = sum_t x[n * s + t] w[t], the formula of Keras' Conv1D (padding="valid")
+    return np.array([sum(x[n * s + t] * w[t] for t in range(len(w))) for n in range((len(x) - len(w)) // s + 1)])
+
+
+def conv1d_at_window_starts(x, w, s):
+    # y as long as the unstrided output, y[i] written at the window's start i: window n lands at n * s
+    y = np.zeros(len(x) - len(w) + 1)
+    for i in range(0, len(x) - len(w) + 1, s):
+        y[i] = x[i:i + len(w)] @ w
+    return y
+
+
+def conv1d_at_window_starts_len_x(x, w, s):
+    y = np.zeros(len(x))
+    for i in range(0, len(x), s):
+        if i + len(w) <= len(x):
+            y[i] = x[i:i + len(w)] @ w
+    return y
+
+
+def conv1d_at_window_starts_into_right_length(x, w, s):
+    y = np.zeros((len(x) - len(w)) // s + 1)
+    for i in range(0, len(x) - len(w) + 1, s):
+        y[i] = x[i:i + len(w)] @ w          # IndexError once i passes len(y)
+    return y
+
+
+def test_window_starts_as_output_steps_land_at_multiples_of_the_stride():
+    # what such an answer returns, by hand: window n at index n * s, zeros between (x = 0..6, w = [1, 1], s = 2)
+    x, w = np.arange(7.0), np.ones(2)
+    assert conv1d_at_window_starts(x, w, 2).tolist() == [1, 0, 5, 0, 9, 0]
+    assert conv1d_by_hand(x, w, 2).tolist() == [1, 5, 9]
+
+
+@pytest.mark.parametrize("answer, shown", [(conv1d_at_window_starts, "the shapes differ"),
+                                           (conv1d_at_window_starts_len_x, "the shapes differ"),
+                                           (conv1d_at_window_starts_into_right_length, "raised IndexError")])
+def test_the_conv1d_checker_names_the_input_index_used_as_output_step(answer, shown):
+    # before: the shapes (or the IndexError) with no hint, or a hint on y's length only
+    report = report_of(check_conv1d, answer)
+    assert shown in report, report
+    assert "for i in range(0, n, strides)) and write y[i]" in report, report
+    assert "y[i // strides]" in report
+
+
+def conv1d_too_long_in_order(x, w, s):
+    # another mistake: the right windows, in order, in a y as long as the unstrided output (zeros after)
+    y = np.zeros(len(x) - len(w) + 1)
+    for n in range((len(x) - len(w)) // s + 1):
+        y[n] = x[n * s:n * s + len(w)] @ w
+    return y
+
+
+def test_the_window_start_hint_is_not_given_to_other_mistakes():
+    # on the first failing case (one window) this answer returns what a loop over window starts does: [y0, 0]
+    report = report_of(check_conv1d, conv1d_too_long_in_order)
+    assert "the shapes differ" in report
+    assert "y[i // strides]" not in report, report
+    assert check_conv1d(conv1d_by_hand) is True
