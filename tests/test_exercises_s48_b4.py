@@ -130,3 +130,98 @@ def test_the_window_start_hint_is_not_given_to_other_mistakes():
     assert "the shapes differ" in report
     assert "y[i // strides]" not in report, report
     assert check_conv1d(conv1d_by_hand) is True
+
+
+# ------------------------------------ 3. a Dense after a channels_first convolution is drawn: it works on the steps
+def keras_path_counts(layers, input_length):
+    """The path-count matrix of a one-channel Keras model with all-ones kernels and no bias, by perturbation: the
+    model is linear, so output step n changes by the number of paths from input step j when x[j] grows by 1."""
+    keras = pytest.importorskip("keras")
+    model = keras.Sequential([keras.Input((1, input_length)), *layers])
+    x = np.zeros((1, 1, input_length), dtype="float32")
+    y0 = keras.ops.convert_to_numpy(model(x))[0, 0]
+    columns = []
+    for j in range(input_length):
+        xp = x.copy()
+        xp[0, 0, j] = 1.0
+        columns.append(keras.ops.convert_to_numpy(model(xp))[0, 0] - y0)
+    return np.stack(columns, axis=1)
+
+
+def keras_ones(kind, *args, **kwargs):
+    keras = pytest.importorskip("keras")
+    return getattr(keras.layers, kind)(*args, use_bias=False, kernel_initializer="ones", **kwargs)
+
+
+def dense_after_channels_first_conv():
+    from tinygradconv.layers import Conv1D, Dense, Input
+    from tinygradconv.models import Sequential
+    return Sequential([Input((4, 16)), Conv1D(8, 3, data_format="channels_first"), Dense(5)])
+
+
+def test_a_dense_after_a_channels_first_conv_is_drawn_as_keras_connects_it():
+    # before: TypeError "... such a layer has no connectivity drawn here"
+    expected = keras_path_counts([keras_ones("Conv1D", 1, 3, data_format="channels_first"),
+                                  keras_ones("Dense", 5)], 16)
+    assert expected.shape == (5, 16) and expected[:, 0].tolist() == [1] * 5 and expected[0, 7] == 3
+    model = dense_after_channels_first_conv()
+    np.testing.assert_array_equal(tg.viz.model_connectivity_matrix(model, 16), expected)
+    np.testing.assert_array_equal(tg.viz.overlap_counts(model, 16), expected.sum(axis=1))
+    fig = tg.viz.plot_model_connectivity(model, 16)
+    np.testing.assert_array_equal(fig.path_matrix, expected)
+    labels = " ".join(t.get_text() for ax in fig.axes for t in ax.get_yticklabels())
+    assert "Dense(5) over the steps" in labels and "identity across steps" not in labels, labels
+
+
+def test_a_channels_first_dense_then_a_convolution_is_drawn_as_keras_connects_it():
+    from tinygradconv.layers import Conv1D, Dense, Input
+    from tinygradconv.models import Sequential
+    expected = keras_path_counts([keras_ones("Conv1D", 1, 3, data_format="channels_first"), keras_ones("Dense", 6),
+                                  keras_ones("Conv1D", 1, 3, data_format="channels_first")], 16)
+    model = Sequential([Input((4, 16)), Conv1D(8, 3, data_format="channels_first"), Dense(6),
+                        Conv1D(2, 3, data_format="channels_first")])
+    assert expected.shape == (4, 16)
+    np.testing.assert_array_equal(tg.viz.model_connectivity_matrix(model, 16), expected)
+
+
+def test_a_channels_first_dense_keeps_each_channel_alone_as_in_keras():
+    # Keras by perturbation: channel c of a channels_first Dense's output reads input channel c only, all its steps
+    keras = pytest.importorskip("keras")
+    from tinygradconv.viz.model_connectivity import channel_rule
+    layer = keras.Sequential([keras.Input((8, 14)), keras.layers.Dense(5)])
+    z = np.random.default_rng(0).standard_normal((1, 8, 14)).astype("float32")
+    z0 = keras.ops.convert_to_numpy(layer(z))[0]
+    for c, step in [(0, 0), (3, 13)]:
+        zp = z.copy()
+        zp[0, c, step] += 1.0
+        changed = np.abs(keras.ops.convert_to_numpy(layer(zp))[0] - z0) > 1e-6
+        assert changed[c].all() and not np.delete(changed, c, axis=0).any()
+    model = dense_after_channels_first_conv()
+    assert channel_rule(model.layers[-1], 14, steps_axis=2) == "same"
+    from matplotlib.text import Text
+    fig = tg.viz.plot_model_connectivity(model, 16)
+    words = " ".join(t.get_text() for t in fig.findobj(Text)).replace("\n", " ")
+    assert "Dense: channel c reaches output channel c only" in words, words
+
+
+def test_a_channels_first_dense_s_jacobian_reaches_every_step_as_in_keras():
+    # weights="model": every input step reaches every unit (Keras' perturbation above: all ones)
+    jacobian = tg.viz.model_connectivity_matrix(dense_after_channels_first_conv(), 16, weights="model")
+    assert jacobian.shape == (5, 16) and np.all(jacobian != 0)
+
+
+def test_the_jacobian_of_a_channels_first_model_that_starts_with_a_dense_reads_the_channels_from_its_input():
+    # before: the Dense's kernel (steps, units) was read as (channels, units): ValueError from the Conv1D
+    from tinygradconv.layers import Conv1D, Dense
+    from tinygradconv.models import Sequential
+    tg.random.set_seed(0)
+    model = Sequential([Dense(3), Conv1D(2, 3, data_format="channels_first")])
+    model(np.zeros((1, 4, 6)))
+    jacobian = tg.viz.model_connectivity_matrix(model, 6, weights="model")
+    # the reference: the model is affine, so a probe of ones at step j (every channel) changes the outputs, summed
+    # over their channels, by column j of the Jacobian
+    probes = np.zeros((6, 4, 6))
+    probes[np.arange(6), :, np.arange(6)] = 1.0
+    base = np.asarray(model(np.zeros((1, 4, 6))).numpy())[0].sum(axis=0)
+    forward = np.asarray(model(probes).numpy()).sum(axis=1) - base          # (j, n)
+    np.testing.assert_allclose(jacobian, forward.T, atol=1e-5)
