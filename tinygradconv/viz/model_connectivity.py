@@ -1106,7 +1106,7 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
 
     widest = max(lengths)
     if widest > MAX_LAYER_CELLS:
-        return _plot_path_matrix(model, paths[-1], widest, skips, fig)
+        return _plot_path_matrix(model, steps, paths[-1], widest, skips, fig)
     # the rows drawn, top to bottom: (step, is a copy). A one-input layer whose input is not the row just above
     # gets a copy of that input's row right above it, so that its own connections are drawn like any other's
     shown, brackets = [], []                                  # brackets: (from row, to row), row = index in shown
@@ -1200,7 +1200,7 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     if lines_drawn < lines_in_all:
         title += f"; {lines_drawn} of the {lines_in_all} connections drawn as lines (max_lines={max_lines} per row)"
     if _several_channels(model):
-        title += f"; {_channels_note(model, input_length)}"
+        title += f"; {_channels_note(model, steps)}"
     note = _batchnorm_note(model)
     if note:
         title += f"; {note}"
@@ -1376,15 +1376,15 @@ def _glu_rule(reads):
     return "group" if blocks else "gated"
 
 
-def _channel_rules(model, input_length):
-    """``{rule: [layer kind, ...]}`` for the layers of ``model`` (nested models' included) at ``input_length``."""
+def _channel_rules(model, steps):
+    """``{rule: [layer kind, ...]}`` for the layers of ``model`` (nested models' included), ``steps`` its
+    :func:`_graph_steps` at the input length drawn (the lengths tell a Reshape that regroups steps)."""
     rules = {}
-    steps = _graph_steps(model, input_length, matrices=False)
     steps_axis = _steps_axis(model) if is_model(model) else 1
     for layer, sources, _ in steps[1:]:
         length = steps[sources[0][0]][2]
         if _kind(layer) == "Model":
-            inner = _channel_rules(layer, length)
+            inner = _channel_rules(layer, _graph_steps(layer, length, matrices=False))
         else:
             rule = channel_rule(layer, length, steps_axis)
             inner = {rule: [_rule_label(layer, rule, steps_axis)]}
@@ -1408,12 +1408,13 @@ def _rule_label(layer, rule, steps_axis=1):
     return name
 
 
-def _channels_note(model, input_length):
+def _channels_note(model, steps):
     """The note on channels for a model's title: for each kind of layer drawn, which channels it connects
     (:func:`channel_rule`), e.g. ``Conv1D: every input channel reaches every output channel; MaxPooling1D: channel
     c reaches output channel c only``. The steps drawn are those of each connected channel pair, except after a
-    Reshape that moves channels between steps, which the note says."""
-    rules = _channel_rules(model, input_length)
+    Reshape that moves channels between steps, which the note says. ``steps``: the model's :func:`_graph_steps`
+    at the input length drawn."""
+    rules = _channel_rules(model, steps)
     parts = [f"{', '.join(rules[rule])}: {words}" for rule, words in CHANNEL_RULES.items() if rule in rules]
     return "channels not drawn (" + "; ".join(parts) + ")"
 
@@ -1466,8 +1467,9 @@ def _several_channels(model):
     return False
 
 
-def _plot_path_matrix(model, matrix, widest, skips, fig=None):
-    """The path-count matrix of a model too wide to draw layer by layer, with a colour bar."""
+def _plot_path_matrix(model, steps, matrix, widest, skips, fig=None):
+    """The path-count matrix of a model too wide to draw layer by layer, with a colour bar (``steps``: the model's
+    :func:`_graph_steps`, for the channels note)."""
     from matplotlib.colors import ListedColormap
     from matplotlib.ticker import MaxNLocator
 
@@ -1494,7 +1496,7 @@ def _plot_path_matrix(model, matrix, widest, skips, fig=None):
     title = (f"{_describe(model)}: a {widest}-step signal is too wide to draw layer by layer (at most "
              f"{MAX_LAYER_CELLS}); the path-count matrix P[n, j] instead (a shorter input_length draws the layers)")
     if _several_channels(model):
-        title += f"; {_channels_note(model, matrix.shape[1])}"
+        title += f"; {_channels_note(model, steps)}"
     note = _batchnorm_note(model)
     if note:
         title += f"; {note}"
