@@ -67,10 +67,11 @@ def test_a_softmax_is_drawn_over_the_axis_it_normalizes(spec, shape, rule):
     ours = models.Sequential([layers.Input(shape)] + [getattr(layers, name)(**kwargs) for name, kwargs in spec])
     matrix = mc.model_connectivity_matrix(ours, STEPS)
     assert np.array_equal(matrix != 0, steps), (matrix, steps)
-    rules = mc._channel_rules(ours, STEPS)
+    graph = mc._graph_steps(ours, STEPS, matrices=False)
+    rules = mc._channel_rules(ours, graph)
     assert rule in rules and spec[-1][0] in " ".join(rules[rule]), rules
     if spec[-1][0] == "Softmax":
-        assert f"Softmax(axis={spec[-1][1]['axis']!r})" in mc._channels_note(ours, STEPS)
+        assert f"Softmax(axis={spec[-1][1]['axis']!r})" in mc._channels_note(ours, graph)
 
 
 @pytest.mark.parametrize("spec, shape, words", [

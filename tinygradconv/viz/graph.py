@@ -1084,21 +1084,21 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
     chrome = _chrome(nodes, title, titles, footer, key) if own_figure else None
     sizes = measure({n.id: n.short for n in nodes})
     pos, width, height, (band_of, band_w, spacing) = graph_layout(nodes, sizes, with_bands=True, chrome=chrome)
-    if own_figure and not labels and _figure_slide_scale(nodes, pos, width, height, band_of, spacing, chrome) \
-            < _SLIDE_LEAST_SCALE:
+    # how much a slide shrinks the figure of the layout kept so far (scored once per layout)
+    scale = _figure_slide_scale(nodes, pos, width, height, band_of, spacing, chrome) if own_figure else None
+    if own_figure and not labels and scale < _SLIDE_LEAST_SCALE:
         # too large for a slide at 7 points (a 10-layer model: two bands, 13 by 22 inches): the boxes' long lines
         # ("grad mean 8.21e-06, max|.| 0.000122") broken after their comma make the boxes narrower, so that more
         # bands fit the slide's width; kept where the slide then shows the graph larger
         narrow = {n.id: _narrow_label(n.short) for n in nodes}
         narrow_sizes = measure(narrow)
         layout = graph_layout(nodes, narrow_sizes, with_bands=True, slide=True, chrome=chrome)
-        if _figure_slide_scale(nodes, *layout[:3], layout[3][0], layout[3][2], chrome) \
-                > _figure_slide_scale(nodes, pos, width, height, band_of, spacing, chrome):
-            sizes, (pos, width, height, (band_of, band_w, spacing)) = narrow_sizes, layout
+        narrow_scale = _figure_slide_scale(nodes, *layout[:3], layout[3][0], layout[3][2], chrome)
+        if narrow_scale > scale:
+            sizes, (pos, width, height, (band_of, band_w, spacing)), scale = narrow_sizes, layout, narrow_scale
         else:
             for n in nodes:
                 texts[n.id].set_text(n.short)
-    scale = _figure_slide_scale(nodes, pos, width, height, band_of, spacing, chrome) if own_figure else None
     if own_figure and scale < _SLIDE_LEAST_SCALE:     # still too large: the last try, drawn compact
         compact = _try_compact(nodes, texts, measure, title, titles, footer, key, scale)
         if compact is not None:

@@ -22,8 +22,9 @@ Each layer's own matrix is computed through the layer or its op (never re-derive
 :func:`~tinygradconv.viz.connectivity.connectivity_matrix` with the layer's configuration, the resampling layers
 (UpSampling1D, ZeroPadding1D, Cropping1D) by pushing the basis vectors through the layer itself, element-wise
 layers (activations, dropout, normalization) as the identity, Dense too (on ``(batch, steps, channels)`` it acts on
-each step's channels alone, so across the steps it is the identity; a channels_first model, where its last axis is
-the steps, is refused), and a nested model by its own path matrix. Layers
+each step's channels alone, so across the steps it is the identity; in a channels_first model, ``(batch, channels,
+steps)``, its last axis is the steps: each channel alone, it makes ``units`` new steps of all the steps, every
+step reaching every unit, a matrix of ones ``(units, N)``), and a nested model by its own path matrix. Layers
 are taken in order from :func:`model_layers`, the one place that knows how to walk a model; a single layer is a
 chain of one.
 
@@ -372,9 +373,11 @@ def _regroups(layer, length):
     return len(target) == 2 and target[0] != length
 
 
-def _layer_length(layer, length):
+def _layer_length(layer, length, steps_axis=1):
     """The number of steps a one-input layer makes of ``length`` (no matrix: from the layer's arithmetic)."""
     kind = _kind(layer)
+    if kind in PER_STEP and steps_axis == 2:
+        return layer.units
     if kind in CONVOLUTIONS:
         return conv_setting(layer, length).output_length
     if kind in DEPTHWISE:
@@ -418,6 +421,9 @@ def _layer_matrix(layer, length, steps_axis=1):
         matrix = _through_layer(layer, length)
     elif kind == "Model":
         matrix = model_connectivity_matrix(layer, length)
+    elif kind in PER_STEP and steps_axis == 2:
+        # Dense on the last axis of (batch, channels, steps): unit u of each channel reads every step of that channel
+        matrix = np.ones((layer.units, length))
     else:                                       # element-wise, or per step (Dense): the identity across steps
         matrix = np.eye(length)
     if "steps" in _normalized_axes(layer, steps_axis):
@@ -481,7 +487,8 @@ def _graph_steps(model, input_length, matrices=True):
     if not is_functional(model):
         for layer in layers:
             block = _layer_matrix(layer, steps[-1][2], steps_axis) if matrices else None
-            n = block.shape[0] if matrices else _nonempty(layer, _layer_length(layer, steps[-1][2]), steps[-1][2])
+            n = block.shape[0] if matrices else _nonempty(layer, _layer_length(layer, steps[-1][2], steps_axis),
+                                                                   steps[-1][2])
             steps.append((layer, [(len(steps) - 1, block)], n))
         return steps
     index = {id(model._inputs[0]): 0}
@@ -505,7 +512,8 @@ def _graph_steps(model, input_length, matrices=True):
             blocks = [_layer_matrix(node.layer, lengths[0], steps_axis)]
             n = blocks[0].shape[0]
         else:
-            blocks, n = [None], _nonempty(node.layer, _layer_length(node.layer, lengths[0]), lengths[0])
+            blocks = [None]
+            n = _nonempty(node.layer, _layer_length(node.layer, lengths[0], steps_axis), lengths[0])
         index[id(node.outputs[0])] = len(steps)
         steps.append((node.layer, list(zip(sources, blocks)), n))
     out = index[id(model._outputs[0])]
@@ -520,10 +528,9 @@ def _nonempty(layer, n, length):
 
 
 def _check_per_step(model, layers):
-    """A Dense works on the last axis: the channels in a channels_last model, but the *steps* in a channels_first
-    one, where it would connect every step to every unit; that case is refused rather than drawn as the identity.
-    So are a glu over the steps (it halves them, pairing step n with step n + N/2) and a softmax that normalizes
-    over the batch axis (each sample then depends on the others: no connectivity of one signal)."""
+    """Refuse a glu over the steps (it halves them, pairing step n with step n + N/2) and a softmax that normalizes
+    over the batch axis (each sample then depends on the others: no connectivity of one signal). (A Dense, which
+    works on the last axis, the steps of a channels_first model, is drawn: :func:`_layer_matrix`.)"""
     steps_axis = _steps_axis(model)
     for layer in layers:
         if _kind(layer) == "Model":
@@ -539,11 +546,6 @@ def _check_per_step(model, layers):
                              "applies glu to its last axis, which is the steps axis with data_format="
                              "'channels_first': it halves the steps (step n times the sigmoid of step n + N/2), "
                              "which is not drawn here. Use channels_last, where glu works on the channels")
-    dense = [layer for layer in layers if _kind(layer) in PER_STEP]
-    if dense and _steps_axis(model) == 2:
-        raise TypeError(f"Layer {dense[0].name!r} ({type(dense[0]).__name__}) of a channels_first model works on the "
-                        f"last axis, which is the steps axis there: every step feeds every unit, and such a layer "
-                        f"has no connectivity drawn here. Use channels_last, where it acts on each step alone")
 
 
 def _check_drawable(model, input_length, what):
@@ -604,7 +606,7 @@ def layer_matrices(model, input_length) -> list:
 
     Conv1D / Conv1DTranspose: all-ones kernel, no bias, no activation, through the op with the layer's strides,
     padding, output padding and dilation. Resampling layers: through the layer. Element-wise layers and Dense (per
-    step): the identity.
+    step): the identity; a Dense in a channels_first model, which works on the steps: ones ``(units, N_in)``.
     A functional model is accepted when it is a chain (no merges).
 
     Raises:
@@ -653,6 +655,15 @@ def _model_jacobian(model, input_length, at=None):
                              f"{model.name!r} has shape {shape}")
     else:                        # a channels_first Sequential is fed (1, channels, steps), as a functional model
         steps_axis, in_channels = _steps_axis(model), _in_channels(first)
+        if steps_axis == 2 and _kind(first) in PER_STEP:
+            # a Dense first works on the steps there: its kernel (steps, units) does not give the channels
+            shape = getattr(model, "input_shape", None)
+            in_channels = shape[1] if isinstance(shape, tuple) and len(shape) == 3 else None
+            if in_channels is None:
+                raise ValueError(f"weights='model' needs the number of input channels: the first layer with a "
+                                 f"kernel of model {model.name!r} is a Dense, which works on the steps of a "
+                                 "channels_first model, and the model does not know its input shape; give it an "
+                                 "Input((channels, steps)) first")
     _jacobian_fits(model, input_length, in_channels)
     if at is None:
         point = np.ones((input_length, in_channels))
@@ -737,8 +748,9 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
         model: a Sequential model, or a functional model with one input and one output, or one layer, of Conv1D,
             Conv1DTranspose, DepthwiseConv1D, SeparableConv1D, MaxPooling1D, AveragePooling1D, UpSampling1D,
             ZeroPadding1D, Cropping1D, element-wise and per-step layers, Dense (channels_last: the identity across
-            steps), normalizations, global pooling, Flatten, Reshape, RepeatVector (see the module's notes),
-            nested models and (functional) the merges Add, Subtract, Multiply, Average, Maximum, Minimum and
+            steps; channels_first: every step reaches every unit, its units the new steps), normalizations, global
+            pooling, Flatten, Reshape, RepeatVector (see the module's notes), nested models and (functional) the
+            merges Add, Subtract, Multiply, Average, Maximum, Minimum and
             Concatenate.
         input_length: ``L``, the number of input steps. For the path counts (``weights=None``) it may differ from
             the length the model's ``Input`` fixes: they depend on the layers' settings only, so that a model
@@ -886,6 +898,8 @@ def plot_overlap_counts(model_or_layer, input_length, ax=None, label=None, **kwa
 
 
 def _describe(obj, kwargs=None):
+    """``obj`` in words for a title: an op with its arguments, a functional model by its layer count, a Sequential
+    as its layers' texts (:func:`_layer_text`), a layer as its text."""
     if isinstance(obj, str):
         return f"{obj}({', '.join(f'{k}={v!r}' for k, v in (kwargs or {}).items())})"
     if is_functional(obj):
@@ -893,11 +907,14 @@ def _describe(obj, kwargs=None):
         merges = sum(_kind(layer) in MERGES for layer in layers)
         return f"model {obj.name!r} ({len(layers)} layers, {merges} merge{'s' if merges != 1 else ''})"
     if is_model(obj):
-        return " -> ".join(_layer_text(layer) for layer in model_layers(obj))
+        steps_axis = _steps_axis(obj)
+        return " -> ".join(_layer_text(layer, steps_axis) for layer in model_layers(obj))
     return _layer_text(obj)
 
 
-def _layer_text(layer):
+def _layer_text(layer, steps_axis=1):
+    """How a row label or a title names ``layer`` (``steps_axis``: 2 in a channels_first model, where a Dense
+    works on the steps)."""
     kind = _kind(layer) or type(layer).__name__
     if kind in CONVOLUTIONS or kind in DEPTHWISE:   # (depthwise and separable: no output padding)
         # what changes the connections: kernel size, stride, and when not the default, dilation, padding and
@@ -930,6 +947,8 @@ def _layer_text(layer):
         return f"Cropping1D({tuple(layer.cropping)})"
     if kind == "Model":
         return f"model {layer.name!r}"
+    if kind in PER_STEP and steps_axis == 2:
+        return f"Dense({layer.units}) over the steps: every step reaches every unit"
     if kind in PER_STEP:
         return f"Dense({layer.units}), per step: identity across steps"
     if kind == "Activation":
@@ -1012,13 +1031,13 @@ def _fold_label(label, chars=MAX_LABEL_CHARS):
     return "\n".join(line for part in parts for line in _wrap_title(part, inches, fontsize=8).split("\n"))
 
 
-def _row_label(steps, k, functional):
+def _row_label(steps, k, functional, steps_axis=1):
     layer, sources, _ = steps[k]
     if layer is None:
         return "input"
     if not functional:
-        return _layer_text(layer)
-    text = _layer_text(layer)
+        return _layer_text(layer, steps_axis)
+    text = _layer_text(layer, steps_axis)
     if _kind(layer) in MERGES:
         names = ", ".join("input" if steps[s][0] is None else steps[s][0].name for s, _ in sources)
         text = f"{text}({names})"
@@ -1087,7 +1106,7 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
 
     widest = max(lengths)
     if widest > MAX_LAYER_CELLS:
-        return _plot_path_matrix(model, paths[-1], widest, skips, fig)
+        return _plot_path_matrix(model, steps, paths[-1], widest, skips, fig)
     # the rows drawn, top to bottom: (step, is a copy). A one-input layer whose input is not the row just above
     # gets a copy of that input's row right above it, so that its own connections are drawn like any other's
     shown, brackets = [], []                                  # brackets: (from row, to row), row = index in shown
@@ -1103,7 +1122,7 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     copies = any(copy for _, copy in shown)
     margin = 0.7 * len(brackets)                              # room on the right for the brackets
     rows = len(shown)
-    labels = [_row_label(steps, k, functional) if not copy else f"({_row_name(steps, k)} again)"
+    labels = [_row_label(steps, k, functional, _steps_axis(model)) if not copy else f"({_row_name(steps, k)} again)"
               for k, copy in reversed(shown)]
 
     def left(k):
@@ -1181,7 +1200,7 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     if lines_drawn < lines_in_all:
         title += f"; {lines_drawn} of the {lines_in_all} connections drawn as lines (max_lines={max_lines} per row)"
     if _several_channels(model):
-        title += f"; {_channels_note(model, input_length)}"
+        title += f"; {_channels_note(model, steps)}"
     note = _batchnorm_note(model)
     if note:
         title += f"; {note}"
@@ -1256,7 +1275,7 @@ def channel_rule(layer, length=None, steps_axis=1):
         return None
     axes = _normalized_axes(layer, steps_axis)
     if kind in _WITH_ACTIVATION:
-        rule, activation = _own_channel_rule(layer, kind), _activation_name(layer)
+        rule, activation = _own_channel_rule(layer, kind, steps_axis), _activation_name(layer)
         if activation in _MIXING_ACTIVATIONS:
             return "every" if "channels" in axes else rule      # over the steps (channels_first): the channels keep
         if activation == "glu" and "channels" not in axes:
@@ -1300,7 +1319,7 @@ def _normalized_axes(layer, steps_axis=1):
                                                          (axis if isinstance(axis, (list, tuple)) else [axis])}
     if activation not in (*_MIXING_ACTIVATIONS, "glu") or kind not in (*_WITH_ACTIVATION, "Activation"):
         return set()
-    if kind == "Activation":
+    if kind in ("Activation", *PER_STEP):                  # the last axis of the model's signal
         return {names[2]}
     return {"steps" if getattr(layer, "data_format", "channels_last") == "channels_first" else "channels"}
 
@@ -1311,8 +1330,11 @@ def _activation_name(layer):
     return getattr(getattr(layer, "activation", None), "__name__", "") or ""
 
 
-def _own_channel_rule(layer, kind):
-    """The channel rule of a layer with an ``activation=`` argument, before its activation."""
+def _own_channel_rule(layer, kind, steps_axis=1):
+    """The channel rule of a layer with an ``activation=`` argument, before its activation (a Dense in a
+    channels_first model works on the steps, each channel alone: ``"same"``)."""
+    if kind in PER_STEP and steps_axis == 2:
+        return "same"
     if kind in CONVOLUTIONS:
         return "group" if getattr(layer, "groups", 1) > 1 else "every"
     return "group" if kind == "DepthwiseConv1D" else "every"
@@ -1354,25 +1376,25 @@ def _glu_rule(reads):
     return "group" if blocks else "gated"
 
 
-def _channel_rules(model, input_length):
-    """``{rule: [layer kind, ...]}`` for the layers of ``model`` (nested models' included) at ``input_length``."""
+def _channel_rules(model, steps):
+    """``{rule: [layer kind, ...]}`` for the layers of ``model`` (nested models' included), ``steps`` its
+    :func:`_graph_steps` at the input length drawn (the lengths tell a Reshape that regroups steps)."""
     rules = {}
-    steps = _graph_steps(model, input_length, matrices=False)
     steps_axis = _steps_axis(model) if is_model(model) else 1
     for layer, sources, _ in steps[1:]:
         length = steps[sources[0][0]][2]
         if _kind(layer) == "Model":
-            inner = _channel_rules(layer, length)
+            inner = _channel_rules(layer, _graph_steps(layer, length, matrices=False))
         else:
             rule = channel_rule(layer, length, steps_axis)
-            inner = {rule: [_rule_label(layer, rule)]}
+            inner = {rule: [_rule_label(layer, rule, steps_axis)]}
         for rule, kinds in inner.items():
             rules.setdefault(rule, [])
             rules[rule] += [k for k in kinds if k not in rules[rule] and k != "InputLayer"]
     return {rule: kinds for rule, kinds in rules.items() if kinds}
 
 
-def _rule_label(layer, rule):
+def _rule_label(layer, rule, steps_axis=1):
     """How the channels note names ``layer``: its class, with its activation where that sets the rule
     (``Activation('glu')``, ``DepthwiseConv1D(activation='softmax')``), so that two Activation layers under two rules
     are told apart."""
@@ -1381,17 +1403,18 @@ def _rule_label(layer, rule):
         return f"{name}({_activation_name(layer)!r})"
     if kind == "Softmax":
         return f"{name}(axis={layer.axis!r})"
-    if kind in _WITH_ACTIVATION and rule != _own_channel_rule(layer, kind):
+    if kind in _WITH_ACTIVATION and rule != _own_channel_rule(layer, kind, steps_axis):
         return f"{name}(activation={_activation_name(layer)!r})"
     return name
 
 
-def _channels_note(model, input_length):
+def _channels_note(model, steps):
     """The note on channels for a model's title: for each kind of layer drawn, which channels it connects
     (:func:`channel_rule`), e.g. ``Conv1D: every input channel reaches every output channel; MaxPooling1D: channel
     c reaches output channel c only``. The steps drawn are those of each connected channel pair, except after a
-    Reshape that moves channels between steps, which the note says."""
-    rules = _channel_rules(model, input_length)
+    Reshape that moves channels between steps, which the note says. ``steps``: the model's :func:`_graph_steps`
+    at the input length drawn."""
+    rules = _channel_rules(model, steps)
     parts = [f"{', '.join(rules[rule])}: {words}" for rule, words in CHANNEL_RULES.items() if rule in rules]
     return "channels not drawn (" + "; ".join(parts) + ")"
 
@@ -1433,7 +1456,7 @@ def _several_channels(model):
         if _kind(layer) in DEPTHWISE and (layer.depth_multiplier > 1 or getattr(layer, "filters", 1) > 1
                                           or (layer.input_channels or 1) > 1):
             return True
-        if _kind(layer) in PER_STEP:
+        if _kind(layer) in PER_STEP and _steps_axis(model) == 1:    # (channels_first: its units are steps)
             kernel = getattr(layer, "kernel", None)                   # (in, units), once built
             if layer.units > 1 or (kernel is not None and kernel.shape[0] > 1):
                 return True
@@ -1444,8 +1467,9 @@ def _several_channels(model):
     return False
 
 
-def _plot_path_matrix(model, matrix, widest, skips, fig=None):
-    """The path-count matrix of a model too wide to draw layer by layer, with a colour bar."""
+def _plot_path_matrix(model, steps, matrix, widest, skips, fig=None):
+    """The path-count matrix of a model too wide to draw layer by layer, with a colour bar (``steps``: the model's
+    :func:`_graph_steps`, for the channels note)."""
     from matplotlib.colors import ListedColormap
     from matplotlib.ticker import MaxNLocator
 
@@ -1472,7 +1496,7 @@ def _plot_path_matrix(model, matrix, widest, skips, fig=None):
     title = (f"{_describe(model)}: a {widest}-step signal is too wide to draw layer by layer (at most "
              f"{MAX_LAYER_CELLS}); the path-count matrix P[n, j] instead (a shorter input_length draws the layers)")
     if _several_channels(model):
-        title += f"; {_channels_note(model, matrix.shape[1])}"
+        title += f"; {_channels_note(model, steps)}"
     note = _batchnorm_note(model)
     if note:
         title += f"; {note}"

@@ -93,25 +93,32 @@ def _scatter(values, w, strides, length, add=True):
 
 
 
-def _gather_wrapping(values, w, strides, length):
-    """What a gather that forgets the lower bound of its index gives: ``y[n] += values[j] * w[t]`` for every tap
-    ``t`` where ``n - t`` is a multiple of ``strides``, ``j = (n - t) // strides``, with ``j < len(values)`` checked
-    but not ``j >= 0``: Python reads ``values[j]`` for a negative ``j`` as ``values[len(values) + j]``, wrapping
-    around, with no error. ``None`` where some ``j < -len(values)``: there such an answer raises ``IndexError``."""
+def _gather_dropping(values, w, strides, length, dropped):
+    """What a gather gives that leaves out one of its two tests: ``y[n] += values[j] * w[t]`` for every tap ``t``,
+    ``j = (n - t) // strides``, with ``j < len(values)`` checked, and
+
+    * ``dropped="lower bound"``: ``(n - t) % strides == 0`` checked but not ``j >= 0`` (a gather that forgets the
+      lower bound of its index): Python reads ``values[j]`` for a negative ``j`` as ``values[len(values) + j]``,
+      wrapping around, with no error. ``None`` where some ``j < -len(values)``: there such an answer raises
+      ``IndexError``;
+    * ``dropped="multiple"``: ``j >= 0`` checked but not ``(n - t) % strides == 0``: ``//`` rounds the other taps
+      down onto an input that does not reach step ``n``."""
     y = np.zeros(length)
     for n in range(length):
         for t, tap in enumerate(w):
             j = (n - t) // strides
-            if (n - t) % strides == 0 and j < len(values):
-                if j < -len(values):
-                    return None
-                y[n] += values[j] * tap
+            if (dropped != "multiple" and (n - t) % strides) or j >= len(values) \
+                    or (dropped != "lower bound" and j < 0):
+                continue
+            if j < -len(values):
+                return None
+            y[n] += values[j] * tap
     return y
 
 
 def _lower_bound(values, index):
-    """The hint for a gather that reads ``values`` at a negative ``index`` (:func:`_gather_wrapping`, or an
-    ``IndexError`` for an index below ``-len(values)``): the bound ``index >= 0`` left out, in words."""
+    """The hint for a gather that reads ``values`` at a negative ``index`` (:func:`_gather_dropping` of the lower
+    bound, or an ``IndexError`` for an index below ``-len(values)``): the bound ``index >= 0`` left out, in words."""
     return (f"your answer reads {values} at a negative index: near the start of the result, where the tap t is "
             f"larger than the step of the result, {index} = (step - t) / strides is below 0, and Python reads "
             f"{values}[-1] as the last value of {values} (wrapping around to the end) instead of failing; such a "
@@ -136,8 +143,8 @@ def _scatter_mistakes(values, w, strides, length, what, formula, why="", gathere
     :func:`_known_mistake` takes them: a flipped kernel (a scatter with ``w`` reversed, or a gather without the
     reversal it needs), ``=`` where ``+=`` adds the overlapping copies, the
     stride left out (each copy starting one step after the one before), and, written as a gather, the index into
-    ``values`` not kept ``>= 0`` (:func:`_gather_wrapping`; ``gathered``: the names of ``values`` and of that index
-    in the exercise)."""
+    ``values`` not kept ``>= 0`` (:func:`_gather_dropping` of the lower bound; ``gathered``: the names of ``values``
+    and of that index in the exercise)."""
     # the same values come from a scatter that reverses w and from a gather that does not (a tester's np.correlate
     # over the zero-stuffed x was told to remove a reversal it never had): the sentence fits both ways
     flip = (f"your values are those of the kernel reversed, w[::-1]: written as a scatter, {what} takes w as given, "
@@ -151,7 +158,7 @@ def _scatter_mistakes(values, w, strides, length, what, formula, why="", gathere
                  "up (+=, not =)")
     no_stride = (f"the stride is missing: your copies of the kernel start 1 step apart, as if strides were 1; with "
                  f"strides={strides} they start {strides} steps apart{why}: {formula}")
-    wrapping = _gather_wrapping(values, w, strides, length)
+    wrapping = _gather_dropping(values, w, strides, length, "lower bound")
     return ((_scatter(values, w[::-1], strides, length), flip),
             (_scatter(values, w, strides, length, add=False), overwrite),
             (_scatter(values, w, 1, length), no_stride),
@@ -410,19 +417,6 @@ def _on_larger(fn, call, reference):
         yield np.asarray(call(fn, x.copy(), w.copy(), strides), dtype=np.float64), reference(x, w, strides)
 
 
-def _gather_without_multiple(values, w, strides, length):
-    """What a gather gives that takes ``values[(n - t) // strides] * w[t]`` for every tap ``t`` with that index in
-    range, without the test ``(n - t) % strides == 0``: ``//`` rounds the other taps down onto an input that does
-    not reach step ``n``."""
-    y = np.zeros(length)
-    for n in range(length):
-        for t, tap in enumerate(w):
-            j = (n - t) // strides
-            if 0 <= j < len(values):
-                y[n] += values[j] * tap
-    return y
-
-
 def _scatter_slips(got, fn, call, values, w, strides, length, mistakes, gather_hint, names):
     """The likely slip behind a wrong scatter ``got`` of the right ``length`` (a transposed convolution, an input
     gradient): the loop over the taps one short (:func:`_missing_tap`), ``mistakes`` (:func:`_scatter_mistakes`), a
@@ -443,14 +437,15 @@ def _scatter_slips(got, fn, call, values, w, strides, length, mistakes, gather_h
 
 def _gather_slips(got, fn, call, values, w, strides, length, names):
     """The hint for a gather (``y[n] += values[j] * w[t]`` with ``n = j * strides + t``) that leaves out the test
-    ``(n - t) % strides == 0`` (:func:`_gather_without_multiple`), or for a scatter that leaves out the last value
-    of ``values`` (a loop over ``range(len(values) - 1)``), each named when ``fn`` (``call(fn, values, w,
+    ``(n - t) % strides == 0`` (:func:`_gather_dropping` of the multiple), or for a scatter that leaves out the last
+    value of ``values`` (a loop over ``range(len(values) - 1)``), each named when ``fn`` (``call(fn, values, w,
     strides)``, of the full length) does the same on larger cases; else ``None``. ``names``: the exercise's names
     of ``values``, of its index and of the result's steps, ``("x", "j", "output")`` or ``("g", "n", "input")``."""
     name, index, out = names
 
-    if strides > 1 and _known_mistake(got, (_gather_without_multiple(values, w, strides, length), "")) is not None \
-            and _follows_on(fn, call, lambda v, w, s: _gather_without_multiple(v, w, s, _full_length(v, w, s))):
+    without_multiple = _gather_dropping(values, w, strides, length, "multiple")
+    if strides > 1 and _known_mistake(got, (without_multiple, "")) is not None \
+            and _follows_on(fn, call, lambda v, w, s: _gather_dropping(v, w, s, _full_length(v, w, s), "multiple")):
         return (f"your gather takes {name}[({out} step - t) // strides] * w[t] for every tap t: only the taps with "
                 f"(step - t) a multiple of strides reach that step ({name}[{index}] lands on steps {index} * strides "
                 f"+ t only); // rounds the others down onto an input that never reaches it: keep a pair only when "

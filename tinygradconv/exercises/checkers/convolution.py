@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 
 import numpy as np
 
@@ -184,8 +185,10 @@ def check_conv1d(fn, cases=60, seed=0):
                         short=short:
                         _missing_tap(got, short, lambda: _follows_on(fn, _call_with_strides, _conv1d_without_last_tap))
                         or _known_mistake(got, (flipped, _FLIPPED_KERNEL), (unstrided, note)),
-                        explain_shape=lambda got, unstrided=unstrided, note=no_stride, expected=expected:
+                        explain_shape=lambda got, unstrided=unstrided, note=no_stride, expected=expected,
+                        s=inputs["strides"]:
                         _known_mistake(got, (unstrided, note))
+                        or _window_starts_as_output_steps(got, expected, s, lambda: _writes_at_window_starts(fn))
                         or _extra_axis(got, expected, lambda: _on_larger(fn, _call_with_strides, _conv1d)))
     return True
 
@@ -201,15 +204,69 @@ def _conv1d_error(exc, inputs):
     index out of range in ``x``, or a window cut short (a dot product or a sum of two lengths); else ``None``."""
     kind, size = _array_error(exc)
     length, k, s = len(inputs["x"]), len(inputs["w"]), inputs["strides"]
+    windows = (length - k) // s + 1
+    if kind == "index" and size == windows and s > 1:
+        found = re.search(r"index (\d+) is out of bounds", str(exc))
+        start = int(found.group(1)) if found else -1
+        if start % s == 0 and windows <= start <= length - k:
+            return (f"y has one value per window, (L - k) // strides + 1 = ({length} - {k}) // {s} + 1 = {windows}, "
+                    f"and index {start} is past its end: {start} is where a window starts in x (a multiple of "
+                    f"strides, up to L - k = {length - k}), not an output step. "
+                    + _INPUT_INDEX_AS_OUTPUT_STEP)
     if not (kind in ("matmul", "broadcast") or (kind == "index" and size == length)):
         return None
-    windows = (length - k) // s + 1
     return (f"x holds (L - k) // strides + 1 = ({length} - {k}) // {s} + 1 = {windows} window"
             f"{'' if windows == 1 else 's'} of k = {k} step{'' if k == 1 else 's'}, strides apart: a loop over "
             "more (range(len(x)), or len(x) // strides) reaches windows that run past the end of x, out of range "
             "or cut short (NumPy clips slices silently, and the short window no longer matches w); make the loop "
             "count exactly the windows that fit, from len(x), len(w) and strides")
 
+
+
+#: How to step over the windows, for the two hints on a loop ``for i in range(0, n, strides)`` that writes ``y[i]``.
+_INPUT_INDEX_AS_OUTPUT_STEP = (
+    "Did your loop step i by strides over x (for i in range(0, n, strides)) and write y[i]? Then i is the "
+    "window's start in x, used as the output index: output step n is the window starting at x[n * strides], "
+    "so write y[i // strides], or loop over the output steps, for n in range(len(y)), reading "
+    "x[n * strides: n * strides + len(w)]")
+
+
+def _window_starts_as_output_steps(got, expected, strides, follows):
+    """The hint for a convolution whose window ``n`` lands at index ``n * strides`` of a result too long, zeros
+    between and after (:func:`_at_window_starts`), when ``follows()`` says the answer does so on larger cases too;
+    else ``None``."""
+    if not _at_window_starts(got, expected, strides) or not follows():
+        return None
+    return (f"your result has window n's value at index n * strides, zeros between: {got.size} values where there "
+            f"is one per window ({expected.size} here). " + _INPUT_INDEX_AS_OUTPUT_STEP)
+
+
+def _at_window_starts(got, expected, strides):
+    """Whether ``got`` holds ``expected[n]`` at index ``n * strides`` and zeros everywhere else, longer than
+    ``expected``: what a loop ``for i in range(0, n, strides)`` writing ``y[i]`` gives (the window's start in ``x``
+    used as the output index), into a ``y`` as long as the unstrided output, ``len(x) - len(w) + 1``, or longer."""
+    if strides == 1 or got.ndim != 1 or got.size <= expected.size:
+        return False
+    starts = np.arange(expected.size) * strides
+    if got.size <= starts[-1]:
+        return False
+    return bool(np.allclose(got[starts], expected, rtol=1e-7, atol=1e-9) and np.all(np.delete(got, starts) == 0))
+
+
+def _writes_at_window_starts(fn):
+    """Whether ``fn`` puts window ``n`` at index ``n * strides`` (:func:`_at_window_starts`) on two larger fixed
+    cases too, with two windows or more: on a case of one window a result of the right value followed by zeros is
+    what other mistakes give (a ``y`` as long as the unstrided output, filled in order)."""
+    rng = np.random.default_rng(6)
+    for n_values, k, strides in ((6, 3, 2), (9, 2, 3)):
+        x, w = rng.standard_normal(n_values), rng.standard_normal(k)
+        try:
+            got = np.asarray(_call_with_strides(fn, x.copy(), w.copy(), strides), dtype=np.float64)
+        except Exception:  # noqa: BLE001 - the student's function failing there: not this mistake alone
+            return False
+        if not _at_window_starts(got, _conv1d(x, w, strides), strides):
+            return False
+    return True
 
 
 def _gather_without_stride(strides):

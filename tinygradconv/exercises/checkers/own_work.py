@@ -12,11 +12,12 @@ it saw becomes the refusal, :class:`~tinygradconv.exercises.reports._OwnOpCalled
 Some checkers refuse other ways to the same values too (:data:`_ALSO_REFUSED`), each named in its refusal: the
 gradient of either convolution (conv1d's input gradient is a transposed convolution, computed by conv1d_transpose's
 inner code, and conv1d_transpose's is a convolution), ``log_softmax`` for logsumexp, and the path matrices of
-:mod:`tinygradconv.viz` for the overlap counts. The convolutions' gradients are watched by their code rather than
-by refusing every ``backward()`` (as the gradient checkers do): the watch sees them however they are reached
-(``backward()``, the ``Function``'s own ``backward``, the array-level functions), and ``backward()`` through the
-package's other ops stays free to use. The two gradient checkers of tutorial 8 refuse the convolution's gradient
-too, however it is reached, but leave an answer that called ``backward()`` to their own refusal, which says so.
+:mod:`tinygradconv.viz` and the convolutions' gradients for the overlap counts of both checkers of tutorial 7. The
+convolutions' gradients are watched by their code rather than by refusing every ``backward()`` (as the gradient
+checkers do): the watch sees them however they are reached (``backward()``, the ``Function``'s own ``backward``,
+the array-level functions), and ``backward()`` through the package's other ops stays free to use.
+The two gradient checkers of tutorial 8 refuse the convolution's gradient too, however it is reached, but leave an
+answer that called ``backward()`` to their own refusal, which says so.
 
 The watch holds in the thread that runs the checker only (a profile function is per thread), and is put back as it
 was after each call, also when the answer raises. Where a profile function is already set, the answer runs
@@ -166,7 +167,11 @@ _ALSO_REFUSED = {
                              (_THROUGH_GRADIENTS.format(op="the counts (the input gradient of a convolution with a "
                                                            "kernel of ones, of a gradient of ones)"),
                               TRANSPOSED_CONVOLUTION_INSIDE)),
-    "check_resize_overlap": ((_THROUGH_PATH_MATRICES, PATH_MATRICES),),
+    "check_resize_overlap": ((_THROUGH_PATH_MATRICES, PATH_MATRICES),
+                             (_THROUGH_GRADIENTS.format(op="the counts (the input gradient of a \"same\" "
+                                                           "convolution with a kernel of ones, of a gradient of ones, "
+                                                           "reversed)"),
+                              CONVOLUTION_GRADIENTS)),
 }
 #: The checkers that compare with ``backward()`` and refuse an answer that calls it with their own words
 #: (:func:`~tinygradconv.exercises.checkers.common._by_hand`): where the answer called ``backward()`` before any
