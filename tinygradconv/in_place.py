@@ -7,9 +7,13 @@ PyTorch refuses such a backward ("modified by an inplace operation") by counting
 in-place write is counted, with the count after the last write of each array's memory:
 
 * :func:`note_in_place_write` counts a write;
-* ``Function.apply`` notes on a node that saved arrays the count at its forward pass (``ctx.written_before``);
-* the backward pass calls :func:`check_saved_arrays` on a node only when some write came after its forward pass,
-  so a training loop that updates after ``backward()`` pays one comparison per node.
+* ``Function.apply`` notes on each node it records the count at its forward pass (``ctx.written_before``);
+* the backward pass calls :func:`check_saved_arrays` on a node that saved arrays only when some write came after
+  its forward pass, so a training loop that updates after ``backward()`` pays one comparison per node.
+
+In-place methods on an op's output (``y = x * 2; y.add_(1)``) are recorded in the graph, as PyTorch records them
+(:func:`record`): ``y``'s node becomes the op's, and the nodes recorded before the write keep reading the value
+before it (:func:`as_recorded`, :func:`version_at`).
 
 >>> import tinygradconv as tg
 >>> w = tg.tensor([1.0, 2.0], requires_grad=True)
