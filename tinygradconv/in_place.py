@@ -246,9 +246,8 @@ def record(tensor, op, args, check):
         tensor[...] = result.detach()
     tensor._ctx, tensor._requires_grad = ctx, True
     last_rewrite = writes
-    versions = tensor.__dict__.setdefault("_versions", [])
-    versions.append((writes, before))
-    before.__dict__["_version_of"] = tensor      # (before's timeline is tensor's: see version_at)
+    tensor._versions = tensor._versions + ((writes, before),)
+    before._version_of = tensor          # (before's timeline is tensor's: see version_at)
     return tensor
 
 
@@ -257,14 +256,14 @@ def version_at(tensor, when):
     ``before`` of its first in-place op recorded after ``when`` (:func:`record`). A view of a tensor, taken before
     an in-place op on that tensor and read after it (``v = y[0]; y.mul_(3); v.sum()``), is a view of the new value
     (the values it shows): a new view of it is made, as PyTorch regenerates such a view's ``grad_fn``."""
-    for count, before in tensor.__dict__.get("_versions", ()):
+    for count, before in tensor._versions:
         if when < count:
             return before
     ctx = tensor._ctx
     if ctx is None or ctx.released or ctx.written_before >= last_rewrite or ctx.fn.__name__ not in _SHARING_VIEWS:
         return tensor
     base = ctx.inputs[0]
-    timeline = base.__dict__.get("_version_of", base)
+    timeline = base if base._version_of is None else base._version_of
     then, now = version_at(timeline, ctx.written_before), version_at(timeline, when)
     if then is now or memory_owner(tensor._data) is not memory_owner(base._data):
         return tensor           # the base unchanged between the view and `when`, or a copy (w[[0, 1]])

@@ -159,6 +159,10 @@ class TorchMethods(TorchPort, NumpyUfuncs):
     """The methods a PyTorch user reaches for first, with PyTorch's names and semantics (a mixin of ``Tensor``)."""
 
     __slots__ = ()   # Tensor declares its own slots; a mixin without this line would give it a second __dict__
+    # In-place ops recorded in the graph (tinygradconv.in_place.record): the ``(write count, before)`` of each, and
+    # on a ``before``, the tensor it was the value of. Class defaults, set on an instance only once it has them.
+    _versions = ()
+    _version_of = None
 
     def __dir__(self):
         """``dir(t)`` (and so tab completion in IPython/Jupyter) without the PyTorch names tinygradconv lacks
