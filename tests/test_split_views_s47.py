@@ -165,13 +165,14 @@ def test_tensor_split_refuses_rank_0_and_a_float_tensor_as_torch():
 
 def test_tensor_split_pieces_are_slices_for_in_place_writes_as_torch():
     """PyTorch's pieces of tensor_split are slices: a leaf's are views of a leaf (RuntimeError), an op's output's
-    may be written in place (here the documented TypeError: no in-place node), under no_grad the write reaches x."""
+    may be written in place (PyTorch records it as CopySlices; here the documented TypeError for a view of an op's
+    output), under no_grad the write reaches x."""
     with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
         torch.tensor(X, requires_grad=True).tensor_split(2)[0].add_(1.0)
     with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
         tg.tensor(X, requires_grad=True).tensor_split(2)[0].add_(1.0)
     (torch.tensor(X, requires_grad=True) * 2).tensor_split(2)[0].add_(1.0)      # taken by PyTorch
-    with pytest.raises(TypeError, match="no in-place node"):
+    with pytest.raises(TypeError, match="into a view of an op's output"):
         (tg.tensor(X, requires_grad=True) * 2).tensor_split(2)[0].add_(1.0)
     x, tx = tg.tensor(X), torch.tensor(X)
     with tg.no_grad(), torch.no_grad():
@@ -210,12 +211,15 @@ def test_a_write_into_a_view_of_a_leaf_is_torchs_runtime_error(backend, spelling
     assert w.tolist() == W
 
 
-def test_a_non_view_keeps_the_type_error_of_no_in_place_node():
-    """``(w * 2).add_(1.)``: PyTorch records it; this graph has no in-place node (the documented TypeError)."""
-    (torch.tensor(W, requires_grad=True) * 2).add_(1.0)
-    with pytest.raises(TypeError, match="no in-place node"):
-        (tg.tensor(W, requires_grad=True) * 2).add_(1.0)
-    with pytest.raises(TypeError, match="no in-place node"):
+def test_a_non_view_is_recorded_and_a_view_of_an_op_output_refused():
+    """``(w * 2).add_(1.)``: PyTorch records it, and so does this graph (the same values and gradient); a view of an
+    op's output (``.expand``) is the documented TypeError (PyTorch: a RuntimeError for an expanded one)."""
+    tw, w = torch.tensor(W, requires_grad=True), tg.tensor(W, requires_grad=True)
+    ty, y = (tw * 2).add_(1.0), (w * 2).add_(1.0)
+    (ty * ty).sum().backward()
+    (y * y).sum().backward()
+    assert y.tolist() == ty.tolist() and w.grad.tolist() == tw.grad.tolist()
+    with pytest.raises(TypeError, match="into a view of an op's output"):
         (tg.tensor(W, requires_grad=True) * 2).expand(3, 2).add_(1.0)
     with pytest.raises(RuntimeError):           # PyTorch: the expanded op output is a view it refuses to write
         (torch.tensor(W, requires_grad=True) * 2).expand(3, 2).add_(1.0)

@@ -303,10 +303,15 @@ def test_zero_in_place_of_a_bool_tensor_matches_torch(torch, backend):
     assert x.zero_().tolist() == torch.tensor([True, False]).zero_().tolist() == [False, False]
 
 
-def test_abs_in_place_of_an_ops_output_that_requires_grad_says_what_to_write():
-    y = tg.tensor([1.0, -2.0], requires_grad=True) * 1
+def test_abs_in_place_of_an_ops_output_that_requires_grad_is_recorded_as_torch(torch):
+    x, tx = tg.tensor([1.0, -2.0], requires_grad=True), torch.tensor([1.0, -2.0], requires_grad=True)
+    y, ty = (x * 3).abs_(), (tx * 3).abs_()
+    (y * y).sum().backward()
+    (ty * ty).sum().backward()
+    assert y.tolist() == ty.tolist() and x.grad.tolist() == tx.grad.tolist() == [18.0, -36.0]
+    assert y.grad_fn.name() == "AbsBackward" and ty.grad_fn.name() == "AbsBackward0"
     with pytest.raises(TypeError, match=r"t\.abs_\(\).*t = t\.abs\(\)"):
-        y.abs_()
+        (x * 1)[0].abs_()                               # a view of an op's output: refused (torch: CopySlices)
 
 
 def test_a_write_in_place_of_a_saved_tensor_makes_backward_raise_as_in_torch(torch):

@@ -150,14 +150,21 @@ def test_masked_fill_in_place_of_a_constant_gives_the_later_gradient_of_torch():
     _same(w_ours.grad, w_theirs.grad)
 
 
-def test_masked_fill_in_place_on_an_ops_output_that_requires_grad_says_to_write_it_out_of_place():
-    w = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    scores = w * 2
+def test_masked_fill_in_place_on_an_ops_output_that_requires_grad_is_recorded_as_torch():
+    w, tw = tg.tensor([1.0, 2.0, 3.0], requires_grad=True), torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    scores = (w * 2).masked_fill_(tg.tensor([True, False, False], dtype="bool"), 0.0)
+    t_scores = (tw * 2).masked_fill_(torch.tensor([True, False, False]), 0.0)
+    (scores * scores).sum().backward()
+    (t_scores * t_scores).sum().backward()
+    assert scores.tolist() == t_scores.tolist() and w.grad.tolist() == tw.grad.tolist()
+    value, t_value = tg.tensor(2.0, requires_grad=True), torch.tensor(2.0, requires_grad=True)  # into a constant
+    c = tg.tensor([1.0, 2.0]).masked_fill_(tg.tensor([True, True], dtype="bool"), value)
+    tc = torch.tensor([1.0, 2.0]).masked_fill_(torch.tensor([True, True]), t_value)
+    c.sum().backward()
+    tc.sum().backward()
+    assert value.grad.item() == t_value.grad.item() == 2.0
     with pytest.raises(TypeError, match=r"t = t\.masked_fill\(mask, value\)"):
-        scores.masked_fill_(tg.tensor([True, False, False], dtype="bool"), 0.0)
-    value = tg.tensor(2.0, requires_grad=True)                   # a value that requires grad, into a constant
-    with pytest.raises(TypeError, match=r"t = t\.masked_fill\(mask, value\)"):
-        tg.tensor([1.0, 2.0]).masked_fill_(tg.tensor([True, False], dtype="bool"), value)
+        (w * 2).T.masked_fill_(tg.tensor([True, False, False], dtype="bool"), 0.0)   # a view of an op's output
     # out of place, the gradient is torch's in-place one
     ours, theirs = _pair([1.0, 2.0, 3.0])
     s_theirs = theirs * 2

@@ -89,8 +89,11 @@ def test_copy_broadcasts_and_casts_as_torch():
     leaf = tg.tensor([[1.0, 2.0]], requires_grad=True)
     with pytest.raises(RuntimeError, match="view of a leaf"):
         leaf.T.copy_(tg.tensor([[0.0], [0.0]]))
-    with pytest.raises(TypeError, match="out of place"):
-        tg.tensor([1.0]).copy_(tg.tensor([2.0], requires_grad=True))
+    src, t_src = tg.tensor([2.0, 3.0], requires_grad=True), torch.tensor([2.0, 3.0], requires_grad=True)
+    c, tc = tg.tensor([[1.0, 1.0], [1.0, 1.0]]).copy_(src), torch.ones(2, 2).copy_(t_src)   # recorded, as torch
+    (c * c).sum().backward()
+    (tc * tc).sum().backward()
+    assert c.tolist() == tc.tolist() and src.grad.tolist() == t_src.grad.tolist() == [8.0, 12.0]
 
 
 def test_clamp_in_place_as_torch():
@@ -102,8 +105,13 @@ def test_clamp_in_place_as_torch():
         tg.tensor([1.0], requires_grad=True).clamp_(0.0, 1.0)
     with pytest.raises(ValueError, match="at least one"):
         tg.tensor([1.0]).clamp_()
+    x, tx = tg.tensor([-1.0, 0.25, 2.0], requires_grad=True), torch.tensor([-1.0, 0.25, 2.0], requires_grad=True)
+    y, ty = (x * 2).clamp_(0.0, 1.0), (tx * 2).clamp_(0.0, 1.0)          # an op's output: recorded, as torch
+    y.sum().backward()
+    ty.sum().backward()
+    assert y.tolist() == ty.tolist() and x.grad.tolist() == tx.grad.tolist() == [0.0, 2.0, 0.0]
     with pytest.raises(TypeError, match="t = t.clamp"):
-        (tg.tensor([1.0], requires_grad=True) * 2).clamp_(0.0, 1.0)
+        (tg.tensor([1.0], requires_grad=True) * 2)[0].clamp_(0.0, 1.0)     # a view of an op's output
 
 
 @pytest.mark.parametrize("bounds, name", [((0, 2.5), "max"), ((0.5, 3), "min")])

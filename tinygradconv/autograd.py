@@ -102,7 +102,7 @@ class Context:
     # Class-level defaults: an op call only pays for the attributes it actually sets.
     saved_tensors = ()
     released = False
-    written_before = math.inf   # in-place writes so far when forward saved arrays (tinygradconv.in_place)
+    written_before = math.inf   # in-place writes so far when the op was recorded (tinygradconv.in_place)
     layer_call = None           # (layer name, call number) of the layer call that ran the op (_GradState.layer_calls)
 
     def __init__(self, xp, inputs, fn):
@@ -217,8 +217,7 @@ class Function:
             if token is not None:
                 _FP_WARNINGS.reset(token)
         if recording and dtype_name(out.dtype) in _FLOATS:
-            if ctx.saved_tensors:
-                ctx.written_before = in_place.writes
+            ctx.written_before = in_place.writes    # (read by backward: saved arrays, in-place ops since)
             calls = _state.layer_calls
             if calls:
                 ctx.layer_call = calls[-1]
@@ -387,12 +386,15 @@ def _count_uses(root):
     """
     uses = {root: 0}
     stack = [root]
+    rewritten = in_place.last_rewrite >= 0       # an in-place op was recorded: inputs may have been rewritten since
     while stack:
         ctx = stack.pop()._ctx
         if ctx is None:
             continue
         if ctx.released:
             raise RuntimeError(_FREED)
+        if rewritten:
+            in_place.as_recorded(ctx)
         for parent in ctx.inputs:
             if parent is not None and parent.requires_grad:
                 n = uses.get(parent)
@@ -423,6 +425,8 @@ def backward(root, grad=None, retain_graph=False):
     """
     from .ops.elementwise import ieee754
 
+    if in_place.last_rewrite >= 0:     # a view taken before an in-place op on its base is taken again after it
+        root = in_place.version_at(root, math.inf)
     outer, _state.shared_arrays = _state.shared_arrays, {}
     try:
         with ieee754(root.backend.xp):
@@ -456,7 +460,7 @@ def _backward(root, grad, retain_graph):
         if g is None:  # nothing flows through this node, but its inputs must still count it as done
             input_grads = (None,) * len(parents)
         else:
-            if ctx.written_before < in_place.writes:   # an array was written in place since this node's forward
+            if ctx.written_before < in_place.writes and ctx.saved_tensors:   # written in place since its forward
                 # (read at every node: adding into a leaf's .grad earlier in this pass is a write too)
                 in_place.check_saved_arrays(ctx)
             input_grads = ctx.fn.backward(ctx, g)

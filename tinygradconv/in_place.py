@@ -7,9 +7,13 @@ PyTorch refuses such a backward ("modified by an inplace operation") by counting
 in-place write is counted, with the count after the last write of each array's memory:
 
 * :func:`note_in_place_write` counts a write;
-* ``Function.apply`` notes on a node that saved arrays the count at its forward pass (``ctx.written_before``);
-* the backward pass calls :func:`check_saved_arrays` on a node only when some write came after its forward pass,
-  so a training loop that updates after ``backward()`` pays one comparison per node.
+* ``Function.apply`` notes on each node it records the count at its forward pass (``ctx.written_before``);
+* the backward pass calls :func:`check_saved_arrays` on a node that saved arrays only when some write came after
+  its forward pass, so a training loop that updates after ``backward()`` pays one comparison per node.
+
+In-place methods on an op's output (``y = x * 2; y.add_(1)``) are recorded in the graph, as PyTorch records them
+(:func:`record`): ``y``'s node becomes the op's, and the nodes recorded before the write keep reading the value
+before it (:func:`as_recorded`, :func:`version_at`).
 
 >>> import tinygradconv as tg
 >>> w = tg.tensor([1.0, 2.0], requires_grad=True)
@@ -148,9 +152,10 @@ def check_saved_arrays(ctx):
             raise RuntimeError(
                 f"one of the variables needed for gradient computation has been modified by an inplace operation: "
                 f"an array of shape {tuple(a.shape)} and dtype {dtype_name(a.dtype)} that {ctx.fn.__name__} saved "
-                f"in its forward pass was changed in place since (`-=`, `+=`, `*=` or `/=` under no_grad(), or "
-                f"`t[index] = value`, or a gradient that backward() added into a `.grad`). "
-                f"Update parameters after backward() (as an optimizer's step after it does), or run the forward "
+                f"in its forward pass was changed in place since (an in-place method such as `t.add_(1)`, "
+                f"`-=`, `+=`, `*=` or `/=` under no_grad(), `t[index] = value`, or a gradient that backward() added "
+                f"into a `.grad`). Write the in-place op out of place (`t = t.add(1)`), or "
+                f"update parameters after backward() (as an optimizer's step after it does), or run the forward "
                 f"pass again after the update")
 
 
@@ -194,3 +199,102 @@ def one_of_many_views(tensor):
     output of a function that returns multiple views. ...")."""
     says = None if tensor._ctx is None else getattr(tensor._ctx.fn, "one_of_many_views", None)
     return says is not None and says(tensor._ctx)
+
+
+# ------------------------------------------------------------------------------- in-place ops in the graph
+#: The count ``writes`` reached at the last in-place op recorded in a graph (:func:`record`); -1 while there was
+#: none, so that a process that never records one pays nothing in ``backward`` beyond one comparison per node.
+last_rewrite = -1
+
+#: The view ops whose output shares its input's memory (a real view here; ``Expand`` copies, see :data:`VIEW_OPS`).
+_SHARING_VIEWS = ("GetItem", "ReshapeOp", "Permute", "Cut", "Piece")
+
+
+def record(tensor, op, args, check):
+    """``tensor.add_(other)`` and the other in-place methods while gradients are recorded, on an op's output that
+    requires grad (``y = x * 2; y.add_(1)``) or with an argument that requires grad, as PyTorch records them.
+
+    ``op(before, *args)`` is the out-of-place op (``before.add(other)``), recorded on ``before``: a new tensor that
+    stands for ``tensor``'s value before the write (its node and a view of its array); an argument that is
+    ``tensor`` itself stands for it too (``y.mul_(y)``). ``check(result)`` raises the method's errors (shape,
+    dtype) before anything changes. Then the result is written into ``tensor``'s array (views and ``numpy()`` see
+    it; the write is counted, so a node that saved the old values refuses its backward pass, as PyTorch's "modified
+    by an inplace operation") and ``tensor``'s node becomes the op's: ``tensor.grad_fn`` is ``<AddBackward>``, and
+    a backward pass from it goes through the op to ``before`` and on to the node ``tensor`` had. Arrays that the op
+    saved of ``before`` are copied before the write (the old values, as PyTorch saves the original ``self`` of an
+    in-place op), unless an argument shares ``tensor``'s memory (``y.mul_(y)``): PyTorch's backward pass then
+    refuses, and so does this one.
+
+    The nodes recorded before the write that took ``tensor`` as an input read its old value: ``backward`` sends
+    their gradients to ``before`` (:func:`as_recorded`), and a view of ``tensor`` taken before the write and used
+    after it is taken again of the new value, as PyTorch regenerates it (:func:`version_at`)."""
+    global last_rewrite
+    from .autograd import no_grad
+    from .tensor import Tensor
+
+    before = Tensor._make(tensor._data[...], tensor.backend, tensor._requires_grad, tensor._ctx)
+    owner = memory_owner(tensor._data)
+    aliased = any(isinstance(a, Tensor) and memory_owner(a._data) is owner for a in args)
+    result = op(before, *[before if a is tensor else a for a in args])
+    check(result)
+    ctx = result._ctx
+    if not aliased:
+        xp = tensor.backend.xp
+        ctx.saved_tensors = tuple(xp.astype(a, a.dtype, copy=True) if a is before._data else a
+                                  for a in ctx.saved_tensors)
+    with no_grad():
+        tensor[...] = result.detach()
+    tensor._ctx, tensor._requires_grad = ctx, True
+    last_rewrite = writes
+    tensor._versions = tensor._versions + ((writes, before),)
+    before._version_of = tensor          # (before's timeline is tensor's: see version_at)
+    return tensor
+
+
+def version_at(tensor, when):
+    """The tensor that held ``tensor``'s value when the count ``writes`` was ``when``: ``tensor`` itself, or the
+    ``before`` of its first in-place op recorded after ``when`` (:func:`record`). A view of a tensor, taken before
+    an in-place op on that tensor and read after it (``v = y[0]; y.mul_(3); v.sum()``), is a view of the new value
+    (the values it shows): a new view of it is made, as PyTorch regenerates such a view's ``grad_fn``."""
+    for count, before in tensor._versions:
+        if when < count:
+            return before
+    ctx = tensor._ctx
+    if ctx is None or ctx.released or ctx.written_before >= last_rewrite or ctx.fn.__name__ not in _SHARING_VIEWS:
+        return tensor
+    base = ctx.inputs[0]
+    timeline = base if base._version_of is None else base._version_of
+    then, now = version_at(timeline, ctx.written_before), version_at(timeline, when)
+    if then is now or memory_owner(tensor._data) is not memory_owner(base._data):
+        return tensor           # the base unchanged between the view and `when`, or a copy (w[[0, 1]])
+    if ctx.fn.__name__ in ("Cut", "Piece"):
+        raise RuntimeError(f"A piece of split, chunk, unbind or tensor_split of a tensor, taken before that tensor "
+                           f"was modified by an in-place operation and used after it, is not supported here "
+                           f"(PyTorch regenerates it). Split the tensor again after the in-place operation "
+                           f"(a tensor of shape {tuple(tensor.shape)})")
+    from .tensor import Tensor
+
+    again = object.__new__(type(ctx))        # the same node, of the new value (copy.copy would pickle it)
+    again.__dict__.update(vars(ctx))
+    again.inputs, again.written_before = (now,) + tuple(ctx.inputs[1:]), when
+    return Tensor._make(tensor._data, tensor.backend, True, again)
+
+
+def as_recorded(ctx):
+    """Point ``ctx``'s inputs at the tensors that held their values when ``ctx`` was recorded (:func:`version_at`),
+    once an in-place op was recorded (:func:`record`): ``backward`` calls it at each node it reaches."""
+    inputs = ctx.inputs
+    found = [t if t is None else version_at(t, ctx.written_before) for t in inputs]
+    if any(a is not b for a, b in zip(found, inputs)):
+        ctx.inputs = tuple(found)
+
+
+def is_view(tensor):
+    """Whether ``tensor`` is a view of another tensor, as PyTorch's would be: the output of one of the
+    :data:`VIEW_OPS` (indexing only with ints, slices, None and ``...``; a reshape that shares its input's memory;
+    ``expand``, a view in PyTorch, a copy here)."""
+    ctx = tensor._ctx
+    if ctx is None or ctx.fn is None or ctx.fn.__name__ not in VIEW_OPS or getattr(ctx, "rest", None) is not None:
+        return False
+    return ctx.fn.__name__ != "ReshapeOp" or (
+        bool(ctx.inputs) and memory_owner(tensor._data) is memory_owner(ctx.inputs[0]._data))

@@ -159,6 +159,10 @@ class TorchMethods(TorchPort, NumpyUfuncs):
     """The methods a PyTorch user reaches for first, with PyTorch's names and semantics (a mixin of ``Tensor``)."""
 
     __slots__ = ()   # Tensor declares its own slots; a mixin without this line would give it a second __dict__
+    # In-place ops recorded in the graph (tinygradconv.in_place.record): the ``(write count, before)`` of each, and
+    # on a ``before``, the tensor it was the value of. Class defaults, set on an instance only once it has them.
+    _versions = ()
+    _version_of = None
 
     def __dir__(self):
         """``dir(t)`` (and so tab completion in IPython/Jupyter) without the PyTorch names tinygradconv lacks
@@ -382,9 +386,10 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
     def zero_(self):
         """Fill this tensor with zeros in place and return it, as ``torch.Tensor.zero_``: ``x.grad.zero_()``, or a
-        buffer's reset. The in-place rules of ``t[index] = value`` apply (see :meth:`__setitem__`): under
-        ``no_grad()``, or for a tensor outside the graph; a leaf that requires grad, while gradients are recorded,
-        raises ``RuntimeError``, as in PyTorch.
+        buffer's reset. The in-place rules of :meth:`add_` apply: a write under ``no_grad()``, or for a tensor
+        outside the graph; on an op's output that requires grad, while gradients are recorded, a write recorded in
+        the graph (gradient 0 for the old values, PyTorch's ``ZeroBackward``); a leaf that requires grad, while
+        gradients are recorded, raises ``RuntimeError``, as in PyTorch.
 
         >>> import tinygradconv as tg
         >>> x = tg.tensor([1.0, -2.0], requires_grad=True)
@@ -392,7 +397,8 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         >>> x.grad.zero_()
         tensor([0., 0.], dtype=float32)
         """
-        _refuse_in_graph_write(self, None, "t.zero_()", "t = tg.tensor(np.zeros(t.shape), dtype=str(t.dtype))")
+        if _refuse_in_graph_write(self, None, "t.zero_()", "t = tg.ops.zeros_like(t)", recordable=True):
+            return in_place.record(self, overwritten, (0,), lambda result: None)
         self[...] = False if dtype_name(self.dtype) == "bool" else 0
         return self
 
@@ -400,15 +406,16 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """Replace this tensor's values by their absolute values in place and return it, as ``torch.Tensor.abs_``,
         with the in-place rules of :meth:`zero_`.
 
-        Difference from PyTorch: on an op's output that requires grad, PyTorch rewrites the graph in place; here
-        that is a ``TypeError`` that says to write ``t = t.abs()``, which gives the same values and gradients.
+        On an op's output that requires grad, while gradients are recorded, the write is recorded as PyTorch
+        records it (see :meth:`add_`).
 
         >>> import tinygradconv as tg
         >>> x = tg.tensor([1.0, -2.0])
         >>> x.abs_() is x, x.tolist()
         (True, [1.0, 2.0])
         """
-        _refuse_in_graph_write(self, None, "t.abs_()", "t = t.abs()")
+        if _refuse_in_graph_write(self, None, "t.abs_()", "t = t.abs()", recordable=True):
+            return in_place.record(self, type(self).abs, (), lambda result: None)
         self[...] = self.abs()
         return self
 
@@ -958,17 +965,16 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         ``no_grad()``) raises PyTorch's "modified by an inplace operation"; what is computed from the tensor after
         the write gets the gradient of the new values, as in PyTorch.
 
-        Difference from PyTorch: while gradients are recorded, on an op's output that requires grad (attention
-        scores ``q @ k.mT``), or with a ``value`` tensor that requires grad, PyTorch rewrites the graph in place
-        (the masked positions then get no gradient); here that is a ``TypeError`` that says to write
-        ``t = t.masked_fill(mask, value)``, which gives the same values and gradients.
+        While gradients are recorded, on an op's output that requires grad (attention scores ``q @ k.mT``), or
+        with a ``value`` tensor that requires grad, the write is recorded as PyTorch records it (see
+        :meth:`add_`): the masked positions then get no gradient.
 
         Raises:
             RuntimeError: a leaf that requires grad, or a view of one (``w[0]``, ``w.T``), while gradients are
                 recorded (as PyTorch: "a leaf Variable that requires grad is being used in an in-place operation",
                 "a view of a leaf Variable ...").
-            TypeError: an op's output that requires grad or a ``value`` that requires grad, while gradients are
-                recorded; and the errors of :func:`tinygradconv.ops.masking.masked_fill`.
+            TypeError: a view of an op's output that requires grad, while gradients are recorded; and the errors
+                of :func:`tinygradconv.ops.masking.masked_fill`.
             ValueError: a mask whose shape does not broadcast to this tensor's (PyTorch raises ``RuntimeError``);
                 and the errors of :func:`tinygradconv.ops.masking.masked_fill`.
 
@@ -984,14 +990,20 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         from .tensor import Tensor
 
         given = value if isinstance(value, Tensor) else None
-        _refuse_in_graph_write(self, given, "t.masked_fill_(mask, value)", "t = t.masked_fill(mask, value)")
+
+        def check(filled):
+            if tuple(filled.shape) != tuple(self.shape):
+                raise ValueError(f"Invalid value for argument `mask` of masked_fill_: a mask of shape "
+                                 f"{tuple(np.shape(mask))} broadcast with the tensor's shape {tuple(self.shape)} gives "
+                                 f"{tuple(filled.shape)}, and an in-place write keeps the tensor's shape (as "
+                                 f"PyTorch). Use t = t.masked_fill(mask, value) for the broadcast result")
+
+        if _refuse_in_graph_write(self, given, "t.masked_fill_(mask, value)", "t = t.masked_fill(mask, value)",
+                                  recordable=True):
+            return in_place.record(self, masked_fill, (mask, value), check)
         with no_grad():
             filled = masked_fill(self, mask, value)         # the checks of mask and value, and the new values
-        if tuple(filled.shape) != tuple(self.shape):
-            raise ValueError(f"Invalid value for argument `mask` of masked_fill_: a mask of shape "
-                             f"{tuple(np.shape(mask))} broadcast with the tensor's shape {tuple(self.shape)} gives "
-                             f"{tuple(filled.shape)}, and an in-place write keeps the tensor's shape (as PyTorch). "
-                             f"Use t = t.masked_fill(mask, value) for the broadcast result")
+        check(filled)
         self[...] = filled              # (t[index] = value: counted as an in-place write)
         return self
 
@@ -1457,12 +1469,19 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         ``backward()`` through a graph that saved the old values raises ``RuntimeError``, as PyTorch's "modified by
         an inplace operation". The result keeps this tensor's shape and dtype.
 
+        While gradients are recorded, on an op's output that requires grad (``y = x * 2; y.add_(1)``), or with an
+        ``other`` that requires grad, the write is recorded in the graph as PyTorch records it
+        (:func:`tinygradconv.in_place.record`): ``y.grad_fn`` becomes the op's node (``<AddBackward>``, where
+        PyTorch prints ``AddBackward0``), whose input is ``y``'s value before the write; nodes recorded before
+        it still read that value, and a backward pass that needs a value written over raises PyTorch's
+        "modified by an inplace operation" (``y = x.exp(); y.add_(1)``: exp saved its output).
+
         Raises:
             RuntimeError: a leaf that requires grad, or a view of one (``w[0]``, ``w.T``), while gradients are
                 recorded (as PyTorch: "a leaf Variable that requires grad is being used in an in-place operation",
                 "a view of a leaf Variable ...").
-            TypeError: an op's output that requires grad, or an ``other`` that requires grad, while gradients are
-                recorded (PyTorch records the in-place op; this graph has no in-place node: write ``t = t.add(...)``);
+            TypeError: a view of an op's output that requires grad (``y[0]``, ``y.T``), while gradients are
+                recorded (PyTorch records it as a copy into its base, ``CopySlices``; write ``t = t.add(...)``);
                 a result that this tensor's dtype cannot hold (a float into an integer tensor, a number into a
                 bool one: PyTorch's "result type Float can't be cast to the desired output type Long").
             ValueError: an ``other`` that broadcasting would give another shape (PyTorch: "output with shape [3]
@@ -1474,8 +1493,14 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         ...     _ = w.add_(tg.tensor([0.5, 0.5]), alpha=-2)
         >>> w
         tensor([0., 1.], dtype=float32, requires_grad=True)
+        >>> y = w * 2
+        >>> y.add_(1).grad_fn, y.tolist()
+        (<AddBackward>, [1.0, 3.0])
+        >>> y.sum().backward()
+        >>> w.grad.tolist()
+        [2.0, 2.0]
         """
-        return _write_in_place(self, other, "add_", lambda: self.add(other, alpha=alpha))
+        return _write_in_place(self, other, "add_", lambda base, other: base.add(other, alpha=alpha))
 
     def sub_(self, other, *, alpha=1):
         """``self -= alpha * other`` in place, and return ``self``, as ``torch.Tensor.sub_`` (the rules and errors
@@ -1486,7 +1511,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         >>> x.sub_(1.0) is x, x.tolist()
         (True, [0.0, 1.0])
         """
-        return _write_in_place(self, other, "sub_", lambda: self.sub(other, alpha=alpha))
+        return _write_in_place(self, other, "sub_", lambda base, other: base.sub(other, alpha=alpha))
 
     def mul_(self, other):
         """``self *= other`` in place, and return ``self``, as ``torch.Tensor.mul_`` (the rules and errors of
@@ -1496,7 +1521,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         >>> tg.tensor([1.0, 2.0]).mul_(3).tolist()
         [3.0, 6.0]
         """
-        return _write_in_place(self, other, "mul_", lambda: self.mul(other))
+        return _write_in_place(self, other, "mul_", lambda base, other: base.mul(other))
 
     def div_(self, other, *, rounding_mode=None):
         """``self /= other`` in place (rounded with ``rounding_mode``, as :meth:`div`), and return ``self``, as
@@ -1507,7 +1532,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         >>> tg.tensor([7, -7], dtype="int64").div_(2, rounding_mode="floor").tolist()
         [3, -4]
         """
-        return _write_in_place(self, other, "div_", lambda: self.div(other, rounding_mode=rounding_mode))
+        return _write_in_place(self, other, "div_", lambda base, other: base.div(other, rounding_mode=rounding_mode))
 
     def var(self, dim=NOT_GIVEN, unbiased=None, keepdim=NOT_GIVEN, *, correction=None, axis=NOT_GIVEN,
             keepdims=NOT_GIVEN):
@@ -1698,17 +1723,21 @@ def _writable(array):
     return array.copy()
 
 
-def _refuse_in_graph_write(tensor, value, spelling, instead):
-    """Refuse an in-place write (``spelling``: ``t[index] = value``, ``t.zero_()``, ...) into ``tensor`` that would
-    have to be recorded in the autograd graph, which has no in-place node: while gradients are recorded, into a
-    tensor that requires grad or with a ``value`` (a Tensor or None) that does. A leaf that requires grad, or a view
-    of one (``w[0]``, ``w.reshape(...)``: an op's output sharing the leaf's memory,
-    :func:`~tinygradconv.in_place.views_a_leaf`), and a piece of ``split``/``chunk``/``unbind``, raise PyTorch's
-    ``RuntimeError``; the others a ``TypeError`` naming the out-of-place spelling ``instead``."""
+def _refuse_in_graph_write(tensor, value, spelling, instead, recordable=False):
+    """Whether an in-place write (``spelling``: ``t.add_(...)``, ``t[index] = value``, ...) into ``tensor`` must be
+    recorded in the autograd graph (:func:`~tinygradconv.in_place.record`), or the error it raises: while
+    gradients are recorded, into a tensor that requires grad or with a ``value`` (a Tensor or None) that does.
+
+    A leaf that requires grad, or a view of one (``w[0]``, ``w.reshape(...)``: an op's output sharing the leaf's
+    memory, :func:`~tinygradconv.in_place.views_a_leaf`), and a piece of ``split``/``chunk``/``unbind``, raise
+    PyTorch's ``RuntimeError``. A view of an op's output (``y[0]``, ``y.T``), which PyTorch records as a copy into
+    the slice of its base (``CopySlices``), and any write that is not ``recordable`` (``t[index] = value``) raise a
+    ``TypeError`` naming the out-of-place spelling ``instead``. Otherwise (an op's output, or a tensor that does
+    not require grad given a ``value`` that does) the answer is True for a ``recordable`` write."""
     from .autograd import is_grad_enabled
 
     if not is_grad_enabled() or not (tensor.requires_grad or (value is not None and value.requires_grad)):
-        return
+        return False
     if tensor.requires_grad and tensor.is_leaf:
         raise RuntimeError(f"A leaf tensor that requires grad cannot be written in place ({spelling}) while gradients "
                            f"are recorded (as in PyTorch): do it under `with tg.no_grad():`, or build a new tensor, "
@@ -1723,9 +1752,18 @@ def _refuse_in_graph_write(tensor, value, spelling, instead):
         raise RuntimeError(f"a view of a leaf Variable that requires grad is being used in an in-place operation "
                            f"({spelling}; PyTorch's words and error type): do it under `with tg.no_grad():` (on the "
                            f"leaf itself, e.g. `w[0] += 1`), or build a new tensor, e.g. {instead}")
+    if in_place.is_view(tensor):
+        raise TypeError(f"{spelling} into a view of an op's output (`y[0]`, `y.T`, `y.reshape(...)`, "
+                        f"`y.expand(...)`), while gradients are recorded, is not recorded here (PyTorch records it "
+                        f"as a copy into the slice of the base, CopySlices): write it out of place, e.g. {instead}, "
+                        f"or write into the base itself (`y.mul_(mask)`), or under `with tg.no_grad():` where no "
+                        f"gradient is wanted")
+    if recordable:
+        return True
     raise TypeError(f"{spelling} with a tensor that requires grad, while gradients are recorded, would have to be part "
-                    f"of the autograd graph, which has no in-place node: write it out of place, e.g. {instead}, or "
-                    f"under `with tg.no_grad():` where no gradient is wanted")
+                    f"of the autograd graph, which records the in-place methods (`t.add_(...)`, `t.clamp_(...)`) "
+                    f"but not this write: write it out of place, e.g. {instead}, or under `with tg.no_grad():` where "
+                    f"no gradient is wanted")
 
 
 def _refuse_positional_axis(name, positional):
@@ -2094,28 +2132,45 @@ def _negation_commutes(alpha):
     return alpha != 0 or math.copysign(1.0, float(-alpha)) != math.copysign(1.0, float(alpha))
 
 
+def overwritten(base, value):
+    """``value`` (a number, or a tensor that broadcasts to ``base``'s shape) in every element of ``base``'s shape,
+    with the gradient of an in-place write of it (``fill_``, ``zero_``, ``copy_``): 0 for ``base``, the sum of
+    the gradient over the broadcast dimensions for ``value`` (``tg.ops.where``, with a condition that never holds;
+    ``0 * base`` would be NaN at an infinite ``base``)."""
+    from .ops.elementwise import where
+
+    return where(np.zeros((), dtype=bool), base, value)
+
+
 def _write_in_place(tensor, other, name, compute):
-    """``tensor.add_(other)`` and the like (``name``): ``compute()`` (the out-of-place result, computed without
-    recording a graph) written into ``tensor``'s memory with the in-place rules of ``t[index] = value``."""
+    """``tensor.add_(other)`` and the like (``name``): ``compute(base, other)`` (the out-of-place result,
+    ``base.add(other)``) written into ``tensor``'s memory with the in-place rules of ``t[index] = value``, or
+    recorded in the graph (:func:`~tinygradconv.in_place.record`) on an op's output that requires grad, or with an
+    ``other`` that requires grad, while gradients are recorded."""
     from .autograd import no_grad
     from .tensor import Tensor
 
     plain = name[:-1]
-    _refuse_in_graph_write(tensor, other if isinstance(other, Tensor) else None, f"t.{name}(...)",
-                           f"t = t.{plain}(...)")
+
+    def check(result):
+        if tuple(result.shape) != tuple(tensor.shape):
+            raise ValueError(f"Invalid value for argument `other` of {name}: the result has shape "
+                             f"{tuple(result.shape)}, which cannot be written in place into this tensor of shape "
+                             f"{tuple(tensor.shape)} (broadcasting would change its shape; PyTorch refuses it too). "
+                             f"Write t = t.{plain}(...) for a new tensor")
+        kind, result_kind = dtype_name(tensor.dtype), dtype_name(result.dtype)
+        if (result_kind.startswith("float") and not kind.startswith("float")) or (kind == "bool" != result_kind):
+            hint = ", or pass rounding_mode='trunc' or 'floor' for an integer quotient" if name == "div_" else ""
+            raise TypeError(f"Invalid type for argument `other` of {name}: the result is {result_kind}, which this "
+                            f"{kind} tensor cannot hold (as PyTorch: \"result type can't be cast to the desired "
+                            f"output type\"). Write t = t.{plain}(...) for a new tensor{hint}")
+
+    if _refuse_in_graph_write(tensor, other if isinstance(other, Tensor) else None, f"t.{name}(...)",
+                              f"t = t.{plain}(...)", recordable=True):
+        return in_place.record(tensor, compute, (other,), check)
     with no_grad():
-        result = compute()
-    if tuple(result.shape) != tuple(tensor.shape):
-        raise ValueError(f"Invalid value for argument `other` of {name}: the result has shape {tuple(result.shape)}, "
-                         f"which cannot be written in place into this tensor of shape {tuple(tensor.shape)} "
-                         f"(broadcasting would change its shape; PyTorch refuses it too). Write t = t.{plain}(...) "
-                         f"for a new tensor")
-    kind, result_kind = dtype_name(tensor.dtype), dtype_name(result.dtype)
-    if (result_kind.startswith("float") and not kind.startswith("float")) or (kind == "bool" != result_kind):
-        hint = ", or pass rounding_mode='trunc' or 'floor' for an integer quotient" if name == "div_" else ""
-        raise TypeError(f"Invalid type for argument `other` of {name}: the result is {result_kind}, which this "
-                        f"{kind} tensor cannot hold (as PyTorch: \"result type can't be cast to the desired output "
-                        f"type\"). Write t = t.{plain}(...) for a new tensor{hint}")
+        result = compute(tensor, other)
+    check(result)
     tensor[...] = result
     return tensor
 

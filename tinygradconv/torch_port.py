@@ -133,15 +133,17 @@ class TorchPort:
     # ---------------------------------------------------------------------------------------------- in place
     def fill_(self, value):
         """Fill this tensor with ``value`` in place and return it, as ``torch.Tensor.fill_``, with the in-place
-        rules of :meth:`~tinygradconv.torch_methods.TorchMethods.zero_` (under ``no_grad()``, or a tensor outside
-        the graph; a leaf that requires grad, or a view of one, raises PyTorch's ``RuntimeError`` while gradients
-        are recorded). A view (``x[0].fill_(1.0)``) writes into the tensor it views, as in PyTorch.
+        rules of :meth:`~tinygradconv.torch_methods.TorchMethods.add_` (under ``no_grad()``, or a tensor outside
+        the graph, a write; on an op's output that requires grad, or with a ``value`` tensor that requires grad,
+        while gradients are recorded, a write recorded in the graph: gradient 0 for the old values, the sum of
+        the gradient for ``value``, as PyTorch's ``FillBackward``). A view (``x[0].fill_(1.0)``) writes into the
+        tensor it views, as in PyTorch.
 
         Raises:
             RuntimeError: a leaf that requires grad or a view of one, while gradients are recorded (as PyTorch).
-            TypeError: an op's output that requires grad, or a ``value`` tensor that requires grad, while gradients
-                are recorded (write ``t = tg.ops.full_like(t, value)``); a float into an integer tensor, a number
-                the dtype cannot hold (as ``t[...] = value``).
+            TypeError: a view of an op's output that requires grad, while gradients are recorded (write
+                ``t = tg.ops.full_like(t, value)``); a float into an integer tensor, a number the dtype cannot
+                hold (as ``t[...] = value``).
             ValueError: a ``value`` tensor that is not 0-D (PyTorch raises ``RuntimeError``).
 
         >>> import tinygradconv as tg
@@ -156,7 +158,11 @@ class TorchPort:
         if given is not None and given.ndim != 0:
             raise ValueError(f"Invalid value for argument `value` of fill_: fill_ only supports a 0-dimension value "
                              f"tensor (as PyTorch), received one of shape {tuple(given.shape)}")
-        _refuse_in_graph_write(self, given, "t.fill_(value)", "t = tg.ops.full_like(t, value)")
+        if _refuse_in_graph_write(self, given, "t.fill_(value)", "t = tg.ops.full_like(t, value)", recordable=True):
+            from .in_place import record
+            from .torch_methods import overwritten
+
+            return record(self, overwritten, (value,), lambda result: None)
         self[...] = value
         return self
 
@@ -166,16 +172,15 @@ class TorchPort:
         this tensor's dtype (PyTorch's cast: a float into an integer tensor is truncated toward zero), from any
         backend. The in-place rules of :meth:`fill_` apply.
 
-        Difference from PyTorch: while gradients are recorded, a ``src`` that requires grad is refused
-        (``TypeError``), where PyTorch records the copy; write ``t = src.astype(...)`` or
-        ``t = tg.ops.where(mask, src, t)``.
+        While gradients are recorded, on an op's output that requires grad or with a ``src`` that requires grad,
+        the copy is recorded as PyTorch's ``CopyBackwards``: gradient 0 for the old values, and for ``src`` the
+        gradient summed over the broadcast dimensions.
 
         Raises:
             RuntimeError: a leaf that requires grad or a view of one, while gradients are recorded (as PyTorch).
-            TypeError: an op's output that requires grad, or a ``src`` that requires grad, while gradients are
-                recorded.
+            TypeError: a view of an op's output that requires grad, while gradients are recorded.
             ValueError: a ``src`` whose shape does not broadcast to this tensor's (PyTorch raises
-                ``RuntimeError``).
+                ``RuntimeError``); a ``src`` that requires grad on another backend, while gradients are recorded.
 
         >>> import tinygradconv as tg
         >>> x = tg.tensor([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
@@ -187,7 +192,8 @@ class TorchPort:
         from .torch_methods import _refuse_in_graph_write
 
         given = src if isinstance(src, Tensor) else None
-        _refuse_in_graph_write(self, given, "t.copy_(src)", "t = src.astype(t.dtype)")
+        if _refuse_in_graph_write(self, given, "t.copy_(src)", "t = src.astype(t.dtype)", recordable=True):
+            return _record_copy(self, src)
         if given is None:
             src = Tensor(np.asarray(src), backend=self.backend)
         with no_grad():
@@ -201,9 +207,8 @@ class TorchPort:
         :meth:`~tinygradconv.torch_methods.TorchMethods.clamp` (its checks of ``min`` and ``max``), with the
         in-place rules of :meth:`fill_`.
 
-        Difference from PyTorch: on an op's output that requires grad, PyTorch rewrites the graph in place; here
-        that is a ``TypeError`` that says to write ``t = t.clamp(min, max)``, which gives the same values and
-        gradients.
+        On an op's output that requires grad, while gradients are recorded, the write is recorded as PyTorch
+        records it (:meth:`~tinygradconv.torch_methods.TorchMethods.add_`): ``y.grad_fn`` becomes clamp's node.
 
         >>> import tinygradconv as tg
         >>> x = tg.tensor([-2.0, 0.5, 3.0])
@@ -216,9 +221,20 @@ class TorchPort:
 
         bounds = [b for b in (min, max) if isinstance(b, Tensor)]
         given = next((b for b in bounds if b.requires_grad), bounds[0] if bounds else None)
-        _refuse_in_graph_write(self, given, "t.clamp_(min, max)", "t = t.clamp(min, max)")
+        if _refuse_in_graph_write(self, given, "t.clamp_(min, max)", "t = t.clamp(min, max)", recordable=True):
+            from .in_place import record
+
+            return record(self, type(self).clamp, (min, max), lambda clamped: self._check_clamped(clamped, min, max))
         with no_grad():
             clamped = self.clamp(min, max)
+        self._check_clamped(clamped, min, max)
+        self[...] = clamped
+        return self
+
+    def _check_clamped(self, clamped, min, max):
+        """The errors of :meth:`clamp_`, given the clamped values."""
+        from .tensor import Tensor
+
         if tuple(clamped.shape) != tuple(self.shape):
             raise ValueError(f"Invalid value for argument `min`/`max` of clamp_: bounds that broadcast this tensor's "
                              f"shape {tuple(self.shape)} to {tuple(clamped.shape)}; an in-place write keeps the "
@@ -238,8 +254,6 @@ class TorchPort:
                             f"{dtype_name(clamped.dtype)}, which cannot be written into this {dtype_name(self.dtype)} "
                             f"tensor in place (PyTorch raises too). Pass {fix}, or write t = t.clamp(min, max) "
                             f"for a new {dtype_name(clamped.dtype)} tensor")
-        self[...] = clamped
-        return self
 
     # ---------------------------------------------------------------------------------------------- values
     def flip(self, *dims):
@@ -460,3 +474,24 @@ class TorchPort:
                             f"Received {fill_value!r}")
         kind = dtype_name(self.dtype) if dtype is None else dtype
         return Tensor(np.full(shape, fill_value), requires_grad=requires_grad, dtype=kind, backend=self.backend)
+
+
+def _record_copy(tensor, src):
+    """``tensor.copy_(src)`` recorded in the graph (:func:`~tinygradconv.in_place.record`): ``src`` cast to
+    ``tensor``'s dtype (differentiable between floating dtypes) and broadcast to its shape; the gradient is 0 for
+    ``tensor``'s value before the copy and reaches ``src`` summed over the broadcast dimensions (PyTorch's
+    ``CopyBackwards``)."""
+    from .in_place import record
+    from .torch_methods import overwritten
+
+    if src.backend is not tensor.backend:
+        raise ValueError(f"Invalid value for argument `src` of copy_: a tensor on backend {src.backend.name!r} "
+                         f"that requires grad cannot be copied into one on {tensor.backend.name!r} while "
+                         f"gradients are recorded; move it first with src.to({tensor.backend.name!r})")
+
+    def check(result):
+        if tuple(result.shape) != tuple(tensor.shape):
+            raise ValueError(f"Invalid value for argument `src` of copy_: shape {tuple(src.shape)} does not "
+                             f"broadcast to this tensor's shape {tuple(tensor.shape)}")
+
+    return record(tensor, lambda base, src: overwritten(base, src._cast(dtype_name(base.dtype))), (src,), check)
