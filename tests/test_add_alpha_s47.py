@@ -38,10 +38,10 @@ PAIRS = [(a, b) for a in ("bool", "int8", "uint8", "int32", "int64", "float16", 
 
 @pytest.mark.parametrize("a, b", PAIRS)
 def test_the_dtype_of_add_with_alpha_is_that_of_plus(a, b):
-    """One rule for both (``promoted_dtype``), against NumPy's ``+`` of two arrays (a bool beside a number takes
-    the number's dtype, as NumPy and PyTorch; two bools stay bool)."""
-    expected = (np.zeros(1, a) + np.zeros(1, b)).dtype.name if "bool" not in (a, b) or a == b else \
-        (b if a == "bool" else a)
+    """One rule for both (``promoted_dtype``), against PyTorch's ``+`` of two tensors (an integer or bool beside a
+    float takes the float's dtype, a bool beside a number the number's; two bools stay bool)."""
+    expected = str((torch.zeros(1, dtype=getattr(torch, a)) + torch.zeros(1, dtype=getattr(torch, b))).dtype)
+    expected = expected.removeprefix("torch.")
     assert promoted_dtype(a, b) == expected
     x, y = tg.tensor(np.ones(2), dtype=a), tg.tensor(np.ones(2), dtype=b)
     if a == b == "bool":

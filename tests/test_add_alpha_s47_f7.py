@@ -140,12 +140,13 @@ def test_add_with_alpha_without_a_graph_is_computed_once(monkeypatch, kind, othe
 
 
 def test_concat_of_int64_and_float32_follows_plus():
-    """The package's rule for tensors (NumPy's, docs/concepts.md "Promotion"): int64 beside float32 is float64 in
-    ``+`` and in ``concat`` alike; PyTorch's ``cat`` and ``+`` give float32 there (a documented difference)."""
+    """One rule for ``+`` and ``concat`` (docs/concepts.md "Promotion"): int64 beside float32 is float32 in both, as
+    PyTorch's ``cat`` and ``+`` give it; an empty int64 piece still counts for the dtype, as in ``torch.cat``."""
     ints, floats = tg.tensor(np.zeros(0), dtype="int64"), tg.tensor([1.0, 2.0])
-    assert tg.ops.concat([ints, floats]).dtype == (tg.tensor([1], dtype="int64") + floats).dtype == "float64"
+    expected = torch.cat([torch.zeros(0, dtype=torch.int64), torch.ones(2)]).dtype
+    assert expected == (torch.ones(1, dtype=torch.int64) + torch.ones(2)).dtype == torch.float32
+    assert tg.ops.concat([ints, floats]).dtype == (tg.tensor([1], dtype="int64") + floats).dtype == "float32"
     assert tg.ops.concat([ints, floats]).tolist() == [1.0, 2.0]
-    assert torch.cat([torch.zeros(0, dtype=torch.int64), torch.ones(2)]).dtype == torch.float32
 
 
 @pytest.mark.parametrize("size", [3, fused_multiply_add.MULTIPLY_ADD_BLOCK + 3])    # one block, several

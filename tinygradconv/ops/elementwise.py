@@ -72,44 +72,72 @@ def _refuse_bools(xp, a, op):
                         "e.g. t.astype('float32')")
 
 
-def promoted_dtype(a, b):
-    """The dtype name of ``a + b`` (and of ``-``, ``*``, ...) for operands of the dtypes ``a`` and ``b`` (dtypes or
-    names): the common one; beside a bool, the other's (its values 0 and 1, as NumPy and PyTorch promote them);
-    else NumPy's result type (``int64`` and ``float32``: float64; ``float16`` and ``float32``: float32; ``int8``
-    and ``uint8``: int16). :func:`promoted` casts arrays by it; ``x.add(y, alpha=...)`` scales ``y`` in it.
+def promoted_dtype(*dtypes):
+    """The dtype name of ``a + b`` (and of ``-``, ``*``, ``@``, ``maximum``, ``where``, ``concat``, ...) for
+    operands of ``dtypes`` (two or more dtypes or names), as PyTorch and Keras 3 promote tensors:
+
+    * beside a float dtype, an integer or bool one takes the float's (``int64`` and ``float32``: float32;
+      ``int64`` and ``float16``: float16), as ``torch.add``, ``torch.cat``, ``keras.ops.add`` and
+      ``keras.ops.concatenate`` give it (NumPy's ``int64 + float32`` would be float64);
+    * two float dtypes give the wider (``float16`` and ``float32``: float32);
+    * beside a bool, a number dtype keeps its own (the bool's values are 0 and 1);
+    * two integer dtypes give NumPy's result type (``int8`` and ``uint8``: int16; ``int8`` and ``uint64``:
+      float64), which PyTorch's is for the dtypes it has.
+
+    More than two dtypes promote pairwise, in any order (``[int8, uint8, float16]``: float16).
+    :func:`promoted` casts arrays by it; ``x.add(y, alpha=...)`` scales ``y`` in it.
 
     >>> promoted_dtype("bool", "int8"), promoted_dtype("float16", "float32"), promoted_dtype("int64", "float32")
-    ('int8', 'float32', 'float64')
+    ('int8', 'float32', 'float32')
+    >>> promoted_dtype("int8", "uint8"), promoted_dtype("uint8", "int16", "float16")
+    ('int16', 'float16')
     """
-    names = dtype_name(a), dtype_name(b)
-    if names[0] == names[1] or "bool" in names:
-        return names[1] if names[0] == "bool" else names[0]
-    return np.result_type(*names).name
+    result = dtype_name(dtypes[0])
+    for dtype in dtypes[1:]:
+        result = _two_promoted(result, dtype_name(dtype))
+    return result
+
+
+def _two_promoted(first, second):
+    """:func:`promoted_dtype` of two dtype names."""
+    if first == second or second == "bool":
+        return first
+    if first == "bool":
+        return second
+    first_floats, second_floats = first in _FLOAT_KINDS, second in _FLOAT_KINDS
+    if first_floats != second_floats:        # an integer beside a float: the float's dtype (PyTorch, Keras 3)
+        return first if first_floats else second
+    return np.result_type(first, second).name
 
 
 def promoted(xp, a, b):
-    """``a`` and ``b``, cast to NumPy's result type when one is floating and the other an integer array (``int64 *
-    float32`` is float64, as NumPy computes it): array-api-strict refuses such mixed kinds, NumPy and CuPy promote
-    them this way themselves, so every backend gives the same result. A bool array beside a number array is cast to
-    the other's dtype (its values 0 and 1), as NumPy and PyTorch promote it (array-api-strict refused ``bool + int64``
-    with "Only numeric dtypes are allowed"). Two integer arrays whose result type is neither of theirs are cast to it
-    (``int8`` and ``uint64``: float64; ``int8`` and ``uint8``: int16), which array-api-strict refused for uint64.
-    Two floating arrays of different widths are both cast to the wider (``float16`` and ``float32``: float32), as
-    NumPy computes their sum or product, so that a backward pass working on the saved operands computes in the
-    result's precision as PyTorch's does: the log of a float16 base in ``a ** b`` was taken in float16, and the
-    float32 exponent's gradient had float16's precision. Others are returned as they are. The dtype is
-    :func:`promoted_dtype`'s (float32 for float16 on array-api-strict, which has none)."""
+    """``a`` and ``b`` cast to :func:`promoted_dtype` of their dtypes when they differ, so that every backend
+    computes in the same dtype: an integer or bool array beside a float one is cast to the float's dtype
+    (``int64 * float32`` is float32, as in PyTorch and Keras 3; array-api-strict refuses mixed kinds, and NumPy and
+    CuPy would compute float64). A bool array beside a number array is cast to the other's dtype (its values 0 and
+    1), as NumPy and PyTorch promote it (array-api-strict refused ``bool + int64`` with "Only numeric dtypes are
+    allowed"). Two integer arrays whose result type is neither of theirs are cast to it (``int8`` and ``uint64``:
+    float64; ``int8`` and ``uint8``: int16), which array-api-strict refused for uint64. Two floating arrays of
+    different widths are both cast to the wider (``float16`` and ``float32``: float32), as NumPy computes their sum
+    or product, so that a backward pass working on the saved operands computes in the result's precision as
+    PyTorch's does: the log of a float16 base in ``a ** b`` was taken in float16, and the float32 exponent's
+    gradient had float16's precision. Others are returned as they are. On array-api-strict, which has no float16,
+    float16 is float32."""
     if a.dtype == b.dtype:
         return a, b
-    if a.dtype == xp.bool or b.dtype == xp.bool:
-        return (xp.astype(a, b.dtype), b) if a.dtype == xp.bool else (a, xp.astype(b, a.dtype))
-    floating_a, floating_b = xp.isdtype(a.dtype, "real floating"), xp.isdtype(b.dtype, "real floating")
     names = dtype_name(a.dtype), dtype_name(b.dtype)
     name = promoted_dtype(*names)
-    if floating_a == floating_b and not floating_a and name in names:  # int8 + uint64 is float64: cast below
-        return a, b
-    target = getattr(xp, name if hasattr(xp, name) else "float32")      # array-api-strict has no float16
-    return xp.astype(a, target, copy=False), xp.astype(b, target, copy=False)
+    if name in names and not any(n in _FLOAT_KINDS or n == "bool" for n in names):
+        return a, b                          # two integers, one of them the result: every backend promotes them
+    return _cast_to(xp, a, name), _cast_to(xp, b, name)
+
+
+def _cast_to(xp, a, name):
+    """``a`` as the dtype ``name`` (float32 for float16 on array-api-strict, which has none), without a copy when
+    it already is."""
+    if dtype_name(a.dtype) == name:
+        return a
+    return xp.astype(a, getattr(xp, name if hasattr(xp, name) else "float32"))
 
 
 def dtype_beside(other, dtype):
@@ -773,10 +801,13 @@ class Where(Function):
     """``where(condition, a, b)``: a where the condition holds, else b; the gradient follows the same choice.
 
     The branch not taken gets a gradient of exactly 0, even where its value is NaN or infinite (as PyTorch).
+    ``a`` and ``b`` of two dtypes give :func:`promoted_dtype` of them, as ``torch.where`` (an integer beside a
+    float32 tensor: float32).
     """
 
     @staticmethod
     def forward(ctx, condition, a, b):
+        a, b = promoted(ctx.xp, a, b)
         ctx.save_for_backward(condition)
         ctx.shapes = (a.shape, b.shape)
         try:
@@ -1259,13 +1290,18 @@ class ClipBounds(Function):
     ``high < low`` (there the output is ``high``); each bound's summed over the entries it was broadcast to. A
     comparison with NaN is false, so NaN in ``a`` sends no gradient anywhere, and NaN in a bound none to ``a`` (an
     infinite ``a`` above ``high`` still sends its gradient to ``high``, as in PyTorch).
+
+    Mixed dtypes promote as ``+`` (:func:`promoted_dtype`), as ``torch.clamp``: an integer ``a`` with float32
+    bounds is float32, a float32 ``a`` with int64 or bool bounds float32 (a bool bound is 0 and 1).
     """
 
     @staticmethod
     def forward(ctx, a, low=None, high=None):
         xp = ctx.xp
-        for name, bound in (("min", low), ("max", high)):
-            if bound is not None and not xp.isdtype(bound.dtype, ("real floating", "integral")):
+        numbers = ("real floating", "integral")
+        for name, bound in (("min", low), ("max", high)):     # a bool bound is 0 and 1 beside numbers, as in torch
+            if bound is not None and not (xp.isdtype(bound.dtype, numbers) or
+                                          (bound.dtype == xp.bool and xp.isdtype(a.dtype, numbers))):
                 raise TypeError(f"clip(): `{name}` must hold numbers. Received {name} of dtype {bound.dtype}")
         try:
             shape = tuple(xp.broadcast_shapes(*(tuple(t.shape) for t in (a, low, high) if t is not None)))

@@ -62,8 +62,9 @@ class MatMul(Function):
     Operands of two float dtypes promote as the element-wise operators promote them (the backend's own rule, which
     ``a * b`` follows too): float16 with float32 is float32 and float16 or float32 with float64 is float64, in
     either order, and each gradient comes back in its own input's dtype, rounded once (as ``torch.mul``'s).
-    PyTorch's ``matmul`` refuses two dtypes; ``a.float() @ b`` is what it computes here. An integer operand with a
-    float one promotes by NumPy's rule, as ``a * b`` (:func:`~tinygradconv.ops.elementwise.promoted`). Two bool
+    PyTorch's ``matmul`` refuses two dtypes; ``a.float() @ b`` is what it computes here. An integer or bool operand
+    beside a float one takes the float's dtype, as ``a * b`` (:func:`~tinygradconv.ops.elementwise.promoted`) and
+    ``keras.ops.matmul`` (``int64 @ float16`` is float16, computed as two float16 operands). Two bool
     operands are a ``TypeError``, as PyTorch refuses them (NumPy's ``mask @ mask`` is a bool).
 
     Two float16 operands are multiplied as float32 and each result rounded once to float16, forward and backward,

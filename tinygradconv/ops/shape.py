@@ -27,7 +27,7 @@ from ..backend import available_backends, dtype_name, get_backend
 from ..tensor import _DTYPES, Tensor, _number_fits
 from ..torch_methods import NOT_GIVEN
 from ..validation import axis_index, dim_index, dtype_argument, integer
-from .elementwise import refuse_torch_tensor, special_values
+from .elementwise import _cast_to, promoted_dtype, refuse_torch_tensor, special_values
 
 
 def _specials(*shape):
@@ -687,14 +687,15 @@ def getitem(x, index):
 
 
 def _in_one_dtype(xp, arrays):
-    """``arrays`` cast to NumPy's result type of their dtypes (``[bool, int8]`` int8, ``[int32, float32]`` float64),
-    as NumPy and CuPy join mixed arrays themselves: array-api-strict refuses to join mixed kinds ("bool and int8
-    cannot be type promoted together", found by a tester), so every backend gives NumPy's result."""
-    names = {dtype_name(a.dtype) for a in arrays}
-    if len(names) == 1:
+    """``arrays`` cast to one dtype, :func:`~tinygradconv.ops.elementwise.promoted_dtype` of theirs (``[bool,
+    int8]`` int8, ``[int32, float32]`` float32, as ``torch.cat`` and ``keras.ops.concatenate``): array-api-strict
+    refuses to join mixed kinds ("bool and int8 cannot be type promoted together", found by a tester), and NumPy
+    and CuPy would join int32 with float32 in float64, so every backend gives the same result."""
+    names = [dtype_name(a.dtype) for a in arrays]
+    if len(set(names)) == 1:
         return arrays
-    target = getattr(xp, np.result_type(*names).name)
-    return [xp.astype(a, target, copy=False) for a in arrays]
+    name = promoted_dtype(*names)
+    return [_cast_to(xp, a, name) for a in arrays]
 
 
 @register_op("concat", samples=lambda rng: [Sample((rng.standard_normal((2, 3)), rng.standard_normal((2, 1)),
@@ -875,9 +876,9 @@ def _same_backend(tensors, name):
 
 def concat(tensors, axis=NOT_GIVEN, *, dim=None):
     """Join tensors along ``axis`` (``keras.ops.concatenate``; ``dim`` is ``torch.cat``'s name for it); all other
-    dimensions must match. Mixed dtypes join in NumPy's result type (``[bool, int8]`` int8), the package's rule for
-    ``+`` (:func:`~tinygradconv.ops.elementwise.promoted_dtype`): ``[int64, float32]`` is float64, as ``int64 +
-    float32`` is, where ``torch.cat`` and PyTorch's ``+`` give float32.
+    dimensions must match. Mixed dtypes join in the dtype of ``+``
+    (:func:`~tinygradconv.ops.elementwise.promoted_dtype`): ``[bool, int8]`` is int8, ``[int64, float32]`` float32
+    and ``[int8, float16, float32]`` float32, as ``torch.cat`` and ``keras.ops.concatenate`` give them.
 
     A 1-D empty tensor (shape ``(0,)``) is passed over, as ``torch.cat`` does (:class:`Concat`).
 
@@ -894,6 +895,7 @@ def concat(tensors, axis=NOT_GIVEN, *, dim=None):
 
 def stack(tensors, axis=NOT_GIVEN, *, dim=None):
     """Join same-shaped tensors along a new ``axis`` (``keras.ops.stack``; ``dim`` is ``torch.stack``'s name).
+    Mixed dtypes join as in :func:`concat` (``[int64, float32]`` is float32).
 
     Raises:
         ValueError: shapes that differ, an axis out of range. TypeError: ``axis`` and ``dim`` both given.
