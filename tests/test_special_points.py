@@ -90,7 +90,10 @@ TORCH = {
     "reciprocal": torch.reciprocal, "remainder": torch.remainder,
     "maximum": torch.maximum, "minimum": torch.minimum, "where": torch.where, "neg": torch.neg, "exp": torch.exp,
     "log": torch.log, "log1p": torch.log1p, "expm1": torch.expm1, "sqrt": torch.sqrt, "abs": torch.abs,
-    "tanh": torch.tanh,
+    "tanh": torch.tanh, "sin": torch.sin, "cos": torch.cos, "tan": torch.tan, "arcsin": torch.asin,
+    "arccos": torch.acos, "arctan": torch.atan,
+    # torch.sign(nan) is 0 (PyTorch issue #41245); ours is NaN, as np.sign: the reference keeps NaN there
+    "sign": lambda x: torch.where(torch.isnan(x), x.detach(), torch.sign(x)),
     "sigmoid": torch.sigmoid, "relu": torch.relu, "erf": torch.erf,
     "clip": lambda x, min=None, max=None: torch.clamp(x, min, max),
     "clip_bounds": lambda x, low=None, high=None: torch.clamp(x, low, high),

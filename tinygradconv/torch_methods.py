@@ -125,9 +125,6 @@ MISSING_TORCH_NAMES = {
             "(np.take_along_axis's indices) for the values with gradient",
     "topk": "there is no topk op: order = np.argsort(-t.detach().numpy(), axis=-1)[..., :k], then index t with it "
             "for the values with gradient",
-    "sign": "there is no sign op (its gradient is 0): tg.tensor(np.sign(t.detach().numpy()))",
-    "sin": "there is no sin op in tinygradconv",
-    "cos": "there is no cos op in tinygradconv",
     "cuda": "the GPU is a backend here: t.to('cupy') (or tg.set_backend('cupy') before making tensors)",
     "stride": "tinygradconv does not expose strides: t.is_contiguous() says whether the elements are in row-major "
               "order",
@@ -1580,6 +1577,50 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
         return square(self)
 
+    # The trigonometric ops and sign (tinygradconv.ops.trigonometric), with PyTorch's method names: asin/arcsin,
+    # acos/arccos and atan/arctan are the same ops under both of PyTorch's spellings.
+    def sin(self):
+        """``torch.Tensor.sin``: :func:`tinygradconv.ops.sin` (d/dx = cos(x); an integer tensor gives float32).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([0.0]).sin().tolist()
+        [0.0]
+        """
+        return _trigonometric().sin(self)
+
+    def cos(self):
+        """``torch.Tensor.cos``: :func:`tinygradconv.ops.cos` (d/dx = -sin(x))."""
+        return _trigonometric().cos(self)
+
+    def tan(self):
+        """``torch.Tensor.tan``: :func:`tinygradconv.ops.tan` (d/dx = 1 + tan(x)^2)."""
+        return _trigonometric().tan(self)
+
+    def asin(self):
+        """``torch.Tensor.asin`` (also ``arcsin``): :func:`tinygradconv.ops.arcsin` (d/dx = 1 / sqrt(1 - x^2))."""
+        return _trigonometric().arcsin(self)
+
+    def acos(self):
+        """``torch.Tensor.acos`` (also ``arccos``): :func:`tinygradconv.ops.arccos` (d/dx = -1 / sqrt(1 - x^2))."""
+        return _trigonometric().arccos(self)
+
+    def atan(self):
+        """``torch.Tensor.atan`` (also ``arctan``): :func:`tinygradconv.ops.arctan` (d/dx = 1 / (x^2 + 1))."""
+        return _trigonometric().arctan(self)
+
+    arcsin, arccos, arctan = asin, acos, atan
+
+    def sign(self):
+        """``torch.Tensor.sign``: :func:`tinygradconv.ops.sign`: -1, 0 or 1, of the tensor's dtype (bool stays
+        bool), with gradient 0; NaN for NaN, where PyTorch 2.13 gives 0 (see
+        :class:`~tinygradconv.ops.trigonometric.Sign`).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([-2.0, 0.0, 5.0]).sign().tolist()
+        [-1.0, 0.0, 1.0]
+        """
+        return _trigonometric().sign(self)
+
     def type(self, dtype=None, non_blocking=False, **kwargs):
         """Without ``dtype``: PyTorch's name for a tensor of this dtype and device, as ``torch.Tensor.type()``
         returns it (``"torch.FloatTensor"`` for float32, ``"torch.LongTensor"`` for int64, ``"torch.cuda.FloatTensor"``
@@ -2259,6 +2300,14 @@ def _node_of(tensor):
     if tensor._ctx is not None and getattr(tensor._ctx.fn, "hidden_from_grad_fn", False):
         return _node_of(tensor._ctx.inputs[0])     # a node PyTorch has not (split's Cut): the one before it
     return AccumulateGrad(tensor) if tensor._ctx is None else BackwardNode(tensor._ctx)
+
+
+def _trigonometric():
+    """The module of the trigonometric ops, imported at call time (tensor.py imports this module before the ops
+    exist: see the end of tensor.py)."""
+    from .ops import trigonometric
+
+    return trigonometric
 
 
 for _name, _hint in MISSING_TORCH_NAMES.items():   # t.gather: an AttributeError that says what to write instead

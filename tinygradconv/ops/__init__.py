@@ -30,6 +30,7 @@ from . import (  # (PyTorch's first spellings: *_like, div modes, var/std)
     splitting,
     statistics,
     tiling,
+    trigonometric,
 )
 from .conv import conv1d, conv1d_transpose
 from .creation import full_like, ones_like, rand_like, randn_like, zeros_like
@@ -66,6 +67,7 @@ from .shape import concat, getitem, pad, permute, reshape, stack, transpose
 from .splitting import chunk, split, tensor_split, unbind
 from .statistics import std, var
 from .tiling import expand, repeat
+from .trigonometric import acos, arccos, arcsin, arctan, asin, atan, cos, sign, sin, tan
 
 
 def _unary(fn, doc):
@@ -110,7 +112,13 @@ def square(x):
 
 __all__ = [
     "abs",
+    "acos",
     "add",
+    "arccos",
+    "arcsin",
+    "arctan",
+    "asin",
+    "atan",
     "avg_pool1d",
     "chunk",
     "clip",
@@ -118,6 +126,7 @@ __all__ = [
     "conv",
     "conv1d",
     "conv1d_transpose",
+    "cos",
     "creation",
     "cumsum",
     "cumulative",
@@ -163,6 +172,8 @@ __all__ = [
     "rounded_division",
     "shape",
     "sigmoid",
+    "sign",
+    "sin",
     "split",
     "splitting",
     "sqrt",
@@ -172,10 +183,12 @@ __all__ = [
     "std",
     "sub",
     "sum",
+    "tan",
     "tanh",
     "tensor_split",
     "tiling",
     "transpose",
+    "trigonometric",
     "unbind",
     "var",
     "vector_norm",
