@@ -1250,28 +1250,35 @@ def _our_item(item, filepath, own_class=None):
     module = item.get("module")
     if isinstance(module, str) and module.startswith(("keras.src.ops", "keras.ops")):
         raise SavedFileError(_op_node_message(item, filepath))
-    if own_class is not None and not (isinstance(module, str) and module.startswith("keras")):
-        for name in class_names_to_try(item):     # registered name first
-            if isinstance(name, str) and own_class(name) is not None:
-                config = dict(item.get("config") or {})
-                if config.get("autocast", True) is True:    # Keras' default, written for every layer: ours has
-                    config.pop("autocast", None)            # no such argument (autocast=False is left, refused)
-                out = {"class_name": name, "config": config}
-                out.update({key: item[key] for key in ("name", "inbound_nodes", "build_config") if key in item})
-                return out
+    keras_module = isinstance(module, str) and module.startswith("keras")
+    if own_class is not None and not keras_module and any(
+            isinstance(name, str) and own_class(name) is not None for name in class_names_to_try(item)):
+        config = dict(item.get("config") or {})
+        if config.get("autocast", True) is True:    # Keras' default, written for every layer: ours has
+            config.pop("autocast", None)            # no such argument (autocast=False is left, refused)
+        # both names kept: deserialize_layer finds the class by either (the registered one first), and the
+        # loaders find the weights by the class name (Keras' path: layers/my_layer)
+        out = {"class_name": class_name, "config": config}
+        out.update({key: item[key] for key in ("registered_name", "name", "inbound_nodes", "build_config")
+                    if key in item})
+        return out
     if module not in (None, "keras.layers", "keras.src.layers") or item.get("registered_name") not in (
             None, class_name):
         short = str(class_name).split(">")[-1]
         short = short if short.isidentifier() else "MyLayer"
+        registered = item.get("registered_name")
+        also = f" (or under its registered name {registered!r})" if registered not in (None, class_name) else ""
+        given = [f"custom_objects[{name!r}] is {custom_object(name)!r}, not a subclass of tinygradconv.layers.Layer; "
+                 for name in class_names_to_try(item) if custom_object(name) is not None]
         raise SavedFileError(f"{filepath!r}: layer {item.get('config', {}).get('name')!r} is a custom class "
-                             f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load as "
-                             "Keras wrote it: it reads Keras' built-in layers only (SUPPORTED_LAYERS), and a Keras "
+                             f"{registered or class_name!r}, which tinygradconv cannot load as Keras wrote it: it "
+                             f"reads Keras' built-in layers only (SUPPORTED_LAYERS); {''.join(given[:1])}a Keras "
                              "class in custom_objects does not change that. Write the layer as a subclass of "
                              "tinygradconv.layers.Layer (build() and call() with tinygradconv.ops) and pass it as "
-                             f"custom_objects={{{short!r}: {short}}} (to load_model, model_from_json or from_config, "
-                             "here and for tinygradconv's .npz files alike); or build the model with it and copy "
-                             "the weights as NumPy arrays: model.set_weights(keras_model.get_weights()), in the same "
-                             "order")
+                             f"custom_objects={{{short!r}: {short}}}{also} (to load_model, model_from_json or "
+                             "from_config, here and for tinygradconv's .npz files alike); or build the model with "
+                             "it and copy the weights as NumPy arrays: model.set_weights(keras_model.get_weights()), "
+                             "in the same order")
     config = _from_keras_config(class_name, item.get("config") or {}, filepath)
     if not config.get("name"):
         config["name"] = _generated_name(class_name)
@@ -1791,7 +1798,8 @@ def _model_from_keras_json(config, where, require_shape):
                              f"and layers). Received the keys {sorted(config)}")
     inner = config["config"]
     _check_layer_list(inner, f"{where}: the model config")
-    items = [_our_item(item, where) for item in _without_mask_graph(inner, where)]
+    # a layer of your own class: found in the custom_objects the loaders open a scope with, or registered
+    items = [_our_item(item, where, own_layer_class(None)) for item in _without_mask_graph(inner, where)]
     if class_name == "Sequential":
         built = [_named_in(where, deserialize_layer, item) for item in items]
         model = Sequential(name=inner.get("name"), trainable=inner.get("trainable", True))
@@ -1890,8 +1898,9 @@ def model_from_json(json_string, custom_objects=None):
         json_string: the JSON text (``str``, ``bytes`` or ``bytearray``).
         custom_objects: ``{"name": function}`` for your own functions named in the JSON (activations,
             initializers, regularizers, constraints), as in Keras (see
-            :class:`~tinygradconv.saving.custom_object_scope`). Keras JSON with custom layer classes cannot be read
-            here (they are named in the error).
+            :class:`~tinygradconv.saving.custom_object_scope`), and your own layer classes: a Keras layer of your
+            own class is made with the ``tinygradconv.layers.Layer`` subclass given under its class name or its
+            registered name (``"my>MyLayer"``); one not given is named in the error.
 
     Raises:
         TypeError: ``json_string`` is not text.
@@ -1917,8 +1926,10 @@ def load_keras(filepath, custom_objects=None, compile=True):
     metric tinygradconv lacks) leaves the model uncompiled, with a ``UserWarning`` that says why (Keras raises).
 
     ``custom_objects`` (``{"name": function}``) gives your own functions named in the file (activations,
-    initializers, losses, metrics, ...), as Keras' ``load_model`` takes them; :func:`~tinygradconv.saving.load_model`
-    passes its own.
+    initializers, losses, metrics, ...), as Keras' ``load_model`` takes them, and the ``tinygradconv.layers.Layer``
+    subclasses that stand for Keras layers of your own classes in the file, under the class name (``"MyLayer"``) or
+    the registered name (``"my>MyLayer"``; Keras' ``load_model`` takes only that one for a registered class);
+    :func:`~tinygradconv.saving.load_model` passes its own.
 
     Raises:
         SavedFileError: not a ``.keras`` archive (a directory too), a damaged ``config.json``, a model other than
