@@ -435,24 +435,28 @@ def _warn_dotted_names(model, what):
                       stacklevel=caller_stacklevel())
 
 
-def _keras_layer_order(model):
+def _keras_layer_order(model, model_json=None):
     """``model.layers`` in the order Keras 3 gives a functional model's layers (``Functional.layers``, by which it
     numbers their weights' paths): that of ``model.layers`` unless the model's masks are written as op nodes
-    (:func:`_with_mask_graph`), which Keras' order counts (:func:`_keras_operation_order`)."""
+    (:func:`_with_mask_graph`), which Keras' order counts (:func:`_keras_operation_order`). ``model_json``: the
+    model's Keras JSON when the caller has it already (``save_keras`` made it with :func:`_model_json`;
+    ``load_keras`` read it from the file, written in that order), so that a save makes it once and a load never."""
     from .functional import Functional
 
     if not isinstance(model, Functional):
         return model.layers
-    try:
-        with warnings.catch_warnings():     # (those of a nested Sequential not built: given where it is written)
-            warnings.simplefilter("ignore")
-            config = _model_json(model)["config"]
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return model.layers     # a model a .keras file cannot hold: refused where it is written, with its message
+    if model_json is None:
+        try:
+            with warnings.catch_warnings():     # (those of a nested Sequential not built: given where it is written)
+                warnings.simplefilter("ignore")
+                model_json = _model_json(model)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return model.layers     # a model a .keras file cannot hold: refused where it is written, with its message
+    config = model_json["config"]
     if not any(str(item.get("module", "")).startswith("keras.src.ops") for item in config["layers"]):
         return model.layers
     by_name = {layer.name: layer for layer in model.layers}
-    return [by_name[item["name"]] for item in config["layers"] if item["name"] in by_name]
+    return [by_name[item["name"]] for item in config["layers"] if item.get("name") in by_name]
 
 
 def _keras_operation_order(config):
@@ -585,7 +589,8 @@ def save_keras(model, filepath) -> None:
         "arguments and no optimizer state")
     # as Keras 3.15 writes it: {} for a model not compiled (both loaders then give it uncompiled)
     config["compile_config"] = {} if compile_config is None else compile_config
-    buffer = _weights_h5(h5py, model, optimizer=model.optimizer if compile_config is not None else None)
+    buffer = _weights_h5(h5py, model, optimizer=model.optimizer if compile_config is not None else None,
+                         model_json=config)
 
     def write(f):
         with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -758,14 +763,15 @@ def _optimizer_datasets(h5py, h5, filepath):
                              f"(damaged model.weights.h5): {exc}") from None
 
 
-def _restore_keras_optimizer(model, arrays, filepath):
+def _restore_keras_optimizer(model, arrays, filepath, model_json=None):
     """Put the optimizer's variables of a ``.keras`` file (``arrays``, in Keras' order: see
     ``Optimizer.variables``) into the compiled ``model``'s new optimizer, as Keras 3's ``load_model`` restores them:
     the step count, the learning rate (a number), each slot of each trainable weight, and the scalar state. A file
     of a model compiled but never trained holds the first one or two only (a ``LossScaleOptimizer``'s own two, then
     its inner optimizer's: ``Optimizer._keras_unbuilt_keys``): they are restored, and the optimizer is built at the
     first step (Keras warns there, and skips them). Another number of variables is Keras' warning
-    ("Skipping variable loading for optimizer"), and nothing is restored.
+    ("Skipping variable loading for optimizer"), and nothing is restored. ``model_json``: the file's
+    ``config.json``, which gives Keras' order of the layers (:func:`_keras_layer_order`).
 
     Raises:
         SavedFileError: a variable of another shape than its weight's, or a step count that is not an integer
@@ -774,7 +780,7 @@ def _restore_keras_optimizer(model, arrays, filepath):
     optimizer = model.optimizer
     if not hasattr(optimizer, "_keras_variable_keys"):
         return
-    variables = _keras_trainable_weights(model)     # Keras' order: that of its optimizer's slots
+    variables = _keras_trainable_weights(model, model_json)     # Keras' order: that of its optimizer's slots
     if not getattr(optimizer, "built", True) and hasattr(optimizer, "_note_paths"):
         optimizer._note_paths(model)        # as Model.fit does: Muon's slots follow Keras' variable paths
     keys = optimizer._keras_variable_keys(variables)
@@ -806,33 +812,48 @@ def _restore_keras_optimizer(model, arrays, filepath):
                                      f"({rate!r}) does not fit optimizer {type(optimizer).__name__}: {exc}") from None
 
 
-def _weights_h5(h5py, model, optimizer=None) -> bytes:
+def _nested_json(model_json, layer):
+    """The Keras JSON of the nested model ``layer`` inside its outer model's ``model_json`` (None when not given),
+    where :func:`_model_json` wrote it."""
+    if model_json is None:
+        return None
+    for item in model_json["config"]["layers"]:
+        if isinstance(item.get("config"), dict) and item["config"].get("name") == layer.name and "layers" in \
+                item["config"]:
+            return item
+    return None
+
+
+def _weights_h5(h5py, model, optimizer=None, model_json=None) -> bytes:
     """The HDF5 file of ``model``'s weights as Keras 3 writes it (``model.weights.h5`` in a ``.keras`` archive, or a
     ``.weights.h5`` file): each layer's weights as ``layers/<path>/vars/<i>`` (:func:`_weight_paths`), a nested
     model's layers below its own path, and an empty ``vars`` group named after the model; with ``optimizer``, its
     variables as ``optimizer/vars/<i>`` in Keras' order (``Optimizer.variables``: the step count, the learning
-    rate, the slots, the scalar state)."""
+    rate, the slots, the scalar state). ``model_json``: the model's Keras JSON, when the caller has made it
+    (:func:`_keras_layer_order`)."""
     from .functional import Functional
     from .models import Model
 
-    def write_layers(h5, prefix, model):
-        for layer, path in _weight_paths(_keras_layer_order(model), skip_inputs=not isinstance(model, Functional)):
+    def write_layers(h5, prefix, model, model_json):
+        for layer, path in _weight_paths(_keras_layer_order(model, model_json),
+                                         skip_inputs=not isinstance(model, Functional)):
             group = h5.create_group(prefix + path).create_group("vars")
             group.attrs["name"] = layer.name
             if isinstance(layer, Model):  # a nested model: its layers under its own path, as Keras
-                write_layers(h5, f"{prefix}{path}/", layer)
+                write_layers(h5, f"{prefix}{path}/", layer, _nested_json(model_json, layer))
                 continue
             for i, weight in enumerate(layer.weights):
                 group.create_dataset(str(i), data=weight.numpy())
 
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as h5:
-        write_layers(h5, "", model)
+        write_layers(h5, "", model, model_json)
         if optimizer is not None:
             group = h5.create_group("optimizer").create_group("vars")
             group.attrs["name"] = optimizer.name
             for i, array in enumerate(_in_keras_layer_order(model, optimizer,
-                                                            _keras_optimizer_arrays(optimizer.variables))):
+                                                            _keras_optimizer_arrays(optimizer.variables),
+                                                            model_json)):
                 group.create_dataset(str(i), data=array)
             inner = getattr(optimizer, "keras_inner_variables", None)   # LossScaleOptimizer: Keras also saves (and
             if inner is not None:                                       # needs) the wrapped optimizer's variables
@@ -844,11 +865,11 @@ def _weights_h5(h5py, model, optimizer=None) -> bytes:
     return buffer.getvalue()
 
 
-def _keras_trainable_weights(model):
+def _keras_trainable_weights(model, model_json=None):
     """``model.trainable_weights`` in Keras 3's order, layer by layer in :func:`_keras_layer_order` (that of its
     optimizer's slots in a file); ``model.trainable_weights`` itself where the orders agree."""
     ours = model.trainable_weights
-    order = _keras_layer_order(model)
+    order = _keras_layer_order(model, model_json)
     if order == model.layers:
         return ours
     seen, theirs = set(), []
@@ -860,10 +881,10 @@ def _keras_trainable_weights(model):
     return theirs if len(theirs) == len(ours) and seen == {id(w) for w in ours} else ours
 
 
-def _in_keras_layer_order(model, optimizer, arrays):
+def _in_keras_layer_order(model, optimizer, arrays, model_json=None):
     """The arrays of ``optimizer``'s variables (slots in the order of the weights it was built on) reordered for
     the weights in Keras' order (:func:`_keras_trainable_weights`), as Keras writes and reads ``optimizer/vars``."""
-    theirs = _keras_trainable_weights(model)
+    theirs = _keras_trainable_weights(model, model_json)
     if theirs is model.trainable_weights or not isinstance(getattr(optimizer, "_state", None), dict) or \
             not hasattr(optimizer, "_keras_variable_keys"):
         return arrays
@@ -1971,14 +1992,14 @@ def load_keras(filepath, custom_objects=None, compile=True):
         optimizer_arrays = (_optimizer_datasets(h5py, h5, filepath) or []) if compile_config else None
     _assign_all(assignments)
     if compile_config:
-        _compile_loaded(model, compile_config, optimizer_arrays, filepath, custom_objects)
+        _compile_loaded(model, compile_config, optimizer_arrays, filepath, custom_objects, config)
     return model
 
 
-def _compile_loaded(model, compile_config, optimizer_arrays, filepath, custom_objects):
+def _compile_loaded(model, compile_config, optimizer_arrays, filepath, custom_objects, model_json=None):
     """Compile ``model`` (loaded from ``filepath``) with the file's ``compile_config`` and restore its optimizer's
-    state; a ``UserWarning`` when it cannot be compiled (the model stays uncompiled), as :mod:`tinygradconv.saving`
-    loads its own files."""
+    state (``model_json``: the file's model JSON, :func:`_restore_keras_optimizer`); a ``UserWarning`` when it
+    cannot be compiled (the model stays uncompiled), as :mod:`tinygradconv.saving` loads its own files."""
     from .saving import _with_custom_metrics
 
     try:
@@ -1992,4 +2013,4 @@ def _compile_loaded(model, compile_config, optimizer_arrays, filepath, custom_ob
                       "yourself", stacklevel=caller_stacklevel())
         return
     if optimizer_arrays is not None:
-        _restore_keras_optimizer(model, optimizer_arrays, filepath)
+        _restore_keras_optimizer(model, optimizer_arrays, filepath, model_json)
