@@ -26,7 +26,7 @@ def test_reshape_reads_target_shape_as_keras(target_shape):
 @pytest.mark.parametrize("target_shape, error, words", [
     ((2.0, 6), TypeError, "Received target_shape=(2.0, 6)"),
     ({12}, TypeError, "a set's order is not the order written"),
-    ("34", ValueError, "not text. Received target_shape='34' (for the integers, write target_shape=(3, 4))"),
+    ("34", ValueError, "not text. Received target_shape='34' (for sizes, write target_shape=(3, 4))"),
     (np.array([[3, 4]]), TypeError, "Expected a 1-D collection of integers"),
     ((x for x in (3, 4)), TypeError, "Invalid type for argument `target_shape`"),
 ])

@@ -279,12 +279,12 @@ def _ordered_collection(value) -> bool:
     return iter(value) is not value
 
 
-def integer_tuple(value, argument, expected="") -> tuple:
+def integer_tuple(value, argument, expected="", noun="integers") -> tuple:
     """``value`` as a tuple of Python ints, read as Keras 3 reads ``Permute``'s ``dims`` and ``Reshape``'s
     ``target_shape`` (``tuple(value)``): any collection in its own order (a tuple, list, ``range``, ``deque``, a
     dict or ``dict.keys()``, whose keys are they, a ``bytearray`` of its byte values), or a 1-D integer array (NumPy,
     object-dtype NumPy, torch). ``argument`` names it in the messages, and ``expected`` (``", a permutation of
-    1 .. n"``) says what the integers are.
+    1 .. n"``) and ``noun`` (``"axes"``) say what the integers are.
 
     Raises:
         TypeError: an integer alone (a tuple even for one axis: ``(15,)``); a set or frozenset, whose order is not
@@ -315,7 +315,7 @@ def integer_tuple(value, argument, expected="") -> tuple:
     if isinstance(value, (str, bytes)) or (isinstance(value, list)
                                            and any(isinstance(d, (str, bytes)) for d in value)):
         text = value.decode() if isinstance(value, bytes) and value.isdigit() else value
-        hint = f" (for the integers, write {argument}={tuple(int(c) for c in text)})" \
+        hint = f" (for {noun}, write {argument}={tuple(int(c) for c in text)})" \
             if isinstance(text, str) and text.isdigit() else ""
         raise ValueError(f"Invalid value for argument `{argument}`: expected a tuple of integers{expected}, not "
                          f"text. Received {received}{hint}")
@@ -363,7 +363,7 @@ class Reshape(Layer):
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
         target_shape = integer_tuple(target_shape, "target_shape",
-                                     " (the shape of one sample, without the batch axis)")
+                                     " (the shape of one sample, without the batch axis)", "sizes")
         if any(d == 0 or d < -1 for d in target_shape) or target_shape.count(-1) > 1:
             raise ValueError(f"Invalid value for argument `target_shape`. Expected positive integers and at most "
                              f"one -1. Received target_shape={target_shape!r}")

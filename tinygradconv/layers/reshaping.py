@@ -170,7 +170,8 @@ class Cropping1D(Layer):
 def _permutation(dims) -> tuple:
     """``dims`` of :class:`Permute` as a tuple of ints, a permutation of ``1 .. n``, taken as Keras 3 takes it (see
     :class:`Permute` for the collections accepted and the errors raised)."""
-    dims = integer_tuple(dims, "dims", ", a permutation of 1 .. n (the axes of a sample; 0 is the batch axis)")
+    dims = integer_tuple(dims, "dims", ", a permutation of 1 .. n (the axes of a sample; 0 is the batch axis)",
+                         "axes")
     if sorted(dims) != list(range(1, len(dims) + 1)):      # Keras' check
         raise ValueError(f"Invalid value for argument `dims`: Invalid permutation argument `dims` for Permute "
                          f"Layer. The set of indices in `dims` must be consecutive and start from 1. "
