@@ -70,6 +70,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import errno
+import functools
 import inspect
 import io
 import json
@@ -100,6 +101,7 @@ from .saving import (
     atomic_write,
     class_names_to_try,
     custom_objects_hint,
+    map_compile_structure,
     own_layer_class,
     serialize_layer,
 )
@@ -655,16 +657,6 @@ def _keras_compile_entry(obj, kind):
             "registered_name": name}
 
 
-def _keras_compile_structure(value, kind):
-    """``value`` (an entry, or a list or dict of them per output, at any depth) with each entry written by
-    :func:`_keras_compile_entry`."""
-    if isinstance(value, (list, tuple)):
-        return [_keras_compile_structure(item, kind) for item in value]
-    if isinstance(value, dict) and "class_name" not in value:
-        return {key: _keras_compile_structure(item, kind) for key, item in value.items()}
-    return _keras_compile_entry(value, kind)
-
-
 def _plain_numbers(value):
     """``loss_weights`` (a number, or a list or dict of them) as JSON numbers."""
     if value is None:
@@ -697,21 +689,20 @@ def keras_compile_config(model) -> dict:
     call = getattr(model, "_compile_call", None)
     if not getattr(model, "compiled", False) or call is None:
         raise ValueError(f"Model '{model.name}' is not compiled: it has no compile arguments to write")
+    def metric(entry):
+        return _keras_compile_entry(entry, "metric")
+
     return {"optimizer": _keras_compile_entry(model.optimizer, "optimizer"),    # its current settings
-            "loss": _keras_compile_structure(call.get("loss"), "loss"),
+            "loss": map_compile_structure(call.get("loss"), lambda entry: _keras_compile_entry(entry, "loss")),
             "loss_weights": _plain_numbers(call.get("loss_weights")),
-            "metrics": _keras_compile_structure(call.get("metrics"), "metric"),
-            "weighted_metrics": _keras_compile_structure(call.get("weighted_metrics"), "metric"),
+            "metrics": map_compile_structure(call.get("metrics"), metric),
+            "weighted_metrics": map_compile_structure(call.get("weighted_metrics"), metric),
             "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
 
 
-def _our_compile_structure(value, where):
-    """A ``compile_config`` entry (or a list or dict of them per output) written by Keras 3 as our compile takes it:
-    Keras' objects as ``{"class_name", "config"}`` (:func:`_from_keras_object`), functions by name."""
-    if isinstance(value, list):
-        return [_our_compile_structure(item, where) for item in value]
-    if isinstance(value, dict) and "class_name" not in value:
-        return {key: _our_compile_structure(item, where) for key, item in value.items()}
+def _our_compile_entry(value, where):
+    """A ``compile_config`` entry written by Keras 3 as our compile takes it: Keras' objects as
+    ``{"class_name", "config"}`` (:func:`_from_keras_object`), functions by name."""
     if isinstance(value, dict) and value["class_name"] == "function" and isinstance(value.get("config"), str):
         return {"class_name": "function", "config": value["config"]}    # made the function when compiling
     return _from_keras_object(value, where)
@@ -741,7 +732,8 @@ def our_compile_arguments(config, filepath):
     for key in ("optimizer", "loss", "metrics", "weighted_metrics", "loss_weights"):
         if config.get(key) is not None:
             arguments[key] = (config[key] if key == "loss_weights"
-                              else _our_compile_structure(config[key], f"{where}['{key}']"))
+                              else map_compile_structure(config[key], functools.partial(
+                                  _our_compile_entry, where=f"{where}['{key}']")))
     return arguments
 
 
