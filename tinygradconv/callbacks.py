@@ -49,7 +49,7 @@ import warnings
 
 import numpy as np
 
-from .validation import flag, integer, number, path_like
+from .validation import caller_stacklevel, flag, integer, number, path_like
 
 __all__ = ["BackupAndRestore", "CSVLogger", "Callback", "CallbackList", "EarlyStopping", "History", "LambdaCallback",
            "LearningRateScheduler", "ModelCheckpoint", "ProgbarLogger", "ReduceLROnPlateau", "SwapEMAWeights",
@@ -510,7 +510,7 @@ class EarlyStopping(Callback):
         current = (logs or {}).get(self.monitor)
         if current is None:
             warnings.warn(f"Early stopping conditioned on metric `{self.monitor}` which is not available. Available "
-                          f"metrics are: {', '.join(logs or {})}", stacklevel=2)
+                          f"metrics are: {', '.join(logs or {})}", stacklevel=caller_stacklevel())
             return
         if epoch < self.start_from_epoch:
             return
@@ -633,13 +633,14 @@ class ModelCheckpoint(Callback):
         if self.save_best_only:
             current = logs.get(self.monitor)
             if current is None:
-                warnings.warn(f"Can save best model only with {self.monitor} available, skipping.", stacklevel=2)
+                warnings.warn(f"Can save best model only with {self.monitor} available, skipping.",
+                              stacklevel=caller_stacklevel())
                 return
             if self._mode is None:
                 self._mode = _direction(self.monitor, self.model, self.mode, "ModelCheckpoint")
             if np.ndim(current) > 0:    # an array, even of one value: as Keras, warn and save (no "best")
                 warnings.warn(f"Can save best model only when `monitor` is a scalar value. Received: {current}. "
-                              "Falling back to `save_best_only=False`.", stacklevel=2)
+                              "Falling back to `save_best_only=False`.", stacklevel=caller_stacklevel())
                 self._write(path, epoch)
                 return
             current = float(current)
@@ -736,7 +737,7 @@ class ReduceLROnPlateau(Callback):
         current = logs.get(self.monitor)
         if current is None:
             warnings.warn(f"Learning rate reduction is conditioned on metric `{self.monitor}` which is not "
-                          f"available. Available metrics are: {', '.join(logs)}.", stacklevel=2)
+                          f"available. Available metrics are: {', '.join(logs)}.", stacklevel=caller_stacklevel())
             return
         current = _one_value(current, self.monitor, "ReduceLROnPlateau")
         if self.in_cooldown():

@@ -70,6 +70,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import errno
+import functools
 import inspect
 import io
 import json
@@ -100,6 +101,7 @@ from .saving import (
     atomic_write,
     class_names_to_try,
     custom_objects_hint,
+    map_compile_structure,
     own_layer_class,
     serialize_layer,
 )
@@ -435,24 +437,28 @@ def _warn_dotted_names(model, what):
                       stacklevel=caller_stacklevel())
 
 
-def _keras_layer_order(model):
+def _keras_layer_order(model, model_json=None):
     """``model.layers`` in the order Keras 3 gives a functional model's layers (``Functional.layers``, by which it
     numbers their weights' paths): that of ``model.layers`` unless the model's masks are written as op nodes
-    (:func:`_with_mask_graph`), which Keras' order counts (:func:`_keras_operation_order`)."""
+    (:func:`_with_mask_graph`), which Keras' order counts (:func:`_keras_operation_order`). ``model_json``: the
+    model's Keras JSON when the caller has it already (``save_keras`` made it with :func:`_model_json`;
+    ``load_keras`` read it from the file, written in that order), so that a save makes it once and a load never."""
     from .functional import Functional
 
     if not isinstance(model, Functional):
         return model.layers
-    try:
-        with warnings.catch_warnings():     # (those of a nested Sequential not built: given where it is written)
-            warnings.simplefilter("ignore")
-            config = _model_json(model)["config"]
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return model.layers     # a model a .keras file cannot hold: refused where it is written, with its message
+    if model_json is None:
+        try:
+            with warnings.catch_warnings():     # (those of a nested Sequential not built: given where it is written)
+                warnings.simplefilter("ignore")
+                model_json = _model_json(model)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return model.layers     # a model a .keras file cannot hold: refused where it is written, with its message
+    config = model_json["config"]
     if not any(str(item.get("module", "")).startswith("keras.src.ops") for item in config["layers"]):
         return model.layers
     by_name = {layer.name: layer for layer in model.layers}
-    return [by_name[item["name"]] for item in config["layers"] if item["name"] in by_name]
+    return [by_name[item["name"]] for item in config["layers"] if item.get("name") in by_name]
 
 
 def _keras_operation_order(config):
@@ -585,7 +591,8 @@ def save_keras(model, filepath) -> None:
         "arguments and no optimizer state")
     # as Keras 3.15 writes it: {} for a model not compiled (both loaders then give it uncompiled)
     config["compile_config"] = {} if compile_config is None else compile_config
-    buffer = _weights_h5(h5py, model, optimizer=model.optimizer if compile_config is not None else None)
+    buffer = _weights_h5(h5py, model, optimizer=model.optimizer if compile_config is not None else None,
+                         model_json=config)
 
     def write(f):
         with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -650,16 +657,6 @@ def _keras_compile_entry(obj, kind):
             "registered_name": name}
 
 
-def _keras_compile_structure(value, kind):
-    """``value`` (an entry, or a list or dict of them per output, at any depth) with each entry written by
-    :func:`_keras_compile_entry`."""
-    if isinstance(value, (list, tuple)):
-        return [_keras_compile_structure(item, kind) for item in value]
-    if isinstance(value, dict) and "class_name" not in value:
-        return {key: _keras_compile_structure(item, kind) for key, item in value.items()}
-    return _keras_compile_entry(value, kind)
-
-
 def _plain_numbers(value):
     """``loss_weights`` (a number, or a list or dict of them) as JSON numbers."""
     if value is None:
@@ -692,21 +689,20 @@ def keras_compile_config(model) -> dict:
     call = getattr(model, "_compile_call", None)
     if not getattr(model, "compiled", False) or call is None:
         raise ValueError(f"Model '{model.name}' is not compiled: it has no compile arguments to write")
+    def metric(entry):
+        return _keras_compile_entry(entry, "metric")
+
     return {"optimizer": _keras_compile_entry(model.optimizer, "optimizer"),    # its current settings
-            "loss": _keras_compile_structure(call.get("loss"), "loss"),
+            "loss": map_compile_structure(call.get("loss"), lambda entry: _keras_compile_entry(entry, "loss")),
             "loss_weights": _plain_numbers(call.get("loss_weights")),
-            "metrics": _keras_compile_structure(call.get("metrics"), "metric"),
-            "weighted_metrics": _keras_compile_structure(call.get("weighted_metrics"), "metric"),
+            "metrics": map_compile_structure(call.get("metrics"), metric),
+            "weighted_metrics": map_compile_structure(call.get("weighted_metrics"), metric),
             "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
 
 
-def _our_compile_structure(value, where):
-    """A ``compile_config`` entry (or a list or dict of them per output) written by Keras 3 as our compile takes it:
-    Keras' objects as ``{"class_name", "config"}`` (:func:`_from_keras_object`), functions by name."""
-    if isinstance(value, list):
-        return [_our_compile_structure(item, where) for item in value]
-    if isinstance(value, dict) and "class_name" not in value:
-        return {key: _our_compile_structure(item, where) for key, item in value.items()}
+def _our_compile_entry(value, where):
+    """A ``compile_config`` entry written by Keras 3 as our compile takes it: Keras' objects as
+    ``{"class_name", "config"}`` (:func:`_from_keras_object`), functions by name."""
     if isinstance(value, dict) and value["class_name"] == "function" and isinstance(value.get("config"), str):
         return {"class_name": "function", "config": value["config"]}    # made the function when compiling
     return _from_keras_object(value, where)
@@ -736,7 +732,8 @@ def our_compile_arguments(config, filepath):
     for key in ("optimizer", "loss", "metrics", "weighted_metrics", "loss_weights"):
         if config.get(key) is not None:
             arguments[key] = (config[key] if key == "loss_weights"
-                              else _our_compile_structure(config[key], f"{where}['{key}']"))
+                              else map_compile_structure(config[key], functools.partial(
+                                  _our_compile_entry, where=f"{where}['{key}']")))
     return arguments
 
 
@@ -758,14 +755,15 @@ def _optimizer_datasets(h5py, h5, filepath):
                              f"(damaged model.weights.h5): {exc}") from None
 
 
-def _restore_keras_optimizer(model, arrays, filepath):
+def _restore_keras_optimizer(model, arrays, filepath, model_json=None):
     """Put the optimizer's variables of a ``.keras`` file (``arrays``, in Keras' order: see
     ``Optimizer.variables``) into the compiled ``model``'s new optimizer, as Keras 3's ``load_model`` restores them:
     the step count, the learning rate (a number), each slot of each trainable weight, and the scalar state. A file
     of a model compiled but never trained holds the first one or two only (a ``LossScaleOptimizer``'s own two, then
     its inner optimizer's: ``Optimizer._keras_unbuilt_keys``): they are restored, and the optimizer is built at the
     first step (Keras warns there, and skips them). Another number of variables is Keras' warning
-    ("Skipping variable loading for optimizer"), and nothing is restored.
+    ("Skipping variable loading for optimizer"), and nothing is restored. ``model_json``: the file's
+    ``config.json``, which gives Keras' order of the layers (:func:`_keras_layer_order`).
 
     Raises:
         SavedFileError: a variable of another shape than its weight's, or a step count that is not an integer
@@ -774,7 +772,7 @@ def _restore_keras_optimizer(model, arrays, filepath):
     optimizer = model.optimizer
     if not hasattr(optimizer, "_keras_variable_keys"):
         return
-    variables = _keras_trainable_weights(model)     # Keras' order: that of its optimizer's slots
+    variables = _keras_trainable_weights(model, model_json)     # Keras' order: that of its optimizer's slots
     if not getattr(optimizer, "built", True) and hasattr(optimizer, "_note_paths"):
         optimizer._note_paths(model)        # as Model.fit does: Muon's slots follow Keras' variable paths
     keys = optimizer._keras_variable_keys(variables)
@@ -806,33 +804,48 @@ def _restore_keras_optimizer(model, arrays, filepath):
                                      f"({rate!r}) does not fit optimizer {type(optimizer).__name__}: {exc}") from None
 
 
-def _weights_h5(h5py, model, optimizer=None) -> bytes:
+def _nested_json(model_json, layer):
+    """The Keras JSON of the nested model ``layer`` inside its outer model's ``model_json`` (None when not given),
+    where :func:`_model_json` wrote it."""
+    if model_json is None:
+        return None
+    for item in model_json["config"]["layers"]:
+        if isinstance(item.get("config"), dict) and item["config"].get("name") == layer.name and "layers" in \
+                item["config"]:
+            return item
+    return None
+
+
+def _weights_h5(h5py, model, optimizer=None, model_json=None) -> bytes:
     """The HDF5 file of ``model``'s weights as Keras 3 writes it (``model.weights.h5`` in a ``.keras`` archive, or a
     ``.weights.h5`` file): each layer's weights as ``layers/<path>/vars/<i>`` (:func:`_weight_paths`), a nested
     model's layers below its own path, and an empty ``vars`` group named after the model; with ``optimizer``, its
     variables as ``optimizer/vars/<i>`` in Keras' order (``Optimizer.variables``: the step count, the learning
-    rate, the slots, the scalar state)."""
+    rate, the slots, the scalar state). ``model_json``: the model's Keras JSON, when the caller has made it
+    (:func:`_keras_layer_order`)."""
     from .functional import Functional
     from .models import Model
 
-    def write_layers(h5, prefix, model):
-        for layer, path in _weight_paths(_keras_layer_order(model), skip_inputs=not isinstance(model, Functional)):
+    def write_layers(h5, prefix, model, model_json):
+        for layer, path in _weight_paths(_keras_layer_order(model, model_json),
+                                         skip_inputs=not isinstance(model, Functional)):
             group = h5.create_group(prefix + path).create_group("vars")
             group.attrs["name"] = layer.name
             if isinstance(layer, Model):  # a nested model: its layers under its own path, as Keras
-                write_layers(h5, f"{prefix}{path}/", layer)
+                write_layers(h5, f"{prefix}{path}/", layer, _nested_json(model_json, layer))
                 continue
             for i, weight in enumerate(layer.weights):
                 group.create_dataset(str(i), data=weight.numpy())
 
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as h5:
-        write_layers(h5, "", model)
+        write_layers(h5, "", model, model_json)
         if optimizer is not None:
             group = h5.create_group("optimizer").create_group("vars")
             group.attrs["name"] = optimizer.name
             for i, array in enumerate(_in_keras_layer_order(model, optimizer,
-                                                            _keras_optimizer_arrays(optimizer.variables))):
+                                                            _keras_optimizer_arrays(optimizer.variables),
+                                                            model_json)):
                 group.create_dataset(str(i), data=array)
             inner = getattr(optimizer, "keras_inner_variables", None)   # LossScaleOptimizer: Keras also saves (and
             if inner is not None:                                       # needs) the wrapped optimizer's variables
@@ -844,11 +857,11 @@ def _weights_h5(h5py, model, optimizer=None) -> bytes:
     return buffer.getvalue()
 
 
-def _keras_trainable_weights(model):
+def _keras_trainable_weights(model, model_json=None):
     """``model.trainable_weights`` in Keras 3's order, layer by layer in :func:`_keras_layer_order` (that of its
     optimizer's slots in a file); ``model.trainable_weights`` itself where the orders agree."""
     ours = model.trainable_weights
-    order = _keras_layer_order(model)
+    order = _keras_layer_order(model, model_json)
     if order == model.layers:
         return ours
     seen, theirs = set(), []
@@ -860,10 +873,10 @@ def _keras_trainable_weights(model):
     return theirs if len(theirs) == len(ours) and seen == {id(w) for w in ours} else ours
 
 
-def _in_keras_layer_order(model, optimizer, arrays):
+def _in_keras_layer_order(model, optimizer, arrays, model_json=None):
     """The arrays of ``optimizer``'s variables (slots in the order of the weights it was built on) reordered for
     the weights in Keras' order (:func:`_keras_trainable_weights`), as Keras writes and reads ``optimizer/vars``."""
-    theirs = _keras_trainable_weights(model)
+    theirs = _keras_trainable_weights(model, model_json)
     if theirs is model.trainable_weights or not isinstance(getattr(optimizer, "_state", None), dict) or \
             not hasattr(optimizer, "_keras_variable_keys"):
         return arrays
@@ -1250,28 +1263,35 @@ def _our_item(item, filepath, own_class=None):
     module = item.get("module")
     if isinstance(module, str) and module.startswith(("keras.src.ops", "keras.ops")):
         raise SavedFileError(_op_node_message(item, filepath))
-    if own_class is not None and not (isinstance(module, str) and module.startswith("keras")):
-        for name in class_names_to_try(item):     # registered name first
-            if isinstance(name, str) and own_class(name) is not None:
-                config = dict(item.get("config") or {})
-                if config.get("autocast", True) is True:    # Keras' default, written for every layer: ours has
-                    config.pop("autocast", None)            # no such argument (autocast=False is left, refused)
-                out = {"class_name": name, "config": config}
-                out.update({key: item[key] for key in ("name", "inbound_nodes", "build_config") if key in item})
-                return out
+    keras_module = isinstance(module, str) and module.startswith("keras")
+    if own_class is not None and not keras_module and any(
+            isinstance(name, str) and own_class(name) is not None for name in class_names_to_try(item)):
+        config = dict(item.get("config") or {})
+        if config.get("autocast", True) is True:    # Keras' default, written for every layer: ours has
+            config.pop("autocast", None)            # no such argument (autocast=False is left, refused)
+        # both names kept: deserialize_layer finds the class by either (the registered one first), and the
+        # loaders find the weights by the class name (Keras' path: layers/my_layer)
+        out = {"class_name": class_name, "config": config}
+        out.update({key: item[key] for key in ("registered_name", "name", "inbound_nodes", "build_config")
+                    if key in item})
+        return out
     if module not in (None, "keras.layers", "keras.src.layers") or item.get("registered_name") not in (
             None, class_name):
         short = str(class_name).split(">")[-1]
         short = short if short.isidentifier() else "MyLayer"
+        registered = item.get("registered_name")
+        also = f" (or under its registered name {registered!r})" if registered not in (None, class_name) else ""
+        given = [f"custom_objects[{name!r}] is {custom_object(name)!r}, not a subclass of tinygradconv.layers.Layer; "
+                 for name in class_names_to_try(item) if custom_object(name) is not None]
         raise SavedFileError(f"{filepath!r}: layer {item.get('config', {}).get('name')!r} is a custom class "
-                             f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load as "
-                             "Keras wrote it: it reads Keras' built-in layers only (SUPPORTED_LAYERS), and a Keras "
+                             f"{registered or class_name!r}, which tinygradconv cannot load as Keras wrote it: it "
+                             f"reads Keras' built-in layers only (SUPPORTED_LAYERS); {''.join(given[:1])}a Keras "
                              "class in custom_objects does not change that. Write the layer as a subclass of "
                              "tinygradconv.layers.Layer (build() and call() with tinygradconv.ops) and pass it as "
-                             f"custom_objects={{{short!r}: {short}}} (to load_model, model_from_json or from_config, "
-                             "here and for tinygradconv's .npz files alike); or build the model with it and copy "
-                             "the weights as NumPy arrays: model.set_weights(keras_model.get_weights()), in the same "
-                             "order")
+                             f"custom_objects={{{short!r}: {short}}}{also} (to load_model, model_from_json or "
+                             "from_config, here and for tinygradconv's .npz files alike); or build the model with "
+                             "it and copy the weights as NumPy arrays: model.set_weights(keras_model.get_weights()), "
+                             "in the same order")
     config = _from_keras_config(class_name, item.get("config") or {}, filepath)
     if not config.get("name"):
         config["name"] = _generated_name(class_name)
@@ -1791,7 +1811,8 @@ def _model_from_keras_json(config, where, require_shape):
                              f"and layers). Received the keys {sorted(config)}")
     inner = config["config"]
     _check_layer_list(inner, f"{where}: the model config")
-    items = [_our_item(item, where) for item in _without_mask_graph(inner, where)]
+    # a layer of your own class: found in the custom_objects the loaders open a scope with, or registered
+    items = [_our_item(item, where, own_layer_class(None)) for item in _without_mask_graph(inner, where)]
     if class_name == "Sequential":
         built = [_named_in(where, deserialize_layer, item) for item in items]
         model = Sequential(name=inner.get("name"), trainable=inner.get("trainable", True))
@@ -1890,8 +1911,9 @@ def model_from_json(json_string, custom_objects=None):
         json_string: the JSON text (``str``, ``bytes`` or ``bytearray``).
         custom_objects: ``{"name": function}`` for your own functions named in the JSON (activations,
             initializers, regularizers, constraints), as in Keras (see
-            :class:`~tinygradconv.saving.custom_object_scope`). Keras JSON with custom layer classes cannot be read
-            here (they are named in the error).
+            :class:`~tinygradconv.saving.custom_object_scope`), and your own layer classes: a Keras layer of your
+            own class is made with the ``tinygradconv.layers.Layer`` subclass given under its class name or its
+            registered name (``"my>MyLayer"``); one not given is named in the error.
 
     Raises:
         TypeError: ``json_string`` is not text.
@@ -1917,8 +1939,10 @@ def load_keras(filepath, custom_objects=None, compile=True):
     metric tinygradconv lacks) leaves the model uncompiled, with a ``UserWarning`` that says why (Keras raises).
 
     ``custom_objects`` (``{"name": function}``) gives your own functions named in the file (activations,
-    initializers, losses, metrics, ...), as Keras' ``load_model`` takes them; :func:`~tinygradconv.saving.load_model`
-    passes its own.
+    initializers, losses, metrics, ...), as Keras' ``load_model`` takes them, and the ``tinygradconv.layers.Layer``
+    subclasses that stand for Keras layers of your own classes in the file, under the class name (``"MyLayer"``) or
+    the registered name (``"my>MyLayer"``; Keras' ``load_model`` takes only that one for a registered class);
+    :func:`~tinygradconv.saving.load_model` passes its own.
 
     Raises:
         SavedFileError: not a ``.keras`` archive (a directory too), a damaged ``config.json``, a model other than
@@ -1960,14 +1984,14 @@ def load_keras(filepath, custom_objects=None, compile=True):
         optimizer_arrays = (_optimizer_datasets(h5py, h5, filepath) or []) if compile_config else None
     _assign_all(assignments)
     if compile_config:
-        _compile_loaded(model, compile_config, optimizer_arrays, filepath, custom_objects)
+        _compile_loaded(model, compile_config, optimizer_arrays, filepath, custom_objects, config)
     return model
 
 
-def _compile_loaded(model, compile_config, optimizer_arrays, filepath, custom_objects):
+def _compile_loaded(model, compile_config, optimizer_arrays, filepath, custom_objects, model_json=None):
     """Compile ``model`` (loaded from ``filepath``) with the file's ``compile_config`` and restore its optimizer's
-    state; a ``UserWarning`` when it cannot be compiled (the model stays uncompiled), as :mod:`tinygradconv.saving`
-    loads its own files."""
+    state (``model_json``: the file's model JSON, :func:`_restore_keras_optimizer`); a ``UserWarning`` when it
+    cannot be compiled (the model stays uncompiled), as :mod:`tinygradconv.saving` loads its own files."""
     from .saving import _with_custom_metrics
 
     try:
@@ -1981,4 +2005,4 @@ def _compile_loaded(model, compile_config, optimizer_arrays, filepath, custom_ob
                       "yourself", stacklevel=caller_stacklevel())
         return
     if optimizer_arrays is not None:
-        _restore_keras_optimizer(model, optimizer_arrays, filepath)
+        _restore_keras_optimizer(model, optimizer_arrays, filepath, model_json)

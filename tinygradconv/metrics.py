@@ -62,7 +62,7 @@ from .losses import (  # noqa: F401 -- re-exported, documented in losses
 )
 from .ops.elementwise import ieee754
 from .tensor import Tensor
-from .validation import FLOAT_DTYPES, dtype_argument, flag, integer, number
+from .validation import FLOAT_DTYPES, caller_stacklevel, dtype_argument, flag, integer, number
 
 
 def _ieee754(fn):
@@ -1981,10 +1981,10 @@ class R2Score(Metric):
         if k != 0:
             if k > n - 1:
                 warnings.warn("More independent predictors than datapoints in adjusted R2 score. Falling back to "
-                              "standard R2 score.", stacklevel=2)
+                              "standard R2 score.", stacklevel=caller_stacklevel())
             elif k == n - 1:
                 warnings.warn("Division by zero in Adjusted R2 score. Falling back to standard R2 score.",
-                              stacklevel=2)
+                              stacklevel=caller_stacklevel())
             else:
                 score = 1 - (1 - score) * (n - np.float32(1)) / (n - np.float32(k) - np.float32(1))
         return _reported(score)
@@ -2244,7 +2244,8 @@ class _IoUBase(Metric):
                                  f"one for all. Received sample_weight of shape {np.shape(_numpy(sample_weight))}")
             if self.dtype == "int32" and "float" in str(getattr(sample_weight, "dtype", "")):     # as Keras
                 warnings.warn("You are passing weight as `float`, but dtype is `int`. This may result in an incorrect "
-                              "weight due to type casting Consider using integer weights.", stacklevel=2)
+                              "weight due to type casting Consider using integer weights.",
+                              stacklevel=caller_stacklevel())
             weights = np.broadcast_to(weights, labels.shape)
         counted = (labels >= 0) & (labels < self.num_classes) & (predicted >= 0) & (predicted < self.num_classes)
         if self.ignore_class is not None:

@@ -328,6 +328,24 @@ def _function_entry(entry, kind):
     return found if inspect.isfunction(found) else name
 
 
+def map_compile_structure(value, entry):
+    """``value``, the loss, metrics or weighted metrics of ``compile`` (one entry: a name, a function, an object or
+    its config ``{"class_name": ..., "config": ...}``; or a list, tuple or dict of them per output, at any depth),
+    with ``entry`` applied to each entry: lists and tuples become lists, dicts of outputs keep their keys. A dict
+    with a ``"class_name"`` is an entry, not a dict of outputs. The one walk over compile arguments, for the
+    loaders here and both directions of :mod:`~tinygradconv.keras_format`.
+
+    >>> map_compile_structure({"out": ["mae", ("mse",)], "aux": {"class_name": "MeanSquaredError"}},
+    ...                       lambda entry: entry if isinstance(entry, dict) else entry.upper())
+    {'out': ['MAE', ['MSE']], 'aux': {'class_name': 'MeanSquaredError'}}
+    """
+    if isinstance(value, (list, tuple)):
+        return [map_compile_structure(item, entry) for item in value]
+    if isinstance(value, dict) and "class_name" not in value:
+        return {key: map_compile_structure(item, entry) for key, item in value.items()}
+    return entry(value)
+
+
 def _with_custom_metrics(config):
     """``config`` with each metric that names a custom object (your own function or class, ``custom_objects``) made
     now, while the loader's :class:`custom_object_scope` is open: a model makes its metrics at its first batch.
@@ -335,29 +353,22 @@ def _with_custom_metrics(config):
     losses, each config of a loss made a loss object (names stay names), so that ``model.loss`` holds what Keras 3's
     ``compile_from_config`` gives: ``[MeanSquaredError(...), "mae"]``; so does one loss (``MeanSquaredError(...)``,
     ``"mse"``, or the function of your own that the name registers)."""
-    def made(metric):
+    def made(metric):       # one metric: made now when it names your own object
         metric = _function_entry(metric, "metric")
-        if isinstance(metric, (list, tuple)):
-            return [made(m) for m in metric]
-        if isinstance(metric, dict) and "class_name" not in metric:      # metrics by output name
-            return {key: made(m) for key, m in metric.items()}
         name = metric.get("class_name") if isinstance(metric, dict) else metric
         return metrics.get(metric) if isinstance(name, str) and custom_object(name) is not None else metric
 
-    def loss_object(loss):      # per-output losses: each config made a loss object, as Keras' compile_from_config
+    def loss_object(loss):      # one of per-output losses: a config made a loss object, as Keras' compile_from_config
         loss = _function_entry(loss, "loss")
-        if isinstance(loss, (list, tuple)):
-            return [loss_object(entry) for entry in loss]
-        if isinstance(loss, dict) and "class_name" not in loss:         # losses by output name
-            return {key: loss_object(entry) for key, entry in loss.items()}
         return losses.get(loss) if isinstance(loss, dict) else loss
 
-    config = dict(config, **{key: made(config[key] or []) for key in ("metrics", "weighted_metrics") if key in config})
+    config = dict(config, **{key: map_compile_structure(config[key] or [], made)
+                             for key in ("metrics", "weighted_metrics") if key in config})
     if "loss" in config:
         config["loss"] = _function_entry(config["loss"], "loss")   # a function given to compile: the function
     loss = config.get("loss")
     if isinstance(loss, (list, tuple)) or (isinstance(loss, dict) and "class_name" not in loss):
-        config["loss"] = loss_object(loss)      # (one loss's config: compile makes it, and model.loss, an object)
+        config["loss"] = map_compile_structure(loss, loss_object)   # (one loss's config: compile makes it)
     elif isinstance(loss, str) and inspect.isfunction(custom_object(loss)):
         config["loss"] = custom_object(loss)    # your function itself, as Keras 3's loaded model.loss (names stay)
     return config
@@ -749,8 +760,8 @@ def _lookup_class(class_name, custom_objects, filepath=None):
                                  f"tinygradconv.layers.Layer), for the layer of class {class_name!r}; received "
                                  f"{cls!r}")
         return cls
-    custom = custom_object(class_name)
-    if isinstance(custom, type) and issubclass(custom, Layer):
+    custom = _given_layer_class(class_name)
+    if custom is not None:
         return custom
     # Imported here, not at the top: tinygradconv.models imports this module (Model.save, Model.get_config).
     from . import functional, models
@@ -765,17 +776,21 @@ def _lookup_class(class_name, custom_objects, filepath=None):
                          f"custom_objects={{{short!r}: {variable}}}.")
 
 
+def _given_layer_class(name, custom_objects=None):
+    """The layer class of your own that ``custom_objects`` (first), the registry or a :func:`custom_object_scope`
+    gives ``name``; None when none gives a ``Layer`` subclass. (A loader that finds something else given there
+    says so: :func:`_lookup_class`.)"""
+    found = (custom_objects or {}).get(name)
+    if found is None:
+        found = custom_object(name)
+    return found if isinstance(found, type) and issubclass(found, Layer) else None
+
+
 def own_layer_class(custom_objects):
     """A function from a class name to the layer class of your own that ``custom_objects`` (or the registry, or a
     :func:`custom_object_scope`) gives it, or None: how ``from_config`` finds the classes of Keras' entries of
     classes of your own (:func:`~tinygradconv.keras_format.our_layer_entries`)."""
-    def find(name):
-        found = (custom_objects or {}).get(name)
-        if found is None:
-            found = custom_object(name)
-        return found if isinstance(found, type) and issubclass(found, Layer) else None
-
-    return find
+    return lambda name: _given_layer_class(name, custom_objects)
 
 
 def class_names_to_try(item) -> tuple:
@@ -799,9 +814,8 @@ def _class_of_entry(item, custom_objects):
     :func:`~tinygradconv.keras_format.keras_layer_entry` write a registered class, ``"package>Name"``), else its
     ``class_name`` (``custom_objects={"Name": cls}``, and files that wrote ``class_name: "package>Name"``)."""
     *first, name = class_names_to_try(item)
-    for registered in first:
-        found = custom_object(registered)
-        if (custom_objects and registered in custom_objects) or (isinstance(found, type) and issubclass(found, Layer)):
+    for registered in first:     # in custom_objects (anything: _lookup_class names a wrong one), or registered
+        if (custom_objects and registered in custom_objects) or _given_layer_class(registered) is not None:
             return _lookup_class(registered, custom_objects)
     return _lookup_class(name, custom_objects)
 

@@ -270,21 +270,86 @@ class Flatten(Layer):
         return {**super().get_config(), "data_format": self.data_format}
 
 
+def _ordered_collection(value) -> bool:
+    """True for a collection that can be read again in the order written (a tuple, a dict, ``dict.keys()``, a
+    ``range``, a ``deque``, a ``bytearray``); False for text, bytes, a set (no order of its own), a generator or
+    other one-time iterator (``iter(it) is it``), and anything not iterable."""
+    if isinstance(value, (str, bytes, set, frozenset)) or not hasattr(value, "__iter__"):
+        return False
+    return iter(value) is not value
+
+
+def integer_tuple(value, argument, expected="", noun="integers") -> tuple:
+    """``value`` as a tuple of Python ints, read as Keras 3 reads ``Permute``'s ``dims`` and ``Reshape``'s
+    ``target_shape`` (``tuple(value)``): any collection in its own order (a tuple, list, ``range``, ``deque``, a
+    dict or ``dict.keys()``, whose keys are they, a ``bytearray`` of its byte values), or a 1-D integer array (NumPy,
+    object-dtype NumPy, torch). ``argument`` names it in the messages, and ``expected`` (``", a permutation of
+    1 .. n"``) and ``noun`` (``"axes"``) say what the integers are.
+
+    Raises:
+        TypeError: an integer alone (a tuple even for one axis: ``(15,)``); a set or frozenset, whose order is not
+            the one written (Keras takes ``{2, 1}`` as ``(1, 2)``); a generator; an array of other than one axis;
+            entries that are not integers (floats, bools, None).
+        ValueError: text or bytes (``"21"``, ``("2", "1")``), a text or boolean array.
+
+    >>> integer_tuple(range(3, 0, -1), "dims")
+    (3, 2, 1)
+    """
+    if isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, bool):
+        # Keras 3 raises TypeError ("'int' object is not iterable"): a shape is a tuple, even of one size
+        raise TypeError(f"Invalid type for argument `{argument}`. Expected a tuple of integers{expected}, even for "
+                        f"one axis: {argument}=({int(value)},). Received the integer {argument}={value!r}")
+    received = f"{argument}={value!r}"     # as given, before it is read into a list
+    if hasattr(value, "__array__") and not isinstance(value, (tuple, list, str, bytes)):
+        array = np.asarray(value)    # a NumPy or torch array: a 1-D one, read as Keras' tuple(value) reads it
+        if array.ndim != 1:
+            raise TypeError(f"Invalid type for argument `{argument}`. Expected a 1-D collection of "
+                            f"integers{expected}. Received {received} of {array.ndim} axes")
+        if array.dtype.kind in "USb":   # text or bools: Keras' checks refuse them (ValueError)
+            raise ValueError(f"Invalid value for argument `{argument}`: expected integers{expected}, not "
+                             f"{array.dtype} values. Received {received}")
+        value = array.tolist()          # Python ints (floats stay floats: refused below)
+    elif _ordered_collection(value):
+        value = list(value)     # in its own order, as Keras' tuple(value): a dict's keys, dict.keys(), a range, a
+        #                         deque; a bytearray gives its byte values (bytearray(b"\x02\x01") is (2, 1))
+    if isinstance(value, (str, bytes)) or (isinstance(value, list)
+                                           and any(isinstance(d, (str, bytes)) for d in value)):
+        text = value.decode() if isinstance(value, bytes) and value.isdigit() else value
+        hint = f" (for {noun}, write {argument}={tuple(int(c) for c in text)})" \
+            if isinstance(text, str) and text.isdigit() else ""
+        raise ValueError(f"Invalid value for argument `{argument}`: expected a tuple of integers{expected}, not "
+                         f"text. Received {received}{hint}")
+    if isinstance(value, (set, frozenset)):
+        raise TypeError(f"Invalid type for argument `{argument}`. Expected an ordered collection of integers (a "
+                        f"tuple){expected}: a set's order is not the order written (Keras takes {{2, 1}} as "
+                        f"(1, 2)). Received {received}")
+    if not isinstance(value, (tuple, list)) or not all(
+            isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, bool) for d in value):
+        raise TypeError(f"Invalid type for argument `{argument}`. Expected a tuple of integers{expected}. "
+                        f"Received {received}")
+    return tuple(int(d) for d in value)
+
+
 # ------------------------------------------------------------------------------------------------ Reshape
 class Reshape(Layer):
     """Reshape every sample to ``target_shape`` (the batch axis is kept).
 
     Args:
         target_shape: a tuple (or list) of positive integers, at most one of which may be ``-1`` (inferred from the
-            size); a tuple even for one axis, ``(15,)``.
+            size); a tuple even for one axis, ``(15,)``. Any collection read in its order as Keras'
+            ``tuple(target_shape)`` reads it (a ``range``, ``deque``, ``dict.keys()``), or a 1-D integer array,
+            is taken too (:func:`integer_tuple`, as ``Permute`` takes its ``dims``).
 
     Output shape:
         ``(batch,) + target_shape``.
 
     Raises:
-        TypeError: at construction, a ``target_shape`` that is not a tuple or list of integers: an integer alone
-            (``Reshape(15)``, refused with a ``TypeError`` by Keras 3 too: write ``Reshape((15,))``), a string, a float.
-        ValueError: at construction, a size that is 0 or below -1, or two -1; at call, sizes that do not match.
+        TypeError: at construction, a ``target_shape`` that is not a collection of integers: an integer alone
+            (``Reshape(15)``, refused with a ``TypeError`` by Keras 3 too: write ``Reshape((15,))``), a float or
+            bool size (Keras lets ``(2.0, 3)`` and ``(True, 6)`` through), a set (no order of its own), a
+            generator.
+        ValueError: at construction, a size that is 0 or below -1, or two -1; text (``"23"``: Keras' ValueError
+            comes at call); at call, sizes that do not match.
 
     Source: ``keras.layers.Reshape`` (Keras 3).
 
@@ -297,16 +362,8 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(target_shape, (numbers.Integral, np.integer)) and not isinstance(target_shape, bool):
-            # Keras 3 raises TypeError ("'int' object is not iterable"): a shape is a tuple, even of one size
-            raise TypeError(f"Invalid type for argument `target_shape`. Expected a tuple of integers (the shape "
-                            f"of one sample, without the batch axis), even for one axis: target_shape="
-                            f"({int(target_shape)},). Received the integer target_shape={target_shape!r}")
-        if not isinstance(target_shape, (tuple, list)) or not all(
-                isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, bool) for d in target_shape):
-            raise TypeError(f"Invalid type for argument `target_shape`. Expected a tuple of integers. "
-                            f"Received target_shape={target_shape!r}")
-        target_shape = tuple(int(d) for d in target_shape)
+        target_shape = integer_tuple(target_shape, "target_shape",
+                                     " (the shape of one sample, without the batch axis)", "sizes")
         if any(d == 0 or d < -1 for d in target_shape) or target_shape.count(-1) > 1:
             raise ValueError(f"Invalid value for argument `target_shape`. Expected positive integers and at most "
                              f"one -1. Received target_shape={target_shape!r}")

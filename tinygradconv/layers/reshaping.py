@@ -14,17 +14,14 @@ They move samples along the steps axis of ``(batch, steps, channels)`` inputs an
 """
 from __future__ import annotations
 
-import numbers
 import operator
-
-import numpy as np
 
 from .. import config
 from ..ops import shape as shape_ops
 from ..ops.tiling import repeat
 from ..tensor import Tensor
 from ..validation import integer
-from .core import check_rank
+from .core import check_rank, integer_tuple
 from .layer import Layer
 
 __all__ = ["Cropping1D", "Identity", "Permute", "RepeatVector", "UpSampling1D", "ZeroPadding1D"]
@@ -170,49 +167,11 @@ class Cropping1D(Layer):
         return {**super().get_config(), "cropping": tuple(self.cropping)}
 
 
-def _ordered_collection(value) -> bool:
-    """True for a collection that can be read again in the order written (a tuple, a dict, ``dict.keys()``, a
-    ``range``, a ``deque``, a ``bytearray``); False for text, bytes, a set (no order of its own), a generator or
-    other one-time iterator (``iter(it) is it``), and anything not iterable."""
-    if isinstance(value, (str, bytes, set, frozenset)) or not hasattr(value, "__iter__"):
-        return False
-    return iter(value) is not value
-
-
 def _permutation(dims) -> tuple:
     """``dims`` of :class:`Permute` as a tuple of ints, a permutation of ``1 .. n``, taken as Keras 3 takes it (see
     :class:`Permute` for the collections accepted and the errors raised)."""
-    if hasattr(dims, "__array__") and not isinstance(dims, (tuple, list, str, bytes)):
-        array = np.asarray(dims)    # a NumPy or torch array: a 1-D one, read as Keras' tuple(dims) reads it
-        if array.ndim != 1:
-            raise TypeError(f"Invalid type for argument `dims`. Expected a 1-D collection of integers, a "
-                            f"permutation of 1 .. n. Received dims={dims!r} of {array.ndim} axes")
-        if array.dtype.kind in "USb":   # text or bools: Keras' permutation check refuses them (ValueError)
-            raise ValueError(f"Invalid value for argument `dims`: expected integers, a permutation of 1 .. n (the "
-                             f"axes of a sample; 0 is the batch axis), not {array.dtype} values. Received "
-                             f"dims={dims!r}")
-        dims = array.tolist()       # Python ints (floats stay floats: refused below)
-    elif _ordered_collection(dims):
-        dims = list(dims)           # in its own order, as Keras' tuple(dims): a dict's keys, dict.keys(), a range,
-        #                             a deque; a bytearray gives its byte values (bytearray(b"\x02\x01") is (2, 1))
-    if isinstance(dims, (str, bytes)) or (isinstance(dims, (tuple, list))
-                                          and any(isinstance(d, (str, bytes)) for d in dims)):
-        # Keras' permutation check sees no 1 .. n in them: a ValueError there too, Permute("21") included
-        text = dims.decode() if isinstance(dims, bytes) and dims.isdigit() else dims
-        hint = f" (for axes, write dims={tuple(int(c) for c in text)})" if isinstance(text, str) and \
-            text.isdigit() else ""
-        raise ValueError(f"Invalid value for argument `dims`: expected a tuple of integers, a permutation of "
-                         f"1 .. n (the axes of a sample; 0 is the batch axis), not text. Received "
-                         f"dims={dims!r}{hint}")
-    if isinstance(dims, (set, frozenset)):
-        raise TypeError(f"Invalid type for argument `dims`. Expected an ordered collection of integers (a "
-                        f"tuple), a permutation of 1 .. n: a set's order is not the order written (Keras takes "
-                        f"{{2, 1}} as (1, 2)). Received dims={dims!r}")
-    if not isinstance(dims, (tuple, list)) or not all(
-            isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, bool) for d in dims):
-        raise TypeError(f"Invalid type for argument `dims`. Expected a tuple of integers, a permutation of "
-                        f"1 .. n (the axes of a sample; 0 is the batch axis). Received dims={dims!r}")
-    dims = tuple(int(d) for d in dims)
+    dims = integer_tuple(dims, "dims", ", a permutation of 1 .. n (the axes of a sample; 0 is the batch axis)",
+                         "axes")
     if sorted(dims) != list(range(1, len(dims) + 1)):      # Keras' check
         raise ValueError(f"Invalid value for argument `dims`: Invalid permutation argument `dims` for Permute "
                          f"Layer. The set of indices in `dims` must be consecutive and start from 1. "
