@@ -75,3 +75,26 @@ def test_readme_backend_example_runs():
         assert tg.get_backend().name == "array_api_strict"
     finally:
         tg.set_backend("numpy")
+
+
+def _makefile_extras(target_stamp):
+    """The extras that the Makefile's rule for ``target_stamp`` installs (``-e ".[a,b]"``), read from the Makefile."""
+    makefile = (README.parent / "Makefile").read_text()
+    recipe = re.search(rf"^\$\({target_stamp}\): .*?\n((?:\t.*\n)+)", makefile, re.MULTILINE).group(1)
+    return set(re.search(r'-e "\.\[([^\]]*)\]"', recipe).group(1).split(","))
+
+
+def test_readme_says_what_each_make_target_installs_as_the_makefile_does():
+    """The README said `make demo` installs "only the package and matplotlib" and not array-api-strict, where the
+    Makefile installs the viz and exercises extras (a tester). Its table of extras is checked against the Makefile,
+    and pyproject.toml's exercises extra to hold array-api-strict."""
+    text = README.read_text()
+    first_block = re.search(r"```bash\n(.*?)```", text, flags=re.DOTALL).group(1).splitlines()
+    rows = dict(re.findall(r"^\| `make (test|demo)` \| ([^|]*) \|", text, re.MULTILINE))
+    for target, stamp in (("test", "STAMP"), ("demo", "DEMO_STAMP")):
+        assert set(re.findall(r"`([\w-]+)`", rows[target])) == _makefile_extras(stamp), target
+        for extra in _makefile_extras(stamp):
+            assert extra in first_block[0 if target == "test" else 1], (target, extra)
+    pyproject = (README.parent / "pyproject.toml").read_text()
+    assert '"array-api-strict' in re.search(r"^exercises = \[(.*)\]$", pyproject, re.MULTILINE).group(1)
+    assert "make demo` does not" not in text and "only the package and matplotlib" not in text

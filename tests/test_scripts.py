@@ -66,3 +66,33 @@ def test_a_blank_figures_folder_is_unset(monkeypatch, tmp_path, blank):
     monkeypatch.setenv("TINYGRADCONV_FIGURES", blank)
     assert figures_folder() is None and figure_path("x.png") is None
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("figures_set", [False, True])
+@pytest.mark.parametrize("name", ["/tmp/x/conn.png", "out/conn.png", "./conn.png", "", " ", ".", ".."])
+def test_a_name_with_a_folder_is_refused_not_ignored(monkeypatch, tmp_path, figures_set, name):
+    """``save_figure(fig, "/tmp/x/conn.png")``, copied from a tutorial by a student, saved nothing and said nothing
+    without TINYGRADCONV_FIGURES (found by a tester); with it, the folder in the name was not the one used. Refused
+    either way, naming the argument, the value and what to do instead; nothing is written anywhere."""
+    import matplotlib.pyplot as plt
+
+    monkeypatch.chdir(tmp_path)
+    if figures_set:
+        monkeypatch.setenv("TINYGRADCONV_FIGURES", str(tmp_path / "figures"))
+    else:
+        monkeypatch.delenv("TINYGRADCONV_FIGURES", raising=False)
+    fig = plt.figure()
+    with pytest.raises(ValueError, match=r"^Invalid value for argument name of save_figure: expected a file name "
+                                         rf"alone, such as 'graph.png', received '{name}'\. .*fig\.savefig\(path\).*"
+                                         "set TINYGRADCONV_FIGURES"):
+        save_figure(fig, name)
+    with pytest.raises(ValueError, match=r"^Invalid value for argument name of figure_path: .*received"):
+        figure_path(name)
+    plt.close(fig)
+    assert list(tmp_path.rglob("*.png")) == [] and not (tmp_path / "x").exists()
+
+
+def test_a_name_that_is_not_text_is_a_type_error(monkeypatch):
+    monkeypatch.delenv("TINYGRADCONV_FIGURES", raising=False)
+    with pytest.raises(TypeError, match=r"^Invalid type for argument name of save_figure: .*received int 3$"):
+        save_figure(None, 3)

@@ -153,6 +153,45 @@ def test_maths_is_dollar_maths():
     assert prose.count("# $$") >= 8 and re.search(r"\$[^$\n]+\$", prose)
 
 
+_RELATIVE_LINK = re.compile(r"\]\((?!https?:|#)([^)\s]+)\)|^\[[^\]]+\]:[ \t]*(?!https?:)(\S+)", re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", TUTORIALS, ids=NAMES)
+def test_relative_links_open_in_jupyter_and_on_the_docs_page(path, tmp_path):
+    """Tutorial 09's links ``../keras_compatibility.md#...`` worked on the Sphinx page but were dead in Jupyter,
+    which opens the tutorial in ``tutorials/`` or ``notebooks/`` (both one folder below the repository), where they
+    pointed at ``<repo>/keras_compatibility.md`` (a tester). Each relative link must name an existing file from
+    there, and from ``docs/tutorials/``, where the docs build writes the page it renders (docs/_ext/tgc_docs.py)."""
+    sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+    try:
+        import tgc_docs
+    finally:
+        sys.path.pop(0)
+    import nbformat
+
+    def targets(markdown):
+        return [(inline or reference).split("#")[0] for inline, reference in _RELATIVE_LINK.findall(markdown)]
+
+    notebook = jupytext.read(path, fmt="py:percent")
+    in_jupyter = [t for cell in notebook.cells if cell.cell_type == "markdown" for t in targets(cell.source)]
+    for folder in ("tutorials", "notebooks"):
+        dead = [t for t in in_jupyter if not (ROOT / folder / t).resolve().is_file()]
+        assert not dead, f"links of {path.name} dead from {folder}/: {dead}"
+    pages = tgc_docs.write_tutorial_pages(tmp_path / "docs", ROOT)
+    page = nbformat.read(next(p for p in pages if p.stem == path.stem), as_version=4)
+    on_page = [t for cell in page.cells[2:] if cell.cell_type == "markdown" for t in targets(cell.source)]
+    assert len(on_page) == len(in_jupyter)
+    dead = [t for t in on_page if not (ROOT / "docs" / "tutorials" / t).resolve().is_file()]
+    assert not dead, f"links of {path.name} dead on its docs page: {dead}"
+
+
+def test_tutorial_09_links_its_docs_pages():
+    """The test above checks something: tutorial 09 links the Keras compatibility notes six times."""
+    notebook = jupytext.read(ROOT / "tutorials" / "09_from_keras_and_pytorch.py", fmt="py:percent")
+    prose = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    assert len([m for m in _RELATIVE_LINK.finditer(prose) if "keras_compatibility.md#" in m.group(0)]) == 6
+
+
 @pytest.mark.parametrize("path", TUTORIALS, ids=NAMES)
 def test_tutorial_runs_as_a_plain_script(path, tmp_path):
     env = {**os.environ, "TINYGRADCONV_FAST": "1", "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT)}

@@ -118,9 +118,36 @@ create it first (mkdir -p '/no/such/parent'), or name a folder whose parent exis
     return folder
 
 
+def _file_name(name, caller) -> str:
+    """``name`` checked to be a file name alone (``"graph.png"``): :func:`save_figure` and :func:`figure_path`
+    write only into the folder that ``TINYGRADCONV_FIGURES`` names, so a folder in ``name`` would be ignored."""
+    if not isinstance(name, (str, os.PathLike)):
+        raise TypeError(f"Invalid type for argument name of {caller}: expected a file name (a str such as "
+                        f"'graph.png'), received {type(name).__name__} {name!r}")
+    text = os.fspath(name)
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    if not text.strip() or text in (".", "..") or os.path.basename(text) != text or "/" in text:
+        raise ValueError(
+            f"Invalid value for argument name of {caller}: expected a file name alone, such as 'graph.png', "
+            f"received {text!r}. {caller} saves only into the folder that the environment variable "
+            "TINYGRADCONV_FIGURES names, and nothing when it is unset (so that the tutorials' test runs write "
+            "nothing). To save a figure at a path of your own, call fig.savefig(path) (or anim.save(path)); or set "
+            "TINYGRADCONV_FIGURES to the folder and pass the file name alone")
+    return text
+
+
 def figure_path(name) -> Path | None:
     """Where a figure or animation called ``name`` (``"scatter.gif"``) goes: in :func:`figures_folder`, or None
-    when ``TINYGRADCONV_FIGURES`` is unset (the ``path`` the animate functions take: None writes nothing)."""
+    when ``TINYGRADCONV_FIGURES`` is unset (the ``path`` the animate functions take: None writes nothing).
+
+    Raises:
+        TypeError: ``name`` is not a ``str`` (or an ``os.PathLike``).
+        ValueError: ``name`` is not a file name alone: it has a folder in it (``"/tmp/x/scatter.gif"``,
+            ``"out/scatter.gif"``), or is blank, ``"."`` or ``".."``. This is checked whether or not
+            ``TINYGRADCONV_FIGURES`` is set, so that a path copied from a tutorial is refused rather than ignored.
+    """
+    name = _file_name(name, "figure_path")
     folder = figures_folder()
     return None if folder is None else folder / name
 
@@ -129,7 +156,24 @@ def save_figure(fig, name, dpi=150) -> None:
     """Save the matplotlib figure ``fig`` as ``name``, such as ``"graph.png"``, in :func:`figures_folder` when
     ``TINYGRADCONV_FIGURES`` names one (nothing is saved otherwise). It returns None, so that a notebook cell that
     ends with it shows no output (it returned the path, which every such cell printed); :func:`figure_path` tells
-    where the figure went."""
+    where the figure went. To save a figure anywhere else, use matplotlib's own ``fig.savefig(path)``.
+
+    Raises:
+        TypeError: ``name`` is not a ``str`` (or an ``os.PathLike``).
+        ValueError: ``name`` is not a file name alone (``"/tmp/x/conn.png"``, ``"out/conn.png"``, a blank name),
+            whether or not ``TINYGRADCONV_FIGURES`` is set: such a path would be saved nowhere, silently.
+
+    >>> from tinygradconv.scripts import save_figure
+    >>> save_figure(None, "/tmp/x/conn.png")
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for argument name of save_figure: expected a file name alone, such as 'graph.png', \
+received '/tmp/x/conn.png'. save_figure saves only into the folder that the environment variable TINYGRADCONV_FIGURES \
+names, and nothing when it is unset (so that the tutorials' test runs write nothing). To save a figure at a path of \
+your own, call fig.savefig(path) (or anim.save(path)); or set TINYGRADCONV_FIGURES to the folder and pass the file \
+name alone
+    """
+    name = _file_name(name, "save_figure")
     path = figure_path(name)
     if path is not None:
         fig.savefig(path, dpi=dpi, bbox_inches="tight")

@@ -268,6 +268,22 @@ TUTORIAL_PATTERN = "[0-9][0-9]_*.py"
 #: The kernel that executes the tutorial notebooks (docs and tests): the Python running the build.
 KERNEL_NAME = "tinygradconv-python"
 
+#: A tutorial links a docs page as ``../docs/page.md#section`` (an inline link or a reference definition), which is
+#: right where Jupyter opens it, in ``tutorials/`` or ``notebooks/``, one folder below the repository; the page that
+#: Sphinx renders, ``docs/tutorials/NN_name.ipynb``, needs ``../page.md#section`` (a tester found ``../page.md`` dead
+#: in Jupyter, where it pointed at ``<repo>/page.md``).
+_DOCS_LINK = re.compile(r"(\]\(|^\[[^\]]+\]:[ \t]*)\.\./docs/", re.MULTILINE)
+
+
+def docs_links_for_sphinx(markdown: str) -> str:
+    """``markdown`` with each link ``../docs/X`` written ``../X``: from the repository's ``tutorials/`` to the page
+    written into ``docs/tutorials/``.
+
+    >>> docs_links_for_sphinx("[the API](../docs/api.md#layers) and [port]\\n[port]: ../docs/keras_compatibility.md")
+    '[the API](../api.md#layers) and [port]\\n[port]: ../keras_compatibility.md'
+    """
+    return _DOCS_LINK.sub(r"\1../", markdown)
+
 
 def tutorial_sources(root: Path = ROOT) -> list[Path]:
     """Every numbered tutorial, ``tutorials/NN_name.py``, in order."""
@@ -316,6 +332,8 @@ def write_tutorial_pages(docs_dir: Path, root: Path = ROOT) -> list[Path]:
 
     Each page starts with the tutorial's title cell, then a note with two download links: the notebook
     (``docs/tutorials/_notebooks/NN_name.ipynb``, the plain tutorial without that note) and the ``.py`` source.
+    The page's links to docs pages, ``../docs/X.md``, become ``../X.md`` (:func:`docs_links_for_sphinx`); the
+    download keeps them as the tutorial has them, right in a clone's ``tutorials/`` or ``notebooks/``.
     Pages of deleted tutorials are removed. Returns the pages.
     """
     import nbformat
@@ -333,6 +351,9 @@ def write_tutorial_pages(docs_dir: Path, root: Path = ROOT) -> list[Path]:
             "and open it in Jupyter, or get {download}`its source <" + relative + ">` (a jupytext percent-format "
             "script that also runs with plain `python`).\n:::")
         notebook.cells.insert(1, note)
+        for cell in notebook.cells:
+            if cell.cell_type == "markdown":
+                cell.source = docs_links_for_sphinx(cell.source)
         for i, cell in enumerate(notebook.cells):
             cell["id"] = f"cell-{i}"
         page = out / f"{source.stem}.ipynb"
