@@ -303,3 +303,21 @@ def test_model_to_refuses_what_is_not_a_device():
         model.to(3)
     with pytest.raises(ValueError, match="Unknown backend 'gpu'"):
         model.to("gpu")
+
+
+def test_an_array_the_optimizer_holds_in_two_places_stays_one_array():
+    pytest.importorskip("array_api_strict", reason="the array-api-strict backend is the second backend here")
+
+    class Sharing(tg.optimizers.SGD):
+        def build(self, variables):
+            super().build(variables)
+            shared = variables[0].backend.xp.zeros((2,))
+            self.first, self.both = [shared], {"a": shared, "b": (shared, 1.5)}
+
+    x, y = _data()
+    model = _model(Sharing(0.01))
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    model.to("array_api_strict")
+    held = (model.optimizer.first[0], model.optimizer.both["a"], model.optimizer.both["b"][0])
+    assert type(held[0]).__module__.startswith("array_api_strict") and all(a is held[0] for a in held)
+    assert model.optimizer.both["b"][1] == 1.5

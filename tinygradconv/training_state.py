@@ -203,40 +203,37 @@ def _array_backend(value):
         return None
 
 
-def _move_held(value, target, skip, seen=None):
+def _move_held(value, target, skip, memo=None):
     """``value`` with every Tensor and backend array it holds on ``target``: Tensors moved in place, arrays
     replaced in their dicts and lists (a tuple is rebuilt), optimizers walked through their attributes. Tensors
     whose id is in ``skip`` (the model's weights, moved already) and the variables an optimizer updates (another
-    model's weights, keys of its ``_state``) stay where they are."""
-    seen = set() if seen is None else seen
-    if id(value) in seen:
-        return value
+    model's weights, keys of its ``_state``) stay where they are. ``memo`` (id -> (value, result)) walks each
+    object once: an array held in two places becomes one array on ``target``, held in both."""
+    memo = {} if memo is None else memo
+    if id(value) in memo:
+        return memo[id(value)][1]
+    memo[id(value)] = (value, value)        # for now: a container that holds itself is walked once
     if isinstance(value, Tensor):
         if id(value) not in skip:
             _move_tensor(value, target)
-        return value
-    if isinstance(value, (dict, list, tuple)) or hasattr(value, "__dict__") and _is_optimizer(value):
-        seen.add(id(value))
-    if isinstance(value, dict):
+    elif isinstance(value, dict):
         for key, item in value.items():
-            value[key] = _move_held(item, target, skip, seen)
-        return value
-    if isinstance(value, list):
-        value[:] = [_move_held(item, target, skip, seen) for item in value]
-        return value
-    if isinstance(value, tuple) and type(value) is tuple:
-        return tuple(_move_held(item, target, skip, seen) for item in value)
-    if _is_optimizer(value):
+            value[key] = _move_held(item, target, skip, memo)
+    elif isinstance(value, list):
+        value[:] = [_move_held(item, target, skip, memo) for item in value]
+    elif type(value) is tuple:
+        memo[id(value)] = (value, tuple(_move_held(item, target, skip, memo) for item in value))
+    elif _is_optimizer(value):
         variables = skip | set(getattr(value, "_state", {})) | set(getattr(value, "_excluded", {}))
-        for name, item in vars(value).items():
-            moved = _move_held(item, target, variables, seen)
+        for name, item in list(vars(value).items()):
+            moved = _move_held(item, target, variables, memo)
             if moved is not item:
                 setattr(value, name, moved)
-        return value
-    source = _array_backend(value)
-    if source is not None and source is not target:
-        return target.asarray(source.to_numpy(value), dtype=dtype_name(value.dtype))
-    return value
+    else:
+        source = _array_backend(value)
+        if source is not None and source is not target:
+            memo[id(value)] = (value, target.asarray(source.to_numpy(value), dtype=dtype_name(value.dtype)))
+    return memo[id(value)][1]
 
 
 def _is_optimizer(value):
