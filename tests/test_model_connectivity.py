@@ -542,3 +542,21 @@ def test_the_jacobian_of_a_channels_first_sequential_is_fed_in_its_own_layout():
     band = np.array([[1.0 if n <= j < n + 3 else 0.0 for j in range(10)] for n in range(8)])
     np.testing.assert_allclose(viz.model_connectivity_matrix(model, 10, weights="model"), 2 * band)  # 2 channels
     np.testing.assert_array_equal(viz.model_connectivity_matrix(model, 10), band)
+
+
+def test_weights_model_works_on_the_models_own_backend():
+    """A model moved to array_api_strict gives the Jacobian it gives on NumPy (before the fix: "tensors on different
+    backends", the probe being made on NumPy): for Conv1DTranspose(1, 3, strides=2) on one channel the Jacobian is
+    the kernel placed at every second row, dy[n]/dx[i] = k[n - 2 i], written here from the formula."""
+    pytest.importorskip("array_api_strict", reason="the array-api-strict backend is the second backend here")
+    model = Sequential([tg.layers.Input((None, 1)), Conv1DTranspose(1, 3, strides=2)])
+    kernel = model.layers[0].kernel.numpy()[:, 0, 0].astype(np.float64)
+    expected = np.zeros((9, 4))
+    for i in range(4):
+        expected[2 * i:2 * i + 3, i] = kernel
+    on_numpy = viz.model_connectivity_matrix(model, 4, weights="model")
+    model.to("array_api_strict")
+    on_strict = viz.model_connectivity_matrix(model, 4, weights="model")
+    np.testing.assert_allclose(on_strict, expected, rtol=1e-6)
+    np.testing.assert_array_equal(on_strict, on_numpy)
+    assert all(w.backend.name == "array_api_strict" and w.grad is None for w in model.weights)

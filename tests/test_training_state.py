@@ -72,6 +72,79 @@ def test_model_to_moves_weights_and_optimizer_state():
     np.testing.assert_allclose(moved, reference[1:], rtol=1e-6)
 
 
+
+_OPTIMIZERS = {name: getattr(tg.optimizers, name) for name in tg.optimizers.__all__
+               if isinstance(getattr(tg.optimizers, name), type)
+               and issubclass(getattr(tg.optimizers, name), tg.optimizers.Optimizer)
+               and name not in ("Optimizer", "LossScaleOptimizer")}
+_MOVED_OPTIMIZERS = {**{name: cls for name, cls in _OPTIMIZERS.items()},
+                     "Adam(use_ema=True)": lambda: tg.optimizers.Adam(use_ema=True, ema_overwrite_frequency=3),
+                     "SGD(momentum, use_ema=True)": lambda: tg.optimizers.SGD(0.05, momentum=0.9, use_ema=True),
+                     "LossScaleOptimizer(Adam)": lambda: tg.optimizers.LossScaleOptimizer(tg.optimizers.Adam()),
+                     "LossScaleOptimizer(Adam(use_ema=True))":
+                         lambda: tg.optimizers.LossScaleOptimizer(tg.optimizers.Adam(use_ema=True))}
+
+
+def _arrays_held(optimizer):
+    """Every slot and moving average of ``optimizer`` (or its inner one), through the public API."""
+    held = [average.data for average in optimizer.ema_weights or ()]
+    for variable in _model_weights_of(optimizer):
+        held += list(optimizer.state_of(variable).values())
+    return held
+
+
+def _model_weights_of(optimizer):
+    inner = getattr(optimizer, "inner_optimizer", optimizer)
+    return [variable for variable, _ in inner._state.values()]
+
+
+@pytest.mark.parametrize("make_optimizer", list(_MOVED_OPTIMIZERS.values()), ids=list(_MOVED_OPTIMIZERS))
+def test_training_after_model_to_both_ways_gives_the_weights_of_never_moving(make_optimizer):
+    """Every optimizer class, with use_ema and in a LossScaleOptimizer: fit, move to array_api_strict, fit, move
+    back, fit gives bit for bit the weights of the same fits never moved (before the fix, the moving averages and
+    a LossScaleOptimizer's inner state stayed behind: a TypeError of array_api_strict at the next fit)."""
+    pytest.importorskip("array_api_strict", reason="the array-api-strict backend is the second backend here")
+    x, y = _data()
+    kwargs = {"batch_size": 8, "verbose": 0, "shuffle": False}
+    reference = _model(make_optimizer())
+    for _ in range(3):
+        reference.fit(x, y, epochs=1, **kwargs)
+    model = _model(make_optimizer())
+    model.fit(x, y, epochs=1, **kwargs)
+    for backend in ("array_api_strict", "numpy"):
+        model.to(backend)
+        held = _arrays_held(model.optimizer)
+        assert {type(array).__module__.split(".")[0] for array in held} <= {backend}   # SGD: none
+        assert {w.backend.name for w in model.weights} == {backend}
+        model.fit(x, y, epochs=1, **kwargs)
+    for moved, kept in zip(model.weights, reference.weights):
+        np.testing.assert_array_equal(moved.numpy(), kept.numpy())
+    if model.optimizer.ema_weights is not None:
+        for moved, kept in zip(model.optimizer.ema_weights, reference.optimizer.ema_weights):
+            assert moved.backend.name == "numpy" and type(moved.data) is np.ndarray
+            np.testing.assert_array_equal(moved.numpy(), kept.numpy())
+
+
+def test_model_to_moves_the_state_of_an_optimizer_of_your_own():
+    """An optimizer of your own keeps its state where it likes (here a list of arrays and a Tensor in a dict):
+    model.to finds it by walking the optimizer's attributes."""
+    pytest.importorskip("array_api_strict", reason="the array-api-strict backend is the second backend here")
+
+    class Counting(tg.optimizers.SGD):
+        def build(self, variables):
+            super().build(variables)
+            self.history = [v.backend.xp.zeros_like(v.data) for v in variables]
+            self.extra = {"total": tg.tensor(0.0, backend=variables[0].backend)}
+
+    x, y = _data()
+    model = _model(Counting(0.01))
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    model.to("array_api_strict")
+    assert {type(a).__module__.split(".")[0] for a in model.optimizer.history} == {"array_api_strict"}
+    assert model.optimizer.extra["total"].backend.name == "array_api_strict"
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+
+
 def _halved_three_times(make_optimizer):
     """A model trained 3 epochs with a LearningRateScheduler halving its rate at each epoch's start."""
     x, y = _data()
@@ -199,3 +272,52 @@ def test_an_optimizer_of_your_own_without_get_state_keeps_a_changed_rate(tmp_pat
 
     model.fit(x, y, epochs=4, verbose=0, callbacks=[tg.callbacks.BackupAndRestore(str(tmp_path)), Record()])
     assert seen == [(2, 0.0025), (3, 0.0025)]
+
+
+
+@pytest.mark.parametrize("start", ["numpy", "array_api_strict"])
+def test_model_to_takes_the_devices_tensor_to_takes(start):
+    """model.to("cpu"), ("cuda"), ("cuda:0"), a torch.device and a Backend go where Tensor.to sends a tensor of the
+    model's backend (before the fix: "Unknown backend 'cpu'"); "cuda" without CuPy and a GPU is the same
+    ValueError for both, as torch.nn.Module.to takes the device names torch.Tensor.to takes."""
+    pytest.importorskip("array_api_strict", reason="the array-api-strict backend is the second backend here")
+    torch = pytest.importorskip("torch", reason="torch.device is one of the devices Tensor.to takes")
+    for device in ("cpu", "cuda", "cuda:0", torch.device("cpu"), torch.device("cuda", 0), "numpy",
+                   "array_api_strict", tg.backend.get_backend("array_api_strict")):
+        model = models.Sequential([layers.Input((3,)), layers.Dense(1)]).to(start)
+        tensor = tg.tensor([1.0], backend=start)
+        try:
+            expected = tensor.to(device).backend.name
+        except ValueError:
+            expected = "ValueError"
+        try:
+            got = model.to(device).weights[0].backend.name
+        except ValueError:
+            got = "ValueError"
+        assert got == expected, device
+
+
+def test_model_to_refuses_what_is_not_a_device():
+    model = models.Sequential([layers.Input((3,)), layers.Dense(1)])
+    with pytest.raises(TypeError, match=r"Invalid type for argument `backend` of Model.to.*Received backend=3"):
+        model.to(3)
+    with pytest.raises(ValueError, match="Unknown backend 'gpu'"):
+        model.to("gpu")
+
+
+def test_an_array_the_optimizer_holds_in_two_places_stays_one_array():
+    pytest.importorskip("array_api_strict", reason="the array-api-strict backend is the second backend here")
+
+    class Sharing(tg.optimizers.SGD):
+        def build(self, variables):
+            super().build(variables)
+            shared = variables[0].backend.xp.zeros((2,))
+            self.first, self.both = [shared], {"a": shared, "b": (shared, 1.5)}
+
+    x, y = _data()
+    model = _model(Sharing(0.01))
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    model.to("array_api_strict")
+    held = (model.optimizer.first[0], model.optimizer.both["a"], model.optimizer.both["b"][0])
+    assert type(held[0]).__module__.startswith("array_api_strict") and all(a is held[0] for a in held)
+    assert model.optimizer.both["b"][1] == 1.5

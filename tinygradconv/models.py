@@ -2460,7 +2460,24 @@ class Model(Layer):
         return model_to_json(self, **kwargs)
 
     def to(self, backend):
-        """Move the model's weights and its optimizer's state to ``backend`` (in place); returns the model."""
+        """Move the model's weights and everything its optimizer holds (slots, ``use_ema``'s moving averages, a
+        ``LossScaleOptimizer``'s inner optimizer) to ``backend``, in place; returns the model, as PyTorch's
+        ``Module.to`` (Keras 3 has no such method: its models live on one backend).
+
+        ``backend`` is what :meth:`~tinygradconv.Tensor.to` takes as a device: a backend's name (``"numpy"``,
+        ``"array_api_strict"``, ``"cupy"``) or a backend, or PyTorch's device names, ``"cpu"`` (a model on a CPU
+        backend stays there; one on ``cupy`` comes to ``numpy``), ``"cuda"``, ``"cuda:N"`` or a ``torch.device``
+        (``cupy``). Unlike PyTorch's, it takes no dtype. Training after a move continues exactly as it would have.
+
+        Raises:
+            TypeError: ``backend`` of another type (a dtype, a number).
+            ValueError: an unknown backend, or one that does not load here (CuPy without a GPU).
+
+        >>> import tinygradconv as tg
+        >>> model = tg.models.Sequential([tg.layers.Input((3,)), tg.layers.Dense(1)])
+        >>> model.to("cpu").weights[0].backend.name
+        'numpy'
+        """
         from .training_state import move_model
 
         return move_model(self, backend)

@@ -44,6 +44,7 @@ import numpy as np
 from . import config
 from .backend import backend_of, dtype_name, get_backend
 from .conversion import check_python_integers, to_numpy_data
+from .index_check import check_index_backend
 from .torch_methods import NOT_GIVEN, TorchMethods, refuse_beyond_int64
 from .validation import backward_arguments, dtype_argument, gradient_for, integer_data
 from .validation import flag as flag_argument
@@ -159,7 +160,19 @@ class Tensor(TorchMethods):
 
     @property
     def dtype(self):
-        """The backend's dtype object (compare with ``str(t.dtype)`` or ``dtype_name``)."""
+        """The backend's dtype object, which the backend's functions take (``xp.astype(a, t.dtype)``): NumPy's
+        ``dtype('float32')`` on ``numpy`` and ``cupy``, ``array_api_strict.float32`` on ``array_api_strict``.
+
+        Its name differs between backends: ``str(t.dtype)`` is ``'float32'`` on numpy but
+        ``'array_api_strict.float32'`` on array_api_strict, and ``t.dtype == "float32"`` is True on numpy only (as
+        ``torch.float32 == "float32"`` is False in PyTorch). Compare the name, the same on every backend:
+        ``tg.backend.dtype_name(t.dtype) == "float32"`` (Keras 3's ``keras.backend.standardize_dtype(x.dtype)``).
+
+        >>> import tinygradconv as tg
+        >>> t = tg.tensor([1.0], backend="array_api_strict")
+        >>> str(t.dtype), tg.backend.dtype_name(t.dtype), tg.backend.dtype_name(t.to("numpy").dtype)
+        ('array_api_strict.float32', 'float32', 'float32')
+        """
         return self._data.dtype
 
     @property
@@ -482,6 +495,7 @@ class Tensor(TorchMethods):
         return self.abs()
 
     def __getitem__(self, index):
+        check_index_backend(self, index)        # an index tensor of a GPU backend for a CPU tensor: refused
         return _ops.shape.getitem(self, index)
 
     # comparisons: not differentiable, return boolean tensors (see ops.elementwise.compare)

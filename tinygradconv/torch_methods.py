@@ -776,9 +776,11 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         [[0.0, 0.0], [3.0, -1.0]]
         """
         from .in_place import note_in_place_write
+        from .index_check import check_index_backend
         from .ops.shape import _normalized_index
         from .tensor import _number_fits
 
+        check_index_backend(self, index)
         kind = dtype_name(self.dtype)
         if kind == "bool" and type(value) is int and value in (0, 1):
             value = bool(value)             # 0 and 1 into a mask, as PyTorch and NumPy take them

@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .backend import backend_of, dtype_name, get_backend
+from .backend import Backend, backend_of, dtype_name, get_backend, known_backends
+from .tensor import Tensor
 
 __all__ = ["OPTIMIZER_PREFIX", "move_model", "optimizer_arrays", "restore_optimizer"]
 
@@ -126,23 +127,116 @@ def restore_optimizer(model, state, filepath="") -> None:
 
 
 def move_model(model, backend):
-    """Move every weight of ``model`` (in place) and its optimizer's state to ``backend``; returns ``model``."""
-    target = get_backend(backend)
+    """Move every weight of ``model`` (in place) and everything its optimizer holds to ``backend``; returns
+    ``model``.
+
+    ``backend`` is a backend (or its name) or a PyTorch device name, as :meth:`~tinygradconv.Tensor.to` takes it
+    (:func:`resolve_model_backend`). The optimizer's state is found by walking its attributes (dicts, lists,
+    tuples, a wrapped optimizer such as a ``LossScaleOptimizer``'s ``inner_optimizer``): every Tensor it holds
+    (``use_ema``'s moving averages) moves in place and every backend array (the slots) is replaced by a copy on
+    ``backend``, so that an optimizer of your own keeps its state too.
+    """
+    from .optimizers.optimizer import Optimizer
+
+    target = resolve_model_backend(model, backend)
     for weight in model.weights:
-        if weight.backend is not target:
-            array = weight.backend.to_numpy(weight.data)
-            weight.data = target.asarray(array, dtype=dtype_name(weight.dtype))
-            weight.backend = target
-            weight.grad = None
+        _move_tensor(weight, target)
     stack = [model]
     while stack:  # layers create any later weight on the backend of their first input: make it this one
         layer = stack.pop()
         layer._backend = target
         stack.extend(layer._sublayers())
     optimizer = getattr(model, "optimizer", None)
-    for _, slots in getattr(optimizer, "_state", {}).values():
-        for name, array in slots.items():
-            source = backend_of(array)
-            if source is not target:
-                slots[name] = target.asarray(source.to_numpy(array), dtype=dtype_name(array.dtype))
+    if isinstance(optimizer, Optimizer):
+        _move_held(optimizer, target, {id(weight) for weight in model.weights})
     return model
+
+
+def resolve_model_backend(model, backend):
+    """The backend that ``model.to(backend)`` moves to: a backend or its name (``"numpy"``,
+    ``"array_api_strict"``, ``"cupy"``), or PyTorch's device names as :meth:`~tinygradconv.Tensor.to` reads them
+    (:func:`~tinygradconv.ops.shape.backend_of_device`): ``"cpu"`` keeps a model on a CPU backend and brings one
+    from ``cupy`` to ``numpy``; ``"cuda"``, ``"cuda:N"`` and ``torch.device("cuda")`` are ``"cupy"``.
+
+    Raises:
+        TypeError: ``backend`` is not a name, a backend nor a ``torch.device``.
+        ValueError: an unknown backend, or one that does not load here (CuPy without a GPU).
+    """
+    from .ops.shape import backend_of_device
+
+    weights = model.weights
+    current = weights[0].backend if weights else getattr(model, "_backend", None) or get_backend()
+    name = backend_of_device(_OnBackend(current), backend)
+    if name is None:            # "cpu" for a model already on a CPU backend: it stays
+        return current
+    if not isinstance(name, (str, Backend)):
+        raise TypeError(f"Invalid type for argument `backend` of Model.to: expected a backend's name "
+                        f"({list(known_backends())}), a device name ('cpu', 'cuda', 'cuda:0'), a torch.device or a "
+                        f"Backend. Received backend={backend!r} of type {type(backend).__name__}")
+    return get_backend(name)
+
+
+class _OnBackend:
+    """What :func:`~tinygradconv.ops.shape.backend_of_device` reads of a tensor (its ``backend``), for a model."""
+
+    def __init__(self, backend):
+        self.backend = backend
+
+
+def _move_tensor(tensor, target):
+    """Move ``tensor`` to ``target`` in place (same values and dtype); its gradient, of the old backend, is
+    dropped."""
+    if tensor.backend is not target:
+        array = tensor.backend.to_numpy(tensor.data)
+        tensor.data = target.asarray(array, dtype=dtype_name(tensor.dtype))
+        tensor.grad = None
+
+
+def _array_backend(value):
+    """The backend of ``value`` when it is an array of a backend (not a NumPy scalar such as ``np.float32(1)``,
+    which an optimizer may keep as a number); else None."""
+    if isinstance(value, np.generic) or not (isinstance(value, np.ndarray) or hasattr(value, "__dlpack__")):
+        return None
+    try:
+        return backend_of(value)
+    except TypeError:
+        return None
+
+
+def _move_held(value, target, skip, memo=None):
+    """``value`` with every Tensor and backend array it holds on ``target``: Tensors moved in place, arrays
+    replaced in their dicts and lists (a tuple is rebuilt), optimizers walked through their attributes. Tensors
+    whose id is in ``skip`` (the model's weights, moved already) and the variables an optimizer updates (another
+    model's weights, keys of its ``_state``) stay where they are. ``memo`` (id -> (value, result)) walks each
+    object once: an array held in two places becomes one array on ``target``, held in both."""
+    memo = {} if memo is None else memo
+    if id(value) in memo:
+        return memo[id(value)][1]
+    memo[id(value)] = (value, value)        # for now: a container that holds itself is walked once
+    if isinstance(value, Tensor):
+        if id(value) not in skip:
+            _move_tensor(value, target)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            value[key] = _move_held(item, target, skip, memo)
+    elif isinstance(value, list):
+        value[:] = [_move_held(item, target, skip, memo) for item in value]
+    elif type(value) is tuple:
+        memo[id(value)] = (value, tuple(_move_held(item, target, skip, memo) for item in value))
+    elif _is_optimizer(value):
+        variables = skip | set(getattr(value, "_state", {})) | set(getattr(value, "_excluded", {}))
+        for name, item in list(vars(value).items()):
+            moved = _move_held(item, target, variables, memo)
+            if moved is not item:
+                setattr(value, name, moved)
+    else:
+        source = _array_backend(value)
+        if source is not None and source is not target:
+            memo[id(value)] = (value, target.asarray(source.to_numpy(value), dtype=dtype_name(value.dtype)))
+    return memo[id(value)][1]
+
+
+def _is_optimizer(value):
+    from .optimizers.optimizer import Optimizer
+
+    return isinstance(value, Optimizer)

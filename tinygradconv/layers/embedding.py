@@ -16,6 +16,7 @@ from __future__ import annotations
 import warnings
 
 from .. import constraints, initializers, regularizers
+from ..backend import dtype_name
 from ..tensor import Tensor
 from ..validation import flag, number
 from .core import _NO_LORA, serialize
@@ -143,7 +144,7 @@ class Embedding(Layer):
                                  f"integers in [-{n}, {n})")
         elif not (indices.dtype == xp.bool or xp.isdtype(indices.dtype, "integral")):
             raise TypeError(f"Invalid type for argument `inputs` of Embedding '{self.name}'. Expected integer "
-                            f"indices. Received an input of dtype {indices.dtype}")
+                            f"indices. Received an input of dtype {dtype_name(indices.dtype)}")
         # a float is truncated toward zero, as Keras' cast to int32 (astype truncates); a bool is 0 or 1
         rows = xp.astype(indices, xp.int64)
         if rows.size and (bool(xp.any(rows < -n)) or bool(xp.any(rows >= n))):

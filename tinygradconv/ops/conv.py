@@ -1293,9 +1293,9 @@ def _check_dtypes(xp, op, x, kernel, bias):
     arrays = [("input", x), ("kernel", kernel)] + ([("bias", bias)] if bias is not None else [])
     for name, a in arrays:
         if not xp.isdtype(a.dtype, "real floating"):
-            raise TypeError(f"`{op}` needs floating-point arrays; received {name} of dtype {a.dtype}")
+            raise TypeError(f"`{op}` needs floating-point arrays; received {name} of dtype {dtype_name(a.dtype)}")
     raise TypeError(f"`{op}`: input, kernel and bias must have the same dtype; received "
-                    + ", ".join(f"{name} {a.dtype}" for name, a in arrays)
+                    + ", ".join(f"{name} {dtype_name(a.dtype)}" for name, a in arrays)
                     + f" (an integer array or a Python list given as the input becomes a {config.floatx()} tensor, "
                       "config.floatx(); a kernel or bias given so takes the input's dtype)")
 

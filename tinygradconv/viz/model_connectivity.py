@@ -678,10 +678,12 @@ def _model_jacobian(model, input_length, at=None):
         point = point.reshape(shape)
     if steps_axis == 2:
         point = point.T
-    probe = model(Tensor(point[None], dtype=dtype, backend="numpy"), training=False)
+    # the model's own backend (model.to moves its weights): the probe and the pass run where its weights are
+    backend = model.weights[0].backend if model.weights else None
+    probe = model(Tensor(point[None], dtype=dtype, backend=backend), training=False)
     n_out = probe.shape[steps_axis]
     _jacobian_fits(model, input_length, in_channels, n_out, probe.shape[3 - steps_axis])
-    x = Tensor(np.broadcast_to(point, (n_out, *point.shape)).copy(), dtype=dtype, backend="numpy",
+    x = Tensor(np.broadcast_to(point, (n_out, *point.shape)).copy(), dtype=dtype, backend=backend,
                requires_grad=True)
     y = model(x, training=False)
     seed = np.zeros(y.shape)
@@ -695,7 +697,7 @@ def _model_jacobian(model, input_length, at=None):
     for w, _ in held:
         w._grad = None
     try:
-        y.backward(Tensor(seed, dtype=y.dtype, backend="numpy"))
+        y.backward(Tensor(seed, dtype=dtype_name(y.dtype), backend=y.backend))
     finally:
         for w, g in held:
             w._grad = g
