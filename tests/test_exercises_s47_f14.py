@@ -44,7 +44,7 @@ def kernel_gradient_by_hand(x, g, k, s):
 
 @pytest.mark.parametrize("checker, answer, right, words", [
     (check_conv1d_input_gradient, input_gradient_by_conv1d_backward, input_gradient_by_hand,
-     "computes the input gradient with the framework's own code"),
+     "computes the input gradient: that is the framework's own code giving the values"),
     (check_conv1d_kernel_gradient, kernel_gradient_by_conv1d_backward, kernel_gradient_by_hand,
      "computes dL/dw with the framework's own code")])
 def test_the_gradient_checkers_refuse_the_array_level_conv1d_backward(checker, answer, right, words):

@@ -205,9 +205,23 @@ def test_a_channels_first_dense_keeps_each_channel_alone_as_in_keras():
 
 
 def test_a_channels_first_dense_s_jacobian_reaches_every_step_as_in_keras():
-    # weights="model": every input step reaches every unit (Keras' perturbation above: all ones)
-    jacobian = tg.viz.model_connectivity_matrix(dense_after_channels_first_conv(), 16, weights="model")
+    """weights="model": every input step reaches every unit (Keras' perturbation above: all ones), with the values
+    of the model's own forward pass.
+
+    This test passed before the change too (the Jacobian route of a Dense after a channels_first convolution
+    already worked); it guards that route. The change is covered by the tests above (the path counts, which were
+    refused) and the next one (a Dense first, whose kernel was read as (channels, units))."""
+    tg.random.set_seed(0)
+    model = dense_after_channels_first_conv()
+    jacobian = tg.viz.model_connectivity_matrix(model, 16, weights="model")
     assert jacobian.shape == (5, 16) and np.all(jacobian != 0)
+    # the reference: the model is affine, so a probe of ones at step j (every channel) changes the outputs, summed
+    # over their channels, by column j of the Jacobian
+    probes = np.zeros((16, 4, 16))
+    probes[np.arange(16), :, np.arange(16)] = 1.0
+    base = np.asarray(model(np.zeros((1, 4, 16))).numpy())[0].sum(axis=0)
+    forward = np.asarray(model(probes).numpy()).sum(axis=1) - base          # (j, unit)
+    np.testing.assert_allclose(jacobian, forward.T, atol=1e-5)
 
 
 def test_the_jacobian_of_a_channels_first_model_that_starts_with_a_dense_reads_the_channels_from_its_input():

@@ -93,6 +93,10 @@ def _scatter(values, w, strides, length, add=True):
 
 
 
+#: The tests a gather can leave out, as :func:`_gather_dropping` names them.
+_DROPPABLE = ("lower bound", "multiple")
+
+
 def _gather_dropping(values, w, strides, length, dropped):
     """What a gather gives that leaves out one of its two tests: ``y[n] += values[j] * w[t]`` for every tap ``t``,
     ``j = (n - t) // strides``, with ``j < len(values)`` checked, and
@@ -102,7 +106,12 @@ def _gather_dropping(values, w, strides, length, dropped):
       wrapping around, with no error. ``None`` where some ``j < -len(values)``: there such an answer raises
       ``IndexError``;
     * ``dropped="multiple"``: ``j >= 0`` checked but not ``(n - t) % strides == 0``: ``//`` rounds the other taps
-      down onto an input that does not reach step ``n``."""
+      down onto an input that does not reach step ``n``.
+
+    Any other ``dropped`` raises ``ValueError`` (a misspelt one would drop neither test, silently: the right gather).
+    """
+    if dropped not in _DROPPABLE:
+        raise ValueError(f"Invalid value for argument dropped: expected one of {_DROPPABLE}, received {dropped!r}")
     y = np.zeros(length)
     for n in range(length):
         for t, tap in enumerate(w):

@@ -14,6 +14,7 @@ from ..reports import (
     _call,
     _check_int,
     _compare_arrays,
+    _failing_subscript,
     _settings,
     time_limited,
 )
@@ -177,18 +178,20 @@ def check_conv1d(fn, cases=60, seed=0):
         flipped = _conv1d(inputs["x"], inputs["w"][::-1], inputs["strides"])
         unstrided = _conv1d(inputs["x"], inputs["w"], 1)     # every window, 1 step apart
         no_stride = _gather_without_stride(inputs["strides"])
-        received = _call("check_conv1d", fn, inputs, functools.partial(_conv1d_error, inputs=inputs),
+        received = _call("check_conv1d", fn, inputs, functools.partial(_conv1d_error, inputs=inputs, fn=fn),
                          slices=True)
         short = _conv1d(inputs["x"], _without_last_tap(inputs["w"]), inputs["strides"])
         _compare_arrays("check_conv1d", inputs, expected, received,
                         explain=lambda got, flipped=flipped, unstrided=unstrided[:expected.size], note=no_stride,
-                        short=short:
+                        short=short, expected=expected, s=inputs["strides"]:
                         _missing_tap(got, short, lambda: _follows_on(fn, _call_with_strides, _conv1d_without_last_tap))
-                        or _known_mistake(got, (flipped, _FLIPPED_KERNEL), (unstrided, note)),
+                        or _known_mistake(got, (flipped, _FLIPPED_KERNEL), (unstrided, note))
+                        or _output_steps_skipped(got, expected, s, fn),
                         explain_shape=lambda got, unstrided=unstrided, note=no_stride, expected=expected,
                         s=inputs["strides"]:
                         _known_mistake(got, (unstrided, note))
                         or _window_starts_as_output_steps(got, expected, s, lambda: _writes_at_window_starts(fn))
+                        or _window_starts_stopped_short(got, expected, s, fn)
                         or _extra_axis(got, expected, lambda: _on_larger(fn, _call_with_strides, _conv1d)))
     return True
 
@@ -199,20 +202,17 @@ def _conv1d_without_last_tap(x, w, strides):
 
 
 
-def _conv1d_error(exc, inputs):
-    """A sentence when ``exc``, raised by a convolution written by hand, is a window read past the end of ``x``: an
-    index out of range in ``x``, or a window cut short (a dot product or a sum of two lengths); else ``None``."""
+def _conv1d_error(exc, inputs, fn):
+    """A sentence when ``exc``, raised by ``fn``, a convolution written by hand, is a write past the end of ``y``
+    (:func:`_written_past_the_end`), or a window read past the end of ``x``: an index out of range in ``x``, or a
+    window cut short (a dot product or a sum of two lengths); else ``None``."""
     kind, size = _array_error(exc)
     length, k, s = len(inputs["x"]), len(inputs["w"]), inputs["strides"]
     windows = (length - k) // s + 1
-    if kind == "index" and size == windows and s > 1:
-        found = re.search(r"index (\d+) is out of bounds", str(exc))
-        start = int(found.group(1)) if found else -1
-        if start % s == 0 and windows <= start <= length - k:
-            return (f"y has one value per window, (L - k) // strides + 1 = ({length} - {k}) // {s} + 1 = {windows}, "
-                    f"and index {start} is past its end: {start} is where a window starts in x (a multiple of "
-                    f"strides, up to L - k = {length - k}), not an output step. "
-                    + _INPUT_INDEX_AS_OUTPUT_STEP)
+    if kind == "index":
+        hint = _written_past_the_end(exc, inputs, fn)
+        if hint is not None:
+            return hint
     if not (kind in ("matmul", "broadcast") or (kind == "index" and size == length)):
         return None
     return (f"x holds (L - k) // strides + 1 = ({length} - {k}) // {s} + 1 = {windows} window"
@@ -220,6 +220,150 @@ def _conv1d_error(exc, inputs):
             "more (range(len(x)), or len(x) // strides) reaches windows that run past the end of x, out of range "
             "or cut short (NumPy clips slices silently, and the short window no longer matches w); make the loop "
             "count exactly the windows that fit, from len(x), len(w) and strides")
+
+
+def _written_past_the_end(exc, inputs, fn):
+    """The hint for an ``IndexError`` raised writing past the end of ``y``, a list or an array as long as the
+    output (:func:`_y_when_written_past`), by what ``y`` held then: window ``n``'s value at index ``n * strides``
+    (a loop over the window starts in ``x`` writing ``y[i]``), when ``fn`` does the same on larger cases
+    (:func:`_writes_past_at_window_starts`: on a small case other mistakes give what it gives); or every value of
+    ``y`` right (a loop over more output steps than ``y`` has); else ``None``."""
+    x, w, s = inputs["x"], inputs["w"], inputs["strides"]
+    expected = _conv1d(x, w, s)
+    filled = _y_when_written_past(exc, expected.size)
+    if filled is None:
+        return None
+    length, k, windows = len(x), len(w), expected.size
+    start = s * -(-windows // s)            # the first window start in x past y's end: where that loop fails
+    index = _index_in_message(exc)
+    if (s > 1 and index in (None, start) and start <= length - k and _window_starts_so_far(filled, expected, s)
+            and _writes_past_at_window_starts(fn)):
+        return (f"y has one value per window, (L - k) // strides + 1 = ({length} - {k}) // {s} + 1 = {windows}, "
+                f"and your loop writes y[{start}], past its end: {start} is where a window starts in x (a multiple "
+                f"of strides, up to L - k = {length - k}), not an output step. " + _INPUT_INDEX_AS_OUTPUT_STEP)
+    if np.allclose(filled, expected, rtol=1e-7, atol=1e-9):
+        stride_one = (" (range(len(x) - len(w) + 1), say, counts the windows 1 step apart, as if strides were 1)"
+                      if s > 1 else "")
+        filled_all = "y's one value, the right one," if windows == 1 else f"y's {windows} values, each the right one,"
+        return (f"your loop fills {filled_all} and then goes on to write past y's end: it runs over more output "
+                f"steps than there are windows{stride_one}; "
+                f"y has one value per window, (L - k) // strides + 1 = ({length} - {k}) // {s} + 1 = {windows}: "
+                "loop over the output steps, for n in range(len(y)), reading x[n * strides: n * strides + len(w)]")
+    return None
+
+
+def _y_when_written_past(exc, size):
+    """What the list or array ``y`` held when ``exc`` was raised writing past its end (``y[i] = ...`` with ``i >=
+    len(y)``; read from the student's frame, :func:`_failing_subscript`), as float64, when ``y`` has ``size`` values
+    (the output's length); else ``None``."""
+    indexed = _failing_subscript(exc)
+    if indexed is None or not indexed[2] or len(indexed[1]) != size:
+        return None
+    try:
+        filled = np.asarray(indexed[1], dtype=np.float64)
+    except (TypeError, ValueError):         # a list of arrays, or of something else: not a y being filled
+        return None
+    return filled if filled.shape == (size,) else None
+
+
+def _index_in_message(exc):
+    """The index NumPy's ``IndexError`` names (``index 4 is out of bounds ...``), or ``None`` (a list's ``list
+    assignment index out of range`` names none)."""
+    found = re.search(r"index (-?\d+) is out of bounds", str(exc))
+    return int(found.group(1)) if found else None
+
+
+def _window_starts_so_far(filled, expected, strides):
+    """Whether ``filled`` (``y`` when a write past its end raised) holds window ``n``'s value at index ``n *
+    strides`` for every such index inside ``y``: what a loop over the window starts in ``x`` writing ``y[i]`` has
+    written before ``i`` passes the end (the steps between are as ``y`` was made: zeros, or ``np.empty``'s
+    leftovers)."""
+    starts = np.arange(0, filled.size, strides)
+    return bool(np.allclose(filled[starts], expected[:starts.size], rtol=1e-7, atol=1e-9))
+
+
+#: Larger cases ``(len(x), len(w), strides)`` on which a hint on the loop's steps is confirmed: more windows than
+#: strides, and a count of windows that is not a multiple of strides (so that a loop over the window starts fails
+#: at another index than a loop over one output step too many, and ceil(windows / strides) is not windows - 1).
+_LOOP_CASES = ((11, 2, 3), (12, 3, 2))
+
+
+def _on_loop_cases(fn):
+    """``(x, w, strides, fn's result or the exception it raised)`` on each of :data:`_LOOP_CASES`."""
+    rng = np.random.default_rng(7)
+    for n_values, k, strides in _LOOP_CASES:
+        x, w = rng.standard_normal(n_values), rng.standard_normal(k)
+        try:
+            yield x, w, strides, _call_with_strides(fn, x.copy(), w.copy(), strides)
+        except Exception as exc:  # noqa: BLE001 - the student's error: what the hint looks at
+            yield x, w, strides, exc
+
+
+def _writes_past_at_window_starts(fn):
+    """Whether ``fn`` raises on every one of :data:`_LOOP_CASES` as a loop over the window starts in ``x`` writing
+    ``y[i]`` does: an ``IndexError`` writing past the end of a ``y`` of one value per window
+    (:func:`_y_when_written_past`), at the first window start past that end where NumPy names the index, with
+    window ``n``'s value at index ``n * strides`` before it (:func:`_window_starts_so_far`)."""
+    for x, w, strides, result in _on_loop_cases(fn):
+        expected = _conv1d(x, w, strides)
+        if not isinstance(result, IndexError):
+            return False
+        filled = _y_when_written_past(result, expected.size)
+        start = strides * -(-expected.size // strides)
+        if (filled is None or _index_in_message(result) not in (None, start)
+                or not _window_starts_so_far(filled, expected, strides)):
+            return False
+    return True
+
+
+def _output_steps_skipped(got, expected, strides, fn):
+    """The hint for a result of the right length with the right value at every ``strides``-th output step and zeros
+    between (a loop ``for i in range(0, len(y), strides)`` writing ``y[i]`` from ``x[i * strides: ...]``), when
+    ``fn`` gives the same on :data:`_LOOP_CASES`; else ``None``."""
+    if not (_every_strides_th_step(got, expected, strides)
+            and all(not isinstance(result, Exception)
+                    and _every_strides_th_step(np.asarray(result, dtype=np.float64), _conv1d(x, w, s), s)
+                    for x, w, s, result in _on_loop_cases(fn))):
+        return None
+    return (f"your result has the right value at every strides-th output step, n = 0, {strides}, "
+            f"{2 * strides}, ..., and zeros between: your loop steps the output index by strides (for i in "
+            "range(0, len(y), strides)); the output steps follow one another, one per window, n = 0, 1, 2, ...: loop "
+            "for n in range(len(y)), reading the window x[n * strides: n * strides + len(w)] (the stride is in "
+            "where each window starts in x, not in the step from one output to the next)")
+
+
+def _every_strides_th_step(got, expected, strides):
+    """Whether ``got``, of ``expected``'s shape, equals it at every ``strides``-th step and is zero between, where
+    ``expected`` is not."""
+    if strides == 1 or got.shape != expected.shape or got.ndim != 1:
+        return False
+    between = np.delete(np.arange(got.size), np.s_[::strides])
+    return bool(between.size and np.any(expected[between] != 0) and np.all(got[between] == 0)
+                and np.allclose(got[::strides], expected[::strides], rtol=1e-7, atol=1e-9))
+
+
+def _window_starts_stopped_short(got, expected, strides, fn):
+    """The hint for a result of the first ``ceil(windows / strides)`` values, each right: the window starts in ``x``
+    stepped by strides (``for i in range(0, n, strides)``, reading ``x[i: i + k]``) up to the output's length, not
+    to the last start, ``L - k``; when ``fn`` gives the same on :data:`_LOOP_CASES`; else ``None``."""
+    if not (_first_of_each_strides(got, expected, strides)
+            and all(not isinstance(result, Exception)
+                    and _first_of_each_strides(np.asarray(result, dtype=np.float64), _conv1d(x, w, s), s)
+                    for x, w, s, result in _on_loop_cases(fn))):
+        return None
+    windows = expected.size
+    return (f"your result holds only the first {got.size} of the {windows} values, each right: {got.size} = "
+            f"ceil({windows} / {strides}) is how many steps a loop for i in range(0, {windows}, strides) makes. "
+            "Over the window starts in x, i steps by strides, and its range runs to the last start, L - k "
+            "(range(0, len(x) - len(w) + 1, strides)), not to the number of output steps; or loop over the output "
+            "steps, for n in range(len(y)), reading x[n * strides: n * strides + len(w)]")
+
+
+def _first_of_each_strides(got, expected, strides):
+    """Whether ``got`` is the first ``ceil(len(expected) / strides)`` values of ``expected``, fewer than all."""
+    size = -(-expected.size // strides)
+    return bool(strides > 1 and got.ndim == 1 and got.size == size < expected.size
+                and np.allclose(got, expected[:size], rtol=1e-7, atol=1e-9))
 
 
 

@@ -85,7 +85,7 @@ PATH_MATRICES = (connectivity._jacobian, connectivity.connectivity_matrix, model
 
 #: The refusal's words for the gradients of the convolutions (:data:`CONVOLUTION_GRADIENTS`).
 _THROUGH_GRADIENTS = ("the gradient of tinygradconv's conv1d or conv1d_transpose (backward() through either, or "
-                      "their backward functions), which computes {op} with the framework's own code")
+                      "their backward functions), which computes {op}")
 #: The refusal's words for the other ways to the same values that :data:`_ALSO_REFUSED` names.
 _THROUGH_LOG_SOFTMAX = ("tinygradconv's log_softmax (tinygradconv.ops.nn.log_softmax, which softmax and the "
                         "cross-entropies from logits run: x - log_softmax(x) is logsumexp(x))")
