@@ -610,6 +610,8 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
     eps = config.epsilon()
     bce = probability_crossentropy(p.clip(eps, 1.0 - eps), y_true)
     p_t = y_true * p + (1.0 - y_true) * (1.0 - p)
+    # Keras' ops.power makes gamma a floatx tensor, which torch.pow casts to p's dtype: rounded twice
+    gamma = float(np.dtype(dtype_name(p.dtype)).type(np.dtype(config.floatx()).type(gamma)))
     loss = (1.0 - p_t) ** gamma * bce
     if apply_class_balancing:
         loss = (y_true * alpha + (1.0 - y_true) * (1.0 - alpha)) * loss
@@ -622,8 +624,9 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     the class axis ``axis``.
 
     ``p`` is ``y_pred`` (``softmax(y_pred)`` with ``from_logits``) rescaled to sum 1 along ``axis``, then clipped
-    to ``[epsilon, 1 - epsilon]`` (``epsilon = 1e-7``; the bounds, ``gamma`` and ``alpha`` are rounded to float32
-    for float64 predictions too, as Keras 3 on torch makes them float32 tensors). The focal factor
+    to ``[epsilon, 1 - epsilon]`` (``epsilon = 1e-7``; the bounds, ``gamma`` and a scalar ``alpha`` are rounded to
+    ``config.floatx()``, float32 by default, whatever the predictions' dtype, as Keras 3 on torch makes them floatx
+    tensors; float16 predictions are clipped in float32, as Keras on a CPU). The focal factor
     ``(1 - p)^gamma`` uses that clipped ``p`` and weighs every class, the targets' zeros included (they contribute
     nothing). As Keras 3's code: ``cce = -y log(p)``, ``focal = ((1 - p)^gamma * alpha) * cce``, summed over
     ``axis``. With ``gamma = 0`` and ``alpha = 1`` it is :func:`categorical_crossentropy`.
@@ -658,7 +661,7 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     """
     name = "categorical_focal_crossentropy"
     from_logits = flag(from_logits, "from_logits", name)
-    alpha, gamma = _check_class_alpha(alpha), _check_gamma(gamma)
+    given_alpha, (alpha, gamma) = alpha, (_check_class_alpha(alpha), _check_gamma(gamma))
     label_smoothing = _check_smoothing(label_smoothing)
     y_pred = _as_pred(y_pred)
     y_true = _as_like(y_true, y_pred)
@@ -673,20 +676,37 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
                              f"(axis {axis} of y_pred.shape={y_pred.shape}). Received alpha={alpha!r}")
         class_shape = [1] * y_pred.ndim
         class_shape[axis] = num_classes
-        alpha = Tensor(np.asarray(alpha).reshape(class_shape), dtype=dtype_name(y_pred.dtype), backend=y_pred.backend)
+        # Keras' convert_to_tensor makes a list a float32 tensor (float16 under floatx float16, float32 under
+        # floatx float64) and keeps an array's dtype; float16 predictions times a float32 alpha give a float32 loss
+        given = np.asarray(given_alpha)
+        own = given.dtype if isinstance(given_alpha, np.ndarray) else np.dtype(
+            "float16" if config.floatx() == "float16" else "float32")
+        values = given.astype(np.float64).astype(own) if own.kind == "f" else given
+        wide = dtype_name(np.result_type(dtype_name(y_pred.dtype), own))
+        alpha = Tensor(values.reshape(class_shape), dtype=wide, backend=y_pred.backend)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / num_classes
     if from_logits:
         y_pred = log_softmax(y_pred, axis=axis).exp()
-    # Keras 3 on torch makes the clip bounds, gamma and a scalar alpha float32 tensors (convert_to_tensor), so
-    # float64 predictions are clipped to float32(1e-7) and float32(1 - 1e-7): the same numbers here
+    # Keras 3 on torch makes the clip bounds, gamma and a scalar alpha tensors of floatx (convert_to_tensor of a
+    # Python float), so float64 predictions are clipped to float32(1e-7) and float32(1 - 1e-7) under the default
+    # floatx, to 1e-7 and 1 - 1e-7 under floatx float64, and to float16(1e-7) and float16(1 - 1e-7) = 1.0 under
+    # floatx float16 (found by a tester: the bounds stayed float32 after set_floatx("float64"))
+    in_floatx = np.dtype(config.floatx()).type
     eps = config.epsilon()
-    low, high = float(np.float32(eps)), float(np.float32(1.0 - eps))
+    low, high = float(in_floatx(eps)), float(in_floatx(1.0 - eps))
+    gamma = float(np.dtype(dtype_name(y_pred.dtype)).type(in_floatx(gamma)))   # torch.pow casts it to y_pred's
     if not isinstance(alpha, Tensor):
-        alpha = float(np.float32(alpha))
-    output = (y_pred / y_pred.sum(axis=axis, keepdims=True)).clip(low, high)
+        alpha = float(in_floatx(alpha))
+    output = y_pred / y_pred.sum(axis=axis, keepdims=True)
+    if dtype_name(output.dtype) == "float16":
+        # Keras' ops.clip on a CPU clips float16 in float32 and rounds back: a 1.0 is above float32(1 - 1e-7),
+        # so its gradient is cut there, though it rounds back to 1.0 (a gradient of 0 where it was NaN)
+        output = output.astype("float32").clip(low, high).astype("float16")
+    else:
+        output = output.clip(low, high)
     cce = -y_true * output.log()
-    weighting = ((1.0 - output) ** float(np.float32(gamma))) * alpha
+    weighting = ((1.0 - output) ** gamma) * alpha
     return (weighting * cce).sum(axis=axis)
 
 
