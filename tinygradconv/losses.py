@@ -1256,13 +1256,85 @@ def serialize(loss: Loss) -> dict:
     return _lookup.serialize(loss, "loss", Loss)
 
 
+_FUNCTIONS = {fn.__name__: fn for fn in (
+    mean_squared_error, mean_absolute_error, huber, log_cosh, binary_crossentropy, categorical_crossentropy,
+    sparse_categorical_crossentropy, kl_divergence, mean_absolute_percentage_error, mean_squared_logarithmic_error,
+    hinge, squared_hinge, categorical_hinge, poisson, cosine_similarity, binary_focal_crossentropy,
+    categorical_focal_crossentropy)}
+_FUNCTIONS.update(mse=mse, MSE=MSE, mae=mae, MAE=MAE, logcosh=logcosh, kld=kld, KLD=KLD, bce=bce, BCE=BCE,
+                  mape=mape, MAPE=MAPE, msle=msle, MSLE=MSLE)
+
+
+def deserialize(name, custom_objects=None):
+    """The loss :func:`serialize` described, or a loss named by a string: Keras 3's ``keras.losses.deserialize``.
+
+    Args:
+        name: a config dict, ``{"class_name": ..., "config": {...}}`` as :func:`serialize` and Keras write it
+            (Keras' extra keys, ``module`` and ``registered_name``, are read as Keras reads them), which gives a
+            new instance of the class; Keras' form of a function, ``{"class_name": "function", "config":
+            "mean_squared_error"}``; or a string: a class name (``"MeanSquaredError"``) gives an instance with
+            the defaults, a function's name (``"mean_squared_error"``, ``"mse"``) the function itself, as in Keras.
+            ``None`` gives ``None``.
+        custom_objects: ``{name: class or function}`` looked up first (with any
+            :class:`~tinygradconv.saving.custom_object_scope` and the registered names), for your own losses.
+
+    Returns:
+        A :class:`Loss` instance or a loss function.
+
+    Raises:
+        ValueError: an unknown name (the message lists the valid ones; Keras returns an unknown string unchanged,
+            which fails later), a dict without ``class_name``, or a config given to a function.
+        TypeError: ``name`` of another type (a number, a list), or a ``custom_objects`` that is not a dict.
+
+    Source: Keras 3, ``keras.losses.deserialize`` (https://keras.io/api/losses/).
+
+    >>> deserialize(serialize(Huber(delta=0.5, reduction="sum")))
+    Huber(name='huber_loss', reduction='sum', delta=0.5)
+    >>> deserialize("mean_squared_error") is mean_squared_error
+    True
+    """
+    if name is None:
+        return None
+    if custom_objects is not None and not isinstance(custom_objects, dict):
+        raise TypeError("Invalid type for argument `custom_objects`: expected a dict {name: class or function} or "
+                        f"None. Received: {custom_objects!r} of type {type(custom_objects).__name__}")
+    config = None
+    if isinstance(name, dict):
+        if "class_name" not in name:
+            raise ValueError("Invalid value for argument `name`: expected a dict with 'class_name' and 'config', "
+                             f"as serialize() writes it. Received: {name!r}")
+        key, config = name["class_name"], name.get("config")
+        if key == "function" and isinstance(config, str):
+            key, config = config, None
+        key = _lookup.registered_class_name(name, key)
+    elif isinstance(name, str):
+        key = name
+    else:
+        raise TypeError("Invalid type for argument `name`: expected a config dict, a loss's name or None. "
+                        f"Received: {name!r} of type {type(name).__name__}")
+    found = _lookup.get_registered_object(key, custom_objects)
+    if found is None:
+        found = {cls.__name__: cls for cls in _CLASSES}.get(key) or _FUNCTIONS.get(key)
+    if found is None:
+        valid = sorted({cls.__name__ for cls in _CLASSES} | set(_FUNCTIONS))
+        error = ValueError(f"Invalid value for argument `name`: unknown loss {key!r}. Valid names: {valid}")
+        error.unknown_name = ("loss", key)      # for a loader's hint on custom_objects
+        raise error
+    if isinstance(found, type):
+        return found.from_config(dict(config or {}))
+    if config:
+        raise ValueError(f"Invalid value for argument `name`: {key!r} is the function {found!r}, which takes no "
+                         f"config. Received: {name!r}")
+    return found
+
+
 __all__ = ["BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy", "CategoricalFocalCrossentropy",
            "CategoricalHinge",
            "CosineSimilarity", "Hinge", "Huber", "KLDivergence", "LogCosh", "Loss", "LossFunctionWrapper",
            "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError",
            "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge", "binary_crossentropy",
            "binary_focal_crossentropy", "categorical_crossentropy", "categorical_focal_crossentropy",
-           "categorical_hinge", "cosine_similarity", "get",
+           "categorical_hinge", "cosine_similarity", "deserialize", "get",
            "hinge", "huber", "kl_divergence", "log_cosh", "mae", "mape", "mean_absolute_error",
            "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error", "mse", "msle",
            "poisson", "reduce_weighted_values", "serialize", "sparse_categorical_crossentropy", "squared_hinge"]
