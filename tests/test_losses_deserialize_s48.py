@@ -100,7 +100,7 @@ KERAS_NAMES = ["MeanSquaredError", "MeanAbsoluteError", "Huber", "LogCosh", "Bin
                "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "KLDivergence",
                "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "Hinge", "SquaredHinge",
                "CategoricalHinge", "Poisson", "CosineSimilarity", "BinaryFocalCrossentropy",
-               "CategoricalFocalCrossentropy"]
+               "CategoricalFocalCrossentropy", "Dice", "Tversky"]
 
 
 @pytest.mark.parametrize("name", KERAS_NAMES)

@@ -710,6 +710,106 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     return (weighting * cce).sum(axis=axis)
 
 
+def _overlap_axes(axis, ndim, name):
+    """``axis`` of :func:`dice` and :func:`tversky` checked: ``None`` (every axis: one number for the whole
+    batch), one integer, or a tuple or list of distinct integers (``()``: none, an element-wise loss, as Keras'
+    ``ops.sum``), each in ``[-ndim, ndim)``."""
+    if axis is None:
+        return None
+    if isinstance(axis, (list, tuple)):
+        axes = tuple(axis_index(a, ndim, name) for a in axis)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"Invalid value for argument `axis` of {name}: an axis named twice. Received: "
+                             f"axis={axis!r}")
+        return axes
+    return (axis_index(axis, ndim, name),)
+
+
+def _overlap_inputs(y_true, y_pred, name):
+    y_pred = _as_pred(y_pred)
+    y_true = _as_like(y_true, y_pred)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"{name}: y_true and y_pred must have the same shape. Received: y_true.shape="
+                         f"{y_true.shape}, y_pred.shape={y_pred.shape}")
+    return y_true, y_pred
+
+
+def dice(y_true, y_pred, axis=None):
+    """The Dice loss ``1 - 2 sum(y_true y_pred) / (sum(y_true) + sum(y_pred) + epsilon)``, the sums over ``axis``
+    (Milletari et al., 2016; Keras 3's ``keras.losses.dice``, ``epsilon = 1e-7`` added to the denominator).
+
+    Args:
+        y_true: targets, usually in ``[0, 1]`` (a segmentation mask), cast to ``y_pred``'s dtype.
+        y_pred: predictions (probabilities), the shape of ``y_true``.
+        axis: the axes summed: ``None`` (default, as Keras) sums every axis, batch included, so the result is one
+            number for the whole batch; ``(1, 2, 3)`` gives one loss per sample of a batch of images ``(n, h, w, c)``.
+            An integer or a tuple or list of them.
+
+    Returns:
+        A Tensor of ``y_pred``'s shape without ``axis`` (a scalar with ``axis=None``), in ``y_pred``'s float dtype.
+        Empty or all-zero inputs give 1 (no overlap), never NaN.
+
+    Raises:
+        ValueError: shapes that differ, an axis out of range or named twice.
+        TypeError: an axis that is not an integer.
+
+    Source: Keras 3, ``keras.losses.dice`` (https://keras.io/api/losses/).
+
+    >>> y_true = [[[[1.0], [1.0]], [[0.0], [0.0]]], [[[1.0], [1.0]], [[0.0], [0.0]]]]
+    >>> y_pred = [[[[0.0], [1.0]], [[0.0], [1.0]]], [[[0.4], [0.0]], [[0.0], [0.9]]]]
+    >>> [round(v, 6) for v in dice(y_true, y_pred, axis=(1, 2, 3)).tolist()]
+    [0.5, 0.757576]
+    >>> round(dice(y_true, y_pred).item(), 6)
+    0.616438
+    """
+    y_true, y_pred = _overlap_inputs(y_true, y_pred, "dice")
+    axes = _overlap_axes(axis, y_pred.ndim, "dice")
+    intersection = (y_true * y_pred).sum(axis=axes)
+    return 1.0 - (2.0 * intersection) / (y_true.sum(axis=axes) + y_pred.sum(axis=axes) + config.epsilon())
+
+
+def _check_tversky_weight(value, name):
+    return float(number(value, name, low=0, finite=True, type_error=ValueError))
+
+
+def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
+    """The Tversky loss ``1 - TP / (TP + alpha A + beta B + epsilon)`` (Salehi et al., 2017), as Keras 3's
+    ``keras.losses.tversky``: ``TP = sum(y_true y_pred)``, ``A = sum((1 - y_pred) y_true)``, ``B = sum(y_pred
+    (1 - y_true))``, the sums over ``axis``, ``epsilon = 1e-7``. With ``alpha = beta = 0.5`` it is :func:`dice`.
+
+    Keras calls ``A`` the false positives and ``B`` the false negatives; the paper's false positives are ``B``
+    (predicted where the target is 0). The formula here is Keras' (so ``alpha`` weighs the missed targets), for the
+    same numbers as Keras.
+
+    Args:
+        y_true: targets, usually in ``[0, 1]``, cast to ``y_pred``'s dtype.
+        y_pred: predictions (probabilities), the shape of ``y_true``.
+        alpha: the weight of ``A`` (default 0.5), a finite number ``>= 0``.
+        beta: the weight of ``B`` (default 0.5), a finite number ``>= 0``.
+        axis: the axes summed, as in :func:`dice`: ``None`` (default) sums every axis, batch included.
+
+    Returns:
+        A Tensor of ``y_pred``'s shape without ``axis`` (a scalar with ``axis=None``), in ``y_pred``'s float dtype.
+
+    Raises:
+        ValueError: shapes that differ, an axis out of range or named twice, an ``alpha`` or ``beta`` that is
+            negative, not finite or not a number (Keras accepts any).
+        TypeError: an axis that is not an integer.
+
+    Source: Keras 3, ``keras.losses.tversky`` (https://keras.io/api/losses/).
+
+    >>> round(tversky([[1.0, 1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0, 1.0]], alpha=0.3, beta=0.7).item(), 6)
+    0.5
+    """
+    alpha, beta = _check_tversky_weight(alpha, "alpha"), _check_tversky_weight(beta, "beta")
+    y_true, y_pred = _overlap_inputs(y_true, y_pred, "tversky")
+    axes = _overlap_axes(axis, y_pred.ndim, "tversky")
+    intersection = (y_true * y_pred).sum(axis=axes)
+    missed = ((1.0 - y_pred) * y_true).sum(axis=axes)          # Keras' "fp"
+    extra = (y_pred * (1.0 - y_true)).sum(axis=axes)           # Keras' "fn"
+    return 1.0 - intersection / (intersection + missed * alpha + extra * beta + config.epsilon())
+
+
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
 logcosh = log_cosh
@@ -1199,11 +1299,68 @@ class CategoricalFocalCrossentropy(LossFunctionWrapper):
         return {**super().get_config(), "alpha": self._alpha_config}
 
 
+class Dice(LossFunctionWrapper):
+    """The Dice loss; see :func:`dice`.
+
+    Args:
+        reduction, name: see :class:`Loss` (default name ``"dice"``).
+        axis: the axes summed (default ``None``: every axis, one number for the batch, which the reduction
+            leaves as it is); ``(1, 2, 3)`` for one loss per image, then reduced.
+        dtype: see :class:`Loss`.
+
+    ``get_config()`` holds Keras 3's keys: ``name``, ``reduction``, ``axis``. Source: Keras 3,
+    ``keras.losses.Dice`` (https://keras.io/api/losses/).
+
+    >>> y_true = [[[[1.0], [1.0]], [[0.0], [0.0]]], [[[1.0], [1.0]], [[0.0], [0.0]]]]
+    >>> y_pred = [[[[0.0], [1.0]], [[0.0], [1.0]]], [[[0.4], [0.0]], [[0.0], [0.9]]]]
+    >>> round(Dice(axis=(1, 2, 3))(y_true, y_pred).item(), 6)
+    0.628788
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="dice", axis=None, dtype=None):
+        super().__init__(dice, reduction=reduction, name=name, dtype=dtype, axis=_overlap_axis_argument(axis))
+
+
+class Tversky(LossFunctionWrapper):
+    """The Tversky loss; see :func:`tversky`.
+
+    Args:
+        alpha, beta: the weights of :func:`tversky` (default 0.5 each), finite numbers ``>= 0``.
+        reduction, name: see :class:`Loss` (default name ``"tversky"``).
+        axis: the axes summed, as in :class:`Dice`.
+        dtype: see :class:`Loss`.
+
+    ``get_config()`` holds Keras 3's keys: ``name``, ``reduction``, ``alpha``, ``beta``, ``axis``. Source: Keras 3,
+    ``keras.losses.Tversky`` (https://keras.io/api/losses/).
+
+    >>> round(Tversky(alpha=0.3, beta=0.7)([[1.0, 1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0, 1.0]]).item(), 6)
+    0.5
+    """
+
+    def __init__(self, alpha=0.5, beta=0.5, reduction="sum_over_batch_size", name="tversky", axis=None,
+                 dtype=None):
+        super().__init__(tversky, reduction=reduction, name=name, dtype=dtype,
+                         alpha=_check_tversky_weight(alpha, "alpha"), beta=_check_tversky_weight(beta, "beta"),
+                         axis=_overlap_axis_argument(axis))
+
+
+def _overlap_axis_argument(axis):
+    """A class's ``axis`` checked for its type (the range is checked when called); a list kept as given (the
+    config keeps it, as Keras')."""
+    values = axis if isinstance(axis, (list, tuple)) else () if axis is None else (axis,)
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"Invalid type for argument `axis`: expected None, an integer or a tuple of them. "
+                            f"Received: axis={axis!r}")
+    return axis
+
+
+
 # ------------------------------------------------------------------------------------------------ lookup
 _CLASSES = (MeanSquaredError, MeanAbsoluteError, Huber, LogCosh, BinaryCrossentropy, CategoricalCrossentropy,
             SparseCategoricalCrossentropy, KLDivergence, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
             Hinge, SquaredHinge, CategoricalHinge, Poisson, CosineSimilarity, BinaryFocalCrossentropy,
-            CategoricalFocalCrossentropy)
+            CategoricalFocalCrossentropy, Dice, Tversky)
 _ALIASES = {
     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
@@ -1216,9 +1373,47 @@ _ALIASES = {
     "mean_squared_logarithmic_error": MeanSquaredLogarithmicError, "msle": MeanSquaredLogarithmicError,
     "hinge": Hinge, "squared_hinge": SquaredHinge, "categorical_hinge": CategoricalHinge, "poisson": Poisson,
     "cosine_similarity": CosineSimilarity, "binary_focal_crossentropy": BinaryFocalCrossentropy,
-    "categorical_focal_crossentropy": CategoricalFocalCrossentropy,
+    "categorical_focal_crossentropy": CategoricalFocalCrossentropy, "dice": Dice, "tversky": Tversky,
 }
 _BY_NAME = _lookup.name_table(_CLASSES, _ALIASES, lower=True)
+
+
+#: Keras 3.15 losses that tinygradconv does not have (by each of Keras' names for them): what each is.
+_KERAS_ONLY = {
+    "CTC": "keras.losses.CTC (connectionist temporal classification, for unaligned sequence labels)",
+    "ctc": "keras.losses.ctc (connectionist temporal classification, for unaligned sequence labels)",
+    "Circle": "keras.losses.Circle (the circle loss of metric learning, on L2-normalized embeddings)",
+    "circle": "keras.losses.circle (the circle loss of metric learning, on L2-normalized embeddings)",
+    "CategoricalGeneralizedCrossEntropy": "keras.losses.CategoricalGeneralizedCrossEntropy (the generalized "
+                                          "cross-entropy (1 - p**q) / q for noisy labels)",
+    "categorical_generalized_cross_entropy": "keras.losses.categorical_generalized_cross_entropy (the generalized "
+                                             "cross-entropy (1 - p**q) / q for noisy labels)",
+}
+_KERAS_ONLY_LOWER = {name.lower(): what for name, what in _KERAS_ONLY.items()}
+
+
+def _keras_only(name):
+    """Keras' description of the loss ``name`` (any case) that tinygradconv does not have, else None."""
+    if not isinstance(name, str):
+        return None
+    return _KERAS_ONLY.get(name) or _KERAS_ONLY_LOWER.get(name.lower())
+
+
+def _not_here(name, argument):
+    error = ValueError(f"Invalid value for argument `{argument}`: {name!r} is {_keras_only(name)}, which Keras 3 "
+                       "has and tinygradconv does not. Write it as a function (y_true, y_pred) -> per-sample losses "
+                       f"(a Loss subclass for a config), or use one of: {sorted(cls.__name__ for cls in _CLASSES)}")
+    error.unknown_name = ("loss", name)
+    return error
+
+
+def __getattr__(name):
+    from ._lookup import missing_attribute
+
+    if name in _KERAS_ONLY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}; it is {_KERAS_ONLY[name]}, which "
+                             "Keras 3 has and tinygradconv does not")
+    raise missing_attribute(__name__, name, __all__, {})
 
 
 def get(identifier):
@@ -1236,6 +1431,8 @@ def get(identifier):
     if identifier is None or isinstance(identifier, Loss):
         return identifier
     if isinstance(identifier, str):
+        if _keras_only(identifier) and _lookup.custom_object(identifier) is None:
+            raise _not_here(identifier, "identifier")
         found = _lookup.lookup(_BY_NAME, identifier, "loss", lower=True)
         # a class is made with its defaults; your own function (from custom_objects, a loaded model's loss) wrapped
         if isinstance(found, type):
@@ -1243,6 +1440,9 @@ def get(identifier):
         return LossFunctionWrapper(found, name=getattr(found, "__name__", identifier) if ">" in identifier
                                    else identifier)
     if isinstance(identifier, dict):
+        name = identifier.get("class_name")
+        if _keras_only(name) and _lookup.custom_object(name) is None:
+            raise _not_here(name, "identifier")
         return _lookup.deserialize_lower(identifier, _BY_NAME, "loss", _CLASSES)
     if inspect.isclass(identifier) and issubclass(identifier, Loss):
         return identifier()
@@ -1260,7 +1460,7 @@ _FUNCTIONS = {fn.__name__: fn for fn in (
     mean_squared_error, mean_absolute_error, huber, log_cosh, binary_crossentropy, categorical_crossentropy,
     sparse_categorical_crossentropy, kl_divergence, mean_absolute_percentage_error, mean_squared_logarithmic_error,
     hinge, squared_hinge, categorical_hinge, poisson, cosine_similarity, binary_focal_crossentropy,
-    categorical_focal_crossentropy)}
+    categorical_focal_crossentropy, dice, tversky)}
 _FUNCTIONS.update(mse=mse, MSE=MSE, mae=mae, MAE=MAE, logcosh=logcosh, kld=kld, KLD=KLD, bce=bce, BCE=BCE,
                   mape=mape, MAPE=MAPE, msle=msle, MSLE=MSLE)
 
@@ -1315,6 +1515,8 @@ def deserialize(name, custom_objects=None):
     found = _lookup.get_registered_object(key, custom_objects)
     if found is None:
         found = {cls.__name__: cls for cls in _CLASSES}.get(key) or _FUNCTIONS.get(key)
+    if found is None and _keras_only(key):
+        raise _not_here(key, "name")
     if found is None:
         valid = sorted({cls.__name__ for cls in _CLASSES} | set(_FUNCTIONS))
         error = ValueError(f"Invalid value for argument `name`: unknown loss {key!r}. Valid names: {valid}")
@@ -1328,13 +1530,13 @@ def deserialize(name, custom_objects=None):
     return found
 
 
-__all__ = ["BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy", "CategoricalFocalCrossentropy",
-           "CategoricalHinge",
-           "CosineSimilarity", "Hinge", "Huber", "KLDivergence", "LogCosh", "Loss", "LossFunctionWrapper",
-           "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError",
-           "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge", "binary_crossentropy",
+__all__ = ["BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
+           "CategoricalFocalCrossentropy", "CategoricalHinge", "CosineSimilarity", "Dice", "Hinge", "Huber",
+           "KLDivergence", "LogCosh", "Loss", "LossFunctionWrapper", "MeanAbsoluteError",
+           "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError", "Poisson",
+           "SparseCategoricalCrossentropy", "SquaredHinge", "Tversky", "binary_crossentropy",
            "binary_focal_crossentropy", "categorical_crossentropy", "categorical_focal_crossentropy",
-           "categorical_hinge", "cosine_similarity", "deserialize", "get",
-           "hinge", "huber", "kl_divergence", "log_cosh", "mae", "mape", "mean_absolute_error",
-           "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error", "mse", "msle",
-           "poisson", "reduce_weighted_values", "serialize", "sparse_categorical_crossentropy", "squared_hinge"]
+           "categorical_hinge", "cosine_similarity", "deserialize", "dice", "get", "hinge", "huber", "kl_divergence",
+           "log_cosh", "mae", "mape", "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
+           "mean_squared_logarithmic_error", "mse", "msle", "poisson", "reduce_weighted_values", "serialize",
+           "sparse_categorical_crossentropy", "squared_hinge", "tversky"]
