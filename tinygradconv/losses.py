@@ -610,6 +610,8 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
     eps = config.epsilon()
     bce = probability_crossentropy(p.clip(eps, 1.0 - eps), y_true)
     p_t = y_true * p + (1.0 - y_true) * (1.0 - p)
+    # Keras' ops.power makes gamma a floatx tensor, which torch.pow casts to p's dtype: rounded twice
+    gamma = float(np.dtype(dtype_name(p.dtype)).type(np.dtype(config.floatx()).type(gamma)))
     loss = (1.0 - p_t) ** gamma * bce
     if apply_class_balancing:
         loss = (y_true * alpha + (1.0 - y_true) * (1.0 - alpha)) * loss
@@ -622,8 +624,9 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     the class axis ``axis``.
 
     ``p`` is ``y_pred`` (``softmax(y_pred)`` with ``from_logits``) rescaled to sum 1 along ``axis``, then clipped
-    to ``[epsilon, 1 - epsilon]`` (``epsilon = 1e-7``; the bounds, ``gamma`` and ``alpha`` are rounded to float32
-    for float64 predictions too, as Keras 3 on torch makes them float32 tensors). The focal factor
+    to ``[epsilon, 1 - epsilon]`` (``epsilon = 1e-7``; the bounds, ``gamma`` and a scalar ``alpha`` are rounded to
+    ``config.floatx()``, float32 by default, whatever the predictions' dtype, as Keras 3 on torch makes them floatx
+    tensors; float16 predictions are clipped in float32, as Keras on a CPU). The focal factor
     ``(1 - p)^gamma`` uses that clipped ``p`` and weighs every class, the targets' zeros included (they contribute
     nothing). As Keras 3's code: ``cce = -y log(p)``, ``focal = ((1 - p)^gamma * alpha) * cce``, summed over
     ``axis``. With ``gamma = 0`` and ``alpha = 1`` it is :func:`categorical_crossentropy`.
@@ -658,7 +661,7 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     """
     name = "categorical_focal_crossentropy"
     from_logits = flag(from_logits, "from_logits", name)
-    alpha, gamma = _check_class_alpha(alpha), _check_gamma(gamma)
+    given_alpha, (alpha, gamma) = alpha, (_check_class_alpha(alpha), _check_gamma(gamma))
     label_smoothing = _check_smoothing(label_smoothing)
     y_pred = _as_pred(y_pred)
     y_true = _as_like(y_true, y_pred)
@@ -673,21 +676,138 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
                              f"(axis {axis} of y_pred.shape={y_pred.shape}). Received alpha={alpha!r}")
         class_shape = [1] * y_pred.ndim
         class_shape[axis] = num_classes
-        alpha = Tensor(np.asarray(alpha).reshape(class_shape), dtype=dtype_name(y_pred.dtype), backend=y_pred.backend)
+        # Keras' convert_to_tensor makes a list a float32 tensor (float16 under floatx float16, float32 under
+        # floatx float64) and keeps an array's dtype; float16 predictions times a float32 alpha give a float32 loss
+        given = np.asarray(given_alpha)
+        own = given.dtype if isinstance(given_alpha, np.ndarray) else np.dtype(
+            "float16" if config.floatx() == "float16" else "float32")
+        values = given.astype(np.float64).astype(own) if own.kind == "f" else given
+        wide = dtype_name(np.result_type(dtype_name(y_pred.dtype), own))
+        alpha = Tensor(values.reshape(class_shape), dtype=wide, backend=y_pred.backend)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / num_classes
     if from_logits:
         y_pred = log_softmax(y_pred, axis=axis).exp()
-    # Keras 3 on torch makes the clip bounds, gamma and a scalar alpha float32 tensors (convert_to_tensor), so
-    # float64 predictions are clipped to float32(1e-7) and float32(1 - 1e-7): the same numbers here
+    # Keras 3 on torch makes the clip bounds, gamma and a scalar alpha tensors of floatx (convert_to_tensor of a
+    # Python float), so float64 predictions are clipped to float32(1e-7) and float32(1 - 1e-7) under the default
+    # floatx, to 1e-7 and 1 - 1e-7 under floatx float64, and to float16(1e-7) and float16(1 - 1e-7) = 1.0 under
+    # floatx float16 (found by a tester: the bounds stayed float32 after set_floatx("float64"))
+    in_floatx = np.dtype(config.floatx()).type
     eps = config.epsilon()
-    low, high = float(np.float32(eps)), float(np.float32(1.0 - eps))
+    low, high = float(in_floatx(eps)), float(in_floatx(1.0 - eps))
+    gamma = float(np.dtype(dtype_name(y_pred.dtype)).type(in_floatx(gamma)))   # torch.pow casts it to y_pred's
     if not isinstance(alpha, Tensor):
-        alpha = float(np.float32(alpha))
-    output = (y_pred / y_pred.sum(axis=axis, keepdims=True)).clip(low, high)
+        alpha = float(in_floatx(alpha))
+    output = y_pred / y_pred.sum(axis=axis, keepdims=True)
+    if dtype_name(output.dtype) == "float16":
+        # Keras' ops.clip on a CPU clips float16 in float32 and rounds back: a 1.0 is above float32(1 - 1e-7),
+        # so its gradient is cut there, though it rounds back to 1.0 (a gradient of 0 where it was NaN)
+        output = output.astype("float32").clip(low, high).astype("float16")
+    else:
+        output = output.clip(low, high)
     cce = -y_true * output.log()
-    weighting = ((1.0 - output) ** float(np.float32(gamma))) * alpha
+    weighting = ((1.0 - output) ** gamma) * alpha
     return (weighting * cce).sum(axis=axis)
+
+
+def _overlap_axes(axis, ndim, name):
+    """``axis`` of :func:`dice` and :func:`tversky` checked: ``None`` (every axis: one number for the whole
+    batch), one integer, or a tuple or list of distinct integers (``()``: none, an element-wise loss, as Keras'
+    ``ops.sum``), each in ``[-ndim, ndim)``."""
+    if axis is None:
+        return None
+    if isinstance(axis, (list, tuple)):
+        axes = tuple(axis_index(a, ndim, name) for a in axis)
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"Invalid value for argument `axis` of {name}: an axis named twice. Received: "
+                             f"axis={axis!r}")
+        return axes
+    return (axis_index(axis, ndim, name),)
+
+
+def _overlap_inputs(y_true, y_pred, name):
+    y_pred = _as_pred(y_pred)
+    y_true = _as_like(y_true, y_pred)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"{name}: y_true and y_pred must have the same shape. Received: y_true.shape="
+                         f"{y_true.shape}, y_pred.shape={y_pred.shape}")
+    return y_true, y_pred
+
+
+def dice(y_true, y_pred, axis=None):
+    """The Dice loss ``1 - 2 sum(y_true y_pred) / (sum(y_true) + sum(y_pred) + epsilon)``, the sums over ``axis``
+    (Milletari et al., 2016; Keras 3's ``keras.losses.dice``, ``epsilon = 1e-7`` added to the denominator).
+
+    Args:
+        y_true: targets, usually in ``[0, 1]`` (a segmentation mask), cast to ``y_pred``'s dtype.
+        y_pred: predictions (probabilities), the shape of ``y_true``.
+        axis: the axes summed: ``None`` (default, as Keras) sums every axis, batch included, so the result is one
+            number for the whole batch; ``(1, 2, 3)`` gives one loss per sample of a batch of images ``(n, h, w, c)``.
+            An integer or a tuple or list of them.
+
+    Returns:
+        A Tensor of ``y_pred``'s shape without ``axis`` (a scalar with ``axis=None``), in ``y_pred``'s float dtype.
+        Empty or all-zero inputs give 1 (no overlap), never NaN.
+
+    Raises:
+        ValueError: shapes that differ, an axis out of range or named twice.
+        TypeError: an axis that is not an integer.
+
+    Source: Keras 3, ``keras.losses.dice`` (https://keras.io/api/losses/).
+
+    >>> y_true = [[[[1.0], [1.0]], [[0.0], [0.0]]], [[[1.0], [1.0]], [[0.0], [0.0]]]]
+    >>> y_pred = [[[[0.0], [1.0]], [[0.0], [1.0]]], [[[0.4], [0.0]], [[0.0], [0.9]]]]
+    >>> [round(v, 6) for v in dice(y_true, y_pred, axis=(1, 2, 3)).tolist()]
+    [0.5, 0.757576]
+    >>> round(dice(y_true, y_pred).item(), 6)
+    0.616438
+    """
+    y_true, y_pred = _overlap_inputs(y_true, y_pred, "dice")
+    axes = _overlap_axes(axis, y_pred.ndim, "dice")
+    intersection = (y_true * y_pred).sum(axis=axes)
+    return 1.0 - (2.0 * intersection) / (y_true.sum(axis=axes) + y_pred.sum(axis=axes) + config.epsilon())
+
+
+def _check_tversky_weight(value, name):
+    return float(number(value, name, low=0, finite=True, type_error=ValueError))
+
+
+def tversky(y_true, y_pred, alpha=0.5, beta=0.5, axis=None):
+    """The Tversky loss ``1 - TP / (TP + alpha A + beta B + epsilon)`` (Salehi et al., 2017), as Keras 3's
+    ``keras.losses.tversky``: ``TP = sum(y_true y_pred)``, ``A = sum((1 - y_pred) y_true)``, ``B = sum(y_pred
+    (1 - y_true))``, the sums over ``axis``, ``epsilon = 1e-7``. With ``alpha = beta = 0.5`` it is :func:`dice`.
+
+    Keras calls ``A`` the false positives and ``B`` the false negatives; the paper's false positives are ``B``
+    (predicted where the target is 0). The formula here is Keras' (so ``alpha`` weighs the missed targets), for the
+    same numbers as Keras.
+
+    Args:
+        y_true: targets, usually in ``[0, 1]``, cast to ``y_pred``'s dtype.
+        y_pred: predictions (probabilities), the shape of ``y_true``.
+        alpha: the weight of ``A`` (default 0.5), a finite number ``>= 0``.
+        beta: the weight of ``B`` (default 0.5), a finite number ``>= 0``.
+        axis: the axes summed, as in :func:`dice`: ``None`` (default) sums every axis, batch included.
+
+    Returns:
+        A Tensor of ``y_pred``'s shape without ``axis`` (a scalar with ``axis=None``), in ``y_pred``'s float dtype.
+
+    Raises:
+        ValueError: shapes that differ, an axis out of range or named twice, an ``alpha`` or ``beta`` that is
+            negative, not finite or not a number (Keras accepts any).
+        TypeError: an axis that is not an integer.
+
+    Source: Keras 3, ``keras.losses.tversky`` (https://keras.io/api/losses/).
+
+    >>> round(tversky([[1.0, 1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0, 1.0]], alpha=0.3, beta=0.7).item(), 6)
+    0.5
+    """
+    alpha, beta = _check_tversky_weight(alpha, "alpha"), _check_tversky_weight(beta, "beta")
+    y_true, y_pred = _overlap_inputs(y_true, y_pred, "tversky")
+    axes = _overlap_axes(axis, y_pred.ndim, "tversky")
+    intersection = (y_true * y_pred).sum(axis=axes)
+    missed = ((1.0 - y_pred) * y_true).sum(axis=axes)          # Keras' "fp"
+    extra = (y_pred * (1.0 - y_true)).sum(axis=axes)           # Keras' "fn"
+    return 1.0 - intersection / (intersection + missed * alpha + extra * beta + config.epsilon())
 
 
 mse = MSE = mean_squared_error
@@ -1179,11 +1299,68 @@ class CategoricalFocalCrossentropy(LossFunctionWrapper):
         return {**super().get_config(), "alpha": self._alpha_config}
 
 
+class Dice(LossFunctionWrapper):
+    """The Dice loss; see :func:`dice`.
+
+    Args:
+        reduction, name: see :class:`Loss` (default name ``"dice"``).
+        axis: the axes summed (default ``None``: every axis, one number for the batch, which the reduction
+            leaves as it is); ``(1, 2, 3)`` for one loss per image, then reduced.
+        dtype: see :class:`Loss`.
+
+    ``get_config()`` holds Keras 3's keys: ``name``, ``reduction``, ``axis``. Source: Keras 3,
+    ``keras.losses.Dice`` (https://keras.io/api/losses/).
+
+    >>> y_true = [[[[1.0], [1.0]], [[0.0], [0.0]]], [[[1.0], [1.0]], [[0.0], [0.0]]]]
+    >>> y_pred = [[[[0.0], [1.0]], [[0.0], [1.0]]], [[[0.4], [0.0]], [[0.0], [0.9]]]]
+    >>> round(Dice(axis=(1, 2, 3))(y_true, y_pred).item(), 6)
+    0.628788
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="dice", axis=None, dtype=None):
+        super().__init__(dice, reduction=reduction, name=name, dtype=dtype, axis=_overlap_axis_argument(axis))
+
+
+class Tversky(LossFunctionWrapper):
+    """The Tversky loss; see :func:`tversky`.
+
+    Args:
+        alpha, beta: the weights of :func:`tversky` (default 0.5 each), finite numbers ``>= 0``.
+        reduction, name: see :class:`Loss` (default name ``"tversky"``).
+        axis: the axes summed, as in :class:`Dice`.
+        dtype: see :class:`Loss`.
+
+    ``get_config()`` holds Keras 3's keys: ``name``, ``reduction``, ``alpha``, ``beta``, ``axis``. Source: Keras 3,
+    ``keras.losses.Tversky`` (https://keras.io/api/losses/).
+
+    >>> round(Tversky(alpha=0.3, beta=0.7)([[1.0, 1.0, 0.0, 0.0]], [[0.0, 1.0, 0.0, 1.0]]).item(), 6)
+    0.5
+    """
+
+    def __init__(self, alpha=0.5, beta=0.5, reduction="sum_over_batch_size", name="tversky", axis=None,
+                 dtype=None):
+        super().__init__(tversky, reduction=reduction, name=name, dtype=dtype,
+                         alpha=_check_tversky_weight(alpha, "alpha"), beta=_check_tversky_weight(beta, "beta"),
+                         axis=_overlap_axis_argument(axis))
+
+
+def _overlap_axis_argument(axis):
+    """A class's ``axis`` checked for its type (the range is checked when called); a list kept as given (the
+    config keeps it, as Keras')."""
+    values = axis if isinstance(axis, (list, tuple)) else () if axis is None else (axis,)
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"Invalid type for argument `axis`: expected None, an integer or a tuple of them. "
+                            f"Received: axis={axis!r}")
+    return axis
+
+
+
 # ------------------------------------------------------------------------------------------------ lookup
 _CLASSES = (MeanSquaredError, MeanAbsoluteError, Huber, LogCosh, BinaryCrossentropy, CategoricalCrossentropy,
             SparseCategoricalCrossentropy, KLDivergence, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
             Hinge, SquaredHinge, CategoricalHinge, Poisson, CosineSimilarity, BinaryFocalCrossentropy,
-            CategoricalFocalCrossentropy)
+            CategoricalFocalCrossentropy, Dice, Tversky)
 _ALIASES = {
     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
@@ -1196,9 +1373,47 @@ _ALIASES = {
     "mean_squared_logarithmic_error": MeanSquaredLogarithmicError, "msle": MeanSquaredLogarithmicError,
     "hinge": Hinge, "squared_hinge": SquaredHinge, "categorical_hinge": CategoricalHinge, "poisson": Poisson,
     "cosine_similarity": CosineSimilarity, "binary_focal_crossentropy": BinaryFocalCrossentropy,
-    "categorical_focal_crossentropy": CategoricalFocalCrossentropy,
+    "categorical_focal_crossentropy": CategoricalFocalCrossentropy, "dice": Dice, "tversky": Tversky,
 }
 _BY_NAME = _lookup.name_table(_CLASSES, _ALIASES, lower=True)
+
+
+#: Keras 3.15 losses that tinygradconv does not have (by each of Keras' names for them): what each is.
+_KERAS_ONLY = {
+    "CTC": "keras.losses.CTC (connectionist temporal classification, for unaligned sequence labels)",
+    "ctc": "keras.losses.ctc (connectionist temporal classification, for unaligned sequence labels)",
+    "Circle": "keras.losses.Circle (the circle loss of metric learning, on L2-normalized embeddings)",
+    "circle": "keras.losses.circle (the circle loss of metric learning, on L2-normalized embeddings)",
+    "CategoricalGeneralizedCrossEntropy": "keras.losses.CategoricalGeneralizedCrossEntropy (the generalized "
+                                          "cross-entropy (1 - p**q) / q for noisy labels)",
+    "categorical_generalized_cross_entropy": "keras.losses.categorical_generalized_cross_entropy (the generalized "
+                                             "cross-entropy (1 - p**q) / q for noisy labels)",
+}
+_KERAS_ONLY_LOWER = {name.lower(): what for name, what in _KERAS_ONLY.items()}
+
+
+def _keras_only(name):
+    """Keras' description of the loss ``name`` (any case) that tinygradconv does not have, else None."""
+    if not isinstance(name, str):
+        return None
+    return _KERAS_ONLY.get(name) or _KERAS_ONLY_LOWER.get(name.lower())
+
+
+def _not_here(name, argument):
+    error = ValueError(f"Invalid value for argument `{argument}`: {name!r} is {_keras_only(name)}, which Keras 3 "
+                       "has and tinygradconv does not. Write it as a function (y_true, y_pred) -> per-sample losses "
+                       f"(a Loss subclass for a config), or use one of: {sorted(cls.__name__ for cls in _CLASSES)}")
+    error.unknown_name = ("loss", name)
+    return error
+
+
+def __getattr__(name):
+    from ._lookup import missing_attribute
+
+    if name in _KERAS_ONLY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}; it is {_KERAS_ONLY[name]}, which "
+                             "Keras 3 has and tinygradconv does not")
+    raise missing_attribute(__name__, name, __all__, {})
 
 
 def get(identifier):
@@ -1216,6 +1431,8 @@ def get(identifier):
     if identifier is None or isinstance(identifier, Loss):
         return identifier
     if isinstance(identifier, str):
+        if _keras_only(identifier) and _lookup.custom_object(identifier) is None:
+            raise _not_here(identifier, "identifier")
         found = _lookup.lookup(_BY_NAME, identifier, "loss", lower=True)
         # a class is made with its defaults; your own function (from custom_objects, a loaded model's loss) wrapped
         if isinstance(found, type):
@@ -1223,6 +1440,9 @@ def get(identifier):
         return LossFunctionWrapper(found, name=getattr(found, "__name__", identifier) if ">" in identifier
                                    else identifier)
     if isinstance(identifier, dict):
+        name = identifier.get("class_name")
+        if _keras_only(name) and _lookup.custom_object(name) is None:
+            raise _not_here(name, "identifier")
         return _lookup.deserialize_lower(identifier, _BY_NAME, "loss", _CLASSES)
     if inspect.isclass(identifier) and issubclass(identifier, Loss):
         return identifier()
@@ -1236,13 +1456,87 @@ def serialize(loss: Loss) -> dict:
     return _lookup.serialize(loss, "loss", Loss)
 
 
-__all__ = ["BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy", "CategoricalFocalCrossentropy",
-           "CategoricalHinge",
-           "CosineSimilarity", "Hinge", "Huber", "KLDivergence", "LogCosh", "Loss", "LossFunctionWrapper",
-           "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError",
-           "Poisson", "SparseCategoricalCrossentropy", "SquaredHinge", "binary_crossentropy",
+_FUNCTIONS = {fn.__name__: fn for fn in (
+    mean_squared_error, mean_absolute_error, huber, log_cosh, binary_crossentropy, categorical_crossentropy,
+    sparse_categorical_crossentropy, kl_divergence, mean_absolute_percentage_error, mean_squared_logarithmic_error,
+    hinge, squared_hinge, categorical_hinge, poisson, cosine_similarity, binary_focal_crossentropy,
+    categorical_focal_crossentropy, dice, tversky)}
+_FUNCTIONS.update(mse=mse, MSE=MSE, mae=mae, MAE=MAE, logcosh=logcosh, kld=kld, KLD=KLD, bce=bce, BCE=BCE,
+                  mape=mape, MAPE=MAPE, msle=msle, MSLE=MSLE)
+
+
+def deserialize(name, custom_objects=None):
+    """The loss :func:`serialize` described, or a loss named by a string: Keras 3's ``keras.losses.deserialize``.
+
+    Args:
+        name: a config dict, ``{"class_name": ..., "config": {...}}`` as :func:`serialize` and Keras write it
+            (Keras' extra keys, ``module`` and ``registered_name``, are read as Keras reads them), which gives a
+            new instance of the class; Keras' form of a function, ``{"class_name": "function", "config":
+            "mean_squared_error"}``; or a string: a class name (``"MeanSquaredError"``) gives an instance with
+            the defaults, a function's name (``"mean_squared_error"``, ``"mse"``) the function itself, as in Keras.
+            ``None`` gives ``None``.
+        custom_objects: ``{name: class or function}`` looked up first (with any
+            :class:`~tinygradconv.saving.custom_object_scope` and the registered names), for your own losses.
+
+    Returns:
+        A :class:`Loss` instance or a loss function.
+
+    Raises:
+        ValueError: an unknown name (the message lists the valid ones; Keras returns an unknown string unchanged,
+            which fails later), a dict without ``class_name``, or a config given to a function.
+        TypeError: ``name`` of another type (a number, a list), or a ``custom_objects`` that is not a dict.
+
+    Source: Keras 3, ``keras.losses.deserialize`` (https://keras.io/api/losses/).
+
+    >>> deserialize(serialize(Huber(delta=0.5, reduction="sum")))
+    Huber(name='huber_loss', reduction='sum', delta=0.5)
+    >>> deserialize("mean_squared_error") is mean_squared_error
+    True
+    """
+    if name is None:
+        return None
+    if custom_objects is not None and not isinstance(custom_objects, dict):
+        raise TypeError("Invalid type for argument `custom_objects`: expected a dict {name: class or function} or "
+                        f"None. Received: {custom_objects!r} of type {type(custom_objects).__name__}")
+    config = None
+    if isinstance(name, dict):
+        if "class_name" not in name:
+            raise ValueError("Invalid value for argument `name`: expected a dict with 'class_name' and 'config', "
+                             f"as serialize() writes it. Received: {name!r}")
+        key, config = name["class_name"], name.get("config")
+        if key == "function" and isinstance(config, str):
+            key, config = config, None
+        key = _lookup.registered_class_name(name, key)
+    elif isinstance(name, str):
+        key = name
+    else:
+        raise TypeError("Invalid type for argument `name`: expected a config dict, a loss's name or None. "
+                        f"Received: {name!r} of type {type(name).__name__}")
+    found = _lookup.get_registered_object(key, custom_objects)
+    if found is None:
+        found = {cls.__name__: cls for cls in _CLASSES}.get(key) or _FUNCTIONS.get(key)
+    if found is None and _keras_only(key):
+        raise _not_here(key, "name")
+    if found is None:
+        valid = sorted({cls.__name__ for cls in _CLASSES} | set(_FUNCTIONS))
+        error = ValueError(f"Invalid value for argument `name`: unknown loss {key!r}. Valid names: {valid}")
+        error.unknown_name = ("loss", key)      # for a loader's hint on custom_objects
+        raise error
+    if isinstance(found, type):
+        return found.from_config(dict(config or {}))
+    if config:
+        raise ValueError(f"Invalid value for argument `name`: {key!r} is the function {found!r}, which takes no "
+                         f"config. Received: {name!r}")
+    return found
+
+
+__all__ = ["BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
+           "CategoricalFocalCrossentropy", "CategoricalHinge", "CosineSimilarity", "Dice", "Hinge", "Huber",
+           "KLDivergence", "LogCosh", "Loss", "LossFunctionWrapper", "MeanAbsoluteError",
+           "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError", "Poisson",
+           "SparseCategoricalCrossentropy", "SquaredHinge", "Tversky", "binary_crossentropy",
            "binary_focal_crossentropy", "categorical_crossentropy", "categorical_focal_crossentropy",
-           "categorical_hinge", "cosine_similarity", "get",
-           "hinge", "huber", "kl_divergence", "log_cosh", "mae", "mape", "mean_absolute_error",
-           "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error", "mse", "msle",
-           "poisson", "reduce_weighted_values", "serialize", "sparse_categorical_crossentropy", "squared_hinge"]
+           "categorical_hinge", "cosine_similarity", "deserialize", "dice", "get", "hinge", "huber", "kl_divergence",
+           "log_cosh", "mae", "mape", "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
+           "mean_squared_logarithmic_error", "mse", "msle", "poisson", "reduce_weighted_values", "serialize",
+           "sparse_categorical_crossentropy", "squared_hinge", "tversky"]
