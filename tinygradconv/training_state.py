@@ -32,6 +32,7 @@ not saved here either (it is part of the optimizer's config, and its value follo
 from __future__ import annotations
 
 import collections
+import weakref
 
 import numpy as np
 
@@ -155,8 +156,8 @@ def move_model(model, backend):
     """
     from .optimizers.optimizer import Optimizer
 
-    target = resolve_model_backend(model, backend)
-    weights = model.weights
+    weights = model.weights     # a walk over the layers: once
+    target = resolve_model_backend(model, backend, weights)
     own = {id(weight) for weight in weights}
     optimizer = getattr(model, "optimizer", None)
     if not isinstance(optimizer, Optimizer):
@@ -175,11 +176,12 @@ def move_model(model, backend):
     return model
 
 
-def resolve_model_backend(model, backend):
+def resolve_model_backend(model, backend, weights=None):
     """The backend that ``model.to(backend)`` moves to: a backend or its name (``"numpy"``,
     ``"array_api_strict"``, ``"cupy"``), or PyTorch's device names as :meth:`~tinygradconv.Tensor.to` reads them
     (:func:`~tinygradconv.ops.shape.backend_of_device`): ``"cpu"`` keeps a model on a CPU backend and brings one
     from ``cupy`` to ``numpy``; ``"cuda"``, ``"cuda:N"`` and ``torch.device("cuda")`` are ``"cupy"``.
+    ``weights``: ``model.weights`` when the caller has them already.
 
     Raises:
         TypeError: ``backend`` is not a name, a backend nor a ``torch.device``.
@@ -187,7 +189,7 @@ def resolve_model_backend(model, backend):
     """
     from .ops.shape import backend_of_device
 
-    weights = model.weights
+    weights = model.weights if weights is None else weights
     current = weights[0].backend if weights else getattr(model, "_backend", None) or get_backend()
     name = backend_of_device(_OnBackend(current), backend)
     if name is None:            # "cpu" for a model already on a CPU backend: it stays
@@ -219,7 +221,7 @@ def _move_tensor(tensor, target):
 #: ``(variable, state)``): only the entries of the model's own weights move.
 _PER_VARIABLE = ("_state", "_averages")
 #: Values that hold no array: not looked into.
-_PLAIN = (str, bytes, int, float, complex, type(None))
+_PLAIN = (str, bytes, int, float, complex, type(None), weakref.ref)
 
 
 def _array_backend(value):
@@ -275,33 +277,40 @@ class _Mover:
     is in ``skip`` (the model's weights, moved already, and the variables an optimizer updates) stay as they are;
     of the per-variable state of an optimizer only the entries of the weights in ``own`` are walked.
 
-    ``memo`` (id -> (value, result)) walks each object once: an array held in two places becomes one array on
-    ``target``, held in both, and a container that holds itself is walked once. With ``dry_run`` nothing moves:
-    ``found`` lists the optimizer attributes where a Tensor or an array would move (outside the per-variable
-    state, which a dry run does not walk)."""
+    ``memo`` (id -> result) walks each object once: an array held in two places becomes one array on ``target``,
+    held in both, and a container that holds itself is walked once (``replaced`` keeps what was replaced alive
+    until the walk ends, so that its id names no other object). What is on ``target`` already is neither
+    remembered nor copied: a move that moves nothing creates no object. With ``dry_run`` nothing moves: ``found``
+    lists the optimizer attributes where a Tensor or an array would move (outside the per-variable state, which a
+    dry run does not walk)."""
 
     def __init__(self, target, own, dry_run=False):
-        self.target, self.own, self.dry_run = target, own, dry_run
-        self.memo, self.found, self.where = {}, [], ""
+        from .optimizers.optimizer import Optimizer  # imported when used, as in move_model
+
+        self.target, self.own, self.dry_run, self.optimizer_class = target, own, dry_run, Optimizer
+        self.memo, self.replaced, self.found, self.where = {}, [], [], ""
 
     def walk(self, value, skip):
-        if isinstance(value, _PLAIN):
+        if isinstance(value, _PLAIN) or type(value) is self.target.array_type:     # nothing to move or remember
             return value
-        if id(value) in self.memo:
-            return self.memo[id(value)][1]
-        self.memo[id(value)] = (value, value)     # for now: a container that holds itself is walked once
+        if isinstance(value, Tensor) and value.backend is self.target:
+            return value
+        known = self.memo.get(id(value))
+        if known is not None:
+            return known
+        self.memo[id(value)] = value     # for now: a container that holds itself is walked once
         result = self._moved(value, skip)
-        self.memo[id(value)] = (value, result)
+        if result is not value:
+            self.memo[id(value)] = result
+            self.replaced.append(value)
         return result
 
     def _moved(self, value, skip):
-        from .optimizers.optimizer import Optimizer
-
         if isinstance(value, Tensor):
             if id(value) not in skip and value.backend is not self.target:
                 self._moving(lambda: _move_tensor(value, self.target))
             return value
-        if isinstance(value, Optimizer):
+        if isinstance(value, self.optimizer_class):
             self._walk_optimizer(value, skip)
             return value
         if isinstance(value, dict):
@@ -311,14 +320,22 @@ class _Mover:
                     value[key] = moved
             return value
         if isinstance(value, (list, collections.deque)):
-            for index, item in enumerate(list(value)):
+            for index in range(len(value)):
+                item = value[index]
                 moved = self.walk(item, skip)
                 if moved is not item:
                     value[index] = moved
             return value
         if isinstance(value, tuple):
-            items = [self.walk(item, skip) for item in value]
-            if all(moved is item for moved, item in zip(items, value)):
+            items = None        # the items of the new tuple, from the first that moved on
+            for index in range(len(value)):
+                item = value[index]
+                moved = self.walk(item, skip)
+                if items is None and moved is not item:
+                    items = list(value[:index])
+                if items is not None:
+                    items.append(moved)
+            if items is None:
                 return value
             if type(value) is tuple:
                 return tuple(items)
@@ -352,11 +369,11 @@ class _Mover:
             self.where = f"{outer}.{name}" if outer else name
             if name in _PER_VARIABLE:
                 if not self.dry_run:
-                    for key, entry in item.items():
+                    for key, (variable, held) in item.items():
                         if key in self.own:
-                            moved = self.walk(entry, variables)
-                            if moved is not entry:
-                                item[key] = moved
+                            moved = self.walk(held, variables)
+                            if moved is not held:
+                                item[key] = (variable, moved)
                 continue
             moved = self.walk(item, variables)
             if moved is not item:
