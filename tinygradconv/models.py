@@ -2469,9 +2469,14 @@ class Model(Layer):
         backend stays there; one on ``cupy`` comes to ``numpy``), ``"cuda"``, ``"cuda:N"`` or a ``torch.device``
         (``cupy``). Unlike PyTorch's, it takes no dtype. Training after a move continues exactly as it would have.
 
+        The state of a weight follows the weight (:func:`~tinygradconv.training_state.move_model` says what is
+        walked): an optimizer compiled into another model too keeps that model's state where it is.
+
         Raises:
             TypeError: ``backend`` of another type (a dtype, a number).
-            ValueError: an unknown backend, or one that does not load here (CuPy without a GPU).
+            ValueError: an unknown backend, or one that does not load here (CuPy without a GPU); an optimizer
+                compiled into another model too that holds arrays of its own outside the per-weight state (an
+                optimizer of your own): they may be the other model's (nothing moves).
 
         >>> import tinygradconv as tg
         >>> model = tg.models.Sequential([tg.layers.Input((3,)), tg.layers.Dense(1)])

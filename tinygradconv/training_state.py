@@ -31,6 +31,9 @@ not saved here either (it is part of the optimizer's config, and its value follo
 """
 from __future__ import annotations
 
+import collections
+import weakref
+
 import numpy as np
 
 from .backend import Backend, backend_of, dtype_name, get_backend, known_backends
@@ -127,36 +130,58 @@ def restore_optimizer(model, state, filepath="") -> None:
 
 
 def move_model(model, backend):
-    """Move every weight of ``model`` (in place) and everything its optimizer holds to ``backend``; returns
-    ``model``.
+    """Move every weight of ``model`` (in place) and the optimizer state that belongs to them to ``backend``;
+    returns ``model``.
 
     ``backend`` is a backend (or its name) or a PyTorch device name, as :meth:`~tinygradconv.Tensor.to` takes it
-    (:func:`resolve_model_backend`). The optimizer's state is found by walking its attributes (dicts, lists,
-    tuples, a wrapped optimizer such as a ``LossScaleOptimizer``'s ``inner_optimizer``): every Tensor it holds
-    (``use_ema``'s moving averages) moves in place and every backend array (the slots) is replaced by a copy on
-    ``backend``, so that an optimizer of your own keeps its state too.
+    (:func:`resolve_model_backend`). The state of a weight follows the weight, as PyTorch's
+    ``Optimizer.load_state_dict`` puts each parameter's state on that parameter's device:
+
+    - the slots (``Optimizer.state_of``) and ``use_ema``'s moving average of each of the model's weights move, also
+      those of a wrapped optimizer (a ``LossScaleOptimizer``'s ``inner_optimizer``). An optimizer compiled into
+      another model too keeps the state of that model's weights where it is, so that both models train on.
+    - every other Tensor or backend array the optimizer holds (an optimizer of your own) moves too. It is found in
+      the optimizer's attributes, through dicts, lists and ``collections.deque`` (changed in place), tuples and
+      their subclasses (a namedtuple is rebuilt with ``_make``; a tuple only when something in it moved), sets
+      (their Tensors) and the optimizers held there. Other objects are not looked into.
+
+    A Tensor moves in place; an array is replaced by one copy on ``backend``, wherever it is held. Nothing is
+    copied or rebuilt for what is on ``backend`` already.
+
+    Raises:
+        ValueError: the optimizer holds the state of weights that ``model`` does not own (it was compiled into
+            another model too) and arrays outside the per-weight state that are not on ``backend``: they may be
+            the other model's. Nothing has moved then; compile each model with its own optimizer, or first move
+            the model that owns those weights (which moves the arrays).
     """
     from .optimizers.optimizer import Optimizer
 
-    target = resolve_model_backend(model, backend)
-    for weight in model.weights:
+    weights = model.weights     # a walk over the layers: once
+    target = resolve_model_backend(model, backend, weights)
+    own = {id(weight) for weight in weights}
+    optimizer = getattr(model, "optimizer", None)
+    if not isinstance(optimizer, Optimizer):
+        optimizer = None
+    if optimizer is not None:
+        _refuse_to_split_shared_state(model, optimizer, target, own)
+    for weight in weights:
         _move_tensor(weight, target)
     stack = [model]
     while stack:  # layers create any later weight on the backend of their first input: make it this one
         layer = stack.pop()
         layer._backend = target
         stack.extend(layer._sublayers())
-    optimizer = getattr(model, "optimizer", None)
-    if isinstance(optimizer, Optimizer):
-        _move_held(optimizer, target, {id(weight) for weight in model.weights})
+    if optimizer is not None:
+        _Mover(target, own).walk(optimizer, own)
     return model
 
 
-def resolve_model_backend(model, backend):
+def resolve_model_backend(model, backend, weights=None):
     """The backend that ``model.to(backend)`` moves to: a backend or its name (``"numpy"``,
     ``"array_api_strict"``, ``"cupy"``), or PyTorch's device names as :meth:`~tinygradconv.Tensor.to` reads them
     (:func:`~tinygradconv.ops.shape.backend_of_device`): ``"cpu"`` keeps a model on a CPU backend and brings one
     from ``cupy`` to ``numpy``; ``"cuda"``, ``"cuda:N"`` and ``torch.device("cuda")`` are ``"cupy"``.
+    ``weights``: ``model.weights`` when the caller has them already.
 
     Raises:
         TypeError: ``backend`` is not a name, a backend nor a ``torch.device``.
@@ -164,7 +189,7 @@ def resolve_model_backend(model, backend):
     """
     from .ops.shape import backend_of_device
 
-    weights = model.weights
+    weights = model.weights if weights is None else weights
     current = weights[0].backend if weights else getattr(model, "_backend", None) or get_backend()
     name = backend_of_device(_OnBackend(current), backend)
     if name is None:            # "cpu" for a model already on a CPU backend: it stays
@@ -192,6 +217,13 @@ def _move_tensor(tensor, target):
         tensor.grad = None
 
 
+#: The attributes of an Optimizer that hold its state per variable, keyed by the variable's id (entries
+#: ``(variable, state)``): only the entries of the model's own weights move.
+_PER_VARIABLE = ("_state", "_averages")
+#: Values that hold no array: not looked into.
+_PLAIN = (str, bytes, int, float, complex, type(None), weakref.ref)
+
+
 def _array_backend(value):
     """The backend of ``value`` when it is an array of a backend (not a NumPy scalar such as ``np.float32(1)``,
     which an optimizer may keep as a number); else None."""
@@ -203,40 +235,147 @@ def _array_backend(value):
         return None
 
 
-def _move_held(value, target, skip, memo=None):
-    """``value`` with every Tensor and backend array it holds on ``target``: Tensors moved in place, arrays
-    replaced in their dicts and lists (a tuple is rebuilt), optimizers walked through their attributes. Tensors
-    whose id is in ``skip`` (the model's weights, moved already) and the variables an optimizer updates (another
-    model's weights, keys of its ``_state``) stay where they are. ``memo`` (id -> (value, result)) walks each
-    object once: an array held in two places becomes one array on ``target``, held in both."""
-    memo = {} if memo is None else memo
-    if id(value) in memo:
-        return memo[id(value)][1]
-    memo[id(value)] = (value, value)        # for now: a container that holds itself is walked once
-    if isinstance(value, Tensor):
-        if id(value) not in skip:
-            _move_tensor(value, target)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            value[key] = _move_held(item, target, skip, memo)
-    elif isinstance(value, list):
-        value[:] = [_move_held(item, target, skip, memo) for item in value]
-    elif type(value) is tuple:
-        memo[id(value)] = (value, tuple(_move_held(item, target, skip, memo) for item in value))
-    elif _is_optimizer(value):
-        variables = skip | set(getattr(value, "_state", {})) | set(getattr(value, "_excluded", {}))
-        for name, item in list(vars(value).items()):
-            moved = _move_held(item, target, variables, memo)
-            if moved is not item:
-                setattr(value, name, moved)
-    else:
-        source = _array_backend(value)
-        if source is not None and source is not target:
-            memo[id(value)] = (value, target.asarray(source.to_numpy(value), dtype=dtype_name(value.dtype)))
-    return memo[id(value)][1]
-
-
-def _is_optimizer(value):
+def _optimizers_in(optimizer):
+    """``optimizer`` and the optimizers it holds in its attributes (a LossScaleOptimizer's inner one), each once."""
     from .optimizers.optimizer import Optimizer
 
-    return isinstance(value, Optimizer)
+    found, stack = {}, [optimizer]
+    while stack:
+        current = stack.pop()
+        if id(current) not in found:
+            found[id(current)] = current
+            stack.extend(value for value in vars(current).values() if isinstance(value, Optimizer))
+    return list(found.values())
+
+
+def _refuse_to_split_shared_state(model, optimizer, target, own):
+    """Raise the ValueError of :func:`move_model` when the optimizer holds state for weights that ``model`` does
+    not own and arrays outside the per-weight state that would move."""
+    foreign = {}
+    for held in _optimizers_in(optimizer):
+        for name in _PER_VARIABLE:
+            foreign.update((key, entry[0]) for key, entry in vars(held).get(name, {}).items() if key not in own)
+    if not foreign:
+        return
+    look = _Mover(target, own, dry_run=True)
+    look.walk(optimizer, own)
+    if look.found:
+        names = [f"'{variable.name}'" if variable.name else "an unnamed one" for variable in foreign.values()]
+        listed = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        raise ValueError(
+            f"Model.to: model '{model.name}' cannot move to '{target.name}' alone: its optimizer "
+            f"{type(optimizer).__name__} '{optimizer.name}' holds the state of {len(foreign)} weights that the model "
+            f"does not own ({listed}: it was compiled into another model too) and arrays of its own outside the "
+            f"per-weight state, in {', '.join(sorted(set(look.found)))}, which may belong to that other model. "
+            "Nothing has moved. Either compile each model with its own optimizer (a new instance), or first move "
+            "the model that owns those weights to the same backend (it moves those arrays), then this one.")
+
+
+class _Mover:
+    """Walks what an optimizer holds (see :func:`move_model`): ``walk(value, skip)`` returns ``value`` with every
+    Tensor and backend array in it on ``target``, the very same object when nothing in it moved. Tensors whose id
+    is in ``skip`` (the model's weights, moved already, and the variables an optimizer updates) stay as they are;
+    of the per-variable state of an optimizer only the entries of the weights in ``own`` are walked.
+
+    ``memo`` (id -> result) walks each object once: an array held in two places becomes one array on ``target``,
+    held in both, and a container that holds itself is walked once (``replaced`` keeps what was replaced alive
+    until the walk ends, so that its id names no other object). What is on ``target`` already is neither
+    remembered nor copied: a move that moves nothing creates no object. With ``dry_run`` nothing moves: ``found``
+    lists the optimizer attributes where a Tensor or an array would move (outside the per-variable state, which a
+    dry run does not walk)."""
+
+    def __init__(self, target, own, dry_run=False):
+        from .optimizers.optimizer import Optimizer  # imported when used, as in move_model
+
+        self.target, self.own, self.dry_run, self.optimizer_class = target, own, dry_run, Optimizer
+        self.memo, self.replaced, self.found, self.where = {}, [], [], ""
+
+    def walk(self, value, skip):
+        if isinstance(value, _PLAIN) or type(value) is self.target.array_type:     # nothing to move or remember
+            return value
+        if isinstance(value, Tensor) and value.backend is self.target:
+            return value
+        known = self.memo.get(id(value))
+        if known is not None:
+            return known
+        self.memo[id(value)] = value     # for now: a container that holds itself is walked once
+        result = self._moved(value, skip)
+        if result is not value:
+            self.memo[id(value)] = result
+            self.replaced.append(value)
+        return result
+
+    def _moved(self, value, skip):
+        if isinstance(value, Tensor):
+            if id(value) not in skip and value.backend is not self.target:
+                self._moving(lambda: _move_tensor(value, self.target))
+            return value
+        if isinstance(value, self.optimizer_class):
+            self._walk_optimizer(value, skip)
+            return value
+        if isinstance(value, dict):
+            for key, item in value.items():
+                moved = self.walk(item, skip)
+                if moved is not item:
+                    value[key] = moved
+            return value
+        if isinstance(value, (list, collections.deque)):
+            for index in range(len(value)):
+                item = value[index]
+                moved = self.walk(item, skip)
+                if moved is not item:
+                    value[index] = moved
+            return value
+        if isinstance(value, tuple):
+            items = None        # the items of the new tuple, from the first that moved on
+            for index in range(len(value)):
+                item = value[index]
+                moved = self.walk(item, skip)
+                if items is None and moved is not item:
+                    items = list(value[:index])
+                if items is not None:
+                    items.append(moved)
+            if items is None:
+                return value
+            if type(value) is tuple:
+                return tuple(items)
+            return value._make(items) if hasattr(value, "_make") else type(value)(items)   # a namedtuple: _make
+        if isinstance(value, (set, frozenset)):
+            for item in value:      # arrays are not hashable: Tensors, moved in place
+                self.walk(item, skip)
+            return value
+        source = _array_backend(value)
+        if source is None or source is self.target:
+            return value
+        return self._moving(lambda: self.target.asarray(source.to_numpy(value), dtype=dtype_name(value.dtype)),
+                            value)
+
+    def _moving(self, move, unmoved=None):
+        """``move()``, or in a dry run a note of where it would happen (and ``unmoved``)."""
+        if self.dry_run:
+            self.found.append(self.where)
+            return unmoved
+        return move()
+
+    def _walk_optimizer(self, optimizer, skip):
+        """The optimizer's attributes: its per-variable state for the model's own weights only (not in a dry run),
+        everything else with the variables it updates in ``skip``."""
+        attributes = vars(optimizer)
+        variables = set(skip)
+        for name in (*_PER_VARIABLE, "_excluded"):
+            variables.update(attributes.get(name, {}))
+        outer = self.where
+        for name, item in list(attributes.items()):
+            self.where = f"{outer}.{name}" if outer else name
+            if name in _PER_VARIABLE:
+                if not self.dry_run:
+                    for key, (variable, held) in item.items():
+                        if key in self.own:
+                            moved = self.walk(held, variables)
+                            if moved is not held:
+                                item[key] = (variable, moved)
+                continue
+            moved = self.walk(item, variables)
+            if moved is not item:
+                setattr(optimizer, name, moved)
+        self.where = outer
