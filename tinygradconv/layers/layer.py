@@ -378,8 +378,12 @@ class Layer:
     def weights(self) -> list:
         """All weights: this layer's own, then those of its sub-layers."""
         out = list(self._own_weights)
+        seen = {id(w) for w in out}         # a weight shared by two sub-layers is listed once, where it first shows
         for layer in self._sublayers():
-            out.extend(w for w in layer.weights if all(w is not o for o in out))
+            for w in layer.weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
         return out
 
     @property
