@@ -2139,7 +2139,7 @@ class F1Score(FBetaScore):
 
 # ------------------------------------------------------------------------------------------------ IoU
 #: The dtypes of an IoU metric's confusion matrix (its ``dtype=``, as Keras 3's; None is Keras' default, int32).
-_IOU_DTYPES = ("int32", "float32", "float64")
+_IOU_DTYPES = ("int32", "float16", "float32", "float64")
 
 
 def _iou_dtype(dtype, metric):
@@ -2195,8 +2195,8 @@ class _IoUBase(Metric):
 
     @property
     def dtype(self):
-        """The dtype of the confusion matrix (``"int32"``, ``"float32"`` or ``"float64"``), as Keras' IoU metrics
-        take it; the result is a Python float (float32 values) whatever it is."""
+        """The dtype of the confusion matrix (``"int32"``, ``"float16"``, ``"float32"`` or ``"float64"``), as
+        Keras' IoU metrics take it; the result is a Python float (float32 values) whatever it is."""
         return self._cm_dtype
 
     def reset_state(self):
@@ -2256,6 +2256,15 @@ class _IoUBase(Metric):
         self.total_cm = self.total_cm + cm
 
 
+def _line_sums(cm, axis):
+    """The sums of ``cm`` along ``axis`` in its dtype; a float16 matrix summed in float32 and rounded once, as
+    torch sums float16 (NumPy would round after each addition along axis 0: 1024 + 1024 + 1 + 1 gives 2048, torch
+    2050)."""
+    if cm.dtype == np.float16:
+        return cm.astype(np.float32).sum(axis=axis).astype(np.float16)
+    return cm.sum(axis=axis)
+
+
 class IoU(_IoUBase):
     """The intersection-over-union of class ids over all samples seen, averaged over ``target_class_ids`` (Keras
     3's ``IoU``, the metric of semantic segmentation).
@@ -2278,8 +2287,12 @@ class IoU(_IoUBase):
         target_class_ids: the classes to average over, a non-empty list or tuple of ids in ``[0, num_classes)``.
         name: the name the metric is logged under (default ``"io_u"``, Keras' name).
         dtype: the dtype of the confusion matrix: None or ``"int32"`` (Keras' default: float sample weights are
-            cut to whole numbers, with Keras' warning, and ids are truncated: ``-0.5`` is class 0), ``"float32"``
-            or ``"float64"`` (weights kept; an id outside ``[0, num_classes)`` before truncation is not counted).
+            cut to whole numbers, with Keras' warning, and ids are truncated: ``-0.5`` is class 0), ``"float16"``,
+            ``"float32"`` or ``"float64"`` (weights kept; an id outside ``[0, num_classes)`` before truncation is
+            not counted). A float16 matrix counts as Keras' does: each pair is added in float16, so a cell stops
+            at 2048 within a batch (2048 + 1 rounds to 2048), batches are added in float16 (past 65504 a cell is
+            inf, and a class whose row and column sums make ``inf - inf`` is left out), and the row and column
+            sums are taken in float32 and rounded to float16, as torch's.
         ignore_class: a class id whose labels are not counted (a "void" class such as -1 or 255), or None.
         sparse_y_true: ``y_true`` holds class ids (default); False: one score per class along ``axis``, whose
             argmax is the id.
@@ -2317,7 +2330,7 @@ class IoU(_IoUBase):
     def result(self):
         cm = self.total_cm       # the sums in the matrix's dtype, then float32, as Keras
         true_positives = np.diag(cm)[self.target_class_ids].astype(np.float32)
-        denominator = (cm.sum(axis=0) + cm.sum(axis=1) - np.diag(cm))[self.target_class_ids].astype(np.float32)
+        denominator = (_line_sums(cm, 0) + _line_sums(cm, 1) - np.diag(cm))[self.target_class_ids].astype(np.float32)
         valid = denominator > np.float32(1e-9)
         iou = np.where(valid, true_positives / (denominator + np.float32(_EPSILON)), np.float32(0))
         return _reported(np.float32(iou.sum(dtype=np.float32) / (valid.sum(dtype=np.float32)
