@@ -2705,6 +2705,22 @@ def resolve_accuracy(y_true_shape, y_pred_shape):
     return CategoricalAccuracy
 
 
+#: The names of ``keras.metrics`` (Keras 3.15) that tinygradconv does not have, and what to use instead. None is a
+#: metric: every metric class and function Keras 3.15 exports is here (a test compares ``dir(keras.metrics)``).
+_KERAS_ONLY = {
+    "serialize": "it is keras.metrics.serialize, which Keras 3 has and tinygradconv does not: write a metric as "
+                 "{'class_name': type(metric).__name__, 'config': metric.get_config()}, as Keras does",
+    "deserialize": "it is keras.metrics.deserialize, which Keras 3 has and tinygradconv does not: "
+                   "tinygradconv.metrics.get(config) makes the metric of such a dict (Keras' too) or of a name",
+}
+
+
+def __getattr__(name):
+    """A missing attribute's ``AttributeError`` says so for a Keras-only name (:data:`_KERAS_ONLY`), else names
+    the closest names here (``PearsonCorelation``: did you mean ``PearsonCorrelation``?)."""
+    raise _lookup.missing_attribute(__name__, name, __all__, _KERAS_ONLY)
+
+
 def get(identifier, y_true=None, y_pred=None):
     """A :class:`Metric` from a name (case-insensitive), a config dict, a Metric instance or class, or a callable
     ``(y_true, y_pred) -> per-sample values``. A name registered by
