@@ -397,7 +397,7 @@ def _among_first_ids(labels, ids, k, metric):
 
 
 # ------------------------------------------------------------------------------------------------ metric objects
-#: The dtypes a metric computes and reports its result in (``dtype=`` of every metric class but BinaryIoU's).
+#: The dtypes a metric computes and reports its result in (``dtype=``; the IoU metrics' is their confusion matrix's).
 METRIC_DTYPES = FLOAT_DTYPES                # (validation's: the float dtypes layers and optimizers take)
 #: The dtypes of :meth:`Metric.add_variable`: the float ones, and integer counters as Keras makes them.
 VARIABLE_DTYPES = (*FLOAT_DTYPES, "int32", "int64")
