@@ -196,7 +196,7 @@ def test_iou_config_is_keras_key_for_key_and_in_order(name, kwargs):
     (lambda: metrics.MeanIoU(num_classes=2, ignore_class="void"), TypeError, r"ignore_class='void'"),
     (lambda: metrics.MeanIoU(num_classes=2, sparse_y_true="no"), TypeError, r"sparse_y_true='no'"),
     (lambda: metrics.MeanIoU(num_classes=2, axis=None), TypeError, r"axis=None"),
-    (lambda: metrics.MeanIoU(num_classes=2, dtype="float16"), ValueError, r"dtype='float16'"),
+    (lambda: metrics.MeanIoU(num_classes=2, dtype="int16"), ValueError, r"dtype='int16'"),
     (lambda: metrics.OneHotIoU(num_classes=2, target_class_ids=[0.0]), ValueError, r"target_class_ids=\[0\.0\]"),
 ])
 def test_iou_bad_arguments_are_refused_when_made(make, error, words):

@@ -397,7 +397,7 @@ def _among_first_ids(labels, ids, k, metric):
 
 
 # ------------------------------------------------------------------------------------------------ metric objects
-#: The dtypes a metric computes and reports its result in (``dtype=`` of every metric class but BinaryIoU's).
+#: The dtypes a metric computes and reports its result in (``dtype=``; the IoU metrics' is their confusion matrix's).
 METRIC_DTYPES = FLOAT_DTYPES                # (validation's: the float dtypes layers and optimizers take)
 #: The dtypes of :meth:`Metric.add_variable`: the float ones, and integer counters as Keras makes them.
 VARIABLE_DTYPES = (*FLOAT_DTYPES, "int32", "int64")
@@ -2137,9 +2137,190 @@ class F1Score(FBetaScore):
         return config
 
 
+# ------------------------------------------------------------------------------------------------ correlation
+def _correlation_inputs(y_true, y_pred, axis, metric):
+    """``y_true`` and ``y_pred`` as arrays of one float dtype for the correlation metrics, and ``axis`` as a tuple
+    of axes. As Keras: ``y_true`` is cast to a floating ``y_pred``'s dtype and the ranks made equal by Keras'
+    squeeze-or-expand rule; integer or bool inputs are computed in float32 (Keras' ``mean`` of integers). A scalar
+    pair is one sample of one value."""
+    y_true, y_pred = _pair(y_true, y_pred, metric, dtype="y_pred")
+    if y_pred.dtype.kind != "f":
+        y_true, y_pred = y_true.astype(np.float32), y_pred.astype(np.float32)
+    y_true, y_pred = np.broadcast_arrays(y_true, y_pred)
+    if y_pred.ndim == 0:
+        return y_true, y_pred, ()
+    axes = losses._overlap_axes(axis, y_pred.ndim, metric)
+    return y_true, y_pred, tuple(range(y_pred.ndim)) if axes is None else axes
+
+
+def _kept(reduce, x, axes):
+    """``reduce`` (``np.mean``, ``np.var``, ``np.std``: ddof 0) of ``x`` over ``axes``, the axes kept with size 1.
+    float16 is reduced in float32 and rounded once, as torch; an empty axis gives NaN (as torch, without NumPy's
+    "empty slice" warning)."""
+    kept = tuple(1 if i in axes else n for i, n in enumerate(x.shape))
+    if any(x.shape[i] == 0 for i in axes):
+        return np.full(kept, np.nan, dtype=x.dtype)
+    wide = x.astype(np.float32) if x.dtype == np.float16 else x
+    return np.asarray(reduce(wide, axis=axes, keepdims=True), dtype=x.dtype)
+
+
+def _without(x, axes):
+    """``x`` with the kept axes ``axes`` (of size 1) removed."""
+    return x.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+
+@_ieee754
+def pearson_correlation(y_true, y_pred, axis=-1) -> np.ndarray:
+    """The Pearson correlation coefficient of ``y_true`` and ``y_pred`` along ``axis``, one per sample (Keras 3's
+    ``keras.metrics.pearson_correlation``):
+
+    .. math::
+
+        r = \\operatorname{mean}\\left(\\frac{t - \\bar t}{\\sigma_t} \\cdot \\frac{p - \\bar p}{\\sigma_p}\\right),
+
+    the means and the (population, ``ddof=0``) standard deviations taken along ``axis``. 1 for predictions on a
+    rising line of the targets, -1 on a falling one, 0 for no linear relation; the scale and the offset of the
+    predictions do not count (see :func:`concordance_correlation` for a coefficient where they do).
+
+    Args:
+        y_true: targets, of ``y_pred``'s shape (or one rank more or less with a last axis of size 1, as Keras);
+            cast to a floating ``y_pred``'s dtype.
+        y_pred: predictions. float16, float32 or float64 are computed in their dtype (float16's means and
+            deviations in float32, rounded, as torch); integers and bools in float32, as Keras.
+        axis: the axis of each sample's values (default -1), a tuple of axes, or None for all (one number).
+
+    Returns:
+        An array of the inputs' shape without ``axis``. A sample whose targets or predictions are all equal gives
+        NaN (``0 / 0``), as Keras; a NaN gives NaN; an empty ``axis`` gives NaN.
+
+    Raises:
+        ValueError: shapes that do not broadcast together, an axis out of range or named twice.
+        TypeError: inputs that do not hold numbers, an axis that is not an integer.
+
+    Source: Keras 3, ``keras.metrics.pearson_correlation`` (``keras/src/metrics/correlation_metrics.py``).
+
+    >>> [round(float(v), 6) for v in pearson_correlation([[0, 1, 0.5], [1, 1, 0.2]],
+    ...                                                  [[0.1, 0.9, 0.5], [1, 0.9, 0.2]])]
+    [1.0, 0.993399]
+    """
+    y_true, y_pred, axes = _correlation_inputs(y_true, y_pred, axis, "pearson_correlation")
+    t = y_true - _kept(np.mean, y_true, axes)
+    p = y_pred - _kept(np.mean, y_pred, axes)
+    t = t / _kept(np.std, t, axes)
+    p = p / _kept(np.std, p, axes)
+    return _without(_kept(np.mean, t * p, axes), axes)
+
+
+@_ieee754
+def concordance_correlation(y_true, y_pred, axis=-1) -> np.ndarray:
+    """Lin's concordance correlation coefficient of ``y_true`` and ``y_pred`` along ``axis``, one per sample (Keras
+    3's ``keras.metrics.concordance_correlation``):
+
+    .. math::
+
+        \\rho_c = \\frac{2 \\operatorname{cov}(t, p)}{\\operatorname{var}(t) + \\operatorname{var}(p)
+                  + (\\bar t - \\bar p)^2 + \\epsilon},
+
+    the means, the variances and the covariance (population, ``ddof=0``) taken along ``axis``, ``epsilon = 1e-7``
+    (``config.epsilon()``). 1 only for predictions equal to the targets: unlike :func:`pearson_correlation`, a
+    scale or an offset lowers it. As Keras, the covariance is the mean of ``(t - mean(p)) (p - mean(p))`` (the
+    same number as with ``t - mean(t)``, since ``p - mean(p)`` sums to 0), and the division is made inside the
+    mean, for Keras' rounding.
+
+    Args:
+        y_true: targets, as :func:`pearson_correlation`'s.
+        y_pred: predictions, as :func:`pearson_correlation`'s.
+        axis: the axis of each sample's values (default -1), a tuple of axes, or None for all (one number).
+
+    Returns:
+        An array of the inputs' shape without ``axis``. A sample whose targets and predictions are all equal gives
+        0 (``0 / epsilon``), not NaN, as Keras: even predictions equal to constant targets score 0; a NaN gives
+        NaN; an empty ``axis`` gives NaN.
+
+    Raises:
+        ValueError, TypeError: as :func:`pearson_correlation`.
+
+    Source: Keras 3, ``keras.metrics.concordance_correlation`` (``keras/src/metrics/correlation_metrics.py``);
+    Lin, "A concordance correlation coefficient to evaluate reproducibility", Biometrics 45 (1989).
+
+    >>> [round(float(v), 6) for v in concordance_correlation([[0, 1, 0.5], [1, 1, 0.2]],
+    ...                                                      [[0.1, 0.9, 0.5], [1, 0.9, 0.2]])]
+    [0.975609, 0.987654]
+    """
+    y_true, y_pred, axes = _correlation_inputs(y_true, y_pred, axis, "concordance_correlation")
+    mean_true, mean_pred = _kept(np.mean, y_true, axes), _kept(np.mean, y_pred, axes)
+    var_true = _kept(np.var, y_true - mean_true, axes)
+    var_pred = _kept(np.var, y_pred - mean_pred, axes)
+    covariance = (y_true - mean_pred) * (y_pred - mean_pred)          # Keras' expression (see above)
+    norm = var_true + var_pred + np.square(mean_true - mean_pred)
+    return _without(_kept(np.mean, 2 * covariance / (norm + y_pred.dtype.type(config.epsilon())), axes), axes)
+
+
+class PearsonCorrelation(MeanMetricWrapper):
+    """The mean of :func:`pearson_correlation` over all samples seen (Keras 3's ``PearsonCorrelation``): each
+    batch adds the coefficient of each sample (a row, for ``axis=-1``), weighted by ``sample_weight`` when given,
+    and the result is their weighted mean since ``reset_state()``, as Keras' ``MeanMetricWrapper``; it is not the
+    coefficient of all the values seen together. Higher is better.
+
+    Args:
+        name: the name the metric is logged under (default ``"pearson_correlation"``, Keras').
+        dtype: None (a Python float, the means kept in float64), or the dtype of the sums and the result: see
+            :class:`Metric`.
+        axis: the axis of each sample's values (default -1), a tuple of axes, or None.
+
+    ``update_state(y_true, y_pred, sample_weight=None)``: ``sample_weight`` holds one weight per sample (one per
+    row of rank-2 inputs). Rank-1 inputs are one sample (one coefficient, counted once). An empty batch changes
+    nothing; a sample of equal targets or predictions is NaN, and so the result, as in Keras.
+
+    ``get_config()`` holds Keras 3's keys ``name``, ``dtype`` (when given) and ``axis``.
+
+    Raises:
+        TypeError: an ``axis`` that is not None, an integer or a tuple or list of them; a bad ``dtype`` as
+            :class:`Metric`.
+
+    Source: Keras 3, ``keras.metrics.PearsonCorrelation`` (https://keras.io/api/metrics/regression_metrics/).
+
+    >>> m = PearsonCorrelation()
+    >>> m.update_state([[0, 1, 0.5], [1, 1, 0.2]], [[0.1, 0.9, 0.5], [1, 0.9, 0.2]])
+    >>> round(m.result(), 6)        # (1 + 0.993399) / 2
+    0.9967
+    """
+
+    def __init__(self, name="pearson_correlation", dtype=None, axis=-1):
+        super().__init__(pearson_correlation, name=name, dtype=dtype, axis=losses._overlap_axis_argument(axis))
+        self._direction = "up"      # higher is better (EarlyStopping's mode="auto", as Keras)
+
+
+class ConcordanceCorrelation(MeanMetricWrapper):
+    """The mean of :func:`concordance_correlation` over all samples seen (Keras 3's ``ConcordanceCorrelation``),
+    accumulated as :class:`PearsonCorrelation`: the weighted mean of each sample's coefficient. Higher is better.
+
+    Args:
+        name: the name the metric is logged under (default ``"concordance_correlation"``, Keras').
+        dtype: None (a Python float, the means kept in float64), or the dtype of the sums and the result: see
+            :class:`Metric`.
+        axis: the axis of each sample's values (default -1), a tuple of axes, or None.
+
+    ``update_state``, ``get_config()`` and errors: as :class:`PearsonCorrelation`'s. A sample of equal targets and
+    predictions counts 0, as in Keras.
+
+    Source: Keras 3, ``keras.metrics.ConcordanceCorrelation`` (https://keras.io/api/metrics/regression_metrics/).
+
+    >>> m = ConcordanceCorrelation()
+    >>> m.update_state([[0, 1, 0.5], [1, 1, 0.2]], [[0.1, 0.9, 0.5], [1, 0.9, 0.2]])
+    >>> round(m.result(), 6)        # (0.975609 + 0.987654) / 2
+    0.981632
+    """
+
+    def __init__(self, name="concordance_correlation", dtype=None, axis=-1):
+        super().__init__(concordance_correlation, name=name, dtype=dtype,
+                         axis=losses._overlap_axis_argument(axis))
+        self._direction = "up"      # higher is better (EarlyStopping's mode="auto", as Keras)
+
+
 # ------------------------------------------------------------------------------------------------ IoU
 #: The dtypes of an IoU metric's confusion matrix (its ``dtype=``, as Keras 3's; None is Keras' default, int32).
-_IOU_DTYPES = ("int32", "float32", "float64")
+_IOU_DTYPES = ("int32", "float16", "float32", "float64")
 
 
 def _iou_dtype(dtype, metric):
@@ -2195,8 +2376,8 @@ class _IoUBase(Metric):
 
     @property
     def dtype(self):
-        """The dtype of the confusion matrix (``"int32"``, ``"float32"`` or ``"float64"``), as Keras' IoU metrics
-        take it; the result is a Python float (float32 values) whatever it is."""
+        """The dtype of the confusion matrix (``"int32"``, ``"float16"``, ``"float32"`` or ``"float64"``), as
+        Keras' IoU metrics take it; the result is a Python float (float32 values) whatever it is."""
         return self._cm_dtype
 
     def reset_state(self):
@@ -2256,6 +2437,15 @@ class _IoUBase(Metric):
         self.total_cm = self.total_cm + cm
 
 
+def _line_sums(cm, axis):
+    """The sums of ``cm`` along ``axis`` in its dtype; a float16 matrix summed in float32 and rounded once, as
+    torch sums float16 (NumPy would round after each addition along axis 0: 1024 + 1024 + 1 + 1 gives 2048, torch
+    2050)."""
+    if cm.dtype == np.float16:
+        return cm.astype(np.float32).sum(axis=axis).astype(np.float16)
+    return cm.sum(axis=axis)
+
+
 class IoU(_IoUBase):
     """The intersection-over-union of class ids over all samples seen, averaged over ``target_class_ids`` (Keras
     3's ``IoU``, the metric of semantic segmentation).
@@ -2278,8 +2468,12 @@ class IoU(_IoUBase):
         target_class_ids: the classes to average over, a non-empty list or tuple of ids in ``[0, num_classes)``.
         name: the name the metric is logged under (default ``"io_u"``, Keras' name).
         dtype: the dtype of the confusion matrix: None or ``"int32"`` (Keras' default: float sample weights are
-            cut to whole numbers, with Keras' warning, and ids are truncated: ``-0.5`` is class 0), ``"float32"``
-            or ``"float64"`` (weights kept; an id outside ``[0, num_classes)`` before truncation is not counted).
+            cut to whole numbers, with Keras' warning, and ids are truncated: ``-0.5`` is class 0), ``"float16"``,
+            ``"float32"`` or ``"float64"`` (weights kept; an id outside ``[0, num_classes)`` before truncation is
+            not counted). A float16 matrix counts as Keras' does: each pair is added in float16, so a cell stops
+            at 2048 within a batch (2048 + 1 rounds to 2048), batches are added in float16 (past 65504 a cell is
+            inf, and a class whose row and column sums make ``inf - inf`` is left out), and the row and column
+            sums are taken in float32 and rounded to float16, as torch's.
         ignore_class: a class id whose labels are not counted (a "void" class such as -1 or 255), or None.
         sparse_y_true: ``y_true`` holds class ids (default); False: one score per class along ``axis``, whose
             argmax is the id.
@@ -2317,7 +2511,7 @@ class IoU(_IoUBase):
     def result(self):
         cm = self.total_cm       # the sums in the matrix's dtype, then float32, as Keras
         true_positives = np.diag(cm)[self.target_class_ids].astype(np.float32)
-        denominator = (cm.sum(axis=0) + cm.sum(axis=1) - np.diag(cm))[self.target_class_ids].astype(np.float32)
+        denominator = (_line_sums(cm, 0) + _line_sums(cm, 1) - np.diag(cm))[self.target_class_ids].astype(np.float32)
         valid = denominator > np.float32(1e-9)
         iou = np.where(valid, true_positives / (denominator + np.float32(_EPSILON)), np.float32(0))
         return _reported(np.float32(iou.sum(dtype=np.float32) / (valid.sum(dtype=np.float32)
@@ -2481,7 +2675,7 @@ _CLASSES = (Mean, MeanSquaredError, MeanAbsoluteError, Accuracy, BinaryAccuracy,
             TopKCategoricalAccuracy, SparseTopKCategoricalAccuracy, R2Score, FBetaScore, F1Score, Sum,
             BinaryCrossentropy, CategoricalCrossentropy, SparseCategoricalCrossentropy, BinaryIoU, IoU, MeanIoU,
             OneHotIoU, OneHotMeanIoU, PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity,
-            SpecificityAtSensitivity)
+            SpecificityAtSensitivity, PearsonCorrelation, ConcordanceCorrelation)
 _BY_NAME = _lookup.name_table(_CLASSES, {
     # Keras' names are the snake case of the class names: "precision", "recall", "auc", "true_positives", ...
     **{_lookup.snake_case(cls.__name__): cls for cls in _CLASSES},
@@ -2509,6 +2703,22 @@ def resolve_accuracy(y_true_shape, y_pred_shape):
     if len(y_true_shape) < len(y_pred_shape) or (last_true == 1 and y_pred_shape and y_pred_shape[-1] > 1):
         return SparseCategoricalAccuracy
     return CategoricalAccuracy
+
+
+#: The names of ``keras.metrics`` (Keras 3.15) that tinygradconv does not have, and what to use instead. None is a
+#: metric: every metric class and function Keras 3.15 exports is here (a test compares ``dir(keras.metrics)``).
+_KERAS_ONLY = {
+    "serialize": "it is keras.metrics.serialize, which Keras 3 has and tinygradconv does not: write a metric as "
+                 "{'class_name': type(metric).__name__, 'config': metric.get_config()}, as Keras does",
+    "deserialize": "it is keras.metrics.deserialize, which Keras 3 has and tinygradconv does not: "
+                   "tinygradconv.metrics.get(config) makes the metric of such a dict (Keras' too) or of a name",
+}
+
+
+def __getattr__(name):
+    """A missing attribute's ``AttributeError`` says so for a Keras-only name (:data:`_KERAS_ONLY`), else names
+    the closest names here (``PearsonCorelation``: did you mean ``PearsonCorrelation``?)."""
+    raise _lookup.missing_attribute(__name__, name, __all__, _KERAS_ONLY)
 
 
 def get(identifier, y_true=None, y_pred=None):
@@ -2585,14 +2795,14 @@ def _shape(x):
 
 
 __all__ = ["AUC", "Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "BinaryIoU", "CategoricalAccuracy",
-           "CategoricalCrossentropy", "CategoricalHinge", "CosineSimilarity", "F1Score", "FBetaScore",
-           "FalseNegatives", "FalsePositives", "Hinge", "IoU", "KLDivergence", "LogCoshError", "Mean",
+           "CategoricalCrossentropy", "CategoricalHinge", "ConcordanceCorrelation", "CosineSimilarity", "F1Score",
+           "FBetaScore", "FalseNegatives", "FalsePositives", "Hinge", "IoU", "KLDivergence", "LogCoshError", "Mean",
            "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanIoU", "MeanMetricWrapper", "MeanSquaredError",
-           "MeanSquaredLogarithmicError", "Metric", "OneHotIoU", "OneHotMeanIoU", "Poisson", "Precision",
-           "PrecisionAtRecall", "R2Score", "Recall", "RecallAtPrecision", "RootMeanSquaredError",
+           "MeanSquaredLogarithmicError", "Metric", "OneHotIoU", "OneHotMeanIoU", "PearsonCorrelation", "Poisson",
+           "Precision", "PrecisionAtRecall", "R2Score", "Recall", "RecallAtPrecision", "RootMeanSquaredError",
            "SensitivityAtSpecificity", "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy",
            "SparseTopKCategoricalAccuracy", "SpecificityAtSensitivity", "SquaredHinge", "Sum",
            "TopKCategoricalAccuracy", "TrueNegatives", "TruePositives", "accuracy", "binary_accuracy",
-           "categorical_accuracy", "cosine_similarity", "get", "mean_absolute_error", "mean_squared_error",
-           "resolve_accuracy", "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy",
-           "top_k_categorical_accuracy"]
+           "categorical_accuracy", "concordance_correlation", "cosine_similarity", "get", "mean_absolute_error",
+           "mean_squared_error", "pearson_correlation", "resolve_accuracy", "sparse_categorical_accuracy",
+           "sparse_top_k_categorical_accuracy", "top_k_categorical_accuracy"]
