@@ -248,15 +248,6 @@ class Sparsemax(Function):
         return through - xp.where(in_support, total / k, 0.0)
 
 
-def _one_float_width(xp, a, b):
-    """Two floating operands of different widths both in the wider (float16 beside float32: float32), as
-    :func:`~tinygradconv.ops.elementwise.promoted` casts them for ``+`` and ``*``: a formula that takes a log or an
-    exponential of the narrower one alone would otherwise compute it in float16 (found by a tester). Integer or bool
-    operands are left as they are (NumPy promotes them inside the formula, as before)."""
-    floating = xp.isdtype(a.dtype, "real floating") and xp.isdtype(b.dtype, "real floating")
-    return promoted(xp, a, b) if floating else (a, b)
-
-
 def _broadcastable(name, a, b):
     """Refuse operands whose shapes do not broadcast, with the message of ``add`` (``broadcast_error``) naming the
     op and both shapes in order, before NumPy's own error from inside the formula (found by a tester)."""
@@ -274,11 +265,17 @@ def _squared_difference_samples(rng):
 
 @register_op("squared_difference", samples=_squared_difference_samples, special_points=binary_special_points())
 class SquaredDifference(Function):
-    """``(a - b)^2`` with broadcasting; d/da = 2 (a - b), d/db = -2 (a - b)."""
+    """``(a - b)^2`` with broadcasting; d/da = 2 (a - b), d/db = -2 (a - b).
+
+    Operands of two dtypes are computed in :func:`~tinygradconv.ops.elementwise.promoted_dtype` of them, as
+    ``(a - b) ** 2`` and ``torch.nn.functional.mse_loss``: an integer or bool operand beside a float one takes the
+    float's dtype (``int64`` beside ``float32``: float32; beside ``float16``: float16), two floats the wider.
+    """
 
     @staticmethod
     def forward(ctx, a, b):
         _broadcastable("squared_difference", a, b)
+        a, b = promoted(ctx.xp, a, b)
         diff = a - b
         ctx.save_for_backward(diff)
         ctx.shapes = (a.shape, b.shape)
@@ -313,17 +310,20 @@ class BinaryCrossentropyWithLogits(Function):
     (``softplus(x) - x y`` rounds it to 0), ``inf`` for ``y = 0, x = inf``, NaN for ``y = 1, x = -inf``
     (``0 * -inf``). ``x`` and ``y`` broadcast, as the Keras losses built on this op broadcast them; PyTorch refuses
     a target of another shape than ``x`` (``ValueError``). Shapes that do not broadcast are a ``ValueError``.
-    A float16 operand beside a float32 one is computed in float32, the result float32, as PyTorch computes both
-    operands cast to float32. Given the two dtypes, PyTorch returns float32 for float16 logits with float32
-    targets but computes part of it in float16 (up to 1.4e-4 off), and float16 for float32 logits with float16
-    targets.
+    Operands of two dtypes are computed in :func:`~tinygradconv.ops.elementwise.promoted_dtype` of them, as
+    ``+``: an integer or bool operand beside a float one takes the float's dtype (``float16`` logits with ``int64``
+    targets: float16, as PyTorch gives for the targets cast to float16; PyTorch refuses integer targets, "result
+    type Half can't be cast to the desired output type Long"). A float16 operand beside a float32 one is computed
+    in float32, the result float32, as PyTorch computes both operands cast to float32. Given the two dtypes,
+    PyTorch returns float32 for float16 logits with float32 targets but computes part of it in float16 (up to
+    1.4e-4 off), and float16 for float32 logits with float16 targets.
     """
 
     @staticmethod
     def forward(ctx, x, y):
         xp = ctx.xp
         _broadcastable("binary_crossentropy_with_logits", x, y)
-        x, y = _one_float_width(xp, x, y)
+        x, y = promoted(xp, x, y)
         ctx.save_for_backward(x, y)
         log_sigmoid = xp.minimum(x, 0.0) - xp.log1p(xp.exp(-xp.abs(x)))
         return (1.0 - y) * x - log_sigmoid
@@ -376,15 +376,17 @@ class BinaryCrossentropy(Function):
     denominator floored at ``1e-12``. PyTorch refuses a ``p`` outside ``[0, 1]``; here it is computed (NaN).
     ``p`` and ``y`` broadcast, as the Keras losses built on this op broadcast them; PyTorch refuses a target of
     another shape than ``p`` (``ValueError``). Shapes that do not broadcast are a ``ValueError`` naming both.
-    A float16 operand beside a float32 one is computed in float32 (PyTorch refuses two dtypes: "Found dtype
-    Float but expected Half").
+    Operands of two dtypes are computed in :func:`~tinygradconv.ops.elementwise.promoted_dtype` of them, as
+    ``+``: an integer or bool target beside float32 probabilities is float32, and a float16 operand beside a
+    float32 one is computed in float32 (PyTorch refuses two dtypes: "Found dtype Long but expected Float",
+    "Found dtype Float but expected Half"; Keras 3 casts the targets to the probabilities' dtype first).
     """
 
     @staticmethod
     def forward(ctx, p, y):
         xp = ctx.xp
         _broadcastable("binary_crossentropy", p, y)
-        p, y = _one_float_width(xp, p, y)
+        p, y = promoted(xp, p, y)
         ctx.save_for_backward(p, y)
         return (y - 1.0) * xp.maximum(xp.log1p(-p), -100.0) - y * xp.maximum(xp.log(p), -100.0)
 
