@@ -252,6 +252,59 @@ def _json_shapes(value):
     return int(value) if isinstance(value, np.integer) else value
 
 
+def keras_own_weights(layer) -> list:
+    """``layer``'s own weights (not those of the layers it holds) in the order Keras 3 stores them
+    (``Layer.save_own_variables``: ``_trainable_variables + _non_trainable_variables``): those created trainable
+    first, then the others, each in creation order. A layer of your own that makes a non-trainable weight before a
+    trainable one (``shift``, then ``scale``) is stored ``scale``, ``shift``; read in creation order, the two would
+    swap silently where their shapes agree (found by a reviewer). Freezing a layer (``trainable = False``) does not
+    change the order, as in Keras."""
+    created_trainable = {id(w) for w in layer._trainable_variables}
+    own = list(layer._own_weights)
+    return [w for w in own if id(w) in created_trainable] + [w for w in own if id(w) not in created_trainable]
+
+
+def _snake_counted(name, used):
+    """``name``, then ``name_1``, ``name_2``, ... for each later use in ``used`` (Keras' ``_get_unique_name``)."""
+    count = used.get(name, 0)
+    used[name] = count + 1
+    return name if count == 0 else f"{name}_{count}"
+
+
+def keras_weight_groups(layer, path) -> list:
+    """``[(h5 path, weights)]``: where Keras 3 stores the weights of ``layer`` (at ``path``, e.g.
+    ``"layers/block"``) in a ``.keras`` file, as its ``saving_lib._save_state`` walks a layer: its own weights under
+    ``<path>/vars`` (:func:`keras_own_weights`), then each layer it holds under the name of the attribute holding
+    it (``layers/block/d1/vars`` for ``self.d1 = Dense(3)``), a list's layers under
+    ``<attribute>/<snake-case class name>`` numbered per class (``layers/block/blocks/dense_1``); attributes in
+    Keras' order (public ones first, each kind alphabetically), a layer reached twice stored the first time only.
+    So a layer of your own that holds other layers loads from a Keras file when it names them as the Keras class
+    does. A layer without sub-layers gives one group."""
+    from .layers.layer import Layer
+
+    groups, seen = [], set()
+
+    def walk(layer, path):
+        if id(layer) in seen:
+            return
+        seen.add(id(layer))
+        groups.append((path, keras_own_weights(layer)))
+        attributes = sorted(getattr(layer, "_layer_attributes", {}), key=lambda n: ("~" + n) if n[:1] == "_" else n)
+        for attribute in attributes:
+            value = layer.__dict__.get(attribute)
+            if isinstance(value, Layer):
+                if value is not layer:
+                    walk(value, f"{path}/{attribute}")
+            elif isinstance(value, (list, tuple)):
+                used = {}
+                for item in value:
+                    if isinstance(item, Layer) and item is not layer:
+                        walk(item, f"{path}/{attribute}/{_snake_counted(snake_case(type(item).__name__), used)}")
+
+    walk(layer, path)
+    return groups
+
+
 def _is_ours_in_keras(layer):
     """Whether ``layer`` is one of this package's layers that Keras 3 has too (:data:`SUPPORTED_LAYERS`), not a
     user's class of the same name."""
@@ -834,7 +887,7 @@ def _weights_h5(h5py, model, optimizer=None, model_json=None) -> bytes:
             if isinstance(layer, Model):  # a nested model: its layers under its own path, as Keras
                 write_layers(h5, f"{prefix}{path}/", layer, _nested_json(model_json, layer))
                 continue
-            for i, weight in enumerate(layer.weights):
+            for i, weight in enumerate(keras_own_weights(layer)):
                 group.create_dataset(str(i), data=weight.numpy())
 
     buffer = io.BytesIO()
@@ -930,15 +983,15 @@ def _damaged_h5(filepath, weights_file):
                              f"{type(exc).__name__}: {exc}") from None
 
 
-def _layer_arrays(h5py, h5, layer, name, path, filepath, weights_file="model.weights.h5"):
-    """The arrays stored for ``layer`` (called ``name`` in the file) under ``<path>/vars`` of the open HDF5 file
-    ``h5`` (``weights_file`` in ``filepath``), checked against the layer's weights: their number (Keras' message)
-    and each shape.
+def _layer_arrays(h5py, h5, weights, name, path, filepath, weights_file="model.weights.h5"):
+    """The arrays stored for ``weights`` (those of the layer called ``name`` in the file, in Keras' order:
+    :func:`keras_own_weights`) under ``<path>/vars`` of the open HDF5 file ``h5`` (``weights_file`` in
+    ``filepath``), checked against them: their number (Keras' message) and each shape.
 
     Raises:
         SavedFileError: missing or extra datasets, a shape that does not fit, or data that cannot be read.
     """
-    expected = [str(i) for i in range(len(layer.weights))]
+    expected = [str(i) for i in range(len(weights))]
     try:
         group = h5.get(f"{path}/vars")
         if group is not None and not isinstance(group, h5py.Group):
@@ -950,7 +1003,7 @@ def _layer_arrays(h5py, h5, layer, name, path, filepath, weights_file="model.wei
             raise SavedFileError(f"{filepath!r}: Layer '{name}' expected {len(expected)} variables, but "
                                  f"received {len(keys)} variables during loading (datasets {sorted(keys)} "
                                  f"under '{path}/vars', expected the datasets {expected} for the weights "
-                                 f"{[w.name for w in layer.weights]})")
+                                 f"{[w.name for w in weights]})")
         not_data = [k for k in expected if not isinstance(group[k], h5py.Dataset)]
         if not_data:      # "expected 2 variables, but received 2" before (found by a tester)
             raise SavedFileError(f"{filepath!r}: layer '{name}': {[f'{path}/vars/{k}' for k in not_data]} "
@@ -964,11 +1017,47 @@ def _layer_arrays(h5py, h5, layer, name, path, filepath, weights_file="model.wei
         if array.dtype.kind not in "fiu":
             raise SavedFileError(f"{filepath!r}: '{path}/vars/{k}' holds {array.dtype} data, not numbers "
                                  f"(damaged {weights_file}?)")
-    for weight, array in zip(layer.weights, stored):
+    for weight, array in zip(weights, stored):
         if tuple(array.shape) != tuple(weight.shape):
             raise SavedFileError(f"{filepath!r}: weight '{weight.name}' has shape {tuple(weight.shape)}, "
                                  f"the file has {tuple(array.shape)} under '{path}/vars'")
     return stored
+
+
+def _stored_groups(h5py, h5, path) -> list:
+    """The paths below ``path`` (itself included) of the ``vars`` groups holding datasets, in a Keras file."""
+    found = []
+    top = h5.get(path)
+    if not isinstance(top, h5py.Group):
+        return found
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Group) and name.split("/")[-1] == "vars" and len(obj):
+            found.append(f"{path}/{name}".removesuffix("/vars"))
+
+    top.visititems(visit)
+    return sorted(found)
+
+
+def _check_own_layout(h5py, h5, layer, name, path, groups, filepath):
+    """Refuse, naming both, a layer of your own class whose weights lie in other places in the file than Keras
+    would store those of ``layer`` (``groups``: :func:`keras_weight_groups`): the layers a Keras layer holds are
+    stored under the names of the attributes holding them (``layers/block/d1/vars``), which the tinygradconv
+    class must use too; "expected 2 variables, but received 0" before (found by a reviewer)."""
+    ours = sorted(group_path for group_path, weights in groups if weights)
+    stored = _stored_groups(h5py, h5, path)
+    if ours == stored or len(groups) == 1 and stored in ([], [path]):
+        return      # the same places (a layer without sub-layers: its vars, checked by _layer_arrays)
+    def shown(paths):
+        return [f"{p}/vars" for p in paths] or "none"
+
+    raise SavedFileError(f"{filepath!r}: layer '{name}' of your own class {type(layer).__name__} does not hold its "
+                         "weights where the Keras layer stored them. Keras stores a layer's own weights under "
+                         "'<layer>/vars' (trainable ones first) and those of each layer it holds under the name of "
+                         f"the attribute holding it ('{path}/d1/vars' for self.d1 = Dense(3); a list's layers "
+                         f"under '<attribute>/dense', '<attribute>/dense_1'). The file has weights under "
+                         f"{shown(stored)}; {type(layer).__name__} built from the file's config has them under "
+                         f"{shown(ours)}. Give its sub-layers the attribute names of the Keras class")
 
 
 def _assign_all(assignments):
@@ -1070,13 +1159,14 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
                 collect(layer, f"{prefix}{path}/")
                 continue
             try:
-                arrays = _layer_arrays(h5py, h5, layer, layer.name, prefix + path, filepath, "file")
+                weights = keras_own_weights(layer)
+                arrays = _layer_arrays(h5py, h5, weights, layer.name, prefix + path, filepath, "file")
             except SavedFileError as exc:
                 if not skip_mismatch:
                     raise
                 skipped.append(f"'{layer.name}' ({str(exc).removeprefix(repr(filepath) + ': ')})")
                 continue
-            assignments.extend(zip(layer.weights, arrays))
+            assignments.extend(zip(weights, arrays))
 
     with h5, _damaged_h5(filepath, "model.weights.h5" if archive else "HDF5 data"):
         collect(model, "")
@@ -1135,8 +1225,7 @@ def _from_keras_config(class_name, config, filepath):
                     "...), and build the model in tinygradconv")
         else:   # the hint tinygradconv.layers gives for the name (LSTM: no recurrent layers, ...), if any
             hint = our_layers._hints().get(class_name) or f"the layers it reads are {list(SUPPORTED_LAYERS)}"
-        raise SavedFileError(f"{where}: tinygradconv has no layer {class_name!r}: {hint} (layer classes of your "
-                             f"own can be saved and loaded in tinygradconv's .npz format only, with custom_objects)")
+        raise SavedFileError(f"{where}: tinygradconv has no layer {class_name!r}: {hint}")
     return _keras_arguments(getattr(our_layers, class_name), config, where)
 
 
@@ -1269,29 +1358,20 @@ def _our_item(item, filepath, own_class=None):
         config = dict(item.get("config") or {})
         if config.get("autocast", True) is True:    # Keras' default, written for every layer: ours has
             config.pop("autocast", None)            # no such argument (autocast=False is left, refused)
+        if not config.get("name"):    # Keras' automatic config (no get_config) leaves the name out: Keras' loader
+            config["name"] = item.get("name") or _generated_name(class_name)   # names it as a new layer
         # both names kept: deserialize_layer finds the class by either (the registered one first), and the
         # loaders find the weights by the class name (Keras' path: layers/my_layer)
         out = {"class_name": class_name, "config": config}
         out.update({key: item[key] for key in ("registered_name", "name", "inbound_nodes", "build_config")
                     if key in item})
         return out
+    # a class of your own: registered (registered_name 'my>MyLayer', or a module of yours), or not (module None,
+    # registered_name its class name: Keras writes its built-in layers with module 'keras.layers' and no
+    # registered_name)
     if module not in (None, "keras.layers", "keras.src.layers") or item.get("registered_name") not in (
-            None, class_name):
-        short = str(class_name).split(">")[-1]
-        short = short if short.isidentifier() else "MyLayer"
-        registered = item.get("registered_name")
-        also = f" (or under its registered name {registered!r})" if registered not in (None, class_name) else ""
-        given = [f"custom_objects[{name!r}] is {custom_object(name)!r}, not a subclass of tinygradconv.layers.Layer; "
-                 for name in class_names_to_try(item) if custom_object(name) is not None]
-        raise SavedFileError(f"{filepath!r}: layer {item.get('config', {}).get('name')!r} is a custom class "
-                             f"{registered or class_name!r}, which tinygradconv cannot load as Keras wrote it: it "
-                             f"reads Keras' built-in layers only (SUPPORTED_LAYERS); {''.join(given[:1])}a Keras "
-                             "class in custom_objects does not change that. Write the layer as a subclass of "
-                             "tinygradconv.layers.Layer (build() and call() with tinygradconv.ops) and pass it as "
-                             f"custom_objects={{{short!r}: {short}}}{also} (to load_model, model_from_json or "
-                             "from_config, here and for tinygradconv's .npz files alike); or build the model with "
-                             "it and copy the weights as NumPy arrays: model.set_weights(keras_model.get_weights()), "
-                             "in the same order")
+            None, class_name) or (module is None and item.get("registered_name") == class_name):
+        raise SavedFileError(_own_class_message(item, filepath))
     config = _from_keras_config(class_name, item.get("config") or {}, filepath)
     if not config.get("name"):
         config["name"] = _generated_name(class_name)
@@ -1303,6 +1383,34 @@ def _our_item(item, filepath, own_class=None):
         if key in item:
             out[key] = item[key]
     return out
+
+
+def _own_class_message(item, filepath):
+    """The error for a Keras layer of the user's own class (``item``) that no ``tinygradconv.layers.Layer`` subclass
+    given in ``custom_objects`` (or a scope, or our registry) stands for: the class, the ``custom_objects`` to pass
+    (under its class name or registered name), and what was given under those names instead (a function, a Keras
+    class)."""
+    class_name, registered = item.get("class_name"), item.get("registered_name")
+    short = str(class_name).split(">")[-1]
+    short = short if short.isidentifier() else "MyLayer"
+    also = f" (or under its registered name {registered!r})" if registered not in (None, class_name) else ""
+    given = ""
+    for key in class_names_to_try(item):
+        entry = custom_object(key)
+        if entry is not None:
+            keras_class = isinstance(entry, type) and any(
+                str(getattr(c, "__module__", "")).startswith("keras") for c in entry.__mro__)
+            given = (f"custom_objects[{key!r}] is {entry!r}, not a subclass of tinygradconv.layers.Layer"
+                     f"{' (a Keras class: tinygradconv does not run Keras layers)' if keras_class else ''}; ")
+            break
+    config = item.get("config") if isinstance(item.get("config"), dict) else {}
+    return (f"{filepath!r}: layer {config.get('name') or item.get('name')!r} is a custom class "
+            f"{registered or class_name!r}, which tinygradconv loads only with a tinygradconv equivalent: "
+            f"{given}write the layer as a subclass of tinygradconv.layers.Layer (build() and call() with "
+            "tinygradconv.ops, its weights created in the order the Keras class creates them) and pass it as "
+            f"custom_objects={{{short!r}: {short}}}{also} (to load_model, model_from_json or from_config, here and "
+            "for tinygradconv's .npz files alike); or build the model with it and copy the weights as NumPy "
+            "arrays: model.set_weights(keras_model.get_weights()), in the same order")
 
 
 def _generated_name(class_name):
@@ -1975,7 +2083,14 @@ def load_keras(filepath, custom_objects=None, compile=True):
             if item["class_name"] in ("Sequential", "Functional") or "keras_class_name" in item:
                 collect(layer, item["config"]["layers"], item["class_name"] == "Sequential", f"{path}/")
                 continue
-            assignments.extend(zip(layer.weights, _layer_arrays(h5py, h5, layer, name, path, filepath)))
+            if _is_ours_in_keras(layer):
+                weights = keras_own_weights(layer)
+                assignments.extend(zip(weights, _layer_arrays(h5py, h5, weights, name, path, filepath)))
+                continue
+            groups = keras_weight_groups(layer, path)     # a layer of your own class: Keras' layout, checked
+            _check_own_layout(h5py, h5, layer, name, path, groups, filepath)
+            for group_path, weights in groups:
+                assignments.extend(zip(weights, _layer_arrays(h5py, h5, weights, name, group_path, filepath)))
 
     compile_config = config.get("compile_config") if compile and isinstance(config, dict) else None
     with h5, _damaged_h5(filepath, "model.weights.h5"):

@@ -272,25 +272,27 @@ class Flatten(Layer):
 
 def _ordered_collection(value) -> bool:
     """True for a collection that can be read again in the order written (a tuple, a dict, ``dict.keys()``, a
-    ``range``, a ``deque``, a ``bytearray``); False for text, bytes, a set (no order of its own), a generator or
-    other one-time iterator (``iter(it) is it``), and anything not iterable."""
-    if isinstance(value, (str, bytes, set, frozenset)) or not hasattr(value, "__iter__"):
+    ``range``, a ``deque``, ``bytes`` or a ``bytearray``); False for text, a set (no order of its own), a generator
+    or other one-time iterator (``iter(it) is it``), and anything not iterable."""
+    if isinstance(value, (str, set, frozenset)) or not hasattr(value, "__iter__"):
         return False
     return iter(value) is not value
 
 
-def integer_tuple(value, argument, expected="", noun="integers") -> tuple:
+def integer_tuple(value, argument, expected="", noun="integers", unknown=False) -> tuple:
     """``value`` as a tuple of Python ints, read as Keras 3 reads ``Permute``'s ``dims`` and ``Reshape``'s
     ``target_shape`` (``tuple(value)``): any collection in its own order (a tuple, list, ``range``, ``deque``, a
-    dict or ``dict.keys()``, whose keys are they, a ``bytearray`` of its byte values), or a 1-D integer array (NumPy,
-    object-dtype NumPy, torch). ``argument`` names it in the messages, and ``expected`` (``", a permutation of
-    1 .. n"``) and ``noun`` (``"axes"``) say what the integers are.
+    dict or ``dict.keys()``, whose keys are they, ``bytes`` or a ``bytearray`` of its byte values:
+    ``b"\\x03\\x04"`` is ``(3, 4)``), or a 1-D integer array (NumPy, object-dtype NumPy, torch). ``argument``
+    names it in the messages, and ``expected`` (``", a permutation of 1 .. n"``) and ``noun`` (``"axes"``) say what
+    the integers are. With ``unknown=True`` (``Reshape``), None entries are kept (an unknown size).
 
     Raises:
         TypeError: an integer alone (a tuple even for one axis: ``(15,)``); a set or frozenset, whose order is not
             the one written (Keras takes ``{2, 1}`` as ``(1, 2)``); a generator; an array of other than one axis;
-            entries that are not integers (floats, bools, None).
-        ValueError: text or bytes (``"21"``, ``("2", "1")``), a text or boolean array.
+            entries that are not integers (floats, bools, None unless ``unknown``).
+        ValueError: text (``"21"``, ``("2", "1")``), bytes of digit characters (``b"21"``, whose byte values
+            Keras takes: ``(50, 49)``), a text or boolean array.
 
     >>> integer_tuple(range(3, 0, -1), "dims")
     (3, 2, 1)
@@ -300,6 +302,11 @@ def integer_tuple(value, argument, expected="", noun="integers") -> tuple:
         raise TypeError(f"Invalid type for argument `{argument}`. Expected a tuple of integers{expected}, even for "
                         f"one axis: {argument}=({int(value)},). Received the integer {argument}={value!r}")
     received = f"{argument}={value!r}"     # as given, before it is read into a list
+    if isinstance(value, (bytes, bytearray)) and value and value.isdigit():
+        # Keras reads bytes as their byte values (b"21" is (50, 49)): surely meant as the digits
+        raise ValueError(f"Invalid value for argument `{argument}`: expected a tuple of integers{expected}. "
+                         f"Received {received}, whose byte values, {tuple(value)}, are what Keras would take "
+                         f"(for {noun}, write {argument}={tuple(int(c) for c in value.decode())})")
     if hasattr(value, "__array__") and not isinstance(value, (tuple, list, str, bytes)):
         array = np.asarray(value)    # a NumPy or torch array: a 1-D one, read as Keras' tuple(value) reads it
         if array.ndim != 1:
@@ -311,12 +318,10 @@ def integer_tuple(value, argument, expected="", noun="integers") -> tuple:
         value = array.tolist()          # Python ints (floats stay floats: refused below)
     elif _ordered_collection(value):
         value = list(value)     # in its own order, as Keras' tuple(value): a dict's keys, dict.keys(), a range, a
-        #                         deque; a bytearray gives its byte values (bytearray(b"\x02\x01") is (2, 1))
-    if isinstance(value, (str, bytes)) or (isinstance(value, list)
-                                           and any(isinstance(d, (str, bytes)) for d in value)):
-        text = value.decode() if isinstance(value, bytes) and value.isdigit() else value
-        hint = f" (for {noun}, write {argument}={tuple(int(c) for c in text)})" \
-            if isinstance(text, str) and text.isdigit() else ""
+        #                         deque; bytes and a bytearray give their byte values (b"\x02\x01" is (2, 1))
+    if isinstance(value, str) or (isinstance(value, list) and any(isinstance(d, (str, bytes)) for d in value)):
+        hint = f" (for {noun}, write {argument}={tuple(int(c) for c in value)})" \
+            if isinstance(value, str) and value.isdigit() else ""
         raise ValueError(f"Invalid value for argument `{argument}`: expected a tuple of integers{expected}, not "
                          f"text. Received {received}{hint}")
     if isinstance(value, (set, frozenset)):
@@ -324,10 +329,11 @@ def integer_tuple(value, argument, expected="", noun="integers") -> tuple:
                         f"tuple){expected}: a set's order is not the order written (Keras takes {{2, 1}} as "
                         f"(1, 2)). Received {received}")
     if not isinstance(value, (tuple, list)) or not all(
-            isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, bool) for d in value):
+            (isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, bool)) or (unknown and d is None)
+            for d in value):
         raise TypeError(f"Invalid type for argument `{argument}`. Expected a tuple of integers{expected}. "
                         f"Received {received}")
-    return tuple(int(d) for d in value)
+    return tuple(None if d is None else int(d) for d in value)
 
 
 # ------------------------------------------------------------------------------------------------ Reshape
@@ -335,26 +341,37 @@ class Reshape(Layer):
     """Reshape every sample to ``target_shape`` (the batch axis is kept).
 
     Args:
-        target_shape: a tuple (or list) of positive integers, at most one of which may be ``-1`` (inferred from the
-            size); a tuple even for one axis, ``(15,)``. Any collection read in its order as Keras'
-            ``tuple(target_shape)`` reads it (a ``range``, ``deque``, ``dict.keys()``), or a 1-D integer array,
-            is taken too (:func:`integer_tuple`, as ``Permute`` takes its ``dims``).
+        target_shape: a tuple (or list) of positive integers, at most one of which may be unknown, ``-1`` or
+            ``None`` (inferred from the size, as Keras 3.15 takes either); a tuple even for one axis, ``(15,)``.
+            Any collection read in its order as Keras' ``tuple(target_shape)`` reads it (a ``range``, ``deque``,
+            ``dict.keys()``, ``bytes`` of the sizes' byte values: ``b"\\x03\\x04"`` is ``(3, 4)``), or a 1-D
+            integer array, is taken too (:func:`integer_tuple`, as ``Permute`` takes its ``dims``).
 
     Output shape:
-        ``(batch,) + target_shape``.
+        ``(batch,) + target_shape``, the unknown size worked out from the input's. Symbolically (``Input``,
+        ``compute_output_shape``) a ``None`` in ``target_shape`` leaves that axis ``None`` (unknown), as in
+        Keras: ``Reshape((None, 4))`` of ``(None, 12)`` is ``(None, None, 4)``, where ``Reshape((-1, 4))`` gives
+        ``(None, 3, 4)``.
 
     Raises:
-        TypeError: at construction, a ``target_shape`` that is not a collection of integers: an integer alone
-            (``Reshape(15)``, refused with a ``TypeError`` by Keras 3 too: write ``Reshape((15,))``), a float or
-            bool size (Keras lets ``(2.0, 3)`` and ``(True, 6)`` through), a set (no order of its own), a
-            generator.
-        ValueError: at construction, a size that is 0 or below -1, or two -1; text (``"23"``: Keras' ValueError
-            comes at call); at call, sizes that do not match.
+        TypeError: at construction, a ``target_shape`` that is not a collection of integers (and None): an
+            integer alone (``Reshape(15)``, refused with a ``TypeError`` by Keras 3 too: write ``Reshape((15,))``),
+            a float or bool size, a set (no order of its own), a generator. Keras 3.15 takes any entry that is not
+            an integer (a float, text) as an unknown size, like ``-1``, whatever its value:
+            ``Reshape((6.0, 4))`` of 12 values gives ``(3, 4)``, and ``(3.0, 4.0)`` fails at the call (two
+            unknown sizes); it takes ``True`` as 1.
+        ValueError: at construction, a size that is 0 or below -1, or two unknown sizes (``(-1, -1)``, as Keras;
+            ``(None, None)`` and ``(-1, None)``, which Keras refuses at the call); text (``"34"``: Keras takes each
+            character as an unknown size and fails at the call; ``("3", 4)``, which Keras takes as ``(-1, 4)``), or
+            bytes of digit characters (``b"34"``, which Keras takes as the sizes ``(51, 52)``: write ``(3, 4)``);
+            at call, sizes that do not match.
 
     Source: ``keras.layers.Reshape`` (Keras 3).
 
     >>> import numpy as np
     >>> Reshape((-1, 2))(np.zeros((3, 8))).shape
+    (3, 4, 2)
+    >>> Reshape((None, 2))(np.zeros((3, 8))).shape
     (3, 4, 2)
     """
 
@@ -363,27 +380,29 @@ class Reshape(Layer):
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
         target_shape = integer_tuple(target_shape, "target_shape",
-                                     " (the shape of one sample, without the batch axis)", "sizes")
-        if any(d == 0 or d < -1 for d in target_shape) or target_shape.count(-1) > 1:
+                                     " (the shape of one sample, without the batch axis)", "sizes", unknown=True)
+        unknowns = sum(d is None or d == -1 for d in target_shape)
+        if any(d is not None and (d == 0 or d < -1) for d in target_shape) or unknowns > 1:
             raise ValueError(f"Invalid value for argument `target_shape`. Expected positive integers and at most "
-                             f"one -1. Received target_shape={target_shape!r}")
-        self.target_shape = target_shape
+                             f"one unknown size (-1 or None). Received target_shape={target_shape!r}")
+        self.target_shape = target_shape     # None kept, as Keras keeps it (and writes it in its config)
 
-    def _resolve(self, input_shape):
+    def _resolve(self, input_shape, symbolic=False):
+        """The output sizes of a sample of ``input_shape`` (batch axis first): the unknown size (-1 or None)
+        worked out; ``symbolic`` (``compute_output_shape``), a None in ``target_shape`` stays None, as Keras'."""
         sample = input_shape[1:]
-        if any(d is None for d in sample):
-            if -1 in self.target_shape:
-                return tuple(None if d == -1 else d for d in self.target_shape)
-            return self.target_shape
+        target = tuple(-1 if d is None else d for d in self.target_shape)
+        if any(d is None for d in sample) or (symbolic and None in self.target_shape):
+            return tuple(None if d == -1 else d for d in target)
         size = int(math.prod(sample))
-        known = int(math.prod(d for d in self.target_shape if d != -1))
-        if -1 in self.target_shape:
+        known = int(math.prod(d for d in target if d != -1))
+        if -1 in target:
             if size % known:
                 raise ValueError(self._mismatch(input_shape))
-            return tuple(size // known if d == -1 else d for d in self.target_shape)
+            return tuple(size // known if d == -1 else d for d in target)
         if known != size:
             raise ValueError(self._mismatch(input_shape))
-        return self.target_shape
+        return target
 
     def _mismatch(self, input_shape):
         return (f"Layer '{self.name}' cannot reshape samples of shape {tuple(input_shape[1:])} "
@@ -395,7 +414,7 @@ class Reshape(Layer):
 
     def compute_output_shape(self, input_shape):
         check_rank(self, input_shape, 1, exact=False)
-        return (input_shape[0],) + self._resolve(tuple(input_shape))
+        return (input_shape[0],) + self._resolve(tuple(input_shape), symbolic=True)
 
     def get_config(self):
         return {**super().get_config(), "target_shape": tuple(self.target_shape)}

@@ -186,8 +186,9 @@ class Permute(Layer):
     Args:
         dims: the integers ``1 .. n`` in some order, ``n`` the number of axes of a sample (axis 0, the batch axis,
             is never named): any collection read in its order as Keras' ``tuple(dims)`` reads it (a tuple, list,
-            ``range``, ``deque``, a dict or ``dict.keys()``, whose keys are they, a ``bytearray`` of their byte
-            values), or a 1-D integer array (NumPy, object-dtype NumPy, torch).
+            ``range``, ``deque``, a dict or ``dict.keys()``, whose keys are they, ``bytes`` or a ``bytearray`` of
+            their byte values: ``b"\\x02\\x01"`` is ``(2, 1)``), or a 1-D integer array (NumPy, object-dtype
+            NumPy, torch).
 
     Input shape: ``(batch, d_1, ..., d_n)``, exactly ``len(dims) + 1`` axes (Keras' input spec).
 
@@ -200,9 +201,10 @@ class Permute(Layer):
             a generator (Keras lets floats and bools through and fails later or permutes by them; a generator is
             its TypeError too); a set or frozenset, whose order is not the one written (Keras takes ``{2, 1}`` as
             ``(1, 2)``, in the set's order); an array of other than one axis (Keras: NumPy's ValueError).
-        ValueError: ``dims`` not a permutation of ``1 .. len(dims)`` (Keras' message); text or bytes (``"21"``,
-            ``b"21"``, ``("2", "1")``, ``np.array(["2", "1"])``: Keras' permutation check refuses them with a
-            ValueError too), a boolean array; an input of another rank.
+        ValueError: ``dims`` not a permutation of ``1 .. len(dims)`` (Keras' message); text (``"21"``,
+            ``("2", "1")``, ``np.array(["2", "1"])``) or bytes of digit characters (``b"21"``, whose byte values
+            Keras takes, ``(50, 49)``): Keras' permutation check refuses them with a ValueError too; a boolean
+            array; an input of another rank.
 
     Source: ``keras.layers.Permute`` (Keras 3.15, ``keras/src/layers/reshaping/permute.py``).
 
