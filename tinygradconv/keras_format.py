@@ -253,15 +253,11 @@ def _json_shapes(value):
 
 
 def keras_own_weights(layer) -> list:
-    """``layer``'s own weights (not those of the layers it holds) in the order Keras 3 stores them
-    (``Layer.save_own_variables``: ``_trainable_variables + _non_trainable_variables``): those created trainable
-    first, then the others, each in creation order. A layer of your own that makes a non-trainable weight before a
-    trainable one (``shift``, then ``scale``) is stored ``scale``, ``shift``; read in creation order, the two would
-    swap silently where their shapes agree (found by a reviewer). Freezing a layer (``trainable = False``) does not
-    change the order, as in Keras."""
-    created_trainable = {id(w) for w in layer._trainable_variables}
-    own = list(layer._own_weights)
-    return [w for w in own if id(w) in created_trainable] + [w for w in own if id(w) not in created_trainable]
+    """``layer``'s own weights (not those of the layers it holds) in the order Keras 3 stores them: those created
+    trainable first, then the others (:meth:`~tinygradconv.layers.Layer._own_weights_in_keras_order`; read in
+    creation order, a ``shift`` made non-trainable before ``scale`` would swap with it silently where their shapes
+    agree, as a reviewer found)."""
+    return layer._own_weights_in_keras_order()
 
 
 def _snake_counted(name, used):

@@ -116,12 +116,14 @@ def weight_keys(model) -> list:
 
     def walk(layer, prefix):
         used = {}
+        keys = {}                   # keys numbered in creation order (as files written before 2026-12-07 have them)
         for weight in layer._own_weights:
-            if id(weight) in seen:
-                continue
-            seen.add(id(weight))
-            short = (weight.name or "weight").rsplit("/", 1)[-1]
-            entries.append((prefix + unique(short, used), weight))
+            if id(weight) not in seen and id(weight) not in keys:
+                keys[id(weight)] = prefix + unique((weight.name or "weight").rsplit("/", 1)[-1], used)
+        for weight in layer._own_weights_in_keras_order():     # listed in the order of model.weights
+            if id(weight) in keys and id(weight) not in seen:
+                seen.add(id(weight))
+                entries.append((keys[id(weight)], weight))
         for sub in layer._sublayers():
             walk(sub, prefix + unique(snake_case(type(sub).__name__), used) + "/")
 

@@ -374,10 +374,25 @@ class Layer:
                 found.extend(v for v in value if isinstance(v, Layer) and v is not self)
         return found
 
+    def _own_weights_in_keras_order(self) -> list:
+        """This layer's own weights (not its sub-layers') in Keras 3's order (``Layer.weights`` and
+        ``save_own_variables``: ``_trainable_variables + _non_trainable_variables``): those created trainable first,
+        then the others, each in creation order. A layer of your own that makes a non-trainable weight before a
+        trainable one (``shift``, then ``scale``) lists ``scale``, ``shift``, as Keras does, so that
+        ``set_weights(keras_model.get_weights())`` and ``.keras`` files put each value in its weight. Freezing a
+        layer (``trainable = False``) does not change the order, as in Keras."""
+        own = self._own_weights
+        created_trainable = self._trainable_variables
+        if len(created_trainable) in (0, len(own)):        # all made trainable, or none: creation order
+            return list(own)
+        ids = {id(w) for w in created_trainable}
+        return [w for w in own if id(w) in ids] + [w for w in own if id(w) not in ids]
+
     @property
     def weights(self) -> list:
-        """All weights: this layer's own, then those of its sub-layers."""
-        out = list(self._own_weights)
+        """All weights: this layer's own (those created trainable first, as Keras 3), then those of its
+        sub-layers."""
+        out = self._own_weights_in_keras_order()
         seen = {id(w) for w in out}         # a weight shared by two sub-layers is listed once, where it first shows
         for layer in self._sublayers():
             for w in layer.weights:
