@@ -33,6 +33,23 @@ from .backend import dtype_name
 
 #: In-place writes so far.
 writes = 0
+
+
+class _UnsetCount:
+    """The ``written_before`` of a node made without :meth:`~tinygradconv.autograd.Function.apply` that forgot
+    to set it: reading it raises, rather than passing for "recorded after every write" (which would send the
+    node's gradient to the newest value of an input written in place since, silently)."""
+
+    def __get__(self, ctx, owner=None):
+        if ctx is None:
+            return self
+        raise AttributeError(f"the {ctx.fn.__name__ if ctx.fn else 'unrecorded'} node has no `written_before`: "
+                             f"a node made outside Function.apply must set `ctx.written_before = "
+                             f"tinygradconv.in_place.writes` when it records it (as ToBackend.apply does)")
+
+
+#: ``Context.written_before`` until a node is recorded (:class:`_UnsetCount`).
+UNSET_COUNT = _UnsetCount()
 #: The last in-place write of each living array, keyed by the ``id`` of the array that owns its memory: a weak
 #: reference to that owner (``None`` for an owner that takes none, such as the ``bytes`` under ``np.frombuffer``)
 #: and the count ``writes`` reached. Entries of arrays that died are dropped (:func:`_forget_the_dead`), so a long
@@ -247,7 +264,9 @@ def record(tensor, op, args, check):
     tensor._ctx, tensor._requires_grad = ctx, True
     last_rewrite = writes
     tensor._versions = tensor._versions + ((writes, before),)
-    before._version_of = tensor          # (before's timeline is tensor's: see version_at)
+    # before's timeline is tensor's (see version_at); a weak reference, as tensor holds before (_versions): a
+    # strong one would make a reference cycle, and keep the graph's arrays alive after backward until gc runs
+    before._version_of = weakref.ref(tensor)
     return tensor
 
 
@@ -263,7 +282,7 @@ def version_at(tensor, when):
     if ctx is None or ctx.released or ctx.written_before >= last_rewrite or ctx.fn.__name__ not in _SHARING_VIEWS:
         return tensor
     base = ctx.inputs[0]
-    timeline = base if base._version_of is None else base._version_of
+    timeline = base if base._version_of is None else (base._version_of() or base)    # (dead: no later value)
     then, now = version_at(timeline, ctx.written_before), version_at(timeline, when)
     if then is now or memory_owner(tensor._data) is not memory_owner(base._data):
         return tensor           # the base unchanged between the view and `when`, or a copy (w[[0, 1]])
@@ -276,7 +295,7 @@ def version_at(tensor, when):
 
     again = object.__new__(type(ctx))        # the same node, of the new value (copy.copy would pickle it)
     again.__dict__.update(vars(ctx))
-    again.inputs, again.written_before = (now,) + tuple(ctx.inputs[1:]), when
+    again.inputs, again.written_before = (now,) + tuple(ctx.inputs[1:]), min(when, writes)   # (inf: now)
     return Tensor._make(tensor._data, tensor.backend, True, again)
 
 
