@@ -70,3 +70,53 @@ def test_the_graphs_arrays_die_after_backward_as_out_of_place():
     ``_version_of``): the matmul's result dies when the step ends, as out of place (it lived until gc ran)."""
     assert not _arrays_die_with_gc_disabled(False)
     assert not _arrays_die_with_gc_disabled(True)
+
+
+RANK_0 = [
+    ("mean, mul_", [-1.5, 0.25, 2.0], lambda x: x.mean(), lambda y: y.mul_(2)),
+    ("rank-0 x * 3, add_", 2.0, lambda x: x * 3, lambda y: y.add_(1)),
+    ("sum, div_ (gradient accumulation)", [2.0, 3.0], lambda x: (x * 3).sum(), lambda y: y.div_(4)),
+    ("x[0] * 3, clamp_", [0.1, 3.0], lambda x: x[0] * 3, lambda y: y.clamp_(0, 1)),
+]
+
+
+@pytest.mark.parametrize("name, values, op, write", RANK_0, ids=[c[0] for c in RANK_0])
+def test_a_rank_0_result_is_written_in_place_as_torch(name, values, op, write):
+    """A rank-0 result (NumPy gives it as a scalar, which cannot be written) takes an in-place op, with grad and
+    under no_grad: values and gradients as PyTorch's (``x.mean().mul_(2)``: x.grad = 2/3 each)."""
+    (x, tx) = both(values)
+    y, ty = op(x), op(tx)
+    assert write(y) is y
+    write(ty)
+    y.backward()
+    ty.backward()
+    assert y.item() == pytest.approx(ty.item())
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
+    with tg.no_grad():
+        z = op(x)
+        write(z)
+    assert z.item() == pytest.approx(ty.item()) and not z.requires_grad
+
+
+def test_a_rank_0_result_saved_by_a_node_refuses_its_backward_after_a_write_as_torch():
+    """``z = y * y`` saved the rank-0 ``y``; ``y.mul_(2)`` then makes z's backward raise, as PyTorch's."""
+    (x, tx) = both([2.0, 3.0])
+    y, ty = x.mean(), tx.mean()
+    z, tz = y * y, ty * ty
+    y.mul_(2)
+    ty.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        tz.backward()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.backward()
+
+
+def test_a_rank_0_leaf_is_updated_in_place_under_no_grad():
+    """``w -= 1`` under no_grad on a rank-0 leaf whose array was a NumPy scalar (a detached sum) changes w."""
+    w = tg.tensor([1.0, 2.0]).sum().detach().requires_grad_()
+    tw = torch.tensor([1.0, 2.0]).sum().detach().requires_grad_()
+    with tg.no_grad():
+        w -= 1
+    with torch.no_grad():
+        tw -= 1
+    assert w.item() == tw.item() == 2.0

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import weakref
 
+import numpy as np
+
 from .backend import dtype_name
 
 #: In-place writes so far.
@@ -93,6 +95,17 @@ def _forget_the_dead():
     for key in [key for key, (reference, _) in last_write.items() if reference is not None and reference() is None]:
         del last_write[key]
     _forget_at = max(1024, 2 * len(last_write))
+
+
+def own_array(tensor):
+    """Make ``tensor`` hold an array that can be written in place, before an in-place write: a rank-0 result that
+    NumPy gave as a scalar (``x.mean()``, ``x[0] * 3``; immutable) becomes a 0-d array of the same value and dtype.
+    The write is counted as one of the scalar, so a node that saved it refuses its backward pass afterwards, as
+    PyTorch's "modified by an inplace operation" (``y = x.mean(); z = y * y; y.mul_(2); z.backward()``)."""
+    data = tensor._data
+    if isinstance(data, np.generic):
+        tensor._data = np.array(data)
+        note_in_place_write(data)
 
 
 def last_write_of(array):
@@ -249,6 +262,7 @@ def record(tensor, op, args, check):
     from .autograd import no_grad
     from .tensor import Tensor
 
+    own_array(tensor)
     before = Tensor._make(tensor._data[...], tensor.backend, tensor._requires_grad, tensor._ctx)
     owner = memory_owner(tensor._data)
     aliased = any(isinstance(a, Tensor) and memory_owner(a._data) is owner for a in args)

@@ -775,7 +775,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         >>> x.tolist()
         [[0.0, 0.0], [3.0, -1.0]]
         """
-        from .in_place import note_in_place_write
+        from .in_place import note_in_place_write, own_array
         from .ops.shape import _normalized_index
         from .tensor import _number_fits
 
@@ -800,6 +800,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
                                "t = tg.ops.concat([t[:i], value, t[i + 1:]])")
         if value.backend is not self.backend:
             value = value.to(self.backend)
+        own_array(self)                       # (a rank-0 result held as a NumPy scalar: a 0-d array instead)
         array, written = self.data, value.data
         xp = self.backend.xp
         if hasattr(array, "_array"):          # array_api_strict's Array: write into the NumPy array it holds

@@ -14,7 +14,7 @@ import numpy as np
 from .. import config
 from ..autograd import Function, Sample, is_grad_enabled, register_op
 from ..backend import dtype_name
-from ..in_place import note_in_place_write
+from ..in_place import note_in_place_write, own_array
 from ..tensor import _FLOAT_KINDS, Tensor, _check_dtype, _number_fits
 from ..validation import float16_holds
 from .summation import accurate_sum
@@ -1494,6 +1494,7 @@ def in_place(tensor, other, operator, symbol):
         raise ValueError(f"`{symbol}` in place: the result has shape {tuple(result.shape)}, the tensor "
                          f"{tuple(tensor.shape)} (broadcasting would change the tensor's shape)")
     xp = tensor.backend.xp
+    own_array(tensor)               # (a rank-0 leaf held as a NumPy scalar: a 0-d array instead)
     tensor.data[...] = xp.astype(result.data, tensor.data.dtype, copy=False)
     note_in_place_write(tensor.data)
     return tensor
