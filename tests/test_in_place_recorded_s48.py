@@ -120,3 +120,100 @@ def test_a_rank_0_leaf_is_updated_in_place_under_no_grad():
     with torch.no_grad():
         tw -= 1
     assert w.item() == tw.item() == 2.0
+
+
+def _next(node):
+    return getattr(node, "next_functions", ())       # (ours: AccumulateGrad has none; PyTorch's: ())
+
+
+def _walk(node):
+    """The names of the nodes reachable through ``next_functions`` (each once, depth first) and the edges, by
+    position in that list; PyTorch's overload numbers dropped. Gives up after 100 steps (a loop)."""
+    names, ids, edges, stack = [], {}, [], [node]
+    while stack and len(names) < 100:
+        n = stack.pop()
+        if n in ids:
+            continue
+        ids[n] = len(names)
+        names.append(n.name().rstrip("0123456789").replace("torch::autograd::", ""))
+        stack.extend(f for f, _ in reversed(_next(n)) if f is not None and f not in ids)
+    for n, i in ids.items():
+        edges += [(i, ids[f]) for f, _ in _next(n) if f is not None]
+    return names, sorted(edges)
+
+
+def test_next_functions_after_a_write_is_the_graph_torch_records():
+    """``y = x * 2; z = y * 1; y.add_(z)``: y's graph is a DAG (z was computed from y's old value); walking it
+    looped forever. The same nodes and edges as PyTorch's, and the gradient (4 each)."""
+    (x, tx) = both([1.0, 2.0])
+    y, ty = x * 2, tx * 2
+    z, tz = y * 1, ty * 1
+    y.add_(z)
+    ty.add_(tz)
+    assert _walk(y.grad_fn) == _walk(ty.grad_fn)
+    y.sum().backward()
+    ty.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_the_graph_drawn_before_backward_is_the_graph_recorded():
+    """``y = x * 2; z = y + 1; y.mul_(3); z + y``: z is drawn computed from y's old value, a box whose values were
+    overwritten in place (its array is y's: it showed [6, 12] as y's old value, which was [2, 4]); the picture of
+    ``y = x * 2; z = y * 1; y.add_(z)`` no longer raises KeyError."""
+    pytest.importorskip("matplotlib")
+    from tinygradconv import viz
+    from tinygradconv.viz.graph import graph_nodes
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = y + 1
+    y.mul_(3)
+    dot = viz.to_dot(z + y)
+    nodes = graph_nodes(z + y)
+    old = [n for n in nodes if n.kind == "tensor" and "(overwritten in place)" in n.label]
+    assert len(old) == 1 and "[6, 12]" not in old[0].label
+    ops = {n.id: n for n in nodes if n.kind == "op"}
+    assert sorted(n.label.split("\n")[0] for n in ops.values() if old[0].id in n.inputs) == ["add", "mul"]
+    assert "(overwritten in place)" in dot
+    y = x * 2
+    y.add_(y * 1)
+    import matplotlib.pyplot as plt
+    viz.plot_graph(y)
+    plt.close("all")
+
+
+def test_an_expand_taken_before_a_write_and_used_after_it_is_refused():
+    """``e = y.expand(2, 3); y.add_(1); (e * e).sum().backward()``: PyTorch's e is a view (it reads [[3, 5, 7]] x 2,
+    x.grad [24, 40, 56]); ours is a copy of the old values ([[2, 4, 6]] x 2, x.grad [16, 32, 48] silently before).
+    Refused with a RuntimeError that says to expand again; an expand used only before the write is PyTorch's."""
+    (x, tx) = both([[1.0, 2.0, 3.0]])
+    y, ty = x * 2, tx * 2
+    e, te = y.expand(2, 3), ty.expand(2, 3)
+    y.add_(1)
+    ty.add_(1)
+    with pytest.raises(RuntimeError, match="Expand the tensor again"):
+        (e * e).sum().backward()
+    (x, tx) = both([[1.0, 2.0, 3.0]])
+    y, ty = x * 2, tx * 2
+    e, te = y.expand(2, 3), ty.expand(2, 3)
+    s, ts = (e * 3).sum(), (te * 3).sum()       # (e * e would save e, and PyTorch's backward would refuse)
+    y.add_(1)
+    ty.add_(1)
+    (s + y.sum()).backward()
+    (ts + ty.sum()).backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("op", [lambda t: t.relu(), lambda t: t.max(), lambda t: t.amax(0) if hasattr(t, "amax")
+                                else t.max(0)], ids=["relu", "max", "max over an axis"])
+def test_a_write_into_the_result_of_relu_or_max_refuses_backward_as_torch(op):
+    """PyTorch's relu and max save their result: ``y = x.relu(); y.mul_(2); y.sum().backward()`` raises
+    "modified by an inplace operation" there, and here (ours gave a gradient before)."""
+    (x, tx) = both([-1.5, 0.25, 2.0])
+    y, ty = op(x), op(tx)
+    y.mul_(2)
+    ty.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        ty.sum().backward()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()

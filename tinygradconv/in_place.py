@@ -236,9 +236,6 @@ def one_of_many_views(tensor):
 #: none, so that a process that never records one pays nothing in ``backward`` beyond one comparison per node.
 last_rewrite = -1
 
-#: The view ops whose output shares its input's memory (a real view here; ``Expand`` copies, see :data:`VIEW_OPS`).
-_SHARING_VIEWS = ("GetItem", "ReshapeOp", "Permute", "Cut", "Piece")
-
 
 def record(tensor, op, args, check):
     """``tensor.add_(other)`` and the other in-place methods while gradients are recorded, on an op's output that
@@ -293,13 +290,20 @@ def version_at(tensor, when):
         if when < count:
             return before
     ctx = tensor._ctx
-    if ctx is None or ctx.released or ctx.written_before >= last_rewrite or ctx.fn.__name__ not in _SHARING_VIEWS:
+    if ctx is None or ctx.released or ctx.written_before >= last_rewrite or ctx.fn.__name__ not in VIEW_OPS:
         return tensor
     base = ctx.inputs[0]
     timeline = base if base._version_of is None else (base._version_of() or base)    # (dead: no later value)
     then, now = version_at(timeline, ctx.written_before), version_at(timeline, when)
-    if then is now or memory_owner(tensor._data) is not memory_owner(base._data):
-        return tensor           # the base unchanged between the view and `when`, or a copy (w[[0, 1]])
+    if then is now:
+        return tensor           # the base unchanged between the view and `when`
+    if ctx.fn.__name__ == "Expand":
+        raise RuntimeError(f"An expand of a tensor, taken before that tensor was modified by an in-place operation "
+                           f"and used after it, is not supported here: expand copies here, so it kept the old "
+                           f"values, where PyTorch's is a view of the new ones. Expand the tensor again after the "
+                           f"in-place operation (a tensor of shape {tuple(tensor.shape)})")
+    if memory_owner(tensor._data) is not memory_owner(base._data):
+        return tensor           # a copy (w[[0, 1]], w.T.reshape(-1))
     if ctx.fn.__name__ in ("Cut", "Piece"):
         raise RuntimeError(f"A piece of split, chunk, unbind or tensor_split of a tensor, taken before that tensor "
                            f"was modified by an in-place operation and used after it, is not supported here "
@@ -320,6 +324,22 @@ def as_recorded(ctx):
     found = [t if t is None else version_at(t, ctx.written_before) for t in inputs]
     if any(a is not b for a, b in zip(found, inputs)):
         ctx.inputs = tuple(found)
+
+
+def recorded_inputs(ctx):
+    """``ctx``'s inputs as recorded: for each, the tensor that held its value when ``ctx`` was recorded
+    (:func:`as_recorded`, once an in-place op was recorded). What a walk of the graph before ``backward`` reads
+    (``grad_fn.next_functions``, :mod:`tinygradconv.viz`): ``y = x * 2; z = y * 1; y.add_(z)`` is then the graph
+    PyTorch records, z computed from y's old value, and no loop from y through z back to y."""
+    if last_rewrite >= 0 and not ctx.released:
+        as_recorded(ctx)
+    return ctx.inputs
+
+
+def overwritten(tensor):
+    """Whether ``tensor`` is the value of a tensor before an in-place op recorded in the graph (:func:`record`): its
+    array is a view of the tensor's, so its values are the ones written since, not its own."""
+    return tensor._version_of is not None
 
 
 def is_view(tensor):

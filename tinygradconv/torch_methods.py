@@ -2261,7 +2261,9 @@ class BackwardNode:
 
     @property
     def next_functions(self) -> tuple:
-        return tuple((_node_of(t), 0) for t in self._ctx.inputs)
+        from .in_place import recorded_inputs
+
+        return tuple((_node_of(t), 0) for t in recorded_inputs(self._ctx))
 
     def __repr__(self):
         return f"<{self.name()}>"

@@ -1188,13 +1188,16 @@ class Relu(Function):
     def forward(ctx, a):
         xp = ctx.xp
         _refuse_bools(xp, a, "relu")
-        ctx.save_for_backward(a <= 0)  # False for NaN; True at both zeros (gradient 0 at the kink)
         zero = 0.0 if xp.isdtype(a.dtype, "real floating") else 0   # an integer tensor stays integer, as in PyTorch
-        return xp.where(a < 0, zero, a)  # a Python scalar: cheaper than an array of zeros
+        out = xp.where(a < 0, zero, a)  # a Python scalar: cheaper than an array of zeros
+        # the mask (False for NaN; True at both zeros: gradient 0 at the kink), and the result, which PyTorch saves:
+        # a write of it in place (`y = x.relu(); y.mul_(2)`) then refuses the backward pass, as PyTorch's
+        ctx.save_for_backward(a <= 0, out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        (blocked,) = ctx.saved_tensors
+        blocked = ctx.saved_tensors[0]
         return ctx.xp.where(blocked, 0.0, grad)
 
 
