@@ -217,3 +217,22 @@ def test_a_write_into_the_result_of_relu_or_max_refuses_backward_as_torch(op):
         ty.sum().backward()
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
+
+
+@pytest.mark.parametrize("requires_grad", [True, False])
+def test_a_write_from_a_partly_overlapping_view_is_refused_as_torch(requires_grad):
+    """``y.add_(y.T)`` reads elements it already wrote in PyTorch's loop, which refuses it; ours computed
+    ``[[4, 10], [10, 16]]``. The same elements (``y.mul_(y)``) and disjoint ones (``y[0].add_(y[1])``) stay fine."""
+    (x, tx) = both([[1.0, 2.0], [3.0, 4.0]], requires_grad)
+    y, ty = x * 2, tx * 2
+    with pytest.raises(RuntimeError, match="refer to a single memory location"):
+        ty.add_(ty.T)
+    with pytest.raises(RuntimeError, match="refer to a single memory location"):
+        y.add_(y.T)
+    with tg.no_grad(), torch.no_grad():
+        y, ty = x * 2, tx * 2
+        y[0].add_(y[1])
+        ty[0].add_(ty[1])
+        y.mul_(y)
+        ty.mul_(ty)
+    np.testing.assert_allclose(y.numpy(), ty.numpy())

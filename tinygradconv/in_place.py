@@ -108,6 +108,25 @@ def own_array(tensor):
         note_in_place_write(data)
 
 
+def refuse_partial_overlap(tensor, other, name):
+    """``RuntimeError`` (PyTorch's) when ``other`` (a Tensor or anything else) is another view of elements that
+    ``tensor`` holds: ``y.add_(y.T)`` would read elements already written (NumPy computes it out of place first,
+    and gave ``[[4, 10], [10, 16]]`` for ``y = [[2, 4], [6, 8]]``), and PyTorch refuses it. ``other`` the same
+    elements (``y.mul_(y)``) or elements of their own (``y[0].add_(y[1])``) are fine, as in PyTorch; like it, the
+    check compares the ranges of memory (``np.may_share_memory``). NumPy arrays only (and array_api_strict's)."""
+    mine, theirs = getattr(tensor._data, "_array", tensor._data), getattr(getattr(other, "_data", None), "_array",
+                                                                          getattr(other, "_data", None))
+    if not isinstance(mine, np.ndarray) or not isinstance(theirs, np.ndarray) or not np.may_share_memory(mine, theirs):
+        return
+    if theirs.shape == mine.shape and theirs.strides == mine.strides and \
+            theirs.__array_interface__["data"][0] == mine.__array_interface__["data"][0]:
+        return
+    raise RuntimeError(f"unsupported operation: some elements of the input tensor and the written-to tensor refer "
+                       f"to a single memory location (t.{name}(other) with `other` a view of some of t's elements, "
+                       f"as `y.add_(y.T)`; PyTorch refuses it too). Please clone() the tensor before performing the "
+                       f"operation: t.{name}(other.clone())")
+
+
 def last_write_of(array):
     """The count ``writes`` reached at the last in-place write of ``array``'s memory; -1 for none."""
     owner = memory_owner(array)
@@ -320,9 +339,18 @@ def version_at(tensor, when):
 def as_recorded(ctx):
     """Point ``ctx``'s inputs at the tensors that held their values when ``ctx`` was recorded (:func:`version_at`),
     once an in-place op was recorded (:func:`record`): ``backward`` calls it at each node it reaches."""
-    inputs = ctx.inputs
-    found = [t if t is None else version_at(t, ctx.written_before) for t in inputs]
-    if any(a is not b for a, b in zip(found, inputs)):
+    when, inputs, found = ctx.written_before, ctx.inputs, None
+    for i, t in enumerate(inputs):
+        # only an input written in place since (its _versions) or one made before the last in-place op (perhaps
+        # a view of a tensor written since) may stand for another value: the others are skipped (a long graph
+        # recorded after the last in-place op pays one test per input)
+        if t is None or not (t._versions or (t._ctx is not None and t._ctx.written_before < last_rewrite)):
+            continue
+        then = version_at(t, when)
+        if then is not t:
+            found = list(inputs) if found is None else found
+            found[i] = then
+    if found is not None:
         ctx.inputs = tuple(found)
 
 

@@ -2193,6 +2193,7 @@ def _write_in_place(tensor, other, name, compute):
     from .tensor import Tensor
 
     plain = name[:-1]
+    in_place.refuse_partial_overlap(tensor, other, name)
 
     def check(result):
         if tuple(result.shape) != tuple(tensor.shape):
