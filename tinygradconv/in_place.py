@@ -29,10 +29,29 @@ from __future__ import annotations
 
 import weakref
 
+import numpy as np
+
 from .backend import dtype_name
 
 #: In-place writes so far.
 writes = 0
+
+
+class _UnsetCount:
+    """The ``written_before`` of a node made without :meth:`~tinygradconv.autograd.Function.apply` that forgot
+    to set it: reading it raises, rather than passing for "recorded after every write" (which would send the
+    node's gradient to the newest value of an input written in place since, silently)."""
+
+    def __get__(self, ctx, owner=None):
+        if ctx is None:
+            return self
+        raise AttributeError(f"the {ctx.fn.__name__ if ctx.fn else 'unrecorded'} node has no `written_before`: "
+                             f"a node made outside Function.apply must set `ctx.written_before = "
+                             f"tinygradconv.in_place.writes` when it records it (as ToBackend.apply does)")
+
+
+#: ``Context.written_before`` until a node is recorded (:class:`_UnsetCount`).
+UNSET_COUNT = _UnsetCount()
 #: The last in-place write of each living array, keyed by the ``id`` of the array that owns its memory: a weak
 #: reference to that owner (``None`` for an owner that takes none, such as the ``bytes`` under ``np.frombuffer``)
 #: and the count ``writes`` reached. Entries of arrays that died are dropped (:func:`_forget_the_dead`), so a long
@@ -76,6 +95,36 @@ def _forget_the_dead():
     for key in [key for key, (reference, _) in last_write.items() if reference is not None and reference() is None]:
         del last_write[key]
     _forget_at = max(1024, 2 * len(last_write))
+
+
+def own_array(tensor):
+    """Make ``tensor`` hold an array that can be written in place, before an in-place write: a rank-0 result that
+    NumPy gave as a scalar (``x.mean()``, ``x[0] * 3``; immutable) becomes a 0-d array of the same value and dtype.
+    The write is counted as one of the scalar, so a node that saved it refuses its backward pass afterwards, as
+    PyTorch's "modified by an inplace operation" (``y = x.mean(); z = y * y; y.mul_(2); z.backward()``)."""
+    data = tensor._data
+    if isinstance(data, np.generic):
+        tensor._data = np.array(data)
+        note_in_place_write(data)
+
+
+def refuse_partial_overlap(tensor, other, name):
+    """``RuntimeError`` (PyTorch's) when ``other`` (a Tensor or anything else) is another view of elements that
+    ``tensor`` holds: ``y.add_(y.T)`` would read elements already written (NumPy computes it out of place first,
+    and gave ``[[4, 10], [10, 16]]`` for ``y = [[2, 4], [6, 8]]``), and PyTorch refuses it. ``other`` the same
+    elements (``y.mul_(y)``) or elements of their own (``y[0].add_(y[1])``) are fine, as in PyTorch; like it, the
+    check compares the ranges of memory (``np.may_share_memory``). NumPy arrays only (and array_api_strict's)."""
+    mine, theirs = getattr(tensor._data, "_array", tensor._data), getattr(getattr(other, "_data", None), "_array",
+                                                                          getattr(other, "_data", None))
+    if not isinstance(mine, np.ndarray) or not isinstance(theirs, np.ndarray) or not np.may_share_memory(mine, theirs):
+        return
+    if theirs.shape == mine.shape and theirs.strides == mine.strides and \
+            theirs.__array_interface__["data"][0] == mine.__array_interface__["data"][0]:
+        return
+    raise RuntimeError(f"unsupported operation: some elements of the input tensor and the written-to tensor refer "
+                       f"to a single memory location (t.{name}(other) with `other` a view of some of t's elements, "
+                       f"as `y.add_(y.T)`; PyTorch refuses it too). Please clone() the tensor before performing the "
+                       f"operation: t.{name}(other.clone())")
 
 
 def last_write_of(array):
@@ -206,9 +255,6 @@ def one_of_many_views(tensor):
 #: none, so that a process that never records one pays nothing in ``backward`` beyond one comparison per node.
 last_rewrite = -1
 
-#: The view ops whose output shares its input's memory (a real view here; ``Expand`` copies, see :data:`VIEW_OPS`).
-_SHARING_VIEWS = ("GetItem", "ReshapeOp", "Permute", "Cut", "Piece")
-
 
 def record(tensor, op, args, check):
     """``tensor.add_(other)`` and the other in-place methods while gradients are recorded, on an op's output that
@@ -232,6 +278,7 @@ def record(tensor, op, args, check):
     from .autograd import no_grad
     from .tensor import Tensor
 
+    own_array(tensor)
     before = Tensor._make(tensor._data[...], tensor.backend, tensor._requires_grad, tensor._ctx)
     owner = memory_owner(tensor._data)
     aliased = any(isinstance(a, Tensor) and memory_owner(a._data) is owner for a in args)
@@ -247,7 +294,9 @@ def record(tensor, op, args, check):
     tensor._ctx, tensor._requires_grad = ctx, True
     last_rewrite = writes
     tensor._versions = tensor._versions + ((writes, before),)
-    before._version_of = tensor          # (before's timeline is tensor's: see version_at)
+    # before's timeline is tensor's (see version_at); a weak reference, as tensor holds before (_versions): a
+    # strong one would make a reference cycle, and keep the graph's arrays alive after backward until gc runs
+    before._version_of = weakref.ref(tensor)
     return tensor
 
 
@@ -260,13 +309,20 @@ def version_at(tensor, when):
         if when < count:
             return before
     ctx = tensor._ctx
-    if ctx is None or ctx.released or ctx.written_before >= last_rewrite or ctx.fn.__name__ not in _SHARING_VIEWS:
+    if ctx is None or ctx.released or ctx.written_before >= last_rewrite or ctx.fn.__name__ not in VIEW_OPS:
         return tensor
     base = ctx.inputs[0]
-    timeline = base if base._version_of is None else base._version_of
+    timeline = base if base._version_of is None else (base._version_of() or base)    # (dead: no later value)
     then, now = version_at(timeline, ctx.written_before), version_at(timeline, when)
-    if then is now or memory_owner(tensor._data) is not memory_owner(base._data):
-        return tensor           # the base unchanged between the view and `when`, or a copy (w[[0, 1]])
+    if then is now:
+        return tensor           # the base unchanged between the view and `when`
+    if ctx.fn.__name__ == "Expand":
+        raise RuntimeError(f"An expand of a tensor, taken before that tensor was modified by an in-place operation "
+                           f"and used after it, is not supported here: expand copies here, so it kept the old "
+                           f"values, where PyTorch's is a view of the new ones. Expand the tensor again after the "
+                           f"in-place operation (a tensor of shape {tuple(tensor.shape)})")
+    if memory_owner(tensor._data) is not memory_owner(base._data):
+        return tensor           # a copy (w[[0, 1]], w.T.reshape(-1))
     if ctx.fn.__name__ in ("Cut", "Piece"):
         raise RuntimeError(f"A piece of split, chunk, unbind or tensor_split of a tensor, taken before that tensor "
                            f"was modified by an in-place operation and used after it, is not supported here "
@@ -276,17 +332,42 @@ def version_at(tensor, when):
 
     again = object.__new__(type(ctx))        # the same node, of the new value (copy.copy would pickle it)
     again.__dict__.update(vars(ctx))
-    again.inputs, again.written_before = (now,) + tuple(ctx.inputs[1:]), when
+    again.inputs, again.written_before = (now,) + tuple(ctx.inputs[1:]), min(when, writes)   # (inf: now)
     return Tensor._make(tensor._data, tensor.backend, True, again)
 
 
 def as_recorded(ctx):
     """Point ``ctx``'s inputs at the tensors that held their values when ``ctx`` was recorded (:func:`version_at`),
     once an in-place op was recorded (:func:`record`): ``backward`` calls it at each node it reaches."""
-    inputs = ctx.inputs
-    found = [t if t is None else version_at(t, ctx.written_before) for t in inputs]
-    if any(a is not b for a, b in zip(found, inputs)):
+    when, inputs, found = ctx.written_before, ctx.inputs, None
+    for i, t in enumerate(inputs):
+        # only an input written in place since (its _versions) or one made before the last in-place op (perhaps
+        # a view of a tensor written since) may stand for another value: the others are skipped (a long graph
+        # recorded after the last in-place op pays one test per input)
+        if t is None or not (t._versions or (t._ctx is not None and t._ctx.written_before < last_rewrite)):
+            continue
+        then = version_at(t, when)
+        if then is not t:
+            found = list(inputs) if found is None else found
+            found[i] = then
+    if found is not None:
         ctx.inputs = tuple(found)
+
+
+def recorded_inputs(ctx):
+    """``ctx``'s inputs as recorded: for each, the tensor that held its value when ``ctx`` was recorded
+    (:func:`as_recorded`, once an in-place op was recorded). What a walk of the graph before ``backward`` reads
+    (``grad_fn.next_functions``, :mod:`tinygradconv.viz`): ``y = x * 2; z = y * 1; y.add_(z)`` is then the graph
+    PyTorch records, z computed from y's old value, and no loop from y through z back to y."""
+    if last_rewrite >= 0 and not ctx.released:
+        as_recorded(ctx)
+    return ctx.inputs
+
+
+def overwritten(tensor):
+    """Whether ``tensor`` is the value of a tensor before an in-place op recorded in the graph (:func:`record`): its
+    array is a view of the tensor's, so its values are the ones written since, not its own."""
+    return tensor._version_of is not None
 
 
 def is_view(tensor):

@@ -775,7 +775,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         >>> x.tolist()
         [[0.0, 0.0], [3.0, -1.0]]
         """
-        from .in_place import note_in_place_write
+        from .in_place import note_in_place_write, own_array
         from .index_check import check_index_backend
         from .ops.shape import _normalized_index
         from .tensor import _number_fits
@@ -802,6 +802,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
                                "t = tg.ops.concat([t[:i], value, t[i + 1:]])")
         if value.backend is not self.backend:
             value = value.to(self.backend)
+        own_array(self)                       # (a rank-0 result held as a NumPy scalar: a 0-d array instead)
         array, written = self.data, value.data
         xp = self.backend.xp
         if hasattr(array, "_array"):          # array_api_strict's Array: write into the NumPy array it holds
@@ -2194,6 +2195,7 @@ def _write_in_place(tensor, other, name, compute):
     from .tensor import Tensor
 
     plain = name[:-1]
+    in_place.refuse_partial_overlap(tensor, other, name)
 
     def check(result):
         if tuple(result.shape) != tuple(tensor.shape):
@@ -2262,7 +2264,9 @@ class BackwardNode:
 
     @property
     def next_functions(self) -> tuple:
-        return tuple((_node_of(t), 0) for t in self._ctx.inputs)
+        from .in_place import recorded_inputs
+
+        return tuple((_node_of(t), 0) for t in recorded_inputs(self._ctx))
 
     def __repr__(self):
         return f"<{self.name()}>"

@@ -14,7 +14,7 @@ import numpy as np
 from .. import config
 from ..autograd import Function, Sample, is_grad_enabled, register_op
 from ..backend import dtype_name
-from ..in_place import note_in_place_write
+from ..in_place import note_in_place_write, own_array
 from ..tensor import _FLOAT_KINDS, Tensor, _check_dtype, _number_fits
 from ..validation import float16_holds
 from .summation import accurate_sum
@@ -1188,13 +1188,16 @@ class Relu(Function):
     def forward(ctx, a):
         xp = ctx.xp
         _refuse_bools(xp, a, "relu")
-        ctx.save_for_backward(a <= 0)  # False for NaN; True at both zeros (gradient 0 at the kink)
         zero = 0.0 if xp.isdtype(a.dtype, "real floating") else 0   # an integer tensor stays integer, as in PyTorch
-        return xp.where(a < 0, zero, a)  # a Python scalar: cheaper than an array of zeros
+        out = xp.where(a < 0, zero, a)  # a Python scalar: cheaper than an array of zeros
+        # the mask (False for NaN; True at both zeros: gradient 0 at the kink), and the result, which PyTorch saves:
+        # a write of it in place (`y = x.relu(); y.mul_(2)`) then refuses the backward pass, as PyTorch's
+        ctx.save_for_backward(a <= 0, out)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        (blocked,) = ctx.saved_tensors
+        blocked = ctx.saved_tensors[0]
         return ctx.xp.where(blocked, 0.0, grad)
 
 
@@ -1494,6 +1497,7 @@ def in_place(tensor, other, operator, symbol):
         raise ValueError(f"`{symbol}` in place: the result has shape {tuple(result.shape)}, the tensor "
                          f"{tuple(tensor.shape)} (broadcasting would change the tensor's shape)")
     xp = tensor.backend.xp
+    own_array(tensor)               # (a rank-0 leaf held as a NumPy scalar: a 0-d array instead)
     tensor.data[...] = xp.astype(result.data, tensor.data.dtype, copy=False)
     note_in_place_write(tensor.data)
     return tensor

@@ -281,9 +281,12 @@ class _Extreme(Function):
         # the ties counted exactly: in float16 a count over 2048 rounds, over 65504 it is inf
         counted = hits if a.dtype != getattr(xp, "float16", None) else xp.astype(hits, xp.float32)
         # over the whole tensor backward's where takes the mask itself (saved, so released with the graph)
-        ctx.save_for_backward(hit if whole else hits, xp.sum(counted, axis=axes, keepdims=True))
+        # then the input and the result, which PyTorch saves (only watched: a write of either in place, `y =
+        # x.max(); y.mul_(2)`, then refuses the backward pass, as PyTorch's "modified by an inplace operation")
+        result = out if keepdims else xp.reshape(out, tuple(n for i, n in enumerate(a.shape) if i not in axes))
+        ctx.save_for_backward(hit if whole else hits, xp.sum(counted, axis=axes, keepdims=True), a, result)
         ctx.shape, ctx.axes, ctx.whole = a.shape, axes, whole
-        return out if keepdims else xp.reshape(out, tuple(n for i, n in enumerate(a.shape) if i not in axes))
+        return result
 
     @staticmethod
     def backward(ctx, grad):
@@ -292,7 +295,7 @@ class _Extreme(Function):
         # Over the whole tensor (axis=None) as torch.max(x)'s evenly_distribute_backward: the share goes to the
         # hits (the NaNs, if any) and every other element gets +0.0, whatever the sign of the gradient
         xp = ctx.xp
-        hits, count = ctx.saved_tensors         # over the whole tensor: the bool mask of the hits
+        hits, count = ctx.saved_tensors[:2]     # over the whole tensor: the bool mask of the hits
         grad = xp.reshape(grad, _kept_shape(ctx.shape, ctx.axes))
         share = _in_float32(xp, lambda g, n: g / n, grad, count)
         if ctx.whole:   # share where hit, +0.0 elsewhere: where broadcasts the share and the 0 (1.2 us, not 6.5)

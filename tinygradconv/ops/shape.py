@@ -22,6 +22,7 @@ import numbers
 
 import numpy as np
 
+from .. import in_place
 from ..autograd import Context, Function, Sample, is_grad_enabled, register_op
 from ..backend import available_backends, dtype_name, get_backend
 from ..tensor import _DTYPES, Tensor, _number_fits
@@ -298,7 +299,10 @@ class ToBackend(Function):
         recording = a.requires_grad and is_grad_enabled()
         ctx = Context(a.backend.xp, (a,), cls if recording else None)
         out = cls.forward(ctx, a.data, source=a.backend, target=target)
-        return Tensor._make(out, target, recording, ctx if recording else None)
+        if not recording:
+            return Tensor._make(out, target, False, None)
+        ctx.written_before = in_place.writes    # (as Function.apply: which version of `a` this node read)
+        return Tensor._make(out, target, True, ctx)
 
     @staticmethod
     def forward(ctx, a, source, target):

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..backend import dtype_name
+from ..in_place import overwritten, recorded_inputs
 from ..tensor import Tensor
 from ..validation import integer, number
 from ._mpl import pyplot
@@ -104,12 +105,17 @@ def _title(t, role, default="", number=None):
     return {"output": "output"}.get(role, default)
 
 
+#: The data line of a tensor's value before an in-place op recorded in the graph (``y.mul_(3)``): its values are
+#: gone, written over (:func:`~tinygradconv.in_place.overwritten`).
+_OVERWRITTEN = "(overwritten in place)"
+
+
 def _tensor_label(t, role, grad, number=None, made_by=None):
     """The full label of :func:`to_dot`: the title of :func:`_node_title` (the one :func:`plot_graph` draws), then
     the shape and dtype, the data and the gradient (a mean over more than 4 values), one line each."""
     lines = [_node_title(t, role, number, made_by)]
     lines.append(f"shape {t.shape} {dtype_name(t.dtype)}")
-    lines.append(f"data {_summary(t.numpy())}")
+    lines.append(_OVERWRITTEN if overwritten(t) else f"data {_summary(t.numpy())}")
     if grad is not None:
         lines.append(f"grad {_summary(grad)}")
     return "\n".join(lines)
@@ -191,7 +197,8 @@ def _node_title(t, role, number=None, made_by=None):
 def _short_label(t, role, grad, number=None, made_by=None):
     """The summarised label of :func:`plot_graph`: the title of :func:`_node_title`, shape and dtype, data,
     gradient (one line each, at most 3 values)."""
-    lines = [_node_title(t, role, number, made_by), f"{t.shape} {dtype_name(t.dtype)}", _brief(t.numpy())]
+    lines = [_node_title(t, role, number, made_by), f"{t.shape} {dtype_name(t.dtype)}",
+             _OVERWRITTEN if overwritten(t) else _brief(t.numpy())]
     if grad is not None:
         lines.append(f"grad {_brief(grad)}")
     return "\n".join(lines)
@@ -223,7 +230,9 @@ def graph_tensors(tensor) -> list:
         seen.add(id(t))
         stack.append((t, True))
         if t._ctx is not None:
-            stack.extend((p, False) for p in reversed(t._ctx.inputs) if p is not None and id(p) not in seen)
+            # (the inputs as recorded: after an in-place op, the value an op read, see in_place.recorded_inputs)
+            inputs = recorded_inputs(t._ctx)
+            stack.extend((p, False) for p in reversed(inputs) if p is not None and id(p) not in seen)
     return order
 
 
