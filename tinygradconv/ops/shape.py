@@ -533,11 +533,12 @@ def _backend_item(xp, item):
     if isinstance(item, np.integer):
         return int(item)
     if isinstance(item, Tensor):
-        if not ("int" in str(item.dtype) or _is_mask(item)):
+        if not ("int" in dtype_name(item.dtype) or _is_mask(item)):
             raise TypeError(f"Invalid type for argument `index`: index tensors must hold integers or booleans; "
-                            f"received a tensor of dtype {item.dtype}. A tensor built from Python numbers or "
-                            f"bools, such as tg.tensor([0, 2]) or tg.tensor([True, False]), is float32: pass the "
-                            f"list itself, or build it with dtype='int64' (positions) or dtype='bool' (a mask)")
+                            f"received a tensor of dtype {dtype_name(item.dtype)}. A tensor built from Python "
+                            f"numbers or bools, such as tg.tensor([0, 2]) or tg.tensor([True, False]), is float32: "
+                            f"pass the list itself, or build it with dtype='int64' (positions) or dtype='bool' (a "
+                            f"mask)")
         array = item.data if item.backend.xp is xp else xp.asarray(item.numpy())   # an index on another backend
     elif isinstance(item, (list, tuple, np.ndarray)):  # a tuple inside the index tuple reads as a list, as NumPy
         array = np.asarray(item)
