@@ -24,6 +24,7 @@ import numpy as np
 
 from ..autograd import Context, Function, Sample, is_grad_enabled, register_op
 from ..backend import available_backends, dtype_name, get_backend
+from ..index_check import check_index_backend
 from ..tensor import _DTYPES, Tensor, _number_fits
 from ..torch_methods import NOT_GIVEN
 from ..validation import axis_index, dim_index, dtype_argument, integer
@@ -671,6 +672,9 @@ def getitem(x, index):
             arrays that do not broadcast together, more indices than axes, or two ``...``.
         TypeError: for an ``x`` that is not a Tensor, an index array of floats, or an index of another type (a
             PyTorch tensor among them).
+        ValueError: for an index tensor on another backend than ``x``'s, unless it is on ``numpy`` (PyTorch takes
+            CPU indices for a CUDA tensor and refuses CUDA indices for a CPU one):
+            :func:`~tinygradconv.index_check.check_index_backend`.
 
     >>> import numpy as np
     >>> import tinygradconv as tg
@@ -684,6 +688,8 @@ def getitem(x, index):
     >>> x.grad[0].tolist()
     [[0.0, 2.0, 0.0, 0.0], [0.0, 2.0, 0.0, 0.0], [0.0, 2.0, 0.0, 0.0]]
     """
+    if isinstance(x, Tensor):       # (anything else: GetItem's TypeError)
+        check_index_backend(x, index)   # an index tensor on a GPU backend for a CPU tensor: refused, as PyTorch
     return GetItem.apply(x, index=index)
 
 
