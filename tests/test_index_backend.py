@@ -32,6 +32,29 @@ def test_a_numpy_tensor_refuses_an_index_tensor_of_another_backend(index):
     np.testing.assert_array_equal(n.numpy(), VALUES)        # nothing written
 
 
+@pytest.mark.parametrize("index", [lambda: _strict(POSITIONS), lambda: _strict(MASK),
+                                   lambda: (_strict(POSITIONS), 1), lambda: (slice(None), _strict(np.array([1])))],
+                         ids=["positions", "mask", "in a tuple", "after a slice"])
+def test_the_getitem_op_itself_refuses_an_index_tensor_of_another_backend(index):
+    """tg.ops.getitem called directly, not through t[...]: before the fix it copied the index to the CPU silently."""
+    with pytest.raises(ValueError, match=REFUSED):
+        tg.ops.getitem(tg.tensor(VALUES), index())
+
+
+def test_the_getitem_op_takes_cpu_indices_everywhere():
+    """A numpy-backend index for an array_api_strict tensor (PyTorch's CPU index for a CUDA tensor): NumPy's values,
+    and the gradient that np.add.at gives (repeated picks add up)."""
+    s = _strict(VALUES).requires_grad_()
+    positions = np.array([2, 0, 2])
+    got = tg.ops.getitem(s, tg.tensor(positions, dtype="int64"))
+    np.testing.assert_array_equal(got.numpy(), VALUES[positions])
+    got.sum().backward()
+    expected = np.zeros_like(VALUES)
+    np.add.at(expected, positions, 1.0)
+    np.testing.assert_array_equal(s.grad.numpy(), expected)
+    assert s.grad.backend.name == "array_api_strict"
+
+
 def test_cpu_indices_are_taken_everywhere():
     """A NumPy array, a list, a numpy-backend index tensor (PyTorch's CPU index for a CUDA tensor), and an index on
     the tensor's own backend: the values NumPy's indexing gives."""

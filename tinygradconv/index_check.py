@@ -1,4 +1,5 @@
-"""The backend rule of index tensors, for ``t[index]`` and ``t[index] = value``.
+"""The backend rule of index tensors, for ``t[index]`` (checked by the op, ``tg.ops.getitem``, so that a direct call
+is checked too) and ``t[index] = value``.
 
 An index tensor must be on the indexed tensor's backend, or on ``numpy`` (the CPU): PyTorch takes CPU indices for a
 CUDA tensor and refuses CUDA indices for a CPU one ("indices should be either on cpu or on the same device as the

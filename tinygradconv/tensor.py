@@ -44,7 +44,6 @@ import numpy as np
 from . import config
 from .backend import backend_of, dtype_name, get_backend
 from .conversion import check_python_integers, to_numpy_data
-from .index_check import check_index_backend
 from .torch_methods import NOT_GIVEN, TorchMethods, refuse_beyond_int64
 from .validation import backward_arguments, dtype_argument, gradient_for, integer_data
 from .validation import flag as flag_argument
@@ -495,7 +494,6 @@ class Tensor(TorchMethods):
         return self.abs()
 
     def __getitem__(self, index):
-        check_index_backend(self, index)        # an index tensor of a GPU backend for a CPU tensor: refused
         return _ops.shape.getitem(self, index)
 
     # comparisons: not differentiable, return boolean tensors (see ops.elementwise.compare)

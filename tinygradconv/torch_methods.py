@@ -1628,7 +1628,8 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """Without ``dtype``: PyTorch's name for a tensor of this dtype and device, as ``torch.Tensor.type()``
         returns it (``"torch.FloatTensor"`` for float32, ``"torch.LongTensor"`` for int64, ``"torch.cuda.FloatTensor"``
         on the ``cupy`` backend), so that printed output and ported comparisons read as in PyTorch. It names
-        PyTorch's classes, not ours: ``str(t.dtype)`` is the dtype here (``"float32"``).
+        PyTorch's classes, not ours: the dtype's name here is ``tg.backend.dtype_name(t.dtype)`` (``"float32"``, the
+        same on every backend; ``str(t.dtype)`` is ``"array_api_strict.float32"`` on ``array_api_strict``).
 
         With ``dtype`` (a dtype name such as ``"float64"``, a NumPy or PyTorch dtype, one of those PyTorch names, or
         PyTorch's class of that name, ``torch.DoubleTensor``; ``torch.Tensor`` is float32, PyTorch's default):
@@ -1645,6 +1646,9 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         >>> x = tg.tensor([1.0, 2.0])
         >>> x.type(), x.type("torch.DoubleTensor").type(), x.type("int64").tolist()
         ('torch.FloatTensor', 'torch.DoubleTensor', [1, 2])
+        >>> s = x.to("array_api_strict")
+        >>> s.type(), tg.backend.dtype_name(s.dtype), str(s.dtype)
+        ('torch.FloatTensor', 'float32', 'array_api_strict.float32')
         """
         if kwargs.keys() - {"async"}:           # PyTorch's older name of non_blocking
             raise TypeError(f"type() got an unexpected keyword argument {min(kwargs.keys() - {'async'})!r}")

@@ -1305,7 +1305,8 @@ class ClipBounds(Function):
         for name, bound in (("min", low), ("max", high)):     # a bool bound is 0 and 1 beside numbers, as in torch
             if bound is not None and not (xp.isdtype(bound.dtype, numbers) or
                                           (bound.dtype == xp.bool and xp.isdtype(a.dtype, numbers))):
-                raise TypeError(f"clip(): `{name}` must hold numbers. Received {name} of dtype {bound.dtype}")
+                raise TypeError(f"clip(): `{name}` must hold numbers. Received {name} of dtype "
+                                f"{dtype_name(bound.dtype)}")
         try:
             shape = tuple(xp.broadcast_shapes(*(tuple(t.shape) for t in (a, low, high) if t is not None)))
         except ValueError:

@@ -25,6 +25,7 @@ import numpy as np
 from .. import in_place
 from ..autograd import Context, Function, Sample, is_grad_enabled, register_op
 from ..backend import available_backends, dtype_name, get_backend
+from ..index_check import check_index_backend
 from ..tensor import _DTYPES, Tensor, _number_fits
 from ..torch_methods import NOT_GIVEN
 from ..validation import axis_index, dim_index, dtype_argument, integer
@@ -537,11 +538,12 @@ def _backend_item(xp, item):
     if isinstance(item, np.integer):
         return int(item)
     if isinstance(item, Tensor):
-        if not ("int" in str(item.dtype) or _is_mask(item)):
+        if not ("int" in dtype_name(item.dtype) or _is_mask(item)):
             raise TypeError(f"Invalid type for argument `index`: index tensors must hold integers or booleans; "
-                            f"received a tensor of dtype {item.dtype}. A tensor built from Python numbers or "
-                            f"bools, such as tg.tensor([0, 2]) or tg.tensor([True, False]), is float32: pass the "
-                            f"list itself, or build it with dtype='int64' (positions) or dtype='bool' (a mask)")
+                            f"received a tensor of dtype {dtype_name(item.dtype)}. A tensor built from Python "
+                            f"numbers or bools, such as tg.tensor([0, 2]) or tg.tensor([True, False]), is float32: "
+                            f"pass the list itself, or build it with dtype='int64' (positions) or dtype='bool' (a "
+                            f"mask)")
         array = item.data if item.backend.xp is xp else xp.asarray(item.numpy())   # an index on another backend
     elif isinstance(item, (list, tuple, np.ndarray)):  # a tuple inside the index tuple reads as a list, as NumPy
         array = np.asarray(item)
@@ -674,6 +676,9 @@ def getitem(x, index):
             arrays that do not broadcast together, more indices than axes, or two ``...``.
         TypeError: for an ``x`` that is not a Tensor, an index array of floats, or an index of another type (a
             PyTorch tensor among them).
+        ValueError: for an index tensor on another backend than ``x``'s, unless it is on ``numpy`` (PyTorch takes
+            CPU indices for a CUDA tensor and refuses CUDA indices for a CPU one):
+            :func:`~tinygradconv.index_check.check_index_backend`.
 
     >>> import numpy as np
     >>> import tinygradconv as tg
@@ -687,6 +692,8 @@ def getitem(x, index):
     >>> x.grad[0].tolist()
     [[0.0, 2.0, 0.0, 0.0], [0.0, 2.0, 0.0, 0.0], [0.0, 2.0, 0.0, 0.0]]
     """
+    if isinstance(x, Tensor):       # (anything else: GetItem's TypeError)
+        check_index_backend(x, index)   # an index tensor on a GPU backend for a CPU tensor: refused, as PyTorch
     return GetItem.apply(x, index=index)
 
 

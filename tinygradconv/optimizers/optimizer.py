@@ -508,7 +508,9 @@ class Optimizer:
 
         Read-only (assigning it is an ``AttributeError``, as Keras). Each item is a new Tensor holding a copy of the
         value when read (Keras returns its live variables; use :meth:`get_state`/:meth:`set_state` to change the
-        state). The step count is int64 and the rates float64 here (Keras: int32 and float32).
+        state), on the backend of the variables it updates (after ``model.to("array_api_strict")``, that one; the
+        default backend before it is built). The step count is int64 and the rates float64 here (Keras: int32 and
+        float32).
 
         Source: Keras 3, ``keras.optimizers.Optimizer.variables`` (https://keras.io/api/optimizers/); the order and
         the names were compared with Keras 3.15's for every optimizer here, for standalone variables and a
@@ -527,7 +529,12 @@ class Optimizer:
         >>> opt.variables[0].item(), opt.variables[1].item(), opt.variables[2].tolist()
         (0, 0.01, [0.0, 0.0])
         """
-        def named(value, name, dtype, backend=None):
+        entries = list(self._state.values())
+        # the step count, the rate and the scalar state live with the variables (after ``model.to``, on its
+        # backend); before the optimizer is built no variable is known: the default backend
+        home = entries[0][0].backend if entries else None
+
+        def named(value, name, dtype, backend=home):
             tensor = Tensor(value, dtype=dtype, backend=backend)
             tensor.name = f"{self.name}/{name}"
             return tensor
@@ -537,7 +544,6 @@ class Optimizer:
             out.append(named(self._learning_rate, "learning_rate", "float64"))
         if not self.built:
             return out
-        entries = list(self._state.values())
         paths = _slot_prefixes([v for v, _ in entries])
         out += [named(self._averages[id(v)][1]._data, f"{path}_average", dtype_name(v.dtype), v.backend)
                 for (v, _), path in zip(entries, paths) if id(v) in self._averages]
