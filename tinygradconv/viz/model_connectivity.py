@@ -104,6 +104,8 @@ NORMALIZING = ("LayerNormalization", "UnitNormalization", "GroupNormalization")
 #: Reshaping layers drawn where "steps" keeps its meaning (see :func:`_reshape_matrix`).
 RESHAPING = ("Reshape", "Permute", "RepeatVector")
 MAX_LAYER_CELLS = 40
+ROW_ROOM = 0.3
+"""Room above the top row and below the bottom row of :func:`plot_model_connectivity`, in rows (cells: ± 0.18)."""
 """The widest signal :func:`plot_model_connectivity` draws layer by layer (a count still fits in every cell)."""
 MAX_DRAWN_STEPS = 400
 """The longest signal (in any layer) that :func:`plot_model_connectivity` (as a path-count matrix),
@@ -1240,7 +1242,9 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.set_xlim(-0.6, widest - 0.4 + margin)
-    ax.set_ylim(-0.6, rows - 0.4)
+    # the cells span y ± 0.18 around their row: a little room beyond the top and bottom rows, no more (0.42 left
+    # about 90 pixels above the input row and 70 below the last one of tutorial 07's pyramids, found by a reviewer)
+    ax.set_ylim(-ROW_ROOM, rows - 1 + ROW_ROOM)
     x0, x1 = ax.get_xlim()
     for tick, (k, _) in zip(ax.yaxis.get_major_ticks(), reversed(shown)):
         tick.label1.set_x((left(k) - 0.6 - x0) / (x1 - x0))           # in Axes coordinates
@@ -1259,6 +1263,10 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
         title += f"; {note}"
     # the title spans the figure (the layer names on the left leave the Axes narrower than the figure)
     fig.suptitle(_wrap_title(title, max(3.0, fig.get_size_inches()[0] - 0.4)), fontsize=9)
+    if new_figure:      # as tall as the rows drawn and the title's lines: the layout leaves no band empty
+        title_lines = fig._suptitle.get_text().count("\n") + 1
+        fig.set_size_inches(fig.get_size_inches()[0], 0.35 + 0.16 * title_lines
+                            + (0.95 if rows < 8 else 0.7) * (rows - 1 + 2 * ROW_ROOM))
     rounded, left_out = _fit_counts(fig, cells)
     if rounded:
         title += "; a count too long for its cell is rounded: 1.2e5 = 120 000"
