@@ -147,7 +147,7 @@ def test_global_pooling_then_repeat_vector_reaches_every_step():
 
 
 def test_meaningless_steps_are_refused_clearly():
-    with pytest.raises(TypeError, match=r"Permute\(dims=\(2, 1\)\)\) moves the steps axis"):
+    with pytest.raises(ValueError, match=r"Permute\(dims=\(2, 1\)\)\) moves the steps axis"):
         v.model_connectivity_matrix(models.Sequential([Permute((2, 1))]), 5)
     with pytest.raises(ValueError, match=r"RepeatVector\(3\)\) takes \(batch, features\)"):
         v.model_connectivity_matrix(models.Sequential([RepeatVector(3)]), 5)

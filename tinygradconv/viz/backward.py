@@ -533,7 +533,12 @@ def plot_gradient_as_transpose(input_length=9, kernel=(1.0, 2.0, -1.0), strides=
         fig = plt.figure(figsize=(8.0, 6.0), layout="constrained")
     axes = fig.subplots(2, 1, gridspec_kw={"height_ratios": [1, 1.4]})
     n_out = g.size
-    axes[0].stem(np.arange(n_out), g.ravel(), basefmt="k-")
+    # no stem baseline (a thick segment from the first stem to the last, read as data): the zero line of the
+    # panel below, thin and across the whole panel, with the same room beyond the stems
+    axes[0].stem(np.arange(n_out), g.ravel(), basefmt=" ")
+    axes[0].axhline(0.0, color="black", linewidth=0.8)
+    low, high = min(g.min(), 0.0), max(g.max(), 0.0)
+    axes[0].set_ylim(low - 0.08 * ((high - low) or 1.0), high + 0.08 * ((high - low) or 1.0))
     axes[0].set_title(f"the output gradient g = dL/dy of y = conv1d(x, w, strides={strides}): {n_out} "
                       f"step{'s' if n_out != 1 else ''}",
                       fontsize=10)

@@ -46,6 +46,12 @@ The other layers, each checked against Keras (perturb one input step, see which 
   from each (``(8, 2) -> (4, 4)``: steps ``2n`` and ``2n + 1``); a Permute that moves the steps axis is refused, as
   is a Reshape whose target has rank 3 or more (no longer a 1-D signal).
 
+In a channels_first model (``(batch, channels, steps)``, from its layers' ``data_format``, nested models' included;
+a nested model with no format of its own takes the outer one's) the steps are axis 2: a Reshape's target reads
+``(channels, steps)``, and UpSampling1D, Cropping1D and RepeatVector, which act on axis 1 whatever the format (as in
+Keras 3: there, the channels), are refused with a ValueError, as is a channels_last layer (which mixes the formats).
+Each layer kind drawn was checked against Keras in such a model (tests/test_viz_channels_first_s48_f6.py).
+
 The channels are not drawn: the steps drawn are those of each connected channel pair, and the pictures' titles say,
 layer kind by layer kind, which channel pairs connect (:data:`CHANNEL_RULES`, :func:`channel_rule`).
 
@@ -98,6 +104,8 @@ NORMALIZING = ("LayerNormalization", "UnitNormalization", "GroupNormalization")
 #: Reshaping layers drawn where "steps" keeps its meaning (see :func:`_reshape_matrix`).
 RESHAPING = ("Reshape", "Permute", "RepeatVector")
 MAX_LAYER_CELLS = 40
+ROW_ROOM = 0.3
+"""Room above the top row and below the bottom row of :func:`plot_model_connectivity`, in rows (cells: ± 0.18)."""
 """The widest signal :func:`plot_model_connectivity` draws layer by layer (a count still fits in every cell)."""
 MAX_DRAWN_STEPS = 400
 """The longest signal (in any layer) that :func:`plot_model_connectivity` (as a path-count matrix),
@@ -196,9 +204,10 @@ def model_layers(model) -> list:
     of a kind drawn here (``SUPPORTED``) is a chain of one: ``[layer]``.
 
     Raises:
-        TypeError: ``model`` is neither a Sequential or functional model nor a layer drawn here, or has a layer with
-            no matrix here (a merge layer inside a Sequential included), or a Permute that moves the steps axis.
-        ValueError: a model with no layers, or a functional model with several inputs or outputs.
+        TypeError: ``model`` is neither a Sequential or functional model nor a layer drawn here, or has a layer of
+            a kind with no matrix here (a merge layer inside a Sequential included).
+        ValueError: a model with no layers, or a functional model with several inputs or outputs, or a Permute
+            that moves the steps axis (a kind drawn here, with ``dims`` that leave no steps).
     """
     if not is_model(model):
         if _kind(model) is not None and _kind(model) not in MERGES:    # one layer: a chain of one
@@ -234,9 +243,11 @@ def model_layers(model) -> list:
 
 
 def _check_layer(layer):
-    """Refuse a layer after which "steps" has no meaning: a Permute that moves the steps axis."""
+    """Refuse a layer after which "steps" has no meaning: a Permute that moves the steps axis. A ValueError, as for
+    the other layers drawn here whose settings leave no steps (a RepeatVector on a signal of steps, a Reshape of
+    rank 3): the kind is drawn, its ``dims`` are not (a kind with no matrix at all is a TypeError)."""
     if _kind(layer) == "Permute" and tuple(layer.dims) != (1, 2):
-        raise TypeError(f"Layer {layer.name!r} (Permute(dims={tuple(layer.dims)})) moves the steps axis: after it "
+        raise ValueError(f"Layer {layer.name!r} (Permute(dims={tuple(layer.dims)})) moves the steps axis: after it "
                         f"the steps are the channels (or another axis), so a step-to-step connectivity has no "
                         f"meaning and none is drawn. Permute((1, 2)) (no change) is drawn as the identity")
 
@@ -302,10 +313,11 @@ def _statistics_over_steps(layer, steps_axis):
     return any(int(a) % 3 == steps_axis for a in axes)
 
 
-def _reshape_channels(layer, length):
-    """``(input channels, output steps, output channels)`` of a Reshape to ``(steps, channels)`` at ``length``
-    input steps: from its ``target_shape`` (``steps * channels`` values out, so ``length * C`` in) or, with a
-    ``-1`` in it, from the channels the built layer was given; a ValueError when they do not fit."""
+def _reshape_channels(layer, length, steps_axis=1):
+    """``(input channels, output steps, output channels)`` of a Reshape to a 2-D sample at ``length`` input steps:
+    ``(steps, channels)``, or ``(channels, steps)`` in a channels_first model (``steps_axis`` 2), from its
+    ``target_shape`` (``a * b`` values out, so ``length * C`` in) or, with a ``-1`` in it, from the channels the
+    built layer was given; a ValueError when they do not fit."""
     target = tuple(layer.target_shape)
     if -1 not in target:
         values = target[0] * target[1]
@@ -313,24 +325,33 @@ def _reshape_channels(layer, length):
             raise ValueError(f"Layer {layer.name!r} (Reshape({target})) makes {values} values a sample, which "
                              f"{length} input steps cannot hold with a whole number of channels: choose an "
                              f"input_length that divides {values}")
-        return values // length, target[0], target[1]
-    shape = (getattr(layer, "_build_shapes_dict", None) or {}).get("input_shape")
-    channels = shape[-1] if shape is not None and len(shape) == 3 else None
-    if channels is None:
-        raise ValueError(f"Layer {layer.name!r} (Reshape({target})) regroups steps, and its -1 leaves the number of "
-                         f"input channels unknown: build the model (give it an Input) or give target_shape without "
-                         f"-1, so that which input steps reach an output step can be worked out")
-    values = length * channels
-    other = target[1] if target[0] == -1 else target[0]
-    if values % other:
-        raise ValueError(f"Layer {layer.name!r} (Reshape({target})) cannot reshape {length} steps of {channels} "
-                         f"channels ({values} values): choose an input_length that makes them a multiple of {other}")
-    return (channels, values // other, other) if target[0] == -1 else (channels, other, values // other)
+        channels = values // length
+    else:
+        shape = (getattr(layer, "_build_shapes_dict", None) or {}).get("input_shape")
+        channels = shape[3 - steps_axis] if shape is not None and len(shape) == 3 else None
+        if channels is None:
+            raise ValueError(f"Layer {layer.name!r} (Reshape({target})) regroups steps, and its -1 leaves the number "
+                             f"of input channels unknown: build the model (give it an Input) or give target_shape "
+                             f"without -1, so that which input steps reach an output step can be worked out")
+        values = length * channels
+        other = target[1] if target[0] == -1 else target[0]
+        if values % other:
+            raise ValueError(f"Layer {layer.name!r} (Reshape({target})) cannot reshape {length} steps of {channels} "
+                             f"channels ({values} values): choose an input_length that makes them a multiple of "
+                             f"{other}")
+        target = tuple(values // other if t == -1 else t for t in target)
+    out_steps, out_channels = (target[0], target[1]) if steps_axis == 1 else (target[1], target[0])
+    return channels, out_steps, out_channels
 
 
-def _reshape_length(layer, length):
+def _reshape_length(layer, length, steps_axis=1):
     """The steps after a Reshape or RepeatVector (a Permute left here is the identity), or a ValueError."""
     kind = _kind(layer)
+    if kind == "RepeatVector" and steps_axis == 2:
+        raise ValueError(f"Layer {layer.name!r} (RepeatVector({layer.n})) makes (batch, {layer.n}, features): its "
+                         f"repeats lie on axis 1, the channels axis of a channels_first model, and the features on "
+                         f"the steps axis, so its output is no signal of steps and none is drawn. Draw it in a "
+                         f"channels_last model, where its repeats are the steps")
     if kind == "RepeatVector":
         if length != 1:
             raise ValueError(f"Layer {layer.name!r} (RepeatVector({layer.n})) takes (batch, features), one vector "
@@ -342,7 +363,7 @@ def _reshape_length(layer, length):
         target = tuple(layer.target_shape)
         if len(target) == 1:                    # (batch, values): the steps folded into the features
             return 1
-        if len(target) == 2 and target[0] == length:
+        if len(target) == 2 and target[steps_axis - 1] == length:
             return length
         if len(target) != 2:                    # (batch, steps, a, b, ...): no 1-D signal, whatever it keeps
             raise ValueError(f"Layer {layer.name!r} (Reshape({target})) gives a target_shape of rank {len(target)}: "
@@ -350,27 +371,33 @@ def _reshape_length(layer, length):
                              f"of rank 3 or more is not drawn, even one that keeps the {length} steps. Drawn: a "
                              f"Reshape to (steps, channels) (keeping the steps, or putting the values of several "
                              f"steps in one) or to one axis (like Flatten)")
-        return _reshape_channels(layer, length)[1]
+        return _reshape_channels(layer, length, steps_axis)[1]
     return length
 
 
-def _regroup_matrix(layer, length):
-    """A Reshape to ``(N, D)`` of ``length`` steps of ``C`` channels (row-major, as NumPy and Keras reshape):
-    output step ``n`` holds the values ``n D .. n D + D - 1`` of the flattened sample, and input step ``j`` the
-    values ``j C .. j C + C - 1``, so output step ``n`` reads input steps ``n D // C`` to ``(n D + D - 1) // C``:
-    one path from each (the channels move between steps; which channel lands where follows the same
-    arithmetic). ``(8, 2) -> (4, 4)``: output step ``n`` reads input steps ``2n`` and ``2n + 1``."""
-    channels, steps, per_step = _reshape_channels(layer, length)
+def _regroup_matrix(layer, length, steps_axis=1):
+    """A Reshape of ``length`` steps of ``C`` channels to ``N`` steps of ``D`` channels (row-major, as NumPy and
+    Keras reshape): each value of the sample is labelled with its input step, the labels reshaped as the layer
+    reshapes the sample, and output step ``n`` reads the input steps whose labels land in it, one path from each.
+    Channels_last, ``(length, C) -> (N, D)``: output step ``n`` holds the values ``n D .. n D + D - 1`` of the
+    flattened sample, input steps ``n D // C`` to ``(n D + D - 1) // C`` (``(8, 2) -> (4, 4)``: steps ``2n`` and
+    ``2n + 1``). Channels_first, ``(C, length) -> (D, N)``: output step ``n`` holds the values ``n, n + N, ...``,
+    input steps ``(n + i N) mod length`` (``(3, 8) -> (4, 6)``: output step 0 reads input steps 0, 6, 4, 2)."""
+    channels, steps, per_step = _reshape_channels(layer, length, steps_axis)
+    if steps_axis == 1:
+        labels = np.repeat(np.arange(length)[:, None], channels, axis=1).reshape(steps, per_step)
+    else:
+        labels = np.repeat(np.arange(length)[None, :], channels, axis=0).reshape(per_step, steps).T
     matrix = np.zeros((steps, length))
     for n in range(steps):
-        matrix[n, n * per_step // channels:(n * per_step + per_step - 1) // channels + 1] = 1.0
+        matrix[n, labels[n]] = 1.0
     return matrix
 
 
-def _regroups(layer, length):
+def _regroups(layer, length, steps_axis=1):
     """Whether ``layer`` is a Reshape that regroups ``length`` steps into another number of steps."""
     target = tuple(layer.target_shape) if _kind(layer) == "Reshape" else ()
-    return len(target) == 2 and target[0] != length
+    return len(target) == 2 and target[steps_axis - 1] != length
 
 
 def _layer_length(layer, length, steps_axis=1):
@@ -387,13 +414,13 @@ def _layer_length(layer, length, steps_axis=1):
     if kind in ALL_STEPS:
         return 1
     if kind in RESHAPING:
-        return _reshape_length(layer, length)
+        return _reshape_length(layer, length, steps_axis)
     if kind in RESAMPLING:
         channels_first = getattr(layer, "data_format", "channels_last") == "channels_first"
         shape = layer.compute_output_shape((None, 1, length) if channels_first else (None, length, 1))
         return int(shape[2 if channels_first else 1])
     if kind == "Model":
-        return _graph_steps(layer, length, matrices=False)[-1][2]
+        return _graph_steps(layer, length, matrices=False, outer=steps_axis)[-1][2]
     return length
 
 
@@ -412,15 +439,15 @@ def _layer_matrix(layer, length, steps_axis=1):
         matrix = np.ones((1, length))
     elif kind in NORMALIZING and _statistics_over_steps(layer, steps_axis):
         matrix = np.ones((length, length))
-    elif kind == "Reshape" and _regroups(layer, length):
-        matrix = _regroup_matrix(layer, length)
+    elif kind == "Reshape" and _regroups(layer, length, steps_axis):
+        matrix = _regroup_matrix(layer, length, steps_axis)
     elif kind in RESHAPING:
-        n = _reshape_length(layer, length)
+        n = _reshape_length(layer, length, steps_axis)
         matrix = np.eye(length) if n == length and kind != "RepeatVector" else np.ones((n, length))
     elif kind in RESAMPLING:
         matrix = _through_layer(layer, length)
     elif kind == "Model":
-        matrix = model_connectivity_matrix(layer, length)
+        matrix = _path_matrices(_graph_steps(layer, length, outer=steps_axis))[-1]    # its own, in our format
     elif kind in PER_STEP and steps_axis == 2:
         # Dense on the last axis of (batch, channels, steps): unit u of each channel reads every step of that channel
         matrix = np.ones((layer.units, length))
@@ -436,14 +463,29 @@ def _layer_matrix(layer, length, steps_axis=1):
     return matrix
 
 
-def _steps_axis(model):
-    """1 when the model's layers are channels_last (``(batch, steps, channels)``), 2 when channels_first."""
-    formats = {layer.data_format for layer in model_layers(model) if isinstance(getattr(layer, "data_format", None),
-                                                                                str)}
+def _steps_axis(model, outer=1):
+    """1 when the model's layers are channels_last (``(batch, steps, channels)``), 2 when channels_first.
+
+    The layers of nested models count too (an inner channels_first Conv1D makes the outer model channels_first),
+    and a model with no layer of either format (a nested ``Sequential([Dense(5)])``) takes ``outer``, the format of
+    the model around it: its Dense works on the last axis of what it is given, the steps of a channels_first
+    signal. A Flatten's ``data_format`` only orders its features (it leaves one step either way): not counted."""
+    formats = _formats(model)
     if len(formats) > 1:
         raise ValueError(f"Invalid value for argument `model`: its layers mix the data formats {sorted(formats)}; "
                          f"the connectivity of such a model is not drawn here")
-    return 2 if formats == {"channels_first"} else 1
+    return {"channels_first": 2, "channels_last": 1}[formats.pop()] if formats else outer
+
+
+def _formats(model):
+    """The ``data_format`` values of the layers of ``model`` (a model or one layer), nested models' included."""
+    formats = set()
+    for layer in model_layers(model):
+        if _kind(layer) == "Model":
+            formats |= _formats(layer)
+        elif _kind(layer) != "Flatten" and isinstance(getattr(layer, "data_format", None), str):
+            formats.add(layer.data_format)
+    return formats
 
 
 def _merge_blocks(layer, lengths, steps_axis):
@@ -469,21 +511,22 @@ def _merge_blocks(layer, lengths, steps_axis):
     return [np.eye(n_out) if n == n_out else np.ones((n_out, 1)) for n in lengths]
 
 
-def _graph_steps(model, input_length, matrices=True):
+def _graph_steps(model, input_length, matrices=True, outer=1):
     """The model as a list of steps ``(layer, [(source, B)], length)``, step 0 the input, in topological order.
 
     Step ``k``'s path matrix is ``P_k = sum over its sources (s, B) of B @ P_s``, with ``P_0`` the identity: a
     one-input layer has one source with its own matrix, a merge one source per input. For a Sequential every step's
     only source is the one before. ``matrices=False``: the lengths only (every ``B`` is None), from the layers'
-    arithmetic, so that a drawing can refuse a signal too long before any matrix is made.
+    arithmetic, so that a drawing can refuse a signal too long before any matrix is made. ``outer``: the steps axis
+    of the model around a nested one (:func:`_steps_axis`).
     """
     from ..ops.conv_arithmetic import normalize_int
 
     length = normalize_int(input_length, "input_length")
     layers = model_layers(model)
-    _check_per_step(model, layers)
+    steps_axis = _steps_axis(model, outer)
+    _check_per_step(model, layers, steps_axis)
     steps = [(None, [], length)]
-    steps_axis = _steps_axis(model)
     if not is_functional(model):
         for layer in layers:
             block = _layer_matrix(layer, steps[-1][2], steps_axis) if matrices else None
@@ -527,14 +570,24 @@ def _nonempty(layer, n, length):
     return n
 
 
-def _check_per_step(model, layers):
+def _check_per_step(model, layers, steps_axis):
     """Refuse a glu over the steps (it halves them, pairing step n with step n + N/2) and a softmax that normalizes
     over the batch axis (each sample then depends on the others: no connectivity of one signal). (A Dense, which
-    works on the last axis, the steps of a channels_first model, is drawn: :func:`_layer_matrix`.)"""
-    steps_axis = _steps_axis(model)
+    works on the last axis, the steps of a channels_first model, is drawn: :func:`_layer_matrix`.)
+
+    In a channels_first model (``steps_axis`` 2), refuse UpSampling1D and Cropping1D: they have no ``data_format``
+    and act on axis 1 (in Keras 3 too), which there is the channels: ``UpSampling1D(2)`` after a channels_first
+    ``Conv1D(3, 1)`` on 8 steps gives ``(batch, 6, 8)``, not 16 steps."""
     for layer in layers:
         if _kind(layer) == "Model":
             continue
+        if steps_axis == 2 and _kind(layer) in ("UpSampling1D", "Cropping1D"):
+            what = "repeats" if _kind(layer) == "UpSampling1D" else "crops"
+            raise ValueError(f"Invalid value for argument `model`: layer {layer.name!r} ({_layer_text(layer)}) has no "
+                             f"data_format: it {what} axis 1, which in this channels_first model is the channels, "
+                             f"not the steps (as in Keras 3), so the layers mix the data formats and the model's "
+                             f"connectivity is not drawn here. Draw a channels_last model, where it {what} the "
+                             f"steps")
         axes = _normalized_axes(layer, steps_axis)
         if "batch" in axes:
             raise ValueError(f"Invalid value for argument `model`: layer {layer.name!r} ({type(layer).__name__}("
@@ -560,13 +613,13 @@ def _check_drawable(model, input_length, what):
                          f"layer). Draw a shorter input: the pattern repeats along the signal")
 
 
-def _model_cells(model, input_length, paths=True):
+def _model_cells(model, input_length, paths=True, outer=1):
     """A lower bound of the float64 cells that the matrices of ``model`` take at ``input_length``, from the lengths
     alone (:func:`_graph_steps` without matrices, as :func:`_check_drawable`): each layer's matrix (``N_out × N_in``)
     with the basis vectors pushed through a convolution or a resampling layer to make it (``N_in × N_in``), a nested
     model's own, and with ``paths`` the path matrix of every step (``N × L``: :func:`_path_matrices` keeps them all).
     Returns ``(cells, steps)``."""
-    steps = _graph_steps(model, input_length, matrices=False)
+    steps = _graph_steps(model, input_length, matrices=False, outer=outer)
     length = steps[0][2]
     cells = sum(n * length for _, _, n in steps) if paths else 0
     for layer, sources, n in steps[1:]:
@@ -574,7 +627,7 @@ def _model_cells(model, input_length, paths=True):
         for source, _ in sources:
             m = steps[source][2]
             if kind == "Model":
-                cells += _model_cells(layer, m)[0]
+                cells += _model_cells(layer, m, outer=_steps_axis(model, outer))[0]
             else:
                 cells += n * m + (m * m if kind in CONVOLUTIONS + RESAMPLING else 0)
     return cells, steps
@@ -935,7 +988,7 @@ def _layer_text(layer, steps_axis=1):
         return f"{kind}({text})"
     if kind in ALL_STEPS:
         return f"{kind}: every step to one"
-    if kind in NORMALIZING and _statistics_over_steps(layer, 1):
+    if kind in NORMALIZING and _statistics_over_steps(layer, steps_axis):
         return f"{kind}: statistics over every step"
     if kind == "RepeatVector":
         return f"RepeatVector({layer.n}): one step to {layer.n}"
@@ -1189,7 +1242,9 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.set_xlim(-0.6, widest - 0.4 + margin)
-    ax.set_ylim(-0.6, rows - 0.4)
+    # the cells span y ± 0.18 around their row: a little room beyond the top and bottom rows, no more (0.42 left
+    # about 90 pixels above the input row and 70 below the last one of tutorial 07's pyramids, found by a reviewer)
+    ax.set_ylim(-ROW_ROOM, rows - 1 + ROW_ROOM)
     x0, x1 = ax.get_xlim()
     for tick, (k, _) in zip(ax.yaxis.get_major_ticks(), reversed(shown)):
         tick.label1.set_x((left(k) - 0.6 - x0) / (x1 - x0))           # in Axes coordinates
@@ -1208,6 +1263,10 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
         title += f"; {note}"
     # the title spans the figure (the layer names on the left leave the Axes narrower than the figure)
     fig.suptitle(_wrap_title(title, max(3.0, fig.get_size_inches()[0] - 0.4)), fontsize=9)
+    if new_figure:      # as tall as the rows drawn and the title's lines: the layout leaves no band empty
+        title_lines = fig._suptitle.get_text().count("\n") + 1
+        fig.set_size_inches(fig.get_size_inches()[0], 0.35 + 0.16 * title_lines
+                            + (0.95 if rows < 8 else 0.7) * (rows - 1 + 2 * ROW_ROOM))
     rounded, left_out = _fit_counts(fig, cells)
     if rounded:
         title += "; a count too long for its cell is rounded: 1.2e5 = 120 000"
@@ -1299,7 +1358,8 @@ def channel_rule(layer, length=None, steps_axis=1):
     if kind == "Masking" and float(layer.mask_value) != 0.0:
         return "every"
     if kind == "Flatten" or (kind == "Reshape" and (len(layer.target_shape) == 1
-                                                    or (length is not None and _regroups(layer, length)))):
+                                                    or (length is not None
+                                                        and _regroups(layer, length, steps_axis)))):
         return "moved"
     if kind == "Concatenate" and layer.axis % 3 == 3 - steps_axis:
         return "placed"
@@ -1378,15 +1438,15 @@ def _glu_rule(reads):
     return "group" if blocks else "gated"
 
 
-def _channel_rules(model, steps):
+def _channel_rules(model, steps, outer=1):
     """``{rule: [layer kind, ...]}`` for the layers of ``model`` (nested models' included), ``steps`` its
     :func:`_graph_steps` at the input length drawn (the lengths tell a Reshape that regroups steps)."""
     rules = {}
-    steps_axis = _steps_axis(model) if is_model(model) else 1
+    steps_axis = _steps_axis(model, outer) if is_model(model) else 1
     for layer, sources, _ in steps[1:]:
         length = steps[sources[0][0]][2]
         if _kind(layer) == "Model":
-            inner = _channel_rules(layer, _graph_steps(layer, length, matrices=False))
+            inner = _channel_rules(layer, _graph_steps(layer, length, matrices=False, outer=steps_axis), steps_axis)
         else:
             rule = channel_rule(layer, length, steps_axis)
             inner = {rule: [_rule_label(layer, rule, steps_axis)]}
@@ -1427,29 +1487,30 @@ _BATCHNORM_NOTE = ("BatchNormalization drawn at inference (the identity); in tra
                    "the steps, connecting every step")
 
 
-def _batchnorm_note(model_or_layer):
+def _batchnorm_note(model_or_layer, outer=1):
     """The note for a picture of ``model_or_layer`` (nested models included) with a BatchNormalization whose
     statistics run over the steps axis (``axis`` the channels, the default); ``""`` without one. With ``axis``
     naming the steps axis its statistics are per step: the identity across steps in training too."""
     if not (is_model(model_or_layer) or _kind(model_or_layer) is not None):
         return ""                                         # an op name ("conv1d_transpose")
-    steps_axis = _steps_axis(model_or_layer) if is_model(model_or_layer) else 1
+    steps_axis = _steps_axis(model_or_layer, outer) if is_model(model_or_layer) else 1
     for layer in model_layers(model_or_layer):
-        if _kind(layer) == "Model" and _batchnorm_note(layer):
+        if _kind(layer) == "Model" and _batchnorm_note(layer, steps_axis):
             return _BATCHNORM_NOTE
         if _kind(layer) == "BatchNormalization" and not _statistics_over_steps(layer, steps_axis):
             return _BATCHNORM_NOTE                # (its axis is not the steps': statistics over the steps)
     return ""
 
 
-def _several_channels(model):
+def _several_channels(model, outer=1):
     """Whether a signal in ``model`` has more than one channel: an input with several channels (when the model
     knows its input shape), or a convolution (nested models included) with several filters or input channels."""
+    steps_axis = _steps_axis(model, outer)
     shape = getattr(model, "input_shape", None)
-    if isinstance(shape, tuple) and len(shape) == 3 and (shape[3 - _steps_axis(model)] or 1) > 1:
+    if isinstance(shape, tuple) and len(shape) == 3 and (shape[3 - steps_axis] or 1) > 1:
         return True
     for layer in model_layers(model):
-        if _kind(layer) == "Model" and _several_channels(layer):
+        if _kind(layer) == "Model" and _several_channels(layer, steps_axis):
             return True
         if _kind(layer) in CONVOLUTIONS:
             kernel = getattr(layer, "kernel", None)                   # (k, in, out) or (k, out, in), once built
@@ -1458,7 +1519,7 @@ def _several_channels(model):
         if _kind(layer) in DEPTHWISE and (layer.depth_multiplier > 1 or getattr(layer, "filters", 1) > 1
                                           or (layer.input_channels or 1) > 1):
             return True
-        if _kind(layer) in PER_STEP and _steps_axis(model) == 1:    # (channels_first: its units are steps)
+        if _kind(layer) in PER_STEP and steps_axis == 1:    # (channels_first: its units are steps)
             kernel = getattr(layer, "kernel", None)                   # (in, units), once built
             if layer.units > 1 or (kernel is not None and kernel.shape[0] > 1):
                 return True
