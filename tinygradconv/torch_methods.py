@@ -2192,36 +2192,11 @@ def overwritten(base, value):
 
 def _write_in_place(tensor, other, name, compute):
     """``tensor.add_(other)`` and the like (``name``): ``compute(base, other)`` (the out-of-place result,
-    ``base.add(other)``) written into ``tensor``'s memory with the in-place rules of ``t[index] = value``, or
-    recorded in the graph (:func:`~tinygradconv.in_place.record`) on an op's output that requires grad, or with an
-    ``other`` that requires grad, while gradients are recorded."""
-    from .autograd import no_grad
-    from .tensor import Tensor
+    ``base.add(other)``) written in place, or recorded in the graph, by
+    :func:`~tinygradconv.torch_in_place.write_in_place` (the helper of every in-place method)."""
+    from .torch_in_place import write_in_place
 
-    plain = name[:-1]
-    in_place.refuse_partial_overlap(tensor, other, name)
-
-    def check(result):
-        if tuple(result.shape) != tuple(tensor.shape):
-            raise ValueError(f"Invalid value for argument `other` of {name}: the result has shape "
-                             f"{tuple(result.shape)}, which cannot be written in place into this tensor of shape "
-                             f"{tuple(tensor.shape)} (broadcasting would change its shape; PyTorch refuses it too). "
-                             f"Write t = t.{plain}(...) for a new tensor")
-        kind, result_kind = dtype_name(tensor.dtype), dtype_name(result.dtype)
-        if (result_kind.startswith("float") and not kind.startswith("float")) or (kind == "bool" != result_kind):
-            hint = ", or pass rounding_mode='trunc' or 'floor' for an integer quotient" if name == "div_" else ""
-            raise TypeError(f"Invalid type for argument `other` of {name}: the result is {result_kind}, which this "
-                            f"{kind} tensor cannot hold (as PyTorch: \"result type can't be cast to the desired "
-                            f"output type\"). Write t = t.{plain}(...) for a new tensor{hint}")
-
-    if _refuse_in_graph_write(tensor, other if isinstance(other, Tensor) else None, f"t.{name}(...)",
-                              f"t = t.{plain}(...)", recordable=True):
-        return in_place.record(tensor, compute, (other,), check)
-    with no_grad():
-        result = compute(tensor, other)
-    check(result)
-    tensor[...] = result
-    return tensor
+    return write_in_place(tensor, name, compute, (other,), ("other",))
 
 
 def _var_dims(op, dim, axis, keepdim, keepdims):
