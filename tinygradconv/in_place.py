@@ -300,6 +300,22 @@ def record(tensor, op, args, check):
     return tensor
 
 
+def record_detach(tensor):
+    """``tensor.detach_()`` on an op's output: ``tensor`` leaves the graph, and the nodes recorded before keep
+    reaching the node it had, as PyTorch's keep their edge to it (``z = y + 1; y.detach_(); z.backward()``). Its
+    value before is kept as a version (:func:`version_at`), as :func:`record` keeps the value before a write; the
+    array is not written, so no node that saved it refuses its backward pass."""
+    global writes, last_rewrite
+    from .tensor import Tensor
+
+    before = Tensor._make(tensor._data, tensor.backend, tensor._requires_grad, tensor._ctx)
+    writes += 1                 # a new version: nodes recorded from now on see the detached tensor
+    tensor._ctx = None
+    last_rewrite = writes
+    tensor._versions = tensor._versions + ((writes, before),)
+    before._version_of = weakref.ref(tensor)
+
+
 def version_at(tensor, when):
     """The tensor that held ``tensor``'s value when the count ``writes`` was ``when``: ``tensor`` itself, or the
     ``before`` of its first in-place op recorded after ``when`` (:func:`record`). A view of a tensor, taken before

@@ -130,6 +130,37 @@ MISSING_TORCH_NAMES = {
               "order",
     "index_add": "there is no index_add op: build the result out of place (tg.ops.where, tg.ops.concat)",
     "index_add_": "there is no index_add op: build the result out of place (tg.ops.where, tg.ops.concat)",
+    # matrix products: all of them are `@` (tg.ops.matmul), which broadcasts batch dimensions
+    "mm": "the matrix product of two 2-D tensors is a @ b (or a.matmul(b))",
+    "bmm": "the batched matrix product is a @ b on (batch, n, m) and (batch, m, p) tensors (matmul)",
+    "addmm": "write beta * t + alpha * (mat1 @ mat2), here t + mat1 @ mat2 for the default beta = alpha = 1",
+    "mv": "the matrix-vector product is m @ v",
+    "dot": "the dot product of two 1-D tensors is a @ b, or (a * b).sum()",
+    "outer": "the outer product is a.reshape(-1, 1) * b.reshape(1, -1) (broadcasting)",
+    "scatter_add_": "there is no scatter op: build the result out of place, e.g. a one-hot matrix product "
+                    "(one_hot.T @ values sums the values per index)",
+    "masked_scatter_": "there is no masked_scatter op: t = tg.ops.where(mask, source, t) where source has t's shape",
+    "masked_select": "index with the mask: t[mask] (a 1-D tensor, with the gradient of indexing)",
+    "nan_to_num": "t = tg.ops.where(t.isnan(), 0.0, t) (and tg.ops.where(t.isinf(), value, t) for infinities)",
+    "lerp": "write start + weight * (end - start): t + weight * (end - t)",
+    "lerp_": "write t.add_((end - t) * weight) (under tg.no_grad() for a parameter, as an EMA update)",
+    # rounding: the gradient is 0 anyway; div's rounding_mode rounds with that gradient
+    "floor": "t.div(1, rounding_mode='floor') rounds toward -inf (gradient 0, as PyTorch's floor)",
+    "ceil": "-(-t).div(1, rounding_mode='floor') rounds toward +inf (gradient 0, as PyTorch's ceil)",
+    "trunc": "t.div(1, rounding_mode='trunc') rounds toward zero (gradient 0, as PyTorch's trunc)",
+    "round": "there is no round op: tg.tensor(np.round(t.detach().numpy())) for the values (half to even, as "
+             "PyTorch; its gradient is 0)",
+    "floor_": "t.copy_(t.div(1, rounding_mode='floor')) (there is no floor op)",
+    "ceil_": "t.copy_(-(-t).div(1, rounding_mode='floor')) (there is no ceil op)",
+    "round_": "there is no round op: t.copy_(np.round(t.detach().numpy())) for a tensor outside the graph",
+    "clamp_min": "t.clamp(min=value)",
+    "clamp_max": "t.clamp(max=value)",
+    "logical_not": "~mask inverts a bool tensor",
+    "uniform_": "draw new values with an initializer: t.copy_(tg.ops.rand_like(t) * (b - a) + a) under "
+                "tg.no_grad(), or tg.initializers for a layer's weights",
+    "normal_": "draw new values with an initializer: t.copy_(tg.ops.randn_like(t) * std + mean) under "
+               "tg.no_grad(), or tg.initializers for a layer's weights",
+    "is_floating_point": "str(t.dtype).startswith('float')",
 }
 
 
@@ -2192,36 +2223,11 @@ def overwritten(base, value):
 
 def _write_in_place(tensor, other, name, compute):
     """``tensor.add_(other)`` and the like (``name``): ``compute(base, other)`` (the out-of-place result,
-    ``base.add(other)``) written into ``tensor``'s memory with the in-place rules of ``t[index] = value``, or
-    recorded in the graph (:func:`~tinygradconv.in_place.record`) on an op's output that requires grad, or with an
-    ``other`` that requires grad, while gradients are recorded."""
-    from .autograd import no_grad
-    from .tensor import Tensor
+    ``base.add(other)``) written in place, or recorded in the graph, by
+    :func:`~tinygradconv.torch_in_place.write_in_place` (the helper of every in-place method)."""
+    from .torch_in_place import write_in_place
 
-    plain = name[:-1]
-    in_place.refuse_partial_overlap(tensor, other, name)
-
-    def check(result):
-        if tuple(result.shape) != tuple(tensor.shape):
-            raise ValueError(f"Invalid value for argument `other` of {name}: the result has shape "
-                             f"{tuple(result.shape)}, which cannot be written in place into this tensor of shape "
-                             f"{tuple(tensor.shape)} (broadcasting would change its shape; PyTorch refuses it too). "
-                             f"Write t = t.{plain}(...) for a new tensor")
-        kind, result_kind = dtype_name(tensor.dtype), dtype_name(result.dtype)
-        if (result_kind.startswith("float") and not kind.startswith("float")) or (kind == "bool" != result_kind):
-            hint = ", or pass rounding_mode='trunc' or 'floor' for an integer quotient" if name == "div_" else ""
-            raise TypeError(f"Invalid type for argument `other` of {name}: the result is {result_kind}, which this "
-                            f"{kind} tensor cannot hold (as PyTorch: \"result type can't be cast to the desired "
-                            f"output type\"). Write t = t.{plain}(...) for a new tensor{hint}")
-
-    if _refuse_in_graph_write(tensor, other if isinstance(other, Tensor) else None, f"t.{name}(...)",
-                              f"t = t.{plain}(...)", recordable=True):
-        return in_place.record(tensor, compute, (other,), check)
-    with no_grad():
-        result = compute(tensor, other)
-    check(result)
-    tensor[...] = result
-    return tensor
+    return write_in_place(tensor, name, compute, (other,), ("other",))
 
 
 def _var_dims(op, dim, axis, keepdim, keepdims):
@@ -2321,5 +2327,6 @@ def _trigonometric():
 
 
 for _name, _hint in MISSING_TORCH_NAMES.items():   # t.gather: an AttributeError that says what to write instead
-    setattr(TorchMethods, _name, _MissingTorchName(_name, _hint))
+    if not any(_name in vars(_class) for _class in TorchMethods.__mro__):     # (never hides a method made since)
+        setattr(TorchMethods, _name, _MissingTorchName(_name, _hint))
 del _name, _hint

@@ -27,6 +27,7 @@ import numbers
 import numpy as np
 
 from .backend import dtype_name
+from .torch_in_place import TorchInPlace
 from .validation import dim_index
 
 
@@ -61,7 +62,7 @@ def _dims(op, dim, ndim):
     return tuple(sorted(axes))
 
 
-class TorchPort:
+class TorchPort(TorchInPlace):
     """The methods of this module (a mixin of ``Tensor``, through ``TorchMethods``)."""
 
     __slots__ = ()
