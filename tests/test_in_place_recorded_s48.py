@@ -236,3 +236,14 @@ def test_a_write_from_a_partly_overlapping_view_is_refused_as_torch(requires_gra
         y.mul_(y)
         ty.mul_(ty)
     np.testing.assert_allclose(y.numpy(), ty.numpy())
+
+
+def test_columns_that_share_no_element_are_not_refused_as_overlapping():
+    """Two columns' ranges of memory interleave without one element in common: ``a[:, 0].mul_(a[:, 1])`` is fine
+    in PyTorch (and was here before the overlap check, which first compared ranges, refused it)."""
+    for write in (lambda t: t[:, 0].mul_(t[:, 1]), lambda t: t[:, :1].add_(t[:, 1:])):
+        ours = tg.tensor([[1.0, -2.0], [3.0, 4.0]])
+        theirs = torch.tensor([[1.0, -2.0], [3.0, 4.0]])
+        write(ours)
+        write(theirs)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -112,8 +112,10 @@ def refuse_partial_overlap(tensor, other, name):
     """``RuntimeError`` (PyTorch's) when ``other`` (a Tensor or anything else) is another view of elements that
     ``tensor`` holds: ``y.add_(y.T)`` would read elements already written (NumPy computes it out of place first,
     and gave ``[[4, 10], [10, 16]]`` for ``y = [[2, 4], [6, 8]]``), and PyTorch refuses it. ``other`` the same
-    elements (``y.mul_(y)``) or elements of their own (``y[0].add_(y[1])``) are fine, as in PyTorch; like it, the
-    check compares the ranges of memory (``np.may_share_memory``). NumPy arrays only (and array_api_strict's)."""
+    elements (``y.mul_(y)``) or elements of their own (``y[0].add_(y[1])``, the columns ``a[:, 0].mul_(a[:, 1])``)
+    are fine, as in PyTorch. Whether two views share an element is decided exactly (``np.shares_memory``; its
+    ranges of memory may interleave, as two columns' do, without one element in common); a problem too hard to
+    decide quickly counts as shared. NumPy arrays only (and array_api_strict's)."""
     mine, theirs = getattr(tensor._data, "_array", tensor._data), getattr(getattr(other, "_data", None), "_array",
                                                                           getattr(other, "_data", None))
     if not isinstance(mine, np.ndarray) or not isinstance(theirs, np.ndarray) or not np.may_share_memory(mine, theirs):
@@ -121,10 +123,15 @@ def refuse_partial_overlap(tensor, other, name):
     if theirs.shape == mine.shape and theirs.strides == mine.strides and \
             theirs.__array_interface__["data"][0] == mine.__array_interface__["data"][0]:
         return
+    try:
+        if not np.shares_memory(mine, theirs, max_work=100_000):
+            return
+    except np.exceptions.TooHardError:
+        pass
     raise RuntimeError(f"unsupported operation: some elements of the input tensor and the written-to tensor refer "
                        f"to a single memory location (t.{name}(other) with `other` a view of some of t's elements, "
-                       f"as `y.add_(y.T)`; PyTorch refuses it too). Please clone() the tensor before performing the "
-                       f"operation: t.{name}(other.clone())")
+                       f"as `y.add_(y.T)`, which PyTorch refuses with these words). Please clone() the tensor "
+                       f"before performing the operation: t.{name}(other.clone())")
 
 
 def last_write_of(array):
