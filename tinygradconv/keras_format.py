@@ -267,16 +267,39 @@ def _snake_counted(name, used):
     return name if count == 0 else f"{name}_{count}"
 
 
+def _keras_attribute_key(name):
+    """Keras 3's order of a layer's attributes when it saves them (``saving_lib._name_key``): alphabetical, the
+    private ones (``_name``) last."""
+    return ("~" + name) if name[:1] == "_" else name
+
+
+def _own_properties(layer) -> list:
+    """The names of the properties that ``layer``'s class of your own defines (not tinygradconv's: those of
+    ``Layer`` are Keras' state, which its saving skips): Keras 3 saves what they return, a layer under the
+    property's name, as it saves attributes (it walks ``dir(layer)``)."""
+    names = set()
+    for cls in type(layer).__mro__:
+        if not defined_here(cls) and cls is not object:
+            names.update(name for name, value in vars(cls).items()
+                         if isinstance(value, property) and not name.startswith("__"))
+    return sorted(names)
+
+
 def keras_weight_groups(layer, path) -> list:
     """``[(h5 path, weights)]``: where Keras 3 stores the weights of ``layer`` (at ``path``, e.g.
     ``"layers/block"``) in a ``.keras`` file, as its ``saving_lib._save_state`` walks a layer: its own weights under
     ``<path>/vars`` (:func:`keras_own_weights`), then each layer it holds under the name of the attribute holding
-    it (``layers/block/d1/vars`` for ``self.d1 = Dense(3)``), a list's layers under
-    ``<attribute>/<snake-case class name>`` numbered per class (``layers/block/blocks/dense_1``); attributes in
-    Keras' order (public ones first, each kind alphabetically), a layer reached twice stored the first time only.
-    So a layer of your own that holds other layers loads from a Keras file when it names them as the Keras class
-    does. A layer without sub-layers gives one group."""
+    it (``layers/block/d1/vars`` for ``self.d1 = Dense(3)``; a property of its class that returns a layer counts as
+    an attribute), the layers in a list, tuple or dict (its values) under ``<attribute>/<snake-case class name>``
+    numbered per class (``layers/block/blocks/dense_1``), a container in a container under
+    ``<attribute>/container``, ``container_1``, ...; attributes in Keras' order (public ones first, each kind
+    alphabetically), a layer reached twice stored the first time only. A ``Sequential`` or functional model held
+    stores its layers as a list under ``<attribute>/layers`` (``model.layers``: ``layers/block/seq/layers/dense``),
+    as Keras does. So a layer of your own that holds other layers loads from a Keras file when it names them as
+    the Keras class does. A layer without sub-layers gives one group."""
+    from .functional import Functional
     from .layers.layer import Layer
+    from .models import Sequential
 
     groups, seen = [], set()
 
@@ -285,17 +308,38 @@ def keras_weight_groups(layer, path) -> list:
             return
         seen.add(id(layer))
         groups.append((path, keras_own_weights(layer)))
-        attributes = sorted(getattr(layer, "_layer_attributes", {}), key=lambda n: ("~" + n) if n[:1] == "_" else n)
-        for attribute in attributes:
-            value = layer.__dict__.get(attribute)
+        children = []
+        if isinstance(layer, (Sequential, Functional)):    # Keras' _walk_saveable: a model's layers come first
+            children.append(("layers", layer.layers))
+        values = layer.__dict__
+        names = set(getattr(layer, "_layer_attributes", {}))
+        for name in sorted(names | set(_own_properties(layer)), key=_keras_attribute_key):
+            if name in names:
+                children.append((name, values[name]))
+                continue
+            try:
+                children.append((name, getattr(layer, name)))
+            except Exception:  # noqa: BLE001, S112 - a property that fails is skipped, as Keras' saving skips it
+                continue
+        for name, value in children:
             if isinstance(value, Layer):
                 if value is not layer:
-                    walk(value, f"{path}/{attribute}")
-            elif isinstance(value, (list, tuple)):
-                used = {}
-                for item in value:
-                    if isinstance(item, Layer) and item is not layer:
-                        walk(item, f"{path}/{attribute}/{_snake_counted(snake_case(type(item).__name__), used)}")
+                    walk(value, f"{path}/{name}")
+            elif isinstance(value, (list, tuple, dict)):
+                walk_container(value, f"{path}/{name}", set())
+
+    def walk_container(container, path, visited):
+        """Keras' ``_save_container_state``: each layer under its class name, each container under
+        ``container``, numbered together; a container met twice walked once."""
+        if id(container) in visited:
+            return
+        visited.add(id(container))
+        used = {}
+        for item in (container.values() if isinstance(container, dict) else container):
+            if isinstance(item, Layer):
+                walk(item, f"{path}/{_snake_counted(snake_case(type(item).__name__), used)}")
+            elif isinstance(item, (list, tuple, dict)):
+                walk_container(item, f"{path}/{_snake_counted('container', used)}", visited)
 
     walk(layer, path)
     return groups
