@@ -267,16 +267,40 @@ def _snake_counted(name, used):
     return name if count == 0 else f"{name}_{count}"
 
 
-def keras_weight_groups(layer, path) -> list:
+def _keras_attribute_key(name):
+    """Keras 3's order of a layer's attributes when it saves them (``saving_lib._name_key``): alphabetical, the
+    private ones (``_name``) last."""
+    return ("~" + name) if name[:1] == "_" else name
+
+
+def _own_properties(layer) -> list:
+    """The names of the properties that ``layer``'s class of your own defines (not tinygradconv's: those of
+    ``Layer`` are Keras' state, which its saving skips): Keras 3 saves what they return, a layer under the
+    property's name, as it saves attributes (it walks ``dir(layer)``)."""
+    names = set()
+    for cls in type(layer).__mro__:
+        if not defined_here(cls) and cls is not object:
+            names.update(name for name, value in vars(cls).items()
+                         if isinstance(value, property) and not name.startswith("__"))
+    return sorted(names)
+
+
+def keras_weight_groups(layer, path, found=None) -> list:
     """``[(h5 path, weights)]``: where Keras 3 stores the weights of ``layer`` (at ``path``, e.g.
     ``"layers/block"``) in a ``.keras`` file, as its ``saving_lib._save_state`` walks a layer: its own weights under
     ``<path>/vars`` (:func:`keras_own_weights`), then each layer it holds under the name of the attribute holding
-    it (``layers/block/d1/vars`` for ``self.d1 = Dense(3)``), a list's layers under
-    ``<attribute>/<snake-case class name>`` numbered per class (``layers/block/blocks/dense_1``); attributes in
-    Keras' order (public ones first, each kind alphabetically), a layer reached twice stored the first time only.
-    So a layer of your own that holds other layers loads from a Keras file when it names them as the Keras class
-    does. A layer without sub-layers gives one group."""
+    it (``layers/block/d1/vars`` for ``self.d1 = Dense(3)``; a property of its class that returns a layer counts as
+    an attribute), the layers in a list, tuple or dict (its values) under ``<attribute>/<snake-case class name>``
+    numbered per class (``layers/block/blocks/dense_1``), a container in a container under
+    ``<attribute>/container``, ``container_1``, ...; attributes in Keras' order (public ones first, each kind
+    alphabetically), a layer reached twice stored the first time only. A ``Sequential`` or functional model held
+    stores its layers as a list under ``<attribute>/layers`` (``model.layers``: ``layers/block/seq/layers/dense``),
+    as Keras does. So a layer of your own that holds other layers loads from a Keras file when it names them as
+    the Keras class does. A layer without sub-layers gives one group. ``found``, a dict, receives each path's
+    layer."""
+    from .functional import Functional
     from .layers.layer import Layer
+    from .models import Sequential
 
     groups, seen = [], set()
 
@@ -285,17 +309,40 @@ def keras_weight_groups(layer, path) -> list:
             return
         seen.add(id(layer))
         groups.append((path, keras_own_weights(layer)))
-        attributes = sorted(getattr(layer, "_layer_attributes", {}), key=lambda n: ("~" + n) if n[:1] == "_" else n)
-        for attribute in attributes:
-            value = layer.__dict__.get(attribute)
+        if found is not None:
+            found[path] = layer
+        children = []
+        if isinstance(layer, (Sequential, Functional)):    # Keras' _walk_saveable: a model's layers come first
+            children.append(("layers", layer.layers))
+        values = layer.__dict__
+        names = set(getattr(layer, "_layer_attributes", {}))
+        for name in sorted(names | set(_own_properties(layer)), key=_keras_attribute_key):
+            if name in names:
+                children.append((name, values[name]))
+                continue
+            try:
+                children.append((name, getattr(layer, name)))
+            except Exception:  # noqa: BLE001, S112 - a property that fails is skipped, as Keras' saving skips it
+                continue
+        for name, value in children:
             if isinstance(value, Layer):
                 if value is not layer:
-                    walk(value, f"{path}/{attribute}")
-            elif isinstance(value, (list, tuple)):
-                used = {}
-                for item in value:
-                    if isinstance(item, Layer) and item is not layer:
-                        walk(item, f"{path}/{attribute}/{_snake_counted(snake_case(type(item).__name__), used)}")
+                    walk(value, f"{path}/{name}")
+            elif isinstance(value, (list, tuple, dict)):
+                walk_container(value, f"{path}/{name}", set())
+
+    def walk_container(container, path, visited):
+        """Keras' ``_save_container_state``: each layer under its class name, each container under
+        ``container``, numbered together; a container met twice walked once."""
+        if id(container) in visited:
+            return
+        visited.add(id(container))
+        used = {}
+        for item in (container.values() if isinstance(container, dict) else container):
+            if isinstance(item, Layer):
+                walk(item, f"{path}/{_snake_counted(snake_case(type(item).__name__), used)}")
+            elif isinstance(item, (list, tuple, dict)):
+                walk_container(item, f"{path}/{_snake_counted('container', used)}", visited)
 
     walk(layer, path)
     return groups
@@ -1020,40 +1067,79 @@ def _layer_arrays(h5py, h5, weights, name, path, filepath, weights_file="model.w
     return stored
 
 
-def _stored_groups(h5py, h5, path) -> list:
-    """The paths below ``path`` (itself included) of the ``vars`` groups holding datasets, in a Keras file."""
+def _stored_groups(h5py, h5, path, with_weights=True) -> list:
+    """The paths below ``path`` (itself included) of the ``vars`` groups holding datasets, in a Keras file; with
+    ``with_weights=False`` those of every ``vars`` group, empty ones too (Keras writes one for each layer)."""
     found = []
     top = h5.get(path)
     if not isinstance(top, h5py.Group):
         return found
 
     def visit(name, obj):
-        if isinstance(obj, h5py.Group) and name.split("/")[-1] == "vars" and len(obj):
+        if isinstance(obj, h5py.Group) and name.split("/")[-1] == "vars" and (len(obj) or not with_weights):
             found.append(f"{path}/{name}".removesuffix("/vars"))
 
     top.visititems(visit)
-    return sorted(found)
+    if not with_weights and isinstance(top.get("vars"), h5py.Group):
+        found.append(path)
+    return sorted(set(found))
 
 
-def _check_own_layout(h5py, h5, layer, name, path, groups, filepath):
+def _check_own_layout(h5py, h5, layer, name, path, groups, filepath, found=None):
     """Refuse, naming both, a layer of your own class whose weights lie in other places in the file than Keras
-    would store those of ``layer`` (``groups``: :func:`keras_weight_groups`): the layers a Keras layer holds are
-    stored under the names of the attributes holding them (``layers/block/d1/vars``), which the tinygradconv
-    class must use too; "expected 2 variables, but received 0" before (found by a reviewer)."""
+    would store those of ``layer`` (``groups``: :func:`keras_weight_groups`, ``found`` its layers by path), and what
+    differs: a layer (the outer one or one it holds) that creates no weight of its own where the Keras layer stored
+    some, or creates some where it stored none, or layers held under other names than the Keras class's attributes
+    (only then the advice to rename them); "expected 2 variables, but received 0" before (found by a reviewer)."""
     ours = sorted(group_path for group_path, weights in groups if weights)
     stored = _stored_groups(h5py, h5, path)
     if ours == stored or len(groups) == 1 and stored in ([], [path]):
         return      # the same places (a layer without sub-layers: its vars, checked by _layer_arrays)
+    found = found or {}
+    own = dict(groups)                  # every layer's path -> its own weights (maybe none)
+    file_layers = _stored_groups(h5py, h5, path, with_weights=False)
+
+    def in_file(p):         # a layer the file has at p: a vars group there, or weights below it
+        return p in file_layers or any(s.startswith(p + "/") for s in stored)
+
+    def class_at(p):
+        return type(found[p]).__name__ if p in found else type(layer).__name__
+
     def shown(paths):
         return [f"{p}/vars" for p in paths] or "none"
 
+    reasons = []
+    for p in stored:            # we hold a layer there, without weights of its own
+        if p in own and not own[p]:
+            count = len(h5[f"{p}/vars"])
+            reasons.append(f"{class_at(p)} at '{p}' creates no weight of its own, where the Keras layer stored "
+                           f"{count} under '{p}/vars': create {'it' if count == 1 else 'them'} with add_weight "
+                           "(in build or __init__), as the Keras class does, trainable ones first")
+    for p in ours:              # our layer there has weights of its own, the Keras one none
+        if p not in stored and in_file(p):
+            names = [w.name for w in own[p]]
+            reasons.append(f"{class_at(p)} at '{p}' creates {len(names)} weight{'s' if len(names) > 1 else ''} "
+                           f"of its own ({names}), where the Keras layer stored none (no datasets under "
+                           f"'{p}/vars'): the Keras class does not create {'them' if len(names) > 1 else 'it'}")
+    only_file = [p for p in stored if p not in own]
+    only_ours = [p for p in ours if p not in stored and not in_file(p)]
+    if only_file and only_ours:
+        reasons.append(f"the layers the file holds under {shown(only_file)} are under {shown(only_ours)} in "
+                       f"{type(layer).__name__}: Keras stores each layer held under the name of the attribute (or "
+                       "property) through which it first reaches it (public names first, each kind alphabetically; "
+                       f"'{path}/d1/vars' for self.d1 = Dense(3); a list's or dict's layers under "
+                       "'<attribute>/dense', '<attribute>/dense_1'; a model's under '<attribute>/layers/dense'). "
+                       "Give its sub-layers the attribute names of the Keras class")
+    elif only_file:
+        reasons.append(f"{type(layer).__name__} holds no layer with weights at {only_file}, where the "
+                       "file has some: hold the layers the Keras class holds, under its attribute names")
+    elif only_ours:
+        reasons.append(f"{type(layer).__name__} holds layers with weights at {only_ours}, where the Keras layer "
+                       "holds none: the Keras class does not have them")
     raise SavedFileError(f"{filepath!r}: layer '{name}' of your own class {type(layer).__name__} does not hold its "
-                         "weights where the Keras layer stored them. Keras stores a layer's own weights under "
-                         "'<layer>/vars' (trainable ones first) and those of each layer it holds under the name of "
-                         f"the attribute holding it ('{path}/d1/vars' for self.d1 = Dense(3); a list's layers "
-                         f"under '<attribute>/dense', '<attribute>/dense_1'). The file has weights under "
-                         f"{shown(stored)}; {type(layer).__name__} built from the file's config has them under "
-                         f"{shown(ours)}. Give its sub-layers the attribute names of the Keras class")
+                         f"weights where the Keras layer stored them: the file has weights under {shown(stored)}; "
+                         f"{type(layer).__name__} built from the file's config has them under {shown(ours)}. "
+                         + "; ".join(reasons))
 
 
 def _assign_all(assignments):
@@ -1400,7 +1486,10 @@ def _own_class_message(item, filepath):
                      f"{' (a Keras class: tinygradconv does not run Keras layers)' if keras_class else ''}; ")
             break
     config = item.get("config") if isinstance(item.get("config"), dict) else {}
-    return (f"{filepath!r}: layer {config.get('name') or item.get('name')!r} is a custom class "
+    # a layer without a name in the file (a Keras class without get_config) is named after its class, as the
+    # loader names it (it said "layer None" before, found by a reviewer)
+    name = config.get("name") or item.get("name") or snake_case(str(class_name).split(">")[-1])
+    return (f"{filepath!r}: layer {name!r} is a custom class "
             f"{registered or class_name!r}, which tinygradconv loads only with a tinygradconv equivalent: "
             f"{given}write the layer as a subclass of tinygradconv.layers.Layer (build() and call() with "
             "tinygradconv.ops, its weights created in the order the Keras class creates them) and pass it as "
@@ -2083,8 +2172,9 @@ def load_keras(filepath, custom_objects=None, compile=True):
                 weights = keras_own_weights(layer)
                 assignments.extend(zip(weights, _layer_arrays(h5py, h5, weights, name, path, filepath)))
                 continue
-            groups = keras_weight_groups(layer, path)     # a layer of your own class: Keras' layout, checked
-            _check_own_layout(h5py, h5, layer, name, path, groups, filepath)
+            found = {}
+            groups = keras_weight_groups(layer, path, found)     # a layer of your own class: Keras' layout, checked
+            _check_own_layout(h5py, h5, layer, name, path, groups, filepath, found)
             for group_path, weights in groups:
                 assignments.extend(zip(weights, _layer_arrays(h5py, h5, weights, name, group_path, filepath)))
 

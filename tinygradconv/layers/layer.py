@@ -347,11 +347,12 @@ class Layer:
 
     def __setattr__(self, name, value):
         # Remember which attributes may hold sub-layers, so that collecting weights does not scan every attribute
-        # on every training step. Lists and tuples are remembered whatever they hold now: they may grow later.
+        # on every training step. Lists, tuples and dicts are remembered whatever they hold now: they may grow
+        # later (Keras 3 tracks them too, nested ones included: its TrackedList and TrackedDict).
         object.__setattr__(self, name, value)
         holders = self.__dict__.setdefault("_layer_attributes", {})
         # (a property's setter keeps the value elsewhere: `layer.trainable = []` is False, as in Keras)
-        if (isinstance(value, (Layer, list, tuple)) and name not in _INTERNAL_LISTS
+        if (isinstance(value, (Layer, list, tuple, dict)) and name not in _INTERNAL_CONTAINERS
                 and not isinstance(getattr(type(self), name, None), property)):
             holders[name] = None
         else:
@@ -362,16 +363,13 @@ class Layer:
         self.__dict__.get("_layer_attributes", {}).pop(name, None)
 
     def _sublayers(self):
-        """Layers held in attributes (directly or in lists/tuples), in attribute order."""
+        """Layers held in attributes, directly or in lists, tuples and dicts (a dict's values in its order), nested
+        ones too (``[[Dense(3)], [Dense(2)]]``), in attribute order, each container walked depth first: the order
+        in which Keras 3 tracks them (``Layer._layers``), which gives the order of :attr:`weights`."""
         found = []
         values = self.__dict__
         for name in self._layer_attributes:
-            value = values[name]
-            if isinstance(value, Layer):
-                if value is not self:
-                    found.append(value)
-            else:
-                found.extend(v for v in value if isinstance(v, Layer) and v is not self)
+            found.extend(layers_in(values[name], self))
         return found
 
     def _own_weights_in_keras_order(self) -> list:
@@ -973,7 +971,29 @@ def several_inputs_error(layer, inputs, argument=None, names=None) -> ValueError
                       f"but it received {received}{advice}.")
 
 
-_INTERNAL_LISTS = frozenset({"_own_weights", "_trainable_variables", "_regularizers", "_call_losses"})
+#: A layer's and a model's own bookkeeping containers, never searched for sub-layers (the fit-time cache of
+#: weights, the compile arguments and the output shapes of a model among them).
+_INTERNAL_CONTAINERS = frozenset({"_own_weights", "_trainable_variables", "_regularizers", "_call_losses",
+                                  "_step_cache", "_compile_call", "_output_shapes"})
+
+
+def layers_in(value, owner=None) -> list:
+    """The layers in ``value``: itself if it is a layer, else those in it if it is a list, tuple or dict (a dict's
+    values, in its order), nested containers walked depth first, each container once; ``owner`` left out (a layer
+    holding itself). The order in which Keras 3's ``Tracker`` tracks the layers of an attribute."""
+    found, seen = [], set()
+
+    def walk(item):
+        if isinstance(item, Layer):
+            if item is not owner:
+                found.append(item)
+        elif isinstance(item, (list, tuple, dict)) and id(item) not in seen:
+            seen.add(id(item))
+            for inner in (item.values() if isinstance(item, dict) else item):
+                walk(inner)
+
+    walk(value)
+    return found
 def build_arguments(layer, input_shape, inputs, args, kwargs) -> dict:
     """The keyword arguments of ``layer.build`` for its first call ``layer(inputs, *args, **kwargs)``, by Keras 3's
     rule (``Layer._maybe_build``, ``update_shapes_dict_for_target_fn``):
