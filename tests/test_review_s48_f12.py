@@ -3,6 +3,7 @@ reciprocal (as torch 2.13), Masking's float mask_value on integer inputs (as Ker
 two bool tensors refused in the package's wording (as torch refuses it)."""
 import numpy as np
 import pytest
+from helpers import keras_on_torch
 
 import tinygradconv as tg
 
@@ -70,3 +71,100 @@ def test_clamp_in_place_with_a_bound_of_another_kind_still_refused_as_torch(dtyp
     with pytest.raises(TypeError, match=f"Invalid type for argument `min` of clamp_: a {bound_dtype} Tensor .* "
                                         f"cannot be written into this {dtype} tensor"):
         ours(start, dtype).clamp_(ours(bound, bound_dtype), None)
+
+
+# ------------------------------------------------------------------------------------------ 2. rsqrt, reciprocal
+SPECIAL = [0.0, -0.0, float("inf"), float("-inf"), float("nan"), -4.0, -1e-30, 1e-30, 0.25, 2.0, 1e30]
+
+
+def same(ours_array, theirs_array):
+    """Equal values, NaN where NaN, and the same sign of each zero and infinity (a NaN's sign bit is not compared)."""
+    np.testing.assert_array_equal(ours_array, theirs_array)
+    numbers = ~np.isnan(theirs_array)
+    np.testing.assert_array_equal(np.signbit(ours_array[numbers]), np.signbit(theirs_array[numbers]))
+
+
+@pytest.mark.parametrize("name", ["rsqrt", "reciprocal"])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_rsqrt_and_reciprocal_values_and_gradients_as_torch(name, dtype):
+    # 32 elements: PyTorch's float16 rsqrt rounds once on its vectorised path (blocks of 32), as ours
+    values = np.resize(np.array(SPECIAL), 32)
+    x, tx = ours(values, dtype, requires_grad=True), theirs(values, dtype, requires_grad=True)
+    weights = np.linspace(-2.0, 3.0, 32)
+    for out, w in ((getattr(x, name)(), ours(weights, dtype)), (getattr(tg.ops, name)(x), ours(weights, dtype))):
+        x.grad = None
+        (out * w).sum().backward()
+        t_out = getattr(tx, name)()
+        tx.grad = None
+        (t_out * theirs(weights, dtype)).sum().backward()
+        assert out.dtype == dtype
+        same(out.detach().numpy(), t_out.detach().numpy())
+        same(x.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("name", ["rsqrt", "reciprocal"])
+def test_rsqrt_and_reciprocal_of_every_float16_as_torch(name):
+    every = np.arange(2**16, dtype=np.uint32).astype(np.uint16).view(np.float16)    # 2048 blocks of 32
+    incoming = np.random.default_rng(0).standard_normal(every.size).astype(np.float16)
+    x, tx = ours(every, "float16", requires_grad=True), theirs(every, "float16", requires_grad=True)
+    out, t_out = getattr(x, name)(), getattr(tx, name)()
+    out.backward(ours(incoming, "float16"))
+    t_out.backward(theirs(incoming, "float16"))
+    same(out.detach().numpy(), t_out.detach().numpy())
+    same(x.grad.numpy(), tx.grad.numpy())
+
+
+def test_rsqrt_float64_against_the_formula():
+    x = ours([4.0, 0.01, 1e-200, 3.0], "float64", requires_grad=True)
+    out = x.rsqrt()
+    out.sum().backward()
+    exact = np.array([4.0, 0.01, 1e-200, 3.0])
+    np.testing.assert_allclose(out.detach().numpy(), exact ** -0.5, rtol=1e-15)
+    np.testing.assert_allclose(x.grad.numpy(), -0.5 * exact ** -1.5, rtol=1e-15)
+
+
+@pytest.mark.parametrize("name", ["rsqrt", "reciprocal"])
+@pytest.mark.parametrize("dtype", ["int32", "int64", "uint8", "bool"])
+def test_rsqrt_and_reciprocal_of_integers_are_float32_as_torch_and_keras(name, dtype):
+    values = [True, False] if dtype == "bool" else [4, 0, 1]
+    out, t_out = getattr(ours(values, dtype), name)(), getattr(theirs(values, dtype), name)()
+    assert out.dtype == "float32" and t_out.dtype == torch.float32
+    same(out.numpy(), t_out.numpy())
+    keras = keras_on_torch("Keras 3 is the reference of keras.ops.rsqrt/reciprocal's dtype")
+    if dtype != "bool":
+        k_out = getattr(keras.ops, name)(np.array(values, dtype))
+        assert str(k_out.dtype).endswith("float32")
+        same(getattr(tg.ops, name)(np.array(values, dtype)).numpy(), k_out.detach().cpu().numpy())
+
+
+@pytest.mark.parametrize("name", ["rsqrt_", "reciprocal_"])
+def test_rsqrt_and_reciprocal_in_place_as_torch(name):
+    values = [4.0, 0.25, 0.0, -1.0]
+    x, tx = ours(values, "float32"), theirs(values, "float32")
+    assert getattr(x, name)() is x
+    getattr(tx, name)()
+    same(x.numpy(), tx.numpy())
+    # on an op's output: recorded in the graph, as torch
+    w, tw = ours([1.0, 4.0], "float32", requires_grad=True), theirs([1.0, 4.0], "float32", requires_grad=True)
+    y, ty = w * 2, tw * 2
+    getattr(y, name)()
+    getattr(ty, name)()
+    assert y.grad_fn.name() == ty.grad_fn.name()[:-1]       # RsqrtBackward (torch: RsqrtBackward0)
+    (y * y).sum().backward()
+    (ty * ty).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-6)
+    with pytest.raises(RuntimeError, match="leaf"):
+        getattr(ours([1.0], "float32", requires_grad=True), name)()
+
+
+@pytest.mark.parametrize("name", ["rsqrt_", "reciprocal_"])
+@pytest.mark.parametrize("dtype", ["int64", "bool"])
+def test_rsqrt_and_reciprocal_in_place_of_integers_refused_as_torch(name, dtype):
+    values = [True] if dtype == "bool" else [4]
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        getattr(theirs(values, dtype), name)()
+    x = ours(values, dtype)
+    with pytest.raises(TypeError, match=f"Invalid type for argument `self` of {name}: an? {dtype} tensor cannot hold "
+                                        f"the float32 result"):
+        getattr(x, name)()
+    assert x.tolist() == values
