@@ -168,3 +168,29 @@ def test_rsqrt_and_reciprocal_in_place_of_integers_refused_as_torch(name, dtype)
                                         f"the float32 result"):
         getattr(x, name)()
     assert x.tolist() == values
+
+
+# ------------------------------------------------------------------------------------------ 3. Masking
+MASK_VALUES = [[16777216.5, 16777216.5], 16777216.5, [16777217.0, 16777217.0], 16777217.0, [2048.5, 2048.5], 2048.5,
+               [2049, 2049], 2049, [0.1, 0.1], 0.1, np.float64(0.1), -1, [-1, -1], 255, True, [1, True], 3, [3, 3]]
+
+
+@pytest.mark.parametrize("dtype, first", [("int32", 16777217), ("int64", 16777217), ("uint8", 255), ("int8", -1),
+                                          ("bool", True), ("float16", 2049), ("float32", 16777217),
+                                          ("float64", 16777217)])
+@pytest.mark.parametrize("mask_value", MASK_VALUES, ids=repr)
+def test_masking_compares_mask_value_as_keras(dtype, first, mask_value):
+    keras = keras_on_torch("Keras 3 is the reference of Masking")
+    x = np.array([[[first, first], [3, 3], [1, 1]]]).astype(dtype)
+    for direct in (True, False):          # compute_mask on the array, and the mask of a call (float inputs cast)
+        theirs_layer, ours_layer = keras.layers.Masking(mask_value=mask_value), tg.layers.Masking(mask_value=mask_value)
+        expected = theirs_layer.compute_mask(x) if direct else theirs_layer(x)._keras_mask
+        got = ours_layer.compute_mask(x) if direct else ours_layer(x)._keras_mask
+        assert got.numpy().tolist() == expected.cpu().tolist()
+
+
+def test_masking_float_list_on_integer_inputs_compares_in_float32():
+    x = np.array([[[16777217, 16777217]]], "int32")      # 16777217 is 16777216 in float32, as 16777216.5 is
+    assert tg.layers.Masking(mask_value=[16777216.5, 16777216.5]).compute_mask(x).numpy().tolist() == [[False]]
+    assert tg.layers.Masking(mask_value=16777216.5).compute_mask(x).numpy().tolist() == [[False]]
+    assert tg.layers.Masking(mask_value=16777216).compute_mask(x).numpy().tolist() == [[True]]     # an int: exact
