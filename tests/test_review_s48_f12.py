@@ -194,3 +194,27 @@ def test_masking_float_list_on_integer_inputs_compares_in_float32():
     assert tg.layers.Masking(mask_value=[16777216.5, 16777216.5]).compute_mask(x).numpy().tolist() == [[False]]
     assert tg.layers.Masking(mask_value=16777216.5).compute_mask(x).numpy().tolist() == [[False]]
     assert tg.layers.Masking(mask_value=16777216).compute_mask(x).numpy().tolist() == [[True]]     # an int: exact
+
+
+# ------------------------------------------------------------------------------------------ 4. squared_difference
+@pytest.mark.parametrize("b", [np.array([False, True]), True], ids=["a bool tensor", "a bool"])
+def test_squared_difference_of_two_bools_refused_in_the_package_wording_as_torch(b):
+    from tinygradconv.ops import nn
+
+    a = np.array([True, True])
+    with pytest.raises(RuntimeError, match="two bool tensors is not supported"):
+        (torch.tensor(a) - (torch.tensor(b) if isinstance(b, np.ndarray) else b)) ** 2
+    lifted = ours(b, "bool") if isinstance(b, np.ndarray) else b
+    with pytest.raises(TypeError, match="Invalid type for argument `a` and `b` of squared_difference: `-` is not "
+                                        "defined between two bool tensors.*logical xor.*Received two bool tensors"):
+        nn.squared_difference(ours(a, "bool"), lifted)
+
+
+def test_squared_difference_of_a_bool_beside_integers_as_keras():
+    from tinygradconv.ops import nn
+
+    keras = keras_on_torch("Keras 3 is the reference of a bool beside an integer tensor")
+    a, b = np.array([True, False, True]), np.array([1, 3, -2], "int32")
+    expected = keras.ops.square(keras.ops.subtract(a, b))
+    got = nn.squared_difference(ours(a, "bool"), ours(b, "int32"))
+    assert got.dtype == "int32" and got.tolist() == expected.cpu().tolist() == [0, 9, 9]
