@@ -87,7 +87,7 @@ def _pad(x, pad_width, value):
 TORCH = {
     "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "pow": torch.pow,
     "pow_scalar": lambda x, exponent: x ** exponent, "scalar_pow": lambda x, base: base ** x,
-    "reciprocal": torch.reciprocal, "remainder": torch.remainder,
+    "reciprocal": torch.reciprocal, "rsqrt": torch.rsqrt, "remainder": torch.remainder,
     "maximum": torch.maximum, "minimum": torch.minimum, "where": torch.where, "neg": torch.neg, "exp": torch.exp,
     "log": torch.log, "log1p": torch.log1p, "expm1": torch.expm1, "sqrt": torch.sqrt, "abs": torch.abs,
     "tanh": torch.tanh, "sin": torch.sin, "cos": torch.cos, "tan": torch.tan, "arcsin": torch.asin,

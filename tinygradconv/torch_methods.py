@@ -1611,6 +1611,57 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
         return square(self)
 
+    def rsqrt(self):
+        """``1 / sqrt(self)``, as ``torch.Tensor.rsqrt`` (:func:`tinygradconv.ops.rsqrt`: d/dx = ``-0.5 * rsqrt(x)**3``;
+        ``inf`` at 0, ``-inf`` at ``-0.0``, NaN below 0; an integer or bool tensor gives float32).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([4.0, 0.25]).rsqrt().tolist()
+        [0.5, 2.0]
+        """
+        from .ops.elementwise import Rsqrt
+
+        return Rsqrt.apply(self)
+
+    def reciprocal(self):
+        """``1 / self``, as ``torch.Tensor.reciprocal`` (:func:`tinygradconv.ops.reciprocal`: d/dx = ``-1 / x**2``;
+        ``inf`` at 0, ``-inf`` at ``-0.0``; an integer or bool tensor gives float32).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([2.0, -0.5]).reciprocal().tolist()
+        [0.5, -2.0]
+        """
+        from .ops.elementwise import Reciprocal
+
+        return Reciprocal.apply(self)
+
+    def rsqrt_(self):
+        """Replace this tensor's values by ``1 / sqrt(values)`` in place and return it, as ``torch.Tensor.rsqrt_``
+        (the values of :meth:`rsqrt`, the in-place rules of :meth:`add_`).
+
+        Raises:
+            TypeError: an integer or bool tensor, which cannot hold the float result (PyTorch: "result type Float
+                can't be cast to the desired output type Long").
+            RuntimeError: a leaf that requires grad, or a view of one, while gradients are recorded.
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([4.0, 0.25])
+        >>> x.rsqrt_() is x, x.tolist()
+        (True, [0.5, 2.0])
+        """
+        return _float_in_place(self, "rsqrt_", type(self).rsqrt)
+
+    def reciprocal_(self):
+        """Replace this tensor's values by ``1 / values`` in place and return it, as ``torch.Tensor.reciprocal_``
+        (the values of :meth:`reciprocal`, the in-place rules and errors of :meth:`rsqrt_`).
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([2.0, -0.5])
+        >>> x.reciprocal_() is x, x.tolist()
+        (True, [0.5, -2.0])
+        """
+        return _float_in_place(self, "reciprocal_", type(self).reciprocal)
+
     # The trigonometric ops and sign (tinygradconv.ops.trigonometric), with PyTorch's method names: asin/arcsin,
     # acos/arccos and atan/arctan are the same ops under both of PyTorch's spellings.
     def sin(self):
@@ -2228,6 +2279,27 @@ def _write_in_place(tensor, other, name, compute):
     from .torch_in_place import write_in_place
 
     return write_in_place(tensor, name, compute, (other,), ("other",))
+
+
+def _float_in_place(tensor, name, method):
+    """``tensor.rsqrt_()`` and the like (``name``): ``method(tensor)``, a float result, written into ``tensor``'s
+    memory or recorded in the graph as :func:`_write_in_place` does; an integer or bool tensor, which cannot hold
+    it, raises ``TypeError`` first, as PyTorch refuses it."""
+    from .autograd import no_grad
+
+    plain = name[:-1]
+    kind = dtype_name(tensor.dtype)
+    if not kind.startswith("float"):
+        article = "an" if kind.startswith("int") else "a"
+        raise TypeError(f"Invalid type for argument `self` of {name}: {article} {kind} tensor cannot hold the float32 "
+                        f"result of {plain} in place (as PyTorch: \"result type Float can't be cast to the desired "
+                        f"output type\"). Write t = t.{plain}() for a new float32 tensor")
+    if _refuse_in_graph_write(tensor, None, f"t.{name}()", f"t = t.{plain}()", recordable=True):
+        return in_place.record(tensor, method, (), lambda result: None)
+    with no_grad():
+        result = method(tensor)
+    tensor[...] = result
+    return tensor
 
 
 def _var_dims(op, dim, axis, keepdim, keepdims):

@@ -36,6 +36,16 @@ def _raw(array):
     return getattr(array, "_array", array)
 
 
+def _holds(dtype, result_dtype):
+    """Whether a tensor of ``dtype`` may take values of ``result_dtype`` in place, as PyTorch's in-place ops allow
+    (its "same kind" casting): any dtype of the same kind or a lower one (float32 values into a float16 tensor,
+    int64 into int32, both rounded or wrapped as ``astype`` does), but no float into an integer or bool tensor, and
+    no number into a bool one."""
+    kind, result_kind = dtype_name(dtype), dtype_name(result_dtype)
+    return not ((result_kind.startswith("float") and not kind.startswith("float"))
+                or (kind == "bool" != result_kind))
+
+
 def _sizes(op, size):
     """PyTorch's sizes, given one by one (``new_zeros(2, 3)``) or as one tuple or list: a tuple of ints."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
@@ -211,10 +221,24 @@ class TorchPort(TorchInPlace):
         On an op's output that requires grad, while gradients are recorded, the write is recorded as PyTorch
         records it (:meth:`~tinygradconv.torch_methods.TorchMethods.add_`): ``y.grad_fn`` becomes clamp's node.
 
+        The tensor keeps its dtype, as in PyTorch: bounds of a wider dtype of the same kind (a float32 bound for a
+        float16 tensor, an int64 one for an int32 tensor) are compared in the promoted dtype, as ``clamp`` does, and
+        the result is cast to this tensor's dtype (rounded, or wrapped for integers, as ``astype``): an int32
+        ``[1, 3]`` clamped below by the int64 ``[2**32 - 1, 2**32 + 2]`` becomes ``[-1, 2]``, as in PyTorch 2.13.
+
+        Raises:
+            TypeError: a bound that makes the clamped values of another kind than this tensor's (a float bound for
+                an integer tensor, an integer one for a bool tensor), as PyTorch's "result type Float can't be cast
+                to the desired output type Long".
+            ValueError: bounds that broadcast this tensor to another shape.
+
         >>> import tinygradconv as tg
         >>> x = tg.tensor([-2.0, 0.5, 3.0])
         >>> x.clamp_(-1.0, 1.0) is x, x.tolist()
         (True, [-1.0, 0.5, 1.0])
+        >>> h = tg.tensor([1.0, 2.0, 3.0], dtype="float16")
+        >>> h.clamp_(tg.tensor([2.0, 2.0, 2.0]), None)
+        tensor([2., 2., 3.], dtype=float16)
         """
         from .autograd import no_grad
         from .tensor import Tensor
@@ -240,9 +264,9 @@ class TorchPort(TorchInPlace):
             raise ValueError(f"Invalid value for argument `min`/`max` of clamp_: bounds that broadcast this tensor's "
                              f"shape {tuple(self.shape)} to {tuple(clamped.shape)}; an in-place write keeps the "
                              f"tensor's shape (as PyTorch). Use t = t.clamp(min, max)")
-        if clamped.dtype != self.dtype:      # a float bound for an integer tensor: PyTorch's RuntimeError too
+        if not _holds(self.dtype, clamped.dtype):     # a float bound for an integer tensor: PyTorch's RuntimeError
             name, bound = next((n, b) for n, b in (("min", min), ("max", max))
-                               if b is not None and self.clamp(**{n: b}).dtype != self.dtype)
+                               if b is not None and not _holds(self.dtype, self.clamp(**{n: b}).dtype))
             what = (f"a {dtype_name(bound.dtype)} Tensor" if isinstance(bound, Tensor)
                     else f"{bound!r} ({type(bound).__name__})")
             if isinstance(bound, Tensor):
@@ -253,8 +277,9 @@ class TorchPort(TorchInPlace):
                 fix = "another bound"
             raise TypeError(f"Invalid type for argument `{name}` of clamp_: {what} makes the clamped values "
                             f"{dtype_name(clamped.dtype)}, which cannot be written into this {dtype_name(self.dtype)} "
-                            f"tensor in place (PyTorch raises too). Pass {fix}, or write t = t.clamp(min, max) "
-                            f"for a new {dtype_name(clamped.dtype)} tensor")
+                            f"tensor in place (PyTorch raises too: \"result type can't be cast to the desired output "
+                            f"type\"). Pass {fix}, or write t = t.clamp(min, max) for a new "
+                            f"{dtype_name(clamped.dtype)} tensor")
 
     # ---------------------------------------------------------------------------------------------- values
     def flip(self, *dims):

@@ -32,9 +32,30 @@ from .layer import Layer, set_keras_mask
 __all__ = ["Masking"]
 
 
-def _is_integer(value) -> bool:
-    """An int or a bool (Keras makes an integer or bool tensor of it, compared exactly)."""
-    return isinstance(value, (numbers.Integral, np.bool_))
+#: The kinds of dtype, lowest first: a 0-d tensor of a higher kind decides the dtype of a comparison (PyTorch).
+_KINDS = ("bool", "integer", "float")
+
+
+def _kind(dtype):
+    name = dtype_name(dtype)
+    return "bool" if name == "bool" else "float" if name.startswith("float") else "integer"
+
+
+def _mask_value_dtype(value):
+    """The dtype of the tensor Keras 3 makes of ``mask_value`` (``convert_to_tensor``): ``floatx()`` (float32) for a
+    float or a list holding one, bool for a bool or a list of bools, int32 for an int or a list of ints (int64 for
+    an int beyond int32 and for a NumPy int64; Keras refuses a list with one), a NumPy number's own dtype for an
+    integer one."""
+    values = value if isinstance(value, list) else [value]
+    if any(isinstance(v, (float, np.floating)) for v in values):
+        return config.floatx()
+    if all(isinstance(v, (bool, np.bool_)) for v in values):
+        return "bool"
+    if not isinstance(value, list) and isinstance(value, np.integer):
+        return dtype_name(value.dtype)
+    if all(-2**31 <= int(v) < 2**31 for v in values):
+        return "int32"
+    return "int64"
 
 
 class Masking(Layer):
@@ -49,11 +70,13 @@ class Masking(Layer):
     Input: any shape of rank 2 or more, the last axis being the features (usually ``(batch, steps, features)``).
     Output: the same shape and dtype, the masked steps set to 0 (their gradient is 0), carrying the mask
     ``any(inputs != mask_value, axis=-1)`` (:meth:`compute_mask`). A NaN ``mask_value`` masks nothing (NaN equals
-    nothing), as in Keras. The comparison follows Keras 3 on torch: the input is first cast to the layer's dtype; a
-    float ``mask_value`` is a float32 (``config.floatx()``) number, compared in the input's dtype (so
-    ``Masking(0.1, dtype="float64")`` masks a float32 0.1, which it made float64, but not a float64 0.1); a list
-    holding a float is a float32 array, compared in the wider dtype (float16 data in float32); whole numbers and
-    bools compare exactly.
+    nothing), as in Keras. The comparison follows Keras 3 on torch: a float input is first cast to the layer's dtype
+    (not by a direct :meth:`compute_mask`, as in Keras); a float ``mask_value`` is a float32 (``config.floatx()``)
+    number, compared in a float input's dtype (so ``Masking(0.1, dtype="float64")`` masks a float32 0.1, which it
+    made float64, but not a float64 0.1) and in float32 beside integer or bool inputs; a list holding a float is a
+    float32 array, compared in the wider dtype (float16 data in float32, integer data in float32: the int32
+    ``16777217`` equals ``16777216.5`` there, as in Keras); an int, or a list of ints, is an int32 tensor, compared
+    in the input's dtype (float16 data: ``2049`` equals ``2048`` there, as in Keras).
 
     Raises:
         TypeError: ``mask_value`` neither a number nor a list of numbers (a string, None): Keras takes any value
@@ -92,35 +115,42 @@ class Masking(Layer):
 
     def _keep(self, inputs: Tensor):
         """The mask, a bool backend array of ``inputs.shape[:-1]``: a step counts unless all its features are
-        ``mask_value`` (feature by feature for a list)."""
+        ``mask_value`` (feature by feature for a list).
+
+        Compared as Keras 3 on torch compares them (``ops.not_equal(inputs, mask_value)``): ``mask_value`` is first
+        made a tensor (:func:`_mask_value_dtype`: a float or a list holding one in ``floatx()``, float32), then
+        both are cast to the dtype ``torch.ne`` computes in. A list is a tensor of the features' shape, promoted
+        with the inputs as two tensors (:func:`~tinygradconv.ops.elementwise.promoted_dtype`: integer inputs beside
+        a float list in float32, float16 ones in float32); a number is a 0-d tensor, which decides the dtype only
+        when it is of a higher kind (bool < integer < float) than the inputs: an integer input beside a float
+        number in float32, a float16 input beside a float number in float16, an integer input beside an int in its
+        own dtype. So ``mask_value=16777216.5`` masks the int32 step ``16777217`` (both are 16777216 in float32), as
+        in Keras."""
+        from ..ops.elementwise import promoted_dtype
+
         xp = inputs.backend.xp
         data = inputs.data
         value = self.mask_value
+        if isinstance(value, list) and len(value) not in (1, inputs.shape[-1]):
+            raise ValueError(f"Invalid value for argument `mask_value` of Masking '{self.name}': one number per "
+                             f"feature, {inputs.shape[-1]} for inputs of shape {tuple(inputs.shape)}. Received "
+                             f"{len(value)} numbers: mask_value={value}")
+        value_dtype, data_dtype = _mask_value_dtype(value), dtype_name(data.dtype)
         if isinstance(value, list):
-            if len(value) not in (1, inputs.shape[-1]):
-                raise ValueError(f"Invalid value for argument `mask_value` of Masking '{self.name}': one number per "
-                                 f"feature, {inputs.shape[-1]} for inputs of shape {tuple(inputs.shape)}. Received "
-                                 f"{len(value)} numbers: mask_value={value}")
-            if all(_is_integer(v) for v in value):      # whole numbers compare exactly in the input's dtype
-                value = xp.asarray([float(v) for v in value], dtype=data.dtype)
-            else:
-                # Keras makes a floatx (float32) array of the list; the comparison is then in the wider of the
-                # two dtypes (float16 data in float32, float64 data in float64, as torch promotes them)
-                value = xp.asarray([float(v) for v in value], dtype=getattr(xp, config.floatx()))
-                floating = dtype_name(data.dtype).startswith("float")
-                data = xp.astype(data, xp.result_type(data.dtype, value.dtype) if floating else xp.float64)
-        elif _is_integer(value):
-            value = int(value)                          # True compares as 1, as in Keras
+            compared = promoted_dtype(data_dtype, value_dtype)
         else:
-            # a float, as Keras: first a floatx (float32) number, then compared in the input's dtype (0.1 masks a
-            # float32 0.1 made float64 by a float64 layer, not a float64 0.1: float32(0.1) is 0.10000000149...)
-            value = float(np.asarray(value, dtype=config.floatx()))
-        return xp.any(data != value, axis=-1)
+            compared = value_dtype if _KINDS.index(_kind(value_dtype)) > _KINDS.index(_kind(data_dtype)) else data_dtype
+        with np.errstate(over="ignore"):        # 16777216.5 cast to float16 is inf, silently as in torch
+            value = xp.astype(xp.asarray(value, dtype=getattr(xp, value_dtype)), getattr(xp, compared))
+        return xp.any(xp.astype(data, getattr(xp, compared)) != value, axis=-1)
 
     def compute_mask(self, inputs, previous_mask=None):
         """``any(inputs != mask_value, axis=-1)``, a bool Tensor of ``inputs.shape[:-1]`` (``previous_mask`` is not
-        used)."""
-        if not isinstance(inputs, Tensor):
+        used). Called directly, a NumPy array keeps its dtype (a float64 one is compared in float64), as Keras 3's
+        ``compute_mask`` takes it; calling the layer casts float inputs to its dtype first, as Keras does."""
+        if isinstance(inputs, np.ndarray):
+            inputs = Tensor(inputs, dtype=dtype_name(inputs.dtype), backend=self._backend)
+        elif not isinstance(inputs, Tensor):
             inputs = self._to_input(inputs)
         return Tensor._make(self._keep(inputs), inputs.backend, False, None)
 

@@ -55,6 +55,7 @@ from .elementwise import (
     pow,
     reciprocal,
     remainder,
+    rsqrt,
     sub,
     where,
 )
@@ -170,6 +171,7 @@ __all__ = [
     "reshape",
     "rounded_div",
     "rounded_division",
+    "rsqrt",
     "shape",
     "sigmoid",
     "sign",

@@ -706,6 +706,33 @@ class Reciprocal(Function):
         return -grad * (out * out)
 
 
+@register_op("rsqrt", samples=_unary_samples(0.2, 3.0), special_points=unary_special_points(low=0.0))
+class Rsqrt(Function):
+    """``1 / sqrt(a)`` (PyTorch's ``rsqrt``, Keras 3's ``ops.rsqrt``); d/da = ``-0.5 * grad * out**3``, PyTorch's
+    backward, from the saved output ``out``.
+
+    As PyTorch 2.13: ``rsqrt(0.0) = inf`` with gradient ``-inf``, ``rsqrt(-0.0) = -inf`` (``1 / -0.0``) with
+    gradient ``+inf``, ``rsqrt(inf) = 0`` with gradient ``-0.0``, NaN below 0 and at NaN (NaN gradient). The value is
+    the square root divided into 1 (two roundings, as PyTorch's CPU kernel: not a correctly rounded ``rsqrt``), and
+    ``out**3`` is ``out * out * out``. float16 is computed in float32 and rounded once to float16, as PyTorch's
+    vectorised kernel, which handles all but the last ``n % 32`` elements of each thread's share: PyTorch's
+    element-by-element path for those (and so for every tensor under 32 elements) rounds ``sqrt`` to float16 before
+    dividing, one float16 step off for a few inputs (``rsqrt(float16(1.145))``: 0.9346 here, 0.934 for PyTorch's
+    one-element tensor, 0.9346 in a tensor of 32).
+    """
+
+    @staticmethod
+    def forward(ctx, a):
+        out = _in_float32(ctx.xp, lambda v: 1.0 / ctx.xp.sqrt(v), float_input(ctx.xp, a))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return (-0.5 * grad) * _in_float32(ctx.xp, lambda o: o * o * o, out)
+
+
 def _pairwise_samples(rng):
     a = rng.standard_normal((3, 4))
     b = a + rng.choice([-1.0, 1.0], size=(3, 4)) * rng.uniform(0.1, 1.0, (3, 4))  # no ties
@@ -1605,6 +1632,30 @@ def reciprocal(x):
     [0.5, -2.0]
     """
     return Reciprocal.apply(_as_tensor(x))
+
+
+def rsqrt(x):
+    """``1 / sqrt(x)`` element-wise (``torch.rsqrt``, ``keras.ops.rsqrt``): :class:`Rsqrt`, d/dx = ``-0.5 / x**1.5``
+    (computed as PyTorch does, ``-0.5 * grad * rsqrt(x)**3``).
+
+    Args:
+        x: a Tensor (or data, converted by :class:`~tinygradconv.Tensor`'s rule), any shape.
+
+    Returns:
+        A Tensor of ``x``'s shape: ``x``'s float dtype, float32 for an integer or bool ``x`` (as PyTorch and Keras
+        3). ``inf`` at 0, ``-inf`` at ``-0.0``, 0 at ``inf``, NaN below 0.
+
+    See https://pytorch.org/docs/stable/generated/torch.rsqrt.html (Keras 3: ``keras.ops.rsqrt``, in keras.ops.math)
+
+    >>> x = Tensor([4.0, 0.25], requires_grad=True)
+    >>> y = rsqrt(x)
+    >>> y.tolist()
+    [0.5, 2.0]
+    >>> y.sum().backward()
+    >>> x.grad.tolist()
+    [-0.0625, -4.0]
+    """
+    return Rsqrt.apply(_as_tensor(x))
 
 
 def _is_number(x):

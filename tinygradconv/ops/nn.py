@@ -37,6 +37,7 @@ from .elementwise import (
     broadcast_error,
     float_input,
     promoted,
+    refuse_bool_operands,
     stable_sigmoid,
     unary_special_points,
     unbroadcast,
@@ -270,10 +271,16 @@ class SquaredDifference(Function):
     Operands of two dtypes are computed in :func:`~tinygradconv.ops.elementwise.promoted_dtype` of them, as
     ``(a - b) ** 2`` and ``torch.nn.functional.mse_loss``: an integer or bool operand beside a float one takes the
     float's dtype (``int64`` beside ``float32``: float32; beside ``float16``: float16), two floats the wider.
+    Two bool operands are a ``TypeError``, as PyTorch refuses their ``a - b`` (and so does ``keras.ops.subtract``
+    on torch); a bool beside a number dtype counts as 0 and 1, as in ``keras.ops.subtract``.
     """
 
     @staticmethod
     def forward(ctx, a, b):
+        if a.dtype == ctx.xp.bool and b.dtype == ctx.xp.bool:
+            refuse_bool_operands("-", True, True, argument="`a` and `b` of squared_difference",
+                                 received=f"Received two bool tensors, of shapes {tuple(a.shape)} and "
+                                          f"{tuple(b.shape)}")
         _broadcastable("squared_difference", a, b)
         a, b = promoted(ctx.xp, a, b)
         diff = a - b
