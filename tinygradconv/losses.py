@@ -713,16 +713,18 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
 def _overlap_axes(axis, ndim, name):
     """``axis`` of :func:`dice` and :func:`tversky` checked: ``None`` (every axis: one number for the whole
     batch), one integer, or a tuple or list of distinct integers (``()``: none, an element-wise loss, as Keras'
-    ``ops.sum``), each in ``[-ndim, ndim)``."""
+    ``ops.sum``), each in ``[-ndim, ndim)``. Rank-0 inputs take the axes ``0`` and ``-1`` (PyTorch's rule for a
+    scalar, which Keras 3 on torch follows): the sum over them is the value itself."""
     if axis is None:
         return None
     if isinstance(axis, (list, tuple)):
-        axes = tuple(axis_index(a, ndim, name) for a in axis)
+        axes = tuple(axis_index(a, ndim, name, scalar_axis=True) for a in axis)
         if len(set(axes)) != len(axes):
             raise ValueError(f"Invalid value for argument `axis` of {name}: an axis named twice. Received: "
                              f"axis={axis!r}")
-        return axes
-    return (axis_index(axis, ndim, name),)
+    else:
+        axes = (axis_index(axis, ndim, name, scalar_axis=True),)
+    return () if ndim == 0 else axes
 
 
 def _overlap_inputs(y_true, y_pred, name):
@@ -743,7 +745,8 @@ def dice(y_true, y_pred, axis=None):
         y_pred: predictions (probabilities), the shape of ``y_true``.
         axis: the axes summed: ``None`` (default, as Keras) sums every axis, batch included, so the result is one
             number for the whole batch; ``(1, 2, 3)`` gives one loss per sample of a batch of images ``(n, h, w, c)``.
-            An integer or a tuple or list of them.
+            An integer or a tuple or list of them. Rank-0 inputs take ``0`` or ``-1`` (PyTorch's rule for a
+            scalar, which Keras 3 on torch follows) and give the loss of the one value.
 
     Returns:
         A Tensor of ``y_pred``'s shape without ``axis`` (a scalar with ``axis=None``), in ``y_pred``'s float dtype.
@@ -1345,14 +1348,19 @@ class Tversky(LossFunctionWrapper):
 
 
 def _overlap_axis_argument(axis):
-    """A class's ``axis`` checked for its type (the range is checked when called); a list kept as given (the
-    config keeps it, as Keras')."""
+    """A class's ``axis`` checked for its type (the range is checked when called), with NumPy integers made plain
+    ints (``np.int64(1)`` -> ``1``: the config is written to JSON by ``model.save``); a list stays a list and a
+    tuple a tuple (the config keeps it, as Keras')."""
     values = axis if isinstance(axis, (list, tuple)) else () if axis is None else (axis,)
     for value in values:
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise TypeError(f"Invalid type for argument `axis`: expected None, an integer or a tuple of them. "
                             f"Received: axis={axis!r}")
-    return axis
+    if isinstance(axis, list):
+        return [int(value) for value in axis]
+    if isinstance(axis, tuple):
+        return tuple(int(value) for value in axis)
+    return None if axis is None else int(axis)
 
 
 
