@@ -1398,6 +1398,9 @@ _KERAS_ONLY = {
                                              "cross-entropy (1 - p**q) / q for noisy labels)",
 }
 _KERAS_ONLY_LOWER = {name.lower(): what for name, what in _KERAS_ONLY.items()}
+#: The hints of a missing attribute (``losses.CTC``), one per Keras-only name.
+_ATTRIBUTE_HINTS = {name: f"it is {what}, which Keras 3 has and tinygradconv does not"
+                    for name, what in _KERAS_ONLY.items()}
 
 
 def _keras_only(name):
@@ -1416,12 +1419,9 @@ def _not_here(name, argument):
 
 
 def __getattr__(name):
-    from ._lookup import missing_attribute
-
-    if name in _KERAS_ONLY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}; it is {_KERAS_ONLY[name]}, which "
-                             "Keras 3 has and tinygradconv does not")
-    raise missing_attribute(__name__, name, __all__, {})
+    """A missing attribute's ``AttributeError`` says so for a Keras-only loss (:data:`_KERAS_ONLY`, any case: ``Ctc``
+    as ``get("Ctc")`` finds it), else names the closest names here (``Dise``: did you mean ``Dice``?)."""
+    raise _lookup.missing_attribute(__name__, name, __all__, _ATTRIBUTE_HINTS)
 
 
 def get(identifier):
