@@ -124,3 +124,93 @@ def test_the_lookups_agree_with_the_hints():
     assert type(metrics.get("auc")) is metrics.AUC
     with pytest.raises(ValueError, match="which Keras 3 has and tinygradconv does not"):
         losses.get("Ctc")
+
+
+def _without_keras_keys(config):
+    """A config without the keys only Keras writes at the top (``module``, ``registered_name``)."""
+    return {key: value for key, value in config.items() if key not in ("module", "registered_name")}
+
+
+def _my_absolute_error(y_true, y_pred):
+    return (y_true - y_pred).abs().mean(axis=-1)
+
+
+@pytest.mark.parametrize("fn_name, kwargs", [("mean_absolute_error", {}), ("huber", {"delta": 0.3}),
+                                             ("dice", {"axis": (1,)})])
+def test_loss_function_wrapper_configs_are_keras_both_ways(fn_name, kwargs):
+    keras = keras_on_torch(KERAS)
+    from keras.src.losses import LossFunctionWrapper as KerasWrapper
+
+    y_true = np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 0.0]], "float32")
+    y_pred = np.array([[0.2, 0.7, 0.4], [0.9, 0.3, 0.1]], "float32")
+    theirs = KerasWrapper(getattr(keras.losses, fn_name), name="w", reduction="sum", **kwargs)
+    ours = losses.LossFunctionWrapper(getattr(losses, fn_name), name="w", reduction="sum", **kwargs)
+    keras_config = keras.losses.serialize(theirs)
+    assert json.loads(json.dumps(losses.serialize(ours))) == json.loads(json.dumps(_without_keras_keys(keras_config)))
+    expected = float(theirs(y_true, y_pred))
+    for read in (losses.deserialize, losses.get):      # Keras' config read here
+        made = read(keras_config)
+        assert type(made) is losses.LossFunctionWrapper and made.fn is getattr(losses, fn_name)
+        assert (made.name, made.reduction) == ("w", "sum")
+        np.testing.assert_allclose(made(y_true, y_pred).item(), expected, rtol=1e-6)
+    again = losses.deserialize(losses.serialize(ours))      # ours read back here
+    assert again.get_config() == ours.get_config() and again.fn is ours.fn
+    made = keras.losses.deserialize(losses.serialize(ours))     # and by Keras
+    assert made.fn is getattr(keras.losses, fn_name)
+    np.testing.assert_allclose(float(made(y_true, y_pred)), expected, rtol=1e-6)
+
+
+def test_loss_function_wrapper_of_your_own_function_round_trips():
+    keras = keras_on_torch(KERAS)
+    from keras.src.losses import LossFunctionWrapper as KerasWrapper
+
+    def keras_absolute_error(y_true, y_pred):
+        return keras.ops.mean(keras.ops.abs(y_true - y_pred), axis=-1)
+
+    keras_absolute_error.__name__ = "_my_absolute_error"
+    keras_config = keras.losses.serialize(KerasWrapper(keras_absolute_error, name="mine"))
+    made = losses.deserialize(keras_config, custom_objects={"_my_absolute_error": _my_absolute_error})
+    assert made.fn is _my_absolute_error and made.name == "mine"
+    ours = losses.LossFunctionWrapper(_my_absolute_error, name="mine")
+    assert losses.serialize(ours)["config"] == keras_config["config"]
+    with tg.saving.custom_object_scope({"_my_absolute_error": _my_absolute_error}):
+        assert losses.deserialize(losses.serialize(ours)).fn is _my_absolute_error
+    with pytest.raises(ValueError, match=r"Invalid value for argument `fn` of LossFunctionWrapper.*"
+                                         r"Received: fn=\{.*'_my_absolute_error'"):
+        losses.deserialize(losses.serialize(ours))      # not registered: named, not guessed
+    with pytest.raises(ValueError, match="a lambda or a function defined inside another function"):
+        losses.serialize(losses.LossFunctionWrapper(lambda y_true, y_pred: y_pred))
+
+
+def test_the_built_in_loss_classes_still_leave_fn_out_as_keras():
+    keras = keras_on_torch(KERAS)
+    for name in ["MeanSquaredError", "Huber", "Dice", "CategoricalFocalCrossentropy"]:
+        ours, theirs = getattr(losses, name)().get_config(), getattr(keras.losses, name)().get_config()
+        assert "fn" not in ours and "fn" not in theirs
+
+
+def test_deserialize_passes_a_loss_object_class_or_function_through_as_keras():
+    keras = keras_on_torch(KERAS)
+    for keras_object, ours in [(keras.losses.Huber(), losses.Huber()), (keras.losses.Huber, losses.Huber),
+                               (keras.losses.mean_squared_error, losses.mean_squared_error),
+                               (None, _my_absolute_error)]:
+        assert keras.losses.deserialize(keras_object) is keras_object
+        assert losses.deserialize(ours) is ours
+    with pytest.raises(TypeError, match="Invalid type for argument `name`"):
+        losses.deserialize(3)
+
+
+def test_a_keras_file_compiled_with_a_loss_function_wrapper_loads_here_and_ours_round_trips(tmp_path):
+    keras = keras_on_torch(KERAS)
+    from keras.src.losses import LossFunctionWrapper as KerasWrapper
+
+    theirs = keras.Sequential([keras.layers.Input((3,)), keras.layers.Dense(3)])
+    theirs.compile(optimizer="sgd", loss=KerasWrapper(keras.losses.huber, name="w", delta=0.3))
+    theirs.save(tmp_path / "k.keras")
+    ours = tg.models.Sequential([tg.layers.Input((3,)), tg.layers.Dense(3)])
+    ours.compile(optimizer="sgd", loss=losses.LossFunctionWrapper(losses.huber, name="w", delta=0.3))
+    ours.save(tmp_path / "o.keras")
+    for path in ("k.keras", "o.keras"):
+        loss = tg.saving.load_model(tmp_path / path).loss
+        assert type(loss) is losses.LossFunctionWrapper and loss.fn is losses.huber, path
+        assert loss.get_config() == losses.LossFunctionWrapper(losses.huber, name="w", delta=0.3).get_config()
