@@ -400,17 +400,33 @@ def missing_attribute(module: str, name: str, available, hints: dict) -> Attribu
     there is one (a Keras name this package leaves out, and what to use instead), else the closest names among
     ``available`` (``difflib``), else the list of them. A module's ``__getattr__`` raises it.
 
+    Names are compared lower-cased, as ``get`` looks them up: ``auc`` finds the hint "did you mean AUC?" and
+    ``SERIALIZE`` the hint of ``serialize``. A name that starts with ``_`` (Python's own ``__path__``, which
+    ``from module import name`` asks every module for, ``__wrapped__``, a private name) gets the plain error at once,
+    with no hint worked out: that keeps ``from tinygradconv.metrics import get`` fast.
+
     >>> str(missing_attribute("tinygradconv.layers", "Dens", ["Dense", "Dropout"], {}))
     "module 'tinygradconv.layers' has no attribute 'Dens'; did you mean Dense?"
+    >>> str(missing_attribute("tinygradconv.metrics", "auc", ["AUC", "Accuracy"], {}))
+    "module 'tinygradconv.metrics' has no attribute 'auc'; did you mean AUC?"
     >>> str(missing_attribute("m", "LSTM", ["Dense"], {"LSTM": "there are no recurrent layers"}))
     "module 'm' has no attribute 'LSTM'; there are no recurrent layers"
+    >>> str(missing_attribute("m", "__path__", ["Dense"], {}))
+    "module 'm' has no attribute '__path__'"
     """
+    if name.startswith("_"):
+        return AttributeError(f"module {module!r} has no attribute {name!r}")
     import difflib
 
-    if name in hints:
-        hint = hints[name]
-    else:
-        close = difflib.get_close_matches(name, list(available), n=3, cutoff=0.75)
-        hint = (f"did you mean {' or '.join(close)}?" if close else
-                f"the names here are: {', '.join(sorted(n for n in available if not n.startswith('_')))}")
+    hint = hints.get(name)
+    if hint is None:
+        hint = {key.lower(): text for key, text in hints.items()}.get(name.lower())
+    if hint is None:
+        public = sorted(n for n in available if not n.startswith("_"))
+        by_lower = {}           # lower-cased name -> the names spelled so ("accuracy": Accuracy and accuracy)
+        for public_name in public:
+            by_lower.setdefault(public_name.lower(), []).append(public_name)
+        close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.75)
+        close = [spelled for key in close for spelled in by_lower[key]]
+        hint = f"did you mean {' or '.join(close)}?" if close else f"the names here are: {', '.join(public)}"
     return AttributeError(f"module {module!r} has no attribute {name!r}; {hint}")

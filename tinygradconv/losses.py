@@ -713,16 +713,18 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
 def _overlap_axes(axis, ndim, name):
     """``axis`` of :func:`dice` and :func:`tversky` checked: ``None`` (every axis: one number for the whole
     batch), one integer, or a tuple or list of distinct integers (``()``: none, an element-wise loss, as Keras'
-    ``ops.sum``), each in ``[-ndim, ndim)``."""
+    ``ops.sum``), each in ``[-ndim, ndim)``. Rank-0 inputs take the axes ``0`` and ``-1`` (PyTorch's rule for a
+    scalar, which Keras 3 on torch follows): the sum over them is the value itself."""
     if axis is None:
         return None
     if isinstance(axis, (list, tuple)):
-        axes = tuple(axis_index(a, ndim, name) for a in axis)
+        axes = tuple(axis_index(a, ndim, name, scalar_axis=True) for a in axis)
         if len(set(axes)) != len(axes):
             raise ValueError(f"Invalid value for argument `axis` of {name}: an axis named twice. Received: "
                              f"axis={axis!r}")
-        return axes
-    return (axis_index(axis, ndim, name),)
+    else:
+        axes = (axis_index(axis, ndim, name, scalar_axis=True),)
+    return () if ndim == 0 else axes
 
 
 def _overlap_inputs(y_true, y_pred, name):
@@ -743,7 +745,8 @@ def dice(y_true, y_pred, axis=None):
         y_pred: predictions (probabilities), the shape of ``y_true``.
         axis: the axes summed: ``None`` (default, as Keras) sums every axis, batch included, so the result is one
             number for the whole batch; ``(1, 2, 3)`` gives one loss per sample of a batch of images ``(n, h, w, c)``.
-            An integer or a tuple or list of them.
+            An integer or a tuple or list of them. Rank-0 inputs take ``0`` or ``-1`` (PyTorch's rule for a
+            scalar, which Keras 3 on torch follows) and give the loss of the one value.
 
     Returns:
         A Tensor of ``y_pred``'s shape without ``axis`` (a scalar with ``axis=None``), in ``y_pred``'s float dtype.
@@ -1033,10 +1036,30 @@ class Loss(_lookup.Configurable):
 
 
 class LossFunctionWrapper(Loss):
-    """A :class:`Loss` around a per-sample function ``fn(y_true, y_pred, **kwargs)``.
+    """A :class:`Loss` around a per-sample function ``fn(y_true, y_pred, **kwargs)``: Keras 3's
+    ``keras.losses.LossFunctionWrapper``.
+
+    ``get_config()`` holds Keras' keys: ``name``, ``reduction``, ``fn`` (the function as Keras writes a plain
+    function, ``{"module": "builtins", "class_name": "function", "config": "mean_absolute_error",
+    "registered_name": "function"}``; the ``"package>name"`` key for one registered by
+    :func:`~tinygradconv.saving.register_keras_serializable`), then the keyword arguments; ``from_config`` finds the
+    function again by that name (your own through ``custom_objects``), so Keras' configs and ours round-trip. The
+    built-in loss classes (``MeanSquaredError``, ...) and a subclass of yours whose constructor takes no ``fn`` leave
+    ``fn`` out, since the class fixes the function (Keras writes it for your subclass too, and then cannot read it
+    back).
+
+    Raises:
+        ValueError: from ``get_config``, a lambda or a function defined inside another function (no name to find
+            it again by), or a function of your own named like one of tinygradconv's losses; from ``from_config``,
+            an ``fn`` that names no function.
 
     >>> LossFunctionWrapper(mean_absolute_error)([[1.0], [3.0]], [[0.0], [0.0]]).item()
     2.0
+    >>> config = LossFunctionWrapper(huber, name="h", delta=0.5).get_config()
+    >>> config["fn"]["config"], config["delta"]
+    ('huber', 0.5)
+    >>> LossFunctionWrapper.from_config(config).fn is huber
+    True
     """
 
     def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
@@ -1056,8 +1079,50 @@ class LossFunctionWrapper(Loss):
             raise TypeError(f"The loss function {self.name!r} must return a Tensor; it returned {type(out).__name__}")
         return out
 
+    def _writes_fn(self):
+        """Whether the config names ``fn``: when the class's constructor takes it (this class, and a subclass of
+        yours that passes it on), not when the class fixes the function."""
+        return "fn" in inspect.signature(type(self).__init__).parameters
+
     def get_config(self):
-        return dict(super().get_config(), **self._fn_kwargs)
+        config = super().get_config()
+        if self._writes_fn():
+            config["fn"] = {"module": "builtins", "class_name": "function",
+                            "config": _lookup.function_name(self.fn, "loss"), "registered_name": "function"}
+        return dict(config, **self._fn_kwargs)
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if "fn" in config:
+            config["fn"] = _function_of_config(config["fn"])
+        return cls(**config)
+
+    def __repr__(self):
+        if not self._writes_fn():
+            return super().__repr__()
+        arguments = ", ".join(f"{key}={value!r}" for key, value in
+                              {"name": self.name, "reduction": self.reduction, **self._fn_kwargs}.items())
+        return f"{type(self).__name__}({getattr(self.fn, '__name__', self.fn)}, {arguments})"
+
+
+def _function_of_config(entry):
+    """The loss function that the ``fn`` of a :class:`LossFunctionWrapper` config names: Keras' form of a plain
+    function, ``{"class_name": "function", "config": name, ...}``, or the name itself; looked up among your own
+    objects (``custom_objects``, a :class:`~tinygradconv.saving.custom_object_scope`, registered keys
+    ``"package>name"``), then among tinygradconv's loss functions (their aliases too: ``"mae"``)."""
+    name = entry.get("config") if isinstance(entry, dict) and entry.get("class_name") == "function" else entry
+    found = None
+    if isinstance(name, str):
+        found = _lookup.custom_object(name) or _FUNCTIONS.get(name)
+    if not callable(found):
+        error = ValueError(f"Invalid value for argument `fn` of LossFunctionWrapper: expected a loss function's "
+                           f"name, as {{'class_name': 'function', 'config': 'mean_absolute_error'}} (your own in "
+                           f"custom_objects). Received: fn={entry!r}")
+        if isinstance(name, str):
+            error.unknown_name = ("loss", name)     # for a loader's hint on custom_objects
+        raise error
+    return found
 
 
 class MeanSquaredError(LossFunctionWrapper):
@@ -1345,14 +1410,19 @@ class Tversky(LossFunctionWrapper):
 
 
 def _overlap_axis_argument(axis):
-    """A class's ``axis`` checked for its type (the range is checked when called); a list kept as given (the
-    config keeps it, as Keras')."""
+    """A class's ``axis`` checked for its type (the range is checked when called), with NumPy integers made plain
+    ints (``np.int64(1)`` -> ``1``: the config is written to JSON by ``model.save``); a list stays a list and a
+    tuple a tuple (the config keeps it, as Keras')."""
     values = axis if isinstance(axis, (list, tuple)) else () if axis is None else (axis,)
     for value in values:
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
             raise TypeError(f"Invalid type for argument `axis`: expected None, an integer or a tuple of them. "
                             f"Received: axis={axis!r}")
-    return axis
+    if isinstance(axis, list):
+        return [int(value) for value in axis]
+    if isinstance(axis, tuple):
+        return tuple(int(value) for value in axis)
+    return None if axis is None else int(axis)
 
 
 
@@ -1390,6 +1460,9 @@ _KERAS_ONLY = {
                                              "cross-entropy (1 - p**q) / q for noisy labels)",
 }
 _KERAS_ONLY_LOWER = {name.lower(): what for name, what in _KERAS_ONLY.items()}
+#: The hints of a missing attribute (``losses.CTC``), one per Keras-only name.
+_ATTRIBUTE_HINTS = {name: f"it is {what}, which Keras 3 has and tinygradconv does not"
+                    for name, what in _KERAS_ONLY.items()}
 
 
 def _keras_only(name):
@@ -1408,12 +1481,9 @@ def _not_here(name, argument):
 
 
 def __getattr__(name):
-    from ._lookup import missing_attribute
-
-    if name in _KERAS_ONLY:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}; it is {_KERAS_ONLY[name]}, which "
-                             "Keras 3 has and tinygradconv does not")
-    raise missing_attribute(__name__, name, __all__, {})
+    """A missing attribute's ``AttributeError`` says so for a Keras-only loss (:data:`_KERAS_ONLY`, any case: ``Ctc``
+    as ``get("Ctc")`` finds it), else names the closest names here (``Dise``: did you mean ``Dice``?)."""
+    raise _lookup.missing_attribute(__name__, name, __all__, _ATTRIBUTE_HINTS)
 
 
 def get(identifier):
@@ -1443,6 +1513,8 @@ def get(identifier):
         name = identifier.get("class_name")
         if _keras_only(name) and _lookup.custom_object(name) is None:
             raise _not_here(name, "identifier")
+        if name == "LossFunctionWrapper" and _lookup.custom_object(name) is None:     # Keras' config of one
+            return LossFunctionWrapper.from_config(dict(identifier.get("config") or {}))
         return _lookup.deserialize_lower(identifier, _BY_NAME, "loss", _CLASSES)
     if inspect.isclass(identifier) and issubclass(identifier, Loss):
         return identifier()
@@ -1474,7 +1546,9 @@ def deserialize(name, custom_objects=None):
             new instance of the class; Keras' form of a function, ``{"class_name": "function", "config":
             "mean_squared_error"}``; or a string: a class name (``"MeanSquaredError"``) gives an instance with
             the defaults, a function's name (``"mean_squared_error"``, ``"mse"``) the function itself, as in Keras.
-            ``None`` gives ``None``.
+            A config of a :class:`LossFunctionWrapper` (``class_name`` ``"LossFunctionWrapper"``, Keras' too) names
+            its function under ``fn``. ``None``, a :class:`Loss` object, a Loss class or a function is returned as it
+            is, as in Keras.
         custom_objects: ``{name: class or function}`` looked up first (with any
             :class:`~tinygradconv.saving.custom_object_scope` and the registered names), for your own losses.
 
@@ -1484,7 +1558,8 @@ def deserialize(name, custom_objects=None):
     Raises:
         ValueError: an unknown name (the message lists the valid ones; Keras returns an unknown string unchanged,
             which fails later), a dict without ``class_name``, or a config given to a function.
-        TypeError: ``name`` of another type (a number, a list), or a ``custom_objects`` that is not a dict.
+        TypeError: ``name`` of another type (a number, a list: Keras returns those unchanged too), or a
+            ``custom_objects`` that is not a dict.
 
     Source: Keras 3, ``keras.losses.deserialize`` (https://keras.io/api/losses/).
 
@@ -1493,11 +1568,11 @@ def deserialize(name, custom_objects=None):
     >>> deserialize("mean_squared_error") is mean_squared_error
     True
     """
-    if name is None:
-        return None
     if custom_objects is not None and not isinstance(custom_objects, dict):
         raise TypeError("Invalid type for argument `custom_objects`: expected a dict {name: class or function} or "
                         f"None. Received: {custom_objects!r} of type {type(custom_objects).__name__}")
+    if name is None or callable(name):
+        return name             # a loss object, a loss class or a function: as it is, as Keras' deserialize
     config = None
     if isinstance(name, dict):
         if "class_name" not in name:
@@ -1510,11 +1585,11 @@ def deserialize(name, custom_objects=None):
     elif isinstance(name, str):
         key = name
     else:
-        raise TypeError("Invalid type for argument `name`: expected a config dict, a loss's name or None. "
-                        f"Received: {name!r} of type {type(name).__name__}")
+        raise TypeError("Invalid type for argument `name`: expected a config dict, a loss's name, a loss object, "
+                        f"class or function, or None. Received: {name!r} of type {type(name).__name__}")
     found = _lookup.get_registered_object(key, custom_objects)
     if found is None:
-        found = {cls.__name__: cls for cls in _CLASSES}.get(key) or _FUNCTIONS.get(key)
+        found = {cls.__name__: cls for cls in (*_CLASSES, LossFunctionWrapper)}.get(key) or _FUNCTIONS.get(key)
     if found is None and _keras_only(key):
         raise _not_here(key, "name")
     if found is None:
@@ -1523,7 +1598,8 @@ def deserialize(name, custom_objects=None):
         error.unknown_name = ("loss", key)      # for a loader's hint on custom_objects
         raise error
     if isinstance(found, type):
-        return found.from_config(dict(config or {}))
+        with _lookup.custom_object_scope(custom_objects):   # for the function a LossFunctionWrapper's config names
+            return found.from_config(dict(config or {}))
     if config:
         raise ValueError(f"Invalid value for argument `name`: {key!r} is the function {found!r}, which takes no "
                          f"config. Received: {name!r}")
