@@ -76,6 +76,7 @@ from ._lookup import (
     register_keras_serializable,
     snake_case,
 )
+from .layers.keras_tensor import map_structure
 from .layers.layer import Layer
 from .training_state import optimizer_arrays, restore_optimizer, split_optimizer_arrays
 from .validation import caller_stacklevel, flag, path_like
@@ -341,11 +342,8 @@ def map_compile_structure(value, entry):
     ...                       lambda entry: entry if isinstance(entry, dict) else entry.upper())
     {'out': ['MAE', ['MSE']], 'aux': {'class_name': 'MeanSquaredError'}}
     """
-    if isinstance(value, (list, tuple)):
-        return [map_compile_structure(item, entry) for item in value]
-    if isinstance(value, dict) and "class_name" not in value:
-        return {key: map_compile_structure(item, entry) for key, item in value.items()}
-    return entry(value)
+    return map_structure(entry, value, containers=list,
+                         is_leaf=lambda item: isinstance(item, dict) and "class_name" in item)
 
 
 def _with_custom_metrics(config):
