@@ -700,7 +700,7 @@ def getitem(x, index):
 def _in_one_dtype(xp, arrays):
     """``arrays`` cast to one dtype, :func:`~tinygradconv.ops.elementwise.promoted_dtype` of theirs (``[bool,
     int8]`` int8, ``[int32, float32]`` float32, as ``torch.cat`` and ``keras.ops.concatenate``): array-api-strict
-    refuses to join mixed kinds ("bool and int8 cannot be type promoted together", found by a tester), and NumPy
+    refuses to join mixed kinds ("bool and int8 cannot be type promoted together"), and NumPy
     and CuPy would join int32 with float32 in float64, so every backend gives the same result."""
     names = [dtype_name(a.dtype) for a in arrays]
     if len(set(names)) == 1:
