@@ -1,4 +1,4 @@
-"""Permute and Reshape read their integer tuples with one helper (``layers.core.integer_tuple``): the collections
+"""Permute and Reshape read their integer tuples with one helper (``validation.integer_tuple``): the collections
 Keras 3 reads with ``tuple(value)`` give the same layer as in Keras, and Permute on an input of the wrong rank is
 Keras' ValueError. The reference is Keras 3 (torch backend) on the same input."""
 import collections

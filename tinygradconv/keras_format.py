@@ -100,6 +100,7 @@ from .saving import (
     _require_weights,
     atomic_write,
     class_names_to_try,
+    counted_name,
     custom_objects_hint,
     map_compile_structure,
     own_layer_class,
@@ -167,7 +168,7 @@ def _keras_object(kind, config):
     ``"initializer"``, ``"regularizer"``, ``"constraint"`` or ``"activation"``: one of ours under Keras' module, or a
     class of the user's own as Keras writes a registered class (its ``class_name`` may be ``"package>ClassName"``).
     An activation of ours with arguments (``ActivationFunction("leaky_relu", negative_slope=0.1)``) has none: Keras'
-    activations are plain functions, so its file could not be loaded by Keras (found by a tester).
+    activations are plain functions, so its file could not be loaded by Keras.
 
     An initializer's config is written whole, as Keras 3.15 writes it: the ``VarianceScaling`` family's
     ``input_axes`` and ``output_axes`` even when None (so, as with Keras 3.15's own files, Keras before 3.15 cannot
@@ -252,21 +253,6 @@ def _json_shapes(value):
     return int(value) if isinstance(value, np.integer) else value
 
 
-def keras_own_weights(layer) -> list:
-    """``layer``'s own weights (not those of the layers it holds) in the order Keras 3 stores them: those created
-    trainable first, then the others (:meth:`~tinygradconv.layers.Layer._own_weights_in_keras_order`; read in
-    creation order, a ``shift`` made non-trainable before ``scale`` would swap with it silently where their shapes
-    agree, as a reviewer found)."""
-    return layer._own_weights_in_keras_order()
-
-
-def _snake_counted(name, used):
-    """``name``, then ``name_1``, ``name_2``, ... for each later use in ``used`` (Keras' ``_get_unique_name``)."""
-    count = used.get(name, 0)
-    used[name] = count + 1
-    return name if count == 0 else f"{name}_{count}"
-
-
 def _keras_attribute_key(name):
     """Keras 3's order of a layer's attributes when it saves them (``saving_lib._name_key``): alphabetical, the
     private ones (``_name``) last."""
@@ -288,16 +274,15 @@ def _own_properties(layer) -> list:
 def keras_weight_groups(layer, path, found=None) -> list:
     """``[(h5 path, weights)]``: where Keras 3 stores the weights of ``layer`` (at ``path``, e.g.
     ``"layers/block"``) in a ``.keras`` file, as its ``saving_lib._save_state`` walks a layer: its own weights under
-    ``<path>/vars`` (:func:`keras_own_weights`), then each layer it holds under the name of the attribute holding
-    it (``layers/block/d1/vars`` for ``self.d1 = Dense(3)``; a property of its class that returns a layer counts as
-    an attribute), the layers in a list, tuple or dict (its values) under ``<attribute>/<snake-case class name>``
-    numbered per class (``layers/block/blocks/dense_1``), a container in a container under
-    ``<attribute>/container``, ``container_1``, ...; attributes in Keras' order (public ones first, each kind
-    alphabetically), a layer reached twice stored the first time only. A ``Sequential`` or functional model held
-    stores its layers as a list under ``<attribute>/layers`` (``model.layers``: ``layers/block/seq/layers/dense``),
-    as Keras does. So a layer of your own that holds other layers loads from a Keras file when it names them as
-    the Keras class does. A layer without sub-layers gives one group. ``found``, a dict, receives each path's
-    layer."""
+    ``<path>/vars`` (in Keras' order, :meth:`~tinygradconv.layers.Layer._own_weights_in_keras_order`), then each layer
+    it holds under the name of the attribute holding it (``layers/block/d1/vars`` for ``self.d1 = Dense(3)``; a property
+    of its class that returns a layer counts as an attribute), the layers in a list, tuple or dict (its values) under
+    ``<attribute>/<snake-case class name>`` numbered per class (``layers/block/blocks/dense_1``), a container in a
+    container under ``<attribute>/container``, ``container_1``, ...; attributes in Keras' order (public ones first, each
+    kind alphabetically), a layer reached twice stored the first time only. A ``Sequential`` or functional model held
+    stores its layers as a list under ``<attribute>/layers`` (``model.layers``: ``layers/block/seq/layers/dense``), as
+    Keras does. So a layer of your own that holds other layers loads from a Keras file when it names them as the Keras
+    class does. A layer without sub-layers gives one group. ``found``, a dict, receives each path's layer."""
     from .functional import Functional
     from .layers.layer import Layer
     from .models import Sequential
@@ -308,7 +293,7 @@ def keras_weight_groups(layer, path, found=None) -> list:
         if id(layer) in seen:
             return
         seen.add(id(layer))
-        groups.append((path, keras_own_weights(layer)))
+        groups.append((path, layer._own_weights_in_keras_order()))
         if found is not None:
             found[path] = layer
         children = []
@@ -340,9 +325,9 @@ def keras_weight_groups(layer, path, found=None) -> list:
         used = {}
         for item in (container.values() if isinstance(container, dict) else container):
             if isinstance(item, Layer):
-                walk(item, f"{path}/{_snake_counted(snake_case(type(item).__name__), used)}")
+                walk(item, f"{path}/{counted_name(snake_case(type(item).__name__), used)}")
             elif isinstance(item, (list, tuple, dict)):
-                walk_container(item, f"{path}/{_snake_counted('container', used)}", visited)
+                walk_container(item, f"{path}/{counted_name('container', used)}", visited)
 
     walk(layer, path)
     return groups
@@ -930,7 +915,7 @@ def _weights_h5(h5py, model, optimizer=None, model_json=None) -> bytes:
             if isinstance(layer, Model):  # a nested model: its layers under its own path, as Keras
                 write_layers(h5, f"{prefix}{path}/", layer, _nested_json(model_json, layer))
                 continue
-            for i, weight in enumerate(keras_own_weights(layer)):
+            for i, weight in enumerate(layer._own_weights_in_keras_order()):
                 group.create_dataset(str(i), data=weight.numpy())
 
     buffer = io.BytesIO()
@@ -1009,7 +994,7 @@ def _keras_optimizer_arrays(variables) -> list:
 
 #: What h5py raises on a damaged HDF5 file besides ``OSError``: ``KeyError`` (a dangling link), ``RuntimeError``
 #: ("wrong B-tree signature"), ``OverflowError`` (a size read from flipped bytes), ``ValueError`` ("Insufficient
-#: precision in available types", a datatype read from flipped bytes); found by a reviewer flipping bytes.
+#: precision in available types", a datatype read from flipped bytes).
 H5_DAMAGE = (OSError, KeyError, RuntimeError, OverflowError, ValueError)
 
 
@@ -1028,8 +1013,8 @@ def _damaged_h5(filepath, weights_file):
 
 def _layer_arrays(h5py, h5, weights, name, path, filepath, weights_file="model.weights.h5"):
     """The arrays stored for ``weights`` (those of the layer called ``name`` in the file, in Keras' order:
-    :func:`keras_own_weights`) under ``<path>/vars`` of the open HDF5 file ``h5`` (``weights_file`` in
-    ``filepath``), checked against them: their number (Keras' message) and each shape.
+    :meth:`~tinygradconv.layers.Layer._own_weights_in_keras_order`) under ``<path>/vars`` of the open HDF5 file
+    ``h5`` (``weights_file`` in ``filepath``), checked against them: their number (Keras' message) and each shape.
 
     Raises:
         SavedFileError: missing or extra datasets, a shape that does not fit, or data that cannot be read.
@@ -1048,7 +1033,7 @@ def _layer_arrays(h5py, h5, weights, name, path, filepath, weights_file="model.w
                                  f"under '{path}/vars', expected the datasets {expected} for the weights "
                                  f"{[w.name for w in weights]})")
         not_data = [k for k in expected if not isinstance(group[k], h5py.Dataset)]
-        if not_data:      # "expected 2 variables, but received 2" before (found by a tester)
+        if not_data:      # the right number of entries, but a group among them: say so, not a count
             raise SavedFileError(f"{filepath!r}: layer '{name}': {[f'{path}/vars/{k}' for k in not_data]} "
                                  f"{'is a group' if len(not_data) == 1 else 'are groups'}, not datasets of "
                                  f"weights (damaged {weights_file}?)")
@@ -1090,7 +1075,7 @@ def _check_own_layout(h5py, h5, layer, name, path, groups, filepath, found=None)
     would store those of ``layer`` (``groups``: :func:`keras_weight_groups`, ``found`` its layers by path), and what
     differs: a layer (the outer one or one it holds) that creates no weight of its own where the Keras layer stored
     some, or creates some where it stored none, or layers held under other names than the Keras class's attributes
-    (only then the advice to rename them); "expected 2 variables, but received 0" before (found by a reviewer)."""
+    (only then the advice to rename them), rather than Keras' count of variables alone."""
     ours = sorted(group_path for group_path, weights in groups if weights)
     stored = _stored_groups(h5py, h5, path)
     if ours == stored or len(groups) == 1 and stored in ([], [path]):
@@ -1221,7 +1206,7 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
 
         raise ValueError(not_built_message(model))
     archive = filepath.endswith(".keras")
-    if not archive:   # h5py's OSError for a file we may not read looked like a damaged file (found by a tester)
+    if not archive:   # a file we may not read raises the OS's error here, not h5py's "damaged file" one
         with open(filepath, "rb"):
             pass
     source = io.BytesIO(_read_archive(filepath)[1]) if archive else filepath
@@ -1241,7 +1226,7 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
                 collect(layer, f"{prefix}{path}/")
                 continue
             try:
-                weights = keras_own_weights(layer)
+                weights = layer._own_weights_in_keras_order()
                 arrays = _layer_arrays(h5py, h5, weights, layer.name, prefix + path, filepath, "file")
             except SavedFileError as exc:
                 if not skip_mismatch:
@@ -1262,7 +1247,7 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
 def _from_keras_object(value, where):
     """A Keras ``{"module", "class_name", "config"}`` object as ours, its config as written: a None is kept, as it
     may differ from the default (``R2Score(class_aggregation=None)``, a loss's ``reduction=None``, a constraint's
-    ``axis=None``); dropping the Nones silently gave the defaults back (found by a tester)."""
+    ``axis=None``), so a None is never replaced by the default."""
     if not isinstance(value, dict) or "class_name" not in value:
         return value
     if value["class_name"] == "function" and isinstance(value.get("config"), str):
@@ -1380,9 +1365,8 @@ def _keras_arguments(cls, config, where):
 
 def _check_layer_list(inner, what):
     """A ``SavedFileError`` starting with ``what`` unless the model config ``inner`` is a JSON object whose
-    ``layers`` is a list (a damaged config raised ``AttributeError`` deep inside; found by a tester). A config that
-    is null, or has no ``layers``, loaded as an empty model, silently leaving out the weights in the file (found by a
-    tester); Keras' ``from_config`` fails there too."""
+    ``layers`` is a list. A config that is null, or has no ``layers``, is refused rather than loaded as an empty
+    model that would leave out the weights in the file; Keras' ``from_config`` fails there too."""
     if not isinstance(inner, dict):
         raise SavedFileError(f"{what} is damaged: expected a JSON object with the model's name and 'layers' (a "
                              f"list), found {inner!r}; the model and its weights cannot be read from it")
@@ -1398,7 +1382,7 @@ def _our_item(item, filepath, own_class=None):
     (``custom_objects``, or registered) or None: a Keras entry of a class of your own (``module`` None or your
     module) found by it is kept for :func:`~tinygradconv.saving.deserialize_layer` to make with that class, as
     Keras' ``from_config`` reads ours."""
-    if not isinstance(item, dict):      # a damaged config: 'int' object has no attribute 'get' before (a tester)
+    if not isinstance(item, dict):      # a damaged config: refused in the package's words
         raise SavedFileError(f"{filepath!r}: expected each layer of the config to be a JSON object (a layer's "
                              f"config), found {item!r}")
     class_name = item.get("class_name")
@@ -1406,48 +1390,14 @@ def _our_item(item, filepath, own_class=None):
     own_model = class_name not in ("Functional", "Sequential", "Model") and isinstance(item.get("config"), dict) \
         and "input_layers" in item["config"] and "output_layers" in item["config"]
     if class_name in ("Functional", "Sequential", "Model") or own_model:  # a nested model
-        inner = item.get("config")
-        _check_layer_list(inner, f"{filepath!r}: the config of model {item.get('name')!r}")
-        if not own_model and item.get("module") not in ("keras", "keras.models", "keras.src.models.functional",
-                                                        "keras.src.models.sequential") or \
-                (class_name == "Model" and "input_layers" not in inner):
-            raise SavedFileError(f"{filepath!r}: layer {inner.get('name')!r} is a nested model of class "
-                                 f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load "
-                                 "(nested Sequential and functional models only)")
-        layers = [_our_item(x, filepath, own_class) for x in _without_mask_graph(inner, filepath)]
-        config = {"name": inner.get("name") or _generated_name(class_name),
-                  "trainable": inner.get("trainable", True), "layers": layers}
-        if class_name == "Sequential":
-            shape = (item.get("build_config") or {}).get("input_shape")
-            if shape is not None:
-                config["build_input_shape"] = shape
-        else:
-            class_name = _model_class(item, filepath)[0] if own_model else "Functional"
-            config.update(input_layers=inner["input_layers"], output_layers=inner["output_layers"])
-        out = {"class_name": class_name, "config": config}
-        if own_model:   # the name Keras' weight paths use (snake case), and that it is a model to recurse into
-            out["keras_class_name"] = item["class_name"]
-        for key in ("name", "inbound_nodes"):
-            if key in item:
-                out[key] = item[key]
-        return out
+        return _nested_model_item(item, class_name, own_model, filepath, own_class)
     module = item.get("module")
     if isinstance(module, str) and module.startswith(("keras.src.ops", "keras.ops")):
         raise SavedFileError(_op_node_message(item, filepath))
     keras_module = isinstance(module, str) and module.startswith("keras")
     if own_class is not None and not keras_module and any(
             isinstance(name, str) and own_class(name) is not None for name in class_names_to_try(item)):
-        config = dict(item.get("config") or {})
-        if config.get("autocast", True) is True:    # Keras' default, written for every layer: ours has
-            config.pop("autocast", None)            # no such argument (autocast=False is left, refused)
-        if not config.get("name"):    # Keras' automatic config (no get_config) leaves the name out: Keras' loader
-            config["name"] = item.get("name") or _generated_name(class_name)   # names it as a new layer
-        # both names kept: deserialize_layer finds the class by either (the registered one first), and the
-        # loaders find the weights by the class name (Keras' path: layers/my_layer)
-        out = {"class_name": class_name, "config": config}
-        out.update({key: item[key] for key in ("registered_name", "name", "inbound_nodes", "build_config")
-                    if key in item})
-        return out
+        return _own_class_item(item, class_name)
     # a class of your own: registered (registered_name 'my>MyLayer', or a module of yours), or not (module None,
     # registered_name its class name: Keras writes its built-in layers with module 'keras.layers' and no
     # registered_name)
@@ -1464,6 +1414,53 @@ def _our_item(item, filepath, own_class=None):
     for key in ("name", "inbound_nodes", "build_config"):    # build_config: read by _build_from_configs
         if key in item:
             out[key] = item[key]
+    return out
+
+
+def _nested_model_item(item, class_name, own_model, filepath, own_class):
+    """:func:`_our_item` of a nested ``Sequential`` or functional model (``own_model``: a functional model of a
+    ``Model`` subclass of your own, written under its class as Keras writes it): its layers made ours one by one."""
+    inner = item.get("config")
+    _check_layer_list(inner, f"{filepath!r}: the config of model {item.get('name')!r}")
+    if not own_model and item.get("module") not in ("keras", "keras.models", "keras.src.models.functional",
+                                                    "keras.src.models.sequential") or \
+            (class_name == "Model" and "input_layers" not in inner):
+        raise SavedFileError(f"{filepath!r}: layer {inner.get('name')!r} is a nested model of class "
+                             f"{item.get('registered_name') or class_name!r}, which tinygradconv cannot load "
+                             "(nested Sequential and functional models only)")
+    layers = [_our_item(x, filepath, own_class) for x in _without_mask_graph(inner, filepath)]
+    config = {"name": inner.get("name") or _generated_name(class_name),
+              "trainable": inner.get("trainable", True), "layers": layers}
+    if class_name == "Sequential":
+        shape = (item.get("build_config") or {}).get("input_shape")
+        if shape is not None:
+            config["build_input_shape"] = shape
+    else:
+        class_name = _model_class(item, filepath)[0] if own_model else "Functional"
+        config.update(input_layers=inner["input_layers"], output_layers=inner["output_layers"])
+    out = {"class_name": class_name, "config": config}
+    if own_model:   # the name Keras' weight paths use (snake case), and that it is a model to recurse into
+        out["keras_class_name"] = item["class_name"]
+    for key in ("name", "inbound_nodes"):
+        if key in item:
+            out[key] = item[key]
+    return out
+
+
+def _own_class_item(item, class_name):
+    """:func:`_our_item` of a layer of a class of your own that ``from_config``'s ``own_class`` finds: its config as
+    written (less Keras' default ``autocast``), named as Keras' loader names it, for
+    :func:`~tinygradconv.saving.deserialize_layer` to make with that class."""
+    config = dict(item.get("config") or {})
+    if config.get("autocast", True) is True:    # Keras' default, written for every layer: ours has
+        config.pop("autocast", None)            # no such argument (autocast=False is left, refused)
+    if not config.get("name"):    # Keras' automatic config (no get_config) leaves the name out: Keras' loader
+        config["name"] = item.get("name") or _generated_name(class_name)   # names it as a new layer
+    # both names kept: deserialize_layer finds the class by either (the registered one first), and the
+    # loaders find the weights by the class name (Keras' path: layers/my_layer)
+    out = {"class_name": class_name, "config": config}
+    out.update({key: item[key] for key in ("registered_name", "name", "inbound_nodes", "build_config")
+                if key in item})
     return out
 
 
@@ -1487,7 +1484,7 @@ def _own_class_message(item, filepath):
             break
     config = item.get("config") if isinstance(item.get("config"), dict) else {}
     # a layer without a name in the file (a Keras class without get_config) is named after its class, as the
-    # loader names it (it said "layer None" before, found by a reviewer)
+    # loader names it
     name = config.get("name") or item.get("name") or snake_case(str(class_name).split(">")[-1])
     return (f"{filepath!r}: layer {name!r} is a custom class "
             f"{registered or class_name!r}, which tinygradconv loads only with a tinygradconv equivalent: "
@@ -1501,7 +1498,7 @@ def _own_class_message(item, filepath):
 def _generated_name(class_name):
     """The name of a layer or nested model whose config has none (``dense``, then ``dense_1``, ...), as Keras 3's
     loader names it (the layer is made without a name); the loaders find each layer's weights by its name (a file
-    without one was a bare ``KeyError: None``, found by a tester). A functional model's layers stay connected by
+    without one gets the generated one). A functional model's layers stay connected by
     the name beside the config (``{"name": ..., "inbound_nodes": ...}``), as in Keras."""
     from .layers.layer import unique_name
 
@@ -1512,7 +1509,7 @@ def _build_from_configs(model, items, where):
     """Build each layer of ``model`` (``items``: their configs, as :func:`_our_item` gives them) that the model left
     unbuilt from its ``build_config`` (``{"input_shape": [null, 3]}``), as Keras 3 builds a layer before loading its
     weights: a ``Sequential`` without an input shape holding a layer built before it (``keras.Sequential([d])`` with
-    ``d`` built) is written so, and its weights could not be loaded into the unbuilt layer (found by a tester).
+    ``d`` built) is written so, and its weights load only into a built layer.
     Nested models are walked too.
 
     Raises:
@@ -1888,7 +1885,7 @@ def _flat_layer_refs(refs):
 def _op_node_message(item, filepath):
     """What a functional model's node that is a Keras op (``{"module": "keras.src.ops.numpy", "class_name":
     "Multiply", ...}``, recorded from ``x * 2.0``, ``x[:, :5]`` or ``keras.ops.relu(x)`` on symbolic tensors) is,
-    and what to do: it named such a node "a custom class" before (found by a tester)."""
+    and what to do (it is not a custom class)."""
     name = (item.get("config") or {}).get("name") or item.get("name")
     return (f"{filepath!r}: node {name!r} of the model is not a layer but the Keras op {item.get('class_name')!r} "
             f"(module {item.get('module')!r}), which Keras records when a model is built from tensor arithmetic or a "
@@ -2064,7 +2061,7 @@ def _named_in(where, build, *args):
     """``build(*args)``, a layer's or model's constructor, with a ``ValueError`` or ``TypeError`` it raises (a bad
     argument in the file: ``kernel_size=[0]``) made a :class:`SavedFileError` that names ``where`` (the file); a
     ``SavedFileError`` that does not name it yet (an unknown initializer, raised by the layer's loader) names it
-    too (found by a tester)."""
+    too."""
     try:
         return build(*args)
     except SavedFileError as exc:
@@ -2169,7 +2166,7 @@ def load_keras(filepath, custom_objects=None, compile=True):
                 collect(layer, item["config"]["layers"], item["class_name"] == "Sequential", f"{path}/")
                 continue
             if _is_ours_in_keras(layer):
-                weights = keras_own_weights(layer)
+                weights = layer._own_weights_in_keras_order()
                 assignments.extend(zip(weights, _layer_arrays(h5py, h5, weights, name, path, filepath)))
                 continue
             found = {}

@@ -76,6 +76,7 @@ from ._lookup import (
     register_keras_serializable,
     snake_case,
 )
+from .layers.keras_tensor import map_structure
 from .layers.layer import Layer
 from .training_state import optimizer_arrays, restore_optimizer, split_optimizer_arrays
 from .validation import caller_stacklevel, flag, path_like
@@ -93,6 +94,19 @@ class SavedFileError(ValueError):
 
 
 # ----------------------------------------------------------------------------------------------- keys
+def counted_name(name, used):
+    """``name`` the first time, then ``name_1``, ``name_2``, ... for each later use, counted in the dict ``used``
+    (Keras 3's ``_get_unique_name``: the keys of ``.weights.npz`` files and the paths of ``.keras`` files).
+
+    >>> used = {}
+    >>> [counted_name(name, used) for name in ["dense", "conv1d", "dense", "dense"]]
+    ['dense', 'conv1d', 'dense_1', 'dense_2']
+    """
+    count = used.get(name, 0)
+    used[name] = count + 1
+    return name if count == 0 else f"{name}_{count}"
+
+
 def weight_keys(model) -> list:
     """``(key, weight)`` pairs for every weight of ``model``, in the order of ``model.weights``.
 
@@ -109,23 +123,18 @@ def weight_keys(model) -> list:
     entries = []
     seen = set()
 
-    def unique(name, used):
-        count = used.get(name, 0)
-        used[name] = count + 1
-        return name if count == 0 else f"{name}_{count}"
-
     def walk(layer, prefix):
         used = {}
-        keys = {}                   # keys numbered in creation order (as files written before 2026-12-07 have them)
+        keys = {}       # numbered in creation order, whatever the weight's place in model.weights: keys never move
         for weight in layer._own_weights:
             if id(weight) not in seen and id(weight) not in keys:
-                keys[id(weight)] = prefix + unique((weight.name or "weight").rsplit("/", 1)[-1], used)
+                keys[id(weight)] = prefix + counted_name((weight.name or "weight").rsplit("/", 1)[-1], used)
         for weight in layer._own_weights_in_keras_order():     # listed in the order of model.weights
             if id(weight) in keys and id(weight) not in seen:
                 seen.add(id(weight))
                 entries.append((keys[id(weight)], weight))
         for sub in layer._sublayers():
-            walk(sub, prefix + unique(snake_case(type(sub).__name__), used) + "/")
+            walk(sub, prefix + counted_name(snake_case(type(sub).__name__), used) + "/")
 
     walk(model, "")
     order = model.weights
@@ -153,8 +162,8 @@ def atomic_write(filepath, write, *, to_path=False) -> None:
 
     A symbolic link is written through, as ``open`` does: its target gets the new content and the link stays. An
     existing file that ``open(path, "w")`` may not write (read-only, for a user without the right to override
-    that) is refused as ``open`` refuses it, although the move would only need the folder to be writable (found by
-    a tester: a read-only file was replaced, where Keras, ``open`` and ``np.savez`` raise ``PermissionError``).
+    that) is refused as ``open`` refuses it (``PermissionError``, as Keras and ``np.savez`` raise), although the
+    move would only need the folder to be writable.
 
     Raises:
         FileNotFoundError: the destination's directory does not exist.
@@ -341,11 +350,8 @@ def map_compile_structure(value, entry):
     ...                       lambda entry: entry if isinstance(entry, dict) else entry.upper())
     {'out': ['MAE', ['MSE']], 'aux': {'class_name': 'MeanSquaredError'}}
     """
-    if isinstance(value, (list, tuple)):
-        return [map_compile_structure(item, entry) for item in value]
-    if isinstance(value, dict) and "class_name" not in value:
-        return {key: map_compile_structure(item, entry) for key, item in value.items()}
-    return entry(value)
+    return map_structure(entry, value, containers=list,
+                         is_leaf=lambda item: isinstance(item, dict) and "class_name" in item)
 
 
 def _with_custom_metrics(config):
@@ -933,8 +939,7 @@ def _load_model(filepath, custom_objects, compile):
         def is_shape(s):
             return isinstance(s, list) and all(d is None or type(d) is int for d in s)
 
-        # a functional model of several inputs has one shape per input (its config builds it: found by a tester,
-        # such a model's own .npz file was refused as corrupted)
+        # a functional model of several inputs has one shape per input (its config builds it), a list of shapes
         if not (is_shape(shape) or isinstance(shape, list) and shape and all(is_shape(s) for s in shape)):
             raise SavedFileError(f"{filepath!r}: corrupted metadata: build_input_shape {shape!r} is not a list of "
                                  "integers and nulls")

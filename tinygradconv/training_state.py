@@ -191,7 +191,7 @@ def resolve_model_backend(model, backend, weights=None):
 
     weights = model.weights if weights is None else weights
     current = weights[0].backend if weights else getattr(model, "_backend", None) or get_backend()
-    name = backend_of_device(_OnBackend(current), backend)
+    name = backend_of_device(current, backend)
     if name is None:            # "cpu" for a model already on a CPU backend: it stays
         return current
     if not isinstance(name, (str, Backend)):
@@ -199,13 +199,6 @@ def resolve_model_backend(model, backend, weights=None):
                         f"({list(known_backends())}), a device name ('cpu', 'cuda', 'cuda:0'), a torch.device or a "
                         f"Backend. Received backend={backend!r} of type {type(backend).__name__}")
     return get_backend(name)
-
-
-class _OnBackend:
-    """What :func:`~tinygradconv.ops.shape.backend_of_device` reads of a tensor (its ``backend``), for a model."""
-
-    def __init__(self, backend):
-        self.backend = backend
 
 
 def _move_tensor(tensor, target):

@@ -19,7 +19,7 @@ from .. import _lookup, activations, config, constraints, initializers, regulari
 from ..backend import dtype_name
 from ..ops.elementwise import where
 from ..tensor import Tensor
-from ..validation import flag, integer, number
+from ..validation import flag, integer, integer_tuple, number
 from .layer import Layer, incompatible_input
 
 __all__ = ["Activation", "Dense", "Dropout", "Flatten", "Reshape"]
@@ -270,72 +270,6 @@ class Flatten(Layer):
         return {**super().get_config(), "data_format": self.data_format}
 
 
-def _ordered_collection(value) -> bool:
-    """True for a collection that can be read again in the order written (a tuple, a dict, ``dict.keys()``, a
-    ``range``, a ``deque``, ``bytes`` or a ``bytearray``); False for text, a set (no order of its own), a generator
-    or other one-time iterator (``iter(it) is it``), and anything not iterable."""
-    if isinstance(value, (str, set, frozenset)) or not hasattr(value, "__iter__"):
-        return False
-    return iter(value) is not value
-
-
-def integer_tuple(value, argument, expected="", noun="integers", unknown=False) -> tuple:
-    """``value`` as a tuple of Python ints, read as Keras 3 reads ``Permute``'s ``dims`` and ``Reshape``'s
-    ``target_shape`` (``tuple(value)``): any collection in its own order (a tuple, list, ``range``, ``deque``, a
-    dict or ``dict.keys()``, whose keys are they, ``bytes`` or a ``bytearray`` of its byte values:
-    ``b"\\x03\\x04"`` is ``(3, 4)``), or a 1-D integer array (NumPy, object-dtype NumPy, torch). ``argument``
-    names it in the messages, and ``expected`` (``", a permutation of 1 .. n"``) and ``noun`` (``"axes"``) say what
-    the integers are. With ``unknown=True`` (``Reshape``), None entries are kept (an unknown size).
-
-    Raises:
-        TypeError: an integer alone (a tuple even for one axis: ``(15,)``); a set or frozenset, whose order is not
-            the one written (Keras takes ``{2, 1}`` as ``(1, 2)``); a generator; an array of other than one axis;
-            entries that are not integers (floats, bools, None unless ``unknown``).
-        ValueError: text (``"21"``, ``("2", "1")``), bytes of digit characters (``b"21"``, whose byte values
-            Keras takes: ``(50, 49)``), a text or boolean array.
-
-    >>> integer_tuple(range(3, 0, -1), "dims")
-    (3, 2, 1)
-    """
-    if isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, bool):
-        # Keras 3 raises TypeError ("'int' object is not iterable"): a shape is a tuple, even of one size
-        raise TypeError(f"Invalid type for argument `{argument}`. Expected a tuple of integers{expected}, even for "
-                        f"one axis: {argument}=({int(value)},). Received the integer {argument}={value!r}")
-    received = f"{argument}={value!r}"     # as given, before it is read into a list
-    if isinstance(value, (bytes, bytearray)) and value and value.isdigit():
-        # Keras reads bytes as their byte values (b"21" is (50, 49)): surely meant as the digits
-        raise ValueError(f"Invalid value for argument `{argument}`: expected a tuple of integers{expected}. "
-                         f"Received {received}, whose byte values, {tuple(value)}, are what Keras would take "
-                         f"(for {noun}, write {argument}={tuple(int(c) for c in value.decode())})")
-    if hasattr(value, "__array__") and not isinstance(value, (tuple, list, str, bytes)):
-        array = np.asarray(value)    # a NumPy or torch array: a 1-D one, read as Keras' tuple(value) reads it
-        if array.ndim != 1:
-            raise TypeError(f"Invalid type for argument `{argument}`. Expected a 1-D collection of "
-                            f"integers{expected}. Received {received} of {array.ndim} axes")
-        if array.dtype.kind in "USb":   # text or bools: Keras' checks refuse them (ValueError)
-            raise ValueError(f"Invalid value for argument `{argument}`: expected integers{expected}, not "
-                             f"{array.dtype} values. Received {received}")
-        value = array.tolist()          # Python ints (floats stay floats: refused below)
-    elif _ordered_collection(value):
-        value = list(value)     # in its own order, as Keras' tuple(value): a dict's keys, dict.keys(), a range, a
-        #                         deque; bytes and a bytearray give their byte values (b"\x02\x01" is (2, 1))
-    if isinstance(value, str) or (isinstance(value, list) and any(isinstance(d, (str, bytes)) for d in value)):
-        hint = f" (for {noun}, write {argument}={tuple(int(c) for c in value)})" \
-            if isinstance(value, str) and value.isdigit() else ""
-        raise ValueError(f"Invalid value for argument `{argument}`: expected a tuple of integers{expected}, not "
-                         f"text. Received {received}{hint}")
-    if isinstance(value, (set, frozenset)):
-        raise TypeError(f"Invalid type for argument `{argument}`. Expected an ordered collection of integers (a "
-                        f"tuple){expected}: a set's order is not the order written (Keras takes {{2, 1}} as "
-                        f"(1, 2)). Received {received}")
-    if not isinstance(value, (tuple, list)) or not all(
-            (isinstance(d, (numbers.Integral, np.integer)) and not isinstance(d, bool)) or (unknown and d is None)
-            for d in value):
-        raise TypeError(f"Invalid type for argument `{argument}`. Expected a tuple of integers{expected}. "
-                        f"Received {received}")
-    return tuple(None if d is None else int(d) for d in value)
-
-
 # ------------------------------------------------------------------------------------------------ Reshape
 class Reshape(Layer):
     """Reshape every sample to ``target_shape`` (the batch axis is kept).
@@ -345,7 +279,8 @@ class Reshape(Layer):
             ``None`` (inferred from the size, as Keras 3.15 takes either); a tuple even for one axis, ``(15,)``.
             Any collection read in its order as Keras' ``tuple(target_shape)`` reads it (a ``range``, ``deque``,
             ``dict.keys()``, ``bytes`` of the sizes' byte values: ``b"\\x03\\x04"`` is ``(3, 4)``), or a 1-D
-            integer array, is taken too (:func:`integer_tuple`, as ``Permute`` takes its ``dims``).
+            integer array, is taken too (:func:`~tinygradconv.validation.integer_tuple`, as ``Permute`` takes its
+            ``dims``).
 
     Output shape:
         ``(batch,) + target_shape``, the unknown size worked out from the input's. Symbolically (``Input``,

@@ -92,13 +92,21 @@ def pack_as(structure, leaves):
     return pack(structure)
 
 
-def map_structure(fn, structure, containers=None):
+def map_structure(fn, structure, containers=None, is_leaf=None):
     """``fn`` applied to every leaf of ``structure``, which keeps its dicts (keys in their order), lists and tuples;
-    with ``containers=list``, lists and tuples both become lists (for shapes, which are tuples themselves)."""
+    with ``containers=list``, lists and tuples both become lists (for shapes, which are tuples themselves). A value
+    for which ``is_leaf(value)`` is true is a leaf even when it is a dict, list or tuple.
+
+    >>> map_structure(len, {"a": ["xy", ("xyz",)], "b": {"name": "x"}}, containers=list,
+    ...               is_leaf=lambda value: isinstance(value, dict) and "name" in value)
+    {'a': [2, [3]], 'b': 1}
+    """
+    if is_leaf is not None and is_leaf(structure):
+        return fn(structure)
     if isinstance(structure, dict):
-        return {key: map_structure(fn, value, containers) for key, value in structure.items()}
+        return {key: map_structure(fn, value, containers, is_leaf) for key, value in structure.items()}
     if isinstance(structure, (list, tuple)):
-        return (containers or type(structure))(map_structure(fn, item, containers) for item in structure)
+        return (containers or type(structure))(map_structure(fn, item, containers, is_leaf) for item in structure)
     return fn(structure)
 
 

@@ -20,8 +20,8 @@ from .. import config
 from ..ops import shape as shape_ops
 from ..ops.tiling import repeat
 from ..tensor import Tensor
-from ..validation import integer
-from .core import check_rank, integer_tuple
+from ..validation import integer, integer_tuple
+from .core import check_rank
 from .layer import Layer
 
 __all__ = ["Cropping1D", "Identity", "Permute", "RepeatVector", "UpSampling1D", "ZeroPadding1D"]

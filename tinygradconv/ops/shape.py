@@ -164,18 +164,18 @@ def _dtype_meant(value):
         return None
 
 
-def backend_of_device(tensor, backend):
-    """``backend`` for :meth:`~tinygradconv.tensor.Tensor.to`, PyTorch's device names read as backends:
-    ``"cpu"`` is None (stay) for a tensor on a CPU backend (numpy, array_api_strict) and ``"numpy"`` for one on
-    cupy; ``"cuda"`` and ``"cuda:N"`` are ``"cupy"``, and so are ``torch.device`` objects of those names; anything
-    else is returned as it is (a backend's name)."""
+def backend_of_device(current, backend):
+    """``backend`` for :meth:`~tinygradconv.tensor.Tensor.to` and ``Model.to``, PyTorch's device names read as
+    backends, for a tensor or model now on the backend ``current``: ``"cpu"`` is None (stay) on a CPU backend
+    (numpy, array_api_strict) and ``"numpy"`` on cupy; ``"cuda"`` and ``"cuda:N"`` are ``"cupy"``, and so are
+    ``torch.device`` objects of those names; anything else is returned as it is (a backend's name)."""
     if type(backend).__name__ == "device" and getattr(backend, "type", None) in ("cpu", "cuda"):   # torch.device
         backend = str(backend)
     if not isinstance(backend, str) or backend.partition(":")[0] not in ("cpu", "cuda"):
         return backend
     if backend.startswith("cuda"):
         return "cupy"
-    return None if tensor.backend.name in ("numpy", "array_api_strict") else "numpy"
+    return None if current.name in ("numpy", "array_api_strict") else "numpy"
 
 
 def to(tensor, *args, device=None, dtype=None, non_blocking=False, copy=False, memory_format=None):
@@ -252,7 +252,7 @@ def to(tensor, *args, device=None, dtype=None, non_blocking=False, copy=False, m
                             f"a NumPy or PyTorch dtype). Received dtype={dtype!r}")
         if kind != dtype_name(tensor.dtype):
             result = tensor.astype(kind)
-    backend = backend_of_device(result, device)
+    backend = backend_of_device(result.backend, device)
     if backend is not None:
         result = ToBackend.apply(result, backend=backend)
     if copy and result is tensor:
@@ -700,7 +700,7 @@ def getitem(x, index):
 def _in_one_dtype(xp, arrays):
     """``arrays`` cast to one dtype, :func:`~tinygradconv.ops.elementwise.promoted_dtype` of theirs (``[bool,
     int8]`` int8, ``[int32, float32]`` float32, as ``torch.cat`` and ``keras.ops.concatenate``): array-api-strict
-    refuses to join mixed kinds ("bool and int8 cannot be type promoted together", found by a tester), and NumPy
+    refuses to join mixed kinds ("bool and int8 cannot be type promoted together"), and NumPy
     and CuPy would join int32 with float32 in float64, so every backend gives the same result."""
     names = [dtype_name(a.dtype) for a in arrays]
     if len(set(names)) == 1:

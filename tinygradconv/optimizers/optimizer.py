@@ -669,9 +669,8 @@ class Optimizer:
 
         The factor is computed in float32 at least (Keras builds it as a float32 scalar from its float32 learning
         rate; a float64 weight keeps this project's float64 rates), and a float16 weight is multiplied by it in
-        float32 and rounded once, as torch multiplies a float16 tensor by a float32 scalar: rounding the factor to
-        float16 first put ``-0.2156`` with ``weight_decay=0.004, lr=0.5`` one float16 step off Keras (found by a
-        tester)."""
+        float32 and rounded once, as torch multiplies a float16 tensor by a float32 scalar (a factor rounded to
+        float16 first can land one float16 step off Keras: ``-0.2156`` with ``weight_decay=0.004, lr=0.5``)."""
         if not self.weight_decay:
             return
         for v in variables:

@@ -104,9 +104,9 @@ NORMALIZING = ("LayerNormalization", "UnitNormalization", "GroupNormalization")
 #: Reshaping layers drawn where "steps" keeps its meaning (see :func:`_reshape_matrix`).
 RESHAPING = ("Reshape", "Permute", "RepeatVector")
 MAX_LAYER_CELLS = 40
+"""The widest signal :func:`plot_model_connectivity` draws layer by layer (a count still fits in every cell)."""
 ROW_ROOM = 0.3
 """Room above the top row and below the bottom row of :func:`plot_model_connectivity`, in rows (cells: ± 0.18)."""
-"""The widest signal :func:`plot_model_connectivity` draws layer by layer (a count still fits in every cell)."""
 MAX_DRAWN_STEPS = 400
 """The longest signal (in any layer) that :func:`plot_model_connectivity` (as a path-count matrix),
 :func:`plot_receptive_field` and :func:`plot_overlap_counts` draw: beyond, a ValueError, before any matrix is made."""
@@ -1242,8 +1242,8 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.set_xlim(-0.6, widest - 0.4 + margin)
-    # the cells span y ± 0.18 around their row: a little room beyond the top and bottom rows, no more (0.42 left
-    # about 90 pixels above the input row and 70 below the last one of tutorial 07's pyramids, found by a reviewer)
+    # the cells span y ± 0.18 around their row: a little room beyond the top and bottom rows, no more (a wider
+    # margin leaves blank bands above the input row and below the last row of a tall pyramid)
     ax.set_ylim(-ROW_ROOM, rows - 1 + ROW_ROOM)
     x0, x1 = ax.get_xlim()
     for tick, (k, _) in zip(ax.yaxis.get_major_ticks(), reversed(shown)):

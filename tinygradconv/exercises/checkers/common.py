@@ -359,16 +359,37 @@ def _missing_tap(got, slip, follows):
             "over t")
 
 
+def _on_fixed_cases(fn, call, shapes, seed):
+    """``(values, w, strides, result)`` on each case ``(len(values), len(w), strides)`` of ``shapes``: ``values``
+    and ``w`` drawn from ``np.random.default_rng(seed)`` (the same cases every run), ``result`` what ``call(fn,
+    values, w, strides)`` returns on copies of them, or the exception it raised (the student's error, for the
+    caller to judge)."""
+    rng = np.random.default_rng(seed)
+    for n_values, k, strides in shapes:
+        values, w = rng.standard_normal(n_values), rng.standard_normal(k)
+        try:
+            yield values, w, strides, call(fn, values.copy(), w.copy(), strides)
+        except Exception as exc:  # noqa: BLE001 - the student's function failing there: the caller decides
+            yield values, w, strides, exc
+
+
+def _float_array(result):
+    """``result`` (a student's answer) as a float64 array, or None where it is an exception or no array."""
+    if isinstance(result, Exception):
+        return None
+    try:
+        return np.asarray(result, dtype=np.float64)
+    except Exception:  # noqa: BLE001 - a ragged list or text: not an array
+        return None
+
+
 def _follows_on(fn, call, slip, shapes=((6, 3, 1), (6, 3, 2), (7, 2, 3))):
     """Whether ``call(fn, values, w, strides)`` equals ``slip(values, w, strides)`` on small fixed cases of
     ``(len(values), k, strides)`` (``shapes``: kernels of 2 taps or more, where a slip in the loop over the taps
     shows): a mistake seen on a small case is named only when it is the answer's rule."""
-    rng = np.random.default_rng(4)
-    for n_values, k, strides in shapes:
-        values, w = rng.standard_normal(n_values), rng.standard_normal(k)
-        try:
-            got = np.asarray(call(fn, values.copy(), w.copy(), strides), dtype=np.float64)
-        except Exception:  # noqa: BLE001 - the student's function failing there: not this slip alone
+    for values, w, strides, result in _on_fixed_cases(fn, call, shapes, seed=4):
+        got = _float_array(result)
+        if got is None:         # the student's function failing there: not this slip alone
             return False
         wrong = np.asarray(slip(values, w, strides), dtype=np.float64)
         if got.shape != wrong.shape or not np.allclose(got, wrong, rtol=1e-7, atol=1e-9):
@@ -420,10 +441,10 @@ def _extra_axis(got, expected, larger=None, what="the right ones"):
 def _on_larger(fn, call, reference):
     """``(fn's result, the right one)`` on two larger fixed cases (6 values, a kernel of 3, strides 1 and 2): for
     :func:`_extra_axis`, whose shape on a case of one value another mistake can give."""
-    rng = np.random.default_rng(5)
-    for strides in (1, 2):
-        x, w = rng.standard_normal(6), rng.standard_normal(3)
-        yield np.asarray(call(fn, x.copy(), w.copy(), strides), dtype=np.float64), reference(x, w, strides)
+    for x, w, strides, result in _on_fixed_cases(fn, call, ((6, 3, 1), (6, 3, 2)), seed=5):
+        if isinstance(result, Exception):
+            raise result        # for _extra_axis, which takes a failure on a larger case as not this slip
+        yield np.asarray(result, dtype=np.float64), reference(x, w, strides)
 
 
 def _scatter_slips(got, fn, call, values, w, strides, length, mistakes, gather_hint, names):

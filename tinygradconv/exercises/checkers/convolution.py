@@ -22,10 +22,12 @@ from .common import (
     _call_with_strides,
     _conv1d,
     _extra_axis,
+    _float_array,
     _follows,
     _follows_on,
     _known_mistake,
     _missing_tap,
+    _on_fixed_cases,
     _on_larger,
     _without_last_tap,
 )
@@ -290,13 +292,15 @@ _LOOP_CASES = ((11, 2, 3), (12, 3, 2))
 
 def _on_loop_cases(fn):
     """``(x, w, strides, fn's result or the exception it raised)`` on each of :data:`_LOOP_CASES`."""
-    rng = np.random.default_rng(7)
-    for n_values, k, strides in _LOOP_CASES:
-        x, w = rng.standard_normal(n_values), rng.standard_normal(k)
-        try:
-            yield x, w, strides, _call_with_strides(fn, x.copy(), w.copy(), strides)
-        except Exception as exc:  # noqa: BLE001 - the student's error: what the hint looks at
-            yield x, w, strides, exc
+    return _on_fixed_cases(fn, _call_with_strides, _LOOP_CASES, seed=7)
+
+
+def _shown_on_loop_cases(shows, got, expected, strides, fn):
+    """Whether ``shows(got, expected, strides)`` (a test of one mistake in the loop's steps) is true, and true of
+    ``fn``'s result on each of :data:`_LOOP_CASES` too."""
+    return shows(got, expected, strides) and all(
+        not isinstance(result, Exception) and shows(np.asarray(result, dtype=np.float64), _conv1d(x, w, s), s)
+        for x, w, s, result in _on_loop_cases(fn))
 
 
 def _writes_past_at_window_starts(fn):
@@ -320,10 +324,7 @@ def _output_steps_skipped(got, expected, strides, fn):
     """The hint for a result of the right length with the right value at every ``strides``-th output step and zeros
     between (a loop ``for i in range(0, len(y), strides)`` writing ``y[i]`` from ``x[i * strides: ...]``), when
     ``fn`` gives the same on :data:`_LOOP_CASES`; else ``None``."""
-    if not (_every_strides_th_step(got, expected, strides)
-            and all(not isinstance(result, Exception)
-                    and _every_strides_th_step(np.asarray(result, dtype=np.float64), _conv1d(x, w, s), s)
-                    for x, w, s, result in _on_loop_cases(fn))):
+    if not _shown_on_loop_cases(_every_strides_th_step, got, expected, strides, fn):
         return None
     return (f"your result has the right value at every strides-th output step, n = 0, {strides}, "
             f"{2 * strides}, ..., and zeros between: your loop steps the output index by strides (for i in "
@@ -346,10 +347,7 @@ def _window_starts_stopped_short(got, expected, strides, fn):
     """The hint for a result of the first ``ceil(windows / strides)`` values, each right: the window starts in ``x``
     stepped by strides (``for i in range(0, n, strides)``, reading ``x[i: i + k]``) up to the output's length, not
     to the last start, ``L - k``; when ``fn`` gives the same on :data:`_LOOP_CASES`; else ``None``."""
-    if not (_first_of_each_strides(got, expected, strides)
-            and all(not isinstance(result, Exception)
-                    and _first_of_each_strides(np.asarray(result, dtype=np.float64), _conv1d(x, w, s), s)
-                    for x, w, s, result in _on_loop_cases(fn))):
+    if not _shown_on_loop_cases(_first_of_each_strides, got, expected, strides, fn):
         return None
     windows = expected.size
     return (f"your result holds only the first {got.size} of the {windows} values, each right: {got.size} = "
@@ -401,15 +399,10 @@ def _writes_at_window_starts(fn):
     """Whether ``fn`` puts window ``n`` at index ``n * strides`` (:func:`_at_window_starts`) on two larger fixed
     cases too, with two windows or more: on a case of one window a result of the right value followed by zeros is
     what other mistakes give (a ``y`` as long as the unstrided output, filled in order)."""
-    rng = np.random.default_rng(6)
-    for n_values, k, strides in ((6, 3, 2), (9, 2, 3)):
-        x, w = rng.standard_normal(n_values), rng.standard_normal(k)
-        try:
-            got = np.asarray(_call_with_strides(fn, x.copy(), w.copy(), strides), dtype=np.float64)
-        except Exception:  # noqa: BLE001 - the student's function failing there: not this mistake alone
-            return False
-        if not _at_window_starts(got, _conv1d(x, w, strides), strides):
-            return False
+    for x, w, strides, result in _on_fixed_cases(fn, _call_with_strides, ((6, 3, 2), (9, 2, 3)), seed=6):
+        got = _float_array(result)
+        if got is None or not _at_window_starts(got, _conv1d(x, w, strides), strides):
+            return False        # (failing there: not this mistake alone)
     return True
 
 
