@@ -700,6 +700,9 @@ def _writable_compile_config(model, what, left_out):
 
 # ----------------------------------------------------------------------------------------------- compile arguments
 _KERAS_MODULES = {"loss": "keras.losses", "metric": "keras.metrics", "optimizer": "keras.optimizers"}
+#: Keras classes that ``compile`` takes but ``keras.losses`` does not export: Keras writes (and finds) them by the
+#: module they are defined in.
+_KERAS_INNER_MODULES = {("loss", "LossFunctionWrapper"): "keras.src.losses.losses"}
 
 
 def _keras_compile_entry(obj, kind):
@@ -734,6 +737,9 @@ def _keras_compile_entry(obj, kind):
     if ours:
         return {"module": _KERAS_MODULES[kind], "class_name": name, "config": item.get("config") or {},
                 "registered_name": None}
+    if (kind, name) in _KERAS_INNER_MODULES and (isinstance(obj, dict) or defined_here(type(obj))):
+        return {"module": _KERAS_INNER_MODULES[kind, name], "class_name": name, "config": item.get("config") or {},
+                "registered_name": name}
     return {"module": None, "class_name": name.split(">")[-1], "config": item.get("config") or {},
             "registered_name": name}
 
