@@ -61,3 +61,92 @@ def test_var_and_std_gradients_still_match_pytorch(torch, dtype, method):
         getattr(theirs, method)(dim=dim, keepdim=keepdim).sum().backward()
         np.testing.assert_allclose(ours.grad.numpy().astype(np.float64), theirs.grad.double().numpy(),
                                    rtol=2e-3 if dtype == "float16" else 1e-6, atol=1e-3 if dtype == "float16" else 0)
+
+
+NUMBERS = [(1, 0), (1.5, 0), (0, 2.5), (True, False), (True, 0), (False, 2.5), (1, 2.5)]
+
+
+@pytest.mark.parametrize("a, b", NUMBERS)
+def test_where_of_two_python_numbers_has_torchs_dtype(torch, a, b):
+    """torch.where(c, 1, 0) is int64, (c, 1.5, 0) float32, (c, True, False) bool; this gave float32 for all."""
+    condition = [True, False, True]
+    ours = tg.ops.where(tg.tensor(condition, dtype="bool"), a, b)
+    theirs = torch.where(torch.tensor(condition), a, b)
+    assert ours.dtype == str(theirs.dtype).removeprefix("torch.")
+    assert ours.tolist() == theirs.tolist()
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "uint8", "int32", "int64", "float16", "float32", "float64"])
+@pytest.mark.parametrize("number", [1, 1.5, True])
+def test_where_of_a_tensor_and_a_python_number_has_torchs_dtype(torch, dtype, number):
+    """A float number beside an integer or bool tensor gives float32, as torch.where (it was refused here)."""
+    condition = [True, False]
+    ours_tensor, their_tensor = tg.tensor([1, 0], dtype=dtype), torch.tensor([1, 0], dtype=getattr(torch, dtype))
+    for order in ((0, 1), (1, 0)):
+        ours = tg.ops.where(tg.tensor(condition, dtype="bool"), *[(ours_tensor, number)[i] for i in order])
+        theirs = torch.where(torch.tensor(condition), *[(their_tensor, number)[i] for i in order])
+        assert ours.dtype == str(theirs.dtype).removeprefix("torch.")
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_where_of_python_numbers_follows_floatx_for_floats():
+    """PyTorch's default dtype is the float type of two Python numbers; here it is the configured floatx."""
+    condition = tg.tensor([True, False], dtype="bool")
+    tg.config.set_floatx("float64")
+    try:
+        assert tg.ops.where(condition, 1.5, 0).dtype == "float64"
+        assert tg.ops.where(condition, 1, 0).dtype == "int64"
+    finally:
+        tg.config.set_floatx("float32")
+
+
+def test_where_with_a_gradient_through_a_number_and_a_tensor(torch):
+    ours = tg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    theirs = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    (tg.ops.where(ours > 0, ours, 0) * 2).sum().backward()
+    (torch.where(theirs > 0, theirs, 0) * 2).sum().backward()
+    assert ours.grad.tolist() == theirs.grad.tolist()
+
+
+def test_where_with_one_argument_points_to_the_indices(torch):
+    """torch.where(c) returns the indices of the true elements (as torch.nonzero(c, as_tuple=True)); this raised
+    Python's bare "missing 2 required positional arguments"."""
+    c = tg.tensor([1.0, -2.0, 3.0]) > 0
+    with pytest.raises(TypeError, match=r"where\(\) missing argument a and b: .*np.nonzero\(condition.numpy\(\)\)"):
+        tg.ops.where(c)
+    with pytest.raises(TypeError, match=r"where\(\) missing argument b: "):
+        tg.ops.where(c, 1.0)
+    hinted = np.nonzero(c.numpy())
+    assert [i.tolist() for i in hinted] == [i.tolist() for i in torch.where(torch.tensor([1.0, -2.0, 3.0]) > 0)]
+
+
+MASK_HINT = r"A tensor built from Python bools, such as tg.tensor\(\[True, False\]\), is float32 .*dtype='bool'"
+
+
+@pytest.mark.parametrize("call", ["masked_fill", "where", "invert", "and", "or", "xor", "and number", "index"])
+def test_a_float32_mask_is_explained_wherever_it_is_refused(torch, call):
+    """tg.tensor([True, False, True]) is float32 (torch's is bool); y[m] said so, the others refused it without
+    saying why. PyTorch refuses float masks in each of these (checked below on a float32 torch tensor)."""
+    m, y = tg.tensor([True, False, True]), tg.tensor([1.0, 2.0, 3.0])
+    tm, ty = torch.tensor([1.0, 0.0, 1.0]), torch.tensor([1.0, 2.0, 3.0])
+    ours, theirs = {
+        "masked_fill": (lambda: y.masked_fill(m, 0.0), lambda: ty.masked_fill(tm, 0.0)),
+        "where": (lambda: tg.ops.where(m, y, 0.0), lambda: torch.where(tm, ty, 0.0)),
+        "invert": (lambda: ~m, lambda: ~tm),
+        "and": (lambda: m & m, lambda: tm & tm),
+        "or": (lambda: m | m, lambda: tm | tm),
+        "xor": (lambda: m ^ m, lambda: tm ^ tm),
+        "and number": (lambda: m & True, lambda: tm & True),
+        "index": (lambda: y[m], lambda: ty[tm]),
+    }[call]
+    with pytest.raises((RuntimeError, TypeError, IndexError)):
+        theirs()
+    with pytest.raises(TypeError, match="float32" if call == "index" else MASK_HINT):
+        ours()
+
+
+def test_the_float_mask_hint_is_not_given_for_integer_tensors():
+    i = tg.tensor([1, 0], dtype="int32")
+    with pytest.raises(TypeError) as error:
+        i.masked_fill(i, 0)
+    assert "Python bools" not in str(error.value)
