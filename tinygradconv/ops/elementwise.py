@@ -1694,19 +1694,28 @@ def _where_values(condition, a, b):
     * Otherwise the number takes the tensor's dtype (``Tensor._lift``): ``where(c, f16_t, 1)`` is float16, as
       PyTorch's.
     """
+    if isinstance(a, Tensor):
+        return (a, b) if isinstance(b, Tensor) else (a, _lifted_beside(a, b))
+    if isinstance(b, Tensor):
+        return _lifted_beside(b, a), b
     backend = condition.backend if isinstance(condition, Tensor) else None
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor) and _python_number(a) and _python_number(b):
+    if _python_number(a) and _python_number(b):
         kinds = {a.__class__, b.__class__}
         dtype = "bool" if kinds == {bool} else config.floatx() if float in kinds else "int64"
         return Tensor(a, dtype=dtype, backend=backend), Tensor(b, dtype=dtype, backend=backend)
-    for tensor, number in ((a, b), (b, a)):
-        if isinstance(tensor, Tensor) and number.__class__ is float and not is_floating(tensor):
-            floating = tensor.astype(config.floatx())
-            lifted = floating._lift(number)
-            return (floating, lifted) if tensor is a else (lifted, floating)
-    like = a if isinstance(a, Tensor) else (b if isinstance(b, Tensor) else None)
-    a = _as_tensor(a, like) if like is not None or backend is None else Tensor(a, backend=backend)
-    return a, _as_tensor(b, a)
+    a = Tensor(a, backend=backend)
+    return a, a._lift(b)
+
+
+def _lifted_beside(tensor, number):
+    """``tensor._lift(number)``; a Python float beside an integer or bool ``tensor`` (which ``_lift`` refuses) in
+    the float type (:func:`_where_values`): checked only once ``_lift`` refuses, so the common call pays nothing."""
+    try:
+        return tensor._lift(number)
+    except TypeError:
+        if number.__class__ is not float or is_floating(tensor):
+            raise
+    return Tensor(number, dtype=config.floatx(), backend=tensor.backend)
 
 
 def where(condition, a=_NOT_GIVEN, b=_NOT_GIVEN):
