@@ -150,3 +150,45 @@ def test_the_float_mask_hint_is_not_given_for_integer_tensors():
     with pytest.raises(TypeError) as error:
         i.masked_fill(i, 0)
     assert "Python bools" not in str(error.value)
+
+
+def _optimizer_classes():
+    classes = [getattr(tg.optimizers, name) for name in dir(tg.optimizers)]
+    return [c for c in classes if isinstance(c, type) and issubclass(c, tg.optimizers.Optimizer)
+            and c not in (tg.optimizers.Optimizer, tg.optimizers.LossScaleOptimizer)]
+
+
+@pytest.mark.parametrize("cls", _optimizer_classes(), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("keywords", [{"learning_rate": 0.1}, {"lr": 0.01}, {}])
+def test_pytorchs_order_params_first_is_explained_for_every_optimizer(cls, keywords):
+    """torch.optim.Adam(params, lr=0.01) is PyTorch's call; Keras' Adam([w], learning_rate=0.1) raises Python's
+    "got multiple values for argument 'learning_rate'" (as this did), and Adam([w], lr=0.01) reported only `lr`.
+    One message now names the order and the keyword, and the call to write instead."""
+    keras = pytest.importorskip("keras")
+    if hasattr(keras.optimizers, cls.__name__) and keywords:
+        with pytest.raises((TypeError, ValueError)):         # Keras refuses the call too (its own words)
+            getattr(keras.optimizers, cls.__name__)([keras.Variable([1.0])], **keywords)
+    w = tg.tensor([1.0], requires_grad=True)
+    rate = keywords.get("learning_rate", keywords.get("lr", 0.001))
+    with pytest.raises(TypeError, match=rf"^Invalid type for argument `learning_rate` of {cls.__name__}: .*a list as "
+                                        rf"the first argument: PyTorch's optimizers take their parameters first, .*"
+                                        rf"Write {cls.__name__}\(learning_rate={rate}\)"):
+        cls([w], **keywords)
+    if "lr" in keywords:
+        with pytest.raises(TypeError, match="`lr` is PyTorch's and Keras 2's name of `learning_rate`"):
+            cls((w for w in [w]), **keywords)
+
+
+def test_the_written_call_works_as_pytorchs(torch):
+    """What the message says to write, Adam(learning_rate=0.01) and step(variables), steps as torch.optim.Adam."""
+    w = tg.tensor([1.0, -2.0], requires_grad=True)
+    tw = torch.tensor([1.0, -2.0], requires_grad=True)
+    ours, theirs = tg.optimizers.Adam(learning_rate=0.01, epsilon=1e-8), torch.optim.Adam([tw], lr=0.01, eps=1e-8)
+    for _ in range(3):
+        (w * w).sum().backward()
+        ours.step([w])
+        ours.zero_grad([w])
+        theirs.zero_grad()
+        (tw * tw).sum().backward()
+        theirs.step()
+    np.testing.assert_allclose(w.tolist(), tw.tolist(), rtol=1e-5)
