@@ -192,3 +192,101 @@ def test_the_written_call_works_as_pytorchs(torch):
         (tw * tw).sum().backward()
         theirs.step()
     np.testing.assert_allclose(w.tolist(), tw.tolist(), rtol=1e-5)
+
+
+def _model():
+    model = tg.models.Sequential([tg.layers.Input((3,)), tg.layers.Dense(2)])
+    return model, model.layers[0]
+
+
+@pytest.mark.parametrize("call, hint", [
+    (lambda m, l: m.parameters(), r"'Sequential' object has no attribute 'parameters' .*model.trainable_weights"),
+    (lambda m, l: m.named_parameters(), r"model.trainable_weights"),
+    (lambda m, l: l.zero_grad(), r"'Dense' object has no attribute 'zero_grad' .*optimizer.zero_grad\(layer"),
+    (lambda m, l: m.cpu(), r"'Sequential' object has no attribute 'cpu' .*model.to\('cpu'\)"),
+    (lambda m, l: l.cpu(), r"'Dense' object has no attribute 'cpu' .*model.to\('cpu'\)"),
+    (lambda m, l: m.cuda(), r"model.to\('cuda'\)"),
+    (lambda m, l: m.double(), r"tg.config.set_floatx\('float64'\) before building the model"),
+    (lambda m, l: m.state_dict(), r"model.get_weights\(\)"),
+    (lambda m, l: m.train(), r"training=True"),
+    (lambda m, l: m.eval(), r"training=False"),
+])
+def test_pytorch_module_names_say_what_to_write(torch, call, hint):
+    """torch.nn.Module has each name (checked); a model or layer here raised a bare AttributeError."""
+    model, layer = _model()
+    name = hint.split("attribute '")[1].split("'")[0] if "attribute '" in hint else None
+    if name is not None:
+        assert hasattr(torch.nn.Linear(3, 2), name)
+    with pytest.raises(AttributeError, match=hint):
+        call(model, layer)
+
+
+def test_the_hinted_calls_work():
+    """What the hints say to write does what PyTorch's call does: the trainable weights, the gradients cleared,
+    the move to the CPU, float64 weights."""
+    model, layer = _model()
+    assert [tuple(w.shape) for w in model.trainable_weights] == [(3, 2), (2,)]
+    assert not hasattr(model, "parameters") and not hasattr(layer, "zero_grad")
+    model(tg.tensor(np.ones((1, 3), "float32"))).sum().backward()
+    assert all(w.grad is not None for w in layer.trainable_weights)
+    tg.optimizers.SGD(0.1).zero_grad(layer.trainable_weights)
+    assert all(w.grad is None for w in layer.trainable_weights)
+    assert model.to("cpu") is model and model.weights[0].backend.name == "numpy"
+    tg.config.set_floatx("float64")
+    try:
+        assert tg.models.Sequential([tg.layers.Input((3,)), tg.layers.Dense(2)]).weights[0].dtype == "float64"
+    finally:
+        tg.config.set_floatx("float32")
+    assert tg.layers.Dense(2, dtype="float64")(tg.tensor(np.ones((1, 3)), dtype="float64")).dtype == "float64"
+
+
+def test_a_subclass_may_define_a_pytorch_name_itself():
+    class Net(tg.models.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = tg.layers.Dense(1)
+            self.train = "mine"
+
+        def parameters(self):
+            return self.trainable_weights
+
+        def call(self, x):
+            return self.dense(x)
+
+    net = Net()
+    net(tg.tensor(np.ones((1, 2), "float32")))
+    assert len(net.parameters()) == 2 and net.train == "mine"
+
+
+@pytest.mark.parametrize("args, kwargs, match", [
+    (("float64",), {}, r"^Invalid type for argument `backend` of Model.to: .*Received backend='float64', a dtype"),
+    (("cpu", "float64"), {}, r"^Model.to\(\) takes one argument, a backend or device .*Received also 'float64'"),
+    (("cpu",), {"non_blocking": True}, r"Received also non_blocking=True"),
+    ((np.float64,), {}, r"a dtype: the weights' dtype is chosen when they are made"),
+])
+def test_model_to_with_a_dtype_says_how_to_get_float64(torch, args, kwargs, match):
+    """torch's Module.to takes a dtype (Linear.to('cpu', torch.float64) is float64); Model.to here takes a
+    backend only: "Unknown backend 'float64'" and a positional-argument TypeError before."""
+    assert torch.nn.Linear(2, 2).to("cpu", torch.float64).weight.dtype == torch.float64
+    model, _ = _model()
+    with pytest.raises(TypeError, match=match) as error:
+        model.to(*args, **kwargs)
+    assert "tg.config.set_floatx('float64') before building the model" in str(error.value)
+    with pytest.raises(TypeError, match="a dtype"):
+        model.to(torch.float64)
+
+
+def test_mean_of_an_integer_tensor_is_keras_float32_and_the_concepts_page_says_pytorch_refuses_it(torch):
+    """docs/concepts.md said the mean of an integer tensor is float32 "as PyTorch and Keras 3 do"; PyTorch 2.13
+    refuses it. The page now says so (Keras' ops.mean gives float32, as here)."""
+    from pathlib import Path
+
+    keras = pytest.importorskip("keras")
+    with pytest.raises(RuntimeError, match="could not infer output dtype"):
+        torch.tensor([1, 2]).mean()
+    assert str(keras.ops.mean(np.array([1, 2], dtype="int32")).dtype).endswith("float32")
+    mean = tg.tensor([1, 2], dtype="int64").mean()
+    assert mean.dtype == "float32" and mean.item() == 1.5
+    page = " ".join((Path(__file__).resolve().parents[1] / "docs" / "concepts.md").read_text().split())
+    assert "the `mean` of an integer tensor compute in and return float32, as PyTorch and Keras 3 do" not in page
+    assert "PyTorch 2.13 refuses it (\"mean(): could not infer output dtype\")" in page
