@@ -1248,8 +1248,8 @@ def test_zero_grad_and_step_refuse_one_tensor_where_torch_refuses_it_too():
 
 def test_pytorch_constructor_spellings_are_told_their_keras_names():
     w = tg.tensor([1.0], requires_grad=True)
-    with pytest.raises(TypeError, match=r"^Invalid type for argument `learning_rate`: .*Received a list: PyTorch's "
-                                        r"optimizers take their parameters first"):
+    with pytest.raises(TypeError, match=r"^Invalid type for argument `learning_rate` of Adam: .*Received a list as "
+                                        r"the first argument: PyTorch's optimizers take their parameters first"):
         tg.optimizers.Adam([w], 1e-3)
     with pytest.raises(ValueError, match=r"`eps` is PyTorch's name: use `epsilon`"):
         tg.optimizers.Adam(eps=1e-8)

@@ -2459,7 +2459,7 @@ class Model(Layer):
 
         return model_to_json(self, **kwargs)
 
-    def to(self, backend):
+    def to(self, backend, *more, **options):
         """Move the model's weights and everything its optimizer holds (slots, ``use_ema``'s moving averages, a
         ``LossScaleOptimizer``'s inner optimizer) to ``backend``, in place; returns the model, as PyTorch's
         ``Module.to`` (Keras 3 has no such method: its models live on one backend).
@@ -2467,13 +2467,17 @@ class Model(Layer):
         ``backend`` is what :meth:`~tinygradconv.Tensor.to` takes as a device: a backend's name (``"numpy"``,
         ``"array_api_strict"``, ``"cupy"``) or a backend, or PyTorch's device names, ``"cpu"`` (a model on a CPU
         backend stays there; one on ``cupy`` comes to ``numpy``), ``"cuda"``, ``"cuda:N"`` or a ``torch.device``
-        (``cupy``). Unlike PyTorch's, it takes no dtype. Training after a move continues exactly as it would have.
+        (``cupy``). Unlike PyTorch's, it takes no dtype (``model.to("cpu", torch.float64)``, ``model.to("float64")``,
+        ``model.to(dtype=...)`` are refused, saying so): the weights' dtype is chosen when they are made, with
+        ``tg.config.set_floatx("float64")`` before the model is built, or ``dtype="float64"`` for each layer, as in
+        Keras. Training after a move continues exactly as it would have.
 
         The state of a weight follows the weight (:func:`~tinygradconv.training_state.move_model` says what is
         walked): an optimizer compiled into another model too keeps that model's state where it is.
 
         Raises:
-            TypeError: ``backend`` of another type (a dtype, a number).
+            TypeError: ``backend`` of another type (a number), a dtype (its name too, ``"float64"``), or more
+                arguments than ``backend`` (PyTorch's ``dtype``, ``non_blocking``).
             ValueError: an unknown backend, or one that does not load here (CuPy without a GPU); an optimizer
                 compiled into another model too that holds arrays of its own outside the per-weight state (an
                 optimizer of your own): they may be the other model's (nothing moves).
@@ -2485,6 +2489,8 @@ class Model(Layer):
         """
         from .training_state import move_model
 
+        if more or options or _names_a_dtype(backend):
+            _refuse_dtype_in_to(backend, more, options)
         return move_model(self, backend)
 
     def get_config(self):
@@ -2505,6 +2511,36 @@ class Model(Layer):
 
             return functional_from_config(Functional if cls is Model else cls, config, custom_objects)
         return cls(**config)
+
+
+#: Dtype names PyTorch users pass to ``Module.to`` (``torch.float64`` reads as ``"float64"``), besides tinygradconv's.
+_DTYPE_WORDS = frozenset(("float16", "float32", "float64", "bfloat16", "double", "half", "float", "bool", "int8",
+                          "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "long", "int"))
+
+
+def _names_a_dtype(value):
+    """Whether ``value``, given to :meth:`Model.to`, is a dtype (a name, ``"float64"``; NumPy's ``np.float64`` or
+    ``np.dtype``; ``torch.float64``) rather than a backend or device."""
+    if isinstance(value, str):
+        return value.lower().removeprefix("torch.") in _DTYPE_WORDS
+    if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
+        return True
+    return type(value).__name__ == "dtype" and type(value).__module__ == "torch"
+
+
+def _refuse_dtype_in_to(backend, more, options):
+    """The ``TypeError`` of ``model.to("float64")``, ``model.to("cpu", torch.float64)`` or ``model.to(dtype=...)``:
+    :meth:`Model.to` takes a backend or device only; how to get float64 weights."""
+    how = ("the weights' dtype is chosen when they are made: tg.config.set_floatx('float64') before building the "
+           "model, or dtype='float64' for each layer (as Keras)")
+    if _names_a_dtype(backend):
+        raise TypeError(f"Invalid type for argument `backend` of Model.to: expected a backend or device ('numpy', "
+                        f"'cpu', 'cuda'); Model.to takes no dtype, as PyTorch's Module.to does. Received "
+                        f"backend={backend!r}, a dtype: {how}")
+    received = ", ".join([repr(v) for v in more] + [f"{k}={v!r}" for k, v in options.items()])
+    raise TypeError(f"Model.to() takes one argument, a backend or device ('numpy', 'cpu', 'cuda'), and no dtype "
+                    f"or other option (PyTorch's Module.to takes them). Received also {received}. For float64 "
+                    f"weights: {how}")
 
 
 def _readable_size(size):

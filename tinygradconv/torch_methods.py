@@ -880,8 +880,10 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         kind = dtype_name(self.dtype)
         if kind.startswith("float"):
+            from .ops.elementwise import float_mask_hint  # (ops import this module)
+
             raise TypeError(f"`~` (bitwise not) is defined for bool and integer tensors, not for {kind} (as in "
-                            "PyTorch). For a mask write `~(t > 0)`; for the negative, `-t`")
+                            f"PyTorch). For a mask write `~(t > 0)`; for the negative, `-t`.{float_mask_hint(kind)}")
         xp = self.backend.xp
         inverted = xp.logical_not(self.data) if kind == "bool" else xp.bitwise_invert(self.data)
         return self._make(inverted, self.backend, False, None)
@@ -937,8 +939,12 @@ class TorchMethods(TorchPort, NumpyUfuncs):
             other = self._lift(other)
         kinds = dtype_name(self.dtype), dtype_name(other.dtype) if hasattr(other, "dtype") else "float"
         if any(kind.startswith("float") for kind in kinds):
+            from .ops.elementwise import float_mask_hint  # (ops import this module)
+
+            hint = float_mask_hint(kinds[0]) or float_mask_hint(kinds[1] if hasattr(other, "dtype") else "")
             raise TypeError(f"`{symbol}` is defined for bool and integer tensors (as in PyTorch), not for floats: "
-                            f"received {kinds[0]} {symbol} {kinds[1]}. For masks, compare first: (x > 0) & (y > 0)")
+                            f"received {kinds[0]} {symbol} {kinds[1]}. For masks, compare first: (x > 0) & (y > "
+                            f"0).{hint}")
         xp = self.backend.xp
         a, b = promoted(xp, self.data, other.data)
         a, b = (b, a) if reflected else (a, b)

@@ -35,6 +35,7 @@ from .. import config, constraints, initializers, regularizers
 from .._lookup import snake_case
 from ..autograd import _state as _grad_state
 from ..backend import dtype_name
+from ..module_hints import install as install_module_hints
 from ..tensor import Tensor
 from ..validation import caller_stacklevel, flag, float_dtype_argument, integer, weight_fits
 from .keras_tensor import KerasTensor, flatten, is_symbolic, map_call_arguments, map_structure
@@ -862,6 +863,10 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}, built={self.built}>"
+
+
+# model.parameters(), layer.zero_grad(), model.cpu(): an AttributeError that says what to write instead
+install_module_hints(Layer)
 
 
 def _call_tensors(layer, what):

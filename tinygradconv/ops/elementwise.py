@@ -334,6 +334,24 @@ BOOL_OPERANDS = {
 }
 
 
+def float_mask_hint(kind):
+    """The sentence every mask argument adds when it receives a floating tensor of dtype name ``kind``
+    (``y[m]``, ``y.masked_fill(m, 0.0)``, ``tg.ops.where(m, y, 0.0)``, ``~m``, ``m & m``): a tensor built from
+    Python bools, ``tg.tensor([True, False])``, is of the float type (float32 by default), as every tensor built from
+    Python numbers here, where PyTorch's is bool; "" for any other dtype.
+
+    >>> float_mask_hint("float32")[:62]
+    ' A tensor built from Python bools, such as tg.tensor([True, Fa'
+    >>> float_mask_hint("int64")
+    ''
+    """
+    if not kind.startswith("float"):
+        return ""
+    return (f" A tensor built from Python bools, such as tg.tensor([True, False]), is {kind} here (every tensor built "
+            f"from Python numbers is; PyTorch's would be bool): build a mask with dtype='bool' "
+            f"(tg.tensor([True, False], dtype='bool')) or by a comparison (x > 0)")
+
+
 def refuse_bool_operands(symbol, a_is_bool, b_is_bool, *, argument="", received=""):
     """A ``TypeError`` when the operands of ``symbol`` (``-``, ``%``, ``//``, ``**``) are bools (tensors or
     numbers) that PyTorch refuses there (:data:`BOOL_OPERANDS`, which quotes PyTorch's words): ``bool_t %
@@ -1707,23 +1725,90 @@ def minimum(a, b):
     return _binary(Minimum, a, b)
 
 
-def where(condition, a, b):
-    """``a`` where ``condition`` is true, else ``b`` (broadcasting); differentiable in ``a`` and ``b``.
+#: ``where``'s ``a`` and ``b`` when not given (``torch.where(condition)`` with one argument: refused, with a hint).
+_NOT_GIVEN = object()
+
+
+def _python_number(value):
+    """Whether ``value`` is a Python number (bool, int or float; not NumPy's)."""
+    return value.__class__ in (bool, int, float)
+
+
+def _where_values(condition, a, b):
+    """``a`` and ``b`` of :func:`where` as tensors of one backend, in the dtype ``torch.where`` gives them.
+
+    * Two Python numbers: bool for two bools, int64 for ints (and bools), the float type
+      (:func:`~tinygradconv.config.floatx`, float32 by default, PyTorch's default dtype) where one is a float.
+      A Python number alone is float32 here (``tg.tensor(1)``), which ``torch.where(c, 1, 0)`` is not (int64).
+    * An integer or bool tensor beside a Python float: both in the float type (``torch.where(c, int_t, 1.5)`` is
+      float32), as :func:`clip` takes a float bound; a plain ``int_t + 1.5`` stays refused here.
+    * Otherwise the number takes the tensor's dtype (``Tensor._lift``): ``where(c, f16_t, 1)`` is float16, as
+      PyTorch's.
+    """
+    if isinstance(a, Tensor):
+        return (a, b) if isinstance(b, Tensor) else (a, _lifted_beside(a, b))
+    if isinstance(b, Tensor):
+        return _lifted_beside(b, a), b
+    backend = condition.backend if isinstance(condition, Tensor) else None
+    if _python_number(a) and _python_number(b):
+        kinds = {a.__class__, b.__class__}
+        dtype = "bool" if kinds == {bool} else config.floatx() if float in kinds else "int64"
+        return Tensor(a, dtype=dtype, backend=backend), Tensor(b, dtype=dtype, backend=backend)
+    a = Tensor(a, backend=backend)
+    return a, a._lift(b)
+
+
+def _lifted_beside(tensor, number):
+    """``tensor._lift(number)``; a Python float beside an integer or bool ``tensor`` (which ``_lift`` refuses) in
+    the float type (:func:`_where_values`): checked only once ``_lift`` refuses, so the common call pays nothing."""
+    try:
+        return tensor._lift(number)
+    except TypeError:
+        if number.__class__ is not float or is_floating(tensor):
+            raise
+    return Tensor(number, dtype=config.floatx(), backend=tensor.backend)
+
+
+def where(condition, a=_NOT_GIVEN, b=_NOT_GIVEN):
+    """``a`` where ``condition`` is true, else ``b`` (broadcasting); differentiable in ``a`` and ``b``, as
+    ``torch.where(condition, input, other)``.
+
+    dtype: that of ``a`` and ``b`` promoted, as ``torch.where``: a Python number beside a tensor takes the tensor's
+    dtype (a float one beside an integer or bool tensor gives the float type, float32 by default); two Python
+    numbers give bool (two bools), int64 (ints) or the float type (a float among them), as PyTorch
+    (``torch.where(c, 1, 0)`` is int64, ``torch.where(c, 1.5, 0)`` float32).
 
     Raises:
         TypeError: a ``condition`` that is not boolean (a bool Tensor, array or list of bools), as ``torch.where``
-            refuses a float one: ``0.5`` would otherwise be taken as true and ``None`` as false.
+            refuses a float one: ``0.5`` would otherwise be taken as true and ``None`` as false; ``a`` or ``b``
+            not given (``torch.where(condition)`` with one argument returns the indices of the true elements,
+            which this function does not).
+        ValueError: a condition on another backend than the values.
+
+    >>> import tinygradconv as tg
+    >>> c = tg.tensor([1.0, -2.0, 3.0]) > 0
+    >>> str(where(c, 1, 0).dtype), str(where(c, 1.5, 0).dtype), str(where(c, True, False).dtype)
+    ('int64', 'float32', 'bool')
+    >>> where(c, tg.tensor([1.0, 2.0, 3.0]), 0.0).tolist()
+    [1.0, 0.0, 3.0]
     """
-    like = a if isinstance(a, Tensor) else (b if isinstance(b, Tensor) else None)
-    a = _as_tensor(a, like)
-    b = _as_tensor(b, a)
+    if a is _NOT_GIVEN or b is _NOT_GIVEN:
+        missing = " and ".join(name for name, value in (("a", a), ("b", b)) if value is _NOT_GIVEN)
+        raise TypeError(f"where() missing argument {missing}: where(condition, a, b) takes the values to choose "
+                        f"from (a where condition is true, else b). "
+                        f"torch.where(condition) with one argument returns the indices of the true elements "
+                        f"(torch.nonzero(condition, as_tuple=True)), which has no op here (no gradient flows "
+                        f"through indices): use np.nonzero(condition.numpy()), or "
+                        f"tg.tensor(np.argwhere(condition.numpy()), dtype='int64') for torch.nonzero(condition)")
+    a, b = _where_values(condition, a, b)
     if isinstance(condition, Tensor):
         condition, name = condition.detach(), condition.name
         condition.name = name                               # a graph's box keeps it (Dropout's mask)
         if condition.backend is not a.backend:
             raise ValueError(f"where(): condition is on backend {condition.backend.name!r} but the values are on "
                              f"{a.backend.name!r}")
-        received = None if dtype_name(condition.dtype) == "bool" else f"a {dtype_name(condition.dtype)} tensor"
+        kind = dtype_name(condition.dtype)
+        received = None if kind == "bool" else f"a {kind} tensor.{float_mask_hint(kind)}"
     elif isinstance(condition, (np.ndarray, list, tuple, bool, np.bool_)):
         array = np.asarray(condition)
         received = None if array.dtype == bool else f"a {type(condition).__name__} of dtype {array.dtype}"
@@ -1731,7 +1816,8 @@ def where(condition, a, b):
     else:
         received = f"{condition!r} of type {type(condition).__name__}"
     if received is not None:
-        raise TypeError(f"where(): `condition` must be boolean (e.g. `x > 0`). Received {received}")
+        raise TypeError(f"Invalid type for argument `condition` of where: expected a bool tensor (e.g. `x > 0`), as "
+                        f"torch.where. Received {received}")
     return Where.apply(condition, a, b)
 
 

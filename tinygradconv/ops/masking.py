@@ -24,7 +24,7 @@ from ..autograd import Function, Sample, register_op
 from ..backend import dtype_name
 from ..tensor import Tensor
 from .creation import refuse_out_of_range
-from .elementwise import refuse_torch_tensor, special_values, unbroadcast
+from .elementwise import float_mask_hint, refuse_torch_tensor, special_values, unbroadcast
 from .summation import accurate_sum
 
 
@@ -92,7 +92,7 @@ def _mask_tensor(mask, like):
         kind = dtype_name(mask.dtype)
         if kind != "bool":
             raise TypeError(f"Invalid type for argument `mask` of masked_fill: expected a bool tensor (as PyTorch), "
-                            f"e.g. x > 0. Received a {kind} tensor")
+                            f"e.g. x > 0. Received a {kind} tensor.{float_mask_hint(kind)}")
         return mask.detach()
     array = np.asarray(mask) if isinstance(mask, (np.ndarray, np.generic, list, tuple, bool)) else None
     if array is None or array.dtype != bool:

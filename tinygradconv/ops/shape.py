@@ -29,7 +29,7 @@ from ..index_check import check_index_backend
 from ..tensor import _DTYPES, Tensor, _number_fits
 from ..torch_methods import NOT_GIVEN
 from ..validation import axis_index, dim_index, dtype_argument, integer
-from .elementwise import _cast_to, promoted_dtype, refuse_torch_tensor, special_values
+from .elementwise import _cast_to, float_mask_hint, promoted_dtype, refuse_torch_tensor, special_values
 
 
 def _specials(*shape):
@@ -539,11 +539,10 @@ def _backend_item(xp, item):
         return int(item)
     if isinstance(item, Tensor):
         if not ("int" in dtype_name(item.dtype) or _is_mask(item)):
+            kind = dtype_name(item.dtype)
             raise TypeError(f"Invalid type for argument `index`: index tensors must hold integers or booleans; "
-                            f"received a tensor of dtype {dtype_name(item.dtype)}. A tensor built from Python "
-                            f"numbers or bools, such as tg.tensor([0, 2]) or tg.tensor([True, False]), is float32: "
-                            f"pass the list itself, or build it with dtype='int64' (positions) or dtype='bool' (a "
-                            f"mask)")
+                            f"received a tensor of dtype {kind}.{float_mask_hint(kind)}. Positions too: "
+                            f"tg.tensor([0, 2]) is {kind}; pass the list itself, or build it with dtype='int64'")
         array = item.data if item.backend.xp is xp else xp.asarray(item.numpy())   # an index on another backend
     elif isinstance(item, (list, tuple, np.ndarray)):  # a tuple inside the index tuple reads as a list, as NumPy
         array = np.asarray(item)

@@ -248,20 +248,25 @@ class _Spread(Function):
         # with NumPy's floating-point warnings off)
         if out.dtype != a.dtype:
             out = out.astype(a.dtype) if type(a) is np.ndarray else xp.astype(out, a.dtype)
-        ctx.save_for_backward(a, out)
+        # std's backward divides by its result, var's needs only the input: var keeps no reference to its result,
+        # so an in-place write to it (``x.var().add_(1)``) leaves its backward intact, as PyTorch's VarBackward0
+        # (which saves ``self`` only); StdBackward0 saves its result too, and PyTorch refuses a write to it
+        ctx.save_for_backward(a, out) if cls.root else ctx.save_for_backward(a)
         return out
 
     @classmethod
     def backward(cls, ctx, grad):
         xp = ctx.xp
-        a, out = ctx.saved_tensors
+        a = ctx.saved_tensors[0]
         half = dtype_name(a.dtype) == "float16"
         if half:
-            a, out, grad = (xp.astype(v, xp.float32) for v in (a, out, grad))
+            a, grad = xp.astype(a, xp.float32), xp.astype(grad, xp.float32)
         if not ctx.keepdims:
             grad = xp.reshape(grad, _kept_shape(a.shape, ctx.reduced))
-            out = xp.reshape(out, _kept_shape(a.shape, ctx.reduced))
         if cls.root:          # d std = d var / (2 std), and 0 where std is 0 (PyTorch's masked_fill)
+            out = ctx.saved_tensors[1]
+            out = xp.astype(out, xp.float32) if half else out
+            out = xp.reshape(out, grad.shape)
             grad = xp.where(out == 0, xp.zeros_like(grad), grad / (2 * out))
         mean = accurate_sum(xp, a, axis=ctx.reduced, keepdims=True) / ctx.n
         if half:        # PyTorch's backward takes the mean in float16 (``self - self.mean()``): x_i - mean is 0 there

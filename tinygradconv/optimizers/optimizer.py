@@ -208,7 +208,9 @@ class Optimizer:
             [0, 1]") and ``ema_overwrite_frequency`` below 1 are refused whether or not ``use_ema`` is set (Keras
             checks them with ``use_ema=True`` only, and takes an ``ema_overwrite_frequency`` of 0 as None).
         TypeError: ``use_ema`` not a bool, ``ema_momentum`` not a number, ``ema_overwrite_frequency`` not an
-            integer (Keras: a ``ValueError`` for a float).
+            integer (Keras: a ``ValueError`` for a float); a list, tuple, dict or generator first, PyTorch's
+            ``Adam(params, lr=0.01)`` or ``Adam(params, learning_rate=0.1)`` (one message for both, where Python
+            says "got multiple values for argument 'learning_rate'" and Keras too).
 
     Source: Keras 3 documentation, ``keras.optimizers.Optimizer`` (https://keras.io/api/optimizers/) and its
     ``use_ema`` arguments; Keras 3.15's ``BaseOptimizer`` was run to compare the averages, their names and order.
@@ -226,6 +228,13 @@ class Optimizer:
 
     Subclasses define :meth:`update_step` (and :meth:`build_state` for their per-variable arrays).
     """
+
+    def __new__(cls, *args, **kwargs):
+        # PyTorch's order, Adam(params, lr=0.01) or Adam(params, learning_rate=0.1): one message for both, before
+        # Python's "got multiple values for argument 'learning_rate'" or the message about `lr` alone
+        if args and _looks_like_parameters(args[0]) and _takes_learning_rate_first(cls):
+            _refuse_parameters(args[0], cls.__name__, kwargs)
+        return super().__new__(cls)
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, name=None, **kwargs):
@@ -1077,13 +1086,41 @@ def _clips(limit):
     return limit is not None and limit > 0
 
 
-def _refuse_parameters(learning_rate):
-    """``Adam(model.trainable_weights)`` or ``Adam(params)``, PyTorch's first argument, where Keras' is the rate."""
-    if isinstance(learning_rate, (list, tuple)) or inspect.isgenerator(learning_rate):
-        raise TypeError("Invalid type for argument `learning_rate`: expected a number or a schedule. Received "
-                        f"a {type(learning_rate).__name__}: PyTorch's optimizers take their parameters first, a "
-                        "Keras optimizer is built without them (e.g. Adam(learning_rate=1e-3)) and is given them "
-                        "at each step: optimizer.step(variables) or optimizer.apply(grads, variables)")
+def _looks_like_parameters(value):
+    """Whether ``value``, an optimizer's first argument, is PyTorch's ``params`` (a list or tuple, a generator such
+    as ``model.parameters()``, or a dict of them) rather than a learning rate."""
+    return isinstance(value, (list, tuple, dict)) or inspect.isgenerator(value)
+
+
+def _takes_learning_rate_first(cls):
+    """Whether ``cls``'s first argument is ``learning_rate`` (``LossScaleOptimizer``'s is the inner optimizer)."""
+    first = next(iter(list(inspect.signature(cls.__init__).parameters)[1:2]), None)
+    return first == "learning_rate"
+
+
+def _refuse_parameters(learning_rate, optimizer=None, given=None):
+    """``Adam(model.trainable_weights)``, ``Adam(params, lr=0.01)`` or ``Adam(params, learning_rate=0.1)``:
+    PyTorch's order, parameters first, where Keras' first argument is the rate. ``optimizer``: the class's name
+    where the list came first (from ``Optimizer.__new__``), None where it came as ``learning_rate``; ``given``: the
+    keyword arguments of the call, whose ``lr`` or ``learning_rate`` goes into the example.
+
+    >>> _refuse_parameters([], "SGD", {"lr": 0.1})
+    Traceback (most recent call last):
+    ...
+    TypeError: Invalid type for argument `learning_rate` of SGD: ... Write SGD(learning_rate=0.1), ...
+    """
+    if not _looks_like_parameters(learning_rate):
+        return
+    given = given or {}
+    rate = given.get("learning_rate", given.get("lr", 1e-3))
+    name = optimizer or "Adam"
+    renamed = " (`lr` is PyTorch's and Keras 2's name of `learning_rate`)" if "lr" in given else ""
+    raise TypeError(f"Invalid type for argument `learning_rate`{f' of {optimizer}' if optimizer else ''}: expected a "
+                    f"number or a schedule. Received a {type(learning_rate).__name__}"
+                    f"{' as the first argument' if optimizer else ''}: PyTorch's optimizers take their parameters "
+                    f"first, {name}(params, lr=...){renamed}. A Keras optimizer is built without the variables it "
+                    f"updates, and is given them at each step. Write {name}(learning_rate={rate!r}), then "
+                    f"optimizer.step(variables) after backward(), or optimizer.apply(grads, variables)")
 
 
 def _variable_list(values, method, argument="variables"):
