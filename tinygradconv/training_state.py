@@ -32,12 +32,14 @@ not saved here either (it is part of the optimizer's config, and its value follo
 from __future__ import annotations
 
 import collections
+import warnings
 import weakref
 
 import numpy as np
 
 from .backend import Backend, backend_of, dtype_name, get_backend, known_backends
 from .tensor import Tensor
+from .validation import caller_stacklevel
 
 __all__ = ["OPTIMIZER_PREFIX", "move_model", "optimizer_arrays", "restore_optimizer"]
 
@@ -59,11 +61,19 @@ def _rate_is_a_number(optimizer) -> bool:
 
 def optimizer_arrays(model) -> dict:
     """``{"__optimizer__/<key>": array}`` for the compiled optimizer of ``model`` (empty if there is none): the keys
-    of ``Optimizer.get_state``, and ``"__optimizer__/learning_rate"`` (0-d float64) when the rate is a number."""
+    of ``Optimizer.get_state``, and ``"__optimizer__/learning_rate"`` (0-d float64) when the rate is a number.
+    Empty, with a warning, when the optimizer was built for other weights (a layer unfrozen since it trained: Keras
+    saves such a model too, and training it again needs a new optimizer there as here)."""
     optimizer = getattr(model, "optimizer", None)
     if not getattr(model, "compiled", False) or optimizer is None:
         return {}
-    state = optimizer.get_state(model.trainable_weights) if _has_state(optimizer) else {}
+    try:
+        state = optimizer.get_state(model.trainable_weights) if _has_state(optimizer) else {}
+    except ValueError as error:     # built for other variables: a layer unfrozen since the last compile
+        warnings.warn(f"The optimizer's state is not saved: {str(error).rstrip('.')}. The weights are; compile "
+                      f"the model again (a new optimizer) to train the unfrozen layers, as Keras asks",
+                      stacklevel=caller_stacklevel())
+        return {}
     arrays = {OPTIMIZER_PREFIX + key: np.asarray(value) for key, value in state.items()}
     if _rate_is_a_number(optimizer):        # an optimizer of your own without get_state keeps its rate too
         arrays[OPTIMIZER_PREFIX + LEARNING_RATE] = np.asarray(float(optimizer.learning_rate), dtype=np.float64)
