@@ -709,8 +709,8 @@ class ScalarPow(Function):
 @register_op("reciprocal", samples=_unary_samples(0.5, 2.0), special_points=unary_special_points())
 class Reciprocal(Function):
     """``1 / a``; d/da = ``-grad * (out * out)`` with ``out = 1 / a`` (PyTorch's ``reciprocal`` and its
-    backward). ``c / x`` for a Python number ``c`` is ``reciprocal(x) * c`` (:func:`rdiv`), as PyTorch computes
-    it."""
+    backward). ``c / x`` for a Python or NumPy number ``c`` is ``reciprocal(x) * c`` (:func:`rdiv`), as PyTorch
+    computes it (an array ``c`` is a true division)."""
 
     @staticmethod
     def forward(ctx, a):
@@ -1633,12 +1633,19 @@ def _bool_power(base, exponent):
 def rdiv(x, other):
     """``other / x`` for a tensor ``x`` and an ``other`` that is not a tensor: the reflected ``/`` operator.
 
-    For a float ``x`` this is ``reciprocal(x) * other``, as PyTorch's ``Tensor.__rtruediv__`` computes it (its
-    values and gradients can differ from a true division by a rounding; in float16, ``1e5 / x`` has the gradient
-    ``-inf`` where the product ``grad * 1e5`` overflows, as in PyTorch). Integer tensors are divided as NumPy
-    divides them (:class:`Div`).
+    For a float ``x`` and a Python or NumPy number ``other`` this is ``reciprocal(x) * other``, as PyTorch's
+    ``Tensor.__rtruediv__`` computes it (its values and gradients can differ from a true division by a rounding;
+    in float16, ``1e5 / x`` has the gradient ``-inf`` where the product ``grad * 1e5`` overflows, as in PyTorch).
+    An array or a list (``np.array([2.0]) / x``) is a true division in the promoted dtype, as
+    ``tensor(other) / x`` and PyTorch's ``torch.from_numpy(other) / x`` (a float64 array over a float16 tensor
+    is float64 and exact, not a float16 reciprocal widened). Integer tensors are divided as NumPy divides them
+    (:class:`Div`).
+
+    >>> x = Tensor(np.array([3.0], np.float16))
+    >>> (2.0 / x).tolist(), (np.array([2.0]) / x).tolist()
+    ([0.66650390625], [0.6666666666666666])
     """
-    if is_floating(x):
+    if is_floating(x) and _is_number(other):
         return Reciprocal.apply(x) * other
     return x._scaled(Div, other, reflected=True)
 
