@@ -45,3 +45,34 @@ def test_number_over_float16_tensor_stays_reciprocal_times_number(number):
     y = number / x
     assert dtype_name(y.dtype) == "float16"
     np.testing.assert_array_equal(_np(y), ref.numpy())
+
+
+CONCAT_CASES = [   # (tensor data, tensor dtype, array), compared with torch.cat/stack of torch.from_numpy(array)
+    (np.array([2**40 + 1]), "int64", np.array([2**40 + 3])),          # int64 exact (tensor(array) is float32)
+    (np.array([1.0, 2.0]), "float32", np.array([0.1, 2.0])),          # float64 array: float64
+    (np.array([True, False]), "bool", np.array([2, 3])),              # int64
+    (np.array([5, 6]), "int8", np.array([1, 2], np.int16)),           # int16
+]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "array_api_strict"])
+@pytest.mark.parametrize("data,dtype,array", CONCAT_CASES)
+@pytest.mark.parametrize("name", ["concat", "stack"])
+def test_array_beside_tensor_in_concat_and_stack_as_torch(backend, data, dtype, array, name):
+    t = tg.tensor(data, dtype=dtype, backend=backend)
+    ours = getattr(tg.ops, name)([t, array])
+    reference = getattr(torch, "cat" if name == "concat" else "stack")(
+        [torch.from_numpy(data.astype(dtype)), torch.from_numpy(array)])
+    assert dtype_name(ours.dtype) == str(reference.dtype).removeprefix("torch.")
+    assert ours.backend.name == backend
+    np.testing.assert_array_equal(_np(ours), reference.numpy())
+
+
+@pytest.mark.parametrize("name", ["concat", "stack"])
+def test_integer_array_beside_float16_tensor_stays_float16(name):
+    t = tg.tensor(np.array([1.5], np.float16))
+    ours = getattr(tg.ops, name)([t, np.array([2])])
+    reference = getattr(torch, "cat" if name == "concat" else "stack")(
+        [torch.tensor([1.5], dtype=torch.float16), torch.from_numpy(np.array([2]))])
+    assert dtype_name(ours.dtype) == "float16" and reference.dtype == torch.float16
+    np.testing.assert_array_equal(_np(ours), reference.numpy())
