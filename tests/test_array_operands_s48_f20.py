@@ -76,3 +76,27 @@ def test_integer_array_beside_float16_tensor_stays_float16(name):
         [torch.tensor([1.5], dtype=torch.float16), torch.from_numpy(np.array([2]))])
     assert dtype_name(ours.dtype) == "float16" and reference.dtype == torch.float16
     np.testing.assert_array_equal(_np(ours), reference.numpy())
+
+
+@pytest.mark.parametrize("backend", ["numpy", "array_api_strict"])
+@pytest.mark.parametrize("number", [2.5, np.float64(2.5), np.float32(2.5), np.float16(2.5)])
+@pytest.mark.parametrize("values", [np.array([1, 2]), np.array([True, False])])
+def test_where_numpy_float_beside_integer_or_bool_tensor_as_torch(backend, number, values):
+    c = np.array([True, False])
+    t = tg.tensor(values, dtype=values.dtype.name, backend=backend)
+    condition = tg.tensor(c, dtype="bool", backend=backend)
+    for ours, reference in ((tg.ops.where(condition, t, number), torch.where(torch.tensor(c), torch.tensor(values),
+                                                                              number)),
+                            (tg.ops.where(condition, number, t), torch.where(torch.tensor(c), number,
+                                                                             torch.tensor(values)))):
+        assert dtype_name(ours.dtype) == str(reference.dtype).removeprefix("torch.")
+        np.testing.assert_array_equal(_np(ours), reference.numpy())
+
+
+@pytest.mark.parametrize("a,b", [(np.float64(1.5), 0), (np.float32(1.5), np.int64(0)), (np.int64(1), np.int64(0))])
+def test_where_two_numpy_numbers_as_torch(a, b):
+    c = np.array([True, False])
+    ours = tg.ops.where(tg.tensor(c, dtype="bool"), a, b)
+    reference = torch.where(torch.tensor(c), a, b)
+    assert dtype_name(ours.dtype) == str(reference.dtype).removeprefix("torch.")
+    np.testing.assert_array_equal(_np(ours), reference.numpy())

@@ -1736,19 +1736,26 @@ def minimum(a, b):
 _NOT_GIVEN = object()
 
 
-def _python_number(value):
-    """Whether ``value`` is a Python number (bool, int or float; not NumPy's)."""
-    return value.__class__ in (bool, int, float)
+def _number_kind(value):
+    """``bool``, ``int`` or ``float`` for a Python or NumPy number of that kind (PyTorch takes a NumPy scalar as the
+    Python number it holds: ``torch.where(c, np.float64(1.5), 0)`` is float32), else None."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool
+    if isinstance(value, (int, np.integer)):
+        return int
+    return float if isinstance(value, (float, np.floating)) else None
 
 
 def _where_values(condition, a, b):
     """``a`` and ``b`` of :func:`where` as tensors of one backend, in the dtype ``torch.where`` gives them.
 
-    * Two Python numbers: bool for two bools, int64 for ints (and bools), the float type
-      (:func:`~tinygradconv.config.floatx`, float32 by default, PyTorch's default dtype) where one is a float.
-      A Python number alone is float32 here (``tg.tensor(1)``), which ``torch.where(c, 1, 0)`` is not (int64).
-    * An integer or bool tensor beside a Python float: both in the float type (``torch.where(c, int_t, 1.5)`` is
-      float32), as :func:`clip` takes a float bound; a plain ``int_t + 1.5`` stays refused here.
+    * Two Python or NumPy numbers: bool for two bools, int64 for ints (and bools), the float type
+      (:func:`~tinygradconv.config.floatx`, float32 by default, PyTorch's default dtype) where one is a float
+      (``np.float64(1.5)`` too, as PyTorch takes a NumPy scalar as a number). A Python number alone is float32
+      here (``tg.tensor(1)``), which ``torch.where(c, 1, 0)`` is not (int64).
+    * An integer or bool tensor beside a Python or NumPy float (``np.float64(2.5)``, ``np.float16(2.5)``): both in
+      the float type (``torch.where(c, int_t, 1.5)`` is float32), as :func:`clip` takes a float bound; a plain
+      ``int_t + 1.5`` stays refused here.
     * Otherwise the number takes the tensor's dtype (``Tensor._lift``): ``where(c, f16_t, 1)`` is float16, as
       PyTorch's.
     """
@@ -1757,8 +1764,8 @@ def _where_values(condition, a, b):
     if isinstance(b, Tensor):
         return _lifted_beside(b, a), b
     backend = condition.backend if isinstance(condition, Tensor) else None
-    if _python_number(a) and _python_number(b):
-        kinds = {a.__class__, b.__class__}
+    if _number_kind(a) and _number_kind(b):
+        kinds = {_number_kind(a), _number_kind(b)}
         dtype = "bool" if kinds == {bool} else config.floatx() if float in kinds else "int64"
         return Tensor(a, dtype=dtype, backend=backend), Tensor(b, dtype=dtype, backend=backend)
     a = Tensor(a, backend=backend)
@@ -1771,7 +1778,7 @@ def _lifted_beside(tensor, number):
     try:
         return tensor._lift(number)
     except TypeError:
-        if number.__class__ is not float or is_floating(tensor):
+        if _number_kind(number) is not float or is_floating(tensor):
             raise
     return Tensor(number, dtype=config.floatx(), backend=tensor.backend)
 
@@ -1781,9 +1788,9 @@ def where(condition, a=_NOT_GIVEN, b=_NOT_GIVEN):
     ``torch.where(condition, input, other)``.
 
     dtype: that of ``a`` and ``b`` promoted, as ``torch.where``: a Python number beside a tensor takes the tensor's
-    dtype (a float one beside an integer or bool tensor gives the float type, float32 by default); two Python
-    numbers give bool (two bools), int64 (ints) or the float type (a float among them), as PyTorch
-    (``torch.where(c, 1, 0)`` is int64, ``torch.where(c, 1.5, 0)`` float32).
+    dtype (a float one beside an integer or bool tensor gives the float type, float32 by default; a NumPy number as
+    the Python number it holds, as PyTorch); two Python numbers give bool (two bools), int64 (ints) or the float
+    type (a float among them), as PyTorch (``torch.where(c, 1, 0)`` is int64, ``torch.where(c, 1.5, 0)`` float32).
 
     Raises:
         TypeError: a ``condition`` that is not boolean (a bool Tensor, array or list of bools), as ``torch.where``
