@@ -100,3 +100,45 @@ def test_where_two_numpy_numbers_as_torch(a, b):
     reference = torch.where(torch.tensor(c), a, b)
     assert dtype_name(ours.dtype) == str(reference.dtype).removeprefix("torch.")
     np.testing.assert_array_equal(_np(ours), reference.numpy())
+
+
+CLIP_CASES = [   # (x data, x dtype, keyword bounds as Python values), compared with torch.clamp
+    (np.array([-1.0, 0.5, 3.0]), "float32", {"min": True}),
+    (np.array([-1, 0, 3]), "int64", {"min": True}),
+    (np.array([-1, 0, 3]), "int64", {"max": False}),
+    (np.array([-1.0, 0.5, 3.0]), "float32", {"min": np.True_, "max": 2}),
+    (np.array([True, False]), "bool", {"min": 2}),
+    (np.array([True, False]), "bool", {"max": 0}),
+    (np.array([True, False]), "bool", {"min": 0.5}),
+]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "array_api_strict"])
+@pytest.mark.parametrize("data,dtype,bounds", CLIP_CASES)
+def test_clip_bool_bounds_and_bool_tensor_as_torch(backend, data, dtype, bounds):
+    ours = tg.ops.clip(tg.tensor(data, dtype=dtype, backend=backend), **bounds)
+    reference = torch.clamp(torch.from_numpy(data.astype(dtype)),
+                            **{k: v.item() if isinstance(v, np.generic) else v for k, v in bounds.items()})
+    assert dtype_name(ours.dtype) == str(reference.dtype).removeprefix("torch.")
+    np.testing.assert_array_equal(_np(ours), reference.numpy())
+
+
+@pytest.mark.parametrize("backend", ["numpy", "array_api_strict"])
+@pytest.mark.parametrize("data,dtype", [(np.array([-1.0, 0.5, 3.0]), "float32"), (np.array([-1, 0, 3]), "int64")])
+def test_clip_bool_tensor_bound_is_zero_and_one_as_torch(backend, data, dtype):
+    low = np.array([True, False, True])
+    ours = tg.ops.clip(tg.tensor(data, dtype=dtype, backend=backend), min=tg.tensor(low, dtype="bool",
+                                                                                      backend=backend))
+    reference = torch.clamp(torch.from_numpy(data.astype(dtype)), min=torch.from_numpy(low))
+    assert dtype_name(ours.dtype) == str(reference.dtype).removeprefix("torch.")
+    np.testing.assert_array_equal(_np(ours), reference.numpy())
+
+
+def test_clip_bool_bound_on_bool_tensor_says_what_torch_does():
+    mask = tg.tensor(np.array([True, False]), dtype="bool")
+    with pytest.raises(TypeError, match=r"min=True.*torch.clamp refuses a bool number.*x \| min"):
+        tg.ops.clip(mask, min=True)
+    with pytest.raises(TypeError, match=r"Invalid type for argument `max`.*max holding bools.*x & max"):
+        tg.ops.clip(mask, max=tg.tensor(np.array([False, True]), dtype="bool"))
+    with pytest.raises(RuntimeError):     # the reference: torch refuses a bool number bound on a bool tensor
+        torch.clamp(torch.tensor([True, False]), min=True)

@@ -1282,9 +1282,9 @@ class Clip(Function):
         name = dtype_name(a.dtype)
         if not xp.isdtype(a.dtype, "real floating"):
             for bound, value in (("min", min), ("max", max)):
-                if value is not None and name == "bool":    # (PyTorch gives int64 here, Keras int32)
+                if value is not None and name == "bool":    # (clip() casts it to int64 first, as PyTorch)
                     raise TypeError(f"clip(): a bool tensor takes float bounds only (the result is float), not "
-                                    f"{bound}={value!r}; cast the tensor first, e.g. t.astype('int32')")
+                                    f"{bound}={value!r}; cast the tensor first, e.g. t.astype('int64')")
                 if value is not None and not _number_fits(value, name):
                     raise TypeError(f"clip(): a {name} tensor cannot be clipped to {bound}={value!r} without changing "
                                     "the bound; cast the tensor first, e.g. t.astype('float32')")
@@ -1645,7 +1645,7 @@ def rdiv(x, other):
     >>> (2.0 / x).tolist(), (np.array([2.0]) / x).tolist()
     ([0.66650390625], [0.6666666666666666])
     """
-    if is_floating(x) and _is_number(other):
+    if is_floating(x) and isinstance(other, (numbers.Number, np.generic)):     # a number (True too), not an array
         return Reciprocal.apply(x) * other
     return x._scaled(Div, other, reflected=True)
 
@@ -1857,13 +1857,14 @@ def clip(x, min=None, max=None):
     dtype: ``x``'s, except for an integer or bool ``x`` with a float number bound (``clip(int32_tensor, 0.5,
     2.5)``), which gives the configured float type :func:`~tinygradconv.config.floatx` (``float32`` by default),
     as both ``torch.clamp`` (its default dtype) and ``keras.ops.clip`` give ``float32`` there. Integer bounds keep
-    an integer ``x``'s dtype, as in both. (The two differ for a bool ``x`` with integer bounds: ``int64`` in
-    PyTorch, ``int32`` in Keras; that stays a ``TypeError`` here: cast first.)
+    an integer ``x``'s dtype, as in both. A bool ``x`` with integer number bounds is int64, as ``torch.clamp``
+    gives it (Keras gives int32). A bool number bound is 1 or 0 (``clip(x, min=True)``), as in PyTorch.
 
     Raises:
         TypeError: a bound that is neither a number, a tensor nor None; an integer bound outside an integer
-            ``x``'s dtype (``clip(int8_tensor, 0, 1000)``), or any number bound on a bool ``x`` other than a float
-            one. ValueError: a tensor bound that does not broadcast to ``x``'s shape.
+            ``x``'s dtype (``clip(int8_tensor, 0, 1000)``); a bool bound (number or tensor) on a bool ``x``
+            (PyTorch refuses a bool number there; write ``x | low`` and ``x & high`` for bool bounds). ValueError: a
+            tensor bound that does not broadcast to ``x``'s shape.
 
     >>> import tinygradconv as tg
     >>> x, high = tg.tensor([-2.0, 0.5, 3.0]), tg.tensor([1.0, 1.0, 2.0], requires_grad=True)
@@ -1875,12 +1876,29 @@ def clip(x, min=None, max=None):
     [0.0, 0.0, 1.0]
     """
     x = _as_tensor(x)
+    if dtype_name(x.dtype) == "bool":
+        _refuse_bool_bounds(min, max)
+        if any(isinstance(b, numbers.Integral) for b in (min, max)):    # (NumPy integers too)
+            x = x.astype("int64")           # clip(mask, min=2) is int64 [2, 2], as torch.clamp
+    min, max = (int(b) if isinstance(b, (bool, np.bool_)) else b for b in (min, max))     # True is 1, as in torch
     if any(not _is_number(b) and (isinstance(b, (Tensor, list, tuple)) or hasattr(b, "shape")) for b in (min, max)):
         return ClipBounds.apply(x, *(_bound_tensor(x, b, name) for b, name in ((min, "min"), (max, "max"))))
     if not is_floating(x) and any(_is_number(b) and not isinstance(b, numbers.Integral) for b in (min, max)):
         x = x.astype(config.floatx())       # a float bound makes the result float, as torch.clamp and Keras
     min, max = (b.item() if isinstance(b, np.generic) else b for b in (min, max))   # NumPy numbers as Python's
     return Clip.apply(x, min=min, max=max)
+
+
+def _refuse_bool_bounds(min, max):
+    """The ``TypeError`` of :func:`clip` for a bool bound (a number, or a tensor or array of bools) on a bool
+    tensor, saying what PyTorch does and what to write."""
+    for name, bound in (("min", min), ("max", max)):
+        if isinstance(bound, (bool, np.bool_)) or _holds_bools(bound) or _list_of_bools(bound):
+            received = f"{name}={bound!r}" if isinstance(bound, (bool, np.bool_)) else f"{name} holding bools"
+            raise TypeError(f"Invalid type for argument `{name}` of clip: a bool bound on a bool tensor (received "
+                            f"{received}); torch.clamp refuses a bool number there and gives bool for a bool "
+                            f"tensor bound. Write `x {'|' if name == 'min' else '&'} {name}` for that bound of "
+                            f"bools, or cast first, e.g. x.astype('int64')")
 
 
 def _bound_tensor(x, bound, name):
