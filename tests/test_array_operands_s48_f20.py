@@ -142,3 +142,17 @@ def test_clip_bool_bound_on_bool_tensor_says_what_torch_does():
         tg.ops.clip(mask, max=tg.tensor(np.array([False, True]), dtype="bool"))
     with pytest.raises(RuntimeError):     # the reference: torch refuses a bool number bound on a bool tensor
         torch.clamp(torch.tensor([True, False]), min=True)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "array_api_strict"])
+def test_integer_to_negative_integer_power_is_refused_where_torch_truncates(backend):
+    """A difference kept on purpose (docs/concepts.md): NumPy's rule here, where torch computes and truncates."""
+    base, exponent = np.array([3, -2, 1, -1]), np.array([-2, -3, -5, -3])
+    np.testing.assert_array_equal((torch.from_numpy(base) ** torch.from_numpy(exponent)).numpy(), [0, 0, 1, -1])
+    t = tg.tensor(base, dtype="int64", backend=backend)
+    with pytest.raises(ValueError, match="integers to negative integer powers are not allowed.*astype"):
+        t ** tg.tensor(exponent, dtype="int64", backend=backend)
+    with pytest.raises(ValueError, match="integers to negative integer powers are not allowed"):
+        t ** -2
+    with pytest.raises(RuntimeError, match="negative integer powers"):     # torch refuses a negative number too
+        torch.from_numpy(base) ** -2
