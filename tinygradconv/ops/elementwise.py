@@ -709,8 +709,8 @@ class ScalarPow(Function):
 @register_op("reciprocal", samples=_unary_samples(0.5, 2.0), special_points=unary_special_points())
 class Reciprocal(Function):
     """``1 / a``; d/da = ``-grad * (out * out)`` with ``out = 1 / a`` (PyTorch's ``reciprocal`` and its
-    backward). ``c / x`` for a Python number ``c`` is ``reciprocal(x) * c`` (:func:`rdiv`), as PyTorch computes
-    it."""
+    backward). ``c / x`` for a Python or NumPy number ``c`` is ``reciprocal(x) * c`` (:func:`rdiv`), as PyTorch
+    computes it (an array ``c`` is a true division)."""
 
     @staticmethod
     def forward(ctx, a):
@@ -1282,9 +1282,9 @@ class Clip(Function):
         name = dtype_name(a.dtype)
         if not xp.isdtype(a.dtype, "real floating"):
             for bound, value in (("min", min), ("max", max)):
-                if value is not None and name == "bool":    # (PyTorch gives int64 here, Keras int32)
+                if value is not None and name == "bool":    # (clip() casts it to int64 first, as PyTorch)
                     raise TypeError(f"clip(): a bool tensor takes float bounds only (the result is float), not "
-                                    f"{bound}={value!r}; cast the tensor first, e.g. t.astype('int32')")
+                                    f"{bound}={value!r}; cast the tensor first, e.g. t.astype('int64')")
                 if value is not None and not _number_fits(value, name):
                     raise TypeError(f"clip(): a {name} tensor cannot be clipped to {bound}={value!r} without changing "
                                     "the bound; cast the tensor first, e.g. t.astype('float32')")
@@ -1633,12 +1633,19 @@ def _bool_power(base, exponent):
 def rdiv(x, other):
     """``other / x`` for a tensor ``x`` and an ``other`` that is not a tensor: the reflected ``/`` operator.
 
-    For a float ``x`` this is ``reciprocal(x) * other``, as PyTorch's ``Tensor.__rtruediv__`` computes it (its
-    values and gradients can differ from a true division by a rounding; in float16, ``1e5 / x`` has the gradient
-    ``-inf`` where the product ``grad * 1e5`` overflows, as in PyTorch). Integer tensors are divided as NumPy
-    divides them (:class:`Div`).
+    For a float ``x`` and a Python or NumPy number ``other`` this is ``reciprocal(x) * other``, as PyTorch's
+    ``Tensor.__rtruediv__`` computes it (its values and gradients can differ from a true division by a rounding;
+    in float16, ``1e5 / x`` has the gradient ``-inf`` where the product ``grad * 1e5`` overflows, as in PyTorch).
+    An array or a list (``np.array([2.0]) / x``) is a true division in the promoted dtype, as
+    ``tensor(other) / x`` and PyTorch's ``torch.from_numpy(other) / x`` (a float64 array over a float16 tensor
+    is float64 and exact, not a float16 reciprocal widened). Integer tensors are divided as NumPy divides them
+    (:class:`Div`).
+
+    >>> x = Tensor(np.array([3.0], np.float16))
+    >>> (2.0 / x).tolist(), (np.array([2.0]) / x).tolist()
+    ([0.66650390625], [0.6666666666666666])
     """
-    if is_floating(x):
+    if is_floating(x) and isinstance(other, (numbers.Number, np.generic)):     # a number (True too), not an array
         return Reciprocal.apply(x) * other
     return x._scaled(Div, other, reflected=True)
 
@@ -1729,19 +1736,26 @@ def minimum(a, b):
 _NOT_GIVEN = object()
 
 
-def _python_number(value):
-    """Whether ``value`` is a Python number (bool, int or float; not NumPy's)."""
-    return value.__class__ in (bool, int, float)
+def _number_kind(value):
+    """``bool``, ``int`` or ``float`` for a Python or NumPy number of that kind (PyTorch takes a NumPy scalar as the
+    Python number it holds: ``torch.where(c, np.float64(1.5), 0)`` is float32), else None."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool
+    if isinstance(value, (int, np.integer)):
+        return int
+    return float if isinstance(value, (float, np.floating)) else None
 
 
 def _where_values(condition, a, b):
     """``a`` and ``b`` of :func:`where` as tensors of one backend, in the dtype ``torch.where`` gives them.
 
-    * Two Python numbers: bool for two bools, int64 for ints (and bools), the float type
-      (:func:`~tinygradconv.config.floatx`, float32 by default, PyTorch's default dtype) where one is a float.
-      A Python number alone is float32 here (``tg.tensor(1)``), which ``torch.where(c, 1, 0)`` is not (int64).
-    * An integer or bool tensor beside a Python float: both in the float type (``torch.where(c, int_t, 1.5)`` is
-      float32), as :func:`clip` takes a float bound; a plain ``int_t + 1.5`` stays refused here.
+    * Two Python or NumPy numbers: bool for two bools, int64 for ints (and bools), the float type
+      (:func:`~tinygradconv.config.floatx`, float32 by default, PyTorch's default dtype) where one is a float
+      (``np.float64(1.5)`` too, as PyTorch takes a NumPy scalar as a number). A Python number alone is float32
+      here (``tg.tensor(1)``), which ``torch.where(c, 1, 0)`` is not (int64).
+    * An integer or bool tensor beside a Python or NumPy float (``np.float64(2.5)``, ``np.float16(2.5)``): both in
+      the float type (``torch.where(c, int_t, 1.5)`` is float32), as :func:`clip` takes a float bound; a plain
+      ``int_t + 1.5`` stays refused here.
     * Otherwise the number takes the tensor's dtype (``Tensor._lift``): ``where(c, f16_t, 1)`` is float16, as
       PyTorch's.
     """
@@ -1750,8 +1764,8 @@ def _where_values(condition, a, b):
     if isinstance(b, Tensor):
         return _lifted_beside(b, a), b
     backend = condition.backend if isinstance(condition, Tensor) else None
-    if _python_number(a) and _python_number(b):
-        kinds = {a.__class__, b.__class__}
+    if _number_kind(a) and _number_kind(b):
+        kinds = {_number_kind(a), _number_kind(b)}
         dtype = "bool" if kinds == {bool} else config.floatx() if float in kinds else "int64"
         return Tensor(a, dtype=dtype, backend=backend), Tensor(b, dtype=dtype, backend=backend)
     a = Tensor(a, backend=backend)
@@ -1764,7 +1778,7 @@ def _lifted_beside(tensor, number):
     try:
         return tensor._lift(number)
     except TypeError:
-        if number.__class__ is not float or is_floating(tensor):
+        if _number_kind(number) is not float or is_floating(tensor):
             raise
     return Tensor(number, dtype=config.floatx(), backend=tensor.backend)
 
@@ -1774,9 +1788,9 @@ def where(condition, a=_NOT_GIVEN, b=_NOT_GIVEN):
     ``torch.where(condition, input, other)``.
 
     dtype: that of ``a`` and ``b`` promoted, as ``torch.where``: a Python number beside a tensor takes the tensor's
-    dtype (a float one beside an integer or bool tensor gives the float type, float32 by default); two Python
-    numbers give bool (two bools), int64 (ints) or the float type (a float among them), as PyTorch
-    (``torch.where(c, 1, 0)`` is int64, ``torch.where(c, 1.5, 0)`` float32).
+    dtype (a float one beside an integer or bool tensor gives the float type, float32 by default; a NumPy number as
+    the Python number it holds, as PyTorch); two Python numbers give bool (two bools), int64 (ints) or the float
+    type (a float among them), as PyTorch (``torch.where(c, 1, 0)`` is int64, ``torch.where(c, 1.5, 0)`` float32).
 
     Raises:
         TypeError: a ``condition`` that is not boolean (a bool Tensor, array or list of bools), as ``torch.where``
@@ -1843,13 +1857,14 @@ def clip(x, min=None, max=None):
     dtype: ``x``'s, except for an integer or bool ``x`` with a float number bound (``clip(int32_tensor, 0.5,
     2.5)``), which gives the configured float type :func:`~tinygradconv.config.floatx` (``float32`` by default),
     as both ``torch.clamp`` (its default dtype) and ``keras.ops.clip`` give ``float32`` there. Integer bounds keep
-    an integer ``x``'s dtype, as in both. (The two differ for a bool ``x`` with integer bounds: ``int64`` in
-    PyTorch, ``int32`` in Keras; that stays a ``TypeError`` here: cast first.)
+    an integer ``x``'s dtype, as in both. A bool ``x`` with integer number bounds is int64, as ``torch.clamp``
+    gives it (Keras gives int32). A bool number bound is 1 or 0 (``clip(x, min=True)``), as in PyTorch.
 
     Raises:
         TypeError: a bound that is neither a number, a tensor nor None; an integer bound outside an integer
-            ``x``'s dtype (``clip(int8_tensor, 0, 1000)``), or any number bound on a bool ``x`` other than a float
-            one. ValueError: a tensor bound that does not broadcast to ``x``'s shape.
+            ``x``'s dtype (``clip(int8_tensor, 0, 1000)``); a bool bound (number or tensor) on a bool ``x``
+            (PyTorch refuses a bool number there; write ``x | low`` and ``x & high`` for bool bounds). ValueError: a
+            tensor bound that does not broadcast to ``x``'s shape.
 
     >>> import tinygradconv as tg
     >>> x, high = tg.tensor([-2.0, 0.5, 3.0]), tg.tensor([1.0, 1.0, 2.0], requires_grad=True)
@@ -1861,12 +1876,29 @@ def clip(x, min=None, max=None):
     [0.0, 0.0, 1.0]
     """
     x = _as_tensor(x)
+    if dtype_name(x.dtype) == "bool":
+        _refuse_bool_bounds(min, max)
+        if any(isinstance(b, numbers.Integral) for b in (min, max)):    # (NumPy integers too)
+            x = x.astype("int64")           # clip(mask, min=2) is int64 [2, 2], as torch.clamp
+    min, max = (int(b) if isinstance(b, (bool, np.bool_)) else b for b in (min, max))     # True is 1, as in torch
     if any(not _is_number(b) and (isinstance(b, (Tensor, list, tuple)) or hasattr(b, "shape")) for b in (min, max)):
         return ClipBounds.apply(x, *(_bound_tensor(x, b, name) for b, name in ((min, "min"), (max, "max"))))
     if not is_floating(x) and any(_is_number(b) and not isinstance(b, numbers.Integral) for b in (min, max)):
         x = x.astype(config.floatx())       # a float bound makes the result float, as torch.clamp and Keras
     min, max = (b.item() if isinstance(b, np.generic) else b for b in (min, max))   # NumPy numbers as Python's
     return Clip.apply(x, min=min, max=max)
+
+
+def _refuse_bool_bounds(min, max):
+    """The ``TypeError`` of :func:`clip` for a bool bound (a number, or a tensor or array of bools) on a bool
+    tensor, saying what PyTorch does and what to write."""
+    for name, bound in (("min", min), ("max", max)):
+        if isinstance(bound, (bool, np.bool_)) or _holds_bools(bound) or _list_of_bools(bound):
+            received = f"{name}={bound!r}" if isinstance(bound, (bool, np.bool_)) else f"{name} holding bools"
+            raise TypeError(f"Invalid type for argument `{name}` of clip: a bool bound on a bool tensor (received "
+                            f"{received}); torch.clamp refuses a bool number there and gives bool for a bool "
+                            f"tensor bound. Write `x {'|' if name == 'min' else '&'} {name}` for that bound of "
+                            f"bools, or cast first, e.g. x.astype('int64')")
 
 
 def _bound_tensor(x, bound, name):

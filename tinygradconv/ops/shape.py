@@ -881,14 +881,29 @@ def _same_backend(tensors, name):
     tensors = list(tensors)
     if not tensors:
         raise ValueError(f"{name}() needs at least one tensor")
-    return [_tensor(t) for t in tensors]
+    like = next((t for t in tensors if isinstance(t, Tensor)), None)
+    if like is None:
+        return [_tensor(t) for t in tensors]
+    # a NumPy array beside a tensor is taken as the binary operators take it (`t + array`: Tensor._lift), on the
+    # tensor's backend and keeping its integer or float dtype (an int64 array beside an int64 tensor stays int64,
+    # as torch.cat with torch.from_numpy(array)); not as tensor(array), which makes integer data float32
+    return [t if isinstance(t, Tensor) else like._lift(t) if _is_array(t) else _tensor(t) for t in tensors]
+
+
+def _is_array(x):
+    """Whether ``x`` is an array (NumPy or another backend's), not a NumPy scalar, list or Tensor."""
+    return hasattr(x, "dtype") and hasattr(x, "shape") and not isinstance(x, (Tensor, np.generic))
 
 
 def concat(tensors, axis=NOT_GIVEN, *, dim=None):
     """Join tensors along ``axis`` (``keras.ops.concatenate``; ``dim`` is ``torch.cat``'s name for it); all other
     dimensions must match. Mixed dtypes join in the dtype of ``+``
     (:func:`~tinygradconv.ops.elementwise.promoted_dtype`): ``[bool, int8]`` is int8, ``[int64, float32]`` float32
-    and ``[int8, float16, float32]`` float32, as ``torch.cat`` and ``keras.ops.concatenate`` give them.
+    and ``[int8, float16, float32]`` float32, as ``torch.cat`` and ``keras.ops.concatenate`` give them. A NumPy
+    array beside a tensor is taken as the binary operators take it (``t + array``): on the tensor's backend, in
+    its own dtype when that is a float or (beside an integer tensor) an integer one, so ``[int64 tensor,
+    np.array([2**40 + 3])]`` is int64 and exact and ``[float16 tensor, np.array([2])]`` float16, as ``torch.cat``
+    of ``torch.from_numpy(array)``. A list, or arrays alone, are converted by :class:`~tinygradconv.Tensor`'s rule.
 
     A 1-D empty tensor (shape ``(0,)``) is passed over, as ``torch.cat`` does (:class:`Concat`).
 
@@ -905,7 +920,7 @@ def concat(tensors, axis=NOT_GIVEN, *, dim=None):
 
 def stack(tensors, axis=NOT_GIVEN, *, dim=None):
     """Join same-shaped tensors along a new ``axis`` (``keras.ops.stack``; ``dim`` is ``torch.stack``'s name).
-    Mixed dtypes join as in :func:`concat` (``[int64, float32]`` is float32).
+    Mixed dtypes, and NumPy arrays beside tensors, join as in :func:`concat` (``[int64, float32]`` is float32).
 
     Raises:
         ValueError: shapes that differ, an axis out of range. TypeError: ``axis`` and ``dim`` both given.
