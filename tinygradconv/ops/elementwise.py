@@ -1683,11 +1683,6 @@ def rsqrt(x):
     return Rsqrt.apply(_as_tensor(x))
 
 
-def _is_number(x):
-    """Whether ``x`` is a Python or NumPy real number (what PyTorch takes as a Scalar)."""
-    return isinstance(x, (numbers.Real, np.integer, np.floating))
-
-
 def _scalar(x):
     """``x`` as a float when it is a real number that a float holds (what PyTorch takes as a Scalar), else None (an
     int beyond float64, such as ``10**400``, goes the general way)."""
@@ -1841,9 +1836,10 @@ def _check_bounds(min, max):
             raise TypeError(f"clip(): `{name}` must be a number or None. Received {name}={value!r}")
 
 
-def _is_number(bound):
-    """Whether a bound of :func:`clip` is a number (a NumPy one too), not a tensor, array or list."""
-    return isinstance(bound, numbers.Real) and not isinstance(bound, (bool, np.bool_))
+def _is_number(x):
+    """Whether ``x`` is a Python or NumPy real number other than a bool (what PyTorch takes as a Scalar; a bound of
+    :func:`clip`, an exponent, an attribute of an op), not a tensor, array or list."""
+    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
 
 
 def clip(x, min=None, max=None):
