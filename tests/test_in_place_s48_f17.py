@@ -1,0 +1,98 @@
+"""In-place methods, review of session 48 (items a reviewer found): each against PyTorch 2.13 run on the same inputs
+(or a hand-computed case)."""
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+
+torch = pytest.importorskip("torch", reason="PyTorch is the reference of the in-place methods")
+
+_OVERLAP = "some elements of the input tensor and the written-to tensor refer to a single memory location"
+
+
+@pytest.mark.parametrize("write", [lambda y, yt: y.copy_(yt), lambda y, yt: y.clamp_(min=yt),
+                                   lambda y, yt: y.clamp_(max=yt)], ids=["copy_", "clamp_min", "clamp_max"])
+def test_copy_and_clamp_refuse_a_partly_overlapping_argument_as_torch(write):
+    """``y.copy_(y.T)`` gave [[2, 6], [4, 8]] (NumPy copies first); PyTorch refuses it."""
+    theirs = torch.tensor([[2.0, 4.0], [6.0, 8.0]])
+    with pytest.raises(RuntimeError, match=_OVERLAP):
+        write(theirs, theirs.T)
+    ours = tg.tensor([[2.0, 4.0], [6.0, 8.0]])
+    with pytest.raises(RuntimeError, match=_OVERLAP):
+        write(ours, ours.T)
+    assert ours.tolist() == [[2.0, 4.0], [6.0, 8.0]]          # nothing written
+
+
+@pytest.mark.parametrize("name, args", [("zero_", ()), ("abs_", ()), ("fill_", (3.0,)), ("copy_", ([5.0, 6.0],)),
+                                        ("clamp_", (-1.0, 1.5))])
+def test_each_in_place_method_follows_torch_in_and_outside_the_graph(name, args):
+    """Values, grad_fn presence and gradients of ``y = x * 2; y.<name>(...)`` as PyTorch's; a leaf that requires
+    grad refused as PyTorch refuses it; outside the graph a plain write."""
+    values = [-1.0, 0.5]
+    x, tx = tg.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    targs = tuple(torch.tensor(a) if isinstance(a, list) else a for a in args)
+    oargs = tuple(tg.tensor(a) if isinstance(a, list) else a for a in args)
+    y, ty = x * 2, tx * 2
+    getattr(y, name)(*oargs)
+    getattr(ty, name)(*targs)
+    assert y.tolist() == ty.tolist() and (y.grad_fn is None) == (ty.grad_fn is None)
+    (y * tg.tensor([1.0, 3.0])).sum().backward()
+    (ty * torch.tensor([1.0, 3.0])).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        getattr(torch.tensor(values, requires_grad=True), name)(*targs)
+    with pytest.raises(RuntimeError, match="leaf"):
+        getattr(tg.tensor(values, requires_grad=True), name)(*oargs)
+    plain, tplain = tg.tensor(values), torch.tensor(values)
+    view, tview = plain[:], tplain[:]
+    getattr(plain, name)(*oargs)
+    getattr(tplain, name)(*targs)
+    assert view.tolist() == tview.tolist() == tplain.tolist()
+
+
+def test_fill_of_a_bool_tensor_takes_one_as_torch():
+    assert tg.tensor([True, False], dtype="bool").fill_(1).tolist() == torch.tensor([True, False]).fill_(1).tolist()
+
+
+@pytest.mark.parametrize("op", ["addcmul", "addcdiv"])
+def test_addcmul_and_addcdiv_compute_in_the_result_dtype(op):
+    """float32 t, float16 tensor1/tensor2: ours gave [1.0999755859375, 2.39990234375] for addcmul (the product
+    rounded to float16 first); PyTorch computes in float32."""
+    y, a = tg.tensor([1.0, 2.0]), tg.tensor([1.0, 2.0], dtype="float16")
+    ty, ta = torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0], dtype=torch.float16)
+    theirs = getattr(ty, op)(ta, ta * 3, value=0.1)
+    ours = getattr(y, op)(a, a * 3, value=0.1)
+    assert str(ours.dtype) == "float32" and theirs.dtype == torch.float32
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    getattr(y, op + "_")(a, a * 3, value=0.1)
+    getattr(ty, op + "_")(ta, ta * 3, value=0.1)
+    np.testing.assert_array_equal(y.numpy(), ty.numpy())
+
+
+def test_the_value_before_detach_is_not_drawn_as_overwritten():
+    """``y = x * 2; z = y + 1; y.detach_()``: y's values stay [2, 4] (as PyTorch's y), so the picture of z shows
+    them, not "(overwritten in place)"; after ``y.mul_(3)`` (a write) it is written over."""
+    pytest.importorskip("matplotlib")
+    from tinygradconv.viz.graph import graph_nodes
+
+    tx = torch.tensor([1.0, 2.0], requires_grad=True)
+    ty = tx * 2
+    tz = ty + 1
+    ty.detach_()
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = y + 1
+    y.detach_()
+    assert y.tolist() == ty.tolist() == [2.0, 4.0]
+    labels = [n.label for n in graph_nodes(z) if n.kind == "tensor"]
+    assert not any("(overwritten in place)" in label for label in labels)
+    assert any("[2, 4]" in label for label in labels)
+    with tg.no_grad():
+        y.mul_(3)
+    with torch.no_grad():
+        ty.mul_(3)
+    labels = [n.label for n in graph_nodes(z) if n.kind == "tensor"]
+    assert sum("(overwritten in place)" in label for label in labels) == 1
+    tz.sum().backward()
+    z.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
