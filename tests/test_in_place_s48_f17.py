@@ -96,3 +96,28 @@ def test_the_value_before_detach_is_not_drawn_as_overwritten():
     tz.sum().backward()
     z.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+
+
+_VIEWS = {"T": lambda x: x.T, "x[0]": lambda x: x[0], "x[:, 0]": lambda x: x[:, 0], "reshape": lambda x: x.reshape(4),
+          "view": lambda x: x.view(4), "transpose": lambda x: x.transpose(0, 1), "permute": lambda x: x.permute(1, 0),
+          "squeeze": lambda x: x[None].squeeze(0), "unsqueeze": lambda x: x.unsqueeze(0)}
+
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+@pytest.mark.parametrize("view", list(_VIEWS), ids=list(_VIEWS))
+def test_detach_in_place_refuses_every_view_as_torch(view, requires_grad):
+    """``x.T.detach_()`` of a tensor that does not require grad returned; PyTorch refuses every view."""
+    make = _VIEWS[view]
+    with pytest.raises(RuntimeError, match="Can't detach views in-place"):
+        make(torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=requires_grad)).detach_()
+    with pytest.raises(RuntimeError, match="Can't detach views in-place"):
+        make(tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=requires_grad)).detach_()
+
+
+@pytest.mark.parametrize("make", [lambda x: x * 2, lambda x: x.sum(0), lambda x: x.clone(), lambda x: x],
+                         ids=["mul", "sum", "clone", "itself"])
+def test_detach_in_place_of_a_tensor_that_is_no_view_works_as_torch(make):
+    theirs = make(torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True))
+    ours = make(tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True))
+    assert theirs.detach_() is theirs and ours.detach_() is ours
+    assert ours.tolist() == theirs.tolist() and ours.requires_grad == theirs.requires_grad

@@ -285,8 +285,9 @@ class TorchInPlace:
         pass is computed here: the values are unchanged, so the gradient is the one before ``detach_``.
 
         Raises:
-            RuntimeError: a view (``y[0]``, ``w.T``, a reshape that shares memory), as PyTorch ("Can't detach views
-                in-place. Use detach() instead").
+            RuntimeError: a view (``y[0]``, ``w.T``, ``permute``, ``unsqueeze``, a reshape or ``view`` that shares
+                memory), in or outside the graph, as PyTorch ("Can't detach views in-place. Use detach() instead");
+                ``expand`` of a tensor that does not require grad is let through (a copy here, a view in PyTorch).
 
         >>> import tinygradconv as tg
         >>> y = tg.tensor([1.0, 2.0], requires_grad=True) * 2
@@ -295,7 +296,8 @@ class TorchInPlace:
         """
         from . import in_place
 
-        if in_place.is_view(self):
+        data = getattr(self._data, "_array", self._data)    # (array_api_strict's Array holds its NumPy array)
+        if in_place.is_view(self) or in_place.memory_owner(data) is not data:     # (a view outside the graph too)
             raise RuntimeError("Can't detach views in-place. Use detach() instead (PyTorch's words: this tensor is "
                                "a view of another, such as y[0], y.T or y.reshape(...))")
         if self._ctx is not None:
