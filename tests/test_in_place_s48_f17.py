@@ -121,3 +121,47 @@ def test_detach_in_place_of_a_tensor_that_is_no_view_works_as_torch(make):
     ours = make(tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True))
     assert theirs.detach_() is theirs and ours.detach_() is ours
     assert ours.tolist() == theirs.tolist() and ours.requires_grad == theirs.requires_grad
+
+
+@pytest.mark.parametrize("symbol", ["+=", "-=", "*=", "/="])
+def test_augmented_assignment_writes_in_place_as_torch(symbol):
+    """``a = tg.tensor([1., 2.]); al = a; a += 1`` left al [1, 2] (a new tensor was bound to a); PyTorch writes
+    into a, so al is [2, 3]. On an op's output that requires grad the write is recorded, with torch's gradient."""
+    def apply(t, other):
+        method = {"+=": "__iadd__", "-=": "__isub__", "*=": "__imul__", "/=": "__itruediv__"}[symbol]
+        return getattr(t, method)(other)       # what `t += other` calls (then rebinds t to the result)
+
+    a, ta = tg.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0])
+    alias, talias = a, ta
+    assert apply(a, 2.0) is alias and apply(ta, 2.0) is talias
+    assert alias.tolist() == talias.tolist()
+    x, tx = tg.tensor([1.0, 2.0], requires_grad=True), torch.tensor([1.0, 2.0], requires_grad=True)
+    y, ty = x * 2, tx * 2
+    ya, tya = y, ty
+    apply(y, x)
+    apply(ty, tx)
+    assert ya.tolist() == tya.tolist() and ya.grad_fn is not None
+    ya.sum().backward()
+    tya.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        apply(torch.tensor([1.0], requires_grad=True), 1.0)
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        apply(tg.tensor([1.0], requires_grad=True), 1.0)
+
+
+def test_augmented_assignment_through_a_view_writes_the_base_as_torch():
+    x, tx = tg.tensor([[1.0, 2.0], [3.0, 4.0]]), torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    y, ty = x[0], tx[0]
+    y += 10
+    ty += 10
+    assert x.tolist() == tx.tolist() == [[11.0, 12.0], [3.0, 4.0]]
+
+
+def test_augmented_assignment_of_a_float_into_an_integer_tensor_is_refused_as_torch():
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        t = torch.tensor([1, 2])
+        t += 0.5
+    with pytest.raises(TypeError, match="int64 tensor with the number 0.5"):
+        a = tg.tensor([1, 2], dtype="int64")
+        a += 0.5
