@@ -165,3 +165,29 @@ def test_augmented_assignment_of_a_float_into_an_integer_tensor_is_refused_as_to
     with pytest.raises(TypeError, match="int64 tensor with the number 0.5"):
         a = tg.tensor([1, 2], dtype="int64")
         a += 0.5
+
+
+def test_a_set_of_layers_is_tracked_as_keras_tracks_it():
+    """``self.s = {Dense(2)}``: Keras 3 tracks the layers of a set attribute (their weights are the layer's);
+    ours listed none."""
+    keras = pytest.importorskip("keras")
+    from tinygradconv import layers
+
+    def make(module):
+        class Holder(module.Layer):
+            def __init__(self):
+                super().__init__()
+                self.s = {module.Dense(2)}
+
+            def build(self, input_shape):
+                for layer in self.s:
+                    layer.build(input_shape)
+
+            def call(self, x):
+                return x
+
+        holder = Holder()
+        holder.build((1, 3))
+        return [tuple(w.shape) for w in holder.weights]
+
+    assert make(layers) == make(keras.layers) == [(3, 2), (2,)]
