@@ -26,10 +26,27 @@ from __future__ import annotations
 
 import numbers
 
+from . import in_place
 from .backend import dtype_name
 
 #: The floating dtypes' names (``tensor._FLOAT_KINDS``; a copy, as this module is imported before ``tensor``).
 _FLOAT_KINDS = ("float16", "float32", "float64")
+
+
+_LATE_IMPORTS = None
+
+
+def _late_imports():
+    """``no_grad``, ``Tensor`` and ``_refuse_in_graph_write``, imported at the first in-place write (their modules
+    import this one), then kept: an import statement in ``write_in_place`` cost about 2 us per call."""
+    global _LATE_IMPORTS
+    if _LATE_IMPORTS is None:
+        from .autograd import no_grad
+        from .tensor import Tensor
+        from .torch_methods import _refuse_in_graph_write
+
+        _LATE_IMPORTS = (no_grad, Tensor, _refuse_in_graph_write)
+    return _LATE_IMPORTS
 
 
 def write_in_place(tensor, name, compute, args=(), names=(), check=None, instead=None):
@@ -53,11 +70,7 @@ def write_in_place(tensor, name, compute, args=(), names=(), check=None, instead
         ValueError: arguments that broadcasting would give another shape (PyTorch: "output with shape [3] doesn't
             match the broadcast shape [2, 3]").
     """
-    from . import in_place
-    from .autograd import no_grad
-    from .tensor import Tensor
-    from .torch_methods import _refuse_in_graph_write
-
+    no_grad, Tensor, _refuse_in_graph_write = _late_imports()
     plain = name[:-1]
     call = f"t.{plain}(...)" if names else f"t.{plain}()"
     tensors = [a for a in args if isinstance(a, Tensor)]
@@ -294,7 +307,6 @@ class TorchInPlace:
         >>> y.detach_() is y, y.requires_grad, y.grad_fn, y.is_leaf
         (True, False, None, True)
         """
-        from . import in_place
 
         data = getattr(self._data, "_array", self._data)    # (array_api_strict's Array holds its NumPy array)
         if in_place.is_view(self) or in_place.memory_owner(data) is not data:     # (a view outside the graph too)
