@@ -752,44 +752,56 @@ def test_in_place_updates_that_torch_refuses_are_refused(backend):
     """A leaf that requires grad, while gradients are recorded (PyTorch's "a leaf Variable that requires grad is
     being used in an in-place operation"), and a broadcast that would change the shape."""
     w = tensor_on(np.array([1.0, 2.0]), backend, requires_grad=True)
-    with pytest.raises(RuntimeError, match="cannot be updated in place .* while gradients are recorded"):
+    # (`-=` is `w.sub_(...)`, as in PyTorch: the refusals, and their wording, are the in-place methods')
+    with pytest.raises(RuntimeError, match=r"cannot be written in place \(t\.sub_.* while gradients are recorded"):
         w -= 1.0
-    with tg.no_grad(), pytest.raises(ValueError, match=r"the result has shape \(2, 2\), the tensor \(2,\)"):
+    with tg.no_grad(), pytest.raises(ValueError, match=r"the result has shape \(2, 2\), which cannot be written"):
         w += tensor_on(np.ones((2, 2)), backend)
     np.testing.assert_array_equal(w.numpy(), [1.0, 2.0])
 
 
-def test_in_place_on_other_tensors_gives_a_new_tensor_with_torchs_values_and_gradients(backend):
-    """``y += 1`` on a computed tensor: the value and the gradient PyTorch gives (its in-place op is recorded);
-    ours rebinds the name to a new tensor (documented: other references keep the old one)."""
+def test_in_place_on_other_tensors_writes_in_place_with_torchs_values_and_gradients(backend):
+    """``y += x`` on a computed tensor: written into y and recorded in the graph, as PyTorch's in-place operator
+    (another name of y sees the new value); the value and the gradient PyTorch gives."""
     torch = pytest.importorskip("torch", reason="PyTorch is the reference")
     x = tensor_on(np.array([1.0, 2.0]), backend, requires_grad=True)
     t = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
     y, u = x * 3.0, t * 3.0
+    alias, u_alias = y, u
     y += x
     u += t
     y *= x
     u *= t
+    assert y is alias and u is u_alias
     y.sum().backward()
     u.sum().backward()
-    np.testing.assert_allclose(y.numpy(), u.detach().numpy())
+    np.testing.assert_allclose(alias.numpy(), u_alias.detach().numpy())
     np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
 
 
-def test_in_place_under_no_grad_leaves_a_computed_tensor_and_plain_data_alone(backend):
-    """Only a parameter (a leaf that requires grad) is written in place: a computed tensor may be saved by a graph
-    not yet differentiated, and plain data keeps the earlier rebinding (documented)."""
+def test_in_place_under_no_grad_writes_a_computed_tensor_and_plain_data_as_torch(backend):
+    """``y -= 1`` under no_grad() on a computed tensor and on plain data: written in place (the rebinding this
+    package did before is gone: PyTorch writes in place), so another name sees the new value, and a backward
+    through a graph that saved y refuses, as PyTorch's "modified by an inplace operation"."""
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference")
     x = tensor_on(np.array([1.0, 2.0]), backend, requires_grad=True)
-    y = x * 3.0
-    z = y * y                                      # saves y for its backward
+    t = torch.tensor([1.0, 2.0], requires_grad=True)
+    y, u = x * 3.0, t * 3.0
+    z, w = y * y, u * u                            # save y for their backward
     alias, data = y, tensor_on(np.array([5.0]), backend)
-    kept = data
+    kept, tdata = data, torch.tensor([5.0])
     with tg.no_grad():
         y -= 1.0
         data += 1.0
-    assert y is not alias and alias.numpy().tolist() == [3.0, 6.0] and kept.numpy().tolist() == [5.0]
-    z.sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), [18.0, 36.0])   # d(9 x^2)/dx, from the saved y
+    with torch.no_grad():
+        u -= 1.0
+        tdata += 1.0
+    assert y is alias and alias.numpy().tolist() == u.tolist() == [2.0, 5.0]
+    assert kept.numpy().tolist() == tdata.tolist() == [6.0]
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        w.sum().backward()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()
 
 
 IN_PLACE_BEFORE_BACKWARD = {

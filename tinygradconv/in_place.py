@@ -281,12 +281,12 @@ def record(tensor, op, args, check):
     The nodes recorded before the write that took ``tensor`` as an input read its old value: ``backward`` sends
     their gradients to ``before`` (:func:`as_recorded`), and a view of ``tensor`` taken before the write and used
     after it is taken again of the new value, as PyTorch regenerates it (:func:`version_at`)."""
-    global last_rewrite
     from .autograd import no_grad
     from .tensor import Tensor
 
     own_array(tensor)
     before = Tensor._make(tensor._data[...], tensor.backend, tensor._requires_grad, tensor._ctx)
+    before._made_at = writes
     owner = memory_owner(tensor._data)
     aliased = any(isinstance(a, Tensor) and memory_owner(a._data) is owner for a in args)
     result = op(before, *[before if a is tensor else a for a in args])
@@ -299,12 +299,19 @@ def record(tensor, op, args, check):
     with no_grad():
         tensor[...] = result.detach()
     tensor._ctx, tensor._requires_grad = ctx, True
+    _keep_version(tensor, before)
+    return tensor
+
+
+def _keep_version(tensor, before):
+    """Keep ``before``, ``tensor``'s value before an in-place op or ``detach_`` recorded now, as a version of
+    ``tensor`` (:func:`version_at`)."""
+    global last_rewrite
     last_rewrite = writes
     tensor._versions = tensor._versions + ((writes, before),)
     # before's timeline is tensor's (see version_at); a weak reference, as tensor holds before (_versions): a
     # strong one would make a reference cycle, and keep the graph's arrays alive after backward until gc runs
     before._version_of = weakref.ref(tensor)
-    return tensor
 
 
 def record_detach(tensor):
@@ -312,15 +319,14 @@ def record_detach(tensor):
     reaching the node it had, as PyTorch's keep their edge to it (``z = y + 1; y.detach_(); z.backward()``). Its
     value before is kept as a version (:func:`version_at`), as :func:`record` keeps the value before a write; the
     array is not written, so no node that saved it refuses its backward pass."""
-    global writes, last_rewrite
+    global writes
     from .tensor import Tensor
 
     before = Tensor._make(tensor._data, tensor.backend, tensor._requires_grad, tensor._ctx)
+    before._made_at = writes
     writes += 1                 # a new version: nodes recorded from now on see the detached tensor
     tensor._ctx = None
-    last_rewrite = writes
-    tensor._versions = tensor._versions + ((writes, before),)
-    before._version_of = weakref.ref(tensor)
+    _keep_version(tensor, before)
 
 
 def version_at(tensor, when):
@@ -387,10 +393,11 @@ def recorded_inputs(ctx):
     return ctx.inputs
 
 
-def overwritten(tensor):
-    """Whether ``tensor`` is the value of a tensor before an in-place op recorded in the graph (:func:`record`): its
-    array is a view of the tensor's, so its values are the ones written since, not its own."""
-    return tensor._version_of is not None
+def written_over(tensor):
+    """Whether ``tensor``'s values are gone, written over in place: ``tensor`` is the value of a tensor before an
+    in-place op recorded in the graph (:func:`record`), whose array is a view of the tensor's, and that array was
+    written since. The value before ``detach_`` (:func:`record_detach`) keeps its values until a later write."""
+    return tensor._version_of is not None and last_write_of(tensor._data) > tensor._made_at
 
 
 def is_view(tensor):

@@ -26,22 +26,40 @@ from __future__ import annotations
 
 import numbers
 
+from . import in_place
 from .backend import dtype_name
 
+#: The floating dtypes' names (``tensor._FLOAT_KINDS``; a copy, as this module is imported before ``tensor``).
+_FLOAT_KINDS = ("float16", "float32", "float64")
 
-def _is_float_kind(kind):
-    return kind.startswith("float")
+
+_LATE_IMPORTS = None
 
 
-def write_in_place(tensor, name, compute, args=(), names=()):
+def _late_imports():
+    """``no_grad``, ``Tensor`` and ``_refuse_in_graph_write``, imported at the first in-place write (their modules
+    import this one), then kept: an import statement in ``write_in_place`` cost about 2 us per call."""
+    global _LATE_IMPORTS
+    if _LATE_IMPORTS is None:
+        from .autograd import no_grad
+        from .tensor import Tensor
+        from .torch_methods import _refuse_in_graph_write
+
+        _LATE_IMPORTS = (no_grad, Tensor, _refuse_in_graph_write)
+    return _LATE_IMPORTS
+
+
+def write_in_place(tensor, name, compute, args=(), names=(), check=None, instead=None):
     """``tensor.<name>(*args)``, PyTorch's in-place method (``add_``, ``exp_``, ``addcmul_``, ...): the out-of-place
     result ``compute(tensor, *args)`` written into ``tensor``'s memory, with the rules of ``t[index] = value``
     (views and ``numpy()`` see the values; the write is counted, so a graph that saved the old values refuses its
     backward pass), or recorded in the graph (:func:`~tinygradconv.in_place.record`) on an op's output that
     requires grad, or with a tensor argument that requires grad, while gradients are recorded.
 
-    ``names`` are the names of ``args`` (for the error messages). The one helper of every in-place method that
-    computes its result with an out-of-place op.
+    ``names`` are the names of ``args`` (for the error messages). ``check(result)`` raises the method's errors for
+    a result that cannot be written (by default: another shape than the tensor's, a dtype the tensor cannot hold).
+    ``instead`` is the out-of-place spelling the errors suggest (by default ``t = t.<name without _>(...)``).
+    The one helper of every in-place method (``add_``, ``copy_``, ``clamp_``, ``fill_``, ``zero_``, ``+=``, ...).
 
     Raises:
         RuntimeError: a leaf that requires grad or a view of one, while gradients are recorded (PyTorch's); an
@@ -52,11 +70,7 @@ def write_in_place(tensor, name, compute, args=(), names=()):
         ValueError: arguments that broadcasting would give another shape (PyTorch: "output with shape [3] doesn't
             match the broadcast shape [2, 3]").
     """
-    from . import in_place
-    from .autograd import no_grad
-    from .tensor import Tensor
-    from .torch_methods import _refuse_in_graph_write
-
+    no_grad, Tensor, _refuse_in_graph_write = _late_imports()
     plain = name[:-1]
     call = f"t.{plain}(...)" if names else f"t.{plain}()"
     tensors = [a for a in args if isinstance(a, Tensor)]
@@ -64,14 +78,14 @@ def write_in_place(tensor, name, compute, args=(), names=()):
         in_place.refuse_partial_overlap(tensor, a, name)
     given = "/".join(f"`{n}`" for n in names)
 
-    def check(result):
+    def default_check(result):
         if tuple(result.shape) != tuple(tensor.shape):
             raise ValueError(f"Invalid value for argument {given} of {name}: the result has shape "
                              f"{tuple(result.shape)}, which cannot be written in place into this tensor of shape "
                              f"{tuple(tensor.shape)} (broadcasting would change its shape; PyTorch refuses it too). "
                              f"Write t = {call} for a new tensor")
         kind, result_kind = dtype_name(tensor.dtype), dtype_name(result.dtype)
-        if (_is_float_kind(result_kind) and not _is_float_kind(kind)) or (kind == "bool" != result_kind):
+        if (result_kind in _FLOAT_KINDS and kind not in _FLOAT_KINDS) or (kind == "bool" != result_kind):
             hint = ", or pass rounding_mode='trunc' or 'floor' for an integer quotient" if name == "div_" else ""
             cannot = (f"the result is {result_kind}, which this {kind} tensor cannot hold (as PyTorch: \"result "
                       f"type can't be cast to the desired output type\"). Write t = {call} for a new tensor"
@@ -80,9 +94,11 @@ def write_in_place(tensor, name, compute, args=(), names=()):
                 raise TypeError(f"Invalid type for argument {given} of {name}: {cannot}")
             raise TypeError(f"{name} of a {kind} tensor: {cannot}, or cast it first (t.float())")
 
+    check = default_check if check is None else check
     # the argument that decides whether the write joins the graph: one that requires grad, else any tensor
     deciding = next((a for a in tensors if a.requires_grad), tensors[0] if tensors else None)
-    if _refuse_in_graph_write(tensor, deciding, f"t.{name}(...)", f"t = {call}", recordable=True):
+    spelling = f"t.{name}(...)" if names else f"t.{name}()"
+    if _refuse_in_graph_write(tensor, deciding, spelling, instead or f"t = {call}", recordable=True):
         return in_place.record(tensor, compute, args, check)
     with no_grad():
         result = compute(tensor, *args)
@@ -102,7 +118,7 @@ def _number_value(value, op, kinds):
     if not isinstance(value, numbers.Real):
         raise TypeError(f"Invalid type for argument `value` of {op}: expected a number (PyTorch's Scalar). "
                         f"Received {value!r}")
-    if not isinstance(value, numbers.Integral) and not any(_is_float_kind(k) for k in kinds):
+    if not isinstance(value, numbers.Integral) and not any(k in _FLOAT_KINDS for k in kinds):
         raise TypeError(f"Invalid type for argument `value` of {op}: for integer operands `value` must be an "
                         f"integer, not a float (PyTorch truncates it). Received value={value!r}")
     return value
@@ -248,18 +264,25 @@ class TorchInPlace:
                               ("tensor1", "tensor2"))
 
     def _add_scaled(self, op, tensor1, tensor2, value):
+        from .ops.elementwise import promoted_dtype
+
         _check_tensor_arguments(op, tensor1, tensor2)
         kinds = [dtype_name(t.dtype) for t in (self, tensor1, tensor2)]
-        if op == "addcdiv" and not _is_float_kind(kinds[1]) and not _is_float_kind(kinds[2]):
+        if op == "addcdiv" and kinds[1] not in _FLOAT_KINDS and kinds[2] not in _FLOAT_KINDS:
             raise TypeError(f"Invalid type for argument `tensor1`/`tensor2` of addcdiv: both are integer tensors "
                             f"({kinds[1]}, {kinds[2]}); PyTorch no longer divides integers in addcdiv. Cast them "
                             f"to float (tensor1.float()), or write t + value * tensor1.div(tensor2, "
                             f"rounding_mode='trunc')")
         value = _number_value(value, op, kinds)
+        # in the result's dtype, as PyTorch computes it (a float16 tensor1 times itself added to a float32 t: the
+        # product in float32, not rounded to float16 first)
+        kind = promoted_dtype(*kinds)
+        if kind in _FLOAT_KINDS:
+            tensor1, tensor2 = tensor1._cast(kind), tensor2._cast(kind)
         combined = tensor1 * tensor2 if op == "addcmul" else tensor1 / tensor2
         if value == 1:
             return self + combined
-        if not isinstance(value, numbers.Integral) and not _is_float_kind(dtype_name(combined.dtype)):
+        if not isinstance(value, numbers.Integral) and dtype_name(combined.dtype) not in _FLOAT_KINDS:
             combined = combined._cast(dtype_name(self.dtype))     # ints times a float: in the float tensor's dtype
         return self + combined * value
 
@@ -275,17 +298,18 @@ class TorchInPlace:
         pass is computed here: the values are unchanged, so the gradient is the one before ``detach_``.
 
         Raises:
-            RuntimeError: a view (``y[0]``, ``w.T``, a reshape that shares memory), as PyTorch ("Can't detach views
-                in-place. Use detach() instead").
+            RuntimeError: a view (``y[0]``, ``w.T``, ``permute``, ``unsqueeze``, a reshape or ``view`` that shares
+                memory), in or outside the graph, as PyTorch ("Can't detach views in-place. Use detach() instead");
+                ``expand`` of a tensor that does not require grad is let through (a copy here, a view in PyTorch).
 
         >>> import tinygradconv as tg
         >>> y = tg.tensor([1.0, 2.0], requires_grad=True) * 2
         >>> y.detach_() is y, y.requires_grad, y.grad_fn, y.is_leaf
         (True, False, None, True)
         """
-        from . import in_place
 
-        if in_place.is_view(self):
+        data = getattr(self._data, "_array", self._data)    # (array_api_strict's Array holds its NumPy array)
+        if in_place.is_view(self) or in_place.memory_owner(data) is not data:     # (a view outside the graph too)
             raise RuntimeError("Can't detach views in-place. Use detach() instead (PyTorch's words: this tensor is "
                                "a view of another, such as y[0], y.T or y.reshape(...))")
         if self._ctx is not None:

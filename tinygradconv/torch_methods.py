@@ -51,6 +51,7 @@ import numpy as np
 from . import in_place
 from .backend import backend_of, dtype_name
 from .numpy_protocol import NumpyUfuncs
+from .torch_in_place import write_in_place
 from .torch_port import TorchPort
 from .validation import dim_index, flag
 
@@ -425,10 +426,8 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         >>> x.grad.zero_()
         tensor([0., 0.], dtype=float32)
         """
-        if _refuse_in_graph_write(self, None, "t.zero_()", "t = tg.ops.zeros_like(t)", recordable=True):
-            return in_place.record(self, overwritten, (0,), lambda result: None)
-        self[...] = False if dtype_name(self.dtype) == "bool" else 0
-        return self
+        zero = False if dtype_name(self.dtype) == "bool" else 0
+        return write_in_place(self, "zero_", lambda t: _filled_with(t, zero), instead="t = tg.ops.zeros_like(t)")
 
     def abs_(self):
         """Replace this tensor's values by their absolute values in place and return it, as ``torch.Tensor.abs_``,
@@ -442,10 +441,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         >>> x.abs_() is x, x.tolist()
         (True, [1.0, 2.0])
         """
-        if _refuse_in_graph_write(self, None, "t.abs_()", "t = t.abs()", recordable=True):
-            return in_place.record(self, type(self).abs, (), lambda result: None)
-        self[...] = self.abs()
-        return self
+        return write_in_place(self, "abs_", type(self).abs)
 
     def view(self, *shape, size=NOT_GIVEN):
         """This tensor's elements in a new ``shape``, as ``torch.Tensor.view``.
@@ -809,22 +805,10 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         from .in_place import note_in_place_write, own_array
         from .index_check import check_index_backend
         from .ops.shape import _normalized_index
-        from .tensor import _number_fits
 
         check_index_backend(self, index)
         kind = dtype_name(self.dtype)
-        if kind == "bool" and type(value) is int and value in (0, 1):
-            value = bool(value)             # 0 and 1 into a mask, as PyTorch and NumPy take them
-        if isinstance(value, numbers.Real) and not kind.startswith("float") and not _number_fits(value, kind):
-            # (before _lift, whose advice, to cast the tensor, would write into a copy)
-            article = "an" if kind.startswith("int") else "a"
-            if kind == "bool":
-                raise TypeError(f"Invalid type for argument `value`: {value!r} cannot be written into a bool tensor; "
-                                "write True or False (or 0 or 1)")
-            raise TypeError(f"Invalid type for argument `value`: {value!r} cannot be written into {article} {kind} "
-                            f"tensor unchanged (PyTorch truncates 2.5 to 2 silently); write an integer within "
-                            f"{kind}'s range, e.g. int(value)")
-        value = self._lift(value)
+        value = self._lift(_number_to_write(value, kind))
         value_kind = dtype_name(value.dtype)
         if value_kind.startswith("float") and not kind.startswith("float"):
             raise TypeError(f"Invalid type for argument `value`: a {value_kind} value cannot be written into a {kind} "
@@ -1537,7 +1521,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         >>> w.grad.tolist()
         [2.0, 2.0]
         """
-        return _write_in_place(self, other, "add_", lambda base, other: base.add(other, alpha=alpha))
+        return write_in_place(self, "add_", lambda base, other: base.add(other, alpha=alpha), (other,), ("other",))
 
     def sub_(self, other, *, alpha=1):
         """``self -= alpha * other`` in place, and return ``self``, as ``torch.Tensor.sub_`` (the rules and errors
@@ -1548,7 +1532,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         >>> x.sub_(1.0) is x, x.tolist()
         (True, [0.0, 1.0])
         """
-        return _write_in_place(self, other, "sub_", lambda base, other: base.sub(other, alpha=alpha))
+        return write_in_place(self, "sub_", lambda base, other: base.sub(other, alpha=alpha), (other,), ("other",))
 
     def mul_(self, other):
         """``self *= other`` in place, and return ``self``, as ``torch.Tensor.mul_`` (the rules and errors of
@@ -1558,7 +1542,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         >>> tg.tensor([1.0, 2.0]).mul_(3).tolist()
         [3.0, 6.0]
         """
-        return _write_in_place(self, other, "mul_", lambda base, other: base.mul(other))
+        return write_in_place(self, "mul_", lambda base, other: base.mul(other), (other,), ("other",))
 
     def div_(self, other, *, rounding_mode=None):
         """``self /= other`` in place (rounded with ``rounding_mode``, as :meth:`div`), and return ``self``, as
@@ -1569,7 +1553,8 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         >>> tg.tensor([7, -7], dtype="int64").div_(2, rounding_mode="floor").tolist()
         [3, -4]
         """
-        return _write_in_place(self, other, "div_", lambda base, other: base.div(other, rounding_mode=rounding_mode))
+        return write_in_place(self, "div_", lambda base, other: base.div(other, rounding_mode=rounding_mode),
+                              (other,), ("other",))
 
     def var(self, dim=NOT_GIVEN, unbiased=None, keepdim=NOT_GIVEN, *, correction=None, axis=NOT_GIVEN,
             keepdims=NOT_GIVEN):
@@ -2268,7 +2253,26 @@ def _negation_commutes(alpha):
     return alpha != 0 or math.copysign(1.0, float(-alpha)) != math.copysign(1.0, float(alpha))
 
 
-def overwritten(base, value):
+def _number_to_write(value, kind):
+    """``value`` to write into a tensor of dtype ``kind`` (``t[index] = value``, ``t.fill_(value)``): 0 and 1 into
+    a bool tensor become False and True, as PyTorch and NumPy take them; a number the dtype cannot hold unchanged is
+    a ``TypeError`` (PyTorch truncates 2.5 to 2 silently). Anything but a number is returned as it is."""
+    from .tensor import _number_fits
+
+    if kind == "bool" and type(value) is int and value in (0, 1):
+        value = bool(value)
+    if isinstance(value, numbers.Real) and not kind.startswith("float") and not _number_fits(value, kind):
+        article = "an" if kind.startswith("int") else "a"
+        if kind == "bool":
+            raise TypeError(f"Invalid type for argument `value`: {value!r} cannot be written into a bool tensor; "
+                            "write True or False (or 0 or 1)")
+        raise TypeError(f"Invalid type for argument `value`: {value!r} cannot be written into {article} {kind} "
+                        f"tensor unchanged (PyTorch truncates 2.5 to 2 silently); write an integer within "
+                        f"{kind}'s range, e.g. int(value)")
+    return value
+
+
+def _filled_with(base, value):
     """``value`` (a number, or a tensor that broadcasts to ``base``'s shape) in every element of ``base``'s shape,
     with the gradient of an in-place write of it (``fill_``, ``zero_``, ``copy_``): 0 for ``base``, the sum of
     the gradient over the broadcast dimensions for ``value`` (``tg.ops.where``, with a condition that never holds;
@@ -2278,21 +2282,10 @@ def overwritten(base, value):
     return where(np.zeros((), dtype=bool), base, value)
 
 
-def _write_in_place(tensor, other, name, compute):
-    """``tensor.add_(other)`` and the like (``name``): ``compute(base, other)`` (the out-of-place result,
-    ``base.add(other)``) written in place, or recorded in the graph, by
-    :func:`~tinygradconv.torch_in_place.write_in_place` (the helper of every in-place method)."""
-    from .torch_in_place import write_in_place
-
-    return write_in_place(tensor, name, compute, (other,), ("other",))
-
-
 def _float_in_place(tensor, name, method):
     """``tensor.rsqrt_()`` and the like (``name``): ``method(tensor)``, a float result, written into ``tensor``'s
-    memory or recorded in the graph as :func:`_write_in_place` does; an integer or bool tensor, which cannot hold
-    it, raises ``TypeError`` first, as PyTorch refuses it."""
-    from .autograd import no_grad
-
+    memory or recorded in the graph (:func:`~tinygradconv.torch_in_place.write_in_place`); an integer or bool
+    tensor, which cannot hold it, raises ``TypeError`` first, as PyTorch refuses it."""
     plain = name[:-1]
     kind = dtype_name(tensor.dtype)
     if not kind.startswith("float"):
@@ -2300,12 +2293,7 @@ def _float_in_place(tensor, name, method):
         raise TypeError(f"Invalid type for argument `self` of {name}: {article} {kind} tensor cannot hold the float32 "
                         f"result of {plain} in place (as PyTorch: \"result type Float can't be cast to the desired "
                         f"output type\"). Write t = t.{plain}() for a new float32 tensor")
-    if _refuse_in_graph_write(tensor, None, f"t.{name}()", f"t = t.{plain}()", recordable=True):
-        return in_place.record(tensor, method, (), lambda result: None)
-    with no_grad():
-        result = method(tensor)
-    tensor[...] = result
-    return tensor
+    return write_in_place(tensor, name, method)
 
 
 def _var_dims(op, dim, axis, keepdim, keepdims):

@@ -27,7 +27,7 @@ import numbers
 import numpy as np
 
 from .backend import dtype_name
-from .torch_in_place import TorchInPlace
+from .torch_in_place import TorchInPlace, write_in_place
 from .validation import dim_index
 
 
@@ -163,19 +163,14 @@ class TorchPort(TorchInPlace):
         ([7.0, 7.0], [[7.0, 7.0], [3.0, 4.0]])
         """
         from .tensor import Tensor
-        from .torch_methods import _refuse_in_graph_write
+        from .torch_methods import _filled_with, _number_to_write
 
-        given = value if isinstance(value, Tensor) else None
-        if given is not None and given.ndim != 0:
+        if isinstance(value, Tensor) and value.ndim != 0:
             raise ValueError(f"Invalid value for argument `value` of fill_: fill_ only supports a 0-dimension value "
-                             f"tensor (as PyTorch), received one of shape {tuple(given.shape)}")
-        if _refuse_in_graph_write(self, given, "t.fill_(value)", "t = tg.ops.full_like(t, value)", recordable=True):
-            from .in_place import record
-            from .torch_methods import overwritten
-
-            return record(self, overwritten, (value,), lambda result: None)
-        self[...] = value
-        return self
+                             f"tensor (as PyTorch), received one of shape {tuple(value.shape)}")
+        value = _number_to_write(value, dtype_name(self.dtype))
+        return write_in_place(self, "fill_", _filled_with, (value,), ("value",),
+                              instead="t = tg.ops.full_like(t, value)")
 
     def copy_(self, src, non_blocking=False):
         """Copy ``src``'s values into this tensor in place and return it, as ``torch.Tensor.copy_``: ``src`` (a
@@ -198,20 +193,29 @@ class TorchPort(TorchInPlace):
         >>> x.copy_(tg.tensor([5.0, 6.0, 7.0])).tolist()
         [[5.0, 6.0, 7.0], [5.0, 6.0, 7.0]]
         """
-        from .autograd import no_grad
+        from .autograd import is_grad_enabled
         from .tensor import Tensor
-        from .torch_methods import _refuse_in_graph_write
+        from .torch_methods import _filled_with
 
-        given = src if isinstance(src, Tensor) else None
-        if _refuse_in_graph_write(self, given, "t.copy_(src)", "t = src.astype(t.dtype)", recordable=True):
-            return _record_copy(self, src)
-        if given is None:
+        if not isinstance(src, Tensor):
             src = Tensor(np.asarray(src), backend=self.backend)
-        with no_grad():
-            if src.backend is not self.backend:
-                src = src.to(self.backend.name)
-            self[...] = src._cast(dtype_name(self.dtype))       # (a float into an integer tensor: truncated)
-        return self
+        elif src.backend is not self.backend:
+            if src.requires_grad and is_grad_enabled():
+                raise ValueError(f"Invalid value for argument `src` of copy_: a tensor on backend "
+                                 f"{src.backend.name!r} that requires grad cannot be copied into one on "
+                                 f"{self.backend.name!r} while gradients are recorded; move it first with "
+                                 f"src.to({self.backend.name!r})")
+            src = src.detach().to(self.backend.name)
+        try:
+            broadcast = np.broadcast_shapes(tuple(src.shape), tuple(self.shape))
+        except ValueError:
+            broadcast = None
+        if broadcast != tuple(self.shape):
+            raise ValueError(f"Invalid value for argument `src` of copy_: shape {tuple(src.shape)} does not "
+                             f"broadcast to this tensor's shape {tuple(self.shape)}")
+        # cast to this tensor's dtype (a float into an integer tensor: truncated, as PyTorch)
+        return write_in_place(self, "copy_", lambda base, src: _filled_with(base, src._cast(dtype_name(base.dtype))),
+                              (src,), ("src",), instead="t = src.astype(t.dtype)")
 
     def clamp_(self, min=None, max=None):
         """Clamp this tensor's values in place and return it, as ``torch.Tensor.clamp_``: the values of
@@ -240,21 +244,8 @@ class TorchPort(TorchInPlace):
         >>> h.clamp_(tg.tensor([2.0, 2.0, 2.0]), None)
         tensor([2., 2., 3.], dtype=float16)
         """
-        from .autograd import no_grad
-        from .tensor import Tensor
-        from .torch_methods import _refuse_in_graph_write
-
-        bounds = [b for b in (min, max) if isinstance(b, Tensor)]
-        given = next((b for b in bounds if b.requires_grad), bounds[0] if bounds else None)
-        if _refuse_in_graph_write(self, given, "t.clamp_(min, max)", "t = t.clamp(min, max)", recordable=True):
-            from .in_place import record
-
-            return record(self, type(self).clamp, (min, max), lambda clamped: self._check_clamped(clamped, min, max))
-        with no_grad():
-            clamped = self.clamp(min, max)
-        self._check_clamped(clamped, min, max)
-        self[...] = clamped
-        return self
+        return write_in_place(self, "clamp_", type(self).clamp, (min, max), ("min", "max"),
+                              lambda clamped: self._check_clamped(clamped, min, max))
 
     def _check_clamped(self, clamped, min, max):
         """The errors of :meth:`clamp_`, given the clamped values."""
@@ -500,24 +491,3 @@ class TorchPort(TorchInPlace):
                             f"Received {fill_value!r}")
         kind = dtype_name(self.dtype) if dtype is None else dtype
         return Tensor(np.full(shape, fill_value), requires_grad=requires_grad, dtype=kind, backend=self.backend)
-
-
-def _record_copy(tensor, src):
-    """``tensor.copy_(src)`` recorded in the graph (:func:`~tinygradconv.in_place.record`): ``src`` cast to
-    ``tensor``'s dtype (differentiable between floating dtypes) and broadcast to its shape; the gradient is 0 for
-    ``tensor``'s value before the copy and reaches ``src`` summed over the broadcast dimensions (PyTorch's
-    ``CopyBackwards``)."""
-    from .in_place import record
-    from .torch_methods import overwritten
-
-    if src.backend is not tensor.backend:
-        raise ValueError(f"Invalid value for argument `src` of copy_: a tensor on backend {src.backend.name!r} "
-                         f"that requires grad cannot be copied into one on {tensor.backend.name!r} while "
-                         f"gradients are recorded; move it first with src.to({tensor.backend.name!r})")
-
-    def check(result):
-        if tuple(result.shape) != tuple(tensor.shape):
-            raise ValueError(f"Invalid value for argument `src` of copy_: shape {tuple(src.shape)} does not "
-                             f"broadcast to this tensor's shape {tuple(tensor.shape)}")
-
-    return record(tensor, lambda base, src: overwritten(base, src._cast(dtype_name(base.dtype))), (src,), check)

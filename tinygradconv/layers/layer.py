@@ -353,7 +353,7 @@ class Layer:
         object.__setattr__(self, name, value)
         holders = self.__dict__.setdefault("_layer_attributes", {})
         # (a property's setter keeps the value elsewhere: `layer.trainable = []` is False, as in Keras)
-        if (isinstance(value, (Layer, list, tuple, dict)) and name not in _INTERNAL_CONTAINERS
+        if (isinstance(value, (Layer, list, tuple, dict, set)) and name not in _INTERNAL_CONTAINERS
                 and not isinstance(getattr(type(self), name, None), property)):
             holders[name] = None
         else:
@@ -370,7 +370,14 @@ class Layer:
         found = []
         values = self.__dict__
         for name in self._layer_attributes:
-            found.extend(layers_in(values[name], self))
+            value = values[name]
+            if isinstance(value, Layer):                    # the common cases first, without layers_in's walk
+                if value is not self:
+                    found.append(value)
+            elif type(value) is list and all(isinstance(v, Layer) and v is not self for v in value):
+                found.extend(value)
+            else:
+                found.extend(layers_in(value, self))
         return found
 
     def _own_weights_in_keras_order(self) -> list:
@@ -983,8 +990,9 @@ _INTERNAL_CONTAINERS = frozenset({"_own_weights", "_trainable_variables", "_regu
 
 
 def layers_in(value, owner=None) -> list:
-    """The layers in ``value``: itself if it is a layer, else those in it if it is a list, tuple or dict (a dict's
-    values, in its order), nested containers walked depth first, each container once; ``owner`` left out (a layer
+    """The layers in ``value``: itself if it is a layer, else those in it if it is a list, tuple, set or dict (a
+    dict's values, in its order; a set's in its iteration order), nested containers walked depth first, each
+    container once; ``owner`` left out (a layer
     holding itself). The order in which Keras 3's ``Tracker`` tracks the layers of an attribute."""
     found, seen = [], set()
 
@@ -992,13 +1000,15 @@ def layers_in(value, owner=None) -> list:
         if isinstance(item, Layer):
             if item is not owner:
                 found.append(item)
-        elif isinstance(item, (list, tuple, dict)) and id(item) not in seen:
+        elif isinstance(item, (list, tuple, dict, set)) and id(item) not in seen:
             seen.add(id(item))
             for inner in (item.values() if isinstance(item, dict) else item):
                 walk(inner)
 
     walk(value)
     return found
+
+
 def build_arguments(layer, input_shape, inputs, args, kwargs) -> dict:
     """The keyword arguments of ``layer.build`` for its first call ``layer(inputs, *args, **kwargs)``, by Keras 3's
     rule (``Layer._maybe_build``, ``update_shapes_dict_for_target_fn``):

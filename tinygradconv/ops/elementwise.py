@@ -12,9 +12,8 @@ import numbers
 import numpy as np
 
 from .. import config
-from ..autograd import Function, Sample, is_grad_enabled, register_op
+from ..autograd import Function, Sample, register_op
 from ..backend import dtype_name
-from ..in_place import note_in_place_write, own_array
 from ..tensor import _FLOAT_KINDS, Tensor, _check_dtype, _number_fits
 from ..validation import float16_holds
 from .summation import accurate_sum
@@ -1516,37 +1515,33 @@ def _number_in_float64(tensor, number):
         return math.inf if number > 0 else -math.inf
 
 
-def in_place(tensor, other, operator, symbol):
-    """``tensor += other`` (and ``-=``, ``*=``, ``/=``, ``**=``, ``%=``, ``//=``): ``operator`` is the plain operator
-    (``Tensor.__add__``).
+#: The in-place method each in-place operator is (``t += x`` is ``t.add_(x)``, as in PyTorch).
+_IN_PLACE_METHODS = {"+=": "add_", "-=": "sub_", "*=": "mul_", "/=": "div_", "**=": "pow_", "%=": "remainder_",
+                     "//=": "floor_divide_"}
 
-    * A leaf that requires grad (a parameter), under ``no_grad()``: the result is written into the tensor's own
-      array, as PyTorch's in-place operators do, so that the manual update ``for p in params: p -= lr * p.grad``
-      changes the parameters (Python would otherwise rebind the loop variable ``p`` only, and the update was lost
-      silently). The result keeps the tensor's dtype and shape (a ``ValueError`` if broadcasting would change the
-      shape, as in PyTorch). Update after ``backward``, as that loop does: a ``backward`` through a graph that
-      saved the tensor (or a view of it) before the update raises a ``RuntimeError``, as PyTorch's "modified by an
-      inplace operation" (it would otherwise use the new values; :mod:`tinygradconv.in_place`).
-    * A leaf that requires grad, while gradients are recorded: a ``RuntimeError``, as PyTorch's "a leaf Variable
-      that requires grad is being used in an in-place operation".
-    * Any other tensor: a new tensor (``t = t + other``), the same value and gradient as PyTorch's in-place
-      operator gives that name; other references to the old tensor keep it (PyTorch would change them too).
+
+def in_place(tensor, other, operator, symbol):
+    """``tensor += other`` (and ``-=``, ``*=``, ``/=``, ``**=``, ``%=``, ``//=``): ``operator`` is the plain
+    operator (``Tensor.__add__``). The result is written into the tensor itself, as PyTorch's in-place operators
+    write it: ``t += 1`` is ``t.add_(1)`` (:func:`~tinygradconv.torch_in_place.write_in_place`), so every other
+    name of the tensor, and every view of it, sees the new values (``a = tg.tensor([1., 2.]); b = a; a += 1``
+    changes ``b`` too). So the manual update ``for p in params: p -= lr * p.grad`` under ``no_grad()`` changes the
+    parameters.
+
+    * Under ``no_grad()``, or for a tensor outside the graph: a plain write; a ``backward`` through a graph that
+      saved the tensor (or a view of it) before the write raises PyTorch's "modified by an inplace operation"
+      (:mod:`tinygradconv.in_place`).
+    * An op's output that requires grad (``y = x * 2; y += 1``), or an ``other`` that requires grad, while
+      gradients are recorded: the write is recorded in the graph (``y.grad_fn`` is ``<AddBackward>``).
+    * A leaf that requires grad (or a view of one), while gradients are recorded: ``RuntimeError``, as PyTorch's
+      "a leaf Variable that requires grad is being used in an in-place operation".
+    * A result of another shape (broadcasting) is a ``ValueError``; a float result for an integer tensor
+      (``i += 0.5``, ``i /= 2``) a ``TypeError``, as PyTorch refuses them. Write ``t = t + other`` for a new tensor.
     """
-    if not tensor.requires_grad or tensor._ctx is not None:      # a computed tensor: a new one, as documented
-        return operator(tensor, other)
-    if is_grad_enabled():
-        raise RuntimeError(f"A leaf tensor that requires grad cannot be updated in place (`{symbol}`) while "
-                           "gradients are recorded: do it under `with tg.no_grad():` (an optimizer step), or write "
-                           "`t = t ... x` for a new tensor")
-    result = operator(tensor, other)
-    if tuple(result.shape) != tuple(tensor.shape):
-        raise ValueError(f"`{symbol}` in place: the result has shape {tuple(result.shape)}, the tensor "
-                         f"{tuple(tensor.shape)} (broadcasting would change the tensor's shape)")
-    xp = tensor.backend.xp
-    own_array(tensor)               # (a rank-0 leaf held as a NumPy scalar: a 0-d array instead)
-    tensor.data[...] = xp.astype(result.data, tensor.data.dtype, copy=False)
-    note_in_place_write(tensor.data)
-    return tensor
+    from ..torch_in_place import write_in_place
+
+    return write_in_place(tensor, _IN_PLACE_METHODS[symbol], operator, (other,), ("other",),
+                          instead=f"t = t {symbol[:-1]} other")
 
 
 # ------------------------------------------------------------------------------------------- functional API

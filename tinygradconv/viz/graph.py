@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..backend import dtype_name
-from ..in_place import overwritten, recorded_inputs
+from ..in_place import recorded_inputs, written_over
 from ..tensor import Tensor
 from ..validation import integer, number
 from ._mpl import pyplot
@@ -106,7 +106,7 @@ def _title(t, role, default="", number=None):
 
 
 #: The data line of a tensor's value before an in-place op recorded in the graph (``y.mul_(3)``): its values are
-#: gone, written over (:func:`~tinygradconv.in_place.overwritten`).
+#: gone, written over (:func:`~tinygradconv.in_place.written_over`).
 _OVERWRITTEN = "(overwritten in place)"
 
 
@@ -115,7 +115,7 @@ def _tensor_label(t, role, grad, number=None, made_by=None):
     the shape and dtype, the data and the gradient (a mean over more than 4 values), one line each."""
     lines = [_node_title(t, role, number, made_by)]
     lines.append(f"shape {t.shape} {dtype_name(t.dtype)}")
-    lines.append(_OVERWRITTEN if overwritten(t) else f"data {_summary(t.numpy())}")
+    lines.append(_OVERWRITTEN if written_over(t) else f"data {_summary(t.numpy())}")
     if grad is not None:
         lines.append(f"grad {_summary(grad)}")
     return "\n".join(lines)
@@ -198,7 +198,7 @@ def _short_label(t, role, grad, number=None, made_by=None):
     """The summarised label of :func:`plot_graph`: the title of :func:`_node_title`, shape and dtype, data,
     gradient (one line each, at most 3 values)."""
     lines = [_node_title(t, role, number, made_by), f"{t.shape} {dtype_name(t.dtype)}",
-             _OVERWRITTEN if overwritten(t) else _brief(t.numpy())]
+             _OVERWRITTEN if written_over(t) else _brief(t.numpy())]
     if grad is not None:
         lines.append(f"grad {_brief(grad)}")
     return "\n".join(lines)
