@@ -946,6 +946,14 @@ def _json_friendly(value):
 
 
 # ----------------------------------------------------------------------------------------------- Model
+def _has_own_build(cls):
+    """Whether a model class has a ``build`` written by its user (not ``Model``'s, ``Sequential``'s or
+    ``Functional``'s): such a build is called on the first call with the input shape, as Keras 3 calls an overridden
+    ``build`` (``Layer._maybe_build``); without one the model builds by running ``call``, as Keras does."""
+    owner = next(klass for klass in cls.__mro__ if "build" in vars(klass))
+    return not owner.__module__.startswith("tinygradconv.")
+
+
 def _detached_with_mask(y_pred):
     """``y_pred.detach()``, carrying the mask ``y_pred`` carries (``_keras_mask``), which the compiled metrics use
     as Keras 3's do."""
@@ -1246,11 +1254,14 @@ class Model(Layer):
                 shape = np.shape(inputs)
             except ValueError:
                 shape = None
-        self.built = True
+        own_build = _has_own_build(type(self))
+        if not own_build:       # the sub-layers build inside call(); a build of the subclass's own runs first
+            self.built = True   # (Layer.__call__ gives it the input shape, as Keras 3's _maybe_build does)
         try:
             outputs = super().__call__(inputs, *args, training=training, **kwargs)
         except BaseException:
-            self.built = False
+            if not own_build:
+                self.built = False
             raise
         if self._build_input_shape is None and shape is not None:     # the batch size kept, as Keras 3 keeps it
             self._build_input_shape = tuple(int(d) for d in tuple(shape))
