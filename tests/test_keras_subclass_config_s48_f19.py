@@ -70,3 +70,94 @@ def test_a_model_without_its_own_build_still_builds_by_calling():
     model = Plain()
     model(np.ones((4, 3), "float32"))
     assert model.built and [tuple(w.shape) for w in model.weights] == [(3, 2), (2,)]
+
+
+def _no_config(layers):
+    class NoCfg(layers.Layer):
+        def __init__(self, units, **kw):
+            super().__init__(**kw)
+            self.units = units
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], self.units))
+
+        def call(self, x):
+            return x @ self.w
+
+    return NoCfg
+
+
+def test_a_layer_without_get_config_records_its_arguments_as_keras_auto_config():
+    ours, theirs = _no_config(tg.layers), _no_config(keras.layers)
+    assert ours(2).get_config() == theirs(2).get_config()
+    assert ours(2, name="n", dtype="float64", trainable=False).get_config() == \
+        theirs(2, name="n", dtype="float64", trainable=False).get_config()
+
+    class Named(tg.layers.Layer):         # `name` is kept when __init__ takes it (or **kwargs by that name)
+        def __init__(self, sizes=(1, 2), act=None, **kwargs):
+            super().__init__(**kwargs)
+
+    class KerasNamed(keras.layers.Layer):
+        def __init__(self, sizes=(1, 2), act=None, **kwargs):
+            super().__init__(**kwargs)
+
+    assert Named(act={"a": [1, 2.5]}, name="x").get_config() == KerasNamed(act={"a": [1, 2.5]}, name="x").get_config()
+
+
+def test_a_layer_without_get_config_round_trips_through_from_config_clone_and_npz(tmp_path):
+    no_config = _no_config(tg.layers)
+    assert no_config.from_config(no_config(3).get_config()).units == 3
+    inputs = tg.layers.Input((3,))
+    model = tg.models.Model(inputs, no_config(2)(inputs))
+    assert tg.models.clone_model(model).layers[-1].units == 2
+    model.save(tmp_path / "nc.npz")
+    loaded = tg.models.load_model(tmp_path / "nc.npz", custom_objects={"NoCfg": no_config})
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())
+
+
+@pytest.mark.parametrize("value", [np.float32(1.0), np.ones(2), [1, object()]])
+def test_arguments_that_are_not_plain_values_give_keras_not_implemented_error(value):
+    def make(layers):
+        class Sized(layers.Layer):
+            def __init__(self, sizes, **kwargs):
+                super().__init__(**kwargs)
+        return Sized
+
+    with pytest.raises(NotImplementedError, match="non-serializable argument values") as theirs:
+        make(keras.layers)(value).get_config()
+    with pytest.raises(NotImplementedError, match="non-serializable argument values") as ours:
+        make(tg.layers)(value).get_config()
+    def words(error):
+        return " ".join(str(error.value).split("Example:")[0].split())
+
+    assert words(ours) == words(theirs)
+
+
+def test_variadic_arguments_give_keras_not_implemented_error():
+    for layers in (keras.layers, tg.layers):
+        class Variadic(layers.Layer):
+            def __init__(self, *args, **kwargs):
+                super().__init__(**kwargs)
+
+        with pytest.raises(NotImplementedError, match="variadic positional"):
+            Variadic(1).get_config()
+
+
+def test_a_subclassed_models_config_is_keras_trainable_and_dtype():
+    def make(models, layers):
+        class Net(models.Model):
+            def __init__(self, **kw):
+                super().__init__(**kw)
+                self.d = layers.Dense(2)
+
+            def call(self, x):
+                return self.d(x)
+        return Net()
+
+    ours, theirs = make(tg.models, tg.layers), make(keras.models, keras.layers)
+    x = np.ones((2, 3), "float32")
+    ours(x)
+    theirs(x)
+    assert ours.get_config() == theirs.get_config()
+    assert type(tg.models.clone_model(ours)).__name__ == "Net"

@@ -38,6 +38,7 @@ from ..backend import dtype_name
 from ..module_hints import install as install_module_hints
 from ..tensor import Tensor
 from ..validation import caller_stacklevel, flag, float_dtype_argument, integer, weight_fits
+from . import auto_config
 from .keras_tensor import KerasTensor, flatten, is_symbolic, map_call_arguments, map_structure
 
 _name_counts: dict[str, int] = {}
@@ -170,6 +171,20 @@ def _made_by_call(outputs, inputs, args, kwargs):
         return True
     return not any(outputs is given for given in flatten([inputs, list(args), list(kwargs.values())]))
 
+#: class -> whether its constructor arguments are recorded for its get_config (see Layer.__new__)
+_RECORDS_ARGUMENTS: dict = {}
+
+
+def _records_arguments(cls):
+    """Whether ``cls`` is a layer class of your own that does not write ``get_config``: Keras 3's auto config then
+    gives its constructor arguments (:mod:`tinygradconv.layers.auto_config`)."""
+    found = _RECORDS_ARGUMENTS.get(cls)
+    if found is None:
+        found = _RECORDS_ARGUMENTS[cls] = (cls.get_config is Layer.get_config
+                                           and not cls.__module__.startswith("tinygradconv."))
+    return found
+
+
 class Layer:
     """Base class of layers.
 
@@ -198,6 +213,15 @@ class Layer:
     #: Every built-in layer class but the merge layers sets it (a test checks each); a layer of your own may take
     #: structures, so False here.
     single_input = False
+
+    def __new__(cls, *args, **kwargs):
+        # A layer class of your own without a get_config: its constructor arguments, recorded for get_config as
+        # Keras 3 records them (see tinygradconv.layers.auto_config)
+        layer = super().__new__(cls)
+        if _records_arguments(cls):
+            layer.__dict__["_auto_config"], layer.__dict__["_auto_config_error"] = auto_config.record(cls, args,
+                                                                                                      kwargs)
+        return layer
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -839,13 +863,30 @@ class Layer:
         serialized ``DTypePolicy`` (:func:`dtype_policy_config`; the constructor and :meth:`from_config` take it
         or a plain name), ``activity_regularizer`` only when there is one.
 
+        A layer class of your own that does not override ``get_config`` gets its constructor arguments too, recorded
+        when the layer was made, as Keras 3's auto config gives them (:mod:`tinygradconv.layers.auto_config`):
+        ``NoCfg(2).get_config()`` of ``class NoCfg(Layer)`` with ``__init__(self, units, **kw)`` is ``{"units": 2,
+        "trainable": True, "dtype": ...}`` (no ``name``: Keras keeps it only when ``__init__`` takes ``name`` or
+        ``**kwargs`` by that name), so ``from_config``, ``clone_model`` and saving work without more code.
+
+        Raises:
+            NotImplementedError: such a layer made with arguments that are not plain values (str, int, float, bool,
+                None, in lists, tuples and dicts), or passed through ``*args``: Keras 3's error, which asks for a
+                ``get_config`` of your own.
+
         >>> from tinygradconv.layers import Dropout
         >>> Dropout(0.5, name="drop").get_config()["dtype"]["config"]
         {'name': 'float32'}
         """
         from .core import serialize  # (core imports this module)
 
-        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy_config(self.dtype)}
+        config = {"name": self.name}
+        if _records_arguments(type(self)):      # a class of your own without get_config: Keras' auto config
+            arguments = self.__dict__.get("_auto_config")
+            if arguments is None:
+                raise auto_config.missing_config_error(self, self.__dict__.get("_auto_config_error"))
+            config = auto_config.config_with_name(self, arguments)
+        config.update(trainable=self.trainable, dtype=dtype_policy_config(self.dtype))
         if self.activity_regularizer is not None:   # in Keras' form, as every layer's objects (core.serialize)
             config["activity_regularizer"] = serialize(self.activity_regularizer, "regularizer")
         return config
