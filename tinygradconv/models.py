@@ -39,6 +39,7 @@ import inspect
 import itertools
 import math
 import numbers
+import sys
 import threading
 import warnings
 
@@ -943,7 +944,8 @@ def _has_own_build(cls):
     ``Functional``'s): such a build is called on the first call with the input shape, as Keras 3 calls an overridden
     ``build`` (``Layer._maybe_build``); without one the model builds by running ``call``, as Keras does."""
     owner = next(klass for klass in cls.__mro__ if "build" in vars(klass))
-    return not owner.__module__.startswith("tinygradconv.")
+    module = sys.modules.get(owner.__module__)      # (a class of a docstring example is not its module's)
+    return not (owner.__module__.startswith("tinygradconv.") and getattr(module, owner.__name__, None) is owner)
 
 
 def _detached_with_mask(y_pred):

@@ -27,6 +27,7 @@ import functools
 import inspect
 import itertools
 import numbers
+import sys
 import warnings
 
 import numpy as np
@@ -180,8 +181,10 @@ def _records_arguments(cls):
     gives its constructor arguments (:mod:`tinygradconv.layers.auto_config`)."""
     found = _RECORDS_ARGUMENTS.get(cls)
     if found is None:
-        found = _RECORDS_ARGUMENTS[cls] = (cls.get_config is Layer.get_config
-                                           and not cls.__module__.startswith("tinygradconv."))
+        module = sys.modules.get(cls.__module__)
+        ours = cls.__module__.startswith("tinygradconv.") and getattr(module, cls.__name__, None) is cls
+        found = _RECORDS_ARGUMENTS[cls] = cls.get_config is Layer.get_config and not ours   # (a class of a
+        # docstring example is not its module's)
     return found
 
 
