@@ -161,3 +161,35 @@ def test_a_subclassed_models_config_is_keras_trainable_and_dtype():
     theirs(x)
     assert ours.get_config() == theirs.get_config()
     assert type(tg.models.clone_model(ours)).__name__ == "Net"
+
+
+def _weight_layer(layers, **extra):
+    class WithWeight(layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], 2), initializer="ones", dtype="float32", **extra)
+
+        def call(self, x):
+            return x @ self.w
+
+    return WithWeight()
+
+
+@pytest.mark.parametrize("extra", [{"autocast": False}, {"aggregation": "mean"}, {"aggregation": None},
+                                   {"aggregation": "only_first_replica"}, {"overwrite_with_gradient": False}])
+def test_add_weight_takes_keras_arguments_that_change_nothing_here(extra):
+    x = np.ones((2, 3), "float32")
+    theirs = keras.ops.convert_to_numpy(_weight_layer(keras.layers, **extra)(x))
+    np.testing.assert_array_equal(_weight_layer(tg.layers, **extra)(x).numpy(), theirs)
+
+
+def test_add_weight_refuses_what_keras_refuses_and_what_is_not_honoured():
+    x = np.ones((2, 3), "float32")
+    with pytest.raises(ValueError, match="Invalid value for argument `aggregation`") as theirs:
+        _weight_layer(keras.layers, aggregation="max")(x)
+    with pytest.raises(ValueError, match="Invalid value for argument `aggregation`") as ours:
+        _weight_layer(tg.layers, aggregation="max")(x)
+    assert str(ours.value) == str(theirs.value).replace("aggregation=max", "aggregation='max'")
+    with pytest.raises(ValueError, match="overwrite_with_gradient.*Received overwrite_with_gradient=True"):
+        _weight_layer(tg.layers, overwrite_with_gradient=True)(x)
+    with pytest.raises(TypeError, match="Invalid type for argument `autocast`"):
+        _weight_layer(tg.layers, autocast="no")(x)

@@ -172,6 +172,24 @@ def _made_by_call(outputs, inputs, args, kwargs):
         return True
     return not any(outputs is given for given in flatten([inputs, list(args), list(kwargs.values())]))
 
+#: Keras 3's values of ``add_weight(aggregation=...)`` (``keras/src/backend/common/variables.py``)
+_AGGREGATIONS = (None, "none", "mean", "sum", "only_first_replica")
+
+
+def _check_keras_only_weight_arguments(autocast, aggregation, overwrite_with_gradient):
+    """The arguments of Keras 3's ``add_weight`` that change nothing here, checked as Keras checks them (see
+    :meth:`Layer.add_weight`); ``overwrite_with_gradient=True``, which our optimizers would not honour, refused."""
+    flag(autocast, "autocast", "add_weight")
+    if not isinstance(aggregation, (str, type(None))) or aggregation not in _AGGREGATIONS:
+        raise ValueError("Invalid value for argument `aggregation`. Expected one of `None`, `'none'`, `'mean'`, "
+                         f"`'sum'`, `'only_first_replica'`. Received: aggregation={aggregation!r}")
+    if flag(overwrite_with_gradient, "overwrite_with_gradient", "add_weight"):
+        raise ValueError("Invalid value for argument `overwrite_with_gradient` of add_weight: True is not supported "
+                         "here. In Keras 3 it makes the optimizer replace the weight by its gradient (float8 "
+                         "training); tinygradconv's optimizers would update it as an ordinary weight instead. "
+                         "Received overwrite_with_gradient=True. Expected False (the default)")
+
+
 #: class -> whether its constructor arguments are recorded for its get_config (see Layer.__new__)
 _RECORDS_ARGUMENTS: dict = {}
 
@@ -309,8 +327,8 @@ class Layer:
             layer.trainable = self._trainable
 
     # ------------------------------------------------------------------ weights
-    def add_weight(self, shape=None, initializer=None, dtype=None, *, trainable=True, regularizer=None,
-                   constraint=None, name=None):
+    def add_weight(self, shape=None, initializer=None, dtype=None, *, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none", overwrite_with_gradient=False, name=None):
         """Create a weight Tensor of ``shape``, as Keras 3's ``Layer.add_weight`` does (same argument order).
 
         Args:
@@ -322,6 +340,15 @@ class Layer:
             trainable: whether the optimizer updates it (``requires_grad``).
             regularizer: a penalty on the weight, added to :attr:`losses`.
             constraint: applied to the weight after each optimizer update.
+            autocast: a bool, accepted as Keras 3 takes it, with no effect: in Keras it lets a mixed-precision
+                policy cast the weight to the compute dtype when it is read; there are no mixed-precision policies
+                here (a weight is used in its own dtype).
+            aggregation: ``None``, ``"none"``, ``"mean"``, ``"sum"`` or ``"only_first_replica"``, as Keras 3 takes
+                it, with no effect: in Keras it says how the copies of the weight on several devices are combined in
+                distributed training, which does not exist here.
+            overwrite_with_gradient: ``False`` only (Keras' default). In Keras 3, ``True`` makes the optimizer
+                replace the weight by its gradient instead of updating it (float8 training's scales); our optimizers
+                do not honour it, so ``True`` raises rather than train the weight as an ordinary one.
             name: the weight's name (keyword only; default ``"variable"``, numbered within the layer); the weight is
                 named ``"<layer name>/<name>"``.
 
@@ -335,7 +362,9 @@ class Layer:
             the new weight, a leaf :class:`~tinygradconv.tensor.Tensor`.
 
         Raises:
-            ValueError: a name given by position; a weight whose creation would take more than this machine's memory
+            TypeError: ``autocast`` or ``overwrite_with_gradient`` not a bool.
+            ValueError: ``aggregation`` not one of Keras' values; ``overwrite_with_gradient=True`` (not honoured
+                here); a name given by position; a weight whose creation would take more than this machine's memory
                 (:func:`~tinygradconv.validation.weight_fits`), before anything is allocated; a layer already built
                 (its ``build`` has finished: a second ``build`` would add a second set of weights), as Keras 3.
         """
@@ -347,6 +376,7 @@ class Layer:
             raise ValueError(  # noqa: TRY004 - a ValueError, as Keras 3 raises
                 f"`name` must be passed as a keyword argument. Received: add_weight({shape!r}, ...). "
                 f"Use: add_weight(shape=..., name={shape!r}).")
+        _check_keras_only_weight_arguments(autocast, aggregation, overwrite_with_gradient)
         shape = _weight_shape(shape)
         dtype = dtype_name(dtype) if dtype is not None else self.dtype
         if initializer is None:
