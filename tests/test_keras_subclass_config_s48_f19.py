@@ -193,3 +193,76 @@ def test_add_weight_refuses_what_keras_refuses_and_what_is_not_honoured():
         _weight_layer(tg.layers, overwrite_with_gradient=True)(x)
     with pytest.raises(TypeError, match="Invalid type for argument `autocast`"):
         _weight_layer(tg.layers, autocast="no")(x)
+
+
+def test_a_keras_subclassed_model_file_is_refused_with_what_to_do(tmp_path):
+    pytest.importorskip("h5py", reason="h5py (the keras-format extra) reads .keras files")
+
+    class KM(keras.Model):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            self.d = keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.d(x)
+
+    class TM(tg.models.Model):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            self.d = tg.layers.Dense(2)
+
+        def call(self, x):
+            return self.d(x)
+
+    model = KM()
+    model(np.ones((2, 3), "float32"))
+    path = str(tmp_path / "sub.keras")
+    model.save(path)
+    for custom_objects in ({"KM": TM}, None):
+        with pytest.raises(tg.saving.SavedFileError) as caught:
+            tg.models.load_model(path, custom_objects=custom_objects)
+        message = str(caught.value)
+        assert "Keras subclassed model (class 'KM'" in message and "damaged" not in message
+        assert "model.set_weights(keras.models.load_model(path" in message and ".npz" in message
+    # what the message says to do works
+    ours = TM()
+    ours(np.ones((2, 3), "float32"))
+    ours.set_weights(keras.models.load_model(path, custom_objects={"KM": KM}).get_weights())
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    np.testing.assert_allclose(ours(x).numpy(), keras.ops.convert_to_numpy(model(x)), rtol=1e-6)
+
+
+def test_load_weights_of_a_keras_file_with_a_layer_of_your_own_names_the_file_and_load_model(tmp_path):
+    pytest.importorskip("h5py", reason="h5py (the keras-format extra) reads .keras files")
+
+    def make(layers, models, register):
+        @register(package="f19_test")
+        class Scale(layers.Layer):
+            def __init__(self, units=2, **kwargs):
+                super().__init__(**kwargs)
+                self.units = units
+
+            def build(self, input_shape):
+                self.w = self.add_weight(shape=(input_shape[-1], self.units), name="w")
+
+            def call(self, x):
+                return x @ self.w
+
+            def get_config(self):
+                return {**super().get_config(), "units": self.units}
+
+        inputs = layers.Input((3,))
+        return Scale, models.Model(inputs, layers.Dense(1)(Scale(4)(inputs)))
+
+    _, theirs = make(keras.layers, keras.models, keras.saving.register_keras_serializable)
+    scale, ours = make(tg.layers, tg.models, tg.saving.register_keras_serializable)
+    path = str(tmp_path / "k2.keras")
+    theirs.save(path)
+    with pytest.raises(ValueError) as caught:
+        ours.load_weights(path)
+    message = str(caught.value)
+    assert ".weights.h5" not in message and f"a .keras file ({path!r})" in message
+    assert f"models.load_model({path!r}, custom_objects={{'Scale': Scale}})" in message
+    loaded = tg.models.load_model(path, custom_objects={"Scale": scale})      # which works, as it says
+    x = np.ones((2, 3), "float32")
+    np.testing.assert_allclose(loaded(x).numpy(), keras.ops.convert_to_numpy(theirs(x)), rtol=1e-6)
