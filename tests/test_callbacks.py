@@ -43,6 +43,14 @@ class Linear(Layer):
     def call(self, inputs):
         return inputs @ self.kernel + self.bias
 
+    def get_config(self):
+        # its arrays as lists: arrays are not recorded for get_config automatically (Keras 3's NotImplementedError,
+        # which a checkpoint of the whole model would raise)
+        kernel, bias = self._init
+        config = {key: value for key, value in super().get_config().items() if key != "dtype"}   # (its own)
+        return {**config, "units": self.units, "kernel": np.asarray(kernel).tolist(),
+                "bias": np.asarray(bias).tolist()}
+
 
 @pytest.fixture
 def problem():

@@ -437,7 +437,10 @@ def test_subclassed_model_trains_and_tracks_sublayers():
     history = model.fit(x, y, batch_size=4, epochs=15, verbose=0)
     assert [t.shape for t in model.trainable_weights] == [(3, 5), (5,), (5, 1), (1,)]
     assert history.history["loss"][-1] < history.history["loss"][0]
-    assert model.get_config() == {"hidden": 5, "rate": 0.1}
+    # the arguments, with Keras 3 auto config's name (the constructor takes **kwargs), trainable and dtype
+    assert model.get_config() == {"name": model.name, "hidden": 5, "rate": 0.1, "trainable": True,
+                                  "dtype": {"module": "keras", "class_name": "DTypePolicy",
+                                            "config": {"name": "float32"}, "registered_name": None}}
     np.testing.assert_allclose(model.predict(x), np.tanh(x @ model.get_weights()[0] + model.get_weights()[1])
                                @ model.get_weights()[2] + model.get_weights()[3], rtol=1e-10)
 

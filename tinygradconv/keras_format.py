@@ -1139,7 +1139,7 @@ def _assign_all(assignments):
         weight.data = weight.backend.asarray(array, dtype=dtype_name(weight.dtype))
 
 
-def _check_keras_layout(model, action):
+def _check_keras_layout(model, action, filepath=None):
     """Refuse, naming it, a model whose weights Keras 3 lays out other than by :func:`_weight_paths`: anything but
     ``Sequential`` and functional models made of this package's layers (:data:`SUPPORTED_LAYERS`), nested ones
     included. A subclassed model, and a layer of your own class, are stored by Keras under their attribute names
@@ -1148,20 +1148,28 @@ def _check_keras_layout(model, action):
     from .functional import Functional
     from .models import Model, Sequential
 
+    archive = filepath is not None and os.fspath(filepath).endswith(".keras")
+    what = (f"the weights of a .keras file ({os.fspath(filepath)!r}) into model '{model.name}'" if archive
+            else "a .weights.h5 file")
+
     def check(m, outer):
         if not (isinstance(m, (Functional, Sequential)) and type(m) in (Functional, Sequential)):
             where = f"layer '{m.name}' of model '{outer.name}' is" if outer is not None else f"model '{m.name}' is"
-            raise ValueError(f"Cannot {action} a .weights.h5 file: {where} a {type(m).__name__}; only Sequential "
+            raise ValueError(f"Cannot {action} {what}: {where} a {type(m).__name__}; only Sequential "
                              "and functional models (models.Model(inputs, outputs)) have Keras 3's layout of "
                              "weights. Use a .npz file instead.")
         for layer in m.layers:
             if isinstance(layer, Model):
                 check(layer, m)
             elif not _is_ours_in_keras(layer):
-                raise ValueError(f"Cannot {action} a .weights.h5 file: layer '{layer.name}' of model '{m.name}' is a "
+                # a .keras file holds the model too: load_model makes it, layers of your own included
+                whole = (f" models.load_model({os.fspath(filepath)!r}, custom_objects={{"
+                         f"{type(layer).__name__!r}: {type(layer).__name__}}}) reads the whole file (the model, "
+                         "your layers and their weights)." if archive else "")
+                raise ValueError(f"Cannot {action} {what}: layer '{layer.name}' of model '{m.name}' is a "
                                  f"{type(layer).__name__}, not one of this package's layers: Keras stores a custom "
                                  "layer's weights by attribute name, trainable ones first, which this reader does "
-                                 "not follow. Use a .npz file instead.")
+                                 f"not follow.{whole} Use a .npz file instead.")
 
     check(model, None)
 
@@ -1201,7 +1209,7 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
     from .functional import Functional
     from .models import Model
 
-    _check_keras_layout(model, "read")
+    _check_keras_layout(model, "read", filepath)
     filepath = os.fspath(filepath)
     if os.path.isdir(filepath):
         raise IsADirectoryError(errno.EISDIR, "Expected a .weights.h5 file, found a directory", filepath)
@@ -1986,6 +1994,22 @@ def _read_archive(filepath):
     return config, weights
 
 
+def _subclassed_model_file_message(where, config):
+    """Why a ``.keras`` file of a Keras subclassed model (``class KM(keras.Model)`` with a ``call`` of its own) is
+    not read, and what to do: Keras writes such a model as its ``get_config()`` only (``{"trainable": True, "dtype":
+    ...}``), without its layers, so nothing here says what the model is made of."""
+    inner = config["config"]
+    keys = sorted(inner) if isinstance(inner, dict) else inner
+    return (f"{where}: this is a Keras subclassed model (class {config.get('class_name')!r}, a Model with a call() "
+            f"of its own), which Keras saves with its get_config() only ({keys}), without its layers. tinygradconv "
+            "reads .keras files of Sequential and functional models only, as it saves only those as .keras (a "
+            "subclassed model of ours is saved as .npz). To move the model: write the class here as a subclass of "
+            "tinygradconv.models.Model, build it (call it on a batch), and copy the weights from Keras, "
+            "model.set_weights(keras.models.load_model(path, custom_objects=...).get_weights()) (a .keras or "
+            ".weights.h5 file is not read into a subclassed model here: check the order of the weights, see "
+            "docs/keras_compatibility.md); then save it as .npz")
+
+
 def _model_from_keras_json(config, where, require_shape):
     """``(model, our layer items, whether the items start with an InputLayer that has no weights)`` from a Keras 3
     model JSON (``config.json`` of a ``.keras`` file, or ``to_json``), unbuilt where it has no input shape unless
@@ -2006,6 +2030,8 @@ def _model_from_keras_json(config, where, require_shape):
         raise SavedFileError(f"{where}: the model config is damaged: it has no 'config' entry (the model's name "
                              f"and layers). Received the keys {sorted(config)}")
     inner = config["config"]
+    if class_name not in ("Sequential", "Functional") and not (isinstance(inner, dict) and "layers" in inner):
+        raise SavedFileError(_subclassed_model_file_message(where, config))
     _check_layer_list(inner, f"{where}: the model config")
     # a layer of your own class: found in the custom_objects the loaders open a scope with, or registered
     items = [_our_item(item, where, own_layer_class(None)) for item in _without_mask_graph(inner, where)]

@@ -37,9 +37,9 @@ from __future__ import annotations
 import contextlib
 import inspect
 import itertools
-import json
 import math
 import numbers
+import sys
 import threading
 import warnings
 
@@ -50,6 +50,7 @@ from . import config, keras_format, losses, optimizers, saving
 from . import metrics as metrics_module
 from .autograd import no_grad
 from .backend import dtype_name, get_backend
+from .layers import auto_config
 from .layers.input_layer import InputLayer, _inbound_nodes, cast_to_input, output_dtypes
 from .layers.keras_tensor import KerasTensor, flatten, is_symbolic
 from .layers.layer import (
@@ -937,15 +938,16 @@ def _refuse_one_value_metric(spec, argument):
             f"callback")
 
 
-def _json_friendly(value):
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return False
-    return True
-
-
 # ----------------------------------------------------------------------------------------------- Model
+def _has_own_build(cls):
+    """Whether a model class has a ``build`` written by its user (not ``Model``'s, ``Sequential``'s or
+    ``Functional``'s): such a build is called on the first call with the input shape, as Keras 3 calls an overridden
+    ``build`` (``Layer._maybe_build``); without one the model builds by running ``call``, as Keras does."""
+    owner = next(klass for klass in cls.__mro__ if "build" in vars(klass))
+    module = sys.modules.get(owner.__module__)      # (a class of a docstring example is not its module's)
+    return not (owner.__module__.startswith("tinygradconv.") and getattr(module, owner.__name__, None) is owner)
+
+
 def _detached_with_mask(y_pred):
     """``y_pred.detach()``, carrying the mask ``y_pred`` carries (``_keras_mask``), which the compiled metrics use
     as Keras 3's do."""
@@ -1139,22 +1141,10 @@ class Model(Layer):
             from .functional import Functional
 
             return Functional.__new__(Functional, *args, **kwargs)
-        # Record JSON-friendly constructor arguments, so that subclasses get a working get_config() for free
-        # (Keras 3 does the same).
+        # Record the constructor arguments (as Keras 3 records a layer's: tinygradconv.layers.auto_config), so
+        # that subclasses get a working get_config() for free.
         obj = super().__new__(cls)
-        obj._auto_config = None
-        try:
-            bound = inspect.signature(cls.__init__).bind(None, *args, **kwargs)
-        except TypeError:
-            return obj
-        arguments = dict(list(bound.arguments.items())[1:])
-        for param in inspect.signature(cls.__init__).parameters.values():
-            if param.kind is inspect.Parameter.VAR_KEYWORD and param.name in arguments:
-                arguments.update(arguments.pop(param.name))
-            elif param.kind is inspect.Parameter.VAR_POSITIONAL and param.name in arguments:
-                return obj
-        if _json_friendly(arguments):
-            obj._auto_config = arguments
+        obj._auto_config, obj._auto_config_error = auto_config.record(cls, args, kwargs)
         return obj
 
     def __init__(self, *args, **kwargs):
@@ -1246,11 +1236,14 @@ class Model(Layer):
                 shape = np.shape(inputs)
             except ValueError:
                 shape = None
-        self.built = True
+        own_build = _has_own_build(type(self))
+        if not own_build:       # the sub-layers build inside call(); a build of the subclass's own runs first
+            self.built = True   # (Layer.__call__ gives it the input shape, as Keras 3's _maybe_build does)
         try:
             outputs = super().__call__(inputs, *args, training=training, **kwargs)
         except BaseException:
-            self.built = False
+            if not own_build:
+                self.built = False
             raise
         if self._build_input_shape is None and shape is not None:     # the batch size kept, as Keras 3 keeps it
             self._build_input_shape = tuple(int(d) for d in tuple(shape))
@@ -2494,12 +2487,23 @@ class Model(Layer):
         return move_model(self, backend)
 
     def get_config(self):
-        """The constructor arguments: recorded automatically when they are JSON-friendly (as in Keras 3)."""
-        if self._auto_config is not None:
-            return dict(self._auto_config)
-        raise NotImplementedError(
-            f"Model {type(self).__name__} cannot be serialized: its constructor arguments are not JSON-friendly "
-            "(or could not be recorded). Implement get_config() (and from_config() if needed).")
+        """The constructor arguments of a subclass, recorded when it was made, with ``trainable`` and ``dtype``, as
+        Keras 3's auto config gives them (:mod:`tinygradconv.layers.auto_config`): ``{"trainable": True, "dtype":
+        {...DTypePolicy...}}`` for ``class Net(Model)`` with ``__init__(self, **kw)``, and ``name`` when
+        ``__init__`` takes ``name`` or ``**kwargs`` by that name.
+
+        Keras 3.15 records no argument of a model (``Model.__new__`` gives none to the recorder), so there
+        ``get_config`` of ``Net(units=3)`` raises ``NotImplementedError``; here the arguments are recorded as a
+        layer's are, so ``{"units": 3, ...}``, and :meth:`from_config` and ``clone_model`` work.
+
+        Raises:
+            NotImplementedError: arguments that are not plain values (str, int, float, bool, None, in lists, tuples
+                and dicts), or passed through ``*args``: Keras' error, asking for a ``get_config`` of your own.
+        """
+        if self._auto_config is None:
+            raise auto_config.missing_config_error(self, getattr(self, "_auto_config_error", None))
+        return {**auto_config.config_with_name(self, self._auto_config), "trainable": self.trainable,
+                "dtype": dtype_policy_config(self.dtype)}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
@@ -2510,6 +2514,12 @@ class Model(Layer):
             from .functional import Functional, functional_from_config
 
             return functional_from_config(Functional if cls is Model else cls, config, custom_objects)
+        parameters = inspect.signature(cls.__init__).parameters
+        if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+            # get_config adds trainable and dtype, as Keras' does; a constructor that takes neither is not given
+            # them (Keras then fails, "Unable to revive model from config")
+            config = {key: value for key, value in config.items()
+                      if key in parameters or key not in ("trainable", "dtype")}
         return cls(**config)
 
 

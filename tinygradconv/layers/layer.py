@@ -27,6 +27,7 @@ import functools
 import inspect
 import itertools
 import numbers
+import sys
 import warnings
 
 import numpy as np
@@ -38,6 +39,7 @@ from ..backend import dtype_name
 from ..module_hints import install as install_module_hints
 from ..tensor import Tensor
 from ..validation import caller_stacklevel, flag, float_dtype_argument, integer, weight_fits
+from . import auto_config
 from .keras_tensor import KerasTensor, flatten, is_symbolic, map_call_arguments, map_structure
 
 _name_counts: dict[str, int] = {}
@@ -170,6 +172,40 @@ def _made_by_call(outputs, inputs, args, kwargs):
         return True
     return not any(outputs is given for given in flatten([inputs, list(args), list(kwargs.values())]))
 
+#: Keras 3's values of ``add_weight(aggregation=...)`` (``keras/src/backend/common/variables.py``)
+_AGGREGATIONS = (None, "none", "mean", "sum", "only_first_replica")
+
+
+def _check_keras_only_weight_arguments(autocast, aggregation, overwrite_with_gradient):
+    """The arguments of Keras 3's ``add_weight`` that change nothing here, checked as Keras checks them (see
+    :meth:`Layer.add_weight`); ``overwrite_with_gradient=True``, which our optimizers would not honour, refused."""
+    flag(autocast, "autocast", "add_weight")
+    if not isinstance(aggregation, (str, type(None))) or aggregation not in _AGGREGATIONS:
+        raise ValueError("Invalid value for argument `aggregation`. Expected one of `None`, `'none'`, `'mean'`, "
+                         f"`'sum'`, `'only_first_replica'`. Received: aggregation={aggregation!r}")
+    if flag(overwrite_with_gradient, "overwrite_with_gradient", "add_weight"):
+        raise ValueError("Invalid value for argument `overwrite_with_gradient` of add_weight: True is not supported "
+                         "here. In Keras 3 it makes the optimizer replace the weight by its gradient (float8 "
+                         "training); tinygradconv's optimizers would update it as an ordinary weight instead. "
+                         "Received overwrite_with_gradient=True. Expected False (the default)")
+
+
+#: class -> whether its constructor arguments are recorded for its get_config (see Layer.__new__)
+_RECORDS_ARGUMENTS: dict = {}
+
+
+def _records_arguments(cls):
+    """Whether ``cls`` is a layer class of your own that does not write ``get_config``: Keras 3's auto config then
+    gives its constructor arguments (:mod:`tinygradconv.layers.auto_config`)."""
+    found = _RECORDS_ARGUMENTS.get(cls)
+    if found is None:
+        module = sys.modules.get(cls.__module__)
+        ours = cls.__module__.startswith("tinygradconv.") and getattr(module, cls.__name__, None) is cls
+        found = _RECORDS_ARGUMENTS[cls] = cls.get_config is Layer.get_config and not ours   # (a class of a
+        # docstring example is not its module's)
+    return found
+
+
 class Layer:
     """Base class of layers.
 
@@ -198,6 +234,15 @@ class Layer:
     #: Every built-in layer class but the merge layers sets it (a test checks each); a layer of your own may take
     #: structures, so False here.
     single_input = False
+
+    def __new__(cls, *args, **kwargs):
+        # A layer class of your own without a get_config: its constructor arguments, recorded for get_config as
+        # Keras 3 records them (see tinygradconv.layers.auto_config)
+        layer = super().__new__(cls)
+        if _records_arguments(cls):
+            layer.__dict__["_auto_config"], layer.__dict__["_auto_config_error"] = auto_config.record(cls, args,
+                                                                                                      kwargs)
+        return layer
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -282,8 +327,8 @@ class Layer:
             layer.trainable = self._trainable
 
     # ------------------------------------------------------------------ weights
-    def add_weight(self, shape=None, initializer=None, dtype=None, *, trainable=True, regularizer=None,
-                   constraint=None, name=None):
+    def add_weight(self, shape=None, initializer=None, dtype=None, *, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none", overwrite_with_gradient=False, name=None):
         """Create a weight Tensor of ``shape``, as Keras 3's ``Layer.add_weight`` does (same argument order).
 
         Args:
@@ -295,6 +340,15 @@ class Layer:
             trainable: whether the optimizer updates it (``requires_grad``).
             regularizer: a penalty on the weight, added to :attr:`losses`.
             constraint: applied to the weight after each optimizer update.
+            autocast: a bool, accepted as Keras 3 takes it, with no effect: in Keras it lets a mixed-precision
+                policy cast the weight to the compute dtype when it is read; there are no mixed-precision policies
+                here (a weight is used in its own dtype).
+            aggregation: ``None``, ``"none"``, ``"mean"``, ``"sum"`` or ``"only_first_replica"``, as Keras 3 takes
+                it, with no effect: in Keras it says how the copies of the weight on several devices are combined in
+                distributed training, which does not exist here.
+            overwrite_with_gradient: ``False`` only (Keras' default). In Keras 3, ``True`` makes the optimizer
+                replace the weight by its gradient instead of updating it (float8 training's scales); our optimizers
+                do not honour it, so ``True`` raises rather than train the weight as an ordinary one.
             name: the weight's name (keyword only; default ``"variable"``, numbered within the layer); the weight is
                 named ``"<layer name>/<name>"``.
 
@@ -308,7 +362,9 @@ class Layer:
             the new weight, a leaf :class:`~tinygradconv.tensor.Tensor`.
 
         Raises:
-            ValueError: a name given by position; a weight whose creation would take more than this machine's memory
+            TypeError: ``autocast`` or ``overwrite_with_gradient`` not a bool.
+            ValueError: ``aggregation`` not one of Keras' values; ``overwrite_with_gradient=True`` (not honoured
+                here); a name given by position; a weight whose creation would take more than this machine's memory
                 (:func:`~tinygradconv.validation.weight_fits`), before anything is allocated; a layer already built
                 (its ``build`` has finished: a second ``build`` would add a second set of weights), as Keras 3.
         """
@@ -320,6 +376,7 @@ class Layer:
             raise ValueError(  # noqa: TRY004 - a ValueError, as Keras 3 raises
                 f"`name` must be passed as a keyword argument. Received: add_weight({shape!r}, ...). "
                 f"Use: add_weight(shape=..., name={shape!r}).")
+        _check_keras_only_weight_arguments(autocast, aggregation, overwrite_with_gradient)
         shape = _weight_shape(shape)
         dtype = dtype_name(dtype) if dtype is not None else self.dtype
         if initializer is None:
@@ -846,13 +903,30 @@ class Layer:
         serialized ``DTypePolicy`` (:func:`dtype_policy_config`; the constructor and :meth:`from_config` take it
         or a plain name), ``activity_regularizer`` only when there is one.
 
+        A layer class of your own that does not override ``get_config`` gets its constructor arguments too, recorded
+        when the layer was made, as Keras 3's auto config gives them (:mod:`tinygradconv.layers.auto_config`):
+        ``NoCfg(2).get_config()`` of ``class NoCfg(Layer)`` with ``__init__(self, units, **kw)`` is ``{"units": 2,
+        "trainable": True, "dtype": ...}`` (no ``name``: Keras keeps it only when ``__init__`` takes ``name`` or
+        ``**kwargs`` by that name), so ``from_config``, ``clone_model`` and saving work without more code.
+
+        Raises:
+            NotImplementedError: such a layer made with arguments that are not plain values (str, int, float, bool,
+                None, in lists, tuples and dicts), or passed through ``*args``: Keras 3's error, which asks for a
+                ``get_config`` of your own.
+
         >>> from tinygradconv.layers import Dropout
         >>> Dropout(0.5, name="drop").get_config()["dtype"]["config"]
         {'name': 'float32'}
         """
         from .core import serialize  # (core imports this module)
 
-        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policy_config(self.dtype)}
+        config = {"name": self.name}
+        if _records_arguments(type(self)):      # a class of your own without get_config: Keras' auto config
+            arguments = self.__dict__.get("_auto_config")
+            if arguments is None:
+                raise auto_config.missing_config_error(self, self.__dict__.get("_auto_config_error"))
+            config = auto_config.config_with_name(self, arguments)
+        config.update(trainable=self.trainable, dtype=dtype_policy_config(self.dtype))
         if self.activity_regularizer is not None:   # in Keras' form, as every layer's objects (core.serialize)
             config["activity_regularizer"] = serialize(self.activity_regularizer, "regularizer")
         return config
