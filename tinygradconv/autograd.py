@@ -102,7 +102,7 @@ class Context:
     # Class-level defaults: an op call only pays for the attributes it actually sets.
     saved_tensors = ()
     released = False
-    written_before = in_place.UNSET_COUNT  # in-place writes so far when recorded (Function.apply sets it)
+    written_before = in_place._UNSET_COUNT  # in-place writes so far when recorded (Function.apply sets it)
     layer_call = None           # (layer name, call number) of the layer call that ran the op (_GradState.layer_calls)
 
     def __init__(self, xp, inputs, fn):

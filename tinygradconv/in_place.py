@@ -51,7 +51,7 @@ class _UnsetCount:
 
 
 #: ``Context.written_before`` until a node is recorded (:class:`_UnsetCount`).
-UNSET_COUNT = _UnsetCount()
+_UNSET_COUNT = _UnsetCount()
 #: The last in-place write of each living array, keyed by the ``id`` of the array that owns its memory: a weak
 #: reference to that owner (``None`` for an owner that takes none, such as the ``bytes`` under ``np.frombuffer``)
 #: and the count ``writes`` reached. Entries of arrays that died are dropped (:func:`_forget_the_dead`), so a long
