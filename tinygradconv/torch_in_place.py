@@ -28,10 +28,7 @@ import numbers
 
 from . import in_place
 from .backend import dtype_name
-
-#: The floating dtypes' names (``tensor._FLOAT_KINDS``; a copy, as this module is imported before ``tensor``).
-_FLOAT_KINDS = ("float16", "float32", "float64")
-
+from .config import _FLOAT_TYPES as _FLOAT_KINDS  # the floating dtypes' names, as tensor's
 
 _LATE_IMPORTS = None
 
