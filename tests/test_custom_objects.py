@@ -2,7 +2,6 @@
 ``custom_object_scope`` and ``get_custom_objects``; Keras itself is the reference for ``.keras`` files both ways
 (optional: skipped visibly without it)."""
 import json
-import re
 import zipfile
 from pathlib import Path
 
@@ -438,11 +437,10 @@ def test_registered_functions_and_classes_load_without_custom_objects(tmp_path, 
     np.testing.assert_allclose(loaded.predict(X, verbose=0), expected, rtol=1e-6)
 
 
-def test_a_registered_layer_class_is_refused_by_keras_formats_and_loads_from_npz(tmp_path, registry):
-    """What docs/keras_compatibility.md says of your own layer classes (a tester read it as promising that a
-    registered one can be saved to .keras): registering spares ``custom_objects`` where a format takes the class,
-    and .keras, Keras JSON and .weights.h5 do not take it, naming the layer; our .npz does, without custom_objects.
-    Hand-computed prediction: the layer doubles its input."""
+def test_a_registered_layer_class_is_saved_by_keras_formats_but_refused_by_weights_h5(tmp_path, registry):
+    """What docs/keras_compatibility.md says of your own layer classes: registering spares ``custom_objects``;
+    .keras and Keras JSON write the class (under its registered name, as Keras 3), .weights.h5 does not take it,
+    naming the layer; our .npz does. Hand-computed prediction: the layer doubles its input."""
     pytest.importorskip("h5py", reason="h5py (the keras-format extra) reads and writes .keras files")
 
     @saving.register_keras_serializable(package="MyPkg")
@@ -452,11 +450,11 @@ def test_a_registered_layer_class_is_refused_by_keras_formats_and_loads_from_npz
 
     inputs = layers.Input((3,))
     model = models.Model(inputs, SplitD(name="s")(inputs))
-    refused = "layer 's' (SplitD) has no Keras 3 equivalent. Save it as .npz instead"
-    with pytest.raises(ValueError, match=re.escape(refused)):
-        model.save(str(tmp_path / "m.keras"))
-    with pytest.raises(ValueError, match=re.escape(refused)):
-        model.to_json()
+    model.save(str(tmp_path / "m.keras"))
+    from_keras_file = models.load_model(str(tmp_path / "m.keras"))     # registered: no custom_objects needed
+    assert type(from_keras_file.layers[-1]) is SplitD
+    np.testing.assert_allclose(from_keras_file.predict(X, verbose=0), 2.0 * X)
+    assert '"registered_name": "MyPkg>SplitD"' in model.to_json()
     with pytest.raises(ValueError, match="layer 's' of model .* is a SplitD, not one of this package's layers"):
         model.save_weights(str(tmp_path / "m.weights.h5"))
     model.save(str(tmp_path / "m.tgc.npz"))
@@ -464,7 +462,8 @@ def test_a_registered_layer_class_is_refused_by_keras_formats_and_loads_from_npz
     assert type(loaded.layers[-1]) is SplitD
     np.testing.assert_allclose(loaded.predict(X, verbose=0), 2.0 * X)
     page = (Path(__file__).resolve().parents[1] / "docs" / "keras_compatibility.md").read_text()
-    assert "| layer class, subclassed model | no: refused, named | no: refused, named | yes | yes |" in page
+    assert "| layer class | yes (both ways with Keras" in page
+    assert "| subclassed model (a `call` of its own) | no: refused, named | no: refused, named | yes | yes |" in page
 
 
 def test_registration_refuses_what_keras_refuses(registry):

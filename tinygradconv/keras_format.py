@@ -24,7 +24,11 @@ Format (as written by Keras 3; checked against files saved by Keras 3.15). A ``.
   ``model.layers`` (``conv1d``, ``conv1d_1``, ...; Sequential models do not count their input layer, functional
   models do), exactly like the keys of our own ``.npz`` files. A nested Sequential or functional model has an
   empty ``vars`` group and its own layers below its path (``layers/sequential/layers/dense/vars/0``), and its
-  config (with its own ``layers``) stands in the outer model's ``config["layers"]``.
+  config (with its own ``layers``) stands in the outer model's ``config["layers"]``. A layer of your own class is
+  ``{"module": (its module; None for __main__), "class_name": "MyLayer", "config": (its get_config()),
+  "registered_name": "MyLayer" or "package>MyLayer"}``, its weights under ``layers/my_layer/vars`` (trainable ones
+  first) and those of the layers it holds under their attribute names (``layers/my_layer/d/vars``), as Keras
+  writes it (:func:`keras_weight_groups`).
 
 A compiled model's file also holds, as Keras 3 writes them, its compile arguments, ``config.json``'s
 ``compile_config`` (``{"optimizer": {"module": "keras.optimizers", "class_name": "Adam", "config": {...}}, "loss":
@@ -227,9 +231,24 @@ def _keras_layer(layer):
 
     if isinstance(layer, Functional) or type(layer) is Sequential:   # (of a class of your own too, as Keras)
         return _model_json(layer)
+    if not _is_ours_in_keras(layer):
+        return _own_layer_json(layer)
     config = _to_keras_config(layer.get_config())
     out = {"module": "keras.layers", "class_name": type(layer).__name__, "config": config, "registered_name": None}
     return {**out, **_json_shapes(_build_config_entry(layer))}   # the shapes as lists, as JSON holds them
+
+
+def _own_layer_json(layer):
+    """Keras 3's entry for a layer of your own class, as ``keras.saving.serialize_keras_object`` writes one: its
+    module (None for ``__main__``), its class name, its ``get_config()`` (:func:`_own_layer_config`), its registered
+    name (``"package>MyLayer"`` from :func:`~tinygradconv.saving.register_keras_serializable`, else the class name)
+    and its ``build_config``. Loading it needs the class, under that name, in ``custom_objects`` (or registered),
+    here and in Keras."""
+    cls = type(layer)
+    out = {"module": None if cls.__module__ == "__main__" else cls.__module__, "class_name": cls.__name__,
+           "config": _own_layer_config(layer, f"Cannot write layer '{layer.name}'"),
+           "registered_name": get_registered_name(cls)}
+    return {**out, **_json_shapes(_build_config_entry(layer))}
 
 
 def _build_config_entry(layer) -> dict:
@@ -411,21 +430,12 @@ def our_layer_entries(items, where, custom_objects=None) -> list:
 
 
 def _model_json(model, what="a .keras file"):
-    """Keras 3's JSON object of ``model`` (Sequential or functional, of layers Keras has), for ``what``."""
+    """Keras 3's JSON object of ``model`` (Sequential or functional, of layers Keras has or of your own classes),
+    for ``what``."""
     from .functional import Functional
-    from .models import Model, Sequential
+    from .models import Sequential
 
-    for layer in model.layers:
-        if isinstance(layer, Functional) or type(layer) is Sequential:
-            continue  # a nested model: written as Keras writes one (its own config, weights under its path)
-        if isinstance(layer, Model):  # a ValueError, as for the other layers a .keras file cannot hold
-            raise ValueError(  # noqa: TRY004
-                f"Cannot save model '{model.name}' as {what}: layer '{layer.name}' is a nested "
-                f"{type(layer).__name__} model: only nested Sequential and functional models can be written. "
-                "Save it as .npz instead.")
-        if not _is_ours_in_keras(layer):
-            raise ValueError(f"Cannot save model '{model.name}' as {what}: layer '{layer.name}' "
-                             f"({type(layer).__name__}) has no Keras 3 equivalent. Save it as .npz instead.")
+    _check_writable_layers(model, what)
     if isinstance(model, Functional):
         config = model.get_config()
         # each layer's entry in Keras 3.15's key order: its description, then its name and inbound nodes
@@ -472,6 +482,113 @@ def _model_json(model, what="a .keras file"):
         return out
     raise ValueError(f"Cannot save model '{model.name}' ({type(model).__name__}) as {what}: only Sequential "
                      "and functional models (models.Model(inputs, outputs)) can be. Save it as .npz instead.")
+
+
+def _check_writable_layers(model, what):
+    """Refuse, before anything is written, a layer of ``model`` (nested models' too) that ``what`` (a ``.keras``
+    file, Keras JSON) cannot hold: a nested model other than ``Sequential`` and functional ones, one of this
+    package's layers that Keras 3 does not have, and a layer of your own class whose config is not JSON
+    (:func:`_own_layer_config`)."""
+    from .functional import Functional
+    from .models import Model, Sequential
+
+    for layer in model.layers:
+        if isinstance(layer, Functional) or type(layer) is Sequential:
+            _check_writable_layers(layer, what)    # written as Keras writes one (its config, weights under its path)
+            continue
+        if isinstance(layer, Model):  # a ValueError, as for the other layers a .keras file cannot hold
+            raise ValueError(  # noqa: TRY004
+                f"Cannot save model '{model.name}' as {what}: layer '{layer.name}' is a nested "
+                f"{type(layer).__name__} model: only nested Sequential and functional models can be written. "
+                "Save it as .npz instead.")
+        if defined_here(type(layer)) and not _is_ours_in_keras(layer):
+            raise ValueError(f"Cannot save model '{model.name}' as {what}: layer '{layer.name}' "
+                             f"({type(layer).__name__}) has no Keras 3 equivalent. Save it as .npz instead.")
+        if not _is_ours_in_keras(layer):
+            _own_layer_config(layer, f"Cannot save model '{model.name}' as {what}")
+
+
+def _json_problem(value, where):
+    """``(where, value)`` of the first value in a layer's config (``value``, at ``where``: ``"config['units']"``)
+    that JSON cannot hold as Keras 3 reads it back: anything but str, int, float, bool, None, and lists, tuples and
+    dicts (with str keys) of them; None when there is none."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{where} (a key)", key
+            found = _json_problem(item, f"{where}[{key!r}]")
+            if found is not None:
+                return found
+        return None
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            found = _json_problem(item, f"{where}[{i}]")
+            if found is not None:
+                return found
+        return None
+    if value is None or isinstance(value, (str, bool, int, float)) and type(value).__module__ == "builtins" or \
+            isinstance(value, (np.bool_, np.integer, np.floating)):     # (a NumPy scalar: written as its number)
+        return None
+    return where, value
+
+
+def _json_values(value):
+    """``value`` (a checked config, :func:`_json_problem`) with tuples as lists and NumPy scalars as Python
+    numbers, as JSON holds them."""
+    if isinstance(value, dict):
+        return {key: _json_values(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_values(item) for item in value]
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _type_name(value):
+    cls = type(value)
+    return cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__.split('.')[0]}.{cls.__qualname__}"
+
+
+_JSON_ADVICE = ("Keras 3 writes a layer of your own with its get_config(), which must hold JSON values only (str, "
+                "int, float, bool, None, and lists and dicts of them): ")
+
+
+def _own_layer_config(layer, start):
+    """The config of ``layer``, of a class of your own, as a ``.keras`` file holds it (its ``get_config()``, as
+    Keras 3 writes it, tuples as lists), checked to be JSON; ``start`` begins the errors.
+
+    Raises:
+        ValueError: the layer was made with an argument that is not a JSON value (a NumPy array, a function) and
+            has no ``get_config`` of its own (Keras' automatic config, :mod:`tinygradconv.layers.auto_config`,
+            cannot record it), or made through ``*args``, or its ``get_config()`` returns such a value: the layer,
+            the argument and what to do are named.
+    """
+    from .layers import auto_config
+
+    named = f"{start}: layer '{layer.name}' ({type(layer).__name__})"
+    try:
+        config = layer.get_config()
+    except NotImplementedError:
+        why_not = layer.__dict__.get("_auto_config_error")
+        found = auto_config.unserializable_argument(why_not)
+        if found is not None:
+            raise ValueError(
+                f"{named} was made with the argument {found[0]!r} holding a {found[1]}, which its config cannot "
+                f"hold: {_JSON_ADVICE}pass {found[0]!r} as such a value (a NumPy array as a list, .tolist(); a "
+                "function by its name, looked up in __init__), or write get_config() (and from_config) for "
+                f"{type(layer).__name__} returning JSON values; or save the model as .npz (weights only: "
+                "save_weights) instead") from None
+        if why_not == auto_config.POSITIONAL:
+            raise ValueError(
+                f"{named} was made with positional-only or *args arguments, which Keras' automatic config "
+                f"cannot record: {_JSON_ADVICE}write get_config() and from_config() for {type(layer).__name__}, "
+                "or take keyword arguments in __init__; or save the model as .npz instead") from None
+        raise
+    found = _json_problem(config, "config")
+    if found is not None:
+        raise ValueError(f"{named}: its get_config() returns {found[0]} = a {_type_name(found[1])}, which a "
+                         f".keras file cannot hold: {_JSON_ADVICE}return it as such a value (a NumPy array as a "
+                         "list, .tolist(); a function by its name) and rebuild it in __init__ or from_config; or "
+                         "save the model as .npz instead")
+    return _json_values(config)
 
 
 def _dotted_names(model) -> list:
@@ -645,8 +762,15 @@ def save_keras(model, filepath) -> None:
     without ``get_config``) is left out, with a ``UserWarning`` that says why: the model then loads uncompiled.
 
     Raises:
-        ValueError: a subclassed model, or a layer Keras does not have (e.g. your own class).
+        ValueError: a subclassed model (a ``call`` of its own), a layer of this package's that Keras does not have,
+            or a layer of your own class whose config JSON cannot hold (:func:`_own_layer_config`), before
+            anything is written.
         ImportError: h5py is not installed.
+
+    A layer of your own class is written as Keras 3 writes one: its module, class name, ``get_config()`` and
+    registered name (:func:`_own_layer_json`), its own weights (trainable ones first) and the layers it holds
+    under their attribute names (:func:`keras_weight_groups`), so that ``load_model`` here
+    (``custom_objects={"MyLayer": MyLayer}``) and in Keras (with a Keras class of that name) reads it.
 
     Each built layer is written with its ``build_config`` (the input shape it was built with,
     :meth:`~tinygradconv.layers.Layer.get_build_config`), as Keras 3 writes it. A ``Sequential`` model not built yet
@@ -921,8 +1045,19 @@ def _weights_h5(h5py, model, optimizer=None, model_json=None) -> bytes:
             if isinstance(layer, Model):  # a nested model: its layers under its own path, as Keras
                 write_layers(h5, f"{prefix}{path}/", layer, _nested_json(model_json, layer))
                 continue
-            for i, weight in enumerate(layer._own_weights_in_keras_order()):
-                group.create_dataset(str(i), data=weight.numpy())
+            if _is_ours_in_keras(layer):
+                write_vars(group, layer._own_weights_in_keras_order())
+                continue
+            # a layer of your own class: the layers it holds under their attribute names, as Keras
+            found = {}
+            for group_path, weights in keras_weight_groups(layer, prefix + path, found):
+                inner = h5.require_group(f"{group_path}/vars")
+                inner.attrs["name"] = found[group_path].name
+                write_vars(inner, weights)
+
+    def write_vars(group, weights):
+        for i, weight in enumerate(weights):
+            group.create_dataset(str(i), data=weight.numpy())
 
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as h5:

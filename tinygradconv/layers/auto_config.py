@@ -34,6 +34,21 @@ import textwrap
 #: Why nothing was recorded: the arguments' values, or the way they were passed (``*args``, positional only).
 NOT_SERIALIZABLE, POSITIONAL = "values", "positional"
 
+
+class Unserializable(str):
+    """:data:`NOT_SERIALIZABLE` (equal to it) for arguments that bound but hold a value that is not plain, with the
+    first such argument's name (``argument``) and the type of the value found in it (``value_type``, e.g.
+    ``"numpy.ndarray"``), so that an error can name them (the ``.keras`` writer's,
+    :func:`unserializable_argument`)."""
+
+    def __new__(cls, argument, value_type):
+        out = super().__new__(cls, NOT_SERIALIZABLE)
+        out.argument, out.value_type = argument, value_type
+        return out
+
+    def __reduce__(self):       # copied (copy.deepcopy of a layer) and pickled with both fields
+        return type(self), (self.argument, self.value_type)
+
 #: class -> (signature, name of **kwargs or None, name of *args or None, whether positional-only parameters exist)
 _SIGNATURES: dict = {}
 
@@ -62,9 +77,34 @@ def _plain(value):
     return isinstance(value, _SUPPORTED)
 
 
+def _first_not_plain(value):
+    """The first value in ``value`` (looked into as :func:`_plain` looks) that is not plain, or None."""
+    if isinstance(value, (list, tuple, dict)):
+        for item in (value.values() if isinstance(value, dict) else value):
+            found = _first_not_plain(item)
+            if found is not None:
+                return found
+        return None
+    return None if isinstance(value, _SUPPORTED) else value
+
+
+def _type_name(value):
+    cls = type(value)
+    return cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__.split('.')[0]}.{cls.__qualname__}"
+
+
+def unserializable_argument(why_not):
+    """``(argument, value_type)`` of the argument that kept a layer's constructor arguments from being recorded
+    (``why_not``: the second item of :func:`record`'s result), or None when that was not one argument's value."""
+    if isinstance(why_not, Unserializable):
+        return why_not.argument, why_not.value_type
+    return None
+
+
 def record(cls, args, kwargs):
     """``(arguments, why_not)``: the constructor arguments of ``cls(*args, **kwargs)`` by Keras' rule (see the
-    module docstring), or ``(None, NOT_SERIALIZABLE | POSITIONAL)`` when they cannot be recorded."""
+    module docstring), or ``(None, NOT_SERIALIZABLE | POSITIONAL)`` when they cannot be recorded (for a value
+    that is not plain, an :class:`Unserializable` naming the argument)."""
     signature, varkw, varargs, positional_only = _signature(cls)
     try:
         bound = signature.bind(None, *args, **kwargs)
@@ -79,8 +119,9 @@ def record(cls, args, kwargs):
     arguments.pop("name", None)
     if varargs is not None and arguments.pop(varargs):
         return None, POSITIONAL
-    if not _plain(arguments):
-        return None, NOT_SERIALIZABLE
+    for argument, value in arguments.items():
+        if not _plain(value):
+            return None, Unserializable(argument, _type_name(_first_not_plain(value)))
     return arguments, None
 
 
