@@ -574,20 +574,21 @@ def _own_layer_config(layer, start):
                 f"{named} was made with the argument {found[0]!r} holding a {found[1]}, which its config cannot "
                 f"hold: {_JSON_ADVICE}pass {found[0]!r} as such a value (a NumPy array as a list, .tolist(); a "
                 "function by its name, looked up in __init__), or write get_config() (and from_config) for "
-                f"{type(layer).__name__} returning JSON values; or save the model as .npz (weights only: "
-                "save_weights) instead") from None
+                f"{type(layer).__name__} returning JSON values; or keep only the weights, "
+                "model.save_weights('w.npz')") from None
         if why_not == auto_config.POSITIONAL:
             raise ValueError(
                 f"{named} was made with positional-only or *args arguments, which Keras' automatic config "
                 f"cannot record: {_JSON_ADVICE}write get_config() and from_config() for {type(layer).__name__}, "
-                "or take keyword arguments in __init__; or save the model as .npz instead") from None
+                "or take keyword arguments in __init__; or keep only the weights, "
+                "model.save_weights('w.npz')") from None
         raise
     found = _json_problem(config, "config")
     if found is not None:
         raise ValueError(f"{named}: its get_config() returns {found[0]} = a {_type_name(found[1])}, which a "
                          f".keras file cannot hold: {_JSON_ADVICE}return it as such a value (a NumPy array as a "
                          "list, .tolist(); a function by its name) and rebuild it in __init__ or from_config; or "
-                         "save the model as .npz instead")
+                         "keep only the weights, model.save_weights('w.npz')")
     return _json_values(config)
 
 
