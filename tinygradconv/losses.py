@@ -46,13 +46,13 @@ import numpy as np
 
 from . import _lookup, config
 from .backend import dtype_name
+from .config import _FLOAT_TYPES
 from .ops import elementwise
 from .ops.nn import binary_crossentropy as probability_crossentropy
 from .ops.nn import binary_crossentropy_with_logits, log_softmax, softplus, squared_difference
 from .tensor import Tensor
 from .validation import axis_index, flag, float_dtype_argument, integer, number
 
-_FLOATS = ("float16", "float32", "float64")
 REDUCTIONS = (None, "none", "sum", "sum_over_batch_size", "mean", "mean_with_sample_weight")
 
 
@@ -63,7 +63,7 @@ def _as_pred(y_pred) -> Tensor:
                         "None")
     if not isinstance(y_pred, Tensor):
         return Tensor(y_pred)
-    if dtype_name(y_pred.dtype) not in _FLOATS:
+    if dtype_name(y_pred.dtype) not in _FLOAT_TYPES:
         return y_pred.astype(config.floatx())
     return y_pred
 

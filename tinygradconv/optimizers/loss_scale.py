@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import dtype_name
+from ..config import _FLOAT_TYPES
 from ..tensor import Tensor
-from ..validation import FLOAT_DTYPES, integer, number, refuse_foreign
+from ..validation import integer, number, refuse_foreign
 from .optimizer import Optimizer, _check_distinct, _variable_list, fresh_copy
 
 #: The base optimizer's arguments that Keras' LossScaleOptimizer accepts with their default values only (older
@@ -316,7 +317,7 @@ def _array(gradient, variable):
         array = gradient.data if gradient.backend is variable.backend else gradient.to(variable.backend).data
     else:
         array = Tensor(gradient, backend=variable.backend).data
-    if dtype_name(array.dtype) not in FLOAT_DTYPES:    # integer or bool gradients: in the variable's dtype
+    if dtype_name(array.dtype) not in _FLOAT_TYPES:    # integer or bool gradients: in the variable's dtype
         array = variable.backend.xp.astype(array, variable.dtype)
     return array
 
