@@ -206,9 +206,14 @@ class LossScaleOptimizer(Optimizer):
         (0.0), then once built ``"<name>/step_counter"`` and ``"<name>/dynamic_scale"`` (float32), then the inner
         optimizer's :attr:`~tinygradconv.optimizers.Optimizer.variables`, those made when it is built (its slots)
         named within the wrapper's scope as Keras names them: ``"loss_scale_optimizer/adam/dense_kernel_momentum"``.
+        Like the inner optimizer's step count, the wrapper's own four are on the backend of the variables it updates
+        (after ``model.to("array_api_strict")``, that one; the default backend before it is built).
         """
+        inner = self.keras_inner_variables
+        home = inner[0].backend         # the inner optimizer's step count: with its variables
+
         def named(value, name, dtype):
-            tensor = Tensor(value, dtype=dtype)
+            tensor = Tensor(value, dtype=dtype, backend=home)
             tensor.name = f"{self.name}/{name}"
             return tensor
 
@@ -216,7 +221,7 @@ class LossScaleOptimizer(Optimizer):
         if self.built:
             own += [named(self.step_counter, "step_counter", "int64"),
                     named(self.dynamic_scale, "dynamic_scale", "float32")]
-        return own + self.keras_inner_variables
+        return own + inner
 
     @property
     def keras_inner_variables(self) -> list:
