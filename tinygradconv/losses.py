@@ -29,6 +29,8 @@ Formulas, with ``e = epsilon()`` (1e-7) and ``mean``/``sum`` over the last axis:
   ``apply_class_balancing``, ``w = y alpha + (1 - y)(1 - alpha)`` (else 1);
 * ``categorical_focal_crossentropy = sum(alpha (1 - p)^gamma (-y log(p)))`` with ``p`` (``softmax(x)`` from
   logits) normalised to sum 1 and clipped to ``[e, 1 - e]``.
+* ``categorical_generalized_cross_entropy = (1 - p^q) / q`` with ``p`` the probability given to the true class
+  (integer labels, ``y_pred`` as it is).
 
 >>> import tinygradconv as tg
 >>> from tinygradconv import losses
@@ -46,13 +48,13 @@ import numpy as np
 
 from . import _lookup, config
 from .backend import dtype_name
+from .config import _FLOAT_TYPES
 from .ops import elementwise
 from .ops.nn import binary_crossentropy as probability_crossentropy
 from .ops.nn import binary_crossentropy_with_logits, log_softmax, softplus, squared_difference
 from .tensor import Tensor
 from .validation import axis_index, flag, float_dtype_argument, integer, number
 
-_FLOATS = ("float16", "float32", "float64")
 REDUCTIONS = (None, "none", "sum", "sum_over_batch_size", "mean", "mean_with_sample_weight")
 
 
@@ -63,7 +65,7 @@ def _as_pred(y_pred) -> Tensor:
                         "None")
     if not isinstance(y_pred, Tensor):
         return Tensor(y_pred)
-    if dtype_name(y_pred.dtype) not in _FLOATS:
+    if dtype_name(y_pred.dtype) not in _FLOAT_TYPES:
         return y_pred.astype(config.floatx())
     return y_pred
 
@@ -332,6 +334,37 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         raise ValueError(f"sparse_categorical_crossentropy: y_pred must be at least rank 1 (a class axis). Received "
                          f"y_pred.shape={y_pred.shape}")
     axis = axis_index(axis, y_pred.ndim, "sparse_categorical_crossentropy")
+    xp = y_pred.backend.xp
+    ids, valid = _class_labels(y_true, y_pred, axis, "sparse_categorical_crossentropy", ignore_class)
+    if valid is not None:
+        # As Keras: an ignored entry's label becomes 0 and its scores a constant (1 here: no 0/0 even for
+        # probabilities), so nothing of what y_pred holds there (NaN, inf) reaches the loss or the gradient.
+        ids = xp.where(valid, ids, xp.zeros_like(ids))
+        keep = Tensor._make(xp.expand_dims(valid, axis=axis), y_pred.backend, False, None)
+        y_pred = elementwise.where(keep, y_pred, 1.0)
+    is_label = _label_mask(ids, y_pred, axis)
+    # the label's log-probability picked out (not multiplied by a one-hot vector: 0 * -inf would be NaN for a class
+    # masked with a -inf logit; Keras and torch's nll_loss give the finite loss)
+    log_p = _log_probabilities(y_pred, from_logits, axis)
+    loss = -elementwise.where(is_label, log_p, 0.0).sum(axis=axis)
+    if valid is None:
+        return loss
+    mask = Tensor._make(valid, y_pred.backend, False, None)
+    loss = elementwise.where(mask, loss, 0.0)
+    loss._keras_mask = mask      # as Keras' set_keras_mask: read by Loss.__call__ (reduce_weighted_values)
+    return loss
+
+
+def _class_labels(y_true, y_pred: Tensor, axis, name, ignore_class=None):
+    """``(ids, valid)``: the integer class labels ``y_true`` for the predictions ``y_pred`` (classes along ``axis``)
+    as an int64 backend array of ``y_pred``'s shape without ``axis`` (that axis of size 1 in ``y_true`` is
+    squeezed, as Keras), and where they are not ``ignore_class`` (None when it is None). ``name`` (the loss) starts
+    the messages.
+
+    Raises:
+        ValueError: labels of another shape or backend, not whole numbers, not finite, or (other than
+            ``ignore_class``) outside ``[0, num_classes)``.
+    """
     num_classes = y_pred.shape[axis]
     xp = y_pred.backend.xp
     if isinstance(y_true, Tensor):
@@ -352,7 +385,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
                          f"output.shape={y_pred.shape}. Expected integer labels of shape {expected} (one class "
                          "index per entry; one-hot targets go to categorical_crossentropy)")
     if xp.isdtype(labels.data.dtype, "real floating"):
-        _check_whole_labels(xp, labels.data, num_classes)
+        _check_whole_labels(xp, labels.data, num_classes, name)
     ids = xp.astype(labels.data, xp.int64)
     valid = None if ignore_class is None else ids != ignore_class
     outside = (ids < 0) | (ids >= num_classes)
@@ -362,28 +395,20 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         shown = np.asarray(labels.numpy()).astype(np.int64)
         ignoring = "" if ignore_class is None else f" (or ignore_class={ignore_class})"
         shown = shown if ignore_class is None else shown[shown != ignore_class]
-        raise ValueError(f"sparse_categorical_crossentropy: labels must be in [0, {num_classes}){ignoring}. Received "
+        raise ValueError(f"{name}: labels must be in [0, {num_classes}){ignoring}. Received "
                          f"labels from {shown.min()} to {shown.max()}")
-    if valid is not None:
-        # As Keras: an ignored entry's label becomes 0 and its scores a constant (1 here: no 0/0 even for
-        # probabilities), so nothing of what y_pred holds there (NaN, inf) reaches the loss or the gradient.
-        ids = xp.where(valid, ids, xp.zeros_like(ids))
-        keep = Tensor._make(xp.expand_dims(valid, axis=axis), y_pred.backend, False, None)
-        y_pred = elementwise.where(keep, y_pred, 1.0)
+    return ids, valid
+
+
+def _label_mask(ids, y_pred: Tensor, axis) -> Tensor:
+    """A boolean Tensor, ``y_pred``'s shape: True at each entry's labelled class (``ids`` from
+    :func:`_class_labels`), a one-hot mask to pick the label's value with ``where`` (a product with a one-hot vector
+    would spread a NaN or ``inf`` of another class)."""
+    xp = y_pred.backend.xp
     class_shape = [1] * y_pred.ndim
-    class_shape[axis] = num_classes
-    classes = xp.reshape(xp.arange(num_classes, dtype=xp.int64), tuple(class_shape))
-    is_label = Tensor._make(xp.expand_dims(ids, axis=axis) == classes, y_pred.backend, False, None)
-    # the label's log-probability picked out (not multiplied by a one-hot vector: 0 * -inf would be NaN for a class
-    # masked with a -inf logit; Keras and torch's nll_loss give the finite loss)
-    log_p = _log_probabilities(y_pred, from_logits, axis)
-    loss = -elementwise.where(is_label, log_p, 0.0).sum(axis=axis)
-    if valid is None:
-        return loss
-    mask = Tensor._make(valid, y_pred.backend, False, None)
-    loss = elementwise.where(mask, loss, 0.0)
-    loss._keras_mask = mask      # as Keras' set_keras_mask: read by Loss.__call__ (reduce_weighted_values)
-    return loss
+    class_shape[axis] = y_pred.shape[axis]
+    classes = xp.reshape(xp.arange(y_pred.shape[axis], dtype=xp.int64), tuple(class_shape))
+    return Tensor._make(xp.expand_dims(ids, axis=axis) == classes, y_pred.backend, False, None)
 
 
 def _check_ignore_class(ignore_class):
@@ -396,7 +421,7 @@ def _check_ignore_class(ignore_class):
                         f"{type(ignore_class).__name__}") from None
 
 
-def _check_whole_labels(xp, labels, num_classes):
+def _check_whole_labels(xp, labels, num_classes, name="sparse_categorical_crossentropy"):
     """A ``ValueError`` for float ``labels`` that are not all whole numbers: NaN, inf or a fraction such as 1.7.
     Keras 3 casts them to integers (1.7 and -0.5 become classes 1 and 0), which trains a mislabelled sample
     silently; the metrics refuse them as well (found by a tester)."""
@@ -405,13 +430,13 @@ def _check_whole_labels(xp, labels, num_classes):
         return                                      # (NaN and inf fail the first test: < is False for them)
     host = np.asarray(labels.get() if hasattr(labels, "get") else labels)
     if not np.all(np.isfinite(host)):
-        raise ValueError(f"sparse_categorical_crossentropy: labels must be integers in [0, {num_classes}). "
+        raise ValueError(f"{name}: labels must be integers in [0, {num_classes}). "
                          f"Received labels holding {_non_finite_name(host)}")
     huge = host[np.abs(host) >= 2.0**62]
     if huge.size:                                   # whole, but past int64: its cast would wrap
-        raise ValueError(f"sparse_categorical_crossentropy: labels must be integers in [0, {num_classes}). "
+        raise ValueError(f"{name}: labels must be integers in [0, {num_classes}). "
                          f"Received the label {float(huge.flat[0]):g}")
-    raise ValueError(f"sparse_categorical_crossentropy: labels must be whole numbers in [0, {num_classes}) (Keras "
+    raise ValueError(f"{name}: labels must be whole numbers in [0, {num_classes}) (Keras "
                      f"would cut a fraction to an integer class). Received the label "
                      f"{float(host[np.floor(host) != host].flat[0])}")
 
@@ -708,6 +733,69 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     cce = -y_true * output.log()
     weighting = ((1.0 - output) ** gamma) * alpha
     return (weighting * cce).sum(axis=axis)
+
+
+def categorical_generalized_cross_entropy(y_true, y_pred, q=0.5):
+    """Per-sample generalized cross-entropy (Zhang and Sabuncu, 2018) with integer class labels:
+    ``(1 - p^q) / q``, where ``p = y_pred[..., label]`` is the probability given to the true class.
+
+    A loss robust to noisy (wrong) labels: as ``q`` goes to 0 it tends to the cross-entropy ``-log p``, and at
+    ``q = 1`` it is ``1 - p``, the mean absolute error of a one-hot target (up to a factor), which gives a
+    mislabelled sample no more weight than the others. ``y_pred`` is used as it is (neither rescaled to sum 1 nor
+    clipped, as in Keras); ``p = 0`` gives ``1 / q`` and an infinite gradient. The exponent is ``q`` rounded to
+    ``config.floatx()`` (float32 by default) and then to ``y_pred``'s dtype, the divisor ``q`` itself, as Keras 3
+    on torch computes them (``ops.power(p, q)`` makes ``q`` a floatx tensor).
+
+    In float32 and float16, ``1 - p^q`` loses its digits for a very small ``q`` (below about ``1e-4`` in float32):
+    at ``q = 1e-8`` it is 0, not about ``-log p`` (Keras' too); compute in float64 there, or use
+    :func:`sparse_categorical_crossentropy`.
+
+    Args:
+        y_true: integer class labels, ``y_pred``'s shape without its last axis (``(batch,)``), or with a last axis
+            of size 1 (``(batch, 1)``, squeezed); whole floats are accepted.
+        y_pred: probabilities, classes along the last axis, at least rank 1; its floating dtype is kept.
+        q: the noise parameter, a finite number ``> 0`` (default 0.5, the class's; Keras' function has no
+            default). The class :class:`CategoricalGeneralizedCrossEntropy` takes ``0 < q < 1``.
+
+    Returns:
+        A Tensor of ``y_pred``'s shape without the last axis, in ``y_pred``'s floating dtype.
+
+    Raises:
+        ValueError: ``y_pred`` of rank 0, labels of another shape, labels that are not whole numbers or outside
+            ``[0, num_classes)`` (Keras gives such a label ``p = 0``, a loss of ``1 / q``, or fails on the GPU),
+            a ``q`` that is not ``> 0`` or not finite.
+        TypeError: a ``q`` that is not a number.
+
+    Keras 3.15 broadcasts labels of shape ``(batch, 1)`` against ``(batch, classes)`` into a ``(batch, batch)``
+    loss, a bug its docstring does not intend (it takes ``[batch_size, 1]``); here they are squeezed, as every
+    sparse loss does.
+
+    Source: Keras 3.15, ``keras.losses.categorical_generalized_cross_entropy``
+    (``keras/src/losses/losses.py``; https://keras.io/api/losses/); Zhang and Sabuncu, "Generalized Cross Entropy
+    Loss for Training Deep Neural Networks with Noisy Labels" (https://arxiv.org/abs/1805.07836).
+
+    >>> y_pred = [[0.7, 0.3], [0.2, 0.8]]
+    >>> [round(v, 4) for v in categorical_generalized_cross_entropy([0, 1], y_pred).tolist()]  # (1 - sqrt(p)) / 0.5
+    [0.3267, 0.2111]
+    """
+    name = "categorical_generalized_cross_entropy"
+    q = _check_gce_q(q, high=None)
+    y_pred = _as_pred(y_pred)
+    if y_pred.ndim < 1:
+        raise ValueError(f"{name}: y_pred must be at least rank 1 (a class axis). Received y_pred.shape={y_pred.shape}")
+    axis = y_pred.ndim - 1
+    ids, _ = _class_labels(y_true, y_pred, axis, name)
+    p = elementwise.where(_label_mask(ids, y_pred, axis), y_pred, 0.0).sum(axis=axis)
+    exponent = float(np.dtype(dtype_name(y_pred.dtype)).type(np.dtype(config.floatx()).type(q)))
+    return (1.0 - p ** exponent) / q
+
+
+def _check_gce_q(q, high=1):
+    """``q`` of the generalized cross-entropy: ``0 < q < 1`` for the class (Keras' check), finite ``> 0`` for the
+    function."""
+    if high is None:
+        return number(q, "q", low=0, low_open=True, finite=True)
+    return number(q, "q", low=0, high=high, low_open=True, high_open=True)
 
 
 def _overlap_axes(axis, ndim, name):
@@ -1364,6 +1452,38 @@ class CategoricalFocalCrossentropy(LossFunctionWrapper):
         return {**super().get_config(), "alpha": self._alpha_config}
 
 
+class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
+    """Generalized cross-entropy with integer class labels, robust to noisy labels; see
+    :func:`categorical_generalized_cross_entropy`: ``(1 - p^q) / q``, ``p`` the probability of the true class.
+
+    Args:
+        q: the noise parameter, a number with ``0 < q < 1`` (default 0.5): near 0 the loss behaves like the
+            cross-entropy, near 1 like the mean absolute error.
+        reduction, name: see :class:`Loss` (default name ``"categorical_generalized_cross_entropy"``).
+        dtype: see :class:`Loss`.
+
+    Raises:
+        ValueError: ``q`` outside ``(0, 1)`` or NaN (Keras: ``"q must be in the interval (0, 1)"``), a bad
+            ``reduction``.
+        TypeError: a ``q`` that is not a number (Keras fails comparing it).
+
+    ``get_config()`` holds Keras 3's keys: ``name``, ``reduction``, ``q``. Keras 3.15's ``keras.losses.get`` and
+    ``deserialize`` know neither this name nor ``"categorical_generalized_cross_entropy"`` (its ``.keras`` files
+    load it by module); here ``get``, ``deserialize`` and ``compile(loss=...)`` take both, as for every loss.
+    Source: Keras 3.15, ``keras.losses.CategoricalGeneralizedCrossEntropy`` (https://keras.io/api/losses/).
+
+    >>> y_pred = [[0.7, 0.3], [0.2, 0.8], [0.6, 0.4], [0.4, 0.6]]
+    >>> round(CategoricalGeneralizedCrossEntropy()([0, 1, 0, 1], y_pred).item(), 4)   # Keras' example
+    0.3599
+    """
+
+    def __init__(self, q=0.5, reduction="sum_over_batch_size", name="categorical_generalized_cross_entropy",
+                 dtype=None):
+        super().__init__(categorical_generalized_cross_entropy, reduction=reduction, name=name, dtype=dtype,
+                         q=_check_gce_q(q))
+        self.q = q      # as Keras' attribute
+
+
 class Dice(LossFunctionWrapper):
     """The Dice loss; see :func:`dice`.
 
@@ -1430,7 +1550,7 @@ def _overlap_axis_argument(axis):
 _CLASSES = (MeanSquaredError, MeanAbsoluteError, Huber, LogCosh, BinaryCrossentropy, CategoricalCrossentropy,
             SparseCategoricalCrossentropy, KLDivergence, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
             Hinge, SquaredHinge, CategoricalHinge, Poisson, CosineSimilarity, BinaryFocalCrossentropy,
-            CategoricalFocalCrossentropy, Dice, Tversky)
+            CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy, Dice, Tversky)
 _ALIASES = {
     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
@@ -1443,7 +1563,8 @@ _ALIASES = {
     "mean_squared_logarithmic_error": MeanSquaredLogarithmicError, "msle": MeanSquaredLogarithmicError,
     "hinge": Hinge, "squared_hinge": SquaredHinge, "categorical_hinge": CategoricalHinge, "poisson": Poisson,
     "cosine_similarity": CosineSimilarity, "binary_focal_crossentropy": BinaryFocalCrossentropy,
-    "categorical_focal_crossentropy": CategoricalFocalCrossentropy, "dice": Dice, "tversky": Tversky,
+    "categorical_focal_crossentropy": CategoricalFocalCrossentropy,
+    "categorical_generalized_cross_entropy": CategoricalGeneralizedCrossEntropy, "dice": Dice, "tversky": Tversky,
 }
 _BY_NAME = _lookup.name_table(_CLASSES, _ALIASES, lower=True)
 
@@ -1454,10 +1575,6 @@ _KERAS_ONLY = {
     "ctc": "keras.losses.ctc (connectionist temporal classification, for unaligned sequence labels)",
     "Circle": "keras.losses.Circle (the circle loss of metric learning, on L2-normalized embeddings)",
     "circle": "keras.losses.circle (the circle loss of metric learning, on L2-normalized embeddings)",
-    "CategoricalGeneralizedCrossEntropy": "keras.losses.CategoricalGeneralizedCrossEntropy (the generalized "
-                                          "cross-entropy (1 - p**q) / q for noisy labels)",
-    "categorical_generalized_cross_entropy": "keras.losses.categorical_generalized_cross_entropy (the generalized "
-                                             "cross-entropy (1 - p**q) / q for noisy labels)",
 }
 _KERAS_ONLY_LOWER = {name.lower(): what for name, what in _KERAS_ONLY.items()}
 #: The hints of a missing attribute (``losses.CTC``), one per Keras-only name.
@@ -1532,7 +1649,7 @@ _FUNCTIONS = {fn.__name__: fn for fn in (
     mean_squared_error, mean_absolute_error, huber, log_cosh, binary_crossentropy, categorical_crossentropy,
     sparse_categorical_crossentropy, kl_divergence, mean_absolute_percentage_error, mean_squared_logarithmic_error,
     hinge, squared_hinge, categorical_hinge, poisson, cosine_similarity, binary_focal_crossentropy,
-    categorical_focal_crossentropy, dice, tversky)}
+    categorical_focal_crossentropy, categorical_generalized_cross_entropy, dice, tversky)}
 _FUNCTIONS.update(mse=mse, MSE=MSE, mae=mae, MAE=MAE, logcosh=logcosh, kld=kld, KLD=KLD, bce=bce, BCE=BCE,
                   mape=mape, MAPE=MAPE, msle=msle, MSLE=MSLE)
 
@@ -1606,13 +1723,14 @@ def deserialize(name, custom_objects=None):
     return found
 
 
-__all__ = ["BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy",
-           "CategoricalFocalCrossentropy", "CategoricalHinge", "CosineSimilarity", "Dice", "Hinge", "Huber",
+__all__ = ["BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossentropy", "CategoricalFocalCrossentropy",
+           "CategoricalGeneralizedCrossEntropy", "CategoricalHinge", "CosineSimilarity", "Dice", "Hinge", "Huber",
            "KLDivergence", "LogCosh", "Loss", "LossFunctionWrapper", "MeanAbsoluteError",
            "MeanAbsolutePercentageError", "MeanSquaredError", "MeanSquaredLogarithmicError", "Poisson",
            "SparseCategoricalCrossentropy", "SquaredHinge", "Tversky", "binary_crossentropy",
            "binary_focal_crossentropy", "categorical_crossentropy", "categorical_focal_crossentropy",
-           "categorical_hinge", "cosine_similarity", "deserialize", "dice", "get", "hinge", "huber", "kl_divergence",
-           "log_cosh", "mae", "mape", "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_error",
-           "mean_squared_logarithmic_error", "mse", "msle", "poisson", "reduce_weighted_values", "serialize",
-           "sparse_categorical_crossentropy", "squared_hinge", "tversky"]
+           "categorical_generalized_cross_entropy", "categorical_hinge", "cosine_similarity", "deserialize", "dice",
+           "get", "hinge", "huber", "kl_divergence", "log_cosh", "mae", "mape", "mean_absolute_error",
+           "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error", "mse", "msle",
+           "poisson", "reduce_weighted_values", "serialize", "sparse_categorical_crossentropy", "squared_hinge",
+           "tversky"]

@@ -2452,10 +2452,15 @@ class Model(Layer):
 
         return model_to_json(self, **kwargs)
 
-    def to(self, backend, *more, **options):
+    def to(self, backend=None, *more, **options):
         """Move the model's weights and everything its optimizer holds (slots, ``use_ema``'s moving averages, a
-        ``LossScaleOptimizer``'s inner optimizer) to ``backend``, in place; returns the model, as PyTorch's
-        ``Module.to`` (Keras 3 has no such method: its models live on one backend).
+        ``LossScaleOptimizer``'s inner optimizer and its loss scale) to ``backend``, in place; returns the model, as
+        PyTorch's ``Module.to`` (Keras 3 has no such method of its own: its models live on one backend; on the torch
+        backend a Keras model is a ``torch.nn.Module`` and has PyTorch's).
+
+        ``backend=None`` (``model.to(None)``, ``model.to()``) moves nothing and returns the model, as PyTorch's
+        ``module.to(None)`` and ``module.to()`` keep each parameter where it is. PyTorch's keyword name
+        ``device=`` is taken too: ``model.to(device="cpu")`` is ``model.to("cpu")``.
 
         ``backend`` is what :meth:`~tinygradconv.Tensor.to` takes as a device: a backend's name (``"numpy"``,
         ``"array_api_strict"``, ``"cupy"``) or a backend, or PyTorch's device names, ``"cpu"`` (a model on a CPU
@@ -2469,8 +2474,9 @@ class Model(Layer):
         walked): an optimizer compiled into another model too keeps that model's state where it is.
 
         Raises:
-            TypeError: ``backend`` of another type (a number), a dtype (its name too, ``"float64"``), or more
-                arguments than ``backend`` (PyTorch's ``dtype``, ``non_blocking``).
+            TypeError: ``backend`` of another type (a number), a dtype (its name too, ``"float64"``), more
+                arguments than ``backend`` (PyTorch's ``dtype``, ``non_blocking``), or both ``backend`` and
+                ``device``.
             ValueError: an unknown backend, or one that does not load here (CuPy without a GPU); an optimizer
                 compiled into another model too that holds arrays of its own outside the per-weight state (an
                 optimizer of your own): they may be the other model's (nothing moves).
@@ -2479,11 +2485,20 @@ class Model(Layer):
         >>> model = tg.models.Sequential([tg.layers.Input((3,)), tg.layers.Dense(1)])
         >>> model.to("cpu").weights[0].backend.name
         'numpy'
+        >>> model.to(None) is model
+        True
         """
         from .training_state import move_model
 
+        if "device" in options:         # PyTorch's keyword for it
+            if backend is not None:
+                raise TypeError(f"Invalid type for argument `device` of Model.to: the backend is given already, as "
+                                f"{backend!r}; pass one of them. Received device={options['device']!r}")
+            backend = options.pop("device")
         if more or options or _names_a_dtype(backend):
             _refuse_dtype_in_to(backend, more, options)
+        if backend is None:             # PyTorch's module.to(None): nothing moves
+            return self
         return move_model(self, backend)
 
     def get_config(self):

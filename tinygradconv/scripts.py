@@ -52,6 +52,28 @@ def figures_folder() -> Path | None:
     return output_folder(given, "the environment variable TINYGRADCONV_FIGURES")
 
 
+def _path_text(given, argument, expected) -> str:
+    """``given``, a ``str`` or an ``os.PathLike`` (``pathlib.Path``), as text (a path object whose
+    ``__fspath__`` gives bytes is decoded as ``os.fsdecode`` decodes file names): the first check of
+    :func:`output_folder` and of :func:`save_figure`'s and :func:`figure_path`'s ``name``, worded once.
+
+    Raises:
+        TypeError: anything else (bytes included), naming ``argument`` and what was ``expected``.
+
+    >>> _path_text(Path("figures"), "--out", "a folder's path")
+    'figures'
+    >>> _path_text(3, "name of save_figure", "a file name such as 'graph.png'")
+    Traceback (most recent call last):
+    ...
+    TypeError: Invalid type for argument name of save_figure: expected a file name such as 'graph.png' (a str or \
+an os.PathLike), received int 3
+    """
+    if not isinstance(given, (str, os.PathLike)):
+        raise TypeError(f"Invalid type for argument {argument}: expected {expected} (a str or an os.PathLike), "
+                        f"received {type(given).__name__} {given!r}")
+    return os.fsdecode(given)
+
+
 def output_folder(given, setting) -> Path:
     """The folder ``given`` (a path, ``~`` and ``~user`` expanded), created if its parent exists: the one rule for
     every folder the tutorials, the examples and the command line write into (``TINYGRADCONV_FIGURES``, ``demo
@@ -81,12 +103,7 @@ create it first (mkdir -p '/no/such/parent'), or name a folder whose parent exis
     ...
     ValueError: Invalid value for --out: give a folder name, not ' '
     """
-    if not isinstance(given, (str, os.PathLike)):
-        raise TypeError(f"Invalid type for argument {setting}: expected a folder's path (a str or an os.PathLike), "
-                        f"received {type(given).__name__} {given!r}")
-    text = os.fspath(given)
-    if isinstance(text, bytes):
-        text = os.fsdecode(text)
+    text = _path_text(given, setting, "a folder's path")
     if not text.strip():
         raise ValueError(f"Invalid value for {setting}: give a folder name, not {text!r}")
     if "\0" in text:
@@ -121,12 +138,7 @@ create it first (mkdir -p '/no/such/parent'), or name a folder whose parent exis
 def _file_name(name, caller) -> str:
     """``name`` checked to be a file name alone (``"graph.png"``): :func:`save_figure` and :func:`figure_path`
     write only into the folder that ``TINYGRADCONV_FIGURES`` names, so a folder in ``name`` would be ignored."""
-    if not isinstance(name, (str, os.PathLike)):
-        raise TypeError(f"Invalid type for argument name of {caller}: expected a file name (a str such as "
-                        f"'graph.png'), received {type(name).__name__} {name!r}")
-    text = os.fspath(name)
-    if isinstance(text, bytes):
-        text = os.fsdecode(text)
+    text = _path_text(name, f"name of {caller}", "a file name such as 'graph.png'")
     if not text.strip() or text in (".", "..") or os.path.basename(text) != text or "/" in text:
         raise ValueError(
             f"Invalid value for argument name of {caller}: expected a file name alone, such as 'graph.png', "

@@ -50,7 +50,7 @@ from .validation import flag as flag_argument
 
 _new_object = object.__new__
 
-_FLOAT_KINDS = ("float16", "float32", "float64")
+_FLOAT_KINDS = config._FLOAT_TYPES  # the floating dtypes' names, written once, in config
 _DTYPES = _FLOAT_KINDS + ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
 
 

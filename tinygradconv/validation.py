@@ -41,6 +41,8 @@ import sys
 
 import numpy as np
 
+from .config import _FLOAT_TYPES
+
 __all__ = [
     "CONV_PADDINGS",
     "TRANSPOSE_PADDINGS",
@@ -642,7 +644,8 @@ def dtype_argument(dtype, accepted, name="dtype", type_error=TypeError):
     return found
 
 
-FLOAT_DTYPES = ("float16", "float32", "float64")
+#: The floating dtypes' names (config's tuple, under the name metrics, layers and optimizers import).
+FLOAT_DTYPES = _FLOAT_TYPES
 
 
 def float_dtype_argument(dtype, lead="Invalid value for argument `dtype`. Expected"):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..backend import dtype_name
+from ..config import _FLOAT_TYPES
 from ..tensor import Tensor
-from ..validation import FLOAT_DTYPES, integer, number, refuse_foreign
+from ..validation import integer, number, refuse_foreign
 from .optimizer import Optimizer, _check_distinct, _variable_list, fresh_copy
 
 #: The base optimizer's arguments that Keras' LossScaleOptimizer accepts with their default values only (older
@@ -205,9 +206,14 @@ class LossScaleOptimizer(Optimizer):
         (0.0), then once built ``"<name>/step_counter"`` and ``"<name>/dynamic_scale"`` (float32), then the inner
         optimizer's :attr:`~tinygradconv.optimizers.Optimizer.variables`, those made when it is built (its slots)
         named within the wrapper's scope as Keras names them: ``"loss_scale_optimizer/adam/dense_kernel_momentum"``.
+        Like the inner optimizer's step count, the wrapper's own four are on the backend of the variables it updates
+        (after ``model.to("array_api_strict")``, that one; the default backend before it is built).
         """
+        inner = self.keras_inner_variables
+        home = inner[0].backend         # the inner optimizer's step count: with its variables
+
         def named(value, name, dtype):
-            tensor = Tensor(value, dtype=dtype)
+            tensor = Tensor(value, dtype=dtype, backend=home)
             tensor.name = f"{self.name}/{name}"
             return tensor
 
@@ -215,7 +221,7 @@ class LossScaleOptimizer(Optimizer):
         if self.built:
             own += [named(self.step_counter, "step_counter", "int64"),
                     named(self.dynamic_scale, "dynamic_scale", "float32")]
-        return own + self.keras_inner_variables
+        return own + inner
 
     @property
     def keras_inner_variables(self) -> list:
@@ -316,7 +322,7 @@ def _array(gradient, variable):
         array = gradient.data if gradient.backend is variable.backend else gradient.to(variable.backend).data
     else:
         array = Tensor(gradient, backend=variable.backend).data
-    if dtype_name(array.dtype) not in FLOAT_DTYPES:    # integer or bool gradients: in the variable's dtype
+    if dtype_name(array.dtype) not in _FLOAT_TYPES:    # integer or bool gradients: in the variable's dtype
         array = variable.backend.xp.astype(array, variable.dtype)
     return array
 
