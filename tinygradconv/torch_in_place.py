@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
+
 from . import in_place
 from .backend import dtype_name
 from .config import _FLOAT_TYPES as _FLOAT_KINDS  # the floating dtypes' names, as tensor's
@@ -121,6 +123,15 @@ def _number_value(value, op, kinds):
     return value
 
 
+def _broadcastable(*tensors):
+    """Whether the tensors' shapes broadcast together (else the ops of the float32/float64 path raise the error)."""
+    try:
+        np.broadcast_shapes(*(tuple(t.shape) for t in tensors))
+    except ValueError:
+        return False
+    return True
+
+
 def _check_tensor_arguments(op, tensor1, tensor2):
     from .tensor import Tensor
 
@@ -214,6 +225,9 @@ class TorchInPlace:
     def addcmul(self, tensor1, tensor2, *, value=1):
         """``t + value * tensor1 * tensor2``, broadcast together, as ``torch.Tensor.addcmul``, with the gradients of
         those ops (``value`` a number or a 0-d tensor's number, taken without gradient, as PyTorch's Scalar).
+        A float16 result is computed in float32 and rounded once, and its gradients rounded as PyTorch's, bit for
+        bit (:class:`~tinygradconv.ops.half_addcmul.HalfAddScaled`); float32 and float64 as ``t + (tensor1 *
+        tensor2) * value``.
 
         Raises:
             TypeError: ``tensor1`` or ``tensor2`` not a Tensor; ``value`` not a number, or a float where every
@@ -276,6 +290,11 @@ class TorchInPlace:
         kind = promoted_dtype(*kinds)
         if kind in _FLOAT_KINDS:
             tensor1, tensor2 = tensor1._cast(kind), tensor2._cast(kind)
+        if kind == "float16" and _broadcastable(self, tensor1, tensor2):
+            # in float32, rounded once, as PyTorch's float16 kernel (and its gradients' roundings)
+            from .ops.half_addcmul import HalfAddScaled
+
+            return HalfAddScaled.apply(self._cast(kind), tensor1, tensor2, op=op, value=value)
         combined = tensor1 * tensor2 if op == "addcmul" else tensor1 / tensor2
         if value == 1:
             return self + combined

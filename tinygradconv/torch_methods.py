@@ -126,6 +126,10 @@ MISSING_TORCH_NAMES = {
             "(np.take_along_axis's indices) for the values with gradient",
     "topk": "there is no topk op: order = np.argsort(-t.detach().numpy(), axis=-1)[..., :k], then index t with it "
             "for the values with gradient",
+    "median": "there is no median op; PyTorch's is the lower of the two middle values (not NumPy's mean of them): "
+              "order = np.argsort(t.detach().numpy(), axis=dim), k = (t.shape[dim] - 1) // 2, then index t with "
+              "order's k-th entries along dim (np.take_along_axis's indices) for the value with gradient (PyTorch's "
+              "median is NaN where the slice holds a NaN; argsort puts NaN last)",
     "cuda": "the GPU is a backend here: t.to('cupy') (or tg.set_backend('cupy') before making tensors)",
     "stride": "tinygradconv does not expose strides: t.is_contiguous() says whether the elements are in row-major "
               "order",

@@ -72,6 +72,14 @@ def _dims(op, dim, ndim):
     return tuple(sorted(axes))
 
 
+def _extreme_axes(op, dim, ndim):
+    """The axes of ``amax``/``amin`` (``op``) along ``dim`` (None or ``()``: every dimension, as PyTorch). A rank-0
+    tensor reduces its one element, ``axis=(0,)``: as ``torch.amax``, a NaN there gets a NaN gradient, where
+    ``axis=()`` would be Keras' identity (the gradient passed unchanged)."""
+    axes = _dims(op, None if dim == () else dim, ndim)
+    return axes if ndim else (0,)
+
+
 class TorchPort(TorchInPlace):
     """The methods of this module (a mixin of ``Tensor``, through ``TorchMethods``)."""
 
@@ -294,7 +302,8 @@ class TorchPort(TorchInPlace):
     def amax(self, dim=None, keepdim=False):
         """The largest value along ``dim`` (an int, a tuple of ints, or None or ``()`` for every dimension), as
         ``torch.amax``: :func:`tinygradconv.ops.max` over those axes. The gradient is shared evenly among the
-        elements that tie for the maximum (PyTorch's ``amax``; ``max(dim)`` gives it all to one).
+        elements that tie for the maximum (PyTorch's ``amax``; ``max(dim)`` gives it all to one); a slice holding
+        NaN gets a NaN gradient throughout, a rank-0 NaN too (its one dimension is ``0`` or ``-1``).
 
         Raises:
             TypeError: a dim that is not an int.
@@ -308,7 +317,7 @@ class TorchPort(TorchInPlace):
         """
         from .ops.reduction import max as maximum
 
-        return maximum(self, axis=_dims("amax", None if dim == () else dim, self.ndim), keepdims=bool(keepdim))
+        return maximum(self, axis=_extreme_axes("amax", dim, self.ndim), keepdims=bool(keepdim))
 
     def amin(self, dim=None, keepdim=False):
         """The smallest value along ``dim``, as ``torch.amin``: see :meth:`amax`.
@@ -319,7 +328,7 @@ class TorchPort(TorchInPlace):
         """
         from .ops.reduction import min as minimum
 
-        return minimum(self, axis=_dims("amin", None if dim == () else dim, self.ndim), keepdims=bool(keepdim))
+        return minimum(self, axis=_extreme_axes("amin", dim, self.ndim), keepdims=bool(keepdim))
 
     def logsumexp(self, dim, keepdim=False):
         """``log(sum(exp(x)))`` along ``dim`` (an int or a tuple of ints; PyTorch requires it), stable for any
@@ -402,7 +411,9 @@ class TorchPort(TorchInPlace):
     def _truth(self, op, dim, keepdim):
         from .tensor import Tensor
 
-        axes = _dims(op, dim, self.ndim)
+        axes = _dims(op, dim, self.ndim)     # (checked: dim 0 and -1 name a rank-0 tensor's one dimension)
+        if self.ndim == 0:
+            axes = ()                        # which reduces nothing, as PyTorch's x.any(dim=0)
         xp = self.backend.xp
         truth = self._data if dtype_name(self.dtype) == "bool" else self._data != 0
         return Tensor._make(getattr(xp, op)(truth, axis=axes, keepdims=bool(keepdim)), self.backend, False, None)

@@ -2,6 +2,9 @@
 ``torch.add(x, y, alpha=alpha)`` computes float64 with the processor's fma instruction, which NumPy lacks; used by
 :meth:`TorchMethods.add <tinygradconv.torch_methods.TorchMethods.add>` and ``sub`` for float64 tensors. The exact
 product and sum are built of float64 operations: Veltkamp's splitting, Dekker's product and Knuth's TwoSum.
+
+:func:`fused_multiply_add_float32` is the same in float32 (``a * b + c`` rounded once, the product exact in float64),
+used by float16 ``addcmul`` (:mod:`~tinygradconv.ops.half_addcmul`), which PyTorch computes with a float32 fma.
 """
 from __future__ import annotations
 
@@ -106,3 +109,34 @@ def _multiply_add_block(xp, y, alpha, x):
         scaled = _multiply_add_block(xp, y_part, alpha * 2.0 ** -1000, x_part) * 2.0 ** 1000
         return xp.where(exact, result, xp.where(overflowed, scaled, x + p))
     return xp.where(exact, result, x + p)
+
+
+def fused_multiply_add_float32(xp, a, b, c):
+    """``a * b + c`` for float32 arrays (broadcasting), rounded once to float32, as a float32 fused multiply-add
+    (``fmaf``) rounds it: what PyTorch's CPU kernels compute where the compiler fuses a product and a sum (its
+    float16 ``addcmul``, computed in float32, is ``fma(value * tensor1, tensor2, t)``).
+
+    How: the product of two float32 numbers is exact in float64 (48 bits of 53), and ``p + c == s + e`` exactly
+    (TwoSum). Rounding ``s`` to float32 is the correct rounding of ``p + c`` except where ``s`` lies exactly half
+    way between two float32 numbers and ``e`` (what float64 left out) tips it: the round-to-even then went the
+    wrong way, and the result moves to the neighbour on ``e``'s side (as in :func:`multiply_add`). NaN, infinities
+    and signed zeros are those of the float64 sum, which are the fused multiply-add's.
+
+    >>> import numpy as np
+    >>> a, c = np.float32([1 + 2.0 ** -12]), np.float32([-1 - 2.0 ** -11])
+    >>> fused_multiply_add_float32(np, a, a, c).tolist(), (a * a + c).tolist()     # exact: 2**-24
+    ([5.960464477539063e-08], [0.0])
+    """
+    wide = xp.float64
+    product = xp.astype(a, wide) * xp.astype(b, wide)          # exact
+    s, e = _two_sum(xp, product, xp.astype(c, wide))
+    rounded = xp.astype(s, xp.float32)
+    back = xp.astype(rounded, wide)
+    d = s - back                                               # exact (rounded is the float32 nearest to s)
+    twice = d + d
+    neighbour = back + twice
+    tie = xp.isfinite(back) & (d != 0) & (xp.astype(xp.astype(neighbour, xp.float32), wide) == neighbour)
+    tipped = tie & (e != 0) & ((e > 0) == (d > 0))
+    if xp.any(tipped):
+        return xp.where(tipped, xp.astype(neighbour, xp.float32), rounded)
+    return rounded

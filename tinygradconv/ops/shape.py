@@ -854,7 +854,12 @@ def permute(x, *axes):
 
 def transpose(x, *axes):
     """Reverse all axes (no arguments), swap two axes (``transpose(x, 0, 1)``, as PyTorch), or apply a full
-    permutation given as one tuple (``transpose(x, (2, 0, 1))``, as NumPy).
+    permutation given as one tuple (``transpose(x, (2, 0, 1))``, as NumPy). A rank-0 tensor has one dimension to
+    name, ``0`` or ``-1``, and comes back unchanged (``transpose(x, 0, -1)``), as PyTorch's.
+
+    Raises:
+        AxisError: an axis out of range (a ``ValueError`` and an ``IndexError``). ValueError: another number of axes
+            than none, two or one full permutation.
 
     >>> import tinygradconv as tg
     >>> transpose(tg.tensor([[1.0, 2.0, 3.0]]), 0, 1).shape
@@ -868,9 +873,11 @@ def transpose(x, *axes):
     if len(axes) != 2:
         raise ValueError(f"transpose() takes no axes, two axes to swap, or one full permutation tuple; "
                          f"received {axes}. Use permute() to reorder several axes.")
+    # a rank-0 tensor has dimension 0 and -1 and stays itself, as PyTorch's x.transpose(0, -1)
+    i, j = (axis_index(a, x.ndim, "transpose", scalar_axis=True) for a in axes)
     order = list(range(x.ndim))
-    i, j = (axis_index(a, x.ndim, "transpose") for a in axes)
-    order[i], order[j] = order[j], order[i]
+    if order:
+        order[i], order[j] = order[j], order[i]
     return permute(x, order)
 
 
