@@ -123,6 +123,14 @@ def _round_special_points(rng):
             Sample((np.asarray(-0.04),), {"decimals": 1})]
 
 
+def _checked_decimals(decimals):
+    """``decimals`` as an int, or a ``TypeError`` naming it (a bool or a float is refused, as PyTorch)."""
+    if isinstance(decimals, (bool, np.bool_)) or not isinstance(decimals, numbers.Integral):
+        raise TypeError(f"Invalid type for argument `decimals` of round: expected an int, received "
+                        f"decimals={decimals!r} of type {type(decimals).__name__}")
+    return int(decimals)
+
+
 @register_op("round", samples=_round_samples, special_points=_round_special_points)
 class Round(_RoundingFunction):
     """``round(a, decimals)``: to the nearest multiple of ``10**-decimals``, ties to even (``round(2.5) = 2.0``,
@@ -138,6 +146,7 @@ class Round(_RoundingFunction):
     @staticmethod
     def forward(ctx, a, decimals=0):
         xp = ctx.xp
+        decimals = _checked_decimals(decimals)
         _refuse_bools(xp, a, "round")
         if not xp.isdtype(a.dtype, "real floating"):
             if decimals >= 0:
@@ -251,13 +260,11 @@ def round(x, decimals=0):
     >>> round(tg.tensor([1.234, 1250.0], dtype="float64"), decimals=1).tolist()
     [1.2, 1250.0]
     """
-    if isinstance(decimals, bool) or not isinstance(decimals, numbers.Integral):
-        raise TypeError(f"Invalid type for argument `decimals` of round: expected an int, received "
-                        f"decimals={decimals!r} of type {type(decimals).__name__}")
+    decimals = _checked_decimals(decimals)
     x = _as_tensor(x)
     if decimals == 0:
         return Round.apply(x)
-    return Round.apply(x, decimals=int(decimals))
+    return Round.apply(x, decimals=decimals)
 
 
 def trunc(x):
