@@ -92,6 +92,12 @@ TORCH = {
     "log": torch.log, "log1p": torch.log1p, "expm1": torch.expm1, "sqrt": torch.sqrt, "abs": torch.abs,
     "tanh": torch.tanh, "sin": torch.sin, "cos": torch.cos, "tan": torch.tan, "arcsin": torch.asin,
     "arccos": torch.acos, "arctan": torch.atan,
+    # ops.rounding, ops.hyperbolic, ops.exponential
+    "floor": torch.floor, "ceil": torch.ceil, "trunc": torch.trunc, "frac": torch.frac,
+    "round": lambda x, decimals=0: torch.round(x, decimals=decimals),
+    "sinh": torch.sinh, "cosh": torch.cosh, "arcsinh": torch.asinh, "arccosh": torch.acosh, "arctanh": torch.atanh,
+    "exp2": torch.exp2, "log2": torch.log2, "log10": torch.log10, "logaddexp": torch.logaddexp,
+    "hypot": torch.hypot, "arctan2": torch.atan2,
     # torch.sign(nan) is 0 (PyTorch issue #41245); ours is NaN, as np.sign: the reference keeps NaN there
     "sign": lambda x: torch.where(torch.isnan(x), x.detach(), torch.sign(x)),
     "sigmoid": torch.sigmoid, "relu": torch.relu, "erf": torch.erf,

@@ -149,15 +149,10 @@ MISSING_TORCH_NAMES = {
     "nan_to_num": "t = tg.ops.where(t.isnan(), 0.0, t) (and tg.ops.where(t.isinf(), value, t) for infinities)",
     "lerp": "write start + weight * (end - start): t + weight * (end - t)",
     "lerp_": "write t.add_((end - t) * weight) (under tg.no_grad() for a parameter, as an EMA update)",
-    # rounding: the gradient is 0 anyway; div's rounding_mode rounds with that gradient
-    "floor": "t.div(1, rounding_mode='floor') rounds toward -inf (gradient 0, as PyTorch's floor)",
-    "ceil": "-(-t).div(1, rounding_mode='floor') rounds toward +inf (gradient 0, as PyTorch's ceil)",
-    "trunc": "t.div(1, rounding_mode='trunc') rounds toward zero (gradient 0, as PyTorch's trunc)",
-    "round": "there is no round op: tg.tensor(np.round(t.detach().numpy())) for the values (half to even, as "
-             "PyTorch; its gradient is 0)",
-    "floor_": "t.copy_(t.div(1, rounding_mode='floor')) (there is no floor op)",
-    "ceil_": "t.copy_(-(-t).div(1, rounding_mode='floor')) (there is no ceil op)",
-    "round_": "there is no round op: t.copy_(np.round(t.detach().numpy())) for a tensor outside the graph",
+    # rounding in place (t.floor(), t.ceil(), t.round() and t.trunc() exist: tinygradconv.ops.rounding)
+    "floor_": "t.copy_(t.floor()), or t = t.floor() (there is no in-place floor yet)",
+    "ceil_": "t.copy_(t.ceil()), or t = t.ceil() (there is no in-place ceil yet)",
+    "round_": "t.copy_(t.round()), or t = t.round() (there is no in-place round yet)",
     "clamp_min": "t.clamp(min=value)",
     "clamp_max": "t.clamp(max=value)",
     "logical_not": "~mask inverts a bool tensor",
@@ -1701,6 +1696,102 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         return _trigonometric().sign(self)
 
+    # The rounding ops (tinygradconv.ops.rounding), with PyTorch's method names: gradient 0 (frac's 1); an integer
+    # tensor is returned unchanged by floor, ceil, round and trunc.
+    def floor(self):
+        """``torch.Tensor.floor``: :func:`tinygradconv.ops.floor` (gradient 0; an integer tensor unchanged).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([-1.5, 0.5]).floor().tolist()
+        [-2.0, 0.0]
+        """
+        return _ops_module("rounding").floor(self)
+
+    def ceil(self):
+        """``torch.Tensor.ceil``: :func:`tinygradconv.ops.ceil` (gradient 0; an integer tensor unchanged)."""
+        return _ops_module("rounding").ceil(self)
+
+    def round(self, decimals=0):
+        """``torch.Tensor.round``: :func:`tinygradconv.ops.round`, ties to even (``2.5 -> 2``), to ``decimals``
+        places (gradient 0)."""
+        return _ops_module("rounding").round(self, decimals=decimals)
+
+    def trunc(self):
+        """``torch.Tensor.trunc`` (also ``fix``): :func:`tinygradconv.ops.trunc`, toward 0 (gradient 0)."""
+        return _ops_module("rounding").trunc(self)
+
+    fix = trunc
+
+    def frac(self):
+        """``torch.Tensor.frac``: :func:`tinygradconv.ops.frac`, ``x - trunc(x)`` (gradient 1; floats only)."""
+        return _ops_module("rounding").frac(self)
+
+    # The hyperbolic ops (tinygradconv.ops.hyperbolic): asinh/arcsinh, acosh/arccosh and atanh/arctanh are the same
+    # ops under both of PyTorch's spellings.
+    def sinh(self):
+        """``torch.Tensor.sinh``: :func:`tinygradconv.ops.sinh` (d/dx = cosh(x); an integer tensor gives float32).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([0.0]).sinh().tolist()
+        [0.0]
+        """
+        return _ops_module("hyperbolic").sinh(self)
+
+    def cosh(self):
+        """``torch.Tensor.cosh``: :func:`tinygradconv.ops.cosh` (d/dx = sinh(x))."""
+        return _ops_module("hyperbolic").cosh(self)
+
+    def asinh(self):
+        """``torch.Tensor.asinh`` (also ``arcsinh``): :func:`tinygradconv.ops.arcsinh` (d/dx = 1 / sqrt(x^2 + 1))."""
+        return _ops_module("hyperbolic").arcsinh(self)
+
+    def acosh(self):
+        """``torch.Tensor.acosh`` (also ``arccosh``): :func:`tinygradconv.ops.arccosh` (d/dx = 1 / sqrt(x^2 - 1))."""
+        return _ops_module("hyperbolic").arccosh(self)
+
+    def atanh(self):
+        """``torch.Tensor.atanh`` (also ``arctanh``): :func:`tinygradconv.ops.arctanh` (d/dx = 1 / (1 - x^2))."""
+        return _ops_module("hyperbolic").arctanh(self)
+
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+    # Exponentials, logarithms and the binary ops of tinygradconv.ops.exponential (atan2/arctan2: one op).
+    def expm1(self):
+        """``torch.Tensor.expm1``: :func:`tinygradconv.ops.expm1`, ``exp(x) - 1`` exact near 0."""
+        return _ops_module("exponential").expm1(self)
+
+    def exp2(self):
+        """``torch.Tensor.exp2``: :func:`tinygradconv.ops.exp2`, ``2**x`` (d/dx = 2**x ln 2)."""
+        return _ops_module("exponential").exp2(self)
+
+    def log2(self):
+        """``torch.Tensor.log2``: :func:`tinygradconv.ops.log2` (d/dx = 1 / (x ln 2)).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([8.0]).log2().tolist()
+        [3.0]
+        """
+        return _ops_module("exponential").log2(self)
+
+    def log10(self):
+        """``torch.Tensor.log10``: :func:`tinygradconv.ops.log10` (d/dx = 1 / (x ln 10))."""
+        return _ops_module("exponential").log10(self)
+
+    def logaddexp(self, other):
+        """``torch.Tensor.logaddexp``: :func:`tinygradconv.ops.logaddexp`, ``log(exp(self) + exp(other))``."""
+        return _ops_module("exponential").logaddexp(self, other)
+
+    def hypot(self, other):
+        """``torch.Tensor.hypot``: :func:`tinygradconv.ops.hypot`, ``sqrt(self**2 + other**2)``."""
+        return _ops_module("exponential").hypot(self, other)
+
+    def atan2(self, other):
+        """``torch.Tensor.atan2`` (also ``arctan2``): :func:`tinygradconv.ops.arctan2`, the angle of the point
+        ``(other, self)``."""
+        return _ops_module("exponential").arctan2(self, other)
+
+    arctan2 = atan2
+
     def type(self, dtype=None, non_blocking=False, **kwargs):
         """Without ``dtype``: PyTorch's name for a tensor of this dtype and device, as ``torch.Tensor.type()``
         returns it (``"torch.FloatTensor"`` for float32, ``"torch.LongTensor"`` for int64, ``"torch.cuda.FloatTensor"``
@@ -2386,6 +2477,14 @@ def _node_of(tensor):
     if tensor._ctx is not None and getattr(tensor._ctx.fn, "hidden_from_grad_fn", False):
         return _node_of(tensor._ctx.inputs[0])     # a node PyTorch has not (split's Cut): the one before it
     return AccumulateGrad(tensor) if tensor._ctx is None else BackwardNode(tensor._ctx)
+
+
+def _ops_module(name):
+    """The module ``tinygradconv.ops.<name>``, imported at call time (tensor.py imports this module before the ops
+    exist: see the end of tensor.py)."""
+    import importlib
+
+    return importlib.import_module(f"tinygradconv.ops.{name}")
 
 
 def _trigonometric():

@@ -1,0 +1,430 @@
+"""Exponentials and logarithms in other bases, and three binary ops: ``exp2``, ``log2``, ``log10``, ``logaddexp``,
+``hypot`` and ``arctan2`` (PyTorch's ``atan2``), each forward beside its local derivative; ``expm1`` and ``log1p``
+(registered in :mod:`.elementwise`) are exported beside them.
+
+The names are Keras 3's (``keras.ops.exp2``, ``keras.ops.logaddexp``, ``keras.ops.arctan2``, ...) and PyTorch's
+(``torch.atan2`` is an alias, ``tg.ops.atan2``, and the Tensor methods ``t.exp2()``, ``t.logaddexp(other)``,
+``t.atan2(other)``, ...). Values, dtypes and gradients follow PyTorch 2.13, whose backward formulas
+(``tools/autograd/derivatives.yaml``) are written out here step by step, so that each rounding happens where
+PyTorch's does (``ln 2 = 0.6931...``, ``ln 10 = 2.3025...``):
+
+=============  ===================================  ==========================================================
+op             value                                d/da (and d/db), as PyTorch computes it
+=============  ===================================  ==========================================================
+``exp2``       ``2**a``                             ``grad * exp2(a) * ln 2``, from the output
+``log2``       ``log(a) / ln 2``                    ``grad / (a * ln 2)``
+``log10``      ``log(a) / ln 10``                   ``grad / (a * ln 10)``
+``logaddexp``  ``log(exp(a) + exp(b))``             ``grad / (1 + exp(b - a))``; ``grad / (1 + exp(a - b))``
+``hypot``      ``sqrt(a*a + b*b)``                  ``grad * a / hypot(a, b)``; ``grad * b / hypot(a, b)``
+``arctan2``    the angle of the point ``(b, a)``    ``grad * b * r``; ``grad * -a * r``, ``r = 1 / (a*a + b*b)``
+=============  ===================================  ==========================================================
+
+Dtypes: a float tensor keeps its dtype; an integer or bool tensor computes in and returns float32
+(:data:`~tinygradconv.ops.elementwise.INTEGER_MATH_DTYPE`), as PyTorch (and Keras 3). The binary ops promote their
+operands as ``+`` does (:func:`~tinygradconv.ops.elementwise.promoted_dtype`: int64 beside float16 is float16;
+float16 beside float32 float32), then compute two integer or bool operands in float32. PyTorch refuses integer
+operands in ``logaddexp`` and ``hypot`` ("not implemented for 'Long'"); here they compute in float32, as Keras 3
+and ``torch.atan2`` do. A Python number is taken as ``+`` takes it (``tg.ops.hypot(x, 3.0)``), as Keras 3 (PyTorch
+asks for two tensors). float16 is computed in float32 and rounded once, as PyTorch's CPU kernels; the gradients take
+PyTorch's steps in float16, each rounded (a product by ``ln 2`` in float32, as PyTorch multiplies by a number).
+``exp2``, ``log2``, ``log10`` and ``arctan2`` of float32 are computed in float64 and rounded once
+(:func:`~.hyperbolic.in_wider_float`): ``log10(100.0)`` is exactly 2.0 there, as in PyTorch (NumPy's float32 loop
+gives 2.0000002).
+
+Special points, IEEE 754 as PyTorch: ``exp2(-inf) = 0`` (gradient 0), ``exp2(1024.0) = inf``; ``log2(0) = -inf``
+with gradient ``inf`` and ``log2(-0.0) = -inf`` with gradient ``-inf``; NaN below 0. ``logaddexp(-inf, -inf) =
+-inf`` and ``logaddexp(inf, inf) = inf``, both with NaN gradients (``exp(b - a)`` of ``inf - inf``), as PyTorch;
+``logaddexp(a, -inf) = a`` with gradients 1 and 0; no overflow for large operands (``logaddexp(1000, 1000) =
+1000.69``). ``hypot(0, 0) = 0`` with NaN gradients (``0 / 0``), as PyTorch; ``hypot(inf, nan) = inf``, as C's.
+``arctan2(+-0.0, 0.0) = +-0.0`` and ``arctan2(0.0, -0.0) = pi`` (the signs of the zeros choose the quadrant), and
+its gradient at ``(0, 0)`` is ``(0, -0)``: PyTorch sets ``r`` to 0 where ``1 / (a*a + b*b)`` is infinite.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function, register_op
+from .elementwise import (
+    Expm1,
+    Log1p,
+    _as_tensor,
+    _binary,
+    _binary_samples,
+    _in_float32,
+    _unary_samples,
+    binary_special_points,
+    broadcast_error,
+    float_input,
+    promoted,
+    unary_special_points,
+    unbroadcast,
+)
+from .hyperbolic import in_wider_float
+
+# PyTorch's constants, as derivatives.yaml writes them: ln 2 is math.log(2), but 2.3025850929940456 is one unit in
+# the last place below math.log(10) (2.302585092994046), and log10's gradient agrees with PyTorch's only with it.
+_LN2 = 0.6931471805599453
+_LN10 = 2.3025850929940456
+
+
+def _times(xp, a, number):
+    """``a * number`` for a Python float ``number``, as PyTorch multiplies a tensor by a number: in the tensor's
+    dtype, in float32 for float16 (NumPy would round the number to float16 first)."""
+    return _in_float32(xp, lambda v: v * number, a)
+
+
+def _float_operands(xp, a, b):
+    """``a`` and ``b`` promoted as ``+`` promotes them, then in float32 when neither is floating."""
+    a, b = promoted(xp, a, b)
+    return float_input(xp, a), float_input(xp, b)
+
+
+# ------------------------------------------------------------------------------------------- exp2, log2, log10
+@register_op("exp2", samples=_unary_samples(), special_points=unary_special_points(1024.0, -1075.0))
+class Exp2(Function):
+    """``2**a``; d/da = ``2**a * ln 2``, from the output (``exp2(-inf) = 0`` with gradient 0)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = ctx.xp
+        a = float_input(xp, a)
+        exp2 = getattr(xp, "exp2", None)        # the Array API has none: 2 ** a there
+        out = in_wider_float(xp, exp2 if exp2 is not None else lambda v: xp.pow(xp.full_like(v, 2.0), v), a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return _times(ctx.xp, grad * out, _LN2)
+
+
+@register_op("log2", samples=_unary_samples(0.2, 3.0), special_points=unary_special_points(low=0.0))
+class Log2(Function):
+    """``log2(a)``; d/da = ``1 / (a ln 2)`` (``-inf`` with gradient ``inf`` at 0, NaN below 0)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        a = float_input(ctx.xp, a)
+        ctx.save_for_backward(a)
+        return in_wider_float(ctx.xp, ctx.xp.log2, a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / _times(ctx.xp, a, _LN2)
+
+
+@register_op("log10", samples=_unary_samples(0.2, 3.0), special_points=unary_special_points(low=0.0))
+class Log10(Function):
+    """``log10(a)``; d/da = ``1 / (a ln 10)`` (``-inf`` with gradient ``inf`` at 0, NaN below 0)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        a = float_input(ctx.xp, a)
+        ctx.save_for_backward(a)
+        return in_wider_float(ctx.xp, ctx.xp.log10, a)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad / _times(ctx.xp, a, _LN10)
+
+
+# ------------------------------------------------------------------------------------------- binary ops
+_BINARY_EXTRA = (1000.0, -1000.0, 1e-200, -1e-200, 1e200)
+_BINARY_VALUES = (np.nan, 0.0, -0.0, np.inf, -np.inf, 1.0, -1.0, 0.5, -2.5, 3.0, *_BINARY_EXTRA)
+
+
+def _binary_points():
+    return binary_special_points(_BINARY_VALUES, _BINARY_VALUES)
+
+
+def _logaddexp_forward(xp, a, b):
+    """PyTorch's CPU formula: ``a`` where ``a`` and ``b`` are the same infinity, else
+    ``max(a, b) + log1p(exp(-|a - b|))`` (never overflows)."""
+    same_infinity = xp.isinf(a) & (a == b)
+    m = xp.where(a < b, b, a)        # C++'s std::max(a, b): a unless a < b (a NaN a stays)
+    return xp.where(same_infinity, a, m + xp.log1p(xp.exp(-xp.abs(a - b))))
+
+
+@register_op("logaddexp", samples=_binary_samples(), special_points=_binary_points())
+class Logaddexp(Function):
+    """``log(exp(a) + exp(b))`` without overflow; d/da = ``1 / (1 + exp(b - a))``, d/db = ``1 / (1 + exp(a - b))``
+    (the softmax weights of ``a`` and ``b``; NaN at ``(inf, inf)`` and ``(-inf, -inf)``, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        xp = ctx.xp
+        a, b = _float_operands(xp, a, b)
+        ctx.save_for_backward(a, b)
+        try:
+            return _in_float32(xp, lambda u, v: _logaddexp_forward(xp, u, v), a, b)
+        except ValueError:
+            raise broadcast_error("logaddexp", a, b) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+
+        def weight(u, v):        # grad / (1 + exp(v - u)), each step rounded in the dtype as PyTorch's
+            return grad / (1.0 + _in_float32(xp, xp.exp, v - u))
+
+        return (unbroadcast(xp, weight(a, b), a.shape) if need_a else None,
+                unbroadcast(xp, weight(b, a), b.shape) if need_b else None)
+
+
+@register_op("hypot", samples=_binary_samples(), special_points=_binary_points())
+class Hypot(Function):
+    """``sqrt(a^2 + b^2)`` without overflow; d/da = ``a / hypot(a, b)``, d/db = ``b / hypot(a, b)`` (NaN at
+    ``(0, 0)``, ``0 / 0``, as PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        xp = ctx.xp
+        a, b = _float_operands(xp, a, b)
+        try:
+            out = _in_float32(xp, xp.hypot, a, b)
+        except ValueError:
+            raise broadcast_error("hypot", a, b) from None
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (unbroadcast(xp, grad * a / out, a.shape) if need_a else None,
+                unbroadcast(xp, grad * b / out, b.shape) if need_b else None)
+
+
+@register_op("arctan2", samples=_binary_samples(), special_points=_binary_points())
+class Arctan2(Function):
+    """``arctan2(a, b)``, the angle in ``[-pi, pi]`` of the point ``(x, y) = (b, a)``; d/da = ``b / (a^2 + b^2)``,
+    d/db = ``-a / (a^2 + b^2)`` (0 and ``-0`` at ``(0, 0)``, where PyTorch sets ``1 / (a^2 + b^2)`` to 0)."""
+
+    @staticmethod
+    def grad_fn_name(ctx):
+        """PyTorch's name of the node, ``t.grad_fn`` (``<Atan2Backward>``, PyTorch's ``Atan2Backward0``)."""
+        return "Atan2"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        xp = ctx.xp
+        a, b = _float_operands(xp, a, b)
+        try:
+            out = in_wider_float(xp, xp.atan2, a, b)
+        except ValueError:
+            raise broadcast_error("arctan2", a, b) from None
+        ctx.save_for_backward(a, b)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        r = 1.0 / (a * a + b * b)
+        r = xp.where(xp.isinf(r), xp.zeros_like(r), r)      # PyTorch's masked_fill_(recip.isinf(), 0)
+        return (unbroadcast(xp, grad * b * r, a.shape) if need_a else None,
+                unbroadcast(xp, grad * -a * r, b.shape) if need_b else None)
+
+
+# ------------------------------------------------------------------------------------------- the functions
+def expm1(x):
+    """``exp(x) - 1`` element-wise, exact near 0, ``keras.ops.expm1`` / ``torch.expm1``:
+    :class:`~tinygradconv.ops.elementwise.Expm1` (d/dx = exp(x)).
+
+    Args:
+        x: a Tensor (or data, converted by :class:`~tinygradconv.Tensor`'s rule), any shape.
+
+    Returns:
+        A Tensor of ``x``'s shape: ``x``'s float dtype, float32 for an integer or bool ``x`` (as PyTorch).
+
+    >>> import tinygradconv as tg
+    >>> x = tg.tensor([0.0, 1e-10], dtype="float64", requires_grad=True)
+    >>> y = expm1(x)
+    >>> y.tolist()
+    [0.0, 1.00000000005e-10]
+    >>> y.sum().backward()
+    >>> x.grad.tolist()
+    [1.0, 1.0000000001]
+    """
+    return Expm1.apply(_as_tensor(x))
+
+
+def log1p(x):
+    """``log(1 + x)`` element-wise, exact near 0, ``keras.ops.log1p`` / ``torch.log1p``:
+    :class:`~tinygradconv.ops.elementwise.Log1p` (d/dx = 1 / (1 + x)).
+
+    Args:
+        x: a Tensor (or data), any shape.
+
+    Returns:
+        A Tensor of ``x``'s shape (``-inf`` at -1, NaN below): ``x``'s float dtype, float32 for an integer or bool
+        ``x`` (as PyTorch).
+
+    >>> import tinygradconv as tg
+    >>> x = tg.tensor([0.0, 1.0], requires_grad=True)
+    >>> y = log1p(x)
+    >>> [round(v, 4) for v in y.tolist()]
+    [0.0, 0.6931]
+    >>> y.sum().backward()
+    >>> x.grad.tolist()
+    [1.0, 0.5]
+    """
+    return Log1p.apply(_as_tensor(x))
+
+
+def exp2(x):
+    """``2**x`` element-wise, ``keras.ops.exp2`` / ``torch.exp2``: :class:`Exp2` (d/dx = 2**x ln 2).
+
+    Args:
+        x: a Tensor (or data), any shape.
+
+    Returns:
+        A Tensor of ``x``'s shape: ``x``'s float dtype, float32 for an integer or bool ``x`` (as PyTorch).
+
+    >>> import tinygradconv as tg
+    >>> x = tg.tensor([0.0, 3.0], requires_grad=True)
+    >>> y = exp2(x)
+    >>> y.tolist()
+    [1.0, 8.0]
+    >>> y.sum().backward()
+    >>> [round(v, 4) for v in x.grad.tolist()]
+    [0.6931, 5.5452]
+    """
+    return Exp2.apply(_as_tensor(x))
+
+
+def log2(x):
+    """Base-2 logarithm element-wise, ``keras.ops.log2`` / ``torch.log2``: :class:`Log2` (d/dx = 1 / (x ln 2)).
+
+    Args:
+        x: a Tensor (or data), any shape.
+
+    Returns:
+        A Tensor of ``x``'s shape (``-inf`` at 0, NaN below): ``x``'s float dtype, float32 for an integer or bool
+        ``x`` (as PyTorch).
+
+    >>> import tinygradconv as tg
+    >>> x = tg.tensor([1.0, 8.0], requires_grad=True)
+    >>> y = log2(x)
+    >>> y.tolist()
+    [0.0, 3.0]
+    >>> y.sum().backward()
+    >>> [round(v, 4) for v in x.grad.tolist()]
+    [1.4427, 0.1803]
+    """
+    return Log2.apply(_as_tensor(x))
+
+
+def log10(x):
+    """Base-10 logarithm element-wise, ``keras.ops.log10`` / ``torch.log10``: :class:`Log10`
+    (d/dx = 1 / (x ln 10)).
+
+    Args:
+        x: a Tensor (or data), any shape.
+
+    Returns:
+        A Tensor of ``x``'s shape (``-inf`` at 0, NaN below): ``x``'s float dtype, float32 for an integer or bool
+        ``x`` (as PyTorch).
+
+    >>> import tinygradconv as tg
+    >>> x = tg.tensor([1.0, 100.0], requires_grad=True)
+    >>> y = log10(x)
+    >>> y.tolist()
+    [0.0, 2.0]
+    >>> y.sum().backward()
+    >>> [round(v, 5) for v in x.grad.tolist()]
+    [0.43429, 0.00434]
+    """
+    return Log10.apply(_as_tensor(x))
+
+
+def logaddexp(x1, x2):
+    """``log(exp(x1) + exp(x2))`` element-wise without overflow, ``keras.ops.logaddexp`` / ``torch.logaddexp``:
+    :class:`Logaddexp` (d/dx1 = 1 / (1 + exp(x2 - x1)), d/dx2 = 1 / (1 + exp(x1 - x2))).
+
+    Args:
+        x1: a Tensor (or data, or a number), any shape.
+        x2: a Tensor (or data, or a number), broadcastable with ``x1`` (NumPy's rules).
+
+    Returns:
+        A Tensor of the broadcast shape, of the promoted float dtype (float32 for two integer operands, as Keras 3;
+        PyTorch refuses them).
+
+    Raises:
+        ValueError: shapes that do not broadcast.
+
+    >>> import tinygradconv as tg
+    >>> x = tg.tensor([0.0, 1000.0], requires_grad=True)
+    >>> y = logaddexp(x, tg.tensor([0.0, 1000.0]))
+    >>> [round(v, 3) for v in y.tolist()]
+    [0.693, 1000.693]
+    >>> y.sum().backward()
+    >>> x.grad.tolist()
+    [0.5, 0.5]
+    """
+    return _binary(Logaddexp, x1, x2)
+
+
+def hypot(x1, x2):
+    """``sqrt(x1**2 + x2**2)`` element-wise without overflow, ``keras.ops.hypot`` / ``torch.hypot``:
+    :class:`Hypot` (d/dx1 = x1 / hypot, d/dx2 = x2 / hypot; NaN at ``(0, 0)``, as PyTorch).
+
+    Args:
+        x1: a Tensor (or data, or a number), any shape.
+        x2: a Tensor (or data, or a number), broadcastable with ``x1``.
+
+    Returns:
+        A Tensor of the broadcast shape, of the promoted float dtype (float32 for two integer operands, as Keras 3;
+        PyTorch refuses them).
+
+    Raises:
+        ValueError: shapes that do not broadcast.
+
+    >>> import tinygradconv as tg
+    >>> x = tg.tensor([3.0, 5.0], requires_grad=True)
+    >>> y = hypot(x, tg.tensor([4.0, 12.0]))
+    >>> y.tolist()
+    [5.0, 13.0]
+    >>> y.sum().backward()
+    >>> [round(v, 4) for v in x.grad.tolist()]
+    [0.6, 0.3846]
+    """
+    return _binary(Hypot, x1, x2)
+
+
+def arctan2(x1, x2):
+    """The angle of the point ``(x2, x1)`` element-wise, in ``[-pi, pi]``, ``keras.ops.arctan2`` / ``torch.atan2``
+    (alias :func:`atan2`): :class:`Arctan2` (d/dx1 = x2 / (x1^2 + x2^2), d/dx2 = -x1 / (x1^2 + x2^2)).
+
+    Args:
+        x1: the y-coordinates: a Tensor (or data, or a number), any shape.
+        x2: the x-coordinates: a Tensor (or data, or a number), broadcastable with ``x1``.
+
+    Returns:
+        A Tensor of the broadcast shape, of the promoted float dtype (float32 for two integer operands, as PyTorch
+        and Keras 3). The signs of zeros choose the quadrant: ``arctan2(0.0, -0.0) = pi``.
+
+    Raises:
+        ValueError: shapes that do not broadcast.
+
+    >>> import tinygradconv as tg
+    >>> y = tg.tensor([1.0, 1.0], requires_grad=True)
+    >>> angle = arctan2(y, tg.tensor([1.0, -1.0]))
+    >>> [round(v, 4) for v in angle.tolist()]
+    [0.7854, 2.3562]
+    >>> angle.sum().backward()
+    >>> y.grad.tolist()
+    [0.5, -0.5]
+    """
+    return _binary(Arctan2, x1, x2)
+
+
+atan2 = arctan2     # PyTorch's name (torch.atan2)
+
