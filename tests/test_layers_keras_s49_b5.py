@@ -332,3 +332,86 @@ def test_new_layers_in_keras_files_both_ways(tmp_path):
     ours.save(tmp_path / "o.npz")
     np.testing.assert_allclose(load_model(tmp_path / "o.npz").predict(x, verbose=0), theirs.predict(x, verbose=0),
                                rtol=1e-5, atol=1e-6)
+
+
+# ------------------------------------------------------------------------------------------------- TimeDistributed
+def _keras_weights(layer):
+    return [np.asarray(w) for w in layer.get_weights()]
+
+
+def test_time_distributed_dense_matches_keras_a_loop_and_torch_gradients():
+    keras = _keras()
+    x = np.random.default_rng(11).standard_normal((3, 4, 5))
+    theirs = keras.layers.TimeDistributed(keras.layers.Dense(2, dtype="float64"), dtype="float64")
+    theirs_x = torch.tensor(x, requires_grad=True)
+    theirs_y = theirs(theirs_x)
+    ours = layers.TimeDistributed(layers.Dense(2, dtype="float64"), dtype="float64")
+    ours(np.zeros((3, 4, 5)))
+    kernel, bias = _keras_weights(theirs)
+    ours.set_weights([kernel, bias])
+    ours_x = tg.tensor(x, requires_grad=True)
+    ours_y = ours(ours_x)
+    loop = np.stack([x[:, t] @ kernel + bias for t in range(4)], axis=1)       # the formula, step by step
+    np.testing.assert_allclose(ours_y.numpy(), loop, rtol=1e-12)
+    np.testing.assert_allclose(ours_y.numpy(), _np(theirs_y), rtol=1e-6)       # Keras' float64 Dense: ~1e-7
+    g = np.random.default_rng(12).standard_normal(ours_y.shape)
+    (ours_y * tg.tensor(g)).sum().backward()
+    (theirs_y * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(ours_x.grad.numpy(), _np(theirs_x.grad), rtol=1e-6)
+    np.testing.assert_allclose(ours_x.grad.numpy(), g @ kernel.T, rtol=1e-12)
+    np.testing.assert_allclose(ours.layer.kernel.grad.numpy(), np.einsum("bti,bto->io", x, g), rtol=1e-12)
+    assert ours.get_build_config() == theirs.get_build_config()
+    assert ours.layer.get_build_config() == theirs.layer.get_build_config()
+
+
+def test_time_distributed_conv1d_on_4d_inputs_in_models_as_keras():
+    keras = _keras()
+    x = np.random.default_rng(13).standard_normal((2, 5, 7, 3)).astype("float32")
+    theirs = keras.Sequential([keras.Input((5, 7, 3)), keras.layers.TimeDistributed(keras.layers.Conv1D(4, 3))])
+    ours = models.Sequential([layers.Input((5, 7, 3)), layers.TimeDistributed(layers.Conv1D(4, 3))])
+    ours.set_weights(_keras_weights(theirs))
+    assert ours.output_shape == theirs.output_shape
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    for shape in ((None, 7, 3), (5, None, 3)):
+        k = keras.layers.TimeDistributed(keras.layers.Conv1D(4, 3))(keras.Input(shape))
+        o = layers.TimeDistributed(layers.Conv1D(4, 3))(layers.Input(shape))
+        assert tuple(o.shape) == tuple(k.shape)
+    i = layers.Input((5, 7, 3))
+    functional = models.Model(i, layers.TimeDistributed(layers.Conv1D(4, 3))(i))
+    functional.set_weights(_keras_weights(theirs))
+    np.testing.assert_allclose(functional.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_time_distributed_config_masks_dtypes_errors_and_files(tmp_path):
+    keras = _keras()
+    theirs = keras.layers.TimeDistributed(keras.layers.Dense(3, name="d"), name="td")
+    ours = layers.TimeDistributed(layers.Dense(3, name="d"), name="td")
+    theirs_config, ours_config = theirs.get_config(), ours.get_config()
+    assert _no_dtype(ours_config["layer"]["config"]) == _no_dtype(theirs_config["layer"]["config"])
+    assert ours_config["layer"]["class_name"] == "Dense" and ours_config["layer"]["module"] == "keras.layers"
+    assert type(layers.TimeDistributed.from_config(theirs_config).layer) is layers.Dense
+    assert layers.TimeDistributed.from_config(ours_config).layer.units == 3
+    # masks: passed on, as Keras' (supports_masking)
+    ids = np.array([[1, 0, 2]])
+    k = keras.layers.TimeDistributed(keras.layers.Dense(2))(keras.layers.Embedding(4, 2, mask_zero=True)(ids))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        o = layers.TimeDistributed(layers.Dense(2))(layers.Embedding(4, 2, mask_zero=True)(ids))
+    np.testing.assert_array_equal(get_keras_mask(o).numpy(), _np(k._keras_mask))
+    for dtype in ("float16", "float64"):
+        out = layers.TimeDistributed(layers.Dense(2, dtype=dtype), dtype=dtype)(np.ones((1, 3, 4)))
+        assert str(out.dtype) == dtype and out.shape == (1, 3, 2)
+    with pytest.raises(ValueError, match=r"expected min_ndim=3, found ndim=2"):
+        layers.TimeDistributed(layers.Dense(2))(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="at least 3 dimensions"):     # Keras refuses it too
+        keras.layers.TimeDistributed(keras.layers.Dense(2))(np.ones((2, 3), "float32"))
+    with pytest.raises(TypeError, match=r"Invalid type for argument `layer`.*Received layer=3"):
+        layers.TimeDistributed(3)
+    model = models.Sequential([layers.Input((4, 5)), layers.TimeDistributed(layers.Dense(2))])
+    x = np.random.default_rng(14).standard_normal((2, 4, 5)).astype("float32")
+    model.save(tmp_path / "td.npz")
+    np.testing.assert_array_equal(load_model(tmp_path / "td.npz").predict(x, verbose=0), model.predict(x, verbose=0))
+    keras.Sequential([keras.Input((4, 5)), keras.layers.TimeDistributed(keras.layers.Dense(2))]).save(
+        tmp_path / "td.keras")
+    with pytest.raises(SavedFileError, match=r"TimeDistributed is not read from .keras files yet.*set_weights"):
+        load_model(tmp_path / "td.keras")

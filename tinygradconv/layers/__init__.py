@@ -51,6 +51,7 @@ from .pooling import (
 from .preprocessing import Rescaling
 from .regularization import ActivityRegularization
 from .reshaping import Cropping1D, Identity, Permute, RepeatVector, UpSampling1D, ZeroPadding1D
+from .wrappers import TimeDistributed
 
 __all__ = [
     "ELU",
@@ -105,6 +106,7 @@ __all__ = [
     "Softmax",
     "SpatialDropout1D",
     "Subtract",
+    "TimeDistributed",
     "UnitNormalization",
     "UpSampling1D",
     "ZeroPadding1D",
@@ -145,8 +147,10 @@ def _hints():
     hints.update({name: recurrent for name in ("LSTM", "GRU", "SimpleRNN", "Bidirectional", "RNN", "LSTMCell",
                                                 "GRUCell", "SimpleRNNCell", "StackedRNNCells", "ConvLSTM1D",
                                                 "ConvLSTM2D", "ConvLSTM3D")})
-    hints["TimeDistributed"] = ("there is no TimeDistributed wrapper: Dense and the activations already act on the "
-                                "last axis of (batch, steps, features), step by step")
+    # TimeDistributed is here; the hint is what the .keras loader says of a file holding one (keras_format)
+    hints["TimeDistributed"] = ("TimeDistributed is not read from .keras files yet (its inner layer's weights nest "
+                                "below it): build the model in tinygradconv and copy the weights with "
+                                "set_weights(keras_model.get_weights()); .npz files hold it")
     attention = "there are no attention layers here"
     hints.update({name: attention for name in ("MultiHeadAttention", "Attention", "AdditiveAttention",
                                                 "GroupQueryAttention")})
