@@ -415,3 +415,32 @@ def test_time_distributed_config_masks_dtypes_errors_and_files(tmp_path):
         tmp_path / "td.keras")
     with pytest.raises(SavedFileError, match=r"TimeDistributed is not read from .keras files yet.*set_weights"):
         load_model(tmp_path / "td.keras")
+
+
+def test_activity_regularization_in_evaluate_and_lambda_in_fit_as_keras():
+    """The penalty is part of the loss ``evaluate`` reports, per batch as Keras adds it; a Lambda between layers
+    passes gradients (fit lowers the loss, with the same first loss as Keras from the same weights)."""
+    keras = _keras()
+    x = np.arange(12, dtype="float32").reshape(4, 3) / 10
+    y = np.zeros((4, 2), "float32")
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, kernel_initializer="ones"),
+                               keras.layers.ActivityRegularization(l1=0.1, l2=0.2)])
+    ours = models.Sequential([layers.Input((3,)), layers.Dense(2, kernel_initializer="ones"),
+                              layers.ActivityRegularization(l1=0.1, l2=0.2)])
+    theirs.compile("sgd", "mse")
+    ours.compile("sgd", "mse")
+    for batch_size in (4, 2):
+        np.testing.assert_allclose(ours.evaluate(x, y, batch_size=batch_size, verbose=0),
+                                   theirs.evaluate(x, y, batch_size=batch_size, verbose=0), rtol=1e-6)
+    rng = np.random.default_rng(15)
+    data, target = rng.random((32, 3)).astype("float32"), rng.random((32, 1)).astype("float32")
+    theirs = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4), keras.layers.Lambda(keras.ops.tanh),
+                               keras.layers.Dense(1)])
+    ours = models.Sequential([layers.Input((3,)), layers.Dense(4), layers.Lambda(tg.ops.tanh), layers.Dense(1)])
+    ours.set_weights(_keras_weights(theirs))
+    theirs.compile("sgd", "mse")
+    ours.compile("sgd", "mse")
+    history = ours.fit(data, target, epochs=5, batch_size=32, verbose=0).history["loss"]
+    expected = theirs.fit(data, target, epochs=5, batch_size=32, verbose=0).history["loss"]
+    np.testing.assert_allclose(history, expected, rtol=1e-5)
+    assert history[-1] < history[0]
