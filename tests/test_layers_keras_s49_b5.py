@@ -444,3 +444,17 @@ def test_activity_regularization_in_evaluate_and_lambda_in_fit_as_keras():
     expected = theirs.fit(data, target, epochs=5, batch_size=32, verbose=0).history["loss"]
     np.testing.assert_allclose(history, expected, rtol=1e-5)
     assert history[-1] < history[0]
+
+
+def test_the_new_layers_on_every_backend(on_backend):
+    """Hand-computed results on each backend (array-api-strict: only the standard's functions)."""
+    x = tg.tensor(np.arange(5.0).reshape(1, 5, 1), requires_grad=True)      # bins [0, 2), [1, 4), [3, 5)
+    y = layers.AdaptiveAveragePooling1D(3)(x)
+    assert y.backend.name == on_backend and y.numpy().ravel().tolist() == [0.5, 2.0, 3.5]
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy().ravel(), [0.5, 0.5 + 1 / 3, 1 / 3, 1 / 3 + 0.5, 0.5], rtol=1e-6)
+    assert layers.AdaptiveMaxPooling1D(3)(x).numpy().ravel().tolist() == [1.0, 3.0, 4.0]
+    assert layers.Rescaling(2.0, 1.0)(x).numpy().ravel().tolist() == [1.0, 3.0, 5.0, 7.0, 9.0]
+    assert layers.Lambda(lambda t: t * 3.0)(x).numpy().ravel().tolist() == [0.0, 3.0, 6.0, 9.0, 12.0]
+    assert layers.TimeDistributed(layers.Dense(1, kernel_initializer="ones"))(x).numpy().ravel().tolist() == \
+        [0.0, 1.0, 2.0, 3.0, 4.0]
