@@ -160,13 +160,13 @@ def test_a_dict_for_a_sequential_says_where_dicts_go_as_keras():
 def test_every_built_in_layer_but_the_merge_layers_takes_one_tensor():
     """``single_input`` is a flag each built-in layer class sets (the check is in ``Layer.__call__``): a new layer
     that forgets it would take a list of tensors silently. Every public layer class but the merge layers (and
-    ``Layer`` and ``InputLayer``, which take what they are given) sets it; the merge layers, which take a list,
-    must not."""
+    ``Layer`` and ``InputLayer``, which take what they are given, and ``Lambda``, whose function takes a list as
+    Keras' does) sets it; the merge layers, which take a list, must not."""
     merging = {name for name in layers.merging.__all__ if isinstance(getattr(layers.merging, name), type)}
     classes = {name: getattr(layers, name) for name in layers.__all__ if isinstance(getattr(layers, name), type)}
     assert merging <= set(classes) and len(classes) > len(merging) + 10
     for name, cls in classes.items():
-        expected = name not in merging and cls not in (layers.Layer, layers.InputLayer)
+        expected = name not in merging and cls not in (layers.Layer, layers.InputLayer, layers.Lambda)
         assert cls.single_input is expected, f"{name}.single_input should be {expected}"
 
 

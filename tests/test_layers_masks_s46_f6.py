@@ -20,7 +20,9 @@ ARGUMENTS = {"Dense": (2,), "Conv1D": (2, 2), "Convolution1D": (2, 2), "Conv1DTr
              "DepthwiseConv1D": (2,), "Embedding": (10, 4), "GroupNormalization": (3,), "GaussianNoise": (0.1,),
              "GaussianDropout": (0.1,), "SpatialDropout1D": (0.1,), "Dropout": (0.1,), "RepeatVector": (2,),
              "Permute": ((2, 1),), "Reshape": ((-1,),), "Activation": ("relu",), "MaxPooling1D": (2,),
-             "MaxPool1D": (2,), "AveragePooling1D": (2,), "AvgPool1D": (2,), "Masking": (0.0,)}
+             "MaxPool1D": (2,), "AveragePooling1D": (2,), "AvgPool1D": (2,), "Masking": (0.0,),
+             "AdaptiveAveragePooling1D": (2,), "AdaptiveMaxPooling1D": (2,), "Rescaling": (2.0,),
+             "Lambda": (lambda t: t * 2.0,)}
 
 
 def _layer_classes():
@@ -64,19 +66,23 @@ def test_every_layer_supports_masking_and_passes_the_mask_as_keras(name):
     theirs_cls = getattr(keras.layers, name, None)
     assert theirs_cls is not None, f"Keras 3.15 has no layer {name}"
     arguments = ARGUMENTS.get(name, ())
-    assert getattr(layers, name)(*arguments).supports_masking == theirs_cls(*arguments).supports_masking
+
+    def inner(library):     # the layer TimeDistributed wraps, of each library
+        return (library.Dense(2),) if name == "TimeDistributed" else arguments
+
+    assert getattr(layers, name)(*inner(layers)).supports_masking == theirs_cls(*inner(keras.layers)).supports_masking
     # called on a masked (4, 4, 4) input, in training and at inference: the same output mask, the same warning
     for training in (True, False):
         theirs_in = keras.layers.Embedding(10, 4, mask_zero=True)(INDICES)
         ours_in = layers.Embedding(10, 4, mask_zero=True)(INDICES)
         with warnings.catch_warnings(record=True) as theirs_warned:
             warnings.simplefilter("always")
-            theirs = _call_or_none(theirs_cls(*arguments), theirs_in, training)
+            theirs = _call_or_none(theirs_cls(*inner(keras.layers)), theirs_in, training)
         if theirs is None:      # a layer that takes no such input (Embedding, RepeatVector, the merge layers)
             continue
         with warnings.catch_warnings(record=True) as ours_warned:
             warnings.simplefilter("always")
-            ours = _call(getattr(layers, name)(*arguments), ours_in, training)
+            ours = _call(getattr(layers, name)(*inner(layers)), ours_in, training)
         theirs_mask, ours_mask = _keras_mask(theirs), _our_mask(ours)
         assert (ours_mask is None) == (theirs_mask is None), (name, training)
         if theirs_mask is not None:

@@ -122,7 +122,8 @@ SUPPORTED_LAYERS = ("Activation", "Add", "Average", "AveragePooling1D", "BatchNo
                     "Masking", "MaxPooling1D", "Maximum", "Minimum", "Multiply", "PReLU", "ReLU", "Reshape", "Softmax",
                     "Subtract", "UpSampling1D", "ZeroPadding1D", "DepthwiseConv1D", "GaussianDropout", "GaussianNoise",
                     "GroupNormalization", "Identity", "Permute", "RepeatVector", "SeparableConv1D", "SpatialDropout1D",
-                    "UnitNormalization")
+                    "UnitNormalization", "Lambda", "ActivityRegularization", "Rescaling",
+                    "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D")
 # Keras arguments our layers do not have, accepted only with the value that means "the feature is off".
 _OFF_VALUES = {"quantization_config": None, "renorm": False, "synchronized": False,
                "sparse": False, "ragged": False, "optional": False, "lora_rank": None,

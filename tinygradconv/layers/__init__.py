@@ -11,11 +11,13 @@ Every layer is built on its first call and keeps Keras' weight layouts:
 (3, 32, 128)
 """
 from .activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from .adaptive_pooling import AdaptiveAveragePooling1D, AdaptiveMaxPooling1D
 from .convolutional import Conv1D, Conv1DTranspose, Convolution1D, Convolution1DTranspose
 from .core import Activation, Dense, Dropout, Flatten, Reshape
 from .depthwise import DepthwiseConv1D, SeparableConv1D, SeparableConvolution1D
 from .embedding import Embedding
 from .input_layer import Input, InputLayer
+from .lambda_layer import Lambda
 from .layer import Layer
 from .masking import Masking
 from .merging import (
@@ -46,11 +48,17 @@ from .pooling import (
     MaxPool1D,
     MaxPooling1D,
 )
+from .preprocessing import Rescaling
+from .regularization import ActivityRegularization
 from .reshaping import Cropping1D, Identity, Permute, RepeatVector, UpSampling1D, ZeroPadding1D
+from .wrappers import TimeDistributed
 
 __all__ = [
     "ELU",
     "Activation",
+    "ActivityRegularization",
+    "AdaptiveAveragePooling1D",
+    "AdaptiveMaxPooling1D",
     "Add",
     "Average",
     "AveragePooling1D",
@@ -77,6 +85,7 @@ __all__ = [
     "Identity",
     "Input",
     "InputLayer",
+    "Lambda",
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
@@ -90,12 +99,14 @@ __all__ = [
     "Permute",
     "ReLU",
     "RepeatVector",
+    "Rescaling",
     "Reshape",
     "SeparableConv1D",
     "SeparableConvolution1D",
     "Softmax",
     "SpatialDropout1D",
     "Subtract",
+    "TimeDistributed",
     "UnitNormalization",
     "UpSampling1D",
     "ZeroPadding1D",
@@ -136,8 +147,10 @@ def _hints():
     hints.update({name: recurrent for name in ("LSTM", "GRU", "SimpleRNN", "Bidirectional", "RNN", "LSTMCell",
                                                 "GRUCell", "SimpleRNNCell", "StackedRNNCells", "ConvLSTM1D",
                                                 "ConvLSTM2D", "ConvLSTM3D")})
-    hints["TimeDistributed"] = ("there is no TimeDistributed wrapper: Dense and the activations already act on the "
-                                "last axis of (batch, steps, features), step by step")
+    # TimeDistributed is here; the hint is what the .keras loader says of a file holding one (keras_format)
+    hints["TimeDistributed"] = ("TimeDistributed is not read from .keras files yet (its inner layer's weights nest "
+                                "below it): build the model in tinygradconv and copy the weights with "
+                                "set_weights(keras_model.get_weights()); .npz files hold it")
     attention = "there are no attention layers here"
     hints.update({name: attention for name in ("MultiHeadAttention", "Attention", "AdditiveAttention",
                                                 "GroupQueryAttention")})
@@ -160,10 +173,7 @@ def _hints():
     hints.update({
         "Dot": "there is no Dot layer: multiply([a, b]) then a sum (tg.ops.sum(x, axis=-1)), or tg.ops.matmul",
         "dot": "there is no Dot layer: multiply([a, b]) then a sum (tg.ops.sum(x, axis=-1)), or tg.ops.matmul",
-        "Lambda": "there is no Lambda layer: subclass tinygradconv.layers.Layer and write call()",
         "AlphaDropout": "there is no AlphaDropout layer; use Dropout",
-        "ActivityRegularization": "there is no ActivityRegularization layer: give the layer before it "
-                                  "activity_regularizer= (Dense, Conv1D, ...)",
         "EinsumDense": "there is no EinsumDense layer: Dense acts on the last axis; other contractions in a Layer "
                        "subclass (tg.ops.matmul)",
         "RMSNormalization": "there is no RMSNormalization layer (x / sqrt(mean(x**2) + epsilon) * scale): write a "
@@ -173,9 +183,6 @@ def _hints():
         "InputSpec": "there is no InputSpec: a layer checks its input shape in build() or call()",
         "Normalization": "there is no preprocessing Normalization layer: standardize the data first, or use "
                          "BatchNormalization / LayerNormalization",
-        "Rescaling": "there is no Rescaling layer: scale the data first (x / 255.0)",
-        "AdaptiveAveragePooling1D": "use GlobalAveragePooling1D (one output step) or AveragePooling1D",
-        "AdaptiveMaxPooling1D": "use GlobalMaxPooling1D (one output step) or MaxPooling1D",
     })
     return hints
 

@@ -1,0 +1,254 @@
+"""``Lambda``: a function of tensors used as a layer, as Keras 3's ``keras.layers.Lambda``.
+
+The function gets the layer's input (a Tensor, or the list/dict of Tensors given) and returns Tensors, made with
+tinygradconv's ops, so that gradients flow through it as through any op:
+
+>>> import numpy as np
+>>> from tinygradconv.layers import Lambda
+>>> Lambda(lambda x: x * 2.0)(np.array([[1.0, 2.0]])).numpy().tolist()
+[[2.0, 4.0]]
+
+Saving: Keras writes a Python ``lambda`` as its bytecode (``{"class_name": "__lambda__", ...}``), which Keras
+itself refuses to load in safe mode (its default). tinygradconv never writes or reads code (its files hold no
+pickle and no marshal): a ``Lambda`` whose function is a Python lambda, or a function defined inside another one,
+cannot be saved (``get_config`` raises a ``ValueError`` that says so) and a Keras file holding one is refused
+when loaded. A named function (defined at the top of a module, best registered with
+:func:`tinygradconv.saving.register_keras_serializable`) is written by its name, as Keras writes it, and found
+again by that name when loading (``custom_objects={"its_name": fn}``, the registry, or tinygradconv's activations
+such as ``"relu"``).
+
+Source: ``keras.layers.Lambda`` (Keras 3.15, ``keras/src/layers/core/lambda_layer.py``).
+"""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from .. import _lookup
+from .keras_tensor import flatten, map_structure
+from .layer import Layer
+
+__all__ = ["Lambda"]
+
+_WHAT_INSTEAD = ("write the step as a subclass of tinygradconv.layers.Layer (call() with tinygradconv.ops), or make "
+                 "the function a named one registered with tinygradconv.saving.register_keras_serializable")
+
+
+def _is_code_only(fn) -> bool:
+    """Whether ``fn`` can be written only as its code: a Python lambda, or a function defined inside another one
+    (its ``__qualname__`` holds ``<locals>``), which no name finds again."""
+    name, qualname = getattr(fn, "__name__", ""), getattr(fn, "__qualname__", "")
+    return name == "<lambda>" or "<locals>" in qualname
+
+
+def _function_config(fn, what, layer_name):
+    """``fn`` as Keras 3 writes a function by name: ``{"module": "builtins", "class_name": "function", "config":
+    name, "registered_name": "function"}``, ``name`` being its registered ``"package>name"`` if it has one."""
+    if _is_code_only(fn):
+        raise ValueError(f"Cannot write the config of Lambda layer '{layer_name}': its {what} {fn!r} is a Python "
+                         "lambda or a function defined inside another one, which Keras writes as bytecode and "
+                         "tinygradconv never writes or reads (no pickle, no marshal); Keras itself refuses to load "
+                         f"it in safe mode. To save, clone or load the model, {_WHAT_INSTEAD}")
+    return {"module": "builtins", "class_name": "function", "config": _lookup.get_registered_name(fn),
+            "registered_name": "function"}
+
+
+def _resolve_function(value, what, layer_name):
+    """A function from a config entry: a callable as it is, a name (or Keras' ``{"class_name": "function",
+    "config": name}``) looked up in the custom objects (a ``custom_object_scope``, the registry) then among
+    tinygradconv's activations; Keras' ``__lambda__`` bytecode is refused."""
+    from ..saving import SavedFileError  # saving imports the layers
+
+    if callable(value) or value is None:
+        return value
+    name = value
+    if isinstance(value, dict):
+        if value.get("class_name") == "__lambda__":
+            raise SavedFileError(f"layer '{layer_name}' (Lambda): its {what} is a Python lambda, which Keras saved "
+                                 "as bytecode (Python code); tinygradconv never loads code from a file (safe_mode "
+                                 f"or not). {_WHAT_INSTEAD[0].upper()}{_WHAT_INSTEAD[1:]}, build the model in "
+                                 "tinygradconv (or save it again from Keras with such a function)")
+        name = value.get("config")
+    if not isinstance(name, str):
+        raise TypeError(f"Invalid type for argument `{what}`. Expected a function, or the name of a registered one. "
+                        f"Received {what}={value!r} (of type {type(value).__name__})")
+    found = _lookup.custom_object(name)
+    if found is None:
+        from .. import activations
+
+        try:
+            found = activations.get(name)
+        except (ValueError, TypeError):
+            found = None
+    if not callable(found):
+        short = name.split(">")[-1]
+        raise SavedFileError(f"layer '{layer_name}' (Lambda): unknown function {name!r} as its {what}. Pass it when "
+                             f"loading, custom_objects={{{short!r}: {short if short.isidentifier() else 'fn'}}}, "
+                             "or register it with tinygradconv.saving.register_keras_serializable")
+    return found
+
+
+def _argument_names(fn) -> set:
+    """The names of ``fn``'s parameters (empty when Python cannot tell, e.g. some builtins)."""
+    try:
+        return set(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return set()
+
+
+class Lambda(Layer):
+    """Use ``function`` as a layer: ``output = function(inputs, **arguments)``.
+
+    Args:
+        function: a function of the input (a Tensor, or the list or dict of Tensors the layer is called on) that
+            returns Tensors, made with tinygradconv's ops (NumPy's functions would stop the gradient: refused).
+            If it takes ``mask`` or ``training``, they are passed to it, as in Keras.
+        output_shape: None (the shape is inferred by running the function on zeros of one sample, as Keras infers
+            it by a symbolic run), a tuple without the batch axis (the batch axis of the input is put in front),
+            or a function of the whole input shape.
+        mask: None (the layer drops an input mask, with Keras' warning), a function ``mask(inputs, previous_mask)``
+            giving the output's mask, or a fixed mask (a bool Tensor) set on every output.
+        arguments: a dict of keyword arguments passed to ``function``.
+
+    Input and output shapes: whatever ``function`` takes and gives.
+
+    Gradient: that of the ops ``function`` runs.
+
+    Raises:
+        TypeError: ``function`` not callable, ``arguments`` not a dict.
+        ValueError: ``get_config`` of a Lambda whose function is a Python lambda (see the module's note on saving).
+
+    Source: ``keras.layers.Lambda`` (Keras 3.15).
+
+    >>> import numpy as np
+    >>> from tinygradconv import layers, models
+    >>> model = models.Sequential([layers.Input((5,)), layers.Lambda(lambda x: x[:, :2])])
+    >>> model.output_shape
+    (None, 2)
+    >>> Lambda(lambda x, k: x * k, arguments={"k": 3.0})(np.ones((1, 2))).numpy().tolist()
+    [[3.0, 3.0]]
+    """
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        function = _resolve_function(function, "function", self.name)
+        if not callable(function):
+            raise TypeError(f"Invalid type for argument `function`. Expected a callable. Received "
+                            f"function={function!r} (of type {type(function).__name__})")
+        if arguments is not None and not isinstance(arguments, dict):
+            raise TypeError(f"Invalid type for argument `arguments`. Expected a dict of keyword arguments or None. "
+                            f"Received arguments={arguments!r} (of type {type(arguments).__name__})")
+        if isinstance(output_shape, list) and all(d is None or isinstance(d, int) for d in output_shape):
+            output_shape = tuple(output_shape)      # as Keras' from_config reads a JSON list
+        elif isinstance(output_shape, dict):
+            output_shape = _resolve_function(output_shape, "output_shape", self.name)
+        if isinstance(mask, dict):
+            mask = _resolve_function(mask, "mask", self.name)
+        self.function = function
+        self.arguments = dict(arguments or {})
+        self.mask = mask
+        self._output_shape = output_shape
+        self.supports_masking = mask is not None      # Keras' rule: a mask is dropped unless `mask` is given
+        names = _argument_names(function)
+        self._takes_mask, self._takes_training = "mask" in names, "training" in names
+
+    def call(self, inputs, mask=None, training=None):
+        kwargs = dict(self.arguments)
+        if self._takes_mask:
+            kwargs["mask"] = mask
+        if self._takes_training:
+            kwargs["training"] = training
+        return self.function(inputs, **kwargs)
+
+    def compute_mask(self, inputs, previous_mask):
+        if callable(self.mask):
+            return self.mask(inputs, previous_mask)
+        return self.mask
+
+    def compute_output_shape(self, input_shape):
+        if self._output_shape is None:
+            return self._inferred_output_shape(input_shape)
+        if callable(self._output_shape):
+            return self._output_shape(input_shape)
+        batch = flatten(input_shape)[0] if isinstance(input_shape, (list, dict)) else input_shape[0]
+
+        def with_batch(shape):
+            return (batch, *shape)
+
+        if isinstance(self._output_shape, tuple) and all(d is None or isinstance(d, int) for d in self._output_shape):
+            return with_batch(self._output_shape)
+        return map_structure(with_batch, self._output_shape, is_leaf=lambda s: isinstance(s, tuple))
+
+    def _inferred_output_shape(self, input_shape):
+        """The output shape(s) from runs of ``function`` on zeros of one sample, as Keras infers them from a symbolic
+        run: the batch axis is the input's, and an axis of unknown size (None) is run with two sizes
+        (:data:`~tinygradconv.layers.input_layer.UNKNOWN_SIZES`): the output sizes that differ are unknown too."""
+        from ..autograd import no_grad
+        from ..tensor import Tensor
+        from .input_layer import UNKNOWN_SIZES
+
+        def is_shape(s):
+            return isinstance(s, (tuple, list)) and all(d is None or isinstance(d, int) for d in s)
+
+        if is_shape(input_shape):
+            shapes, batch = tuple(input_shape), (input_shape[0] if len(input_shape) else None)
+        elif isinstance(input_shape, (list, tuple)) and input_shape and all(is_shape(s) for s in input_shape):
+            shapes, batch = [tuple(s) for s in input_shape], input_shape[0][0]
+        elif isinstance(input_shape, dict) and input_shape and all(is_shape(s) for s in input_shape.values()):
+            shapes, batch = {k: tuple(s) for k, s in input_shape.items()}, next(iter(input_shape.values()))[0]
+        else:
+            raise NotImplementedError("We could not automatically infer the shape of the Lambda's output. Please "
+                                      "specify the `output_shape` argument for this Lambda layer.")
+
+        def run(unknown):
+            def zeros(shape):
+                sizes = (1, *(unknown if d is None else d for d in shape[1:])) if shape else ()
+                return Tensor(np.zeros(sizes), dtype=self.dtype, backend=self._backend)
+
+            inputs = (zeros(shapes) if isinstance(shapes, tuple) else [zeros(s) for s in shapes]
+                      if isinstance(shapes, list) else {k: zeros(s) for k, s in shapes.items()})
+            with no_grad():
+                outputs = self.call(inputs)
+            return map_structure(lambda t: (batch, *t.shape[1:]) if t.ndim else (), outputs,
+                                 is_leaf=lambda t: isinstance(t, Tensor))
+
+        try:
+            first, second = run(UNKNOWN_SIZES[0]), run(UNKNOWN_SIZES[1])
+        except Exception as exc:    # the function cannot run on zeros: Keras' error, with the function's
+            raise NotImplementedError("We could not automatically infer the shape of the Lambda's output "
+                                      f"({type(exc).__name__}: {exc}). Please specify the `output_shape` argument "
+                                      "for this Lambda layer.") from exc
+
+        def merged(a, b):
+            if isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b):
+                if all(isinstance(d, int) or d is None for d in a):
+                    return tuple(x if x == y else None for x, y in zip(a, b))
+                return tuple(merged(x, y) for x, y in zip(a, b))
+            if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+                return [merged(x, y) for x, y in zip(a, b)]
+            if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
+                return {k: merged(a[k], b[k]) for k in a}
+            return a
+
+        return merged(first, second)
+
+    def get_config(self):
+        """Keras 3's config: ``function`` (and ``output_shape``, ``mask`` when they are functions) by name.
+
+        Raises:
+            ValueError: one of them is a Python lambda or a function defined inside another one (Keras writes its
+                bytecode; tinygradconv writes no code).
+        """
+        config = {"function": _function_config(self.function, "function", self.name)}
+        if self._output_shape is not None:
+            config["output_shape"] = (_function_config(self._output_shape, "output_shape", self.name)
+                                      if callable(self._output_shape) else self._output_shape)
+        if self.mask is not None:
+            if not callable(self.mask):
+                raise ValueError(f"Cannot write the config of Lambda layer '{self.name}': its mask is a fixed "
+                                 "tensor, which a config cannot hold; give a named function mask(inputs, "
+                                 "previous_mask) instead")
+            config["mask"] = _function_config(self.mask, "mask", self.name)
+        config["arguments"] = dict(self.arguments)
+        return {**super().get_config(), **config}
