@@ -243,3 +243,34 @@ def test_npz_refuses_a_get_config_returning_an_array(tmp_path):
                                          "config\\['table'\\] = a numpy.ndarray, which a .npz file cannot hold"):
         model.save(os.fspath(tmp_path / "a.tgc.npz"))
     assert not (tmp_path / "a.tgc.npz").exists()
+
+
+def test_a_layer_whose_get_config_raises_still_writes_its_weights(tmp_path):
+    """A .weights.h5 file needs no config (Keras 3's save_weights does not call get_config): a layer whose
+    get_config() raises writes its weights, and Keras reads them."""
+    class NoConfig(layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], 2))
+
+        def call(self, x):
+            return x @ self.w
+
+        def get_config(self):
+            raise NotImplementedError("no config")
+
+    class KerasNoConfig(keras.layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], 2))
+
+        def call(self, x):
+            return x @ self.w
+
+    KerasNoConfig.__name__ = "NoConfig"         # Keras finds the weights by the class's snake-case name
+    inp = layers.Input((3,))
+    model = _randomized(tg.models.Model(inp, NoConfig()(inp)), 8)
+    path = os.fspath(tmp_path / "n.weights.h5")
+    model.save_weights(path)
+    k_inp = keras.Input((3,))
+    theirs = _randomized(keras.Model(k_inp, KerasNoConfig()(k_inp)), 9)
+    theirs.load_weights(path)
+    np.testing.assert_array_equal(np.asarray(theirs.layers[-1].w.numpy()), model.layers[-1].w.numpy())

@@ -671,8 +671,10 @@ def _keras_layer_order(model, model_json=None):
             with warnings.catch_warnings():     # (those of a nested Sequential not built: given where it is written)
                 warnings.simplefilter("ignore")
                 model_json = _model_json(model)
-        except (ValueError, TypeError, KeyError, AttributeError):
-            return model.layers     # a model a .keras file cannot hold: refused where it is written, with its message
+        except (ValueError, TypeError, KeyError, AttributeError, NotImplementedError):
+            # a model a .keras file cannot hold (refused where it is written, with its message), or a layer of your
+            # own whose get_config() raises, which a .weights.h5 file does not need
+            return model.layers
     config = model_json["config"]
     if not any(str(item.get("module", "")).startswith("keras.src.ops") for item in config["layers"]):
         return model.layers
