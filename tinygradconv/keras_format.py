@@ -553,18 +553,21 @@ _JSON_ADVICE = ("Keras 3 writes a layer of your own with its get_config(), which
 
 
 def check_own_configs(model, start, file) -> None:
-    """Refuse, before anything is written, a layer of your own class in ``model`` (in its nested ``Sequential`` and
-    functional models too; ``model`` itself when of your own class) whose config ``file`` (``"a .npz file"``)
-    cannot hold as JSON, naming the layer, the argument and what to do (:func:`_own_layer_config`); ``start``
-    begins the message. Keras' automatic config raises a bare ``NotImplementedError`` for such a layer."""
+    """Refuse, before anything is written, a layer of your own class in ``model`` (a ``Sequential`` or functional
+    model, nested ones too) whose config ``file`` (``"a .npz file"``) cannot hold as JSON, naming the layer, the
+    argument and what to do (:func:`_own_layer_config`); ``start`` begins the message. Keras' automatic config
+    raises a bare ``NotImplementedError`` for such a layer. (A subclassed model's own config is not checked: its
+    ``get_config`` raises Keras' error.)"""
     from .functional import Functional
     from .models import Sequential
 
-    if isinstance(model, Functional) or type(model) is Sequential:
-        for layer in model.layers:
+    if not (isinstance(model, Functional) or type(model) is Sequential):
+        return
+    for layer in model.layers:
+        if isinstance(layer, Functional) or type(layer) is Sequential:
             check_own_configs(layer, start, file)
-    if not defined_here(type(model)):
-        _own_layer_config(model, start, file)
+        elif not defined_here(type(layer)):
+            _own_layer_config(layer, start, file)
 
 
 def _own_layer_config(layer, start, file="a .keras file"):
