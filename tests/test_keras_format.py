@@ -552,15 +552,27 @@ class Scale(layers.Layer):
         return x * self.scale + self.offset
 
 
-def test_weights_h5_refuses_layers_of_the_users_own_class(tmp_path):
+def test_weights_h5_of_a_layer_of_the_users_own_class_keeps_keras_order(tmp_path):
     """Found by a tester: such a layer's two vectors were swapped silently both ways (Keras orders a layer's
-    variables trainable first and nests sub-layers by attribute name); now refused by name, no file written."""
+    variables trainable first and nests sub-layers by attribute name); refused for a while, now written and read in
+    Keras 3's order (checked against Keras in tests/test_keras_custom_layer_weights_s49.py); a file of another
+    model is refused, naming the layer."""
     model = models.Sequential([layers.Input((3,)), Scale(name="sc")], name="m")
-    with pytest.raises(ValueError, match=r"layer 'sc' of model 'm' is a Scale, not one of this package's layers"):
-        model.save_weights(tmp_path / "s.weights.h5")
-    assert not (tmp_path / "s.weights.h5").exists()
+    model.set_weights([np.array([1.0, 2.0, 3.0], "float32"), np.array([4.0, 5.0, 6.0], "float32")])
+    offset, scale = model.layers[0].offset.numpy(), model.layers[0].scale.numpy()
+    assert not np.array_equal(offset, scale)
+    model.save_weights(tmp_path / "s.weights.h5")
+    import h5py
+
+    with h5py.File(tmp_path / "s.weights.h5", "r") as h5:       # trainable first, as Keras 3 writes it
+        np.testing.assert_array_equal(h5["layers/scale/vars/0"][()], scale)
+        np.testing.assert_array_equal(h5["layers/scale/vars/1"][()], offset)
+    fresh = models.Sequential([layers.Input((3,)), Scale(name="sc")], name="m")
+    fresh.load_weights(tmp_path / "s.weights.h5")
+    np.testing.assert_array_equal(fresh.layers[0].offset.numpy(), offset)
+    np.testing.assert_array_equal(fresh.layers[0].scale.numpy(), scale)
     _bn_model(OURS).save_weights(tmp_path / "bn.weights.h5")
-    with pytest.raises(ValueError, match=r"Cannot read a \.weights\.h5 file: layer 'sc'"):
+    with pytest.raises(SavedFileError, match=r"Layer 'sc' expected 2 variables, but received 0"):
         model.load_weights(tmp_path / "bn.weights.h5")
 
 

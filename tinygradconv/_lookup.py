@@ -129,10 +129,9 @@ def register_keras_serializable(package="Custom", name=None):
     """A decorator that registers your function or class for the whole process under ``"package>name"`` (``name``:
     its ``__name__`` by default), as Keras 3's ``keras.saving.register_keras_serializable``: configs then name it by
     that key, and loading finds it without ``custom_objects``. Registering does not make a format take what it
-    refuses: a layer class of your own is saved to ``.npz`` only (``.keras`` files, Keras JSON and ``.weights.h5``
-    take this package's layers only), while your own functions and initializer, regularizer and constraint classes
-    given to those layers go into ``.keras`` files too (:doc:`docs/keras_compatibility.md </keras_compatibility>`
-    lists what each format takes).
+    refuses: a layer class of your own goes into ``.npz``, ``.keras``, Keras JSON and ``.weights.h5`` files,
+    registered or not, and a subclassed model (a ``call`` of its own) into ``.npz`` files only
+    (:doc:`docs/keras_compatibility.md </keras_compatibility>` lists what each format takes).
 
     Raises:
         ValueError: a class without ``get_config`` (Keras' rule), or a ``package`` or ``name`` that holds ``">"``.

@@ -45,7 +45,8 @@ rate (Keras' optimizer is built at the first step).
 A ``.weights.h5`` file (Keras 3's ``model.save_weights``) is that same HDF5 file on its own (Keras adds its
 optimizer's state under ``optimizer/vars`` for a compiled model, which is ignored here):
 :func:`save_keras_weights` and :func:`load_keras_weights`, which ``save_weights`` / ``load_weights`` call for such a
-path, read it by layer path into a model of the same architecture.
+path, read it by layer path into a model of the same architecture (a layer of your own class as Keras 3 lays one
+out: its weights trainable first, the layers it holds under their attribute names, as in a ``.keras`` file).
 
 Reading refuses, with a :class:`~tinygradconv.saving.SavedFileError` naming it, any layer class this package does
 not have, any argument our layer cannot express (e.g. ``BatchNormalization(renorm=True)``), a mixed-precision dtype
@@ -552,9 +553,28 @@ _JSON_ADVICE = ("Keras 3 writes a layer of your own with its get_config(), which
                 "int, float, bool, None, and lists and dicts of them): ")
 
 
-def _own_layer_config(layer, start):
-    """The config of ``layer``, of a class of your own, as a ``.keras`` file holds it (its ``get_config()``, as
-    Keras 3 writes it, tuples as lists), checked to be JSON; ``start`` begins the errors.
+def check_own_configs(model, start, file) -> None:
+    """Refuse, before anything is written, a layer of your own class in ``model`` (a ``Sequential`` or functional
+    model, nested ones too) whose config ``file`` (``"a .npz file"``) cannot hold as JSON, naming the layer, the
+    argument and what to do (:func:`_own_layer_config`); ``start`` begins the message. Keras' automatic config
+    raises a bare ``NotImplementedError`` for such a layer. (A subclassed model's own config is not checked: its
+    ``get_config`` raises Keras' error.)"""
+    from .functional import Functional
+    from .models import Sequential
+
+    if not (isinstance(model, Functional) or type(model) is Sequential):
+        return
+    for layer in model.layers:
+        if isinstance(layer, Functional) or type(layer) is Sequential:
+            check_own_configs(layer, start, file)
+        elif not defined_here(type(layer)):
+            _own_layer_config(layer, start, file)
+
+
+def _own_layer_config(layer, start, file="a .keras file"):
+    """The config of ``layer``, of a class of your own, as ``file`` (a ``.keras`` file, or our ``.npz`` file:
+    :func:`check_own_configs`) holds it (its ``get_config()``, as Keras 3 writes it, tuples as lists), checked to
+    be JSON; ``start`` begins the errors.
 
     Raises:
         ValueError: the layer was made with an argument that is not a JSON value (a NumPy array, a function) and
@@ -565,6 +585,9 @@ def _own_layer_config(layer, start):
     from .layers import auto_config
 
     named = f"{start}: layer '{layer.name}' ({type(layer).__name__})"
+    advice = _JSON_ADVICE if file == "a .keras file" else (
+        f"{file} holds a layer of your own by its get_config(), written as JSON (nothing is pickled), which must "
+        "hold JSON values only (str, int, float, bool, None, and lists and dicts of them): ")
     try:
         config = layer.get_config()
     except NotImplementedError:
@@ -573,21 +596,21 @@ def _own_layer_config(layer, start):
         if found is not None:
             raise ValueError(
                 f"{named} was made with the argument {found[0]!r} holding a {found[1]}, which its config cannot "
-                f"hold: {_JSON_ADVICE}pass {found[0]!r} as such a value (a NumPy array as a list, .tolist(); a "
+                f"hold: {advice}pass {found[0]!r} as such a value (a NumPy array as a list, .tolist(); a "
                 "function by its name, looked up in __init__), or write get_config() (and from_config) for "
                 f"{type(layer).__name__} returning JSON values; or keep only the weights, "
                 "model.save_weights('w.npz')") from None
         if why_not == auto_config.POSITIONAL:
             raise ValueError(
                 f"{named} was made with positional-only or *args arguments, which Keras' automatic config "
-                f"cannot record: {_JSON_ADVICE}write get_config() and from_config() for {type(layer).__name__}, "
+                f"cannot record: {advice}write get_config() and from_config() for {type(layer).__name__}, "
                 "or take keyword arguments in __init__; or keep only the weights, "
                 "model.save_weights('w.npz')") from None
         raise
     found = _json_problem(config, "config")
     if found is not None:
-        raise ValueError(f"{named}: its get_config() returns {found[0]} = a {_type_name(found[1])}, which a "
-                         f".keras file cannot hold: {_JSON_ADVICE}return it as such a value (a NumPy array as a "
+        raise ValueError(f"{named}: its get_config() returns {found[0]} = a {_type_name(found[1])}, which "
+                         f"{file} cannot hold: {advice}return it as such a value (a NumPy array as a "
                          "list, .tolist(); a function by its name) and rebuild it in __init__ or from_config; or "
                          "keep only the weights, model.save_weights('w.npz')")
     return _json_values(config)
@@ -652,8 +675,10 @@ def _keras_layer_order(model, model_json=None):
             with warnings.catch_warnings():     # (those of a nested Sequential not built: given where it is written)
                 warnings.simplefilter("ignore")
                 model_json = _model_json(model)
-        except (ValueError, TypeError, KeyError, AttributeError):
-            return model.layers     # a model a .keras file cannot hold: refused where it is written, with its message
+        except (ValueError, TypeError, KeyError, AttributeError, NotImplementedError):
+            # a model a .keras file cannot hold (refused where it is written, with its message), or a layer of your
+            # own whose get_config() raises, which a .weights.h5 file does not need
+            return model.layers
     config = model_json["config"]
     if not any(str(item.get("module", "")).startswith("keras.src.ops") for item in config["layers"]):
         return model.layers
@@ -1190,9 +1215,29 @@ def _layer_arrays(h5py, h5, weights, name, path, filepath, weights_file="model.w
                                  f"(damaged {weights_file}?)")
     for weight, array in zip(weights, stored):
         if tuple(array.shape) != tuple(weight.shape):
-            raise SavedFileError(f"{filepath!r}: weight '{weight.name}' has shape {tuple(weight.shape)}, "
-                                 f"the file has {tuple(array.shape)} under '{path}/vars'")
+            raise SavedFileError(f"{filepath!r}: layer '{name}': weight '{weight.name}' has shape "
+                                 f"{tuple(weight.shape)}, the file has {tuple(array.shape)} under '{path}/vars'")
     return stored
+
+
+def _file_weights(h5py, h5, layer, path, filepath, weights_file="model.weights.h5", ours_from="built from the "
+                  "file's config") -> list:
+    """``[(weight, array)]``: the arrays stored for the weights of ``layer`` (not a model) at ``path``
+    (``"layers/dense"``) of the open HDF5 file ``h5`` (``weights_file`` in ``filepath``), checked
+    (:func:`_layer_arrays`): one of this package's layers by its ``<path>/vars``, a layer of your own class by
+    Keras 3's layout of one (:func:`keras_weight_groups`: its own weights trainable first, the layers it holds under
+    their attribute names), refused when the file lays them out otherwise (:func:`_check_own_layout`; ``ours_from``
+    says where ``layer`` comes from in that message)."""
+    if _is_ours_in_keras(layer):
+        weights = layer._own_weights_in_keras_order()
+        return list(zip(weights, _layer_arrays(h5py, h5, weights, layer.name, path, filepath, weights_file)))
+    found = {}
+    groups = keras_weight_groups(layer, path, found)
+    _check_own_layout(h5py, h5, layer, layer.name, path, groups, filepath, found, ours_from)
+    pairs = []
+    for group_path, weights in groups:
+        pairs.extend(zip(weights, _layer_arrays(h5py, h5, weights, layer.name, group_path, filepath, weights_file)))
+    return pairs
 
 
 def _stored_groups(h5py, h5, path, with_weights=True) -> list:
@@ -1213,7 +1258,8 @@ def _stored_groups(h5py, h5, path, with_weights=True) -> list:
     return sorted(set(found))
 
 
-def _check_own_layout(h5py, h5, layer, name, path, groups, filepath, found=None):
+def _check_own_layout(h5py, h5, layer, name, path, groups, filepath, found=None,
+                      ours_from="built from the file's config"):
     """Refuse, naming both, a layer of your own class whose weights lie in other places in the file than Keras
     would store those of ``layer`` (``groups``: :func:`keras_weight_groups`, ``found`` its layers by path), and what
     differs: a layer (the outer one or one it holds) that creates no weight of its own where the Keras layer stored
@@ -1266,7 +1312,7 @@ def _check_own_layout(h5py, h5, layer, name, path, groups, filepath, found=None)
                        "holds none: the Keras class does not have them")
     raise SavedFileError(f"{filepath!r}: layer '{name}' of your own class {type(layer).__name__} does not hold its "
                          f"weights where the Keras layer stored them: the file has weights under {shown(stored)}; "
-                         f"{type(layer).__name__} built from the file's config has them under {shown(ours)}. "
+                         f"{type(layer).__name__} {ours_from} has them under {shown(ours)}. "
                          + "; ".join(reasons))
 
 
@@ -1277,11 +1323,12 @@ def _assign_all(assignments):
 
 
 def _check_keras_layout(model, action, filepath=None):
-    """Refuse, naming it, a model whose weights Keras 3 lays out other than by :func:`_weight_paths`: anything but
-    ``Sequential`` and functional models made of this package's layers (:data:`SUPPORTED_LAYERS`), nested ones
-    included. A subclassed model, and a layer of your own class, are stored by Keras under their attribute names
-    and with the trainable variables first, which a file read or written by layer path and creation order would get
-    wrong (silently, where the shapes agree)."""
+    """Refuse, naming it, a model whose weights a ``.weights.h5`` file cannot hold as Keras 3 lays them out: a
+    model other than ``Sequential`` and functional ones (a ``Model`` subclass made from ``(inputs, outputs)``
+    counts as functional), nested ones included. A subclassed model (a ``call`` of its own) is stored by Keras
+    under its attribute names, which a file read or written by layer path would get wrong (silently, where the
+    shapes agree). A layer of your own class is taken: its weights are written and read where Keras stores them
+    (:func:`keras_weight_groups`)."""
     from .functional import Functional
     from .models import Model, Sequential
 
@@ -1290,7 +1337,7 @@ def _check_keras_layout(model, action, filepath=None):
             else "a .weights.h5 file")
 
     def check(m, outer):
-        if not (isinstance(m, (Functional, Sequential)) and type(m) in (Functional, Sequential)):
+        if not (isinstance(m, Functional) or type(m) is Sequential):
             where = f"layer '{m.name}' of model '{outer.name}' is" if outer is not None else f"model '{m.name}' is"
             raise ValueError(f"Cannot {action} {what}: {where} a {type(m).__name__}; only Sequential "
                              "and functional models (models.Model(inputs, outputs)) have Keras 3's layout of "
@@ -1298,15 +1345,6 @@ def _check_keras_layout(model, action, filepath=None):
         for layer in m.layers:
             if isinstance(layer, Model):
                 check(layer, m)
-            elif not _is_ours_in_keras(layer):
-                # a .keras file holds the model too: load_model makes it, layers of your own included
-                whole = (f" models.load_model({os.fspath(filepath)!r}, custom_objects={{"
-                         f"{type(layer).__name__!r}: {type(layer).__name__}}}) reads the whole file (the model, "
-                         "your layers and their weights)." if archive else "")
-                raise ValueError(f"Cannot {action} {what}: layer '{layer.name}' of model '{m.name}' is a "
-                                 f"{type(layer).__name__}, not one of this package's layers: Keras stores a custom "
-                                 "layer's weights by attribute name, trainable ones first, which this reader does "
-                                 f"not follow.{whole} Use a .npz file instead.")
 
     check(model, None)
 
@@ -1315,9 +1353,13 @@ def save_keras_weights(model, filepath) -> None:
     """Write the weights of ``model`` to ``filepath`` (a ``.weights.h5`` file) as Keras 3's ``model.save_weights``
     does, atomically, so that ``keras_model.load_weights(filepath)`` reads them into the same architecture.
 
+    A layer of your own class is written as Keras 3 writes one (as in a ``.keras`` file): its own weights under
+    ``layers/<its snake-case class name>/vars``, those created trainable first, and the layers it holds under their
+    attribute names (``layers/block/d/vars`` for ``self.d = Dense(3)``; :func:`keras_weight_groups`), so that a
+    Keras model made with a Keras class holding the same attributes reads it.
+
     Raises:
-        ValueError: a subclassed model (nested ones too), a layer of your own class, or a model without weights
-            yet.
+        ValueError: a subclassed model (nested ones too), or a model without weights yet.
         ImportError: h5py is not installed.
     """
     h5py = _h5py()
@@ -1331,6 +1373,9 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
     """Load a ``.weights.h5`` file written by Keras 3's ``model.save_weights`` (or :func:`save_keras_weights`) into
     ``model``, which must have the same layers in the same order (Keras' rule: the file is read by layer path,
     ``layers/dense_1/vars/0``, not by layer name). All or nothing; an optimizer's state in the file is ignored.
+    A layer of your own class is read where Keras 3 stores one (its own weights trainable first, the layers it
+    holds under their attribute names: :func:`keras_weight_groups`); a file that lays it out otherwise is refused,
+    naming the layer and what differs.
     A ``.keras`` archive gives the weights it holds (its ``model.weights.h5``), as Keras 3's ``load_weights``
     reads one; its config is not read.
     With ``skip_mismatch=True`` (Keras 3's argument) a layer whose stored weights do not fit is skipped, keeping
@@ -1338,9 +1383,9 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
 
     Raises:
         FileNotFoundError, IsADirectoryError: no such file, or a directory.
-        SavedFileError: not an HDF5 file, weights that do not fit, or damaged ones (the layer, the h5 path and the
-            file named).
-        ValueError: a subclassed model (nested ones too), a layer of your own class, or a model not built yet.
+        SavedFileError: not an HDF5 file, weights that do not fit (a missing one, another shape, a layer of your
+            own laid out otherwise), or damaged ones (the layer, the weight or h5 path and the file named).
+        ValueError: a subclassed model (nested ones too), or a model not built yet.
         ImportError: h5py is not installed.
     """
     from .functional import Functional
@@ -1377,14 +1422,13 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
                 collect(layer, f"{prefix}{path}/")
                 continue
             try:
-                weights = layer._own_weights_in_keras_order()
-                arrays = _layer_arrays(h5py, h5, weights, layer.name, prefix + path, filepath, "file")
+                pairs = _file_weights(h5py, h5, layer, prefix + path, filepath, "file", "in the model")
             except SavedFileError as exc:
                 if not skip_mismatch:
                     raise
                 skipped.append(f"'{layer.name}' ({str(exc).removeprefix(repr(filepath) + ': ')})")
                 continue
-            assignments.extend(zip(weights, arrays))
+            assignments.extend(pairs)
 
     with h5, _damaged_h5(filepath, "model.weights.h5" if archive else "HDF5 data"):
         collect(model, "")
@@ -2334,15 +2378,7 @@ def load_keras(filepath, custom_objects=None, compile=True):
             if item["class_name"] in ("Sequential", "Functional") or "keras_class_name" in item:
                 collect(layer, item["config"]["layers"], item["class_name"] == "Sequential", f"{path}/")
                 continue
-            if _is_ours_in_keras(layer):
-                weights = layer._own_weights_in_keras_order()
-                assignments.extend(zip(weights, _layer_arrays(h5py, h5, weights, name, path, filepath)))
-                continue
-            found = {}
-            groups = keras_weight_groups(layer, path, found)     # a layer of your own class: Keras' layout, checked
-            _check_own_layout(h5py, h5, layer, name, path, groups, filepath, found)
-            for group_path, weights in groups:
-                assignments.extend(zip(weights, _layer_arrays(h5py, h5, weights, name, group_path, filepath)))
+            assignments.extend(_file_weights(h5py, h5, layer, path, filepath))   # yours: Keras' layout, checked
 
     compile_config = config.get("compile_config") if compile and isinstance(config, dict) else None
     with h5, _damaged_h5(filepath, "model.weights.h5"):

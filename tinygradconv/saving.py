@@ -414,6 +414,12 @@ def save_model(model, filepath, overwrite=True) -> None:
     ``overwrite`` as in Keras 3's ``model.save``: ``True`` (the default) replaces an existing file; with ``False``
     Keras asks on the terminal whether to replace it, where this raises ``FileExistsError`` (no prompt), leaving
     the file as it was.
+
+    The architecture is written as JSON (nothing is pickled): a layer of your own class whose config JSON cannot
+    hold (made with a NumPy array or a function as an argument, without a ``get_config`` of its own; or a
+    ``get_config()`` returning one) is refused with a ``ValueError`` naming the layer, the argument and what to
+    do, before anything is written (Keras' automatic config raises a bare ``NotImplementedError``). Keep only the
+    weights with ``save_weights`` then.
     """
     _check_overwrite(path_like(filepath), overwrite)
     if str(getattr(filepath, "__fspath__", lambda: filepath)()).endswith(".keras"):
@@ -421,6 +427,10 @@ def save_model(model, filepath, overwrite=True) -> None:
 
         return save_keras(model, filepath)
     filepath = _check_path(filepath)
+    from .keras_format import check_own_configs
+
+    # a layer of your own whose config JSON cannot hold (a NumPy array as an argument): named before writing
+    check_own_configs(model, f"Cannot save model '{model.name}' as {os.fspath(filepath)!r}", "a .npz file")
     weights = _weights_for_saving(model)
     shape = getattr(model, "_build_input_shape", None)
     if shape is None and weights:
