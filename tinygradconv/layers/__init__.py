@@ -46,10 +46,13 @@ from .pooling import (
     MaxPool1D,
     MaxPooling1D,
 )
+from .recurrent import GRU, LSTM, SimpleRNN
 from .reshaping import Cropping1D, Identity, Permute, RepeatVector, UpSampling1D, ZeroPadding1D
 
 __all__ = [
     "ELU",
+    "GRU",
+    "LSTM",
     "Activation",
     "Add",
     "Average",
@@ -93,6 +96,7 @@ __all__ = [
     "Reshape",
     "SeparableConv1D",
     "SeparableConvolution1D",
+    "SimpleRNN",
     "Softmax",
     "SpatialDropout1D",
     "Subtract",
@@ -132,10 +136,10 @@ def _hints():
                               "weights across steps, or Dense on the flattened steps",
         "Deconvolution1D": "use Conv1DTranspose", "Deconv1D": "use Conv1DTranspose",
     })
-    recurrent = "there are no recurrent layers here; a Conv1D stack (or GlobalAveragePooling1D) reads sequences"
-    hints.update({name: recurrent for name in ("LSTM", "GRU", "SimpleRNN", "Bidirectional", "RNN", "LSTMCell",
-                                                "GRUCell", "SimpleRNNCell", "StackedRNNCells", "ConvLSTM1D",
-                                                "ConvLSTM2D", "ConvLSTM3D")})
+    recurrent = ("the recurrent layers here are SimpleRNN, LSTM and GRU (a layer's cell is layer.cell); there is no "
+                 "generic RNN(cell) wrapper, no Bidirectional and no ConvLSTM")
+    hints.update({name: recurrent for name in ("Bidirectional", "RNN", "LSTMCell", "GRUCell", "SimpleRNNCell",
+                                                "StackedRNNCells", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")})
     hints["TimeDistributed"] = ("there is no TimeDistributed wrapper: Dense and the activations already act on the "
                                 "last axis of (batch, steps, features), step by step")
     attention = "there are no attention layers here"
