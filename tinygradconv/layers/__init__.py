@@ -140,6 +140,11 @@ def _hints():
                  "generic RNN(cell) wrapper, no Bidirectional and no ConvLSTM")
     hints.update({name: recurrent for name in ("Bidirectional", "RNN", "LSTMCell", "GRUCell", "SimpleRNNCell",
                                                 "StackedRNNCells", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")})
+    # (the .keras reader gives these words for a Keras file that holds them; the layers themselves are here)
+    hints.update({name: f"tinygradconv.layers.{name} exists, but .keras files cannot hold it yet (Keras keeps its "
+                        "weights in a sub-layer, `cell`, which the .keras reader and writer do not walk): build the "
+                        "model in tinygradconv and copy the weights (layer.set_weights(keras_layer.get_weights())), "
+                        "or save as .npz" for name in ("SimpleRNN", "LSTM", "GRU")})
     hints["TimeDistributed"] = ("there is no TimeDistributed wrapper: Dense and the activations already act on the "
                                 "last axis of (batch, steps, features), step by step")
     attention = "there are no attention layers here"

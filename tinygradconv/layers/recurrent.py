@@ -502,8 +502,8 @@ class SimpleRNN(_RNN):
                  recurrent_regularizer=None, bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
                  return_sequences=False, return_state=False, go_backwards=False, stateful=False, unroll=False,
-                 seed=None, **kwargs):
-        super().__init__(return_sequences, return_state, go_backwards, stateful, unroll,
+                 seed=None, zero_output_for_mask=False, **kwargs):
+        super().__init__(return_sequences, return_state, go_backwards, stateful, unroll, zero_output_for_mask,
                          activity_regularizer=activity_regularizer, **kwargs)
         self.cell = self.cell_class(units, activation, None, use_bias, kernel_initializer, recurrent_initializer,
                                     bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
@@ -550,9 +550,10 @@ class LSTM(_RNN):
                  unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
                  dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
-                 go_backwards=False, stateful=False, unroll=False, use_cudnn="auto", **kwargs):
+                 go_backwards=False, stateful=False, unroll=False, use_cudnn="auto",
+                 zero_output_for_mask=False, **kwargs):
         _check_cudnn(use_cudnn)
-        super().__init__(return_sequences, return_state, go_backwards, stateful, unroll,
+        super().__init__(return_sequences, return_state, go_backwards, stateful, unroll, zero_output_for_mask,
                          activity_regularizer=activity_regularizer, **kwargs)
         self.cell = self.cell_class(units, activation, recurrent_activation, use_bias, kernel_initializer,
                                     recurrent_initializer, bias_initializer, kernel_regularizer,
@@ -607,9 +608,10 @@ class GRU(_RNN):
                  kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
                  dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
-                 go_backwards=False, stateful=False, unroll=False, reset_after=True, use_cudnn="auto", **kwargs):
+                 go_backwards=False, stateful=False, unroll=False, reset_after=True, use_cudnn="auto",
+                 zero_output_for_mask=False, **kwargs):
         _check_cudnn(use_cudnn)
-        super().__init__(return_sequences, return_state, go_backwards, stateful, unroll,
+        super().__init__(return_sequences, return_state, go_backwards, stateful, unroll, zero_output_for_mask,
                          activity_regularizer=activity_regularizer, **kwargs)
         self.cell = self.cell_class(units, activation, recurrent_activation, use_bias, kernel_initializer,
                                     recurrent_initializer, bias_initializer, kernel_regularizer,
