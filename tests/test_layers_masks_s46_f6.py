@@ -20,7 +20,8 @@ ARGUMENTS = {"Dense": (2,), "Conv1D": (2, 2), "Convolution1D": (2, 2), "Conv1DTr
              "DepthwiseConv1D": (2,), "Embedding": (10, 4), "GroupNormalization": (3,), "GaussianNoise": (0.1,),
              "GaussianDropout": (0.1,), "SpatialDropout1D": (0.1,), "Dropout": (0.1,), "RepeatVector": (2,),
              "Permute": ((2, 1),), "Reshape": ((-1,),), "Activation": ("relu",), "MaxPooling1D": (2,),
-             "MaxPool1D": (2,), "AveragePooling1D": (2,), "AvgPool1D": (2,), "Masking": (0.0,)}
+             "MaxPool1D": (2,), "AveragePooling1D": (2,), "AvgPool1D": (2,), "Masking": (0.0,),
+             "SimpleRNN": (2,), "LSTM": (2,), "GRU": (2,)}
 
 
 def _layer_classes():
