@@ -491,8 +491,8 @@ class SimpleRNN(_RNN):
 
     >>> import numpy as np
     >>> layer = SimpleRNN(2, kernel_initializer="ones", recurrent_initializer="zeros")
-    >>> np.round(layer(np.ones((1, 3, 1))).numpy(), 4).tolist()       # tanh(1 * 1 + 0)
-    [[0.7616, 0.7616]]
+    >>> [round(v, 4) for v in layer(np.ones((1, 3, 1))).numpy()[0].tolist()]      # tanh(1 * 1 + 0)
+    [0.7616, 0.7616]
     """
 
     cell_class = SimpleRNNCell
