@@ -274,3 +274,27 @@ def test_a_keras_file_with_an_lstm_is_refused_clearly_not_loaded_wrong(tmp_path)
     x = np.ones((1, 5, 2), dtype="float32")
     np.testing.assert_array_equal(models.load_model(str(tmp_path / "ours.tgc.npz")).predict(x, verbose=0),
                                   ours.predict(x, verbose=0))
+
+
+@pytest.mark.parametrize("name", ["SimpleRNN", "LSTM", "GRU"])
+def test_every_backend_gives_numpy_s_outputs_and_gradients(name, backend):
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(2, 4, 3)).astype("float32")
+    mask = np.array([[True, False, True, True], [True, True, True, False]])
+    reference = getattr(layers, name)(3, return_sequences=True)
+    reference.build((None, 4, 3))
+    weights = [rng.normal(size=w.shape).astype("float32") for w in reference.get_weights()]
+    reference.set_weights(weights)
+    x_numpy = tg.tensor(x, requires_grad=True)
+    expected = reference(x_numpy, mask=mask)
+    expected.sum().backward()
+    layer = getattr(layers, name)(3, return_sequences=True, dropout=0.5, recurrent_dropout=0.5)
+    x_there = tg.tensor(x, requires_grad=True, backend=backend)
+    layer(x_there, training=False)        # builds the weights on the input's backend
+    layer.set_weights(weights)
+    assert all(w.backend.name == x_there.backend.name for w in layer.weights)
+    got = layer(x_there, mask=mask)
+    got.sum().backward()
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(x_there.grad.numpy(), x_numpy.grad.numpy(), rtol=1e-5, atol=1e-6)
+    layer(x_there, mask=mask, training=True).sum().backward()      # dropout's masks on that backend too
