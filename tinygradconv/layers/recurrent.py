@@ -11,15 +11,12 @@ The weights are Keras' (names, shapes, gate order), kept where Keras keeps them,
 ``.keras`` file stores them under ``layers/lstm/cell/vars``), so ``layer.set_weights(keras_layer.get_weights())``
 gives Keras' outputs:
 
-======================  ================  ======================  =====================================
-layer                   ``kernel``        ``recurrent_kernel``    ``bias``
-======================  ================  ======================  =====================================
-``SimpleRNN(units)``    ``(in, units)``   ``(units, units)``      ``(units,)``
-``LSTM(units)``         ``(in, 4*units)`` ``(units, 4*units)``    ``(4*units,)``; gates i, f, c, o
-``GRU(units)``          ``(in, 3*units)`` ``(units, 3*units)``    ``(2, 3*units)`` (``reset_after=True``,
-                                                                  input and recurrent biases) or
-                                                                  ``(3*units,)``; gates z, r, h
-======================  ================  ======================  =====================================
+- ``SimpleRNN(units)``: ``kernel`` ``(in, units)``, ``recurrent_kernel`` ``(units, units)``, ``bias`` ``(units,)``;
+- ``LSTM(units)``: ``kernel`` ``(in, 4 * units)``, ``recurrent_kernel`` ``(units, 4 * units)``, ``bias``
+  ``(4 * units,)``, the gates' columns in the order i, f, c, o;
+- ``GRU(units)``: ``kernel`` ``(in, 3 * units)``, ``recurrent_kernel`` ``(units, 3 * units)``, ``bias``
+  ``(2, 3 * units)`` (``reset_after=True``: the input and the recurrent bias) or ``(3 * units,)``, the gates'
+  columns in the order z, r, h.
 
 >>> import numpy as np
 >>> from tinygradconv.layers import LSTM
