@@ -255,6 +255,8 @@ def test_dropout_in_training_still_gives_gradients(name):
     (lambda: layers.GRU(2)(np.ones((2, 0, 3))), ValueError, "at least one time step"),
     (lambda: layers.LSTM(2)(np.ones((2, 3, 1)), initial_state=[np.zeros((2, 2))]), ValueError,
      "Invalid value for argument `initial_state`"),
+    (lambda: layers.GRU(2)(np.ones((2, 3, 1)), mask=np.ones((2, 4), dtype=bool)), ValueError,
+     "Invalid value for argument `mask`"),
 ])
 def test_bad_arguments_are_refused_clearly(make, error, words):
     with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):

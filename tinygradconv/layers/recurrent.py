@@ -368,6 +368,10 @@ class _RNN(Layer):
         xp = inputs.backend.xp
         keep = None if mask is None else xp.astype(mask.data if isinstance(mask, Tensor) else xp.asarray(mask),
                                                     xp.bool)
+        if keep is not None and tuple(keep.shape) != (batch, steps):
+            raise ValueError(f"Invalid value for argument `mask` of {type(self).__name__} '{self.name}'. Expected "
+                             f"one bool per sample and step, of shape {(batch, steps)}. Received a mask of shape "
+                             f"{tuple(keep.shape)}")
         zeros = None if keep is None else _constant(xp.zeros((batch, self.units), dtype=states[0].data.dtype),
                                                     inputs)
         outputs, previous = [], zeros
