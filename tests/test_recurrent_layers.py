@@ -75,7 +75,8 @@ def test_initial_state_matches_keras():
 
 @pytest.mark.parametrize("name, kwargs", [("SimpleRNN", {}), ("LSTM", {}), ("GRU", {}), ("GRU", {"reset_after": False}),
                                           ("LSTM", {"go_backwards": True, "return_sequences": True})])
-def test_gradients_match_torch_autograd_of_the_keras_layer(name, kwargs):
+@pytest.mark.parametrize("masked", [False, True])
+def test_gradients_match_torch_autograd_of_the_keras_layer(name, kwargs, masked):
     keras = keras_on_torch("torch autograd through Keras 3.15's recurrent layers")
     import torch
 
@@ -84,10 +85,13 @@ def test_gradients_match_torch_autograd_of_the_keras_layer(name, kwargs):
     theirs, ours = _pair(keras, name, 4, (None, 5, 3), rng, **kwargs)
     out_shape = (2, 5, 4) if kwargs.get("return_sequences") else (2, 4)
     r = rng.normal(size=out_shape).astype("float32")
+    mask = np.array([[True, False, True, True, False], [False, True, True, True, True]]) if masked else None
     x_theirs = torch.tensor(x, requires_grad=True)
-    (theirs(x_theirs) * torch.tensor(r)).sum().backward()
+    (theirs(x_theirs, mask=None if mask is None else torch.tensor(mask)) * torch.tensor(r)).sum().backward()
     x_ours = tg.tensor(x, requires_grad=True)
-    (ours(x_ours) * tg.tensor(r)).sum().backward()
+    (ours(x_ours, mask=mask) * tg.tensor(r)).sum().backward()
+    if masked:      # a masked step's input gets no gradient
+        np.testing.assert_array_equal(x_ours.grad.numpy()[~mask], 0.0)
     np.testing.assert_allclose(x_ours.grad.numpy(), x_theirs.grad.numpy(), rtol=1e-4, atol=1e-5)
     for w_theirs, w_ours in zip(theirs.trainable_weights, ours.trainable_weights):
         assert w_ours.name.split("/")[-1] == w_theirs.name
