@@ -269,7 +269,8 @@ _LAYER_ARGS = {"Activation": ("relu",), "Conv1D": (2, 3), "Conv1DTranspose": (2,
                "AveragePooling1D": (2,), "AvgPool1D": (2,), "Embedding": (4, 2), "DepthwiseConv1D": (3,),
                "SeparableConv1D": (2, 3), "SeparableConvolution1D": (2, 3), "GaussianNoise": (0.1,),
                "GaussianDropout": (0.1,), "SpatialDropout1D": (0.1,), "Permute": ((2, 1),), "RepeatVector": (2,),
-               "AdaptiveAveragePooling1D": (2,), "AdaptiveMaxPooling1D": (2,), "Lambda": (abs,), "Rescaling": (2.0,)}
+               "AdaptiveAveragePooling1D": (2,), "AdaptiveMaxPooling1D": (2,), "Lambda": (abs,), "Rescaling": (2.0,),
+               "SimpleRNN": (2,), "LSTM": (2,), "GRU": (2,)}
 
 
 @pytest.mark.parametrize("class_name", [name for name in dir(tg.layers)

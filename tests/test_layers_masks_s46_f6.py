@@ -22,7 +22,8 @@ ARGUMENTS = {"Dense": (2,), "Conv1D": (2, 2), "Convolution1D": (2, 2), "Conv1DTr
              "Permute": ((2, 1),), "Reshape": ((-1,),), "Activation": ("relu",), "MaxPooling1D": (2,),
              "MaxPool1D": (2,), "AveragePooling1D": (2,), "AvgPool1D": (2,), "Masking": (0.0,),
              "AdaptiveAveragePooling1D": (2,), "AdaptiveMaxPooling1D": (2,), "Rescaling": (2.0,),
-             "Lambda": (lambda t: t * 2.0,)}
+             "Lambda": (lambda t: t * 2.0,),
+             "SimpleRNN": (2,), "LSTM": (2,), "GRU": (2,)}
 
 
 def _layer_classes():

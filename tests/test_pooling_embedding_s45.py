@@ -416,7 +416,8 @@ def test_merge_functions_make_the_layer_and_call_it():
 @pytest.mark.parametrize(("name", "hint"), [
     ("Conv2D", r"has no attribute 'Conv2D'; .*1-D.*use Conv1D"),
     ("MaxPooling2D", r"'MaxPooling2D'; .*use MaxPooling1D"),
-    ("LSTM", r"'LSTM'; there are no recurrent layers"), ("dot", r"'dot'; there is no Dot layer"),
+    ("Bidirectional", r"'Bidirectional'; the recurrent layers here are SimpleRNN, LSTM and GRU"),
+    ("dot", r"'dot'; there is no Dot layer"),
     ("Embeding", r"'Embeding'; did you mean Embedding\?"), ("Foo", r"'Foo'; the names here are: Activation, .*Add")])
 def test_a_missing_layer_names_what_to_use(name, hint):
     with pytest.raises(AttributeError, match=hint):
@@ -429,8 +430,9 @@ def test_a_missing_layer_names_what_to_use(name, hint):
     ("LocallyConnected1D", r"Keras 2's LocallyConnected1D"), ("SpatialDropout2D", r"1-D .*use SpatialDropout1D"),
     ("AlphaDropout", r"use Dropout"),
     ("Dot", r"no Dot layer"),
-    ("GRU", r"no recurrent layers"), ("SimpleRNN", r"no recurrent layers"), ("Bidirectional", r"no recurrent"),
-    ("ConvLSTM1D", r"no recurrent layers"), ("Deconvolution1D", r"use Conv1DTranspose"),
+    ("RNN", r"no generic RNN\(cell\) wrapper"), ("LSTMCell", r"a layer's cell is layer.cell"),
+    ("Bidirectional", r"no Bidirectional"),
+    ("ConvLSTM1D", r"no ConvLSTM"), ("Deconvolution1D", r"use Conv1DTranspose"),
     ("Convolution2DTranspose", r"1-D .*use Conv1DTranspose"), ("RMSNormalization", r"Layer subclass"),
     ("RandomFlip", r"preprocessing layers are not here")])
 def test_keras_1d_names_missing_here_get_their_own_hint(name, hint):

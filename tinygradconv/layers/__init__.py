@@ -49,12 +49,15 @@ from .pooling import (
     MaxPooling1D,
 )
 from .preprocessing import Rescaling
+from .recurrent import GRU, LSTM, SimpleRNN
 from .regularization import ActivityRegularization
 from .reshaping import Cropping1D, Identity, Permute, RepeatVector, UpSampling1D, ZeroPadding1D
 from .wrappers import TimeDistributed
 
 __all__ = [
     "ELU",
+    "GRU",
+    "LSTM",
     "Activation",
     "ActivityRegularization",
     "AdaptiveAveragePooling1D",
@@ -103,6 +106,7 @@ __all__ = [
     "Reshape",
     "SeparableConv1D",
     "SeparableConvolution1D",
+    "SimpleRNN",
     "Softmax",
     "SpatialDropout1D",
     "Subtract",
@@ -143,10 +147,15 @@ def _hints():
                               "weights across steps, or Dense on the flattened steps",
         "Deconvolution1D": "use Conv1DTranspose", "Deconv1D": "use Conv1DTranspose",
     })
-    recurrent = "there are no recurrent layers here; a Conv1D stack (or GlobalAveragePooling1D) reads sequences"
-    hints.update({name: recurrent for name in ("LSTM", "GRU", "SimpleRNN", "Bidirectional", "RNN", "LSTMCell",
-                                                "GRUCell", "SimpleRNNCell", "StackedRNNCells", "ConvLSTM1D",
-                                                "ConvLSTM2D", "ConvLSTM3D")})
+    recurrent = ("the recurrent layers here are SimpleRNN, LSTM and GRU (a layer's cell is layer.cell); there is no "
+                 "generic RNN(cell) wrapper, no Bidirectional and no ConvLSTM")
+    hints.update({name: recurrent for name in ("Bidirectional", "RNN", "LSTMCell", "GRUCell", "SimpleRNNCell",
+                                                "StackedRNNCells", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")})
+    # (the .keras reader gives these words for a Keras file that holds them; the layers themselves are here)
+    hints.update({name: f"tinygradconv.layers.{name} exists, but .keras files cannot hold it yet (Keras keeps its "
+                        "weights in a sub-layer, `cell`, which the .keras reader and writer do not walk): build the "
+                        "model in tinygradconv and copy the weights (layer.set_weights(keras_layer.get_weights())), "
+                        "or save as .npz" for name in ("SimpleRNN", "LSTM", "GRU")})
     # TimeDistributed is here; the hint is what the .keras loader says of a file holding one (keras_format)
     hints["TimeDistributed"] = ("TimeDistributed is not read from .keras files yet (its inner layer's weights nest "
                                 "below it): build the model in tinygradconv and copy the weights with "
