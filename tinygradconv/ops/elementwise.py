@@ -388,15 +388,72 @@ def bool_beside_number(tensor, other):
 
 def bool_tensor_dtype_beside(number):
     """The dtype a bool tensor is taken in beside ``number``, a number that is not a bool, as PyTorch computes
-    and returns it: int64 beside an integer, float32 (its default dtype, :data:`INTEGER_MATH_DTYPE`) beside a float
-    (``torch.tensor([True]) + 2`` is int64, ``* 2.5`` float32). The one place of that rule, read by
-    :func:`bool_beside_number` (``%``, ``//``, ``**``) and by :meth:`Tensor._lift <tinygradconv.tensor.Tensor._lift>`
-    (``mask + 2``, ``mask * 2.5``).
+    and returns it: int64 beside an integer, the float type beside a float (``torch.tensor([True]) + 2`` is int64,
+    ``* 2.5`` float32, its default dtype; here :func:`~tinygradconv.config.floatx`, float32 by default, which plays
+    that part: ``tg.tensor(2.5)`` is of it). The one place of that rule, read by :func:`bool_beside_number` (``%``,
+    ``//``, ``**``) and by :func:`number_beside_integers` (``mask + 2``, ``mask * 2.5``, and ``int_t * 2.5``).
 
     >>> bool_tensor_dtype_beside(2), bool_tensor_dtype_beside(np.int8(2)), bool_tensor_dtype_beside(2.5)
     ('int64', 'int64', 'float32')
     """
-    return "int64" if isinstance(number, numbers.Integral) else INTEGER_MATH_DTYPE
+    return "int64" if isinstance(number, numbers.Integral) else config.floatx()
+
+
+def number_beside_integers(tensor, number):
+    """``number``, a Python or NumPy number that the integer or bool ``tensor``'s dtype does not hold unchanged, as
+    the constant tensor that ``tensor + number`` (every arithmetic operator, ``maximum``, ``minimum``, ``where``,
+    either side) takes, as PyTorch promotes a tensor with a number (it takes a NumPy number as the Python number it
+    holds):
+
+    * a float (``2.5``, ``2.0``, ``np.float64(2.5)``, ``np.float16(2.5)``) is of the float type,
+      :func:`~tinygradconv.config.floatx` (float32 by default; PyTorch: its default dtype), so the result is of it:
+      ``int32_t * 2.5`` is float32 ``[2.5, 5.0, 7.5]``, and ``int32_t + 2.0`` float32 too, as ``torch`` and
+      ``keras.ops.add`` give them (Keras' ``ops.divide`` gives float32 whatever ``floatx()`` is);
+    * beside a bool tensor, an integer is int64 (``mask + 2``), as PyTorch's (:func:`bool_tensor_dtype_beside`);
+    * an integer beyond an integer tensor's dtype (``int8_t + 200``, ``uint8_t * -1``) is a ``TypeError``: PyTorch
+      wraps it into the dtype silently (``int8 [1] + 200`` is ``[-55]``), which this package does not;
+      so is a NumPy bool beside a bool tensor.
+
+    >>> import tinygradconv as tg
+    >>> t = tg.tensor([1, 2, 3], dtype="int32")
+    >>> (t * 2.5).tolist(), str((t + 2.0).dtype), str((2.5 - t).dtype)
+    ([2.5, 5.0, 7.5], 'float32', 'float32')
+    """
+    from ..torch_methods import refuse_beyond_int64
+
+    kind = dtype_name(tensor.dtype)
+    if isinstance(number, (float, np.floating)) or (kind == "bool" and not isinstance(number, np.bool_)):
+        dtype = bool_tensor_dtype_beside(number)
+        refuse_beyond_int64(number, dtype)             # mask + 2**63 (NumPy: a bare OverflowError)
+        return Tensor._make(tensor.backend.scalar(number, tensor.backend.dtype(dtype)), tensor.backend, False, None)
+    raise TypeError(f"Invalid type for argument: {article(kind)} {kind} tensor cannot be combined with the number "
+                    f"{number!r}, which {kind} cannot hold (PyTorch wraps it into the dtype silently); cast the "
+                    f"tensor first, e.g. t.astype('int64') or t.astype('float32')")
+
+
+def article(kind):
+    """"an" before the dtype name ``kind`` when it starts with a vowel sound (``int8``), else "a" (``uint8``,
+    ``float32``, ``bool``): messages had said "a int32 tensor".
+
+    >>> article("int32"), article("uint8")
+    ('an', 'a')
+    """
+    return "an" if kind.startswith("int") else "a"
+
+
+def whole_number_to_write(value, kind):
+    """``value`` as the Python integer it holds when it is a float that holds one exactly (``3.0``,
+    ``np.float64(-2.0)``) and ``kind``, the dtype name of the tensor written into (``t.fill_(3.0)``, ``t[0] = 3.0``,
+    ``t.masked_fill(m, 3.0)``), is an integer or bool one; else ``value`` itself. PyTorch writes a float into such a
+    tensor by truncating it (``3.7`` becomes 3, silently); this package writes only what the dtype holds unchanged
+    and the callers refuse the rest (``3.7``, ``1e20`` into int32).
+
+    >>> whole_number_to_write(3.0, "int32"), whole_number_to_write(3.7, "int32"), whole_number_to_write(3.0, "float16")
+    (3, 3.7, 3.0)
+    """
+    if kind.startswith("float") or not isinstance(value, (float, np.floating)) or not math.isfinite(value):
+        return value
+    return int(value) if float(value).is_integer() else value
 
 
 def subtrahend(tensor, other):
@@ -767,6 +824,15 @@ def _signed_zero_ties(xp, a, b, out, larger):
     return xp.where(zeros, (a + b) if larger else -((-a) - b), out)
 
 
+def _extremum(xp, a, b, larger):
+    """``maximum(a, b)`` when ``larger``, else ``minimum(a, b)``, of two arrays of one dtype: with the signed zeros'
+    order (:func:`_signed_zero_ties`); of bools the logical or (maximum) and and (minimum), bool as PyTorch's
+    (``torch.maximum`` of two bool tensors; array-api-strict refuses ``maximum`` of bools, found by a tester)."""
+    if a.dtype == xp.bool:
+        return (a | b) if larger else (a & b)
+    return _signed_zero_ties(xp, a, b, xp.maximum(a, b) if larger else xp.minimum(a, b), larger=larger)
+
+
 @register_op("maximum", samples=_pairwise_samples, special_points=binary_special_points())
 class Maximum(Function):
     """Element-wise maximum; the gradient goes to the larger input (split evenly on ties, ``0.0`` and ``-0.0``
@@ -782,7 +848,7 @@ class Maximum(Function):
         a, b = promoted(ctx.xp, a, b)
         ctx.save_for_backward(a, b)
         try:
-            return _signed_zero_ties(ctx.xp, a, b, ctx.xp.maximum(a, b), larger=True)
+            return _extremum(ctx.xp, a, b, larger=True)
         except ValueError:
             raise broadcast_error("maximum", a, b) from None
 
@@ -805,7 +871,7 @@ class Minimum(Function):
         a, b = promoted(ctx.xp, a, b)
         ctx.save_for_backward(a, b)
         try:
-            return _signed_zero_ties(ctx.xp, a, b, ctx.xp.minimum(a, b), larger=False)
+            return _extremum(ctx.xp, a, b, larger=False)
         except ValueError:
             raise broadcast_error("minimum", a, b) from None
 
@@ -1478,8 +1544,12 @@ def compare(tensor, other, op):
     if other.backend is not tensor.backend:
         raise ValueError(f"Cannot compare tensors on different backends: {tensor.backend.name!r} and "
                          f"{other.backend.name!r}. Move one with .to({tensor.backend.name!r}).")
+    xp = tensor.backend.xp
+    a, b = promoted(xp, tensor.data, other.data)
+    if a.dtype == xp.bool:          # two bools (promoted): as 0 and 1, since array-api-strict refuses `<` on bools
+        a, b = xp.astype(a, xp.int8), xp.astype(b, xp.int8)
     try:
-        return Tensor._make(op(*promoted(tensor.backend.xp, tensor.data, other.data)), tensor.backend, False, None)
+        return Tensor._make(op(a, b), tensor.backend, False, None)
     except ValueError:
         raise ValueError(f"Cannot compare tensors of shapes {tensor.shape} and {other.shape}: they do not "
                          "broadcast") from None
