@@ -1337,7 +1337,7 @@ class Clip(Function):
     bound makes every output NaN, with gradient 0, as ``torch.clamp``. Crossed bounds (``min > max``) give ``max``
     everywhere (NaN stays NaN) with gradient 0, as ``torch.clamp`` and ``keras.ops.clip``: the input is raised to
     ``min`` first, then lowered to ``max``, and no value lies inside. An integer tensor takes only integer bounds
-    that it holds (:func:`clip` casts it to a float type first for a float bound).
+    that it holds here (:func:`clip` casts it to the float type first for a float bound).
     """
 
     @staticmethod
@@ -1516,8 +1516,9 @@ def compare(tensor, other, op):
     ``True`` and ``False`` too: array-api-strict refuses ``<`` between bools). An integer tensor compared with a
     number its dtype cannot hold (``int_t < 2.5``, ``int8_t == 1000``) compares its values with the number, as
     NumPy 2 does (it was refused); PyTorch compares ``2.5`` so too, but casts an integer to the tensor's dtype
-    first (``int8_t == 1000`` is ``int8_t == -24`` there), a difference kept. Arithmetic with such a number is
-    refused instead (:meth:`Tensor._lift`: the number would have to become a bool or an integer of that dtype).
+    first (``int8_t == 1000`` is ``int8_t == -24`` there), a difference kept. In arithmetic a float promotes the
+    tensor (``int_t + 2.5`` is float32) and an integer beyond the dtype is refused (:func:`number_beside_integers`).
+    Two bool tensors compare as 0 and 1 (``m < m``), as PyTorch, on every backend.
     """
     if other.__class__ is not Tensor:
         refuse_torch_tensor(other)
@@ -1813,16 +1814,15 @@ def _where_values(condition, a, b):
       (:func:`~tinygradconv.config.floatx`, float32 by default, PyTorch's default dtype) where one is a float
       (``np.float64(1.5)`` too, as PyTorch takes a NumPy scalar as a number). A Python number alone is float32
       here (``tg.tensor(1)``), which ``torch.where(c, 1, 0)`` is not (int64).
-    * An integer or bool tensor beside a Python or NumPy float (``np.float64(2.5)``, ``np.float16(2.5)``): both in
-      the float type (``torch.where(c, int_t, 1.5)`` is float32), as :func:`clip` takes a float bound; a plain
-      ``int_t + 1.5`` stays refused here.
-    * Otherwise the number takes the tensor's dtype (``Tensor._lift``): ``where(c, f16_t, 1)`` is float16, as
-      PyTorch's.
+    * A number beside a tensor as the tensor's operators take it (``Tensor._lift``): an integer or bool tensor beside
+      a Python or NumPy float (``np.float64(2.5)``, ``np.float16(2.5)``) gives the float type
+      (``torch.where(c, int_t, 1.5)`` is float32, :func:`number_beside_integers`), as ``int_t + 1.5`` does; any
+      other number takes the tensor's dtype: ``where(c, f16_t, 1)`` is float16, as PyTorch's.
     """
     if isinstance(a, Tensor):
-        return (a, b) if isinstance(b, Tensor) else (a, _lifted_beside(a, b))
+        return (a, b) if isinstance(b, Tensor) else (a, a._lift(b))
     if isinstance(b, Tensor):
-        return _lifted_beside(b, a), b
+        return b._lift(a), b
     backend = condition.backend if isinstance(condition, Tensor) else None
     if _number_kind(a) and _number_kind(b):
         kinds = {_number_kind(a), _number_kind(b)}
@@ -1830,17 +1830,6 @@ def _where_values(condition, a, b):
         return Tensor(a, dtype=dtype, backend=backend), Tensor(b, dtype=dtype, backend=backend)
     a = Tensor(a, backend=backend)
     return a, a._lift(b)
-
-
-def _lifted_beside(tensor, number):
-    """``tensor._lift(number)``; a Python float beside an integer or bool ``tensor`` (which ``_lift`` refuses) in
-    the float type (:func:`_where_values`): checked only once ``_lift`` refuses, so the common call pays nothing."""
-    try:
-        return tensor._lift(number)
-    except TypeError:
-        if _number_kind(number) is not float or is_floating(tensor):
-            raise
-    return Tensor(number, dtype=config.floatx(), backend=tensor.backend)
 
 
 def where(condition, a=_NOT_GIVEN, b=_NOT_GIVEN):
