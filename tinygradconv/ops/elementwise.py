@@ -1547,13 +1547,17 @@ def compare(tensor, other, op):
                          f"{other.backend.name!r}. Move one with .to({tensor.backend.name!r}).")
     xp = tensor.backend.xp
     a, b = promoted(xp, tensor.data, other.data)
-    if a.dtype == xp.bool:          # two bools (promoted): as 0 and 1, since array-api-strict refuses `<` on bools
-        a, b = xp.astype(a, xp.int8), xp.astype(b, xp.int8)
     try:
         return Tensor._make(op(a, b), tensor.backend, False, None)
     except ValueError:
         raise ValueError(f"Cannot compare tensors of shapes {tensor.shape} and {other.shape}: they do not "
                          "broadcast") from None
+    except TypeError:
+        if a.dtype != xp.bool:
+            raise
+    # two bools (promoted) on array-api-strict, which refuses `<` on them: as 0 and 1, as PyTorch compares them
+    return compare(Tensor._make(xp.astype(a, xp.int8), tensor.backend, False, None),
+                   Tensor._make(xp.astype(b, xp.int8), tensor.backend, False, None), op)
 
 
 def _numbers_not_bools(other):
