@@ -131,15 +131,18 @@ INTEGER_WITH_NUMBER = {"x ** n": lambda x, b, n: x ** n, "n ** x": lambda x, b, 
 
 
 @pytest.mark.parametrize("expression", sorted(INTEGER_WITH_NUMBER))
-def test_integer_tensors_refuse_numpy_numbers_they_cannot_hold(expression, backend):
-    """Found by a tester: a NumPy number with an integer or bool tensor was cast to the tensor's dtype, silently
-    (``int_tensor ** np.float64(2.5)`` was ``[1, 4, 9]``, torch's ``[1, 5.66, 15.6]``); Python numbers were already
-    refused (``x ** 2.5``). NumPy numbers the dtype holds still work (``x + np.int64(3)``)."""
+def test_integer_tensors_beside_float_numbers_promote_as_torch(expression, backend):
+    """Found by a tester: a NumPy number with an integer tensor was cast to the tensor's dtype, silently
+    (``int_tensor ** np.float64(2.5)`` was ``[1, 4, 9]``); it was then refused, as Python floats were. PyTorch takes
+    a NumPy float as the Python float it holds and computes in float32, its default dtype: so do we now, on every
+    backend. NumPy integers the dtype holds keep it (``x + np.int64(3)``)."""
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference of the promotion")
     x = tensor_on(np.array([1, 2, 3]), backend, dtype="int64")
-    b = tensor_on(np.array([True, False]), backend, dtype="bool")
-    for n in (np.float64(2.5), np.float32(0.5), np.float64(2.0), 2.5):
-        with pytest.raises(TypeError, match="without changing the number"):
-            INTEGER_WITH_NUMBER[expression](x, b, n)
+    for n in (np.float64(2.5), np.float32(0.5), np.float64(2.0), 2.5, 2.0):
+        ours = INTEGER_WITH_NUMBER[expression](x, None, n)
+        theirs = INTEGER_WITH_NUMBER[expression](torch.tensor([1, 2, 3]), None, n)
+        assert dtype_name(ours.dtype) == str(theirs.dtype).removeprefix("torch.") == "float32", (expression, n)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
     np.testing.assert_array_equal((x + np.int64(3)).numpy(), [4, 5, 6])
     np.testing.assert_array_equal((x ** np.int64(2)).numpy(), [1, 4, 9])
 

@@ -161,11 +161,13 @@ def test_torch_dtypes_without_a_counterpart_are_refused_by_name(backend):
             tg.tensor([1.0], backend=backend).astype(bad)
 
 
-def test_numbers_that_an_integer_tensor_would_truncate_are_rejected():
+def test_an_integer_tensor_beside_a_float_number_promotes_as_torch():
+    """``counts * 0.5`` had been refused; PyTorch gives float32 (its default dtype) ``[0.5, 1.0]``."""
     counts = tg.tensor([1, 2], dtype="int64")
-    assert (counts + 1).tolist() == [2, 3]
-    with pytest.raises(TypeError, match="astype"):
-        counts * 0.5
+    assert (counts + 1).tolist() == [2, 3] and dtype_name((counts + 1).dtype) == "int64"
+    assert (counts * 0.5).tolist() == [0.5, 1.0] and dtype_name((counts * 0.5).dtype) == "float32"
+    with pytest.raises(TypeError, match="an int8 tensor cannot be combined with the number 200"):
+        tg.tensor([1, 2], dtype="int8") + 200       # (PyTorch wraps it: [-55, -54])
     mask = tg.tensor([True, False], dtype="bool")     # a bool tensor computes as torch: 0 and 1 in float32 here
     assert (mask * 1.5).tolist() == [1.5, 0.0] and dtype_name((mask * 1.5).dtype) == "float32"
 

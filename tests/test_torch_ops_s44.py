@@ -155,9 +155,13 @@ def test_masked_fill_refuses_values_an_integer_tensor_cannot_hold():
     mask = np.array([True, False, True])
     assert torch.tensor([1, 2, 3]).masked_fill(torch.as_tensor(mask), 2.5).tolist() == [2, 2, 2]
     ints = tg.tensor([1, 2, 3], dtype="int64")
-    for value in (2.5, tg.tensor(2.0), np.float64(3.0)):
-        with pytest.raises(TypeError, match="Invalid type for argument `value`"):
+    for value in (2.5, tg.tensor(2.0), np.float64(3.5)):
+        with pytest.raises(TypeError, match="Invalid type for argument `value`.* an int64 tensor"):
             ints.masked_fill(mask, value)
+    for value in (3.0, np.float64(3.0)):        # a float holding an integer: written, as torch writes it
+        expected = torch.tensor([1, 2, 3]).masked_fill(torch.as_tensor(mask), value)
+        assert ints.masked_fill(mask, value).tolist() == expected.tolist() == [3, 2, 3]
+        assert dtype_name(ints.masked_fill(mask, value).dtype) == "int64"
     with pytest.raises(TypeError, match="cannot fill a bool tensor"):
         tg.tensor([True, False, True], dtype="bool").masked_fill(mask, 2)    # torch: True
     # out of the dtype's range: refused, as torch refuses most ("value cannot be converted ... without overflow";

@@ -44,7 +44,7 @@ import numpy as np
 from . import config
 from .backend import backend_of, dtype_name, get_backend
 from .conversion import check_python_integers, to_numpy_data
-from .torch_methods import NOT_GIVEN, TorchMethods, refuse_beyond_int64
+from .torch_methods import NOT_GIVEN, TorchMethods
 from .validation import backward_arguments, dtype_argument, gradient_for, integer_data
 from .validation import flag as flag_argument
 
@@ -406,16 +406,11 @@ class Tensor(TorchMethods):
         if isinstance(other, numbers.Complex) and not isinstance(other, numbers.Real):
             raise TypeError(f"Cannot combine a tensor with the complex number {other!r}: tinygradconv tensors hold "
                             "real numbers")
-        if isinstance(other, numbers.Number):          # a NumPy number too: an integer tensor must hold it
+        if isinstance(other, numbers.Number):          # a NumPy number too
             dtype = self.data.dtype
             if dtype_name(dtype) not in _FLOAT_KINDS and not _number_fits(other, dtype_name(dtype)):
-                if dtype_name(dtype) == "bool" and not isinstance(other, np.bool_):
-                    # as torch: mask + 2 is int64 [3, 2], mask * 2.5 float32 (its default dtype) [2.5, 0]
-                    kind = _ops.elementwise.bool_tensor_dtype_beside(other)
-                    refuse_beyond_int64(other, kind)            # (NumPy: a bare OverflowError)
-                    return Tensor._make(self.backend.scalar(other, self.backend.dtype(kind)), self.backend, False, None)
-                raise TypeError(f"Cannot combine a {dtype_name(dtype)} tensor with the number {other!r} without "
-                                "changing the number; cast the tensor first, e.g. t.astype('float32')")
+                # int_t * 2.5 is float32 (floatx), mask + 2 int64, as torch; int8_t + 200 a TypeError
+                return _ops.elementwise.number_beside_integers(self, other)
             if not isinstance(other, np.generic):
                 return Tensor._make(self.backend.scalar(other, dtype), self.backend, False, None)
         return Tensor(other, dtype=_ops.elementwise.dtype_beside(other, self.dtype), backend=self.backend)

@@ -2350,10 +2350,14 @@ def _negation_commutes(alpha):
 
 def _number_to_write(value, kind):
     """``value`` to write into a tensor of dtype ``kind`` (``t[index] = value``, ``t.fill_(value)``): 0 and 1 into
-    a bool tensor become False and True, as PyTorch and NumPy take them; a number the dtype cannot hold unchanged is
-    a ``TypeError`` (PyTorch truncates 2.5 to 2 silently). Anything but a number is returned as it is."""
+    a bool tensor become False and True, as PyTorch and NumPy take them, and a float holding an integer (``3.0``)
+    into an integer tensor is that integer, as PyTorch writes it; a number the dtype cannot hold unchanged is a
+    ``TypeError`` (``3.7`` into int32: PyTorch truncates it to 3 silently). Anything but a number is returned as it
+    is."""
+    from .ops.elementwise import whole_number_to_write
     from .tensor import _number_fits
 
+    value = whole_number_to_write(value, kind)            # 3.0 into int32 is 3, as PyTorch; 3.7 is refused below
     if kind == "bool" and type(value) is int and value in (0, 1):
         value = bool(value)
     if isinstance(value, numbers.Real) and not kind.startswith("float") and not _number_fits(value, kind):
@@ -2363,7 +2367,7 @@ def _number_to_write(value, kind):
                             "write True or False (or 0 or 1)")
         raise TypeError(f"Invalid type for argument `value`: {value!r} cannot be written into {article} {kind} "
                         f"tensor unchanged (PyTorch truncates 2.5 to 2 silently); write an integer within "
-                        f"{kind}'s range, e.g. int(value)")
+                        f"{kind}'s range (a float holding one, such as 3.0, is taken), e.g. int(value)")
     return value
 
 

@@ -388,15 +388,72 @@ def bool_beside_number(tensor, other):
 
 def bool_tensor_dtype_beside(number):
     """The dtype a bool tensor is taken in beside ``number``, a number that is not a bool, as PyTorch computes
-    and returns it: int64 beside an integer, float32 (its default dtype, :data:`INTEGER_MATH_DTYPE`) beside a float
-    (``torch.tensor([True]) + 2`` is int64, ``* 2.5`` float32). The one place of that rule, read by
-    :func:`bool_beside_number` (``%``, ``//``, ``**``) and by :meth:`Tensor._lift <tinygradconv.tensor.Tensor._lift>`
-    (``mask + 2``, ``mask * 2.5``).
+    and returns it: int64 beside an integer, the float type beside a float (``torch.tensor([True]) + 2`` is int64,
+    ``* 2.5`` float32, its default dtype; here :func:`~tinygradconv.config.floatx`, float32 by default, which plays
+    that part: ``tg.tensor(2.5)`` is of it). The one place of that rule, read by :func:`bool_beside_number` (``%``,
+    ``//``, ``**``) and by :func:`number_beside_integers` (``mask + 2``, ``mask * 2.5``, and ``int_t * 2.5``).
 
     >>> bool_tensor_dtype_beside(2), bool_tensor_dtype_beside(np.int8(2)), bool_tensor_dtype_beside(2.5)
     ('int64', 'int64', 'float32')
     """
-    return "int64" if isinstance(number, numbers.Integral) else INTEGER_MATH_DTYPE
+    return "int64" if isinstance(number, numbers.Integral) else config.floatx()
+
+
+def number_beside_integers(tensor, number):
+    """``number``, a Python or NumPy number that the integer or bool ``tensor``'s dtype does not hold unchanged, as
+    the constant tensor that ``tensor + number`` (every arithmetic operator, ``maximum``, ``minimum``, ``where``,
+    either side) takes, as PyTorch promotes a tensor with a number (it takes a NumPy number as the Python number it
+    holds):
+
+    * a float (``2.5``, ``2.0``, ``np.float64(2.5)``, ``np.float16(2.5)``) is of the float type,
+      :func:`~tinygradconv.config.floatx` (float32 by default; PyTorch: its default dtype), so the result is of it:
+      ``int32_t * 2.5`` is float32 ``[2.5, 5.0, 7.5]``, and ``int32_t + 2.0`` float32 too, as ``torch`` and
+      ``keras.ops.add`` give them (Keras' ``ops.divide`` gives float32 whatever ``floatx()`` is);
+    * beside a bool tensor, an integer is int64 (``mask + 2``), as PyTorch's (:func:`bool_tensor_dtype_beside`);
+    * an integer beyond an integer tensor's dtype (``int8_t + 200``, ``uint8_t * -1``) is a ``TypeError``: PyTorch
+      wraps it into the dtype silently (``int8 [1] + 200`` is ``[-55]``), which this package does not;
+      so is a NumPy bool beside a bool tensor.
+
+    >>> import tinygradconv as tg
+    >>> t = tg.tensor([1, 2, 3], dtype="int32")
+    >>> (t * 2.5).tolist(), str((t + 2.0).dtype), str((2.5 - t).dtype)
+    ([2.5, 5.0, 7.5], 'float32', 'float32')
+    """
+    from ..torch_methods import refuse_beyond_int64
+
+    kind = dtype_name(tensor.dtype)
+    if isinstance(number, (float, np.floating)) or (kind == "bool" and not isinstance(number, np.bool_)):
+        dtype = bool_tensor_dtype_beside(number)
+        refuse_beyond_int64(number, dtype)             # mask + 2**63 (NumPy: a bare OverflowError)
+        return Tensor._make(tensor.backend.scalar(number, tensor.backend.dtype(dtype)), tensor.backend, False, None)
+    raise TypeError(f"Invalid type for argument: {article(kind)} {kind} tensor cannot be combined with the number "
+                    f"{number!r}, which {kind} cannot hold (PyTorch wraps it into the dtype silently); cast the "
+                    f"tensor first, e.g. t.astype('int64') or t.astype('float32')")
+
+
+def article(kind):
+    """"an" before the dtype name ``kind`` when it starts with a vowel sound (``int8``), else "a" (``uint8``,
+    ``float32``, ``bool``): messages had said "a int32 tensor".
+
+    >>> article("int32"), article("uint8")
+    ('an', 'a')
+    """
+    return "an" if kind.startswith("int") else "a"
+
+
+def whole_number_to_write(value, kind):
+    """``value`` as the Python integer it holds when it is a float that holds one exactly (``3.0``,
+    ``np.float64(-2.0)``) and ``kind``, the dtype name of the tensor written into (``t.fill_(3.0)``, ``t[0] = 3.0``,
+    ``t.masked_fill(m, 3.0)``), is an integer or bool one; else ``value`` itself. PyTorch writes a float into such a
+    tensor by truncating it (``3.7`` becomes 3, silently); this package writes only what the dtype holds unchanged
+    and the callers refuse the rest (``3.7``, ``1e20`` into int32).
+
+    >>> whole_number_to_write(3.0, "int32"), whole_number_to_write(3.7, "int32"), whole_number_to_write(3.0, "float16")
+    (3, 3.7, 3.0)
+    """
+    if kind.startswith("float") or not isinstance(value, (float, np.floating)) or not math.isfinite(value):
+        return value
+    return int(value) if float(value).is_integer() else value
 
 
 def subtrahend(tensor, other):
@@ -767,6 +824,15 @@ def _signed_zero_ties(xp, a, b, out, larger):
     return xp.where(zeros, (a + b) if larger else -((-a) - b), out)
 
 
+def _extremum(xp, a, b, larger):
+    """``maximum(a, b)`` when ``larger``, else ``minimum(a, b)``, of two arrays of one dtype: with the signed zeros'
+    order (:func:`_signed_zero_ties`); of bools the logical or (maximum) and and (minimum), bool as PyTorch's
+    (``torch.maximum`` of two bool tensors; array-api-strict refuses ``maximum`` of bools, found by a tester)."""
+    if a.dtype == xp.bool:
+        return (a | b) if larger else (a & b)
+    return _signed_zero_ties(xp, a, b, xp.maximum(a, b) if larger else xp.minimum(a, b), larger=larger)
+
+
 @register_op("maximum", samples=_pairwise_samples, special_points=binary_special_points())
 class Maximum(Function):
     """Element-wise maximum; the gradient goes to the larger input (split evenly on ties, ``0.0`` and ``-0.0``
@@ -782,7 +848,7 @@ class Maximum(Function):
         a, b = promoted(ctx.xp, a, b)
         ctx.save_for_backward(a, b)
         try:
-            return _signed_zero_ties(ctx.xp, a, b, ctx.xp.maximum(a, b), larger=True)
+            return _extremum(ctx.xp, a, b, larger=True)
         except ValueError:
             raise broadcast_error("maximum", a, b) from None
 
@@ -805,7 +871,7 @@ class Minimum(Function):
         a, b = promoted(ctx.xp, a, b)
         ctx.save_for_backward(a, b)
         try:
-            return _signed_zero_ties(ctx.xp, a, b, ctx.xp.minimum(a, b), larger=False)
+            return _extremum(ctx.xp, a, b, larger=False)
         except ValueError:
             raise broadcast_error("minimum", a, b) from None
 
@@ -1271,7 +1337,7 @@ class Clip(Function):
     bound makes every output NaN, with gradient 0, as ``torch.clamp``. Crossed bounds (``min > max``) give ``max``
     everywhere (NaN stays NaN) with gradient 0, as ``torch.clamp`` and ``keras.ops.clip``: the input is raised to
     ``min`` first, then lowered to ``max``, and no value lies inside. An integer tensor takes only integer bounds
-    that it holds (:func:`clip` casts it to a float type first for a float bound).
+    that it holds here (:func:`clip` casts it to the float type first for a float bound).
     """
 
     @staticmethod
@@ -1450,8 +1516,9 @@ def compare(tensor, other, op):
     ``True`` and ``False`` too: array-api-strict refuses ``<`` between bools). An integer tensor compared with a
     number its dtype cannot hold (``int_t < 2.5``, ``int8_t == 1000``) compares its values with the number, as
     NumPy 2 does (it was refused); PyTorch compares ``2.5`` so too, but casts an integer to the tensor's dtype
-    first (``int8_t == 1000`` is ``int8_t == -24`` there), a difference kept. Arithmetic with such a number is
-    refused instead (:meth:`Tensor._lift`: the number would have to become a bool or an integer of that dtype).
+    first (``int8_t == 1000`` is ``int8_t == -24`` there), a difference kept. In arithmetic a float promotes the
+    tensor (``int_t + 2.5`` is float32) and an integer beyond the dtype is refused (:func:`number_beside_integers`).
+    Two bool tensors compare as 0 and 1 (``m < m``), as PyTorch, on every backend.
     """
     if other.__class__ is not Tensor:
         refuse_torch_tensor(other)
@@ -1478,11 +1545,19 @@ def compare(tensor, other, op):
     if other.backend is not tensor.backend:
         raise ValueError(f"Cannot compare tensors on different backends: {tensor.backend.name!r} and "
                          f"{other.backend.name!r}. Move one with .to({tensor.backend.name!r}).")
+    xp = tensor.backend.xp
+    a, b = promoted(xp, tensor.data, other.data)
     try:
-        return Tensor._make(op(*promoted(tensor.backend.xp, tensor.data, other.data)), tensor.backend, False, None)
+        return Tensor._make(op(a, b), tensor.backend, False, None)
     except ValueError:
         raise ValueError(f"Cannot compare tensors of shapes {tensor.shape} and {other.shape}: they do not "
                          "broadcast") from None
+    except TypeError:
+        if a.dtype != xp.bool:
+            raise
+    # two bools (promoted) on array-api-strict, which refuses `<` on them: as 0 and 1, as PyTorch compares them
+    return compare(Tensor._make(xp.astype(a, xp.int8), tensor.backend, False, None),
+                   Tensor._make(xp.astype(b, xp.int8), tensor.backend, False, None), op)
 
 
 def _numbers_not_bools(other):
@@ -1743,16 +1818,15 @@ def _where_values(condition, a, b):
       (:func:`~tinygradconv.config.floatx`, float32 by default, PyTorch's default dtype) where one is a float
       (``np.float64(1.5)`` too, as PyTorch takes a NumPy scalar as a number). A Python number alone is float32
       here (``tg.tensor(1)``), which ``torch.where(c, 1, 0)`` is not (int64).
-    * An integer or bool tensor beside a Python or NumPy float (``np.float64(2.5)``, ``np.float16(2.5)``): both in
-      the float type (``torch.where(c, int_t, 1.5)`` is float32), as :func:`clip` takes a float bound; a plain
-      ``int_t + 1.5`` stays refused here.
-    * Otherwise the number takes the tensor's dtype (``Tensor._lift``): ``where(c, f16_t, 1)`` is float16, as
-      PyTorch's.
+    * A number beside a tensor as the tensor's operators take it (``Tensor._lift``): an integer or bool tensor beside
+      a Python or NumPy float (``np.float64(2.5)``, ``np.float16(2.5)``) gives the float type
+      (``torch.where(c, int_t, 1.5)`` is float32, :func:`number_beside_integers`), as ``int_t + 1.5`` does; any
+      other number takes the tensor's dtype: ``where(c, f16_t, 1)`` is float16, as PyTorch's.
     """
     if isinstance(a, Tensor):
-        return (a, b) if isinstance(b, Tensor) else (a, _lifted_beside(a, b))
+        return (a, b) if isinstance(b, Tensor) else (a, a._lift(b))
     if isinstance(b, Tensor):
-        return _lifted_beside(b, a), b
+        return b._lift(a), b
     backend = condition.backend if isinstance(condition, Tensor) else None
     if _number_kind(a) and _number_kind(b):
         kinds = {_number_kind(a), _number_kind(b)}
@@ -1760,17 +1834,6 @@ def _where_values(condition, a, b):
         return Tensor(a, dtype=dtype, backend=backend), Tensor(b, dtype=dtype, backend=backend)
     a = Tensor(a, backend=backend)
     return a, a._lift(b)
-
-
-def _lifted_beside(tensor, number):
-    """``tensor._lift(number)``; a Python float beside an integer or bool ``tensor`` (which ``_lift`` refuses) in
-    the float type (:func:`_where_values`): checked only once ``_lift`` refuses, so the common call pays nothing."""
-    try:
-        return tensor._lift(number)
-    except TypeError:
-        if _number_kind(number) is not float or is_floating(tensor):
-            raise
-    return Tensor(number, dtype=config.floatx(), backend=tensor.backend)
 
 
 def where(condition, a=_NOT_GIVEN, b=_NOT_GIVEN):

@@ -24,7 +24,14 @@ from ..autograd import Function, Sample, register_op
 from ..backend import dtype_name
 from ..tensor import Tensor
 from .creation import refuse_out_of_range
-from .elementwise import float_mask_hint, refuse_torch_tensor, special_values, unbroadcast
+from .elementwise import (
+    article,
+    float_mask_hint,
+    refuse_torch_tensor,
+    special_values,
+    unbroadcast,
+    whole_number_to_write,
+)
 from .summation import accurate_sum
 
 
@@ -115,8 +122,9 @@ def _value_tensor(value, like):
                              f"tensor (as PyTorch). Received a tensor of shape {value.shape}")
         value_kind = dtype_name(value.dtype)
         if not kind.startswith("float") and value_kind.startswith("float"):
-            raise TypeError(f"Invalid type for argument `value` of masked_fill: a {value_kind} value cannot fill a "
-                            f"{kind} tensor without changing it (PyTorch truncates it); cast one of them first")
+            raise TypeError(f"Invalid type for argument `value` of masked_fill: a {value_kind} value cannot fill "
+                            f"{article(kind)} {kind} tensor without changing it (PyTorch truncates it); cast one of "
+                            f"them first")
         if kind != "bool":
             # tg.tensor(300) into int8: refused as the number 300 is
             refuse_out_of_range(value.item(), kind, "value", "masked_fill")
@@ -126,14 +134,16 @@ def _value_tensor(value, like):
     if not isinstance(value, numbers.Real):
         raise TypeError(f"Invalid type for argument `value` of masked_fill: expected a number or a rank-0 tensor. "
                         f"Received value={value!r} of type {type(value).__name__}")
+    value = whole_number_to_write(value, kind)          # 3.0 into int32 is 3, as PyTorch; 3.7 is refused
     if kind == "bool" and type(value) is int and value in (0, 1):
         value = bool(value)
     floating = kind.startswith("float")
     right_type = isinstance(value, bool) if kind == "bool" else floating or isinstance(value, numbers.Integral)
     if not right_type:
-        raise TypeError(f"Invalid type for argument `value` of masked_fill: {value!r} cannot fill a {kind} tensor "
-                        f"unchanged (PyTorch truncates 2.5 to 2 silently); give a value that {kind} holds, or cast "
-                        f"the tensor first, e.g. x.astype('float32')")
+        raise TypeError(f"Invalid type for argument `value` of masked_fill: {value!r} cannot fill {article(kind)} "
+                        f"{kind} tensor unchanged (PyTorch truncates 2.5 to 2 silently); give a value that {kind} "
+                        f"holds (a float holding an integer, such as 3.0, is taken), or cast the tensor first, e.g. "
+                        f"x.astype('float32')")
     refuse_out_of_range(value, kind, "value", "masked_fill")
     return Tensor(value, dtype=kind, backend=like.backend)
 
