@@ -49,3 +49,96 @@ def test_the_brief_example_of_multiply_and_minimum_gives_keras_values():
     product, smallest = model.predict([np.array([[1, 2, 0, 0]]), np.array([[10., 20.]], "f4")], verbose=0)
     assert product[0, :, 0].tolist() == [10., 30., 10., 10.]
     assert smallest[0, :, 0].tolist() == [1., 3., 10., 10.]
+
+
+def _dict_output_inner(lib_layers, lib_models):
+    i = lib_layers.Input((3,), name="i")
+    return lib_models.Model(i, {"zout": lib_layers.Dense(1, name="zo")(i), "aout": lib_layers.Dense(2, name="ao")(i)},
+                            name="inner")
+
+
+def test_a_nested_model_of_dict_outputs_returns_a_dict_as_keras():
+    keras = keras_on_torch("Keras 3 is the reference for what a model of dict outputs returns")
+    theirs, ours = _dict_output_inner(keras.layers, keras.models), _dict_output_inner(layers, tmodels)
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+    symbolic_theirs, symbolic_ours = theirs(keras.Input((3,))), ours(layers.Input((3,)))
+    assert isinstance(symbolic_ours, dict) and list(symbolic_ours) == list(symbolic_theirs) == ["zout", "aout"]
+    assert {k: tuple(v.shape) for k, v in symbolic_ours.items()} == {k: v.shape for k, v in symbolic_theirs.items()}
+    x = np.arange(12, dtype="f4").reshape(4, 3) / 10
+    on_data_theirs, on_data_ours = theirs(x), ours(x)
+    assert isinstance(on_data_ours, dict) and list(on_data_ours) == list(on_data_theirs) == ["aout", "zout"]
+    for key in on_data_theirs:
+        np.testing.assert_allclose(on_data_ours[key].numpy(), on_data_theirs[key].detach().numpy(), rtol=1e-6)
+
+
+def _outer(lib_layers, lib_models, kind):
+    inner = _dict_output_inner(lib_layers, lib_models)
+    x = lib_layers.Input((3,), name="x")
+    out = inner(x)
+    if kind == "list":
+        return lib_models.Model(x, [out["zout"], out["aout"]])
+    if kind == "concatenate":
+        return lib_models.Model(x, lib_layers.Concatenate(name="cat")([out["zout"], out["aout"]]))
+    return lib_models.Model(x, lib_layers.Dense(2, name="after")(out["zout"]))
+
+
+def _same(theirs, ours):
+    theirs = theirs if isinstance(theirs, list) else [theirs]
+    ours = ours if isinstance(ours, list) else [ours]
+    assert len(theirs) == len(ours)
+    for a, b in zip(theirs, ours):
+        np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["list", "concatenate", "one"])
+def test_an_outer_model_of_a_nested_models_dict_outputs_round_trips_with_keras(kind, tmp_path):
+    keras = keras_on_torch("Keras 3 is the reference for configs and .keras files of nested models")
+    theirs, ours = _outer(keras.layers, keras.models, kind), _outer(layers, tmodels, kind)
+    weights = [np.asarray(w) for w in theirs.get_weights()]
+    ours.set_weights(weights)
+    x = np.linspace(-1, 1, 12, dtype="f4").reshape(4, 3)
+    expected = theirs.predict(x, verbose=0)
+    _same(expected, ours.predict(x, verbose=0))
+    from_their_config = tmodels.Model.from_config(theirs.get_config())
+    from_their_config.set_weights(weights)
+    _same(expected, from_their_config.predict(x, verbose=0))
+    from_our_config = keras.models.Model.from_config(ours.get_config())
+    from_our_config.set_weights(weights)
+    _same(expected, from_our_config.predict(x, verbose=0))
+    theirs.save(tmp_path / "theirs.keras")
+    ours.save(tmp_path / "ours.keras")
+    _same(expected, tmodels.load_model(tmp_path / "theirs.keras").predict(x, verbose=0))
+    _same(expected, keras.models.load_model(tmp_path / "ours.keras").predict(x, verbose=0))
+
+
+def test_a_train_step_of_your_own_passes_the_dict_of_outputs_to_compute_loss():
+    keras = keras_on_torch("Keras 3 is the reference for compute_loss of a dict of outputs")
+    x = np.linspace(-1, 1, 24, dtype="f4").reshape(8, 3)
+    targets = {"zout": np.linspace(0, 1, 8, dtype="f4").reshape(8, 1), "aout": np.ones((8, 2), "f4")}
+    values = []
+    for lib_layers, lib_models in ((keras.layers, keras.models), (layers, tmodels)):
+        model = _dict_output_inner(lib_layers, lib_models)
+        model.get_layer("zo").set_weights([np.full((3, 1), 0.5, "f4"), np.zeros(1, "f4")])
+        model.get_layer("ao").set_weights([np.full((3, 2), -0.25, "f4"), np.zeros(2, "f4")])
+        model.compile("sgd", {"zout": "mse", "aout": "mae"})
+        loss = model.compute_loss(x=x, y=targets, y_pred=model(x))
+        values.append(float(loss.detach().numpy() if hasattr(loss, "detach") else loss.numpy()))
+    assert values[1] == pytest.approx(values[0], rel=1e-6)
+
+
+def test_the_summary_shows_every_output_shape_of_a_nested_model_as_keras():
+    keras = keras_on_torch("Keras 3 is the reference for the summary")
+
+    def summary(lib_layers, lib_models):
+        p = lib_layers.Input((6, 2))
+        inner = lib_models.Model(p, [lib_layers.Dense(3)(p), lib_layers.Dense(1)(p)], name="inner")
+        x = lib_layers.Input((6, 2))
+        u, v = inner(x)
+        lines = []
+        lib_models.Model(x, lib_layers.Concatenate()([u, v])).summary(line_length=150,
+                                                                       print_fn=lambda s, **_: lines.append(s))
+        return next(line for line in "\n".join(lines).splitlines() if "inner (Functional)" in line)
+
+    shown = "[(None, 6, 3), (None, 6, 1)]"
+    assert shown in summary(keras.layers, keras.models)     # Keras 3.15.1's own row
+    assert shown in summary(layers, tmodels)

@@ -335,8 +335,17 @@ class FunctionalMixin:
             for t in node.outputs:
                 values[id(t)] = results[t._keras_history[2]]
         outputs = [values[id(t)] for t in self._outputs]
-        # one output given in a list, Model([a], [o]), comes back alone on data, as Keras (not from a dict)
-        return outputs if self._nested_outputs and (len(outputs) > 1 or self._output_keys) else outputs[0]
+        if self._output_keys:   # a dict of outputs, keyed in sorted order on data as Keras 3.15 returns it
+            return dict(zip(self._output_keys, outputs))
+        # one output given in a list, Model([a], [o]), comes back alone on data, as Keras
+        return outputs if self._nested_outputs and len(outputs) > 1 else outputs[0]
+
+    def _output_list(self, outputs):
+        """The model's outputs as :meth:`call` gives them, a dict of outputs as the list of its values in sorted
+        key order (the order of :attr:`outputs`), as the losses, metrics and ``predict`` take them."""
+        if self._output_keys and isinstance(outputs, dict):
+            return [outputs[key] for key in self._output_keys]
+        return outputs
 
     def _shape_list(self, input_shape):
         """``input_shape`` (one shape, or a list of shapes for several inputs, or a dict of them keyed by input
@@ -386,12 +395,14 @@ class FunctionalMixin:
         return result if self._nested_outputs else result[0]
 
     def _layer_output_shapes(self):
-        """For ``summary``: each layer's output shape at its first call in this model."""
+        """For ``summary``: each layer's output shape at its first call in this model; a list of shapes for a layer
+        of several outputs (a nested model of two outputs: ``[(None, 6, 3), (None, 6, 1)]``, as Keras 3 shows it)."""
         shapes = {}
         for layer in self._input_layers:
             shapes[id(layer)] = layer.batch_shape
         for node in self._nodes:
-            shapes.setdefault(id(node.layer), node.outputs[0].shape)
+            several = len(node.outputs) > 1
+            shapes.setdefault(id(node.layer), [t.shape for t in node.outputs] if several else node.outputs[0].shape)
         return shapes
 
     def _summary_connections(self):
@@ -1150,7 +1161,21 @@ class Functional(FunctionalMixin, Model):
                 inputs = _columns(inputs, self._inputs, "inputs", self._input_names(), inputs_of=self, as_arrays=False)
         if mask is not None:
             inputs = masked_inputs(self, inputs, mask, self._input_names())
-        return super().__call__(inputs, *args, training=training)
+        outputs = super().__call__(inputs, *args, training=training)
+        if self._output_keys and any(isinstance(t, KerasTensor) for t in flatten(outputs)):
+            # a model of a dict of outputs called on symbolic tensors gives a dict keyed in the order the dict was
+            # written, as Keras 3 (on data: in sorted order, see call), so that `inner(x)["zout"]` works
+            flat = outputs if isinstance(outputs, list) else self._output_list(outputs)
+            outputs = _in_given_order(self._output_keys, flat, self._given_keys[1])
+        return outputs
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """As :meth:`Model.compute_loss`; for a model of a dict of outputs, ``y_pred`` may be the dict it returns
+        (``self(x)`` in a ``train_step`` of your own), and ``y`` and ``sample_weight`` dicts keyed alike, as in
+        Keras 3."""
+        y, sample_weight = (self._output_list(v) if isinstance(v, dict) and set(v) == set(self._output_keys or ())
+                            else v for v in (y, sample_weight))
+        return super().compute_loss(x, y, self._output_list(y_pred), sample_weight, training=training)
 
     def _named_data(self, inputs):
         """``inputs`` with each floating NumPy array a Tensor named after its ``Input``
