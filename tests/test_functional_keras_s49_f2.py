@@ -142,3 +142,27 @@ def test_the_summary_shows_every_output_shape_of_a_nested_model_as_keras():
     shown = "[(None, 6, 3), (None, 6, 1)]"
     assert shown in summary(keras.layers, keras.models)     # Keras 3.15.1's own row
     assert shown in summary(layers, tmodels)
+
+
+def _masked_keras_models(keras):
+    """Keras models whose configs record mask op nodes (NotEqual, Any, LogicalOr, ExpandDims, ...)."""
+    kl = keras.layers
+    t = kl.Input((5,), dtype="int32")
+    pooled = keras.models.Model(t, kl.GlobalAveragePooling1D()(kl.Embedding(10, 3, mask_zero=True)(t)))
+    t2, f = kl.Input((5,), dtype="int32"), kl.Input((5, 3))
+    e, m = kl.Embedding(10, 3, mask_zero=True)(t2), kl.Masking(0.0)(f)
+    joined = kl.Concatenate()([kl.Add()([e, m]), kl.Multiply()([e, m])])
+    merged = keras.models.Model([t2, f], kl.GlobalAveragePooling1D()(joined))
+    return [(pooled, np.array([[1, 2, 0, 0, 0], [3, 0, 0, 0, 0]])),
+            (merged, [np.array([[1, 2, 0, 0, 0], [3, 0, 4, 0, 0]]),
+                      np.array([[[1., 2, 3]] * 2 + [[0., 0, 0]] * 3] * 2, "f4")])]
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_model_from_config_takes_a_keras_config_with_mask_op_nodes(which):
+    keras = keras_on_torch("Keras 3 is the reference for configs of models with masks")
+    theirs, x = _masked_keras_models(keras)[which]
+    assert any(str(item.get("module", "")).startswith("keras.src.ops") for item in theirs.get_config()["layers"])
+    ours = tmodels.Model.from_config(theirs.get_config())
+    ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-7)

@@ -491,12 +491,29 @@ class FunctionalMixin:
                                   if self._output_keys else outputs if self._nested_outputs else outputs[0])}
 
 
+def _as_json_lists(value):
+    """``value`` with every tuple a list, at any depth in dicts and lists, as ``json.loads(json.dumps(value))``
+    reads it (without needing every leaf to be JSON)."""
+    if isinstance(value, dict):
+        return {key: _as_json_lists(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_json_lists(item) for item in value]
+    return value
+
+
 def functional_from_config(cls, config, custom_objects=None):
     """Rebuild a functional model from :meth:`FunctionalMixin.get_config` (or a Keras 3 functional config)."""
-    from .keras_format import our_layer_entries
+    from .keras_format import _without_mask_graph, our_layer_entries
     from .saving import SavedFileError, deserialize_layer
 
-    config = {**config, "layers": our_layer_entries(config["layers"], "the functional config", custom_objects)}
+    # Keras 3's config of a model with masks records the op nodes that compute them (NotEqual, LogicalOr, ...):
+    # left out, as model_from_json and load_model leave them out, since our layers pass masks on with the data. The
+    # config is read as its JSON reads (tuples as lists), the form those loaders check the mask graph in
+    if any(isinstance(item, dict) and str(item.get("module", "")).startswith("keras.src.ops")
+           for item in config["layers"]):
+        config = _as_json_lists(config)
+    layers = _without_mask_graph(config, "the functional config")
+    config = {**config, "layers": our_layer_entries(layers, "the functional config", custom_objects)}
     if isinstance(config.get("dtype"), dict):  # a Keras dtype policy
         config = {**config, "dtype": (config["dtype"].get("config") or {}).get("name")}
     created = {}  # layer name -> layer
