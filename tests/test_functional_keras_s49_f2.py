@@ -166,3 +166,16 @@ def test_model_from_config_takes_a_keras_config_with_mask_op_nodes(which):
     ours = tmodels.Model.from_config(theirs.get_config())
     ours.set_weights([np.asarray(w) for w in theirs.get_weights()])
     np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("loss", [["mse", "mae"], "mse"])
+def test_targets_of_the_wrong_shape_name_the_output(loss):
+    # Keras 3.15 on torch fails with torch's "The size of tensor a (3) must match the size of tensor b (2)", naming
+    # no output; here the loss's own message is kept, after the output's name
+    a = layers.Input((5,), name="a")
+    model = tmodels.Model(a, [layers.Dense(2, name="reg")(a), layers.Dense(3, name="cls")(a)])
+    model.compile("sgd", loss=loss)
+    swapped = [np.zeros((4, 3)), np.zeros((4, 2))]
+    with pytest.raises(ValueError, match=r"^Output 'reg': mean_\w+: y_true and y_pred must have the same shape. "
+                                         r"Received: y_true.shape=\(4, 3\), y_pred.shape=\(4, 2\)"):
+        model.fit(np.zeros((4, 5), "f4"), swapped, verbose=0)

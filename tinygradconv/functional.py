@@ -1373,6 +1373,15 @@ class Functional(FunctionalMixin, Model):
             return super()._targets(y, y_pred[0])
         return super()._targets(y, y_pred)
 
+    def _named_output_loss(self, position, loss_fn, y_true, y_pred, sample_weight):
+        """The weighted loss of the output at ``position``; a ``ValueError`` of the loss (targets of another shape:
+        ``y`` in another order than the outputs) names the output, ``Output 'reg': mean_squared_error: ...`` (Keras
+        3.15 on torch names none: "The size of tensor a (3) must match the size of tensor b (2)")."""
+        try:
+            return weighted_loss(loss_fn, y_true, y_pred, sample_weight)
+        except ValueError as exc:
+            raise ValueError(f"Output {self._output_names()[position]!r}: {exc}") from exc
+
     def _compiled_loss(self, y_true, y_pred, sample_weight=None):
         """The compiled loss over the outputs: per output (``loss`` a list or dict, or ``loss_weights``), or the one
         loss applied to each output and summed; each output's value kept for its ``"<output>_loss"`` log."""
@@ -1385,7 +1394,7 @@ class Functional(FunctionalMixin, Model):
                 t, p = pairs[position]
                 p = prediction_for_loss(loss_fn, p)       # float32 for a function of your own, as Keras
                 w = sample_weight[position] if isinstance(sample_weight, list) else sample_weight   # per output
-                loss = weighted_loss(loss_fn, t, p, w)
+                loss = self._named_output_loss(position, loss_fn, t, p, w)
                 loss = loss.mean() if loss.ndim else loss
                 values.append(float(loss.item()))
                 total = loss * weight if total is None else total + loss * weight
@@ -1397,7 +1406,7 @@ class Functional(FunctionalMixin, Model):
         for i, (t, p) in enumerate(zip(y_true, y_pred)):
             p = prediction_for_loss(self._loss_fn, p)
             w = sample_weight[i] if isinstance(sample_weight, list) else sample_weight     # per output
-            loss = weighted_loss(self._loss_fn, t, p, w)
+            loss = self._named_output_loss(i, self._loss_fn, t, p, w)
             loss = loss.mean() if loss.ndim else loss
             total = loss if total is None else total + loss
         return total
