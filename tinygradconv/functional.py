@@ -335,8 +335,17 @@ class FunctionalMixin:
             for t in node.outputs:
                 values[id(t)] = results[t._keras_history[2]]
         outputs = [values[id(t)] for t in self._outputs]
-        # one output given in a list, Model([a], [o]), comes back alone on data, as Keras (not from a dict)
-        return outputs if self._nested_outputs and (len(outputs) > 1 or self._output_keys) else outputs[0]
+        if self._output_keys:   # a dict of outputs, keyed in sorted order on data as Keras 3.15 returns it
+            return dict(zip(self._output_keys, outputs))
+        # one output given in a list, Model([a], [o]), comes back alone on data, as Keras
+        return outputs if self._nested_outputs and len(outputs) > 1 else outputs[0]
+
+    def _output_list(self, outputs):
+        """The model's outputs as :meth:`call` gives them, a dict of outputs as the list of its values in sorted
+        key order (the order of :attr:`outputs`), as the losses, metrics and ``predict`` take them."""
+        if self._output_keys and isinstance(outputs, dict):
+            return [outputs[key] for key in self._output_keys]
+        return outputs
 
     def _shape_list(self, input_shape):
         """``input_shape`` (one shape, or a list of shapes for several inputs, or a dict of them keyed by input
@@ -386,12 +395,14 @@ class FunctionalMixin:
         return result if self._nested_outputs else result[0]
 
     def _layer_output_shapes(self):
-        """For ``summary``: each layer's output shape at its first call in this model."""
+        """For ``summary``: each layer's output shape at its first call in this model; a list of shapes for a layer
+        of several outputs (a nested model of two outputs: ``[(None, 6, 3), (None, 6, 1)]``, as Keras 3 shows it)."""
         shapes = {}
         for layer in self._input_layers:
             shapes[id(layer)] = layer.batch_shape
         for node in self._nodes:
-            shapes.setdefault(id(node.layer), node.outputs[0].shape)
+            several = len(node.outputs) > 1
+            shapes.setdefault(id(node.layer), [t.shape for t in node.outputs] if several else node.outputs[0].shape)
         return shapes
 
     def _summary_connections(self):
@@ -480,12 +491,29 @@ class FunctionalMixin:
                                   if self._output_keys else outputs if self._nested_outputs else outputs[0])}
 
 
+def _as_json_lists(value):
+    """``value`` with every tuple a list, at any depth in dicts and lists, as ``json.loads(json.dumps(value))``
+    reads it (without needing every leaf to be JSON)."""
+    if isinstance(value, dict):
+        return {key: _as_json_lists(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_json_lists(item) for item in value]
+    return value
+
+
 def functional_from_config(cls, config, custom_objects=None):
     """Rebuild a functional model from :meth:`FunctionalMixin.get_config` (or a Keras 3 functional config)."""
-    from .keras_format import our_layer_entries
+    from .keras_format import _without_mask_graph, our_layer_entries
     from .saving import SavedFileError, deserialize_layer
 
-    config = {**config, "layers": our_layer_entries(config["layers"], "the functional config", custom_objects)}
+    # Keras 3's config of a model with masks records the op nodes that compute them (NotEqual, LogicalOr, ...):
+    # left out, as model_from_json and load_model leave them out, since our layers pass masks on with the data. The
+    # config is read as its JSON reads (tuples as lists), the form those loaders check the mask graph in
+    if any(isinstance(item, dict) and str(item.get("module", "")).startswith("keras.src.ops")
+           for item in config["layers"]):
+        config = _as_json_lists(config)
+    layers = _without_mask_graph(config, "the functional config")
+    config = {**config, "layers": our_layer_entries(layers, "the functional config", custom_objects)}
     if isinstance(config.get("dtype"), dict):  # a Keras dtype policy
         config = {**config, "dtype": (config["dtype"].get("config") or {}).get("name")}
     created = {}  # layer name -> layer
@@ -1150,7 +1178,21 @@ class Functional(FunctionalMixin, Model):
                 inputs = _columns(inputs, self._inputs, "inputs", self._input_names(), inputs_of=self, as_arrays=False)
         if mask is not None:
             inputs = masked_inputs(self, inputs, mask, self._input_names())
-        return super().__call__(inputs, *args, training=training)
+        outputs = super().__call__(inputs, *args, training=training)
+        if self._output_keys and any(isinstance(t, KerasTensor) for t in flatten(outputs)):
+            # a model of a dict of outputs called on symbolic tensors gives a dict keyed in the order the dict was
+            # written, as Keras 3 (on data: in sorted order, see call), so that `inner(x)["zout"]` works
+            flat = outputs if isinstance(outputs, list) else self._output_list(outputs)
+            outputs = _in_given_order(self._output_keys, flat, self._given_keys[1])
+        return outputs
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """As :meth:`Model.compute_loss`; for a model of a dict of outputs, ``y_pred`` may be the dict it returns
+        (``self(x)`` in a ``train_step`` of your own), and ``y`` and ``sample_weight`` dicts keyed alike, as in
+        Keras 3."""
+        y, sample_weight = (self._output_list(v) if isinstance(v, dict) and set(v) == set(self._output_keys or ())
+                            else v for v in (y, sample_weight))
+        return super().compute_loss(x, y, self._output_list(y_pred), sample_weight, training=training)
 
     def _named_data(self, inputs):
         """``inputs`` with each floating NumPy array a Tensor named after its ``Input``
@@ -1331,6 +1373,15 @@ class Functional(FunctionalMixin, Model):
             return super()._targets(y, y_pred[0])
         return super()._targets(y, y_pred)
 
+    def _named_output_loss(self, position, loss_fn, y_true, y_pred, sample_weight):
+        """The weighted loss of the output at ``position``; a ``ValueError`` of the loss (targets of another shape:
+        ``y`` in another order than the outputs) names the output, ``Output 'reg': mean_squared_error: ...`` (Keras
+        3.15 on torch names none: "The size of tensor a (3) must match the size of tensor b (2)")."""
+        try:
+            return weighted_loss(loss_fn, y_true, y_pred, sample_weight)
+        except ValueError as exc:
+            raise ValueError(f"Output {self._output_names()[position]!r}: {exc}") from exc
+
     def _compiled_loss(self, y_true, y_pred, sample_weight=None):
         """The compiled loss over the outputs: per output (``loss`` a list or dict, or ``loss_weights``), or the one
         loss applied to each output and summed; each output's value kept for its ``"<output>_loss"`` log."""
@@ -1343,7 +1394,7 @@ class Functional(FunctionalMixin, Model):
                 t, p = pairs[position]
                 p = prediction_for_loss(loss_fn, p)       # float32 for a function of your own, as Keras
                 w = sample_weight[position] if isinstance(sample_weight, list) else sample_weight   # per output
-                loss = weighted_loss(loss_fn, t, p, w)
+                loss = self._named_output_loss(position, loss_fn, t, p, w)
                 loss = loss.mean() if loss.ndim else loss
                 values.append(float(loss.item()))
                 total = loss * weight if total is None else total + loss * weight
@@ -1355,7 +1406,7 @@ class Functional(FunctionalMixin, Model):
         for i, (t, p) in enumerate(zip(y_true, y_pred)):
             p = prediction_for_loss(self._loss_fn, p)
             w = sample_weight[i] if isinstance(sample_weight, list) else sample_weight     # per output
-            loss = weighted_loss(self._loss_fn, t, p, w)
+            loss = self._named_output_loss(i, self._loss_fn, t, p, w)
             loss = loss.mean() if loss.ndim else loss
             total = loss if total is None else total + loss
         return total

@@ -1843,7 +1843,7 @@ class Model(Layer):
         """
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         self._check_compiled("train_step")
-        y_pred = self(x, training=True)
+        y_pred = self._output_list(self(x, training=True))
         y_true = None if y is None else self._targets(y, y_pred)
         sample_weight = None if sample_weight is None else self._targets(sample_weight, y_pred)
         loss = self._compute_loss(x, y_true, y_pred, sample_weight, training=True)
@@ -1861,6 +1861,11 @@ class Model(Layer):
             weight.grad = None
         self._update_metrics(y_true, y_pred, _float(loss), _samples(x if y is None else y), sample_weight)
         return self._step_logs()
+
+    def _output_list(self, outputs):
+        """The outputs of ``self(x)`` as the losses and metrics take them: as they are here; a functional model of
+        a dict of outputs gives the list of the dict's values."""
+        return outputs
 
     def _step_variables(self):
         """The trainable weights, and the frozen ones that still receive gradients (all of them when the model
@@ -1880,7 +1885,7 @@ class Model(Layer):
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         self._check_compiled("test_step")
         with no_grad():
-            y_pred = self(x, training=False)
+            y_pred = self._output_list(self(x, training=False))
             y_true = None if y is None else self._targets(y, y_pred)
             sample_weight = None if sample_weight is None else self._targets(sample_weight, y_pred)
             loss = self._compute_loss(x, y_true, y_pred, sample_weight, training=False)
@@ -1892,7 +1897,7 @@ class Model(Layer):
         ``data`` as for :meth:`train_step` (``predict`` gives ``x`` alone). ``predict`` runs it without a graph and
         joins the batches' outputs into NumPy arrays."""
         x, _, _ = unpack_x_y_sample_weight(data)
-        return self(x, training=False)
+        return self._output_list(self(x, training=False))
 
     def _check_sample_weight(self, sample_weight, name="sample_weight"):
         if sample_weight is None:
@@ -2238,7 +2243,7 @@ class Model(Layer):
         self._check_initialized()
         x = self._input_data(x)
         with no_grad(), running_batches(self):
-            out = self(x, training=False)
+            out = self._output_list(self(x, training=False))
         if isinstance(out, (list, tuple)):
             return [_joined_batches([o.numpy()]) for o in out]
         return _joined_batches([out.numpy()])

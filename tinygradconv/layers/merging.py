@@ -34,7 +34,10 @@ input carries a mask (``_keras_mask``, ``(batch, steps)`` for ``(batch, steps, f
 sets the steps masked in every input to 0 when every input is masked); ``Maximum`` and ``Minimum`` take a masked
 value as the other operand's (so a step masked in one input gives the other's value). ``Concatenate`` joins the masks
 along ``axis`` (an input without a mask counts everywhere), then a step counts if any of its features does, so an
-output has a mask when any input has one.
+output has a mask when any input has one. An input of lower rank, expanded at axis 1 to the others' rank, merges its
+values as if unmasked (Keras 3 drops the mask of the tensor it reshapes), while the inputs of the full rank keep
+theirs: ``Multiply()([embedded, vector])`` with ``embedded`` masked ``(batch, steps, 2)`` and ``vector``
+``(batch, 2)`` gives ``vector`` at the masked steps.
 
 >>> from tinygradconv.layers import Embedding
 >>> e = Embedding(3, 1, mask_zero=True, embeddings_initializer="ones")
@@ -122,10 +125,11 @@ class _Merge(Layer):
         rank = max(x.ndim for x in inputs)
         if any(x.ndim != rank for x in inputs):
             # Keras: a lower-rank input gets new axes at 1 (after the batch axis), never in front of the batch axis;
-            # the reshaped inputs carry no mask there, so their values merge as if unmasked
+            # a reshaped input carries no mask there, so its values merge as if unmasked, while an input of the full
+            # rank keeps its mask
+            masks = [m if x.ndim == rank else None for m, x in zip(masks, inputs)]
             inputs = [x if x.ndim == rank or x.ndim == 0 else
                       x.reshape(x.shape[:1] + (1,) * (rank - x.ndim) + x.shape[1:]) for x in inputs]
-            masks = [None] * len(inputs)
         return self._merge(inputs, [None if m is None else _spread(m, x) for m, x in zip(masks, inputs)])
 
     def _merge(self, inputs, masks):  # pragma: no cover - abstract
