@@ -1098,6 +1098,15 @@ def _samples(data):
     return len(data)
 
 
+def _single_output(result):
+    """The one output of a model whose outputs are a dict or a list of one tensor (Keras' forms), else ``result``."""
+    if isinstance(result, dict):
+        result = list(result.values())
+    if isinstance(result, (list, tuple)) and len(result) == 1:
+        return result[0]
+    return result
+
+
 class Model(Layer):
     """A layer with a training loop. Subclass it, or use :class:`Sequential`.
 
@@ -2085,6 +2094,7 @@ class Model(Layer):
         except Exception as exc:
             raise ValueError(f"Invalid value for argument `validation_data`: {shapes}, and the model cannot run on "
                              f"x_val ({type(exc).__name__}: {exc})") from exc
+        out, out_val = (_single_output(result) for result in (out, out_val))
         like_training = y.shape[1:] != tuple(out.shape[1:]) or y_val.shape[1:] == tuple(out_val.shape[1:])
         if y_val.ndim != y.ndim or not like_training:
             raise ValueError(f"Invalid value for argument `validation_data`: {shapes}; y_val does not fit the "
