@@ -28,7 +28,9 @@ Format (as written by Keras 3; checked against files saved by Keras 3.15). A ``.
   ``{"module": (its module; None for __main__), "class_name": "MyLayer", "config": (its get_config()),
   "registered_name": "MyLayer" or "package>MyLayer"}``, its weights under ``layers/my_layer/vars`` (trainable ones
   first) and those of the layers it holds under their attribute names (``layers/my_layer/d/vars``), as Keras
-  writes it (:func:`keras_weight_groups`).
+  writes it (:func:`keras_weight_groups`). Keras' own layers that hold a layer are laid out the same way: an
+  ``LSTM``'s (``GRU``'s, ``SimpleRNN``'s) weights under ``layers/lstm/cell/vars`` (its ``cell``), a
+  ``TimeDistributed``'s inner layer's under ``layers/time_distributed/layer/vars``, their own ``vars`` empty.
 
 A compiled model's file also holds, as Keras 3 writes them, its compile arguments, ``config.json``'s
 ``compile_config`` (``{"optimizer": {"module": "keras.optimizers", "class_name": "Adam", "config": {...}}, "loss":
@@ -1482,7 +1484,7 @@ def _from_keras_config(class_name, config, filepath):
                     "loads from a file (safe_mode or not): write the step as a subclass of tinygradconv.layers.Layer "
                     "(call() with tinygradconv.ops), or with a layer that has it (Activation, Multiply, Reshape, "
                     "...), and build the model in tinygradconv")
-        else:   # the hint tinygradconv.layers gives for the name (LSTM: no recurrent layers, ...), if any
+        else:   # the hint tinygradconv.layers gives for the name (Bidirectional: not here, ...), if any
             hint = our_layers._hints().get(class_name) or f"the layers it reads are {list(SUPPORTED_LAYERS)}"
         raise SavedFileError(f"{where}: tinygradconv has no layer {class_name!r}: {hint}")
     return _keras_arguments(getattr(our_layers, class_name), config, where)
