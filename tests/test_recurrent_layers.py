@@ -1,7 +1,5 @@
 """SimpleRNN, LSTM and GRU against Keras 3.15 on torch (outputs, states, masks, configs, training) and against torch
 autograd of Keras' layer (gradients); dropout against the formula; bad arguments against the project's wording."""
-import warnings
-
 import numpy as np
 import pytest
 from helpers import keras_on_torch
@@ -267,14 +265,21 @@ def test_bad_arguments_are_refused_clearly(make, error, words):
         make()
 
 
-def test_a_keras_file_with_an_lstm_is_refused_clearly_not_loaded_wrong(tmp_path):
+def test_a_keras_file_with_an_lstm_loads_keras_weights_not_wrong_ones(tmp_path):
+    """Keras keeps the weights under ``layers/lstm/cell/vars``: read from there (more in
+    tests/test_keras_files_recurrent_s49_f6.py), and a file of other units is refused."""
     keras = keras_on_torch("a .keras file written by Keras 3.15")
     path = str(tmp_path / "m.keras")
-    keras.Sequential([keras.Input((5, 2)), keras.layers.LSTM(3)]).save(path)
-    with pytest.raises(SavedFileError, match="LSTM exists, but .keras files cannot hold it yet"):
-        models.load_model(path)
-    with pytest.raises(ValueError, match="no Keras 3 equivalent"), warnings.catch_warnings():
-        models.Sequential([layers.Input((5, 2)), layers.LSTM(3)]).save(str(tmp_path / "ours.keras"))
+    theirs = keras.Sequential([keras.Input((5, 2)), keras.layers.LSTM(3)])
+    theirs.save(path)
+    x = np.linspace(-1, 1, 10, dtype="float32").reshape(1, 5, 2)
+    loaded = models.load_model(path)
+    for mine, reference in zip(loaded.get_weights(), theirs.get_weights(), strict=True):
+        np.testing.assert_array_equal(mine, reference)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    with pytest.raises(SavedFileError, match=r"has shape \(2, 8\), the file has \(2, 12\) under "
+                                             r"'layers/lstm/cell/vars'"):
+        models.Sequential([layers.Input((5, 2)), layers.LSTM(2)]).load_weights(path)
     ours = models.Sequential([layers.Input((5, 2)), layers.GRU(3)])          # .npz keeps them
     ours.save(str(tmp_path / "ours.tgc.npz"))
     x = np.ones((1, 5, 2), dtype="float32")

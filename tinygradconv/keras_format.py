@@ -28,7 +28,9 @@ Format (as written by Keras 3; checked against files saved by Keras 3.15). A ``.
   ``{"module": (its module; None for __main__), "class_name": "MyLayer", "config": (its get_config()),
   "registered_name": "MyLayer" or "package>MyLayer"}``, its weights under ``layers/my_layer/vars`` (trainable ones
   first) and those of the layers it holds under their attribute names (``layers/my_layer/d/vars``), as Keras
-  writes it (:func:`keras_weight_groups`).
+  writes it (:func:`keras_weight_groups`). Keras' own layers that hold a layer are laid out the same way: an
+  ``LSTM``'s (``GRU``'s, ``SimpleRNN``'s) weights under ``layers/lstm/cell/vars`` (its ``cell``), a
+  ``TimeDistributed``'s inner layer's under ``layers/time_distributed/layer/vars``, their own ``vars`` empty.
 
 A compiled model's file also holds, as Keras 3 writes them, its compile arguments, ``config.json``'s
 ``compile_config`` (``{"optimizer": {"module": "keras.optimizers", "class_name": "Adam", "config": {...}}, "loss":
@@ -124,7 +126,7 @@ SUPPORTED_LAYERS = ("Activation", "Add", "Average", "AveragePooling1D", "BatchNo
                     "Subtract", "UpSampling1D", "ZeroPadding1D", "DepthwiseConv1D", "GaussianDropout", "GaussianNoise",
                     "GroupNormalization", "Identity", "Permute", "RepeatVector", "SeparableConv1D", "SpatialDropout1D",
                     "UnitNormalization", "Lambda", "ActivityRegularization", "Rescaling",
-                    "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D")
+                    "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D", "SimpleRNN", "LSTM", "GRU", "TimeDistributed")
 # Keras arguments our layers do not have, accepted only with the value that means "the feature is off".
 _OFF_VALUES = {"quantization_config": None, "renorm": False, "synchronized": False,
                "sparse": False, "ragged": False, "optional": False, "lora_rank": None,
@@ -1072,10 +1074,8 @@ def _weights_h5(h5py, model, optimizer=None, model_json=None) -> bytes:
             if isinstance(layer, Model):  # a nested model: its layers under its own path, as Keras
                 write_layers(h5, f"{prefix}{path}/", layer, _nested_json(model_json, layer))
                 continue
-            if _is_ours_in_keras(layer):
-                write_vars(group, layer._own_weights_in_keras_order())
-                continue
-            # a layer of your own class: the layers it holds under their attribute names, as Keras
+            # a layer's own weights under its vars, the layers it holds (an LSTM's cell, a TimeDistributed's
+            # layer, those of a layer of your own class) under their attribute names, as Keras
             found = {}
             for group_path, weights in keras_weight_groups(layer, prefix + path, found):
                 inner = h5.require_group(f"{group_path}/vars")
@@ -1224,16 +1224,15 @@ def _file_weights(h5py, h5, layer, path, filepath, weights_file="model.weights.h
                   "file's config") -> list:
     """``[(weight, array)]``: the arrays stored for the weights of ``layer`` (not a model) at ``path``
     (``"layers/dense"``) of the open HDF5 file ``h5`` (``weights_file`` in ``filepath``), checked
-    (:func:`_layer_arrays`): one of this package's layers by its ``<path>/vars``, a layer of your own class by
-    Keras 3's layout of one (:func:`keras_weight_groups`: its own weights trainable first, the layers it holds under
-    their attribute names), refused when the file lays them out otherwise (:func:`_check_own_layout`; ``ours_from``
-    says where ``layer`` comes from in that message)."""
-    if _is_ours_in_keras(layer):
-        weights = layer._own_weights_in_keras_order()
-        return list(zip(weights, _layer_arrays(h5py, h5, weights, layer.name, path, filepath, weights_file)))
+    (:func:`_layer_arrays`) in Keras 3's layout (:func:`keras_weight_groups`): a layer's own weights under
+    ``<path>/vars``, the layers it holds under their attribute names (``<path>/cell/vars`` for an ``LSTM``,
+    ``<path>/layer/vars`` for a ``TimeDistributed``). A layer of your own class is refused, with what differs,
+    when the file lays its weights out otherwise (:func:`_check_own_layout`; ``ours_from`` says where ``layer``
+    comes from in that message)."""
     found = {}
-    groups = keras_weight_groups(layer, path, found)
-    _check_own_layout(h5py, h5, layer, layer.name, path, groups, filepath, found, ours_from)
+    groups = keras_weight_groups(layer, path, found)    # one group, <path>/vars, for a layer holding no layer
+    if not _is_ours_in_keras(layer):
+        _check_own_layout(h5py, h5, layer, layer.name, path, groups, filepath, found, ours_from)
     pairs = []
     for group_path, weights in groups:
         pairs.extend(zip(weights, _layer_arrays(h5py, h5, weights, layer.name, group_path, filepath, weights_file)))
@@ -1485,7 +1484,7 @@ def _from_keras_config(class_name, config, filepath):
                     "loads from a file (safe_mode or not): write the step as a subclass of tinygradconv.layers.Layer "
                     "(call() with tinygradconv.ops), or with a layer that has it (Activation, Multiply, Reshape, "
                     "...), and build the model in tinygradconv")
-        else:   # the hint tinygradconv.layers gives for the name (LSTM: no recurrent layers, ...), if any
+        else:   # the hint tinygradconv.layers gives for the name (Bidirectional: not here, ...), if any
             hint = our_layers._hints().get(class_name) or f"the layers it reads are {list(SUPPORTED_LAYERS)}"
         raise SavedFileError(f"{where}: tinygradconv has no layer {class_name!r}: {hint}")
     return _keras_arguments(getattr(our_layers, class_name), config, where)

@@ -151,15 +151,6 @@ def _hints():
                  "generic RNN(cell) wrapper, no Bidirectional and no ConvLSTM")
     hints.update({name: recurrent for name in ("Bidirectional", "RNN", "LSTMCell", "GRUCell", "SimpleRNNCell",
                                                 "StackedRNNCells", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")})
-    # (the .keras reader gives these words for a Keras file that holds them; the layers themselves are here)
-    hints.update({name: f"tinygradconv.layers.{name} exists, but .keras files cannot hold it yet (Keras keeps its "
-                        "weights in a sub-layer, `cell`, which the .keras reader and writer do not walk): build the "
-                        "model in tinygradconv and copy the weights (layer.set_weights(keras_layer.get_weights())), "
-                        "or save as .npz" for name in ("SimpleRNN", "LSTM", "GRU")})
-    # TimeDistributed is here; the hint is what the .keras loader says of a file holding one (keras_format)
-    hints["TimeDistributed"] = ("TimeDistributed is not read from .keras files yet (its inner layer's weights nest "
-                                "below it): build the model in tinygradconv and copy the weights with "
-                                "set_weights(keras_model.get_weights()); .npz files hold it")
     attention = "there are no attention layers here"
     hints.update({name: attention for name in ("MultiHeadAttention", "Attention", "AdditiveAttention",
                                                 "GroupQueryAttention")})
