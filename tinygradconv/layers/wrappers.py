@@ -50,9 +50,8 @@ class TimeDistributed(Layer):
     a layer whose ``call`` takes ``mask`` gets it folded as its input is, ``(batch * time, ...)``.
 
     Weights: those of ``layer``, built for ``(batch, ...)`` (its ``build_config`` is Keras'). Saving: ``.npz``
-    files (:func:`tinygradconv.saving.save_model`) hold it; ``.keras`` files do not yet (Keras writes the inner
-    layer's weights under ``layers/time_distributed/layer/vars``, a nesting this package's Keras writer and reader
-    know only for models).
+    files (:func:`tinygradconv.saving.save_model`) hold it, and so do Keras' ``.keras`` and ``.weights.h5`` files,
+    both ways: the inner layer's weights lie under ``layers/time_distributed/layer/vars``, where Keras puts them.
 
     Raises:
         TypeError: ``layer`` not a ``Layer`` (Keras raises a ``ValueError``).
