@@ -51,6 +51,8 @@ https://pytorch.org/docs/stable/generated/torch.addcdiv.html
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ..autograd import Function
@@ -64,9 +66,12 @@ _OPMATH = {"float16": "float32", "float32": "float32", "float64": "float64"}
 
 def value_in_opmath(value, kind):
     """``value`` as PyTorch's kernels for results of dtype ``kind`` take it: a float32 number for float16 and
-    float32 (returned as an exact Python float), a float64 number for float64."""
+    float32 (returned as an exact Python float), a float64 number for float64. An integer is rounded once, as
+    PyTorch's int64 Scalar is (``np.float32(2**53 + 2**29 + 1)`` goes through float64 and rounds twice)."""
     if kind == "float64":
         return float(value)
+    if isinstance(value, numbers.Integral):
+        return float(np.asarray(value, dtype=np.int64 if value < 2 ** 63 else np.uint64).astype(np.float32))
     with np.errstate(over="ignore"):
         return float(np.float32(value))
 

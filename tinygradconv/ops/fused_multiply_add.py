@@ -51,13 +51,13 @@ def multiply_add(xp, y, alpha, x):
     10**6 elements; see :meth:`TorchMethods.add <tinygradconv.torch_methods.TorchMethods.add>` for the time).
 
     Where that is not exact, the two roundings are kept (``x + p``): a nonzero product below ``2**-900`` in
-    magnitude (its error would fall below the smallest float64), a ``y`` or ``alpha`` of ``2**995`` or more (the
-    splitting would overflow), a subnormal (nonzero, below ``2**-1022``) ``y`` or ``alpha`` (too few bits for the
-    splitting: ``1e-310 * 2.55e15 + 1e-310`` is one float64 step off), and any element whose result is not finite
-    (NaN and infinities are those of ``x + p``); a nonzero product that underflowed to zero, added to a zero
-    ``x``, keeps the product's sign, as the fma's. A zero ``y`` (common in gradients) is exact, ``x + 0``. A
-    product that overflows (``p`` infinite, ``y`` finite) is no overflow in a fused multiply-add: those elements
-    are computed again scaled by ``2**-1000`` (each factor by ``2**-500``) and scaled back, so that ``x = inf,
+    magnitude (its error would fall below the smallest float64: ``1e-310 * 2.55e15 + 1e-310`` is one float64
+    step off), a ``y`` or ``alpha`` of ``2**995`` or more or subnormal (the splitting would overflow, or lose
+    bits), and any element whose result is not finite (NaN and infinities are those of ``x + p``); a nonzero
+    product that underflowed to zero, added to a zero ``x``, keeps the product's sign, as the fma's. A zero ``y``
+    (common in gradients) is exact, ``x + 0``. A product that overflows (``p`` infinite, ``y`` finite) is no
+    overflow in a fused multiply-add: those elements are computed again scaled by ``2**-1000`` (each factor by
+    ``2**-500``) and scaled back, so that ``x = inf,
     y = 1e308, alpha = -2`` is inf as in PyTorch (``x + p`` was ``inf - inf``, NaN) and ``x = -1.7e308,
     y = 1e200, alpha = 2.5e108`` the finite exact sum rounded (checked against PyTorch on 200 000 such
     elements).
@@ -75,9 +75,11 @@ def fused_multiply_add_float64(xp, a, b, c):
     """``a * b + c`` for float64 arrays (broadcasting), rounded once, as a fused multiply-add (``fma``) rounds it:
     what PyTorch's CPU ``addcmul`` computes in float64 (``fma(value * tensor1, tensor2, t)``, see
     :mod:`~tinygradconv.ops.addcmul`). :func:`multiply_add` with an array for ``alpha``: the same exact product
-    and sum, the same elements left rounded twice (a nonzero product below ``2**-900``, a factor of ``2**995`` or
-    more whose product does not overflow, a subnormal factor, a result that is not finite), and a product that
-    overflows computed again scaled down (both factors by ``2**-500``, ``c`` by ``2**-1000``) and scaled back.
+    and sum, the same elements left rounded twice (a nonzero product below ``2**-900``, a result that is not
+    finite), a product that overflows computed again scaled down (both factors by ``2**-500``, ``c`` by
+    ``2**-1000``) and scaled back; but a factor of ``2**995`` or more, or subnormal, in a product of ``2**-900``
+    or more that does not overflow, is exact too: computed again with the factors rebalanced (one times
+    ``2**500``, the other times ``2**-500``: the same product).
     Checked against PyTorch's ``addcmul`` (``value=1``) on 20 000 elements with special values, and exact
     fractions, in ``tests/test_addcmul_fma_s49.py``.
 
@@ -143,6 +145,7 @@ def _multiply_add_block(xp, y, alpha, x):
         overflowed = overflowed & xp.isfinite(alpha)
     if xp.all(exact):
         return result
+    others = _rounded_twice(xp, x, p, y, alpha)
     if xp.any(overflowed):
         # computed scaled down by 2**-1000 (both factors by 2**-500, exactly: an overflowing product has factors
         # above 1 in magnitude, so they stay normal), which rounds as the whole would, then scaled back: inf where
@@ -151,8 +154,21 @@ def _multiply_add_block(xp, y, alpha, x):
         y_part = xp.where(overflowed, y * 2.0 ** -500, 0.0)
         alpha_part = alpha * 2.0 ** -500 if scalar else xp.where(overflowed, alpha * 2.0 ** -500, 0.0)
         scaled = _multiply_add_block(xp, y_part, alpha_part, x_part) * 2.0 ** 1000
-        return xp.where(exact, result, xp.where(overflowed, scaled, _rounded_twice(xp, x, p, y, alpha)))
-    return xp.where(exact, result, _rounded_twice(xp, x, p, y, alpha))
+        others = xp.where(overflowed, scaled, others)
+    if not scalar:
+        # (fused_multiply_add_float64) a factor too large (2**995 or more) or subnormal for the splitting, in a
+        # product that neither overflows nor underflows: computed again with the factors rebalanced (one times
+        # 2**500, the other times 2**-500: the same product, both factors now normal and below 2**995)
+        down = (xp.abs(y) >= 2.0 ** 995) | ((xp.abs(alpha) < _SMALLEST_NORMAL) & (alpha != 0))  # y scaled down
+        up = (xp.abs(alpha) >= 2.0 ** 995) | ((xp.abs(y) < _SMALLEST_NORMAL) & (y != 0))
+        rebalanced = ~exact & (down | up) & xp.isfinite(p) & (xp.abs(p) >= 2.0 ** -900) & xp.isfinite(x)
+        if xp.any(rebalanced):
+            y_scale = xp.where(down, 2.0 ** -500, 2.0 ** 500)
+            y_part = xp.where(rebalanced, y * y_scale, 0.0)
+            alpha_part = xp.where(rebalanced, alpha * (1 / y_scale), 0.0)
+            again = _multiply_add_block(xp, y_part, alpha_part, xp.where(rebalanced, x, 0.0))
+            others = xp.where(rebalanced, again, others)
+    return xp.where(exact, result, others)
 
 
 def _rounded_twice(xp, x, p, y, alpha):
