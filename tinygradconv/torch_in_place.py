@@ -24,6 +24,7 @@ See https://pytorch.org/docs/stable/tensors.html
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -121,6 +122,20 @@ def _number_value(value, op, kinds):
         raise TypeError(f"Invalid type for argument `value` of {op}: for integer operands `value` must be an "
                         f"integer, not a float (PyTorch truncates it). Received value={value!r}")
     return value
+
+
+def _check_value_range(value, op, kind):
+    """``value`` of ``addcmul``/``addcdiv`` within what PyTorch converts it to: an integer in ``[-2**63, 2**64)``
+    (an int64 or uint64 Scalar), a finite float within float32's range where the result (float16 or float32) is
+    computed in float32."""
+    if isinstance(value, numbers.Integral) and not -2 ** 63 <= value < 2 ** 64:
+        raise ValueError(f"Invalid value for argument `value` of {op}: an integer beyond 64 bits (PyTorch's "
+                         f"Scalar; PyTorch raises OverflowError). Received value={value!r}")
+    limit = float(np.finfo(np.float32).max)
+    if kind in ("float16", "float32") and math.isfinite(value) and abs(float(value)) > limit:
+        raise ValueError(f"Invalid value for argument `value` of {op}: a {kind} result is computed in float32, "
+                         f"whose largest number is {limit:.8g} (PyTorch: \"value cannot be converted to type "
+                         f"float without overflow\"). Received value={value!r}")
 
 
 def _broadcastable(*tensors):
@@ -225,13 +240,19 @@ class TorchInPlace:
     def addcmul(self, tensor1, tensor2, *, value=1):
         """``t + value * tensor1 * tensor2``, broadcast together, as ``torch.Tensor.addcmul``, with the gradients of
         those ops (``value`` a number or a 0-d tensor's number, taken without gradient, as PyTorch's Scalar).
-        A float16 result is computed in float32 and rounded once, and its gradients rounded as PyTorch's, bit for
-        bit (:class:`~tinygradconv.ops.half_addcmul.HalfAddScaled`); float32 and float64 as ``t + (tensor1 *
-        tensor2) * value``.
+        Floating results are rounded as PyTorch's CPU kernel rounds them, bit for bit, values and gradients
+        (:class:`~tinygradconv.ops.addcmul.AddScaled`): ``fma(value * tensor1, tensor2, t)``, the product
+        ``value * tensor1`` rounded, then a fused multiply-add rounded once (for every ``value``, 1 included); a
+        float16 result computed so in float32 and rounded once to float16. The gradients are PyTorch's formulas,
+        each op rounded: ``grad * (tensor2 * value)`` for ``tensor1``, ``grad * (tensor1 * value)`` for
+        ``tensor2``. Integer results are ``t + (tensor1 * tensor2) * value``.
 
         Raises:
             TypeError: ``tensor1`` or ``tensor2`` not a Tensor; ``value`` not a number, or a float where every
                 operand is an integer tensor (PyTorch truncates it).
+            ValueError: a finite ``value`` beyond float32's range (3.4e38) for a float16 or float32 result, or an
+                integer ``value`` outside ``[-2**63, 2**64)`` (PyTorch: RuntimeError "value cannot be converted
+                to type float without overflow", OverflowError "int too big to convert").
 
         See https://pytorch.org/docs/stable/generated/torch.addcmul.html
 
@@ -243,12 +264,16 @@ class TorchInPlace:
 
     def addcdiv(self, tensor1, tensor2, *, value=1):
         """``t + value * tensor1 / tensor2``, as ``torch.Tensor.addcdiv`` (see :meth:`addcmul`): Adam's update
-        ``p.addcdiv_(m, v.sqrt().add_(eps), value=-lr)``.
+        ``p.addcdiv_(m, v.sqrt().add_(eps), value=-lr)``. Rounded as PyTorch's CPU kernel: ``t + (value *
+        tensor1) / tensor2``, each op rounded (a float16 result in float32, rounded once to float16); gradients
+        ``grad * (value / tensor2)`` for ``tensor1`` and ``-grad * ((tensor1 * value) / (tensor2 * tensor2))``
+        for ``tensor2``, each op rounded (:mod:`~tinygradconv.ops.addcmul`).
 
         Raises:
             TypeError: as :meth:`addcmul`; ``tensor1`` and ``tensor2`` both integer (PyTorch no longer divides
                 integers in addcdiv: write ``t + value * torch.div(tensor1, tensor2, rounding_mode='trunc')``,
                 here ``t + value * tensor1.div(tensor2, rounding_mode='trunc')``, or cast them to float).
+            ValueError: as :meth:`addcmul`.
 
         >>> import tinygradconv as tg
         >>> tg.tensor([1.0, 1.0]).addcdiv(tg.tensor([1.0, 2.0]), tg.tensor([2.0, 4.0]), value=2).tolist()
@@ -290,11 +315,13 @@ class TorchInPlace:
         kind = promoted_dtype(*kinds)
         if kind in _FLOAT_KINDS:
             tensor1, tensor2 = tensor1._cast(kind), tensor2._cast(kind)
-        if kind == "float16" and _broadcastable(self, tensor1, tensor2):
-            # in float32, rounded once, as PyTorch's float16 kernel (and its gradients' roundings)
-            from .ops.half_addcmul import HalfAddScaled
+        _check_value_range(value, op, kind)
+        if kind in _FLOAT_KINDS and _broadcastable(self, tensor1, tensor2):
+            # a fused multiply-add (float16 in float32, rounded once), as PyTorch's kernel, and its gradients'
+            # roundings
+            from .ops.addcmul import AddScaled
 
-            return HalfAddScaled.apply(self._cast(kind), tensor1, tensor2, op=op, value=value)
+            return AddScaled.apply(self._cast(kind), tensor1, tensor2, op=op, value=value)
         combined = tensor1 * tensor2 if op == "addcmul" else tensor1 / tensor2
         if value == 1:
             return self + combined

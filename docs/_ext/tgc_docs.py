@@ -43,7 +43,7 @@ API_SECTIONS = [
         "tinygradconv.ops.reduction",
         "tinygradconv.ops.summation",
         "tinygradconv.ops.fused_multiply_add",
-        "tinygradconv.ops.half_addcmul",
+        "tinygradconv.ops.addcmul",
         "tinygradconv.ops.shape",
         "tinygradconv.ops.linalg",
     ]),

@@ -3,12 +3,15 @@
 :meth:`TorchMethods.add <tinygradconv.torch_methods.TorchMethods.add>` and ``sub`` for float64 tensors. The exact
 product and sum are built of float64 operations: Veltkamp's splitting, Dekker's product and Knuth's TwoSum.
 
-:func:`fused_multiply_add_float32` is the same in float32 (``a * b + c`` rounded once, the product exact in float64),
-used by float16 ``addcmul`` (:mod:`~tinygradconv.ops.half_addcmul`), which PyTorch computes with a float32 fma.
+:func:`fused_multiply_add_float64` is ``a * b + c`` with two arrays as factors, the same way, used by float64
+``addcmul``; :func:`fused_multiply_add_float32` is ``a * b + c`` in float32 (rounded once, the product exact in
+float64), used by float32 and float16 ``addcmul`` (:mod:`~tinygradconv.ops.addcmul`), which PyTorch computes
+with a float32 fma.
 """
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
@@ -16,8 +19,14 @@ import numpy as np
 #: upper 26 bits of ``v``'s 53 in ``hi``, and ``v - hi`` (the rest) is exact, so the product of two halves is exact.
 _VELTKAMP = 134217729.0
 
-#: The number of elements :func:`multiply_add` works on at a time (512 KiB of float64 per array).
-MULTIPLY_ADD_BLOCK = 65536
+#: The smallest normal float64 (2**-1022): a factor below it (subnormal) has too few bits for the splitting.
+_SMALLEST_NORMAL = 2.0 ** -1022
+
+#: The number of elements the functions here work on at a time: 96 KiB of float64 per array, in the processor's
+#: cache, and below the size (128 KiB) from which glibc's ``malloc`` maps fresh memory for each temporary array
+#: (its pages zeroed on first touch): with 65536 (512 KiB), float32 ``addcmul`` of 10**5 elements took 4.4 ms
+#: where it takes 0.7 ms now, and 10**6 about the same (7 to 8 ms; one thread, thread CPU time, 2026-12-07).
+MULTIPLY_ADD_BLOCK = 12288
 
 
 def _two_sum(xp, a, b):
@@ -45,39 +54,71 @@ def multiply_add(xp, y, alpha, x):
     10**6 elements; see :meth:`TorchMethods.add <tinygradconv.torch_methods.TorchMethods.add>` for the time).
 
     Where that is not exact, the two roundings are kept (``x + p``): a nonzero product below ``2**-900`` in
-    magnitude (its error would fall below the smallest float64), a ``y`` or ``alpha`` of ``2**995`` or more (the
-    splitting would overflow), and any element whose result is not finite (NaN and infinities are those of ``x +
-    p``). A zero ``y`` (common in gradients) is exact, ``x + 0``. A product that overflows (``p`` infinite, ``y``
-    finite) is no overflow in a fused multiply-add: those elements are computed again scaled by ``2**-1000`` and
-    scaled back, so that ``x = inf, y = 1e308, alpha = -2`` is inf as in PyTorch (``x + p`` was ``inf - inf``,
-    NaN) and ``x = -1.7e308, y = 1e200, alpha = 2.5e108`` the finite exact sum rounded (checked against PyTorch
-    on 200 000 such elements).
+    magnitude (its error would fall below the smallest float64: ``1e-310 * 2.55e15 + 1e-310`` is one float64
+    step off), a ``y`` or ``alpha`` of ``2**995`` or more or subnormal (the splitting would overflow, or lose
+    bits), and any element whose result is not finite (NaN and infinities are those of ``x + p``); a nonzero
+    product that underflowed to zero, added to a zero ``x``, keeps the product's sign, as the fma's. A zero ``y``
+    (common in gradients) is exact, ``x + 0``. A product that overflows (``p`` infinite, ``y`` finite) is no
+    overflow in a fused multiply-add: those elements are computed again scaled by ``2**-1000`` (each factor by
+    ``2**-500``) and scaled back, so that ``x = inf,
+    y = 1e308, alpha = -2`` is inf as in PyTorch (``x + p`` was ``inf - inf``, NaN) and ``x = -1.7e308,
+    y = 1e200, alpha = 2.5e108`` the finite exact sum rounded (checked against PyTorch on 200 000 such
+    elements).
 
     >>> import numpy as np
     >>> x, y = np.array([1.0, -0.30000000000000004]), np.array([3.0, 3.0])       # the exact x + 0.1 * y: -2.78e-17
     >>> multiply_add(np, y, 0.1, x).tolist(), (x + 0.1 * y).tolist()
     ([1.3, -2.7755575615628914e-17], [1.3, 0.0])
     """
-    shape = tuple(np.broadcast_shapes(tuple(x.shape), tuple(y.shape)))
-    size = math.prod(shape)
     with np.errstate(over="ignore", invalid="ignore"):    # overflow to inf, inf - inf = nan: silently, as PyTorch
-        if size <= MULTIPLY_ADD_BLOCK:
-            return _multiply_add_block(xp, y, alpha, x)
-        x = xp.reshape(xp.broadcast_to(x, shape), (size,))
-        y = xp.reshape(xp.broadcast_to(y, shape), (size,))
-        out = xp.empty((size,), dtype=xp.float64)
-        for start in range(0, size, MULTIPLY_ADD_BLOCK):
-            block = slice(start, min(start + MULTIPLY_ADD_BLOCK, size))
-            out[block] = _multiply_add_block(xp, y[block], alpha, x[block])
+        return _in_blocks(xp, lambda y, x: _multiply_add_block(xp, y, alpha, x), y, x)
+
+
+def fused_multiply_add_float64(xp, a, b, c):
+    """``a * b + c`` for float64 arrays (broadcasting), rounded once, as a fused multiply-add (``fma``) rounds it:
+    what PyTorch's CPU ``addcmul`` computes in float64 (``fma(value * tensor1, tensor2, t)``, see
+    :mod:`~tinygradconv.ops.addcmul`). :func:`multiply_add` with an array for ``alpha``: the same exact product
+    and sum, the same elements left rounded twice (a nonzero product below ``2**-900``, a result that is not
+    finite), a product that overflows computed again scaled down (both factors by ``2**-500``, ``c`` by
+    ``2**-1000``) and scaled back; but a factor of ``2**995`` or more, or subnormal, in a product of ``2**-900``
+    or more that does not overflow, is exact too: computed again with the factors rebalanced (one times
+    ``2**500``, the other times ``2**-500``: the same product).
+    Checked against PyTorch's ``addcmul`` (``value=1``) on 20 000 elements with special values, and exact
+    fractions, in ``tests/test_addcmul_fma_s49.py``.
+
+    >>> import numpy as np
+    >>> a, c = np.array([1 + 2.0 ** -27]), np.array([-1 - 2.0 ** -26])
+    >>> fused_multiply_add_float64(np, a, a, c).tolist(), (a * a + c).tolist()     # exact: 2**-54
+    ([5.551115123125783e-17], [0.0])
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _in_blocks(xp, lambda a, b, c: _multiply_add_block(xp, b, a, c), a, b, c)
+
+
+def _in_blocks(xp, compute, *arrays, dtype="float64"):
+    """``compute(*arrays)`` (of dtype ``dtype``) for arrays broadcast together, on blocks of
+    :data:`MULTIPLY_ADD_BLOCK` elements (which stay in the processor's cache) when they hold more."""
+    shape = tuple(np.broadcast_shapes(*(tuple(a.shape) for a in arrays)))
+    size = math.prod(shape)
+    if size <= MULTIPLY_ADD_BLOCK:
+        return compute(*arrays)
+    flat = [xp.reshape(xp.broadcast_to(a, shape), (size,)) for a in arrays]
+    out = xp.empty((size,), dtype=getattr(xp, dtype))
+    for start in range(0, size, MULTIPLY_ADD_BLOCK):
+        block = slice(start, min(start + MULTIPLY_ADD_BLOCK, size))
+        out[block] = compute(*(a[block] for a in flat))
     return xp.reshape(out, shape)
 
 
 def _multiply_add_block(xp, y, alpha, x):
-    """:func:`multiply_add` on arrays small enough to stay in cache."""
-    alpha = float(alpha)
+    """:func:`multiply_add` on arrays small enough to stay in cache; ``alpha`` a number or an array (for
+    :func:`fused_multiply_add_float64`)."""
+    scalar = isinstance(alpha, numbers.Real)
+    if scalar:
+        alpha = float(alpha)
     p = y * alpha
-    if not math.isfinite(alpha) or abs(alpha) >= 2.0 ** 995:
-        return x + p
+    if scalar and (not math.isfinite(alpha) or abs(alpha) >= 2.0 ** 995 or 0 < abs(alpha) < _SMALLEST_NORMAL):
+        return _rounded_twice(xp, x, p, y, alpha)
     c = _VELTKAMP * alpha
     alpha_hi = c - (c - alpha)
     alpha_lo = alpha - alpha_hi
@@ -95,38 +136,78 @@ def _multiply_add_block(xp, y, alpha, x):
     tipped = tie & (w != 0) & ((w > 0) == (err > 0))
     # (rare elements: a `where` costs as much as 10 of the operations above, so it is done only when needed)
     result = xp.where(tipped, neighbour, r) if xp.any(tipped) else r
-    # a zero y (common in gradients) is exact too: r is x + 0, but for -0 + -0 (r +0, the sum -0) in `x + p`
-    exact = (xp.abs(p) >= 2.0 ** -900) | ((y == 0) & (s != 0))
+    # a zero factor (a zero y is common in gradients) is exact too: r is x + 0, but for -0 + -0 (r +0, the sum -0)
+    # in `x + p`
+    zero_factor = (y == 0) if scalar else (y == 0) | (alpha == 0)
+    # (a subnormal factor has too few bits for the splitting: its halves' products lose bits)
+    exact = ((xp.abs(p) >= 2.0 ** -900) & (xp.abs(y) >= _SMALLEST_NORMAL)) | (zero_factor & (s != 0))
     exact = xp.isfinite(result) & exact & (xp.abs(y) < 2.0 ** 995)
+    overflowed = ~xp.isfinite(p) & xp.isfinite(y)  # alpha * y past the largest float64, but finite when exact
+    if not scalar:
+        exact = exact & (xp.abs(alpha) < 2.0 ** 995) & (xp.abs(alpha) >= _SMALLEST_NORMAL)
+        overflowed = overflowed & xp.isfinite(alpha)
     if xp.all(exact):
         return result
-    overflowed = ~xp.isfinite(p) & xp.isfinite(y)  # alpha * y past the largest float64, but finite when exact
+    others = _rounded_twice(xp, x, p, y, alpha)
     if xp.any(overflowed):
-        # computed scaled down by 2**-1000 (exactly: |alpha| > 1 for an overflow, so alpha * 2**-1000 stays normal),
-        # which rounds as the whole would, then scaled back: inf where the exact result overflows, as the fma's
+        # computed scaled down by 2**-1000 (both factors by 2**-500, exactly: an overflowing product has factors
+        # above 1 in magnitude, so they stay normal), which rounds as the whole would, then scaled back: inf where
+        # the exact result overflows, as the fma's
         x_part = xp.where(overflowed, x * 2.0 ** -1000, 0.0)
-        y_part = xp.where(overflowed, y, 0.0)
-        scaled = _multiply_add_block(xp, y_part, alpha * 2.0 ** -1000, x_part) * 2.0 ** 1000
-        return xp.where(exact, result, xp.where(overflowed, scaled, x + p))
-    return xp.where(exact, result, x + p)
+        y_part = xp.where(overflowed, y * 2.0 ** -500, 0.0)
+        alpha_part = alpha * 2.0 ** -500 if scalar else xp.where(overflowed, alpha * 2.0 ** -500, 0.0)
+        scaled = _multiply_add_block(xp, y_part, alpha_part, x_part) * 2.0 ** 1000
+        others = xp.where(overflowed, scaled, others)
+    if not scalar:
+        # (fused_multiply_add_float64) a factor too large (2**995 or more) or subnormal for the splitting, in a
+        # product that neither overflows nor underflows: computed again with the factors rebalanced (one times
+        # 2**500, the other times 2**-500: the same product, both factors now normal and below 2**995)
+        down = (xp.abs(y) >= 2.0 ** 995) | ((xp.abs(alpha) < _SMALLEST_NORMAL) & (alpha != 0))  # y scaled down
+        up = (xp.abs(alpha) >= 2.0 ** 995) | ((xp.abs(y) < _SMALLEST_NORMAL) & (y != 0))
+        rebalanced = ~exact & (down | up) & xp.isfinite(p) & (xp.abs(p) >= 2.0 ** -900) & xp.isfinite(x)
+        if xp.any(rebalanced):
+            y_scale = xp.where(down, 2.0 ** -500, 2.0 ** 500)
+            y_part = xp.where(rebalanced, y * y_scale, 0.0)
+            alpha_part = xp.where(rebalanced, alpha * (1 / y_scale), 0.0)
+            again = _multiply_add_block(xp, y_part, alpha_part, xp.where(rebalanced, x, 0.0))
+            others = xp.where(rebalanced, again, others)
+    return xp.where(exact, result, others)
+
+
+def _rounded_twice(xp, x, p, y, alpha):
+    """``x + p`` (``p = alpha * y`` rounded), where :func:`_multiply_add_block` is not exact, with the fma's sign
+    of a zero: a nonzero product that underflowed to zero added to a zero ``x`` is the product's zero (``-0`` for
+    ``1e-310 * -1e-15 + 0``, where ``x + p`` is ``+0``)."""
+    total = x + p
+    underflowed = (p == 0) & (x == 0) & (y != 0) & (alpha != 0)
+    return xp.where(underflowed, p, total) if xp.any(underflowed) else total
 
 
 def fused_multiply_add_float32(xp, a, b, c):
     """``a * b + c`` for float32 arrays (broadcasting), rounded once to float32, as a float32 fused multiply-add
     (``fmaf``) rounds it: what PyTorch's CPU kernels compute where the compiler fuses a product and a sum (its
-    float16 ``addcmul``, computed in float32, is ``fma(value * tensor1, tensor2, t)``).
+    ``addcmul`` in float32, and in float16 computed in float32, is ``fma(value * tensor1, tensor2, t)``).
 
     How: the product of two float32 numbers is exact in float64 (48 bits of 53), and ``p + c == s + e`` exactly
     (TwoSum). Rounding ``s`` to float32 is the correct rounding of ``p + c`` except where ``s`` lies exactly half
     way between two float32 numbers and ``e`` (what float64 left out) tips it: the round-to-even then went the
     wrong way, and the result moves to the neighbour on ``e``'s side (as in :func:`multiply_add`). NaN, infinities
-    and signed zeros are those of the float64 sum, which are the fused multiply-add's.
+    and signed zeros are those of the float64 sum, which are the fused multiply-add's. About 25 float64
+    operations, on blocks of :data:`MULTIPLY_ADD_BLOCK` elements (on whole arrays of 10**6 elements it took 8
+    times as long).
 
     >>> import numpy as np
     >>> a, c = np.float32([1 + 2.0 ** -12]), np.float32([-1 - 2.0 ** -11])
     >>> fused_multiply_add_float32(np, a, a, c).tolist(), (a * a + c).tolist()     # exact: 2**-24
     ([5.960464477539063e-08], [0.0])
     """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _in_blocks(xp, lambda a, b, c: _fused_multiply_add_float32_block(xp, a, b, c), a, b, c,
+                          dtype="float32")
+
+
+def _fused_multiply_add_float32_block(xp, a, b, c):
+    """:func:`fused_multiply_add_float32` on arrays small enough to stay in cache."""
     wide = xp.float64
     product = xp.astype(a, wide) * xp.astype(b, wide)          # exact
     s, e = _two_sum(xp, product, xp.astype(c, wide))

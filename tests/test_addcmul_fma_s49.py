@@ -1,0 +1,210 @@
+"""float32 and float64 ``addcmul``/``addcdiv`` (and ``addcmul_``/``addcdiv_``) against PyTorch 2.13, bit for bit,
+values and gradients: PyTorch's CPU kernel computes ``fma(value * t1, t2, t)`` (a fused multiply-add, in its vector
+loop and its scalar loop alike, for ``value=1`` too) and ``t + (value * t1) / t2``; computed as ``t + (t1 * t2) *
+value`` about 29 % of ``addcmul`` results and 11 % of ``addcdiv`` results at 0.3 differed (a tester's finding).
+``fused_multiply_add_float64`` is checked against exact fractions."""
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+from tinygradconv.ops import fused_multiply_add
+
+torch = pytest.importorskip("torch")
+
+
+def _differing(ours, theirs):
+    """How many elements differ bit for bit (signed zeros count; any NaN matches any NaN)."""
+    ours, theirs = np.asarray(ours), np.asarray(theirs)
+    assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
+    unsigned = {4: np.uint32, 8: np.uint64}[ours.dtype.itemsize]
+    both_nan = np.isnan(ours) & np.isnan(theirs)
+    return int(np.sum((ours.view(unsigned) != theirs.view(unsigned)) & ~both_nan))
+
+
+def _run_both(op, arrays, value, grad=None, in_place=False):
+    """``op`` on tinygradconv and torch tensors made of ``arrays`` (all requiring grad unless ``in_place``): the
+    two results and, after a backward pass with ``grad`` (ones if None), the two lists of gradients."""
+    ours = [tg.tensor(a, requires_grad=not in_place) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=not in_place) for a in arrays]
+    name = op + "_" if in_place else op
+    out = getattr(ours[0], name)(ours[1], ours[2], value=value)
+    expected = getattr(theirs[0], name)(theirs[1], theirs[2], value=value)
+    if in_place:
+        return out.numpy(), expected.numpy(), None, None
+    g = np.ones(expected.shape, arrays[0].dtype) if grad is None else grad
+    out.backward(tg.tensor(g))
+    expected.backward(torch.tensor(g))
+    return (out.numpy(), expected.detach().numpy(), [t.grad.numpy() for t in ours],
+            [t.grad.numpy() for t in theirs])
+
+
+@pytest.mark.parametrize("kind", ["float32", "float64"])
+@pytest.mark.parametrize("op", ["addcmul", "addcdiv"])
+@pytest.mark.parametrize("value", [0.3, 1, -2, 0.1, 3, -7.77])
+def test_values_and_gradients_match_torch_bit_for_bit(kind, op, value):
+    rng = np.random.default_rng(7)
+    arrays = [rng.uniform(-4, 4, 30011).astype(kind) for _ in range(3)]     # vector loop and a scalar tail
+    grad = rng.uniform(-4, 4, 30011).astype(kind)
+    out, expected, grads, expected_grads = _run_both(op, arrays, value, grad)
+    assert out.dtype == kind and _differing(out, expected) == 0
+    for mine, reference in zip(grads, expected_grads):
+        assert _differing(mine, reference) == 0
+
+
+@pytest.mark.parametrize("kind", ["float32", "float64"])
+def test_the_testers_case_and_what_rounding_twice_gave(kind):
+    rng = np.random.default_rng(7)
+    a, b, c = (rng.uniform(-4, 4, 100003).astype(kind) for _ in range(3))
+    theirs = torch.tensor(a).addcmul(torch.tensor(b), torch.tensor(c), value=0.3).numpy()
+    ours = tg.tensor(a).addcmul(tg.tensor(b), tg.tensor(c), value=0.3).numpy()
+    assert _differing(ours, theirs) == 0
+    assert _differing(a + (b * c) * np.asarray(0.3, kind), theirs) > 20000          # the old formula: ~29 %
+    theirs = torch.tensor(a).addcdiv(torch.tensor(b), torch.tensor(c), value=0.3).numpy()
+    assert _differing(tg.tensor(a).addcdiv(tg.tensor(b), tg.tensor(c), value=0.3).numpy(), theirs) == 0
+    assert _differing(a + (b / c) * np.asarray(0.3, kind), theirs) > 5000
+
+
+@pytest.mark.parametrize("kind", ["float32", "float64"])
+@pytest.mark.parametrize("op", ["addcmul", "addcdiv"])
+def test_short_broadcast_and_transposed_inputs_match_torch(on_backend, kind, op):
+    """Short tensors (PyTorch's scalar loop only), broadcasting and a transposed (strided) operand: values bit for
+    bit, and the gradient of the operand of the full shape; the gradients summed over broadcast dimensions to
+    within a float rounding (PyTorch's sums add in another order)."""
+    rng = np.random.default_rng(3)
+    for n in range(1, 34):
+        arrays = [rng.uniform(-4, 4, n).astype(kind) for _ in range(3)]
+        out, expected, grads, expected_grads = _run_both(op, arrays, 0.3)
+        assert _differing(out, expected) == 0
+        assert all(_differing(x, y) == 0 for x, y in zip(grads, expected_grads))
+    arrays = [rng.uniform(-4, 4, (30, 1)).astype(kind), rng.uniform(-4, 4, (1, 31)).astype(kind),
+              rng.uniform(-4, 4, (31, 30)).astype(kind).T]
+    out, expected, grads, expected_grads = _run_both(op, arrays, -0.7)
+    assert _differing(out, expected) == 0
+    assert _differing(grads[2], expected_grads[2]) == 0
+    for mine, reference in zip(grads[:2], expected_grads[:2]):
+        np.testing.assert_allclose(mine, reference, rtol=1e-5 if kind == "float32" else 1e-12)
+    scalar_t = [np.asarray(1.25, kind), arrays[1][0], arrays[2][0]]               # a 0-d t
+    out, expected, _, _ = _run_both(op, scalar_t, 0.3)
+    assert _differing(out, expected) == 0
+
+
+@pytest.mark.parametrize("kind", ["float32", "float64"])
+@pytest.mark.parametrize("op", ["addcmul", "addcdiv"])
+def test_special_values_match_torch(kind, op):
+    rng = np.random.default_rng(11)
+    info = np.finfo(kind)
+    # (float64: a product below 2**-900 in magnitude rounds twice, documented in ops.fused_multiply_add: no
+    # subnormal numbers in float64; float32's products are exact in float64, subnormal ones too)
+    tiny = [info.tiny, -info.tiny, info.smallest_subnormal] if kind == "float32" else [1e-150, -1e-150]
+    pool = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, *tiny, info.max, -info.max, 1e-20, 3e20], dtype=kind)
+    arrays = [rng.uniform(-4, 4, 20000).astype(kind) for _ in range(3)]
+    for a in arrays:
+        pick = rng.random(a.size) < 0.2
+        a[pick] = rng.choice(pool, int(pick.sum()))
+    for value in (0.3, -2, 1e-30):
+        out, expected, grads, expected_grads = _run_both(op, arrays, value)
+        assert _differing(out, expected) == 0
+        for mine, reference in zip(grads, expected_grads):
+            assert _differing(mine, reference) == 0
+
+
+@pytest.mark.parametrize("op", ["addcmul", "addcdiv"])
+def test_in_place_and_in_graph_match_torch(op):
+    rng = np.random.default_rng(5)
+    arrays = [rng.uniform(-4, 4, 5000).astype("float32") for _ in range(3)]
+    out, expected, _, _ = _run_both(op, arrays, 0.3, in_place=True)
+    assert _differing(out, expected) == 0
+    w, tw = tg.tensor(arrays[0], requires_grad=True), torch.tensor(arrays[0], requires_grad=True)
+    y, ty = w * 1, tw * 1
+    getattr(y, op + "_")(tg.tensor(arrays[1]), tg.tensor(arrays[2]), value=-0.1)
+    getattr(ty, op + "_")(torch.tensor(arrays[1]), torch.tensor(arrays[2]), value=-0.1)
+    assert _differing(y.detach().numpy(), ty.detach().numpy()) == 0
+    # mixed dtypes: a float32 t, integer tensors (the product in float32, as PyTorch)
+    ints = rng.integers(-5, 5, 5000)
+    out = tg.tensor(arrays[0]).addcmul(tg.tensor(ints, dtype="int64"), tg.tensor(arrays[1]), value=0.3)
+    expected = torch.tensor(arrays[0]).addcmul(torch.tensor(ints), torch.tensor(arrays[1]), value=0.3)
+    assert _differing(out.numpy(), expected.numpy()) == 0
+
+
+def test_an_integer_value_is_rounded_once_and_a_value_out_of_range_is_refused():
+    v = 2 ** 53 + 2 ** 29 + 1                               # to float32 through float64: 2**53, rounded twice
+    for kind in ("float32", "float64"):
+        expected = torch.zeros(1, dtype=getattr(torch, kind)).addcmul(*[torch.ones(1, dtype=getattr(torch, kind))] * 2,
+                                                                      value=v).item()
+        ours = tg.tensor([0.0], dtype=kind).addcmul(*[tg.tensor([1.0], dtype=kind)] * 2, value=v).item()
+        assert ours == expected
+    ours = tg.tensor([0.0]).addcmul(*[tg.tensor([1.0])] * 2, value=v).item()
+    assert ours == 2.0 ** 53 + 2 ** 30 != float(np.float32(v))
+    with pytest.raises(RuntimeError, match="value cannot be converted to type float without overflow"):
+        torch.ones(1).addcmul(torch.ones(1), torch.ones(1), value=1e39)
+    with pytest.raises(ValueError, match=r"Invalid value for argument `value` of addcdiv: a float32 result .* "
+                                         r"Received value=1e\+39"):
+        tg.tensor([1.0]).addcdiv(tg.tensor([1.0]), tg.tensor([1.0]), value=1e39)
+    with pytest.raises(ValueError, match="Invalid value for argument `value` of addcmul: a float16 result"):
+        tg.tensor([1.0], dtype="float16").addcmul(*[tg.tensor([1.0], dtype="float16")] * 2, value=-1e39)
+    ones64 = [tg.tensor([1.0], dtype="float64")] * 3
+    assert ones64[0].addcmul(ones64[1], ones64[2], value=1e39).item() == 1e39      # float64: as PyTorch
+    assert tg.tensor([1.0]).addcmul(tg.tensor([1.0]), tg.tensor([1.0]), value=float("inf")).item() == np.inf
+    with pytest.raises(OverflowError):
+        torch.ones(1).addcmul(torch.ones(1), torch.ones(1), value=2 ** 70)
+    with pytest.raises(ValueError, match=r"an integer beyond 64 bits .* Received value=1180591620717411303424"):
+        ones64[0].addcmul(ones64[1], ones64[2], value=2 ** 70)
+
+
+def _exact_fma64(a, b, c):
+    """``a * b + c`` rounded to the nearest float64 (ties to even), from exact fractions."""
+    out = []
+    for x, y, z in zip(a.tolist(), b.tolist(), c.tolist()):
+        exact = Fraction(x) * Fraction(y) + Fraction(z)
+        guess = float(exact)                                    # Fraction -> float rounds correctly
+        out.append(guess if guess != 0 or exact != 0 else x * y + z)
+    return np.array(out)
+
+
+def test_fused_multiply_add_float64_is_rounded_once():
+    rng = np.random.default_rng(0)
+    n = 6000
+    a, b = rng.standard_normal(n), rng.standard_normal(n)
+    c = rng.standard_normal(n) * 2.0 ** rng.integers(-60, 60, n)
+    c[: n // 3] = -(a[: n // 3] * b[: n // 3])                    # the result is the product's rounding error
+    ties = slice(n // 3, 2 * n // 3)                              # a * b + c half way between two float64s
+    a[ties] = 1 + 2.0 ** -26 * rng.integers(1, 2 ** 20, n // 3)
+    b[ties] = 2.0 ** -53 * rng.integers(1, 2 ** 26, n // 3)
+    c[ties] = rng.integers(1, 8, n // 3)
+    want = _exact_fma64(a, b, c)
+    assert np.sum(a * b + c != want) > 1000                           # two roundings differ
+    assert _differing(fused_multiply_add.fused_multiply_add_float64(np, a, b, c), want) == 0
+    size = fused_multiply_add.MULTIPLY_ADD_BLOCK + 7                  # several blocks, broadcast c
+    x, y = np.resize(a, size), np.resize(b, size)
+    assert _differing(fused_multiply_add.fused_multiply_add_float64(np, x, y, np.asarray(1.0)),
+                      _exact_fma64(x[:n], y[:n], np.ones(n))[np.arange(size) % n]) == 0
+
+
+def test_fused_multiply_add_float64_special_values_match_torch():
+    """Infinities, NaN, signed zeros, overflowing and underflowing products: as PyTorch's addcmul with value 1
+    (``fma(t1, t2, t)``); a product below ``2**-900`` rounds twice (documented), so none is drawn here."""
+    rng = np.random.default_rng(2)
+    n = 20000
+    a = rng.standard_normal(n) * 2.0 ** rng.integers(-60, 60, n)
+    b = rng.standard_normal(n) * 2.0 ** rng.integers(-60, 60, n)
+    c = rng.standard_normal(n)
+    pool = np.array([np.inf, -np.inf, np.nan, 1e308, -1e308, 2.0 ** 1000, 0.0, -0.0, 1e-200, 1e200, -1.7e308,
+                     2.0 ** -1040, -5e-324])
+    for array in (a, b, c):
+        pick = rng.integers(0, n, 3000)
+        array[pick] = rng.choice(pool, 3000)
+    theirs = torch.tensor(c).addcmul(torch.tensor(a), torch.tensor(b), value=1).numpy()
+    assert _differing(fused_multiply_add.fused_multiply_add_float64(np, a, b, c), theirs) == 0
+
+
+def test_an_underflowed_product_keeps_its_sign_beside_a_zero():
+    """``0 + 1e-310 * -1e-15`` rounds to ``-0`` in a fused multiply-add (the exact sum is negative), where
+    ``x + p`` gave ``+0``; also for ``add(alpha=)`` (``multiply_add``)."""
+    a, b, c = np.array([1e-310, 1e-310]), np.array([-1e-15, 1e-15]), np.array([0.0, -0.0])
+    theirs = torch.tensor(c).addcmul(torch.tensor(a), torch.tensor(b), value=1).numpy()
+    assert np.signbit(theirs).tolist() == [True, False]
+    assert _differing(fused_multiply_add.fused_multiply_add_float64(np, a, b, c), theirs) == 0
+    theirs = torch.tensor(c).add(torch.tensor(b), alpha=1e-310).numpy()
+    assert _differing(fused_multiply_add.multiply_add(np, b, 1e-310, c), theirs) == 0

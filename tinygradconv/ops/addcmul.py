@@ -1,0 +1,174 @@
+"""``addcmul`` and ``addcdiv`` of floating tensors computed as PyTorch's CPU computes them, bit for bit, values and
+gradients (:class:`AddScaled`, used by :meth:`TorchInPlace.addcmul <tinygradconv.torch_in_place.TorchInPlace.addcmul>`
+and ``addcdiv`` and their in-place forms).
+
+PyTorch's CPU kernel computes in an "opmath" dtype (float32 for float16, the dtype itself for float32 and
+float64) and rounds once to the result's dtype at the end; its loops are compiled with fused multiply-adds (in
+the vectorised loop over 8 or 16 elements at a time and in the scalar loop over the elements left over alike, for
+contiguous and broadcast inputs, and for ``value=1`` too). With ``f`` the conversion to the opmath dtype and
+``v`` the ``value`` converted to it (to float32 for float16 and float32 results; a Python float unchanged in
+float64):
+
+* ``t.addcmul(t1, t2, value=v)`` is ``fma(v * f(t1), f(t2), f(t))``: the product ``v * t1`` rounded, then
+  multiplied by ``t2`` and added to ``t`` with a single rounding (a fused multiply-add; NumPy has none:
+  :func:`~tinygradconv.ops.fused_multiply_add.fused_multiply_add_float32` for float16 and float32,
+  :func:`~tinygradconv.ops.fused_multiply_add.fused_multiply_add_float64` for float64);
+* ``t.addcdiv(t1, t2, value=v)`` is ``f(t) + (v * f(t1)) / f(t2)``, each op rounded;
+
+float16 results rounded once from float32 at the end. Computed as ``t + (t1 * t2) * v`` (each op rounded), about
+30 % of float32 and float64 ``addcmul`` results at ``value`` 0.3, 1 and -2 differed from PyTorch's, and
+``t + (t1 / t2) * v`` 11 % of ``addcdiv`` results at 0.3; step by step in float16, 27 % of float16 results were
+one float16 step off (``-3.314 + 0.3 * -3.047 * 3.508``: -6.5234375 where PyTorch gives -6.51953125; the exact
+value is -6.5208).
+
+The gradients follow PyTorch's formulas (``derivatives.yaml``), each op rounded in the result's dtype (float16
+ops computed in float32 and rounded to float16, as PyTorch's float16 ops round):
+
+* ``addcmul``: ``grad`` for ``t``; ``grad * (t2 * v)`` for ``t1`` and ``grad * (t1 * v)`` for ``t2`` (not
+  ``(grad * v) * t2``, which differed in 35 % of float32 elements at 0.3);
+* ``addcdiv``: ``grad`` for ``t``; ``grad * (v / t2)`` for ``t1`` (PyTorch fills a tensor with ``v`` and
+  divides it); ``-grad * ((t1 * v) / (t2 * t2))`` for ``t2``;
+
+each summed over the dimensions broadcasting added (:func:`~tinygradconv.ops.elementwise.unbroadcast`). Checked
+element by element against PyTorch 2.13 (x86-64 CPU) on 10**5 random inputs per dtype and ``value`` in
+``tests/test_half_addcmul_s49.py`` and ``tests/test_addcmul_fma_s49.py``. One difference: PyTorch's float16
+``addcdiv`` backward raises ``RuntimeError`` ("value cannot be converted to type c10::Half without overflow")
+for a ``value`` beyond float16's range (65504); here the float16 ``v`` is infinite and so is that gradient.
+
+What it costs: ``addcmul`` is 10 to 30 times slower in float32 and 4 to 8 times in float64 than ``t + (t1 *
+t2) * v`` (3 NumPy operations), as each fused multiply-add is built of 25 to 35 float64 operations. Measured
+with one thread, the thread's CPU time (best of 15 to 60 calls, the two versions alternated in fresh processes,
+on a 2-vCPU machine shared with other work, 2026-12-07), ``t.addcmul(t1, t2, value=0.3)`` without a graph:
+
+======================  ======================  ===================
+                        ``t + (t1 * t2) * v``   ``fma`` (now)
+======================  ======================  ===================
+float32, 10**5          0.06 ms                 0.7 to 1.7 ms
+float32, 10**6          0.65 to 0.86 ms         8 to 9 ms
+float64, 10**5          1.1 ms                  3.8 to 9 ms
+float64, 10**6          5.7 to 6.7 ms           23 to 25 ms
+======================  ======================  ===================
+
+``addcdiv`` costs what it did (0.5 to 0.9 ms for 10**6 float32 elements). Kept for float64 too, as float64
+``add(alpha=)`` (the same fma, 16 times the time of rounding twice): values bit for bit with PyTorch's are
+what these ops are for here; in an optimizer's step the update is a small part of the time.
+
+See https://pytorch.org/docs/stable/generated/torch.addcmul.html and
+https://pytorch.org/docs/stable/generated/torch.addcdiv.html
+
+>>> import tinygradconv as tg
+>>> x, y, z = (tg.tensor([v], dtype="float16") for v in (-3.314, -3.047, 3.508))
+>>> x.addcmul(y, z, value=0.3).tolist()
+[-6.51953125]
+>>> x, y, z = (tg.tensor([v]) for v in (0.7, 0.7, 3.0))              # float32
+>>> x.addcmul(y, z, value=0.3).tolist()                     # as PyTorch; t + (t1 * t2) * v: 1.3299999237060547
+[1.3300000429153442]
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..autograd import Function
+from ..backend import dtype_name
+from .elementwise import unbroadcast
+from .fused_multiply_add import fused_multiply_add_float32, fused_multiply_add_float64
+
+#: The dtype PyTorch's CPU kernels compute each floating dtype in ("opmath").
+_OPMATH = {"float16": "float32", "float32": "float32", "float64": "float64"}
+
+
+def value_in_opmath(value, kind):
+    """``value`` as PyTorch's kernels for results of dtype ``kind`` take it: a float32 number for float16 and
+    float32 (returned as an exact Python float), a float64 number for float64. An integer is rounded once, as
+    PyTorch's int64 Scalar is (``np.float32(2**53 + 2**29 + 1)`` goes through float64 and rounds twice)."""
+    if kind == "float64":
+        return float(value)
+    if isinstance(value, numbers.Integral):
+        return float(np.asarray(value, dtype=np.int64 if value < 2 ** 63 else np.uint64).astype(np.float32))
+    with np.errstate(over="ignore"):
+        return float(np.float32(value))
+
+
+def _value_filled(value, kind):
+    """``value`` as PyTorch's ``fill_`` writes it into a tensor of dtype ``kind`` (float16: to float32, then to
+    float16)."""
+    with np.errstate(over="ignore"):
+        return np.dtype(kind).type(value_in_opmath(value, kind))
+
+
+def _wide(xp, a):
+    """``a`` in its opmath dtype (float16 to float32; float32 and float64 unchanged)."""
+    return xp.astype(a, getattr(xp, _OPMATH[dtype_name(a.dtype)]), copy=False)
+
+
+def _times(xp, a, b):
+    """``a * b`` of one dtype as PyTorch's ``mul``: in the opmath dtype, rounded to the dtype."""
+    return xp.astype(_wide(xp, a) * _wide(xp, b), a.dtype, copy=False)
+
+
+def _divided(xp, a, b):
+    """``a / b`` of one dtype as PyTorch's ``div``: in the opmath dtype, rounded to the dtype (for float16
+    twice rounded: float32 then float16, which is not always float16's own correctly rounded quotient)."""
+    return xp.astype(_wide(xp, a) / _wide(xp, b), a.dtype, copy=False)
+
+
+def _scaled(xp, a, v):
+    """``a * v`` in the opmath dtype (``v`` from :func:`value_in_opmath`), not rounded back."""
+    wide = _wide(xp, a)
+    return wide * xp.asarray(v, dtype=wide.dtype)
+
+
+class AddScaled(Function):
+    """``t + value * tensor1 * tensor2`` (``op="addcmul"``) or ``t + value * tensor1 / tensor2`` (``"addcdiv"``)
+    of three arrays of one floating dtype (float16, float32 or float64; broadcast together), rounded and
+    differentiated as PyTorch's CPU does (see the module's docstring); ``value`` a Python number. Returns an
+    array of that dtype and the broadcast shape."""
+
+    @staticmethod
+    def forward(ctx, t, tensor1, tensor2, *, op, value):
+        xp = ctx.xp
+        kind = dtype_name(t.dtype)
+        scaled = _scaled(xp, tensor1, value_in_opmath(value, kind))
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):    # inf and nan silently, as PyTorch
+            if op == "addcmul":
+                fma = fused_multiply_add_float64 if kind == "float64" else fused_multiply_add_float32
+                out = fma(xp, scaled, _wide(xp, tensor2), _wide(xp, t))
+            else:
+                out = _wide(xp, t) + scaled / _wide(xp, tensor2)
+        ctx.save_for_backward(tensor1, tensor2)
+        ctx.shapes = (t.shape, tensor1.shape, tensor2.shape)
+        ctx.op, ctx.value = op, value
+        # which saved values the backward pass reads: tensor1 for tensor2's gradient; tensor2 for tensor1's (and
+        # for tensor2's own in addcdiv)
+        need1, need2 = ctx.inputs[1]._requires_grad, ctx.inputs[2]._requires_grad
+        ctx.values_read = (need2, need1 or (need2 and op == "addcdiv"))
+        return xp.astype(out, t.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        tensor1, tensor2 = ctx.saved_tensors
+        shape, shape1, shape2 = ctx.shapes
+        need, need1, need2 = ctx.needs_input_grad
+        kind = dtype_name(grad.dtype)
+        v = value_in_opmath(ctx.value, kind)
+
+        def times_value(a):                                   # PyTorch's a.mul(value), rounded to a's dtype
+            return xp.astype(_scaled(xp, a, v), a.dtype, copy=False)
+
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if ctx.op == "addcmul":
+                grad1 = _times(xp, grad, times_value(tensor2)) if need1 else None
+                grad2 = _times(xp, grad, times_value(tensor1)) if need2 else None
+            else:
+                filled = xp.full((), float(_value_filled(ctx.value, kind)), dtype=grad.dtype)
+                grad1 = _times(xp, grad, _divided(xp, filled, tensor2)) if need1 else None
+                if need2:
+                    grad2 = _times(xp, -grad, _divided(xp, times_value(tensor1), _times(xp, tensor2, tensor2)))
+                else:
+                    grad2 = None
+        return (unbroadcast(xp, grad, shape) if need else None,
+                None if grad1 is None else unbroadcast(xp, grad1, shape1),
+                None if grad2 is None else unbroadcast(xp, grad2, shape2))
