@@ -91,7 +91,8 @@ class NanMean(Function):
     ``nansum / count`` (NaN for an empty or all-NaN slice, 0/0). Its gradient is PyTorch's, through the division
     and ``nansum``: ``grad / count`` where ``x`` is not NaN, ``(grad / count) * 0`` where it is (so NaN
     throughout an all-NaN slice, where ``count`` is 0, as PyTorch). Float inputs only, as PyTorch (Keras converts
-    integers to floats first: write ``x.astype("float32")``); float16 is computed in float32 and rounded once.
+    integers to floats first: write ``x.astype("float32")``); float16 as PyTorch: the sum rounded to float16, the
+    count converted to float16, the quotient computed in float32 and rounded.
     """
 
     @staticmethod
@@ -106,18 +107,17 @@ class NanMean(Function):
         ctx.number = ~xp.isnan(a)
         ctx.count = accurate_sum(xp, xp.astype(ctx.number, xp.int64), axis=axes, keepdims=keepdims)
 
-        def mean(v):
-            total = accurate_sum(xp, xp.where(ctx.number, v, xp.zeros_like(v)), axis=axes, keepdims=keepdims)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                return total / xp.astype(ctx.count, v.dtype)
-
-        return _in_float32(xp, mean, a)
+        # as PyTorch's nansum(x) / count: the sum rounded to the dtype, the count converted to it, then divided
+        # (float16 in float32, rounded once)
+        total = accurate_sum(xp, xp.where(ctx.number, a, xp.zeros_like(a)), axis=axes, keepdims=keepdims)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return _in_float32(xp, lambda t, c: t / c, total, xp.astype(ctx.count, a.dtype))
 
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
         with np.errstate(invalid="ignore", divide="ignore"):
-            grad = _in_float32(xp, lambda g: g / xp.astype(ctx.count, g.dtype), grad)
+            grad = _in_float32(xp, lambda g, c: g / c, grad, xp.astype(ctx.count, grad.dtype))
         grad = _unreduce(xp, grad, ctx.shape, ctx.axes, ctx.keepdims)
         return grad * xp.astype(ctx.number, grad.dtype)
 
