@@ -98,6 +98,11 @@ TORCH = {
     "sinh": torch.sinh, "cosh": torch.cosh, "arcsinh": torch.asinh, "arccosh": torch.acosh, "arctanh": torch.atanh,
     "exp2": torch.exp2, "log2": torch.log2, "log10": torch.log10, "logaddexp": torch.logaddexp,
     "hypot": torch.hypot, "arctan2": torch.atan2,
+    # ops.cumulative, ops.nan_reductions (the values of cummax/cummin, and torch.median: the lower middle value)
+    "cumprod": lambda x, axis: torch.cumprod(x, axis), "logcumsumexp": lambda x, axis: torch.logcumsumexp(x, axis),
+    "cummax": lambda x, axis: torch.cummax(x, axis).values, "cummin": lambda x, axis: torch.cummin(x, axis).values,
+    "nansum": _reduce(torch.nansum), "nanmean": _reduce(torch.nanmean),
+    "median": lambda x, axis, keepdims=False: torch.median(x) if axis is None else torch.median(x, axis, keepdims)[0],
     # torch.sign(nan) is 0 (PyTorch issue #41245); ours is NaN, as np.sign: the reference keeps NaN there
     "sign": lambda x: torch.where(torch.isnan(x), x.detach(), torch.sign(x)),
     "sigmoid": torch.sigmoid, "relu": torch.relu, "erf": torch.erf,

@@ -126,10 +126,6 @@ MISSING_TORCH_NAMES = {
             "(np.take_along_axis's indices) for the values with gradient",
     "topk": "there is no topk op: order = np.argsort(-t.detach().numpy(), axis=-1)[..., :k], then index t with it "
             "for the values with gradient",
-    "median": "there is no median op; PyTorch's is the lower of the two middle values (not NumPy's mean of them): "
-              "order = np.argsort(t.detach().numpy(), axis=dim), k = (t.shape[dim] - 1) // 2, then index t with "
-              "order's k-th entries along dim (np.take_along_axis's indices) for the value with gradient (PyTorch's "
-              "median is NaN where the slice holds a NaN; argsort puts NaN last)",
     "cuda": "the GPU is a backend here: t.to('cupy') (or tg.set_backend('cupy') before making tensors)",
     "stride": "tinygradconv does not expose strides: t.is_contiguous() says whether the elements are in row-major "
               "order",
@@ -1270,6 +1266,116 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         from .ops import cumulative  # (ops import this module)
 
         return cumulative.cumsum(self, axis, dim=dim)
+
+    def cumprod(self, axis=NOT_GIVEN, *, dim=None):
+        """Running product along ``dim``, as ``torch.Tensor.cumprod``: :func:`tinygradconv.ops.cumulative.cumprod`.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([1.0, 2.0, 3.0]).cumprod(0).tolist()
+        [1.0, 2.0, 6.0]
+        """
+        from .ops import cumulative  # (ops import this module)
+
+        return cumulative.cumprod(self, axis, dim=dim)
+
+    def logcumsumexp(self, dim=NOT_GIVEN):
+        """``log(cumsum(exp(t)))`` along ``dim``, as ``torch.Tensor.logcumsumexp``:
+        :func:`tinygradconv.ops.cumulative.logcumsumexp`.
+
+        >>> import tinygradconv as tg
+        >>> [round(v, 4) for v in tg.tensor([0.0, 0.0]).logcumsumexp(0).tolist()]
+        [0.0, 0.6931]
+        """
+        from .ops import cumulative
+
+        return cumulative.logcumsumexp(self, dim)
+
+    def cummax(self, dim=NOT_GIVEN):
+        """The running maximum along ``dim`` and its indices, ``(values, indices)``, as ``torch.Tensor.cummax``:
+        :func:`tinygradconv.ops.cumulative.cummax`.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([1.0, 3.0, 2.0]).cummax(0).indices.tolist()
+        [0, 1, 1]
+        """
+        from .ops import cumulative
+
+        return cumulative.cummax(self, dim)
+
+    def cummin(self, dim=NOT_GIVEN):
+        """The running minimum along ``dim`` and its indices, as ``torch.Tensor.cummin``:
+        :func:`tinygradconv.ops.cumulative.cummin`.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([3.0, 1.0, 2.0]).cummin(0).values.tolist()
+        [3.0, 1.0, 1.0]
+        """
+        from .ops import cumulative
+
+        return cumulative.cummin(self, dim)
+
+    def nansum(self, dim=None, keepdim=False):
+        """The sum over ``dim`` with NaN read as 0, as ``torch.Tensor.nansum``:
+        :func:`tinygradconv.ops.nan_reductions.nansum`.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([1.0, float("nan"), 2.0]).nansum().item()
+        3.0
+        """
+        from .ops import nan_reductions
+
+        return nan_reductions.nansum(self, dim=dim, keepdim=keepdim)
+
+    def nanmean(self, dim=None, keepdim=False):
+        """The mean over ``dim`` of the elements that are not NaN, as ``torch.Tensor.nanmean``:
+        :func:`tinygradconv.ops.nan_reductions.nanmean`.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([1.0, float("nan"), 2.0]).nanmean().item()
+        1.5
+        """
+        from .ops import nan_reductions
+
+        return nan_reductions.nanmean(self, dim=dim, keepdim=keepdim)
+
+    def count_nonzero(self, dim=None):
+        """The int64 number of nonzero elements over ``dim``, as ``torch.Tensor.count_nonzero``:
+        :func:`tinygradconv.ops.nan_reductions.count_nonzero`.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([[0.0, 1.0], [2.0, 3.0]]).count_nonzero(dim=0).tolist()
+        [1, 2]
+        """
+        from .ops import nan_reductions
+
+        return nan_reductions.count_nonzero(self, dim=dim)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        """``(min, max)`` over ``dim``, as ``torch.Tensor.aminmax``: :func:`tinygradconv.ops.nan_reductions.aminmax`.
+
+        >>> import tinygradconv as tg
+        >>> low, high = tg.tensor([3.0, 1.0, 2.0]).aminmax()
+        >>> low.item(), high.item()
+        (1.0, 3.0)
+        """
+        from .ops import nan_reductions
+
+        return nan_reductions.aminmax(self, dim=dim, keepdim=keepdim)
+
+    def median(self, dim=None, keepdim=False):
+        """PyTorch's median, as ``torch.Tensor.median``: the *lower* of the two middle values of an even count
+        (``tg.ops.median`` is Keras', their mean); with a ``dim``, a ``(values, indices)`` pair. NaN where the slice
+        holds NaN. :func:`tinygradconv.ops.nan_reductions.torch_median`.
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([1.0, 2.0, 3.0, 4.0]).median().item(), tg.ops.median(tg.tensor([1.0, 2.0, 3.0, 4.0])).item()
+        (2.0, 2.5)
+        >>> tg.tensor([[1.0, 5.0, 3.0]]).median(dim=1).indices.tolist()
+        [2]
+        """
+        from .ops import nan_reductions
+
+        return nan_reductions.torch_median(self, dim, keepdim)
 
     def argmax(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The index of the maximum, as ``torch.argmax``: int64, not differentiable.

@@ -24,6 +24,7 @@ from . import (  # (PyTorch's first spellings: *_like, div modes, var/std)
     hyperbolic,
     linalg,
     masking,
+    nan_reductions,
     norms,
     pooling,
     reduction,
@@ -37,7 +38,7 @@ from . import (  # (PyTorch's first spellings: *_like, div modes, var/std)
 )
 from .conv import conv1d, conv1d_transpose
 from .creation import full_like, ones_like, rand_like, randn_like, zeros_like
-from .cumulative import cumsum
+from .cumulative import cummax, cummin, cumprod, cumsum, logcumsumexp
 from .elementwise import (
     Abs,
     Exp,
@@ -65,6 +66,7 @@ from .elementwise import (
 from .exponential import arctan2, atan2, exp2, expm1, hypot, log2, log10, logaddexp
 from .hyperbolic import acosh, arccosh, arcsinh, arctanh, asinh, atanh, cosh, sinh
 from .masking import masked_fill
+from .nan_reductions import aminmax, count_nonzero, median, nanmean, nansum, std_mean, var_mean
 from .norms import norm, vector_norm
 from .pooling import avg_pool1d, max_pool1d
 from .reduction import logsumexp, max, mean, min, prod, sum
@@ -122,6 +124,7 @@ __all__ = [
     "acos",
     "acosh",
     "add",
+    "aminmax",
     "arccos",
     "arccosh",
     "arcsin",
@@ -144,7 +147,11 @@ __all__ = [
     "conv1d_transpose",
     "cos",
     "cosh",
+    "count_nonzero",
     "creation",
+    "cummax",
+    "cummin",
+    "cumprod",
     "cumsum",
     "cumulative",
     "div",
@@ -168,6 +175,7 @@ __all__ = [
     "log2",
     "log10",
     "logaddexp",
+    "logcumsumexp",
     "logsumexp",
     "masked_fill",
     "masking",
@@ -176,9 +184,13 @@ __all__ = [
     "max_pool1d",
     "maximum",
     "mean",
+    "median",
     "min",
     "minimum",
     "mul",
+    "nan_reductions",
+    "nanmean",
+    "nansum",
     "neg",
     "norm",
     "norms",
@@ -213,6 +225,7 @@ __all__ = [
     "stack",
     "statistics",
     "std",
+    "std_mean",
     "sub",
     "sum",
     "tan",
@@ -224,6 +237,7 @@ __all__ = [
     "trunc",
     "unbind",
     "var",
+    "var_mean",
     "vector_norm",
     "where",
     "zeros_like",

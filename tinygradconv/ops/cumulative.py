@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function, Sample, register_op
+from ..backend import dtype_name
 from ..tensor import Tensor
 from ..torch_methods import NOT_GIVEN
 from ..validation import dim_index
@@ -91,3 +92,364 @@ def cumsum(x, axis=NOT_GIVEN, *, dim=None):
     axis = axis_or_dim("cumsum", axis, dim, default=None)
     x = x if isinstance(x, Tensor) else Tensor(x)
     return CumSum.apply(x, axis=axis)
+
+
+# ------------------------------------------------------------------------------------------- scans
+def _along(axis, ndim, part):
+    """The index tuple that takes ``part`` (a slice) along ``axis`` and everything along the other axes."""
+    return (slice(None),) * axis + (part,) + (slice(None),) * (ndim - axis - 1)
+
+
+def scan(xp, arrays, axis, combine):
+    """The inclusive scan of ``arrays`` (a tuple of arrays of one shape, read together as one value per position)
+    along ``axis`` with the associative ``combine(earlier, later)``: position ``n`` holds ``x_0 . x_1 ... x_n``.
+
+    Hillis and Steele's scan: ``log2(n)`` whole-array steps, step ``s`` combining each position with the one ``s``
+    before it, so every backend (NumPy, the Array API, CuPy) runs it without a loop over the elements; ``n log n``
+    work instead of ``n``. Its sums are grouped as a tree, not left to right, so a float result can differ from a
+    sequential one in the last bits.
+
+    >>> import numpy as np
+    >>> scan(np, (np.array([3, 1, 4, 1, 5]),), 0, lambda a, b: (np.maximum(a[0], b[0]),))[0].tolist()
+    [3, 3, 4, 4, 5]
+    """
+    n, ndim = arrays[0].shape[axis], arrays[0].ndim
+    step = 1
+    while step < n:
+        earlier = tuple(a[_along(axis, ndim, slice(0, n - step))] for a in arrays)
+        later = tuple(a[_along(axis, ndim, slice(step, n))] for a in arrays)
+        combined = combine(earlier, later)
+        arrays = tuple(xp.concat([a[_along(axis, ndim, slice(0, step))], c], axis=axis)
+                       for a, c in zip(arrays, combined))
+        step *= 2
+    return arrays
+
+
+def _reversed_cumsum(xp, a, axis):
+    """PyTorch's ``reversed_cumsum``: ``flip(cumsum(flip(a)))``, the sum from each position to the end."""
+    return xp.flip(xp.cumulative_sum(xp.flip(a, axis=axis), axis=axis), axis=axis)
+
+
+def _cumulative_samples(rng):
+    x = rng.standard_normal((3, 4, 2))
+    return [Sample((x,), {"axis": 1}), Sample((x,), {"axis": -1}), Sample((x[0, :, 0],), {"axis": 0}),
+            Sample((np.asarray(0.7),), {"axis": 0}), Sample((rng.standard_normal((0, 3)),), {"axis": 0})]
+
+
+def _cumprod_special_points(rng):
+    nan, inf = np.nan, np.inf
+    rows = np.array([[2.0, 0.0, 3.0, 4.0], [2.0, 0.0, 3.0, 0.0], [0.0, 0.0, 1.0, 2.0], [inf, 0.0, 2.0, 1.0],
+                     [2.0, 3.0, inf, -inf], [nan, 0.0, 2.0, 1.0], [-0.0, 2.0, -1.0, 0.5], [1.5, -2.0, 0.5, 3.0]])
+    return [Sample((rows,), {"axis": 1}), Sample((rows[:, 1:],), {"axis": 0}),
+            Sample((np.asarray(-0.0),), {"axis": 0}), Sample((np.array([[nan], [0.0]]),), {"axis": 1}),
+            Sample((np.zeros((2, 0)),), {"axis": 1})]
+
+
+def _cumulative_axis(op, a, axis):
+    return dim_index(axis, a.ndim, op, name="axis")
+
+
+@register_op("cumprod", samples=_cumulative_samples, special_points=_cumprod_special_points)
+class CumProd(Function):
+    r"""Running product along ``axis``, as ``torch.cumprod``: :math:`y_n = \prod_{i \le n} x_i`.
+
+    The gradient is PyTorch's ``cumprod_backward`` (``FunctionsManual.cpp``), :math:`\partial L / \partial x_i =
+    \sum_{n \ge i} g_n \prod_{j \le n, j \ne i} x_j`: with no zero in the input ``reversed_cumsum(g * y) / x``;
+    with zeros, per slice, that formula before the first zero ``z`` (from the terms before ``z`` only), at ``z``
+    the product of the elements before it times ``sum_{z <= n < z2} g_n prod_{z < j <= n} x_j`` (``z2`` the
+    second zero), and 0 after ``z``. So ``cumprod([2, 0, 3, 4])`` has gradient ``[1, 32, 0, 0]``, as PyTorch.
+    Integer and bool inputs multiply in int64, as ``torch.cumprod``; float16 in float32, rounded once. A slice
+    of one element (or a rank-0 input) passes its gradient unchanged, as PyTorch.
+    """
+
+    @staticmethod
+    def forward(ctx, a, axis):
+        xp = ctx.xp
+        axis = _cumulative_axis("cumprod", a, axis)
+        if not xp.isdtype(a.dtype, "real floating"):
+            a = xp.astype(a, xp.int64)           # bool and every integer: int64, as torch.cumprod
+        if a.ndim == 0:
+            ctx.axis = None
+            return a
+        out = _in_float32(xp, lambda v: xp.cumulative_prod(v, axis=axis), a)
+        ctx.axis = axis
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.axis is None or grad.shape[ctx.axis] <= 1 or grad.size <= 1:
+            return grad
+        a, out = ctx.saved_tensors
+        return _in_float32(ctx.xp, lambda g, x, y: _cumprod_gradient(ctx.xp, g, x, y, ctx.axis), grad, a, out)
+
+
+def _cumprod_gradient(xp, grad, a, out, axis):
+    """PyTorch's ``cumprod_backward``, vectorised: see :class:`CumProd`."""
+    is_zero = a == 0
+    if not bool(xp.any(is_zero)):
+        return _reversed_cumsum(xp, out * grad, axis) / a
+    zeros_so_far = xp.cumulative_sum(xp.astype(is_zero, xp.int64), axis=axis)
+    before = zeros_so_far == 0                              # [0, z)
+    first_zero = is_zero & (zeros_so_far == 1)              # z
+    between = (zeros_so_far == 1) & ~first_zero             # (z, z2)
+    zero = xp.zeros_like(grad)
+    before_part = _reversed_cumsum(xp, xp.where(before, out * grad, zero), axis) / xp.where(before, a, xp.ones_like(a))
+    # prod(x before z): y at z - 1, or 1 when z = 0 (the product of the elements before z, with 1s from z on)
+    prefix = xp.cumulative_prod(xp.where(before, a, xp.ones_like(a)), axis=axis)
+    prefix_at_z = xp.sum(xp.where(first_zero, prefix, zero), axis=axis, keepdims=True)     # one z per slice
+    after = xp.cumulative_prod(xp.where(between, a, xp.ones_like(a)), axis=axis)   # prod(x_(z, n]) on [z, z2)
+    in_run = first_zero | between
+    at_z = prefix_at_z * xp.sum(xp.where(in_run, grad * after, zero), axis=axis, keepdims=True)
+    return xp.where(before, before_part, xp.where(first_zero, at_z, zero))
+
+
+def _log_add_exp(xp, a, b):
+    """PyTorch's ``_log_add_exp_helper`` (the step of its ``logcumsumexp``): ``max + log1p(exp(min - max))``, and
+    ``a`` itself where both are the same infinity (``-inf - -inf`` is NaN)."""
+    low, high = xp.minimum(a, b), xp.maximum(a, b)
+    same_infinity = (low == high) & xp.isinf(low)
+    return xp.where(same_infinity, a, high + xp.log1p(xp.exp(xp.where(same_infinity, xp.zeros_like(low),
+                                                                      low - high))))
+
+
+def _logcumsumexp(xp, a, axis):
+    """The running ``log_add_exp``; ``+ 0.0``: PyTorch's starts from ``-inf``, so a first ``-0.0`` gives ``0.0``."""
+    return scan(xp, (a,), axis, lambda x, y: (_log_add_exp(xp, x[0], y[0]),))[0] + 0.0
+
+
+def _logcumsumexp_special_points(rng):
+    nan, inf = np.nan, np.inf
+    rows = np.array([[1.0, -inf, 0.5, 2.0], [-inf, -inf, 2.0, -inf], [inf, 1.0, inf, -inf], [nan, 1.0, 2.0, 3.0],
+                     [-0.0, 0.0, -0.0, 0.0], [800.0, 0.0, -800.0, 801.0], [-1000.0, 0.0, -1000.0, 5.0]])
+    return [Sample((rows,), {"axis": 1}), Sample((rows[:, :2].copy(),), {"axis": 0}),
+            Sample((np.asarray(-inf),), {"axis": 0}), Sample((np.zeros((0, 2)),), {"axis": 0})]
+
+
+@register_op("logcumsumexp", samples=_cumulative_samples, special_points=_logcumsumexp_special_points)
+class LogCumSumExp(Function):
+    r"""``log(cumsum(exp(x)))`` along ``axis``, without overflow, as ``torch.logcumsumexp``: each step is PyTorch's
+    ``log_add_exp`` (:func:`_log_add_exp`), run as a :func:`scan` (grouped as a tree, so the last bits of a
+    result can differ from PyTorch's left-to-right steps). ``-inf`` adds nothing; a NaN spreads to the end.
+
+    The gradient is PyTorch's ``logcumsumexp_backward`` (after TensorFlow's): with ``y`` the output, the positive
+    and negative parts of the incoming gradient ``g`` are taken in log space (``log|g|``, the dtype's lowest
+    number where ``g`` has the other sign or is 0) and ``dx = exp(rlcse(log g+ - y) + x) - exp(rlcse(log g- - y)
+    + x)``, ``rlcse`` the logcumsumexp from the end; so a slice of ``-inf`` has NaN gradients, as PyTorch.
+    Only float inputs, as PyTorch (a ``TypeError`` for integers and bool); float16 is computed in float32.
+    """
+
+    @staticmethod
+    def forward(ctx, a, axis):
+        xp = ctx.xp
+        if not xp.isdtype(a.dtype, "real floating"):
+            raise TypeError(f"Invalid type for argument `x` of logcumsumexp: expected a float tensor (as "
+                            f"torch.logcumsumexp), received dtype {dtype_name(a.dtype)}. Cast it first, e.g. "
+                            f"x.astype('float32')")
+        axis = _cumulative_axis("logcumsumexp", a, axis)
+        ctx.axis = None if a.ndim == 0 else axis
+        if a.ndim == 0:
+            return a
+        out = _in_float32(xp, lambda v: _logcumsumexp(xp, v, axis), a)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.axis is None or grad.size == 0:
+            return grad
+        xp, axis = ctx.xp, ctx.axis
+        a, out = ctx.saved_tensors
+
+        def gradient(g, x, y):
+            lowest = xp.full_like(g, xp.finfo(g.dtype).min)
+            log_g = xp.log(xp.abs(g))
+            from_the_end = lambda v: xp.flip(_logcumsumexp(xp, xp.flip(v, axis=axis), axis), axis=axis)
+            positive = xp.exp(from_the_end(xp.where(g > 0, log_g, lowest) - y) + x)
+            negative = xp.exp(from_the_end(xp.where(g < 0, log_g, lowest) - y) + x)
+            return positive - negative
+
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return _in_float32(xp, gradient, grad, a, out)
+
+
+def _extreme_special_points(rng):
+    nan, inf = np.nan, np.inf
+    rows = np.array([[1.0, 3.0, 3.0, 2.0], [2.0, 2.0, 1.0, 2.0], [1.0, nan, 5.0, nan], [0.0, -0.0, 0.0, -0.0],
+                     [-inf, inf, -inf, inf], [inf, 1.0, -inf, 0.5]])
+    return [Sample((rows,), {"axis": 1}), Sample((rows[:, :3].copy(),), {"axis": 0}),
+            Sample((np.asarray(nan),), {"axis": 0}), Sample((np.zeros((0, 2)),), {"axis": 1})]
+
+
+class _CumulativeExtreme(Function):
+    """The running maximum (``cummax``) or minimum (``cummin``) along ``axis``, the values; their indices are kept
+    on the context (``ctx.indices``) for :func:`cummax`/:func:`cummin` to return.
+
+    As PyTorch's CPU kernel, each step takes the new element when it is NaN, or when the running value is not NaN
+    and the element is ``>=`` (``<=``) it: ties give the *latest* index (``cummax([2, 2, 1, 2])`` has indices
+    ``[0, 1, 1, 3]``; ``-0.0`` and ``0.0`` are a tie), and a NaN stays, with the index of the latest NaN. Run as a
+    :func:`scan` of (value, index) pairs (the choice is associative). The gradient goes to the index each output
+    came from: ``dx_j`` is the sum of the output gradients whose index is ``j`` (PyTorch's ``scatter_add``), the
+    runs of one index summed as a segmented scan. Integers and bools keep their dtype (as PyTorch).
+    """
+
+    later_wins = None     # (earlier, later) -> where the later element is taken
+
+    @classmethod
+    def forward(cls, ctx, a, axis, found=None):
+        xp = ctx.xp
+        axis = _cumulative_axis(cls.name, a, axis)
+        if a.ndim == 0:
+            ctx.axis = None
+            if found is not None:
+                found.append(xp.zeros((), dtype=xp.int64))
+            return a
+        ctx.axis, ctx.shape = axis, a.shape
+        shape = [1] * a.ndim
+        shape[axis] = a.shape[axis]
+        positions = xp.broadcast_to(xp.reshape(xp.arange(a.shape[axis], dtype=xp.int64), tuple(shape)), a.shape)
+        floating = xp.isdtype(a.dtype, "real floating")
+        compare = cls.later_wins
+
+        def combine(earlier, later):
+            take = compare(earlier[0], later[0])
+            if floating:
+                take = xp.isnan(later[0]) | (~xp.isnan(earlier[0]) & take)
+            return xp.where(take, later[0], earlier[0]), xp.where(take, later[1], earlier[1])
+
+        values, ctx.indices = scan(xp, (a, positions), axis, combine)
+        ctx.positions = positions
+        if found is not None:
+            found.append(ctx.indices)
+        return values
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.axis is None or grad.size == 0:
+            return grad
+        xp, axis = ctx.xp, ctx.axis
+        indices = xp.flip(ctx.indices, axis=axis)       # from the end: each run of one index is a segment
+        n = indices.shape[axis]
+        head = xp.concat([xp.ones_like(indices[_along(axis, indices.ndim, slice(0, 1))], dtype=xp.bool),
+                          indices[_along(axis, indices.ndim, slice(1, n))]
+                          != indices[_along(axis, indices.ndim, slice(0, n - 1))]], axis=axis)
+
+        def segmented_sum(earlier, later):
+            return earlier[0] | later[0], xp.where(later[0], later[1], earlier[1] + later[1])
+
+        sums = xp.flip(scan(xp, (head, xp.flip(grad, axis=axis)), axis, segmented_sum)[1], axis=axis)
+        # the run of index j starts at position j (element j was taken when it came): its sum lands there
+        return xp.where(ctx.indices == ctx.positions, sums, xp.zeros_like(sums))
+
+
+@register_op("cummax", samples=_cumulative_samples, special_points=_extreme_special_points)
+class CumMax(_CumulativeExtreme):
+    __doc__ = _CumulativeExtreme.__doc__
+    name = "cummax"
+
+    @staticmethod
+    def later_wins(earlier, later):
+        return later >= earlier
+
+
+@register_op("cummin", samples=_cumulative_samples, special_points=_extreme_special_points)
+class CumMin(_CumulativeExtreme):
+    __doc__ = _CumulativeExtreme.__doc__
+    name = "cummin"
+
+    @staticmethod
+    def later_wins(earlier, later):
+        return later <= earlier
+
+
+class CumulativeExtreme(tuple):
+    """``(values, indices)``, as PyTorch's ``torch.return_types.cummax``: unpack it, or read ``.values`` and
+    ``.indices``."""
+
+    __slots__ = ()
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+
+def _cumulative(fn, x, axis, dim):
+    axis = axis_or_dim(fn.name, axis, dim, default=NOT_GIVEN)
+    if axis is NOT_GIVEN:
+        raise TypeError(f"Invalid type for argument `dim` of {fn.name}: expected an int (as torch.{fn.name}, "
+                        f"which requires it), received nothing")
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    return fn.apply(x, axis=axis)
+
+
+def cumprod(x, axis=NOT_GIVEN, *, dim=None):
+    """The running product of ``x`` along ``axis`` (:class:`CumProd`), as ``torch.cumprod(x, dim)``;
+    ``axis=None`` runs over the flattened input, as ``keras.ops.cumprod`` (its default). Integers and bools give
+    int64, as PyTorch (Keras 3 on torch keeps int32).
+
+    >>> import tinygradconv as tg
+    >>> x = tg.tensor([2.0, 0.0, 3.0, 4.0], requires_grad=True)
+    >>> y = cumprod(x, dim=0)
+    >>> y.tolist()
+    [2.0, 0.0, 0.0, 0.0]
+    >>> y.sum().backward(); x.grad.tolist()       # PyTorch's gradient at the zero: 2 * (1 + 3 + 3 * 4)
+    [1.0, 32.0, 0.0, 0.0]
+    """
+    axis = axis_or_dim("cumprod", axis, dim, default=None)
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if axis is None:
+        x, axis = x.reshape(-1), 0       # the flattened input, as keras.ops.cumprod (and np.cumprod)
+    return CumProd.apply(x, axis=axis)
+
+
+def logcumsumexp(x, axis=NOT_GIVEN, *, dim=None):
+    """``log(cumsum(exp(x)))`` along ``axis`` (PyTorch's required ``dim``), stable for any ``x``
+    (:class:`LogCumSumExp`), as ``torch.logcumsumexp``.
+
+    Raises:
+        TypeError: no axis, both ``axis`` and ``dim``, or an integer or bool ``x`` (as PyTorch).
+
+    >>> import tinygradconv as tg
+    >>> [round(v, 4) for v in logcumsumexp(tg.tensor([0.0, 0.0, 1000.0]), dim=0).tolist()]
+    [0.0, 0.6931, 1000.0]
+    """
+    return _cumulative(LogCumSumExp, x, axis, dim)
+
+
+def _with_indices(fn, x, axis, dim):
+    """``(values, indices)``: the values from the op (with the gradient), the indices from the same scan."""
+    axis = axis_or_dim(fn.name, axis, dim, default=NOT_GIVEN)
+    if axis is NOT_GIVEN:
+        raise TypeError(f"Invalid type for argument `dim` of {fn.name}: expected an int (as torch.{fn.name}, "
+                        f"which requires it), received nothing")
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    found = []                      # the forward leaves its (values, indices) here
+    values = fn.apply(x, axis=axis, found=found)
+    return CumulativeExtreme((values, Tensor._make(found[0], values.backend, False, None)))
+
+
+def cummax(x, axis=NOT_GIVEN, *, dim=None):
+    """The running maximum of ``x`` along ``axis`` (PyTorch's required ``dim``) and its indices, as
+    ``torch.cummax``: a ``(values, indices)`` pair (``.values``, ``.indices``), the indices int64. Ties give the
+    latest index and a NaN stays (:class:`CumMax`); the gradient goes to the indices.
+
+    >>> import tinygradconv as tg
+    >>> values, indices = cummax(tg.tensor([1.0, 3.0, 2.0, 3.0]), dim=0)
+    >>> values.tolist(), indices.tolist()
+    ([1.0, 3.0, 3.0, 3.0], [0, 1, 1, 3])
+    """
+    return _with_indices(CumMax, x, axis, dim)
+
+
+def cummin(x, axis=NOT_GIVEN, *, dim=None):
+    """The running minimum of ``x`` along ``axis`` and its indices, as ``torch.cummin`` (see :func:`cummax`).
+
+    >>> import tinygradconv as tg
+    >>> cummin(tg.tensor([3.0, 1.0, 2.0, 1.0]), dim=0).indices.tolist()
+    [0, 1, 1, 3]
+    """
+    return _with_indices(CumMin, x, axis, dim)
