@@ -498,19 +498,23 @@ _SHARED_ARGS = """
 _SHARED_TEXT = """
     Call: ``layer(inputs, initial_state=None, mask=None, training=None)``. ``inputs``: ``(batch, steps, features)``
     floats (integers are cast to the layer's dtype). ``initial_state``: a list of the starting states, each
-    ``(batch, units)`` (zeros by default). ``mask``: ``(batch, steps)`` bools, or the mask the input carries
-    (``Masking``, ``Embedding(mask_zero=True)``): a masked step is skipped, the states carried over it, and its
-    output is the previous step's (zeros before the first), as Keras 3 on torch. With ``return_sequences`` the
-    output carries the mask on. Dropout acts only with ``training=True`` (``fit``).
+    ``(batch, units)`` (zeros by default): Tensors, NumPy arrays or nested lists of numbers, converted to the
+    inputs' dtype as Keras 3 converts them; exactly one per state (Keras ignores extra ones). ``mask``:
+    ``(batch, steps)`` bools, or the mask the input carries (``Masking``, ``Embedding(mask_zero=True)``): a masked
+    step is skipped, the states carried over it, and its output is the previous step's (zeros before the first), as
+    Keras 3 on torch. With ``return_sequences`` the output carries the mask on. Dropout acts only with
+    ``training=True`` (``fit``).
 
     Output: ``(batch, units)``, or ``(batch, steps, units)`` with ``return_sequences``; with ``return_state`` a tuple
     ``(output, *states)``. The weights are the cell's (``layer.cell``; also ``layer.kernel``, ...), named and ordered
     as Keras': ``get_weights()`` is ``[kernel, recurrent_kernel, bias]``.
 
     Raises:
-        TypeError: ``units`` not an integer; a flag (``return_sequences``, ...) not a bool.
+        TypeError: ``units`` not an integer; a flag (``return_sequences``, ...) not a bool; an ``initial_state``
+            entry that is not numbers (``None``, a string).
         ValueError: ``units`` below 1; ``dropout`` or ``recurrent_dropout`` outside ``[0, 1)``;
-            ``stateful=True``; an input that is not 3-D or has no steps; an ``initial_state`` of the wrong shapes."""
+            ``stateful=True``; an input that is not 3-D or has no steps; an ``initial_state`` of the wrong number
+            of states or shapes, or of ragged lists."""
 
 
 class SimpleRNN(_RNN):
