@@ -787,9 +787,13 @@ class Layer:
             for index, output in enumerate(flatten(outputs)):
                 if isinstance(output, Tensor) and output.name is None and _made_by_call(output, inputs, args, kwargs):
                     output.name = f"{self.name}:{index}"
-        if self.activity_regularizer is not None and isinstance(outputs, Tensor):
-            batch = outputs.shape[0] if outputs.ndim else 1
-            self.add_loss(self.activity_regularizer(outputs) / max(batch, 1))
+        if self.activity_regularizer is not None:
+            # one penalty per output tensor, each divided by its batch size, as Keras 3 (tree.flatten(outputs)):
+            # an LSTM with return_state=True adds three, for the output, h and c
+            for output in flatten(outputs):
+                if isinstance(output, Tensor):
+                    batch = output.shape[0] if output.ndim else 1
+                    self.add_loss(self.activity_regularizer(output) / max(batch, 1))
         return outputs
 
     def _set_output_mask(self, inputs, outputs, previous_mask):

@@ -173,6 +173,17 @@ class _Cell(Layer):
         blocks = split(kernel, self.units, dim=-1)
         return concat([(h * m) @ k for m, k in zip(masks, blocks)], axis=-1)
 
+    @property
+    def state_size(self):
+        """The size of the state, as Keras 3's cells: ``units`` (an int), or a list of one size per state
+        (``[units, units]`` for ``LSTMCell``'s ``h`` and ``c``)."""
+        return self.units if self.state_count == 1 else [self.units] * self.state_count
+
+    @property
+    def output_size(self):
+        """The size of one step's output: ``units``."""
+        return self.units
+
     def step(self, x_t, states, recurrent_masks):
         """One step: ``x_t`` (this step's :meth:`project`, ``(batch, gates * units)``) and the states before it give
         the states after it (a list; the output is the first)."""
@@ -291,6 +302,7 @@ class _RNN(Layer):
     cell_class = _Cell
     casts_integer_inputs = True
     single_input = True
+    states = None       # Keras 3 keeps the states of a stateful layer here; never stateful here, so always None
 
     def __init__(self, return_sequences=False, return_state=False, go_backwards=False, stateful=False, unroll=False,
                  zero_output_for_mask=False, **kwargs):
@@ -341,6 +353,7 @@ class _RNN(Layer):
             zeros = xp.zeros((batch, self.units), dtype=getattr(xp, dtype_name(inputs.dtype)))
             return [_constant(zeros, inputs) for _ in range(self.cell.state_count)]
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        states = [self._state_tensor(state, inputs) for state in states]
         expected = [(batch, self.units)] * self.cell.state_count
         if len(states) != len(expected) or any(tuple(s.shape) != e for s, e in zip(states, expected)):
             raise ValueError(f"Invalid value for argument `initial_state` of {type(self).__name__} '{self.name}'. "
@@ -348,6 +361,23 @@ class _RNN(Layer):
                              f"shapes {[tuple(getattr(s, 'shape', ())) for s in states]}")
         return [s if dtype_name(s.dtype) == dtype_name(inputs.dtype) else s.astype(dtype_name(inputs.dtype))
                 for s in states]
+
+    def _state_tensor(self, state, inputs):
+        """One entry of ``initial_state`` as a Tensor on the inputs' backend: a Tensor as it is, other data (a NumPy
+        array, nested lists of numbers) converted to the inputs' dtype, as Keras 3 converts each entry."""
+        if isinstance(state, Tensor):
+            return state
+        owner = f"{type(self).__name__} '{self.name}'"
+        try:
+            return Tensor(state, dtype=dtype_name(inputs.dtype), backend=inputs.backend)
+        except TypeError as error:      # None, a string, an object...
+            raise TypeError(f"Invalid type for argument `initial_state` of {owner}. Expected a list of the "
+                            f"starting states, each a tensor or an array of numbers of shape (batch, units). "
+                            f"Received an entry {state!r} ({error})") from None
+        except ValueError as error:     # ragged nested lists
+            raise ValueError(f"Invalid value for argument `initial_state` of {owner}. Expected a list of the "
+                             f"starting states, each a tensor or an array of numbers of shape (batch, units). "
+                             f"Received an entry {state!r} ({error})") from None
 
     def call(self, inputs, initial_state=None, mask=None, training=None):
         """Run the cell over the steps (last to first with ``go_backwards``). A step whose ``mask`` is False is
@@ -446,7 +476,8 @@ _SHARED_ARGS = """
         kernel_regularizer: a penalty on the input kernel (added to :attr:`losses`).
         recurrent_regularizer: a penalty on the recurrent kernel.
         bias_regularizer: a penalty on the bias.
-        activity_regularizer: a penalty on the output (divided by the batch size, as in Keras).
+        activity_regularizer: a penalty on the output and, with ``return_state``, on each state (one loss per
+            tensor, each divided by the batch size, as Keras 3).
         kernel_constraint: a projection of the input kernel after each optimizer update.
         recurrent_constraint: the same for the recurrent kernel.
         bias_constraint: the same for the bias.
@@ -467,19 +498,23 @@ _SHARED_ARGS = """
 _SHARED_TEXT = """
     Call: ``layer(inputs, initial_state=None, mask=None, training=None)``. ``inputs``: ``(batch, steps, features)``
     floats (integers are cast to the layer's dtype). ``initial_state``: a list of the starting states, each
-    ``(batch, units)`` (zeros by default). ``mask``: ``(batch, steps)`` bools, or the mask the input carries
-    (``Masking``, ``Embedding(mask_zero=True)``): a masked step is skipped, the states carried over it, and its
-    output is the previous step's (zeros before the first), as Keras 3 on torch. With ``return_sequences`` the
-    output carries the mask on. Dropout acts only with ``training=True`` (``fit``).
+    ``(batch, units)`` (zeros by default): Tensors, NumPy arrays or nested lists of numbers, converted to the
+    inputs' dtype as Keras 3 converts them; exactly one per state (Keras ignores extra ones). ``mask``:
+    ``(batch, steps)`` bools, or the mask the input carries (``Masking``, ``Embedding(mask_zero=True)``): a masked
+    step is skipped, the states carried over it, and its output is the previous step's (zeros before the first), as
+    Keras 3 on torch. With ``return_sequences`` the output carries the mask on. Dropout acts only with
+    ``training=True`` (``fit``).
 
     Output: ``(batch, units)``, or ``(batch, steps, units)`` with ``return_sequences``; with ``return_state`` a tuple
     ``(output, *states)``. The weights are the cell's (``layer.cell``; also ``layer.kernel``, ...), named and ordered
     as Keras': ``get_weights()`` is ``[kernel, recurrent_kernel, bias]``.
 
     Raises:
-        TypeError: ``units`` not an integer; a flag (``return_sequences``, ...) not a bool.
+        TypeError: ``units`` not an integer; a flag (``return_sequences``, ...) not a bool; an ``initial_state``
+            entry that is not numbers (``None``, a string).
         ValueError: ``units`` below 1; ``dropout`` or ``recurrent_dropout`` outside ``[0, 1)``;
-            ``stateful=True``; an input that is not 3-D or has no steps; an ``initial_state`` of the wrong shapes."""
+            ``stateful=True``; an input that is not 3-D or has no steps; an ``initial_state`` of the wrong number
+            of states or shapes, or of ragged lists."""
 
 
 class SimpleRNN(_RNN):
@@ -533,6 +568,8 @@ class LSTM(_RNN):
         seed: an integer seed for the dropout masks.
         use_cudnn: Keras' choice of a cuDNN kernel (``"auto"``, True or False): accepted and ignored (the loop is
             the same maths).
+        implementation: Keras 2's choice (1 or 2) of how to group the gates' products: taken in ``**kwargs`` and
+            dropped, as Keras 3 drops it (the same maths either way; not in the config).
 {text}
 
     >>> import numpy as np
@@ -554,6 +591,7 @@ class LSTM(_RNN):
                  go_backwards=False, stateful=False, unroll=False, use_cudnn="auto",
                  zero_output_for_mask=False, **kwargs):
         _check_cudnn(use_cudnn)
+        kwargs.pop("implementation", None)      # Keras 2's choice of how to group the products: Keras 3 drops it too
         super().__init__(return_sequences, return_state, go_backwards, stateful, unroll, zero_output_for_mask,
                          activity_regularizer=activity_regularizer, **kwargs)
         self.cell = self.cell_class(units, activation, recurrent_activation, use_bias, kernel_initializer,
@@ -594,6 +632,7 @@ class GRU(_RNN):
         seed: an integer seed for the dropout masks.
         reset_after: apply the reset gate after the recurrent product (default True, as Keras 3).
         use_cudnn: Keras' choice of a cuDNN kernel (``"auto"``, True or False): accepted and ignored.
+        implementation: Keras 2's choice of how to group the gates' products: dropped, as ``LSTM``'s.
 {text}
 
     >>> import numpy as np
@@ -612,6 +651,7 @@ class GRU(_RNN):
                  go_backwards=False, stateful=False, unroll=False, reset_after=True, use_cudnn="auto",
                  zero_output_for_mask=False, **kwargs):
         _check_cudnn(use_cudnn)
+        kwargs.pop("implementation", None)      # Keras 2's choice of how to group the products: Keras 3 drops it too
         super().__init__(return_sequences, return_state, go_backwards, stateful, unroll, zero_output_for_mask,
                          activity_regularizer=activity_regularizer, **kwargs)
         self.cell = self.cell_class(units, activation, recurrent_activation, use_bias, kernel_initializer,
