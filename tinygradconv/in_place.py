@@ -276,7 +276,9 @@ def record(tensor, op, args, check):
     a backward pass from it goes through the op to ``before`` and on to the node ``tensor`` had. Arrays that the op
     saved of ``before`` are copied before the write (the old values, as PyTorch saves the original ``self`` of an
     in-place op), unless an argument shares ``tensor``'s memory (``y.mul_(y)``): PyTorch's backward pass then
-    refuses, and so does this one.
+    refuses, and so does this one. On a view of an op's output (``y[0].mul_(3)``, ``y.T.add_(1)``) the result is
+    written into the view's region of its base, as PyTorch's ``CopySlices``
+    (:func:`~tinygradconv.copy_slices.write_region`).
 
     The nodes recorded before the write that took ``tensor`` as an input read its old value: ``backward`` sends
     their gradients to ``before`` (:func:`as_recorded`), and a view of ``tensor`` taken before the write and used
@@ -296,6 +298,10 @@ def record(tensor, op, args, check):
         xp = tensor.backend.xp
         ctx.saved_tensors = tuple(xp.astype(a, a.dtype, copy=True) if a is before._data else a
                                   for a in ctx.saved_tensors)
+    if is_view(tensor):         # a view of an op's output (`y[0].mul_(3)`): the result is written into its base
+        from .copy_slices import write_region
+
+        return write_region(tensor, Ellipsis, result, before)
     with no_grad():
         tensor[...] = result.detach()
     tensor._ctx, tensor._requires_grad = ctx, True

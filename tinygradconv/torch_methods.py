@@ -813,10 +813,16 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         if value_kind.startswith("float") and not kind.startswith("float"):
             raise TypeError(f"Invalid type for argument `value`: a {value_kind} value cannot be written into a {kind} "
                             "tensor without changing it; cast it first, e.g. value.astype(...)")
-        _refuse_in_graph_write(self, value, "`t[index] = value`", "t = tg.ops.where(mask, value, t) or "
-                               "t = tg.ops.concat([t[:i], value, t[i + 1:]])")
+        recorded = _refuse_in_graph_write(self, value, "`t[index] = value`", "t = tg.ops.where(mask, value, t)",
+                                          recordable=True)
         if value.backend is not self.backend:
             value = value.to(self.backend)
+        if recorded:            # the base's new history: the old base with the region overwritten (CopySlices)
+            from .copy_slices import write_region
+
+            in_place.refuse_partial_overlap(self.detach()[index], value, "copy_")   # (`y[1:] = y[:2]`)
+            write_region(self, index, value)
+            return
         own_array(self)                       # (a rank-0 result held as a NumPy scalar: a 0-d array instead)
         array, written = self.data, value.data
         xp = self.backend.xp
@@ -1873,12 +1879,10 @@ def _refuse_in_graph_write(tensor, value, spelling, instead, recordable=False):
         raise RuntimeError(f"a view of a leaf Variable that requires grad is being used in an in-place operation "
                            f"({spelling}; PyTorch's words and error type): do it under `with tg.no_grad():` (on the "
                            f"leaf itself, e.g. `w[0] += 1`), or build a new tensor, e.g. {instead}")
-    if in_place.is_view(tensor):
-        raise TypeError(f"{spelling} into a view of an op's output (`y[0]`, `y.T`, `y.reshape(...)`, "
-                        f"`y.expand(...)`), while gradients are recorded, is not recorded here (PyTorch records it "
-                        f"as a copy into the slice of the base, CopySlices): write it out of place, e.g. {instead}, "
-                        f"or write into the base itself (`y.mul_(mask)`), or under `with tg.no_grad():` where no "
-                        f"gradient is wanted")
+    if in_place.is_view(tensor):        # recorded as a write into the base (CopySlices), not through an expand
+        from .copy_slices import check_view_chain
+
+        check_view_chain(tensor, spelling)
     if recordable:
         return True
     raise TypeError(f"{spelling} with a tensor that requires grad, while gradients are recorded, would have to be part "
@@ -2335,6 +2339,9 @@ class BackwardNode:
 
     def name(self) -> str:
         fn = self._ctx.fn
+        full = getattr(fn, "full_grad_fn_name", None)   # a node named without "Backward" (CopySlices)
+        if full is not None:
+            return full(self._ctx)
         named = getattr(fn, "grad_fn_name", None)       # an op that PyTorch names otherwise (a piece of split)
         return f"{fn.__name__ if named is None else named(self._ctx)}Backward"
 
