@@ -441,3 +441,29 @@ def test_a_view_outside_the_graph_given_a_value_that_requires_grad_is_refused():
     with pytest.raises(TypeError, match="view of another one outside the graph"):
         zeros[0][1] = tg.tensor(W3, requires_grad=True)[0]
     assert zeros.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+VIEW_METHODS = {
+    "y[0].fill_(x[1] * 5)": lambda M, x, y: y[0].fill_(x[1] * 5),
+    "y[1:].copy_(x[:2] * x[:2])": lambda M, x, y: y[1:].copy_(x[:2] * x[:2]),
+    "y.reshape(3, 1)[1:].masked_fill_(mask, 0)": lambda M, x, y: y.reshape(3, 1)[1:].masked_fill_(
+        _mask(M, [[True], [False]]), 0.0),
+    "y[1:].addcmul_(x[:2], x[1:])": lambda M, x, y: y[1:].addcmul_(x[:2], x[1:]),
+    "y[::2].exp_()": lambda M, x, y: y[::2].exp_(),
+}
+
+
+@pytest.mark.parametrize("spelling", list(VIEW_METHODS))
+def test_in_place_methods_on_a_view_as_torch(on_backend, spelling):
+    results = []
+    for M in (torch, tg):
+        x = M.tensor(W3, requires_grad=True)
+        y = x * 2
+        VIEW_METHODS[spelling](M, x, y)
+        name = y.grad_fn.name().replace("torch::autograd::", "")
+        _weighted_backward(M, y, W3)
+        results.append((name, y.tolist(), x.grad.tolist()))
+    (tname, ty, tgrad), (name, gy, ggrad) = results
+    assert name == tname == "CopySlices"
+    np.testing.assert_allclose(gy, ty, rtol=1e-6)
+    np.testing.assert_allclose(ggrad, tgrad, rtol=1e-6)
