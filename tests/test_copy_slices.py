@@ -467,3 +467,47 @@ def test_in_place_methods_on_a_view_as_torch(on_backend, spelling):
     assert name == tname == "CopySlices"
     np.testing.assert_allclose(gy, ty, rtol=1e-6)
     np.testing.assert_allclose(ggrad, tgrad, rtol=1e-6)
+
+
+def _case_scalar_view_after_a_write(M):
+    x = M.tensor(W3, requires_grad=True)
+    y = x * 2
+    w = y[1:][0]                    # (NumPy gives it a scalar of its own)
+    y[1] = x[0]
+    w.mul_(x[2])
+    _weighted_backward(M, y, W3)
+    return y.tolist(), [w.tolist()], x.grad.tolist()
+
+
+def _case_view_read_after_two_writes(M):
+    x = M.tensor(W3, requires_grad=True)
+    y = x * 2
+    v = y[1:]
+    y[1] = x[0]
+    z = v + x[2]
+    v[1] = x[1] * 7
+    (z.sum() + y.sum()).backward()
+    return y.tolist(), v.tolist(), z.tolist(), x.grad.tolist()
+
+
+CASES["scalar_view_after_a_write (w = y[1:][0]; y[1] = x[0]; w.mul_(x[2]))"] = _case_scalar_view_after_a_write
+CASES["view_read_after_two_writes"] = _case_view_read_after_two_writes
+
+
+def test_a_view_freed_by_backward_is_refused_at_the_write():
+    """PyTorch takes the write and raises "backward through the graph a second time" at the next backward; here
+    the freed view knows its base no more, so the write itself raises (a RuntimeError too)."""
+    tx = torch.tensor(W3, requires_grad=True)
+    ty = tx * 2
+    tv = ty[0]
+    (tv * 1).backward()
+    tv.mul_(3)
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        ty.sum().backward()
+    x = tg.tensor(W3, requires_grad=True)
+    y = x * 2
+    v = y[0]
+    (v * 1).backward()
+    with pytest.raises(RuntimeError, match="view whose node was freed by a backward pass"):
+        v.mul_(3)
+    assert y.tolist() == [2.0, 4.0, 6.0]

@@ -118,10 +118,26 @@ def view_chain(tensor):
     """``(base, views)``: the tensor that owns ``tensor``'s memory in the graph, and the views from it down to
     ``tensor`` (``[]`` when ``tensor`` is no view, :func:`~tinygradconv.in_place.is_view`), first taken first."""
     views = []
-    while in_place.is_view(tensor):
+    while in_place.is_view(tensor) or (tensor._ctx is not None and tensor._ctx.released and
+                                       tensor._ctx.fn.__name__ in in_place.VIEW_OPS):
+        if tensor._ctx.released:
+            raise RuntimeError("Trying to write through a view whose node was freed by a backward pass: the tensor "
+                               "it views is not known any more (PyTorch raises 'Trying to backward through the "
+                               "graph a second time' at the next backward). Write into the viewed tensor itself, "
+                               "take the view again, or pass retain_graph=True to the backward before")
         views.append(tensor)
         tensor = tensor._ctx.inputs[0]
     return tensor, views[::-1]
+
+
+def refresh(tensor):
+    """Read ``tensor``, a view of an op's output, again from its base's array: NumPy gives a view with integers
+    only (``y[1:][0]``) a scalar of its own, which a write into the base since has left with the old value."""
+    base, views = view_chain(tensor)
+    _, data = _native(base._data)
+    for view in views:
+        data = _replay(data, view)
+    tensor._data = tensor.backend.xp.asarray(data) if hasattr(base._data, "_array") else data
 
 
 def check_view_chain(tensor, spelling):
@@ -148,8 +164,8 @@ def _replay(ruler, view):
     piece of ``tensor_split`` (``expand`` is refused before, :func:`check_view_chain`)."""
     ctx = view._ctx
     name = ctx.fn.__name__
-    if name == "GetItem":
-        return ruler if ctx.whole else ruler[ctx.first]
+    if name == "GetItem":               # (`...` last: a 0-d view where NumPy gives integers alone a scalar)
+        return ruler if ctx.whole else ruler[tuple(ctx.first) + (Ellipsis,)]
     if name == "ReshapeOp":
         return ruler.reshape(tuple(view.shape))
     if name == "Permute":
@@ -215,8 +231,10 @@ def write_region(tensor, index, value, before=None):
                         "t = tg.ops.where(mask, value, t)")
     positions = positions_of(base, views, index)
     name = _name(views, index, value, positions, base)
-    if views and before is None:
-        before = Tensor._make(tensor._data[...], tensor.backend, True, tensor._ctx)
+    if views and before is None:         # its value and history now (after the writes into the base since)
+        refresh(tensor)
+        history = in_place.version_at(tensor, in_place.writes)._ctx
+        before = Tensor._make(tensor._data[...], tensor.backend, True, history)
         before._made_at = in_place.writes
     in_place.record(base, lambda old, written: CopySlices.apply(old, written, positions=positions, name=name),
                     (value,), lambda result: None)
@@ -226,8 +244,5 @@ def write_region(tensor, index, value, before=None):
         again.written_before = in_place.writes
         tensor._ctx = again
         in_place._keep_version(tensor, before)
-        _, data = _native(base._data)       # its array: a view of the base's (NumPy gave `y[0]` a scalar of its own)
-        for view in views:
-            data = _replay(data, view)
-        tensor._data = tensor.backend.xp.asarray(data) if hasattr(base._data, "_array") else data
+        refresh(tensor)
     return tensor

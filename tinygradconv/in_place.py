@@ -236,6 +236,8 @@ def views_a_leaf(tensor):
     ``w.T.reshape(-1)``) is no view."""
     while tensor._ctx is not None:
         ctx = tensor._ctx
+        if ctx.released:            # freed by a backward pass: its input is not known any more
+            return False
         source = ctx.inputs[0]
         if ctx.fn.__name__ not in VIEW_OPS or getattr(ctx, "rest", None) is not None:
             return False
@@ -286,8 +288,14 @@ def record(tensor, op, args, check):
     from .autograd import no_grad
     from .tensor import Tensor
 
+    history = tensor._ctx
+    if is_view(tensor):         # its values and history as they are now, after the writes into its base since
+        from .copy_slices import refresh
+
+        refresh(tensor)         # (NumPy gave `y[1:][0]` a scalar of its own)
+        history = version_at(tensor, writes)._ctx
     own_array(tensor)
-    before = Tensor._make(tensor._data[...], tensor.backend, tensor._requires_grad, tensor._ctx)
+    before = Tensor._make(tensor._data[...], tensor.backend, tensor._requires_grad, history)
     before._made_at = writes
     owner = memory_owner(tensor._data)
     aliased = any(isinstance(a, Tensor) and memory_owner(a._data) is owner for a in args)
