@@ -77,7 +77,6 @@ class CopySlices(Function):
         except ValueError:
             raise ValueError(f"Invalid value for argument `value`: shape {ctx.value_shape} does not broadcast to the "
                              f"shape of t[index], {tuple(positions.shape)}") from None
-        ctx.broadcast_from = tuple(written.shape) if written.ndim else ()
         ctx.kept_shape = _kept_shape(ctx.value_shape, positions.ndim)
         out = lib.array(array, order="C", copy=True)
         out.reshape(-1)[positions] = written
@@ -88,9 +87,11 @@ class CopySlices(Function):
         lib, g = _native(grad)
         for_base = lib.array(g, order="C", copy=True)
         for_base.reshape(-1)[ctx.positions] = 0
+        wrap = ctx.xp.asarray if hasattr(grad, "_array") else (lambda a: a)   # (array_api_strict's Array)
+        if not ctx.needs_input_grad[1]:
+            return wrap(for_base), None
         region = lib.asarray(lib.ascontiguousarray(g).reshape(-1)[ctx.positions])
         for_value = _sum_to(lib, region, ctx.kept_shape).reshape(ctx.value_shape).astype(ctx.value_dtype)
-        wrap = ctx.xp.asarray if hasattr(grad, "_array") else (lambda a: a)   # (array_api_strict's Array)
         return wrap(for_base), wrap(for_value)
 
     @staticmethod

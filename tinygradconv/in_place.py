@@ -13,7 +13,9 @@ in-place write is counted, with the count after the last write of each array's m
 
 In-place methods on an op's output (``y = x * 2; y.add_(1)``) are recorded in the graph, as PyTorch records them
 (:func:`record`): ``y``'s node becomes the op's, and the nodes recorded before the write keep reading the value
-before it (:func:`as_recorded`, :func:`version_at`).
+before it (:func:`as_recorded`, :func:`version_at`). A write into a region of an op's output (``h[h < 0] = 0``,
+``y[0].mul_(3)``) is recorded the same way on the tensor that owns the memory, as PyTorch's ``CopySlices``
+(:mod:`tinygradconv.copy_slices`).
 
 >>> import tinygradconv as tg
 >>> w = tg.tensor([1.0, 2.0], requires_grad=True)
