@@ -511,3 +511,33 @@ def test_a_view_freed_by_backward_is_refused_at_the_write():
     with pytest.raises(RuntimeError, match="view whose node was freed by a backward pass"):
         v.mul_(3)
     assert y.tolist() == [2.0, 4.0, 6.0]
+
+
+def _case_augmented_on_a_view(M):
+    x = M.tensor(W3, requires_grad=True)
+    y = x * 2
+    y[0] += x[1]                    # y[0].__iadd__ (CopySlices), then y[0] = it (the same elements)
+    _weighted_backward(M, y, W3)
+    return y.tolist(), x.grad.tolist()
+
+
+def _case_augmented_on_a_column(M):
+    x = M.tensor(W22, requires_grad=True)
+    y = x * 2
+    y[:, 1] *= x[0, 0] * 3
+    _weighted_backward(M, y, W22)
+    return y.tolist(), x.grad.tolist()
+
+
+def _case_augmented_with_arrays(M):
+    x = M.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = x * 2
+    y[_mask(M, [True, False, True])] += 1
+    y[[0, 2]] *= x[1]
+    _weighted_backward(M, y, W3)
+    return y.tolist(), x.grad.tolist()
+
+
+CASES["augmented_on_a_view (y[0] += x[1])"] = _case_augmented_on_a_view
+CASES["augmented_on_a_column (y[:, 1] *= x[0, 0] * 3)"] = _case_augmented_on_a_column
+CASES["augmented_with_arrays (y[mask] += 1; y[[0, 2]] *= x[1])"] = _case_augmented_with_arrays
