@@ -165,15 +165,24 @@ def test_tensor_split_refuses_rank_0_and_a_float_tensor_as_torch():
 
 def test_tensor_split_pieces_are_slices_for_in_place_writes_as_torch():
     """PyTorch's pieces of tensor_split are slices: a leaf's are views of a leaf (RuntimeError), an op's output's
-    may be written in place (PyTorch records it as CopySlices; here the documented TypeError for a view of an op's
-    output), under no_grad the write reaches x."""
+    may be written in place (recorded as CopySlices, as PyTorch; a view of a chunk's piece is refused, as PyTorch),
+    under no_grad the write reaches x."""
     with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
         torch.tensor(X, requires_grad=True).tensor_split(2)[0].add_(1.0)
     with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
         tg.tensor(X, requires_grad=True).tensor_split(2)[0].add_(1.0)
-    (torch.tensor(X, requires_grad=True) * 2).tensor_split(2)[0].add_(1.0)      # taken by PyTorch
-    with pytest.raises(TypeError, match="into a view of an op's output"):
-        (tg.tensor(X, requires_grad=True) * 2).tensor_split(2)[0].add_(1.0)
+    grads = []
+    for M in (torch, tg):                       # recorded as a write into the op's output (CopySlices)
+        x = M.tensor(X, requires_grad=True)
+        y = x * 2
+        y.tensor_split(2)[1].mul_(x[0])
+        y.sum().backward()
+        grads.append((y.tolist(), x.grad.tolist()))
+    assert grads[0] == grads[1]
+    with pytest.raises(RuntimeError, match="This view is the output of a function that returns multiple views"):
+        (torch.tensor(X, requires_grad=True) * 2).chunk(2)[0][1:].add_(1.0)
+    with pytest.raises(RuntimeError, match="This view is the output of a function that returns multiple views"):
+        (tg.tensor(X, requires_grad=True) * 2).chunk(2)[0][1:].add_(1.0)
     x, tx = tg.tensor(X), torch.tensor(X)
     with tg.no_grad(), torch.no_grad():
         x.tensor_split(3, 1)[1].zero_()
@@ -212,14 +221,13 @@ def test_a_write_into_a_view_of_a_leaf_is_torchs_runtime_error(backend, spelling
 
 
 def test_a_non_view_is_recorded_and_a_view_of_an_op_output_refused():
-    """``(w * 2).add_(1.)``: PyTorch records it, and so does this graph (the same values and gradient); a view of an
-    op's output (``.expand``) is the documented TypeError (PyTorch: a RuntimeError for an expanded one)."""
+    """``(w * 2).add_(1.)``: PyTorch records it, and so does this graph (the same values and gradient); an expand of
+    an op's output is PyTorch's RuntimeError (an expand is a view there; here a copy)."""
     tw, w = torch.tensor(W, requires_grad=True), tg.tensor(W, requires_grad=True)
     ty, y = (tw * 2).add_(1.0), (w * 2).add_(1.0)
     (ty * ty).sum().backward()
     (y * y).sum().backward()
     assert y.tolist() == ty.tolist() and w.grad.tolist() == tw.grad.tolist()
-    with pytest.raises(TypeError, match="into a view of an op's output"):
-        (tg.tensor(W, requires_grad=True) * 2).expand(3, 2).add_(1.0)
-    with pytest.raises(RuntimeError):           # PyTorch: the expanded op output is a view it refuses to write
-        (torch.tensor(W, requires_grad=True) * 2).expand(3, 2).add_(1.0)
+    for M in (torch, tg):                       # PyTorch: the expanded op output is a view it refuses to write
+        with pytest.raises(RuntimeError, match="more than one element of the written-to tensor refers to a single"):
+            (M.tensor(W, requires_grad=True) * 2).expand(3, 2).add_(1.0)

@@ -13,7 +13,9 @@ in-place write is counted, with the count after the last write of each array's m
 
 In-place methods on an op's output (``y = x * 2; y.add_(1)``) are recorded in the graph, as PyTorch records them
 (:func:`record`): ``y``'s node becomes the op's, and the nodes recorded before the write keep reading the value
-before it (:func:`as_recorded`, :func:`version_at`).
+before it (:func:`as_recorded`, :func:`version_at`). A write into a region of an op's output (``h[h < 0] = 0``,
+``y[0].mul_(3)``) is recorded the same way on the tensor that owns the memory, as PyTorch's ``CopySlices``
+(:mod:`tinygradconv.copy_slices`).
 
 >>> import tinygradconv as tg
 >>> w = tg.tensor([1.0, 2.0], requires_grad=True)
@@ -236,6 +238,8 @@ def views_a_leaf(tensor):
     ``w.T.reshape(-1)``) is no view."""
     while tensor._ctx is not None:
         ctx = tensor._ctx
+        if ctx.released:            # freed by a backward pass: its input is not known any more
+            return False
         source = ctx.inputs[0]
         if ctx.fn.__name__ not in VIEW_OPS or getattr(ctx, "rest", None) is not None:
             return False
@@ -276,7 +280,9 @@ def record(tensor, op, args, check):
     a backward pass from it goes through the op to ``before`` and on to the node ``tensor`` had. Arrays that the op
     saved of ``before`` are copied before the write (the old values, as PyTorch saves the original ``self`` of an
     in-place op), unless an argument shares ``tensor``'s memory (``y.mul_(y)``): PyTorch's backward pass then
-    refuses, and so does this one.
+    refuses, and so does this one. On a view of an op's output (``y[0].mul_(3)``, ``y.T.add_(1)``) the result is
+    written into the view's region of its base, as PyTorch's ``CopySlices``
+    (:func:`~tinygradconv.copy_slices.write_region`).
 
     The nodes recorded before the write that took ``tensor`` as an input read its old value: ``backward`` sends
     their gradients to ``before`` (:func:`as_recorded`), and a view of ``tensor`` taken before the write and used
@@ -284,8 +290,14 @@ def record(tensor, op, args, check):
     from .autograd import no_grad
     from .tensor import Tensor
 
+    history = tensor._ctx
+    if is_view(tensor):         # its values and history as they are now, after the writes into its base since
+        from .copy_slices import refresh
+
+        refresh(tensor)         # (NumPy gave `y[1:][0]` a scalar of its own)
+        history = version_at(tensor, writes)._ctx
     own_array(tensor)
-    before = Tensor._make(tensor._data[...], tensor.backend, tensor._requires_grad, tensor._ctx)
+    before = Tensor._make(tensor._data[...], tensor.backend, tensor._requires_grad, history)
     before._made_at = writes
     owner = memory_owner(tensor._data)
     aliased = any(isinstance(a, Tensor) and memory_owner(a._data) is owner for a in args)
@@ -296,6 +308,10 @@ def record(tensor, op, args, check):
         xp = tensor.backend.xp
         ctx.saved_tensors = tuple(xp.astype(a, a.dtype, copy=True) if a is before._data else a
                                   for a in ctx.saved_tensors)
+    if is_view(tensor):         # a view of an op's output (`y[0].mul_(3)`): the result is written into its base
+        from .copy_slices import write_region
+
+        return write_region(tensor, Ellipsis, result, before)
     with no_grad():
         tensor[...] = result.detach()
     tensor._ctx, tensor._requires_grad = ctx, True

@@ -7,7 +7,8 @@ and the dtype shorthands ``int``, ``bool``, ``short``, ``byte``, ``char`` and ``
 :class:`TorchInPlace`. Every in-place method writes through one helper, :func:`write_in_place`, with the rules of
 ``t.add_`` (:meth:`~tinygradconv.torch_methods.TorchMethods.add_`): a plain write outside the graph (under
 ``no_grad()``, or a tensor that does not require grad given arguments that do not), a write recorded in the graph
-(:func:`tinygradconv.in_place.record`) on an op's output that requires grad, and PyTorch's errors for a leaf that
+(:func:`tinygradconv.in_place.record`) on an op's output that requires grad or a view of one (written into its
+base as PyTorch's ``CopySlices``, :mod:`tinygradconv.copy_slices`), and PyTorch's errors for a leaf that
 requires grad, or for a result the tensor's dtype cannot hold. Values, gradients and errors are checked against
 PyTorch 2.13 by ``tests/test_torch_in_place_s48.py``.
 
@@ -63,9 +64,9 @@ def write_in_place(tensor, name, compute, args=(), names=(), check=None, instead
 
     Raises:
         RuntimeError: a leaf that requires grad or a view of one, while gradients are recorded (PyTorch's); an
-            argument that is another view of some of the tensor's elements (``y.add_(y.T)``).
-        TypeError: a view of an op's output that requires grad, while gradients are recorded (write it out of
-            place); a result of a dtype this tensor cannot hold (a float into an integer tensor: PyTorch's "result
+            argument that is another view of some of the tensor's elements (``y.add_(y.T)``); an ``expand`` of an
+            op's output. (A view of an op's output, ``y[0].mul_(3)``, is recorded as PyTorch's ``CopySlices``.)
+        TypeError: a result of a dtype this tensor cannot hold (a float into an integer tensor: PyTorch's "result
             type Float can't be cast to the desired output type Long").
         ValueError: arguments that broadcasting would give another shape (PyTorch: "output with shape [3] doesn't
             match the broadcast shape [2, 3]").

@@ -773,20 +773,24 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         not require grad, given a value that does not (data, masks, buffers), and any tensor under ``no_grad()``
         (a parameter updated by hand, as ``p -= lr * p.grad``).
 
-        Written while gradients are recorded into a tensor that requires grad, or with a value that does, the
-        write would have to be part of the graph: PyTorch rewrites the tensor's history in place (``CopySlices``:
-        the gradient then reaches ``value``, and the old values' gradient is 0 where they were overwritten), and so
-        changes every other reference to that tensor too. tinygradconv's graph has no such in-place node (its
-        ``+=`` on an op's output makes a new tensor instead), so these are refused: a leaf that requires grad with
-        PyTorch's ``RuntimeError``, the others with a ``TypeError`` that says how to write it out of place, e.g.
-        ``t = tg.ops.where(mask, value, t)`` or ``tg.ops.concat([t[:i], value, t[i + 1:]])``, which keep the
-        gradient of both.
+        Written while gradients are recorded into an op's output that requires grad (``h = x * 2; h[h < 0] = 0``),
+        into a view of one (``y[0][1:] = v``), or with a value that requires grad (``z[0] = x[0] * 2``: ``z`` then
+        requires grad), the write is recorded as PyTorch records it (:func:`tinygradconv.copy_slices.write_region`):
+        the tensor's new history is its old value with the region overwritten (``grad_fn`` ``<CopySlices>``, or
+        ``<IndexPutBackward>`` for index arrays and masks, as PyTorch names them). The old values' gradient is 0
+        where they were overwritten; ``value``'s is the region's gradient summed to its shape (each repeated index
+        gives it its gradient, as PyTorch). Nodes recorded before the write keep the old value, and a backward
+        pass through one that saved it raises PyTorch's "modified by an inplace operation" ``RuntimeError``.
 
         Raises:
-            RuntimeError: a leaf that requires grad, while gradients are recorded (as PyTorch).
-            TypeError: an op's output that requires grad, or a value that requires grad, while gradients are
-                recorded; a floating value written into an integer or bool tensor (cast first; PyTorch truncates
-                silently), or a number the tensor's dtype cannot hold.
+            RuntimeError: a leaf that requires grad, while gradients are recorded (as PyTorch); an ``expand`` of an
+                op's output; a value that is another view of some of the written elements (``y[1:] = y[:2]``;
+                PyTorch's "some elements of the input tensor and the written-to tensor refer to a single memory
+                location").
+            TypeError: a floating value written into an integer or bool tensor (cast first; PyTorch truncates
+                silently), or a number the tensor's dtype cannot hold; a value that requires grad written into a
+                view made outside the graph (``z[0][1] = x[0]`` for a ``z`` that does not require grad: PyTorch
+                gives ``z`` the history; write into ``z`` itself, ``z[0, 1] = x[0]``).
             IndexError: an index out of range, as :func:`~tinygradconv.ops.shape.getitem`.
             ValueError: a value that does not broadcast to ``t[index]``'s shape.
 
@@ -808,10 +812,16 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         if value_kind.startswith("float") and not kind.startswith("float"):
             raise TypeError(f"Invalid type for argument `value`: a {value_kind} value cannot be written into a {kind} "
                             "tensor without changing it; cast it first, e.g. value.astype(...)")
-        _refuse_in_graph_write(self, value, "`t[index] = value`", "t = tg.ops.where(mask, value, t) or "
-                               "t = tg.ops.concat([t[:i], value, t[i + 1:]])")
+        recorded = _refuse_in_graph_write(self, value, "`t[index] = value`", "t = tg.ops.where(mask, value, t)",
+                                          recordable=True)
         if value.backend is not self.backend:
             value = value.to(self.backend)
+        if recorded:            # the base's new history: the old base with the region overwritten (CopySlices)
+            from .copy_slices import write_region
+
+            in_place.refuse_partial_overlap(self.detach()[index], value, "copy_")   # (`y[1:] = y[:2]`)
+            write_region(self, index, value)
+            return
         own_array(self)                       # (a rank-0 result held as a NumPy scalar: a 0-d array instead)
         array, written = self.data, value.data
         xp = self.backend.xp
@@ -989,8 +999,8 @@ class TorchMethods(TorchPort, NumpyUfuncs):
             RuntimeError: a leaf that requires grad, or a view of one (``w[0]``, ``w.T``), while gradients are
                 recorded (as PyTorch: "a leaf Variable that requires grad is being used in an in-place operation",
                 "a view of a leaf Variable ...").
-            TypeError: a view of an op's output that requires grad, while gradients are recorded; and the errors
-                of :func:`tinygradconv.ops.masking.masked_fill`.
+            TypeError: the errors of :func:`tinygradconv.ops.masking.masked_fill`. (A view of an op's output,
+                ``y[0].masked_fill_(...)``, is recorded as PyTorch's ``CopySlices``: :mod:`tinygradconv.copy_slices`.)
             ValueError: a mask whose shape does not broadcast to this tensor's (PyTorch raises ``RuntimeError``);
                 and the errors of :func:`tinygradconv.ops.masking.masked_fill`.
 
@@ -1600,15 +1610,16 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         (:func:`tinygradconv.in_place.record`): ``y.grad_fn`` becomes the op's node (``<AddBackward>``, where
         PyTorch prints ``AddBackward0``), whose input is ``y``'s value before the write; nodes recorded before
         it still read that value, and a backward pass that needs a value written over raises PyTorch's
-        "modified by an inplace operation" (``y = x.exp(); y.add_(1)``: exp saved its output).
+        "modified by an inplace operation" (``y = x.exp(); y.add_(1)``: exp saved its output). On a view of an
+        op's output (``y[0].add_(1)``, ``y.T[1:].add_(w)``) the result is written into the view's region of the
+        base ``y``, recorded as PyTorch's ``CopySlices`` (:mod:`tinygradconv.copy_slices`).
 
         Raises:
             RuntimeError: a leaf that requires grad, or a view of one (``w[0]``, ``w.T``), while gradients are
                 recorded (as PyTorch: "a leaf Variable that requires grad is being used in an in-place operation",
-                "a view of a leaf Variable ...").
-            TypeError: a view of an op's output that requires grad (``y[0]``, ``y.T``), while gradients are
-                recorded (PyTorch records it as a copy into its base, ``CopySlices``; write ``t = t.add(...)``);
-                a result that this tensor's dtype cannot hold (a float into an integer tensor, a number into a
+                "a view of a leaf Variable ..."); an ``expand`` of an op's output, or a view of a piece of
+                ``split``/``chunk``/``unbind``, as PyTorch.
+            TypeError: a result that this tensor's dtype cannot hold (a float into an integer tensor, a number into a
                 bool one: PyTorch's "result type Float can't be cast to the desired output type Long").
             ValueError: an ``other`` that broadcasting would give another shape (PyTorch: "output with shape [3]
                 doesn't match the broadcast shape [2, 3]").
@@ -2051,11 +2062,12 @@ def _refuse_in_graph_write(tensor, value, spelling, instead, recordable=False):
     gradients are recorded, into a tensor that requires grad or with a ``value`` (a Tensor or None) that does.
 
     A leaf that requires grad, or a view of one (``w[0]``, ``w.reshape(...)``: an op's output sharing the leaf's
-    memory, :func:`~tinygradconv.in_place.views_a_leaf`), and a piece of ``split``/``chunk``/``unbind``, raise
-    PyTorch's ``RuntimeError``. A view of an op's output (``y[0]``, ``y.T``), which PyTorch records as a copy into
-    the slice of its base (``CopySlices``), and any write that is not ``recordable`` (``t[index] = value``) raise a
-    ``TypeError`` naming the out-of-place spelling ``instead``. Otherwise (an op's output, or a tensor that does
-    not require grad given a ``value`` that does) the answer is True for a ``recordable`` write."""
+    memory, :func:`~tinygradconv.in_place.views_a_leaf`), a piece of ``split``/``chunk``/``unbind``, and an
+    ``expand`` of an op's output (or a view of a piece: :func:`~tinygradconv.copy_slices.check_view_chain`) raise
+    PyTorch's ``RuntimeError``. A write that is not ``recordable`` raises a ``TypeError`` naming the out-of-place
+    spelling ``instead``. Otherwise (an op's output, a view of one, which is recorded as a write into its base,
+    PyTorch's ``CopySlices``, or a tensor that does not require grad given a ``value`` that does) the answer is
+    True for a ``recordable`` write."""
     from .autograd import is_grad_enabled
 
     if not is_grad_enabled() or not (tensor.requires_grad or (value is not None and value.requires_grad)):
@@ -2074,12 +2086,10 @@ def _refuse_in_graph_write(tensor, value, spelling, instead, recordable=False):
         raise RuntimeError(f"a view of a leaf Variable that requires grad is being used in an in-place operation "
                            f"({spelling}; PyTorch's words and error type): do it under `with tg.no_grad():` (on the "
                            f"leaf itself, e.g. `w[0] += 1`), or build a new tensor, e.g. {instead}")
-    if in_place.is_view(tensor):
-        raise TypeError(f"{spelling} into a view of an op's output (`y[0]`, `y.T`, `y.reshape(...)`, "
-                        f"`y.expand(...)`), while gradients are recorded, is not recorded here (PyTorch records it "
-                        f"as a copy into the slice of the base, CopySlices): write it out of place, e.g. {instead}, "
-                        f"or write into the base itself (`y.mul_(mask)`), or under `with tg.no_grad():` where no "
-                        f"gradient is wanted")
+    if in_place.is_view(tensor):        # recorded as a write into the base (CopySlices), not through an expand
+        from .copy_slices import check_view_chain
+
+        check_view_chain(tensor, spelling)
     if recordable:
         return True
     raise TypeError(f"{spelling} with a tensor that requires grad, while gradients are recorded, would have to be part "
@@ -2540,6 +2550,9 @@ class BackwardNode:
 
     def name(self) -> str:
         fn = self._ctx.fn
+        full = getattr(fn, "full_grad_fn_name", None)   # a node named without "Backward" (CopySlices)
+        if full is not None:
+            return full(self._ctx)
         named = getattr(fn, "grad_fn_name", None)       # an op that PyTorch names otherwise (a piece of split)
         return f"{fn.__name__ if named is None else named(self._ctx)}Backward"
 

@@ -160,9 +160,9 @@ class TorchPort(TorchInPlace):
 
         Raises:
             RuntimeError: a leaf that requires grad or a view of one, while gradients are recorded (as PyTorch).
-            TypeError: a view of an op's output that requires grad, while gradients are recorded (write
-                ``t = tg.ops.full_like(t, value)``); a float into an integer tensor, a number the dtype cannot
-                hold (as ``t[...] = value``).
+            TypeError: a float into an integer tensor, a number the dtype cannot hold (as ``t[...] = value``).
+                (A view of an op's output, ``y[0].fill_(v)``, is recorded as PyTorch's ``CopySlices``:
+                :mod:`tinygradconv.copy_slices`.)
             ValueError: a ``value`` tensor that is not 0-D (PyTorch raises ``RuntimeError``).
 
         >>> import tinygradconv as tg
@@ -192,7 +192,8 @@ class TorchPort(TorchInPlace):
 
         Raises:
             RuntimeError: a leaf that requires grad or a view of one, while gradients are recorded (as PyTorch).
-            TypeError: a view of an op's output that requires grad, while gradients are recorded.
+            RuntimeError: an ``expand`` of an op's output (as PyTorch); a view of an op's output is recorded as
+                PyTorch's ``CopySlices`` (:mod:`tinygradconv.copy_slices`).
             ValueError: a ``src`` whose shape does not broadcast to this tensor's (PyTorch raises
                 ``RuntimeError``); a ``src`` that requires grad on another backend, while gradients are recorded.
 

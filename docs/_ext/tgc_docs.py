@@ -28,6 +28,7 @@ API_SECTIONS = [
         "tinygradconv.torch_methods",
         "tinygradconv.autograd",
         "tinygradconv.in_place",
+        "tinygradconv.copy_slices",
         "tinygradconv.checks",
         "tinygradconv.backend",
         "tinygradconv.config",

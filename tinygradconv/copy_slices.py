@@ -1,0 +1,249 @@
+"""Writes into a region of a tensor recorded in the autograd graph, as PyTorch records them (``CopySlices``).
+
+PyTorch users write into an op's output all the time::
+
+    h = x * 2
+    h[h < 0] = 0            # t[index] = value on an op's output
+    y[0].mul_(3)            # an in-place method on a view of an op's output
+
+Each is recorded the same way, in one place (:func:`write_region`): the **base** (the tensor that owns the
+memory: ``h``, ``y``) gets a new history, *the old base with the region overwritten*
+(:class:`CopySlices`), and the view written through (``y[0]``) becomes a view of that new base. The base's old
+value and history are kept as a version of it (:func:`~tinygradconv.in_place.record`), so the nodes recorded
+before the write still send their gradients to the old value, and a node that saved the old values refuses its
+backward pass with PyTorch's "modified by an inplace operation" ``RuntimeError``.
+
+The region is found by *positions*: the flat (C-order) index into the base of each element of the region, got
+by replaying the views (``[0]``, ``.T``, ``reshape``, ``unsqueeze``) and the index on ``arange(base.size)``. So
+basic indices, boolean masks, integer arrays with repeated indices and chains of views are one case.
+
+>>> import tinygradconv as tg
+>>> x = tg.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+>>> h = x * 2
+>>> h[h < 0] = 0
+>>> h.tolist(), h.grad_fn
+([0.0, 4.0, 6.0], <IndexPutBackward>)
+>>> h.sum().backward()
+>>> x.grad.tolist()
+[0.0, 2.0, 2.0]
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import in_place
+from .autograd import Function
+
+
+def _native(array):
+    """``(module, array)``: the NumPy or CuPy array behind ``array`` (array_api_strict's Array holds a NumPy one)
+    and its module, which indexes with integer arrays and writes through ``flat[positions] = ...``."""
+    inner = getattr(array, "_array", None)
+    if inner is not None:
+        return np, inner
+    return (np, array) if isinstance(array, (np.ndarray, np.generic)) else (__import__("cupy"), array)
+
+
+class CopySlices(Function):
+    """The base's new history is the old base with the region overwritten: ``out = base``, then
+    ``out.flat[positions] = value`` (``value`` cast to the base's dtype and broadcast to the region's shape,
+    ``positions.shape``; where a position repeats, the last value written stays, as NumPy and PyTorch on the CPU).
+
+    The gradients, for an incoming gradient ``g`` of the base's shape:
+
+    * the base's: ``g`` with the region set to 0 (its old values there were overwritten, so they reach nothing);
+    * the value's: the region's gradient ``g.flat[positions]``, summed over the axes the value was broadcast along
+      (a repeated position gives its gradient to each value written there, as PyTorch's ``index_put_``), in the
+      value's dtype.
+
+    An in-place method on a view (``y[0].mul_(3)``) is the same write, its value being the op's result
+    (``y[0] * 3``), whose gradient then flows through the op. ``name`` is the node's name, as PyTorch's
+    (``CopySlices``, ``IndexPutBackward``, ``CopyBackwards``, ``FillBackward``: :func:`write_region`).
+
+    See https://pytorch.org/docs/stable/notes/autograd.html#in-place-operations-with-autograd
+    """
+
+    @staticmethod
+    def forward(ctx, base, value, positions, name):
+        lib, array = _native(base)
+        _, written = _native(value)
+        ctx.name, ctx.positions, ctx.value_shape = name, positions, tuple(written.shape)
+        ctx.value_dtype = written.dtype
+        written = lib.asarray(written).astype(array.dtype, copy=False)
+        while written.ndim > positions.ndim and written.shape[0] == 1:   # leading axes of 1 dropped, as PyTorch
+            written = written[0]
+        try:
+            written = lib.broadcast_to(written, positions.shape)
+        except ValueError:
+            raise ValueError(f"Invalid value for argument `value`: shape {ctx.value_shape} does not broadcast to the "
+                             f"shape of t[index], {tuple(positions.shape)}") from None
+        ctx.kept_shape = _kept_shape(ctx.value_shape, positions.ndim)
+        out = lib.array(array, order="C", copy=True)
+        out.reshape(-1)[positions] = written
+        return ctx.xp.asarray(out) if hasattr(base, "_array") else out
+
+    @staticmethod
+    def backward(ctx, grad):
+        lib, g = _native(grad)
+        for_base = lib.array(g, order="C", copy=True)
+        for_base.reshape(-1)[ctx.positions] = 0
+        wrap = ctx.xp.asarray if hasattr(grad, "_array") else (lambda a: a)   # (array_api_strict's Array)
+        if not ctx.needs_input_grad[1]:
+            return wrap(for_base), None
+        region = lib.asarray(lib.ascontiguousarray(g).reshape(-1)[ctx.positions])
+        for_value = _sum_to(lib, region, ctx.kept_shape).reshape(ctx.value_shape).astype(ctx.value_dtype)
+        return wrap(for_base), wrap(for_value)
+
+    @staticmethod
+    def full_grad_fn_name(ctx):
+        return ctx.name
+
+
+def _kept_shape(value_shape, ndim):
+    """``value_shape`` without the leading axes of length 1 that do not fit in ``ndim`` axes (as the forward
+    pass drops them), left-padded with 1s to ``ndim`` axes: the shape the region's gradient is summed to."""
+    shape = list(value_shape)
+    while len(shape) > ndim and shape[0] == 1:
+        shape.pop(0)
+    return (1,) * (ndim - len(shape)) + tuple(shape)
+
+
+def _sum_to(lib, array, shape):
+    """``array`` summed over the axes along which ``shape`` (of the same rank) was broadcast to its shape."""
+    axes = tuple(i for i, (n, m) in enumerate(zip(shape, array.shape)) if n == 1 and m != 1)
+    return array.sum(axis=axes, keepdims=True) if axes else array
+
+
+# ------------------------------------------------------------------------------------------ the region
+def view_chain(tensor):
+    """``(base, views)``: the tensor that owns ``tensor``'s memory in the graph, and the views from it down to
+    ``tensor`` (``[]`` when ``tensor`` is no view, :func:`~tinygradconv.in_place.is_view`), first taken first."""
+    views = []
+    while in_place.is_view(tensor) or (tensor._ctx is not None and tensor._ctx.released and
+                                       tensor._ctx.fn.__name__ in in_place.VIEW_OPS):
+        if tensor._ctx.released:
+            raise RuntimeError("Trying to write through a view whose node was freed by a backward pass: the tensor "
+                               "it views is not known any more (PyTorch raises 'Trying to backward through the "
+                               "graph a second time' at the next backward). Write into the viewed tensor itself, "
+                               "take the view again, or pass retain_graph=True to the backward before")
+        views.append(tensor)
+        tensor = tensor._ctx.inputs[0]
+    return tensor, views[::-1]
+
+
+def refresh(tensor):
+    """Read ``tensor``, a view of an op's output, again from its base's array: NumPy gives a view with integers
+    only (``y[1:][0]``) a scalar of its own, which a write into the base since has left with the old value."""
+    base, views = view_chain(tensor)
+    _, data = _native(base._data)
+    for view in views:
+        data = _replay(data, view)
+    tensor._data = tensor.backend.xp.asarray(data) if hasattr(base._data, "_array") else data
+
+
+def check_view_chain(tensor, spelling):
+    """The errors of a write through ``tensor``, a view, as PyTorch's ``RuntimeError``: through an ``expand`` (a
+    view in PyTorch, a copy here) and through a piece of ``split``/``chunk``/``unbind`` (one of several views that
+    one call returned; a piece of ``tensor_split`` is an ordinary slice, written as one)."""
+    for view in view_chain(tensor)[1]:
+        ctx = view._ctx
+        if ctx.fn.__name__ == "Expand":
+            raise RuntimeError(f"unsupported operation: more than one element of the written-to tensor refers to a "
+                               f"single memory location ({spelling} into an expand; PyTorch's words and error "
+                               f"type). Please clone() the tensor before performing the operation")
+        says = getattr(ctx.fn, "one_of_many_views", None)
+        if says is not None and says(ctx):
+            raise RuntimeError(f"Output 0 of Split is a view and is being modified inplace. This view is the output "
+                               f"of a function that returns multiple views. Such functions do not allow the output "
+                               f"views to be modified inplace (PyTorch's words and error type, for {spelling} into "
+                               f"a view of a piece of split, chunk or unbind). You should replace the inplace "
+                               f"operation by an out-of-place one")
+
+
+def _replay(ruler, view):
+    """``ruler`` through the view op that made ``view`` from its input: ``[first]``, ``reshape``, ``permute``, a
+    piece of ``tensor_split`` (``expand`` is refused before, :func:`check_view_chain`)."""
+    ctx = view._ctx
+    name = ctx.fn.__name__
+    if name == "GetItem":               # (`...` last: a 0-d view where NumPy gives integers alone a scalar)
+        return ruler if ctx.whole else ruler[tuple(ctx.first) + (Ellipsis,)]
+    if name == "ReshapeOp":
+        return ruler.reshape(tuple(view.shape))
+    if name == "Permute":
+        return ruler.transpose(tuple(int(i) for i in np.argsort(ctx.inverse)))
+    return ruler if name == "Cut" else ruler[ctx.index]       # a piece of tensor_split, and the Cut it hangs from
+
+
+def positions_of(base, views, index):
+    """The flat (C-order) index into ``base`` of each element of ``views[-1][index]`` (``base[index]`` without
+    views): the views and the index replayed on ``arange(base.size)``, with the index rules of
+    :func:`~tinygradconv.ops.shape.getitem` (PyTorch's)."""
+    from .ops.shape import _normalized_index
+
+    lib, _ = _native(base._data)
+    ruler = lib.arange(int(np.prod(base.shape, dtype=np.int64))).reshape(tuple(base.shape))
+    for view in views:
+        ruler = _replay(ruler, view)
+    first, rest = _normalized_index(lib, index, tuple(ruler.shape))
+    ruler = ruler[first]
+    return lib.asarray(ruler if rest is None else ruler[rest])
+
+
+def _name(views, index, value, positions, base):
+    """PyTorch's name of the node: ``IndexPutBackward`` for an index with arrays or a mask into the base itself,
+    ``CopyBackwards`` (a tensor) or ``FillBackward`` (a number) for the whole base, ``CopySlices`` otherwise."""
+    from .ops.shape import _normalized_index
+
+    if not views:
+        lib, _ = _native(base._data)
+        first, rest = _normalized_index(lib, index, tuple(base.shape))
+        if rest is not None:
+            return "IndexPutBackward"
+        if all(isinstance(i, slice) and i == slice(None) for i in first):
+            return "FillBackward" if value.ndim == 0 < base.ndim else "CopyBackwards"
+    return "CopySlices"
+
+
+def write_region(tensor, index, value, before=None):
+    """``tensor[index] = value`` recorded in the graph, as PyTorch's ``CopySlices``: **the base's new history is
+    the old base with the region overwritten** (:class:`CopySlices`, whose docstring gives the gradients).
+
+    ``tensor`` is the base itself (an op's output, or a tensor that does not require grad given a ``value`` that
+    does), or a view of the base (``y[0]``, ``y.T``, ``y.reshape(...)`` sharing memory, ``y.unsqueeze(0)``). The
+    base's array is written in place (every view and ``numpy()`` sees the new values) and its node becomes the
+    ``CopySlices`` (:func:`~tinygradconv.in_place.record`: the old value is kept as a version for the nodes
+    recorded before). A view written through is then a view of the new base (``tensor.grad_fn`` a view's node);
+    ``before``, when given, is the tensor that stands for its value before the write (an in-place method on the
+    view made its result from it), else one is made.
+
+    Raises:
+        TypeError: ``tensor`` holds a view of another array outside the graph (``z = zeros[0]`` of a tensor that
+            does not require grad): its base cannot be given the history.
+        ValueError: a value that does not broadcast to the region's shape.
+    """
+    from .tensor import Tensor
+
+    base, views = view_chain(tensor)
+    if base._ctx is None and not base.requires_grad and in_place.memory_owner(base._data) is not \
+            getattr(base._data, "_array", base._data):
+        raise TypeError("`t[index] = value` with a value that requires grad, into a tensor that is a view of another "
+                        "one outside the graph (made from a tensor that does not require grad), is not recorded "
+                        "here: write into that other tensor itself, or build a new tensor, e.g. "
+                        "t = tg.ops.where(mask, value, t)")
+    positions = positions_of(base, views, index)
+    name = _name(views, index, value, positions, base)
+    if views and before is None:         # its value and history now (after the writes into the base since)
+        refresh(tensor)
+        history = in_place.version_at(tensor, in_place.writes)._ctx
+        before = Tensor._make(tensor._data[...], tensor.backend, True, history)
+        before._made_at = in_place.writes
+    in_place.record(base, lambda old, written: CopySlices.apply(old, written, positions=positions, name=name),
+                    (value,), lambda result: None)
+    if views:                    # the view written through: a view of the new base (PyTorch regenerates it)
+        again = object.__new__(type(tensor._ctx))
+        again.__dict__.update(vars(tensor._ctx))
+        again.written_before = in_place.writes
+        tensor._ctx = again
+        in_place._keep_version(tensor, before)
+        refresh(tensor)
+    return tensor
