@@ -746,6 +746,17 @@ class Functional(FunctionalMixin, Model):
     ``inputs``) or a dict keyed by input name; with several outputs, ``y`` likewise, and the compiled loss is applied
     to each output and summed (as Keras does with one loss for several outputs). ``predict`` then returns a list.
 
+    Data one axis off an input's rank by a trailing axis of size 1 is brought to that rank, as Keras 3 does: a
+    series of shape ``(n, steps)`` for ``Input((steps, 1))`` runs as ``(n, steps, 1)``, and ``(n, 8, 1)`` for
+    ``Input((8,))`` as ``(n, 8)``. Other shapes are a ``ValueError`` naming the input and the shape it expects.
+
+    >>> import numpy as np
+    >>> from tinygradconv import layers, models
+    >>> series = layers.Input((8, 1))
+    >>> model = models.Model(series, layers.Conv1D(2, 3)(series))
+    >>> model.predict(np.zeros((4, 8), "float32"), verbose=0).shape
+    (4, 6, 2)
+
     Raises:
         ValueError: outputs that cannot be computed from the inputs ("Graph disconnected", naming the layer and
             the missing input), inputs that do not come from :func:`Input`, duplicate layer names.

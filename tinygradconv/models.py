@@ -2641,6 +2641,9 @@ class Sequential(Model):
         name, dtype, trainable: as for :class:`Model`.
 
     The model builds on its first call (or on :meth:`build`); ``summary`` then shows each layer's output shape.
+    Once its input shape is known, data one axis off that rank by a trailing axis of size 1 is brought to it, as
+    Keras 3 does (``(4, 8)`` for ``Input((8, 1))`` runs as ``(4, 8, 1)``); data of another rank is a ``ValueError``
+    naming the model's input shape.
 
     >>> import numpy as np
     >>> from tinygradconv.layers import Layer
