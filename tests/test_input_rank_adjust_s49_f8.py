@@ -133,6 +133,12 @@ def test_a_sequential_built_by_its_first_call_adjusts_later_data_as_keras():
     ours.set_weights(theirs.get_weights())
     later = np.random.default_rng(4).normal(size=(3, 8, 1)).astype("float32")
     np.testing.assert_allclose(ours(later).numpy(), theirs(later).detach().numpy(), rtol=1e-5, atol=1e-6)
+    # another rank is refused, as Keras ("Invalid input shape"), where the Dense alone would take (3, 2, 8)
+    with pytest.raises(ValueError):
+        theirs(np.zeros((3, 2, 8), "float32"))
+    with pytest.raises(ValueError, match=r"expects data of shape \(4, 8\) \(any batch size.*Received data of shape "
+                                         r"\(3, 2, 8\)"):
+        ours(np.zeros((3, 2, 8), "float32"))
 
 
 # (the Input's shape, the data's shape): ranks Keras does not adjust, refused by both

@@ -3031,8 +3031,8 @@ class Sequential(Model):
         adjusted = _rank_adjusted(x, expected)
         if adjusted is None:
             raise ValueError(f"Invalid value for the input of Sequential model '{self.name}': it expects data of "
-                             f"shape {tuple(expected)} (None: any size; {RANK_RULE}). Received data of shape "
-                             f"{tuple(x.shape)}")
+                             f"shape {tuple(expected)} (any batch size; None: any size; {RANK_RULE}). Received "
+                             f"data of shape {tuple(x.shape)}")
         return adjusted
 
     def compute_output_shape(self, input_shape):
