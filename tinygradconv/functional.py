@@ -48,10 +48,12 @@ from .layers.input_layer import (
 from .layers.keras_tensor import KerasTensor, flatten, is_symbolic, map_structure
 from .layers.layer import get_keras_mask, is_array, set_keras_mask
 from .models import (
+    RANK_RULE,
     Model,
     _as_array,
     _instance,
     _Mean,
+    _rank_adjusted,
     _shape_fits,
     check_call_keywords,
     holds_inputs,
@@ -284,7 +286,9 @@ class FunctionalMixin:
     def _feed(self, inputs):
         """The model's inputs as a list of Tensors, checked against the Input shapes: the rank and every size but
         the batch size, which data may change (the last, shorter batch of ``predict``), as Keras 3 runs a model
-        whose ``Input`` has a ``batch_size`` on other batch sizes."""
+        whose ``Input`` has a ``batch_size`` on other batch sizes. Data of one axis more or fewer is first brought
+        to the Input's rank by Keras 3's rule (:func:`~tinygradconv.models._rank_adjusted`): ``(4, 8)`` for
+        ``Input((8, 1))`` runs as ``(4, 8, 1)``, and ``(4, 8, 1)`` for ``Input((8,))`` as ``(4, 8)``."""
         if isinstance(inputs, dict):
             inputs = _columns(inputs, self._inputs, "inputs", self._input_names(), inputs_of=self, as_arrays=False)
             inputs = inputs if isinstance(inputs, list) else [inputs]
@@ -301,11 +305,14 @@ class FunctionalMixin:
             value = cast_to_input(value, layer.dtype)     # the Input casts its data, as Keras' Functional
             if mask is not None and get_keras_mask(value) is None:
                 set_keras_mask(value, mask)                 # and keeps its mask
-            shape = tuple(value.shape)
             expected = layer.batch_shape
-            if len(shape) != len(expected) or not _shape_fits(shape[1:], expected[1:]):    # any batch size
+            adjusted = _rank_adjusted(value, expected)    # a trailing axis of 1 added or removed, as Keras
+            shape = tuple(value.shape if adjusted is None else adjusted.shape)
+            if adjusted is None or not _shape_fits(shape[1:], expected[1:]):    # any batch size
+                rule = f" ({RANK_RULE})" if adjusted is None else ""
                 raise ValueError(f"Input '{layer.name}' of model '{self.name}' expects shape {expected} (None: any "
-                                 f"size), but received data of shape {shape}")
+                                 f"size), but received data of shape {tuple(value.shape)}{rule}")
+            value = adjusted
             values.append(value)
         return values
 
@@ -738,6 +745,17 @@ class Functional(FunctionalMixin, Model):
     With several inputs, pass ``x`` to ``fit``/``evaluate``/``predict`` as a list of arrays (in the order of
     ``inputs``) or a dict keyed by input name; with several outputs, ``y`` likewise, and the compiled loss is applied
     to each output and summed (as Keras does with one loss for several outputs). ``predict`` then returns a list.
+
+    Data one axis off an input's rank by a trailing axis of size 1 is brought to that rank, as Keras 3 does: a
+    series of shape ``(n, steps)`` for ``Input((steps, 1))`` runs as ``(n, steps, 1)``, and ``(n, 8, 1)`` for
+    ``Input((8,))`` as ``(n, 8)``. Other shapes are a ``ValueError`` naming the input and the shape it expects.
+
+    >>> import numpy as np
+    >>> from tinygradconv import layers, models
+    >>> series = layers.Input((8, 1))
+    >>> model = models.Model(series, layers.Conv1D(2, 3)(series))
+    >>> model.predict(np.zeros((4, 8), "float32"), verbose=0).shape
+    (4, 6, 2)
 
     Raises:
         ValueError: outputs that cannot be computed from the inputs ("Graph disconnected", naming the layer and

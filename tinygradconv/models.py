@@ -815,6 +815,41 @@ def _shape_fits(shape, expected):
     return len(shape) == len(expected) and all(e is None or d is None or e == d for e, d in zip(expected, shape))
 
 
+# said in the errors for data of another shape than a model's Input
+RANK_RULE = ("data with one axis more, of size 1 at the end, or one axis fewer where the Input's last size is 1, "
+             "is adjusted to its rank, as Keras 3 does")
+
+
+def _rank_adjusted(value, expected):
+    """Data ``value`` (a Tensor) brought to the rank of ``expected`` (an ``Input``'s batch shape) by Keras 3's rule
+    for the data a model is called on (``Functional._adjust_input_rank``): one axis more, of size 1 at the end, is
+    removed (``(4, 8, 1)`` for ``Input((8,))`` becomes ``(4, 8)``); one axis fewer, where the ``Input``'s last size
+    is 1, is added (``(4, 8)`` for ``Input((8, 1))`` becomes ``(4, 8, 1)``). Any other rank: None (the caller says
+    what it expected). Sizes are not checked here. A mask set on the data is kept. Symbolic tensors are never
+    adjusted (Keras neither).
+
+    >>> _rank_adjusted(Tensor(np.zeros((4, 8))), (None, 8, 1)).shape
+    (4, 8, 1)
+    >>> _rank_adjusted(Tensor(np.zeros((4, 8, 1))), (None, 8)).shape
+    (4, 8)
+    >>> _rank_adjusted(Tensor(np.zeros((4, 8, 2))), (None, 8)) is None
+    True
+    """
+    shape = tuple(value.shape)
+    if len(shape) == len(expected):
+        return value
+    if len(shape) == len(expected) + 1 and shape[-1] == 1:
+        adjusted = value.reshape(shape[:-1])
+    elif len(shape) == len(expected) - 1 and expected[-1] == 1:
+        adjusted = value.reshape(shape + (1,))
+    else:
+        return None
+    mask = get_keras_mask(value)
+    if mask is not None:
+        set_keras_mask(adjusted, mask)
+    return adjusted
+
+
 def _joined_batches(parts):
     """The per-batch outputs of :meth:`Model.predict` as one new C-ordered array, as Keras returns them.
 
@@ -2606,6 +2641,9 @@ class Sequential(Model):
         name, dtype, trainable: as for :class:`Model`.
 
     The model builds on its first call (or on :meth:`build`); ``summary`` then shows each layer's output shape.
+    Once its input shape is known, data one axis off that rank by a trailing axis of size 1 is brought to it, as
+    Keras 3 does (``(4, 8)`` for ``Input((8, 1))`` runs as ``(4, 8, 1)``); data of another rank is a ``ValueError``
+    naming the model's input shape.
 
     >>> import numpy as np
     >>> from tinygradconv.layers import Layer
@@ -2970,12 +3008,32 @@ class Sequential(Model):
             x = cast_to_input(x, self._fed_input_dtype())     # the Input casts its data, as Keras'
             if mask is not None:
                 set_keras_mask(x, mask)                         # and keeps its mask
+            x = self._fed_rank(x)
         batch = (self._build_input_shape or (None,))[:1]     # the batch size of a build, as Keras' summary shows
         for layer in self._layers:
             x = layer(x, training=training)
             if isinstance(x, Tensor):
                 self._output_shapes[id(layer)] = batch + x.shape[1:]
         return x
+
+    def _fed_rank(self, x):
+        """Data ``x`` at the rank of the model's input shape, once that is known (an ``Input`` first, a first
+        layer's ``input_shape=``, ``build``, or a first call), by Keras 3's rule (:func:`_rank_adjusted`): ``(4, 8)``
+        for ``Input((8, 1))`` runs as ``(4, 8, 1)``. Only the rank is checked here, as Keras' ``Sequential`` checks
+        it; the layers check the sizes.
+
+        Raises:
+            ValueError: data of another rank, which that rule does not adjust (``(4,)`` for ``Input((8, 1))``).
+        """
+        expected = self._input_batch_shape or self._build_input_shape
+        if expected is None:
+            return x
+        adjusted = _rank_adjusted(x, expected)
+        if adjusted is None:
+            raise ValueError(f"Invalid value for the input of Sequential model '{self.name}': it expects data of "
+                             f"shape {tuple(expected)} (any batch size; None: any size; {RANK_RULE}). Received "
+                             f"data of shape {tuple(x.shape)}")
+        return adjusted
 
     def compute_output_shape(self, input_shape):
         shape = tuple(input_shape)
