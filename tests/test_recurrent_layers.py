@@ -283,8 +283,11 @@ def test_a_keras_file_with_an_lstm_loads_keras_weights_not_wrong_ones(tmp_path):
     ours = models.Sequential([layers.Input((5, 2)), layers.GRU(3)])          # .npz keeps them
     ours.save(str(tmp_path / "ours.tgc.npz"))
     x = np.ones((1, 5, 2), dtype="float32")
-    np.testing.assert_array_equal(models.load_model(str(tmp_path / "ours.tgc.npz")).predict(x, verbose=0),
-                                  ours.predict(x, verbose=0))
+    loaded = models.load_model(str(tmp_path / "ours.tgc.npz"))
+    for mine, saved in zip(loaded.get_weights(), ours.get_weights()):
+        np.testing.assert_array_equal(mine, saved)                   # the weights, bit for bit
+    # the predictions to float32 rounding: a full-suite run once saw the last bit differ (BLAS under load)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), ours.predict(x, verbose=0), rtol=1e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize("name", ["SimpleRNN", "LSTM", "GRU"])
