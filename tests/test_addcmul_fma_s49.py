@@ -321,3 +321,45 @@ def test_fused_multiply_add_float32_matches_torch_on_many_elements(case):
     assert _differing(fused_multiply_add.fused_multiply_add_float32(np, a2, b[:100], c2), theirs) == 0
     theirs = torch.tensor(c2[:7]).addcmul(torch.tensor(a2[:3, :7]), torch.tensor(b[:7]), value=1).numpy()
     assert _differing(fused_multiply_add.fused_multiply_add_float32(np, a2[:3, :7], b[:7], c2[:7]), theirs) == 0
+
+
+def test_float64_ties_tipped_by_the_error_of_the_error():
+    """``(1 + 2**-52) + 2**-53 * (1 - 2**-104)``: the product rounds to ``2**-53``, the sum then lies half way
+    between ``1 + 2**-52`` and ``1 + 2**-51`` and rounds to even (``1 + 2**-51``); the exact sum is just below, so
+    a fused multiply-add gives ``1 + 2**-52``; also for ``add(alpha=)`` (``multiply_add``), and negated."""
+    a = np.array([(1 + 2.0 ** -52) * 2.0 ** -26, -(1 + 2.0 ** -52) * 2.0 ** -26])
+    b = np.array([(1 - 2.0 ** -52) * 2.0 ** -27] * 2)
+    c = np.array([1 + 2.0 ** -52, -1 - 2.0 ** -52])
+    want = _exact_fma64(a, b, c)
+    assert want.tolist() == c.tolist() != (a * b + c).tolist()
+    assert _differing(fused_multiply_add.fused_multiply_add_float64(np, a, b, c), want) == 0
+    assert _differing(torch.tensor(c).addcmul(torch.tensor(a), torch.tensor(b), value=1).numpy(), want) == 0
+    assert _differing(fused_multiply_add.multiply_add(np, a, float(b[0]), c), want) == 0
+    assert _differing(torch.tensor(c).add(torch.tensor(a), alpha=float(b[0])).numpy(), want) == 0
+
+
+@pytest.mark.parametrize("case", ["uniform", "mixed exponents", "cancellation", "special values"])
+def test_float64_fused_multiply_adds_match_torch_on_many_elements(case):
+    """10**5 elements per case: ``fused_multiply_add_float64`` against ``c.addcmul(a, b, value=1)`` and
+    ``multiply_add`` against ``c.add(b, alpha=alpha)`` (both PyTorch's fma), bit for bit; rounding twice differs
+    in many of them (products below ``2**-900``, which round twice here, are not drawn)."""
+    rng = np.random.default_rng(len(case) + 64)
+    n = 10 ** 5
+    if case == "uniform":
+        a, b, c = (rng.uniform(-4, 4, n) for _ in range(3))
+    else:
+        a, b, c = (rng.standard_normal(n) * 2.0 ** rng.integers(-300, 300, n) for _ in range(3))
+    if case == "cancellation":
+        c = -(a * b) * (1 + rng.integers(-4, 5, n) * 2.0 ** -52)
+    if case == "special values":
+        pool = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 1.7e308, -1e308, 2.0 ** -1000])
+        for array in (b, c):
+            pick = rng.integers(0, n, n // 10)
+            array[pick] = rng.choice(pool, n // 10)
+    with np.errstate(over="ignore", invalid="ignore"):
+        theirs = torch.tensor(c).addcmul(torch.tensor(a), torch.tensor(b), value=1).numpy()
+        assert _differing(fused_multiply_add.fused_multiply_add_float64(np, a, b, c), theirs) == 0
+        assert _differing(a * b + c, theirs) > 100
+        for alpha in (0.1, -3.3e-7):
+            theirs = torch.tensor(c).add(torch.tensor(b), alpha=alpha).numpy()
+            assert _differing(fused_multiply_add.multiply_add(np, b, alpha, c), theirs) == 0

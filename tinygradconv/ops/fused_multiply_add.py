@@ -47,12 +47,15 @@ def multiply_add(xp, y, alpha, x):
 
     How: the product is split exactly, ``alpha * y == p + e`` (Dekker's product, ``alpha`` and ``y`` each cut into
     two halves of 26 bits by Veltkamp's splitting), then ``x + p == s + t`` exactly (TwoSum) and ``t + e == v + w``
-    (TwoSum). ``r = s + v`` rounded is the correctly rounded ``x + p + e`` except where ``s + v`` lies exactly half
-    way between two floats and ``w`` (what ``v`` left out) tips it: the round-to-even then went the wrong way, and
-    ``r`` moves to the neighbour on ``w``'s side (a tie shows as ``r + 2 * err - r == 2 * err``, ``err`` the error
-    of ``s + v``). About 30 array operations where ``x + alpha * y`` takes 2, done on blocks of
-    :data:`MULTIPLY_ADD_BLOCK` elements, which stay in the processor's cache (4 times faster than on whole arrays of
-    10**6 elements; see :meth:`TorchMethods.add <tinygradconv.torch_methods.TorchMethods.add>` for the time).
+    (``v`` rounded). ``r = s + v`` rounded is the correctly rounded ``x + p + e`` except where ``s + v`` lies
+    exactly half way between two floats and ``w`` (what ``v`` left out) tips it: the round-to-even then went the
+    wrong way, and ``r`` moves to the neighbour on ``w``'s side (a tie shows as ``r + 2 * err - r == 2 * err``,
+    ``err`` the error of ``s + v``; ``w`` is computed, by TwoSum, only for a block that holds a tie). About 27
+    float64 operations and 20 comparisons and operations on booleans where ``x + alpha * y`` takes 2, done on
+    blocks of :data:`MULTIPLY_ADD_BLOCK` elements, which stay in the processor's cache (4 times faster than on
+    whole arrays of 10**6 elements; see :meth:`TorchMethods.add <tinygradconv.torch_methods.TorchMethods.add>` for
+    the time; 12.5 to 13 ms for 10**6 elements where TwoSum for ``w`` on every element and the checks for the
+    exceptions below before the common case took 15.8 to 16.4 ms, one thread, 2026-12-07).
 
     Where that is not exact, the two roundings are kept (``x + p``): a nonzero product below ``2**-900`` in
     magnitude (its error would fall below the smallest float64: ``1e-310 * 2.55e15 + 1e-310`` is one float64
@@ -128,27 +131,32 @@ def _multiply_add_block(xp, y, alpha, x):
     y_lo = y - y_hi
     e = ((y_hi * alpha_hi - p) + y_hi * alpha_lo + y_lo * alpha_hi) + y_lo * alpha_lo      # alpha * y == p + e
     s, t = _two_sum(xp, x, p)
-    v, w = _two_sum(xp, t, e)
+    v = t + e                            # rounded: its error w is needed only at a tie (below)
     r = s + v
     err = (s - r) + v                    # |v| is at most about ulp(s): s + v == r + err exactly (Fast2Sum)
     twice = err + err
-    neighbour = r + twice
-    tie = (neighbour - r == twice) & (err != 0)
-    tipped = tie & (w != 0) & ((w > 0) == (err > 0))
-    # (rare elements: a `where` costs as much as 10 of the operations above, so it is done only when needed)
-    result = xp.where(tipped, neighbour, r) if xp.any(tipped) else r
+    tie = ((r + twice) - r == twice) & (err != 0)
+    # (rare elements: w and a `where`, which costs as much as 3 of the operations above, only when needed)
+    if xp.any(tie):
+        w = (t - (v - (v - t))) + (e - (v - t))          # t + e == v + w exactly (TwoSum)
+        tipped = tie & (w != 0) & ((w > 0) == (err > 0))
+        r = xp.where(tipped, r + twice, r)
+    result = r
     # a zero factor (a zero y is common in gradients) is exact too: r is x + 0, but for -0 + -0 (r +0, the sum -0)
     # in `x + p`
     zero_factor = (y == 0) if scalar else (y == 0) | (alpha == 0)
     # (a subnormal factor has too few bits for the splitting: its halves' products lose bits)
-    exact = ((xp.abs(p) >= 2.0 ** -900) & (xp.abs(y) >= _SMALLEST_NORMAL)) | (zero_factor & (s != 0))
-    exact = xp.isfinite(result) & exact & (xp.abs(y) < 2.0 ** 995)
-    overflowed = ~xp.isfinite(p) & xp.isfinite(y)  # alpha * y past the largest float64, but finite when exact
+    magnitude = xp.abs(y)
+    exact = ((xp.abs(p) >= 2.0 ** -900) & (magnitude >= _SMALLEST_NORMAL)) | (zero_factor & (s != 0))
+    exact = exact & (magnitude < 2.0 ** 995) & xp.isfinite(result)
     if not scalar:
-        exact = exact & (xp.abs(alpha) < 2.0 ** 995) & (xp.abs(alpha) >= _SMALLEST_NORMAL)
-        overflowed = overflowed & xp.isfinite(alpha)
+        magnitude = xp.abs(alpha)
+        exact = exact & (magnitude < 2.0 ** 995) & (magnitude >= _SMALLEST_NORMAL)
     if xp.all(exact):
         return result
+    overflowed = ~xp.isfinite(p) & xp.isfinite(y)  # alpha * y past the largest float64, but finite when exact
+    if not scalar:
+        overflowed = overflowed & xp.isfinite(alpha)
     others = _rounded_twice(xp, x, p, y, alpha)
     if xp.any(overflowed):
         # computed scaled down by 2**-1000 (both factors by 2**-500, exactly: an overflowing product has factors
