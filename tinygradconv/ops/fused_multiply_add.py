@@ -221,9 +221,10 @@ def fused_multiply_add_float32(xp, a, b, c):
     one too: ``s`` there rounds to infinity, the exact sum just below it to ``3.4028235e38``, as ``fmaf``. NaN,
     infinities and signed zeros are those of the float64 sum, which are the fused multiply-add's.
 
-    About 10 NumPy operations on float64 and unsigned integers (and 4 more where a block holds a result below
-    ``2**-126``, zero or NaN), on blocks of :data:`MULTIPLY_ADD_BLOCK` elements: 0.3 ms for 10**5 elements, half
-    the time of the TwoSum on every element it replaced (see :mod:`~tinygradconv.ops.addcmul`). The array-API
+    About 11 NumPy operations on float64, float32 and unsigned integers (3 more where a block holds a result of
+    magnitude ``2**-126`` or less, zero included, or NaN), on blocks of :data:`MULTIPLY_ADD_BLOCK` elements: 0.3
+    ms for 10**5 elements, half the time of the TwoSum on every element it replaced (one thread, 2026-12-07; see
+    :mod:`~tinygradconv.ops.addcmul`). The array-API
     test double, which has no bit view, takes that long way: the tie test and TwoSum on every element.
 
     >>> import numpy as np
