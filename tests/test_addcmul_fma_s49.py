@@ -208,3 +208,158 @@ def test_an_underflowed_product_keeps_its_sign_beside_a_zero():
     assert _differing(fused_multiply_add.fused_multiply_add_float64(np, a, b, c), theirs) == 0
     theirs = torch.tensor(c).add(torch.tensor(b), alpha=1e-310).numpy()
     assert _differing(fused_multiply_add.multiply_add(np, b, 1e-310, c), theirs) == 0
+
+
+def _exact_fma32(a, b, c):
+    """``a * b + c`` for float32 arrays rounded to the nearest float32 (ties to even; float32's subnormals, and
+    infinity from ``2**128 - 2**103`` up), from exact fractions: NaN and infinities from float64 arithmetic, a
+    zero's sign as IEEE 754's sum of the exact product and ``c``."""
+    out = []
+    for x, y, z in zip(a.tolist(), b.tolist(), c.tolist()):
+        if not all(np.isfinite([x, y, z])):
+            out.append(x * y + z)                                  # NaN and infinities: no rounding involved
+            continue
+        exact = Fraction(x) * Fraction(y) + Fraction(z)
+        if exact == 0:
+            out.append(x * y + z)          # the product is exact in float64: -0 only for (-0) + (-0)
+            continue
+        magnitude = abs(exact)
+        exponent = magnitude.numerator.bit_length() - magnitude.denominator.bit_length()
+        if Fraction(2) ** exponent > magnitude:
+            exponent -= 1                                          # 2**exponent <= magnitude < 2**(exponent + 1)
+        step = Fraction(2) ** (max(exponent, -126) - 23)           # float32's step there (2**-149 below 2**-126)
+        rounded = round(magnitude / step) * step                   # Fraction's round: half to even
+        value = float(rounded) if rounded < 2 ** 128 else np.inf
+        out.append(value if exact > 0 else -value)
+    return np.array(out, dtype=np.float32)
+
+
+def _float32_bits(n, rng):
+    """``n`` float32 numbers of random bits: every exponent, subnormals, signed zeros, infinities and NaN."""
+    return rng.integers(0, 2 ** 32, n, dtype=np.uint64).astype(np.uint32).view(np.float32)
+
+
+def _float32_adversarial(rng, n):
+    """``(a, b, c)`` for ``a * b + c`` where rounding twice (to float64, then float32) goes wrong or nearly so:
+    ties in float64 (the exact sum a hair off a float32 half way point, or on it), float32 subnormal results,
+    results next to the largest float32, huge and tiny exponents, signed zeros."""
+    c = np.float32(rng.uniform(1, 2, n) * 2.0 ** rng.integers(-100, 100, n) * rng.choice([-1, 1], n))
+    k = rng.integers(1, 2 ** 8, n)                              # k**2 * 2**-46 below float64's half step
+    sign = rng.choice([-1.0, 1.0], n)
+    c_step = np.spacing(np.abs(c)).astype(np.float64)             # float32's step at c
+    # a * b = half a step of c times (1 - k**2 * 2**-46): the exact sum a hair short of c's half way point
+    a = np.float32((1 + k * 2.0 ** -23) * c_step / 2 * sign)
+    b = np.float32(1 - k * 2.0 ** -23)
+    quarter = slice(0, n // 4)                                   # exactly on the half way point: ties to even
+    b[quarter] = 1
+    a[quarter] = np.float32(c_step[quarter] / 2 * sign[quarter])
+    subnormal = slice(n // 4, n // 2)                               # results among float32's subnormals
+    c[subnormal] = np.float32(rng.integers(-2 ** 23, 2 ** 23, n // 4) * 2.0 ** -149)
+    a[subnormal] = np.float32(rng.uniform(1, 2, n // 4) * 2.0 ** rng.integers(-140, -60, n // 4))
+    b[subnormal] = np.float32(rng.uniform(-2, 2, n // 4) * 2.0 ** rng.integers(-100, -10, n // 4))
+    extremes = slice(n // 2, 5 * n // 8)                      # near the largest float32, sums overflowing
+    c[extremes] = np.float32(rng.choice([-1, 1], n // 8) * (2.0 ** 128 - 2.0 ** 104 * rng.integers(1, 4, n // 8)))
+    a[extremes] = np.float32(rng.uniform(1, 2, n // 8) * 2.0 ** rng.integers(100, 128, n // 8))
+    b[extremes] = np.float32(rng.uniform(-2, 2, n // 8) * 2.0 ** rng.integers(-30, 5, n // 8))
+    return a, b, c
+
+
+def test_fused_multiply_add_float32_is_rounded_once():
+    """Bit for bit with the exact ``a * b + c`` rounded once to float32, on random bits (every exponent, special
+    values) and on sums built to be ties in float64, subnormal or next to overflow; rounding twice through
+    float64 differs on the built ones."""
+    rng = np.random.default_rng(49)
+    n = 6000
+    a, b, c = _float32_adversarial(rng, n)
+    want = _exact_fma32(a, b, c)
+    with np.errstate(over="ignore"):
+        twice = (a.astype(np.float64) * b + c).astype(np.float32)
+    assert _differing(twice, want) > 800                           # rounding twice: wrong on the ties
+    assert _differing(fused_multiply_add.fused_multiply_add_float32(np, a, b, c), want) == 0
+    # the tie just below overflow: 2**128 - 2**103 - 2**-149 is 3.4028235e38, not inf
+    a, b = np.float32([31 * 601 * 2.0 ** 60] * 2), np.float32([1801 * 2.0 ** 43] * 2)   # a * b = 2**128 - 2**103
+    c = np.float32([-2.0 ** -149, 2.0 ** -149])
+    assert fused_multiply_add.fused_multiply_add_float32(np, a, b, c).tolist() == [float(np.finfo("float32").max),
+                                                                                  np.inf]
+    # alone in its array: a tie among the subnormals (c an odd multiple of 2**-149, a * b = 2**-150 * (1 - 2**-46))
+    a, b = np.float32([(1 + 2.0 ** -23) * 2.0 ** -75] * 2), np.float32([(1 - 2.0 ** -23) * 2.0 ** -75] * 2)
+    c = np.float32([(2 ** 20 + 1) * 2.0 ** -149, -3 * 2.0 ** -149])
+    want = _exact_fma32(a, b, c)
+    assert want.tolist() == c.tolist() != (a.astype(np.float64) * b + c).astype(np.float32).tolist()
+    for i in range(2):
+        assert _differing(fused_multiply_add.fused_multiply_add_float32(np, a[i:i + 1], b[i:i + 1], c[i:i + 1]),
+                          want[i:i + 1]) == 0
+    a, b, c = (_float32_bits(n, rng) for _ in range(3))
+    zeros = rng.integers(0, n, 500)
+    a[zeros] = rng.choice(np.float32([0.0, -0.0]), 500)
+    c[zeros[:250]] = rng.choice(np.float32([0.0, -0.0]), 250)
+    with np.errstate(over="ignore", invalid="ignore"):
+        c[n // 2:] = np.float32(a[n // 2:].astype(np.float64) * -b[n // 2:])   # cancellation: the product's tail
+        want = _exact_fma32(a, b, c)
+        assert _differing(fused_multiply_add.fused_multiply_add_float32(np, a, b, c), want) == 0
+
+
+@pytest.mark.parametrize("case", ["uniform", "bits", "ties", "mixed exponents"])
+def test_fused_multiply_add_float32_matches_torch_on_many_elements(case):
+    """10**5 elements per case (several blocks; PyTorch's vector loop and scalar tail) against
+    ``c.addcmul(a, b, value=1)``, which is ``fmaf(a, b, c)``; also on broadcast and 2-d shapes."""
+    rng = np.random.default_rng(len(case))
+    n = 10 ** 5
+    if case == "uniform":
+        a, b, c = (rng.uniform(-4, 4, n).astype(np.float32) for _ in range(3))
+    elif case == "bits":
+        a, b, c = (_float32_bits(n, rng) for _ in range(3))
+    elif case == "ties":
+        a, b, c = _float32_adversarial(rng, n)
+    else:
+        a, b, c = (np.float32(rng.standard_normal(n) * 2.0 ** rng.integers(-75, 64, n)) for _ in range(3))
+    theirs = torch.tensor(c).addcmul(torch.tensor(a), torch.tensor(b), value=1).numpy()
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert _differing(fused_multiply_add.fused_multiply_add_float32(np, a, b, c), theirs) == 0
+    a2, c2 = a.reshape(1000, 100), c[:100]                          # broadcast c, one block and several
+    theirs = torch.tensor(c2).addcmul(torch.tensor(a2), torch.tensor(b[:100]), value=1).numpy()
+    assert _differing(fused_multiply_add.fused_multiply_add_float32(np, a2, b[:100], c2), theirs) == 0
+    theirs = torch.tensor(c2[:7]).addcmul(torch.tensor(a2[:3, :7]), torch.tensor(b[:7]), value=1).numpy()
+    assert _differing(fused_multiply_add.fused_multiply_add_float32(np, a2[:3, :7], b[:7], c2[:7]), theirs) == 0
+
+
+def test_float64_ties_tipped_by_the_error_of_the_error():
+    """``(1 + 2**-52) + 2**-53 * (1 - 2**-104)``: the product rounds to ``2**-53``, the sum then lies half way
+    between ``1 + 2**-52`` and ``1 + 2**-51`` and rounds to even (``1 + 2**-51``); the exact sum is just below, so
+    a fused multiply-add gives ``1 + 2**-52``; also for ``add(alpha=)`` (``multiply_add``), and negated."""
+    a = np.array([(1 + 2.0 ** -52) * 2.0 ** -26, -(1 + 2.0 ** -52) * 2.0 ** -26])
+    b = np.array([(1 - 2.0 ** -52) * 2.0 ** -27] * 2)
+    c = np.array([1 + 2.0 ** -52, -1 - 2.0 ** -52])
+    want = _exact_fma64(a, b, c)
+    assert want.tolist() == c.tolist() != (a * b + c).tolist()
+    assert _differing(fused_multiply_add.fused_multiply_add_float64(np, a, b, c), want) == 0
+    assert _differing(torch.tensor(c).addcmul(torch.tensor(a), torch.tensor(b), value=1).numpy(), want) == 0
+    assert _differing(fused_multiply_add.multiply_add(np, a, float(b[0]), c), want) == 0
+    assert _differing(torch.tensor(c).add(torch.tensor(a), alpha=float(b[0])).numpy(), want) == 0
+
+
+@pytest.mark.parametrize("case", ["uniform", "mixed exponents", "cancellation", "special values"])
+def test_float64_fused_multiply_adds_match_torch_on_many_elements(case):
+    """10**5 elements per case: ``fused_multiply_add_float64`` against ``c.addcmul(a, b, value=1)`` and
+    ``multiply_add`` against ``c.add(b, alpha=alpha)`` (both PyTorch's fma), bit for bit; rounding twice differs
+    in many of them (products below ``2**-900``, which round twice here, are not drawn)."""
+    rng = np.random.default_rng(len(case) + 64)
+    n = 10 ** 5
+    if case == "uniform":
+        a, b, c = (rng.uniform(-4, 4, n) for _ in range(3))
+    else:
+        a, b, c = (rng.standard_normal(n) * 2.0 ** rng.integers(-300, 300, n) for _ in range(3))
+    if case == "cancellation":
+        c = -(a * b) * (1 + rng.integers(-4, 5, n) * 2.0 ** -52)
+    if case == "special values":
+        pool = np.array([np.inf, -np.inf, np.nan, 0.0, -0.0, 1.7e308, -1e308, 2.0 ** -1000])
+        for array in (b, c):
+            pick = rng.integers(0, n, n // 10)
+            array[pick] = rng.choice(pool, n // 10)
+    with np.errstate(over="ignore", invalid="ignore"):
+        theirs = torch.tensor(c).addcmul(torch.tensor(a), torch.tensor(b), value=1).numpy()
+        assert _differing(fused_multiply_add.fused_multiply_add_float64(np, a, b, c), theirs) == 0
+        assert _differing(a * b + c, theirs) > 100
+        for alpha in (0.1, -3.3e-7):
+            theirs = torch.tensor(c).add(torch.tensor(b), alpha=alpha).numpy()
+            assert _differing(fused_multiply_add.multiply_add(np, b, alpha, c), theirs) == 0

@@ -35,19 +35,24 @@ element by element against PyTorch 2.13 (x86-64 CPU) on 10**5 random inputs per 
 ``addcdiv`` backward raises ``RuntimeError`` ("value cannot be converted to type c10::Half without overflow")
 for a ``value`` beyond float16's range (65504); here the float16 ``v`` is infinite and so is that gradient.
 
-What it costs: ``addcmul`` is 10 to 30 times slower in float32 and 4 to 8 times in float64 than ``t + (t1 *
-t2) * v`` (3 NumPy operations), as each fused multiply-add is built of 25 to 35 float64 operations. Measured
-with one thread, the thread's CPU time (best of 15 to 60 calls, the two versions alternated in fresh processes,
-on a 2-vCPU machine shared with other work, 2026-12-07), ``t.addcmul(t1, t2, value=0.3)`` without a graph:
+What it costs: ``addcmul`` is 4 to 8 times slower in float32 and 4 to 18 times in float64 than ``t + (t1 *
+t2) * v`` (3 NumPy operations), and 13 to 40 times PyTorch's: in float64 each fused multiply-add is built of
+about 27 float64 operations and 20 comparisons; in float32 of about 10 operations (a float64 sum rounded to
+float32, and a test of its bits for the rare ties where that is not the correct rounding). Measured with one
+thread, the thread's CPU time (best of 8 to 40 calls, 3 rounds, the versions alternated in one process,
+``taskset`` on one core of a 2-vCPU machine shared with other work, 2026-12-07), ``t.addcmul(t1, t2,
+value=0.3)`` without a graph; "before" is a TwoSum on every element (float32), and the checks for exceptions
+before the common case (float64):
 
-======================  ======================  ===================
-                        ``t + (t1 * t2) * v``   ``fma`` (now)
-======================  ======================  ===================
-float32, 10**5          0.06 ms                 0.7 to 1.7 ms
-float32, 10**6          0.65 to 0.86 ms         8 to 9 ms
-float64, 10**5          1.1 ms                  3.8 to 9 ms
-float64, 10**6          5.7 to 6.7 ms           23 to 25 ms
-======================  ======================  ===================
+======================  ======================  ===================  ===================  ===================
+                        ``t + (t1 * t2) * v``   ``fma`` (before)     ``fma`` (now)        PyTorch
+======================  ======================  ===================  ===================  ===================
+float32, 10**3          0.010 ms                0.049 ms             0.038 ms             0.003 ms
+float32, 10**5          0.05 ms                 0.71 to 0.77 ms      0.37 to 0.40 ms      0.02 ms
+float32, 10**6          0.54 to 0.78 ms         8.2 to 9.6 ms        4.6 to 5.0 ms        0.22 to 0.34 ms
+float64, 10**5          0.08 ms                 1.8 to 1.9 ms        1.4 to 1.5 ms        0.04 ms
+float64, 10**6          4.6 to 4.7 ms           22 to 22.5 ms        18.8 to 19.6 ms      0.9 to 1.2 ms
+======================  ======================  ===================  ===================  ===================
 
 ``addcdiv`` costs what it did (0.5 to 0.9 ms for 10**6 float32 elements). Kept for float64 too, as float64
 ``add(alpha=)`` (the same fma, 16 times the time of rounding twice): values bit for bit with PyTorch's are

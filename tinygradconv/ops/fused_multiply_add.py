@@ -25,7 +25,8 @@ _SMALLEST_NORMAL = 2.0 ** -1022
 #: The number of elements the functions here work on at a time: 96 KiB of float64 per array, in the processor's
 #: cache, and below the size (128 KiB) from which glibc's ``malloc`` maps fresh memory for each temporary array
 #: (its pages zeroed on first touch): with 65536 (512 KiB), float32 ``addcmul`` of 10**5 elements took 4.4 ms
-#: where it takes 0.7 ms now, and 10**6 about the same (7 to 8 ms; one thread, thread CPU time, 2026-12-07).
+#: where it took 0.7 ms (its TwoSum on every element; one thread, thread CPU time, 2026-12-07); with the tie test
+#: of :func:`fused_multiply_add_float32` 1.3 ms where it takes 0.3 ms.
 MULTIPLY_ADD_BLOCK = 12288
 
 
@@ -46,12 +47,15 @@ def multiply_add(xp, y, alpha, x):
 
     How: the product is split exactly, ``alpha * y == p + e`` (Dekker's product, ``alpha`` and ``y`` each cut into
     two halves of 26 bits by Veltkamp's splitting), then ``x + p == s + t`` exactly (TwoSum) and ``t + e == v + w``
-    (TwoSum). ``r = s + v`` rounded is the correctly rounded ``x + p + e`` except where ``s + v`` lies exactly half
-    way between two floats and ``w`` (what ``v`` left out) tips it: the round-to-even then went the wrong way, and
-    ``r`` moves to the neighbour on ``w``'s side (a tie shows as ``r + 2 * err - r == 2 * err``, ``err`` the error
-    of ``s + v``). About 30 array operations where ``x + alpha * y`` takes 2, done on blocks of
-    :data:`MULTIPLY_ADD_BLOCK` elements, which stay in the processor's cache (4 times faster than on whole arrays of
-    10**6 elements; see :meth:`TorchMethods.add <tinygradconv.torch_methods.TorchMethods.add>` for the time).
+    (``v`` rounded). ``r = s + v`` rounded is the correctly rounded ``x + p + e`` except where ``s + v`` lies
+    exactly half way between two floats and ``w`` (what ``v`` left out) tips it: the round-to-even then went the
+    wrong way, and ``r`` moves to the neighbour on ``w``'s side (a tie shows as ``r + 2 * err - r == 2 * err``,
+    ``err`` the error of ``s + v``; ``w`` is computed, by TwoSum, only for a block that holds a tie). About 27
+    float64 operations and 20 comparisons and operations on booleans where ``x + alpha * y`` takes 2, done on
+    blocks of :data:`MULTIPLY_ADD_BLOCK` elements, which stay in the processor's cache (4 times faster than on
+    whole arrays of 10**6 elements; see :meth:`TorchMethods.add <tinygradconv.torch_methods.TorchMethods.add>` for
+    the time; 12.5 to 13 ms for 10**6 elements where TwoSum for ``w`` on every element and the checks for the
+    exceptions below before the common case took 15.8 to 16.4 ms, one thread, 2026-12-07).
 
     Where that is not exact, the two roundings are kept (``x + p``): a nonzero product below ``2**-900`` in
     magnitude (its error would fall below the smallest float64: ``1e-310 * 2.55e15 + 1e-310`` is one float64
@@ -127,27 +131,32 @@ def _multiply_add_block(xp, y, alpha, x):
     y_lo = y - y_hi
     e = ((y_hi * alpha_hi - p) + y_hi * alpha_lo + y_lo * alpha_hi) + y_lo * alpha_lo      # alpha * y == p + e
     s, t = _two_sum(xp, x, p)
-    v, w = _two_sum(xp, t, e)
+    v = t + e                            # rounded: its error w is needed only at a tie (below)
     r = s + v
     err = (s - r) + v                    # |v| is at most about ulp(s): s + v == r + err exactly (Fast2Sum)
     twice = err + err
-    neighbour = r + twice
-    tie = (neighbour - r == twice) & (err != 0)
-    tipped = tie & (w != 0) & ((w > 0) == (err > 0))
-    # (rare elements: a `where` costs as much as 10 of the operations above, so it is done only when needed)
-    result = xp.where(tipped, neighbour, r) if xp.any(tipped) else r
+    tie = ((r + twice) - r == twice) & (err != 0)
+    # (rare elements: w and a `where`, which costs as much as 3 of the operations above, only when needed)
+    if xp.any(tie):
+        w = (t - (v - (v - t))) + (e - (v - t))          # t + e == v + w exactly (TwoSum)
+        tipped = tie & (w != 0) & ((w > 0) == (err > 0))
+        r = xp.where(tipped, r + twice, r)
+    result = r
     # a zero factor (a zero y is common in gradients) is exact too: r is x + 0, but for -0 + -0 (r +0, the sum -0)
     # in `x + p`
     zero_factor = (y == 0) if scalar else (y == 0) | (alpha == 0)
     # (a subnormal factor has too few bits for the splitting: its halves' products lose bits)
-    exact = ((xp.abs(p) >= 2.0 ** -900) & (xp.abs(y) >= _SMALLEST_NORMAL)) | (zero_factor & (s != 0))
-    exact = xp.isfinite(result) & exact & (xp.abs(y) < 2.0 ** 995)
-    overflowed = ~xp.isfinite(p) & xp.isfinite(y)  # alpha * y past the largest float64, but finite when exact
+    magnitude = xp.abs(y)
+    exact = ((xp.abs(p) >= 2.0 ** -900) & (magnitude >= _SMALLEST_NORMAL)) | (zero_factor & (s != 0))
+    exact = exact & (magnitude < 2.0 ** 995) & xp.isfinite(result)
     if not scalar:
-        exact = exact & (xp.abs(alpha) < 2.0 ** 995) & (xp.abs(alpha) >= _SMALLEST_NORMAL)
-        overflowed = overflowed & xp.isfinite(alpha)
+        magnitude = xp.abs(alpha)
+        exact = exact & (magnitude < 2.0 ** 995) & (magnitude >= _SMALLEST_NORMAL)
     if xp.all(exact):
         return result
+    overflowed = ~xp.isfinite(p) & xp.isfinite(y)  # alpha * y past the largest float64, but finite when exact
+    if not scalar:
+        overflowed = overflowed & xp.isfinite(alpha)
     others = _rounded_twice(xp, x, p, y, alpha)
     if xp.any(overflowed):
         # computed scaled down by 2**-1000 (both factors by 2**-500, exactly: an overflowing product has factors
@@ -183,23 +192,49 @@ def _rounded_twice(xp, x, p, y, alpha):
     return xp.where(underflowed, p, total) if xp.any(underflowed) else total
 
 
+#: Float32 rounding seen in the bits of a float64 ``s`` (see :func:`fused_multiply_add_float32`): a float32 number
+#: of the normal range keeps the upper 24 of float64's 53 significand bits, so ``s`` lies exactly half way between
+#: two of them when its lowest 29 bits are ``1`` then 28 zeros.
+_LOWEST_29_BITS = (1 << 29) - 1
+_FLOAT32_HALF_WAY = 1 << 28
+
+#: The bits of the smallest normal float32 (``2**-126``) as a float64, less one, and those of a float64's
+#: magnitude: ``(bits & _MAGNITUDE) - 1 < _BELOW_FLOAT32_NORMAL`` is ``0 < |s| < 2**-126`` (a zero wraps round to the
+#: largest unsigned integer), where float32's step is ``2**-149`` whatever the exponent of ``s``.
+_BELOW_FLOAT32_NORMAL = 0x3810000000000000 - 1
+_MAGNITUDE = (1 << 63) - 1
+
+
 def fused_multiply_add_float32(xp, a, b, c):
     """``a * b + c`` for float32 arrays (broadcasting), rounded once to float32, as a float32 fused multiply-add
     (``fmaf``) rounds it: what PyTorch's CPU kernels compute where the compiler fuses a product and a sum (its
     ``addcmul`` in float32, and in float16 computed in float32, is ``fma(value * tensor1, tensor2, t)``).
 
-    How: the product of two float32 numbers is exact in float64 (48 bits of 53), and ``p + c == s + e`` exactly
-    (TwoSum). Rounding ``s`` to float32 is the correct rounding of ``p + c`` except where ``s`` lies exactly half
-    way between two float32 numbers and ``e`` (what float64 left out) tips it: the round-to-even then went the
-    wrong way, and the result moves to the neighbour on ``e``'s side (as in :func:`multiply_add`). NaN, infinities
-    and signed zeros are those of the float64 sum, which are the fused multiply-add's. About 25 float64
-    operations, on blocks of :data:`MULTIPLY_ADD_BLOCK` elements (on whole arrays of 10**6 elements it took 8
-    times as long).
+    How: the product of two float32 numbers is exact in float64 (48 bits of 53), and ``s = p + c`` is rounded
+    once in float64, then ``s`` to float32. Rounding twice is the correct rounding of ``p + c`` except where ``s``
+    lies exactly half way between two float32 numbers (the float64 rounding cannot step over such a point, as it
+    is a float64 number, only land on it) and the exact sum was not: the round-to-even then may go the wrong way.
+    Those ties are found in the bits of ``s`` (its lowest 29 significand bits ``1`` then 28 zeros; for results
+    below ``2**-126``, float32's subnormals, whose half step sits higher, every such element is looked at), and
+    only for them is the rounding error ``e`` of ``p + c`` computed (Knuth's TwoSum): the result moves to the
+    neighbour on ``e``'s side where ``e`` is not zero. The tie above the largest float32 (``2**128 - 2**103``) is
+    one too: ``s`` there rounds to infinity, the exact sum just below it to ``3.4028235e38``, as ``fmaf``. NaN,
+    infinities and signed zeros are those of the float64 sum, which are the fused multiply-add's.
+
+    About 11 NumPy operations on float64, float32 and unsigned integers (3 more where a block holds a result of
+    magnitude ``2**-126`` or less, zero included, or NaN), on blocks of :data:`MULTIPLY_ADD_BLOCK` elements: 0.3
+    ms for 10**5 elements, half the time of the TwoSum on every element it replaced (one thread, 2026-12-07; see
+    :mod:`~tinygradconv.ops.addcmul`). The array-API
+    test double, which has no bit view, takes that long way: the tie test and TwoSum on every element.
 
     >>> import numpy as np
     >>> a, c = np.float32([1 + 2.0 ** -12]), np.float32([-1 - 2.0 ** -11])
     >>> fused_multiply_add_float32(np, a, a, c).tolist(), (a * a + c).tolist()     # exact: 2**-24
     ([5.960464477539063e-08], [0.0])
+    >>> a, b = np.float32([(1 + 2.0 ** -23) / 4096]), np.float32([(1 - 2.0 ** -23) / 4096])
+    >>> c = np.float32([1 + 2.0 ** -23])        # exact: 1 + 3 * 2**-24 - 2**-70; in float64 the tie 1 + 3 * 2**-24
+    >>> fused_multiply_add_float32(np, a, b, c).tolist(), (a.astype(np.float64) * b + c).astype(np.float32).tolist()
+    ([1.0000001192092896], [1.000000238418579])
     """
     with np.errstate(over="ignore", invalid="ignore"):
         return _in_blocks(xp, lambda a, b, c: _fused_multiply_add_float32_block(xp, a, b, c), a, b, c,
@@ -208,16 +243,46 @@ def fused_multiply_add_float32(xp, a, b, c):
 
 def _fused_multiply_add_float32_block(xp, a, b, c):
     """:func:`fused_multiply_add_float32` on arrays small enough to stay in cache."""
-    wide = xp.float64
-    product = xp.astype(a, wide) * xp.astype(b, wide)          # exact
-    s, e = _two_sum(xp, product, xp.astype(c, wide))
-    rounded = xp.astype(s, xp.float32)
-    back = xp.astype(rounded, wide)
-    d = s - back                                               # exact (rounded is the float32 nearest to s)
+    if not hasattr(a, "view"):                       # array-api-strict: no bit view; every element the long way
+        product = xp.astype(a, xp.float64) * xp.astype(b, xp.float64)
+        c = xp.astype(c, xp.float64)
+        s = product + c
+        return _ties_rounded_again(xp, product, c, s, xp.astype(s, xp.float32))
+    # NumPy and CuPy (array methods: the array-API functions' wrappers cost as much as an operation here)
+    product = a.astype(xp.float64) * b.astype(xp.float64)     # exact
+    c = c.astype(xp.float64)
+    s = product + c
+    rounded = s.astype(xp.float32)
+    bits = s.view(xp.uint64)
+    suspect = (bits & _LOWEST_29_BITS) == _FLOAT32_HALF_WAY
+    if rounded.size and not float(xp.min(xp.abs(rounded))) > 2.0 ** -126:     # (NaN: looked at too)
+        magnitude = bits & _MAGNITUDE                 # float32 subnormal results, 0 < |s| < 2**-126, all of them
+        magnitude -= 1
+        suspect |= magnitude < _BELOW_FLOAT32_NORMAL
+    suspect = xp.nonzero(suspect.reshape(-1))[0]
+    if suspect.shape[0] == 0:
+        return rounded
+    shape = s.shape
+
+    def picked(x):                                   # x's elements at `suspect`, x broadcast to s's shape
+        return xp.broadcast_to(x, shape).reshape(-1)[suspect]
+
+    flat = rounded.reshape(-1)
+    flat[suspect] = _ties_rounded_again(xp, picked(product), picked(c), picked(s), flat[suspect])
+    return flat.reshape(shape)
+
+
+def _ties_rounded_again(xp, product, c, s, rounded):
+    """``rounded`` (``s = product + c`` rounded to float32) corrected where ``s`` is exactly half way between two
+    float32 numbers and the exact sum is not: moved to the other neighbour where the sum's rounding error (TwoSum)
+    lies on its side."""
+    _, e = _two_sum(xp, product, c)
+    back = xp.astype(rounded, xp.float64)
+    # a tie above the largest float32 rounded to infinity: its neighbours are 3.4028235e38 and 2**128
+    back = xp.where(xp.isinf(back) & xp.isfinite(s), xp.sign(s) * 2.0 ** 128, back)
+    d = s - back                                               # exact (back is the float32 nearest to s)
     twice = d + d
-    neighbour = back + twice
-    tie = xp.isfinite(back) & (d != 0) & (xp.astype(xp.astype(neighbour, xp.float32), wide) == neighbour)
+    neighbour = back + twice                         # the float32 on the other side of s, where s is a tie
+    tie = xp.isfinite(s) & (d != 0) & (xp.astype(xp.astype(neighbour, xp.float32), xp.float64) == neighbour)
     tipped = tie & (e != 0) & ((e > 0) == (d > 0))
-    if xp.any(tipped):
-        return xp.where(tipped, xp.astype(neighbour, xp.float32), rounded)
-    return rounded
+    return xp.where(tipped, xp.astype(neighbour, xp.float32), rounded)
