@@ -271,8 +271,10 @@ class FunctionalMixin:
 
     @property
     def output_shape(self):
+        """The shape of the output, or a list of one per output (in the order of :attr:`outputs`); a model of one
+        output gives its shape also when it was built with a list or dict of one, as Keras 3's."""
         shapes = [t.shape for t in self._outputs]
-        return shapes if self._nested_outputs else shapes[0]
+        return shapes if len(shapes) > 1 else shapes[0]
 
     @property
     def layers(self) -> list:
@@ -342,9 +344,12 @@ class FunctionalMixin:
 
     def _output_list(self, outputs):
         """The model's outputs as :meth:`call` gives them, a dict of outputs as the list of its values in sorted
-        key order (the order of :attr:`outputs`), as the losses, metrics and ``predict`` take them."""
+        key order (the order of :attr:`outputs`), as the losses and metrics take them; a dict of one output as
+        that output alone, as a model of one output gives it (Keras 3 logs such a model's loss and metrics as those
+        of one output: ``loss``, ``mae``)."""
         if self._output_keys and isinstance(outputs, dict):
-            return [outputs[key] for key in self._output_keys]
+            values = [outputs[key] for key in self._output_keys]
+            return values if len(values) > 1 else values[0]
         return outputs
 
     def _shape_list(self, input_shape):
@@ -1123,10 +1128,12 @@ class Functional(FunctionalMixin, Model):
         return self._on_data(super().test_on_batch, x, y, *args, **kwargs)
 
     def predict(self, x, *args, **kwargs):
-        return self._keyed_outputs(self._on_data(super().predict, x, _NO_Y, *args, **kwargs))
+        """As :meth:`Model.predict`, on ``x`` given as :meth:`__call__` takes it; a model of a dict of outputs
+        returns a dict of arrays (in sorted key order), as its :meth:`predict_step` returns a dict, as Keras 3."""
+        return self._on_data(super().predict, x, _NO_Y, *args, **kwargs)
 
     def predict_on_batch(self, x):
-        return self._keyed_outputs(self._on_data(super().predict_on_batch, x, _NO_Y))
+        return self._on_data(super().predict_on_batch, x, _NO_Y)
 
     def _on_data(self, method, x, y, *args, **kwargs):
         """``method`` (:class:`~tinygradconv.models.Model`'s ``fit``, ``evaluate``, ``predict`` or a ``*_on_batch``,
@@ -1136,10 +1143,6 @@ class Functional(FunctionalMixin, Model):
         x = self._x(x)
         data = (x,) if y is _NO_Y else (x, None if y is None else self._y(y))
         return method(*data, *args, **kwargs)
-
-    def _keyed_outputs(self, out):
-        """Predictions as a dict keyed like the outputs, for a model built with a dict of outputs."""
-        return dict(zip(self._output_keys, out)) if self._output_keys else out
 
     def __call__(self, inputs, *args, training=None, **kwargs):
         """Run the graph on ``inputs``: one array (or a list of one) for a model of one input, a list of one array
@@ -1182,7 +1185,7 @@ class Functional(FunctionalMixin, Model):
         if self._output_keys and any(isinstance(t, KerasTensor) for t in flatten(outputs)):
             # a model of a dict of outputs called on symbolic tensors gives a dict keyed in the order the dict was
             # written, as Keras 3 (on data: in sorted order, see call), so that `inner(x)["zout"]` works
-            flat = outputs if isinstance(outputs, list) else self._output_list(outputs)
+            flat = outputs if isinstance(outputs, list) else [outputs[key] for key in self._output_keys]
             outputs = _in_given_order(self._output_keys, flat, self._given_keys[1])
         return outputs
 
