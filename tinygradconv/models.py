@@ -2266,7 +2266,8 @@ class Model(Layer):
 
     def predict_on_batch(self, x):
         """The outputs on one batch, as NumPy, computed in inference mode (no graph, no callbacks) by
-        :meth:`predict_step` (yours too), as Keras 3's ``predict_on_batch``; a batch of 0 samples gives outputs of 0 samples, as there (``predict`` refuses it).
+        :meth:`predict_step` (yours too), as Keras 3's ``predict_on_batch``; a batch of 0 samples gives outputs of 0
+        samples, as there (``predict`` refuses it).
 
         >>> import numpy as np
         >>> from tinygradconv import layers
