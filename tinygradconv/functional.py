@@ -1090,13 +1090,6 @@ class Functional(FunctionalMixin, Model):
             else:
                 metric.update_state(t, p, sample_weight=w)
 
-    def _update_metrics(self, y_true, y_pred, loss_value, batch, sample_weight=None):
-        super()._update_metrics(y_true, y_pred, loss_value, batch, sample_weight)
-        for tracker, value in zip(getattr(self, "_output_trackers", None) or (),
-                                  getattr(self, "_last_output_losses", ())):
-            tracker.update(value, batch)
-            self._output_trackers_built = True
-
     def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
         """As :meth:`Model.fit`. With several outputs, ``y`` is one array per output (a list, or a dict keyed by
         output name), and ``sample_weight`` (also the third entry of ``validation_data``) one array for every
@@ -1193,9 +1186,31 @@ class Functional(FunctionalMixin, Model):
         """As :meth:`Model.compute_loss`; for a model of a dict of outputs, ``y_pred`` may be the dict it returns
         (``self(x)`` in a ``train_step`` of your own), and ``y`` and ``sample_weight`` dicts keyed alike, as in
         Keras 3."""
-        y, sample_weight = (self._output_list(v) if isinstance(v, dict) and set(v) == set(self._output_keys or ())
-                            else v for v in (y, sample_weight))
-        return super().compute_loss(x, y, self._output_list(y_pred), sample_weight, training=training)
+        y, sample_weight = self._keyed_values(y, sample_weight)
+        y_pred = self._output_list(y_pred)
+        loss = super().compute_loss(x, y, y_pred, sample_weight, training=training)
+        # each output's loss goes to its "<output>_loss" tracker here, as Keras 3's CompileLoss updates them when the
+        # loss is computed: a train_step of your own that calls compute_loss then compute_metrics logs them too
+        values = getattr(self, "_last_output_losses", None)
+        if values is not None and getattr(self, "_output_trackers", None):
+            self._last_output_losses = None
+            batch = len(y_pred[0] if isinstance(y_pred, list) else y_pred)
+            for tracker, value in zip(self._output_trackers, values):
+                tracker.update(value, batch)
+            self._output_trackers_built = True
+        return loss
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """As :meth:`Model.compute_metrics`; for a model of a dict of outputs, ``y_pred`` may be the dict it returns
+        and ``y`` and ``sample_weight`` dicts keyed alike, as for :meth:`compute_loss`."""
+        y, sample_weight = self._keyed_values(y, sample_weight)
+        return super().compute_metrics(x, y, self._output_list(y_pred), sample_weight)
+
+    def _keyed_values(self, *values):
+        """Each of ``values`` (targets, sample weights) that is a dict keyed by every output of a model of a dict of
+        outputs as :meth:`_output_list` gives the outputs; anything else as it is."""
+        return [self._output_list(v) if isinstance(v, dict) and set(v) == set(self._output_keys or ()) else v
+                for v in values]
 
     def _named_data(self, inputs):
         """``inputs`` with each floating NumPy array a Tensor named after its ``Input``

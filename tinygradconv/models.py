@@ -1666,6 +1666,34 @@ class Model(Layer):
         """The per-output loss trackers :attr:`metrics` lists (a functional model's; none here)."""
         return []
 
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics with a batch and return the results of every metric in :attr:`metrics`, as
+        Keras 3's ``Model.compute_metrics`` (the end of Keras' guide's ``train_step``: ``return
+        self.compute_metrics(x, y, y_pred, sample_weight)``). ``x`` is not used, as in Keras; ``y``, ``y_pred`` and
+        ``sample_weight`` as :meth:`compute_loss` takes them. The loss tracker (``"loss"``) is not updated here, as
+        in Keras: its ``train_step`` updates it; one of your own does so itself
+        (``self.metrics[0].update_state(loss)``) or logs ``"loss"`` at 0.
+
+        Returns:
+            a dict of the results, ``{"loss": ..., "mae": ...}``, a dict result (``compile_metrics``) flattened
+            into it, as Keras' ``get_metrics_result``.
+
+        Raises:
+            ValueError: ``y`` None for a model compiled with metrics.
+        """
+        del x           # as Keras' own, which uses it not
+        if not self.compiled:
+            return {metric.name: _logged(metric.result()) for metric in self.metrics}
+        y_pred = self._output_list(y_pred)
+        if y is not None:
+            y_true = self._targets(y, y_pred)
+            sample_weight = None if sample_weight is None else self._targets(sample_weight, y_pred)
+            self._update_compiled_metrics(y_true, y_pred, sample_weight)
+        elif self._metric_specs:
+            raise ValueError(f"Invalid value for argument `y`: None, but model '{self.name}' was compiled with "
+                             f"metrics {[n for n, _, _ in self._metric_specs]}, which need targets. Give `y`.")
+        return self._step_logs()
+
     def _step_logs(self):
         """What the default steps return, as Keras 3's ``compute_metrics`` (``get_metrics_result``): the results of
         :attr:`metrics`, from the model's own trackers (:meth:`_logs`), or, when ``metrics`` is a property of your
