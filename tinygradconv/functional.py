@@ -273,8 +273,10 @@ class FunctionalMixin:
 
     @property
     def output_shape(self):
+        """The shape of the output, or a list of one per output (in the order of :attr:`outputs`); a model of one
+        output gives its shape also when it was built with a list or dict of one, as Keras 3's."""
         shapes = [t.shape for t in self._outputs]
-        return shapes if self._nested_outputs else shapes[0]
+        return shapes if len(shapes) > 1 else shapes[0]
 
     @property
     def layers(self) -> list:
@@ -349,9 +351,12 @@ class FunctionalMixin:
 
     def _output_list(self, outputs):
         """The model's outputs as :meth:`call` gives them, a dict of outputs as the list of its values in sorted
-        key order (the order of :attr:`outputs`), as the losses, metrics and ``predict`` take them."""
+        key order (the order of :attr:`outputs`), as the losses and metrics take them; a dict of one output as
+        that output alone, as a model of one output gives it (Keras 3 logs such a model's loss and metrics as those
+        of one output: ``loss``, ``mae``)."""
         if self._output_keys and isinstance(outputs, dict):
-            return [outputs[key] for key in self._output_keys]
+            values = [outputs[key] for key in self._output_keys]
+            return values if len(values) > 1 else values[0]
         return outputs
 
     def _shape_list(self, input_shape):
@@ -1103,13 +1108,6 @@ class Functional(FunctionalMixin, Model):
             else:
                 metric.update_state(t, p, sample_weight=w)
 
-    def _update_metrics(self, y_true, y_pred, loss_value, batch, sample_weight=None):
-        super()._update_metrics(y_true, y_pred, loss_value, batch, sample_weight)
-        for tracker, value in zip(getattr(self, "_output_trackers", None) or (),
-                                  getattr(self, "_last_output_losses", ())):
-            tracker.update(value, batch)
-            self._output_trackers_built = True
-
     def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
         """As :meth:`Model.fit`. With several outputs, ``y`` is one array per output (a list, or a dict keyed by
         output name), and ``sample_weight`` (also the third entry of ``validation_data``) one array for every
@@ -1141,10 +1139,12 @@ class Functional(FunctionalMixin, Model):
         return self._on_data(super().test_on_batch, x, y, *args, **kwargs)
 
     def predict(self, x, *args, **kwargs):
-        return self._keyed_outputs(self._on_data(super().predict, x, _NO_Y, *args, **kwargs))
+        """As :meth:`Model.predict`, on ``x`` given as :meth:`__call__` takes it; a model of a dict of outputs
+        returns a dict of arrays (in sorted key order), as its :meth:`predict_step` returns a dict, as Keras 3."""
+        return self._on_data(super().predict, x, _NO_Y, *args, **kwargs)
 
     def predict_on_batch(self, x):
-        return self._keyed_outputs(self._on_data(super().predict_on_batch, x, _NO_Y))
+        return self._on_data(super().predict_on_batch, x, _NO_Y)
 
     def _on_data(self, method, x, y, *args, **kwargs):
         """``method`` (:class:`~tinygradconv.models.Model`'s ``fit``, ``evaluate``, ``predict`` or a ``*_on_batch``,
@@ -1154,10 +1154,6 @@ class Functional(FunctionalMixin, Model):
         x = self._x(x)
         data = (x,) if y is _NO_Y else (x, None if y is None else self._y(y))
         return method(*data, *args, **kwargs)
-
-    def _keyed_outputs(self, out):
-        """Predictions as a dict keyed like the outputs, for a model built with a dict of outputs."""
-        return dict(zip(self._output_keys, out)) if self._output_keys else out
 
     def __call__(self, inputs, *args, training=None, **kwargs):
         """Run the graph on ``inputs``: one array (or a list of one) for a model of one input, a list of one array
@@ -1200,7 +1196,7 @@ class Functional(FunctionalMixin, Model):
         if self._output_keys and any(isinstance(t, KerasTensor) for t in flatten(outputs)):
             # a model of a dict of outputs called on symbolic tensors gives a dict keyed in the order the dict was
             # written, as Keras 3 (on data: in sorted order, see call), so that `inner(x)["zout"]` works
-            flat = outputs if isinstance(outputs, list) else self._output_list(outputs)
+            flat = outputs if isinstance(outputs, list) else [outputs[key] for key in self._output_keys]
             outputs = _in_given_order(self._output_keys, flat, self._given_keys[1])
         return outputs
 
@@ -1208,9 +1204,31 @@ class Functional(FunctionalMixin, Model):
         """As :meth:`Model.compute_loss`; for a model of a dict of outputs, ``y_pred`` may be the dict it returns
         (``self(x)`` in a ``train_step`` of your own), and ``y`` and ``sample_weight`` dicts keyed alike, as in
         Keras 3."""
-        y, sample_weight = (self._output_list(v) if isinstance(v, dict) and set(v) == set(self._output_keys or ())
-                            else v for v in (y, sample_weight))
-        return super().compute_loss(x, y, self._output_list(y_pred), sample_weight, training=training)
+        y, sample_weight = self._keyed_values(y, sample_weight)
+        y_pred = self._output_list(y_pred)
+        loss = super().compute_loss(x, y, y_pred, sample_weight, training=training)
+        # each output's loss goes to its "<output>_loss" tracker here, as Keras 3's CompileLoss updates them when the
+        # loss is computed: a train_step of your own that calls compute_loss then compute_metrics logs them too
+        values = getattr(self, "_last_output_losses", None)
+        if values is not None and getattr(self, "_output_trackers", None):
+            self._last_output_losses = None
+            batch = len(y_pred[0] if isinstance(y_pred, list) else y_pred)
+            for tracker, value in zip(self._output_trackers, values):
+                tracker.update(value, batch)
+            self._output_trackers_built = True
+        return loss
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """As :meth:`Model.compute_metrics`; for a model of a dict of outputs, ``y_pred`` may be the dict it returns
+        and ``y`` and ``sample_weight`` dicts keyed alike, as for :meth:`compute_loss`."""
+        y, sample_weight = self._keyed_values(y, sample_weight)
+        return super().compute_metrics(x, y, self._output_list(y_pred), sample_weight)
+
+    def _keyed_values(self, *values):
+        """Each of ``values`` (targets, sample weights) that is a dict keyed by every output of a model of a dict of
+        outputs as :meth:`_output_list` gives the outputs; anything else as it is."""
+        return [self._output_list(v) if isinstance(v, dict) and set(v) == set(self._output_keys or ()) else v
+                for v in values]
 
     def _named_data(self, inputs):
         """``inputs`` with each floating NumPy array a Tensor named after its ``Input``

@@ -865,6 +865,28 @@ def _joined_batches(parts):
     return np.concatenate(parts, out=out)
 
 
+def _numpy_outputs(out):
+    """One batch's outputs as ``predict_step`` returns them (a Tensor, a list or tuple of Tensors, or a dict of them,
+    as a model of a dict of outputs returns it) as NumPy arrays in the same structure (a tuple as a list), as Keras 3
+    converts them (``tree.map_structure(convert_to_numpy, ...)``)."""
+    if isinstance(out, dict):
+        return {key: value.numpy() for key, value in out.items()}
+    if isinstance(out, (list, tuple)):
+        return [o.numpy() for o in out]
+    return out.numpy()
+
+
+def _joined_outputs(batches):
+    """The batches' outputs of :meth:`Model.predict` (each from :func:`_numpy_outputs`) joined along the samples: one
+    array, a list of one per output, or a dict of one per key, as Keras 3 joins them."""
+    first = batches[0]
+    if isinstance(first, dict):
+        return {key: _joined_batches([batch[key] for batch in batches]) for key in first}
+    if isinstance(first, list):
+        return [_joined_batches(parts) for parts in zip(*batches)]
+    return _joined_batches(batches)
+
+
 def _returned_logs(logs, return_dict):
     """What ``evaluate``/``train_on_batch`` return, as Keras: the loss alone (a float) when it is the only log, else
     the list of the logs' values in order (``metrics_names``' order); with ``return_dict`` a dict with the keys in
@@ -1679,6 +1701,34 @@ class Model(Layer):
         """The per-output loss trackers :attr:`metrics` lists (a functional model's; none here)."""
         return []
 
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics with a batch and return the results of every metric in :attr:`metrics`, as
+        Keras 3's ``Model.compute_metrics`` (the end of Keras' guide's ``train_step``: ``return
+        self.compute_metrics(x, y, y_pred, sample_weight)``). ``x`` is not used, as in Keras; ``y``, ``y_pred`` and
+        ``sample_weight`` as :meth:`compute_loss` takes them. The loss tracker (``"loss"``) is not updated here, as
+        in Keras: its ``train_step`` updates it; one of your own does so itself
+        (``self.metrics[0].update_state(loss)``) or logs ``"loss"`` at 0.
+
+        Returns:
+            a dict of the results, ``{"loss": ..., "mae": ...}``, a dict result (``compile_metrics``) flattened
+            into it, as Keras' ``get_metrics_result``.
+
+        Raises:
+            ValueError: ``y`` None for a model compiled with metrics.
+        """
+        del x           # as Keras' own, which uses it not
+        if not self.compiled:
+            return {metric.name: _logged(metric.result()) for metric in self.metrics}
+        y_pred = self._output_list(y_pred)
+        if y is not None:
+            y_true = self._targets(y, y_pred)
+            sample_weight = None if sample_weight is None else self._targets(sample_weight, y_pred)
+            self._update_compiled_metrics(y_true, y_pred, sample_weight)
+        elif self._metric_specs:
+            raise ValueError(f"Invalid value for argument `y`: None, but model '{self.name}' was compiled with "
+                             f"metrics {[n for n, _, _ in self._metric_specs]}, which need targets. Give `y`.")
+        return self._step_logs()
+
     def _step_logs(self):
         """What the default steps return, as Keras 3's ``compute_metrics`` (``get_metrics_result``): the results of
         :attr:`metrics`, from the model's own trackers (:meth:`_logs`), or, when ``metrics`` is a property of your
@@ -1938,10 +1988,12 @@ class Model(Layer):
 
     def predict_step(self, data):
         """The outputs on one batch, as Keras 3's ``predict_step(self, data)``: ``self(x, training=False)`` for
-        ``data`` as for :meth:`train_step` (``predict`` gives ``x`` alone). ``predict`` runs it without a graph and
-        joins the batches' outputs into NumPy arrays."""
+        ``data`` as for :meth:`train_step` (``predict`` gives ``x`` alone): a Tensor, a list of them for a model of
+        several outputs, a dict of them for a model built with a dict of outputs. ``predict`` and
+        ``predict_on_batch`` run it (yours too) without a graph and turn what it returns into NumPy arrays in the
+        same structure (a tuple as a list), the batches joined per output (per key of a dict), as Keras 3."""
         x, _, _ = unpack_x_y_sample_weight(data)
-        return self._output_list(self(x, training=False))
+        return self(x, training=False)
 
     def _check_sample_weight(self, sample_weight, name="sample_weight"):
         if sample_weight is None:
@@ -2247,7 +2299,8 @@ class Model(Layer):
         return _returned_logs(logs, return_dict)
 
     def predict(self, x, batch_size=None, verbose=0, steps=None, callbacks=None):
-        """The model's outputs on ``x`` as a NumPy array, computed in batches in inference mode (no graph);
+        """The model's outputs on ``x`` as a NumPy array (a list of them, or a dict of them: the structure that
+        :meth:`predict_step` returns), computed in batches in inference mode (no graph);
         with ``steps``, on the first ``steps`` batches only (more than there are: Keras' "ran out of data" warning).
         ``batch_size`` defaults as in :meth:`evaluate`. A model that takes one input (a ``Sequential``) refuses a
         list of several arrays, as Keras does: they are never stacked into one."""
@@ -2268,17 +2321,16 @@ class Model(Layer):
                 callback_list.on_predict_batch_begin(step)
                 with running_batches(self):
                     out = self.predict_step(pack_x_y_sample_weight(x[index]))
-                out = [o.numpy() for o in out] if isinstance(out, (list, tuple)) else out.numpy()
+                out = _numpy_outputs(out)
                 outputs.append(out)
                 callback_list.on_predict_batch_end(step, {"outputs": out})
         callback_list.on_predict_end()
-        if isinstance(outputs[0], list):
-            return [_joined_batches(parts) for parts in zip(*outputs)]
-        return _joined_batches(outputs)
+        return _joined_outputs(outputs)
 
     def predict_on_batch(self, x):
-        """The outputs on one batch, as NumPy, computed in inference mode (no graph, no callbacks), as Keras 3's
-        ``predict_on_batch``; a batch of 0 samples gives outputs of 0 samples, as there (``predict`` refuses it).
+        """The outputs on one batch, as NumPy, computed in inference mode (no graph, no callbacks) by
+        :meth:`predict_step` (yours too), as Keras 3's ``predict_on_batch``; a batch of 0 samples gives outputs of 0
+        samples, as there (``predict`` refuses it).
 
         >>> import numpy as np
         >>> from tinygradconv import layers
@@ -2286,12 +2338,11 @@ class Model(Layer):
         (0, 1)
         """
         self._check_initialized()
+        _check_step_signature(self, "predict_step")
         x = self._input_data(x)
         with no_grad(), running_batches(self):
-            out = self._output_list(self(x, training=False))
-        if isinstance(out, (list, tuple)):
-            return [_joined_batches([o.numpy()]) for o in out]
-        return _joined_batches([out.numpy()])
+            out = self.predict_step(pack_x_y_sample_weight(x))   # as Keras 3: a predict_step of your own is run
+        return _joined_outputs([_numpy_outputs(out)])
 
     def _input_data(self, x, argument="x"):
         """``x`` (the inputs of :meth:`predict`, :meth:`fit`, :meth:`evaluate`, or ``validation_data[0]``) as an
@@ -2999,6 +3050,13 @@ class Sequential(Model):
         outputs = super().__call__(inputs, *args, training=training)
         if connect and self._graph is None and self.built:  # built by this first call, on data: Keras' graph too
             self._connect()
+        last = self._layers[-1] if self._layers else None
+        keys = getattr(last, "_output_keys", None)
+        if keys and isinstance(outputs, list) and is_symbolic(outputs):
+            # the last layer is a model of a dict of outputs: on symbolic tensors too the stack gives its dict (keyed
+            # in the order it was written, as that model's own symbolic call), as Keras 3
+            by_key = dict(zip(keys, outputs))
+            outputs = {key: by_key[key] for key in last._given_keys[1]}
         return outputs
 
     def call(self, inputs, training=None):
@@ -3045,11 +3103,12 @@ class Sequential(Model):
         """The dtype of the output when the model is called on data of ``dtypes`` (one), layer by layer as
         :meth:`call` computes it (the ``Input`` casts the data first, to :meth:`_fed_input_dtype`), for a symbolic
         call of the model (see :func:`~tinygradconv.layers.input_layer.output_dtypes`)."""
-        dtype = self._fed_input_dtype()
+        dtype = out = self._fed_input_dtype()
         for layer in self._layers:
             out = output_dtypes(layer, [dtype])
             dtype = out if isinstance(out, str) else out[0]
-        return [dtype]
+        # the last layer's dtypes: one per output of a model of several outputs used as that layer
+        return [out] if isinstance(out, str) else list(out)
 
     def _check_built_input(self, input_shape):
         """The model called on a symbolic tensor (used as a layer): the shape must fit its ``Input`` (``None``: any

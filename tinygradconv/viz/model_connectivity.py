@@ -733,12 +733,12 @@ def _model_jacobian(model, input_length, at=None):
         point = point.T
     # the model's own backend (model.to moves its weights): the probe and the pass run where its weights are
     backend = model.weights[0].backend if model.weights else None
-    probe = model(Tensor(point[None], dtype=dtype, backend=backend), training=False)
+    probe = _lone_output(model(Tensor(point[None], dtype=dtype, backend=backend), training=False))
     n_out = probe.shape[steps_axis]
     _jacobian_fits(model, input_length, in_channels, n_out, probe.shape[3 - steps_axis])
     x = Tensor(np.broadcast_to(point, (n_out, *point.shape)).copy(), dtype=dtype, backend=backend,
                requires_grad=True)
-    y = model(x, training=False)
+    y = _lone_output(model(x, training=False))
     seed = np.zeros(y.shape)
     if steps_axis == 1:
         seed[np.arange(n_out), np.arange(n_out), :] = 1.0      # sample n asks for the sum over channels of y[n, :]
@@ -755,6 +755,14 @@ def _model_jacobian(model, input_length, at=None):
         for w, g in held:
             w._grad = g
     return np.asarray(x.grad.numpy(), dtype=np.float64).sum(axis=3 - steps_axis)
+
+
+def _lone_output(out):
+    """The one output of a call of a model of one output: a model built with a dict of one output,
+    ``models.Model(x, {"out": y})``, returns that dict (as Keras 3), whose one value is the output."""
+    if isinstance(out, dict):
+        (out,) = out.values()
+    return out
 
 
 def _jacobian_fits(model, input_length, in_channels, n_out=None, out_channels=1):
