@@ -1,0 +1,40 @@
+"""Fixes from the s49 tester's report: ``round`` with a large ``decimals`` (against PyTorch 2.13), ``Lambda``'s
+output-shape inference and ``output_shape`` check (against Keras 3), ``register_keras_serializable`` used without
+its parentheses, integer weights from ``add_weight`` (against Keras 3) and ``logaddexp`` in float32 rounded once
+(against PyTorch)."""
+import time
+
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+
+torch = pytest.importorskip("torch", reason="PyTorch is the reference of round and logaddexp")
+
+
+# ------------------------------------------------------------------------------------- round, large decimals
+ROUND_POINTS = [1.5, 0.0, -0.0, np.inf, -np.inf, np.nan, 123.456, 1e-30, 6e4, -2.5]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("decimals", [37, 38, 39, 300, 308, 309, 400, 10**7, -37, -38, -39, -300, -308, -309,
+                                      -400, -10**7])
+def test_round_with_large_decimals_as_torch(dtype, decimals):
+    x = np.asarray(ROUND_POINTS, dtype=dtype)
+    start = time.perf_counter()
+    ours = tg.ops.round(tg.tensor(x, dtype=dtype), decimals=decimals).numpy()
+    assert time.perf_counter() - start < 1.0, f"round(decimals={decimals}) is slow: it builds 10**{decimals}?"
+    theirs = torch.round(torch.from_numpy(x), decimals=decimals).numpy()
+    assert ours.dtype == theirs.dtype
+    np.testing.assert_array_equal(ours, theirs, err_msg=f"round({dtype}, decimals={decimals})")
+    np.testing.assert_array_equal(np.signbit(ours), np.signbit(theirs))
+
+
+@pytest.mark.parametrize("decimals", [-20, -308, -309, -400, -10**7])
+def test_round_of_integers_with_large_negative_decimals_is_zero(decimals):
+    """Every int32 is nearer 0 than half of 10**20 (PyTorch refuses integers with decimals; Keras's float32 path
+    gives NaN cast to int32 beyond -38): the exact answer, 0, at once."""
+    start = time.perf_counter()
+    ours = tg.ops.round(tg.tensor([15, 25, -2**31, 2**31 - 1], dtype="int32"), decimals=decimals)
+    assert time.perf_counter() - start < 1.0
+    assert str(ours.dtype) == "int32" and ours.tolist() == [0, 0, 0, 0]
