@@ -38,3 +38,37 @@ def test_round_of_integers_with_large_negative_decimals_is_zero(decimals):
     ours = tg.ops.round(tg.tensor([15, 25, -2**31, 2**31 - 1], dtype="int32"), decimals=decimals)
     assert time.perf_counter() - start < 1.0
     assert str(ours.dtype) == "int32" and ours.tolist() == [0, 0, 0, 0]
+
+
+# ------------------------------------------------------------------------------------- logaddexp, float32
+def test_logaddexp_float32_at_common_points_as_torch():
+    a, b = np.float32([0.0, 1.0, 0.5, -3.0]), np.float32([1.0, 2.0, 0.5, 2.0])
+    x, y = tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)
+    out = tg.ops.logaddexp(x, y)
+    out.backward(tg.ops.ones_like(out))
+    tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    tout = torch.logaddexp(tx, ty)
+    tout.backward(torch.ones_like(tout))
+    np.testing.assert_array_equal(out.numpy(), tout.detach().numpy())       # [1.3132617, 2.3132617, ...]
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    np.testing.assert_array_equal(y.grad.numpy(), ty.grad.numpy())
+
+
+def test_logaddexp_float32_random_mostly_bit_for_bit_as_torch():
+    """PyTorch's float32 exp/log1p (SLEEF, within one unit in the last place) are not always correctly rounded,
+    so a few values differ by one unit: measured 4 % of values and 0.4 % of gradients (NumPy's float32 steps: 21 %
+    and 18 %)."""
+    rng = np.random.default_rng(7)
+    a, b, g = (rng.standard_normal(10**5).astype(np.float32) for _ in range(3))
+    x, y = tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)
+    out = tg.ops.logaddexp(x, y)
+    out.backward(tg.tensor(g))
+    tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    tout = torch.logaddexp(tx, ty)
+    tout.backward(torch.from_numpy(g))
+    ours, theirs = out.numpy(), tout.detach().numpy()
+    largest = np.maximum(np.maximum(np.abs(a), np.abs(b)), np.abs(theirs))      # the sum's rounding step
+    assert np.all(np.abs(ours - theirs) <= 2 * np.spacing(largest))
+    assert np.mean(ours != theirs) < 0.08
+    assert np.mean(x.grad.numpy() != tx.grad.numpy()) < 0.02
+    assert np.mean(y.grad.numpy() != ty.grad.numpy()) < 0.02
