@@ -72,3 +72,47 @@ def test_logaddexp_float32_random_mostly_bit_for_bit_as_torch():
     assert np.mean(ours != theirs) < 0.08
     assert np.mean(x.grad.numpy() != tx.grad.numpy()) < 0.02
     assert np.mean(y.grad.numpy() != ty.grad.numpy()) < 0.02
+
+
+# ------------------------------------------------------------------------------------- Lambda's output shape
+def _keras():
+    return pytest.importorskip("keras", reason="Keras 3 is the reference of Lambda's shape inference")
+
+
+@pytest.mark.parametrize("case", ["first_sample", "sum_over_batch", "flatten_all", "per_sample", "take_column"])
+def test_lambda_infers_output_shape_as_keras(case):
+    keras = _keras()
+    ours_fn, keras_fn = {
+        "first_sample": (lambda t: t[0], lambda t: t[0]),
+        "sum_over_batch": (lambda t: tg.ops.sum(t, axis=0), lambda t: keras.ops.sum(t, axis=0)),
+        "flatten_all": (lambda t: t.reshape(-1), lambda t: keras.ops.reshape(t, (-1,))),
+        "per_sample": (lambda t: t * 2.0, lambda t: t * 2.0),
+        "take_column": (lambda t: t[:, 1], lambda t: t[:, 1]),
+    }[case]
+    data = np.ones((2, 4, 3), "float32")
+    ti = tg.layers.Input((4, 3))
+    ours = tg.models.Model(ti, tg.layers.Lambda(ours_fn)(ti))
+    ki = keras.Input((4, 3))
+    theirs = keras.Model(ki, keras.layers.Lambda(keras_fn)(ki))
+    assert ours.output_shape == theirs.output_shape
+    assert ours.predict(data, verbose=0).shape == theirs.predict(data, verbose=0).shape
+
+
+def test_lambda_that_fails_on_an_unknown_batch_is_refused_at_build_as_keras():
+    keras = _keras()
+    ki = keras.Input((4, 3))
+    with pytest.raises(Exception, match="could not automatically infer the shape"):
+        keras.layers.Lambda(lambda t: keras.ops.reshape(t, (2, 6)))(ki)
+    ti = tg.layers.Input((4, 3))
+    with pytest.raises(ValueError, match="could not automatically infer the shape.*reshape"):
+        tg.layers.Lambda(lambda t: t.reshape(2, 6))(ti)
+
+
+def test_lambda_output_shape_of_a_wrong_type_is_refused_at_construction():
+    keras = _keras()
+    with pytest.raises(TypeError):      # Keras fails only later, in compute_output_shape ("can only concatenate")
+        keras.layers.Lambda(lambda t: t, output_shape=5).compute_output_shape((None, 4))
+    with pytest.raises(TypeError, match=r"Invalid type for argument `output_shape`: expected a tuple, a list or a "
+                                        r"function, received int 5"):
+        tg.layers.Lambda(lambda t: t, output_shape=5)
+    assert tg.layers.Lambda(lambda t: t, output_shape=(2,)).compute_output_shape((None, 4)) == (None, 2)
