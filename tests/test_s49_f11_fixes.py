@@ -116,3 +116,26 @@ def test_lambda_output_shape_of_a_wrong_type_is_refused_at_construction():
                                         r"function, received int 5"):
         tg.layers.Lambda(lambda t: t, output_shape=5)
     assert tg.layers.Lambda(lambda t: t, output_shape=(2,)).compute_output_shape((None, 4)) == (None, 2)
+
+
+# ------------------------------------------------------------------------------------- register_keras_serializable
+def test_register_keras_serializable_without_parentheses_says_how_to_use_it():
+    keras = _keras()
+
+    class My(keras.layers.Layer):
+        pass
+
+    # Keras 3 returns its decorator: the decorated name would silently hold a function, not the class
+    assert not isinstance(keras.saving.register_keras_serializable(My), type)
+
+    class Ours(tg.layers.Layer):
+        pass
+
+    def fn(x):
+        return x
+
+    for obj in (Ours, fn):
+        with pytest.raises(TypeError, match=r"Invalid type for argument `package`.*decorator factory.*"
+                                            r"@register_keras_serializable\(package=\"\.\.\.\"\)"):
+            tg.saving.register_keras_serializable(obj)
+    assert tg.saving.get_custom_objects().get("Custom>Ours") is None
