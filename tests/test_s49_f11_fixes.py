@@ -139,3 +139,101 @@ def test_register_keras_serializable_without_parentheses_says_how_to_use_it():
                                             r"@register_keras_serializable\(package=\"\.\.\.\"\)"):
             tg.saving.register_keras_serializable(obj)
     assert tg.saving.get_custom_objects().get("Custom>Ours") is None
+
+
+# ------------------------------------------------------------------------------------- integer weights
+def _keras_weight(keras, **kwargs):
+    class K(keras.layers.Layer):
+        def build(self, shape):
+            self.w = self.add_weight(shape=(2,), name="w", **kwargs)
+
+        def call(self, x):
+            return x
+
+    layer = K()
+    layer(np.ones((1, 2), "float32"))
+    return layer
+
+
+class _Counter(tg.layers.Layer):
+    """A step counter (int32) and a float scale, as a user writes them."""
+
+    def build(self, shape):
+        self.count = self.add_weight(shape=(), initializer="zeros", dtype="int32", trainable=False, name="count")
+        self.scale = self.add_weight(shape=(shape[-1],), initializer="ones", name="scale")
+
+    def call(self, x):
+        return x * self.scale
+
+
+@pytest.mark.parametrize("initializer", ["zeros", "ones", "constant_2_7", None])
+@pytest.mark.parametrize("dtype", ["int32", "int64", "uint8"])
+def test_integer_non_trainable_weight_as_keras(initializer, dtype):
+    keras = _keras()
+    ours_init = tg.initializers.Constant(2.7) if initializer == "constant_2_7" else initializer
+    keras_init = keras.initializers.Constant(2.7) if initializer == "constant_2_7" else initializer
+    theirs = _keras_weight(keras, initializer=keras_init, dtype=dtype, trainable=False).w
+
+    class Ours(tg.layers.Layer):
+        def build(self, shape):
+            self.w = self.add_weight(shape=(2,), initializer=ours_init, dtype=dtype, trainable=False, name="w")
+
+    layer = Ours()
+    layer.build((1, 2))
+    assert str(layer.w.dtype) == theirs.dtype == dtype
+    np.testing.assert_array_equal(layer.w.numpy(), keras.ops.convert_to_numpy(theirs.value))
+    assert not layer.w.requires_grad and layer.trainable_weights == [] and len(layer.non_trainable_weights) == 1
+
+
+@pytest.mark.parametrize("kwargs", [{"trainable": True, "initializer": "zeros"},
+                                    {"trainable": False, "initializer": "glorot_uniform"},
+                                    {"trainable": False, "initializer": "random_normal"}])
+def test_integer_weights_keras_cannot_make_are_refused_without_the_build_suffix(kwargs):
+    keras = _keras()
+    with pytest.raises((RuntimeError, NotImplementedError)):       # Keras on torch refuses them too
+        _keras_weight(keras, dtype="int32", **kwargs)
+
+    class Bad(tg.layers.Layer):
+        def build(self, shape):
+            self.c = self.add_weight(shape=(), dtype="int32", name="c", **kwargs)
+
+        def call(self, x):
+            return x
+
+    with pytest.raises(TypeError, match=r"Invalid type for argument `dtype` of add_weight \(weight 'c'") as info:
+        tg.models.Sequential([tg.layers.Input((3,)), Bad()])
+    assert "Model.build received" not in str(info.value)
+
+
+def test_bool_weight_is_refused_clearly():
+    class B(tg.layers.Layer):
+        def build(self, shape):
+            self.b = self.add_weight(shape=(2,), initializer="ones", dtype="bool", trainable=False)
+
+    with pytest.raises(TypeError, match=r"Invalid type for argument `dtype`.*received dtype='bool'.*'int8'"):
+        B().build((1, 2))
+
+
+def test_integer_weight_skipped_by_optimizers_and_kept_by_files(tmp_path):
+    model = tg.models.Sequential([tg.layers.Input((3,)), _Counter(), tg.layers.Dense(1)])
+    model.compile("adam", "mse")
+    before = [w.copy() for w in model.get_weights()]
+    model.fit(np.ones((8, 3), "float32"), np.zeros((8, 1), "float32"), epochs=2, verbose=0)
+    after = model.get_weights()
+    assert [a.dtype for a in after] == [np.float32, np.int32, np.float32, np.float32]
+    assert after[1] == 0 and not np.array_equal(after[0], before[0])     # the counter untouched, the scale trained
+    after[1] = np.int32(7)
+    model.set_weights(after)
+    assert model.layers[0].count.item() == 7
+    for name in ("m.keras", "m.npz"):
+        model.save(tmp_path / name)
+        loaded = tg.models.load_model(tmp_path / name, custom_objects={"_Counter": _Counter})
+        count = loaded.layers[0].count
+        assert str(count.dtype) == "int32" and count.item() == 7 and not count.requires_grad
+    model.save_weights(tmp_path / "m.weights.h5")
+    model.set_weights([np.zeros_like(a) for a in after])
+    model.load_weights(tmp_path / "m.weights.h5")
+    assert model.layers[0].count.item() == 7
+    model.trainable = False
+    model.trainable = True
+    assert not model.layers[0].count.requires_grad and len(model.trainable_weights) == 3
