@@ -135,6 +135,8 @@ def register_keras_serializable(package="Custom", name=None):
 
     Raises:
         ValueError: a class without ``get_config`` (Keras' rule), or a ``package`` or ``name`` that holds ``">"``.
+        TypeError: a class or function as ``package``: the decorator used without its parentheses
+            (``@register_keras_serializable``), which Keras 3 lets through silently.
 
     >>> @register_keras_serializable(package="Docs")
     ... def tripled(x):
@@ -143,6 +145,13 @@ def register_keras_serializable(package="Custom", name=None):
     (True, 'Docs>tripled')
     >>> del get_custom_objects()["Docs>tripled"], _REGISTERED_NAMES[tripled]
     """
+    if callable(package):       # `@register_keras_serializable` without its parentheses, or a direct call
+        raise TypeError(f"Invalid type for argument `package` of register_keras_serializable: received the "
+                        f"{'class' if isinstance(package, type) else 'function'} {package!r}; expected a string. "
+                        "register_keras_serializable is a decorator factory: write "
+                        '@register_keras_serializable(package="...") (with the parentheses), or call '
+                        'register_keras_serializable(package="...")(obj). (Keras 3 returns the decorator silently '
+                        "here, and the decorated name then holds that decorator instead of your class)")
     for argument, value in (("package", package), ("name", name)):
         if value is not None and (not isinstance(value, str) or ">" in value):
             raise ValueError(f"register_keras_serializable: `{argument}` must be a string without '>'; received "

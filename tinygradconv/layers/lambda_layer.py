@@ -104,9 +104,9 @@ class Lambda(Layer):
         function: a function of the input (a Tensor, or the list or dict of Tensors the layer is called on) that
             returns Tensors, made with tinygradconv's ops (NumPy's functions would stop the gradient: refused).
             If it takes ``mask`` or ``training``, they are passed to it, as in Keras.
-        output_shape: None (the shape is inferred by running the function on zeros of one sample, as Keras infers
-            it by a symbolic run), a tuple without the batch axis (the batch axis of the input is put in front),
-            or a function of the whole input shape.
+        output_shape: None (the shape is inferred by running the function on zeros with two batch sizes, as
+            Keras infers it by a symbolic run with an unknown batch size), a tuple or list without the batch axis
+            (the batch axis of the input is put in front), or a function of the whole input shape.
         mask: None (the layer drops an input mask, with Keras' warning), a function ``mask(inputs, previous_mask)``
             giving the output's mask, or a fixed mask (a bool Tensor) set on every output.
         arguments: a dict of keyword arguments passed to ``function``.
@@ -116,7 +116,11 @@ class Lambda(Layer):
     Gradient: that of the ops ``function`` runs.
 
     Raises:
-        TypeError: ``function`` not callable, ``arguments`` not a dict.
+        TypeError: ``function`` not callable, ``arguments`` not a dict, ``output_shape`` not a tuple, a list or a
+            function.
+        ValueError: (``compute_output_shape``, calling the layer on symbolic tensors) ``output_shape`` is None and
+            ``function`` fails on an input of unknown batch size (e.g. ``lambda t: t.reshape(2, 6)``): "could not
+            automatically infer the shape", as Keras (which raises ``NotImplementedError``).
         ValueError: ``get_config`` of a Lambda whose function is a Python lambda (see the module's note on saving).
 
     Source: ``keras.layers.Lambda`` (Keras 3.15).
@@ -143,6 +147,9 @@ class Lambda(Layer):
             output_shape = tuple(output_shape)      # as Keras' from_config reads a JSON list
         elif isinstance(output_shape, dict):
             output_shape = _resolve_function(output_shape, "output_shape", self.name)
+        if not (output_shape is None or callable(output_shape) or isinstance(output_shape, (tuple, list))):
+            raise TypeError(f"Invalid type for argument `output_shape`: expected a tuple, a list or a function, "
+                            f"received {type(output_shape).__name__} {output_shape!r}")
         if isinstance(mask, dict):
             mask = _resolve_function(mask, "mask", self.name)
         self.function = function
@@ -181,9 +188,13 @@ class Lambda(Layer):
         return map_structure(with_batch, self._output_shape, is_leaf=lambda s: isinstance(s, tuple))
 
     def _inferred_output_shape(self, input_shape):
-        """The output shape(s) from runs of ``function`` on zeros of one sample, as Keras infers them from a symbolic
-        run: the batch axis is the input's, and an axis of unknown size (None) is run with two sizes
-        (:data:`~tinygradconv.layers.input_layer.UNKNOWN_SIZES`): the output sizes that differ are unknown too."""
+        """The output shape(s) from two runs of ``function`` on zeros, as Keras infers them from a symbolic run with
+        the batch axis None: every axis of unknown size (None), the batch axis included, is run with two sizes
+        (:data:`~tinygradconv.layers.input_layer.UNKNOWN_SIZES`), and the output sizes that differ are unknown
+        (None). So an output axis is the batch axis only where its size follows the batch's: ``lambda t: t[0]`` on
+        ``(None, 4, 3)`` gives ``(4, 3)`` and ``lambda t: t.reshape(-1)`` gives ``(None,)``, as Keras; a function
+        that fails on these sizes (``lambda t: t.reshape(2, 6)``) raises a ``ValueError`` with Keras' message
+        (Keras raises ``NotImplementedError``)."""
         from ..autograd import no_grad
         from ..tensor import Tensor
         from .input_layer import UNKNOWN_SIZES
@@ -192,33 +203,34 @@ class Lambda(Layer):
             return isinstance(s, (tuple, list)) and all(d is None or isinstance(d, int) for d in s)
 
         if is_shape(input_shape):
-            shapes, batch = tuple(input_shape), (input_shape[0] if len(input_shape) else None)
+            shapes = tuple(input_shape)
         elif isinstance(input_shape, (list, tuple)) and input_shape and all(is_shape(s) for s in input_shape):
-            shapes, batch = [tuple(s) for s in input_shape], input_shape[0][0]
+            shapes = [tuple(s) for s in input_shape]
         elif isinstance(input_shape, dict) and input_shape and all(is_shape(s) for s in input_shape.values()):
-            shapes, batch = {k: tuple(s) for k, s in input_shape.items()}, next(iter(input_shape.values()))[0]
+            shapes = {k: tuple(s) for k, s in input_shape.items()}
         else:
             raise NotImplementedError("We could not automatically infer the shape of the Lambda's output. Please "
                                       "specify the `output_shape` argument for this Lambda layer.")
 
         def run(unknown):
             def zeros(shape):
-                sizes = (1, *(unknown if d is None else d for d in shape[1:])) if shape else ()
+                sizes = tuple(unknown if d is None else d for d in shape)      # the batch axis too, when unknown
                 return Tensor(np.zeros(sizes), dtype=self.dtype, backend=self._backend)
 
             inputs = (zeros(shapes) if isinstance(shapes, tuple) else [zeros(s) for s in shapes]
                       if isinstance(shapes, list) else {k: zeros(s) for k, s in shapes.items()})
             with no_grad():
                 outputs = self.call(inputs)
-            return map_structure(lambda t: (batch, *t.shape[1:]) if t.ndim else (), outputs,
-                                 is_leaf=lambda t: isinstance(t, Tensor))
+            return map_structure(lambda t: tuple(t.shape), outputs, is_leaf=lambda t: isinstance(t, Tensor))
 
         try:
             first, second = run(UNKNOWN_SIZES[0]), run(UNKNOWN_SIZES[1])
-        except Exception as exc:    # the function cannot run on zeros: Keras' error, with the function's
-            raise NotImplementedError("We could not automatically infer the shape of the Lambda's output "
-                                      f"({type(exc).__name__}: {exc}). Please specify the `output_shape` argument "
-                                      "for this Lambda layer.") from exc
+        except Exception as exc:    # the function cannot run on zeros: Keras' message, with the function's error
+            # (a ValueError, not Keras' NotImplementedError: a model would take that as "no compute_output_shape"
+            # and guess the shape from one run of one sample, where `t.reshape(2, 6)` works)
+            raise ValueError("We could not automatically infer the shape of the Lambda's output "
+                             f"({type(exc).__name__}: {exc}). Please specify the `output_shape` argument "
+                             "for this Lambda layer.") from exc
 
         def merged(a, b):
             if isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b):

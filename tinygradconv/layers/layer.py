@@ -190,6 +190,27 @@ def _check_keras_only_weight_arguments(autocast, aggregation, overwrite_with_gra
                          "Received overwrite_with_gradient=True. Expected False (the default)")
 
 
+
+def _check_integer_weight(layer_name, name, dtype, init, trainable):
+    """Refuse a bool weight (the loaders read numbers only) and an integer weight that Keras 3 cannot make either
+    (see :meth:`Layer.add_weight`): a trainable one (no gradient) or one from a random initializer. TypeErrors: the
+    dtype is what does not fit."""
+    where = f"of add_weight (weight '{name}' of layer '{layer_name}')"
+    if dtype == "bool":
+        raise TypeError(f"Invalid type for argument `dtype` {where}: received dtype='bool'; a bool weight is not "
+                        "supported here (Keras 3 takes a non-trainable one, but tinygradconv's .keras, .npz and "
+                        ".weights.h5 loaders read numbers only). Expected an integer dtype (e.g. 'int8', 0 and 1) "
+                        "or a float dtype")
+    if trainable:
+        raise TypeError(f"Invalid type for argument `dtype` {where}: a trainable weight must be floating-point (an "
+                        f"integer weight has no gradient); received dtype={dtype!r} with trainable=True. "
+                        "Pass trainable=False (a counter, a table of indices), or a float dtype")
+    if isinstance(init, initializers.Initializer) and not isinstance(
+            init, (initializers.Zeros, initializers.Ones, initializers.Constant)):
+        raise TypeError(f"Invalid type for argument `dtype` {where}: the initializer {type(init).__name__} makes "
+                        f"floating-point values; received dtype={dtype!r}. An integer weight takes "
+                        "initializer='zeros', 'ones', Constant(value) or a function of yours")
+
 #: class -> whether its constructor arguments are recorded for its get_config (see Layer.__new__)
 _RECORDS_ARGUMENTS: dict = {}
 
@@ -334,10 +355,15 @@ class Layer:
         Args:
             shape: the weight's shape (default ``()``, a scalar).
             initializer: a name (``"zeros"``, ``"glorot_uniform"``, ...), a config or a callable
-                ``initializer(shape, dtype=...)``. Default: ``"glorot_uniform"``, as in Keras for floating-point
-                weights (the initializers make floating-point weights only).
-            dtype: the weight's dtype (default: the layer's).
-            trainable: whether the optimizer updates it (``requires_grad``).
+                ``initializer(shape, dtype=...)``. Default: ``"glorot_uniform"`` for a floating-point weight,
+                ``"zeros"`` for an integer one, as in Keras. An integer weight takes ``"zeros"``, ``"ones"``,
+                ``Constant(value)`` (cast: ``Constant(2.7)`` is 2, as Keras casts it) or a callable of yours; the
+                random initializers make floating-point values only.
+            dtype: the weight's dtype (default: the layer's). An integer dtype (``"int32"``, e.g. a step counter)
+                makes a non-trainable weight, as in Keras: it has no gradient, optimizers never see it, and
+                ``get_weights``/``set_weights`` and the saved files keep its dtype. ``"bool"`` is refused (Keras
+                takes it; the loaders here read numbers only): use ``"int8"``.
+            trainable: whether the optimizer updates it (``requires_grad``); ``False`` for an integer weight.
             regularizer: a penalty on the weight, added to :attr:`losses`.
             constraint: applied to the weight after each optimizer update.
             autocast: a bool, accepted as Keras 3 takes it, with no effect: in Keras it lets a mixed-precision
@@ -362,7 +388,10 @@ class Layer:
             the new weight, a leaf :class:`~tinygradconv.tensor.Tensor`.
 
         Raises:
-            TypeError: ``autocast`` or ``overwrite_with_gradient`` not a bool.
+            TypeError: ``autocast`` or ``overwrite_with_gradient`` not a bool; a ``"bool"`` ``dtype``; an integer
+                ``dtype`` with ``trainable=True`` (Keras on torch: "Only Tensors of floating point and complex
+                dtype can require gradients") or with a random initializer (Keras on torch:
+                "check_uniform_bounds" not implemented for 'Int').
             ValueError: ``aggregation`` not one of Keras' values; ``overwrite_with_gradient=True`` (not honoured
                 here); a name given by position; a weight whose creation would take more than this machine's memory
                 (:func:`~tinygradconv.validation.weight_fits`), before anything is allocated; a layer already built
@@ -379,8 +408,9 @@ class Layer:
         _check_keras_only_weight_arguments(autocast, aggregation, overwrite_with_gradient)
         shape = _weight_shape(shape)
         dtype = dtype_name(dtype) if dtype is not None else self.dtype
-        if initializer is None:
-            initializer = "glorot_uniform"
+        floating = "float" in dtype
+        if initializer is None:     # Keras' defaults: glorot_uniform for a float weight, zeros for another
+            initializer = "glorot_uniform" if floating else "zeros"
         if name is None:  # Keras' default name, numbered within the layer
             taken = {w.name for w in self._own_weights}
             name, count = "variable", 0
@@ -388,11 +418,15 @@ class Layer:
                 count += 1
                 name = f"variable_{count}"
         init = initializers.get(initializer)
-        weight_fits(self.name, name, shape, dtype, float64_first=isinstance(init, initializers.Initializer))
-        value = init(shape, dtype=dtype)
+        trainable = flag(trainable, "trainable", "add_weight")
+        if not floating:
+            _check_integer_weight(self.name, name, dtype, init, trainable)
+        made_here = isinstance(init, initializers.Initializer)      # generated in float64, then cast
+        weight_fits(self.name, name, shape, dtype, float64_first=made_here)
+        # an integer weight: zeros, ones or a constant made in float64 and cast (Constant(2.7) is 2, as Keras)
+        value = init(shape, dtype=dtype if floating or not made_here else "float64")
         value = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
         # a weight created in a frozen layer is frozen too, until the layer is unfrozen (Keras' _track_variable)
-        trainable = flag(trainable, "trainable", "add_weight")
         weight = Tensor(value, dtype=dtype, requires_grad=trainable and self.trainable, backend=self._backend)
         if trainable:
             self._trainable_variables.append(weight)

@@ -32,6 +32,7 @@ rounding to an integer is exact.
 """
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -131,6 +132,16 @@ def _checked_decimals(decimals):
     return int(decimals)
 
 
+_LARGEST_FLOAT_POWER = 308     # 10**308 is the largest power of ten below float64's maximum (1.8e308)
+
+
+def _power_of_ten(k):
+    """``10**k`` as a Python float, ``inf`` once it passes float64's range (``k > 308``), as PyTorch's
+    ``std::pow(10, k)``; the exact integer ``10**k`` is built only for ``k <= 308`` (``10**(10**7)`` would take
+    minutes)."""
+    return float(10 ** k) if k <= _LARGEST_FLOAT_POWER else math.inf
+
+
 @register_op("round", samples=_round_samples, special_points=_round_special_points)
 class Round(_RoundingFunction):
     """``round(a, decimals)``: to the nearest multiple of ``10**-decimals``, ties to even (``round(2.5) = 2.0``,
@@ -138,9 +149,12 @@ class Round(_RoundingFunction):
 
     With ``decimals`` as PyTorch's kernel computes it: ``nearbyint(a * 10**d) / 10**d`` for ``d > 0`` and
     ``nearbyint(a / 10**-d) * 10**-d`` for ``d < 0``, in float32 for float16 (so ``round(1.005, 2)`` is ``1.0`` in
-    float32, where ``1.005`` is ``1.00499999...``). An integer tensor with ``d < 0`` is rounded as Keras 3 rounds it
-    (``round(int32 [15, 25], -1) = [20, 20]``, ties to even, its dtype kept); PyTorch refuses integers with
-    ``decimals != 0``.
+    float32, where ``1.005`` is ``1.00499999...``). When ``10**|d|`` overflows the dtype it computes in (``|d| > 38``
+    for float16 and float32, ``|d| > 308`` for float64) the scale is ``inf`` and every element is NaN, as PyTorch
+    (``round(float32 [1.5], decimals=39)`` is ``[nan]``, at once for any ``d``). An integer tensor with ``d < 0``
+    is rounded as Keras 3 rounds it (``round(int32 [15, 25], -1) = [20, 20]``, ties to even, its dtype kept);
+    PyTorch refuses integers with ``decimals != 0``; ``d < -308`` gives 0 (Keras's float32 path gives NaN cast to
+    the integer dtype there).
     """
 
     @staticmethod
@@ -151,12 +165,14 @@ class Round(_RoundingFunction):
         if not xp.isdtype(a.dtype, "real floating"):
             if decimals >= 0:
                 return xp.asarray(a, copy=True)
-            scale = float(10 ** -decimals)
+            if -decimals > _LARGEST_FLOAT_POWER:
+                return xp.zeros_like(a)     # every integer is nearer 0 than half of 10**-decimals
+            scale = _power_of_ten(-decimals)
             wide = xp.astype(a, xp.float64)
             return xp.astype(xp.round(wide / scale) * scale, a.dtype)
         if decimals == 0:
             return xp.round(a)
-        scale = float(10 ** abs(decimals))      # rounded to the dtype (float32 for float16), as PyTorch's opmath
+        scale = _power_of_ten(abs(decimals))    # rounded to the dtype (float32 for float16), as PyTorch's opmath
         if decimals > 0:
             return _in_float32(xp, lambda v: xp.round(v * scale) / scale, a)
         return _in_float32(xp, lambda v: xp.round(v / scale) * scale, a)
