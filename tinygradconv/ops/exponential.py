@@ -59,7 +59,7 @@ from .elementwise import (
     unary_special_points,
     unbroadcast,
 )
-from .hyperbolic import in_wider_float
+from .hyperbolic import float32_wider_where, in_wider_float
 
 # PyTorch's constants, as derivatives.yaml writes them: ln 2 is math.log(2), but 2.3025850929940456 is one unit in
 # the last place below math.log(10) (2.302585092994046), and log10's gradient agrees with PyTorch's only with it.
@@ -80,6 +80,12 @@ def _float_operands(xp, a, b):
 
 
 # ------------------------------------------------------------------------------------------- exp2, log2, log10
+def _exp2_edges(out, a):
+    """Where NumPy's float32 ``exp2`` can be more than 2 units in the last place off: 3 units for ``a > 126.5``
+    (the results near the largest float32; measured on 2e7 random values in ``[-150, 128]``), flagged from 125."""
+    return a > 125.0
+
+
 @register_op("exp2", samples=_unary_samples(), special_points=unary_special_points(1024.0, -1075.0))
 class Exp2(Function):
     """``2**a``; d/da = ``2**a * ln 2``, from the output (``exp2(-inf) = 0`` with gradient 0)."""
@@ -89,7 +95,8 @@ class Exp2(Function):
         xp = ctx.xp
         a = float_input(xp, a)
         exp2 = getattr(xp, "exp2", None)        # the Array API has none: 2 ** a there
-        out = in_wider_float(xp, exp2 if exp2 is not None else lambda v: xp.pow(xp.full_like(v, 2.0), v), a)
+        formula = exp2 if exp2 is not None else lambda v: xp.pow(xp.full_like(v, 2.0), v)
+        out = float32_wider_where(xp, formula, _exp2_edges, a)
         ctx.save_for_backward(out)
         return out
 
@@ -132,6 +139,12 @@ class Log10(Function):
 
 
 # ------------------------------------------------------------------------------------------- binary ops
+def _arctan2_first_octants(out, a, b):
+    """Where NumPy's float32 ``arctan2`` can be 3 units in the last place off: angles ``0.0624 <= |out| <= 0.873``
+    (measured on 1e7 normal pairs; none with ``b < 0``); flagged for ``1/32 < |out| < 1``, a third of the plane."""
+    return (abs(out) > 0.03125) & (abs(out) < 1.0)
+
+
 _BINARY_EXTRA = (1000.0, -1000.0, 1e-200, -1e-200, 1e200)
 _BINARY_VALUES = (np.nan, 0.0, -0.0, np.inf, -np.inf, 1.0, -1.0, 0.5, -2.5, 3.0, *_BINARY_EXTRA)
 
@@ -216,7 +229,7 @@ class Arctan2(Function):
         xp = ctx.xp
         a, b = _float_operands(xp, a, b)
         try:
-            out = in_wider_float(xp, xp.atan2, a, b)
+            out = float32_wider_where(xp, xp.atan2, _arctan2_first_octants, a, b)
         except ValueError:
             raise broadcast_error("arctan2", a, b) from None
         ctx.save_for_backward(a, b)

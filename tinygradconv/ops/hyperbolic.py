@@ -35,6 +35,9 @@ differ from PyTorch's (neither library rounds these functions correctly).
 """
 from __future__ import annotations
 
+import numpy as np
+from array_api_compat import is_numpy_namespace
+
 from ..autograd import Function, register_op
 from ..backend import dtype_name
 from .elementwise import _as_tensor, _in_float32, _unary_samples, float_input, unary_special_points
@@ -58,6 +61,29 @@ def in_wider_float(xp, formula, *arrays):
         return formula(*arrays)
     return xp.astype(formula(*(xp.astype(a, xp.float64) for a in arrays)), xp.float32)
 
+
+def float32_wider_where(xp, formula, needs_wider, *arrays):
+    """``formula(*arrays)`` from the backend's own float32 loop (fast: NumPy's takes about 0.5 ms for 10**6 values),
+    recomputed in float64 and rounded once only at the elements where ``needs_wider(out, *arrays)`` is true: where
+    that loop can be more than 2 units in the last place from the correctly rounded value (``tan`` near its poles,
+    ``arcsin`` for ``0.5 <= |a| < 0.75``, ...), or is visibly wrong at a point students meet. float16 is computed
+    in float32 and rounded once (as PyTorch), float64 as it is.
+
+    On NumPy only the flagged elements are computed in float64; on the other backends (and for a rank-0 NumPy
+    result, a scalar) the whole array is, and ``xp.where`` picks the same values.
+    """
+    if dtype_name(arrays[0].dtype) != "float32" or not hasattr(xp, "float64"):
+        return _in_float32(xp, formula, *arrays)
+    out = formula(*arrays)
+    mask = needs_wider(out, *arrays)
+    if not is_numpy_namespace(xp) or len(out.shape) == 0:
+        return xp.where(mask, xp.astype(formula(*(xp.astype(a, xp.float64) for a in arrays)), xp.float32), out)
+    if not mask.any():
+        return out
+    where = np.nonzero(mask)        # integer indices: 3 times faster than indexing with the mask itself
+    out[where] = formula(*(np.broadcast_to(a, out.shape)[where].astype(np.float64) for a in arrays))
+    return out                      # (rounded once to float32 by the assignment)
+
 # Large arguments: 709.0 is near the edge of float64 for sinh and cosh (4.1e307); at 710.0 PyTorch's vectorised
 # kernel (a tensor of 16 elements or more) overflows to inf where its scalar one and NumPy give 1.117e308.
 _LARGE = (709.0, -709.0, 1e300, -1e300)
@@ -72,12 +98,12 @@ class Sinh(Function):
     def forward(ctx, a):
         a = float_input(ctx.xp, a)
         ctx.save_for_backward(a)
-        return in_wider_float(ctx.xp, ctx.xp.sinh, a)
+        return _in_float32(ctx.xp, ctx.xp.sinh, a)
 
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad * in_wider_float(ctx.xp, ctx.xp.cosh, a)
+        return grad * _in_float32(ctx.xp, ctx.xp.cosh, a)
 
 
 @register_op("cosh", samples=_unary_samples(), special_points=unary_special_points(*_LARGE))
@@ -89,12 +115,12 @@ class Cosh(Function):
     def forward(ctx, a):
         a = float_input(ctx.xp, a)
         ctx.save_for_backward(a)
-        return in_wider_float(ctx.xp, ctx.xp.cosh, a)
+        return _in_float32(ctx.xp, ctx.xp.cosh, a)
 
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad * in_wider_float(ctx.xp, ctx.xp.sinh, a)
+        return grad * _in_float32(ctx.xp, ctx.xp.sinh, a)
 
 
 # ------------------------------------------------------------------------------------------- the inverses
@@ -155,7 +181,7 @@ class Arctanh(Function):
     def forward(ctx, a):
         a = float_input(ctx.xp, a)
         ctx.save_for_backward(a)
-        return in_wider_float(ctx.xp, ctx.xp.atanh, a)
+        return _in_float32(ctx.xp, ctx.xp.atanh, a)
 
     @staticmethod
     def backward(ctx, grad):

@@ -51,15 +51,30 @@ _LARGE = (1e30, -1e30)
 
 def _wider(xp, formula, a):
     """``formula(a)`` one float wider, rounded once (:func:`.hyperbolic.in_wider_float`: float32 in float64, float16
-    in float32). Measured against torch 2.13 on 10**5 random float32 values (x86, one thread), float32 in float64
-    differs from PyTorch's float32 result less often than NumPy's own float32 loops: ``sin`` 4.9 % of the values
-    against 15.7 %, ``cos`` 5.0 % against 18.7 %, ``tan`` 17.7 % against 28.0 %, ``arcsin`` 5.5 % against 29.3 %,
-    ``arccos`` 8.6 % against 35.3 %, ``arctan`` 5.2 % against 30.8 %. It costs time on 10**6 float32 values: about
-    0.5 ms become 40 to 75 ms for ``sin`` and ``cos`` (NumPy's float64 sin and cos are scalar loops; PyTorch takes
-    3 ms), 9 to 12 ms for ``arccos``, under 2 ms for ``tan``, ``arcsin``, ``arctan``."""
+    in float32): ``arctan``, whose float64 loop costs about PyTorch's time."""
     from .hyperbolic import in_wider_float  # (hyperbolic imports this module: imported at call time)
 
     return in_wider_float(xp, formula, a)
+
+
+def _wider_where(xp, formula, needs_wider, a):
+    """NumPy's float32 loop, recomputed in float64 where ``needs_wider(out, a)``
+    (:func:`.hyperbolic.float32_wider_where`): ``tan`` and ``arcsin``."""
+    from .hyperbolic import float32_wider_where
+
+    return float32_wider_where(xp, formula, needs_wider, a)
+
+
+def _near_a_pole(out, a):
+    """Where NumPy's float32 ``tan`` can be 3 units in the last place off: ``|tan a| >= 27.9`` (measured on 3e7
+    random values; flagged from 8, about 8 % of uniform inputs)."""
+    return abs(out) > 8.0
+
+
+def _arcsin_switch(out, a):
+    """Where NumPy's float32 ``arcsin`` can be 3 units in the last place off: ``0.5003 <= |a| <= 0.6414`` (every
+    float32 in ``[1e-3, 1]`` tried; flagged for ``0.5 <= |a| < 0.75``, a quarter of ``[-1, 1]``)."""
+    return (abs(a) >= 0.5) & (abs(a) < 0.75)
 
 
 def _rsqrt(xp, v):
@@ -77,12 +92,12 @@ class Sin(Function):
     def forward(ctx, a):
         a = float_input(ctx.xp, a)
         ctx.save_for_backward(a)
-        return _wider(ctx.xp, ctx.xp.sin, a)
+        return _in_float32(ctx.xp, ctx.xp.sin, a)
 
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad * _wider(ctx.xp, ctx.xp.cos, a)
+        return grad * _in_float32(ctx.xp, ctx.xp.cos, a)
 
 
 @register_op("cos", samples=_unary_samples(), special_points=unary_special_points(_NEAR_HALF_PI, *_LARGE))
@@ -94,12 +109,12 @@ class Cos(Function):
     def forward(ctx, a):
         a = float_input(ctx.xp, a)
         ctx.save_for_backward(a)
-        return _wider(ctx.xp, ctx.xp.cos, a)
+        return _in_float32(ctx.xp, ctx.xp.cos, a)
 
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad * -_wider(ctx.xp, ctx.xp.sin, a)
+        return grad * -_in_float32(ctx.xp, ctx.xp.sin, a)
 
 
 @register_op("tan", samples=_unary_samples(-1.2, 1.2),
@@ -113,7 +128,7 @@ class Tan(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = _wider(ctx.xp, ctx.xp.tan, float_input(ctx.xp, a))
+        out = _wider_where(ctx.xp, ctx.xp.tan, _near_a_pole, float_input(ctx.xp, a))
         ctx.save_for_backward(out)
         return out
 
@@ -138,7 +153,7 @@ class Arcsin(Function):
     def forward(ctx, a):
         a = float_input(ctx.xp, a)
         ctx.save_for_backward(a)
-        return _wider(ctx.xp, ctx.xp.asin, a)
+        return _wider_where(ctx.xp, ctx.xp.asin, _arcsin_switch, a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -160,7 +175,7 @@ class Arccos(Function):
     def forward(ctx, a):
         a = float_input(ctx.xp, a)
         ctx.save_for_backward(a)
-        return _wider(ctx.xp, ctx.xp.acos, a)
+        return _in_float32(ctx.xp, ctx.xp.acos, a)
 
     @staticmethod
     def backward(ctx, grad):
