@@ -27,9 +27,24 @@ operands in ``logaddexp`` and ``hypot`` ("not implemented for 'Long'"); here the
 and ``torch.atan2`` do. A Python number is taken as ``+`` takes it (``tg.ops.hypot(x, 3.0)``), as Keras 3 (PyTorch
 asks for two tensors). float16 is computed in float32 and rounded once, as PyTorch's CPU kernels; the gradients take
 PyTorch's steps in float16, each rounded (a product by ``ln 2`` in float32, as PyTorch multiplies by a number).
-``exp2``, ``log2``, ``log10`` and ``arctan2`` of float32 are computed in float64 and rounded once
-(:func:`~.hyperbolic.in_wider_float`): ``log10(100.0)`` is exactly 2.0 there, as in PyTorch (NumPy's float32 loop
-gives 2.0000002).
+
+float32 of ``exp2``, ``log2``, ``log10`` and ``arctan2`` follows :mod:`.trigonometric`'s rule: NumPy's own float32
+loop, unless it is more than 2 units in the last place (ulp) from the correctly rounded value on random inputs or
+visibly wrong at a point students meet (``log10(100) = 2``, ``log2(8) = 3``, ``exp2(3) = 8``, ``arctan2`` on the
+axes: 0, ``+-pi/2``, ``+-pi`` as PyTorch); where it is off only in a known range, only those elements are computed in
+float64 (:func:`~.hyperbolic.float32_wider_where`). Measured as there (AMD EPYC Zen 4, torch 2.13, NumPy 2.4): the
+share of 10**5 random float32 values that differ from ``torch``'s float32 result, the largest distance from the
+correctly rounded value, the time for 10**6 values on one thread:
+
+* ``exp2`` (``[-20, 20]``): float32 loop (exact at integers), float64 for ``a > 125`` (3 ulps off above 126.5),
+  21.5 % differ, 1 ulp; 0.30 ms (torch 0.28 ms; all in float64: 6.1 %, 1.3 to 11 ms).
+* ``log2`` (``[1e-3, 1e3]``, log-uniform): float64 for every element, 0.0 % differ, 0 ulps; 1.8 ms (torch 1.0 ms;
+  the float32 loop: 4.4 %, 2 ulps, 0.25 ms).
+* ``log10`` (as ``log2``): float64 for every element, 0.0 % differ, 0 ulps; 1.9 ms (torch 1.1 ms; the float32
+  loop: 49 %, 3 ulps, and ``log10(100.0) = 2.0000002``).
+* ``arctan2`` (two standard normals): float32 loop, float64 for angles ``1/32 < |out| < 1`` (3 ulps off between
+  0.06 and 0.88), 24.7 % differ, 2 ulps; 4.6 ms (torch 1.5 ms; all in float64: 2.4 %, 17 to 24 ms; the float64
+  ``atan2`` is a scalar loop).
 
 Special points, IEEE 754 as PyTorch: ``exp2(-inf) = 0`` (gradient 0), ``exp2(1024.0) = inf``; ``log2(0) = -inf``
 with gradient ``inf`` and ``log2(-0.0) = -inf`` with gradient ``-inf``; NaN below 0. ``logaddexp(-inf, -inf) =
