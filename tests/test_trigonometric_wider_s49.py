@@ -129,3 +129,18 @@ def test_float32_gradients_within_a_few_units_of_torchs(name):
     theirs = reference.grad.numpy()
     error = np.abs(t.grad.numpy().astype(np.float64) - theirs) / np.abs(np.spacing(theirs)).astype(np.float64)
     assert t.grad.dtype == "float32" and np.max(error) <= 4
+
+
+@pytest.mark.parametrize("name", ["tan", "arcsin", "exp2", "arctan2"])
+def test_float32_flagged_elements_are_the_same_on_every_backend(name, backend):
+    """NumPy widens only the flagged elements (an integer index), the other backends every element and pick with
+    ``where``: the same float32 bits."""
+    if name == "arctan2":
+        rng = np.random.default_rng(8)
+        args = [rng.standard_normal(3000).astype(np.float32) for _ in range(2)]
+    else:
+        args = [np.concatenate([RANDOM[name][:2000], HARD[name][:1000]])]
+    ours = getattr(tg.ops, name)(*(tg.tensor(a, backend=backend) for a in args))
+    on_numpy = getattr(tg.ops, name)(*(tg.tensor(a) for a in args)).numpy()
+    assert np.asarray(ours.numpy()).dtype == np.float32
+    assert np.asarray(ours.numpy()).view(np.int32).tolist() == on_numpy.view(np.int32).tolist()
