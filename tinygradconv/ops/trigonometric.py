@@ -28,11 +28,32 @@ in float16, each rounded (``1 + y*y`` is ``y*y`` rounded, then ``+ 1`` rounded).
 Special points: IEEE 754 as PyTorch: ``sin``, ``cos`` and ``tan`` of ``+-inf`` are NaN (with a NaN gradient);
 ``sin``, ``tan``, ``arcsin``, ``arctan`` keep the sign of a zero (``sin(-0.0) = -0.0``); ``arcsin``/``arccos``
 outside ``[-1, 1]`` are NaN, and at ``+-1`` their gradients are ``+inf``/``-inf``; ``arctan(+-inf) = +-pi/2`` with
-gradient 0. Large arguments (``sin(1e30)``) are reduced exactly by NumPy and PyTorch alike. The last bit of a float32
-value may differ from PyTorch's: neither library rounds ``sin`` correctly in float32 (PyTorch uses SLEEF); float32
-is computed in float64 and rounded once (:func:`_wider`), which is PyTorch's value for about 95 % of random inputs
-(``tan`` 82 %), where NumPy's own float32 loops gave 65 to 84 %; float64 agrees within a unit in the last place.
-In float16, ``sin``, ``cos`` and ``tan`` and their gradients agree with PyTorch bit for bit; ``arcsin``,
+gradient 0. Large arguments (``sin(1e30)``) are reduced exactly by NumPy and PyTorch alike.
+
+float32, the rule (here, :mod:`.hyperbolic` and :mod:`.exponential`): NumPy's own float32 loop, unless it is more
+than 2 units in the last place (ulp) from the correctly rounded value on random inputs, or visibly wrong at a point
+students meet (``sin(0)``, ``cos(0) = 1``, ``arccos(1) = 0``, the signs of zeros: all right in NumPy's loops). Where
+it is 3 ulps off only in a known range, the elements in that range are computed in float64 and rounded once
+(:func:`.hyperbolic.float32_wider_where`); where float64 costs about PyTorch's time, every element is (``arctan``).
+Neither library rounds these functions correctly in float32 (PyTorch uses SLEEF, within 1 ulp), so the last bit
+may differ from PyTorch's; the gradients use the same functions (``sin``'s gradient is ``cos`` from the float32
+loop). Measured on an AMD EPYC (Zen 4, AVX-512), torch 2.13, NumPy 2.4: the share of 10**5 random float32 values
+whose result differs from ``torch``'s float32 one, the largest distance from the correctly rounded value, and the
+time for 10**6 values on one thread (``OMP_NUM_THREADS=1 taskset -c 1``; computed in float64 before, 4.9 to 17.7 %
+differed from torch, in 2 to 65 ms):
+
+* ``sin`` (``[-10, 10]``): float32 loop, 15.7 % differ, 1 ulp; 0.57 ms (torch 1.2 ms; float64: 4.9 %, 65 ms).
+* ``cos`` (``[-10, 10]``): float32 loop, 18.7 % differ, 1 ulp; 0.57 ms (torch 1.3 ms; float64: 4.9 %, 66 ms).
+* ``tan`` (``[-10, 10]``): float32 loop, float64 where ``|tan a| > 8`` (NumPy's loop is 3 ulps off where
+  ``|tan a| >= 28``), 25.1 % differ, 2 ulps; 2.5 ms (torch 1.8 ms; all in float64: 17.7 %, 2 to 5 ms).
+* ``arcsin`` (``[-1, 1]``): float32 loop, float64 for ``0.5 <= |a| < 0.75`` (3 ulps off there), 14.5 % differ,
+  2 ulps; 2.9 ms (torch 1.6 ms; all in float64: 5.4 %, 3 to 13 ms).
+* ``arccos`` (``[-1, 1]``): float32 loop, 35.6 % differ, 2 ulps; 0.43 ms (torch 1.6 ms; float64: 8.6 %, 9 ms).
+* ``arctan`` (``[-50, 50]``): float64 for every element, 2.3 % differ, 0 ulps; 2.8 ms (torch 2.5 ms; the float32
+  loop: 35 %, 1 ulp, 0.4 ms).
+
+float64 tensors use NumPy's float64 loops, within a unit in the last place of PyTorch's. In float16, ``sin``,
+``cos`` and ``tan`` and their gradients agree with PyTorch bit for bit; ``arcsin``,
 ``arccos`` and ``arctan`` and their gradients within one unit in the last place (``arctan`` of float16 ``-9.36``
 is ``-1.465`` here and ``-1.464`` in PyTorch).
 """
@@ -51,15 +72,30 @@ _LARGE = (1e30, -1e30)
 
 def _wider(xp, formula, a):
     """``formula(a)`` one float wider, rounded once (:func:`.hyperbolic.in_wider_float`: float32 in float64, float16
-    in float32). Measured against torch 2.13 on 10**5 random float32 values (x86, one thread), float32 in float64
-    differs from PyTorch's float32 result less often than NumPy's own float32 loops: ``sin`` 4.9 % of the values
-    against 15.7 %, ``cos`` 5.0 % against 18.7 %, ``tan`` 17.7 % against 28.0 %, ``arcsin`` 5.5 % against 29.3 %,
-    ``arccos`` 8.6 % against 35.3 %, ``arctan`` 5.2 % against 30.8 %. It costs time on 10**6 float32 values: about
-    0.5 ms become 40 to 75 ms for ``sin`` and ``cos`` (NumPy's float64 sin and cos are scalar loops; PyTorch takes
-    3 ms), 9 to 12 ms for ``arccos``, under 2 ms for ``tan``, ``arcsin``, ``arctan``."""
+    in float32): ``arctan``, whose float64 loop costs about PyTorch's time."""
     from .hyperbolic import in_wider_float  # (hyperbolic imports this module: imported at call time)
 
     return in_wider_float(xp, formula, a)
+
+
+def _wider_where(xp, formula, needs_wider, a):
+    """NumPy's float32 loop, recomputed in float64 where ``needs_wider(out, a)``
+    (:func:`.hyperbolic.float32_wider_where`): ``tan`` and ``arcsin``."""
+    from .hyperbolic import float32_wider_where
+
+    return float32_wider_where(xp, formula, needs_wider, a)
+
+
+def _near_a_pole(out, a):
+    """Where NumPy's float32 ``tan`` can be 3 units in the last place off: ``|tan a| >= 27.9`` (measured on 3e7
+    random values; flagged from 8, about 8 % of uniform inputs)."""
+    return abs(out) > 8.0
+
+
+def _arcsin_switch(out, a):
+    """Where NumPy's float32 ``arcsin`` can be 3 units in the last place off: ``0.5003 <= |a| <= 0.6414`` (every
+    float32 in ``[1e-3, 1]`` tried; flagged for ``0.5 <= |a| < 0.75``, a quarter of ``[-1, 1]``)."""
+    return (abs(a) >= 0.5) & (abs(a) < 0.75)
 
 
 def _rsqrt(xp, v):
@@ -77,12 +113,12 @@ class Sin(Function):
     def forward(ctx, a):
         a = float_input(ctx.xp, a)
         ctx.save_for_backward(a)
-        return _wider(ctx.xp, ctx.xp.sin, a)
+        return _in_float32(ctx.xp, ctx.xp.sin, a)
 
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad * _wider(ctx.xp, ctx.xp.cos, a)
+        return grad * _in_float32(ctx.xp, ctx.xp.cos, a)
 
 
 @register_op("cos", samples=_unary_samples(), special_points=unary_special_points(_NEAR_HALF_PI, *_LARGE))
@@ -94,12 +130,12 @@ class Cos(Function):
     def forward(ctx, a):
         a = float_input(ctx.xp, a)
         ctx.save_for_backward(a)
-        return _wider(ctx.xp, ctx.xp.cos, a)
+        return _in_float32(ctx.xp, ctx.xp.cos, a)
 
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad * -_wider(ctx.xp, ctx.xp.sin, a)
+        return grad * -_in_float32(ctx.xp, ctx.xp.sin, a)
 
 
 @register_op("tan", samples=_unary_samples(-1.2, 1.2),
@@ -113,7 +149,7 @@ class Tan(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = _wider(ctx.xp, ctx.xp.tan, float_input(ctx.xp, a))
+        out = _wider_where(ctx.xp, ctx.xp.tan, _near_a_pole, float_input(ctx.xp, a))
         ctx.save_for_backward(out)
         return out
 
@@ -138,7 +174,7 @@ class Arcsin(Function):
     def forward(ctx, a):
         a = float_input(ctx.xp, a)
         ctx.save_for_backward(a)
-        return _wider(ctx.xp, ctx.xp.asin, a)
+        return _wider_where(ctx.xp, ctx.xp.asin, _arcsin_switch, a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -160,7 +196,7 @@ class Arccos(Function):
     def forward(ctx, a):
         a = float_input(ctx.xp, a)
         ctx.save_for_backward(a)
-        return _wider(ctx.xp, ctx.xp.acos, a)
+        return _in_float32(ctx.xp, ctx.xp.acos, a)
 
     @staticmethod
     def backward(ctx, grad):
