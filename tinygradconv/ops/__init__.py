@@ -43,7 +43,6 @@ from .elementwise import (
     Abs,
     Exp,
     Log,
-    Log1p,
     Neg,
     Relu,
     Sigmoid,
@@ -63,7 +62,7 @@ from .elementwise import (
     sub,
     where,
 )
-from .exponential import arctan2, atan2, exp2, expm1, hypot, log2, log10, logaddexp
+from .exponential import arctan2, atan2, exp2, expm1, hypot, log1p, log2, log10, logaddexp
 from .hyperbolic import acosh, arccosh, arcsinh, arctanh, asinh, atanh, cosh, sinh
 from .masking import masked_fill
 from .nan_reductions import aminmax, count_nonzero, median, nanmean, nansum, std_mean, var_mean
@@ -91,7 +90,6 @@ def _unary(fn, doc):
 neg = _unary(Neg, "``-x``.")
 exp = _unary(Exp, "``exp(x)`` element-wise.")
 log = _unary(Log, "Natural logarithm element-wise.")
-log1p = _unary(Log1p, "``log(1 + x)`` element-wise, accurate near 0.")
 sqrt = _unary(Sqrt, "Square root element-wise.")
 abs = _unary(Abs, "Absolute value element-wise.")
 tanh = _unary(Tanh, "Hyperbolic tangent element-wise.")
