@@ -40,7 +40,7 @@ from ..ops.shape import concat, stack
 from ..ops.splitting import split, unbind
 from ..tensor import Tensor
 from ..validation import flag, integer, number
-from .core import check_rank, serialize
+from .core import check_rank, constant_like, serialize
 from .layer import Layer
 
 __all__ = ["GRU", "LSTM", "SimpleRNN"]
@@ -62,11 +62,6 @@ def _rate(value, name):
 def _apply(function, x):
     """An activation, ``None`` being linear (as Keras 3's ``activations.get(None)``)."""
     return x if function is None else function(x)
-
-
-def _constant(xp_array, like: Tensor) -> Tensor:
-    """A backend array as a Tensor on ``like``'s backend that records no gradient (a mask, a zero state)."""
-    return Tensor._make(xp_array, like.backend, False, None)
 
 
 # ------------------------------------------------------------------------------------------------ cells
@@ -145,7 +140,7 @@ class _Cell(Layer):
         masks = []
         for _ in range(count):
             kept = generator.random(shape) >= rate
-            mask = _constant(xp.asarray((kept / (1.0 - rate)).astype(dtype)), like)
+            mask = constant_like(xp.asarray((kept / (1.0 - rate)).astype(dtype)), like)
             mask.name = f"{self.name} dropout mask"
             masks.append(mask)
         return masks
@@ -351,7 +346,7 @@ class _RNN(Layer):
         xp = inputs.backend.xp
         if initial_state is None:
             zeros = xp.zeros((batch, self.units), dtype=getattr(xp, dtype_name(inputs.dtype)))
-            return [_constant(zeros, inputs) for _ in range(self.cell.state_count)]
+            return [constant_like(zeros, inputs) for _ in range(self.cell.state_count)]
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
         states = [self._state_tensor(state, inputs) for state in states]
         expected = [(batch, self.units)] * self.cell.state_count
@@ -402,7 +397,7 @@ class _RNN(Layer):
             raise ValueError(f"Invalid value for argument `mask` of {type(self).__name__} '{self.name}'. Expected "
                              f"one bool per sample and step, of shape {(batch, steps)}. Received a mask of shape "
                              f"{tuple(keep.shape)}")
-        zeros = None if keep is None else _constant(xp.zeros((batch, self.units), dtype=states[0].data.dtype),
+        zeros = None if keep is None else constant_like(xp.zeros((batch, self.units), dtype=states[0].data.dtype),
                                                     inputs)
         outputs, previous = [], zeros
         for t in order:
@@ -410,7 +405,7 @@ class _RNN(Layer):
             if keep is None:
                 states, output = new, new[0]
             else:
-                counts = _constant(xp.expand_dims(keep[:, t], axis=-1), inputs)       # (batch, 1)
+                counts = constant_like(xp.expand_dims(keep[:, t], axis=-1), inputs)       # (batch, 1)
                 states = [where(counts, n, s) for n, s in zip(new, states)]
                 output = where(counts, new[0], zeros if self.zero_output_for_mask else previous)
                 previous = output
