@@ -77,3 +77,72 @@ def test_adaptive_pooling_output_size_accepted_and_refused_as_before():
         layers.AdaptiveAveragePooling1D(True)
     with pytest.raises(TypeError, match=r"Invalid type for argument `output_size`.*Received output_size=\('2',\)"):
         layers.AdaptiveAveragePooling1D(("2",))
+
+
+@pytest.mark.parametrize("name", ["var_mean", "std_mean"])
+@pytest.mark.parametrize("dim", [None, 0, (0, 1)])
+def test_var_mean_std_mean_check_keepdim_on_every_path(name, dim):
+    x = tg.tensor([[1.0, 2.0], [4.0, 8.0]])
+    with pytest.raises(TypeError, match=rf"{name}: Invalid type for argument `keepdim`.*Received keepdim='yes'"):
+        getattr(tg.ops, name)(x, dim=dim, keepdim="yes")
+
+
+@pytest.mark.parametrize("name", ["var_mean", "std_mean"])
+@pytest.mark.parametrize(("dim", "keepdim"), [(None, False), (None, True), (1, True), ((0, 1), False), (0, False)])
+def test_var_mean_std_mean_match_torch(name, dim, keepdim):
+    data = np.array([[1.0, 2.0, 4.0], [3.0, 3.0, 7.0]])
+    x = tg.tensor(data, requires_grad=True)
+    tx = torch.tensor(data, requires_grad=True)
+    kwargs = {"keepdim": keepdim} if dim is None else {"dim": dim, "keepdim": keepdim}
+    ours, theirs = getattr(tg.ops, name)(x, **kwargs), getattr(torch, name)(tx, **kwargs)
+    assert type(ours) is tuple and type(theirs) is tuple and len(ours) == 2
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-12)
+    (ours[0] * 2 + ours[1]).sum().backward()
+    (theirs[0] * 2 + theirs[1]).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-12)
+
+
+def test_one_values_indices_type_as_torch_return_types():
+    from tinygradconv.ops.order_statistics import MinMax, ValuesIndices
+
+    data = np.array([[3.0, 1.0, 2.0, 1.0], [0.5, 4.0, 4.0, -1.0]])
+    x, tx = tg.tensor(data), torch.tensor(data)
+    for ours, theirs in ((tg.ops.cummax(x, dim=1), torch.cummax(tx, 1)), (x.cummin(1), torch.cummin(tx, 1)),
+                         (x.median(dim=1), torch.median(tx, 1)), (x.median(dim=0, keepdim=True),
+                                                                  torch.median(tx, 0, keepdim=True))):
+        assert type(ours) is ValuesIndices and isinstance(ours, tuple)
+        values, indices = ours
+        assert values is ours.values and indices is ours.indices
+        np.testing.assert_array_equal(values.numpy(), theirs.values.numpy())
+        np.testing.assert_array_equal(indices.numpy(), theirs.indices.numpy())
+        assert str(indices.dtype) == "int64" and not indices.requires_grad
+    low_high, theirs = tg.ops.aminmax(x, dim=1), torch.aminmax(tx, dim=1)
+    assert type(low_high) is MinMax
+    np.testing.assert_array_equal(low_high.min.numpy(), theirs.min.numpy())
+    np.testing.assert_array_equal(low_high[1].numpy(), theirs.max.numpy())
+
+
+@pytest.mark.parametrize("axis", [None, 0, 1, -1, (0, 2), (2, 0), (0, 1, 2), ()])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_keras_median_over_any_axes_matches_keras(axis, keepdims):
+    keras = _keras()
+    data = np.random.default_rng(3).standard_normal((2, 3, 4)).astype("float32")
+    data[1, 1, 2] = data[1, 1, 1]                               # a tie
+    theirs = keras.ops.convert_to_numpy(keras.ops.median(data, axis=axis, keepdims=keepdims))
+    ours = tg.ops.median(tg.tensor(data), axis=axis, keepdims=keepdims)
+    assert ours.shape == theirs.shape
+    assert str(ours.dtype) == str(theirs.dtype)
+    np.testing.assert_allclose(ours.numpy(), theirs, rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4), (5,), (3, 3)])
+def test_keras_median_of_every_element_gradient_matches_torch_quantile(shape):
+    data = np.random.default_rng(4).permutation(np.prod(shape)).reshape(shape).astype("float64")   # no ties
+    x = tg.tensor(data, requires_grad=True)
+    tx = torch.tensor(data, requires_grad=True)
+    y, ty = tg.ops.median(x), torch.quantile(tx, 0.5)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy())
+    y.backward()
+    ty.backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())

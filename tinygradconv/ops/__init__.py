@@ -26,6 +26,7 @@ from . import (  # (PyTorch's first spellings: *_like, div modes, var/std)
     masking,
     nan_reductions,
     norms,
+    order_statistics,
     pooling,
     reduction,
     rounded_division,
@@ -65,15 +66,16 @@ from .elementwise import (
 from .exponential import arctan2, atan2, exp2, expm1, hypot, log1p, log2, log10, logaddexp
 from .hyperbolic import acosh, arccosh, arcsinh, arctanh, asinh, atanh, cosh, sinh
 from .masking import masked_fill
-from .nan_reductions import aminmax, count_nonzero, median, nanmean, nansum, std_mean, var_mean
+from .nan_reductions import count_nonzero, nanmean, nansum
 from .norms import norm, vector_norm
+from .order_statistics import aminmax, median
 from .pooling import avg_pool1d, max_pool1d
 from .reduction import logsumexp, max, mean, min, prod, sum
 from .rounded_division import rounded_div
 from .rounding import ceil, fix, floor, frac, round, trunc
 from .shape import concat, getitem, pad, permute, reshape, stack, transpose
 from .splitting import chunk, split, tensor_split, unbind
-from .statistics import std, var
+from .statistics import std, std_mean, var, var_mean
 from .tiling import expand, repeat
 from .trigonometric import acos, arccos, arcsin, arctan, asin, atan, cos, sign, sin, tan
 
@@ -193,6 +195,7 @@ __all__ = [
     "norm",
     "norms",
     "ones_like",
+    "order_statistics",
     "pad",
     "permute",
     "pooling",
