@@ -146,3 +146,36 @@ def test_keras_median_of_every_element_gradient_matches_torch_quantile(shape):
     y.backward()
     ty.backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("name", ["SimpleRNN", "LSTM", "GRU"])
+def test_recurrent_cells_get_each_argument_by_name_as_keras(name):
+    """Every argument reaches the cell under its own name (the cell takes keywords only), and the config is
+    Keras', key for key and in its order, with the activity regularizer between the bias regularizer and the
+    kernel constraint."""
+    from tinygradconv import layers
+
+    keras = _keras()
+    settings = {"units": 3, "activation": "relu", "use_bias": False, "kernel_initializer": "ones",
+                "recurrent_initializer": "zeros", "bias_initializer": "ones", "kernel_regularizer": "l1",
+                "recurrent_regularizer": "l2", "bias_regularizer": "l1l2", "activity_regularizer": "l2",
+                "kernel_constraint": "non_neg", "recurrent_constraint": "unit_norm", "bias_constraint": "max_norm",
+                "dropout": 0.25, "recurrent_dropout": 0.5, "return_sequences": True, "go_backwards": True}
+    if name != "SimpleRNN":
+        settings.update(recurrent_activation="hard_sigmoid", seed=7)
+    ours, theirs = getattr(layers, name)(**settings), getattr(keras.layers, name)(**settings)
+    config, keras_config = ours.get_config(), theirs.get_config()
+    assert list(config) == list(keras_config)           # SimpleRNN's activity_regularizer was after "dtype"
+    # the values but the regularizers' factors (Keras writes 0.01 rounded to float32: 0.009999999776482582)
+    plain = [k for k in config if k != "name" and not k.endswith("regularizer")]
+    assert {k: config[k] for k in plain} == {k: keras_config[k] for k in plain}
+    assert {k: config[k]["class_name"] for k in config if k.endswith("regularizer")} == {
+        "kernel_regularizer": "L1", "recurrent_regularizer": "L2", "bias_regularizer": "L1L2",
+        "activity_regularizer": "L2"}
+    cell = ours.cell
+    assert (cell.dropout, cell.recurrent_dropout, cell.use_bias) == (0.25, 0.5, False)
+    assert type(cell.kernel_regularizer).__name__ == "L1" and type(cell.recurrent_regularizer).__name__ == "L2"
+    assert type(cell.recurrent_constraint).__name__ == "UnitNorm"
+    with pytest.raises(TypeError):
+        type(cell)(3, "tanh", None, True, "ones", "zeros", "zeros", None, None, None, None, None, None, 0.0, 0.0,
+                   None)
