@@ -8,7 +8,7 @@ from helpers import keras_on_torch
 
 import tinygradconv as tg
 from tinygradconv import layers
-from tinygradconv.layers import recurrent
+from tinygradconv.layers.core import constant_like
 
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")   # inside Keras
 
@@ -226,7 +226,7 @@ def test_dropout_with_the_same_masks_matches_keras(name, kwargs, rate, recurrent
     theirs.cell.get_dropout_mask = lambda inputs: keras_masks(features) if rate > 0 else None
     theirs.cell.get_recurrent_dropout_mask = lambda h: keras_masks(units) if recurrent_rate > 0 else None
     ours.cell._masks = lambda shape, r, like: (None if r == 0 else
-                                                [recurrent._constant(m, like) for m in masks[shape[1]]])
+                                                [constant_like(m, like) for m in masks[shape[1]]])
     expected = _numpy(theirs(x, training=True))[0]
     got = _numpy(ours(x, training=True))[0]
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)

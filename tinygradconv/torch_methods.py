@@ -1361,21 +1361,21 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         return nan_reductions.count_nonzero(self, dim=dim)
 
     def aminmax(self, *, dim=None, keepdim=False):
-        """``(min, max)`` over ``dim``, as ``torch.Tensor.aminmax``: :func:`tinygradconv.ops.nan_reductions.aminmax`.
+        """``(min, max)`` over ``dim``, as ``torch.Tensor.aminmax``: :func:`tinygradconv.ops.order_statistics.aminmax`.
 
         >>> import tinygradconv as tg
         >>> low, high = tg.tensor([3.0, 1.0, 2.0]).aminmax()
         >>> low.item(), high.item()
         (1.0, 3.0)
         """
-        from .ops import nan_reductions
+        from .ops import order_statistics
 
-        return nan_reductions.aminmax(self, dim=dim, keepdim=keepdim)
+        return order_statistics.aminmax(self, dim=dim, keepdim=keepdim)
 
     def median(self, dim=None, keepdim=False):
         """PyTorch's median, as ``torch.Tensor.median``: the *lower* of the two middle values of an even count
         (``tg.ops.median`` is Keras', their mean); with a ``dim``, a ``(values, indices)`` pair. NaN where the slice
-        holds NaN. :func:`tinygradconv.ops.nan_reductions.torch_median`.
+        holds NaN. :func:`tinygradconv.ops.order_statistics.torch_median`.
 
         >>> import tinygradconv as tg
         >>> tg.tensor([1.0, 2.0, 3.0, 4.0]).median().item(), tg.ops.median(tg.tensor([1.0, 2.0, 3.0, 4.0])).item()
@@ -1383,9 +1383,9 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         >>> tg.tensor([[1.0, 5.0, 3.0]]).median(dim=1).indices.tolist()
         [2]
         """
-        from .ops import nan_reductions
+        from .ops import order_statistics
 
-        return nan_reductions.torch_median(self, dim, keepdim)
+        return order_statistics.torch_median(self, dim, keepdim)
 
     def argmax(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The index of the maximum, as ``torch.argmax``: int64, not differentiable.

@@ -42,6 +42,8 @@ API_SECTIONS = [
         "tinygradconv.ops.conv_arithmetic",
         "tinygradconv.ops.elementwise",
         "tinygradconv.ops.reduction",
+        "tinygradconv.ops.nan_reductions",
+        "tinygradconv.ops.order_statistics",
         "tinygradconv.ops.summation",
         "tinygradconv.ops.fused_multiply_add",
         "tinygradconv.ops.addcmul",

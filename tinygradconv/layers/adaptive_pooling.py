@@ -26,13 +26,12 @@ Source: ``keras.layers.AdaptiveAveragePooling1D`` / ``AdaptiveMaxPooling1D`` (Ke
 """
 from __future__ import annotations
 
-import operator
-
 import numpy as np
 
 from .. import config
 from ..ops.pooling import avg_pool1d, max_pool1d
 from ..ops.shape import concat
+from ..validation import normalize_int
 from .core import check_rank
 from .layer import Layer
 
@@ -53,25 +52,9 @@ def adaptive_bins(steps: int, output_size: int):
 
 
 def _output_size(value):
-    """Keras' ``output_size``: an int, or a tuple or list of one int; positive (Keras lets 0 through to torch)."""
-    if isinstance(value, (tuple, list)):
-        if len(value) != 1:
-            raise ValueError(f"Invalid value for argument `output_size`. Expected an integer or a tuple of 1 integer "
-                             f"(1-D inputs). Received output_size={value!r}")
-        (item,) = value
-    else:
-        item = value
-    try:
-        if isinstance(item, bool):
-            raise TypeError
-        size = operator.index(item)
-    except TypeError:
-        raise TypeError(f"Invalid type for argument `output_size`. Expected an integer or a tuple of 1 integer. "
-                        f"Received output_size={value!r} of type {type(value).__name__}") from None
-    if size <= 0:
-        raise ValueError(f"Invalid value for argument `output_size`. Expected a positive integer. "
-                         f"Received output_size={value!r}")
-    return (int(size),)
+    """Keras' ``output_size``: an int, or a tuple or list of one int, as ``(int,)``; positive (Keras lets 0 through
+    to torch); a float or a bool is a ``TypeError`` (:func:`~tinygradconv.validation.normalize_int`)."""
+    return (normalize_int(value, "output_size"),)
 
 
 class _AdaptivePooling1D(Layer):

@@ -73,6 +73,13 @@ def check_rank(layer, shape, rank, exact=True):
                          f"expected {what}, found ndim={ndim}. Full shape received: {tuple(shape)}")
 
 
+def constant_like(value, like: Tensor, dtype=None) -> Tensor:
+    """``value`` (a number, nested lists, a NumPy or backend array) as a Tensor on ``like``'s backend that records
+    no gradient: a mask, a zero state, a layer's fixed factor. ``dtype``: the backend dtype to convert it to
+    (``like.dtype``, say); by default the array's own."""
+    return Tensor._make(like.backend.xp.asarray(value, dtype=dtype), like.backend, False, None)
+
+
 # ------------------------------------------------------------------------------------------------ Dense
 _NO_LORA = ("Invalid value for argument `lora_rank`. Expected None: tinygradconv does not implement LoRA (Keras 3.15 "
             "does: a frozen kernel plus lora_alpha / lora_rank * lora_kernel_a @ lora_kernel_b).")

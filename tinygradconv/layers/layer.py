@@ -56,7 +56,8 @@ def unique_name(prefix):
 # runs, so Keras' ``get_build_config`` gives None for them, and ``.keras`` files write them without a
 # ``build_config`` (checked in Keras 3.15: ``keras.layers.Dropout(0.5)(x)``, then ``get_build_config()``)
 _BUILT_WHEN_MADE_IN_KERAS = frozenset({"Activation", "Dropout", "ELU", "LeakyReLU", "ReLU", "Reshape", "Softmax",
-                                       "GaussianDropout", "GaussianNoise", "Identity", "UnitNormalization"})
+                                       "GaussianDropout", "GaussianNoise", "Identity", "UnitNormalization",
+                                       "ActivityRegularization"})
 
 
 def _built_when_made_in_keras(cls) -> bool:

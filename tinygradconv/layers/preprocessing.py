@@ -13,7 +13,7 @@ import numbers
 
 import numpy as np
 
-from ..tensor import Tensor
+from .core import constant_like
 from .layer import Layer
 
 __all__ = ["Rescaling"]
@@ -71,18 +71,13 @@ class Rescaling(Layer):
         self.offset = _factor(offset, "offset")
         self.supports_masking = True
 
-    def _constant(self, value, like):
-        return Tensor._make(like.backend.xp.asarray(np.asarray(value), dtype=like.dtype), like.backend, False, None)
-
     def call(self, inputs):
-        return inputs * self._constant(self.scale, inputs) + self._constant(self.offset, inputs)
+        scale = constant_like(np.asarray(self.scale), inputs, dtype=inputs.dtype)
+        offset = constant_like(np.asarray(self.offset), inputs, dtype=inputs.dtype)
+        return inputs * scale + offset
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
-
-    def get_build_config(self):
-        """None, as Keras 3.15 (the layer is built when made), so ``.keras`` files write no ``build_config``."""
-        return
 
     def get_config(self):
         return {**super().get_config(), "scale": _plain(self.scale), "offset": _plain(self.offset)}

@@ -40,7 +40,7 @@ from ..ops.shape import concat, stack
 from ..ops.splitting import split, unbind
 from ..tensor import Tensor
 from ..validation import flag, integer, number
-from .core import check_rank, serialize
+from .core import check_rank, constant_like, serialize
 from .layer import Layer
 
 __all__ = ["GRU", "LSTM", "SimpleRNN"]
@@ -64,27 +64,23 @@ def _apply(function, x):
     return x if function is None else function(x)
 
 
-def _constant(xp_array, like: Tensor) -> Tensor:
-    """A backend array as a Tensor on ``like``'s backend that records no gradient (a mask, a zero state)."""
-    return Tensor._make(xp_array, like.backend, False, None)
-
-
 # ------------------------------------------------------------------------------------------------ cells
 class _Cell(Layer):
     """The weights of one recurrent layer and the maths of one step, where Keras 3 keeps them (``layer.cell``).
 
     Not called as a layer: the recurrent layer builds it and calls :meth:`project` (every step's input part at
     once) and :meth:`step` (one step's recurrent part). A subclass sets ``gates`` (how many blocks of ``units``
-    columns the kernels have) and ``state_count``, and writes :meth:`step`.
+    columns the kernels have) and ``state_count``, and writes :meth:`step`. Its arguments are keywords only: the
+    recurrent layer passes each by name, so that no two can be swapped.
     """
 
     gates = 1
     state_count = 1
     single_input = True
 
-    def __init__(self, units, activation, recurrent_activation, use_bias, kernel_initializer, recurrent_initializer,
-                 bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer, kernel_constraint,
-                 recurrent_constraint, bias_constraint, dropout, recurrent_dropout, seed, **kwargs):
+    def __init__(self, *, units, activation, recurrent_activation, use_bias, kernel_initializer,
+                 recurrent_initializer, bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
+                 kernel_constraint, recurrent_constraint, bias_constraint, dropout, recurrent_dropout, seed, **kwargs):
         super().__init__(**kwargs)
         self.units = _units(units)
         self.activation = activations.get(activation)
@@ -145,7 +141,7 @@ class _Cell(Layer):
         masks = []
         for _ in range(count):
             kept = generator.random(shape) >= rate
-            mask = _constant(xp.asarray((kept / (1.0 - rate)).astype(dtype)), like)
+            mask = constant_like(xp.asarray((kept / (1.0 - rate)).astype(dtype)), like)
             mask.name = f"{self.name} dropout mask"
             masks.append(mask)
         return masks
@@ -194,28 +190,20 @@ class _Cell(Layer):
 
 
 class SimpleRNNCell(_Cell):
-    r"""The cell of :class:`SimpleRNN`: :math:`h_t = \mathrm{activation}(x_t W + b + h_{t-1} U)`."""
+    """The cell of :class:`SimpleRNN`, whose docstring gives the maths."""
 
     def step(self, x_t, states, recurrent_masks):
         return [_apply(self.activation, x_t + self._recurrent(states[0], recurrent_masks))]
 
 
 class LSTMCell(_Cell):
-    r"""The cell of :class:`LSTM` (gates i, f, c, o in Keras' column order):
-
-    .. math::
-        [z_i, z_f, z_c, z_o] = x_t W + h_{t-1} U + b,\quad
-        c_t = \sigma(z_f) \odot c_{t-1} + \sigma(z_i) \odot \tanh(z_c),\quad
-        h_t = \sigma(z_o) \odot \tanh(c_t)
-
-    (:math:`\sigma`: ``recurrent_activation``, :math:`\tanh`: ``activation``).
-    """
+    """The cell of :class:`LSTM`, whose docstring gives the maths (gates i, f, c, o in Keras' column order)."""
 
     gates = 4
     state_count = 2
 
-    def __init__(self, *args, unit_forget_bias=True, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *, unit_forget_bias=True, **kwargs):
+        super().__init__(**kwargs)
         self.unit_forget_bias = flag(unit_forget_bias, "unit_forget_bias")
 
     def _bias_initializer(self):
@@ -240,22 +228,13 @@ class LSTMCell(_Cell):
 
 
 class GRUCell(_Cell):
-    r"""The cell of :class:`GRU` (gates z, r, h in Keras' column order). With ``reset_after=True`` (Keras'
-    default; the bias is ``(2, 3 * units)``: ``b`` for the input, ``b'`` for the recurrent part):
-
-    .. math::
-        [x_z, x_r, x_h] = x_t W + b,\quad [r_z, r_r, r_h] = h_{t-1} U + b',\quad
-        z = \sigma(x_z + r_z),\quad r = \sigma(x_r + r_r),\quad
-        \tilde h = \tanh(x_h + r \odot r_h),\quad h_t = z \odot h_{t-1} + (1 - z) \odot \tilde h
-
-    With ``reset_after=False`` (bias ``(3 * units,)``) the reset gate acts before the product:
-    :math:`\tilde h = \tanh(x_h + (r \odot h_{t-1}) U_h)`, :math:`z` and :math:`r` as above without :math:`b'`.
-    """
+    """The cell of :class:`GRU`, whose docstring gives the maths of both ``reset_after`` forms (gates z, r, h in
+    Keras' column order)."""
 
     gates = 3
 
-    def __init__(self, *args, reset_after=True, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *, reset_after=True, **kwargs):
+        super().__init__(**kwargs)
         self.reset_after = flag(reset_after, "reset_after")
 
     def _bias_shape(self):
@@ -296,16 +275,20 @@ def _from_cell(name, doc):
 
 
 class _RNN(Layer):
-    """What the three recurrent layers share: the loop over the steps, masks, ``go_backwards``, the outputs and the
-    config. A subclass sets ``cell_class`` and the cell's own arguments."""
+    """What the three recurrent layers share: the cell, the loop over the steps, masks, ``go_backwards``, the
+    outputs and the config. A subclass sets ``cell_class`` and passes ``cell_arguments``, the cell's keywords (the
+    layer's dtype and trainable flag are added here)."""
 
     cell_class = _Cell
     casts_integer_inputs = True
     single_input = True
     states = None       # Keras 3 keeps the states of a stateful layer here; never stateful here, so always None
+    # where a set activity_regularizer sits in the config: after "dtype", where Layer's config puts it (Keras 3.15's
+    # LSTM and GRU), or always after "bias_regularizer" (its SimpleRNN)
+    _activity_regularizer_after_dtype = True
 
-    def __init__(self, return_sequences=False, return_state=False, go_backwards=False, stateful=False, unroll=False,
-                 zero_output_for_mask=False, **kwargs):
+    def __init__(self, cell_arguments, *, return_sequences, return_state, go_backwards, stateful, unroll,
+                 zero_output_for_mask, **kwargs):
         super().__init__(**kwargs)
         self.return_sequences = flag(return_sequences, "return_sequences")
         self.return_state = flag(return_state, "return_state")
@@ -319,10 +302,7 @@ class _RNN(Layer):
         self.unroll = flag(unroll, "unroll")        # Keras unrolls the loop in its graph; a Python loop here
         self.zero_output_for_mask = flag(zero_output_for_mask, "zero_output_for_mask")
         self.supports_masking = True
-
-    def _cell_settings(self):
-        """The cell's dtype and trainable flag: the layer's."""
-        return {"dtype": self.dtype, "trainable": self.trainable}
+        self.cell = self.cell_class(**cell_arguments, dtype=self.dtype, trainable=self.trainable)
 
     units = _from_cell("units", "The size of the output and of each state.")
     activation = _from_cell("activation", "The activation of the output (``tanh`` by default).")
@@ -351,7 +331,7 @@ class _RNN(Layer):
         xp = inputs.backend.xp
         if initial_state is None:
             zeros = xp.zeros((batch, self.units), dtype=getattr(xp, dtype_name(inputs.dtype)))
-            return [_constant(zeros, inputs) for _ in range(self.cell.state_count)]
+            return [constant_like(zeros, inputs) for _ in range(self.cell.state_count)]
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
         states = [self._state_tensor(state, inputs) for state in states]
         expected = [(batch, self.units)] * self.cell.state_count
@@ -402,7 +382,7 @@ class _RNN(Layer):
             raise ValueError(f"Invalid value for argument `mask` of {type(self).__name__} '{self.name}'. Expected "
                              f"one bool per sample and step, of shape {(batch, steps)}. Received a mask of shape "
                              f"{tuple(keep.shape)}")
-        zeros = None if keep is None else _constant(xp.zeros((batch, self.units), dtype=states[0].data.dtype),
+        zeros = None if keep is None else constant_like(xp.zeros((batch, self.units), dtype=states[0].data.dtype),
                                                     inputs)
         outputs, previous = [], zeros
         for t in order:
@@ -410,9 +390,9 @@ class _RNN(Layer):
             if keep is None:
                 states, output = new, new[0]
             else:
-                counts = _constant(xp.expand_dims(keep[:, t], axis=-1), inputs)       # (batch, 1)
-                states = [where(counts, n, s) for n, s in zip(new, states)]
-                output = where(counts, new[0], zeros if self.zero_output_for_mask else previous)
+                kept_now = constant_like(xp.expand_dims(keep[:, t], axis=-1), inputs)     # (batch, 1) bools
+                states = [where(kept_now, n, s) for n, s in zip(new, states)]
+                output = where(kept_now, new[0], zeros if self.zero_output_for_mask else previous)
                 previous = output
             outputs.append(output)
         output = stack(outputs, axis=1) if self.return_sequences else outputs[-1]
@@ -443,21 +423,28 @@ class _RNN(Layer):
         return {"units": self.units, "activation": serialize(cell.activation, "activation")}
 
     def get_config(self):
+        """Keras 3.15's config, in its key order."""
         cell = self.cell
-        config = {**super().get_config(), "return_sequences": self.return_sequences,
-                  "return_state": self.return_state, "go_backwards": self.go_backwards, "stateful": self.stateful,
-                  "unroll": self.unroll, "zero_output_for_mask": self.zero_output_for_mask,
-                  **self._cell_config(), "use_bias": cell.use_bias}
-        for part in ("kernel", "recurrent", "bias"):
-            config[f"{part}_initializer"] = serialize(getattr(cell, f"{part}_initializer"), "initializer")
-        config.update(self._after_initializers())
-        for kind in ("regularizer", "constraint"):
-            for part in ("kernel", "recurrent", "bias"):
-                config[f"{part}_{kind}"] = serialize(getattr(cell, f"{part}_{kind}"), kind)
-            if kind == "regularizer":
-                config["activity_regularizer"] = serialize(self.activity_regularizer, "regularizer")
-        config.update(dropout=cell.dropout, recurrent_dropout=cell.recurrent_dropout, **self._last_config())
-        return config
+        base = super().get_config()
+        if not self._activity_regularizer_after_dtype:
+            base.pop("activity_regularizer", None)
+        return {**base, "return_sequences": self.return_sequences,
+                "return_state": self.return_state, "go_backwards": self.go_backwards, "stateful": self.stateful,
+                "unroll": self.unroll, "zero_output_for_mask": self.zero_output_for_mask,
+                **self._cell_config(),
+                "use_bias": cell.use_bias,
+                "kernel_initializer": serialize(cell.kernel_initializer, "initializer"),
+                "recurrent_initializer": serialize(cell.recurrent_initializer, "initializer"),
+                "bias_initializer": serialize(cell.bias_initializer, "initializer"),
+                **self._after_initializers(),
+                "kernel_regularizer": serialize(cell.kernel_regularizer, "regularizer"),
+                "recurrent_regularizer": serialize(cell.recurrent_regularizer, "regularizer"),
+                "bias_regularizer": serialize(cell.bias_regularizer, "regularizer"),
+                "activity_regularizer": serialize(self.activity_regularizer, "regularizer"),
+                "kernel_constraint": serialize(cell.kernel_constraint, "constraint"),
+                "recurrent_constraint": serialize(cell.recurrent_constraint, "constraint"),
+                "bias_constraint": serialize(cell.bias_constraint, "constraint"),
+                "dropout": cell.dropout, "recurrent_dropout": cell.recurrent_dropout, **self._last_config()}
 
     def _after_initializers(self):
         return {}
@@ -532,6 +519,7 @@ class SimpleRNN(_RNN):
     """
 
     cell_class = SimpleRNNCell
+    _activity_regularizer_after_dtype = False
 
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
@@ -539,18 +527,40 @@ class SimpleRNN(_RNN):
                  recurrent_constraint=None, bias_constraint=None, dropout=0.0, recurrent_dropout=0.0,
                  return_sequences=False, return_state=False, go_backwards=False, stateful=False, unroll=False,
                  seed=None, zero_output_for_mask=False, **kwargs):
-        super().__init__(return_sequences, return_state, go_backwards, stateful, unroll, zero_output_for_mask,
-                         activity_regularizer=activity_regularizer, **kwargs)
-        self.cell = self.cell_class(units, activation, None, use_bias, kernel_initializer, recurrent_initializer,
-                                    bias_initializer, kernel_regularizer, recurrent_regularizer, bias_regularizer,
-                                    kernel_constraint, recurrent_constraint, bias_constraint, dropout,
-                                    recurrent_dropout, seed, **self._cell_settings())
+        cell_arguments = {"units": units, "activation": activation, "recurrent_activation": None, "use_bias": use_bias,
+                          "kernel_initializer": kernel_initializer, "recurrent_initializer": recurrent_initializer,
+                          "bias_initializer": bias_initializer, "kernel_regularizer": kernel_regularizer,
+                          "recurrent_regularizer": recurrent_regularizer, "bias_regularizer": bias_regularizer,
+                          "kernel_constraint": kernel_constraint, "recurrent_constraint": recurrent_constraint,
+                          "bias_constraint": bias_constraint, "dropout": dropout,
+                          "recurrent_dropout": recurrent_dropout, "seed": seed}
+        super().__init__(cell_arguments, return_sequences=return_sequences,
+                         return_state=return_state, go_backwards=go_backwards, stateful=stateful, unroll=unroll,
+                         zero_output_for_mask=zero_output_for_mask, activity_regularizer=activity_regularizer,
+                         **kwargs)
 
     def _last_config(self):
         return {}       # (Keras 3.15's SimpleRNN config has no seed)
 
 
-class LSTM(_RNN):
+class _GatedRNN(_RNN):
+    """What ``LSTM`` and ``GRU`` add to :class:`_RNN`: a ``recurrent_activation`` for the gates, Keras'
+    ``use_cudnn`` (checked, then ignored) and Keras 2's ``implementation`` (dropped, as Keras 3 drops it: the same
+    maths either way)."""
+
+    def __init__(self, cell_arguments, *, use_cudnn, **kwargs):
+        _check_cudnn(use_cudnn)
+        kwargs.pop("implementation", None)
+        super().__init__(cell_arguments, **kwargs)
+
+    recurrent_activation = _from_cell("recurrent_activation", "The gates' activation (sigmoid by default).")
+
+    def _cell_config(self):
+        return {**super()._cell_config(),
+                "recurrent_activation": serialize(self.cell.recurrent_activation, "activation")}
+
+
+class LSTM(_GatedRNN):
     r"""Long short-term memory: Keras 3's ``LSTM``. With :math:`\sigma` the ``recurrent_activation`` (sigmoid)
     and :math:`\tanh` the ``activation``, gates i, f, c, o in Keras' column order:
 
@@ -590,29 +600,26 @@ class LSTM(_RNN):
                  dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, unroll=False, use_cudnn="auto",
                  zero_output_for_mask=False, **kwargs):
-        _check_cudnn(use_cudnn)
-        kwargs.pop("implementation", None)      # Keras 2's choice of how to group the products: Keras 3 drops it too
-        super().__init__(return_sequences, return_state, go_backwards, stateful, unroll, zero_output_for_mask,
-                         activity_regularizer=activity_regularizer, **kwargs)
-        self.cell = self.cell_class(units, activation, recurrent_activation, use_bias, kernel_initializer,
-                                    recurrent_initializer, bias_initializer, kernel_regularizer,
-                                    recurrent_regularizer, bias_regularizer, kernel_constraint,
-                                    recurrent_constraint, bias_constraint, dropout, recurrent_dropout, seed,
-                                    unit_forget_bias=unit_forget_bias,
-                                    **self._cell_settings())
+        cell_arguments = {"units": units, "activation": activation, "recurrent_activation": recurrent_activation,
+                          "use_bias": use_bias, "unit_forget_bias": unit_forget_bias,
+                          "kernel_initializer": kernel_initializer, "recurrent_initializer": recurrent_initializer,
+                          "bias_initializer": bias_initializer, "kernel_regularizer": kernel_regularizer,
+                          "recurrent_regularizer": recurrent_regularizer, "bias_regularizer": bias_regularizer,
+                          "kernel_constraint": kernel_constraint, "recurrent_constraint": recurrent_constraint,
+                          "bias_constraint": bias_constraint, "dropout": dropout,
+                          "recurrent_dropout": recurrent_dropout, "seed": seed}
+        super().__init__(cell_arguments, use_cudnn=use_cudnn, return_sequences=return_sequences,
+                         return_state=return_state, go_backwards=go_backwards, stateful=stateful, unroll=unroll,
+                         zero_output_for_mask=zero_output_for_mask, activity_regularizer=activity_regularizer,
+                         **kwargs)
 
-    recurrent_activation = _from_cell("recurrent_activation", "The gates' activation (sigmoid by default).")
     unit_forget_bias = _from_cell("unit_forget_bias", "Whether the forget gate's bias starts at 1.")
-
-    def _cell_config(self):
-        return {**super()._cell_config(),
-                "recurrent_activation": serialize(self.cell.recurrent_activation, "activation")}
 
     def _after_initializers(self):
         return {"unit_forget_bias": self.cell.unit_forget_bias}
 
 
-class GRU(_RNN):
+class GRU(_GatedRNN):
     r"""Gated recurrent unit: Keras 3's ``GRU``. With :math:`\sigma` the ``recurrent_activation`` (sigmoid) and
     :math:`\tanh` the ``activation``, gates z (update), r (reset), h in Keras' column order, and
     ``reset_after=True`` (Keras' default; the bias ``(2, 3 * units)`` holds the input bias :math:`b` and the
@@ -650,22 +657,20 @@ class GRU(_RNN):
                  dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, unroll=False, reset_after=True, use_cudnn="auto",
                  zero_output_for_mask=False, **kwargs):
-        _check_cudnn(use_cudnn)
-        kwargs.pop("implementation", None)      # Keras 2's choice of how to group the products: Keras 3 drops it too
-        super().__init__(return_sequences, return_state, go_backwards, stateful, unroll, zero_output_for_mask,
-                         activity_regularizer=activity_regularizer, **kwargs)
-        self.cell = self.cell_class(units, activation, recurrent_activation, use_bias, kernel_initializer,
-                                    recurrent_initializer, bias_initializer, kernel_regularizer,
-                                    recurrent_regularizer, bias_regularizer, kernel_constraint,
-                                    recurrent_constraint, bias_constraint, dropout, recurrent_dropout, seed,
-                                    reset_after=reset_after, **self._cell_settings())
+        cell_arguments = {"units": units, "activation": activation, "recurrent_activation": recurrent_activation,
+                          "use_bias": use_bias, "reset_after": reset_after,
+                          "kernel_initializer": kernel_initializer, "recurrent_initializer": recurrent_initializer,
+                          "bias_initializer": bias_initializer, "kernel_regularizer": kernel_regularizer,
+                          "recurrent_regularizer": recurrent_regularizer, "bias_regularizer": bias_regularizer,
+                          "kernel_constraint": kernel_constraint, "recurrent_constraint": recurrent_constraint,
+                          "bias_constraint": bias_constraint, "dropout": dropout,
+                          "recurrent_dropout": recurrent_dropout, "seed": seed}
+        super().__init__(cell_arguments, use_cudnn=use_cudnn, return_sequences=return_sequences,
+                         return_state=return_state, go_backwards=go_backwards, stateful=stateful, unroll=unroll,
+                         zero_output_for_mask=zero_output_for_mask, activity_regularizer=activity_regularizer,
+                         **kwargs)
 
-    recurrent_activation = _from_cell("recurrent_activation", "The gates' activation (sigmoid by default).")
     reset_after = _from_cell("reset_after", "Whether the reset gate acts after the recurrent product.")
-
-    def _cell_config(self):
-        return {**super()._cell_config(),
-                "recurrent_activation": serialize(self.cell.recurrent_activation, "activation")}
 
     def _last_config(self):
         return {"reset_after": self.cell.reset_after, "seed": self.cell.seed}

@@ -62,10 +62,6 @@ class ActivityRegularization(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
 
-    def get_build_config(self):
-        """None, as Keras 3.15 (the layer is built when made), so ``.keras`` files write no ``build_config``."""
-        return
-
     def get_config(self):
         config = super().get_config()
         config.pop("activity_regularizer", None)

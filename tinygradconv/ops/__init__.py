@@ -26,6 +26,7 @@ from . import (  # (PyTorch's first spellings: *_like, div modes, var/std)
     masking,
     nan_reductions,
     norms,
+    order_statistics,
     pooling,
     reduction,
     rounded_division,
@@ -43,7 +44,6 @@ from .elementwise import (
     Abs,
     Exp,
     Log,
-    Log1p,
     Neg,
     Relu,
     Sigmoid,
@@ -63,18 +63,19 @@ from .elementwise import (
     sub,
     where,
 )
-from .exponential import arctan2, atan2, exp2, expm1, hypot, log2, log10, logaddexp
+from .exponential import arctan2, atan2, exp2, expm1, hypot, log1p, log2, log10, logaddexp
 from .hyperbolic import acosh, arccosh, arcsinh, arctanh, asinh, atanh, cosh, sinh
 from .masking import masked_fill
-from .nan_reductions import aminmax, count_nonzero, median, nanmean, nansum, std_mean, var_mean
+from .nan_reductions import count_nonzero, nanmean, nansum
 from .norms import norm, vector_norm
+from .order_statistics import aminmax, median
 from .pooling import avg_pool1d, max_pool1d
 from .reduction import logsumexp, max, mean, min, prod, sum
 from .rounded_division import rounded_div
 from .rounding import ceil, fix, floor, frac, round, trunc
 from .shape import concat, getitem, pad, permute, reshape, stack, transpose
 from .splitting import chunk, split, tensor_split, unbind
-from .statistics import std, var
+from .statistics import std, std_mean, var, var_mean
 from .tiling import expand, repeat
 from .trigonometric import acos, arccos, arcsin, arctan, asin, atan, cos, sign, sin, tan
 
@@ -91,7 +92,6 @@ def _unary(fn, doc):
 neg = _unary(Neg, "``-x``.")
 exp = _unary(Exp, "``exp(x)`` element-wise.")
 log = _unary(Log, "Natural logarithm element-wise.")
-log1p = _unary(Log1p, "``log(1 + x)`` element-wise, accurate near 0.")
 sqrt = _unary(Sqrt, "Square root element-wise.")
 abs = _unary(Abs, "Absolute value element-wise.")
 tanh = _unary(Tanh, "Hyperbolic tangent element-wise.")
@@ -195,6 +195,7 @@ __all__ = [
     "norm",
     "norms",
     "ones_like",
+    "order_statistics",
     "pad",
     "permute",
     "pooling",

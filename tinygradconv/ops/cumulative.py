@@ -18,7 +18,8 @@ from ..backend import dtype_name
 from ..tensor import Tensor
 from ..torch_methods import NOT_GIVEN
 from ..validation import dim_index
-from .elementwise import _in_float32
+from .elementwise import _as_tensor, _in_float32
+from .order_statistics import values_with_indices
 from .shape import axis_or_dim
 
 
@@ -319,7 +320,7 @@ class _CumulativeExtreme(Function):
 
         values, ctx.indices = scan(xp, (a, positions), axis, combine)
         ctx.positions = positions
-        if found is not None:
+        if found is not None:           # the second result (see order_statistics.values_with_indices)
             found.append(ctx.indices)
         return values
 
@@ -345,7 +346,6 @@ class _CumulativeExtreme(Function):
 @register_op("cummax", samples=_cumulative_samples, special_points=_extreme_special_points)
 class CumMax(_CumulativeExtreme):
     __doc__ = _CumulativeExtreme.__doc__
-    name = "cummax"
 
     @staticmethod
     def later_wins(earlier, later):
@@ -355,35 +355,24 @@ class CumMax(_CumulativeExtreme):
 @register_op("cummin", samples=_cumulative_samples, special_points=_extreme_special_points)
 class CumMin(_CumulativeExtreme):
     __doc__ = _CumulativeExtreme.__doc__
-    name = "cummin"
 
     @staticmethod
     def later_wins(earlier, later):
         return later <= earlier
 
 
-class CumulativeExtreme(tuple):
-    """``(values, indices)``, as PyTorch's ``torch.return_types.cummax``: unpack it, or read ``.values`` and
-    ``.indices``."""
-
-    __slots__ = ()
-
-    @property
-    def values(self):
-        return self[0]
-
-    @property
-    def indices(self):
-        return self[1]
-
-
-def _cumulative(fn, x, axis, dim):
+def _required_axis(fn, axis, dim):
+    """The axis of an op that requires one (``axis``, or PyTorch's ``dim``), as PyTorch requires it."""
     axis = axis_or_dim(fn.name, axis, dim, default=NOT_GIVEN)
     if axis is NOT_GIVEN:
         raise TypeError(f"Invalid type for argument `dim` of {fn.name}: expected an int (as torch.{fn.name}, "
                         f"which requires it), received nothing")
-    x = x if isinstance(x, Tensor) else Tensor(x)
-    return fn.apply(x, axis=axis)
+    return axis
+
+
+def _cumulative(fn, x, axis, dim):
+    axis = _required_axis(fn, axis, dim)
+    return fn.apply(_as_tensor(x), axis=axis)
 
 
 def cumprod(x, axis=NOT_GIVEN, *, dim=None):
@@ -421,15 +410,10 @@ def logcumsumexp(x, axis=NOT_GIVEN, *, dim=None):
 
 
 def _with_indices(fn, x, axis, dim):
-    """``(values, indices)``: the values from the op (with the gradient), the indices from the same scan."""
-    axis = axis_or_dim(fn.name, axis, dim, default=NOT_GIVEN)
-    if axis is NOT_GIVEN:
-        raise TypeError(f"Invalid type for argument `dim` of {fn.name}: expected an int (as torch.{fn.name}, "
-                        f"which requires it), received nothing")
-    x = x if isinstance(x, Tensor) else Tensor(x)
-    found = []                      # the forward leaves its (values, indices) here
-    values = fn.apply(x, axis=axis, found=found)
-    return CumulativeExtreme((values, Tensor._make(found[0], values.backend, False, None)))
+    """``(values, indices)`` (:class:`~.order_statistics.ValuesIndices`): the values from the op (with the
+    gradient), the indices from the same scan."""
+    axis = _required_axis(fn, axis, dim)
+    return values_with_indices(fn, _as_tensor(x), axis=axis)
 
 
 def cummax(x, axis=NOT_GIVEN, *, dim=None):

@@ -41,6 +41,14 @@ def _kept_shape(shape, axes):
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+def _unreduce(xp, grad, shape, axes, keepdims):
+    """The gradient of a reduction over ``axes`` of an input of ``shape``, broadcast back to that shape (the reduced
+    axes put back with size 1 first, unless ``keepdims`` kept them)."""
+    if not keepdims:
+        grad = xp.reshape(grad, _kept_shape(shape, axes))
+    return xp.broadcast_to(grad, shape)
+
+
 def _reduction_samples(rng):
     x = rng.standard_normal((3, 4, 2))
     return [Sample((x,), {"axes": (0, 1, 2), "keepdims": False}), Sample((x,), {"axes": (1,), "keepdims": True}),
@@ -88,10 +96,7 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        xp = ctx.xp
-        if not ctx.keepdims:
-            grad = xp.reshape(grad, _kept_shape(ctx.shape, ctx.axes))
-        return xp.broadcast_to(grad, ctx.shape)
+        return _unreduce(ctx.xp, grad, ctx.shape, ctx.axes, ctx.keepdims)
 
 
 @register_op("logsumexp", samples=_reduction_samples, special_points=_reduction_special_points)
@@ -160,9 +165,7 @@ class Mean(Function):
         for a in ctx.axes:
             count *= ctx.shape[a]
         grad = _in_float32(xp, lambda g: g / count, grad)   # float16: 1/70000 is not 0 (count is inf there)
-        if not ctx.keepdims:
-            grad = xp.reshape(grad, _kept_shape(ctx.shape, ctx.axes))
-        return xp.broadcast_to(grad, ctx.shape)
+        return _unreduce(xp, grad, ctx.shape, ctx.axes, ctx.keepdims)
 
 
 def _prod_special_points(rng):

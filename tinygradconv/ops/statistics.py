@@ -46,10 +46,10 @@ import numpy as np
 from ..autograd import Function, Sample, register_op
 from ..backend import dtype_name
 from ..tensor import Tensor
-from ..validation import caller_stacklevel, dim_index, reduction_axes
+from ..validation import caller_stacklevel, dim_index, flag, reduction_axes
 from .conv_batching import on_cpu
 from .elementwise import FLOATS
-from .reduction import _kept_shape
+from .reduction import _kept_shape, mean
 from .summation import accurate_sum
 
 
@@ -375,3 +375,35 @@ def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     x = x if isinstance(x, Tensor) else Tensor(x)
     axes, keepdim, correction = _arguments("std", x.ndim, dim, unbiased, keepdim, correction)
     return Std.apply(x, axes=axes, keepdims=keepdim, correction=correction)
+
+
+def var_mean(x, dim=None, *, correction=1, keepdim=False):
+    """``(var, mean)`` over ``dim``, as ``torch.var_mean``: :func:`var` with ``correction`` (1 by default: the
+    sample variance) and :func:`~.reduction.mean`, each with its own gradient; a plain tuple, as PyTorch's.
+
+    Raises:
+        TypeError: a ``keepdim`` that is not a bool; the errors of :func:`var`.
+
+    >>> v, m = var_mean([[1.0, 2.0, 4.0], [3.0, 3.0, 3.0]], dim=1)
+    >>> [round(a, 4) for a in v.tolist()], [round(a, 4) for a in m.tolist()]
+    ([2.3333, 0.0], [2.3333, 3.0])
+    """
+    return _with_mean(var, "var_mean", x, dim, correction, keepdim)
+
+
+def std_mean(x, dim=None, *, correction=1, keepdim=False):
+    """``(std, mean)`` over ``dim``, as ``torch.std_mean`` (see :func:`var_mean`).
+
+    >>> s, m = std_mean([1.0, 2.0, 4.0], correction=0)
+    >>> round(s.item(), 4), round(m.item(), 4)
+    (1.2472, 2.3333)
+    """
+    return _with_mean(std, "std_mean", x, dim, correction, keepdim)
+
+
+def _with_mean(statistic, name, x, dim, correction, keepdim):
+    """``(statistic(x), mean(x))`` over ``dim``, ``keepdim`` checked once, in ``name``'s words."""
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    keepdim = flag(keepdim, "keepdim", name)
+    return statistic(x, dim, None, keepdim, correction=correction), mean(x, dim=dim, keepdim=keepdim)
+
