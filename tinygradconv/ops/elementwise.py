@@ -46,21 +46,39 @@ def _summed_to(xp, grad, shape):
     return grad
 
 
-#: The float dtype that the float math ops (``exp``, ``sqrt``, ``sigmoid``, ``tanh``, ``log``, ``logsumexp``, ...),
-#: the true division and the mean compute every integer and bool tensor in, and return: float32, as PyTorch (its
-#: default dtype: ``torch.sqrt(torch.tensor([4]))`` is float32) and Keras 3 do (``keras.ops.sqrt``, ``ops.mean``
-#: and ``ops.divide`` of int32 are float32 whatever ``floatx()`` is: a reviewer found float16 overflowing to ``inf``
-#: with ``floatx()`` float16 when it followed ``floatx()``). NumPy's own rule (``np.exp``: float16 for bool and
-#: 8-bit integers, float64 for 32- and 64-bit ones) lost precision silently for 8-bit inputs (``sqrt(uint8(250))``
-#: was float16 15.81; found by a tester).
+#: float32: the float dtype that Keras 3 gives the float math of integer and bool tensors whatever ``floatx()`` is
+#: (``keras.ops.sqrt``, ``ops.mean``, ``ops.divide`` and ``activations.sigmoid`` of int32 are float32 under
+#: ``floatx()`` float64 or float16), and that this package's Keras paths keep: the activations
+#: (:mod:`tinygradconv.activations`) and ``GlobalAveragePooling1D``. The tensor ops follow PyTorch instead
+#: (:func:`float_input`): ``floatx()``, as PyTorch follows its default dtype.
 INTEGER_MATH_DTYPE = "float32"
 
 
 def float_input(xp, a):
-    """``a`` itself when floating, else ``a`` converted to :data:`INTEGER_MATH_DTYPE` (float32), before an op
-    negates, subtracts or divides it: ``-uint8(1)`` would wrap to 255, and NumPy refuses ``-`` on bool (found by a
-    tester: ``sigmoid(uint8([1, 2]))`` was ``[0, 0]``)."""
-    return a if xp.isdtype(a.dtype, "real floating") else xp.astype(a, getattr(xp, INTEGER_MATH_DTYPE))
+    """``a`` itself when floating, else ``a`` converted to :func:`~tinygradconv.config.floatx` (float32 by default),
+    the dtype the float math ops (``exp``, ``sqrt``, ``sin``, ``sigmoid``, ``tanh``, ``log``, ``logsumexp``, ...),
+    the true division and the mean compute an integer or bool tensor in and return, as PyTorch computes them in its
+    default dtype (``torch.sqrt(torch.tensor([4]))`` is float32, and float64 after
+    ``torch.set_default_dtype(torch.float64)``; float16 after ``set_default_dtype(torch.float16)``, where
+    ``int32 70000 / 1`` is ``inf`` in both). Keras 3 gives float32 whatever ``floatx()`` is
+    (:data:`INTEGER_MATH_DTYPE`, which the Keras paths keep). NumPy's own rule (``np.exp``: float16 for bool and
+    8-bit integers, float64 for 32- and 64-bit ones) lost precision silently for 8-bit inputs (``sqrt(uint8(250))``
+    was float16 15.81; found by a tester). It also comes before an op negates, subtracts or divides ``a``:
+    ``-uint8(1)`` would wrap to 255, and NumPy refuses ``-`` on bool (found by a tester: ``sigmoid(uint8([1, 2]))``
+    was ``[0, 0]``).
+
+    >>> import numpy as np
+    >>> from tinygradconv import config
+    >>> str(float_input(np, np.array([1, 2], "int32")).dtype)
+    'float32'
+    >>> config.set_floatx("float64")
+    >>> try:
+    ...     print(float_input(np, np.array([1, 2], "int32")).dtype, float_input(np, np.ones(1, "float16")).dtype)
+    ... finally:
+    ...     config.set_floatx("float32")
+    float64 float16
+    """
+    return a if xp.isdtype(a.dtype, "real floating") else xp.astype(a, getattr(xp, config.floatx()))
 
 
 def _refuse_bools(xp, a, op):
@@ -377,8 +395,9 @@ def refuse_bool_operands(symbol, a_is_bool, b_is_bool, *, argument="", received=
 def bool_beside_number(tensor, other):
     """``tensor`` for ``tensor % other``, ``other % tensor`` (and ``//``, ``**``): a bool tensor beside a number
     that is not a bool (``mask % 2``, ``2.5 // mask``) as its 0 and 1 in the dtype PyTorch computes and returns
-    in, int64 beside an integer and float32 (its default dtype, :data:`INTEGER_MATH_DTYPE`) beside a float (torch:
-    ``torch.tensor([True]) % 2`` is int64, ``% 2.0`` float32); any other tensor as it is. Beside a bool number it
+    in, int64 beside an integer and :func:`~tinygradconv.config.floatx` (float32 by default; PyTorch: its default
+    dtype) beside a float (torch: ``torch.tensor([True]) % 2`` is int64, ``% 2.0`` float32); any other tensor as it
+    is (:func:`bool_tensor_dtype_beside`). Beside a bool number it
     stays bool (refused by :func:`refuse_bool_operands`)."""
     if tensor.dtype != tensor.backend.xp.bool or isinstance(other, (bool, np.bool_)) or \
             not isinstance(other, (numbers.Real, np.integer, np.floating)):
@@ -534,7 +553,7 @@ class Div(Function):
     def forward(ctx, a, b):
         xp = ctx.xp
         if not (xp.isdtype(a.dtype, "real floating") or xp.isdtype(b.dtype, "real floating")):
-            a, b = float_input(xp, a), float_input(xp, b)   # integers: in float32, as torch and Keras (NumPy: float64)
+            a, b = float_input(xp, a), float_input(xp, b)   # integers: in floatx(), as torch (NumPy: float64)
         a, b = promoted(xp, a, b)
         ctx.save_for_backward(a, b)
         ctx.values_read = (ctx.inputs[1]._requires_grad, True)      # d/db reads a and b, d/da reads b
@@ -1737,8 +1756,9 @@ def rsqrt(x):
         x: a Tensor (or data, converted by :class:`~tinygradconv.Tensor`'s rule), any shape.
 
     Returns:
-        A Tensor of ``x``'s shape: ``x``'s float dtype, float32 for an integer or bool ``x`` (as PyTorch and Keras
-        3). ``inf`` at 0, ``-inf`` at ``-0.0``, 0 at ``inf``, NaN below 0.
+        A Tensor of ``x``'s shape: ``x``'s float dtype, ``floatx()`` (float32 by default) for an integer or bool
+        ``x`` (as PyTorch's default dtype; Keras 3: float32). ``inf`` at 0, ``-inf`` at ``-0.0``, 0 at ``inf``,
+        NaN below 0.
 
     See https://pytorch.org/docs/stable/generated/torch.rsqrt.html (Keras 3: ``keras.ops.rsqrt``, in keras.ops.math)
 
