@@ -105,3 +105,23 @@ def test_the_keras_paths_keep_float32(default_dtype, floatx):
     for name, theirs in expected.items():
         assert dtype_name(ours[name].dtype) == keras.backend.standardize_dtype(theirs.dtype) == "float32", name
         np.testing.assert_allclose(ours[name].numpy(), keras.ops.convert_to_numpy(theirs), rtol=1e-6, err_msg=name)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", ["int32", "uint8", "int8", "int64"])
+@pytest.mark.parametrize("number", [1e-320, -1e-320, 2.5, 0.5, -1.0, np.float32(2.5), np.float64(1e-320), 1e300,
+                                    float("nan"), -0.0])
+def test_an_integer_tensor_and_a_float_number_are_raised_as_torch_raises_them(backend, dtype, number):
+    """``int32 [0, 1] ** 1e-320`` was ``[1.0, 1.0]`` (the number became a float32 0 first, and ``0 ** 0`` is 1);
+    PyTorch keeps the number: ``[0.0, 1.0]``, as a float32 tensor ``** 1e-320`` gave here already."""
+    data = [-8, 0, 1, 2] if dtype.startswith("int") else [0, 1, 3]
+    for ours, theirs in (
+            (tg.tensor(data, dtype=dtype, backend=backend) ** number, torch.tensor(data, dtype=getattr(torch, dtype))
+             ** number),
+            (number ** tg.tensor(data, dtype=dtype, backend=backend), number ** torch.tensor(data, dtype=getattr(
+                torch, dtype)))):
+        assert dtype_name(ours.dtype) == str(theirs.dtype).removeprefix("torch.") == "float32"
+        np.testing.assert_allclose(np.asarray(ours.numpy(), dtype=np.float64), theirs.double().numpy(), rtol=1e-6,
+                                   equal_nan=True)
+        numbers = ~np.isnan(theirs.numpy())                        # (the sign of a NaN means nothing)
+        np.testing.assert_array_equal(np.signbit(ours.numpy())[numbers], np.signbit(theirs.numpy())[numbers])
