@@ -168,8 +168,8 @@ def test_writes_take_a_float_holding_an_integer_and_refuse_others(backend):
 def test_an_integer_the_dtype_cannot_hold_is_still_refused():
     """PyTorch wraps it silently (``int8 [1, 2] + 200`` is ``[-55, -54]``); here a TypeError saying so."""
     assert (torch.tensor([1, 2], dtype=torch.int8) + 200).tolist() == [-55, -54]
-    with pytest.raises(TypeError, match=r"Invalid type for argument: an int8 tensor cannot be combined with the "
-                                        r"number 200, which int8 cannot hold \(PyTorch wraps it"):
+    with pytest.raises(TypeError, match=r"Invalid type for argument `other`: an int8 tensor cannot be combined with "
+                                        r"the number 200, which int8 cannot hold \(PyTorch wraps it"):
         tg.tensor([1, 2], dtype="int8") + 200
     with pytest.raises(TypeError, match="a uint8 tensor cannot be combined with the number -1"):
         -1 * tg.tensor([1, 2], dtype="uint8")

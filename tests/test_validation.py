@@ -290,14 +290,14 @@ def test_staircase_takes_only_true_or_false(cls):
 @pytest.mark.parametrize("call, error, message", [
     (lambda: tg.tensor([1.0]) + 1j, TypeError, "complex number 1j"),
     (lambda: tg.tensor([1.0]) ** 1j, TypeError, "complex number 1j"),
-    (lambda: tg.ops.pad(tg.tensor([1, 2], dtype="int64"), ((1, 0),), value=0.5), TypeError, "`value` 0.5"),
-    (lambda: tg.ops.pad(tg.tensor([1, 2], dtype="uint8"), ((1, 0),), value=300), TypeError, "`value` 300"),
+    (lambda: tg.ops.pad(tg.tensor([1, 2], dtype="int64"), ((1, 0),), value=0.5), TypeError, "`value` of pad: 0.5"),
+    (lambda: tg.ops.pad(tg.tensor([1, 2], dtype="uint8"), ((1, 0),), value=300), TypeError, "`value` of pad: 300"),
     (lambda: tg.layers.Dense(2).build(3), TypeError, "input shape is a tuple of dimensions"),
     (lambda: tg.layers.Conv1D(2, 3).build(3), TypeError, "input shape is a tuple of dimensions"),
 ])
 def test_more_bad_input_is_named(call, error, message):
-    """Found by a tester: Python's float() message, a silent 0 for a pad value of 0.5 on integers (the sum
-    `int_tensor + 0.5` is refused), and "object of type 'int' has no len()"."""
+    """Found by a tester: Python's float() message, a silent 0 for a pad value of 0.5 on integers (``t.fill_(0.5)`` is
+    refused), and "object of type 'int' has no len()"."""
     with pytest.raises(error, match=message):
         call()
 

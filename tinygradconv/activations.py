@@ -167,8 +167,10 @@ def _half_computed_in(wide, fn):
 
 
 def _floating(x):
-    """``x`` as a Tensor of a floating dtype: an integer or bool tensor converted as the ops convert it
-    (:func:`~tinygradconv.ops.elementwise.float_input`), so that ``x * f(x)`` does not mix integers and floats."""
+    """``x`` as a Tensor of a floating dtype: an integer or bool tensor converted to float32
+    (:data:`~tinygradconv.ops.elementwise.INTEGER_MATH_DTYPE`, as Keras 3's activations give float32 for int32 whatever
+    ``floatx()`` is; the tensor ops take ``floatx()``, as PyTorch), so that ``x * f(x)`` does not mix integers and
+    floats."""
     x = _t(x)
     name = dtype_name(x.dtype)
     return x if name.startswith("float") else x.astype(INTEGER_MATH_DTYPE)
@@ -469,13 +471,14 @@ swish = silu
 
 
 def sigmoid(x):
-    """``1 / (1 + exp(-x))``, stable for any ``x``.
+    """``1 / (1 + exp(-x))``, stable for any ``x``. An integer or bool ``x`` gives float32 whatever ``floatx()`` is, as
+    Keras 3's (``x.sigmoid()`` gives ``floatx()``, as PyTorch's default dtype).
 
     >>> import tinygradconv as tg
     >>> sigmoid(tg.tensor([0.0])).tolist()
     [0.5]
     """
-    return _t(x).sigmoid()
+    return _floating(x).sigmoid()     # integers: float32, as Keras 3's (the tensor method: floatx())
 
 
 @_float32_inside
@@ -499,13 +502,14 @@ def hard_sigmoid(x):
 
 
 def tanh(x):
-    """Hyperbolic tangent.
+    """Hyperbolic tangent. An integer or bool ``x`` gives float32 whatever ``floatx()`` is, as Keras 3's
+    (``x.tanh()`` gives ``floatx()``, as PyTorch's default dtype).
 
     >>> import tinygradconv as tg
     >>> tanh(tg.tensor([0.0])).tolist()
     [0.0]
     """
-    return _t(x).tanh()
+    return _floating(x).tanh()     # integers: float32, as Keras 3's (the tensor method: floatx())
 
 
 @_float32_inside

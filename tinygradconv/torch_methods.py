@@ -48,7 +48,7 @@ import warnings
 
 import numpy as np
 
-from . import in_place
+from . import config, in_place
 from .backend import backend_of, dtype_name
 from .numpy_protocol import NumpyUfuncs
 from .torch_in_place import write_in_place
@@ -810,8 +810,9 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         value = self._lift(_number_to_write(value, kind))
         value_kind = dtype_name(value.dtype)
         if value_kind.startswith("float") and not kind.startswith("float"):
-            raise TypeError(f"Invalid type for argument `value`: a {value_kind} value cannot be written into a {kind} "
-                            "tensor without changing it; cast it first, e.g. value.astype(...)")
+            raise TypeError(f"Invalid type for argument `value`: a {value_kind} value cannot be written into "
+                            f"{_ops_article(kind)} {kind} tensor without changing it; cast it first, e.g. "
+                            f"value.astype(...)")
         recorded = _refuse_in_graph_write(self, value, "`t[index] = value`", "t = tg.ops.where(mask, value, t)",
                                           recordable=True)
         if value.backend is not self.backend:
@@ -2464,25 +2465,33 @@ def _negation_commutes(alpha):
     return alpha != 0 or math.copysign(1.0, float(-alpha)) != math.copysign(1.0, float(alpha))
 
 
+def _ops_article(kind):
+    """:func:`~tinygradconv.ops.elementwise.article` ("an int32", "a uint8"), imported when called (the ops import
+    this module)."""
+    from .ops.elementwise import article
+
+    return article(kind)
+
+
 def _number_to_write(value, kind):
     """``value`` to write into a tensor of dtype ``kind`` (``t[index] = value``, ``t.fill_(value)``): 0 and 1 into
     a bool tensor become False and True, as PyTorch and NumPy take them, and a float holding an integer (``3.0``)
     into an integer tensor is that integer, as PyTorch writes it; a number the dtype cannot hold unchanged is a
-    ``TypeError`` (``3.7`` into int32: PyTorch truncates it to 3 silently). Anything but a number is returned as it
-    is."""
-    from .ops.elementwise import whole_number_to_write
+    ``TypeError`` that quotes it as passed (``3.7`` into int32: PyTorch truncates it to 3 silently; ``1e300``:
+    :func:`~tinygradconv.ops.elementwise.whole_number_to_write`). Anything but a number is returned as it is."""
+    from .ops.elementwise import article, whole_number_to_write
     from .tensor import _number_fits
 
-    value = whole_number_to_write(value, kind)            # 3.0 into int32 is 3, as PyTorch; 3.7 is refused below
+    value = whole_number_to_write(value, kind)            # 3.0 into int32 is 3, as PyTorch; 3.7 and 1e300 refused
     if kind == "bool" and type(value) is int and value in (0, 1):
         value = bool(value)
     if isinstance(value, numbers.Real) and not kind.startswith("float") and not _number_fits(value, kind):
-        article = "an" if kind.startswith("int") else "a"
         if kind == "bool":
             raise TypeError(f"Invalid type for argument `value`: {value!r} cannot be written into a bool tensor; "
                             "write True or False (or 0 or 1)")
-        raise TypeError(f"Invalid type for argument `value`: {value!r} cannot be written into {article} {kind} "
-                        f"tensor unchanged (PyTorch truncates 2.5 to 2 silently); write an integer within "
+        raise TypeError(f"Invalid type for argument `value`: {value!r} cannot be written into {article(kind)} {kind} "
+                        f"tensor unchanged (PyTorch refuses it too: \"value cannot be converted to type ... without "
+                        f"overflow\"); write an integer within "
                         f"{kind}'s range (a float holding one, such as 3.0, is taken), e.g. int(value)")
     return value
 
@@ -2504,10 +2513,10 @@ def _float_in_place(tensor, name, method):
     plain = name[:-1]
     kind = dtype_name(tensor.dtype)
     if not kind.startswith("float"):
-        article = "an" if kind.startswith("int") else "a"
-        raise TypeError(f"Invalid type for argument `self` of {name}: {article} {kind} tensor cannot hold the float32 "
-                        f"result of {plain} in place (as PyTorch: \"result type Float can't be cast to the desired "
-                        f"output type\"). Write t = t.{plain}() for a new float32 tensor")
+        floatx = config.floatx()               # the dtype of the result (PyTorch: its default dtype)
+        raise TypeError(f"Invalid type for argument `self` of {name}: {_ops_article(kind)} {kind} tensor cannot hold "
+                        f"the {floatx} result of {plain} in place (as PyTorch: \"result type Float can't be cast to "
+                        f"the desired output type\"). Write t = t.{plain}() for a new {floatx} tensor")
     return write_in_place(tensor, name, method)
 
 

@@ -494,12 +494,10 @@ class TorchPort(TorchInPlace):
         return self._new("new_ones", _sizes("new_ones", size), 1, dtype, requires_grad)
 
     def _new(self, op, shape, fill_value, dtype, requires_grad):
-        from .tensor import Tensor
+        from .ops.creation import fill_value_for
+        from .tensor import Tensor, _check_dtype
 
-        if isinstance(fill_value, Tensor):
-            fill_value = fill_value.item()
-        if not isinstance(fill_value, numbers.Number):
-            raise TypeError(f"Invalid type for argument `fill_value` of {op}: expected a number. "
-                            f"Received {fill_value!r}")
-        kind = dtype_name(self.dtype) if dtype is None else dtype
+        kind = dtype_name(self.dtype) if dtype is None else _check_dtype(dtype)
+        # the checks of full_like: 2.0 fills int32 as 2; 2.5 (PyTorch: 2) and 1e300 (PyTorch: overflow) are refused
+        fill_value = fill_value_for(fill_value, kind, op)
         return Tensor(np.full(shape, fill_value), requires_grad=requires_grad, dtype=kind, backend=self.backend)

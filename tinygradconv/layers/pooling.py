@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import config, ops
+from ..backend import dtype_name
 from ..ops.elementwise import INTEGER_MATH_DTYPE
 from ..ops.pooling import PADDINGS, pooling_geometry
 from ..tensor import Tensor
@@ -223,7 +224,7 @@ class GlobalAveragePooling1D(_GlobalPooling1D):
 
     @staticmethod
     def _reduce(inputs, axis, keepdims):
-        return ops.mean(inputs, axis=axis, keepdims=keepdims)
+        return ops.mean(_keras_float(inputs), axis=axis, keepdims=keepdims)
 
     def call(self, inputs, mask=None):
         """The mean over the steps, or with ``mask`` (``(batch, steps)``, True where a step counts; the mask the
@@ -241,6 +242,7 @@ class GlobalAveragePooling1D(_GlobalPooling1D):
             raise ValueError(f"Invalid value for argument `mask` of {type(self).__name__} '{self.name}': expected "
                              f"a mask of shape (batch, steps) = {expected}. Received a mask of shape "
                              f"{tuple(mask.shape)}")
+        inputs = _keras_float(inputs)
         xp = inputs.backend.xp
         keep = xp.expand_dims(xp.astype(mask.data, xp.bool), axis=2 if axis == 1 else 1)
         keep = Tensor._make(keep, inputs.backend, False, None)
@@ -258,6 +260,13 @@ class GlobalAveragePooling1D(_GlobalPooling1D):
         if dtypes and not any(name.startswith("float") for name in dtypes):
             return INTEGER_MATH_DTYPE
         return self.dtype
+
+
+def _keras_float(inputs):
+    """``inputs`` as float32 (:data:`~tinygradconv.ops.elementwise.INTEGER_MATH_DTYPE`) when integer or bool, as
+    Keras 3 averages them whatever ``floatx()`` is (the tensor ops' mean of integers is of ``floatx()``, as
+    PyTorch's default dtype); floating ``inputs`` as they are."""
+    return inputs if dtype_name(inputs.dtype).startswith("float") else inputs.astype(INTEGER_MATH_DTYPE)
 
 
 MaxPool1D = MaxPooling1D

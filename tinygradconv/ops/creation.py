@@ -26,6 +26,7 @@ import numpy as np
 from .. import random
 from ..backend import dtype_name
 from ..tensor import _FLOAT_KINDS, Tensor, _check_dtype, _number_fits
+from .elementwise import article, whole_number_to_write
 
 
 def _like(x, dtype, requires_grad, array_of):
@@ -76,13 +77,15 @@ def full_like(x, fill_value, *, dtype=None, requires_grad=False):
     number within it is rounded to the dtype (``0.1`` is float16's ``0.0999755859375``).
 
     Differences from PyTorch: a number the dtype cannot hold unchanged is refused, as ``t[...] = value`` refuses it
-    here: ``2.5`` for an integer dtype (PyTorch truncates it to 2), ``2`` for bool (PyTorch makes it True).
+    here: ``2.5`` for an integer dtype (PyTorch truncates it to 2), ``2`` for bool (PyTorch makes it True). A float
+    that holds an integer the dtype holds is taken, as in PyTorch (``full_like(int32_t, 2.0)`` is int32 2).
     PyTorch fills a float16 tensor of one element by another path, which takes any number and rounds it (``65519``
     to ``65504``, ``1e5`` to ``inf``); here the rule of its other sizes holds for every size.
 
     Raises:
-        TypeError: a ``fill_value`` that is not a number; a float ``fill_value`` for an integer dtype, or another
-            number than 0, 1, True or False for bool; ``requires_grad=True`` with a dtype that is not floating.
+        TypeError: a ``fill_value`` that is not a number; a float ``fill_value`` that is not an integer the
+            integer dtype holds (``2.5``, ``1e300``), or another number than 0, 1, True or False for bool;
+            ``requires_grad=True`` with a dtype that is not floating.
         ValueError: an integer outside the integer dtype's range (for a floating dtype, outside int64's and
             uint64's, as PyTorch's "int too big to convert"), or a finite number beyond the floating dtype's range
             (PyTorch: "value cannot be converted to type ... without overflow").
@@ -93,29 +96,44 @@ def full_like(x, fill_value, *, dtype=None, requires_grad=False):
     """
     x = x if isinstance(x, Tensor) else Tensor(x)
     name = dtype_name(x.dtype) if dtype is None else _check_dtype(dtype)
+    value = fill_value_for(fill_value, name, "full_like")
+    return _like(x, name, requires_grad, lambda shape, kind: np.full(shape, value, dtype=kind))
+
+
+def fill_value_for(fill_value, name, op):
+    """``fill_value`` (a Python or NumPy number, or a one-element tensor) as the number that fills a tensor of dtype
+    name ``name`` in ``op`` (:func:`full_like`, ``t.new_full``, ``t.new_zeros``, ``t.new_ones``), or the error
+    :func:`full_like` documents: a float that holds an integer the integer dtype holds is that integer (``2.0`` into
+    int32 is 2, as PyTorch), any other float a ``TypeError`` quoting it
+    (:func:`~tinygradconv.ops.elementwise.whole_number_to_write`: PyTorch truncates ``2.5`` to 2 and refuses
+    ``1e300``), an integer out of range a ``ValueError`` (:func:`refuse_out_of_range`).
+
+    >>> fill_value_for(2.0, "int32", "full_like"), fill_value_for(1, "bool", "full_like")
+    (2, True)
+    """
     value = fill_value.item() if isinstance(fill_value, Tensor) and fill_value.size == 1 else fill_value
     if isinstance(value, np.generic):
         value = value.item()
     if not isinstance(value, numbers.Real):
-        raise TypeError(f"Invalid type for argument `fill_value` of full_like: expected a number (or a one-element "
+        raise TypeError(f"Invalid type for argument `fill_value` of {op}: expected a number (or a one-element "
                         f"tensor). Received {fill_value!r} of type {type(fill_value).__name__}")
+    value = whole_number_to_write(value, name, argument=f"`fill_value` of {op}", verb="fill")
     if name == "bool" and type(value) is int and value in (0, 1):
         value = bool(value)
     if name in _FLOAT_KINDS:
         low, high = int(np.iinfo(np.int64).min), int(np.iinfo(np.uint64).max)     # PyTorch's integer numbers
         if isinstance(value, numbers.Integral) and not low <= value <= high:
-            raise ValueError(f"Invalid value for argument `fill_value` of full_like: the integer {value!r} is outside "
+            raise ValueError(f"Invalid value for argument `fill_value` of {op}: the integer {value!r} is outside "
                              f"[{low}, {high}], the integers PyTorch converts (\"int too big to convert\"); pass "
                              f"a float")
-        refuse_out_of_range(value, name, "fill_value", "full_like")
+        refuse_out_of_range(value, name, "fill_value", op)
     elif not _number_fits(value, name):
         if name != "bool" and isinstance(value, numbers.Integral) and not isinstance(value, bool):
-            refuse_out_of_range(value, name, "fill_value", "full_like")
-        expected = "True or False (or 0 or 1)" if name == "bool" else "an integer"
-        raise TypeError(f"Invalid type for argument `fill_value` of full_like: a {name} tensor holds {expected}. "
-                        f"Received {value!r} (PyTorch would change it silently); pass dtype='float32' for a "
-                        f"floating tensor")
-    return _like(x, name, requires_grad, lambda shape, kind: np.full(shape, value, dtype=kind))
+            refuse_out_of_range(value, name, "fill_value", op)
+        raise TypeError(f"Invalid type for argument `fill_value` of {op}: {article(name)} {name} tensor holds True or "
+                        f"False (or 0 or 1). Received {value!r} (PyTorch would make it True); pass dtype='float32' "
+                        f"for a floating tensor")
+    return value
 
 
 def refuse_out_of_range(value, kind, argument, op):

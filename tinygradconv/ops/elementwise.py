@@ -46,21 +46,39 @@ def _summed_to(xp, grad, shape):
     return grad
 
 
-#: The float dtype that the float math ops (``exp``, ``sqrt``, ``sigmoid``, ``tanh``, ``log``, ``logsumexp``, ...),
-#: the true division and the mean compute every integer and bool tensor in, and return: float32, as PyTorch (its
-#: default dtype: ``torch.sqrt(torch.tensor([4]))`` is float32) and Keras 3 do (``keras.ops.sqrt``, ``ops.mean``
-#: and ``ops.divide`` of int32 are float32 whatever ``floatx()`` is: a reviewer found float16 overflowing to ``inf``
-#: with ``floatx()`` float16 when it followed ``floatx()``). NumPy's own rule (``np.exp``: float16 for bool and
-#: 8-bit integers, float64 for 32- and 64-bit ones) lost precision silently for 8-bit inputs (``sqrt(uint8(250))``
-#: was float16 15.81; found by a tester).
+#: float32: the float dtype that Keras 3 gives the float math of integer and bool tensors whatever ``floatx()`` is
+#: (``keras.ops.sqrt``, ``ops.mean``, ``ops.divide`` and ``activations.sigmoid`` of int32 are float32 under
+#: ``floatx()`` float64 or float16), and that this package's Keras paths keep: the activations
+#: (:mod:`tinygradconv.activations`) and ``GlobalAveragePooling1D``. The tensor ops follow PyTorch instead
+#: (:func:`float_input`): ``floatx()``, as PyTorch follows its default dtype.
 INTEGER_MATH_DTYPE = "float32"
 
 
 def float_input(xp, a):
-    """``a`` itself when floating, else ``a`` converted to :data:`INTEGER_MATH_DTYPE` (float32), before an op
-    negates, subtracts or divides it: ``-uint8(1)`` would wrap to 255, and NumPy refuses ``-`` on bool (found by a
-    tester: ``sigmoid(uint8([1, 2]))`` was ``[0, 0]``)."""
-    return a if xp.isdtype(a.dtype, "real floating") else xp.astype(a, getattr(xp, INTEGER_MATH_DTYPE))
+    """``a`` itself when floating, else ``a`` converted to :func:`~tinygradconv.config.floatx` (float32 by default),
+    the dtype the float math ops (``exp``, ``sqrt``, ``sin``, ``sigmoid``, ``tanh``, ``log``, ``logsumexp``, ...),
+    the true division and the mean compute an integer or bool tensor in and return, as PyTorch computes them in its
+    default dtype (``torch.sqrt(torch.tensor([4]))`` is float32, and float64 after
+    ``torch.set_default_dtype(torch.float64)``; float16 after ``set_default_dtype(torch.float16)``, where
+    ``int32 70000 / 1`` is ``inf`` in both). Keras 3 gives float32 whatever ``floatx()`` is
+    (:data:`INTEGER_MATH_DTYPE`, which the Keras paths keep). NumPy's own rule (``np.exp``: float16 for bool and
+    8-bit integers, float64 for 32- and 64-bit ones) lost precision silently for 8-bit inputs (``sqrt(uint8(250))``
+    was float16 15.81; found by a tester). It also comes before an op negates, subtracts or divides ``a``:
+    ``-uint8(1)`` would wrap to 255, and NumPy refuses ``-`` on bool (found by a tester: ``sigmoid(uint8([1, 2]))``
+    was ``[0, 0]``).
+
+    >>> import numpy as np
+    >>> from tinygradconv import config
+    >>> str(float_input(np, np.array([1, 2], "int32")).dtype)
+    'float32'
+    >>> config.set_floatx("float64")
+    >>> try:
+    ...     print(float_input(np, np.array([1, 2], "int32")).dtype, float_input(np, np.ones(1, "float16")).dtype)
+    ... finally:
+    ...     config.set_floatx("float32")
+    float64 float16
+    """
+    return a if xp.isdtype(a.dtype, "real floating") else xp.astype(a, getattr(xp, config.floatx()))
 
 
 def _refuse_bools(xp, a, op):
@@ -377,8 +395,9 @@ def refuse_bool_operands(symbol, a_is_bool, b_is_bool, *, argument="", received=
 def bool_beside_number(tensor, other):
     """``tensor`` for ``tensor % other``, ``other % tensor`` (and ``//``, ``**``): a bool tensor beside a number
     that is not a bool (``mask % 2``, ``2.5 // mask``) as its 0 and 1 in the dtype PyTorch computes and returns
-    in, int64 beside an integer and float32 (its default dtype, :data:`INTEGER_MATH_DTYPE`) beside a float (torch:
-    ``torch.tensor([True]) % 2`` is int64, ``% 2.0`` float32); any other tensor as it is. Beside a bool number it
+    in, int64 beside an integer and :func:`~tinygradconv.config.floatx` (float32 by default; PyTorch: its default
+    dtype) beside a float (torch: ``torch.tensor([True]) % 2`` is int64, ``% 2.0`` float32); any other tensor as it
+    is (:func:`bool_tensor_dtype_beside`). Beside a bool number it
     stays bool (refused by :func:`refuse_bool_operands`)."""
     if tensor.dtype != tensor.backend.xp.bool or isinstance(other, (bool, np.bool_)) or \
             not isinstance(other, (numbers.Real, np.integer, np.floating)):
@@ -426,9 +445,39 @@ def number_beside_integers(tensor, number):
         dtype = bool_tensor_dtype_beside(number)
         refuse_beyond_int64(number, dtype)             # mask + 2**63 (NumPy: a bare OverflowError)
         return Tensor._make(tensor.backend.scalar(number, tensor.backend.dtype(dtype)), tensor.backend, False, None)
-    raise TypeError(f"Invalid type for argument: {article(kind)} {kind} tensor cannot be combined with the number "
-                    f"{number!r}, which {kind} cannot hold (PyTorch wraps it into the dtype silently); cast the "
-                    f"tensor first, e.g. t.astype('int64') or t.astype('float32')")
+    raise TypeError(f"Invalid type for argument `other`: {article(kind)} {kind} tensor cannot be combined with the "
+                    f"number {number!r}, which {kind} cannot hold ({_torch_beyond(number)}); cast the tensor first, "
+                    f"e.g. {_wider_casts(kind, number)}")
+
+
+def _torch_beyond(number):
+    """What PyTorch does with an integer tensor beside the integer ``number`` its dtype cannot hold: it wraps one
+    within int64's range into the dtype (``int8 [1] + 200`` is ``[-55]``), refuses a Python int beyond it
+    (``OverflowError: int too big to convert``) and takes a NumPy ``uint64`` beyond it as a float (float32 result).
+
+    >>> _torch_beyond(200), _torch_beyond(2**70)
+    ('PyTorch wraps it into the dtype silently', 'PyTorch refuses it: "int too big to convert"')
+    """
+    if not _number_fits(int(number), "int64"):     # a NumPy uint64 beyond int64: torch takes it as a float
+        return "PyTorch refuses it: \"int too big to convert\"" if isinstance(number, int) else \
+            "PyTorch takes it as a float"
+    return "PyTorch wraps it into the dtype silently"
+
+
+def _wider_casts(kind, number):
+    """The casts that :func:`number_beside_integers` suggests for an integer ``kind`` tensor beside ``number``, an
+    integer it cannot hold: to the narrowest wider integer dtype that holds ``number`` and every ``kind`` value, and
+    to float64 (``t.astype('int16') or t.astype('float64')`` for int8 and 200); float64 alone beyond int64
+    (``2**70``; float32 would round most such integers further).
+
+    >>> _wider_casts("int8", 200), _wider_casts("int64", 2**70)
+    ("t.astype('int16') or t.astype('float64')", "t.astype('float64')")
+    """
+    info = np.iinfo(kind)
+    for wider in ("int16", "int32", "int64"):
+        if _number_fits(number, wider) and _number_fits(int(info.min), wider) and _number_fits(int(info.max), wider):
+            return f"t.astype('{wider}') or t.astype('float64')"
+    return "t.astype('float64')"
 
 
 def article(kind):
@@ -441,19 +490,45 @@ def article(kind):
     return "an" if kind.startswith("int") else "a"
 
 
-def whole_number_to_write(value, kind):
-    """``value`` as the Python integer it holds when it is a float that holds one exactly (``3.0``,
-    ``np.float64(-2.0)``) and ``kind``, the dtype name of the tensor written into (``t.fill_(3.0)``, ``t[0] = 3.0``,
-    ``t.masked_fill(m, 3.0)``), is an integer or bool one; else ``value`` itself. PyTorch writes a float into such a
-    tensor by truncating it (``3.7`` becomes 3, silently); this package writes only what the dtype holds unchanged
-    and the callers refuse the rest (``3.7``, ``1e20`` into int32).
+def whole_number_to_write(value, kind, argument="`value`", verb="be written into"):
+    """``value`` as a write into a tensor of dtype name ``kind`` stores it (``t.fill_(3.0)``, ``t[0] = 3.0``,
+    ``t.masked_fill(m, 3.0)``, ``pad(t, ..., value=3.0)``, ``full_like(t, 3.0)``, ``t.new_full(shape, 3.0)``):
 
-    >>> whole_number_to_write(3.0, "int32"), whole_number_to_write(3.7, "int32"), whole_number_to_write(3.0, "float16")
-    (3, 3.7, 3.0)
+    * into a floating tensor, and anything but a float (an int, a bool, an array), ``value`` itself (the callers
+      check an integer's range);
+    * a float that holds an integer the integer dtype ``kind`` holds (``3.0``, ``np.float64(-2.0)``; ``0.0`` and
+      ``1.0`` for bool): that integer (``False`` or ``True`` for bool), as PyTorch writes it;
+    * any other float (``3.7``, ``1e300``, ``1e10`` into int32, ``2.0`` into bool, NaN): a ``TypeError`` that quotes
+      ``value`` as passed, naming ``argument`` (``"`value` of masked_fill"``); ``verb`` says what the value does
+      (``"fill"``: "2.5 cannot fill an int32 tensor unchanged"). PyTorch truncates ``3.7`` to 3 silently and raises
+      ``RuntimeError`` "value cannot be converted to type int without overflow" for ``1e300``; this package writes
+      only what the dtype holds unchanged. One exception type for every such float: ``TypeError``, as ``t += 0.5``
+      is refused (an integer dtype takes a float only when it is a whole number the dtype holds: the float is of
+      the wrong type for it, and tests/test_error_wording.py asks "Invalid type for argument" of a ``TypeError``).
+
+    >>> whole_number_to_write(3.0, "int32"), whole_number_to_write(3.7, "float16"), whole_number_to_write(1.0, "bool")
+    (3, 3.7, True)
+    >>> whole_number_to_write(1e10, "int32")
+    Traceback (most recent call last):
+    ...
+    TypeError: Invalid type for argument `value`: 10000000000.0 cannot be written into an int32 tensor unchanged ...
     """
-    if kind.startswith("float") or not isinstance(value, (float, np.floating)) or not math.isfinite(value):
+    if kind.startswith("float") or not isinstance(value, (float, np.floating)):
         return value
-    return int(value) if float(value).is_integer() else value
+    if math.isfinite(value) and float(value).is_integer():
+        whole = int(value)
+        if kind == "bool" and whole in (0, 1):
+            return bool(whole)
+        if kind != "bool" and _number_fits(whole, kind):
+            return whole
+    if kind == "bool":
+        raise TypeError(f"Invalid type for argument {argument}: {value!r} cannot {verb} a bool tensor unchanged "
+                        f"(PyTorch makes any nonzero number True); write True or False (or 0 or 1)")
+    info = np.iinfo(kind)
+    raise TypeError(f"Invalid type for argument {argument}: {value!r} cannot {verb} {article(kind)} {kind} tensor "
+                    f"unchanged (PyTorch truncates 2.5 to 2 silently, and refuses a float beyond the range: \"value "
+                    f"cannot be converted to type int without overflow\"); write an integer within {kind}'s range "
+                    f"[{info.min}, {info.max}] (a float holding one, such as 3.0, is taken), e.g. int(value)")
 
 
 def subtrahend(tensor, other):
@@ -534,7 +609,7 @@ class Div(Function):
     def forward(ctx, a, b):
         xp = ctx.xp
         if not (xp.isdtype(a.dtype, "real floating") or xp.isdtype(b.dtype, "real floating")):
-            a, b = float_input(xp, a), float_input(xp, b)   # integers: in float32, as torch and Keras (NumPy: float64)
+            a, b = float_input(xp, a), float_input(xp, b)   # integers: in floatx(), as torch (NumPy: float64)
         a, b = promoted(xp, a, b)
         ctx.save_for_backward(a, b)
         ctx.values_read = (ctx.inputs[1]._requires_grad, True)      # d/db reads a and b, d/da reads b
@@ -1667,8 +1742,9 @@ def power(base, exponent):
     """``base ** exponent`` with broadcasting: the ``**`` operator of tensors and :func:`pow`.
 
     A float tensor and a Python or NumPy number take PyTorch's paths for a number, which keep the number itself
-    for the gradient: :class:`PowScalar` (``x ** 2.2``) and :class:`ScalarPow` (``1.1 ** x``). Two tensors, and
-    integer tensors, take :class:`Pow`.
+    for the gradient: :class:`PowScalar` (``x ** 2.2``) and :class:`ScalarPow` (``1.1 ** x``); so does an integer
+    tensor beside a float number, converted to ``floatx()`` first (``int32 [0, 1] ** 1e-320`` is ``[0.0, 1.0]``,
+    as PyTorch's). Two tensors, and integer tensors beside integers, take :class:`Pow`.
     """
     base_bools, exponent_bools = _holds_bools(base), _holds_bools(exponent)
     if base_bools or exponent_bools:
@@ -1679,6 +1755,10 @@ def power(base, exponent):
             base = bool_beside_number(base, exponent)
         if isinstance(exponent, Tensor):
             exponent = bool_beside_number(exponent, base)
+    if isinstance(base, Tensor) and _is_float_number(exponent) and not is_floating(base):
+        base = base.astype(config.floatx())         # int_t ** 1e-320: [0.0, 1.0], as torch (not float32 0 ** 0)
+    elif isinstance(exponent, Tensor) and _is_float_number(base) and not is_floating(exponent):
+        exponent = exponent.astype(config.floatx())
     number = _scalar(exponent) if isinstance(base, Tensor) and is_floating(base) else None
     if number is not None:
         return PowScalar.apply(base, exponent=number)
@@ -1686,6 +1766,14 @@ def power(base, exponent):
     if number is not None:
         return ScalarPow.apply(exponent, base=number)
     return _binary(Pow, base, exponent)
+
+
+def _is_float_number(x):
+    """Whether ``x`` is a Python or NumPy float (not an int, a bool or an array): the number beside which an
+    integer tensor is taken in ``floatx()`` and raised by PyTorch's number path (:class:`PowScalar`,
+    :class:`ScalarPow`), which keeps the number itself: ``int32 [0, 1] ** 1e-320`` is ``[0.0, 1.0]``, as torch
+    (converted to a float32 tensor first, ``1e-320`` was 0 and ``0 ** 0`` gave 1)."""
+    return isinstance(x, (float, np.floating))
 
 
 def _holds_bools(x):
@@ -1737,8 +1825,9 @@ def rsqrt(x):
         x: a Tensor (or data, converted by :class:`~tinygradconv.Tensor`'s rule), any shape.
 
     Returns:
-        A Tensor of ``x``'s shape: ``x``'s float dtype, float32 for an integer or bool ``x`` (as PyTorch and Keras
-        3). ``inf`` at 0, ``-inf`` at ``-0.0``, 0 at ``inf``, NaN below 0.
+        A Tensor of ``x``'s shape: ``x``'s float dtype, ``floatx()`` (float32 by default) for an integer or bool
+        ``x`` (as PyTorch's default dtype; Keras 3: float32). ``inf`` at 0, ``-inf`` at ``-0.0``, 0 at ``inf``,
+        NaN below 0.
 
     See https://pytorch.org/docs/stable/generated/torch.rsqrt.html (Keras 3: ``keras.ops.rsqrt``, in keras.ops.math)
 

@@ -134,7 +134,8 @@ def _value_tensor(value, like):
     if not isinstance(value, numbers.Real):
         raise TypeError(f"Invalid type for argument `value` of masked_fill: expected a number or a rank-0 tensor. "
                         f"Received value={value!r} of type {type(value).__name__}")
-    value = whole_number_to_write(value, kind)          # 3.0 into int32 is 3, as PyTorch; 3.7 is refused
+    # 3.0 into int32 is 3, as PyTorch; 3.7 and 1e300 are refused (TypeError, quoting the value as passed)
+    value = whole_number_to_write(value, kind, argument="`value` of masked_fill", verb="fill")
     if kind == "bool" and type(value) is int and value in (0, 1):
         value = bool(value)
     floating = kind.startswith("float")

@@ -105,14 +105,14 @@ class LogSumExp(Function):
     slice's maximum, an infinite ``m`` replaced by 0, so a slice of ``-inf`` gives ``-inf`` and one holding ``+inf``
     gives ``inf`` (NaN propagates); an empty slice gives ``-inf``, the log of an empty sum. d/da = ``exp(a - out)``
     (torch's ``logsumexp_backward``, from the rounded output: NaN where ``a = out = inf``). Integer and bool inputs
-    are first converted as ``exp`` converts them (:func:`.elementwise.float_input`: to float32, as PyTorch and
-    Keras 3), so that ``a - m`` cannot wrap."""
+    are first converted as ``exp`` converts them (:func:`.elementwise.float_input`: to ``floatx()``, float32 by
+    default, as PyTorch to its default dtype), so that ``a - m`` cannot wrap."""
 
     @staticmethod
     def forward(ctx, a, axes, keepdims):
         xp = ctx.xp
         axes, keepdims = _checked("logsumexp", a, axes, keepdims)
-        a = float_input(xp, a)  # integers and bools to float32: a - peak in int8 wrapped, bools refused it
+        a = float_input(xp, a)  # integers and bools to floatx(): a - peak in int8 wrapped, bools refused it
         kept = _kept_shape(a.shape, axes)
         if any(a.shape[i] == 0 for i in axes):
             out = xp.full(kept, -xp.inf, dtype=a.dtype)
@@ -136,8 +136,10 @@ class LogSumExp(Function):
 class Mean(Function):
     """Mean over ``axes``; d/dx_i = 1/n for each of the n averaged elements.
 
-    The mean of an empty axis is NaN (0/0, as NumPy and PyTorch). Integer and bool inputs give a float32 mean, as
-    Keras 3's ``ops.mean`` (whatever ``floatx()`` is; PyTorch refuses them, NumPy gives float64). The sum is added
+    The mean of an empty axis is NaN (0/0, as NumPy and PyTorch). Integer and bool inputs give a mean of
+    ``floatx()`` (float32 by default), the true division of their sum, as PyTorch's ``/`` gives its default dtype
+    (PyTorch refuses the mean of an integer tensor; Keras 3's ``ops.mean`` gives float32 whatever ``floatx()`` is,
+    which ``GlobalAveragePooling1D`` keeps; NumPy gives float64). The sum is added
     pairwise along every axis (:func:`.summation.accurate_sum`, as PyTorch's). float16 inputs are summed and
     divided in float32 on every backend (as NumPy's and PyTorch's ``mean``) and the mean cast back, so the mean of
     large float16 values does not overflow; the gradient ``grad / n`` is also divided in float32 (``n`` over 65504
@@ -150,7 +152,7 @@ class Mean(Function):
         axes, keepdims = _checked("mean", a, axes, keepdims)
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
         if not is_floating(a):
-            a = float_input(xp, a)      # integers and bools: a float32 mean, as Keras 3 (NumPy's is float64)
+            a = float_input(xp, a)      # integers and bools: a floatx() mean, as torch's sum / n (NumPy: float64)
         if any(a.shape[i] == 0 for i in axes):  # 0/0, without NumPy's "Mean of empty slice" warning
             kept = _kept_shape(a.shape, axes)
             return xp.full(kept if keepdims else tuple(n for i, n in enumerate(a.shape) if i not in axes),

@@ -29,7 +29,15 @@ from ..index_check import check_index_backend
 from ..tensor import _DTYPES, Tensor, _number_fits
 from ..torch_methods import NOT_GIVEN
 from ..validation import axis_index, dim_index, dtype_argument, integer
-from .elementwise import _cast_to, float_mask_hint, promoted_dtype, refuse_torch_tensor, special_values
+from .elementwise import (
+    _cast_to,
+    article,
+    float_mask_hint,
+    promoted_dtype,
+    refuse_torch_tensor,
+    special_values,
+    whole_number_to_write,
+)
 
 
 def _specials(*shape):
@@ -789,7 +797,7 @@ class Pad(Function):
         xp = ctx.xp
         pad_width = _pad_widths(pad_width, a.ndim, tuple(a.shape))
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError(f"pad: `value` must be a number. Received value={value!r}")
+            raise TypeError(f"Invalid type for argument `value` of pad: expected a number. Received value={value!r}")
         # the input's elements kept (a negative width crops them away) and where they land in the output
         kept = tuple(slice(max(-before, 0), n - max(-after, 0)) for n, (before, after) in zip(a.shape, pad_width))
         shape = tuple(n + before + after for n, (before, after) in zip(a.shape, pad_width))
@@ -1018,15 +1026,18 @@ def pad(x, pad_width, value=0.0, mode="constant"):
     if mode != "constant":
         return _mirror_pad(x, _pad_widths(pad_width, x.ndim), value, mode)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"pad: `value` must be a number. Received value={value!r}")
+        raise TypeError(f"Invalid type for argument `value` of pad: expected a number. Received value={value!r}")
     name = dtype_name(x.dtype)
     if not name.startswith("float"):
-        whole = int(value) if float(value).is_integer() else value      # 0.0, the default, is 0 for integers
-        if name == "bool" and whole in (0, 1):
-            whole = bool(whole)                                         # ... and False for bools
-        if not _number_fits(whole, name):           # the check `int_tensor + 0.5` and `clip` make
-            raise TypeError(f"pad: `value` {value!r} cannot be held by the {name} tensor without changing it (as "
-                            "`int_tensor + 0.5` is refused); cast the tensor first, e.g. x.astype('float32')")
+        # 0.0, the default, is 0 for integers and False for bools; 0.5 and 1e300 are refused, as `t.fill_(0.5)` is
+        whole = whole_number_to_write(value, name, argument="`value` of pad", verb="pad")
+        if name == "bool" and type(whole) is int and whole in (0, 1):
+            whole = bool(whole)
+        if not _number_fits(whole, name):           # an integer beyond the dtype (300 for int8), 2 for bool
+            held = "True or False (or 0 or 1)" if name == "bool" else \
+                f"the integers in [{np.iinfo(name).min}, {np.iinfo(name).max}]"
+            raise TypeError(f"Invalid type for argument `value` of pad: {value!r} cannot pad {article(name)} {name} "
+                            f"tensor unchanged (it holds {held}); cast the tensor first, e.g. x.astype('float32')")
     return Pad.apply(x, pad_width=_pad_widths(pad_width, x.ndim, tuple(x.shape)), value=float(value))
 
 
