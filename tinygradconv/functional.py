@@ -3,7 +3,7 @@ outputs)`` runs that graph (Keras 3's functional models).
 
 A :class:`KerasTensor` has a shape and a dtype but no data. Calling a layer on one builds the layer (its input shape
 is known) and returns new symbolic tensors, whose output shape comes from the layer's ``compute_output_shape`` (or,
-for a layer without it, from one run on zeros). Each call is recorded as a :class:`Node` of the layer: which tensors
+for a layer without it, from runs on zeros). Each call is recorded as a :class:`Node` of the layer: which tensors
 went in and which came out. :class:`Functional` walks these nodes back from the outputs to the inputs, orders them
 (Keras' order: by depth from the outputs, inputs first) and, when called on data, replays them.
 
@@ -28,7 +28,6 @@ outputs cannot be computed from the inputs (a "disconnected" graph), or when dat
 """
 from __future__ import annotations
 
-import inspect
 import warnings
 
 import numpy as np
@@ -46,7 +45,7 @@ from .layers.input_layer import (
     takes_one_shape,
 )
 from .layers.keras_tensor import KerasTensor, flatten, is_symbolic, map_structure
-from .layers.layer import get_keras_mask, is_array, set_keras_mask
+from .layers.layer import call_takes, get_keras_mask, is_array, set_keras_mask
 from .models import (
     RANK_RULE,
     Model,
@@ -570,8 +569,8 @@ def functional_from_config(cls, config, custom_objects=None):
                 # a keyword the layer's call does not take is left out when it holds only None (Keras writes
                 # `mask=None`, and `mask=[None, None]` for a nested model of two inputs); any other is passed, and a
                 # call that does not take it says so
-                kwargs = {k: v for k, v in kwargs.items()
-                          if _call_takes(created[name], k) or any(leaf is not None for leaf in flatten(v))}
+                kwargs = {k: v for k, v in kwargs.items() if call_takes(created[name], k, any_keyword=True)
+                          or any(leaf is not None for leaf in flatten(v))}
             except KeyError:
                 continue
             out = created[name](first, *args, **kwargs)
@@ -646,12 +645,6 @@ def rejects_arguments(error, kwargs):
 #: The entries of a functional model's config that describe the graph (and ``dtype``, read above); any other entry
 #: is an argument of a Model subclass's constructor (:func:`functional_from_config`)
 _FUNCTIONAL_CONFIG_KEYS = frozenset({"name", "trainable", "layers", "input_layers", "output_layers", "dtype"})
-
-
-def _call_takes(layer, keyword):
-    """Whether ``layer.call`` takes an argument named ``keyword`` (or any keyword: ``**kwargs``)."""
-    parameters = inspect.signature(type(layer).call).parameters
-    return keyword in parameters or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
 
 
 # ----------------------------------------------------------------------------------------------- the model

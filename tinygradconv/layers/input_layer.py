@@ -3,7 +3,8 @@
 ``Input(shape)`` returns a :class:`KerasTensor`: a shape (``None`` for unknown sizes, always the batch) and a dtype,
 no data. Calling a layer on symbolic tensors (``Layer.__call__`` hands them to :func:`symbolic_call`) builds the
 layer for that input shape, infers its output shape from ``compute_output_shape`` (or, for a layer without it, from
-one run on zeros) and records the call as a :class:`Node` of the layer: which tensors went in, which came out.
+runs on zeros: :func:`shapes_from_runs`) and records the call as a :class:`Node` of the layer: which tensors went
+in, which came out.
 :class:`tinygradconv.functional.Functional` walks these nodes back from a model's outputs.
 
 >>> from tinygradconv.layers import Dense, Input
@@ -34,7 +35,8 @@ from .layer import Layer, build_arguments
 INPUT_DTYPES = (*FLOAT_DTYPES, "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool")
 
 # KerasTensor, is_symbolic: see .keras_tensor
-__all__ = ["INPUT_DTYPES", "Input", "InputLayer", "Node", "cast_to_input", "symbolic_call"]
+__all__ = ["INPUT_DTYPES", "Input", "InputLayer", "Node", "cast_to_input", "is_shape", "shapes_from_runs",
+           "symbolic_call"]
 
 _node_counter = itertools.count()
 
@@ -228,7 +230,12 @@ class _Shape:
         self.shape = tuple(shape)
 
 
-def _is_shape(value) -> bool:
+def is_shape(value) -> bool:
+    """Whether ``value`` is one shape: a tuple or list of sizes (ints, NumPy ints) and Nones.
+
+    >>> is_shape((None, 3)), is_shape([4]), is_shape(()), is_shape([(2,), (3,)]), is_shape(3)
+    (True, True, True, False, False)
+    """
     return isinstance(value, (list, tuple)) and all(d is None or isinstance(d, (int, np.integer)) for d in value)
 
 
@@ -237,7 +244,7 @@ def shape_leaves(shapes):
     depth) with each shape made a :class:`_Shape` leaf, so that ``flatten`` stops at it."""
     if shapes is None:
         return None
-    if _is_shape(shapes):
+    if is_shape(shapes):
         return _Shape(shapes)
     if isinstance(shapes, dict):
         return {key: shape_leaves(value) for key, value in shapes.items()}
@@ -264,37 +271,62 @@ def takes_one_shape(layer) -> bool:
     return len(parameters) == 1
 
 
-#: The sizes that the runs of :func:`_shapes_from_zeros` give the unknown sizes other than the batch's (two runs,
-#: whose output sizes that differ are unknown): larger than a small kernel, so that a convolution inside the layer
-#: has steps to produce (with 1, a Conv1D of 3 taps failed: "Computed output size would be zero or negative").
+#: The sizes that the two runs of :func:`shapes_from_runs` give every unknown size (the batch's too); the output
+#: sizes that differ between the runs are unknown. Larger than a small kernel, so that a convolution inside the
+#: layer has steps to produce (with 1, a Conv1D of 3 taps failed: "Computed output size would be zero or negative").
 UNKNOWN_SIZES = (8, 9)
 
+#: Keras 3's sizes (its torch backend's ``compute_output_spec``), tried when the layer fails on
+#: :data:`UNKNOWN_SIZES` (a Conv1D of 10 taps on an axis of unknown length): larger runs, so tried second.
+KERAS_UNKNOWN_SIZES = (83, 89)
 
-def _shapes_from_zeros(layer, inputs, args, kwargs, tensors):
-    """The output shapes (:class:`_Shape` leaves) of ``layer`` called on symbolic ``inputs`` (and ``args``,
-    ``kwargs``), from runs on zeros of one sample, the first output axis being the batch's. Where a size other
-    than the batch's is unknown (among ``tensors``, every symbolic tensor of the call), two runs with the sizes of
-    :data:`UNKNOWN_SIZES` there, and the output sizes that differ between them are unknown too (a custom layer on
-    ``Input((None, 4))`` gave ``(None, 1, 4)``, found by a reviewer); a layer that fails on those sizes is run once
-    with 1 there, as before."""
-    batch = flatten(inputs)[0].shape[0]
+
+def shapes_from_runs(call, inputs, args=(), kwargs=None, refuse=None):
+    """The output shapes of ``call(inputs, *args, **kwargs)`` (:class:`_Shape` leaves, ``None`` leaves kept), each
+    symbolic tensor among them replaced by zeros of its dtype, as Keras 3 infers the shape of a layer without
+    ``compute_output_shape`` (its ``compute_output_spec``, a run with the unknown sizes filled in).
+
+    Where every size is known (an ``Input`` with ``batch_size``), one run. Else two runs, every unknown size (the
+    batch's included) set to 8, then 9 (:data:`UNKNOWN_SIZES`), and the output sizes that differ between them are
+    unknown (None). So an output axis is a batch axis only where its size follows the batch's: on ``Input((4, 3))``
+    ``x[0]`` gives ``(4, 3)``, ``sum(x, axis=0)`` ``(4, 3)``, ``x.reshape(-1)`` ``(None,)``, ``x * 2`` ``(None, 4, 3)``,
+    as in Keras (which runs with 83 and 89). A call that fails on these sizes is run with Keras' 83 and 89
+    (:data:`KERAS_UNKNOWN_SIZES`); one that fails there too is refused: ``refuse(error)`` gives the exception to
+    raise (default a ``ValueError`` with Keras' "Could not automatically infer the output shape"), as Keras refuses
+    it (a layer that works only for one batch size, ``x.reshape(2, 6)``, cannot be given an unknown one).
+
+    >>> import tinygradconv as tg
+    >>> x = Input((4, 3))
+    >>> shapes_from_runs(lambda t: tg.tensor(t)[0], x).shape, shapes_from_runs(lambda t: tg.tensor(t) * 2, x).shape
+    ((4, 3), (None, 4, 3))
+    """
+    kwargs = kwargs or {}
+    tensors = [t for t in flatten([inputs, list(args), kwargs]) if isinstance(t, KerasTensor)]
 
     def run(unknown):
         def zeros(leaf):
             return _zeros_like_symbolic(leaf, unknown) if isinstance(leaf, KerasTensor) else leaf
 
         zeroed_args, keywords = map_call_arguments(zeros, args, kwargs)
-        keywords["training"] = False
         with no_grad():
-            result = layer(map_structure(zeros, inputs), *zeroed_args, **keywords)
-        return map_structure(lambda r: None if r is None else _Shape((batch,) + tuple(r.shape[1:])), result)
+            result = call(map_structure(zeros, inputs), *zeroed_args, **keywords)
+        return map_structure(lambda r: None if r is None else _Shape(r.shape), result)
 
-    if not any(d is None for t in tensors for d in t.shape[1:]):
-        return run(1)
-    try:
-        first, second = run(UNKNOWN_SIZES[0]), flatten(run(UNKNOWN_SIZES[1]))
-    except (ValueError, TypeError, IndexError):     # a layer that takes only some sizes: the old guess, size 1
-        return run(1)
+    if not any(d is None for t in tensors for d in t.shape):
+        return run(1)                               # (1 is not used: every size is known)
+    error = None
+    for sizes in (UNKNOWN_SIZES, KERAS_UNKNOWN_SIZES):
+        try:
+            first, second = run(sizes[0]), flatten(run(sizes[1]))
+            break
+        except Exception as exc:    # noqa: BLE001 - any failure of the layer's own code: refused below
+            error = error or exc
+    else:
+        if refuse is not None:
+            raise refuse(error) from error
+        raise ValueError(f"Could not automatically infer the output shape ({type(error).__name__}: {error}). Either "
+                         "the call() method is incorrect, or the layer needs a compute_output_shape() method "
+                         "(as in Keras 3)") from error
     leaves = flatten(first)
     if len(second) != len(leaves) or any((a is None) != (b is None) for a, b in zip(leaves, second)):
         return first
@@ -308,6 +340,21 @@ def _shapes_from_zeros(layer, inputs, args, kwargs, tensors):
     return map_structure(unknown_where_changed, first)
 
 
+def _shapes_from_zeros(layer, inputs, args, kwargs):
+    """The output shapes of ``layer`` called on symbolic ``inputs`` (and ``args``, ``kwargs``), from runs of the
+    layer on zeros (:func:`shapes_from_runs`) in inference mode, refused with Keras' message naming the layer."""
+    def call(*args, **kwargs):
+        return layer(*args, **kwargs, training=False)
+
+    def refuse(error):
+        kind = type(layer).__name__
+        return ValueError(f"Could not automatically infer the output shape / dtype of '{layer.name}' (of type {kind}) "
+                          f"({type(error).__name__}: {error}). Either the `{kind}.call()` method is incorrect, or you "
+                          f"need to implement the `{kind}.compute_output_shape()` method (as in Keras 3)")
+
+    return shapes_from_runs(call, inputs, args, kwargs, refuse)
+
+
 def symbolic_call(layer, inputs, *args, **kwargs):
     """Call ``layer`` on symbolic ``inputs``: build it, infer the output shapes, record a :class:`Node`.
 
@@ -316,7 +363,8 @@ def symbolic_call(layer, inputs, *args, **kwargs):
     for ``call(self, query, value)``. The layer is built as a call on data builds it
     (:func:`~tinygradconv.layers.layer.build_arguments`: the shape of ``inputs`` alone, or one shape per tensor
     argument for ``build(self, query_shape, value_shape)``), and its ``compute_output_shape`` gets that shape alone
-    where it takes one (Keras' rule); else the output shapes come from running the layer on zeros.
+    where it takes one (Keras' rule); else the output shapes come from running the layer on zeros
+    (:func:`shapes_from_runs`).
 
     ``inputs`` is a symbolic tensor or a structure of them (a list, tuple or dict, at any depth), as in Keras 3; so
     is what the call returns. A tensor, or a flat list or tuple of tensors, comes back as before: the tensor, or a
@@ -324,7 +372,7 @@ def symbolic_call(layer, inputs, *args, **kwargs):
     structure (a dict, nested lists, a tuple holding a dict, ``None`` entries) comes back with the structure the
     layer returns, dicts with their keys sorted (Keras' order), so that ``out = layer(x); Model(x, out["a"])`` works.
     The output shapes come from ``compute_output_shape`` (which may return such a structure of shapes), or else from
-    one run of the layer on zeros.
+    runs of the layer on zeros (:func:`shapes_from_runs`).
 
     Raises:
         TypeError: ``inputs`` mixes symbolic tensors and data; an array or Tensor among the other arguments (a model
@@ -349,7 +397,7 @@ def symbolic_call(layer, inputs, *args, **kwargs):
         if extra and not layer.built and hasattr(layer, "_run_on_zeros"):
             # a model called on several tensors builds in its first call, on zeros (its build would run its call on
             # the first input alone)
-            out_shapes = _shapes_from_zeros(layer, inputs, args, kwargs, flat + extra)
+            out_shapes = _shapes_from_zeros(layer, inputs, args, kwargs)
         else:
             if not layer.built:
                 layer.build(**build_arguments(layer, shape, inputs, args, kwargs))
@@ -361,7 +409,7 @@ def symbolic_call(layer, inputs, *args, **kwargs):
                     raise NotImplementedError
                 out_shapes = shape_leaves(layer.compute_output_shape(shape))
             except NotImplementedError:  # no compute_output_shape: run the layer on zeros
-                out_shapes = _shapes_from_zeros(layer, inputs, args, kwargs, flat + extra)
+                out_shapes = _shapes_from_zeros(layer, inputs, args, kwargs)
     except (ValueError, TypeError) as exc:
         raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}) cannot be called on the output(s) of "
                          f"{sources}: {exc}") from exc

@@ -21,13 +21,11 @@ Source: ``keras.layers.Lambda`` (Keras 3.15, ``keras/src/layers/core/lambda_laye
 """
 from __future__ import annotations
 
-import inspect
-
-import numpy as np
-
 from .. import _lookup
-from .keras_tensor import flatten, map_structure
-from .layer import Layer
+from ..tensor import Tensor
+from .input_layer import is_shape, shapes_from_runs
+from .keras_tensor import KerasTensor, flatten, map_structure
+from .layer import Layer, call_takes
 
 __all__ = ["Lambda"]
 
@@ -89,14 +87,6 @@ def _resolve_function(value, what, layer_name):
     return found
 
 
-def _argument_names(fn) -> set:
-    """The names of ``fn``'s parameters (empty when Python cannot tell, e.g. some builtins)."""
-    try:
-        return set(inspect.signature(fn).parameters)
-    except (TypeError, ValueError):
-        return set()
-
-
 class Lambda(Layer):
     """Use ``function`` as a layer: ``output = function(inputs, **arguments)``.
 
@@ -104,9 +94,10 @@ class Lambda(Layer):
         function: a function of the input (a Tensor, or the list or dict of Tensors the layer is called on) that
             returns Tensors, made with tinygradconv's ops (NumPy's functions would stop the gradient: refused).
             If it takes ``mask`` or ``training``, they are passed to it, as in Keras.
-        output_shape: None (the shape is inferred by running the function on zeros with two batch sizes, as
-            Keras infers it by a symbolic run with an unknown batch size), a tuple or list without the batch axis
-            (the batch axis of the input is put in front), or a function of the whole input shape.
+        output_shape: None (the shape is inferred by running the function on zeros with two sizes for every unknown
+            one, the batch's included, as Keras infers it by a symbolic run with an unknown batch size), a tuple
+            or list without the batch axis (the batch axis of the input is put in front), or a function of the
+            whole input shape.
         mask: None (the layer drops an input mask, with Keras' warning), a function ``mask(inputs, previous_mask)``
             giving the output's mask, or a fixed mask (a bool Tensor) set on every output.
         arguments: a dict of keyword arguments passed to ``function``.
@@ -143,7 +134,7 @@ class Lambda(Layer):
         if arguments is not None and not isinstance(arguments, dict):
             raise TypeError(f"Invalid type for argument `arguments`. Expected a dict of keyword arguments or None. "
                             f"Received arguments={arguments!r} (of type {type(arguments).__name__})")
-        if isinstance(output_shape, list) and all(d is None or isinstance(d, int) for d in output_shape):
+        if isinstance(output_shape, list) and is_shape(output_shape):
             output_shape = tuple(output_shape)      # as Keras' from_config reads a JSON list
         elif isinstance(output_shape, dict):
             output_shape = _resolve_function(output_shape, "output_shape", self.name)
@@ -157,8 +148,7 @@ class Lambda(Layer):
         self.mask = mask
         self._output_shape = output_shape
         self.supports_masking = mask is not None      # Keras' rule: a mask is dropped unless `mask` is given
-        names = _argument_names(function)
-        self._takes_mask, self._takes_training = "mask" in names, "training" in names
+        self._takes_mask, self._takes_training = call_takes(function, "mask"), call_takes(function, "training")
 
     def call(self, inputs, mask=None, training=None):
         kwargs = dict(self.arguments)
@@ -183,67 +173,40 @@ class Lambda(Layer):
         def with_batch(shape):
             return (batch, *shape)
 
-        if isinstance(self._output_shape, tuple) and all(d is None or isinstance(d, int) for d in self._output_shape):
+        if is_shape(self._output_shape):
             return with_batch(self._output_shape)
         return map_structure(with_batch, self._output_shape, is_leaf=lambda s: isinstance(s, tuple))
 
     def _inferred_output_shape(self, input_shape):
-        """The output shape(s) from two runs of ``function`` on zeros, as Keras infers them from a symbolic run with
-        the batch axis None: every axis of unknown size (None), the batch axis included, is run with two sizes
-        (:data:`~tinygradconv.layers.input_layer.UNKNOWN_SIZES`), and the output sizes that differ are unknown
-        (None). So an output axis is the batch axis only where its size follows the batch's: ``lambda t: t[0]`` on
+        """The output shape(s) of ``function`` on inputs of ``input_shape``, inferred as for any layer without
+        ``compute_output_shape`` (:func:`~tinygradconv.layers.input_layer.shapes_from_runs`: runs on zeros, every
+        unknown size, the batch's included, set to two sizes, the output sizes that differ being unknown). So an
+        output axis is the batch axis only where its size follows the batch's: ``lambda t: t[0]`` on
         ``(None, 4, 3)`` gives ``(4, 3)`` and ``lambda t: t.reshape(-1)`` gives ``(None,)``, as Keras; a function
         that fails on these sizes (``lambda t: t.reshape(2, 6)``) raises a ``ValueError`` with Keras' message
         (Keras raises ``NotImplementedError``)."""
-        from ..autograd import no_grad
-        from ..tensor import Tensor
-        from .input_layer import UNKNOWN_SIZES
-
-        def is_shape(s):
-            return isinstance(s, (tuple, list)) and all(d is None or isinstance(d, int) for d in s)
 
         if is_shape(input_shape):
-            shapes = tuple(input_shape)
+            inputs = KerasTensor(input_shape, self.dtype)
         elif isinstance(input_shape, (list, tuple)) and input_shape and all(is_shape(s) for s in input_shape):
-            shapes = [tuple(s) for s in input_shape]
+            inputs = [KerasTensor(s, self.dtype) for s in input_shape]
         elif isinstance(input_shape, dict) and input_shape and all(is_shape(s) for s in input_shape.values()):
-            shapes = {k: tuple(s) for k, s in input_shape.items()}
+            inputs = {k: KerasTensor(s, self.dtype) for k, s in input_shape.items()}
         else:
             raise NotImplementedError("We could not automatically infer the shape of the Lambda's output. Please "
                                       "specify the `output_shape` argument for this Lambda layer.")
 
-        def run(unknown):
-            def zeros(shape):
-                sizes = tuple(unknown if d is None else d for d in shape)      # the batch axis too, when unknown
-                return Tensor(np.zeros(sizes), dtype=self.dtype, backend=self._backend)
+        def call(zeros):
+            return self.call(map_structure(lambda z: Tensor(z, backend=self._backend), zeros))
 
-            inputs = (zeros(shapes) if isinstance(shapes, tuple) else [zeros(s) for s in shapes]
-                      if isinstance(shapes, list) else {k: zeros(s) for k, s in shapes.items()})
-            with no_grad():
-                outputs = self.call(inputs)
-            return map_structure(lambda t: tuple(t.shape), outputs, is_leaf=lambda t: isinstance(t, Tensor))
+        def refuse(error):
+            # a ValueError, not Keras' NotImplementedError: a model would take that as "no compute_output_shape"
+            return ValueError("We could not automatically infer the shape of the Lambda's output "
+                              f"({type(error).__name__}: {error}). Please specify the `output_shape` argument "
+                              "for this Lambda layer.")
 
-        try:
-            first, second = run(UNKNOWN_SIZES[0]), run(UNKNOWN_SIZES[1])
-        except Exception as exc:    # the function cannot run on zeros: Keras' message, with the function's error
-            # (a ValueError, not Keras' NotImplementedError: a model would take that as "no compute_output_shape"
-            # and guess the shape from one run of one sample, where `t.reshape(2, 6)` works)
-            raise ValueError("We could not automatically infer the shape of the Lambda's output "
-                             f"({type(exc).__name__}: {exc}). Please specify the `output_shape` argument "
-                             "for this Lambda layer.") from exc
-
-        def merged(a, b):
-            if isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b):
-                if all(isinstance(d, int) or d is None for d in a):
-                    return tuple(x if x == y else None for x, y in zip(a, b))
-                return tuple(merged(x, y) for x, y in zip(a, b))
-            if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-                return [merged(x, y) for x, y in zip(a, b)]
-            if isinstance(a, dict) and isinstance(b, dict) and a.keys() == b.keys():
-                return {k: merged(a[k], b[k]) for k in a}
-            return a
-
-        return merged(first, second)
+        shapes = shapes_from_runs(call, inputs, refuse=refuse)
+        return map_structure(lambda leaf: None if leaf is None else leaf.shape, shapes)
 
     def get_config(self):
         """Keras 3's config: ``function`` (and ``output_shape``, ``mask`` when they are functions) by name.

@@ -802,11 +802,11 @@ class Layer:
         self._call_losses = []
         if training is not None:                # "False" would read as true (found by a tester)
             flag(training, "training", f"Layer '{self.name}'")
-        if _call_takes(type(self), "training"):
+        if call_takes(self, "training"):
             kwargs["training"] = training
         if kwargs.get("mask") is not None:      # a mask given to the call is the one passed on (Keras' rule)
             previous_mask = kwargs["mask"]
-        elif (previous_mask is not None or structured) and not args and _call_takes(type(self), "mask"):
+        elif (previous_mask is not None or structured) and not args and call_takes(self, "mask"):
             # Keras 3 gives call() the input's mask, when call() takes `mask`: for several inputs, one per input in
             # their structure (None for an input without one, [None, None] when neither has one)
             kwargs["mask"] = previous_mask if previous_mask is not None else given
@@ -1152,7 +1152,7 @@ def build_arguments(layer, input_shape, inputs, args, kwargs) -> dict:
     if len(parameters) == 1:
         return {parameters[0].name: input_shape}
     call_parameters = inspect.signature(type(layer).call).parameters
-    if "training" not in call_parameters:       # (a symbolic call records it; such a call() is not given it)
+    if not call_takes(layer, "training"):       # (a symbolic call records it; such a call() is not given it)
         kwargs = {key: value for key, value in kwargs.items() if key != "training"}
     _check_call_arguments(layer, inputs, args, kwargs)
     bound = inspect.signature(type(layer).call).bind(layer, inputs, *args, **kwargs)
@@ -1222,11 +1222,45 @@ def _converted_keeping_mask(layer, x):
     return converted
 
 
+def call_takes(call, argument, any_keyword=False) -> bool:
+    """Whether ``call`` takes an argument named ``argument``: Keras 3's rule (its ``_call_has_training_arg``,
+    ``_call_has_mask_arg``, and ``Lambda``'s ``_fn_expects_mask_arg``), by which ``training`` and ``mask`` are passed
+    only to a ``call`` that names them; a ``**kwargs`` does not count (Keras passes neither to ``call(self, x,
+    **kwargs)``), unless ``any_keyword`` (the question is then whether the call accepts the keyword at all).
+
+    Args:
+        call: a layer or a layer class (its ``call``, whose parameters are read once per class), or a function (a
+            ``Lambda``'s); one whose parameters Python cannot read (some builtins) takes nothing.
+        argument: the name, ``"training"``, ``"mask"``, ...
+        any_keyword: count a ``**kwargs`` parameter as taking every name.
+
+    >>> class Scale(Layer):
+    ...     def call(self, x, training=None, **kwargs):
+    ...         return x
+    >>> call_takes(Scale, "training"), call_takes(Scale(), "mask"), call_takes(Scale, "mask", any_keyword=True)
+    (True, False, True)
+    >>> call_takes(lambda t, mask=None: t, "mask")
+    True
+    """
+    if isinstance(call, Layer):
+        call = type(call)
+    names, var_keyword = _class_call_parameters(call) if isinstance(call, type) else _parameters(call)
+    return argument in names or (any_keyword and var_keyword)
+
+
+def _parameters(function):
+    """The names of ``function``'s parameters, and whether one is ``**kwargs`` (none when Python cannot tell)."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return frozenset(), False
+    return frozenset(p.name for p in parameters), any(p.kind is p.VAR_KEYWORD for p in parameters)
+
+
 @functools.cache
-def _call_takes(cls, argument) -> bool:
-    """Whether ``cls.call`` takes the keyword ``argument`` (``"training"``, ``"mask"``), which Keras 3 passes only to
-    a ``call`` that takes it; looked up once per class."""
-    return argument in inspect.signature(cls.call).parameters
+def _class_call_parameters(cls):
+    """:func:`_parameters` of ``cls.call``, read once per class."""
+    return _parameters(cls.call)
 
 
 def incompatible_input(layer, input_shape, axis=None, value=None, ndim=None) -> ValueError:

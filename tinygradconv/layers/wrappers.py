@@ -13,19 +13,10 @@ Source: ``keras.layers.TimeDistributed`` (Keras 3.15, ``keras/src/layers/rnn/tim
 """
 from __future__ import annotations
 
-import inspect
-
 from .core import check_rank
-from .layer import Layer
+from .layer import Layer, call_takes
 
 __all__ = ["TimeDistributed"]
-
-
-def _takes(layer, argument) -> bool:
-    try:
-        return argument in inspect.signature(layer.call).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 class TimeDistributed(Layer):
@@ -90,9 +81,9 @@ class TimeDistributed(Layer):
         check_rank(self, inputs.shape, 3, exact=False)
         batch, steps, *rest = inputs.shape
         kwargs = {}
-        if _takes(self.layer, "training"):
+        if call_takes(self.layer, "training"):
             kwargs["training"] = training
-        if mask is not None and _takes(self.layer, "mask"):
+        if mask is not None and call_takes(self.layer, "mask"):
             if mask.ndim < 2 or tuple(mask.shape[:2]) != (batch, steps):
                 raise ValueError(f"Layer '{self.name}' (TimeDistributed): the mask's shape {tuple(mask.shape)} does "
                                  f"not start with the input's batch size and time steps ({batch}, {steps}) (input "
