@@ -2914,8 +2914,8 @@ class Sequential(Model):
         that cannot be called on symbolic tensors gets no graph (``outputs`` then says why) and builds as before."""
         previous, self._graph, self._graph_error = self._graph or [], None, None
         graph, made = [], []
-        # a layer without compute_output_shape is run once on zeros: the penalties of the last call on data (which
-        # the loss of a training step adds, when this runs after the first call) are kept
+        # a layer without compute_output_shape is run on zeros (input_layer.shapes_from_runs): the penalties of the
+        # last call on data (which the loss of a training step adds, when this runs after the first call) are kept
         penalties = [(layer, layer._call_losses) for layer in (self, *self._nested_layers())]
         if (self._input_batch_shape or self._build_input_shape) is not None and self._layers:
             x = self.inputs[0]
@@ -2965,7 +2965,8 @@ class Sequential(Model):
     def build(self, input_shape):
         """Build every layer for inputs of ``input_shape`` (the batch size may be ``None``).
 
-        Output shapes come from each layer's ``compute_output_shape``; a layer without it is run once on zeros.
+        Output shapes come from each layer's ``compute_output_shape``; a layer without it is run on zeros (once where
+        every size is known, else with two batch sizes: :func:`~tinygradconv.layers.input_layer.shapes_from_runs`).
         As in Keras 3 the shape is kept as given, batch size included: after ``build((2, 3))``, ``input_shape``
         is ``(2, 3)`` and ``output_shape`` and ``summary`` show a batch of 2 (data of any batch size still runs).
 
