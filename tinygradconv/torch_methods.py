@@ -1721,7 +1721,8 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
     def rsqrt(self):
         """``1 / sqrt(self)``, as ``torch.Tensor.rsqrt`` (:func:`tinygradconv.ops.rsqrt`: d/dx = ``-0.5 * rsqrt(x)**3``;
-        ``inf`` at 0, ``-inf`` at ``-0.0``, NaN below 0; an integer or bool tensor gives float32).
+        ``inf`` at 0, ``-inf`` at ``-0.0``, NaN below 0; an integer or bool tensor gives ``floatx()``, float32 by
+        default).
 
         >>> import tinygradconv as tg
         >>> tg.tensor([4.0, 0.25]).rsqrt().tolist()
@@ -1733,7 +1734,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
     def reciprocal(self):
         """``1 / self``, as ``torch.Tensor.reciprocal`` (:func:`tinygradconv.ops.reciprocal`: d/dx = ``-1 / x**2``;
-        ``inf`` at 0, ``-inf`` at ``-0.0``; an integer or bool tensor gives float32).
+        ``inf`` at 0, ``-inf`` at ``-0.0``; an integer or bool tensor gives ``floatx()``, float32 by default).
 
         >>> import tinygradconv as tg
         >>> tg.tensor([2.0, -0.5]).reciprocal().tolist()
@@ -1773,7 +1774,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
     # The trigonometric ops and sign (tinygradconv.ops.trigonometric), with PyTorch's method names: asin/arcsin,
     # acos/arccos and atan/arctan are the same ops under both of PyTorch's spellings.
     def sin(self):
-        """``torch.Tensor.sin``: :func:`tinygradconv.ops.sin` (d/dx = cos(x); an integer tensor gives float32).
+        """``torch.Tensor.sin``: :func:`tinygradconv.ops.sin` (d/dx = cos(x); an integer tensor gives ``floatx()``).
 
         >>> import tinygradconv as tg
         >>> tg.tensor([0.0]).sin().tolist()
@@ -1847,7 +1848,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
     # The hyperbolic ops (tinygradconv.ops.hyperbolic): asinh/arcsinh, acosh/arccosh and atanh/arctanh are the same
     # ops under both of PyTorch's spellings.
     def sinh(self):
-        """``torch.Tensor.sinh``: :func:`tinygradconv.ops.sinh` (d/dx = cosh(x); an integer tensor gives float32).
+        """``torch.Tensor.sinh``: :func:`tinygradconv.ops.sinh` (d/dx = cosh(x); an integer tensor gives ``floatx()``).
 
         >>> import tinygradconv as tg
         >>> tg.tensor([0.0]).sinh().tolist()
