@@ -170,10 +170,12 @@ def _binary_points():
     return binary_special_points(_BINARY_VALUES, _BINARY_VALUES)
 
 
-def _logaddexp_forward(xp, a, b, step=lambda f, v: f(v)):
-    """PyTorch's CPU formula: ``a`` where ``a`` and ``b`` are the same infinity, else
-    ``max(a, b) + log1p(exp(-|a - b|))`` (never overflows), with ``exp`` and ``log1p`` each computed by
-    ``step(function, array)``."""
+def _log_add_exp(xp, a, b, step=lambda f, v: f(v)):
+    """``log(exp(a) + exp(b))`` by PyTorch's CPU formula: ``a`` where ``a`` and ``b`` are the same infinity (``inf -
+    inf`` is NaN), else ``max(a, b) + log1p(exp(-|a - b|))`` (never overflows), with ``exp`` and ``log1p`` each
+    computed by ``step(function, array)``: the backend's own loops by default. :class:`Logaddexp` and, with the
+    default steps, each step of :class:`~tinygradconv.ops.cumulative.LogCumSumExp` (PyTorch's
+    ``_log_add_exp_helper``)."""
     same_infinity = xp.isinf(a) & (a == b)
     m = xp.where(a < b, b, a)        # C++'s std::max(a, b): a unless a < b (a NaN a stays)
     return xp.where(same_infinity, a, m + step(xp.log1p, step(xp.exp, -xp.abs(a - b))))
@@ -191,10 +193,10 @@ class Logaddexp(Function):
         ctx.save_for_backward(a, b)
         try:
             if dtype_name(a.dtype) == "float16":     # in float32 throughout, rounded once, as PyTorch's Half
-                return _in_float32(xp, lambda u, v: _logaddexp_forward(xp, u, v), a, b)
+                return _in_float32(xp, lambda u, v: _log_add_exp(xp, u, v), a, b)
             # float32: exp and log1p each rounded once from float64, the sum in float32, as PyTorch's float32
             # functions (SLEEF, mostly correctly rounded) take the same steps (see the module docstring)
-            return _logaddexp_forward(xp, a, b, lambda f, v: in_wider_float(xp, f, v))
+            return _log_add_exp(xp, a, b, lambda f, v: in_wider_float(xp, f, v))
         except ValueError:
             raise broadcast_error("logaddexp", a, b) from None
 
