@@ -25,6 +25,12 @@ def in_wider_float(xp, formula, *arrays):
     their time: used where that is about PyTorch's time (``arctan``, ``log2``, ``log10``; ``log10(100.0)`` is
     exactly 2.0 there, where NumPy's float32 loop gives 2.0000002). Elsewhere :func:`float32_wider_where` computes
     only the elements that need it.
+
+    >>> import numpy as np
+    >>> x = np.array([100.0], dtype=np.float32)
+    >>> y = in_wider_float(np, np.log10, x)      # in float64, rounded once to float32
+    >>> y.dtype, y.tolist()
+    (dtype('float32'), [2.0])
     """
     name = dtype_name(arrays[0].dtype)
     if name == "float16":
