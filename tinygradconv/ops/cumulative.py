@@ -19,6 +19,7 @@ from ..tensor import Tensor
 from ..torch_methods import NOT_GIVEN
 from ..validation import dim_index
 from .elementwise import _as_tensor, _in_float32
+from .exponential import _log_add_exp
 from .order_statistics import values_with_indices
 from .shape import axis_or_dim
 
@@ -205,15 +206,6 @@ def _cumprod_gradient(xp, grad, a, out, axis):
     return xp.where(before, before_part, xp.where(first_zero, at_z, zero))
 
 
-def _log_add_exp(xp, a, b):
-    """PyTorch's ``_log_add_exp_helper`` (the step of its ``logcumsumexp``): ``max + log1p(exp(min - max))``, and
-    ``a`` itself where both are the same infinity (``-inf - -inf`` is NaN)."""
-    low, high = xp.minimum(a, b), xp.maximum(a, b)
-    same_infinity = (low == high) & xp.isinf(low)
-    return xp.where(same_infinity, a, high + xp.log1p(xp.exp(xp.where(same_infinity, xp.zeros_like(low),
-                                                                      low - high))))
-
-
 def _logcumsumexp(xp, a, axis):
     """The running ``log_add_exp``; ``+ 0.0``: PyTorch's starts from ``-inf``, so a first ``-0.0`` gives ``0.0``."""
     return scan(xp, (a,), axis, lambda x, y: (_log_add_exp(xp, x[0], y[0]),))[0] + 0.0
@@ -230,7 +222,7 @@ def _logcumsumexp_special_points(rng):
 @register_op("logcumsumexp", samples=_cumulative_samples, special_points=_logcumsumexp_special_points)
 class LogCumSumExp(Function):
     r"""``log(cumsum(exp(x)))`` along ``axis``, without overflow, as ``torch.logcumsumexp``: each step is PyTorch's
-    ``log_add_exp`` (:func:`_log_add_exp`), run as a :func:`scan` (grouped as a tree, so the last bits of a
+    ``log_add_exp`` (:func:`.exponential._log_add_exp`), run as a :func:`scan` (grouped as a tree, so the last bits of a
     result can differ from PyTorch's left-to-right steps). ``-inf`` adds nothing; a NaN spreads to the end.
 
     The gradient is PyTorch's ``logcumsumexp_backward`` (after TensorFlow's): with ``y`` the output, the positive

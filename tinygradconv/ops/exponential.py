@@ -32,7 +32,7 @@ float32 of ``exp2``, ``log2``, ``log10`` and ``arctan2`` follows :mod:`.trigonom
 loop, unless it is more than 2 units in the last place (ulp) from the correctly rounded value on random inputs or
 visibly wrong at a point students meet (``log10(100) = 2``, ``log2(8) = 3``, ``exp2(3) = 8``, ``arctan2`` on the
 axes: 0, ``+-pi/2``, ``+-pi`` as PyTorch); where it is off only in a known range, only those elements are computed in
-float64 (:func:`~.hyperbolic.float32_wider_where`). Measured as there (AMD EPYC Zen 4, torch 2.13, NumPy 2.4): the
+float64 (:func:`~.wider_float.float32_wider_where`). Measured as there (AMD EPYC Zen 4, torch 2.13, NumPy 2.4): the
 share of 10**5 random float32 values that differ from ``torch``'s float32 result, the largest distance from the
 correctly rounded value, the time for 10**6 values on one thread:
 
@@ -73,6 +73,7 @@ from .elementwise import (
     _binary,
     _binary_samples,
     _in_float32,
+    _times_number,
     _unary_samples,
     binary_special_points,
     broadcast_error,
@@ -81,18 +82,12 @@ from .elementwise import (
     unary_special_points,
     unbroadcast,
 )
-from .hyperbolic import float32_wider_where, in_wider_float
+from .wider_float import float32_wider_where, in_wider_float
 
 # PyTorch's constants, as derivatives.yaml writes them: ln 2 is math.log(2), but 2.3025850929940456 is one unit in
 # the last place below math.log(10) (2.302585092994046), and log10's gradient agrees with PyTorch's only with it.
 _LN2 = 0.6931471805599453
 _LN10 = 2.3025850929940456
-
-
-def _times(xp, a, number):
-    """``a * number`` for a Python float ``number``, as PyTorch multiplies a tensor by a number: in the tensor's
-    dtype, in float32 for float16 (NumPy would round the number to float16 first)."""
-    return _in_float32(xp, lambda v: v * number, a)
 
 
 def _float_operands(xp, a, b):
@@ -125,7 +120,7 @@ class Exp2(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return _times(ctx.xp, grad * out, _LN2)
+        return _times_number(ctx.xp, grad * out, _LN2)
 
 
 @register_op("log2", samples=_unary_samples(0.2, 3.0), special_points=unary_special_points(low=0.0))
@@ -141,7 +136,7 @@ class Log2(Function):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad / _times(ctx.xp, a, _LN2)
+        return grad / _times_number(ctx.xp, a, _LN2)
 
 
 @register_op("log10", samples=_unary_samples(0.2, 3.0), special_points=unary_special_points(low=0.0))
@@ -157,7 +152,7 @@ class Log10(Function):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad / _times(ctx.xp, a, _LN10)
+        return grad / _times_number(ctx.xp, a, _LN10)
 
 
 # ------------------------------------------------------------------------------------------- binary ops
@@ -175,10 +170,12 @@ def _binary_points():
     return binary_special_points(_BINARY_VALUES, _BINARY_VALUES)
 
 
-def _logaddexp_forward(xp, a, b, step=lambda f, v: f(v)):
-    """PyTorch's CPU formula: ``a`` where ``a`` and ``b`` are the same infinity, else
-    ``max(a, b) + log1p(exp(-|a - b|))`` (never overflows), with ``exp`` and ``log1p`` each computed by
-    ``step(function, array)``."""
+def _log_add_exp(xp, a, b, step=lambda f, v: f(v)):
+    """``log(exp(a) + exp(b))`` by PyTorch's CPU formula: ``a`` where ``a`` and ``b`` are the same infinity (``inf -
+    inf`` is NaN), else ``max(a, b) + log1p(exp(-|a - b|))`` (never overflows), with ``exp`` and ``log1p`` each
+    computed by ``step(function, array)``: the backend's own loops by default. :class:`Logaddexp` and, with the
+    default steps, each step of :class:`~tinygradconv.ops.cumulative.LogCumSumExp` (PyTorch's
+    ``_log_add_exp_helper``)."""
     same_infinity = xp.isinf(a) & (a == b)
     m = xp.where(a < b, b, a)        # C++'s std::max(a, b): a unless a < b (a NaN a stays)
     return xp.where(same_infinity, a, m + step(xp.log1p, step(xp.exp, -xp.abs(a - b))))
@@ -196,10 +193,10 @@ class Logaddexp(Function):
         ctx.save_for_backward(a, b)
         try:
             if dtype_name(a.dtype) == "float16":     # in float32 throughout, rounded once, as PyTorch's Half
-                return _in_float32(xp, lambda u, v: _logaddexp_forward(xp, u, v), a, b)
+                return _in_float32(xp, lambda u, v: _log_add_exp(xp, u, v), a, b)
             # float32: exp and log1p each rounded once from float64, the sum in float32, as PyTorch's float32
             # functions (SLEEF, mostly correctly rounded) take the same steps (see the module docstring)
-            return _logaddexp_forward(xp, a, b, lambda f, v: in_wider_float(xp, f, v))
+            return _log_add_exp(xp, a, b, lambda f, v: in_wider_float(xp, f, v))
         except ValueError:
             raise broadcast_error("logaddexp", a, b) from None
 

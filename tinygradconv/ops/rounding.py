@@ -41,7 +41,9 @@ from ..autograd import Function, Sample, register_op
 from .elementwise import _as_tensor, _in_float32, edge_shapes, special_values
 
 
-def _refuse_bools(xp, a, op):
+def _check_not_bool(xp, a, op):
+    """A ``TypeError`` naming the argument ``x`` for a bool array given to ``op``, which PyTorch does not define for
+    bools (``floor``, ``ceil``, ``round``, ``trunc``; ``frac`` has its own, as it refuses integers too)."""
     if a.dtype == xp.bool:
         raise TypeError(f"Invalid type for argument `x` of {op}: a bool tensor; {op} is not defined for bools (as "
                         "in PyTorch). Expected a float or integer tensor: cast it first, e.g. x.astype('float32')")
@@ -65,8 +67,10 @@ def _rounding_special_points(rng):
 
 
 class _RoundingFunction(Function):
-    """The shared part of ``floor``, ``ceil``, ``round`` and ``trunc``: an integer tensor unchanged (a copy), a bool
-    one refused, a float one rounded by :meth:`rounded`; the gradient ``zeros_like(grad)``."""
+    """The shared part of ``floor``, ``ceil`` and ``trunc``: an integer tensor unchanged (a copy), a bool one
+    refused, a float one rounded by :meth:`rounded`, which each subclass defines; the gradient ``zeros_like(grad)``.
+    :class:`Round` inherits only that gradient: its ``forward`` is its own (``decimals``, and integers rounded to
+    tens, hundreds, ... as Keras 3)."""
 
     @staticmethod
     def rounded(xp, a):
@@ -75,7 +79,7 @@ class _RoundingFunction(Function):
     @classmethod
     def forward(cls, ctx, a):
         xp = ctx.xp
-        _refuse_bools(xp, a, cls.name)
+        _check_not_bool(xp, a, cls.name)
         if not xp.isdtype(a.dtype, "real floating"):
             return xp.asarray(a, copy=True)
         return cls.rounded(xp, a)
@@ -161,7 +165,7 @@ class Round(_RoundingFunction):
     def forward(ctx, a, decimals=0):
         xp = ctx.xp
         decimals = _checked_decimals(decimals)
-        _refuse_bools(xp, a, "round")
+        _check_not_bool(xp, a, "round")
         if not xp.isdtype(a.dtype, "real floating"):
             if decimals >= 0:
                 return xp.asarray(a, copy=True)
@@ -277,10 +281,7 @@ def round(x, decimals=0):
     [1.2, 1250.0]
     """
     decimals = _checked_decimals(decimals)
-    x = _as_tensor(x)
-    if decimals == 0:
-        return Round.apply(x)
-    return Round.apply(x, decimals=decimals)
+    return Round.apply(_as_tensor(x), decimals=decimals)
 
 
 def trunc(x):

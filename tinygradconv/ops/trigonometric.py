@@ -34,7 +34,7 @@ float32, the rule (here, :mod:`.hyperbolic` and :mod:`.exponential`): NumPy's ow
 than 2 units in the last place (ulp) from the correctly rounded value on random inputs, or visibly wrong at a point
 students meet (``sin(0)``, ``cos(0) = 1``, ``arccos(1) = 0``, the signs of zeros: all right in NumPy's loops). Where
 it is 3 ulps off only in a known range, the elements in that range are computed in float64 and rounded once
-(:func:`.hyperbolic.float32_wider_where`); where float64 costs about PyTorch's time, every element is (``arctan``).
+(:func:`.wider_float.float32_wider_where`); where float64 costs about PyTorch's time, every element is (``arctan``).
 Neither library rounds these functions correctly in float32 (PyTorch uses SLEEF, within 1 ulp), so the last bit
 may differ from PyTorch's; the gradients use the same functions (``sin``'s gradient is ``cos`` from the float32
 loop). Measured on an AMD EPYC (Zen 4, AVX-512), torch 2.13, NumPy 2.4: the share of 10**5 random float32 values
@@ -63,27 +63,12 @@ import numpy as np
 
 from ..autograd import Function, register_op
 from .elementwise import _as_tensor, _in_float32, _unary_samples, float_input, unary_special_points
+from .wider_float import float32_wider_where, in_wider_float
 
 # A float64 argument at which tan is largest (the double nearest pi/2), and the arguments of sin/cos/tan that need
 # an exact argument reduction (1e30 is about 1.6e29 periods).
 _NEAR_HALF_PI = float(np.pi / 2)
 _LARGE = (1e30, -1e30)
-
-
-def _wider(xp, formula, a):
-    """``formula(a)`` one float wider, rounded once (:func:`.hyperbolic.in_wider_float`: float32 in float64, float16
-    in float32): ``arctan``, whose float64 loop costs about PyTorch's time."""
-    from .hyperbolic import in_wider_float  # (hyperbolic imports this module: imported at call time)
-
-    return in_wider_float(xp, formula, a)
-
-
-def _wider_where(xp, formula, needs_wider, a):
-    """NumPy's float32 loop, recomputed in float64 where ``needs_wider(out, a)``
-    (:func:`.hyperbolic.float32_wider_where`): ``tan`` and ``arcsin``."""
-    from .hyperbolic import float32_wider_where
-
-    return float32_wider_where(xp, formula, needs_wider, a)
 
 
 def _near_a_pole(out, a):
@@ -149,7 +134,7 @@ class Tan(Function):
 
     @staticmethod
     def forward(ctx, a):
-        out = _wider_where(ctx.xp, ctx.xp.tan, _near_a_pole, float_input(ctx.xp, a))
+        out = float32_wider_where(ctx.xp, ctx.xp.tan, _near_a_pole, float_input(ctx.xp, a))
         ctx.save_for_backward(out)
         return out
 
@@ -174,7 +159,7 @@ class Arcsin(Function):
     def forward(ctx, a):
         a = float_input(ctx.xp, a)
         ctx.save_for_backward(a)
-        return _wider_where(ctx.xp, ctx.xp.asin, _arcsin_switch, a)
+        return float32_wider_where(ctx.xp, ctx.xp.asin, _arcsin_switch, a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -217,7 +202,7 @@ class Arctan(Function):
     def forward(ctx, a):
         a = float_input(ctx.xp, a)
         ctx.save_for_backward(a)
-        return _wider(ctx.xp, ctx.xp.atan, a)
+        return in_wider_float(ctx.xp, ctx.xp.atan, a)
 
     @staticmethod
     def backward(ctx, grad):
