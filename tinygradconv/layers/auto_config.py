@@ -58,6 +58,7 @@ class NotRecorded(NamedTuple):
 #: class -> (signature, name of **kwargs or None, name of *args or None, whether positional-only parameters exist)
 _SIGNATURES: dict = {}
 
+
 def _signature(cls):
     found = _SIGNATURES.get(cls)
     if found is None:
