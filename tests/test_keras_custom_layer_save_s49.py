@@ -316,6 +316,41 @@ def test_get_config_returning_an_array_is_refused_before_writing(tmp_path):
     assert not path.exists()
 
 
+class _GivenConfig(layers.Layer):
+    """A layer whose get_config() returns the ``table`` it was given, unchecked."""
+
+    def __init__(self, table=None, **kwargs):
+        super().__init__(**kwargs)
+        self.table = table
+
+    def call(self, x):
+        return x
+
+    def get_config(self):
+        return {**super().get_config(), "table": self.table}
+
+
+def test_the_value_that_is_not_json_is_named_by_its_path_and_class_name(tmp_path):
+    """The message names the first value JSON cannot hold by its path in the config (into lists, tuples and dict
+    values; a dict key that is not a str too), and its type as a user writes it: the top package and the class
+    name, without the ``<locals>`` of a class defined in a function."""
+
+    class Local:
+        pass
+
+    top = Local.__module__.split(".")[0]
+    cases = [(WithArray(table={"a": [1, Local()]}, name="auto"), f"argument 'table' holding a {top}.Local,"),
+             (_GivenConfig({"a": [1, (2.0, Local())]}, name="given"), f"config['table']['a'][1][1] = a {top}.Local,"),
+             (_GivenConfig({"a": {3: "x"}}, name="key"), "config['table']['a'] (a key) = a int,")]
+    for layer, expected in cases:
+        for name in ("x.keras", "x.npz"):
+            model = tg.models.Sequential([layers.Input((4,)), layer])
+            with pytest.raises(ValueError, match=f"layer '{layer.name}'") as info:
+                model.save(os.fspath(tmp_path / name))
+            assert expected in str(info.value) and "<locals>" not in str(info.value)
+            assert not (tmp_path / name).exists()
+
+
 def test_to_json_writes_custom_layers_too():
     """model_to_json shares the writer: Keras' model_from_json builds the same architecture."""
     model = _functional()

@@ -113,7 +113,7 @@ from .saving import (
     own_layer_class,
     serialize_layer,
 )
-from .validation import caller_stacklevel
+from .validation import _type_name, caller_stacklevel
 
 __all__ = ["SUPPORTED_LAYERS", "is_keras_entry", "keras_compile_config", "keras_layer_entry", "keras_object_config",
            "load_keras", "load_keras_weights", "our_compile_arguments", "our_layer_entries", "save_keras",
@@ -488,56 +488,49 @@ def _model_json(model, what="a .keras file"):
                      "and functional models (models.Model(inputs, outputs)) can be. Save it as .npz instead.")
 
 
+def _layers_within(model):
+    """``(holder, layer)`` for each layer of ``model`` and of the ``Sequential`` and functional models nested in it
+    (those models themselves left out), ``holder`` the model whose ``layers`` hold it."""
+    from .functional import Functional
+    from .models import Sequential
+
+    for layer in model.layers:
+        if isinstance(layer, Functional) or type(layer) is Sequential:
+            yield from _layers_within(layer)    # written as Keras writes one (its config, weights under its path)
+        else:
+            yield model, layer
+
+
 def _check_writable_layers(model, what):
     """Refuse, before anything is written, a layer of ``model`` (nested models' too) that ``what`` (a ``.keras``
     file, Keras JSON) cannot hold: a nested model other than ``Sequential`` and functional ones, one of this
     package's layers that Keras 3 does not have, and a layer of your own class whose config is not JSON
     (:func:`_own_layer_config`)."""
-    from .functional import Functional
-    from .models import Model, Sequential
+    from .models import Model
 
-    for layer in model.layers:
-        if isinstance(layer, Functional) or type(layer) is Sequential:
-            _check_writable_layers(layer, what)    # written as Keras writes one (its config, weights under its path)
-            continue
+    for holder, layer in _layers_within(model):
         if isinstance(layer, Model):  # a ValueError, as for the other layers a .keras file cannot hold
             raise ValueError(  # noqa: TRY004
-                f"Cannot save model '{model.name}' as {what}: layer '{layer.name}' is a nested "
+                f"Cannot save model '{holder.name}' as {what}: layer '{layer.name}' is a nested "
                 f"{type(layer).__name__} model: only nested Sequential and functional models can be written. "
                 "Save it as .npz instead.")
-        if defined_here(type(layer)) and not _is_ours_in_keras(layer):
-            raise ValueError(f"Cannot save model '{model.name}' as {what}: layer '{layer.name}' "
+        if _is_ours_in_keras(layer):
+            continue
+        if defined_here(type(layer)):
+            raise ValueError(f"Cannot save model '{holder.name}' as {what}: layer '{layer.name}' "
                              f"({type(layer).__name__}) has no Keras 3 equivalent. Save it as .npz instead.")
-        if not _is_ours_in_keras(layer):
-            _own_layer_config(layer, f"Cannot save model '{model.name}' as {what}")
+        _own_layer_config(layer, f"Cannot save model '{holder.name}' as {what}")
 
 
-def _json_problem(value, where):
-    """``(where, value)`` of the first value in a layer's config (``value``, at ``where``: ``"config['units']"``)
-    that JSON cannot hold as Keras 3 reads it back: anything but str, int, float, bool, None, and lists, tuples and
-    dicts (with str keys) of them; None when there is none."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                return f"{where} (a key)", key
-            found = _json_problem(item, f"{where}[{key!r}]")
-            if found is not None:
-                return found
-        return None
-    if isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            found = _json_problem(item, f"{where}[{i}]")
-            if found is not None:
-                return found
-        return None
-    if value is None or isinstance(value, (str, bool, int, float)) and type(value).__module__ == "builtins" or \
-            isinstance(value, (np.bool_, np.integer, np.floating)):     # (a NumPy scalar: written as its number)
-        return None
-    return where, value
+def _is_json_value(value):
+    """Whether ``value`` (not a container) is one JSON holds as Keras 3 reads it back: a str, int, float, bool or
+    None of Python's own types, or a NumPy scalar (written as its number)."""
+    return (value is None or isinstance(value, (str, bool, int, float)) and type(value).__module__ == "builtins"
+            or isinstance(value, (np.bool_, np.integer, np.floating)))
 
 
 def _json_values(value):
-    """``value`` (a checked config, :func:`_json_problem`) with tuples as lists and NumPy scalars as Python
+    """``value`` (a checked config, :func:`_own_layer_config`) with tuples as lists and NumPy scalars as Python
     numbers, as JSON holds them."""
     if isinstance(value, dict):
         return {key: _json_values(item) for key, item in value.items()}
@@ -546,13 +539,14 @@ def _json_values(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _type_name(value):
-    cls = type(value)
-    return cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__.split('.')[0]}.{cls.__qualname__}"
+#: What a layer of your own must give to be written (the end of :func:`_own_layer_config`'s errors): in a
+#: ``.keras`` file, and in our ``.npz`` file (:func:`_npz_advice`).
+_JSON_ONLY = "which must hold JSON values only (str, int, float, bool, None, and lists and dicts of them): "
+_KERAS_ADVICE = "Keras 3 writes a layer of your own with its get_config(), " + _JSON_ONLY
 
 
-_JSON_ADVICE = ("Keras 3 writes a layer of your own with its get_config(), which must hold JSON values only (str, "
-                "int, float, bool, None, and lists and dicts of them): ")
+def _npz_advice(file):
+    return f"{file} holds a layer of your own by its get_config(), written as JSON (nothing is pickled), " + _JSON_ONLY
 
 
 def check_own_configs(model, start, file) -> None:
@@ -566,17 +560,15 @@ def check_own_configs(model, start, file) -> None:
 
     if not (isinstance(model, Functional) or type(model) is Sequential):
         return
-    for layer in model.layers:
-        if isinstance(layer, Functional) or type(layer) is Sequential:
-            check_own_configs(layer, start, file)
-        elif not defined_here(type(layer)):
-            _own_layer_config(layer, start, file)
+    for _, layer in _layers_within(model):
+        if not defined_here(type(layer)):
+            _own_layer_config(layer, start, file=file, advice=_npz_advice(file))
 
 
-def _own_layer_config(layer, start, file="a .keras file"):
+def _own_layer_config(layer, start, *, file="a .keras file", advice=_KERAS_ADVICE):
     """The config of ``layer``, of a class of your own, as ``file`` (a ``.keras`` file, or our ``.npz`` file:
     :func:`check_own_configs`) holds it (its ``get_config()``, as Keras 3 writes it, tuples as lists), checked to
-    be JSON; ``start`` begins the errors.
+    be JSON; ``start`` begins the errors, and ``advice`` (what ``file`` needs of the layer) goes before what to do.
 
     Raises:
         ValueError: the layer was made with an argument that is not a JSON value (a NumPy array, a function) and
@@ -587,31 +579,27 @@ def _own_layer_config(layer, start, file="a .keras file"):
     from .layers import auto_config
 
     named = f"{start}: layer '{layer.name}' ({type(layer).__name__})"
-    advice = _JSON_ADVICE if file == "a .keras file" else (
-        f"{file} holds a layer of your own by its get_config(), written as JSON (nothing is pickled), which must "
-        "hold JSON values only (str, int, float, bool, None, and lists and dicts of them): ")
     try:
         config = layer.get_config()
     except NotImplementedError:
         why_not = layer.__dict__.get("_auto_config_error")
-        found = auto_config.unserializable_argument(why_not)
-        if found is not None:
+        if why_not is not None and why_not.argument is not None:
             raise ValueError(
-                f"{named} was made with the argument {found[0]!r} holding a {found[1]}, which its config cannot "
-                f"hold: {advice}pass {found[0]!r} as such a value (a NumPy array as a list, .tolist(); a "
-                "function by its name, looked up in __init__), or write get_config() (and from_config) for "
-                f"{type(layer).__name__} returning JSON values; or keep only the weights, "
+                f"{named} was made with the argument {why_not.argument!r} holding a {why_not.value_type}, which "
+                f"its config cannot hold: {advice}pass {why_not.argument!r} as such a value (a NumPy array as a "
+                "list, .tolist(); a function by its name, looked up in __init__), or write get_config() (and "
+                f"from_config) for {type(layer).__name__} returning JSON values; or keep only the weights, "
                 "model.save_weights('w.npz')") from None
-        if why_not == auto_config.POSITIONAL:
+        if why_not is not None and why_not.kind == auto_config.POSITIONAL:
             raise ValueError(
                 f"{named} was made with positional-only or *args arguments, which Keras' automatic config "
                 f"cannot record: {advice}write get_config() and from_config() for {type(layer).__name__}, "
                 "or take keyword arguments in __init__; or keep only the weights, "
                 "model.save_weights('w.npz')") from None
         raise
-    found = _json_problem(config, "config")
+    found = auto_config.first_not_plain(config, _is_json_value, check_keys=True)
     if found is not None:
-        raise ValueError(f"{named}: its get_config() returns {found[0]} = a {_type_name(found[1])}, which "
+        raise ValueError(f"{named}: its get_config() returns config{found[0]} = a {_type_name(found[1])}, which "
                          f"{file} cannot hold: {advice}return it as such a value (a NumPy array as a "
                          "list, .tolist(); a function by its name) and rebuild it in __init__ or from_config; or "
                          "keep only the weights, model.save_weights('w.npz')")
@@ -1179,7 +1167,7 @@ def _damaged_h5(filepath, weights_file):
                              f"{type(exc).__name__}: {exc}") from None
 
 
-def _layer_arrays(h5py, h5, weights, name, path, filepath, weights_file="model.weights.h5"):
+def _layer_arrays(h5py, h5, weights, name, path, filepath, *, weights_file="model.weights.h5"):
     """The arrays stored for ``weights`` (those of the layer called ``name`` in the file, in Keras' order:
     :meth:`~tinygradconv.layers.Layer._own_weights_in_keras_order`) under ``<path>/vars`` of the open HDF5 file
     ``h5`` (``weights_file`` in ``filepath``), checked against them: their number (Keras' message) and each shape.
@@ -1220,8 +1208,8 @@ def _layer_arrays(h5py, h5, weights, name, path, filepath, weights_file="model.w
     return stored
 
 
-def _file_weights(h5py, h5, layer, path, filepath, weights_file="model.weights.h5", ours_from="built from the "
-                  "file's config") -> list:
+def _file_weights(h5py, h5, layer, path, filepath, *, weights_file="model.weights.h5",
+                  ours_from="built from the file's config") -> list:
     """``[(weight, array)]``: the arrays stored for the weights of ``layer`` (not a model) at ``path``
     (``"layers/dense"``) of the open HDF5 file ``h5`` (``weights_file`` in ``filepath``), checked
     (:func:`_layer_arrays`) in Keras 3's layout (:func:`keras_weight_groups`): a layer's own weights under
@@ -1232,10 +1220,11 @@ def _file_weights(h5py, h5, layer, path, filepath, weights_file="model.weights.h
     found = {}
     groups = keras_weight_groups(layer, path, found)    # one group, <path>/vars, for a layer holding no layer
     if not _is_ours_in_keras(layer):
-        _check_own_layout(h5py, h5, layer, layer.name, path, groups, filepath, found, ours_from)
+        _check_own_layout(h5py, h5, layer, layer.name, path, groups, filepath, found, ours_from=ours_from)
     pairs = []
     for group_path, weights in groups:
-        pairs.extend(zip(weights, _layer_arrays(h5py, h5, weights, layer.name, group_path, filepath, weights_file)))
+        pairs.extend(zip(weights, _layer_arrays(h5py, h5, weights, layer.name, group_path, filepath,
+                                                  weights_file=weights_file)))
     return pairs
 
 
@@ -1257,7 +1246,7 @@ def _stored_groups(h5py, h5, path, with_weights=True) -> list:
     return sorted(set(found))
 
 
-def _check_own_layout(h5py, h5, layer, name, path, groups, filepath, found=None,
+def _check_own_layout(h5py, h5, layer, name, path, groups, filepath, found=None, *,
                       ours_from="built from the file's config"):
     """Refuse, naming both, a layer of your own class whose weights lie in other places in the file than Keras
     would store those of ``layer`` (``groups``: :func:`keras_weight_groups`, ``found`` its layers by path), and what
@@ -1421,7 +1410,8 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
                 collect(layer, f"{prefix}{path}/")
                 continue
             try:
-                pairs = _file_weights(h5py, h5, layer, prefix + path, filepath, "file", "in the model")
+                pairs = _file_weights(h5py, h5, layer, prefix + path, filepath, weights_file="file",
+                                      ours_from="in the model")
             except SavedFileError as exc:
                 if not skip_mismatch:
                     raise

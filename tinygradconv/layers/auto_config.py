@@ -30,29 +30,33 @@ from __future__ import annotations
 
 import inspect
 import textwrap
+from typing import NamedTuple
 
-#: Why nothing was recorded: the arguments' values, or the way they were passed (``*args``, positional only).
+from ..validation import _type_name
+
+#: Why nothing was recorded (:attr:`NotRecorded.kind`): the arguments' values, or the way they were passed
+#: (``*args``, positional only).
 NOT_SERIALIZABLE, POSITIONAL = "values", "positional"
 
 
-class Unserializable(str):
-    """:data:`NOT_SERIALIZABLE` (equal to it) for arguments that bound but hold a value that is not plain, with the
-    first such argument's name (``argument``) and the type of the value found in it (``value_type``, e.g.
-    ``"numpy.ndarray"``), so that an error can name them (the ``.keras`` writer's,
-    :func:`unserializable_argument`)."""
+class NotRecorded(NamedTuple):
+    """Why a layer's constructor arguments were not recorded (the second item of :func:`record`'s result), so that
+    an error can say what to change (:func:`missing_config_error`, and the ``.keras`` writer's).
 
-    def __new__(cls, argument, value_type):
-        out = super().__new__(cls, NOT_SERIALIZABLE)
-        out.argument, out.value_type = argument, value_type
-        return out
+    Attributes:
+        kind: :data:`NOT_SERIALIZABLE` (a value that is not plain, or arguments that do not bind) or
+            :data:`POSITIONAL` (``*args`` or positional-only parameters).
+        argument: the name of the first argument holding a value that is not plain, or None.
+        value_type: the type of that value as a user writes it (``"numpy.ndarray"``), or None.
+    """
 
-    def __reduce__(self):       # copied (copy.deepcopy of a layer) and pickled with both fields
-        return type(self), (self.argument, self.value_type)
+    kind: str
+    argument: str | None = None
+    value_type: str | None = None
+
 
 #: class -> (signature, name of **kwargs or None, name of *args or None, whether positional-only parameters exist)
 _SIGNATURES: dict = {}
-
-_SUPPORTED = (str, int, float, bool, type(None))
 
 
 def _signature(cls):
@@ -67,61 +71,59 @@ def _signature(cls):
     return found
 
 
-def _plain(value):
-    """Whether ``value`` holds only str, int, float, bool and None, looked into lists, tuples and dicts (the
-    values of a dict, as Keras' ``tree.flatten``)."""
-    if isinstance(value, (list, tuple)):
-        return all(_plain(item) for item in value)
+def _is_plain(value):
+    """Whether ``value`` (not a container) is one Keras' automatic config records: a str, int, float, bool or None."""
+    return isinstance(value, (str, int, float, bool, type(None)))
+
+
+def first_not_plain(value, is_plain=_is_plain, check_keys=False):
+    """``(path, item)`` for the first ``item`` in ``value`` (looked into lists, tuples and the values of dicts, as
+    Keras' ``tree.flatten``) for which ``is_plain(item)`` is false, or None when there is none. ``path`` is written
+    to follow the name of ``value``: ``"['units'][0]"``, ``""`` for ``value`` itself. With ``check_keys``, a dict
+    key that is not a str is such an item too, at ``"<the dict's path> (a key)"``.
+
+    >>> first_not_plain({"units": 3, "sizes": [1, None, 2j]})
+    ("['sizes'][2]", 2j)
+    """
     if isinstance(value, dict):
-        return all(_plain(item) for item in value.values())
-    return isinstance(value, _SUPPORTED)
-
-
-def _first_not_plain(value):
-    """The first value in ``value`` (looked into as :func:`_plain` looks) that is not plain, or None."""
-    if isinstance(value, (list, tuple, dict)):
-        for item in (value.values() if isinstance(value, dict) else value):
-            found = _first_not_plain(item)
+        for key, item in value.items():
+            if check_keys and not isinstance(key, str):
+                return " (a key)", key
+            found = first_not_plain(item, is_plain, check_keys)
             if found is not None:
-                return found
+                return f"[{key!r}]{found[0]}", found[1]
         return None
-    return None if isinstance(value, _SUPPORTED) else value
-
-
-def _type_name(value):
-    cls = type(value)
-    return cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__.split('.')[0]}.{cls.__qualname__}"
-
-
-def unserializable_argument(why_not):
-    """``(argument, value_type)`` of the argument that kept a layer's constructor arguments from being recorded
-    (``why_not``: the second item of :func:`record`'s result), or None when that was not one argument's value."""
-    if isinstance(why_not, Unserializable):
-        return why_not.argument, why_not.value_type
-    return None
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            found = first_not_plain(item, is_plain, check_keys)
+            if found is not None:
+                return f"[{i}]{found[0]}", found[1]
+        return None
+    return None if is_plain(value) else ("", value)
 
 
 def record(cls, args, kwargs):
     """``(arguments, why_not)``: the constructor arguments of ``cls(*args, **kwargs)`` by Keras' rule (see the
-    module docstring), or ``(None, NOT_SERIALIZABLE | POSITIONAL)`` when they cannot be recorded (for a value
-    that is not plain, an :class:`Unserializable` naming the argument)."""
+    module docstring) and None, or ``(None, why_not)`` when they cannot be recorded, ``why_not`` a
+    :class:`NotRecorded` (for a value that is not plain, naming the argument and the value's type)."""
     signature, varkw, varargs, positional_only = _signature(cls)
     try:
         bound = signature.bind(None, *args, **kwargs)
     except TypeError:
-        return None, NOT_SERIALIZABLE
+        return None, NotRecorded(NOT_SERIALIZABLE)
     if positional_only:
-        return None, POSITIONAL
+        return None, NotRecorded(POSITIONAL)
     bound.apply_defaults()
     arguments = dict(bound.arguments)
     arguments.update(arguments.pop(varkw, None) or {})
     del arguments[next(iter(signature.parameters))]     # self
     arguments.pop("name", None)
     if varargs is not None and arguments.pop(varargs):
-        return None, POSITIONAL
+        return None, NotRecorded(POSITIONAL)
     for argument, value in arguments.items():
-        if not _plain(value):
-            return None, Unserializable(argument, _type_name(_first_not_plain(value)))
+        found = first_not_plain(value)
+        if found is not None:
+            return None, NotRecorded(NOT_SERIALIZABLE, argument, _type_name(found[1]))
     return arguments, None
 
 
@@ -155,9 +157,9 @@ class CustomLayer(keras.layers.Layer):
 
 def missing_config_error(layer, why_not):
     """Keras 3's ``NotImplementedError`` (its words) for ``get_config`` of a layer whose arguments were not
-    recorded."""
+    recorded (``why_not``: the :class:`NotRecorded` reason, or None)."""
     name = type(layer).__name__
-    if why_not == POSITIONAL:
+    if why_not is not None and why_not.kind == POSITIONAL:
         text = (f"Object {name} was created by passing positional only or variadic positional arguments (e.g., "
                 "`*args`) to `__init__()`, which is not supported by the automatic config generation. Please remove "
                 "all positional only and variadic arguments from `__init__()` or override `get_config()` and "

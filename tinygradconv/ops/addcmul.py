@@ -38,25 +38,26 @@ for a ``value`` beyond float16's range (65504); here the float16 ``v`` is infini
 What it costs: ``addcmul`` is 4 to 8 times slower in float32 and 4 to 18 times in float64 than ``t + (t1 *
 t2) * v`` (3 NumPy operations), and 13 to 40 times PyTorch's: in float64 each fused multiply-add is built of
 about 27 float64 operations and 20 comparisons; in float32 of about 10 operations (a float64 sum rounded to
-float32, and a test of its bits for the rare ties where that is not the correct rounding). Measured with one
-thread, the thread's CPU time (best of 8 to 40 calls, 3 rounds, the versions alternated in one process,
-``taskset`` on one core of a 2-vCPU machine shared with other work, 2026-12-07), ``t.addcmul(t1, t2,
-value=0.3)`` without a graph; "before" is a TwoSum on every element (float32), and the checks for exceptions
-before the common case (float64):
+float32, and a test of its bits for the rare ties where that is not the correct rounding). ``t.addcmul(t1, t2,
+value=0.3)`` without a graph, with one thread, the thread's CPU time (best of 8 to 40 calls, 3 rounds,
+``taskset`` on one core of a 2-vCPU AMD EPYC shared with other work; NumPy 2.4, PyTorch 2.13):
 
-======================  ======================  ===================  ===================  ===================
-                        ``t + (t1 * t2) * v``   ``fma`` (before)     ``fma`` (now)        PyTorch
-======================  ======================  ===================  ===================  ===================
-float32, 10**3          0.010 ms                0.049 ms             0.038 ms             0.003 ms
-float32, 10**5          0.05 ms                 0.71 to 0.77 ms      0.37 to 0.40 ms      0.02 ms
-float32, 10**6          0.54 to 0.78 ms         8.2 to 9.6 ms        4.6 to 5.0 ms        0.22 to 0.34 ms
-float64, 10**5          0.08 ms                 1.8 to 1.9 ms        1.4 to 1.5 ms        0.04 ms
-float64, 10**6          4.6 to 4.7 ms           22 to 22.5 ms        18.8 to 19.6 ms      0.9 to 1.2 ms
-======================  ======================  ===================  ===================  ===================
+======================  ======================  ===================  ===================
+                        ``t + (t1 * t2) * v``   ``addcmul`` here     PyTorch
+======================  ======================  ===================  ===================
+float32, 10**3          0.010 ms                0.038 ms             0.003 ms
+float32, 10**5          0.05 ms                 0.33 to 0.40 ms      0.02 ms
+float32, 10**6          0.54 to 0.78 ms         4.6 to 5.0 ms        0.22 to 0.34 ms
+float64, 10**5          0.08 ms                 1.4 to 1.5 ms        0.04 ms
+float64, 10**6          4.6 to 4.7 ms           18.8 to 19.6 ms      0.9 to 1.2 ms
+======================  ======================  ===================  ===================
 
-``addcdiv`` costs what it did (0.5 to 0.9 ms for 10**6 float32 elements). Kept for float64 too, as float64
-``add(alpha=)`` (the same fma, 16 times the time of rounding twice): values bit for bit with PyTorch's are
-what these ops are for here; in an optimizer's step the update is a small part of the time.
+The fused multiply-adds work on blocks of
+:data:`~tinygradconv.ops.fused_multiply_add.MULTIPLY_ADD_BLOCK` (12288) elements: with blocks of 65536, float32
+``addcmul`` of 10**5 elements takes 1.9 to 2.2 ms. ``addcdiv`` takes 0.5 to 0.9 ms for 10**6 float32 elements.
+Both are kept for float64 too, as float64 ``add(alpha=)`` (the same fma, 16 times the time of rounding twice):
+values bit for bit with PyTorch's are what these ops are for here; in an optimizer's step the update is a small
+part of the time.
 
 See https://pytorch.org/docs/stable/generated/torch.addcmul.html and
 https://pytorch.org/docs/stable/generated/torch.addcdiv.html
@@ -72,12 +73,13 @@ https://pytorch.org/docs/stable/generated/torch.addcdiv.html
 from __future__ import annotations
 
 import numbers
+import operator
 
 import numpy as np
 
 from ..autograd import Function
 from ..backend import dtype_name
-from .elementwise import unbroadcast
+from .elementwise import _in_float32, unbroadcast
 from .fused_multiply_add import fused_multiply_add_float32, fused_multiply_add_float64
 
 #: The dtype PyTorch's CPU kernels compute each floating dtype in ("opmath").
@@ -106,17 +108,6 @@ def _value_filled(value, kind):
 def _wide(xp, a):
     """``a`` in its opmath dtype (float16 to float32; float32 and float64 unchanged)."""
     return xp.astype(a, getattr(xp, _OPMATH[dtype_name(a.dtype)]), copy=False)
-
-
-def _times(xp, a, b):
-    """``a * b`` of one dtype as PyTorch's ``mul``: in the opmath dtype, rounded to the dtype."""
-    return xp.astype(_wide(xp, a) * _wide(xp, b), a.dtype, copy=False)
-
-
-def _divided(xp, a, b):
-    """``a / b`` of one dtype as PyTorch's ``div``: in the opmath dtype, rounded to the dtype (for float16
-    twice rounded: float32 then float16, which is not always float16's own correctly rounded quotient)."""
-    return xp.astype(_wide(xp, a) / _wide(xp, b), a.dtype, copy=False)
 
 
 def _scaled(xp, a, v):
@@ -163,17 +154,22 @@ class AddScaled(Function):
         def times_value(a):                                   # PyTorch's a.mul(value), rounded to a's dtype
             return xp.astype(_scaled(xp, a, v), a.dtype, copy=False)
 
+        def times(a, b):                     # PyTorch's mul of one dtype (float16 computed in float32)
+            return _in_float32(xp, operator.mul, a, b)
+
+        # PyTorch's div; for float16 rounded twice (float32, then float16), which is not always float16's own
+        # correctly rounded quotient
+        def divided(a, b):
+            return _in_float32(xp, operator.truediv, a, b)
+
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             if ctx.op == "addcmul":
-                grad1 = _times(xp, grad, times_value(tensor2)) if need1 else None
-                grad2 = _times(xp, grad, times_value(tensor1)) if need2 else None
+                grad1 = times(grad, times_value(tensor2)) if need1 else None
+                grad2 = times(grad, times_value(tensor1)) if need2 else None
             else:
                 filled = xp.full((), float(_value_filled(ctx.value, kind)), dtype=grad.dtype)
-                grad1 = _times(xp, grad, _divided(xp, filled, tensor2)) if need1 else None
-                if need2:
-                    grad2 = _times(xp, -grad, _divided(xp, times_value(tensor1), _times(xp, tensor2, tensor2)))
-                else:
-                    grad2 = None
+                grad1 = times(grad, divided(filled, tensor2)) if need1 else None
+                grad2 = times(-grad, divided(times_value(tensor1), times(tensor2, tensor2))) if need2 else None
         return (unbroadcast(xp, grad, shape) if need else None,
                 None if grad1 is None else unbroadcast(xp, grad1, shape1),
                 None if grad2 is None else unbroadcast(xp, grad2, shape2))

@@ -11,7 +11,6 @@ with a float32 fma.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
@@ -24,9 +23,8 @@ _SMALLEST_NORMAL = 2.0 ** -1022
 
 #: The number of elements the functions here work on at a time: 96 KiB of float64 per array, in the processor's
 #: cache, and below the size (128 KiB) from which glibc's ``malloc`` maps fresh memory for each temporary array
-#: (its pages zeroed on first touch): with 65536 (512 KiB), float32 ``addcmul`` of 10**5 elements took 4.4 ms
-#: where it took 0.7 ms (its TwoSum on every element; one thread, thread CPU time, 2026-12-07); with the tie test
-#: of :func:`fused_multiply_add_float32` 1.3 ms where it takes 0.3 ms.
+#: (its pages zeroed on first touch); blocks of 65536 elements make float32 ``addcmul`` about 4 times slower (the
+#: table in :mod:`~tinygradconv.ops.addcmul`).
 MULTIPLY_ADD_BLOCK = 12288
 
 
@@ -53,9 +51,9 @@ def multiply_add(xp, y, alpha, x):
     ``err`` the error of ``s + v``; ``w`` is computed, by TwoSum, only for a block that holds a tie). About 27
     float64 operations and 20 comparisons and operations on booleans where ``x + alpha * y`` takes 2, done on
     blocks of :data:`MULTIPLY_ADD_BLOCK` elements, which stay in the processor's cache (4 times faster than on
-    whole arrays of 10**6 elements; see :meth:`TorchMethods.add <tinygradconv.torch_methods.TorchMethods.add>` for
-    the time; 12.5 to 13 ms for 10**6 elements where TwoSum for ``w`` on every element and the checks for the
-    exceptions below before the common case took 15.8 to 16.4 ms, one thread, 2026-12-07).
+    whole arrays of 10**6 elements; the time is in :meth:`TorchMethods.add
+    <tinygradconv.torch_methods.TorchMethods.add>`). The exceptions below are looked for only in a block where
+    some element is not exact (:func:`_exact_where`).
 
     Where that is not exact, the two roundings are kept (``x + p``): a nonzero product below ``2**-900`` in
     magnitude (its error would fall below the smallest float64: ``1e-310 * 2.55e15 + 1e-310`` is one float64
@@ -74,8 +72,9 @@ def multiply_add(xp, y, alpha, x):
     >>> multiply_add(np, y, 0.1, x).tolist(), (x + 0.1 * y).tolist()
     ([1.3, -2.7755575615628914e-17], [1.3, 0.0])
     """
+    alpha = float(alpha)
     with np.errstate(over="ignore", invalid="ignore"):    # overflow to inf, inf - inf = nan: silently, as PyTorch
-        return _in_blocks(xp, lambda y, x: _multiply_add_block(xp, y, alpha, x), y, x)
+        return _in_blocks(xp, lambda y, x: _multiply_add_scalar_block(xp, alpha, y, x), y, x)
 
 
 def fused_multiply_add_float64(xp, a, b, c):
@@ -96,7 +95,7 @@ def fused_multiply_add_float64(xp, a, b, c):
     ([5.551115123125783e-17], [0.0])
     """
     with np.errstate(over="ignore", invalid="ignore"):
-        return _in_blocks(xp, lambda a, b, c: _multiply_add_block(xp, b, a, c), a, b, c)
+        return _in_blocks(xp, lambda a, b, c: _fused_multiply_add_float64_block(xp, a, b, c), a, b, c)
 
 
 def _in_blocks(xp, compute, *arrays, dtype="float64"):
@@ -114,23 +113,23 @@ def _in_blocks(xp, compute, *arrays, dtype="float64"):
     return xp.reshape(out, shape)
 
 
-def _multiply_add_block(xp, y, alpha, x):
-    """:func:`multiply_add` on arrays small enough to stay in cache; ``alpha`` a number or an array (for
-    :func:`fused_multiply_add_float64`)."""
-    scalar = isinstance(alpha, numbers.Real)
-    if scalar:
-        alpha = float(alpha)
-    p = y * alpha
-    if scalar and (not math.isfinite(alpha) or abs(alpha) >= 2.0 ** 995 or 0 < abs(alpha) < _SMALLEST_NORMAL):
-        return _rounded_twice(xp, x, p, y, alpha)
-    c = _VELTKAMP * alpha
-    alpha_hi = c - (c - alpha)
-    alpha_lo = alpha - alpha_hi
-    c = y * _VELTKAMP
-    y_hi = c - (c - y)
-    y_lo = y - y_hi
-    e = ((y_hi * alpha_hi - p) + y_hi * alpha_lo + y_lo * alpha_hi) + y_lo * alpha_lo      # alpha * y == p + e
-    s, t = _two_sum(xp, x, p)
+def _split(v):
+    """``(hi, lo)`` with ``v == hi + lo`` exactly, ``hi`` the upper 26 bits of ``v``'s 53 and ``lo`` the rest
+    (Veltkamp's splitting; ``v`` a float64 number or array, normal and below ``2**995`` in magnitude)."""
+    c = _VELTKAMP * v
+    hi = c - (c - v)
+    return hi, v - hi
+
+
+def _rounded_once(xp, a, b, c):
+    """``(r, p, s)``: ``r = a * b + c`` rounded once, ``p = a * b`` rounded and ``s = c + p`` rounded (see
+    :func:`multiply_add`; ``r`` is exact only where :func:`_exact_where` says so). ``a`` a float64 number or
+    array, ``b`` and ``c`` float64 arrays."""
+    p = a * b
+    a_hi, a_lo = _split(a)
+    b_hi, b_lo = _split(b)
+    e = ((a_hi * b_hi - p) + a_lo * b_hi + a_hi * b_lo) + a_lo * b_lo      # a * b == p + e (Dekker's product)
+    s, t = _two_sum(xp, c, p)
     v = t + e                            # rounded: its error w is needed only at a tie (below)
     r = s + v
     err = (s - r) + v                    # |v| is at most about ulp(s): s + v == r + err exactly (Fast2Sum)
@@ -141,54 +140,79 @@ def _multiply_add_block(xp, y, alpha, x):
         w = (t - (v - (v - t))) + (e - (v - t))          # t + e == v + w exactly (TwoSum)
         tipped = tie & (w != 0) & ((w > 0) == (err > 0))
         r = xp.where(tipped, r + twice, r)
-    result = r
-    # a zero factor (a zero y is common in gradients) is exact too: r is x + 0, but for -0 + -0 (r +0, the sum -0)
-    # in `x + p`
-    zero_factor = (y == 0) if scalar else (y == 0) | (alpha == 0)
-    # (a subnormal factor has too few bits for the splitting: its halves' products lose bits)
-    magnitude = xp.abs(y)
+    return r, p, s
+
+
+def _exact_where(xp, r, p, s, b, zero_factor):
+    """Where :func:`_rounded_once`'s ``r`` is exact, looking at the factor ``b`` (the other factor is checked by
+    the caller): a product of ``2**-900`` or more with ``b`` normal, or a zero factor (``zero_factor``; a zero
+    ``y`` is common in gradients) where ``s`` is not zero (``-0 + -0`` is ``-0`` in ``x + p`` but ``+0`` in
+    ``r``), and in both ``b`` below ``2**995`` and ``r`` finite (a subnormal or too large factor has too few bits,
+    or too many, for the splitting)."""
+    magnitude = xp.abs(b)
     exact = ((xp.abs(p) >= 2.0 ** -900) & (magnitude >= _SMALLEST_NORMAL)) | (zero_factor & (s != 0))
-    exact = exact & (magnitude < 2.0 ** 995) & xp.isfinite(result)
-    if not scalar:
-        magnitude = xp.abs(alpha)
-        exact = exact & (magnitude < 2.0 ** 995) & (magnitude >= _SMALLEST_NORMAL)
+    return exact & (magnitude < 2.0 ** 995) & xp.isfinite(r)
+
+
+def _multiply_add_scalar_block(xp, alpha, y, x):
+    """:func:`multiply_add` (``x + alpha * y``, ``alpha`` a Python float) on arrays small enough to stay in
+    cache."""
+    if not math.isfinite(alpha) or abs(alpha) >= 2.0 ** 995 or 0 < abs(alpha) < _SMALLEST_NORMAL:
+        return _rounded_twice(xp, alpha, y, x, y * alpha)
+    r, p, s = _rounded_once(xp, alpha, y, x)
+    exact = _exact_where(xp, r, p, s, y, zero_factor=(y == 0))
     if xp.all(exact):
-        return result
+        return r
+    others = _rounded_twice(xp, alpha, y, x, p)
     overflowed = ~xp.isfinite(p) & xp.isfinite(y)  # alpha * y past the largest float64, but finite when exact
-    if not scalar:
-        overflowed = overflowed & xp.isfinite(alpha)
-    others = _rounded_twice(xp, x, p, y, alpha)
     if xp.any(overflowed):
         # computed scaled down by 2**-1000 (both factors by 2**-500, exactly: an overflowing product has factors
         # above 1 in magnitude, so they stay normal), which rounds as the whole would, then scaled back: inf where
         # the exact result overflows, as the fma's
         x_part = xp.where(overflowed, x * 2.0 ** -1000, 0.0)
         y_part = xp.where(overflowed, y * 2.0 ** -500, 0.0)
-        alpha_part = alpha * 2.0 ** -500 if scalar else xp.where(overflowed, alpha * 2.0 ** -500, 0.0)
-        scaled = _multiply_add_block(xp, y_part, alpha_part, x_part) * 2.0 ** 1000
+        scaled = _multiply_add_scalar_block(xp, alpha * 2.0 ** -500, y_part, x_part) * 2.0 ** 1000
         others = xp.where(overflowed, scaled, others)
-    if not scalar:
-        # (fused_multiply_add_float64) a factor too large (2**995 or more) or subnormal for the splitting, in a
-        # product that neither overflows nor underflows: computed again with the factors rebalanced (one times
-        # 2**500, the other times 2**-500: the same product, both factors now normal and below 2**995)
-        down = (xp.abs(y) >= 2.0 ** 995) | ((xp.abs(alpha) < _SMALLEST_NORMAL) & (alpha != 0))  # y scaled down
-        up = (xp.abs(alpha) >= 2.0 ** 995) | ((xp.abs(y) < _SMALLEST_NORMAL) & (y != 0))
-        rebalanced = ~exact & (down | up) & xp.isfinite(p) & (xp.abs(p) >= 2.0 ** -900) & xp.isfinite(x)
-        if xp.any(rebalanced):
-            y_scale = xp.where(down, 2.0 ** -500, 2.0 ** 500)
-            y_part = xp.where(rebalanced, y * y_scale, 0.0)
-            alpha_part = xp.where(rebalanced, alpha * (1 / y_scale), 0.0)
-            again = _multiply_add_block(xp, y_part, alpha_part, xp.where(rebalanced, x, 0.0))
-            others = xp.where(rebalanced, again, others)
-    return xp.where(exact, result, others)
+    return xp.where(exact, r, others)
 
 
-def _rounded_twice(xp, x, p, y, alpha):
-    """``x + p`` (``p = alpha * y`` rounded), where :func:`_multiply_add_block` is not exact, with the fma's sign
-    of a zero: a nonzero product that underflowed to zero added to a zero ``x`` is the product's zero (``-0`` for
-    ``1e-310 * -1e-15 + 0``, where ``x + p`` is ``+0``)."""
-    total = x + p
-    underflowed = (p == 0) & (x == 0) & (y != 0) & (alpha != 0)
+def _fused_multiply_add_float64_block(xp, a, b, c):
+    """:func:`fused_multiply_add_float64` (``a * b + c``, three arrays) on arrays small enough to stay in cache."""
+    r, p, s = _rounded_once(xp, a, b, c)
+    magnitude_a, magnitude_b = xp.abs(a), xp.abs(b)
+    exact = _exact_where(xp, r, p, s, b, zero_factor=(b == 0) | (a == 0))
+    exact = exact & (magnitude_a < 2.0 ** 995) & (magnitude_a >= _SMALLEST_NORMAL)
+    if xp.all(exact):
+        return r
+    others = _rounded_twice(xp, a, b, c, p)
+    overflowed = ~xp.isfinite(p) & xp.isfinite(a) & xp.isfinite(b)   # as in _multiply_add_scalar_block
+    if xp.any(overflowed):
+        c_part = xp.where(overflowed, c * 2.0 ** -1000, 0.0)
+        a_part = xp.where(overflowed, a * 2.0 ** -500, 0.0)
+        b_part = xp.where(overflowed, b * 2.0 ** -500, 0.0)
+        scaled = _fused_multiply_add_float64_block(xp, a_part, b_part, c_part) * 2.0 ** 1000
+        others = xp.where(overflowed, scaled, others)
+    # a factor too large (2**995 or more) or subnormal for the splitting, in a product that neither overflows nor
+    # underflows: computed again with the factors rebalanced (one times 2**500, the other times 2**-500: the same
+    # product, both factors now normal and below 2**995)
+    down = (magnitude_b >= 2.0 ** 995) | ((magnitude_a < _SMALLEST_NORMAL) & (a != 0))      # b scaled down
+    up = (magnitude_a >= 2.0 ** 995) | ((magnitude_b < _SMALLEST_NORMAL) & (b != 0))
+    rebalanced = ~exact & (down | up) & xp.isfinite(p) & (xp.abs(p) >= 2.0 ** -900) & xp.isfinite(c)
+    if xp.any(rebalanced):
+        b_scale = xp.where(down, 2.0 ** -500, 2.0 ** 500)
+        b_part = xp.where(rebalanced, b * b_scale, 0.0)
+        a_part = xp.where(rebalanced, a * (1 / b_scale), 0.0)
+        again = _fused_multiply_add_float64_block(xp, a_part, b_part, xp.where(rebalanced, c, 0.0))
+        others = xp.where(rebalanced, again, others)
+    return xp.where(exact, r, others)
+
+
+def _rounded_twice(xp, a, b, c, p):
+    """``c + p`` (``p = a * b`` rounded), where :func:`_rounded_once` is not exact, with the fma's sign of a zero:
+    a nonzero product that underflowed to zero added to a zero ``c`` is the product's zero (``-0`` for
+    ``1e-310 * -1e-15 + 0``, where ``c + p`` is ``+0``)."""
+    total = c + p
+    underflowed = (p == 0) & (c == 0) & (b != 0) & (a != 0)
     return xp.where(underflowed, p, total) if xp.any(underflowed) else total
 
 
@@ -222,10 +246,9 @@ def fused_multiply_add_float32(xp, a, b, c):
     infinities and signed zeros are those of the float64 sum, which are the fused multiply-add's.
 
     About 11 NumPy operations on float64, float32 and unsigned integers (3 more where a block holds a result of
-    magnitude ``2**-126`` or less, zero included, or NaN), on blocks of :data:`MULTIPLY_ADD_BLOCK` elements: 0.3
-    ms for 10**5 elements, half the time of the TwoSum on every element it replaced (one thread, 2026-12-07; see
-    :mod:`~tinygradconv.ops.addcmul`). The array-API
-    test double, which has no bit view, takes that long way: the tie test and TwoSum on every element.
+    magnitude ``2**-126`` or less, zero included, or NaN), on blocks of :data:`MULTIPLY_ADD_BLOCK` elements (the
+    time: the table in :mod:`~tinygradconv.ops.addcmul`); TwoSum on every element would take twice as long. The
+    array-API test double, which has no bit view, takes that long way: the tie test and TwoSum on every element.
 
     >>> import numpy as np
     >>> a, c = np.float32([1 + 2.0 ** -12]), np.float32([-1 - 2.0 ** -11])
