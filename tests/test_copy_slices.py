@@ -534,6 +534,22 @@ CASES["augmented_on_a_column (y[:, 1] *= x[0, 0] * 3)"] = _case_augmented_on_a_c
 CASES["augmented_with_arrays (y[mask] += 1; y[[0, 2]] *= x[1])"] = _case_augmented_with_arrays
 
 
+def _case_view_of_a_view_written_twice(M):
+    x = M.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    y = x * 2
+    a = y[0]
+    b = a[1:]
+    b[0] = 10.0
+    c = a * 3               # a read between the writes: its view of y is taken again (of y's new value)
+    b.mul_(2)
+    (c.sum() + y.sum()).backward()
+    return y.tolist(), c.tolist(), x.grad.tolist()
+
+
+CASES["view_of_a_view_written_twice (b = y[0][1:]; b[0] = 10; c = y[0] * 3; b.mul_(2))"] = \
+    _case_view_of_a_view_written_twice
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_values_and_gradients_as_torch(on_backend, case):
     expected = CASES[case](torch)

@@ -357,7 +357,8 @@ def version_at(tensor, when):
     if ctx is None or ctx.released or ctx.written_before >= last_rewrite or ctx.fn.__name__ not in VIEW_OPS:
         return tensor
     base = ctx.inputs[0]
-    timeline = base if base._version_of is None else (base._version_of() or base)    # (dead: no later value)
+    later = None if base._version_of is None else base._version_of()     # (dead: no later value)
+    timeline = base if later is None else later
     then, now = version_at(timeline, ctx.written_before), version_at(timeline, when)
     if then is now:
         return tensor           # the base unchanged between the view and `when`
