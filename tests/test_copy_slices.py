@@ -557,3 +557,51 @@ def test_values_and_gradients_as_torch(on_backend, case):
     assert len(got) == len(expected)
     for ours, theirs in zip(got, expected):
         np.testing.assert_allclose(np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float), rtol=1e-6)
+
+
+def _case_transposed_base(M):
+    x = M.tensor([[1.0, -2.0, 3.0], [-4.0, 5.0, -6.0]], requires_grad=True)
+    y = x.T * 2             # NumPy keeps x.T's layout: a base whose flat view is a copy
+    y[y < 0] = 0
+    y[0].mul_(3)
+    y[1:, 1] = x[0, :2] * 5
+    _weighted_backward(M, y, [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    return y.tolist(), x.grad.tolist()
+
+
+def _case_mask_after_a_slice_then_repeated_indices(M):
+    x = M.tensor([[1.0, -2.0, 3.0], [-4.0, 5.0, -6.0]], requires_grad=True)
+    y = x * 1
+    y[:, _mask(M, [True, False, True])] = x[0, :2] * x[1, :2]
+    y[0, [2, 2]] = M.tensor([7.0, 8.0])
+    _weighted_backward(M, y, [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    return y.tolist(), x.grad.tolist()
+
+
+CASES["transposed_base (y = x.T * 2; y[y < 0] = 0; y[0].mul_(3); y[1:, 1] = ...)"] = _case_transposed_base
+CASES["mask_after_a_slice_then_repeated_indices (y[:, mask] = v; y[0, [2, 2]] = w)"] = \
+    _case_mask_after_a_slice_then_repeated_indices
+
+
+def test_a_loop_of_row_writes_keeps_no_base_sized_array_per_write():
+    """`h[i] = x[i] * 2` for each row i (a recurrent loop's pattern): PyTorch keeps the index of each write, and
+    here too the extra memory is about the values written (one base's worth), not a base-sized array per write
+    (an index array of the base's size per write was 100 times the base for 50 rows)."""
+    import tracemalloc
+
+    rows, width = 50, 2000
+    x = tg.tensor(np.ones((rows, width), np.float32), requires_grad=True)
+    h = x * 1.0
+    tracemalloc.start()
+    try:
+        for i in range(1, rows):
+            h[i] = x[i] * 2
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    base = rows * width * 4
+    assert peak < 4 * base, f"peak {peak / base:.1f} times the base's {base} bytes"
+    h.sum().backward()
+    expected = np.full((rows, width), 2.0)
+    expected[0] = 1.0
+    np.testing.assert_array_equal(x.grad.numpy(), expected)     # (by hand: row 0 kept, h[i] = 2 x[i] after)

@@ -267,7 +267,7 @@ def one_of_many_views(tensor):
 last_rewrite = -1
 
 
-def record(tensor, op, args, check):
+def record(tensor, op, args, check, written_in_place=False):
     """``tensor.add_(other)`` and the other in-place methods while gradients are recorded, on an op's output that
     requires grad (``y = x * 2; y.add_(1)``) or with an argument that requires grad, as PyTorch records them.
 
@@ -280,7 +280,9 @@ def record(tensor, op, args, check):
     a backward pass from it goes through the op to ``before`` and on to the node ``tensor`` had. Arrays that the op
     saved of ``before`` are copied before the write (the old values, as PyTorch saves the original ``self`` of an
     in-place op), unless an argument shares ``tensor``'s memory (``y.mul_(y)``): PyTorch's backward pass then
-    refuses, and so does this one. On a view of an op's output (``y[0].mul_(3)``, ``y.T.add_(1)``) the result is
+    refuses, and so does this one. An ``op`` that wrote its result into ``before``'s array itself
+    (``written_in_place``: :class:`~tinygradconv.copy_slices.CopySlices`, which writes only its region) is not
+    copied again. On a view of an op's output (``y[0].mul_(3)``, ``y.T.add_(1)``) the result is
     written into the view's region of its base, as PyTorch's ``CopySlices``
     (:func:`~tinygradconv.copy_slices.write_region`).
 
@@ -312,8 +314,11 @@ def record(tensor, op, args, check):
         from .copy_slices import write_region
 
         return write_region(tensor, Ellipsis, result, before)
-    with no_grad():
-        tensor[...] = result.detach()
+    if written_in_place:
+        note_in_place_write(tensor._data)
+    else:
+        with no_grad():
+            tensor[...] = result.detach()
     tensor._ctx, tensor._requires_grad = ctx, True
     _keep_version(tensor, before)
     return tensor
