@@ -605,3 +605,17 @@ def test_a_loop_of_row_writes_keeps_no_base_sized_array_per_write():
     expected = np.full((rows, width), 2.0)
     expected[0] = 1.0
     np.testing.assert_array_equal(x.grad.numpy(), expected)     # (by hand: row 0 kept, h[i] = 2 x[i] after)
+
+
+def test_a_base_that_needs_no_gradient_gets_none():
+    """`z = zeros(3); z[0] = x[0] * 2`: z's old value needs no gradient, so the node builds none for it (PyTorch's
+    CopySlices gives none to an input that needs none); the value's gradient is the region's, [1.0], by hand."""
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    z = tg.tensor(np.zeros(3, np.float32))
+    z[0] = x[0] * 2
+    ctx = z._ctx
+    for_base, for_value = ctx.fn.backward(ctx, np.ones(3))
+    assert for_base is None
+    np.testing.assert_array_equal(np.asarray(for_value), 1.0)
+    z.sum().backward()
+    assert x.grad.tolist() == [2.0, 0.0, 0.0]

@@ -93,9 +93,11 @@ class CopySlices(Function):
     def backward(ctx, grad):
         lib, g = _native(grad)
         wrap = ctx.xp.asarray if hasattr(grad, "_array") else (lambda a: a)   # (array_api_strict's Array)
-        for_base = lib.array(g, order="C", copy=True)
-        ctx.region.write(for_base, 0)
-        for_base = wrap(for_base)
+        for_base = None
+        if ctx.needs_input_grad[0]:     # (a base that needs none, z of `z = zeros(3); z[0] = x[0]`: no copy of g)
+            for_base = lib.array(g, order="C", copy=True)
+            ctx.region.write(for_base, 0)
+            for_base = wrap(for_base)
         if not ctx.needs_input_grad[1]:
             return for_base, None
         region = lib.asarray(ctx.region.read(g))
