@@ -148,19 +148,18 @@ def refresh(tensor):
     _, data = _native(base._data)
     for view in views:
         data = _replay(data, view)
+    if any(view._ctx.fn.__name__ == "Expand" for view in views):
+        data = data.copy()      # (expand copies here: a tensor of its own, writable, as before the write)
     tensor._data = tensor.backend.xp.asarray(data) if hasattr(base._data, "_array") else data
 
 
 def check_view_chain(tensor, spelling):
-    """The errors of a write through ``tensor``, a view, as PyTorch's ``RuntimeError``: through an ``expand`` (a
-    view in PyTorch, a copy here) and through a piece of ``split``/``chunk``/``unbind`` (one of several views that
-    one call returned; a piece of ``tensor_split`` is an ordinary slice, written as one)."""
+    """The error of a write through ``tensor``, a view, through a piece of ``split``/``chunk``/``unbind`` (one of
+    several views that one call returned; a piece of ``tensor_split`` is an ordinary slice, written as one), as
+    PyTorch's ``RuntimeError``. A write through an ``expand`` is refused later, where its region is known
+    (:func:`positions_of`), and only when two of the region's elements are one element of the base."""
     for view in view_chain(tensor)[1]:
         ctx = view._ctx
-        if ctx.fn.__name__ == "Expand":
-            raise RuntimeError(f"unsupported operation: more than one element of the written-to tensor refers to a "
-                               f"single memory location ({spelling} into an expand; PyTorch's words and error "
-                               f"type). Please clone() the tensor before performing the operation")
         says = getattr(ctx.fn, "one_of_many_views", None)
         if says is not None and says(ctx):
             raise RuntimeError(f"Output 0 of Split is a view and is being modified inplace. This view is the output "
@@ -171,10 +170,14 @@ def check_view_chain(tensor, spelling):
 
 
 def _replay(ruler, view):
-    """``ruler`` through the view op that made ``view`` from its input: ``[first]``, ``reshape``, ``permute``, a
-    piece of ``tensor_split`` (``expand`` is refused before, :func:`check_view_chain`)."""
+    """``ruler`` through the view op that made ``view`` from its input: ``[first]``, ``reshape``, ``permute``,
+    ``expand`` (a read-only view whose elements along a stretched axis are one element of ``ruler``, as PyTorch's
+    expand; ours copies), a piece of ``tensor_split``."""
     ctx = view._ctx
     name = ctx.fn.__name__
+    if name == "Expand":
+        lib, _ = _native(ruler)
+        return lib.broadcast_to(ruler, tuple(view.shape))
     if name == "GetItem":               # (`...` last: a 0-d view where NumPy gives integers alone a scalar)
         return ruler if ctx.whole else ruler[tuple(ctx.first) + (Ellipsis,)]
     if name == "ReshapeOp":
@@ -261,7 +264,12 @@ class PositionsRegion:
 def positions_of(base, views, index):
     """The flat (C-order) index into ``base`` of each element of ``views[-1][index]``: the views and the index
     replayed on ``arange(base.size)``, with the index rules of :func:`~tinygradconv.ops.shape.getitem`
-    (PyTorch's). A copy: a view of the ruler would keep all of it alive, a base-sized array per write."""
+    (PyTorch's). A copy: a view of the ruler would keep all of it alive, a base-sized array per write.
+
+    Raises:
+        RuntimeError: through an ``expand``, a region that holds one element of ``base`` twice
+            (``y.expand(3, 2)[:, 0]``, ``y.expand(3, 2)`` whole), as PyTorch refuses it.
+    """
     from .ops.shape import _normalized_index
 
     lib, _ = _native(base._data)
@@ -270,7 +278,14 @@ def positions_of(base, views, index):
         ruler = _replay(ruler, view)
     first, rest = _normalized_index(lib, index, tuple(ruler.shape))
     ruler = ruler[tuple(first) + (Ellipsis,)]
-    return lib.array(ruler if rest is None else ruler[rest], copy=True)
+    positions = lib.array(ruler if rest is None else ruler[rest], copy=True)
+    if any(view._ctx.fn.__name__ == "Expand" for view in views) and lib.unique(positions).size < positions.size:
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                           "single memory location (PyTorch's words and error type: the region written through an "
+                           "expand holds an element of the expanded tensor twice, as y.expand(3, 2)[:, 0] does; "
+                           "y.expand(3, 2)[0] holds each once, and is written). Please clone() the tensor before "
+                           "performing the operation")
+    return positions
 
 
 def region_of(base, views, index):
@@ -341,4 +356,7 @@ def write_region(tensor, index, value, before=None):
         tensor._ctx = again
         in_place._keep_version(tensor, before)
         refresh(tensor)
+        stretched = [k for k, view in enumerate(views) if view._ctx.fn.__name__ == "Expand"]
+        for view in views[stretched[0]:-1] if stretched else ():
+            refresh(view)       # an expand copies here: it and the views of it show the new values, as PyTorch's
     return tensor

@@ -220,8 +220,9 @@ def check_saved_arrays(ctx):
 #: The ops whose output may be a view of their input, as PyTorch's are (basic indexing, reshape/view,
 #: squeeze/unsqueeze/flatten, which are reshapes here, permute/transpose/T, expand, and the pieces of split, chunk,
 #: tensor_split and unbind, with the Cut node they hang from). Whether a reshape is a view is decided by its result
-#: (:func:`views_a_leaf`). ``expand``'s result here is a copy (PyTorch's is a view): it counts as a view for the
-#: error a write into it raises while gradients are recorded (PyTorch's), but a write into it under ``no_grad()``
+#: (:func:`views_a_leaf`). ``expand``'s result here is a copy (PyTorch's is a view): while gradients are recorded a
+#: write into it is a write into the tensor expanded, as PyTorch's (refused where the region holds one element of
+#: that tensor twice, :func:`~tinygradconv.copy_slices.positions_of`), but a write into it under ``no_grad()``
 #: leaves the tensor expanded unchanged.
 VIEW_OPS = ("GetItem", "ReshapeOp", "Permute", "Expand", "Cut", "Piece")
 
