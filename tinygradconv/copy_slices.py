@@ -13,9 +13,11 @@ value and history are kept as a version of it (:func:`~tinygradconv.in_place.rec
 before the write still send their gradients to the old value, and a node that saved the old values refuses its
 backward pass with PyTorch's "modified by an inplace operation" ``RuntimeError``.
 
-The region is found by *positions*: the flat (C-order) index into the base of each element of the region, got
-by replaying the views (``[0]``, ``.T``, ``reshape``, ``unsqueeze``) and the index on ``arange(base.size)``. So
-basic indices, boolean masks, integer arrays with repeated indices and chains of views are one case.
+The region (:func:`region_of`) of a write into the base itself is its index (:class:`IndexRegion`); through
+views (``[0]``, ``.T``, ``reshape``, ``unsqueeze``) it is found by *positions* (:class:`PositionsRegion`): the
+flat (C-order) index into the base of each element of the region, got by replaying the views and the index on
+``arange(base.size)``. The region is written in the base's own memory, and only it: a loop of ``h[i] = ...``
+costs the rows it writes, not a copy of the base per write, as in PyTorch.
 
 >>> import tinygradconv as tg
 >>> x = tg.tensor([-1.0, 2.0, 3.0], requires_grad=True)
@@ -37,7 +39,7 @@ from .autograd import Function
 
 def _native(array):
     """``(module, array)``: the NumPy or CuPy array behind ``array`` (array_api_strict's Array holds a NumPy one)
-    and its module, which indexes with integer arrays and writes through ``flat[positions] = ...``."""
+    and its module, which indexes with integer arrays and writes in place."""
     inner = getattr(array, "_array", None)
     if inner is not None:
         return np, inner
@@ -45,14 +47,17 @@ def _native(array):
 
 
 class CopySlices(Function):
-    """The base's new history is the old base with the region overwritten: ``out = base``, then
-    ``out.flat[positions] = value`` (``value`` cast to the base's dtype and broadcast to the region's shape,
-    ``positions.shape``; where a position repeats, the last value written stays, as NumPy and PyTorch on the CPU).
+    """The base's new history is the old base with the region overwritten: ``base[region] = value`` in the base's
+    own memory (``value`` cast to the base's dtype and broadcast to the region's shape; where a position repeats,
+    the last value written stays, as NumPy and PyTorch on the CPU). ``region`` is an :class:`IndexRegion` or a
+    :class:`PositionsRegion`. Unlike other ops, the forward pass writes into its input ``base`` and returns it:
+    that array is the base's own memory (:func:`~tinygradconv.in_place.record`, ``written_in_place``), whose old
+    values are gone after the write, as in PyTorch.
 
     The gradients, for an incoming gradient ``g`` of the base's shape:
 
     * the base's: ``g`` with the region set to 0 (its old values there were overwritten, so they reach nothing);
-    * the value's: the region's gradient ``g.flat[positions]``, summed over the axes the value was broadcast along
+    * the value's: the region's gradient ``g[region]``, summed over the axes the value was broadcast along
       (a repeated position gives its gradient to each value written there, as PyTorch's ``index_put_``), in the
       value's dtype.
 
@@ -64,35 +69,40 @@ class CopySlices(Function):
     """
 
     @staticmethod
-    def forward(ctx, base, value, positions, name):
+    def forward(ctx, base, value, region, name):
         lib, array = _native(base)
         _, written = _native(value)
-        ctx.name, ctx.positions, ctx.value_shape = name, positions, tuple(written.shape)
+        shape = region.shape(array)
+        ctx.name, ctx.region, ctx.value_shape = name, region, tuple(written.shape)
         ctx.value_dtype = written.dtype
         written = lib.asarray(written).astype(array.dtype, copy=False)
-        while written.ndim > positions.ndim and written.shape[0] == 1:   # leading axes of 1 dropped, as PyTorch
+        while written.ndim > len(shape) and written.shape[0] == 1:   # leading axes of 1 dropped, as PyTorch
             written = written[0]
         try:
-            written = lib.broadcast_to(written, positions.shape)
+            written = lib.broadcast_to(written, shape)
         except ValueError:
             raise ValueError(f"Invalid value for argument `value`: shape {ctx.value_shape} does not broadcast to the "
-                             f"shape of t[index], {tuple(positions.shape)}") from None
-        ctx.kept_shape = _kept_shape(ctx.value_shape, positions.ndim)
-        out = lib.array(array, order="C", copy=True)
-        out.reshape(-1)[positions] = written
-        return ctx.xp.asarray(out) if hasattr(base, "_array") else out
+                             f"shape of t[index], {tuple(shape)}") from None
+        ctx.kept_shape = _kept_shape(ctx.value_shape, len(shape))
+        if lib.may_share_memory(written, array):      # (`h[1:] = h[:-1] * 1` reads what it writes over)
+            written = written.copy()
+        region.write(array, written)    # into the base's own memory: the old values are gone, as in PyTorch
+        return base
 
     @staticmethod
     def backward(ctx, grad):
         lib, g = _native(grad)
-        for_base = lib.array(g, order="C", copy=True)
-        for_base.reshape(-1)[ctx.positions] = 0
         wrap = ctx.xp.asarray if hasattr(grad, "_array") else (lambda a: a)   # (array_api_strict's Array)
+        for_base = None
+        if ctx.needs_input_grad[0]:     # (a base that needs none, z of `z = zeros(3); z[0] = x[0]`: no copy of g)
+            for_base = lib.array(g, order="C", copy=True)
+            ctx.region.write(for_base, 0)
+            for_base = wrap(for_base)
         if not ctx.needs_input_grad[1]:
-            return wrap(for_base), None
-        region = lib.asarray(lib.ascontiguousarray(g).reshape(-1)[ctx.positions])
+            return for_base, None
+        region = lib.asarray(ctx.region.read(g))
         for_value = _sum_to(lib, region, ctx.kept_shape).reshape(ctx.value_shape).astype(ctx.value_dtype)
-        return wrap(for_base), wrap(for_value)
+        return for_base, wrap(for_value)
 
     @staticmethod
     def full_grad_fn_name(ctx):
@@ -138,19 +148,18 @@ def refresh(tensor):
     _, data = _native(base._data)
     for view in views:
         data = _replay(data, view)
+    if any(view._ctx.fn.__name__ == "Expand" for view in views):
+        data = data.copy()      # (expand copies here: a tensor of its own, writable, as before the write)
     tensor._data = tensor.backend.xp.asarray(data) if hasattr(base._data, "_array") else data
 
 
 def check_view_chain(tensor, spelling):
-    """The errors of a write through ``tensor``, a view, as PyTorch's ``RuntimeError``: through an ``expand`` (a
-    view in PyTorch, a copy here) and through a piece of ``split``/``chunk``/``unbind`` (one of several views that
-    one call returned; a piece of ``tensor_split`` is an ordinary slice, written as one)."""
+    """The error of a write through ``tensor``, a view, through a piece of ``split``/``chunk``/``unbind`` (one of
+    several views that one call returned; a piece of ``tensor_split`` is an ordinary slice, written as one), as
+    PyTorch's ``RuntimeError``. A write through an ``expand`` is refused later, where its region is known
+    (:func:`positions_of`), and only when two of the region's elements are one element of the base."""
     for view in view_chain(tensor)[1]:
         ctx = view._ctx
-        if ctx.fn.__name__ == "Expand":
-            raise RuntimeError(f"unsupported operation: more than one element of the written-to tensor refers to a "
-                               f"single memory location ({spelling} into an expand; PyTorch's words and error "
-                               f"type). Please clone() the tensor before performing the operation")
         says = getattr(ctx.fn, "one_of_many_views", None)
         if says is not None and says(ctx):
             raise RuntimeError(f"Output 0 of Split is a view and is being modified inplace. This view is the output "
@@ -161,10 +170,14 @@ def check_view_chain(tensor, spelling):
 
 
 def _replay(ruler, view):
-    """``ruler`` through the view op that made ``view`` from its input: ``[first]``, ``reshape``, ``permute``, a
-    piece of ``tensor_split`` (``expand`` is refused before, :func:`check_view_chain`)."""
+    """``ruler`` through the view op that made ``view`` from its input: ``[first]``, ``reshape``, ``permute``,
+    ``expand`` (a read-only view whose elements along a stretched axis are one element of ``ruler``, as PyTorch's
+    expand; ours copies), a piece of ``tensor_split``."""
     ctx = view._ctx
     name = ctx.fn.__name__
+    if name == "Expand":
+        lib, _ = _native(ruler)
+        return lib.broadcast_to(ruler, tuple(view.shape))
     if name == "GetItem":               # (`...` last: a 0-d view where NumPy gives integers alone a scalar)
         return ruler if ctx.whole else ruler[tuple(ctx.first) + (Ellipsis,)]
     if name == "ReshapeOp":
@@ -174,10 +187,89 @@ def _replay(ruler, view):
     return ruler if name == "Cut" else ruler[ctx.index]       # a piece of tensor_split, and the Cut it hangs from
 
 
+class IndexRegion:
+    """The region of a write into the base itself (no view between): ``base[first][rest]``, the index in the two
+    steps of :func:`~tinygradconv.ops.shape._normalized_index` (PyTorch's rules). Only the index is kept, so a loop
+    of ``h[i] = ...`` keeps no more than its integers, and an index of slices and integers reads and writes views.
+    The index works on any memory layout of the base (a transposed one too).
+
+    A boolean mask over the leading axes of ``base[first]`` (``h[h < 0] = 0``) is kept as the flat positions of
+    its ``True`` elements too: NumPy reads and writes through a mask about 5 times slower than through them."""
+
+    def __init__(self, first, rest):
+        self.first, self.rest = tuple(first) + (Ellipsis,), rest    # (`...` last: a 0-d view, not a scalar)
+        self.where = None       # the mask's flat positions, and how many axes it covers
+        mask = None if rest is None else rest[0]
+        whole_after = rest is not None and all(isinstance(i, slice) and i == slice(None) for i in rest[1:])
+        if getattr(mask, "dtype", None) == bool and mask.ndim and whole_after:
+            lib, _ = _native(mask)
+            self.where = (lib.flatnonzero(mask), mask.ndim)
+
+    def _flat(self, part):
+        """``part`` with the mask's axes made one (a copy where its layout does not allow a view)."""
+        return part.reshape((-1,) + tuple(part.shape[self.where[1]:]))
+
+    def read(self, array):
+        """The region of ``array`` (of the base's shape): a view for an index without arrays, else a copy."""
+        part = array[self.first]
+        if self.where is not None:
+            return self._flat(part)[self.where[0]]
+        return part if self.rest is None else part[self.rest]
+
+    def shape(self, array):
+        """The region's shape in ``array``."""
+        if self.where is not None:
+            part_shape = array[self.first].shape
+            return (int(self.where[0].size),) + tuple(part_shape[self.where[1]:])
+        return tuple(self.read(array).shape)
+
+    def write(self, array, values):
+        """``array[index] = values``, in ``array``'s memory (where an index array repeats a position, the last
+        value written stays, as in NumPy and PyTorch on the CPU)."""
+        lib, _ = _native(array)
+        part = array[self.first]
+        if self.rest is None:
+            part[...] = values
+        elif self.where is not None and lib.may_share_memory(flat := self._flat(part), part):
+            flat[self.where[0]] = values
+        else:                   # (a mask into a part whose layout makes its flat form a copy)
+            part[self.rest] = values
+
+
+class PositionsRegion:
+    """The region of a write through views (``y[0][1:]``, ``y.T``, ``y.reshape(...)``): ``positions``, the flat
+    (C-order) index into the base of each element of the region, in the region's shape (:func:`positions_of`)."""
+
+    def __init__(self, positions):
+        self.positions = positions
+
+    def read(self, array):
+        """The region of ``array`` (of the base's shape), a copy."""
+        lib, _ = _native(array)
+        return lib.ascontiguousarray(array).reshape(-1)[self.positions]
+
+    def shape(self, array):
+        """The region's shape."""
+        return tuple(self.positions.shape)
+
+    def write(self, array, values):
+        """``array.flat[positions] = values`` in ``array``'s memory, whatever its layout."""
+        lib, _ = _native(array)
+        if array.flags.c_contiguous:
+            array.reshape(-1)[self.positions] = values
+        else:                   # (a transposed base: its flat view would be a copy)
+            array[lib.unravel_index(self.positions, tuple(array.shape))] = values
+
+
 def positions_of(base, views, index):
-    """The flat (C-order) index into ``base`` of each element of ``views[-1][index]`` (``base[index]`` without
-    views): the views and the index replayed on ``arange(base.size)``, with the index rules of
-    :func:`~tinygradconv.ops.shape.getitem` (PyTorch's)."""
+    """The flat (C-order) index into ``base`` of each element of ``views[-1][index]``: the views and the index
+    replayed on ``arange(base.size)``, with the index rules of :func:`~tinygradconv.ops.shape.getitem`
+    (PyTorch's). A copy: a view of the ruler would keep all of it alive, a base-sized array per write.
+
+    Raises:
+        RuntimeError: through an ``expand``, a region that holds one element of ``base`` twice
+            (``y.expand(3, 2)[:, 0]``, ``y.expand(3, 2)`` whole), as PyTorch refuses it.
+    """
     from .ops.shape import _normalized_index
 
     lib, _ = _native(base._data)
@@ -185,11 +277,29 @@ def positions_of(base, views, index):
     for view in views:
         ruler = _replay(ruler, view)
     first, rest = _normalized_index(lib, index, tuple(ruler.shape))
-    ruler = ruler[first]
-    return lib.asarray(ruler if rest is None else ruler[rest])
+    ruler = ruler[tuple(first) + (Ellipsis,)]
+    positions = lib.array(ruler if rest is None else ruler[rest], copy=True)
+    if any(view._ctx.fn.__name__ == "Expand" for view in views) and lib.unique(positions).size < positions.size:
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers to a "
+                           "single memory location (PyTorch's words and error type: the region written through an "
+                           "expand holds an element of the expanded tensor twice, as y.expand(3, 2)[:, 0] does; "
+                           "y.expand(3, 2)[0] holds each once, and is written). Please clone() the tensor before "
+                           "performing the operation")
+    return positions
 
 
-def _name(views, index, value, positions, base):
+def region_of(base, views, index):
+    """Where ``views[-1][index]`` lies in ``base``: an :class:`IndexRegion` for an index into the base itself, a
+    :class:`PositionsRegion` through views."""
+    from .ops.shape import _normalized_index
+
+    if views:
+        return PositionsRegion(positions_of(base, views, index))
+    lib, _ = _native(base._data)
+    return IndexRegion(*_normalized_index(lib, index, tuple(base.shape)))
+
+
+def _name(views, index, value, base):
     """PyTorch's name of the node: ``IndexPutBackward`` for an index with arrays or a mask into the base itself,
     ``CopyBackwards`` (a tensor) or ``FillBackward`` (a number) for the whole base, ``CopySlices`` otherwise."""
     from .ops.shape import _normalized_index
@@ -230,15 +340,15 @@ def write_region(tensor, index, value, before=None):
                         "one outside the graph (made from a tensor that does not require grad), is not recorded "
                         "here: write into that other tensor itself, or build a new tensor, e.g. "
                         "t = tg.ops.where(mask, value, t)")
-    positions = positions_of(base, views, index)
-    name = _name(views, index, value, positions, base)
+    region = region_of(base, views, index)
+    name = _name(views, index, value, base)
     if views and before is None:         # its value and history now (after the writes into the base since)
         refresh(tensor)
         history = in_place.version_at(tensor, in_place.writes)._ctx
         before = Tensor._make(tensor._data[...], tensor.backend, True, history)
         before._made_at = in_place.writes
-    in_place.record(base, lambda old, written: CopySlices.apply(old, written, positions=positions, name=name),
-                    (value,), lambda result: None)
+    in_place.record(base, lambda old, written: CopySlices.apply(old, written, region=region, name=name),
+                    (value,), lambda result: None, written_in_place=True)
     if views:                    # the view written through: a view of the new base (PyTorch regenerates it)
         again = object.__new__(type(tensor._ctx))
         again.__dict__.update(vars(tensor._ctx))
@@ -246,4 +356,7 @@ def write_region(tensor, index, value, before=None):
         tensor._ctx = again
         in_place._keep_version(tensor, before)
         refresh(tensor)
+        stretched = [k for k, view in enumerate(views) if view._ctx.fn.__name__ == "Expand"]
+        for view in views[stretched[0]:-1] if stretched else ():
+            refresh(view)       # an expand copies here: it and the views of it show the new values, as PyTorch's
     return tensor

@@ -220,8 +220,9 @@ def check_saved_arrays(ctx):
 #: The ops whose output may be a view of their input, as PyTorch's are (basic indexing, reshape/view,
 #: squeeze/unsqueeze/flatten, which are reshapes here, permute/transpose/T, expand, and the pieces of split, chunk,
 #: tensor_split and unbind, with the Cut node they hang from). Whether a reshape is a view is decided by its result
-#: (:func:`views_a_leaf`). ``expand``'s result here is a copy (PyTorch's is a view): it counts as a view for the
-#: error a write into it raises while gradients are recorded (PyTorch's), but a write into it under ``no_grad()``
+#: (:func:`views_a_leaf`). ``expand``'s result here is a copy (PyTorch's is a view): while gradients are recorded a
+#: write into it is a write into the tensor expanded, as PyTorch's (refused where the region holds one element of
+#: that tensor twice, :func:`~tinygradconv.copy_slices.positions_of`), but a write into it under ``no_grad()``
 #: leaves the tensor expanded unchanged.
 VIEW_OPS = ("GetItem", "ReshapeOp", "Permute", "Expand", "Cut", "Piece")
 
@@ -267,7 +268,7 @@ def one_of_many_views(tensor):
 last_rewrite = -1
 
 
-def record(tensor, op, args, check):
+def record(tensor, op, args, check, written_in_place=False):
     """``tensor.add_(other)`` and the other in-place methods while gradients are recorded, on an op's output that
     requires grad (``y = x * 2; y.add_(1)``) or with an argument that requires grad, as PyTorch records them.
 
@@ -280,7 +281,9 @@ def record(tensor, op, args, check):
     a backward pass from it goes through the op to ``before`` and on to the node ``tensor`` had. Arrays that the op
     saved of ``before`` are copied before the write (the old values, as PyTorch saves the original ``self`` of an
     in-place op), unless an argument shares ``tensor``'s memory (``y.mul_(y)``): PyTorch's backward pass then
-    refuses, and so does this one. On a view of an op's output (``y[0].mul_(3)``, ``y.T.add_(1)``) the result is
+    refuses, and so does this one. An ``op`` that wrote its result into ``before``'s array itself
+    (``written_in_place``: :class:`~tinygradconv.copy_slices.CopySlices`, which writes only its region) is not
+    copied again. On a view of an op's output (``y[0].mul_(3)``, ``y.T.add_(1)``) the result is
     written into the view's region of its base, as PyTorch's ``CopySlices``
     (:func:`~tinygradconv.copy_slices.write_region`).
 
@@ -312,8 +315,11 @@ def record(tensor, op, args, check):
         from .copy_slices import write_region
 
         return write_region(tensor, Ellipsis, result, before)
-    with no_grad():
-        tensor[...] = result.detach()
+    if written_in_place:
+        note_in_place_write(tensor._data)
+    else:
+        with no_grad():
+            tensor[...] = result.detach()
     tensor._ctx, tensor._requires_grad = ctx, True
     _keep_version(tensor, before)
     return tensor
@@ -357,7 +363,8 @@ def version_at(tensor, when):
     if ctx is None or ctx.released or ctx.written_before >= last_rewrite or ctx.fn.__name__ not in VIEW_OPS:
         return tensor
     base = ctx.inputs[0]
-    timeline = base if base._version_of is None else (base._version_of() or base)    # (dead: no later value)
+    later = None if base._version_of is None else base._version_of()     # (dead: no later value)
+    timeline = base if later is None else later
     then, now = version_at(timeline, ctx.written_before), version_at(timeline, when)
     if then is now:
         return tensor           # the base unchanged between the view and `when`

@@ -783,10 +783,11 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         pass through one that saved it raises PyTorch's "modified by an inplace operation" ``RuntimeError``.
 
         Raises:
-            RuntimeError: a leaf that requires grad, while gradients are recorded (as PyTorch); an ``expand`` of an
-                op's output; a value that is another view of some of the written elements (``y[1:] = y[:2]``;
-                PyTorch's "some elements of the input tensor and the written-to tensor refer to a single memory
-                location").
+            RuntimeError: a leaf that requires grad, while gradients are recorded (as PyTorch); a region of an
+                ``expand`` of an op's output that holds one of its elements twice (``y.expand(3, 2)[:, 0]``; a row,
+                ``y.expand(3, 2)[0]``, writes ``y``, as PyTorch); a value that is another view of some of the
+                written elements (``y[1:] = y[:2]``; PyTorch's "some elements of the input tensor and the
+                written-to tensor refer to a single memory location").
             TypeError: a floating value written into an integer or bool tensor (cast first; PyTorch truncates
                 silently), or a number the tensor's dtype cannot hold; a value that requires grad written into a
                 view made outside the graph (``z[0][1] = x[0]`` for a ``z`` that does not require grad: PyTorch
@@ -1618,8 +1619,9 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         Raises:
             RuntimeError: a leaf that requires grad, or a view of one (``w[0]``, ``w.T``), while gradients are
                 recorded (as PyTorch: "a leaf Variable that requires grad is being used in an in-place operation",
-                "a view of a leaf Variable ..."); an ``expand`` of an op's output, or a view of a piece of
-                ``split``/``chunk``/``unbind``, as PyTorch.
+                "a view of a leaf Variable ..."); an ``expand`` of an op's output stretched along an axis (each
+                element of the op's output twice), or a view of a piece of ``split``/``chunk``/``unbind``, as
+                PyTorch.
             TypeError: a result that this tensor's dtype cannot hold (a float into an integer tensor, a number into a
                 bool one: PyTorch's "result type Float can't be cast to the desired output type Long").
             ValueError: an ``other`` that broadcasting would give another shape (PyTorch: "output with shape [3]
@@ -2064,12 +2066,13 @@ def _refuse_in_graph_write(tensor, value, spelling, instead, recordable=False):
     gradients are recorded, into a tensor that requires grad or with a ``value`` (a Tensor or None) that does.
 
     A leaf that requires grad, or a view of one (``w[0]``, ``w.reshape(...)``: an op's output sharing the leaf's
-    memory, :func:`~tinygradconv.in_place.views_a_leaf`), a piece of ``split``/``chunk``/``unbind``, and an
-    ``expand`` of an op's output (or a view of a piece: :func:`~tinygradconv.copy_slices.check_view_chain`) raise
-    PyTorch's ``RuntimeError``. A write that is not ``recordable`` raises a ``TypeError`` naming the out-of-place
-    spelling ``instead``. Otherwise (an op's output, a view of one, which is recorded as a write into its base,
-    PyTorch's ``CopySlices``, or a tensor that does not require grad given a ``value`` that does) the answer is
-    True for a ``recordable`` write."""
+    memory, :func:`~tinygradconv.in_place.views_a_leaf`), a piece of ``split``/``chunk``/``unbind`` (or a view of
+    a piece: :func:`~tinygradconv.copy_slices.check_view_chain`) raise PyTorch's ``RuntimeError``; through an
+    ``expand`` of an op's output, so does a region that holds an element twice, where the region is known
+    (:func:`~tinygradconv.copy_slices.positions_of`). A write that is not ``recordable`` raises a ``TypeError``
+    naming the out-of-place spelling ``instead``. Otherwise (an op's output, a view of one, which is recorded as a
+    write into its base, PyTorch's ``CopySlices``, or a tensor that does not require grad given a ``value`` that
+    does) the answer is True for a ``recordable`` write."""
     from .autograd import is_grad_enabled
 
     if not is_grad_enabled() or not (tensor.requires_grad or (value is not None and value.requires_grad)):
@@ -2088,7 +2091,7 @@ def _refuse_in_graph_write(tensor, value, spelling, instead, recordable=False):
         raise RuntimeError(f"a view of a leaf Variable that requires grad is being used in an in-place operation "
                            f"({spelling}; PyTorch's words and error type): do it under `with tg.no_grad():` (on the "
                            f"leaf itself, e.g. `w[0] += 1`), or build a new tensor, e.g. {instead}")
-    if in_place.is_view(tensor):        # recorded as a write into the base (CopySlices), not through an expand
+    if in_place.is_view(tensor):        # recorded as a write into the base (CopySlices)
         from .copy_slices import check_view_chain
 
         check_view_chain(tensor, spelling)
