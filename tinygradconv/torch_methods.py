@@ -821,7 +821,8 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         if recorded:            # the base's new history: the old base with the region overwritten (CopySlices)
             from .copy_slices import write_region
 
-            in_place.refuse_partial_overlap(self.detach()[index], value, "copy_")   # (`y[1:] = y[:2]`)
+            if _may_share_memory(self, value):     # (`y[1:] = y[:2]`); building t[index] costs as much as the write
+                in_place.refuse_partial_overlap(self.detach()[index], value, "copy_")
             write_region(self, index, value)
             return
         own_array(self)                       # (a rank-0 result held as a NumPy scalar: a 0-d array instead)
@@ -2475,6 +2476,18 @@ def _ops_article(kind):
     from .ops.elementwise import article
 
     return article(kind)
+
+
+def _may_share_memory(tensor, value):
+    """Whether ``value``'s array (a Tensor's) may share memory with ``tensor``'s: ``np.may_share_memory``, which
+    compares only the two memory ranges (cheap); a number lifted to its own array, or an array of its own, cannot.
+    Arrays that are not NumPy's (CuPy's) answer True, leaving the decision to :func:`.in_place.refuse_partial_overlap`.
+    """
+    mine = getattr(tensor._data, "_array", tensor._data)
+    theirs = getattr(value._data, "_array", value._data)
+    if not isinstance(mine, np.ndarray) or not isinstance(theirs, np.ndarray):
+        return True
+    return np.may_share_memory(mine, theirs)
 
 
 def _number_to_write(value, kind):
