@@ -366,6 +366,9 @@ ERRORS = {
     "overlap (y[1:] = y[:2])": (
         lambda M, x: _overlap(x),
         RuntimeError, "some elements of the input tensor and the written-to tensor refer to a single memory"),
+    "overlap_into_a_view (v = y[1:]; v[:] = y[:2])": (
+        lambda M, x: _overlap_into_a_view(x),
+        RuntimeError, "some elements of the input tensor and the written-to tensor refer to a single memory"),
     "expand (y.expand(2, 3).mul_(2))": (
         lambda M, x: (x * 2).expand(2, 3).mul_(2), RuntimeError, "more than one element of the written-to tensor"),
     "expand_column (y.expand(3, 2)[:, 0] = 1.0: one element of y three times)": (
@@ -405,12 +408,31 @@ def _overlap(x):
     y[1:] = y[:2]
 
 
+def _overlap_into_a_view(x):
+    y = x * 2
+    v = y[1:]
+    v[:] = y[:2]
+
+
 @pytest.mark.parametrize("case", list(ERRORS))
 def test_errors_as_torch(on_backend, case):
     run, kind, words = ERRORS[case]
     for M in (torch, tg):
         with pytest.raises(kind, match=words):
             run(M, M.tensor(W3, requires_grad=True))
+
+
+def test_disjoint_views_of_one_array_are_written_as_torch(on_backend):
+    """``y[:1] = y[2:]``: two views of ``y``'s memory without a common element (their memory ranges are checked
+    first, then the elements): PyTorch writes it, and so does tinygradconv, with PyTorch's values and gradients."""
+    out = []
+    for M in (torch, tg):
+        x = M.tensor(W3, requires_grad=True)
+        y = x * 2
+        y[:1] = y[2:]
+        _weighted_backward(M, y, [1.0, 10.0, 100.0])
+        out.append((y.tolist(), x.grad.tolist()))
+    assert out[0] == out[1] == ([6.0, 4.0, 6.0], [0.0, 20.0, 202.0])
 
 
 def test_a_leaf_that_requires_grad_keeps_torchs_runtime_error(on_backend):

@@ -821,7 +821,8 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         if recorded:            # the base's new history: the old base with the region overwritten (CopySlices)
             from .copy_slices import write_region
 
-            in_place.refuse_partial_overlap(self.detach()[index], value, "copy_")   # (`y[1:] = y[:2]`)
+            if _may_share_memory(self, value):     # (`y[1:] = y[:2]`); building t[index] costs as much as the write
+                in_place.refuse_partial_overlap(self.detach()[index], value, "copy_")
             write_region(self, index, value)
             return
         own_array(self)                       # (a rank-0 result held as a NumPy scalar: a 0-d array instead)
@@ -1502,12 +1503,11 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         operations), bit for bit PyTorch's on 10**6 random elements of tensor operands (broadcast along a dimension
         other than the last, near cancellation, ties, NaN, infinities, signed zeros, products that overflow;
         checked against exact fractions), where rounding twice differed from it in 10 to 25% of elements for
-        alpha 0.1. It costs: ``x.add(y, alpha=0.1)`` of float64
-        vectors, one thread, took 15 us (100 elements) and 0.8 ms (10**6) rounding twice, 46 us and 13 ms now
-        (a 2-vCPU AMD EPYC shared with other work, 2026-12-07). An ``alpha`` of 0 or plus or minus a power of two
-        (``2``, ``0.5``, ``-4``) makes ``alpha * other`` exact, so plain ``self + alpha * other`` is already
-        rounded once and is what is computed (``x.add(y, alpha=2.0)``, 10**6 float64 elements, one core: 29 to
-        45 ms by the fused multiply-add, 3 ms plain, the same machine and run). Left as PyTorch does not round: a
+        alpha 0.1. It costs: ``x.add(y, alpha=0.1)`` of float64 vectors takes about 45 us (100 elements) and
+        11 ms (10**6) on a 2-core AMD EPYC, one thread, where PyTorch takes 2 us and 0.45 ms. An ``alpha`` of 0
+        or plus or minus a power of two (``2``, ``0.5``, ``-4``) makes ``alpha * other`` exact, so plain
+        ``self + alpha * other`` is already rounded once and is what is computed (``x.add(y, alpha=2.0)`` of
+        10**6 float64 elements: 0.75 ms on the same machine). Left as PyTorch does not round: a
         ``y`` or ``alpha`` of magnitude ``2**995`` or more, and a nonzero product under ``2**-900`` (rounded twice here;
         see ``multiply_add``); and for a number ``other`` (``x.add(0.3, alpha=3)``), or a tensor ``other``
         broadcast along the last dimension (shape ``(..., 1)``, which PyTorch's kernel takes as a number in each
@@ -2475,6 +2475,18 @@ def _ops_article(kind):
     from .ops.elementwise import article
 
     return article(kind)
+
+
+def _may_share_memory(tensor, value):
+    """Whether ``value``'s array (a Tensor's) may share memory with ``tensor``'s: ``np.may_share_memory``, which
+    compares only the two memory ranges (cheap); a number lifted to its own array, or an array of its own, cannot.
+    Arrays that are not NumPy's (CuPy's) answer True, leaving the decision to :func:`.in_place.refuse_partial_overlap`.
+    """
+    mine = getattr(tensor._data, "_array", tensor._data)
+    theirs = getattr(value._data, "_array", value._data)
+    if not isinstance(mine, np.ndarray) or not isinstance(theirs, np.ndarray):
+        return True
+    return np.may_share_memory(mine, theirs)
 
 
 def _number_to_write(value, kind):

@@ -22,6 +22,7 @@ from .elementwise import _as_tensor, _in_float32
 from .exponential import _log_add_exp
 from .order_statistics import values_with_indices
 from .shape import axis_or_dim
+from .wider_float import in_wider_float
 
 
 def _cumsum_samples(rng):
@@ -222,14 +223,22 @@ def _logcumsumexp_special_points(rng):
 @register_op("logcumsumexp", samples=_cumulative_samples, special_points=_logcumsumexp_special_points)
 class LogCumSumExp(Function):
     r"""``log(cumsum(exp(x)))`` along ``axis``, without overflow, as ``torch.logcumsumexp``: each step is PyTorch's
-    ``log_add_exp`` (:func:`.exponential._log_add_exp`), run as a :func:`scan` (grouped as a tree, so the last bits of a
-    result can differ from PyTorch's left-to-right steps). ``-inf`` adds nothing; a NaN spreads to the end.
+    ``log_add_exp`` (:func:`.exponential._log_add_exp`), run as a :func:`scan` (grouped as a tree, where PyTorch
+    steps left to right). ``-inf`` adds nothing; a NaN spreads to the end. float32 is computed in float64 and
+    rounded once, as PyTorch's CPU kernel accumulates float32 in double: on ``standard_normal((1000, 100)) * 3``
+    that gives PyTorch's float32 result on every element, where float32 steps differed on 33 % of them, for about
+    1.7 times the time (7 ms against 4.1 ms along axis 1 on a 2-core AMD EPYC, one thread; PyTorch 2.7 ms).
 
     The gradient is PyTorch's ``logcumsumexp_backward`` (after TensorFlow's): with ``y`` the output, the positive
     and negative parts of the incoming gradient ``g`` are taken in log space (``log|g|``, the dtype's lowest
     number where ``g`` has the other sign or is 0) and ``dx = exp(rlcse(log g+ - y) + x) - exp(rlcse(log g- - y)
     + x)``, ``rlcse`` the logcumsumexp from the end; so a slice of ``-inf`` has NaN gradients, as PyTorch.
-    Only float inputs, as PyTorch (a ``TypeError`` for integers and bool); float16 is computed in float32.
+    The backward pass is PyTorch's float32 ops, each logcumsumexp in it computed in float64 and rounded once, as
+    PyTorch's (on the same input, with a standard normal ``g``, 57 % of the gradients still differ from PyTorch's
+    in their last bits, from ``exp`` and the subtraction, where all in float32 gave 77 % and all in float64 96 %;
+    forward and backward take 21 ms against 12.6 ms).
+    Only float inputs, as PyTorch (a ``TypeError`` for integers and bool); float16 is computed in float32, float64
+    as it is.
     """
 
     @staticmethod
@@ -243,7 +252,7 @@ class LogCumSumExp(Function):
         ctx.axis = None if a.ndim == 0 else axis
         if a.ndim == 0:
             return a
-        out = _in_float32(xp, lambda v: _logcumsumexp(xp, v, axis), a)
+        out = in_wider_float(xp, lambda v: _logcumsumexp(xp, v, axis), a)
         ctx.save_for_backward(a, out)
         return out
 
@@ -254,10 +263,14 @@ class LogCumSumExp(Function):
         xp, axis = ctx.xp, ctx.axis
         a, out = ctx.saved_tensors
 
+        # PyTorch's backward is float32 ops, its logcumsumexp rounded once from double: so is this one
+        running = in_wider_float if dtype_name(grad.dtype) == "float32" else (lambda _, formula, v: formula(v))
+
         def gradient(g, x, y):
             lowest = xp.full_like(g, xp.finfo(g.dtype).min)
             log_g = xp.log(xp.abs(g))
-            from_the_end = lambda v: xp.flip(_logcumsumexp(xp, xp.flip(v, axis=axis), axis), axis=axis)
+            from_the_end = lambda v: xp.flip(running(xp, lambda w: _logcumsumexp(xp, w, axis), xp.flip(v, axis=axis)),
+                                             axis=axis)
             positive = xp.exp(from_the_end(xp.where(g > 0, log_g, lowest) - y) + x)
             negative = xp.exp(from_the_end(xp.where(g < 0, log_g, lowest) - y) + x)
             return positive - negative

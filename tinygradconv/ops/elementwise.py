@@ -82,11 +82,11 @@ def float_input(xp, a):
 
 
 def _refuse_bools(xp, a, op):
-    """A ``TypeError`` for a bool array given to ``op``, which PyTorch does not define for bools (``relu``,
-    ``abs``)."""
+    """A ``TypeError`` naming the argument ``x`` for a bool array given to ``op``, which PyTorch does not define for
+    bools (``relu``, ``abs``)."""
     if a.dtype == xp.bool:
-        raise TypeError(f"{op} of a bool tensor is not defined (as in PyTorch): cast it first, "
-                        "e.g. t.astype('float32')")
+        raise TypeError(f"Invalid type for argument `x` of {op}: a bool tensor; {op} is not defined for bools (as "
+                        "in PyTorch). Expected a float or integer tensor: cast it first, e.g. x.astype('float32')")
 
 
 def promoted_dtype(*dtypes):
