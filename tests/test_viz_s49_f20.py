@@ -66,3 +66,37 @@ def test_animate_backward_max_nodes_is_checked(max_nodes, error, match):
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(error, match=match):
         v.animate_backward((x * x).sum(), max_nodes=max_nodes)
+
+
+def _constant_titles(loss):
+    """The titles of the arrays that need no gradient (not the one-value constants, GRU's ``1 - z``)."""
+    titles = [n.short.split("\n")[0] for n in graph_nodes(loss) if n.kind == "tensor" and n.role == "constant"]
+    return [title for title in titles if not title.startswith("constant ")]
+
+
+@pytest.mark.parametrize("layer, states", [
+    (tg.layers.LSTM, ["lstm/initial h", "lstm/initial c"]),      # Keras' LSTM states: [h, c]
+    (tg.layers.GRU, ["gru/initial h"]),
+    (tg.layers.SimpleRNN, ["rnn/initial h"]),
+])
+def test_zero_initial_states_are_titled_apart_from_the_data_and_the_target(layer, states):
+    # they were "input 2", "input 3", between the model's data "input 1" and the target "input 4"
+    rng = np.random.default_rng(0)
+    x = tg.tensor(rng.standard_normal((1, 2, 1)).astype("float32"))
+    y = tg.tensor(rng.standard_normal((1, 2)).astype("float32"))
+    name = states[0].split("/")[0]
+    loss = ((layer(2, name=name)(x) - y) ** 2).mean()
+    assert _constant_titles(loss) == ["input 1", *states, "input 2"]
+    ax = v.plot_graph(loss)
+    drawn = {t.get_text().split("\n")[0] for t in ax.texts if t.get_gid().startswith("tensor:")}
+    assert set(states) <= drawn
+    import matplotlib.pyplot as plt
+    plt.close(ax.figure)
+
+
+def test_given_initial_states_keep_their_own_titles():
+    x = tg.tensor(np.ones((1, 2, 1), "float32"))
+    h0 = tg.tensor(np.zeros((1, 2), "float32"))
+    h0.name = "my h0"
+    loss = tg.layers.GRU(2, name="gru")(x, initial_state=[h0]).sum()
+    assert _constant_titles(loss) == ["input", "my h0"]
