@@ -100,3 +100,19 @@ def test_given_initial_states_keep_their_own_titles():
     h0.name = "my h0"
     loss = tg.layers.GRU(2, name="gru")(x, initial_state=[h0]).sum()
     assert _constant_titles(loss) == ["input", "my h0"]
+
+
+@pytest.mark.parametrize("make", [lambda: tg.layers.LSTM(2, return_sequences=True),
+                                  lambda: tg.layers.Lambda(lambda t: t * 2)])
+def test_layers_without_a_fixed_pattern_are_refused_with_the_reason_and_what_to_use(make):
+    model = tg.models.Sequential([tg.layers.Input((5, 1)), make()])
+    with pytest.raises(TypeError, match=r"has no connectivity matrix here: .*(state from step to step|any "
+                                        r"function).*its Jacobian at a point, exact for any layer"):
+        v.model_connectivity_matrix(model, 5)
+
+
+@pytest.mark.parametrize("layer", [tg.layers.Rescaling(2.0, offset=1.0), tg.layers.ActivityRegularization(0.1)])
+def test_element_wise_new_layers_connect_each_step_to_itself(layer):
+    # Keras: Rescaling is x * scale + offset and ActivityRegularization the identity, each value on its own
+    model = tg.models.Sequential([tg.layers.Input((5, 1)), layer])
+    np.testing.assert_array_equal(v.model_connectivity_matrix(model, 5), np.eye(5))
