@@ -76,6 +76,9 @@ class _Cell(Layer):
 
     gates = 1
     state_count = 1
+    #: What each state is (Keras' ``h`` and, for LSTM, ``c``): the zero initial states a call makes are named after
+    #: them, ``"lstm/initial h"``, so that a graph picture tells them from the model's data and the target.
+    state_names = ("h",)
     single_input = True
 
     def __init__(self, *, units, activation, recurrent_activation, use_bias, kernel_initializer,
@@ -201,6 +204,7 @@ class LSTMCell(_Cell):
 
     gates = 4
     state_count = 2
+    state_names = ("h", "c")
 
     def __init__(self, *, unit_forget_bias=True, **kwargs):
         super().__init__(**kwargs)
@@ -331,7 +335,10 @@ class _RNN(Layer):
         xp = inputs.backend.xp
         if initial_state is None:
             zeros = xp.zeros((batch, self.units), dtype=getattr(xp, dtype_name(inputs.dtype)))
-            return [constant_like(zeros, inputs) for _ in range(self.cell.state_count)]
+            states = [constant_like(zeros, inputs) for _ in range(self.cell.state_count)]
+            for state, what in zip(states, self.cell.state_names):
+                state.name = f"{self.name}/initial {what}"          # titled so in graph pictures
+            return states
         states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
         states = [self._state_tensor(state, inputs) for state in states]
         expected = [(batch, self.units)] * self.cell.state_count

@@ -842,6 +842,33 @@ def _trace_for(tensor, grads):
                     f"viz.record_backward(). Received grads={grads!r}")
 
 
+def check_graph_size(n_nodes, max_nodes):
+    """Refuse a graph of more than ``max_nodes`` nodes (a drawing of thousands of boxes is slow and unreadable):
+    the one rule of :func:`plot_graph` and :func:`~tinygradconv.viz.animate_backward`, checked before they draw.
+
+    >>> check_graph_size(696, 300)
+    Traceback (most recent call last):
+    ...
+    ValueError: The graph has 696 nodes, more than max_nodes=300: draw it with to_dot() and Graphviz, or pass ...
+    """
+    if n_nodes > max_nodes:
+        raise ValueError(f"The graph has {n_nodes} nodes, more than max_nodes={max_nodes}: draw it with "
+                         f"to_dot() and Graphviz, or pass a larger max_nodes")
+
+
+def count_graph_nodes(tensor) -> int:
+    """How many nodes :func:`graph_nodes` gives for ``tensor`` (a tensor box each, and an op box for each tensor
+    an op made), counted without summarising any value: the size check before a drawing.
+
+    >>> import tinygradconv as tg
+    >>> x = tg.tensor([1.0, 2.0], requires_grad=True)
+    >>> count_graph_nodes((x * x).sum()), len(graph_nodes((x * x).sum()))
+    (5, 5)
+    """
+    tensors = graph_tensors(tensor)
+    return len(tensors) + sum(1 for t in tensors if t._ctx is not None)
+
+
 def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
     """Draw the graph behind ``tensor`` with matplotlib, top to bottom (a layered layout computed here).
 
@@ -926,9 +953,7 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
         nodes = _trace_for(tensor, grads).nodes
     else:
         nodes = graph_nodes(tensor)
-    if len(nodes) > max_nodes:
-        raise ValueError(f"The graph has {len(nodes)} nodes, more than max_nodes={max_nodes}: draw it with "
-                         f"to_dot() and Graphviz, or pass a larger max_nodes")
+    check_graph_size(len(nodes), max_nodes)
     n_ops = sum(1 for n in nodes if n.kind == "op")
     title = f"computational graph: {n_ops} op{'s' * (n_ops != 1)}, {len(nodes) - n_ops} tensors"
     if grads is not False:

@@ -86,7 +86,8 @@ RESAMPLING = ("UpSampling1D", "ZeroPadding1D", "Cropping1D")
 #: An Activation("softmax") (or log_softmax, sparsemax) and a Softmax layer normalize over an axis: over the
 #: channels they stay here, over the steps every step reaches every step (:func:`_normalized_axes`).
 ELEMENTWISE = ("Activation", "Dropout", "BatchNormalization", "ReLU", "LeakyReLU", "ELU", "PReLU", "InputLayer",
-               "GaussianNoise", "GaussianDropout", "Identity", "Masking", "Embedding", "Softmax")
+               "GaussianNoise", "GaussianDropout", "Identity", "Masking", "Embedding", "Softmax", "Rescaling",
+               "ActivityRegularization")
 #: Layers that act on each step alone, mixing its channels: across the steps, the identity (like ELEMENTWISE).
 #: Dense works on the last axis, the channels of a channels_last signal ``(batch, steps, channels)``.
 PER_STEP = ("Dense",)
@@ -235,11 +236,39 @@ def model_layers(model) -> list:
     for layer in layers:
         kind = _kind(layer)
         if kind is None or (kind in MERGES and not functional):
-            raise TypeError(f"Layer {layer.name!r} of type {type(layer).__name__} has no connectivity matrix here. "
-                            f"Supported: {_SUPPORTED_TEXT}, nested models, and in a functional model the "
-                            f"merges {', '.join(MERGES)}")
+            raise TypeError(f"Layer {layer.name!r} of type {type(layer).__name__} has no connectivity matrix here"
+                            f"{_why_no_matrix(layer, functional)}. Supported: {_SUPPORTED_TEXT}, nested models, "
+                            f"and in a functional model the merges {', '.join(MERGES)}")
         _check_layer(layer)
     return layers
+
+
+#: Why a layer has no matrix here: the pictures draw the fixed step-to-step pattern that a layer's settings give
+#: (a window, a stride, a padding), the same for any weights.
+_NO_PATTERN = {
+    "RNN": "a recurrent layer carries its state from step to step, so output step n depends on every input step "
+           "up to n (from n to the last with go_backwards), by its weights: no window its settings fix",
+    "Lambda": "a Lambda runs any function, whose pattern across the steps its settings do not tell",
+    "TimeDistributed": "TimeDistributed applies its layer to each step of a signal of steps of signals, a rank "
+                       "this picture of (steps, channels) does not draw",
+}
+_RECURRENT = ("SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional")
+_INSTEAD = ("; its Jacobian at a point, exact for any layer, is one autograd pass per output step n: "
+            "x = tg.tensor(data, requires_grad=True); model(x)[0, n].sum().backward(); x.grad[0].sum(axis=-1)")
+
+
+def _why_no_matrix(layer, functional):
+    """The reason a layer is refused, and what to use instead (the message said only "Supported: ...")."""
+    names = [cls.__name__ for cls in type(layer).__mro__]
+    if _kind(layer) in MERGES and not functional:
+        return ": a merge takes several inputs, which only a functional model gives it"
+    if any(name in _RECURRENT for name in names):
+        return f": {_NO_PATTERN['RNN']}{_INSTEAD}"
+    for name in ("Lambda", "TimeDistributed"):
+        if name in names:
+            return f": {_NO_PATTERN[name]}{_INSTEAD}"
+    return (": the pictures draw the fixed step-to-step pattern that a layer's settings give (a window, a stride, "
+            "a padding), and this kind is not among them" + _INSTEAD)
 
 
 def _check_layer(layer):
