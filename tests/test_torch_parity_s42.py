@@ -102,26 +102,39 @@ def test_activations_of_integer_tensors_are_keras_on_floatx(name, dtype):
 
 
 @pytest.mark.parametrize("floatx", ["float16", "float64"])
-def test_integer_math_is_float32_whatever_floatx_is_as_keras(monkeypatch, floatx):
-    """Keras 3's sqrt, sigmoid, mean and divide of int32 are float32 whatever floatx() is (a reviewer found float16
-    overflowing to inf here when the result followed floatx()): [1, 4] -> sqrt [1, 2], mean 2.5, 70000 / 7 = 10000
-    (by hand)."""
-    keras = _keras()
+def test_integer_math_follows_floatx_as_torch_its_default_dtype(floatx):
+    """A tensor op on an int tensor (sqrt, sigmoid, mean, true division) takes ``floatx()``, as torch takes its
+    default dtype (``torch.set_default_dtype``): 70000 / 7 is inf in float16 in both, 10000 in float64. Keras 3's
+    ops stay float32 whatever floatx() is, and so do the Keras paths here (``activations.sigmoid``)."""
+    torch, keras = _torch(), _keras()
     from keras import ops as kops
+    torch.set_default_dtype(getattr(torch, floatx))
+    try:
+        x, big = torch.tensor([1, 4], dtype=torch.int32), torch.tensor([70000, 1])
+        theirs = {str(f(x).dtype).removeprefix("torch.") for f in (torch.sqrt, torch.sigmoid, lambda v: v / 1)}
+        expected_division = (big / 7).tolist()
+    finally:
+        torch.set_default_dtype(torch.float32)
     previous = keras.config.floatx()
     keras.config.set_floatx(floatx)
     try:
-        x = kops.convert_to_tensor(np.array([1, 4], "int32"))
-        theirs = {keras.backend.standardize_dtype(f(x).dtype) for f in (kops.sqrt, kops.sigmoid, kops.mean)}
+        keras_result = kops.sigmoid(kops.convert_to_tensor(np.array([1], "int32")))
+        keras_sigmoid = keras.backend.standardize_dtype(keras_result.dtype)
     finally:
         keras.config.set_floatx(previous)
-    monkeypatch.setattr(config, "floatx", lambda: floatx)
-    t = tg.tensor([1, 4], dtype="int32")
-    ours = {dtype_name(t.sqrt().dtype), dtype_name(t.sigmoid().dtype), dtype_name(t.mean().dtype)}
-    assert ours == theirs == {"float32"}
-    assert t.sqrt().tolist() == [1.0, 2.0] and t.mean().item() == 2.5
-    big = tg.tensor([70000, 1], dtype="int64")
-    assert (big / 7).tolist()[0] == 10000.0 and big.mean().item() == 35000.5
+    previous = config.floatx()
+    config.set_floatx(floatx)
+    try:
+        t = tg.tensor([1, 4], dtype="int32")
+        ours = {dtype_name(t.sqrt().dtype), dtype_name(t.sigmoid().dtype), dtype_name((t / 1).dtype),
+                dtype_name(t.mean().dtype)}
+        division = (tg.tensor([70000, 1], dtype="int64") / 7).tolist()
+        keras_path = dtype_name(activations.sigmoid(t).dtype)
+    finally:
+        config.set_floatx(previous)
+    assert ours == theirs == {floatx}
+    assert division == expected_division            # [inf, ...] in float16, [10000.0, ...] in float64
+    assert keras_path == keras_sigmoid == "float32"
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
