@@ -19,14 +19,15 @@ op             value                                d/da (and d/db), as PyTorch 
 ``arctan2``    the angle of the point ``(b, a)``    ``grad * b * r``; ``grad * -a * r``, ``r = 1 / (a*a + b*b)``
 =============  ===================================  ==========================================================
 
-Dtypes: a float tensor keeps its dtype; an integer or bool tensor computes in and returns float32
-(:data:`~tinygradconv.ops.elementwise.INTEGER_MATH_DTYPE`), as PyTorch (and Keras 3). The binary ops promote their
+Dtypes: a float tensor keeps its dtype; an integer or bool tensor computes in and returns ``floatx()`` (float32 by
+default), as PyTorch its default dtype (Keras 3: float32 whatever ``floatx()`` is). The binary ops promote their
 operands as ``+`` does (:func:`~tinygradconv.ops.elementwise.promoted_dtype`: int64 beside float16 is float16;
-float16 beside float32 float32), then compute two integer or bool operands in float32. PyTorch refuses integer
-operands in ``logaddexp`` and ``hypot`` ("not implemented for 'Long'"); here they compute in float32, as Keras 3
-and ``torch.atan2`` do. A Python number is taken as ``+`` takes it (``tg.ops.hypot(x, 3.0)``), as Keras 3 (PyTorch
-asks for two tensors). float16 is computed in float32 and rounded once, as PyTorch's CPU kernels; the gradients take
-PyTorch's steps in float16, each rounded (a product by ``ln 2`` in float32, as PyTorch multiplies by a number).
+float16 beside float32 float32), then compute two integer or bool operands in ``floatx()``. PyTorch refuses integer
+operands in ``logaddexp`` and ``hypot`` ("not implemented for 'Long'"); here they compute in ``floatx()``, as
+``torch.atan2`` does (Keras 3 computes them, in float32). A Python number is taken as ``+`` takes it
+(``tg.ops.hypot(x, 3.0)``), as Keras 3 (PyTorch asks for two tensors). float16 is computed in float32 and rounded
+once, as PyTorch's CPU kernels; the gradients take PyTorch's steps in float16, each rounded (a product by ``ln 2``
+in float32, as PyTorch multiplies by a number).
 
 float32 of ``exp2``, ``log2``, ``log10`` and ``arctan2`` follows :mod:`.trigonometric`'s rule: NumPy's own float32
 loop, unless it is more than 2 units in the last place (ulp) from the correctly rounded value on random inputs or
@@ -279,7 +280,7 @@ def expm1(x):
         x: a Tensor (or data, converted by :class:`~tinygradconv.Tensor`'s rule), any shape.
 
     Returns:
-        A Tensor of ``x``'s shape: ``x``'s float dtype, float32 for an integer or bool ``x`` (as PyTorch).
+        A Tensor of ``x``'s shape: ``x``'s float dtype, ``floatx()`` for an integer or bool ``x`` (as PyTorch).
 
     >>> import tinygradconv as tg
     >>> x = tg.tensor([0.0, 1e-10], dtype="float64", requires_grad=True)
@@ -301,7 +302,7 @@ def log1p(x):
         x: a Tensor (or data), any shape.
 
     Returns:
-        A Tensor of ``x``'s shape (``-inf`` at -1, NaN below): ``x``'s float dtype, float32 for an integer or bool
+        A Tensor of ``x``'s shape (``-inf`` at -1, NaN below): ``x``'s float dtype, ``floatx()`` for an integer or bool
         ``x`` (as PyTorch).
 
     >>> import tinygradconv as tg
@@ -323,7 +324,7 @@ def exp2(x):
         x: a Tensor (or data), any shape.
 
     Returns:
-        A Tensor of ``x``'s shape: ``x``'s float dtype, float32 for an integer or bool ``x`` (as PyTorch).
+        A Tensor of ``x``'s shape: ``x``'s float dtype, ``floatx()`` for an integer or bool ``x`` (as PyTorch).
 
     >>> import tinygradconv as tg
     >>> x = tg.tensor([0.0, 3.0], requires_grad=True)
@@ -344,7 +345,7 @@ def log2(x):
         x: a Tensor (or data), any shape.
 
     Returns:
-        A Tensor of ``x``'s shape (``-inf`` at 0, NaN below): ``x``'s float dtype, float32 for an integer or bool
+        A Tensor of ``x``'s shape (``-inf`` at 0, NaN below): ``x``'s float dtype, ``floatx()`` for an integer or bool
         ``x`` (as PyTorch).
 
     >>> import tinygradconv as tg
@@ -367,7 +368,7 @@ def log10(x):
         x: a Tensor (or data), any shape.
 
     Returns:
-        A Tensor of ``x``'s shape (``-inf`` at 0, NaN below): ``x``'s float dtype, float32 for an integer or bool
+        A Tensor of ``x``'s shape (``-inf`` at 0, NaN below): ``x``'s float dtype, ``floatx()`` for an integer or bool
         ``x`` (as PyTorch).
 
     >>> import tinygradconv as tg

@@ -16,9 +16,10 @@ op           value                           d/da, as PyTorch computes it
 ``arctanh``  ``log((1 + a) / (1 - a)) / 2``  ``grad / (1 - a*a)``
 ===========  ==============================  ==============================================
 
-Dtypes, as PyTorch (and Keras 3): a float tensor keeps its dtype; an integer or bool tensor computes in and returns
-float32 (:data:`~tinygradconv.ops.elementwise.INTEGER_MATH_DTYPE`). float16 is computed in float32 and rounded once
-to float16, as PyTorch's CPU kernels; the gradients take PyTorch's steps in float16, each rounded.
+Dtypes, as PyTorch: a float tensor keeps its dtype; an integer or bool tensor computes in and returns ``floatx()``
+(float32 by default), as PyTorch its default dtype (Keras 3: float32 whatever ``floatx()`` is). float16 is computed
+in float32 and rounded once to float16, as PyTorch's CPU kernels; the gradients take PyTorch's steps in float16,
+each rounded.
 
 float32 follows :mod:`.trigonometric`'s rule: NumPy's own float32 loop, unless it is more than 2 units in the last
 place (ulp) from the correctly rounded value on random inputs or visibly wrong at a point students meet (``cosh(0) =
@@ -168,7 +169,7 @@ def sinh(x):
         x: a Tensor (or data, converted by :class:`~tinygradconv.Tensor`'s rule), any shape.
 
     Returns:
-        A Tensor of ``x``'s shape: ``x``'s float dtype, float32 for an integer or bool ``x`` (as PyTorch).
+        A Tensor of ``x``'s shape: ``x``'s float dtype, ``floatx()`` for an integer or bool ``x`` (as PyTorch).
 
     >>> import tinygradconv as tg
     >>> x = tg.tensor([0.0, 1.0], requires_grad=True)
@@ -189,7 +190,7 @@ def cosh(x):
         x: a Tensor (or data), any shape.
 
     Returns:
-        A Tensor of ``x``'s shape: ``x``'s float dtype, float32 for an integer or bool ``x`` (as PyTorch).
+        A Tensor of ``x``'s shape: ``x``'s float dtype, ``floatx()`` for an integer or bool ``x`` (as PyTorch).
 
     >>> import tinygradconv as tg
     >>> x = tg.tensor([0.0, 1.0], requires_grad=True)
@@ -211,7 +212,7 @@ def arcsinh(x):
         x: a Tensor (or data), any shape.
 
     Returns:
-        A Tensor of ``x``'s shape: ``x``'s float dtype, float32 for an integer or bool ``x`` (as PyTorch).
+        A Tensor of ``x``'s shape: ``x``'s float dtype, ``floatx()`` for an integer or bool ``x`` (as PyTorch).
 
     >>> import tinygradconv as tg
     >>> x = tg.tensor([0.0, 1.0], requires_grad=True)
@@ -233,7 +234,7 @@ def arccosh(x):
         x: a Tensor (or data), any shape.
 
     Returns:
-        A Tensor of ``x``'s shape, ``>= 0`` (NaN below 1): ``x``'s float dtype, float32 for an integer or bool
+        A Tensor of ``x``'s shape, ``>= 0`` (NaN below 1): ``x``'s float dtype, ``floatx()`` for an integer or bool
         ``x`` (as PyTorch).
 
     >>> import tinygradconv as tg

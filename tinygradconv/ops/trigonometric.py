@@ -19,8 +19,9 @@ op          value                   d/da, as PyTorch computes it
 ``sign``    -1, 0 or 1              0 everywhere (``torch.sign``'s gradient is ``zeros_like(grad)``)
 ==========  ======================  =========================================================
 
-Dtypes, as PyTorch: a float tensor keeps its dtype; an integer or bool tensor computes in and returns float32
-(:data:`~tinygradconv.ops.elementwise.INTEGER_MATH_DTYPE`; Keras 3's ``ops.sin`` of int32 is float32 too), except
+Dtypes, as PyTorch: a float tensor keeps its dtype; an integer or bool tensor computes in and returns ``floatx()``
+(float32 by default), as PyTorch its default dtype (Keras 3's ``ops.sin`` of int32 is float32 whatever
+``floatx()`` is), except
 ``sign``, whose result keeps the integer or bool dtype and has no gradient. float16 is computed in float32 and
 rounded once to float16, as PyTorch's CPU kernels compute half precision, and the gradients take PyTorch's steps
 in float16, each rounded (``1 + y*y`` is ``y*y`` rounded, then ``+ 1`` rounded).
@@ -247,7 +248,7 @@ def sin(x):
         x: a Tensor (or data, converted by :class:`~tinygradconv.Tensor`'s rule), any shape; angles in radians.
 
     Returns:
-        A Tensor of ``x``'s shape: ``x``'s float dtype, float32 for an integer or bool ``x`` (as PyTorch).
+        A Tensor of ``x``'s shape: ``x``'s float dtype, ``floatx()`` for an integer or bool ``x`` (as PyTorch).
 
     >>> import tinygradconv as tg
     >>> x = tg.tensor([0.0, 1.0], requires_grad=True)
@@ -268,7 +269,7 @@ def cos(x):
         x: a Tensor (or data), any shape; angles in radians.
 
     Returns:
-        A Tensor of ``x``'s shape: ``x``'s float dtype, float32 for an integer or bool ``x`` (as PyTorch).
+        A Tensor of ``x``'s shape: ``x``'s float dtype, ``floatx()`` for an integer or bool ``x`` (as PyTorch).
 
     >>> import tinygradconv as tg
     >>> x = tg.tensor([0.0, 1.0], requires_grad=True)
@@ -289,7 +290,7 @@ def tan(x):
         x: a Tensor (or data), any shape; angles in radians.
 
     Returns:
-        A Tensor of ``x``'s shape: ``x``'s float dtype, float32 for an integer or bool ``x`` (as PyTorch).
+        A Tensor of ``x``'s shape: ``x``'s float dtype, ``floatx()`` for an integer or bool ``x`` (as PyTorch).
         Near ``pi/2`` the value is large, not infinite (float64 ``tan(pi/2)`` is ``1.633e16``).
 
     >>> import tinygradconv as tg
