@@ -81,7 +81,8 @@ def _near_a_pole(out, a):
 def _arcsin_switch(out, a):
     """Where NumPy's float32 ``arcsin`` can be 3 units in the last place off: ``0.5003 <= |a| <= 0.6414`` (every
     float32 in ``[1e-3, 1]`` tried; flagged for ``0.5 <= |a| < 0.75``, a quarter of ``[-1, 1]``)."""
-    return (abs(a) >= 0.5) & (abs(a) < 0.75)
+    size = abs(a)
+    return (size >= 0.5) & (size < 0.75)
 
 
 def _rsqrt(xp, v):
