@@ -1445,7 +1445,8 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         pair, and NumPy's ``a.max(1)`` the values: the same call would give different results, and unpacking
         ``v, i = x.max(1)`` would even succeed on two rows with wrong numbers. So a positional axis and ``dim=``
         are a ``TypeError`` that says what to write: ``x.max(axis=1)`` for the values, ``x.argmax(dim=1)`` for
-        the indices. ``keepdim`` (PyTorch's) is accepted for ``keepdims``.
+        the indices. ``keepdim`` (PyTorch's) is accepted for ``keepdims``. A Tensor given positionally,
+        ``x.max(other)``, is PyTorch's element-wise maximum (:meth:`maximum`: the gradient split evenly at ties).
 
         Raises:
             TypeError: a positional axis, or ``dim=``.
@@ -1462,13 +1463,16 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         # imported here, not at the top: tensor.py imports this module before the ops exist (as in clone)
         from .ops import reduction
 
+        if _other_tensor(positional, axis, keepdims, dim, keepdim):
+            return self.maximum(positional[0])          # PyTorch's x.max(other): torch.maximum
         _refuse_positional_axis("max", positional)
         return reduction.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
     def min(self, *positional, axis=None, keepdims=NOT_GIVEN, dim=None, keepdim=None):
         """The minimum over ``axis``, the values only, as Keras' ``ops.min``: as :meth:`max` (the axis by keyword
         only; ``x.argmin(dim=1)`` for the indices), its gradient ``torch.amin(x, dim)``'s over named axes and
-        ``torch.min(x)``'s with no axis.
+        ``torch.min(x)``'s with no axis; ``x.min(other)`` with a Tensor ``other`` is PyTorch's element-wise minimum
+        (:meth:`minimum`).
 
         >>> import tinygradconv as tg
         >>> tg.tensor([[1.0, 9.0, 3.0], [4.0, 2.0, 8.0]]).min(axis=0).tolist()
@@ -1476,6 +1480,8 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .ops import reduction
 
+        if _other_tensor(positional, axis, keepdims, dim, keepdim):
+            return self.minimum(positional[0])          # PyTorch's x.min(other): torch.minimum
         _refuse_positional_axis("min", positional)
         return reduction.min(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
@@ -2101,6 +2107,15 @@ def _refuse_in_graph_write(tensor, value, spelling, instead, recordable=False):
                     f"of the autograd graph, which records the in-place methods (`t.add_(...)`, `t.clamp_(...)`) "
                     f"but not this write: write it out of place, e.g. {instead}, or under `with tg.no_grad():` where "
                     f"no gradient is wanted")
+
+
+def _other_tensor(positional, axis, keepdims, dim, keepdim):
+    """Whether ``x.max(...)``/``x.min(...)`` is PyTorch's element-wise form ``x.max(other)``: one Tensor given
+    positionally and nothing else (an axis is never a Tensor)."""
+    from .tensor import Tensor
+
+    return len(positional) == 1 and isinstance(positional[0], Tensor) and axis is None and \
+        keepdims is NOT_GIVEN and dim is None and keepdim is None
 
 
 def _refuse_positional_axis(name, positional):

@@ -1728,9 +1728,22 @@ def mul(a, b):
     return _binary(Mul, a, b)
 
 
-def div(a, b):
-    """``a / b`` with broadcasting."""
-    return _binary(Div, a, b)
+def div(a, b, *, rounding_mode=None):
+    """``a / b`` with broadcasting, as ``torch.div``: true division when ``rounding_mode`` is None; ``"trunc"`` and
+    ``"floor"`` round the quotient towards zero or minus infinity, integers staying integers
+    (:func:`~tinygradconv.ops.rounded_division.rounded_div`, which also says what it raises).
+
+    >>> import tinygradconv as tg
+    >>> x = tg.tensor([-7, 7], dtype="int64")
+    >>> div(x, 2).tolist(), div(x, 2, rounding_mode="floor").tolist()
+    ([-3.5, 3.5], [-4, 3])
+    """
+    if rounding_mode is None:
+        return _binary(Div, a, b)
+    # imported here: rounded_division builds on this module
+    from .rounded_division import rounded_div
+
+    return rounded_div(a, b, rounding_mode)
 
 
 def pow(a, b):

@@ -113,7 +113,9 @@ class Median(Function):
     Found by a stable ``argsort`` (NaN last): the value at position ``(n - 1) // 2`` of the order (``n // 2`` for
     the upper), NaN with the index of the first NaN where the slice holds one, as PyTorch. Among equal values the
     stable order's index is returned; PyTorch documents its index among ties as unspecified (its CPU kernel
-    agreed on the cases tried). An empty slice gives NaN (index 0), as ``torch.median`` of an empty tensor.
+    agreed on the cases tried). An empty input with ``axis=None`` gives NaN, as ``torch.median`` of an empty
+    tensor; :func:`torch_median` refuses a ``dim`` of size 0, as PyTorch (no index to return), and Keras'
+    :func:`median` gives NaN there.
     The gradient goes to the index; with ``axis=None`` it is split evenly between the elements equal to the
     median (the NaN elements, for a NaN median), as PyTorch's ``t.median()`` (``evenly_distribute_backward``).
     ``ctx.indices`` keeps the int64 indices.
@@ -191,6 +193,9 @@ def torch_median(x, dim=None, keepdim=False):
     every element (rank 0); with a ``dim`` a ``(values, indices)`` pair (``.values``, ``.indices``), the indices
     int64. Integers keep their dtype. See :class:`Median` for NaN, ties and the gradient.
 
+    Raises:
+        ValueError: a ``dim`` along which the tensor is empty (PyTorch raises too: no index to return).
+
     >>> import tinygradconv as tg
     >>> torch_median(tg.tensor([3.0, 1.0, 2.0, 4.0])).item()
     2.0
@@ -202,6 +207,10 @@ def torch_median(x, dim=None, keepdim=False):
     keepdim = flag(keepdim, "keepdim", "median")
     if dim is None:
         return Median.apply(x, axis=None)
+    if x.ndim and x.shape[dim_index(dim, x.ndim, "median")] == 0:
+        raise ValueError(f"Invalid value for argument `x` of median: the tensor of shape {x.shape} is empty along "
+                         f"dim={dim!r}, so no slice has a middle value and no index to return (PyTorch raises "
+                         f"too). Received dim={dim!r}")
     return values_with_indices(Median, x, axis=dim, keepdims=keepdim)
 
 
