@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import tinygradconv as tg
+from tinygradconv.ops.wider_float import numpy_loop_is_simd
 
 torch = pytest.importorskip("torch", reason="PyTorch is the reference of the trigonometric ops")
 
@@ -90,14 +91,18 @@ def test_values_and_gradients_match_torch(name, dtype):
 
 @pytest.mark.parametrize("name", [name for name, _ in OPS])
 def test_float64_special_points_exactly_as_torch(name):
-    """At the special points themselves (not the random values) float64 agrees with torch bit for bit."""
+    """At the special points themselves (not the random values) float64 agrees with torch bit for bit where NumPy's
+    float64 loop is its own SIMD code (x86 with AVX-512, where this was measured), and within a unit in the last
+    place where it is the C library's scalar function (x86 without AVX-512: glibc's ``arccos(0.5)`` is
+    1.0471975511965979, the correctly rounded pi / 3, torch's 1.0471975511965976)."""
     x = np.array(SPECIAL)
     g = _upstream(x.size, "float64")
     (y, dx), (ty, tdx) = _ours(name, x, g), _theirs(name, x, g)
     if name == "sign":
         ty = np.where(np.isnan(x), np.nan, ty)
-    _assert_close(y, ty, 0, f"{name} value")
-    _assert_close(dx, tdx, 0, f"{name} gradient")
+    ulps = 0 if name == "sign" or numpy_loop_is_simd(name, "float64") else 1
+    _assert_close(y, ty, ulps, f"{name} value")
+    _assert_close(dx, tdx, ulps, f"{name} gradient")
 
 
 def test_signed_zeros_of_values_and_gradients():
