@@ -2583,7 +2583,8 @@ class BackwardNode:
     def next_functions(self) -> tuple:
         from .in_place import recorded_inputs
 
-        return tuple((_node_of(t), 0) for t in recorded_inputs(self._ctx))
+        shown = getattr(self._ctx.fn, "grad_fn_inputs", None)      # (CopySlices: PyTorch's holds a node inside)
+        return tuple((_node_of(t), 0) for t in (recorded_inputs if shown is None else shown)(self._ctx))
 
     def __repr__(self):
         return f"<{self.name()}>"
