@@ -193,3 +193,23 @@ def test_a_number_out_of_range_is_one_value_error_in_every_write(write, dtype, v
                                          rf"is out of the range of {dtype} {re.escape(bounds)}"):
         ours_write(t, value)
     assert t.tolist() == [1, 2, 3]
+
+
+# ------------------------------------------------------------------ 5. a view taken with integers only
+def test_a_view_taken_with_integers_only_shows_a_later_write_as_torch_s():
+    """``w = y[0]; y[0] = 5``: PyTorch's w is a view and shows 5; NumPy gave ours a scalar of its own (1)."""
+    for lib in (tg, torch):
+        y, m = lib.tensor([1.0, 2.0]), lib.tensor([[1.0, 2.0], [3.0, 4.0]])
+        w, v = y[0], m[1, 0]
+        y[0] = 5.0
+        m[1] = 9.0
+        assert (w.item(), v.item()) == (5.0, 9.0), lib.__name__
+    x, tx = tg.tensor([1.0, 2.0], requires_grad=True), torch.tensor([1.0, 2.0], requires_grad=True)
+    y, ty = x * 2, tx * 2
+    w, tw = y[1], ty[1]
+    y[1] = 7.0
+    ty[1] = 7.0
+    assert w.item() == tw.item() == 7.0
+    (w * 3).backward()
+    (tw * 3).backward()
+    assert x.grad.tolist() == tx.grad.tolist() == [0.0, 0.0]

@@ -380,7 +380,9 @@ class GetItem(Function):
         ctx.first, ctx.rest = _normalized_index(xp, index, ctx.shape)
         ctx.whole = _takes_everything(ctx.first)
         if not ctx.whole:
-            a = a[ctx.first]    # integers, slices and new axes: a view (PyTorch's select, slice and unsqueeze)
+            viewed, a = a, a[ctx.first]     # integers, slices and new axes: a view (PyTorch's select, slice and
+            if isinstance(a, np.generic):   # unsqueeze); integers alone, one per axis: NumPy gives a scalar of
+                a = viewed[tuple(ctx.first) + (Ellipsis,)]  # its own, PyTorch a 0-d view (shows a later y[0] = 5)
         if ctx.rest is None:
             return a
         ctx.picked_shape = tuple(a.shape)
@@ -674,6 +676,10 @@ def getitem(x, index):
         x: the tensor.
         index: an integer, slice, ``None``, ``...``, integer or boolean array (a list, a NumPy array or a
             Tensor), or a tuple of them.
+
+    Integers, slices, ``None`` and ``...`` give a view of ``x``'s memory, as PyTorch's select, slice and
+    unsqueeze, even one integer per axis (``w = y[0]``, a 0-d view where NumPy would give a scalar of its own: a
+    later ``y[0] = 5`` shows in ``w``, as in PyTorch); integer arrays and masks give a copy.
 
     Returns:
         Tensor: the picked elements.
