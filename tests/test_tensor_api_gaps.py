@@ -316,8 +316,10 @@ def test_setitem_refuses_what_would_change_the_value():
     x = tg.tensor([1, 2, 3], dtype="int64")
     with pytest.raises(TypeError):
         x[0] = 2.7                           # PyTorch truncates to 2 silently
+    with pytest.raises(TypeError, match=r"tensor\(2\.7, dtype=float64\) cannot be written into an int64"):
+        x[0] = tg.tensor(2.7, dtype="float64")      # (a 0-d tensor holding 2.0 writes 2, as PyTorch: s50)
     with pytest.raises(TypeError, match="float64 value cannot be written into an int64"):
-        x[0] = tg.tensor(2.0, dtype="float64")
+        x[:2] = tg.tensor([2.0, 3.0], dtype="float64")
     with pytest.raises(ValueError, match=r"shape \(2,\) does not broadcast to the shape of t\[index\], \(3,\)"):
         tg.tensor(np.zeros((2, 3)))[0] = [1.0, 2.0]
 

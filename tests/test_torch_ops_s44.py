@@ -155,11 +155,12 @@ def test_masked_fill_refuses_values_an_integer_tensor_cannot_hold():
     mask = np.array([True, False, True])
     assert torch.tensor([1, 2, 3]).masked_fill(torch.as_tensor(mask), 2.5).tolist() == [2, 2, 2]
     ints = tg.tensor([1, 2, 3], dtype="int64")
-    for value in (2.5, tg.tensor(2.0), np.float64(3.5)):
+    for value in (2.5, tg.tensor(2.5), np.float64(3.5)):
         with pytest.raises(TypeError, match="Invalid type for argument `value`.* an int64 tensor"):
             ints.masked_fill(mask, value)
-    for value in (3.0, np.float64(3.0)):        # a float holding an integer: written, as torch writes it
-        expected = torch.tensor([1, 2, 3]).masked_fill(torch.as_tensor(mask), value)
+    for value in (3.0, np.float64(3.0), tg.tensor(3.0)):   # a float holding an integer: written, as torch writes it
+        given = torch.tensor(3.0) if isinstance(value, tg.Tensor) else value       # (s50: a 0-d tensor too)
+        expected = torch.tensor([1, 2, 3]).masked_fill(torch.as_tensor(mask), given)
         assert ints.masked_fill(mask, value).tolist() == expected.tolist() == [3, 2, 3]
         assert dtype_name(ints.masked_fill(mask, value).dtype) == "int64"
     with pytest.raises(TypeError, match="cannot fill a bool tensor"):

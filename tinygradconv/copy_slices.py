@@ -108,6 +108,22 @@ class CopySlices(Function):
     def full_grad_fn_name(ctx):
         return ctx.name
 
+    @staticmethod
+    def grad_fn_inputs(ctx):
+        """The inputs ``grad_fn.next_functions`` shows, as PyTorch's: the base's old value, then the value's. For
+        an in-place method on a view (``y[0].mul_(w)``) PyTorch's ``CopySlices`` holds the method's node inside
+        itself: its ``next_functions`` are the base's old node and the nodes of the method's other arguments
+        (``(MulBackward0, 0), (MulBackward0, 0)`` for ``y = x * 2``, ``w = v * 1``; ``(None, 0)`` for the number
+        of ``mul_(2)``), not the method's node. Here that node is the value's (:func:`write_region` notes it as
+        ``ctx.method``: the node and the positions of the view's value among its inputs), and the backward pass
+        goes through it; only this view of the graph passes over it, to the inputs it shows."""
+        inputs = in_place.recorded_inputs(ctx)
+        method = getattr(ctx, "method", None)
+        if method is None or len(inputs) < 2 or method[0].released:
+            return inputs
+        node, of_the_view = method
+        return inputs[:1] + tuple(t for i, t in enumerate(in_place.recorded_inputs(node)) if i not in of_the_view)
+
 
 def _kept_shape(value_shape, ndim):
     """``value_shape`` without the leading axes of length 1 that do not fit in ``ndim`` axes (as the forward
@@ -349,6 +365,9 @@ def write_region(tensor, index, value, before=None):
         before._made_at = in_place.writes
     in_place.record(base, lambda old, written: CopySlices.apply(old, written, region=region, name=name),
                     (value,), lambda result: None, written_in_place=True)
+    if views and value._ctx is not None and any(t is before for t in value._ctx.inputs):
+        # an in-place method on the view (value = its op of `before`): PyTorch's CopySlices holds its node
+        base._ctx.method = (value._ctx, {i for i, t in enumerate(value._ctx.inputs) if t is before})
     if views:                    # the view written through: a view of the new base (PyTorch regenerates it)
         again = object.__new__(type(tensor._ctx))
         again.__dict__.update(vars(tensor._ctx))

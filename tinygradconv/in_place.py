@@ -110,6 +110,22 @@ def own_array(tensor):
         note_in_place_write(data)
 
 
+def arrays_may_overlap(a, b):
+    """Whether the arrays ``a`` and ``b`` may share memory, the cheap first test of :func:`refuse_partial_overlap`:
+    ``np.may_share_memory``, which compares only the two ranges of memory they span (an array of its own, such as
+    a number lifted to an array, never does). NumPy arrays only, and array_api_strict's (which hold one as
+    ``_array``); anything else (a CuPy array, ``None``) answers False, as :func:`refuse_partial_overlap` checks
+    NumPy's memory only. So ``t[index] = value`` builds ``t[index]`` for that check only when this says True.
+
+    >>> import numpy as np
+    >>> a = np.zeros(4)
+    >>> arrays_may_overlap(a[1:], a[:2]), arrays_may_overlap(a, np.zeros(4)), arrays_may_overlap(a, None)
+    (True, False, False)
+    """
+    a, b = getattr(a, "_array", a), getattr(b, "_array", b)
+    return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and bool(np.may_share_memory(a, b))
+
+
 def refuse_partial_overlap(tensor, other, name):
     """``RuntimeError`` (PyTorch's) when ``other`` (a Tensor or anything else) is another view of elements that
     ``tensor`` holds: ``y.add_(y.T)`` would read elements already written (NumPy computes it out of place first,
@@ -117,10 +133,10 @@ def refuse_partial_overlap(tensor, other, name):
     elements (``y.mul_(y)``) or elements of their own (``y[0].add_(y[1])``, the columns ``a[:, 0].mul_(a[:, 1])``)
     are fine, as in PyTorch. Whether two views share an element is decided exactly (``np.shares_memory``; its
     ranges of memory may interleave, as two columns' do, without one element in common); a problem too hard to
-    decide quickly counts as shared. NumPy arrays only (and array_api_strict's)."""
+    decide quickly counts as shared. NumPy arrays only (and array_api_strict's): :func:`arrays_may_overlap`."""
     mine, theirs = getattr(tensor._data, "_array", tensor._data), getattr(getattr(other, "_data", None), "_array",
                                                                           getattr(other, "_data", None))
-    if not isinstance(mine, np.ndarray) or not isinstance(theirs, np.ndarray) or not np.may_share_memory(mine, theirs):
+    if not arrays_may_overlap(mine, theirs):
         return
     if theirs.shape == mine.shape and theirs.strides == mine.strides and \
             theirs.__array_interface__["data"][0] == mine.__array_interface__["data"][0]:

@@ -788,12 +788,17 @@ class TorchMethods(TorchPort, NumpyUfuncs):
                 ``y.expand(3, 2)[0]``, writes ``y``, as PyTorch); a value that is another view of some of the
                 written elements (``y[1:] = y[:2]``; PyTorch's "some elements of the input tensor and the
                 written-to tensor refer to a single memory location").
-            TypeError: a floating value written into an integer or bool tensor (cast first; PyTorch truncates
-                silently), or a number the tensor's dtype cannot hold; a value that requires grad written into a
-                view made outside the graph (``z[0][1] = x[0]`` for a ``z`` that does not require grad: PyTorch
-                gives ``z`` the history; write into ``z`` itself, ``z[0, 1] = x[0]``).
+            TypeError: a floating value written into an integer or bool tensor, unless it is one number (a
+                float, a 0-d array or a 0-d tensor that does not require grad) holding an integer the dtype holds:
+                ``2.0``, ``np.array(2.0)`` and ``tg.tensor(2.0)`` write 2, as PyTorch; ``3.7`` is refused, quoted
+                (PyTorch truncates it silently); an array of floats: cast it first. A value that requires grad
+                written into a view made outside the graph (``z[0][1] = x[0]`` for a ``z`` that does not require
+                grad: PyTorch gives ``z`` the history; write into ``z`` itself, ``z[0, 1] = x[0]``).
             IndexError: an index out of range, as :func:`~tinygradconv.ops.shape.getitem`.
-            ValueError: a value that does not broadcast to ``t[index]``'s shape.
+            ValueError: a value that does not broadcast to ``t[index]``'s shape; a number out of the range of
+                the tensor's dtype (``300`` for int8, ``1e5`` for float16), as ``fill_`` and ``masked_fill``
+                (PyTorch raises ``RuntimeError`` "value cannot be converted to type ... without overflow" for the
+                integers; its ``t[0] = 1e5`` writes ``inf`` into float16, where its ``fill_`` refuses).
 
         >>> import tinygradconv as tg
         >>> x = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
@@ -808,7 +813,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
         check_index_backend(self, index)
         kind = dtype_name(self.dtype)
-        value = self._lift(_number_to_write(value, kind))
+        value = self._lift(_number_to_write(value, kind, "`t[index] = value`"))
         value_kind = dtype_name(value.dtype)
         if value_kind.startswith("float") and not kind.startswith("float"):
             raise TypeError(f"Invalid type for argument `value`: a {value_kind} value cannot be written into "
@@ -821,7 +826,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         if recorded:            # the base's new history: the old base with the region overwritten (CopySlices)
             from .copy_slices import write_region
 
-            if _may_share_memory(self, value):     # (`y[1:] = y[:2]`); building t[index] costs as much as the write
+            if in_place.arrays_may_overlap(self._data, value._data):   # (`y[1:] = y[:2]`); t[index] costs a write
                 in_place.refuse_partial_overlap(self.detach()[index], value, "copy_")
             write_region(self, index, value)
             return
@@ -2492,38 +2497,31 @@ def _ops_article(kind):
     return article(kind)
 
 
-def _may_share_memory(tensor, value):
-    """Whether ``value``'s array (a Tensor's) may share memory with ``tensor``'s: ``np.may_share_memory``, which
-    compares only the two memory ranges (cheap); a number lifted to its own array, or an array of its own, cannot.
-    Arrays that are not NumPy's (CuPy's) answer True, leaving the decision to :func:`.in_place.refuse_partial_overlap`.
-    """
-    mine = getattr(tensor._data, "_array", tensor._data)
-    theirs = getattr(value._data, "_array", value._data)
-    if not isinstance(mine, np.ndarray) or not isinstance(theirs, np.ndarray):
-        return True
-    return np.may_share_memory(mine, theirs)
-
-
-def _number_to_write(value, kind):
-    """``value`` to write into a tensor of dtype ``kind`` (``t[index] = value``, ``t.fill_(value)``): 0 and 1 into
-    a bool tensor become False and True, as PyTorch and NumPy take them, and a float holding an integer (``3.0``)
-    into an integer tensor is that integer, as PyTorch writes it; a number the dtype cannot hold unchanged is a
-    ``TypeError`` that quotes it as passed (``3.7`` into int32: PyTorch truncates it to 3 silently; ``1e300``:
-    :func:`~tinygradconv.ops.elementwise.whole_number_to_write`). Anything but a number is returned as it is."""
-    from .ops.elementwise import article, whole_number_to_write
+def _number_to_write(value, kind, op):
+    """``value`` to write into a tensor of dtype ``kind`` by ``op`` (``t[index] = value``, ``t.fill_(value)``): 0
+    and 1 into a bool tensor become False and True, as PyTorch and NumPy take them, and a float holding an integer
+    (``3.0``, ``np.array(3.0)``, ``tg.tensor(3.0)``) into an integer tensor is that integer, as PyTorch writes it;
+    another float there is a ``TypeError`` that quotes it as passed (``3.7`` into int32: PyTorch truncates it to 3
+    silently; ``1e300``: :func:`~tinygradconv.ops.elementwise.whole_number_to_write`). A number out of the dtype's
+    range (``300`` for int8, ``1e5`` for float16) is a ``ValueError`` naming ``value``, ``op`` and the range, as
+    ``masked_fill`` and ``full_like`` give (:func:`~tinygradconv.ops.creation.refuse_out_of_range`; PyTorch raises
+    ``RuntimeError`` "value cannot be converted to type ... without overflow"). Anything else is returned as it
+    is."""
+    from .ops.creation import refuse_out_of_range  # (the ops import this module)
+    from .ops.elementwise import whole_number_to_write
     from .tensor import _number_fits
 
     value = whole_number_to_write(value, kind)            # 3.0 into int32 is 3, as PyTorch; 3.7 and 1e300 refused
     if kind == "bool" and type(value) is int and value in (0, 1):
         value = bool(value)
-    if isinstance(value, numbers.Real) and not kind.startswith("float") and not _number_fits(value, kind):
-        if kind == "bool":
+    if not isinstance(value, numbers.Real):
+        return value
+    if kind == "bool":
+        if not _number_fits(value, kind):
             raise TypeError(f"Invalid type for argument `value`: {value!r} cannot be written into a bool tensor; "
                             "write True or False (or 0 or 1)")
-        raise TypeError(f"Invalid type for argument `value`: {value!r} cannot be written into {article(kind)} {kind} "
-                        f"tensor unchanged (PyTorch refuses it too: \"value cannot be converted to type ... without "
-                        f"overflow\"); write an integer within "
-                        f"{kind}'s range (a float holding one, such as 3.0, is taken), e.g. int(value)")
+        return value
+    refuse_out_of_range(value, kind, "value", op)       # (the one range check of every write of a number)
     return value
 
 
@@ -2600,7 +2598,8 @@ class BackwardNode:
     def next_functions(self) -> tuple:
         from .in_place import recorded_inputs
 
-        return tuple((_node_of(t), 0) for t in recorded_inputs(self._ctx))
+        shown = getattr(self._ctx.fn, "grad_fn_inputs", None)      # (CopySlices: PyTorch's holds a node inside)
+        return tuple((_node_of(t), 0) for t in (recorded_inputs if shown is None else shown)(self._ctx))
 
     def __repr__(self):
         return f"<{self.name()}>"

@@ -160,10 +160,13 @@ class TorchPort(TorchInPlace):
 
         Raises:
             RuntimeError: a leaf that requires grad or a view of one, while gradients are recorded (as PyTorch).
-            TypeError: a float into an integer tensor, a number the dtype cannot hold (as ``t[...] = value``).
-                (A view of an op's output, ``y[0].fill_(v)``, is recorded as PyTorch's ``CopySlices``:
-                :mod:`tinygradconv.copy_slices`.)
-            ValueError: a ``value`` tensor that is not 0-D (PyTorch raises ``RuntimeError``).
+            TypeError: a float into an integer tensor other than a whole number the dtype holds (``3.0``,
+                ``np.array(3.0)`` and a 0-d ``tg.tensor(3.0)`` fill 3, as PyTorch; ``3.7`` is refused, where
+                PyTorch truncates it), as ``t[...] = value``. (A view of an op's output, ``y[0].fill_(v)``, is
+                recorded as PyTorch's ``CopySlices``: :mod:`tinygradconv.copy_slices`.)
+            ValueError: a ``value`` tensor that is not 0-D (PyTorch raises ``RuntimeError``); a number out of the
+                dtype's range (``300`` for int8, ``1e5`` for float16), as ``masked_fill`` (PyTorch raises
+                ``RuntimeError``: "value cannot be converted to type ... without overflow").
 
         >>> import tinygradconv as tg
         >>> x = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
@@ -176,7 +179,7 @@ class TorchPort(TorchInPlace):
         if isinstance(value, Tensor) and value.ndim != 0:
             raise ValueError(f"Invalid value for argument `value` of fill_: fill_ only supports a 0-dimension value "
                              f"tensor (as PyTorch), received one of shape {tuple(value.shape)}")
-        value = _number_to_write(value, dtype_name(self.dtype))
+        value = _number_to_write(value, dtype_name(self.dtype), "fill_")
         return write_in_place(self, "fill_", _filled_with, (value,), ("value",),
                               instead="t = tg.ops.full_like(t, value)")
 

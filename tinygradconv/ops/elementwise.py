@@ -490,14 +490,30 @@ def article(kind):
     return "an" if kind.startswith("int") else "a"
 
 
+def _float_scalar(value):
+    """The Python float that ``value`` is, for :func:`whole_number_to_write`: a float number (Python's or NumPy's),
+    a 0-d NumPy array of a floating dtype, or a 0-d floating Tensor that does not require grad (its value is read:
+    one it is a graph's would lose its gradient, and is left to the caller's refusal); None for anything else."""
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind == "f":
+        return float(value[()])
+    if isinstance(value, Tensor) and value.ndim == 0 and not value.requires_grad and \
+            dtype_name(value.dtype).startswith("float"):
+        return float(value.item())
+    return None
+
+
 def whole_number_to_write(value, kind, argument="`value`", verb="be written into"):
     """``value`` as a write into a tensor of dtype name ``kind`` stores it (``t.fill_(3.0)``, ``t[0] = 3.0``,
     ``t.masked_fill(m, 3.0)``, ``pad(t, ..., value=3.0)``, ``full_like(t, 3.0)``, ``t.new_full(shape, 3.0)``):
 
-    * into a floating tensor, and anything but a float (an int, a bool, an array), ``value`` itself (the callers
-      check an integer's range);
+    * into a floating tensor, and anything but a float (an int, a bool, an array of more than one element),
+      ``value`` itself (the callers check an integer's range);
     * a float that holds an integer the integer dtype ``kind`` holds (``3.0``, ``np.float64(-2.0)``; ``0.0`` and
-      ``1.0`` for bool): that integer (``False`` or ``True`` for bool), as PyTorch writes it;
+      ``1.0`` for bool): that integer (``False`` or ``True`` for bool), as PyTorch writes it. A 0-d floating NumPy
+      array (``np.array(2.0)``) and a 0-d floating Tensor that does not require grad (``tg.tensor(2.0)``) are
+      floats here too, as PyTorch takes them as it takes the number (``t[0] = torch.tensor(2.0)`` writes 2);
     * any other float (``3.7``, ``1e300``, ``1e10`` into int32, ``2.0`` into bool, NaN): a ``TypeError`` that quotes
       ``value`` as passed, naming ``argument`` (``"`value` of masked_fill"``); ``verb`` says what the value does
       (``"fill"``: "2.5 cannot fill an int32 tensor unchanged"). PyTorch truncates ``3.7`` to 3 silently and raises
@@ -512,11 +528,14 @@ def whole_number_to_write(value, kind, argument="`value`", verb="be written into
     Traceback (most recent call last):
     ...
     TypeError: Invalid type for argument `value`: 10000000000.0 cannot be written into an int32 tensor unchanged ...
+    >>> whole_number_to_write(np.array(2.0), "int64"), whole_number_to_write(Tensor(-1.0), "int8")
+    (2, -1)
     """
-    if kind.startswith("float") or not isinstance(value, (float, np.floating)):
+    number = None if kind.startswith("float") else _float_scalar(value)
+    if number is None:
         return value
-    if math.isfinite(value) and float(value).is_integer():
-        whole = int(value)
+    if math.isfinite(number) and number.is_integer():
+        whole = int(number)
         if kind == "bool" and whole in (0, 1):
             return bool(whole)
         if kind != "bool" and _number_fits(whole, kind):

@@ -111,9 +111,10 @@ def _mask_tensor(mask, like):
 
 def _value_tensor(value, like):
     """``value`` as a rank-0 Tensor on ``like``'s backend: a number in ``like``'s dtype, or a rank-0 Tensor as it
-    is (its gradient flows). A float number or tensor for an integer or bool ``like`` is refused (``TypeError``), as
-    ``t[mask] = 2.5`` is (PyTorch truncates 2.5 to 2 silently); a number out of the dtype's range too
-    (``ValueError``), as PyTorch refuses it."""
+    is (its gradient flows). For an integer or bool ``like``, a float (a number, or a rank-0 array or tensor that
+    does not require grad) holding an integer the dtype holds is that integer, as PyTorch writes it; any other is
+    refused (``TypeError``), as ``t[mask] = 2.5`` is (PyTorch truncates 2.5 to 2 silently); a number out of the
+    dtype's range (``ValueError``), as PyTorch refuses it."""
     refuse_torch_tensor(value, "fill a tinygradconv tensor with")
     kind = dtype_name(like.dtype)
     if isinstance(value, Tensor):
@@ -122,20 +123,24 @@ def _value_tensor(value, like):
                              f"tensor (as PyTorch). Received a tensor of shape {value.shape}")
         value_kind = dtype_name(value.dtype)
         if not kind.startswith("float") and value_kind.startswith("float"):
-            raise TypeError(f"Invalid type for argument `value` of masked_fill: a {value_kind} value cannot fill "
-                            f"{article(kind)} {kind} tensor without changing it (PyTorch truncates it); cast one of "
-                            f"them first")
-        if kind != "bool":
-            # tg.tensor(300) into int8: refused as the number 300 is
-            refuse_out_of_range(value.item(), kind, "value", "masked_fill")
-        return value
+            if value.requires_grad:
+                raise TypeError(f"Invalid type for argument `value` of masked_fill: a {value_kind} value that "
+                                f"requires grad cannot fill {article(kind)} {kind} tensor (an integer or bool "
+                                f"result has no gradient); fill a floating tensor, or pass value.detach()")
+            # tg.tensor(2.0) is 2, as the number 2.0 is (PyTorch writes it); tg.tensor(2.5) refused as 2.5 is
+            value = whole_number_to_write(value, kind, argument="`value` of masked_fill", verb="fill")
+        else:
+            if kind != "bool":
+                # tg.tensor(300) into int8: refused as the number 300 is
+                refuse_out_of_range(value.item(), kind, "value", "masked_fill")
+            return value
+    # 3.0 into int32 is 3, as PyTorch; 3.7 and 1e300 are refused (TypeError, quoting the value as passed)
+    value = whole_number_to_write(value, kind, argument="`value` of masked_fill", verb="fill")
     if isinstance(value, (np.generic, np.ndarray)) and np.ndim(value) == 0:
         value = value.item()
     if not isinstance(value, numbers.Real):
         raise TypeError(f"Invalid type for argument `value` of masked_fill: expected a number or a rank-0 tensor. "
                         f"Received value={value!r} of type {type(value).__name__}")
-    # 3.0 into int32 is 3, as PyTorch; 3.7 and 1e300 are refused (TypeError, quoting the value as passed)
-    value = whole_number_to_write(value, kind, argument="`value` of masked_fill", verb="fill")
     if kind == "bool" and type(value) is int and value in (0, 1):
         value = bool(value)
     floating = kind.startswith("float")
@@ -171,8 +176,10 @@ def masked_fill(x, mask, value):
 
     Raises:
         TypeError: a mask that is not bool (as PyTorch); a value that is not a number or tensor; a float value
-            for an integer or bool ``x``, or a number other than 0, 1, True, False for a bool one (PyTorch
-            truncates ``2.5`` to 2 silently); a PyTorch tensor.
+            (a number or rank-0 tensor) for an integer or bool ``x`` other than a whole number its dtype holds
+            (``2.0`` is 2, as PyTorch writes it; PyTorch truncates ``2.5`` to 2 silently), or a number other than
+            0, 1, True, False for a bool one; a float tensor that requires grad for an integer or bool ``x``; a
+            PyTorch tensor.
         ValueError: a number, or the value of a rank-0 tensor, out of the range of ``x``'s dtype (``300`` for
             int8, ``1e5`` for float16, as PyTorch; ``-1`` for uint8 too, which PyTorch wraps to 255 silently), a
             ``value`` tensor that is not rank 0, or shapes that do not broadcast (PyTorch raises ``RuntimeError``

@@ -29,9 +29,9 @@ from ..index_check import check_index_backend
 from ..tensor import _DTYPES, Tensor, _number_fits
 from ..torch_methods import NOT_GIVEN
 from ..validation import axis_index, dim_index, dtype_argument, integer
+from .creation import refuse_out_of_range
 from .elementwise import (
     _cast_to,
-    article,
     float_mask_hint,
     promoted_dtype,
     refuse_torch_tensor,
@@ -380,7 +380,9 @@ class GetItem(Function):
         ctx.first, ctx.rest = _normalized_index(xp, index, ctx.shape)
         ctx.whole = _takes_everything(ctx.first)
         if not ctx.whole:
-            a = a[ctx.first]    # integers, slices and new axes: a view (PyTorch's select, slice and unsqueeze)
+            viewed, a = a, a[ctx.first]     # integers, slices and new axes: a view (PyTorch's select, slice and
+            if isinstance(a, np.generic):   # unsqueeze); integers alone, one per axis: NumPy gives a scalar of
+                a = viewed[tuple(ctx.first) + (Ellipsis,)]  # its own, PyTorch a 0-d view (shows a later y[0] = 5)
         if ctx.rest is None:
             return a
         ctx.picked_shape = tuple(a.shape)
@@ -674,6 +676,10 @@ def getitem(x, index):
         x: the tensor.
         index: an integer, slice, ``None``, ``...``, integer or boolean array (a list, a NumPy array or a
             Tensor), or a tuple of them.
+
+    Integers, slices, ``None`` and ``...`` give a view of ``x``'s memory, as PyTorch's select, slice and
+    unsqueeze, even one integer per axis (``w = y[0]``, a 0-d view where NumPy would give a scalar of its own: a
+    later ``y[0] = 5`` shows in ``w``, as in PyTorch); integer arrays and masks give a copy.
 
     Returns:
         Tensor: the picked elements.
@@ -989,14 +995,15 @@ def pad(x, pad_width, value=0.0, mode="constant"):
     gradients. The output has ``n + before + after`` elements on an axis of ``n``, the dtype of ``x``.
 
     Raises:
-        TypeError: a width that is not an integer (a float or a bool), a ``value`` that is not a number or that the
-            integer or bool tensor cannot hold, a string ``value`` (``F.pad``'s and Keras' third argument is
-            ``mode``; write ``mode="reflect"``).
-        ValueError: a wrong number of pairs, a flat tuple of 4 or more widths (torch's order), crops that remove
-            more elements than the axis has (``((-2, -2),)`` on 3 elements; PyTorch raises a ``RuntimeError``
-            there), a ``mode`` other than the three above (PyTorch's ``"replicate"`` and ``"circular"`` are not
-            supported), or with ``"reflect"``/``"symmetric"``: a negative width, an empty axis to pad, a ``value``
-            other than 0.
+        TypeError: a width that is not an integer (a float or a bool), a ``value`` that is not a number, a float
+            ``value`` other than a whole number for an integer tensor, a number other than 0 and 1 for a bool one, a
+            string ``value`` (``F.pad``'s and Keras' third argument is ``mode``; write ``mode="reflect"``).
+        ValueError: an integer ``value`` out of the range of an integer tensor's dtype (``300`` for int8), as
+            ``fill_`` and ``masked_fill`` (PyTorch's ``F.pad`` converts it unchecked); a wrong number of pairs, a
+            flat tuple of 4 or more widths (torch's order), crops that remove more elements than the axis has
+            (``((-2, -2),)`` on 3 elements; PyTorch raises a ``RuntimeError`` there), a ``mode`` other than the
+            three above (PyTorch's ``"replicate"`` and ``"circular"`` are not supported), or with
+            ``"reflect"``/``"symmetric"``: a negative width, an empty axis to pad, a ``value`` other than 0.
 
     See https://numpy.org/doc/stable/reference/generated/numpy.pad.html, https://keras.io/api/ops/numpy/#pad-function
     and, for torch's order, https://pytorch.org/docs/stable/generated/torch.nn.functional.pad.html.
@@ -1033,11 +1040,12 @@ def pad(x, pad_width, value=0.0, mode="constant"):
         whole = whole_number_to_write(value, name, argument="`value` of pad", verb="pad")
         if name == "bool" and type(whole) is int and whole in (0, 1):
             whole = bool(whole)
-        if not _number_fits(whole, name):           # an integer beyond the dtype (300 for int8), 2 for bool
-            held = "True or False (or 0 or 1)" if name == "bool" else \
-                f"the integers in [{np.iinfo(name).min}, {np.iinfo(name).max}]"
-            raise TypeError(f"Invalid type for argument `value` of pad: {value!r} cannot pad {article(name)} {name} "
-                            f"tensor unchanged (it holds {held}); cast the tensor first, e.g. x.astype('float32')")
+        if name != "bool":                          # an integer beyond the dtype (300 for int8): ValueError
+            refuse_out_of_range(whole, name, "value", "pad")    # (as fill_, t[i] = v, masked_fill, full_like)
+        elif not _number_fits(whole, name):         # 2 for bool
+            raise TypeError(f"Invalid type for argument `value` of pad: {value!r} cannot pad a bool tensor "
+                            f"unchanged (it holds True or False, or 0 or 1); cast the tensor first, e.g. "
+                            f"x.astype('float32')")
     return Pad.apply(x, pad_width=_pad_widths(pad_width, x.ndim, tuple(x.shape)), value=float(value))
 
 
