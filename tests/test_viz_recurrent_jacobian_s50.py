@@ -224,3 +224,15 @@ def test_the_receptive_field_of_an_output_step_with_the_model_s_weights():
     np.testing.assert_array_equal([p.get_height() for p in ax.patches], row)
     assert np.all(row[4:] == 0.0) and np.all(row[:4] != 0.0)
     assert ax.get_title().startswith("output step 3 depends on 4 input steps (0 to 3)")
+
+
+def test_every_backend_gives_numpy_s_jacobian(backend):
+    """The batched pass runs where the model's weights are (model.to): the same triangle, the same numbers."""
+    tg.random.set_seed(7)
+    model = models.Sequential([layers.Input((5, 2)), layers.GRU(3, return_sequences=True)])
+    at = np.random.default_rng(6).normal(size=(5, 2))
+    on_numpy = viz.model_connectivity_matrix(model, 5, weights="model", at=at)
+    model.to(backend)
+    got = viz.model_connectivity_matrix(model, 5, weights="model", at=at)
+    np.testing.assert_allclose(got, on_numpy, rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(got == 0, np.triu(np.ones((5, 5), dtype=bool), 1))
