@@ -55,6 +55,24 @@ Each layer kind drawn was checked against Keras in such a model (tests/test_viz_
 The channels are not drawn: the steps drawn are those of each connected channel pair, and the pictures' titles say,
 layer kind by layer kind, which channel pairs connect (:data:`CHANNEL_RULES`, :func:`channel_rule`).
 
+All of the above is the pattern a layer's settings fix, the same for any weights. A recurrent layer (SimpleRNN,
+LSTM, GRU), a Lambda or a TimeDistributed has no window that its settings fix (a state carried along the steps, any
+function, a layer applied to each step of a signal of signals): ``weights=None`` refuses it, saying so.
+``weights="model"`` (in :func:`model_connectivity_matrix`, :func:`plot_model_connectivity`,
+:func:`plot_receptive_field`) takes any layer: the Jacobian of the model with its own weights at a point,
+:math:`J_{nj} = \sum_{c, c'} \partial y_{n c} / \partial x_{j c'}`, by our autograd (one batched backward pass
+for all output steps). A recurrent layer reading first to last gives a lower triangle (output step ``n`` depends
+on input steps 0 to ``n``: causal), one with ``go_backwards`` the same mirrored left to right (it reads last to
+first and, as Keras, returns its outputs in that order: output step ``n`` depends on the last ``n + 1`` input
+steps; its outputs put back in the steps' order, ``layers.Lambda(lambda t: t[:, ::-1])``, an upper triangle: steps
+``n`` to the last), a forward one and a backward one so put back, concatenated along the channels (a bidirectional
+layer), every entry, a TimeDistributed layer the diagonal; the entries off the pattern are exactly zero:
+
+>>> from tinygradconv import layers, models
+>>> rnn = models.Sequential([layers.Input((4, 2)), layers.LSTM(3, return_sequences=True)])
+>>> (model_connectivity_matrix(rnn, 4, weights="model") != 0).astype(int).tolist()
+[[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0], [1, 1, 1, 1]]
+
 >>> from tinygradconv.models import Sequential
 >>> from tinygradconv.layers import Conv1DTranspose
 >>> model = Sequential([Conv1DTranspose(1, 3, strides=2)])
@@ -210,9 +228,17 @@ def model_layers(model) -> list:
         ValueError: a model with no layers, or a functional model with several inputs or outputs, or a Permute
             that moves the steps axis (a kind drawn here, with ``dims`` that leave no steps).
     """
+    return _layers(model)
+
+
+def _layers(model, any_kind=False):
+    """:func:`model_layers`; with ``any_kind`` (the Jacobian of ``weights="model"``, which any layer has) a layer
+    of a kind with no matrix here is kept, not refused."""
+    from ..layers.layer import Layer
+
     if not is_model(model):
-        if _kind(model) is not None and _kind(model) not in MERGES:    # one layer: a chain of one
-            _check_layer(model)
+        if (_kind(model) is not None and _kind(model) not in MERGES) or (any_kind and isinstance(model, Layer)):
+            _check_layer(model)                                         # one layer: a chain of one
             return [model]
         raise TypeError(f"Invalid type for argument `model`. Expected a Sequential or functional model, or one "
                         f"layer of a kind drawn here ({_SUPPORTED_TEXT}). Received "
@@ -235,7 +261,7 @@ def model_layers(model) -> list:
         raise ValueError(f"Invalid value for argument `model`: model {model.name!r} has no layers")
     for layer in layers:
         kind = _kind(layer)
-        if kind is None or (kind in MERGES and not functional):
+        if not any_kind and (kind is None or (kind in MERGES and not functional)):
             raise TypeError(f"Layer {layer.name!r} of type {type(layer).__name__} has no connectivity matrix here"
                             f"{_why_no_matrix(layer, functional)}. Supported: {_SUPPORTED_TEXT}, nested models, "
                             f"and in a functional model the merges {', '.join(MERGES)}")
@@ -244,17 +270,20 @@ def model_layers(model) -> list:
 
 
 #: Why a layer has no matrix here: the pictures draw the fixed step-to-step pattern that a layer's settings give
-#: (a window, a stride, a padding), the same for any weights.
+#: (a window, a stride, a padding), the same for any weights. With ``weights="model"`` any layer is drawn: the
+#: Jacobian at a point, by autograd (:func:`model_connectivity_matrix`).
 _NO_PATTERN = {
     "RNN": "a recurrent layer carries its state from step to step, so output step n depends on every input step "
-           "up to n (from n to the last with go_backwards), by its weights: no window its settings fix",
+           "up to n (from the last back to the last - n with go_backwards), by its weights: no window its settings "
+           "fix",
     "Lambda": "a Lambda runs any function, whose pattern across the steps its settings do not tell",
     "TimeDistributed": "TimeDistributed applies its layer to each step of a signal of steps of signals, a rank "
                        "this picture of (steps, channels) does not draw",
 }
 _RECURRENT = ("SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional")
-_INSTEAD = ("; its Jacobian at a point, exact for any layer, is one autograd pass per output step n: "
-            "x = tg.tensor(data, requires_grad=True); model(x)[0, n].sum().backward(); x.grad[0].sum(axis=-1)")
+_INSTEAD = ("; its Jacobian at a point, exact for any layer, uses the model's own weights: "
+            "model_connectivity_matrix(model, input_length, weights='model'), drawn by "
+            "plot_model_connectivity(model, input_length, weights='model')")
 
 
 def _why_no_matrix(layer, functional):
@@ -293,9 +322,12 @@ def _through_layer(layer, length):
 
 def _in_channels(layer):
     """The input channels of a layer with a kernel: Conv1D (k, in, out), Conv1DTranspose (k, out, in), Dense
-    (in, units); resampling and element-wise layers keep the channels."""
+    (in, units), the recurrent layers (features, gates * units); resampling and element-wise layers keep the
+    channels."""
     shape = layer.kernel.shape
-    return shape[0] if _kind(layer) in PER_STEP else shape[1] if _kind(layer) == "Conv1D" else shape[2]
+    if _kind(layer) in PER_STEP or len(shape) == 2:
+        return shape[0]
+    return shape[1] if _kind(layer) == "Conv1D" else shape[2]
 
 
 def _channels(layer):
@@ -492,26 +524,28 @@ def _layer_matrix(layer, length, steps_axis=1):
     return matrix
 
 
-def _steps_axis(model, outer=1):
+def _steps_axis(model, outer=1, any_kind=False):
     """1 when the model's layers are channels_last (``(batch, steps, channels)``), 2 when channels_first.
 
     The layers of nested models count too (an inner channels_first Conv1D makes the outer model channels_first),
     and a model with no layer of either format (a nested ``Sequential([Dense(5)])``) takes ``outer``, the format of
     the model around it: its Dense works on the last axis of what it is given, the steps of a channels_first
-    signal. A Flatten's ``data_format`` only orders its features (it leaves one step either way): not counted."""
-    formats = _formats(model)
+    signal. A Flatten's ``data_format`` only orders its features (it leaves one step either way): not counted.
+    ``any_kind``: layers of any kind (:func:`_layers`), for the Jacobian of ``weights="model"``."""
+    formats = _formats(model, any_kind)
     if len(formats) > 1:
         raise ValueError(f"Invalid value for argument `model`: its layers mix the data formats {sorted(formats)}; "
                          f"the connectivity of such a model is not drawn here")
     return {"channels_first": 2, "channels_last": 1}[formats.pop()] if formats else outer
 
 
-def _formats(model):
-    """The ``data_format`` values of the layers of ``model`` (a model or one layer), nested models' included."""
+def _formats(model, any_kind=False):
+    """The ``data_format`` values of the layers of ``model`` (a model or one layer), nested models' included (not
+    those of the layer a TimeDistributed wraps: it sees one step, its axes are not the model's)."""
     formats = set()
-    for layer in model_layers(model):
+    for layer in _layers(model, any_kind):
         if _kind(layer) == "Model":
-            formats |= _formats(layer)
+            formats |= _formats(layer, any_kind)
         elif _kind(layer) != "Flatten" and isinstance(getattr(layer, "data_format", None), str):
             formats.add(layer.data_format)
     return formats
@@ -708,102 +742,192 @@ def layer_matrices(model, input_length) -> list:
     return out
 
 
-def _model_jacobian(model, input_length, at=None):
-    """``J[n, j] = sum over channels of d y[n, c] / d x[j, c']`` at the input ``at`` (default: ones; else a float64
-    array from :func:`_point`, whose shape is checked here)."""
-    layers = model_layers(model)
+def _sample_shape(model):
+    """The shape of one input sample of ``model`` (no batch axis) as its ``Input`` or its first call gave it; None
+    where the model does not know it (a Sequential or a layer not built yet)."""
+    if is_functional(model):
+        shape = model._inputs[0].shape
+    elif is_model(model):
+        shape = getattr(model, "_input_batch_shape", None)
+        if shape is None and getattr(model, "built", False):
+            try:
+                shape = model.input_shape
+            except (AttributeError, ValueError):
+                shape = None
+    else:
+        shape = (getattr(model, "_build_shapes_dict", None) or {}).get("input_shape")
+    return tuple(shape)[1:] if isinstance(shape, (tuple, list)) else None
+
+
+def _features(model, layers, steps_axis):
+    """The axes of one input sample other than the steps, ``(channels,)`` for a signal ``(steps, channels)`` (or
+    ``(channels, steps)``, channels_first), ``(a, b)`` for the ``(time, a, b)`` of a TimeDistributed: from the
+    model's input shape, else from the kernel of its first layer with one. A ValueError where neither tells."""
+    sample = _sample_shape(model)
+    if sample is not None:
+        if len(sample) < 2 or (steps_axis == 2 and len(sample) != 2):
+            expected = "(channels, steps)" if steps_axis == 2 else "(steps, channels) or (steps, ...)"
+            raise ValueError(f"Invalid value for argument `model`: the Jacobian across the steps needs inputs "
+                             f"{expected}, and model {model.name!r} takes samples of shape {sample}, which have no "
+                             f"steps axis")
+        features = sample[1:] if steps_axis == 1 else sample[:1]
+        if any(f is None for f in features):
+            raise ValueError(f"weights='model' needs the number of input channels: the input of model "
+                             f"{model.name!r} has shape {(None, *sample)}")
+        return tuple(int(f) for f in features)
     first = next((layer for layer in layers if _channels(layer) is not None), None)
-    functional = is_functional(model)
-    if not functional and first is None and not any(hasattr(layer, "kernel") for layer in layers):
+    if first is None and not any(hasattr(layer, "kernel") for layer in layers):
         # no layer with a kernel, even unbuilt: pooling, padding, upsampling, ... (a BatchNormalization's statistics
-        # are not what weights="model" means either)
+        # are not what weights="model" means either), and no input shape
         what = "layer" if not is_model(model) else "model"
         raise ValueError(f"weights='model' takes the Jacobian at a point with the model's own weights (the kernels "
-                         f"of its Conv1D, Dense and other layers with a kernel); {what} {model.name!r} "
+                         f"of its Conv1D, Dense, LSTM and other layers with a kernel); {what} {model.name!r} "
                          f"({type(model).__name__}) has no layer with a kernel (pooling, padding, cropping and "
-                         "upsampling have no weights at all), and the Jacobian of such a Sequential model or layer "
-                         "is not drawn here: use weights=None for its path counts, or, for its Jacobian, make it a "
-                         "functional model whose Input gives the channels, x = layers.Input((input_length, "
-                         "channels)); models.Model(x, layer(x))")
-    if not functional and (first is None or not getattr(model, "built", True)):
+                         "upsampling have no weights at all) and does not know its input's shape: use weights=None "
+                         "for its path counts, or, for its Jacobian, give it an Input that gives the channels, "
+                         "models.Sequential([layers.Input((input_length, channels)), ...]), or make it a functional "
+                         "model, x = layers.Input((input_length, channels)); models.Model(x, layer(x))")
+    if first is None:
         raise ValueError("weights='model' needs a built model: call it on an input first")
-    dtype = dtype_name(first.kernel.dtype) if first is not None else model._input_layers[0].dtype
-    if functional:
-        steps_axis = _steps_axis(model)
-        shape = model._inputs[0].shape
-        in_channels = shape[3 - steps_axis]
-        if in_channels is None:
-            raise ValueError(f"weights='model' needs the number of input channels: the input of model "
-                             f"{model.name!r} has shape {shape}")
-    else:                        # a channels_first Sequential is fed (1, channels, steps), as a functional model
-        steps_axis, in_channels = _steps_axis(model), _in_channels(first)
-        if steps_axis == 2 and _kind(first) in PER_STEP:
-            # a Dense first works on the steps there: its kernel (steps, units) does not give the channels
-            shape = getattr(model, "input_shape", None)
-            in_channels = shape[1] if isinstance(shape, tuple) and len(shape) == 3 else None
-            if in_channels is None:
-                raise ValueError(f"weights='model' needs the number of input channels: the first layer with a "
-                                 f"kernel of model {model.name!r} is a Dense, which works on the steps of a "
-                                 "channels_first model, and the model does not know its input shape; give it an "
-                                 "Input((channels, steps)) first")
-    _jacobian_fits(model, input_length, in_channels)
-    if at is None:
-        point = np.ones((input_length, in_channels))
+    if steps_axis == 2 and _kind(first) in PER_STEP:
+        # a Dense first works on the steps there: its kernel (steps, units) does not give the channels
+        raise ValueError(f"weights='model' needs the number of input channels: the first layer with a kernel of "
+                         f"model {model.name!r} is a Dense, which works on the steps of a channels_first model, "
+                         "and the model does not know its input shape; give it an Input((channels, steps)) first")
+    return (int(_in_channels(first)),)
+
+
+def _samples_apart(layers):
+    """Whether every layer (nested models' and wrapped layers' included) is one of tinygradconv's own other than
+    Lambda: at inference each of them computes every sample of a batch on its own, so a batch of copies of the
+    point gives every output step's row of the Jacobian in one pass. A Lambda or a layer class of your own might mix
+    the samples (``x - x.mean(axis=0)``): not assumed."""
+    for layer in layers:
+        if is_model(layer):
+            if not (is_functional(layer) or type(layer).__name__ == "Sequential") \
+                    or not _samples_apart(_layers(layer, any_kind=True)):
+                return False
+            continue
+        inner = getattr(layer, "layer", None)
+        if type(layer).__name__ == "TimeDistributed" and not _samples_apart([inner]):
+            return False
+        if not type(layer).__module__.startswith("tinygradconv.layers.") \
+                or any(cls.__name__ == "Lambda" for cls in type(layer).__mro__):
+            return False
+    return True
+
+
+def _output_steps(y, steps_axis):
+    """``(number of output steps, index of the seed)`` for an output ``y`` of the batch: a signal ``(batch, steps,
+    ...)`` (channels_first ``(batch, channels, steps)``) has its steps; ``(batch, features)`` (an LSTM without
+    ``return_sequences``, a Flatten, a global pooling) is one step."""
+    if y.ndim == 2:
+        return 1, None
+    if y.ndim < 2 or (steps_axis == 2 and y.ndim != 3):
+        raise ValueError(f"Invalid value for argument `model`: its output has shape {tuple(y.shape)}; the Jacobian "
+                         f"across the steps needs an output (batch, steps, ...) or (batch, features)")
+    return y.shape[steps_axis], steps_axis
+
+
+def _model_jacobian(model, input_length, at=None):
+    """``J[n, j] = sum over channels of d y[n, c] / d x[j, c']`` at the input ``at`` (default: ones; else a float64
+    array from :func:`_point`, whose shape is checked here), for a model of any layers (recurrent ones, Lambda,
+    TimeDistributed included): by autograd, one backward pass for all output steps where the samples of a batch
+    stay apart (:func:`_samples_apart`), one per output step otherwise."""
+    from ..config import floatx
+
+    layers = _layers(model, any_kind=True)
+    steps_axis = _steps_axis(model, any_kind=True)
+    features = _features(model, layers, steps_axis)
+    first = next((layer for layer in layers if _channels(layer) is not None), None)
+    if first is not None:
+        dtype = dtype_name(first.kernel.dtype)
+    elif model.weights:
+        dtype = dtype_name(model.weights[0].dtype)
     else:
-        point, shape = at, (input_length, in_channels)
+        dtype = model._input_layers[0].dtype if is_functional(model) else floatx()
+    size = int(np.prod(features))
+    _jacobian_fits(model, input_length, features)
+    shape = (input_length, *features)
+    if at is None:
+        point = np.ones(shape)
+    else:
         # (steps, channels), or a batch of one, or the steps alone for one channel; never another shape of as many
         # numbers: (channels, steps) read as (steps, channels) would be another point, without a word
-        if point.shape not in (shape, (1, *shape)) and (in_channels != 1 or point.shape != (input_length,)):
-            also = f" or ({input_length},)" if in_channels == 1 else ""
-            raise ValueError(f"Invalid value for argument `at`. Expected an input of shape {shape} (steps, "
-                             f"channels){also}. Received an array of shape {point.shape}")
+        point = at
+        if point.shape not in (shape, (1, *shape)) and (size != 1 or point.shape != (input_length,)):
+            also = f" or ({input_length},)" if size == 1 else ""
+            names = "(steps, channels)" if len(features) == 1 else "(steps, ...)"
+            raise ValueError(f"Invalid value for argument `at`. Expected an input of shape {shape} {names}{also}. "
+                             f"Received an array of shape {point.shape}")
         point = point.reshape(shape)
     if steps_axis == 2:
         point = point.T
     # the model's own backend (model.to moves its weights): the probe and the pass run where its weights are
     backend = model.weights[0].backend if model.weights else None
     probe = _lone_output(model(Tensor(point[None], dtype=dtype, backend=backend), training=False))
-    n_out = probe.shape[steps_axis]
-    _jacobian_fits(model, input_length, in_channels, n_out, probe.shape[3 - steps_axis])
-    x = Tensor(np.broadcast_to(point, (n_out, *point.shape)).copy(), dtype=dtype, backend=backend,
-               requires_grad=True)
-    y = _lone_output(model(x, training=False))
-    seed = np.zeros(y.shape)
-    if steps_axis == 1:
-        seed[np.arange(n_out), np.arange(n_out), :] = 1.0      # sample n asks for the sum over channels of y[n, :]
-    else:
-        seed[np.arange(n_out), :, np.arange(n_out)] = 1.0
-    # the pass also reaches the model's weights: their .grad (which a training loop may hold between backward()
+    n_out, seed_axis = _output_steps(probe, steps_axis)
+    _jacobian_fits(model, input_length, features, n_out, int(np.prod(probe.shape[1:])) // n_out)
+    # the passes also reach the model's weights: their .grad (which a training loop may hold between backward()
     # and its optimizer's step) are set aside and put back untouched, as the pictures' own passes do
     held = [(w, w._grad) for w in model.weights]
     for w, _ in held:
         w._grad = None
     try:
-        y.backward(Tensor(seed, dtype=dtype_name(y.dtype), backend=y.backend))
+        if _samples_apart(layers):       # sample n of a batch of copies asks for output step n: one pass for all
+            grad = _jacobian_pass(model, point, np.arange(n_out), seed_axis, dtype, backend)
+        else:                            # one pass a step, on a batch of one
+            grad = np.concatenate([_jacobian_pass(model, point, [n], seed_axis, dtype, backend)
+                                   for n in range(n_out)])
     finally:
         for w, g in held:
             w._grad = g
-    return np.asarray(x.grad.numpy(), dtype=np.float64).sum(axis=3 - steps_axis)
+    # sum over every axis of the sample but the steps
+    return grad.sum(axis=1) if steps_axis == 2 else grad.reshape(n_out, input_length, -1).sum(axis=2)
+
+
+def _jacobian_pass(model, point, rows, seed_axis, dtype, backend):
+    """One forward and one backward pass of a batch of ``len(rows)`` copies of ``point``, sample ``i`` seeded with
+    ones at output step ``rows[i]`` (every channel) and zeros elsewhere; returns the gradient of the batch, float64.
+    A seed of ones at step ``n`` is the gradient of ``y[n].sum()``: for each sample its own row of the Jacobian."""
+    x = Tensor(np.broadcast_to(point, (len(rows), *point.shape)).copy(), dtype=dtype, backend=backend,
+               requires_grad=True)
+    y = _lone_output(model(x, training=False))
+    seed = np.zeros(y.shape)
+    batch = np.arange(len(rows))
+    if seed_axis is None:                                       # (batch, features): one step
+        seed[:] = 1.0
+    elif seed_axis == 1:
+        seed[batch, np.asarray(rows)] = 1.0
+    else:
+        seed[batch, :, np.asarray(rows)] = 1.0
+    y.backward(Tensor(seed, dtype=dtype_name(y.dtype), backend=y.backend))
+    return np.asarray(x.grad.numpy(), dtype=np.float64)
 
 
 def _lone_output(out):
     """The one output of a call of a model of one output: a model built with a dict of one output,
-    ``models.Model(x, {"out": y})``, returns that dict (as Keras 3), whose one value is the output."""
+    ``models.Model(x, {"out": y})``, returns that dict (as Keras 3), whose one value is the output. A recurrent
+    layer with ``return_state=True`` returns ``(output, *states)``: its output."""
     if isinstance(out, dict):
         (out,) = out.values()
+    if isinstance(out, (tuple, list)):
+        out = out[0]
     return out
 
 
-def _jacobian_fits(model, input_length, in_channels, n_out=None, out_channels=1):
+def _jacobian_fits(model, input_length, features, n_out=None, out_features=1):
     """Refuse a Jacobian (``weights="model"``) whose batch of ``n_out`` inputs (one per output step), its gradient,
     the outputs and their seed and the result need more than ``MAX_MATRIX_CELLS`` float64 cells; ``n_out=None``,
-    before the output's length is known: as for one output step."""
-    n = 1 if n_out is None else n_out
-    cells = 2 * n * input_length * in_channels + 2 * n * n * out_channels + n * input_length
+    before the output's length is known: as for one output step. ``features``: the input sample's axes other than
+    the steps (``(channels,)``)."""
+    n, size = 1 if n_out is None else n_out, int(np.prod(features))
+    cells = 2 * n * input_length * size + 2 * n * n * out_features + n * input_length
     batch = "a batch of inputs" if n_out is None else f"a batch of {n_out} inputs"
+    each = f"{features[0]} channels" if len(features) == 1 else " × ".join(map(str, features))
     matrix_fits(cells, "input_length", input_length,
                 f"the Jacobian of model {model.name!r} (weights='model'), computed on {batch} of {input_length} "
-                f"steps × {in_channels} channels (one per output step)")
+                f"steps × {each} (one per output step)")
 
 
 def _point(at):
@@ -843,29 +967,42 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
             steps; channels_first: every step reaches every unit, its units the new steps), normalizations, global
             pooling, Flatten, Reshape, RepeatVector (see the module's notes), nested models and (functional) the
             merges Add, Subtract, Multiply, Average, Maximum, Minimum and
-            Concatenate.
+            Concatenate. With ``weights="model"``, layers of any kind: SimpleRNN, LSTM, GRU, Lambda,
+            TimeDistributed and layers of your own too (a single layer must be built, or the model know its input
+            shape), inputs ``(steps, channels)`` (``(channels, steps)`` channels_first) or, for a TimeDistributed,
+            ``(steps, ...)``, outputs ``(steps, ...)`` or one vector ``(features,)``, drawn as one output step (an
+            LSTM without ``return_sequences``, a Flatten, a global pooling).
         input_length: ``L``, the number of input steps. For the path counts (``weights=None``) it may differ from
             the length the model's ``Input`` fixes: they depend on the layers' settings only, so that a model
             declared for 64 steps can be drawn on 16 (``examples/unet_1d.py``). ``weights="model"`` runs the model,
             which takes its own length only.
         weights: ``None`` (default): every layer with one channel, all-ones kernels, no bias and no activation, so
-            ``P[n, j]`` counts the paths from input step ``j`` to output step ``n``. ``"model"``: the model's own
-            weights, ``P[n, j] = sum over c, c' of d y[n, c] / d x[j, c']`` (its Jacobian summed over channels, by
-            one backward pass; for a model with non-linear activations or merges it depends on the point ``at``).
+            ``P[n, j]`` counts the paths from input step ``j`` to output step ``n``; a layer whose pattern no
+            setting fixes (recurrent, Lambda, TimeDistributed) is refused, the message saying so. ``"model"``: the
+            model's own weights, ``P[n, j] = sum over c, c' of d y[n, c] / d x[j, c']`` (its Jacobian summed over
+            channels, every other axis of the sample too; for a model with non-linear layers it depends on the
+            point ``at``), at inference (``training=False``: no dropout, moving statistics). By our autograd: one
+            forward and one backward pass of a batch of ``output_length`` copies of the point, sample ``n`` seeded
+            with ones at output step ``n`` and zeros elsewhere, so its gradient is row ``n`` (the samples of a
+            batch never meet at inference); a model with a Lambda or a layer class of your own, which might mix
+            the samples, gets one pass per output step on a batch of one instead. An input step that no
+            computation joins to an output step gets an exactly zero entry (a recurrent layer: above the diagonal).
         at: with ``weights="model"``, the input ``(input_length, channels)`` where the Jacobian is taken (default:
             ones); finite numbers, of that shape (or ``(1, input_length, channels)``; ``(input_length,)`` for one
             channel).
 
     Raises:
-        TypeError: not a Sequential or functional model, or a layer with no matrix here; an ``at`` that is a
-            string.
+        TypeError: not a Sequential or functional model, or (``weights=None``) a layer with no matrix here; an
+            ``at`` that is a string.
         ValueError: a bad ``input_length`` or ``weights``, with ``weights="model"`` an ``input_length`` other than
             the one the model's ``Input`` (or ``input_shape``) fixes, a layer that leaves no steps, merged branches
             whose lengths differ at this ``input_length``, a Concatenate along the batch axis, or a functional model
             with several inputs or outputs (the message says how to pick one of each); an ``at`` that is not finite
             numbers of the input's shape, or given without ``weights="model"`` (the path counts have no point);
             matrices that need more than ``MAX_MATRIX_CELLS`` float64 cells (refused before they are made; with
-            ``weights="model"``, after one forward pass of one input, which gives the number of output steps).
+            ``weights="model"``, after one forward pass of one input, which gives the number of output steps);
+            with ``weights="model"``, a model not built that does not know its input's shape, an input or an
+            output with no steps axis.
 
     >>> from tinygradconv.models import Sequential
     >>> from tinygradconv.layers import Conv1DTranspose
@@ -877,6 +1014,9 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
     >>> y = layers.Add()([x, layers.Conv1D(1, 3, padding="same")(x)])     # a residual block
     >>> model_connectivity_matrix(models.Model(x, y), 4).astype(int).tolist()  # the skip adds 1 on the diagonal
     [[2, 1, 0, 0], [1, 2, 1, 0], [0, 1, 2, 1], [0, 0, 1, 2]]
+    >>> rnn = models.Sequential([layers.Input((4, 1)), layers.GRU(2, return_sequences=True, go_backwards=True)])
+    >>> (model_connectivity_matrix(rnn, 4, weights="model") != 0).astype(int).tolist()  # the last n + 1 steps
+    [[0, 0, 0, 1], [0, 0, 1, 1], [0, 1, 1, 1], [1, 1, 1, 1]]
     """
     model_weights = isinstance(weights, str) and weights == "model"
     if at is not None and not model_weights:
@@ -905,7 +1045,7 @@ def _check_declared_length(model, input_length):
         shape = model._inputs[0].shape if len(model._inputs) == 1 else None
     else:                                       # a Sequential built on data of some length takes any other too
         shape = getattr(model, "_input_batch_shape", None)
-    steps = shape[_steps_axis(model)] if shape is not None and len(shape) == 3 else None
+    steps = shape[_steps_axis(model, any_kind=True)] if shape is not None and len(shape) >= 3 else None
     if steps not in (None, input_length):       # (input_length: a plain int, from normalize_int)
         raise ValueError(f"Invalid value for argument `input_length`: model {model.name!r} takes inputs of shape "
                          f"{shape}, of {steps} steps. Received input_length={input_length}")
@@ -995,12 +1135,12 @@ def _describe(obj, kwargs=None):
     if isinstance(obj, str):
         return f"{obj}({', '.join(f'{k}={v!r}' for k, v in (kwargs or {}).items())})"
     if is_functional(obj):
-        layers = model_layers(obj)
+        layers = _layers(obj, any_kind=True)          # (a kind with no matrix: its Jacobian is drawn)
         merges = sum(_kind(layer) in MERGES for layer in layers)
         return f"model {obj.name!r} ({len(layers)} layers, {merges} merge{'s' if merges != 1 else ''})"
     if is_model(obj):
-        steps_axis = _steps_axis(obj)
-        return " -> ".join(_layer_text(layer, steps_axis) for layer in model_layers(obj))
+        steps_axis = _steps_axis(obj, any_kind=True)
+        return " -> ".join(_layer_text(layer, steps_axis) for layer in _layers(obj, any_kind=True))
     return _layer_text(obj)
 
 
@@ -1045,6 +1185,11 @@ def _layer_text(layer, steps_axis=1):
         return f"Dense({layer.units}), per step: identity across steps"
     if kind == "Activation":
         return f"Activation({_activation_name(layer)!r})"
+    if any(cls.__name__ in _RECURRENT for cls in type(layer).__mro__) and hasattr(layer, "units"):
+        flags = [name for name in ("return_sequences", "go_backwards") if getattr(layer, name, False)]
+        return f"{kind}({', '.join([str(layer.units), *flags])})"
+    if kind == "TimeDistributed":
+        return f"TimeDistributed({_layer_text(layer.layer)})"
     return kind
 
 
@@ -1136,10 +1281,113 @@ def _row_label(steps, k, functional, steps_axis=1):
     return f"{layer.name}: {text}"
 
 
-def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weights=None):
+def _drawn_jacobian(model, input_length, weights, at, what):
+    """For a picture: None for the path counts (``weights=None``, no ``at``), else the Jacobian of
+    ``weights="model"`` (:func:`model_connectivity_matrix`), its input and output at most ``MAX_DRAWN_STEPS`` steps
+    (the input refused before the model runs)."""
+    if weights is not None and not (isinstance(weights, str) and weights == "model"):
+        raise ValueError(f"Invalid value for argument `weights`. Expected None (the path counts of all-ones "
+                         f"kernels, layer by layer) or 'model' (the Jacobian with the model's own weights). Received "
+                         f"weights={weights!r}")
+    if weights is None:
+        if at is not None:
+            model_connectivity_matrix(model, input_length, at=at)         # its own message: `at` needs 'model'
+        return None
+    from ..ops.conv_arithmetic import normalize_int
+
+    length = normalize_int(input_length, "input_length")
+    if length > MAX_DRAWN_STEPS:
+        raise ValueError(f"Invalid value for argument `input_length`: input_length={input_length!r} is too long for "
+                         f"{what} (at most {MAX_DRAWN_STEPS} steps). Draw a shorter input")
+    matrix = model_connectivity_matrix(model, length, weights="model", at=at)
+    if matrix.shape[0] > MAX_DRAWN_STEPS:
+        raise ValueError(f"Invalid value for argument `input_length`: input_length={input_length!r} makes "
+                         f"{matrix.shape[0]} output steps, too many for {what} (at most {MAX_DRAWN_STEPS}). Draw a "
+                         f"shorter input")
+    return matrix
+
+
+def _pattern_note(matrix):
+    """The shape of the non-zero entries of a square Jacobian in words, or ``""``: a lower triangle (causal: a
+    recurrent layer), the same read right to left (go_backwards, whose outputs come last step first), an upper
+    triangle, the diagonal, every entry.
+
+    >>> _pattern_note(np.tril(np.ones((3, 3))))
+    'lower triangle: causal, output step n depends on input steps 0 to n only'
+    """
+    n_out, n_in = matrix.shape
+    nonzero = matrix != 0
+    if n_out != n_in or n_in < 2 or not nonzero.any():
+        return ""
+    if nonzero.all():
+        return "every output step depends on every input step"
+    if not (nonzero & ~np.eye(n_in, dtype=bool)).any():
+        return "diagonal: each output step depends on its own input step only"
+    if not np.triu(nonzero, 1).any():
+        return "lower triangle: causal, output step n depends on input steps 0 to n only"
+    if not np.tril(nonzero, -1).any():
+        return "upper triangle: output step n depends on input steps n to the last only"
+    if not np.triu(nonzero[:, ::-1], 1).any():
+        return ("output step n depends on the last n + 1 input steps only (go_backwards: the steps read last to "
+                "first, the outputs in that order)")
+    return ""
+
+
+def _plot_jacobian(model, matrix, at_given, fig=None):
+    """The Jacobian of ``weights="model"`` as an image: output step ``n`` down, input step ``j`` across, the colour
+    ``|J[n, j]|`` on a log scale (a recurrent layer's dependence fades by orders of magnitude along the steps, which
+    a linear scale would paint as white), exact zeros white: no dependence at all."""
+    from matplotlib.colors import ListedColormap, LogNorm
+    from matplotlib.ticker import MaxNLocator
+
+    plt = pyplot()
+    n_out, n_in = matrix.shape
+    new_figure = fig is None
+    if fig is None:
+        fig = plt.figure(figsize=(7.5, min(6.5, 2.8 + 0.12 * n_out)), layout="constrained")
+    ax = fig.subplots()
+    size = np.abs(matrix)
+    nonzero = size[size > 0]
+    top = float(nonzero.max()) if nonzero.size else 1.0
+    low = max(float(nonzero.min()), top * 1e-12) if nonzero.size else 0.1
+    low = low if low < top else top / 10                   # one value: a colour bar of one decade
+    cmap = ListedColormap(plt.get_cmap("Blues")(np.linspace(0.2, 1.0, 256)))
+    cmap = cmap.with_extremes(bad="#ffffff", under=cmap(0))  # exactly 0: white; below the bar: its lightest blue
+    image = ax.imshow(np.ma.masked_equal(size, 0.0), cmap=cmap, norm=LogNorm(vmin=low, vmax=top), aspect="auto",
+                      interpolation="nearest")
+    bar = fig.colorbar(image, ax=ax, shrink=0.8)
+    bar.set_label("|J[n, j]|, log scale\n(white: exactly 0, no dependence)", fontsize=8)
+    bar.ax.tick_params(labelsize=8)
+    bar.ax.minorticks_off()                         # (a tick a decade is enough, and much quicker to lay out)
+    ax.set_xlabel("input step j", fontsize=8)
+    ax.set_ylabel("output step n", fontsize=8)
+
+    for axis, n in ((ax.xaxis, n_in), (ax.yaxis, n_out)):
+        axis.set_major_locator(MaxNLocator(nbins=min(n, 10), integer=True))
+    ax.tick_params(labelsize=8)
+    point = "at the point `at`" if at_given else "at x = ones"
+    title = (f"{_describe(model)}: the Jacobian {point} with the model's own weights (inference), J[n, j] = sum over "
+             f"channels of dy[n]/dx[j]")
+    note = _pattern_note(matrix)
+    if note:
+        title += f"; {note}"
+    if not nonzero.size:
+        title += "; every entry is exactly 0 at this point"
+    ax.set_title(_wrap_title(title, max(3.0, fig.get_size_inches()[0] - 1.8)), fontsize=9)
+    if new_figure:
+        fit_figure(fig)
+    fig.path_matrix = matrix
+    fig.skips = []
+    fig.layer_by_layer = False
+    fig.lines_drawn = fig.lines_in_all = None
+    return fig
+
+
+def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weights=None, at=None):
     """Draw the model layer by layer: one row of cells per signal (input at the top), a line for every non-zero
     entry of each layer's matrix (width grows with the count), and the number of paths reaching each step written
-    in its cell (all-ones kernels: ``weights`` must be ``None``).
+    in its cell (all-ones kernels, ``weights=None``). With ``weights="model"``, the model's Jacobian instead (any
+    layer, recurrent ones included; see below).
 
     A functional model is drawn in topological order, one row per layer call, labelled ``name: layer``; a merge
     row names its inputs. A row label says what the layer is: ``Conv1D(k=3, s=1, same)``, ``Activation('tanh')``,
@@ -1153,6 +1401,16 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     figure then shows the path-count matrix ``P[n, j]`` instead (output step ``n`` down, input step ``j`` across),
     colour-coded with a colour bar, and its title says so (a shorter ``input_length`` draws the layers).
 
+    ``weights="model"`` draws the Jacobian of :func:`model_connectivity_matrix` with the model's own weights at the
+    point ``at`` (default: ones), ``J[n, j] = sum over channels of dy[n]/dx[j]``, for a model of any layers: the
+    recurrent ones (SimpleRNN, LSTM, GRU), Lambda and TimeDistributed, whose step-to-step pattern no setting fixes,
+    included. Output step ``n`` down, input step ``j`` across, the colour ``|J[n, j]|`` on a log scale (the memory
+    of a recurrent layer fades by orders of magnitude along the steps), an exactly zero entry white: no dependence
+    at all. The title names the pattern where there is one: a lower triangle for a recurrent layer (causal: output
+    step ``n`` depends on input steps 0 to ``n``), the same mirrored left to right with ``go_backwards`` (whose
+    outputs come last step first, as in Keras: output step ``n`` depends on the last ``n + 1`` input steps), the
+    diagonal for a TimeDistributed layer.
+
     Args:
         model: a model, as for :func:`model_connectivity_matrix`.
         input_length: ``L``, the number of input steps.
@@ -1161,32 +1419,40 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
             above it; a row with more connections gets an evenly spread share of them (every ``m``-th, in the
             order of its output steps), and the title says how many of all were drawn (0: the cells and their
             counts only). ``fig.lines_drawn`` and ``fig.lines_in_all`` count them (``None`` for the matrix).
-        weights: must be None: the drawing counts paths (all-ones kernels).
+        weights: None (default): the paths of all-ones kernels, layer by layer; ``"model"``: the Jacobian with the
+            model's own weights, as one matrix (``max_lines`` then has nothing to draw).
+        at: with ``weights="model"``, the input where the Jacobian is taken, as for
+            :func:`model_connectivity_matrix`.
 
     Returns the Figure (one Axes, plus the colour bar's for the matrix); ``fig.path_matrix`` is
-    :func:`model_connectivity_matrix`, ``fig.skips`` the ``(from step, to step)`` pairs of inputs that come from
-    further up (step 0: the input, then one per layer call; none drawn for the matrix), ``fig.layer_by_layer``
+    :func:`model_connectivity_matrix` (with ``weights`` and ``at``: the signed Jacobian), ``fig.skips`` the
+    ``(from step, to step)`` pairs of inputs that come from further up (step 0: the input, then one per layer call;
+    none drawn for the matrix), ``fig.layer_by_layer``
     whether the layers were drawn.
 
     Raises:
-        ValueError: ``weights`` is not None (the matrix with the model's own weights is
-            ``model_connectivity_matrix(model, input_length, weights="model")``); a signal longer than
-            ``MAX_DRAWN_STEPS`` (400) steps in any layer (refused before any matrix is made); a negative
-            ``max_lines``.
-        TypeError: a layer with no connectivity here (see :func:`model_connectivity_matrix`); a ``max_lines`` that is
-            not an integer; a ``fig`` that is not a matplotlib Figure.
+        ValueError: ``weights`` neither None nor ``"model"``, an ``at`` without ``weights="model"``; a signal longer
+            than ``MAX_DRAWN_STEPS`` (400) steps in any layer (refused before any matrix is made; with
+            ``weights="model"`` the input before the model runs, its output after); a negative ``max_lines``; with
+            ``weights="model"``, what :func:`model_connectivity_matrix` refuses.
+        TypeError: a layer with no connectivity here with ``weights=None`` (see :func:`model_connectivity_matrix`:
+            ``weights="model"`` draws it); a ``max_lines`` that is not an integer; a ``fig`` that is not a
+            matplotlib Figure.
 
     >>> from tinygradconv.models import Sequential
-    >>> from tinygradconv.layers import Conv1DTranspose
+    >>> from tinygradconv.layers import Conv1DTranspose, Input, LSTM
     >>> fig = plot_model_connectivity(Sequential([Conv1DTranspose(1, 3, strides=2)]), 3)
     >>> fig.path_matrix.sum(axis=1).astype(int).tolist()
     [1, 1, 2, 1, 2, 1, 1]
+    >>> fig = plot_model_connectivity(Sequential([Input((4, 2)), LSTM(3, return_sequences=True)]), 4, weights="model")
+    >>> (fig.path_matrix != 0).astype(int).tolist()          # causal: output step n depends on steps 0 to n
+    [[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0], [1, 1, 1, 1]]
     """
-    if weights is not None:
-        raise ValueError(f"Invalid value for argument `weights`. The layer-by-layer drawing counts paths (all-ones "
-                         f"kernels): expected None. Received weights={weights!r}")
     max_lines = integer(max_lines, "max_lines", minimum=0)
     check_figure(fig)
+    jacobian = _drawn_jacobian(model, input_length, weights, at, "a Jacobian matrix")
+    if jacobian is not None:
+        return _plot_jacobian(model, jacobian, at is not None, fig)
     _check_drawable(model, input_length, "a path-count matrix")
     steps = _graph_steps(model, input_length)
     functional = is_functional(model)
@@ -1627,23 +1893,34 @@ def _steps_text(seen):
     return f"{seen.size} input steps ({shown})"
 
 
-def plot_receptive_field(model, input_length, output_index, ax=None):
+def plot_receptive_field(model, input_length, output_index, ax=None, weights=None, at=None):
     """Highlight what output step ``output_index`` sees: the input steps with a path to it, and how many paths.
 
-    Returns the Axes; ``ax.receptive_field`` is the row ``P[output_index]`` of :func:`model_connectivity_matrix`.
+    With ``weights="model"`` (any layer, recurrent ones included), the bars are instead the row ``J[output_index]``
+    of the Jacobian at ``at`` with the model's own weights (:func:`model_connectivity_matrix`): how much the output
+    step moves for each input step, signed; an input step with no bar has an exactly zero derivative.
+
+    Returns the Axes; ``ax.receptive_field`` is the row ``P[output_index]`` of :func:`model_connectivity_matrix`
+    (with ``weights`` and ``at``).
 
     Raises:
         TypeError: ``output_index`` not an integer.
         ValueError: ``output_index`` outside ``[0, output_length)``; a signal longer than ``MAX_DRAWN_STEPS`` (400)
-            in any layer at this ``input_length`` (refused before any matrix is made).
+            in any layer at this ``input_length`` (refused before any matrix is made); ``weights`` other than None
+            or ``"model"``, an ``at`` without ``weights="model"`` (as :func:`model_connectivity_matrix`).
 
     >>> from tinygradconv.models import Sequential
-    >>> from tinygradconv.layers import Conv1DTranspose
+    >>> from tinygradconv.layers import Conv1DTranspose, Input, SimpleRNN
     >>> plot_receptive_field(Sequential([Conv1DTranspose(1, 3, strides=2)]), 3, 2).receptive_field.tolist()
     [1.0, 1.0, 0.0]
+    >>> rnn = Sequential([Input((5, 1)), SimpleRNN(2, return_sequences=True)])
+    >>> (plot_receptive_field(rnn, 5, 2, weights="model").receptive_field != 0).tolist()   # steps 0 to 2 only
+    [True, True, True, False, False]
     """
-    _check_drawable(model, input_length, "a bar chart of the receptive field")
-    matrix = model_connectivity_matrix(model, input_length)
+    matrix = _drawn_jacobian(model, input_length, weights, at, "a bar chart of the receptive field")
+    if matrix is None:
+        _check_drawable(model, input_length, "a bar chart of the receptive field")
+        matrix = model_connectivity_matrix(model, input_length)
     n_out = matrix.shape[0]
     if isinstance(output_index, bool) or not isinstance(output_index, (int, np.integer)):
         raise TypeError(f"Invalid type for argument `output_index`. Expected an integer in [0, {n_out}). "
@@ -1657,15 +1934,22 @@ def plot_receptive_field(model, input_length, output_index, ax=None):
     ax.bar(np.arange(row.size), row, color="#d62728", width=0.85)       # no bar: no path from that step
     seen = np.nonzero(row)[0]
     span = _steps_text(seen)
-    paths = row.sum()
-    note = _batchnorm_note(model)
-    ax.set_title(_wrap_title(f"output step {output_index} sees {span}, by {paths:g} path{'' if paths == 1 else 's'}"
-                             f" in all\n"
-                             f"{_describe(model)}" + (f"\n{note}" if note else ""),
+    if weights is None:
+        paths = row.sum()
+        note = _batchnorm_note(model)
+        head = f"output step {output_index} sees {span}, by {paths:g} path{'' if paths == 1 else 's'} in all"
+        ax.set_ylabel("paths to the output step")
+    else:
+        note = (f"the Jacobian {'at the point `at`' if at is not None else 'at x = ones'} with the model's own "
+                f"weights (inference), summed over channels; no bar: exactly 0")
+        head = f"output step {output_index} depends on {span}"
+        ax.set_ylabel(f"dy[{output_index}]/dx[j]")
+        ax.axhline(0.0, color="#555555", linewidth=0.6)
+    ax.set_title(_wrap_title(f"{head}\n{_describe(model)}" + (f"\n{note}" if note else ""),
                              ax.figure.get_size_inches()[0] - 0.3), fontsize=9)
     ax.set_xlabel("input step")
-    ax.set_ylabel("paths to the output step")
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    if weights is None:
+        ax.yaxis.get_major_locator().set_params(integer=True)
     ax.xaxis.get_major_locator().set_params(integer=True)                 # input steps are whole numbers
     ax.set_xlim(-0.6, row.size - 0.4)
     if not seen.size:       # no bar at all: a count axis from 0 (matplotlib centred it on 0, ticking -0.04 .. 0.04)
