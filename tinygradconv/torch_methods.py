@@ -1490,8 +1490,11 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
         Rounding, as PyTorch's CPU kernel. ``alpha`` and ``other`` are first converted to the result's dtype (the
         dtype of ``self + other``: a float16 ``other`` beside a float64 tensor is scaled in float64, a bool mask
-        beside a float32 tensor gives float32). A float32 result is computed in float64, where the product is
-        exact, and rounded once (``x.add(0.1, alpha=0.1)`` is ``x + float32(0.1) * float32(0.1)``); a float16 one
+        beside a float32 tensor gives float32). A float32 result is rounded once from the exact sum, as PyTorch's
+        float32 fused multiply-add (``x.add(0.1, alpha=0.1)`` is ``x + float32(0.1) * float32(0.1)``):
+        :func:`~tinygradconv.ops.fused_multiply_add.fused_multiply_add_float32`, which computes in float64 (the
+        product exact) and rounds again from the exact sum the rare float64 sums that lie exactly half way between
+        two float32 numbers (rounding twice there differed from PyTorch in half of such elements); a float16 one
         in float32, as PyTorch's vector loop computes it, rounded to float32 and then to float16. Both are bit for
         bit PyTorch's on 10**6 random elements of every pair of float16/float32 operands (one PyTorch thread); the
         float16 elements PyTorch's vector loop leaves over (a tensor of under 32 elements, up to 31 at the end of
@@ -2418,7 +2421,10 @@ def _value_alone(tensor, other, alpha, op):
 def _rounded_once(tensor, other, alpha, op, kind):
     """The array ``tensor + alpha * other`` (``op`` ``"add"``; ``"sub"``: ``tensor + (-alpha) * other``, as
     PyTorch's ``sub`` is its ``add`` of ``-alpha``) of the floating dtype ``kind``, rounded as PyTorch's CPU kernel:
-    for float32 the sum is taken in float64 (where the product of two float32 numbers is exact) and rounded once;
+    for float32 by a float32 fused multiply-add, as PyTorch's
+    (:func:`~tinygradconv.ops.fused_multiply_add.fused_multiply_add_float32`: the sum taken in float64, where the
+    product of two float32 numbers is exact, and rounded to float32; the rare float64 sums exactly half way between
+    two float32 numbers rounded again from the exact sum, where rounding twice went the wrong way);
     for float16 in float32 (where the product of two float16 numbers is exact) and rounded to float32, then to
     float16, as PyTorch's vectorised loop computes float16 in float32; for float64 by a fused multiply-add
     (:func:`~tinygradconv.ops.fused_multiply_add.multiply_add`), rounded once, as PyTorch's, or, for an ``alpha``
@@ -2447,15 +2453,20 @@ def _rounded_once(tensor, other, alpha, op, kind):
                 return plain
         return multiply_add(xp, b, factor, a)
     rounded = np.dtype(kind).type
-    wide = "float32" if kind == "float16" else "float64"            # the dtype PyTorch's kernel computes kind in
     with np.errstate(over="ignore", invalid="ignore"):    # overflow to inf, inf - inf = nan: silently, as torch
-        a = xp.astype(xp.astype(tensor._data, getattr(xp, kind), copy=False), getattr(xp, wide))
+        a = xp.astype(tensor._data, getattr(xp, kind), copy=False)
         if isinstance(other, numbers.Number):
-            b = float(rounded(other))         # (a Python float: the arrays' dtype, wide, is kept)
+            b = xp.asarray(rounded(other), dtype=getattr(xp, kind))
         else:
             b = other._data if isinstance(other, Tensor) else tensor._lift(other)._data
-            b = xp.astype(xp.astype(b, getattr(xp, kind), copy=False), getattr(xp, wide))
-        exact = a + float(rounded(factor)) * b
+            b = xp.astype(b, getattr(xp, kind), copy=False)
+        if kind == "float32":                # rounded once from the exact sum, as PyTorch's float32 fma
+            from .ops.fused_multiply_add import fused_multiply_add_float32
+
+            return fused_multiply_add_float32(xp, xp.asarray(rounded(factor), dtype=xp.float32), b, a)
+        # float16: the product of two float16 numbers is exact in float32, and the sum rounded once there
+        wide = xp.float32
+        exact = xp.astype(a, wide) + float(rounded(factor)) * xp.astype(b, wide)
         return xp.astype(xp.asarray(exact), getattr(xp, kind))
 
 

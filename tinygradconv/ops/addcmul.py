@@ -126,13 +126,15 @@ class AddScaled(Function):
     def forward(ctx, t, tensor1, tensor2, *, op, value):
         xp = ctx.xp
         kind = dtype_name(t.dtype)
-        scaled = _scaled(xp, tensor1, value_in_opmath(value, kind))
+        v = value_in_opmath(value, kind)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):    # inf and nan silently, as PyTorch
             if op == "addcmul":
+                # (v * tensor1 is tensor1 for v = 1; the float32 fma takes float16 operands as they are: exact)
+                scaled = tensor1 if v == 1 else _scaled(xp, tensor1, v)
                 fma = fused_multiply_add_float64 if kind == "float64" else fused_multiply_add_float32
-                out = fma(xp, scaled, _wide(xp, tensor2), _wide(xp, t))
+                out = fma(xp, scaled, tensor2, t)
             else:
-                out = _wide(xp, t) + scaled / _wide(xp, tensor2)
+                out = _wide(xp, t) + _scaled(xp, tensor1, v) / _wide(xp, tensor2)
         ctx.save_for_backward(tensor1, tensor2)
         ctx.shapes = (t.shape, tensor1.shape, tensor2.shape)
         ctx.op, ctx.value = op, value
