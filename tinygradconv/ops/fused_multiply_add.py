@@ -350,9 +350,8 @@ def _numpy_arrays(*arrays):
 
 
 def _flat(arrays, shape, dtype=None):
-    """Each of ``arrays`` as the fast way reads it: a 0-d array where it holds one element (NumPy's operations
-    broadcast it), else 1-d, broadcast to ``shape`` (free for a C-contiguous array of that shape; a copy
-    otherwise)."""
+    """Each of ``arrays`` as a 1-d array broadcast to ``shape`` (free for a C-contiguous array of that shape; a copy
+    otherwise), or 0-d where it holds one element (NumPy's operations broadcast it)."""
     out = []
     for a in arrays:
         a = np.asarray(a, dtype=dtype)
@@ -365,12 +364,30 @@ def _flat(arrays, shape, dtype=None):
     return out
 
 
-def _block(a, start, stop):
-    return a if a.ndim == 0 else a[start:stop]
+def _blocks(arrays, shape, dtype=None):
+    """``(size, buffer shape, blocks)`` for the fast way: ``blocks`` yields ``(start, stop, parts)``, ``parts`` the
+    operands' elements ``start:stop`` of the flattened broadcast shape. Up to :data:`MULTIPLY_ADD_BLOCK` elements
+    one block, the arrays as they are (NumPy's operations broadcast them into buffers of the whole ``shape``);
+    more are flattened (:func:`_flat`) and cut."""
+    size = math.prod(shape)
+    if size <= MULTIPLY_ADD_BLOCK:
+        arrays = [np.asarray(a, dtype=dtype) for a in arrays]
+        return size, shape, iter([(0, size, arrays)])
+    flat = _flat(arrays, shape, dtype)
+    n = MULTIPLY_ADD_BLOCK
+    return size, (n,), ((i, min(i + n, size), [a if a.ndim == 0 else a[i:i + n] for a in flat])
+                        for i in range(0, size, n))
 
 
-def _picked(a, index):
-    return a if a.ndim == 0 else a[index]
+def _shape(*arrays):
+    """The broadcast shape of NumPy arrays (quickly where they share one)."""
+    first = arrays[0].shape
+    return first if all(a.shape == first for a in arrays) else np.broadcast(*arrays).shape
+
+
+def _picked(arrays, shape, index, dtype=None):
+    """The operands' elements at the flat ``index`` of their broadcast ``shape``."""
+    return [a if a.ndim == 0 else a[index] for a in _flat(arrays, shape, dtype)]
 
 
 def _split_into(v, hi, lo):
@@ -416,26 +433,26 @@ def _fast_float64(a, b, c, careful):
     computed again by ``careful``, all of them at the end (ties are rare: about 1 in ``2**50`` random elements).
     """
     scalar = isinstance(a, float)
-    shape = tuple(np.broadcast_shapes(np.shape(b), np.shape(c), () if scalar else np.shape(a)))
-    size = math.prod(shape)
-    out = np.empty(size)
+    operands = (b, c) if scalar else (a, b, c)
+    shape = _shape(*operands)
+    out = np.empty(shape)
+    size, buffer_shape, blocks = _blocks(operands, shape, np.float64)
     if size == 0:
-        return out.reshape(shape)
-    arrays = _flat((b, c) if scalar else (a, b, c), shape, np.float64)
+        return out
     if scalar:
         a_hi, a_lo = _split(a)
-    n = min(size, MULTIPLY_ADD_BLOCK)
-    work, shifted = np.empty((9, n)), np.empty(n, np.uint64)
-    flagged = []
-    for start in range(0, size, n):
-        stop = min(start + n, size)
-        p, b_hi, b_lo, e, x, s, t, ah, al = (w[:stop - start] for w in work)
-        u, r = shifted[:stop - start], out[start:stop]
+    work, shifted = np.empty((9, *buffer_shape)), np.empty(buffer_shape, np.uint64)
+    flat_out, flagged = out.reshape(-1), []
+    for start, stop, parts in blocks:
+        whole = size <= MULTIPLY_ADD_BLOCK or stop - start == MULTIPLY_ADD_BLOCK     # (else the last block)
+        p, b_hi, b_lo, e, x, s, t, ah, al = (w[...] if whole else w[:stop - start] for w in work)   # (0-d views)
+        u = shifted if whole else shifted[:stop - start]
+        r = out if size <= MULTIPLY_ADD_BLOCK else flat_out[start:stop]
         if scalar:
-            b, c = (_block(v, start, stop) for v in arrays)
+            b, c = parts
             a_block = a
         else:
-            a_block, b, c = (_block(v, start, stop) for v in arrays)
+            a_block, b, c = parts
             _split_into(a_block, ah, al)
             a_hi, a_lo = ah, al
         np.multiply(a_block, b, out=p)
@@ -459,7 +476,7 @@ def _fast_float64(a, b, c, careful):
         np.add(s, t, out=r)
         np.left_shift(t.view(np.uint64), 14, out=u)
         np.abs(p, out=x)
-        tiny = not np.fmin.reduce(x) >= _TINY_PRODUCT
+        tiny = not np.fmin.reduce(x, axis=None) >= _TINY_PRODUCT
         if tiny or u.min() == 0:
             mask = (u == 0) & (t != 0)
             if tiny:
@@ -472,8 +489,8 @@ def _fast_float64(a, b, c, careful):
                 flagged.append(index + start)
     if flagged:
         index = np.concatenate(flagged)
-        out[index] = careful(*(_picked(v, index) for v in arrays))
-    return out.reshape(shape)
+        flat_out[index] = careful(*_picked(operands, shape, index, np.float64))
+    return out
 
 
 def _fast_float32(a, b, c):
@@ -485,19 +502,18 @@ def _fast_float32(a, b, c):
     result is zero or among float32's subnormals (whose ties sit higher; those are all looked at). Only in a block
     where a test fails are the elements concerned found; all of them are corrected at the end
     (:func:`_ties_rounded_again`)."""
-    shape = tuple(np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c)))
-    size = math.prod(shape)
-    out = np.empty(size, np.float32)
+    shape = _shape(a, b, c)
+    out = np.empty(shape, np.float32)
+    size, buffer_shape, blocks = _blocks((a, b, c), shape)
     if size == 0:
-        return out.reshape(shape)
-    arrays = _flat((a, b, c), shape)
-    n = min(size, MULTIPLY_ADD_BLOCK)
-    sums, shifted, magnitudes = np.empty(n), np.empty(n, np.uint64), np.empty(n, np.float32)
-    flagged = []
-    for start in range(0, size, n):
-        stop = min(start + n, size)
-        a_block, b_block, c_block = (_block(v, start, stop) for v in arrays)
-        s, u, m, r = sums[:stop - start], shifted[:stop - start], magnitudes[:stop - start], out[start:stop]
+        return out
+    sums, shifted = np.empty(buffer_shape), np.empty(buffer_shape, np.uint64)
+    magnitudes = np.empty(buffer_shape, np.float32)
+    flat_out, flagged = out.reshape(-1), []
+    for start, stop, (a_block, b_block, c_block) in blocks:
+        whole = size <= MULTIPLY_ADD_BLOCK or stop - start == MULTIPLY_ADD_BLOCK     # (else the last block)
+        s, u, m = (w if whole else w[:stop - start] for w in (sums, shifted, magnitudes))
+        r = out if size <= MULTIPLY_ADD_BLOCK else flat_out[start:stop]
         np.multiply(a_block, b_block, out=s, dtype=np.float64)          # exact
         np.add(s, c_block, out=s)
         np.copyto(r, s, casting="same_kind")
@@ -505,7 +521,7 @@ def _fast_float32(a, b, c):
         np.left_shift(bits, 35, out=u)
         np.abs(r, out=m)
         tie = u.view(np.int64).min() == _INT64_MIN
-        small = not np.fmin.reduce(m) > 2.0 ** -126
+        small = not np.fmin.reduce(m, axis=None) > 2.0 ** -126
         if tie or small:
             mask = u == 1 << 63
             if small:                        # float32 subnormal results, 0 < |s| < 2**-126, all of them
@@ -517,9 +533,9 @@ def _fast_float32(a, b, c):
                 flagged.append(index + start)
     if flagged:
         index = np.concatenate(flagged)
-        a, b, c = (_picked(v, index) for v in arrays)
+        a, b, c = _picked((a, b, c), shape, index)
         product = np.multiply(a, b, dtype=np.float64)
         c = np.asarray(c, dtype=np.float64)
         s = product + c
-        out[index] = _ties_rounded_again(np, product, c, s, s.astype(np.float32))
-    return out.reshape(shape)
+        flat_out[index] = _ties_rounded_again(np, product, c, s, s.astype(np.float32))
+    return out
