@@ -55,7 +55,8 @@ def _float32_near_ties(rng, n):
     k = rng.integers(1, 2 ** 8, n)
     step = np.spacing(np.abs(x)).astype(np.float64)
     alpha = np.float32(1 - 3 * 2.0 ** -23)
-    y = np.float32((1 + 3 * 2.0 ** -23) * step / 2 * rng.choice([-1.0, 1.0], n))   # alpha * y: half a step (1 - 9 * 2**-46)
+    # alpha * y: half a step times (1 - 9 * 2**-46), of either sign
+    y = np.float32((1 + 3 * 2.0 ** -23) * step / 2 * rng.choice([-1.0, 1.0], n))
     y[: n // 8] = np.float32(step[: n // 8] / 2 * (1 + 2.0 ** -23 * k[: n // 8]))
     return alpha, y, x
 

@@ -35,29 +35,39 @@ element by element against PyTorch 2.13 (x86-64 CPU) on 10**5 random inputs per 
 ``addcdiv`` backward raises ``RuntimeError`` ("value cannot be converted to type c10::Half without overflow")
 for a ``value`` beyond float16's range (65504); here the float16 ``v`` is infinite and so is that gradient.
 
-What it costs: ``addcmul`` is 4 to 8 times slower in float32 and 4 to 18 times in float64 than ``t + (t1 *
-t2) * v`` (3 NumPy operations), and 13 to 40 times PyTorch's: in float64 each fused multiply-add is built of
-about 27 float64 operations and 20 comparisons; in float32 of about 10 operations (a float64 sum rounded to
-float32, and a test of its bits for the rare ties where that is not the correct rounding). ``t.addcmul(t1, t2,
-value=0.3)`` without a graph, with one thread, the thread's CPU time (best of 8 to 40 calls, 3 rounds,
-``taskset`` on one core of a 2-vCPU AMD EPYC shared with other work; NumPy 2.4, PyTorch 2.13):
+What it costs: no NumPy operation fuses a product and a sum, so the exact ``addcmul`` takes several passes over
+the data where PyTorch's kernel takes one: in float32 3 (the product and sum in float64, the rounding to float32)
+and 4 for two whole-block tests that find the rare ties
+(:func:`~tinygradconv.ops.fused_multiply_add.fused_multiply_add_float32`), in float64 about 26 in-place
+operations and 4 for the tests (Dekker's product and TwoSum;
+:func:`~tinygradconv.ops.fused_multiply_add.fused_multiply_add_float64`). It is not as fast as PyTorch: 9 to 25
+times PyTorch's time from 10**4 elements up (``t + (t1 * t2) * v``, rounded twice, takes 1 to 1.5 times it),
+and 1.3 to 2.8 times faster than before s50 from 10**5 elements up.
+``t.addcmul(t1, t2, value=0.3)`` without a graph, with one thread, the thread's CPU time (best of 5 to 200 calls,
+3 rounds alternating the two versions, ``taskset`` on one core of a 2-vCPU AMD EPYC shared with other work under
+a load of about 10, which roughly doubles every time; NumPy 2.4, PyTorch 2.13):
 
-======================  ======================  ===================  ===================
-                        ``t + (t1 * t2) * v``   ``addcmul`` here     PyTorch
-======================  ======================  ===================  ===================
-float32, 10**3          0.010 ms                0.038 ms             0.003 ms
-float32, 10**5          0.05 ms                 0.33 to 0.40 ms      0.02 ms
-float32, 10**6          0.54 to 0.78 ms         4.6 to 5.0 ms        0.22 to 0.34 ms
-float64, 10**5          0.08 ms                 1.4 to 1.5 ms        0.04 ms
-float64, 10**6          4.6 to 4.7 ms           18.8 to 19.6 ms      0.9 to 1.2 ms
-======================  ======================  ===================  ===================
+======================  ===================  ===================  ===================
+                        before s50           ``addcmul`` here     PyTorch
+======================  ===================  ===================  ===================
+float16, 10**5          4.5 ms               1.6 ms               0.034 ms
+float16, 10**6          37 ms                17 ms                0.37 ms
+float32, 10**2          0.079 ms             0.077 ms             0.004 ms
+float32, 10**4          0.11 ms              0.11 ms              0.006 ms
+float32, 10**5          0.64 ms              0.49 ms              0.036 ms
+float32, 10**6          7.6 ms               5.8 ms               0.51 ms
+float64, 10**2          0.10 ms              0.089 ms             0.004 ms
+float64, 10**4          0.27 ms              0.18 ms              0.008 ms
+float64, 10**5          2.8 ms               1.7 ms               0.069 ms
+float64, 10**6          32 ms                16 ms                1.8 ms
+======================  ===================  ===================  ===================
 
-The fused multiply-adds work on blocks of
-:data:`~tinygradconv.ops.fused_multiply_add.MULTIPLY_ADD_BLOCK` (12288) elements: with blocks of 65536, float32
-``addcmul`` of 10**5 elements takes 1.9 to 2.2 ms. ``addcdiv`` takes 0.5 to 0.9 ms for 10**6 float32 elements.
-Both are kept for float64 too, as float64 ``add(alpha=)`` (the same fma, 16 times the time of rounding twice):
-values bit for bit with PyTorch's are what these ops are for here; in an optimizer's step the update is a small
-part of the time.
+(At 10**2 elements most of the time is the autograd ``Function``'s own; float16 pays NumPy's slow float16
+conversions, 2 to 6 ns an element.) The fused multiply-adds work on blocks of
+:data:`~tinygradconv.ops.fused_multiply_add.MULTIPLY_ADD_BLOCK` elements in buffers allocated once per call.
+``addcdiv`` takes 0.5 to 0.9 ms for 10**6 float32 elements. Both are kept for float64 too, as float64
+``add(alpha=)`` (the same fma): values bit for bit with PyTorch's are what these ops are for here; in an
+optimizer's step the update is a small part of the time.
 
 See https://pytorch.org/docs/stable/generated/torch.addcmul.html and
 https://pytorch.org/docs/stable/generated/torch.addcdiv.html
