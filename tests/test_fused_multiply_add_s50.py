@@ -168,8 +168,9 @@ def test_float32_hard_cases_are_rounded_once():
     assert want[500] == np.finfo(np.float32).max and want[501] == np.inf
     with np.errstate(over="ignore"):
         assert same_bits(fused_multiply_add.fused_multiply_add_float32(np, a, y, x), want)
-        tiled = [np.tile(v, 7) for v in (a, y, x)]                   # several blocks
-        assert same_bits(fused_multiply_add.fused_multiply_add_float32(np, *tiled), np.tile(want, 7))
+        tiled = [np.tile(v, 25) for v in (a, y, x)]                  # several blocks
+        assert tiled[0].size > fused_multiply_add.FLOAT32_BLOCK
+        assert same_bits(fused_multiply_add.fused_multiply_add_float32(np, *tiled), np.tile(want, 25))
     h = [rng.uniform(-4, 4, 3000).astype(np.float16) for _ in range(3)]
     assert same_bits(fused_multiply_add.fused_multiply_add_float32(np, *h),
                      _exact_fma32(*(v.astype(np.float32) for v in h)))
@@ -188,7 +189,7 @@ def test_random_blocks_take_the_fast_way_only(monkeypatch):
     monkeypatch.setattr(fused_multiply_add, "_ties_rounded_again",
                         counted(fused_multiply_add._ties_rounded_again))
     rng = np.random.default_rng(7)
-    size = 2 * fused_multiply_add.MULTIPLY_ADD_BLOCK + 5
+    size = 2 * fused_multiply_add.FLOAT32_BLOCK + 5                       # several blocks of either
     a, b, c = (rng.standard_normal(size) for _ in range(3))
     fused_multiply_add.fused_multiply_add_float64(np, a, b, c)
     fused_multiply_add.multiply_add(np, b, 0.1, c)

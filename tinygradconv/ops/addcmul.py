@@ -64,7 +64,8 @@ float64, 10**6          32 ms                16 ms                1.8 ms
 
 (At 10**2 elements most of the time is the autograd ``Function``'s own; float16 pays NumPy's slow float16
 conversions, 2 to 6 ns an element.) The fused multiply-adds work on blocks of
-:data:`~tinygradconv.ops.fused_multiply_add.MULTIPLY_ADD_BLOCK` elements in buffers allocated once per call.
+:data:`~tinygradconv.ops.fused_multiply_add.MULTIPLY_ADD_BLOCK` (float32:
+:data:`~tinygradconv.ops.fused_multiply_add.FLOAT32_BLOCK`) elements in buffers allocated once per call.
 ``addcdiv`` takes 0.5 to 0.9 ms for 10**6 float32 elements. Both are kept for float64 too, as float64
 ``add(alpha=)`` (the same fma): values bit for bit with PyTorch's are what these ops are for here; in an
 optimizer's step the update is a small part of the time.

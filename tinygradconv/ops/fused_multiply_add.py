@@ -9,13 +9,14 @@ float64), used by float32 and float16 ``addcmul`` (:mod:`~tinygradconv.ops.addcm
 which PyTorch computes with a float32 fma.
 
 Two ways for each, one result. On NumPy arrays a fast one (:func:`_fast_float64`, :func:`_fast_float32`):
-blocks of :data:`MULTIPLY_ADD_BLOCK` elements computed in place in a few buffers (no temporary arrays), each
-element taken the short way (float64: the exact product and sum, then one rounding; float32: the sum in float64,
-then float32), and a few whole-block tests (a minimum, no boolean arrays) that say whether that short way can be
-wrong anywhere in the block: where it can (a tie, a non-finite or tiny intermediate; rare in real data), the
-elements concerned are computed again by the careful way. The careful way (:func:`_multiply_add_scalar_block`,
-:func:`_fused_multiply_add_float64_block`, :func:`_fused_multiply_add_float32_block`) tests every element and
-handles every case; it is also what the other backends (CuPy, the array-API test double) take.
+blocks of :data:`MULTIPLY_ADD_BLOCK` (float32: :data:`FLOAT32_BLOCK`) elements computed in place in a few
+buffers (no temporary arrays), each element taken the short way (float64: the exact product and sum, then one
+rounding; float32: the sum in float64, then float32), and a few whole-block tests (a minimum, no boolean arrays)
+that say whether that short way can be wrong anywhere in the block: where it can (a tie, a non-finite or tiny
+intermediate; rare in real data), the elements concerned are computed again by the careful way. The careful way
+(:func:`_multiply_add_scalar_block`, :func:`_fused_multiply_add_float64_block`,
+:func:`_fused_multiply_add_float32_block`) tests every element and handles every case; it is also what the other
+backends (CuPy, the array-API test double) take.
 """
 from __future__ import annotations
 
@@ -35,10 +36,15 @@ _SMALLEST_NORMAL = 2.0 ** -1022
 #: temporary array (its pages zeroed on first touch).
 CAREFUL_BLOCK = 12288
 
-#: The number of elements the fast way (NumPy) works on at a time, in buffers allocated once per call: 128 KiB of
-#: float64 per buffer. Smaller blocks pay NumPy's cost per call (about 1 to 3 us) more often, larger ones leave the
-#: processor's cache (the times: :mod:`~tinygradconv.ops.addcmul`).
+#: The number of elements the fast way (NumPy) works on at a time in float64, in 10 buffers allocated once per
+#: call, 128 KiB each. Smaller blocks pay NumPy's cost per call (about 1 to 3 us) more often, larger ones leave the
+#: processor's cache; buffers of 800 KiB (one block of 10**5 elements) made float32 5 times slower, their fresh
+#: pages zeroed at each call (the times: :mod:`~tinygradconv.ops.addcmul`).
 MULTIPLY_ADD_BLOCK = 16384
+
+#: The same for float32 (:func:`_fast_float32`, 3 buffers): 0.26 ms for 10**5 float32 elements where blocks of
+#: 16384 took 0.35 ms.
+FLOAT32_BLOCK = 65536
 
 
 def _two_sum(xp, a, b):
@@ -364,17 +370,16 @@ def _flat(arrays, shape, dtype=None):
     return out
 
 
-def _blocks(arrays, shape, dtype=None):
+def _blocks(arrays, shape, n, dtype=None):
     """``(size, buffer shape, blocks)`` for the fast way: ``blocks`` yields ``(start, stop, parts)``, ``parts`` the
-    operands' elements ``start:stop`` of the flattened broadcast shape. Up to :data:`MULTIPLY_ADD_BLOCK` elements
-    one block, the arrays as they are (NumPy's operations broadcast them into buffers of the whole ``shape``);
-    more are flattened (:func:`_flat`) and cut."""
+    operands' elements ``start:stop`` of the flattened broadcast shape. Up to ``n`` elements one block, the arrays as
+    they are (NumPy's operations broadcast them into buffers of the whole ``shape``); more are flattened
+    (:func:`_flat`) and cut into blocks of ``n``."""
     size = math.prod(shape)
-    if size <= MULTIPLY_ADD_BLOCK:
+    if size <= n:
         arrays = [np.asarray(a, dtype=dtype) for a in arrays]
         return size, shape, iter([(0, size, arrays)])
     flat = _flat(arrays, shape, dtype)
-    n = MULTIPLY_ADD_BLOCK
     return size, (n,), ((i, min(i + n, size), [a if a.ndim == 0 else a[i:i + n] for a in flat])
                         for i in range(0, size, n))
 
@@ -436,7 +441,8 @@ def _fast_float64(a, b, c, careful):
     operands = (b, c) if scalar else (a, b, c)
     shape = _shape(*operands)
     out = np.empty(shape)
-    size, buffer_shape, blocks = _blocks(operands, shape, np.float64)
+    n = MULTIPLY_ADD_BLOCK
+    size, buffer_shape, blocks = _blocks(operands, shape, n, np.float64)
     if size == 0:
         return out
     if scalar:
@@ -444,10 +450,10 @@ def _fast_float64(a, b, c, careful):
     work, shifted = np.empty((9, *buffer_shape)), np.empty(buffer_shape, np.uint64)
     flat_out, flagged = out.reshape(-1), []
     for start, stop, parts in blocks:
-        whole = size <= MULTIPLY_ADD_BLOCK or stop - start == MULTIPLY_ADD_BLOCK     # (else the last block)
+        whole = size <= n or stop - start == n                                    # (else the last block)
         p, b_hi, b_lo, e, x, s, t, ah, al = (w[...] if whole else w[:stop - start] for w in work)   # (0-d views)
         u = shifted if whole else shifted[:stop - start]
-        r = out if size <= MULTIPLY_ADD_BLOCK else flat_out[start:stop]
+        r = out if size <= n else flat_out[start:stop]
         if scalar:
             b, c = parts
             a_block = a
@@ -495,7 +501,7 @@ def _fast_float64(a, b, c, careful):
 
 def _fast_float32(a, b, c):
     """:func:`fused_multiply_add_float32` for NumPy float32 or float16 arrays: per block of
-    :data:`MULTIPLY_ADD_BLOCK` elements, ``s = a * b + c`` in float64 (the product exact, the sum rounded once)
+    :data:`FLOAT32_BLOCK` elements, ``s = a * b + c`` in float64 (the product exact, the sum rounded once)
     and ``r = s`` rounded to float32, written into the result; then two whole-block tests: ``s``'s bits shifted
     left by 35 (the lowest 29 bits on top), whose minimum as int64 is the smallest int64 only where some ``s`` is
     a float32 tie (``1`` then 28 zeros), and the smallest ``|r|`` (NaN aside), ``2**-126`` or less only where some
@@ -504,16 +510,17 @@ def _fast_float32(a, b, c):
     (:func:`_ties_rounded_again`)."""
     shape = _shape(a, b, c)
     out = np.empty(shape, np.float32)
-    size, buffer_shape, blocks = _blocks((a, b, c), shape)
+    n = FLOAT32_BLOCK
+    size, buffer_shape, blocks = _blocks((a, b, c), shape, n)
     if size == 0:
         return out
     sums, shifted = np.empty(buffer_shape), np.empty(buffer_shape, np.uint64)
     magnitudes = np.empty(buffer_shape, np.float32)
     flat_out, flagged = out.reshape(-1), []
     for start, stop, (a_block, b_block, c_block) in blocks:
-        whole = size <= MULTIPLY_ADD_BLOCK or stop - start == MULTIPLY_ADD_BLOCK     # (else the last block)
+        whole = size <= n or stop - start == n                                    # (else the last block)
         s, u, m = (w if whole else w[:stop - start] for w in (sums, shifted, magnitudes))
-        r = out if size <= MULTIPLY_ADD_BLOCK else flat_out[start:stop]
+        r = out if size <= n else flat_out[start:stop]
         np.multiply(a_block, b_block, out=s, dtype=np.float64)          # exact
         np.add(s, c_block, out=s)
         np.copyto(r, s, casting="same_kind")
