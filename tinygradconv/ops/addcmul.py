@@ -38,7 +38,7 @@ for a ``value`` beyond float16's range (65504); here the float16 ``v`` is infini
 What it costs: no NumPy operation fuses a product and a sum, so the exact ``addcmul`` takes several passes over
 the data where PyTorch's kernel takes one: in float32 3 (the product and sum in float64, the rounding to float32)
 and 4 for two whole-block tests that find the rare ties
-(:func:`~tinygradconv.ops.fused_multiply_add.fused_multiply_add_float32`), in float64 about 26 in-place
+(:func:`~tinygradconv.ops.fused_multiply_add.fused_multiply_add_float32`), in float64 about 25 in-place
 operations and 4 for the tests (Dekker's product and TwoSum;
 :func:`~tinygradconv.ops.fused_multiply_add.fused_multiply_add_float64`). It is not as fast as PyTorch: 9 to 25
 times PyTorch's time from 10**4 elements up (``t + (t1 * t2) * v``, rounded twice, takes 1 to 1.5 times it),

@@ -21,6 +21,7 @@ backends (CuPy, the array-API test double) take.
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 
@@ -36,10 +37,9 @@ _SMALLEST_NORMAL = 2.0 ** -1022
 #: temporary array (its pages zeroed on first touch).
 CAREFUL_BLOCK = 12288
 
-#: The number of elements the fast way (NumPy) works on at a time in float64, in 10 buffers allocated once per
-#: call, 128 KiB each. Smaller blocks pay NumPy's cost per call (about 1 to 3 us) more often, larger ones leave the
-#: processor's cache; buffers of 800 KiB (one block of 10**5 elements) made float32 5 times slower, their fresh
-#: pages zeroed at each call (the times: :mod:`~tinygradconv.ops.addcmul`).
+#: The number of elements the fast way (NumPy) works on at a time in float64, in 10 buffers of 128 KiB each
+#: (:func:`_buffers`). Smaller blocks pay NumPy's cost per call (about 1 to 3 us) more often, larger ones leave the
+#: processor's cache (the times: :mod:`~tinygradconv.ops.addcmul`).
 MULTIPLY_ADD_BLOCK = 16384
 
 #: The same for float32 (:func:`_fast_float32`, 3 buffers): 0.26 ms for 10**5 float32 elements where blocks of
@@ -66,7 +66,7 @@ def multiply_add(xp, y, alpha, x):
     two halves of 26 bits by Veltkamp's splitting), then ``x + p == s + t`` exactly (TwoSum) and ``t + e == v + w``
     (``v`` rounded). ``r = s + v`` rounded is the correctly rounded ``x + p + e`` except where ``s + v`` lies
     exactly half way between two floats and ``w`` (what ``v`` left out) tips it: the round-to-even then went the
-    wrong way. On NumPy arrays (:func:`_fast_float64`) about 24 float64 operations where ``x + alpha * y`` takes
+    wrong way. On NumPy arrays (:func:`_fast_float64`) about 21 float64 operations where ``x + alpha * y`` takes
     2, in place, and two whole-block tests that find every element where ``r`` may be wrong (a possible tie, a
     tiny or non-finite intermediate), which the careful way (:func:`_multiply_add_scalar_block`) computes again;
     the time is in :meth:`TorchMethods.add <tinygradconv.torch_methods.TorchMethods.add>`.
@@ -350,6 +350,27 @@ _TINY_PRODUCT = 2.0 ** -900
 _INT64_MIN = -(2 ** 63)
 
 
+#: Each thread's scratch memory for the fast way's buffers (:func:`_buffers`), kept between calls.
+_SCRATCH = threading.local()
+
+
+def _buffers(shape, *dtypes):
+    """Buffers of ``shape``, one per dtype in ``dtypes``, carved out of this thread's scratch memory, which is kept
+    between calls (about 1.3 MB at most): memory allocated afresh for each call, and given back to the system at
+    its end, has its pages zeroed again on first touch, which took longer than the computation (1.4 ms for 10**5
+    float32 elements where reused buffers take 0.3 ms). The buffers live until the next call in this thread."""
+    count = math.prod(shape)
+    nbytes = [count * np.dtype(d).itemsize for d in dtypes]
+    scratch = getattr(_SCRATCH, "memory", None)
+    if scratch is None or scratch.nbytes < sum(nbytes):
+        scratch = _SCRATCH.memory = np.empty(sum(nbytes), np.uint8)
+    out, start = [], 0
+    for size, dtype in zip(nbytes, dtypes):
+        out.append(scratch[start:start + size].view(dtype).reshape(shape))
+        start += size
+    return out
+
+
 def _numpy_arrays(*arrays):
     """Whether every operand is a NumPy array or scalar, which the fast way needs (views of its bits, ``out=``)."""
     return all(isinstance(a, (np.ndarray, np.generic)) for a in arrays)
@@ -411,7 +432,7 @@ def _fast_float64(a, b, c, careful):
     Each block of :data:`MULTIPLY_ADD_BLOCK` elements, in place in 9 buffers: Dekker's product ``a * b == p + e``
     (Veltkamp's splitting of each factor into halves of 26 bits; ``e = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo *
     b_hi) + a_lo * b_lo``), Knuth's TwoSum ``c + p == s + t``, then ``v = t + e`` and ``r = s + v``, each rounded
-    (26 operations; 20 for a float ``a``, 16 if it has at most 26 bits), and two tests of the whole block, each an
+    (25 operations; 21 for a float ``a``, 17 if it has at most 26 bits), and two tests of the whole block, each an
     operation and a minimum. Why ``r`` is ``a * b + c`` rounded once wherever the tests do not flag it:
 
     * ``e`` is exact when nothing overflows and ``|p| >= 2**-900``, subnormal factors included (the condition of
@@ -447,7 +468,7 @@ def _fast_float64(a, b, c, careful):
         return out
     if scalar:
         a_hi, a_lo = _split(a)
-    work, shifted = np.empty((9, *buffer_shape)), np.empty(buffer_shape, np.uint64)
+    *work, shifted = _buffers(buffer_shape, *[np.float64] * 9, np.uint64)
     flat_out, flagged = out.reshape(-1), []
     for start, stop, parts in blocks:
         whole = size <= n or stop - start == n                                    # (else the last block)
@@ -514,8 +535,7 @@ def _fast_float32(a, b, c):
     size, buffer_shape, blocks = _blocks((a, b, c), shape, n)
     if size == 0:
         return out
-    sums, shifted = np.empty(buffer_shape), np.empty(buffer_shape, np.uint64)
-    magnitudes = np.empty(buffer_shape, np.float32)
+    sums, shifted, magnitudes = _buffers(buffer_shape, np.float64, np.uint64, np.float32)
     flat_out, flagged = out.reshape(-1), []
     for start, stop, (a_block, b_block, c_block) in blocks:
         whole = size <= n or stop - start == n                                    # (else the last block)
