@@ -1508,9 +1508,9 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         checked against exact fractions), where rounding twice differed from it in 10 to 25% of elements for
         alpha 0.1. It costs: ``x.add(y, alpha=0.1)`` of float64 vectors took about 45 us (100 elements) and
         11 ms (10**6) on a 2-core AMD EPYC, one thread, where PyTorch takes 2 us and 0.45 ms; since s50 (the fast
-        way of :mod:`~tinygradconv.ops.fused_multiply_add`) 0.55 to 0.7 times that from 10**4 elements up, and
-        float32 (an exact float32 fma now) 0.5 ms for 10**5 elements and 4 to 6 ms for 10**6, where PyTorch takes
-        0.03 and 0.3 to 0.5 ms (measured alternating the versions, under load). An ``alpha`` of 0
+        way of :mod:`~tinygradconv.ops.fused_multiply_add`) 0.5 to 0.85 times that from 10**4 elements up, and
+        float32 (an exact float32 fma now) 0.44 ms for 10**5 elements and 4.2 ms for 10**6, where PyTorch takes
+        0.03 and 0.24 ms (measured alternating the versions, under load). An ``alpha`` of 0
         or plus or minus a power of two (``2``, ``0.5``, ``-4``) makes ``alpha * other`` exact, so plain
         ``self + alpha * other`` is already rounded once and is what is computed (``x.add(y, alpha=2.0)`` of
         10**6 float64 elements: 0.75 ms on the same machine). Left as PyTorch does not round: a

@@ -40,9 +40,9 @@ the data where PyTorch's kernel takes one: in float32 3 (the product and sum in 
 and 4 for two whole-block tests that find the rare ties
 (:func:`~tinygradconv.ops.fused_multiply_add.fused_multiply_add_float32`), in float64 about 25 in-place
 operations and 4 for the tests (Dekker's product and TwoSum;
-:func:`~tinygradconv.ops.fused_multiply_add.fused_multiply_add_float64`). It is not as fast as PyTorch: 9 to 25
-times PyTorch's time from 10**4 elements up (``t + (t1 * t2) * v``, rounded twice, takes 1 to 1.5 times it),
-and 1.3 to 2.8 times faster than before s50 from 10**5 elements up.
+:func:`~tinygradconv.ops.fused_multiply_add.fused_multiply_add_float64`). It is not as fast as PyTorch: 10 to
+40 times PyTorch's time from 10**4 elements up (``t + (t1 * t2) * v``, rounded twice, takes 1 to 1.5 times it),
+and 1.6 to 2.6 times faster than before s50 from 10**5 elements up.
 ``t.addcmul(t1, t2, value=0.3)`` without a graph, with one thread, the thread's CPU time (best of 5 to 200 calls,
 3 rounds alternating the two versions, ``taskset`` on one core of a 2-vCPU AMD EPYC shared with other work under
 a load of about 10, which roughly doubles every time; NumPy 2.4, PyTorch 2.13):
@@ -50,16 +50,17 @@ a load of about 10, which roughly doubles every time; NumPy 2.4, PyTorch 2.13):
 ======================  ===================  ===================  ===================
                         before s50           ``addcmul`` here     PyTorch
 ======================  ===================  ===================  ===================
-float16, 10**5          4.5 ms               1.6 ms               0.034 ms
-float16, 10**6          37 ms                17 ms                0.37 ms
-float32, 10**2          0.079 ms             0.077 ms             0.004 ms
-float32, 10**4          0.11 ms              0.11 ms              0.006 ms
-float32, 10**5          0.64 ms              0.49 ms              0.036 ms
-float32, 10**6          7.6 ms               5.8 ms               0.51 ms
-float64, 10**2          0.10 ms              0.089 ms             0.004 ms
-float64, 10**4          0.27 ms              0.18 ms              0.008 ms
-float64, 10**5          2.8 ms               1.7 ms               0.069 ms
-float64, 10**6          32 ms                16 ms                1.8 ms
+float16, 10**4          0.29 ms              0.26 ms              0.007 ms
+float16, 10**5          3.8 ms               1.5 ms               0.035 ms
+float16, 10**6          28 ms                13 ms                0.29 ms
+float32, 10**2          0.079 ms             0.085 ms             0.004 ms
+float32, 10**4          0.14 ms              0.12 ms              0.006 ms
+float32, 10**5          0.75 ms              0.41 ms              0.039 ms
+float32, 10**6          8.8 ms               5.4 ms               0.52 ms
+float64, 10**2          0.10 ms              0.10 ms              0.004 ms
+float64, 10**4          0.26 ms              0.20 ms              0.009 ms
+float64, 10**5          3.3 ms               1.4 ms               0.067 ms
+float64, 10**6          33 ms                18 ms                1.5 ms
 ======================  ===================  ===================  ===================
 
 (At 10**2 elements most of the time is the autograd ``Function``'s own; float16 pays NumPy's slow float16
