@@ -198,3 +198,33 @@ def test_random_blocks_take_the_fast_way_only(monkeypatch):
     a[size - 3], b[size - 3], c[size - 3] = (1 + 2.0 ** -52) * 2.0 ** -26, (1 - 2.0 ** -52) * 2.0 ** -27, 1 + 2.0 ** -52
     ours = fused_multiply_add.fused_multiply_add_float64(np, a, b, c)
     assert calls == [1] and ours[size - 3] == 1 + 2.0 ** -52 != a[size - 3] * b[size - 3] + c[size - 3]
+
+
+def test_threads_each_have_their_own_buffers():
+    """The fast way's buffers are each thread's own scratch memory (NumPy lets other threads run during its
+    operations): four threads at once give the results of one alone."""
+    import threading
+
+    rng = np.random.default_rng(8)
+    size = 3 * fused_multiply_add.FLOAT32_BLOCK + 11
+    jobs = [[rng.standard_normal(size) * 2.0 ** rng.integers(-40, 40, size) for _ in range(3)] for _ in range(4)]
+    alone = [(fused_multiply_add.fused_multiply_add_float64(np, *job),
+              fused_multiply_add.fused_multiply_add_float32(np, *(v.astype(np.float32) for v in job))) for job in jobs]
+    together = [None] * 4
+
+    def work(i):
+        results = []
+        for _ in range(3):
+            results.append((fused_multiply_add.fused_multiply_add_float64(np, *jobs[i]),
+                            fused_multiply_add.fused_multiply_add_float32(np, *(v.astype(np.float32)
+                                                                                for v in jobs[i]))))
+        together[i] = results
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for i in range(4):
+        for wide, narrow in together[i]:
+            assert same_bits(wide, alone[i][0]) and same_bits(narrow, alone[i][1])
