@@ -41,7 +41,7 @@ and 4 for two whole-block tests that find the rare ties
 (:func:`~tinygradconv.ops.fused_multiply_add.fused_multiply_add_float32`), in float64 about 25 in-place
 operations and 4 for the tests (Dekker's product and TwoSum;
 :func:`~tinygradconv.ops.fused_multiply_add.fused_multiply_add_float64`). It is not as fast as PyTorch: 10 to
-40 times PyTorch's time from 10**4 elements up (``t + (t1 * t2) * v``, rounded twice, takes 1 to 1.5 times it),
+45 times PyTorch's time from 10**4 elements up (``t + (t1 * t2) * v``, rounded twice, takes 1 to 1.5 times it),
 and 1.6 to 2.6 times faster than before s50 from 10**5 elements up.
 ``t.addcmul(t1, t2, value=0.3)`` without a graph, with one thread, the thread's CPU time (best of 5 to 200 calls,
 3 rounds alternating the two versions, ``taskset`` on one core of a 2-vCPU AMD EPYC shared with other work under
@@ -66,7 +66,8 @@ float64, 10**6          33 ms                18 ms                1.5 ms
 (At 10**2 elements most of the time is the autograd ``Function``'s own; float16 pays NumPy's slow float16
 conversions, 2 to 6 ns an element.) The fused multiply-adds work on blocks of
 :data:`~tinygradconv.ops.fused_multiply_add.MULTIPLY_ADD_BLOCK` (float32:
-:data:`~tinygradconv.ops.fused_multiply_add.FLOAT32_BLOCK`) elements in buffers allocated once per call.
+:data:`~tinygradconv.ops.fused_multiply_add.FLOAT32_BLOCK`) elements in each thread's scratch buffers, kept
+between calls.
 ``addcdiv`` takes 0.5 to 0.9 ms for 10**6 float32 elements. Both are kept for float64 too, as float64
 ``add(alpha=)`` (the same fma): values bit for bit with PyTorch's are what these ops are for here; in an
 optimizer's step the update is a small part of the time.
