@@ -94,16 +94,17 @@ def test_float64_add_with_alpha_keeps_nan_inf_and_signed_zeros_as_torch(backend)
 
 
 def test_float64_add_with_alpha_where_it_is_documented_to_round_twice():
-    """The documented exceptions: a ``y`` of ``2**995`` or more and a product under ``2**-900`` (rounded twice:
-    equal to ``x + alpha * y``, which differs from PyTorch's there). (A product that overflows where the exact sum
-    is finite was one too, inf here: now PyTorch's finite sum, tests/test_add_alpha_s47_f7.py.)"""
+    """The documented exception: a product under ``2**-900`` (rounded twice: equal to ``x + alpha * y``, which
+    differs from PyTorch's there). (A product that overflows where the exact sum is finite was one too, inf here:
+    now PyTorch's finite sum, tests/test_add_alpha_s47_f7.py; and a ``y`` of ``2**995`` or more, now rebalanced on
+    NumPy since s50: PyTorch's and the exact fractions' bits.)"""
     rng = np.random.default_rng(2)
     x = rng.standard_normal(1000) * 1e300
     y = rng.choice([-1.0, 1.0], 1000) * rng.uniform(2.0 ** 995, 2.0 ** 1000, 1000)
     ours = tg.tensor(x, dtype="float64").add(tg.tensor(y, dtype="float64"), alpha=0.1).numpy()
-    assert same_bits(ours, x + 0.1 * y)
     theirs = torch.from_numpy(x).add(torch.from_numpy(y), alpha=0.1).numpy()
-    assert not same_bits(ours, theirs)
+    assert same_bits(ours, theirs) and same_bits(ours, exact_multiply_add(x, y, 0.1))
+    assert not same_bits(x + 0.1 * y, theirs)
     x, y = np.array([1e-310]), np.array([3e-310])
     ours = tg.tensor(x, dtype="float64").add(tg.tensor(y, dtype="float64"), alpha=-2.5).item()
     assert ours == (x + -2.5 * y).item() == -6.49999999999996e-310

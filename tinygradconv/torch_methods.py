@@ -1501,8 +1501,11 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
         Rounding, as PyTorch's CPU kernel. ``alpha`` and ``other`` are first converted to the result's dtype (the
         dtype of ``self + other``: a float16 ``other`` beside a float64 tensor is scaled in float64, a bool mask
-        beside a float32 tensor gives float32). A float32 result is computed in float64, where the product is
-        exact, and rounded once (``x.add(0.1, alpha=0.1)`` is ``x + float32(0.1) * float32(0.1)``); a float16 one
+        beside a float32 tensor gives float32). A float32 result is rounded once from the exact sum, as PyTorch's
+        float32 fused multiply-add (``x.add(0.1, alpha=0.1)`` is ``x + float32(0.1) * float32(0.1)``):
+        :func:`~tinygradconv.ops.fused_multiply_add.fused_multiply_add_float32`, which computes in float64 (the
+        product exact) and rounds again from the exact sum the rare float64 sums that lie exactly half way between
+        two float32 numbers (rounding twice there differed from PyTorch in half of such elements); a float16 one
         in float32, as PyTorch's vector loop computes it, rounded to float32 and then to float16. Both are bit for
         bit PyTorch's on 10**6 random elements of every pair of float16/float32 operands (one PyTorch thread); the
         float16 elements PyTorch's vector loop leaves over (a tensor of under 32 elements, up to 31 at the end of
@@ -1514,8 +1517,11 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         operations), bit for bit PyTorch's on 10**6 random elements of tensor operands (broadcast along a dimension
         other than the last, near cancellation, ties, NaN, infinities, signed zeros, products that overflow;
         checked against exact fractions), where rounding twice differed from it in 10 to 25% of elements for
-        alpha 0.1. It costs: ``x.add(y, alpha=0.1)`` of float64 vectors takes about 45 us (100 elements) and
-        11 ms (10**6) on a 2-core AMD EPYC, one thread, where PyTorch takes 2 us and 0.45 ms. An ``alpha`` of 0
+        alpha 0.1. It costs: ``x.add(y, alpha=0.1)`` of float64 vectors took about 45 us (100 elements) and
+        11 ms (10**6) on a 2-core AMD EPYC, one thread, where PyTorch takes 2 us and 0.45 ms; since s50 (the fast
+        way of :mod:`~tinygradconv.ops.fused_multiply_add`) 0.5 to 0.85 times that from 10**4 elements up, and
+        float32 (an exact float32 fma now) 0.44 ms for 10**5 elements and 4.2 ms for 10**6, where PyTorch takes
+        0.03 and 0.24 ms (measured alternating the versions, under load). An ``alpha`` of 0
         or plus or minus a power of two (``2``, ``0.5``, ``-4``) makes ``alpha * other`` exact, so plain
         ``self + alpha * other`` is already rounded once and is what is computed (``x.add(y, alpha=2.0)`` of
         10**6 float64 elements: 0.75 ms on the same machine). Left as PyTorch does not round: a
@@ -2438,7 +2444,10 @@ def _value_alone(tensor, other, alpha, op):
 def _rounded_once(tensor, other, alpha, op, kind):
     """The array ``tensor + alpha * other`` (``op`` ``"add"``; ``"sub"``: ``tensor + (-alpha) * other``, as
     PyTorch's ``sub`` is its ``add`` of ``-alpha``) of the floating dtype ``kind``, rounded as PyTorch's CPU kernel:
-    for float32 the sum is taken in float64 (where the product of two float32 numbers is exact) and rounded once;
+    for float32 by a float32 fused multiply-add, as PyTorch's
+    (:func:`~tinygradconv.ops.fused_multiply_add.fused_multiply_add_float32`: the sum taken in float64, where the
+    product of two float32 numbers is exact, and rounded to float32; the rare float64 sums exactly half way between
+    two float32 numbers rounded again from the exact sum, where rounding twice went the wrong way);
     for float16 in float32 (where the product of two float16 numbers is exact) and rounded to float32, then to
     float16, as PyTorch's vectorised loop computes float16 in float32; for float64 by a fused multiply-add
     (:func:`~tinygradconv.ops.fused_multiply_add.multiply_add`), rounded once, as PyTorch's, or, for an ``alpha``
@@ -2467,15 +2476,20 @@ def _rounded_once(tensor, other, alpha, op, kind):
                 return plain
         return multiply_add(xp, b, factor, a)
     rounded = np.dtype(kind).type
-    wide = "float32" if kind == "float16" else "float64"            # the dtype PyTorch's kernel computes kind in
     with np.errstate(over="ignore", invalid="ignore"):    # overflow to inf, inf - inf = nan: silently, as torch
-        a = xp.astype(xp.astype(tensor._data, getattr(xp, kind), copy=False), getattr(xp, wide))
+        a = xp.astype(tensor._data, getattr(xp, kind), copy=False)
         if isinstance(other, numbers.Number):
-            b = float(rounded(other))         # (a Python float: the arrays' dtype, wide, is kept)
+            b = xp.asarray(rounded(other), dtype=getattr(xp, kind))
         else:
             b = other._data if isinstance(other, Tensor) else tensor._lift(other)._data
-            b = xp.astype(xp.astype(b, getattr(xp, kind), copy=False), getattr(xp, wide))
-        exact = a + float(rounded(factor)) * b
+            b = xp.astype(b, getattr(xp, kind), copy=False)
+        if kind == "float32":                # rounded once from the exact sum, as PyTorch's float32 fma
+            from .ops.fused_multiply_add import fused_multiply_add_float32
+
+            return fused_multiply_add_float32(xp, xp.asarray(rounded(factor), dtype=xp.float32), b, a)
+        # float16: the product of two float16 numbers is exact in float32, and the sum rounded once there
+        wide = xp.float32
+        exact = xp.astype(a, wide) + float(rounded(factor)) * xp.astype(b, wide)
         return xp.astype(xp.asarray(exact), getattr(xp, kind))
 
 

@@ -35,29 +35,42 @@ element by element against PyTorch 2.13 (x86-64 CPU) on 10**5 random inputs per 
 ``addcdiv`` backward raises ``RuntimeError`` ("value cannot be converted to type c10::Half without overflow")
 for a ``value`` beyond float16's range (65504); here the float16 ``v`` is infinite and so is that gradient.
 
-What it costs: ``addcmul`` is 4 to 8 times slower in float32 and 4 to 18 times in float64 than ``t + (t1 *
-t2) * v`` (3 NumPy operations), and 13 to 40 times PyTorch's: in float64 each fused multiply-add is built of
-about 27 float64 operations and 20 comparisons; in float32 of about 10 operations (a float64 sum rounded to
-float32, and a test of its bits for the rare ties where that is not the correct rounding). ``t.addcmul(t1, t2,
-value=0.3)`` without a graph, with one thread, the thread's CPU time (best of 8 to 40 calls, 3 rounds,
-``taskset`` on one core of a 2-vCPU AMD EPYC shared with other work; NumPy 2.4, PyTorch 2.13):
+What it costs: no NumPy operation fuses a product and a sum, so the exact ``addcmul`` takes several passes over
+the data where PyTorch's kernel takes one: in float32 3 (the product and sum in float64, the rounding to float32)
+and 4 for two whole-block tests that find the rare ties
+(:func:`~tinygradconv.ops.fused_multiply_add.fused_multiply_add_float32`), in float64 about 25 in-place
+operations and 4 for the tests (Dekker's product and TwoSum;
+:func:`~tinygradconv.ops.fused_multiply_add.fused_multiply_add_float64`). It is not as fast as PyTorch: 10 to
+45 times PyTorch's time from 10**4 elements up (``t + (t1 * t2) * v``, rounded twice, takes 1 to 1.5 times it),
+and 1.6 to 2.6 times faster than before s50 from 10**5 elements up.
+``t.addcmul(t1, t2, value=0.3)`` without a graph, with one thread, the thread's CPU time (best of 5 to 200 calls,
+3 rounds alternating the two versions, ``taskset`` on one core of a 2-vCPU AMD EPYC shared with other work under
+a load of about 10, which roughly doubles every time; NumPy 2.4, PyTorch 2.13):
 
-======================  ======================  ===================  ===================
-                        ``t + (t1 * t2) * v``   ``addcmul`` here     PyTorch
-======================  ======================  ===================  ===================
-float32, 10**3          0.010 ms                0.038 ms             0.003 ms
-float32, 10**5          0.05 ms                 0.33 to 0.40 ms      0.02 ms
-float32, 10**6          0.54 to 0.78 ms         4.6 to 5.0 ms        0.22 to 0.34 ms
-float64, 10**5          0.08 ms                 1.4 to 1.5 ms        0.04 ms
-float64, 10**6          4.6 to 4.7 ms           18.8 to 19.6 ms      0.9 to 1.2 ms
-======================  ======================  ===================  ===================
+======================  ===================  ===================  ===================
+                        before s50           ``addcmul`` here     PyTorch
+======================  ===================  ===================  ===================
+float16, 10**4          0.29 ms              0.26 ms              0.007 ms
+float16, 10**5          3.8 ms               1.5 ms               0.035 ms
+float16, 10**6          28 ms                13 ms                0.29 ms
+float32, 10**2          0.079 ms             0.085 ms             0.004 ms
+float32, 10**4          0.14 ms              0.12 ms              0.006 ms
+float32, 10**5          0.75 ms              0.41 ms              0.039 ms
+float32, 10**6          8.8 ms               5.4 ms               0.52 ms
+float64, 10**2          0.10 ms              0.10 ms              0.004 ms
+float64, 10**4          0.26 ms              0.20 ms              0.009 ms
+float64, 10**5          3.3 ms               1.4 ms               0.067 ms
+float64, 10**6          33 ms                18 ms                1.5 ms
+======================  ===================  ===================  ===================
 
-The fused multiply-adds work on blocks of
-:data:`~tinygradconv.ops.fused_multiply_add.MULTIPLY_ADD_BLOCK` (12288) elements: with blocks of 65536, float32
-``addcmul`` of 10**5 elements takes 1.9 to 2.2 ms. ``addcdiv`` takes 0.5 to 0.9 ms for 10**6 float32 elements.
-Both are kept for float64 too, as float64 ``add(alpha=)`` (the same fma, 16 times the time of rounding twice):
-values bit for bit with PyTorch's are what these ops are for here; in an optimizer's step the update is a small
-part of the time.
+(At 10**2 elements most of the time is the autograd ``Function``'s own; float16 pays NumPy's slow float16
+conversions, 2 to 6 ns an element.) The fused multiply-adds work on blocks of
+:data:`~tinygradconv.ops.fused_multiply_add.MULTIPLY_ADD_BLOCK` (float32:
+:data:`~tinygradconv.ops.fused_multiply_add.FLOAT32_BLOCK`) elements in each thread's scratch buffers, kept
+between calls.
+``addcdiv`` takes 0.5 to 0.9 ms for 10**6 float32 elements. Both are kept for float64 too, as float64
+``add(alpha=)`` (the same fma): values bit for bit with PyTorch's are what these ops are for here; in an
+optimizer's step the update is a small part of the time.
 
 See https://pytorch.org/docs/stable/generated/torch.addcmul.html and
 https://pytorch.org/docs/stable/generated/torch.addcdiv.html
@@ -126,13 +139,15 @@ class AddScaled(Function):
     def forward(ctx, t, tensor1, tensor2, *, op, value):
         xp = ctx.xp
         kind = dtype_name(t.dtype)
-        scaled = _scaled(xp, tensor1, value_in_opmath(value, kind))
+        v = value_in_opmath(value, kind)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):    # inf and nan silently, as PyTorch
             if op == "addcmul":
+                # (v * tensor1 is tensor1 for v = 1; the float32 fma takes float16 operands as they are: exact)
+                scaled = tensor1 if v == 1 else _scaled(xp, tensor1, v)
                 fma = fused_multiply_add_float64 if kind == "float64" else fused_multiply_add_float32
-                out = fma(xp, scaled, _wide(xp, tensor2), _wide(xp, t))
+                out = fma(xp, scaled, tensor2, t)
             else:
-                out = _wide(xp, t) + scaled / _wide(xp, tensor2)
+                out = _wide(xp, t) + _scaled(xp, tensor1, v) / _wide(xp, tensor2)
         ctx.save_for_backward(tensor1, tensor2)
         ctx.shapes = (t.shape, tensor1.shape, tensor2.shape)
         ctx.op, ctx.value = op, value

@@ -5,12 +5,23 @@ product and sum are built of float64 operations: Veltkamp's splitting, Dekker's 
 
 :func:`fused_multiply_add_float64` is ``a * b + c`` with two arrays as factors, the same way, used by float64
 ``addcmul``; :func:`fused_multiply_add_float32` is ``a * b + c`` in float32 (rounded once, the product exact in
-float64), used by float32 and float16 ``addcmul`` (:mod:`~tinygradconv.ops.addcmul`), which PyTorch computes
-with a float32 fma.
+float64), used by float32 and float16 ``addcmul`` (:mod:`~tinygradconv.ops.addcmul`) and float32 ``add(alpha=)``,
+which PyTorch computes with a float32 fma.
+
+Two ways for each, one result. On NumPy arrays a fast one (:func:`_fast_float64`, :func:`_fast_float32`):
+blocks of :data:`MULTIPLY_ADD_BLOCK` (float32: :data:`FLOAT32_BLOCK`) elements computed in place in a few
+buffers (no temporary arrays), each element taken the short way (float64: the exact product and sum, then one
+rounding; float32: the sum in float64, then float32), and a few whole-block tests (a minimum, no boolean arrays)
+that say whether that short way can be wrong anywhere in the block: where it can (a tie, a non-finite or tiny
+intermediate; rare in real data), the elements concerned are computed again by the careful way. The careful way
+(:func:`_multiply_add_scalar_block`, :func:`_fused_multiply_add_float64_block`,
+:func:`_fused_multiply_add_float32_block`) tests every element and handles every case; it is also what the other
+backends (CuPy, the array-API test double) take.
 """
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 
@@ -21,11 +32,19 @@ _VELTKAMP = 134217729.0
 #: The smallest normal float64 (2**-1022): a factor below it (subnormal) has too few bits for the splitting.
 _SMALLEST_NORMAL = 2.0 ** -1022
 
-#: The number of elements the functions here work on at a time: 96 KiB of float64 per array, in the processor's
-#: cache, and below the size (128 KiB) from which glibc's ``malloc`` maps fresh memory for each temporary array
-#: (its pages zeroed on first touch); blocks of 65536 elements make float32 ``addcmul`` about 4 times slower (the
-#: table in :mod:`~tinygradconv.ops.addcmul`).
-MULTIPLY_ADD_BLOCK = 12288
+#: The number of elements the careful way (other backends) works on at a time: 96 KiB of float64 per array, in the
+#: processor's cache, and below the size (128 KiB) from which glibc's ``malloc`` maps fresh memory for each
+#: temporary array (its pages zeroed on first touch).
+CAREFUL_BLOCK = 12288
+
+#: The number of elements the fast way (NumPy) works on at a time in float64, in 10 buffers of 128 KiB each
+#: (:func:`_buffers`). Smaller blocks pay NumPy's cost per call (about 1 to 3 us) more often, larger ones leave the
+#: processor's cache (the times: :mod:`~tinygradconv.ops.addcmul`).
+MULTIPLY_ADD_BLOCK = 16384
+
+#: The same for float32 (:func:`_fast_float32`, 3 buffers): 0.26 ms for 10**5 float32 elements where blocks of
+#: 16384 took 0.35 ms.
+FLOAT32_BLOCK = 65536
 
 
 def _two_sum(xp, a, b):
@@ -47,25 +66,23 @@ def multiply_add(xp, y, alpha, x):
     two halves of 26 bits by Veltkamp's splitting), then ``x + p == s + t`` exactly (TwoSum) and ``t + e == v + w``
     (``v`` rounded). ``r = s + v`` rounded is the correctly rounded ``x + p + e`` except where ``s + v`` lies
     exactly half way between two floats and ``w`` (what ``v`` left out) tips it: the round-to-even then went the
-    wrong way, and ``r`` moves to the neighbour on ``w``'s side (a tie shows as ``r + 2 * err - r == 2 * err``,
-    ``err`` the error of ``s + v``; ``w`` is computed, by TwoSum, only for a block that holds a tie). About 27
-    float64 operations and 20 comparisons and operations on booleans where ``x + alpha * y`` takes 2, done on
-    blocks of :data:`MULTIPLY_ADD_BLOCK` elements, which stay in the processor's cache (4 times faster than on
-    whole arrays of 10**6 elements; the time is in :meth:`TorchMethods.add
-    <tinygradconv.torch_methods.TorchMethods.add>`). The exceptions below are looked for only in a block where
-    some element is not exact (:func:`_exact_where`).
+    wrong way. On NumPy arrays (:func:`_fast_float64`) about 21 float64 operations where ``x + alpha * y`` takes
+    2, in place, and two whole-block tests that find every element where ``r`` may be wrong (a possible tie, a
+    tiny or non-finite intermediate), which the careful way (:func:`_multiply_add_scalar_block`) computes again;
+    the time is in :meth:`TorchMethods.add <tinygradconv.torch_methods.TorchMethods.add>`.
 
     Where that is not exact, the two roundings are kept (``x + p``): a nonzero product below ``2**-900`` in
     magnitude (its error would fall below the smallest float64: ``1e-310 * 2.55e15 + 1e-310`` is one float64
-    step off), a ``y`` or ``alpha`` of ``2**995`` or more or subnormal (the splitting would overflow, or lose
-    bits), and any element whose result is not finite (NaN and infinities are those of ``x + p``); a nonzero
+    step off), and any element whose result is not finite (NaN and infinities are those of ``x + p``); a nonzero
     product that underflowed to zero, added to a zero ``x``, keeps the product's sign, as the fma's. A zero ``y``
     (common in gradients) is exact, ``x + 0``. A product that overflows (``p`` infinite, ``y`` finite) is no
     overflow in a fused multiply-add: those elements are computed again scaled by ``2**-1000`` (each factor by
-    ``2**-500``) and scaled back, so that ``x = inf,
-    y = 1e308, alpha = -2`` is inf as in PyTorch (``x + p`` was ``inf - inf``, NaN) and ``x = -1.7e308,
-    y = 1e200, alpha = 2.5e108`` the finite exact sum rounded (checked against PyTorch on 200 000 such
-    elements).
+    ``2**-500``) and scaled back, so that ``x = inf, y = 1e308, alpha = -2`` is inf as in PyTorch (``x + p`` was
+    ``inf - inf``, NaN) and ``x = -1.7e308, y = 1e200, alpha = 2.5e108`` the finite exact sum rounded (checked
+    against PyTorch on 200 000 such elements). An ``alpha`` of ``2**995`` or more or subnormal (the splitting would
+    overflow, or lose bits) rounds twice; so does such a ``y`` on the other backends, while on NumPy it is exact in
+    a product of ``2**-900`` or more (subnormal: Dekker's product is exact there, Boldo 2006; ``2**995`` or more:
+    computed with the factors rebalanced, as :func:`fused_multiply_add_float64`).
 
     >>> import numpy as np
     >>> x, y = np.array([1.0, -0.30000000000000004]), np.array([3.0, 3.0])       # the exact x + 0.1 * y: -2.78e-17
@@ -74,6 +91,10 @@ def multiply_add(xp, y, alpha, x):
     """
     alpha = float(alpha)
     with np.errstate(over="ignore", invalid="ignore"):    # overflow to inf, inf - inf = nan: silently, as PyTorch
+        if _numpy_arrays(y, x) and math.isfinite(alpha) and _SMALLEST_NORMAL <= abs(alpha) < 2.0 ** 995:
+            # (the elements flagged by the careful way for two arrays, which also rebalances a large y)
+            factor = np.asarray(alpha)
+            return _fast_float64(alpha, y, x, lambda y, x: _fused_multiply_add_float64_block(np, factor, y, x))
         return _in_blocks(xp, lambda y, x: _multiply_add_scalar_block(xp, alpha, y, x), y, x)
 
 
@@ -86,8 +107,9 @@ def fused_multiply_add_float64(xp, a, b, c):
     ``2**-1000``) and scaled back; but a factor of ``2**995`` or more, or subnormal, in a product of ``2**-900``
     or more that does not overflow, is exact too: computed again with the factors rebalanced (one times
     ``2**500``, the other times ``2**-500``: the same product).
-    Checked against PyTorch's ``addcmul`` (``value=1``) on 20 000 elements with special values, and exact
-    fractions, in ``tests/test_addcmul_fma_s49.py``.
+    On NumPy arrays the fast way (:func:`_fast_float64`), the careful one (:func:`_fused_multiply_add_float64_block`)
+    for the elements it flags. Checked against PyTorch's ``addcmul`` (``value=1``) and exact fractions in
+    ``tests/test_addcmul_fma_s49.py`` and ``tests/test_fused_multiply_add_s50.py``.
 
     >>> import numpy as np
     >>> a, c = np.array([1 + 2.0 ** -27]), np.array([-1 - 2.0 ** -26])
@@ -95,20 +117,22 @@ def fused_multiply_add_float64(xp, a, b, c):
     ([5.551115123125783e-17], [0.0])
     """
     with np.errstate(over="ignore", invalid="ignore"):
+        if _numpy_arrays(a, b, c):
+            return _fast_float64(a, b, c, lambda a, b, c: _fused_multiply_add_float64_block(np, a, b, c))
         return _in_blocks(xp, lambda a, b, c: _fused_multiply_add_float64_block(xp, a, b, c), a, b, c)
 
 
 def _in_blocks(xp, compute, *arrays, dtype="float64"):
     """``compute(*arrays)`` (of dtype ``dtype``) for arrays broadcast together, on blocks of
-    :data:`MULTIPLY_ADD_BLOCK` elements (which stay in the processor's cache) when they hold more."""
+    :data:`CAREFUL_BLOCK` elements (which stay in the processor's cache) when they hold more."""
     shape = tuple(np.broadcast_shapes(*(tuple(a.shape) for a in arrays)))
     size = math.prod(shape)
-    if size <= MULTIPLY_ADD_BLOCK:
+    if size <= CAREFUL_BLOCK:
         return compute(*arrays)
     flat = [xp.reshape(xp.broadcast_to(a, shape), (size,)) for a in arrays]
     out = xp.empty((size,), dtype=getattr(xp, dtype))
-    for start in range(0, size, MULTIPLY_ADD_BLOCK):
-        block = slice(start, min(start + MULTIPLY_ADD_BLOCK, size))
+    for start in range(0, size, CAREFUL_BLOCK):
+        block = slice(start, min(start + CAREFUL_BLOCK, size))
         out[block] = compute(*(a[block] for a in flat))
     return xp.reshape(out, shape)
 
@@ -230,9 +254,10 @@ _MAGNITUDE = (1 << 63) - 1
 
 
 def fused_multiply_add_float32(xp, a, b, c):
-    """``a * b + c`` for float32 arrays (broadcasting), rounded once to float32, as a float32 fused multiply-add
-    (``fmaf``) rounds it: what PyTorch's CPU kernels compute where the compiler fuses a product and a sum (its
-    ``addcmul`` in float32, and in float16 computed in float32, is ``fma(value * tensor1, tensor2, t)``).
+    """``a * b + c`` for float32 (or float16) arrays (broadcasting), rounded once to float32, as a float32 fused
+    multiply-add (``fmaf``) rounds it: what PyTorch's CPU kernels compute where the compiler fuses a product and a
+    sum (its ``addcmul`` in float32, and in float16 computed in float32, is ``fma(value * tensor1, tensor2, t)``;
+    its float32 ``add(alpha=)`` is ``fma(alpha, other, self)``).
 
     How: the product of two float32 numbers is exact in float64 (48 bits of 53), and ``s = p + c`` is rounded
     once in float64, then ``s`` to float32. Rounding twice is the correct rounding of ``p + c`` except where ``s``
@@ -245,10 +270,13 @@ def fused_multiply_add_float32(xp, a, b, c):
     one too: ``s`` there rounds to infinity, the exact sum just below it to ``3.4028235e38``, as ``fmaf``. NaN,
     infinities and signed zeros are those of the float64 sum, which are the fused multiply-add's.
 
-    About 11 NumPy operations on float64, float32 and unsigned integers (3 more where a block holds a result of
-    magnitude ``2**-126`` or less, zero included, or NaN), on blocks of :data:`MULTIPLY_ADD_BLOCK` elements (the
-    time: the table in :mod:`~tinygradconv.ops.addcmul`); TwoSum on every element would take twice as long. The
-    array-API test double, which has no bit view, takes that long way: the tie test and TwoSum on every element.
+    On NumPy arrays (:func:`_fast_float32`): 3 operations make the result (the product and the sum in float64,
+    the rounding to float32), and 4 test a whole block (the lowest 29 bits of every ``s`` shifted to the top of a
+    64-bit integer, where the tie pattern is the smallest int64, found by a minimum; the smallest result
+    magnitude, for the subnormals); only in a block where a test fails are the elements concerned found and
+    corrected. The other backends test every element (:func:`_fused_multiply_add_float32_block`; the array-API
+    test double, which has no bit view, computes TwoSum on every element). ``a``, ``b`` and ``c`` may be float16
+    too (exact in float32). The time: the table in :mod:`~tinygradconv.ops.addcmul`.
 
     >>> import numpy as np
     >>> a, c = np.float32([1 + 2.0 ** -12]), np.float32([-1 - 2.0 ** -11])
@@ -260,6 +288,8 @@ def fused_multiply_add_float32(xp, a, b, c):
     ([1.0000001192092896], [1.000000238418579])
     """
     with np.errstate(over="ignore", invalid="ignore"):
+        if _numpy_arrays(a, b, c):
+            return _fast_float32(a, b, c)
         return _in_blocks(xp, lambda a, b, c: _fused_multiply_add_float32_block(xp, a, b, c), a, b, c,
                           dtype="float32")
 
@@ -309,3 +339,230 @@ def _ties_rounded_again(xp, product, c, s, rounded):
     tie = xp.isfinite(s) & (d != 0) & (xp.astype(xp.astype(neighbour, xp.float32), xp.float64) == neighbour)
     tipped = tie & (e != 0) & ((e > 0) == (d > 0))
     return xp.where(tipped, xp.astype(neighbour, xp.float32), rounded)
+
+
+# ------------------------------------------------------------------------------------------ the fast way (NumPy)
+
+#: ``smallest |p|`` below which Dekker's product may lose bits (the exponents' sum condition of its proof).
+_TINY_PRODUCT = 2.0 ** -900
+
+#: The smallest int64: the float32 tie pattern (the lowest 29 bits ``1`` then 28 zeros) shifted to the top.
+_INT64_MIN = -(2 ** 63)
+
+
+#: Each thread's scratch memory for the fast way's buffers (:func:`_buffers`), kept between calls.
+_SCRATCH = threading.local()
+
+
+def _buffers(shape, *dtypes):
+    """Buffers of ``shape``, one per dtype in ``dtypes``, carved out of this thread's scratch memory, which is kept
+    between calls (about 1.3 MB at most): memory allocated afresh for each call, and given back to the system at
+    its end, has its pages zeroed again on first touch, which took longer than the computation (1.4 ms for 10**5
+    float32 elements where reused buffers take 0.3 ms). The buffers live until the next call in this thread."""
+    count = math.prod(shape)
+    nbytes = [count * np.dtype(d).itemsize for d in dtypes]
+    scratch = getattr(_SCRATCH, "memory", None)
+    if scratch is None or scratch.nbytes < sum(nbytes):
+        scratch = _SCRATCH.memory = np.empty(sum(nbytes), np.uint8)
+    out, start = [], 0
+    for size, dtype in zip(nbytes, dtypes):
+        out.append(scratch[start:start + size].view(dtype).reshape(shape))
+        start += size
+    return out
+
+
+def _numpy_arrays(*arrays):
+    """Whether every operand is a NumPy array or scalar, which the fast way needs (views of its bits, ``out=``)."""
+    return all(isinstance(a, (np.ndarray, np.generic)) for a in arrays)
+
+
+def _flat(arrays, shape, dtype=None):
+    """Each of ``arrays`` as a 1-d array broadcast to ``shape`` (free for a C-contiguous array of that shape; a copy
+    otherwise), or 0-d where it holds one element (NumPy's operations broadcast it)."""
+    out = []
+    for a in arrays:
+        a = np.asarray(a, dtype=dtype)
+        if a.size == 1:
+            out.append(a.reshape(()))
+        elif a.shape == shape and a.flags.c_contiguous:
+            out.append(a.reshape(-1))
+        else:
+            out.append(np.ascontiguousarray(np.broadcast_to(a, shape)).reshape(-1))
+    return out
+
+
+def _blocks(arrays, shape, n, dtype=None):
+    """``(size, buffer shape, blocks)`` for the fast way: ``blocks`` yields ``(start, stop, parts)``, ``parts`` the
+    operands' elements ``start:stop`` of the flattened broadcast shape. Up to ``n`` elements one block, the arrays as
+    they are (NumPy's operations broadcast them into buffers of the whole ``shape``); more are flattened
+    (:func:`_flat`) and cut into blocks of ``n``."""
+    size = math.prod(shape)
+    if size <= n:
+        arrays = [np.asarray(a, dtype=dtype) for a in arrays]
+        return size, shape, iter([(0, size, arrays)])
+    flat = _flat(arrays, shape, dtype)
+    return size, (n,), ((i, min(i + n, size), [a if a.ndim == 0 else a[i:i + n] for a in flat])
+                        for i in range(0, size, n))
+
+
+def _shape(*arrays):
+    """The broadcast shape of NumPy arrays (quickly where they share one)."""
+    first = arrays[0].shape
+    return first if all(a.shape == first for a in arrays) else np.broadcast(*arrays).shape
+
+
+def _picked(arrays, shape, index, dtype=None):
+    """The operands' elements at the flat ``index`` of their broadcast ``shape``."""
+    return [a if a.ndim == 0 else a[index] for a in _flat(arrays, shape, dtype)]
+
+
+def _split_into(v, hi, lo):
+    """Veltkamp's splitting (:func:`_split`) of the array ``v`` into the buffers ``hi`` and ``lo``, in place."""
+    np.multiply(v, _VELTKAMP, out=hi)        # c = f * v
+    np.subtract(hi, v, out=lo)               # c - v
+    np.subtract(hi, lo, out=hi)              # hi = c - (c - v)
+    np.subtract(v, hi, out=lo)               # lo = v - hi
+
+
+def _fast_float64(a, b, c, careful):
+    """``a * b + c`` rounded once (a fused multiply-add) for NumPy float64 arrays ``b`` and ``c`` (broadcast) and
+    ``a`` a float64 array or a Python float (:func:`multiply_add`'s ``alpha``: normal, below ``2**995``, split
+    once); ``careful`` computes the elements flagged: ``careful(a, b, c)``, or ``careful(b, c)`` for a float ``a``.
+
+    Each block of :data:`MULTIPLY_ADD_BLOCK` elements, in place in 9 buffers: Dekker's product ``a * b == p + e``
+    (Veltkamp's splitting of each factor into halves of 26 bits; ``e = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo *
+    b_hi) + a_lo * b_lo``), Knuth's TwoSum ``c + p == s + t``, then ``v = t + e`` and ``r = s + v``, each rounded
+    (25 operations; 21 for a float ``a``, 17 if it has at most 26 bits), and two tests of the whole block, each an
+    operation and a minimum. Why ``r`` is ``a * b + c`` rounded once wherever the tests do not flag it:
+
+    * ``e`` is exact when nothing overflows and ``|p| >= 2**-900``, subnormal factors included (the condition of
+      Boldo's proof of Dekker's product, "Pitfalls of a full floating-point proof", 2006: the sum of the
+      factors' exponents at least ``-1022``), and ``t`` when ``s`` is finite. A block whose smallest ``|p|`` (NaN
+      aside) is below ``2**-900`` is looked at element by element: a zero product of a zero factor is exact,
+      and ``s`` (``c`` plus a signed zero) is the fused multiply-add's there; a tiny or underflowed one is flagged.
+    * An overflow makes an infinity, and every operation on one an infinity or a NaN; each intermediate reaches
+      ``v``, through a subtraction of itself (``c * f - v``, ``a_hi * b_hi - p``, ``s - c``) where an infinity
+      becomes NaN. So ``v`` is then infinite or the NaN that operations make (bits ``0x7ff8...`` or
+      ``0xfff8...``), both flagged below. A NaN operand makes ``r`` NaN, the right answer, flagged or not.
+    * With ``e`` and ``t`` exact, ``a * b + c == s + v + w`` (``w`` the rounding error of ``v``), and ``r = RN(s +
+      v)`` is ``RN(s + v + w)`` unless ``s + v`` lies exactly half way between two floats: ``|w|`` is below the
+      step of ``v``, which divides ``s + v`` and the half-way points near it. ``|t| <= ulp(s) / 2`` and ``|e| <=
+      ulp(p) / 2``; where ``c`` and ``p`` cancel (``|p| / 2 <= |c| <= 2 |p|``, opposite signs) ``s`` is exact
+      (Sterbenz), ``t = 0`` and ``w = 0``; elsewhere ``ulp(p) <= 2 ulp(s)``, so ``|v| <= 1.5 ulp(s)``. ``s + v``
+      then lies in the binade of ``s`` or a neighbouring one, whose half-way points are odd multiples of
+      ``ulp(s) / 2``, ``ulp(s)`` or ``ulp(s) / 4`` away from multiples of ``ulp(s)``: a tie makes ``v`` 0 or 1,
+      1.25, 1.5 or 1.75 times a power of two, whose lowest 50 significand bits are zero.
+
+    So the block's ``r`` is exact unless some ``v`` has its lowest 50 bits zero (``v``'s bits shifted left by 14,
+    as unsigned integers: their minimum is 0) or some ``|p| < 2**-900``; there, the elements with such a ``v``
+    other than zero (``v == 0`` means ``t + e == 0``: ``r = s`` is exact) and those with a tiny product are
+    computed again by ``careful``, all of them at the end (ties are rare: about 1 in ``2**50`` random elements).
+    """
+    scalar = isinstance(a, float)
+    operands = (b, c) if scalar else (a, b, c)
+    shape = _shape(*operands)
+    out = np.empty(shape)
+    n = MULTIPLY_ADD_BLOCK
+    size, buffer_shape, blocks = _blocks(operands, shape, n, np.float64)
+    if size == 0:
+        return out
+    if scalar:
+        a_hi, a_lo = _split(a)
+    *work, shifted = _buffers(buffer_shape, *[np.float64] * 9, np.uint64)
+    flat_out, flagged = out.reshape(-1), []
+    for start, stop, parts in blocks:
+        whole = size <= n or stop - start == n                                    # (else the last block)
+        p, b_hi, b_lo, e, x, s, t, ah, al = (w[...] if whole else w[:stop - start] for w in work)   # (0-d views)
+        u = shifted if whole else shifted[:stop - start]
+        r = out if size <= n else flat_out[start:stop]
+        if scalar:
+            b, c = parts
+            a_block = a
+        else:
+            a_block, b, c = parts
+            _split_into(a_block, ah, al)
+            a_hi, a_lo = ah, al
+        np.multiply(a_block, b, out=p)
+        _split_into(b, b_hi, b_lo)
+        np.multiply(a_hi, b_hi, out=e)       # Dekker's product: e = a * b - p, exactly
+        e -= p
+        np.multiply(a_hi, b_lo, out=x)
+        e += x
+        if not scalar or a_lo != 0:
+            np.multiply(a_lo, b_hi, out=x)
+            e += x
+            np.multiply(a_lo, b_lo, out=x)
+            e += x
+        np.add(c, p, out=s)                  # TwoSum: c + p == s + t, exactly
+        np.subtract(s, c, out=x)             # the part of p in s
+        np.subtract(s, x, out=t)             # the part of c in s
+        np.subtract(c, t, out=t)             # c's rounding error
+        np.subtract(p, x, out=x)             # p's
+        t += x
+        t += e                               # v = t + e, rounded
+        np.add(s, t, out=r)
+        np.left_shift(t.view(np.uint64), 14, out=u)
+        np.abs(p, out=x)
+        tiny = not np.fmin.reduce(x, axis=None) >= _TINY_PRODUCT
+        if tiny or u.min() == 0:
+            mask = (u == 0) & (t != 0)
+            if tiny:
+                small = x < _TINY_PRODUCT
+                zero = small & (p == 0) & ((b == 0) if scalar else ((a_block == 0) | (b == 0)))
+                np.copyto(r, s, where=zero)
+                mask |= small & ~zero
+            index = np.flatnonzero(mask)
+            if index.size:
+                flagged.append(index + start)
+    if flagged:
+        index = np.concatenate(flagged)
+        flat_out[index] = careful(*_picked(operands, shape, index, np.float64))
+    return out
+
+
+def _fast_float32(a, b, c):
+    """:func:`fused_multiply_add_float32` for NumPy float32 or float16 arrays: per block of
+    :data:`FLOAT32_BLOCK` elements, ``s = a * b + c`` in float64 (the product exact, the sum rounded once)
+    and ``r = s`` rounded to float32, written into the result; then two whole-block tests: ``s``'s bits shifted
+    left by 35 (the lowest 29 bits on top), whose minimum as int64 is the smallest int64 only where some ``s`` is
+    a float32 tie (``1`` then 28 zeros), and the smallest ``|r|`` (NaN aside), ``2**-126`` or less only where some
+    result is zero or among float32's subnormals (whose ties sit higher; those are all looked at). Only in a block
+    where a test fails are the elements concerned found; all of them are corrected at the end
+    (:func:`_ties_rounded_again`)."""
+    shape = _shape(a, b, c)
+    out = np.empty(shape, np.float32)
+    n = FLOAT32_BLOCK
+    size, buffer_shape, blocks = _blocks((a, b, c), shape, n)
+    if size == 0:
+        return out
+    sums, shifted, magnitudes = _buffers(buffer_shape, np.float64, np.uint64, np.float32)
+    flat_out, flagged = out.reshape(-1), []
+    for start, stop, (a_block, b_block, c_block) in blocks:
+        whole = size <= n or stop - start == n                                    # (else the last block)
+        s, u, m = (w if whole else w[:stop - start] for w in (sums, shifted, magnitudes))
+        r = out if size <= n else flat_out[start:stop]
+        np.multiply(a_block, b_block, out=s, dtype=np.float64)          # exact
+        np.add(s, c_block, out=s)
+        np.copyto(r, s, casting="same_kind")
+        bits = s.view(np.uint64)
+        np.left_shift(bits, 35, out=u)
+        np.abs(r, out=m)
+        tie = u.view(np.int64).min() == _INT64_MIN
+        small = not np.fmin.reduce(m, axis=None) > 2.0 ** -126
+        if tie or small:
+            mask = u == 1 << 63
+            if small:                        # float32 subnormal results, 0 < |s| < 2**-126, all of them
+                np.bitwise_and(bits, _MAGNITUDE, out=u)
+                u -= 1
+                mask |= u < _BELOW_FLOAT32_NORMAL
+            index = np.flatnonzero(mask)
+            if index.size:
+                flagged.append(index + start)
+    if flagged:
+        index = np.concatenate(flagged)
+        a, b, c = _picked((a, b, c), shape, index)
+        product = np.multiply(a, b, dtype=np.float64)
+        c = np.asarray(c, dtype=np.float64)
+        s = product + c
+        flat_out[index] = _ties_rounded_again(np, product, c, s, s.astype(np.float32))
+    return out
