@@ -388,7 +388,17 @@ class FunctionalMixin:
     def compute_output_shape(self, input_shape):
         """The output shape(s) for inputs of ``input_shape``, inferred layer by layer through the graph, so that a
         model taking any length, used as a layer on a fixed length, gives that fixed output length (as Keras); the
-        shapes the model was built with where a layer cannot infer its own."""
+        shapes the model was built with where a layer cannot infer its own. The shapes come in the structure of
+        the outputs, as Keras 3's: one shape, a list, or for a model built with a dict of outputs a dict keyed in
+        the order it was written (a dict of one output too), where :attr:`output_shape` lists them in the order of
+        :attr:`outputs`.
+
+        >>> from tinygradconv import layers, models
+        >>> x = layers.Input((3,))
+        >>> model = models.Model(x, {"z": layers.Dense(1)(x), "a": layers.Dense(2)(x)})
+        >>> model.compute_output_shape((None, 3)), model.output_shape
+        ({'z': (None, 1), 'a': (None, 2)}, [(None, 2), (None, 1)])
+        """
         shapes = {id(t): s for t, s in zip(self._inputs, self._shape_list(input_shape))}
         try:
             for node in self._nodes:
@@ -401,8 +411,11 @@ class FunctionalMixin:
                 for t in node.outputs:
                     shapes[id(t)] = outs[t._keras_history[2]].shape
         except NotImplementedError:
-            return self.output_shape
-        result = [shapes[id(t)] for t in self._outputs]
+            result = [t.shape for t in self._outputs]
+        else:
+            result = [shapes[id(t)] for t in self._outputs]
+        if self._output_keys:   # a dict of outputs: a dict of shapes in the order it was written, as Keras 3
+            return _in_given_order(self._output_keys, result, self._given_keys[1])
         return result if self._nested_outputs else result[0]
 
     def _layer_output_shapes(self):

@@ -51,7 +51,7 @@ from . import metrics as metrics_module
 from .autograd import no_grad
 from .backend import dtype_name, get_backend
 from .layers import auto_config
-from .layers.input_layer import InputLayer, _inbound_nodes, cast_to_input, output_dtypes
+from .layers.input_layer import InputLayer, _inbound_nodes, cast_to_input, output_dtypes, shape_leaves
 from .layers.keras_tensor import KerasTensor, flatten, is_symbolic
 from .layers.layer import (
     Layer,
@@ -2684,6 +2684,16 @@ def _build_example_text(model):
     return f"e.g. {example} {'with' if example.startswith('(None, *') else 'for'} {meaning}"
 
 
+def _stack_shape(shape):
+    """A layer's ``compute_output_shape`` result as a ``Sequential`` passes it on and shows it: one shape as a
+    tuple; several (a model of several outputs as the last layer) as the list of their shapes, a dict's in
+    sorted-key order (the order of that model's ``outputs``), as Keras 3's ``output_shape`` and summary list them.
+    """
+    if isinstance(shape, (list, tuple)) and all(d is None or isinstance(d, numbers.Integral) for d in shape):
+        return tuple(shape)
+    return [leaf.shape for leaf in flatten(shape_leaves(shape))]
+
+
 class Sequential(Model):
     """A plain stack of layers, each fed the previous one's output.
 
@@ -2945,7 +2955,7 @@ class Sequential(Model):
     def output_shape(self):
         """The batch shape of the model's output, once the input shape is known (see :attr:`input_shape`)."""
         try:
-            return self.compute_output_shape(self.input_shape)
+            return _stack_shape(self.compute_output_shape(self.input_shape))
         except NotImplementedError:
             shapes = self._layer_output_shapes()
             if self._layers and id(self._layers[-1]) in shapes:
@@ -3011,7 +3021,7 @@ class Sequential(Model):
                     layer.built = True
                 else:   # built already (a nested model, a layer built elsewhere): it must fit, as Keras checks
                     layer._check_built_input(shape)
-                shape = tuple(layer.compute_output_shape(shape))
+                shape = _stack_shape(layer.compute_output_shape(shape))
             except ValueError as exc:
                 where = (f"Model.build received input_shape={tuple(input_shape)!r}; its first entry is the "
                          "batch axis")
@@ -3053,10 +3063,10 @@ class Sequential(Model):
             self._connect()
         last = self._layers[-1] if self._layers else None
         keys = getattr(last, "_output_keys", None)
-        if keys and isinstance(outputs, list) and is_symbolic(outputs):
+        if keys and isinstance(outputs, (list, dict)) and is_symbolic(outputs):
             # the last layer is a model of a dict of outputs: on symbolic tensors too the stack gives its dict (keyed
             # in the order it was written, as that model's own symbolic call), as Keras 3
-            by_key = dict(zip(keys, outputs))
+            by_key = dict(outputs) if isinstance(outputs, dict) else dict(zip(keys, outputs))
             outputs = {key: by_key[key] for key in last._given_keys[1]}
         return outputs
 
@@ -3095,10 +3105,14 @@ class Sequential(Model):
         return adjusted
 
     def compute_output_shape(self, input_shape):
+        """The output shape for inputs of ``input_shape``, layer by layer; in the last layer's structure, as Keras
+        3: a dict of shapes for a last layer that is a model of a dict of outputs (:attr:`output_shape` lists them
+        in sorted-key order)."""
         shape = tuple(input_shape)
         for layer in self._layers:
-            shape = tuple(layer.compute_output_shape(shape))
-        return shape
+            out = layer.compute_output_shape(shape)
+            shape = _stack_shape(out)
+        return out if self._layers and isinstance(out, dict) else shape
 
     def _output_dtypes(self, dtypes):
         """The dtype of the output when the model is called on data of ``dtypes`` (one), layer by layer as
@@ -3124,7 +3138,7 @@ class Sequential(Model):
             if layer.built:
                 layer._check_built_input(shape)
             try:
-                shape = tuple(layer.compute_output_shape(shape))
+                shape = _stack_shape(layer.compute_output_shape(shape))
             except NotImplementedError:
                 return
 
@@ -3133,7 +3147,7 @@ class Sequential(Model):
             try:
                 shape = self._build_input_shape
                 for layer in self._layers:
-                    shape = tuple(layer.compute_output_shape(shape))
+                    shape = _stack_shape(layer.compute_output_shape(shape))
                     self._output_shapes[id(layer)] = shape
             except NotImplementedError:
                 pass
