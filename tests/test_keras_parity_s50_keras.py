@@ -1,0 +1,126 @@
+"""Keras 3.15.1 (run here as the reference, on torch) against ours: the output shapes of a model of a dict of
+outputs (``compute_output_shape`` a dict, as Keras 3's), a ``Sequential`` ending in such a model, the configs of
+the regularizers and bool weights."""
+import numpy as np
+import pytest
+from helpers import keras_on_torch
+
+import tinygradconv as tg
+
+
+def _dict_model(lib, keys=("b", "a")):
+    """``Model(i, {"b": Dense(2), "a": Dense(1)})`` (keys written out of sorted order), named layers."""
+    i = lib.layers.Input((3,), name="i")
+    units = {"a": 1, "b": 2, "c": 3}
+    return lib.models.Model(i, {k: lib.layers.Dense(units[k], name="d" + k)(i) for k in keys}, name="inner")
+
+
+@pytest.mark.parametrize("keys", [("b", "a"), ("a",)])
+def test_compute_output_shape_of_a_dict_of_outputs(keys):
+    keras = keras_on_torch("Keras 3 is the reference for the output shapes of a dict of outputs")
+    theirs, ours = _dict_model(keras, keys), _dict_model(tg, keys)
+    expected = theirs.compute_output_shape((None, 3))
+    got = ours.compute_output_shape((None, 3))
+    assert isinstance(got, dict) and list(got) == list(expected) == list(keys)
+    assert {k: tuple(v) for k, v in got.items()} == {k: tuple(v) for k, v in expected.items()}
+    assert ours.output_shape == theirs.output_shape
+    assert [t.shape for t in ours.outputs] == [tuple(t.shape) for t in theirs.outputs]
+    assert ours.get_config()["output_layers"] == theirs.get_config()["output_layers"]
+
+
+def _wrapped(lib, how):
+    inner = _dict_model(lib)
+    if how == "sequential":
+        return lib.models.Sequential([lib.layers.Input((3,)), inner])
+    j = lib.layers.Input((3,), name="j")
+    return lib.models.Model(j, inner(j), name="outer")
+
+
+@pytest.mark.parametrize("how", ["sequential", "functional"])
+def test_a_model_holding_a_dict_output_model(how):
+    keras = keras_on_torch("Keras 3 is the reference for a model holding a model of dict outputs")
+    theirs, ours = _wrapped(keras, how), _wrapped(tg, how)
+    expected, got = theirs.compute_output_shape((None, 3)), ours.compute_output_shape((None, 3))
+    assert isinstance(got, dict) and list(got) == list(expected)
+    assert {k: tuple(v) for k, v in got.items()} == {k: tuple(v) for k, v in expected.items()}
+    assert ours.output_shape == [tuple(s) for s in theirs.output_shape] == [(None, 1), (None, 2)]
+    lines = []
+    ours.summary(print_fn=lines.append)
+    row = next(line for line in "\n".join(lines).splitlines() if line.startswith("inner"))
+    assert "[(None, 1), (None, 2)]" in row     # as Keras' summary shows the inner model's shapes
+
+
+# ------------------------------------------------------------------------------------------- regularizer configs
+_REGULARIZERS = [("L1", {"l1": 0.01}), ("L2", {"l2": 0.01}), ("L1L2", {"l1": 0.01, "l2": 0.3}),
+                 ("OrthogonalRegularizer", {"factor": 0.01}), ("OrthogonalRegularizer", {"factor": 0.3,
+                                                                                         "mode": "columns"}),
+                 ("l1", None), ("l2", None), ("l1l2", None)]
+
+
+@pytest.fixture(params=["float32", "float64", "float16"])
+def floatx(request):
+    """Both libraries' ``floatx()`` set to one value for the test, restored after it."""
+    keras = keras_on_torch("Keras 3 is the reference for the regularizers' factors")
+    before, before_ours = keras.config.floatx(), tg.config.floatx()
+    keras.config.set_floatx(request.param)
+    tg.config.set_floatx(request.param)
+    yield request.param
+    keras.config.set_floatx(before)
+    tg.config.set_floatx(before_ours)
+
+
+@pytest.mark.parametrize("name, arguments", _REGULARIZERS)
+def test_regularizer_configs_and_penalties(name, arguments, floatx):
+    """The config (the float32-rounded ``0.009999999776482582`` of L1 and OrthogonalRegularizer under the default
+    floatx) and the penalty of float64, float32 and float16 weights, against Keras'."""
+    import keras
+    import torch
+
+    make = (lambda lib: lib.regularizers.get(name)) if arguments is None else (
+        lambda lib: getattr(lib.regularizers, name)(**arguments))
+    theirs, ours = make(keras), make(tg)
+    assert ours.get_config() == theirs.get_config()
+    assert tg.regularizers.get(keras.regularizers.serialize(theirs)).get_config() == theirs.get_config()
+    w = np.random.default_rng(0).normal(size=(3, 4))
+    for dtype in ("float64", "float32", "float16"):
+        expected = theirs(torch.tensor(w.astype(dtype)))
+        if name == "OrthogonalRegularizer" and dtype == "float64":
+            # Keras 3.15's ops.normalize is 3e-8 off in float64 (its mean cosine too): its factor (from its
+            # config) times the formula, from a NumPy loop over the pairs
+            unit = w / np.linalg.norm(w, axis=1 if arguments.get("mode", "rows") == "rows" else 0, keepdims=True)
+            vectors = unit if arguments.get("mode", "rows") == "rows" else unit.T
+            pairs = [abs(vectors[i] @ vectors[j]) for i in range(len(vectors)) for j in range(i + 1, len(vectors))]
+            expected = torch.tensor(theirs.get_config()["factor"] * np.mean(pairs))
+        got = ours(tg.Tensor(w.astype(dtype), dtype=dtype))
+        # float64 tells a factor rounded to float32 (2e-8 off) from an exact one
+        rel = {"float64": 1e-14, "float32": 1e-6, "float16": 2e-3}[dtype]
+        assert got.numpy().item() == pytest.approx(expected.item(), rel=rel)
+        if name != "OrthogonalRegularizer":    # (Keras' factor tensor promotes its penalty past float16 weights)
+            assert str(got.dtype) == str(expected.dtype).replace("torch.", "")
+
+
+def test_regularizer_config_in_a_keras_file(tmp_path):
+    """A ``.keras`` file written by Keras holds the rounded factors; ours writes the same and reads Keras'."""
+    keras = keras_on_torch("Keras 3 is the reference for .keras files")
+    import json
+    import zipfile
+
+    def model(lib):
+        i = lib.layers.Input((3,))
+        dense = lib.layers.Dense(4, name="d", kernel_regularizer="l1", bias_regularizer=lib.regularizers.L2(0.3),
+                                 activity_regularizer=lib.regularizers.OrthogonalRegularizer(0.3))
+        return lib.models.Model(i, dense(i))
+
+    def dense_config(path):
+        config = json.loads(zipfile.ZipFile(path).read("config.json"))
+        return next(item for item in config["config"]["layers"] if item["name"] == "d")["config"]
+
+    theirs, ours = model(keras), model(tg)
+    theirs.save(tmp_path / "k.keras")
+    ours.save(tmp_path / "t.keras")
+    keys = ("kernel_regularizer", "bias_regularizer", "activity_regularizer")
+    expected, got = dense_config(tmp_path / "k.keras"), dense_config(tmp_path / "t.keras")
+    assert [got[k]["config"] for k in keys] == [expected[k]["config"] for k in keys]
+    assert expected["kernel_regularizer"]["config"] == {"l1": 0.009999999776482582}
+    loaded = tg.models.load_model(tmp_path / "k.keras")
+    assert loaded.get_layer("d").kernel_regularizer.get_config() == {"l1": 0.009999999776482582}
