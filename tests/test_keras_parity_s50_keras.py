@@ -124,3 +124,86 @@ def test_regularizer_config_in_a_keras_file(tmp_path):
     assert expected["kernel_regularizer"]["config"] == {"l1": 0.009999999776482582}
     loaded = tg.models.load_model(tmp_path / "k.keras")
     assert loaded.get_layer("d").kernel_regularizer.get_config() == {"l1": 0.009999999776482582}
+
+
+# ------------------------------------------------------------------------------------------------- bool weights
+def _flagged_model(lib):
+    """A model whose layer holds a float kernel and a non-trainable bool weight (a mask of its outputs)."""
+    keras_lib = lib is not tg
+
+    class Flagged(lib.layers.Layer):
+        def build(self, shape):
+            self.flag = self.add_weight(shape=(2,), dtype="bool", trainable=False, name="flag")
+            self.kernel = self.add_weight(shape=(shape[-1], 2), initializer="ones", name="kernel")
+
+        def call(self, x):
+            mask = lib.ops.cast(self.flag, "float32") if keras_lib else self.flag.astype("float32")
+            return (x @ self.kernel) * mask
+
+        def compute_output_shape(self, shape):
+            return (*shape[:-1], 2)
+
+    i = lib.layers.Input((3,), name="i")
+    return lib.models.Model(i, Flagged(name="flagged")(i)), Flagged
+
+
+def _assert_same_weights(got, expected):
+    assert [a.dtype for a in got] == [a.dtype for a in expected]
+    for a, b in zip(got, expected):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_bool_weight_as_keras(tmp_path):
+    keras = keras_on_torch("Keras 3 is the reference for bool weights")
+    theirs, their_class = _flagged_model(keras)
+    ours, our_class = _flagged_model(tg)
+    assert [a.tolist() for a in ours.get_weights()] == [a.tolist() for a in theirs.get_weights()]  # zeros: False
+    assert [str(w.dtype) for w in ours.non_trainable_weights] == ["bool"]
+    theirs.get_layer("flagged").flag.assign(np.array([True, False]))
+    ours.set_weights(theirs.get_weights())
+    x = np.random.default_rng(0).normal(size=(4, 3)).astype("float32")
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-6)
+    ours.compile("sgd", "mse")      # trained: the bool weight left alone, as by Keras
+    ours.fit(x, np.ones((4, 2), "float32"), verbose=0)
+    assert ours.get_layer("flagged").flag.numpy().tolist() == [True, False]
+    theirs.set_weights(ours.get_weights())
+    lines = []
+    ours.summary(print_fn=lines.append)
+    expected = []
+    theirs.summary(print_fn=lambda line, **_: expected.append(line))
+    assert [line for line in lines if "Non-trainable" in line] == \
+        [line.strip() for line in "\n".join(expected).splitlines() if "Non-trainable" in line]   # 0.25 B: bits
+    # .weights.h5 both ways
+    theirs.save_weights(tmp_path / "k.weights.h5")
+    ours.save_weights(tmp_path / "t.weights.h5")
+    fresh = _flagged_model(tg)[0]
+    fresh.load_weights(tmp_path / "k.weights.h5")
+    _assert_same_weights(fresh.get_weights(), theirs.get_weights())
+    their_fresh = _flagged_model(keras)[0]
+    their_fresh.load_weights(tmp_path / "t.weights.h5")
+    _assert_same_weights([np.asarray(a) for a in their_fresh.get_weights()], ours.get_weights())
+    # .keras both ways, and our .npz
+    theirs.save(tmp_path / "k.keras")
+    ours.save(tmp_path / "t.keras")
+    ours.save(tmp_path / "t.tgc.npz")
+    _assert_same_weights(tg.models.load_model(tmp_path / "k.keras", custom_objects={"Flagged": our_class})
+                         .get_weights(), theirs.get_weights())
+    _assert_same_weights(keras.models.load_model(tmp_path / "t.keras", custom_objects={"Flagged": their_class})
+                         .get_weights(), ours.get_weights())
+    _assert_same_weights(tg.models.load_model(tmp_path / "t.tgc.npz", custom_objects={"Flagged": our_class})
+                         .get_weights(), ours.get_weights())
+
+
+def test_bool_data_only_for_a_bool_weight(tmp_path):
+    """A file holding bools where the model has a float weight is refused, naming the weight."""
+    ours = _flagged_model(tg)[0]
+    dense_input = tg.layers.Input((3,), name="i")
+    plain = tg.models.Model(dense_input, tg.layers.Dense(2, name="flagged")(dense_input))
+    plain.save_weights(tmp_path / "p.weights.h5")
+    import h5py
+    with h5py.File(tmp_path / "p.weights.h5", "r+") as f:
+        del f["layers/dense/vars/1"]
+        f["layers/dense/vars/1"] = np.array([True, False])
+    with pytest.raises(tg.saving.SavedFileError, match="holds bool data, not numbers"):
+        plain.load_weights(tmp_path / "p.weights.h5")
+    assert ours.get_layer("flagged").flag.numpy().tolist() == [False, False]

@@ -2502,8 +2502,10 @@ class Model(Layer):
         for cells in rows[1:]:
             print_fn(row(cells))
         print_fn("=" * width)
-        def counted(weights):
-            return (sum(w.size for w in weights), sum(w.size * np.dtype(dtype_name(w.dtype)).itemsize for w in weights))
+        def counted(weights):   # a bool weight counts one bit, as Keras 3's summary (dtype_utils.dtype_size)
+            return (sum(w.size for w in weights),
+                    sum(w.size / 8 if dtype_name(w.dtype) == "bool" else w.size * np.dtype(dtype_name(w.dtype)).itemsize
+                        for w in weights))
 
         lines = [("Trainable", *counted(self.trainable_weights)),
                  ("Non-trainable", *counted(self.non_trainable_weights))]
