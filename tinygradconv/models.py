@@ -865,14 +865,15 @@ def _joined_batches(parts):
     return np.concatenate(parts, out=out)
 
 
-def _numpy_outputs(out):
+def _numpy_outputs(out, nested=False):
     """One batch's outputs as ``predict_step`` returns them (a Tensor, a list or tuple of Tensors, or a dict of them,
-    as a model of a dict of outputs returns it) as NumPy arrays in the same structure (a tuple as a list), as Keras 3
-    converts them (``tree.map_structure(convert_to_numpy, ...)``)."""
+    as a model of a dict of outputs returns it, nested ones too) as NumPy arrays in the same structure (a tuple as a
+    list at the top; ``nested``: below it, where a tuple stays one), as Keras 3 converts them
+    (``tree.map_structure(convert_to_numpy, ...)``)."""
     if isinstance(out, dict):
-        return {key: value.numpy() for key, value in out.items()}
-    if isinstance(out, (list, tuple)):
-        return [o.numpy() for o in out]
+        return {key: _numpy_outputs(value, nested=True) for key, value in out.items()}
+    if isinstance(out, (list, tuple)):     # (a tuple inside nested outputs stays one, as Keras keeps it)
+        return (type(out) if nested else list)(_numpy_outputs(o, nested=True) for o in out)
     return out.numpy()
 
 
@@ -880,10 +881,10 @@ def _joined_outputs(batches):
     """The batches' outputs of :meth:`Model.predict` (each from :func:`_numpy_outputs`) joined along the samples: one
     array, a list of one per output, or a dict of one per key, as Keras 3 joins them."""
     first = batches[0]
-    if isinstance(first, dict):
-        return {key: _joined_batches([batch[key] for batch in batches]) for key in first}
-    if isinstance(first, list):
-        return [_joined_batches(parts) for parts in zip(*batches)]
+    if isinstance(first, dict):     # nested outputs: joined at every depth
+        return {key: _joined_outputs([batch[key] for batch in batches]) for key in first}
+    if isinstance(first, (list, tuple)):
+        return type(first)(_joined_outputs(list(parts)) for parts in zip(*batches))
     return _joined_batches(batches)
 
 
