@@ -207,3 +207,125 @@ def test_bool_data_only_for_a_bool_weight(tmp_path):
     with pytest.raises(tg.saving.SavedFileError, match="holds bool data, not numbers"):
         plain.load_weights(tmp_path / "p.weights.h5")
     assert ours.get_layer("flagged").flag.numpy().tolist() == [False, False]
+
+
+# ----------------------------------------------------------------------------------------------- nested outputs
+_X = np.random.default_rng(0).normal(size=(8, 3)).astype("float32")
+
+
+def _nested_model(lib, kind):
+    """``Model(i, {"b": d3, "a": [d1, d2]})`` or ``Model(i, [d1, (d2, d3)])``, named layers (dK: K units)."""
+    i = lib.layers.Input((3,), name="i")
+    d1, d2, d3 = (lib.layers.Dense(k, name=f"d{k}")(i) for k in (1, 2, 3))
+    return lib.models.Model(i, {"b": d3, "a": [d1, d2]} if kind == "dict" else [d1, (d2, d3)])
+
+
+def _leaves(structure):
+    return tg.layers.keras_tensor.flatten(structure)
+
+
+def _shapes(structure):
+    """The structure with each array a shape (containers kept: a tuple stays one)."""
+    return tg.layers.keras_tensor.map_structure(lambda a: tuple(np.shape(a)), structure)
+
+
+@pytest.mark.parametrize("kind", ["dict", "tuple"])
+def test_nested_outputs_predict_shapes_and_config(kind):
+    keras = keras_on_torch("Keras 3 is the reference for nested outputs")
+    theirs, ours = _nested_model(keras, kind), _nested_model(tg, kind)
+    ours.set_weights(theirs.get_weights())
+    assert ours.compute_output_shape((None, 3)) == theirs.compute_output_shape((None, 3))
+    assert ours.output_shape == theirs.output_shape
+    assert [t.shape for t in ours.outputs] == [tuple(t.shape) for t in theirs.outputs]
+    import json
+    assert json.loads(json.dumps(ours.get_config()["output_layers"])) == \
+        json.loads(json.dumps(theirs.get_config()["output_layers"]))
+    for batch_size in (None, 3):
+        expected, got = theirs.predict(_X, batch_size=batch_size, verbose=0), ours.predict(_X, batch_size=batch_size,
+                                                                                          verbose=0)
+        assert _shapes(got) == _shapes(expected)
+        for a, b in zip(_leaves(got), _leaves(expected)):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    symbolic = ours(tg.layers.Input((3,)))
+    assert _shapes(tg.layers.keras_tensor.map_structure(lambda t: np.zeros(t.shape[1:]), symbolic)) == \
+        _shapes(keras.tree.map_structure(lambda t: np.zeros(t.shape[1:]), theirs(keras.layers.Input((3,)))))
+
+
+@pytest.mark.parametrize("kind", ["dict", "tuple"])
+@pytest.mark.parametrize("per_output", [False, True])
+def test_nested_outputs_fit_evaluate_and_files(kind, per_output, tmp_path):
+    keras = keras_on_torch("Keras 3 is the reference for training nested outputs")
+    theirs, ours = _nested_model(keras, kind), _nested_model(tg, kind)
+    ours.set_weights(theirs.get_weights())
+    prediction = theirs.predict(_X, verbose=0)
+    y = keras.tree.map_structure(lambda a: np.cos(np.arange(a.size)).reshape(a.shape).astype("float32"),
+                                 prediction)
+    names = iter(["mae", "mse", "huber"])
+    loss = keras.tree.map_structure(lambda _: next(names), prediction) if per_output else "mse"
+    for model in (theirs, ours):
+        model.compile("sgd", loss)
+    expected = theirs.fit(_X, y, epochs=2, batch_size=4, shuffle=False, verbose=0).history
+    got = ours.fit(_X, y, epochs=2, batch_size=4, shuffle=False, verbose=0).history
+    assert sorted(got) == sorted(expected)      # a/d1_loss, a/d2_loss, b_loss, loss (Keras' path names)
+    for key in expected:
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-5)
+    np.testing.assert_allclose(ours.evaluate(_X, y, verbose=0), theirs.evaluate(_X, y, verbose=0), rtol=1e-5)
+    theirs.save(tmp_path / "k.keras")
+    ours.save(tmp_path / "t.keras")
+    ours_loaded, theirs_loaded = tg.models.load_model(tmp_path / "k.keras"), keras.models.load_model(tmp_path /
+                                                                                                      "t.keras")
+    # (read from JSON, a tuple of outputs comes back a list, in Keras as here)
+    assert _shapes(ours_loaded.predict(_X, verbose=0)) == _shapes(theirs_loaded.predict(_X, verbose=0))
+    for loaded, reference in ((ours_loaded, theirs), (theirs_loaded, ours)):
+        for a, b in zip(_leaves(loaded.predict(_X, verbose=0)), _leaves(reference.predict(_X, verbose=0))):
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(loaded.evaluate(_X, y, verbose=0), reference.evaluate(_X, y, verbose=0),
+                                   rtol=1e-5)       # compiled again from the file, the same losses
+    clone = tg.models.clone_model(ours)
+    assert _shapes(clone.predict(_X, verbose=0)) == _shapes(ours.predict(_X, verbose=0))
+
+
+def test_nested_targets_of_another_structure_are_refused():
+    ours = _nested_model(tg, "dict")
+    ours.compile("sgd", "mse")
+    y = {"a": [np.zeros((8, 1)), np.zeros((8, 2))], "b": np.zeros((8, 3))}
+    with pytest.raises(ValueError, match=r"`y`: at \['a'\] it expects a list of 2"):
+        ours.fit(_X, {**y, "a": [np.zeros((8, 1))]}, verbose=0)
+    with pytest.raises(ValueError, match=r"`loss`: at \['a'\] it expects a list of 2"):
+        ours.compile("sgd", {"a": ["mse"], "b": "mse"})
+
+
+# ------------------------------------------------------------------------ a Sequential ending in a dict-output model
+def _sequential_of_a_dict_model(lib):
+    inner_input = lib.layers.Input((3,), name="ii")
+    inner = lib.models.Model(inner_input, {"z": lib.layers.Dense(1, name="zd")(inner_input),
+                                           "a": lib.layers.Dense(2, name="ad")(inner_input)}, name="inner")
+    return lib.models.Sequential([lib.layers.Input((3,)), inner], name="stack")
+
+
+def test_a_sequential_ending_in_a_dict_output_model_trains_as_its_functional_model():
+    """Keras 3 trains such a Sequential with a target and loss per output; ours refuses it, saying which model
+    trains it: the functional model of the same layers, whose fit gives Keras' Sequential's logs."""
+    keras = keras_on_torch("Keras 3 is the reference for a Sequential ending in a model of dict outputs")
+    theirs, ours = _sequential_of_a_dict_model(keras), _sequential_of_a_dict_model(tg)
+    ours.set_weights(theirs.get_weights())
+    y = {"z": np.cos(np.arange(8.0)).reshape(8, 1).astype("float32"),
+         "a": np.sin(np.arange(16.0)).reshape(8, 2).astype("float32")}
+    loss = {"z": "mse", "a": "mae"}
+    theirs.compile("sgd", loss)
+    ours.compile("sgd", loss)
+    for target in (y, y["z"]):
+        with pytest.raises(ValueError, match=r"`y`: Sequential model 'stack' ends in model 'inner', which has 2 "
+                                             r"outputs \(\['a', 'z'\]\).*models.Model\(model.inputs, model.output\)"):
+            ours.fit(_X, target, verbose=0)
+    with pytest.raises(ValueError, match="ends in model 'inner'"):
+        ours.evaluate(_X, y, verbose=0)
+    functional = tg.models.Model(ours.inputs, ours.output)
+    functional.compile("sgd", loss)
+    expected = theirs.fit(_X, y, epochs=2, batch_size=4, shuffle=False, verbose=0).history
+    got = functional.fit(_X, y, epochs=2, batch_size=4, shuffle=False, verbose=0).history
+    assert sorted(got) == sorted(expected) == ["a_loss", "loss", "z_loss"]
+    for key in expected:
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-5)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):     # the Sequential's own weights were trained
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-5, atol=1e-6)

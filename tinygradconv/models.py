@@ -3088,6 +3088,32 @@ class Sequential(Model):
                 self._output_shapes[id(layer)] = batch + x.shape[1:]
         return x
 
+    def _target_data(self, y, argument="y"):
+        """As :meth:`Model._target_data`; a stack whose last layer is a model of several outputs (a dict or list of
+        them) is refused here with what to do instead (:meth:`_refuse_several_outputs`)."""
+        self._refuse_several_outputs(argument)
+        return super()._target_data(y, argument)
+
+    def _refuse_several_outputs(self, argument):
+        """A ``ValueError`` for targets of a stack whose last layer gives several outputs. Keras 3 trains such a
+        ``Sequential`` as the functional model it builds of it (a target, loss and metrics per output); ours does
+        not (its training loop takes one output), so it says which model does: the functional model of the same
+        layers, ``models.Model(model.inputs, model.output)``, which shares their weights. Before, a dict of
+        targets was refused as for one output, and one array failed deep inside (``'dict' object has no attribute
+        'dtype'``)."""
+        last = self._layers[-1] if self._layers else None
+        outputs = getattr(last, "_outputs", None) if isinstance(last, Model) else None
+        if outputs is None or len(outputs) < 2:
+            return
+        names = last._output_names()
+        form = f"a dict keyed {names}" if last._output_keys else f"a list of {len(names)}"
+        raise ValueError(f"Invalid value for argument `{argument}`: Sequential model '{self.name}' ends in model "
+                         f"'{last.name}', which has {len(names)} outputs ({names}). Training it with a target, loss "
+                         "and metrics per output, as Keras 3 trains such a Sequential, is not supported on a "
+                         "Sequential here: train the functional model of the same layers, which shares their "
+                         f"weights, `models.Model(model.inputs, model.output)` (its fit takes y as {form}, and "
+                         "compile a loss per output)")
+
     def _fed_rank(self, x):
         """Data ``x`` at the rank of the model's input shape, once that is known (an ``Input`` first, a first
         layer's ``input_shape=``, ``build``, or a first call), by Keras 3's rule (:func:`_rank_adjusted`): ``(4, 8)``
