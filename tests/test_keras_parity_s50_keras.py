@@ -246,9 +246,11 @@ def test_nested_outputs_predict_shapes_and_config(kind):
         assert _shapes(got) == _shapes(expected)
         for a, b in zip(_leaves(got), _leaves(expected)):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-    symbolic = ours(tg.layers.Input((3,)))
+    symbolic, their_symbolic = ours(tg.layers.Input((3,))), theirs(keras.layers.Input((3,)))
+    if kind == "dict":      # keyed in the order written, as Keras' symbolic call
+        assert list(symbolic) == list(their_symbolic) == ["b", "a"]
     assert _shapes(tg.layers.keras_tensor.map_structure(lambda t: np.zeros(t.shape[1:]), symbolic)) == \
-        _shapes(keras.tree.map_structure(lambda t: np.zeros(t.shape[1:]), theirs(keras.layers.Input((3,)))))
+        _shapes(keras.tree.map_structure(lambda t: np.zeros(t.shape[1:]), their_symbolic))
 
 
 @pytest.mark.parametrize("kind", ["dict", "tuple"])

@@ -1303,6 +1303,10 @@ class Functional(FunctionalMixin, Model):
         if mask is not None:
             inputs = masked_inputs(self, inputs, mask, self._input_names())
         outputs = super().__call__(inputs, *args, training=training)
+        if self._output_struct is not None and any(isinstance(t, KerasTensor) for t in flatten(outputs)):
+            # nested outputs on symbolic tensors: their structure as written (dicts in their own order), as Keras 3
+            by_id = {id(t): new for t, new in zip(self._outputs, flatten(outputs))}
+            return map_structure(lambda t: by_id[id(t)], self._output_struct)
         if self._output_keys and any(isinstance(t, KerasTensor) for t in flatten(outputs)):
             # a model of a dict of outputs called on symbolic tensors gives a dict keyed in the order the dict was
             # written, as Keras 3 (on data: in sorted order, see call), so that `inner(x)["zout"]` works
