@@ -14,11 +14,12 @@ def w():
 
 
 def test_defaults_are_keras():
-    assert R.L1().l1 == 0.01
+    f32 = float(np.float32(0.01))   # L1 and OrthogonalRegularizer keep the factor in floatx(), as Keras 3
+    assert R.L1().l1 == f32
     assert R.L2().l2 == 0.01
     assert (R.L1L2().l1, R.L1L2().l2) == (0.0, 0.0)
-    assert (R.OrthogonalRegularizer().factor, R.OrthogonalRegularizer().mode) == (0.01, "rows")
-    assert R.L1(None).l1 == 0.01 and R.L1L2(None, None).l2 == 0.0
+    assert (R.OrthogonalRegularizer().factor, R.OrthogonalRegularizer().mode) == (f32, "rows")
+    assert R.L1(None).l1 == f32 and R.L1L2(None, None).l2 == 0.0
 
 
 def test_values_by_hand(w, backend):
@@ -119,10 +120,10 @@ def test_serialize_round_trip(reg):
 
 
 def test_keras_config_keys():
-    assert R.L1(0.2).get_config() == {"l1": 0.2}
+    assert R.L1(0.25).get_config() == {"l1": 0.25}
     assert R.L2().get_config() == {"l2": 0.01}
     assert R.L1L2().get_config() == {"l1": 0.0, "l2": 0.0}
-    assert R.OrthogonalRegularizer().get_config() == {"factor": 0.01, "mode": "rows"}
+    assert R.OrthogonalRegularizer(0.5).get_config() == {"factor": 0.5, "mode": "rows"}
     assert R.serialize(None) is None
 
 

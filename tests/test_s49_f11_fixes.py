@@ -205,13 +205,22 @@ def test_integer_weights_keras_cannot_make_are_refused_without_the_build_suffix(
     assert "Model.build received" not in str(info.value)
 
 
-def test_bool_weight_is_refused_clearly():
+def test_trainable_bool_weight_is_refused_clearly():
+    """A non-trainable bool weight is taken, as Keras 3 takes it (see test_keras_parity_s50_keras); a trainable one
+    is refused, as Keras on torch refuses it ("Only Tensors of floating point ... can require gradients")."""
     class B(tg.layers.Layer):
         def build(self, shape):
-            self.b = self.add_weight(shape=(2,), initializer="ones", dtype="bool", trainable=False)
+            self.b = self.add_weight(shape=(2,), initializer="ones", dtype="bool", trainable=self.flagged)
 
-    with pytest.raises(TypeError, match=r"Invalid type for argument `dtype`.*received dtype='bool'.*'int8'"):
-        B().build((1, 2))
+    layer = B()
+    layer.flagged = False
+    layer.build((1, 2))
+    assert layer.b.numpy().tolist() == [True, True] and not layer.trainable_weights
+    layer = B()
+    layer.flagged = True
+    with pytest.raises(TypeError, match=r"Invalid type for argument `dtype`.*a bool weight has no gradient.*"
+                                        r"received dtype='bool' with trainable=True"):
+        layer.build((1, 2))
 
 
 def test_integer_weight_skipped_by_optimizers_and_kept_by_files(tmp_path):

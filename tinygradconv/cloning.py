@@ -30,7 +30,7 @@ from . import layers
 from ._lookup import defined_here, get_registered_name
 from .functional import _FUNCTIONAL_CONFIG_KEYS, Functional, rejects_arguments
 from .layers.input_layer import Input
-from .layers.keras_tensor import KerasTensor, flatten
+from .layers.keras_tensor import KerasTensor, flatten, map_structure
 from .layers.layer import Layer
 from .metrics import Metric
 from .models import Model, Sequential, _takes_functional_arguments, call_takes_one_tensor
@@ -216,6 +216,9 @@ def _clone_functional(model, clone_layer, call_function, input_tensors):
         own = {k: v for k, v in model.get_config().items() if k not in _FUNCTIONAL_CONFIG_KEYS}
     inputs = _structured(new_inputs, model._input_keys, model._nested_inputs)
     outputs = _structured(new_outputs, model._output_keys, model._nested_outputs)
+    if model._output_struct is not None:    # nested outputs: in their structure, as written
+        by_id = {id(old): new for old, new in zip(model._outputs, new_outputs)}
+        outputs = map_structure(lambda t: by_id[id(t)], model._output_struct)
     if own:
         try:
             return cls(inputs, outputs, name=model.name, **own)

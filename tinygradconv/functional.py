@@ -44,7 +44,7 @@ from .layers.input_layer import (
     shape_leaves,
     takes_one_shape,
 )
-from .layers.keras_tensor import KerasTensor, flatten, is_symbolic, map_structure
+from .layers.keras_tensor import KerasTensor, flatten, is_symbolic, map_structure, pack_as
 from .layers.layer import call_takes, get_keras_mask, is_array, set_keras_mask
 from .models import (
     RANK_RULE,
@@ -117,6 +117,64 @@ def _in_given_order(sorted_keys, values, given_keys):
     """``{key: value}`` from keys in sorted order and their values, written in the order the user gave the keys."""
     by_key = dict(zip(sorted_keys, values))
     return {key: by_key[key] for key in given_keys}
+
+
+def _deeply_nested(structure) -> bool:
+    """Whether ``structure`` (a model's ``outputs``) holds a list, tuple or dict inside its list, tuple or dict:
+    ``{"a": [d1, d2], "b": d3}``, ``[d1, (d2, d3)]``, which Keras 3 takes as a nested output structure."""
+    items = structure.values() if isinstance(structure, dict) else structure
+    return isinstance(structure, (list, tuple, dict)) and any(isinstance(v, (list, tuple, dict)) for v in items)
+
+
+def _leaf_paths(structure, path=()):
+    """The path (keys and positions) to each leaf of ``structure``, in :func:`flatten`'s order (sorted keys)."""
+    if isinstance(structure, dict):
+        return [p for key in sorted(structure) for p in _leaf_paths(structure[key], (*path, key))]
+    if isinstance(structure, (list, tuple)):
+        return [p for i, item in enumerate(structure) for p in _leaf_paths(item, (*path, i))]
+    return [path]
+
+
+def _flat_by_structure(value, structure, argument):
+    """``value`` (targets, losses, weights, metrics) given in the model's nested output ``structure`` as the flat
+    list of one entry per output, in the order of ``model.outputs``; whatever sits at an output's place is its
+    entry (a list of metrics too). A list or tuple may stand for a list or tuple, as Keras 3 matches them. Anything
+    that is not in that structure (one loss for every output, a flat list of one entry per output) is returned as
+    it is.
+
+    Raises:
+        ValueError: a dict or list that follows the structure at the top but not below it (a missing or unknown
+            key, a list of another length), naming ``argument``, the path and the structure expected.
+    """
+    if not isinstance(value, (dict, list, tuple)) or (isinstance(value, dict) and "class_name" in value):
+        return value
+    if isinstance(structure, dict) != isinstance(value, dict):
+        return value
+    if (isinstance(value, (list, tuple)) and not any(isinstance(v, (list, tuple, dict)) for v in value)
+            and (len(value) != len(structure) or not any(isinstance(s, (list, tuple, dict)) for s in structure))):
+        return value       # a flat list: one entry per output, or one for each (as without nesting)
+    expected = map_structure(lambda _: "*", structure)
+    out = []
+
+    def walk(v, s, path):
+        if isinstance(s, dict):
+            if not isinstance(v, dict) or sorted(v) != sorted(s):
+                raise ValueError(f"Invalid value for argument `{argument}`: at {list(path) or 'the top'} it expects "
+                                 f"a dict with the keys {sorted(s)}, the model's nested outputs {expected}. "
+                                 f"Received {v!r}")
+            for key in sorted(s):
+                walk(v[key], s[key], (*path, key))
+        elif isinstance(s, (list, tuple)):
+            if not isinstance(v, (list, tuple)) or len(v) != len(s):
+                raise ValueError(f"Invalid value for argument `{argument}`: at {list(path) or 'the top'} it expects "
+                                 f"a list of {len(s)}, the model's nested outputs {expected}. Received {v!r}")
+            for i, (item, sub) in enumerate(zip(v, s)):
+                walk(item, sub, (*path, i))
+        else:
+            out.append(v)
+
+    walk(value, structure, ())
+    return out
 
 
 def map_graph(inputs, outputs):
@@ -206,6 +264,11 @@ class FunctionalMixin:
         # dicts (as Keras): data, losses and predictions are then keyed by the dict's keys. Keras flattens a dict in
         # sorted-key order: model.inputs/outputs, model.layers (so weight files) and predict's dict follow it, while
         # model.input/output and the config keep the order the dict was written in
+        # a nested structure of outputs ({"a": [d1, d2], "b": d3}, [d1, (d2, d3)]), as Keras 3 takes it: kept for
+        # call, the config and the shapes; the model otherwise has the flat list of its leaves (sorted keys)
+        self._output_struct = outputs if _deeply_nested(outputs) else None
+        if self._output_struct is not None:
+            outputs = flatten(outputs)
         self._input_keys = sorted(inputs) if isinstance(inputs, dict) else None
         self._output_keys = sorted(outputs) if isinstance(outputs, dict) else None
         self._given_keys = (list(inputs) if isinstance(inputs, dict) else None,
@@ -231,7 +294,17 @@ class FunctionalMixin:
         return self._input_keys or [t._keras_history[0].name for t in self._inputs]
 
     def _output_names(self):
-        """The keys of targets, per-output losses and logs: the ``outputs`` dict's keys, else the layers' names."""
+        """The keys of targets, per-output losses and logs: the ``outputs`` dict's keys, else the layers' names;
+        for nested outputs, Keras 3's path names (``CompileLoss``): the keys and positions down to each output
+        joined by ``/``, a last position replaced by the layer's name (``{"a": [d1, d2], "b": d3}``: ``a/d1``,
+        ``a/d2``, ``b``; ``[d1, (d2, d3)]``: ``d1``, ``1/d2``, ``1/d3``)."""
+        if self._output_struct is not None:
+            names = []
+            for path, layer_name in zip(_leaf_paths(self._output_struct), self.output_names):
+                if isinstance(path[-1], int):
+                    path = (*path[:-1], layer_name)
+                names.append("/".join(str(part) for part in path))
+            return names
         return self._output_keys or self.output_names
 
     @property
@@ -261,6 +334,8 @@ class FunctionalMixin:
     def output(self):
         """The symbolic output (a list of them for a model with several outputs, a dict for a model built from
         one), as Keras' ``Model.output``."""
+        if self._output_struct is not None:
+            return self._output_struct
         if self._output_keys:
             return _in_given_order(self._output_keys, self._outputs, self._given_keys[1])
         return self.outputs if self._nested_outputs else self._outputs[0]
@@ -343,6 +418,8 @@ class FunctionalMixin:
             for t in node.outputs:
                 values[id(t)] = results[t._keras_history[2]]
         outputs = [values[id(t)] for t in self._outputs]
+        if self._output_struct is not None:     # nested outputs: their structure, dicts in sorted order, as Keras 3
+            return pack_as(self._output_struct, outputs)
         if self._output_keys:   # a dict of outputs, keyed in sorted order on data as Keras 3.15 returns it
             return dict(zip(self._output_keys, outputs))
         # one output given in a list, Model([a], [o]), comes back alone on data, as Keras
@@ -355,6 +432,9 @@ class FunctionalMixin:
         of one output: ``loss``, ``mae``)."""
         if self._output_keys and isinstance(outputs, dict):
             values = [outputs[key] for key in self._output_keys]
+            return values if len(values) > 1 else values[0]
+        if self._output_struct is not None and isinstance(outputs, (list, tuple, dict)):
+            values = flatten(outputs)
             return values if len(values) > 1 else values[0]
         return outputs
 
@@ -388,7 +468,17 @@ class FunctionalMixin:
     def compute_output_shape(self, input_shape):
         """The output shape(s) for inputs of ``input_shape``, inferred layer by layer through the graph, so that a
         model taking any length, used as a layer on a fixed length, gives that fixed output length (as Keras); the
-        shapes the model was built with where a layer cannot infer its own."""
+        shapes the model was built with where a layer cannot infer its own. The shapes come in the structure of
+        the outputs, as Keras 3's: one shape, a list, or for a model built with a dict of outputs a dict keyed in
+        the order it was written (a dict of one output too), where :attr:`output_shape` lists them in the order of
+        :attr:`outputs`.
+
+        >>> from tinygradconv import layers, models
+        >>> x = layers.Input((3,))
+        >>> model = models.Model(x, {"z": layers.Dense(1)(x), "a": layers.Dense(2)(x)})
+        >>> model.compute_output_shape((None, 3)), model.output_shape
+        ({'z': (None, 1), 'a': (None, 2)}, [(None, 2), (None, 1)])
+        """
         shapes = {id(t): s for t, s in zip(self._inputs, self._shape_list(input_shape))}
         try:
             for node in self._nodes:
@@ -401,8 +491,14 @@ class FunctionalMixin:
                 for t in node.outputs:
                     shapes[id(t)] = outs[t._keras_history[2]].shape
         except NotImplementedError:
-            return self.output_shape
-        result = [shapes[id(t)] for t in self._outputs]
+            result = [t.shape for t in self._outputs]
+        else:
+            result = [shapes[id(t)] for t in self._outputs]
+        if self._output_struct is not None:    # nested outputs: their structure, as written
+            by_id = {id(t): shape for t, shape in zip(self._outputs, result)}
+            return map_structure(lambda t: by_id[id(t)], self._output_struct)
+        if self._output_keys:   # a dict of outputs: a dict of shapes in the order it was written, as Keras 3
+            return _in_given_order(self._output_keys, result, self._given_keys[1])
         return result if self._nested_outputs else result[0]
 
     def _layer_output_shapes(self):
@@ -495,6 +591,11 @@ class FunctionalMixin:
             layers.append(item)
         inputs = [self._endpoint_key(t) for t in self._inputs]
         outputs = [self._endpoint_key(t) for t in self._outputs]
+        if self._output_struct is not None:     # nested outputs: their structure (as JSON writes it), as Keras 3
+            return {"name": self.name, "trainable": self.trainable, "layers": layers,
+                    "input_layers": (_in_given_order(self._input_keys, inputs, self._given_keys[0])
+                                     if self._input_keys else inputs if self._nested_inputs else inputs[0]),
+                    "output_layers": map_structure(self._endpoint_key, self._output_struct, containers=list)}
         return {"name": self.name, "trainable": self.trainable, "layers": layers,
                 "input_layers": (_in_given_order(self._input_keys, inputs, self._given_keys[0]) if self._input_keys
                                  else inputs if self._nested_inputs else inputs[0]),
@@ -510,6 +611,11 @@ def _as_json_lists(value):
     if isinstance(value, (list, tuple)):
         return [_as_json_lists(item) for item in value]
     return value
+
+
+def _is_endpoint(keys) -> bool:
+    """Whether ``keys`` is one ``[layer name, node index, tensor index]`` entry of a functional config."""
+    return isinstance(keys, (list, tuple)) and len(keys) == 3 and isinstance(keys[0], str)
 
 
 def functional_from_config(cls, config, custom_objects=None):
@@ -587,7 +693,9 @@ def functional_from_config(cls, config, custom_objects=None):
         """The ``[layer, node, tensor]`` entries of ``input_layers``/``output_layers``, flat."""
         if isinstance(keys, dict):
             return [k for value in keys.values() for k in endpoints(value)]
-        return keys if isinstance(keys[0], list) else [keys]
+        if not _is_endpoint(keys):      # a list of entries, or of nested lists of them
+            return [k for value in keys for k in endpoints(value)]
+        return [keys]
 
     # A nested functional model's nodes count from 1 there (Keras 3: node 0 is its own construction, see
     # FunctionalMixin._endpoint_key); files written by tinygradconv before 2026-12-04 counted from 0, and only they
@@ -602,6 +710,8 @@ def functional_from_config(cls, config, custom_objects=None):
     def lookup(keys):
         if isinstance(keys, dict):  # Keras' config of Model({...}, ...)
             return {key: lookup(value) for key, value in keys.items()}
+        if not _is_endpoint(keys) and any(not _is_endpoint(k) for k in keys):
+            return [lookup(value) for value in keys]       # nested outputs ([d1, [d2, d3]]): their structure
         nested = isinstance(keys[0], list)
         unknown = [f"{k[0]!r}, which is not a layer of the config" if k[0] not in created else
                    f"node {k[1]} of {k[0]!r}, which the config's inbound nodes do not make"
@@ -830,6 +940,13 @@ class Functional(FunctionalMixin, Model):
             loss, loss_weights, metrics, kwargs.get("weighted_metrics"))      # compiled again: Keras 3 keeps these
         refuse_foreign_compile_arguments(optimizer, loss, metrics, kwargs.get("weighted_metrics"))
         call = {"optimizer": optimizer, "loss": loss, "metrics": metrics, "loss_weights": loss_weights, **kwargs}
+        given_loss = loss
+        if self._output_struct is not None:     # in the nested structure of the outputs: one entry per output
+            loss, loss_weights, metrics = (_flat_by_structure(value, self._output_struct, argument) for value, argument
+                                           in ((loss, "loss"), (loss_weights, "loss_weights"), (metrics, "metrics")))
+            if kwargs.get("weighted_metrics") is not None:
+                kwargs["weighted_metrics"] = _flat_by_structure(kwargs["weighted_metrics"], self._output_struct,
+                                                                "weighted_metrics")
         output_metrics = None
         if len(self._outputs) > 1 and (metrics or kwargs.get("weighted_metrics")):
             output_metrics = self._per_output_metrics(metrics, kwargs.get("weighted_metrics"))
@@ -856,7 +973,7 @@ class Functional(FunctionalMixin, Model):
         if per_output:
             # Keras 3: ``model.loss`` is the ``loss`` given to compile (``["mse", "mae"]``), so that
             # ``compile(loss=model.loss)`` compiles the same per-output losses again (each output's loss above)
-            self.loss = loss
+            self.loss = given_loss
         self._compile_call = call      # the arguments as given, for clone_model
         self._output_trackers = None   # new trackers, listed in `metrics` once a batch has built them (Keras)
         self._reset_compiled_metrics()
@@ -1186,6 +1303,10 @@ class Functional(FunctionalMixin, Model):
         if mask is not None:
             inputs = masked_inputs(self, inputs, mask, self._input_names())
         outputs = super().__call__(inputs, *args, training=training)
+        if self._output_struct is not None and any(isinstance(t, KerasTensor) for t in flatten(outputs)):
+            # nested outputs on symbolic tensors: their structure as written (dicts in their own order), as Keras 3
+            by_id = {id(t): new for t, new in zip(self._outputs, flatten(outputs))}
+            return map_structure(lambda t: by_id[id(t)], self._output_struct)
         if self._output_keys and any(isinstance(t, KerasTensor) for t in flatten(outputs)):
             # a model of a dict of outputs called on symbolic tensors gives a dict keyed in the order the dict was
             # written, as Keras 3 (on data: in sorted order, see call), so that `inner(x)["zout"]` works
@@ -1220,6 +1341,8 @@ class Functional(FunctionalMixin, Model):
     def _keyed_values(self, *values):
         """Each of ``values`` (targets, sample weights) that is a dict keyed by every output of a model of a dict of
         outputs as :meth:`_output_list` gives the outputs; anything else as it is."""
+        if self._output_struct is not None:
+            return [_flat_by_structure(v, self._output_struct, "y") for v in values]
         return [self._output_list(v) if isinstance(v, dict) and set(v) == set(self._output_keys or ()) else v
                 for v in values]
 
@@ -1310,7 +1433,10 @@ class Functional(FunctionalMixin, Model):
         return dict(zip(keys, data))
 
     def _y(self, y, argument="y"):
-        """The targets as :class:`Columns` (one array per output; None for an output without a loss)."""
+        """The targets as :class:`Columns` (one array per output; None for an output without a loss); for nested
+        outputs, given in their structure (:func:`_flat_by_structure`) or as a flat list."""
+        if self._output_struct is not None:
+            y = _flat_by_structure(y, self._output_struct, argument)
         return _columns(self._entries_per_output(y, "targets"), self._outputs, argument, self._output_names(),
                         self._outputs_without_loss())
 
@@ -1346,6 +1472,8 @@ class Functional(FunctionalMixin, Model):
         """
         if getattr(sample_weight, "is_columns", False):    # checked already (validation data, inside fit)
             return sample_weight
+        if self._output_struct is not None:
+            sample_weight = _flat_by_structure(sample_weight, self._output_struct, name)
         if isinstance(sample_weight, dict) and len(self._outputs) > 1:
             sample_weight = self._weights_by_output_name(sample_weight, name)
         per_output = len(self._outputs) > 1 and isinstance(sample_weight, (list, tuple)) and any(

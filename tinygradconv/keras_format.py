@@ -106,6 +106,7 @@ from .saving import (
     SavedFileError,
     _require_weights,
     atomic_write,
+    bool_for_bool,
     class_names_to_try,
     counted_name,
     custom_objects_hint,
@@ -1197,8 +1198,8 @@ def _layer_arrays(h5py, h5, weights, name, path, filepath, *, weights_file="mode
     except (OSError, KeyError) as exc:  # data past the end of a truncated file, a dangling link
         raise SavedFileError(f"{filepath!r}: the weights of layer '{name}' under '{path}/vars' cannot be "
                              f"read (damaged {weights_file}): {exc}") from None
-    for k, array in zip(expected, stored):
-        if array.dtype.kind not in "fiu":
+    for k, array, weight in zip(expected, stored, weights):
+        if array.dtype.kind not in "fiu" and not bool_for_bool(array, weight):
             raise SavedFileError(f"{filepath!r}: '{path}/vars/{k}' holds {array.dtype} data, not numbers "
                                  f"(damaged {weights_file}?)")
     for weight, array in zip(weights, stored):

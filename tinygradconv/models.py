@@ -51,7 +51,7 @@ from . import metrics as metrics_module
 from .autograd import no_grad
 from .backend import dtype_name, get_backend
 from .layers import auto_config
-from .layers.input_layer import InputLayer, _inbound_nodes, cast_to_input, output_dtypes
+from .layers.input_layer import InputLayer, _inbound_nodes, cast_to_input, output_dtypes, shape_leaves
 from .layers.keras_tensor import KerasTensor, flatten, is_symbolic
 from .layers.layer import (
     Layer,
@@ -865,14 +865,15 @@ def _joined_batches(parts):
     return np.concatenate(parts, out=out)
 
 
-def _numpy_outputs(out):
+def _numpy_outputs(out, nested=False):
     """One batch's outputs as ``predict_step`` returns them (a Tensor, a list or tuple of Tensors, or a dict of them,
-    as a model of a dict of outputs returns it) as NumPy arrays in the same structure (a tuple as a list), as Keras 3
-    converts them (``tree.map_structure(convert_to_numpy, ...)``)."""
+    as a model of a dict of outputs returns it, nested ones too) as NumPy arrays in the same structure (a tuple as a
+    list at the top; ``nested``: below it, where a tuple stays one), as Keras 3 converts them
+    (``tree.map_structure(convert_to_numpy, ...)``)."""
     if isinstance(out, dict):
-        return {key: value.numpy() for key, value in out.items()}
-    if isinstance(out, (list, tuple)):
-        return [o.numpy() for o in out]
+        return {key: _numpy_outputs(value, nested=True) for key, value in out.items()}
+    if isinstance(out, (list, tuple)):     # (a tuple inside nested outputs stays one, as Keras keeps it)
+        return (type(out) if nested else list)(_numpy_outputs(o, nested=True) for o in out)
     return out.numpy()
 
 
@@ -880,10 +881,10 @@ def _joined_outputs(batches):
     """The batches' outputs of :meth:`Model.predict` (each from :func:`_numpy_outputs`) joined along the samples: one
     array, a list of one per output, or a dict of one per key, as Keras 3 joins them."""
     first = batches[0]
-    if isinstance(first, dict):
-        return {key: _joined_batches([batch[key] for batch in batches]) for key in first}
-    if isinstance(first, list):
-        return [_joined_batches(parts) for parts in zip(*batches)]
+    if isinstance(first, dict):     # nested outputs: joined at every depth
+        return {key: _joined_outputs([batch[key] for batch in batches]) for key in first}
+    if isinstance(first, (list, tuple)):
+        return type(first)(_joined_outputs(list(parts)) for parts in zip(*batches))
     return _joined_batches(batches)
 
 
@@ -2502,8 +2503,10 @@ class Model(Layer):
         for cells in rows[1:]:
             print_fn(row(cells))
         print_fn("=" * width)
-        def counted(weights):
-            return (sum(w.size for w in weights), sum(w.size * np.dtype(dtype_name(w.dtype)).itemsize for w in weights))
+        def counted(weights):   # a bool weight counts one bit, as Keras 3's summary (dtype_utils.dtype_size)
+            return (sum(w.size for w in weights),
+                    sum(w.size / 8 if dtype_name(w.dtype) == "bool" else w.size * np.dtype(dtype_name(w.dtype)).itemsize
+                        for w in weights))
 
         lines = [("Trainable", *counted(self.trainable_weights)),
                  ("Non-trainable", *counted(self.non_trainable_weights))]
@@ -2682,6 +2685,16 @@ def _build_example_text(model):
     """``"e.g. (None, 8) for samples of 8 features ..."``: :func:`~tinygradconv.saving.build_example` in words."""
     example, meaning = saving.build_example(model)
     return f"e.g. {example} {'with' if example.startswith('(None, *') else 'for'} {meaning}"
+
+
+def _stack_shape(shape):
+    """A layer's ``compute_output_shape`` result as a ``Sequential`` passes it on and shows it: one shape as a
+    tuple; several (a model of several outputs as the last layer) as the list of their shapes, a dict's in
+    sorted-key order (the order of that model's ``outputs``), as Keras 3's ``output_shape`` and summary list them.
+    """
+    if isinstance(shape, (list, tuple)) and all(d is None or isinstance(d, numbers.Integral) for d in shape):
+        return tuple(shape)
+    return [leaf.shape for leaf in flatten(shape_leaves(shape))]
 
 
 class Sequential(Model):
@@ -2945,7 +2958,7 @@ class Sequential(Model):
     def output_shape(self):
         """The batch shape of the model's output, once the input shape is known (see :attr:`input_shape`)."""
         try:
-            return self.compute_output_shape(self.input_shape)
+            return _stack_shape(self.compute_output_shape(self.input_shape))
         except NotImplementedError:
             shapes = self._layer_output_shapes()
             if self._layers and id(self._layers[-1]) in shapes:
@@ -3011,7 +3024,7 @@ class Sequential(Model):
                     layer.built = True
                 else:   # built already (a nested model, a layer built elsewhere): it must fit, as Keras checks
                     layer._check_built_input(shape)
-                shape = tuple(layer.compute_output_shape(shape))
+                shape = _stack_shape(layer.compute_output_shape(shape))
             except ValueError as exc:
                 where = (f"Model.build received input_shape={tuple(input_shape)!r}; its first entry is the "
                          "batch axis")
@@ -3053,10 +3066,10 @@ class Sequential(Model):
             self._connect()
         last = self._layers[-1] if self._layers else None
         keys = getattr(last, "_output_keys", None)
-        if keys and isinstance(outputs, list) and is_symbolic(outputs):
+        if keys and isinstance(outputs, (list, dict)) and is_symbolic(outputs):
             # the last layer is a model of a dict of outputs: on symbolic tensors too the stack gives its dict (keyed
             # in the order it was written, as that model's own symbolic call), as Keras 3
-            by_key = dict(zip(keys, outputs))
+            by_key = dict(outputs) if isinstance(outputs, dict) else dict(zip(keys, outputs))
             outputs = {key: by_key[key] for key in last._given_keys[1]}
         return outputs
 
@@ -3074,6 +3087,32 @@ class Sequential(Model):
             if isinstance(x, Tensor):
                 self._output_shapes[id(layer)] = batch + x.shape[1:]
         return x
+
+    def _target_data(self, y, argument="y"):
+        """As :meth:`Model._target_data`; a stack whose last layer is a model of several outputs (a dict or list of
+        them) is refused here with what to do instead (:meth:`_refuse_several_outputs`)."""
+        self._refuse_several_outputs(argument)
+        return super()._target_data(y, argument)
+
+    def _refuse_several_outputs(self, argument):
+        """A ``ValueError`` for targets of a stack whose last layer gives several outputs. Keras 3 trains such a
+        ``Sequential`` as the functional model it builds of it (a target, loss and metrics per output); ours does
+        not (its training loop takes one output), so it says which model does: the functional model of the same
+        layers, ``models.Model(model.inputs, model.output)``, which shares their weights. Before, a dict of
+        targets was refused as for one output, and one array failed deep inside (``'dict' object has no attribute
+        'dtype'``)."""
+        last = self._layers[-1] if self._layers else None
+        outputs = getattr(last, "_outputs", None) if isinstance(last, Model) else None
+        if outputs is None or len(outputs) < 2:
+            return
+        names = last._output_names()
+        form = f"a dict keyed {names}" if last._output_keys else f"a list of {len(names)}"
+        raise ValueError(f"Invalid value for argument `{argument}`: Sequential model '{self.name}' ends in model "
+                         f"'{last.name}', which has {len(names)} outputs ({names}). Training it with a target, loss "
+                         "and metrics per output, as Keras 3 trains such a Sequential, is not supported on a "
+                         "Sequential here: train the functional model of the same layers, which shares their "
+                         f"weights, `models.Model(model.inputs, model.output)` (its fit takes y as {form}, and "
+                         "compile a loss per output)")
 
     def _fed_rank(self, x):
         """Data ``x`` at the rank of the model's input shape, once that is known (an ``Input`` first, a first
@@ -3095,10 +3134,14 @@ class Sequential(Model):
         return adjusted
 
     def compute_output_shape(self, input_shape):
+        """The output shape for inputs of ``input_shape``, layer by layer; in the last layer's structure, as Keras
+        3: a dict of shapes for a last layer that is a model of a dict of outputs (:attr:`output_shape` lists them
+        in sorted-key order)."""
         shape = tuple(input_shape)
         for layer in self._layers:
-            shape = tuple(layer.compute_output_shape(shape))
-        return shape
+            out = layer.compute_output_shape(shape)
+            shape = _stack_shape(out)
+        return out if self._layers and isinstance(out, dict) else shape
 
     def _output_dtypes(self, dtypes):
         """The dtype of the output when the model is called on data of ``dtypes`` (one), layer by layer as
@@ -3124,7 +3167,7 @@ class Sequential(Model):
             if layer.built:
                 layer._check_built_input(shape)
             try:
-                shape = tuple(layer.compute_output_shape(shape))
+                shape = _stack_shape(layer.compute_output_shape(shape))
             except NotImplementedError:
                 return
 
@@ -3133,7 +3176,7 @@ class Sequential(Model):
             try:
                 shape = self._build_input_shape
                 for layer in self._layers:
-                    shape = tuple(layer.compute_output_shape(shape))
+                    shape = _stack_shape(layer.compute_output_shape(shape))
                     self._output_shapes[id(layer)] = shape
             except NotImplementedError:
                 pass

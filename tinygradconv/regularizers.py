@@ -2,13 +2,14 @@ r"""Weight regularizers: callables ``penalty = regularizer(weight)`` returning a
 
 Keras 3 names, defaults and math:
 
-* ``L1(l1=0.01)``: :math:`l_1 \sum |w|`;
+* ``L1(l1=0.01)``: :math:`l_1 \sum |w|` (``l1`` rounded to ``config.floatx()``, as Keras 3 keeps it);
 * ``L2(l2=0.01)``: :math:`l_2 \sum w^2` (no factor 1/2);
 * ``L1L2(l1=0.0, l2=0.0)``: both;
 * ``OrthogonalRegularizer(factor=0.01, mode="rows")`` for a 2-D weight: normalise the rows (``"columns"``: the
   columns) to unit L2 norm (norms below ``epsilon`` are taken as ``epsilon``), form their Gram matrix ``P``, and
   return :math:`\text{factor} \cdot 0.5 \cdot \sum_{i \ne j} |P_{ij}| / (n (n - 1) / 2)`, i.e. ``factor`` times
-  the mean absolute cosine over the ``n (n - 1) / 2`` pairs of distinct rows (columns).
+  the mean absolute cosine over the ``n (n - 1) / 2`` pairs of distinct rows (columns) (``factor`` rounded to
+  ``config.floatx()``, as Keras 3 keeps it).
 
 Layers add ``regularizer(weight)`` for each regularized weight to ``layer.losses``.
 
@@ -38,6 +39,14 @@ def _validate_float(value, name):
                         expected="a non-negative float"))
 
 
+def _in_floatx(value):
+    """``value`` rounded to the default float type (``config.floatx()``, float32 unless set), as a Python float:
+    Keras 3 keeps the factor of ``L1`` and ``OrthogonalRegularizer`` as a tensor of that type
+    (``ops.convert_to_tensor``), so its config and its penalty read ``0.01`` as ``0.009999999776482582`` (the
+    float32 nearest 0.01), in float64 models too. ``L2`` and ``L1L2`` keep Python floats there, and so here."""
+    return float(np.asarray(value, dtype=config.floatx()))
+
+
 def _as_tensor(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
@@ -52,13 +61,19 @@ class Regularizer(_lookup.Configurable):
 class L1(Regularizer):
     """``l1 * sum(|x|)``.
 
+    ``l1`` is kept rounded to ``config.floatx()`` (float32 by default), as Keras 3 keeps it in a tensor of that
+    type: ``L1(0.01).l1`` and its config read ``0.009999999776482582``, and the penalty of a float64 weight uses
+    that value, as Keras'.
+
     >>> import tinygradconv as tg
     >>> L1(0.5)(tg.tensor([1.0, -3.0])).item()
     2.0
+    >>> L1(0.01).get_config()
+    {'l1': 0.009999999776482582}
     """
 
     def __init__(self, l1=0.01):
-        self.l1 = _validate_float(0.01 if l1 is None else l1, "l1")
+        self.l1 = _in_floatx(_validate_float(0.01 if l1 is None else l1, "l1"))
 
     def __call__(self, x):
         return self.l1 * _as_tensor(x).abs().sum()
@@ -115,7 +130,8 @@ class OrthogonalRegularizer(Regularizer):
     """Penalise non-orthogonal rows (or columns) of a 2-D weight: ``factor * mean_{i < j} |cos(w_i, w_j)|``.
 
     Args:
-        factor: non-negative weight of the penalty.
+        factor: non-negative weight of the penalty, kept rounded to ``config.floatx()`` (float32 by default) as
+            Keras 3 keeps it in a tensor (its config then reads ``0.009999999776482582`` for 0.01).
         mode: ``"rows"`` or ``"columns"``.
 
     >>> import tinygradconv as tg
@@ -124,7 +140,7 @@ class OrthogonalRegularizer(Regularizer):
     """
 
     def __init__(self, factor=0.01, mode="rows"):
-        self.factor = _validate_float(factor, "factor")
+        self.factor = _in_floatx(_validate_float(factor, "factor"))
         if mode not in ("rows", "columns"):
             raise ValueError(f"Invalid value for argument `mode`. Expected one of {{'rows', 'columns'}}. "
                              f"Received: mode={mode!r}")

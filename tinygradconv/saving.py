@@ -560,6 +560,12 @@ def _layer_of(key):
     return key.rsplit("/", 1)[0] if "/" in key else ""
 
 
+def bool_for_bool(array, weight) -> bool:
+    """Whether ``array`` holds bools for a bool ``weight`` (``add_weight(dtype="bool", trainable=False)``, which
+    Keras 3 stores as bool data); the loaders refuse bool data for any other weight."""
+    return array.dtype.kind == "b" and str(weight.dtype) == "bool"
+
+
 def _skip_mismatches(entries, arrays, filepath):
     """``entries`` less the weights of every layer whose stored arrays do not match it (a missing or unexpected
     weight, another shape, not numbers), with one ``UserWarning`` naming those layers and why, as Keras 3's
@@ -581,7 +587,8 @@ def _skip_mismatches(entries, arrays, filepath):
         else:
             for key, weight in layer_entries:
                 array = arrays[key]
-                if array.dtype.kind not in "fiu" or tuple(array.shape) != tuple(weight.shape):
+                if ((array.dtype.kind not in "fiu" and not bool_for_bool(array, weight))
+                        or tuple(array.shape) != tuple(weight.shape)):
                     reason = (f"weight '{key}' has shape {tuple(weight.shape)}, the file has {array.dtype} data of "
                               f"shape {tuple(array.shape)}")
                     break
@@ -617,9 +624,9 @@ def _assign(model, arrays, filepath, skip_mismatch=False):
     values = []
     for key, weight in entries:
         array = arrays[key]
-        if array.dtype.kind not in "fiu":
+        if array.dtype.kind not in "fiu" and not bool_for_bool(array, weight):
             raise SavedFileError(f"{filepath!r}: weight '{key}' (model weight '{weight.name}') has dtype "
-                                 f"{array.dtype}; expected numbers")
+                                 f"{array.dtype}; expected numbers (bools for a bool weight only)")
         if tuple(array.shape) != tuple(weight.shape):
             raise SavedFileError(f"{filepath!r}: shape mismatch for weight '{key}' (model weight '{weight.name}'): "
                                  f"the model expects shape {tuple(weight.shape)}, the file has shape "

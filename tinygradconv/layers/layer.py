@@ -193,23 +193,18 @@ def _check_keras_only_weight_arguments(autocast, aggregation, overwrite_with_gra
 
 
 def _check_integer_weight(layer_name, name, dtype, init, trainable):
-    """Refuse a bool weight (the loaders read numbers only) and an integer weight that Keras 3 cannot make either
-    (see :meth:`Layer.add_weight`): a trainable one (no gradient) or one from a random initializer. TypeErrors: the
-    dtype is what does not fit."""
+    """Refuse an integer or bool weight that Keras 3 cannot make either (see :meth:`Layer.add_weight`): a trainable
+    one (no gradient) or one from a random initializer. TypeErrors: the dtype is what does not fit."""
     where = f"of add_weight (weight '{name}' of layer '{layer_name}')"
-    if dtype == "bool":
-        raise TypeError(f"Invalid type for argument `dtype` {where}: received dtype='bool'; a bool weight is not "
-                        "supported here (Keras 3 takes a non-trainable one, but tinygradconv's .keras, .npz and "
-                        ".weights.h5 loaders read numbers only). Expected an integer dtype (e.g. 'int8', 0 and 1) "
-                        "or a float dtype")
+    kind = "a bool" if dtype == "bool" else "an integer"
     if trainable:
-        raise TypeError(f"Invalid type for argument `dtype` {where}: a trainable weight must be floating-point (an "
-                        f"integer weight has no gradient); received dtype={dtype!r} with trainable=True. "
-                        "Pass trainable=False (a counter, a table of indices), or a float dtype")
+        raise TypeError(f"Invalid type for argument `dtype` {where}: a trainable weight must be floating-point "
+                        f"({kind} weight has no gradient); received dtype={dtype!r} with trainable=True. "
+                        f"Pass trainable=False (a counter, a table of indices, a mask), or a float dtype")
     if isinstance(init, initializers.Initializer) and not isinstance(
             init, (initializers.Zeros, initializers.Ones, initializers.Constant)):
         raise TypeError(f"Invalid type for argument `dtype` {where}: the initializer {type(init).__name__} makes "
-                        f"floating-point values; received dtype={dtype!r}. An integer weight takes "
+                        f"floating-point values; received dtype={dtype!r}. {kind.capitalize()} weight takes "
                         "initializer='zeros', 'ones', Constant(value) or a function of yours")
 
 #: class -> whether its constructor arguments are recorded for its get_config (see Layer.__new__)
@@ -361,10 +356,12 @@ class Layer:
                 ``Constant(value)`` (cast: ``Constant(2.7)`` is 2, as Keras casts it) or a callable of yours; the
                 random initializers make floating-point values only.
             dtype: the weight's dtype (default: the layer's). An integer dtype (``"int32"``, e.g. a step counter)
-                makes a non-trainable weight, as in Keras: it has no gradient, optimizers never see it, and
-                ``get_weights``/``set_weights`` and the saved files keep its dtype. ``"bool"`` is refused (Keras
-                takes it; the loaders here read numbers only): use ``"int8"``.
-            trainable: whether the optimizer updates it (``requires_grad``); ``False`` for an integer weight.
+                or ``"bool"`` (a mask) makes a non-trainable weight, as in Keras: it has no gradient, optimizers
+                never see it, and ``get_weights``/``set_weights`` and the saved files (``.weights.h5``, ``.keras``,
+                ``.npz``) keep its dtype; Keras 3 writes and reads a bool weight as bool data too, and its summary
+                counts it one bit.
+            trainable: whether the optimizer updates it (``requires_grad``); ``False`` for an integer or bool
+                weight.
             regularizer: a penalty on the weight, added to :attr:`losses`.
             constraint: applied to the weight after each optimizer update.
             autocast: a bool, accepted as Keras 3 takes it, with no effect: in Keras it lets a mixed-precision
@@ -389,10 +386,10 @@ class Layer:
             the new weight, a leaf :class:`~tinygradconv.tensor.Tensor`.
 
         Raises:
-            TypeError: ``autocast`` or ``overwrite_with_gradient`` not a bool; a ``"bool"`` ``dtype``; an integer
-                ``dtype`` with ``trainable=True`` (Keras on torch: "Only Tensors of floating point and complex
-                dtype can require gradients") or with a random initializer (Keras on torch:
-                "check_uniform_bounds" not implemented for 'Int').
+            TypeError: ``autocast`` or ``overwrite_with_gradient`` not a bool; an integer or bool ``dtype`` with
+                ``trainable=True`` (Keras on torch: "Only Tensors of floating point and complex dtype can require
+                gradients") or with a random initializer (Keras on torch: "check_uniform_bounds" not implemented
+                for 'Int' / 'Bool').
             ValueError: ``aggregation`` not one of Keras' values; ``overwrite_with_gradient=True`` (not honoured
                 here); a name given by position; a weight whose creation would take more than this machine's memory
                 (:func:`~tinygradconv.validation.weight_fits`), before anything is allocated; a layer already built
