@@ -2,10 +2,17 @@ r"""Recurrent layers: ``SimpleRNN``, ``LSTM`` and ``GRU``, as Keras 3's ``keras.
 ``GRU``.
 
 A recurrent layer reads a sequence ``x`` of shape ``(batch, steps, features)`` one step at a time, carrying a state
-from step to step. Each layer is made of ops that already have gradients (``matmul``, ``sigmoid``, ``tanh``,
-``split``, ``unbind``, ``stack``, ``where``): the input projection ``x W`` of every step is one ``matmul`` over the
-whole sequence, and only the recurrent part (``h U``) runs in a Python loop over the steps. The backward pass is the
-chain of those ops' backward passes ("backpropagation through time"), with no ``Function`` of its own.
+from step to step. The input projection ``x W + b`` of every step is one ``matmul`` over the whole sequence; the
+loop over the steps (the recurrent part ``h U`` and the gates) is one op, :mod:`tinygradconv.ops.recurrent`'s
+``lstm_sequence`` (``gru_sequence``, ``simple_rnn_sequence``), whose ``backward`` is backpropagation through time,
+written beside its ``forward``: one node of the graph for the whole loop, as PyTorch's ``nn.LSTM`` is one op.
+
+``unroll=True`` runs the same loop op by op instead, from ops that already have gradients (``matmul``,
+``sigmoid``, ``tanh``, ``split``, ``unbind``, ``stack``, ``where``: :meth:`_Cell.step` for each step), so that
+the graph picture shows every step and the backward pass is the chain of those ops' backward passes. The layers
+take that path too where the loop op does not serve: float16 (and a mix of dtypes), and activations other than
+``tanh``, ``sigmoid``, ``relu`` and ``linear``. Both give the same numbers to float rounding (tested); the loop
+op is about 2x faster than the op-by-op loop for an ``LSTM`` (measurements in ``docs/keras_compatibility.md``).
 
 The weights are Keras' (names, shapes, gate order), kept where Keras keeps them, in the layer's ``cell`` (a
 ``.keras`` file stores them under ``layers/lstm/cell/vars``), so ``layer.set_weights(keras_layer.get_weights())``
@@ -42,7 +49,7 @@ from ..ops.splitting import split, unbind
 from ..tensor import Tensor
 from ..validation import flag, integer, number
 from .core import check_rank, constant_like, serialize
-from .layer import Layer
+from .layer import Layer, snake_case
 
 __all__ = ["GRU", "LSTM", "SimpleRNN"]
 
@@ -345,7 +352,9 @@ class _RNN(Layer):
         self.unroll = flag(unroll, "unroll")        # Keras unrolls the loop in its graph; a Python loop here
         self.zero_output_for_mask = flag(zero_output_for_mask, "zero_output_for_mask")
         self.supports_masking = True
-        self.cell = self.cell_class(**cell_arguments, dtype=self.dtype, trainable=self.trainable)
+        # named as Keras 3 names it, the same for every layer ("lstm_cell"; Keras passes name="lstm_cell")
+        self.cell = self.cell_class(**cell_arguments, name=snake_case(self.cell_class.__name__), dtype=self.dtype,
+                                    trainable=self.trainable)
 
     units = _from_cell("units", "The size of the output and of each state.")
     activation = _from_cell("activation", "The activation of the output (``tanh`` by default).")
@@ -553,7 +562,8 @@ _SHARED_ARGS = """
         go_backwards: read the steps last to first (the outputs of ``return_sequences`` are then in that order
             too, as Keras).
         stateful: only False: keeping the states between calls is not implemented (a ``ValueError``).
-        unroll: accepted (and kept in the config) as Keras takes it; the loop is a Python loop either way.
+        unroll: run the loop op by op, every step's ops in the graph (Keras' "unrolled" loop), instead of one op for
+            the whole loop (default False); the same numbers either way.
         zero_output_for_mask: at a masked step, output zeros instead of the previous output (Keras' argument,
             which its config holds; default False)."""
 
