@@ -166,15 +166,16 @@ def _recurrent(xp, h, kernel, masks, units):
                      axis=1)
 
 
-def _recurrent_back(xp, grad, kernel, masks, units):
+def _recurrent_back(xp, grad, kernel_t, masks, units):
     """The gradient of :func:`_recurrent` for ``h``: :math:`\\delta z U^\\top`, or :math:`\\sum_g (\\delta z_g
-    U_g^\\top) \\odot m_g`."""
+    U_g^\\top) \\odot m_g`. ``kernel_t``: :math:`U^\\top`, transposed once per backward pass (not at every step:
+    ``xp.matrix_transpose`` costs more than the product of a small step)."""
     if masks is None:
-        return grad @ xp.matrix_transpose(kernel)
+        return grad @ kernel_t
     total = None
     for g in range(masks.shape[0]):
         block = slice(g * units, (g + 1) * units)
-        part = (grad[:, block] @ xp.matrix_transpose(kernel[:, block])) * masks[g, ...]
+        part = (grad[:, block] @ kernel_t[block, :]) * masks[g, ...]
         total = part if total is None else total + part
     return total
 
@@ -350,11 +351,12 @@ class SimpleRNNSequence(Function):
         kernel, keep, masks, before, after = ctx.saved_tensors
         act_back, go_backwards, zero_output_for_mask, units = ctx.settings
         delta = xp.zeros(after.shape, dtype=after.dtype)                    # dL/dprojected
+        kernel_t = xp.matrix_transpose(kernel)
 
         def step_back(t, d_new):
             d_z = act_back(xp, d_new[0], after[:, t, :])
             delta[:, t, :] = d_z
-            return [_recurrent_back(xp, d_z, kernel, masks, units)]
+            return [_recurrent_back(xp, d_z, kernel_t, masks, units)]
 
         (d_h0,) = _run_back(ctx, grad, 1, keep, go_backwards, zero_output_for_mask, step_back)
         d_kernel = _kernel_gradient(xp, before, delta, masks, units) if ctx.needs_input_grad[1] else None
@@ -423,6 +425,7 @@ class LSTMSequence(Function):
         kernel, keep, masks, h_before, c_before, gates, cell_in, cell_out = ctx.saved_tensors
         act_back, gate_back, go_backwards, zero_output_for_mask, u = ctx.settings
         delta = xp.zeros(gates.shape, dtype=gates.dtype)
+        kernel_t = xp.matrix_transpose(kernel)
 
         def step_back(t, d_new):
             d_h, d_c = d_new
@@ -433,7 +436,7 @@ class LSTMSequence(Function):
             d_z = xp.concat([gate_back(xp, d_c * g, i), gate_back(xp, d_c * c_before[:, t, :], f),
                              act_back(xp, d_c * i, g), gate_back(xp, d_o, o)], axis=1)
             delta[:, t, :] = d_z
-            return [_recurrent_back(xp, d_z, kernel, masks, u), d_c * f]
+            return [_recurrent_back(xp, d_z, kernel_t, masks, u), d_c * f]
 
         d_h0, d_c0 = _run_back(ctx, grad, 2, keep, go_backwards, zero_output_for_mask, step_back)
         d_kernel = _kernel_gradient(xp, h_before, delta, masks, u) if ctx.needs_input_grad[1] else None
@@ -522,7 +525,7 @@ class GRUSequence(Function):
         act_back, gate_back, reset_after, go_backwards, zero_output_for_mask, u = ctx.settings
         delta = xp.zeros((*gates.shape[:2], 3 * u), dtype=gates.dtype)            # dL/dprojected
         d_inner = xp.zeros(delta.shape, dtype=gates.dtype) if reset_after else None  # dL/d(h U + b')
-        h_kernel = kernel[:, 2 * u:]
+        kernel_t = xp.matrix_transpose(kernel)                  # U^T: (3 * units, units)
 
         def step_back(t, d_new):
             d_h = d_new[0]
@@ -535,15 +538,15 @@ class GRUSequence(Function):
                                  axis=1)
                 d_recurrent = xp.concat([d_zr, d_x_h * r], axis=1)
                 d_inner[:, t, :] = d_recurrent
-                d_h_old = d_h_old + _recurrent_back(xp, d_recurrent, kernel, masks, u)
+                d_h_old = d_h_old + _recurrent_back(xp, d_recurrent, kernel_t, masks, u)
             else:
-                d_reset_part = d_x_h @ xp.matrix_transpose(h_kernel)          # d(r * h_{t-1}), h_{t-1} masked
+                d_reset_part = d_x_h @ kernel_t[2 * u:, :]           # d(r * h_{t-1}), h_{t-1} masked
                 h_masked = h if masks is None else h * masks[2, ...]
                 d_zr = xp.concat([gate_back(xp, d_h * (h - candidate), z), gate_back(xp, d_reset_part * h_masked, r)],
                                  axis=1)
                 d_through_reset = d_reset_part * r
                 d_h_old = d_h_old + (d_through_reset if masks is None else d_through_reset * masks[2, ...])
-                d_h_old = d_h_old + _recurrent_back(xp, d_zr, kernel[:, :2 * u], None if masks is None
+                d_h_old = d_h_old + _recurrent_back(xp, d_zr, kernel_t[:2 * u, :], None if masks is None
                                                     else masks[:2, ...], u)
             delta[:, t, :] = xp.concat([d_zr, d_x_h], axis=1)
             return [d_h_old]
