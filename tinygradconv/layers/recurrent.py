@@ -12,10 +12,13 @@ written beside its ``forward``: one node of the graph for the whole loop, as PyT
 the graph picture shows every step and the backward pass is the chain of those ops' backward passes. The layers
 take that path too where the loop op does not serve: float16 (and a mix of dtypes), and activations other than
 ``tanh``, ``sigmoid``, ``relu`` and ``linear``. Both give the same numbers to float rounding (tested); the loop
-op is about 2x faster than the op-by-op loop for an ``LSTM`` (measurements in ``docs/keras_compatibility.md``).
+op is about 2x faster than the op-by-op loop for an ``LSTM`` (batch 32, 100 steps, 64 units, float32, one thread:
+30 ms forward and backward where the op-by-op loop took 66 ms, PyTorch's ``nn.LSTM`` 16 ms and a loop over
+``nn.LSTMCell`` 52 ms; ``docs/keras_compatibility.md`` has the other layers').
 
-The weights are Keras' (names, shapes, gate order), kept where Keras keeps them, in the layer's ``cell`` (a
-``.keras`` file stores them under ``layers/lstm/cell/vars``), so ``layer.set_weights(keras_layer.get_weights())``
+The weights are Keras' (names, shapes, gate order), kept where Keras keeps them, in the layer's ``cell``, named
+``lstm_cell`` (``gru_cell``, ``simple_rnn_cell``) in every layer as Keras names it (a ``.keras`` file stores them
+under ``layers/lstm/cell/vars``), so ``layer.set_weights(keras_layer.get_weights())``
 gives Keras' outputs:
 
 - ``SimpleRNN(units)``: ``kernel`` ``(in, units)``, ``recurrent_kernel`` ``(units, units)``, ``bias`` ``(units,)``;
