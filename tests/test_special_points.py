@@ -84,6 +84,79 @@ def _pad(x, pad_width, value):
     return F.pad(x, flat, value=value)
 
 
+def _torch_recurrent_loop(step, projected, states, keep, go_backwards, zero_output_for_mask):
+    """Keras 3's masked loop on torch (``keras/src/backend/torch/rnn.py``), written here in torch: ``step(p_t,
+    states)`` gives the new states; the result is every step's output, then the last states, as the loop ops'."""
+    steps = projected.shape[1]
+    previous = torch.zeros_like(states[0])
+    outputs = []
+    inputs = projected.unbind(1)        # (as the layers' loop; ``projected[:, t]`` would add the zeros of the other
+    for t in (range(steps - 1, -1, -1) if go_backwards else range(steps)):      # steps' gradients: -0.0 to 0.0)
+        new = step(inputs[t], states)
+        if keep is None:
+            states, output = new, new[0]
+        else:
+            kept = keep[:, t, None]
+            states = [torch.where(kept, n, s) for n, s in zip(new, states)]
+            output = torch.where(kept, new[0], torch.zeros_like(previous) if zero_output_for_mask else previous)
+            previous = output
+        outputs.append(output)
+    return torch.stack([*outputs, *states], dim=1)
+
+
+_TORCH_ACTIVATIONS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu, "linear": lambda z: z}
+
+
+def _torch_recurrent(h, kernel, masks, gates):
+    """``h U``, each gate's block reading ``h * masks[g]`` with recurrent dropout."""
+    if masks is None:
+        return h @ kernel
+    return torch.cat([(h * m) @ k for m, k in zip(masks, kernel.chunk(gates, dim=1))], dim=1)
+
+
+def _torch_simple_rnn(projected, kernel, h0, keep=None, recurrent_masks=None, activation="tanh",
+                      go_backwards=False, zero_output_for_mask=False):
+    act = _TORCH_ACTIVATIONS[activation]
+    return _torch_recurrent_loop(lambda p, s: [act(p + _torch_recurrent(s[0], kernel, recurrent_masks, 1))],
+                                 projected, [h0], keep, go_backwards, zero_output_for_mask)
+
+
+def _torch_lstm(projected, kernel, h0, c0, keep=None, recurrent_masks=None, activation="tanh",
+                recurrent_activation="sigmoid", go_backwards=False, zero_output_for_mask=False):
+    act, gate = _TORCH_ACTIVATIONS[activation], _TORCH_ACTIVATIONS[recurrent_activation]
+
+    def step(p, states):            # Keras' LSTMCell: gates i, f, c, o
+        h, c = states
+        z_i, z_f, z_c, z_o = (p + _torch_recurrent(h, kernel, recurrent_masks, 4)).chunk(4, dim=1)
+        c = gate(z_f) * c + gate(z_i) * act(z_c)
+        return [gate(z_o) * act(c), c]
+
+    return _torch_recurrent_loop(step, projected, [h0, c0], keep, go_backwards, zero_output_for_mask)
+
+
+def _torch_gru(projected, kernel, h0, recurrent_bias=None, keep=None, recurrent_masks=None, activation="tanh",
+               recurrent_activation="sigmoid", reset_after=True, go_backwards=False, zero_output_for_mask=False):
+    act, gate = _TORCH_ACTIVATIONS[activation], _TORCH_ACTIVATIONS[recurrent_activation]
+    masks = [None] * 3 if recurrent_masks is None else list(recurrent_masks)
+
+    def step(p, states):            # Keras' GRUCell: gates z, r, h
+        h = states[0]
+        x_z, x_r, x_h = p.chunk(3, dim=1)
+        u_z, u_r, u_h = kernel.chunk(3, dim=1)
+        hs = [h if m is None else h * m for m in masks]
+        if reset_after:
+            inner = torch.cat([hs[0] @ u_z, hs[1] @ u_r, hs[2] @ u_h], dim=1)
+            r_z, r_r, r_h = (inner if recurrent_bias is None else inner + recurrent_bias).chunk(3, dim=1)
+            z, r = gate(x_z + r_z), gate(x_r + r_r)
+            candidate = act(x_h + r * r_h)
+        else:
+            z, r = gate(x_z + hs[0] @ u_z), gate(x_r + hs[1] @ u_r)
+            candidate = act(x_h + (r * hs[2]) @ u_h)
+        return [z * h + (1 - z) * candidate]
+
+    return _torch_recurrent_loop(step, projected, [h0], keep, go_backwards, zero_output_for_mask)
+
+
 TORCH = {
     "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "pow": torch.pow,
     "pow_scalar": lambda x, exponent: x ** exponent, "scalar_pow": lambda x, base: base ** x,
@@ -132,6 +205,8 @@ TORCH = {
     # Keras 3's pooling ops on torch (torch's max_pool1d / avg_pool1d under Keras' "same" padding)
     "max_pool1d": lambda x, pool_size, strides, padding: _keras_ops().max_pool(x, pool_size, strides, padding),
     "avg_pool1d": lambda x, pool_size, strides, padding: _keras_ops().average_pool(x, pool_size, strides, padding),
+    # ops.recurrent: Keras 3's cells and masked loop, written in torch
+    "simple_rnn_sequence": _torch_simple_rnn, "lstm_sequence": _torch_lstm, "gru_sequence": _torch_gru,
     "binary_crossentropy":              # torch needs equal shapes: broadcast first
         lambda p, y: F.binary_cross_entropy(*torch.broadcast_tensors(p, y), reduction="none"),
     "binary_crossentropy_with_logits":   # torch needs equal shapes: broadcast first
@@ -254,8 +329,9 @@ def test_special_points_cover_nan_infinities_zeros_rank0_and_empty(name):
     assert has_empty
     # concat and matmul refuse rank-0 operands (as NumPy); log_softmax's and sparsemax's ops take an axis (rank 0:
     # their functions, tested apart)
-    # the pooling ops take (batch, steps, channels) inputs only
-    assert has_rank0 or name in ("concat", "log_softmax", "sparsemax", "matmul", "max_pool1d", "avg_pool1d"), \
+    # the pooling ops and the recurrent loops take (batch, steps, channels) inputs only
+    assert has_rank0 or name in ("concat", "log_softmax", "sparsemax", "matmul", "max_pool1d", "avg_pool1d",
+                                 "simple_rnn_sequence", "lstm_sequence", "gru_sequence"), \
         f"{name}: no rank-0 special point"
 
 

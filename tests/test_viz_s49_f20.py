@@ -17,7 +17,7 @@ TOO_LARGE = ("The graph has 696 nodes, more than max_nodes=300: draw it with to_
 
 def _lstm_loss():
     x = tg.tensor(np.random.default_rng(0).standard_normal((1, 20, 1)).astype("float32"), requires_grad=True)
-    return (tg.layers.LSTM(4)(x) ** 2).mean()
+    return (tg.layers.LSTM(4, unroll=True)(x) ** 2).mean()      # op by op: a graph of 696 nodes
 
 
 def test_animate_backward_refuses_what_plot_graph_refuses_before_computing_anything(monkeypatch):
