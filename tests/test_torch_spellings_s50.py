@@ -71,3 +71,11 @@ def test_median_along_a_full_dim_of_an_empty_tensor_is_empty_as_torch(shape, dim
 
 def test_median_of_an_empty_tensor_without_dim_is_nan_as_torch():
     assert np.isnan(torch.zeros(0, 3).median().item()) and np.isnan(tg.tensor(np.zeros((0, 3))).median().item())
+
+
+def test_max_min_take_other_by_keyword_as_torch():
+    a, b = np.array([1.0, 2.0]), np.array([3.0, 0.0])
+    for name in ("max", "min"):
+        expected = getattr(torch.tensor(a), name)(other=torch.tensor(b)).numpy()
+        got = getattr(tg.tensor(a), name)(other=tg.tensor(b))
+        np.testing.assert_array_equal(np.asarray(got.tolist()), expected)

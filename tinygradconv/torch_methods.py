@@ -1438,7 +1438,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         return _first_extreme(self, "argmin", dim_or_axis("argmin", dim, axis),
                               _keepdim_or_keepdims("argmin", keepdim, keepdims))
 
-    def max(self, *positional, axis=None, keepdims=NOT_GIVEN, dim=None, keepdim=None):
+    def max(self, *positional, axis=None, keepdims=NOT_GIVEN, dim=None, keepdim=None, other=None):
         """The maximum over ``axis`` (every axis by default), the values only, as Keras' ``ops.max``:
         :func:`tinygradconv.ops.reduction.max`. Its gradient is split evenly between tied maxima: over named axes
         as ``torch.amax(x, dim)`` (NaN throughout a slice holding NaN); with no axis as ``torch.max(x)`` (the NaN
@@ -1451,7 +1451,8 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         ``v, i = x.max(1)`` would even succeed on two rows with wrong numbers. So a positional axis and ``dim=``
         are a ``TypeError`` that says what to write: ``x.max(axis=1)`` for the values, ``x.argmax(dim=1)`` for
         the indices. ``keepdim`` (PyTorch's) is accepted for ``keepdims``. A Tensor given positionally,
-        ``x.max(other)``, is PyTorch's element-wise maximum (:meth:`maximum`: the gradient split evenly at ties).
+        ``x.max(other)`` (or ``x.max(other=t)``), is PyTorch's element-wise maximum (:meth:`maximum`: the
+        gradient split evenly at ties).
 
         Raises:
             TypeError: a positional axis, or ``dim=``.
@@ -1468,12 +1469,14 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         # imported here, not at the top: tensor.py imports this module before the ops exist (as in clone)
         from .ops import reduction
 
+        if other is not None:                           # PyTorch's x.max(other=t)
+            positional = (*positional, other)
         if _other_tensor(positional, axis, keepdims, dim, keepdim):
             return self.maximum(positional[0])          # PyTorch's x.max(other): torch.maximum
         _refuse_positional_axis("max", positional)
         return reduction.max(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def min(self, *positional, axis=None, keepdims=NOT_GIVEN, dim=None, keepdim=None):
+    def min(self, *positional, axis=None, keepdims=NOT_GIVEN, dim=None, keepdim=None, other=None):
         """The minimum over ``axis``, the values only, as Keras' ``ops.min``: as :meth:`max` (the axis by keyword
         only; ``x.argmin(dim=1)`` for the indices), its gradient ``torch.amin(x, dim)``'s over named axes and
         ``torch.min(x)``'s with no axis; ``x.min(other)`` with a Tensor ``other`` is PyTorch's element-wise minimum
@@ -1485,6 +1488,8 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .ops import reduction
 
+        if other is not None:                           # PyTorch's x.min(other=t)
+            positional = (*positional, other)
         if _other_tensor(positional, axis, keepdims, dim, keepdim):
             return self.minimum(positional[0])          # PyTorch's x.min(other): torch.minimum
         _refuse_positional_axis("min", positional)
