@@ -213,3 +213,36 @@ def test_a_view_taken_with_integers_only_shows_a_later_write_as_torch_s():
     (w * 3).backward()
     (tw * 3).backward()
     assert x.grad.tolist() == tx.grad.tolist() == [0.0, 0.0]
+
+
+# A reviewer's findings on the 0-d views (session 50): fill_ with a view of the tensor itself, and the view on the
+# array_api_strict backend (which gave a copy, so values and gradients differed between backends).
+def test_fill_with_an_element_of_itself_as_torch():
+    for backend in ("numpy", "array_api_strict"):
+        pytest.importorskip(backend)
+        y = tg.tensor([3.0, 4.0, 5.0], backend=backend)
+        m = tg.tensor([[1.0, 2.0], [3.0, 4.0]], backend=backend)
+        ty, tm = torch.tensor([3.0, 4.0, 5.0]), torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+        assert y.fill_(y[0]).tolist() == ty.fill_(ty[0]).tolist()
+        assert m.fill_(m[1, 0]).tolist() == tm.fill_(tm[1, 0]).tolist()
+
+
+@pytest.mark.parametrize("backend", ["numpy", "array_api_strict"])
+def test_integer_index_is_a_view_on_every_cpu_backend(backend):
+    pytest.importorskip(backend)
+    y, ty = tg.tensor([1.0, 2.0, 3.0], backend=backend), torch.tensor([1.0, 2.0, 3.0])
+    w, tw = y[0], ty[0]
+    y[0], ty[0] = 5.0, 5.0
+    assert w.item() == tw.item() == 5.0
+    m, tm = tg.tensor([[1.0, 2.0], [3.0, 4.0]], backend=backend), torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    m[1, 0].add_(10.0)
+    tm[1, 0].add_(10.0)
+    assert m.tolist() == tm.tolist()
+    x, tx = (tg.tensor([1.0, 2.0], requires_grad=True, backend=backend),
+             torch.tensor([1.0, 2.0], requires_grad=True))
+    for lib, leaf in ((tg, x), (torch, tx)):
+        y = leaf * 2
+        w = y[1]
+        y[1] = 7.0
+        (w * 3).backward()
+    assert x.grad.tolist() == tx.grad.tolist()

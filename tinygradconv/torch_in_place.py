@@ -75,8 +75,8 @@ def write_in_place(tensor, name, compute, args=(), names=(), check=None, instead
     plain = name[:-1]
     call = f"t.{plain}(...)" if names else f"t.{plain}()"
     tensors = [a for a in args if isinstance(a, Tensor)]
-    for a in tensors:
-        in_place.refuse_partial_overlap(tensor, a, name)
+    for a in tensors if name != "fill_" else ():        # fill_ reads its 0-d value once, before it writes:
+        in_place.refuse_partial_overlap(tensor, a, name)    # y.fill_(y[0]) fills, as PyTorch
     given = "/".join(f"`{n}`" for n in names)
 
     def default_check(result):

@@ -147,7 +147,9 @@ def refuse_out_of_range(value, kind, argument, op):
         largest = float(np.finfo(kind).max)
         if not (math.isfinite(value) and abs(value) > largest):
             return
-        bounds, torch = f"[{-largest:g}, {largest:g}]", "PyTorch refuses it too"
+        bounds = f"[{-largest:g}, {largest:g}]"
+        torch = "PyTorch refuses it in fill_, masked_fill, full_like and pad of more than one element, though " \
+                "t[i] = value writes inf"
         hint = "; pass float('inf') for infinity"
     else:
         if _number_fits(value, kind):

@@ -380,9 +380,13 @@ class GetItem(Function):
         ctx.first, ctx.rest = _normalized_index(xp, index, ctx.shape)
         ctx.whole = _takes_everything(ctx.first)
         if not ctx.whole:
-            viewed, a = a, a[ctx.first]     # integers, slices and new axes: a view (PyTorch's select, slice and
-            if isinstance(a, np.generic):   # unsqueeze); integers alone, one per axis: NumPy gives a scalar of
-                a = viewed[tuple(ctx.first) + (Ellipsis,)]  # its own, PyTorch a 0-d view (shows a later y[0] = 5)
+            # integers, slices and new axes: a view (PyTorch's select, slice and unsqueeze); integers alone, one
+            # per axis, would give a scalar of its own (NumPy, array_api_strict): with "..." a 0-d view, as
+            # PyTorch's, which shows a later y[0] = 5
+            first = ctx.first
+            if len(first) == a.ndim and all(isinstance(i, (int, np.integer)) for i in first):
+                first = (*first, Ellipsis)
+            a = a[first]
         if ctx.rest is None:
             return a
         ctx.picked_shape = tuple(a.shape)
