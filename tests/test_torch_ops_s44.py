@@ -180,14 +180,17 @@ def test_masked_fill_refuses_values_an_integer_tensor_cannot_hold():
 
 @pytest.mark.parametrize("dtype, value, bounds, hint", [
     ("int8", 300, "[-128, 127]", ""), ("uint8", -1, "[0, 255]", ""), ("int64", 2**70, None, ""),
-    ("float16", 70000.0, "[-65504, 65504]", "; pass float('inf') for infinity"),
-    ("float32", 1e39, "[-3.40282e+38, 3.40282e+38]", "; pass float('inf') for infinity")])
+    ("float16", 70000.0, "[-65504, 65504]",
+     "; PyTorch's t[i] = value writes inf instead; pass float('inf') for infinity"),
+    ("float32", 1e39, "[-3.40282e+38, 3.40282e+38]",
+     "; PyTorch's t[i] = value writes inf instead; pass float('inf') for infinity")])
 def test_full_like_and_masked_fill_refuse_a_value_out_of_range_in_the_same_words(dtype, value, bounds, hint):
     """One check serves both (they had two messages): the value, the dtype's range (NumPy's iinfo/finfo, printed
     with :g for floats) and PyTorch's words; only the argument and the function differ."""
     info = np.finfo(dtype) if dtype.startswith("float") else np.iinfo(dtype)
     bounds = bounds or f"[{info.min}, {info.max}]"
-    torch_said = "PyTorch refuses it too" if dtype.startswith("float") else "PyTorch refuses most such integers"
+    torch_said = "PyTorch's fill_, masked_fill and full_like refuse it" if dtype.startswith("float") else \
+        "PyTorch refuses most such integers"
     said = (f"{value!r} is out of the range of {dtype} {bounds} ({torch_said}: \"value cannot be converted to "
             f"type ... without overflow\"){hint}")
     x = tg.tensor([0, 0], dtype=dtype)

@@ -147,10 +147,8 @@ def refuse_out_of_range(value, kind, argument, op):
         largest = float(np.finfo(kind).max)
         if not (math.isfinite(value) and abs(value) > largest):
             return
-        bounds = f"[{-largest:g}, {largest:g}]"
-        torch = "PyTorch refuses it in fill_, masked_fill, full_like and pad of more than one element, though " \
-                "t[i] = value writes inf"
-        hint = "; pass float('inf') for infinity"
+        bounds, torch = f"[{-largest:g}, {largest:g}]", "PyTorch's fill_, masked_fill and full_like refuse it"
+        hint = "; PyTorch's t[i] = value writes inf instead; pass float('inf') for infinity"
     else:
         if _number_fits(value, kind):
             return
