@@ -1530,8 +1530,9 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         (:func:`~tinygradconv.ops.fused_multiply_add._small_float32`). Left as PyTorch does not round: a nonzero
         product under ``2**-900`` (rounded twice here; see ``multiply_add``); and for a number ``other``
         (``x.add(0.3, alpha=3)``), or a tensor ``other`` broadcast along the last dimension (shape ``(..., 1)``,
-        which PyTorch's kernel takes as a number in each row), PyTorch rounds twice, ``x + round(alpha * other)``, in the elements its vector loop leaves over (the
-        last few of each thread's share, or of each row), in every floating dtype: those may differ from ours,
+        which PyTorch's kernel takes as a number in each row), PyTorch rounds twice, ``x + round(alpha * other)``,
+        in the elements its vector loop leaves over (the last few of each thread's share, or of each row), in every
+        floating dtype: those may differ from ours,
         which is the exact result rounded once, in the last bit (``x`` of shape ``(1000, 13)`` plus ``y`` of shape
         ``(1000, 1)``, alpha 0.1: 434 of the 13 000 float64 elements, 1052 float32, 1420 float16).
         ``alpha=1`` is plain ``self + other``. With two bool operands the result is bool, ``alpha``
