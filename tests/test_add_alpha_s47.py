@@ -133,7 +133,7 @@ def test_multiply_add_on_blocks_is_the_same_as_on_one():
     x, y = rng.standard_normal((3, fused_multiply_add.MULTIPLY_ADD_BLOCK + 5)), rng.standard_normal(
         fused_multiply_add.MULTIPLY_ADD_BLOCK + 5)
     whole = fused_multiply_add.multiply_add(np, y, 0.1, x)
-    rows = np.stack([fused_multiply_add._multiply_add_scalar_block(np, 0.1, y, row) for row in x])
+    rows = np.stack([fused_multiply_add._fused_multiply_add_float64_block(np, np.asarray(0.1), y, row) for row in x])
     assert same_bits(whole, rows)
     theirs = torch.from_numpy(x).add(torch.from_numpy(y), alpha=0.1).numpy()
     assert same_bits(whole, theirs)

@@ -1529,12 +1529,15 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         0.03 and 0.24 ms (measured alternating the versions, under load). An ``alpha`` of 0
         or plus or minus a power of two (``2``, ``0.5``, ``-4``) makes ``alpha * other`` exact, so plain
         ``self + alpha * other`` is already rounded once and is what is computed (``x.add(y, alpha=2.0)`` of
-        10**6 float64 elements: 0.75 ms on the same machine). Left as PyTorch does not round: a
-        ``y`` or ``alpha`` of magnitude ``2**995`` or more, and a nonzero product under ``2**-900`` (rounded twice here;
-        see ``multiply_add``); and for a number ``other`` (``x.add(0.3, alpha=3)``), or a tensor ``other``
-        broadcast along the last dimension (shape ``(..., 1)``, which PyTorch's kernel takes as a number in each
-        row), PyTorch rounds twice, ``x + round(alpha * other)``, in the elements its vector loop leaves over (the
-        last few of each thread's share, or of each row), in every floating dtype: those may differ from ours,
+        10**6 float64 elements: 0.75 ms on the same machine); in float32 too, ``alpha`` +-1 or a power of two
+        (``x + alpha * y`` in float32, exact in the product unless it leaves float32's range, which is tested:
+        :func:`_plain_sum_if_exact`), and float32 arrays of up to 8192 elements take no blocks
+        (:func:`~tinygradconv.ops.fused_multiply_add._small_float32`). Left as PyTorch does not round: a nonzero
+        product under ``2**-900`` (rounded twice here; see ``multiply_add``); and for a number ``other``
+        (``x.add(0.3, alpha=3)``), or a tensor ``other`` broadcast along the last dimension (shape ``(..., 1)``,
+        which PyTorch's kernel takes as a number in each row), PyTorch rounds twice, ``x + round(alpha * other)``,
+        in the elements its vector loop leaves over (the last few of each thread's share, or of each row), in every
+        floating dtype: those may differ from ours,
         which is the exact result rounded once, in the last bit (``x`` of shape ``(1000, 13)`` plus ``y`` of shape
         ``(1000, 1)``, alpha 0.1: 434 of the 13 000 float64 elements, 1052 float32, 1420 float16).
         ``alpha=1`` is plain ``self + other``. With two bool operands the result is bool, ``alpha``
@@ -2491,11 +2494,33 @@ def _rounded_once(tensor, other, alpha, op, kind):
         if kind == "float32":                # rounded once from the exact sum, as PyTorch's float32 fma
             from .ops.fused_multiply_add import fused_multiply_add_float32
 
-            return fused_multiply_add_float32(xp, xp.asarray(rounded(factor), dtype=xp.float32), b, a)
+            factor32 = xp.asarray(rounded(factor), dtype=xp.float32)
+            if _power_of_two(rounded(factor)):
+                plain = _plain_sum_if_exact(xp, a, factor32, b)
+                if plain is not None:
+                    return plain
+            return fused_multiply_add_float32(xp, factor32, b, a)
         # float16: the product of two float16 numbers is exact in float32, and the sum rounded once there
         wide = xp.float32
         exact = xp.astype(a, wide) + float(rounded(factor)) * xp.astype(b, wide)
         return xp.astype(xp.asarray(exact), getattr(xp, kind))
+
+
+def _plain_sum_if_exact(xp, a, alpha, b):
+    """``a + alpha * b`` in float32 (``alpha`` a 0-d float32 array, 0 or plus or minus a power of two), or None
+    where that is not the fused multiply-add's result. The product of a float32 number and a power of two is
+    exact unless it leaves float32's range: above it the product is infinite and so is the sum (or NaN), which
+    the finite test finds; below ``2**-126`` (only for ``|alpha| < 1``) it may lose its lowest bits, which
+    dividing it again by ``alpha`` (exact, a power of two) finds (``b`` back only where nothing was lost). With an
+    exact product the sum is rounded once, as the fma's. 4 float32 operations (7 for ``|alpha| < 1``) where the
+    fma takes about 10, in float64 (PyTorch's ``x.add(y, alpha=2.0)`` is ``x + 2 * y`` bit for bit too)."""
+    product = alpha * b
+    plain = xp.asarray(a + product)
+    if not xp.all(xp.isfinite(plain)):         # an overflow (or an infinite or NaN operand): the fma decides
+        return None
+    if 0 < abs(float(alpha)) < 1 and not xp.all(product / alpha == b):    # an underflow that lost bits
+        return None
+    return plain
 
 
 def _negation_commutes(alpha):

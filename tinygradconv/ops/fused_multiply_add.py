@@ -10,13 +10,15 @@ which PyTorch computes with a float32 fma.
 
 Two ways for each, one result. On NumPy arrays a fast one (:func:`_fast_float64`, :func:`_fast_float32`):
 blocks of :data:`MULTIPLY_ADD_BLOCK` (float32: :data:`FLOAT32_BLOCK`) elements computed in place in a few
-buffers (no temporary arrays), each element taken the short way (float64: the exact product and sum, then one
+scratch buffers of a block each (no temporary array for each operation; but where the result holds more than a
+block, an operand broadcast or not C-contiguous is first copied whole into a flat array of the result's size, as
+is the result), each element taken the short way (float64: the exact product and sum, then one
 rounding; float32: the sum in float64, then float32), and a few whole-block tests (a minimum, no boolean arrays)
 that say whether that short way can be wrong anywhere in the block: where it can (a tie, a non-finite or tiny
 intermediate; rare in real data), the elements concerned are computed again by the careful way. The careful way
-(:func:`_multiply_add_scalar_block`, :func:`_fused_multiply_add_float64_block`,
+(:func:`_fused_multiply_add_float64_block`, for ``multiply_add`` too with ``alpha`` as a 0-d array;
 :func:`_fused_multiply_add_float32_block`) tests every element and handles every case; it is also what the other
-backends (CuPy, the array-API test double) take.
+backends (CuPy, the array-API test double) take, so they give the same bits.
 """
 from __future__ import annotations
 
@@ -38,13 +40,18 @@ _SMALLEST_NORMAL = 2.0 ** -1022
 CAREFUL_BLOCK = 12288
 
 #: The number of elements the fast way (NumPy) works on at a time in float64, in 10 buffers of 128 KiB each
-#: (:func:`_buffers`). Smaller blocks pay NumPy's cost per call (about 1 to 3 us) more often, larger ones leave the
-#: processor's cache (the times: :mod:`~tinygradconv.ops.addcmul`).
+#: (:func:`_buffers`: 9 of float64 and one of uint64; 8 used where ``alpha`` is a number). Smaller blocks pay
+#: NumPy's cost per call (about 1 to 3 us) more often, larger ones leave the processor's cache (the times:
+#: :mod:`~tinygradconv.ops.addcmul`).
 MULTIPLY_ADD_BLOCK = 16384
 
 #: The same for float32 (:func:`_fast_float32`, 3 buffers): 0.26 ms for 10**5 float32 elements where blocks of
 #: 16384 took 0.35 ms.
 FLOAT32_BLOCK = 65536
+
+#: Up to this many elements the float32 fast way takes fresh arrays, no buffers or blocks (:func:`_small_float32`):
+#: 64 KiB of float64 at most, below the size from which glibc's ``malloc`` maps fresh memory for an array.
+SMALL_FLOAT32 = 8192
 
 
 def _two_sum(xp, a, b):
@@ -68,21 +75,23 @@ def multiply_add(xp, y, alpha, x):
     exactly half way between two floats and ``w`` (what ``v`` left out) tips it: the round-to-even then went the
     wrong way. On NumPy arrays (:func:`_fast_float64`) about 21 float64 operations where ``x + alpha * y`` takes
     2, in place, and two whole-block tests that find every element where ``r`` may be wrong (a possible tie, a
-    tiny or non-finite intermediate), which the careful way (:func:`_multiply_add_scalar_block`) computes again;
-    the time is in :meth:`TorchMethods.add <tinygradconv.torch_methods.TorchMethods.add>`.
+    tiny or non-finite intermediate), which the careful way (:func:`_fused_multiply_add_float64_block`,
+    ``alpha`` as a 0-d array, as on the other backends) computes again; the time is in :meth:`TorchMethods.add
+    <tinygradconv.torch_methods.TorchMethods.add>`.
 
     Where that is not exact, the two roundings are kept (``x + p``): a nonzero product below ``2**-900`` in
     magnitude (its error would fall below the smallest float64: ``1e-310 * 2.55e15 + 1e-310`` is one float64
     step off), and any element whose result is not finite (NaN and infinities are those of ``x + p``); a nonzero
     product that underflowed to zero, added to a zero ``x``, keeps the product's sign, as the fma's. A zero ``y``
-    (common in gradients) is exact, ``x + 0``. A product that overflows (``p`` infinite, ``y`` finite) is no
-    overflow in a fused multiply-add: those elements are computed again scaled by ``2**-1000`` (each factor by
-    ``2**-500``) and scaled back, so that ``x = inf, y = 1e308, alpha = -2`` is inf as in PyTorch (``x + p`` was
-    ``inf - inf``, NaN) and ``x = -1.7e308, y = 1e200, alpha = 2.5e108`` the finite exact sum rounded (checked
-    against PyTorch on 200 000 such elements). An ``alpha`` of ``2**995`` or more or subnormal (the splitting would
-    overflow, or lose bits) rounds twice; so does such a ``y`` on the other backends, while on NumPy it is exact in
-    a product of ``2**-900`` or more (subnormal: Dekker's product is exact there, Boldo 2006; ``2**995`` or more:
-    computed with the factors rebalanced, as :func:`fused_multiply_add_float64`).
+    (common in gradients) is exact, ``x + 0``. A product that overflows (``p`` infinite, ``y`` finite), or a
+    sum ``x + p`` or a part of Dekker's product that does, is no overflow in a fused multiply-add: those elements
+    are computed again scaled by ``2**-1000`` (each factor by ``2**-500``) and scaled back, so that ``x = inf,
+    y = 1e308, alpha = -2`` is inf as in PyTorch (``x + p`` was ``inf - inf``, NaN) and ``x = -1.7e308, y = 1e200, alpha
+    = 2.5e108`` the finite exact sum rounded (checked against PyTorch on 200 000 such elements), and ``x =
+    1.7976931348623157e308, y = 2**970 - 2**918, alpha = 1 + 2**-52`` is ``x`` (``x + p`` rounds to inf). An ``alpha``
+    or ``y`` of ``2**995`` or more or subnormal (too many bits for the splitting, or too few) is exact too in a product
+    of ``2**-900`` or more: computed with the factors rebalanced, as :func:`fused_multiply_add_float64`, on every
+    backend.
 
     >>> import numpy as np
     >>> x, y = np.array([1.0, -0.30000000000000004]), np.array([3.0, 3.0])       # the exact x + 0.1 * y: -2.78e-17
@@ -91,11 +100,13 @@ def multiply_add(xp, y, alpha, x):
     """
     alpha = float(alpha)
     with np.errstate(over="ignore", invalid="ignore"):    # overflow to inf, inf - inf = nan: silently, as PyTorch
-        if _numpy_arrays(y, x) and math.isfinite(alpha) and _SMALLEST_NORMAL <= abs(alpha) < 2.0 ** 995:
-            # (the elements flagged by the careful way for two arrays, which also rebalances a large y)
-            factor = np.asarray(alpha)
-            return _fast_float64(alpha, y, x, lambda y, x: _fused_multiply_add_float64_block(np, factor, y, x))
-        return _in_blocks(xp, lambda y, x: _multiply_add_scalar_block(xp, alpha, y, x), y, x)
+        factor = xp.asarray(alpha, dtype=xp.float64)
+        if _numpy_arrays(y, x):
+            # (the elements flagged: the careful way for two arrays, which also rebalances a large y)
+            if math.isfinite(alpha) and _SMALLEST_NORMAL <= abs(alpha) < 2.0 ** 995:       # alpha split once
+                return _fast_float64(alpha, y, x, lambda y, x: _fused_multiply_add_float64_block(np, factor, y, x))
+            return _fast_float64(factor, y, x, lambda a, y, x: _fused_multiply_add_float64_block(np, a, y, x))
+        return _in_blocks(xp, lambda y, x: _fused_multiply_add_float64_block(xp, factor, y, x), y, x)
 
 
 def fused_multiply_add_float64(xp, a, b, c):
@@ -103,10 +114,10 @@ def fused_multiply_add_float64(xp, a, b, c):
     what PyTorch's CPU ``addcmul`` computes in float64 (``fma(value * tensor1, tensor2, t)``, see
     :mod:`~tinygradconv.ops.addcmul`). :func:`multiply_add` with an array for ``alpha``: the same exact product
     and sum, the same elements left rounded twice (a nonzero product below ``2**-900``, a result that is not
-    finite), a product that overflows computed again scaled down (both factors by ``2**-500``, ``c`` by
-    ``2**-1000``) and scaled back; but a factor of ``2**995`` or more, or subnormal, in a product of ``2**-900``
-    or more that does not overflow, is exact too: computed again with the factors rebalanced (one times
-    ``2**500``, the other times ``2**-500``: the same product).
+    finite), a product, a sum ``c + p`` or a part of Dekker's product that overflows computed again scaled down
+    (both factors by ``2**-500``, ``c`` by ``2**-1000``) and scaled back; and a factor of ``2**995`` or more, or
+    subnormal, in a product of ``2**-900`` or more that does not overflow, is exact too: computed again with the factors
+    rebalanced (one times ``2**500``, the other times ``2**-500``: the same product).
     On NumPy arrays the fast way (:func:`_fast_float64`), the careful one (:func:`_fused_multiply_add_float64_block`)
     for the elements it flags. Checked against PyTorch's ``addcmul`` (``value=1``) and exact fractions in
     ``tests/test_addcmul_fma_s49.py`` and ``tests/test_fused_multiply_add_s50.py``.
@@ -178,28 +189,6 @@ def _exact_where(xp, r, p, s, b, zero_factor):
     return exact & (magnitude < 2.0 ** 995) & xp.isfinite(r)
 
 
-def _multiply_add_scalar_block(xp, alpha, y, x):
-    """:func:`multiply_add` (``x + alpha * y``, ``alpha`` a Python float) on arrays small enough to stay in
-    cache."""
-    if not math.isfinite(alpha) or abs(alpha) >= 2.0 ** 995 or 0 < abs(alpha) < _SMALLEST_NORMAL:
-        return _rounded_twice(xp, alpha, y, x, y * alpha)
-    r, p, s = _rounded_once(xp, alpha, y, x)
-    exact = _exact_where(xp, r, p, s, y, zero_factor=(y == 0))
-    if xp.all(exact):
-        return r
-    others = _rounded_twice(xp, alpha, y, x, p)
-    overflowed = ~xp.isfinite(p) & xp.isfinite(y)  # alpha * y past the largest float64, but finite when exact
-    if xp.any(overflowed):
-        # computed scaled down by 2**-1000 (both factors by 2**-500, exactly: an overflowing product has factors
-        # above 1 in magnitude, so they stay normal), which rounds as the whole would, then scaled back: inf where
-        # the exact result overflows, as the fma's
-        x_part = xp.where(overflowed, x * 2.0 ** -1000, 0.0)
-        y_part = xp.where(overflowed, y * 2.0 ** -500, 0.0)
-        scaled = _multiply_add_scalar_block(xp, alpha * 2.0 ** -500, y_part, x_part) * 2.0 ** 1000
-        others = xp.where(overflowed, scaled, others)
-    return xp.where(exact, r, others)
-
-
 def _fused_multiply_add_float64_block(xp, a, b, c):
     """:func:`fused_multiply_add_float64` (``a * b + c``, three arrays) on arrays small enough to stay in cache."""
     r, p, s = _rounded_once(xp, a, b, c)
@@ -209,13 +198,6 @@ def _fused_multiply_add_float64_block(xp, a, b, c):
     if xp.all(exact):
         return r
     others = _rounded_twice(xp, a, b, c, p)
-    overflowed = ~xp.isfinite(p) & xp.isfinite(a) & xp.isfinite(b)   # as in _multiply_add_scalar_block
-    if xp.any(overflowed):
-        c_part = xp.where(overflowed, c * 2.0 ** -1000, 0.0)
-        a_part = xp.where(overflowed, a * 2.0 ** -500, 0.0)
-        b_part = xp.where(overflowed, b * 2.0 ** -500, 0.0)
-        scaled = _fused_multiply_add_float64_block(xp, a_part, b_part, c_part) * 2.0 ** 1000
-        others = xp.where(overflowed, scaled, others)
     # a factor too large (2**995 or more) or subnormal for the splitting, in a product that neither overflows nor
     # underflows: computed again with the factors rebalanced (one times 2**500, the other times 2**-500: the same
     # product, both factors now normal and below 2**995)
@@ -223,11 +205,29 @@ def _fused_multiply_add_float64_block(xp, a, b, c):
     up = (magnitude_a >= 2.0 ** 995) | ((magnitude_b < _SMALLEST_NORMAL) & (b != 0))
     rebalanced = ~exact & (down | up) & xp.isfinite(p) & (xp.abs(p) >= 2.0 ** -900) & xp.isfinite(c)
     if xp.any(rebalanced):
-        b_scale = xp.where(down, 2.0 ** -500, 2.0 ** 500)
+        b_scale = xp.where(down, xp.asarray(2.0 ** -500, dtype=xp.float64), 2.0 ** 500)   # (one array: array API)
         b_part = xp.where(rebalanced, b * b_scale, 0.0)
         a_part = xp.where(rebalanced, a * (1 / b_scale), 0.0)
         again = _fused_multiply_add_float64_block(xp, a_part, b_part, xp.where(rebalanced, c, 0.0))
         others = xp.where(rebalanced, again, others)
+    # else an intermediate past the largest float64 where the exact result may be finite: the product p, the sum
+    # s = c + p (c = 1.7976931348623157e308 plus p = 2**970 - 2**918: a tie that rounds to inf, while the exact
+    # sum, a hair lower, rounds to c), or a_hi * b_hi in Dekker's product (p finite, a * b within 2**-26 of the
+    # largest float64); each needs |p| >= 2**969 (s overflows only for |p| >= 2**970, as |c| is at most the
+    # largest float64, 2**1024 - 2**971). Computed again scaled down by 2**-1000 (each factor by 2**-500,
+    # exactly: each factor is below 2**1024, so the other is above 2**-55 and both stay normal), which rounds as
+    # the whole would, then scaled back: inf where the exact result overflows, as the fma's. A nonzero c under
+    # 2**-22, which would lose bits in c * 2**-1000, is taken as +-2**-22: the same rounding, as c then only tips
+    # a tie by its sign (such a c leaves s finite, so the product is near 2**1024, its lowest bit 2**917 or more)
+    overflowed = ~xp.isfinite(r) & xp.isfinite(a) & xp.isfinite(b) & (xp.isfinite(c) | ~xp.isfinite(p))
+    overflowed = overflowed & (xp.abs(p) >= 2.0 ** 969) & ~rebalanced
+    if xp.any(overflowed):
+        tiny_c = (xp.abs(c) < 2.0 ** -22) & (c != 0)
+        c_part = xp.where(overflowed, xp.where(tiny_c, xp.sign(c) * 2.0 ** -1022, c * 2.0 ** -1000), 0.0)
+        a_part = xp.where(overflowed, a * 2.0 ** -500, 0.0)
+        b_part = xp.where(overflowed, b * 2.0 ** -500, 0.0)
+        scaled = _fused_multiply_add_float64_block(xp, a_part, b_part, c_part) * 2.0 ** 1000
+        others = xp.where(overflowed, scaled, others)
     return xp.where(exact, r, others)
 
 
@@ -392,17 +392,18 @@ def _flat(arrays, shape, dtype=None):
 
 
 def _blocks(arrays, shape, n, dtype=None):
-    """``(size, buffer shape, blocks)`` for the fast way: ``blocks`` yields ``(start, stop, parts)``, ``parts`` the
-    operands' elements ``start:stop`` of the flattened broadcast shape. Up to ``n`` elements one block, the arrays as
-    they are (NumPy's operations broadcast them into buffers of the whole ``shape``); more are flattened
-    (:func:`_flat`) and cut into blocks of ``n``."""
+    """``(size, buffer shape, blocks, flat)`` for the fast way: ``blocks`` yields ``(start, stop, parts)``,
+    ``parts`` the operands' elements ``start:stop`` of the flattened broadcast shape. Up to ``n`` elements one
+    block, the arrays as they are (NumPy's operations broadcast them into buffers of the whole ``shape``), and
+    ``flat`` None; more are flattened (:func:`_flat`, ``flat`` the list of them, which :func:`_picked` reuses) and
+    cut into blocks of ``n``."""
     size = math.prod(shape)
     if size <= n:
         arrays = [np.asarray(a, dtype=dtype) for a in arrays]
-        return size, shape, iter([(0, size, arrays)])
+        return size, shape, iter([(0, size, arrays)]), None
     flat = _flat(arrays, shape, dtype)
     return size, (n,), ((i, min(i + n, size), [a if a.ndim == 0 else a[i:i + n] for a in flat])
-                        for i in range(0, size, n))
+                        for i in range(0, size, n)), flat
 
 
 def _shape(*arrays):
@@ -411,9 +412,10 @@ def _shape(*arrays):
     return first if all(a.shape == first for a in arrays) else np.broadcast(*arrays).shape
 
 
-def _picked(arrays, shape, index, dtype=None):
-    """The operands' elements at the flat ``index`` of their broadcast ``shape``."""
-    return [a if a.ndim == 0 else a[index] for a in _flat(arrays, shape, dtype)]
+def _picked(arrays, shape, index, flat, dtype=None):
+    """The operands' elements at the flat ``index`` of their broadcast ``shape``: from ``flat`` (:func:`_blocks`'
+    flattened operands, no copy made again) where there is one, else from ``arrays`` (one block) flattened."""
+    return [a if a.ndim == 0 else a[index] for a in (flat if flat is not None else _flat(arrays, shape, dtype))]
 
 
 def _split_into(v, hi, lo):
@@ -429,9 +431,10 @@ def _fast_float64(a, b, c, careful):
     ``a`` a float64 array or a Python float (:func:`multiply_add`'s ``alpha``: normal, below ``2**995``, split
     once); ``careful`` computes the elements flagged: ``careful(a, b, c)``, or ``careful(b, c)`` for a float ``a``.
 
-    Each block of :data:`MULTIPLY_ADD_BLOCK` elements, in place in 9 buffers: Dekker's product ``a * b == p + e``
-    (Veltkamp's splitting of each factor into halves of 26 bits; ``e = ((a_hi * b_hi - p) + a_hi * b_lo + a_lo *
-    b_hi) + a_lo * b_lo``), Knuth's TwoSum ``c + p == s + t``, then ``v = t + e`` and ``r = s + v``, each rounded
+    Each block of :data:`MULTIPLY_ADD_BLOCK` elements, in place in 10 buffers (:func:`_buffers`: 9 of float64,
+    the two for ``a``'s halves unused for a float ``a``, and one of uint64 for the test): Dekker's product ``a *
+    b == p + e`` (Veltkamp's splitting of each factor into halves of 26 bits; ``e = ((a_hi * b_hi - p) + a_hi * b_lo +
+    a_lo * b_hi) + a_lo * b_lo``), Knuth's TwoSum ``c + p == s + t``, then ``v = t + e`` and ``r = s + v``, each rounded
     (25 operations; 21 for a float ``a``, 17 if it has at most 26 bits), and two tests of the whole block, each an
     operation and a minimum. Why ``r`` is ``a * b + c`` rounded once wherever the tests do not flag it:
 
@@ -463,7 +466,7 @@ def _fast_float64(a, b, c, careful):
     shape = _shape(*operands)
     out = np.empty(shape)
     n = MULTIPLY_ADD_BLOCK
-    size, buffer_shape, blocks = _blocks(operands, shape, n, np.float64)
+    size, buffer_shape, blocks, flat = _blocks(operands, shape, n, np.float64)
     if size == 0:
         return out
     if scalar:
@@ -516,7 +519,7 @@ def _fast_float64(a, b, c, careful):
                 flagged.append(index + start)
     if flagged:
         index = np.concatenate(flagged)
-        flat_out[index] = careful(*_picked(operands, shape, index, np.float64))
+        flat_out[index] = careful(*_picked(operands, shape, index, flat, np.float64))
     return out
 
 
@@ -530,9 +533,11 @@ def _fast_float32(a, b, c):
     where a test fails are the elements concerned found; all of them are corrected at the end
     (:func:`_ties_rounded_again`)."""
     shape = _shape(a, b, c)
+    if 0 < len(shape) and math.prod(shape) <= SMALL_FLOAT32:
+        return _small_float32(a, b, c)
     out = np.empty(shape, np.float32)
     n = FLOAT32_BLOCK
-    size, buffer_shape, blocks = _blocks((a, b, c), shape, n)
+    size, buffer_shape, blocks, flat = _blocks((a, b, c), shape, n)
     if size == 0:
         return out
     sums, shifted, magnitudes = _buffers(buffer_shape, np.float64, np.uint64, np.float32)
@@ -560,9 +565,22 @@ def _fast_float32(a, b, c):
                 flagged.append(index + start)
     if flagged:
         index = np.concatenate(flagged)
-        a, b, c = _picked((a, b, c), shape, index)
+        a, b, c = _picked((a, b, c), shape, index, flat)
         product = np.multiply(a, b, dtype=np.float64)
         c = np.asarray(c, dtype=np.float64)
         s = product + c
         flat_out[index] = _ties_rounded_again(np, product, c, s, s.astype(np.float32))
     return out
+
+
+def _small_float32(a, b, c):
+    """:func:`_fast_float32` for at most :data:`SMALL_FLOAT32` elements (not 0-d): the same sum and tests on
+    fresh arrays (small ones, which ``malloc`` takes from memory it keeps), 7 NumPy operations where the buffers,
+    the blocks and their bookkeeping cost about 3 times as much at 100 elements; the careful way for all of them
+    where a test fails."""
+    s = np.add(np.multiply(a, b, dtype=np.float64), c, dtype=np.float64)       # the product exact
+    r = s.astype(np.float32)
+    tie = (s.view(np.uint64) << 35).view(np.int64).min() == _INT64_MIN
+    if tie or not np.fmin.reduce(np.abs(r), axis=None) > 2.0 ** -126:          # a tie, or a subnormal result
+        return _fused_multiply_add_float32_block(np, a, b, c)
+    return r
