@@ -81,7 +81,8 @@ def _conv_length_mistake(fn, inputs, received, cases):
     the ``"valid"`` length left out or put inside the division, ``int()``
     (which truncates towards zero) where ``//`` floors, ``floor`` where "same" and "causal" take ``ceil``, the stride
     or the dilation left out (or the span taken as ``k * d``), the stride left out of a padded length (``L``), or
-    the right length plus or minus 1 on every case (an off-by-one all branches share).
+    the right length plus or minus 1 on every case (an off-by-one all branches share); for ``"causal"``, first,
+    the ``"valid"`` length (:func:`_causal_as_valid`).
     A slip is named when ``fn`` gives that slip's length here and on every case where it differs from the right one
     (``cases``: ``(inputs, length)`` pairs); else ``""``."""
     length, s, padding = inputs["input_length"], inputs["strides"], inputs["padding"]
@@ -175,8 +176,9 @@ def _causal_as_valid(fn, inputs, received, cases, right):
     if not any(received == as_valid(clamped)(inputs) and _follows(fn, as_valid(clamped), cases)
                for clamped in (True, False)):
         return ""
-    return (f'your padding="causal" length is the "valid" one, (L - k_eff) // s + 1 = ({length} - {span}) // {s} '
-            f"+ 1 = {(length - span) // s + 1}; causal padding adds k_eff - 1 = {span - 1} zero"
+    return (f'your padding="causal" length, {received} here, is the "valid" one: the windows of k_eff = {span} '
+            f"steps that fit in the input's {length}, floor((L - k_eff) / s) + 1; causal padding adds k_eff - 1 = "
+            f"{span - 1} zero"
             f"{'' if span == 2 else 's'} before the input and none after (so that no output step reads a later "
             "input step): on the padded input's L + k_eff - 1 steps, floor((L - 1) / s) + 1 = ceil(L / s) windows "
             f'fit, as many as "same" gives: ceil({length} / {s}) = {-(-length // s)}')
