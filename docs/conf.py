@@ -30,7 +30,9 @@ Decisions, and why:
   ``docs/tutorials/NN_name.ipynb`` (git-ignored) with a note linking the notebook and the source for download;
   myst-nb executes each one on every build (``nb_execution_mode = "force"``) in a kernel that runs this very
   Python (registered by ``tgc_docs.register_kernel``), and a failing cell fails the build. Figures come from the
-  notebook's inline backend (saved with a tight bounding box) and animations play as JavaScript.
+  notebook's inline backend (saved with a tight bounding box); animations are animated GIFs (``viz.show_animation``
+  returns one as the cell's output, and the page shows it as an image), which need no JavaScript, no video codec
+  and no network.
 * **Examples stay a sphinx-gallery**: they are plain scripts whose point is to run from top to bottom with
   ``python examples/NAME.py`` and report the quality they reach; their prose is a short docstring, and the gallery
   gives each a thumbnail, its output and a download of the script. Every script is *executed*

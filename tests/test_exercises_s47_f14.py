@@ -152,4 +152,4 @@ def test_the_reversed_kernel_hint_says_which_kind_np_convolve_is():
 
     report = report_of(check_conv1d_transpose, transpose_by_np_convolve)
     assert "your values are those of the kernel reversed" in report
-    assert "np.convolve counts as that gather with the reversal built in" in report, report
+    assert "np.convolve reverses its second argument itself: give it w as given" in report, report

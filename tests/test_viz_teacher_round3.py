@@ -164,6 +164,14 @@ def test_the_transposed_padding_cells_are_the_direct_conv_views_and_say_so(L, k,
     plt.close("all")
 
 
+def test_one_padding_zero_a_side_is_singular():
+    """A kernel of 2 taps: k_eff − 1 = 1 zero a side (a student tester read "1 zeros a side")."""
+    ax = viz.plot_connectivity("conv1d_transpose", 3, 2, strides=2, padding="valid")
+    (name,) = [t.get_text() for t in ax.get_legend().get_texts() if "padding" in t.get_text()]
+    assert name.endswith("k_eff − 1 = 1 zero a side"), name
+    plt.close("all")
+
+
 def test_a_conv1d_still_calls_its_padding_padding():
     legend = [t.get_text() for t in viz.plot_connectivity("conv1d", 5, 3, padding="same").get_legend().get_texts()]
     assert "padding (zeros)" in legend

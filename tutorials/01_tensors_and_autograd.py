@@ -175,11 +175,12 @@ plt.show()
 # ## Exercises
 #
 # Write the function, then pass it to its checker: the checker tries it on many cases and either returns
-# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
-# value received). The solutions are on the docs' Exercises page, folded away.
+# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the value
+# received). The solutions are on the docs' [Exercises page](../docs/exercises.md), folded away.
 #
 # 1. **Gradients by hand.** Write `fn(x, w, b)` returning $\partial L/\partial x$, $\partial L/\partial w$,
-#    $\partial L/\partial b$ for $L = \sum \tanh(x w + b)^2$. Check it with
-#    `tinygradconv.exercises.check_manual_gradient(fn)`.
+#    $\partial L/\partial b$ for $L = \sum_i \tanh(x_i w_i + b)^2$: `x` and `w` are 1-D NumPy arrays of the same
+#    length, multiplied elementwise (`x * w`, not a dot product), and `b` is a number added to every step. Check it
+#    with `tinygradconv.exercises.check_manual_gradient(fn)`.
 # 2. **Finite differences.** Write `fn(f, x, eps)`: the central-difference estimate of the gradient of `f` at
 #    `x`. Check it with `tinygradconv.exercises.check_finite_differences(fn)`.

@@ -126,13 +126,14 @@ plt.show()
 # ## Exercises
 #
 # Write the function, then pass it to its checker: the checker tries it on many cases and either returns
-# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
-# value received). The solutions are on the docs' Exercises page, folded away.
+# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the value
+# received). The solutions are on the docs' [Exercises page](../docs/exercises.md), folded away.
 #
 # 1. **Conv1D output length.** Write `fn(input_length, kernel_size, strides, padding, dilation_rate)` returning
 #    the output length of `conv1d` for `padding` `"valid"`, `"same"` or `"causal"`. When the dilated kernel
 #    ($k_\text{eff}$ steps) is longer than the input (possible with `"valid"` only), no window fits and the length
 #    is 0: the formula above gives zero or less there, so clamp it at 0. Check it with
 #    `tinygradconv.exercises.check_conv_output_length(fn)`.
-# 2. **conv1d by hand.** Write `fn(x, w, strides)`: the valid cross-correlation of `x` with `w`. Check it with
-#    `tinygradconv.exercises.check_conv1d(fn)`.
+# 2. **conv1d by hand.** Write `fn(x, w, strides)`: the valid cross-correlation of `x` with `w`, for one channel:
+#    `x` and `w` are 1-D NumPy arrays (shapes `(L,)` and `(k,)`, with `k <= L`), and the result is 1-D too, one
+#    value per window, $y_n = \sum_t x_{n s + t} w_t$. Check it with `tinygradconv.exercises.check_conv1d(fn)`.

@@ -164,8 +164,8 @@ for name in ("tutorial_softsign", "tutorial_hypot"):
 # ## Exercises
 #
 # Write the function, then pass it to its checker: the checker tries it on many cases and either returns
-# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
-# value received). The solutions are on the docs' Exercises page, folded away.
+# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the value
+# received). The solutions are on the docs' [Exercises page](../docs/exercises.md), folded away.
 #
 # 1. **A custom op: SiLU.** Write a `Function` subclass computing $x\,\sigma(x)$, forward and backward, with
 #    `ctx.xp` only. Check it with `tinygradconv.exercises.check_custom_op(YourClass)` (it also runs your op on

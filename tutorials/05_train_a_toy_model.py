@@ -172,8 +172,8 @@ plt.show()
 # ## Exercises
 #
 # Write the function, then pass it to its checker: the checker tries it on many cases and either returns
-# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
-# value received). The solutions are on the docs' Exercises page, folded away.
+# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the value
+# received). The solutions are on the docs' [Exercises page](../docs/exercises.md), folded away.
 #
 # 1. **An optimizer step.** Write `fn(param, grad, velocity, learning_rate, momentum, nesterov)` returning
 #    `(new_param, new_velocity)`: one step of SGD with momentum (and Nesterov), as Keras does it:

@@ -136,8 +136,8 @@ else:
 # ## Exercises
 #
 # Write the function, then pass it to its checker: the checker tries it on many cases and either returns
-# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
-# value received). The solutions are on the docs' Exercises page, folded away.
+# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the value
+# received). The solutions are on the docs' [Exercises page](../docs/exercises.md), folded away.
 #
 # 1. **Code for every backend.** Write `fn(x)`, a stable `logsumexp` over the last axis (`axis=-1`) of a float64
 #    array of any number of dimensions, that axis removed from the result, with `x.__array_namespace__()` only.

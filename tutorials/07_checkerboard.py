@@ -194,8 +194,8 @@ save_figure(fig, "07_trained.png")
 # ## Exercises
 #
 # Write the function, then pass it to its checker: the checker tries it on many cases and either returns
-# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
-# value received). The solutions are on the docs' Exercises page, folded away.
+# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the value
+# received). The solutions are on the docs' [Exercises page](../docs/exercises.md), folded away.
 #
 # 1. **Overlap counts.** Write `fn(input_length, kernel_size, strides)` returning how many input steps reach
 #    each output step of a `"valid"` transposed convolution: an integer array of Keras' output length

@@ -161,9 +161,10 @@ tg.config.set_floatx("float32")
 # ## Exercises
 #
 # Write the function, then pass it to its checker: the checker tries it on many cases and either returns
-# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the
-# value received). The solutions are on the docs' Exercises page, folded away. The arrays given are float64, and
-# the checkers ask for a float64 result: one in float32 is refused, even where it rounds within the tolerance.
+# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the value
+# received). The solutions are on the docs' [Exercises page](../docs/exercises.md), folded away. The arrays
+# given are float64, and the checkers ask for a float64 result: one in float32 is refused, even where it
+# rounds within the tolerance.
 #
 # 1. **Backprop through conv1d.** Write `fn(g, w, strides, input_length)` returning $\partial L/\partial x$ of a
 #    `"valid"` `conv1d`, given the output gradient `g`. Check it with

@@ -382,9 +382,9 @@ plt.show()
 # %% [markdown]
 # ## Exercise
 #
-# Write the function, then pass it to its checker: the checker tries it on many cases and either returns `True` or
-# tells you the first case where your answer goes wrong (the inputs, the value expected, the value received). The
-# solution is on the docs' Exercises page, folded away.
+# Write the function, then pass it to its checker: the checker tries it on many cases and either returns
+# `True` or tells you the first case where your answer goes wrong (the inputs, the value expected, the value
+# received). The solution is on the docs' [Exercises page](../docs/exercises.md), folded away.
 #
 # 1. **Port a PyTorch optimizer step.** Write
 #    `fn(param, grad, buffer, learning_rate, momentum, weight_decay, nesterov)` returning

@@ -42,14 +42,16 @@ from .checkers import (
 EXERCISES = {
     "01": [("Gradients by hand",
             (r"Write `fn(x, w, b)` returning $\partial L/\partial x$, $\partial L/\partial w$, "
-             r"$\partial L/\partial b$ for $L = \sum \tanh(x w + b)^2$."),
+             r"$\partial L/\partial b$ for $L = \sum_i \tanh(x_i w_i + b)^2$ (`x`, `w`: 1-D arrays of one length, "
+             r"multiplied elementwise; `b`: a number)."),
             check_manual_gradient),
            ("Finite differences",
             "Write `fn(f, x, eps)`: the central-difference estimate of the gradient of `f` at `x`.",
             check_finite_differences)],
     "02": [("Conv1D output length", "Write `fn(input_length, kernel_size, strides, padding, dilation_rate)`.",
             check_conv_output_length),
-           ("conv1d by hand", "Write `fn(x, w, strides)`: the valid cross-correlation of `x` with `w`.",
+           ("conv1d by hand",
+            "Write `fn(x, w, strides)`: the valid cross-correlation of the 1-D arrays `x` and `w` (one channel).",
             check_conv1d)],
     "03": [("Conv1DTranspose output length",
             "Write `fn(input_length, kernel_size, strides, padding, output_padding, dilation_rate)`.",

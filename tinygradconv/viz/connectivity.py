@@ -1353,13 +1353,16 @@ def _cell_legend(category, st) -> str:
 
     >>> _cell_legend("padding", conv_setting("conv1d_transpose", 3, 12, strides=2))
     'padding of the direct-conv view:\\nk_eff − 1 = 11 zeros a side'
+    >>> _cell_legend("padding", conv_setting("conv1d_transpose", 3, 2, strides=2))
+    'padding of the direct-conv view:\\nk_eff − 1 = 1 zero a side'
     """
     if category != "padding" or st.kind != "conv1d_transpose":
         return CELL_STYLES[category][2]
     _, c_right = conv_transpose_crops(st.kernel_size, st.strides, st.padding, st.output_padding, st.dilation_rate)
     extension = max(-c_right, 0)                    # zero extension: the full output runs past F, its window too
     more = f" (+{extension} on the right)" if extension else ""
-    return f"padding of the direct-conv view:\nk_eff − 1 = {st.k_eff - 1} zeros a side{more}"
+    zeros = "zero" if st.k_eff - 1 == 1 else "zeros"
+    return f"padding of the direct-conv view:\nk_eff − 1 = {st.k_eff - 1} {zeros} a side{more}"
 
 
 def _connectivity_legend(ax, st, drawn, weighted, inside=False, new_figure=False):

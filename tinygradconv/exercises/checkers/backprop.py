@@ -65,8 +65,8 @@ def check_conv1d_input_gradient(fn, cases=60, seed=0):
         g = rng.standard_normal(y.shape[1])
         y.backward(_tensor(g.reshape(1, -1, 1)))
         inputs = {"g": g, "w": w, "strides": s, "input_length": length}
-        mistakes = _scatter_mistakes(g, w, s, length, "the input gradient dL/dx",
-                                     "dx[n * strides + t] += g[n] * w[t]",
+        mistakes = _scatter_mistakes(g, w, s, length, "dx[n * strides + t] += g[n] * w[t]",
+                                     "dx[i] = sum over the windows n that read x[i] of g[n] * w[i - n * strides]",
                                      why=" (output step n read x[n * strides: n * strides + k] in the forward pass, "
                                          "so g[n] goes back to those steps)", gathered=("g", "n"))
         with _backward_watched() as calls:

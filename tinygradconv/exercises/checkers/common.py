@@ -146,22 +146,20 @@ def _negative_index(exc, inputs, name, index):
     return _lower_bound(name, index)
 
 
-def _scatter_mistakes(values, w, strides, length, what, formula, why="", gathered=("x", "j")):
-    """The known mistakes of a scatter ``y[j * strides + t] += values[j] * w[t]`` (``what``: the exercise's name for
-    it, ``formula``: the scatter in its names, ``why``: a sentence on where each copy starts, or ``""``), as
-    :func:`_known_mistake` takes them: a flipped kernel (a scatter with ``w`` reversed, or a gather without the
-    reversal it needs), ``=`` where ``+=`` adds the overlapping copies, the
+def _scatter_mistakes(values, w, strides, length, formula, gather, why="", gathered=("x", "j")):
+    """The known mistakes of a scatter ``y[j * strides + t] += values[j] * w[t]`` (``formula``: the scatter in the
+    exercise's names, ``gather``: the same sum written as a gather, one output value at a time, ``why``: a sentence
+    on where each copy starts, or ``""``), as :func:`_known_mistake` takes them: a flipped kernel (a scatter with
+    ``w`` reversed, or a gather without the reversal it needs), ``=`` where ``+=`` adds the overlapping copies, the
     stride left out (each copy starting one step after the one before), and, written as a gather, the index into
     ``values`` not kept ``>= 0`` (:func:`_gather_dropping` of the lower bound; ``gathered``: the names of ``values``
     and of that index in the exercise)."""
     # the same values come from a scatter that reverses w and from a gather that does not (a tester's np.correlate
     # over the zero-stuffed x was told to remove a reversal it never had): the sentence fits both ways
-    flip = (f"your values are those of the kernel reversed, w[::-1]: written as a scatter, {what} takes w as given, "
-            f"{formula}, t = 0 .. k - 1, with no reversal; written as a gather (each output step summing the "
-            "windows that reach it, np.correlate over the zero-stuffed, padded values), it needs w reversed there, "
-            "w[::-1] (np.convolve counts as that gather with the reversal built in: a true convolution reverses its "
-            "second argument itself, so np.convolve over the zero-stuffed values takes w as given): remove the "
-            "reversal from a scatter, or add one to a gather")
+    flip = (f"your values are those of the kernel reversed, w[::-1]. The scatter {formula} takes w as given. The "
+            f"gather, {gather}, reads w backwards, so np.correlate over the zero-stuffed, padded {gathered[0]} needs "
+            "w[::-1] (np.convolve reverses its second argument itself: give it w as given). So: remove the reversal "
+            "from a scatter, or add one to a gather")
     overwrite = ("where copies of the kernel overlap (strides < k), your values are the last copy's only: each copy "
                  "was written with `=`, overwriting the one before; where copies overlap, their contributions add "
                  "up (+=, not =)")

@@ -81,17 +81,21 @@ def _conv_length_mistake(fn, inputs, received, cases):
     the ``"valid"`` length left out or put inside the division, ``int()``
     (which truncates towards zero) where ``//`` floors, ``floor`` where "same" and "causal" take ``ceil``, the stride
     or the dilation left out (or the span taken as ``k * d``), the stride left out of a padded length (``L``), or
-    the right length plus or minus 1 on every case (an off-by-one all branches share).
+    the right length plus or minus 1 on every case (an off-by-one all branches share); for ``"causal"``, first,
+    the ``"valid"`` length (:func:`_causal_as_valid`).
     A slip is named when ``fn`` gives that slip's length here and on every case where it differs from the right one
     (``cases``: ``(inputs, length)`` pairs); else ``""``."""
     length, s, padding = inputs["input_length"], inputs["strides"], inputs["padding"]
     span = (inputs["kernel_size"] - 1) * inputs["dilation_rate"] + 1
-    if span > length and received < 0:
+    right = {tuple(case.values()): expected for case, expected in cases}     # each case's right length
+    if padding == "causal":
+        causal = _causal_as_valid(fn, inputs, received, cases, right)
+        if causal:
+            return causal
+    if span > length and received < 0 and padding == "valid":
         return (f"a length cannot be negative: the dilated kernel spans k_eff = (k - 1) d + 1 = {span} steps, more "
                 f"than the input's {length}, so no window fits and the output is empty (length 0); the formula "
                 "floor((L - k_eff) / s) + 1 counts the windows only when the kernel fits: clamp it, max(0, ...)")
-
-    right = {tuple(case.values()): expected for case, expected in cases}     # each case's right length
 
     def valid_only(formula):            # a slip in the "valid" formula: the padded lengths as they should be
         return lambda case: (formula(case["input_length"], (case["kernel_size"] - 1) * case["dilation_rate"] + 1,
@@ -152,6 +156,33 @@ def _conv_length_mistake(fn, inputs, received, cases):
     return ""
 
 
+def _causal_as_valid(fn, inputs, received, cases, right):
+    """The hint for ``padding="causal"`` given the ``"valid"`` length, ``(L - k_eff) // s + 1`` (clamped at 0 or
+    not), when ``fn`` does so on every causal case where that differs (``right``: each case's length, by the
+    case's values); else ``""``. Keras' causal padding puts k_eff - 1 zeros before the input, none after: the
+    output is as long as "same"'s, ceil(L / s)."""
+    length, s = inputs["input_length"], inputs["strides"]
+    span = (inputs["kernel_size"] - 1) * inputs["dilation_rate"] + 1
+
+    def as_valid(clamped):
+        def slip(case):
+            if case["padding"] != "causal":
+                return right[tuple(case.values())]
+            windows = (case["input_length"] - (case["kernel_size"] - 1) * case["dilation_rate"] - 1) \
+                // case["strides"] + 1
+            return max(0, windows) if clamped else windows
+        return slip
+
+    if not any(received == as_valid(clamped)(inputs) and _follows(fn, as_valid(clamped), cases)
+               for clamped in (True, False)):
+        return ""
+    return (f'your padding="causal" length, {received} here, is the "valid" one: the windows of k_eff = {span} '
+            f"steps that fit in the input's {length}, floor((L - k_eff) / s) + 1; causal padding adds k_eff - 1 = "
+            f"{span - 1} zero"
+            f"{'' if span == 2 else 's'} before the input and none after (so that no output step reads a later "
+            "input step): on the padded input's L + k_eff - 1 steps, floor((L - 1) / s) + 1 = ceil(L / s) windows "
+            f'fit, as many as "same" gives: ceil({length} / {s}) = {-(-length // s)}')
+
 
 @time_limited
 def check_conv1d(fn, cases=60, seed=0):
@@ -179,21 +210,23 @@ def check_conv1d(fn, cases=60, seed=0):
         expected = _conv1d(inputs["x"], inputs["w"], inputs["strides"])
         flipped = _conv1d(inputs["x"], inputs["w"][::-1], inputs["strides"])
         unstrided = _conv1d(inputs["x"], inputs["w"], 1)     # every window, 1 step apart
-        no_stride = _gather_without_stride(inputs["strides"])
+        no_stride = _gather_without_stride(inputs["strides"], expected.size, unstrided.size)
+        stride_only = _gather_without_stride(inputs["strides"], expected.size)
         received = _call("check_conv1d", fn, inputs, functools.partial(_conv1d_error, inputs=inputs, fn=fn),
                          slices=True)
         short = _conv1d(inputs["x"], _without_last_tap(inputs["w"]), inputs["strides"])
         _compare_arrays("check_conv1d", inputs, expected, received,
-                        explain=lambda got, flipped=flipped, unstrided=unstrided[:expected.size], note=no_stride,
+                        explain=lambda got, flipped=flipped, unstrided=unstrided[:expected.size], note=stride_only,
                         short=short, expected=expected, s=inputs["strides"]:
                         _missing_tap(got, short, lambda: _follows_on(fn, _call_with_strides, _conv1d_without_last_tap))
                         or _known_mistake(got, (flipped, _FLIPPED_KERNEL), (unstrided, note))
                         or _output_steps_skipped(got, expected, s, fn),
                         explain_shape=lambda got, unstrided=unstrided, note=no_stride, expected=expected,
-                        s=inputs["strides"]:
+                        s=inputs["strides"], inputs=inputs:
                         _known_mistake(got, (unstrided, note))
                         or _window_starts_as_output_steps(got, expected, s, lambda: _writes_at_window_starts(fn))
                         or _window_starts_stopped_short(got, expected, s, fn)
+                        or _last_window_missing(got, expected, inputs, fn)
                         or _extra_axis(got, expected, lambda: _on_larger(fn, _call_with_strides, _conv1d)))
     return True
 
@@ -406,12 +439,37 @@ def _writes_at_window_starts(fn):
     return True
 
 
-def _gather_without_stride(strides):
+def _gather_without_stride(strides, windows, made=None):
     """The sentence for a convolution whose windows start 1 step apart (``x[n: n + k]``) where ``strides`` apart
-    was asked."""
-    return (f"the stride is missing: your windows start 1 step apart, as if strides were 1; with strides={strides} "
-            f"each output step reads the window starting {strides} steps after the one before, and fewer windows "
-            "fit")
+    was asked: ``windows`` of them fit; ``made``, the count of a result with every window 1 step apart (``L - k +
+    1``), or ``None`` where the result has the right count (only where each window starts is wrong)."""
+    start = (f"the stride is missing: your windows start 1 step apart, as if strides were 1; with strides={strides} "
+             f"each output step reads the window starting {strides} steps after the one before (output step n: "
+             "x[n * strides: n * strides + k])")
+    if made is None:
+        return (f"{start}. Your count of windows is right ({windows}): only where each one starts is wrong")
+    return (f"{start}, so fewer windows fit: (L - k) // strides + 1 = {windows}, where your result has "
+            f"{made}, one per step (L - k + 1)")
+
+
+def _last_window_missing(got, expected, inputs, fn):
+    """The hint for a result of the first ``windows - 1`` values, each right: the count of windows without its
+    ``+ 1``, ``(L - k) // strides``, when ``fn`` gives the same on larger cases (:func:`_follows_on`); else
+    ``None``."""
+    windows = expected.size
+    if got.ndim != 1 or got.size != windows - 1 or not np.allclose(got, expected[:-1], rtol=1e-7, atol=1e-9):
+        return None
+    if not _follows_on(fn, _call_with_strides, lambda x, w, s: _conv1d(x, w, s)[:-1]):
+        return None
+    length, k, s = len(inputs["x"]), len(inputs["w"]), inputs["strides"]
+    held = ("it is empty" if got.size == 0 else
+            f"{got.size} value{'' if got.size == 1 else 's'}, {'right' if got.size == 1 else 'each right'}")
+    fit = f"{windows} window{' fits' if windows == 1 else 's fit'}"
+    return (f"your result stops one window short: {held}, where {fit} in x (k = {k} step{'' if k == 1 else 's'} "
+            f"each, strides={s}). "
+            f"(L - k) // strides = ({length} - {k}) // {s} = {(length - k) // s} counts the strides from the first "
+            "window's start to the last one's; the windows are one more than that, (L - k) // strides + 1 (the "
+            "first window, at x[0], is one)")
 
 
 

@@ -117,6 +117,14 @@ def _pad_rounded_down(keras, case):
     return (case["input_length"] - 1) * case["strides"] + span - 2 * ((span - 1) // 2) + case["output_padding"]
 
 
+def _crop_whole_span(keras, case):
+    """"same" with an integer output_padding: (L - 1) * strides + output_padding, the k_eff mod 2 term left out (as
+    if each end lost k_eff / 2 steps, which holds for an even k_eff only)."""
+    if case["padding"] == "valid" or case["output_padding"] is None:
+        return _keras_length(keras, case)
+    return (case["input_length"] - 1) * case["strides"] + case["output_padding"]
+
+
 def _no_dilation(keras, case):
     """Keras' length for the undilated kernel: kernel_size where k_eff belongs."""
     return _keras_length(keras, {**case, "dilation_rate": 1})
@@ -158,7 +166,8 @@ def _output_length_mistake(fn, inputs, received, cases):
     rounded down, ``output_padding=None`` taken as 0, PyTorch's formula, the dilation left out (``kernel_size`` where
     the dilated span ``k_eff`` belongs), ``max(kernel_size, strides)`` in the ``padding="valid"``,
     ``output_padding=None`` branch alone (the dilation missing there only), the forward ``Conv1D``'s length ``(L -
-    k_eff) // s + 1``, else those of :func:`_no_max_or_off_by_one`. A slip is named when ``fn`` gives that slip's
+    k_eff) // s + 1``, ``"same"`` with an integer ``output_padding`` without its ``k_eff mod 2`` term, else those of
+    :func:`_no_max_or_off_by_one`. A slip is named when ``fn`` gives that slip's
     length here and on every case where the slip's length is not Keras' (``cases``: ``(inputs, Keras' length)``
     pairs); else ``""``."""
     keras = {tuple(case.values()): length for case, length in cases}
@@ -178,6 +187,14 @@ def _output_length_mistake(fn, inputs, received, cases):
                 f"end (k_eff = (kernel_size - 1) * dilation_rate + 1 = {span} here, so pad = {span // 2}), not "
                 f"(k_eff - 1) // 2 = {(span - 1) // 2}: the two differ for an even k_eff. The length is "
                 f"(L - 1) * strides + k_eff - 2 * pad + output_padding = {keras_length}.{empty}")
+    if made(_crop_whole_span):
+        pad = span // 2
+        return ('with an integer output_padding and padding="same", Keras crops pad = k_eff // 2 steps from each '
+                f"end, 2 * pad in all: that is k_eff - 1, not k_eff, when k_eff is odd (k_eff = (kernel_size - 1) * "
+                f"dilation_rate + 1 = {span} here, pad = {pad}, {2 * pad} cropped). Your lengths leave out the "
+                "k_eff mod 2 that stays: (L - 1) * strides + k_eff - 2 * pad + output_padding = "
+                f"({length} - 1) * {s} + {span} - {2 * pad} + {inputs['output_padding']} = "
+                f"{(length - 1) * s + span - 2 * pad + inputs['output_padding']}")
     if made(_none_as_zero):
         return ("output_padding=None is not 0: your lengths are those of output_padding=0; with None, Keras "
                 f"chooses the length itself: {_none_length_in_words()}")
@@ -273,8 +290,9 @@ def check_conv1d_transpose(fn, cases=60, seed=0):
                   "w": rng.standard_normal(int(rng.integers(1, size))), "strides": int(rng.integers(1, 4))}
         expected = _conv1d_transpose(inputs["x"], inputs["w"], inputs["strides"], output_padding=0)
         mistakes = _scatter_mistakes(inputs["x"], inputs["w"], inputs["strides"], expected.size,
-                                     "the transposed convolution",
-                                     "y[j * strides + t] += x[j] * w[t]")
+                                     "y[j * strides + t] += x[j] * w[t]",
+                                     "y[i] = sum over the inputs j whose copy reaches y[i] of "
+                                     "x[j] * w[i - j * strides]")
         received = _call("check_conv1d_transpose", fn, inputs,
                          functools.partial(_transpose_error, inputs=inputs, fn=fn), slices=True)
         _compare_arrays("check_conv1d_transpose", inputs, expected, received,
