@@ -141,6 +141,42 @@ def test_one_pass_for_our_layers_one_a_step_for_a_layer_class_of_your_own(monkey
     assert calls == [1, 1, 1, 1]
 
 
+@pytest.mark.parametrize("kind, axis", [("Softmax", 0), ("Softmax", [0, 1]), ("Softmax", -3), ("Softmax", None),
+                                        ("UnitNormalization", [0, 1]), ("UnitNormalization", 0)])
+def test_a_layer_whose_axis_reaches_the_batch_gets_one_pass_a_step(kind, axis, monkeypatch):
+    """A softmax or a norm over the batch axis mixes the samples of a batch of copies (Softmax(axis=0) gave -0.127
+    on the diagonal where, on one sample, every output is 1 and the Jacobian is 0): one pass a step, the model's
+    own Jacobian, against float64 central differences. Over the batch and the steps, on one sample: over the
+    steps, every step reaching every step."""
+    tg.random.set_seed(8)
+    model = models.Sequential([layers.Input((4, 2), dtype="float64"), layers.Dense(3, dtype="float64"),
+                               getattr(layers, kind)(axis=axis, dtype="float64")])
+    at = np.random.default_rng(9).normal(size=(4, 2))
+    calls = []
+    original = mc._jacobian_pass
+    monkeypatch.setattr(mc, "_jacobian_pass", lambda *args: calls.append(len(args[2])) or original(*args))
+    got = viz.model_connectivity_matrix(model, 4, weights="model", at=at)
+    assert calls == [1, 1, 1, 1]
+    # UnitNormalization rounds its inverse norm to float32 (as Keras on torch): wider steps, a looser tolerance
+    eps, tol = (1e-6, 1e-8) if kind == "Softmax" else (1e-3, 1e-4)
+    np.testing.assert_allclose(got, _central_differences(model, at, eps), rtol=tol, atol=tol)
+
+
+def test_a_softmax_or_norm_over_the_channels_keeps_one_batched_pass(monkeypatch):
+    calls = []
+    original = mc._jacobian_pass
+    monkeypatch.setattr(mc, "_jacobian_pass", lambda *args: calls.append(len(args[2])) or original(*args))
+    tg.random.set_seed(9)
+    f64 = {"dtype": "float64"}
+    model = models.Sequential([layers.Input((5, 2), **f64), layers.LSTM(3, return_sequences=True, **f64),
+                               layers.Softmax(axis=-1, **f64), layers.UnitNormalization(axis=[1, 2], **f64),
+                               layers.LayerNormalization(axis=-1, **f64)])
+    at = np.random.default_rng(10).normal(size=(5, 2))
+    got = viz.model_connectivity_matrix(model, 5, weights="model", at=at)
+    assert calls == [5]
+    np.testing.assert_allclose(got, _central_differences(model, at, 1e-3), rtol=1e-4, atol=1e-4)
+
+
 def test_time_distributed_is_the_diagonal():
     """TimeDistributed(Conv1D(2, 3)) on (5 steps, 4, 3), all-ones kernel, no bias: each of its 2 positions x 2
     filters sums 3 taps x 3 channels of its own step, so J = (2 * 2 * 9) I = 36 I (by hand); TimeDistributed(Dense)

@@ -797,22 +797,60 @@ def _features(model, layers, steps_axis):
     return (int(_in_channels(first)),)
 
 
+#: tinygradconv's own layer kinds whose call at inference computes each sample of a batch from that sample alone,
+#: whatever their settings (a recurrent layer's state is one per sample; a merge adds sample to sample; a Reshape,
+#: Permute or Flatten never moves the batch axis; the noise and dropout layers are the identity at inference).
+SAMPLES_APART = frozenset(
+    CONVOLUTIONS + DEPTHWISE + POOLING + RESAMPLING + PER_STEP + ALL_STEPS + RESHAPING
+    + tuple(kind for kind in MERGES if kind != "Concatenate")
+    + ("Activation", "Dropout", "ReLU", "LeakyReLU", "ELU", "PReLU", "InputLayer", "GaussianNoise", "GaussianDropout",
+       "SpatialDropout1D", "Identity", "Masking", "Embedding", "Rescaling", "ActivityRegularization",
+       "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D", "SimpleRNN", "LSTM", "GRU", "TimeDistributed"))
+#: Kinds that keep the samples apart unless their ``axis`` reaches the batch axis (axis 0; Softmax's ``axis=None``:
+#: every axis): a softmax, a norm or statistics over the batch, a Concatenate along it.
+_AXIS_KINDS = ("Softmax", "LayerNormalization", "UnitNormalization", "BatchNormalization", "GroupNormalization",
+               "Concatenate")
+
+
+def _axis_reaches_batch(layer):
+    """Whether the ``axis`` setting of a layer of :data:`_AXIS_KINDS` names the batch axis: ``None`` (Softmax: every
+    axis), 0, or ``-rank`` for the rank of the input it was built for (a negative axis whose rank is not known:
+    assumed to)."""
+    axis = layer.axis
+    if axis is None:
+        return True
+    shape = (layer.__dict__.get("_build_shapes_dict") or {}).get("input_shape")
+    if isinstance(shape, list) and shape and isinstance(shape[0], (tuple, list)):    # a merge: a list of shapes
+        shape = shape[0]
+    rank = len(shape) if isinstance(shape, (tuple, list)) else None
+    for a in axis if isinstance(axis, (list, tuple)) else [axis]:
+        a = int(a)
+        if a == 0 or (a < 0 and (rank is None or a == -rank)):
+            return True
+    return False
+
+
 def _samples_apart(layers):
-    """Whether every layer (nested models' and wrapped layers' included) is one of tinygradconv's own other than
-    Lambda: at inference each of them computes every sample of a batch on its own, so a batch of copies of the
-    point gives every output step's row of the Jacobian in one pass. A Lambda or a layer class of your own might mix
-    the samples (``x - x.mean(axis=0)``): not assumed."""
+    """Whether every layer (nested models' and wrapped layers' included) is one of tinygradconv's own that, at
+    inference, computes each sample of a batch on its own (:data:`SAMPLES_APART`, and Softmax, the normalizations
+    and Concatenate unless their ``axis`` reaches the batch axis), so that a batch of copies of the point gives
+    every output step's row of the Jacobian in one pass. A Lambda, a layer class of your own (``x - x.mean(axis=0)``)
+    or ``Softmax(axis=0)`` mixes, or might mix, the samples: not assumed."""
     for layer in layers:
         if is_model(layer):
             if not (is_functional(layer) or type(layer).__name__ == "Sequential") \
                     or not _samples_apart(_layers(layer, any_kind=True)):
                 return False
             continue
-        inner = getattr(layer, "layer", None)
-        if type(layer).__name__ == "TimeDistributed" and not _samples_apart([inner]):
+        kind = type(layer).__name__
+        if not type(layer).__module__.startswith("tinygradconv.layers."):
             return False
-        if not type(layer).__module__.startswith("tinygradconv.layers.") \
-                or any(cls.__name__ == "Lambda" for cls in type(layer).__mro__):
+        if kind in _AXIS_KINDS:
+            if _axis_reaches_batch(layer):
+                return False
+        elif kind not in SAMPLES_APART:
+            return False
+        if kind == "TimeDistributed" and not _samples_apart([layer.layer]):
             return False
     return True
 
@@ -984,8 +1022,10 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
             point ``at``), at inference (``training=False``: no dropout, moving statistics). By our autograd: one
             forward and one backward pass of a batch of ``output_length`` copies of the point, sample ``n`` seeded
             with ones at output step ``n`` and zeros elsewhere, so its gradient is row ``n`` (the samples of a
-            batch never meet at inference); a model with a Lambda or a layer class of your own, which might mix
-            the samples, gets one pass per output step on a batch of one instead. An input step that no
+            batch never meet at inference, in the layers of :data:`SAMPLES_APART`); a model with a Lambda, a layer
+            class of your own, or a Softmax, normalization or Concatenate whose ``axis`` reaches the batch axis
+            (``Softmax(axis=0)``), which mix or might mix the samples, gets one pass per output step on a batch of
+            one instead. An input step that no
             computation joins to an output step gets an exactly zero entry (a recurrent layer: above the diagonal).
         at: with ``weights="model"``, the input ``(input_length, channels)`` where the Jacobian is taken (default:
             ones); finite numbers, of that shape (or ``(1, input_length, channels)``; ``(input_length,)`` for one
