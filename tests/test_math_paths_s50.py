@@ -1,13 +1,14 @@
 """The faster paths of s50 keep torch's values: logcumsumexp as np.logaddexp.accumulate (torch's kernel step for
 step), arctan2 all in float64 where NumPy's float32 loop is the C library's, log10 of float32 as log2 * log10(2) in
-float64, and float32_wider_where's small arrays picked with ``where``. References: torch 2.13 (its float32 results,
-and its float64 results rounded once to float32, the correctly rounded value).
+float64 (those two on NumPy and array-api-strict only), and float32_wider_where's small arrays picked with
+``where``. References: torch 2.13 (its float32 results, and its float64 results rounded once to float32, the
+correctly rounded value).
 """
 import numpy as np
 import pytest
 
 import tinygradconv as tg
-from tinygradconv.ops.wider_float import SMALL, numpy_loop_is_simd
+from tinygradconv.ops.wider_float import SMALL, numpy_loop_is_simd, runs_c_library_loop
 
 torch = pytest.importorskip("torch", reason="PyTorch is the reference of these ops")
 
@@ -79,3 +80,45 @@ def test_small_arrays_picked_with_where_give_the_same_bits(name):
     pieces = [getattr(tg.ops, name)(*(tg.tensor(a[i:i + SMALL // 2]) for a in args)).numpy()
               for i in range(0, 1200, SMALL // 2)]
     assert len(args[0]) > SMALL and _same_bits(np.concatenate(pieces), whole)
+
+
+# The 3 positive float32 (of all 2**31 - 2**23 finite ones, checked exhaustively) whose log10 lies so near halfway
+# between two float32 that log2(a) * log10(2) and log10(a) in float64 round to either side (/tmp/s50_r4/exh.py)
+LOG10_NEAR_HALFWAY = np.array([6.2845479e-30, 4.4042917e-28, 1.5380644e20], np.float32)
+
+
+def test_log10_on_the_three_float32_near_halfway():
+    """Where the C library's float64 log10 runs (the log2 path), torch's float32 value on these 3; elsewhere float64
+    log10 rounded once, as on every other float32."""
+    x = LOG10_NEAR_HALFWAY
+    out = tg.ops.log10(tg.tensor(x)).numpy()
+    torch32 = torch.log10(torch.from_numpy(x)).numpy()
+    rounded_once = torch.log10(torch.from_numpy(x).double()).float().numpy()
+    assert not np.any(torch32 == rounded_once)      # the 3 values where the two paths differ
+    expected = torch32 if runs_c_library_loop(np, "log10", "float64") else rounded_once
+    assert _same_bits(out, expected)
+
+
+@pytest.mark.parametrize("name", ["log10", "arctan2"])
+def test_strict_backend_takes_numpys_path(name):
+    """array-api-strict runs NumPy's loops: the same path as NumPy, so the same float32 bits."""
+    pytest.importorskip("array_api_strict", reason="the array-api-strict backend is optional")
+    if name == "log10":
+        args = [np.concatenate([np.abs(_random_bits(20000, 7)), LOG10_NEAR_HALFWAY])]
+    else:
+        args = [_random_bits(20000, 8), _random_bits(20000, 9)]
+    on_numpy = getattr(tg.ops, name)(*(tg.tensor(a) for a in args)).numpy()
+    on_strict = getattr(tg.ops, name)(*(tg.tensor(a, backend="array_api_strict") for a in args)).numpy()
+    assert on_strict.dtype == np.float32 and _same_bits(on_strict, on_numpy)
+
+
+def test_c_library_loop_asked_of_numpys_backends_only():
+    """NumPy's dispatch on the host CPU says nothing of another backend's kernels (CuPy's, on the GPU): there the
+    answer is False whatever the CPU; on NumPy and array-api-strict it is NumPy's."""
+    import array_api_compat
+
+    for name in ("log10", "arctan2", "tan"):
+        assert runs_c_library_loop(np, name) == (not numpy_loop_is_simd(name))
+        assert runs_c_library_loop(array_api_compat.array_namespace(torch.ones(1)), name) is False
+    strict = pytest.importorskip("array_api_strict", reason="the array-api-strict backend is optional")
+    assert runs_c_library_loop(strict, "arctan2") == (not numpy_loop_is_simd("arctan2"))

@@ -141,6 +141,42 @@ def test_one_pass_for_our_layers_one_a_step_for_a_layer_class_of_your_own(monkey
     assert calls == [1, 1, 1, 1]
 
 
+@pytest.mark.parametrize("kind, axis", [("Softmax", 0), ("Softmax", [0, 1]), ("Softmax", -3), ("Softmax", None),
+                                        ("UnitNormalization", [0, 1]), ("UnitNormalization", 0)])
+def test_a_layer_whose_axis_reaches_the_batch_gets_one_pass_a_step(kind, axis, monkeypatch):
+    """A softmax or a norm over the batch axis mixes the samples of a batch of copies (Softmax(axis=0) gave -0.127
+    on the diagonal where, on one sample, every output is 1 and the Jacobian is 0): one pass a step, the model's
+    own Jacobian, against float64 central differences. Over the batch and the steps, on one sample: over the
+    steps, every step reaching every step."""
+    tg.random.set_seed(8)
+    model = models.Sequential([layers.Input((4, 2), dtype="float64"), layers.Dense(3, dtype="float64"),
+                               getattr(layers, kind)(axis=axis, dtype="float64")])
+    at = np.random.default_rng(9).normal(size=(4, 2))
+    calls = []
+    original = mc._jacobian_pass
+    monkeypatch.setattr(mc, "_jacobian_pass", lambda *args: calls.append(len(args[2])) or original(*args))
+    got = viz.model_connectivity_matrix(model, 4, weights="model", at=at)
+    assert calls == [1, 1, 1, 1]
+    # UnitNormalization rounds its inverse norm to float32 (as Keras on torch): wider steps, a looser tolerance
+    eps, tol = (1e-6, 1e-8) if kind == "Softmax" else (1e-3, 1e-4)
+    np.testing.assert_allclose(got, _central_differences(model, at, eps), rtol=tol, atol=tol)
+
+
+def test_a_softmax_or_norm_over_the_channels_keeps_one_batched_pass(monkeypatch):
+    calls = []
+    original = mc._jacobian_pass
+    monkeypatch.setattr(mc, "_jacobian_pass", lambda *args: calls.append(len(args[2])) or original(*args))
+    tg.random.set_seed(9)
+    f64 = {"dtype": "float64"}
+    model = models.Sequential([layers.Input((5, 2), **f64), layers.LSTM(3, return_sequences=True, **f64),
+                               layers.Softmax(axis=-1, **f64), layers.UnitNormalization(axis=[1, 2], **f64),
+                               layers.LayerNormalization(axis=-1, **f64)])
+    at = np.random.default_rng(10).normal(size=(5, 2))
+    got = viz.model_connectivity_matrix(model, 5, weights="model", at=at)
+    assert calls == [5]
+    np.testing.assert_allclose(got, _central_differences(model, at, 1e-3), rtol=1e-4, atol=1e-4)
+
+
 def test_time_distributed_is_the_diagonal():
     """TimeDistributed(Conv1D(2, 3)) on (5 steps, 4, 3), all-ones kernel, no bias: each of its 2 positions x 2
     filters sums 3 taps x 3 channels of its own step, so J = (2 * 2 * 9) I = 36 I (by hand); TimeDistributed(Dense)
@@ -236,3 +272,55 @@ def test_every_backend_gives_numpy_s_jacobian(backend):
     got = viz.model_connectivity_matrix(model, 5, weights="model", at=at)
     np.testing.assert_allclose(got, on_numpy, rtol=1e-5, atol=1e-7)
     np.testing.assert_array_equal(got == 0, np.triu(np.ones((5, 5), dtype=bool), 1))
+
+
+def test_the_batched_pass_runs_in_chunks_under_its_memory_budget(monkeypatch):
+    """The copies' graph grows as steps**2 x units: with a budget of a quarter of what one pass of all the copies
+    keeps, the output steps go in chunks, the peak memory (tracemalloc) well under the unchunked pass's, and the
+    same Jacobian, which central differences (float64) confirm."""
+    from helpers import peak_memory
+
+    tg.random.set_seed(11)
+    model = models.Sequential([layers.Input((48, 1), dtype="float64"),
+                               layers.LSTM(8, return_sequences=True, dtype="float64")])
+    at = np.random.default_rng(12).normal(size=(48, 1))
+    whole, whole_peak = peak_memory(lambda: viz.model_connectivity_matrix(model, 48, weights="model", at=at))
+    per_sample = mc._graph_bytes(model(tg.tensor(at[None], requires_grad=True)))
+    monkeypatch.setattr(mc, "JACOBIAN_PASS_BYTES", 48 * per_sample // 2)      # 12 copies a pass
+    calls = []
+    original = mc._jacobian_pass
+    monkeypatch.setattr(mc, "_jacobian_pass", lambda *args: calls.append(len(args[2])) or original(*args))
+    chunked, chunked_peak = peak_memory(lambda: viz.model_connectivity_matrix(model, 48, weights="model", at=at))
+    assert calls == [12, 12, 12, 12]
+    assert chunked_peak < 0.5 * whole_peak, (chunked_peak, whole_peak)
+    np.testing.assert_array_equal(chunked, whole)
+    np.testing.assert_allclose(chunked, _central_differences(model, at), rtol=1e-6, atol=1e-9)
+
+
+def _bar_labels(fig):
+    fig.canvas.draw()
+    bar = fig.axes[1]
+    low, high = bar.get_ylim()
+    return [t.get_text() for t in bar.get_yticklabels() if t.get_text() and low <= t.get_position()[1] <= high]
+
+
+def test_the_colour_bar_and_the_step_ticks_read_the_values():
+    """One value (a TimeDistributed(Dense) of all-ones kernel: J = 6 on the diagonal, by hand): a linear bar from 0
+    labelled with that value (a log bar had one label, 10^0); an output of one step: one y tick, 0 (was -0.5, 0.0,
+    0.5); integer step ticks within 0 to n - 1."""
+    pytest.importorskip("matplotlib")
+    dense = models.Sequential([layers.Input((5, 3)), layers.TimeDistributed(
+        layers.Dense(2, use_bias=False, kernel_initializer="ones"))])
+    fig = viz.plot_model_connectivity(dense, 5, weights="model")
+    assert _bar_labels(fig) == ["0", "6"] and "linear scale" in fig.axes[1].get_ylabel()
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["0", "1", "2", "3", "4"]
+    one = models.Sequential([layers.Input((12, 2)), layers.GRU(3)])
+    fig = viz.plot_model_connectivity(one, 12, weights="model")
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["0"]
+    assert len(_bar_labels(fig)) >= 2 and "log scale" in fig.axes[1].get_ylabel()
+    # a Jacobian spanning less than a decade: a linear bar, several labels
+    scaled = models.Sequential([layers.Input((4, 1)), layers.Conv1D(1, 2, padding="causal", use_bias=False,
+                                                                    kernel_initializer="ones")])
+    scaled.layers[0].set_weights([np.array([[[1.0]], [[2.0]]], np.float32)])        # entries 1 and 2
+    fig = viz.plot_model_connectivity(scaled, 4, weights="model")
+    assert len(_bar_labels(fig)) >= 3 and "linear scale" in fig.axes[1].get_ylabel()

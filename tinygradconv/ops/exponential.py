@@ -48,12 +48,16 @@ correctly rounded value, the time for 10**6 values on one thread:
   ``atan2`` is a scalar loop).
 
 Where NumPy has no SIMD loop of its own for these functions (x86 without AVX-512; checked by
-:func:`~.wider_float.numpy_loop_is_simd`), each float32 and float64 value is the C library's scalar function,
-and two choices change (measured on an AMD EPYC Zen 3, glibc 2.36, CPU time of one thread for 10**6 values):
-``arctan2`` computes every element in float64 (its float32 loop took 30.5 ms, float64 25.5 ms: 33 ms in all
-against 45 ms before, torch 3.2 ms; 2.3 % differ from torch, 0 ulps, against 11.2 %), and ``log10`` is
-``log2(a) * log10(2)`` in float64, rounded once: the same float32 as float64 ``log10`` on every value tried (4e6
-random bit patterns, every power of ten), in 9.3 ms against 15.9 ms (torch 1.7 ms).
+:func:`~.wider_float.runs_c_library_loop`, on the NumPy and array-api-strict backends only: CuPy's kernels do not
+depend on the host CPU), each float32 and float64 value is the C library's scalar function, and two choices change
+(measured on an AMD EPYC Zen 3, glibc 2.36, CPU time of one thread for 10**6 values): ``arctan2`` computes every
+element in float64 (its float32 loop took 30.5 ms, float64 25.5 ms: 33 ms in all against 45 ms before, torch
+3.2 ms; 2.3 % differ from torch, 0 ulps, against 11.2 %), and ``log10`` is ``log2(a) * log10(2)`` in float64,
+rounded once, in 9.3 ms against 15.9 ms (torch 1.7 ms). Checked on every positive finite float32: it rounds to the
+same float32 as float64 ``log10`` except on 3 values, 6.2845479e-30, 4.4042917e-28 and 1.5380644e20, whose
+logarithms lie almost exactly halfway between two float32 (the two float64 results round to either side): there
+it gives torch's float32 value, one ulp from float64 ``log10`` rounded once (the correctly rounded value on the
+first, one ulp from it on the other two; tests/test_math_paths_s50.py).
 
 ``logaddexp`` of float32 takes PyTorch's steps with ``exp`` and ``log1p`` each computed in float64
 and rounded once, the sum in float32 (``logaddexp(0.0, 1.0) = 1.3132617``, as PyTorch, where NumPy's float32 steps
@@ -91,7 +95,7 @@ from .elementwise import (
     unary_special_points,
     unbroadcast,
 )
-from .wider_float import float32_wider_where, in_wider_float, numpy_loop_is_simd
+from .wider_float import float32_wider_where, in_wider_float, runs_c_library_loop
 
 # PyTorch's constants, as derivatives.yaml writes them: ln 2 is math.log(2), but 2.3025850929940456 is one unit in
 # the last place below math.log(10) (2.302585092994046), and log10's gradient agrees with PyTorch's only with it.
@@ -158,9 +162,10 @@ class Log10(Function):
         xp = ctx.xp
         a = float_input(xp, a)
         ctx.save_for_backward(a)
-        if dtype_name(a.dtype) == "float32" and hasattr(xp, "float64") and not numpy_loop_is_simd("log10", "float64"):
-            # the C library's float64 log10 (as on x86 without AVX-512) costs twice its log2: log2(a) * log10(2)
-            # in float64 rounds to the same float32 (every float32 tried, log10(100) = 2 included)
+        if dtype_name(a.dtype) == "float32" and runs_c_library_loop(xp, "log10", "float64"):
+            # the C library's float64 log10 (NumPy on x86 without AVX-512) costs twice its log2: log2(a) * log10(2)
+            # in float64 rounds to the same float32 on every positive float32 but 3 (6.2845479e-30, 4.4042917e-28,
+            # 1.5380644e20: there it gives torch's float32 value, float64 log10 one ulp from it); log10(100) = 2
             return xp.astype(xp.log2(xp.astype(a, xp.float64)) * _LOG10_2, xp.float32)
         return in_wider_float(xp, xp.log10, a)
 

@@ -7,6 +7,8 @@
 * :func:`numpy_loop_is_simd`: whether NumPy's loop of a function is its own SIMD code on this CPU (fast, and for
   float32 a few units in the last place off in known ranges) or the C library's scalar function (slower: on x86
   without AVX-512, float32 ``arctan2`` there costs more than every element in float64).
+* :func:`runs_c_library_loop`: that question asked only of the backends that run NumPy's loops (NumPy, and
+  array-api-strict, which is NumPy underneath): CuPy's kernels run on the GPU, whatever the host CPU has.
 
 Which op uses which, and why (the share of results that differ from PyTorch's, and the times), is written in the
 docstrings of those modules (the float32 rule is in :mod:`.trigonometric`'s).
@@ -16,7 +18,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from array_api_compat import is_numpy_namespace
+from array_api_compat import is_array_api_strict_namespace, is_numpy_namespace
 
 from ..backend import dtype_name
 from .elementwise import _in_float32
@@ -74,6 +76,21 @@ def numpy_loop_is_simd(name, dtype="float32"):
     return bool(current) and not current.startswith("baseline")
 
 
+def runs_c_library_loop(xp, name, dtype="float32"):
+    """Whether the backend ``xp`` computes the ufunc ``name`` of ``dtype`` with the C library's scalar function
+    (:func:`numpy_loop_is_simd` false): asked only of NumPy and of array-api-strict (NumPy's loops underneath, so
+    that both take the same path and give the same bits); False on any other backend (CuPy: its own GPU kernels,
+    which NumPy's dispatch on the host CPU says nothing about).
+
+    >>> import numpy as np
+    >>> runs_c_library_loop(np, "arctan2") == (not numpy_loop_is_simd("arctan2"))
+    True
+    """
+    if not (is_numpy_namespace(xp) or is_array_api_strict_namespace(xp)):
+        return False
+    return not numpy_loop_is_simd(name, dtype)
+
+
 def float32_wider_where(xp, formula, needs_wider, *arrays, everywhere_unless_simd=None):
     """``formula(*arrays)`` from the backend's own float32 loop (fast: NumPy's takes about 0.5 ms for 10**6 values),
     recomputed in float64 and rounded once only at the elements where ``needs_wider(out, *arrays)`` is true: where
@@ -85,12 +102,13 @@ def float32_wider_where(xp, formula, needs_wider, *arrays, everywhere_unless_sim
     at most :data:`SMALL` elements, the whole array is, and ``xp.where`` picks the same values.
 
     ``everywhere_unless_simd``: NumPy's name of ``formula`` (``"tan"``): where NumPy's float32 loop of it is the C
-    library's scalar function (:func:`numpy_loop_is_simd`), every element is computed in float64 and
-    rounded once (:func:`in_wider_float`): slower there than float64, and within an ulp without help.
+    library's scalar function (:func:`runs_c_library_loop`: on NumPy and array-api-strict only, never CuPy), every
+    element is computed in float64 and rounded once (:func:`in_wider_float`): slower there than float64, and within
+    an ulp without help.
     """
     if dtype_name(arrays[0].dtype) != "float32" or not hasattr(xp, "float64"):
         return _in_float32(xp, formula, *arrays)
-    if everywhere_unless_simd and not numpy_loop_is_simd(everywhere_unless_simd):
+    if everywhere_unless_simd and runs_c_library_loop(xp, everywhere_unless_simd):
         return in_wider_float(xp, formula, *arrays)
     out = formula(*arrays)
     mask = needs_wider(out, *arrays)

@@ -797,22 +797,60 @@ def _features(model, layers, steps_axis):
     return (int(_in_channels(first)),)
 
 
+#: tinygradconv's own layer kinds whose call at inference computes each sample of a batch from that sample alone,
+#: whatever their settings (a recurrent layer's state is one per sample; a merge adds sample to sample; a Reshape,
+#: Permute or Flatten never moves the batch axis; the noise and dropout layers are the identity at inference).
+SAMPLES_APART = frozenset(
+    CONVOLUTIONS + DEPTHWISE + POOLING + RESAMPLING + PER_STEP + ALL_STEPS + RESHAPING
+    + tuple(kind for kind in MERGES if kind != "Concatenate")
+    + ("Activation", "Dropout", "ReLU", "LeakyReLU", "ELU", "PReLU", "InputLayer", "GaussianNoise", "GaussianDropout",
+       "SpatialDropout1D", "Identity", "Masking", "Embedding", "Rescaling", "ActivityRegularization",
+       "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D", "SimpleRNN", "LSTM", "GRU", "TimeDistributed"))
+#: Kinds that keep the samples apart unless their ``axis`` reaches the batch axis (axis 0; Softmax's ``axis=None``:
+#: every axis): a softmax, a norm or statistics over the batch, a Concatenate along it.
+_AXIS_KINDS = ("Softmax", "LayerNormalization", "UnitNormalization", "BatchNormalization", "GroupNormalization",
+               "Concatenate")
+
+
+def _axis_reaches_batch(layer):
+    """Whether the ``axis`` setting of a layer of :data:`_AXIS_KINDS` names the batch axis: ``None`` (Softmax: every
+    axis), 0, or ``-rank`` for the rank of the input it was built for (a negative axis whose rank is not known:
+    assumed to)."""
+    axis = layer.axis
+    if axis is None:
+        return True
+    shape = (layer.__dict__.get("_build_shapes_dict") or {}).get("input_shape")
+    if isinstance(shape, list) and shape and isinstance(shape[0], (tuple, list)):    # a merge: a list of shapes
+        shape = shape[0]
+    rank = len(shape) if isinstance(shape, (tuple, list)) else None
+    for a in axis if isinstance(axis, (list, tuple)) else [axis]:
+        a = int(a)
+        if a == 0 or (a < 0 and (rank is None or a == -rank)):
+            return True
+    return False
+
+
 def _samples_apart(layers):
-    """Whether every layer (nested models' and wrapped layers' included) is one of tinygradconv's own other than
-    Lambda: at inference each of them computes every sample of a batch on its own, so a batch of copies of the
-    point gives every output step's row of the Jacobian in one pass. A Lambda or a layer class of your own might mix
-    the samples (``x - x.mean(axis=0)``): not assumed."""
+    """Whether every layer (nested models' and wrapped layers' included) is one of tinygradconv's own that, at
+    inference, computes each sample of a batch on its own (:data:`SAMPLES_APART`, and Softmax, the normalizations
+    and Concatenate unless their ``axis`` reaches the batch axis), so that a batch of copies of the point gives
+    every output step's row of the Jacobian in one pass. A Lambda, a layer class of your own (``x - x.mean(axis=0)``)
+    or ``Softmax(axis=0)`` mixes, or might mix, the samples: not assumed."""
     for layer in layers:
         if is_model(layer):
             if not (is_functional(layer) or type(layer).__name__ == "Sequential") \
                     or not _samples_apart(_layers(layer, any_kind=True)):
                 return False
             continue
-        inner = getattr(layer, "layer", None)
-        if type(layer).__name__ == "TimeDistributed" and not _samples_apart([inner]):
+        kind = type(layer).__name__
+        if not type(layer).__module__.startswith("tinygradconv.layers."):
             return False
-        if not type(layer).__module__.startswith("tinygradconv.layers.") \
-                or any(cls.__name__ == "Lambda" for cls in type(layer).__mro__):
+        if kind in _AXIS_KINDS:
+            if _axis_reaches_batch(layer):
+                return False
+        elif kind not in SAMPLES_APART:
+            return False
+        if kind == "TimeDistributed" and not _samples_apart([layer.layer]):
             return False
     return True
 
@@ -865,17 +903,24 @@ def _model_jacobian(model, input_length, at=None):
         point = point.T
     # the model's own backend (model.to moves its weights): the probe and the pass run where its weights are
     backend = model.weights[0].backend if model.weights else None
-    probe = _lone_output(model(Tensor(point[None], dtype=dtype, backend=backend), training=False))
+    probe = _lone_output(model(Tensor(point[None], dtype=dtype, backend=backend, requires_grad=True),
+                               training=False))
     n_out, seed_axis = _output_steps(probe, steps_axis)
     _jacobian_fits(model, input_length, features, n_out, int(np.prod(probe.shape[1:])) // n_out)
+    # what the backward pass of one sample keeps (a recurrent layer: its activations at every step), from the probe's
+    # graph: a batched pass of `chunk` copies keeps about `chunk` times that, and twice with its gradients
+    chunk = max(1, JACOBIAN_PASS_BYTES // max(1, 2 * _graph_bytes(probe)))
+    del probe
     # the passes also reach the model's weights: their .grad (which a training loop may hold between backward()
     # and its optimizer's step) are set aside and put back untouched, as the pictures' own passes do
     held = [(w, w._grad) for w in model.weights]
     for w, _ in held:
         w._grad = None
     try:
-        if _samples_apart(layers):       # sample n of a batch of copies asks for output step n: one pass for all
-            grad = _jacobian_pass(model, point, np.arange(n_out), seed_axis, dtype, backend)
+        if _samples_apart(layers):       # sample n of a batch of copies asks for output step n: one pass for all,
+            # or for `chunk` output steps at a time where all would keep more than JACOBIAN_PASS_BYTES
+            grad = np.concatenate([_jacobian_pass(model, point, np.arange(start, min(start + chunk, n_out)),
+                                                  seed_axis, dtype, backend) for start in range(0, n_out, chunk)])
         else:                            # one pass a step, on a batch of one
             grad = np.concatenate([_jacobian_pass(model, point, [n], seed_axis, dtype, backend)
                                    for n in range(n_out)])
@@ -884,6 +929,30 @@ def _model_jacobian(model, input_length, at=None):
             w._grad = g
     # sum over every axis of the sample but the steps
     return grad.sum(axis=1) if steps_axis == 2 else grad.reshape(n_out, input_length, -1).sum(axis=2)
+
+
+#: The most bytes that one batched pass of ``weights="model"`` (:func:`model_connectivity_matrix`) may keep for its
+#: backward pass (256 MiB): the output steps are taken that many copies at a time that their graph, measured on the
+#: pass of one sample, stays under it (a 1000-step LSTM keeps about 1 MiB a sample).
+JACOBIAN_PASS_BYTES = 2 ** 28
+
+
+def _graph_bytes(out):
+    """The bytes of the arrays that the graph of ``out`` keeps for its backward pass: every non-leaf tensor's array
+    and every op's saved arrays (each counted once; a view as its own size, an upper bound)."""
+    seen, total, stack = set(), 0, [out]
+    while stack:
+        tensor = stack.pop()
+        ctx = tensor._ctx
+        if ctx is None or id(tensor) in seen:
+            continue
+        seen.add(id(tensor))
+        for array in (tensor._data, *ctx.saved_tensors):
+            if id(array) not in seen and hasattr(array, "dtype") and hasattr(array, "size"):
+                seen.add(id(array))                 # (array-api-strict's arrays have no nbytes)
+                total += int(array.size) * np.dtype(dtype_name(array.dtype)).itemsize
+        stack.extend(parent for parent in ctx.inputs if parent is not None)
+    return total
 
 
 def _jacobian_pass(model, point, rows, seed_axis, dtype, backend):
@@ -982,10 +1051,14 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
             model's own weights, ``P[n, j] = sum over c, c' of d y[n, c] / d x[j, c']`` (its Jacobian summed over
             channels, every other axis of the sample too; for a model with non-linear layers it depends on the
             point ``at``), at inference (``training=False``: no dropout, moving statistics). By our autograd: one
-            forward and one backward pass of a batch of ``output_length`` copies of the point, sample ``n`` seeded
+            forward and one backward pass of a batch of ``output_length`` copies of the point (in chunks of as many
+            copies as keep under ``JACOBIAN_PASS_BYTES``, 256 MiB, for their backward pass, measured on one
+            sample's graph: a long recurrent model's activations grow as steps² × units), sample ``n`` seeded
             with ones at output step ``n`` and zeros elsewhere, so its gradient is row ``n`` (the samples of a
-            batch never meet at inference); a model with a Lambda or a layer class of your own, which might mix
-            the samples, gets one pass per output step on a batch of one instead. An input step that no
+            batch never meet at inference, in the layers of :data:`SAMPLES_APART`); a model with a Lambda, a layer
+            class of your own, or a Softmax, normalization or Concatenate whose ``axis`` reaches the batch axis
+            (``Softmax(axis=0)``), which mix or might mix the samples, gets one pass per output step on a batch of
+            one instead. An input step that no
             computation joins to an output step gets an exactly zero entry (a recurrent layer: above the diagonal).
         at: with ``weights="model"``, the input ``(input_length, channels)`` where the Jacobian is taken (default:
             ones); finite numbers, of that shape (or ``(1, input_length, channels)``; ``(input_length,)`` for one
@@ -1336,9 +1409,10 @@ def _pattern_note(matrix):
 def _plot_jacobian(model, matrix, at_given, fig=None):
     """The Jacobian of ``weights="model"`` as an image: output step ``n`` down, input step ``j`` across, the colour
     ``|J[n, j]|`` on a log scale (a recurrent layer's dependence fades by orders of magnitude along the steps, which
-    a linear scale would paint as white), exact zeros white: no dependence at all."""
-    from matplotlib.colors import ListedColormap, LogNorm
-    from matplotlib.ticker import MaxNLocator
+    a linear scale would paint as white; a linear one where the values span less than a decade), exact zeros white:
+    no dependence at all."""
+    from matplotlib.colors import ListedColormap, LogNorm, Normalize
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
 
     plt = pyplot()
     n_out, n_in = matrix.shape
@@ -1350,20 +1424,32 @@ def _plot_jacobian(model, matrix, at_given, fig=None):
     nonzero = size[size > 0]
     top = float(nonzero.max()) if nonzero.size else 1.0
     low = max(float(nonzero.min()), top * 1e-12) if nonzero.size else 0.1
-    low = low if low < top else top / 10                   # one value: a colour bar of one decade
+    # a log scale where |J| spans a decade or more; under a decade (one value included) a linear bar, whose ticks
+    # read the values (a log bar there had one labelled tick, or none that said the value)
+    log = top >= 10 * low
+    norm = LogNorm(vmin=low, vmax=top) if log else Normalize(vmin=low if low < top else 0.0, vmax=top)
     cmap = ListedColormap(plt.get_cmap("Blues")(np.linspace(0.2, 1.0, 256)))
     cmap = cmap.with_extremes(bad="#ffffff", under=cmap(0))  # exactly 0: white; below the bar: its lightest blue
-    image = ax.imshow(np.ma.masked_equal(size, 0.0), cmap=cmap, norm=LogNorm(vmin=low, vmax=top), aspect="auto",
-                      interpolation="nearest")
+    image = ax.imshow(np.ma.masked_equal(size, 0.0), cmap=cmap, norm=norm, aspect="auto", interpolation="nearest")
     bar = fig.colorbar(image, ax=ax, shrink=0.8)
-    bar.set_label("|J[n, j]|, log scale\n(white: exactly 0, no dependence)", fontsize=8)
+    bar.set_label(f"|J[n, j]|, {'log' if log else 'linear'} scale\n(white: exactly 0, no dependence)", fontsize=8)
     bar.ax.tick_params(labelsize=8)
-    bar.ax.minorticks_off()                         # (a tick a decade is enough, and much quicker to lay out)
+    bar.ax.minorticks_off()                         # (the labelled ticks are enough, and much quicker to lay out)
+    if log and top < 1000 * low:                    # 1 to 3 decades: 1, 2 and 5 of each decade, labelled
+        bar.ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.3g}"))
+    elif log:                                       # a labelled tick every decade, however short the bar
+        bar.ax.yaxis.set_major_locator(LogLocator(numticks=15))
+    elif low < top:
+        bar.ax.yaxis.set_major_locator(MaxNLocator(nbins=5))
+    else:                                           # one value: 0 and that value, written out
+        bar.set_ticks([0.0, top], labels=["0", f"{top:.3g}"])
     ax.set_xlabel("input step j", fontsize=8)
     ax.set_ylabel("output step n", fontsize=8)
 
-    for axis, n in ((ax.xaxis, n_in), (ax.yaxis, n_out)):
-        axis.set_major_locator(MaxNLocator(nbins=min(n, 10), integer=True))
+    for axis, n in ((ax.xaxis, n_in), (ax.yaxis, n_out)):   # integer steps, within 0 to n - 1 (one step: 0)
+        ticks = MaxNLocator(nbins=min(n, 10), integer=True).tick_values(0, n - 1)
+        axis.set_ticks([int(t) for t in ticks if 0 <= t <= n - 1])
     ax.tick_params(labelsize=8)
     point = "at the point `at`" if at_given else "at x = ones"
     title = (f"{_describe(model)}: the Jacobian {point} with the model's own weights (inference), J[n, j] = sum over "
