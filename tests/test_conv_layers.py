@@ -574,8 +574,10 @@ def test_regularization_losses_by_hand(rng):
     layer.set_weights([kernel, bias])
     y = layer(x).numpy()
     losses = [float(loss.item()) for loss in layer.losses]
-    # Keras' order: the call's activity penalty first, then the weights' penalties
-    assert losses == pytest.approx([0.3 * np.sum(y**2) / 4, 0.1 * np.sum(kernel**2), 0.2 * 2.0], rel=1e-12)
+    # Keras' order: the call's activity penalty first, then the weights' penalties; L1's factor is kept rounded to
+    # floatx() (float32), as Keras 3 keeps it in a tensor, L2's as the Python float
+    l1_factor = float(np.float32(0.2))
+    assert losses == pytest.approx([0.3 * np.sum(y**2) / 4, 0.1 * np.sum(kernel**2), l1_factor * 2.0], rel=1e-12)
 
 
 def test_regularization_losses_are_differentiable():

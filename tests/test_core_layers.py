@@ -86,7 +86,9 @@ def test_dense_regularizers_and_constraints_are_attached(rng):
     out = layer(x)
     w, b = layer.get_weights()
     penalties = [float(p.item()) for p in layer.losses]
-    expected = [0.1 * np.sum(np.abs(out.numpy())) / 4, 0.5 * np.sum(w ** 2), 0.01 * np.sum(np.abs(b))]  # Keras' order
+    # Keras' order; L1's factor rounded to floatx() (float32), as Keras 3 keeps it in a tensor, L2's a Python float
+    l1_factor, l1_default = float(np.float32(0.1)), float(np.float32(0.01))
+    expected = [l1_factor * np.sum(np.abs(out.numpy())) / 4, 0.5 * np.sum(w ** 2), l1_default * np.sum(np.abs(b))]
     np.testing.assert_allclose(penalties, expected, rtol=1e-10)
     assert layer.kernel.constraint is not None and layer.bias.constraint is None
 
