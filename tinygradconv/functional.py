@@ -144,7 +144,8 @@ def _flat_by_structure(value, structure, argument):
 
     Raises:
         ValueError: a dict or list that follows the structure at the top but not below it (a missing or unknown
-            key, a list of another length), naming ``argument``, the path and the structure expected.
+            key, a list of another length), naming ``argument``, the path, the structure expected and the one
+            received (its leaves as ``'*'``, as Keras prints them: never whole arrays).
     """
     if not isinstance(value, (dict, list, tuple)) or (isinstance(value, dict) and "class_name" in value):
         return value
@@ -156,18 +157,23 @@ def _flat_by_structure(value, structure, argument):
     expected = map_structure(lambda _: "*", structure)
     out = []
 
+    def shown(v):   # what was received, its leaves as '*' (as Keras prints structures), never whole arrays
+        if isinstance(v, (dict, list, tuple)):
+            return map_structure(lambda _: "*", v)
+        return f"an array of shape {tuple(v.shape)}" if hasattr(v, "shape") else repr(v)
+
     def walk(v, s, path):
         if isinstance(s, dict):
             if not isinstance(v, dict) or sorted(v) != sorted(s):
                 raise ValueError(f"Invalid value for argument `{argument}`: at {list(path) or 'the top'} it expects "
                                  f"a dict with the keys {sorted(s)}, the model's nested outputs {expected}. "
-                                 f"Received {v!r}")
+                                 f"Received {shown(v)}")
             for key in sorted(s):
                 walk(v[key], s[key], (*path, key))
         elif isinstance(s, (list, tuple)):
             if not isinstance(v, (list, tuple)) or len(v) != len(s):
                 raise ValueError(f"Invalid value for argument `{argument}`: at {list(path) or 'the top'} it expects "
-                                 f"a list of {len(s)}, the model's nested outputs {expected}. Received {v!r}")
+                                 f"a list of {len(s)}, the model's nested outputs {expected}. Received {shown(v)}")
             for i, (item, sub) in enumerate(zip(v, s)):
                 walk(item, sub, (*path, i))
         else:
@@ -942,6 +948,7 @@ class Functional(FunctionalMixin, Model):
         call = {"optimizer": optimizer, "loss": loss, "metrics": metrics, "loss_weights": loss_weights, **kwargs}
         given_loss = loss
         if self._output_struct is not None:     # in the nested structure of the outputs: one entry per output
+            loss, loss_weights = self._losses_by_layer_name(loss, loss_weights)
             loss, loss_weights, metrics = (_flat_by_structure(value, self._output_struct, argument) for value, argument
                                            in ((loss, "loss"), (loss_weights, "loss_weights"), (metrics, "metrics")))
             if kwargs.get("weighted_metrics") is not None:
@@ -978,6 +985,37 @@ class Functional(FunctionalMixin, Model):
         self._output_trackers = None   # new trackers, listed in `metrics` once a batch has built them (Keras)
         self._reset_compiled_metrics()
 
+    def _losses_by_layer_name(self, loss, loss_weights):
+        """``loss`` (and ``loss_weights``) of nested list or tuple outputs given as a dict keyed by the names of the
+        layers that make the outputs (``{"d1": "mse", "d2": "mae", "d3": "mse"}`` for ``[d1, (d2, d3)]``), as
+        Keras 3.15's ``CompileLoss.build`` takes it (a key for every output; ``loss_weights`` then as a list, or a
+        dict keyed the same way), as the flat list of one entry per output in the order of :attr:`outputs`;
+        anything else unchanged. (Keras takes no such dict for a dict of outputs, nor for ``metrics``, whose dicts
+        follow the structure.)"""
+        names = self.output_names
+
+        def keyed_by_layer(value):
+            return isinstance(value, dict) and "class_name" not in value and set(value) == set(names)
+
+        if isinstance(self._output_struct, dict) or not keyed_by_layer(loss):
+            return loss, loss_weights
+        if keyed_by_layer(loss_weights):
+            loss_weights = [loss_weights[n] for n in names]
+        return [loss[n] for n in names], loss_weights
+
+    def _key_description(self, argument):
+        """What the keys of a dict of per-output ``argument`` (losses, weights, metrics) name, for error messages."""
+        if self._output_struct is not None:
+            if isinstance(self._output_struct, dict):
+                layers = ""
+            elif argument in ("loss", "loss_weights"):
+                layers = f"; or a key for each of the layers' names {self.output_names}, as Keras takes them"
+            else:   # Keras 3.15: "Node type mismatch; expected <class 'tuple'>, but got <class 'dict'>"
+                layers = ("; not the layers' names, which Keras refuses here: give them in the structure of the "
+                          f"outputs, {map_structure(lambda _: '*', self._output_struct)}")
+            return f"the outputs' paths in their nested structure{layers}"
+        return "the keys of the model's dict of outputs" if self._output_keys else "the output layers' names"
+
     def _per_output_losses(self, loss, loss_weights):
         """``[(output name, loss, weight, output position)]`` for a per-output ``loss`` or any ``loss_weights``; else
         None. The entries are in the order Keras 3.15 logs the losses (``CompileLoss.build``): the order of the
@@ -993,8 +1031,9 @@ class Functional(FunctionalMixin, Model):
                     value = {n: value.get(n) for n in names}    # a dict of outputs: a missing key is None (Keras)
                 if sorted(value) != sorted(names):
                     none = " (None for an output trained by no loss)" if argument == "loss" else ""
-                    raise ValueError(f"Invalid value for argument `{argument}`: expected keys {names} (the output "
-                                     f"layers' names){none}, but found {argument}.keys()={list(value)}")
+                    raise ValueError(f"Invalid value for argument `{argument}`: expected keys {names} "
+                                     f"({self._key_description(argument)}){none}, but found "
+                                     f"{argument}.keys()={list(value)}")
                 return [value[n] for n in names]
             if isinstance(value, (list, tuple)):
                 if len(value) != len(names):
@@ -1078,13 +1117,17 @@ class Functional(FunctionalMixin, Model):
         ``metrics``, and becomes ``"<output name>_weighted_<metric name>"`` (then ``_1``, ...) among
         ``weighted_metrics``."""
         names, counts, specs = self._output_names(), {}, []
+        # nested outputs: a metric is named after the output's layer (Keras 3.15 names them from
+        # `model.output_names`: "d1_mae"), where its loss is named after its path ("b/d1_loss")
+        reported_names = self.output_names if self._output_struct is not None else names
 
         def unique(base):       # the first one as it is, then base_1, base_2, ...
             counts[base] = counts.get(base, 0) + 1
             return base if counts[base] == 1 else f"{base}_{counts[base] - 1}"
 
         for argument, value, weighted in (("metrics", metrics, False), ("weighted_metrics", weighted_metrics, True)):
-            for position, (output, entry) in enumerate(zip(names, self._metrics_by_output(value, argument, names))):
+            by_output = self._metrics_by_output(value, argument, names, self._key_description(argument))
+            for position, (output, entry) in enumerate(zip(reported_names, by_output)):
                 if entry is None:
                     continue
                 entries = list(entry) if isinstance(entry, (list, tuple)) else [entry]
@@ -1100,7 +1143,7 @@ class Functional(FunctionalMixin, Model):
         return sorted(specs, key=lambda entry: entry[0])
 
     @staticmethod
-    def _metrics_by_output(value, argument, names):
+    def _metrics_by_output(value, argument, names, keys="the output names"):
         """One entry per output (in ``names`` order) from a per-output ``metrics``/``weighted_metrics``: a list (or
         tuple) with one entry per output, by position, or a dict keyed by output name (a name left out: None), the
         two forms Keras 3.15 takes for a model with several outputs.
@@ -1116,8 +1159,8 @@ class Functional(FunctionalMixin, Model):
         if isinstance(value, dict) and "class_name" not in value:
             unknown = [key for key in value if key not in names]
             if unknown:
-                raise ValueError(f"Invalid value for argument `{argument}`: a dict of {argument} is keyed by the "
-                                 f"model's output names {names}. Received the keys {list(value)}, of which "
+                raise ValueError(f"Invalid value for argument `{argument}`: a dict of {argument} is keyed by "
+                                 f"{names} ({keys}). Received the keys {list(value)}, of which "
                                  f"{unknown} name no output")
             return [value.get(n) for n in names]
         if isinstance(value, (list, tuple)):
