@@ -115,3 +115,49 @@ def test_structure_errors_show_the_structure_not_the_arrays():
         model.evaluate(_X, [np.ones((16, 1)), (np.ones((16, 2)), np.ones((16, 3)))],
                        sample_weight=[np.ones(16), np.zeros(16)], verbose=0)
     assert str(error.value).endswith("Received an array of shape (16,)")
+
+
+def _structure(value):
+    """The structure with each array (or symbolic tensor) its shape, containers kept: a tuple stays one."""
+    return tg.layers.keras_tensor.map_structure(lambda a: tuple(a.shape), value)
+
+
+_STRUCTURES = ["(d1, d2)", "(d1,)", "[[d1]]", "([d1],)", "[(d1,)]", "(d1, [d2, d3])", "[d1, (d2, d3)]",
+               "{'a': [d1]}"]
+
+
+@pytest.mark.parametrize("structure", _STRUCTURES)
+def test_call_predict_shapes_config_and_clone_keep_the_structure_as_keras(structure):
+    """Keras 3's Functional.call unpacks a list or tuple of one (``[[d1]]`` gives ``[array]``) and keeps tuples,
+    a flat tuple too; predict, compute_output_shape, ``output``, a symbolic call, clone_model and
+    ``from_config(get_config())`` (a config in memory keeps its tuples) give what Keras' give."""
+    keras = keras_on_torch("Keras 3 is the reference for the structure of outputs")
+    got = []
+    for lib in (keras, tg):
+        x, d1, d2, d3 = _heads(lib)
+        model = lib.models.Model(x, eval(structure, {}, {"d1": d1, "d2": d2, "d3": d3}))
+        clone = lib.models.clone_model(model)
+        restored = lib.models.Model.from_config(model.get_config())
+        call = model(_X) if lib is tg else keras.tree.map_structure(keras.ops.convert_to_numpy, model(_X))
+        got.append([_structure(value) for value in (
+            model.predict(_X, verbose=0), model.predict_on_batch(_X), call, model(lib.layers.Input((3,))),
+            model.output, clone.output, restored.output, restored.predict(_X, verbose=0))]
+            + [model.compute_output_shape((None, 3)), model.get_config()["output_layers"]])
+    assert got[1] == got[0]
+
+
+def test_a_tuple_of_outputs_trains_as_keras():
+    keras = keras_on_torch("Keras 3 is the reference for training a tuple of outputs")
+    results = []
+    for lib in (keras, tg):
+        x, d1, d2, _ = _heads(lib)
+        model = lib.models.Model(x, (d1, d2))
+        model.compile("sgd", loss=("mse", "mae"), metrics=("mae", None))
+        y = (np.cos(np.arange(16.0)).reshape(16, 1), np.sin(np.arange(32.0)).reshape(16, 2))
+        history = model.fit(_X, y, epochs=2, batch_size=8, shuffle=False, verbose=0).history
+        results.append((history, model.evaluate(_X, y, verbose=0, return_dict=True)))
+    (expected, expected_eval), (got, got_eval) = results
+    assert sorted(got) == sorted(expected) and sorted(got_eval) == sorted(expected_eval)
+    for key in expected:
+        np.testing.assert_allclose(got[key], expected[key], rtol=1e-5, err_msg=key)
+        np.testing.assert_allclose(got_eval[key], expected_eval[key], rtol=1e-5, err_msg=key)

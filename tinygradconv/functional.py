@@ -273,6 +273,8 @@ class FunctionalMixin:
         # a nested structure of outputs ({"a": [d1, d2], "b": d3}, [d1, (d2, d3)]), as Keras 3 takes it: kept for
         # call, the config and the shapes; the model otherwise has the flat list of its leaves (sorted keys)
         self._output_struct = outputs if _deeply_nested(outputs) else None
+        # a flat tuple of outputs comes back a tuple (call, predict, output, shapes, config), as Keras 3 keeps it
+        self._output_tuple = isinstance(outputs, tuple) and self._output_struct is None
         if self._output_struct is not None:
             outputs = flatten(outputs)
         self._input_keys = sorted(inputs) if isinstance(inputs, dict) else None
@@ -344,6 +346,8 @@ class FunctionalMixin:
             return self._output_struct
         if self._output_keys:
             return _in_given_order(self._output_keys, self._outputs, self._given_keys[1])
+        if self._output_tuple:   # Model(x, (d1, d2)): a tuple, as Keras 3 keeps the structure given
+            return tuple(self._outputs)
         return self.outputs if self._nested_outputs else self._outputs[0]
 
     @property
@@ -425,11 +429,16 @@ class FunctionalMixin:
                 values[id(t)] = results[t._keras_history[2]]
         outputs = [values[id(t)] for t in self._outputs]
         if self._output_struct is not None:     # nested outputs: their structure, dicts in sorted order, as Keras 3
-            return pack_as(self._output_struct, outputs)
+            packed = pack_as(self._output_struct, outputs)
+            # a list or tuple of one is unpacked, as Keras 3's Functional.call (`unpack_singleton`): Model(x, [[d1]])
+            # gives [array]; Model(x, {"a": [d1]}) keeps its dict
+            return packed[0] if isinstance(packed, (list, tuple)) and len(packed) == 1 else packed
         if self._output_keys:   # a dict of outputs, keyed in sorted order on data as Keras 3.15 returns it
             return dict(zip(self._output_keys, outputs))
         # one output given in a list, Model([a], [o]), comes back alone on data, as Keras
-        return outputs if self._nested_outputs and len(outputs) > 1 else outputs[0]
+        if self._nested_outputs and len(outputs) > 1:
+            return tuple(outputs) if self._output_tuple else outputs
+        return outputs[0]
 
     def _output_list(self, outputs):
         """The model's outputs as :meth:`call` gives them, a dict of outputs as the list of its values in sorted
@@ -439,6 +448,8 @@ class FunctionalMixin:
         if self._output_keys and isinstance(outputs, dict):
             values = [outputs[key] for key in self._output_keys]
             return values if len(values) > 1 else values[0]
+        if self._output_tuple and isinstance(outputs, tuple):
+            return list(outputs)
         if self._output_struct is not None and isinstance(outputs, (list, tuple, dict)):
             values = flatten(outputs)
             return values if len(values) > 1 else values[0]
@@ -505,6 +516,8 @@ class FunctionalMixin:
             return map_structure(lambda t: by_id[id(t)], self._output_struct)
         if self._output_keys:   # a dict of outputs: a dict of shapes in the order it was written, as Keras 3
             return _in_given_order(self._output_keys, result, self._given_keys[1])
+        if self._output_tuple:
+            return tuple(result)
         return result if self._nested_outputs else result[0]
 
     def _layer_output_shapes(self):
@@ -597,16 +610,17 @@ class FunctionalMixin:
             layers.append(item)
         inputs = [self._endpoint_key(t) for t in self._inputs]
         outputs = [self._endpoint_key(t) for t in self._outputs]
-        if self._output_struct is not None:     # nested outputs: their structure (as JSON writes it), as Keras 3
+        if self._output_struct is not None:     # nested outputs: their structure (tuples kept in memory), as Keras 3
             return {"name": self.name, "trainable": self.trainable, "layers": layers,
                     "input_layers": (_in_given_order(self._input_keys, inputs, self._given_keys[0])
                                      if self._input_keys else inputs if self._nested_inputs else inputs[0]),
-                    "output_layers": map_structure(self._endpoint_key, self._output_struct, containers=list)}
+                    "output_layers": map_structure(self._endpoint_key, self._output_struct)}
         return {"name": self.name, "trainable": self.trainable, "layers": layers,
                 "input_layers": (_in_given_order(self._input_keys, inputs, self._given_keys[0]) if self._input_keys
                                  else inputs if self._nested_inputs else inputs[0]),
                 "output_layers": (_in_given_order(self._output_keys, outputs, self._given_keys[1])
-                                  if self._output_keys else outputs if self._nested_outputs else outputs[0])}
+                                  if self._output_keys else tuple(outputs) if self._output_tuple
+                                  else outputs if self._nested_outputs else outputs[0])}
 
 
 def _as_json_lists(value):
@@ -717,7 +731,8 @@ def functional_from_config(cls, config, custom_objects=None):
         if isinstance(keys, dict):  # Keras' config of Model({...}, ...)
             return {key: lookup(value) for key, value in keys.items()}
         if not _is_endpoint(keys) and any(not _is_endpoint(k) for k in keys):
-            return [lookup(value) for value in keys]       # nested outputs ([d1, [d2, d3]]): their structure
+            # nested outputs ([d1, [d2, d3]]): their structure; a tuple stays one (a config in memory, as Keras')
+            return type(keys)(lookup(value) for value in keys)
         nested = isinstance(keys[0], list)
         unknown = [f"{k[0]!r}, which is not a layer of the config" if k[0] not in created else
                    f"node {k[1]} of {k[0]!r}, which the config's inbound nodes do not make"
@@ -725,7 +740,7 @@ def functional_from_config(cls, config, custom_objects=None):
         if unknown:   # a bare KeyError('zzz', 0) before
             raise SavedFileError(f"Functional config: its input_layers/output_layers name {'; '.join(unknown)}")
         tensors = [produced[node_key(k)][k[2]] for k in (keys if nested else [keys])]
-        return tensors if nested else tensors[0]
+        return (tuple(tensors) if isinstance(keys, tuple) else tensors) if nested else tensors[0]
 
     kwargs = {k: v for k, v in config.items() if k in ("name", "trainable")}
     if getattr(cls, "__init__", None) is Functional.__init__:
@@ -1355,6 +1370,8 @@ class Functional(FunctionalMixin, Model):
             # written, as Keras 3 (on data: in sorted order, see call), so that `inner(x)["zout"]` works
             flat = outputs if isinstance(outputs, list) else [outputs[key] for key in self._output_keys]
             outputs = _in_given_order(self._output_keys, flat, self._given_keys[1])
+        if self._output_tuple and isinstance(outputs, list) and any(isinstance(t, KerasTensor) for t in outputs):
+            return tuple(outputs)   # Model(x, (d1, d2)) on symbolic tensors: a tuple (of one too), as Keras 3
         return outputs
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
