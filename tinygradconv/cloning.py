@@ -216,6 +216,8 @@ def _clone_functional(model, clone_layer, call_function, input_tensors):
         own = {k: v for k, v in model.get_config().items() if k not in _FUNCTIONAL_CONFIG_KEYS}
     inputs = _structured(new_inputs, model._input_keys, model._nested_inputs)
     outputs = _structured(new_outputs, model._output_keys, model._nested_outputs)
+    if model._output_tuple:     # a tuple of outputs stays one, as Keras' clone_model keeps it
+        outputs = tuple(outputs)
     if model._output_struct is not None:    # nested outputs: in their structure, as written
         by_id = {id(old): new for old, new in zip(model._outputs, new_outputs)}
         outputs = map_structure(lambda t: by_id[id(t)], model._output_struct)

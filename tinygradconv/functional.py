@@ -144,7 +144,8 @@ def _flat_by_structure(value, structure, argument):
 
     Raises:
         ValueError: a dict or list that follows the structure at the top but not below it (a missing or unknown
-            key, a list of another length), naming ``argument``, the path and the structure expected.
+            key, a list of another length), naming ``argument``, the path, the structure expected and the one
+            received (its leaves as ``'*'``, as Keras prints them: never whole arrays).
     """
     if not isinstance(value, (dict, list, tuple)) or (isinstance(value, dict) and "class_name" in value):
         return value
@@ -156,18 +157,23 @@ def _flat_by_structure(value, structure, argument):
     expected = map_structure(lambda _: "*", structure)
     out = []
 
+    def shown(v):   # what was received, its leaves as '*' (as Keras prints structures), never whole arrays
+        if isinstance(v, (dict, list, tuple)):
+            return map_structure(lambda _: "*", v)
+        return f"an array of shape {tuple(v.shape)}" if hasattr(v, "shape") else repr(v)
+
     def walk(v, s, path):
         if isinstance(s, dict):
             if not isinstance(v, dict) or sorted(v) != sorted(s):
                 raise ValueError(f"Invalid value for argument `{argument}`: at {list(path) or 'the top'} it expects "
                                  f"a dict with the keys {sorted(s)}, the model's nested outputs {expected}. "
-                                 f"Received {v!r}")
+                                 f"Received {shown(v)}")
             for key in sorted(s):
                 walk(v[key], s[key], (*path, key))
         elif isinstance(s, (list, tuple)):
             if not isinstance(v, (list, tuple)) or len(v) != len(s):
                 raise ValueError(f"Invalid value for argument `{argument}`: at {list(path) or 'the top'} it expects "
-                                 f"a list of {len(s)}, the model's nested outputs {expected}. Received {v!r}")
+                                 f"a list of {len(s)}, the model's nested outputs {expected}. Received {shown(v)}")
             for i, (item, sub) in enumerate(zip(v, s)):
                 walk(item, sub, (*path, i))
         else:
@@ -267,6 +273,8 @@ class FunctionalMixin:
         # a nested structure of outputs ({"a": [d1, d2], "b": d3}, [d1, (d2, d3)]), as Keras 3 takes it: kept for
         # call, the config and the shapes; the model otherwise has the flat list of its leaves (sorted keys)
         self._output_struct = outputs if _deeply_nested(outputs) else None
+        # a flat tuple of outputs comes back a tuple (call, predict, output, shapes, config), as Keras 3 keeps it
+        self._output_tuple = isinstance(outputs, tuple) and self._output_struct is None
         if self._output_struct is not None:
             outputs = flatten(outputs)
         self._input_keys = sorted(inputs) if isinstance(inputs, dict) else None
@@ -338,6 +346,8 @@ class FunctionalMixin:
             return self._output_struct
         if self._output_keys:
             return _in_given_order(self._output_keys, self._outputs, self._given_keys[1])
+        if self._output_tuple:   # Model(x, (d1, d2)): a tuple, as Keras 3 keeps the structure given
+            return tuple(self._outputs)
         return self.outputs if self._nested_outputs else self._outputs[0]
 
     @property
@@ -419,11 +429,16 @@ class FunctionalMixin:
                 values[id(t)] = results[t._keras_history[2]]
         outputs = [values[id(t)] for t in self._outputs]
         if self._output_struct is not None:     # nested outputs: their structure, dicts in sorted order, as Keras 3
-            return pack_as(self._output_struct, outputs)
+            packed = pack_as(self._output_struct, outputs)
+            # a list or tuple of one is unpacked, as Keras 3's Functional.call (`unpack_singleton`): Model(x, [[d1]])
+            # gives [array]; Model(x, {"a": [d1]}) keeps its dict
+            return packed[0] if isinstance(packed, (list, tuple)) and len(packed) == 1 else packed
         if self._output_keys:   # a dict of outputs, keyed in sorted order on data as Keras 3.15 returns it
             return dict(zip(self._output_keys, outputs))
         # one output given in a list, Model([a], [o]), comes back alone on data, as Keras
-        return outputs if self._nested_outputs and len(outputs) > 1 else outputs[0]
+        if self._nested_outputs and len(outputs) > 1:
+            return tuple(outputs) if self._output_tuple else outputs
+        return outputs[0]
 
     def _output_list(self, outputs):
         """The model's outputs as :meth:`call` gives them, a dict of outputs as the list of its values in sorted
@@ -433,6 +448,8 @@ class FunctionalMixin:
         if self._output_keys and isinstance(outputs, dict):
             values = [outputs[key] for key in self._output_keys]
             return values if len(values) > 1 else values[0]
+        if self._output_tuple and isinstance(outputs, tuple):
+            return list(outputs)
         if self._output_struct is not None and isinstance(outputs, (list, tuple, dict)):
             values = flatten(outputs)
             return values if len(values) > 1 else values[0]
@@ -499,6 +516,8 @@ class FunctionalMixin:
             return map_structure(lambda t: by_id[id(t)], self._output_struct)
         if self._output_keys:   # a dict of outputs: a dict of shapes in the order it was written, as Keras 3
             return _in_given_order(self._output_keys, result, self._given_keys[1])
+        if self._output_tuple:
+            return tuple(result)
         return result if self._nested_outputs else result[0]
 
     def _layer_output_shapes(self):
@@ -591,16 +610,17 @@ class FunctionalMixin:
             layers.append(item)
         inputs = [self._endpoint_key(t) for t in self._inputs]
         outputs = [self._endpoint_key(t) for t in self._outputs]
-        if self._output_struct is not None:     # nested outputs: their structure (as JSON writes it), as Keras 3
+        if self._output_struct is not None:     # nested outputs: their structure (tuples kept in memory), as Keras 3
             return {"name": self.name, "trainable": self.trainable, "layers": layers,
                     "input_layers": (_in_given_order(self._input_keys, inputs, self._given_keys[0])
                                      if self._input_keys else inputs if self._nested_inputs else inputs[0]),
-                    "output_layers": map_structure(self._endpoint_key, self._output_struct, containers=list)}
+                    "output_layers": map_structure(self._endpoint_key, self._output_struct)}
         return {"name": self.name, "trainable": self.trainable, "layers": layers,
                 "input_layers": (_in_given_order(self._input_keys, inputs, self._given_keys[0]) if self._input_keys
                                  else inputs if self._nested_inputs else inputs[0]),
                 "output_layers": (_in_given_order(self._output_keys, outputs, self._given_keys[1])
-                                  if self._output_keys else outputs if self._nested_outputs else outputs[0])}
+                                  if self._output_keys else tuple(outputs) if self._output_tuple
+                                  else outputs if self._nested_outputs else outputs[0])}
 
 
 def _as_json_lists(value):
@@ -711,7 +731,8 @@ def functional_from_config(cls, config, custom_objects=None):
         if isinstance(keys, dict):  # Keras' config of Model({...}, ...)
             return {key: lookup(value) for key, value in keys.items()}
         if not _is_endpoint(keys) and any(not _is_endpoint(k) for k in keys):
-            return [lookup(value) for value in keys]       # nested outputs ([d1, [d2, d3]]): their structure
+            # nested outputs ([d1, [d2, d3]]): their structure; a tuple stays one (a config in memory, as Keras')
+            return type(keys)(lookup(value) for value in keys)
         nested = isinstance(keys[0], list)
         unknown = [f"{k[0]!r}, which is not a layer of the config" if k[0] not in created else
                    f"node {k[1]} of {k[0]!r}, which the config's inbound nodes do not make"
@@ -719,7 +740,7 @@ def functional_from_config(cls, config, custom_objects=None):
         if unknown:   # a bare KeyError('zzz', 0) before
             raise SavedFileError(f"Functional config: its input_layers/output_layers name {'; '.join(unknown)}")
         tensors = [produced[node_key(k)][k[2]] for k in (keys if nested else [keys])]
-        return tensors if nested else tensors[0]
+        return (tuple(tensors) if isinstance(keys, tuple) else tensors) if nested else tensors[0]
 
     kwargs = {k: v for k, v in config.items() if k in ("name", "trainable")}
     if getattr(cls, "__init__", None) is Functional.__init__:
@@ -942,6 +963,7 @@ class Functional(FunctionalMixin, Model):
         call = {"optimizer": optimizer, "loss": loss, "metrics": metrics, "loss_weights": loss_weights, **kwargs}
         given_loss = loss
         if self._output_struct is not None:     # in the nested structure of the outputs: one entry per output
+            loss, loss_weights = self._losses_by_layer_name(loss, loss_weights)
             loss, loss_weights, metrics = (_flat_by_structure(value, self._output_struct, argument) for value, argument
                                            in ((loss, "loss"), (loss_weights, "loss_weights"), (metrics, "metrics")))
             if kwargs.get("weighted_metrics") is not None:
@@ -978,6 +1000,37 @@ class Functional(FunctionalMixin, Model):
         self._output_trackers = None   # new trackers, listed in `metrics` once a batch has built them (Keras)
         self._reset_compiled_metrics()
 
+    def _losses_by_layer_name(self, loss, loss_weights):
+        """``loss`` (and ``loss_weights``) of nested list or tuple outputs given as a dict keyed by the names of the
+        layers that make the outputs (``{"d1": "mse", "d2": "mae", "d3": "mse"}`` for ``[d1, (d2, d3)]``), as
+        Keras 3.15's ``CompileLoss.build`` takes it (a key for every output; ``loss_weights`` then as a list, or a
+        dict keyed the same way), as the flat list of one entry per output in the order of :attr:`outputs`;
+        anything else unchanged. (Keras takes no such dict for a dict of outputs, nor for ``metrics``, whose dicts
+        follow the structure.)"""
+        names = self.output_names
+
+        def keyed_by_layer(value):
+            return isinstance(value, dict) and "class_name" not in value and set(value) == set(names)
+
+        if isinstance(self._output_struct, dict) or not keyed_by_layer(loss):
+            return loss, loss_weights
+        if keyed_by_layer(loss_weights):
+            loss_weights = [loss_weights[n] for n in names]
+        return [loss[n] for n in names], loss_weights
+
+    def _key_description(self, argument):
+        """What the keys of a dict of per-output ``argument`` (losses, weights, metrics) name, for error messages."""
+        if self._output_struct is not None:
+            if isinstance(self._output_struct, dict):
+                layers = ""
+            elif argument in ("loss", "loss_weights"):
+                layers = f"; or a key for each of the layers' names {self.output_names}, as Keras takes them"
+            else:   # Keras 3.15: "Node type mismatch; expected <class 'tuple'>, but got <class 'dict'>"
+                layers = ("; not the layers' names, which Keras refuses here: give them in the structure of the "
+                          f"outputs, {map_structure(lambda _: '*', self._output_struct)}")
+            return f"the outputs' paths in their nested structure{layers}"
+        return "the keys of the model's dict of outputs" if self._output_keys else "the output layers' names"
+
     def _per_output_losses(self, loss, loss_weights):
         """``[(output name, loss, weight, output position)]`` for a per-output ``loss`` or any ``loss_weights``; else
         None. The entries are in the order Keras 3.15 logs the losses (``CompileLoss.build``): the order of the
@@ -993,8 +1046,9 @@ class Functional(FunctionalMixin, Model):
                     value = {n: value.get(n) for n in names}    # a dict of outputs: a missing key is None (Keras)
                 if sorted(value) != sorted(names):
                     none = " (None for an output trained by no loss)" if argument == "loss" else ""
-                    raise ValueError(f"Invalid value for argument `{argument}`: expected keys {names} (the output "
-                                     f"layers' names){none}, but found {argument}.keys()={list(value)}")
+                    raise ValueError(f"Invalid value for argument `{argument}`: expected keys {names} "
+                                     f"({self._key_description(argument)}){none}, but found "
+                                     f"{argument}.keys()={list(value)}")
                 return [value[n] for n in names]
             if isinstance(value, (list, tuple)):
                 if len(value) != len(names):
@@ -1078,13 +1132,17 @@ class Functional(FunctionalMixin, Model):
         ``metrics``, and becomes ``"<output name>_weighted_<metric name>"`` (then ``_1``, ...) among
         ``weighted_metrics``."""
         names, counts, specs = self._output_names(), {}, []
+        # nested outputs: a metric is named after the output's layer (Keras 3.15 names them from
+        # `model.output_names`: "d1_mae"), where its loss is named after its path ("b/d1_loss")
+        reported_names = self.output_names if self._output_struct is not None else names
 
         def unique(base):       # the first one as it is, then base_1, base_2, ...
             counts[base] = counts.get(base, 0) + 1
             return base if counts[base] == 1 else f"{base}_{counts[base] - 1}"
 
         for argument, value, weighted in (("metrics", metrics, False), ("weighted_metrics", weighted_metrics, True)):
-            for position, (output, entry) in enumerate(zip(names, self._metrics_by_output(value, argument, names))):
+            by_output = self._metrics_by_output(value, argument, names, self._key_description(argument))
+            for position, (output, entry) in enumerate(zip(reported_names, by_output)):
                 if entry is None:
                     continue
                 entries = list(entry) if isinstance(entry, (list, tuple)) else [entry]
@@ -1100,7 +1158,7 @@ class Functional(FunctionalMixin, Model):
         return sorted(specs, key=lambda entry: entry[0])
 
     @staticmethod
-    def _metrics_by_output(value, argument, names):
+    def _metrics_by_output(value, argument, names, keys="the output names"):
         """One entry per output (in ``names`` order) from a per-output ``metrics``/``weighted_metrics``: a list (or
         tuple) with one entry per output, by position, or a dict keyed by output name (a name left out: None), the
         two forms Keras 3.15 takes for a model with several outputs.
@@ -1116,8 +1174,8 @@ class Functional(FunctionalMixin, Model):
         if isinstance(value, dict) and "class_name" not in value:
             unknown = [key for key in value if key not in names]
             if unknown:
-                raise ValueError(f"Invalid value for argument `{argument}`: a dict of {argument} is keyed by the "
-                                 f"model's output names {names}. Received the keys {list(value)}, of which "
+                raise ValueError(f"Invalid value for argument `{argument}`: a dict of {argument} is keyed by "
+                                 f"{names} ({keys}). Received the keys {list(value)}, of which "
                                  f"{unknown} name no output")
             return [value.get(n) for n in names]
         if isinstance(value, (list, tuple)):
@@ -1312,6 +1370,8 @@ class Functional(FunctionalMixin, Model):
             # written, as Keras 3 (on data: in sorted order, see call), so that `inner(x)["zout"]` works
             flat = outputs if isinstance(outputs, list) else [outputs[key] for key in self._output_keys]
             outputs = _in_given_order(self._output_keys, flat, self._given_keys[1])
+        if self._output_tuple and isinstance(outputs, list) and any(isinstance(t, KerasTensor) for t in outputs):
+            return tuple(outputs)   # Model(x, (d1, d2)) on symbolic tensors: a tuple (of one too), as Keras 3
         return outputs
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):

@@ -2062,7 +2062,7 @@ def _flat_layer_refs(refs):
         return [refs]
     if isinstance(refs, dict):
         return [entry for value in refs.values() for entry in _flat_layer_refs(value)]
-    if isinstance(refs, list):
+    if isinstance(refs, (list, tuple)):      # (a tuple: a config in memory, which keeps tuples as Keras')
         return [entry for value in refs for entry in _flat_layer_refs(value)]
     return []
 

@@ -865,15 +865,15 @@ def _joined_batches(parts):
     return np.concatenate(parts, out=out)
 
 
-def _numpy_outputs(out, nested=False):
+def _numpy_outputs(out):
     """One batch's outputs as ``predict_step`` returns them (a Tensor, a list or tuple of Tensors, or a dict of them,
-    as a model of a dict of outputs returns it, nested ones too) as NumPy arrays in the same structure (a tuple as a
-    list at the top; ``nested``: below it, where a tuple stays one), as Keras 3 converts them
+    as a model of a dict of outputs returns it, nested ones too) as NumPy arrays in the same structure, a tuple as a
+    tuple at any depth (``Model(x, (d1, d2))`` predicts a tuple, as its call gives one), as Keras 3 converts them
     (``tree.map_structure(convert_to_numpy, ...)``)."""
     if isinstance(out, dict):
-        return {key: _numpy_outputs(value, nested=True) for key, value in out.items()}
-    if isinstance(out, (list, tuple)):     # (a tuple inside nested outputs stays one, as Keras keeps it)
-        return (type(out) if nested else list)(_numpy_outputs(o, nested=True) for o in out)
+        return {key: _numpy_outputs(value) for key, value in out.items()}
+    if isinstance(out, (list, tuple)):
+        return type(out)(_numpy_outputs(o) for o in out)
     return out.numpy()
 
 
