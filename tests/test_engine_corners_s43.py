@@ -64,7 +64,15 @@ def test_activations_at_subnormal_inputs_and_signed_zeros_match_torch_bit_for_bi
     tx = torch.tensor(values, requires_grad=True)
     ty = torch_fn(tx)
     ty.sum().backward()
-    assert same_bits(y.numpy(), ty.detach().numpy()), (y.numpy()[:8], ty.detach().numpy()[:8])
+    theirs = ty.detach().numpy()
+    if name == "gelu" and dtype == "float32" and torch.backends.cpu.get_cpu_capability() != "AVX512":
+        # torch's float32 GELU kernel for AVX2 CPUs gives +0.0 for -0.0 and the negative inputs whose result
+        # underflows to zero, its AVX-512 one (and float64) -0.0, as x * Phi(x): ours, on every CPU. The other
+        # values are bit for bit on both.
+        negative_zero = (values <= 0) & np.signbit(values) & (theirs == 0)
+        assert (y.numpy()[negative_zero] == 0).all()
+        theirs = np.where(negative_zero, y.numpy(), theirs)
+    assert same_bits(y.numpy(), theirs), (y.numpy()[:8], theirs[:8])
     assert same_bits(x.grad.numpy(), tx.grad.numpy()), (x.grad.numpy()[:8], tx.grad.numpy()[:8])
 
 
