@@ -105,3 +105,22 @@ def test_absolute_against_float64_central_differences(case):
 def test_absolute_must_be_a_bool():
     with pytest.raises(TypeError, match=r"`absolute`.*Received absolute='yes'"):
         viz.model_connectivity_matrix(_cancelling(), 4, weights="model", absolute="yes")
+
+
+def test_absolute_on_the_array_api_strict_backend():
+    """The per-channel seeds run on the model's own backend: the same S on array_api_strict as float64 central
+    differences of the model on NumPy."""
+    pytest.importorskip("array_api_strict", reason="the array-api-strict backend is the second backend here")
+    tg.random.set_seed(1)
+    model = models.Sequential([layers.Input((5, 2), dtype="float64"),
+                               layers.Conv1D(3, 2, activation="tanh", dtype="float64")])
+    at = np.random.default_rng(3).normal(size=(5, 2))
+
+    def f(x):
+        return np.asarray(model(tg.tensor(x[None], dtype="float64"), training=False).numpy(), dtype=np.float64)[0]
+
+    expected = _abs_jacobian_by_differences(f, at)
+    model.to("array_api_strict")
+    got = viz.model_connectivity_matrix(model, 5, weights="model", at=at, absolute=True)
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-8)
+    assert all(w.backend.name == "array_api_strict" and w.grad is None for w in model.weights)

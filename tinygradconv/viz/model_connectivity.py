@@ -873,8 +873,7 @@ def _model_jacobian(model, input_length, at=None, absolute=False):
     TimeDistributed included): by autograd, one backward pass for all output steps where the samples of a batch
     stay apart (:func:`_samples_apart`), one per output step otherwise. ``absolute``: the sum of
     ``|d y[n, c] / d x[j, c']|`` instead, which needs one seed per output step *and channel* (a seed of ones over the
-    channels gives their sum only): ``output_length × channels`` rows instead of ``output_length``; ``"both"``:
-    ``(signed, absolute)`` from those same rows (for the pictures)."""
+    channels gives their sum only): ``output_length × channels`` rows instead of ``output_length``."""
     from ..config import floatx
 
     layers = _layers(model, any_kind=True)
@@ -934,16 +933,12 @@ def _model_jacobian(model, input_length, at=None, absolute=False):
     finally:
         for w, g in held:
             w._grad = g
-
-    def summed(g):   # sum over the output channels (absolute: one row each) and the input sample's other axes
-        if steps_axis == 2:              # (seeds, channels, steps)
-            return g.reshape(n_out, per_seed, -1, input_length).sum(axis=(1, 2))
-        return g.reshape(n_out, per_seed, input_length, -1).sum(axis=(1, 3))
-
-    if absolute == "both":
-        return summed(grad), summed(np.abs(grad))
-    # absolute: |d y[n, c] / d x[j, c']| of each pair of channels, before their sum
-    return summed(np.abs(grad)) if absolute else summed(grad)
+    if absolute:                         # |d y[n, c] / d x[j, c']| of each pair of channels, before their sum
+        grad = np.abs(grad)
+    # sum over the output channels (absolute: one row each) and every axis of the input sample but the steps
+    if steps_axis == 2:                  # (seeds, channels, steps)
+        return grad.reshape(n_out, per_seed, -1, input_length).sum(axis=(1, 2))
+    return grad.reshape(n_out, per_seed, input_length, -1).sum(axis=(1, 3))
 
 
 #: The most bytes that one batched pass of ``weights="model"`` (:func:`model_connectivity_matrix`) may keep for its
@@ -1397,7 +1392,7 @@ def _row_label(steps, k, functional, steps_axis=1):
 def _drawn_jacobian(model, input_length, weights, at, what):
     """For a picture: None for the path counts (``weights=None``, no ``at``), else the Jacobian of
     ``weights="model"`` (:func:`model_connectivity_matrix`) as ``(signed, absolute)``, the signed sum over channels
-    and the sum of the absolute values (``absolute=True``), from one batch; its input and output at most
+    and the sum of the absolute values (``absolute=True``); its input and output at most
     ``MAX_DRAWN_STEPS`` steps (the input refused before the model runs)."""
     if weights is not None and not (isinstance(weights, str) and weights == "model"):
         raise ValueError(f"Invalid value for argument `weights`. Expected None (the path counts of all-ones "
@@ -1413,8 +1408,10 @@ def _drawn_jacobian(model, input_length, weights, at, what):
     if length > MAX_DRAWN_STEPS:
         raise ValueError(f"Invalid value for argument `input_length`: input_length={input_length!r} is too long for "
                          f"{what} (at most {MAX_DRAWN_STEPS} steps). Draw a shorter input")
-    _check_declared_length(model, length)       # (as model_connectivity_matrix, which gives one of the two)
-    matrix, size = _model_jacobian(model, length, None if at is None else _point(at), "both")
+    # two sets of passes: the signed sum is exactly model_connectivity_matrix's (one seed per output step; the sum
+    # of the per-channel rows would differ from it in the last float32 bits)
+    matrix = model_connectivity_matrix(model, length, weights="model", at=at)
+    size = model_connectivity_matrix(model, length, weights="model", at=at, absolute=True)
     if matrix.shape[0] > MAX_DRAWN_STEPS:
         raise ValueError(f"Invalid value for argument `input_length`: input_length={input_length!r} makes "
                          f"{matrix.shape[0]} output steps, too many for {what} (at most {MAX_DRAWN_STEPS}). Draw a "
