@@ -61,7 +61,9 @@ function, a layer applied to each step of a signal of signals): ``weights=None``
 ``weights="model"`` (in :func:`model_connectivity_matrix`, :func:`plot_model_connectivity`,
 :func:`plot_receptive_field`) takes any layer: the Jacobian of the model with its own weights at a point,
 :math:`J_{nj} = \sum_{c, c'} \partial y_{n c} / \partial x_{j c'}`, by our autograd (one batched backward pass
-for all output steps). A recurrent layer reading first to last gives a lower triangle (output step ``n`` depends
+for all output steps). Channels can cancel in that signed sum (``y = x[:, 0] - x[:, 1]`` gives all zeros):
+``absolute=True`` sums ``|dy_{nc} / dx_{jc'}|`` instead, zero exactly when no channel depends on any, and the
+pictures colour that. A recurrent layer reading first to last gives a lower triangle (output step ``n`` depends
 on input steps 0 to ``n``: causal), one with ``go_backwards`` the same mirrored left to right (it reads last to
 first and, as Keras, returns its outputs in that order: output step ``n`` depends on the last ``n + 1`` input
 steps; its outputs put back in the steps' order, ``layers.Lambda(lambda t: t[:, ::-1])``, an upper triangle: steps
