@@ -61,7 +61,9 @@ function, a layer applied to each step of a signal of signals): ``weights=None``
 ``weights="model"`` (in :func:`model_connectivity_matrix`, :func:`plot_model_connectivity`,
 :func:`plot_receptive_field`) takes any layer: the Jacobian of the model with its own weights at a point,
 :math:`J_{nj} = \sum_{c, c'} \partial y_{n c} / \partial x_{j c'}`, by our autograd (one batched backward pass
-for all output steps). A recurrent layer reading first to last gives a lower triangle (output step ``n`` depends
+for all output steps). Channels can cancel in that signed sum (``y = x[:, 0] - x[:, 1]`` gives all zeros):
+``absolute=True`` sums ``|dy_{nc} / dx_{jc'}|`` instead, zero exactly when no channel depends on any, and the
+pictures colour that. A recurrent layer reading first to last gives a lower triangle (output step ``n`` depends
 on input steps 0 to ``n``: causal), one with ``go_backwards`` the same mirrored left to right (it reads last to
 first and, as Keras, returns its outputs in that order: output step ``n`` depends on the last ``n + 1`` input
 steps; its outputs put back in the steps' order, ``layers.Lambda(lambda t: t[:, ::-1])``, an upper triangle: steps
@@ -867,11 +869,13 @@ def _output_steps(y, steps_axis):
     return y.shape[steps_axis], steps_axis
 
 
-def _model_jacobian(model, input_length, at=None):
+def _model_jacobian(model, input_length, at=None, absolute=False):
     """``J[n, j] = sum over channels of d y[n, c] / d x[j, c']`` at the input ``at`` (default: ones; else a float64
     array from :func:`_point`, whose shape is checked here), for a model of any layers (recurrent ones, Lambda,
     TimeDistributed included): by autograd, one backward pass for all output steps where the samples of a batch
-    stay apart (:func:`_samples_apart`), one per output step otherwise."""
+    stay apart (:func:`_samples_apart`), one per output step otherwise. ``absolute``: the sum of
+    ``|d y[n, c] / d x[j, c']|`` instead, which needs one seed per output step *and channel* (a seed of ones over the
+    channels gives their sum only): ``output_length × channels`` rows instead of ``output_length``."""
     from ..config import floatx
 
     layers = _layers(model, any_kind=True)
@@ -906,7 +910,9 @@ def _model_jacobian(model, input_length, at=None):
     probe = _lone_output(model(Tensor(point[None], dtype=dtype, backend=backend, requires_grad=True),
                                training=False))
     n_out, seed_axis = _output_steps(probe, steps_axis)
-    _jacobian_fits(model, input_length, features, n_out, int(np.prod(probe.shape[1:])) // n_out)
+    out_features = int(np.prod(probe.shape[1:])) // n_out
+    per_seed = out_features if absolute else 1           # seeds per output step: one per channel, or one for all
+    _jacobian_fits(model, input_length, features, n_out * per_seed, out_features)
     # what the backward pass of one sample keeps (a recurrent layer: its activations at every step), from the probe's
     # graph: a batched pass of `chunk` copies keeps about `chunk` times that, and twice with its gradients
     chunk = max(1, JACOBIAN_PASS_BYTES // max(1, 2 * _graph_bytes(probe)))
@@ -917,18 +923,24 @@ def _model_jacobian(model, input_length, at=None):
     for w, _ in held:
         w._grad = None
     try:
-        if _samples_apart(layers):       # sample n of a batch of copies asks for output step n: one pass for all,
-            # or for `chunk` output steps at a time where all would keep more than JACOBIAN_PASS_BYTES
-            grad = np.concatenate([_jacobian_pass(model, point, np.arange(start, min(start + chunk, n_out)),
-                                                  seed_axis, dtype, backend) for start in range(0, n_out, chunk)])
-        else:                            # one pass a step, on a batch of one
-            grad = np.concatenate([_jacobian_pass(model, point, [n], seed_axis, dtype, backend)
-                                   for n in range(n_out)])
+        seeds = n_out * per_seed         # seed i: output step i // per_seed (its channel i % per_seed if absolute)
+        if _samples_apart(layers):       # sample i of a batch of copies asks for seed i: one pass for all,
+            # or for `chunk` seeds at a time where all would keep more than JACOBIAN_PASS_BYTES
+            grad = np.concatenate([_jacobian_pass(model, point, np.arange(start, min(start + chunk, seeds)),
+                                                  seed_axis, dtype, backend, per_seed)
+                                   for start in range(0, seeds, chunk)])
+        else:                            # one pass a seed, on a batch of one
+            grad = np.concatenate([_jacobian_pass(model, point, [i], seed_axis, dtype, backend, per_seed)
+                                   for i in range(seeds)])
     finally:
         for w, g in held:
             w._grad = g
-    # sum over every axis of the sample but the steps
-    return grad.sum(axis=1) if steps_axis == 2 else grad.reshape(n_out, input_length, -1).sum(axis=2)
+    if absolute:                         # |d y[n, c] / d x[j, c']| of each pair of channels, before their sum
+        grad = np.abs(grad)
+    # sum over the output channels (absolute: one row each) and every axis of the input sample but the steps
+    if steps_axis == 2:                  # (seeds, channels, steps)
+        return grad.reshape(n_out, per_seed, -1, input_length).sum(axis=(1, 2))
+    return grad.reshape(n_out, per_seed, input_length, -1).sum(axis=(1, 3))
 
 
 #: The most bytes that one batched pass of ``weights="model"`` (:func:`model_connectivity_matrix`) may keep for its
@@ -955,21 +967,31 @@ def _graph_bytes(out):
     return total
 
 
-def _jacobian_pass(model, point, rows, seed_axis, dtype, backend):
+def _jacobian_pass(model, point, rows, seed_axis, dtype, backend, per_seed=1):
     """One forward and one backward pass of a batch of ``len(rows)`` copies of ``point``, sample ``i`` seeded with
     ones at output step ``rows[i]`` (every channel) and zeros elsewhere; returns the gradient of the batch, float64.
-    A seed of ones at step ``n`` is the gradient of ``y[n].sum()``: for each sample its own row of the Jacobian."""
+    A seed of ones at step ``n`` is the gradient of ``y[n].sum()``: for each sample its own row of the Jacobian.
+    ``per_seed`` > 1 (one seed per channel): ``rows[i]`` numbers a pair, output step ``rows[i] // per_seed`` and its
+    channel ``rows[i] % per_seed`` (the features of a step flattened), seeded with a single one."""
     x = Tensor(np.broadcast_to(point, (len(rows), *point.shape)).copy(), dtype=dtype, backend=backend,
                requires_grad=True)
     y = _lone_output(model(x, training=False))
     seed = np.zeros(y.shape)
     batch = np.arange(len(rows))
-    if seed_axis is None:                                       # (batch, features): one step
+    steps, channels = np.asarray(rows) // per_seed, np.asarray(rows) % per_seed
+    if per_seed > 1:                                            # one output channel of one step
+        if seed_axis is None:                                   # (batch, features): one step
+            seed[batch, channels] = 1.0
+        elif seed_axis == 1:                                    # (batch, steps, ...): its features flattened
+            seed.reshape(len(rows), y.shape[1], -1)[batch, steps, channels] = 1.0
+        else:                                                   # (batch, channels, steps)
+            seed[batch, channels, steps] = 1.0
+    elif seed_axis is None:
         seed[:] = 1.0
     elif seed_axis == 1:
-        seed[batch, np.asarray(rows)] = 1.0
+        seed[batch, steps] = 1.0
     else:
-        seed[batch, :, np.asarray(rows)] = 1.0
+        seed[batch, :, steps] = 1.0
     y.backward(Tensor(seed, dtype=dtype_name(y.dtype), backend=y.backend))
     return np.asarray(x.grad.numpy(), dtype=np.float64)
 
@@ -1011,7 +1033,7 @@ def _point(at):
     return point
 
 
-def model_connectivity_matrix(model, input_length, weights=None, at=None):
+def model_connectivity_matrix(model, input_length, weights=None, at=None, absolute=False):
     r"""The path matrix of a model, shape ``(output_length, input_length)``.
 
     For a Sequential, :math:`P = A_m \cdots A_1`, the product of the layers' one-channel matrices. For a functional
@@ -1063,10 +1085,16 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
         at: with ``weights="model"``, the input ``(input_length, channels)`` where the Jacobian is taken (default:
             ones); finite numbers, of that shape (or ``(1, input_length, channels)``; ``(input_length,)`` for one
             channel).
+        absolute: with ``weights="model"``, ``True`` gives ``S[n, j] = sum over c, c' of |d y[n, c] / d x[j, c']|``
+            instead of the signed sum: channels whose derivatives cancel in ``P`` (``y = x[:, 0] - x[:, 1]``: ``P``
+            is all zeros) still count, so ``S[n, j]`` is zero exactly when no channel of output step ``n`` depends
+            on any channel of input step ``j`` at this point (the pictures draw it). It needs a seed per output
+            step and channel: ``output_length × channels`` rows in the batch (or passes, one per row, for a model
+            whose samples might mix). With ``weights=None`` the path counts are non-negative already: the same.
 
     Raises:
         TypeError: not a Sequential or functional model, or (``weights=None``) a layer with no matrix here; an
-            ``at`` that is a string.
+            ``at`` that is a string; an ``absolute`` that is not a bool.
         ValueError: a bad ``input_length`` or ``weights``, with ``weights="model"`` an ``input_length`` other than
             the one the model's ``Input`` (or ``input_shape``) fixes, a layer that leaves no steps, merged branches
             whose lengths differ at this ``input_length``, a Concatenate along the batch axis, or a functional model
@@ -1090,7 +1118,16 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
     >>> rnn = models.Sequential([layers.Input((4, 1)), layers.GRU(2, return_sequences=True, go_backwards=True)])
     >>> (model_connectivity_matrix(rnn, 4, weights="model") != 0).astype(int).tolist()  # the last n + 1 steps
     [[0, 0, 0, 1], [0, 0, 1, 1], [0, 1, 1, 1], [1, 1, 1, 1]]
+    >>> diff = models.Sequential([layers.Input((3, 2)), layers.Lambda(lambda t: t[:, :, :1] - t[:, :, 1:])])
+    >>> model_connectivity_matrix(diff, 3, weights="model").tolist()   # +1 and -1 cancel in the signed sum
+    [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    >>> model_connectivity_matrix(diff, 3, weights="model", absolute=True).tolist()   # |+1| + |-1|
+    [[2.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 2.0]]
     """
+    if not isinstance(absolute, (bool, np.bool_)):
+        raise TypeError(f"Invalid type for argument `absolute`. Expected a bool (True: the sum over channels of "
+                        f"|dy/dx|, False: the signed sum). Received absolute={absolute!r} of type "
+                        f"{type(absolute).__name__}")
     model_weights = isinstance(weights, str) and weights == "model"
     if at is not None and not model_weights:
         raise ValueError(f"Invalid value for argument `at`: the point where the Jacobian is taken is used only with "
@@ -1106,7 +1143,7 @@ def model_connectivity_matrix(model, input_length, weights=None, at=None):
 
     input_length = normalize_int(input_length, "input_length")
     _check_declared_length(model, input_length)    # the Jacobian runs the model, which takes its own length only
-    return _model_jacobian(model, input_length, None if at is None else _point(at))
+    return _model_jacobian(model, input_length, None if at is None else _point(at), bool(absolute))
 
 
 def _check_declared_length(model, input_length):
@@ -1356,8 +1393,9 @@ def _row_label(steps, k, functional, steps_axis=1):
 
 def _drawn_jacobian(model, input_length, weights, at, what):
     """For a picture: None for the path counts (``weights=None``, no ``at``), else the Jacobian of
-    ``weights="model"`` (:func:`model_connectivity_matrix`), its input and output at most ``MAX_DRAWN_STEPS`` steps
-    (the input refused before the model runs)."""
+    ``weights="model"`` (:func:`model_connectivity_matrix`) as ``(signed, absolute)``, the signed sum over channels
+    and the sum of the absolute values (``absolute=True``); its input and output at most
+    ``MAX_DRAWN_STEPS`` steps (the input refused before the model runs)."""
     if weights is not None and not (isinstance(weights, str) and weights == "model"):
         raise ValueError(f"Invalid value for argument `weights`. Expected None (the path counts of all-ones "
                          f"kernels, layer by layer) or 'model' (the Jacobian with the model's own weights). Received "
@@ -1372,12 +1410,15 @@ def _drawn_jacobian(model, input_length, weights, at, what):
     if length > MAX_DRAWN_STEPS:
         raise ValueError(f"Invalid value for argument `input_length`: input_length={input_length!r} is too long for "
                          f"{what} (at most {MAX_DRAWN_STEPS} steps). Draw a shorter input")
+    # two sets of passes: the signed sum is exactly model_connectivity_matrix's (one seed per output step; the sum
+    # of the per-channel rows would differ from it in the last float32 bits)
     matrix = model_connectivity_matrix(model, length, weights="model", at=at)
+    size = model_connectivity_matrix(model, length, weights="model", at=at, absolute=True)
     if matrix.shape[0] > MAX_DRAWN_STEPS:
         raise ValueError(f"Invalid value for argument `input_length`: input_length={input_length!r} makes "
                          f"{matrix.shape[0]} output steps, too many for {what} (at most {MAX_DRAWN_STEPS}). Draw a "
                          f"shorter input")
-    return matrix
+    return matrix, size
 
 
 def _pattern_note(matrix):
@@ -1406,11 +1447,12 @@ def _pattern_note(matrix):
     return ""
 
 
-def _plot_jacobian(model, matrix, at_given, fig=None):
+def _plot_jacobian(model, matrix, size, at_given, fig=None):
     """The Jacobian of ``weights="model"`` as an image: output step ``n`` down, input step ``j`` across, the colour
-    ``|J[n, j]|`` on a log scale (a recurrent layer's dependence fades by orders of magnitude along the steps, which
-    a linear scale would paint as white; a linear one where the values span less than a decade), exact zeros white:
-    no dependence at all."""
+    ``size``, ``S[n, j] = sum over c, c' of |dy[n, c]/dx[j, c']|`` (not the signed sum ``matrix``, in which channels
+    can cancel: ``S`` is zero exactly when no channel depends on any) on a log scale (a recurrent layer's dependence
+    fades by orders of magnitude along the steps, which a linear scale would paint as white; a linear one where the
+    values span less than a decade), exact zeros white: no dependence at all."""
     from matplotlib.colors import ListedColormap, LogNorm, Normalize
     from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
 
@@ -1420,7 +1462,6 @@ def _plot_jacobian(model, matrix, at_given, fig=None):
     if fig is None:
         fig = plt.figure(figsize=(7.5, min(6.5, 2.8 + 0.12 * n_out)), layout="constrained")
     ax = fig.subplots()
-    size = np.abs(matrix)
     nonzero = size[size > 0]
     top = float(nonzero.max()) if nonzero.size else 1.0
     low = max(float(nonzero.min()), top * 1e-12) if nonzero.size else 0.1
@@ -1432,7 +1473,8 @@ def _plot_jacobian(model, matrix, at_given, fig=None):
     cmap = cmap.with_extremes(bad="#ffffff", under=cmap(0))  # exactly 0: white; below the bar: its lightest blue
     image = ax.imshow(np.ma.masked_equal(size, 0.0), cmap=cmap, norm=norm, aspect="auto", interpolation="nearest")
     bar = fig.colorbar(image, ax=ax, shrink=0.8)
-    bar.set_label(f"|J[n, j]|, {'log' if log else 'linear'} scale\n(white: exactly 0, no dependence)", fontsize=8)
+    bar.set_label(f"sum over channels of |dy[n, c]/dx[j, c']|, {'log' if log else 'linear'} scale\n"
+                  "(white: exactly 0, no channel depends)", fontsize=8)
     bar.ax.tick_params(labelsize=8)
     bar.ax.minorticks_off()                         # (the labelled ticks are enough, and much quicker to lay out)
     if log and top < 1000 * low:                    # 1 to 3 decades: 1, 2 and 5 of each decade, labelled
@@ -1452,17 +1494,21 @@ def _plot_jacobian(model, matrix, at_given, fig=None):
         axis.set_ticks([int(t) for t in ticks if 0 <= t <= n - 1])
     ax.tick_params(labelsize=8)
     point = "at the point `at`" if at_given else "at x = ones"
-    title = (f"{_describe(model)}: the Jacobian {point} with the model's own weights (inference), J[n, j] = sum over "
-             f"channels of dy[n]/dx[j]")
-    note = _pattern_note(matrix)
+    title = (f"{_describe(model)}: the Jacobian {point} with the model's own weights (inference), its size summed "
+             f"over channels, S[n, j] = sum over c, c' of |dy[n, c]/dx[j, c']|")
+    note = _pattern_note(size)
     if note:
         title += f"; {note}"
     if not nonzero.size:
         title += "; every entry is exactly 0 at this point"
+    elif not matrix.any():
+        title += ("; the signed sum over channels, fig.path_matrix, is exactly 0 everywhere: the channels' "
+                  "derivatives cancel")
     ax.set_title(_wrap_title(title, max(3.0, fig.get_size_inches()[0] - 1.8)), fontsize=9)
     if new_figure:
         fit_figure(fig)
     fig.path_matrix = matrix
+    fig.dependence = size
     fig.skips = []
     fig.layer_by_layer = False
     fig.lines_drawn = fig.lines_in_all = None
@@ -1490,12 +1536,14 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     ``weights="model"`` draws the Jacobian of :func:`model_connectivity_matrix` with the model's own weights at the
     point ``at`` (default: ones), ``J[n, j] = sum over channels of dy[n]/dx[j]``, for a model of any layers: the
     recurrent ones (SimpleRNN, LSTM, GRU), Lambda and TimeDistributed, whose step-to-step pattern no setting fixes,
-    included. Output step ``n`` down, input step ``j`` across, the colour ``|J[n, j]|`` on a log scale (the memory
-    of a recurrent layer fades by orders of magnitude along the steps), an exactly zero entry white: no dependence
-    at all. The title names the pattern where there is one: a lower triangle for a recurrent layer (causal: output
-    step ``n`` depends on input steps 0 to ``n``), the same mirrored left to right with ``go_backwards`` (whose
-    outputs come last step first, as in Keras: output step ``n`` depends on the last ``n + 1`` input steps), the
-    diagonal for a TimeDistributed layer.
+    included. Output step ``n`` down, input step ``j`` across, the colour
+    ``S[n, j] = sum over c, c' of |dy[n, c]/dx[j, c']|`` (``absolute=True``: channels whose derivatives cancel in
+    ``J``, ``y = x[:, 0] - x[:, 1]``, still show) on a log scale (the memory of a recurrent layer fades by orders of
+    magnitude along the steps), an exactly zero entry white: no channel of output step ``n`` depends on any channel
+    of input step ``j``. The title names the pattern where there is one: a lower triangle for a recurrent layer
+    (causal: output step ``n`` depends on input steps 0 to ``n``), the same mirrored left to right with
+    ``go_backwards`` (whose outputs come last step first, as in Keras: output step ``n`` depends on the last
+    ``n + 1`` input steps), the diagonal for a TimeDistributed layer.
 
     Args:
         model: a model, as for :func:`model_connectivity_matrix`.
@@ -1511,7 +1559,8 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
             :func:`model_connectivity_matrix`.
 
     Returns the Figure (one Axes, plus the colour bar's for the matrix); ``fig.path_matrix`` is
-    :func:`model_connectivity_matrix` (with ``weights`` and ``at``: the signed Jacobian), ``fig.skips`` the
+    :func:`model_connectivity_matrix` (with ``weights`` and ``at``: the signed Jacobian; ``fig.dependence`` then
+    the ``S`` drawn, its ``absolute=True``), ``fig.skips`` the
     ``(from step, to step)`` pairs of inputs that come from further up (step 0: the input, then one per layer call;
     none drawn for the matrix), ``fig.layer_by_layer``
     whether the layers were drawn.
@@ -1538,7 +1587,7 @@ def plot_model_connectivity(model, input_length, fig=None, max_lines=400, weight
     check_figure(fig)
     jacobian = _drawn_jacobian(model, input_length, weights, at, "a Jacobian matrix")
     if jacobian is not None:
-        return _plot_jacobian(model, jacobian, at is not None, fig)
+        return _plot_jacobian(model, *jacobian, at is not None, fig)
     _check_drawable(model, input_length, "a path-count matrix")
     steps = _graph_steps(model, input_length)
     functional = is_functional(model)
@@ -1984,10 +2033,13 @@ def plot_receptive_field(model, input_length, output_index, ax=None, weights=Non
 
     With ``weights="model"`` (any layer, recurrent ones included), the bars are instead the row ``J[output_index]``
     of the Jacobian at ``at`` with the model's own weights (:func:`model_connectivity_matrix`): how much the output
-    step moves for each input step, signed; an input step with no bar has an exactly zero derivative.
+    step moves for each input step, signed. "Depends on" counts the input steps where some channel's derivative is
+    not zero (``absolute=True``, ``ax.dependence``): where the channels' derivatives cancel in the signed sum
+    (``y = x[:, 0] - x[:, 1]``) a hollow circle on the axis marks the step; no bar and no circle: exactly zero.
 
     Returns the Axes; ``ax.receptive_field`` is the row ``P[output_index]`` of :func:`model_connectivity_matrix`
-    (with ``weights`` and ``at``).
+    (with ``weights`` and ``at``), ``ax.dependence`` that row with ``absolute=True`` (the path counts themselves
+    with ``weights=None``).
 
     Raises:
         TypeError: ``output_index`` not an integer.
@@ -2003,10 +2055,12 @@ def plot_receptive_field(model, input_length, output_index, ax=None, weights=Non
     >>> (plot_receptive_field(rnn, 5, 2, weights="model").receptive_field != 0).tolist()   # steps 0 to 2 only
     [True, True, True, False, False]
     """
-    matrix = _drawn_jacobian(model, input_length, weights, at, "a bar chart of the receptive field")
-    if matrix is None:
+    jacobian = _drawn_jacobian(model, input_length, weights, at, "a bar chart of the receptive field")
+    if jacobian is None:
         _check_drawable(model, input_length, "a bar chart of the receptive field")
-        matrix = model_connectivity_matrix(model, input_length)
+        matrix = size = model_connectivity_matrix(model, input_length)
+    else:
+        matrix, size = jacobian
     n_out = matrix.shape[0]
     if isinstance(output_index, bool) or not isinstance(output_index, (int, np.integer)):
         raise TypeError(f"Invalid type for argument `output_index`. Expected an integer in [0, {n_out}). "
@@ -2018,7 +2072,7 @@ def plot_receptive_field(model, input_length, output_index, ax=None, weights=Non
     new_figure = ax is None
     ax = _axes(ax, figsize=(min(9.0, max(6.0, 3.0 + 0.25 * row.size)), 2.8))
     ax.bar(np.arange(row.size), row, color="#d62728", width=0.85)       # no bar: no path from that step
-    seen = np.nonzero(row)[0]
+    seen = np.nonzero(size[output_index])[0]           # (the Jacobian: some channel's derivative is not 0)
     span = _steps_text(seen)
     if weights is None:
         paths = row.sum()
@@ -2028,6 +2082,12 @@ def plot_receptive_field(model, input_length, output_index, ax=None, weights=Non
     else:
         note = (f"the Jacobian {'at the point `at`' if at is not None else 'at x = ones'} with the model's own "
                 f"weights (inference), summed over channels; no bar: exactly 0")
+        cancel = seen[row[seen] == 0]        # the output depends on these steps, but the channels' sum is 0
+        if cancel.size:
+            ax.plot(cancel, np.zeros(cancel.size), "o", markerfacecolor="none", markeredgecolor="#d62728")
+            sizes = ", ".join(f"{v:.3g}" for v in size[output_index][cancel[:4]]) + (", ..." if cancel.size > 4 else "")
+            note += (f"; o: depends, but the channels' derivatives cancel in the sum ({_steps_text(cancel)}; "
+                     f"sum over channels of |dy/dx| there: {sizes})")
         head = f"output step {output_index} depends on {span}"
         ax.set_ylabel(f"dy[{output_index}]/dx[j]")
         ax.axhline(0.0, color="#555555", linewidth=0.6)
@@ -2041,6 +2101,7 @@ def plot_receptive_field(model, input_length, output_index, ax=None, weights=Non
     if not seen.size:       # no bar at all: a count axis from 0 (matplotlib centred it on 0, ticking -0.04 .. 0.04)
         ax.set_ylim(0, 1)
     ax.receptive_field = row
+    ax.dependence = size[output_index]
     if new_figure:
         fit_figure(ax.figure)
     return ax
