@@ -2,7 +2,8 @@
 ``3.0``, not ``3.7`` or ``1e300``) everywhere a value is written (``fill_``, ``t[i] =``, ``masked_fill(_)``, ``pad``,
 ``full_like``, ``new_full``), with one exception type (``TypeError``; s50: a whole number beyond the range,
 ``1e300``, gets the ``ValueError`` of the integer ``300`` into int8, tests/test_writes_s50_f2.py) and messages
-quoting the value as passed (a reviewer found ``fill_(1e300)`` quoting a 301-digit integer, ``fill_(1e10)`` quoting ``10000000000``, ``masked_fill``
+quoting the value as passed (a reviewer found ``fill_(1e300)`` quoting a 301-digit integer, ``fill_(1e10)``
+quoting ``10000000000``, ``masked_fill``
 giving a ``ValueError`` where ``fill_`` gave a ``TypeError``, ``new_full((2,), 1e300)`` filling ``-2147483648``, and
 ``full_like(int32_t, 2.0)`` refused); the messages of integers beside numbers their dtype cannot hold.
 
