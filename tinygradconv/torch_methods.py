@@ -2549,13 +2549,20 @@ def _number_to_write(value, kind, op):
     silently; ``1e300``: :func:`~tinygradconv.ops.elementwise.whole_number_to_write`). A number out of the dtype's
     range (``300`` for int8, ``1e5`` for float16) is a ``ValueError`` naming ``value``, ``op`` and the range, as
     ``masked_fill`` and ``full_like`` give (:func:`~tinygradconv.ops.creation.refuse_out_of_range`; PyTorch raises
-    ``RuntimeError`` "value cannot be converted to type ... without overflow"). Anything else is returned as it
-    is."""
+    ``RuntimeError`` "value cannot be converted to type ... without overflow"); so is a whole float beyond an
+    integer dtype (``300.0``, ``np.float32(1e10)`` into int8: PyTorch refuses ``300.0`` as it refuses ``300``), a
+    0-d integer NumPy array (``np.array(300)``, which NumPy's cast wrapped to 44; PyTorch refuses every NumPy
+    array here) and a list or tuple of integers (``[300, 1]``; an in-range ``[3, 1]`` is written, where PyTorch
+    refuses lists) into an integer tensor. Anything else is returned as it is (a 0-d int64 Tensor holding 300 is
+    cast, wrapping, as PyTorch's ``t[:] = torch.tensor(300)`` wraps it)."""
     from .ops.creation import refuse_out_of_range  # (the ops import this module)
     from .ops.elementwise import whole_number_to_write
     from .tensor import _number_fits
 
-    value = whole_number_to_write(value, kind)            # 3.0 into int32 is 3, as PyTorch; 3.7 and 1e300 refused
+    if kind != "bool" and not kind.startswith("float") and isinstance(value, (list, tuple, np.ndarray)):
+        _refuse_integers_out_of_range(value, kind, op)
+    # 3.0 into int32 is 3, as PyTorch; 3.7 refused (TypeError), 300.0 into int8 as 300 is (ValueError)
+    value = whole_number_to_write(value, kind, range_argument=f"`value` of {op}")
     if kind == "bool" and type(value) is int and value in (0, 1):
         value = bool(value)
     if not isinstance(value, numbers.Real):
@@ -2567,6 +2574,36 @@ def _number_to_write(value, kind, op):
         return value
     refuse_out_of_range(value, kind, "value", op)       # (the one range check of every write of a number)
     return value
+
+
+def _refuse_integers_out_of_range(value, kind, op):
+    """Raise the ``ValueError`` of the number ``300`` (:func:`~tinygradconv.ops.elementwise.out_of_range_error`)
+    for ``value``, a 0-d integer NumPy array or a list or tuple of integers, holding an integer that the integer
+    dtype ``kind`` cannot hold; return for any other ``value`` (floats, bools, arrays of more dimensions: the
+    write's own rules apply). A list of integers is not cast through float32 first (``[300, 1]`` had said "a
+    float32 value cannot be written", quoting no value the user gave)."""
+    from .ops.elementwise import out_of_range_error
+
+    if isinstance(value, np.ndarray):
+        if value.ndim != 0 or value.dtype.kind not in "iu":
+            return
+        numbers_in = [value.item()]
+    else:
+        try:
+            array = np.asarray(value)
+        except (ValueError, TypeError, OverflowError):       # ragged or not numeric: the write says what is wrong
+            return
+        if array.dtype.kind in "iu":
+            if array.size == 0:
+                return
+            numbers_in = [array.min().item(), array.max().item()]
+        elif array.dtype == object and all(type(n) is int for n in array.flat):     # beyond int64: 2**70
+            numbers_in = [int(n) for n in array.flat]
+        else:
+            return
+    info = np.iinfo(kind)
+    if not all(info.min <= n <= info.max for n in numbers_in):
+        raise out_of_range_error(value, kind, f"`value` of {op}")
 
 
 def _filled_with(base, value):

@@ -26,7 +26,7 @@ import numpy as np
 from .. import random
 from ..backend import dtype_name
 from ..tensor import _FLOAT_KINDS, Tensor, _check_dtype, _number_fits
-from .elementwise import article, whole_number_to_write
+from .elementwise import article, out_of_range_error, whole_number_to_write
 
 
 def _like(x, dtype, requires_grad, array_of):
@@ -152,8 +152,7 @@ def refuse_out_of_range(value, kind, argument, op):
     else:
         if _number_fits(value, kind):
             return
-        info = np.iinfo(kind)
-        bounds, torch, hint = f"[{info.min}, {info.max}]", "PyTorch refuses most such integers", ""
+        raise out_of_range_error(value, kind, f"`{argument}` of {op}")      # (the message 300.0 gets too)
     raise ValueError(f"Invalid value for argument `{argument}` of {op}: {value!r} is out of the range of {kind} "
                      f"{bounds} ({torch}: \"value cannot be converted to type ... without overflow\"){hint}")
 

@@ -504,7 +504,7 @@ def _float_scalar(value):
     return None
 
 
-def whole_number_to_write(value, kind, argument="`value`", verb="be written into"):
+def whole_number_to_write(value, kind, argument="`value`", verb="be written into", range_argument=None):
     """``value`` as a write into a tensor of dtype name ``kind`` stores it (``t.fill_(3.0)``, ``t[0] = 3.0``,
     ``t.masked_fill(m, 3.0)``, ``pad(t, ..., value=3.0)``, ``full_like(t, 3.0)``, ``t.new_full(shape, 3.0)``):
 
@@ -514,20 +514,27 @@ def whole_number_to_write(value, kind, argument="`value`", verb="be written into
       ``1.0`` for bool): that integer (``False`` or ``True`` for bool), as PyTorch writes it. A 0-d floating NumPy
       array (``np.array(2.0)``) and a 0-d floating Tensor that does not require grad (``tg.tensor(2.0)``) are
       floats here too, as PyTorch takes them as it takes the number (``t[0] = torch.tensor(2.0)`` writes 2);
-    * any other float (``3.7``, ``1e300``, ``1e10`` into int32, ``2.0`` into bool, NaN): a ``TypeError`` that quotes
-      ``value`` as passed, naming ``argument`` (``"`value` of masked_fill"``); ``verb`` says what the value does
-      (``"fill"``: "2.5 cannot fill an int32 tensor unchanged"). PyTorch truncates ``3.7`` to 3 silently and raises
-      ``RuntimeError`` "value cannot be converted to type int without overflow" for ``1e300``; this package writes
-      only what the dtype holds unchanged. One exception type for every such float: ``TypeError``, as ``t += 0.5``
-      is refused (an integer dtype takes a float only when it is a whole number the dtype holds: the float is of
-      the wrong type for it, and tests/test_error_wording.py asks "Invalid type for argument" of a ``TypeError``).
+    * a whole number beyond the integer dtype's range (``300.0`` into int8, ``1e10`` or ``1e300`` into int32): the
+      ``ValueError`` the integer ``300`` gets (:func:`out_of_range_error`), quoting ``value`` as passed and naming
+      ``range_argument`` (``argument`` when None): one error whatever the spelling, as PyTorch raises one
+      ``RuntimeError`` "value cannot be converted to type int8_t without overflow" for ``300`` and ``300.0``;
+    * any other float (``3.7``, ``2.0`` into bool, an infinity, NaN): a ``TypeError`` that quotes ``value`` as
+      passed, naming ``argument`` (``"`value` of masked_fill"``); ``verb`` says what the value does (``"fill"``:
+      "2.5 cannot fill an int32 tensor unchanged"). PyTorch truncates ``3.7`` to 3 silently; this package writes
+      only what the dtype holds unchanged. A ``TypeError``, as ``t += 0.5`` is refused (an integer dtype takes a
+      float only when it is a whole number: the float is of the wrong type for it, and
+      tests/test_error_wording.py asks "Invalid type for argument" of a ``TypeError``).
 
     >>> whole_number_to_write(3.0, "int32"), whole_number_to_write(3.7, "float16"), whole_number_to_write(1.0, "bool")
     (3, 3.7, True)
     >>> whole_number_to_write(1e10, "int32")
     Traceback (most recent call last):
     ...
-    TypeError: Invalid type for argument `value`: 10000000000.0 cannot be written into an int32 tensor unchanged ...
+    ValueError: Invalid value for argument `value`: 10000000000.0 is out of the range of int32 [-2147483648, ...
+    >>> whole_number_to_write(2.5, "int32")
+    Traceback (most recent call last):
+    ...
+    TypeError: Invalid type for argument `value`: 2.5 cannot be written into an int32 tensor unchanged ...
     >>> whole_number_to_write(np.array(2.0), "int64"), whole_number_to_write(Tensor(-1.0), "int8")
     (2, -1)
     """
@@ -540,14 +547,30 @@ def whole_number_to_write(value, kind, argument="`value`", verb="be written into
             return bool(whole)
         if kind != "bool" and _number_fits(whole, kind):
             return whole
+        if kind != "bool":                  # 300.0 into int8: refused as 300 is
+            raise out_of_range_error(value, kind, range_argument or argument)
     if kind == "bool":
         raise TypeError(f"Invalid type for argument {argument}: {value!r} cannot {verb} a bool tensor unchanged "
                         f"(PyTorch makes any nonzero number True); write True or False (or 0 or 1)")
     info = np.iinfo(kind)
     raise TypeError(f"Invalid type for argument {argument}: {value!r} cannot {verb} {article(kind)} {kind} tensor "
-                    f"unchanged (PyTorch truncates 2.5 to 2 silently, and refuses a float beyond the range: \"value "
-                    f"cannot be converted to type int without overflow\"); write an integer within {kind}'s range "
+                    f"unchanged (PyTorch truncates 2.5 to 2 silently); write an integer within {kind}'s range "
                     f"[{info.min}, {info.max}] (a float holding one, such as 3.0, is taken), e.g. int(value)")
+
+
+def out_of_range_error(value, kind, argument):
+    """The ``ValueError`` for a number ``value`` (quoted as passed: ``300``, ``300.0``, ``np.array(300)``, a list
+    holding one) that the integer dtype ``kind`` cannot hold, written into a tensor of that dtype; ``argument``
+    names it (``"`value` of fill_"``). PyTorch raises ``RuntimeError`` "value cannot be converted to type int8_t
+    without overflow" for the numbers ``300`` and ``300.0`` alike (it wraps a few: ``-1`` fills uint8 as 255).
+
+    >>> str(out_of_range_error(300.0, "int8", "`value` of fill_"))[:84]
+    'Invalid value for argument `value` of fill_: 300.0 is out of the range of int8 [-128'
+    """
+    info = np.iinfo(kind)
+    return ValueError(f"Invalid value for argument {argument}: {value!r} is out of the range of {kind} "
+                      f"[{info.min}, {info.max}] (PyTorch refuses most such integers: \"value cannot be converted "
+                      f"to type ... without overflow\")")
 
 
 def subtrahend(tensor, other):
