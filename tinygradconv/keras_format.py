@@ -103,6 +103,7 @@ from ._lookup import (
 from .backend import dtype_name
 from .layers.input_layer import INPUT_DTYPES
 from .saving import (
+    MissingFileError,
     SavedFileError,
     _require_weights,
     atomic_write,
@@ -1371,7 +1372,8 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
     its weights, with one ``UserWarning`` naming the skipped layers (Keras' "could not be loaded").
 
     Raises:
-        FileNotFoundError, IsADirectoryError: no such file, or a directory.
+        MissingFileError, IsADirectoryError: no such file (a ``FileNotFoundError`` and a ``ValueError``), or a
+            directory.
         SavedFileError: not an HDF5 file, weights that do not fit (a missing one, another shape, a layer of your
             own laid out otherwise), or damaged ones (the layer, the weight or h5 path and the file named).
         ValueError: a subclassed model (nested ones too), or a model not built yet.
@@ -1385,7 +1387,7 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
     if os.path.isdir(filepath):
         raise IsADirectoryError(errno.EISDIR, "Expected a .weights.h5 file, found a directory", filepath)
     if not os.path.isfile(filepath):
-        raise FileNotFoundError(errno.ENOENT, "No such file", filepath)
+        raise MissingFileError(errno.ENOENT, "No such file", filepath)
     if not model.built:  # Keras' message
         from .saving import not_built_message
 
@@ -2134,14 +2136,14 @@ def _read_archive(filepath):
     its parsed ``config.json`` and the bytes of its ``model.weights.h5``.
 
     Raises:
-        FileNotFoundError: no such file.
+        MissingFileError: no such file (a ``FileNotFoundError`` and a ``ValueError``).
         SavedFileError: a directory (Keras 3 raises a ``ValueError`` there too; it was a bare
             ``IsADirectoryError``), not a zip archive, one without those two files, or a damaged one (a bit
             flipped, a member cut short, an unknown compression method: the member is named).
     """
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
-        raise FileNotFoundError(errno.ENOENT, "No such file", filepath)
+        raise MissingFileError(errno.ENOENT, "No such file", filepath)
     if is_keras_folder(filepath):       # Keras' model.save(folder, zipped=False): the same files, unzipped
         try:
             with open(os.path.join(filepath, "config.json"), "rb") as f:
