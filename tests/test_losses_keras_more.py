@@ -608,7 +608,7 @@ def test_compile_by_name_trains_one_sgd_step(name, rng):
     loss = formulas[name](torch.tensor(y), out).mean()
     loss.backward()
     history = model.fit(x, y, batch_size=6, epochs=1, shuffle=False, verbose=0)
-    assert history.history["loss"] == pytest.approx([loss.item()], rel=1e-10)
+    assert history.history["loss"] == pytest.approx([loss.item()], rel=1e-6)      # logged in float32, as Keras
     new_kernel, new_bias = model.get_weights()
     grad = p0.grad.numpy()
     np.testing.assert_allclose(new_kernel, kernel - 0.1 * x.T @ grad, rtol=1e-10, atol=1e-14)

@@ -22,6 +22,13 @@ __version__ = "0.1.0"
 _LAZY = ("ops", "layers", "initializers", "activations", "regularizers", "constraints", "losses", "metrics",
          "optimizers", "models", "callbacks", "saving", "datasets", "viz", "random", "utils", "exercises")
 
+# Keras 3's top-level names (`import tinygradconv as keras`, then keras.Sequential, keras.Input, ...): the same
+# objects as the submodules', loaded on first use as the submodules are. Keras' `keras.Function` (a graph of
+# operations) is not among them: `tinygradconv.Function` is the autograd Function (PyTorch's torch.autograd.Function).
+_KERAS_TOP_LEVEL = {"Sequential": "models", "Model": "models", "Input": "layers", "Layer": "layers",
+                    "Loss": "losses", "Metric": "metrics", "Optimizer": "optimizers", "Initializer": "initializers",
+                    "Regularizer": "regularizers"}
+
 
 _NUMPY_THEN_TENSOR = "make the array with NumPy, then tg.tensor(np.zeros((2, 3), 'float32'))"
 #: PyTorch's module-level names that a porter tries first (found by a tester porting a PyTorch script), and ours.
@@ -50,6 +57,8 @@ _TORCH_NAMES = {
 def __getattr__(name):
     if name in _LAZY:
         return importlib.import_module(f".{name}", __name__)
+    if name in _KERAS_TOP_LEVEL:
+        return getattr(importlib.import_module(f".{_KERAS_TOP_LEVEL[name]}", __name__), name)
     op = None if name.startswith("_") else getattr(importlib.import_module(".ops", __name__), name, None)
     hint = f"; {_TORCH_NAMES[name]}" if name in _TORCH_NAMES else ""
     if callable(op) and not isinstance(op, type):    # torch.tanh(x) habits (found by a tester)

@@ -103,6 +103,7 @@ from ._lookup import (
 from .backend import dtype_name
 from .layers.input_layer import INPUT_DTYPES
 from .saving import (
+    MissingFileError,
     SavedFileError,
     _require_weights,
     atomic_write,
@@ -1371,7 +1372,8 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
     its weights, with one ``UserWarning`` naming the skipped layers (Keras' "could not be loaded").
 
     Raises:
-        FileNotFoundError, IsADirectoryError: no such file, or a directory.
+        MissingFileError, IsADirectoryError: no such file (a ``FileNotFoundError`` and a ``ValueError``), or a
+            directory.
         SavedFileError: not an HDF5 file, weights that do not fit (a missing one, another shape, a layer of your
             own laid out otherwise), or damaged ones (the layer, the weight or h5 path and the file named).
         ValueError: a subclassed model (nested ones too), or a model not built yet.
@@ -1385,7 +1387,7 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
     if os.path.isdir(filepath):
         raise IsADirectoryError(errno.EISDIR, "Expected a .weights.h5 file, found a directory", filepath)
     if not os.path.isfile(filepath):
-        raise FileNotFoundError(errno.ENOENT, "No such file", filepath)
+        raise MissingFileError(errno.ENOENT, "No such file", filepath)
     if not model.built:  # Keras' message
         from .saving import not_built_message
 
@@ -1811,6 +1813,14 @@ _MASK_OPS = ("NotEqual", "Any", "LogicalOr", "ExpandDims", "ZerosLike", "OnesLik
 _ELEMENTWISE_MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
 
 
+# Keras 3.15's recurrent layers: their compute_mask gives the output the input's mask with return_sequences, and no
+# mask without it (nor to the states of return_state)
+_RECURRENT = ("SimpleRNN", "LSTM", "GRU")
+# Keras 3.15's layers that pass their input's mask on (supports_masking, Layer's compute_mask) besides those of
+# layers/layer.py's _PASSES_MASKS_IN_KERAS, which sets their supports_masking itself
+_ALSO_PASS_MASKS = ("ActivityRegularization", "Rescaling", "TimeDistributed")
+
+
 # Keras 3.15's layers whose call takes ``mask`` (Keras records the mask they are given as ``kwargs["mask"]``)
 _TAKES_MASK = ("BatchNormalization", "GlobalAveragePooling1D", "Softmax")
 
@@ -1930,10 +1940,13 @@ def _layer_masks(by_name, mask_only=frozenset()):
         if isinstance(value, list):
             return tuple(from_layers(v) for v in value)
         source = _keras_ref(value)
-        if source is None or source[0] not in by_name or source[0] in mask_only or source[2] != 0:
+        if source is None or source[0] not in by_name or source[0] in mask_only:
             return ("unknown", source)
         item, node = by_name[source[0]], _node_of(by_name, *source[:2])
         cls, config = item.get("class_name"), item.get("config") or {}
+        if source[2] != 0:      # a state of a recurrent layer with return_state has no mask; other outputs: unknown
+            recurrent_state = cls in _RECURRENT and config.get("return_state") and item.get("module") == "keras.layers"
+            return None if recurrent_state else ("unknown", source)
         if cls == "InputLayer":
             return None
         args = (node or {}).get("args") or []
@@ -1962,8 +1975,12 @@ def _layer_masks(by_name, mask_only=frozenset()):
                           ("LogicalOr", ("ExpandDims", m, -1), ("ZerosLike", ("data", _keras_ref(x)), "bool"))
                           for x, m in zip(data, masks))
             return ("Any", ("Concatenate", config.get("axis", -1), parts), -1, False)
-        if cls in _PASSES_MASKS_IN_KERAS:
+        if cls in _RECURRENT:   # the input's mask on the output with return_sequences, none on the last step
+            return from_layers(data) if config.get("return_sequences") else None
+        if cls in _PASSES_MASKS_IN_KERAS or cls in _ALSO_PASS_MASKS:
             return from_layers(data)
+        if cls == "Lambda" and config.get("mask") is not None:
+            return ("unknown", source)          # a mask (or a function making it) of the Lambda's own
         return None if cls in SUPPORTED_LAYERS else ("unknown", source)
 
     return from_layers
@@ -2119,14 +2136,14 @@ def _read_archive(filepath):
     its parsed ``config.json`` and the bytes of its ``model.weights.h5``.
 
     Raises:
-        FileNotFoundError: no such file.
+        MissingFileError: no such file (a ``FileNotFoundError`` and a ``ValueError``).
         SavedFileError: a directory (Keras 3 raises a ``ValueError`` there too; it was a bare
             ``IsADirectoryError``), not a zip archive, one without those two files, or a damaged one (a bit
             flipped, a member cut short, an unknown compression method: the member is named).
     """
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
-        raise FileNotFoundError(errno.ENOENT, "No such file", filepath)
+        raise MissingFileError(errno.ENOENT, "No such file", filepath)
     if is_keras_folder(filepath):       # Keras' model.save(folder, zipped=False): the same files, unzipped
         try:
             with open(os.path.join(filepath, "config.json"), "rb") as f:

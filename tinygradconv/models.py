@@ -613,7 +613,10 @@ def _float(value):
 class _Mean:
     """A weighted running mean: ``sum(w * v) / sum(w)`` (Keras's loss tracker weights batches by their size); the
     model's loss tracker, ``model.metrics[0]``, named ``"loss"`` as Keras 3's ``Mean`` tracker is, and a functional
-    model's per-output loss trackers (``"<output name>_loss"``)."""
+    model's per-output loss trackers (``"<output name>_loss"``). As Keras 3's ``Mean`` (its ``total`` and ``count``
+    are variables of ``floatx()``, float32 by default), the sums are kept in ``config.floatx()``: each batch adds
+    ``float32(loss) * float32(batch size)`` to the total, and the result is ``float32(total / count)``, so that the
+    logged loss (History, ``evaluate``, ``CSVLogger``) is Keras' float32 value, reported as a Python float."""
 
     def __init__(self, name="loss"):
         self.name = name
@@ -622,21 +625,23 @@ class _Mean:
     def update(self, value, weight):
         if not weight:      # a batch of 0 samples adds nothing (Keras' loss of it is empty, summing to 0)
             return
-        self.total += value * weight
-        self.count += weight
+        kind = self.total.dtype.type
+        self.total += kind(_float(value)) * kind(weight)
+        self.count += kind(weight)
 
     def update_state(self, values, sample_weight=None):
         """As :class:`tinygradconv.metrics.Mean`'s: the (weighted) mean of per-sample values."""
-        values, count = metrics_module._samplewise(values, sample_weight, self.name, metrics_module._mean, None)
-        self.total += float(values.sum())
-        self.count += float(count)
+        dtype = self.total.dtype.name
+        values, count = metrics_module._samplewise(values, sample_weight, self.name, metrics_module._mean, dtype)
+        self.total += values.sum(dtype=dtype)
+        self.count += count
 
     def result(self):
-        return self.total / self.count if self.count else 0.0
+        return float(self.total / self.count) if self.count else 0.0
 
     def reset_state(self):
-        self.total = 0.0
-        self.count = 0.0
+        self.total = np.zeros((), config.floatx())[()]
+        self.count = np.zeros((), config.floatx())[()]
 
     def __repr__(self):
         return f"<Mean name={self.name!r} result={self.result():.6g}>"

@@ -29,7 +29,8 @@ assigned, so a failed load leaves the model unchanged.
 
 Errors (each message names the file once):
 
-* ``FileNotFoundError``, ``IsADirectoryError``: no such file, or a directory;
+* :class:`MissingFileError` (both a ``FileNotFoundError`` and a ``ValueError``, naming the path): no such file;
+  ``IsADirectoryError``: a directory;
 * :class:`SavedFileError` (a ``ValueError``): a file that is not one of our archives (the message says what it is:
   a text file, an image, a single ``.npy`` array, a zip archive of other files, a pickle...), a damaged archive
   (truncated or corrupted), an archive holding Python objects, or one that does not match the model (missing or
@@ -81,9 +82,9 @@ from .layers.layer import Layer
 from .training_state import optimizer_arrays, restore_optimizer, split_optimizer_arrays
 from .validation import caller_stacklevel, flag, path_like
 
-__all__ = ["SavedFileError", "atomic_write", "custom_object_scope", "deserialize_layer", "get_custom_objects",
-           "get_registered_name", "get_registered_object", "load_model", "load_weights", "register_keras_serializable",
-           "save_model", "save_weights", "serialize_layer", "weight_keys"]
+__all__ = ["MissingFileError", "SavedFileError", "atomic_write", "custom_object_scope", "deserialize_layer",
+           "get_custom_objects", "get_registered_name", "get_registered_object", "load_model", "load_weights",
+           "register_keras_serializable", "save_model", "save_weights", "serialize_layer", "weight_keys"]
 
 META_KEY = "__tinygradconv__"
 FORMAT_VERSION = 1
@@ -91,6 +92,22 @@ FORMAT_VERSION = 1
 
 class SavedFileError(ValueError):
     """A saved file that cannot be loaded: corrupted, truncated, pickled, or not matching the model."""
+
+
+class MissingFileError(FileNotFoundError, ValueError):
+    """No file at the path given to :func:`load_model` or :func:`load_weights`: both a ``FileNotFoundError`` (an
+    ``OSError`` with ``errno``, ``filename``: Python's error for a missing file, as Keras 3's ``load_weights``
+    raises) and a ``ValueError`` (Keras 3's ``load_model`` of a missing ``.keras`` file: "File not found"), so
+    that code written for either catches it. ``str(error)`` names the path.
+
+    >>> import tinygradconv as tg
+    >>> model = tg.models.Sequential([tg.layers.Input((3,)), tg.layers.Dense(2)])
+    >>> try:
+    ...     model.load_weights("no_such_file.weights.npz")
+    ... except ValueError as error:
+    ...     print(type(error).__name__, isinstance(error, FileNotFoundError), error.filename)
+    MissingFileError True no_such_file.weights.npz
+    """
 
 
 # ----------------------------------------------------------------------------------------------- keys
@@ -492,7 +509,7 @@ def _read_npz(filepath):
     """``(arrays, meta)`` from a ``.npz`` file; ``meta`` is None for a plain archive. Never unpickles."""
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
-        raise FileNotFoundError(errno.ENOENT, "No such file", filepath)
+        raise MissingFileError(errno.ENOENT, "No such file", filepath)
     if os.path.isdir(filepath):
         raise IsADirectoryError(errno.EISDIR, "Expected a .npz file (or, for load_model, a .keras file or a folder "
                                 "of Keras' model.save(folder, zipped=False), which holds config.json), found a "
@@ -654,6 +671,8 @@ def load_weights(model, filepath, skip_mismatch=False) -> None:
             only (a ``Sequential`` whose first layer was built on its own, which Keras does not build either) would
             otherwise fail on keys or counts that do not say why.
         SavedFileError: a file that does not fit the model (see above), or is not one of these formats.
+        MissingFileError: no such file (a ``FileNotFoundError``, as Keras 3's ``load_weights`` raises, and a
+            ``ValueError``).
     """
     filepath = path_like(filepath)
     skip_mismatch = flag(skip_mismatch, "skip_mismatch", "load_weights")
@@ -919,7 +938,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             only (never unpickles), and builds only registered classes or those in ``custom_objects``.
 
     Raises:
-        FileNotFoundError: no such file.
+        MissingFileError: no such file (a ``FileNotFoundError`` and a ``ValueError``: Keras 3's ``load_model``
+            raises a ``ValueError`` there).
         IsADirectoryError: a directory in place of an ``.npz`` file.
         SavedFileError: a damaged file, a weights-only file, an unknown class, or a directory in place of a
             ``.keras`` file (a ``ValueError``, as Keras 3 raises there).
