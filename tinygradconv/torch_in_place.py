@@ -50,7 +50,7 @@ def _late_imports():
     return _LATE_IMPORTS
 
 
-def write_in_place(tensor, name, compute, args=(), names=(), check=None, instead=None):
+def write_in_place(tensor, name, compute, args=(), names=(), check=None, instead=None, reads_args_first=False):
     """``tensor.<name>(*args)``, PyTorch's in-place method (``add_``, ``exp_``, ``addcmul_``, ...): the out-of-place
     result ``compute(tensor, *args)`` written into ``tensor``'s memory, with the rules of ``t[index] = value``
     (views and ``numpy()`` see the values; the write is counted, so a graph that saved the old values refuses its
@@ -60,6 +60,8 @@ def write_in_place(tensor, name, compute, args=(), names=(), check=None, instead
     ``names`` are the names of ``args`` (for the error messages). ``check(result)`` raises the method's errors for
     a result that cannot be written (by default: another shape than the tensor's, a dtype the tensor cannot hold).
     ``instead`` is the out-of-place spelling the errors suggest (by default ``t = t.<name without _>(...)``).
+    ``reads_args_first``: the method reads its tensor arguments whole before it writes (``fill_``'s 0-d value), so
+    one that views the tensor's own elements is no partial overlap (``y.fill_(y[0])`` fills, as PyTorch).
     The one helper of every in-place method (``add_``, ``copy_``, ``clamp_``, ``fill_``, ``zero_``, ``+=``, ...).
 
     Raises:
@@ -75,8 +77,8 @@ def write_in_place(tensor, name, compute, args=(), names=(), check=None, instead
     plain = name[:-1]
     call = f"t.{plain}(...)" if names else f"t.{plain}()"
     tensors = [a for a in args if isinstance(a, Tensor)]
-    for a in tensors if name != "fill_" else ():        # fill_ reads its 0-d value once, before it writes:
-        in_place.refuse_partial_overlap(tensor, a, name)    # y.fill_(y[0]) fills, as PyTorch
+    for a in () if reads_args_first else tensors:
+        in_place.refuse_partial_overlap(tensor, a, name)
     given = "/".join(f"`{n}`" for n in names)
 
     def default_check(result):

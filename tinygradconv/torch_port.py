@@ -181,7 +181,7 @@ class TorchPort(TorchInPlace):
                              f"tensor (as PyTorch), received one of shape {tuple(value.shape)}")
         value = _number_to_write(value, dtype_name(self.dtype), "fill_")
         return write_in_place(self, "fill_", _filled_with, (value,), ("value",),
-                              instead="t = tg.ops.full_like(t, value)")
+                              instead="t = tg.ops.full_like(t, value)", reads_args_first=True)
 
     def copy_(self, src, non_blocking=False):
         """Copy ``src``'s values into this tensor in place and return it, as ``torch.Tensor.copy_``: ``src`` (a
