@@ -187,6 +187,9 @@ class TorchMethods(TorchPort, NumpyUfuncs):
     # on a ``before``, the tensor it was the value of. Class defaults, set on an instance only once it has them.
     _versions = ()
     _version_of = None
+    # A view made under no_grad() (or a view of one): its in_place.NoGradView, which a write in place while
+    # gradients are recorded refuses (in_place.refuse_no_grad_view_write).
+    _no_grad_view = None
 
     def __dir__(self):
         """``dir(t)`` (and so tab completion in IPython/Jupyter) without the PyTorch names tinygradconv lacks
@@ -2090,7 +2093,8 @@ def _refuse_in_graph_write(tensor, value, spelling, instead, recordable=False):
     recorded in the autograd graph (:func:`~tinygradconv.in_place.record`), or the error it raises: while
     gradients are recorded, into a tensor that requires grad or with a ``value`` (a Tensor or None) that does.
 
-    A leaf that requires grad, or a view of one (``w[0]``, ``w.reshape(...)``: an op's output sharing the leaf's
+    A view made under ``no_grad()`` (:func:`~tinygradconv.in_place.refuse_no_grad_view_write`), a leaf that
+    requires grad, or a view of one (``w[0]``, ``w.reshape(...)``: an op's output sharing the leaf's
     memory, :func:`~tinygradconv.in_place.views_a_leaf`), a piece of ``split``/``chunk``/``unbind`` (or a view of
     a piece: :func:`~tinygradconv.copy_slices.check_view_chain`) raise PyTorch's ``RuntimeError``; through an
     ``expand`` of an op's output, so does a region that holds an element twice, where the region is known
@@ -2100,7 +2104,11 @@ def _refuse_in_graph_write(tensor, value, spelling, instead, recordable=False):
     does) the answer is True for a ``recordable`` write."""
     from .autograd import is_grad_enabled
 
-    if not is_grad_enabled() or not (tensor.requires_grad or (value is not None and value.requires_grad)):
+    if not is_grad_enabled():
+        return False
+    if tensor._no_grad_view is not None:        # a view made under no_grad(): PyTorch's error, where it applies
+        in_place.refuse_no_grad_view_write(tensor, value, spelling)
+    if not (tensor.requires_grad or (value is not None and value.requires_grad)):
         return False
     if tensor.requires_grad and tensor.is_leaf:
         raise RuntimeError(f"A leaf tensor that requires grad cannot be written in place ({spelling}) while gradients "
