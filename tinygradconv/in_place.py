@@ -209,6 +209,11 @@ def check_saved_arrays(ctx):
     values, or only the arrays of its other, unchanged inputs (``w + x``, ``w * 3``), computes PyTorch's gradient
     and is left alone.
 
+    Which writes refuse is PyTorch's rule, op by op: an op saves the arrays PyTorch's backward saves (its input,
+    its output, or both), also one it does not read back (``clamp`` reads a mask, and saves its input beside it;
+    ``cummax``, ``nansum``, the pools and ``div(rounding_mode=...)`` likewise), so that a write of them refuses;
+    ``tests/test_saved_versions_s51.py`` holds the table, op by op, checked against PyTorch.
+
     An op may say which saved arrays its backward pass reads the values of (``ctx.values_read``, one bool per saved
     array; all by default): ``w * c`` for a constant ``c`` saves ``w`` but reads only its shape, as ``d/dw = c``,
     so a write of ``w`` there is no error (PyTorch does not save ``w`` at all in that case)."""
