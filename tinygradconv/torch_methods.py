@@ -425,7 +425,8 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         tensor([0., 0.], dtype=float32)
         """
         zero = False if dtype_name(self.dtype) == "bool" else 0
-        return write_in_place(self, "zero_", lambda t: _filled_with(t, zero), instead="t = tg.ops.zeros_like(t)")
+        return write_in_place(self, "zero_", lambda t: _filled_with(t, zero, "zero_"),
+                              instead="t = tg.ops.zeros_like(t)")
 
     def abs_(self):
         """Replace this tensor's values by their absolute values in place and return it, as ``torch.Tensor.abs_``,
@@ -2614,14 +2615,14 @@ def _refuse_integers_out_of_range(value, kind, op):
         raise out_of_range_error(value, kind, f"`value` of {op}")
 
 
-def _filled_with(base, value):
+def _filled_with(base, value, method="fill_"):
     """``value`` (a number, or a tensor that broadcasts to ``base``'s shape) in every element of ``base``'s shape,
-    with the gradient of an in-place write of it (``fill_``, ``zero_``, ``copy_``): 0 for ``base``, the sum of
-    the gradient over the broadcast dimensions for ``value`` (``tg.ops.where``, with a condition that never holds;
-    ``0 * base`` would be NaN at an infinite ``base``)."""
-    from .ops.elementwise import where
+    with the gradient of an in-place write of it by ``method`` (``fill_``, ``zero_``, ``copy_``): 0 for ``base``,
+    the sum of the gradient over the broadcast dimensions for ``value``, and PyTorch's node
+    (:class:`~tinygradconv.ops.filling.Fill`: ``FillBackward``, ``ZeroBackward``, ``CopyBackwards``)."""
+    from .ops.filling import filled_with
 
-    return where(np.zeros((), dtype=bool), base, value)
+    return filled_with(base, value, method)
 
 
 def _float_in_place(tensor, name, method):
