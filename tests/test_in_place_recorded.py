@@ -35,9 +35,9 @@ WRITES = [
     ("clamp_", lambda y, w: y.clamp_(-1.0, 1.0), {"ClipBackward": "ClampBackward"}),
     ("clamp_ min only", lambda y, w: y.clamp_(min=0.0), {"ClipBackward": "ClampBackward"}),
     ("abs_", lambda y, w: y.abs_(), None),
-    ("fill_", lambda y, w: y.fill_(2.5), {"WhereBackward": "FillBackward"}),
-    ("zero_", lambda y, w: y.zero_(), {"WhereBackward": "ZeroBackward"}),
-    ("copy_", lambda y, w: y.copy_(w * w), {"WhereBackward": "torch::autograd::CopyBackwards"}),
+    ("fill_", lambda y, w: y.fill_(2.5), None),
+    ("zero_", lambda y, w: y.zero_(), None),
+    ("copy_", lambda y, w: y.copy_(w * w), {"CopyBackwards": "torch::autograd::CopyBackwards"}),
     ("masked_fill_", lambda y, w: y.masked_fill_(y > 0, -1.0), None),
 ]
 

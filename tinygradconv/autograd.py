@@ -169,11 +169,17 @@ class Function:
     that a later pass still goes through it to its inputs, as PyTorch's nodes that save nothing allow.
     :class:`~tinygradconv.ops.splitting.Cut` and ``Piece`` do: all the pieces of one ``split`` hang from one
     ``Cut`` node, and a piece may be used in a pass after the one it was (or was not) used in.
+
+    An op whose output may be a view of its first input (indexing, reshape, permute, expand, the pieces of split)
+    sets ``view_of_input = True``: such an output made under ``no_grad()`` is marked as a view made without
+    gradients (:func:`~tinygradconv.in_place.note_no_grad_view`), which PyTorch refuses to write in place once
+    gradients are recorded again.
     """
 
     name = None
     new_gradients = False
     never_freed = False
+    view_of_input = False      # its output may be a view of its first input (in_place.VIEW_OPS)
 
     @staticmethod
     def forward(ctx, *arrays, **attrs):  # pragma: no cover - abstract
@@ -222,7 +228,10 @@ class Function:
             if calls:
                 ctx.layer_call = calls[-1]
             return Tensor._make(out, backend, True, ctx)
-        return Tensor._make(out, backend, False, None)  # integer/bool results never require grad (PyTorch)
+        result = Tensor._make(out, backend, False, None)  # integer/bool results never require grad (PyTorch)
+        if cls.view_of_input and (not _state.enabled or inputs[0]._no_grad_view is not None):
+            in_place.note_no_grad_view(result, inputs[0], cls, ctx)     # (written in place with grad on: refused)
+        return result
 
 
 # --------------------------------------------------------------------------------------------- registry

@@ -122,7 +122,8 @@ class CopySlices(Function):
         if method is None or len(inputs) < 2 or method[0].released:
             return inputs
         node, of_the_view = method
-        return inputs[:1] + tuple(t for i, t in enumerate(in_place.recorded_inputs(node)) if i not in of_the_view)
+        shown = getattr(node.fn, "grad_fn_inputs", in_place.recorded_inputs)(node)   # (fill_(5.0): no number)
+        return inputs[:1] + tuple(t for i, t in enumerate(shown) if i not in of_the_view)
 
 
 def _kept_shape(value_shape, ndim):

@@ -209,6 +209,11 @@ def check_saved_arrays(ctx):
     values, or only the arrays of its other, unchanged inputs (``w + x``, ``w * 3``), computes PyTorch's gradient
     and is left alone.
 
+    Which writes refuse is PyTorch's rule, op by op: an op saves the arrays PyTorch's backward saves (its input,
+    its output, or both), also one it does not read back (``clamp`` reads a mask, and saves its input beside it;
+    ``cummax``, ``nansum``, the pools and ``div(rounding_mode=...)`` likewise), so that a write of them refuses;
+    ``tests/test_saved_versions_s51.py`` holds the table, op by op, checked against PyTorch.
+
     An op may say which saved arrays its backward pass reads the values of (``ctx.values_read``, one bool per saved
     array; all by default): ``w * c`` for a constant ``c`` saves ``w`` but reads only its shape, as ``d/dw = c``,
     so a write of ``w`` there is no error (PyTorch does not save ``w`` at all in that case)."""
@@ -241,6 +246,74 @@ def check_saved_arrays(ctx):
 #: that tensor twice, :func:`~tinygradconv.copy_slices.positions_of`), but a write into it under ``no_grad()``
 #: leaves the tensor expanded unchanged.
 VIEW_OPS = ("GetItem", "ReshapeOp", "Permute", "Expand", "Cut", "Piece")
+
+
+# ------------------------------------------------------------------------------- views made under no_grad()
+def _unmarked():
+    """What an unpickled :class:`NoGradView` becomes: None, no mark (the tensor unpickled is a tensor of its
+    own)."""
+
+
+class NoGradView:
+    """The mark of a view made while no graph was recorded (``with tg.no_grad(): v = y[0:2]``), or of a view of
+    such a view, whatever the mode then: ``base``, the tensor the first of them viewed. PyTorch notes the same
+    on its views ("created in no_grad mode") and refuses to write them in place once gradients are recorded
+    (:func:`refuse_no_grad_view_write`). A copy of the tensor (``copy.deepcopy``, pickling) is a tensor of its
+    own, no view, so the mark is not copied with it."""
+
+    __slots__ = ("base",)
+
+    def __init__(self, base):
+        self.base = base
+
+    def __deepcopy__(self, memo):
+        return None
+
+    def __reduce__(self):
+        return _unmarked, ()
+
+
+def note_no_grad_view(view, source, fn, ctx):
+    """Mark ``view``, made by the op ``fn`` (one with ``view_of_input``) from ``source`` without recording a node
+    (``Function.apply`` calls this under ``no_grad()``, or when ``source`` is itself so marked), as a
+    :class:`NoGradView` when it is a view as PyTorch's would be: indexing with ints, slices, None and ``...`` only
+    (an int is a view in PyTorch even where NumPy gives a scalar of its own), a reshape that shares its input's
+    memory, a permute, an expand (a copy here, a view in PyTorch), a piece of split."""
+    name = fn.__name__
+    if (name == "GetItem" and ctx.rest is not None) or \
+            (name == "ReshapeOp" and memory_owner(view._data) is not memory_owner(source._data)):
+        return                  # a copy: a tensor of its own, free to be written
+    mark = source._no_grad_view
+    view._no_grad_view = NoGradView(source) if mark is None else mark
+
+
+def refuse_no_grad_view_write(tensor, value, spelling):
+    """PyTorch's ``RuntimeError`` for an in-place write (``spelling``) into ``tensor`` while gradients are
+    recorded, where ``tensor`` is a view made under ``no_grad()`` (:class:`NoGradView`) and the write would join
+    the graph: the tensor it views requires grad, or ``value`` (a Tensor or None) does. Whether such a write should
+    be recorded is ambiguous (the view itself was made outside the graph), so PyTorch forbids it; a write under
+    ``no_grad()``, or into a view of a tensor that does not require grad with a value that does not either, is
+    allowed, as in PyTorch.
+
+    >>> import tinygradconv as tg
+    >>> y = tg.tensor([1.0, 2.0, 3.0], requires_grad=True) * 1
+    >>> with tg.no_grad():
+    ...     v = y[0:2]
+    >>> v.add_(1)
+    Traceback (most recent call last):
+    ...
+    RuntimeError: A view was created in no_grad mode and is being modified inplace with grad mode enabled: ...
+    """
+    mark = tensor._no_grad_view
+    if mark is None or not (mark.base.requires_grad or tensor.requires_grad or
+                            (value is not None and value.requires_grad)):
+        return
+    raise RuntimeError(f"A view was created in no_grad mode and is being modified inplace with grad mode enabled: "
+                       f"{spelling} writes into a view (a slice, an index, reshape, transpose, ...) that was taken "
+                       f"under `no_grad()` of a tensor that requires grad (or with a value that requires grad), and "
+                       f"gradients are recorded now. Whether the write belongs to the graph is ambiguous, so "
+                       f"PyTorch forbids it (these are its first words). Take the view and write it both inside "
+                       f"`with tg.no_grad():` (the write is not recorded) or both outside it (the write is recorded)")
 
 
 def views_a_leaf(tensor):

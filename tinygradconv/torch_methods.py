@@ -187,6 +187,9 @@ class TorchMethods(TorchPort, NumpyUfuncs):
     # on a ``before``, the tensor it was the value of. Class defaults, set on an instance only once it has them.
     _versions = ()
     _version_of = None
+    # A view made under no_grad() (or a view of one): its in_place.NoGradView, which a write in place while
+    # gradients are recorded refuses (in_place.refuse_no_grad_view_write).
+    _no_grad_view = None
 
     def __dir__(self):
         """``dir(t)`` (and so tab completion in IPython/Jupyter) without the PyTorch names tinygradconv lacks
@@ -422,7 +425,8 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         tensor([0., 0.], dtype=float32)
         """
         zero = False if dtype_name(self.dtype) == "bool" else 0
-        return write_in_place(self, "zero_", lambda t: _filled_with(t, zero), instead="t = tg.ops.zeros_like(t)")
+        return write_in_place(self, "zero_", lambda t: _filled_with(t, zero, "zero_"),
+                              instead="t = tg.ops.zeros_like(t)")
 
     def abs_(self):
         """Replace this tensor's values by their absolute values in place and return it, as ``torch.Tensor.abs_``,
@@ -2090,7 +2094,8 @@ def _refuse_in_graph_write(tensor, value, spelling, instead, recordable=False):
     recorded in the autograd graph (:func:`~tinygradconv.in_place.record`), or the error it raises: while
     gradients are recorded, into a tensor that requires grad or with a ``value`` (a Tensor or None) that does.
 
-    A leaf that requires grad, or a view of one (``w[0]``, ``w.reshape(...)``: an op's output sharing the leaf's
+    A view made under ``no_grad()`` (:func:`~tinygradconv.in_place.refuse_no_grad_view_write`), a leaf that
+    requires grad, or a view of one (``w[0]``, ``w.reshape(...)``: an op's output sharing the leaf's
     memory, :func:`~tinygradconv.in_place.views_a_leaf`), a piece of ``split``/``chunk``/``unbind`` (or a view of
     a piece: :func:`~tinygradconv.copy_slices.check_view_chain`) raise PyTorch's ``RuntimeError``; through an
     ``expand`` of an op's output, so does a region that holds an element twice, where the region is known
@@ -2100,7 +2105,11 @@ def _refuse_in_graph_write(tensor, value, spelling, instead, recordable=False):
     does) the answer is True for a ``recordable`` write."""
     from .autograd import is_grad_enabled
 
-    if not is_grad_enabled() or not (tensor.requires_grad or (value is not None and value.requires_grad)):
+    if not is_grad_enabled():
+        return False
+    if tensor._no_grad_view is not None:        # a view made under no_grad(): PyTorch's error, where it applies
+        in_place.refuse_no_grad_view_write(tensor, value, spelling)
+    if not (tensor.requires_grad or (value is not None and value.requires_grad)):
         return False
     if tensor.requires_grad and tensor.is_leaf:
         raise RuntimeError(f"A leaf tensor that requires grad cannot be written in place ({spelling}) while gradients "
@@ -2606,14 +2615,14 @@ def _refuse_integers_out_of_range(value, kind, op):
         raise out_of_range_error(value, kind, f"`value` of {op}")
 
 
-def _filled_with(base, value):
+def _filled_with(base, value, method="fill_"):
     """``value`` (a number, or a tensor that broadcasts to ``base``'s shape) in every element of ``base``'s shape,
-    with the gradient of an in-place write of it (``fill_``, ``zero_``, ``copy_``): 0 for ``base``, the sum of
-    the gradient over the broadcast dimensions for ``value`` (``tg.ops.where``, with a condition that never holds;
-    ``0 * base`` would be NaN at an infinite ``base``)."""
-    from .ops.elementwise import where
+    with the gradient of an in-place write of it by ``method`` (``fill_``, ``zero_``, ``copy_``): 0 for ``base``,
+    the sum of the gradient over the broadcast dimensions for ``value``, and PyTorch's node
+    (:class:`~tinygradconv.ops.filling.Fill`: ``FillBackward``, ``ZeroBackward``, ``CopyBackwards``)."""
+    from .ops.filling import filled_with
 
-    return where(np.zeros((), dtype=bool), base, value)
+    return filled_with(base, value, method)
 
 
 def _float_in_place(tensor, name, method):

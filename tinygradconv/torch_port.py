@@ -226,8 +226,12 @@ class TorchPort(TorchInPlace):
             raise ValueError(f"Invalid value for argument `src` of copy_: shape {tuple(src.shape)} does not "
                              f"broadcast to this tensor's shape {tuple(self.shape)}")
         # cast to this tensor's dtype (a float into an integer tensor: truncated, as PyTorch)
-        return write_in_place(self, "copy_", lambda base, src: _filled_with(base, src._cast(dtype_name(base.dtype))),
-                              (src,), ("src",), instead="t = src.astype(t.dtype)")
+        def copied(base, src):      # (a float src is cast by the node itself, as PyTorch's CopyBackwards)
+            kinds = dtype_name(base.dtype), dtype_name(src.dtype)
+            floats = all(kind.startswith("float") for kind in kinds)
+            return _filled_with(base, src if floats else src._cast(kinds[0]), "copy_")
+
+        return write_in_place(self, "copy_", copied, (src,), ("src",), instead="t = src.astype(t.dtype)")
 
     def clamp_(self, min=None, max=None):
         """Clamp this tensor's values in place and return it, as ``torch.Tensor.clamp_``: the values of

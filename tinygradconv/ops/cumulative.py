@@ -336,6 +336,7 @@ class _CumulativeExtreme(Function):
 
         values, ctx.indices = scan(xp, (a, positions), axis, combine)
         ctx.positions = positions
+        ctx.save_for_backward(a)    # not read back: saved as PyTorch saves it, so that a write of it refuses
         if found is not None:           # the second result (see order_statistics.values_with_indices)
             found.append(ctx.indices)
         return values

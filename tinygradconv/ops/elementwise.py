@@ -1284,17 +1284,27 @@ class Expm1(Function):
     in the eighth digit (float64), where ``expm1`` is exact (``celu`` needs it to match Keras there). The gradient
     is ``exp(a)`` from the input, not PyTorch's ``expm1(a) + 1`` from the output, which cancels for ``a << 0``
     (float32 ``a = -20``: 0 instead of ``2.06e-9``); the two agree within rounding elsewhere.
+
+    In-place writes after the forward pass are judged as PyTorch judges them, which saves the output: a write of
+    the output refuses the backward pass ("modified by an inplace operation"); a write of the input does not, and
+    the gradient is then PyTorch's ``expm1(a) + 1`` from the output (the input's old values are gone).
     """
 
     @staticmethod
     def forward(ctx, a):
         a = float_input(ctx.xp, a)
-        ctx.save_for_backward(a)
-        return ctx.xp.expm1(a)
+        out = ctx.xp.expm1(a)
+        ctx.save_for_backward(a, out)
+        ctx.values_read = (False, True)     # the writes checked: the output's (PyTorch's saved array), not a's
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
+        from ..in_place import last_write_of
+
+        a, out = ctx.saved_tensors
+        if last_write_of(a) > ctx.written_before:       # a written in place since: PyTorch's formula
+            return grad * (out + 1)
         return grad * ctx.xp.exp(a)
 
 
@@ -1478,12 +1488,14 @@ class Clip(Function):
         if max is not None:
             inside = inside & (a <= max)
             out = xp.where((out > max) | math.isnan(max), xp.full(a.shape, max, dtype=a.dtype), out)  # NaN stays
-        ctx.save_for_backward(inside)
+        # `a` is not read back, but PyTorch saves it: a write of it in place since refuses the backward pass
+        # ("modified by an inplace operation"), as PyTorch's does (in_place.check_saved_arrays)
+        ctx.save_for_backward(inside, a)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        (inside,) = ctx.saved_tensors
+        inside = ctx.saved_tensors[0]
         return ctx.xp.where(inside, grad, 0.0)
 
 

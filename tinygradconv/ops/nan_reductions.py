@@ -58,6 +58,7 @@ class NanSum(Function):
             ctx.not_nan = None
             return accurate_sum(xp, xp.astype(a, xp.int64), axis=axes, keepdims=keepdims)
         ctx.not_nan = ~xp.isnan(a)
+        ctx.save_for_backward(a)    # not read back (its NaN mask is): PyTorch saves it, so a write of it refuses
         return accurate_sum(xp, xp.where(ctx.not_nan, a, xp.zeros_like(a)), axis=axes, keepdims=keepdims)
 
     @staticmethod
@@ -86,6 +87,7 @@ class NanMean(Function):
                             f"x.astype('float32')")
         ctx.shape, ctx.axes, ctx.keepdims = a.shape, axes, keepdims
         ctx.not_nan = ~xp.isnan(a)
+        ctx.save_for_backward(a)    # not read back (its NaN mask is): PyTorch saves it, so a write of it refuses
         ctx.count = accurate_sum(xp, xp.astype(ctx.not_nan, xp.int64), axis=axes, keepdims=keepdims)
 
         # as PyTorch's nansum(x) / count: the sum rounded to the dtype, the count converted to it, then divided

@@ -157,7 +157,10 @@ class Median(Function):
                 indices = xp.where(has_nan, xp.astype(first_nan, xp.int64), indices)
                 values = xp.where(has_nan, xp.full_like(values, float("nan")), values)
         ctx.values, ctx.kept = values, indices.shape
-        ctx.save_for_backward(a)
+        # what a write in place since the forward pass refuses, as PyTorch: the input and the result with no axis
+        # (its values read back), only the indices with an axis (`a` then gives its shape, not its values)
+        ctx.save_for_backward(a, values) if whole else ctx.save_for_backward(a)
+        ctx.values_read = None if whole else (False,)
         if whole:
             out_shape = (1,) * len(ctx.shape) if keepdims else ()
         elif not ctx.shape:                 # a rank-0 input: rank 0, keepdims or not (as PyTorch)
@@ -172,7 +175,7 @@ class Median(Function):
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
-        (a,) = ctx.saved_tensors
+        a = ctx.saved_tensors[0]
         grad = xp.reshape(grad, ctx.kept)
         if ctx.whole:           # PyTorch's evenly_distribute_backward
             value = ctx.values

@@ -236,6 +236,7 @@ class MaxPool1D(Function):
     @staticmethod
     def forward(ctx, a, pool_size, strides, padding):
         xp = ctx.xp
+        given = a       # saved as PyTorch saves it (not read back), so that a write of it in place refuses backward
         pool_size, strides, padding = _checked_attributes(a, pool_size, strides, padding, "max_pool1d")
         if a.dtype != xp.float32 and a.dtype != xp.float64:     # (float_input's own check is slower)
             a = float_input(xp, a)
@@ -276,7 +277,7 @@ class MaxPool1D(Function):
                     negative = negative | ((chosen == j) & xp.signbit(tap))
                 flip = xp.astype(negative & zero, values.dtype)
                 values = (values + 0.0) * (1 - 2 * flip)
-        ctx.save_for_backward(chosen)
+        ctx.save_for_backward(chosen, given)
         ctx.geometry = (pool_size, strides, out, (left, right), steps)
         if half:
             return xp.astype(values, xp.float16)
@@ -285,7 +286,7 @@ class MaxPool1D(Function):
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
-        (chosen,) = ctx.saved_tensors
+        chosen = ctx.saved_tensors[0]
         k, s, out, geometry, steps = ctx.geometry
         dtype = grad.dtype
         if dtype_name(dtype) == "float16":        # the shares in float32 (exact: grad times 1 or 0), see _fold
@@ -309,6 +310,7 @@ class AvgPool1D(Function):
     def forward(ctx, a, pool_size, strides, padding):
         xp = ctx.xp
         pool_size, strides, padding = _checked_attributes(a, pool_size, strides, padding, "avg_pool1d")
+        ctx.save_for_backward(a)    # not read back: saved as PyTorch saves it, so that a write of it refuses
         a = float_input(xp, a)
         steps = a.shape[1]
         left, right, out = pooling_geometry(steps, pool_size, strides, padding)

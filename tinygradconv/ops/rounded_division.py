@@ -69,6 +69,10 @@ class RoundedDivide(Function):
     def forward(ctx, a, b, rounding_mode):
         xp = ctx.xp
         mode = checked_rounding_mode(rounding_mode)
+        # not read back (the gradient is 0), but saved as PyTorch saves them (b where a needs a gradient, a where b
+        # does), so that a write of them in place since refuses the backward pass, as PyTorch's
+        ctx.save_for_backward(a, b)
+        ctx.values_read = (ctx.inputs[1]._requires_grad, ctx.inputs[0]._requires_grad)
         a, b = _integer_division_checked(xp, a, b, f"div(rounding_mode={mode!r})")
         ctx.shapes = (a.shape, b.shape)
         try:

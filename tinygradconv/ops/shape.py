@@ -99,6 +99,8 @@ def _pad_special_points(rng):
 class ReshapeOp(Function):
     """Same elements in a new shape (the op behind ``reshape``; the layer is ``layers.Reshape``)."""
 
+    view_of_input = True       # (a view, as PyTorch's: in_place.VIEW_OPS)
+
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
@@ -113,6 +115,8 @@ class ReshapeOp(Function):
              special_points=_permute_special_points)
 class Permute(Function):
     """Reorder the axes; the backward applies the inverse permutation."""
+
+    view_of_input = True       # (a view, as PyTorch's: in_place.VIEW_OPS)
 
     @staticmethod
     def forward(ctx, a, axes):
@@ -372,6 +376,8 @@ class GetItem(Function):
     but ``(2, 3)`` in NumPy. The numpy backend picks with its own indexing; the others with ``take`` or a leading
     mask (:class:`_Picks`), which is all the Array API specifies.
     """
+
+    view_of_input = True       # (a view, as PyTorch's: in_place.VIEW_OPS)
 
     @staticmethod
     def forward(ctx, a, index):

@@ -61,6 +61,7 @@ class Cut(Function):
     PyTorch.
     """
 
+    view_of_input = True       # (a view, as PyTorch's: in_place.VIEW_OPS)
     never_freed = True
     hidden_from_grad_fn = True  # PyTorch has no such node: a piece's grad_fn.next_functions skips it
     new_gradients = True       # the pieces' array, which nothing else holds once it is taken out; else a copy
@@ -147,6 +148,7 @@ class Piece(Function):
     columns did not change.
     """
 
+    view_of_input = True       # (a view, as PyTorch's: in_place.VIEW_OPS)
     never_freed = True         # it saves no array: a piece used in one pass may be used in the next, as in PyTorch
 
     @staticmethod

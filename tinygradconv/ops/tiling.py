@@ -105,6 +105,8 @@ class Expand(Function):
     asked for, and new leading dimensions added; the backward sums the gradient over both
     (:func:`~tinygradconv.ops.elementwise.unbroadcast`, the gradient of broadcasting)."""
 
+    view_of_input = True       # (a view, as PyTorch's: in_place.VIEW_OPS)
+
     @staticmethod
     def forward(ctx, a, sizes):
         ctx.shape = tuple(a.shape)
