@@ -372,7 +372,8 @@ class _CumulativeExtreme(Function):
     ``[0, 1, 1, 3]``; ``-0.0`` and ``0.0`` are a tie), and a NaN stays, with the index of the latest NaN. Run as a
     :func:`scan` of (value, index) pairs (the choice is associative). The gradient goes to the index each output
     came from: ``dx_j`` is the sum of the output gradients whose index is ``j`` (PyTorch's ``scatter_add``), the
-    runs of one index summed as a segmented scan. Integers and bools keep their dtype (as PyTorch).
+    runs of one index summed as a segmented scan. Integers and bools keep their dtype (as PyTorch; bools are
+    compared as 0 and 1, ``False < True``, on every backend).
     """
 
     later_wins = None     # (earlier, later) -> where the later element is taken
@@ -392,6 +393,9 @@ class _CumulativeExtreme(Function):
         positions = xp.broadcast_to(xp.reshape(xp.arange(a.shape[axis], dtype=xp.int64), tuple(shape)), a.shape)
         floating = xp.isdtype(a.dtype, "real floating")
         compare = cls.later_wins
+        boolean = dtype_name(a.dtype) == "bool"
+        if boolean:                     # compared as 0 and 1 (the Array API orders no bools), returned as bools
+            a = xp.astype(a, xp.int8)
 
         def combine(earlier, later):
             take = compare(earlier[0], later[0])
@@ -403,7 +407,7 @@ class _CumulativeExtreme(Function):
         ctx.positions = positions
         if found is not None:           # the second result (see order_statistics.values_with_indices)
             found.append(ctx.indices)
-        return values
+        return xp.astype(values, xp.bool) if boolean else values
 
     @staticmethod
     def backward(ctx, grad):
