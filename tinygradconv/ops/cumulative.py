@@ -109,7 +109,11 @@ def _running_sum(xp, a, axis):
     keeps it: ``-0.0`` first gives ``0.0`` (NumPy's running sum starts from the first element and keeps its
     ``-0.0``)."""
     total = accumulated(xp, a, axis)
-    return total + 0.0 if xp.isdtype(total.dtype, "real floating") else total
+    if not xp.isdtype(total.dtype, "real floating"):
+        return total
+    if is_numpy_namespace(xp):          # a new array of our own: in place, without a third array of its size
+        return np.add(total, 0.0, out=total)
+    return total + 0.0
 
 
 def cumsum(x, axis=NOT_GIVEN, *, dim=None, dtype=None):
