@@ -189,13 +189,14 @@ def test_full_like_and_masked_fill_refuse_a_value_out_of_range_in_the_same_words
     with :g for floats) and PyTorch's words; only the argument and the function differ."""
     info = np.finfo(dtype) if dtype.startswith("float") else np.iinfo(dtype)
     bounds = bounds or f"[{info.min}, {info.max}]"
-    torch_said = "PyTorch's fill_, masked_fill and full_like refuse it" if dtype.startswith("float") else \
+    torch_said = "PyTorch's fill_, masked_fill, full_like and F.pad refuse it" if dtype.startswith("float") else \
         "PyTorch refuses most such integers"
     said = (f"{value!r} is out of the range of {dtype} {bounds} ({torch_said}: \"value cannot be converted to "
             f"type ... without overflow\"){hint}")
     x = tg.tensor([0, 0], dtype=dtype)
     for call, argument, op in ((lambda: tg.ops.full_like(x, value), "fill_value", "full_like"),
-                               (lambda: x.masked_fill(np.array([True, False]), value), "value", "masked_fill")):
+                               (lambda: x.masked_fill(np.array([True, False]), value), "value", "masked_fill"),
+                               (lambda: tg.ops.pad(x, ((1, 1),), value=value), "value", "pad")):
         with pytest.raises(ValueError) as caught:
             call()
         assert str(caught.value) == f"Invalid value for argument `{argument}` of {op}: {said}"

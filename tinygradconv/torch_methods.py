@@ -1278,8 +1278,9 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
         return reduction.prod(self, axis, keepdims, dim=dim, keepdim=keepdim)
 
-    def cumsum(self, axis=NOT_GIVEN, *, dim=None):
-        """Running sum along ``axis`` (or PyTorch's ``dim``): :func:`tinygradconv.ops.cumulative.cumsum`.
+    def cumsum(self, axis=NOT_GIVEN, *, dim=None, dtype=None):
+        """Running sum along ``axis`` (or PyTorch's ``dim``), in ``dtype`` if given (``x`` cast to it first, as
+        ``torch.Tensor.cumsum``): :func:`tinygradconv.ops.cumulative.cumsum`.
 
         >>> import tinygradconv as tg
         >>> tg.tensor([1.0, 2.0, 3.0]).cumsum(0).tolist()
@@ -1287,7 +1288,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .ops import cumulative  # (ops import this module)
 
-        return cumulative.cumsum(self, axis, dim=dim)
+        return cumulative.cumsum(self, axis, dim=dim, dtype=dtype)
 
     def cumprod(self, axis=NOT_GIVEN, *, dim=None):
         """Running product along ``dim``, as ``torch.Tensor.cumprod``: :func:`tinygradconv.ops.cumulative.cumprod`.

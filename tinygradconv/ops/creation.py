@@ -142,12 +142,14 @@ def refuse_out_of_range(value, kind, argument, op):
     its own), or an integer outside an integer dtype's range (``300`` for int8), as PyTorch refuses both ("value
     cannot be converted to type ... without overflow") rather than store ``inf`` or a wrapped integer (PyTorch
     wraps a few: ``-1`` fills uint8 as 255). The message names ``argument`` of ``op`` and gives the range. The one
-    check of :func:`full_like` and :func:`~tinygradconv.ops.masked_fill`."""
+    check of :func:`full_like`, :func:`~tinygradconv.ops.masked_fill` and :func:`~tinygradconv.ops.shape.pad`.
+    An int too large for a Python float (``10**400``) is out of every floating range."""
     if kind in _FLOAT_KINDS:
         largest = float(np.finfo(kind).max)
-        if not (math.isfinite(value) and abs(value) > largest):
+        finite = isinstance(value, numbers.Integral) or math.isfinite(value)
+        if not (finite and abs(value) > largest):
             return
-        bounds, torch = f"[{-largest:g}, {largest:g}]", "PyTorch's fill_, masked_fill and full_like refuse it"
+        bounds, torch = f"[{-largest:g}, {largest:g}]", "PyTorch's fill_, masked_fill, full_like and F.pad refuse it"
         hint = "; PyTorch's t[i] = value writes inf instead; pass float('inf') for infinity"
     else:
         if _number_fits(value, kind):

@@ -16,9 +16,9 @@ from array_api_compat import is_numpy_namespace
 
 from ..autograd import Function, Sample, register_op
 from ..backend import dtype_name
-from ..tensor import Tensor
+from ..tensor import _DTYPES, Tensor
 from ..torch_methods import NOT_GIVEN
-from ..validation import dim_index
+from ..validation import dim_index, dtype_argument
 from .elementwise import _as_tensor, _in_float32
 from .exponential import _log_add_exp
 from .order_statistics import values_with_indices
@@ -46,8 +46,11 @@ class CumSum(Function):
 
     ``axis=None`` runs over the flattened input (a 1-D result, shape ``(1,)`` for a rank-0 input, as
     ``keras.ops.cumsum`` and ``np.cumsum``); a rank-0 input with ``axis=0`` (or ``-1``) gives itself, rank 0, as
-    ``torch.cumsum(x, 0)``. Integer and bool inputs sum in int64, as ``torch.cumsum``; float16 in float32, each
-    running total rounded once (as PyTorch's CPU kernel keeps a float32 total).
+    ``torch.cumsum(x, 0)``. Integer and bool inputs sum in int64, as ``torch.cumsum``. Floats keep PyTorch's CPU
+    running total one float wider (:func:`accumulated`): float32 in float64 and float16 in float32, each output
+    rounded once, so ``cumsum`` of 100000 float32 ``0.1`` ends at ``10000.0`` as PyTorch's (a float32 total drifts
+    to ``9998.557``); values and gradients are PyTorch's bit for bit on NumPy and array-api-strict (the gradient is
+    PyTorch's ``reversed_cumsum``, the same running total from the end).
     """
 
     @staticmethod
@@ -64,38 +67,88 @@ class CumSum(Function):
             a = xp.astype(a, xp.int64)           # bool and every integer: int64, as torch.cumsum
         if a.ndim == 0:
             return a
-        return _in_float32(xp, lambda v: _running_sum(xp, v, axis), a)
+        return _running_sum(xp, a, axis)
 
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
         if grad.ndim:
-            axis = ctx.axis
-            grad = _in_float32(xp, lambda g: xp.flip(_running_sum(xp, xp.flip(g, axis=axis), axis), axis=axis), grad)
+            grad = _reversed_cumsum(xp, grad, ctx.axis)
         return xp.reshape(grad, ctx.shape)
 
 
+#: The dtype PyTorch's CPU kernels keep a running float total in (``at::acc_type`` on the CPU): one float wider.
+_ACCUMULATOR = {"float16": "float32", "float32": "float64"}
+
+
+def accumulated(xp, a, axis, product=False):
+    """The running sum (``product=True``: product) of ``a`` along ``axis`` as PyTorch's CPU kernel
+    (``cpu_cum_base_kernel``) computes it: left to right in a total one float wider than ``a`` (float16 in float32,
+    float32 in float64; float64 and integers in their own dtype), each output the total rounded once to ``a``'s
+    dtype.
+
+    Memory: one array of ``a``'s shape in the wider dtype (8 bytes an element for float32) besides the result; on
+    NumPy the wider copy is accumulated in place (``out=``), faster than NumPy's buffered ``dtype=`` loop.
+
+    >>> import numpy as np
+    >>> accumulated(np, np.full(100000, 0.1, np.float32), 0)[-1].item()
+    10000.0
+    """
+    wider = _ACCUMULATOR.get(dtype_name(a.dtype))
+    if wider is None or not hasattr(xp, wider):      # (a backend without float64 keeps float32 totals)
+        return (xp.cumulative_prod if product else xp.cumulative_sum)(a, axis=axis)
+    if is_numpy_namespace(xp):
+        wide = np.asarray(a).astype(wider)
+        return (np.cumprod if product else np.cumsum)(wide, axis=axis, out=wide).astype(a.dtype)
+    return xp.astype((xp.cumulative_prod if product else xp.cumulative_sum)(a, axis=axis, dtype=getattr(xp, wider)),
+                     a.dtype)
+
+
 def _running_sum(xp, a, axis):
-    """The running sum of ``a`` along ``axis`` from a total of ``+0.0``, as PyTorch's kernel keeps it: ``-0.0`` first
-    gives ``0.0`` (NumPy's running sum starts from the first element and keeps its ``-0.0``)."""
-    total = xp.cumulative_sum(a, axis=axis)
-    return total + 0.0 if xp.isdtype(total.dtype, "real floating") else total
+    """The running sum of ``a`` along ``axis`` (:func:`accumulated`) from a total of ``+0.0``, as PyTorch's kernel
+    keeps it: ``-0.0`` first gives ``0.0`` (NumPy's running sum starts from the first element and keeps its
+    ``-0.0``)."""
+    total = accumulated(xp, a, axis)
+    if not xp.isdtype(total.dtype, "real floating"):
+        return total
+    if is_numpy_namespace(xp):          # a new array of our own: in place, without a third array of its size
+        return np.add(total, 0.0, out=total)
+    return total + 0.0
 
 
-def cumsum(x, axis=NOT_GIVEN, *, dim=None):
+def cumsum(x, axis=NOT_GIVEN, *, dim=None, dtype=None):
     """The running sum of ``x`` along ``axis`` (:class:`CumSum`); ``axis=None`` runs over the flattened input, as
-    ``keras.ops.cumsum``; ``dim`` is PyTorch's name (``torch.cumsum(x, dim)``, which requires it).
+    ``keras.ops.cumsum``; ``dim`` is PyTorch's name (``torch.cumsum(x, dim)``, which requires it). ``dtype``
+    (a name, a NumPy or a PyTorch dtype), as ``torch.cumsum``'s: ``x`` is cast to it first, and the result is in
+    it (the cast is differentiable: the gradient comes back in ``x``'s dtype).
 
     Raises:
-        TypeError: both ``axis`` and ``dim``, whatever their values (as :func:`~tinygradconv.ops.shape.concat`).
+        TypeError: both ``axis`` and ``dim``, whatever their values (as :func:`~tinygradconv.ops.shape.concat`);
+            a ``dtype`` that is not a dtype, or ``bool`` (as PyTorch).
         IndexError, ValueError: an axis out of range (:func:`~tinygradconv.validation.dim_index`).
 
     >>> cumsum([[1.0, 2.0], [3.0, 4.0]], dim=0).tolist()
     [[1.0, 2.0], [4.0, 6.0]]
+    >>> cumsum([1, 2, 3], dim=0, dtype="float32").tolist()
+    [1.0, 3.0, 6.0]
     """
     axis = axis_or_dim("cumsum", axis, dim, default=None)
-    x = x if isinstance(x, Tensor) else Tensor(x)
-    return CumSum.apply(x, axis=axis)
+    return _in_dtype(CumSum, x if isinstance(x, Tensor) else Tensor(x), axis, dtype)
+
+
+def _in_dtype(fn, x, axis, dtype):
+    """``fn.apply(x, axis=axis)`` with the ``dtype=`` of ``cumsum``/``cumprod``, as PyTorch's: ``x`` cast to it
+    before accumulating, and the result in it (an integer dtype is accumulated in int64 and cast back, as PyTorch's
+    kernel keeps an int64 total); ``None`` leaves ``x`` as it is (integers and bools give int64)."""
+    if dtype is None:
+        return fn.apply(x, axis=axis)
+    wanted = dtype_argument(dtype, _DTYPES)
+    if wanted == "bool":
+        raise TypeError(f"Invalid value for argument `dtype` of {fn.name}: a running {fn.name[3:]} is not computed "
+                        f"in bool (torch.{fn.name} refuses it too). Received dtype={dtype!r}; use an integer or "
+                        f"float dtype, e.g. dtype='int64'")
+    out = fn.apply(x if dtype_name(x.dtype) == wanted else x.astype(wanted), axis=axis)
+    return out if dtype_name(out.dtype) == wanted else out.astype(wanted)
 
 
 # ------------------------------------------------------------------------------------------- scans
@@ -130,8 +183,9 @@ def scan(xp, arrays, axis, combine):
 
 
 def _reversed_cumsum(xp, a, axis):
-    """PyTorch's ``reversed_cumsum``: ``flip(cumsum(flip(a)))``, the sum from each position to the end."""
-    return xp.flip(xp.cumulative_sum(xp.flip(a, axis=axis), axis=axis), axis=axis)
+    """PyTorch's ``reversed_cumsum``: ``flip(cumsum(flip(a)))``, the sum from each position to the end, its total
+    kept as PyTorch's ``cumsum`` keeps it (:func:`_running_sum`)."""
+    return xp.flip(_running_sum(xp, xp.flip(a, axis=axis), axis), axis=axis)
 
 
 def _cumulative_samples(rng):
@@ -162,8 +216,13 @@ class CumProd(Function):
     with zeros, per slice, that formula before the first zero ``z`` (from the terms before ``z`` only), at ``z``
     the product of the elements before it times ``sum_{z <= n < z2} g_n prod_{z < j <= n} x_j`` (``z2`` the
     second zero), and 0 after ``z``. So ``cumprod([2, 0, 3, 4])`` has gradient ``[1, 32, 0, 0]``, as PyTorch.
-    Integer and bool inputs multiply in int64, as ``torch.cumprod``; float16 in float32, rounded once. A slice
-    of one element (or a rank-0 input) passes its gradient unchanged, as PyTorch.
+    Integer and bool inputs multiply in int64, as ``torch.cumprod``. Floats keep PyTorch's CPU running product one
+    float wider (:func:`accumulated`: float32 in float64, float16 in float32), each output rounded once; the
+    gradient is PyTorch's steps in the input's dtype, its running sums and products kept wider the same way. On
+    NumPy and array-api-strict the values are PyTorch's bit for bit, and so are the gradients of inputs without a
+    zero (float16, float32, float64; random inputs); with zeros about 1 % of the gradients differ in their last
+    bits, all at the first zero of a slice, whose sum PyTorch groups differently from NumPy's pairwise ``sum``.
+    A slice of one element (or a rank-0 input) passes its gradient unchanged, as PyTorch.
     """
 
     @staticmethod
@@ -175,7 +234,7 @@ class CumProd(Function):
         if a.ndim == 0:
             ctx.axis = None
             return a
-        out = _in_float32(xp, lambda v: xp.cumulative_prod(v, axis=axis), a)
+        out = accumulated(xp, a, axis, product=True)
         ctx.axis = axis
         ctx.save_for_backward(a, out)
         return out
@@ -185,27 +244,37 @@ class CumProd(Function):
         if ctx.axis is None or grad.shape[ctx.axis] <= 1 or grad.size <= 1:
             return grad
         a, out = ctx.saved_tensors
-        return _in_float32(ctx.xp, lambda g, x, y: _cumprod_gradient(ctx.xp, g, x, y, ctx.axis), grad, a, out)
+        return _cumprod_gradient(ctx.xp, grad, a, out, ctx.axis)
 
 
 def _cumprod_gradient(xp, grad, a, out, axis):
-    """PyTorch's ``cumprod_backward``, vectorised: see :class:`CumProd`."""
+    """PyTorch's ``cumprod_backward`` (its first-order path), vectorised: see :class:`CumProd`. Each step is
+    PyTorch's, in ``a``'s dtype, with its running sums and products kept one float wider (:func:`accumulated`)."""
+    w = out * grad
     is_zero = a == 0
     if not bool(xp.any(is_zero)):
-        return _reversed_cumsum(xp, out * grad, axis) / a
+        return _reversed_cumsum(xp, w, axis) / a
     zeros_so_far = xp.cumulative_sum(xp.astype(is_zero, xp.int64), axis=axis)
     before = zeros_so_far == 0                              # [0, z)
-    first_zero = is_zero & (zeros_so_far == 1)              # z
-    between = (zeros_so_far == 1) & ~first_zero             # (z, z2)
-    zero = xp.zeros_like(grad)
-    before_part = _reversed_cumsum(xp, xp.where(before, out * grad, zero), axis) / xp.where(before, a, xp.ones_like(a))
-    # prod(x before z): y at z - 1, or 1 when z = 0 (the product of the elements before z, with 1s from z on)
-    prefix = xp.cumulative_prod(xp.where(before, a, xp.ones_like(a)), axis=axis)
-    prefix_at_z = xp.sum(xp.where(first_zero, prefix, zero), axis=axis, keepdims=True)     # one z per slice
-    after = xp.cumulative_prod(xp.where(between, a, xp.ones_like(a)), axis=axis)   # prod(x_(z, n]) on [z, z2)
-    in_run = first_zero | between
-    at_z = prefix_at_z * xp.sum(xp.where(in_run, grad * after, zero), axis=axis, keepdims=True)
+    in_run = zeros_so_far == 1                              # [z, z2)
+    first_zero = is_zero & in_run                           # z
+    between = in_run & ~first_zero                          # (z, z2)
+    zero, one = xp.zeros_like(grad), xp.ones_like(a)
+    before_part = _reversed_cumsum(xp, xp.where(before, w, zero), axis) / xp.where(before, a, one)
+    # at z: sum_{z <= n < z2} g_n prod(x_(z, n]), times prod(x before z): y at z - 1, or 1 where z = 0
+    after = accumulated(xp, xp.where(between, a, one), axis, product=True)
+    run_sum = _total(xp, after * xp.where(in_run, grad, zero), axis)
+    z = xp.argmax(xp.astype(first_zero, xp.int8), axis=axis, keepdims=True)      # 0 where a slice has no zero
+    prefix = xp.take_along_axis(out, xp.where(z > 0, z - 1, xp.zeros_like(z)), axis=axis)
+    at_z = run_sum * xp.where(z > 0, prefix, xp.ones_like(prefix))
     return xp.where(before, before_part, xp.where(first_zero, at_z, zero))
+
+
+def _total(xp, a, axis):
+    """``sum(a, axis, keepdims=True)`` as PyTorch's CPU ``sum``: float16 summed in float32 and rounded once."""
+    if dtype_name(a.dtype) == "float16":
+        return xp.astype(xp.sum(a, axis=axis, keepdims=True, dtype=xp.float32), a.dtype)
+    return xp.sum(a, axis=axis, keepdims=True)
 
 
 def _logcumsumexp(xp, a, axis):
@@ -307,7 +376,8 @@ class _CumulativeExtreme(Function):
     ``[0, 1, 1, 3]``; ``-0.0`` and ``0.0`` are a tie), and a NaN stays, with the index of the latest NaN. Run as a
     :func:`scan` of (value, index) pairs (the choice is associative). The gradient goes to the index each output
     came from: ``dx_j`` is the sum of the output gradients whose index is ``j`` (PyTorch's ``scatter_add``), the
-    runs of one index summed as a segmented scan. Integers and bools keep their dtype (as PyTorch).
+    runs of one index summed as a segmented scan. Integers and bools keep their dtype (as PyTorch; bools are
+    compared as 0 and 1, ``False < True``, on every backend).
     """
 
     later_wins = None     # (earlier, later) -> where the later element is taken
@@ -327,6 +397,9 @@ class _CumulativeExtreme(Function):
         positions = xp.broadcast_to(xp.reshape(xp.arange(a.shape[axis], dtype=xp.int64), tuple(shape)), a.shape)
         floating = xp.isdtype(a.dtype, "real floating")
         compare = cls.later_wins
+        boolean = dtype_name(a.dtype) == "bool"
+        if boolean:                     # compared as 0 and 1 (the Array API orders no bools), returned as bools
+            a = xp.astype(a, xp.int8)
 
         def combine(earlier, later):
             take = compare(earlier[0], later[0])
@@ -339,7 +412,7 @@ class _CumulativeExtreme(Function):
         ctx.save_for_backward(a)    # not read back: saved as PyTorch saves it, so that a write of it refuses
         if found is not None:           # the second result (see order_statistics.values_with_indices)
             found.append(ctx.indices)
-        return values
+        return xp.astype(values, xp.bool) if boolean else values
 
     @staticmethod
     def backward(ctx, grad):
@@ -392,10 +465,11 @@ def _cumulative(fn, x, axis, dim):
     return fn.apply(_as_tensor(x), axis=axis)
 
 
-def cumprod(x, axis=NOT_GIVEN, *, dim=None):
+def cumprod(x, axis=NOT_GIVEN, *, dim=None, dtype=None):
     """The running product of ``x`` along ``axis`` (:class:`CumProd`), as ``torch.cumprod(x, dim)``;
     ``axis=None`` runs over the flattened input, as ``keras.ops.cumprod`` (its default). Integers and bools give
-    int64, as PyTorch (Keras 3 on torch keeps int32).
+    int64, as PyTorch (Keras 3 on torch keeps int32). ``dtype``: ``x`` cast to it first, as ``torch.cumprod``'s
+    (see :func:`cumsum`).
 
     >>> import tinygradconv as tg
     >>> x = tg.tensor([2.0, 0.0, 3.0, 4.0], requires_grad=True)
@@ -409,7 +483,7 @@ def cumprod(x, axis=NOT_GIVEN, *, dim=None):
     x = x if isinstance(x, Tensor) else Tensor(x)
     if axis is None:
         x, axis = x.reshape(-1), 0       # the flattened input, as keras.ops.cumprod (and np.cumprod)
-    return CumProd.apply(x, axis=axis)
+    return _in_dtype(CumProd, x, axis, dtype)
 
 
 def logcumsumexp(x, axis=NOT_GIVEN, *, dim=None):

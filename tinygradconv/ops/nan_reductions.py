@@ -159,5 +159,5 @@ def count_nonzero(x, axis=None, *, dim=None):
     axis, _ = _torch_spelling("count_nonzero", x.ndim, axis, False, dim, None)
     xp = x.backend.xp
     axes = _checked("count_nonzero", x.data, axis, False)[0]
-    found = x.data != 0 if x.dtype != "bool" else x.data
+    found = x.data if dtype_name(x.dtype) == "bool" else x.data != 0     # (a bool array is its own mask)
     return Tensor._make(xp.sum(xp.astype(found, xp.int64), axis=axes), x.backend, False, None)

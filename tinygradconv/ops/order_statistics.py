@@ -31,6 +31,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..autograd import Function, Sample, register_op
+from ..backend import dtype_name
 from ..tensor import Tensor
 from ..validation import dim_index, flag
 from .elementwise import _as_tensor, is_floating
@@ -197,6 +198,8 @@ def torch_median(x, dim=None, keepdim=False):
     int64. Integers keep their dtype. See :class:`Median` for NaN, ties and the gradient.
 
     Raises:
+        TypeError: a bool tensor, as PyTorch ("median_cpu" is not implemented for bool; ``tg.ops.median``, Keras',
+            takes bools as float32).
         ValueError: a ``dim`` along which the tensor is empty (PyTorch raises too: no index to return).
 
     >>> import tinygradconv as tg
@@ -208,6 +211,10 @@ def torch_median(x, dim=None, keepdim=False):
     """
     x = _as_tensor(x)
     keepdim = flag(keepdim, "keepdim", "median")
+    if dtype_name(x.dtype) == "bool":
+        raise TypeError("Invalid type for argument `x` of median: expected a number tensor; a bool tensor has no "
+                        "median in PyTorch (torch.median raises NotImplementedError for Bool). Received dtype "
+                        "bool; cast it first, e.g. x.astype('uint8').median()")
     if dim is None:
         return Median.apply(x, axis=None)
     if x.ndim and x.shape[dim_index(dim, x.ndim, "median")] == 0:

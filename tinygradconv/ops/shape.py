@@ -1009,8 +1009,10 @@ def pad(x, pad_width, value=0.0, mode="constant"):
             ``value`` other than a whole number for an integer tensor, a number other than 0 and 1 for a bool one, a
             string ``value`` (``F.pad``'s and Keras' third argument is ``mode``; write ``mode="reflect"``).
         ValueError: an integer ``value`` out of the range of an integer tensor's dtype (``300`` for int8), as
-            ``fill_`` and ``masked_fill`` (PyTorch's ``F.pad`` converts it unchecked); a wrong number of pairs, a
-            flat tuple of 4 or more widths (torch's order), crops that remove more elements than the axis has
+            ``fill_`` and ``masked_fill`` (PyTorch's ``F.pad`` converts it unchecked); a finite ``value`` beyond a
+            float tensor's largest number (``1e39`` for float32, ``1e5`` for float16; ``inf`` is taken), as
+            ``fill_`` and ``masked_fill`` and as PyTorch's ``F.pad``; a wrong number of pairs, a flat tuple of 4 or
+            more widths (torch's order), crops that remove more elements than the axis has
             (``((-2, -2),)`` on 3 elements; PyTorch raises a ``RuntimeError`` there), a ``mode`` other than the
             three above (PyTorch's ``"replicate"`` and ``"circular"`` are not supported), or with
             ``"reflect"``/``"symmetric"``: a negative width, an empty axis to pad, a ``value`` other than 0.
@@ -1056,6 +1058,8 @@ def pad(x, pad_width, value=0.0, mode="constant"):
             raise TypeError(f"Invalid type for argument `value` of pad: {value!r} cannot pad a bool tensor "
                             f"unchanged (it holds True or False, or 0 or 1); cast the tensor first, e.g. "
                             f"x.astype('float32')")
+    else:                                           # 1e39 for float32, 1e5 for float16: ValueError, not inf
+        refuse_out_of_range(value, name, "value", "pad")        # (as fill_, masked_fill, full_like; F.pad too)
     return Pad.apply(x, pad_width=_pad_widths(pad_width, x.ndim, tuple(x.shape)), value=float(value))
 
 

@@ -1,0 +1,113 @@
+"""cumsum/cumprod keep PyTorch's CPU running total (``cpu_cum_base_kernel``: float32 in double, float16 in float, each
+output rounded once), values and gradients, against torch 2.13 (CPU) on every CPU backend; and their ``dtype=``."""
+import numpy as np
+import pytest
+from helpers import same_bits, tensor_on
+
+import tinygradconv as tg
+
+torch = pytest.importorskip("torch")
+
+BACKENDS = ["numpy", "array_api_strict"]
+
+
+def _both(op, x, g, axis, backend):
+    """(ours, torch's) values and input gradients of ``op`` along ``axis`` with the upstream gradient ``g``."""
+    a = tensor_on(x, backend, requires_grad=True, dtype=x.dtype.name)
+    y = getattr(a, op)(axis)
+    y.backward(tensor_on(g, backend, dtype=g.dtype.name))
+    b = torch.tensor(x, requires_grad=True)
+    yt = getattr(b, op)(axis)
+    yt.backward(torch.tensor(g))
+    return (np.asarray(y.numpy()), np.asarray(a.grad.numpy())), (yt.detach().numpy(), b.grad.numpy())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_long_float32_cumsum_ends_where_torch_does(backend):
+    """A float32 running total drifted to 9998.557 here; PyTorch's (a double total) ends at 10000.0."""
+    x = np.full(100000, 0.1, np.float32)
+    (values, grads), (expected, expected_grads) = _both("cumsum", x, x, 0, backend)
+    assert values[-1] == expected[-1] == np.float32(10000.0)
+    assert same_bits(values, expected) and same_bits(grads, expected_grads)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("op", ["cumsum", "cumprod"])
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_float32_values_and_gradients_bit_for_bit(backend, op, axis):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((60, 50)).astype(np.float32)
+    if op == "cumprod":
+        x = (1 + 0.1 * x).astype(np.float32)            # no zero: PyTorch's reversed_cumsum(y * g) / x
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    (values, grads), (expected, expected_grads) = _both(op, x, g, axis, backend)
+    assert same_bits(values, expected)
+    assert same_bits(grads, expected_grads)
+
+
+@pytest.mark.parametrize("op", ["cumsum", "cumprod"])
+def test_float16_values_and_gradients_bit_for_bit(op):
+    """float16: PyTorch keeps a float32 total, and its cumprod gradient rounds each step to float16."""
+    rng = np.random.default_rng(4)
+    x = (1 + 0.1 * rng.standard_normal((40, 30))).astype(np.float16)
+    g = rng.standard_normal(x.shape).astype(np.float16)
+    (values, grads), (expected, expected_grads) = _both(op, x, g, 1, "numpy")
+    assert same_bits(values, expected)
+    assert same_bits(grads, expected_grads)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_float32_overflow_and_recovery_as_torch(backend):
+    """The double total passes float32's largest number and comes back: the middle output is inf, the last finite
+    (a float32 total stays inf)."""
+    x = np.array([3e38, 3e38, -3e38, -0.0], np.float32)
+    (values, _), (expected, _) = _both("cumsum", x, np.ones_like(x), 0, backend)
+    assert same_bits(values, expected)
+    assert np.isinf(values[1]) and values[2] == np.float32(3e38)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cumprod_with_zeros_close_to_torch(backend, dtype):
+    """PyTorch's zero path: values bit for bit; gradients bit for bit except at each slice's first zero, whose
+    sum PyTorch groups differently (its last bits)."""
+    rng = np.random.default_rng(5)
+    x = (1 + 0.1 * rng.standard_normal((50, 40))).astype(dtype)
+    x[rng.random(x.shape) < 0.05] = 0
+    g = rng.standard_normal(x.shape).astype(dtype)
+    (values, grads), (expected, expected_grads) = _both("cumprod", x, g, 1, backend)
+    assert same_bits(values, expected)
+    first_zero = (x == 0) & (np.cumsum(x == 0, axis=1) == 1)
+    assert same_bits(grads[~first_zero], expected_grads[~first_zero])
+    np.testing.assert_allclose(grads, expected_grads, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-6)
+
+
+@pytest.mark.parametrize("op", ["cumsum", "cumprod"])
+@pytest.mark.parametrize("data, dtype", [([1.5, 2.5, -4.0], "float64"), ([1, 2, 3], "float32"),
+                                         ([1.7, 2.2, 3.9], "int64"), ([200, 100, 7], "uint8"),
+                                         ([True, False, True], "float16")])
+def test_dtype_keyword_as_torch(op, data, dtype):
+    """``dtype=``: the input cast first, the result in that dtype (torch's uint8 total wraps as ours)."""
+    expected = getattr(torch, op)(torch.tensor(data), 0, dtype=getattr(torch, dtype))
+    fn = getattr(tg.ops, op)
+    for given in (dtype, getattr(torch, dtype), np.dtype(dtype)):
+        out = fn(tg.tensor(data), dim=0, dtype=given)
+        assert same_bits(out.numpy(), expected.numpy())
+    if op == "cumsum":
+        assert same_bits(tg.tensor(data).cumsum(0, dtype=dtype).numpy(), expected.numpy())
+
+
+def test_dtype_keyword_gradient_comes_back_in_input_dtype():
+    x = tg.tensor([1.5, 2.5, 4.0], dtype="float64", requires_grad=True)
+    y = x.cumsum(0, dtype="float32")
+    y.backward(tg.tensor([1.0, 2.0, 3.0], dtype="float32"))
+    assert y.dtype == "float32" and x.grad.dtype == "float64"
+    assert x.grad.tolist() == [6.0, 5.0, 3.0]         # the sums of the upstream gradient from each position on
+
+
+@pytest.mark.parametrize("dtype", ["bool", "floot", 3])
+def test_dtype_keyword_refusals(dtype):
+    with pytest.raises(TypeError, match="`dtype`"):
+        tg.tensor([1, 2]).cumsum(0, dtype=dtype)
+    with pytest.raises(TypeError, match="`dtype`"):
+        tg.ops.cumprod(tg.tensor([1, 2]), 0, dtype=dtype)
