@@ -46,6 +46,21 @@ def test_float32_values_and_gradients_bit_for_bit(backend, op, axis):
 
 
 @pytest.mark.parametrize("op", ["cumsum", "cumprod"])
+@pytest.mark.parametrize("shape, axis", [((40, 300), 0), ((3, 30, 100), 1), ((2, 9, 4, 80), -3)])
+def test_slice_by_slice_totals_bit_for_bit(op, shape, axis):
+    """Along an axis that is not the last, with wide slices across it, NumPy combines whole slices one after the
+    other (``_accumulate_in_place``): the same bits as PyTorch's running totals, values and gradients."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal(shape).astype(np.float32)
+    if op == "cumprod":
+        x = (1 + 0.1 * x).astype(np.float32)
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    (values, grads), (expected, expected_grads) = _both(op, x, g, axis, "numpy")
+    assert same_bits(values, expected)
+    assert same_bits(grads, expected_grads)
+
+
+@pytest.mark.parametrize("op", ["cumsum", "cumprod"])
 def test_float16_values_and_gradients_bit_for_bit(op):
     """float16: PyTorch keeps a float32 total, and its cumprod gradient rounds each step to float16."""
     rng = np.random.default_rng(4)
