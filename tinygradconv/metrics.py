@@ -559,6 +559,9 @@ class Metric:
     def __init__(self, name=None, dtype=None):
         self.name = name or type(self).__name__
         self._result_dtype = metric_dtype(dtype, type(self).__name__)
+        # the dtype of a mean's total and count: the one given, else floatx() when made (float32), as Keras 3's
+        # variables (its dtype=None is floatx())
+        self._sums_dtype = self._result_dtype or config.floatx()
         self._variables = []
         _own_reset(self)(self)
 
@@ -687,10 +690,14 @@ def _in_result_dtype(result):
     def in_dtype(self):
         value = result(self)
         dtype = self.__dict__.get("_result_dtype")
-        if dtype is None:
-            return value
         with ieee754(np):          # (a float64 count beyond float16's range is inf there, as a cast in Keras)
-            return np.asarray(value, dtype=dtype)[()]
+            if dtype is not None:
+                return np.asarray(value, dtype=dtype)[()]
+            if not isinstance(value, (numbers.Real, np.ndarray)) or isinstance(value, bool):
+                return value
+            # no dtype: Keras' value, of its floatx() variables (float32), as a Python float or a float64 array
+            rounded = np.asarray(value, dtype=self.__dict__.get("_sums_dtype", config.floatx()))
+            return float(rounded) if rounded.ndim == 0 else rounded.astype(np.float64)
 
     return in_dtype
 
@@ -761,19 +768,24 @@ class Mean(Metric):
         super().__init__(name=name, dtype=dtype)
 
     def reset_state(self):
-        self.total = self.count = _zero(self._result_dtype)
+        self.total = self.count = _zero(self._sums_dtype)
 
     @_ieee754
     def update_state(self, values, sample_weight=None):
         self._add(values, sample_weight)
 
     def _add(self, values, sample_weight, weights_name="sample_weight"):
-        values, count = _samplewise(values, sample_weight, self.name, _mean, self._result_dtype, weights_name)
-        self.total += values.sum() if self._result_dtype else float(values.sum())
+        # Keras 3's order: total += sum(w * v) and count += sum(w) (or the batch size), each in the sums' dtype
+        values, count = _samplewise(values, sample_weight, self.name, _mean, self._sums_dtype, weights_name)
+        self.total += values.sum()
         self.count += count
 
+    def _mean(self):
+        """``total / count`` in the sums' dtype (0 when nothing was counted: Keras' ``divide_no_nan``)."""
+        return self.total / self.count if self.count else _zero(self._sums_dtype)
+
     def result(self) -> float:
-        return self.total / self.count if self.count else 0.0
+        return self._mean()
 
 
 def _scalar(value, dtype):
@@ -820,12 +832,12 @@ class Sum(Metric):
         super().__init__(name=name, dtype=dtype)
 
     def reset_state(self):
-        self.total = _zero(self._result_dtype)
+        self.total = _zero(self._sums_dtype)
 
     @_ieee754
     def update_state(self, values, sample_weight=None):
-        values, _ = _samplewise(values, sample_weight, self.name, _sum, self._result_dtype)
-        self.total += values.sum() if self._result_dtype else float(values.sum())
+        values, _ = _samplewise(values, sample_weight, self.name, _sum, self._sums_dtype)
+        self.total += values.sum()
 
     def result(self) -> float:
         return self.total
@@ -869,11 +881,11 @@ class MeanMetricWrapper(Mean):
         if mask is None:
             self._add(values, sample_weight)
             return
-        weights = _floats(mask, "mask", self.name, self._result_dtype)
+        weights = _floats(mask, "mask", self.name, self._sums_dtype)
         weights_name = "the mask"
         if sample_weight is not None:
             weights, given = squeeze_or_expand_to_same_rank(weights, _floats(sample_weight, "sample_weight",
-                                                                              self.name, self._result_dtype))
+                                                                              self.name, self._sums_dtype))
             if given.ndim < weights.ndim:        # one weight per sample: it weighs each of the sample's steps
                 given = given.reshape(given.shape + (1,) * (weights.ndim - given.ndim))
             try:
@@ -955,13 +967,12 @@ class RootMeanSquaredError(Mean):
 
     @_ieee754
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true, y_pred = _pair(y_true, y_pred, self.name, dtype=self._result_dtype or config.floatx())
+        y_true, y_pred = _pair(y_true, y_pred, self.name, dtype=self._sums_dtype)
         super().update_state((y_pred - y_true) ** 2, sample_weight=sample_weight)
 
     @_ieee754
     def result(self) -> float:
-        mean = super().result()
-        return float(np.sqrt(mean)) if self._result_dtype is None else np.sqrt(mean)
+        return np.sqrt(self._mean())
 
 
 class MeanAbsolutePercentageError(MeanMetricWrapper):
