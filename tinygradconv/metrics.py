@@ -416,9 +416,9 @@ def _is_dtype_like(dtype):
 
 
 def metric_dtype(dtype, metric):
-    """The ``dtype`` argument of ``metric`` (a class name) as a dtype name: None (the default: a Python float,
-    computed in float64), or ``"float16"``, ``"float32"`` or ``"float64"`` given as a name, a NumPy dtype or type
-    (``np.float64``) or a PyTorch dtype.
+    """The ``dtype`` argument of ``metric`` (a class name) as a dtype name: None (the default: ``floatx()`` when
+    the metric is made, its result a Python float), or ``"float16"``, ``"float32"`` or ``"float64"`` given as a
+    name, a NumPy dtype or type (``np.float64``) or a PyTorch dtype.
 
     Keras 3 takes any dtype policy there, but its results are meaningless for the others (``"int32"`` truncates
     every value: ``MeanSquaredError(dtype="int32")`` reports 0.0), and NumPy has no ``bfloat16``: they are refused.
@@ -528,13 +528,14 @@ class Metric:
 
     Args:
         name: the name the metric is logged under.
-        dtype: None (default): the result is a Python float (or a float64 array, one value per threshold or
-            class), computed in float64. ``"float16"``, ``"float32"`` or ``"float64"`` (a name, a NumPy or
-            PyTorch dtype), as Keras 3's ``dtype=``: the result is a NumPy scalar (or array) of that dtype; the
-            means (``Mean``, ``Sum``, every metric of a function such as ``MeanSquaredError`` or ``Accuracy``, and
-            ``RootMeanSquaredError``) accumulate their sums in it too, as Keras' variables do (so in float16 the
-            count stops at 2048, as in Keras); the others (confusion counts, ``AUC``, ``R2Score``,
-            ``FBetaScore``) count in float64 and report their result in the dtype.
+        dtype: None (default): Keras' default, ``config.floatx()`` (float32) when the metric is made: the means
+            below keep their sums in it and every result is rounded to it, reported as a Python float (or a float64
+            array, one value per threshold or class), the value Keras logs. ``"float16"``, ``"float32"`` or
+            ``"float64"`` (a name, a NumPy or PyTorch dtype), as Keras 3's ``dtype=``: the result is a NumPy scalar
+            (or array) of that dtype; the means (``Mean``, ``Sum``, every metric of a function such as
+            ``MeanSquaredError`` or ``Accuracy``, and ``RootMeanSquaredError``) accumulate their sums in it too, as
+            Keras' variables do (so in float16 the count stops at 2048, as in Keras); the others (confusion counts,
+            ``AUC``, ``R2Score``, ``FBetaScore``) count in float64 and report their result in the dtype.
 
     Raises:
         ValueError: a ``dtype`` other than those (Keras takes ``"int32"`` but truncates every value).
@@ -567,7 +568,8 @@ class Metric:
 
     @property
     def dtype(self):
-        """The ``dtype`` the metric was made with (a name), or None (a Python float, computed in float64)."""
+        """The ``dtype`` the metric was made with (a name), or None (Keras' default, ``floatx()`` when made,
+        reported as a Python float)."""
         return self._result_dtype
 
     @property
@@ -658,8 +660,8 @@ class Metric:
         """The metric of ``get_config()``'s output, or of a Keras 3 metric's config, its ``dtype`` as written.
 
         So ``from_config(get_config())`` gives the same metric: ``get_config`` leaves the ``dtype`` out for a
-        metric made without one (a Python float, computed in float64; Keras reads the missing key as its default,
-        float32), and writes an explicit one, ``"float32"`` included. Keras writes a ``dtype`` always, ``"float32"``
+        metric made without one (``floatx()`` when made; Keras reads the missing key as its default, float32),
+        and writes an explicit one, ``"float32"`` included. Keras writes a ``dtype`` always, ``"float32"``
         (``floatx()``) by default, so a metric read from Keras' config computes in float32 as Keras' does. Before
         2026-12-06 a ``"float32"`` was dropped, so that an explicit ``dtype="float32"`` did not survive
         ``from_config(get_config())`` (found by a tester).
@@ -755,8 +757,8 @@ class Mean(Metric):
 
     Args:
         name: the metric's name (default ``"mean"``, Keras 3's).
-        dtype: None (a Python float, computed in float64), or the dtype the total and the count are kept in and
-            the result reported in (see :class:`Metric`).
+        dtype: None (``floatx()`` when made, float32, reported as a Python float), or the dtype the total and
+            the count are kept in and the result reported in (see :class:`Metric`).
 
     >>> m = Mean()
     >>> m.update_state([1.0, 3.0], sample_weight=[1.0, 3.0])
@@ -809,8 +811,8 @@ class Sum(Metric):
 
     Args:
         name: the metric's name (default ``"sum"``, Keras 3's).
-        dtype: None (a Python float, computed in float64), or the dtype the sum is kept and reported in (see
-            :class:`Metric`).
+        dtype: None (``floatx()`` when made, float32, reported as a Python float), or the dtype the sum is kept
+            and reported in (see :class:`Metric`).
 
     Raises:
         TypeError: values or weights that hold no numbers.
@@ -1086,7 +1088,7 @@ class CosineSimilarity(MeanMetricWrapper):
 
     Args:
         name: the name the metric is logged under (default ``"cosine_similarity"``).
-        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
+        dtype: None (a Python float of ``floatx()``, float32), or the dtype of the result: see :class:`Metric`.
         axis: the axis of the vectors.
 
     >>> m = CosineSimilarity()
@@ -1107,7 +1109,7 @@ class BinaryCrossentropy(MeanMetricWrapper):
 
     Args:
         name: the metric's name (default ``"binary_crossentropy"``, Keras').
-        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
+        dtype: None (a Python float of ``floatx()``, float32), or the dtype of the result: see :class:`Metric`.
         from_logits: ``y_pred`` holds logits (default: probabilities, clipped to ``[1e-7, 1 - 1e-7]``).
         label_smoothing: in ``[0, 1]``; targets become ``y (1 - s) + 0.5 s`` (default 0).
 
@@ -1144,7 +1146,7 @@ class CategoricalCrossentropy(MeanMetricWrapper):
 
     Args:
         name: the metric's name (default ``"categorical_crossentropy"``, Keras').
-        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
+        dtype: None (a Python float of ``floatx()``, float32), or the dtype of the result: see :class:`Metric`.
         from_logits: ``y_pred`` holds logits (default: probabilities, rescaled to sum 1 along ``axis``).
         label_smoothing: in ``[0, 1]``; targets become ``y (1 - s) + s / num_classes`` (default 0).
         axis: the class axis (default -1).
@@ -1181,7 +1183,7 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
 
     Args:
         name: the metric's name (default ``"sparse_categorical_crossentropy"``, Keras').
-        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
+        dtype: None (a Python float of ``floatx()``, float32), or the dtype of the result: see :class:`Metric`.
         from_logits: ``y_pred`` holds logits (default: probabilities).
         ignore_class: None (default) or an integer label to leave out (e.g. -1 or 255).
         axis: the class axis (default -1).
@@ -1410,7 +1412,7 @@ class TruePositives(_CountMetric):
         thresholds: a number in ``[0, 1]`` (default 0.5) or a list of them; with a list ``result()`` is an array
             with one count per threshold.
         name: the name the metric is logged under (default ``"true_positives"``).
-        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
+        dtype: None (a Python float of ``floatx()``, float32), or the dtype of the result: see :class:`Metric`.
 
     >>> m = TruePositives()
     >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
@@ -1493,7 +1495,7 @@ class Precision(_PrecisionRecall):
             as negatives (ties: the first ones are kept).
         class_id: compute the metric for this column (class) of ``(samples, classes)`` data only.
         name: the name the metric is logged under (default ``"precision"``).
-        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
+        dtype: None (a Python float of ``floatx()``, float32), or the dtype of the result: see :class:`Metric`.
 
     >>> m = Precision()
     >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
@@ -1557,7 +1559,7 @@ class AUC(_ConfusionMetric):
         curve: ``"ROC"`` (default), ``"PR"`` or ``"PRGAIN"``.
         summation_method: ``"interpolation"`` (default), ``"minoring"`` or ``"majoring"``.
         name: the name the metric is logged under (default ``"auc"``).
-        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
+        dtype: None (a Python float of ``floatx()``, float32), or the dtype of the result: see :class:`Metric`.
         thresholds: the inner thresholds (numbers in ``[0, 1]``), instead of ``num_thresholds`` evenly spaced ones.
         multi_label: with predictions of shape ``(samples, labels)``, compute one AUC per label and report their
             mean (weighted by ``label_weights``) instead of the AUC of all predictions flattened.
@@ -1913,7 +1915,7 @@ class R2Score(Metric):
         class_aggregation: ``"uniform_average"`` (default), ``"variance_weighted_average"`` or None.
         num_regressors: the number of independent variables, an integer ``>= 0`` (default 0: no adjustment).
         name: the name the metric is logged under (default ``"r2_score"``).
-        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
+        dtype: None (a Python float of ``floatx()``, float32), or the dtype of the result: see :class:`Metric`.
 
     ``update_state(y_true, y_pred, sample_weight=None)``: ``y_true`` and ``y_pred`` of shape ``(samples,
     outputs)`` (one of them may have one axis less when ``outputs`` is 1, Keras' squeeze-or-expand rule);
@@ -2025,7 +2027,7 @@ class FBetaScore(Metric):
         beta: the weight of recall, a finite number ``> 0`` (default 1.0).
         threshold: None (default: the row's maximum) or a number in ``(0, 1]``.
         name: the name the metric is logged under (default ``"fbeta_score"``).
-        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
+        dtype: None (a Python float of ``floatx()``, float32), or the dtype of the result: see :class:`Metric`.
 
     ``update_state(y_true, y_pred, sample_weight=None)``: ``y_true`` and ``y_pred`` of shape ``(samples,
     classes)``, ``sample_weight`` of shape ``(samples,)`` (or ``(samples, 1)``).
@@ -2126,7 +2128,7 @@ class F1Score(FBetaScore):
         average: None (default; one score per column), ``"micro"``, ``"macro"`` or ``"weighted"``.
         threshold: None (default: the row's maximum) or a number in ``(0, 1]``.
         name: the name the metric is logged under (default ``"f1_score"``).
-        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
+        dtype: None (a Python float of ``floatx()``, float32), or the dtype of the result: see :class:`Metric`.
 
     Raises:
         ValueError: as :class:`FBetaScore`.
@@ -2275,7 +2277,7 @@ class PearsonCorrelation(MeanMetricWrapper):
 
     Args:
         name: the name the metric is logged under (default ``"pearson_correlation"``, Keras').
-        dtype: None (a Python float, the means kept in float64), or the dtype of the sums and the result: see
+        dtype: None (a Python float, the means kept in ``floatx()``), or the dtype of the sums and the result: see
             :class:`Metric`.
         axis: the axis of each sample's values (default -1), a tuple of axes, or None.
 
@@ -2308,7 +2310,7 @@ class ConcordanceCorrelation(MeanMetricWrapper):
 
     Args:
         name: the name the metric is logged under (default ``"concordance_correlation"``, Keras').
-        dtype: None (a Python float, the means kept in float64), or the dtype of the sums and the result: see
+        dtype: None (a Python float, the means kept in ``floatx()``), or the dtype of the sums and the result: see
             :class:`Metric`.
         axis: the axis of each sample's values (default -1), a tuple of axes, or None.
 
