@@ -416,9 +416,9 @@ def _is_dtype_like(dtype):
 
 
 def metric_dtype(dtype, metric):
-    """The ``dtype`` argument of ``metric`` (a class name) as a dtype name: None (the default: a Python float,
-    computed in float64), or ``"float16"``, ``"float32"`` or ``"float64"`` given as a name, a NumPy dtype or type
-    (``np.float64``) or a PyTorch dtype.
+    """The ``dtype`` argument of ``metric`` (a class name) as a dtype name: None (the default: ``floatx()`` when
+    the metric is made, its result a Python float), or ``"float16"``, ``"float32"`` or ``"float64"`` given as a
+    name, a NumPy dtype or type (``np.float64``) or a PyTorch dtype.
 
     Keras 3 takes any dtype policy there, but its results are meaningless for the others (``"int32"`` truncates
     every value: ``MeanSquaredError(dtype="int32")`` reports 0.0), and NumPy has no ``bfloat16``: they are refused.
@@ -528,13 +528,14 @@ class Metric:
 
     Args:
         name: the name the metric is logged under.
-        dtype: None (default): the result is a Python float (or a float64 array, one value per threshold or
-            class), computed in float64. ``"float16"``, ``"float32"`` or ``"float64"`` (a name, a NumPy or
-            PyTorch dtype), as Keras 3's ``dtype=``: the result is a NumPy scalar (or array) of that dtype; the
-            means (``Mean``, ``Sum``, every metric of a function such as ``MeanSquaredError`` or ``Accuracy``, and
-            ``RootMeanSquaredError``) accumulate their sums in it too, as Keras' variables do (so in float16 the
-            count stops at 2048, as in Keras); the others (confusion counts, ``AUC``, ``R2Score``,
-            ``FBetaScore``) count in float64 and report their result in the dtype.
+        dtype: None (default): Keras' default, ``config.floatx()`` (float32) when the metric is made: the means
+            below keep their sums in it and every result is rounded to it, reported as a Python float (or a float64
+            array, one value per threshold or class), the value Keras logs. ``"float16"``, ``"float32"`` or
+            ``"float64"`` (a name, a NumPy or PyTorch dtype), as Keras 3's ``dtype=``: the result is a NumPy scalar
+            (or array) of that dtype; the means (``Mean``, ``Sum``, every metric of a function such as
+            ``MeanSquaredError`` or ``Accuracy``, and ``RootMeanSquaredError``) accumulate their sums in it too, as
+            Keras' variables do (so in float16 the count stops at 2048, as in Keras); the others (confusion counts,
+            ``AUC``, ``R2Score``, ``FBetaScore``) count in float64 and report their result in the dtype.
 
     Raises:
         ValueError: a ``dtype`` other than those (Keras takes ``"int32"`` but truncates every value).
@@ -559,12 +560,16 @@ class Metric:
     def __init__(self, name=None, dtype=None):
         self.name = name or type(self).__name__
         self._result_dtype = metric_dtype(dtype, type(self).__name__)
+        # the dtype of a mean's total and count: the one given, else floatx() when made (float32), as Keras 3's
+        # variables (its dtype=None is floatx())
+        self._sums_dtype = self._result_dtype or config.floatx()
         self._variables = []
         _own_reset(self)(self)
 
     @property
     def dtype(self):
-        """The ``dtype`` the metric was made with (a name), or None (a Python float, computed in float64)."""
+        """The ``dtype`` the metric was made with (a name), or None (Keras' default, ``floatx()`` when made,
+        reported as a Python float)."""
         return self._result_dtype
 
     @property
@@ -655,8 +660,8 @@ class Metric:
         """The metric of ``get_config()``'s output, or of a Keras 3 metric's config, its ``dtype`` as written.
 
         So ``from_config(get_config())`` gives the same metric: ``get_config`` leaves the ``dtype`` out for a
-        metric made without one (a Python float, computed in float64; Keras reads the missing key as its default,
-        float32), and writes an explicit one, ``"float32"`` included. Keras writes a ``dtype`` always, ``"float32"``
+        metric made without one (``floatx()`` when made; Keras reads the missing key as its default, float32),
+        and writes an explicit one, ``"float32"`` included. Keras writes a ``dtype`` always, ``"float32"``
         (``floatx()``) by default, so a metric read from Keras' config computes in float32 as Keras' does. Before
         2026-12-06 a ``"float32"`` was dropped, so that an explicit ``dtype="float32"`` did not survive
         ``from_config(get_config())`` (found by a tester).
@@ -687,10 +692,14 @@ def _in_result_dtype(result):
     def in_dtype(self):
         value = result(self)
         dtype = self.__dict__.get("_result_dtype")
-        if dtype is None:
-            return value
         with ieee754(np):          # (a float64 count beyond float16's range is inf there, as a cast in Keras)
-            return np.asarray(value, dtype=dtype)[()]
+            if dtype is not None:
+                return np.asarray(value, dtype=dtype)[()]
+            if not isinstance(value, (numbers.Real, np.ndarray)) or isinstance(value, bool):
+                return value
+            # no dtype: Keras' value, of its floatx() variables (float32), as a Python float or a float64 array
+            rounded = np.asarray(value, dtype=self.__dict__.get("_sums_dtype", config.floatx()))
+            return float(rounded) if rounded.ndim == 0 else rounded.astype(np.float64)
 
     return in_dtype
 
@@ -748,8 +757,8 @@ class Mean(Metric):
 
     Args:
         name: the metric's name (default ``"mean"``, Keras 3's).
-        dtype: None (a Python float, computed in float64), or the dtype the total and the count are kept in and
-            the result reported in (see :class:`Metric`).
+        dtype: None (``floatx()`` when made, float32, reported as a Python float), or the dtype the total and
+            the count are kept in and the result reported in (see :class:`Metric`).
 
     >>> m = Mean()
     >>> m.update_state([1.0, 3.0], sample_weight=[1.0, 3.0])
@@ -761,19 +770,24 @@ class Mean(Metric):
         super().__init__(name=name, dtype=dtype)
 
     def reset_state(self):
-        self.total = self.count = _zero(self._result_dtype)
+        self.total = self.count = _zero(self._sums_dtype)
 
     @_ieee754
     def update_state(self, values, sample_weight=None):
         self._add(values, sample_weight)
 
     def _add(self, values, sample_weight, weights_name="sample_weight"):
-        values, count = _samplewise(values, sample_weight, self.name, _mean, self._result_dtype, weights_name)
-        self.total += values.sum() if self._result_dtype else float(values.sum())
+        # Keras 3's order: total += sum(w * v) and count += sum(w) (or the batch size), each in the sums' dtype
+        values, count = _samplewise(values, sample_weight, self.name, _mean, self._sums_dtype, weights_name)
+        self.total += values.sum()
         self.count += count
 
+    def _mean(self):
+        """``total / count`` in the sums' dtype (0 when nothing was counted: Keras' ``divide_no_nan``)."""
+        return self.total / self.count if self.count else _zero(self._sums_dtype)
+
     def result(self) -> float:
-        return self.total / self.count if self.count else 0.0
+        return self._mean()
 
 
 def _scalar(value, dtype):
@@ -797,8 +811,8 @@ class Sum(Metric):
 
     Args:
         name: the metric's name (default ``"sum"``, Keras 3's).
-        dtype: None (a Python float, computed in float64), or the dtype the sum is kept and reported in (see
-            :class:`Metric`).
+        dtype: None (``floatx()`` when made, float32, reported as a Python float), or the dtype the sum is kept
+            and reported in (see :class:`Metric`).
 
     Raises:
         TypeError: values or weights that hold no numbers.
@@ -820,12 +834,12 @@ class Sum(Metric):
         super().__init__(name=name, dtype=dtype)
 
     def reset_state(self):
-        self.total = _zero(self._result_dtype)
+        self.total = _zero(self._sums_dtype)
 
     @_ieee754
     def update_state(self, values, sample_weight=None):
-        values, _ = _samplewise(values, sample_weight, self.name, _sum, self._result_dtype)
-        self.total += values.sum() if self._result_dtype else float(values.sum())
+        values, _ = _samplewise(values, sample_weight, self.name, _sum, self._sums_dtype)
+        self.total += values.sum()
 
     def result(self) -> float:
         return self.total
@@ -869,11 +883,11 @@ class MeanMetricWrapper(Mean):
         if mask is None:
             self._add(values, sample_weight)
             return
-        weights = _floats(mask, "mask", self.name, self._result_dtype)
+        weights = _floats(mask, "mask", self.name, self._sums_dtype)
         weights_name = "the mask"
         if sample_weight is not None:
             weights, given = squeeze_or_expand_to_same_rank(weights, _floats(sample_weight, "sample_weight",
-                                                                              self.name, self._result_dtype))
+                                                                              self.name, self._sums_dtype))
             if given.ndim < weights.ndim:        # one weight per sample: it weighs each of the sample's steps
                 given = given.reshape(given.shape + (1,) * (weights.ndim - given.ndim))
             try:
@@ -955,13 +969,12 @@ class RootMeanSquaredError(Mean):
 
     @_ieee754
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true, y_pred = _pair(y_true, y_pred, self.name, dtype=self._result_dtype or config.floatx())
+        y_true, y_pred = _pair(y_true, y_pred, self.name, dtype=self._sums_dtype)
         super().update_state((y_pred - y_true) ** 2, sample_weight=sample_weight)
 
     @_ieee754
     def result(self) -> float:
-        mean = super().result()
-        return float(np.sqrt(mean)) if self._result_dtype is None else np.sqrt(mean)
+        return np.sqrt(self._mean())
 
 
 class MeanAbsolutePercentageError(MeanMetricWrapper):
@@ -1075,7 +1088,7 @@ class CosineSimilarity(MeanMetricWrapper):
 
     Args:
         name: the name the metric is logged under (default ``"cosine_similarity"``).
-        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
+        dtype: None (a Python float of ``floatx()``, float32), or the dtype of the result: see :class:`Metric`.
         axis: the axis of the vectors.
 
     >>> m = CosineSimilarity()
@@ -1096,7 +1109,7 @@ class BinaryCrossentropy(MeanMetricWrapper):
 
     Args:
         name: the metric's name (default ``"binary_crossentropy"``, Keras').
-        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
+        dtype: None (a Python float of ``floatx()``, float32), or the dtype of the result: see :class:`Metric`.
         from_logits: ``y_pred`` holds logits (default: probabilities, clipped to ``[1e-7, 1 - 1e-7]``).
         label_smoothing: in ``[0, 1]``; targets become ``y (1 - s) + 0.5 s`` (default 0).
 
@@ -1133,7 +1146,7 @@ class CategoricalCrossentropy(MeanMetricWrapper):
 
     Args:
         name: the metric's name (default ``"categorical_crossentropy"``, Keras').
-        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
+        dtype: None (a Python float of ``floatx()``, float32), or the dtype of the result: see :class:`Metric`.
         from_logits: ``y_pred`` holds logits (default: probabilities, rescaled to sum 1 along ``axis``).
         label_smoothing: in ``[0, 1]``; targets become ``y (1 - s) + s / num_classes`` (default 0).
         axis: the class axis (default -1).
@@ -1170,7 +1183,7 @@ class SparseCategoricalCrossentropy(MeanMetricWrapper):
 
     Args:
         name: the metric's name (default ``"sparse_categorical_crossentropy"``, Keras').
-        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
+        dtype: None (a Python float of ``floatx()``, float32), or the dtype of the result: see :class:`Metric`.
         from_logits: ``y_pred`` holds logits (default: probabilities).
         ignore_class: None (default) or an integer label to leave out (e.g. -1 or 255).
         axis: the class axis (default -1).
@@ -1399,7 +1412,7 @@ class TruePositives(_CountMetric):
         thresholds: a number in ``[0, 1]`` (default 0.5) or a list of them; with a list ``result()`` is an array
             with one count per threshold.
         name: the name the metric is logged under (default ``"true_positives"``).
-        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
+        dtype: None (a Python float of ``floatx()``, float32), or the dtype of the result: see :class:`Metric`.
 
     >>> m = TruePositives()
     >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
@@ -1482,7 +1495,7 @@ class Precision(_PrecisionRecall):
             as negatives (ties: the first ones are kept).
         class_id: compute the metric for this column (class) of ``(samples, classes)`` data only.
         name: the name the metric is logged under (default ``"precision"``).
-        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
+        dtype: None (a Python float of ``floatx()``, float32), or the dtype of the result: see :class:`Metric`.
 
     >>> m = Precision()
     >>> m.update_state([0, 1, 1, 1], [1, 0, 1, 1])
@@ -1546,7 +1559,7 @@ class AUC(_ConfusionMetric):
         curve: ``"ROC"`` (default), ``"PR"`` or ``"PRGAIN"``.
         summation_method: ``"interpolation"`` (default), ``"minoring"`` or ``"majoring"``.
         name: the name the metric is logged under (default ``"auc"``).
-        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
+        dtype: None (a Python float of ``floatx()``, float32), or the dtype of the result: see :class:`Metric`.
         thresholds: the inner thresholds (numbers in ``[0, 1]``), instead of ``num_thresholds`` evenly spaced ones.
         multi_label: with predictions of shape ``(samples, labels)``, compute one AUC per label and report their
             mean (weighted by ``label_weights``) instead of the AUC of all predictions flattened.
@@ -1902,7 +1915,7 @@ class R2Score(Metric):
         class_aggregation: ``"uniform_average"`` (default), ``"variance_weighted_average"`` or None.
         num_regressors: the number of independent variables, an integer ``>= 0`` (default 0: no adjustment).
         name: the name the metric is logged under (default ``"r2_score"``).
-        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
+        dtype: None (a Python float of ``floatx()``, float32), or the dtype of the result: see :class:`Metric`.
 
     ``update_state(y_true, y_pred, sample_weight=None)``: ``y_true`` and ``y_pred`` of shape ``(samples,
     outputs)`` (one of them may have one axis less when ``outputs`` is 1, Keras' squeeze-or-expand rule);
@@ -2014,7 +2027,7 @@ class FBetaScore(Metric):
         beta: the weight of recall, a finite number ``> 0`` (default 1.0).
         threshold: None (default: the row's maximum) or a number in ``(0, 1]``.
         name: the name the metric is logged under (default ``"fbeta_score"``).
-        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
+        dtype: None (a Python float of ``floatx()``, float32), or the dtype of the result: see :class:`Metric`.
 
     ``update_state(y_true, y_pred, sample_weight=None)``: ``y_true`` and ``y_pred`` of shape ``(samples,
     classes)``, ``sample_weight`` of shape ``(samples,)`` (or ``(samples, 1)``).
@@ -2115,7 +2128,7 @@ class F1Score(FBetaScore):
         average: None (default; one score per column), ``"micro"``, ``"macro"`` or ``"weighted"``.
         threshold: None (default: the row's maximum) or a number in ``(0, 1]``.
         name: the name the metric is logged under (default ``"f1_score"``).
-        dtype: None (a Python float, computed in float64), or the dtype of the result: see :class:`Metric`.
+        dtype: None (a Python float of ``floatx()``, float32), or the dtype of the result: see :class:`Metric`.
 
     Raises:
         ValueError: as :class:`FBetaScore`.
@@ -2264,7 +2277,7 @@ class PearsonCorrelation(MeanMetricWrapper):
 
     Args:
         name: the name the metric is logged under (default ``"pearson_correlation"``, Keras').
-        dtype: None (a Python float, the means kept in float64), or the dtype of the sums and the result: see
+        dtype: None (a Python float, the means kept in ``floatx()``), or the dtype of the sums and the result: see
             :class:`Metric`.
         axis: the axis of each sample's values (default -1), a tuple of axes, or None.
 
@@ -2297,7 +2310,7 @@ class ConcordanceCorrelation(MeanMetricWrapper):
 
     Args:
         name: the name the metric is logged under (default ``"concordance_correlation"``, Keras').
-        dtype: None (a Python float, the means kept in float64), or the dtype of the sums and the result: see
+        dtype: None (a Python float, the means kept in ``floatx()``), or the dtype of the sums and the result: see
             :class:`Metric`.
         axis: the axis of each sample's values (default -1), a tuple of axes, or None.
 

@@ -104,6 +104,11 @@ class Lambda(Layer):
 
     Input and output shapes: whatever ``function`` takes and gives.
 
+    Dtype: float inputs are cast to the layer's dtype before ``function`` runs (integer and bool inputs are not), as
+    for every layer and as in Keras 3: without ``dtype=`` that is ``floatx()`` (float32) when the layer is made, so
+    a ``Lambda`` inside a float64 model computes in float32 and returns float32, as Keras' does; pass
+    ``dtype="float64"`` to keep float64.
+
     Gradient: that of the ops ``function`` runs.
 
     Raises:
@@ -123,6 +128,9 @@ class Lambda(Layer):
     (None, 2)
     >>> Lambda(lambda x, k: x * k, arguments={"k": 3.0})(np.ones((1, 2))).numpy().tolist()
     [[3.0, 3.0]]
+    >>> x = np.ones(2, "float64")
+    >>> str(Lambda(lambda t: t)(x).dtype), str(Lambda(lambda t: t, dtype="float64")(x).dtype)
+    ('float32', 'float64')
     """
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):

@@ -230,11 +230,22 @@ def median(x, axis=None, keepdims=False):
     ``t.median()`` give 2), NaN for a slice holding NaN. Integers and bools give float32, as Keras 3. The
     gradient is 0.5 to each middle element (1 to the middle of an odd count).
 
+    Raises:
+        ValueError: an empty ``x`` (a 0 in its shape), whatever the ``axis``: Keras 3.15 on torch raises for every
+            empty input (torch's ``quantile()``: "input tensor must be non-empty"), even along an axis that is not
+            empty (``median(zeros((0, 3)), axis=1)``), where NumPy gives NaN or an empty result.
+
     >>> median([[1.0, 2.0, 3.0, 4.0], [5.0, 1.0, 3.0, 9.0]], axis=1).tolist()
     [2.5, 4.0]
     """
     x = _as_tensor(x)
     keepdims = flag(keepdims, "keepdims", "median")
+    if 0 in x.shape:
+        if axis is not None:        # a bad axis is reported as such first
+            _checked("median", x.data, tuple(axis) if isinstance(axis, (tuple, list)) else (axis,), False)
+        raise ValueError(f"Invalid value for argument `x` of median: an empty tensor of shape {x.shape} (with "
+                         f"axis={axis!r}) has no median; Keras 3 on torch raises for every empty input, along an "
+                         f"axis that is not empty too. Received x of shape {x.shape}")
     if not is_floating(x):
         x = x.astype("float32")
     if axis is None:
