@@ -612,7 +612,8 @@ def _skip_mismatches(entries, arrays, filepath):
         if reason is None:
             kept.extend(layer_entries)
         else:
-            named = (layer_entries[0][1].name or "").rpartition("/")[0]     # the layer's own name: 'd1/kernel'
+            # the layer's own name, from its weight's path: 'sequential/d1/kernel' -> 'd1'
+            named = (layer_entries[0][1].path or "").rpartition("/")[0].rpartition("/")[2]
             also = f", layer '{named}'" if named and named != path else ""
             skipped.append(f"'{path or '(the model itself)'}'{also} ({reason})")
     if skipped:
@@ -642,12 +643,12 @@ def _assign(model, arrays, filepath, skip_mismatch=False):
     for key, weight in entries:
         array = arrays[key]
         if array.dtype.kind not in "fiu" and not bool_for_bool(array, weight):
-            raise SavedFileError(f"{filepath!r}: weight '{key}' (model weight '{weight.name}') has dtype "
-                                 f"{array.dtype}; expected numbers (bools for a bool weight only)")
+            raise SavedFileError(f"{filepath!r}: weight '{key}' (model weight '{weight.path or weight.name}') has "
+                                 f"dtype {array.dtype}; expected numbers (bools for a bool weight only)")
         if tuple(array.shape) != tuple(weight.shape):
-            raise SavedFileError(f"{filepath!r}: shape mismatch for weight '{key}' (model weight '{weight.name}'): "
-                                 f"the model expects shape {tuple(weight.shape)}, the file has shape "
-                                 f"{tuple(array.shape)}")
+            raise SavedFileError(f"{filepath!r}: shape mismatch for weight '{key}' (model weight "
+                                 f"'{weight.path or weight.name}'): the model expects shape {tuple(weight.shape)}, "
+                                 f"the file has shape {tuple(array.shape)}")
         values.append(array)
     for (_, weight), array in zip(entries, values):
         weight.data = weight.backend.asarray(array, dtype=weight.dtype)
