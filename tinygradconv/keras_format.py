@@ -84,6 +84,7 @@ import json
 import lzma
 import os
 import struct
+import types
 import warnings
 import zipfile
 import zlib
@@ -1671,17 +1672,29 @@ def _generated_name(class_name):
     return unique_name(snake_case("Functional" if class_name == "Model" else class_name))
 
 
+_BUILT_IN_THEIR_MODEL = []     # non-empty inside layers_built_in_their_model()
+
+
+@contextlib.contextmanager
+def layers_built_in_their_model():
+    """Inside it, :func:`build_layers_from_configs` builds nothing: a ``Sequential`` made from a config builds its
+    layers itself, inside its name scope, so that their weights' paths start with its name
+    (``"sequential/dense/kernel"``), as when it was saved. The ``.tgc.npz`` loader uses it: a model loaded there
+    keeps the paths it was trained with (a Muon excluding ``"sequential/dense"`` finds them again)."""
+    _BUILT_IN_THEIR_MODEL.append(True)
+    try:
+        yield
+    finally:
+        _BUILT_IN_THEIR_MODEL.pop()
+
+
 def build_layers_from_configs(layers, items, where):
     """Build each of ``layers`` not built yet from its ``build_config`` in ``items`` (the entries they were made
     from, matched by name), as Keras 3's deserializer builds a layer it makes, before a model holds it: outside the
     model's name scope, so that its weights' paths (``"dense/kernel"``) do not start with the model's name, as in
-    Keras (:func:`_build_from_configs`)."""
-    class Holder:   # what _build_from_configs reads of a model: its layers
-        pass
-
-    holder = Holder()
-    holder.layers = layers
-    _build_from_configs(holder, items, where)
+    Keras (:func:`_build_from_configs`). Nothing inside :func:`layers_built_in_their_model`."""
+    if not _BUILT_IN_THEIR_MODEL:
+        _build_from_configs(types.SimpleNamespace(layers=layers), items, where)
 
 
 def _build_from_configs(model, items, where):

@@ -958,7 +958,7 @@ def _load_model(filepath, custom_objects, compile):
         raise SavedFileError(f"{filepath!r} is a weights file (Keras 3's model.save_weights, or ours, writes "
                              ".weights.h5 files): it holds only weights, no architecture. Build the model in code "
                              "and call model.load_weights(path) instead")
-    from .keras_format import is_keras_folder, load_keras
+    from .keras_format import is_keras_folder, layers_built_in_their_model, load_keras
 
     # a Keras 3 archive (see tinygradconv.keras_format), or its files unzipped (Keras' save(folder, zipped=False))
     if str(filepath).endswith(".keras") or is_keras_folder(filepath):
@@ -968,7 +968,11 @@ def _load_model(filepath, custom_objects, compile):
         raise SavedFileError(f"{filepath!r} holds only weights, no architecture: build the model in code and call "
                              "model.load_weights(path) instead")
     try:
-        model = deserialize_layer(meta["model"], custom_objects)
+        # the layers built inside their model, as when it was saved: their weights keep the paths they were trained
+        # with (a Muon that excludes "sequential/dense" finds them again); Keras' from_config would build them
+        # first, outside the model's scope (keras_format.build_layers_from_configs), which a .keras file follows
+        with layers_built_in_their_model():
+            model = deserialize_layer(meta["model"], custom_objects)
     except (ValueError, TypeError) as exc:     # a damaged or hand-edited config too: the file is named
         raise SavedFileError(f"{filepath!r}: {exc}") from None
     shape = meta.get("build_input_shape")

@@ -446,9 +446,9 @@ class Optimizer:
         self._paths = {key: entry for key, entry in self._paths.items() if len(entry) == 2}
 
     def _path_of(self, variable) -> str:
-        """Keras' ``variable.path`` of ``variable`` when :meth:`_note_paths` learnt it from a model (given, or one
-        of those :meth:`_note_model` remembers), else its name (``"<layer>/<weight>"``: the path of a layer used
-        alone or in a functional model)."""
+        """Keras' ``variable.path`` of ``variable``: its own ``path`` (a layer's weight,
+        :meth:`~tinygradconv.layers.Layer.add_weight`); for a Tensor without one, the path :meth:`_note_paths`
+        learnt from a model, else its name."""
         def known(entry):
             return entry is not None and entry[0]() is variable
 
@@ -657,9 +657,9 @@ class Optimizer:
         expressions ``var_names`` (found anywhere in it: ``re.search``), as Keras 3: ``["bias"]`` excludes every
         bias, ``["^bias$"]`` the weights named exactly ``bias``.
 
-        Keras matches a weight's own name (``"kernel"``, ``"bias"``); a layer's weight here is named
-        ``"<layer>/kernel"``, and the patterns see the same part as Keras: the name after its last ``"/"``
-        (``"kernel"``). An unnamed variable is matched as ``""``. A call replaces the exclusions of the previous one.
+        Keras matches a weight's own name (``"kernel"``, ``"bias"``, not its path), and so does this; a Tensor you
+        named ``"d/kernel"`` is matched on the part after its last ``"/"`` (``"kernel"``). An unnamed variable is
+        matched as ``""``. A call replaces the exclusions of the previous one.
 
         Raises:
             TypeError: ``var_names`` is a string (each character would be a pattern: pass ``["bias"]``), or
