@@ -186,3 +186,18 @@ def test_error_naming_a_weight_uses_its_path():
     model = tg.Sequential([tg.layers.Input((3,)), tg.layers.Dense(2, name="d")], name="m")
     with pytest.raises(ValueError, match="m/d/kernel"):
         model.layers[0].set_weights([np.ones((4, 2)), np.ones(2)])
+
+
+@pytest.mark.parametrize("copier", ["clone_model", "model_from_json"])
+@pytest.mark.parametrize("case", ["sequential in functional", "functional in sequential", "sequential called on data"])
+def test_cloned_and_rebuilt_models_have_kerass_paths(copier, case):
+    """``clone_model`` builds a cloned Sequential inside its scope (``"lazy/a/kernel"``); ``model_from_json`` builds
+    each layer from its build_config first, outside it (``"a/kernel"``): as Keras 3.15, both."""
+    keras = keras_on_torch(KERAS)
+    paths = []
+    for lib in (tg, keras):
+        model = _make(lib, case)
+        copy = lib.models.clone_model(model) if copier == "clone_model" else lib.models.model_from_json(
+            model.to_json())
+        paths.append([(w.name, w.path) for w in copy.weights])
+    assert paths[0] == paths[1]

@@ -1693,7 +1693,12 @@ def build_layers_from_configs(layers, items, where):
     from, matched by name), as Keras 3's deserializer builds a layer it makes, before a model holds it: outside the
     model's name scope, so that its weights' paths (``"dense/kernel"``) do not start with the model's name, as in
     Keras (:func:`_build_from_configs`). Nothing inside :func:`layers_built_in_their_model`."""
+    def as_json(value):     # a config from get_config() (not read from JSON) holds tuples: (None, 3)
+        return [as_json(v) for v in value] if isinstance(value, (list, tuple)) else value
+
     if not _BUILT_IN_THEIR_MODEL:
+        items = [{**item, "build_config": {key: as_json(value) for key, value in item["build_config"].items()}}
+                 if isinstance(item.get("build_config"), dict) else item for item in items]
         _build_from_configs(types.SimpleNamespace(layers=layers), items, where)
 
 
