@@ -133,18 +133,6 @@ def test_optimizer_variables_after_one_step_match_keras():
     assert ("inner_a_kernel_momentum", "adam/inner_a_kernel_momentum") in names[0]
 
 
-def test_loss_scale_optimizer_variables_match_keras():
-    keras = keras_on_torch(KERAS)
-    names = []
-    for lib in (tg, keras):
-        model = lib.Sequential([lib.layers.Input((3,)), lib.layers.Dense(1, name="d")], name="s")
-        opt = lib.optimizers.LossScaleOptimizer(lib.optimizers.Adam(use_ema=True, name="adam"), name="lso")
-        model.compile(opt, "mse")
-        model.fit(np.ones((4, 3), "float32"), np.ones((4, 1), "float32"), epochs=1, verbose=0)
-        names.append([(v.name, v.path) for v in opt.variables])
-    assert names[0] == names[1]
-
-
 def _weights_of(lib, case, seed):
     model = _make(lib, case)
     rng = np.random.default_rng(seed)

@@ -204,9 +204,9 @@ class LossScaleOptimizer(Optimizer):
     def variables(self) -> list:
         """Keras' list: ``"<name>/iteration"`` (0: the wrapper's own, never counted) and ``"<name>/learning_rate"``
         (0.0), then once built ``"<name>/step_counter"`` and ``"<name>/dynamic_scale"`` (float32), then the inner
-        optimizer's :attr:`~tinygradconv.optimizers.Optimizer.variables`, named as Keras 3.15 names them: the name
-        ``"dense_kernel_momentum"``, the path ``"adam/dense_kernel_momentum"`` (the inner optimizer's, not under the
-        wrapper's name).
+        optimizer's :attr:`~tinygradconv.optimizers.Optimizer.variables`, named as Keras 3.15 names them when the
+        wrapper's ``apply`` builds them: the name ``"dense_kernel_momentum"``, the path
+        ``"loss_scale_optimizer/adam/dense_kernel_momentum"`` (Keras built by ``fit`` gives ``"adam/..."``).
         Like the inner optimizer's step count, the wrapper's own four are on the backend of the variables it updates
         (after ``model.to("array_api_strict")``, that one; the default backend before it is built).
         """
@@ -234,7 +234,11 @@ class LossScaleOptimizer(Optimizer):
         inner = self.inner_optimizer.variables
         if not self.built:
             return inner
-        return inner[:len(inner) - len(self.inner_optimizer.scalar_state)]
+        first = 1 if callable(self._learning_rate) else 2
+        inner = inner[:len(inner) - len(self.inner_optimizer.scalar_state)]
+        for variable in inner[first:]:      # Keras 3.15 when its apply builds the inner optimizer (not fit's build)
+            variable.path = f"{self.name}/{variable.path}"
+        return inner
 
     scalar_state = ("step_counter", "dynamic_scale")
 
