@@ -240,7 +240,7 @@ def test_documented_example():
     assert y.shape == (4, 21, 32)
     assert layer.kernel.shape == (3, 32, 128) and layer.bias.shape == (32,)
     assert str(y.dtype) == "float32" and float(y.numpy().min()) >= 0.0
-    assert layer.kernel.name == f"{layer.name}/kernel" and layer.bias.name == f"{layer.name}/bias"
+    assert layer.kernel.path == f"{layer.name}/kernel" and layer.bias.path == f"{layer.name}/bias"
 
 
 def test_conv1d_weights_and_shapes():

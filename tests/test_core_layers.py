@@ -53,7 +53,7 @@ def test_dense_activation_and_no_bias(rng):
     layer.build(x.shape)
     w = _x(rng, 3, 2)
     layer.set_weights([w])
-    assert [v.name for v in layer.weights] == [f"{layer.name}/kernel"]
+    assert [(v.name, v.path) for v in layer.weights] == [("kernel", f"{layer.name}/kernel")]
     np.testing.assert_allclose(layer(x).numpy(), np.maximum(x @ w, 0.0), rtol=1e-12)
 
 

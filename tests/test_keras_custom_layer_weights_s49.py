@@ -171,7 +171,7 @@ def test_a_missing_weight_is_named(tmp_path):
     message = _unchanged_after(model, lambda: model.load_weights(path))
     shifted = _ours(model, Shifted)
     assert f"Layer '{shifted.name}' expected 2 variables, but received 1" in message
-    assert "'layers/shifted/vars'" in message and f"'{shifted.shift.name}'" in message
+    assert "'layers/shifted/vars'" in message and f"'{shifted.shift.path}'" in message
 
 
 def test_another_shape_is_named(tmp_path):
@@ -183,7 +183,7 @@ def test_another_shape_is_named(tmp_path):
     model = MAKERS["functional"]()
     message = _unchanged_after(model, lambda: model.load_weights(path))
     block = _ours(model, Block)
-    assert f"layer '{block.name}': weight '{block.d.kernel.name}' has shape (3, 2), the file has (5, 2) under " \
+    assert f"layer '{block.name}': weight '{block.d.kernel.path}' has shape (3, 2), the file has (5, 2) under " \
            "'layers/block/d/vars'" in message
 
 

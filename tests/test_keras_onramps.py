@@ -303,7 +303,7 @@ def test_keras_on_torch_refuses_a_dotted_name_when_building_not_when_making():
     keras.layers.Flatten(name="f.x")(np.ones((2, 4), "float32"))      # no weights: accepted
     ours = layers.Dense(3, name="block.dense")
     ours.build((None, 4))
-    assert [w.name for w in ours.weights] == ["block.dense/kernel", "block.dense/bias"]
+    assert [w.path for w in ours.weights] == ["block.dense/kernel", "block.dense/bias"]
 
 
 # ---------------------------------------------------------------------------------------------- 3. a metric's dtype

@@ -239,16 +239,16 @@ def test_add_weight_in_the_keras_2_order_is_refused_as_keras_3_does():
 def test_add_weight_defaults_follow_keras():
     layer = Layer(name="box")
     scalar = layer.add_weight()  # shape () and the name "variable", as Keras
-    assert scalar.shape == () and scalar.name == "box/variable" and scalar.requires_grad
+    assert scalar.shape == () and (scalar.name, scalar.path) == ("variable", "box/variable") and scalar.requires_grad
     kernel = layer.add_weight((400, 200), dtype="float64")  # glorot_uniform: U(-limit, limit)
     limit = np.sqrt(6.0 / (400 + 200))
     values = kernel.numpy()
-    assert kernel.name == "box/variable_1" and str(kernel.dtype) == "float64"
+    assert (kernel.name, kernel.path) == ("variable_1", "box/variable_1") and str(kernel.dtype) == "float64"
     assert np.abs(values).max() <= limit and np.abs(values).max() > 0.99 * limit
     assert abs(values.std() - limit / np.sqrt(3.0)) < 0.01 * limit
     bias = layer.add_weight((3,), "ones", name="bias")  # shape, initializer by position
-    assert bias.tolist() == [1.0, 1.0, 1.0] and bias.name == "box/bias"
-    assert [w.name for w in layer.weights] == ["box/variable", "box/variable_1", "box/bias"]
+    assert bias.tolist() == [1.0, 1.0, 1.0] and (bias.name, bias.path) == ("bias", "box/bias")
+    assert [w.path for w in layer.weights] == ["box/variable", "box/variable_1", "box/bias"]
 
 
 def test_set_weights_before_build_says_to_build_first():
@@ -441,12 +441,9 @@ def test_layer_dtype_as_a_numpy_type(dtype):
 
 
 def _variable_names(lib, model, attribute):
-    """The ``layer/weight`` names of ``model.<attribute>``: Keras' paths lose the outer layers' names
-    (``"seq/custom/inner/kernel"`` is ``"inner/kernel"``, our name), and its random-seed states
-    (``seed_generator_state``, which we have no equivalent of: see ``Layer.variables``) are left out."""
-    if lib is tg:
-        return [v.name for v in getattr(model, attribute)]
-    return ["/".join(v.path.split("/")[-2:]) for v in getattr(model, attribute) if "seed_generator" not in v.path]
+    """The ``(name, path)`` of each of ``model.<attribute>``; Keras' random-seed states (``seed_generator_state``,
+    which we have no equivalent of: see ``Layer.variables``) are left out."""
+    return [(v.name, v.path) for v in getattr(model, attribute) if "seed_generator" not in v.path]
 
 
 def test_variables_trainable_variables_and_non_trainable_variables_as_keras():
@@ -492,12 +489,13 @@ def test_variables_trainable_variables_and_non_trainable_variables_as_keras():
         theirs = {a: _variable_names(keras, models[keras], a) for a in attributes}
         assert ours == theirs, change
         states.append(ours)
-    assert states[0]["non_trainable_variables"] == ["custom/n", "bn/moving_mean", "bn/moving_variance"]
+    assert states[0]["non_trainable_variables"] == [("n", "seq/custom/n"), ("moving_mean", "seq/bn/moving_mean"),
+                                                    ("moving_variance", "seq/bn/moving_variance")]
     assert states[-1]["trainable_variables"] == [] and states[-1]["non_trainable_variables"] == states[-1]["variables"]
     layer = models[tg].get_layer("bn")        # a layer has them too, and they are its weights themselves
     assert [id(w) for w in layer.variables] == [id(w) for w in layer.weights]
-    assert [w.name for w in layer.non_trainable_variables] == ["bn/gamma", "bn/beta", "bn/moving_mean",
-                                                                 "bn/moving_variance"]
+    assert [w.path for w in layer.non_trainable_variables] == ["seq/bn/gamma", "seq/bn/beta", "seq/bn/moving_mean",
+                                                                 "seq/bn/moving_variance"]
 
 
 @pytest.mark.parametrize("make", [lambda m: m.ReLU(activity_regularizer="l1"),

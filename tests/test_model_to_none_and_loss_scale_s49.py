@@ -11,7 +11,7 @@ from tinygradconv import layers, models
 
 def _model():
     tg.random.set_seed(1)
-    return models.Sequential([layers.Input((3,)), layers.Dense(2, name="dense")])
+    return models.Sequential([layers.Input((3,)), layers.Dense(2, name="dense")], name="m")   # the same paths
 
 
 def test_torch_module_to_none_is_a_no_op():
@@ -68,10 +68,10 @@ def test_loss_scale_optimizer_variables_follow_model_to():
     reference = _trained_with_loss_scale().optimizer.variables      # never moved: numpy
     model = _trained_with_loss_scale().to("array_api_strict")
     moved = model.optimizer.variables
-    names = [v.name for v in moved]
+    names = [v.path for v in moved]
     assert names[:4] == ["loss_scale_optimizer/iteration", "loss_scale_optimizer/learning_rate",
                          "loss_scale_optimizer/step_counter", "loss_scale_optimizer/dynamic_scale"]
-    assert names == [v.name for v in reference]
+    assert names == [v.path for v in reference]
     # two steps of growth 2: the scale doubled once, the counter back at 0 (a hand count)
     assert [moved[2].item(), moved[3].item()] == [0, 16.0]
     for got, expected in zip(moved, reference):
@@ -85,4 +85,4 @@ def test_loss_scale_optimizer_variables_follow_model_to():
 def test_unbuilt_loss_scale_optimizer_variables_are_on_the_default_backend():
     variables = tg.optimizers.LossScaleOptimizer(tg.optimizers.SGD(0.1)).variables
     assert {v.backend.name for v in variables} == {tg.backend.get_backend().name}
-    assert [v.name for v in variables][:2] == ["loss_scale_optimizer/iteration", "loss_scale_optimizer/learning_rate"]
+    assert [v.path for v in variables][:2] == ["loss_scale_optimizer/iteration", "loss_scale_optimizer/learning_rate"]

@@ -400,7 +400,7 @@ def test_a_layer_unfrozen_inside_a_frozen_model_trains_as_keras():
     model = M.Model(x, L.Dense(1, name="head")(inner(x)))
     inner.trainable = False
     inner.get_layer("i1").trainable = True
-    assert [w.name for w in model.trainable_weights] == ["i1/kernel", "i1/bias", "head/kernel", "head/bias"]
+    assert [w.path for w in model.trainable_weights] == ["inner/i1/kernel", "inner/i1/bias", "head/kernel", "head/bias"]
     assert inner.trainable_weights == []          # the frozen layer itself still lists none, as Keras
     model.compile(SGD(0.1), "mse")
     before = {layer.name: layer.get_weights()[0] for layer in inner.layers}

@@ -94,7 +94,7 @@ def test_freezing_a_model_freezes_its_batchnorm_as_keras(tmp_path):
     by_hand = float(np.mean((np.sum(x / np.sqrt(1 + 1e-3), axis=1) - 1) ** 2))
     assert fit_loss == pytest.approx(by_hand, rel=1e-5)
     np.testing.assert_array_equal(inner.layers[0].moving_mean.numpy(), np.zeros(4))
-    assert [w.name for w in model.trainable_weights] == ["d/kernel", "d/bias"]
+    assert [w.name for w in model.trainable_weights] == ["kernel", "bias"]
     model.trainable = True      # unfreezing the outer model unfreezes everything in it, as Keras
     assert inner.trainable and inner.layers[0].trainable
     keras = keras_on_torch("Keras 3 reads the frozen model's .keras file")

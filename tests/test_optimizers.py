@@ -798,7 +798,7 @@ def test_a_second_model_compiled_with_a_used_optimizer_is_refused_and_state_rest
     first.fit(x, y, epochs=1, verbose=0)
     second = tg.models.Sequential([tg.layers.Input((3,)), tg.layers.Dense(1)])
     second.compile(optimizer=opt, loss="mse")
-    with pytest.raises(ValueError, match="Unknown variable: 'dense.*/kernel'"):
+    with pytest.raises(ValueError, match="Unknown variable: 'sequential.*/dense.*/kernel'"):
         second.fit(x, y, epochs=1, verbose=0)
     path = str(tmp_path / "first.tgc.npz")
     first.save(path)
@@ -822,7 +822,7 @@ def test_exclude_from_weight_decay_matches_regular_expressions_on_the_own_name_a
     theirs.build((None, 3))
     ours = tg.layers.Dense(2, kernel_initializer="ones", bias_initializer="ones", name="dense")
     ours.build((None, 3))
-    assert [w.name for w in ours.weights] == ["dense/kernel", "dense/bias"]
+    assert [(w.name, w.path) for w in ours.weights] == [(w.name, w.path) for w in theirs.weights]
     their_optimizer = keras.optimizers.AdamW(0.1, weight_decay=0.5)
     their_optimizer.exclude_from_weight_decay(var_names=var_names)
     their_optimizer.apply([torch.zeros(tuple(w.shape)) for w in theirs.weights], theirs.weights)
@@ -1062,21 +1062,23 @@ def test_variables_are_keras_variables_in_keras_order(name, kwargs):
     for variable, value in zip(dense.weights, inits):
         variable.assign(value)
     k_vars = dense.weights
-    o_vars = [tg.tensor(w, requires_grad=True) for w in inits]
-    o_vars[0].name, o_vars[1].name = "dense/kernel", "dense/bias"
-    assert [v.path for v in k_vars] == [v.name for v in o_vars]
-    assert [v.name for v in ours.variables] == [v.path for v in theirs.variables] \
-        == ["opt/iteration", "opt/learning_rate"]
+    our_dense = tg.layers.Dense(3, name="dense")
+    our_dense.build((None, 2))
+    our_dense.set_weights(inits)
+    o_vars = our_dense.weights
+    assert [v.path for v in k_vars] == [v.path for v in o_vars]
+    assert [(v.name, v.path) for v in ours.variables] == [(v.name, v.path) for v in theirs.variables] \
+        == [("iteration", "opt/iteration"), ("learning_rate", "opt/learning_rate")]
     for g in grads:
         theirs.apply_gradients(zip([keras.ops.convert_to_tensor(x) for x in g], k_vars))
         ours.apply_gradients(zip(g, o_vars))
-    k_names = [v.path for v in theirs.variables]
+    k_names = [(v.name, v.path) for v in theirs.variables]
     if name == "Nadam":     # Keras' momentum product is an unnamed variable (auto-named "variable", "variable_1")
-        assert k_names[-1].startswith("opt/variable")
-        k_names[-1] = "opt/u_product"
-    assert [v.name for v in ours.variables] == k_names
+        assert k_names[-1][1].startswith("opt/variable")
+        k_names[-1] = ("u_product", "opt/u_product")
+    assert [(v.name, v.path) for v in ours.variables] == k_names
     # SGD without momentum: no slots; Adafactor's first is named after the weight's own name, "opt/kernel"
-    assert len(k_names) == 2 or k_names[2].startswith(("opt/dense_kernel_", "opt/kernel"))
+    assert len(k_names) == 2 or k_names[2][1].startswith(("opt/dense_kernel_", "opt/kernel"))
     for mine, keras_variable in zip(ours.variables, theirs.variables):
         expected = keras.ops.convert_to_numpy(keras_variable.value)
         assert mine.shape == expected.shape
@@ -1098,7 +1100,7 @@ def test_default_names_are_keras_names():
         keras_name = getattr(keras.optimizers, name)().name
         ours = getattr(optimizers, name)()
         assert re.sub(r"_\d+$", "", keras_name) == ours.name == ours.get_config()["name"], name
-        assert ours.variables[0].name == f"{ours.name}/iteration"
+        assert (ours.variables[0].name, ours.variables[0].path) == ("iteration", f"{ours.name}/iteration")
 
 
 def test_default_names_without_keras():
@@ -1142,37 +1144,39 @@ def _two_dense_models(keras):
 
 def test_slot_names_follow_keras_paths_in_models():
     """The tester's case: ``Sequential([Input((3,)), Dense(2), Dense(1)])`` with Adam gave ``adam/kernel_momentum``
-    twice. Keras 3.15 names the slots after the weight's path: a functional model's weights exactly as here;
-    a Sequential model's paths start with the model's name, which our weights do not know (documented)."""
+    twice. Keras 3.15 names the slots after the weight's path (a Sequential model's start with the model's
+    name), and so does this, since a weight has Keras' path."""
     from helpers import keras_on_torch
 
     keras = keras_on_torch("Keras 3 is the reference for the optimizer slot names")
     (k_seq, o_seq), (k_fun, o_fun) = _two_dense_models(keras)
-    for k_model, o_model, prefix in ((k_seq, o_seq, "sequential_"), (k_fun, o_fun, "")):
+    for k_model, o_model in ((k_seq, o_seq), (k_fun, o_fun)):
         theirs, ours = keras.optimizers.Adam(name="adam"), optimizers.Adam()
         theirs.build(k_model.trainable_variables)
         ours.build(o_model.trainable_weights)
-        k_names = [v.path.replace("adam/" + prefix, "adam/", 1) for v in theirs.variables]
-        assert [v.name for v in ours.variables] == k_names
-    assert "adam/dense_1_kernel_momentum" in k_names or "adam/out_kernel_momentum" in k_names
+        k_names = [(v.name, v.path) for v in theirs.variables]
+        assert [(v.name, v.path) for v in ours.variables] == k_names
+        assert ("sequential_dense_1_kernel_momentum", "adam/sequential_dense_1_kernel_momentum") in k_names \
+            or ("out_kernel_momentum", "adam/out_kernel_momentum") in k_names
 
 
 def test_slot_names_are_unique_and_name_the_layer():
     """Hand-checked: the slot names of the tester's model are unique and hold the layer's name; unnamed variables
     are numbered as Keras numbers its unnamed variables (``variable``, ``variable_1``)."""
     model = tg.models.Sequential([tg.layers.Input((3,)), tg.layers.Dense(2, name="dense"),
-                                  tg.layers.Dense(1, name="dense_1")])
+                                  tg.layers.Dense(1, name="dense_1")], name="s")
     opt = optimizers.Adam()
     opt.build(model.trainable_weights)
-    names = [v.name for v in opt.variables]
-    assert names == ["adam/iteration", "adam/learning_rate",
-                     "adam/dense_kernel_momentum", "adam/dense_kernel_velocity",
-                     "adam/dense_bias_momentum", "adam/dense_bias_velocity",
-                     "adam/dense_1_kernel_momentum", "adam/dense_1_kernel_velocity",
-                     "adam/dense_1_bias_momentum", "adam/dense_1_bias_velocity"]
+    paths = [v.path for v in opt.variables]
+    assert paths == ["adam/iteration", "adam/learning_rate",
+                     "adam/s_dense_kernel_momentum", "adam/s_dense_kernel_velocity",
+                     "adam/s_dense_bias_momentum", "adam/s_dense_bias_velocity",
+                     "adam/s_dense_1_kernel_momentum", "adam/s_dense_1_kernel_velocity",
+                     "adam/s_dense_1_bias_momentum", "adam/s_dense_1_bias_velocity"]
+    assert [v.name for v in opt.variables] == [p.split("/", 1)[1] for p in paths]
     sgd = optimizers.SGD(momentum=0.9)
     sgd.build([tg.tensor([1.0]), tg.tensor([2.0])])
-    assert [v.name for v in sgd.variables][2:] == ["sgd/variable_momentum", "sgd/variable_1_momentum"]
+    assert [v.path for v in sgd.variables][2:] == ["sgd/variable_momentum", "sgd/variable_1_momentum"]
 
 
 def test_variables_without_keras():
@@ -1181,7 +1185,8 @@ def test_variables_without_keras():
     w = tg.tensor([1.0, -1.0], requires_grad=True)          # unnamed
     opt = optimizers.SGD(learning_rate=0.5, momentum=0.5)
     opt.apply([np.array([2.0, 4.0])], [w])
-    assert [v.name for v in opt.variables] == ["sgd/iteration", "sgd/learning_rate", "sgd/variable_momentum"]
+    assert [v.path for v in opt.variables] == ["sgd/iteration", "sgd/learning_rate", "sgd/variable_momentum"]
+    assert [v.name for v in opt.variables] == ["iteration", "learning_rate", "variable_momentum"]
     iteration, rate, momentum = opt.variables
     assert iteration.item() == 1 and rate.item() == 0.5
     assert momentum.numpy().tolist() == [-1.0, -2.0]         # 0.5 * 0 - 0.5 * g
@@ -1190,8 +1195,8 @@ def test_variables_without_keras():
     with pytest.raises(AttributeError):
         opt.variables = []
     scheduled = optimizers.Adam(learning_rate=schedules.ExponentialDecay(0.1, 10, 0.5), name="a")
-    assert [v.name for v in scheduled.variables] == ["a/iteration"]
-    assert [v.name for v in optimizers.Adam(learning_rate=lambda: 0.1, name="b").variables] == ["b/iteration"]
+    assert [v.path for v in scheduled.variables] == ["a/iteration"]
+    assert [v.path for v in optimizers.Adam(learning_rate=lambda: 0.1, name="b").variables] == ["b/iteration"]
 
 
 @pytest.mark.parametrize("call", ["apply_gradients", "apply", "step", "build", "set_state"])

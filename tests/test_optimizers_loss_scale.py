@@ -45,7 +45,7 @@ def test_weights_variables_and_scale_follow_keras(inner):
                                                           initial_scale=4.0, dynamic_growth_steps=2, name="opt")
     our_optimizer = optimizers.LossScaleOptimizer(getattr(optimizers, inner)(0.1, name="inner"), initial_scale=4.0,
                                                   dynamic_growth_steps=2, name="opt")
-    assert [v.name for v in our_optimizer.variables] == [v.path for v in keras_optimizer.variables]
+    assert [(v.name, v.path) for v in our_optimizer.variables] == [(v.name, v.path) for v in keras_optimizer.variables]
     for g in GRADS:
         second = np.full((2, 2), g[1], "float32")
         keras_optimizer.apply([torch.tensor(g, dtype=torch.float32), torch.from_numpy(second)], theirs)
@@ -53,8 +53,8 @@ def test_weights_variables_and_scale_follow_keras(inner):
         for mine, keras_variable in zip(ours, theirs):
             np.testing.assert_allclose(mine.numpy(), keras.ops.convert_to_numpy(keras_variable), rtol=1e-6)
         assert our_optimizer.iterations == int(keras_optimizer.iterations)
-        assert [(v.name, v.shape) for v in our_optimizer.variables] == [
-            (v.path, tuple(v.shape)) for v in keras_optimizer.variables]
+        assert [(v.name, v.path, v.shape) for v in our_optimizer.variables] == [
+            (v.name, v.path, tuple(v.shape)) for v in keras_optimizer.variables]
         for mine, keras_variable in zip(our_optimizer.variables, keras_optimizer.variables):
             np.testing.assert_allclose(mine.numpy(), keras.ops.convert_to_numpy(keras_variable.value), rtol=1e-6,
                                        err_msg=mine.name)
@@ -111,7 +111,7 @@ def test_defaults_without_keras():
     assert (config["name"], config["initial_scale"], config["dynamic_growth_steps"]) == \
         ("loss_scale_optimizer", 32768.0, 2000)
     assert opt.dynamic_scale == 32768.0 and opt.step_counter == 0
-    assert [v.name for v in opt.variables] == ["loss_scale_optimizer/iteration", "loss_scale_optimizer/learning_rate",
+    assert [v.path for v in opt.variables] == ["loss_scale_optimizer/iteration", "loss_scale_optimizer/learning_rate",
                                                "sgd/iteration", "sgd/learning_rate"]
 
 
@@ -298,7 +298,7 @@ def test_the_wrappers_rate_as_given_is_the_inner_optimizers():
     assert wrapped.learning_rate == np.float32(0.025)     # 0.1 * 0.5 ** 2, in float32 as Keras
     with pytest.raises(TypeError, match="created with a `LearningRateSchedule` object"):
         wrapped.learning_rate = 0.2
-    assert [v.name for v in opt.variables][:2] == ["loss_scale_optimizer/iteration",
+    assert [v.path for v in opt.variables][:2] == ["loss_scale_optimizer/iteration",
                                                    "loss_scale_optimizer/learning_rate"]
     assert float(opt.variables[1].numpy()) == 0.0
 

@@ -282,7 +282,7 @@ def test_slot_variables_are_keras_in_order_names_and_values(name):
     ours = []
     for variable in theirs:
         ours.append(tg.tensor(keras.ops.convert_to_numpy(variable), requires_grad=True))
-        ours[-1].name = variable.path
+        ours[-1].name, ours[-1].path = variable.name, variable.path
     keras_optimizer = getattr(keras.optimizers, name)(0.01, name="opt")
     our_optimizer = getattr(optimizers, name)(0.01, name="opt")
     rng = np.random.default_rng(3)
@@ -290,14 +290,14 @@ def test_slot_variables_are_keras_in_order_names_and_values(name):
         g = [rng.standard_normal(v.shape).astype("float32") for v in ours]
         keras_optimizer.apply([torch.from_numpy(x) for x in g], theirs)
         our_optimizer.apply(g, ours)
-    expected = [(v.path, tuple(v.shape)) for v in keras_optimizer.variables]
-    assert [(v.name, v.shape) for v in our_optimizer.variables] == expected
+    expected = [(v.name, v.path, tuple(v.shape)) for v in keras_optimizer.variables]
+    assert [(v.name, v.path, v.shape) for v in our_optimizer.variables] == expected
     for mine, keras_variable in zip(our_optimizer.variables[2:], keras_optimizer.variables[2:]):
         value = keras.ops.convert_to_numpy(keras_variable.value)
         assert str(mine.dtype) == str(value.dtype), mine.name
         np.testing.assert_allclose(mine.numpy(), value, rtol=1e-5, atol=1e-7, err_msg=mine.name)
     if name == "Adafactor":
-        assert [v.name for v in our_optimizer.variables[2:8]] == [
+        assert [v.path for v in our_optimizer.variables[2:8]] == [
             "opt/kernel", "opt/kernel", "opt/dense_kernel_velocity", "opt/bias", "opt/bias", "opt/dense_bias_velocity"]
 
 

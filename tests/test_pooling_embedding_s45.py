@@ -260,7 +260,7 @@ def test_embedding_gathers_and_adds_gradients_of_repeated_indices():
     # row 1: steps (0, 0) and (0, 1); row 3: (1, 0) and (1, 1); row 2: (0, 2); row 0: (1, 2)
     expected = np.array([[10.0, 11.0], [0.0 + 2.0, 1.0 + 3.0], [4.0, 5.0], [6.0 + 8.0, 7.0 + 9.0]])
     np.testing.assert_array_equal(layer.embeddings.grad.numpy(), expected)
-    assert [w.name for w in layer.weights] == ["e/embeddings"]        # Keras' weight name, under the layer's
+    assert [(w.name, w.path) for w in layer.weights] == [("embeddings", "e/embeddings")]   # Keras' name and path
 
 
 def test_embedding_matches_keras_on_indices_and_gradients():

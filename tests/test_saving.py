@@ -672,5 +672,5 @@ def test_files_with_the_old_default_optimizer_names_load(tmp_path, x, cls, old_n
     assert type(loaded.optimizer).__name__ == cls and loaded.optimizer.name == old_name
     assert loaded.optimizer.iterations == optimizer.iterations > 0
     for mine, theirs in zip(loaded.optimizer.variables, optimizer.variables):
-        assert mine.name == theirs.name and mine.name.startswith(old_name + "/")
+        assert (mine.name, mine.path) == (theirs.name, theirs.path) and mine.path.startswith(old_name + "/")
         np.testing.assert_array_equal(mine.numpy(), theirs.numpy())

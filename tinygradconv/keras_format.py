@@ -84,6 +84,7 @@ import json
 import lzma
 import os
 import struct
+import types
 import warnings
 import zipfile
 import zlib
@@ -737,39 +738,18 @@ def _weight_paths(layers_in_order, skip_inputs):
 
 
 def keras_variable_paths(model) -> list:
-    """``[(weight, path)]``: Keras 3's ``variable.path`` of each weight of ``model``, the weight's name
-    (``"<layer>/<weight>"``) after the names of the models (and layers) inside whose scope Keras builds it:
+    """``[(weight, path)]``: Keras 3's ``variable.path`` of each weight of ``model``, which each weight holds
+    (``weight.path``, set by :meth:`~tinygradconv.layers.Layer.add_weight` from the layers inside whose build it
+    was made, as Keras sets it: ``"sequential/dense/kernel"``); its name for a Tensor without one."""
+    paths = {}      # id(weight) -> (weight, path)
 
-    - a ``Sequential`` or subclassed model adds its name (``"sequential/dense/kernel"``), and so does a layer for the
-      layers it holds (``"block/dense/kernel"``);
-    - a functional model adds nothing (Keras builds its layers when it is made, outside any scope:
-      ``"dense/kernel"``), and neither do the models around it;
-    - a ``Sequential`` model that starts with an ``Input`` is built when it is made too: its path starts at its own
-      name, whatever holds it (``"inner/dense/kernel"``), where one built by the model holding it continues that
-      model's path (``"outer/inner/dense/kernel"``).
-
-    Compared with Keras 3.15 for these cases (``tests/test_optimizers_muon_paths.py``). A layer or subclassed model
-    built on its own before a model holds it is taken as built inside it (Keras' path would start at it)."""
-    from .functional import Functional
-    from .layers.layer import Layer
-    from .models import Sequential
-
-    paths = {}      # id(weight) -> (weight, path): a layer met twice keeps its first path
-
-    def walk(layer, scope):
+    def walk(layer):
         for weight in getattr(layer, "_own_weights", ()):
-            paths.setdefault(id(weight), (weight, scope + (weight.name or "variable")))
-        if isinstance(layer, Functional):
-            inner = ""
-        elif isinstance(layer, Sequential) and layer._input_batch_shape is not None:
-            inner = f"{layer.name}/"
-        else:
-            inner = f"{scope}{layer.name}/"
+            paths.setdefault(id(weight), (weight, weight.path or weight.name or "variable"))
         for sublayer in layer._sublayers():
-            if isinstance(sublayer, Layer):
-                walk(sublayer, inner)
+            walk(sublayer)
 
-    walk(model, "")
+    walk(model)
     return list(paths.values())
 
 
@@ -1189,7 +1169,7 @@ def _layer_arrays(h5py, h5, weights, name, path, filepath, *, weights_file="mode
             raise SavedFileError(f"{filepath!r}: Layer '{name}' expected {len(expected)} variables, but "
                                  f"received {len(keys)} variables during loading (datasets {sorted(keys)} "
                                  f"under '{path}/vars', expected the datasets {expected} for the weights "
-                                 f"{[w.name for w in weights]})")
+                                 f"{[w.path or w.name for w in weights]})")
         not_data = [k for k in expected if not isinstance(group[k], h5py.Dataset)]
         if not_data:      # the right number of entries, but a group among them: say so, not a count
             raise SavedFileError(f"{filepath!r}: layer '{name}': {[f'{path}/vars/{k}' for k in not_data]} "
@@ -1205,7 +1185,7 @@ def _layer_arrays(h5py, h5, weights, name, path, filepath, *, weights_file="mode
                                  f"(damaged {weights_file}?)")
     for weight, array in zip(weights, stored):
         if tuple(array.shape) != tuple(weight.shape):
-            raise SavedFileError(f"{filepath!r}: layer '{name}': weight '{weight.name}' has shape "
+            raise SavedFileError(f"{filepath!r}: layer '{name}': weight '{weight.path or weight.name}' has shape "
                                  f"{tuple(weight.shape)}, the file has {tuple(array.shape)} under '{path}/vars'")
     return stored
 
@@ -1281,7 +1261,7 @@ def _check_own_layout(h5py, h5, layer, name, path, groups, filepath, found=None,
                            "(in build or __init__), as the Keras class does, trainable ones first")
     for p in ours:              # our layer there has weights of its own, the Keras one none
         if p not in stored and in_file(p):
-            names = [w.name for w in own[p]]
+            names = [w.path or w.name for w in own[p]]
             reasons.append(f"{class_at(p)} at '{p}' creates {len(names)} weight{'s' if len(names) > 1 else ''} "
                            f"of its own ({names}), where the Keras layer stored none (no datasets under "
                            f"'{p}/vars'): the Keras class does not create {'them' if len(names) > 1 else 'it'}")
@@ -1690,6 +1670,36 @@ def _generated_name(class_name):
     from .layers.layer import unique_name
 
     return unique_name(snake_case("Functional" if class_name == "Model" else class_name))
+
+
+_BUILT_IN_THEIR_MODEL = []     # non-empty inside layers_built_in_their_model()
+
+
+@contextlib.contextmanager
+def layers_built_in_their_model():
+    """Inside it, :func:`build_layers_from_configs` builds nothing: a ``Sequential`` made from a config builds its
+    layers itself, inside its name scope, so that their weights' paths start with its name
+    (``"sequential/dense/kernel"``), as when it was saved. The ``.tgc.npz`` loader uses it: a model loaded there
+    keeps the paths it was trained with (a Muon excluding ``"sequential/dense"`` finds them again)."""
+    _BUILT_IN_THEIR_MODEL.append(True)
+    try:
+        yield
+    finally:
+        _BUILT_IN_THEIR_MODEL.pop()
+
+
+def build_layers_from_configs(layers, items, where):
+    """Build each of ``layers`` not built yet from its ``build_config`` in ``items`` (the entries they were made
+    from, matched by name), as Keras 3's deserializer builds a layer it makes, before a model holds it: outside the
+    model's name scope, so that its weights' paths (``"dense/kernel"``) do not start with the model's name, as in
+    Keras (:func:`_build_from_configs`). Nothing inside :func:`layers_built_in_their_model`."""
+    def as_json(value):     # a config from get_config() (not read from JSON) holds tuples: (None, 3)
+        return [as_json(v) for v in value] if isinstance(value, (list, tuple)) else value
+
+    if not _BUILT_IN_THEIR_MODEL:
+        items = [{**item, "build_config": {key: as_json(value) for key, value in item["build_config"].items()}}
+                 if isinstance(item.get("build_config"), dict) else item for item in items]
+        _build_from_configs(types.SimpleNamespace(layers=layers), items, where)
 
 
 def _build_from_configs(model, items, where):
@@ -2225,6 +2235,9 @@ def _model_from_keras_json(config, where, require_shape):
     items = [_our_item(item, where, own_layer_class(None)) for item in _without_mask_graph(inner, where)]
     if class_name == "Sequential":
         built = [_named_in(where, deserialize_layer, item) for item in items]
+        # each layer built from its build_config before the model holds it, as Keras 3's deserializer builds it:
+        # outside the model's name scope, so its weights' paths do not start with the model's name ("dense/kernel")
+        build_layers_from_configs(built, items, where)
         model = Sequential(name=inner.get("name"), trainable=inner.get("trainable", True))
         for layer in built:
             model.add(layer.output if type(layer).__name__ == "InputLayer" else layer)

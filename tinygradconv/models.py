@@ -3210,6 +3210,9 @@ class Sequential(Model):
         if isinstance(config.get("dtype"), dict):  # a Keras dtype policy
             config["dtype"] = (config["dtype"].get("config") or {}).get("name")
         layers = [saving.deserialize_layer(item, custom_objects) for item in items]
+        # each layer built from its build_config before the model holds it, as Keras 3 deserializes one: outside
+        # the model's name scope (its weights' paths do not start with the model's name)
+        keras_format.build_layers_from_configs(layers, items, "the Sequential config")
         model = cls(layers=layers, **config)
         if not model.built and shape is not None and model.layers:
             model.build(tuple(shape))

@@ -26,7 +26,7 @@ _FLOAT64 = ("the dtype is chosen when the weights are made: tg.config.set_floatx
 MISSING_MODULE_NAMES = {
     "parameters": "the trainable weights are a list, as Keras': model.trainable_weights (model.weights for all of "
                   "them, the non-trainable ones too)",
-    "named_parameters": "[(w.name, w) for w in model.trainable_weights]",
+    "named_parameters": "[(w.path, w) for w in model.trainable_weights]",
     "zero_grad": "a layer has none (a Model has zero_grad()): optimizer.zero_grad(layer.trainable_weights), or "
                  "`for w in layer.trainable_weights: w.grad = None`",
     "cpu": ("model.to('cpu')", "the weights move with their model, model.to('cpu'), or one by one, w.to('cpu')"),

@@ -612,7 +612,8 @@ def _skip_mismatches(entries, arrays, filepath):
         if reason is None:
             kept.extend(layer_entries)
         else:
-            named = (layer_entries[0][1].name or "").rpartition("/")[0]     # the layer's own name: 'd1/kernel'
+            # the layer's own name, from its weight's path: 'sequential/d1/kernel' -> 'd1'
+            named = (layer_entries[0][1].path or "").rpartition("/")[0].rpartition("/")[2]
             also = f", layer '{named}'" if named and named != path else ""
             skipped.append(f"'{path or '(the model itself)'}'{also} ({reason})")
     if skipped:
@@ -642,12 +643,12 @@ def _assign(model, arrays, filepath, skip_mismatch=False):
     for key, weight in entries:
         array = arrays[key]
         if array.dtype.kind not in "fiu" and not bool_for_bool(array, weight):
-            raise SavedFileError(f"{filepath!r}: weight '{key}' (model weight '{weight.name}') has dtype "
-                                 f"{array.dtype}; expected numbers (bools for a bool weight only)")
+            raise SavedFileError(f"{filepath!r}: weight '{key}' (model weight '{weight.path or weight.name}') has "
+                                 f"dtype {array.dtype}; expected numbers (bools for a bool weight only)")
         if tuple(array.shape) != tuple(weight.shape):
-            raise SavedFileError(f"{filepath!r}: shape mismatch for weight '{key}' (model weight '{weight.name}'): "
-                                 f"the model expects shape {tuple(weight.shape)}, the file has shape "
-                                 f"{tuple(array.shape)}")
+            raise SavedFileError(f"{filepath!r}: shape mismatch for weight '{key}' (model weight "
+                                 f"'{weight.path or weight.name}'): the model expects shape {tuple(weight.shape)}, "
+                                 f"the file has shape {tuple(array.shape)}")
         values.append(array)
     for (_, weight), array in zip(entries, values):
         weight.data = weight.backend.asarray(array, dtype=weight.dtype)
@@ -957,7 +958,7 @@ def _load_model(filepath, custom_objects, compile):
         raise SavedFileError(f"{filepath!r} is a weights file (Keras 3's model.save_weights, or ours, writes "
                              ".weights.h5 files): it holds only weights, no architecture. Build the model in code "
                              "and call model.load_weights(path) instead")
-    from .keras_format import is_keras_folder, load_keras
+    from .keras_format import is_keras_folder, layers_built_in_their_model, load_keras
 
     # a Keras 3 archive (see tinygradconv.keras_format), or its files unzipped (Keras' save(folder, zipped=False))
     if str(filepath).endswith(".keras") or is_keras_folder(filepath):
@@ -967,7 +968,11 @@ def _load_model(filepath, custom_objects, compile):
         raise SavedFileError(f"{filepath!r} holds only weights, no architecture: build the model in code and call "
                              "model.load_weights(path) instead")
     try:
-        model = deserialize_layer(meta["model"], custom_objects)
+        # the layers built inside their model, as when it was saved: their weights keep the paths they were trained
+        # with (a Muon that excludes "sequential/dense" finds them again); Keras' from_config would build them
+        # first, outside the model's scope (keras_format.build_layers_from_configs), which a .keras file follows
+        with layers_built_in_their_model():
+            model = deserialize_layer(meta["model"], custom_objects)
     except (ValueError, TypeError) as exc:     # a damaged or hand-edited config too: the file is named
         raise SavedFileError(f"{filepath!r}: {exc}") from None
     shape = meta.get("build_input_shape")

@@ -106,6 +106,7 @@ class Tensor(TorchMethods):
     __slots__ = ("__dict__", "__weakref__", "_ctx", "_data", "_grad", "_requires_grad", "backend")
     __array_priority__ = 1000  # make NumPy defer to Tensor's reflected operators
     name = None
+    path = None     # a layer's weight: Keras 3's variable.path, "dense/kernel" (Layer.add_weight sets it)
     constraint = None
     _retains_grad = False
 
@@ -195,7 +196,8 @@ class Tensor(TorchMethods):
         backend = "" if self.backend.name == "numpy" else f", backend={self.backend.name!r}"
         body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
         body += f", shape={self.shape}" if self.size == 0 and self.ndim > 1 else ""    # [] alone hides it
-        return f"tensor({body}, dtype={dtype_name(self.dtype)}{backend}{grad})"
+        path = f", path={self.path!r}" if self.path else ""   # a layer's weight, as Keras shows its variables
+        return f"tensor({body}, dtype={dtype_name(self.dtype)}{backend}{grad}{path})"
 
     __hash__ = object.__hash__
 

@@ -263,7 +263,8 @@ def _refuse_to_split_shared_state(model, optimizer, target, own):
     look = _Mover(target, own, dry_run=True)
     look.walk(optimizer, own)
     if look.found:
-        names = [f"'{variable.name}'" if variable.name else "an unnamed one" for variable in foreign.values()]
+        names = [f"'{variable.path or variable.name}'" if variable.path or variable.name else "an unnamed one"
+                 for variable in foreign.values()]
         listed = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         raise ValueError(
             f"Model.to: model '{model.name}' cannot move to '{target.name}' alone: its optimizer "

@@ -10,7 +10,8 @@ or fails with an ``AttributeError`` (``padding=None``), these layers raise a ``V
 construction instead.
 
 Weights (Keras layouts and names): ``Conv1DTranspose`` kernel ``(kernel_size, filters, in)``, ``Conv1D`` kernel
-``(kernel_size, in // groups, filters)``, bias ``(filters,)``; named ``"<layer>/kernel"`` and ``"<layer>/bias"``.
+``(kernel_size, in // groups, filters)``, bias ``(filters,)``; named ``"kernel"`` and ``"bias"``, with the paths
+``"<layer>/kernel"`` and ``"<layer>/bias"`` (Keras').
 
 >>> import numpy as np
 >>> from tinygradconv.layers import Conv1DTranspose

@@ -5,7 +5,9 @@ It is built on its first call, when the input shape is known (``build(input_shap
 only once: when its ``build`` has returned, :meth:`Layer.add_weight` raises, as in Keras 3 (a second ``build`` of a
 ``Dense`` would otherwise add a second kernel and bias).
 
-Keras conventions kept here: weights are named ``"<layer name>/<weight name>"``; ``get_weights``/``set_weights``
+Keras conventions kept here: a weight's ``name`` is the name given to :meth:`Layer.add_weight` (``"kernel"``) and its
+``path`` that name after the names of the layers whose build made it (``"d/kernel"``, ``"sequential/d/kernel"``), as
+Keras 3's ``variable.name`` and ``variable.path`` (see :func:`current_path`); ``get_weights``/``set_weights``
 use Keras layouts; ``losses`` holds the penalties of the last call (``add_loss``, activity regularizers) then the
 regularization penalties of the trainable weights (computed from their current values), in Keras' order;
 ``get_config``/``from_config`` round-trip.
@@ -28,6 +30,7 @@ import inspect
 import itertools
 import numbers
 import sys
+import threading
 import warnings
 
 import numpy as np
@@ -132,6 +135,72 @@ def policy_dtype(dtype):
     return inner["name"]
 
 
+class _NameScopes(threading.local):
+    """The name scopes open in this thread (Keras 3's ``name_scope_stack``): ``(name, layer, parent)`` entries,
+    ``parent`` the path a layer's scope starts from once it is fixed (see :func:`layer_scope`), else None."""
+    def __init__(self):
+        self.stack = []
+
+
+_NAME_SCOPES = _NameScopes()
+
+
+def current_path() -> str:
+    """The path of the name scopes open now, ``"outer/inner"`` (``""`` when none is), as Keras 3's ``current_path``:
+    a weight made now gets the path ``"<current path>/<weight name>"``. A layer opens its scope while it builds and
+    while it is called, so a weight's path names the layers inside whose build it was made: a ``Dense`` built alone
+    gives ``"dense/kernel"``, one built by a ``Sequential`` model ``"sequential/dense/kernel"``, an ``LSTM``'s cell
+    ``"lstm/lstm_cell/kernel"``. A layer's scope always starts where its first one did (Keras' ``_parent_path``): a
+    layer built alone keeps its path when a model holds it later.
+
+    >>> from tinygradconv.layers import Dense
+    >>> from tinygradconv.models import Sequential
+    >>> d = Dense(2, name="d")
+    >>> d.build((None, 3))
+    >>> d.kernel.name, d.kernel.path
+    ('kernel', 'd/kernel')
+    >>> m = Sequential([Dense(2, name="e")], name="m")
+    >>> m.build((None, 3))
+    >>> [w.path for w in m.weights]
+    ['m/e/kernel', 'm/e/bias']
+    """
+    parts = []
+    for name, _, parent in _NAME_SCOPES.stack:
+        if parent is not None:
+            parts = [p for p in parent.split("/") if p]
+        parts.append(name)
+    return "/".join(parts)
+
+
+class layer_scope:
+    """The name scope of ``layer`` (Keras 3's ``name_scope(layer.name, caller=layer)``), a context manager: its name
+    is added to :func:`current_path` (not twice when the scope open last is already this layer's). ``fix_parent``
+    (the scope of a build or a call, Keras' ``_open_name_scope``): the path the scope starts from is fixed the first
+    time (``layer._parent_path``), so that a layer's weights keep one path whatever calls it later. A class rather
+    than a generator: it runs at every layer call."""
+    __slots__ = ("fix_parent", "layer", "pushed")
+
+    def __init__(self, layer, fix_parent=True):
+        self.layer, self.fix_parent, self.pushed = layer, fix_parent, False
+
+    def __enter__(self):
+        layer, stack = self.layer, _NAME_SCOPES.stack
+        name = layer.name
+        if stack and stack[-1][1] is layer and stack[-1][0] == name:
+            return self
+        parent = layer.__dict__.get("_parent_path")
+        if parent is None and self.fix_parent:
+            parent = layer.__dict__["_parent_path"] = current_path()
+        stack.append((name, layer, parent))
+        self.pushed = True
+        return self
+
+    def __exit__(self, *exc):
+        if self.pushed:
+            _NAME_SCOPES.stack.pop()
+            self.pushed = False
+
+
 def _build_then_lock(build):
     """Wrap a layer class's ``build`` so that, once the outermost ``build`` of a layer returns, the layer is built
     and takes no new weights (:meth:`Layer.add_weight` raises), as Keras 3 wraps ``build``: a ``build`` called again
@@ -144,7 +213,10 @@ def _build_then_lock(build):
         depth = self.__dict__.get("_build_depth", 0)
         self.__dict__["_build_depth"] = depth + 1
         try:
-            build(self, *args, **kwargs)
+            with layer_scope(self):         # the weights it makes are "<path>/<layer name>/<weight>" (Keras)
+                if depth == 0:
+                    self.__dict__["_path"] = current_path()
+                build(self, *args, **kwargs)
         finally:
             self.__dict__["_build_depth"] = depth
         if depth == 0:
@@ -373,8 +445,10 @@ class Layer:
             overwrite_with_gradient: ``False`` only (Keras' default). In Keras 3, ``True`` makes the optimizer
                 replace the weight by its gradient instead of updating it (float8 training's scales); our optimizers
                 do not honour it, so ``True`` raises rather than train the weight as an ordinary one.
-            name: the weight's name (keyword only; default ``"variable"``, numbered within the layer); the weight is
-                named ``"<layer name>/<name>"``.
+            name: the weight's name (keyword only; default ``"variable"``, numbered within the layer), its ``name``;
+                its ``path`` is ``"<layer name>/<name>"`` after the names of the layers inside whose build (or call)
+                it is made, as Keras 3's ``variable.path`` (:func:`current_path`): ``"d/kernel"`` for a ``Dense``
+                built alone, ``"sequential/d/kernel"`` for one built by a ``Sequential`` model.
 
         Only ``shape``, ``initializer`` and ``dtype`` may be given by position: the Keras 2 order
         ``add_weight("kernel", shape)`` raises ``ValueError``, as in Keras 3.
@@ -412,7 +486,7 @@ class Layer:
         if name is None:  # Keras' default name, numbered within the layer
             taken = {w.name for w in self._own_weights}
             name, count = "variable", 0
-            while f"{self.name}/{name}" in taken:
+            while name in taken:
                 count += 1
                 name = f"variable_{count}"
         init = initializers.get(initializer)
@@ -428,7 +502,9 @@ class Layer:
         weight = Tensor(value, dtype=dtype, requires_grad=trainable and self.trainable, backend=self._backend)
         if trainable:
             self._trainable_variables.append(weight)
-        weight.name = f"{self.name}/{name}"
+        weight.name = name
+        with layer_scope(self, fix_parent=False):       # Keras' name_scope(self.name, caller=self)
+            weight.path = current_path() + "/" + name
         weight.constraint = constraints.get(constraint)
         if regularizer is not None:
             self._regularizers.append((weight, regularizers.get(regularizer)))
@@ -528,15 +604,15 @@ class Layer:
         >>> import numpy as np
         >>> from tinygradconv.layers import BatchNormalization, Dense
         >>> from tinygradconv.models import Sequential
-        >>> model = Sequential([Dense(2, name="d"), BatchNormalization(name="bn")])
+        >>> model = Sequential([Dense(2, name="d"), BatchNormalization(name="bn")], name="m")
         >>> _ = model(np.ones((3, 4)))
         >>> [w.name for w in model.variables]
-        ['d/kernel', 'd/bias', 'bn/gamma', 'bn/beta', 'bn/moving_mean', 'bn/moving_variance']
-        >>> [w.name for w in model.non_trainable_variables]
-        ['bn/moving_mean', 'bn/moving_variance']
+        ['kernel', 'bias', 'gamma', 'beta', 'moving_mean', 'moving_variance']
+        >>> [w.path for w in model.non_trainable_variables]
+        ['m/bn/moving_mean', 'm/bn/moving_variance']
         >>> model.layers[0].trainable = False
-        >>> [w.name for w in model.trainable_variables]
-        ['bn/gamma', 'bn/beta']
+        >>> [w.path for w in model.trainable_variables]
+        ['m/bn/gamma', 'm/bn/beta']
         """
         return self.weights
 
@@ -582,7 +658,7 @@ class Layer:
         own = self.weights
         if isinstance(weights, (np.ndarray, Tensor)):        # its rows would be taken for the arrays
             raise TypeError(f"Layer '{self.name}': set_weights expects a list of arrays, one per weight "
-                            f"({[w.name for w in own]}); received a single array of shape {tuple(weights.shape)}. "
+                            f"({[w.path for w in own]}); received a single array of shape {tuple(weights.shape)}. "
                             "Pass a list, e.g. set_weights([kernel, bias]) (the order of get_weights())")
         weights = list(weights)
         if len(weights) != len(own) and not self.built:
@@ -592,15 +668,15 @@ class Layer:
                              ".build(input_shape).")
         if len(weights) != len(own):
             raise ValueError(f"Layer '{self.name}' expects {len(own)} weight arrays "
-                             f"({[w.name for w in own]}), but received {len(weights)}")
+                             f"({[w.path for w in own]}), but received {len(weights)}")
         arrays = []
         for w, value in zip(own, weights):
             value = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
             if value.shape != w.shape:
-                raise ValueError(f"Layer '{self.name}': weight '{w.name}' has shape {w.shape}, but the array "
+                raise ValueError(f"Layer '{self.name}': weight '{w.path}' has shape {w.shape}, but the array "
                                  f"received has shape {value.shape}")
             if value.dtype.kind not in "biuf":
-                raise TypeError(f"Layer '{self.name}': weight '{w.name}' takes numbers, but the array received "
+                raise TypeError(f"Layer '{self.name}': weight '{w.path}' takes numbers, but the array received "
                                 f"holds {value.dtype} values")
             arrays.append(value)
         for w, value in zip(own, arrays):  # only after every shape was checked: all or nothing
@@ -766,13 +842,15 @@ class Layer:
                 _check_call_arguments(self, inputs, args, kwargs)
             if training is not None:    # recorded with the call, as Keras 3 records it (see Node.call_again)
                 kwargs["training"] = flag(training, "training", f"Layer '{self.name}'")
-            return symbolic_call(self, inputs, *args, **kwargs)
+            with layer_scope(self):     # a build here makes weights under this layer's path (Keras' _maybe_build)
+                return symbolic_call(self, inputs, *args, **kwargs)
         # Every op recorded from here to the return is tagged with this call (the innermost layer's, when a model
         # calls its layers), so that plot_graph titles it "dense_1/matmul" and tells two calls of a layer apart.
         calls = _grad_state.layer_calls
         _grad_state.layer_calls = calls + ((self.name, next(_CALL_NUMBERS)),)
         try:
-            return self._call_eagerly(inputs, args, kwargs, training)
+            with layer_scope(self):     # the layers built inside the call get paths under this one's (Keras)
+                return self._call_eagerly(inputs, args, kwargs, training)
         finally:
             _grad_state.layer_calls = calls
 

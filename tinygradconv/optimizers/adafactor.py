@@ -103,17 +103,17 @@ class Adafactor(Optimizer):
     @property
     def variables(self) -> list:
         """As :attr:`Optimizer.variables <tinygradconv.optimizers.Optimizer.variables>`, with Keras 3's names for
-        ``r`` and ``c``: ``"<optimizer name>/<weight's own name>"``, the same for both (``"adafactor/kernel"``, and
-        ``"adafactor/bias"`` for the placeholders of a bias), where ``v`` is ``"<optimizer name>/<path>_velocity"``
-        as other slots (``"adafactor/dense_kernel_velocity"``). Checked against Keras 3.15 built by its first
-        ``apply``."""
+        ``r`` and ``c``: the weight's own name, the same for both (``"kernel"``, path ``"adafactor/kernel"``; ``"bias"``
+        for the placeholders of a bias), where ``v`` is ``"<weight path>_velocity"`` as other slots
+        (``"dense_kernel_velocity"``, path ``"adafactor/dense_kernel_velocity"``). Checked against Keras 3.15 built
+        by its first ``apply``."""
         out = super().variables
         if self.built:
             first = len(out) - 3 * len(self._state)        # the slots: r, c, v for each variable in turn
             for i, (variable, _) in enumerate(self._state.values()):
                 own = (variable.name or "variable").rsplit("/", 1)[-1]
                 for item in out[first + 3 * i:first + 3 * i + 2]:
-                    item.name = f"{self.name}/{own}"
+                    item.name, item.path = own, f"{self.name}/{own}"
         return out
 
     def get_config(self):

@@ -204,8 +204,9 @@ class LossScaleOptimizer(Optimizer):
     def variables(self) -> list:
         """Keras' list: ``"<name>/iteration"`` (0: the wrapper's own, never counted) and ``"<name>/learning_rate"``
         (0.0), then once built ``"<name>/step_counter"`` and ``"<name>/dynamic_scale"`` (float32), then the inner
-        optimizer's :attr:`~tinygradconv.optimizers.Optimizer.variables`, those made when it is built (its slots)
-        named within the wrapper's scope as Keras names them: ``"loss_scale_optimizer/adam/dense_kernel_momentum"``.
+        optimizer's :attr:`~tinygradconv.optimizers.Optimizer.variables`, named as Keras 3.15 names them when the
+        wrapper's ``apply`` builds them: the name ``"dense_kernel_momentum"``, the path
+        ``"loss_scale_optimizer/adam/dense_kernel_momentum"`` (Keras built by ``fit`` gives ``"adam/..."``).
         Like the inner optimizer's step count, the wrapper's own four are on the backend of the variables it updates
         (after ``model.to("array_api_strict")``, that one; the default backend before it is built).
         """
@@ -214,7 +215,7 @@ class LossScaleOptimizer(Optimizer):
 
         def named(value, name, dtype):
             tensor = Tensor(value, dtype=dtype, backend=home)
-            tensor.name = f"{self.name}/{name}"
+            tensor.name, tensor.path = name, f"{self.name}/{name}"
             return tensor
 
         own = [named(0, "iteration", "int64"), named(0.0, "learning_rate", "float64")]
@@ -226,8 +227,8 @@ class LossScaleOptimizer(Optimizer):
     @property
     def keras_inner_variables(self) -> list:
         """The inner optimizer's variables as Keras lists them inside the wrapper (and saves them, under
-        ``optimizer/inner_optimizer/vars`` of a ``.keras`` file): those made when it is built (slots, averages)
-        named within the wrapper's scope, and without its scalar state (Nadam's ``u_product``), which Keras does not
+        ``optimizer/inner_optimizer/vars`` of a ``.keras`` file): those made when it is built (slots, averages),
+        without its scalar state (Nadam's ``u_product``), which Keras does not
         track there (the wrapper builds it under ``no_automatic_dependency_tracking``): neither listed nor saved.
         A file restores it to where a fresh one starts (1.0 for Nadam), as Keras."""
         inner = self.inner_optimizer.variables
@@ -235,8 +236,8 @@ class LossScaleOptimizer(Optimizer):
             return inner
         first = 1 if callable(self._learning_rate) else 2
         inner = inner[:len(inner) - len(self.inner_optimizer.scalar_state)]
-        for variable in inner[first:]:
-            variable.name = f"{self.name}/{variable.name}"
+        for variable in inner[first:]:      # Keras 3.15 when its apply builds the inner optimizer (not fit's build)
+            variable.path = f"{self.name}/{variable.path}"
         return inner
 
     scalar_state = ("step_counter", "dynamic_scale")

@@ -46,12 +46,12 @@ class Muon(Optimizer):
     whose rank is not 2 (biases, scalars, and convolution kernels too: Keras does not flatten them), for one whose
     name holds ``"embedding"`` (any case) when ``exclude_embeddings`` is True, and for one whose name matches one
     of the regular expressions of ``exclude_layers`` (``re.search``); Muon for every other (Dense kernels). Both
-    match Keras' ``variable.path``, which ``Model.fit`` and the loaders work out from the model
-    (:func:`~tinygradconv.keras_format.keras_variable_paths`): ``"<model>/<layer>/<weight>"`` in a Sequential or
-    subclassed model, ``"<layer>/<weight>"`` in a functional one. Used by hand (``apply`` on weights, no model),
-    Muon matches the weight's name, ``"<layer>/<weight>"``. A pattern that names a layer and not the model
-    (``exclude_layers=["output_dense"]``, as Keras' docs advise) also survives a Sequential model's loading in
-    Keras, whose loaded layers lose the model's name from their paths.
+    match Keras' ``variable.path``, which each weight holds (``weight.path``, from the layers inside whose build it
+    was made): ``"<model>/<layer>/<weight>"`` in a Sequential or subclassed model, ``"<layer>/<weight>"`` in a
+    functional one, the same used by hand; a Tensor that is no layer's weight is matched on its name. A pattern
+    that names a layer and not the model (``exclude_layers=["output_dense"]``, as Keras' docs advise) also survives
+    a Sequential model's loading from a ``.keras`` file, whose loaded layers lose the model's name from their
+    paths, here as in Keras.
 
     **The Muon step** for a matrix ``W`` of shape ``(m, n)``, with the momentum ``M`` starting at 0 and ``mu =
     momentum``::

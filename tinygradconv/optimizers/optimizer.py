@@ -446,12 +446,14 @@ class Optimizer:
         self._paths = {key: entry for key, entry in self._paths.items() if len(entry) == 2}
 
     def _path_of(self, variable) -> str:
-        """Keras' ``variable.path`` of ``variable`` when :meth:`_note_paths` learnt it from a model (given, or one
-        of those :meth:`_note_model` remembers), else its name (``"<layer>/<weight>"``: the path of a layer used
-        alone or in a functional model)."""
+        """Keras' ``variable.path`` of ``variable``: its own ``path`` (a layer's weight,
+        :meth:`~tinygradconv.layers.Layer.add_weight`); for a Tensor without one, the path :meth:`_note_paths`
+        learnt from a model, else its name."""
         def known(entry):
             return entry is not None and entry[0]() is variable
 
+        if variable.path:       # a layer's weight knows its own path (Layer.add_weight), as a Keras variable does
+            return variable.path
         entry = self._paths.get(id(variable))
         if not known(entry):
             models = [ref() for ref in self.__dict__.get("_paths_models", [])]
@@ -469,7 +471,7 @@ class Optimizer:
         """Keras 3's check: once built, the optimizer updates only the variables it was built with."""
         for v in variables:
             if id(v) not in self._state:
-                described = f"'{v.name}'" if v.name else "an unnamed one"
+                described = f"'{label(v)}'" if label(v) else "an unnamed one"
                 count = f"{len(self._state)} variable{'s' if len(self._state) != 1 else ''}"
                 raise ValueError(f"Unknown variable: {described} of shape {v.shape}. Optimizer '{self.name}' can "
                                  f"only be called for the variables it was originally built with ({count}, when it was "
@@ -505,15 +507,13 @@ class Optimizer:
         optimizer was built with, group by group as Keras creates them, then any scalar state (Nadam's
         ``"<name>/u_product"``, an unnamed variable in Keras). Before the optimizer is built, only the first two.
 
-        Each item's ``.name`` is what Keras calls the variable's ``.path``, ``"adam/iteration"`` (Keras' ``.name`` is
-        its last part, ``"iteration"``). A slot is named as Keras names it, ``"<name>/<variable path>_<slot>"`` with the
-        ``"/"`` of the path written ``"_"``: the weight ``"dense_1/kernel"`` gives ``"adam/dense_1_kernel_momentum"``.
-        The path used is the weight's name here, ``"<layer>/<weight>"``, which is Keras' ``variable.path`` for a layer
-        used alone or in a functional model; in a ``Sequential`` model (or a subclassed one) Keras' path also starts
-        with the model's name (``"sequential/dense_1/kernel"``, so ``"adam/sequential_dense_1_kernel_momentum"``), which
-        the weights here do not know. An unnamed variable is ``"variable"``; a name met again (two unnamed variables,
-        two layers of the same name in different models) is numbered ``"variable_1"``, ``"variable_2"``, ... in the
-        order of the variables, as Keras numbers its unnamed variables, so that every name is unique.
+        Each item's ``.name`` and ``.path`` are Keras': ``"iteration"`` and ``"adam/iteration"``. A slot is named as
+        Keras names it, ``"<variable path>_<slot>"`` with the ``"/"`` of the weight's path written ``"_"`` (its path
+        ``"<name>/<that>"``): the weight of path ``"sequential/dense_1/kernel"`` gives the name
+        ``"sequential_dense_1_kernel_momentum"`` and the path ``"adam/sequential_dense_1_kernel_momentum"``. A Tensor
+        that is not a layer's weight has no path: its ``name`` is used, ``"variable"`` for an unnamed one; a name met
+        again (two unnamed variables) is numbered ``"variable_1"``, ``"variable_2"``, ... in the order of the
+        variables, as Keras numbers its unnamed variables, so that every name is unique.
 
         Read-only (assigning it is an ``AttributeError``, as Keras). Each item is a new Tensor holding a copy of the
         value when read (Keras returns its live variables; use :meth:`get_state`/:meth:`set_state` to change the
@@ -523,18 +523,21 @@ class Optimizer:
 
         Source: Keras 3, ``keras.optimizers.Optimizer.variables`` (https://keras.io/api/optimizers/); the order and
         the names were compared with Keras 3.15's for every optimizer here, for standalone variables and a
-        functional model's weights.
+        functional model's weights, and the names and paths of Adam's for a nested model's weights
+        (``tests/test_variable_paths.py``).
 
         >>> import tinygradconv as tg
         >>> from tinygradconv.optimizers import Adam
         >>> kernel = tg.tensor([1.0, 2.0], requires_grad=True)
         >>> kernel.name = "dense/kernel"
         >>> opt = Adam(learning_rate=0.01)
-        >>> [v.name for v in opt.variables]
+        >>> [v.path for v in opt.variables]
         ['adam/iteration', 'adam/learning_rate']
         >>> opt.build([kernel])
         >>> [v.name for v in opt.variables]
-        ['adam/iteration', 'adam/learning_rate', 'adam/dense_kernel_momentum', 'adam/dense_kernel_velocity']
+        ['iteration', 'learning_rate', 'dense_kernel_momentum', 'dense_kernel_velocity']
+        >>> opt.variables[2].path
+        'adam/dense_kernel_momentum'
         >>> opt.variables[0].item(), opt.variables[1].item(), opt.variables[2].tolist()
         (0, 0.01, [0.0, 0.0])
         """
@@ -545,7 +548,7 @@ class Optimizer:
 
         def named(value, name, dtype, backend=home):
             tensor = Tensor(value, dtype=dtype, backend=backend)
-            tensor.name = f"{self.name}/{name}"
+            tensor.name, tensor.path = name, f"{self.name}/{name}"
             return tensor
 
         out = [named(self.iterations, "iteration", "int64")]
@@ -654,9 +657,9 @@ class Optimizer:
         expressions ``var_names`` (found anywhere in it: ``re.search``), as Keras 3: ``["bias"]`` excludes every
         bias, ``["^bias$"]`` the weights named exactly ``bias``.
 
-        Keras matches a weight's own name (``"kernel"``, ``"bias"``); a layer's weight here is named
-        ``"<layer>/kernel"``, and the patterns see the same part as Keras: the name after its last ``"/"``
-        (``"kernel"``). An unnamed variable is matched as ``""``. A call replaces the exclusions of the previous one.
+        Keras matches a weight's own name (``"kernel"``, ``"bias"``, not its path), and so does this; a Tensor you
+        named ``"d/kernel"`` is matched on the part after its last ``"/"`` (``"kernel"``). An unnamed variable is
+        matched as ``""``. A call replaces the exclusions of the previous one.
 
         Raises:
             TypeError: ``var_names`` is a string (each character would be a pattern: pass ``["bias"]``), or
@@ -734,7 +737,7 @@ class Optimizer:
         pairs, missing = [], []
         for g, v in zip(grads, variables):
             if g is None:
-                missing.append(v.name or f"<tensor of shape {v.shape}>")
+                missing.append(label(v) or f"<tensor of shape {v.shape}>")
             else:
                 pairs.append((self._gradient_array(g, v), v))
         if not pairs:
@@ -793,8 +796,8 @@ class Optimizer:
                              "the optimizer was called on your model.")
         for v, average in zip(variables, averages):
             if tuple(v.shape) != average.shape:
-                raise ValueError(f"Invalid value for argument `var_list`: the variable '{v.name}' of shape {v.shape} "
-                                 f"cannot take the average of shape {average.shape} (of '{average.name}')")
+                raise ValueError(f"Invalid value for argument `var_list`: the variable '{label(v)}' of shape {v.shape} "
+                                 f"cannot take the average of shape {average.shape} (of '{label(average)}')")
         for v, average in zip(variables, averages):
             v._data = v.backend.xp.astype(average._data, v._data.dtype, copy=True)
             in_place.note_data_replaced(v)
@@ -902,7 +905,7 @@ class Optimizer:
         else:
             array = Tensor(g, backend=v.backend, dtype=dtype_name(v.dtype)).data
         if tuple(array.shape) != v.shape:
-            named = f" '{v.name}'" if v.name else ""        # no double space for an unnamed variable
+            named = f" '{label(v)}'" if label(v) else ""        # no double space for an unnamed variable
             raise ValueError(f"Gradient of shape {tuple(array.shape)} does not match its variable{named} of shape "
                              f"{v.shape}")
         if array.dtype != v.dtype:
@@ -991,11 +994,18 @@ def fresh_copy(optimizer):
     return fresh
 
 
+def label(variable, default=""):
+    """What names ``variable`` in a message or an optimizer variable's name: its ``path`` (a layer's weight:
+    ``"sequential/dense/kernel"``, Keras 3's ``variable.path``), else its ``name`` (a Tensor you named), else
+    ``default``."""
+    return variable.path or variable.name or default
+
+
 def _average_tensor(variable, array):
     """The Tensor that keeps ``variable``'s moving average (``use_ema``), holding ``array``; named after it as
     Keras names the average, ``"<variable path>_average"``."""
     average = Tensor(array, backend=variable.backend)
-    average.name = f"{(variable.name or 'variable').replace('/', '_')}_average"
+    average.name = f"{label(variable, 'variable').replace('/', '_')}_average"
     return average
 
 
@@ -1043,7 +1053,7 @@ def _slot_prefixes(variables):
     names are unique."""
     taken, out = set(), []
     for v in variables:
-        base = (v.name or "variable").replace("/", "_")
+        base = label(v, "variable").replace("/", "_")
         prefix, count = base, 0
         while prefix in taken:
             count += 1
@@ -1061,7 +1071,7 @@ def _check_not_swapped(gradient, variable, index):
         return
     if isinstance(variable, Tensor) and variable.requires_grad:
         return
-    named = f" '{gradient.name}'" if gradient.name else ""
+    named = f" '{label(gradient)}'" if label(gradient) else ""
     second = (f"a Tensor of shape {variable.shape} that is not" if isinstance(variable, Tensor)
               else f"an object of type {type(variable).__name__}, not a Tensor")
     raise TypeError(f"apply_gradients(): the pairs are (gradient, variable), gradient first, e.g. zip(grads, "
@@ -1150,7 +1160,7 @@ def _check_distinct(variables, method):
     for i, v in enumerate(variables):
         first = seen.setdefault(id(v), i)
         if first != i:
-            described = f"'{v.name}'" if v.name else "an unnamed one"
+            described = f"'{label(v)}'" if label(v) else "an unnamed one"
             raise ValueError(f"{method}(): the variable {described} of shape {v.shape} is given twice (positions "
                              f"{first} and {i}); expected each variable once. To update it with two gradients, "
                              "pass it once with their sum.")
@@ -1161,7 +1171,7 @@ def _check_floating_variable(v):
     if not isinstance(v, Tensor):
         raise TypeError(f"apply(): variables must be Tensors. Received {type(v).__name__}")
     if dtype_name(v.dtype) not in FLOAT_DTYPES:
-        named = f" '{v.name}'" if v.name else ""
+        named = f" '{label(v)}'" if label(v) else ""
         raise TypeError(f"apply(): the variable{named} of shape {v.shape} has dtype {dtype_name(v.dtype)}; "
                         "optimizers update floating-point variables only (an update would change its dtype). "
                         "Cast it first, e.g. tg.tensor(w, dtype='float32')")

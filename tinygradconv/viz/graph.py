@@ -94,7 +94,9 @@ def _title(t, role, default="", number=None):
     unnamed leaves, each is numbered in the graph's order, ``"input 1"``, ``"input 2"`` (both were ``"input"``: a
     student could not tell x from the target, found by a teacher)."""
     if t.name:
-        return t.name
+        # a layer's weight: its layer and its name, the last two parts of its path ("sequential/dense_1/kernel" is
+        # "dense_1/kernel"), as the ops of that layer's call are titled "dense_1/matmul"
+        return "/".join(t.path.split("/")[-2:]) if t.path else t.name
     suffix = "" if number is None else f" {number}"
     if role == "constant":
         if int(np.prod(t.shape)) == 1:
