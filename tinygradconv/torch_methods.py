@@ -945,6 +945,11 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         xp = self.backend.xp
         a, b = promoted(xp, self.data, other.data)
         a, b = (b, a) if reflected else (a, b)
+        if "shift" in function:
+            if dtype_name(a.dtype) == "bool":
+                raise TypeError(f"`{symbol}` shifts the bits of integer tensors (as in PyTorch), not of two bools: "
+                                f"received bool {symbol} bool. Cast one first: t.long() {symbol} other")
+            return self._make(_shifted(xp, function, a, b), self.backend, False, None)
         return self._make(getattr(xp, function)(a, b), self.backend, False, None)
 
     def __and__(self, other):
@@ -973,6 +978,68 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
     def __rxor__(self, other):
         return self._bitwise(other, "bitwise_xor", "^", reflected=True)
+
+    def __lshift__(self, other):
+        """``t << other``: the bits of an integer tensor shifted left, as ``torch.bitwise_left_shift``: ``t * 2 **
+        other`` wrapped into the promoted dtype; a shift by the width of the dtype or more, or by a negative
+        amount, gives 0 (as PyTorch and NumPy). A bool operand counts as the integer 0 or 1 (``mask << 1`` is
+        int64); not differentiable.
+
+        Raises:
+            TypeError: a floating operand, or two bool operands (PyTorch: "lshift_cpu" not implemented for
+                'Float' / 'Bool').
+
+        >>> import tinygradconv as tg
+        >>> (tg.tensor([1, 3, -8], dtype="int64") << 2).tolist(), (tg.tensor([1], dtype="int64") << 64).tolist()
+        ([4, 12, -32], [0])
+        """
+        return self._bitwise(other, "bitwise_left_shift", "<<")
+
+    def __rshift__(self, other):
+        """``t >> other``: the bits of an integer tensor shifted right, as ``torch.bitwise_right_shift``: the
+        floor of ``t / 2 ** other`` (the sign bit fills in: ``-8 >> 1 == -4``); a shift by the width of the dtype or
+        more gives 0, or -1 for a negative number, as PyTorch and NumPy. Not differentiable; the errors of
+        :meth:`__lshift__`.
+
+        >>> import tinygradconv as tg
+        >>> (tg.tensor([8, -8, 5], dtype="int64") >> 1).tolist()
+        [4, -4, 2]
+        """
+        return self._bitwise(other, "bitwise_right_shift", ">>")
+
+    def __rlshift__(self, other):
+        return self._bitwise(other, "bitwise_left_shift", "<<", reflected=True)
+
+    def __rrshift__(self, other):
+        return self._bitwise(other, "bitwise_right_shift", ">>", reflected=True)
+
+    # ``&=``, ``|=``, ``^=``, ``<<=``, ``>>=``: in place, as ``+=`` (ops.elementwise.in_place; PyTorch's
+    # ``bitwise_or_`` and its siblings). Without them Python ran ``m = m | other``: a new tensor, every other name
+    # and view of ``m`` unchanged (found by a tester)
+    def __iand__(self, other):
+        from .ops.elementwise import in_place
+
+        return in_place(self, other, type(self).__and__, "&=")
+
+    def __ior__(self, other):
+        from .ops.elementwise import in_place
+
+        return in_place(self, other, type(self).__or__, "|=")
+
+    def __ixor__(self, other):
+        from .ops.elementwise import in_place
+
+        return in_place(self, other, type(self).__xor__, "^=")
+
+    def __ilshift__(self, other):
+        from .ops.elementwise import in_place
+
+        return in_place(self, other, type(self).__lshift__, "<<=")
+
+    def __irshift__(self, other):
+        from .ops.elementwise import in_place
+
+        return in_place(self, other, type(self).__rshift__, ">>=")
 
     def masked_fill(self, mask, value):
         """This tensor with ``value`` where the bool ``mask`` is true, as ``torch.Tensor.masked_fill``:
@@ -2025,6 +2092,21 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         ctx = self._ctx
         return None if ctx is None or ctx.fn is None else BackwardNode(ctx)
+
+
+def _shifted(xp, function, a, b):
+    """``a << b`` or ``a >> b`` (``function``: ``bitwise_left_shift``/``right_shift``) of two integer arrays of one
+    dtype, as PyTorch and NumPy: a shift by the dtype's width or more, or by a negative amount, gives 0 to the left
+    and the sign (0, or -1 for a negative number) to the right. The Array API leaves those shifts undefined
+    (``array_api_strict`` refuses a negative one), so they are clipped first: ``x >> (width - 1)`` is the sign of a
+    signed ``x``."""
+    width = xp.iinfo(a.dtype).bits
+    beyond = (b < 0) | (b >= width)
+    if not hasattr(xp, function):                          # (CuPy names them left_shift / right_shift)
+        function = function.replace("bitwise_", "")
+    right = function.endswith("right_shift")
+    shifted = getattr(xp, function)(a, xp.where(beyond, xp.asarray(width - 1 if right else 0, dtype=b.dtype), b))
+    return xp.where(beyond & (a >= 0) if right else beyond, xp.zeros_like(shifted), shifted)
 
 
 def _matrix_transpose(tensor, name):
