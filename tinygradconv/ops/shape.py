@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -28,7 +29,7 @@ from ..backend import available_backends, dtype_name, get_backend
 from ..index_check import check_index_backend
 from ..tensor import _DTYPES, Tensor, _number_fits
 from ..torch_methods import NOT_GIVEN
-from ..validation import axis_index, dim_index, dtype_argument, integer
+from ..validation import axis_index, caller_stacklevel, dim_index, dtype_argument, integer
 from .creation import refuse_out_of_range
 from .elementwise import (
     _cast_to,
@@ -558,13 +559,15 @@ def _backend_item(xp, item):
                             f"received a tensor of dtype {kind}.{float_mask_hint(kind)}. Positions too: "
                             f"tg.tensor([0, 2]) is {kind}; pass the list itself, or build it with dtype='int64'")
         array = item.data if item.backend.xp is xp else xp.asarray(item.numpy())   # an index on another backend
+        if dtype_name(item.dtype) == "uint8":
+            array = _uint8_mask(xp, array)
     elif isinstance(item, (list, tuple, np.ndarray)):  # a tuple inside the index tuple reads as a list, as NumPy
         array = np.asarray(item)
         if array.size == 0 and not isinstance(item, np.ndarray):  # x[[]], x[(),]: no values, so no floats either
             array = array.astype(np.intp)
         if array.dtype.kind not in "biu":
             raise TypeError(f"Index arrays must hold integers or booleans; received dtype {array.dtype}")
-        array = xp.asarray(array)
+        array = xp.asarray(_uint8_mask(np, array) if array.dtype == np.uint8 else array)
     else:
         refuse_torch_tensor(item, "index a tinygradconv tensor with")
         if not hasattr(item, "dtype"):
@@ -573,6 +576,15 @@ def _backend_item(xp, item):
     if array.ndim == 0:
         return bool(array) if _is_mask(array) else int(array)
     return array
+
+
+def _uint8_mask(xp, array):
+    """A uint8 index array read as PyTorch reads it: a boolean mask (nonzero is True), with PyTorch's deprecation
+    warning, not as positions (NumPy's reading, which gave other values and another shape silently)."""
+    warnings.warn("Indexing with a uint8 tensor or array reads it as a boolean mask (nonzero is True), as PyTorch "
+                  "does; PyTorch deprecates it: index with a bool mask instead (index != 0), or with int64 "
+                  "positions (index.long()) for positions", UserWarning, stacklevel=caller_stacklevel())
+    return array != 0
 
 
 def _check_in_range(xp, item, axis, shape):
@@ -679,7 +691,8 @@ def getitem(x, index):
     Args:
         x: the tensor.
         index: an integer, slice, ``None``, ``...``, integer or boolean array (a list, a NumPy array or a
-            Tensor), or a tuple of them.
+            Tensor), or a tuple of them. A uint8 array or tensor is a boolean mask (nonzero is True), as PyTorch
+            reads it, with a ``UserWarning``: PyTorch deprecates it; index with a bool mask (or int64 positions).
 
     Integers, slices, ``None`` and ``...`` give a view of ``x``'s memory, as PyTorch's select, slice and
     unsqueeze, even one integer per axis (``w = y[0]``, a 0-d view where NumPy would give a scalar of its own: a
