@@ -1265,10 +1265,12 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
         return chunk(self, chunks, dim, axis=axis)
 
-    def tensor_split(self, indices_or_sections, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
+    def tensor_split(self, indices_or_sections=NOT_GIVEN, dim=NOT_GIVEN, *, axis=NOT_GIVEN, sections=NOT_GIVEN,
+                     indices=NOT_GIVEN, tensor_indices_or_sections=NOT_GIVEN):
         """This tensor cut along ``dim`` (default 0; ``axis`` its alias, as PyTorch accepts it) into
         ``indices_or_sections`` pieces (an int: the first ``L % n`` one longer) or at the indices listed, as
-        ``torch.Tensor.tensor_split``: a tuple of tensors (:func:`tinygradconv.ops.splitting.tensor_split`).
+        ``torch.Tensor.tensor_split``: a tuple of tensors (:func:`tinygradconv.ops.splitting.tensor_split`, which
+        also takes PyTorch's keywords ``sections=``, ``indices=`` and ``tensor_indices_or_sections=``).
 
         >>> import tinygradconv as tg
         >>> [p.tolist() for p in tg.tensor([1.0, 2.0, 3.0, 4.0]).tensor_split(3)]
@@ -1276,7 +1278,8 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .ops.splitting import tensor_split
 
-        return tensor_split(self, indices_or_sections, dim, axis=axis)
+        return tensor_split(self, indices_or_sections, dim, axis=axis, sections=sections, indices=indices,
+                            tensor_indices_or_sections=tensor_indices_or_sections)
 
     def split(self, split_size_or_sections=NOT_GIVEN, dim=0, *, split_size=NOT_GIVEN):
         """Consecutive pieces along ``dim``, each of ``split_size_or_sections`` elements (the last one smaller) or of

@@ -285,22 +285,24 @@ class TorchPort(TorchInPlace):
                             f"{dtype_name(clamped.dtype)} tensor")
 
     # ---------------------------------------------------------------------------------------------- values
-    def flip(self, *dims):
+    def flip(self, *positional, dims=None):
         """This tensor with the order of its elements reversed along ``dims``, as ``torch.Tensor.flip``: ints
-        given one by one or as one tuple/list. A copy (as PyTorch's, not a view), whose gradient is the output
-        gradient flipped back (the gradient of indexing with ``::-1``, then of ``clone``).
+        given one by one, as one tuple/list, or by PyTorch's keyword (``flip(dims=[0])``). A copy (as PyTorch's,
+        not a view), whose gradient is the output gradient flipped back (the gradient of indexing with ``::-1``,
+        then of ``clone``).
 
         Raises:
-            TypeError: a dim that is not an int.
+            TypeError: a dim that is not an int; dims given both positionally and as ``dims=``.
             AxisError: (an ``IndexError`` and a ``ValueError``) a dim out of range, or given twice.
 
         >>> import tinygradconv as tg
         >>> tg.tensor([[1.0, 2.0], [3.0, 4.0]]).flip(1).tolist()
         [[2.0, 1.0], [4.0, 3.0]]
         """
-        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-            dims = tuple(dims[0])
-        axes = _dims("flip", tuple(dims), self.ndim)
+        from .ops.shape import NOT_GIVEN, ints_or_keyword  # (ops import this module)
+
+        dims = ints_or_keyword("flip", positional, "dims", NOT_GIVEN if dims is None else dims)
+        axes = _dims("flip", dims, self.ndim)
         return self[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self.ndim))].clone()
 
     def amax(self, dim=None, keepdim=False):

@@ -867,36 +867,73 @@ def _tensor(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def reshape(x, *shape):
-    """``x`` with a new shape (one entry may be -1); the element count must match."""
+def ints_or_keyword(op, positional, keyword, value):
+    """The ints of PyTorch's ``*shape``/``*dims`` arguments, given one by one, as one tuple or list, or by their
+    keyword (``reshape(shape=(4, 6))``, ``permute(dims=...)``, ``flip(dims=...)``, as PyTorch takes them), as a
+    tuple; a ``TypeError`` when both are given.
+
+    >>> ints_or_keyword("reshape", (4, 6), "shape", NOT_GIVEN), ints_or_keyword("reshape", (), "shape", [4, 6])
+    ((4, 6), (4, 6))
+    """
+    if value is not NOT_GIVEN:
+        if positional:
+            raise TypeError(f"{op}() got its `{keyword}` both as positional arguments {positional} and as the keyword "
+                            f"{keyword}={value!r}: give one of them")
+        positional = (value,)
+    if len(positional) == 1 and isinstance(positional[0], (tuple, list)):
+        return tuple(positional[0])
+    return positional
+
+
+def reshape(x, *sizes, shape=NOT_GIVEN):
+    """``x`` with a new shape (one entry may be -1); the element count must match. The shape is given as ints, as
+    one tuple or list, or as PyTorch's keyword ``shape=``.
+
+    >>> import tinygradconv as tg
+    >>> reshape(tg.tensor([1.0, 2.0, 3.0, 4.0]), 2, -1).shape, tg.tensor([1.0, 2.0]).reshape(shape=(2, 1)).shape
+    ((2, 2), (2, 1))
+    """
     x = _tensor(x)
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
+    shape = ints_or_keyword("reshape", sizes, "shape", shape)
     return ReshapeOp.apply(x, shape=shape)  # checked by the op (integers, one -1, the element count)
 
 
-def permute(x, *axes):
-    """Reorder the axes of ``x`` (``permute(2, 0, 1)``)."""
+def permute(x, *axes, dims=NOT_GIVEN):
+    """Reorder the axes of ``x`` (``permute(2, 0, 1)``, ``permute((2, 0, 1))``, or PyTorch's keyword ``dims=``)."""
     x = _tensor(x)
-    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-        axes = tuple(axes[0])
+    axes = ints_or_keyword("permute", axes, "dims", dims)
     return Permute.apply(x, axes=axes)  # checked by the op
 
 
-def transpose(x, *axes):
-    """Reverse all axes (no arguments), swap two axes (``transpose(x, 0, 1)``, as PyTorch), or apply a full
-    permutation given as one tuple (``transpose(x, (2, 0, 1))``, as NumPy). A rank-0 tensor has one dimension to
-    name, ``0`` or ``-1``, and comes back unchanged (``transpose(x, 0, -1)``), as PyTorch's.
+def transpose(x, *axes, dim0=NOT_GIVEN, dim1=NOT_GIVEN):
+    """Reverse all axes (no arguments), swap two axes (``transpose(x, 0, 1)``, or with PyTorch's keywords
+    ``dim0=``, ``dim1=``), or apply a full permutation given as one tuple (``transpose(x, (2, 0, 1))``, as NumPy). A
+    rank-0 tensor has one dimension to name, ``0`` or ``-1``, and comes back unchanged (``transpose(x, 0, -1)``),
+    as PyTorch's.
 
     Raises:
         AxisError: an axis out of range (a ``ValueError`` and an ``IndexError``). ValueError: another number of axes
-            than none, two or one full permutation.
+            than none, two or one full permutation. TypeError: ``dim0`` given twice (positional and keyword), or one
+            of ``dim0``/``dim1`` without the other (as PyTorch).
 
     >>> import tinygradconv as tg
-    >>> transpose(tg.tensor([[1.0, 2.0, 3.0]]), 0, 1).shape
-    (3, 1)
+    >>> row = tg.tensor([[1.0, 2.0, 3.0]])
+    >>> transpose(row, 0, 1).shape, transpose(row, dim0=0, dim1=1).shape, row.transpose(0, dim1=-1).shape
+    ((3, 1), (3, 1), (3, 1))
     """
     x = _tensor(x)
+    if dim0 is not NOT_GIVEN or dim1 is not NOT_GIVEN:
+        given = {"dim0": dim0, "dim1": dim1}
+        named = dict(zip(("dim0", "dim1"), axes))
+        twice = [k for k in named if given[k] is not NOT_GIVEN]
+        if twice or len(axes) > 2:
+            raise TypeError(f"transpose() got multiple values for `{(twice or ['dim0'])[0]}`: received the positional "
+                            f"{axes} and the keywords {({k: v for k, v in given.items() if v is not NOT_GIVEN})}")
+        named.update({k: v for k, v in given.items() if v is not NOT_GIVEN})
+        if len(named) != 2:
+            raise TypeError(f"transpose() missing the argument `{'dim1' if 'dim0' in named else 'dim0'}`: swapping "
+                            f"two dimensions takes both dim0 and dim1 (as PyTorch); received {named}")
+        axes = (named["dim0"], named["dim1"])
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         return permute(x, tuple(axes[0]))
     if not axes:
