@@ -120,12 +120,38 @@ MISSING_TORCH_NAMES = {
     "masked_scatter": "there is no masked_scatter op: tg.ops.where(mask, source, t) where source has t's shape",
     "index_select": "index with an array of indices: t[index] for dim 0, t[:, index] for dim 1 (the gradient of "
                     "indexing)",
-    "argsort": "the order, without gradient: tg.tensor(np.argsort(t.detach().numpy(), axis=dim)); then "
-               "t[order] has the gradient of indexing",
-    "sort": "there is no sort op: order = np.argsort(t.detach().numpy(), axis=dim), then index t with it "
-            "(np.take_along_axis's indices) for the values with gradient",
-    "topk": "there is no topk op: order = np.argsort(-t.detach().numpy(), axis=-1)[..., :k], then index t with it "
-            "for the values with gradient",
+    "argsort": "the order as PyTorch's stable=True, without gradient: order = np.argsort(t.detach().numpy(), "
+               "axis=dim, kind='stable'); indices = tg.tensor(order, dtype='int64'). The sorted values, with the "
+               "gradient of indexing: t[order] for a 1-D t; for a 2-D t, t[np.arange(t.shape[0])[:, None], order] "
+               "along dim=1 and t[order, np.arange(t.shape[1])] along dim=0",
+    "sort": "there is no sort op: order = np.argsort(t.detach().numpy(), axis=dim, kind='stable') (PyTorch's "
+            "stable=True order; NaN last); then the values, with the gradient of indexing: t[order] for a 1-D t; "
+            "for a 2-D t, t[np.arange(t.shape[0])[:, None], order] along dim=1 and "
+            "t[order, np.arange(t.shape[1])] along dim=0; the indices: tg.tensor(order, dtype='int64')",
+    "topk": "there is no topk op: the k largest along the last dimension of a 2-D t: order = "
+            "np.argsort(-t.detach().numpy(), axis=-1, kind='stable')[:, :k]; values = "
+            "t[np.arange(t.shape[0])[:, None], order] (with the gradient of indexing); of a 1-D t: "
+            "order = np.argsort(-t.detach().numpy(), kind='stable')[:k]; values = t[order] (of equal values, "
+            "PyTorch may pick another: its order of ties is unspecified)",
+    "kthvalue": "there is no kthvalue op: the k-th smallest of a 1-D t: order = np.argsort(t.detach().numpy(), "
+                "kind='stable'); value = t[int(order[k - 1])] (with the gradient of indexing); along dim=1 of a 2-D "
+                "t: order = np.argsort(t.detach().numpy(), axis=1, kind='stable')[:, k - 1]; "
+                "values = t[np.arange(t.shape[0]), order] (of equal values, PyTorch may pick another)",
+    "roll": "there is no roll op: index with the shifted positions, which has the gradient of indexing: "
+            "t[(np.arange(t.shape[0]) - shifts) % t.shape[0]] rolls dim 0 by shifts, "
+            "t[:, (np.arange(t.shape[1]) - shifts) % t.shape[1]] rolls dim 1",
+    "tile": "PyTorch's t.repeat(*sizes) is NumPy's tile: t.repeat(*sizes) with one size per dimension; torch.tile "
+            "puts 1s before fewer sizes, so t.tile((2,)) of a 2-D t is t.repeat(1, 2)",
+    "take_along_dim": "index with arrays, which has the gradient of indexing: for a 2-D t and integer indices of "
+                      "shape (t.shape[0], k), t[np.arange(t.shape[0])[:, None], indices] along dim=1, and for "
+                      "indices of shape (k, t.shape[1]), t[indices, np.arange(t.shape[1])] along dim=0",
+    "fmod": "the remainder with the sign of t (C's fmod), for a floating t: t - tg.ops.trunc(t / other) * other, "
+            "whose gradient is PyTorch's (1 for t); t % other is PyTorch's remainder, with the sign of other",
+    "unique": "the distinct values, sorted, without gradient (as PyTorch's): tg.tensor(np.unique(t.numpy()), "
+              "dtype=t.dtype)",
+    "scatter_add": "there is no scatter op: for a 1-D t, integer positions index (a NumPy array) and a 1-D src, "
+                   "t + tg.tensor(np.eye(t.shape[0])[index].T, dtype=src.dtype) @ src sums src at each position, "
+                   "with the gradients of the matrix product",
     "cuda": "the GPU is a backend here: t.to('cupy') (or tg.set_backend('cupy') before making tensors)",
     "stride": "tinygradconv does not expose strides: t.is_contiguous() says whether the elements are in row-major "
               "order",
@@ -697,6 +723,40 @@ class TorchMethods(TorchPort, NumpyUfuncs):
     # augmented assignments: in place for a parameter under no_grad(), as ``+=`` (Tensor.__iadd__ and
     # ops.elementwise.in_place); without these, Python ran ``p = p ** 2`` and the loop's ``p **= 2`` left the
     # parameter unchanged, and ``w %= 2`` on a parameter while recording passed silently (found by a tester)
+    def remainder(self, other):
+        """``t % other`` by PyTorch's name, as ``torch.Tensor.remainder``: the remainder with the sign of ``other``
+        (:meth:`__mod__`, its values, dtypes, gradient and errors).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([-7.0, 7.0]).remainder(3).tolist()
+        [2.0, 1.0]
+        """
+        return self % other
+
+    def floor_divide(self, other):
+        """``t // other`` by PyTorch's name, as ``torch.Tensor.floor_divide``: the quotient rounded towards minus
+        infinity (:meth:`__floordiv__`, its values, dtypes and errors; no gradient).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([-7, 7], dtype="int64").floor_divide(2).tolist()
+        [-4, 3]
+        """
+        return self // other
+
+    def where(self, condition, other):
+        """This tensor where ``condition`` is true, ``other`` elsewhere, as ``torch.Tensor.where(condition,
+        other)``, which is ``torch.where(condition, t, other)``: :func:`tinygradconv.ops.where` (broadcasting,
+        promotion, gradients to both and errors).
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([1.0, -2.0, 3.0])
+        >>> x.where(x > 0, 0.0).tolist()
+        [1.0, 0.0, 3.0]
+        """
+        from .ops.elementwise import where  # (ops import this module)
+
+        return where(condition, self, other)
+
     def __ipow__(self, other):
         from .ops.elementwise import in_place
 

@@ -396,7 +396,8 @@ class TorchPort(TorchInPlace):
 
     def any(self, dim=None, keepdim=False):
         """Whether any element (along ``dim``: an int, a tuple of ints, or None for all) is true or nonzero (NaN
-        counts as nonzero), as ``torch.Tensor.any``: a bool tensor, with no gradient.
+        counts as nonzero), as ``torch.Tensor.any``: a bool tensor, with no gradient; of a uint8 tensor a uint8
+        tensor of 0s and 1s, as PyTorch keeps uint8 (its masks' old dtype).
 
         >>> import tinygradconv as tg
         >>> x = tg.tensor([[0.0, 1.0], [0.0, 0.0]])
@@ -421,8 +422,12 @@ class TorchPort(TorchInPlace):
         if self.ndim == 0:
             axes = ()                        # which reduces nothing, as PyTorch's x.any(dim=0)
         xp = self.backend.xp
-        truth = self._data if dtype_name(self.dtype) == "bool" else self._data != 0
-        return Tensor._make(getattr(xp, op)(truth, axis=axes, keepdims=bool(keepdim)), self.backend, False, None)
+        kind = dtype_name(self.dtype)
+        truth = self._data if kind == "bool" else self._data != 0
+        result = getattr(xp, op)(truth, axis=axes, keepdims=bool(keepdim))
+        if kind == "uint8":                  # PyTorch keeps uint8: 0 or 1
+            result = xp.astype(result, xp.uint8)
+        return Tensor._make(result, self.backend, False, None)
 
     def eq(self, other):
         """``self == other`` (element-wise, a bool tensor), as ``torch.Tensor.eq``."""
