@@ -76,3 +76,140 @@ def test_two_bool_operands_of_floor_division_or_remainder_are_refused_as_pytorch
         torch.tensor([True]) % torch.tensor([True])
     with pytest.raises(TypeError, match=r"`%` is not defined between two bool tensors"):
         tg.tensor([True], dtype="bool") % tg.tensor([True], dtype="bool")
+
+
+# ---- s51: the shifts, and the augmented assignments &=, |=, ^=, <<=, >>= written in place, as PyTorch
+IN_PLACE = {"&=": "__iand__", "|=": "__ior__", "^=": "__ixor__", "<<=": "__ilshift__", ">>=": "__irshift__"}
+SHIFTS = {"<<": lambda a, b: a << b, ">>": lambda a, b: a >> b}
+
+
+@pytest.mark.parametrize("backend", ["numpy", "array_api_strict"])
+@pytest.mark.parametrize("symbol", list(SHIFTS))
+@pytest.mark.parametrize("left, right", [("int64", "int64"), ("int8", "int64"), ("uint8", "uint8"),
+                                         ("int16", "int8"), ("bool", "int64"), ("int64", "bool")])
+def test_shifts_as_pytorch(backend, symbol, left, right):
+    """Values and dtypes of ``torch.bitwise_left_shift``/``right_shift``, with shifts past the dtype's width and
+    negative ones (0, or -1 for a negative number shifted right)."""
+    if backend == "array_api_strict":
+        pytest.importorskip("array_api_strict")
+    values = {"int64": [3, -8, 1, -1, 5, 7], "int8": [3, -8, 100, -1, 5, 7], "uint8": [3, 200, 1, 255, 5, 7],
+              "int16": [3, -8, 1000, -1, 5, 7], "bool": [True, False, True, True, False, True]}
+    amounts = {"int64": [1, 3, 64, 70, -1, 0], "int8": [1, 3, 9, -2, 0, 7], "uint8": [1, 3, 9, 200, 0, 7],
+               "bool": [True, True, False, True, False, True]}
+    op = SHIFTS[symbol]
+    a = tg.Tensor(np.array(values[left]), dtype=left, backend=backend)
+    b = tg.Tensor(np.array(amounts[right]), dtype=right, backend=backend)
+    theirs = op(torch.tensor(values[left], dtype=getattr(torch, left)),
+                torch.tensor(amounts[right], dtype=getattr(torch, right)))
+    ours = op(a, b)
+    assert tg.backend.dtype_name(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    assert ours.tolist() == theirs.tolist()
+    i = tg.Tensor(np.array(values[left]), dtype=left, backend=backend)
+    assert op(i, 2).tolist() == op(torch.tensor(values[left], dtype=getattr(torch, left)), 2).tolist()
+    right_side = tg.Tensor(np.array([1, 3]), dtype="int64", backend=backend)
+    assert op(2, right_side).tolist() == op(2, torch.tensor([1, 3])).tolist()
+
+
+@pytest.mark.parametrize("symbol", list(SHIFTS))
+def test_shifts_refuse_floats_and_two_bools_as_pytorch(symbol):
+    op = SHIFTS[symbol]
+    for a, b in ((torch.tensor([1.0]), 1), (torch.tensor([1]), 1.5), (torch.tensor([True]), torch.tensor([True]))):
+        with pytest.raises(NotImplementedError, match="not implemented for"):
+            op(a, b)
+    with pytest.raises(TypeError, match="defined for bool and integer tensors"):
+        op(tg.tensor([1.0]), 1)
+    with pytest.raises(TypeError, match="defined for bool and integer tensors"):
+        op(tg.tensor([1], dtype="int64"), 1.5)
+    m = tg.tensor([True], dtype="bool")
+    with pytest.raises(TypeError, match="not of two bools"):
+        op(m, m)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "array_api_strict"])
+@pytest.mark.parametrize("symbol", list(IN_PLACE))
+@pytest.mark.parametrize("kind, other", [("bool", "bool"), ("int64", "int64"), ("int8", "int64"),
+                                         ("int64", "number"), ("int64", "bool")])
+def test_augmented_assignment_writes_in_place_as_pytorch(backend, symbol, kind, other):
+    """``t |= other`` is ``t.bitwise_or_(other)``: the same object, every other name and every view of it sees the
+    new values (a tester found ``m |= other`` building a new tensor, the views keeping the old values)."""
+    if backend == "array_api_strict":
+        pytest.importorskip("array_api_strict")
+    if kind == "bool" and symbol in ("<<=", ">>="):
+        pytest.skip("PyTorch refuses shifts of two bools (tested above)")
+    values = {"bool": [[True, False, True], [False, True, False]], "int64": [[6, -5, 3], [0, 12, 7]],
+              "int8": [[6, -5, 3], [0, 12, 7]]}
+    others = {"bool": [[True, True, False], [False, False, True]], "int64": [[3, 1, 2], [5, 1, 0]],
+              "number": 2}
+    value = others[other] if other != "bool" or kind == "bool" else [[True, False, True], [True, True, False]]
+
+    def run(lib):
+        if lib == "torch":
+            t = torch.tensor(values[kind], dtype=getattr(torch, kind))
+            o = value if other == "number" else torch.tensor(value, dtype=getattr(torch, other))
+        else:
+            t = tg.Tensor(np.array(values[kind]), dtype=kind, backend=backend)
+            o = value if other == "number" else tg.Tensor(np.array(value), dtype=other, backend=backend)
+        alias, row, column = t, t[0], t[:, 1]
+        result = getattr(t, IN_PLACE[symbol])(o)
+        assert result is alias
+        kind_now = str(t.dtype).removeprefix("torch.") if lib == "torch" else tg.backend.dtype_name(t.dtype)
+        return t.tolist(), row.tolist(), column.tolist(), kind_now
+
+    assert run("tg") == run("torch")
+
+
+def test_augmented_assignment_statements_keep_the_object():
+    """The statements themselves (Python calls ``__ior__`` and rebinds the name to its result)."""
+    m = tg.tensor([[False, False], [False, True]], dtype="bool")
+    alias, row = m, m[0]
+    m |= tg.tensor([[True, False], [False, False]], dtype="bool")
+    assert m is alias and row.tolist() == [True, False]
+    i = tg.tensor([5, 6], dtype="int64")
+    j = i
+    i &= 3
+    i ^= 1
+    i <<= 2
+    i >>= 1
+    t = torch.tensor([5, 6])
+    t &= 3
+    t ^= 1
+    t <<= 2
+    t >>= 1
+    assert j.tolist() == t.tolist()
+
+
+@pytest.mark.parametrize("symbol", list(IN_PLACE))
+def test_augmented_assignment_refusals_as_pytorch(symbol):
+    """What PyTorch refuses (a float operand; a result the tensor cannot hold; broadcasting to another shape) is
+    refused here too, and the tensor is left unchanged."""
+    method = IN_PLACE[symbol]
+    with pytest.raises((RuntimeError, NotImplementedError)):
+        getattr(torch.tensor([1, 2]), method)(1.5)
+    i = tg.tensor([1, 2], dtype="int64")
+    with pytest.raises(TypeError, match="defined for bool and integer tensors"):
+        getattr(i, method)(1.5)
+    with pytest.raises(TypeError):
+        getattr(tg.tensor([1.0, 2.0]), method)(1)
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        getattr(torch.tensor([1, 2]), method)(torch.tensor([[1], [2]]))
+    with pytest.raises(ValueError, match="cannot be written in place"):
+        getattr(i, method)(tg.tensor([[1], [2]], dtype="int64"))
+    if symbol not in ("<<=", ">>="):
+        with pytest.raises(RuntimeError, match="can't be cast to the desired output type Bool"):
+            getattr(torch.tensor([True, False]), method)(torch.tensor([1, 2]))
+        m = tg.tensor([True, False], dtype="bool")
+        with pytest.raises(TypeError, match="cannot hold"):
+            getattr(m, method)(tg.tensor([1, 2], dtype="int64"))
+        assert m.tolist() == [True, False]
+    assert i.tolist() == [1, 2]
+
+
+def test_augmented_assignment_counts_the_write():
+    """A graph that saved the mask before ``|=`` refuses its backward pass, as PyTorch's version counter does."""
+    for lib in (torch, tg):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        m = torch.tensor([True, False]) if lib is torch else tg.tensor([True, False], dtype="bool")
+        y = (torch.where(m, x, 0.0) if lib is torch else tg.ops.where(m, x, 0.0)).sum()
+        m |= True
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.backward()

@@ -128,15 +128,18 @@ def test_explicit_operator_ufuncs_with_the_tensor_first_compute_on_the_data():
 
 
 @pytest.mark.parametrize("operator", ["<<", ">>"])
-def test_operators_tensors_lack_are_unsupported_with_a_numpy_scalar_on_the_left_too(operator):
-    """As ``7 // t``: the ufunc answers NotImplemented, and Python raises (a tensor without grad had come back as
-    an array, one with grad was told of an op that does not exist)."""
+def test_shifts_with_a_numpy_scalar_on_the_left_are_the_tensors_operators(operator):
+    """As ``7 // t``: the ufunc hands over to the tensor's reflected shift, which refuses a float tensor as PyTorch
+    does (a tensor without grad had come back as an array, one with grad was told of an op that does not exist),
+    and shifts an integer one as ``7 << t``."""
     for t in (tg.tensor([7.0, 8.0]), tg.tensor([7.0, 8.0], requires_grad=True)):
-        for left in (np.float32(7), np.array([7.0, 8.0], np.float32)):
-            with pytest.raises(TypeError, match="unsupported operand|NotImplemented"):
+        for left in (np.float32(7), np.array([7.0, 8.0], np.float32), 7):
+            with pytest.raises(TypeError, match="defined for bool and integer tensors"):
                 eval(f"left {operator} t")
-        with pytest.raises(TypeError, match="unsupported operand"):
-            eval(f"7 {operator} t")
+    expected = eval(f"np.array([7, 7]) {operator} np.array([1, 2])").tolist()
+    for left in (np.int64(7), np.array([7, 7]), 7):
+        result = eval(f"left {operator} tg.tensor([1, 2], dtype='int64')")
+        assert isinstance(result, tg.Tensor) and result.tolist() == expected
 
 
 def test_floor_division_and_remainder_with_an_array_on_the_left_are_the_tensors_operators():

@@ -93,12 +93,9 @@ OPERATORS = {
     np.bitwise_and: ("__and__", "__rand__"),
     np.bitwise_or: ("__or__", "__ror__"),
     np.bitwise_xor: ("__xor__", "__rxor__"),
+    np.left_shift: ("__lshift__", "__rlshift__"),
+    np.right_shift: ("__rshift__", "__rrshift__"),
 }
-
-#: The ufuncs behind Python operators that tensors do not have (the shifts): with an array or NumPy scalar on the
-#: left (``np.int64(7) << t``) they answer ``NotImplemented``, so that Python raises its "unsupported operand"
-#: ``TypeError``, as for ``7 << t``.
-NOT_OPERATORS = frozenset({np.left_shift, np.right_shift})
 
 #: NumPy's ufunc names whose tensor method has another name.
 METHOD_NAMES = {"absolute": "abs", "fabs": "abs"}
@@ -208,12 +205,10 @@ class NumpyUfuncs:
     __slots__ = ()
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if method == "__call__" and not kwargs and len(inputs) == 2 and not isinstance(inputs[0], NumpyUfuncs):
-            # an array or NumPy scalar on the left: how NumPy runs ``array + t``
-            if ufunc in OPERATORS:
-                return getattr(inputs[1], OPERATORS[ufunc][1])(inputs[0])
-            if ufunc in NOT_OPERATORS:
-                return NotImplemented
+        if (method == "__call__" and not kwargs and len(inputs) == 2 and not isinstance(inputs[0], NumpyUfuncs)
+                and ufunc in OPERATORS):
+            # an array or NumPy scalar on the left: how NumPy runs ``array + t`` (``<<`` too)
+            return getattr(inputs[1], OPERATORS[ufunc][1])(inputs[0])
         call = f"np.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
         _refuse_tensor_out(call, kwargs.get("out"))
         tensors = [value for value in inputs if isinstance(value, NumpyUfuncs)]

@@ -521,15 +521,16 @@ class Tensor(TorchMethods):
         return bool(self.item())
 
     # ------------------------------------------------------------------ methods (delegate to ops)
-    def reshape(self, *shape):
-        return _ops.shape.reshape(self, *shape)
+    def reshape(self, *sizes, shape=NOT_GIVEN):
+        return _ops.shape.reshape(self, *sizes, shape=shape)
 
-    def permute(self, *axes):
-        return _ops.shape.permute(self, *axes)
+    def permute(self, *axes, dims=NOT_GIVEN):
+        return _ops.shape.permute(self, *axes, dims=dims)
 
-    def transpose(self, *axes):
-        """Reverse the axes (no arguments), swap two axes (``transpose(0, 1)``), or permute (one full tuple)."""
-        return _ops.shape.transpose(self, *axes)
+    def transpose(self, *axes, dim0=NOT_GIVEN, dim1=NOT_GIVEN):
+        """Reverse the axes (no arguments), swap two axes (``transpose(0, 1)``, ``dim0=``/``dim1=``), or permute
+        (one full tuple): :func:`tinygradconv.ops.shape.transpose`."""
+        return _ops.shape.transpose(self, *axes, dim0=dim0, dim1=dim1)
 
     def sum(self, axis=None, keepdims=NOT_GIVEN, *, dim=None, keepdim=None):
         """Sum over ``axis`` (or PyTorch's ``dim``/``keepdim``): :func:`tinygradconv.ops.reduction.sum`."""

@@ -120,12 +120,38 @@ MISSING_TORCH_NAMES = {
     "masked_scatter": "there is no masked_scatter op: tg.ops.where(mask, source, t) where source has t's shape",
     "index_select": "index with an array of indices: t[index] for dim 0, t[:, index] for dim 1 (the gradient of "
                     "indexing)",
-    "argsort": "the order, without gradient: tg.tensor(np.argsort(t.detach().numpy(), axis=dim)); then "
-               "t[order] has the gradient of indexing",
-    "sort": "there is no sort op: order = np.argsort(t.detach().numpy(), axis=dim), then index t with it "
-            "(np.take_along_axis's indices) for the values with gradient",
-    "topk": "there is no topk op: order = np.argsort(-t.detach().numpy(), axis=-1)[..., :k], then index t with it "
-            "for the values with gradient",
+    "argsort": "the order as PyTorch's stable=True, without gradient: order = np.argsort(t.detach().numpy(), "
+               "axis=dim, kind='stable'); indices = tg.tensor(order, dtype='int64'). The sorted values, with the "
+               "gradient of indexing: t[order] for a 1-D t; for a 2-D t, t[np.arange(t.shape[0])[:, None], order] "
+               "along dim=1 and t[order, np.arange(t.shape[1])] along dim=0",
+    "sort": "there is no sort op: order = np.argsort(t.detach().numpy(), axis=dim, kind='stable') (PyTorch's "
+            "stable=True order; NaN last); then the values, with the gradient of indexing: t[order] for a 1-D t; "
+            "for a 2-D t, t[np.arange(t.shape[0])[:, None], order] along dim=1 and "
+            "t[order, np.arange(t.shape[1])] along dim=0; the indices: tg.tensor(order, dtype='int64')",
+    "topk": "there is no topk op: the k largest along the last dimension of a 2-D t: order = "
+            "np.argsort(-t.detach().numpy(), axis=-1, kind='stable')[:, :k]; values = "
+            "t[np.arange(t.shape[0])[:, None], order] (with the gradient of indexing); of a 1-D t: "
+            "order = np.argsort(-t.detach().numpy(), kind='stable')[:k]; values = t[order] (of equal values, "
+            "PyTorch may pick another: its order of ties is unspecified)",
+    "kthvalue": "there is no kthvalue op: the k-th smallest of a 1-D t: order = np.argsort(t.detach().numpy(), "
+                "kind='stable'); value = t[int(order[k - 1])] (with the gradient of indexing); along dim=1 of a 2-D "
+                "t: order = np.argsort(t.detach().numpy(), axis=1, kind='stable')[:, k - 1]; "
+                "values = t[np.arange(t.shape[0]), order] (of equal values, PyTorch may pick another)",
+    "roll": "there is no roll op: index with the shifted positions, which has the gradient of indexing: "
+            "t[(np.arange(t.shape[0]) - shifts) % t.shape[0]] rolls dim 0 by shifts, "
+            "t[:, (np.arange(t.shape[1]) - shifts) % t.shape[1]] rolls dim 1",
+    "tile": "PyTorch's t.repeat(*sizes) is NumPy's tile: t.repeat(*sizes) with one size per dimension; torch.tile "
+            "puts 1s before fewer sizes, so t.tile((2,)) of a 2-D t is t.repeat(1, 2)",
+    "take_along_dim": "index with arrays, which has the gradient of indexing: for a 2-D t and integer indices of "
+                      "shape (t.shape[0], k), t[np.arange(t.shape[0])[:, None], indices] along dim=1, and for "
+                      "indices of shape (k, t.shape[1]), t[indices, np.arange(t.shape[1])] along dim=0",
+    "fmod": "the remainder with the sign of t (C's fmod), for a floating t: t - tg.ops.trunc(t / other) * other, "
+            "whose gradient is PyTorch's (1 for t); t % other is PyTorch's remainder, with the sign of other",
+    "unique": "the distinct values, sorted, without gradient (as PyTorch's): tg.tensor(np.unique(t.numpy()), "
+              "dtype=t.dtype)",
+    "scatter_add": "there is no scatter op: for a 1-D t, integer positions index (a NumPy array) and a 1-D src, "
+                   "t + tg.tensor(np.eye(t.shape[0])[index].T, dtype=src.dtype) @ src sums src at each position, "
+                   "with the gradients of the matrix product",
     "cuda": "the GPU is a backend here: t.to('cupy') (or tg.set_backend('cupy') before making tensors)",
     "stride": "tinygradconv does not expose strides: t.is_contiguous() says whether the elements are in row-major "
               "order",
@@ -701,6 +727,40 @@ class TorchMethods(TorchPort, NumpyUfuncs):
     # augmented assignments: in place for a parameter under no_grad(), as ``+=`` (Tensor.__iadd__ and
     # ops.elementwise.in_place); without these, Python ran ``p = p ** 2`` and the loop's ``p **= 2`` left the
     # parameter unchanged, and ``w %= 2`` on a parameter while recording passed silently (found by a tester)
+    def remainder(self, other):
+        """``t % other`` by PyTorch's name, as ``torch.Tensor.remainder``: the remainder with the sign of ``other``
+        (:meth:`__mod__`, its values, dtypes, gradient and errors).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([-7.0, 7.0]).remainder(3).tolist()
+        [2.0, 1.0]
+        """
+        return self % other
+
+    def floor_divide(self, other):
+        """``t // other`` by PyTorch's name, as ``torch.Tensor.floor_divide``: the quotient rounded towards minus
+        infinity (:meth:`__floordiv__`, its values, dtypes and errors; no gradient).
+
+        >>> import tinygradconv as tg
+        >>> tg.tensor([-7, 7], dtype="int64").floor_divide(2).tolist()
+        [-4, 3]
+        """
+        return self // other
+
+    def where(self, condition, other):
+        """This tensor where ``condition`` is true, ``other`` elsewhere, as ``torch.Tensor.where(condition,
+        other)``, which is ``torch.where(condition, t, other)``: :func:`tinygradconv.ops.where` (broadcasting,
+        promotion, gradients to both and errors).
+
+        >>> import tinygradconv as tg
+        >>> x = tg.tensor([1.0, -2.0, 3.0])
+        >>> x.where(x > 0, 0.0).tolist()
+        [1.0, 0.0, 3.0]
+        """
+        from .ops.elementwise import where  # (ops import this module)
+
+        return where(condition, self, other)
+
     def __ipow__(self, other):
         from .ops.elementwise import in_place
 
@@ -949,6 +1009,11 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         xp = self.backend.xp
         a, b = promoted(xp, self.data, other.data)
         a, b = (b, a) if reflected else (a, b)
+        if "shift" in function:
+            if dtype_name(a.dtype) == "bool":
+                raise TypeError(f"`{symbol}` shifts the bits of integer tensors (as in PyTorch), not of two bools: "
+                                f"received bool {symbol} bool. Cast one first: t.long() {symbol} other")
+            return self._make(_shifted(xp, function, a, b), self.backend, False, None)
         return self._make(getattr(xp, function)(a, b), self.backend, False, None)
 
     def __and__(self, other):
@@ -977,6 +1042,68 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
     def __rxor__(self, other):
         return self._bitwise(other, "bitwise_xor", "^", reflected=True)
+
+    def __lshift__(self, other):
+        """``t << other``: the bits of an integer tensor shifted left, as ``torch.bitwise_left_shift``: ``t * 2 **
+        other`` wrapped into the promoted dtype; a shift by the width of the dtype or more, or by a negative
+        amount, gives 0 (as PyTorch and NumPy). A bool operand counts as the integer 0 or 1 (``mask << 1`` is
+        int64); not differentiable.
+
+        Raises:
+            TypeError: a floating operand, or two bool operands (PyTorch: "lshift_cpu" not implemented for
+                'Float' / 'Bool').
+
+        >>> import tinygradconv as tg
+        >>> (tg.tensor([1, 3, -8], dtype="int64") << 2).tolist(), (tg.tensor([1], dtype="int64") << 64).tolist()
+        ([4, 12, -32], [0])
+        """
+        return self._bitwise(other, "bitwise_left_shift", "<<")
+
+    def __rshift__(self, other):
+        """``t >> other``: the bits of an integer tensor shifted right, as ``torch.bitwise_right_shift``: the
+        floor of ``t / 2 ** other`` (the sign bit fills in: ``-8 >> 1 == -4``); a shift by the width of the dtype or
+        more gives 0, or -1 for a negative number, as PyTorch and NumPy. Not differentiable; the errors of
+        :meth:`__lshift__`.
+
+        >>> import tinygradconv as tg
+        >>> (tg.tensor([8, -8, 5], dtype="int64") >> 1).tolist()
+        [4, -4, 2]
+        """
+        return self._bitwise(other, "bitwise_right_shift", ">>")
+
+    def __rlshift__(self, other):
+        return self._bitwise(other, "bitwise_left_shift", "<<", reflected=True)
+
+    def __rrshift__(self, other):
+        return self._bitwise(other, "bitwise_right_shift", ">>", reflected=True)
+
+    # ``&=``, ``|=``, ``^=``, ``<<=``, ``>>=``: in place, as ``+=`` (ops.elementwise.in_place; PyTorch's
+    # ``bitwise_or_`` and its siblings). Without them Python ran ``m = m | other``: a new tensor, every other name
+    # and view of ``m`` unchanged (found by a tester)
+    def __iand__(self, other):
+        from .ops.elementwise import in_place
+
+        return in_place(self, other, type(self).__and__, "&=")
+
+    def __ior__(self, other):
+        from .ops.elementwise import in_place
+
+        return in_place(self, other, type(self).__or__, "|=")
+
+    def __ixor__(self, other):
+        from .ops.elementwise import in_place
+
+        return in_place(self, other, type(self).__xor__, "^=")
+
+    def __ilshift__(self, other):
+        from .ops.elementwise import in_place
+
+        return in_place(self, other, type(self).__lshift__, "<<=")
+
+    def __irshift__(self, other):
+        from .ops.elementwise import in_place
+
+        return in_place(self, other, type(self).__rshift__, ">>=")
 
     def masked_fill(self, mask, value):
         """This tensor with ``value`` where the bool ``mask`` is true, as ``torch.Tensor.masked_fill``:
@@ -1202,10 +1329,12 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
         return chunk(self, chunks, dim, axis=axis)
 
-    def tensor_split(self, indices_or_sections, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
+    def tensor_split(self, indices_or_sections=NOT_GIVEN, dim=NOT_GIVEN, *, axis=NOT_GIVEN, sections=NOT_GIVEN,
+                     indices=NOT_GIVEN, tensor_indices_or_sections=NOT_GIVEN):
         """This tensor cut along ``dim`` (default 0; ``axis`` its alias, as PyTorch accepts it) into
         ``indices_or_sections`` pieces (an int: the first ``L % n`` one longer) or at the indices listed, as
-        ``torch.Tensor.tensor_split``: a tuple of tensors (:func:`tinygradconv.ops.splitting.tensor_split`).
+        ``torch.Tensor.tensor_split``: a tuple of tensors (:func:`tinygradconv.ops.splitting.tensor_split`, which
+        also takes PyTorch's keywords ``sections=``, ``indices=`` and ``tensor_indices_or_sections=``).
 
         >>> import tinygradconv as tg
         >>> [p.tolist() for p in tg.tensor([1.0, 2.0, 3.0, 4.0]).tensor_split(3)]
@@ -1213,7 +1342,8 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .ops.splitting import tensor_split
 
-        return tensor_split(self, indices_or_sections, dim, axis=axis)
+        return tensor_split(self, indices_or_sections, dim, axis=axis, sections=sections, indices=indices,
+                            tensor_indices_or_sections=tensor_indices_or_sections)
 
     def split(self, split_size_or_sections=NOT_GIVEN, dim=0, *, split_size=NOT_GIVEN):
         """Consecutive pieces along ``dim``, each of ``split_size_or_sections`` elements (the last one smaller) or of
@@ -2030,6 +2160,21 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         ctx = self._ctx
         return None if ctx is None or ctx.fn is None else BackwardNode(ctx)
+
+
+def _shifted(xp, function, a, b):
+    """``a << b`` or ``a >> b`` (``function``: ``bitwise_left_shift``/``right_shift``) of two integer arrays of one
+    dtype, as PyTorch and NumPy: a shift by the dtype's width or more, or by a negative amount, gives 0 to the left
+    and the sign (0, or -1 for a negative number) to the right. The Array API leaves those shifts undefined
+    (``array_api_strict`` refuses a negative one), so they are clipped first: ``x >> (width - 1)`` is the sign of a
+    signed ``x``."""
+    width = xp.iinfo(a.dtype).bits
+    beyond = (b < 0) | (b >= width)
+    if not hasattr(xp, function):                          # (CuPy names them left_shift / right_shift)
+        function = function.replace("bitwise_", "")
+    right = function.endswith("right_shift")
+    shifted = getattr(xp, function)(a, xp.where(beyond, xp.asarray(width - 1 if right else 0, dtype=b.dtype), b))
+    return xp.where(beyond & (a >= 0) if right else beyond, xp.zeros_like(shifted), shifted)
 
 
 def _matrix_transpose(tensor, name):

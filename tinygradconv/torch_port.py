@@ -289,22 +289,24 @@ class TorchPort(TorchInPlace):
                             f"{dtype_name(clamped.dtype)} tensor")
 
     # ---------------------------------------------------------------------------------------------- values
-    def flip(self, *dims):
+    def flip(self, *positional, dims=None):
         """This tensor with the order of its elements reversed along ``dims``, as ``torch.Tensor.flip``: ints
-        given one by one or as one tuple/list. A copy (as PyTorch's, not a view), whose gradient is the output
-        gradient flipped back (the gradient of indexing with ``::-1``, then of ``clone``).
+        given one by one, as one tuple/list, or by PyTorch's keyword (``flip(dims=[0])``). A copy (as PyTorch's,
+        not a view), whose gradient is the output gradient flipped back (the gradient of indexing with ``::-1``,
+        then of ``clone``).
 
         Raises:
-            TypeError: a dim that is not an int.
+            TypeError: a dim that is not an int; dims given both positionally and as ``dims=``.
             AxisError: (an ``IndexError`` and a ``ValueError``) a dim out of range, or given twice.
 
         >>> import tinygradconv as tg
         >>> tg.tensor([[1.0, 2.0], [3.0, 4.0]]).flip(1).tolist()
         [[2.0, 1.0], [4.0, 3.0]]
         """
-        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-            dims = tuple(dims[0])
-        axes = _dims("flip", tuple(dims), self.ndim)
+        from .ops.shape import NOT_GIVEN, ints_or_keyword  # (ops import this module)
+
+        dims = ints_or_keyword("flip", positional, "dims", NOT_GIVEN if dims is None else dims)
+        axes = _dims("flip", dims, self.ndim)
         return self[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self.ndim))].clone()
 
     def amax(self, dim=None, keepdim=False):
@@ -398,7 +400,8 @@ class TorchPort(TorchInPlace):
 
     def any(self, dim=None, keepdim=False):
         """Whether any element (along ``dim``: an int, a tuple of ints, or None for all) is true or nonzero (NaN
-        counts as nonzero), as ``torch.Tensor.any``: a bool tensor, with no gradient.
+        counts as nonzero), as ``torch.Tensor.any``: a bool tensor, with no gradient; of a uint8 tensor a uint8
+        tensor of 0s and 1s, as PyTorch keeps uint8 (its masks' old dtype).
 
         >>> import tinygradconv as tg
         >>> x = tg.tensor([[0.0, 1.0], [0.0, 0.0]])
@@ -423,8 +426,12 @@ class TorchPort(TorchInPlace):
         if self.ndim == 0:
             axes = ()                        # which reduces nothing, as PyTorch's x.any(dim=0)
         xp = self.backend.xp
-        truth = self._data if dtype_name(self.dtype) == "bool" else self._data != 0
-        return Tensor._make(getattr(xp, op)(truth, axis=axes, keepdims=bool(keepdim)), self.backend, False, None)
+        kind = dtype_name(self.dtype)
+        truth = self._data if kind == "bool" else self._data != 0
+        result = getattr(xp, op)(truth, axis=axes, keepdims=bool(keepdim))
+        if kind == "uint8":                  # PyTorch keeps uint8: 0 or 1
+            result = xp.astype(result, xp.uint8)
+        return Tensor._make(result, self.backend, False, None)
 
     def eq(self, other):
         """``self == other`` (element-wise, a bool tensor), as ``torch.Tensor.eq``."""

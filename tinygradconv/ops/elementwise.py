@@ -1721,11 +1721,13 @@ def _number_in_float64(tensor, number):
 
 #: The in-place method each in-place operator is (``t += x`` is ``t.add_(x)``, as in PyTorch).
 _IN_PLACE_METHODS = {"+=": "add_", "-=": "sub_", "*=": "mul_", "/=": "div_", "**=": "pow_", "%=": "remainder_",
-                     "//=": "floor_divide_"}
+                     "//=": "floor_divide_", "&=": "bitwise_and_", "|=": "bitwise_or_", "^=": "bitwise_xor_",
+                     "<<=": "bitwise_left_shift_", ">>=": "bitwise_right_shift_"}
 
 
 def in_place(tensor, other, operator, symbol):
-    """``tensor += other`` (and ``-=``, ``*=``, ``/=``, ``**=``, ``%=``, ``//=``): ``operator`` is the plain
+    """``tensor += other`` (and ``-=``, ``*=``, ``/=``, ``**=``, ``%=``, ``//=``, and for bool and integer tensors
+    ``&=``, ``|=``, ``^=``, ``<<=``, ``>>=``): ``operator`` is the plain
     operator (``Tensor.__add__``). The result is written into the tensor itself, as PyTorch's in-place operators
     write it: ``t += 1`` is ``t.add_(1)`` (:func:`~tinygradconv.torch_in_place.write_in_place`), so every other
     name of the tensor, and every view of it, sees the new values (``a = tg.tensor([1., 2.]); b = a; a += 1``

@@ -6,7 +6,8 @@ Over the reduced dimensions, :math:`\|x\|_p = (\sum_i |x_i|^p)^{1/p}`; ``p = inf
 :math:`\partial \|x\|_p / \partial x_i = \mathrm{sign}(x_i) |x_i|^{p-1} / \|x\|_p^{p-1}`, with PyTorch's choices
 where that is undefined (its ``norm_backward``): 0 at an all-zero input (for ``p = 2``: ``x / norm`` replaced by 0
 where the norm is 0), ``sign(0) = 0`` for ``p = 1``, ties of ``inf``/``-inf`` sharing the gradient evenly, and no
-gradient for ``p = 0`` (piecewise constant).
+gradient for ``p = 0`` (piecewise constant: none at all, so ``x.grad`` stays None when nothing else reaches
+``x``, as in PyTorch, whose ``norm_backward`` returns an undefined gradient).
 
 >>> import tinygradconv as tg
 >>> x = tg.tensor([[3.0, -4.0], [0.0, 0.0]], dtype="float64", requires_grad=True)
@@ -110,6 +111,8 @@ class VectorNorm(Function):
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
+        if ctx.ord == 0:    # a count of non-zeros: no gradient at all (None, as PyTorch's norm_backward returns)
+            return None
         a, norm = ctx.saved_tensors
         grad = xp.reshape(grad, ctx.kept)
         return _in_float32(xp, lambda *arrays: _norm_gradient(xp, *arrays, ctx.ord, ctx.axes), a, norm, grad)
@@ -145,8 +148,6 @@ def _norm_gradient(xp, a, norm, grad, p, axes):
     ``sign`` is PyTorch's ``sgn`` of a real number, ``(a > 0) - (a < 0)``: 0 for both zeros and for NaN."""
     zero = xp.zeros_like(a)
     sign = xp.astype(a > 0, a.dtype) - xp.astype(a < 0, a.dtype)
-    if p == 0:
-        return zero
     if p == 1:
         return sign * grad
     if p == 2:
@@ -206,7 +207,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     Values follow PyTorch at the edges: NaN propagates (also for ``inf``/``-inf``), an empty reduction is 0 for
     ``ord >= 0`` and an error for ``ord < 0`` and ``inf`` (no identity), and values whose squares overflow give
     ``inf``. The gradient is PyTorch's, subgradients included: 0 at an all-zero input, ``sign(0) = 0``, ties of
-    ``inf``/``-inf`` sharing it evenly, none (0) for ``ord = 0`` (see :mod:`tinygradconv.ops.norms`).
+    ``inf``/``-inf`` sharing it evenly, none for ``ord = 0`` (``x.grad`` stays None, as PyTorch's) (see
+    :mod:`tinygradconv.ops.norms`).
 
     Args:
         x: a floating-point tensor (float16, float32, float64), any shape.

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -28,7 +29,7 @@ from ..backend import available_backends, dtype_name, get_backend
 from ..index_check import check_index_backend
 from ..tensor import _DTYPES, Tensor, _number_fits
 from ..torch_methods import NOT_GIVEN
-from ..validation import axis_index, dim_index, dtype_argument, integer
+from ..validation import axis_index, caller_stacklevel, dim_index, dtype_argument, integer
 from .creation import refuse_out_of_range
 from .elementwise import (
     _cast_to,
@@ -564,13 +565,15 @@ def _backend_item(xp, item):
                             f"received a tensor of dtype {kind}.{float_mask_hint(kind)}. Positions too: "
                             f"tg.tensor([0, 2]) is {kind}; pass the list itself, or build it with dtype='int64'")
         array = item.data if item.backend.xp is xp else xp.asarray(item.numpy())   # an index on another backend
+        if dtype_name(item.dtype) == "uint8":
+            array = _uint8_mask(xp, array)
     elif isinstance(item, (list, tuple, np.ndarray)):  # a tuple inside the index tuple reads as a list, as NumPy
         array = np.asarray(item)
         if array.size == 0 and not isinstance(item, np.ndarray):  # x[[]], x[(),]: no values, so no floats either
             array = array.astype(np.intp)
         if array.dtype.kind not in "biu":
             raise TypeError(f"Index arrays must hold integers or booleans; received dtype {array.dtype}")
-        array = xp.asarray(array)
+        array = xp.asarray(_uint8_mask(np, array) if array.dtype == np.uint8 else array)
     else:
         refuse_torch_tensor(item, "index a tinygradconv tensor with")
         if not hasattr(item, "dtype"):
@@ -579,6 +582,15 @@ def _backend_item(xp, item):
     if array.ndim == 0:
         return bool(array) if _is_mask(array) else int(array)
     return array
+
+
+def _uint8_mask(xp, array):
+    """A uint8 index array read as PyTorch reads it: a boolean mask (nonzero is True), with PyTorch's deprecation
+    warning, not as positions (NumPy's reading, which gave other values and another shape silently)."""
+    warnings.warn("Indexing with a uint8 tensor or array reads it as a boolean mask (nonzero is True), as PyTorch "
+                  "does; PyTorch deprecates it: index with a bool mask instead (index != 0), or with int64 "
+                  "positions (index.long()) for positions", UserWarning, stacklevel=caller_stacklevel())
+    return array != 0
 
 
 def _check_in_range(xp, item, axis, shape):
@@ -685,7 +697,8 @@ def getitem(x, index):
     Args:
         x: the tensor.
         index: an integer, slice, ``None``, ``...``, integer or boolean array (a list, a NumPy array or a
-            Tensor), or a tuple of them.
+            Tensor), or a tuple of them. A uint8 array or tensor is a boolean mask (nonzero is True), as PyTorch
+            reads it, with a ``UserWarning``: PyTorch deprecates it; index with a bool mask (or int64 positions).
 
     Integers, slices, ``None`` and ``...`` give a view of ``x``'s memory, as PyTorch's select, slice and
     unsqueeze, even one integer per axis (``w = y[0]``, a 0-d view where NumPy would give a scalar of its own: a
@@ -860,36 +873,73 @@ def _tensor(x):
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def reshape(x, *shape):
-    """``x`` with a new shape (one entry may be -1); the element count must match."""
+def ints_or_keyword(op, positional, keyword, value):
+    """The ints of PyTorch's ``*shape``/``*dims`` arguments, given one by one, as one tuple or list, or by their
+    keyword (``reshape(shape=(4, 6))``, ``permute(dims=...)``, ``flip(dims=...)``, as PyTorch takes them), as a
+    tuple; a ``TypeError`` when both are given.
+
+    >>> ints_or_keyword("reshape", (4, 6), "shape", NOT_GIVEN), ints_or_keyword("reshape", (), "shape", [4, 6])
+    ((4, 6), (4, 6))
+    """
+    if value is not NOT_GIVEN:
+        if positional:
+            raise TypeError(f"{op}() got its `{keyword}` both as positional arguments {positional} and as the keyword "
+                            f"{keyword}={value!r}: give one of them")
+        positional = (value,)
+    if len(positional) == 1 and isinstance(positional[0], (tuple, list)):
+        return tuple(positional[0])
+    return positional
+
+
+def reshape(x, *sizes, shape=NOT_GIVEN):
+    """``x`` with a new shape (one entry may be -1); the element count must match. The shape is given as ints, as
+    one tuple or list, or as PyTorch's keyword ``shape=``.
+
+    >>> import tinygradconv as tg
+    >>> reshape(tg.tensor([1.0, 2.0, 3.0, 4.0]), 2, -1).shape, tg.tensor([1.0, 2.0]).reshape(shape=(2, 1)).shape
+    ((2, 2), (2, 1))
+    """
     x = _tensor(x)
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
+    shape = ints_or_keyword("reshape", sizes, "shape", shape)
     return ReshapeOp.apply(x, shape=shape)  # checked by the op (integers, one -1, the element count)
 
 
-def permute(x, *axes):
-    """Reorder the axes of ``x`` (``permute(2, 0, 1)``)."""
+def permute(x, *axes, dims=NOT_GIVEN):
+    """Reorder the axes of ``x`` (``permute(2, 0, 1)``, ``permute((2, 0, 1))``, or PyTorch's keyword ``dims=``)."""
     x = _tensor(x)
-    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
-        axes = tuple(axes[0])
+    axes = ints_or_keyword("permute", axes, "dims", dims)
     return Permute.apply(x, axes=axes)  # checked by the op
 
 
-def transpose(x, *axes):
-    """Reverse all axes (no arguments), swap two axes (``transpose(x, 0, 1)``, as PyTorch), or apply a full
-    permutation given as one tuple (``transpose(x, (2, 0, 1))``, as NumPy). A rank-0 tensor has one dimension to
-    name, ``0`` or ``-1``, and comes back unchanged (``transpose(x, 0, -1)``), as PyTorch's.
+def transpose(x, *axes, dim0=NOT_GIVEN, dim1=NOT_GIVEN):
+    """Reverse all axes (no arguments), swap two axes (``transpose(x, 0, 1)``, or with PyTorch's keywords
+    ``dim0=``, ``dim1=``), or apply a full permutation given as one tuple (``transpose(x, (2, 0, 1))``, as NumPy). A
+    rank-0 tensor has one dimension to name, ``0`` or ``-1``, and comes back unchanged (``transpose(x, 0, -1)``),
+    as PyTorch's.
 
     Raises:
         AxisError: an axis out of range (a ``ValueError`` and an ``IndexError``). ValueError: another number of axes
-            than none, two or one full permutation.
+            than none, two or one full permutation. TypeError: ``dim0`` given twice (positional and keyword), or one
+            of ``dim0``/``dim1`` without the other (as PyTorch).
 
     >>> import tinygradconv as tg
-    >>> transpose(tg.tensor([[1.0, 2.0, 3.0]]), 0, 1).shape
-    (3, 1)
+    >>> row = tg.tensor([[1.0, 2.0, 3.0]])
+    >>> transpose(row, 0, 1).shape, transpose(row, dim0=0, dim1=1).shape, row.transpose(0, dim1=-1).shape
+    ((3, 1), (3, 1), (3, 1))
     """
     x = _tensor(x)
+    if dim0 is not NOT_GIVEN or dim1 is not NOT_GIVEN:
+        given = {"dim0": dim0, "dim1": dim1}
+        named = dict(zip(("dim0", "dim1"), axes))
+        twice = [k for k in named if given[k] is not NOT_GIVEN]
+        if twice or len(axes) > 2:
+            raise TypeError(f"transpose() got multiple values for `{(twice or ['dim0'])[0]}`: received the positional "
+                            f"{axes} and the keywords {({k: v for k, v in given.items() if v is not NOT_GIVEN})}")
+        named.update({k: v for k, v in given.items() if v is not NOT_GIVEN})
+        if len(named) != 2:
+            raise TypeError(f"transpose() missing the argument `{'dim1' if 'dim0' in named else 'dim0'}`: swapping "
+                            f"two dimensions takes both dim0 and dim1 (as PyTorch); received {named}")
+        axes = (named["dim0"], named["dim1"])
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         return permute(x, tuple(axes[0]))
     if not axes:

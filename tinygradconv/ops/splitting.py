@@ -361,7 +361,29 @@ def chunk(x, chunks, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
     return split(x, -(-n // chunks), axis)
 
 
-def tensor_split(x, indices_or_sections, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
+def _one_of(indices_or_sections, sections, indices, tensor_indices_or_sections):
+    """The one of ``tensor_split``'s argument and PyTorch's three keywords for it that was given (``sections`` an
+    int, ``indices`` a list or tuple, as PyTorch's overloads take them)."""
+    given = {name: value for name, value in (("indices_or_sections", indices_or_sections), ("sections", sections),
+                                             ("indices", indices),
+                                             ("tensor_indices_or_sections", tensor_indices_or_sections))
+             if value is not NOT_GIVEN}
+    if len(given) != 1:
+        raise TypeError(f"tensor_split() takes one of indices_or_sections, sections= (an int), indices= (a list of "
+                        f"ints) and tensor_indices_or_sections= (an integer tensor), as PyTorch; received "
+                        f"{given or 'none'}")
+    (name, value), = given.items()
+    if name == "sections" and not _is_integer(value):
+        raise TypeError(f"Invalid type for argument `sections` of tensor_split: expected an int, the number of "
+                        f"pieces (indices= takes a list of indices). Received {value!r}")
+    if name == "indices" and not isinstance(value, (list, tuple)):
+        raise TypeError(f"Invalid type for argument `indices` of tensor_split: expected a list or tuple of ints "
+                        f"(sections= takes a number of pieces). Received {value!r}")
+    return value
+
+
+def tensor_split(x, indices_or_sections=NOT_GIVEN, dim=NOT_GIVEN, *, axis=NOT_GIVEN, sections=NOT_GIVEN,
+                 indices=NOT_GIVEN, tensor_indices_or_sections=NOT_GIVEN):
     """``x`` cut along dimension ``dim``, as ``torch.tensor_split`` (NumPy's ``array_split``): a tuple of tensors.
 
     ``indices_or_sections`` is either an int ``n >= 1``, the number of pieces: with ``L`` the dimension's size,
@@ -380,13 +402,17 @@ def tensor_split(x, indices_or_sections, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
         indices_or_sections: an int ``>= 1``, or a list/tuple of ints (an integer tensor of rank 0 or 1).
         dim: the dimension to cut, negative counting from the end (default 0).
         axis: the same, by this package's name (``torch.tensor_split`` takes it too); give one of the two.
+        sections, indices, tensor_indices_or_sections: PyTorch's keywords for ``indices_or_sections``: an int, a
+            list/tuple of ints, an integer tensor (``t.tensor_split(sections=2, dim=1)``). Give one of the four.
 
     Returns:
         tuple of Tensor: the pieces, ``n`` of them or one more than there are indices, of ``x``'s dtype.
 
     Raises:
         TypeError: an ``indices_or_sections`` that is neither an int nor a list/tuple of ints (a float, a bool, a
-            float tensor), a ``dim`` that is not an int, ``dim`` and ``axis`` both given.
+            float tensor), a ``dim`` that is not an int, ``dim`` and ``axis`` both given; none or several of
+            ``indices_or_sections`` and its keywords, ``sections`` that is not an int or ``indices`` that is not a
+            list/tuple (as PyTorch).
         ValueError: a number of sections below 1, an integer tensor of rank 2 or more, or a rank-0 ``x``
             (PyTorch raises ``RuntimeError`` for these).
         IndexError: a ``dim`` out of range (:class:`~tinygradconv.validation.AxisError`, also a ``ValueError``).
@@ -407,6 +433,7 @@ def tensor_split(x, indices_or_sections, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
     """
     dim, name = _dimension_given("tensor_split", dim, axis)
     x = x if isinstance(x, Tensor) else Tensor(x)
+    indices_or_sections = _one_of(indices_or_sections, sections, indices, tensor_indices_or_sections)
     given = _sections_or_indices(indices_or_sections)
     axis = _dimension(x, dim, "tensor_split", name)
     length = x.shape[axis]
