@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import keras_on_torch, same_bits
 
 import tinygradconv as tg
 from tinygradconv import optimizers as O
-
-from helpers import keras_on_torch, same_bits
 
 SHAPES = [(3,), (2, 4), (3, 2, 2), (37,)]
 STEPS = 6
@@ -100,14 +99,14 @@ def _assert_same_trajectory(name, kwargs, dtype="float32"):
 
 
 SGD_CASES = [
-    dict(learning_rate=0.1),
-    dict(learning_rate=0.01),
-    dict(learning_rate=0.1, momentum=0.9),
-    dict(learning_rate=0.1, momentum=0.9, nesterov=True),
-    dict(learning_rate=0.05, momentum=0.5, weight_decay=0.01),
-    dict(learning_rate=0.1, momentum=0.9, clipvalue=0.3),
-    dict(learning_rate=0.1, nesterov=True, momentum=0.9, use_ema=True, ema_momentum=0.9),
-    dict(learning_rate=0.1, use_ema=True, ema_momentum=0.9, ema_overwrite_frequency=2),
+    {"learning_rate": 0.1},
+    {"learning_rate": 0.01},
+    {"learning_rate": 0.1, "momentum": 0.9},
+    {"learning_rate": 0.1, "momentum": 0.9, "nesterov": True},
+    {"learning_rate": 0.05, "momentum": 0.5, "weight_decay": 0.01},
+    {"learning_rate": 0.1, "momentum": 0.9, "clipvalue": 0.3},
+    {"learning_rate": 0.1, "nesterov": True, "momentum": 0.9, "use_ema": True, "ema_momentum": 0.9},
+    {"learning_rate": 0.1, "use_ema": True, "ema_momentum": 0.9, "ema_overwrite_frequency": 2},
 ]
 
 
@@ -117,19 +116,19 @@ def test_sgd_matches_keras_bit_for_bit(kwargs):
 
 
 SQRT_CASES = [
-    ("Adam", dict(learning_rate=0.01)),
-    ("Adam", dict(learning_rate=0.01, amsgrad=True)),
-    ("Adam", dict(learning_rate=0.01, weight_decay=0.05, clipvalue=0.3)),
-    ("AdamW", dict(learning_rate=0.01)),
-    ("AdamW", dict(learning_rate=0.01, amsgrad=True, weight_decay=0.1)),
-    ("Adamax", dict(learning_rate=0.01)),
-    ("Nadam", dict(learning_rate=0.01)),
-    ("RMSprop", dict(learning_rate=0.01)),
-    ("RMSprop", dict(learning_rate=0.01, centered=True)),
-    ("RMSprop", dict(learning_rate=0.01, momentum=0.9, centered=True)),
-    ("RMSprop", dict(learning_rate=0.01, momentum=0.9, use_ema=True, ema_momentum=0.9)),
-    ("Adagrad", dict(learning_rate=0.1)),
-    ("Adagrad", dict(learning_rate=0.1, initial_accumulator_value=0.5, weight_decay=0.05)),
+    ("Adam", {"learning_rate": 0.01}),
+    ("Adam", {"learning_rate": 0.01, "amsgrad": True}),
+    ("Adam", {"learning_rate": 0.01, "weight_decay": 0.05, "clipvalue": 0.3}),
+    ("AdamW", {"learning_rate": 0.01}),
+    ("AdamW", {"learning_rate": 0.01, "amsgrad": True, "weight_decay": 0.1}),
+    ("Adamax", {"learning_rate": 0.01}),
+    ("Nadam", {"learning_rate": 0.01}),
+    ("RMSprop", {"learning_rate": 0.01}),
+    ("RMSprop", {"learning_rate": 0.01, "centered": True}),
+    ("RMSprop", {"learning_rate": 0.01, "momentum": 0.9, "centered": True}),
+    ("RMSprop", {"learning_rate": 0.01, "momentum": 0.9, "use_ema": True, "ema_momentum": 0.9}),
+    ("Adagrad", {"learning_rate": 0.1}),
+    ("Adagrad", {"learning_rate": 0.1, "initial_accumulator_value": 0.5, "weight_decay": 0.05}),
 ]
 
 
@@ -160,7 +159,7 @@ def test_schedules_match_keras_bit_for_bit(name, which, request):
     keras = keras_on_torch("Keras 3 on torch is the reference of the optimizers' float32 steps")
     if name != "SGD":       # see the module's docstring
         request.getfixturevalue("correctly_rounded_torch_sqrt")
-    kwargs = dict(momentum=0.9) if name == "SGD" else {}
+    kwargs = {"momentum": 0.9} if name == "SGD" else {}
     theirs, _ = _keras_trajectory(keras, name, dict(kwargs, learning_rate=_schedule(keras.optimizers.schedules,
                                                                                      which)), "float32")
     ours, _ = _our_trajectory(name, dict(kwargs, learning_rate=_schedule(O.schedules, which)), "float32")
