@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ops.fused_multiply_add import fused_multiply_add_float32, multiply_add
+from ..ops.fused_multiply_add import multiply_add, multiply_add_float32
 
 
 def add_scaled(xp, x, y, alpha):
@@ -38,9 +38,9 @@ def add_scaled(xp, x, y, alpha):
         return x + y
     if alpha == -1.0:
         return x - y
+    if x.dtype == xp.float32:
+        return multiply_add_float32(xp, y, alpha, x)
     with np.errstate(over="ignore", invalid="ignore"):     # inf, inf - inf = NaN: silently, as PyTorch
-        if x.dtype == xp.float32:
-            return fused_multiply_add_float32(xp, xp.asarray(alpha, dtype=xp.float32), y, x)
         if x.dtype == xp.float64:
             return multiply_add(xp, y, alpha, x)
         wide = xp.float32           # float16: the product of two float16 numbers is exact in float32
