@@ -570,6 +570,10 @@ def _fast_float32(a, b, c):
         factor = float(a.reshape(())) if a.size == 1 else None       # exact (a float32 or float16 number)
         shape = b.shape if (factor is not None and b.shape == c.shape and a.ndim <= b.ndim) else _shape(a, b, c)
     size = math.prod(shape)
+    if 0 < size <= SMALL_FLOAT32 and shape:
+        out = _one_block_float32(factor, a, b, c)
+        if out is not None:
+            return out
     out = np.empty(shape, np.float32)
     if size == 0:
         return out
@@ -622,6 +626,25 @@ def _fast_float32(a, b, c):
         c = np.asarray(picked[-1], dtype=np.float64)
         s = product + c
         flat_out[index] = _ties_rounded_again(np, product, c, s, s.astype(np.float32))
+    return out
+
+
+def _one_block_float32(factor, a, b, c):
+    """:func:`_fast_float32` on at most :data:`SMALL_FLOAT32` elements, the usual case of a bias or a small weight:
+    the same operations and tests on fresh arrays of the broadcast shape (no flattening, no blocks), which cost
+    fewer Python steps; None where a test fails (then the blocks' way finds and corrects the elements)."""
+    s = np.multiply(b, factor, dtype=np.float64) if factor is not None else np.multiply(a, b, dtype=np.float64)
+    np.add(s, c, out=s)
+    out = s.astype(np.float32)
+    bits = s.view(np.uint64)
+    np.left_shift(bits, 35, out=bits)
+    if np.minimum.reduce(bits.view(np.int64), axis=None) == _INT64_MIN:
+        return None
+    if not np.fmin.reduce(np.abs(out), axis=None) > 2.0 ** -126:       # zero results pass, 0 < |r| <= 2**-126 not
+        low = out.view(np.uint32) << 1
+        low -= 1
+        if np.minimum.reduce(low, axis=None) < 1 << 24:
+            return None
     return out
 
 
