@@ -571,7 +571,7 @@ def _fast_float32(a, b, c):
         shape = b.shape if (factor is not None and b.shape == c.shape and a.ndim <= b.ndim) else _shape(a, b, c)
     size = math.prod(shape)
     if 0 < size <= SMALL_FLOAT32 and shape:
-        out = _one_block_float32(factor, a, b, c)
+        out = _one_block_float32(factor, a, b, c, shape)
         if out is not None:
             return out
     out = np.empty(shape, np.float32)
@@ -629,11 +629,12 @@ def _fast_float32(a, b, c):
     return out
 
 
-def _one_block_float32(factor, a, b, c):
+def _one_block_float32(factor, a, b, c, shape):
     """:func:`_fast_float32` on at most :data:`SMALL_FLOAT32` elements, the usual case of a bias or a small weight:
     the same operations and tests on fresh arrays of the broadcast shape (no flattening, no blocks), which cost
     fewer Python steps; None where a test fails (then the blocks' way finds and corrects the elements)."""
-    s = np.multiply(b, factor, dtype=np.float64) if factor is not None else np.multiply(a, b, dtype=np.float64)
+    s = np.empty(shape)                                     # (the product may broadcast to less than c's shape)
+    np.multiply(b, factor if factor is not None else a, out=s, dtype=np.float64)
     np.add(s, c, out=s)
     out = s.astype(np.float32)
     bits = s.view(np.uint64)
