@@ -1666,8 +1666,8 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         ``self + alpha * other`` is already rounded once and is what is computed (``x.add(y, alpha=2.0)`` of
         10**6 float64 elements: 0.75 ms on the same machine); in float32 too, ``alpha`` +-1 or a power of two
         (``x + alpha * y`` in float32, exact in the product unless it leaves float32's range, which is tested:
-        :func:`_plain_sum_if_exact`), and float32 arrays of up to 8192 elements take no blocks
-        (:func:`~tinygradconv.ops.fused_multiply_add._small_float32`). Left as PyTorch does not round: a nonzero
+        :func:`_plain_sum_if_exact`), and float32 arrays of up to 8192 elements take fresh arrays, no scratch buffers
+        (:func:`~tinygradconv.ops.fused_multiply_add._fast_float32`). Left as PyTorch does not round: a nonzero
         product under ``2**-900`` (rounded twice here; see ``multiply_add``); and for a number ``other``
         (``x.add(0.3, alpha=3)``), or a tensor ``other`` broadcast along the last dimension (shape ``(..., 1)``,
         which PyTorch's kernel takes as a number in each row), PyTorch rounds twice, ``x + round(alpha * other)``,

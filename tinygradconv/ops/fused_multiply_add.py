@@ -45,12 +45,12 @@ CAREFUL_BLOCK = 12288
 #: :mod:`~tinygradconv.ops.addcmul`).
 MULTIPLY_ADD_BLOCK = 16384
 
-#: The same for float32 (:func:`_fast_float32`, 3 buffers): 0.26 ms for 10**5 float32 elements where blocks of
+#: The same for float32 (:func:`_fast_float32`, 2 buffers): 0.26 ms for 10**5 float32 elements where blocks of
 #: 16384 took 0.35 ms.
 FLOAT32_BLOCK = 65536
 
-#: Up to this many elements the float32 fast way takes fresh arrays, no buffers or blocks (:func:`_small_float32`):
-#: 64 KiB of float64 at most, below the size from which glibc's ``malloc`` maps fresh memory for an array.
+#: Up to this many elements the float32 fast way (:func:`_fast_float32`) takes fresh arrays, not the thread's
+#: buffers: 64 KiB of float64 at most, below the size from which glibc's ``malloc`` maps fresh memory for an array.
 SMALL_FLOAT32 = 8192
 
 
@@ -273,9 +273,10 @@ def fused_multiply_add_float32(xp, a, b, c):
     On NumPy arrays (:func:`_fast_float32`): 3 operations make the result (the product and the sum in float64,
     the rounding to float32), and 4 test a whole block (the lowest 29 bits of every ``s`` shifted to the top of a
     64-bit integer, where the tie pattern is the smallest int64, found by a minimum; the smallest result
-    magnitude, for the subnormals); only in a block where a test fails are the elements concerned found and
-    corrected. The other backends test every element (:func:`_fused_multiply_add_float32_block`; the array-API
-    test double, which has no bit view, computes TwoSum on every element). ``a``, ``b`` and ``c`` may be float16
+    magnitude, for the subnormals, where a zero result, which is exact, is let through by a second look at ``r``'s
+    bits); only in a block where a test fails are the elements concerned found and corrected. The other backends
+    test every element (:func:`_fused_multiply_add_float32_block`; the array-API test double, which has no bit
+    view, computes TwoSum on every element). ``a``, ``b`` and ``c`` may be float16
     too (exact in float32). The time: the table in :mod:`~tinygradconv.ops.addcmul`.
 
     >>> import numpy as np
@@ -291,6 +292,28 @@ def fused_multiply_add_float32(xp, a, b, c):
         if _numpy_arrays(a, b, c):
             return _fast_float32(a, b, c)
         return _in_blocks(xp, lambda a, b, c: _fused_multiply_add_float32_block(xp, a, b, c), a, b, c,
+                          dtype="float32")
+
+
+def multiply_add_float32(xp, y, alpha, x):
+    """``x + alpha * y`` for float32 arrays ``x`` and ``y`` (broadcasting) and a number ``alpha``, rounded to float32
+    first and then the whole rounded once, as a float32 fused multiply-add (``fmaf(alpha, y, x)``) rounds it: what
+    PyTorch's CPU ``torch.add(x, y, alpha=alpha)`` and ``torch._foreach_add_(x, y, alpha=alpha)`` compute in
+    float32. :func:`fused_multiply_add_float32` with ``alpha`` as the factor, without a 0-d array made for it (on
+    NumPy arrays the fast way takes it as a Python float: a few microseconds less per call, which an optimizer pays
+    for each weight at each step).
+
+    >>> import numpy as np
+    >>> w, g = np.float32([0.123]), np.float32([2.2])
+    >>> multiply_add_float32(np, g, -0.1, w).tolist(), (w - np.float32(0.1) * g).tolist()
+    ([-0.09700000286102295], [-0.09700001031160355])
+    """
+    with np.errstate(over="ignore", invalid="ignore"):    # overflow to inf, inf - inf = nan: silently, as PyTorch
+        factor = float(np.float32(alpha))
+        if isinstance(y, np.ndarray) and isinstance(x, np.ndarray):
+            return _fast_float32(factor, y, x)
+        factor = xp.asarray(factor, dtype=xp.float32)
+        return _in_blocks(xp, lambda y, x: _fused_multiply_add_float32_block(xp, factor, y, x), y, x,
                           dtype="float32")
 
 
@@ -524,63 +547,116 @@ def _fast_float64(a, b, c, careful):
 
 
 def _fast_float32(a, b, c):
-    """:func:`fused_multiply_add_float32` for NumPy float32 or float16 arrays: per block of
-    :data:`FLOAT32_BLOCK` elements, ``s = a * b + c`` in float64 (the product exact, the sum rounded once)
-    and ``r = s`` rounded to float32, written into the result; then two whole-block tests: ``s``'s bits shifted
-    left by 35 (the lowest 29 bits on top), whose minimum as int64 is the smallest int64 only where some ``s`` is
-    a float32 tie (``1`` then 28 zeros), and the smallest ``|r|`` (NaN aside), ``2**-126`` or less only where some
-    result is zero or among float32's subnormals (whose ties sit higher; those are all looked at). Only in a block
-    where a test fails are the elements concerned found; all of them are corrected at the end
-    (:func:`_ties_rounded_again`)."""
-    shape = _shape(a, b, c)
-    if 0 < len(shape) and math.prod(shape) <= SMALL_FLOAT32:
-        return _small_float32(a, b, c)
+    """:func:`fused_multiply_add_float32` for NumPy float32 or float16 arrays. Per block of :data:`FLOAT32_BLOCK`
+    elements, in one float64 scratch buffer of a block (:func:`_buffers`) and one float32 one, 7 NumPy operations:
+    ``s = a * b`` in float64 (exact; a one-element ``a`` is taken as a Python float, so that NumPy broadcasts no
+    array), ``s += c`` (rounded once) and ``r = s`` rounded to float32, written into the result; then two tests of
+    the whole block:
+
+    * ties: ``s``'s bits shifted left by 35 in place (the lowest 29 on top), whose minimum as int64 is the smallest
+      int64 only where some ``s`` is a float32 tie (``1`` then 28 zeros);
+    * float32's subnormal range, whose ties sit higher: the smallest ``|r|`` (NaN aside) is ``2**-126`` or less
+      only where some result is zero, subnormal or ``2**-126``; then (results that are exactly zero are common: a
+      zero moment times a zero gradient) ``r``'s bits shifted left by one (the sign dropped) less one, as
+      unsigned integers, whose minimum is below ``2**24`` only where ``0 < |r| <= 2**-126``. A zero result is
+      exact: ``s`` is then exact (``c`` is zero and ``s`` the product, or ``|c| >= 2**-149`` and ``|a * b|``
+      within a factor 2 of it, a cancellation without error: Sterbenz), so its rounding to float32 is the only one.
+
+    Only in a block where a test fails is ``s`` computed again and the elements concerned found (their bits); all
+    of them are corrected at the end (:func:`_ties_rounded_again`). Random data passes both tests: 7 operations
+    where ``c + a * b`` rounded twice takes 2 (the times: :mod:`~tinygradconv.optimizers.torch_rounding`)."""
+    if isinstance(a, float):                                 # (multiply_add_float32: a float32 number)
+        factor, shape = a, _shape(b, c)
+    else:
+        factor = float(a.reshape(())) if a.size == 1 else None       # exact (a float32 or float16 number)
+        shape = b.shape if (factor is not None and b.shape == c.shape and a.ndim <= b.ndim) else _shape(a, b, c)
+    size = math.prod(shape)
+    if 0 < size <= SMALL_FLOAT32 and shape:
+        out = _one_block_float32(factor, a, b, c, shape)
+        if out is not None:
+            return out
     out = np.empty(shape, np.float32)
-    n = FLOAT32_BLOCK
-    size, buffer_shape, blocks, flat = _blocks((a, b, c), shape, n)
     if size == 0:
         return out
-    sums, shifted, magnitudes = _buffers(buffer_shape, np.float64, np.uint64, np.float32)
+    operands = (b, c) if factor is not None else (a, b, c)
+    if all(x.shape == shape and x.flags.c_contiguous for x in operands):
+        flat = [x.reshape(-1) for x in operands]            # views, no copy
+    else:
+        flat = _flat(operands, shape)
+    n = min(size, FLOAT32_BLOCK)
+    if n <= SMALL_FLOAT32:                 # fresh small arrays cost less than carving the buffers
+        sums, magnitudes = np.empty(n), np.empty(n, np.float32)
+    else:
+        sums, magnitudes = _buffers((n,), np.float64, np.float32)
     flat_out, flagged = out.reshape(-1), []
-    for start, stop, (a_block, b_block, c_block) in blocks:
-        whole = size <= n or stop - start == n                                    # (else the last block)
-        s, u, m = (w if whole else w[:stop - start] for w in (sums, shifted, magnitudes))
-        r = out if size <= n else flat_out[start:stop]
-        np.multiply(a_block, b_block, out=s, dtype=np.float64)          # exact
-        np.add(s, c_block, out=s)
+    for start in range(0, size, n):
+        stop = min(start + n, size)
+        s, m = (sums, magnitudes) if stop - start == n else (sums[:stop - start], magnitudes[:stop - start])
+        parts = [x if x.ndim == 0 else x[start:stop] for x in flat]
+        r = flat_out[start:stop]
+        _sum_in_float64(factor, parts, s)
         np.copyto(r, s, casting="same_kind")
         bits = s.view(np.uint64)
-        np.left_shift(bits, 35, out=u)
+        np.left_shift(bits, 35, out=bits)                   # (s is computed again where a test fails)
+        tie = np.minimum.reduce(bits.view(np.int64), axis=None) == _INT64_MIN
         np.abs(r, out=m)
-        tie = u.view(np.int64).min() == _INT64_MIN
         small = not np.fmin.reduce(m, axis=None) > 2.0 ** -126
+        if small:                                           # zero results pass; 0 < |r| <= 2**-126 fails
+            low = m.view(np.uint32)
+            np.left_shift(r.view(np.uint32), 1, out=low)
+            low -= 1
+            small = np.minimum.reduce(low, axis=None) < 1 << 24
         if tie or small:
-            mask = u == 1 << 63
+            _sum_in_float64(factor, parts, s)
+            bits = s.view(np.uint64)
+            mask = (bits & _LOWEST_29_BITS) == _FLOAT32_HALF_WAY
             if small:                        # float32 subnormal results, 0 < |s| < 2**-126, all of them
-                np.bitwise_and(bits, _MAGNITUDE, out=u)
-                u -= 1
-                mask |= u < _BELOW_FLOAT32_NORMAL
+                magnitude = bits & _MAGNITUDE
+                magnitude -= 1
+                mask |= magnitude < _BELOW_FLOAT32_NORMAL
             index = np.flatnonzero(mask)
             if index.size:
                 flagged.append(index + start)
     if flagged:
         index = np.concatenate(flagged)
-        a, b, c = _picked((a, b, c), shape, index, flat)
-        product = np.multiply(a, b, dtype=np.float64)
-        c = np.asarray(c, dtype=np.float64)
+        picked = [x if x.ndim == 0 else x[index] for x in flat]
+        if factor is not None:
+            product = np.multiply(picked[0], factor, dtype=np.float64)
+        else:
+            product = np.multiply(picked[0], picked[1], dtype=np.float64)
+        c = np.asarray(picked[-1], dtype=np.float64)
         s = product + c
         flat_out[index] = _ties_rounded_again(np, product, c, s, s.astype(np.float32))
     return out
 
 
-def _small_float32(a, b, c):
-    """:func:`_fast_float32` for at most :data:`SMALL_FLOAT32` elements (not 0-d): the same sum and tests on
-    fresh arrays (small ones, which ``malloc`` takes from memory it keeps), 7 NumPy operations where the buffers,
-    the blocks and their bookkeeping cost about 3 times as much at 100 elements; the careful way for all of them
-    where a test fails."""
-    s = np.add(np.multiply(a, b, dtype=np.float64), c, dtype=np.float64)       # the product exact
-    r = s.astype(np.float32)
-    tie = (s.view(np.uint64) << 35).view(np.int64).min() == _INT64_MIN
-    if tie or not np.fmin.reduce(np.abs(r), axis=None) > 2.0 ** -126:          # a tie, or a subnormal result
-        return _fused_multiply_add_float32_block(np, a, b, c)
-    return r
+def _one_block_float32(factor, a, b, c, shape):
+    """:func:`_fast_float32` on at most :data:`SMALL_FLOAT32` elements, the usual case of a bias or a small weight:
+    the same operations and tests on fresh arrays of the broadcast shape (no flattening, no blocks), which cost
+    fewer Python steps; None where a test fails (then the blocks' way finds and corrects the elements)."""
+    s = np.empty(shape)                                     # (the product may broadcast to less than c's shape)
+    np.multiply(b, factor if factor is not None else a, out=s, dtype=np.float64)
+    np.add(s, c, out=s)
+    out = s.astype(np.float32)
+    bits = s.view(np.uint64)
+    np.left_shift(bits, 35, out=bits)
+    if np.minimum.reduce(bits.view(np.int64), axis=None) == _INT64_MIN:
+        return None
+    if not np.fmin.reduce(np.abs(out), axis=None) > 2.0 ** -126:       # zero results pass, 0 < |r| <= 2**-126 not
+        low = out.view(np.uint32) << 1
+        low -= 1
+        if np.minimum.reduce(low, axis=None) < 1 << 24:
+            return None
+    return out
+
+
+def _sum_in_float64(factor, parts, s):
+    """``s = a * b + c`` in float64 in the buffer ``s`` (the product exact, the sum rounded once): ``parts`` is
+    ``(b, c)`` with ``a`` the Python float ``factor``, or ``(a, b, c)`` where ``factor`` is None."""
+    if factor is not None:
+        b, c = parts
+        np.multiply(b, factor, out=s, dtype=np.float64)
+    else:
+        a, b, c = parts
+        np.multiply(a, b, out=s, dtype=np.float64)
+    np.add(s, c, out=s)

@@ -9,24 +9,20 @@ from __future__ import annotations
 
 from ..validation import flag, number
 from .optimizer import Optimizer
+from .torch_rounding import add_scaled, in_dtype_of
 
 
-def moving_average(average, value, beta):
-    """``beta * average + (1 - beta) * value``, the moments' update, written as Keras 3's torch backend computes it.
+def moving_average(xp, average, value, beta):
+    """``beta * average + (1 - beta) * value``, the moments' update, as Keras 3's torch backend computes it:
+    ``average * beta`` rounded, then ``(1 - beta) * value`` added to it with one rounding (``torch._foreach_mul_``
+    then ``torch._foreach_add_(..., alpha=1 - beta)``: :func:`~tinygradconv.optimizers.torch_rounding.add_scaled`),
+    ``beta`` and ``1 - beta`` (computed in float64) rounded to the weight's dtype.
 
     It equals Keras' generic ``average + (value - average) * (1 - beta)`` in exact arithmetic, but stays ``inf``
     where that form gives ``inf - inf = NaN``: once ``g * g`` overflows (``|g| > 1.8e19`` in float32) the second
     step made the weight NaN, where Keras on torch leaves it unchanged (found by a tester).
     """
-    return average * beta + value * (1 - beta)
-
-
-def in_dtype_of(w, xp, *values):
-    """``values`` as 0-d arrays of ``w``'s dtype: Keras 3 casts each scalar of a step (the learning rate, the step
-    count, the betas) to the variable's dtype before it computes with them, so that in float16 the bias correction
-    is rounded as Keras rounds it (found by a tester: in float64, a float16 Adam step where ``v`` had underflowed to
-    0 was 1.5 against Keras' 1.0)."""
-    return (xp.asarray(value, dtype=w.dtype) for value in values)
+    return add_scaled(xp, average * beta, value, 1 - beta)
 
 
 class _AdamHyperparameters(Optimizer):
@@ -84,8 +80,8 @@ class Adam(_AdamHyperparameters):
     def update_step(self, g, w, lr, state, xp):
         lr, t, beta_1, beta_2 = in_dtype_of(w, xp, lr, self.iterations + 1, self.beta_1, self.beta_2)
         alpha = lr * xp.sqrt(1 - beta_2**t) / (1 - beta_1**t)
-        m = state["m"] = moving_average(state["m"], g, self.beta_1)
-        v = state["v"] = moving_average(state["v"], g * g, self.beta_2)
+        m = state["m"] = moving_average(xp, state["m"], g, self.beta_1)
+        v = state["v"] = moving_average(xp, state["v"], g * g, self.beta_2)
         if self.amsgrad:
             v = state["vhat"] = xp.maximum(state["vhat"], v)
         return w - (m * alpha) / (xp.sqrt(v) + self.epsilon)
@@ -157,7 +153,7 @@ class Adamax(_AdamHyperparameters):
 
     def update_step(self, g, w, lr, state, xp):
         lr, t, beta_1 = in_dtype_of(w, xp, lr, self.iterations + 1, self.beta_1)
-        m = state["m"] = moving_average(state["m"], g, self.beta_1)
+        m = state["m"] = moving_average(xp, state["m"], g, self.beta_1)
         u = state["u"] = xp.maximum(self.beta_2 * state["u"], xp.abs(g))
         return w - (lr * m) / ((1 - beta_1**t) * (u + self.epsilon))
 
@@ -213,8 +209,8 @@ class Nadam(_AdamHyperparameters):
         t = self.iterations + 1
         u_t, u_next = self._mu(t, w, xp), self._mu(t + 1, w, xp)
         lr, t, beta_2, product = in_dtype_of(w, xp, lr, t, self.beta_2, self.u_product)
-        m = state["m"] = moving_average(state["m"], g, self.beta_1)
-        v = state["v"] = moving_average(state["v"], g * g, self.beta_2)
+        m = state["m"] = moving_average(xp, state["m"], g, self.beta_1)
+        v = state["v"] = moving_average(xp, state["v"], g * g, self.beta_2)
         m_hat = m * u_next / (1 - product * u_next) + g * (1 - u_t) / (1 - product)
         v_hat = v / (1 - beta_2**t)
         return w - (m_hat * lr) / (xp.sqrt(v_hat) + self.epsilon)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ..validation import flag, number
 from .optimizer import Optimizer
+from .torch_rounding import add_scaled, in_dtype_of
 
 
 class SGD(Optimizer):
@@ -47,11 +48,12 @@ class SGD(Optimizer):
         return {"m": xp.zeros_like(variable.data)} if self.momentum != 0 else {}
 
     def update_step(self, g, w, lr, state, xp):
+        (lr,) = in_dtype_of(w, xp, lr)
         if self.momentum == 0:
-            return w - g * lr
-        m = state["m"] = state["m"] * self.momentum - g * lr
+            return add_scaled(xp, w, g, -lr)
+        m = state["m"] = add_scaled(xp, state["m"] * self.momentum, g, -lr)
         if self.nesterov:
-            return w + (m * self.momentum - g * lr)
+            return add_scaled(xp, add_scaled(xp, w, g, -lr), m, self.momentum)
         return w + m
 
     def get_config(self):
@@ -102,16 +104,16 @@ class RMSprop(Optimizer):
         return state
 
     def update_step(self, g, w, lr, state, xp):
+        (lr,) = in_dtype_of(w, xp, lr)
         rho = self.rho
-        v = state["v"] = rho * state["v"] + (1 - rho) * (g * g)
+        v = state["v"] = add_scaled(xp, state["v"] * rho, g * g, 1 - rho)
+        denominator = v + self.epsilon
         if self.centered:
-            a = state["a"] = rho * state["a"] + (1 - rho) * g
-            denominator = v - a * a + self.epsilon
-        else:
-            denominator = v + self.epsilon
-        increment = lr * g / xp.sqrt(denominator)
+            a = state["a"] = add_scaled(xp, state["a"] * rho, g, 1 - rho)
+            denominator = denominator - a * a
+        increment = (g * lr) / xp.sqrt(denominator)
         if self.momentum > 0:
-            m = state["m"] = self.momentum * state["m"] + increment
+            m = state["m"] = state["m"] * self.momentum + increment
             return w - m
         return w - increment
 
@@ -153,8 +155,9 @@ class Adagrad(Optimizer):
         return {"acc": xp.full_like(variable.data, self.initial_accumulator_value)}
 
     def update_step(self, g, w, lr, state, xp):
+        (lr,) = in_dtype_of(w, xp, lr)
         acc = state["acc"] = state["acc"] + g * g
-        return w - lr * g / xp.sqrt(acc + self.epsilon)
+        return w - (g * lr) / xp.sqrt(acc + self.epsilon)
 
     def get_config(self):
         return dict(super().get_config(), initial_accumulator_value=self.initial_accumulator_value,
