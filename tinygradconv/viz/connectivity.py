@@ -1295,7 +1295,12 @@ def _draw_connectivity(ax, geo, window, span, annotate, weighted, drawn, wrapped
                     labels.append((index, ax.text(x, y, label, ha="center", va="center",
                                                   fontsize=8 if len(label) <= 3 else 7.1, zorder=3, clip_on=True,
                                                   bbox=_LABEL_BOX if hatch else None)))
-        drawn["labels"].append((ax, labels, (lo - half, hi + half)))
+        # the x range of the cells this row draws: a wrapped row holds the cells whose centre lies in
+        # (lo - 1/2, hi + 1/2], so an output cell half a step off the inputs' may stand beyond ``hi``; measured on
+        # the range (lo - half, hi + half) its label was hidden, and it is drawn in no other row (y20 of a
+        # conv1d_transpose of L=20, k=4, s=2, 'same' was named nowhere: found by a teacher)
+        xs = [x for x, _, _ in cells] if wrapped and cells else [lo, hi]
+        drawn["labels"].append((ax, labels, (min(min(xs), lo) - half, max(max(xs), hi) + half)))
     colors, styles = _tap_colors(st.kernel_size), _tap_styles(st.kernel_size)
     w = np.asarray(st.weights)
     scale = float(np.max(np.abs(w))) or 1.0
