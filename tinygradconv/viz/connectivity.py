@@ -1682,7 +1682,11 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
         c_title, t_title = f"matching conv1d: C, {n_short}×{n_long}", f"{st.kind}: T = Cᵀ, {n_long}×{n_short}"
     else:
         left, right = conv_padding(st.input_length, k, s, st.padding, d)
-        note = f"transposed: conv1d_transpose (valid) cropped by the conv's padding ({left}, {right})"
+        # the output_padding that makes the transpose span the padded input, as conv_matrices runs it (without it,
+        # the op captioned "conv1d_transpose (valid)" gave 10 rows for the 11 of T: found by a teacher)
+        extra = left + st.input_length + right - ((n_short - 1) * s + st.k_eff)
+        note = (f"transposed: conv1d_transpose (valid, output_padding={extra}) cropped by the conv's padding "
+                f"({left}, {right})")
         c_title, t_title = f"{st.kind}: C, {n_short}×{n_long}", f"its transpose: T = Cᵀ, {n_long}×{n_short}"
     t_xlabel = "input index (short side)"
     # the transpose is a narrow column (a short side of 3 or less, or its smaller cells): its title and label on
