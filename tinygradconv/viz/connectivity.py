@@ -129,16 +129,21 @@ class ConvSetting:
         return f"the Keras {layer} layer would refuse this setting: {'; '.join(rules)}"
 
 
-def _model_like(kind) -> bool:
-    """Whether ``kind`` is drawn by :mod:`~tinygradconv.viz.model_connectivity`: a model, or a layer with a
-    matrix there other than Conv1D / Conv1DTranspose (a pooling layer, a depthwise convolution, ...)."""
+def _model_like(kind, weights=None) -> bool:
+    """Whether ``kind`` is drawn by :mod:`~tinygradconv.viz.model_connectivity`: a model, a layer with a
+    matrix there other than Conv1D / Conv1DTranspose (a pooling layer, a depthwise convolution, ...), or, with
+    ``weights="model"`` (its Jacobian, which any layer has), any other layer (an LSTM was refused with a message
+    naming Conv1D / Conv1DTranspose only: found by a teacher)."""
     if isinstance(kind, str):
         return False
     if hasattr(kind, "layers"):
         return True
     # imported here: model_connectivity imports this module
+    from ..layers.layer import Layer
     from .model_connectivity import CONVOLUTIONS, SUPPORTED, _kind
 
+    if isinstance(weights, str) and weights == "model" and isinstance(kind, Layer):
+        return _kind(kind) not in CONVOLUTIONS
     return _kind(kind) in SUPPORTED and _kind(kind) not in CONVOLUTIONS
 
 
@@ -148,8 +153,16 @@ def _layer_kind(layer):
         return "conv1d_transpose"
     if "Conv1D" in names:
         return "conv1d"
-    raise TypeError(f"Invalid type for argument `kind`. Expected 'conv1d', 'conv1d_transpose' or a Conv1D / "
-                    f"Conv1DTranspose layer. Received kind={layer!r} of type {type(layer).__name__}")
+    from ..layers.layer import Layer
+
+    if isinstance(layer, Layer):        # a layer with no matrix of its own: its Jacobian is drawn instead
+        raise TypeError(f"Invalid type for argument `kind`. Expected 'conv1d', 'conv1d_transpose', a layer or a "
+                        f"model whose connectivity is drawn from its settings, or any built layer or model with "
+                        f"weights='model' (its Jacobian). Received kind={layer!r} of type {type(layer).__name__} "
+                        f"with weights=None: pass weights='model' (the layer built, or inside a Sequential with an "
+                        f"Input), or see viz.plot_model_connectivity")
+    raise TypeError(f"Invalid type for argument `kind`. Expected 'conv1d', 'conv1d_transpose', a layer or a "
+                    f"model. Received kind={layer!r} of type {type(layer).__name__}")
 
 
 def real_values(value, name, expected):
@@ -495,7 +508,7 @@ def connectivity_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_S
     >>> connectivity_matrix("conv1d", 4, kernel_size=2, strides=2).astype(int).tolist()
     [[1, 1, 0, 0], [0, 0, 1, 1]]
     """
-    if _model_like(kind):       # a whole model, or a layer other than a convolution: see viz.model_connectivity
+    if _model_like(kind, weights):  # a model, or a layer other than a convolution: see viz.model_connectivity
         # Imported here: model_connectivity builds on this module's layer matrices (it imports this module).
         from .model_connectivity import model_connectivity_matrix
         _refuse_op_arguments(kind, {"kernel_size": kernel_size, "strides": strides, "padding": padding,
@@ -1011,7 +1024,9 @@ def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STR
             :func:`connectivity_matrix` (``kind`` may be a layer, whose own settings are used: ``kernel_size``,
             ``strides``, ... must then be left out, a value given is refused even when it is the default one or
             the layer's own; ``weights="kernel"`` draws its kernel, input channel 0 to
-            filter 0; ``kind`` may also be a model, drawn by :func:`plot_model_connectivity`).
+            filter 0; ``kind`` may also be a model, or a layer of another kind drawn there, by
+            :func:`plot_model_connectivity`, and with ``weights="model"`` any built layer, an LSTM too: its
+            Jacobian, as a one-layer model's).
         ax: the matplotlib Axes to draw into (default: a new figure, with one Axes per row when the rows wrap).
             A given Axes receives the whole diagram in one row: at most ``MAX_ONE_ROW_CELLS`` (150) cells. Its
             figure is the caller's, left as it is: give it room and a layout engine, e.g.
@@ -1042,7 +1057,7 @@ def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STR
     >>> [line.get_gid() for line in ax.lines if line.get_gid().startswith("crop:")]
     ['crop:2:6:2']
     """
-    if _model_like(kind):       # a whole model, or a layer other than a convolution: see viz.model_connectivity
+    if _model_like(kind, weights):  # a model, or a layer other than a convolution: see viz.model_connectivity
         from .model_connectivity import plot_model_connectivity  # (imported here, as above)
         _refuse_op_arguments(kind, {"kernel_size": kernel_size, "strides": strides, "padding": padding,
                                     "output_padding": output_padding, "dilation_rate": dilation_rate, "ax": ax,
