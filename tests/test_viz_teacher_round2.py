@@ -242,7 +242,7 @@ def test_a_nan_validation_loss_is_marked_and_named():
     assert [p.get_gid() for p in bands] == ["not_finite:val:loss:3"]
     x0, x1 = sorted(bands[0].get_path().transformed(bands[0].get_patch_transform()).get_extents().intervalx)
     assert x0 < 3 < x1 and x1 - x0 < 1
-    assert "validation: NaN, not drawn" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "validation: NaN at epoch 3, not drawn" in [t.get_text() for t in ax.get_legend().get_texts()]
     assert not any((p.get_gid() or "").startswith("not_finite:train") for p in ax.patches)
     plt.close(fig)
 

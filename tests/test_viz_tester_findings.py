@@ -539,7 +539,8 @@ def test_log_axis_marks_values_at_or_below_zero_as_not_drawn():
     fig = viz.plot_history({"loss": [1.0, 0.0, 0.1, 0.05], "r2": [-0.5, 0.3, 0.5, 0.6]}, logy=True)
     for ax, epoch in zip(fig.axes, (2, 1)):
         assert [p.get_gid() for p in ax.patches] == [f"not_finite:train:{ax.get_title()}:{epoch}"]
-        assert "training: <= 0 on a log axis, not drawn" in [t.get_text() for t in ax.get_legend().get_texts()]
+        assert (f"training: <= 0 on a log axis at epoch {epoch}, not drawn"
+                in [t.get_text() for t in ax.get_legend().get_texts()])
         line = next(line for line in ax.lines if line.get_gid() == f"train:{ax.get_title()}")
         low = ax.get_ylim()[0]
         drawn = ax.transData.transform(np.column_stack([line.get_xdata(), line.get_ydata()]))   # masked: NaN

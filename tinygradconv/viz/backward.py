@@ -556,14 +556,19 @@ def plot_gradient_as_transpose(input_length=9, kernel=(1.0, 2.0, -1.0), strides=
     for axis, n in ((axes[0].xaxis, n_out), (axes[1].xaxis, length)):     # whole steps only (n = 1: just 0)
         axis.set_major_locator(FixedLocator(range(n)) if n <= 12 else MaxNLocator(integer=True))
     steps = np.arange(length)
+    # markers as wide as half a step at most (7 points: among 200 steps, 2.7 points apart, they covered one
+    # another and the bars, found by a teacher), and room beyond the last one (it was cut in half by the frame)
+    pitch = fig.get_figwidth() * 0.85 * 72.0 / max(length, 1)                 # points between two steps
+    size = float(np.clip(0.5 * pitch, 2.0, 7.0))
     axes[1].bar(steps, by_autograd, color="#9ecae1", label="dL/dx from backward() through conv1d")
-    axes[1].plot(steps, by_transpose, "o", color="#d62728", markersize=7,
+    axes[1].plot(steps, by_transpose, "o", color="#d62728", markersize=size, markeredgewidth=min(1.0, size / 4),
                  label=f"conv1d_transpose(g, w, strides={strides}, output_padding={output_padding})")
     axes[1].axhline(0.0, color="black", linewidth=0.8)
     low, high = min(by_autograd.min(), by_transpose.min(), 0.0), max(by_autograd.max(), by_transpose.max(), 0.0)
     margin = 0.08 * ((high - low) or 1.0)       # room beyond the bars: a marker at 0 is not cut by the frame
     axes[1].set_ylim(low - margin, high + margin)
-    axes[1].set_xlim(-0.7, length - 0.3)
+    beyond = max(0.7, (size / 2 + 1.5) / pitch)            # steps of room beyond the first and last marker
+    axes[1].set_xlim(-beyond, length - 1 + beyond)
     axes[1].set_xlabel("input step j")
     axes[1].set_ylabel(r"$\partial L / \partial x_j$")
     diff = float(np.max(np.abs(by_autograd - by_transpose)))
@@ -571,7 +576,7 @@ def plot_gradient_as_transpose(input_length=9, kernel=(1.0, 2.0, -1.0), strides=
                       fontsize=10)
     # a new figure's legend: its capitals 10 pixels tall once shown 800 pixels wide (see legend_points)
     axes[1].legend(fontsize=legend_points(fig.get_figwidth()) if new_figure else 8, loc="upper center",
-                   bbox_to_anchor=(0.5, -0.2), ncol=1, frameon=False)
+                   bbox_to_anchor=(0.5, -0.2), ncol=1, frameon=False, markerscale=7.0 / size)   # its swatch: 7 pt
     if new_figure:
         fit_figure(fig)
     fig.autograd_grad, fig.transpose_grad = by_autograd, by_transpose

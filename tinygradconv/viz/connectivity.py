@@ -129,16 +129,21 @@ class ConvSetting:
         return f"the Keras {layer} layer would refuse this setting: {'; '.join(rules)}"
 
 
-def _model_like(kind) -> bool:
-    """Whether ``kind`` is drawn by :mod:`~tinygradconv.viz.model_connectivity`: a model, or a layer with a
-    matrix there other than Conv1D / Conv1DTranspose (a pooling layer, a depthwise convolution, ...)."""
+def _model_like(kind, weights=None) -> bool:
+    """Whether ``kind`` is drawn by :mod:`~tinygradconv.viz.model_connectivity`: a model, a layer with a
+    matrix there other than Conv1D / Conv1DTranspose (a pooling layer, a depthwise convolution, ...), or, with
+    ``weights="model"`` (its Jacobian, which any layer has), any other layer (an LSTM was refused with a message
+    naming Conv1D / Conv1DTranspose only: found by a teacher)."""
     if isinstance(kind, str):
         return False
     if hasattr(kind, "layers"):
         return True
     # imported here: model_connectivity imports this module
+    from ..layers.layer import Layer
     from .model_connectivity import CONVOLUTIONS, SUPPORTED, _kind
 
+    if isinstance(weights, str) and weights == "model" and isinstance(kind, Layer):
+        return _kind(kind) not in CONVOLUTIONS
     return _kind(kind) in SUPPORTED and _kind(kind) not in CONVOLUTIONS
 
 
@@ -148,8 +153,16 @@ def _layer_kind(layer):
         return "conv1d_transpose"
     if "Conv1D" in names:
         return "conv1d"
-    raise TypeError(f"Invalid type for argument `kind`. Expected 'conv1d', 'conv1d_transpose' or a Conv1D / "
-                    f"Conv1DTranspose layer. Received kind={layer!r} of type {type(layer).__name__}")
+    from ..layers.layer import Layer
+
+    if isinstance(layer, Layer):        # a layer with no matrix of its own: its Jacobian is drawn instead
+        raise TypeError(f"Invalid type for argument `kind`. Expected 'conv1d', 'conv1d_transpose', a layer or a "
+                        f"model whose connectivity is drawn from its settings, or any built layer or model with "
+                        f"weights='model' (its Jacobian). Received kind={layer!r} of type {type(layer).__name__} "
+                        f"with weights=None: pass weights='model' (the layer built, or inside a Sequential with an "
+                        f"Input), or see viz.plot_model_connectivity")
+    raise TypeError(f"Invalid type for argument `kind`. Expected 'conv1d', 'conv1d_transpose', a layer or a "
+                    f"model. Received kind={layer!r} of type {type(layer).__name__}")
 
 
 def real_values(value, name, expected):
@@ -495,7 +508,7 @@ def connectivity_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_S
     >>> connectivity_matrix("conv1d", 4, kernel_size=2, strides=2).astype(int).tolist()
     [[1, 1, 0, 0], [0, 0, 1, 1]]
     """
-    if _model_like(kind):       # a whole model, or a layer other than a convolution: see viz.model_connectivity
+    if _model_like(kind, weights):  # a model, or a layer other than a convolution: see viz.model_connectivity
         # Imported here: model_connectivity builds on this module's layer matrices (it imports this module).
         from .model_connectivity import model_connectivity_matrix
         _refuse_op_arguments(kind, {"kernel_size": kernel_size, "strides": strides, "padding": padding,
@@ -1011,7 +1024,9 @@ def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STR
             :func:`connectivity_matrix` (``kind`` may be a layer, whose own settings are used: ``kernel_size``,
             ``strides``, ... must then be left out, a value given is refused even when it is the default one or
             the layer's own; ``weights="kernel"`` draws its kernel, input channel 0 to
-            filter 0; ``kind`` may also be a model, drawn by :func:`plot_model_connectivity`).
+            filter 0; ``kind`` may also be a model, or a layer of another kind drawn there, by
+            :func:`plot_model_connectivity`, and with ``weights="model"`` any built layer, an LSTM too: its
+            Jacobian, as a one-layer model's).
         ax: the matplotlib Axes to draw into (default: a new figure, with one Axes per row when the rows wrap).
             A given Axes receives the whole diagram in one row: at most ``MAX_ONE_ROW_CELLS`` (150) cells. Its
             figure is the caller's, left as it is: give it room and a layout engine, e.g.
@@ -1042,7 +1057,7 @@ def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STR
     >>> [line.get_gid() for line in ax.lines if line.get_gid().startswith("crop:")]
     ['crop:2:6:2']
     """
-    if _model_like(kind):       # a whole model, or a layer other than a convolution: see viz.model_connectivity
+    if _model_like(kind, weights):  # a model, or a layer other than a convolution: see viz.model_connectivity
         from .model_connectivity import plot_model_connectivity  # (imported here, as above)
         _refuse_op_arguments(kind, {"kernel_size": kernel_size, "strides": strides, "padding": padding,
                                     "output_padding": output_padding, "dilation_rate": dilation_rate, "ax": ax,
@@ -1295,7 +1310,12 @@ def _draw_connectivity(ax, geo, window, span, annotate, weighted, drawn, wrapped
                     labels.append((index, ax.text(x, y, label, ha="center", va="center",
                                                   fontsize=8 if len(label) <= 3 else 7.1, zorder=3, clip_on=True,
                                                   bbox=_LABEL_BOX if hatch else None)))
-        drawn["labels"].append((ax, labels, (lo - half, hi + half)))
+        # the x range of the cells this row draws: a wrapped row holds the cells whose centre lies in
+        # (lo - 1/2, hi + 1/2], so an output cell half a step off the inputs' may stand beyond ``hi``; measured on
+        # the range (lo - half, hi + half) its label was hidden, and it is drawn in no other row (y20 of a
+        # conv1d_transpose of L=20, k=4, s=2, 'same' was named nowhere: found by a teacher)
+        xs = [x for x, _, _ in cells] if wrapped and cells else [lo, hi]
+        drawn["labels"].append((ax, labels, (min(min(xs), lo) - half, max(max(xs), hi) + half)))
     colors, styles = _tap_colors(st.kernel_size), _tap_styles(st.kernel_size)
     w = np.asarray(st.weights)
     scale = float(np.max(np.abs(w))) or 1.0
@@ -1677,7 +1697,11 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
         c_title, t_title = f"matching conv1d: C, {n_short}×{n_long}", f"{st.kind}: T = Cᵀ, {n_long}×{n_short}"
     else:
         left, right = conv_padding(st.input_length, k, s, st.padding, d)
-        note = f"transposed: conv1d_transpose (valid) cropped by the conv's padding ({left}, {right})"
+        # the output_padding that makes the transpose span the padded input, as conv_matrices runs it (without it,
+        # the op captioned "conv1d_transpose (valid)" gave 10 rows for the 11 of T: found by a teacher)
+        extra = left + st.input_length + right - ((n_short - 1) * s + st.k_eff)
+        note = (f"transposed: conv1d_transpose (valid, output_padding={extra}) cropped by the conv's padding "
+                f"({left}, {right})")
         c_title, t_title = f"{st.kind}: C, {n_short}×{n_long}", f"its transpose: T = Cᵀ, {n_long}×{n_short}"
     t_xlabel = "input index (short side)"
     # the transpose is a narrow column (a short side of 3 or less, or its smaller cells): its title and label on

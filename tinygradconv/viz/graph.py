@@ -112,11 +112,30 @@ def _title(t, role, default="", number=None):
 _OVERWRITTEN = "(overwritten in place)"
 
 
+#: The recurrent ops whose result packs the final states after the steps (:mod:`tinygradconv.ops.recurrent`):
+#: their names and final states.
+_PACKED_STATES = {"lstm_sequence": ("h_T", "c_T"), "gru_sequence": ("h_T",), "simple_rnn_sequence": ("h_T",)}
+
+
+def _packing(t, made_by) -> str:
+    """For the result of a recurrent sequence op, what its steps axis holds: ``(2, 7, 3)`` for an LSTM on 5 steps
+    read as 2 more steps than the input had (found by a teacher); it holds every step's ``h_t``, then the final
+    states, which the layer splits off. Else ``""``.
+
+    >>> _packing(Tensor(np.zeros((2, 7, 3))), "lstm/lstm_sequence")
+    ": 5 steps' h_t, then h_T, c_T"
+    """
+    states = _PACKED_STATES.get(str(made_by or "").rsplit("/", 1)[-1])
+    if states is None or len(t.shape) != 3:
+        return ""
+    return f": {t.shape[1] - len(states)} steps' h_t, then {', '.join(states)}"
+
+
 def _tensor_label(t, role, grad, number=None, made_by=None):
     """The full label of :func:`to_dot`: the title of :func:`_node_title` (the one :func:`plot_graph` draws), then
     the shape and dtype, the data and the gradient (a mean over more than 4 values), one line each."""
     lines = [_node_title(t, role, number, made_by)]
-    lines.append(f"shape {t.shape} {dtype_name(t.dtype)}")
+    lines.append(f"shape {t.shape} {dtype_name(t.dtype)}{_packing(t, made_by)}")
     lines.append(_OVERWRITTEN if written_over(t) else f"data {_summary(t.numpy())}")
     if grad is not None:
         lines.append(f"grad {_summary(grad)}")
@@ -199,7 +218,7 @@ def _node_title(t, role, number=None, made_by=None):
 def _short_label(t, role, grad, number=None, made_by=None):
     """The summarised label of :func:`plot_graph`: the title of :func:`_node_title`, shape and dtype, data,
     gradient (one line each, at most 3 values)."""
-    lines = [_node_title(t, role, number, made_by), f"{t.shape} {dtype_name(t.dtype)}",
+    lines = [_node_title(t, role, number, made_by), f"{t.shape} {dtype_name(t.dtype)}{_packing(t, made_by)}",
              _OVERWRITTEN if written_over(t) else _brief(t.numpy())]
     if grad is not None:
         lines.append(f"grad {_brief(grad)}")

@@ -99,10 +99,15 @@ def _draw(ax, data, name, color, seen=None, named=True, logy=False):
         label = f"{'validation' if kind == 'val' else 'training'}" + (f" {name}" if named else "")
         ax.plot(epochs, values, color=color, label=label, gid=f"{kind}:{name}", **style)
         bad = _not_drawn(values, logy)
+        alpha = 0.15 if kind == "val" else 0.3
         for i, epoch in enumerate(epochs[bad]):  # a line has no point there: a shaded band says so (legend: why)
-            ax.axvspan(epoch - 0.4, epoch + 0.4, color=color, alpha=0.15 if kind == "val" else 0.3, linewidth=0,
-                       zorder=0, gid=f"not_finite:{kind}:{name}:{epoch}",
-                       label=f"{label}: {_not_finite(values, logy)}" if i == 0 else "_nolegend_")
+            ax.axvspan(epoch - 0.4, epoch + 0.4, color=color, alpha=alpha, linewidth=0, zorder=0,
+                       gid=f"not_finite:{kind}:{name}:{epoch}",
+                       label=f"{label}: {_not_finite(values, logy, epochs[bad])}" if i == 0 else "_nolegend_")
+            # and a stripe at least MIN_BAND_POINTS wide: among 250 epochs the band was 1 pixel wide, invisible
+            # (found by a teacher); where the band is wider, it covers the stripe
+            ax.axvline(epoch, color=color, alpha=alpha, linewidth=MIN_BAND_POINTS, zorder=0, solid_capstyle="butt",
+                       gid=f"not_finite_stripe:{kind}:{name}:{epoch}")
         drawn = True
     return drawn
 
@@ -135,13 +140,33 @@ def _not_drawn(values, logy=False):
         return ~np.isfinite(values) | (logy & (values <= 0))
 
 
-def _not_finite(values, logy=False):
-    """What a curve lacks: ``"NaN"``, ``"NaN or inf"``, ``"<= 0 on a log axis"``, ..."""
+#: The least width (points) of the stripe marking an epoch with no value (2.5 points: 3.5 pixels at 100 dpi).
+MIN_BAND_POINTS = 2.5
+#: The most epochs a legend names one by one (then "and 7 more").
+NAMED_EPOCHS = 3
+
+
+def _not_finite(values, logy=False, epochs=()):
+    """What a curve lacks and where: ``"NaN at epoch 101"``, ``"NaN or inf at epochs 3, 4"``, ``"<= 0 on a log
+    axis at ..."``: the epochs (``epochs``, the first :data:`NAMED_EPOCHS`, then how many more) are written out, so
+    that one epoch among hundreds is found (its band alone is a thin stripe there).
+
+    >>> _not_finite(np.array([1.0, np.nan, np.inf]), epochs=[2, 3])
+    'NaN or inf at epochs 2, 3, not drawn'
+    >>> _not_finite(np.full(6, np.nan), epochs=range(1, 7))
+    'NaN at epochs 1, 2, 3 and 3 more, not drawn'
+    """
     not_positive = bool((np.isfinite(values) & _not_drawn(values, logy)).any())
     kinds = [word for word, hit in (("NaN", np.isnan(values).any()), ("inf", np.isposinf(values).any()),
                                     ("-inf", np.isneginf(values).any()),
                                     ("<= 0 on a log axis", not_positive)) if hit]
-    return f"{' or '.join(kinds)}, not drawn"
+    epochs = [int(e) for e in epochs]
+    where = ""
+    if epochs:
+        named = ", ".join(map(str, epochs[:NAMED_EPOCHS]))
+        more = len(epochs) - NAMED_EPOCHS
+        where = f" at epoch{'s' * (len(epochs) > 1)} {named}" + (f" and {more} more" if more > 0 else "")
+    return f"{' or '.join(kinds)}{where}, not drawn"
 
 
 def _metric_names(metrics):
@@ -189,11 +214,13 @@ def plot_history(history, metrics=None, ax=None, logy=False):
         carry gids ``"train:<metric>"`` and ``"val:<metric>"``; x is the epoch (1, 2,
         ...), counted from 1: a History's own ``epoch`` indices plus one (4 and 5 after ``fit`` with ``epochs=5``
         and ``initial_epoch=3``). A value that is not a finite number (a NaN loss) leaves a gap in its line: its
-        epochs are marked by a shaded band (a patch with gid ``"not_finite:val:<metric>:<epoch>"``), named in the
-        legend. Each legend is fixed where it covers no curve (:data:`LEGEND_PLACES`; if it would cover one
-        everywhere, the y axis reaches lower to give it a strip below them), so it sits in the same place at any
-        dpi. A legend redrawn later (after adding a line) should keep ``handlelength=LEGEND_HANDLELENGTH``, so
-        that the dashes of the validation swatch stay visible.
+        epochs are marked by a shaded band (a patch with gid ``"not_finite:val:<metric>:<epoch>"``) over a stripe
+        at least ``MIN_BAND_POINTS`` wide (a line with gid ``"not_finite_stripe:val:<metric>:<epoch>"``: among
+        hundreds of epochs the band alone was a pixel wide), and named in the legend with its epochs ("validation:
+        NaN at epoch 101, not drawn"). Each legend is fixed where it covers no curve (:data:`LEGEND_PLACES`; if it
+        would cover one everywhere, the y axis reaches lower to give it a strip below them), so it sits in the same
+        place at any dpi. A legend redrawn later (after adding a line) should keep
+        ``handlelength=LEGEND_HANDLELENGTH``, so that the dashes of the validation swatch stay visible.
 
     Raises:
         TypeError: ``history`` is neither a History nor a dict; ``metrics`` is neither a name nor a list of names;

@@ -180,6 +180,15 @@ def _wrap_title(title, width_inches, fontsize=9):
     return "\n".join(wrapped)
 
 
+def _step_ticks(axis, n, most=10):
+    """Ticks at whole steps within ``0 .. n-1`` only (at most about ``most``): a 1-step input's axis was ticked
+    -0.6, -0.4, ... 0.6 and a 2-step one -1 and 2, steps that do not exist (found by a teacher)."""
+    from matplotlib.ticker import MaxNLocator
+
+    ticks = MaxNLocator(nbins=max(1, min(n, most)), integer=True).tick_values(0, max(n - 1, 0))
+    axis.set_ticks([int(t) for t in ticks if 0 <= t <= n - 1 and float(t).is_integer()] or [0])
+
+
 def _axes(ax, figsize):
     """``ax``, or a new Axes on a constrained-layout figure (so titles and labels stay inside the saved figure)."""
     if ax is None:
@@ -1233,7 +1242,7 @@ def plot_overlap_counts(model_or_layer, input_length, ax=None, label=None, **kwa
                              + (f"\n{note}" if note else ""), ax.figure.get_size_inches()[0] - 0.3), fontsize=9)
     ax.set_ylim(0, counts.max() * 1.15 + 0.1)
     ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.xaxis.get_major_locator().set_params(integer=True)         # output steps are whole numbers (no 0.5 tick)
+    _step_ticks(ax.xaxis, counts.size)                  # output steps are whole numbers (no 0.5 tick), 0 .. n-1
     if new_figure:
         fit_figure(ax.figure)
     return ax
@@ -1490,8 +1499,7 @@ def _plot_jacobian(model, matrix, size, at_given, fig=None):
     ax.set_ylabel("output step n", fontsize=8)
 
     for axis, n in ((ax.xaxis, n_in), (ax.yaxis, n_out)):   # integer steps, within 0 to n - 1 (one step: 0)
-        ticks = MaxNLocator(nbins=min(n, 10), integer=True).tick_values(0, n - 1)
-        axis.set_ticks([int(t) for t in ticks if 0 <= t <= n - 1])
+        _step_ticks(axis, n)
     ax.tick_params(labelsize=8)
     point = "at the point `at`" if at_given else "at x = ones"
     title = (f"{_describe(model)}: the Jacobian {point} with the model's own weights (inference), its size summed "
@@ -1992,7 +2000,7 @@ def _plot_path_matrix(model, steps, matrix, widest, skips, fig=None):
     ax.set_xlabel("input step j", fontsize=8)
     ax.set_ylabel("output step n", fontsize=8)
     for axis, n in ((ax.xaxis, n_in), (ax.yaxis, n_out)):
-        axis.set_major_locator(MaxNLocator(nbins=min(n, 10), integer=True))
+        _step_ticks(axis, n)
     ax.tick_params(labelsize=8)
     title = (f"{_describe(model)}: a {widest}-step signal is too wide to draw layer by layer (at most "
              f"{MAX_LAYER_CELLS}); the path-count matrix P[n, j] instead (a shorter input_length draws the layers)")
@@ -2096,7 +2104,7 @@ def plot_receptive_field(model, input_length, output_index, ax=None, weights=Non
     ax.set_xlabel("input step")
     if weights is None:
         ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.xaxis.get_major_locator().set_params(integer=True)                 # input steps are whole numbers
+    _step_ticks(ax.xaxis, row.size)                          # input steps are whole numbers, 0 .. n-1
     ax.set_xlim(-0.6, row.size - 0.4)
     if not seen.size:       # no bar at all: a count axis from 0 (matplotlib centred it on 0, ticking -0.04 .. 0.04)
         ax.set_ylim(0, 1)
