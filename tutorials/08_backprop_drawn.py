@@ -129,13 +129,15 @@ save_figure(ax.figure, "08_graph_grads.png")
 # %% [markdown]
 # ## One node per frame
 #
-# `viz.animate_backward` replays the pass: one frame per node, the node taken in red, the gradients it sends back
-# along its input edges in red, partial sums where a tensor is used more than once. The edges a gradient has
-# already passed stay blue, their arrows turned back to the inputs, so the gradient is seen travelling up from the
-# loss; grey edges have carried none yet (the target's never will: it needs no gradient). It takes the trace recorded
-# above, whose graph `backward()` has freed since. (Given a loss whose graph is still there, it records a pass of
-# its own and leaves every `.grad` as it was.) The key under each frame is the one under `plot_graph`'s pictures
-# above, the same colours in the same words, with the animation's red and blue arrows and its pink box added.
+# `viz.animate_backward` replays the pass: a first frame with the seed gradient on the loss and the graph as the
+# forward pass left it, then one frame per node (so one frame more than nodes), the node taken in red, the gradients
+# it sends back along its input edges in red, partial sums where a tensor is used more than once. The edges a
+# gradient has already passed stay blue, their arrows turned back to the inputs, so the gradient is seen travelling
+# up from the loss; grey edges have carried none yet (the target's never will: it needs no gradient). It takes the
+# trace recorded above, whose graph `backward()` has freed since. (Given a loss whose graph is still there, it
+# records a pass of its own and leaves every `.grad` as it was.) The key under each frame is the one under
+# `plot_graph`'s pictures above, the same colours in the same words, with the animation's red and blue arrows and its
+# pink box added.
 # `viz.show_animation` plays it here, as an embedded GIF.
 
 # %%

@@ -186,14 +186,45 @@ def maths_problems(name, page, dom) -> list[str]:
     return problems
 
 
+class Progress:
+    """Brief progress lines on stdout, flushed at once (a busy CI machine takes minutes to render the pages, and a
+    silent step looks hung): one line when a stage starts, then one each time another fifth of its items is done
+    (at most 5 more lines per stage, however many pages), each with the time since the check started."""
+
+    def __init__(self, out=None, clock=None):
+        import time
+
+        self.out, self.clock = out or sys.stdout, clock or time.monotonic
+        self.start = self.clock()
+
+    def say(self, text):
+        print(f"docs-check: [{self.clock() - self.start:.0f} s] {text}", file=self.out, flush=True)
+
+    def each(self, stage, items, work):
+        """``[work(item) for item in items]``, run on two threads (Chromium is the slow part), saying how far it
+        has got."""
+        items = list(items)
+        self.say(f"{stage}: {len(items)} page{'s' if len(items) != 1 else ''}...")
+        step, done, results = max(1, -(-len(items) // 5)), 0, []
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for result in pool.map(work, items):
+                results.append(result)
+                done += 1
+                if done % step == 0 or done == len(items):
+                    self.say(f"{stage}: {done}/{len(items)} done")
+        return results
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     site = Path(argv[0] if argv else "docs/_build/html")
     if not (site / "index.html").is_file():
         print(f"docs-check: no built site in {site} (run make docs)", file=sys.stderr)
         return 1
+    progress = Progress()
+    progress.say(f"reading the pages of {site}")
     problems, pages = static_problems(site)
-    print(f"docs-check: {len(pages)} pages, links, images and scripts checked")
+    progress.say(f"{len(pages)} pages, links, images and scripts checked")
     chromium = find_chromium()
     with_maths = [path for path, page in pages.items() if page.maths]
     if chromium is None:
@@ -202,17 +233,19 @@ def main(argv=None) -> int:
         else:
             problems.append("no Chromium found to render the pages: apt-get install chromium (or set $CHROMIUM)")
     else:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            doms = list(pool.map(lambda p: rendered_dom(chromium, p), with_maths))
+        doms = progress.each("maths typeset in headless Chromium", with_maths,
+                             lambda p: rendered_dom(chromium, p))
         for path, dom in zip(with_maths, doms):
             problems += maths_problems(path.relative_to(site), pages[path], dom)
         tutorials = sorted((site / "tutorials").glob("[0-9][0-9]_*.html"))
-        for path in tutorials:
-            problems += overflow_problems(chromium, path, path.relative_to(site))
+        for found in progress.each("code width of the tutorials", tutorials,
+                                   lambda p: overflow_problems(chromium, p, p.relative_to(site))):
+            problems += found
         api_page = site / "gen_modules" / "tinygradconv.html"       # its navigation lists every module
+        progress.say("module names in the navigation of the API page...")
         problems += navigation_problems(chromium, api_page, api_page.relative_to(site))
-        print(f"docs-check: {len(with_maths)} pages with maths rendered in headless Chromium; code width measured "
-              f"on {len(tutorials)} tutorial pages; module names in the navigation measured on one")
+        progress.say(f"{len(with_maths)} pages with maths rendered in headless Chromium; code width measured "
+                     f"on {len(tutorials)} tutorial pages; module names in the navigation measured on one")
     for problem in problems:
         print(f"docs-check: {problem}", file=sys.stderr)
     if problems:

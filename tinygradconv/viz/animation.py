@@ -61,7 +61,8 @@ def check_gif_path(path, required=False):
 
 
 def save_gif(anim, path, fps=None, dpi=GIF_DPI):
-    """Write ``anim`` to ``path`` as an animated GIF (Pillow writer), atomically; return the path.
+    """Write ``anim`` to ``path`` as an animated GIF (Pillow writer), atomically; return the path. Every frame has
+    the same palette (:func:`shared_palette`), so a colour, a legend's swatch for one, is the same in every frame.
 
     Raises:
         ValueError: a ``path`` that does not end in ``.gif`` (Pillow's own "unknown file extension" does not say
@@ -82,7 +83,72 @@ def save_gif(anim, path, fps=None, dpi=GIF_DPI):
     fps = frames_per_second(getattr(anim, "fps", 1.0) if fps is None else fps)
     dpi = number(dpi, "dpi", low=MIN_DPI, high=MAX_DPI,
                  expected=f"a number of dots per inch from {MIN_DPI} to {MAX_DPI}")
-    return atomic_path(path, lambda tmp: anim.save(tmp, writer=PillowWriter(fps=fps), dpi=dpi))
+    return atomic_path(path, lambda tmp: anim.save(tmp, writer=_shared_palette_writer(PillowWriter)(fps=fps),
+                                                   dpi=dpi))
+
+
+GIF_COLOURS = 256
+"""The most colours a GIF frame holds (its palette has 8-bit indices)."""
+
+
+def shared_palette(frames, colours=GIF_COLOURS):
+    """``frames`` (Pillow RGB images) as ``"P"`` images that share one palette: the ``colours`` most frequent colours
+    over all of them, each pixel mapped to the nearest of them (Euclidean in RGB), without dithering.
+
+    A GIF holds at most 256 colours a frame, and matplotlib's ``PillowWriter`` lets Pillow choose them frame by
+    frame: a colour that covers few pixels in one frame is merged with its neighbours there, so a legend's red
+    swatch came out red in the frames with red arrows and brown (136, 72, 68) in the others. With one palette made
+    of the colours that cover the most pixels over the whole animation, the flat colours of a figure (its fills,
+    lines and legend swatches: the legend is in every frame) are exact and the same in every frame; only the rarest
+    shades of anti-aliased edges go to the nearest colour kept. The mapping is computed here rather than by
+    Pillow's ``quantize(palette=...)``, whose colour cache maps a colour of the palette to a neighbour of it
+    (238, 238, 238 to 236, 236, 236).
+
+    Returns:
+        A list of Pillow ``"P"`` images, one per frame, all with the same palette of ``colours`` entries.
+
+    >>> from PIL import Image
+    >>> white, red = Image.new("RGB", (4, 1), "white"), Image.new("RGB", (3, 1), (214, 39, 40))
+    >>> pink = Image.new("RGB", (1, 1), (250, 200, 200))                  # rarest: goes to the nearest kept
+    >>> frames = shared_palette([red, white, white, pink], colours=2)
+    >>> frames[0].getpalette()[:6], frames[3].convert("RGB").getpixel((0, 0))   # the commonest first
+    ([255, 255, 255, 214, 39, 40], (255, 255, 255))
+    """
+    from collections import Counter
+
+    import numpy as np
+    from PIL import Image
+
+    counts = Counter()
+    for frame in frames:                        # one frame at a time: an animation can hold hundreds of them
+        for count, colour in frame.convert("RGB").getcolors(frame.width * frame.height):
+            counts[colour] += count
+    kept = np.array([colour for colour, _ in counts.most_common(colours)], dtype=np.int64)
+    palette = np.concatenate([kept, np.repeat(kept[:1], colours - len(kept), axis=0)]).astype(np.uint8)
+    out = []
+    for frame in frames:
+        pixels = np.asarray(frame.convert("RGB"), dtype=np.int64)
+        unique, inverse = np.unique((pixels[..., 0] << 16 | pixels[..., 1] << 8 | pixels[..., 2]).ravel(),
+                                    return_inverse=True)
+        rgb = np.stack([unique >> 16, unique >> 8 & 255, unique & 255], axis=-1)
+        nearest = np.argmin(((rgb[:, None, :] - kept[None, :, :]) ** 2).sum(axis=-1), axis=1).astype(np.uint8)
+        image = Image.fromarray(nearest[inverse].reshape(pixels.shape[:2]), mode="P")
+        image.putpalette(palette.ravel().tolist())
+        out.append(image)
+    return out
+
+
+def _shared_palette_writer(base):
+    """``base`` (matplotlib's ``PillowWriter``) with one palette for every frame (:func:`shared_palette`), the frames
+    mapped onto it without dithering (a dithered flat colour is a pattern of its neighbours). Frames with
+    transparency (a figure saved with a transparent face) are left to Pillow as matplotlib does."""
+    class SharedPaletteWriter(base):
+        def finish(self):
+            if all(frame.mode == "RGB" for frame in self._frames):
+                self._frames = shared_palette(self._frames)
+            return super().finish()
+
+    return SharedPaletteWriter
 
 
 def _set_aside(anim):

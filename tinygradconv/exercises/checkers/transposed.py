@@ -28,6 +28,7 @@ from .common import (
     _gathers,
     _index_range,
     _negative_index,
+    _on_fixed_cases,
     _on_larger,
     _right_within_range,
     _scatter_error,
@@ -125,6 +126,23 @@ def _crop_whole_span(keras, case):
     return (case["input_length"] - 1) * case["strides"] + case["output_padding"]
 
 
+def _same_as_l_times_s(keras, case):
+    """"same" with an integer output_padding: L * strides + output_padding (the length of output_padding=None,
+    plus output_padding)."""
+    if case["padding"] == "valid" or case["output_padding"] is None:
+        return _keras_length(keras, case)
+    return case["input_length"] * case["strides"] + case["output_padding"]
+
+
+def _crop_undilated(keras, case):
+    """"same" with an integer output_padding: kernel_size // 2 cropped from each end where Keras crops k_eff // 2
+    (the dilation missing from the crop only)."""
+    if case["padding"] == "valid" or case["output_padding"] is None:
+        return _keras_length(keras, case)
+    return ((case["input_length"] - 1) * case["strides"] + _span(case) - 2 * (case["kernel_size"] // 2)
+            + case["output_padding"])
+
+
 def _no_dilation(keras, case):
     """Keras' length for the undilated kernel: kernel_size where k_eff belongs."""
     return _keras_length(keras, {**case, "dilation_rate": 1})
@@ -195,6 +213,21 @@ def _output_length_mistake(fn, inputs, received, cases):
                 "k_eff mod 2 that stays: (L - 1) * strides + k_eff - 2 * pad + output_padding = "
                 f"({length} - 1) * {s} + {span} - {2 * pad} + {inputs['output_padding']} = "
                 f"{(length - 1) * s + span - 2 * pad + inputs['output_padding']}")
+    if made(_same_as_l_times_s):
+        pad = span // 2
+        op = inputs["output_padding"]
+        return (f'with an integer output_padding and padding="same", the length is not L * strides + '
+                f"output_padding ({length} * {s} + {op} = {received}): L * strides is Keras' \"same\" length "
+                "with output_padding=None only; with an integer output_padding Keras takes the full output, "
+                "(L - 1) * strides + k_eff, crops pad = k_eff // 2 steps from each end and adds output_padding: "
+                f"({length} - 1) * {s} + {span} - 2 * {pad} + {op} = {(length - 1) * s + span - 2 * pad + op} "
+                f"(k_eff = (kernel_size - 1) * dilation_rate + 1 = {span})")
+    if made(_crop_undilated):
+        k, d = inputs["kernel_size"], inputs["dilation_rate"]
+        return (f'with an integer output_padding and padding="same", Keras crops pad = k_eff // 2 steps from each '
+                f"end, k_eff the dilated kernel's span, (kernel_size - 1) * dilation_rate + 1 = ({k} - 1) * {d} + 1 "
+                f"= {span} here, so pad = {span // 2}; your lengths crop kernel_size // 2 = {k // 2}: the dilation "
+                "is missing from the crop (your full output, with k_eff, is right)")
     if made(_none_as_zero):
         return ("output_padding=None is not 0: your lengths are those of output_padding=0; with None, Keras "
                 f"chooses the length itself: {_none_length_in_words()}")
@@ -422,4 +455,28 @@ def _transpose_length_mistake(got, inputs, fn):
                  f"copy of the kernel starts at (L - 1) * strides = {(length - 1) * s} and takes k = {k} step"
                  f"{'' if k == 1 else 's'}, so the full result has {(length - 1) * s} + {k} = {full}, not "
                  f"{got.size}")
+    if s > 1 and _scatters_without_stride(got, inputs, fn):
+        # its length, L + k - 1, is the full length of strides=1: the stride missing from both (a student's
+        # np.zeros(len(x) + len(w) - 1) with y[j:j + k] += x[j] * w was told the length only)
+        note += (f"\n  the stride is missing, from your length and from your loop: your result is the full "
+                 f"transposed convolution of strides=1, L + k - 1 = {length} + {k} - 1 = {got.size} values, each "
+                 f"copy of the kernel starting 1 step after the one before (np.convolve(x, w) gives the same); with "
+                 f"strides={s} they start {s} steps apart, y[j * strides + t] += x[j] * w[t], and the output grows "
+                 f"to (L - 1) * strides + k = {full}")
     return note
+
+
+def _scatters_without_stride(got, inputs, fn):
+    """Whether ``got`` is the full scatter of ``inputs`` with strides 1, ``L + k - 1`` values (the stride missing
+    from the output's length and from the loop), and ``fn`` gives it on larger cases with strides 2 and 3 too."""
+    x, w = inputs["x"], inputs["w"]
+    if got.shape != (len(x) + len(w) - 1,) or not np.allclose(got, _full_scatter(x, w, 1)):
+        return False
+    for x, w, _, result in _on_fixed_cases(fn, _call_with_strides, ((5, 3, 2), (4, 2, 3)), seed=7):
+        try:
+            if isinstance(result, Exception) or not np.allclose(np.asarray(result, dtype=np.float64),
+                                                                _full_scatter(x, w, 1)):
+                return False
+        except ValueError:          # another shape: not that slip
+            return False
+    return True
