@@ -46,10 +46,11 @@ def test_float32_values_and_gradients_bit_for_bit(backend, op, axis):
 
 
 @pytest.mark.parametrize("op", ["cumsum", "cumprod"])
-@pytest.mark.parametrize("shape, axis", [((40, 300), 0), ((3, 30, 100), 1), ((2, 9, 4, 80), -3)])
+@pytest.mark.parametrize("shape, axis", [((40, 300), 0), ((3, 30, 300), 1), ((2, 9, 4, 80), -3), ((30, 300), 1)])
 def test_slice_by_slice_totals_bit_for_bit(op, shape, axis):
-    """Along an axis that is not the last, with wide slices across it, NumPy combines whole slices one after the
-    other (``_accumulate_in_place``): the same bits as PyTorch's running totals, values and gradients."""
+    """Along an axis followed by 256 or more elements side by side in memory, NumPy combines whole slices one after
+    the other (``_accumulate_in_place``; the last case takes NumPy's own running total): the same bits as PyTorch's
+    running totals, values and gradients."""
     rng = np.random.default_rng(5)
     x = rng.standard_normal(shape).astype(np.float32)
     if op == "cumprod":

@@ -11,6 +11,8 @@ on; its gradient is the sum of the output gradients from ``i`` to the end, the r
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from array_api_compat import is_numpy_namespace
 
@@ -105,7 +107,8 @@ def accumulated(xp, a, axis, product=False):
                      a.dtype)
 
 
-#: Below this many elements in a slice across ``axis``, NumPy's own ``accumulate`` is the faster way.
+#: Below this many elements side by side in memory in a slice across ``axis`` (the product of the sizes of the axes
+#: after it: a C-ordered array), NumPy's own ``accumulate`` is the faster way.
 _SLICE_BY_SLICE_FROM = 256
 
 
@@ -118,7 +121,8 @@ def _accumulate_in_place(ufunc, wide, axis):
     elements. (1000, 1000) float64 along axis 0, 1 thread: about 6 ms against 10-16 ms.
     """
     length = wide.shape[axis] if wide.ndim else 0
-    if axis == wide.ndim - 1 or length < 2 or wide.size // length < _SLICE_BY_SLICE_FROM:
+    contiguous_run = math.prod(wide.shape[axis + 1:])       # elements side by side in memory in each slice
+    if length < 2 or contiguous_run < _SLICE_BY_SLICE_FROM or not wide.flags.c_contiguous:
         ufunc.accumulate(wide, axis=axis, out=wide)
         return
     steps = np.moveaxis(wide, axis, 0)                      # a view: writes land in wide
