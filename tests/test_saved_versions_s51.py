@@ -176,6 +176,15 @@ CASES = {
     "div_floor_const": (2, [U, ("const", W)], lambda a, b: T.div(a, b, rounding_mode="floor"),
                         lambda a, b: a.div(b, rounding_mode="floor")),
     "maximum_const": (2, [U, ("const", W)], T.maximum, lambda a, b: a.maximum(b)),
+    # div with a rounding mode saves `other` whenever either input needs a gradient, `self` where `other` does
+    "const_div_floor": (2, [("const", U), W], lambda a, b: T.div(a, b, rounding_mode="floor"),
+                        lambda a, b: a.div(b, rounding_mode="floor")),
+    "const_div_trunc": (2, [("const", U), W], lambda a, b: T.div(a, b, rounding_mode="trunc"),
+                        lambda a, b: a.div(b, rounding_mode="trunc")),
+    "div_trunc_const": (2, [U, ("const", W)], lambda a, b: T.div(a, b, rounding_mode="trunc"),
+                        lambda a, b: a.div(b, rounding_mode="trunc")),
+    "number_div_floor": (1, [W], lambda b: T.div(3.0, b, rounding_mode="floor"),
+                         lambda b: tg.ops.rounded_div(3.0, b, "floor")),
 }
 
 
@@ -296,6 +305,10 @@ TORCH_SAYS = {
     "matmul_const": "ok raises ok",
     "div_floor_const": "ok raises ok",
     "maximum_const": "raises raises ok",
+    "const_div_floor": "raises raises ok",
+    "const_div_trunc": "raises raises ok",
+    "div_trunc_const": "ok raises ok",
+    "number_div_floor": "raises ok",
 }
 
 
