@@ -15,10 +15,12 @@ import numpy as np
 import pytest
 
 import tinygradconv as tg
+import tinygradconv.activations as A
 
 U = np.array([[0.3, 0.7, 0.5], [0.6, 0.2, 0.9]])      # in (0, 1), no ties
 G = U + 1.2                                             # > 1 (acosh)
 W = np.array([[0.4, 0.1, 0.8], [0.25, 0.55, 0.35]])
+S = (U - 0.5) * 4                                       # in (-0.8, 1.6): both sides of the activations' kinks
 M = np.array([[True, False, True], [False, True, False]])
 
 
@@ -176,6 +178,39 @@ CASES = {
     "div_floor_const": (2, [U, ("const", W)], lambda a, b: T.div(a, b, rounding_mode="floor"),
                         lambda a, b: a.div(b, rounding_mode="floor")),
     "maximum_const": (2, [U, ("const", W)], T.maximum, lambda a, b: a.maximum(b)),
+    # div with a rounding mode saves `other` whenever either input needs a gradient, `self` where `other` does
+    "const_div_floor": (2, [("const", U), W], lambda a, b: T.div(a, b, rounding_mode="floor"),
+                        lambda a, b: a.div(b, rounding_mode="floor")),
+    "const_div_trunc": (2, [("const", U), W], lambda a, b: T.div(a, b, rounding_mode="trunc"),
+                        lambda a, b: a.div(b, rounding_mode="trunc")),
+    "div_trunc_const": (2, [U, ("const", W)], lambda a, b: T.div(a, b, rounding_mode="trunc"),
+                        lambda a, b: a.div(b, rounding_mode="trunc")),
+    "number_div_floor": (1, [W], lambda b: T.div(3.0, b, rounding_mode="floor"),
+                         lambda b: tg.ops.rounded_div(3.0, b, "floor")),
+    # activations (tg.activations) against PyTorch's functional ones, which Keras 3 calls on torch
+    "act_relu6": (1, [S], T.nn.functional.relu6, A.relu6),
+    "act_hard_tanh": (1, [S], T.nn.functional.hardtanh, A.hard_tanh),
+    "act_elu": (1, [S], T.nn.functional.elu, A.elu),
+    "act_selu": (1, [S], T.nn.functional.selu, A.selu),
+    "act_celu": (1, [S], T.nn.functional.celu, A.celu),
+    "act_gelu": (1, [S], T.nn.functional.gelu, A.gelu),
+    "act_hard_sigmoid": (1, [S], T.nn.functional.hardsigmoid, A.hard_sigmoid),
+    "act_log_sigmoid": (1, [S], T.nn.functional.logsigmoid, A.log_sigmoid),
+    "act_hard_silu": (1, [S], T.nn.functional.hardswish, A.hard_silu),
+    "act_hard_shrink": (1, [S], T.nn.functional.hardshrink, A.hard_shrink),
+    "act_soft_shrink": (1, [S], T.nn.functional.softshrink, A.soft_shrink),
+    "act_silu": (1, [S], T.nn.functional.silu, A.silu),
+    "act_softplus": (1, [S], T.nn.functional.softplus, A.softplus),
+    "act_softsign": (1, [S], T.nn.functional.softsign, A.softsign),
+    "act_mish": (1, [S], T.nn.functional.mish, A.mish),
+    "act_tanh_shrink": (1, [S], T.nn.functional.tanhshrink, A.tanh_shrink),
+    "act_leaky_relu": (1, [S], lambda t: T.nn.functional.leaky_relu(t, 0.2), A.leaky_relu),
+    "act_gelu_tanh": (1, [S], lambda t: T.nn.functional.gelu(t, approximate="tanh"),
+                      lambda t: A.gelu(t, approximate=True)),
+    "act_threshold": (1, [S], lambda t: T.nn.functional.threshold(t, 0.5, -9.0),
+                      lambda t: A.threshold(t, 0.5, -9.0)),
+    "act_relu_max_value_6": (1, [S], T.nn.functional.relu6, lambda t: A.relu(t, max_value=6.0)),
+    "act_glu": (1, [np.hstack([S, W])], lambda t: T.nn.functional.glu(t, -1), lambda t: A.glu(t, -1)),
 }
 
 
@@ -296,6 +331,31 @@ TORCH_SAYS = {
     "matmul_const": "ok raises ok",
     "div_floor_const": "ok raises ok",
     "maximum_const": "raises raises ok",
+    "const_div_floor": "raises raises ok",
+    "const_div_trunc": "raises raises ok",
+    "div_trunc_const": "ok raises ok",
+    "number_div_floor": "raises ok",
+    "act_relu6": "raises ok",
+    "act_hard_tanh": "raises ok",
+    "act_elu": "raises ok",
+    "act_selu": "raises ok",
+    "act_celu": "raises ok",
+    "act_gelu": "raises ok",
+    "act_hard_sigmoid": "raises ok",
+    "act_log_sigmoid": "raises ok",
+    "act_hard_silu": "raises ok",
+    "act_hard_shrink": "raises ok",
+    "act_soft_shrink": "raises ok",
+    "act_silu": "raises ok",
+    "act_softplus": "raises ok",
+    "act_softsign": "raises ok",
+    "act_mish": "raises ok",
+    "act_tanh_shrink": "ok ok",
+    "act_leaky_relu": "raises ok",
+    "act_gelu_tanh": "raises ok",
+    "act_threshold": "raises ok",
+    "act_relu_max_value_6": "raises ok",
+    "act_glu": "raises ok",
 }
 
 
@@ -382,3 +442,29 @@ def test_clamp_keeps_its_gradient_and_its_in_place_form(backend):
     y.clamp_(-1.0, 2.0)
     (y * y).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 2 * 2 * 1.0, 0.0])
+
+
+@pytest.mark.parametrize("name, reference", [("elu", "elu"), ("gelu", "gelu"), ("hard_sigmoid", "hardsigmoid"),
+                                             ("relu6", "relu6"), ("log_sigmoid", "logsigmoid")])
+def test_a_float16_input_of_an_activation_computed_in_float32_is_checked_as_pytorchs(name, reference):
+    """A float16 ``x`` is computed in float32 (a copy) and rounded back: PyTorch's node saves the float16 ``x``
+    itself, so a write of ``x`` after the call refuses backward there; ours checks the float16 input, not the
+    float32 copy, and the output's write is no error in either. (NumPy only: array_api_strict has no float16.)"""
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference")
+    for which in ("in", "out"):
+        answers = []
+        for library in ("torch", "ours"):
+            if library == "torch":
+                y = torch.tensor(S, requires_grad=True).half() * 1
+                z = getattr(torch.nn.functional, reference)(y)
+            else:
+                y = tg.tensor(S, requires_grad=True).astype("float16") * 1
+                z = getattr(A, name)(y)
+            (y if which == "in" else z).add_(0.0625)
+            try:
+                z.sum().backward()
+                answers.append("ok")
+            except RuntimeError as error:
+                assert "modified by an inplace operation" in str(error)
+                answers.append("raises")
+        assert answers[0] == answers[1] == ("raises" if which == "in" else "ok"), (which, answers)

@@ -82,6 +82,7 @@ import numpy as np
 from . import _lookup, ops
 from .autograd import Function, Sample, register_op
 from .backend import dtype_name
+from .in_place import check_writes_of
 from .ops.elementwise import INTEGER_MATH_DTYPE, Expm1
 from .tensor import Tensor
 from .validation import number, refuse_foreign
@@ -133,6 +134,19 @@ SELU_SCALE = 1.0507009873554804934193349852946
 
 def _t(x):
     return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _input_saved(fn):
+    """``fn`` whose backward pass refuses once ``x`` was written in place after the call ("modified by an inplace
+    operation"), as PyTorch's: PyTorch computes it as one op whose node saves ``x`` (``EluBackward``,
+    ``HardtanhBackward``...), where here several ops compute it, none of which holds ``x`` itself
+    (:func:`~tinygradconv.in_place.check_writes_of`; the table in ``tests/test_saved_versions_s51.py``)."""
+
+    @functools.wraps(fn)
+    def checked(x, *args, **kwargs):
+        return check_writes_of(fn(x, *args, **kwargs), x)
+
+    return checked
 
 
 def _float32_inside(fn):
@@ -338,6 +352,7 @@ def _hard_clip(x, low, high):
     return ops.where(x > low, ops.where(x < high, x, high), x.detach().clip(low, high))
 
 
+@_input_saved
 def relu6(x):
     """``min(max(x, 0), 6)``.
 
@@ -359,6 +374,7 @@ def _is_integer(x):
     return np.dtype(dtype_name(x.dtype)).kind in "iub"
 
 
+@_input_saved
 def leaky_relu(x, negative_slope=0.2):
     """``x`` for ``x > 0``, ``negative_slope * x`` otherwise.
 
@@ -374,6 +390,7 @@ def leaky_relu(x, negative_slope=0.2):
     return ops.where(x > 0.0, x, negative_slope * x)
 
 
+@_input_saved
 @_float32_inside
 def elu(x, alpha=1.0):
     """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise (the exponential only sees ``x <= 0``).
@@ -410,6 +427,7 @@ def elu(x, alpha=1.0):
     return ops.where(positive, x, curve)
 
 
+@_input_saved
 @_float32_inside
 def selu(x):
     """Scaled ELU: ``scale * elu(x, alpha)`` with Keras' ``alpha = 1.67326324...`` and ``scale = 1.05070098...``.
@@ -432,6 +450,7 @@ def selu(x):
     return ops.where(x > 0.0, SELU_SCALE * x, elu(x, SELU_ALPHA * SELU_SCALE))
 
 
+@_input_saved
 @_float64_inside
 def gelu(x, approximate=False):
     """Gaussian error linear unit ``x * Phi(x)``: exact with erf (default), or the tanh approximation.
@@ -481,6 +500,7 @@ def sigmoid(x):
     return _floating(x).sigmoid()     # integers: float32, as Keras 3's (the tensor method: floatx())
 
 
+@_input_saved
 @_float32_inside
 def hard_sigmoid(x):
     """Piecewise-linear sigmoid (Keras 3): ``relu6(x + 3) / 6``: 0 below -3, 1 above 3, ``x / 6 + 0.5`` between.
@@ -618,6 +638,7 @@ def mish(x):
     return x * softplus(x).tanh()
 
 
+@_input_saved
 @_float32_inside
 def celu(x, alpha=1.0):
     """Continuously differentiable ELU: ``x`` for ``x > 0``, ``alpha * expm1(x / alpha)`` otherwise.
@@ -689,6 +710,7 @@ def glu(x, axis=-1):
     return a * b.sigmoid()
 
 
+@_input_saved
 @_float32_inside
 def hard_silu(x):
     """Hard SiLU (hard swish): ``x * relu6(x + 3) / 6``: 0 below -3, ``x`` above 3, ``x (x + 3) / 6`` between.
@@ -719,6 +741,7 @@ def hard_silu(x):
 hard_swish = hard_silu
 
 
+@_input_saved
 def hard_tanh(x):
     """``clip(x, -1, 1)``: -1 below -1, ``x`` between, 1 above.
 
@@ -738,6 +761,7 @@ def hard_tanh(x):
     return _hard_clip(_floating(x), -1.0, 1.0)
 
 
+@_input_saved
 def hard_shrink(x, threshold=0.5):
     """``x`` where ``|x| > threshold``, else 0.
 
@@ -764,6 +788,7 @@ def hard_shrink(x, threshold=0.5):
     return ops.where(x.abs() > threshold, x, zero)
 
 
+@_input_saved
 @_float32_inside
 def soft_shrink(x, threshold=0.5):
     """``x - threshold`` above ``threshold``, ``x + threshold`` below ``-threshold``, 0 between.
@@ -792,6 +817,7 @@ def soft_shrink(x, threshold=0.5):
     return ops.where(x.abs() > threshold, x - x.detach().clip(-threshold, threshold), zero)
 
 
+@_input_saved
 @_float32_inside
 def log_sigmoid(x):
     """``log(sigmoid(x)) = -softplus(-x) = min(x, 0) - log1p(exp(-|x|))``, stable for any ``x``.
@@ -944,6 +970,7 @@ def tanh_shrink(x):
     return x - x.tanh()
 
 
+@_input_saved
 @_float32_inside
 def threshold(x, threshold, default_value):
     """``x`` where ``x > threshold``, else ``default_value`` (both arguments required, as Keras 3).

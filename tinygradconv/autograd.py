@@ -101,6 +101,7 @@ class Context:
 
     # Class-level defaults: an op call only pays for the attributes it actually sets.
     saved_tensors = ()
+    checked_writes = ()         # arrays checked for in-place writes only (in_place.check_writes_of)
     released = False
     written_before = in_place._UNSET_COUNT  # in-place writes so far when recorded (Function.apply sets it)
     layer_call = None           # (layer name, call number) of the layer call that ran the op (_GradState.layer_calls)
@@ -126,7 +127,7 @@ class Context:
 
     def release(self):
         """Free what the node holds; a later backward through it raises ``RuntimeError``."""
-        self.saved_tensors = ()
+        self.saved_tensors = self.checked_writes = ()
         self.inputs = ()
         self.released = True
 
@@ -469,7 +470,7 @@ def _backward(root, grad, retain_graph):
         if g is None:  # nothing flows through this node, but its inputs must still count it as done
             input_grads = (None,) * len(parents)
         else:
-            if ctx.written_before < in_place.writes and ctx.saved_tensors:   # written in place since its forward
+            if ctx.written_before < in_place.writes and (ctx.saved_tensors or ctx.checked_writes):  # written since
                 # (read at every node: adding into a leaf's .grad earlier in this pass is a write too)
                 in_place.check_saved_arrays(ctx)
             input_grads = ctx.fn.backward(ctx, g)

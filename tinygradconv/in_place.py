@@ -198,6 +198,18 @@ _DATA_REPLACED = (
     "again after them")
 
 
+def check_writes_of(out, *tensors):
+    """Have the backward pass through ``out``'s node refuse (:func:`check_saved_arrays`) once ``tensors`` were
+    written in place since: for a function built from several ops where PyTorch's is one op that saves its input
+    (``elu(x)``: ``where``, ``expm1``... here, one ``EluBackward`` node saving ``x`` in PyTorch), so that
+    ``z = elu(y); y.add_(1); z.sum().backward()`` raises as PyTorch's. Returns ``out``. Nothing to do where ``out``
+    has no node (no gradient recorded); ``tensors`` not Tensors (a list, a number) cannot be written."""
+    ctx = out._ctx
+    if ctx is not None:
+        ctx.checked_writes = ctx.checked_writes + tuple(t._data for t in tensors if hasattr(t, "_data"))
+    return out
+
+
 def check_saved_arrays(ctx):
     """``RuntimeError`` (PyTorch's message) when an array that ``ctx``'s forward pass saved, or the memory it views,
     was written in place since that forward pass.
@@ -216,7 +228,11 @@ def check_saved_arrays(ctx):
 
     An op may say which saved arrays its backward pass reads the values of (``ctx.values_read``, one bool per saved
     array; all by default): ``w * c`` for a constant ``c`` saves ``w`` but reads only its shape, as ``d/dw = c``,
-    so a write of ``w`` there is no error (PyTorch does not save ``w`` at all in that case)."""
+    so a write of ``w`` there is no error (PyTorch does not save ``w`` at all in that case).
+
+    A function built from several ops that PyTorch computes as one (``elu``, ``hard_tanh``: one node that saves
+    the input) lists on its last node the arrays PyTorch's would save (``ctx.checked_writes``,
+    :func:`check_writes_of`): checked for writes here, never read."""
     read = getattr(ctx, "values_read", None) or (True,) * len(ctx.saved_tensors)
     replaced = [t is not None and data_replaced.get(id(t), -1) > ctx.written_before for t in ctx.inputs]
     if any(replaced):
@@ -226,8 +242,9 @@ def check_saved_arrays(ctx):
         if any(needed and a is not None and id(memory_owner(a)) not in kept
                for a, needed in zip(ctx.saved_tensors, read)):
             raise RuntimeError(_DATA_REPLACED.format(name=ctx.fn.__name__))
-    for a, needed in zip(ctx.saved_tensors, read):
-        if needed and a is not None and last_write_of(a) > ctx.written_before:
+    checked = [a for a, needed in zip(ctx.saved_tensors, read) if needed] + list(ctx.checked_writes)
+    for a in checked:
+        if a is not None and last_write_of(a) > ctx.written_before:
             raise RuntimeError(
                 f"one of the variables needed for gradient computation has been modified by an inplace operation: "
                 f"an array of shape {tuple(a.shape)} and dtype {dtype_name(a.dtype)} that {ctx.fn.__name__} saved "

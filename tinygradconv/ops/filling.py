@@ -49,6 +49,9 @@ class Fill(Function):
 
     @staticmethod
     def forward(ctx, base, value, *, method, number=False):
+        if not isinstance(method, str):
+            raise TypeError(f"Invalid type for argument `method` of Fill: expected one of {sorted(NAMES)}, "
+                            f"received {method!r} of type {type(method).__name__}")
         if method not in NAMES:
             raise ValueError(f"Invalid value for argument `method` of Fill: expected one of {sorted(NAMES)}, "
                              f"received {method!r}")

@@ -69,10 +69,11 @@ class RoundedDivide(Function):
     def forward(ctx, a, b, rounding_mode):
         xp = ctx.xp
         mode = checked_rounding_mode(rounding_mode)
-        # not read back (the gradient is 0), but saved as PyTorch saves them (b where a needs a gradient, a where b
-        # does), so that a write of them in place since refuses the backward pass, as PyTorch's
+        # not read back (the gradient is 0), but saved as PyTorch saves them, so that a write of them in place since
+        # refuses the backward pass, as PyTorch's: a where b needs a gradient (d/db is computed from a and b), b
+        # whenever either input needs one (d/da from b, d/db from a and b)
         ctx.save_for_backward(a, b)
-        ctx.values_read = (ctx.inputs[1]._requires_grad, ctx.inputs[0]._requires_grad)
+        ctx.values_read = (ctx.inputs[1]._requires_grad, True)
         a, b = _integer_division_checked(xp, a, b, f"div(rounding_mode={mode!r})")
         ctx.shapes = (a.shape, b.shape)
         try:
