@@ -1045,13 +1045,15 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
     def __lshift__(self, other):
         """``t << other``: the bits of an integer tensor shifted left, as ``torch.bitwise_left_shift``: ``t * 2 **
-        other`` wrapped into the promoted dtype; a shift by the width of the dtype or more, or by a negative
-        amount, gives 0 (as PyTorch and NumPy). A bool operand counts as the integer 0 or 1 (``mask << 1`` is
-        int64); not differentiable.
+        other`` wrapped into the promoted dtype, both operands cast to it first (``int8 << int16`` shifts in int16);
+        a shift by the width of that dtype or more, or by a negative amount, gives 0 (as PyTorch and NumPy). A bool
+        operand counts as the integer 0 or 1 (``mask << 1`` is int64); not differentiable.
 
         Raises:
             TypeError: a floating operand, or two bool operands (PyTorch: "lshift_cpu" not implemented for
-                'Float' / 'Bool').
+                'Float' / 'Bool'); a Python amount the tensor's dtype cannot hold (``int8 << 200``, ``uint8 << -1``:
+                this package's rule for every number beside an integer tensor, where PyTorch gives 0): pass a
+                tensor of a wider dtype, ``t << tg.tensor(200, dtype="int64")``.
 
         >>> import tinygradconv as tg
         >>> (tg.tensor([1, 3, -8], dtype="int64") << 2).tolist(), (tg.tensor([1], dtype="int64") << 64).tolist()
@@ -1062,8 +1064,9 @@ class TorchMethods(TorchPort, NumpyUfuncs):
     def __rshift__(self, other):
         """``t >> other``: the bits of an integer tensor shifted right, as ``torch.bitwise_right_shift``: the
         floor of ``t / 2 ** other`` (the sign bit fills in: ``-8 >> 1 == -4``); a shift by the width of the dtype or
-        more gives 0, or -1 for a negative number, as PyTorch and NumPy. Not differentiable; the errors of
-        :meth:`__lshift__`.
+        more gives 0, or -1 for a negative number, as PyTorch and NumPy; in the promoted dtype, as
+        :meth:`__lshift__`. Not differentiable; the errors of :meth:`__lshift__` (a Python amount the tensor's dtype
+        cannot hold is refused, where PyTorch gives 0 or -1).
 
         >>> import tinygradconv as tg
         >>> (tg.tensor([8, -8, 5], dtype="int64") >> 1).tolist()
@@ -2163,11 +2166,16 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
 
 def _shifted(xp, function, a, b):
-    """``a << b`` or ``a >> b`` (``function``: ``bitwise_left_shift``/``right_shift``) of two integer arrays of one
-    dtype, as PyTorch and NumPy: a shift by the dtype's width or more, or by a negative amount, gives 0 to the left
-    and the sign (0, or -1 for a negative number) to the right. The Array API leaves those shifts undefined
-    (``array_api_strict`` refuses a negative one), so they are clipped first: ``x >> (width - 1)`` is the sign of a
-    signed ``x``."""
+    """``a << b`` or ``a >> b`` (``function``: ``bitwise_left_shift``/``right_shift``) of two integer arrays, as
+    PyTorch and NumPy: both are first cast to their promoted dtype, the result's, whose width counts (``int8 <<
+    int16`` shifts in int16: ``-128 << 8`` is -32768, where the int8 width gave 0, found by a reviewer); a shift by
+    that width or more, or by a negative amount, gives 0 to the left and the sign (0, or -1 for a negative number)
+    to the right. The Array API leaves those shifts undefined (``array_api_strict`` refuses a negative one), so they
+    are clipped first: ``x >> (width - 1)`` is the sign of a signed ``x``."""
+    from .ops.elementwise import _cast_to, promoted_dtype  # (ops import this module)
+
+    result = promoted_dtype(a.dtype, b.dtype)
+    a, b = _cast_to(xp, a, result), _cast_to(xp, b, result)
     width = xp.iinfo(a.dtype).bits
     beyond = (b < 0) | (b >= width)
     if not hasattr(xp, function):                          # (CuPy names them left_shift / right_shift)
