@@ -1423,16 +1423,17 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
         return cumulative.cumsum(self, axis, dim=dim, dtype=dtype)
 
-    def cumprod(self, axis=NOT_GIVEN, *, dim=None):
-        """Running product along ``dim``, as ``torch.Tensor.cumprod``: :func:`tinygradconv.ops.cumulative.cumprod`.
+    def cumprod(self, axis=NOT_GIVEN, *, dim=None, dtype=None):
+        """Running product along ``dim``, in ``dtype`` if given (``x`` cast to it first), as
+        ``torch.Tensor.cumprod``: :func:`tinygradconv.ops.cumulative.cumprod`.
 
         >>> import tinygradconv as tg
-        >>> tg.tensor([1.0, 2.0, 3.0]).cumprod(0).tolist()
-        [1.0, 2.0, 6.0]
+        >>> tg.tensor([1.0, 2.0, 3.0]).cumprod(0).tolist(), tg.tensor([1, 2, 3]).cumprod(0, dtype="float32").tolist()
+        ([1.0, 2.0, 6.0], [1.0, 2.0, 6.0])
         """
         from .ops import cumulative  # (ops import this module)
 
-        return cumulative.cumprod(self, axis, dim=dim)
+        return cumulative.cumprod(self, axis, dim=dim, dtype=dtype)
 
     def logcumsumexp(self, dim=NOT_GIVEN):
         """``log(cumsum(exp(t)))`` along ``dim``, as ``torch.Tensor.logcumsumexp``:
