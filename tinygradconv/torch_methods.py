@@ -858,6 +858,9 @@ class TorchMethods(TorchPort, NumpyUfuncs):
                 (PyTorch truncates it silently); an array of floats: cast it first. A value that requires grad
                 written into a view made outside the graph (``z[0][1] = x[0]`` for a ``z`` that does not require
                 grad: PyTorch gives ``z`` the history; write into ``z`` itself, ``z[0, 1] = x[0]``).
+            TypeError: one value (a number, or one element) written through a uint8 mask, the only index tensor
+                (``t[uint8_mask] = 0.0``), as PyTorch refuses it (``masked_fill_`` takes bool masks only); a value
+                of several elements is written, the mask read as ``mask != 0``, as PyTorch's ``index_put_``.
             IndexError: an index out of range, as :func:`~tinygradconv.ops.shape.getitem`.
             ValueError: a value that does not broadcast to ``t[index]``'s shape; a number out of the range of
                 the tensor's dtype (``300`` for int8, ``1e5`` for float16), as ``fill_`` and ``masked_fill``
@@ -873,11 +876,12 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .in_place import note_in_place_write, own_array
         from .index_check import check_index_backend
-        from .ops.shape import _normalized_index
+        from .ops.shape import _normalized_index, refuse_one_value_through_uint8_mask
 
         check_index_backend(self, index)
         kind = dtype_name(self.dtype)
         value = self._lift(_number_to_write(value, kind, "`t[index] = value`"))
+        refuse_one_value_through_uint8_mask(index, value)
         value_kind = dtype_name(value.dtype)
         if value_kind.startswith("float") and not kind.startswith("float"):
             raise TypeError(f"Invalid type for argument `value`: a {value_kind} value cannot be written into "
