@@ -601,17 +601,14 @@ def refuse_one_value_through_uint8_mask(index, value):
     PyTorch code fails (found by a reviewer). A value of several elements, or a second index tensor beside the mask
     (a list of positions, a Python ``bool``, a 0-d bool or uint8 tensor), goes through ``index_put_`` in PyTorch,
     which reads a uint8 mask as ``mask != 0`` with a warning, as :func:`getitem` does: written, as there."""
-    if math.prod(getattr(value, "shape", ())) != 1:
+    items = index if isinstance(index, tuple) else (index,)
+    masks = [item for item in items if getattr(item, "ndim", 0) and dtype_name(item.dtype) == "uint8"]  # (cheap first)
+    if len(masks) != 1 or math.prod(getattr(value, "shape", ())) != 1 or sum(map(_is_index_tensor, items)) != 1:
         return
-    index_tensors = [item for item in (index if isinstance(index, tuple) else (index,)) if _is_index_tensor(item)]
-    if len(index_tensors) != 1:
-        return
-    mask = index_tensors[0]
-    if getattr(mask, "ndim", 0) and dtype_name(mask.dtype) == "uint8":
-        raise TypeError(f"Invalid type for argument `index` of `t[index] = value`: one value is written through a "
-                        f"mask only with a bool mask, as PyTorch (\"masked_fill_ only supports boolean masks\"); "
-                        f"received a uint8 mask of shape {tuple(mask.shape)}. Index with a bool mask: "
-                        f"t[mask != 0] = value (or mask.bool())")
+    raise TypeError(f"Invalid type for argument `index` of `t[index] = value`: one value is written through a mask "
+                    f"only with a bool mask, as PyTorch (\"masked_fill_ only supports boolean masks\"); received a "
+                    f"uint8 mask of shape {tuple(masks[0].shape)}. Index with a bool mask: t[mask != 0] = value (or "
+                    f"mask.bool())")
 
 
 def _is_index_tensor(item):
