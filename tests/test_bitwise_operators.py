@@ -110,6 +110,55 @@ def test_shifts_as_pytorch(backend, symbol, left, right):
     assert op(2, right_side).tolist() == op(2, torch.tensor([1, 3])).tolist()
 
 
+INTEGERS = ["int8", "uint8", "int16", "int32", "int64"]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "array_api_strict"])
+@pytest.mark.parametrize("symbol", list(SHIFTS))
+@pytest.mark.parametrize("left, right", [(a, b) for a in INTEGERS for b in INTEGERS if a != b])
+def test_shifts_of_mixed_integer_dtypes_as_pytorch(backend, symbol, left, right):
+    """Two integer dtypes shift in their promoted dtype, whose width counts (a reviewer found ``int8 [-128] <<
+    int16 [8]`` giving 0, the int8 width, where PyTorch gives -32768): every value against every amount just below,
+    at and above each width involved, against ``torch.bitwise_left_shift``/``right_shift``; then Python ints and 0-d
+    tensors on either side."""
+    if backend == "array_api_strict":
+        pytest.importorskip("array_api_strict")
+    op = SHIFTS[symbol]
+    info = np.iinfo(left)
+    values = [info.min, info.max, 1, 5, 100] + ([-1, -3] if info.min < 0 else [3, 77])
+    bits = {np.iinfo(left).bits, np.iinfo(right).bits, np.iinfo(np.result_type(left, right)).bits}
+    amounts = sorted({0, 1, 2} | {w + d for w in bits for d in (-1, 0, 1)} | ({-1, -9} if right[0] == "i" else set()))
+    a = tg.Tensor(np.array(values)[:, None], dtype=left, backend=backend)
+    b = tg.Tensor(np.array(amounts)[None, :], dtype=right, backend=backend)
+    ta = torch.tensor(values, dtype=getattr(torch, left))[:, None]
+    tb = torch.tensor(amounts, dtype=getattr(torch, right))[None, :]
+    for ours, theirs in ((op(a, b), op(ta, tb)), (op(b, a), op(tb, ta))):
+        assert tg.backend.dtype_name(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+        assert ours.tolist() == theirs.tolist()
+    # Python ints: the tensor's dtype, as PyTorch, for every amount the tensor's dtype holds (others refused)
+    for amount in [n for n in amounts if info.min <= n <= info.max]:
+        assert op(a, amount).tolist() == op(ta, amount).tolist()
+    assert op(3, b).tolist() == op(3, tb).tolist()
+    # 0-d tensors promote as tensors of any shape here (PyTorch lets a 0-d tensor keep the other's dtype, as it
+    # does for a + b): the reference is PyTorch's shift by a one-element tensor
+    for amount in amounts:
+        zero_d = tg.Tensor(np.array(amount), dtype=right, backend=backend)
+        assert op(a, zero_d).tolist() == op(ta, torch.tensor([amount], dtype=getattr(torch, right))).tolist()
+    for value in values:
+        zero_d = tg.Tensor(np.array(value), dtype=left, backend=backend)
+        assert op(zero_d, b).tolist() == op(torch.tensor([value], dtype=getattr(torch, left)), tb).tolist()
+
+
+@pytest.mark.parametrize("symbol", list(SHIFTS))
+def test_shifts_refuse_python_amounts_the_dtype_cannot_hold(symbol):
+    """A Python shift amount the tensor's dtype cannot hold is refused (this package's rule for every number beside
+    an integer tensor), where PyTorch gives 0, or -1 for a negative number shifted right."""
+    with pytest.raises(TypeError, match="cannot hold"):
+        SHIFTS[symbol](tg.tensor([1, -3], dtype="int8"), 200)
+    with pytest.raises(TypeError, match="cannot hold"):
+        SHIFTS[symbol](tg.tensor([1, 3], dtype="uint8"), -1)
+
+
 @pytest.mark.parametrize("symbol", list(SHIFTS))
 def test_shifts_refuse_floats_and_two_bools_as_pytorch(symbol):
     op = SHIFTS[symbol]

@@ -858,6 +858,9 @@ class TorchMethods(TorchPort, NumpyUfuncs):
                 (PyTorch truncates it silently); an array of floats: cast it first. A value that requires grad
                 written into a view made outside the graph (``z[0][1] = x[0]`` for a ``z`` that does not require
                 grad: PyTorch gives ``z`` the history; write into ``z`` itself, ``z[0, 1] = x[0]``).
+            TypeError: one value (a number, or one element) written through a uint8 mask, the only index tensor
+                (``t[uint8_mask] = 0.0``), as PyTorch refuses it (``masked_fill_`` takes bool masks only); a value
+                of several elements is written, the mask read as ``mask != 0``, as PyTorch's ``index_put_``.
             IndexError: an index out of range, as :func:`~tinygradconv.ops.shape.getitem`.
             ValueError: a value that does not broadcast to ``t[index]``'s shape; a number out of the range of
                 the tensor's dtype (``300`` for int8, ``1e5`` for float16), as ``fill_`` and ``masked_fill``
@@ -873,11 +876,12 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .in_place import note_in_place_write, own_array
         from .index_check import check_index_backend
-        from .ops.shape import _normalized_index
+        from .ops.shape import _normalized_index, refuse_one_value_through_uint8_mask
 
         check_index_backend(self, index)
         kind = dtype_name(self.dtype)
         value = self._lift(_number_to_write(value, kind, "`t[index] = value`"))
+        refuse_one_value_through_uint8_mask(index, value)
         value_kind = dtype_name(value.dtype)
         if value_kind.startswith("float") and not kind.startswith("float"):
             raise TypeError(f"Invalid type for argument `value`: a {value_kind} value cannot be written into "
@@ -1045,13 +1049,15 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
     def __lshift__(self, other):
         """``t << other``: the bits of an integer tensor shifted left, as ``torch.bitwise_left_shift``: ``t * 2 **
-        other`` wrapped into the promoted dtype; a shift by the width of the dtype or more, or by a negative
-        amount, gives 0 (as PyTorch and NumPy). A bool operand counts as the integer 0 or 1 (``mask << 1`` is
-        int64); not differentiable.
+        other`` wrapped into the promoted dtype, both operands cast to it first (``int8 << int16`` shifts in int16);
+        a shift by the width of that dtype or more, or by a negative amount, gives 0 (as PyTorch and NumPy). A bool
+        operand counts as the integer 0 or 1 (``mask << 1`` is int64); not differentiable.
 
         Raises:
             TypeError: a floating operand, or two bool operands (PyTorch: "lshift_cpu" not implemented for
-                'Float' / 'Bool').
+                'Float' / 'Bool'); a Python amount the tensor's dtype cannot hold (``int8 << 200``, ``uint8 << -1``:
+                this package's rule for every number beside an integer tensor, where PyTorch gives 0): pass a
+                tensor of a wider dtype, ``t << tg.tensor(200, dtype="int64")``.
 
         >>> import tinygradconv as tg
         >>> (tg.tensor([1, 3, -8], dtype="int64") << 2).tolist(), (tg.tensor([1], dtype="int64") << 64).tolist()
@@ -1062,8 +1068,9 @@ class TorchMethods(TorchPort, NumpyUfuncs):
     def __rshift__(self, other):
         """``t >> other``: the bits of an integer tensor shifted right, as ``torch.bitwise_right_shift``: the
         floor of ``t / 2 ** other`` (the sign bit fills in: ``-8 >> 1 == -4``); a shift by the width of the dtype or
-        more gives 0, or -1 for a negative number, as PyTorch and NumPy. Not differentiable; the errors of
-        :meth:`__lshift__`.
+        more gives 0, or -1 for a negative number, as PyTorch and NumPy; in the promoted dtype, as
+        :meth:`__lshift__`. Not differentiable; the errors of :meth:`__lshift__` (a Python amount the tensor's dtype
+        cannot hold is refused, where PyTorch gives 0 or -1).
 
         >>> import tinygradconv as tg
         >>> (tg.tensor([8, -8, 5], dtype="int64") >> 1).tolist()
@@ -1420,16 +1427,17 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
         return cumulative.cumsum(self, axis, dim=dim, dtype=dtype)
 
-    def cumprod(self, axis=NOT_GIVEN, *, dim=None):
-        """Running product along ``dim``, as ``torch.Tensor.cumprod``: :func:`tinygradconv.ops.cumulative.cumprod`.
+    def cumprod(self, axis=NOT_GIVEN, *, dim=None, dtype=None):
+        """Running product along ``dim``, in ``dtype`` if given (``x`` cast to it first), as
+        ``torch.Tensor.cumprod``: :func:`tinygradconv.ops.cumulative.cumprod`.
 
         >>> import tinygradconv as tg
-        >>> tg.tensor([1.0, 2.0, 3.0]).cumprod(0).tolist()
-        [1.0, 2.0, 6.0]
+        >>> tg.tensor([1.0, 2.0, 3.0]).cumprod(0).tolist(), tg.tensor([1, 2, 3]).cumprod(0, dtype="float32").tolist()
+        ([1.0, 2.0, 6.0], [1.0, 2.0, 6.0])
         """
         from .ops import cumulative  # (ops import this module)
 
-        return cumulative.cumprod(self, axis, dim=dim)
+        return cumulative.cumprod(self, axis, dim=dim, dtype=dtype)
 
     def logcumsumexp(self, dim=NOT_GIVEN):
         """``log(cumsum(exp(t)))`` along ``dim``, as ``torch.Tensor.logcumsumexp``:
@@ -2163,11 +2171,16 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
 
 def _shifted(xp, function, a, b):
-    """``a << b`` or ``a >> b`` (``function``: ``bitwise_left_shift``/``right_shift``) of two integer arrays of one
-    dtype, as PyTorch and NumPy: a shift by the dtype's width or more, or by a negative amount, gives 0 to the left
-    and the sign (0, or -1 for a negative number) to the right. The Array API leaves those shifts undefined
-    (``array_api_strict`` refuses a negative one), so they are clipped first: ``x >> (width - 1)`` is the sign of a
-    signed ``x``."""
+    """``a << b`` or ``a >> b`` (``function``: ``bitwise_left_shift``/``right_shift``) of two integer arrays, as
+    PyTorch and NumPy: both are first cast to their promoted dtype, the result's, whose width counts (``int8 <<
+    int16`` shifts in int16: ``-128 << 8`` is -32768, where the int8 width gave 0, found by a reviewer); a shift by
+    that width or more, or by a negative amount, gives 0 to the left and the sign (0, or -1 for a negative number)
+    to the right. The Array API leaves those shifts undefined (``array_api_strict`` refuses a negative one), so they
+    are clipped first: ``x >> (width - 1)`` is the sign of a signed ``x``."""
+    from .ops.elementwise import _cast_to, promoted_dtype  # (ops import this module)
+
+    result = promoted_dtype(a.dtype, b.dtype)
+    a, b = _cast_to(xp, a, result), _cast_to(xp, b, result)
     width = xp.iinfo(a.dtype).bits
     beyond = (b < 0) | (b >= width)
     if not hasattr(xp, function):                          # (CuPy names them left_shift / right_shift)

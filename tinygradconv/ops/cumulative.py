@@ -16,12 +16,12 @@ import math
 import numpy as np
 from array_api_compat import is_numpy_namespace
 
-from ..autograd import Function, Sample, register_op
+from ..autograd import Function, Sample, is_grad_enabled, register_op
 from ..backend import dtype_name
-from ..tensor import _DTYPES, Tensor
+from ..tensor import _DTYPES, _FLOAT_KINDS, Tensor
 from ..torch_methods import NOT_GIVEN
 from ..validation import dim_index, dtype_argument
-from .elementwise import _as_tensor, _in_float32
+from .elementwise import _as_tensor, _cast_to, _in_float32
 from .exponential import _log_add_exp
 from .order_statistics import values_with_indices
 from .shape import axis_or_dim
@@ -53,12 +53,18 @@ class CumSum(Function):
     rounded once, so ``cumsum`` of 100000 float32 ``0.1`` ends at ``10000.0`` as PyTorch's (a float32 total drifts
     to ``9998.557``); values and gradients are PyTorch's bit for bit on NumPy and array-api-strict (the gradient is
     PyTorch's ``reversed_cumsum``, the same running total from the end).
+
+    ``dtype``: another float dtype to sum a float input in (``cumsum(x, dtype=...)``), cast to inside this one op as
+    PyTorch's ``cumsum`` does: the gradient, ``reversed_cumsum(grad.to(x.dtype))``, is taken in the input's
+    precision, not in ``dtype``'s (a float16 sum of float32 ``x`` gets a float32 gradient sum, found by a reviewer).
     """
 
     @staticmethod
-    def forward(ctx, a, axis):
+    def forward(ctx, a, axis, dtype=None):
         xp = ctx.xp
-        ctx.shape = a.shape
+        ctx.shape, ctx.input_dtype = a.shape, a.dtype
+        if dtype is not None:
+            a = _cast_to(xp, a, dtype)          # (float to float only: see _in_dtype)
         if axis is None:                        # the flattened input, 1-D: (1,) for a rank-0 one, as Keras
             a = xp.reshape(a, (-1,))
             axis = 0
@@ -74,6 +80,8 @@ class CumSum(Function):
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
+        if grad.dtype != ctx.input_dtype:                # PyTorch's grad.to(self's dtype)
+            grad = xp.astype(grad, ctx.input_dtype)
         if grad.ndim:
             grad = _reversed_cumsum(xp, grad, ctx.axis)
         return xp.reshape(grad, ctx.shape)
@@ -146,11 +154,12 @@ def cumsum(x, axis=NOT_GIVEN, *, dim=None, dtype=None):
     """The running sum of ``x`` along ``axis`` (:class:`CumSum`); ``axis=None`` runs over the flattened input, as
     ``keras.ops.cumsum``; ``dim`` is PyTorch's name (``torch.cumsum(x, dim)``, which requires it). ``dtype``
     (a name, a NumPy or a PyTorch dtype), as ``torch.cumsum``'s: ``x`` is cast to it first, and the result is in
-    it (the cast is differentiable: the gradient comes back in ``x``'s dtype).
+    it; the gradient is computed in ``x``'s dtype and precision, as PyTorch's ``cumsum_backward(grad.to(x.dtype))``.
 
     Raises:
         TypeError: both ``axis`` and ``dim``, whatever their values (as :func:`~tinygradconv.ops.shape.concat`);
-            a ``dtype`` that is not a dtype, or ``bool`` (as PyTorch).
+            a ``dtype`` that is not a dtype, or ``bool`` (as PyTorch); an integer ``dtype`` for an ``x`` that
+            requires grad while gradients are recorded (PyTorch: "Autograd not support dtype"; detach ``x``).
         IndexError, ValueError: an axis out of range (:func:`~tinygradconv.validation.dim_index`).
 
     >>> cumsum([[1.0, 2.0], [3.0, 4.0]], dim=0).tolist()
@@ -165,7 +174,11 @@ def cumsum(x, axis=NOT_GIVEN, *, dim=None, dtype=None):
 def _in_dtype(fn, x, axis, dtype):
     """``fn.apply(x, axis=axis)`` with the ``dtype=`` of ``cumsum``/``cumprod``, as PyTorch's: ``x`` cast to it
     before accumulating, and the result in it (an integer dtype is accumulated in int64 and cast back, as PyTorch's
-    kernel keeps an int64 total); ``None`` leaves ``x`` as it is (integers and bools give int64)."""
+    kernel keeps an int64 total); ``None`` leaves ``x`` as it is (integers and bools give int64). A float ``x`` and
+    another float dtype are cast inside ``fn`` (its ``dtype`` argument), so that the gradient is computed in ``x``'s
+    precision, as PyTorch's (a cast node before ``fn`` computed it in ``dtype``'s and cast it back). An integer
+    ``dtype`` for an ``x`` that requires grad, while gradients are recorded, is a ``TypeError`` (PyTorch:
+    "Autograd not support dtype"), not a result silently cut off the graph."""
     if dtype is None:
         return fn.apply(x, axis=axis)
     wanted = dtype_argument(dtype, _DTYPES)
@@ -173,7 +186,16 @@ def _in_dtype(fn, x, axis, dtype):
         raise TypeError(f"Invalid value for argument `dtype` of {fn.name}: a running {fn.name[3:]} is not computed "
                         f"in bool (torch.{fn.name} refuses it too). Received dtype={dtype!r}; use an integer or "
                         f"float dtype, e.g. dtype='int64'")
-    out = fn.apply(x if dtype_name(x.dtype) == wanted else x.astype(wanted), axis=axis)
+    kind = dtype_name(x.dtype)
+    if wanted not in _FLOAT_KINDS and x.requires_grad and is_grad_enabled():
+        raise TypeError(f"Invalid value for argument `dtype` of {fn.name}: the input requires grad, and an {wanted} "
+                        f"result has no gradient (torch.{fn.name} refuses it too: \"Autograd not support dtype\"). "
+                        f"Received dtype={dtype!r} for a {kind} input; use a floating dtype, or pass x.detach() "
+                        f"(or compute under tg.no_grad()) for integer totals")
+    if kind in _FLOAT_KINDS and wanted in _FLOAT_KINDS and kind != wanted:
+        out = fn.apply(x, axis=axis, dtype=wanted)
+    else:
+        out = fn.apply(x if kind == wanted else x.astype(wanted), axis=axis)
     return out if dtype_name(out.dtype) == wanted else out.astype(wanted)
 
 
@@ -249,28 +271,38 @@ class CumProd(Function):
     zero (float16, float32, float64; random inputs); with zeros about 1 % of the gradients differ in their last
     bits, all at the first zero of a slice, whose sum PyTorch groups differently from NumPy's pairwise ``sum``.
     A slice of one element (or a rank-0 input) passes its gradient unchanged, as PyTorch.
+
+    ``dtype``: another float dtype to multiply a float input in (``cumprod(x, dtype=...)``), cast to inside this
+    one op as PyTorch's ``cumprod`` does: its gradient is ``cumprod_backward(grad.to(x.dtype), x, dim, y)``, the
+    steps above with the input and the output gradient in ``x``'s dtype and the result ``y`` in ``dtype``, each
+    product in the wider of the two (NumPy's and PyTorch's promotion), the gradient then cast to ``x``'s dtype.
     """
 
     @staticmethod
-    def forward(ctx, a, axis):
+    def forward(ctx, a, axis, dtype=None):
         xp = ctx.xp
         axis = _cumulative_axis("cumprod", a, axis)
+        ctx.input_dtype = a.dtype
         if not xp.isdtype(a.dtype, "real floating"):
             a = xp.astype(a, xp.int64)           # bool and every integer: int64, as torch.cumprod
         if a.ndim == 0:
             ctx.axis = None
-            return a
-        out = accumulated(xp, a, axis, product=True)
+            return a if dtype is None else _cast_to(xp, a, dtype)
+        out = accumulated(xp, a if dtype is None else _cast_to(xp, a, dtype), axis, product=True)
         ctx.axis = axis
-        ctx.save_for_backward(a, out)
+        ctx.save_for_backward(a, out)            # a in its own dtype, out in dtype (PyTorch saves self and result)
         return out
 
     @staticmethod
     def backward(ctx, grad):
+        xp = ctx.xp
+        if grad.dtype != ctx.input_dtype:                # PyTorch's grad.to(self's dtype)
+            grad = xp.astype(grad, ctx.input_dtype)
         if ctx.axis is None or grad.shape[ctx.axis] <= 1 or grad.size <= 1:
             return grad
         a, out = ctx.saved_tensors
-        return _cumprod_gradient(ctx.xp, grad, a, out, ctx.axis)
+        gradient = _cumprod_gradient(xp, grad, a, out, ctx.axis)
+        return gradient if gradient.dtype == ctx.input_dtype else xp.astype(gradient, ctx.input_dtype)
 
 
 def _cumprod_gradient(xp, grad, a, out, axis):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
+import warnings
 
 import numpy as np
 
@@ -15,7 +16,7 @@ from .. import config
 from ..autograd import Function, Sample, register_op
 from ..backend import dtype_name
 from ..tensor import _FLOAT_KINDS, Tensor, _check_dtype, _number_fits
-from ..validation import float16_holds
+from ..validation import caller_stacklevel, float16_holds
 from .summation import accurate_sum
 
 
@@ -2005,7 +2006,9 @@ def where(condition, a=_NOT_GIVEN, b=_NOT_GIVEN):
 
     Raises:
         TypeError: a ``condition`` that is not boolean (a bool Tensor, array or list of bools), as ``torch.where``
-            refuses a float one: ``0.5`` would otherwise be taken as true and ``None`` as false; ``a`` or ``b``
+            refuses a float one: ``0.5`` would otherwise be taken as true and ``None`` as false (a uint8 tensor
+            or NumPy array is read as ``condition != 0`` with a ``UserWarning``, as ``torch.where`` reads it and
+            warns it is deprecated; other integer dtypes are refused, as PyTorch refuses them); ``a`` or ``b``
             not given (``torch.where(condition)`` with one argument returns the indices of the true elements,
             which this function does not).
         ValueError: a condition on another backend than the values.
@@ -2033,9 +2036,14 @@ def where(condition, a=_NOT_GIVEN, b=_NOT_GIVEN):
             raise ValueError(f"where(): condition is on backend {condition.backend.name!r} but the values are on "
                              f"{a.backend.name!r}")
         kind = dtype_name(condition.dtype)
+        if kind == "uint8":
+            condition = _uint8_condition(condition) != 0
+            kind = "bool"
         received = None if kind == "bool" else f"a {kind} tensor.{float_mask_hint(kind)}"
     elif isinstance(condition, (np.ndarray, list, tuple, bool, np.bool_)):
         array = np.asarray(condition)
+        if isinstance(condition, np.ndarray) and array.dtype == np.uint8:
+            array = _uint8_condition(array) != 0
         received = None if array.dtype == bool else f"a {type(condition).__name__} of dtype {array.dtype}"
         condition = Tensor(array, dtype="bool", backend=a.backend) if received is None else condition
     else:
@@ -2044,6 +2052,15 @@ def where(condition, a=_NOT_GIVEN, b=_NOT_GIVEN):
         raise TypeError(f"Invalid type for argument `condition` of where: expected a bool tensor (e.g. `x > 0`), as "
                         f"torch.where. Received {received}")
     return Where.apply(condition, a, b)
+
+
+def _uint8_condition(condition):
+    """``condition``, a uint8 tensor or NumPy array, after PyTorch's deprecation warning: ``torch.where`` reads a
+    uint8 condition as ``condition != 0`` and warns (every other integer dtype it refuses, as :func:`where` does)."""
+    warnings.warn("where received a uint8 condition: it is read as condition != 0, as torch.where reads it; PyTorch "
+                  "deprecates it (and will remove it): pass a bool condition (condition != 0, or "
+                  "condition.bool())", UserWarning, stacklevel=caller_stacklevel())
+    return condition
 
 
 def _check_bounds(min, max):

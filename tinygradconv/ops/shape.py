@@ -593,6 +593,35 @@ def _uint8_mask(xp, array):
     return array != 0
 
 
+def refuse_one_value_through_uint8_mask(index, value):
+    """``TypeError`` for ``t[index] = value`` where PyTorch refuses it: one value (a number, or a tensor or array of
+    one element) written through an index whose only index tensor is a uint8 mask (``t[uint8_mask] = 0.0``,
+    ``t[:, uint8_mask] = v``). PyTorch writes one value through a single mask with ``masked_fill_``
+    (``canDispatchToMaskedFill``), which takes only bool masks; ours wrote it, reading the mask as bool, where
+    PyTorch code fails (found by a reviewer). A value of several elements, or a second index tensor beside the mask
+    (a list of positions, a Python ``bool``, a 0-d bool or uint8 tensor), goes through ``index_put_`` in PyTorch,
+    which reads a uint8 mask as ``mask != 0`` with a warning, as :func:`getitem` does: written, as there."""
+    items = index if isinstance(index, tuple) else (index,)
+    masks = [item for item in items if getattr(item, "ndim", 0) and dtype_name(item.dtype) == "uint8"]  # (cheap first)
+    if len(masks) != 1 or math.prod(getattr(value, "shape", ())) != 1 or sum(map(_is_index_tensor, items)) != 1:
+        return
+    raise TypeError(f"Invalid type for argument `index` of `t[index] = value`: one value is written through a mask "
+                    f"only with a bool mask, as PyTorch (\"masked_fill_ only supports boolean masks\"); received a "
+                    f"uint8 mask of shape {tuple(masks[0].shape)}. Index with a bool mask: t[mask != 0] = value (or "
+                    f"mask.bool())")
+
+
+def _is_index_tensor(item):
+    """Whether PyTorch's indexing makes ``item`` an index tensor (``applySlicing``): an array, tensor, list or tuple,
+    and a Python ``bool``; not an integer, a slice, ``None``, ``...`` or a 0-d integer tensor or array other than
+    bool and uint8 (read as an integer)."""
+    if isinstance(item, (bool, np.bool_, list, tuple)):
+        return True
+    if not hasattr(item, "dtype") or not hasattr(item, "ndim") or isinstance(item, np.generic):
+        return False
+    return item.ndim > 0 or dtype_name(item.dtype) in ("bool", "uint8")
+
+
 def _check_in_range(xp, item, axis, shape):
     """``IndexError`` naming the axis, the index and the size for an integer (or integer array) out of range, or a
     boolean mask whose shape differs from the axes it covers (as PyTorch; NumPy's message would blame an index)."""
