@@ -124,3 +124,63 @@ def test_an_empty_class_axis_is_a_clear_value_error(metric, argument, y_true, y_
 
 def re_shape(shape):
     return str(shape).replace("(", r"\(").replace(")", r"\)")
+
+
+# ------------------------------------------------------------------------------------------------ Python data
+_LISTS = ([[0.1], [0.2]], [[0.3], [0.7]])
+_INPUTS = {                             # Keras' convert_to_tensor: Python floats float32, arrays their own dtype
+    "lists": _LISTS,
+    "tuples": tuple(tuple(map(tuple, a)) for a in _LISTS),
+    "float64 arrays": tuple(np.array(a) for a in _LISTS),
+    "float32 arrays": tuple(np.array(a, "float32") for a in _LISTS),
+    "int arrays": (np.array([[1], [2]]), np.array([[3], [7]])),
+    "int lists": ([[1], [2]], [[3], [7]]),
+    "a list and a float64 array": (_LISTS[0], np.array(_LISTS[1])),
+    "a float64 array and a list": (np.array(_LISTS[0]), _LISTS[1]),
+}
+
+
+@pytest.mark.parametrize("inputs", list(_INPUTS))
+@pytest.mark.parametrize("name", ["MeanSquaredError", "MeanAbsoluteError", "RootMeanSquaredError",
+                                  "MeanAbsolutePercentageError", "SquaredHinge", "Accuracy"])
+@pytest.mark.parametrize("dtype", [None, "float32"])
+def test_python_lists_compute_in_float32_as_keras(name, inputs, dtype):
+    """Keras' metric functions convert ``y_pred`` with ``convert_to_tensor`` (nested lists of Python floats become
+    float32, a float64 array stays float64) and ``y_true`` to its dtype, before the metric casts the values to its
+    own dtype: ``MeanSquaredError`` of ``[[0.1], [0.2]]`` and ``[[0.3], [0.7]]`` is 0.14500001 (float32 squares),
+    of the same float64 arrays 0.14499999 (float64 squares rounded). Before 2026-12-07 lists were float64 here
+    (found by a reviewer). Exact, as Keras' logged value."""
+    keras = keras_on_torch(KERAS)
+    y_true, y_pred = _INPUTS[inputs]
+    theirs = _keras_result(getattr(keras.metrics, name)(dtype=dtype), y_true, y_pred)
+    assert float(_ours(getattr(metrics, name)(dtype=dtype), y_true, y_pred)) == theirs
+
+
+@pytest.mark.parametrize("name", ["mean_squared_error", "mean_absolute_error"])
+def test_the_functions_of_python_lists_are_float32_as_keras(name):
+    keras = keras_on_torch(KERAS)
+    theirs = np.asarray(getattr(keras.metrics, name)(*_LISTS).cpu())
+    ours = getattr(metrics, name)(*_LISTS)
+    assert ours.dtype == theirs.dtype == np.float32
+    np.testing.assert_array_equal(ours, theirs)
+
+
+def test_python_lists_are_float32_by_hand():
+    """``dtype="float64"``: the squares of the lists in float32 (``convert_to_tensor``), summed in float64 (the
+    metric's dtype); Keras reports that mean rounded to float32 (see the Metric class docstring)."""
+    y_true, y_pred = (np.array(a, np.float32) for a in _LISTS)
+    squares = [float((t - p)[0] ** 2) for t, p in zip(y_true, y_pred)]    # float32 arithmetic, one per sample
+    assert _ours(metrics.MeanSquaredError(dtype="float64"), *_LISTS) == sum(squares) / 2
+    assert _ours(metrics.MeanSquaredError(dtype="float64"), *(np.array(a) for a in _LISTS)) == (
+        ((0.1 - 0.3) ** 2 + (0.2 - 0.7) ** 2) / 2)
+
+
+def test_values_and_weights_given_as_lists_are_cast_straight_to_the_metrics_dtype_as_keras():
+    """``Mean`` and ``Sum`` cast their values and ``sample_weight`` to their dtype at once (Keras'
+    ``ops.cast(values, dtype)``, ``convert_to_tensor(sample_weight, dtype=dtype)``): lists of Python floats are not
+    rounded to float32 first in a float64 metric (only the functions' ``y_true``/``y_pred`` are)."""
+    keras = keras_on_torch(KERAS)
+    for args, kwargs in ((([0.1, 0.2],), {}), (([0.1, 0.7],), {"sample_weight": [0.3, 0.1]})):
+        theirs = _keras_result(keras.metrics.Sum(dtype="float64"), *args, **kwargs)
+        assert float(_ours(metrics.Sum(dtype="float64"), *args, **kwargs)) == theirs
+    assert theirs == 0.1 * 0.3 + 0.7 * 0.1                          # float64 arithmetic, by hand

@@ -173,3 +173,85 @@ def test_a_loaded_sequential_loses_the_models_name_in_its_paths_as_in_keras(tmp_
         ours = tg.models.load_model(str(tmp_path / "ours.keras"))
     assert [v.path for v in ours.trainable_weights] == [v.path for v in theirs.trainable_variables]
     assert [v.path for v in theirs.trainable_variables][2] == "out/kernel"
+
+
+def _rewrite_meta(path, change):
+    """Rewrite the metadata of the ``.tgc.npz`` file at ``path`` with ``change(meta)`` (a file written before
+    ``weight_paths`` was saved, or a damaged one)."""
+    import json
+
+    from tinygradconv import saving
+
+    with np.load(path) as data:
+        arrays = dict(data)
+    meta = json.loads(bytes(arrays[saving.META_KEY]).decode())
+    change(meta)
+    arrays[saving.META_KEY] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    np.savez(path, **arrays)
+
+
+def _trained_and_saved(case, path, optimizer):
+    model = _build(tg, case)
+    model.compile(optimizer=optimizer, loss="mse")
+    x = np.random.default_rng(0).normal(size=(8, 4)).astype("float32")
+    y = np.random.default_rng(1).normal(size=(8, 2)).astype("float32")
+    model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    model.save(str(path))
+    return model, (x, y)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c != "subclassed"])     # (a subclass has no config to save)
+def test_a_tgc_npz_file_keeps_the_trained_paths(case, tmp_path):
+    """The weights of a model read from a ``.tgc.npz`` file have the paths they were trained with, Keras' paths of
+    the model as built (an inner Sequential built by its model: ``"outer/inner/d1/kernel"``; one started with an
+    Input, built before its model held it: ``"inner/d1/kernel"``), and so do the optimizer's slots. Before
+    2026-12-07 the outer model's name was lost (``"inner/d1/kernel"`` for both, found by a reviewer)."""
+    keras = keras_on_torch(KERAS)
+    theirs = [v.path for v in _build(keras, case).trainable_variables]
+    trained, _ = _trained_and_saved(case, tmp_path / "m.tgc.npz", tg.optimizers.Adam())
+    loaded = tg.models.load_model(str(tmp_path / "m.tgc.npz"))
+    assert [w.path for w in trained.trainable_weights] == theirs
+    assert [w.path for w in loaded.trainable_weights] == theirs
+    assert [v.path for v in loaded.optimizer.variables] == [v.path for v in trained.optimizer.variables]
+
+
+def test_a_tgc_npz_file_without_its_paths_builds_an_inner_sequential_inside_its_model(tmp_path):
+    """A file written before the paths were saved (no ``weight_paths``): the loader builds an inner Sequential
+    inside the outer one's name scope, as the outer model built it when trained (Keras' paths of that model)."""
+    keras = keras_on_torch(KERAS)
+    case = "sequential in sequential, built by it"
+    theirs = [v.path for v in _build(keras, case).trainable_variables]
+    _trained_and_saved(case, tmp_path / "m.tgc.npz", tg.optimizers.Adam())
+    _rewrite_meta(tmp_path / "m.tgc.npz", lambda meta: meta.pop("weight_paths"))
+    loaded = tg.models.load_model(str(tmp_path / "m.tgc.npz"))
+    assert [w.path for w in loaded.trainable_weights] == theirs == ["outer/inner/d1/kernel", "outer/inner/d1/bias",
+                                                                    "outer/out/kernel", "outer/out/bias"]
+
+
+def test_a_muon_excluding_an_inner_sequential_resumes_from_its_tgc_npz_file(tmp_path):
+    """``Muon(exclude_layers=["outer/inner"])``: the inner Sequential's kernel takes the AdamW step (as in Keras,
+    ``test_muon_excludes_the_variables_keras_excludes``), before saving and after loading, and training resumed
+    from the file follows the uninterrupted run step for step. Before 2026-12-07 the loaded paths lost ``outer/``,
+    so the loader's Muon wanted no AdamW slots there and refused the file's (``unexpected ['0/v']``)."""
+    def muon():
+        return tg.optimizers.Muon(learning_rate=0.05, exclude_layers=["outer/inner"])
+
+    case = "sequential in sequential, built by it"
+    trained, (x, y) = _trained_and_saved(case, tmp_path / "m.tgc.npz", muon())
+    loaded = tg.models.load_model(str(tmp_path / "m.tgc.npz"))
+    adamw = [True, True, False, True]       # the inner kernel excluded; the biases (1-D) always AdamW
+    assert ["v" in trained.optimizer.state_of(w) for w in trained.trainable_weights] == adamw
+    assert ["v" in loaded.optimizer.state_of(w) for w in loaded.trainable_weights] == adamw
+    for _ in range(3):
+        assert float(loaded.train_on_batch(x[:4], y[:4])) == float(trained.train_on_batch(x[:4], y[:4]))
+    for a, b in zip(loaded.get_weights(), trained.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_damaged_weight_paths_are_named(tmp_path):
+    from tinygradconv.saving import SavedFileError
+
+    _trained_and_saved("sequential", tmp_path / "m.tgc.npz", tg.optimizers.Adam())
+    _rewrite_meta(tmp_path / "m.tgc.npz", lambda meta: meta.update(weight_paths=[1, 2]))
+    with pytest.raises(SavedFileError, match=r"m\.tgc\.npz.*weight_paths \[1, 2\] is not a list of strings"):
+        tg.models.load_model(str(tmp_path / "m.tgc.npz"))

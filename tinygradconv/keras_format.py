@@ -103,6 +103,7 @@ from ._lookup import (
 )
 from .backend import dtype_name
 from .layers.input_layer import INPUT_DTYPES
+from .layers.layer import model_name_scope
 from .saving import (
     MissingFileError,
     SavedFileError,
@@ -1679,13 +1680,30 @@ _BUILT_IN_THEIR_MODEL = []     # non-empty inside layers_built_in_their_model()
 def layers_built_in_their_model():
     """Inside it, :func:`build_layers_from_configs` builds nothing: a ``Sequential`` made from a config builds its
     layers itself, inside its name scope, so that their weights' paths start with its name
-    (``"sequential/dense/kernel"``), as when it was saved. The ``.tgc.npz`` loader uses it: a model loaded there
-    keeps the paths it was trained with (a Muon excluding ``"sequential/dense"`` finds them again)."""
+    (``"sequential/dense/kernel"``), as when it was saved, and an inner ``Sequential`` builds inside the outer
+    one's scope (``"top/b/a/kernel"``, :func:`inner_layers_scope`). The ``.tgc.npz`` loader uses it, and gives
+    back the saved paths the config cannot tell (an inner ``Sequential`` started with an ``Input``, built before
+    its model held it): a model loaded there keeps the paths it was trained with (a Muon excluding ``"top/b"``
+    finds them again)."""
     _BUILT_IN_THEIR_MODEL.append(True)
     try:
         yield
     finally:
         _BUILT_IN_THEIR_MODEL.pop()
+
+
+def inner_layers_scope(model_name, item):
+    """Where a ``Sequential`` made from a config deserializes its layer ``item`` (its config entry): an inner
+    ``Sequential``, inside :func:`layers_built_in_their_model` (a ``.tgc.npz`` load), in the name scope of the model
+    (``model_name``), so that it builds itself from its config with the paths a model gives the ``Sequential`` it
+    builds (``"top/b/a/kernel"``); anything else, or elsewhere (a ``.keras`` file, ``from_config``), in no scope, as
+    Keras 3 builds a layer before the model holds it (``"b/a/kernel"``). (A functional model builds its layers when
+    it is made, outside any model, when trained as when loaded. An inner ``Sequential`` started with an ``Input``
+    was built before its model held it: the loader gives it its saved paths back, :func:`saving._load_model`.)"""
+    if (_BUILT_IN_THEIR_MODEL and isinstance(model_name, str) and model_name and isinstance(item, dict)
+            and item.get("class_name") == "Sequential"):
+        return model_name_scope(model_name)
+    return contextlib.nullcontext()
 
 
 def build_layers_from_configs(layers, items, where):

@@ -78,18 +78,45 @@ def _ieee754(fn):
     return silent
 
 
-def _numpy(x, argument="an input", metric="a metric") -> np.ndarray:
+def _numpy(x, argument="an input", metric="a metric", as_tensor=False) -> np.ndarray:
     """``x`` (a Tensor, a backend array, NumPy data or nested lists) as a NumPy array; a ValueError naming
-    ``argument`` and ``metric`` for ragged nested lists (NumPy's "inhomogeneous shape" message names neither)."""
+    ``argument`` and ``metric`` for ragged nested lists (NumPy's "inhomogeneous shape" message names neither).
+    ``as_tensor``: Python data in the dtype Keras' ``convert_to_tensor`` gives it (:func:`_python_data_dtype`), as
+    Keras' metric functions convert ``y_true`` and ``y_pred``; else as NumPy reads it (float64), for the values and
+    weights Keras casts straight to a metric's dtype."""
     if isinstance(x, Tensor):
         return x.numpy()
     if hasattr(x, "__array_namespace__") and not isinstance(x, np.ndarray):
         return Tensor(x).numpy()  # a backend array (CuPy, array_api_strict)
     try:
-        return np.asarray(x)
+        array = np.asarray(x)
     except ValueError:            # ragged nested lists
         raise ValueError(f"{metric}: `{argument}` must be an array of one shape, not ragged (inhomogeneous) nested "
                          f"lists. Received {argument}={reprlib.repr(x)}") from None
+    if not as_tensor or isinstance(x, np.ndarray):
+        return array
+    return array.astype(_python_data_dtype(x, array), copy=False)
+
+
+def _python_data_dtype(x, array: np.ndarray) -> np.dtype:
+    """The dtype Keras 3's ``convert_to_tensor`` (on torch) gives Python data ``x`` (``array`` is NumPy's view of it),
+    where NumPy would give float64 or int64: a Python float (``np.float64`` included) is ``floatx()``; nested lists
+    and tuples of numbers take Keras' ``result_type`` of their elements, whose 64-bit results become 32-bit
+    (floats ``float32``, or ``float16`` under floatx float16; integers ``int32``). So ``[[0.1], [0.2]]`` is float32
+    data, as in Keras, and a metric of it computes in float32 (a float64 array stays float64). NumPy scalars of
+    another dtype (``np.float32``, ``np.int64``) and bools keep theirs."""
+    if isinstance(x, (bool, np.bool_)) or array.dtype.kind not in "iuf":
+        return array.dtype
+    if isinstance(x, float):
+        return np.dtype(config.floatx())
+    if isinstance(x, int):
+        return np.dtype(np.int64 if not -2 ** 31 <= x < 2 ** 31 else np.int32)
+    if not isinstance(x, (list, tuple)):                    # a NumPy scalar of its own dtype
+        return array.dtype
+    if array.dtype.kind == "f":
+        return np.dtype("float16" if config.floatx() == "float16" and array.dtype.itemsize > 2 else
+                        "float32" if array.dtype.itemsize > 4 else array.dtype)
+    return np.dtype({"i": "int32", "u": "uint32"}[array.dtype.kind]) if array.dtype.itemsize > 4 else array.dtype
 
 
 def _pair(y_true, y_pred, metric, squeeze=True, dtype=None):
@@ -115,9 +142,10 @@ def _pair(y_true, y_pred, metric, squeeze=True, dtype=None):
 
 
 def _numbers(y_true, y_pred, metric):
-    """``y_true`` and ``y_pred`` as NumPy arrays; a TypeError naming the argument and the metric for one that does
-    not hold numbers (NumPy's own error from inside, e.g. ``UFuncTypeError``, names neither)."""
-    arrays = (_numpy(y_true, "y_true", metric), _numpy(y_pred, "y_pred", metric))
+    """``y_true`` and ``y_pred`` as NumPy arrays, Python data in Keras' dtypes (nested lists of floats float32, as
+    Keras' metric functions convert them: :func:`_numpy`); a TypeError naming the argument and the metric for one
+    that does not hold numbers (NumPy's own error from inside, e.g. ``UFuncTypeError``, names neither)."""
+    arrays = (_numpy(y_true, "y_true", metric, as_tensor=True), _numpy(y_pred, "y_pred", metric, as_tensor=True))
     for name, array in zip(("y_true", "y_pred"), arrays):
         if array.dtype.kind not in "biuf":
             raise TypeError(f"{metric}: `{name}` must hold numbers. Received {name} of dtype {array.dtype}")
@@ -540,10 +568,11 @@ class Metric:
     Raises:
         ValueError: a ``dtype`` other than those (Keras takes ``"int32"`` but truncates every value).
 
-    Keras 3.15 on PyTorch differs in two places: its means report float32 for ``dtype="float64"`` (its
-    ``divide_no_nan`` promotes float64 with a Python float to float32; ``Sum`` and ``FBetaScore`` keep float64),
-    and its confusion-matrix metrics, ``AUC``, ``R2Score`` and the IoU metrics report float32 whatever the
-    ``dtype``. Here the result is always in the dtype asked for; the values agree to the precision of Keras'.
+    Keras 3.15 on PyTorch differs in two places: its means report float32 for ``dtype="float64"`` and under
+    floatx float64 (its ``divide_no_nan`` takes the dtype of ``result_type``, which makes every 64-bit result 32-bit
+    outside TensorFlow; ``Sum``, ``FBetaScore`` keep float64), and its confusion-matrix metrics, ``AUC`` and the
+    IoU metrics report float32 whatever the ``dtype``, ``R2Score`` in ``floatx()`` (docs/keras_compatibility.md).
+    Here the result is always in the dtype asked for; the values agree to the precision of Keras'.
 
     >>> from tinygradconv import metrics
     >>> m = metrics.MeanSquaredError(dtype="float64")

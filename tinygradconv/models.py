@@ -3209,7 +3209,10 @@ class Sequential(Model):
         items = keras_format.our_layer_entries(items, "the Sequential config", custom_objects)  # Keras' entries
         if isinstance(config.get("dtype"), dict):  # a Keras dtype policy
             config["dtype"] = (config["dtype"].get("config") or {}).get("name")
-        layers = [saving.deserialize_layer(item, custom_objects) for item in items]
+        layers = []
+        for item in items:      # (a .tgc.npz load builds an inner Sequential inside this model's name scope)
+            with keras_format.inner_layers_scope(config.get("name"), item):
+                layers.append(saving.deserialize_layer(item, custom_objects))
         # each layer built from its build_config before the model holds it, as Keras 3 deserializes one: outside
         # the model's name scope (its weights' paths do not start with the model's name)
         keras_format.build_layers_from_configs(layers, items, "the Sequential config")

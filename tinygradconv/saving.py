@@ -59,6 +59,7 @@ import errno
 import inspect
 import json
 import os
+import reprlib
 import secrets
 import stat
 import threading
@@ -457,7 +458,9 @@ def save_model(model, filepath, overwrite=True) -> None:
 
     meta = {"format": "tinygradconv.model", "format_version": FORMAT_VERSION, "tinygradconv_version": __version__,
             "model": serialize_layer(model), "build_input_shape": None if shape is None else list(shape),
-            "compile_config": _compile_config(model)}
+            "compile_config": _compile_config(model),
+            # the paths the weights were trained with, which the config cannot always tell (see _load_model)
+            "weight_paths": [w.path for w in model.weights]}
     if meta["compile_config"] is not None:  # the optimizer's state, to resume training (tinygradconv.training_state)
         weights.update(optimizer_arrays(model))
     _write_npz(filepath, weights, meta)
@@ -953,6 +956,28 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         return _load_model(filepath, custom_objects, compile)
 
 
+def _restore_paths(model, paths, filepath):
+    """Give the weights of a model read from a ``.tgc.npz`` file the paths they had when it was saved (the file's
+    ``weight_paths``, one per weight in ``model.weights`` order; files written before 2026-12-07 have none). The
+    loader builds the layers inside their model, as the model built them, but an inner ``Sequential`` started with
+    an ``Input`` was built before its model held it (``"b/a/kernel"``, not ``"top/b/a/kernel"``) and its config
+    does not say so. The paths name the optimizer's slots and are what ``Muon(exclude_layers=...)`` and
+    ``exclude_from_weight_decay`` match, so a resumed optimizer finds its own state again.
+
+    Raises:
+        SavedFileError: ``weight_paths`` that is not a list of strings.
+    """
+    if paths is None:
+        return
+    if not (isinstance(paths, list) and all(isinstance(p, str) for p in paths)):
+        raise SavedFileError(f"{filepath!r}: corrupted metadata: weight_paths {reprlib.repr(paths)} is not a list of "
+                             "strings")
+    weights = model.weights
+    if len(paths) == len(weights):          # (another number: _assign names the difference)
+        for weight, path in zip(weights, paths):
+            weight.path = path
+
+
 def _load_model(filepath, custom_objects, compile):
     if _is_keras_weights(filepath) and os.path.isfile(filepath):    # (it said "not a tinygradconv archive" before)
         raise SavedFileError(f"{filepath!r} is a weights file (Keras 3's model.save_weights, or ours, writes "
@@ -968,9 +993,11 @@ def _load_model(filepath, custom_objects, compile):
         raise SavedFileError(f"{filepath!r} holds only weights, no architecture: build the model in code and call "
                              "model.load_weights(path) instead")
     try:
-        # the layers built inside their model, as when it was saved: their weights keep the paths they were trained
-        # with (a Muon that excludes "sequential/dense" finds them again); Keras' from_config would build them
-        # first, outside the model's scope (keras_format.build_layers_from_configs), which a .keras file follows
+        # the layers built inside their model, as when it was saved, an inner Sequential inside the outer one's
+        # name scope: their weights keep the paths they were trained with ("top/b/a/kernel"; a Muon that excludes
+        # "top/b" finds them again; _restore_paths below sets those the config cannot tell); Keras' from_config
+        # builds them first, outside the model's scope (keras_format.build_layers_from_configs), as a .keras
+        # file is loaded
         with layers_built_in_their_model():
             model = deserialize_layer(meta["model"], custom_objects)
     except (ValueError, TypeError) as exc:     # a damaged or hand-edited config too: the file is named
@@ -994,6 +1021,7 @@ def _load_model(filepath, custom_objects, compile):
                     "cannot be built again from the shape of its first input: make it in code, call it once on data "
                     "to build it, then model.load_weights(path)")
             model.build(tuple(shape))
+    _restore_paths(model, meta.get("weight_paths"), filepath)
     arrays, optimizer_state = split_optimizer_arrays(arrays)
     _assign(model, arrays, filepath)
     config = meta.get("compile_config")

@@ -25,6 +25,7 @@ regularization penalties of the trainable weights (computed from their current v
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import inspect
 import itertools
@@ -199,6 +200,19 @@ class layer_scope:
         if self.pushed:
             _NAME_SCOPES.stack.pop()
             self.pushed = False
+
+
+@contextlib.contextmanager
+def model_name_scope(name):
+    """The name scope of a model named ``name`` that is not made yet (a loader builds its inner models before it),
+    as :class:`layer_scope` opens a layer's: inside, :func:`current_path` starts with ``name``, so that a nested
+    ``Sequential`` built while its config is read gets the paths it had when its model built it
+    (``"top/b/a/kernel"``, not ``"b/a/kernel"``)."""
+    _NAME_SCOPES.stack.append((name, None, None))
+    try:
+        yield
+    finally:
+        _NAME_SCOPES.stack.pop()
 
 
 def _build_then_lock(build):
