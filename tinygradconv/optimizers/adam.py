@@ -248,9 +248,12 @@ class Lion(Optimizer):
         return {"m": xp.zeros_like(variable.data)}
 
     def update_step(self, g, w, lr, state, xp):
+        # Keras 3's torch backend, in its order: ``m * b1`` rounded, then ``torch._foreach_add_(c, g,
+        # alpha=1 - b1)`` rounded once (add_scaled); ``sign(c) * lr`` is exact; m likewise with b2.
+        (lr,) = in_dtype_of(w, xp, lr)
         m = state["m"]
-        new_w = w - lr * xp.sign(m * self.beta_1 + g * (1.0 - self.beta_1))
-        state["m"] = m * self.beta_2 + g * (1.0 - self.beta_2)
+        new_w = w - xp.sign(add_scaled(xp, m * self.beta_1, g, 1.0 - self.beta_1)) * lr
+        state["m"] = add_scaled(xp, m * self.beta_2, g, 1.0 - self.beta_2)
         return new_w
 
     def get_config(self):

@@ -1,12 +1,12 @@
 """The two roundings Keras 3's torch backend makes in an optimizer's step, on backend arrays.
 
-Keras 3 on the torch backend updates SGD, Adam, AdamW, RMSprop, Adagrad and Nadam with ``torch._foreach_*`` ops
-(``keras/src/backend/torch/optimizers/torch_*.py``), not with its generic formulas: a product and a sum written
-``torch._foreach_add_(x, y, alpha=a)`` is PyTorch's ``x.add_(y, alpha=a)``, ``x + a * y`` rounded *once* (a fused
-multiply-add on the CPU), where the generic ``x + a * y`` rounds twice. :func:`add_scaled` is that op; the
-optimizers that follow Keras' torch backend call it where Keras calls ``_foreach_add_`` with an ``alpha``, and
-compute every other op in Keras' order, so that their float32 steps are Keras' bit for bit (Keras' other backends
-round differently, by a float32 step or so).
+Keras 3 on the torch backend updates SGD, Adam, AdamW, Adamax, RMSprop, Adagrad, Nadam, Adadelta and Lion with
+``torch._foreach_*`` ops (``keras/src/backend/torch/optimizers/torch_*.py``), not with its generic formulas: a
+product and a sum written ``torch._foreach_add_(x, y, alpha=a)`` is PyTorch's ``x.add_(y, alpha=a)``, ``x + a * y``
+rounded *once* (a fused multiply-add on the CPU), where the generic ``x + a * y`` rounds twice. :func:`add_scaled`
+is that op; the optimizers that follow Keras' torch backend call it where Keras calls ``_foreach_add_`` with an
+``alpha``, and compute every other op in Keras' order, so that their float32 steps are Keras' bit for bit (Keras'
+other backends round differently, by a float32 step or so).
 
 Scalars: a Python float given to a ``_foreach_`` op (``beta_1``, ``1 - beta_1``, ``epsilon``, ``momentum``) is
 rounded to the weight's dtype by PyTorch (a float32 weight: ``float32(0.1)``); Keras' learning rate is a float32
