@@ -3,7 +3,8 @@
 Notation: ``w`` the variable, ``g`` its (clipped) gradient, ``lr`` the learning rate, ``t`` the 1-based step
 (``iterations + 1``), ``b1``/``b2`` the betas, ``eps`` the epsilon; moments start at zero. As in Keras 3, the
 scalars of a step (``lr``, ``t``, the betas, the bias correction, Nadam's momentum schedule) are computed in the
-weight's dtype (:func:`in_dtype_of`): float16 steps are Keras' to the bit.
+weight's dtype (:func:`in_dtype_of`), as Keras rounds them in float16 (the float16 sums ``x + a * y`` are
+rounded once, where torch rounds some twice: :func:`~tinygradconv.optimizers.torch_rounding.add_scaled`).
 """
 from __future__ import annotations
 

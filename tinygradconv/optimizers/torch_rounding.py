@@ -26,8 +26,17 @@ def add_scaled(xp, x, y, alpha):
     multiply_add_float32`: 7 NumPy passes where ``x + alpha * y`` takes 2; 11 to 20 us for a bias of 10 to 1000
     elements, one thread), float64 by a float64 one (:func:`~tinygradconv.ops.fused_multiply_add.
     multiply_add`), float16 in float32 with ``alpha`` rounded to float16 (the product then exact), rounded to float16
-    at the end. ``alpha`` is a number or a 0-d array; ``alpha = 1`` or ``-1`` is the plain sum or difference (the
-    product is exact).
+    once at the end. ``alpha`` is a number or a 0-d array; ``alpha = 1`` or ``-1`` is the plain sum or difference
+    (the product is exact).
+
+    float16 is *not* always PyTorch's rounding: PyTorch 2.13's CPU float16 kernel (AVX2, measured) rounds once as
+    here only in its full vector blocks of 32 elements; in a tensor of fewer than 32 elements, and in the last
+    ``n % 32`` elements of a longer one, it rounds the product ``alpha * y`` to float16 first, then the sum (the
+    generic ``x + float16(alpha) * y``). Which elements round which way thus depends on the tensor's length and on
+    PyTorch's vector width; this function does not emulate that and rounds every element once. With random
+    normal ``x`` and ``y`` and ``alpha = -0.1``, it differed from ``torch.add(x, y, alpha=-0.1)`` by a float16 step
+    in 11 to 12% of the elements at 7 and 31 elements, 1.5% at 37, 0.4% at 100 and none at 64; the generic formula in
+    none below 32 and 9 to 11% from 37 on. float32 and float64 are PyTorch's bit for bit at every length.
 
     >>> import numpy as np
     >>> w, g = np.float32([0.123]), np.float32([2.2])
