@@ -99,7 +99,8 @@ def multiply_add(xp, y, alpha, x):
     ([1.3, -2.7755575615628914e-17], [1.3, 0.0])
     """
     alpha = float(alpha)
-    with np.errstate(over="ignore", invalid="ignore"):    # overflow to inf, inf - inf = nan: silently, as PyTorch
+    token = _FP_WARNINGS.set(_SILENT)      # overflow to inf, inf - inf = nan: silently, as PyTorch (np.errstate's
+    try:                                   # effect, 1 to 2 us less a call)
         factor = xp.asarray(alpha, dtype=xp.float64)
         if _numpy_arrays(y, x):
             # (the elements flagged: the careful way for two arrays, which also rebalances a large y)
@@ -107,6 +108,8 @@ def multiply_add(xp, y, alpha, x):
                 return _fast_float64(alpha, y, x, lambda y, x: _fused_multiply_add_float64_block(np, factor, y, x))
             return _fast_float64(factor, y, x, lambda a, y, x: _fused_multiply_add_float64_block(np, a, y, x))
         return _in_blocks(xp, lambda y, x: _fused_multiply_add_float64_block(xp, factor, y, x), y, x)
+    finally:
+        _FP_WARNINGS.reset(token)
 
 
 def fused_multiply_add_float64(xp, a, b, c):

@@ -50,9 +50,9 @@ def add_scaled(xp, x, y, alpha):
         return x - y
     if x.dtype == xp.float32:
         return multiply_add_float32(xp, y, alpha, x)
+    if x.dtype == xp.float64:
+        return multiply_add(xp, y, alpha, x)
     with np.errstate(over="ignore", invalid="ignore"):     # inf, inf - inf = NaN: silently, as PyTorch
-        if x.dtype == xp.float64:
-            return multiply_add(xp, y, alpha, x)
         wide = xp.float32           # float16: the product of two float16 numbers is exact in float32
         factor = float(np.float16(alpha))
         return xp.astype(xp.astype(x, wide) + factor * xp.astype(y, wide), x.dtype)
