@@ -3,7 +3,8 @@
 Notation: ``w`` the variable, ``g`` its (clipped) gradient, ``lr`` the learning rate, ``t`` the 1-based step
 (``iterations + 1``), ``b1``/``b2`` the betas, ``eps`` the epsilon; moments start at zero. As in Keras 3, the
 scalars of a step (``lr``, ``t``, the betas, the bias correction, Nadam's momentum schedule) are computed in the
-weight's dtype (:func:`in_dtype_of`): float16 steps are Keras' to the bit.
+weight's dtype (:func:`in_dtype_of`), as Keras rounds them in float16 (the float16 sums ``x + a * y`` are
+rounded once, where torch rounds some twice: :func:`~tinygradconv.optimizers.torch_rounding.add_scaled`).
 """
 from __future__ import annotations
 
@@ -248,9 +249,12 @@ class Lion(Optimizer):
         return {"m": xp.zeros_like(variable.data)}
 
     def update_step(self, g, w, lr, state, xp):
+        # Keras 3's torch backend, in its order: ``m * b1`` rounded, then ``torch._foreach_add_(c, g,
+        # alpha=1 - b1)`` rounded once (add_scaled); ``sign(c) * lr`` is exact; m likewise with b2.
+        (lr,) = in_dtype_of(w, xp, lr)
         m = state["m"]
-        new_w = w - lr * xp.sign(m * self.beta_1 + g * (1.0 - self.beta_1))
-        state["m"] = m * self.beta_2 + g * (1.0 - self.beta_2)
+        new_w = w - xp.sign(add_scaled(xp, m * self.beta_1, g, 1.0 - self.beta_1)) * lr
+        state["m"] = add_scaled(xp, m * self.beta_2, g, 1.0 - self.beta_2)
         return new_w
 
     def get_config(self):

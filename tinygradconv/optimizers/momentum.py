@@ -198,11 +198,15 @@ class Adadelta(Optimizer):
         return {"Eg": xp.zeros_like(variable.data), "Ed": xp.zeros_like(variable.data)}
 
     def update_step(self, g, w, lr, state, xp):
+        # Keras 3's torch backend, in its order: each running average is ``x * rho`` rounded, then
+        # ``torch._foreach_add_(x, y, alpha=1 - rho)`` (rounded once: add_scaled), and the weight is
+        # ``_foreach_add_(w, delta, alpha=lr)``; the Python scalars rho, 1 - rho, eps are rounded to w's dtype.
         rho, eps = self.rho, self.epsilon
-        eg = state["Eg"] = rho * state["Eg"] + (1 - rho) * (g * g)
-        delta = -(xp.sqrt(state["Ed"] + eps) * g) / xp.sqrt(eg + eps)
-        state["Ed"] = rho * state["Ed"] + (1 - rho) * (delta * delta)
-        return w + lr * delta
+        (lr,) = in_dtype_of(w, xp, lr)
+        eg = state["Eg"] = add_scaled(xp, state["Eg"] * rho, g * g, 1 - rho)
+        delta = -((xp.sqrt(state["Ed"] + eps) * g) / xp.sqrt(eg + eps))
+        state["Ed"] = add_scaled(xp, state["Ed"] * rho, delta * delta, 1 - rho)
+        return add_scaled(xp, w, delta, lr)
 
     def get_config(self):
         return dict(super().get_config(), rho=self.rho, epsilon=self.epsilon)
