@@ -88,8 +88,16 @@ def legend_points(fig_width_in, least=8.0) -> float:
 
 #: The resolutions (dots per inch) at which :func:`fit_figure` measures a figure: text is hinted to whole pixels, so
 #: a legend measured at 100 dpi was up to 7 % wider in inches at 72 or 80 dpi and 2 % wider at 150 or 300, and a
-#: figure sized for it at 100 dpi cut it off at those (found by a teacher saving slides).
-FIT_DPIS = (72, 80, 100, 150, 300)
+#: figure sized for it at 100 dpi cut it off at those (found by a teacher saving slides). The widths measured at 72,
+#: 80, 90, 96, 100, 110, 120, 150, 200, 250 and 300 dpi on four connectivity diagrams (session 51): the widest was at
+#: 72, 80 or 150 each time, and at 200 to 300 dpi (hinting to a finer grid) a width within those of 72, 80, 100 and
+#: 150 dpi; 300 dpi, measured too until then, cost a large canvas and a sixth of a diagram's time, for nothing.
+FIT_DPIS = (72, 80, 100, 150)
+#: A text whose box, at the figure's own dpi, lies further than this from both sides of the figure (a fraction of
+#: its width, plus :data:`FIT_ROOM_INCHES`) is not measured at the others: hinting changed widths by at most 8 %
+#: (a legend) and 0.1 inch (a short label) in the measures above.
+FIT_ROOM_FRACTION = 0.15
+FIT_ROOM_INCHES = 0.1
 
 
 def _words(fig) -> list:
@@ -111,15 +119,19 @@ def _reach(fig, dpis):
 
     Laid out once, at its own resolution, where everything is measured; at the others, the width of its text only
     (legends, titles, texts: what hinting widens; a layout and a full measure per resolution made a diagram three
-    times as slow to draw). Only the width: a savefig at another resolution lays the figure out again, and the
-    layout engine makes room in height for text grown taller (it shrinks the Axes), but none for a legend grown
-    wider than the figure."""
+    times as slow to draw), and only of those near a side (:data:`FIT_ROOM_FRACTION`). Only the width: a savefig
+    at another resolution lays the figure out again, and the layout engine makes room in height for text grown
+    taller (it shrinks the Axes), but none for a legend grown wider than the figure."""
     own = fig.get_dpi()
     fig.draw_without_rendering()
     width, height = fig.get_size_inches()
-    box = fig.get_tightbbox(fig.canvas.get_renderer())                  # inches
+    renderer = fig.canvas.get_renderer()
+    box = fig.get_tightbbox(renderer)                                   # inches
     x0, y0, x1, y1 = box.x0, box.y0, box.x1, box.y1
-    words = _words(fig)
+    # only the texts near a side can reach out of the figure at another dpi
+    boxes = [(artist, artist.get_window_extent(renderer)) for artist in _words(fig)]
+    words = [artist for artist, b in boxes
+             if min(b.x0, width * own - b.x1) < FIT_ROOM_FRACTION * b.width + FIT_ROOM_INCHES * own]
     try:
         for dpi in dpis:
             if dpi == own or not words:

@@ -132,8 +132,9 @@ class ConvSetting:
 def _model_like(kind, weights=None) -> bool:
     """Whether ``kind`` is drawn by :mod:`~tinygradconv.viz.model_connectivity`: a model, a layer with a
     matrix there other than Conv1D / Conv1DTranspose (a pooling layer, a depthwise convolution, ...), or, with
-    ``weights="model"`` (its Jacobian, which any layer has), any other layer (an LSTM was refused with a message
-    naming Conv1D / Conv1DTranspose only: found by a teacher)."""
+    ``weights="model"`` (its Jacobian, which any layer has), any built layer, Conv1D / Conv1DTranspose too (an LSTM
+    was refused with a message naming Conv1D / Conv1DTranspose only, then a Conv1D with a message naming 3 numbers
+    or 'kernel': found by a teacher and a reviewer)."""
     if isinstance(kind, str):
         return False
     if hasattr(kind, "layers"):
@@ -143,7 +144,7 @@ def _model_like(kind, weights=None) -> bool:
     from .model_connectivity import CONVOLUTIONS, SUPPORTED, _kind
 
     if isinstance(weights, str) and weights == "model" and isinstance(kind, Layer):
-        return _kind(kind) not in CONVOLUTIONS
+        return True
     return _kind(kind) in SUPPORTED and _kind(kind) not in CONVOLUTIONS
 
 
@@ -490,7 +491,9 @@ def connectivity_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_S
 
     Args:
         kind: ``"conv1d"`` or ``"conv1d_transpose"``, or a Conv1D / Conv1DTranspose layer (see
-            :func:`conv_setting`; ``weights="kernel"`` uses the layer's kernel, channel 0 to channel 0).
+            :func:`conv_setting`; ``weights="kernel"`` uses the layer's kernel, channel 0 to channel 0;
+            ``weights="model"``, with any built layer, its Jacobian summed over channels: see
+            :func:`~tinygradconv.viz.model_connectivity.model_connectivity_matrix`).
         input_length, kernel_size, strides, padding, output_padding, dilation_rate: as for the op.
         weights: the ``k`` tap values (default: ones).
         method: ``"forward"`` or ``"backward"``.
@@ -1025,8 +1028,8 @@ def plot_connectivity(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STR
             ``strides``, ... must then be left out, a value given is refused even when it is the default one or
             the layer's own; ``weights="kernel"`` draws its kernel, input channel 0 to
             filter 0; ``kind`` may also be a model, or a layer of another kind drawn there, by
-            :func:`plot_model_connectivity`, and with ``weights="model"`` any built layer, an LSTM too: its
-            Jacobian, as a one-layer model's).
+            :func:`plot_model_connectivity`, and with ``weights="model"`` any built layer, an LSTM or a Conv1D
+            (either data_format) too: its Jacobian summed over channels, as a one-layer model's).
         ax: the matplotlib Axes to draw into (default: a new figure, with one Axes per row when the rows wrap).
             A given Axes receives the whole diagram in one row: at most ``MAX_ONE_ROW_CELLS`` (150) cells. Its
             figure is the caller's, left as it is: give it room and a layout engine, e.g.

@@ -104,10 +104,6 @@ def _draw(ax, data, name, color, seen=None, named=True, logy=False):
             ax.axvspan(epoch - 0.4, epoch + 0.4, color=color, alpha=alpha, linewidth=0, zorder=0,
                        gid=f"not_finite:{kind}:{name}:{epoch}",
                        label=f"{label}: {_not_finite(values, logy, epochs[bad])}" if i == 0 else "_nolegend_")
-            # and a stripe at least MIN_BAND_POINTS wide: among 250 epochs the band was 1 pixel wide, invisible
-            # (found by a teacher); where the band is wider, it covers the stripe
-            ax.axvline(epoch, color=color, alpha=alpha, linewidth=MIN_BAND_POINTS, zorder=0, solid_capstyle="butt",
-                       gid=f"not_finite_stripe:{kind}:{name}:{epoch}")
         drawn = True
     return drawn
 
@@ -140,8 +136,35 @@ def _not_drawn(values, logy=False):
         return ~np.isfinite(values) | (logy & (values <= 0))
 
 
-#: The least width (points) of the stripe marking an epoch with no value (2.5 points: 3.5 pixels at 100 dpi).
+#: The least width (points) of the band marking an epoch with no value (2.5 points: 3.5 pixels at 100 dpi).
 MIN_BAND_POINTS = 2.5
+
+
+def _widen_bands(ax):
+    """Widen each band marking an epoch with no value (gid ``"not_finite:..."``, 0.8 epoch wide) to at least
+    :data:`MIN_BAND_POINTS`, measured on ``ax`` as laid out now: among 250 epochs a band was 1 pixel wide, invisible
+    (found by a teacher). Points and data units both scale with the dpi, so a band wide enough at the figure's own
+    dpi is wide enough at any (within a few per cent: a savefig at another dpi lays the panels out again);
+    a band that is wide enough keeps its 0.8 epoch; bands of neighbouring epochs meet and do not overlap. One patch
+    a band: a thin line drawn over it (session 51) made a darker line down the middle of every wider band, where
+    the two see-through colours overlapped."""
+    bands = [p for p in ax.patches if (p.get_gid() or "").startswith("not_finite:")]
+    width_points = ax.get_window_extent().width * 72.0 / ax.figure.dpi
+    if not bands or width_points <= 0:
+        return
+    low, high = ax.get_xlim()
+    half = max(0.4, MIN_BAND_POINTS / 2 * abs(high - low) / width_points)    # in epochs
+    marked = {band.get_gid() for band in bands}
+    for band in bands:
+        series, epoch = band.get_gid().rsplit(":", 1)
+        epoch = int(epoch)
+        # next to a band of the same curve, stop halfway: overlapping, the two see-through bands drew a dark line
+        left = min(half, 0.5) if f"{series}:{epoch - 1}" in marked else half
+        right = min(half, 0.5) if f"{series}:{epoch + 1}" in marked else half
+        band.set_x(epoch - left)
+        band.set_width(left + right)
+
+
 #: The most epochs a legend names one by one (then "and 7 more").
 NAMED_EPOCHS = 3
 
@@ -214,9 +237,9 @@ def plot_history(history, metrics=None, ax=None, logy=False):
         carry gids ``"train:<metric>"`` and ``"val:<metric>"``; x is the epoch (1, 2,
         ...), counted from 1: a History's own ``epoch`` indices plus one (4 and 5 after ``fit`` with ``epochs=5``
         and ``initial_epoch=3``). A value that is not a finite number (a NaN loss) leaves a gap in its line: its
-        epochs are marked by a shaded band (a patch with gid ``"not_finite:val:<metric>:<epoch>"``) over a stripe
-        at least ``MIN_BAND_POINTS`` wide (a line with gid ``"not_finite_stripe:val:<metric>:<epoch>"``: among
-        hundreds of epochs the band alone was a pixel wide), and named in the legend with its epochs ("validation:
+        epochs are marked by a shaded band (a patch with gid ``"not_finite:val:<metric>:<epoch>"``), 0.8 epoch
+        wide and at least ``MIN_BAND_POINTS`` wide on the panel as drawn (among hundreds of epochs 0.8 epoch was a
+        pixel), and named in the legend with its epochs ("validation:
         NaN at epoch 101, not drawn"). Each legend is fixed where it covers no curve (:data:`LEGEND_PLACES`; if it
         would cover one everywhere, the y axis reaches lower to give it a strip below them), so it sits in the same
         place at any dpi. A legend redrawn later (after adding a line) should keep
@@ -275,6 +298,7 @@ def plot_history(history, metrics=None, ax=None, logy=False):
         fit_figure(axes[0].figure)
     for panel in axes:                    # once the panels have their final size
         _place_legend(panel)
+        _widen_bands(panel)
         if logy:
             _label_log_ticks(panel)
     return axes[0].figure
