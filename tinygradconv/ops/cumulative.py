@@ -183,12 +183,12 @@ def _in_dtype(fn, x, axis, dtype):
         return fn.apply(x, axis=axis)
     wanted = dtype_argument(dtype, _DTYPES)
     if wanted == "bool":
-        raise TypeError(f"Invalid value for argument `dtype` of {fn.name}: a running {fn.name[3:]} is not computed "
+        raise TypeError(f"Invalid type for argument `dtype` of {fn.name}: a running {fn.name[3:]} is not computed "
                         f"in bool (torch.{fn.name} refuses it too). Received dtype={dtype!r}; use an integer or "
                         f"float dtype, e.g. dtype='int64'")
     kind = dtype_name(x.dtype)
     if wanted not in _FLOAT_KINDS and x.requires_grad and is_grad_enabled():
-        raise TypeError(f"Invalid value for argument `dtype` of {fn.name}: the input requires grad, and an {wanted} "
+        raise TypeError(f"Invalid type for argument `dtype` of {fn.name}: the input requires grad, and an {wanted} "
                         f"result has no gradient (torch.{fn.name} refuses it too: \"Autograd not support dtype\"). "
                         f"Received dtype={dtype!r} for a {kind} input; use a floating dtype, or pass x.detach() "
                         f"(or compute under tg.no_grad()) for integer totals")
