@@ -20,24 +20,24 @@ from ..ops.fused_multiply_add import multiply_add, multiply_add_float32
 
 
 def add_scaled(xp, x, y, alpha):
-    """``x + alpha * y`` for floating arrays ``x`` and ``y`` of one dtype (the shape of ``x``), rounded once, as
+    """``x + alpha * y`` for floating arrays ``x`` and ``y`` of one dtype (the shape of ``x``), as
     PyTorch's CPU ``x.add(y, alpha=alpha)`` (and ``torch._foreach_add_``) rounds it: float32 by a float32 fused
     multiply-add with ``alpha`` rounded to float32 (:func:`~tinygradconv.ops.fused_multiply_add.
     multiply_add_float32`: 7 NumPy passes where ``x + alpha * y`` takes 2; 10 to 14 us for 10 to 1280
     elements where ``x + alpha * y`` takes 1 to 2 us, one thread on a shared 2-core machine, nearly all of it
     NumPy's fixed cost per call), float64 by a float64 one (:func:`~tinygradconv.ops.fused_multiply_add.
-    multiply_add`), float16 in float32 with ``alpha`` rounded to float16 (the product then exact), rounded to float16
-    once at the end. ``alpha`` is a number or a 0-d array; ``alpha = 1`` or ``-1`` is the plain sum or difference
-    (the product is exact).
+    multiply_add`), float16 as ``x + float16(alpha) * y`` in float16 (the product rounded to float16, then the sum).
+    ``alpha`` is a number or a 0-d array; ``alpha = 1`` or ``-1`` is the plain sum or difference (the product is
+    exact).
 
-    float16 is *not* always PyTorch's rounding: PyTorch 2.13's CPU float16 kernel (AVX2, measured) rounds once as
-    here only in its full vector blocks of 32 elements; in a tensor of fewer than 32 elements, and in the last
-    ``n % 32`` elements of a longer one, it rounds the product ``alpha * y`` to float16 first, then the sum (the
-    generic ``x + float16(alpha) * y``). Which elements round which way thus depends on the tensor's length and on
-    PyTorch's vector width; this function does not emulate that and rounds every element once. With random
-    normal ``x`` and ``y`` and ``alpha = -0.1``, it differed from ``torch.add(x, y, alpha=-0.1)`` by a float16 step
-    in 11 to 12% of the elements at 7 and 31 elements, 1.5% at 37, 0.4% at 100 and none at 64; the generic formula in
-    none below 32 and 9 to 11% from 37 on. float32 and float64 are PyTorch's bit for bit at every length.
+    float16 is PyTorch's rounding for tensors of fewer than 32 elements and for the last ``n % 32`` elements of longer
+    ones, not always inside: PyTorch 2.13's CPU float16 kernel (AVX2, measured) rounds ``alpha * y`` to float16 first
+    there, as here, but in its full vector blocks of 32 elements it adds in float32 and rounds once. Which elements
+    round which way thus depends on the tensor's length and on PyTorch's vector width; this function does not emulate
+    that. With random normal ``x`` and ``y`` and ``alpha = -0.1``, it differed from ``torch.add(x, y, alpha=-0.1)``
+    by a float16 step in none of the elements below 32 and in 9 to 11% from 37 on (a single rounding everywhere: 11 to
+    12% at 7 and 31 elements, 1.5% at 37, 0.4% at 100, none at 64). The small float16 models of the tests train as
+    Keras' bit for bit. float32 and float64 are PyTorch's bit for bit at every length.
 
     >>> import numpy as np
     >>> w, g = np.float32([0.123]), np.float32([2.2])
@@ -54,9 +54,7 @@ def add_scaled(xp, x, y, alpha):
     if x.dtype == xp.float64:
         return multiply_add(xp, y, alpha, x)
     with np.errstate(over="ignore", invalid="ignore"):     # inf, inf - inf = NaN: silently, as PyTorch
-        wide = xp.float32           # float16: the product of two float16 numbers is exact in float32
-        factor = float(np.float16(alpha))
-        return xp.astype(xp.astype(x, wide) + factor * xp.astype(y, wide), x.dtype)
+        return x + xp.asarray(alpha, dtype=x.dtype) * y     # float16: the product rounded first (see above)
 
 
 def in_dtype_of(w, xp, *values):
