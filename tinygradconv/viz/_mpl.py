@@ -87,12 +87,13 @@ def legend_points(fig_width_in, least=8.0) -> float:
 
 
 #: The resolutions (dots per inch) at which :func:`fit_figure` measures a figure: text is hinted to whole pixels, so
-#: a legend measured at 100 dpi was up to 7 % wider in inches at 72 or 80 dpi and 2 % wider at 150 or 300, and a
-#: figure sized for it at 100 dpi cut it off at those (found by a teacher saving slides). The widths measured at 72,
-#: 80, 90, 96, 100, 110, 120, 150, 200, 250 and 300 dpi on four connectivity diagrams (session 51): the widest was at
-#: 72, 80 or 150 each time, and at 200 to 300 dpi (hinting to a finer grid) a width within those of 72, 80, 100 and
-#: 150 dpi; 300 dpi, measured too until then, cost a large canvas and a sixth of a diagram's time, for nothing.
-FIT_DPIS = (72, 80, 100, 150)
+#: a legend measured at 100 dpi was 2 % wider in inches at 150 or 300 dpi, and a figure sized for it at 100 dpi cut
+#: it off there (found by a teacher saving slides). At 72 or 80 dpi it is up to 7 % wider still; sizing every figure
+#: for those made the connectivity diagrams wider and their legends, shown 800 pixels wide in a notebook, smaller than
+#: the 10 pixels tutorial 03 needs (``tests/test_viz_shown_sizes_s46.py``), so slides at 72-80 dpi take
+#: ``savefig(..., bbox_inches="tight")``. The widths at 200 to 300 dpi lay within those of 100 and 150 dpi on four
+#: connectivity diagrams measured at 11 resolutions (session 51).
+FIT_DPIS = (100, 150)
 #: A text whose box, at the figure's own dpi, lies further than this from both sides of the figure (a fraction of
 #: its width, plus :data:`FIT_ROOM_INCHES`) is not measured at the others: hinting changed widths by at most 8 %
 #: (a legend) and 0.1 inch (a short label) in the measures above.
@@ -148,7 +149,7 @@ def _reach(fig, dpis):
 
 def fit_figure(fig, pad=0.05, tries=4, dpis=FIT_DPIS):
     """Lay out ``fig`` and grow it until everything it draws lies inside it, so that a plain ``fig.savefig(path)``
-    (no ``bbox_inches="tight"``) saves all of it, at any of the usual resolutions: titles, labels, legends and
+    (no ``bbox_inches="tight"``) saves all of it, from 100 dpi up (:data:`FIT_DPIS`): titles, labels, legends and
     colour bars.
 
     The layout engine (constrained layout) places the Axes; what it cannot fit (an equal-aspect Axes whose title
