@@ -16,7 +16,7 @@ entries after the base's (:class:`~tinygradconv.copy_slices.CopySlices`).
 >>> x.grad.tolist()
 [0.0, 0.0]
 
-See https://pytorch.org/docs/stable/generated/torch.Tensor.fill_.html
+See `torch.Tensor.fill_ <https://pytorch.org/docs/stable/generated/torch.Tensor.fill_.html>`__
 """
 from __future__ import annotations
 
