@@ -27,6 +27,10 @@ import threading
 
 import numpy as np
 
+# inf - inf = nan, 0 * inf = nan and overflow to inf are computed silently, as PyTorch computes them, through the
+# switch of NumPy's floating-point state that ``Function.apply`` uses (NumPy 2's context variable; np.errstate on 1.26)
+from ..autograd import _FP_WARNINGS, _SILENT
+
 #: The splitting factor of Veltkamp's algorithm for float64 (2**27 + 1): ``c = f * v; hi = c - (c - v)`` keeps the
 #: upper 26 bits of ``v``'s 53 in ``hi``, and ``v - hi`` (the rest) is exact, so the product of two halves is exact.
 _VELTKAMP = 134217729.0
@@ -391,29 +395,6 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 _SHIFT_35, _SHIFT_1, _ONE_U32 = np.uint64(35), np.uint32(1), np.uint32(1)
 
 
-class _ErrstateSwitch:
-    """NumPy's floating-point warnings off and back on through ``np.errstate`` (NumPy 1.26), with the interface of
-    NumPy 2's context variable: ``token = switch.set(silent)``, then ``switch.reset(token)``."""
-
-    @staticmethod
-    def set(_silent):
-        state = np.errstate(divide="ignore", invalid="ignore", over="ignore")
-        state.__enter__()
-        return state
-
-    @staticmethod
-    def reset(state):
-        state.__exit__(None, None, None)
-
-
-# inf - inf = nan, 0 * inf = nan and overflow to inf computed silently, as PyTorch computes them, by setting NumPy 2's
-# floating-point state (a context variable, per thread) directly, as ``Function.apply`` does (:mod:`..autograd`).
-try:
-    from numpy._core.umath import _extobj_contextvar as _FP_WARNINGS
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        _SILENT = _FP_WARNINGS.get()
-except ImportError:  # pragma: no cover - NumPy < 2
-    _FP_WARNINGS, _SILENT = _ErrstateSwitch, None
 
 
 #: Each thread's scratch memory for the fast way's buffers (:func:`_buffers`), kept between calls.
