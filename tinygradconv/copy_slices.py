@@ -348,6 +348,7 @@ def write_region(tensor, index, value, before=None):
             does not require grad): its base cannot be given the history.
         ValueError: a value that does not broadcast to the region's shape.
     """
+    from .ops.shape import index_tensors
     from .tensor import Tensor
 
     base, views = view_chain(tensor)
@@ -366,6 +367,7 @@ def write_region(tensor, index, value, before=None):
         before._made_at = in_place.writes
     in_place.record(base, lambda old, written: CopySlices.apply(old, written, region=region, name=name),
                     (value,), lambda result: None, written_in_place=True)
+    in_place.check_writes_of(base, *index_tensors(index))   # a later write of an index tensor: refused, as PyTorch
     if views and value._ctx is not None and any(t is before for t in value._ctx.inputs):
         # an in-place method on the view (value = its op of `before`): PyTorch's CopySlices holds its node
         base._ctx.method = (value._ctx, {i for i, t in enumerate(value._ctx.inputs) if t is before})

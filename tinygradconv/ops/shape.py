@@ -568,7 +568,7 @@ def _backend_item(xp, item):
         if dtype_name(item.dtype) == "uint8":
             array = _uint8_mask(xp, array)
     elif isinstance(item, (list, tuple, np.ndarray)):  # a tuple inside the index tuple reads as a list, as NumPy
-        array = np.asarray(item)
+        array = np.array(item)      # a copy, as PyTorch copies a NumPy index: a later write of it changes nothing
         if array.size == 0 and not isinstance(item, np.ndarray):  # x[[]], x[(),]: no values, so no floats either
             array = array.astype(np.intp)
         if array.dtype.kind not in "biu":
@@ -744,6 +744,9 @@ def getitem(x, index):
         ValueError: for an index tensor on another backend than ``x``'s, unless it is on ``numpy`` (PyTorch takes
             CPU indices for a CUDA tensor and refuses CUDA indices for a CPU one):
             :func:`~tinygradconv.index_check.check_index_backend`.
+        RuntimeError: from the backward pass, when an index tensor (not a 0-d one) was written in place since
+            the forward pass, as PyTorch's ``IndexBackward`` refuses it (it saves the index tensors). A NumPy
+            array or list index is copied, as PyTorch copies it: a later write of it changes nothing.
 
     >>> import numpy as np
     >>> import tinygradconv as tg
@@ -759,7 +762,17 @@ def getitem(x, index):
     """
     if isinstance(x, Tensor):       # (anything else: GetItem's TypeError)
         check_index_backend(x, index)   # an index tensor on a GPU backend for a CPU tensor: refused, as PyTorch
-    return GetItem.apply(x, index=index)
+    # the backward pass scatters through the index tensors' own memory, as PyTorch's IndexBackward saves them: a
+    # later write of one (`idx[0] = 2`) is refused there, as PyTorch refuses it, rather than giving a gradient at
+    # the new positions (a 0-d one is read as an integer now, as PyTorch's select: nothing to check)
+    return in_place.check_writes_of(GetItem.apply(x, index=index), *index_tensors(index))
+
+
+def index_tensors(index):
+    """The tensors of ``index`` that are index arrays (not a 0-d one, read as an integer): PyTorch's node of
+    ``x[index]`` and of ``x[index] = v`` saves them, and refuses its backward pass once one was written in place."""
+    return [item for item in (index if isinstance(index, tuple) else (index,))
+            if isinstance(item, Tensor) and item.ndim > 0]
 
 
 def _in_one_dtype(xp, arrays):
