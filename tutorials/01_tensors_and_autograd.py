@@ -127,11 +127,12 @@ print("gradcheck:", ok)
 # ## The graph
 #
 # `tinygradconv.viz.plot_graph` draws the recorded graph (ops as small yellow boxes with the op's name, tensors as
-# larger boxes with their shape, data and, for leaves, gradient); `tinygradconv.viz.to_dot` gives the same graph
-# as Graphviz text (there the ops are ellipses). The key under the picture names the grey arrows (the forward pass)
-# and the box colours: blue, a leaf that needs a gradient (a parameter); grey, a tensor that needs none (an input, a
-# target); green, a tensor an op made (titled by that op and numbered: "mul 1", "mul 2"); light orange, the output
-# (the loss); yellow, an op. `viz.animate_backward` shows the same key, with its red and blue arrows added.
+# larger boxes with their shape, data and, for leaves, gradient); `tinygradconv.viz.to_dot` gives the same graph as
+# Graphviz text (there the ops are ellipses). The key under the picture names the grey arrows (the forward pass) and
+# the box colours it uses: blue, a leaf that needs a gradient (a parameter); grey, a tensor that needs none (an input,
+# a target: this graph has none, so its key leaves grey out; tutorial 08's shows it); green, a tensor an op made
+# (titled by that op and numbered: "mul 1", "mul 2"); light orange, the output (the loss); yellow, an op.
+# `viz.animate_backward` shows the same key, with its red and blue arrows added.
 # Note the two edges from `a` into `mul`: `a * a` uses `a` twice, and its gradient is the sum of both.
 
 # %%
