@@ -78,15 +78,42 @@ DISTINCT_ROWS = np.array([[3.0, 1.0, 2.0, 1.5], [-1.0, 5.0, 0.5, 4.0], [2.0, 2.5
 DISTINCT_VECTOR = np.array([3.0, 1.0, 2.0, 1.5, -4.0])
 
 
+TOPK_ROWS = ["a = t.detach().numpy()", "order = np.lexsort((-a, ~np.isnan(a)), axis=-1)[:, :k]",
+             "values = t[np.arange(t.shape[0])[:, None], order]"]
+TOPK_VECTOR = ["a = t.detach().numpy()", "order = np.lexsort((-a, ~np.isnan(a)))[:k]", "values = t[order]"]
+
+
 def test_topk_recipes():
     """(Without ties: PyTorch's order of equal values is unspecified, and the hint says so.)"""
     k = 2
-    ns, t = _run("topk", ["order = np.argsort(-t.detach().numpy(), axis=-1, kind='stable')[:, :k]",
-                          "values = t[np.arange(t.shape[0])[:, None], order]"], DISTINCT_ROWS, k=k)
+    ns, t = _run("topk", TOPK_ROWS, DISTINCT_ROWS, k=k)
     _check(ns["values"], t, *_torch_grad(lambda x: x.topk(k, dim=-1).values, DISTINCT_ROWS))
-    ns, t = _run("topk", ["order = np.argsort(-t.detach().numpy(), kind='stable')[:k]", "values = t[order]"],
-                 DISTINCT_VECTOR, k=k)
+    ns, t = _run("topk", TOPK_VECTOR, DISTINCT_VECTOR, k=k)
     _check(ns["values"], t, *_torch_grad(lambda x: x.topk(k).values, DISTINCT_VECTOR))
+
+
+NAN = np.nan
+NAN_ROWS = np.array([[1.0, NAN, 3.0, 2.0, 3.0, NAN], [np.inf, 2.0, NAN, -1.0, 2.0, 0.0],
+                     [-0.0, 0.0, -np.inf, 5.0, 5.0, 5.0]])
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 6])
+def test_topk_recipe_puts_nan_first_as_pytorch(k):
+    """s52: the recipe was ``np.argsort(-a)``, which puts NaN last (``-nan`` is NaN) where ``torch.topk`` counts NaN
+    as the largest value: ``[1, nan, 3, 2]`` gave ``[3, 2]`` for torch's ``[nan, 3]``. With NaN and ties: the values
+    are torch's for every k (among equal values torch may pick or order another of them, so the gradient is compared
+    where its indices are the recipe's: row 0 for every k)."""
+    ns, t = _run("topk", TOPK_ROWS, NAN_ROWS, k=k)
+    theirs = torch.tensor(NAN_ROWS).topk(k, dim=-1)
+    np.testing.assert_array_equal(ns["values"].numpy(), theirs.values.numpy())
+    for row, data in enumerate(NAN_ROWS):
+        ns, t = _run("topk", TOPK_VECTOR, data.copy(), k=k)
+        theirs = torch.tensor(data).topk(k)
+        np.testing.assert_array_equal(ns["values"].numpy(), theirs.values.numpy())
+        if ns["order"].tolist() == theirs.indices.tolist():        # the same elements, in the same order
+            _check(ns["values"], t, *_torch_grad(lambda x, k=k: x.topk(k).values, data))
+    assert _run("topk", TOPK_VECTOR, NAN_ROWS[0].copy(), k=6)[0]["order"].tolist() == \
+        torch.tensor(NAN_ROWS[0]).topk(6).indices.tolist() == [1, 5, 2, 4, 3, 0]
 
 
 def test_kthvalue_recipes():

@@ -588,7 +588,10 @@ def softmax(x, axis=-1):
 
     ``axis`` as in :func:`log_softmax`: an int, a tuple of ints (one distribution spans those axes, as Keras 3's
     ``softmax(x, axis=(0, 1))``) or None (every axis). Shapes: the output has ``x``'s shape; float16 is computed in
-    float32 and rounded once, as Keras on torch.
+    float32 and rounded once, as Keras on torch. The float16 gradient may differ from PyTorch's float16 CPU kernel
+    in the last bits, ours nearly always the closer to the exact one: with upstream ones, whose exact
+    gradient is 0, ``softmax([1, 3, 3])`` gives ``[0, 6e-8, 6e-8]`` here, ``[7.7e-6, 5.7e-5, 5.7e-5]`` in PyTorch
+    2.13 (docs/special_points.md, "Low precision").
 
     Special points (as Keras 3 on torch): a NaN or ``+inf`` in a slice makes the slice NaN, a ``-inf`` gives 0, a
     slice of only ``-inf`` is NaN.

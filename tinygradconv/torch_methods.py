@@ -128,11 +128,12 @@ MISSING_TORCH_NAMES = {
             "stable=True order; NaN last); then the values, with the gradient of indexing: t[order] for a 1-D t; "
             "for a 2-D t, t[np.arange(t.shape[0])[:, None], order] along dim=1 and "
             "t[order, np.arange(t.shape[1])] along dim=0; the indices: tg.tensor(order, dtype='int64')",
-    "topk": "there is no topk op: the k largest along the last dimension of a 2-D t: order = "
-            "np.argsort(-t.detach().numpy(), axis=-1, kind='stable')[:, :k]; values = "
-            "t[np.arange(t.shape[0])[:, None], order] (with the gradient of indexing); of a 1-D t: "
-            "order = np.argsort(-t.detach().numpy(), kind='stable')[:k]; values = t[order] (of equal values, "
-            "PyTorch may pick another: its order of ties is unspecified)",
+    "topk": "there is no topk op: the k largest along the last dimension of a 2-D t, NaN first (torch.topk "
+            "counts NaN as the largest; np.argsort(-a) would put it last): a = t.detach().numpy(); order = "
+            "np.lexsort((-a, ~np.isnan(a)), axis=-1)[:, :k]; values = t[np.arange(t.shape[0])[:, None], order] "
+            "(with the gradient of indexing); of a 1-D t: order = np.lexsort((-a, ~np.isnan(a)))[:k]; "
+            "values = t[order] (np.lexsort sorts by its last key first, stably: the NaN, then the numbers from "
+            "the largest; of equal values, PyTorch may pick another: its order of ties is unspecified)",
     "kthvalue": "there is no kthvalue op: the k-th smallest of a 1-D t: order = np.argsort(t.detach().numpy(), "
                 "kind='stable'); value = t[int(order[k - 1])] (with the gradient of indexing); along dim=1 of a 2-D "
                 "t: order = np.argsort(t.detach().numpy(), axis=1, kind='stable')[:, k - 1]; "

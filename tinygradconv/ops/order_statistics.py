@@ -32,6 +32,7 @@ import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..backend import dtype_name
+from ..in_place import check_writes_of
 from ..tensor import Tensor
 from ..validation import dim_index, flag
 from .elementwise import _as_tensor, is_floating
@@ -59,10 +60,25 @@ def values_with_indices(fn, x, **attributes):
     ``Function.apply`` returns one Tensor, the one the gradient flows through; the indices (no gradient) are a
     second result of the same forward pass, so ``fn.forward`` appends them to the list it receives as ``found``,
     where they are read here.
+
+    The backward pass reads those indices back (the gradient goes to them), and the user holds them too: PyTorch's
+    node saves them, so a write of them in place before the backward pass (``idx[0] = 2``, ``idx.add_(1)``)
+    refuses it ("modified by an inplace operation") rather than send the gradient to the new positions. So here:
+    the indices are checked for writes as a saved array (:func:`~tinygradconv.in_place.check_writes_of`).
+
+    >>> import tinygradconv as tg
+    >>> x = tg.tensor([1.0, 3.0, 2.0], requires_grad=True)
+    >>> values, indices = x.cummax(0)
+    >>> indices[0] = 2
+    >>> values.sum().backward()
+    Traceback (most recent call last):
+    ...
+    RuntimeError: one of the variables needed for gradient computation has been modified by an inplace operation: ...
     """
     found = []
     values = fn.apply(x, found=found, **attributes)
-    return ValuesIndices(values, Tensor._make(found[0], values.backend, False, None))
+    indices = Tensor._make(found[0], values.backend, False, None)
+    return ValuesIndices(check_writes_of(values, indices), indices)
 
 
 def aminmax(x, *, dim=None, keepdim=False):

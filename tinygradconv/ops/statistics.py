@@ -381,6 +381,12 @@ def var_mean(x, dim=None, *, correction=1, keepdim=False):
     """``(var, mean)`` over ``dim``, as ``torch.var_mean``: :func:`var` with ``correction`` (1 by default: the
     sample variance) and :func:`~.reduction.mean`, each with its own gradient; a plain tuple, as PyTorch's.
 
+    One difference: where a slice holds ``+-inf``, the mean here is the mean itself (``inf``, ``-inf``, or NaN for
+    both signs), as ``torch.mean``; ``torch.var_mean`` (and ``std_mean``) computes both in one pass (Welford's
+    update, ``m += (x - m) / n``) and its mean is NaN as soon as an infinity meets a later element
+    (``inf - inf``): ``[-inf, -inf]`` and ``[inf, 1.0]`` give NaN there, ``[1.0, inf]`` gives ``inf``. The
+    variance is NaN in both.
+
     Raises:
         TypeError: a ``keepdim`` that is not a bool; the errors of :func:`var`.
 
@@ -392,7 +398,8 @@ def var_mean(x, dim=None, *, correction=1, keepdim=False):
 
 
 def std_mean(x, dim=None, *, correction=1, keepdim=False):
-    """``(std, mean)`` over ``dim``, as ``torch.std_mean`` (see :func:`var_mean`).
+    """``(std, mean)`` over ``dim``, as ``torch.std_mean`` (see :func:`var_mean`: the mean of a slice holding
+    ``+-inf`` is ``torch.mean``'s, where ``torch.std_mean``'s can be NaN).
 
     >>> s, m = std_mean([1.0, 2.0, 4.0], correction=0)
     >>> round(s.item(), 4), round(m.item(), 4)
