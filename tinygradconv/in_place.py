@@ -461,10 +461,13 @@ def version_at(tensor, when):
     """The tensor that held ``tensor``'s value when the count ``writes`` was ``when``: ``tensor`` itself, or the
     ``before`` of its first in-place op recorded after ``when`` (:func:`record`). A view of a tensor, taken before
     an in-place op on that tensor and read after it (``v = y[0]; y.mul_(3); v.sum()``), is a view of the new value
-    (the values it shows): a new view of it is made, as PyTorch regenerates such a view's ``grad_fn``."""
+    (the values it shows): a new view of it is made, as PyTorch regenerates such a view's ``grad_fn``. So the
+    ``before`` of a write through a view (``v.add_(1)`` after ``y.mul_(3)``) is a view of ``y`` as it was at that
+    write, and is itself asked for its value at ``when``: a node recorded on ``v`` before ``y.mul_(3)`` reads the
+    view of ``y``'s value before the multiplication, as PyTorch's."""
     for count, before in tensor._versions:
-        if when < count:
-            return before
+        if when < count:        # (a view's `before` may be a view of a base written since `when`: its value then)
+            return version_at(before, when)
     ctx = tensor._ctx
     if ctx is None or ctx.released or ctx.written_before >= last_rewrite or ctx.fn.__name__ not in VIEW_OPS:
         return tensor
