@@ -128,3 +128,13 @@ def test_a_required_dim_left_out_is_a_type_error_naming_both_spellings(name):
     x = tg.tensor(_data(name), dtype="float64")
     with pytest.raises(TypeError, match=rf"{name}\(\) missing its required argument `dim` \(or its alias `axis`\)"):
         getattr(x, name)(**EXTRA.get(name, {}))
+
+
+@pytest.mark.parametrize("name", sorted(METHODS) + ["sum", "argmax", "squeeze", "add_", "view", "flip", "fill_",
+                                                    "clamp_", "norm", "var"])
+def test_an_unknown_keyword_names_the_tensor_method(name):
+    """Python's own error names a method by its ``__qualname__``: it named the mixins (``TorchPort.logsumexp``)."""
+    x = tg.tensor(_data(name), dtype="float64")
+    with pytest.raises(TypeError) as info:
+        getattr(x, name)(foo=1)
+    assert str(info.value) == f"Tensor.{name}() got an unexpected keyword argument 'foo'"

@@ -96,6 +96,9 @@ class Size(int):
         return int, (int(self),)
 
 
+Size.__call__.__qualname__ = "Tensor.size"      # Python's argument errors name it as it is called: t.size(...)
+
+
 #: PyTorch ``Tensor`` names that tinygradconv lacks, and what to write instead (``_MissingTorchName``).
 MISSING_TORCH_NAMES = {
     "register_hook": "tinygradconv has no hooks: read the gradient after backward() from t.grad (call "
@@ -2315,6 +2318,18 @@ def _other_tensor(positional, axis, keepdims, dim, keepdim):
 
     return len(positional) == 1 and isinstance(positional[0], Tensor) and axis is None and \
         keepdims is NOT_GIVEN and dim is None and keepdim is None
+
+
+def name_inherited_methods(cls):
+    """Give the methods ``cls`` (``Tensor``) inherits from its mixins (``TorchMethods``, ``TorchPort``, ...) the
+    qualified name ``Tensor.<name>``. Python's own argument errors name a method by its ``__qualname__``: a keyword
+    no method takes, ``t.logsumexp(1, foo=2)``, says "Tensor.logsumexp() got an unexpected keyword argument 'foo'",
+    not "TorchPort.logsumexp() ...", a class the user never meets (the mixins only split Tensor's methods into
+    files)."""
+    for mixin in cls.__mro__[1:-1]:
+        for name, member in vars(mixin).items():
+            if inspect.isfunction(member) and getattr(cls, name, None) is member:
+                member.__qualname__ = f"{cls.__name__}.{name}"
 
 
 def _refuse_positional_axis(name, positional):
