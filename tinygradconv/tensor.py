@@ -44,7 +44,7 @@ import numpy as np
 from . import config
 from .backend import backend_of, dtype_name, get_backend
 from .conversion import check_python_integers, to_numpy_data
-from .torch_methods import NOT_GIVEN, TorchMethods
+from .torch_methods import NOT_GIVEN, TorchMethods, name_inherited_methods
 from .validation import backward_arguments, dtype_argument, gradient_for, integer_data
 from .validation import flag as flag_argument
 
@@ -572,6 +572,9 @@ class Tensor(TorchMethods):
 
     def minimum(self, other):
         return _ops.elementwise.minimum(self, other)
+
+
+name_inherited_methods(Tensor)     # errors name t.amax as Tensor.amax, not TorchPort.amax
 
 
 def tensor(data, requires_grad=False, dtype=None, backend=None) -> Tensor:

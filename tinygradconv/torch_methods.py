@@ -53,31 +53,21 @@ from .backend import backend_of, dtype_name
 from .numpy_protocol import NumpyUfuncs
 from .torch_in_place import write_in_place
 from .torch_port import TorchPort
-from .validation import dim_index, flag
-
-
-class _NotGiven:
-    """The default of PyTorch's keyword aliases (``axis=``, ``keepdims=``, ``size=``): told apart from an explicit
-    ``None``, which PyTorch refuses for them."""
-
-    def __repr__(self):
-        return "<not given>"
-
-
-NOT_GIVEN = _NotGiven()
+from .validation import NOT_GIVEN, dim_index, dim_or_axis, flag, keepdim_or_keepdims
 
 
 class Size(int):
     """The number of elements of a tensor (``t.size``), an ``int`` as NumPy's ``a.size``, that can also be called as
     PyTorch's method ``t.size(dim=None)``: ``t.size()`` is the shape (PyTorch's ``torch.Size``, a tuple) and
-    ``t.size(d)`` the length of dimension ``d`` (negative ``d`` counting from the end).
+    ``t.size(d)`` the length of dimension ``d`` (negative ``d`` counting from the end; ``axis=d`` as PyTorch
+    accepts it).
 
     NumPy's attribute and PyTorch's method share the name ``size``; this one value answers both, so that NumPy code
     (``np.zeros(t.size)``, ``t.size == 6``) and PyTorch code (``batch = x.size(0)``) both work. It is an ``int`` in
     every other way: arithmetic gives plain ints, and it is saved (pickled) as a plain int.
 
     Raises:
-        TypeError: when called with a ``dim`` that is not an int (as PyTorch).
+        TypeError: when called with a ``dim`` that is not an int (as PyTorch), or with both ``dim`` and ``axis``.
         IndexError: a ``dim`` out of ``[-ndim, ndim - 1]``, or any ``dim`` of a rank-0 tensor (as PyTorch: "Dimension
             specified as 0 but tensor has no dimensions").
 
@@ -92,7 +82,8 @@ class Size(int):
         size.shape = tuple(shape)
         return size
 
-    def __call__(self, dim=None):
+    def __call__(self, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
+        dim, _ = dim_or_axis("size", dim, axis)     # PyTorch's alias axis=
         if dim is None:
             return self.shape
         if not self.shape:
@@ -103,6 +94,9 @@ class Size(int):
 
     def __reduce__(self):
         return int, (int(self),)
+
+
+Size.__call__.__qualname__ = "Tensor.size"      # Python's argument errors name it as it is called: t.size(...)
 
 
 #: PyTorch ``Tensor`` names that tinygradconv lacks, and what to write instead (``_MissingTorchName``).
@@ -1241,9 +1235,13 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         return self.view(tuple(_tensor_argument(other, "other", "view_as").shape))
 
-    def narrow(self, dim, start, length):
+    def narrow(self, dim=NOT_GIVEN, start=NOT_GIVEN, length=NOT_GIVEN, *, axis=NOT_GIVEN):
         """``length`` elements along ``dim`` from ``start``, as ``torch.Tensor.narrow``
-        (:func:`tinygradconv.ops.shape.narrow`: a slice, a view as in PyTorch).
+        (:func:`tinygradconv.ops.shape.narrow`: a slice, a view as in PyTorch). ``axis`` is accepted for ``dim``,
+        as PyTorch accepts it; all three are required, as there.
+
+        Raises:
+            TypeError: ``dim``, ``start`` or ``length`` missing; both ``dim`` and ``axis``.
 
         >>> import tinygradconv as tg
         >>> tg.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]).narrow(1, 1, 2).tolist()
@@ -1251,6 +1249,11 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .ops.shape import narrow
 
+        dim, _ = dim_or_axis("narrow", dim, axis, required=True)
+        for name, value in (("start", start), ("length", length)):
+            if value is NOT_GIVEN:
+                raise TypeError(f"narrow() missing its required argument `{name}` (as PyTorch): "
+                                "x.narrow(dim, start, length)")
         return narrow(self, dim, start, length)
 
     def movedim(self, source, destination):
@@ -1440,9 +1443,9 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
         return cumulative.cumprod(self, axis, dim=dim, dtype=dtype)
 
-    def logcumsumexp(self, dim=NOT_GIVEN):
-        """``log(cumsum(exp(t)))`` along ``dim``, as ``torch.Tensor.logcumsumexp``:
-        :func:`tinygradconv.ops.cumulative.logcumsumexp`.
+    def logcumsumexp(self, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
+        """``log(cumsum(exp(t)))`` along ``dim`` (or its alias ``axis``, as PyTorch accepts it), as
+        ``torch.Tensor.logcumsumexp``: :func:`tinygradconv.ops.cumulative.logcumsumexp`.
 
         >>> import tinygradconv as tg
         >>> [round(v, 4) for v in tg.tensor([0.0, 0.0]).logcumsumexp(0).tolist()]
@@ -1450,11 +1453,11 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .ops import cumulative
 
-        return cumulative.logcumsumexp(self, dim)
+        return cumulative.logcumsumexp(self, dim_or_axis("logcumsumexp", dim, axis, required=True)[0])
 
-    def cummax(self, dim=NOT_GIVEN):
-        """The running maximum along ``dim`` and its indices, ``(values, indices)``, as ``torch.Tensor.cummax``:
-        :func:`tinygradconv.ops.cumulative.cummax`.
+    def cummax(self, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
+        """The running maximum along ``dim`` (or its alias ``axis``, as PyTorch accepts it) and its indices,
+        ``(values, indices)``, as ``torch.Tensor.cummax``: :func:`tinygradconv.ops.cumulative.cummax`.
 
         >>> import tinygradconv as tg
         >>> tg.tensor([1.0, 3.0, 2.0]).cummax(0).indices.tolist()
@@ -1462,10 +1465,10 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .ops import cumulative
 
-        return cumulative.cummax(self, dim)
+        return cumulative.cummax(self, dim_or_axis("cummax", dim, axis, required=True)[0])
 
-    def cummin(self, dim=NOT_GIVEN):
-        """The running minimum along ``dim`` and its indices, as ``torch.Tensor.cummin``:
+    def cummin(self, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
+        """The running minimum along ``dim`` (or its alias ``axis``) and its indices, as ``torch.Tensor.cummin``:
         :func:`tinygradconv.ops.cumulative.cummin`.
 
         >>> import tinygradconv as tg
@@ -1474,11 +1477,12 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .ops import cumulative
 
-        return cumulative.cummin(self, dim)
+        return cumulative.cummin(self, dim_or_axis("cummin", dim, axis, required=True)[0])
 
-    def nansum(self, dim=None, keepdim=False):
+    def nansum(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The sum over ``dim`` with NaN read as 0, as ``torch.Tensor.nansum``:
-        :func:`tinygradconv.ops.nan_reductions.nansum`.
+        :func:`tinygradconv.ops.nan_reductions.nansum`. ``axis`` and ``keepdims`` are accepted for ``dim`` and
+        ``keepdim``, as PyTorch accepts them.
 
         >>> import tinygradconv as tg
         >>> tg.tensor([1.0, float("nan"), 2.0]).nansum().item()
@@ -1486,11 +1490,14 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .ops import nan_reductions
 
+        dim, _ = dim_or_axis("nansum", dim, axis)
+        keepdim, _ = keepdim_or_keepdims("nansum", keepdim, keepdims)
         return nan_reductions.nansum(self, dim=dim, keepdim=keepdim)
 
-    def nanmean(self, dim=None, keepdim=False):
+    def nanmean(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The mean over ``dim`` of the elements that are not NaN, as ``torch.Tensor.nanmean``:
-        :func:`tinygradconv.ops.nan_reductions.nanmean`.
+        :func:`tinygradconv.ops.nan_reductions.nanmean`. ``axis`` and ``keepdims`` are accepted for ``dim`` and
+        ``keepdim``, as PyTorch accepts them.
 
         >>> import tinygradconv as tg
         >>> tg.tensor([1.0, float("nan"), 2.0]).nanmean().item()
@@ -1498,11 +1505,13 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .ops import nan_reductions
 
+        dim, _ = dim_or_axis("nanmean", dim, axis)
+        keepdim, _ = keepdim_or_keepdims("nanmean", keepdim, keepdims)
         return nan_reductions.nanmean(self, dim=dim, keepdim=keepdim)
 
-    def count_nonzero(self, dim=None):
-        """The int64 number of nonzero elements over ``dim``, as ``torch.Tensor.count_nonzero``:
-        :func:`tinygradconv.ops.nan_reductions.count_nonzero`.
+    def count_nonzero(self, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
+        """The int64 number of nonzero elements over ``dim`` (or its alias ``axis``, as PyTorch accepts it), as
+        ``torch.Tensor.count_nonzero``: :func:`tinygradconv.ops.nan_reductions.count_nonzero`.
 
         >>> import tinygradconv as tg
         >>> tg.tensor([[0.0, 1.0], [2.0, 3.0]]).count_nonzero(dim=0).tolist()
@@ -1510,10 +1519,11 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .ops import nan_reductions
 
-        return nan_reductions.count_nonzero(self, dim=dim)
+        return nan_reductions.count_nonzero(self, dim=dim_or_axis("count_nonzero", dim, axis)[0])
 
-    def aminmax(self, *, dim=None, keepdim=False):
+    def aminmax(self, *, dim=NOT_GIVEN, keepdim=NOT_GIVEN, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """``(min, max)`` over ``dim``, as ``torch.Tensor.aminmax``: :func:`tinygradconv.ops.order_statistics.aminmax`.
+        ``axis`` and ``keepdims`` are accepted for ``dim`` and ``keepdim``, as PyTorch accepts them.
 
         >>> import tinygradconv as tg
         >>> low, high = tg.tensor([3.0, 1.0, 2.0]).aminmax()
@@ -1522,12 +1532,15 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .ops import order_statistics
 
+        dim, _ = dim_or_axis("aminmax", dim, axis)
+        keepdim, _ = keepdim_or_keepdims("aminmax", keepdim, keepdims)
         return order_statistics.aminmax(self, dim=dim, keepdim=keepdim)
 
-    def median(self, dim=None, keepdim=False):
+    def median(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """PyTorch's median, as ``torch.Tensor.median``: the *lower* of the two middle values of an even count
         (``tg.ops.median`` is Keras', their mean); with a ``dim``, a ``(values, indices)`` pair. NaN where the slice
-        holds NaN. :func:`tinygradconv.ops.order_statistics.torch_median`.
+        holds NaN. :func:`tinygradconv.ops.order_statistics.torch_median`. ``axis`` and ``keepdims`` are accepted
+        for ``dim`` and ``keepdim``, as PyTorch accepts them.
 
         >>> import tinygradconv as tg
         >>> tg.tensor([1.0, 2.0, 3.0, 4.0]).median().item(), tg.ops.median(tg.tensor([1.0, 2.0, 3.0, 4.0])).item()
@@ -1537,6 +1550,8 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .ops import order_statistics
 
+        dim, _ = dim_or_axis("median", dim, axis)
+        keepdim, _ = keepdim_or_keepdims("median", keepdim, keepdims)
         return order_statistics.torch_median(self, dim, keepdim)
 
     def argmax(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
@@ -1566,7 +1581,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         'int64'
         """
         return _first_extreme(self, "argmax", dim_or_axis("argmax", dim, axis),
-                              _keepdim_or_keepdims("argmax", keepdim, keepdims))
+                              keepdim_or_keepdims("argmax", keepdim, keepdims))
 
     def argmin(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The index of the minimum, as ``torch.argmin``: as :meth:`argmax` with the minimum (NaN counts as the
@@ -1580,7 +1595,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         (3, [1, 0], [[1], [0]])
         """
         return _first_extreme(self, "argmin", dim_or_axis("argmin", dim, axis),
-                              _keepdim_or_keepdims("argmin", keepdim, keepdims))
+                              keepdim_or_keepdims("argmin", keepdim, keepdims))
 
     def max(self, *positional, axis=None, keepdims=NOT_GIVEN, dim=None, keepdim=None, other=None):
         """The maximum over ``axis`` (every axis by default), the values only, as Keras' ``ops.max``:
@@ -2306,6 +2321,18 @@ def _other_tensor(positional, axis, keepdims, dim, keepdim):
         keepdims is NOT_GIVEN and dim is None and keepdim is None
 
 
+def name_inherited_methods(cls):
+    """Give the methods ``cls`` (``Tensor``) inherits from its mixins (``TorchMethods``, ``TorchPort``, ...) the
+    qualified name ``Tensor.<name>``. Python's own argument errors name a method by its ``__qualname__``: a keyword
+    no method takes, ``t.logsumexp(1, foo=2)``, says "Tensor.logsumexp() got an unexpected keyword argument 'foo'",
+    not "TorchPort.logsumexp() ...", a class the user never meets (the mixins only split Tensor's methods into
+    files)."""
+    for mixin in cls.__mro__[1:-1]:
+        for name, member in vars(mixin).items():
+            if inspect.isfunction(member) and getattr(cls, name, None) is member:
+                member.__qualname__ = f"{cls.__name__}.{name}"
+
+
 def _refuse_positional_axis(name, positional):
     """A ``TypeError`` for ``x.max(1)`` / ``x.min(1)``: the axis must be a keyword (see ``TorchMethods.max``)."""
     if positional:
@@ -2314,38 +2341,6 @@ def _refuse_positional_axis(name, positional):
                         f"{name}imum values only (NumPy's and Keras' meaning); PyTorch's x.{name}({args}) returns a "
                         f"(values, indices) pair: write x.{name}(axis=...) for the values and x.arg{name}(dim=...) "
                         "for the indices")
-
-
-def dim_or_axis(op, dim, axis, default=None):
-    """``(dim, name)``: ``dim``, or PyTorch's alias ``axis`` when that is given instead, with the name of the one
-    given (for error messages); neither given is ``(default, "dim")``. Both given, even ``dim=None``, is a
-    ``TypeError``, as PyTorch refuses them; so is ``axis=None`` where ``None`` does not mean "every dimension"
-    (``squeeze``, ``unsqueeze``).
-
-    >>> dim_or_axis("squeeze", NOT_GIVEN, 1), dim_or_axis("squeeze", 0, NOT_GIVEN)
-    ((1, 'axis'), (0, 'dim'))
-    """
-    if axis is NOT_GIVEN:
-        return (default if dim is NOT_GIVEN else dim), "dim"
-    if dim is not NOT_GIVEN:
-        raise TypeError(f"Invalid type for argument `dim` of {op}: {op}() takes `dim` or its alias `axis`, not both. "
-                        f"Received dim={dim!r}, axis={axis!r}")
-    if axis is None and op in ("squeeze", "unsqueeze"):
-        raise TypeError(f"{op}(): `axis` must be an int (or a tuple of ints for squeeze), as in PyTorch. Received "
-                        "axis=None")
-    return axis, "axis"
-
-
-def _keepdim_or_keepdims(op, keepdim, keepdims):
-    """``(keepdim, name)``: ``keepdim``, or PyTorch's alias ``keepdims`` when that is given instead, with the name of
-    the one given; neither is ``(False, "keepdim")``. Both given, even ``keepdim=False``, is a ``TypeError``, as
-    PyTorch refuses them."""
-    if keepdims is NOT_GIVEN:
-        return (False if keepdim is NOT_GIVEN else keepdim), "keepdim"
-    if keepdim is not NOT_GIVEN:
-        raise TypeError(f"{op}() takes `keepdim` or its alias `keepdims`, not both. Received keepdim={keepdim!r}, "
-                        f"keepdims={keepdims!r}")
-    return keepdims, "keepdims"
 
 
 #: PyTorch's memory formats (``str(torch.preserve_format)`` etc.) and the rank each one needs (None: any).
@@ -2802,7 +2797,7 @@ def _float_in_place(tensor, name, method):
 def _var_dims(op, dim, axis, keepdim, keepdims):
     """``(dim, keepdim)`` for ``var``/``std``, from PyTorch's names or their aliases ``axis``/``keepdims``."""
     dim, _ = dim_or_axis(op, dim, axis)
-    keepdim, _ = _keepdim_or_keepdims(op, keepdim, keepdims)
+    keepdim, _ = keepdim_or_keepdims(op, keepdim, keepdims)
     return dim, keepdim
 
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from .backend import dtype_name
 from .torch_in_place import TorchInPlace, write_in_place
-from .validation import dim_index
+from .validation import NOT_GIVEN, dim_index, dim_or_axis, keepdim_or_keepdims
 
 
 def _raw(array):
@@ -303,20 +303,21 @@ class TorchPort(TorchInPlace):
         >>> tg.tensor([[1.0, 2.0], [3.0, 4.0]]).flip(1).tolist()
         [[2.0, 1.0], [4.0, 3.0]]
         """
-        from .ops.shape import NOT_GIVEN, ints_or_keyword  # (ops import this module)
+        from .ops.shape import ints_or_keyword  # (ops import this module)
 
         dims = ints_or_keyword("flip", positional, "dims", NOT_GIVEN if dims is None else dims)
         axes = _dims("flip", dims, self.ndim)
         return self[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self.ndim))].clone()
 
-    def amax(self, dim=None, keepdim=False):
+    def amax(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The largest value along ``dim`` (an int, a tuple of ints, or None or ``()`` for every dimension), as
         ``torch.amax``: :func:`tinygradconv.ops.max` over those axes. The gradient is shared evenly among the
         elements that tie for the maximum (PyTorch's ``amax``; ``max(dim)`` gives it all to one); a slice holding
-        NaN gets a NaN gradient throughout, a rank-0 NaN too (its one dimension is ``0`` or ``-1``).
+        NaN gets a NaN gradient throughout, a rank-0 NaN too (its one dimension is ``0`` or ``-1``). ``axis`` and
+        ``keepdims`` are accepted for ``dim`` and ``keepdim``, as PyTorch accepts them.
 
         Raises:
-            TypeError: a dim that is not an int.
+            TypeError: a dim that is not an int; both ``dim`` and ``axis``, or ``keepdim`` and ``keepdims``.
             AxisError: a dim out of range or given twice; ValueError: an empty dimension reduced.
 
         >>> import tinygradconv as tg
@@ -327,9 +328,11 @@ class TorchPort(TorchInPlace):
         """
         from .ops.reduction import max as maximum
 
+        dim, _ = dim_or_axis("amax", dim, axis)
+        keepdim, _ = keepdim_or_keepdims("amax", keepdim, keepdims)
         return maximum(self, axis=_extreme_axes("amax", dim, self.ndim), keepdims=bool(keepdim))
 
-    def amin(self, dim=None, keepdim=False):
+    def amin(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The smallest value along ``dim``, as ``torch.amin``: see :meth:`amax`.
 
         >>> import tinygradconv as tg
@@ -338,15 +341,19 @@ class TorchPort(TorchInPlace):
         """
         from .ops.reduction import min as minimum
 
+        dim, _ = dim_or_axis("amin", dim, axis)
+        keepdim, _ = keepdim_or_keepdims("amin", keepdim, keepdims)
         return minimum(self, axis=_extreme_axes("amin", dim, self.ndim), keepdims=bool(keepdim))
 
-    def logsumexp(self, dim, keepdim=False):
+    def logsumexp(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """``log(sum(exp(x)))`` along ``dim`` (an int or a tuple of ints; PyTorch requires it), stable for any
         value, as ``torch.Tensor.logsumexp``: :func:`tinygradconv.ops.logsumexp` with ``dim``/``keepdim``. The
         gradient is the softmax over those dimensions. An integer tensor gives floats (``config.floatx()``).
+        ``axis`` and ``keepdims`` are accepted for ``dim`` and ``keepdim``, as PyTorch accepts them.
 
         Raises:
-            TypeError: ``dim`` missing (as PyTorch) or not an int, ``keepdim`` not a bool.
+            TypeError: ``dim`` missing (as PyTorch) or not an int, ``keepdim`` not a bool; both ``dim`` and
+                ``axis``, or ``keepdim`` and ``keepdims``.
             IndexError: ``dim`` out of range (as PyTorch).
 
         See https://pytorch.org/docs/stable/generated/torch.logsumexp.html
@@ -361,14 +368,17 @@ class TorchPort(TorchInPlace):
         """
         from .ops.reduction import logsumexp
 
+        dim, _ = dim_or_axis("logsumexp", dim, axis, required=True)
+        keepdim, _ = keepdim_or_keepdims("logsumexp", keepdim, keepdims)
         return logsumexp(self, dim=dim, keepdim=keepdim)
 
-    def softmax(self, dim, dtype=None):
-        """The softmax along the int ``dim``, as ``torch.Tensor.softmax``: :func:`tinygradconv.activations.softmax`
-        (stable for any value; ``dtype``, if given, casts the tensor first, as PyTorch's).
+    def softmax(self, dim=NOT_GIVEN, dtype=None, *, axis=NOT_GIVEN):
+        """The softmax along the int ``dim`` (or its alias ``axis``, as PyTorch accepts it), as
+        ``torch.Tensor.softmax``: :func:`tinygradconv.activations.softmax` (stable for any value; ``dtype``, if
+        given, casts the tensor first, as PyTorch's).
 
         Raises:
-            TypeError: ``dim`` not an int.
+            TypeError: ``dim`` missing (as PyTorch) or not an int; both ``dim`` and ``axis``.
             AxisError: ``dim`` out of range.
 
         >>> import tinygradconv as tg
@@ -377,9 +387,10 @@ class TorchPort(TorchInPlace):
         """
         from .activations import softmax
 
+        dim, _ = dim_or_axis("softmax", dim, axis, required=True)
         return softmax(self._before_softmax("softmax", dim, dtype), axis=dim)
 
-    def log_softmax(self, dim, dtype=None):
+    def log_softmax(self, dim=NOT_GIVEN, dtype=None, *, axis=NOT_GIVEN):
         """The log-softmax along the int ``dim``, as ``torch.Tensor.log_softmax``:
         :func:`tinygradconv.activations.log_softmax` (see :meth:`softmax`).
 
@@ -389,6 +400,7 @@ class TorchPort(TorchInPlace):
         """
         from .activations import log_softmax
 
+        dim, _ = dim_or_axis("log_softmax", dim, axis, required=True)
         return log_softmax(self._before_softmax("log_softmax", dim, dtype), axis=dim)
 
     def _before_softmax(self, op, dim, dtype):
@@ -398,30 +410,33 @@ class TorchPort(TorchInPlace):
         dim_index(dim, max(self.ndim, 1), op, "dim")
         return self if dtype is None else self.astype(dtype)
 
-    def any(self, dim=None, keepdim=False):
+    def any(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """Whether any element (along ``dim``: an int, a tuple of ints, or None for all) is true or nonzero (NaN
         counts as nonzero), as ``torch.Tensor.any``: a bool tensor, with no gradient; of a uint8 tensor a uint8
-        tensor of 0s and 1s, as PyTorch keeps uint8 (its masks' old dtype).
+        tensor of 0s and 1s, as PyTorch keeps uint8 (its masks' old dtype). ``axis`` and ``keepdims`` are accepted
+        for ``dim`` and ``keepdim``, as PyTorch accepts them (both spellings at once are a ``TypeError``).
 
         >>> import tinygradconv as tg
         >>> x = tg.tensor([[0.0, 1.0], [0.0, 0.0]])
         >>> x.any().item(), x.any(dim=1).tolist()
         (True, [True, False])
         """
-        return self._truth("any", dim, keepdim)
+        return self._truth("any", dim, keepdim, axis, keepdims)
 
-    def all(self, dim=None, keepdim=False):
+    def all(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """Whether every element (along ``dim``) is true or nonzero, as ``torch.Tensor.all``: see :meth:`any`.
 
         >>> import tinygradconv as tg
         >>> tg.tensor([[1.0, 2.0], [0.0, 3.0]]).all(dim=1).tolist()
         [True, False]
         """
-        return self._truth("all", dim, keepdim)
+        return self._truth("all", dim, keepdim, axis, keepdims)
 
-    def _truth(self, op, dim, keepdim):
+    def _truth(self, op, dim, keepdim, axis, keepdims):
         from .tensor import Tensor
 
+        dim, _ = dim_or_axis(op, dim, axis)
+        keepdim, _ = keepdim_or_keepdims(op, keepdim, keepdims)
         axes = _dims(op, dim, self.ndim)     # (checked: dim 0 and -1 name a rank-0 tensor's one dimension)
         if self.ndim == 0:
             axes = ()                        # which reduces nothing, as PyTorch's x.any(dim=0)

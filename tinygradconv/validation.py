@@ -45,16 +45,19 @@ from .config import _FLOAT_TYPES
 
 __all__ = [
     "CONV_PADDINGS",
+    "NOT_GIVEN",
     "TRANSPOSE_PADDINGS",
     "AxisError",
     "axis_argument",
     "axis_index",
     "caller_stacklevel",
     "dim_index",
+    "dim_or_axis",
     "dtype_argument",
     "flag",
     "integer",
     "integer_tuple",
+    "keepdim_or_keepdims",
     "normalize_int",
     "normalize_output_padding",
     "normalize_padding",
@@ -377,6 +380,60 @@ def dim_index(dim, ndim, op, name="dim", *, insert=False):
         raise AxisError(f"{op}: Dimension out of range: `{name}` must be in [{-span}, {span - 1}] for a tensor with "
                         f"{_dimensions(ndim)}. Received {name}={dim!r}")
     return index % span
+
+
+class _NotGiven:
+    """The default of PyTorch's keyword aliases (``axis=``, ``keepdims=``, ``size=``): told apart from an explicit
+    ``None``, which PyTorch refuses for them."""
+
+    def __repr__(self):
+        return "<not given>"
+
+
+NOT_GIVEN = _NotGiven()
+
+
+def dim_or_axis(op, dim, axis, default=None, *, required=False):
+    """``(dim, name)``: ``dim``, or PyTorch's alias ``axis`` when that is given instead, with the name of the one
+    given (for error messages); neither given is ``(default, "dim")``, or a ``TypeError`` with ``required=True``
+    (``logsumexp``, ``softmax``, ... whose ``dim`` PyTorch requires). Both given, even ``dim=None``, is a
+    ``TypeError``, as PyTorch refuses them; so is ``axis=None`` where ``None`` does not mean "every dimension"
+    (``squeeze``, ``unsqueeze``).
+
+    PyTorch accepts ``axis=`` (and ``keepdims=``, :func:`keepdim_or_keepdims`) on every ``Tensor`` method whose
+    argument is named ``dim`` (``keepdim``) in its C++ signature: its argument parser knows these NumPy names.
+
+    >>> dim_or_axis("squeeze", NOT_GIVEN, 1), dim_or_axis("squeeze", 0, NOT_GIVEN)
+    ((1, 'axis'), (0, 'dim'))
+    """
+    if axis is NOT_GIVEN:
+        if dim is NOT_GIVEN and required:
+            raise TypeError(f"{op}() missing its required argument `dim` (or its alias `axis`), as PyTorch requires "
+                            f"it: e.g. x.{op}(dim=-1)")
+        return (default if dim is NOT_GIVEN else dim), "dim"
+    if dim is not NOT_GIVEN:
+        raise TypeError(f"Invalid type for argument `dim` of {op}: {op}() takes `dim` or its alias `axis`, not both. "
+                        f"Received dim={dim!r}, axis={axis!r}")
+    if axis is None and op in ("squeeze", "unsqueeze"):
+        raise TypeError(f"{op}(): `axis` must be an int (or a tuple of ints for squeeze), as in PyTorch. Received "
+                        "axis=None")
+    return axis, "axis"
+
+
+def keepdim_or_keepdims(op, keepdim, keepdims):
+    """``(keepdim, name)``: ``keepdim``, or PyTorch's alias ``keepdims`` when that is given instead, with the name of
+    the one given; neither is ``(False, "keepdim")``. Both given, even ``keepdim=False``, is a ``TypeError``, as
+    PyTorch refuses them.
+
+    >>> keepdim_or_keepdims("amax", NOT_GIVEN, True), keepdim_or_keepdims("amax", NOT_GIVEN, NOT_GIVEN)
+    ((True, 'keepdims'), (False, 'keepdim'))
+    """
+    if keepdims is NOT_GIVEN:
+        return (False if keepdim is NOT_GIVEN else keepdim), "keepdim"
+    if keepdim is not NOT_GIVEN:
+        raise TypeError(f"{op}() takes `keepdim` or its alias `keepdims`, not both. Received keepdim={keepdim!r}, "
+                        f"keepdims={keepdims!r}")
+    return keepdims, "keepdims"
 
 
 def reduction_axes(axis, ndim, op):

@@ -19,8 +19,7 @@ from array_api_compat import is_numpy_namespace
 from ..autograd import Function, Sample, is_grad_enabled, register_op
 from ..backend import dtype_name
 from ..tensor import _DTYPES, _FLOAT_KINDS, Tensor
-from ..torch_methods import NOT_GIVEN
-from ..validation import dim_index, dtype_argument
+from ..validation import NOT_GIVEN, dim_index, dtype_argument
 from .elementwise import _as_tensor, _cast_to, _in_float32
 from .exponential import _log_add_exp
 from .order_statistics import values_with_indices

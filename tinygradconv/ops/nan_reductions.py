@@ -142,7 +142,7 @@ def nanmean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
 def _not_given(keepdims, keepdim):
     """``keepdims`` as :func:`~.reduction._torch_spelling` reads it (``NOT_GIVEN`` for its default of False, so
     that ``keepdim`` alone is accepted)."""
-    from ..torch_methods import NOT_GIVEN
+    from ..validation import NOT_GIVEN
 
     return NOT_GIVEN if keepdims is False and keepdim is not None else keepdims
 

@@ -22,8 +22,7 @@ import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
-from ..torch_methods import NOT_GIVEN
-from ..validation import dim_index, flag, reduction_axes
+from ..validation import NOT_GIVEN, dim_index, flag, reduction_axes
 from .elementwise import _in_float32, float_input, is_floating
 from .summation import accurate_sum
 
@@ -366,7 +365,7 @@ def _torch_spelling(op, ndim, axis, keepdims, dim, keepdim):
 
     ``dim`` means what it means in PyTorch: an int or a tuple of ints, each in ``[-ndim, ndim - 1]`` (an
     ``IndexError`` otherwise, as PyTorch), and ``dim=()`` every dimension (where ``axis=()`` is none, NumPy's rule).
-    ``keepdims`` defaults to :data:`~tinygradconv.torch_methods.NOT_GIVEN` (False), so that ``keepdims`` given
+    ``keepdims`` defaults to :data:`~tinygradconv.validation.NOT_GIVEN` (False), so that ``keepdims`` given
     together with ``keepdim`` is refused whatever their values and order, as ``torch.sum`` refuses both.
     """
     if dim is not None:

@@ -28,8 +28,7 @@ from ..autograd import Context, Function, Sample, is_grad_enabled, register_op
 from ..backend import available_backends, dtype_name, get_backend
 from ..index_check import check_index_backend
 from ..tensor import _DTYPES, Tensor, _number_fits
-from ..torch_methods import NOT_GIVEN
-from ..validation import axis_index, caller_stacklevel, dim_index, dtype_argument, integer
+from ..validation import NOT_GIVEN, axis_index, caller_stacklevel, dim_index, dtype_argument, integer
 from .creation import refuse_out_of_range
 from .elementwise import (
     _cast_to,

@@ -37,8 +37,7 @@ import numpy as np
 from .. import autograd
 from ..autograd import Function, Sample, register_op
 from ..tensor import Tensor
-from ..torch_methods import NOT_GIVEN, dim_or_axis
-from ..validation import AxisError, _is_integer, dim_index, integer
+from ..validation import NOT_GIVEN, AxisError, _is_integer, dim_index, dim_or_axis, integer
 from .elementwise import special_values
 
 
@@ -247,7 +246,7 @@ def _slices(x, sizes, dim, kind):
 
 def _dimension_given(op, dim, axis):
     """``(value, name)`` of the dimension given as PyTorch's ``dim`` or as ``axis`` (0 when neither is given); a
-    ``TypeError`` when both are (:func:`~tinygradconv.torch_methods.dim_or_axis`); ``dim=None`` is 0 too."""
+    ``TypeError`` when both are (:func:`~tinygradconv.validation.dim_or_axis`); ``dim=None`` is 0 too."""
     value, name = dim_or_axis(op, dim, axis)
     return (0 if value is None else value), name
 
