@@ -221,6 +221,59 @@ class Softmax(Function):
         return _in_float32(xp, formula, grad, out)
 
 
+class TakeAlongAxis(Function):
+    """One entry of each slice along ``axis``: ``out[i, k] = a[i, ids[i, k]]`` for ``axis=1`` of a rank-3 ``a``
+    (``ids`` holds integers in ``[0, a.shape[axis])`` and has ``a``'s shape without ``axis``; the result too), as
+    ``torch.gather`` with one index per slice. The sparse cross-entropies pick each label's log-probability
+    with it (PyTorch's ``nll_loss`` does the same): a gather never multiplies by 0, so a ``-inf`` or NaN of another
+    class stays out of the loss and of its gradient.
+
+    d/da is the gradient put back where each value was taken, 0 elsewhere: a scatter into zeros (each entry is
+    taken at most once). NumPy writes it with ``put_along_axis``; the backends that have only the Array API select
+    it with the one-hot mask ``ids == arange(n)``.
+    """
+
+    @staticmethod
+    def forward(ctx, a, ids, axis):
+        xp = ctx.xp
+        ctx.shape, ctx.axis = tuple(a.shape), axis
+        ctx.ids = xp.expand_dims(ids, axis=axis)
+        return xp.squeeze(xp.take_along_axis(a, ctx.ids, axis=axis), axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp, axis = ctx.xp, ctx.axis
+        grad = xp.expand_dims(grad, axis=axis)
+        if isinstance(grad, np.ndarray):
+            full = np.zeros(ctx.shape, dtype=grad.dtype)
+            np.put_along_axis(full, ctx.ids, grad, axis=axis)
+            return full
+        shape = [1] * len(ctx.shape)
+        shape[axis] = ctx.shape[axis]
+        classes = xp.reshape(xp.arange(ctx.shape[axis], dtype=ctx.ids.dtype), tuple(shape))
+        return xp.where(ctx.ids == classes, grad, xp.zeros((), dtype=grad.dtype))
+
+
+def take_along_axis(x, ids, axis):
+    """``x``'s entry at ``ids`` in each slice along ``axis`` (see :class:`TakeAlongAxis`): ``ids`` an integer array of
+    the backend of ``x``, of ``x``'s shape without ``axis``, in ``[0, x.shape[axis])``.
+
+    Raises:
+        ValueError: ``ids`` of another shape.
+
+    >>> import numpy as np, tinygradconv as tg
+    >>> take_along_axis(tg.tensor([[0.25, 0.5, 0.75], [1.5, 2.0, 3.0]]), np.array([2, 0]), axis=1).tolist()
+    [0.75, 1.5]
+    """
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    axis = axis_index(axis, x.ndim, "take_along_axis")
+    expected = x.shape[:axis] + x.shape[axis + 1:]
+    if tuple(ids.shape) != expected:
+        raise ValueError(f"take_along_axis: ids must have x's shape without axis {axis}, {expected}. Received "
+                         f"ids.shape={tuple(ids.shape)}")
+    return TakeAlongAxis.apply(x, ids=ids, axis=axis)
+
+
 def _cumulative_sum(xp, a, axis):
     """The running sum along ``axis`` (the Array API's ``cumulative_sum``; ``cumsum`` where a namespace lacks it)."""
     fn = getattr(xp, "cumulative_sum", None)
