@@ -163,12 +163,12 @@ def main(argv=None):
     import torch
 
     torch.set_num_threads(1)
-    print(f"{'case':58s} {'ours':>10s} {'torch':>10s} {'ours/torch':>10s}")
+    print(f"{'case':66s} {'ours':>10s} {'torch':>10s} {'ours/torch':>10s}")
     for name, ours, theirs in cases():
         if args.only and not any(word in name for word in args.only):
             continue
         a, b, ratio = compare(ours, theirs, pairs=args.pairs)
-        print(f"{name:58s} {a:8.1f}us {b:8.1f}us {ratio:10.2f}", flush=True)
+        print(f"{name:66s} {a:8.1f}us {b:8.1f}us {ratio:10.2f}", flush=True)
 
 
 if __name__ == "__main__":
