@@ -61,7 +61,7 @@ def logsumexp_by_log_softmax(x):
     return (t - tg.ops.nn.log_softmax(t))[..., 0].data
 
 
-def logsumexp_by_softmax(x):                              # softmax runs log_softmax: the row maximum's term is exact
+def logsumexp_by_softmax(x):                              # x - log(softmax(x)): the row maximum's term is exact
     t = tg.tensor(x)
     return (t - tg.activations.softmax(t).log()).min(axis=-1).data
 

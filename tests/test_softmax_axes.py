@@ -100,9 +100,9 @@ def test_values_and_gradients_match_keras(name, axis, data, dtype):
     expected = getattr(keras.activations, name)(theirs, axis=axis)
     (expected * torch.tensor(g)).sum().backward()
     assert out.numpy().dtype == np.dtype(dtype) and str(expected.dtype) == f"torch.{dtype}"
-    # float64 and float32: rounding only (ours is exp(log_softmax), torch's softmax exp(x - m) / sum; gradients
-    # cancel, so the absolute part is scaled by the largest value); float16: both compute in float32 and round
-    # once, so at most one float16 spacing apart
+    # float64 and float32: rounding only (both are exp(x - m) / sum, with another exp and another order of sums;
+    # gradients cancel, so the absolute part is scaled by the largest value); float16: both compute in float32 and
+    # round once, so at most one float16 spacing apart
     for got, want in ((out.numpy(), expected.detach().numpy()), (ours.grad.numpy(), theirs.grad.numpy())):
         np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
         np.testing.assert_array_equal(np.isinf(got), np.isinf(want))

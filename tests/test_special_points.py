@@ -66,16 +66,17 @@ def _index(x, index):
     return x[tuple(torch.as_tensor(i) if isinstance(i, np.ndarray) else i for i in index)]
 
 
-def _log_softmax(x, axis):
-    """torch's ``log_softmax`` over one dim, or over several as Keras 3 computes it on torch: the kept axes first,
-    the others flattened into one (``()`` adds an axis of size 1), ``F.log_softmax`` along it, and back."""
+def _log_softmax(x, axis, function=F.log_softmax):
+    """torch's ``log_softmax`` (or ``function``, ``F.softmax``) over one dim, or over several as Keras 3 computes it
+    on torch: the kept axes first, the others flattened into one (``()`` adds an axis of size 1), ``function``
+    along it, and back."""
     if isinstance(axis, int):
-        return F.log_softmax(x, dim=axis)
+        return function(x, dim=axis)
     axes = tuple(range(x.ndim)) if axis is None else tuple(a % x.ndim for a in axis)
     kept = [d for d in range(x.ndim) if d not in axes]
     moved = x.permute(*kept, *axes)
     flat = int(np.prod([x.shape[d] for d in axes]))     # not -1: an empty tensor (Keras' -1 fails there)
-    out = F.log_softmax(moved.reshape(*moved.shape[:len(kept)], flat), dim=-1).reshape(moved.shape)
+    out = function(moved.reshape(*moved.shape[:len(kept)], flat), dim=-1).reshape(moved.shape)
     return out.permute(*np.argsort([*kept, *axes]).tolist())
 
 
@@ -200,7 +201,8 @@ TORCH = {
     "std": lambda x, axes, keepdims, correction: torch.std(x, dim=axes, correction=correction, keepdim=keepdims),
     "rounded_div": lambda a, b, rounding_mode: torch.div(a, b, rounding_mode=rounding_mode),
     "vector_norm": lambda x, ord, axes, keepdims: torch.linalg.vector_norm(x, ord, dim=axes, keepdim=keepdims),
-    "softplus": F.softplus, "log_softmax": _log_softmax, "sparsemax": fixed_keras_sparsemax,
+    "softplus": F.softplus, "log_softmax": _log_softmax,
+    "softmax": lambda x, axis: _log_softmax(x, axis, F.softmax), "sparsemax": fixed_keras_sparsemax,
     "squared_difference": lambda a, b: (a - b) ** 2,
     # Keras 3's pooling ops on torch (torch's max_pool1d / avg_pool1d under Keras' "same" padding)
     "max_pool1d": lambda x, pool_size, strides, padding: _keras_ops().max_pool(x, pool_size, strides, padding),
@@ -327,10 +329,10 @@ def test_special_points_cover_nan_infinities_zeros_rank0_and_empty(name):
     assert ((values == 0) & np.signbit(values)).any() and ((values == 0) & ~np.signbit(values)).any()
     has_rank0, has_empty = _shapes_covered(name)
     assert has_empty
-    # concat and matmul refuse rank-0 operands (as NumPy); log_softmax's and sparsemax's ops take an axis (rank 0:
+    # concat and matmul refuse rank-0 operands (as NumPy); the softmaxes' and sparsemax's ops take an axis (rank 0:
     # their functions, tested apart)
     # the pooling ops and the recurrent loops take (batch, steps, channels) inputs only
-    assert has_rank0 or name in ("concat", "log_softmax", "sparsemax", "matmul", "max_pool1d", "avg_pool1d",
+    assert has_rank0 or name in ("concat", "log_softmax", "softmax", "sparsemax", "matmul", "max_pool1d", "avg_pool1d",
                                  "simple_rnn_sequence", "lstm_sequence", "gru_sequence"), \
         f"{name}: no rank-0 special point"
 

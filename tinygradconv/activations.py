@@ -28,7 +28,7 @@ tanh            :math:`\tanh x`
 softplus        :math:`\log(1 + e^x)`
 softsign        :math:`x / (|x| + 1)`
 softmax         :math:`e^{x_i} / \sum_j e^{x_j}` along ``axis`` (default -1; a tuple of axes or None as Keras 3),
-                computed as ``exp(log_softmax)``
+                one op shifted by the maximum, as PyTorch's
 log_softmax     :math:`x_i - \log \sum_j e^{x_j}` along ``axis`` (an int, a tuple of ints or None)
 exponential     :math:`e^x`
 mish            :math:`x \tanh(\mathrm{softplus}(x))`
@@ -584,7 +584,9 @@ def log_softmax(x, axis=-1):
 
 @_float32_inside
 def softmax(x, axis=-1):
-    """``exp(x) / sum(exp(x))`` along ``axis``, computed as ``exp(log_softmax(x))``: stable for any ``x``.
+    """``exp(x) / sum(exp(x))`` along ``axis``, stable for any ``x``: ``e^{x - m} / sum(e^{x - m})`` with ``m`` the
+    maximum of the slice, one op (:class:`~tinygradconv.ops.nn.Softmax`) whose backward is
+    ``s * (g - sum(g * s))`` from the saved output ``s``, as PyTorch's ``softmax`` (which Keras 3 calls on torch).
 
     ``axis`` as in :func:`log_softmax`: an int, a tuple of ints (one distribution spans those axes, as Keras 3's
     ``softmax(x, axis=(0, 1))``) or None (every axis). Shapes: the output has ``x``'s shape; float16 is computed in
@@ -608,11 +610,9 @@ def softmax(x, axis=-1):
     >>> softmax(tg.tensor([[0.0, 0.0], [0.0, 0.0]]), axis=(0, 1)).tolist()
     [[0.25, 0.25], [0.25, 0.25]]
     """
-    from .ops.nn import softmax_axes
+    from .ops import nn
 
-    x = _t(x)
-    softmax_axes(axis, x.ndim, "softmax", scalar_axis=True)  # checked here, so that errors name softmax
-    return log_softmax(x, axis=axis).exp()
+    return nn.softmax(_t(x), axis=axis)
 
 
 def exponential(x):

@@ -51,7 +51,13 @@ from .backend import dtype_name
 from .config import _FLOAT_TYPES
 from .ops import elementwise
 from .ops.nn import binary_crossentropy as probability_crossentropy
-from .ops.nn import binary_crossentropy_with_logits, log_softmax, softplus, squared_difference
+from .ops.nn import (
+    binary_crossentropy_with_logits,
+    log_softmax,
+    softplus,
+    squared_difference,
+    take_along_axis,
+)
 from .tensor import Tensor
 from .validation import axis_index, flag, float_dtype_argument, integer, number
 
@@ -342,11 +348,15 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         ids = xp.where(valid, ids, xp.zeros_like(ids))
         keep = Tensor._make(xp.expand_dims(valid, axis=axis), y_pred.backend, False, None)
         y_pred = elementwise.where(keep, y_pred, 1.0)
-    is_label = _label_mask(ids, y_pred, axis)
     # the label's log-probability picked out (not multiplied by a one-hot vector: 0 * -inf would be NaN for a class
-    # masked with a -inf logit; Keras and torch's nll_loss give the finite loss)
-    log_p = _log_probabilities(y_pred, from_logits, axis)
-    loss = -elementwise.where(is_label, log_p, 0.0).sum(axis=axis)
+    # masked with a -inf logit; Keras and torch's nll_loss give the finite loss): a gather, whose gradient is the
+    # incoming one at the label and 0 elsewhere
+    if from_logits:
+        loss = -take_along_axis(log_softmax(y_pred, axis=axis), ids, axis)
+    else:       # Keras' rescale, clip and log, element-wise: applied to the picked probabilities only
+        eps = config.epsilon()
+        p = take_along_axis(y_pred / y_pred.sum(axis=axis, keepdims=True), ids, axis)
+        loss = -p.clip(eps, 1.0 - eps).log()
     if valid is None:
         return loss
     mask = Tensor._make(valid, y_pred.backend, False, None)
@@ -398,17 +408,6 @@ def _class_labels(y_true, y_pred: Tensor, axis, name, ignore_class=None):
         raise ValueError(f"{name}: labels must be in [0, {num_classes}){ignoring}. Received "
                          f"labels from {shown.min()} to {shown.max()}")
     return ids, valid
-
-
-def _label_mask(ids, y_pred: Tensor, axis) -> Tensor:
-    """A boolean Tensor, ``y_pred``'s shape: True at each entry's labelled class (``ids`` from
-    :func:`_class_labels`), a one-hot mask to pick the label's value with ``where`` (a product with a one-hot vector
-    would spread a NaN or ``inf`` of another class)."""
-    xp = y_pred.backend.xp
-    class_shape = [1] * y_pred.ndim
-    class_shape[axis] = y_pred.shape[axis]
-    classes = xp.reshape(xp.arange(y_pred.shape[axis], dtype=xp.int64), tuple(class_shape))
-    return Tensor._make(xp.expand_dims(ids, axis=axis) == classes, y_pred.backend, False, None)
 
 
 def _check_ignore_class(ignore_class):
@@ -785,7 +784,7 @@ def categorical_generalized_cross_entropy(y_true, y_pred, q=0.5):
         raise ValueError(f"{name}: y_pred must be at least rank 1 (a class axis). Received y_pred.shape={y_pred.shape}")
     axis = y_pred.ndim - 1
     ids, _ = _class_labels(y_true, y_pred, axis, name)
-    p = elementwise.where(_label_mask(ids, y_pred, axis), y_pred, 0.0).sum(axis=axis)
+    p = take_along_axis(y_pred, ids, axis)      # the label's probability (a gather, as in the sparse cross-entropy)
     exponent = float(np.dtype(dtype_name(y_pred.dtype)).type(np.dtype(config.floatx()).type(q)))
     return (1.0 - p ** exponent) / q
 

@@ -1,5 +1,5 @@
-"""Primitives for losses: ``softplus`` and ``log_softmax`` (numerically stable), ``binary_crossentropy_with_logits``
-and ``squared_difference`` (fused).
+"""Primitives for losses: ``softplus``, ``log_softmax`` and ``softmax`` (numerically stable),
+``binary_crossentropy_with_logits`` and ``squared_difference`` (fused).
 
 Composing them from ``exp`` and ``log`` would overflow for large inputs and, worse, give wrong gradients at kinks
 (``relu(x) + log1p(exp(-|x|))`` has derivative 0 at ``x = 0`` instead of 1/2). So each is one op whose backward is
@@ -8,7 +8,9 @@ the exact derivative:
 * ``softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^{-|x|})``, with ``d/dx = sigmoid(x)``;
 * ``log_softmax(x)_i = x_i - m - log(sum_j e^{x_j - m})`` with ``m = max_j x_j``, with
   ``dL/dx = g - softmax(x) * sum(g)`` along the axis, or along several axes at once (``axis=(0, 1)``: each slice
-  spanning them is one distribution, as Keras 3's ``softmax(x, axis=(0, 1))``).
+  spanning them is one distribution, as Keras 3's ``softmax(x, axis=(0, 1))``);
+* ``softmax(x)_i = e^{x_i - m} / sum_j e^{x_j - m}``, with ``dL/dx = s * (g - sum(g * s))`` from the saved output
+  ``s`` (PyTorch's formula: one ``exp`` pass, none in the backward).
 
 ``binary_crossentropy_with_logits(x, y) = (1 - y) x - log_sigmoid(x)`` is one op with ``d/dx = sigmoid(x) - y``,
 so that both its value and its gradient round as PyTorch's (and so Keras 3's) at large logits; so is
@@ -174,6 +176,104 @@ class LogSoftmax(Function):
             return g - xp.exp(y) * total
 
         return _in_float32(xp, formula, grad, out)
+
+
+@register_op("softmax", samples=_log_softmax_samples, special_points=_log_softmax_special_points)
+class Softmax(Function):
+    """``e^{a - m} / sum(e^{a - m})`` along ``axis`` (``m`` the slice's maximum); d/da = s (g - sum(g s)).
+
+    One op that saves its output ``s``, as PyTorch's ``softmax`` (and so Keras 3's on torch): one ``exp`` pass
+    forward and none backward, where ``exp(log_softmax(a))`` took three and two graph nodes. ``axis`` as in
+    :class:`LogSoftmax`; so are the special points: a NaN or a ``+inf`` makes its slice NaN, a ``-inf`` gives 0
+    (gradient 0) unless the whole slice is ``-inf`` (then NaN). float16 is computed in float32 and rounded once,
+    value and gradient, as PyTorch's CPU kernel.
+    """
+
+    @staticmethod
+    def forward(ctx, a, axis):
+        xp = ctx.xp
+        axes = softmax_axes(axis, a.ndim, "softmax")
+        a = float_input(xp, a)
+        ctx.axes = axes
+        if 0 in a.shape:  # an empty slice or an empty batch: nothing to normalize
+            out = xp.zeros_like(a)
+        elif not axes:  # slices of one element: e^0 = 1 (NaN for NaN and +-inf, as torch over an axis of size 1)
+            out = xp.exp(a - a)
+        else:
+            def formula(x):
+                # inf - inf inside a slice of -inf, or with a +inf or NaN: NaN for the slice, silently (Function.apply)
+                e = xp.exp(x - xp.max(x, axis=axes, keepdims=True))
+                return e / accurate_sum(xp, e, axis=axes, keepdims=True)
+
+            out = _in_float32(xp, formula, a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp = ctx.xp
+        (out,) = ctx.saved_tensors
+        if not ctx.axes:   # s = 1 alone in its slice: s (g - g s) is 0 (NaN where s is)
+            return _in_float32(xp, lambda g, s: s * (g - g * s), grad, out)
+
+        def formula(g, s):
+            gs = g * s
+            return s * (g - accurate_sum(xp, gs, axis=ctx.axes, keepdims=True))
+
+        return _in_float32(xp, formula, grad, out)
+
+
+class TakeAlongAxis(Function):
+    """One entry of each slice along ``axis``: ``out[i, k] = a[i, ids[i, k]]`` for ``axis=1`` of a rank-3 ``a``
+    (``ids`` holds integers in ``[0, a.shape[axis])`` and has ``a``'s shape without ``axis``; the result too), as
+    ``torch.gather`` with one index per slice. The sparse cross-entropies pick each label's log-probability
+    with it (PyTorch's ``nll_loss`` does the same): a gather never multiplies by 0, so a ``-inf`` or NaN of another
+    class stays out of the loss and of its gradient.
+
+    d/da is the gradient put back where each value was taken, 0 elsewhere: a scatter into zeros (each entry is
+    taken at most once). NumPy writes it with ``put_along_axis``; the backends that have only the Array API select
+    it with the one-hot mask ``ids == arange(n)``.
+    """
+
+    @staticmethod
+    def forward(ctx, a, ids, axis):
+        xp = ctx.xp
+        ctx.shape, ctx.axis = tuple(a.shape), axis
+        ctx.ids = xp.expand_dims(ids, axis=axis)
+        return xp.squeeze(xp.take_along_axis(a, ctx.ids, axis=axis), axis=axis)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xp, axis = ctx.xp, ctx.axis
+        grad = xp.expand_dims(grad, axis=axis)
+        if isinstance(grad, np.ndarray):
+            full = np.zeros(ctx.shape, dtype=grad.dtype)
+            np.put_along_axis(full, ctx.ids, grad, axis=axis)
+            return full
+        shape = [1] * len(ctx.shape)
+        shape[axis] = ctx.shape[axis]
+        classes = xp.reshape(xp.arange(ctx.shape[axis], dtype=ctx.ids.dtype), tuple(shape))
+        return xp.where(ctx.ids == classes, grad, xp.zeros((), dtype=grad.dtype))
+
+
+def take_along_axis(x, ids, axis):
+    """``x``'s entry at ``ids`` in each slice along ``axis`` (see :class:`TakeAlongAxis`): ``ids`` an integer array of
+    the backend of ``x``, of ``x``'s shape without ``axis``, in ``[0, x.shape[axis])``.
+
+    Raises:
+        ValueError: ``ids`` of another shape.
+
+    >>> import numpy as np, tinygradconv as tg
+    >>> take_along_axis(tg.tensor([[0.25, 0.5, 0.75], [1.5, 2.0, 3.0]]), np.array([2, 0]), axis=1).tolist()
+    [0.75, 1.5]
+    """
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    axis = axis_index(axis, x.ndim, "take_along_axis")
+    expected = x.shape[:axis] + x.shape[axis + 1:]
+    if tuple(ids.shape) != expected:
+        raise ValueError(f"take_along_axis: ids must have x's shape without axis {axis}, {expected}. Received "
+                         f"ids.shape={tuple(ids.shape)}")
+    return TakeAlongAxis.apply(x, ids=ids, axis=axis)
 
 
 def _cumulative_sum(xp, a, axis):
@@ -466,6 +566,22 @@ def log_softmax(x, axis=-1):
     if x.ndim == 0:
         return LogSoftmax.apply(x.reshape(1), axis=0).reshape(())
     return LogSoftmax.apply(x, axis=axes[0] if len(axes) == 1 and not isinstance(axis, (tuple, list)) else axes)
+
+
+def softmax(x, axis=-1):
+    """The softmax along ``axis``, stable for any ``x``, as one op (:class:`Softmax`): an int, a tuple of ints (the
+    axes one distribution spans, as Keras 3) or None (every axis). A rank-0 tensor is one class: 1 (NaN for NaN or
+    ``+-inf``).
+
+    >>> import tinygradconv as tg
+    >>> softmax(tg.tensor([1000.0, 1000.0])).tolist()
+    [0.5, 0.5]
+    """
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    axes = softmax_axes(axis, x.ndim, "softmax", scalar_axis=True)
+    if x.ndim == 0:
+        return Softmax.apply(x.reshape(1), axis=0).reshape(())
+    return Softmax.apply(x, axis=axes[0] if len(axes) == 1 and not isinstance(axis, (tuple, list)) else axes)
 
 
 def sparsemax(x, axis=-1):

@@ -11,8 +11,9 @@ it saw becomes the refusal, :class:`~tinygradconv.exercises.reports._OwnOpCalled
 
 Some checkers refuse other ways to the same values too (:data:`_ALSO_REFUSED`), each named in its refusal: the
 gradient of either convolution (conv1d's input gradient is a transposed convolution, computed by conv1d_transpose's
-inner code, and conv1d_transpose's is a convolution), ``log_softmax`` for logsumexp, and the path matrices of
-:mod:`tinygradconv.viz` and the convolutions' gradients for the overlap counts of both checkers of tutorial 7. The
+inner code, and conv1d_transpose's is a convolution), ``log_softmax`` and ``softmax`` for logsumexp, and the path
+matrices of :mod:`tinygradconv.viz` and the convolutions' gradients for the overlap counts of both checkers of
+tutorial 7. The
 convolutions' gradients are watched by their code rather than by refusing every ``backward()`` (as the gradient
 checkers do): the watch sees them however they are reached (``backward()``, the ``Function``'s own ``backward``,
 the array-level functions), and ``backward()`` through the package's other ops stays free to use.
@@ -45,7 +46,7 @@ from ... import autograd
 from ...ops import conv, conv_arithmetic
 from ...ops.conv import Conv1dOp, Conv1dTransposeOp, conv1d_forward, conv1d_transpose_forward
 from ...ops.elementwise import Relu
-from ...ops.nn import LogSoftmax
+from ...ops.nn import LogSoftmax, Softmax
 from ...ops.reduction import LogSumExp
 from ...optimizers import SGD, Adam
 from ...viz import connectivity, model_connectivity
@@ -75,8 +76,9 @@ OVERLAP_COUNTS = (overlap_counts,)
 CONVOLUTION_GRADIENTS = (Conv1dOp.backward, Conv1dTransposeOp.backward, conv.conv1d_backward,
                          conv.conv1d_transpose_backward, conv.conv1d_transpose_backward_reference)
 TRANSPOSED_CONVOLUTION_INSIDE = (*CONVOLUTION_GRADIENTS, conv._transpose_forward_work, conv._transpose_forward_blocked)
-#: ``log_softmax`` (which ``softmax`` and the cross-entropies from logits run) computes ``x - logsumexp(x)``.
-LOG_SOFTMAX = (LogSoftmax.forward,)
+#: ``log_softmax`` (which the cross-entropies from logits run) computes ``x - logsumexp(x)``, and ``softmax``
+#: ``exp(x - logsumexp(x))``: ``x - log(softmax(x))`` is ``logsumexp(x)``.
+LOG_SOFTMAX = (LogSoftmax.forward, Softmax.forward)
 #: The path matrices of :mod:`tinygradconv.viz`, whose row sums are the counts (``connectivity_matrix(layer,
 #: L).sum(1)``): every matrix of one convolution goes through ``_jacobian``, every model's through
 #: ``model_connectivity_matrix``.
@@ -87,8 +89,9 @@ PATH_MATRICES = (connectivity._jacobian, connectivity.connectivity_matrix, model
 _THROUGH_GRADIENTS = ("the gradient of tinygradconv's conv1d or conv1d_transpose (backward() through either, or "
                       "their backward functions), which computes {op}")
 #: The refusal's words for the other ways to the same values that :data:`_ALSO_REFUSED` names.
-_THROUGH_LOG_SOFTMAX = ("tinygradconv's log_softmax (tinygradconv.ops.nn.log_softmax, which softmax and the "
-                        "cross-entropies from logits run: x - log_softmax(x) is logsumexp(x))")
+_THROUGH_LOG_SOFTMAX = ("tinygradconv's log_softmax or softmax (tinygradconv.ops.nn.log_softmax, which the "
+                        "cross-entropies from logits run: x - log_softmax(x) is logsumexp(x), and so is "
+                        "x - log(softmax(x)))")
 _THROUGH_PATH_MATRICES = ("the path matrices of tinygradconv.viz (connectivity_matrix, model_connectivity_matrix, "
                           "...), whose row sums are those counts")
 _THROUGH_TRANSPOSE_OF_ONES = ("tinygradconv's conv1d_transpose (the counts are the transposed convolution of ones "
