@@ -1490,15 +1490,17 @@ class Relu(Function):
         xp = ctx.xp
         _refuse_bools(xp, a, "relu")
         out = keep_where(xp, ~(a < 0), a)   # (an integer tensor stays integer, as in PyTorch)
-        # the mask (False for NaN; True at both zeros: gradient 0 at the kink), and the result, which PyTorch saves:
-        # a write of it in place (`y = x.relu(); y.mul_(2)`) then refuses the backward pass, as PyTorch's
-        ctx.save_for_backward(a <= 0, out)
+        # the result, which PyTorch saves: a write of it in place (`y = x.relu(); y.mul_(2)`) then refuses the
+        # backward pass, as PyTorch's
+        ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        blocked = ctx.saved_tensors[0]
-        return keep_where(ctx.xp, ~blocked, grad)     # 0 where blocked, even for a NaN or infinite grad
+        (out,) = ctx.saved_tensors
+        # as PyTorch's threshold_backward, from the result: out <= 0 exactly where a <= 0 (both zeros: gradient 0 at
+        # the kink), False at NaN; there the gradient is 0, even a NaN or infinite one
+        return keep_where(ctx.xp, ~(out <= 0), grad)
 
 
 def _clip_samples(rng):
@@ -1543,25 +1545,30 @@ class Clip(Function):
                 if value is not None and not _number_fits(value, name):
                     raise TypeError(f"clip(): a {name} tensor cannot be clipped to {bound}={value!r} without changing "
                                     "the bound; cast the tensor first, e.g. t.astype('float32')")
-        inside = xp.ones(a.shape, dtype=xp.bool)
         out = a
         if min is not None:
-            inside = inside & (a >= min)
             below = xp.ones(a.shape, dtype=xp.bool) if math.isnan(min) else a < min    # a NaN bound: NaN everywhere
             out = choose(xp, below, xp.full((), min, dtype=a.dtype, device=a.device), out)
         if max is not None:
-            inside = inside & (a <= max)
             above = xp.ones(a.shape, dtype=xp.bool) if math.isnan(max) else out > max  # (NaN in `out` stays)
             out = choose(xp, above, xp.full((), max, dtype=a.dtype, device=a.device), out)
-        # `a` is not read back, but PyTorch saves it: a write of it in place since refuses the backward pass
-        # ("modified by an inplace operation"), as PyTorch's does (in_place.check_saved_arrays)
-        ctx.save_for_backward(inside, a)
+        # `a`, as PyTorch saves it (the backward pass reads the mask from it): a write of it in place since refuses
+        # the backward pass ("modified by an inplace operation"), as PyTorch's does (in_place.check_saved_arrays)
+        ctx.save_for_backward(a)
+        ctx.bounds = (min, max)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        inside = ctx.saved_tensors[0]
-        return keep_where(ctx.xp, inside, grad)
+        xp = ctx.xp
+        (a,) = ctx.saved_tensors
+        min, max = ctx.bounds
+        inside = xp.ones(a.shape, dtype=xp.bool)        # min <= a <= max: False at NaN, and everywhere for a NaN bound
+        if min is not None:
+            inside = inside & (a >= min)
+        if max is not None:
+            inside = inside & (a <= max)
+        return keep_where(xp, inside, grad)
 
 
 def _clip_bounds_samples(rng):
