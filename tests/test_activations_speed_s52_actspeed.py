@@ -196,3 +196,20 @@ def test_composed_activations_keep_nan_upstream_gradients_as_torch(name, backend
     np.testing.assert_allclose(value, expected_value, rtol=1e-6, atol=1e-37)
     np.testing.assert_allclose(g, expected_g, rtol=1e-5, atol=1e-6)    # (silu's: x s (1 - s) cancels)
     assert np.array_equal(np.signbit(value[value == 0]), np.signbit(expected_value[value == 0]))
+
+
+@pytest.mark.parametrize("name, low, high", [("relu6", 0.0, 6.0), ("hard_tanh", -1.0, 1.0)])
+def test_hard_clips_by_hand_and_against_torch(name, low, high, backend):
+    """One op now (``HardClip``): the clip's value (NaN stays, -0.0 stays), gradient 1 strictly inside only, 0 at
+    the bounds, outside and at NaN even for a NaN or infinite upstream gradient (PyTorch's ``hardtanh_backward``)."""
+    x = np.array([np.nan, -0.0, 0.0, low, high, low - 1, high + 1, (low + high) / 2, np.inf, -np.inf])
+    g = np.array([1.0, np.nan, np.inf, np.nan, np.inf, np.nan, -np.inf, 2.0, np.nan, 3.0])
+    value, (grad,) = _ours(getattr(tg.activations, name), [x], g, backend, dtype="float64")
+    inside = (x > low) & (x < high)
+    assert_same(value, np.where(x < low, low, np.where(x > high, high, x)))     # NaN and both zeros stay
+    assert_same(grad, np.where(inside, g, 0.0))
+    torch = pytest.importorskip("torch", reason="PyTorch is the reference")
+    reference = {"relu6": torch.nn.functional.relu6, "hard_tanh": torch.nn.functional.hardtanh}[name]
+    expected_value, (expected_grad,) = _torchs(reference, [x], g, dtype="float64")
+    assert np.array_equal(value, expected_value, equal_nan=True)
+    assert_same(grad, expected_grad)
