@@ -193,6 +193,7 @@ TORCH = {
     # torch.sign(nan) is 0 (PyTorch issue #41245); ours is NaN, as np.sign: the reference keeps NaN there
     "sign": lambda x: torch.where(torch.isnan(x), x.detach(), torch.sign(x)),
     "sigmoid": torch.sigmoid, "relu": torch.relu, "erf": torch.erf,
+    "gelu": lambda x, approximate=False: F.gelu(x, approximate="tanh" if approximate else "none"),
     "clip": lambda x, min=None, max=None: torch.clamp(x, min, max),
     "clip_bounds": lambda x, low=None, high=None: torch.clamp(x, low, high),
     "cast": lambda x, dtype: x.to(getattr(torch, dtype)),
