@@ -12,7 +12,8 @@ torch = pytest.importorskip("torch", reason="PyTorch's F.gelu is the reference")
 
 
 @pytest.mark.parametrize("approximate", [False, True])
-def test_the_graph_saves_only_the_input(approximate):
+def test_the_graph_saves_the_input_only_and_erf(approximate):
+    """One node; the tanh form saves x, the exact one x and erf(x / sqrt 2) (our erf is costly to compute again)."""
     x = tg.tensor(np.random.default_rng(0).standard_normal(1000).astype("float32"), requires_grad=True)
     y = activations.gelu(x, approximate=approximate)
     saved, stack, seen = 0, [y], set()
@@ -23,7 +24,7 @@ def test_the_graph_saves_only_the_input(approximate):
         seen.add(id(ctx))
         saved += sum(a.nbytes for a in ctx.saved_tensors if hasattr(a, "nbytes"))
         stack.extend(t for t in ctx.inputs if t is not None)
-    assert saved <= x.data.nbytes and len(seen) == 1
+    assert saved <= x.data.nbytes * (1 if approximate else 2) and len(seen) == 1
 
 
 @pytest.mark.parametrize("approximate", [False, True])

@@ -301,11 +301,12 @@ def _gelu_special_points(rng):
 
 @register_op("gelu", samples=_gelu_samples, special_points=_gelu_special_points)
 class Gelu(Function):
-    r"""The Gaussian error linear unit :math:`x \, \Phi(x)`, as one op saving only ``x``.
+    r"""The Gaussian error linear unit :math:`x \, \Phi(x)`, as one op saving ``x`` (and the exact form's erf).
 
     Exact (``approximate=False``): :math:`y = \tfrac{x}{2} (1 + \mathrm{erf}(x / \sqrt 2))` and
     :math:`dy/dx = \Phi(x) + x \, \varphi(x)` with :math:`\Phi(x) = \tfrac12 (1 + \mathrm{erf}(x/\sqrt2))` and
-    :math:`\varphi(x) = e^{-x^2/2} / \sqrt{2\pi}` (erf is :func:`_erf_forward`, recomputed in the backward pass).
+    :math:`\varphi(x) = e^{-x^2/2} / \sqrt{2\pi}` (erf is :func:`_erf_forward`; its value is saved for the
+    backward pass, as computing it again doubled the time of forward and backward).
 
     Tanh form (``approximate=True``): with :math:`u = \sqrt{2/\pi} (x + 0.044715 x^3)` and :math:`t = \tanh u`,
     :math:`y = \tfrac{x}{2} (1 + t)` and
@@ -322,7 +323,6 @@ class Gelu(Function):
             raise TypeError(f"Invalid type for argument `approximate`. Expected a bool. "
                             f"Received approximate={approximate!r}")
         ctx.approximate = bool(approximate)
-        ctx.save_for_backward(a)
         half = a * 0.5
         if approximate:
             inner = a * a
@@ -330,17 +330,20 @@ class Gelu(Function):
             inner *= 0.044715
             inner += a
             inner *= _TANH_SCALE
-            other = xp.tanh(inner)
+            one_plus = xp.tanh(inner)
+            one_plus += 1.0                   # 1 + tanh(u)
+            ctx.save_for_backward(a)          # (tanh is cheap to compute again)
         else:
-            other = _erf_forward(xp, a * _SQRT_HALF)
-        other += 1.0
-        half *= other
+            erf_value = _erf_forward(xp, a * _SQRT_HALF)
+            ctx.save_for_backward(a, erf_value)     # erf(x / sqrt 2) too: ours costs 20-30 passes over x
+            one_plus = erf_value + 1.0        # 1 + erf(x / sqrt 2)
+        half *= one_plus
         return half
 
     @staticmethod
     def backward(ctx, grad):
         xp = ctx.xp
-        (a,) = ctx.saved_tensors
+        a = ctx.saved_tensors[0]
         if ctx.approximate:
             square = a * a
             t = xp.tanh(_TANH_SCALE * (a + 0.044715 * (square * a)))
@@ -350,9 +353,8 @@ class Gelu(Function):
             t *= 0.5
             slope += t
         else:
-            slope = _erf_forward(xp, a * _SQRT_HALF)     # Phi(x) = (1 + erf(x / sqrt 2)) / 2
-            slope += 1.0
-            slope *= 0.5
+            slope = ctx.saved_tensors[1] * 0.5         # Phi(x) = (1 + erf(x / sqrt 2)) / 2
+            slope += 0.5
             density = xp.exp(a * a * -0.5)
             density *= a * (1.0 / math.sqrt(2.0 * math.pi))   # x phi(x)
             slope += density
@@ -548,7 +550,7 @@ def gelu(x, approximate=False):
     if not isinstance(approximate, (bool, np.bool_)):
         raise TypeError(f"Invalid type for argument `approximate`. Expected a bool. "
                         f"Received approximate={approximate!r}")
-    return Gelu.apply(_t(x), approximate=bool(approximate))     # one op, saving only x (see Gelu)
+    return Gelu.apply(_t(x), approximate=bool(approximate))     # one op (see Gelu)
 
 
 @_float32_inside
