@@ -80,6 +80,20 @@ def _log_softmax(x, axis, function=F.log_softmax):
     return out.permute(*np.argsort([*kept, *axes]).tolist())
 
 
+def _layer_norm(x, gamma=None, beta=None, *, axes, epsilon, overflow="keras"):
+    """torch's ``F.layer_norm`` (its CPU kernel) over trailing axes with weights of their shape; elsewhere the
+    formula ``(x - mean) / sqrt(var + epsilon) * gamma + beta`` in torch ops (autograd through the statistics)."""
+    dims = tuple(a % x.ndim for a in axes)
+    shape = tuple(x.shape[a] for a in dims)
+    trailing = dims == tuple(range(x.ndim - len(dims), x.ndim))
+    if trailing and 0 not in x.shape and all(w is None or tuple(w.shape) == shape for w in (gamma, beta)):
+        return F.layer_norm(x, shape, gamma, beta, eps=epsilon)
+    mean = x.mean(dim=dims, keepdim=True)
+    out = (x - mean) / ((x - mean).square().mean(dim=dims, keepdim=True) + epsilon).sqrt()
+    out = out * gamma if gamma is not None else out
+    return out + beta if beta is not None else out
+
+
 def _pad(x, pad_width, value):
     flat = [n for pair in reversed(pad_width) for n in pair]
     return F.pad(x, flat, value=value)
@@ -180,6 +194,7 @@ TORCH = {
     # torch.sign(nan) is 0 (PyTorch issue #41245); ours is NaN, as np.sign: the reference keeps NaN there
     "sign": lambda x: torch.where(torch.isnan(x), x.detach(), torch.sign(x)),
     "sigmoid": torch.sigmoid, "relu": torch.relu, "erf": torch.erf,
+    "gelu": lambda x, approximate=False: F.gelu(x, approximate="tanh" if approximate else "none"),
     "clip": lambda x, min=None, max=None: torch.clamp(x, min, max),
     "clip_bounds": lambda x, low=None, high=None: torch.clamp(x, low, high),
     "cast": lambda x, dtype: x.to(getattr(torch, dtype)),
@@ -201,7 +216,7 @@ TORCH = {
     "std": lambda x, axes, keepdims, correction: torch.std(x, dim=axes, correction=correction, keepdim=keepdims),
     "rounded_div": lambda a, b, rounding_mode: torch.div(a, b, rounding_mode=rounding_mode),
     "vector_norm": lambda x, ord, axes, keepdims: torch.linalg.vector_norm(x, ord, dim=axes, keepdim=keepdims),
-    "softplus": F.softplus, "log_softmax": _log_softmax,
+    "softplus": F.softplus, "log_softmax": _log_softmax, "layer_norm": _layer_norm,
     "softmax": lambda x, axis: _log_softmax(x, axis, F.softmax), "sparsemax": fixed_keras_sparsemax,
     "squared_difference": lambda a, b: (a - b) ** 2,
     # Keras 3's pooling ops on torch (torch's max_pool1d / avg_pool1d under Keras' "same" padding)

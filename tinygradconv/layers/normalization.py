@@ -3,8 +3,11 @@ r"""Normalization layers: ``BatchNormalization``, ``LayerNormalization``, ``Grou
 
 The first three compute :math:`y = \gamma \, (x - \mu) / \sqrt{\sigma^2 + \epsilon} + \beta` with the biased variance
 :math:`\sigma^2 = \mathrm{mean}((x - \mu)^2)`; they differ in which axes :math:`\mu` and :math:`\sigma^2` are taken
-over. ``UnitNormalization`` divides by the L2 norm instead. They are made of registered ops, so the gradient
-flows through :math:`\mu` and :math:`\sigma^2` as well.
+over. ``UnitNormalization`` divides by the L2 norm instead. ``LayerNormalization`` and ``GroupNormalization``
+are one op each call, :func:`~tinygradconv.ops.normalization.layer_norm` (forward and closed-form backward side
+by side, keeping only :math:`\hat x = (x - \mu) / \sqrt{\sigma^2 + \epsilon}` and :math:`1 / \sqrt{\sigma^2 +
+\epsilon}` for the backward pass); ``BatchNormalization`` is made of registered ops. Either way the gradient flows
+through :math:`\mu` and :math:`\sigma^2` as well.
 
 Low precision, as Keras 3: a layer first casts its input to its own dtype (float32 by default, so a float16 input
 gives a float32 output). A float16 layer (``dtype="float16"``) computes the statistics and the normalization in
@@ -24,13 +27,13 @@ True
 """
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
 
 from .. import constraints, initializers, regularizers
 from ..backend import dtype_name
+from ..ops.normalization import keras_overflow, layer_norm, statistics_need_care
 from ..tensor import Tensor
 from ..validation import flag, integer, number
 from .core import serialize
@@ -67,35 +70,26 @@ def _as(t, dtype):
     return t if dtype_name(t.dtype) == dtype else t.astype(dtype)
 
 
-def _moments(x, axes, overflow="keras"):
-    r"""The mean and the biased variance of ``x`` over ``axes`` (kept as axes of size 1), as graph tensors.
+def _moments(x, axes):
+    r"""The mean and the biased variance of ``x`` over ``axes`` (kept as axes of size 1), as graph tensors, for
+    ``BatchNormalization`` (``LayerNormalization`` and ``GroupNormalization`` compute theirs inside one op,
+    :func:`~tinygradconv.ops.normalization.layer_norm`, with the same rules).
 
     The variance is computed in two passes, :math:`\mathrm{mean}((x - \mu)^2)`, which keeps every digit where
-    Keras' one pass, :math:`\mathrm{mean}(x^2) - \mu^2` (``keras.ops.moments``), cancels. The two differ by more
-    than rounding only where squares overflow (float32 beyond :math:`|x| \approx 1.8 \cdot 10^{19}`, float64 beyond
-    :math:`1.3 \cdot 10^{154}`); there ``overflow`` says whose result to give:
-
-    - ``"keras"`` (``keras.ops.moments``, :func:`_keras_overflow`): NaN where :math:`\mu^2` overflows
-      (``inf - inf``), so ``[[1e20, 1.0, 2.0]]`` normalizes to NaN, not to zeros; ``inf`` where only
-      :math:`\mathrm{mean}(x^2)` does, which normalizes to zeros (``[[1e20, -1e20, 3e19]]``).
-    - ``"torch"`` (torch's CPU ``layer_norm`` kernel, which Keras on torch calls over consecutive axes,
-      :func:`_torch_overflow`): NaN where the kernel's first partial mean squared overflows, ``inf`` (zeros) where
-      the sum of squared deviations does, the two-pass values elsewhere (``1e19 * (1 + 0.01 * arange(10))``
-      normalizes to about -1.57 ... 1.57 there, as in torch).
-
-    The NaN is added to the variance, so the values and the gradient of such a row are NaN.
+    Keras' one pass, :math:`\mathrm{mean}(x^2) - \mu^2` (``keras.ops.moments``), cancels; a spread within a few
+    roundings of the mean takes the mean shifted by each group's first element, and where squares overflow the
+    result is ``keras.ops.moments``' (:func:`~tinygradconv.ops.normalization.moments` says both rules). The NaN
+    there is added to the variance, so the values and the gradient of such a group are NaN.
     """
+    xp = x.backend.xp
     mean = x.mean(axis=axes, keepdims=True)
     centered = x - mean
     variance = (centered * centered).mean(axis=axes, keepdims=True)
-    rounded, near_overflow = _statistics_need_care(x, axes, mean.data, variance.data)
+    rounded, near_overflow = statistics_need_care(xp, x.data, axes, mean.data, variance.data)
     if rounded:
         mean, centered, variance = _shifted_moments(x, axes)
     if near_overflow:
-        if overflow == "torch":
-            mean, centered, variance = _mean_without_overflow(x, axes, mean)
-        check = _keras_overflow if overflow == "keras" else _torch_overflow
-        nans = check(x, axes, mean.data)
+        nans = keras_overflow(xp, x.data, axes, mean.data)
         if nans is not None:
             variance = variance + nans
     return mean, variance
@@ -110,108 +104,6 @@ def _shifted_moments(x, axes):
     mean = shift + (x - shift).mean(axis=axes, keepdims=True)
     centered = x - mean
     return mean, centered, (centered * centered).mean(axis=axes, keepdims=True)
-
-
-def _mean_without_overflow(x, axes, mean):
-    """``mean``, where its sum overflowed on finite values (float32 ``[1e37] * 9 + ...``: ``inf``, then NaN), taken
-    instead as the sum of ``x / count``, as torch's kernel (a running mean) does not overflow there; with the
-    centered values and the two-pass variance again (graph tensors)."""
-    from ..ops.elementwise import where
-
-    xp = x.backend.xp
-    count = math.prod(x.shape[a] for a in axes)
-    with np.errstate(over="ignore", invalid="ignore"):
-        overflowed = ~xp.isfinite(mean.data) & xp.all(xp.isfinite(x.data), axis=axes, keepdims=True)
-    if bool(xp.any(overflowed)):
-        scaled = (x * (1.0 / count)).sum(axis=axes, keepdims=True)
-        mean = where(Tensor(overflowed, dtype="bool", backend=x.backend), scaled, mean)
-    centered = x - mean
-    return mean, centered, (centered * centered).mean(axis=axes, keepdims=True)
-
-
-_EPSILON = {name: float(np.finfo(name).eps) for name in ("float16", "float32", "float64")}
-_LARGEST = {name: float(np.finfo(name).max) for name in _EPSILON}
-
-
-def _statistics_need_care(x, axes, mean, variance):
-    """``(rounded, near_overflow)``, read from the statistics alone (so the ordinary path reads ``x`` no further):
-
-    - ``rounded``: some group's spread is within a few roundings of its mean, where the rounding of the mean itself
-      shows in the centered values (a constant float32 row of 1e15 has a mean 1 ulp off, its sum being rounded, so
-      its centered values were all -1 ulp and it normalized to -1, not to the 0 of torch's running mean and of
-      Keras: found by a builder); :func:`_shifted_moments` is exact there.
-    - ``near_overflow``: some square of ``x`` may come near the largest number of its dtype, never for an empty
-      input (its NaN statistics, the mean of nothing, are already Keras').
-    """
-    count = math.prod(x.shape[a] for a in axes)
-    name = dtype_name(x.dtype)
-    if count == 0 or 0 in x.shape or name not in _EPSILON:
-        return False, False
-    xp = x.backend.xp
-    with np.errstate(over="ignore", invalid="ignore"):      # (overflow is the point here: no RuntimeWarning)
-        squared_mean = mean * mean
-        largest = _LARGEST[name] / 4
-        rounded = bool(xp.any((variance > 0) & (variance <= (16 * _EPSILON[name] ** 2) * squared_mean)
-                              & (squared_mean < largest)))     # (rows near overflow: the overflow rules below)
-        # sum(x^2) = count * (variance + mean^2) up to rounding, and no square exceeds it; a bound that overflows
-        # (inf) or is NaN fails the test
-        near_overflow = not bool(xp.all(count * (variance + squared_mean) < largest))
-    return rounded, near_overflow
-
-
-def _keras_overflow(x, axes, mean):
-    r"""An array to add to the two-pass variance so that it becomes ``keras.ops.moments``' where squares overflow:
-    NaN where Keras' :math:`\mu^2` overflows, ``inf`` where its :math:`\mathrm{mean}(x^2)` does (and :math:`\mu^2`
-    does not), 0 elsewhere; ``None`` where it is 0 everywhere. ``mean`` is the raw array of the two-pass mean."""
-    xp = x.backend.xp
-    with np.errstate(over="ignore"):
-        squares = xp.mean(x.data * x.data, axis=axes, keepdims=True)      # Keras' mean(x^2), in x's dtype
-        mean_squared = mean * mean
-    nan, inf = xp.asarray(math.nan, dtype=x.data.dtype), xp.asarray(math.inf, dtype=x.data.dtype)
-    overflow = xp.where(xp.isinf(mean_squared), nan, xp.where(xp.isinf(squares), inf, xp.zeros_like(mean)))
-    return overflow if bool(xp.any(overflow != 0)) else None
-
-
-def _torch_overflow(x, axes, mean):
-    r"""An array to add to the two-pass variance: NaN in the rows where torch's CPU ``layer_norm`` kernel (torch
-    2.13, float32 and float64) gives NaN, 0 elsewhere; ``None`` where there is none. ``axes`` are consecutive.
-    (Keras 3.15 on torch runs a float64 layer through the float32 kernel, computing in float32: the float64 rule
-    here is torch's, ``torch.nn.LayerNorm`` in float64; see docs/keras_compatibility.md.)
-
-    That kernel takes each row's moments with Welford's algorithm, in vectors of 32 bytes (8 float32 or 4 float64
-    lanes): lane ``k`` takes elements ``k, k + 8, ...`` and the elements after the last full vector are taken one
-    by one; the lanes are then merged into those, each merge adding ``delta**2 * c * m0``. Where nothing came one by
-    one (``m0 = 0``), the first merge gives ``inf * 0 = NaN`` once its ``delta``, a mean, has a square that
-    overflows. So a row of ``n`` elements is NaN where (found against torch on rows of 2 to 1000 elements of
-    magnitudes 1e15 to 3e38, float32 and float64: in float32 NaN or not as torch on all but 8 of 8731 rows, those
-    near the largest number, see docs/keras_compatibility.md):
-
-    - ``n`` is smaller than the number of lanes and the row's mean squared overflows (``[[1e20, 1.0, 2.0]]``);
-    - ``n`` is a multiple of it and the mean of lane 0 (elements ``0, 8, 16, ...``) squared overflows;
-    - or the row's largest minus its smallest element overflows (``[[3e38, -3e38, 0.0]]``: Welford's ``delta``).
-
-    ``1e19 * (1 + 0.01 * arange(10))`` is no such row: its values are torch's, finite.
-    """
-    xp = x.backend.xp
-    data = x.data
-    first, last = axes[0], axes[-1]
-    count = math.prod(x.shape[a] for a in axes)
-    lanes = 32 // np.dtype(dtype_name(x.dtype)).itemsize
-    rows = xp.reshape(data, x.shape[:first] + (count,) + x.shape[last + 1:])      # the axes as one (consecutive)
-    with np.errstate(over="ignore", invalid="ignore"):
-        if count < lanes:
-            partial = mean
-        elif count % lanes == 0:
-            by_lane = xp.reshape(rows, x.shape[:first] + (count // lanes, lanes) + x.shape[last + 1:])
-            partial = xp.reshape(xp.mean(by_lane, axis=first, keepdims=True)[(slice(None),) * (first + 1) + (0,)],
-                                 mean.shape)          # the mean of lane 0
-        else:
-            partial = xp.zeros_like(mean)
-        spread = xp.reshape(xp.max(rows, axis=first) - xp.min(rows, axis=first), mean.shape)
-        nan_rows = xp.isinf(partial * partial) | xp.isinf(spread)
-    if not bool(xp.any(nan_rows)):
-        return None
-    return xp.where(nan_rows, xp.asarray(math.nan, dtype=data.dtype), xp.zeros_like(mean))
 
 
 def _masked_moments(x, axes, mask):
@@ -539,8 +431,13 @@ class LayerNormalization(_Normalization):
         # Keras 3.15 on torch: torch's layer_norm kernel over consecutive axes (the usual axis=-1), whose results
         # are the two-pass ones wherever they are finite; keras.ops.moments over others (axis=[0, 2])
         consecutive = axes == tuple(range(axes[0], axes[-1] + 1)) if axes else True     # (sorted axes)
-        mean, variance = _moments(x, axes, overflow="torch" if consecutive else "keras")
-        return _as(_normalize(self, x, mean, variance, broadcast), dtype_name(inputs.dtype))
+        dtype = dtype_name(x.dtype)
+        trailing = axes == tuple(range(x.ndim - len(axes), x.ndim))     # weights broadcast as they are
+        gamma, beta = ((None if w is None else _as(w, dtype) if trailing else _as(w, dtype).reshape(broadcast))
+                       for w in (self.gamma if self.scale else None, self.beta if self.center else None))
+        out = layer_norm(x, gamma, beta, axes=axes, epsilon=self.epsilon,
+                         overflow="torch" if consecutive else "keras")
+        return _as(out, dtype_name(inputs.dtype))
 
     def get_config(self):
         """As Keras 3.15's: ``axis`` as given until the layer is built, then a list (``-1`` becomes ``[-1]``, as
@@ -559,8 +456,11 @@ class GroupNormalization(_Normalization):
 
     ``groups=1`` normalizes each sample over everything (as ``LayerNormalization(axis=[1, ..., n])`` with
     per-channel weights); ``groups=C`` (or ``-1``) is instance normalization, each channel of each sample on its
-    own. Training and inference compute the same thing (no moving statistics). The formula is evaluated in Keras
-    3.15's order, ``x * inv + (beta - mean * inv)`` with ``inv = gamma / sqrt(variance + epsilon)``.
+    own. Training and inference compute the same thing (no moving statistics). The formula is evaluated as
+    :math:`(x - \mu) \cdot r \cdot \gamma + \beta` with :math:`r = 1 / \sqrt{\sigma^2 + \epsilon}`, one op
+    (:func:`~tinygradconv.ops.normalization.layer_norm`); Keras 3.15 evaluates
+    ``x * inv + (beta - mean * inv)`` with ``inv = gamma * r``, equal up to rounding (float32: within ``1e-5``
+    of Keras' on data of unit size; ours has no cancellation where the mean is large beside the spread).
 
     Args:
         groups: the number of groups, a positive integer that divides the channels, or ``-1`` (one group per
@@ -663,14 +563,10 @@ class GroupNormalization(_Normalization):
         # float16, float32 and float64 alike: a float64 layer has float32 precision there, and here too
         dtype = "float32"
         x = _as(inputs, dtype).reshape(grouped)
-        mean, variance = _moments(x, reduce)
-        inv = 1.0 / (variance + self.epsilon).sqrt()
-        if self.scale:
-            inv = inv * _as(self.gamma, dtype).reshape(broadcast)
-        shift = -mean * inv
-        if self.center:
-            shift = shift + _as(self.beta, dtype).reshape(broadcast)
-        return _as((x * inv + shift).reshape(shape), input_dtype)
+        gamma = _as(self.gamma, dtype).reshape(broadcast) if self.scale else None
+        beta = _as(self.beta, dtype).reshape(broadcast) if self.center else None
+        out = layer_norm(x, gamma, beta, axes=reduce, epsilon=self.epsilon)      # (keras.ops.moments' overflow)
+        return _as(out.reshape(shape), input_dtype)
 
     def get_config(self):
         return {**super().get_config(), "groups": self.groups, "axis": self.axis, "epsilon": self.epsilon,

@@ -26,6 +26,7 @@ from . import (  # (PyTorch's first spellings: *_like, div modes, var/std)
     linalg,
     masking,
     nan_reductions,
+    normalization,
     norms,
     order_statistics,
     pooling,
@@ -69,6 +70,7 @@ from .exponential import arctan2, atan2, exp2, expm1, hypot, log1p, log2, log10,
 from .hyperbolic import acosh, arccosh, arcsinh, arctanh, asinh, atanh, cosh, sinh
 from .masking import masked_fill
 from .nan_reductions import count_nonzero, nanmean, nansum
+from .normalization import layer_norm
 from .norms import norm, vector_norm
 from .order_statistics import aminmax, median
 from .pooling import avg_pool1d, max_pool1d
@@ -172,6 +174,7 @@ __all__ = [
     "getitem",
     "hyperbolic",
     "hypot",
+    "layer_norm",
     "linalg",
     "log",
     "log1p",
@@ -196,6 +199,7 @@ __all__ = [
     "nansum",
     "neg",
     "norm",
+    "normalization",
     "norms",
     "ones_like",
     "order_statistics",
