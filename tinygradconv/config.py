@@ -55,7 +55,7 @@ def _load() -> dict:
     if path.is_file() or path.is_dir():     # a folder in its place is an error (IsADirectoryError), not "absent"
         try:
             loaded = json.loads(path.read_text())
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:    # RecursionError: lists nested thousands deep
             raise ValueError(f"Could not read the configuration file {path}: {exc}") from exc
         if not isinstance(loaded, dict):
             raise ValueError(f"The configuration file {path} must hold a JSON object. Received: {loaded!r}")

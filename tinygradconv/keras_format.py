@@ -82,6 +82,7 @@ import inspect
 import io
 import json
 import lzma
+import math
 import os
 import struct
 import types
@@ -113,8 +114,10 @@ from .saving import (
     class_names_to_try,
     counted_name,
     custom_objects_hint,
+    load_json,
     map_compile_structure,
     own_layer_class,
+    refuse_zip_bomb,
     serialize_layer,
 )
 from .validation import _type_name, caller_stacklevel
@@ -1137,6 +1140,90 @@ def _keras_optimizer_arrays(variables) -> list:
 H5_DAMAGE = (OSError, KeyError, RuntimeError, OverflowError, ValueError)
 
 
+#: A dataset declaring more than this many bytes (4 GiB, Keras 3's floor) must store at least a thousandth of them
+#: (:data:`H5_MAX_EXPANSION`): a larger one that stores next to nothing (a fill value, compressed) is a "shape bomb"
+#: that would fill this machine's memory when read; Keras 3 refuses it too.
+H5_BOMB_FLOOR_BYTES = 1 << 32
+H5_MAX_EXPANSION = 1000
+
+
+def _refuse_unsafe_h5(h5py, h5, filepath, weights_file=None):
+    """Refuse, before any data is read, an open HDF5 file ``h5`` (``filepath``, or its member ``weights_file``
+    when ``filepath`` is a ``.keras`` archive) that could make
+    the loader read anything but its own bytes, or fill memory: a weights file is a tree of groups holding numeric
+    datasets, and nothing else is read. Every link in the file is visited without following it (a hard link is
+    followed once); refused, with the path where it lies:
+
+    * a soft link (``h5py.SoftLink``, a path inside the file), an external link (``h5py.ExternalLink``, an object in
+      another file on this machine) or a link of another kind: Keras 3 refuses the first two ("Not allowed: H5
+      file with ExternalLink"). An external link would let the author of a downloaded file copy into the model the
+      contents of any HDF5 file the loader may open;
+    * a dataset whose data lies elsewhere: external raw storage (``dataset.external``, a list of other files) or a
+      virtual dataset (``dataset.is_virtual``, made of pieces of other datasets and files), as Keras 3;
+    * a dataset of references (object or region references, pointers to other objects) or of Python objects
+      (variable-length strings or arrays, ``dtype('O')``): weights are numbers;
+    * a dataset declaring more than 4 GiB while storing less than a thousandth of that (Keras 3's "shape bomb").
+
+    Raises:
+        SavedFileError: naming ``filepath`` (and ``weights_file``), the path in it and what was found there.
+    """
+    def refuse(path, found, keras_name=None):
+        keras = f'; Keras 3 refuses it too: "Not allowed: H5 file with {keras_name}"' if keras_name else ""
+        where = f"{filepath!r}: its {weights_file}" if weights_file else repr(filepath)
+        raise SavedFileError(f"{where} holds at '{path}' {found}: not allowed, as a weights file must hold its own "
+                             f"numbers only (nothing was read){keras}")
+
+    seen = set()
+    pending = [("", h5)]
+    while pending:      # a loop, not recursion: a file may nest groups deeper than Python's recursion limit
+        prefix, group = pending.pop()
+        for name in group:
+            path = f"{prefix}/{name}"
+            try:
+                link = group.get(name, getlink=True)
+            except TypeError:        # h5py: "Unknown link type" (a user-defined link)
+                refuse(path, "a link of a user-defined kind")
+            if isinstance(link, h5py.SoftLink):
+                refuse(path, f"a soft link (to '{link.path}')", "SoftLink")
+            if isinstance(link, h5py.ExternalLink):
+                refuse(path, f"an external link (to '{link.path}' in the file {link.filename!r})", "ExternalLink")
+            item = group[name]
+            if item.id in seen:     # a second hard link to an object already checked (or a cycle)
+                continue
+            seen.add(item.id)
+            if isinstance(item, h5py.Group):
+                pending.append((path, item))
+            elif isinstance(item, h5py.Dataset):
+                _refuse_unsafe_dataset(h5py, item, path, refuse)
+
+
+def _refuse_unsafe_dataset(h5py, dataset, path, refuse):
+    """The dataset part of :func:`_refuse_unsafe_h5`: ``refuse(path, found)`` raises."""
+    if dataset.external:
+        refuse(path, f"a dataset stored in other files (external raw storage: {dataset.external})",
+               "external Dataset")
+    if dataset.is_virtual:
+        sources = [(source.file_name, source.dset_name) for source in dataset.virtual_sources()]
+        refuse(path, f"a virtual dataset (made of the datasets {sources}, as (file, dataset))", "virtual Dataset")
+
+    def unsafe(dtype):          # references or Python objects, also inside a compound or array dtype
+        if dtype.fields:
+            return any(unsafe(field[0]) for field in dtype.fields.values())
+        if dtype.subdtype is not None:
+            return unsafe(dtype.subdtype[0])
+        return dtype.kind == "O" or h5py.check_dtype(ref=dtype) is not None
+
+    if unsafe(dataset.dtype):
+        kind = "references" if h5py.check_dtype(ref=dataset.dtype) is not None else "Python objects"
+        refuse(path, f"a dataset of {kind} (dtype {dataset.dtype})")
+    declared = math.prod(dataset.shape or ()) * dataset.dtype.itemsize
+    stored = dataset.id.get_storage_size()
+    if declared > H5_BOMB_FLOOR_BYTES and declared > H5_MAX_EXPANSION * stored:
+        refuse(path, f"a dataset of shape {dataset.shape} ({dataset.dtype}, {declared / 2**30:.3g} GiB) that stores "
+                     f"only {stored} bytes (a 'shape bomb', which Keras 3 refuses too: reading it would fill this "
+                     "machine's memory)")
+
+
 @contextlib.contextmanager
 def _damaged_h5(filepath, weights_file):
     """Turn h5py's errors on a damaged ``weights_file`` (:data:`H5_DAMAGE`) into a :class:`SavedFileError` naming
@@ -1176,19 +1263,20 @@ def _layer_arrays(h5py, h5, weights, name, path, filepath, *, weights_file="mode
             raise SavedFileError(f"{filepath!r}: layer '{name}': {[f'{path}/vars/{k}' for k in not_data]} "
                                  f"{'is a group' if len(not_data) == 1 else 'are groups'}, not datasets of "
                                  f"weights (damaged {weights_file}?)")
-        stored = [np.asarray(group[k]) for k in expected]
+        datasets = [group[k] for k in expected]
+        for k, dataset, weight in zip(expected, datasets, weights):     # checked before any data is read
+            if dataset.dtype.kind not in "fiu" and not bool_for_bool(dataset, weight):
+                raise SavedFileError(f"{filepath!r}: '{path}/vars/{k}' holds {dataset.dtype} data, not numbers "
+                                     f"(damaged {weights_file}?)")
+        for weight, dataset in zip(weights, datasets):   # a huge declared shape is refused here, never allocated
+            stored = "no data (an empty HDF5 dataspace)" if dataset.shape is None else tuple(dataset.shape)
+            if stored != tuple(weight.shape):
+                raise SavedFileError(f"{filepath!r}: layer '{name}': weight '{weight.path or weight.name}' has "
+                                     f"shape {tuple(weight.shape)}, the file has {stored} under '{path}/vars'")
+        return [np.asarray(dataset) for dataset in datasets]
     except (OSError, KeyError) as exc:  # data past the end of a truncated file, a dangling link
         raise SavedFileError(f"{filepath!r}: the weights of layer '{name}' under '{path}/vars' cannot be "
                              f"read (damaged {weights_file}): {exc}") from None
-    for k, array, weight in zip(expected, stored, weights):
-        if array.dtype.kind not in "fiu" and not bool_for_bool(array, weight):
-            raise SavedFileError(f"{filepath!r}: '{path}/vars/{k}' holds {array.dtype} data, not numbers "
-                                 f"(damaged {weights_file}?)")
-    for weight, array in zip(weights, stored):
-        if tuple(array.shape) != tuple(weight.shape):
-            raise SavedFileError(f"{filepath!r}: layer '{name}': weight '{weight.path or weight.name}' has shape "
-                                 f"{tuple(weight.shape)}, the file has {tuple(array.shape)} under '{path}/vars'")
-    return stored
 
 
 def _file_weights(h5py, h5, layer, path, filepath, *, weights_file="model.weights.h5",
@@ -1404,6 +1492,7 @@ def load_keras_weights(model, filepath, skip_mismatch=False) -> None:
             assignments.extend(pairs)
 
     with h5, _damaged_h5(filepath, "model.weights.h5" if archive else "HDF5 data"):
+        _refuse_unsafe_h5(h5py, h5, filepath, "model.weights.h5" if archive else None)
         collect(model, "")
     if skipped:
         warnings.warn(f"{filepath!r}: skip_mismatch=True: {len(skipped)} layer(s) could not be loaded and keep "
@@ -2145,7 +2234,9 @@ _DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EO
 def _archive_member(archive, name, filepath):
     """The bytes of member ``name`` of the open zip ``archive`` (read from ``filepath``); a damaged member (bad CRC,
     damaged compressed data, an unknown compression method, ...) raises a :class:`SavedFileError` naming the file
-    and the member, not zipfile's or zlib's own error."""
+    and the member, not zipfile's or zlib's own error; so does a "zip bomb" (``saving.refuse_zip_bomb``), before
+    it is read."""
+    refuse_zip_bomb(archive.getinfo(name), filepath)
     try:
         return archive.read(name)
     except _DAMAGED_ZIP as exc:
@@ -2175,8 +2266,8 @@ def _read_archive(filepath):
     if is_keras_folder(filepath):       # Keras' model.save(folder, zipped=False): the same files, unzipped
         try:
             with open(os.path.join(filepath, "config.json"), "rb") as f:
-                config = json.loads(f.read().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                config = load_json(f.read().decode("utf-8"))
+        except ValueError as exc:    # not UTF-8 (UnicodeDecodeError), not JSON (json.JSONDecodeError), too deep
             raise SavedFileError(f"{filepath!r}: its config.json is not valid JSON: {type(exc).__name__}: "
                                  f"{exc}") from None
         weights = os.path.join(filepath, "model.weights.h5")
@@ -2203,8 +2294,8 @@ def _read_archive(filepath):
         config_bytes = _archive_member(archive, "config.json", filepath)
         weights = _archive_member(archive, "model.weights.h5", filepath)
     try:
-        config = json.loads(config_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        config = load_json(config_bytes.decode("utf-8"))
+    except ValueError as exc:        # not UTF-8 (UnicodeDecodeError), not JSON (json.JSONDecodeError), too deep
         raise SavedFileError(f"{filepath!r} is not a valid .keras archive: its member 'config.json' is not valid "
                              f"JSON: {type(exc).__name__}: {exc}") from None
     return config, weights
@@ -2358,13 +2449,14 @@ def model_from_json(json_string, custom_objects=None):
 
     Raises:
         TypeError: ``json_string`` is not text.
-        ValueError: not valid JSON (``json.JSONDecodeError``), or a model, layer or argument this package does
-            not have (:class:`~tinygradconv.saving.SavedFileError`, naming it).
+        ValueError: not valid JSON (``json.JSONDecodeError``), JSON nested deeper than any model's (200 levels),
+            or a model, layer or argument this package does not have (:class:`~tinygradconv.saving.SavedFileError`,
+            naming it).
     """
     if not isinstance(json_string, (str, bytes, bytearray)):
         raise TypeError(f"Invalid type for argument `json_string`: expected the str from model.to_json(). "
                         f"Received {json_string!r} of type {type(json_string).__name__}")
-    config = json.loads(json_string)
+    config = load_json(json_string)
     with custom_object_scope(custom_objects):
         model = _model_from_keras_json(config, "model_from_json", require_shape=False)[0]
     if config.get("compile_config"):
@@ -2420,6 +2512,7 @@ def load_keras(filepath, custom_objects=None, compile=True):
 
     compile_config = config.get("compile_config") if compile and isinstance(config, dict) else None
     with h5, _damaged_h5(filepath, "model.weights.h5"):
+        _refuse_unsafe_h5(h5py, h5, filepath, "model.weights.h5")
         collect(model, items, skip, "")
         # a compiled model's file without 'optimizer/vars' has 0 variables: Keras' warning (_restore_keras_optimizer)
         optimizer_arrays = (_optimizer_datasets(h5py, h5, filepath) or []) if compile_config else None

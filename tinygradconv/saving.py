@@ -95,6 +95,63 @@ class SavedFileError(ValueError):
     """A saved file that cannot be loaded: corrupted, truncated, pickled, or not matching the model."""
 
 
+#: How deeply a saved file's JSON may nest lists and objects. A Keras 3 ``config.json`` nests about four levels per
+#: model held in a model (38 for eleven nested models); the code that reads a config walks it recursively, so a
+#: deeper one (``[[[[...]]]]``) is refused as damaged rather than let escape as a ``RecursionError``.
+MAX_JSON_DEPTH = 200
+
+
+#: A zip member (of a ``.npz`` or ``.keras`` file) declaring more than this many bytes (4 GiB, Keras 3's floor)
+#: must not expand more than ``ZIP_MAX_EXPANSION`` times what it stores: Keras 3 writes its members uncompressed,
+#: NumPy's ``savez_compressed`` rarely gains 10 times on weights, while a "zip bomb" (a member of zeros compressed
+#: up to 1032 times) would fill this machine's memory when read.
+ZIP_BOMB_FLOOR_BYTES = 1 << 32
+ZIP_MAX_EXPANSION = 100
+
+
+def refuse_zip_bomb(info, filepath):
+    """Refuse, before it is read, the member ``info`` (a ``zipfile.ZipInfo``) of the archive ``filepath`` when it
+    declares more than 4 GiB and more than 100 times what it stores, as Keras 3 refuses it ("Not allowed: ZIP
+    member ... refusing to load a potential decompression bomb"); zipfile never reads past the declared size.
+
+    Raises:
+        SavedFileError: naming the file, the member and both sizes.
+    """
+    if info.file_size > ZIP_BOMB_FLOOR_BYTES and info.file_size > ZIP_MAX_EXPANSION * info.compress_size:
+        raise SavedFileError(f"{filepath!r}: its member {info.filename!r} declares {info.file_size / 2**30:.3g} GiB "
+                             f"but stores only {info.compress_size} bytes: not allowed, as a 'zip bomb' (a member "
+                             "expanding more than 100 times) would fill this machine's memory when read; Keras 3 "
+                             "refuses it too")
+
+
+def load_json(text):
+    """``json.loads(text)``, refusing JSON nested deeper than :data:`MAX_JSON_DEPTH` with a ``ValueError`` (as for
+    JSON that does not parse: ``json.JSONDecodeError`` is one), never a ``RecursionError``.
+
+    >>> load_json('{"a": [1, 2]}')
+    {'a': [1, 2]}
+    >>> load_json("[" * 300 + "]" * 300)
+    Traceback (most recent call last):
+    ...
+    ValueError: the JSON nests lists and objects more than 200 levels deep (no saved model does)
+    """
+    too_deep = f"the JSON nests lists and objects more than {MAX_JSON_DEPTH} levels deep (no saved model does)"
+    try:
+        value = json.loads(text)
+    except RecursionError:        # deeper than Python's recursion limit: the parser itself gives up
+        raise ValueError(too_deep) from None
+    pending = [(value, 1)]
+    while pending:                # a loop, not recursion: the depth is what is being checked
+        item, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError(too_deep)
+        if isinstance(item, dict):
+            pending.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            pending.extend((child, depth + 1) for child in item)
+    return value
+
+
 class MissingFileError(FileNotFoundError, ValueError):
     """No file at the path given to :func:`load_model` or :func:`load_weights`: both a ``FileNotFoundError`` (an
     ``OSError`` with ``errno``, ``filename``: Python's error for a missing file, as Keras 3's ``load_weights``
@@ -534,6 +591,11 @@ def _read_npz(filepath):
                 if others:
                     raise SavedFileError(f"{filepath!r} {_NOT_OURS}: it is a zip archive of other files "
                                          f"({', '.join(others[:5])}{', ...' if len(others) > 5 else ''})")
+                for info in data.zip.infolist():
+                    refuse_zip_bomb(info, filepath)
+                    if stat.S_ISLNK(info.external_attr >> 16):   # zipfile reads the link's text, never follows it
+                        raise SavedFileError(f"{filepath!r}: its member {info.filename!r} is a symbolic link, not "
+                                             "an array: not allowed (a .npz file holds its arrays itself)")
                 for key in data.files:
                     try:
                         arrays[key] = data[key]
@@ -545,6 +607,10 @@ def _read_npz(filepath):
                                              "code") from None
                     except Exception as exc:    # zlib, CRC, an unknown compression method: name the member
                         raise _DamagedMember(key, exc) from exc
+                    if not isinstance(arrays[key], np.ndarray):    # NumPy gives the bytes of a member that
+                        raise SavedFileError(                      # does not start as a .npy file does
+                            f"{filepath!r} is a damaged .npz archive: its member '{key}.npy' is not a NumPy .npy "
+                            f"array (it starts with {bytes(arrays[key][:16])!r})")
         except (SavedFileError, PermissionError):
             raise
         except _DamagedMember as damaged:
@@ -560,7 +626,7 @@ def _read_npz(filepath):
         try:
             if raw.dtype != np.uint8 or raw.ndim != 1:
                 raise ValueError(f"expected a 1-D uint8 array, found {raw.dtype} with shape {raw.shape}")
-            meta = json.loads(raw.tobytes().decode("utf-8"))
+            meta = load_json(raw.tobytes().decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise SavedFileError(f"{filepath!r}: corrupted metadata under key {META_KEY!r}: {exc}") from None
         if not isinstance(meta, dict):
