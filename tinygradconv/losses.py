@@ -784,7 +784,9 @@ def categorical_generalized_cross_entropy(y_true, y_pred, q=0.5):
         raise ValueError(f"{name}: y_pred must be at least rank 1 (a class axis). Received y_pred.shape={y_pred.shape}")
     axis = y_pred.ndim - 1
     ids, _ = _class_labels(y_true, y_pred, axis, name)
-    p = take_along_axis(y_pred, ids, axis)      # the label's probability (a gather, as in the sparse cross-entropy)
+    # the label's probability (a gather, as in the sparse cross-entropy); + 0.0 makes a -0.0 probability +0.0, as
+    # Keras' sum over the one-hot product does, so that its gradient at 0 is Keras' -inf (the gather kept -0.0: +inf)
+    p = take_along_axis(y_pred, ids, axis) + 0.0
     exponent = float(np.dtype(dtype_name(y_pred.dtype)).type(np.dtype(config.floatx()).type(q)))
     return (1.0 - p ** exponent) / q
 

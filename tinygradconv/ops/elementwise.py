@@ -1489,7 +1489,9 @@ class Relu(Function):
     def forward(ctx, a):
         xp = ctx.xp
         _refuse_bools(xp, a, "relu")
-        out = keep_where(xp, ~(a < 0), a)   # (an integer tensor stays integer, as in PyTorch)
+        # ~(a < 0), not a >= 0: the two differ only at NaN, where the first is True, so that a NaN is kept (NaN),
+        # as PyTorch's relu; an integer tensor stays integer, as in PyTorch
+        out = keep_where(xp, ~(a < 0), a)
         # the result, which PyTorch saves: a write of it in place (`y = x.relu(); y.mul_(2)`) then refuses the
         # backward pass, as PyTorch's
         ctx.save_for_backward(out)
@@ -1498,8 +1500,9 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        # as PyTorch's threshold_backward, from the result: out <= 0 exactly where a <= 0 (both zeros: gradient 0 at
-        # the kink), False at NaN; there the gradient is 0, even a NaN or infinite one
+        # as PyTorch's threshold_backward, from the result: out <= 0 exactly where a <= 0 (at the kink a = 0 too,
+        # whose gradient is 0). There the gradient is 0, even an incoming NaN or inf; elsewhere (a > 0, and a NaN
+        # input, where out <= 0 is False) the incoming gradient passes unchanged
         return keep_where(ctx.xp, ~(out <= 0), grad)
 
 

@@ -239,7 +239,8 @@ class TakeAlongAxis(Function):
     def forward(ctx, a, ids, axis):
         xp = ctx.xp
         ctx.shape, ctx.axis = tuple(a.shape), axis
-        ctx.ids = xp.expand_dims(ids, axis=axis)
+        # a copy of the positions (a later write of the caller's ids must not move the gradient)
+        ctx.ids = xp.asarray(xp.expand_dims(ids, axis=axis), copy=True)
         return xp.squeeze(xp.take_along_axis(a, ctx.ids, axis=axis), axis=axis)
 
     @staticmethod
@@ -261,7 +262,7 @@ def take_along_axis(x, ids, axis):
     the backend of ``x``, of ``x``'s shape without ``axis``, in ``[0, x.shape[axis])``.
 
     Raises:
-        ValueError: ``ids`` of another shape.
+        ValueError: ``ids`` of another shape, or a position outside ``[0, x.shape[axis])``.
 
     >>> import numpy as np, tinygradconv as tg
     >>> take_along_axis(tg.tensor([[0.25, 0.5, 0.75], [1.5, 2.0, 3.0]]), np.array([2, 0]), axis=1).tolist()
@@ -273,6 +274,11 @@ def take_along_axis(x, ids, axis):
     if tuple(ids.shape) != expected:
         raise ValueError(f"take_along_axis: ids must have x's shape without axis {axis}, {expected}. Received "
                          f"ids.shape={tuple(ids.shape)}")
+    n, xp = x.shape[axis], x.backend.xp
+    if 0 not in tuple(ids.shape) and not bool(xp.all((ids >= 0) & (ids < n))):
+        raise ValueError(f"take_along_axis: ids must lie in [0, {n}) (x.shape[{axis}] = {n}; no negative positions, "
+                         f"which NumPy would count from the end). Received ids from {int(xp.min(ids))} to "
+                         f"{int(xp.max(ids))}")
     return TakeAlongAxis.apply(x, ids=ids, axis=axis)
 
 
