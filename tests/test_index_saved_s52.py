@@ -1,7 +1,8 @@
 """An index tensor written in place after ``x[index]`` or ``x[index] = v``: PyTorch 2.13's ``IndexBackward`` and
 ``IndexPutBackward`` save the index tensors, so the backward pass refuses (a gradient at the new positions would be
-silently wrong); a NumPy index is copied, as PyTorch copies it into a tensor, so a later write of it changes
-nothing; a 0-d index tensor is an integer, read once (PyTorch's ``select``).
+silently wrong); a NumPy index is copied, so a later write of it changes nothing (PyTorch 2.13 shares an int64
+or bool NumPy index's memory and then moves the gradient silently: a deliberate difference); a 0-d index tensor
+is an integer, read once (PyTorch's ``select``).
 
 References: the outcomes recorded from PyTorch 2.13 (:data:`TORCH_SAYS`), checked against PyTorch where it is
 installed (skipped visibly without it), and gradients computed by hand."""
@@ -72,8 +73,9 @@ def test_an_unwritten_index_tensor_gives_the_gradient(backend):
     np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0, 110.0])      # by hand: repeated picks add up
 
 
-def test_a_numpy_index_is_copied_as_pytorch_copies_it():
-    """PyTorch turns a NumPy index into a tensor of its own: the positions of the forward pass are the gradient's."""
+def test_a_numpy_index_is_copied():
+    """A NumPy index is copied: the positions of the forward pass are the gradient's (by hand; PyTorch 2.13 shares
+    an int64 index's memory and gives the gradient at the new positions, silently)."""
     x = tg.tensor(WEIGHTS, requires_grad=True)
     i = np.array([0, 1])
     y = x[i]

@@ -591,7 +591,7 @@ def _backend_item(xp, item):
         if dtype_name(item.dtype) == "uint8":
             array = _uint8_mask(xp, array)
     elif isinstance(item, (list, tuple, np.ndarray)):  # a tuple inside the index tuple reads as a list, as NumPy
-        array = np.array(item)      # a copy, as PyTorch copies a NumPy index: a later write of it changes nothing
+        array = np.array(item)      # a copy: a later write of a NumPy index changes nothing (see getitem)
         if array.size == 0 and not isinstance(item, np.ndarray):  # x[[]], x[(),]: no values, so no floats either
             array = array.astype(np.intp)
         if array.dtype.kind not in "biu":
@@ -769,7 +769,9 @@ def getitem(x, index):
             :func:`~tinygradconv.index_check.check_index_backend`.
         RuntimeError: from the backward pass, when an index tensor (not a 0-d one) was written in place since
             the forward pass, as PyTorch's ``IndexBackward`` refuses it (it saves the index tensors). A NumPy
-            array or list index is copied, as PyTorch copies it: a later write of it changes nothing.
+            array or list index is copied: a later write of it changes nothing, and the gradient is the one of
+            the forward pass that ran. PyTorch 2.13 differs for an int64 or bool NumPy index, whose memory it
+            shares without a version counter: a later write moves its gradient silently (an int32 one it copies).
 
     >>> import numpy as np
     >>> import tinygradconv as tg
