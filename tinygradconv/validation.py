@@ -64,6 +64,7 @@ __all__ = [
     "number",
     "physical_memory",
     "reduction_axes",
+    "size_fits",
     "standardize_padding",
     "standardize_tuple",
     "weight_fits",
@@ -826,6 +827,32 @@ def weight_fits(layer, name, shape, dtype, float64_first=False):
                          f"{values * itemsize / 2**30:.4g} GiB), more than this machine's memory "
                          f"({memory / 2**30:.4g} GiB). Check the layer's size arguments (units, filters, kernel_size, "
                          "...)")
+
+
+def size_fits(where, what, nbytes, arguments, data=None):
+    """A ``ValueError`` naming ``arguments`` before ``what`` (an output, a padded copy, a metric's state) of
+    ``nbytes`` bytes is made, when that is more than one array can hold (``2**63 - 1`` bytes) or more than this
+    machine's memory: :func:`weight_fits`' guard, for the arrays that layers, ops and metrics grow from a size
+    argument. ``data``: the input the result is made from; the memory is checked only where it lives in this
+    machine's memory (NumPy-based backends), as ``ops.conv1d`` does. Without the check, ``ZeroPadding1D(10**12)`` got
+    NumPy's ``MemoryError: Unable to allocate 58.2 TiB``, ``ZeroPadding1D(10**30)`` its "Maximum allowed dimension
+    exceeded", and ``AUC(num_thresholds=10**30)`` ran two minutes before a ``MemoryError`` with no message (found
+    by a tester).
+
+    >>> size_fits("pad", "the output", 10**6, "pad_width=1")
+    >>> size_fits("ZeroPadding1D", "the output", 10**30, "padding=(0, 10**30)")   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: ZeroPadding1D: the output would take 9.095e+17 TiB, more than one array can hold ...
+    """
+    if nbytes > np.iinfo(np.int64).max:
+        raise ValueError(f"{where}: {what} would take {nbytes / 2**40:.4g} TiB, more than one array can hold "
+                         f"(2**63 bytes). Received {arguments}.")
+    local = data is None or type(data).__module__.startswith(("numpy", "array_api_strict"))
+    memory = physical_memory() if local else None
+    if memory is not None and nbytes > memory:
+        raise ValueError(f"{where}: {what} would take {nbytes / 2**30:.4g} GiB, more than this machine's memory "
+                         f"({memory / 2**30:.4g} GiB). Received {arguments}.")
 
 
 def _ordered_collection(value) -> bool:
