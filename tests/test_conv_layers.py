@@ -26,7 +26,6 @@ def test_attributes_after_construction():
     assert Conv1DTranspose(2, 3).output_padding is None
     assert Conv1DTranspose(2, 3, output_padding=0).output_padding == (0,)
     assert Conv1DTranspose(np.int64(4), (np.int64(3),)).filters == 4
-    assert Conv1DTranspose(2, True).kernel_size == (1,)  # Keras: bool is an int
     conv = Conv1D(4, 3, padding="Causal", groups=2)
     assert conv.padding == "causal" and conv.groups == 2 and conv.kernel_size == (3,)
 

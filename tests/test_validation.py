@@ -114,7 +114,6 @@ def test_standardize_tuple_accepts():
     assert V.standardize_tuple(3, "kernel_size") == (3,)
     assert V.standardize_tuple([np.int64(2)], "strides") == (2,)
     assert type(V.standardize_tuple([np.int64(2)], "strides")[0]) is int
-    assert V.standardize_tuple(True, "strides") == (1,)  # Keras: a bare bool is an int
     assert V.standardize_tuple(0, "output_padding", allow_zero=True) == (0,)
 
 

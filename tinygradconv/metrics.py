@@ -62,7 +62,7 @@ from .losses import (  # noqa: F401 -- re-exported, documented in losses
 )
 from .ops.elementwise import ieee754
 from .tensor import Tensor
-from .validation import FLOAT_DTYPES, caller_stacklevel, dtype_argument, flag, integer, number
+from .validation import FLOAT_DTYPES, caller_stacklevel, dtype_argument, flag, integer, number, size_fits
 
 
 def _ieee754(fn):
@@ -1270,6 +1270,29 @@ def _threshold_list(thresholds) -> list:
     return [float(t) for t in items]
 
 
+#: About how many bytes a metric keeps per threshold: the threshold as a Python float in a list and in an array,
+#: the four counts, and the copies made while building them.
+THRESHOLD_BYTES = 96
+
+
+def _thresholds_fit(n, metric):
+    """A ValueError naming ``num_thresholds`` when ``n`` thresholds and their counts would not fit in memory
+    (:func:`~tinygradconv.validation.size_fits`): ``AUC(num_thresholds=10**30)`` ran two minutes, then got a
+    ``MemoryError`` with no message (found by a tester)."""
+    size_fits(metric, f"{n} thresholds and their counts", n * THRESHOLD_BYTES, f"num_thresholds={n}")
+
+
+def _evenly(n) -> list:
+    """``0, 1/(n-1), 2/(n-1), ..., 1`` as Python floats, ``i / (n - 1)`` each (one division of two integers, exact
+    in float64 and rounded once, so the same floats as Keras' list comprehension), without a Python loop:
+    ``AUC(num_thresholds=10**8)`` took 45 s to build its thresholds one by one.
+
+    >>> _evenly(5)
+    [0.0, 0.25, 0.5, 0.75, 1.0]
+    """
+    return (np.arange(n, dtype=np.float64) / (n - 1)).tolist()
+
+
 def _evenly_spaced(thresholds) -> bool:
     """Keras' ``is_evenly_distributed_thresholds``: at least 3 thresholds, close to ``i / (n - 1)``. Keras then
     counts by bucket (see :func:`_confusion_counts`), which this package reproduces bit for bit."""
@@ -1628,7 +1651,8 @@ class AUC(_ConfusionMetric):
             evenly = _evenly_spaced(np.array([0.0] + inner + [1.0]))
         else:
             self.num_thresholds = integer(num_thresholds, "num_thresholds", minimum=2)
-            inner = [(i + 1) / (self.num_thresholds - 1) for i in range(self.num_thresholds - 2)]
+            _thresholds_fit(self.num_thresholds, "AUC")
+            inner = _evenly(self.num_thresholds)[1:-1]
             evenly = True
         self._num_labels = self.num_labels
         super().__init__([-_EPSILON] + inner + [1 + _EPSILON], name or "auc", evenly=evenly, dtype=dtype)
@@ -1744,7 +1768,8 @@ class _RateAtRate(_ConfusionMetric):
         self.value = value
         self.num_thresholds = integer(num_thresholds, "num_thresholds", minimum=1)
         n = self.num_thresholds
-        thresholds = [0.5] if n == 1 else [0.0] + [(i + 1) / (n - 1) for i in range(n - 2)] + [1.0]
+        _thresholds_fit(n, type(self).__name__)
+        thresholds = [0.5] if n == 1 else _evenly(n)
         super().__init__(thresholds, name or _lookup.snake_case(type(self).__name__),
                          class_id=integer(class_id, "class_id", minimum=0, optional=True), evenly=n > 1, dtype=dtype)
         self._direction = "up"      # higher is better (EarlyStopping's mode="auto", as Keras)
@@ -2408,6 +2433,10 @@ class _IoUBase(Metric):
                  sparse_y_pred=True, axis=-1):
         metric = type(self).__name__
         self.num_classes = integer(num_classes, "num_classes", minimum=1)
+        # the confusion matrix, num_classes x num_classes, 8 bytes a count at most: MeanIoU(num_classes=10**5) got
+        # NumPy's "MemoryError: Unable to allocate 74.5 GiB", 10**30 an OverflowError (found by a tester)
+        size_fits(metric, f"the confusion matrix of {self.num_classes} x {self.num_classes} counts",
+                  self.num_classes ** 2 * 8, f"num_classes={self.num_classes}")
         self._cm_dtype = _iou_dtype(dtype, metric)
         self.ignore_class = integer(ignore_class, "ignore_class", minimum=None, optional=True)
         self.sparse_y_true = flag(sparse_y_true, "sparse_y_true", metric)
@@ -2596,6 +2625,8 @@ class MeanIoU(IoU):
     def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_true=True,
                  sparse_y_pred=True, axis=-1):
         classes = integer(num_classes, "num_classes", minimum=1)
+        size_fits("MeanIoU", f"the confusion matrix of {classes} x {classes} counts", classes ** 2 * 8,
+                  f"num_classes={classes}")                 # (before the list of every class id below)
         super().__init__(classes, list(range(classes)), name=name, dtype=dtype, ignore_class=ignore_class,
                          sparse_y_true=sparse_y_true, sparse_y_pred=sparse_y_pred, axis=axis)
 

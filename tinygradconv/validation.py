@@ -64,6 +64,7 @@ __all__ = [
     "number",
     "physical_memory",
     "reduction_axes",
+    "size_fits",
     "standardize_padding",
     "standardize_tuple",
     "weight_fits",
@@ -105,7 +106,16 @@ def _kind(error):
     return "type" if issubclass(error, TypeError) else "value"
 
 
-def integer(value, name, *, minimum=1, allow_bool=False, optional=False, type_error=TypeError, shown=None):
+def _bool_refused(name, requirement, shown, error=TypeError):
+    """The error (a ``TypeError`` by default) for a bool given as an integer argument (``units=True``,
+    ``kernel_size=True``): Python counts ``True`` as 1, but here it is taken for a mistake, as for every integer
+    argument of the package."""
+    return error(f"Invalid {_kind(error)} for argument `{name}`. Expected {requirement}, not a bool. "
+                 f"Received {name}={shown!r}")
+
+
+def integer(value, name, *, minimum=1, allow_bool=False, optional=False, type_error=TypeError, shown=None,
+            bool_error=None):
     """``value`` as a plain ``int >= minimum`` (anything with ``__index__``: ``numpy.int64`` too).
 
     Args:
@@ -116,9 +126,11 @@ def integer(value, name, *, minimum=1, allow_bool=False, optional=False, type_er
         optional: accept ``None`` (returned as is); the messages then say "or None".
         type_error: the exception for a value that is not an integer (``ValueError`` where Keras raises one).
         shown: the value the message shows as received (default ``value``; the whole tuple for one element).
+        bool_error: the exception for a bool (default ``type_error``): ``TypeError`` where a float is a Keras
+            ``ValueError`` but a bool is refused as the package's own rule (``Conv1D(filters=True)``).
 
     Raises:
-        TypeError: (or ``type_error``) a bool, float, string or other non-integer.
+        TypeError: (or ``type_error``, ``bool_error``) a bool, float, string or other non-integer.
         ValueError: an integer below ``minimum``.
 
     >>> integer(0, "epochs", minimum=0), integer(None, "seed", minimum=0, optional=True)
@@ -133,8 +145,7 @@ def integer(value, name, *, minimum=1, allow_bool=False, optional=False, type_er
     shown = value if shown is None else shown
     requirement = _integer_requirement(minimum) + (" or None" if optional else "")
     if isinstance(value, bool) and not allow_bool:
-        raise type_error(f"Invalid {_kind(type_error)} for argument `{name}`. Expected {requirement}, not a bool. "
-                         f"Received {name}={shown!r}")
+        raise _bool_refused(name, requirement, shown, bool_error or type_error)
     try:
         result = int(operator.index(value))
     except TypeError:
@@ -193,13 +204,13 @@ def standardize_tuple(value, name, allow_zero=False):
     ``(int,)``, with Keras' messages (the layers' ``kernel_size``, ``strides``, ``dilation_rate``,
     ``output_padding``).
 
-    Like Keras, a bare int (``bool`` included: ``True`` is 1) is accepted and a bare float or NumPy integer is
-    rejected; inside a list/tuple any integer-like element (``numpy.int64``) is accepted. Unlike Keras, a
-    non-integer element (``[3.0]``, ``["3"]``) is rejected here instead of failing later, and the result holds
-    plain ints.
+    Like Keras, a bare int is accepted and a bare float or NumPy integer is rejected; inside a list/tuple any
+    integer-like element (``numpy.int64``) is accepted. Unlike Keras, a non-integer element (``[3.0]``, ``["3"]``)
+    is rejected here instead of failing later, a bool (``True``, which Keras' convolutions take as 1) is a
+    ``TypeError`` as for every integer argument of the package, and the result holds plain ints.
 
     Raises:
-        TypeError: a string, or a string element.
+        TypeError: a string, or a string element; a bool (``kernel_size=True``, ``[True]``).
         ValueError: anything else that is not one integer, or an integer ``<= 0`` (``< 0`` with
             ``allow_zero``).
 
@@ -233,6 +244,8 @@ def standardize_tuple(value, name, allow_zero=False):
     item = items[0]
     if isinstance(item, (str, bytes)):
         raise TypeError(f"{message}, including element {item!r} of type {type(item)}")
+    if isinstance(item, (bool, np.bool_)):
+        raise _bool_refused(name, _integer_requirement(0 if allow_zero else 1), value)
     try:
         result = int(operator.index(item))
     except TypeError:
@@ -814,6 +827,32 @@ def weight_fits(layer, name, shape, dtype, float64_first=False):
                          f"{values * itemsize / 2**30:.4g} GiB), more than this machine's memory "
                          f"({memory / 2**30:.4g} GiB). Check the layer's size arguments (units, filters, kernel_size, "
                          "...)")
+
+
+def size_fits(where, what, nbytes, arguments, data=None):
+    """A ``ValueError`` naming ``arguments`` before ``what`` (an output, a padded copy, a metric's state) of
+    ``nbytes`` bytes is made, when that is more than one array can hold (``2**63 - 1`` bytes) or more than this
+    machine's memory: :func:`weight_fits`' guard, for the arrays that layers, ops and metrics grow from a size
+    argument. ``data``: the input the result is made from; the memory is checked only where it lives in this
+    machine's memory (NumPy-based backends), as ``ops.conv1d`` does. Without the check, ``ZeroPadding1D(10**12)`` got
+    NumPy's ``MemoryError: Unable to allocate 58.2 TiB``, ``ZeroPadding1D(10**30)`` its "Maximum allowed dimension
+    exceeded", and ``AUC(num_thresholds=10**30)`` ran two minutes before a ``MemoryError`` with no message (found
+    by a tester).
+
+    >>> size_fits("pad", "the output", 10**6, "pad_width=1")
+    >>> size_fits("ZeroPadding1D", "the output", 10**30, "padding=(0, 10**30)")   # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: ZeroPadding1D: the output would take 9.095e+17 TiB, more than one array can hold ...
+    """
+    if nbytes > np.iinfo(np.int64).max:
+        raise ValueError(f"{where}: {what} would take {nbytes / 2**40:.4g} TiB, more than one array can hold "
+                         f"(2**63 bytes). Received {arguments}.")
+    local = data is None or type(data).__module__.startswith(("numpy", "array_api_strict"))
+    memory = physical_memory() if local else None
+    if memory is not None and nbytes > memory:
+        raise ValueError(f"{where}: {what} would take {nbytes / 2**30:.4g} GiB, more than this machine's memory "
+                         f"({memory / 2**30:.4g} GiB). Received {arguments}.")
 
 
 def _ordered_collection(value) -> bool:

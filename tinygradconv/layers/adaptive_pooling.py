@@ -29,9 +29,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import config
+from ..backend import dtype_name
 from ..ops.pooling import avg_pool1d, max_pool1d
 from ..ops.shape import concat
-from ..validation import normalize_int
+from ..validation import normalize_int, size_fits
 from .core import check_rank
 from .layer import Layer
 
@@ -79,7 +80,13 @@ class _AdaptivePooling1D(Layer):
         if steps == 0:
             raise ValueError(f"Layer '{self.name}' ({type(self).__name__}) cannot pool an input with 0 steps into "
                              f"{self.output_size[0]} bins. Full shape received: {tuple(inputs.shape)}")
-        starts, ends = adaptive_bins(steps, self.output_size[0])
+        # the output and the bins' four index arrays, before they are made: output_size=10**9 got NumPy's
+        # "MemoryError: Unable to allocate 7.45 GiB" for an index array, 10**30 "Maximum allowed size exceeded"
+        n = self.output_size[0]
+        size_fits(f"{type(self).__name__} '{self.name}'", f"{n} bins",
+                  n * (inputs.shape[0] * inputs.shape[3 - axis] * np.dtype(dtype_name(inputs.dtype)).itemsize + 4 * 8),
+                  f"output_size={n}", inputs._data)
+        starts, ends = adaptive_bins(steps, n)
         sizes = ends - starts
         pooled, index, offset = [], np.empty_like(starts), 0
         for size in np.unique(sizes):           # one or two window sizes: every window of that size, stride 1

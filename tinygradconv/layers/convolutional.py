@@ -34,11 +34,12 @@ __all__ = ["Conv1D", "Conv1DTranspose", "Convolution1D", "Convolution1DTranspose
 # ---------------------------------------------------------------------------------------------------------- arguments
 def _check_filters(filters):
     """Keras only checks ``filters <= 0``; a string fails that comparison (TypeError), a float or None fails at build
-    (ValueError): both are raised here, at construction."""
+    (ValueError): both are raised here, at construction. A bool, which Keras takes as 1 filter, is a TypeError here,
+    as for every integer argument of the package."""
     if isinstance(filters, (str, bytes)):
         raise TypeError(f"Invalid type for argument `filters`. Expected a strictly positive integer. "
                         f"Received filters={filters!r} of type {type(filters).__name__}")
-    number = integer(filters, "filters", minimum=None, allow_bool=True, type_error=ValueError)
+    number = integer(filters, "filters", minimum=None, type_error=ValueError, bool_error=TypeError)
     if number <= 0:  # Keras' own check and message
         raise ValueError(f"Invalid value for argument `filters`. Expected a strictly positive value. "
                          f"Received filters={filters}.")
@@ -49,7 +50,7 @@ def _check_groups(groups):
     if isinstance(groups, (str, bytes)):
         raise TypeError(f"The number of groups must be a positive integer. Received: groups={groups!r} of type "
                         f"{type(groups).__name__}.")
-    number = integer(groups, "groups", minimum=None, allow_bool=True, type_error=ValueError)
+    number = integer(groups, "groups", minimum=None, type_error=ValueError, bool_error=TypeError)
     if number <= 0:  # Keras' own check and message
         raise ValueError(f"The number of groups must be a positive integer. Received: groups={groups}.")
     return number

@@ -14,13 +14,18 @@ They move samples along the steps axis of ``(batch, steps, channels)`` inputs an
 """
 from __future__ import annotations
 
+import math
 import operator
 
+import numpy as np
+
 from .. import config
+from ..backend import dtype_name
 from ..ops import shape as shape_ops
+from ..ops.shape import padded_fits
 from ..ops.tiling import repeat
 from ..tensor import Tensor
-from ..validation import integer, integer_tuple
+from ..validation import integer, integer_tuple, size_fits
 from .core import check_rank
 from .layer import Layer
 
@@ -41,6 +46,14 @@ def _pair(value, name):
         raise ValueError(f"Invalid value for argument `{name}`. Expected non-negative integers. "
                          f"Received {name}={value!r}")
     return items
+
+
+def _grown_fits(layer, inputs, shape, arguments):
+    """A ValueError naming the layer's size argument when its output of ``shape`` would not fit in memory
+    (:func:`~tinygradconv.validation.size_fits`): ``UpSampling1D(10**12)`` got NumPy's ``MemoryError: Unable to
+    allocate 3.64 TiB``, ``RepeatVector(10**30)`` an ``OverflowError`` (found by a tester)."""
+    size_fits(f"{type(layer).__name__} '{layer.name}'", f"the output of shape {shape}",
+              math.prod(shape) * np.dtype(dtype_name(inputs.dtype)).itemsize, arguments, inputs._data)
 
 
 class UpSampling1D(Layer):
@@ -65,6 +78,7 @@ class UpSampling1D(Layer):
     def call(self, inputs):
         check_rank(self, inputs.shape, 3)
         batch, steps, channels = inputs.shape
+        _grown_fits(self, inputs, (batch, steps * self.size, channels), f"size={self.size}")
         # (b, L, 1, c) * ones(1, 1, size, 1) broadcasts to (b, L, size, c): each step repeated `size` times in a row.
         ones = Tensor._make(inputs.backend.xp.ones((1, 1, self.size, 1), dtype=inputs.dtype), inputs.backend,
                             False, None)
@@ -109,6 +123,7 @@ class ZeroPadding1D(Layer):
         check_rank(self, inputs.shape, 3)
         widths = [(0, 0), (0, 0), (0, 0)]
         widths[self._axis()] = self.padding
+        padded_fits(inputs, widths, f"{type(self).__name__} '{self.name}'", f"padding={self.padding}")
         return shape_ops.pad(inputs, widths)
 
     def compute_output_shape(self, input_shape):
@@ -261,6 +276,7 @@ class RepeatVector(Layer):
     def call(self, inputs):
         check_rank(self, inputs.shape, 2)
         batch, features = inputs.shape
+        _grown_fits(self, inputs, (batch, self.n, features), f"n={self.n}")
         return repeat(inputs.reshape(batch, 1, features), 1, self.n, 1)
 
     def compute_output_shape(self, input_shape):

@@ -82,7 +82,8 @@ import numpy as np
 from ..autograd import Function, Sample, register_op
 from ..backend import dtype_name
 from ..tensor import Tensor
-from ..validation import standardize_tuple
+from ..validation import size_fits, standardize_tuple
+from .conv_batching import float_bytes
 from .elementwise import _in_float32, float_input
 
 __all__ = ["avg_pool1d", "max_pool1d", "pooling_geometry"]
@@ -139,6 +140,24 @@ def _checked_attributes(a, pool_size, strides, padding, op):
         raise ValueError(f"Invalid value for the input of {op}: expected 3 axes (batch, steps, channels). Received "
                          f"an input of shape {tuple(a.shape)}")
     return k, s, padding
+
+
+#: About how many bytes each of the ``pool_size`` window slices costs besides the data: a NumPy view and its place
+#: in a list, in the forward pass, and again for the backward's share of it.
+WINDOW_BYTES = 256
+
+
+def _check_sizes(xp, a, k, padding, left, right, out, op):
+    """A ValueError naming ``pool_size`` when the padded input, the ``k`` window slices and the backward's ``k``
+    shares would not fit in memory (:func:`~tinygradconv.validation.size_fits`): ``padding="same"`` pads up to
+    ``k - 1`` steps, so ``max_pool1d(x, 10**9, padding="same")`` on 5 steps got a ``MemoryError`` with no message
+    after 8 seconds, and ``10**30`` NumPy's "cannot fit 'int' into an index-sized integer" (found by a tester)."""
+    batch, steps, channels = a.shape
+    itemsize = float_bytes(xp, a.dtype) if dtype_name(a.dtype).startswith("float") else 8
+    padded = batch * (steps + left + right) * channels * itemsize
+    size_fits(op, f"the input padded to {steps + left + right} steps and its {k} window slices",
+              padded + k * (WINDOW_BYTES + batch * out * channels * itemsize),
+              f"pool_size={k} with padding={padding!r} on {steps} steps", a)
 
 
 def _windows(xp, padded, k, s, out):
@@ -245,6 +264,7 @@ class MaxPool1D(Function):
             a = xp.astype(a, xp.float32)
         steps = a.shape[1]
         left, right, out = pooling_geometry(steps, pool_size, strides, padding)
+        _check_sizes(xp, a, pool_size, padding, left, right, out, "max_pool1d")
         # copies of the edge steps never change a maximum, and torch leaves its own padding out: the same windows
         taps = _windows(xp, _replicate(xp, a, left, right), pool_size, strides, out)
         # Branch-free array passes only (a where() or boolean mask on random data mispredicts a branch per element
@@ -314,6 +334,7 @@ class AvgPool1D(Function):
         a = float_input(xp, a)
         steps = a.shape[1]
         left, right, out = pooling_geometry(steps, pool_size, strides, padding)
+        _check_sizes(xp, a, pool_size, padding, left, right, out, "avg_pool1d")
         replicate = left != right
         if replicate:        # Keras pads with copies of the edges; every window has pool_size steps
             padded = _replicate(xp, a, left, right)
@@ -321,7 +342,8 @@ class AvgPool1D(Function):
         else:                # torch's own padding, left out of the sum and the count
             padded = xp.concat([xp.zeros((a.shape[0], left, a.shape[2]), dtype=a.dtype), a,
                                 xp.zeros((a.shape[0], right, a.shape[2]), dtype=a.dtype)], axis=1) if left else a
-            starts = xp.arange(out) * strides - left
+            # (a stride beyond the input leaves one window, at 0: min() keeps 10**30 out of the int64 arithmetic)
+            starts = xp.arange(out) * min(strides, steps) - left
             counts = xp.astype(xp.minimum(starts + pool_size, steps) - xp.maximum(starts, 0), xp.float64)
         ctx.geometry = (pool_size, strides, out, (left, right), steps, replicate)
         ctx.counts = counts

@@ -28,7 +28,15 @@ from ..autograd import Context, Function, Sample, is_grad_enabled, register_op
 from ..backend import available_backends, dtype_name, get_backend
 from ..index_check import check_index_backend
 from ..tensor import _DTYPES, Tensor, _number_fits
-from ..validation import NOT_GIVEN, axis_index, caller_stacklevel, dim_index, dtype_argument, integer
+from ..validation import (
+    NOT_GIVEN,
+    axis_index,
+    caller_stacklevel,
+    dim_index,
+    dtype_argument,
+    integer,
+    size_fits,
+)
 from .creation import refuse_out_of_range
 from .elementwise import (
     _cast_to,
@@ -1158,7 +1166,8 @@ def pad(x, pad_width, value=0.0, mode="constant"):
         raise ValueError(f"Invalid value for argument `mode` of pad: expected one of {_PAD_MODES} (keras.ops.pad's "
                          f"names; PyTorch's 'reflect' is 'reflect' here, its 'replicate' and 'circular' are not "
                          f"supported). Received mode={mode!r}")
-    pad_width = _per_axis(pad_width, x.ndim)
+    given, pad_width = pad_width, _per_axis(pad_width, x.ndim)
+    padded_fits(x, _pad_widths(pad_width, x.ndim), "pad", f"pad_width={given!r}")
     if mode != "constant":
         return _mirror_pad(x, _pad_widths(pad_width, x.ndim), value, mode)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -1178,6 +1187,15 @@ def pad(x, pad_width, value=0.0, mode="constant"):
     else:                                           # 1e39 for float32, 1e5 for float16: ValueError, not inf
         refuse_out_of_range(value, name, "value", "pad")        # (as fill_, masked_fill, full_like; F.pad too)
     return Pad.apply(x, pad_width=_pad_widths(pad_width, x.ndim, tuple(x.shape)), value=float(value))
+
+
+def padded_fits(x, pairs, where, arguments):
+    """A ValueError naming ``arguments`` when ``x`` padded by ``pairs`` (one ``(before, after)`` per axis) would not
+    fit in memory (:func:`~tinygradconv.validation.size_fits`), before NumPy's ``MemoryError: Unable to allocate
+    18.2 TiB`` or "Maximum allowed dimension exceeded" (``pad(x, 10**30)``, found by a tester)."""
+    shape = tuple(n + before + after for n, (before, after) in zip(x.shape, pairs))
+    size_fits(where, f"the padded output of shape {shape}",
+              math.prod(max(n, 0) for n in shape) * np.dtype(dtype_name(x.dtype)).itemsize, arguments, x._data)
 
 
 #: The modes :func:`pad` takes (``keras.ops.pad``'s names, common to all its backends).

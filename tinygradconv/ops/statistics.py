@@ -377,9 +377,11 @@ def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return Std.apply(x, axes=axes, keepdims=keepdim, correction=correction)
 
 
-def var_mean(x, dim=None, *, correction=1, keepdim=False):
+def var_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(var, mean)`` over ``dim``, as ``torch.var_mean``: :func:`var` with ``correction`` (1 by default: the
-    sample variance) and :func:`~.reduction.mean`, each with its own gradient; a plain tuple, as PyTorch's.
+    sample variance) and :func:`~.reduction.mean`, each with its own gradient; a plain tuple, as PyTorch's. The
+    arguments are :func:`var`'s, PyTorch's overloads included: ``var_mean(x, False)`` reads the bool as
+    ``unbiased`` and ``var_mean(x, 1, False, True)`` as ``(dim, unbiased, keepdim)``, as ``torch.var_mean``.
 
     One difference: where a slice holds ``+-inf``, the mean here is the mean itself (``inf``, ``-inf``, or NaN for
     both signs), as ``torch.mean``; ``torch.var_mean`` (and ``std_mean``) computes both in one pass (Welford's
@@ -394,10 +396,10 @@ def var_mean(x, dim=None, *, correction=1, keepdim=False):
     >>> [round(a, 4) for a in v.tolist()], [round(a, 4) for a in m.tolist()]
     ([2.3333, 0.0], [2.3333, 3.0])
     """
-    return _with_mean(var, "var_mean", x, dim, correction, keepdim)
+    return _with_mean(Var, "var_mean", x, dim, unbiased, keepdim, correction)
 
 
-def std_mean(x, dim=None, *, correction=1, keepdim=False):
+def std_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """``(std, mean)`` over ``dim``, as ``torch.std_mean`` (see :func:`var_mean`: the mean of a slice holding
     ``+-inf`` is ``torch.mean``'s, where ``torch.std_mean``'s can be NaN).
 
@@ -405,12 +407,15 @@ def std_mean(x, dim=None, *, correction=1, keepdim=False):
     >>> round(s.item(), 4), round(m.item(), 4)
     (1.2472, 2.3333)
     """
-    return _with_mean(std, "std_mean", x, dim, correction, keepdim)
+    return _with_mean(Std, "std_mean", x, dim, unbiased, keepdim, correction)
 
 
-def _with_mean(statistic, name, x, dim, correction, keepdim):
-    """``(statistic(x), mean(x))`` over ``dim``, ``keepdim`` checked once, in ``name``'s words."""
+def _with_mean(statistic, name, x, dim, unbiased, keepdim, correction):
+    """``(statistic(x), mean(x))`` over ``dim``: the arguments read once by :func:`_arguments` (PyTorch's overloads,
+    in ``name``'s words), then the :class:`Var` or :class:`Std` op and :func:`~.reduction.mean` over the same axes."""
     x = x if isinstance(x, Tensor) else Tensor(x)
     keepdim = flag(keepdim, "keepdim", name)
-    return statistic(x, dim, None, keepdim, correction=correction), mean(x, dim=dim, keepdim=keepdim)
+    axes, keepdim, correction = _arguments(name, x.ndim, dim, unbiased, keepdim, correction)
+    return (statistic.apply(x, axes=axes, keepdims=keepdim, correction=correction),
+            mean(x, dim=axes, keepdim=keepdim))
 
