@@ -46,3 +46,16 @@ def _close_figures():
     if pyplot is not None:
         pyplot.close("all")
 
+
+
+@pytest.fixture
+def fresh_names(monkeypatch):
+    """Default names counted from zero, as in a new session: ours (the counter that names layers and optimizers:
+    ``dense``, ``dense_1``; ``adam``, ``adam_1``), and Keras' (``clear_session``) when Keras is already imported,
+    so that a test can pin the names of the first objects it makes, or compare them with Keras'."""
+    from tinygradconv.layers import layer as layer_module
+
+    monkeypatch.setattr(layer_module, "_name_counts", {})
+    keras = sys.modules.get("keras")
+    if keras is not None and hasattr(keras, "backend"):
+        keras.backend.clear_session()

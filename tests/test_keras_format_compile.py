@@ -211,7 +211,7 @@ def test_compile_false_loads_an_uncompiled_model_as_in_keras(tmp_path):
         models.load_model(tmp_path / "m.keras", compile="no")
 
 
-def test_a_model_compiled_but_never_trained_loads_compiled(tmp_path):
+def test_a_model_compiled_but_never_trained_loads_compiled(tmp_path, fresh_names):
     """Keras writes the step count and the rate only (its optimizer is not built yet), and warns on loading its own
     file ("Skipping variable loading"); ours writes the same and loads it without a warning."""
     keras = keras_on_torch(REASON)
@@ -321,7 +321,7 @@ def _edit_weights_h5(path, edit):
             archive.writestr(name, data)
 
 
-def test_optimizer_variables_that_do_not_fit(tmp_path):
+def test_optimizer_variables_that_do_not_fit(tmp_path, fresh_names):
     model = models.Sequential([layers.Input((3,)), layers.Dense(2)])
     model.compile("adam", "mse")
     model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
@@ -342,7 +342,7 @@ def test_optimizer_variables_that_do_not_fit(tmp_path):
         models.load_model(tmp_path / "m.keras")
 
 
-def test_a_compiled_model_file_without_optimizer_variables_warns_as_keras(tmp_path):
+def test_a_compiled_model_file_without_optimizer_variables_warns_as_keras(tmp_path, fresh_names):
     """Found by a tester: with 'optimizer/vars' gone from a trained model's file the model loaded with a fresh
     optimizer silently; Keras warns that the saved optimizer has 0 variables, and so does this now."""
     keras = keras_on_torch("Keras 3 is the reference of the warning")

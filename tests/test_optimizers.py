@@ -593,7 +593,7 @@ def test_serialize_none_and_non_optimizers():
 
 
 @pytest.mark.parametrize("cls", [tg.optimizers.SGD, tg.optimizers.Adam, tg.optimizers.AdamW, tg.optimizers.RMSprop])
-def test_an_unknown_argument_is_keras_value_error_with_what_the_optimizer_takes(cls):
+def test_an_unknown_argument_is_keras_value_error_with_what_the_optimizer_takes(cls, fresh_names):
     with pytest.raises(ValueError, match=r"^Argument\(s\) not recognized: \{'lr': 0\.01\} \(`lr` is Keras 2's and "
                                          r"PyTorch's name: use `learning_rate`\)\. \w+ takes: learning_rate, .*"):
         cls(lr=0.01)
@@ -603,7 +603,8 @@ def test_an_unknown_argument_is_keras_value_error_with_what_the_optimizer_takes(
                                          r"optimizers\. Received: loss_scale_factor=128\.0"):
         cls(loss_scale_factor=128.0)
     optimizer = cls(use_ema=False, ema_momentum=0.99, loss_scale_factor=None)     # Keras' defaults: accepted
-    assert optimizer.get_config()["name"] == cls().get_config()["name"]
+    # the default name, counted from the first made (the refused ones above made none), as Keras
+    assert (optimizer.get_config()["name"], cls().get_config()["name"]) == (optimizer.name, f"{optimizer.name}_1")
 
 
 @pytest.mark.parametrize("name, kwargs", [("Adam", {}), ("Adam", {"amsgrad": True}), ("Nadam", {}), ("AdamW", {}),
@@ -1089,24 +1090,29 @@ _OPTIMIZER_CLASSES = ["SGD", "RMSprop", "Adam", "AdamW", "Adamax", "Nadam", "Lio
                       "Lamb", "Adafactor", "Muon", "ScheduleFreeAdamW"]
 
 
-def test_default_names_are_keras_names():
+def test_default_names_are_keras_names(fresh_names):
     """Found by a tester: the default names were ``"SGD"``, ``"rmsprop"``, ``"adamw"``; Keras 3.15's are the class
-    names in snake case, ``"sgd"``, ``"rm_sprop"``, ``"adam_w"`` (the first instance: Keras adds ``_1``, ``_2``
-    to the next ones, which this does not)."""
+    names in snake case, ``"sgd"``, ``"rm_sprop"``, ``"adam_w"`` for the first instance, then ``_1``, ``_2`` (a
+    second tester: every instance was ``"adam"`` here); counted from a fresh session in both."""
     from helpers import keras_on_torch
 
     keras = keras_on_torch("Keras 3 is the reference for the optimizers' default names")
+    keras.backend.clear_session()
     for name in _OPTIMIZER_CLASSES:
-        keras_name = getattr(keras.optimizers, name)().name
-        ours = getattr(optimizers, name)()
-        assert re.sub(r"_\d+$", "", keras_name) == ours.name == ours.get_config()["name"], name
-        assert (ours.variables[0].name, ours.variables[0].path) == ("iteration", f"{ours.name}/iteration")
+        for _ in range(3):      # "adam", "adam_1", "adam_2"
+            keras_name = getattr(keras.optimizers, name)().name
+            ours = getattr(optimizers, name)()
+            assert keras_name == ours.name == ours.get_config()["name"], name
+            assert (ours.variables[0].name, ours.variables[0].path) == ("iteration", f"{ours.name}/iteration")
 
 
-def test_default_names_without_keras():
+def test_default_names_without_keras(fresh_names):
     """Hand-written from Keras 3.15's names (checked there), and an optimizer of your own is named after its class
-    in snake case, as Keras' ``auto_name``."""
+    in snake case, as Keras' ``auto_name``; the next ones of a class add ``_1``, ``_2``, ... (a name given counts
+    nothing)."""
     names = {name: getattr(optimizers, name)().name for name in _OPTIMIZER_CLASSES}
+    assert [optimizers.Adam().name, optimizers.Adam(name="adam").name, optimizers.Adam().name,
+            optimizers.get("adam").name] == ["adam_1", "adam", "adam_2", "adam_3"]
     assert names == {"SGD": "sgd", "RMSprop": "rm_sprop", "Adam": "adam", "AdamW": "adam_w", "Adamax": "adamax",
                      "Nadam": "nadam", "Lion": "lion", "Adagrad": "adagrad", "Adadelta": "adadelta", "Ftrl": "ftrl",
                      "Lamb": "lamb", "Adafactor": "adafactor", "Muon": "muon",
@@ -1142,25 +1148,26 @@ def _two_dense_models(keras):
     return (k_seq, o_seq), (k_fun, o_fun)
 
 
-def test_slot_names_follow_keras_paths_in_models():
+def test_slot_names_follow_keras_paths_in_models(fresh_names):
     """The tester's case: ``Sequential([Input((3,)), Dense(2), Dense(1)])`` with Adam gave ``adam/kernel_momentum``
     twice. Keras 3.15 names the slots after the weight's path (a Sequential model's start with the model's
     name), and so does this, since a weight has Keras' path."""
     from helpers import keras_on_torch
 
     keras = keras_on_torch("Keras 3 is the reference for the optimizer slot names")
+    keras.backend.clear_session()
     (k_seq, o_seq), (k_fun, o_fun) = _two_dense_models(keras)
-    for k_model, o_model in ((k_seq, o_seq), (k_fun, o_fun)):
-        theirs, ours = keras.optimizers.Adam(name="adam"), optimizers.Adam()
+    for k_model, o_model in ((k_seq, o_seq), (k_fun, o_fun)):   # "adam", then "adam_1", in both
+        theirs, ours = keras.optimizers.Adam(), optimizers.Adam()
         theirs.build(k_model.trainable_variables)
         ours.build(o_model.trainable_weights)
         k_names = [(v.name, v.path) for v in theirs.variables]
         assert [(v.name, v.path) for v in ours.variables] == k_names
         assert ("sequential_dense_1_kernel_momentum", "adam/sequential_dense_1_kernel_momentum") in k_names \
-            or ("out_kernel_momentum", "adam/out_kernel_momentum") in k_names
+            or ("out_kernel_momentum", "adam_1/out_kernel_momentum") in k_names
 
 
-def test_slot_names_are_unique_and_name_the_layer():
+def test_slot_names_are_unique_and_name_the_layer(fresh_names):
     """Hand-checked: the slot names of the tester's model are unique and hold the layer's name; unnamed variables
     are numbered as Keras numbers its unnamed variables (``variable``, ``variable_1``)."""
     model = tg.models.Sequential([tg.layers.Input((3,)), tg.layers.Dense(2, name="dense"),
@@ -1179,7 +1186,7 @@ def test_slot_names_are_unique_and_name_the_layer():
     assert [v.path for v in sgd.variables][2:] == ["sgd/variable_momentum", "sgd/variable_1_momentum"]
 
 
-def test_variables_without_keras():
+def test_variables_without_keras(fresh_names):
     """Hand-checked: before and after the first step, a schedule (no learning_rate variable, as Keras) and
     read-only (Keras: "property 'variables' of 'SGD' object has no setter")."""
     w = tg.tensor([1.0, -1.0], requires_grad=True)          # unnamed

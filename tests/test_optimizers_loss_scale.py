@@ -87,9 +87,10 @@ def test_learning_rate_and_iterations_are_the_inner_optimizers():
 
 
 # ------------------------------------------------------------------------------------------------ configuration
-def test_config_is_keras_and_reads_both_ways():
+def test_config_is_keras_and_reads_both_ways(fresh_names):
     keras = keras_on_torch(KERAS)
-    theirs = keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(0.5, name="adam"), initial_scale=8.0,
+    keras.backend.clear_session()       # default names counted from zero in both ("adam", "loss_scale_optimizer")
+    theirs = keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(0.5), initial_scale=8.0,
                                                  dynamic_growth_steps=3).get_config()
     ours = optimizers.LossScaleOptimizer(optimizers.Adam(0.5), initial_scale=8.0, dynamic_growth_steps=3).get_config()
     assert list(ours) == list(theirs) == ["name", "inner_optimizer", "initial_scale", "dynamic_growth_steps"]
@@ -105,7 +106,7 @@ def test_config_is_keras_and_reads_both_ways():
     assert mine.get_config() == ours
 
 
-def test_defaults_without_keras():
+def test_defaults_without_keras(fresh_names):
     opt = optimizers.LossScaleOptimizer(optimizers.SGD())
     config = opt.get_config()
     assert (config["name"], config["initial_scale"], config["dynamic_growth_steps"]) == \
@@ -282,7 +283,7 @@ def test_a_keras_file_holds_kerass_dtypes_for_the_wrapper_and_its_inner_optimize
 
 
 # ------------------------------------------------------------------------------------------------ the rate, saved
-def test_the_wrappers_rate_as_given_is_the_inner_optimizers():
+def test_the_wrappers_rate_as_given_is_the_inner_optimizers(fresh_names):
     """As Keras' LossScaleOptimizer.learning_rate: the inner optimizer's rate, read and set through the wrapper,
     a schedule evaluated at the inner optimizer's step and not settable (Keras' TypeError); the wrapper keeps no
     rate of its own besides Keras' unused 0.0 variable."""

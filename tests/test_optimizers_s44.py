@@ -246,7 +246,7 @@ def test_get_config_is_keras_and_reads_both_ways(name, kwargs):
 
 
 @pytest.mark.parametrize("name", NEW)
-def test_defaults_and_names_without_keras(name):
+def test_defaults_and_names_without_keras(name, fresh_names):
     """Keras 3.15's defaults and default names, written out."""
     defaults = {"Ftrl": {"learning_rate_power": -0.5, "initial_accumulator_value": 0.1,
                          "l1_regularization_strength": 0.0, "l2_regularization_strength": 0.0,

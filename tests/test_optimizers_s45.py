@@ -301,7 +301,7 @@ def test_get_config_is_keras_and_reads_both_ways(name, kwargs):
     assert from_keras.get_config() == dict(ours, learning_rate=from_keras.get_config()["learning_rate"])
 
 
-def test_defaults_and_names_without_keras():
+def test_defaults_and_names_without_keras(fresh_names):
     """Keras 3.15's defaults and default names, written out."""
     base = {"weight_decay": None, "clipnorm": None, "global_clipnorm": None, "clipvalue": None, "use_ema": False,
             "ema_momentum": 0.99, "ema_overwrite_frequency": None, "loss_scale_factor": None,

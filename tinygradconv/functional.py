@@ -809,6 +809,9 @@ def _columns(data, tensors, argument, names=None, optional=(), inputs_of=None, a
     the data of a dict comes back as a plain list in the inputs' order, Tensors untouched, so that their gradients
     flow.
 
+    A dict of inputs with keys that name no input warns (a ``UserWarning`` naming them, which begins as Keras 3's,
+    "The structure of `inputs` doesn't match the expected structure") and leaves their data out.
+
     Raises:
         ValueError: a dict without the keys of ``names`` (targets: or with others), a list of another length than
             ``tensors``, several arrays for one input or output, or arrays of different lengths.
@@ -828,6 +831,12 @@ def _columns(data, tensors, argument, names=None, optional=(), inputs_of=None, a
         if missing:
             raise ValueError(f"Invalid value for argument `{argument}`: no data for {missing}. Expected a dict with "
                              f"keys {names}. Received keys {sorted(data)}")
+        if extra:   # inputs keyed by no input (a misspelt or renamed key): not used, with a warning, as Keras 3
+            # (its first sentence is Keras', so that a filter written for Keras' warning catches this one too)
+            warnings.warn(f"The structure of `inputs` doesn't match the expected structure: the keys {extra} of "
+                          f"`{argument}` name no input of model '{inputs_of.name}', so their data is not used. "
+                          f"Expected the keys {names}. Received keys {list(data)}.", UserWarning,
+                          stacklevel=caller_stacklevel())
         data = [data[n] for n in names]
         if len(tensors) == 1:   # a list of one array under the key is that array (of several: refused), as Keras
             return single_input_data(inputs_of, data[0], argument, names) if inputs else data[0]

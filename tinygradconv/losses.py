@@ -1548,6 +1548,24 @@ def _overlap_axis_argument(axis):
 
 
 # ------------------------------------------------------------------------------------------------ lookup
+def target_kind(y_true_shape, y_pred_shape) -> str:
+    """Which crossentropy (or accuracy) targets and predictions of these shapes call for, by Keras 3's ``compile`` rule
+    (``is_binary_or_sparse_categorical``): ``"binary"`` when the predictions have one column (last axis of size 1),
+    else ``"sparse"`` (class labels) when the targets have fewer axes than the predictions or a last axis of size 1,
+    else ``"categorical"`` (one-hot or probability targets). A target of no axes counts as one column.
+
+    >>> target_kind((32,), (32, 1)), target_kind((32,), (32, 10)), target_kind((32, 10), (32, 10))
+    ('binary', 'sparse', 'categorical')
+    """
+    y_true_shape, y_pred_shape = tuple(y_true_shape), tuple(y_pred_shape)
+    if y_pred_shape and y_pred_shape[-1] == 1:
+        return "binary"
+    last_true = y_true_shape[-1] if y_true_shape else 1
+    if len(y_true_shape) < len(y_pred_shape) or (last_true == 1 and y_pred_shape and y_pred_shape[-1] > 1):
+        return "sparse"
+    return "categorical"
+
+
 _CLASSES = (MeanSquaredError, MeanAbsoluteError, Huber, LogCosh, BinaryCrossentropy, CategoricalCrossentropy,
             SparseCategoricalCrossentropy, KLDivergence, MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
             Hinge, SquaredHinge, CategoricalHinge, Poisson, CosineSimilarity, BinaryFocalCrossentropy,
@@ -1734,4 +1752,4 @@ __all__ = ["BinaryCrossentropy", "BinaryFocalCrossentropy", "CategoricalCrossent
            "get", "hinge", "huber", "kl_divergence", "log_cosh", "mae", "mape", "mean_absolute_error",
            "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_logarithmic_error", "mse", "msle",
            "poisson", "reduce_weighted_values", "serialize", "sparse_categorical_crossentropy", "squared_hinge",
-           "tversky"]
+           "target_kind", "tversky"]

@@ -2767,15 +2767,11 @@ _LOSS_METRICS = {"binary_crossentropy": "binary_crossentropy", "bce": "binary_cr
 
 
 def resolve_accuracy(y_true_shape, y_pred_shape):
-    """The accuracy a model means by ``"accuracy"`` (Keras' ``compile`` rule): binary when predictions have one
-    column, sparse categorical when targets have fewer axes or a single column, categorical otherwise."""
-    y_true_shape, y_pred_shape = tuple(y_true_shape), tuple(y_pred_shape)
-    if y_pred_shape and y_pred_shape[-1] == 1:
-        return BinaryAccuracy
-    last_true = y_true_shape[-1] if y_true_shape else 1
-    if len(y_true_shape) < len(y_pred_shape) or (last_true == 1 and y_pred_shape and y_pred_shape[-1] > 1):
-        return SparseCategoricalAccuracy
-    return CategoricalAccuracy
+    """The accuracy a model means by ``"accuracy"`` (Keras' ``compile`` rule, :func:`~tinygradconv.losses.target_kind`):
+    binary when predictions have one column, sparse categorical when targets have fewer axes or a single column,
+    categorical otherwise."""
+    kind = losses.target_kind(y_true_shape, y_pred_shape)   # the rule of compile(loss="ce") too
+    return {"binary": BinaryAccuracy, "sparse": SparseCategoricalAccuracy, "categorical": CategoricalAccuracy}[kind]
 
 
 #: The names of ``keras.metrics`` (Keras 3.15) that tinygradconv does not have, and what to use instead. None is a

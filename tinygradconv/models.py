@@ -42,6 +42,7 @@ import numbers
 import sys
 import threading
 import warnings
+from types import MappingProxyType
 
 import numpy as np
 
@@ -1021,6 +1022,46 @@ def _detached_with_mask(y_pred):
     return detached
 
 
+#: The names Keras 3's ``compile`` takes for "the crossentropy that the data's shapes call for" (any case: ``"CE"``);
+#: ``keras.losses.get`` and ``metrics=`` refuse them, as here (``losses.get("ce")`` is an unknown loss).
+_CROSSENTROPY_SHORTCUTS = ("crossentropy", "ce")
+
+
+class _CrossentropyOfTheShapes(losses.LossFunctionWrapper):
+    """The loss of ``compile(loss="ce")`` or ``loss="crossentropy"`` (any case): binary, sparse categorical or
+    categorical crossentropy, chosen from the shapes of the targets and predictions by
+    :func:`~tinygradconv.losses.target_kind`, as Keras 3's ``compile`` chooses (``keras/src/trainers/compile_utils.py``,
+    ``get_loss``), for each output.
+
+    As in Keras, the chosen function runs with its defaults: ``from_logits=False``, so the predictions must be
+    probabilities (a ``sigmoid`` or ``softmax`` output); for logits, compile with the loss itself, e.g.
+    ``SparseCategoricalCrossentropy(from_logits=True)``. Its name is the string given (``"ce"``, ``"CE"``).
+
+    The choice is made again at each batch (Keras makes it once, at the first batch). The two differ only for
+    predictions of one axis, ``(batch,)``, whose last axis is the batch: Keras keeps its first batch's choice, binary
+    for a batch of one and categorical (over the batch) else.
+
+    >>> loss = _CrossentropyOfTheShapes("ce")
+    >>> round(loss([0, 1], [[0.9, 0.1], [0.2, 0.8]]).item(), 4), loss.fn.__name__
+    (0.1643, 'sparse_categorical_crossentropy')
+    >>> round(loss([[1.0], [0.0]], [[0.9], [0.2]]).item(), 4), loss.fn.__name__
+    (0.1643, 'binary_crossentropy')
+    """
+
+    _OF_KIND = MappingProxyType({"binary": losses.binary_crossentropy,
+                                 "sparse": losses.sparse_categorical_crossentropy,
+                                 "categorical": losses.categorical_crossentropy})
+
+    def __init__(self, name="crossentropy"):
+        super().__init__(None, name=name)       # fn: chosen at each batch
+
+    def call(self, y_true, y_pred):
+        # chosen from the shapes as given, before LossFunctionWrapper's squeeze-or-expand rule changes them
+        true_shape = y_true.shape if isinstance(y_true, Tensor) else np.shape(y_true)
+        self.fn = self._OF_KIND[losses.target_kind(true_shape, y_pred.shape)]
+        return super().call(y_true, y_pred)
+
+
 class _LossDictOfOneOutput:
     """The loss of a one-output model compiled with a dict of losses by output name (``loss={"dense": "mse"}``).
     Keras 3.15 takes that dict in ``compile`` (and keeps it as ``model.loss`` and in saved files), then fails at the
@@ -1343,7 +1384,9 @@ class Model(Layer):
         Args:
             optimizer: an optimizer object (anything with ``apply(grads, variables)``) or a name/config understood
                 by ``tinygradconv.optimizers.get`` (e.g. ``"sgd"``, ``"adam"``).
-            loss: a name understood by ``tinygradconv.losses.get`` (e.g. ``"mse"``) or a callable
+            loss: a name understood by ``tinygradconv.losses.get`` (e.g. ``"mse"``), Keras' shortcut ``"ce"`` or
+                ``"crossentropy"`` (any case: binary, sparse categorical or categorical crossentropy from the shapes
+                of each output's data, with ``from_logits=False``, as Keras), or a callable
                 ``loss(y_true, y_pred) -> scalar Tensor``; a class (``losses.MeanSquaredError``) stands for its
                 default instance, as in Keras 3 (so does a metric class in ``metrics``).
             metrics: a list of metric names (e.g. ``"mae"``, ``"accuracy"``), metric objects or functions. As in
@@ -1596,6 +1639,9 @@ class Model(Layer):
 
     @staticmethod
     def _get(module, identifier, argument):
+        if module is losses and isinstance(identifier, str) and identifier.lower() in _CROSSENTROPY_SHORTCUTS:
+            # Keras' compile shortcut (not losses.get's): the crossentropy that each output's shapes call for
+            return _CrossentropyOfTheShapes(name=identifier)
         try:
             return module.get(identifier)
         except (ValueError, KeyError, TypeError) as exc:

@@ -66,7 +66,7 @@ class Adafactor(Optimizer):
     keras_slots = ((("r", "r"), ("c", "c"), ("v", "velocity")),)
 
     def __init__(self, learning_rate=0.001, beta_2_decay=-0.8, epsilon_1=1e-30, epsilon_2=1e-3, clip_threshold=1.0,
-                 relative_step=True, name="adafactor", **kwargs):
+                 relative_step=True, name=None, **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.beta_2_decay = float(number(beta_2_decay, "beta_2_decay", high=0, finite=True))
         self.epsilon_1 = float(number(epsilon_1, "epsilon_1", low=0, finite=True))

@@ -67,7 +67,7 @@ class Adam(_AdamHyperparameters):
 
     keras_slots = ((("m", "momentum"), ("v", "velocity")), (("vhat", "velocity_hat"),))
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name="adam",
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name=None,
                  **kwargs):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
         self.amsgrad = flag(amsgrad, "amsgrad")
@@ -110,7 +110,7 @@ class AdamW(Adam):
     """
 
     def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-                 amsgrad=False, name="adam_w", **kwargs):
+                 amsgrad=False, name=None, **kwargs):
         self._check_weight_decay(weight_decay)      # before anything else, as Keras
         super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad, name=name,
                          weight_decay=weight_decay, **kwargs)
@@ -146,7 +146,7 @@ class Adamax(_AdamHyperparameters):
 
     keras_slots = ((("m", "momentum"), ("u", "norm")),)
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="adamax", **kwargs):
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name=None, **kwargs):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
 
     def build_state(self, variable, xp):
@@ -188,7 +188,7 @@ class Nadam(_AdamHyperparameters):
 
     keras_slots = ((("m", "momentum"), ("v", "velocity")),)
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="nadam", **kwargs):
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name=None, **kwargs):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
         self.u_product = 1.0
 
@@ -240,7 +240,7 @@ class Lion(Optimizer):
 
     keras_slots = ((("m", "momentum"),),)
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, name="lion", **kwargs):
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.99, name=None, **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.beta_1 = float(number(beta_1, "beta_1", low=0, high=1, low_open=True))
         self.beta_2 = float(number(beta_2, "beta_2", low=0, high=1))
@@ -300,7 +300,7 @@ class Lamb(_AdamHyperparameters):
 
     keras_slots = ((("m", "momentum"), ("v", "velocity")),)
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="lamb", **kwargs):
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name=None, **kwargs):
         super().__init__(learning_rate, beta_1, beta_2, epsilon, name=name, **kwargs)
 
     def build_state(self, variable, xp):

@@ -39,7 +39,7 @@ class SGD(Optimizer):
 
     keras_slots = ((("m", "momentum"),),)
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="sgd", **kwargs):
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name=None, **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.momentum = float(number(momentum, "momentum", low=0, high=1))
         self.nesterov = flag(nesterov, "nesterov")
@@ -87,7 +87,7 @@ class RMSprop(Optimizer):
 
     keras_slots = ((("v", "velocity"),), (("m", "momentum"),), (("a", "average_gradient"),))
 
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name="rm_sprop",
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name=None,
                  **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.rho = float(number(rho, "rho", low=0, high=1, high_open=True))
@@ -145,7 +145,7 @@ class Adagrad(Optimizer):
 
     keras_slots = ((("acc", "accumulator"),),)
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, name="adagrad", **kwargs):
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, name=None, **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.initial_accumulator_value = float(number(initial_accumulator_value, "initial_accumulator_value",
                                                       low=0))
@@ -189,7 +189,7 @@ class Adadelta(Optimizer):
 
     keras_slots = ((("Eg", "accumulated_grad"), ("Ed", "accumulated_delta_var")),)
 
-    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name="adadelta", **kwargs):
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name=None, **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.rho = float(number(rho, "rho", low=0, high=1, high_open=True))
         self.epsilon = float(number(epsilon, "epsilon", low=0))

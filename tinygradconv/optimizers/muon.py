@@ -121,7 +121,7 @@ class Muon(Optimizer):
     def __init__(self, learning_rate=0.001, adam_beta_1=0.9, adam_beta_2=0.999, adam_weight_decay=0.004,
                  epsilon=1e-7, weight_decay=0.004, exclude_layers=None, exclude_embeddings=True, muon_a=3.4445,
                  muon_b=-4.7750, muon_c=2.0315, adam_lr_ratio=1, momentum=0.95, ns_steps=5, nesterov=True,
-                 rms_rate=0.2, name="muon", **kwargs):
+                 rms_rate=0.2, name=None, **kwargs):
         super().__init__(learning_rate, weight_decay=weight_decay, name=name, **kwargs)
         self.adam_beta_1 = float(number(adam_beta_1, "adam_beta_1", low=0, high=1, high_open=True))
         self.adam_beta_2 = float(number(adam_beta_2, "adam_beta_2", low=0, high=1, high_open=True))

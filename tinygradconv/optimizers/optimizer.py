@@ -196,8 +196,10 @@ class Optimizer:
         ema_overwrite_frequency: None (default), or every this many steps the weights are set to their averages
             (after the average's update of the step whose ``iterations + 1`` is a multiple of it).
         name: the optimizer's name; by default Keras 3's, the class name in snake case (``"sgd"``, ``"rm_sprop"``,
-            ``"adam"``, ``"adam_w"``, ...). Any name reads back: older files hold ``"SGD"``, ``"rmsprop"``,
-            ``"adamw"``, this library's defaults before it followed Keras.
+            ``"adam"``, ``"adam_w"``, ...) made unique as Keras makes it (``auto_name``), by the counter that names
+            layers: the first ``Adam()`` of a session is ``"adam"``, the next ``"adam_1"``, ``"adam_2"``, ... (a
+            name given, or read from a config, is kept and counts nothing). Any name reads back: older files hold
+            ``"SGD"``, ``"rmsprop"``, ``"adamw"``, this library's defaults before it followed Keras.
 
     Raises:
         ValueError: for an out-of-range hyperparameter, when more than one of ``clipnorm``, ``clipvalue`` and
@@ -267,8 +269,13 @@ class Optimizer:
         if name is not None and (not isinstance(name, str) or "/" in name):   # Keras' rule and message
             raise ValueError(f"Argument `name` must be a string and cannot contain character `/`. Received: "
                              f"name={name}")
-        # Keras' default: the class name in snake case (an optimizer of your own, `MyOpt` -> "my_opt")
-        self.name = name if name is not None else _lookup.snake_case(type(self).__name__)
+        # Keras' default: the class name in snake case (an optimizer of your own, `MyOpt` -> "my_opt"), made unique
+        # by the counter that names layers, as Keras' auto_name: "adam", then "adam_1", "adam_2", ... (a name given,
+        # or read from a config, is kept as it is and counts nothing)
+        if name is None:
+            from ..layers.layer import unique_name  # (here: `import tinygradconv.optimizers` stays light)
+            name = unique_name(_lookup.snake_case(type(self).__name__))
+        self.name = name
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.iterations = 0
         self._learning_rate = self._check_learning_rate(learning_rate)
@@ -507,12 +514,13 @@ class Optimizer:
         optimizer was built with, group by group as Keras creates them, then any scalar state (Nadam's
         ``"<name>/u_product"``, an unnamed variable in Keras). Before the optimizer is built, only the first two.
 
-        Each item's ``.name`` and ``.path`` are Keras': ``"iteration"`` and ``"adam/iteration"``. A slot is named as
-        Keras names it, ``"<variable path>_<slot>"`` with the ``"/"`` of the weight's path written ``"_"`` (its path
-        ``"<name>/<that>"``): the weight of path ``"sequential/dense_1/kernel"`` gives the name
-        ``"sequential_dense_1_kernel_momentum"`` and the path ``"adam/sequential_dense_1_kernel_momentum"``. A Tensor
-        that is not a layer's weight has no path: its ``name`` is used, ``"variable"`` for an unnamed one; a name met
-        again (two unnamed variables) is numbered ``"variable_1"``, ``"variable_2"``, ... in the order of the
+        Each item's ``.name`` and ``.path`` are Keras': ``"iteration"`` and ``"adam/iteration"`` (the path starts
+        with the optimizer's name: the second ``Adam()`` of a session is ``"adam_1"``, so ``"adam_1/iteration"``).
+        A slot is named as Keras names it, ``"<variable path>_<slot>"`` with the ``"/"`` of the weight's path
+        written ``"_"`` (its path ``"<name>/<that>"``): the weight of path ``"sequential/dense_1/kernel"`` gives
+        the name ``"sequential_dense_1_kernel_momentum"`` and the path ``"adam/sequential_dense_1_kernel_momentum"``.
+        A Tensor that is not a layer's weight has no path: its ``name`` is used, ``"variable"`` for an unnamed one; a
+        name met again (two unnamed variables) is numbered ``"variable_1"``, ``"variable_2"``, ... in the order of the
         variables, as Keras numbers its unnamed variables, so that every name is unique.
 
         Read-only (assigning it is an ``AttributeError``, as Keras). Each item is a new Tensor holding a copy of the
@@ -530,7 +538,7 @@ class Optimizer:
         >>> from tinygradconv.optimizers import Adam
         >>> kernel = tg.tensor([1.0, 2.0], requires_grad=True)
         >>> kernel.name = "dense/kernel"
-        >>> opt = Adam(learning_rate=0.01)
+        >>> opt = Adam(learning_rate=0.01, name="adam")
         >>> [v.path for v in opt.variables]
         ['adam/iteration', 'adam/learning_rate']
         >>> opt.build([kernel])

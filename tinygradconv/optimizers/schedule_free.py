@@ -65,7 +65,7 @@ class ScheduleFreeAdamW(Optimizer):
     keras_slots = ((("z", "momentum"), ("v", "velocity")),)
 
     def __init__(self, learning_rate=0.0025, beta_1=0.9, beta_2=0.999, epsilon=1e-8, warmup_steps=0,
-                 name="schedule_free_adam_w", **kwargs):
+                 name=None, **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.beta_1 = float(number(beta_1, "beta_1", low=0, high=1, low_open=True))
         self.beta_2 = float(number(beta_2, "beta_2", low=0, high=1, high_open=True))
