@@ -1599,10 +1599,14 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
 
     Both come from :func:`conv_matrices` (each through its own op); the figure title reports ``max |T - Cᵀ|``
     and the conv1d's explicit padding (and whether Keras's padding name gives the same). A new figure is sized to
-    the two matrices: drawn at one cell size, the tall ``T`` beside a wide ``C`` left half of it blank, so ``T``'s
-    cells are drawn smaller, by ``n_short / n_long`` (as high as ``C``) but at least 0.6 of ``C``'s when numbers are
-    written in them, 0.25 with a colour bar (:func:`matrix_shrink`), and never too small for the numbers written in
-    them; ``T``'s column is at least as wide as its title (the cells centred in it). A lopsided matrix (``C`` 2×100)
+    the two matrices: drawn at one cell size, the tall ``T`` beside a wide ``C`` left half of it blank, so where
+    ``C`` is wider than high (its ``n_short`` output steps fewer than its ``n_long`` input steps, the usual case)
+    ``T``'s cells are drawn smaller, by ``n_short / n_long`` (as high as ``C``) but at least 0.6 of ``C``'s when
+    numbers are written in them, 0.25 with a colour bar (:func:`matrix_shrink`), and never too small for the numbers
+    written in them; where ``C`` is square or taller than wide (a conv1d_transpose with padding ``"same"`` can give
+    fewer steps than its input) both are drawn at one cell size. Each axis label says what it indexes and how many
+    steps it has (``C``'s columns: its input; its rows: its output; ``T``'s the other way round). ``T``'s column is
+    at least as wide as its title (the cells centred in it). A lopsided matrix (``C`` 2×100)
     is drawn at least ``MIN_PANEL_INCHES`` (0.5) across its short side, its cells that much longer that way, not a
     hairline; the tick labels give the indices, thinned to the room the drawn side has (none overlap); the colour
     bar stands right beside ``T``, as high as it.
@@ -1649,7 +1653,9 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
                               weights), weights_source=source)
     c, t = conv_matrices(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
     k, s, d = st.kernel_size, st.strides, st.dilation_rate
-    n_short, n_long = c.shape
+    # C maps the conv1d's input (its columns) to its output (its rows): usually the output is the shorter, but a
+    # conv1d_transpose with padding "same" can give fewer steps than its input (C is then taller than wide)
+    n_short, n_long = c.shape                                       # C's rows (conv output), columns (conv input)
     annotate = n_short + n_long <= 26 if annotate is None else bool(annotate)
     new_figure = ax is None
     if ax is None:
@@ -1706,16 +1712,19 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
         note = (f"transposed: conv1d_transpose (valid, output_padding={extra}) cropped by the conv's padding "
                 f"({left}, {right})")
         c_title, t_title = f"{st.kind}: C, {n_short}×{n_long}", f"its transpose: T = Cᵀ, {n_long}×{n_short}"
-    t_xlabel = "input index (short side)"
+    # each side says what it indexes and how many steps it has: C's columns are its input, its rows its output;
+    # T = Cᵀ maps C's output steps back to its input steps. (The labels said "long side"/"short side", wrong where
+    # a conv1d_transpose with padding "same" shortens its input, meaningless for square matrices: found by a teacher)
+    t_xlabel = f"input index ({_steps(n_short)})"
     # the transpose is a narrow column (a short side of 3 or less, or its smaller cells): its title and label on
     # two lines where they are wider than it (9- and 8-point text, about 0.6 em a character), not cut off
     t_inches = cell * t_cols if new_figure else ax[1].get_position().width * fig.get_figwidth()
     if n_short <= 3 or len(t_title) * 0.6 * 9 / 72 > t_inches:
         t_title = t_title.replace(": ", ":\n", 1)
     if n_short <= 3 or len(t_xlabel) * 0.6 * 8 / 72 > t_inches:
-        t_xlabel = "input index\n(short side)"
-    _draw_matrix(ax[0], c, c_title, "input index (long side)", "output index (short side)", annotate)
-    image = _draw_matrix(ax[1], t, t_title, t_xlabel, "output index (long side)", annotate,
+        t_xlabel = t_xlabel.replace(" (", "\n(", 1)
+    _draw_matrix(ax[0], c, c_title, f"input index ({_steps(n_long)})", f"output index ({_steps(n_short)})", annotate)
+    image = _draw_matrix(ax[1], t, t_title, t_xlabel, f"output index ({_steps(n_long)})", annotate,
                          x_ticks=round(12 * shrink) if new_figure else 12)
     if new_figure:                                                # a lopsided matrix's cells, longer one way
         ax[0].set_aspect(c_rows / max(n_short, 1))
@@ -1744,7 +1753,10 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
         for _ in range(3):
             fig.draw_without_rendering()
             row = ax[1].get_position(original=True).height * fig.get_figheight()         # inches
-            c_cell = ax[0].get_position().width * fig.get_figwidth() / n_long
+            # C's cell from the width its column was given (original=True): where C is taller than wide (a conv1d_
+            # transpose that shortens), the drawn C is limited by the row's height, its drawn width then too small,
+            # and the row never grew: T was drawn with bigger cells than C (found by a teacher)
+            c_cell = ax[0].get_position(original=True).width * fig.get_figwidth() / n_long
             wanted = c_cell * max(c_rows, shrink * n_long)
             if abs(row - wanted) < 0.02:
                 break
@@ -1760,6 +1772,11 @@ MIN_MATRIX_SHRINK = 0.6
 NUMBER_CELL_INCHES = 0.2
 #: ... and with a colour bar instead of numbers (a cell of a few points still shows its colour).
 MIN_BAR_MATRIX_SHRINK = 0.25
+
+
+def _steps(n):
+    """``"5 steps"``, ``"1 step"``: the length of a matrix side in its axis label."""
+    return f"{n} step{'s' * (n != 1)}"
 
 
 def matrix_shrink(n_short, n_long, annotate=True) -> float:

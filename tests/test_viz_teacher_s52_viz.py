@@ -1,0 +1,70 @@
+"""A teacher's findings on the pictures (session 52): the conv matrix's axis labels said "long side"/"short side"
+(wrong where a conv1d_transpose shortens its input), the scatter animation's text counted F cells under a row of N,
+its legend covered the output cells in 10-inch figures, plot_history's long legend was cut off at 100 and 150 dpi,
+an unknown op name was reported as `kind`, "1 tensors", and a cast input lost its name in the graph.
+
+References: Keras 3.15.1's output lengths (compute_output_shape), the formulas by hand, and the pictures measured in
+pixels at 100 and 150 dpi."""
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from helpers import keras_on_torch
+
+import tinygradconv as tg
+from tinygradconv import viz
+from tinygradconv.layers import Conv1D
+
+DPIS = (100, 150)
+
+
+def _keras_length(kind, length, kernel_size, **kw):
+    keras = keras_on_torch("Keras 3.15.1's output length is the reference")
+    layer = (keras.layers.Conv1D if kind == "conv1d" else keras.layers.Conv1DTranspose)(1, kernel_size, **kw)
+    return layer.compute_output_shape((None, length, 1))[1]
+
+
+# ------------------------------------------------------------------------------------------- F1: the conv matrix
+@pytest.mark.parametrize("kind, length, k, kw", [
+    ("conv1d_transpose", 5, 2, {"strides": 1, "padding": "same", "output_padding": 0}),   # output shorter: 5 -> 4
+    ("conv1d_transpose", 5, 4, {"strides": 2, "padding": "same", "output_padding": 0}),   # 5 -> 10... the usual way
+    ("conv1d", 12, 3, {"strides": 1, "padding": "causal", "dilation_rate": 3}),            # square
+    ("conv1d", 8, 3, {"strides": 2, "padding": "same"}),
+])
+def test_conv_matrix_axes_say_what_they_index_and_how_many_steps(kind, length, k, kw):
+    n = _keras_length(kind, length, k, **kw)
+    # C is a conv1d's matrix: for a conv1d_transpose, the matching conv1d reads the transpose's N outputs and
+    # gives its L inputs
+    conv_in, conv_out = (length, n) if kind == "conv1d" else (n, length)
+    fig = viz.plot_conv_matrix(kind, length, k, **kw)
+    c_ax, t_ax = fig.axes[:2]
+    assert c_ax.images[0].get_array().shape == (conv_out, conv_in)
+    assert t_ax.images[0].get_array().shape == (conv_in, conv_out)
+    flat = [a.get_xlabel().replace("\n", " ") for a in (c_ax, t_ax)] + [a.get_ylabel() for a in (c_ax, t_ax)]
+    assert flat == [f"input index ({conv_in} steps)", f"input index ({conv_out} steps)",
+                    f"output index ({conv_out} steps)", f"output index ({conv_in} steps)"]
+    assert not any("side" in label for label in flat)
+    plt.close(fig)
+
+
+def test_conv_matrix_taller_than_wide_draws_both_at_one_cell_size():
+    """C 5×4 (a conv1d_transpose of 5 steps giving 4): T's cells were drawn 15 % bigger than C's."""
+    fig = viz.plot_conv_matrix("conv1d_transpose", 5, 2, strides=1, padding="same", output_padding=0)
+    for dpi in DPIS:
+        fig.set_dpi(dpi)
+        fig.canvas.draw()
+        cells = []
+        for ax in fig.axes[:2]:
+            rows, cols = ax.images[0].get_array().shape
+            box = ax.get_window_extent()
+            cells.append((box.width / cols, box.height / rows))
+        (cw, ch), (tw, th) = cells
+        assert abs(cw - ch) < 1.0 and abs(tw - th) < 1.0
+        assert abs(tw - cw) <= 0.03 * cw, (dpi, cells)
+    plt.close(fig)
+
+
