@@ -68,3 +68,36 @@ def test_conv_matrix_taller_than_wide_draws_both_at_one_cell_size():
     plt.close(fig)
 
 
+# ----------------------------------------------------------------------------- F4: the animation's text and row
+@pytest.mark.parametrize("length, k, kw, extension, cause", [
+    (5, 4, {"strides": 3, "output_padding": 2}, 2, "output_padding = 2"),
+    (5, 1, {"strides": 4}, 3, "strides 4 > k_eff 1"),
+    (4, 3, {"strides": 2, "padding": "same"}, 0, None),
+])
+def test_scatter_animation_text_counts_the_cells_it_draws(length, k, kw, extension, cause):
+    n = _keras_length("conv1d_transpose", length, k, **kw)
+    full = (length - 1) * kw["strides"] + k                          # F by hand (dilation 1)
+    anim = viz.animate_transposed_conv(length, k, **kw)
+    ax = anim.figure.axes[0]
+    for frame in range(length + 2):
+        anim._func(frame)
+        cells = [p for p in ax.patches if (p.get_gid() or "").startswith("output:")]
+        title = ax.get_title().replace("\n", " ")
+        assert len(cells) == max(n, full)
+        if frame <= length:
+            assert f"= {full} cells" in title
+            assert f"the crop keeps N = {n}" in title
+            if extension:
+                assert f"then {extension} zero cells no input reaches ({cause}; bias only): {full + extension} cells" \
+                    in title
+                # the cells past F never receive a copy
+                assert all(t.get_text() == "0" for t in ax.texts if (t.get_gid() or "").startswith("value:")
+                           and int(t.get_gid().split(":")[1]) >= full)
+            else:
+                assert "zero cell" not in title
+        else:
+            assert f"has N = {n} values" in title
+            assert (f"and the {extension} zero cells after it" in title) == bool(extension)
+    plt.close(anim.figure)
+
+

@@ -1900,7 +1900,9 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
                             path=None, fps=1.5, ax=None):
     """A GIF-ready animation of the kernel scattering each input into the output, with overlap accumulation.
 
-    Frame 0 shows the empty full output; frame ``j + 1`` scatters ``x_j``: the values ``x_j * w_t`` land at full
+    Frame 0 shows the empty full output (its ``F = (L - 1)·s + k_eff`` cells, then, where ``N`` runs past ``F``
+    (``output_padding``, or ``strides > k_eff``), the zero cells no input reaches, which only the bias fills; the
+    titles count both); frame ``j + 1`` scatters ``x_j``: the values ``x_j * w_t`` land at full
     positions ``j*s + t*d`` (lines coloured by tap), adding to what is already there; cell colour counts the
     contributions received (overlap; a legend gives the counts; one fixed scale, :func:`copies_shade`), so a kernel
     size that is not a multiple of the stride shows its checkerboard; each cell's number is black or white,
@@ -1960,6 +1962,16 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
     n_out = st.output_length
     full = partials.shape[1]
     frame_len = full + max(-c_right, 0)
+    # where N runs past F (output_padding, or strides > k_eff), the row holds F scattered cells and then the
+    # `extension` zero cells no input reaches, which only the bias fills: "F = 16 cells; the crop keeps N = 18" under
+    # a row of 18 cells contradicted itself (found by a teacher). Keras: N = (L - 1)·s + k + output_padding (valid)
+    extension = frame_len - full
+    cause = f"output_padding = {st.output_padding}" if st.output_padding is not None else \
+        f"strides {s} > k_eff {st.k_eff}"
+    plural = "s" * (extension != 1)
+    extra_line = (f", then {extension} zero cell{plural} no input reaches ({cause}; bias only): "
+                  f"{frame_len} cells") if extension else ""
+    extra_cells = f" and the {extension} zero cell{plural} after it" if extension else ""
     output = conv1d_transpose(Tensor(x.reshape(1, L, 1), dtype="float64", backend="numpy"),
                               Tensor(w.reshape(-1, 1, 1), dtype="float64", backend="numpy"), strides=s,
                               padding=st.padding, output_padding=st.output_padding,
@@ -2025,14 +2037,15 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
             title = (f"step {step + 1}/{L}: x[{step}] = {x[step]:.3g} is scattered to positions {step}·{s} + t·{d} "
                      f"(tap t) and added: overlaps accumulate")
         elif final:
-            title = (f"crop [{c_left}, {c_left + n_out}) of the full output: y = {st.kind}(x) has N = {n_out} "
-                     f"values")
+            title = (f"crop [{c_left}, {c_left + n_out}) of the full output{extra_cells}: y = {st.kind}(x) has "
+                     f"N = {n_out} values")
         else:
             title = f"{st.describe()}: the full output starts at zero"
-        # while scattering, the frame holds the full output, (L - 1)·s + k_eff cells: its formula, and how many the
-        # crop keeps; the last frame, after the crop, gives the op's own N (a student read "N = 8" above 9 cells)
+        # while scattering, the frame holds the full output, (L - 1)·s + k_eff cells, and the zero cells the crop
+        # runs past it: its formula, and how many the crop keeps; the last frame, after the crop, gives the op's
+        # own N (a student read "N = 8" above 9 cells)
         length_line = _formula(st) if final else (
-            f"full output F = (L − 1)·s + k_eff = ({L} − 1)·{s} + {st.k_eff} = {full} cells; "
+            f"full output F = (L − 1)·s + k_eff = ({L} − 1)·{s} + {st.k_eff} = {full} cells{extra_line}; "
             f"the crop keeps N = {n_out}")
         ax.set_title("\n".join([textwrap.fill(title, chars), wrap_formula(length_line, chars)]
                                + _keras_lines(st, chars)), fontsize=9)
