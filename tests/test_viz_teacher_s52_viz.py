@@ -101,3 +101,36 @@ def test_scatter_animation_text_counts_the_cells_it_draws(length, k, kw, extensi
     plt.close(anim.figure)
 
 
+# --------------------------------------------------------------------- F3: the animation's legend under the cells
+@pytest.mark.parametrize("length, k, kw", [
+    (5, 1, {"strides": 4}),                                   # 11.5 px over the cells at 100 dpi
+    (4, 5, {"strides": 4}),                                   # 1.7 px
+    (5, 4, {"strides": 3, "output_padding": 2}),              # the teacher's slide
+    (8, 3, {"strides": 2, "padding": "same"}),
+    (4, 3, {"strides": 2, "padding": "same"}),                # tutorial 03 (a short row)
+    (2, 2, {"strides": 1}),
+])
+def test_scatter_animation_legend_never_covers_the_cells(length, k, kw):
+    anim = viz.animate_transposed_conv(length, k, **kw)
+    fig, ax = anim.figure, anim.figure.axes[0]
+    for frame in (0, 1, length + 1):
+        anim._func(frame)
+        for dpi in DPIS:
+            fig.set_dpi(dpi)
+            fig.canvas.draw()
+            renderer = fig.canvas.get_renderer()
+            cells = [p.get_window_extent(renderer) for p in ax.patches
+                     if (p.get_gid() or "").startswith("output:")]
+            legend = ax.get_legend()
+            texts = [legend.get_title(), *legend.get_texts()]
+            boxes = [t.get_window_extent(renderer) for t in texts]
+            assert max(b.y1 for b in boxes) < min(c.y0 for c in cells) - 2, (frame, dpi)      # below, 2 px apart
+            assert min(b.y0 for b in boxes) >= 0 and min(b.x0 for b in boxes) >= 0
+            assert max(b.x1 for b in boxes) <= fig.bbox.width
+            # no blank band: what is drawn fills the figure's height (the figure sized to the Axes' data)
+            drawn = fig.get_tightbbox(renderer)
+            assert drawn.y0 >= -0.01 and drawn.y1 <= fig.get_figheight() + 0.01
+            assert drawn.height > fig.get_figheight() - 0.35, (frame, dpi, drawn, fig.get_size_inches())
+    plt.close(fig)
+
+

@@ -1978,9 +1978,22 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
                               dilation_rate=d).numpy()[0, :, 0]
     inch = min(0.55, 10.0 / (frame_len + 4))
     new_figure = ax is None
+    # the data the Axes show: the labels left of x = 0, the cells from the output row (y = 0) to the input row (2.0)
+    x_limits = (-3.2, max(frame_len, (L - 1) * s + 1) + 0.2)
+    # A new figure's legend stands below the Axes, outside them (the layout engine makes room for it), so that it
+    # never covers the cells. Drawn inside them, in a fixed band of 1.6 cells under the output row, it covered the
+    # output cells' lower edge in 115 of 640 small settings (found by a teacher): the figure's height shrank as the
+    # full output grew longer, while the legend's font grew with the figure's width (13 points at 10 inches). In the
+    # caller's Axes the legend stays inside them, in that band (8 points), where the caller's layout expects it.
+    y_limits = (-_CELL / 2 - 0.2, 2.6) if new_figure else (-2.0, 2.6)
     if ax is None:
         width = max(6.5, inch * (frame_len + 4))
-        fig = pyplot().figure(figsize=(width, 0.9 + _keras_height(st, width) + 4.6 * width / (frame_len + 4)),
+        points = legend_points(width)
+        # first guess: the title's lines, the rows of cells at the width's scale, the legend (a title of two lines
+        # and a row of keys); the figure's height is then set to what the laid-out Axes need (below)
+        legend_inches = 4.5 * 1.25 * points / 72
+        fig = pyplot().figure(figsize=(width, 0.9 + _keras_height(st, width) + legend_inches
+                                       + (y_limits[1] - y_limits[0]) * width / (frame_len + 4)),
                               layout="constrained")
         ax = fig.add_subplot()
     else:
@@ -1995,8 +2008,8 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
     def draw(frame):
         ax.clear()
         ax.axis("off")
-        ax.set_xlim(-3.2, max(frame_len, (L - 1) * s + 1) + 0.2)
-        ax.set_ylim(-2.0, 2.6)
+        ax.set_xlim(*x_limits)
+        ax.set_ylim(*y_limits)
         ax.set_aspect("equal")
         step = frame - 1                                             # the input being scattered, if any
         final = frame == L + 1
@@ -2065,9 +2078,10 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
         # tutorial 03's animation), its title wrapped to the figure's width
         points = legend_points(fig.get_figwidth()) if new_figure else 8.0
         key = "cell colour: kernel copies added to the output cell so far (the same in every animation)"
-        legend = ax.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=points,
-                           borderaxespad=0.0, title_fontsize=points, frameon=False, handlelength=1.4,
-                           columnspacing=1.0,
+        place = {"loc": "upper center", "bbox_to_anchor": (0.5, 0.0), "borderaxespad": 0.2} if new_figure else \
+            {"loc": "lower center", "borderaxespad": 0.0}
+        legend = ax.legend(handles=handles, ncol=len(handles), fontsize=points, title_fontsize=points,
+                           frameon=False, handlelength=1.4, columnspacing=1.0, **place,
                            title=textwrap.fill(key, max(30, int((fig.get_figwidth() - 0.5) * 72 / (points * 0.62)))))
         legend.get_title().set_multialignment("center")
         return []
@@ -2075,7 +2089,16 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
     anim = FuncAnimation(fig, draw, frames=L + 2, interval=1000.0 / fps, blit=False, repeat=True)
     if new_figure:      # the first frame, laid out: the figure saved or shown as it is holds all of it
         draw(0)
-        fig.draw_without_rendering()
+        # the figure as high as the Axes need at the width they were given (their box has the data's aspect):
+        # higher, the cells were drawn smaller and centred between blank bands; lower, cut to the height
+        for _ in range(3):
+            fig.draw_without_rendering()
+            box = ax.get_position(original=True)
+            have = box.height * fig.get_figheight()
+            wanted = box.width * fig.get_figwidth() * (y_limits[1] - y_limits[0]) / (x_limits[1] - x_limits[0])
+            if abs(have - wanted) < 0.02:
+                break
+            fig.set_size_inches(fig.get_figwidth(), fig.get_figheight() - have + wanted)
     anim.partials, anim.counts, anim.output = partials, counts, output
     anim.figure, anim.fps = fig, fps
     if path is not None:
