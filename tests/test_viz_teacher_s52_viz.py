@@ -134,3 +134,34 @@ def test_scatter_animation_legend_never_covers_the_cells(length, k, kw):
     plt.close(fig)
 
 
+# ------------------------------------------------------------------------------ F2: plot_history's long legend
+NAN = float("nan")
+
+
+@pytest.mark.parametrize("history, logy", [
+    ({"loss": [1.0, 0.1, 0.0, -0.5, 0.01]}, True),
+    ({"loss": list(np.linspace(1, 0.1, 15)) + [NAN, 0.1, NAN, 0.1, NAN, 0.1, NAN, 0.1, NAN]}, False),
+    ({"loss": [1.0, NAN, 0.5, np.inf, 0.3, -np.inf, 0.2], "val_loss": [1.2, 0.9, NAN, NAN, NAN, NAN, 0.5],
+      "mae": [0.5, 0.4, 0.3, 0.2, 0.1, 0.1, 0.1]}, True),
+])
+def test_history_legend_fits_in_its_panel_at_100_and_150_dpi(history, logy):
+    fig = viz.plot_history(history, logy=logy)
+    for dpi in DPIS:
+        fig.set_dpi(dpi)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        for ax in fig.axes:
+            legend, panel = ax.get_legend(), ax.get_window_extent(renderer)
+            box = legend.get_window_extent(renderer)
+            assert panel.x0 - 1 <= box.x0 and box.x1 <= panel.x1 + 1, (dpi, ax.get_title())
+            for text in legend.get_texts():
+                inner = text.get_window_extent(renderer)
+                assert 0 <= inner.x0 and inner.x1 <= fig.bbox.width
+            # the panel keeps its column: it was squeezed to half the figure's width
+            assert panel.width > 0.6 * fig.bbox.width / len(fig.axes)
+        # every word of each label is still there (wrapped, not cut)
+        labels = [t.get_text().replace("\n", " ") for ax in fig.axes for t in ax.get_legend().get_texts()]
+        assert any("not drawn" in label for label in labels)
+    plt.close(fig)
+
+
