@@ -165,3 +165,33 @@ def test_history_legend_fits_in_its_panel_at_100_and_150_dpi(history, logy):
     plt.close(fig)
 
 
+# ----------------------------------------------------------------------------------------------- F5: the rest
+def test_overlap_counts_names_model_or_layer_for_an_unknown_op_name():
+    for call in (viz.overlap_counts, viz.plot_overlap_counts):
+        with pytest.raises(ValueError, match=r"argument `model_or_layer`.*conv1d_transpose.*model_or_layer='hello'"):
+            call("hello", 10)
+
+
+def test_graph_of_one_leaf_says_one_tensor_and_keys_no_arrow():
+    ax = viz.plot_graph(tg.tensor(3.0, requires_grad=True))
+    assert ax.get_title() == "computational graph: 0 ops, 1 tensor"
+    key = [t.get_text() for legend in ax.figure.legends for t in legend.get_texts()]
+    assert key and not any("arrow" in words for words in key)
+    plt.close(ax.figure)
+    x = tg.tensor(2.0, requires_grad=True)
+    ax = viz.plot_graph(x * x)
+    assert ax.get_title().startswith("computational graph: 1 op, 2 tensors")
+    assert any("arrow" in t.get_text() for legend in ax.figure.legends for t in legend.get_texts())
+    plt.close(ax.figure)
+
+
+def test_a_float64_input_cast_by_a_layer_keeps_its_name(on_backend):
+    x = tg.tensor(np.ones((1, 6, 1)))                # float64, as NumPy data gives it
+    x.name = "x"
+    ax = viz.plot_graph(Conv1D(1, 3)(x))
+    boxes = [t.get_text().splitlines() for t in ax.texts if (t.get_gid() or "").startswith("tensor:")]
+    inputs = [lines for lines in boxes if "(1, 6, 1)" in lines[1]]
+    assert [lines[0] for lines in inputs] == ["x"]
+    assert "float32" in inputs[0][1]                  # the layer's float32 copy, as Keras casts it
+    assert x.dtype == tg.tensor(np.ones(1)).dtype     # x itself is left as it was
+    plt.close(ax.figure)
