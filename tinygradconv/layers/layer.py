@@ -778,7 +778,12 @@ class Layer:
             inputs = kept
         name = dtype_name(inputs.dtype)
         if name != self.dtype and (name.startswith("float") or self.casts_integer_inputs):
-            return inputs.astype(self.dtype)  # Keras casts float inputs to the layer's dtype
+            cast = inputs.astype(self.dtype)  # Keras casts float inputs to the layer's dtype
+            if cast._ctx is None and cast.name is None:
+                # no gradient recorded the cast (the data need none): the copy is a new leaf, and plot_graph titled
+                # it "input" where a float32 x was titled "x" (found by a teacher): it keeps the data's name
+                cast.name = inputs.name
+            return cast
         return inputs
 
     def _to_argument(self, value):

@@ -1599,10 +1599,14 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
 
     Both come from :func:`conv_matrices` (each through its own op); the figure title reports ``max |T - Cᵀ|``
     and the conv1d's explicit padding (and whether Keras's padding name gives the same). A new figure is sized to
-    the two matrices: drawn at one cell size, the tall ``T`` beside a wide ``C`` left half of it blank, so ``T``'s
-    cells are drawn smaller, by ``n_short / n_long`` (as high as ``C``) but at least 0.6 of ``C``'s when numbers are
-    written in them, 0.25 with a colour bar (:func:`matrix_shrink`), and never too small for the numbers written in
-    them; ``T``'s column is at least as wide as its title (the cells centred in it). A lopsided matrix (``C`` 2×100)
+    the two matrices: drawn at one cell size, the tall ``T`` beside a wide ``C`` left half of it blank, so where
+    ``C`` is wider than high (its ``n_short`` output steps fewer than its ``n_long`` input steps, the usual case)
+    ``T``'s cells are drawn smaller, by ``n_short / n_long`` (as high as ``C``) but at least 0.6 of ``C``'s when
+    numbers are written in them, 0.25 with a colour bar (:func:`matrix_shrink`), and never too small for the numbers
+    written in them; where ``C`` is square or taller than wide (a conv1d_transpose with padding ``"same"`` can give
+    fewer steps than its input) both are drawn at one cell size. Each axis label says what it indexes and how many
+    steps it has (``C``'s columns: its input; its rows: its output; ``T``'s the other way round). ``T``'s column is
+    at least as wide as its title (the cells centred in it). A lopsided matrix (``C`` 2×100)
     is drawn at least ``MIN_PANEL_INCHES`` (0.5) across its short side, its cells that much longer that way, not a
     hairline; the tick labels give the indices, thinned to the room the drawn side has (none overlap); the colour
     bar stands right beside ``T``, as high as it.
@@ -1649,7 +1653,9 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
                               weights), weights_source=source)
     c, t = conv_matrices(kind, input_length, kernel_size, strides, padding, output_padding, dilation_rate, weights)
     k, s, d = st.kernel_size, st.strides, st.dilation_rate
-    n_short, n_long = c.shape
+    # C maps the conv1d's input (its columns) to its output (its rows): usually the output is the shorter, but a
+    # conv1d_transpose with padding "same" can give fewer steps than its input (C is then taller than wide)
+    n_short, n_long = c.shape                                       # C's rows (conv output), columns (conv input)
     annotate = n_short + n_long <= 26 if annotate is None else bool(annotate)
     new_figure = ax is None
     if ax is None:
@@ -1706,16 +1712,19 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
         note = (f"transposed: conv1d_transpose (valid, output_padding={extra}) cropped by the conv's padding "
                 f"({left}, {right})")
         c_title, t_title = f"{st.kind}: C, {n_short}×{n_long}", f"its transpose: T = Cᵀ, {n_long}×{n_short}"
-    t_xlabel = "input index (short side)"
+    # each side says what it indexes and how many steps it has: C's columns are its input, its rows its output;
+    # T = Cᵀ maps C's output steps back to its input steps. (The labels said "long side"/"short side", wrong where
+    # a conv1d_transpose with padding "same" shortens its input, meaningless for square matrices: found by a teacher)
+    t_xlabel = f"input index ({_steps(n_short)})"
     # the transpose is a narrow column (a short side of 3 or less, or its smaller cells): its title and label on
     # two lines where they are wider than it (9- and 8-point text, about 0.6 em a character), not cut off
     t_inches = cell * t_cols if new_figure else ax[1].get_position().width * fig.get_figwidth()
     if n_short <= 3 or len(t_title) * 0.6 * 9 / 72 > t_inches:
         t_title = t_title.replace(": ", ":\n", 1)
     if n_short <= 3 or len(t_xlabel) * 0.6 * 8 / 72 > t_inches:
-        t_xlabel = "input index\n(short side)"
-    _draw_matrix(ax[0], c, c_title, "input index (long side)", "output index (short side)", annotate)
-    image = _draw_matrix(ax[1], t, t_title, t_xlabel, "output index (long side)", annotate,
+        t_xlabel = t_xlabel.replace(" (", "\n(", 1)
+    _draw_matrix(ax[0], c, c_title, f"input index ({_steps(n_long)})", f"output index ({_steps(n_short)})", annotate)
+    image = _draw_matrix(ax[1], t, t_title, t_xlabel, f"output index ({_steps(n_long)})", annotate,
                          x_ticks=round(12 * shrink) if new_figure else 12)
     if new_figure:                                                # a lopsided matrix's cells, longer one way
         ax[0].set_aspect(c_rows / max(n_short, 1))
@@ -1744,7 +1753,10 @@ def plot_conv_matrix(kind, input_length, kernel_size=_KERNEL_SIZE, strides=_STRI
         for _ in range(3):
             fig.draw_without_rendering()
             row = ax[1].get_position(original=True).height * fig.get_figheight()         # inches
-            c_cell = ax[0].get_position().width * fig.get_figwidth() / n_long
+            # C's cell from the width its column was given (original=True): where C is taller than wide (a conv1d_
+            # transpose that shortens), the drawn C is limited by the row's height, its drawn width then too small,
+            # and the row never grew: T was drawn with bigger cells than C (found by a teacher)
+            c_cell = ax[0].get_position(original=True).width * fig.get_figwidth() / n_long
             wanted = c_cell * max(c_rows, shrink * n_long)
             if abs(row - wanted) < 0.02:
                 break
@@ -1760,6 +1772,11 @@ MIN_MATRIX_SHRINK = 0.6
 NUMBER_CELL_INCHES = 0.2
 #: ... and with a colour bar instead of numbers (a cell of a few points still shows its colour).
 MIN_BAR_MATRIX_SHRINK = 0.25
+
+
+def _steps(n):
+    """``"5 steps"``, ``"1 step"``: the length of a matrix side in its axis label."""
+    return f"{n} step{'s' * (n != 1)}"
 
 
 def matrix_shrink(n_short, n_long, annotate=True) -> float:
@@ -1883,7 +1900,9 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
                             path=None, fps=1.5, ax=None):
     """A GIF-ready animation of the kernel scattering each input into the output, with overlap accumulation.
 
-    Frame 0 shows the empty full output; frame ``j + 1`` scatters ``x_j``: the values ``x_j * w_t`` land at full
+    Frame 0 shows the empty full output (its ``F = (L - 1)·s + k_eff`` cells, then, where ``N`` runs past ``F``
+    (``output_padding``, or ``strides > k_eff``), the zero cells no input reaches, which only the bias fills; the
+    titles count both); frame ``j + 1`` scatters ``x_j``: the values ``x_j * w_t`` land at full
     positions ``j*s + t*d`` (lines coloured by tap), adding to what is already there; cell colour counts the
     contributions received (overlap; a legend gives the counts; one fixed scale, :func:`copies_shade`), so a kernel
     size that is not a multiple of the stride shows its checkerboard; each cell's number is black or white,
@@ -1943,15 +1962,38 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
     n_out = st.output_length
     full = partials.shape[1]
     frame_len = full + max(-c_right, 0)
+    # where N runs past F (output_padding, or strides > k_eff), the row holds F scattered cells and then the
+    # `extension` zero cells no input reaches, which only the bias fills: "F = 16 cells; the crop keeps N = 18" under
+    # a row of 18 cells contradicted itself (found by a teacher). Keras: N = (L - 1)·s + k + output_padding (valid)
+    extension = frame_len - full
+    cause = f"output_padding = {st.output_padding}" if st.output_padding is not None else \
+        f"strides {s} > k_eff {st.k_eff}"
+    plural = "s" * (extension != 1)
+    extra_line = (f", then {extension} zero cell{plural} no input reaches ({cause}; bias only): "
+                  f"{frame_len} cells") if extension else ""
+    extra_cells = f" and the {extension} zero cell{plural} after it" if extension else ""
     output = conv1d_transpose(Tensor(x.reshape(1, L, 1), dtype="float64", backend="numpy"),
                               Tensor(w.reshape(-1, 1, 1), dtype="float64", backend="numpy"), strides=s,
                               padding=st.padding, output_padding=st.output_padding,
                               dilation_rate=d).numpy()[0, :, 0]
     inch = min(0.55, 10.0 / (frame_len + 4))
     new_figure = ax is None
+    # the data the Axes show: the labels left of x = 0, the cells from the output row (y = 0) to the input row (2.0)
+    x_limits = (-3.2, max(frame_len, (L - 1) * s + 1) + 0.2)
+    # A new figure's legend stands below the Axes, outside them (the layout engine makes room for it), so that it
+    # never covers the cells. Drawn inside them, in a fixed band of 1.6 cells under the output row, it covered the
+    # output cells' lower edge in 115 of 640 small settings (found by a teacher): the figure's height shrank as the
+    # full output grew longer, while the legend's font grew with the figure's width (13 points at 10 inches). In the
+    # caller's Axes the legend stays inside them, in that band (8 points), where the caller's layout expects it.
+    y_limits = (-_CELL / 2 - 0.2, 2.6) if new_figure else (-2.0, 2.6)
     if ax is None:
         width = max(6.5, inch * (frame_len + 4))
-        fig = pyplot().figure(figsize=(width, 0.9 + _keras_height(st, width) + 4.6 * width / (frame_len + 4)),
+        points = legend_points(width)
+        # first guess: the title's lines, the rows of cells at the width's scale, the legend (a title of two lines
+        # and a row of keys); the figure's height is then set to what the laid-out Axes need (below)
+        legend_inches = 4.5 * 1.25 * points / 72
+        fig = pyplot().figure(figsize=(width, 0.9 + _keras_height(st, width) + legend_inches
+                                       + (y_limits[1] - y_limits[0]) * width / (frame_len + 4)),
                               layout="constrained")
         ax = fig.add_subplot()
     else:
@@ -1966,8 +2008,8 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
     def draw(frame):
         ax.clear()
         ax.axis("off")
-        ax.set_xlim(-3.2, max(frame_len, (L - 1) * s + 1) + 0.2)
-        ax.set_ylim(-2.0, 2.6)
+        ax.set_xlim(*x_limits)
+        ax.set_ylim(*y_limits)
         ax.set_aspect("equal")
         step = frame - 1                                             # the input being scattered, if any
         final = frame == L + 1
@@ -2008,14 +2050,15 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
             title = (f"step {step + 1}/{L}: x[{step}] = {x[step]:.3g} is scattered to positions {step}·{s} + t·{d} "
                      f"(tap t) and added: overlaps accumulate")
         elif final:
-            title = (f"crop [{c_left}, {c_left + n_out}) of the full output: y = {st.kind}(x) has N = {n_out} "
-                     f"values")
+            title = (f"crop [{c_left}, {c_left + n_out}) of the full output{extra_cells}: y = {st.kind}(x) has "
+                     f"N = {n_out} values")
         else:
             title = f"{st.describe()}: the full output starts at zero"
-        # while scattering, the frame holds the full output, (L - 1)·s + k_eff cells: its formula, and how many the
-        # crop keeps; the last frame, after the crop, gives the op's own N (a student read "N = 8" above 9 cells)
+        # while scattering, the frame holds the full output, (L - 1)·s + k_eff cells, and the zero cells the crop
+        # runs past it: its formula, and how many the crop keeps; the last frame, after the crop, gives the op's
+        # own N (a student read "N = 8" above 9 cells)
         length_line = _formula(st) if final else (
-            f"full output F = (L − 1)·s + k_eff = ({L} − 1)·{s} + {st.k_eff} = {full} cells; "
+            f"full output F = (L − 1)·s + k_eff = ({L} − 1)·{s} + {st.k_eff} = {full} cells{extra_line}; "
             f"the crop keeps N = {n_out}")
         ax.set_title("\n".join([textwrap.fill(title, chars), wrap_formula(length_line, chars)]
                                + _keras_lines(st, chars)), fontsize=9)
@@ -2035,9 +2078,10 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
         # tutorial 03's animation), its title wrapped to the figure's width
         points = legend_points(fig.get_figwidth()) if new_figure else 8.0
         key = "cell colour: kernel copies added to the output cell so far (the same in every animation)"
-        legend = ax.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=points,
-                           borderaxespad=0.0, title_fontsize=points, frameon=False, handlelength=1.4,
-                           columnspacing=1.0,
+        place = {"loc": "upper center", "bbox_to_anchor": (0.5, 0.0), "borderaxespad": 0.2} if new_figure else \
+            {"loc": "lower center", "borderaxespad": 0.0}
+        legend = ax.legend(handles=handles, ncol=len(handles), fontsize=points, title_fontsize=points,
+                           frameon=False, handlelength=1.4, columnspacing=1.0, **place,
                            title=textwrap.fill(key, max(30, int((fig.get_figwidth() - 0.5) * 72 / (points * 0.62)))))
         legend.get_title().set_multialignment("center")
         return []
@@ -2045,7 +2089,16 @@ def animate_transposed_conv(inputs, kernel, strides=1, padding="valid", output_p
     anim = FuncAnimation(fig, draw, frames=L + 2, interval=1000.0 / fps, blit=False, repeat=True)
     if new_figure:      # the first frame, laid out: the figure saved or shown as it is holds all of it
         draw(0)
-        fig.draw_without_rendering()
+        # the figure as high as the Axes need at the width they were given (their box has the data's aspect):
+        # higher, the cells were drawn smaller and centred between blank bands; lower, cut to the height
+        for _ in range(3):
+            fig.draw_without_rendering()
+            box = ax.get_position(original=True)
+            have = box.height * fig.get_figheight()
+            wanted = box.width * fig.get_figwidth() * (y_limits[1] - y_limits[0]) / (x_limits[1] - x_limits[0])
+            if abs(have - wanted) < 0.02:
+                break
+            fig.set_size_inches(fig.get_figwidth(), fig.get_figheight() - have + wanted)
     anim.partials, anim.counts, anim.output = partials, counts, output
     anim.figure, anim.fps = fig, fps
     if path is not None:

@@ -976,7 +976,8 @@ def plot_graph(tensor, ax=None, fontsize=8, max_nodes=300, grads=False):
         nodes = graph_nodes(tensor)
     check_graph_size(len(nodes), max_nodes)
     n_ops = sum(1 for n in nodes if n.kind == "op")
-    title = f"computational graph: {n_ops} op{'s' * (n_ops != 1)}, {len(nodes) - n_ops} tensors"
+    n_tensors = len(nodes) - n_ops          # "1 tensors" for a lone leaf: found by a teacher
+    title = f"computational graph: {n_ops} op{'s' * (n_ops != 1)}, {n_tensors} tensor{'s' * (n_tensors != 1)}"
     if grads is not False:
         title += "\n(grad: the gradient of the output with respect to each tensor)"
     if any(n.role == "freed" for n in nodes):
@@ -1047,11 +1048,13 @@ def key_handles(nodes, extra=()) -> list:
     :func:`~tinygradconv.viz.animate_backward`, so that both show the same key): the grey arrow of the forward
     pass (:data:`EDGE_GREY`, :data:`EDGE_KEY_WORDS`), the ``extra`` entries (``(kind, colour, words)``, ``kind``
     ``"arrow"`` (a line ``width`` points wide: ``(kind, colour, words, width)``) or ``"box"``), then one box per
-    kind of node drawn, in :data:`ROLE_KEY`'s order and words."""
+    kind of node drawn, in :data:`ROLE_KEY`'s order and words. A graph without an op (one leaf tensor) draws no
+    arrow: its key has no grey arrow either (it explained one that was not drawn: found by a teacher)."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    handles = [Line2D([], [], color=EDGE_GREY, linewidth=1.0, label=EDGE_KEY_WORDS)]
+    arrows = any(n.kind == "op" for n in nodes)
+    handles = [Line2D([], [], color=EDGE_GREY, linewidth=1.0, label=EDGE_KEY_WORDS)] if arrows else []
     for kind, colour, words, *width in extra:
         if kind == "arrow":
             handles.append(Line2D([], [], color=colour, linewidth=width[0] if width else 1.0, label=words))
@@ -1099,8 +1102,9 @@ def draw_nodes(nodes, ax=None, fontsize=8, title="", titles=(), labels=(), foote
     reaches past its neighbours or out of the figure (a longer label of a later frame ran past the right edge:
     found by a student). ``footer``: a line (a key to the drawing) written under the graph in a new figure, wrapped
     to its width, as the Text with gid ``"footer"``. ``key``: in a new figure, a colour key under the graph (a
-    figure legend with gid ``"colour-key"``, see :func:`key_handles`): the grey arrow, then one coloured box per
-    kind of node drawn, named by :data:`ROLE_KEY`; ``True``, or a sequence of ``(kind, colour, words)`` entries
+    figure legend with gid ``"colour-key"``, see :func:`key_handles`): the grey arrow (where arrows are drawn),
+    then one coloured box per kind of node drawn, named by :data:`ROLE_KEY`; ``True``, or a sequence of
+    ``(kind, colour, words)`` entries
     drawn after the grey arrow (``kind`` ``"arrow"`` or ``"box"``: the animation's red and blue arrows and its
     highlighted box).
     """

@@ -294,6 +294,7 @@ def plot_history(history, metrics=None, ax=None, logy=False):
         panel.grid(alpha=0.3)
         panel.set_title(", ".join(names) if shared else _wrapped(name), fontsize=10)
         panel.legend(fontsize=8, handlelength=LEGEND_HANDLELENGTH)
+    _fit_legends(axes)
     if new_figure:
         fit_figure(axes[0].figure)
     for panel in axes:                    # once the panels have their final size
@@ -330,6 +331,54 @@ def _label_log_ticks(ax):
     ax.yaxis.set_major_locator(FixedLocator(ticks))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _position: f"{value:g}"))
     ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+#: The fewest characters a legend line is wrapped to (a narrower panel keeps a wider legend).
+MIN_LEGEND_CHARS = 16
+
+
+def _fit_legends(axes):
+    """Wrap the labels of each legend wider than its panel (measured on the figure laid out without the legends)
+    until the legend fits in it: a band's label such as ``"training: NaN at epochs 16, 18, 20 and 2 more, not
+    drawn"`` (8 points, about 3 inches) in a 4.2-inch figure was cut off at its right edge at any dpi, and the
+    layout engine squeezed the panel to half the figure's width to make room for it (found by a teacher). The
+    labels are wrapped on the lines and bands themselves (``set_label``), so a legend redrawn later keeps them."""
+    import textwrap
+
+    panels = list({id(panel): panel for panel in axes}.values())
+    fig = panels[0].figure
+    legends = [panel.get_legend() for panel in panels]
+    for legend in legends:                      # the room each panel has when no legend pushes it aside
+        legend.set_visible(False)
+    fig.draw_without_rendering()
+    rooms = [panel.get_window_extent().width for panel in panels]
+    for legend in legends:
+        legend.set_visible(True)
+    for panel, room in zip(panels, rooms):
+        for _ in range(6):
+            legend = panel.get_legend()
+            fig.draw_without_rendering()
+            renderer = fig.canvas.get_renderer()
+            pad = 2 * legend.borderaxespad * legend.prop.get_size_in_points() * fig.dpi / 72
+            width = legend.get_window_extent(renderer).width
+            if width <= room - pad:
+                break
+            texts = legend.get_texts()
+            longest = max(len(line) for text in texts for line in text.get_text().split("\n"))
+            widest = max(text.get_window_extent(renderer).width for text in texts)
+            # the characters that fit: the text's share of the room, at the widest text's width per character
+            chars = int(longest * (widest - (width - room + pad)) / widest) if widest else longest - 1
+            chars = max(MIN_LEGEND_CHARS, min(chars, longest - 1))
+            if chars >= longest:
+                break
+            handles, labels = panel.get_legend_handles_labels()
+            for artist, label in zip(handles, labels):
+                flat = label.replace("\n", " ")
+                if len(flat) > chars:
+                    artist.set_label(textwrap.fill(flat, chars))
+            panel.legend(fontsize=8, handlelength=LEGEND_HANDLELENGTH)
+            if chars == MIN_LEGEND_CHARS:
+                break
 
 
 #: Where a legend may go, in the order tried: the first corner that covers the fewest points of the curves wins.

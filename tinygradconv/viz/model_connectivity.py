@@ -90,8 +90,8 @@ from ..layers.input_layer import InputLayer
 from ..tensor import Tensor
 from ..validation import integer
 from ._mpl import check_figure, fit_figure, new_axes, pyplot
+from .connectivity import KINDS, conv_setting, layer_conflict, matrix_fits, real_values, wrap_formula
 from .connectivity import connectivity_matrix as _conv_matrix
-from .connectivity import conv_setting, layer_conflict, matrix_fits, real_values, wrap_formula
 from .graph import title_chars
 
 __all__ = ["CHANNEL_RULES", "ELEMENTWISE", "MERGES", "PER_STEP", "RESAMPLING", "channel_rule", "is_functional",
@@ -1195,8 +1195,15 @@ def overlap_counts(model_or_layer, input_length, **kwargs) -> np.ndarray:
 
 def _as_model(obj) -> bool:
     """Whether ``obj`` is drawn as a model: a model, or one layer other than a Conv1D / Conv1DTranspose (those go
-    through the op's own functions); anything else that is not an op name is refused, naming ``model_or_layer``."""
-    if isinstance(obj, str) or _kind(obj) in CONVOLUTIONS:
+    through the op's own functions); anything else that is not an op name is refused, naming ``model_or_layer``
+    (an unknown op name too: the op's own check named an argument ``kind`` that the caller never used, found by a
+    teacher)."""
+    if isinstance(obj, str):
+        if obj not in KINDS:
+            raise ValueError(f"Invalid value for argument `model_or_layer`. Expected a model, a layer, or an op name "
+                             f"among {KINDS} with the op's arguments. Received model_or_layer={obj!r}")
+        return False
+    if _kind(obj) in CONVOLUTIONS:
         return False
     if is_model(obj) or (_kind(obj) is not None and _kind(obj) not in MERGES):
         return True
