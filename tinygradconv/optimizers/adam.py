@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..validation import flag, number
 from .optimizer import Optimizer
-from .torch_rounding import add_scaled, in_dtype_of
+from .torch_rounding import add_scaled, in_dtype_of, scalar_power
 
 
 def moving_average(xp, average, value, beta):
@@ -80,7 +80,7 @@ class Adam(_AdamHyperparameters):
 
     def update_step(self, g, w, lr, state, xp):
         lr, t, beta_1, beta_2 = in_dtype_of(w, xp, lr, self.iterations + 1, self.beta_1, self.beta_2)
-        alpha = lr * xp.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        alpha = lr * xp.sqrt(1 - scalar_power(xp, beta_2, t)) / (1 - scalar_power(xp, beta_1, t))
         m = state["m"] = moving_average(xp, state["m"], g, self.beta_1)
         v = state["v"] = moving_average(xp, state["v"], g * g, self.beta_2)
         if self.amsgrad:
@@ -156,7 +156,7 @@ class Adamax(_AdamHyperparameters):
         lr, t, beta_1 = in_dtype_of(w, xp, lr, self.iterations + 1, self.beta_1)
         m = state["m"] = moving_average(xp, state["m"], g, self.beta_1)
         u = state["u"] = xp.maximum(self.beta_2 * state["u"], xp.abs(g))
-        return w - (lr * m) / ((1 - beta_1**t) * (u + self.epsilon))
+        return w - (lr * m) / ((1 - scalar_power(xp, beta_1, t)) * (u + self.epsilon))
 
 
 class Nadam(_AdamHyperparameters):
@@ -195,7 +195,7 @@ class Nadam(_AdamHyperparameters):
     def _mu(self, t, w, xp):
         """Dozat's momentum ``mu_t``, computed in ``w``'s dtype as Keras does."""
         beta_1, decay, t = in_dtype_of(w, xp, self.beta_1, 0.96, t)
-        return beta_1 * (1.0 - 0.5 * decay**t)
+        return beta_1 * (1.0 - 0.5 * scalar_power(xp, decay, t))
 
     def before_update(self, variables):
         # Keras keeps the running product in a variable of the first variable's dtype: rounded to it at every step
@@ -213,7 +213,7 @@ class Nadam(_AdamHyperparameters):
         m = state["m"] = moving_average(xp, state["m"], g, self.beta_1)
         v = state["v"] = moving_average(xp, state["v"], g * g, self.beta_2)
         m_hat = m * u_next / (1 - product * u_next) + g * (1 - u_t) / (1 - product)
-        v_hat = v / (1 - beta_2**t)
+        v_hat = v / (1 - scalar_power(xp, beta_2, t))
         return w - (m_hat * lr) / (xp.sqrt(v_hat) + self.epsilon)
 
 
@@ -311,7 +311,8 @@ class Lamb(_AdamHyperparameters):
         # the moments written as Keras 3's generic update (Lamb has no torch-specific one there)
         m = state["m"] = state["m"] + (g - state["m"]) * (1 - self.beta_1)
         v = state["v"] = state["v"] + (g * g - state["v"]) * (1 - self.beta_2)
-        update = (m / (1.0 - beta_1**t)) / (xp.sqrt(v / (1.0 - beta_2**t)) + self.epsilon)
+        corrected_m, corrected_v = m / (1.0 - scalar_power(xp, beta_1, t)), v / (1.0 - scalar_power(xp, beta_2, t))
+        update = corrected_m / (xp.sqrt(corrected_v) + self.epsilon)
         w_norm = xp.sqrt(xp.sum(w * w))
         update_norm = xp.sqrt(xp.sum(update * update))
         ratio = xp.where((w_norm > 0) & (update_norm > 0), w_norm / update_norm, xp.ones_like(w_norm))

@@ -11,6 +11,7 @@ import re
 from ..validation import flag, integer, number
 from .adam import in_dtype_of
 from .optimizer import Optimizer, regular_expressions
+from .torch_rounding import scalar_power
 
 
 def newton_schulz(x, steps, a, b, c, xp):
@@ -182,7 +183,7 @@ class Muon(Optimizer):
 
     def _adamw_step(self, g, w, lr, state, xp):
         lr, t, beta_1, beta_2 = in_dtype_of(w, xp, lr, self.iterations + 1, self.adam_beta_1, self.adam_beta_2)
-        alpha = lr * xp.sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        alpha = lr * xp.sqrt(1 - scalar_power(xp, beta_2, t)) / (1 - scalar_power(xp, beta_1, t))
         m = state["m"] = state["m"] + (g - state["m"]) * (1 - self.adam_beta_1)
         v = state["v"] = state["v"] + (g * g - state["v"]) * (1 - self.adam_beta_2)
         return w - (m * alpha) / (xp.sqrt(v) + self.epsilon)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ..validation import integer, number
 from .adam import in_dtype_of
 from .optimizer import Optimizer
+from .torch_rounding import scalar_power
 
 
 class ScheduleFreeAdamW(Optimizer):
@@ -85,7 +86,7 @@ class ScheduleFreeAdamW(Optimizer):
             lr = lr * xp.minimum(t / warmup, xp.ones_like(t))
         z = state["z"]
         v = state["v"] = state["v"] + (g * g - state["v"]) * (1 - beta_2)
-        z_new = state["z"] = z - (lr * g) / (xp.sqrt(v / (1 - beta_2**t)) + epsilon)
+        z_new = state["z"] = z - (lr * g) / (xp.sqrt(v / (1 - scalar_power(xp, beta_2, t))) + epsilon)
         weight = 1.0 / t
         x = (w - (1 - beta_1) * z) / beta_1
         x_new = (1 - weight) * x + weight * z_new

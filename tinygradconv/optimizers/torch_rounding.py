@@ -14,6 +14,8 @@ variable, cast to the weight's dtype.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..ops.fused_multiply_add import multiply_add, multiply_add_float32
@@ -63,3 +65,18 @@ def in_dtype_of(w, xp, *values):
     is rounded as Keras rounds it (found by a tester: in float64, a float16 Adam step where ``v`` had underflowed to
     0 was 1.5 against Keras' 1.0)."""
     return (xp.asarray(value, dtype=w.dtype) for value in values)
+
+
+def scalar_power(xp, base, exponent):
+    """``base ** exponent`` for 0-d arrays (a beta and the step count, in the weight's dtype), correctly rounded to
+    ``base``'s dtype, as PyTorch's ``pow`` of 0-d tensors (C's ``powf``/``pow``) gives it in Keras' step: computed
+    by Python's ``math.pow`` (C's ``pow``, in float64), then rounded once. NumPy's own ``**`` is not correctly
+    rounded where it uses SIMD code: on an AVX-512 CPU (an AMD EPYC, Zen 4, NumPy 2.4) its float32
+    ``float32(0.9) ** 4`` is 0.65609997, one float32 step above the 0.6560999 of PyTorch and of the exact value, so
+    Adam's fourth step differed from Keras'.
+
+    >>> import numpy as np
+    >>> float(scalar_power(np, np.asarray(0.9, dtype=np.float32), np.asarray(4.0, dtype=np.float32)))
+    0.6560999155044556
+    """
+    return xp.asarray(math.pow(float(base), float(exponent)), dtype=base.dtype)
