@@ -44,6 +44,7 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
+import sys
 import warnings
 
 import numpy as np
@@ -2326,11 +2327,17 @@ def name_inherited_methods(cls):
     qualified name ``Tensor.<name>``. Python's own argument errors name a method by its ``__qualname__``: a keyword
     no method takes, ``t.logsumexp(1, foo=2)``, says "Tensor.logsumexp() got an unexpected keyword argument 'foo'",
     not "TorchPort.logsumexp() ...", a class the user never meets (the mixins only split Tensor's methods into
-    files)."""
+    files).
+
+    Pickle saves a function as its module and qualified name, and finds it again by looking that name up:
+    ``pickle.dumps(tg.Tensor.amax)`` looks up ``Tensor.amax`` in ``tinygradconv.torch_port``. So each mixin's
+    module is given the name ``Tensor`` too (``tinygradconv.torch_port.Tensor is tg.Tensor``), and a method, or a
+    layer holding one (``Lambda(functools.partial(tg.Tensor.logsumexp, dim=-1))``), still pickles."""
     for mixin in cls.__mro__[1:-1]:
         for name, member in vars(mixin).items():
             if inspect.isfunction(member) and getattr(cls, name, None) is member:
                 member.__qualname__ = f"{cls.__name__}.{name}"
+        setattr(sys.modules[mixin.__module__], cls.__name__, cls)
 
 
 def _refuse_positional_axis(name, positional):
