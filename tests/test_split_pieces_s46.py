@@ -176,7 +176,7 @@ def test_ops_unbind_takes_axis_and_dim_as_torch_takes_dim():
 
 
 @pytest.mark.parametrize("call, error, words", [
-    (lambda x: tg.ops.unbind(x, 1, dim=1), TypeError, "Invalid type for argument `dim` of unbind"),
+    (lambda x: tg.ops.unbind(x, 1, dim=1), TypeError, "unbind() takes `dim` or its alias `axis`, not both"),
     (lambda x: tg.ops.unbind(x, axis=1.0), TypeError, "`axis`. Expected an integer. Received axis=1.0"),
     (lambda x: tg.ops.unbind(x, dim=None), TypeError, "Received dim=None"),               # as torch.unbind
     (lambda x: tg.ops.unbind(x, axis=2), IndexError, "`axis` must be in [-2, 1]"),

@@ -44,6 +44,7 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
+import sys
 import warnings
 
 import numpy as np
@@ -53,7 +54,17 @@ from .backend import backend_of, dtype_name
 from .numpy_protocol import NumpyUfuncs
 from .torch_in_place import write_in_place
 from .torch_port import TorchPort
-from .validation import NOT_GIVEN, dim_index, dim_or_axis, flag, keepdim_or_keepdims
+from .validation import (
+    DEFAULT_FALSE,
+    DEFAULT_NONE,
+    NOT_GIVEN,
+    dim_and_keepdim,
+    dim_index,
+    dim_or_axis,
+    flag,
+    given,
+    keepdim_or_keepdims,
+)
 
 
 class Size(int):
@@ -82,7 +93,7 @@ class Size(int):
         size.shape = tuple(shape)
         return size
 
-    def __call__(self, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
+    def __call__(self, dim=DEFAULT_NONE, *, axis=NOT_GIVEN):
         dim, _ = dim_or_axis("size", dim, axis)     # PyTorch's alias axis=
         if dim is None:
             return self.shape
@@ -1479,7 +1490,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
         return cumulative.cummin(self, dim_or_axis("cummin", dim, axis, required=True)[0])
 
-    def nansum(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    def nansum(self, dim=DEFAULT_NONE, keepdim=DEFAULT_FALSE, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The sum over ``dim`` with NaN read as 0, as ``torch.Tensor.nansum``:
         :func:`tinygradconv.ops.nan_reductions.nansum`. ``axis`` and ``keepdims`` are accepted for ``dim`` and
         ``keepdim``, as PyTorch accepts them.
@@ -1490,11 +1501,10 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .ops import nan_reductions
 
-        dim, _ = dim_or_axis("nansum", dim, axis)
-        keepdim, _ = keepdim_or_keepdims("nansum", keepdim, keepdims)
+        dim, keepdim = dim_and_keepdim("nansum", dim, axis, keepdim, keepdims)
         return nan_reductions.nansum(self, dim=dim, keepdim=keepdim)
 
-    def nanmean(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    def nanmean(self, dim=DEFAULT_NONE, keepdim=DEFAULT_FALSE, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The mean over ``dim`` of the elements that are not NaN, as ``torch.Tensor.nanmean``:
         :func:`tinygradconv.ops.nan_reductions.nanmean`. ``axis`` and ``keepdims`` are accepted for ``dim`` and
         ``keepdim``, as PyTorch accepts them.
@@ -1505,11 +1515,10 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .ops import nan_reductions
 
-        dim, _ = dim_or_axis("nanmean", dim, axis)
-        keepdim, _ = keepdim_or_keepdims("nanmean", keepdim, keepdims)
+        dim, keepdim = dim_and_keepdim("nanmean", dim, axis, keepdim, keepdims)
         return nan_reductions.nanmean(self, dim=dim, keepdim=keepdim)
 
-    def count_nonzero(self, dim=NOT_GIVEN, *, axis=NOT_GIVEN):
+    def count_nonzero(self, dim=DEFAULT_NONE, *, axis=NOT_GIVEN):
         """The int64 number of nonzero elements over ``dim`` (or its alias ``axis``, as PyTorch accepts it), as
         ``torch.Tensor.count_nonzero``: :func:`tinygradconv.ops.nan_reductions.count_nonzero`.
 
@@ -1521,7 +1530,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
 
         return nan_reductions.count_nonzero(self, dim=dim_or_axis("count_nonzero", dim, axis)[0])
 
-    def aminmax(self, *, dim=NOT_GIVEN, keepdim=NOT_GIVEN, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    def aminmax(self, *, dim=DEFAULT_NONE, keepdim=DEFAULT_FALSE, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """``(min, max)`` over ``dim``, as ``torch.Tensor.aminmax``: :func:`tinygradconv.ops.order_statistics.aminmax`.
         ``axis`` and ``keepdims`` are accepted for ``dim`` and ``keepdim``, as PyTorch accepts them.
 
@@ -1532,15 +1541,19 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .ops import order_statistics
 
-        dim, _ = dim_or_axis("aminmax", dim, axis)
-        keepdim, _ = keepdim_or_keepdims("aminmax", keepdim, keepdims)
+        dim, keepdim = dim_and_keepdim("aminmax", dim, axis, keepdim, keepdims)
         return order_statistics.aminmax(self, dim=dim, keepdim=keepdim)
 
-    def median(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    def median(self, dim=DEFAULT_NONE, keepdim=DEFAULT_FALSE, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """PyTorch's median, as ``torch.Tensor.median``: the *lower* of the two middle values of an even count
         (``tg.ops.median`` is Keras', their mean); with a ``dim``, a ``(values, indices)`` pair. NaN where the slice
         holds NaN. :func:`tinygradconv.ops.order_statistics.torch_median`. ``axis`` and ``keepdims`` are accepted
         for ``dim`` and ``keepdim``, as PyTorch accepts them.
+
+        Raises:
+            TypeError: as PyTorch: ``keepdim`` without a ``dim`` (the median of every element has none), a ``dim``
+                that is not an int (None too: leave it out for the median of every element), a ``keepdim`` that is
+                not True or False; both ``dim`` and ``axis``, or ``keepdim`` and ``keepdims``.
 
         >>> import tinygradconv as tg
         >>> tg.tensor([1.0, 2.0, 3.0, 4.0]).median().item(), tg.ops.median(tg.tensor([1.0, 2.0, 3.0, 4.0])).item()
@@ -1550,11 +1563,20 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .ops import order_statistics
 
-        dim, _ = dim_or_axis("median", dim, axis)
-        keepdim, _ = keepdim_or_keepdims("median", keepdim, keepdims)
+        if not (given(dim) or given(axis)):         # PyTorch's median() of every element takes no keepdim
+            if given(keepdim) or given(keepdims):
+                name, value = ("keepdim", keepdim) if given(keepdim) else ("keepdims", keepdims)
+                raise TypeError(f"median() missing its argument `dim` (or its alias `axis`): PyTorch's median() of "
+                                f"every element takes no {name}. Received {name}={value!r}; write x.median(dim=..., "
+                                f"{name}={value!r}) for one median per slice, or x.median() for that of every element")
+            return order_statistics.torch_median(self)
+        dim, keepdim = dim_and_keepdim("median", dim, axis, keepdim, keepdims)
+        if dim is None:         # which torch_median reads as every element
+            raise TypeError("median(): `dim` (or its alias `axis`) must be an int, as in PyTorch (it refuses None). "
+                            "Received None; write x.median() for the median of every element")
         return order_statistics.torch_median(self, dim, keepdim)
 
-    def argmax(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    def argmax(self, dim=DEFAULT_NONE, keepdim=DEFAULT_FALSE, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The index of the maximum, as ``torch.argmax``: int64, not differentiable.
 
         ``dim=None``: the index into the flattened tensor (rank 0, or every dimension of size 1 with
@@ -1583,7 +1605,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         return _first_extreme(self, "argmax", dim_or_axis("argmax", dim, axis),
                               keepdim_or_keepdims("argmax", keepdim, keepdims))
 
-    def argmin(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    def argmin(self, dim=DEFAULT_NONE, keepdim=DEFAULT_FALSE, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The index of the minimum, as ``torch.argmin``: as :meth:`argmax` with the minimum (NaN counts as the
         minimum, as in PyTorch: a slice holding NaN gives the index of its first NaN; ties give the first index).
 
@@ -1859,7 +1881,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         return write_in_place(self, "div_", lambda base, other: base.div(other, rounding_mode=rounding_mode),
                               (other,), ("other",))
 
-    def var(self, dim=NOT_GIVEN, unbiased=None, keepdim=NOT_GIVEN, *, correction=None, axis=NOT_GIVEN,
+    def var(self, dim=DEFAULT_NONE, unbiased=None, keepdim=DEFAULT_FALSE, *, correction=None, axis=NOT_GIVEN,
             keepdims=NOT_GIVEN):
         """The variance over ``dim``, as ``torch.Tensor.var`` (PyTorch 2.13):
         :func:`tinygradconv.ops.statistics.var`, with ``sum((x - mean)**2) / (n - correction)``, ``correction=1``
@@ -1877,10 +1899,10 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .ops import statistics
 
-        dim, keepdim = _var_dims("var", dim, axis, keepdim, keepdims)
+        dim, keepdim = dim_and_keepdim("var", dim, axis, keepdim, keepdims)
         return statistics.var(self, dim, unbiased, keepdim, correction=correction)
 
-    def std(self, dim=NOT_GIVEN, unbiased=None, keepdim=NOT_GIVEN, *, correction=None, axis=NOT_GIVEN,
+    def std(self, dim=DEFAULT_NONE, unbiased=None, keepdim=DEFAULT_FALSE, *, correction=None, axis=NOT_GIVEN,
             keepdims=NOT_GIVEN):
         """The standard deviation over ``dim``, ``sqrt(var)``, as ``torch.Tensor.std`` (the arguments of
         :meth:`var`, its ``correction=1`` default included; :func:`tinygradconv.ops.statistics.std`).
@@ -1891,7 +1913,7 @@ class TorchMethods(TorchPort, NumpyUfuncs):
         """
         from .ops import statistics
 
-        dim, keepdim = _var_dims("std", dim, axis, keepdim, keepdims)
+        dim, keepdim = dim_and_keepdim("std", dim, axis, keepdim, keepdims)
         return statistics.std(self, dim, unbiased, keepdim, correction=correction)
 
     def square(self):
@@ -2326,11 +2348,17 @@ def name_inherited_methods(cls):
     qualified name ``Tensor.<name>``. Python's own argument errors name a method by its ``__qualname__``: a keyword
     no method takes, ``t.logsumexp(1, foo=2)``, says "Tensor.logsumexp() got an unexpected keyword argument 'foo'",
     not "TorchPort.logsumexp() ...", a class the user never meets (the mixins only split Tensor's methods into
-    files)."""
+    files).
+
+    Pickle saves a function as its module and qualified name, and finds it again by looking that name up:
+    ``pickle.dumps(tg.Tensor.amax)`` looks up ``Tensor.amax`` in ``tinygradconv.torch_port``. So each mixin's
+    module is given the name ``Tensor`` too (``tinygradconv.torch_port.Tensor is tg.Tensor``), and a method, or a
+    layer holding one (``Lambda(functools.partial(tg.Tensor.logsumexp, dim=-1))``), still pickles."""
     for mixin in cls.__mro__[1:-1]:
         for name, member in vars(mixin).items():
             if inspect.isfunction(member) and getattr(cls, name, None) is member:
                 member.__qualname__ = f"{cls.__name__}.{name}"
+        setattr(sys.modules[mixin.__module__], cls.__name__, cls)
 
 
 def _refuse_positional_axis(name, positional):
@@ -2369,11 +2397,10 @@ def _is_dtype(value) -> bool:
     return isinstance(value, (str, type, np.dtype)) or type(value).__name__ == "dtype"
 
 
-def _first_extreme(x, op, dim_and_name, keepdim_and_name):
-    """``x.argmax``/``x.argmin`` (``op``): the first index of the extreme value, or of the first NaN. ``dim`` and
-    ``keepdim`` come with the names the user gave them (``axis``, ``keepdims``), for the error messages."""
-    (dim, name), (keepdim, keepdim_name) = dim_and_name, keepdim_and_name
-    keepdim = flag(keepdim, keepdim_name, op)
+def _first_extreme(x, op, dim_and_name, keepdim):
+    """``x.argmax``/``x.argmin`` (``op``): the first index of the extreme value, or of the first NaN. ``dim`` comes
+    with the name the user gave it (``dim`` or ``axis``), for the error messages."""
+    dim, name = dim_and_name
     if dtype_name(x.dtype) == "bool":
         raise TypeError(f"{op}() does not support bool tensors (as PyTorch); cast first, e.g. "
                         f"x.astype('uint8').{op}()")
@@ -2792,13 +2819,6 @@ def _float_in_place(tensor, name, method):
                         f"the {floatx} result of {plain} in place (as PyTorch: \"result type Float can't be cast to "
                         f"the desired output type\"). Write t = t.{plain}() for a new {floatx} tensor")
     return write_in_place(tensor, name, method)
-
-
-def _var_dims(op, dim, axis, keepdim, keepdims):
-    """``(dim, keepdim)`` for ``var``/``std``, from PyTorch's names or their aliases ``axis``/``keepdims``."""
-    dim, _ = dim_or_axis(op, dim, axis)
-    keepdim, _ = keepdim_or_keepdims(op, keepdim, keepdims)
-    return dim, keepdim
 
 
 class Device(str):

@@ -28,7 +28,7 @@ import numpy as np
 
 from .backend import dtype_name
 from .torch_in_place import TorchInPlace, write_in_place
-from .validation import NOT_GIVEN, dim_index, dim_or_axis, keepdim_or_keepdims
+from .validation import DEFAULT_FALSE, DEFAULT_NONE, NOT_GIVEN, dim_and_keepdim, dim_index, dim_or_axis
 
 
 def _raw(array):
@@ -309,7 +309,7 @@ class TorchPort(TorchInPlace):
         axes = _dims("flip", dims, self.ndim)
         return self[tuple(slice(None, None, -1) if i in axes else slice(None) for i in range(self.ndim))].clone()
 
-    def amax(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    def amax(self, dim=DEFAULT_NONE, keepdim=DEFAULT_FALSE, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The largest value along ``dim`` (an int, a tuple of ints, or None or ``()`` for every dimension), as
         ``torch.amax``: :func:`tinygradconv.ops.max` over those axes. The gradient is shared evenly among the
         elements that tie for the maximum (PyTorch's ``amax``; ``max(dim)`` gives it all to one); a slice holding
@@ -317,7 +317,8 @@ class TorchPort(TorchInPlace):
         ``keepdims`` are accepted for ``dim`` and ``keepdim``, as PyTorch accepts them.
 
         Raises:
-            TypeError: a dim that is not an int; both ``dim`` and ``axis``, or ``keepdim`` and ``keepdims``.
+            TypeError: a dim that is not an int, a ``keepdim`` that is not True or False (as PyTorch); both ``dim``
+                and ``axis``, or ``keepdim`` and ``keepdims``.
             AxisError: a dim out of range or given twice; ValueError: an empty dimension reduced.
 
         >>> import tinygradconv as tg
@@ -328,11 +329,10 @@ class TorchPort(TorchInPlace):
         """
         from .ops.reduction import max as maximum
 
-        dim, _ = dim_or_axis("amax", dim, axis)
-        keepdim, _ = keepdim_or_keepdims("amax", keepdim, keepdims)
-        return maximum(self, axis=_extreme_axes("amax", dim, self.ndim), keepdims=bool(keepdim))
+        dim, keepdim = dim_and_keepdim("amax", dim, axis, keepdim, keepdims)
+        return maximum(self, axis=_extreme_axes("amax", dim, self.ndim), keepdims=keepdim)
 
-    def amin(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    def amin(self, dim=DEFAULT_NONE, keepdim=DEFAULT_FALSE, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """The smallest value along ``dim``, as ``torch.amin``: see :meth:`amax`.
 
         >>> import tinygradconv as tg
@@ -341,19 +341,18 @@ class TorchPort(TorchInPlace):
         """
         from .ops.reduction import min as minimum
 
-        dim, _ = dim_or_axis("amin", dim, axis)
-        keepdim, _ = keepdim_or_keepdims("amin", keepdim, keepdims)
-        return minimum(self, axis=_extreme_axes("amin", dim, self.ndim), keepdims=bool(keepdim))
+        dim, keepdim = dim_and_keepdim("amin", dim, axis, keepdim, keepdims)
+        return minimum(self, axis=_extreme_axes("amin", dim, self.ndim), keepdims=keepdim)
 
-    def logsumexp(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    def logsumexp(self, dim=NOT_GIVEN, keepdim=DEFAULT_FALSE, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """``log(sum(exp(x)))`` along ``dim`` (an int or a tuple of ints; PyTorch requires it), stable for any
         value, as ``torch.Tensor.logsumexp``: :func:`tinygradconv.ops.logsumexp` with ``dim``/``keepdim``. The
         gradient is the softmax over those dimensions. An integer tensor gives floats (``config.floatx()``).
         ``axis`` and ``keepdims`` are accepted for ``dim`` and ``keepdim``, as PyTorch accepts them.
 
         Raises:
-            TypeError: ``dim`` missing (as PyTorch) or not an int, ``keepdim`` not a bool; both ``dim`` and
-                ``axis``, or ``keepdim`` and ``keepdims``.
+            TypeError: ``dim`` missing or not an int or a tuple of ints (None too), ``keepdim`` not True or False,
+                as PyTorch; both ``dim`` and ``axis``, or ``keepdim`` and ``keepdims``.
             IndexError: ``dim`` out of range (as PyTorch).
 
         See https://pytorch.org/docs/stable/generated/torch.logsumexp.html
@@ -368,8 +367,11 @@ class TorchPort(TorchInPlace):
         """
         from .ops.reduction import logsumexp
 
-        dim, _ = dim_or_axis("logsumexp", dim, axis, required=True)
-        keepdim, _ = keepdim_or_keepdims("logsumexp", keepdim, keepdims)
+        dim, keepdim = dim_and_keepdim("logsumexp", dim, axis, keepdim, keepdims, required=True)
+        if dim is None:         # which tg.ops.logsumexp reads as every dimension
+            raise TypeError("logsumexp(): `dim` (or its alias `axis`) must be an int or a tuple of ints, as PyTorch "
+                            "requires (it refuses None). Received None; for every dimension write "
+                            "x.logsumexp(dim=tuple(range(x.ndim)))")
         return logsumexp(self, dim=dim, keepdim=keepdim)
 
     def softmax(self, dim=NOT_GIVEN, dtype=None, *, axis=NOT_GIVEN):
@@ -410,7 +412,7 @@ class TorchPort(TorchInPlace):
         dim_index(dim, max(self.ndim, 1), op, "dim")
         return self if dtype is None else self.astype(dtype)
 
-    def any(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    def any(self, dim=DEFAULT_NONE, keepdim=DEFAULT_FALSE, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """Whether any element (along ``dim``: an int, a tuple of ints, or None for all) is true or nonzero (NaN
         counts as nonzero), as ``torch.Tensor.any``: a bool tensor, with no gradient; of a uint8 tensor a uint8
         tensor of 0s and 1s, as PyTorch keeps uint8 (its masks' old dtype). ``axis`` and ``keepdims`` are accepted
@@ -423,7 +425,7 @@ class TorchPort(TorchInPlace):
         """
         return self._truth("any", dim, keepdim, axis, keepdims)
 
-    def all(self, dim=NOT_GIVEN, keepdim=NOT_GIVEN, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
+    def all(self, dim=DEFAULT_NONE, keepdim=DEFAULT_FALSE, *, axis=NOT_GIVEN, keepdims=NOT_GIVEN):
         """Whether every element (along ``dim``) is true or nonzero, as ``torch.Tensor.all``: see :meth:`any`.
 
         >>> import tinygradconv as tg
@@ -435,15 +437,14 @@ class TorchPort(TorchInPlace):
     def _truth(self, op, dim, keepdim, axis, keepdims):
         from .tensor import Tensor
 
-        dim, _ = dim_or_axis(op, dim, axis)
-        keepdim, _ = keepdim_or_keepdims(op, keepdim, keepdims)
+        dim, keepdim = dim_and_keepdim(op, dim, axis, keepdim, keepdims)
         axes = _dims(op, dim, self.ndim)     # (checked: dim 0 and -1 name a rank-0 tensor's one dimension)
         if self.ndim == 0:
             axes = ()                        # which reduces nothing, as PyTorch's x.any(dim=0)
         xp = self.backend.xp
         kind = dtype_name(self.dtype)
         truth = self._data if kind == "bool" else self._data != 0
-        result = getattr(xp, op)(truth, axis=axes, keepdims=bool(keepdim))
+        result = getattr(xp, op)(truth, axis=axes, keepdims=keepdim)
         if kind == "uint8":                  # PyTorch keeps uint8: 0 or 1
             result = xp.astype(result, xp.uint8)
         return Tensor._make(result, self.backend, False, None)

@@ -45,16 +45,20 @@ from .config import _FLOAT_TYPES
 
 __all__ = [
     "CONV_PADDINGS",
+    "DEFAULT_FALSE",
+    "DEFAULT_NONE",
     "NOT_GIVEN",
     "TRANSPOSE_PADDINGS",
     "AxisError",
     "axis_argument",
     "axis_index",
     "caller_stacklevel",
+    "dim_and_keepdim",
     "dim_index",
     "dim_or_axis",
     "dtype_argument",
     "flag",
+    "given",
     "integer",
     "integer_tuple",
     "keepdim_or_keepdims",
@@ -396,14 +400,35 @@ def dim_index(dim, ndim, op, name="dim", *, insert=False):
 
 
 class _NotGiven:
-    """The default of PyTorch's keyword aliases (``axis=``, ``keepdims=``, ``size=``): told apart from an explicit
-    ``None``, which PyTorch refuses for them."""
+    """The default of an argument that has a second spelling (``dim``/``axis``, ``keepdim``/``keepdims``, ``size``),
+    told apart from every value the caller can give: PyTorch refuses both spellings of one argument even at its
+    default (``x.amax(keepdim=False, keepdims=True)``), and refuses some values it never takes as a default
+    (``axis=None`` of ``squeeze``). ``help()`` and ``inspect.signature`` show it as ``shown``: PyTorch's default
+    where it stands for one (:data:`DEFAULT_NONE`, :data:`DEFAULT_FALSE`), else ``<not given>``."""
+
+    def __init__(self, shown):
+        self.shown = shown
 
     def __repr__(self):
-        return "<not given>"
+        return self.shown
 
 
-NOT_GIVEN = _NotGiven()
+#: An alias (``axis``, ``keepdims``) or an argument PyTorch requires (``logsumexp``'s ``dim``) left out.
+NOT_GIVEN = _NotGiven("<not given>")
+#: ``dim`` left out, which means every dimension, as PyTorch's ``dim=None`` (``help(t.amax)``: ``dim=None``).
+DEFAULT_NONE = _NotGiven("None")
+#: ``keepdim`` left out, which means False, as PyTorch's ``keepdim=False`` (``help(t.amax)``: ``keepdim=False``).
+DEFAULT_FALSE = _NotGiven("False")
+
+
+def given(value):
+    """Whether the caller gave an argument whose default is :data:`NOT_GIVEN`, :data:`DEFAULT_NONE` or
+    :data:`DEFAULT_FALSE`.
+
+    >>> given(DEFAULT_FALSE), given(False), given(NOT_GIVEN), given(None)
+    (False, True, False, True)
+    """
+    return not isinstance(value, _NotGiven)
 
 
 def dim_or_axis(op, dim, axis, default=None, *, required=False):
@@ -419,14 +444,14 @@ def dim_or_axis(op, dim, axis, default=None, *, required=False):
     >>> dim_or_axis("squeeze", NOT_GIVEN, 1), dim_or_axis("squeeze", 0, NOT_GIVEN)
     ((1, 'axis'), (0, 'dim'))
     """
-    if axis is NOT_GIVEN:
-        if dim is NOT_GIVEN and required:
+    if not given(axis):
+        if not given(dim) and required:
             raise TypeError(f"{op}() missing its required argument `dim` (or its alias `axis`), as PyTorch requires "
                             f"it: e.g. x.{op}(dim=-1)")
-        return (default if dim is NOT_GIVEN else dim), "dim"
-    if dim is not NOT_GIVEN:
-        raise TypeError(f"Invalid type for argument `dim` of {op}: {op}() takes `dim` or its alias `axis`, not both. "
-                        f"Received dim={dim!r}, axis={axis!r}")
+        return (dim if given(dim) else default), "dim"
+    if given(dim):
+        raise TypeError(f"{op}() takes `dim` or its alias `axis`, not both. Received dim={dim!r}, axis={axis!r}: "
+                        f"give one of them")
     if axis is None and op in ("squeeze", "unsqueeze"):
         raise TypeError(f"{op}(): `axis` must be an int (or a tuple of ints for squeeze), as in PyTorch. Received "
                         "axis=None")
@@ -434,19 +459,34 @@ def dim_or_axis(op, dim, axis, default=None, *, required=False):
 
 
 def keepdim_or_keepdims(op, keepdim, keepdims):
-    """``(keepdim, name)``: ``keepdim``, or PyTorch's alias ``keepdims`` when that is given instead, with the name of
-    the one given; neither is ``(False, "keepdim")``. Both given, even ``keepdim=False``, is a ``TypeError``, as
-    PyTorch refuses them.
+    """``keepdim``, or PyTorch's alias ``keepdims`` when that is given instead, checked to be True or False (as
+    PyTorch refuses ``keepdim=None`` and ``keepdim=1``); neither given is False. Both given, even ``keepdim=False``,
+    is a ``TypeError``, as PyTorch refuses them.
 
-    >>> keepdim_or_keepdims("amax", NOT_GIVEN, True), keepdim_or_keepdims("amax", NOT_GIVEN, NOT_GIVEN)
-    ((True, 'keepdims'), (False, 'keepdim'))
+    >>> keepdim_or_keepdims("amax", DEFAULT_FALSE, True), keepdim_or_keepdims("amax", DEFAULT_FALSE, NOT_GIVEN)
+    (True, False)
+    >>> keepdim_or_keepdims("amax", DEFAULT_FALSE, None)
+    Traceback (most recent call last):
+    ...
+    TypeError: amax: Invalid type for argument `keepdims`. Expected True or False. Received keepdims=None
     """
-    if keepdims is NOT_GIVEN:
-        return (False if keepdim is NOT_GIVEN else keepdim), "keepdim"
-    if keepdim is not NOT_GIVEN:
+    if not given(keepdims):
+        return flag(keepdim, "keepdim", op) if given(keepdim) else False
+    if given(keepdim):
         raise TypeError(f"{op}() takes `keepdim` or its alias `keepdims`, not both. Received keepdim={keepdim!r}, "
-                        f"keepdims={keepdims!r}")
-    return keepdims, "keepdims"
+                        f"keepdims={keepdims!r}: give one of them")
+    return flag(keepdims, "keepdims", op)
+
+
+def dim_and_keepdim(op, dim, axis, keepdim, keepdims, *, required=False):
+    """``(dim, keepdim)`` of a reduction method (``amax``, ``logsumexp``, ``median``, ``var``, ...) from PyTorch's
+    names or their aliases: :func:`dim_or_axis` (``dim`` None when neither is given) and
+    :func:`keepdim_or_keepdims` (a bool).
+
+    >>> dim_and_keepdim("amax", DEFAULT_NONE, 1, DEFAULT_FALSE, True)
+    (1, True)
+    """
+    return dim_or_axis(op, dim, axis, required=required)[0], keepdim_or_keepdims(op, keepdim, keepdims)
 
 
 def reduction_axes(axis, ndim, op):
