@@ -250,9 +250,10 @@ def _bits_dtype(mask, *arrays):
 def keep_where(xp, mask, x):
     """``where(mask, x, 0)``: ``x`` where ``mask`` holds, else a zero of ``x``'s dtype (``+0.0`` for floats).
 
-    On NumPy, without a branch: ``x``'s bit pattern (``x.view(uint32)`` for float32: the same bytes read as
-    unsigned integers, no copy) times 1 (kept) or 0 (the pattern of ``+0.0``, of ``0``, of ``False``), so that a NaN or an infinite ``x`` where ``mask`` is False gives 0 (a product ``x * mask`` would
-    give NaN there: PyTorch's ``threshold_backward`` gives 0).
+    On NumPy, without a branch: ``x``'s bit pattern (``x.view(uint32)`` for float32: the same bytes read as unsigned
+    integers, no copy) times 1 (kept) or 0 (the pattern of ``+0.0``, of ``0``, of ``False``), so that a NaN or an
+    infinite ``x`` where ``mask`` is False gives 0 (a product ``x * mask`` would give NaN there: PyTorch's
+    ``threshold_backward`` gives 0).
 
     >>> import numpy as np
     >>> keep_where(np, np.array([True, False, False, True]), np.array([-0.0, np.nan, -np.inf, 2.5])).tolist()
