@@ -144,7 +144,11 @@ def _sum_to(lib, array, shape):
 # ------------------------------------------------------------------------------------------ the region
 def view_chain(tensor):
     """``(base, views)``: the tensor that owns ``tensor``'s memory in the graph, and the views from it down to
-    ``tensor`` (``[]`` when ``tensor`` is no view, :func:`~tinygradconv.in_place.is_view`), first taken first."""
+    ``tensor`` (``[]`` when ``tensor`` is no view, :func:`~tinygradconv.in_place.is_view`), first taken first.
+    Each is the tensor as it is now (:func:`~tinygradconv.in_place.live`): a backward pass may have pointed a
+    view's node at the value its base had before a write, and a write through the view now is a write into the
+    base as it is now (``v = y[0:][0]; v.mul_(3); y.sum().backward(retain_graph=True); v.mul_(2)``: both writes
+    in ``y``'s history, as PyTorch's)."""
     views = []
     while in_place.is_view(tensor) or (tensor._ctx is not None and tensor._ctx.released and
                                        tensor._ctx.fn.__name__ in in_place.VIEW_OPS):
@@ -154,7 +158,7 @@ def view_chain(tensor):
                                "graph a second time' at the next backward). Write into the viewed tensor itself, "
                                "take the view again, or pass retain_graph=True to the backward before")
         views.append(tensor)
-        tensor = tensor._ctx.inputs[0]
+        tensor = in_place.live(tensor._ctx.inputs[0])
     return tensor, views[::-1]
 
 
@@ -374,7 +378,8 @@ def write_region(tensor, index, value, before=None):
     if views:                    # the view written through: a view of the new base (PyTorch regenerates it)
         again = object.__new__(type(tensor._ctx))
         again.__dict__.update(vars(tensor._ctx))
-        again.written_before = in_place.writes
+        source = views[-2] if len(views) > 1 else base        # (the view it was taken of, as it is now)
+        again.inputs, again.written_before = (source,) + tuple(again.inputs[1:]), in_place.writes
         tensor._ctx = again
         in_place._keep_version(tensor, before)
         refresh(tensor)

@@ -457,6 +457,20 @@ def record_detach(tensor):
     _keep_version(tensor, before)
 
 
+def live(tensor):
+    """The tensor that holds ``tensor``'s memory now: ``tensor`` itself, or, for the value of a tensor before an
+    in-place op (the ``before`` of :func:`record`), that tensor (while it lives).
+
+    A view's node is both a node of the graph and the record of which tensor the view views. A backward pass points
+    the node's input at the value the view was taken of (:func:`as_recorded`: ``v = y[0:]; y.mul_(3)``, then a
+    backward pass through ``v``'s node sends its gradient to ``y``'s value before the write), but the view still
+    views ``y``'s memory: a later write through ``v`` is a write into ``y`` (the live one, with its newest
+    history), as PyTorch's view keeps its base. So the views' bases are read through this function
+    (:func:`version_at`, :func:`~tinygradconv.copy_slices.view_chain`)."""
+    later = None if tensor._version_of is None else tensor._version_of()     # (dead: no later value)
+    return tensor if later is None else live(later)
+
+
 def version_at(tensor, when):
     """The tensor that held ``tensor``'s value when the count ``writes`` was ``when``: ``tensor`` itself, or the
     ``before`` of its first in-place op recorded after ``when`` (:func:`record`). A view of a tensor, taken before
@@ -472,8 +486,7 @@ def version_at(tensor, when):
     if ctx is None or ctx.released or ctx.written_before >= last_rewrite or ctx.fn.__name__ not in VIEW_OPS:
         return tensor
     base = ctx.inputs[0]
-    later = None if base._version_of is None else base._version_of()     # (dead: no later value)
-    timeline = base if later is None else later
+    timeline = live(base)       # (a backward pass may have pointed the view's node at the base's older value)
     then, now = version_at(timeline, ctx.written_before), version_at(timeline, when)
     if then is now:
         return tensor           # the base unchanged between the view and `when`
