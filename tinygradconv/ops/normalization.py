@@ -40,6 +40,7 @@ import numpy as np
 
 from ..autograd import Function, Sample, register_op
 from ..backend import dtype_name
+from ..config import _FLOAT_TYPES
 from ..tensor import Tensor
 from ..validation import _is_integer
 from .elementwise import unbroadcast
@@ -47,7 +48,7 @@ from .summation import accurate_sum
 
 __all__ = ["LayerNorm", "layer_norm", "moments"]
 
-_EPSILON = {name: float(np.finfo(name).eps) for name in ("float16", "float32", "float64")}
+_EPSILON = {name: float(np.finfo(name).eps) for name in _FLOAT_TYPES}
 _LARGEST = {name: float(np.finfo(name).max) for name in _EPSILON}
 
 
