@@ -1155,9 +1155,10 @@ def _refuse_unsafe_h5(h5py, h5, filepath, weights_file=None):
     followed once); refused, with the path where it lies:
 
     * a soft link (``h5py.SoftLink``, a path inside the file), an external link (``h5py.ExternalLink``, an object in
-      another file on this machine) or a link of another kind: Keras 3 refuses the first two ("Not allowed: H5
-      file with ExternalLink"). An external link would let the author of a downloaded file copy into the model the
-      contents of any HDF5 file the loader may open;
+      another file on this machine) or a link of another kind, anywhere in the file: Keras 3 refuses the first two
+      where it reads weights ("Not allowed: H5 file with ExternalLink"; 3.15.1 loads a file whose soft link lies
+      elsewhere, and never writes links itself). An external link would let the author of a downloaded file copy
+      into the model the contents of any HDF5 file the loader may open;
     * a dataset whose data lies elsewhere: external raw storage (``dataset.external``, a list of other files) or a
       virtual dataset (``dataset.is_virtual``, made of pieces of other datasets and files), as Keras 3;
     * a dataset of references (object or region references, pointers to other objects) or of Python objects
@@ -1168,7 +1169,8 @@ def _refuse_unsafe_h5(h5py, h5, filepath, weights_file=None):
         SavedFileError: naming ``filepath`` (and ``weights_file``), the path in it and what was found there.
     """
     def refuse(path, found, keras_name=None):
-        keras = f'; Keras 3 refuses it too: "Not allowed: H5 file with {keras_name}"' if keras_name else ""
+        keras = (f'; Keras 3 refuses it too where it reads weights: "Not allowed: H5 file with {keras_name}"'
+                 if keras_name else "")
         where = f"{filepath!r}: its {weights_file}" if weights_file else repr(filepath)
         raise SavedFileError(f"{where} holds at '{path}' {found}: not allowed, as a weights file must hold its own "
                              f"numbers only (nothing was read){keras}")

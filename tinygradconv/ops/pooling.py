@@ -147,17 +147,20 @@ def _checked_attributes(a, pool_size, strides, padding, op):
 WINDOW_BYTES = 256
 
 
-def _check_sizes(xp, a, k, padding, left, right, out, op):
-    """A ValueError naming ``pool_size`` when the padded input, the ``k`` window slices and the backward's ``k``
-    shares would not fit in memory (:func:`~tinygradconv.validation.size_fits`): ``padding="same"`` pads up to
-    ``k - 1`` steps, so ``max_pool1d(x, 10**9, padding="same")`` on 5 steps got a ``MemoryError`` with no message
-    after 8 seconds, and ``10**30`` NumPy's "cannot fit 'int' into an index-sized integer" (found by a tester)."""
+def _check_sizes(xp, a, k, padding, left, right, out, op, shares=False):
+    """A ValueError naming ``pool_size`` when the padded input and the ``k`` window slices (views: about
+    :data:`WINDOW_BYTES` each), with ``shares`` the backward's ``k`` full-size shares too (max pooling's, when a
+    gradient is recorded), would not fit in memory (:func:`~tinygradconv.validation.size_fits`): ``padding="same"``
+    pads up to ``k - 1`` steps, so ``max_pool1d(x, 10**9, padding="same")`` on 5 steps got a ``MemoryError`` with
+    no message after 8 seconds, and ``10**30`` NumPy's "cannot fit 'int' into an index-sized integer" (found by a
+    tester). Average pooling and a max pooling without gradient keep no shares: ``avg_pool1d(x, 100, 1)`` of a
+    256 MB input takes under 1 GB, and is not refused."""
     batch, steps, channels = a.shape
     itemsize = float_bytes(xp, a.dtype) if dtype_name(a.dtype).startswith("float") else 8
     padded = batch * (steps + left + right) * channels * itemsize
+    share = batch * out * channels * itemsize if shares else 0
     size_fits(op, f"the input padded to {steps + left + right} steps and its {k} window slices",
-              padded + k * (WINDOW_BYTES + batch * out * channels * itemsize),
-              f"pool_size={k} with padding={padding!r} on {steps} steps", a)
+              padded + k * (WINDOW_BYTES + share), f"pool_size={k} with padding={padding!r} on {steps} steps", a)
 
 
 def _windows(xp, padded, k, s, out):
@@ -264,7 +267,7 @@ class MaxPool1D(Function):
             a = xp.astype(a, xp.float32)
         steps = a.shape[1]
         left, right, out = pooling_geometry(steps, pool_size, strides, padding)
-        _check_sizes(xp, a, pool_size, padding, left, right, out, "max_pool1d")
+        _check_sizes(xp, a, pool_size, padding, left, right, out, "max_pool1d", shares=ctx.needs_input_grad[0])
         # copies of the edge steps never change a maximum, and torch leaves its own padding out: the same windows
         taps = _windows(xp, _replicate(xp, a, left, right), pool_size, strides, out)
         # Branch-free array passes only (a where() or boolean mask on random data mispredicts a branch per element
