@@ -1034,6 +1034,10 @@ def _same_backend(tensors, name):
     if isinstance(tensors, (Tensor, np.ndarray)):
         raise TypeError(f"{name}() takes a sequence of tensors, not one {type(tensors).__name__}: "
                         f"{name}([a, b]), not {name}(a)")
+    if isinstance(tensors, (str, bytes, dict)) or not hasattr(tensors, "__iter__"):
+        # as torch.cat(None): "argument 'tensors' (position 1) must be tuple of Tensors, not NoneType"
+        raise TypeError(f"{name}() argument `tensors` must be a list or tuple of tensors; received {tensors!r} "
+                        f"(type {type(tensors).__name__})")
     tensors = list(tensors)
     if not tensors:
         raise ValueError(f"{name}() needs at least one tensor")
