@@ -1,0 +1,37 @@
+"""Bad arguments found by the session-52 bad-input tester (findings 8-15): each is refused early with a
+TypeError/ValueError that names the argument and the value received (references: what PyTorch/Keras raise)."""
+import numpy as np
+import pytest
+
+import tinygradconv as tg
+
+
+@pytest.mark.parametrize("op, torch_name", [("concat", "cat"), ("stack", "stack")])
+@pytest.mark.parametrize("value", [None, 3, "ab"])
+def test_concat_stack_refuse_a_non_sequence_naming_tensors(op, torch_name, value):
+    """torch.cat(None) / torch.stack(3): TypeError "argument 'tensors' ... must be tuple of Tensors, not int"; ours
+    used to say "'NoneType' object is not iterable", naming nothing."""
+    torch = pytest.importorskip("torch", reason="the reference error comes from PyTorch")
+    with pytest.raises(TypeError, match="tensors"):
+        getattr(torch, torch_name)(value)
+    with pytest.raises(TypeError, match=rf"{op}\(\) argument `tensors` .*received {value!r} \(type "
+                                        rf"{type(value).__name__}\)"):
+        getattr(tg.ops, op)(value)
+
+
+def test_concat_still_takes_any_iterable(backend):
+    parts = [tg.tensor([1.0], backend=backend), tg.tensor([2.0, 3.0], backend=backend)]
+    assert tg.ops.concat(iter(parts)).tolist() == [1.0, 2.0, 3.0]
+    assert tg.ops.stack(tuple(parts[:1])).tolist() == [[1.0]]
+
+
+@pytest.mark.parametrize("metric", [lambda: tg.metrics.OneHotIoU(num_classes=3, target_class_ids=[0]),
+                                    lambda: tg.metrics.OneHotMeanIoU(num_classes=3)])
+def test_one_hot_iou_with_integer_labels_shows_the_shapes(metric, backend):
+    """Integer labels given to a one-hot metric (Keras 3.15.1 accepts them silently and returns 0.0): the message
+    names the class, both shapes, and IoU/MeanIoU, not "one_hot_io_u: ... Received 1 and 2"."""
+    m = metric()
+    p = tg.tensor(np.array([[0.7, 0.2, 0.1], [0.1, 0.2, 0.7]], "float32"), backend=backend)
+    with pytest.raises(ValueError, match=r"^OneHot\w*IoU: .*y_true of shape \(2,\) .*gives 1 class id, but y_pred "
+                                         r"of shape \(2, 3\) .*gives 2 class ids.*use IoU or MeanIoU"):
+        m.update_state(np.array([0, 2]), p)
