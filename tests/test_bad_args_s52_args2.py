@@ -35,3 +35,29 @@ def test_one_hot_iou_with_integer_labels_shows_the_shapes(metric, backend):
     with pytest.raises(ValueError, match=r"^OneHot\w*IoU: .*y_true of shape \(2,\) .*gives 1 class id, but y_pred "
                                          r"of shape \(2, 3\) .*gives 2 class ids.*use IoU or MeanIoU"):
         m.update_state(np.array([0, 2]), p)
+
+
+def test_keras_takes_an_infinite_epsilon_and_gives_useless_results():
+    """The reason for refusing it (Keras 3.15.1 checks nothing): Adam never moves the weights, LayerNormalization
+    maps every row to zeros."""
+    keras = pytest.importorskip("keras", reason="the reference behaviour is Keras'")
+    v = keras.Variable(np.ones(2, "float32"))
+    keras.optimizers.Adam(epsilon=float("inf")).apply([keras.ops.convert_to_tensor(np.array([0.5, 1.0], "float32"))],
+                                                      [v])
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(v), [1.0, 1.0])
+    out = keras.layers.LayerNormalization(epsilon=float("inf"))(np.arange(8, dtype="float32").reshape(2, 4))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(out), np.zeros((2, 4)))
+
+
+@pytest.mark.parametrize("make", [
+    tg.optimizers.Adam, tg.optimizers.AdamW, tg.optimizers.Adamax, tg.optimizers.Nadam, tg.optimizers.Lamb,
+    tg.optimizers.Adagrad, tg.optimizers.Adadelta, tg.optimizers.RMSprop,
+    tg.layers.LayerNormalization, tg.layers.BatchNormalization, tg.layers.GroupNormalization])
+@pytest.mark.parametrize("epsilon", [float("inf"), np.float32("inf")])
+def test_an_infinite_epsilon_is_refused_as_nan_is(make, epsilon):
+    with pytest.raises(ValueError, match=r"`epsilon`. Expected a finite number >= 0. "
+                                         r"Received epsilon=(np\.float32\()?inf"):
+        make(epsilon=epsilon)
+    with pytest.raises(ValueError, match=r"`epsilon`"):
+        make(epsilon=float("nan"))
+    assert make(epsilon=0.0).epsilon == 0.0       # 0 stays accepted, as Keras and PyTorch
