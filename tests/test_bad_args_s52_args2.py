@@ -61,3 +61,27 @@ def test_an_infinite_epsilon_is_refused_as_nan_is(make, epsilon):
     with pytest.raises(ValueError, match=r"`epsilon`"):
         make(epsilon=float("nan"))
     assert make(epsilon=0.0).epsilon == 0.0       # 0 stays accepted, as Keras and PyTorch
+
+
+@pytest.mark.parametrize("args, kwargs", [(("complex64",), {}), ((np.complex128,), {}), (("cpu", "complex64"), {}),
+                                          ((), {"dtype": "complex64"}), ((), {"device": "complex64"})])
+def test_to_a_complex_dtype_says_it_is_not_supported(args, kwargs, backend):
+    """tg.tensor(..., dtype="complex64") already said the dtype is not supported; .to("complex64") said "Unknown
+    backend 'complex64'"."""
+    x = tg.tensor([1.0], backend=backend)
+    with pytest.raises(TypeError, match=r"of to: .*complex.* is a dtype, but not one this library supports "
+                                        r"\(complex and other dtypes are not\)\. Supported dtypes: \['float16'"):
+        x.to(*args, **kwargs)
+
+
+def test_to_a_torch_complex_dtype_says_it_is_not_supported():
+    torch = pytest.importorskip("torch", reason="a PyTorch dtype as the argument")
+    with pytest.raises(TypeError, match=r"torch\.complex64 is a dtype, but not one this library supports"):
+        tg.tensor([1.0]).to(torch.complex64)
+
+
+def test_to_a_misspelt_name_lists_dtypes_and_backends(backend):
+    with pytest.raises(ValueError, match=r"'flaot32' is neither a dtype \(\['float16'.*\) nor a backend "
+                                         r"\(\['numpy'.*\) or device \('cpu'"):
+        tg.tensor([1.0], backend=backend).to("flaot32")
+    assert tg.tensor([1.0], backend=backend).to("float64").tolist() == [1.0]        # a dtype still works
