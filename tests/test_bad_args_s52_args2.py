@@ -85,3 +85,42 @@ def test_to_a_misspelt_name_lists_dtypes_and_backends(backend):
                                          r"\(\['numpy'.*\) or device \('cpu'"):
         tg.tensor([1.0], backend=backend).to("flaot32")
     assert tg.tensor([1.0], backend=backend).to("float64").tolist() == [1.0]        # a dtype still works
+
+
+RAGGED = [[0.1, 0.2], [0.3]]
+
+
+@pytest.mark.parametrize("make, argument", [
+    (lambda: tg.initializers.Constant(RAGGED), "value"),
+    (lambda: tg.layers.Rescaling(RAGGED), "scale"),
+    (lambda: tg.layers.Rescaling(1.0, offset=RAGGED), "offset"),
+    (lambda: tg.metrics.Precision(thresholds=RAGGED), "thresholds"),
+    (lambda: tg.metrics.Recall(thresholds=RAGGED), "thresholds"),
+    (lambda: tg.metrics.AUC(thresholds=RAGGED), "thresholds"),
+    (lambda: tg.metrics.TruePositives(thresholds=RAGGED), "thresholds"),
+])
+def test_ragged_list_arguments_are_refused_naming_them(make, argument):
+    """NumPy's own "setting an array element with a sequence" used to escape, naming no argument (tg.tensor of
+    ragged lists already said "ragged (inhomogeneous) nested lists")."""
+    with pytest.raises(ValueError, match=rf"^Invalid value for argument `{argument}`\. Expected .*, not ragged "
+                                         rf"\(inhomogeneous\) nested lists\. Received {argument}=\[\[0\.1, 0\.2\], "
+                                         rf"\[0\.3\]\]$"):
+        make()
+
+
+def test_rectangular_lists_still_work():
+    assert tg.initializers.Constant([[1, 2], [3, 4]])((2, 2)).tolist() == [[1, 2], [3, 4]]
+    assert tg.layers.Rescaling([1.0, 2.0])(np.ones((1, 2), "float32")).tolist() == [[1.0, 2.0]]
+
+
+@pytest.mark.parametrize("call, argument", [
+    (lambda x: tg.ops.max_pool1d(x, 2, data_format=np.ones(2)), "data_format"),
+    (lambda x: tg.ops.avg_pool1d(x, 2, data_format=np.ones(2)), "data_format"),
+    (lambda x: tg.ops.pad(x, 1, mode=np.ones(2)), "mode"),
+    (lambda x: tg.initializers.VarianceScaling(mode=np.ones(2)), "mode"),
+])
+def test_an_array_for_a_text_choice_is_refused_naming_it(call, argument, backend):
+    """`array in ("a", "b")` raised NumPy's "truth value of an array ... is ambiguous", naming nothing."""
+    x = tg.tensor(np.ones((1, 4, 2), "float32"), backend=backend)
+    with pytest.raises(ValueError, match=rf"`?{argument}`? .*array\(\[1\., 1\.\]\)"):
+        call(x)

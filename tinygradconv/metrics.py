@@ -1255,8 +1255,12 @@ def _threshold_list(thresholds) -> list:
         TypeError: an element that is not a real number (a string, None, a bool).
         ValueError: an empty list, or a value outside ``[0, 1]`` (or NaN); the message shows ``thresholds`` whole.
     """
-    items = [thresholds] if np.ndim(thresholds) == 0 else list(np.asarray(thresholds, dtype=object).ravel())
     expected = "a number in [0, 1] or a non-empty list of them"
+    array = np.asarray(thresholds, dtype=object)     # each element as given; ragged nesting keeps its lists
+    items = [thresholds] if array.ndim == 0 else list(array.ravel())
+    if any(isinstance(t, (list, tuple, np.ndarray)) for t in items):
+        raise ValueError(f"Invalid value for argument `thresholds`. Expected {expected}, not ragged (inhomogeneous) "
+                         f"nested lists. Received thresholds={thresholds!r}")
     if not items:
         raise ValueError(f"Invalid value for argument `thresholds`. Expected {expected}. "
                          f"Received thresholds={thresholds!r}")

@@ -1210,7 +1210,7 @@ def pad(x, pad_width, value=0.0, mode="constant"):
         raise TypeError(f"Invalid type for argument `value` of pad: expected a number. Received value={value!r}; "
                         f"the third argument is the fill value here (torch's F.pad and keras.ops.pad take "
                         f"the mode third): write mode={value!r}")
-    if mode not in _PAD_MODES:
+    if not isinstance(mode, str) or mode not in _PAD_MODES:      # an array: no `in` test
         raise ValueError(f"Invalid value for argument `mode` of pad: expected one of {_PAD_MODES} (keras.ops.pad's "
                          f"names; PyTorch's 'reflect' is 'reflect' here, its 'replicate' and 'circular' are not "
                          f"supported). Received mode={mode!r}")
