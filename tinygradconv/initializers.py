@@ -43,7 +43,7 @@ import numpy as np
 
 from . import _lookup, config
 from . import random as _random
-from .validation import float_dtype_argument, integer, number
+from .validation import array_argument, float_dtype_argument, integer, number
 
 __all__ = [
     "Constant",
@@ -233,7 +233,7 @@ class Constant(Initializer):
     """
 
     def __init__(self, value=0.0):
-        array = np.asarray(value)
+        array = array_argument(value, "value", "a finite number or an array of them")
         if array.dtype.kind not in "biuf" or not np.all(np.isfinite(array)):
             raise TypeError(f"Invalid type for argument `value`. Expected a finite number. Received value={value!r}")
         self.value = float(array) if array.ndim == 0 else array.astype(np.float64)
@@ -350,7 +350,7 @@ class VarianceScaling(RandomInitializer):
         super().__init__(seed)
         self.input_axes, self.output_axes = _check_axes_pair(input_axes, output_axes)
         number(scale, "scale", low=0, low_open=True, finite=True, type_error=ValueError)
-        if mode not in _MODES:
+        if not isinstance(mode, str) or mode not in _MODES:      # an array: no `in` test
             raise ValueError(f"Invalid `mode` argument: {mode!r}. Please use one of {_MODES}")
         dist = distribution.lower() if isinstance(distribution, str) else distribution
         if dist == "normal":

@@ -1255,8 +1255,12 @@ def _threshold_list(thresholds) -> list:
         TypeError: an element that is not a real number (a string, None, a bool).
         ValueError: an empty list, or a value outside ``[0, 1]`` (or NaN); the message shows ``thresholds`` whole.
     """
-    items = [thresholds] if np.ndim(thresholds) == 0 else list(np.asarray(thresholds, dtype=object).ravel())
     expected = "a number in [0, 1] or a non-empty list of them"
+    array = np.asarray(thresholds, dtype=object)     # each element as given; ragged nesting keeps its lists
+    items = [thresholds] if array.ndim == 0 else list(array.ravel())
+    if any(isinstance(t, (list, tuple, np.ndarray)) for t in items):
+        raise ValueError(f"Invalid value for argument `thresholds`. Expected {expected}, not ragged (inhomogeneous) "
+                         f"nested lists. Received thresholds={thresholds!r}")
     if not items:
         raise ValueError(f"Invalid value for argument `thresholds`. Expected {expected}. "
                          f"Received thresholds={thresholds!r}")
@@ -2456,8 +2460,9 @@ class _IoUBase(Metric):
 
     def _ids(self, data, argument, sparse):
         """The class ids of ``y_true`` or ``y_pred``, flattened, in the matrix's dtype (float64 values for int32,
-        truncated as Keras' cast; NaN stays NaN and is never counted)."""
+        truncated as Keras' cast; NaN stays NaN and is never counted), and the shape of ``data``."""
         values = _numpy(data, argument, self.name)
+        shape = values.shape
         if values.dtype.kind not in "biuf":
             raise TypeError(f"{self.name}: `{argument}` must hold numbers. Received {argument} of dtype "
                             f"{values.dtype}")
@@ -2471,7 +2476,21 @@ class _IoUBase(Metric):
                                  f"axis={self.axis} (sparse_{argument}=False)")
             values = np.argmax(values, axis=self.axis)      # NaN counts as the maximum, as in torch.argmax
         values = values.astype(np.float64).ravel()
-        return np.trunc(values) if self.dtype == "int32" else values.astype(self.dtype)
+        return (np.trunc(values) if self.dtype == "int32" else values.astype(self.dtype)), shape
+
+    def _mismatch(self, true_shape, true_count, pred_shape, pred_count):
+        """The message for ``y_true`` and ``y_pred`` that give different numbers of class ids: their shapes, what
+        each is read as, and (integer labels given to a one-hot metric, the common mistake) what to use instead."""
+        def reading(argument, shape, count, sparse):
+            held = "class ids" if sparse else f"one-hot rows / scores along axis={self.axis}"
+            return f"{argument} of shape {shape} read as {held} gives {count} class id{'s' * (count != 1)}"
+        message = (f"{type(self).__name__}: y_true and y_pred must give as many class ids; "
+                   f"{reading('y_true', true_shape, true_count, self.sparse_y_true)}, but "
+                   f"{reading('y_pred', pred_shape, pred_count, self.sparse_y_pred)}")
+        if not self.sparse_y_true and len(true_shape) == len(pred_shape) - 1:
+            message += (". y_true looks like integer class ids: this metric expects one-hot y_true (use IoU or "
+                        "MeanIoU, whose y_true holds class ids)")
+        return message
 
     @_ieee754
     def update_state(self, y_true, y_pred, sample_weight=None):
@@ -2482,11 +2501,10 @@ class _IoUBase(Metric):
             ValueError: ``y_true`` and ``y_pred`` with different numbers of class ids, a ``sample_weight`` that
                 is neither one weight per id nor one for all, an ``axis`` outside a dense argument's axes.
         """
-        labels = self._ids(y_true, "y_true", self.sparse_y_true)
-        predicted = self._ids(y_pred, "y_pred", self.sparse_y_pred)
+        labels, true_shape = self._ids(y_true, "y_true", self.sparse_y_true)
+        predicted, pred_shape = self._ids(y_pred, "y_pred", self.sparse_y_pred)
         if labels.size != predicted.size:
-            raise ValueError(f"{self.name}: y_true and y_pred must hold as many entries. Received {labels.size} "
-                             f"and {predicted.size}")
+            raise ValueError(self._mismatch(true_shape, labels.size, pred_shape, predicted.size))
         if sample_weight is None:
             weights = np.ones(labels.shape)
         else:

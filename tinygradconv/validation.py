@@ -50,6 +50,7 @@ __all__ = [
     "NOT_GIVEN",
     "TRANSPOSE_PADDINGS",
     "AxisError",
+    "array_argument",
     "axis_argument",
     "axis_index",
     "caller_stacklevel",
@@ -116,6 +117,23 @@ def _bool_refused(name, requirement, shown, error=TypeError):
     argument of the package."""
     return error(f"Invalid {_kind(error)} for argument `{name}`. Expected {requirement}, not a bool. "
                  f"Received {name}={shown!r}")
+
+
+def array_argument(value, name, expected):
+    """``np.asarray(value)`` for the argument ``name``, where NumPy's own error for ragged nesting
+    (``[[1, 2], [3]]``: "setting an array element with a sequence") becomes a ``ValueError`` naming the argument,
+    the value and ``expected`` (the words for what it should be).
+
+    >>> array_argument([[1, 2], [3]], "v", "numbers")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid value for argument `v`. Expected numbers, not ragged (inhomogeneous) nested lists. Received ...
+    """
+    try:
+        return np.asarray(value)
+    except ValueError:
+        raise ValueError(f"Invalid value for argument `{name}`. Expected {expected}, not ragged (inhomogeneous) "
+                         f"nested lists. Received {name}={value!r}") from None
 
 
 def integer(value, name, *, minimum=1, allow_bool=False, optional=False, type_error=TypeError, shown=None,

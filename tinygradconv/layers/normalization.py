@@ -159,8 +159,9 @@ class _Normalization(Layer):
                  gamma_regularizer, beta_constraint, gamma_constraint, **kwargs):
         super().__init__(**kwargs)
         # epsilon >= 0: Keras 3.15 takes 0 (a zero-variance row then gives NaN, 0 / 0, in both) and even a negative
-        # one, which is refused here: sqrt(variance + epsilon) is then NaN wherever the variance is below -epsilon
-        self.epsilon = float(number(epsilon, "epsilon", low=0, type_error=ValueError))
+        # one, which is refused here: sqrt(variance + epsilon) is then NaN wherever the variance is below -epsilon.
+        # An infinite one (Keras takes it too) is refused as well: every output would be beta, the data lost
+        self.epsilon = float(number(epsilon, "epsilon", low=0, finite=True, type_error=ValueError))
         self.center = flag(center, "center")
         self.scale = flag(scale, "scale")
         self.beta_initializer = initializers.get(beta_initializer)
@@ -214,8 +215,8 @@ class BatchNormalization(_Normalization):
     Args:
         axis: the feature axis (an integer; ``-1``: channels last).
         momentum: the momentum of the moving averages.
-        epsilon: added to the variance before the square root (``>= 0``; with 0 a zero variance gives NaN, as in
-            Keras 3.15, which also takes a negative one, refused here).
+        epsilon: added to the variance before the square root (finite, ``>= 0``; with 0 a zero variance gives NaN, as in
+            Keras 3.15, which also takes a negative or infinite one, refused here).
         center, scale: whether to learn ``beta`` and ``gamma``.
         beta_initializer, gamma_initializer, moving_mean_initializer, moving_variance_initializer: initializers.
         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint: as for any weight.
@@ -346,8 +347,8 @@ class LayerNormalization(_Normalization):
 
     Args:
         axis: an integer or a list of integers: the axes to normalize over (``-1``: the last).
-        epsilon: added to the variance before the square root (``>= 0``; with 0 a zero variance gives NaN, as in
-            Keras 3.15, which also takes a negative one, refused here).
+        epsilon: added to the variance before the square root (finite, ``>= 0``; with 0 a zero variance gives NaN, as in
+            Keras 3.15, which also takes a negative or infinite one, refused here).
         center, scale: whether to learn ``beta`` and ``gamma``.
         beta_initializer, gamma_initializer: how ``beta`` and ``gamma`` start (as for any weight).
         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint: as for any weight.
@@ -466,8 +467,8 @@ class GroupNormalization(_Normalization):
         groups: the number of groups, a positive integer that divides the channels, or ``-1`` (one group per
             channel; :meth:`get_config` then gives the channel count once built, as Keras).
         axis: the channel axis (an integer, not the batch axis 0).
-        epsilon: added to the variance before the square root (``>= 0``; with 0, a sample group whose entries are all
-            equal gives NaN, as in Keras).
+        epsilon: added to the variance before the square root (finite, ``>= 0``; with 0, a sample group whose
+            entries are all equal gives NaN, as in Keras).
         center, scale: whether to learn ``beta`` and ``gamma``.
         beta_initializer, gamma_initializer: as for :class:`LayerNormalization`.
         beta_regularizer, gamma_regularizer: as for :class:`LayerNormalization`.

@@ -13,6 +13,7 @@ import numbers
 
 import numpy as np
 
+from ..validation import array_argument
 from .core import constant_like
 from .layer import Layer
 
@@ -24,7 +25,7 @@ def _factor(value, name):
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return value
     if isinstance(value, (list, tuple, np.ndarray)):
-        array = np.asarray(value)
+        array = array_argument(value, name, "a number, or a list, tuple or NumPy array of numbers (one per channel)")
         if array.dtype.kind in "iuf" and array.size:
             return value
     raise TypeError(f"Invalid type for argument `{name}`. Expected a number, or a list, tuple or NumPy array of "

@@ -120,14 +120,14 @@ def pooling_geometry(steps, pool_size, strides, padding):
 def _check_arguments(pool_size, strides, padding, data_format, op):
     """The arguments as ``(k, s, padding, data_format)``, with Keras' checks."""
     if (type(pool_size) is int and pool_size > 0 and type(strides) is int and strides > 0
-            and padding in PADDINGS and data_format in DATA_FORMATS):
+            and padding in PADDINGS and isinstance(data_format, str) and data_format in DATA_FORMATS):
         return pool_size, strides, padding, data_format         # the common case, checked without building messages
     (k,) = standardize_tuple(pool_size, "pool_size")
     (s,) = standardize_tuple(k if strides is None else strides, "strides")
     if not isinstance(padding, str) or padding.lower() not in PADDINGS:
         raise ValueError(f"Invalid value for argument `padding` of {op}. Expected one of {PADDINGS} (any case). "
                          f"Received padding={padding!r}")
-    if data_format not in DATA_FORMATS:
+    if not isinstance(data_format, str) or data_format not in DATA_FORMATS:   # an array: no `in` test
         raise ValueError(f"Invalid value for argument `data_format` of {op}. Expected one of {DATA_FORMATS}. "
                          f"Received data_format={data_format!r}")
     return k, s, padding.lower(), data_format

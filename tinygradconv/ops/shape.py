@@ -23,7 +23,7 @@ import warnings
 
 import numpy as np
 
-from .. import in_place
+from .. import config, in_place
 from ..autograd import Context, Function, Sample, is_grad_enabled, register_op
 from ..backend import available_backends, dtype_name, get_backend
 from ..index_check import check_index_backend
@@ -184,6 +184,49 @@ def _dtype_meant(value):
         return None
 
 
+def _not_a_dtype(name, value):
+    """The ``TypeError`` for a ``dtype`` argument of :func:`to` that is not one of ``_DTYPES``; it says so when
+    ``value`` is a dtype NumPy or PyTorch knows but this library does not support (``"complex64"``,
+    ``torch.complex64``, ``"bfloat16"``)."""
+    known = _foreign_dtype(value)
+    what = (f"{value!r} is a dtype, but not one this library supports (complex and other dtypes are not)"
+            if known else "expected a dtype (a name such as 'float64', a NumPy or PyTorch dtype)")
+    return TypeError(f"Invalid type for argument `{name}` of to: {what}. Supported dtypes: {list(_DTYPES)}. "
+                     f"Received {name}={value!r}")
+
+
+def _foreign_dtype(value):
+    """Whether ``value`` names a dtype that NumPy or PyTorch knows (``"complex64"``, ``np.complex128``,
+    ``torch.bfloat16``): what a ``to(...)`` argument that is not one of ``_DTYPES`` nor a device was meant as."""
+    if type(value).__name__ == "dtype" and type(value).__module__.startswith("torch"):
+        return True
+    if isinstance(value, str) and value in ("bfloat16", "complex32", "chalf", "cfloat", "cdouble"):
+        return True       # PyTorch's names that NumPy lacks
+    if isinstance(value, str) and len(value) < 3:
+        return False      # NumPy's one-letter codes ("f", "c8") are not what anyone writes to mean a dtype here
+    try:
+        np.dtype(value)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(value, (str, type, np.dtype))
+
+
+def _check_device(device):
+    """Refuse a ``device`` of :func:`to` that is a dtype not supported here (``"complex64"``: a ``TypeError``
+    saying so) or a name that is neither a supported dtype nor a backend or device (``"flaot32"``: a
+    ``ValueError`` listing both), before it is looked up as a backend's name."""
+    if device is None or isinstance(device, str) and (
+            device in config.BACKENDS or device.partition(":")[0] in ("cpu", "cuda")):
+        return
+    if _foreign_dtype(device):
+        raise _not_a_dtype("device", device)
+    if not isinstance(device, str):
+        return            # a Backend, a torch.device; any other type is refused by the backend lookup
+    raise ValueError(f"Invalid value for argument `device` of to: {device!r} is neither a dtype ({list(_DTYPES)}) "
+                     f"nor a backend ({list(config.BACKENDS)}) or device ('cpu', 'cuda', 'cuda:N'). "
+                     f"Received {device!r}")
+
+
 def backend_of_device(current, backend):
     """``backend`` for :meth:`~tinygradconv.tensor.Tensor.to` and ``Model.to``, PyTorch's device names read as
     backends, for a tensor or model now on the backend ``current``: ``"cpu"`` is None (stay) on a CPU backend
@@ -219,7 +262,9 @@ def to(tensor, *args, device=None, dtype=None, non_blocking=False, copy=False, m
         TypeError: an argument of another type (a list, a number), a dtype where the device goes in
             ``to(device, dtype)`` or the other way round, the device or the dtype given twice, more than two
             positional arguments, a ``non_blocking`` or ``copy`` that is not a bool; each names the argument.
-        ValueError: an unknown backend, or one that does not load here (CuPy without a GPU).
+            A dtype that NumPy or PyTorch has but this library does not (``"complex64"``) says so.
+        ValueError: an unknown backend, or one that does not load here (CuPy without a GPU); a name that is
+            neither a dtype nor a backend (``"flaot32"``) lists both.
 
     >>> import tinygradconv as tg
     >>> x = tg.tensor([1.0, 2.0])
@@ -252,8 +297,7 @@ def to(tensor, *args, device=None, dtype=None, non_blocking=False, copy=False, m
                                 f"first. Received device={args[0]!r} (a dtype; write x.to({first_dtype!r}))")
             positional_device, positional_dtype = args
             if _dtype_meant(positional_dtype) is None:
-                raise TypeError(f"Invalid type for argument `dtype` of to: expected a dtype (a name such as "
-                                f"'float64', a NumPy or PyTorch dtype). Received dtype={positional_dtype!r}")
+                raise _not_a_dtype("dtype", positional_dtype)
         elif first_dtype is not None:                             # to(dtype)
             positional_dtype = args[0]
         else:                                                     # to(device)
@@ -264,12 +308,12 @@ def to(tensor, *args, device=None, dtype=None, non_blocking=False, copy=False, m
                             f"keyword ({name}={keyword!r})")
     device = device if positional_device is None else positional_device
     dtype = dtype if positional_dtype is None else positional_dtype
+    _check_device(device)
     result = tensor
     if dtype is not None:
         kind = _dtype_meant(dtype)
         if kind is None:
-            raise TypeError(f"Invalid type for argument `dtype` of to: expected a dtype (a name such as 'float64', "
-                            f"a NumPy or PyTorch dtype). Received dtype={dtype!r}")
+            raise _not_a_dtype("dtype", dtype)
         if kind != dtype_name(tensor.dtype):
             result = tensor.astype(kind)
     backend = backend_of_device(result.backend, device)
@@ -1034,6 +1078,10 @@ def _same_backend(tensors, name):
     if isinstance(tensors, (Tensor, np.ndarray)):
         raise TypeError(f"{name}() takes a sequence of tensors, not one {type(tensors).__name__}: "
                         f"{name}([a, b]), not {name}(a)")
+    if isinstance(tensors, (str, bytes, dict)) or not hasattr(tensors, "__iter__"):
+        # as torch.cat(None): "argument 'tensors' (position 1) must be tuple of Tensors, not NoneType"
+        raise TypeError(f"{name}() argument `tensors` must be a list or tuple of tensors; received {tensors!r} "
+                        f"(type {type(tensors).__name__})")
     tensors = list(tensors)
     if not tensors:
         raise ValueError(f"{name}() needs at least one tensor")
@@ -1162,7 +1210,7 @@ def pad(x, pad_width, value=0.0, mode="constant"):
         raise TypeError(f"Invalid type for argument `value` of pad: expected a number. Received value={value!r}; "
                         f"the third argument is the fill value here (torch's F.pad and keras.ops.pad take "
                         f"the mode third): write mode={value!r}")
-    if mode not in _PAD_MODES:
+    if not isinstance(mode, str) or mode not in _PAD_MODES:      # an array: no `in` test
         raise ValueError(f"Invalid value for argument `mode` of pad: expected one of {_PAD_MODES} (keras.ops.pad's "
                          f"names; PyTorch's 'reflect' is 'reflect' here, its 'replicate' and 'circular' are not "
                          f"supported). Received mode={mode!r}")

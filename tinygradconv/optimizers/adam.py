@@ -27,14 +27,14 @@ def moving_average(xp, average, value, beta):
 
 
 class _AdamHyperparameters(Optimizer):
-    """What Adam, Adamax, Nadam and Lamb share: ``beta_1`` and ``beta_2`` in ``[0, 1)`` and ``epsilon >= 0``,
+    """What Adam, Adamax, Nadam and Lamb share: ``beta_1`` and ``beta_2`` in ``[0, 1)`` and a finite ``epsilon >= 0``,
     checked at construction and kept in the config."""
 
     def __init__(self, learning_rate, beta_1, beta_2, epsilon, **kwargs):
         super().__init__(learning_rate, **kwargs)
         self.beta_1 = float(number(beta_1, "beta_1", low=0, high=1, high_open=True))
         self.beta_2 = float(number(beta_2, "beta_2", low=0, high=1, high_open=True))
-        self.epsilon = float(number(epsilon, "epsilon", low=0))
+        self.epsilon = float(number(epsilon, "epsilon", low=0, finite=True))
 
     def get_config(self):
         return dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
@@ -54,7 +54,7 @@ class Adam(_AdamHyperparameters):
         learning_rate: float or schedule, default 0.001.
         beta_1: in ``[0, 1)``, default 0.9.
         beta_2: in ``[0, 1)``, default 0.999.
-        epsilon: ``>= 0``, default 1e-7.
+        epsilon: finite, ``>= 0``, default 1e-7.
         amsgrad: use the AMSGrad variant.
         **kwargs: the common options of :class:`~tinygradconv.optimizers.Optimizer`.
 
@@ -134,7 +134,7 @@ class Adamax(_AdamHyperparameters):
         learning_rate: float or schedule, default 0.001.
         beta_1: in ``[0, 1)``, default 0.9.
         beta_2: in ``[0, 1)``, default 0.999.
-        epsilon: ``>= 0``, default 1e-7.
+        epsilon: finite, ``>= 0``, default 1e-7.
         **kwargs: the common options of :class:`~tinygradconv.optimizers.Optimizer`.
 
     >>> import tinygradconv as tg
@@ -174,7 +174,7 @@ class Nadam(_AdamHyperparameters):
         learning_rate: float or schedule, default 0.001.
         beta_1: in ``[0, 1)``, default 0.9.
         beta_2: in ``[0, 1)``, default 0.999.
-        epsilon: ``>= 0``, default 1e-7.
+        epsilon: finite, ``>= 0``, default 1e-7.
         **kwargs: the common options of :class:`~tinygradconv.optimizers.Optimizer`.
 
     >>> import tinygradconv as tg
@@ -280,11 +280,11 @@ class Lamb(_AdamHyperparameters):
         learning_rate: float or schedule, default 0.001.
         beta_1: in ``[0, 1)``, default 0.9.
         beta_2: in ``[0, 1)``, default 0.999.
-        epsilon: ``>= 0``, default 1e-7.
+        epsilon: finite, ``>= 0``, default 1e-7.
         **kwargs: the common options of :class:`~tinygradconv.optimizers.Optimizer`.
 
     Raises:
-        ValueError: a beta outside ``[0, 1)`` or a negative epsilon (Keras 3 checks neither).
+        ValueError: a beta outside ``[0, 1)`` or a negative or infinite epsilon (Keras 3 checks neither).
         TypeError: a hyperparameter that is not a number.
 
     Source: Keras 3, ``keras.optimizers.Lamb`` (https://keras.io/api/optimizers/lamb/); You et al., "Large Batch

@@ -74,7 +74,7 @@ class RMSprop(Optimizer):
         learning_rate: float or schedule, default 0.001.
         rho: discount factor in ``[0, 1)``, default 0.9.
         momentum: in ``[0, 1]``, default 0.
-        epsilon: ``>= 0``, added under the square root, default 1e-7.
+        epsilon: finite, ``>= 0``, added under the square root, default 1e-7.
         centered: normalise by the estimated variance instead of the second moment.
         **kwargs: the common options of :class:`~tinygradconv.optimizers.Optimizer`.
 
@@ -92,7 +92,7 @@ class RMSprop(Optimizer):
         super().__init__(learning_rate, name=name, **kwargs)
         self.rho = float(number(rho, "rho", low=0, high=1, high_open=True))
         self.momentum = float(number(momentum, "momentum", low=0, high=1))
-        self.epsilon = float(number(epsilon, "epsilon", low=0))
+        self.epsilon = float(number(epsilon, "epsilon", low=0, finite=True))
         self.centered = flag(centered, "centered")
 
     def build_state(self, variable, xp):
@@ -133,7 +133,7 @@ class Adagrad(Optimizer):
     Args:
         learning_rate: float or schedule, default 0.001.
         initial_accumulator_value: ``>= 0``, default 0.1.
-        epsilon: ``>= 0``, default 1e-7.
+        epsilon: finite, ``>= 0``, default 1e-7.
         **kwargs: the common options of :class:`~tinygradconv.optimizers.Optimizer`.
 
     >>> import tinygradconv as tg
@@ -149,7 +149,7 @@ class Adagrad(Optimizer):
         super().__init__(learning_rate, name=name, **kwargs)
         self.initial_accumulator_value = float(number(initial_accumulator_value, "initial_accumulator_value",
                                                       low=0))
-        self.epsilon = float(number(epsilon, "epsilon", low=0))
+        self.epsilon = float(number(epsilon, "epsilon", low=0, finite=True))
 
     def build_state(self, variable, xp):
         return {"acc": xp.full_like(variable.data, self.initial_accumulator_value)}
@@ -177,7 +177,7 @@ class Adadelta(Optimizer):
     Args:
         learning_rate: float or schedule, default 0.001 (the paper's form is 1.0).
         rho: decay rate in ``[0, 1)``, default 0.95.
-        epsilon: ``>= 0``, default 1e-7.
+        epsilon: finite, ``>= 0``, default 1e-7.
         **kwargs: the common options of :class:`~tinygradconv.optimizers.Optimizer`.
 
     >>> import tinygradconv as tg
@@ -192,7 +192,7 @@ class Adadelta(Optimizer):
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, name=None, **kwargs):
         super().__init__(learning_rate, name=name, **kwargs)
         self.rho = float(number(rho, "rho", low=0, high=1, high_open=True))
-        self.epsilon = float(number(epsilon, "epsilon", low=0))
+        self.epsilon = float(number(epsilon, "epsilon", low=0, finite=True))
 
     def build_state(self, variable, xp):
         return {"Eg": xp.zeros_like(variable.data), "Ed": xp.zeros_like(variable.data)}
